@@ -1,0 +1,146 @@
+"""`reqtrace check`: every finding about a snapshot, for people and for CI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .model import ERROR, WARNING, Finding, Snapshot
+
+Check = Callable[[Snapshot], Iterable[Finding]]
+
+
+def _dangling(snapshot: Snapshot, owner: object, field_name: str, ref: str, wanted: dict | None, what: str) -> Finding | None:
+    """A finding when `ref` names nothing, or names the wrong kind of item."""
+    target = snapshot.item(ref)
+    item_id = getattr(owner, "id")
+    path = getattr(owner, "path")
+    line = owner.line_of(field_name) if hasattr(owner, "line_of") else getattr(owner, "line", None)
+    if target is None:
+        return Finding("dangling-ref", ERROR, f"{field_name} names '{ref}', which does not exist; fix the id or add the {what}", path, line, item_id)
+    if wanted is not None and ref not in wanted:
+        return Finding("dangling-ref", ERROR, f"{field_name} names '{ref}', which is a {target.kind}, not a {what}", path, line, item_id)
+    return None
+
+
+def check_references(snapshot: Snapshot) -> Iterator[Finding]:
+    """Every reference must name an existing item of the right kind."""
+    everything = None
+    for requirement in snapshot.requirements.values():
+        for ref in requirement.parents:
+            found = _dangling(snapshot, requirement, "parents", ref, snapshot.requirements, "requirement")
+            if found:
+                yield found
+        for ref in requirement.sources:
+            found = _dangling(snapshot, requirement, "sources", ref, everything, "record")
+            if found:
+                yield found
+    for request in snapshot.requests.values():
+        for field_name, refs, wanted, what in (
+            ("refs", request.refs, everything, "item"),
+            ("sources", request.sources, everything, "record"),
+            ("affects", request.affects, snapshot.requirements, "requirement"),
+        ):
+            for ref in refs:
+                found = _dangling(snapshot, request, field_name, ref, wanted, what)
+                if found:
+                    yield found
+        if request.decision and request.decision.in_:
+            found = _dangling(snapshot, request, "decision", request.decision.in_, everything, "meeting or email")
+            if found:
+                yield found
+    for meeting in snapshot.meetings.values():
+        for ref in meeting.refs:
+            found = _dangling(snapshot, meeting, "refs", ref, everything, "item")
+            if found:
+                yield found
+        for decision in meeting.decisions:
+            for field_name, refs, wanted, what in (
+                ("refs", decision.refs, everything, "item"),
+                ("approves", decision.approves, snapshot.requests, "request"),
+                ("rejects", decision.rejects, snapshot.requests, "request"),
+            ):
+                for ref in refs:
+                    found = _dangling(snapshot, meeting, f"decisions: {field_name}", ref, wanted, what)
+                    if found:
+                        yield Finding(found.code, found.severity, found.message, found.path, decision.line, found.id)
+
+
+def parent_cycles(parents: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """Each cycle in the parent relation once, as the list of ids around it."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    cycles: list[list[str]] = []
+    for start in sorted(parents):
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(parents.get(start, ()))))]
+        state[start] = 1
+        path.append(start)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                continue
+            if child not in parents:
+                continue
+            if state.get(child) == 1:
+                cycles.append(path[path.index(child) :] + [child])
+            elif not state.get(child):
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(sorted(parents.get(child, ())))))
+    return cycles
+
+
+def check_parent_cycles(snapshot: Snapshot) -> Iterator[Finding]:
+    relation = {rid: req.parents for rid, req in snapshot.requirements.items()}
+    for cycle in parent_cycles(relation):
+        first = snapshot.requirements[cycle[0]]
+        yield Finding(
+            "parent-cycle",
+            ERROR,
+            f"parents form a cycle: {' -> '.join(cycle)}; a requirement cannot derive from itself — remove one link",
+            first.path,
+            first.line_of("parents"),
+            first.id,
+        )
+
+
+# The checks run over a whole snapshot; later features append theirs.
+CHECKS: list[Check] = [check_references, check_parent_cycles]
+
+
+@dataclass
+class CheckReport:
+    snapshot: Snapshot
+    findings: list[Finding] = field(default_factory=list)
+    strict: bool = False
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == WARNING)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+
+def _sort_key(finding: Finding) -> tuple[str, int, str, str]:
+    return (finding.path or "", finding.line or 0, finding.code, finding.message)
+
+
+def run_checks(snapshot: Snapshot, *, strict: bool = False, checks: Iterable[Check] | None = None) -> CheckReport:
+    findings = list(snapshot.findings)
+    for check in checks if checks is not None else CHECKS:
+        findings.extend(check(snapshot))
+    if strict:
+        findings = [Finding(f.code, ERROR, f.message, f.path, f.line, f.id) if f.severity == WARNING else f for f in findings]
+    return CheckReport(snapshot, sorted(set(findings), key=_sort_key), strict)

@@ -1,0 +1,76 @@
+"""The command line: typer only. Each command parses its options, calls the core,
+and picks a renderer; `main` turns the core's errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from .. import __version__
+
+app = typer.Typer(
+    name="reqtrace",
+    help="Requirements under git: what was agreed, who signed it, what changed since, and was it approved.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_debug = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"reqtrace {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None,  # noqa: UP007
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback when something goes wrong.")] = False,
+) -> None:
+    global _debug
+    _debug = debug
+
+
+def _register() -> None:
+    # Each module adds its commands to `app`; the core is imported inside commands,
+    # so that `--help` and `--version` stay fast.
+    from . import authoring_cmds, spec_cmds  # noqa: F401
+
+
+def _fail(code: int, kind: str, message: str, hint: str | None = None) -> None:
+    from . import output
+
+    if output.json_requested:
+        output.write_json({"ok": False, "error": {"code": kind, "message": message, "hint": hint}})
+    console = output.stderr_console()
+    console.print(f"[bold red]reqtrace: error:[/] {output.esc(message)}", soft_wrap=True)
+    if hint:
+        console.print(f"  [dim]hint:[/] {output.esc(hint)}", soft_wrap=True)
+    sys.exit(code)
+
+
+def main() -> None:
+    from ..errors import ExitCode, ReqtraceError
+
+    _register()
+    try:
+        app()  # standalone: usage errors exit 2, `typer.Exit(code)` exits with code
+    except ReqtraceError as error:
+        if _debug:
+            raise
+        _fail(int(error.exit_code), error.code, error.message, error.hint)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        if _debug:
+            raise
+        _fail(int(ExitCode.INTERNAL), "internal", f"internal error ({type(error).__name__}: {error}); run again with --debug for the traceback and please report it")

@@ -1,0 +1,188 @@
+"""Reading commands: check, list, show, schema."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import app, output
+from .options import FormatOption, RevOption, RootOption, TextOrJson
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
+    from ..config import find_spec_repo
+    from ..snapshot import load_snapshot
+
+    repo = find_spec_repo(root)
+    return repo, load_snapshot(repo, rev)
+
+
+@app.command()
+def check(
+    rev: RevOption = None,
+    root: RootOption = None,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text for people, json for tools, github for workflow annotations.")] = CheckFormat.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+) -> None:
+    """Check the spec repo: YAML, schema, ids and references. Exit 1 when errors are found."""
+    from ..check import run_checks
+
+    output.json_requested = format is CheckFormat.json
+    repo, snapshot = load(root, rev)
+    report = run_checks(snapshot, strict=strict)
+    if format is CheckFormat.json:
+        output.write_json(check_json(report))
+    elif format is CheckFormat.github:
+        render_github(report, repo.prefix)
+    else:
+        render_check_text(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def check_json(report: Any) -> dict[str, Any]:
+    snapshot = report.snapshot
+    return {
+        "ok": report.ok,
+        "rev": snapshot.commit,
+        "summary": {
+            "requirements": len(snapshot.requirements),
+            "records": snapshot.record_count,
+            "errors": report.errors,
+            "warnings": report.warnings,
+        },
+        "findings": [finding.as_dict() for finding in report.findings],
+    }
+
+
+def _annotation_escape(text: str, *, property: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def render_github(report: Any, prefix: str) -> None:
+    lines = []
+    for finding in report.findings:
+        props = []
+        if finding.path:
+            props.append(f"file={_annotation_escape(prefix + finding.path, property=True)}")
+        if finding.line:
+            props.append(f"line={finding.line}")
+        props.append(f"title={_annotation_escape(finding.code, property=True)}")
+        lines.append(f"::{finding.severity} {','.join(props)}::{_annotation_escape(finding.message)}")
+    summary = f"reqtrace check: {report.errors} error(s), {report.warnings} warning(s)"
+    output.write_text("\n".join([*lines, summary]))
+
+
+def _where(snapshot: Any) -> str:
+    return f"commit {snapshot.commit[:12]}" if snapshot.commit else "the working tree"
+
+
+def render_check_text(report: Any) -> None:
+    from itertools import groupby
+
+    console = output.stdout_console()
+    snapshot = report.snapshot
+    for path, group in groupby(report.findings, key=lambda f: f.path or "(repository)"):
+        console.print(f"[bold]{output.esc(path)}[/]")
+        for finding in group:
+            colour = "red" if finding.severity == "error" else "yellow"
+            line = f"{finding.line:>5}" if finding.line else "     "
+            about = f" [dim]({output.esc(finding.id)})[/]" if finding.id else ""
+            console.print(f" {line}  [{colour}]{finding.severity:<7}[/] [cyan]{finding.code}[/]  {output.esc(finding.message)}{about}")
+    counts = f"{len(snapshot.requirements)} requirements and {snapshot.record_count} records at {_where(snapshot)}"
+    if report.ok and not report.findings:
+        console.print(f"[green]✓[/] no problems in {counts}")
+    elif report.ok:
+        console.print(f"[yellow]![/] {report.warnings} warning(s), no errors in {counts}")
+    else:
+        console.print(f"[red]✗[/] {report.errors} error(s), {report.warnings} warning(s) in {counts}")
+
+
+@app.command("list")
+def list_items(
+    rev: RevOption = None,
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
+    kind: Annotated[str, typer.Option("--kind", help="requirement, request, meeting, email, document, or all.")] = "requirement",
+) -> None:
+    """List the requirements (or records) of the spec repo."""
+    from ..errors import UsageError
+    from ..query import list_rows
+
+    output.json_requested = format is TextOrJson.json
+    if kind not in ("requirement", "request", "meeting", "email", "document", "all"):
+        raise UsageError(f"--kind must be requirement, request, meeting, email, document or all (got '{kind}')")
+    _, snapshot = load(root, rev)
+    rows = list_rows(snapshot, kind)
+    if format is TextOrJson.json:
+        output.write_json({"rev": snapshot.commit, "items": rows})
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in ("id", "kind", "title", "status", "path"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(output.esc(row.get(c) or "") for c in ("id", "kind", "title", "status", "path")))
+    console = output.stdout_console()
+    console.print(table)
+    console.print(f"[dim]{len(rows)} item(s) at {_where(snapshot)}; {len(snapshot.findings)} finding(s) — run `reqtrace check` for details[/]" if snapshot.findings else f"[dim]{len(rows)} item(s) at {_where(snapshot)}[/]")
+
+
+@app.command()
+def show(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="A requirement or record id.")],
+    rev: RevOption = None,
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
+) -> None:
+    """Show one requirement or record, and what refers to it."""
+    from ..query import describe
+
+    output.json_requested = format is TextOrJson.json
+    _, snapshot = load(root, rev)
+    described = describe(snapshot, item_id)
+    if format is TextOrJson.json:
+        output.write_json({"rev": snapshot.commit, **described})
+        return
+    console = output.stdout_console()
+    fields = described["fields"]
+    console.print(f"[bold]{output.esc(described['id'])}[/] [dim]{described['kind']} · {output.esc(described['path'])}:{described['line']}[/]")
+    for key, value in fields.items():
+        if key == "id":
+            continue
+        if isinstance(value, list):
+            console.print(f"[cyan]{output.esc(key)}[/]:")
+            for item in value:
+                console.print(f"  - {output.esc(item if not isinstance(item, dict) else json.dumps(item, ensure_ascii=False))}")
+        elif isinstance(value, dict):
+            console.print(f"[cyan]{output.esc(key)}[/]: {output.esc(json.dumps(value, ensure_ascii=False))}")
+        else:
+            console.print(f"[cyan]{output.esc(key)}[/]: {output.esc(value)}")
+    if described["children"]:
+        console.print(f"[cyan]children[/]: {output.esc(', '.join(described['children']))}")
+    if described["referenced_by"]:
+        console.print(f"[cyan]referenced by[/]: {output.esc(', '.join(described['referenced_by']))}")
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Argument(help="The file kind: requirement, request, meeting, config, …")],
+) -> None:
+    """Print the JSON Schema of one file kind."""
+    from ..schema import load_schema
+
+    output.write_text(json.dumps(load_schema(kind), ensure_ascii=False, indent=2))

@@ -1,0 +1,235 @@
+"""The data reqtrace works on: plain, frozen values with no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+PRIORITIES = ("must", "should", "could", "wont")
+STATUSES = ("draft", "proposed", "approved", "deprecated")
+CHANNELS = ("email", "phone", "meeting", "ticket", "other")
+CLASSIFICATIONS = ("defect", "change", "new-scope", "out-of-scope", "needs-review")
+DECISION_STATUSES = ("pending", "approved", "rejected")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a spec repo, as `reqtrace check` reports it."""
+
+    code: str
+    severity: str  # ERROR or WARNING
+    message: str
+    path: str | None = None
+    line: int | None = None
+    id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "id": self.id,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    title: str
+    statement: str
+    path: str
+    line: int = 1
+    acceptance: tuple[str, ...] = ()
+    priority: str | None = None
+    status: str | None = None
+    parents: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    owner: str | None = None
+    rationale: str | None = None
+    extra: tuple[tuple[str, Any], ...] = ()  # the team's own `x-` attributes, sorted by key
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)  # field -> line
+
+    kind = "requirement"
+
+    def fields(self) -> dict[str, Any]:
+        """The requirement's meaning as plain data, in the documented field order."""
+        data: dict[str, Any] = {"id": self.id, "title": self.title, "statement": self.statement}
+        for name in ("acceptance", "priority", "status", "parents", "sources", "tags", "owner", "rationale"):
+            value = getattr(self, name)
+            if value not in (None, ()):
+                data[name] = list(value) if isinstance(value, tuple) else value
+        for key, value in self.extra:
+            data[key] = value
+        return data
+
+    def line_of(self, name: str) -> int:
+        return dict(self.lines).get(name, self.line)
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str
+    as_: str | None = None
+    by: str | None = None
+    on: str | None = None
+    in_: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Triage:
+    classification: str
+    confidence: float | None = None
+    reasons: tuple[str, ...] = ()
+    baseline: str | None = None
+    matches: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    received: str
+    title: str
+    path: str
+    line: int = 1
+    text: str = ""
+    from_: str | None = None
+    channel: str | None = None
+    refs: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    claimed: str | None = None
+    affects: tuple[str, ...] = ()
+    triage: Triage | None = None
+    decision: Decision | None = None
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+
+    kind = "request"
+
+    @property
+    def date(self) -> str:
+        return self.received
+
+    def line_of(self, name: str) -> int:
+        return dict(self.lines).get(name, self.line)
+
+
+@dataclass(frozen=True)
+class MeetingDecision:
+    text: str
+    refs: tuple[str, ...] = ()
+    approves: tuple[str, ...] = ()
+    rejects: tuple[str, ...] = ()
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: str
+    date: str
+    title: str
+    path: str
+    line: int = 1
+    attendees: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+    decisions: tuple[MeetingDecision, ...] = ()
+    body: str = ""
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+
+    kind = "meeting"
+
+    def line_of(self, name: str) -> int:
+        return dict(self.lines).get(name, self.line)
+
+
+@dataclass(frozen=True)
+class Config:
+    project: str
+    customer: str | None = None
+    requirements_dir: str = "specs"
+    records_dir: str = "records"
+    baselines_dir: str = "baselines"
+    id_pattern: str = r"^[A-Z][A-Z0-9]*-[0-9]+$"
+    drift: str | None = None
+
+    @property
+    def requests_dir(self) -> str:
+        return f"{self.records_dir}/requests"
+
+    @property
+    def meetings_dir(self) -> str:
+        return f"{self.records_dir}/meetings"
+
+    @property
+    def emails_dir(self) -> str:
+        return f"{self.records_dir}/emails"
+
+    @property
+    def documents_dir(self) -> str:
+        return f"{self.records_dir}/documents"
+
+
+@dataclass
+class Snapshot:
+    """Everything read from a spec repo at one point: the working tree or a commit."""
+
+    config: Config
+    commit: str | None  # None for the working tree
+    requirements: dict[str, Requirement] = field(default_factory=dict)
+    requests: dict[str, Request] = field(default_factory=dict)
+    meetings: dict[str, Meeting] = field(default_factory=dict)
+    emails: dict[str, Any] = field(default_factory=dict)
+    documents: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    # Every file that was read, path -> content id (git blob id at a commit).
+    files: dict[str, str] = field(default_factory=dict)
+
+    def item(self, item_id: str) -> Any | None:
+        return (
+            self.requirements.get(item_id)
+            or self.requests.get(item_id)
+            or self.meetings.get(item_id)
+            or self.emails.get(item_id)
+            or self.documents.get(item_id)
+        )
+
+    def record_maps(self) -> tuple[dict[str, Any], ...]:
+        return (self.requests, self.meetings, self.emails, self.documents)
+
+    def all_ids(self) -> set[str]:
+        ids = set(self.requirements)
+        for records in self.record_maps():
+            ids.update(records)
+        return ids
+
+    @property
+    def record_count(self) -> int:
+        return sum(len(records) for records in self.record_maps())
+
+
+_RENAMED = {"from_": "from", "as_": "as", "in_": "in"}
+_NOT_FIELDS = {"path", "line", "lines", "body"}
+
+
+def _plain_value(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return {
+            _RENAMED.get(name, name): _plain_value(getattr(value, name))
+            for name in value.__dataclass_fields__
+            if name not in _NOT_FIELDS and getattr(value, name) not in (None, ())
+        }
+    if isinstance(value, tuple):
+        return [_plain_value(item) for item in value]
+    return value
+
+
+def item_fields(item: Any) -> dict[str, Any]:
+    """An item's fields as plain data, named as in its file."""
+    if isinstance(item, Requirement):
+        return item.fields()
+    return _plain_value(item)  # type: ignore[no-any-return]

@@ -1,0 +1,268 @@
+"""Turn the bytes of one file into model items and findings.
+
+Each parser is a plain function of (path, bytes, config): it never touches
+the disk or git, so the same code reads the working tree and any commit, and
+its results can be cached by content id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from .model import (
+    ERROR,
+    WARNING,
+    Config,
+    Decision,
+    Finding,
+    Meeting,
+    MeetingDecision,
+    Request,
+    Requirement,
+    Triage,
+)
+from .schema import validate
+from .yamlio import MAX_FILE_BYTES, Mapping, YamlProblem, decode_text, load_yaml, split_front_matter
+
+
+@dataclass
+class Parsed:
+    items: list[Any] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+Parser = Callable[[str, bytes, Config], Parsed]
+
+
+def text_of(value: Any) -> str:
+    """A field's value as text, whatever YAML made of it."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value if isinstance(value, str) else str(value)
+
+
+def texts_of(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        value = [value]
+    return tuple(text_of(item) for item in value if item is not None)
+
+
+def plain(value: Any) -> Any:
+    """YAML data as plain JSON-able values (dates become ISO text)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _lines(mapping: Any) -> tuple[tuple[str, int], ...]:
+    return tuple(mapping.lines.items()) if isinstance(mapping, Mapping) else ()
+
+
+def read_yaml_file(path: str, data: bytes, parsed: Parsed, *, front_matter: bool = False) -> Any:
+    """Load a file's YAML, recording any problem as a finding; None when unusable."""
+    if len(data) > MAX_FILE_BYTES:
+        parsed.findings.append(Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it", path, 1))
+        return None
+    try:
+        text = decode_text(data)
+        offset = 0
+        if front_matter:
+            text, offset, _body = split_front_matter(text)
+        if not text.strip():
+            parsed.findings.append(Finding("schema", ERROR, "the file is empty; write the item's fields, or delete the file", path, 1 + offset))
+            return None
+        return load_yaml(text, line_offset=offset)
+    except YamlProblem as problem:
+        code = "schema" if problem.code == "front-matter" else problem.code
+        parsed.findings.append(Finding(code, ERROR, problem.message, path, problem.line))
+        return None
+
+
+def _schema_findings(data: Any, kind: str, path: str, parsed: Parsed, item_id: str | None) -> bool:
+    """Validate; record findings; True when no error was found."""
+    clean = True
+    for problem in validate(data, kind, getattr(data, "line", 1)):
+        severity = WARNING if problem.code == "unknown-field" else ERROR
+        clean = clean and severity != ERROR
+        parsed.findings.append(Finding(problem.code, severity, problem.message, path, problem.line, item_id))
+    return clean
+
+
+def _id_of(data: dict[str, Any]) -> str | None:
+    value = data.get("id")
+    return value if isinstance(value, str) and value.strip() else None
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
+    parsed = Parsed()
+    loaded = read_yaml_file(path, data, parsed)
+    if loaded is None:
+        return parsed
+    if isinstance(loaded, list):
+        parsed.findings.append(Finding("schema", ERROR, "the file holds a list where a mapping belongs: write one requirement (id, title, statement, …) or put the list under 'requirements:'", path, 1))
+        return parsed
+    if not isinstance(loaded, dict):
+        parsed.findings.append(Finding("schema", ERROR, f"expected a requirement (a mapping with id, title, statement), found {type(loaded).__name__} text", path, 1))
+        return parsed
+    if "requirements" in loaded and "id" not in loaded:
+        entries = loaded["requirements"]
+        extra = [key for key in loaded if key != "requirements"]
+        for key in extra:
+            parsed.findings.append(Finding("unknown-field", WARNING, f"unknown field '{key}' beside 'requirements:'; only the list is read", path, loaded.lines.get(key, 1)))
+        if not isinstance(entries, list):
+            parsed.findings.append(Finding("schema", ERROR, "'requirements' must be a list of requirements", path, loaded.lines.get("requirements", 1)))
+            return parsed
+    else:
+        entries = [loaded]
+    for entry in entries:
+        if not isinstance(entry, dict):
+            parsed.findings.append(Finding("schema", ERROR, "each entry under 'requirements' must be a mapping with id, title, statement", path, getattr(loaded, "lines", {}).get("requirements", 1)))
+            continue
+        item_id = _id_of(entry)
+        _schema_findings(entry, "requirement", path, parsed, item_id)
+        if item_id is None:
+            continue
+        line = getattr(entry, "line", 1)
+        if not _compiled(config.id_pattern).search(item_id):
+            parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml", path, entry.lines.get("id", line) if isinstance(entry, Mapping) else line, item_id))
+        parsed.items.append(
+            Requirement(
+                id=item_id,
+                title=text_of(entry.get("title")),
+                statement=text_of(entry.get("statement")),
+                path=path,
+                line=line,
+                acceptance=texts_of(entry.get("acceptance")),
+                priority=text_of(entry.get("priority")) or None,
+                status=text_of(entry.get("status")) or None,
+                parents=texts_of(entry.get("parents")),
+                sources=texts_of(entry.get("sources")),
+                tags=texts_of(entry.get("tags")),
+                owner=text_of(entry.get("owner")) or None,
+                rationale=text_of(entry.get("rationale")) or None,
+                extra=tuple(sorted((k, plain(v)) for k, v in entry.items() if k.startswith("x-"))),
+                lines=_lines(entry),
+            )
+        )
+    return parsed
+
+
+def _mapping_or_finding(loaded: Any, path: str, parsed: Parsed, what: str) -> dict[str, Any] | None:
+    if loaded is None:
+        return None
+    if not isinstance(loaded, dict):
+        kind = "a list" if isinstance(loaded, list) else "plain text"
+        parsed.findings.append(Finding("schema", ERROR, f"the file holds {kind} where a mapping belongs: write the {what}'s fields (id, …) as 'key: value' lines", path, 1))
+        return None
+    return loaded
+
+
+def parse_request(path: str, data: bytes, config: Config) -> Parsed:
+    parsed = Parsed()
+    loaded = _mapping_or_finding(read_yaml_file(path, data, parsed), path, parsed, "request")
+    if loaded is None:
+        return parsed
+    item_id = _id_of(loaded)
+    _schema_findings(loaded, "request", path, parsed, item_id)
+    if item_id is None:
+        return parsed
+    triage = loaded.get("triage")
+    decision = loaded.get("decision")
+    parsed.items.append(
+        Request(
+            id=item_id,
+            received=text_of(loaded.get("received")),
+            title=text_of(loaded.get("title")),
+            path=path,
+            line=getattr(loaded, "line", 1),
+            text=text_of(loaded.get("text")),
+            from_=text_of(loaded.get("from")) or None,
+            channel=text_of(loaded.get("channel")) or None,
+            refs=texts_of(loaded.get("refs")),
+            sources=texts_of(loaded.get("sources")),
+            claimed=text_of(loaded.get("claimed")) or None,
+            affects=texts_of(loaded.get("affects")),
+            triage=Triage(
+                classification=text_of(triage.get("classification")),
+                confidence=triage.get("confidence") if isinstance(triage.get("confidence"), int | float) else None,
+                reasons=texts_of(triage.get("reasons")),
+                baseline=text_of(triage.get("baseline")) or None,
+                matches=texts_of(triage.get("matches")),
+            )
+            if isinstance(triage, dict)
+            else None,
+            decision=Decision(
+                status=text_of(decision.get("status")),
+                as_=text_of(decision.get("as")) or None,
+                by=text_of(decision.get("by")) or None,
+                on=text_of(decision.get("on")) or None,
+                in_=text_of(decision.get("in")) or None,
+                note=text_of(decision.get("note")) or None,
+            )
+            if isinstance(decision, dict)
+            else None,
+            lines=_lines(loaded),
+        )
+    )
+    return parsed
+
+
+def parse_meeting(path: str, data: bytes, config: Config) -> Parsed:
+    parsed = Parsed()
+    loaded = _mapping_or_finding(read_yaml_file(path, data, parsed, front_matter=True), path, parsed, "meeting")
+    if loaded is None:
+        return parsed
+    item_id = _id_of(loaded)
+    _schema_findings(loaded, "meeting", path, parsed, item_id)
+    if item_id is None:
+        return parsed
+    decisions = []
+    for entry in loaded.get("decisions") or []:
+        if isinstance(entry, dict):
+            decisions.append(
+                MeetingDecision(
+                    text=text_of(entry.get("text")),
+                    refs=texts_of(entry.get("refs")),
+                    approves=texts_of(entry.get("approves")),
+                    rejects=texts_of(entry.get("rejects")),
+                    line=getattr(entry, "line", 1),
+                )
+            )
+    body = ""
+    try:
+        body = split_front_matter(decode_text(data))[2]
+    except YamlProblem:  # pragma: no cover - already reported above
+        pass
+    parsed.items.append(
+        Meeting(
+            id=item_id,
+            date=text_of(loaded.get("date")),
+            title=text_of(loaded.get("title")),
+            path=path,
+            line=getattr(loaded, "line", 1),
+            attendees=texts_of(loaded.get("attendees")),
+            refs=texts_of(loaded.get("refs")),
+            decisions=tuple(decisions),
+            body=body,
+            lines=_lines(loaded),
+        )
+    )
+    return parsed
