@@ -1,0 +1,133 @@
+"""Shared fixtures: isolated git, throw-away spec repos, and running the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_MATERIAL = ROOT.parent / "shared" / "material"
+DATA = Path(__file__).resolve().parent / "data"
+
+CONFIG = "project: Test project\ncustomer: Test customer\n"
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test off the real home directory and git configuration."""
+    home = tmp_path_factory.mktemp("home")
+    config = home / ".gitconfig"
+    config.write_text("[init]\n\tdefaultBranch = main\n[tag]\n\tgpgSign = false\n[commit]\n\tgpgSign = false\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key, value in {
+        "GIT_AUTHOR_NAME": "Test Author",
+        "GIT_AUTHOR_EMAIL": "author@example.test",
+        "GIT_COMMITTER_NAME": "Test Committer",
+        "GIT_COMMITTER_EMAIL": "committer@example.test",
+        "GIT_AUTHOR_DATE": "2026-01-15T10:00:00+00:00",
+        "GIT_COMMITTER_DATE": "2026-01-15T10:00:00+00:00",
+    }.items():
+        monkeypatch.setenv(key, value)
+    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "NO_COLOR"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=True,
+        env={**os.environ, **(env or {})},
+    )
+    return result.stdout.strip()
+
+
+def write_files(root: Path, files: dict[str, str | bytes | None]) -> None:
+    """Write (or, for None, delete) files below root."""
+    for relative, content in files.items():
+        path = root / relative
+        if content is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+@dataclass
+class SpecRepoFixture:
+    root: Path
+
+    def write(self, files: dict[str, str | bytes | None]) -> None:
+        write_files(self.root, files)
+
+    def commit(self, files: dict[str, str | bytes | None] | None = None, message: str = "change", *, date: str | None = None, tag: str | None = None) -> str:
+        if files:
+            self.write(files)
+        env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else None
+        git(self.root, "add", "-A")
+        git(self.root, "commit", "-q", "--allow-empty", "-m", message, env=env)
+        if tag:
+            git(self.root, "tag", tag)
+        return git(self.root, "rev-parse", "HEAD")
+
+    def git(self, *args: str) -> str:
+        return git(self.root, *args)
+
+
+def requirement_yaml(req_id: str, title: str = "A requirement", statement: str | None = None, **fields: object) -> str:
+    import json
+
+    lines = [f"id: {req_id}", f"title: {json.dumps(title, ensure_ascii=False)}"]
+    lines.append(f"statement: {json.dumps(statement or f'The system shall do {req_id}.', ensure_ascii=False)}")
+    for key, value in fields.items():
+        lines.append(f"{key.replace('_', '-') if key.startswith('x_') else key}: {json.dumps(value, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., SpecRepoFixture]:
+    """make_repo({"specs/REQ-1.yaml": "..."}, tag="v1") -> a committed spec repo."""
+
+    def factory(files: dict[str, str | bytes | None] | None = None, *, tag: str | None = None, git_init: bool = True, name: str = "repo") -> SpecRepoFixture:
+        root = tmp_path / name
+        root.mkdir()
+        write_files(root, {"reqtrace.yaml": CONFIG, **(files or {})})
+        fixture = SpecRepoFixture(root)
+        if git_init:
+            git(root, "init", "-q")
+            fixture.commit(message="initial", tag=tag)
+        return fixture
+
+    return factory
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """Run `reqtrace ARGS` in a real subprocess, as a user would, from `cwd`."""
+
+    def runner(*args: str, cwd: Path | None = None, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+        proc = subprocess.run(
+            [sys.executable, "-m", "reqtrace", *args],
+            cwd=cwd, capture_output=True, text=True, input=input,
+            env={**os.environ, **(env or {})},
+        )
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+    return runner
