@@ -1,0 +1,110 @@
+"""`reqtrace pack build` and `reqtrace pack verify`: the evidence pack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app, output
+from .options import FormatOption, RootOption, TextOrJson
+
+pack_app = typer.Typer(
+    name="pack",
+    help="Evidence packs: one zip with what was agreed, who signed it and everything since; verifiable by anyone.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(pack_app, name="pack")
+
+
+@pack_app.command("build")
+def build(
+    baseline: Annotated[str, typer.Argument(metavar="BASELINE", help="The baseline the pack is about (a baseline name, or any revision).")],
+    output_path: Annotated[Path, typer.Option("--output", "-o", help="The zip to write (replaced atomically).", show_default=False)],
+    to: Annotated[Optional[str], typer.Option("--to", help="Show changes and records up to this revision (default: HEAD; WORKTREE for uncommitted files).", show_default=False)] = None,  # noqa: UP007, UP045
+    html_dir: Annotated[Optional[Path], typer.Option("--html-dir", help="Also write index.html, unzipped, to this folder.", show_default=False)] = None,  # noqa: UP007, UP045
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
+) -> None:
+    """Build the evidence pack of BASELINE: index.html, data/, MANIFEST.sha256 and pack.json in one zip."""
+    from ..config import find_spec_repo
+    from ..pack import build_pack
+
+    output.json_requested = format is TextOrJson.json
+    repo = find_spec_repo(root)
+    result = build_pack(repo, baseline, output_path, to_rev=to, html_dir=html_dir)
+    pack = result.pack
+    if format is TextOrJson.json:
+        output.write_json(
+            {
+                "ok": True,
+                "path": str(result.path),
+                "size": result.size,
+                "sha256": result.sha256,
+                "members": result.members,
+                "html": str(result.html_path) if result.html_path else None,
+                "pack": pack,
+                "warnings": result.warnings,
+            }
+        )
+        return
+    console = output.stdout_console()
+    counts = pack["counts"]
+    console.print(f"[green]✓[/] wrote {output.esc(result.path)} ({result.size:,} bytes, {result.members} files)")
+    console.print(f"  sha256     {result.sha256}")
+    console.print(f"  baseline   {output.esc(pack['baseline']['name'])} @ {pack['baseline']['commit'][:12]}, root digest {pack['baseline']['root_digest']}")
+    console.print(f"  up to      {output.esc(pack['to']['ref'])} @ {(pack['to']['commit'] or 'working tree')[:12]}")
+    console.print(
+        f"  contents   {counts['requirements_at_baseline']} requirements, {counts['signoffs']} sign-offs, "
+        f"{counts['changes']} changes ({counts['unapproved_changes']} unapproved), {counts['requests']} requests, "
+        f"{counts['meetings']} meetings, {counts['emails']} emails, {counts['documents']} documents"
+    )
+    if result.html_path:
+        console.print(f"  html       {output.esc(result.html_path)}")
+    for warning in result.warnings:
+        console.print(f"[yellow]![/] {output.esc(warning)}")
+    console.print(f"[dim]check it with: reqtrace pack verify {output.esc(result.path)} --signers ALLOWED_SIGNERS[/]")
+
+
+@pack_app.command("verify")
+def verify(
+    pack_file: Annotated[Path, typer.Argument(metavar="FILE.zip", help="The evidence pack to check.")],
+    signers: Annotated[Optional[Path], typer.Option("--signers", help="An allowed-signers file (ssh-keygen format) obtained apart from the pack; default: the pack's own copy.", show_default=False)] = None,  # noqa: UP007, UP045
+    format: FormatOption = TextOrJson.text,
+) -> None:
+    """Check a pack with no git repository: hashes, nothing added or missing, root digest, signatures. Exit 1 on any failure."""
+    from ..pack_verify import verify_pack
+
+    output.json_requested = format is TextOrJson.json
+    report = verify_pack(pack_file, signers)
+    if format is TextOrJson.json:
+        output.write_json(report.as_dict())
+    else:
+        render_verify_text(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def render_verify_text(report) -> None:  # type: ignore[no-untyped-def]
+    console = output.stdout_console()
+    baseline = report.pack.get("baseline") or {}
+    console.print(f"[bold]{output.esc(report.path)}[/]: baseline {output.esc(baseline.get('name', '?'))}, {report.members} members")
+    console.print(f"  hashes        {report.hashed} file(s) match MANIFEST.sha256")
+    console.print(f"  requirements  {report.requirements} digested again → root digest {report.root_digest}")
+    source = report.signers.get("source")
+    if source:
+        console.print(f"  signers       {output.esc(report.signers['path'])} ({'outside the pack' if source == '--signers' else 'the copy inside the pack'})")
+        console.print(f"                [dim]{output.esc(report.signers['why'])}[/]")
+    for signoff in report.signoffs:
+        mark = {"valid": "[green]✓[/]", "recorded": "[green]✓[/]", "revoked": "[yellow]-[/]"}.get(signoff["status"], "[red]✗[/]")
+        console.print(f"  sign-off {mark} {output.esc(signoff['signer'])} — {output.esc(signoff['meaning'])} ({output.esc(signoff['method'])}, {output.esc(signoff['time'])}): {output.esc(signoff['status'])}")
+    for note in report.notes:
+        console.print(f"[yellow]![/] {output.esc(note)}")
+    for problem in report.problems:
+        console.print(f"[red]✗[/] [bold]{output.esc(problem.entry)}[/]: {output.esc(problem.message)} [dim]({problem.check})[/]")
+    if report.ok:
+        console.print("[green]✓ the pack is intact[/]")
+    else:
+        console.print(f"[red]✗ {len(report.problems)} problem(s): the pack is not what was built[/]")

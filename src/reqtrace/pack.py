@@ -1,0 +1,685 @@
+"""Evidence packs: what was agreed, who signed it, and everything since — as one zip.
+
+`gather_pack` reads the spec repo (the baseline's commit and the `--to`
+revision) into `PackContents`; `build_pack` lays the contents out as members
+with safe names, renders index.html (report.py), and writes a deterministic zip
+atomically. `pack verify` (pack_verify.py) checks such a zip with no git at hand.
+
+The parts other modules own — baselines and sign-offs, the field-level diff,
+the evidence graph, triage — each come in through ONE adapter function below
+(`gather_baseline`, `gather_changes`, `gather_graph`, `gather_triage`,
+`email_view`, `document_view`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__, gitio
+from .archive import DeterministicZip, member_name, sha256_hex
+from .config import SpecRepo
+from .digest import ALGORITHM, requirement_digest, root_digest
+from .errors import InputError
+from .files import atomic_write, atomic_writer
+from .model import Snapshot, item_fields
+from .snapshot import WORKTREE, Reader, load_snapshot, resolve_revision
+from .yamlio import YamlProblem, decode_text, load_yaml
+
+PACK_FORMAT = "reqtrace-pack-1"
+SCHEMA_VERSION = 1
+MAX_SOURCE_BYTES = 256 * 1024 * 1024  # a record larger than this is not evidence anyone can read
+
+# Fixed member names; everything that comes from the repository gets member_name().
+INDEX = "index.html"
+PACK_JSON = "pack.json"
+FILES_JSON = "data/files.json"
+BASE_JSON = "data/baseline/requirements.json"
+TO_JSON = "data/to/requirements.json"
+DIFF_JSON = "data/diff.json"
+REQUESTS_JSON = "data/records/requests.json"
+MEETINGS_JSON = "data/records/meetings.json"
+EMAILS_JSON = "data/records/emails.json"
+DOCUMENTS_JSON = "data/records/documents.json"
+GRAPH_JSON = "data/trace-graph.json"
+TIMELINE_JSON = "data/timeline.json"
+MANIFEST_COPY = "data/baseline/manifest.yaml"
+SIGNOFFS_JSON = "data/baseline/signoffs.json"
+ALLOWED_SIGNERS = "data/baseline/allowed_signers"
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class SignOff:
+    """One sign-off of the baseline, with everything needed to check it again later."""
+
+    path: str  # the sign-off file in the repo
+    raw: bytes  # its bytes, as committed
+    signer: str
+    meaning: str
+    time: str
+    method: str  # "ssh" or "recorded"
+    role: str | None = None
+    principal: str | None = None  # the allowed-signers principal (the signer's email)
+    comment: str | None = None
+    statement: bytes | None = None  # exactly the bytes that were signed
+    signature: bytes | None = None  # the armored SSH signature
+    evidence_path: str | None = None
+    evidence: bytes | None = None
+    evidence_sha256: str | None = None  # as the sign-off recorded it
+    recorded_by: str | None = None
+    revoked: str | None = None  # the reason, when a later file revokes this sign-off
+    status: str = "unverified"  # at build time: valid | invalid | revoked | recorded | unverified
+    detail: str = ""
+
+
+@dataclass
+class BaselineInfo:
+    name: str
+    commit: str
+    root_digest: str
+    algorithm: str
+    digests: dict[str, str]  # requirement id -> digest, as the manifest lists them
+    created: str | None = None
+    created_by: str | None = None
+    message: str | None = None
+    manifest_path: str | None = None
+    manifest: bytes | None = None
+    signoffs: list[SignOff] = field(default_factory=list)
+    allowed_signers: bytes | None = None
+    delivery_date: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    id: str
+    kind: str  # requirement | request | meeting | email | document | baseline
+    label: str
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    source: str
+    target: str
+    type: str  # parent | source | refs | affects | decides | thread | in-baseline
+    detail: str | None = None  # approved / rejected for `decides`
+
+
+@dataclass
+class TraceGraph:
+    nodes: dict[str, GraphNode]
+    edges: list[GraphEdge]
+
+
+@dataclass(frozen=True)
+class Event:
+    date: str
+    id: str
+    kind: str
+    relation: str
+    summary: str
+
+
+@dataclass
+class PackContents:
+    repo: SpecRepo
+    baseline: BaselineInfo
+    base: Snapshot  # the requirements at the baseline's commit
+    to: Snapshot  # everything at --to
+    to_ref: str
+    changes: list[dict[str, Any]]
+    triage: dict[str, dict[str, Any]]
+    graph: TraceGraph
+    timeline: list[Event]
+    base_files: dict[str, bytes]  # original bytes of the spec files at the baseline
+    to_files: dict[str, bytes]  # original bytes of spec, record and baseline files at --to
+    built_at: dt.datetime
+    built_from: str  # what fixed the build time: SOURCE_DATE_EPOCH or a commit date
+
+
+@dataclass
+class PackResult:
+    path: Path
+    size: int
+    sha256: str
+    members: int
+    pack: dict[str, Any]
+    html_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ small helpers
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """REQ-2 before REQ-10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def date_key(date: str | None) -> str:
+    return (date or "")[:10]
+
+
+def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str]) -> dict[str, bytes]:
+    """The bytes of every regular file under `folders` at `commit` (None: the working tree)."""
+    reader = Reader(repo, commit)
+    sources = [s for s in reader.list_files(folders) if s.symlink_target is None]
+    for source in sources:
+        if source.size > MAX_SOURCE_BYTES:
+            raise InputError(f"{source.path} is {source.size:,} bytes; a pack holds files up to {MAX_SOURCE_BYTES:,} bytes")
+    return {source.path: data for source, data in reader.read(sources)}
+
+
+def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datetime, str]:
+    """The one timestamp of the pack: SOURCE_DATE_EPOCH, else the newest commit's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC), "SOURCE_DATE_EPOCH"
+        except (ValueError, OverflowError):
+            raise InputError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}") from None
+    dates = []
+    for commit in commits:
+        if commit and repo.git_top is not None:
+            stamp = gitio.commit_info(repo.git_top, commit)["commit_date"]
+            dates.append((dt.datetime.fromisoformat(stamp), commit))
+    if not dates:
+        raise InputError("cannot date the pack: no commit to take the date from", hint="commit, or set SOURCE_DATE_EPOCH")
+    moment, commit = max(dates)
+    return moment.astimezone(dt.UTC), f"commit date of {commit[:12]}"
+
+
+def _yaml_mapping(data: bytes, path: str) -> dict[str, Any]:
+    try:
+        loaded = load_yaml(decode_text(data))
+    except YamlProblem as problem:
+        raise InputError(f"{path}:{problem.line}: {problem.message}") from None
+    if not isinstance(loaded, dict):
+        raise InputError(f"{path}:1: expected a mapping")
+    return loaded
+
+
+# ------------------------------------------------------------------- adapters
+
+
+def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base: Snapshot) -> BaselineInfo:
+    """The baseline NAME: its commit, manifest, digests and sign-offs (issue 3).
+
+    ADAPTER. Until reqtrace.baseline exists this reads `baselines/NAME/` at
+    --to (or the working tree) directly; with no manifest the baseline is just
+    the revision NAME names, its digests computed here and nothing signed.
+    """
+    commit = resolve_revision(repo, name)
+    folder = f"{base.config.baselines_dir}/{name}/"
+    files = {path: data for path, data in to_files.items() if path.startswith(folder)}
+    if not files and (repo.root / folder).is_dir():
+        files = _read_sources(repo, None, [folder.rstrip("/")])
+    digests = {rid: requirement_digest(req) for rid, req in base.requirements.items()}
+    info = BaselineInfo(name=name, commit=commit, root_digest=root_digest(digests.items()), algorithm=ALGORITHM, digests=digests)
+    manifest_path = folder + "manifest.yaml"
+    if manifest_path not in files:
+        info.problems.append(f"no {manifest_path}: '{name}' is a plain revision, not a signed baseline")
+        return info
+    manifest = _yaml_mapping(files[manifest_path], manifest_path)
+    info.manifest_path, info.manifest = manifest_path, files[manifest_path]
+    info.root_digest = str(manifest.get("root_digest") or info.root_digest)
+    info.algorithm = str(manifest.get("algorithm") or ALGORITHM)
+    info.created = str(manifest.get("created") or "") or None
+    info.created_by = str(manifest.get("created_by") or "") or None
+    listed = manifest.get("requirements")
+    if isinstance(listed, dict):
+        info.digests = {str(k): str(v.get("digest") if isinstance(v, dict) else v) for k, v in listed.items()}
+    elif isinstance(listed, list):
+        info.digests = {str(e.get("id")): str(e.get("digest")) for e in listed if isinstance(e, dict)}
+    for path in sorted(p for p in files if p.startswith(folder + "signoffs/") and p.endswith((".yaml", ".yml"))):
+        data = _yaml_mapping(files[path], path)
+        info.signoffs.append(
+            SignOff(
+                path=path,
+                raw=files[path],
+                signer=str(data.get("signer", "")),
+                meaning=str(data.get("meaning", "")),
+                time=str(data.get("time", "")),
+                method=str(data.get("method", "")),
+                role=str(data.get("role") or "") or None,
+                comment=str(data.get("comment") or "") or None,
+            )
+        )
+    return info
+
+
+def gather_changes(base: Snapshot, to: Snapshot, to_date: str | None) -> list[dict[str, Any]]:
+    """Requirement changes from the baseline to --to, in `reqtrace diff`'s JSON shape (issue 4).
+
+    ADAPTER. Until reqtrace.diff exists: matched by id; modified when the
+    digest differs, with the changed fields before and after; moved when only
+    the file changed. A change is approved when a request whose `affects` names
+    the requirement was approved on or before --to.
+    """
+    approvals: dict[str, list[str]] = {}
+    for request in to.requests.values():
+        decision = request.decision
+        if decision is None or decision.status != "approved":
+            continue
+        if to_date and decision.on and date_key(decision.on) > to_date:
+            continue
+        for rid in request.affects:
+            approvals.setdefault(rid, []).append(request.id)
+    changes = []
+    for rid in sorted(set(base.requirements) | set(to.requirements), key=natural_key):
+        before, after = base.requirements.get(rid), to.requirements.get(rid)
+        fields: list[dict[str, Any]] = []
+        if before is None and after is not None:
+            kind, path = "added", after.path
+            fields = [{"field": k, "before": None, "after": v} for k, v in after.fields().items() if k != "id"]
+        elif after is None and before is not None:
+            kind, path = "removed", before.path
+            fields = [{"field": k, "before": v, "after": None} for k, v in before.fields().items() if k != "id"]
+        elif before is not None and after is not None and requirement_digest(before) != requirement_digest(after):
+            kind, path = "modified", after.path
+            old, new = before.fields(), after.fields()
+            fields = [
+                {"field": k, "before": old.get(k), "after": new.get(k)}
+                for k in [*old, *(k for k in new if k not in old)]
+                if old.get(k) != new.get(k)
+            ]
+        elif before is not None and after is not None and before.path != after.path:
+            kind, path = "moved", after.path
+            fields = [{"field": "path", "before": before.path, "after": after.path}]
+        else:
+            continue
+        approved_by = sorted(approvals.get(rid, []), key=natural_key)
+        changes.append({"id": rid, "change": kind, "path": path, "fields": fields, "approved_by": approved_by, "approved": bool(approved_by) or kind == "moved"})
+    changes.sort(key=lambda c: (c["approved"], natural_key(c["id"])))
+    return changes
+
+
+def email_view(item: Any) -> dict[str, Any]:
+    """An email record as the report shows it (issue 5 defines the item). ADAPTER."""
+    return {
+        "id": item.id,
+        "date": str(getattr(item, "date", "") or ""),
+        "from": str(getattr(item, "from_", None) or getattr(item, "sender", None) or ""),
+        "to": list(getattr(item, "to", ()) or ()),
+        "subject": str(getattr(item, "subject", "") or ""),
+        "refs": list(getattr(item, "refs", ()) or ()),
+        "thread": list(getattr(item, "thread", ()) or ()),
+        "path": str(getattr(item, "path", "")),
+        "message": str(getattr(item, "message_path", None) or getattr(item, "message", None) or ""),
+        "attachments": [a if isinstance(a, dict) else item_fields(a) for a in getattr(item, "attachments", ()) or ()],
+    }
+
+
+def document_view(item: Any) -> dict[str, Any]:
+    """A document record as the report shows it (issue 5 defines the item). ADAPTER."""
+    return {
+        "id": item.id,
+        "date": str(getattr(item, "date", "") or ""),
+        "title": str(getattr(item, "title", "") or ""),
+        "sha256": str(getattr(item, "sha256", "") or ""),
+        "refs": list(getattr(item, "refs", ()) or ()),
+        "path": str(getattr(item, "path", "")),
+        "file": str(getattr(item, "file_path", None) or getattr(item, "file", None) or ""),
+    }
+
+
+def gather_graph(to: Snapshot, baseline: BaselineInfo) -> TraceGraph:
+    """The evidence graph at --to (issue 5). ADAPTER: built here from the snapshot's links."""
+    nodes: dict[str, GraphNode] = {}
+    edges: list[GraphEdge] = []
+    for req in to.requirements.values():
+        nodes[req.id] = GraphNode(req.id, "requirement", req.title)
+    for rq in to.requests.values():
+        nodes[rq.id] = GraphNode(rq.id, "request", rq.title, rq.received)
+    for mtg in to.meetings.values():
+        nodes[mtg.id] = GraphNode(mtg.id, "meeting", mtg.title, mtg.date)
+    for mail in to.emails.values():
+        view = email_view(mail)
+        nodes[mail.id] = GraphNode(mail.id, "email", view["subject"], view["date"])
+    for doc in to.documents.values():
+        view = document_view(doc)
+        nodes[doc.id] = GraphNode(doc.id, "document", view["title"], view["date"])
+    baseline_id = f"baseline/{baseline.name}"
+    nodes[baseline_id] = GraphNode(baseline_id, "baseline", baseline.name, baseline.created)
+
+    def link(source: str, target: str, kind: str, detail: str | None = None) -> None:
+        if source in nodes and target in nodes and source != target:
+            edges.append(GraphEdge(source, target, kind, detail))
+
+    for req in to.requirements.values():
+        for parent in req.parents:
+            link(parent, req.id, "parent")
+        for src in req.sources:
+            link(src, req.id, "source")
+        if req.id in baseline.digests:
+            link(req.id, baseline_id, "in-baseline")
+    for rq in to.requests.values():
+        for rid in rq.affects:
+            link(rq.id, rid, "affects")
+        for ref in rq.refs:
+            if ref not in rq.affects:
+                link(rq.id, ref, "refs")
+        for src in rq.sources:
+            link(src, rq.id, "source")
+        if rq.decision and rq.decision.in_:
+            link(rq.decision.in_, rq.id, "decides", rq.decision.status)
+    for mtg in to.meetings.values():
+        for ref in mtg.refs:
+            link(mtg.id, ref, "refs")
+        for decision in mtg.decisions:
+            for rq_id in decision.approves:
+                link(mtg.id, rq_id, "decides", "approved")
+            for rq_id in decision.rejects:
+                link(mtg.id, rq_id, "decides", "rejected")
+    for mail in to.emails.values():
+        view = email_view(mail)
+        for ref in view["refs"]:
+            link(mail.id, ref, "refs")
+        for earlier in view["thread"]:
+            link(earlier, mail.id, "thread")
+    for doc in to.documents.values():
+        for ref in document_view(doc)["refs"]:
+            link(doc.id, ref, "refs")
+    unique = {(e.source, e.target, e.type): e for e in edges}
+    return TraceGraph(nodes, [unique[key] for key in sorted(unique)])
+
+
+def gather_triage(to: Snapshot, baseline: BaselineInfo) -> dict[str, dict[str, Any]]:
+    """Each request's triage (issue 6). ADAPTER: the recommendation recorded in the request."""
+    result = {}
+    for rq in to.requests.values():
+        if rq.triage is None:
+            continue
+        result[rq.id] = {
+            "classification": rq.triage.classification,
+            "confidence": rq.triage.confidence,
+            "reasons": list(rq.triage.reasons),
+            "matches": list(rq.triage.matches),
+            "baseline": rq.triage.baseline,
+            "origin": "recorded in the request",
+        }
+    return result
+
+
+# ------------------------------------------------------------------- gathering
+
+
+def build_timeline(contents_to: Snapshot, baseline: BaselineInfo, base_commit_date: str | None) -> list[Event]:
+    events: list[Event] = []
+    for rq in contents_to.requests.values():
+        events.append(Event(rq.received, rq.id, "request", "received", rq.title))
+        if rq.decision and rq.decision.on:
+            where = f" in {rq.decision.in_}" if rq.decision.in_ else ""
+            by = f" by {rq.decision.by}" if rq.decision.by else ""
+            events.append(Event(rq.decision.on, rq.id, "decision", rq.decision.status, f"{rq.decision.status}{by}{where}: {rq.title}"))
+    for mtg in contents_to.meetings.values():
+        events.append(Event(mtg.date, mtg.id, "meeting", "held", mtg.title))
+    for mail in contents_to.emails.values():
+        view = email_view(mail)
+        events.append(Event(view["date"], mail.id, "email", "sent", view["subject"]))
+    for doc in contents_to.documents.values():
+        view = document_view(doc)
+        events.append(Event(view["date"], doc.id, "document", "dated", view["title"]))
+    if baseline.created or base_commit_date:
+        events.append(Event(baseline.created or base_commit_date or "", baseline.name, "baseline", "created", f"baseline {baseline.name} of commit {baseline.commit[:12]}"))
+    for signoff in baseline.signoffs:
+        events.append(Event(signoff.time, baseline.name, "sign-off", signoff.meaning, f"{signoff.signer} — {signoff.meaning} ({signoff.method})"))
+    return sorted((e for e in events if e.date), key=lambda e: (date_key(e.date), e.date, natural_key(e.id)))
+
+
+def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None) -> PackContents:
+    """Read everything a pack shows; nothing is written."""
+    to_ref = to_rev or "HEAD"
+    base_commit = resolve_revision(repo, baseline_name)
+    to = load_snapshot(repo, WORKTREE if to_ref == WORKTREE else to_ref)
+    base = load_snapshot(repo, base_commit)
+    config = to.config
+    base_files = _read_sources(repo, base_commit, [base.config.requirements_dir])
+    to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}))
+    baseline = gather_baseline(repo, baseline_name, to_files, base)
+    built_at, built_from = _build_time(repo, [to.commit or gitio.head_commit(repo.git_top) if repo.git_top else None, base_commit])
+    to_date = None
+    if to.commit and repo.git_top is not None:
+        to_date = date_key(gitio.commit_info(repo.git_top, to.commit)["commit_date"])
+    base_date = gitio.commit_info(repo.git_top, base_commit)["commit_date"] if repo.git_top is not None else None
+    return PackContents(
+        repo=repo,
+        baseline=baseline,
+        base=base,
+        to=to,
+        to_ref=to_ref,
+        changes=gather_changes(base, to, to_date),
+        triage=gather_triage(to, baseline),
+        graph=gather_graph(to, baseline),
+        timeline=build_timeline(to, baseline, base_date),
+        base_files=base_files,
+        to_files=to_files,
+        built_at=built_at,
+        built_from=built_from,
+    )
+
+
+# --------------------------------------------------------------------- layout
+
+
+def _json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+class Layout:
+    """Assigns every original file its member name, once, and remembers where it came from."""
+
+    def __init__(self, archive: DeterministicZip) -> None:
+        self.archive = archive
+        self.origins: dict[str, dict[str, str | None]] = {}
+
+    def add_file(self, folder: str, original: str, data: bytes, commit: str | None) -> str:
+        name = self.archive.add(member_name(folder, original), data)
+        self.origins[name] = {"path": original, "commit": commit}
+        return name
+
+    def add(self, name: str, data: bytes | str) -> str:
+        return self.archive.add(name, data)
+
+
+def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str) -> dict[str, Any]:
+    digests = {rid: requirement_digest(req) for rid, req in snapshot.requirements.items()}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "ref": ref,
+        "commit": snapshot.commit,
+        "algorithm": ALGORITHM,
+        "root_digest": root_digest(digests.items()),
+        "requirements": [
+            {"id": rid, "path": req.path, "yaml": yaml_members.get(req.path), "digest": digests[rid], "fields": req.fields()}
+            for rid, req in sorted(snapshot.requirements.items(), key=lambda kv: natural_key(kv[0]))
+        ],
+    }
+
+
+def _record_document(items: dict[str, Any], members: dict[str, str], view: Any = None) -> dict[str, Any]:
+    rows = []
+    for item_id in sorted(items, key=natural_key):
+        item = items[item_id]
+        row = view(item) if view else {"id": item_id, "path": item.path, "fields": item_fields(item)}
+        row["file"] = members.get(item.path)
+        rows.append(row)
+    return {"schema_version": SCHEMA_VERSION, "items": rows}
+
+
+def signoff_index(baseline: BaselineInfo, members: dict[str, dict[str, str | None]]) -> dict[str, Any]:
+    """What `pack verify` needs to check each sign-off, with the members holding its parts."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "baseline": baseline.name,
+        "root_digest": baseline.root_digest,
+        "allowed_signers": ALLOWED_SIGNERS if baseline.allowed_signers is not None else None,
+        "signoffs": [
+            {
+                "file": members[s.path]["file"],
+                "path": s.path,
+                "signer": s.signer,
+                "principal": s.principal,
+                "meaning": s.meaning,
+                "role": s.role,
+                "time": s.time,
+                "method": s.method,
+                "statement": members[s.path].get("statement"),
+                "signature": members[s.path].get("signature"),
+                "evidence": members[s.path].get("evidence"),
+                "evidence_path": s.evidence_path,
+                "evidence_sha256": s.evidence_sha256,
+                "revoked": s.revoked,
+                "status_at_build": s.status,
+                "detail_at_build": s.detail,
+            }
+            for s in baseline.signoffs
+        ],
+    }
+
+
+def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, dict[str, Any]]:
+    """Every member except index.html; returns the layout and pack.json's content."""
+    layout = Layout(archive)
+    base, to, baseline = contents.base, contents.to, contents.baseline
+    base_yaml = {
+        path: layout.add_file("data/baseline/yaml", path, data, base.commit)
+        for path, data in sorted(contents.base_files.items())
+        if path in base.files
+    }
+    spec_prefix = to.config.requirements_dir + "/"
+    to_yaml = {
+        path: layout.add_file("data/to/yaml", path, data, to.commit)
+        for path, data in sorted(contents.to_files.items())
+        if path.startswith(spec_prefix) and path in to.files
+    }
+    layout.add(BASE_JSON, _json_bytes(requirements_document(base, base_yaml, baseline.name)))
+    layout.add(TO_JSON, _json_bytes(requirements_document(to, to_yaml, contents.to_ref)))
+
+    records_prefix = to.config.records_dir + "/"
+    record_members = {
+        path: layout.add_file("data/records/files", path, data, to.commit)
+        for path, data in sorted(contents.to_files.items())
+        if path.startswith(records_prefix)
+    }
+    layout.add(REQUESTS_JSON, _json_bytes(_record_document(to.requests, record_members)))
+    layout.add(MEETINGS_JSON, _json_bytes(_record_document(to.meetings, record_members)))
+    layout.add(EMAILS_JSON, _json_bytes(_record_document(to.emails, record_members, email_view)))
+    layout.add(DOCUMENTS_JSON, _json_bytes(_record_document(to.documents, record_members, document_view)))
+
+    diff = {
+        "schema_version": SCHEMA_VERSION,
+        "from": {"ref": baseline.name, "commit": base.commit},
+        "to": {"ref": contents.to_ref, "commit": to.commit},
+        "summary": {
+            kind: sum(1 for c in contents.changes if c["change"] == kind) for kind in ("added", "removed", "modified", "moved")
+        }
+        | {"unapproved": sum(1 for c in contents.changes if not c["approved"])},
+        "changes": contents.changes,
+    }
+    layout.add(DIFF_JSON, _json_bytes(diff))
+    graph = contents.graph
+    layout.add(
+        GRAPH_JSON,
+        _json_bytes(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "nodes": [vars(n) for n in sorted(graph.nodes.values(), key=lambda n: natural_key(n.id))],
+                "edges": [vars(e) for e in graph.edges],
+            }
+        ),
+    )
+    layout.add(TIMELINE_JSON, _json_bytes({"schema_version": SCHEMA_VERSION, "events": [vars(e) for e in contents.timeline]}))
+
+    signoff_members: dict[str, dict[str, str | None]] = {}
+    if baseline.manifest is not None:
+        layout.add(MANIFEST_COPY, baseline.manifest)
+    if baseline.allowed_signers is not None:
+        layout.add(ALLOWED_SIGNERS, baseline.allowed_signers)
+    for signoff in baseline.signoffs:
+        parts: dict[str, str | None] = {"file": layout.add_file("data/baseline/signoffs", signoff.path, signoff.raw, to.commit)}
+        if signoff.statement is not None:
+            parts["statement"] = layout.add_file("data/baseline/statements", signoff.path + ".statement", signoff.statement, None)
+        if signoff.signature is not None:
+            parts["signature"] = layout.add_file("data/baseline/signatures", signoff.path + ".sig", signoff.signature, None)
+        if signoff.evidence is not None and signoff.evidence_path:
+            existing = record_members.get(signoff.evidence_path)
+            parts["evidence"] = existing or layout.add_file("data/baseline/evidence", signoff.evidence_path, signoff.evidence, to.commit)
+        signoff_members[signoff.path] = parts
+    layout.add(SIGNOFFS_JSON, _json_bytes(signoff_index(baseline, signoff_members)))
+
+    pack = {
+        "schema_version": SCHEMA_VERSION,
+        "format": PACK_FORMAT,
+        "tool": {"name": "reqtrace", "version": __version__},
+        "project": to.config.project,
+        "customer": to.config.customer,
+        "baseline": {
+            "name": baseline.name,
+            "commit": baseline.commit,
+            "algorithm": baseline.algorithm,
+            "root_digest": baseline.root_digest,
+            "requirements": len(baseline.digests),
+            "delivery_date": baseline.delivery_date,
+            "manifest": MANIFEST_COPY if baseline.manifest is not None else None,
+        },
+        "to": {"ref": contents.to_ref, "commit": to.commit},
+        "built": {"time": contents.built_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "from": contents.built_from},
+        "counts": {
+            "requirements_at_baseline": len(base.requirements),
+            "requirements_at_to": len(to.requirements),
+            "changes": len(contents.changes),
+            "unapproved_changes": sum(1 for c in contents.changes if not c["approved"]),
+            "requests": len(to.requests),
+            "meetings": len(to.meetings),
+            "emails": len(to.emails),
+            "documents": len(to.documents),
+            "signoffs": len(baseline.signoffs),
+        },
+        "members": {"index": INDEX, "files": FILES_JSON, "signoffs": SIGNOFFS_JSON, "baseline_requirements": BASE_JSON, "to_requirements": TO_JSON, "diff": DIFF_JSON},
+    }
+    layout.add(PACK_JSON, _json_bytes(pack))
+    layout.add(FILES_JSON, _json_bytes({"schema_version": SCHEMA_VERSION, "files": dict(sorted(layout.origins.items()))}))
+    return layout, pack
+
+
+# ---------------------------------------------------------------------- build
+
+
+def build_pack(
+    repo: SpecRepo,
+    baseline_name: str,
+    output: Path,
+    *,
+    to_rev: str | None = None,
+    html_dir: Path | None = None,
+) -> PackResult:
+    """Build the evidence pack at `output`: all of it, or nothing."""
+    from .report import render_pack_html
+
+    contents = gather_pack(repo, baseline_name, to_rev)
+    archive = DeterministicZip(contents.built_at)
+    layout, pack = lay_out(contents, archive)
+    html = render_pack_html(contents, layout.origins)
+    archive.add(INDEX, html)
+    with atomic_writer(output) as handle:
+        archive.write(handle)
+    data = Path(output).read_bytes()
+    result = PackResult(Path(output), len(data), sha256_hex(data), len(archive.names) + 1, pack)
+    if html_dir is not None:
+        result.html_path = atomic_write(Path(html_dir) / INDEX, html)
+    result.warnings.extend(contents.baseline.problems)
+    unapproved = pack["counts"]["unapproved_changes"]
+    if unapproved:
+        result.warnings.append(f"{unapproved} change(s) since {baseline_name} are not covered by an approved request")
+    return result

@@ -1,0 +1,409 @@
+"""`reqtrace pack verify`: is this evidence pack exactly what was built, and does it hold?
+
+Works from the zip alone — no git repository, no network. In order:
+1. every member name is safe (no zip-slip, no links, no duplicates);
+2. MANIFEST.sha256: every listed file is there with its hash, nothing is there
+   that it omits;
+3. the requirements in data/ — the JSON and the original YAML — are digested
+   again with reqtrace.digest and must give the baseline's root digest (the one
+   in pack.json and in the baseline manifest);
+4. every SSH sign-off's signature is checked with `ssh-keygen -Y verify` over
+   the pack's own copy of the signed statement, and the statement must name
+   that root digest; every recorded sign-off's evidence must match its sha256.
+
+Step 2 alone catches accidents; someone who edits a file can also edit the
+manifest. Steps 3 and 4 catch that: changing what was signed changes the root
+digest, and the signatures are over the root digest. They are only as strong
+as the allowed-signers file: one passed with --signers, obtained apart from the
+pack, is; the pack's own copy came with whatever an attacker changed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .archive import MANIFEST, member_problem, parse_manifest, sha256_hex
+from .digest import requirement_digest, root_digest
+from .errors import InputError, ToolMissing
+from .model import Config, Requirement
+from .pack import ALLOWED_SIGNERS, BASE_JSON, MANIFEST_COPY, PACK_FORMAT, PACK_JSON, SIGNOFFS_JSON
+from .parse import parse_requirements
+from .yamlio import YamlProblem, decode_text, load_yaml
+
+MAX_PACK_BYTES = 4 * 1024**3  # uncompressed; more is not a pack reqtrace built
+NAMESPACE = "reqtrace"
+OUTSIDE_SIGNERS = "--signers"
+PACK_SIGNERS = "pack"
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str  # member | missing | extra | modified | manifest | digest | signature | evidence | pack
+    entry: str  # the exact member, or member + item
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"check": self.check, "entry": self.entry, "message": self.message}
+
+
+@dataclass
+class VerifyReport:
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    pack: dict[str, Any] = field(default_factory=dict)
+    members: int = 0
+    hashed: int = 0
+    requirements: int = 0
+    root_digest: str | None = None
+    signers: dict[str, str | None] = field(default_factory=lambda: {"source": None, "path": None, "why": ""})
+    signoffs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, check: str, entry: str, message: str) -> None:
+        self.problems.append(Problem(check, entry, message))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "pack": str(self.path),
+            "baseline": self.pack.get("baseline"),
+            "to": self.pack.get("to"),
+            "checked": {"members": self.members, "hashes": self.hashed, "requirements": self.requirements},
+            "root_digest": self.root_digest,
+            "signers": self.signers,
+            "signoffs": self.signoffs,
+            "problems": [p.as_dict() for p in self.problems],
+            "notes": self.notes,
+        }
+
+
+def _read_members(report: VerifyReport, archive: zipfile.ZipFile) -> dict[str, bytes]:
+    """The bytes of every member that is safe to look at; problems for the others."""
+    contents: dict[str, bytes] = {}
+    seen: dict[str, str] = {}
+    total = 0
+    for info in archive.infolist():
+        name = info.filename
+        report.members += 1
+        problem = member_problem(name)
+        if problem is not None:
+            report.fail("member", name, f"unsafe member name: {problem}")
+            continue
+        folded = name.casefold()
+        if folded in seen:
+            report.fail("member", name, f"appears twice in the zip (or differs only in case from {seen[folded]!r})")
+            continue
+        seen[folded] = name
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if info.is_dir() or kind in (stat.S_IFLNK, stat.S_IFDIR) or (kind and kind != stat.S_IFREG):
+            report.fail("member", name, "is not a regular file (a link or folder entry); a pack holds only files")
+            continue
+        total += info.file_size
+        if total > MAX_PACK_BYTES:
+            report.fail("member", name, f"the pack unpacks to more than {MAX_PACK_BYTES:,} bytes; not read further")
+            break
+        try:
+            with archive.open(info) as handle:
+                data = handle.read(info.file_size + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+            report.fail("modified", name, f"cannot be read from the zip: {exc}")
+            continue
+        if len(data) != info.file_size:
+            report.fail("modified", name, "its size differs from the size the zip records")
+            continue
+        contents[name] = data
+    return contents
+
+
+def _check_manifest(report: VerifyReport, contents: dict[str, bytes]) -> None:
+    if MANIFEST not in contents:
+        report.fail("missing", MANIFEST, "the pack has no MANIFEST.sha256; nothing in it can be checked")
+        return
+    try:
+        text = contents[MANIFEST].decode("utf-8")
+    except UnicodeDecodeError:
+        report.fail("manifest", MANIFEST, "is not UTF-8 text")
+        return
+    listed, problems = parse_manifest(text)
+    for _line, message in problems:
+        report.fail("manifest", MANIFEST, message)
+    for name in sorted(listed):
+        if member_problem(name) is not None:
+            report.fail("manifest", f"{MANIFEST}: {name}", "lists an unsafe member name")
+        elif name not in contents:
+            report.fail("missing", name, "is listed in MANIFEST.sha256 but missing from the zip")
+        elif sha256_hex(contents[name]) != listed[name]:
+            report.fail("modified", name, "its sha256 differs from MANIFEST.sha256: the file was changed")
+        else:
+            report.hashed += 1
+    for name in sorted(contents):
+        if name != MANIFEST and name not in listed:
+            report.fail("extra", name, "is in the zip but not in MANIFEST.sha256: it was added after the pack was built")
+
+
+def _json_member(report: VerifyReport, contents: dict[str, bytes], name: str) -> dict[str, Any] | None:
+    if name not in contents:
+        if not any(p.entry == name for p in report.problems):
+            report.fail("missing", name, "is missing from the pack")
+        return None
+    try:
+        data = json.loads(contents[name].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        report.fail("pack", name, f"is not valid JSON: {exc}")
+        return None
+    if not isinstance(data, dict):
+        report.fail("pack", name, "is not a JSON object")
+        return None
+    return data
+
+
+def requirement_from_fields(fields: dict[str, Any], path: str) -> Requirement:
+    """A requirement rebuilt from its `fields()` data, for digesting."""
+
+    def texts(key: str) -> tuple[str, ...]:
+        value = fields.get(key)
+        if value in (None, "", []):
+            return ()
+        return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+
+    return Requirement(
+        id=str(fields.get("id", "")),
+        title=str(fields.get("title", "")),
+        statement=str(fields.get("statement", "")),
+        path=path,
+        acceptance=texts("acceptance"),
+        priority=fields.get("priority"),
+        status=fields.get("status"),
+        parents=texts("parents"),
+        sources=texts("sources"),
+        tags=texts("tags"),
+        owner=fields.get("owner"),
+        rationale=fields.get("rationale"),
+        extra=tuple(sorted((k, v) for k, v in fields.items() if k.startswith("x-"))),
+    )
+
+
+def _manifest_digests(report: VerifyReport, contents: dict[str, bytes]) -> tuple[str | None, dict[str, str]]:
+    """The root digest and per-requirement digests the baseline manifest states. ADAPTER (issue 3's format)."""
+    if MANIFEST_COPY not in contents:
+        return None, {}
+    try:
+        data = load_yaml(decode_text(contents[MANIFEST_COPY]))
+    except YamlProblem as problem:
+        report.fail("pack", MANIFEST_COPY, f"line {problem.line}: {problem.message}")
+        return None, {}
+    if not isinstance(data, dict):
+        report.fail("pack", MANIFEST_COPY, "is not a baseline manifest (not a mapping)")
+        return None, {}
+    listed = data.get("requirements")
+    digests: dict[str, str] = {}
+    if isinstance(listed, dict):
+        digests = {str(k): str(v.get("digest") if isinstance(v, dict) else v) for k, v in listed.items()}
+    elif isinstance(listed, list):
+        digests = {str(e.get("id")): str(e.get("digest")) for e in listed if isinstance(e, dict)}
+    root = data.get("root_digest")
+    return (str(root) if root else None), digests
+
+
+def _check_requirements(report: VerifyReport, contents: dict[str, bytes]) -> str | None:
+    """Digest the baseline's requirements again; returns the recomputed root digest."""
+    document = _json_member(report, contents, BASE_JSON)
+    if document is None:
+        return None
+    digests: dict[str, str] = {}
+    yaml_of: dict[str, list[str]] = {}
+    for entry in document.get("requirements") or []:
+        rid = str(entry.get("id"))
+        try:
+            requirement = requirement_from_fields(entry.get("fields") or {}, str(entry.get("path", "")))
+        except (TypeError, AttributeError):
+            report.fail("digest", f"{BASE_JSON}: {rid}", "the requirement's fields are malformed")
+            continue
+        digest = requirement_digest(requirement)
+        if requirement.id != rid:
+            report.fail("digest", f"{BASE_JSON}: {rid}", f"the entry's fields carry id {requirement.id!r}")
+        if entry.get("digest") != digest:
+            report.fail("digest", f"{BASE_JSON}: {rid}", f"recomputed digest {digest} differs from the digest listed beside it")
+        digests[rid] = digest
+        if entry.get("yaml"):
+            yaml_of.setdefault(str(entry["yaml"]), []).append(rid)
+    report.requirements = len(digests)
+    recomputed = root_digest(digests.items())
+    report.root_digest = recomputed
+
+    # The original YAML must say the same as the JSON beside it.
+    for member, ids in sorted(yaml_of.items()):
+        if member not in contents:
+            if not any(p.entry == member for p in report.problems):
+                report.fail("missing", member, "the original YAML of a baseline requirement is missing")
+            continue
+        parsed = parse_requirements(member, contents[member], Config(project="pack"))
+        found = {req.id: requirement_digest(req) for req in parsed.items}
+        for rid in ids:
+            if found.get(rid) != digests.get(rid):
+                report.fail("digest", f"{member}: {rid}", f"the original YAML does not give the digest of {rid} in {BASE_JSON}")
+
+    claimed = report.pack.get("baseline", {}).get("root_digest") if isinstance(report.pack.get("baseline"), dict) else None
+    if claimed != recomputed:
+        report.fail("digest", f"{BASE_JSON}", f"the requirements give root digest {recomputed}, but pack.json states {claimed}: the requirements were changed")
+    manifest_root, manifest_digests = _manifest_digests(report, contents)
+    if manifest_root is not None:
+        for rid in sorted(set(manifest_digests) | set(digests)):
+            if manifest_digests.get(rid) != digests.get(rid):
+                what = "is missing from the pack's requirements" if rid not in digests else ("is not in the baseline manifest" if rid not in manifest_digests else "differs from the digest in the baseline manifest")
+                report.fail("digest", f"{BASE_JSON}: {rid}", f"{rid} {what}")
+        if manifest_root != recomputed:
+            report.fail("digest", MANIFEST_COPY, f"the baseline manifest states root digest {manifest_root}; the requirements in the pack give {recomputed}")
+    return recomputed
+
+
+def _ssh_verify(signers: Path, principal: str, statement: bytes, signature: bytes) -> tuple[bool, str]:
+    if shutil.which("ssh-keygen") is None:
+        raise ToolMissing("ssh-keygen is not installed; it is needed to check the pack's SSH signatures", hint="install OpenSSH (Debian: apt-get install openssh-client)")
+    with tempfile.TemporaryDirectory(prefix="reqtrace-verify-") as folder:
+        sig_path = Path(folder) / "signature.sig"
+        sig_path.write_bytes(signature)
+        proc = subprocess.run(
+            ["ssh-keygen", "-Y", "verify", "-f", str(signers), "-I", principal, "-n", NAMESPACE, "-s", str(sig_path)],
+            input=statement,
+            capture_output=True,
+            check=False,
+        )
+    output = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip().splitlines()
+    return proc.returncode == 0, (output[-1] if output else f"ssh-keygen exit {proc.returncode}")
+
+
+def _choose_signers(report: VerifyReport, contents: dict[str, bytes], signers: Path | None, folder: Path) -> Path | None:
+    if signers is not None:
+        if not signers.is_file():
+            raise InputError(f"--signers {signers}: no such file")
+        report.signers = {
+            "source": OUTSIDE_SIGNERS,
+            "path": str(signers),
+            "why": "an allowed-signers file obtained apart from the pack: someone who altered the pack could not have changed it",
+        }
+        return signers
+    if ALLOWED_SIGNERS in contents:
+        copy = folder / "allowed_signers"
+        copy.write_bytes(contents[ALLOWED_SIGNERS])
+        report.signers = {
+            "source": PACK_SIGNERS,
+            "path": ALLOWED_SIGNERS,
+            "why": "the pack's own copy: it proves the signatures match the keys the pack names, but whoever could alter the pack could also replace those keys — pass --signers FILE with a copy obtained separately for real assurance",
+        }
+        return copy
+    report.signers = {"source": None, "path": None, "why": "no allowed-signers file: the pack has none and --signers was not given"}
+    return None
+
+
+def _check_signoffs(report: VerifyReport, contents: dict[str, bytes], root: str | None, signers: Path | None) -> None:
+    index = _json_member(report, contents, SIGNOFFS_JSON)
+    if index is None:
+        return
+    baseline = str(index.get("baseline", ""))
+    entries = index.get("signoffs") or []
+    binding = 0
+    with tempfile.TemporaryDirectory(prefix="reqtrace-signers-") as folder:
+        needs_keys = any(isinstance(e, dict) and e.get("method") == "ssh" and not e.get("revoked") for e in entries)
+        signers_file = _choose_signers(report, contents, signers, Path(folder)) if needs_keys or signers else None
+        for entry in entries:
+            if not isinstance(entry, dict):
+                report.fail("signature", SIGNOFFS_JSON, "a sign-off entry is not an object")
+                continue
+            label = str(entry.get("file") or entry.get("path") or "?")
+            result = {"file": label, "signer": entry.get("signer"), "meaning": entry.get("meaning"), "time": entry.get("time"), "method": entry.get("method"), "status": "", "detail": ""}
+            report.signoffs.append(result)
+            if entry.get("file") and entry["file"] not in contents:
+                report.fail("missing", str(entry["file"]), "the sign-off file is missing from the pack")
+            if entry.get("revoked"):
+                result.update(status="revoked", detail=str(entry["revoked"]))
+                continue
+            if entry.get("method") == "ssh":
+                statement_name, signature_name = entry.get("statement"), entry.get("signature")
+                statement = contents.get(str(statement_name)) if statement_name else None
+                signature = contents.get(str(signature_name)) if signature_name else None
+                if statement is None or signature is None:
+                    missing = statement_name if statement is None else signature_name
+                    report.fail("signature", str(missing or label), "the signed statement or its signature is missing from the pack")
+                    result.update(status="invalid", detail="statement or signature missing")
+                    continue
+                text = statement.decode("utf-8", "replace")
+                principal = str(entry.get("principal") or "")
+                if root is not None and root not in text:
+                    report.fail("signature", str(statement_name), f"the signed statement does not name root digest {root}: the signature is for other content")
+                    result.update(status="invalid", detail="signed another root digest")
+                    continue
+                if baseline and baseline not in text:
+                    report.fail("signature", str(statement_name), f"the signed statement is not about baseline {baseline}")
+                    result.update(status="invalid", detail="signed another baseline")
+                    continue
+                if not principal:
+                    report.fail("signature", label, "the sign-off names no principal (signer email) to verify against")
+                    result.update(status="invalid", detail="no principal")
+                    continue
+                if signers_file is None:
+                    report.fail("signature", label, "cannot check the signature: no allowed-signers file (pass --signers FILE)")
+                    result.update(status="unchecked", detail="no allowed-signers file")
+                    continue
+                good, message = _ssh_verify(signers_file, principal, statement, signature)
+                if good:
+                    binding += 1
+                    result.update(status="valid", detail=message)
+                else:
+                    report.fail("signature", str(signature_name), f"signature by {principal} does not verify against {report.signers['path']}: {message}")
+                    result.update(status="invalid", detail=message)
+            elif entry.get("method") == "recorded":
+                evidence_name = entry.get("evidence")
+                evidence = contents.get(str(evidence_name)) if evidence_name else None
+                expected = str(entry.get("evidence_sha256") or "").removeprefix("sha256:")
+                if evidence is None:
+                    report.fail("evidence", str(evidence_name or label), "the evidence of a recorded sign-off is missing from the pack")
+                    result.update(status="invalid", detail="evidence missing")
+                elif sha256_hex(evidence) != expected:
+                    report.fail("evidence", str(evidence_name), f"the evidence's sha256 is {sha256_hex(evidence)}, the sign-off recorded {expected}")
+                    result.update(status="invalid", detail="evidence changed")
+                else:
+                    result.update(status="recorded", detail="evidence matches its recorded sha256 (a recorded sign-off is not a cryptographic signature)")
+            else:
+                report.fail("signature", label, f"unknown sign-off method {entry.get('method')!r}")
+                result.update(status="invalid", detail="unknown method")
+    if signers is not None and binding == 0:
+        report.fail("signature", SIGNOFFS_JSON, f"no sign-off in the pack is signed by a key in {signers}")
+    if not binding:
+        report.notes.append("no SSH signature binds this pack's content: only the manifest hashes and the digests could be checked, and an edit that rewrote them all would go unnoticed")
+
+
+def verify_pack(path: Path, signers: Path | None = None) -> VerifyReport:
+    """Check the pack at `path`; the report lists each failing entry."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    report = VerifyReport(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        report.fail("pack", str(path), f"not a readable zip archive: {exc}")
+        return report
+    with archive:
+        contents = _read_members(report, archive)
+    _check_manifest(report, contents)
+    pack = _json_member(report, contents, PACK_JSON)
+    if pack is not None:
+        report.pack = pack
+        if pack.get("format") != PACK_FORMAT:
+            report.fail("pack", PACK_JSON, f"format is {pack.get('format')!r}, this reqtrace reads {PACK_FORMAT!r}")
+    root = _check_requirements(report, contents)
+    _check_signoffs(report, contents, root, signers)
+    return report

@@ -1,0 +1,360 @@
+"""The evidence pack's index.html: one self-contained page, rendered with Jinja2.
+
+Everything from the repository or a mail is text: one Environment with
+autoescape on and StrictUndefined, no `|safe`, no `Markup` on such text. The
+page loads nothing (inline CSS and SVG, a Content-Security-Policy that forbids
+the rest), and the only links are in-page anchors and vetted mailto/http(s).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from .archive import short_hash, slug
+from .digest import requirement_digest
+from .trace_svg import MAX_GRAPH_NODES, layout_graph
+
+if TYPE_CHECKING:
+    from .pack import PackContents
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]|\w+|\s+|[^\w\s]")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+LIST_FIELDS = ("acceptance", "parents", "sources", "tags")
+
+
+def anchor(item_id: object) -> str:
+    """An element id for an item: readable, unique, and never raw user text."""
+    text = str(item_id)
+    return f"i-{slug(text, 30) or 'x'}-{short_hash(text)[:8]}"
+
+
+def safe_href(url: object) -> str | None:
+    """`url` when it is an http, https or mailto link; None for anything else (javascript:, data:, …)."""
+    text = str(url).strip()
+    if any(ord(ch) < 0x21 for ch in text):
+        return None
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return text
+    if parts.scheme == "mailto" and _EMAIL.match(parts.path):
+        return text
+    return None
+
+
+def mail_address(text: str) -> str | None:
+    match = re.search(r"<([^<>\s]+@[^<>\s]+)>", text) or re.search(r"([^<>\s]+@[^<>\s]+)", text)
+    if match and _EMAIL.match(match.group(1)):
+        return match.group(1)
+    return None
+
+
+@cache
+def environment() -> Environment:
+    """The one Jinja2 environment of reqtrace's HTML."""
+    env = Environment(
+        loader=PackageLoader("reqtrace", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["anchor"] = anchor
+    env.filters["safe_href"] = safe_href
+    return env
+
+
+# ----------------------------------------------------------------- diff views
+
+
+def tokens(text: str) -> list[str]:
+    """Words, single CJK characters, spaces and punctuation: the units a change is shown in."""
+    return _TOKEN.findall(text)
+
+
+def word_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """[(op, text)] with op 'same', 'del' or 'ins': the change from `before` to `after`.
+
+    Changes separated only by white space are shown as one ("Li Wei" -> "Zhang
+    Min" reads as one replacement, not two).
+    """
+    old, new = tokens(before), tokens(after)
+    opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    merged: list[list[Any]] = []
+    for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        gap = op == "equal" and 0 < index < len(opcodes) - 1 and not "".join(old[i1:i2]).strip()
+        if merged and (op != "equal" or gap) and merged[-1][0] == "change":
+            merged[-1][2], merged[-1][4] = i2, j2
+        elif op != "equal":
+            merged.append(["change", i1, i2, j1, j2])
+        else:
+            merged.append(["equal", i1, i2, j1, j2])
+    segments: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in merged:
+        if op == "equal":
+            segments.append(("same", "".join(old[i1:i2])))
+            continue
+        if i2 > i1:
+            segments.append(("del", "".join(old[i1:i2])))
+        if j2 > j1:
+            segments.append(("ins", "".join(new[j1:j2])))
+    return segments
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(_as_text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_as_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def field_view(change: dict[str, Any]) -> dict[str, Any]:
+    """How one changed field is shown: a word diff, or list items removed and added."""
+    name, before, after = change["field"], change["before"], change["after"]
+    if isinstance(before, list | None) and isinstance(after, list | None) and (before or after) and name in LIST_FIELDS:
+        old, new = [str(v) for v in before or []], [str(v) for v in after or []]
+        return {
+            "field": name,
+            "kind": "list",
+            "removed": [v for v in old if v not in new],
+            "added": [v for v in new if v not in old],
+            "kept": [v for v in new if v in old],
+        }
+    if before is None or after is None:
+        return {"field": name, "kind": "value", "before": _as_text(before), "after": _as_text(after)}
+    return {"field": name, "kind": "text", "segments": word_diff(_as_text(before), _as_text(after))}
+
+
+# ---------------------------------------------------------------- page model
+
+
+def _decision_view(request: Any) -> dict[str, Any] | None:
+    decision = request.decision
+    if decision is None:
+        return None
+    return {"as": decision.as_ or "", "status": decision.status, "by": decision.by or "", "on": decision.on or "", "in": decision.in_ or "", "note": decision.note or ""}
+
+
+def _requirement_view(req: Any, digest: str | None = None) -> dict[str, Any]:
+    return {
+        "id": req.id,
+        "title": req.title,
+        "statement": req.statement,
+        "acceptance": list(req.acceptance),
+        "priority": req.priority or "",
+        "status": req.status or "",
+        "parents": list(req.parents),
+        "sources": list(req.sources),
+        "tags": list(req.tags),
+        "owner": req.owner or "",
+        "rationale": req.rationale or "",
+        "extra": [(k, str(v)) for k, v in req.extra],
+        "path": req.path,
+        "digest": digest or requirement_digest(req),
+    }
+
+
+def page_model(contents: PackContents, origins: dict[str, dict[str, str | None]]) -> dict[str, Any]:
+    from .pack import date_key, document_view, email_view, natural_key
+
+    base, to, baseline = contents.base, contents.to, contents.baseline
+    member_of = {origin["path"]: member for member, origin in origins.items() if origin.get("commit") == to.commit or origin.get("commit") is None}
+    requests = {rid: to.requests[rid] for rid in sorted(to.requests, key=natural_key)}
+
+    def request_link(rid: str) -> dict[str, Any]:
+        rq = requests.get(rid)
+        return {"id": rid, "title": rq.title if rq else "", "decision": _decision_view(rq) if rq else None}
+
+    affecting: dict[str, list[str]] = {}
+    for rq in requests.values():
+        for rid in rq.affects:
+            affecting.setdefault(rid, []).append(rq.id)
+
+    changes = []
+    for change in contents.changes:
+        req = to.requirements.get(change["id"]) or base.requirements.get(change["id"])
+        covered = set(change["approved_by"])
+        changes.append(
+            {
+                "id": change["id"],
+                "change": change["change"],
+                "title": req.title if req else "",
+                "path": change["path"],
+                "approved": change["approved"],
+                "approved_by": [request_link(rid) for rid in change["approved_by"]],
+                "other_requests": [request_link(rid) for rid in affecting.get(change["id"], []) if rid not in covered],
+                "fields": [field_view(f) for f in change["fields"]],
+                "anchor_here": change["id"] not in base.requirements,  # added: no card above to link to
+            }
+        )
+
+    request_views = []
+    for rq in requests.values():
+        request_views.append(
+            {
+                "id": rq.id,
+                "received": rq.received,
+                "from": rq.from_ or "",
+                "channel": rq.channel or "",
+                "title": rq.title,
+                "text": rq.text,
+                "claimed": rq.claimed or "",
+                "affects": list(rq.affects),
+                "refs": list(rq.refs),
+                "sources": list(rq.sources),
+                "triage": contents.triage.get(rq.id),
+                "decision": _decision_view(rq),
+                "after_delivery": bool(baseline.delivery_date) and date_key(rq.received) > date_key(baseline.delivery_date),
+                "file": member_of.get(rq.path, ""),
+            }
+        )
+
+    # Traceability: every requirement at --to (and those removed since the baseline).
+    related: dict[str, dict[str, set[str]]] = {}
+    kinds = {node.id: node.kind for node in contents.graph.nodes.values()}
+    for edge in contents.graph.edges:
+        for req_side, other in ((edge.target, edge.source), (edge.source, edge.target)):
+            if kinds.get(req_side) != "requirement" or kinds.get(other) in (None, "requirement", "baseline"):
+                continue
+            bucket = related.setdefault(req_side, {"request": set(), "meeting": set(), "email": set(), "document": set()})
+            bucket[kinds[other]].add(other)
+    matrix = []
+    all_ids = sorted(set(to.requirements) | set(base.requirements), key=natural_key)
+    for rid in all_ids:
+        req = to.requirements.get(rid) or base.requirements[rid]
+        bucket = related.get(rid, {})
+        matrix.append(
+            {
+                "id": rid,
+                "title": req.title,
+                "in_baseline": rid in baseline.digests,
+                "at_to": rid in to.requirements,
+                "sources": list(req.sources),
+                "requests": sorted(bucket.get("request", ()), key=natural_key),
+                "meetings": sorted(bucket.get("meeting", ()), key=natural_key),
+                "emails": sorted(bucket.get("email", ()) | bucket.get("document", ()), key=natural_key),
+            }
+        )
+
+    emails = []
+    for mail in sorted(to.emails.values(), key=lambda m: (date_key(email_view(m)["date"]), natural_key(m.id))):
+        view = email_view(mail)
+        address = mail_address(view["from"])
+        view["mailto"] = safe_href(f"mailto:{address}") if address else None
+        view["file"] = member_of.get(view["message"], "") or member_of.get(view["path"], "")
+        emails.append(view)
+    documents = []
+    for doc in sorted(to.documents.values(), key=lambda d: natural_key(d.id)):
+        view = document_view(doc)
+        view["member"] = member_of.get(view["file"], "") or member_of.get(view["path"], "")
+        documents.append(view)
+
+    meetings = []
+    for mtg in sorted(to.meetings.values(), key=lambda m: (date_key(m.date), natural_key(m.id))):
+        meetings.append(
+            {
+                "id": mtg.id,
+                "date": mtg.date,
+                "title": mtg.title,
+                "attendees": list(mtg.attendees),
+                "refs": list(mtg.refs),
+                "decisions": [
+                    {"text": d.text, "approves": list(d.approves), "rejects": list(d.rejects), "refs": list(d.refs)} for d in mtg.decisions
+                ],
+                "body": mtg.body.strip(),
+                "file": member_of.get(mtg.path, ""),
+            }
+        )
+
+    signoff_member = {origin["path"]: member for member, origin in origins.items()}
+    signoffs = [
+        {
+            "signer": s.signer,
+            "role": s.role or "",
+            "meaning": s.meaning,
+            "time": s.time,
+            "method": s.method,
+            "status": s.status,
+            "detail": s.detail,
+            "revoked": s.revoked or "",
+            "comment": s.comment or "",
+            "evidence": s.evidence_path or "",
+            "evidence_sha256": s.evidence_sha256 or "",
+            "file": signoff_member.get(s.path, ""),
+        }
+        for s in baseline.signoffs
+    ]
+
+    base_requirements = [
+        _requirement_view(base.requirements[rid], baseline.digests.get(rid))
+        for rid in sorted(base.requirements, key=natural_key)
+    ]
+    known_ids = set(to.all_ids()) | set(base.requirements)
+    graph_nodes = contents.graph.nodes
+    svg = layout_graph(graph_nodes, contents.graph.edges, focus={c["id"] for c in contents.changes})
+    files = [{"member": m, "path": o["path"] or "", "commit": (o.get("commit") or "")[:12]} for m, o in sorted(origins.items())]
+    unapproved = sum(1 for c in contents.changes if not c["approved"])
+    return {
+        "csp": CSP,
+        "project": to.config.project,
+        "customer": to.config.customer or "",
+        "baseline": {
+            "name": baseline.name,
+            "commit": baseline.commit,
+            "root_digest": baseline.root_digest,
+            "algorithm": baseline.algorithm,
+            "created": baseline.created or "",
+            "created_by": baseline.created_by or "",
+            "delivery_date": baseline.delivery_date or "",
+            "problems": list(baseline.problems),
+        },
+        "to": {"ref": contents.to_ref, "commit": to.commit or "working tree (uncommitted)"},
+        "built": contents.built_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "built_from": contents.built_from,
+        "version": _version(),
+        "counts": {
+            "baseline_requirements": len(base.requirements),
+            "to_requirements": len(to.requirements),
+            "changes": len(changes),
+            "unapproved": unapproved,
+            "requests": len(request_views),
+            "requests_after_delivery": sum(1 for r in request_views if r["after_delivery"]),
+            "meetings": len(meetings),
+            "emails": len(emails),
+            "documents": len(documents),
+            "signoffs": len(signoffs),
+        },
+        "signoffs": signoffs,
+        "requirements": base_requirements,
+        "changes": changes,
+        "requests": request_views,
+        "matrix": matrix,
+        "timeline": [vars(e) for e in contents.timeline],
+        "meetings": meetings,
+        "emails": emails,
+        "documents": documents,
+        "graph": svg,
+        "graph_cap": MAX_GRAPH_NODES,
+        "known": known_ids,
+        "files": files,
+    }
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def render_pack_html(contents: PackContents, origins: dict[str, dict[str, str | None]]) -> str:
+    return environment().get_template("pack/index.html.j2").render(**page_model(contents, origins))
