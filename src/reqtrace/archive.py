@@ -135,6 +135,7 @@ class DeterministicZip:
         self.date_time = zip_timestamp(timestamp)
         self._members: dict[str, bytes] = {}
         self._folded: dict[str, str] = {}
+        self.manifest_digest: str | None = None  # sha256 of MANIFEST.sha256 once written: the pack's fingerprint
 
     def add(self, name: str, data: bytes | str) -> str:
         problem = member_problem(name)
@@ -161,6 +162,7 @@ class DeterministicZip:
         """Write the archive; returns {member: sha256 hex} as listed in the manifest."""
         hashes = {name: sha256_hex(data) for name, data in self._members.items()}
         manifest = manifest_text(hashes.items()).encode("ascii")
+        self.manifest_digest = sha256_hex(manifest)
         members = {**self._members, MANIFEST: manifest}
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6, allowZip64=True) as archive:
             for name in sorted(members):

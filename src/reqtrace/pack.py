@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import __version__, gitio
@@ -154,6 +154,7 @@ class PackResult:
     sha256: str
     members: int
     pack: dict[str, Any]
+    manifest_sha256: str  # sha256 of MANIFEST.sha256: one value that fixes every file of the pack
     html_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -212,18 +213,42 @@ def _yaml_mapping(data: bytes, path: str) -> dict[str, Any]:
 # ------------------------------------------------------------------- adapters
 
 
-def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base: Snapshot) -> BaselineInfo:
+ALLOWED_SIGNERS_FILE = ".reqtrace/allowed_signers"
+
+
+def _repo_file(repo: SpecRepo, commit: str | None, path: str) -> bytes | None:
+    """One file of the spec repo at `commit` (None: the working tree), or None when absent."""
+    if commit is None or repo.git_top is None:
+        target = repo.root / path
+        return target.read_bytes() if target.is_file() and not target.is_symlink() else None
+    entries = gitio.list_tree(repo.git_top, commit, [repo.git_path(path)])
+    if not entries or entries[0].is_symlink:
+        return None
+    return b"".join(data for _, data in gitio.read_blobs(repo.git_top, [entries[0].oid]))
+
+
+def _email_of(signer: str) -> str | None:
+    match = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", signer)
+    return match.group(1) if match else None
+
+
+def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base: Snapshot, to_commit: str | None) -> BaselineInfo:
     """The baseline NAME: its commit, manifest, digests and sign-offs (issue 3).
 
-    ADAPTER. Until reqtrace.baseline exists this reads `baselines/NAME/` at
-    --to (or the working tree) directly; with no manifest the baseline is just
-    the revision NAME names, its digests computed here and nothing signed.
+    ADAPTER. Until reqtrace.baseline is merged this reads `baselines/NAME/`
+    (format reqtrace-baseline-1 / reqtrace-signoff-1) at --to, or in the
+    working tree when --to predates it; with no manifest the baseline is just
+    the revision NAME names, its digests computed here, and nothing is signed.
+    Sign-offs are checked here as they will be in the pack (same code).
     """
+    from .pack_verify import check_ssh_signature
+
     commit = resolve_revision(repo, name)
     folder = f"{base.config.baselines_dir}/{name}/"
     files = {path: data for path, data in to_files.items() if path.startswith(folder)}
+    files_commit = to_commit
     if not files and (repo.root / folder).is_dir():
-        files = _read_sources(repo, None, [folder.rstrip("/")])
+        files, files_commit = _read_sources(repo, None, [folder.rstrip("/")]), None
     digests = {rid: requirement_digest(req) for rid, req in base.requirements.items()}
     info = BaselineInfo(name=name, commit=commit, root_digest=root_digest(digests.items()), algorithm=ALGORITHM, digests=digests)
     manifest_path = folder + "manifest.yaml"
@@ -236,26 +261,65 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     info.algorithm = str(manifest.get("algorithm") or ALGORITHM)
     info.created = str(manifest.get("created") or "") or None
     info.created_by = str(manifest.get("created_by") or "") or None
+    info.message = str(manifest.get("message") or "") or None
+    if str(manifest.get("commit") or commit) != commit:
+        info.problems.append(f"{manifest_path} freezes commit {manifest.get('commit')}, but {name} resolves to {commit}")
     listed = manifest.get("requirements")
-    if isinstance(listed, dict):
-        info.digests = {str(k): str(v.get("digest") if isinstance(v, dict) else v) for k, v in listed.items()}
-    elif isinstance(listed, list):
+    if isinstance(listed, list):
         info.digests = {str(e.get("id")): str(e.get("digest")) for e in listed if isinstance(e, dict)}
+    if info.digests != digests:
+        changed = sorted((set(info.digests) ^ set(digests)) | {k for k in digests if info.digests.get(k) != digests[k]}, key=natural_key)
+        info.problems.append(f"the requirements at {commit[:12]} do not match {manifest_path}: {', '.join(changed[:10])}")
+    info.allowed_signers = _repo_file(repo, files_commit, ALLOWED_SIGNERS_FILE)
+    revoked: dict[str, str] = {}
     for path in sorted(p for p in files if p.startswith(folder + "signoffs/") and p.endswith((".yaml", ".yml"))):
         data = _yaml_mapping(files[path], path)
+        if "revokes" in data:
+            revoked.setdefault(str(data["revokes"]), f"{data.get('reason', '')} ({data.get('by', '')}, {data.get('time', '')})")
+            continue
+        signer = str(data.get("signer", ""))
+        evidence = data.get("evidence") if isinstance(data.get("evidence"), dict) else {}
+        evidence_path = str(evidence.get("path") or "") or None
+        evidence_bytes = None
+        if evidence_path:
+            evidence_bytes = to_files.get(evidence_path) or _repo_file(repo, files_commit, evidence_path)
         info.signoffs.append(
             SignOff(
                 path=path,
                 raw=files[path],
-                signer=str(data.get("signer", "")),
+                signer=signer,
                 meaning=str(data.get("meaning", "")),
                 time=str(data.get("time", "")),
                 method=str(data.get("method", "")),
                 role=str(data.get("role") or "") or None,
+                principal=_email_of(signer),
                 comment=str(data.get("comment") or "") or None,
+                statement=str(data["statement"]).encode("utf-8") if data.get("statement") else None,
+                signature=str(data["signature"]).encode("ascii", "replace") if data.get("signature") else None,
+                evidence_path=evidence_path,
+                evidence=evidence_bytes,
+                evidence_sha256=str(evidence.get("sha256") or "") or None,
+                recorded_by=str(data.get("recorded_by") or "") or None,
             )
         )
+    for signoff in info.signoffs:
+        stem = PurePosixPath(signoff.path).stem
+        if stem in revoked:
+            signoff.revoked, signoff.status = revoked[stem], "revoked"
+            continue
+        signoff.status, signoff.detail = check_ssh_signature(signoff, info, info.allowed_signers) if signoff.method == "ssh" else _check_evidence(signoff)
+    active = [s for s in info.signoffs if not s.revoked and s.status in ("valid", "recorded")]
+    delivered = sorted(s.time for s in active if s.meaning in ("delivered", "accepted"))
+    info.delivery_date = delivered[0][:10] if delivered else None
     return info
+
+
+def _check_evidence(signoff: SignOff) -> tuple[str, str]:
+    if signoff.evidence is None:
+        return "invalid", f"evidence {signoff.evidence_path} is missing"
+    if sha256_hex(signoff.evidence) != (signoff.evidence_sha256 or "").removeprefix("sha256:"):
+        return "invalid", f"evidence {signoff.evidence_path} no longer matches its recorded sha256"
+    return "recorded", f"evidence matches its sha256; recorded by {signoff.recorded_by or 'unknown'}"
 
 
 def gather_changes(base: Snapshot, to: Snapshot, to_date: str | None) -> list[dict[str, Any]]:
@@ -446,7 +510,7 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None) -
     config = to.config
     base_files = _read_sources(repo, base_commit, [base.config.requirements_dir])
     to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}))
-    baseline = gather_baseline(repo, baseline_name, to_files, base)
+    baseline = gather_baseline(repo, baseline_name, to_files, base, to.commit)
     built_at, built_from = _build_time(repo, [to.commit or gitio.head_commit(repo.git_top) if repo.git_top else None, base_commit])
     to_date = None
     if to.commit and repo.git_top is not None:
@@ -675,7 +739,7 @@ def build_pack(
     with atomic_writer(output) as handle:
         archive.write(handle)
     data = Path(output).read_bytes()
-    result = PackResult(Path(output), len(data), sha256_hex(data), len(archive.names) + 1, pack)
+    result = PackResult(Path(output), len(data), sha256_hex(data), len(archive.names) + 1, pack, archive.manifest_digest or "")
     if html_dir is not None:
         result.html_path = atomic_write(Path(html_dir) / INDEX, html)
     result.warnings.extend(contents.baseline.problems)

@@ -21,6 +21,7 @@ pack, is; the pack's own copy came with whatever an attacker changed.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import stat
 import subprocess
@@ -64,6 +65,7 @@ class VerifyReport:
     hashed: int = 0
     requirements: int = 0
     root_digest: str | None = None
+    manifest_sha256: str | None = None
     signers: dict[str, str | None] = field(default_factory=lambda: {"source": None, "path": None, "why": ""})
     signoffs: list[dict[str, Any]] = field(default_factory=list)
 
@@ -82,6 +84,7 @@ class VerifyReport:
             "to": self.pack.get("to"),
             "checked": {"members": self.members, "hashes": self.hashed, "requirements": self.requirements},
             "root_digest": self.root_digest,
+            "manifest_sha256": self.manifest_sha256,
             "signers": self.signers,
             "signoffs": self.signoffs,
             "problems": [p.as_dict() for p in self.problems],
@@ -131,6 +134,7 @@ def _check_manifest(report: VerifyReport, contents: dict[str, bytes]) -> None:
     if MANIFEST not in contents:
         report.fail("missing", MANIFEST, "the pack has no MANIFEST.sha256; nothing in it can be checked")
         return
+    report.manifest_sha256 = sha256_hex(contents[MANIFEST])
     try:
         text = contents[MANIFEST].decode("utf-8")
     except UnicodeDecodeError:
@@ -285,6 +289,27 @@ def _ssh_verify(signers: Path, principal: str, statement: bytes, signature: byte
     return proc.returncode == 0, (output[-1] if output else f"ssh-keygen exit {proc.returncode}")
 
 
+def check_ssh_signature(signoff: Any, baseline: Any, allowed_signers: bytes | None) -> tuple[str, str]:
+    """(status, detail) of one SSH sign-off at build time, against the repo's allowed signers."""
+    if signoff.statement is None or signoff.signature is None:
+        return "invalid", "the sign-off holds no statement or no signature"
+    text = signoff.statement.decode("utf-8", "replace")
+    if baseline.root_digest not in text or baseline.name not in text:
+        return "invalid", "the signed statement names other content (another root digest or baseline)"
+    if not signoff.principal:
+        return "invalid", "the signer has no email address to verify against"
+    if allowed_signers is None:
+        return "unverified", "no .reqtrace/allowed_signers in the repository"
+    with tempfile.TemporaryDirectory(prefix="reqtrace-signers-") as folder:
+        path = Path(folder) / "allowed_signers"
+        path.write_bytes(allowed_signers)
+        try:
+            good, message = _ssh_verify(path, signoff.principal, signoff.statement, signoff.signature)
+        except ToolMissing:
+            return "unverified", "ssh-keygen is not installed here"
+    return ("valid", message) if good else ("invalid", message)
+
+
 def _choose_signers(report: VerifyReport, contents: dict[str, bytes], signers: Path | None, folder: Path) -> Path | None:
     if signers is not None:
         if not signers.is_file():
@@ -308,85 +333,123 @@ def _choose_signers(report: VerifyReport, contents: dict[str, bytes], signers: P
     return None
 
 
+def _signoff_file(report: VerifyReport, contents: dict[str, bytes], entry: dict[str, Any]) -> dict[str, Any]:
+    """The sign-off file as committed (the source of truth), checked against the parts extracted beside it."""
+    name = str(entry.get("file") or "")
+    if not name or name not in contents:
+        if not any(p.entry == name for p in report.problems):
+            report.fail("missing", name or SIGNOFFS_JSON, "the sign-off file is missing from the pack")
+        return {}
+    try:
+        data = load_yaml(decode_text(contents[name]))
+    except YamlProblem as problem:
+        report.fail("signature", name, f"line {problem.line}: {problem.message}")
+        return {}
+    if not isinstance(data, dict):
+        report.fail("signature", name, "is not a sign-off (not a mapping)")
+        return {}
+    for field_name, member in (("statement", entry.get("statement")), ("signature", entry.get("signature"))):
+        if field_name in data and member and member in contents and str(data[field_name]).encode("utf-8") != contents[member]:
+            report.fail("signature", str(member), f"differs from the {field_name} in the sign-off file {name}")
+    return dict(data)
+
+
+def _check_one_signoff(report: VerifyReport, contents: dict[str, bytes], entry: dict[str, Any], root: str | None, baseline: str, signers_file: Path | None, result: dict[str, Any]) -> bool:
+    """Check one sign-off; True when a valid SSH signature binds it to `root`."""
+    label = str(entry.get("file") or entry.get("path") or SIGNOFFS_JSON)
+    data = _signoff_file(report, contents, entry)
+    method = data.get("method", entry.get("method"))
+    if method == "ssh":
+        statement_name, signature_name = entry.get("statement"), entry.get("signature")
+        statement = str(data["statement"]).encode("utf-8") if "statement" in data else contents.get(str(statement_name))
+        signature = str(data["signature"]).encode("utf-8") if "signature" in data else contents.get(str(signature_name))
+        if statement is None or signature is None:
+            report.fail("signature", str(statement_name or signature_name or label), "the signed statement or its signature is missing from the pack")
+            result.update(status="invalid", detail="statement or signature missing")
+            return False
+        text = statement.decode("utf-8", "replace")
+        where = str(statement_name or label)
+        if root is not None and root not in text:
+            report.fail("signature", where, f"the signed statement does not name root digest {root}: the signature is for other content")
+            result.update(status="invalid", detail="signed another root digest")
+            return False
+        if baseline and baseline not in text:
+            report.fail("signature", where, f"the signed statement is not about baseline {baseline}")
+            result.update(status="invalid", detail="signed another baseline")
+            return False
+        signer = str(data.get("signer", entry.get("signer") or ""))
+        principal = _email_of(signer) or str(entry.get("principal") or "")
+        if not principal or principal not in text:
+            report.fail("signature", where, f"the signed statement does not name the signer {signer!r}")
+            result.update(status="invalid", detail="statement names another signer")
+            return False
+        if signers_file is None:
+            report.fail("signature", label, "cannot check the signature: no allowed-signers file (pass --signers FILE)")
+            result.update(status="unchecked", detail="no allowed-signers file")
+            return False
+        good, message = _ssh_verify(signers_file, principal, statement, signature)
+        if not good:
+            report.fail("signature", str(signature_name or label), f"signature by {principal} does not verify against {report.signers['path']}: {message}")
+            result.update(status="invalid", detail=message)
+            return False
+        result.update(status="valid", detail=message)
+        return True
+    if method == "recorded":
+        evidence_name = entry.get("evidence")
+        evidence = contents.get(str(evidence_name)) if evidence_name else None
+        recorded = data.get("evidence") if isinstance(data.get("evidence"), dict) else {}
+        expected = str(recorded.get("sha256") or entry.get("evidence_sha256") or "").removeprefix("sha256:")
+        if evidence is None:
+            report.fail("evidence", str(evidence_name or label), "the evidence of a recorded sign-off is missing from the pack")
+            result.update(status="invalid", detail="evidence missing")
+        elif sha256_hex(evidence) != expected:
+            report.fail("evidence", str(evidence_name), f"its sha256 is {sha256_hex(evidence)}, but the sign-off {label} recorded {expected}")
+            result.update(status="invalid", detail="evidence changed")
+        elif root is not None and data.get("root_digest") not in (None, root):
+            report.fail("signature", label, f"the recorded sign-off is for root digest {data.get('root_digest')}, not {root}")
+            result.update(status="invalid", detail="recorded for other content")
+        else:
+            result.update(status="recorded", detail="evidence matches its recorded sha256 (a recorded sign-off is not a cryptographic signature)")
+        return False
+    report.fail("signature", label, f"unknown sign-off method {method!r}")
+    result.update(status="invalid", detail="unknown method")
+    return False
+
+
+def _email_of(signer: str) -> str | None:
+    match = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", signer)
+    return match.group(1) if match else None
+
+
 def _check_signoffs(report: VerifyReport, contents: dict[str, bytes], root: str | None, signers: Path | None) -> None:
     index = _json_member(report, contents, SIGNOFFS_JSON)
     if index is None:
         return
     baseline = str(index.get("baseline", ""))
-    entries = index.get("signoffs") or []
+    entries = [e for e in index.get("signoffs") or [] if isinstance(e, dict)]
     binding = 0
     with tempfile.TemporaryDirectory(prefix="reqtrace-signers-") as folder:
-        needs_keys = any(isinstance(e, dict) and e.get("method") == "ssh" and not e.get("revoked") for e in entries)
+        needs_keys = any(e.get("method") == "ssh" and not e.get("revoked") for e in entries)
         signers_file = _choose_signers(report, contents, signers, Path(folder)) if needs_keys or signers else None
         for entry in entries:
-            if not isinstance(entry, dict):
-                report.fail("signature", SIGNOFFS_JSON, "a sign-off entry is not an object")
-                continue
-            label = str(entry.get("file") or entry.get("path") or "?")
-            result = {"file": label, "signer": entry.get("signer"), "meaning": entry.get("meaning"), "time": entry.get("time"), "method": entry.get("method"), "status": "", "detail": ""}
+            result = {"file": entry.get("file"), "signer": entry.get("signer"), "meaning": entry.get("meaning"), "time": entry.get("time"), "method": entry.get("method"), "status": "", "detail": ""}
             report.signoffs.append(result)
-            if entry.get("file") and entry["file"] not in contents:
-                report.fail("missing", str(entry["file"]), "the sign-off file is missing from the pack")
             if entry.get("revoked"):
                 result.update(status="revoked", detail=str(entry["revoked"]))
                 continue
-            if entry.get("method") == "ssh":
-                statement_name, signature_name = entry.get("statement"), entry.get("signature")
-                statement = contents.get(str(statement_name)) if statement_name else None
-                signature = contents.get(str(signature_name)) if signature_name else None
-                if statement is None or signature is None:
-                    missing = statement_name if statement is None else signature_name
-                    report.fail("signature", str(missing or label), "the signed statement or its signature is missing from the pack")
-                    result.update(status="invalid", detail="statement or signature missing")
-                    continue
-                text = statement.decode("utf-8", "replace")
-                principal = str(entry.get("principal") or "")
-                if root is not None and root not in text:
-                    report.fail("signature", str(statement_name), f"the signed statement does not name root digest {root}: the signature is for other content")
-                    result.update(status="invalid", detail="signed another root digest")
-                    continue
-                if baseline and baseline not in text:
-                    report.fail("signature", str(statement_name), f"the signed statement is not about baseline {baseline}")
-                    result.update(status="invalid", detail="signed another baseline")
-                    continue
-                if not principal:
-                    report.fail("signature", label, "the sign-off names no principal (signer email) to verify against")
-                    result.update(status="invalid", detail="no principal")
-                    continue
-                if signers_file is None:
-                    report.fail("signature", label, "cannot check the signature: no allowed-signers file (pass --signers FILE)")
-                    result.update(status="unchecked", detail="no allowed-signers file")
-                    continue
-                good, message = _ssh_verify(signers_file, principal, statement, signature)
-                if good:
-                    binding += 1
-                    result.update(status="valid", detail=message)
-                else:
-                    report.fail("signature", str(signature_name), f"signature by {principal} does not verify against {report.signers['path']}: {message}")
-                    result.update(status="invalid", detail=message)
-            elif entry.get("method") == "recorded":
-                evidence_name = entry.get("evidence")
-                evidence = contents.get(str(evidence_name)) if evidence_name else None
-                expected = str(entry.get("evidence_sha256") or "").removeprefix("sha256:")
-                if evidence is None:
-                    report.fail("evidence", str(evidence_name or label), "the evidence of a recorded sign-off is missing from the pack")
-                    result.update(status="invalid", detail="evidence missing")
-                elif sha256_hex(evidence) != expected:
-                    report.fail("evidence", str(evidence_name), f"the evidence's sha256 is {sha256_hex(evidence)}, the sign-off recorded {expected}")
-                    result.update(status="invalid", detail="evidence changed")
-                else:
-                    result.update(status="recorded", detail="evidence matches its recorded sha256 (a recorded sign-off is not a cryptographic signature)")
-            else:
-                report.fail("signature", label, f"unknown sign-off method {entry.get('method')!r}")
-                result.update(status="invalid", detail="unknown method")
+            binding += _check_one_signoff(report, contents, entry, root, baseline, signers_file, result)
     if signers is not None and binding == 0:
         report.fail("signature", SIGNOFFS_JSON, f"no sign-off in the pack is signed by a key in {signers}")
     if not binding:
         report.notes.append("no SSH signature binds this pack's content: only the manifest hashes and the digests could be checked, and an edit that rewrote them all would go unnoticed")
 
 
-def verify_pack(path: Path, signers: Path | None = None) -> VerifyReport:
-    """Check the pack at `path`; the report lists each failing entry."""
+def verify_pack(path: Path, signers: Path | None = None, expect_manifest: str | None = None) -> VerifyReport:
+    """Check the pack at `path`; the report lists each failing entry.
+
+    `expect_manifest`: the sha256 of MANIFEST.sha256 as the builder announced it
+    (printed by `pack build`): with it, no file of the pack can change unnoticed.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -399,6 +462,8 @@ def verify_pack(path: Path, signers: Path | None = None) -> VerifyReport:
     with archive:
         contents = _read_members(report, archive)
     _check_manifest(report, contents)
+    if expect_manifest is not None and report.manifest_sha256 not in (None, expect_manifest.lower().removeprefix("sha256:")):
+        report.fail("manifest", MANIFEST, f"its sha256 is {report.manifest_sha256}, not the {expect_manifest} given with --manifest-sha256: the pack is not the one announced")
     pack = _json_member(report, contents, PACK_JSON)
     if pack is not None:
         report.pack = pack

@@ -242,7 +242,7 @@ def page_model(contents: PackContents, origins: dict[str, dict[str, str | None]]
                 "sources": list(req.sources),
                 "requests": sorted(bucket.get("request", ()), key=natural_key),
                 "meetings": sorted(bucket.get("meeting", ()), key=natural_key),
-                "emails": sorted(bucket.get("email", ()) | bucket.get("document", ()), key=natural_key),
+                "emails": sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=natural_key),
             }
         )
 

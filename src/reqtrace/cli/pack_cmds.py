@@ -19,6 +19,12 @@ pack_app = typer.Typer(
 app.add_typer(pack_app, name="pack")
 
 
+def _console():  # type: ignore[no-untyped-def]
+    console = output.stdout_console()
+    console.soft_wrap = True  # digests and paths must stay on one line, whatever the width
+    return console
+
+
 @pack_app.command("build")
 def build(
     baseline: Annotated[str, typer.Argument(metavar="BASELINE", help="The baseline the pack is about (a baseline name, or any revision).")],
@@ -43,6 +49,7 @@ def build(
                 "path": str(result.path),
                 "size": result.size,
                 "sha256": result.sha256,
+                "manifest_sha256": result.manifest_sha256,
                 "members": result.members,
                 "html": str(result.html_path) if result.html_path else None,
                 "pack": pack,
@@ -50,10 +57,11 @@ def build(
             }
         )
         return
-    console = output.stdout_console()
+    console = _console()
     counts = pack["counts"]
     console.print(f"[green]✓[/] wrote {output.esc(result.path)} ({result.size:,} bytes, {result.members} files)")
     console.print(f"  sha256     {result.sha256}")
+    console.print(f"  manifest   sha256 {result.manifest_sha256} (announce it: verify --manifest-sha256 checks it)")
     console.print(f"  baseline   {output.esc(pack['baseline']['name'])} @ {pack['baseline']['commit'][:12]}, root digest {pack['baseline']['root_digest']}")
     console.print(f"  up to      {output.esc(pack['to']['ref'])} @ {(pack['to']['commit'] or 'working tree')[:12]}")
     console.print(
@@ -72,13 +80,14 @@ def build(
 def verify(
     pack_file: Annotated[Path, typer.Argument(metavar="FILE.zip", help="The evidence pack to check.")],
     signers: Annotated[Optional[Path], typer.Option("--signers", help="An allowed-signers file (ssh-keygen format) obtained apart from the pack; default: the pack's own copy.", show_default=False)] = None,  # noqa: UP007, UP045
+    manifest_sha256: Annotated[Optional[str], typer.Option("--manifest-sha256", help="The sha256 of MANIFEST.sha256 as `pack build` printed it, received apart from the pack.", show_default=False)] = None,  # noqa: UP007, UP045
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Check a pack with no git repository: hashes, nothing added or missing, root digest, signatures. Exit 1 on any failure."""
     from ..pack_verify import verify_pack
 
     output.json_requested = format is TextOrJson.json
-    report = verify_pack(pack_file, signers)
+    report = verify_pack(pack_file, signers, manifest_sha256)
     if format is TextOrJson.json:
         output.write_json(report.as_dict())
     else:
@@ -88,10 +97,10 @@ def verify(
 
 
 def render_verify_text(report) -> None:  # type: ignore[no-untyped-def]
-    console = output.stdout_console()
+    console = _console()
     baseline = report.pack.get("baseline") or {}
     console.print(f"[bold]{output.esc(report.path)}[/]: baseline {output.esc(baseline.get('name', '?'))}, {report.members} members")
-    console.print(f"  hashes        {report.hashed} file(s) match MANIFEST.sha256")
+    console.print(f"  hashes        {report.hashed} file(s) match MANIFEST.sha256 (its own sha256: {report.manifest_sha256})")
     console.print(f"  requirements  {report.requirements} digested again → root digest {report.root_digest}")
     source = report.signers.get("source")
     if source:

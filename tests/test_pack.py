@@ -1,0 +1,443 @@
+"""`reqtrace pack build` and `pack verify`: contents, determinism, atomicity, and every attack."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from pack_kit import VENDOR_EMAIL, allowed_signers_line, build_repo, make_key, manifest_for, read_zip, signoff_yaml, write_zip
+
+from reqtrace.archive import MANIFEST, DeterministicZip, UnsafeMember, is_safe_member, member_name
+from reqtrace.files import atomic_writer
+
+pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is needed to sign the test baseline")
+
+
+@pytest.fixture
+def signed(make_repo, tmp_path):
+    return build_repo(make_repo, tmp_path)
+
+
+@pytest.fixture
+def built(signed, run_cli, tmp_path):
+    out = tmp_path / "out" / "pack.zip"
+    result = run_cli("pack", "build", "v1", "-o", str(out), "--html-dir", str(tmp_path / "html"), cwd=signed.repo.root)
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+# ------------------------------------------------------------------ member names
+
+
+@pytest.mark.parametrize(
+    "original",
+    ["../../x", "/etc/passwd", "CON", "con.txt", "LPT1", "a\\..\\..\\windows\\system32", "x" * 300 + ".eml", "验收函.pdf", "..", "", " .hidden", "a/b/c/../../../../etc/shadow"],
+)
+def test_hostile_file_names_become_safe_member_names(original):
+    name = member_name("data/records/files", original)
+    assert is_safe_member(name), name
+    assert name.startswith("data/records/files/")
+    assert ".." not in name.split("/")
+    assert len(name) <= 120
+    base = name.rsplit("/", 1)[1]
+    assert base.split(".")[0].split("-")[0].lower() not in {"con", "lpt1", "aux", "nul", "prn"} or "-" in base
+
+
+def test_names_differing_only_in_case_or_beyond_the_slug_stay_apart():
+    names = {
+        member_name("d", "records/emails/Report.eml"),
+        member_name("d", "records/emails/report.eml"),
+        member_name("d", "records/emails/REPORT.eml"),
+        member_name("d", "x" * 300 + "a.eml"),
+        member_name("d", "x" * 300 + "b.eml"),
+        member_name("d", "other/report.eml"),
+    }
+    assert len({name.casefold() for name in names}) == 6
+
+
+def test_the_archive_refuses_unsafe_and_duplicate_members():
+    archive = DeterministicZip(__import__("datetime").datetime(2026, 1, 1, tzinfo=__import__("datetime").UTC))
+    archive.add("data/a.txt", b"1")
+    for bad in ("../x", "/etc/passwd", "data/../x", "CON", "data/con.txt", "a\\b", "C:/x", "x" * 300):
+        with pytest.raises(UnsafeMember):
+            archive.add(bad, b"")
+    with pytest.raises(UnsafeMember, match="duplicate"):
+        archive.add("data/a.txt", b"2")
+    with pytest.raises(UnsafeMember, match="duplicate"):
+        archive.add("DATA/A.TXT", b"2")
+    with pytest.raises(UnsafeMember):
+        archive.add(MANIFEST, b"")
+
+
+def test_atomic_writer_leaves_the_old_file_when_the_writer_fails(tmp_path):
+    target = tmp_path / "pack.zip"
+    target.write_bytes(b"old pack")
+    with pytest.raises(RuntimeError), atomic_writer(target) as handle:
+        handle.write(b"half a pa")
+        raise RuntimeError("disk on fire")
+    assert target.read_bytes() == b"old pack"
+    assert [p.name for p in tmp_path.iterdir()] == ["pack.zip"]
+
+
+# ------------------------------------------------------------------------- build
+
+
+def test_pack_holds_report_data_manifest_and_pack_json(signed, built, tmp_path):
+    members = read_zip(built)
+    for name in ("index.html", "pack.json", MANIFEST, "data/baseline/requirements.json", "data/to/requirements.json", "data/diff.json",
+                 "data/records/requests.json", "data/records/meetings.json", "data/baseline/manifest.yaml", "data/baseline/signoffs.json",
+                 "data/baseline/allowed_signers", "data/files.json", "data/trace-graph.json", "data/timeline.json"):
+        assert name in members, name
+    pack = json.loads(members["pack.json"])
+    assert pack["tool"] == {"name": "reqtrace", "version": __import__("reqtrace").__version__}
+    assert pack["baseline"]["commit"] == signed.baseline_commit
+    assert pack["baseline"]["root_digest"] == signed.root
+    assert pack["to"]["commit"] == signed.repo.git("rev-parse", "HEAD")
+    assert pack["built"] == {"time": "2026-03-06T10:00:00Z", "from": f"commit date of {pack['to']['commit'][:12]}"}
+    assert pack["counts"]["unapproved_changes"] == 2
+
+    # Originals are byte for byte what the repository holds, under safe names.
+    origins = json.loads(members["data/files.json"])["files"]
+    by_path = {(o["path"], o["commit"]): m for m, o in origins.items()}
+    assert members[by_path[("records/emails/2026-02-10-booking.eml", pack["to"]["commit"])]] == (signed.repo.root / "records/emails/2026-02-10-booking.eml").read_bytes()
+    assert members[by_path[("records/documents/acceptance-letter.pdf", pack["to"]["commit"])]] == (signed.repo.root / "records/documents/acceptance-letter.pdf").read_bytes()
+    old_yaml = signed.repo.git("show", f"{signed.baseline_commit}:specs/booking/REQ-2.yaml") + "\n"
+    assert members[by_path[("specs/booking/REQ-2.yaml", signed.baseline_commit)]].decode() == old_yaml
+
+    diff = json.loads(members["data/diff.json"])
+    changes = {c["id"]: c for c in diff["changes"]}
+    assert changes["REQ-2"]["approved_by"] == ["RQ-1"] and changes["REQ-2"]["approved"]
+    assert changes["REQ-3"]["change"] == "modified" and not changes["REQ-3"]["approved"]
+    assert changes["REQ-4"]["change"] == "added"
+    assert {"field": "statement", "before": "Patients book up to 14 days ahead.", "after": "Patients book up to 30 days ahead."} in changes["REQ-2"]["fields"]
+
+    signoffs = json.loads(members["data/baseline/signoffs.json"])["signoffs"]
+    ssh = next(s for s in signoffs if s["method"] == "ssh")
+    assert ssh["status_at_build"] == "valid"
+    assert signed.root in members[ssh["statement"]].decode()
+    assert members[ssh["signature"]].startswith(b"-----BEGIN SSH SIGNATURE-----")
+    recorded = next(s for s in signoffs if s["method"] == "recorded")
+    assert hashlib.sha256(members[recorded["evidence"]]).hexdigest() == recorded["evidence_sha256"]
+
+    # --html-dir writes the same page, unzipped.
+    assert (tmp_path / "html" / "index.html").read_bytes() == members["index.html"]
+
+
+def test_sha256sum_checks_the_unzipped_pack_without_reqtrace(built, tmp_path):
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(built) as archive:
+        archive.extractall(folder)
+    proc = subprocess.run(["sha256sum", "-c", "--strict", MANIFEST], cwd=folder, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "index.html: OK" in proc.stdout
+
+
+def test_the_same_repo_state_builds_the_same_bytes(signed, run_cli, tmp_path):
+    first, second = tmp_path / "a.zip", tmp_path / "b" / "b.zip"
+    assert run_cli("pack", "build", "v1", "-o", str(first), cwd=signed.repo.root).exit_code == 0
+    assert run_cli("pack", "build", "v1", "-o", str(second), cwd=signed.repo.root, env={"TZ": "Asia/Shanghai"}).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        infos = archive.infolist()
+    assert [i.filename for i in infos] == sorted(i.filename for i in infos)
+    assert {i.date_time for i in infos} == {(2026, 3, 6, 10, 0, 0)}
+    assert {i.external_attr >> 16 for i in infos} == {0o100644}
+    assert {i.extra for i in infos} == {b""}
+
+
+def test_source_date_epoch_fixes_the_timestamps(signed, run_cli, tmp_path):
+    out = tmp_path / "p.zip"
+    result = run_cli("pack", "build", "v1", "-o", str(out), cwd=signed.repo.root, env={"SOURCE_DATE_EPOCH": "1767225600"})
+    assert result.exit_code == 0, result.stderr
+    with zipfile.ZipFile(out) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(2026, 1, 1, 0, 0, 0)}
+        assert json.loads(archive.read("pack.json"))["built"] == {"time": "2026-01-01T00:00:00Z", "from": "SOURCE_DATE_EPOCH"}
+
+
+def test_a_failed_build_leaves_the_previous_pack_and_no_debris(signed, tmp_path, monkeypatch):
+    from reqtrace import report
+    from reqtrace.config import find_spec_repo
+    from reqtrace.pack import build_pack
+
+    out = tmp_path / "packs" / "pack.zip"
+    out.parent.mkdir()
+    out.write_bytes(b"the pack from yesterday")
+
+    def broken(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(report, "render_pack_html", broken)
+    with pytest.raises(OSError):
+        build_pack(find_spec_repo(signed.repo.root), "v1", out)
+    assert out.read_bytes() == b"the pack from yesterday"
+    assert [p.name for p in out.parent.iterdir()] == ["pack.zip"]
+
+
+def test_unknown_baseline_is_bad_input_and_writes_nothing(signed, run_cli, tmp_path):
+    out = tmp_path / "p.zip"
+    result = run_cli("pack", "build", "no-such-baseline", "-o", str(out), cwd=signed.repo.root)
+    assert result.exit_code == 3
+    assert "unknown revision 'no-such-baseline'" in result.stderr
+    assert not out.exists()
+
+
+def test_a_baseline_name_starting_with_dash_is_refused(signed, run_cli, tmp_path):
+    result = run_cli("pack", "build", "-o", str(tmp_path / "p.zip"), "--", "--output=/tmp/x", cwd=signed.repo.root)
+    assert result.exit_code == 3
+    assert "is not a revision name" in result.stderr
+
+
+def test_bad_source_date_epoch_is_a_clear_error(signed, run_cli, tmp_path):
+    result = run_cli("pack", "build", "v1", "-o", str(tmp_path / "p.zip"), cwd=signed.repo.root, env={"SOURCE_DATE_EPOCH": "yesterday"})
+    assert result.exit_code == 3
+    assert "SOURCE_DATE_EPOCH must be a whole number" in result.stderr
+
+
+# ------------------------------------------------------------------------ verify
+
+
+def no_git_env(tmp_path: Path) -> dict[str, str]:
+    """A PATH with ssh-keygen and sha256sum but no git: verify must not need it."""
+    bin_dir = tmp_path / "bin-no-git"
+    bin_dir.mkdir(exist_ok=True)
+    for tool in ("ssh-keygen",):
+        target = bin_dir / tool
+        if not target.exists():
+            target.symlink_to(shutil.which(tool))
+    return {"PATH": str(bin_dir)}
+
+
+def verify(run_cli, pack: Path, *args: str, tmp_path: Path):
+    folder = tmp_path / "elsewhere"
+    folder.mkdir(exist_ok=True)
+    return run_cli("pack", "verify", str(pack), *args, cwd=folder, env=no_git_env(tmp_path))
+
+
+def test_verify_passes_with_no_git_and_says_which_signers_it_used(signed, built, run_cli, tmp_path):
+    outside = verify(run_cli, built, "--signers", str(signed.signers), tmp_path=tmp_path)
+    assert outside.exit_code == 0, outside.stdout + outside.stderr
+    assert "outside the pack" in outside.stdout
+    assert "could not have changed it" in outside.stdout
+    assert "the pack is intact" in outside.stdout
+
+    inside = verify(run_cli, built, tmp_path=tmp_path)
+    assert inside.exit_code == 0, inside.stdout + inside.stderr
+    assert "the copy inside the pack" in inside.stdout
+    assert "pass --signers FILE" in inside.stdout
+
+    as_json = verify(run_cli, built, "--format", "json", "--signers", str(signed.signers), tmp_path=tmp_path)
+    data = json.loads(as_json.stdout)
+    assert data["schema_version"] == 1 and data["ok"] is True
+    assert data["root_digest"] == signed.root
+    assert data["signers"]["source"] == "--signers"
+    assert sorted(s["status"] for s in data["signoffs"]) == ["recorded", "valid"]
+
+
+def tamper(built: Path, tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    members = read_zip(built)
+    change(members)
+    out = tmp_path / "tampered.zip"
+    write_zip(out, members)
+    return out
+
+
+def req_json(members: dict[str, bytes]) -> dict:
+    return json.loads(members["data/baseline/requirements.json"])
+
+
+def test_a_modified_file_is_named(built, run_cli, tmp_path):
+    def change(m):
+        m["data/records/meetings.json"] = m["data/records/meetings.json"].replace(b"Kick-off", b"Kick-off (amended)")
+
+    result = verify(run_cli, tamper(built, tmp_path, change), tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert "data/records/meetings.json: its sha256 differs from MANIFEST.sha256" in result.stdout
+
+
+def test_an_extra_file_is_named(built, run_cli, tmp_path):
+    result = verify(run_cli, tamper(built, tmp_path, lambda m: m.update({"data/records/files/extra-0123456789ab.eml": b"From: x"})), tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert "data/records/files/extra-0123456789ab.eml: is in the zip but not in MANIFEST.sha256" in result.stdout
+
+
+def test_a_missing_file_is_named(built, run_cli, tmp_path):
+    def change(m):
+        victim = next(name for name in m if name.startswith("data/records/files/acceptance-letter"))
+        del m[victim]
+
+    result = verify(run_cli, tamper(built, tmp_path, change), tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert "data/records/files/acceptance-letter-" in result.stdout
+    assert "is listed in MANIFEST.sha256 but missing from the zip" in result.stdout
+
+
+def test_a_manifest_rewritten_to_match_an_edited_requirement_is_caught_by_the_root_digest(signed, built, run_cli, tmp_path):
+    def change(m):
+        data = req_json(m)
+        for entry in data["requirements"]:
+            if entry["id"] == "REQ-2":
+                entry["fields"]["statement"] = "Patients book up to 60 days ahead."
+        m["data/baseline/requirements.json"] = json.dumps(data).encode()
+        m[MANIFEST] = manifest_for(m)
+
+    result = verify(run_cli, tamper(built, tmp_path, change), "--signers", str(signed.signers), tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert "data/baseline/requirements.json: REQ-2: recomputed digest" in result.stdout
+    assert "the requirements were changed" in result.stdout
+    assert "sha256 differs from MANIFEST" not in result.stdout  # the manifest itself is consistent
+
+
+def test_rewriting_every_digest_as_well_is_caught_by_the_signatures(signed, built, run_cli, tmp_path):
+    """The attacker edits a requirement and every digest, pack.json and the baseline manifest: only a signature can tell."""
+    from reqtrace.digest import requirement_digest, root_digest
+    from reqtrace.pack_verify import requirement_from_fields
+
+    def change(m):
+        data = req_json(m)
+        for entry in data["requirements"]:
+            if entry["id"] == "REQ-2":
+                entry["fields"]["statement"] = "Patients book up to 60 days ahead."
+                entry["digest"] = requirement_digest(requirement_from_fields(entry["fields"], entry["path"]))
+                old = m[entry["yaml"]]
+                m[entry["yaml"]] = old.replace(b"14 days", b"60 days")
+        new_root = root_digest((e["id"], e["digest"]) for e in data["requirements"])
+        data["root_digest"] = new_root
+        m["data/baseline/requirements.json"] = json.dumps(data).encode()
+        pack = json.loads(m["pack.json"])
+        old_root = pack["baseline"]["root_digest"]
+        pack["baseline"]["root_digest"] = new_root
+        m["pack.json"] = json.dumps(pack).encode()
+        import yaml
+
+        manifest = yaml.safe_load(m["data/baseline/manifest.yaml"])
+        assert manifest["root_digest"] == old_root
+        manifest["root_digest"] = new_root
+        manifest["requirements"] = [{"id": e["id"], "digest": e["digest"], "path": e["path"]} for e in data["requirements"]]
+        manifest = yaml.safe_dump(manifest, sort_keys=False)
+        m["data/baseline/manifest.yaml"] = manifest.encode()
+        m[MANIFEST] = manifest_for(m)
+
+    result = verify(run_cli, tamper(built, tmp_path, change), "--signers", str(signed.signers), tmp_path=tmp_path)
+    assert result.exit_code == 1, result.stdout
+    assert "the signed statement does not name root digest" in result.stdout
+    assert "digest differs" not in result.stdout  # every digest was forged consistently
+
+
+def test_a_re_signed_pack_passes_only_with_the_pack_s_own_signers(signed, built, run_cli, tmp_path):
+    """Why --signers matters: an attacker who swaps the pack's allowed_signers and re-signs is caught only by an outside file."""
+    from reqtrace.digest import requirement_digest, root_digest
+    from reqtrace.pack_verify import requirement_from_fields
+
+    mallory = make_key(tmp_path / "mallory", "key", VENDOR_EMAIL)
+
+    def change(m):
+        data = req_json(m)
+        for entry in data["requirements"]:
+            if entry["id"] == "REQ-2":
+                entry["fields"]["statement"] = "Patients book up to 60 days ahead."
+                entry["digest"] = requirement_digest(requirement_from_fields(entry["fields"], entry["path"]))
+                entry["yaml"] = None
+        new_root = root_digest((e["id"], e["digest"]) for e in data["requirements"])
+        m["data/baseline/requirements.json"] = json.dumps(data).encode()
+        pack = json.loads(m["pack.json"])
+        pack["baseline"]["root_digest"] = new_root
+        m["pack.json"] = json.dumps(pack).encode()
+        del m["data/baseline/manifest.yaml"]
+        index = json.loads(m["data/baseline/signoffs.json"])
+        index["signoffs"] = [s for s in index["signoffs"] if s["method"] == "ssh"]
+        entry = index["signoffs"][0]
+        forged = signoff_yaml("v1", new_root, "Li Wei <li.wei@vendor.example>", "approved", "2026-02-20T08:30:00Z", "vendor", key=mallory)
+        m[entry["file"]] = forged.encode()
+        import yaml
+
+        parsed = yaml.safe_load(forged)
+        m[entry["statement"]] = parsed["statement"].encode()
+        m[entry["signature"]] = parsed["signature"].encode()
+        m["data/baseline/allowed_signers"] = allowed_signers_line(mallory, VENDOR_EMAIL).encode()
+        m["data/baseline/signoffs.json"] = json.dumps(index).encode()
+        m[MANIFEST] = manifest_for(m)
+
+    forged = tamper(built, tmp_path, change)
+    fooled = verify(run_cli, forged, tmp_path=tmp_path)
+    assert fooled.exit_code == 0, fooled.stdout  # the pack's own keys vouch for themselves
+    assert "the copy inside the pack" in fooled.stdout
+    caught = verify(run_cli, forged, "--signers", str(signed.signers), tmp_path=tmp_path)
+    assert caught.exit_code == 1
+    assert "does not verify against" in caught.stdout
+    assert f"no sign-off in the pack is signed by a key in {signed.signers}" in caught.stdout
+
+
+def test_the_announced_manifest_digest_fixes_every_file(signed, built, run_cli, tmp_path):
+    members = read_zip(built)
+    announced = hashlib.sha256(members[MANIFEST]).hexdigest()
+    assert verify(run_cli, built, "--manifest-sha256", announced, tmp_path=tmp_path).exit_code == 0
+
+    def change(m):
+        m["index.html"] = m["index.html"].replace(b"UNAPPROVED", b"approved")
+        m[MANIFEST] = manifest_for(m)
+
+    edited = tamper(built, tmp_path, change)
+    assert verify(run_cli, edited, tmp_path=tmp_path).exit_code == 0  # the HTML is not signed...
+    result = verify(run_cli, edited, "--manifest-sha256", announced, tmp_path=tmp_path)
+    assert result.exit_code == 1  # ...but the announced manifest digest covers it
+    assert "MANIFEST.sha256: its sha256 is" in result.stdout
+
+
+@pytest.mark.parametrize("evil", ["../../evil.sh", "/etc/cron.d/evil", "data/../../evil", "C:/Windows/evil.bat", "data\\..\\..\\evil"])
+def test_a_zip_slip_member_is_named(built, run_cli, tmp_path, evil):
+    result = verify(run_cli, tamper(built, tmp_path, lambda m: m.update({evil: b"rm -rf ~"})), tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert f"{evil}: unsafe member name" in result.stdout
+
+
+def test_an_edited_evidence_file_is_named(built, run_cli, tmp_path):
+    def change(m):
+        victim = next(name for name in m if name.startswith("data/records/files/acceptance-letter"))
+        m[victim] = b"%PDF-1.4 a different letter"
+        m[MANIFEST] = manifest_for(m)
+
+    result = verify(run_cli, tamper(built, tmp_path, change), tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert "data/records/files/acceptance-letter-" in result.stdout
+    assert "the sign-off" in result.stdout and "recorded" in result.stdout
+
+
+def test_verify_of_something_that_is_not_a_zip(run_cli, tmp_path):
+    junk = tmp_path / "pack.zip"
+    junk.write_bytes(b"this is not a zip")
+    result = verify(run_cli, junk, tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert "not a readable zip archive" in result.stdout
+    missing = verify(run_cli, tmp_path / "nope.zip", tmp_path=tmp_path)
+    assert missing.exit_code == 3
+    assert "no such file" in missing.stderr
+
+
+def test_verify_without_ssh_keygen_is_an_environment_error(built, run_cli, tmp_path):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    folder = tmp_path / "elsewhere"
+    folder.mkdir(exist_ok=True)
+    result = run_cli("pack", "verify", str(built), cwd=folder, env={"PATH": str(empty)})
+    assert result.exit_code == 3
+    assert "ssh-keygen is not installed" in result.stderr
+
+
+def test_a_plain_revision_builds_an_unsigned_pack_that_says_so(make_repo, run_cli, tmp_path):
+    from conftest import requirement_yaml
+
+    repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")}, tag="v0")
+    out = tmp_path / "p.zip"
+    result = run_cli("pack", "build", "v0", "-o", str(out), cwd=repo.root)
+    assert result.exit_code == 0, result.stderr
+    assert "is a plain revision, not a signed baseline" in result.stdout
+    checked = run_cli("pack", "verify", str(out), cwd=tmp_path)
+    assert checked.exit_code == 0
+    assert "no SSH signature binds this pack" in checked.stdout
+    assert os.path.getsize(out) > 0
