@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conftest import SpecRepoFixture, requirement_yaml
-
 from reqtrace.config import find_spec_repo
 from reqtrace.digest import requirement_digest, root_digest
 from reqtrace.snapshot import load_snapshot

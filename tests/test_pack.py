@@ -11,8 +11,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from pack_kit import VENDOR_EMAIL, allowed_signers_line, build_repo, make_key, manifest_for, read_zip, signoff_yaml, write_zip
 
+from pack_kit import (
+    VENDOR_EMAIL,
+    allowed_signers_line,
+    build_repo,
+    make_key,
+    manifest_for,
+    read_zip,
+    signoff_yaml,
+    write_zip,
+)
 from reqtrace.archive import MANIFEST, DeterministicZip, UnsafeMember, is_safe_member, member_name
 from reqtrace.files import atomic_writer
 

@@ -44,13 +44,14 @@ def short_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:_HASH_LENGTH]
 
 
-def member_name(folder: str, original: str) -> str:
+def member_name(folder: str, original: str, key: str | None = None) -> str:
     """A safe member name under `folder` for a file a user named `original`.
 
     The readable part is a slug of the file's own name; the hash of the whole
     original path keeps names apart that differ only in case, in folder, or past
     the slug's length. `../../x`, `/etc/passwd`, `CON`, a 300-character name or
-    a Chinese one all give a plain `name-0123456789ab.ext`.
+    a Chinese one all give a plain `name-0123456789ab.ext`. `key`, when given, is
+    hashed instead of `original` (an attachment: its message's path and position).
     """
     base = original.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
     stem, dot, extension = base.rpartition(".")
@@ -58,7 +59,7 @@ def member_name(folder: str, original: str) -> str:
         stem, extension = base, ""
     extension = slug(extension, 10).replace("-", "")
     readable = slug(stem) or "file"
-    name = f"{readable}-{short_hash(original)}" + (f".{extension}" if extension else "")
+    name = f"{readable}-{short_hash(original if key is None else key)}" + (f".{extension}" if extension else "")
     member = f"{folder.strip('/')}/{name}" if folder.strip("/") else name
     if not is_safe_member(member):  # pragma: no cover - the construction above guarantees it
         raise UnsafeMember(f"internal: built an unsafe member name {member!r}")

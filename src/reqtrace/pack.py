@@ -397,6 +397,40 @@ def document_view(item: Any) -> dict[str, Any]:
     }
 
 
+MAX_MAIL_PARTS = 1000
+
+
+def email_attachments(data: bytes) -> list[tuple[str, bytes]]:
+    """(file name as the sender wrote it, bytes) of each attachment of a stored message.
+
+    ADAPTER (issue 5 owns mail parsing). The names are hostile text: they only
+    ever become member names through member_name().
+    """
+    from email import policy
+    from email.parser import BytesParser
+
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(data)
+    except Exception:  # noqa: BLE001 - a message the parser cannot read has no attachments to show
+        return []
+    found = []
+    for count, part in enumerate(message.walk()):
+        if count >= MAX_MAIL_PARTS:
+            break
+        if part.is_multipart():
+            continue
+        try:
+            name = part.get_filename()
+            if part.get_content_disposition() != "attachment" and not name:
+                continue
+            payload = part.get_payload(decode=True)
+        except Exception:  # noqa: BLE001 - malformed headers or encodings: skip that part
+            continue
+        if isinstance(payload, bytes):
+            found.append((str(name or "attachment"), payload))
+    return found
+
+
 def gather_graph(to: Snapshot, baseline: BaselineInfo) -> TraceGraph:
     """The evidence graph at --to (issue 5). ADAPTER: built here from the snapshot's links."""
     nodes: dict[str, GraphNode] = {}
@@ -545,12 +579,19 @@ class Layout:
 
     def __init__(self, archive: DeterministicZip) -> None:
         self.archive = archive
-        self.origins: dict[str, dict[str, str | None]] = {}
+        self.origins: dict[str, dict[str, str | None]] = {}  # member -> path, commit (and attachment name)
+        self.attachments: dict[str, list[tuple[str, str]]] = {}  # message path -> [(name, member)]
 
     def add_file(self, folder: str, original: str, data: bytes, commit: str | None) -> str:
         name = self.archive.add(member_name(folder, original), data)
         self.origins[name] = {"path": original, "commit": commit}
         return name
+
+    def add_attachments(self, message_path: str, data: bytes, commit: str | None) -> None:
+        for index, (filename, payload) in enumerate(email_attachments(data)):
+            name = self.archive.add(member_name("data/records/attachments", filename, key=f"{message_path}\x00{index}\x00{filename}"), payload)
+            self.origins[name] = {"path": message_path, "attachment": filename, "commit": commit}
+            self.attachments.setdefault(message_path, []).append((filename, name))
 
     def add(self, name: str, data: bytes | str) -> str:
         return self.archive.add(name, data)
@@ -636,6 +677,9 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         for path, data in sorted(contents.to_files.items())
         if path.startswith(records_prefix)
     }
+    for path, data in sorted(contents.to_files.items()):
+        if path.startswith(records_prefix) and path.lower().endswith(".eml"):
+            layout.add_attachments(path, data, to.commit)
     layout.add(REQUESTS_JSON, _json_bytes(_record_document(to.requests, record_members)))
     layout.add(MEETINGS_JSON, _json_bytes(_record_document(to.meetings, record_members)))
     layout.add(EMAILS_JSON, _json_bytes(_record_document(to.emails, record_members, email_view)))
@@ -734,7 +778,7 @@ def build_pack(
     contents = gather_pack(repo, baseline_name, to_rev)
     archive = DeterministicZip(contents.built_at)
     layout, pack = lay_out(contents, archive)
-    html = render_pack_html(contents, layout.origins)
+    html = render_pack_html(contents, layout)
     archive.add(INDEX, html)
     with atomic_writer(output) as handle:
         archive.write(handle)

@@ -21,7 +21,7 @@ from .digest import requirement_digest
 from .trace_svg import MAX_GRAPH_NODES, layout_graph
 
 if TYPE_CHECKING:
-    from .pack import PackContents
+    from .pack import Layout, PackContents
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]|\w+|\s+|[^\w\s]")
@@ -164,11 +164,16 @@ def _requirement_view(req: Any, digest: str | None = None) -> dict[str, Any]:
     }
 
 
-def page_model(contents: PackContents, origins: dict[str, dict[str, str | None]]) -> dict[str, Any]:
+def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
     from .pack import date_key, document_view, email_view, natural_key
 
+    origins = layout.origins
     base, to, baseline = contents.base, contents.to, contents.baseline
-    member_of = {origin["path"]: member for member, origin in origins.items() if origin.get("commit") == to.commit or origin.get("commit") is None}
+    member_of = {
+        origin["path"]: member
+        for member, origin in origins.items()
+        if "attachment" not in origin and (origin.get("commit") == to.commit or origin.get("commit") is None)
+    }
     requests = {rid: to.requests[rid] for rid in sorted(to.requests, key=natural_key)}
 
     def request_link(rid: str) -> dict[str, Any]:
@@ -252,6 +257,7 @@ def page_model(contents: PackContents, origins: dict[str, dict[str, str | None]]
         address = mail_address(view["from"])
         view["mailto"] = safe_href(f"mailto:{address}") if address else None
         view["file"] = member_of.get(view["message"], "") or member_of.get(view["path"], "")
+        view["extracted"] = [{"name": name, "member": member} for name, member in layout.attachments.get(view["message"], [])]
         emails.append(view)
     documents = []
     for doc in sorted(to.documents.values(), key=lambda d: natural_key(d.id)):
@@ -276,7 +282,7 @@ def page_model(contents: PackContents, origins: dict[str, dict[str, str | None]]
             }
         )
 
-    signoff_member = {origin["path"]: member for member, origin in origins.items()}
+    signoff_member = {origin["path"]: member for member, origin in origins.items() if "attachment" not in origin}
     signoffs = [
         {
             "signer": s.signer,
@@ -302,7 +308,10 @@ def page_model(contents: PackContents, origins: dict[str, dict[str, str | None]]
     known_ids = set(to.all_ids()) | set(base.requirements)
     graph_nodes = contents.graph.nodes
     svg = layout_graph(graph_nodes, contents.graph.edges, focus={c["id"] for c in contents.changes})
-    files = [{"member": m, "path": o["path"] or "", "commit": (o.get("commit") or "")[:12]} for m, o in sorted(origins.items())]
+    files = [
+        {"member": m, "path": o["path"] or "", "attachment": o.get("attachment") or "", "commit": (o.get("commit") or "")[:12]}
+        for m, o in sorted(origins.items())
+    ]
     unapproved = sum(1 for c in contents.changes if not c["approved"])
     return {
         "csp": CSP,
@@ -356,5 +365,5 @@ def _version() -> str:
     return __version__
 
 
-def render_pack_html(contents: PackContents, origins: dict[str, dict[str, str | None]]) -> str:
-    return environment().get_template("pack/index.html.j2").render(**page_model(contents, origins))
+def render_pack_html(contents: PackContents, layout: Layout) -> str:
+    return environment().get_template("pack/index.html.j2").render(**page_model(contents, layout))
