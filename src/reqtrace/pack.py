@@ -24,12 +24,13 @@ from typing import Any
 
 from . import __version__, gitio
 from .archive import DeterministicZip, member_name, sha256_hex
-from .config import SpecRepo
+from .config import SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import InputError
 from .files import atomic_write, atomic_writer
 from .model import Snapshot, item_fields
-from .snapshot import WORKTREE, Reader, load_snapshot, resolve_revision
+from .parse import parse_requirements
+from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
 from .yamlio import YamlProblem, decode_text, load_yaml
 
 PACK_FORMAT = "reqtrace-pack-1"
@@ -55,6 +56,27 @@ ALLOWED_SIGNERS = "data/baseline/allowed_signers"
 
 
 # --------------------------------------------------------------------------- data
+
+
+class Digests:
+    """requirement_digest, computed once per requirement object.
+
+    The baseline's unchanged files reuse the parsed requirements of --to (see
+    requirements_at), so most requirements are digested once for both sides.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, requirement: Any) -> str:
+        hit = self._memo.get(id(requirement))
+        if hit is None:
+            hit = self._memo[id(requirement)] = (requirement, requirement_digest(requirement))
+        return hit[1]
+
+    def of(self, snapshot: Snapshot) -> dict[str, str]:
+        return {rid: self(req) for rid, req in snapshot.requirements.items()}
+
 
 
 @dataclass
@@ -145,6 +167,7 @@ class PackContents:
     to_files: dict[str, bytes]  # original bytes of spec, record and baseline files at --to
     built_at: dt.datetime
     built_from: str  # what fixed the build time: SOURCE_DATE_EPOCH or a commit date
+    digest: Digests = field(default_factory=Digests)
 
 
 @dataclass
@@ -232,7 +255,7 @@ def _email_of(signer: str) -> str | None:
     return match.group(1) if match else None
 
 
-def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base: Snapshot, to_commit: str | None) -> BaselineInfo:
+def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base: Snapshot, to_commit: str | None, digest: Digests) -> BaselineInfo:
     """The baseline NAME: its commit, manifest, digests and sign-offs (issue 3).
 
     ADAPTER. Until reqtrace.baseline is merged this reads `baselines/NAME/`
@@ -249,7 +272,7 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     files_commit = to_commit
     if not files and (repo.root / folder).is_dir():
         files, files_commit = _read_sources(repo, None, [folder.rstrip("/")]), None
-    digests = {rid: requirement_digest(req) for rid, req in base.requirements.items()}
+    digests = digest.of(base)
     info = BaselineInfo(name=name, commit=commit, root_digest=root_digest(digests.items()), algorithm=ALGORITHM, digests=digests)
     manifest_path = folder + "manifest.yaml"
     if manifest_path not in files:
@@ -322,7 +345,7 @@ def _check_evidence(signoff: SignOff) -> tuple[str, str]:
     return "recorded", f"evidence matches its sha256; recorded by {signoff.recorded_by or 'unknown'}"
 
 
-def gather_changes(base: Snapshot, to: Snapshot, to_date: str | None) -> list[dict[str, Any]]:
+def gather_changes(base: Snapshot, to: Snapshot, to_date: str | None, digest: Digests) -> list[dict[str, Any]]:
     """Requirement changes from the baseline to --to, in `reqtrace diff`'s JSON shape (issue 4).
 
     ADAPTER. Until reqtrace.diff exists: matched by id; modified when the
@@ -349,7 +372,7 @@ def gather_changes(base: Snapshot, to: Snapshot, to_date: str | None) -> list[di
         elif after is None and before is not None:
             kind, path = "removed", before.path
             fields = [{"field": k, "before": v, "after": None} for k, v in before.fields().items() if k != "id"]
-        elif before is not None and after is not None and requirement_digest(before) != requirement_digest(after):
+        elif before is not None and after is not None and digest(before) != digest(after):
             kind, path = "modified", after.path
             old, new = before.fields(), after.fields()
             fields = [
@@ -398,6 +421,7 @@ def document_view(item: Any) -> dict[str, Any]:
 
 
 MAX_MAIL_PARTS = 1000
+_MAY_HAVE_ATTACHMENTS = re.compile(rb"(?im)^content-(?:type:\s*multipart|disposition:\s*attachment)|filename\*?\s*=")
 
 
 def email_attachments(data: bytes) -> list[tuple[str, bytes]]:
@@ -409,6 +433,8 @@ def email_attachments(data: bytes) -> list[tuple[str, bytes]]:
     from email import policy
     from email.parser import BytesParser
 
+    if not _MAY_HAVE_ATTACHMENTS.search(data):
+        return []  # a plain one-part message: not worth a MIME parse
     try:
         message = BytesParser(policy=policy.default).parsebytes(data)
     except Exception:  # noqa: BLE001 - a message the parser cannot read has no attachments to show
@@ -535,16 +561,45 @@ def build_timeline(contents_to: Snapshot, baseline: BaselineInfo, base_commit_da
     return sorted((e for e in events if e.date), key=lambda e: (date_key(e.date), e.date, natural_key(e.id)))
 
 
+def requirements_at(repo: SpecRepo, commit: str, to: Snapshot, to_files: dict[str, bytes]) -> tuple[Snapshot, dict[str, bytes]]:
+    """The requirements at the baseline's commit, and the bytes of their files.
+
+    A file with the same bytes at --to is not parsed again: its requirements
+    are the very objects of the --to snapshot (so they are digested once).
+    Files are taken in path order, as load_snapshot does, so a duplicate id
+    resolves the same way.
+    """
+    config, _ = parse_config(Reader(repo, commit).read_config())
+    files = _read_sources(repo, commit, [config.requirements_dir])
+    at_to: dict[str, list[Any]] = {}
+    for requirement in to.requirements.values():
+        at_to.setdefault(requirement.path, []).append(requirement)
+    # A file whose ids clashed at --to lost some of them there: parse it afresh.
+    clashed = {f.path for f in to.findings if f.code == "duplicate-id"}
+    snapshot = Snapshot(config=config, commit=commit)
+    for path in sorted(files):
+        kind = kind_of(path, config)
+        if kind is None or kind.name != "requirement":
+            continue
+        snapshot.files[path] = ""
+        if to_files.get(path) == files[path] and path not in clashed and to.config.requirements_dir == config.requirements_dir:
+            for requirement in at_to.get(path, []):
+                snapshot.requirements.setdefault(requirement.id, requirement)
+        else:
+            add_parsed(snapshot, parse_requirements(path, files[path], config))
+    return snapshot, {path: files[path] for path in snapshot.files}
+
+
 def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None) -> PackContents:
     """Read everything a pack shows; nothing is written."""
     to_ref = to_rev or "HEAD"
     base_commit = resolve_revision(repo, baseline_name)
     to = load_snapshot(repo, WORKTREE if to_ref == WORKTREE else to_ref)
-    base = load_snapshot(repo, base_commit)
     config = to.config
-    base_files = _read_sources(repo, base_commit, [base.config.requirements_dir])
     to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}))
-    baseline = gather_baseline(repo, baseline_name, to_files, base, to.commit)
+    base, base_files = requirements_at(repo, base_commit, to, to_files)
+    digest = Digests()
+    baseline = gather_baseline(repo, baseline_name, to_files, base, to.commit, digest)
     built_at, built_from = _build_time(repo, [to.commit or gitio.head_commit(repo.git_top) if repo.git_top else None, base_commit])
     to_date = None
     if to.commit and repo.git_top is not None:
@@ -556,7 +611,7 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None) -
         base=base,
         to=to,
         to_ref=to_ref,
-        changes=gather_changes(base, to, to_date),
+        changes=gather_changes(base, to, to_date, digest),
         triage=gather_triage(to, baseline),
         graph=gather_graph(to, baseline),
         timeline=build_timeline(to, baseline, base_date),
@@ -564,14 +619,32 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None) -
         to_files=to_files,
         built_at=built_at,
         built_from=built_from,
+        digest=digest,
     )
 
 
 # --------------------------------------------------------------------- layout
 
 
-def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+def _compact(value: Any) -> str:
+    return _ENCODER.encode(value)
+
+
+def _json_bytes(data: dict[str, Any]) -> bytes:
+    """JSON with one top-level key, and one list item, per line: readable, greppable, and
+    written by the C encoder (indent= would fall back to the pure-Python one, 10x slower)."""
+    lines = []
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, list) and value:
+            items = ",\n  ".join(_compact(item) for item in value)
+            lines.append(f"{_compact(key)}: [\n  {items}\n]")
+        else:
+            lines.append(f"{_compact(key)}: {_compact(value)}")
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
 
 
 class Layout:
@@ -597,8 +670,8 @@ class Layout:
         return self.archive.add(name, data)
 
 
-def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str) -> dict[str, Any]:
-    digests = {rid: requirement_digest(req) for rid, req in snapshot.requirements.items()}
+def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str, digest: Digests) -> dict[str, Any]:
+    digests = digest.of(snapshot)
     return {
         "schema_version": SCHEMA_VERSION,
         "ref": ref,
@@ -663,13 +736,14 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         if path in base.files
     }
     spec_prefix = to.config.requirements_dir + "/"
+    # A spec file unchanged since the baseline is stored once: data/to/ points at the baseline's copy.
     to_yaml = {
-        path: layout.add_file("data/to/yaml", path, data, to.commit)
+        path: base_yaml[path] if contents.base_files.get(path) == data and path in base_yaml else layout.add_file("data/to/yaml", path, data, to.commit)
         for path, data in sorted(contents.to_files.items())
         if path.startswith(spec_prefix) and path in to.files
     }
-    layout.add(BASE_JSON, _json_bytes(requirements_document(base, base_yaml, baseline.name)))
-    layout.add(TO_JSON, _json_bytes(requirements_document(to, to_yaml, contents.to_ref)))
+    layout.add(BASE_JSON, _json_bytes(requirements_document(base, base_yaml, baseline.name, contents.digest)))
+    layout.add(TO_JSON, _json_bytes(requirements_document(to, to_yaml, contents.to_ref, contents.digest)))
 
     records_prefix = to.config.records_dir + "/"
     record_members = {
@@ -756,7 +830,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         },
         "members": {"index": INDEX, "files": FILES_JSON, "signoffs": SIGNOFFS_JSON, "baseline_requirements": BASE_JSON, "to_requirements": TO_JSON, "diff": DIFF_JSON},
     }
-    layout.add(PACK_JSON, _json_bytes(pack))
+    layout.add(PACK_JSON, (json.dumps(pack, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
     layout.add(FILES_JSON, _json_bytes({"schema_version": SCHEMA_VERSION, "files": dict(sorted(layout.origins.items()))}))
     return layout, pack
 

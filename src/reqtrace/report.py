@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .archive import short_hash, slug
-from .digest import requirement_digest
 from .trace_svg import MAX_GRAPH_NODES, layout_graph
 
 if TYPE_CHECKING:
@@ -29,6 +28,7 @@ _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 LIST_FIELDS = ("acceptance", "parents", "sources", "tags")
 
 
+@cache
 def anchor(item_id: object) -> str:
     """An element id for an item: readable, unique, and never raw user text."""
     text = str(item_id)
@@ -138,14 +138,18 @@ def field_view(change: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- page model
 
 
-def _decision_view(request: Any) -> dict[str, Any] | None:
+Link = tuple[str, str]  # (id, "#anchor"), or (id, "") when the id names nothing in the pack
+MAX_FILE_ROWS = 2000  # beyond this the page points to data/files.json
+
+
+def _decision_view(request: Any, link: Any) -> dict[str, Any] | None:
     decision = request.decision
     if decision is None:
         return None
-    return {"as": decision.as_ or "", "status": decision.status, "by": decision.by or "", "on": decision.on or "", "in": decision.in_ or "", "note": decision.note or ""}
+    return {"as": decision.as_ or "", "status": decision.status, "by": decision.by or "", "on": decision.on or "", "in": link(decision.in_) if decision.in_ else None, "note": decision.note or ""}
 
 
-def _requirement_view(req: Any, digest: str | None = None) -> dict[str, Any]:
+def _requirement_view(req: Any, digest: str, links: Any) -> dict[str, Any]:
     return {
         "id": req.id,
         "title": req.title,
@@ -153,14 +157,14 @@ def _requirement_view(req: Any, digest: str | None = None) -> dict[str, Any]:
         "acceptance": list(req.acceptance),
         "priority": req.priority or "",
         "status": req.status or "",
-        "parents": list(req.parents),
-        "sources": list(req.sources),
+        "parents": links(req.parents),
+        "sources": links(req.sources),
         "tags": list(req.tags),
         "owner": req.owner or "",
         "rationale": req.rationale or "",
         "extra": [(k, str(v)) for k, v in req.extra],
         "path": req.path,
-        "digest": digest or requirement_digest(req),
+        "digest": digest,
     }
 
 
@@ -175,10 +179,18 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         if "attachment" not in origin and (origin.get("commit") == to.commit or origin.get("commit") is None)
     }
     requests = {rid: to.requests[rid] for rid in sorted(to.requests, key=natural_key)}
+    known = set(to.all_ids()) | set(base.requirements)
+    known.add(baseline.name)
+
+    def link(item_id: str) -> Link:
+        return (item_id, "#" + anchor(item_id)) if item_id in known else (item_id, "")
+
+    def links(ids: Any) -> list[Link]:
+        return [link(item_id) for item_id in ids]
 
     def request_link(rid: str) -> dict[str, Any]:
         rq = requests.get(rid)
-        return {"id": rid, "title": rq.title if rq else "", "decision": _decision_view(rq) if rq else None}
+        return {"link": link(rid), "title": rq.title if rq else "", "decision": _decision_view(rq, link) if rq else None}
 
     affecting: dict[str, list[str]] = {}
     for rq in requests.values():
@@ -192,6 +204,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         changes.append(
             {
                 "id": change["id"],
+                "link": link(change["id"]),
                 "change": change["change"],
                 "title": req.title if req else "",
                 "path": change["path"],
@@ -214,11 +227,11 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
                 "title": rq.title,
                 "text": rq.text,
                 "claimed": rq.claimed or "",
-                "affects": list(rq.affects),
-                "refs": list(rq.refs),
-                "sources": list(rq.sources),
+                "affects": links(rq.affects),
+                "refs": links(rq.refs),
+                "sources": links(rq.sources),
                 "triage": contents.triage.get(rq.id),
-                "decision": _decision_view(rq),
+                "decision": _decision_view(rq, link),
                 "after_delivery": bool(baseline.delivery_date) and date_key(rq.received) > date_key(baseline.delivery_date),
                 "file": member_of.get(rq.path, ""),
             }
@@ -241,13 +254,14 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         matrix.append(
             {
                 "id": rid,
+                "href": "#" + anchor(rid),
                 "title": req.title,
                 "in_baseline": rid in baseline.digests,
                 "at_to": rid in to.requirements,
-                "sources": list(req.sources),
-                "requests": sorted(bucket.get("request", ()), key=natural_key),
-                "meetings": sorted(bucket.get("meeting", ()), key=natural_key),
-                "emails": sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=natural_key),
+                "sources": links(req.sources),
+                "requests": links(sorted(bucket.get("request", ()), key=natural_key)),
+                "meetings": links(sorted(bucket.get("meeting", ()), key=natural_key)),
+                "emails": links(sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=natural_key)),
             }
         )
 
@@ -256,6 +270,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         view = email_view(mail)
         address = mail_address(view["from"])
         view["mailto"] = safe_href(f"mailto:{address}") if address else None
+        view["refs"] = links(view["refs"])
         view["file"] = member_of.get(view["message"], "") or member_of.get(view["path"], "")
         view["extracted"] = [{"name": name, "member": member} for name, member in layout.attachments.get(view["message"], [])]
         emails.append(view)
@@ -273,9 +288,9 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
                 "date": mtg.date,
                 "title": mtg.title,
                 "attendees": list(mtg.attendees),
-                "refs": list(mtg.refs),
+                "refs": links(mtg.refs),
                 "decisions": [
-                    {"text": d.text, "approves": list(d.approves), "rejects": list(d.rejects), "refs": list(d.refs)} for d in mtg.decisions
+                    {"text": d.text, "approves": links(d.approves), "rejects": links(d.rejects), "refs": links(d.refs)} for d in mtg.decisions
                 ],
                 "body": mtg.body.strip(),
                 "file": member_of.get(mtg.path, ""),
@@ -302,10 +317,9 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
     ]
 
     base_requirements = [
-        _requirement_view(base.requirements[rid], baseline.digests.get(rid))
+        _requirement_view(base.requirements[rid], baseline.digests.get(rid) or contents.digest(base.requirements[rid]), links)
         for rid in sorted(base.requirements, key=natural_key)
     ]
-    known_ids = set(to.all_ids()) | set(base.requirements)
     graph_nodes = contents.graph.nodes
     svg = layout_graph(graph_nodes, contents.graph.edges, focus={c["id"] for c in contents.changes})
     files = [
@@ -348,14 +362,14 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         "changes": changes,
         "requests": request_views,
         "matrix": matrix,
-        "timeline": [vars(e) for e in contents.timeline],
+        "timeline": [{**vars(e), "href": link(e.id)[1]} for e in contents.timeline],
         "meetings": meetings,
         "emails": emails,
         "documents": documents,
         "graph": svg,
         "graph_cap": MAX_GRAPH_NODES,
-        "known": known_ids,
         "files": files,
+        "files_shown": MAX_FILE_ROWS,
     }
 
 
