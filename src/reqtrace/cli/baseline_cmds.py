@@ -346,9 +346,10 @@ def verify(
     repo = _repo(root)
     scanned = scan_baselines(repo, rev)
     if name is not None:
-        found = [b for b in scanned.baselines if folder_of(b) == name]
-        baselines = found or [load_baseline(repo, name, rev)]  # load_baseline explains what is missing
         broken_files = [f for f in scanned.findings if f.path and f.path.startswith(f"{scanned.config.baselines_dir}/{name}/")]
+        baselines = [b for b in scanned.baselines if folder_of(b) == name]
+        if not baselines and not broken_files:
+            load_baseline(repo, name, rev)  # raises, saying which baselines exist
     else:
         baselines = scanned.baselines
         broken_files = list(scanned.findings)
