@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +14,7 @@ from reqtrace.baseline import accepted_baseline, create_baseline, load_baseline,
 from reqtrace.baseline_verify import verify_baseline
 from reqtrace.config import find_spec_repo
 from reqtrace.errors import RevisionError, ToolMissing
-from reqtrace.signoff import revoke_signoff, sign_baseline
+from reqtrace.signoff import sign_baseline
 
 VENDOR = "Li Wei <li.wei@brightpath.example>"
 CUSTOMER = "Dr. Chen <chen@sunrise-clinic.example>"
@@ -390,6 +389,21 @@ def test_an_allowed_signers_file_outside_the_repo_stops_a_self_vouched_key(spec,
     assert check.exit_code == 1 and "signer-unknown" in check.stdout
 
 
+def test_key_validity_is_judged_at_the_signing_time(spec, keys, run_cli, monkeypatch):
+    repo = repo_of(spec)
+    create_baseline(repo, "v1")
+    key = keys("vendor")
+    public = " ".join(key.with_name(key.name + ".pub").read_text().split()[:2])
+    signers = spec.root.parent / "signers"
+    signers.write_text(f'li.wei@brightpath.example namespaces="reqtrace",valid-after="20260201Z",valid-before="20260301Z" {public}\n')
+    sign_baseline(repo, "v1", signer=VENDOR, meaning="approved", role="vendor", key=key)  # 2026-02-20: inside the window
+    assert run_cli("baseline", "verify", "v1", "--signers", str(signers), cwd=spec.root).exit_code == 0
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(FEB_20) + 86400 * 30))  # 2026-03-22: the key had expired
+    sign_baseline(repo, "v1", signer=VENDOR, meaning="delivered", role="vendor", key=key)
+    result = run_cli("baseline", "verify", "v1", "--signers", str(signers), cwd=spec.root)
+    assert result.exit_code == 1 and "not valid at the signing time 2026-03-22T10:00:00Z" in result.stdout
+
+
 def test_revoked_sign_off_stays_on_record_and_no_longer_accepts(spec, keys, run_cli):
     repo = signed_repo(spec, keys)
     assert accepted_baseline(repo).name == "contract-v1.0"
@@ -585,4 +599,15 @@ def test_no_shell_anywhere():
         assert "shell=True" not in path.read_text(), path
 
 
-os.environ.setdefault("COLUMNS", "200")
+
+
+def test_check_reports_a_moved_tag_and_passes_before(spec, keys, run_cli):
+    signed_repo(spec, keys)
+    assert run_cli("check", cwd=spec.root).exit_code == 0
+    later = spec.commit({"specs/booking/REQ-2.yaml": requirement_yaml("REQ-2", "Cancel", "Cancel until 1 hour before.")})
+    spec.git("tag", "-f", "-a", "-m", "moved", "baseline/contract-v1.0", later)
+    result = run_cli("check", "--format", "json", cwd=spec.root)
+    assert result.exit_code == 1
+    moved = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "baseline-tampered"]
+    assert any("points at commit " + later[:12] in f["message"] for f in moved)
+    assert all(f["path"] == "baselines/contract-v1.0/manifest.yaml" for f in moved)

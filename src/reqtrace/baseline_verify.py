@@ -218,9 +218,11 @@ def _check_ssh(signoff: SignOff, expected: str, allowed: Path, *, label: str, re
     if not allowed.is_file():
         problems.append(_signoff_problem(signoff, UNKNOWN, f"no allowed-signers file at {label}, so nobody's key is trusted: cannot tell whether {key} is {email}'s"))
         return ""
-    principals = sshsig.principals_of(signoff.signature, allowed)
+    principals = sshsig.principals_of(signoff.signature, allowed, at=at)
     if not principals:
-        problems.append(_signoff_problem(signoff, UNKNOWN, f"{key} is not in {label}: nobody vouched that it is {email}'s key"))
+        windows = "valid-after" in allowed.read_text("utf-8", "replace").lower() or "valid-before" in allowed.read_text("utf-8", "replace").lower()
+        when = f" (or its line is not valid at the signing time {signoff.time})" if windows else ""
+        problems.append(_signoff_problem(signoff, UNKNOWN, f"{key} is not in {label}{when}: nobody vouched that it is {email}'s key"))
     else:
         problems.append(_signoff_problem(signoff, INVALID, f"{label} gives {key} to {', '.join(principals)}, not to {email}: the sign-off names someone else than the key's owner"))
     return ""

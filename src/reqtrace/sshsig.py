@@ -91,15 +91,21 @@ def verify(message: bytes, signature: str, *, principal: str, allowed_signers: P
     """
     args = ["-Y", "verify", "-n", NAMESPACE, "-f", str(allowed_signers), "-I", principal]
     if at:
-        args += ["-O", "verify-time=" + "".join(char for char in at if char.isdigit()) + "Z"]
+        args += _verify_time(at)
     proc = _with_signature_file(signature, lambda sig: _run([*args, "-s", sig], message))
     out = proc.stdout.decode("utf-8", "replace")
     return Verdict(proc.returncode == 0, _last_line(proc.stderr) or _last_line(proc.stdout), _fingerprint(out))
 
 
-def principals_of(signature: str, allowed_signers: Path) -> list[str]:
-    """The principals allowed_signers gives to the key that made `signature` (empty: an unknown key)."""
-    proc = _with_signature_file(signature, lambda sig: _run(["-Y", "find-principals", "-s", sig, "-f", str(allowed_signers)], b""))
+def _verify_time(at: str) -> list[str]:
+    return ["-O", "verify-time=" + "".join(char for char in at if char.isdigit()) + "Z"]
+
+
+def principals_of(signature: str, allowed_signers: Path, *, at: str | None = None) -> list[str]:
+    """The principals allowed_signers gives to the key that made `signature` (at time `at`);
+    empty for a key it does not list."""
+    args = ["-Y", "find-principals", "-f", str(allowed_signers), *(_verify_time(at) if at else [])]
+    proc = _with_signature_file(signature, lambda sig: _run([*args, "-s", sig], b""))
     if proc.returncode != 0:
         return []
     return [line.strip() for line in proc.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
