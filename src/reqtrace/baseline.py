@@ -26,12 +26,14 @@ from .model import ERROR, Config, Finding, Requirement, Snapshot
 from .parse import Parsed, parse_requirements, read_yaml_file, text_of
 from .schema import validate
 from .snapshot import Reader, SourceFile, add_parsed, kind_of, resolve_revision
-from .yamlio import MAX_FILE_BYTES, dump_yaml
+from .yamlio import MAX_FILE_BYTES, YamlProblem, decode_text, dump_yaml, load_yaml
 
 MANIFEST = "manifest.yaml"
 SIGNOFFS = "signoffs"
 TAG_PREFIX = "baseline/"
 MANIFEST_FORMAT = "reqtrace-baseline-1"
+# A manifest lists every requirement (about 150 bytes each): 64 MiB holds 400,000.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 MEANINGS = ("reviewed", "approved", "delivered", "accepted")
 ROLES = ("customer", "vendor")
 # A customer sign-off with one of these meanings makes a baseline "accepted".
@@ -206,10 +208,18 @@ def _schema_findings(data: Any, kind: str, path: str, item_id: str | None) -> li
     ]
 
 
+def _read_manifest_yaml(path: str, data: bytes) -> tuple[Any, list[Finding]]:
+    # Like parse.read_yaml_file, with the manifest's own size cap: it lists every requirement.
+    if len(data) > MAX_MANIFEST_BYTES:
+        return None, [Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; a manifest is read up to {MAX_MANIFEST_BYTES:,} bytes", path, 1)]
+    try:
+        return load_yaml(decode_text(data)), []
+    except YamlProblem as problem:
+        return None, [Finding(problem.code, ERROR, problem.message, path, problem.line)]
+
+
 def parse_manifest(path: str, data: bytes) -> tuple[Baseline | None, list[Finding]]:
-    parsed = Parsed()
-    loaded = read_yaml_file(path, data, parsed)
-    findings = list(parsed.findings)
+    loaded, findings = _read_manifest_yaml(path, data)
     if loaded is None:
         return None, findings
     if not isinstance(loaded, dict):
@@ -310,6 +320,7 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
     folder = config.baselines_dir + "/"
     manifests: dict[str, SourceFile] = {}
     signoffs: dict[str, list[SourceFile]] = {}
+    readable: list[SourceFile] = []
     for source in reader.list_files([config.baselines_dir]):
         parts = source.path[len(folder) :].split("/")
         if len(parts) == 2 and parts[1] == MANIFEST:
@@ -318,9 +329,11 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
             signoffs.setdefault(parts[0], []).append(source)
         else:
             continue
-        if source.symlink_target is not None or source.size > MAX_FILE_BYTES:
-            result.findings.append(Finding("baseline-tampered", ERROR, "baseline files must be regular files under 1 MiB; this one is a symbolic link or too large", source.path, None))
-    readable = [s for s in [*manifests.values(), *(f for files in signoffs.values() for f in files)] if s.symlink_target is None and s.size <= MAX_FILE_BYTES]
+        limit = MAX_MANIFEST_BYTES if parts[-1] == MANIFEST else MAX_FILE_BYTES
+        if source.symlink_target is not None or source.size > limit:
+            result.findings.append(Finding("baseline-tampered", ERROR, f"baseline files must be regular files (a manifest up to {MAX_MANIFEST_BYTES:,} bytes, a sign-off up to {MAX_FILE_BYTES:,}); this one is a symbolic link or too large", source.path, None))
+        else:
+            readable.append(source)
     contents = {source.path: data for source, data in reader.read(readable)}
     for name in sorted(set(manifests) | set(signoffs)):
         manifest = manifests.get(name)
@@ -525,8 +538,10 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
             + (f"{message.strip()}\n\n" if message else "")
             + f"root digest: {root}\ntag: {tag}\n",
         )
-    baseline, _ = parse_manifest(relative, manifest_path.read_bytes())
-    assert baseline is not None
+    baseline = Baseline(
+        name=name, path=relative, commit=frozen, created=created, created_by=created_by, algorithm=ALGORITHM,
+        root_digest=root, tag=tag, tag_object=tag_object, requirements=tuple(entries), message=message,
+    )
     return Created(baseline, manifest_path, committed)
 
 
