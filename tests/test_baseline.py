@@ -611,3 +611,18 @@ def test_check_reports_a_moved_tag_and_passes_before(spec, keys, run_cli):
     moved = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "baseline-tampered"]
     assert any("points at commit " + later[:12] in f["message"] for f in moved)
     assert all(f["path"] == "baselines/contract-v1.0/manifest.yaml" for f in moved)
+
+
+def test_create_commits_only_its_manifest_and_explains_a_refused_commit(spec, run_cli):
+    spec.write({"records/requests/notes.txt": "staged, not mine"})
+    spec.git("add", "records/requests/notes.txt")
+    assert run_cli("baseline", "create", "v1", cwd=spec.root).exit_code == 0
+    assert spec.git("show", "--name-only", "--format=", "HEAD") == "baselines/v1/manifest.yaml"
+    assert spec.git("status", "--porcelain") == "A  records/requests/notes.txt"  # still staged, untouched
+    hook = spec.root / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    result = run_cli("baseline", "create", "v2", cwd=spec.root)
+    assert result.exit_code == 3
+    assert "baseline 'v2' was made (tag baseline/v2, baselines/v2/manifest.yaml) but committing the manifest failed" in result.stderr
+    assert "git add baselines/v2/manifest.yaml && git commit" in result.stderr

@@ -20,7 +20,7 @@ from typing import Any
 from . import gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
-from .errors import GateFailed, InputError, RevisionError, UsageError
+from .errors import GateFailed, GitError, InputError, RevisionError, UsageError
 from .files import atomic_write, inside
 from .model import ERROR, Config, Finding, Requirement, Snapshot
 from .parse import Parsed, parse_requirements, read_yaml_file, text_of
@@ -531,13 +531,19 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
     relative = manifest_path.relative_to(repo.root).as_posix()
     committed = None
     if commit:
-        committed = gitio.commit_paths(
-            top,
-            [repo.git_path(relative)],
-            f"Baseline {name}: freeze {len(entries)} requirements at {frozen[:12]}\n\n"
-            + (f"{message.strip()}\n\n" if message else "")
-            + f"root digest: {root}\ntag: {tag}\n",
-        )
+        try:
+            committed = gitio.commit_paths(
+                top,
+                [repo.git_path(relative)],
+                f"Baseline {name}: freeze {len(entries)} requirements at {frozen[:12]}\n\n"
+                + (f"{message.strip()}\n\n" if message else "")
+                + f"root digest: {root}\ntag: {tag}\n",
+            )
+        except GitError as error:
+            raise GitError(
+                f"baseline '{name}' was made (tag {tag}, {relative}) but committing the manifest failed: {error.message}",
+                hint=f"fix the cause (e.g. a commit hook), then `git add {relative} && git commit`",
+            ) from None
     baseline = Baseline(
         name=name, path=relative, commit=frozen, created=created, created_by=created_by, algorithm=ALGORITHM,
         root_digest=root, tag=tag, tag_object=tag_object, requirements=tuple(entries), message=message,
