@@ -41,7 +41,9 @@ def _root(
 def _register() -> None:
     # Each module adds its commands to `app`; the core is imported inside commands,
     # so that `--help` and `--version` stay fast.
-    from . import authoring_cmds, pack_cmds, spec_cmds  # noqa: F401
+    from . import authoring_cmds, spec_cmds  # noqa: F401
+    from . import baseline_cmds  # noqa: F401
+    from . import pack_cmds  # noqa: F401
 
 
 def _fail(code: int, kind: str, message: str, hint: str | None = None) -> None:
