@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conftest import SpecRepoFixture, requirement_yaml
-from reqtrace.config import find_spec_repo
-from reqtrace.digest import requirement_digest, root_digest
-from reqtrace.snapshot import load_snapshot
 
 VENDOR = "Li Wei <li.wei@vendor.example>"
 VENDOR_EMAIL = "li.wei@vendor.example"
@@ -43,14 +40,6 @@ def allowed_signers_line(key: Path, email: str) -> str:
     return f'{email} namespaces="reqtrace" {kind} {blob}\n'
 
 
-def statement_text(baseline: str, root: str, signer: str, meaning: str, time: str) -> str:
-    return (
-        "reqtrace sign-off\n"
-        f"baseline: {baseline}\nalgorithm: reqtrace-digest-1\nroot digest: {root}\n"
-        f"signer: {signer}\nmeaning: {meaning}\ntime: {time}\n"
-    )
-
-
 def ssh_sign(key: Path, message: bytes) -> str:
     proc = subprocess.run(["ssh-keygen", "-Y", "sign", "-f", str(key), "-n", "reqtrace"], input=message, capture_output=True, check=True)
     return proc.stdout.decode("ascii")
@@ -61,9 +50,15 @@ def yaml_block(text: str, indent: str = "  ") -> str:
 
 
 def signoff_yaml(baseline: str, root: str, signer: str, meaning: str, time: str, role: str, *, key: Path | None = None, evidence: tuple[str, bytes] | None = None) -> str:
+    """A sign-off file in the reqtrace-signoff-1 format, made by hand (an attacker's forgery)."""
     import hashlib
 
-    statement = statement_text(baseline, root, signer, meaning, time)
+    from reqtrace.signoff import statement_text
+
+    statement = statement_text(
+        baseline=baseline, algorithm="reqtrace-digest-1", root_digest=root, signer=signer, meaning=meaning, time=time,
+        method="ssh" if key else "recorded", role=role, evidence_sha256=hashlib.sha256(evidence[1]).hexdigest() if evidence else None,
+    )
     lines = [
         "format: reqtrace-signoff-1",
         f"baseline: {baseline}",
@@ -93,8 +88,28 @@ class PackRepo:
     root: str
 
 
+def reqtrace(root: Path, *args: str, date: str) -> str:
+    """Run the real CLI as of `date` (UTC, ISO): reqtrace commands date their files from SOURCE_DATE_EPOCH."""
+    import datetime as dt
+    import os
+    import sys
+
+    stamp = dt.datetime.fromisoformat(date)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(stamp.timestamp())), "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    proc = subprocess.run([sys.executable, "-m", "reqtrace", *args], cwd=root, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, f"reqtrace {' '.join(args)}: {proc.stderr}{proc.stdout}"
+    return proc.stdout
+
+
 def build_repo(make_repo, tmp_path: Path, extra_files: dict[str, str | bytes] | None = None) -> PackRepo:
-    """A spec repo: baseline v1 (3 requirements), signed; then one approved and one unapproved change."""
+    """A spec repo: baseline v1 (3 requirements) made and signed with `reqtrace baseline`; then one approved
+    and two unapproved changes."""
+    key = make_key(tmp_path / "keys", "vendor", VENDOR_EMAIL)
+    signers = tmp_path / "keys" / "allowed_signers"
+    signers.write_text(allowed_signers_line(key, VENDOR_EMAIL))
+    letter = tmp_path / "letter" / "acceptance-letter.pdf"
+    letter.parent.mkdir()
+    letter.write_bytes(LETTER)
     repo = make_repo(
         {
             "specs/booking/REQ-1.yaml": requirement_yaml("REQ-1", "在线预约", "患者可以在线预约医生。", acceptance=["预约在 5 秒内确认。"], priority="must", status="approved"),
@@ -102,35 +117,18 @@ def build_repo(make_repo, tmp_path: Path, extra_files: dict[str, str | bytes] | 
             "specs/booking/REQ-3.yaml": requirement_yaml("REQ-3", "Cancel online", "Cancel until 24 hours before.", parents=["REQ-1"]),
             "records/meetings/MTG-1.md": "---\nid: MTG-1\ndate: 2026-01-12\ntitle: Kick-off 启动会\nattendees: [Chen Jing, Li Wei]\nrefs: [REQ-1]\n---\n# Kick-off\n\n会议纪要：预约窗口 14 天。\n",
             "records/emails/2026-02-10-booking.eml": EML,
-            "records/documents/acceptance-letter.pdf": LETTER,
+            ".reqtrace/allowed_signers": allowed_signers_line(key, VENDOR_EMAIL),
             **(extra_files or {}),
         },
-        tag="baseline/v1",
     )
     baseline_commit = repo.git("rev-parse", "HEAD")
-    spec = find_spec_repo(repo.root)
-    snapshot = load_snapshot(spec, baseline_commit)
-    digests = {rid: requirement_digest(req) for rid, req in snapshot.requirements.items()}
-    root = root_digest(digests.items())
-    entries = "".join(f"  - id: {rid}\n    digest: '{d}'\n    path: {snapshot.requirements[rid].path}\n" for rid, d in sorted(digests.items()))
-    manifest = (
-        f"format: reqtrace-baseline-1\nname: v1\ncommit: {baseline_commit}\ncreated: '2026-02-20T08:00:00Z'\n"
-        f"created_by: {json.dumps(VENDOR)}\nmessage: Contract scope\nalgorithm: reqtrace-digest-1\nroot_digest: '{root}'\n"
-        f"tag:\n  name: baseline/v1\n  object: {baseline_commit}\nrequirements:\n{entries}"
-    )
-    key = make_key(tmp_path / "keys", "vendor", VENDOR_EMAIL)
-    signers = tmp_path / "keys" / "allowed_signers"
-    signers.write_text(allowed_signers_line(key, VENDOR_EMAIL))
-    repo.commit(
-        {
-            "baselines/v1/manifest.yaml": manifest,
-            "baselines/v1/signoffs/2026-02-20-li-wei-approved.yaml": signoff_yaml("v1", root, VENDOR, "approved", "2026-02-20T08:30:00Z", "vendor", key=key),
-            "baselines/v1/signoffs/2026-02-20-chen-jing-approved.yaml": signoff_yaml("v1", root, CUSTOMER, "approved", "2026-02-20T09:00:00Z", "customer", evidence=("records/documents/acceptance-letter.pdf", LETTER)),
-            ".reqtrace/allowed_signers": allowed_signers_line(key, VENDOR_EMAIL),
-        },
-        "baseline v1 signed",
-        date="2026-02-20T10:00:00+00:00",
-    )
+    when = "2026-02-20T08:00:00+00:00"
+    reqtrace(repo.root, "baseline", "create", "v1", "-m", "Contract scope", date=when)
+    reqtrace(repo.root, "baseline", "sign", "v1", "--signer", VENDOR, "--meaning", "approved", "--role", "vendor", "--key", str(key), date="2026-02-20T08:30:00+00:00")
+    reqtrace(repo.root, "baseline", "sign", "v1", "--signer", CUSTOMER, "--meaning", "approved", "--role", "customer", "--recorded", "--evidence", str(letter), "--recorded-by", VENDOR, date="2026-02-20T09:00:00+00:00")
+    import yaml
+
+    root = yaml.safe_load((repo.root / "baselines/v1/manifest.yaml").read_text())["root_digest"]
     repo.commit(
         {
             "records/requests/RQ-1.yaml": "id: RQ-1\nreceived: 2026-03-01\nfrom: Chen Jing\nchannel: email\ntitle: 30 天预约窗口\ntext: 请把预约窗口改为 30 天。\naffects: [REQ-2]\ntriage:\n  classification: change\n  confidence: 0.9\n  reasons: [\"asks for 30 days; REQ-2 says 14 days\"]\ndecision:\n  as: change\n  status: approved\n  by: Li Wei\n  on: 2026-03-05\n  in: MTG-2\n",

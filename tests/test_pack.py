@@ -302,8 +302,12 @@ def test_a_manifest_rewritten_to_match_an_edited_requirement_is_caught_by_the_ro
     assert "sha256 differs from MANIFEST" not in result.stdout  # the manifest itself is consistent
 
 
-def test_rewriting_every_digest_as_well_is_caught_by_the_signatures(signed, built, run_cli, tmp_path):
-    """The attacker edits a requirement and every digest, pack.json and the baseline manifest: only a signature can tell."""
+@pytest.mark.parametrize("also_signoffs", [False, True], ids=["digests", "digests-and-signoff-files"])
+def test_rewriting_every_digest_as_well_is_caught_by_the_signatures(signed, built, run_cli, tmp_path, also_signoffs):
+    """The attacker edits a requirement and every digest, pack.json and the baseline manifest (and even the
+    sign-off files' root digest and statement): only the signature can tell."""
+    import yaml
+
     from reqtrace.digest import requirement_digest, root_digest
     from reqtrace.pack_verify import requirement_from_fields
 
@@ -313,8 +317,7 @@ def test_rewriting_every_digest_as_well_is_caught_by_the_signatures(signed, buil
             if entry["id"] == "REQ-2":
                 entry["fields"]["statement"] = "Patients book up to 60 days ahead."
                 entry["digest"] = requirement_digest(requirement_from_fields(entry["fields"], entry["path"]))
-                old = m[entry["yaml"]]
-                m[entry["yaml"]] = old.replace(b"14 days", b"60 days")
+                m[entry["yaml"]] = m[entry["yaml"]].replace(b"14 days", b"60 days")
         new_root = root_digest((e["id"], e["digest"]) for e in data["requirements"])
         data["root_digest"] = new_root
         m["data/baseline/requirements.json"] = json.dumps(data).encode()
@@ -322,20 +325,26 @@ def test_rewriting_every_digest_as_well_is_caught_by_the_signatures(signed, buil
         old_root = pack["baseline"]["root_digest"]
         pack["baseline"]["root_digest"] = new_root
         m["pack.json"] = json.dumps(pack).encode()
-        import yaml
-
         manifest = yaml.safe_load(m["data/baseline/manifest.yaml"])
         assert manifest["root_digest"] == old_root
         manifest["root_digest"] = new_root
         manifest["requirements"] = [{"id": e["id"], "digest": e["digest"], "path": e["path"]} for e in data["requirements"]]
-        manifest = yaml.safe_dump(manifest, sort_keys=False)
-        m["data/baseline/manifest.yaml"] = manifest.encode()
+        m["data/baseline/manifest.yaml"] = yaml.safe_dump(manifest, sort_keys=False).encode()
+        if also_signoffs:
+            for entry in json.loads(m["data/baseline/signoffs.json"])["signoffs"]:
+                for part in ("file", "statement"):
+                    if entry.get(part):
+                        m[entry[part]] = m[entry[part]].replace(old_root.encode(), new_root.encode())
         m[MANIFEST] = manifest_for(m)
 
     result = verify(run_cli, tamper(built, tmp_path, change), "--signers", str(signed.signers), tmp_path=tmp_path)
     assert result.exit_code == 1, result.stdout
-    assert "the signed statement does not name root digest" in result.stdout
     assert "digest differs" not in result.stdout  # every digest was forged consistently
+    if also_signoffs:
+        assert "signature by li.wei@vendor.example does not verify" in result.stdout
+    else:
+        assert "it signs other content" in result.stdout
+    assert "no sign-off in the pack is signed by a key in" in result.stdout
 
 
 def test_a_re_signed_pack_passes_only_with_the_pack_s_own_signers(signed, built, run_cli, tmp_path):

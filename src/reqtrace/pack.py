@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from . import __version__, gitio
@@ -31,7 +31,6 @@ from .files import atomic_write, atomic_writer
 from .model import Snapshot, item_fields
 from .parse import parse_requirements
 from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
-from .yamlio import YamlProblem, decode_text, load_yaml
 
 PACK_FORMAT = "reqtrace-pack-1"
 SCHEMA_VERSION = 1
@@ -119,6 +118,7 @@ class BaselineInfo:
     allowed_signers: bytes | None = None
     delivery_date: str | None = None
     problems: list[str] = field(default_factory=list)
+    revocations: dict[str, bytes] = field(default_factory=dict)  # revocation files, path -> bytes
 
 
 @dataclass(frozen=True)
@@ -223,20 +223,7 @@ def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datet
     return moment.astimezone(dt.UTC), f"commit date of {commit[:12]}"
 
 
-def _yaml_mapping(data: bytes, path: str) -> dict[str, Any]:
-    try:
-        loaded = load_yaml(decode_text(data))
-    except YamlProblem as problem:
-        raise InputError(f"{path}:{problem.line}: {problem.message}") from None
-    if not isinstance(loaded, dict):
-        raise InputError(f"{path}:1: expected a mapping")
-    return loaded
-
-
 # ------------------------------------------------------------------- adapters
-
-
-ALLOWED_SIGNERS_FILE = ".reqtrace/allowed_signers"
 
 
 def _repo_file(repo: SpecRepo, commit: str | None, path: str) -> bytes | None:
@@ -244,105 +231,90 @@ def _repo_file(repo: SpecRepo, commit: str | None, path: str) -> bytes | None:
     if commit is None or repo.git_top is None:
         target = repo.root / path
         return target.read_bytes() if target.is_file() and not target.is_symlink() else None
-    entries = gitio.list_tree(repo.git_top, commit, [repo.git_path(path)])
+    entries = [e for e in gitio.list_tree(repo.git_top, commit, [repo.git_path(path)]) if e.path == repo.git_path(path)]
     if not entries or entries[0].is_symlink:
         return None
     return b"".join(data for _, data in gitio.read_blobs(repo.git_top, [entries[0].oid]))
 
 
-def _email_of(signer: str) -> str | None:
-    match = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", signer)
-    return match.group(1) if match else None
+_STATUS = {"valid": "valid", "recorded": "recorded", "revoked": "revoked", "unverified": "unverified"}
 
 
 def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base: Snapshot, to_commit: str | None, digest: Digests) -> BaselineInfo:
-    """The baseline NAME: its commit, manifest, digests and sign-offs (issue 3).
+    """The baseline NAME: its commit, manifest, digests and sign-offs, verified (issue 3).
 
-    ADAPTER. Until reqtrace.baseline is merged this reads `baselines/NAME/`
-    (format reqtrace-baseline-1 / reqtrace-signoff-1) at --to, or in the
-    working tree when --to predates it; with no manifest the baseline is just
-    the revision NAME names, its digests computed here, and nothing is signed.
-    Sign-offs are checked here as they will be in the pack (same code).
+    ADAPTER over reqtrace.baseline. The baseline's files are read at --to, or in
+    the working tree when --to predates them; `baseline verify`'s own checks run
+    (manifest against its commit, tag, every signature and evidence), and their
+    findings become the pack's warnings. NAME may also be a plain revision: then
+    nothing is signed, and the pack says so.
     """
-    from .pack_verify import check_ssh_signature
+    from .baseline import check_baseline_name, folder_of, scan_baselines
+    from .baseline_verify import verify_baseline
+    from .errors import UsageError
+    from .signoff import resolve_signers
 
     commit = resolve_revision(repo, name)
-    folder = f"{base.config.baselines_dir}/{name}/"
-    files = {path: data for path, data in to_files.items() if path.startswith(folder)}
-    files_commit = to_commit
-    if not files and (repo.root / folder).is_dir():
-        files, files_commit = _read_sources(repo, None, [folder.rstrip("/")]), None
     digests = digest.of(base)
     info = BaselineInfo(name=name, commit=commit, root_digest=root_digest(digests.items()), algorithm=ALGORITHM, digests=digests)
-    manifest_path = folder + "manifest.yaml"
-    if manifest_path not in files:
-        info.problems.append(f"no {manifest_path}: '{name}' is a plain revision, not a signed baseline")
+    try:
+        check_baseline_name(name)
+    except UsageError:
+        info.problems.append(f"'{name}' is a plain revision, not a signed baseline")
         return info
-    manifest = _yaml_mapping(files[manifest_path], manifest_path)
-    info.manifest_path, info.manifest = manifest_path, files[manifest_path]
-    info.root_digest = str(manifest.get("root_digest") or info.root_digest)
-    info.algorithm = str(manifest.get("algorithm") or ALGORITHM)
-    info.created = str(manifest.get("created") or "") or None
-    info.created_by = str(manifest.get("created_by") or "") or None
-    info.message = str(manifest.get("message") or "") or None
-    if str(manifest.get("commit") or commit) != commit:
-        info.problems.append(f"{manifest_path} freezes commit {manifest.get('commit')}, but {name} resolves to {commit}")
-    listed = manifest.get("requirements")
-    if isinstance(listed, list):
-        info.digests = {str(e.get("id")): str(e.get("digest")) for e in listed if isinstance(e, dict)}
-    if info.digests != digests:
-        changed = sorted((set(info.digests) ^ set(digests)) | {k for k in digests if info.digests.get(k) != digests[k]}, key=natural_key)
-        info.problems.append(f"the requirements at {commit[:12]} do not match {manifest_path}: {', '.join(changed[:10])}")
-    info.allowed_signers = _repo_file(repo, files_commit, ALLOWED_SIGNERS_FILE)
-    revoked: dict[str, str] = {}
-    for path in sorted(p for p in files if p.startswith(folder + "signoffs/") and p.endswith((".yaml", ".yml"))):
-        data = _yaml_mapping(files[path], path)
-        if "revokes" in data:
-            revoked.setdefault(str(data["revokes"]), f"{data.get('reason', '')} ({data.get('by', '')}, {data.get('time', '')})")
-            continue
-        signer = str(data.get("signer", ""))
-        evidence = data.get("evidence") if isinstance(data.get("evidence"), dict) else {}
-        evidence_path = str(evidence.get("path") or "") or None
-        evidence_bytes = None
-        if evidence_path:
-            evidence_bytes = to_files.get(evidence_path) or _repo_file(repo, files_commit, evidence_path)
+    found, files_commit = None, None
+    for where in dict.fromkeys([to_commit, None]):  # --to first, then the working tree
+        found = next((b for b in scan_baselines(repo, where).baselines if folder_of(b) == name), None)
+        if found is not None:
+            files_commit = where
+            break
+    if found is None:
+        info.problems.append(f"no {base.config.baselines_dir}/{name}/manifest.yaml: '{name}' is a plain revision, not a signed baseline")
+        return info
+
+    def read(path: str) -> bytes | None:
+        return to_files.get(path) if files_commit == to_commit and path in to_files else _repo_file(repo, files_commit, path)
+
+    info.manifest_path, info.manifest = found.path, read(found.path)
+    info.root_digest, info.algorithm = found.root_digest, found.algorithm
+    info.created, info.created_by, info.message = found.created, found.created_by, found.message
+    info.digests = found.digests()
+    if found.commit != commit:
+        info.problems.append(f"{found.path} freezes commit {found.commit[:12]}, but '{name}' resolves to {commit[:12]}")
+    cache = {found.commit: base.requirements} if found.commit == commit else None
+    checked = verify_baseline(repo, found, commit=files_commit, tolerate_missing_tool=True, cache=cache)
+    info.problems.extend(f"{p.path}: {p.message}" if p.path else p.message for p in checked.problems)
+    allowed = resolve_signers(repo, None)
+    info.allowed_signers = allowed.read_bytes() if allowed.is_file() else None
+    for check in checked.signoffs:
+        signoff = check.signoff
+        evidence = signoff.evidence
         info.signoffs.append(
             SignOff(
-                path=path,
-                raw=files[path],
-                signer=signer,
-                meaning=str(data.get("meaning", "")),
-                time=str(data.get("time", "")),
-                method=str(data.get("method", "")),
-                role=str(data.get("role") or "") or None,
-                principal=_email_of(signer),
-                comment=str(data.get("comment") or "") or None,
-                statement=str(data["statement"]).encode("utf-8") if data.get("statement") else None,
-                signature=str(data["signature"]).encode("ascii", "replace") if data.get("signature") else None,
-                evidence_path=evidence_path,
-                evidence=evidence_bytes,
-                evidence_sha256=str(evidence.get("sha256") or "") or None,
-                recorded_by=str(data.get("recorded_by") or "") or None,
+                path=signoff.path,
+                raw=read(signoff.path) or b"",
+                signer=signoff.signer,
+                meaning=signoff.meaning,
+                time=signoff.time,
+                method=signoff.method,
+                role=signoff.role,
+                principal=signoff.email or None,
+                comment=signoff.comment,
+                statement=signoff.statement.encode("utf-8"),
+                signature=signoff.signature.encode("utf-8") if signoff.signature else None,
+                evidence_path=evidence.path if evidence else None,
+                evidence=read(evidence.path) if evidence else None,
+                evidence_sha256=evidence.sha256 if evidence else None,
+                recorded_by=signoff.recorded_by,
+                revoked=f"{check.revocation.reason} ({check.revocation.by}, {check.revocation.time})" if check.revocation else None,
+                status=_STATUS.get(check.status, "invalid"),
+                detail=check.detail,
             )
         )
-    for signoff in info.signoffs:
-        stem = PurePosixPath(signoff.path).stem
-        if stem in revoked:
-            signoff.revoked, signoff.status = revoked[stem], "revoked"
-            continue
-        signoff.status, signoff.detail = check_ssh_signature(signoff, info, info.allowed_signers) if signoff.method == "ssh" else _check_evidence(signoff)
-    active = [s for s in info.signoffs if not s.revoked and s.status in ("valid", "recorded")]
-    delivered = sorted(s.time for s in active if s.meaning in ("delivered", "accepted"))
-    info.delivery_date = delivered[0][:10] if delivered else None
+    for revocation in found.revocations:
+        info.revocations[revocation.path] = read(revocation.path) or b""
+    info.delivery_date = found.delivery_date
     return info
-
-
-def _check_evidence(signoff: SignOff) -> tuple[str, str]:
-    if signoff.evidence is None:
-        return "invalid", f"evidence {signoff.evidence_path} is missing"
-    if sha256_hex(signoff.evidence) != (signoff.evidence_sha256 or "").removeprefix("sha256:"):
-        return "invalid", f"evidence {signoff.evidence_path} no longer matches its recorded sha256"
-    return "recorded", f"evidence matches its sha256; recorded by {signoff.recorded_by or 'unknown'}"
 
 
 def gather_changes(base: Snapshot, to: Snapshot, to_date: str | None, digest: Digests) -> list[dict[str, Any]]:
@@ -450,7 +422,7 @@ def email_attachments(data: bytes) -> list[tuple[str, bytes]]:
             if part.get_content_disposition() != "attachment" and not name:
                 continue
             payload = part.get_payload(decode=True)
-        except Exception:  # noqa: BLE001 - malformed headers or encodings: skip that part
+        except Exception:  # noqa: BLE001, S112 - malformed headers or encodings: skip that part
             continue
         if isinstance(payload, bytes):
             found.append((str(name or "attachment"), payload))
@@ -695,13 +667,14 @@ def _record_document(items: dict[str, Any], members: dict[str, str], view: Any =
     return {"schema_version": SCHEMA_VERSION, "items": rows}
 
 
-def signoff_index(baseline: BaselineInfo, members: dict[str, dict[str, str | None]]) -> dict[str, Any]:
+def signoff_index(baseline: BaselineInfo, members: dict[str, dict[str, str | None]], revocations: list[str]) -> dict[str, Any]:
     """What `pack verify` needs to check each sign-off, with the members holding its parts."""
     return {
         "schema_version": SCHEMA_VERSION,
         "baseline": baseline.name,
         "root_digest": baseline.root_digest,
         "allowed_signers": ALLOWED_SIGNERS if baseline.allowed_signers is not None else None,
+        "revocations": revocations,
         "signoffs": [
             {
                 "file": members[s.path]["file"],
@@ -798,7 +771,8 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
             existing = record_members.get(signoff.evidence_path)
             parts["evidence"] = existing or layout.add_file("data/baseline/evidence", signoff.evidence_path, signoff.evidence, to.commit)
         signoff_members[signoff.path] = parts
-    layout.add(SIGNOFFS_JSON, _json_bytes(signoff_index(baseline, signoff_members)))
+    revocation_members = [layout.add_file("data/baseline/signoffs", path, data, to.commit) for path, data in sorted(baseline.revocations.items())]
+    layout.add(SIGNOFFS_JSON, _json_bytes(signoff_index(baseline, signoff_members, revocation_members)))
 
     pack = {
         "schema_version": SCHEMA_VERSION,

@@ -21,10 +21,7 @@ pack, is; the pack's own copy came with whatever an attacker changed.
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import stat
-import subprocess
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -32,15 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from .archive import MANIFEST, member_problem, parse_manifest, sha256_hex
-from .digest import requirement_digest, root_digest
-from .errors import InputError, ToolMissing
+from .digest import ALGORITHM, requirement_digest, root_digest
+from .errors import InputError
 from .model import Config, Requirement
 from .pack import ALLOWED_SIGNERS, BASE_JSON, MANIFEST_COPY, PACK_FORMAT, PACK_JSON, SIGNOFFS_JSON
 from .parse import parse_requirements
 from .yamlio import YamlProblem, decode_text, load_yaml
 
 MAX_PACK_BYTES = 4 * 1024**3  # uncompressed; more is not a pack reqtrace built
-NAMESPACE = "reqtrace"
 OUTSIDE_SIGNERS = "--signers"
 PACK_SIGNERS = "pack"
 
@@ -279,43 +275,6 @@ def _check_requirements(report: VerifyReport, contents: dict[str, bytes]) -> str
     return recomputed
 
 
-def _ssh_verify(signers: Path, principal: str, statement: bytes, signature: bytes) -> tuple[bool, str]:
-    if shutil.which("ssh-keygen") is None:
-        raise ToolMissing("ssh-keygen is not installed; it is needed to check the pack's SSH signatures", hint="install OpenSSH (Debian: apt-get install openssh-client)")
-    with tempfile.TemporaryDirectory(prefix="reqtrace-verify-") as folder:
-        sig_path = Path(folder) / "signature.sig"
-        sig_path.write_bytes(signature)
-        proc = subprocess.run(
-            ["ssh-keygen", "-Y", "verify", "-f", str(signers), "-I", principal, "-n", NAMESPACE, "-s", str(sig_path)],
-            input=statement,
-            capture_output=True,
-            check=False,
-        )
-    output = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip().splitlines()
-    return proc.returncode == 0, (output[-1] if output else f"ssh-keygen exit {proc.returncode}")
-
-
-def check_ssh_signature(signoff: Any, baseline: Any, allowed_signers: bytes | None) -> tuple[str, str]:
-    """(status, detail) of one SSH sign-off at build time, against the repo's allowed signers."""
-    if signoff.statement is None or signoff.signature is None:
-        return "invalid", "the sign-off holds no statement or no signature"
-    text = signoff.statement.decode("utf-8", "replace")
-    if baseline.root_digest not in text or baseline.name not in text:
-        return "invalid", "the signed statement names other content (another root digest or baseline)"
-    if not signoff.principal:
-        return "invalid", "the signer has no email address to verify against"
-    if allowed_signers is None:
-        return "unverified", "no .reqtrace/allowed_signers in the repository"
-    with tempfile.TemporaryDirectory(prefix="reqtrace-signers-") as folder:
-        path = Path(folder) / "allowed_signers"
-        path.write_bytes(allowed_signers)
-        try:
-            good, message = _ssh_verify(path, signoff.principal, signoff.statement, signoff.signature)
-        except ToolMissing:
-            return "unverified", "ssh-keygen is not installed here"
-    return ("valid", message) if good else ("invalid", message)
-
-
 def _choose_signers(report: VerifyReport, contents: dict[str, bytes], signers: Path | None, folder: Path) -> Path | None:
     if signers is not None:
         if not signers.is_file():
@@ -339,111 +298,129 @@ def _choose_signers(report: VerifyReport, contents: dict[str, bytes], signers: P
     return None
 
 
-def _signoff_file(report: VerifyReport, contents: dict[str, bytes], entry: dict[str, Any]) -> dict[str, Any]:
-    """The sign-off file as committed (the source of truth), checked against the parts extracted beside it."""
+def _signoff_file(report: VerifyReport, contents: dict[str, bytes], entry: dict[str, Any]) -> Any:
+    """The sign-off as committed — the source of truth — checked against the parts extracted beside it."""
+    from .baseline import SignOff, parse_signoff_file
+
     name = str(entry.get("file") or "")
     if not name or name not in contents:
         if not any(p.entry == name for p in report.problems):
             report.fail("missing", name or SIGNOFFS_JSON, "the sign-off file is missing from the pack")
-        return {}
-    try:
-        data = load_yaml(decode_text(contents[name]))
-    except YamlProblem as problem:
-        report.fail("signature", name, f"line {problem.line}: {problem.message}")
-        return {}
-    if not isinstance(data, dict):
-        report.fail("signature", name, "is not a sign-off (not a mapping)")
-        return {}
+        return None
+    signoff, findings = parse_signoff_file(str(entry.get("path") or name), contents[name])
+    if not isinstance(signoff, SignOff):
+        first = findings[0].message if findings else "not a sign-off"
+        report.fail("signature", name, f"is not a readable sign-off: {first}")
+        return None
     for field_name, member in (("statement", entry.get("statement")), ("signature", entry.get("signature"))):
-        if field_name in data and member and member in contents and str(data[field_name]).encode("utf-8") != contents[member]:
+        value = getattr(signoff, field_name)
+        if value is not None and member and member in contents and value.encode("utf-8") != contents[member]:
             report.fail("signature", str(member), f"differs from the {field_name} in the sign-off file {name}")
-    return dict(data)
+    return signoff
 
 
-def _check_one_signoff(report: VerifyReport, contents: dict[str, bytes], entry: dict[str, Any], root: str | None, baseline: str, signers_file: Path | None, result: dict[str, Any]) -> bool:
-    """Check one sign-off; True when a valid SSH signature binds it to `root`."""
-    label = str(entry.get("file") or entry.get("path") or SIGNOFFS_JSON)
-    data = _signoff_file(report, contents, entry)
-    method = data.get("method", entry.get("method"))
-    if method == "ssh":
-        statement_name, signature_name = entry.get("statement"), entry.get("signature")
-        statement = str(data["statement"]).encode("utf-8") if "statement" in data else contents.get(str(statement_name))
-        signature = str(data["signature"]).encode("utf-8") if "signature" in data else contents.get(str(signature_name))
-        if statement is None or signature is None:
-            report.fail("signature", str(statement_name or signature_name or label), "the signed statement or its signature is missing from the pack")
-            result.update(status="invalid", detail="statement or signature missing")
-            return False
-        text = statement.decode("utf-8", "replace")
-        where = str(statement_name or label)
-        if root is not None and root not in text:
-            report.fail("signature", where, f"the signed statement does not name root digest {root}: the signature is for other content")
-            result.update(status="invalid", detail="signed another root digest")
-            return False
-        if baseline and baseline not in text:
-            report.fail("signature", where, f"the signed statement is not about baseline {baseline}")
-            result.update(status="invalid", detail="signed another baseline")
-            return False
-        signer = str(data.get("signer", entry.get("signer") or ""))
-        principal = _email_of(signer) or str(entry.get("principal") or "")
-        if not principal or principal not in text:
-            report.fail("signature", where, f"the signed statement does not name the signer {signer!r}")
-            result.update(status="invalid", detail="statement names another signer")
+def _check_one_signoff(report: VerifyReport, contents: dict[str, bytes], entry: dict[str, Any], root: str | None, baseline: str, algorithm: str, signers_file: Path | None, revoked: dict[str, str], result: dict[str, Any]) -> bool:
+    """Check one sign-off the way `baseline verify` does; True when a valid SSH signature binds it to `root`."""
+    from . import sshsig
+    from .signoff import statement_text
+
+    label = str(entry.get("file") or SIGNOFFS_JSON)
+    signoff = _signoff_file(report, contents, entry)
+    if signoff is None:
+        result.update(status="invalid", detail="sign-off file missing or unreadable")
+        return False
+    result.update(signer=signoff.signer, meaning=signoff.meaning, time=signoff.time, method=signoff.method)
+    if signoff.id in revoked:
+        result.update(status="revoked", detail=revoked[signoff.id])
+        return False
+    if signoff.baseline != baseline or (root is not None and signoff.root_digest != root):
+        report.fail("signature", label, f"signs baseline '{signoff.baseline}' with root digest {signoff.root_digest}, but the pack's requirements are baseline '{baseline}' with root digest {root}: it signs other content")
+        result.update(status="invalid", detail="signs other content")
+        return False
+    # The statement is rebuilt from the pack's own baseline and recomputed root digest, never taken on trust.
+    expected = statement_text(
+        baseline=baseline,
+        algorithm=algorithm,
+        root_digest=root or signoff.root_digest,
+        signer=signoff.signer,
+        meaning=signoff.meaning,
+        time=signoff.time,
+        method=signoff.method,
+        role=signoff.role,
+        comment=signoff.comment,
+        evidence_sha256=signoff.evidence.sha256 if signoff.evidence else None,
+    )
+    if signoff.statement != expected:
+        report.fail("signature", label, "the statement it records does not match its own fields and this baseline: it was edited after signing")
+        result.update(status="invalid", detail="statement does not match")
+        return False
+    if signoff.method == "ssh":
+        if not signoff.signature:
+            report.fail("signature", label, "an SSH sign-off without a signature")
+            result.update(status="invalid", detail="no signature")
             return False
         if signers_file is None:
             report.fail("signature", label, "cannot check the signature: no allowed-signers file (pass --signers FILE)")
             result.update(status="unchecked", detail="no allowed-signers file")
             return False
-        good, message = _ssh_verify(signers_file, principal, statement, signature)
-        if not good:
-            report.fail("signature", str(signature_name or label), f"signature by {principal} does not verify against {report.signers['path']}: {message}")
-            result.update(status="invalid", detail=message)
+        verdict = sshsig.verify(expected.encode("utf-8"), signoff.signature, principal=signoff.email, allowed_signers=signers_file, at=signoff.time)
+        if not verdict.ok:
+            member = entry.get("signature") or label
+            report.fail("signature", str(member), f"signature by {signoff.email} does not verify against {report.signers['path']}: {verdict.detail}")
+            result.update(status="invalid", detail=verdict.detail)
             return False
-        result.update(status="valid", detail=message)
+        result.update(status="valid", detail=f"good signature by {signoff.email}" + (f" with key {verdict.fingerprint}" if verdict.fingerprint else ""))
         return True
-    if method == "recorded":
+    if signoff.method == "recorded":
         evidence_name = entry.get("evidence")
         evidence = contents.get(str(evidence_name)) if evidence_name else None
-        recorded = data.get("evidence") if isinstance(data.get("evidence"), dict) else {}
-        expected = str(recorded.get("sha256") or entry.get("evidence_sha256") or "").removeprefix("sha256:")
+        expected_sha = signoff.evidence.sha256 if signoff.evidence else ""
         if evidence is None:
             report.fail("evidence", str(evidence_name or label), "the evidence of a recorded sign-off is missing from the pack")
             result.update(status="invalid", detail="evidence missing")
-        elif sha256_hex(evidence) != expected:
-            report.fail("evidence", str(evidence_name), f"its sha256 is {sha256_hex(evidence)}, but the sign-off {label} recorded {expected}")
+        elif sha256_hex(evidence) != expected_sha:
+            report.fail("evidence", str(evidence_name), f"its sha256 is {sha256_hex(evidence)}, but the sign-off {label} recorded {expected_sha}")
             result.update(status="invalid", detail="evidence changed")
-        elif root is not None and data.get("root_digest") not in (None, root):
-            report.fail("signature", label, f"the recorded sign-off is for root digest {data.get('root_digest')}, not {root}")
-            result.update(status="invalid", detail="recorded for other content")
         else:
-            result.update(status="recorded", detail="evidence matches its recorded sha256 (a recorded sign-off is not a cryptographic signature)")
+            result.update(status="recorded", detail=f"evidence matches its recorded sha256, recorded by {signoff.recorded_by} (a recorded sign-off is not a cryptographic signature)")
         return False
-    report.fail("signature", label, f"unknown sign-off method {method!r}")
+    report.fail("signature", label, f"unknown sign-off method {signoff.method!r}")
     result.update(status="invalid", detail="unknown method")
     return False
 
 
-def _email_of(signer: str) -> str | None:
-    match = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", signer)
-    return match.group(1) if match else None
+def _revocations(report: VerifyReport, contents: dict[str, bytes], members: list[Any], baseline: str) -> dict[str, str]:
+    """{sign-off id: why} from the revocation files in the pack."""
+    from .baseline import Revocation, parse_signoff_file
+
+    revoked: dict[str, str] = {}
+    for member in members:
+        if str(member) not in contents:
+            report.fail("missing", str(member), "a revocation file is missing from the pack")
+            continue
+        item, _ = parse_signoff_file(str(member), contents[str(member)])
+        if isinstance(item, Revocation) and item.baseline == baseline:
+            revoked.setdefault(item.revokes, f"revoked {item.time} by {item.by}: {item.reason}")
+    return revoked
 
 
 def _check_signoffs(report: VerifyReport, contents: dict[str, bytes], root: str | None, signers: Path | None) -> None:
     index = _json_member(report, contents, SIGNOFFS_JSON)
     if index is None:
         return
-    baseline = str(index.get("baseline", ""))
+    baseline_data = report.pack.get("baseline") if isinstance(report.pack.get("baseline"), dict) else {}
+    baseline = str(baseline_data.get("name") or index.get("baseline") or "")
+    algorithm = str(baseline_data.get("algorithm") or ALGORITHM)
     entries = [e for e in index.get("signoffs") or [] if isinstance(e, dict)]
+    revoked = _revocations(report, contents, list(index.get("revocations") or []), baseline)
     binding = 0
     with tempfile.TemporaryDirectory(prefix="reqtrace-signers-") as folder:
-        needs_keys = any(e.get("method") == "ssh" and not e.get("revoked") for e in entries)
+        needs_keys = any(e.get("method") == "ssh" for e in entries)
         signers_file = _choose_signers(report, contents, signers, Path(folder)) if needs_keys or signers else None
         for entry in entries:
             result = {"file": entry.get("file"), "signer": entry.get("signer"), "meaning": entry.get("meaning"), "time": entry.get("time"), "method": entry.get("method"), "status": "", "detail": ""}
             report.signoffs.append(result)
-            if entry.get("revoked"):
-                result.update(status="revoked", detail=str(entry["revoked"]))
-                continue
-            binding += _check_one_signoff(report, contents, entry, root, baseline, signers_file, result)
+            binding += _check_one_signoff(report, contents, entry, root, baseline, algorithm, signers_file, revoked, result)
     if signers is not None and binding == 0:
         report.fail("signature", SIGNOFFS_JSON, f"no sign-off in the pack is signed by a key in {signers}")
     if not binding:
