@@ -5,9 +5,9 @@
 
 Generates a spec repo: N requirements (with parents, some Chinese text),
 records = 80 % requests, 10 % meeting minutes, 10 % raw .eml messages; commit
-1 is tagged baseline/bench, commit 2 adds the baseline manifest and an SSH
-sign-off (a key made for the run), commit 3 changes 1 % of the requirements
-and approves half of those changes. Then it times, as subprocesses, `pack
+1 becomes baseline `bench` (`reqtrace baseline create`, then `baseline sign`
+with an SSH key made for the run), a last commit changes 1 % of the
+requirements and approves half of those changes. Then it times, as subprocesses, `pack
 build bench` (HEAD) and `pack verify --signers FILE`, `--repeat` times each,
 and prints the best and median wall time and the peak RSS (from wait4).
 Targets (2 cores): build <= 10 s and <= 1 GB; verify <= 3 s.
@@ -75,11 +75,6 @@ def commit(root: Path, message: str, date: str) -> str:
 
 def generate(root: Path, n: int, records: int, seed: int = 7) -> Path:
     """The spec repo; returns the allowed-signers file kept outside it."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from reqtrace.config import find_spec_repo
-    from reqtrace.digest import requirement_digest, root_digest
-    from reqtrace.snapshot import load_snapshot
-
     rng = random.Random(seed)
     root.mkdir(parents=True)
     git(root, "init", "-q")
@@ -101,12 +96,7 @@ def generate(root: Path, n: int, records: int, seed: int = 7) -> Path:
         ).encode()
     write(root, files)
     baseline_commit = commit(root, "contract scope", "2026-02-20T10:00:00+00:00")
-    git(root, "tag", "baseline/bench")
 
-    snapshot = load_snapshot(find_spec_repo(root), baseline_commit)
-    digests = {rid: requirement_digest(r) for rid, r in snapshot.requirements.items()}
-    root_hash = root_digest(digests.items())
-    entries = "".join(f"  - id: {rid}\n    digest: '{d}'\n    path: {snapshot.requirements[rid].path}\n" for rid, d in sorted(digests.items()))
     keys = root.parent / f"{root.name}-keys"
     keys.mkdir(exist_ok=True)
     key = keys / "vendor"
@@ -114,22 +104,12 @@ def generate(root: Path, n: int, records: int, seed: int = 7) -> Path:
     kind, blob = (keys / "vendor.pub").read_text().split()[:2]
     signers = keys / "allowed_signers"
     signers.write_text(f'li.wei@vendor.example namespaces="reqtrace" {kind} {blob}\n')
-    statement = f"reqtrace sign-off\nbaseline: bench\nroot digest: {root_hash}\nsigner: Li Wei <li.wei@vendor.example>\nmeaning: approved\ntime: 2026-02-20T10:30:00Z\n"
-    signature = subprocess.run(["ssh-keygen", "-Y", "sign", "-f", str(key), "-n", "reqtrace"], input=statement.encode(), capture_output=True, check=True).stdout.decode()
-    block = lambda text: "|\n" + "".join("  " + line + "\n" for line in text.rstrip("\n").split("\n"))  # noqa: E731
-    write(
-        root,
-        {
-            "baselines/bench/manifest.yaml": f"format: reqtrace-baseline-1\nname: bench\ncommit: {baseline_commit}\ncreated: '2026-02-20T10:00:00Z'\ncreated_by: Bench <bench@vendor.example>\nalgorithm: reqtrace-digest-1\nroot_digest: '{root_hash}'\ntag:\n  name: baseline/bench\n  object: {baseline_commit}\nrequirements:\n{entries}",
-            "baselines/bench/signoffs/li-wei-approved.yaml": (
-                f"format: reqtrace-signoff-1\nbaseline: bench\nalgorithm: reqtrace-digest-1\nroot_digest: '{root_hash}'\n"
-                f"signer: Li Wei <li.wei@vendor.example>\nmeaning: approved\nrole: vendor\ntime: '2026-02-20T10:30:00Z'\nmethod: ssh\n"
-                f"statement: {block(statement)}signature: {block(signature)}"
-            ),
-            ".reqtrace/allowed_signers": signers.read_text(),
-        },
-    )
-    commit(root, "baseline bench signed", "2026-02-20T11:00:00+00:00")
+    write(root, {".reqtrace/allowed_signers": signers.read_text()})
+    commit(root, "trust the vendor's key", "2026-02-20T10:10:00+00:00")
+    reqtrace = [sys.executable, "-m", "reqtrace"]
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1771582200", "GIT_AUTHOR_DATE": "2026-02-20T10:10:00+00:00", "GIT_COMMITTER_DATE": "2026-02-20T10:10:00+00:00"}
+    subprocess.run([*reqtrace, "baseline", "create", "bench", "--rev", baseline_commit, "-m", "Bench scope"], cwd=root, check=True, capture_output=True, env=env)
+    subprocess.run([*reqtrace, "baseline", "sign", "bench", "--signer", "Li Wei <li.wei@vendor.example>", "--meaning", "approved", "--role", "vendor", "--key", str(key)], cwd=root, check=True, capture_output=True, env=env)
 
     changed = rng.sample(range(1, n + 1), max(1, n // 100))
     later: dict[str, str | bytes] = {}

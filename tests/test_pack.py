@@ -202,6 +202,42 @@ def test_a_baseline_name_starting_with_dash_is_refused(signed, run_cli, tmp_path
     assert "is not a revision name" in result.stderr
 
 
+def test_to_selects_the_end_of_the_changes(signed, run_cli, tmp_path):
+    from conftest import requirement_yaml
+
+    # --to the baseline's own commit: no change, and the baseline files (committed later) still found.
+    at_baseline = tmp_path / "at-baseline.zip"
+    result = run_cli("pack", "build", "v1", "--to", signed.baseline_commit, "-o", str(at_baseline), cwd=signed.repo.root)
+    assert result.exit_code == 0, result.stderr
+    members = read_zip(at_baseline)
+    assert json.loads(members["data/diff.json"])["changes"] == []
+    assert json.loads(members["pack.json"])["counts"]["signoffs"] == 2
+
+    # --to WORKTREE: an uncommitted edit shows, and the pack says it is not a commit.
+    signed.repo.write({"specs/booking/REQ-1.yaml": requirement_yaml("REQ-1", "在线预约", "患者可以在线或电话预约医生。")})
+    worktree = tmp_path / "worktree.zip"
+    result = run_cli("pack", "build", "v1", "--to", "WORKTREE", "-o", str(worktree), cwd=signed.repo.root)
+    assert result.exit_code == 0, result.stderr
+    members = read_zip(worktree)
+    assert json.loads(members["pack.json"])["to"] == {"ref": "WORKTREE", "commit": None}
+    assert "REQ-1" in {c["id"] for c in json.loads(members["data/diff.json"])["changes"]}
+    assert "working tree (uncommitted)" in members["index.html"].decode()
+
+
+def test_an_output_that_is_a_folder_or_unwritable_is_a_clear_error(signed, run_cli, tmp_path):
+    folder = tmp_path / "packs"
+    folder.mkdir()
+    result = run_cli("pack", "build", "v1", "-o", str(folder), cwd=signed.repo.root)
+    assert result.exit_code == 3
+    assert "is a folder; -o names the zip file to write" in result.stderr
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("x")
+    result = run_cli("pack", "build", "v1", "-o", str(blocked / "pack.zip"), cwd=signed.repo.root)
+    assert result.exit_code == 3
+    assert "cannot write the pack" in result.stderr
+    assert list(tmp_path.glob("**/*.tmp")) == []
+
+
 def test_bad_source_date_epoch_is_a_clear_error(signed, run_cli, tmp_path):
     result = run_cli("pack", "build", "v1", "-o", str(tmp_path / "p.zip"), cwd=signed.repo.root, env={"SOURCE_DATE_EPOCH": "yesterday"})
     assert result.exit_code == 3

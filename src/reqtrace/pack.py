@@ -823,17 +823,24 @@ def build_pack(
     """Build the evidence pack at `output`: all of it, or nothing."""
     from .report import render_pack_html
 
+    output = Path(output)
+    if output.is_dir():
+        raise InputError(f"{output} is a folder; -o names the zip file to write, e.g. -o {output / 'pack.zip'}")
+    if html_dir is not None and Path(html_dir).exists() and not Path(html_dir).is_dir():
+        raise InputError(f"--html-dir {html_dir} is a file, not a folder")
     contents = gather_pack(repo, baseline_name, to_rev)
     archive = DeterministicZip(contents.built_at)
     layout, pack = lay_out(contents, archive)
     html = render_pack_html(contents, layout)
     archive.add(INDEX, html)
-    with atomic_writer(output) as handle:
-        archive.write(handle)
-    data = Path(output).read_bytes()
-    result = PackResult(Path(output), len(data), sha256_hex(data), len(archive.names) + 1, pack, archive.manifest_digest or "")
-    if html_dir is not None:
-        result.html_path = atomic_write(Path(html_dir) / INDEX, html)
+    try:
+        with atomic_writer(output) as handle:
+            archive.write(handle)
+        data = output.read_bytes()
+        html_path = atomic_write(Path(html_dir) / INDEX, html) if html_dir is not None else None
+    except OSError as exc:
+        raise InputError(f"cannot write the pack: {exc.strerror or exc} ({exc.filename or output})") from None
+    result = PackResult(output, len(data), sha256_hex(data), len(archive.names) + 1, pack, archive.manifest_digest or "", html_path)
     result.warnings.extend(contents.baseline.problems)
     unapproved = pack["counts"]["unapproved_changes"]
     if unapproved:
