@@ -1,0 +1,486 @@
+"""Triage: is a post-delivery request a defect, a change, new scope, or not ours?
+
+`classify_request(text, requirements)` is pure: it reads no file and no git.
+It indexes the baseline's requirements once (`BaselineIndex`, an inverted index
+of English stems, Chinese character bigrams and bilingual concepts), finds the
+requirements the request is about (BM25), compares the numbers of the request
+with those of the requirements it matched (units across languages), weighs cue
+phrases for each class, and returns the class with the evidence behind it.
+
+It is a transparent rule-based classifier, not a model: every point that moved
+the decision is a reason a person can read and dispute. When the evidence is
+weak it says `needs-review` instead of guessing. docs/triage.md describes how
+it works, how well it does on the labelled set, and where it fails.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .model import Requirement
+from .triage_lexicon import (
+    ASK_CUES,
+    ASK_MARKERS,
+    CHANGE_CUES,
+    CLAIM_CUES,
+    DEFECT_CUES,
+    NEW_SCOPE_CUES,
+    OUT_OF_SCOPE_CUES,
+    REPORT_MARKERS,
+)
+from .wording import (
+    Lexicon,
+    Quantity,
+    Words,
+    bare_numbers,
+    compile_forms,
+    find_phrases,
+    normalise,
+    quantities,
+    split_words,
+    words_of,
+)
+
+DEFECT = "defect"
+CHANGE = "change"
+NEW_SCOPE = "new-scope"
+OUT_OF_SCOPE = "out-of-scope"
+NEEDS_REVIEW = "needs-review"
+CLASSES = (DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, NEEDS_REVIEW)
+DIVERGING = (CHANGE, NEW_SCOPE)
+
+# Statuses whose requirements count as accepted in a baseline. A `proposed`
+# requirement was not agreed: asking for it is new scope, not a defect.
+ACCEPTED_STATUSES = ("approved", None)
+
+_ENVIRONMENT_CONCEPTS = frozenset({"printer", "network", "device", "officeapp", "carrier", "account3p"})
+# Dimensions whose numbers are rules worth comparing; plain counts ("two patients") are too loose.
+_COMPARED_DIMENSIONS = frozenset({"time", "characters", "times", "percent", "money", "clock", "size"})
+_GENERIC_CONCEPTS = frozenset({"patient", "page", "doctor", "frontdesk"})
+_TERM_WEIGHT = {"w": 1.0, "c": 0.6, "k": 1.2}
+_ID_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9]*-[0-9]+)\b")
+_HOW_TO_ZH = re.compile(r"怎么(?!回事|办|样|了|这么|那么|会|还|可能|搞的)|如何|怎样")
+_AGREEMENT = ("we agreed", "agreed on", "the agreement", "contract says", "the contract", "according to the contract",
+              "supposed to", "不是说", "说好的", "合同里", "合同上", "按要求", "合同")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One baseline requirement a request is about."""
+
+    id: str
+    score: float  # relevance in [0, 1]
+    words: tuple[str, ...]  # the request's words that met it, as written
+    accepted: bool  # False for a proposed or deprecated requirement
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    request: str  # the request's id, or the file or text it came from
+    classification: str
+    confidence: float
+    matches: tuple[Match, ...] = ()
+    reasons: tuple[str, ...] = ()
+    cues: tuple[tuple[str, tuple[str, ...]], ...] = ()  # class -> cue phrases found
+    unknown_refs: tuple[str, ...] = ()
+
+    @property
+    def diverges(self) -> bool:
+        return self.classification in DIVERGING
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "request": self.request,
+            "classification": self.classification,
+            "diverges": self.diverges,
+            "confidence": round(self.confidence, 2),
+            "matches": [
+                {"id": m.id, "score": round(m.score, 3), "words": list(m.words), "accepted": m.accepted}
+                for m in self.matches
+            ],
+            "reasons": list(self.reasons),
+            "cues": {name: list(found) for name, found in self.cues},
+            "unknown_refs": list(self.unknown_refs),
+        }
+
+
+# ---------------------------------------------------------------- the index
+
+
+def requirement_text(requirement: Requirement) -> str:
+    """The words of a requirement that say what it means (title counted twice)."""
+    return "\n".join([requirement.title, requirement.title, requirement.statement, *requirement.acceptance, " ".join(requirement.tags)])
+
+
+@dataclass
+class BaselineIndex:
+    """An inverted index over a baseline's requirements, built once and queried many times."""
+
+    requirements: list[Requirement]
+    postings: dict[str, list[tuple[int, int]]]  # term -> [(requirement index, term count)]
+    lengths: list[int]
+    concepts: frozenset[str]  # every concept some accepted requirement mentions
+    by_id: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, requirements: Iterable[Requirement]) -> BaselineIndex:
+        listed = list(requirements)
+        postings: dict[str, list[tuple[int, int]]] = {}
+        lengths = []
+        concepts: set[str] = set()
+        for index, requirement in enumerate(listed):
+            terms = Counter(words_of(requirement_text(requirement)).terms)
+            lengths.append(sum(terms.values()))
+            for term, count in terms.items():
+                postings.setdefault(term, []).append((index, count))
+                if term.startswith("k:") and requirement.status in ACCEPTED_STATUSES:
+                    concepts.add(term[2:])
+        return cls(listed, postings, lengths, frozenset(concepts), {r.id: i for i, r in enumerate(listed)})
+
+    @property
+    def average_length(self) -> float:
+        return (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
+
+    def idf(self, term: str) -> float:
+        count = len(self.postings.get(term, ()))
+        total = len(self.requirements)
+        return math.log(1 + (total - count + 0.5) / (count + 0.5))
+
+    def search(self, words: Words, limit: int = 5) -> list[tuple[int, float, list[str]]]:
+        """Top requirements by BM25 over the request's distinct terms: (index, score, terms that met)."""
+        k1, b = 1.2, 0.75
+        average = self.average_length
+        scores: dict[int, float] = {}
+        met: dict[int, list[str]] = {}
+        for term in dict.fromkeys(words.terms):
+            entries = self.postings.get(term)
+            if not entries:
+                continue
+            weight = self.idf(term) * _TERM_WEIGHT[term[0]]
+            for index, count in entries:
+                length = self.lengths[index]
+                gain = weight * count * (k1 + 1) / (count + k1 * (1 - b + b * length / average))
+                scores[index] = scores.get(index, 0.0) + gain
+                met.setdefault(index, []).append(term)
+        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [(index, score, met[index]) for index, score in best]
+
+
+# ---------------------------------------------------------------- cues
+
+
+@dataclass(frozen=True)
+class CueFinder:
+    lexicon: Lexicon
+    weights: dict[str, float]
+
+
+@lru_cache(maxsize=1)
+def cue_finder() -> CueFinder:
+    entries: dict[str, tuple[str, ...]] = {}
+    weights: dict[str, float] = {}
+    for name, cues in ((DEFECT, DEFECT_CUES), (CHANGE, CHANGE_CUES), (NEW_SCOPE, NEW_SCOPE_CUES), (OUT_OF_SCOPE, OUT_OF_SCOPE_CUES)):
+        for phrase, weight in cues:
+            key = f"{name}\t{phrase}"
+            entries[key] = (phrase,)
+            weights[key] = weight
+    for group, phrases in (("claim", CLAIM_CUES), ("ask", ASK_CUES)):
+        for phrase in phrases:
+            entries[f"{group}\t{phrase}"] = (phrase,)
+            weights[f"{group}\t{phrase}"] = 0.0
+    return CueFinder(compile_forms(entries), weights)
+
+
+@dataclass
+class Evidence:
+    """What was found in one request; the decision is made from this."""
+
+    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys((DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE), 0.0))
+    cues: dict[str, list[str]] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, name: str, weight: float, cue: str | None = None) -> None:
+        self.scores[name] += weight
+        if cue is not None and cue not in self.cues.setdefault(name, []):
+            self.cues[name].append(cue)
+
+
+def find_cues(text: str, evidence: Evidence) -> None:
+    finder = cue_finder()
+    english, _raw, runs = split_words(normalise(text))
+    seen: set[str] = set()
+    for key, _surface in find_phrases(english, runs, finder.lexicon):
+        if key in seen:
+            continue
+        seen.add(key)
+        name, phrase = key.split("\t", 1)
+        if name in ("claim", "ask"):
+            evidence.cues.setdefault(name, []).append(phrase)
+        else:
+            evidence.add(name, finder.weights[key], phrase)
+    # Subsumed phrases count once: "does not work" also holds "not work"; keep the longest.
+    for run in runs:
+        for how in _HOW_TO_ZH.finditer(run):
+            evidence.add(OUT_OF_SCOPE, 2.2, how.group(0))
+            break
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def _requirement_quantities(requirement: Requirement) -> tuple[list[Quantity], list[Quantity]]:
+    """(quantities of the statement and title, quantities of the acceptance criteria)."""
+    return quantities(requirement.title + "\n" + requirement.statement), quantities("\n".join(requirement.acceptance))
+
+
+@dataclass
+class NumberComparison:
+    requirement: str
+    same: list[tuple[Quantity, Quantity]] = field(default_factory=list)  # request quantity, requirement quantity
+    different: list[tuple[Quantity, Quantity]] = field(default_factory=list)
+    bare_same: list[tuple[float, Quantity]] = field(default_factory=list)
+
+
+def compare_numbers(asked: list[Quantity], bare: list[float], requirement: Requirement) -> NumberComparison:
+    """The request's numbers against one requirement's, dimension by dimension."""
+    stated, accepted = _requirement_quantities(requirement)
+    result = NumberComparison(requirement.id)
+    signed = stated + accepted
+    for quantity in asked:
+        if quantity.dimension not in _COMPARED_DIMENSIONS and quantity.dimension != "count":
+            continue
+        # Clock times in acceptance criteria are examples ("on Thursday at 10:00"), not rules.
+        kin = [q for q in signed if quantity.comparable(q) and (q.dimension != "clock" or q in stated)]
+        if not kin:
+            continue
+        equal = next((q for q in kin if quantity.same_as(q)), None)
+        if equal is not None:
+            result.same.append((quantity, equal))
+        else:
+            rule = next((q for q in stated if quantity.comparable(q)), kin[0])
+            result.different.append((quantity, rule))
+    for number in bare:
+        equal = next((q for q in signed if abs(q.amount - number) < 1e-9 and q.dimension != "clock"), None)
+        if equal is not None:
+            result.bare_same.append((number, equal))
+    return result
+
+
+@lru_cache(maxsize=1)
+def _marker_finders() -> tuple[Lexicon, Lexicon]:
+    return (compile_forms({"report": REPORT_MARKERS}), compile_forms({"ask": ASK_MARKERS}))
+
+
+def number_stance(normal: str, quantity: Quantity) -> str:
+    """'observed', 'asked' or 'unclear': what the words just before a number say about it."""
+    if quantity.start < 0:
+        return "unclear"
+    before = normal[max(0, quantity.start - 14) : quantity.start]
+    reports, asks = _marker_finders()
+    english, _raw, runs = split_words(before)
+    report_hits = find_phrases(english[-4:], [r[-6:] for r in runs[-1:]], reports)
+    ask_hits = find_phrases(english[-4:], [r[-6:] for r in runs[-1:]], asks)
+    if report_hits and not ask_hits:
+        return "observed"
+    if ask_hits and not report_hits:
+        return "asked"
+    return "unclear"
+
+
+def _shown(quantity: Quantity) -> str:
+    return quantity.text if quantity.text.isascii() else f"{quantity.text} ({quantity.describe()})"
+
+
+def weigh_numbers(text: str, candidates: list[Requirement], evidence: Evidence, asks: bool) -> NumberComparison | None:
+    """Compare the request's numbers with those of the requirements it matched; add what that shows."""
+    asked = quantities(text)
+    bare = bare_numbers(text)
+    if not asked and not bare:
+        return None
+    comparison = None
+    for requirement in candidates:  # the first matched requirement that speaks in the same units
+        found = compare_numbers(asked, bare, requirement)
+        if found.same or found.different:
+            comparison = found
+            break
+    if comparison is None:
+        return None
+    normal = normalise(text)
+    agreement = any(cue in normal for cue in _AGREEMENT)
+    quotes_rule = bool(comparison.same or comparison.bare_same)
+    observed = asked_for = 0
+    for mine, theirs in comparison.different[:3]:
+        stance = number_stance(normal, mine)
+        if stance == "unclear":
+            stance = "observed" if agreement or not asks else "asked"
+        if stance == "observed":
+            observed += 1
+            evidence.reasons.append(f"reports {_shown(mine)}; {comparison.requirement} says {_shown(theirs)}")
+        else:
+            asked_for += 1
+            evidence.reasons.append(f"asks for {_shown(mine)}; {comparison.requirement} says {_shown(theirs)}")
+    if asked_for:
+        evidence.add(CHANGE, 2.5 if not agreement else 1.2, "[asks for another number]")
+    if observed:
+        evidence.add(DEFECT, 2.0 if (agreement or quotes_rule) else 1.2, "[delivered number differs from the signed one]")
+    if quotes_rule and agreement and not comparison.different:
+        evidence.add(DEFECT, 1.0, "[quotes the agreed number]")
+    return comparison
+
+
+# ---------------------------------------------------------------- classification
+
+
+def _relevance(score: float) -> float:
+    """BM25 score mapped to [0, 1): 0.5 at a score of 6."""
+    return score / (score + 6.0)
+
+
+def _shown_word(term: str) -> str:
+    return term[2:]
+
+
+def classify_request(
+    text: str,
+    requirements: Sequence[Requirement] | None = None,
+    *,
+    index: BaselineIndex | None = None,
+    request: str = "(text)",
+    refs: Sequence[str] = (),
+) -> TriageResult:
+    """Classify one request's text against the baseline's requirements.
+
+    Pass `index` (built once with `BaselineIndex.build`) when classifying many
+    requests; `refs` are ids the request names outside its text (its `refs:`).
+    """
+    if index is None:
+        index = BaselineIndex.build(requirements or ())
+    stripped = text.strip()
+    if not any(ch.isalnum() for ch in stripped):
+        why = "the request has no text" if not stripped else "the request has no words, only punctuation or symbols"
+        return TriageResult(request, NEEDS_REVIEW, 0.0, reasons=(f"{why}; a person has to read the original",))
+
+    evidence = Evidence()
+    words = words_of(text)
+    named = list(dict.fromkeys([*refs, *_ID_IN_TEXT.findall(text)]))
+    unknown = tuple(ref for ref in named if ref not in index.by_id and _looks_like_requirement(ref, index))
+    if not index.requirements:
+        return TriageResult(
+            request, NEEDS_REVIEW, 0.0,
+            reasons=("the baseline has no requirements, so nothing can be compared; sign a baseline that holds the agreed requirements",),
+            unknown_refs=unknown,
+        )
+
+    hits = index.search(words, limit=8)
+    for ref in named:  # a requirement the customer names is about the request, whatever the words
+        position = index.by_id.get(ref)
+        if position is not None and all(h[0] != position for h in hits):
+            hits.append((position, 4.0, []))
+    for ref in named:
+        position = index.by_id.get(ref)
+        if position is not None:
+            hits = [(i, s + 4.0 if i == position else s, t) for i, s, t in hits]
+    hits.sort(key=lambda h: (-h[1], h[0]))
+    matches = []
+    for position, score, terms in hits[:5]:
+        requirement = index.requirements[position]
+        shown = tuple(dict.fromkeys(_shown_word(t) for t in terms if not t.startswith("c:") or True))[:12]
+        matches.append(Match(requirement.id, _relevance(score), shown, requirement.status in ACCEPTED_STATUSES))
+    matches = [m for m in matches if m.score >= 0.05]
+
+    find_cues(text, evidence)
+    top = matches[0] if matches else None
+    relevance = top.score if top else 0.0
+
+    # Concepts the request speaks of that the baseline never mentions, and the customer's environment.
+    request_concepts = {t[2:] for t in words.terms if t.startswith("k:")}
+    environment = sorted(request_concepts & _ENVIRONMENT_CONCEPTS)
+    novel = sorted(request_concepts - index.concepts - _ENVIRONMENT_CONCEPTS - _GENERIC_CONCEPTS)
+    asks = bool(evidence.cues.get("ask")) or evidence.scores[CHANGE] > 0 or evidence.scores[NEW_SCOPE] > 0
+    env_hits = Counter(t[2:] for t in words.terms if t.startswith("k:") and t[2:] in _ENVIRONMENT_CONCEPTS)
+    for concept in environment:
+        evidence.add(OUT_OF_SCOPE, min(3.0, 1.4 + 0.6 * (env_hits[concept] - 1)), f"[{concept}]")
+    if environment:
+        evidence.reasons.append(f"speaks of the customer's environment ({', '.join(environment)}), not of the delivered product")
+    novel_words = [t[2:] for t in dict.fromkeys(words.terms) if t.startswith("w:") and t not in index.postings and len(t) > 4 and not _is_cue_word(t[2:])]
+    if novel:
+        evidence.add(NEW_SCOPE, min(3.0, 1.5 * len(novel)) if asks else 0.5, None)
+        evidence.cues.setdefault(NEW_SCOPE, []).extend(f"[{c}]" for c in novel)
+        evidence.reasons.append(f"speaks of {', '.join(novel)}, which no accepted requirement mentions")
+    if novel_words and asks:
+        evidence.add(NEW_SCOPE, min(1.5, 0.5 * len(novel_words)), None)
+
+    # Numbers: the request's against those of the requirements it matched.
+    candidates = [index.requirements[index.by_id[m.id]] for m in matches[:3] if m.accepted]
+    weigh_numbers(text, candidates, evidence, asks)
+
+    # "Add" to a subject a requirement already fixes, with nothing new in it, alters that requirement.
+    if not novel and not novel_words and relevance >= 0.6 and evidence.scores[NEW_SCOPE] > 0:
+        moved = evidence.scores[NEW_SCOPE] / 2
+        evidence.scores[NEW_SCOPE] -= moved
+        evidence.add(CHANGE, moved, None)
+
+    # Weak relevance makes a defect or a change unlikely: neither exists without a requirement.
+    fit = min(1.0, relevance / 0.45)
+    evidence.scores[DEFECT] *= fit
+    evidence.scores[CHANGE] *= fit
+    if top is not None and not top.accepted:
+        evidence.reasons.append(f"{top.id} is {index.requirements[index.by_id[top.id]].status or 'not accepted'} in this baseline, not accepted: asking for it is new scope")
+        evidence.add(NEW_SCOPE, 2.0 + evidence.scores[DEFECT] + evidence.scores[CHANGE], None)
+        evidence.scores[DEFECT] = evidence.scores[CHANGE] = 0.0
+
+    return _decide(request, evidence, matches, relevance, unknown)
+
+
+def _is_cue_word(word: str) -> bool:
+    return word in _cue_words()
+
+
+@lru_cache(maxsize=1)
+def _cue_words() -> frozenset[str]:
+    finder = cue_finder()
+    return frozenset(word for key in finder.lexicon.english for word in key)
+
+
+def _looks_like_requirement(ref: str, index: BaselineIndex) -> bool:
+    prefixes = {r.id.rsplit("-", 1)[0] for r in index.requirements}
+    return ref.rsplit("-", 1)[0] in prefixes
+
+
+def _decide(request: str, evidence: Evidence, matches: list[Match], relevance: float, unknown: tuple[str, ...]) -> TriageResult:
+    scores = evidence.scores
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    (best, best_score), (_second, second_score) = ranked[0], ranked[1]
+    reasons = list(evidence.reasons)
+    for name in (DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE):
+        found = [c for c in evidence.cues.get(name, []) if not c.startswith("[")]
+        if found:
+            reasons.append(f"{name} cues: " + ", ".join(f'"{c}"' for c in found[:6]))
+    if evidence.cues.get("claim"):
+        reasons.append("the customer frames it as " + ", ".join(f'"{c}"' for c in evidence.cues["claim"][:4]) + " (how it is framed does not decide the class)")
+    if unknown:
+        reasons.append("refers to " + ", ".join(unknown) + ", not in this baseline")
+    if best_score < 1.5 or (best in (DEFECT, CHANGE) and relevance < 0.2):
+        reasons.insert(0, "the evidence is too weak to classify: " + ("no requirement matches and no cue decides" if not matches else f"best match {matches[0].id} at {matches[0].score:.2f}, strongest cue weight {best_score:.1f}"))
+        return TriageResult(request, NEEDS_REVIEW, 0.0, tuple(matches), tuple(reasons), _cue_items(evidence), unknown)
+    margin = (best_score - second_score) / best_score
+    confidence = 0.35 + 0.45 * margin + 0.2 * min(1.0, best_score / 6.0)
+    if best in (DEFECT, CHANGE):
+        confidence *= 0.7 + 0.3 * min(1.0, relevance / 0.5)
+    # The costly mistake is calling paid work a defect: never sure of a defect while anything asks for more.
+    if best == DEFECT and (scores[CHANGE] > 0.5 or scores[NEW_SCOPE] > 0.5):
+        confidence = min(confidence, 0.7)
+    if margin < 0.15:
+        reasons.insert(0, f"{best} and {_second} are close ({best_score:.1f} vs {second_score:.1f}); a person should decide")
+        return TriageResult(request, NEEDS_REVIEW, round(1 - margin, 2) * 0.5, tuple(matches), tuple(reasons), _cue_items(evidence), unknown)
+    return TriageResult(request, best, max(0.0, min(1.0, confidence)), tuple(matches), tuple(reasons), _cue_items(evidence), unknown)
+
+
+def _cue_items(evidence: Evidence) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((name, tuple(found)) for name, found in evidence.cues.items() if found)
