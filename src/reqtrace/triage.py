@@ -33,6 +33,8 @@ from .triage_lexicon import (
     NEW_SCOPE_CUES,
     OUT_OF_SCOPE_CUES,
     REPORT_MARKERS,
+    SECONDARY_MARKERS,
+    VAGUE_CUES,
 )
 from .wording import (
     Lexicon,
@@ -59,10 +61,12 @@ DIVERGING = (CHANGE, NEW_SCOPE)
 # requirement was not agreed: asking for it is new scope, not a defect.
 ACCEPTED_STATUSES = ("approved", None)
 
-_ENVIRONMENT_CONCEPTS = frozenset({"printer", "network", "device", "officeapp", "carrier", "account3p"})
+_ENVIRONMENT_CONCEPTS = frozenset({"printer", "network", "device", "computer", "officeapp", "carrier", "account3p"})
 # Dimensions whose numbers are rules worth comparing; plain counts ("two patients") are too loose.
 _COMPARED_DIMENSIONS = frozenset({"time", "characters", "times", "percent", "money", "clock", "size"})
+_SOFT_ENVIRONMENT = frozenset({"computer", "officeapp"})
 _GENERIC_CONCEPTS = frozenset({"patient", "page", "doctor", "frontdesk"})
+_SECONDARY_WEIGHT = 0.4
 _TERM_WEIGHT = {"w": 1.0, "c": 0.6, "k": 1.2}
 _ID_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9]*-[0-9]+)\b")
 _HOW_TO_ZH = re.compile(r"怎么(?!回事|办|样|了|这么|那么|会|还|可能|搞的)|如何|怎样")
@@ -126,6 +130,7 @@ class BaselineIndex:
     postings: dict[str, list[tuple[int, int]]]  # term -> [(requirement index, term count)]
     lengths: list[int]
     concepts: frozenset[str]  # every concept some accepted requirement mentions
+    concept_sets: list[frozenset[str]] = field(default_factory=list)  # per requirement
     by_id: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -134,14 +139,16 @@ class BaselineIndex:
         postings: dict[str, list[tuple[int, int]]] = {}
         lengths = []
         concepts: set[str] = set()
+        concept_sets = []
         for index, requirement in enumerate(listed):
             terms = Counter(words_of(requirement_text(requirement)).terms)
             lengths.append(sum(terms.values()))
+            concept_sets.append(frozenset(t[2:] for t in terms if t.startswith("k:")))
             for term, count in terms.items():
                 postings.setdefault(term, []).append((index, count))
                 if term.startswith("k:") and requirement.status in ACCEPTED_STATUSES:
                     concepts.add(term[2:])
-        return cls(listed, postings, lengths, frozenset(concepts), {r.id: i for i, r in enumerate(listed)})
+        return cls(listed, postings, lengths, frozenset(concepts), concept_sets, {r.id: i for i, r in enumerate(listed)})
 
     @property
     def average_length(self) -> float:
@@ -185,7 +192,7 @@ class CueFinder:
 def cue_finder() -> CueFinder:
     entries: dict[str, tuple[str, ...]] = {}
     weights: dict[str, float] = {}
-    for name, cues in ((DEFECT, DEFECT_CUES), (CHANGE, CHANGE_CUES), (NEW_SCOPE, NEW_SCOPE_CUES), (OUT_OF_SCOPE, OUT_OF_SCOPE_CUES)):
+    for name, cues in ((DEFECT, DEFECT_CUES), (CHANGE, CHANGE_CUES), (NEW_SCOPE, NEW_SCOPE_CUES), (OUT_OF_SCOPE, OUT_OF_SCOPE_CUES), ("vague", VAGUE_CUES)):
         for phrase, weight in cues:
             key = f"{name}\t{phrase}"
             entries[key] = (phrase,)
@@ -201,7 +208,7 @@ def cue_finder() -> CueFinder:
 class Evidence:
     """What was found in one request; the decision is made from this."""
 
-    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys((DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE), 0.0))
+    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys((DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, "vague"), 0.0))
     cues: dict[str, list[str]] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
 
@@ -211,11 +218,25 @@ class Evidence:
             self.cues[name].append(cue)
 
 
-def find_cues(text: str, evidence: Evidence) -> None:
+def split_secondary(text: str) -> tuple[str, str]:
+    """(the main ask, a lesser one appended with "by the way", "另外", …)."""
+    normal = normalise(text)
+    cut = min((normal.find(marker) for marker in SECONDARY_MARKERS if marker in normal), default=-1)
+    if cut <= 0:
+        return normal, ""
+    return normal[:cut], normal[cut:]
+
+
+def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
+    """Add the cue phrases of (normalised) text to the evidence, each weighed once."""
     finder = cue_finder()
-    english, _raw, runs = split_words(normalise(text))
+    english, _raw, runs = split_words(normal)
+    # 能不能用 ("could it be used to") holds 不能用 ("cannot be used"): not a failure.
+    masked_english, _raw, masked_runs = split_words(normal.replace("能不能", "能〇能"))
     seen: set[str] = set()
-    for key, _surface in find_phrases(english, runs, finder.lexicon):
+    hits = [(k, s) for k, s in find_phrases(english, runs, finder.lexicon) if not k.startswith(DEFECT)]
+    hits += [(k, s) for k, s in find_phrases(masked_english, masked_runs, finder.lexicon) if k.startswith(DEFECT)]
+    for key, _surface in hits:
         if key in seen:
             continue
         seen.add(key)
@@ -223,11 +244,10 @@ def find_cues(text: str, evidence: Evidence) -> None:
         if name in ("claim", "ask"):
             evidence.cues.setdefault(name, []).append(phrase)
         else:
-            evidence.add(name, finder.weights[key], phrase)
-    # Subsumed phrases count once: "does not work" also holds "not work"; keep the longest.
+            evidence.add(name, finder.weights[key] * scale, phrase)
     for run in runs:
         for how in _HOW_TO_ZH.finditer(run):
-            evidence.add(OUT_OF_SCOPE, 2.2, how.group(0))
+            evidence.add(OUT_OF_SCOPE, 2.2 * scale, how.group(0))
             break
 
 
@@ -303,20 +323,20 @@ def weigh_numbers(text: str, candidates: list[Requirement], evidence: Evidence, 
     bare = bare_numbers(text)
     if not asked and not bare:
         return None
-    comparison = None
-    for requirement in candidates:  # the first matched requirement that speaks in the same units
-        found = compare_numbers(asked, bare, requirement)
-        if found.same or found.different:
-            comparison = found
-            break
-    if comparison is None:
+    # The matched requirement whose number the request quotes is the one it is about;
+    # else the first that speaks in the same units.
+    compared = [c for c in (compare_numbers(asked, bare, r) for r in candidates) if c.same or c.different]
+    if not compared:
         return None
+    comparison = max(compared, key=lambda c: len(c.same) > 0)
     normal = normalise(text)
     agreement = any(cue in normal for cue in _AGREEMENT)
     quotes_rule = bool(comparison.same or comparison.bare_same)
     observed = asked_for = 0
     for mine, theirs in comparison.different[:3]:
         stance = number_stance(normal, mine)
+        if mine.dimension == "clock" and stance != "asked":
+            continue  # "at 07:45" is when it happened far more often than a rule
         if stance == "unclear":
             stance = "observed" if agreement or not asks else "asked"
         if stance == "observed":
@@ -394,37 +414,66 @@ def classify_request(
         matches.append(Match(requirement.id, _relevance(score), shown, requirement.status in ACCEPTED_STATUSES))
     matches = [m for m in matches if m.score >= 0.05]
 
-    find_cues(text, evidence)
+    primary, secondary = split_secondary(text)
+    find_cues(primary, evidence)
+    if secondary:
+        find_cues(secondary, evidence, scale=_SECONDARY_WEIGHT)
+        evidence.reasons.append(f"also asks, in passing: \"{secondary.strip()[:80]}\" (weighed less than the main ask)")
     top = matches[0] if matches else None
     relevance = top.score if top else 0.0
+    top_concepts = index.concept_sets[index.by_id[top.id]] if top else frozenset()
 
     # Concepts the request speaks of that the baseline never mentions, and the customer's environment.
     request_concepts = {t[2:] for t in words.terms if t.startswith("k:")}
-    environment = sorted(request_concepts & _ENVIRONMENT_CONCEPTS)
+    main_concepts = {t[2:] for t in words_of(primary).terms if t.startswith("k:")} if secondary else request_concepts
+    # A PC or Word that the matched requirement itself names is part of what was agreed.
+    environment = sorted(c for c in request_concepts & _ENVIRONMENT_CONCEPTS if not (c in _SOFT_ENVIRONMENT and c in top_concepts))
     novel = sorted(request_concepts - index.concepts - _ENVIRONMENT_CONCEPTS - _GENERIC_CONCEPTS)
     asks = bool(evidence.cues.get("ask")) or evidence.scores[CHANGE] > 0 or evidence.scores[NEW_SCOPE] > 0
     env_hits = Counter(t[2:] for t in words.terms if t.startswith("k:") and t[2:] in _ENVIRONMENT_CONCEPTS)
     for concept in environment:
-        evidence.add(OUT_OF_SCOPE, min(3.0, 1.4 + 0.6 * (env_hits[concept] - 1)), f"[{concept}]")
+        evidence.add(OUT_OF_SCOPE, min(3.0, 1.6 + 0.6 * (env_hits[concept] - 1)), f"[{concept}]")
     if environment:
         evidence.reasons.append(f"speaks of the customer's environment ({', '.join(environment)}), not of the delivered product")
-    novel_words = [t[2:] for t in dict.fromkeys(words.terms) if t.startswith("w:") and t not in index.postings and len(t) > 4 and not _is_cue_word(t[2:])]
     if novel:
-        evidence.add(NEW_SCOPE, min(3.0, 1.5 * len(novel)) if asks else 0.5, None)
+        # Beside a request plainly about one requirement, a new word is more likely incidental.
+        in_main = [c for c in novel if c in main_concepts]
+        weight = min(3.0, 1.5 * len(in_main) + 1.5 * _SECONDARY_WEIGHT * (len(novel) - len(in_main)))
+        weight *= 0.5 if relevance >= 0.75 else 1.0
+        evidence.add(NEW_SCOPE, weight if asks else 0.5, None)
         evidence.cues.setdefault(NEW_SCOPE, []).extend(f"[{c}]" for c in novel)
         evidence.reasons.append(f"speaks of {', '.join(novel)}, which no accepted requirement mentions")
-    if novel_words and asks:
-        evidence.add(NEW_SCOPE, min(1.5, 0.5 * len(novel_words)), None)
 
     # Numbers: the request's against those of the requirements it matched.
-    candidates = [index.requirements[index.by_id[m.id]] for m in matches[:3] if m.accepted]
+    candidates = [index.requirements[index.by_id[m.id]] for m in matches[:5] if m.accepted]
     weigh_numbers(text, candidates, evidence, asks)
 
+    # What the request speaks of that its best match does not: a wish beyond that requirement.
+    uncovered: list[str] = []
+    if top is not None:
+        covered = index.concept_sets[index.by_id[top.id]]
+        uncovered = sorted(request_concepts - covered - _ENVIRONMENT_CONCEPTS - set(novel) - {"patient", "doctor", "frontdesk"})
+        if uncovered and asks and evidence.scores[NEW_SCOPE] > 0:
+            evidence.add(NEW_SCOPE, min(1.2, 0.6 * len(uncovered)), None)
+            evidence.reasons.append(f"{top.id} does not speak of {', '.join(uncovered)}")
+
+    # A failure told together with the customer's printer, network or phone bill is theirs to fix.
+    agreement = any(cue in normalise(text) for cue in _AGREEMENT)
+    if environment and not agreement and evidence.scores[DEFECT] > 0:
+        evidence.scores[DEFECT] *= 0.5
+
     # "Add" to a subject a requirement already fixes, with nothing new in it, alters that requirement.
-    if not novel and not novel_words and relevance >= 0.6 and evidence.scores[NEW_SCOPE] > 0:
+    if not novel and not uncovered and relevance >= 0.6 and evidence.scores[NEW_SCOPE] > 0:
         moved = evidence.scores[NEW_SCOPE] / 2
         evidence.scores[NEW_SCOPE] -= moved
         evidence.add(CHANGE, moved, None)
+
+    # A message that only points elsewhere ("see my previous email") says too little.
+    vague = evidence.scores.pop("vague")
+    if vague:
+        evidence.reasons.append("it mostly points elsewhere or asks for contact: " + ", ".join(f'"{c}"' for c in evidence.cues.get("vague", [])))
+        for name in evidence.scores:
+            evidence.scores[name] = max(0.0, evidence.scores[name] - vague)
 
     # Weak relevance makes a defect or a change unlikely: neither exists without a requirement.
     fit = min(1.0, relevance / 0.45)

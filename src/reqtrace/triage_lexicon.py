@@ -33,7 +33,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "block": ("block", "blocked", "blocking", "lock", "locked", "lift the block", "封", "封号", "锁", "锁住",
               "锁定", "屏蔽", "停诊"),
     "limit": ("limit", "maximum", "at most", "max", "up to", "最多", "上限", "限制", "不超过", "至多"),
-    "wait": ("waiting list", "wait list", "waitlist", "queue", "候补", "排队", "等候", "叫号"),
+    "wait": ("waiting list", "wait list", "waitlist", "queue", "候补", "排队叫号", "叫号", "候补名单"),
     "doctor": ("doctor", "doctors", "dr", "physician", "医生", "大夫", "医师"),
     "patient": ("patient", "patients", "病人", "患者", "病患"),
     "family": ("family", "family member", "kids", "children", "child", "parents", "grandparents", "mother",
@@ -94,15 +94,15 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "prescription": ("prescription", "prescriptions", "medical record", "emr", "处方", "病历", "电子病历"),
     "rating": ("rating", "rate", "review", "reviews", "stars", "feedback", "comment", "comments", "打分",
                "评价", "评分", "点评"),
-    "questionnaire": ("questionnaire", "survey", "form", "问卷", "调查", "表单"),
-    "announcement": ("announcement", "announcements", "news", "bulletin", "公告", "公告栏", "通告"),
+    "questionnaire": ("questionnaire", "survey", "问卷", "调查", "表单"),
+    "announcement": ("announcement", "announcements", "bulletin", "公告", "公告栏", "通告"),
     "inventory": ("inventory", "stock", "doses", "库存", "存货"),
     "vaccine": ("vaccine", "vaccination", "vaccines", "flu shot", "疫苗", "接种"),
     "result": ("test results", "lab", "lab results", "检查报告", "化验", "检验报告", "化验单"),
     "miniapp": ("mini program", "mini-program", "app", "mobile app", "小程序", "公众号"),
     "wechat": ("wechat", "weixin", "微信"),
     "finance": ("revenue", "income", "turnover", "收入", "营收", "营业额"),
-    "loyalty": ("loyalty", "points", "membership", "积分", "会员"),
+    "loyalty": ("loyalty", "loyalty points", "membership", "积分", "会员"),
     "birthday": ("birthday", "greetings", "greeting", "生日", "祝福", "问候"),
     "broadcast": ("bulk sms", "mass sms", "send to all", "all patients", "群发", "所有病人", "所有患者"),
     "upload": ("upload", "attach", "上传"),
@@ -113,10 +113,11 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "printer": ("printer", "printers", "toner", "paper jam", "jammed", "打印机", "卡纸", "不出纸", "硒鼓",
                 "墨盒", "驱动"),
     "network": ("wifi", "wi-fi", "router", "network", "internet", "internet provider", "cable", "lan",
-                "网络", "路由器", "网线", "断网", "上不了网", "宽带", "连不上", "信号"),
-    "device": ("pc", "computer", "laptop", "ipad", "tablet", "windows", "blue screen", "antivirus",
-               "scanner", "barcode", "电脑", "蓝屏", "开不了机", "杀毒", "扫描枪", "平板", "显示器"),
-    "officeapp": ("outlook", "word", "office", "企业微信", "钉钉"),
+                "网络", "路由器", "网线", "断网", "上不了网", "宽带", "连不上", "信号", "流量", "mobile data", "4g"),
+    "computer": ("pc", "pcs", "computer", "computers", "电脑", "显示器"),
+    "device": ("laptop", "ipad", "tablet", "windows update", "windows login", "blue screen", "antivirus",
+               "scanner", "barcode", "won't start", "蓝屏", "开不了机", "杀毒", "扫描枪", "平板", "死机"),
+    "officeapp": ("outlook", "word document", "ms word", "企业微信", "钉钉"),
     "carrier": ("carrier", "china unicom", "china mobile", "telecom", "telephone company", "phone line",
                 "sim", "sim card", "运营商", "联通", "移动公司", "电信", "欠费", "停机", "电话线"),
     "account3p": ("aliyun", "balance", "top up", "recharge", "余额", "充值"),
@@ -178,15 +179,15 @@ NEW_SCOPE_CUES: tuple[tuple[str, float], ...] = (
     ("can we get", 1.2), ("be able to", 0.5), ("whole website", 1.5),
     ("加一个", 2.2), ("增加", 1.5), ("新增", 2.0), ("加上", 1.8), ("能加", 1.8), ("加个", 2.0),
     ("新功能", 2.5), ("功能", 1.0), ("希望", 0.8), ("想要", 1.2), ("想加", 2.0), ("能不能做", 1.8),
-    ("做一个", 1.8), ("做个", 1.8), ("对接", 2.0), ("别的诊所", 1.5), ("都有", 0.8), ("开通", 1.5), ("能不能让", 1.0), ("能不能给", 1.0), ("能不能对接", 2.0), ("可以增加", 2.0),
+    ("做一个", 1.8), ("做个", 1.8), ("对接", 2.0), ("别的诊所", 1.5), ("都有", 0.8), ("开通", 1.5), ("能不能让", 1.0), ("能不能给", 1.0), ("自动", 1.0), ("automatically", 1.0), ("能不能对接", 2.0), ("可以增加", 2.0),
 )
 
 OUT_OF_SCOPE_CUES: tuple[tuple[str, float], ...] = (
     ("how do i", 2.5), ("how to", 2.2), ("how can i", 2.2), ("how can a", 1.8), ("where can i", 2.5),
     ("where is", 1.2), ("is there a button", 2.5), ("forgot", 1.2), ("can't find the menu", 2.0), ("top it up", 2.5), ("also from word", 2.5),
-    ("not only the", 1.0), ("our internet", 2.0),
-    ("如何", 2.0), ("在哪里", 2.2), ("在哪个", 2.2), ("在哪", 1.8), ("找不到", 1.0), ("帮忙充值", 2.5), ("培训一下", 2.0), ("用自己的流量", 2.5), ("用流量", 2.0), ("4g 打开很快", 2.0),
-    ("手机 4g", 1.0), ("要去哪里", 2.0), ("去哪里点", 2.5), ("帮忙看一下", 1.0), ("装不上", 1.5),
+    ("not only the", 1.0), ("either", 1.0), ("our internet", 2.0),
+    ("如何", 2.0), ("在哪里", 2.2), ("在哪个", 2.2), ("在哪", 1.8), ("找不到", 1.0), ("帮忙充值", 2.5), ("培训一下", 2.0), ("用自己的流量", 2.5), ("用流量", 2.0),
+    ("要去哪里", 2.0), ("去哪里点", 2.5), ("帮忙看一下", 1.0), ("装不上", 1.5),
 )
 
 # Words that ask for something; a new concept without any ask is only mentioned.
@@ -194,6 +195,19 @@ ASK_CUES: tuple[str, ...] = (
     "please", "can you", "could you", "can we", "could we", "would like", "we'd like", "i'd like", "want",
     "need", "should", "make it", "allow", "let them", "is it possible", "would be", "how about",
     "能不能", "能否", "可不可以", "可以", "请", "希望", "想", "要求", "麻烦", "改成", "改为", "加", "吧",
+)
+
+# Cues of a message that only points elsewhere or asks for contact: it says too little to classify.
+VAGUE_CUES: tuple[tuple[str, float], ...] = (
+    ("previous email", 2.0), ("my last email", 2.0), ("see attached", 2.0), ("attached screenshot", 2.0),
+    ("call me", 1.5), ("any update", 2.0), ("let's discuss", 2.0), ("talk about", 1.5), ("discuss", 1.0),
+    ("联系我", 1.5), ("回个电话", 1.5), ("具体的", 1.0), ("再说", 1.5), ("有进展吗", 2.0), ("怎么样了", 2.0),
+)
+
+# Where a second, lesser ask begins: what follows weighs less than the main ask.
+SECONDARY_MARKERS: tuple[str, ...] = (
+    "would also be nice", "it would also be", "would also be great", "by the way", "btw", "while you're at it",
+    "while you are at it", "p.s.", "ps:", "另外", "顺便", "还有一个", "还有个", "对了",
 )
 
 # Cues that only tell how the customer frames it; reported, never decisive.

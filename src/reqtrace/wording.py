@@ -209,6 +209,9 @@ class Quantity:
         if self.dimension == "count":
             mine, theirs = COUNT_KINDS.get(self.unit), COUNT_KINDS.get(other.unit)
             return mine is not None and theirs is not None and (mine == theirs or "any" in (mine, theirs))
+        if self.dimension == "time" and min(self.value, other.value) > 0:
+            # 2 seconds and 14 days are both time, but never the same rule.
+            return max(self.value, other.value) / min(self.value, other.value) <= 30
         return True
 
     def same_as(self, other: Quantity) -> bool:
@@ -251,6 +254,8 @@ _QUANTITY = re.compile(
         rf"(?P<ampm>\b({_NUMBER})\s*(am|pm)\b)",
         # 30 days, 2 秒, 10+ seconds, 6 到 8 秒, 24-hour, 15-minute
         rf"(?P<digits>(?<![a-z0-9.])({_NUMBER})\+?{_RANGE}\s*-?\s*(?P<unit>{_EN_UNIT}(?![a-z])|{_CN_UNIT}|%))",
+        # 3 open appointments, 5 family members (one word between a number and what it counts)
+        rf"(?P<counted>(?<![a-z0-9.])({_NUMBER})\s+[a-z]+\s+(?P<cunit>appointments|members|users|patients|doctors)\b)",
         # 三十天, 两周, 十几秒, 半小时, 一个月
         rf"(?P<cn>(?<!第)([{_CN_NUMBER}]+)几?\s*(?P<cnunit>{_CN_UNIT}))",
         # thirty days, two weeks, half an hour, a month
@@ -265,7 +270,7 @@ def _unit(name: str) -> tuple[str, float] | None:
 
 def quantities(text: str) -> list[Quantity]:
     """Every number with a unit (or clock time) in the text."""
-    normal = normalise(text)
+    normal = _DATE.sub(lambda m: " " * len(m.group(0)), normalise(text))  # keep positions
     found: list[Quantity] = []
     for match in _QUANTITY.finditer(normal):
         surface = match.group(0).strip()
@@ -293,6 +298,9 @@ def quantities(text: str) -> list[Quantity]:
             amount = float(inner.group(1))
             upper = float(inner.group(2)) * unit[1] if inner.group(2) else None
             found.append(Quantity(amount * unit[1], unit[0], surface, amount, upper, groups["unit"].strip(), match.start()))
+        elif groups["counted"]:
+            amount = float(re.match(_NUMBER, groups["counted"]).group(0))  # type: ignore[union-attr]
+            found.append(Quantity(amount, "count", surface, amount, None, groups["cunit"], match.start()))
         elif groups["cn"]:
             number_text = re.match(rf"[{_CN_NUMBER}]+", groups["cn"]).group(0)  # type: ignore[union-attr]
             amount = chinese_number(number_text)
@@ -324,10 +332,18 @@ def ordinal_counts(text: str) -> list[float]:
 
 _BARE_NUMBER = re.compile(r"(?<![a-z0-9.:\-/])(\d+(?:\.\d+)?)(?![\d:/\-]|\.\d|[a-z])")
 _ID_OR_DATE = re.compile(r"[a-z][a-z0-9]*-\d+|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?")
+# Calendar dates are not durations: 9 月 1 日, 10月12日, 2026年7月, 1 may, may 1st.
+_DATE = re.compile(
+    rf"(?:\d{{4}}\s*年\s*)?(?:\d{{1,2}}|[{_CN_NUMBER}]{{1,3}})\s*月\s*(?:\d{{1,2}}|[{_CN_NUMBER}]{{1,3}})\s*[日号]"
+    r"|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?\b"
+    r"|了半天|等半天"
+)
 
 
 def bare_numbers(text: str) -> list[float]:
     """Numbers written without a unit ("instead of 14"), leaving out ids, dates and quantities."""
-    normal = _ID_OR_DATE.sub(" ", normalise(text))
+    normal = _ID_OR_DATE.sub(" ", _DATE.sub(" ", normalise(text)))
     normal = _QUANTITY.sub(" ", normal)
     return [float(n) for n in _BARE_NUMBER.findall(normal)]
