@@ -15,8 +15,11 @@ it works, how well it does on the labelled set, and where it fails.
 
 from __future__ import annotations
 
+import heapq
+import marshal
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -122,61 +125,132 @@ def requirement_text(requirement: Requirement) -> str:
     return "\n".join([requirement.title, requirement.title, requirement.statement, *requirement.acceptance, " ".join(requirement.tags)])
 
 
-@dataclass
-class BaselineIndex:
-    """An inverted index over a baseline's requirements, built once and queried many times."""
+_BM25_K1 = 1.2
+_BM25_B = 0.75
+INDEX_FORMAT = 1  # bump when the index's content or the way it is built changes
 
-    requirements: list[Requirement]
-    postings: dict[str, list[tuple[int, int]]]  # term -> [(requirement index, term count)]
-    lengths: list[int]
-    concepts: frozenset[str]  # every concept some accepted requirement mentions
-    concept_sets: list[frozenset[str]] = field(default_factory=list)  # per requirement
-    by_id: dict[str, int] = field(default_factory=dict)
+
+def _requirement_record(requirement: Requirement) -> tuple[Any, ...]:
+    return (requirement.id, requirement.title, requirement.statement, requirement.path, requirement.line,
+            tuple(requirement.acceptance), requirement.priority, requirement.status, tuple(requirement.parents),
+            tuple(requirement.tags), requirement.owner)
+
+
+def _requirement_from_record(record: tuple[Any, ...]) -> Requirement:
+    rid, title, statement, path, line, acceptance, priority, status, parents, tags, owner = record
+    return Requirement(id=rid, title=title, statement=statement, path=path, line=line, acceptance=tuple(acceptance),
+                       priority=priority, status=status, parents=tuple(parents), tags=tuple(tags), owner=owner)
+
+
+class BaselineIndex:
+    """An inverted index over a baseline's requirements, built once and queried many times.
+
+    Each term's postings hold, per requirement, its BM25 contribution computed at
+    build time, so a query only adds floats. The index serialises to bytes
+    (`to_bytes`/`from_bytes`) so that a baseline, which never changes, is indexed once.
+    """
+
+    def __init__(self, records: list[tuple[Any, ...]], postings: dict[str, Any], concept_sets: list[tuple[str, ...]],
+                 requirements: list[Requirement] | None = None) -> None:
+        self._records = records
+        self._postings = postings  # term -> (array of requirement indexes, array of impacts) or their bytes
+        self._concept_sets = concept_sets
+        self._requirements: dict[int, Requirement] = dict(enumerate(requirements)) if requirements else {}
+        self.ids = [record[0] for record in records]
+        self.by_id = {rid: i for i, rid in enumerate(self.ids)}
+        self.statuses = [record[7] for record in records]
+        self.concepts = frozenset(
+            c for i, concepts in enumerate(concept_sets) if self.statuses[i] in ACCEPTED_STATUSES for c in concepts
+        )
+
+    def __len__(self) -> int:
+        return len(self._records)
 
     @classmethod
     def build(cls, requirements: Iterable[Requirement]) -> BaselineIndex:
         listed = list(requirements)
-        postings: dict[str, list[tuple[int, int]]] = {}
+        counts: dict[str, list[tuple[int, int]]] = {}
         lengths = []
-        concepts: set[str] = set()
         concept_sets = []
-        for index, requirement in enumerate(listed):
+        for position, requirement in enumerate(listed):
             terms = Counter(words_of(requirement_text(requirement)).terms)
             lengths.append(sum(terms.values()))
-            concept_sets.append(frozenset(t[2:] for t in terms if t.startswith("k:")))
+            concept_sets.append(tuple(sorted(t[2:] for t in terms if t.startswith("k:"))))
             for term, count in terms.items():
-                postings.setdefault(term, []).append((index, count))
-                if term.startswith("k:") and requirement.status in ACCEPTED_STATUSES:
-                    concepts.add(term[2:])
-        return cls(listed, postings, lengths, frozenset(concepts), concept_sets, {r.id: i for i, r in enumerate(listed)})
+                counts.setdefault(term, []).append((position, count))
+        total = len(listed)
+        average = (sum(lengths) / total) if total else 1.0
+        postings: dict[str, Any] = {}
+        for term, entries in counts.items():
+            idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5)) * _TERM_WEIGHT[term[0]]
+            docs = array("i", (position for position, _ in entries))
+            impacts = array("f", (
+                idf * count * (_BM25_K1 + 1) / (count + _BM25_K1 * (1 - _BM25_B + _BM25_B * lengths[position] / average))
+                for position, count in entries
+            ))
+            postings[term] = (docs, impacts)
+        return cls([_requirement_record(r) for r in listed], postings, concept_sets, listed)
 
-    @property
-    def average_length(self) -> float:
-        return (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
+    def to_bytes(self) -> bytes:
+        postings = {term: (docs.tobytes(), impacts.tobytes()) for term, (docs, impacts) in ((t, self._arrays(t)) for t in self._postings)}
+        return marshal.dumps((INDEX_FORMAT, self._records, postings, self._concept_sets))
 
-    def idf(self, term: str) -> float:
-        count = len(self.postings.get(term, ()))
-        total = len(self.requirements)
-        return math.log(1 + (total - count + 0.5) / (count + 0.5))
+    @classmethod
+    def from_bytes(cls, data: bytes) -> BaselineIndex:
+        """The index `to_bytes` wrote; ValueError when the bytes are not one (of this format)."""
+        try:
+            version, records, postings, concept_sets = marshal.loads(data)  # noqa: S302 - our own cache, see docs
+        except (EOFError, ValueError, TypeError) as exc:
+            raise ValueError(f"not a triage index: {exc}") from None
+        if version != INDEX_FORMAT:
+            raise ValueError(f"triage index format {version}, expected {INDEX_FORMAT}")
+        return cls(records, postings, concept_sets)
+
+    def _arrays(self, term: str) -> tuple[array[int], array[float]]:
+        entry = self._postings[term]
+        if isinstance(entry[0], bytes):  # decoded on first use: most terms are never asked for
+            docs, impacts = array("i"), array("f")
+            docs.frombytes(entry[0])
+            impacts.frombytes(entry[1])
+            entry = self._postings[term] = (docs, impacts)
+        return entry  # type: ignore[no-any-return]
+
+    def has_term(self, term: str) -> bool:
+        return term in self._postings
+
+    def requirement(self, position: int) -> Requirement:
+        found = self._requirements.get(position)
+        if found is None:
+            found = self._requirements[position] = _requirement_from_record(self._records[position])
+        return found
+
+    def get(self, requirement_id: str) -> Requirement | None:
+        position = self.by_id.get(requirement_id)
+        return None if position is None else self.requirement(position)
+
+    def concepts_of(self, requirement_id: str) -> frozenset[str]:
+        position = self.by_id.get(requirement_id)
+        return frozenset(self._concept_sets[position]) if position is not None else frozenset()
+
+    def is_accepted(self, position: int) -> bool:
+        return self.statuses[position] in ACCEPTED_STATUSES
 
     def search(self, words: Words, limit: int = 5) -> list[tuple[int, float, list[str]]]:
         """Top requirements by BM25 over the request's distinct terms: (index, score, terms that met)."""
-        k1, b = 1.2, 0.75
-        average = self.average_length
         scores: dict[int, float] = {}
-        met: dict[int, list[str]] = {}
         for term in dict.fromkeys(words.terms):
-            entries = self.postings.get(term)
-            if not entries:
+            if term not in self._postings:
                 continue
-            weight = self.idf(term) * _TERM_WEIGHT[term[0]]
-            for index, count in entries:
-                length = self.lengths[index]
-                gain = weight * count * (k1 + 1) / (count + k1 * (1 - b + b * length / average))
-                scores[index] = scores.get(index, 0.0) + gain
-                met.setdefault(index, []).append(term)
-        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [(index, score, met[index]) for index, score in best]
+            docs, impacts = self._arrays(term)
+            get = scores.get
+            for position, impact in zip(docs, impacts):
+                scores[position] = get(position, 0.0) + impact
+        best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+        results = []
+        for position, score in best:
+            met = [t for t in dict.fromkeys(words.terms) if t in self._postings and position in self._arrays(t)[0]]
+            results.append((position, score, met))
+        return results
 
 
 # ---------------------------------------------------------------- cues
@@ -373,6 +447,7 @@ def classify_request(
     index: BaselineIndex | None = None,
     request: str = "(text)",
     refs: Sequence[str] = (),
+    claimed: str | None = None,
 ) -> TriageResult:
     """Classify one request's text against the baseline's requirements.
 
@@ -390,7 +465,7 @@ def classify_request(
     words = words_of(text)
     named = list(dict.fromkeys([*refs, *_ID_IN_TEXT.findall(text)]))
     unknown = tuple(ref for ref in named if ref not in index.by_id and _looks_like_requirement(ref, index))
-    if not index.requirements:
+    if not len(index):
         return TriageResult(
             request, NEEDS_REVIEW, 0.0,
             reasons=("the baseline has no requirements, so nothing can be compared; sign a baseline that holds the agreed requirements",),
@@ -409,9 +484,10 @@ def classify_request(
     hits.sort(key=lambda h: (-h[1], h[0]))
     matches = []
     for position, score, terms in hits[:5]:
-        requirement = index.requirements[position]
-        shown = tuple(dict.fromkeys(_shown_word(t) for t in terms if not t.startswith("c:") or True))[:12]
-        matches.append(Match(requirement.id, _relevance(score), shown, requirement.status in ACCEPTED_STATUSES))
+        # Words and concepts say more than Chinese bigrams; bigrams only when nothing else met.
+        plain = [t for t in terms if not t.startswith("c:")] or terms
+        shown = tuple(dict.fromkeys(_shown_word(t) for t in plain))[:12]
+        matches.append(Match(index.ids[position], _relevance(score), shown, index.is_accepted(position)))
     matches = [m for m in matches if m.score >= 0.05]
 
     primary, secondary = split_secondary(text)
@@ -421,7 +497,7 @@ def classify_request(
         evidence.reasons.append(f"also asks, in passing: \"{secondary.strip()[:80]}\" (weighed less than the main ask)")
     top = matches[0] if matches else None
     relevance = top.score if top else 0.0
-    top_concepts = index.concept_sets[index.by_id[top.id]] if top else frozenset()
+    top_concepts = index.concepts_of(top.id) if top else frozenset()
 
     # Concepts the request speaks of that the baseline never mentions, and the customer's environment.
     request_concepts = {t[2:] for t in words.terms if t.startswith("k:")}
@@ -445,13 +521,13 @@ def classify_request(
         evidence.reasons.append(f"speaks of {', '.join(novel)}, which no accepted requirement mentions")
 
     # Numbers: the request's against those of the requirements it matched.
-    candidates = [index.requirements[index.by_id[m.id]] for m in matches[:5] if m.accepted]
+    candidates = [index.requirement(index.by_id[m.id]) for m in matches[:5] if m.accepted]
     weigh_numbers(text, candidates, evidence, asks)
 
     # What the request speaks of that its best match does not: a wish beyond that requirement.
     uncovered: list[str] = []
     if top is not None:
-        covered = index.concept_sets[index.by_id[top.id]]
+        covered = index.concepts_of(top.id)
         uncovered = sorted(request_concepts - covered - _ENVIRONMENT_CONCEPTS - set(novel) - {"patient", "doctor", "frontdesk"})
         if uncovered and asks and evidence.scores[NEW_SCOPE] > 0:
             evidence.add(NEW_SCOPE, min(1.2, 0.6 * len(uncovered)), None)
@@ -480,10 +556,12 @@ def classify_request(
     evidence.scores[DEFECT] *= fit
     evidence.scores[CHANGE] *= fit
     if top is not None and not top.accepted:
-        evidence.reasons.append(f"{top.id} is {index.requirements[index.by_id[top.id]].status or 'not accepted'} in this baseline, not accepted: asking for it is new scope")
+        evidence.reasons.append(f"{top.id} is {index.statuses[index.by_id[top.id]] or 'not accepted'} in this baseline, not accepted: asking for it is new scope")
         evidence.add(NEW_SCOPE, 2.0 + evidence.scores[DEFECT] + evidence.scores[CHANGE], None)
         evidence.scores[DEFECT] = evidence.scores[CHANGE] = 0.0
 
+    if claimed:
+        evidence.cues.setdefault("claim", []).insert(0, claimed)
     return _decide(request, evidence, matches, relevance, unknown)
 
 
@@ -498,7 +576,7 @@ def _cue_words() -> frozenset[str]:
 
 
 def _looks_like_requirement(ref: str, index: BaselineIndex) -> bool:
-    prefixes = {r.id.rsplit("-", 1)[0] for r in index.requirements}
+    prefixes = {rid.rsplit("-", 1)[0] for rid in index.ids}
     return ref.rsplit("-", 1)[0] in prefixes
 
 

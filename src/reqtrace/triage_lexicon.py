@@ -213,7 +213,7 @@ SECONDARY_MARKERS: tuple[str, ...] = (
 # Cues that only tell how the customer frames it; reported, never decisive.
 CLAIM_CUES: tuple[str, ...] = (
     "bug", "warranty", "after-sales", "after sales", "for free", "free of charge", "售后", "保修",
-    "缺陷", "免费", "系统故障",
+    "缺陷", "系统故障",
 )
 
 # Words that carry no subject (never count as novel or as matches).

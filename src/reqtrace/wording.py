@@ -224,8 +224,7 @@ class Quantity:
     def describe(self) -> str:
         """The quantity in plain English units (for a reason next to Chinese text)."""
         if self.dimension == "time":
-            for unit, size in (("years", 525600), ("months", 43200), ("weeks", 10080), ("days", 1440),
-                               ("hours", 60), ("minutes", 1)):
+            for unit, size in (("years", 525600), ("days", 1440), ("hours", 60), ("minutes", 1)):
                 if self.value >= size and (self.value / size) == int(self.value / size):
                     return f"{int(self.value / size)} {unit}"
             if self.value < 1:
@@ -305,8 +304,8 @@ def quantities(text: str) -> list[Quantity]:
             number_text = re.match(rf"[{_CN_NUMBER}]+", groups["cn"]).group(0)  # type: ignore[union-attr]
             amount = chinese_number(number_text)
             unit = _unit(groups["cnunit"])
-            if amount is None or unit is None:
-                continue
+            if amount is None or unit is None or groups["cnunit"] in ("位", "名", "人", "个"):
+                continue  # 一位医生, 三个人: people, not digits or a count worth comparing
             pair = [_CN_DIGITS.get(c) for c in number_text]
             if len(pair) == 2 and None not in pair and pair[1] == pair[0] + 1:  # 七八秒: seven or eight seconds
                 found.append(Quantity(pair[0] * unit[1], unit[0], surface, pair[0], pair[1] * unit[1], groups["cnunit"], match.start()))
