@@ -16,6 +16,7 @@ it works, how well it does on the labelled set, and where it fails.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 import marshal
 import math
 import re
@@ -236,21 +237,40 @@ class BaselineIndex:
         return self.statuses[position] in ACCEPTED_STATUSES
 
     def search(self, words: Words, limit: int = 5) -> list[tuple[int, float, list[str]]]:
-        """Top requirements by BM25 over the request's distinct terms: (index, score, terms that met)."""
+        """Top requirements by BM25 over the request's distinct terms: (index, score, terms that met).
+
+        Rare terms are added first, posting by posting. A common term (in more
+        than 2% of a large baseline) then only raises requirements that rarer
+        terms already found, through a dict built at C speed: on 10,000
+        requirements this is what keeps a request in a few milliseconds.
+        """
+        present = [t for t in dict.fromkeys(words.terms) if t in self._postings]
+        arrays = {t: self._arrays(t) for t in present}
+        present.sort(key=lambda t: len(arrays[t][0]))
+        common = max(64, len(self._records) // 50)
         scores: dict[int, float] = {}
-        for term in dict.fromkeys(words.terms):
-            if term not in self._postings:
-                continue
-            docs, impacts = self._arrays(term)
-            get = scores.get
-            for position, impact in zip(docs, impacts):
-                scores[position] = get(position, 0.0) + impact
-        best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+        for term in present:
+            docs, impacts = arrays[term]
+            if len(docs) <= common or len(scores) < 4 * limit:
+                get = scores.get
+                for position, impact in zip(docs, impacts):
+                    scores[position] = get(position, 0.0) + impact
+            else:
+                gains = dict(zip(docs, impacts))
+                for position in [p for p in scores if p in gains]:
+                    scores[position] += gains[position]
+        best = heapq.nlargest(limit, sorted(scores), key=scores.__getitem__)
         results = []
-        for position, score in best:
-            met = [t for t in dict.fromkeys(words.terms) if t in self._postings and position in self._arrays(t)[0]]
-            results.append((position, score, met))
+        for position in best:
+            met = [t for t in present if _contains(arrays[t][0], position)]
+            met.sort(key=words.terms.index)
+            results.append((position, scores[position], met))
         return results
+
+
+def _contains(docs: array[int], position: int) -> bool:
+    found = bisect_left(docs, position)
+    return found < len(docs) and docs[found] == position
 
 
 # ---------------------------------------------------------------- cues
