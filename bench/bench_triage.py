@@ -100,31 +100,36 @@ def render(name: str, report: dict, markdown: bool) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--errors", choices=("tune", "heldout"), help="list the mistakes of one part")
+    parser.add_argument("--errors", choices=("tune", "heldout", "fresh"), help="list the mistakes of one part")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
-    parser.add_argument("--tune-only", action="store_true", help="while tuning: print nothing about the held-out part")
+    parser.add_argument("--tune-only", action="store_true", help="while tuning: print nothing about the fresh held-out set")
     args = parser.parse_args()
     started = time.perf_counter()
     requirements = load_baseline()
     index = BaselineIndex.build(requirements)
     items = load_items()
-    parts = {"held-out": [i for i in items if i["split"] == "heldout"], "tune": [i for i in items if i["split"] == "tune"]}
+    fresh = load_items(DATA / "fresh.yaml")
+    parts = {
+        "fresh held-out": fresh,
+        "held-out": [i for i in items if i["split"] == "heldout"],
+        "tune": [i for i in items if i["split"] == "tune"],
+    }
     if args.tune_only:
-        del parts["held-out"]
+        del parts["fresh held-out"]
     reports = {name: evaluate(part, index) for name, part in parts.items()}
     elapsed = time.perf_counter() - started
     for name, report in reports.items():
         print(render(name, report, args.markdown))
         print()
-    part = "tune" if args.tune_only else "held-out"
+    part = "held-out" if args.tune_only else "fresh held-out"
     zh = [i for i in parts[part] if i["lang"] in ("zh", "mixed")]
     en = [i for i in parts[part] if i["lang"] == "en"]
     for label, subset in ((f"{part}, Chinese and mixed", zh), (f"{part}, English", en)):
         report = evaluate(subset, index)
         print(f"{label}: {len(subset)} requests, macro-F1 {report['macro']:.3f}, accuracy {report['accuracy']:.3f}")
-    print(f"\n{len(requirements)} baseline requirements, {len(items)} requests, {elapsed:.2f} s")
+    print(f"\n{len(requirements)} baseline requirements, {len(items) + len(fresh)} requests, {elapsed:.2f} s")
     if args.errors:
-        key = "held-out" if args.errors == "heldout" else "tune"
+        key = {"heldout": "held-out", "fresh": "fresh held-out", "tune": "tune"}[args.errors]
         print(f"\n== mistakes in the {key} part")
         for item, result in reports[key]["rows"]:
             if result.classification != item["label"]:

@@ -36,6 +36,8 @@ from .triage_lexicon import (
     DEFECT_CUES,
     NEW_SCOPE_CUES,
     OUT_OF_SCOPE_CUES,
+    POLITE_ASKS,
+    REPAIR_CUES,
     REPORT_MARKERS,
     SECONDARY_MARKERS,
     VAGUE_CUES,
@@ -73,6 +75,7 @@ _GENERIC_CONCEPTS = frozenset({"patient", "page", "doctor", "frontdesk"})
 _SECONDARY_WEIGHT = 0.4
 _TERM_WEIGHT = {"w": 1.0, "c": 0.6, "k": 1.2}
 _ID_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9]*-[0-9]+)\b")
+_QUESTION_ASK = re.compile(r"(?:^|[.!?。！？\n]\s*)(?:can|could|would|is it possible)\b[^.!?。！？]*\?|(?:能不能|能否|可不可以|可以)[^。！？?]*[？?]")
 _HOW_TO_ZH = re.compile(r"怎么(?!回事|办|样|了|这么|那么|会|还|可能|搞的)|如何|怎样")
 _AGREEMENT = ("we agreed", "agreed on", "the agreement", "contract says", "the contract", "according to the contract",
               "supposed to", "不是说", "说好的", "合同里", "合同上", "按要求", "合同")
@@ -286,7 +289,7 @@ class CueFinder:
 def cue_finder() -> CueFinder:
     entries: dict[str, tuple[str, ...]] = {}
     weights: dict[str, float] = {}
-    for name, cues in ((DEFECT, DEFECT_CUES), (CHANGE, CHANGE_CUES), (NEW_SCOPE, NEW_SCOPE_CUES), (OUT_OF_SCOPE, OUT_OF_SCOPE_CUES), ("vague", VAGUE_CUES)):
+    for name, cues in ((DEFECT, DEFECT_CUES), (CHANGE, CHANGE_CUES), (NEW_SCOPE, NEW_SCOPE_CUES), (OUT_OF_SCOPE, OUT_OF_SCOPE_CUES), ("vague", VAGUE_CUES), ("repair", REPAIR_CUES)):
         for phrase, weight in cues:
             key = f"{name}\t{phrase}"
             entries[key] = (phrase,)
@@ -302,7 +305,7 @@ def cue_finder() -> CueFinder:
 class Evidence:
     """What was found in one request; the decision is made from this."""
 
-    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys((DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, "vague"), 0.0))
+    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys((DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, "vague", "repair"), 0.0))
     cues: dict[str, list[str]] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
 
@@ -525,7 +528,19 @@ def classify_request(
     # A PC or Word that the matched requirement itself names is part of what was agreed.
     environment = sorted(c for c in request_concepts & _ENVIRONMENT_CONCEPTS if not (c in _SOFT_ENVIRONMENT and c in top_concepts))
     novel = sorted(request_concepts - index.concepts - _ENVIRONMENT_CONCEPTS - _GENERIC_CONCEPTS)
-    asks = bool(evidence.cues.get("ask")) or evidence.scores[CHANGE] > 0 or evidence.scores[NEW_SCOPE] > 0
+    repair = evidence.scores.pop("repair")
+    ask_words = set(evidence.cues.get("ask", []))
+    if repair:
+        ask_words -= POLITE_ASKS  # "please fix it" asks for what was agreed
+        evidence.add(DEFECT, min(repair, 1.2), None)
+    asks = (bool(ask_words) or evidence.scores[CHANGE] > 0 or evidence.scores[NEW_SCOPE] > 0
+            or bool(_QUESTION_ASK.search(normalise(primary))))
+    if not asks and "instead of" in evidence.cues.get(CHANGE, []):
+        # "comes at midnight instead of the day before" reports; "please X instead of Y" asks.
+        moved = cue_finder().weights[f"{CHANGE}\tinstead of"]
+        evidence.scores[CHANGE] -= moved
+        evidence.cues[CHANGE].remove("instead of")
+        evidence.add(DEFECT, moved, "instead of")
     env_hits = Counter(t[2:] for t in words.terms if t.startswith("k:") and t[2:] in _ENVIRONMENT_CONCEPTS)
     for concept in environment:
         evidence.add(OUT_OF_SCOPE, min(3.0, 1.6 + 0.6 * (env_hits[concept] - 1)), f"[{concept}]")
@@ -536,6 +551,7 @@ def classify_request(
         in_main = [c for c in novel if c in main_concepts]
         weight = min(3.0, 1.5 * len(in_main) + 1.5 * _SECONDARY_WEIGHT * (len(novel) - len(in_main)))
         weight *= 0.5 if relevance >= 0.75 else 1.0
+        weight *= 0.5 if environment else 1.0  # their iPad's email is part of their environment
         evidence.add(NEW_SCOPE, weight if asks else 0.5, None)
         evidence.cues.setdefault(NEW_SCOPE, []).extend(f"[{c}]" for c in novel)
         evidence.reasons.append(f"speaks of {', '.join(novel)}, which no accepted requirement mentions")
@@ -570,6 +586,13 @@ def classify_request(
         evidence.reasons.append("it mostly points elsewhere or asks for contact: " + ", ".join(f'"{c}"' for c in evidence.cues.get("vague", [])))
         for name in evidence.scores:
             evidence.scores[name] = max(0.0, evidence.scores[name] - vague)
+
+    # A plain account of what the delivered system does, close to one requirement, asking for
+    # nothing new and naming nothing of the customer's own: most often a failure report.
+    others = evidence.scores[CHANGE] + evidence.scores[NEW_SCOPE] + evidence.scores[OUT_OF_SCOPE]
+    if not asks and not environment and not vague and others < 1.0 and relevance >= 0.5:
+        evidence.add(DEFECT, 1.8, "[describes delivered behaviour, asks for nothing new]")
+        evidence.reasons.append(f"describes what the delivered system does about {top.id if top else 'it'} and asks for nothing new: read as a failure report")
 
     # Weak relevance makes a defect or a change unlikely: neither exists without a requirement.
     fit = min(1.0, relevance / 0.45)

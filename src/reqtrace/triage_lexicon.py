@@ -112,7 +112,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # -- the customer's environment (not the product)
     "printer": ("printer", "printers", "toner", "paper jam", "jammed", "打印机", "卡纸", "不出纸", "硒鼓",
                 "墨盒", "驱动"),
-    "network": ("wifi", "wi-fi", "router", "network", "internet", "internet provider", "cable", "lan",
+    "network": ("wifi", "wi-fi", "router", "network", "internet provider", "internet connection", "cable", "lan",
                 "网络", "路由器", "网线", "断网", "上不了网", "宽带", "连不上", "信号", "流量", "mobile data", "4g"),
     "computer": ("pc", "pcs", "computer", "computers", "电脑", "显示器"),
     "device": ("laptop", "ipad", "tablet", "windows update", "windows login", "blue screen", "antivirus",
@@ -133,7 +133,7 @@ DEFECT_CUES: tuple[tuple[str, float], ...] = (
     ("never got", 1.8), ("did not get", 1.8), ("didn't get", 1.8), ("not received", 1.8),
     ("no longer", 1.5), ("any more", 1.2), ("anymore", 1.2), ("still", 0.8), ("again", 0.5),
     ("is gone", 1.5), ("missing", 1.2), ("wrong", 1.0), ("not acceptable", 1.0),
-    ("how is that possible", 2.0), ("how is this possible", 2.0), ("even possible", 1.5), ("should not have", 1.5),
+    ("how is that possible", 2.0), ("how is this possible", 2.0), ("even possible", 1.5), ("should not have access", 1.5), ("should not be able", 1.5), ("on any network", 2.5), ("any browser", 1.5), ("every phone", 1.5), ("nothing for", 1.0),
     ("should never", 1.5), ("supposed to", 1.8), ("we agreed", 2.2), ("agreed on", 2.0),
     ("the agreement", 2.0), ("contract says", 2.2), ("the contract", 1.0), ("according to the contract", 2.2),
     ("both", 0.4), ("instead of telling", 1.0),
@@ -159,7 +159,7 @@ CHANGE_CUES: tuple[tuple[str, float], ...] = (
     ("lower the", 1.5), ("extend", 1.5), ("longer", 1.0), ("shorter", 1.2), ("too strict", 2.0),
     ("too long", 2.0), ("too short", 2.0), ("too much", 1.5), ("too harsh", 2.0), ("too aggressive", 2.0),
     ("too fast", 1.5), ("too early", 1.5), ("too late", 1.5), ("not enough", 1.8), ("is not enough", 1.8),
-    ("allow", 1.0), ("should be allowed", 1.5), ("should be able", 1.2), 
+    ("allow", 1.0), ("should be allowed", 1.5), ("should default", 2.0), ("should also", 1.5), ("by default", 1.2), ("would prefer", 1.5), ("we'd prefer", 1.5), ("should be able", 1.2), 
     ("more than", 0.8), ("from next month", 1.5),
     ("just a setting", 1.5), ("only", 0.6), ("why can", 1.0), ("anytime", 1.0),
     ("even within", 1.2), ("the limit", 0.8),
@@ -185,7 +185,7 @@ NEW_SCOPE_CUES: tuple[tuple[str, float], ...] = (
 OUT_OF_SCOPE_CUES: tuple[tuple[str, float], ...] = (
     ("how do i", 2.5), ("how to", 2.2), ("how can i", 2.2), ("how can a", 1.8), ("where can i", 2.5),
     ("where is", 1.2), ("is there a button", 2.5), ("forgot", 1.2), ("can't find the menu", 2.0), ("top it up", 2.5), ("also from word", 2.5),
-    ("not only the", 1.0), ("either", 1.0), ("our internet", 2.0),
+    ("not only the", 1.0), ("either", 1.0), ("not just your", 2.0), ("any file", 1.5), ("也不行", 1.5), ("都不行", 1.5), ("our internet", 2.0),
     ("如何", 2.0), ("在哪里", 2.2), ("在哪个", 2.2), ("在哪", 1.8), ("找不到", 1.0), ("帮忙充值", 2.5), ("培训一下", 2.0), ("用自己的流量", 2.5), ("用流量", 2.0),
     ("要去哪里", 2.0), ("去哪里点", 2.5), ("帮忙看一下", 1.0), ("装不上", 1.5),
 )
@@ -193,7 +193,7 @@ OUT_OF_SCOPE_CUES: tuple[tuple[str, float], ...] = (
 # Words that ask for something; a new concept without any ask is only mentioned.
 ASK_CUES: tuple[str, ...] = (
     "please", "can you", "could you", "can we", "could we", "would like", "we'd like", "i'd like", "want",
-    "need", "should", "make it", "allow", "let them", "is it possible", "would be", "how about",
+    "need", "make it", "allow", "let them", "is it possible", "would be", "how about",
     "能不能", "能否", "可不可以", "可以", "请", "希望", "想", "要求", "麻烦", "改成", "改为", "加", "吧",
 )
 
@@ -201,6 +201,7 @@ ASK_CUES: tuple[str, ...] = (
 VAGUE_CUES: tuple[tuple[str, float], ...] = (
     ("previous email", 2.0), ("my last email", 2.0), ("see attached", 2.0), ("attached screenshot", 2.0),
     ("call me", 1.5), ("any update", 2.0), ("let's discuss", 2.0), ("talk about", 1.5), ("discuss", 1.0),
+    ("not sure if", 2.0), ("not sure whether", 2.0), ("不确定", 1.5), ("说不上来", 2.0), ("quick call", 2.0),
     ("联系我", 1.5), ("回个电话", 1.5), ("具体的", 1.0), ("再说", 1.5), ("有进展吗", 2.0), ("怎么样了", 2.0),
 )
 
@@ -209,6 +210,14 @@ SECONDARY_MARKERS: tuple[str, ...] = (
     "would also be nice", "it would also be", "would also be great", "by the way", "btw", "while you're at it",
     "while you are at it", "p.s.", "ps:", "另外", "顺便", "还有一个", "还有个", "对了",
 )
+
+# Asking for a repair is asking for what was agreed: a defect's request, not a new wish.
+REPAIR_CUES: tuple[tuple[str, float], ...] = (
+    ("fix", 1.0), ("please fix", 1.2), ("please check", 0.8), ("fix it", 1.2), ("repair", 1.0), ("look into", 0.6), ("have a look", 0.6),
+    ("修复", 1.2), ("修一下", 1.2), ("处理一下", 0.8), ("尽快处理", 1.0), ("马上处理", 1.0), ("赶紧处理", 1.0), ("解决", 0.6),
+)
+# Ask words that, beside a repair cue and nothing else, ask only for the repair.
+POLITE_ASKS: frozenset[str] = frozenset({"please", "请", "麻烦", "need"})
 
 # Cues that only tell how the customer frames it; reported, never decisive.
 CLAIM_CUES: tuple[str, ...] = (
