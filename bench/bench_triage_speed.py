@@ -58,7 +58,7 @@ def requirement_yaml(number: int, rng: random.Random) -> str:
 
 
 def build_repo(folder: Path, n_requirements: int, n_requests: int) -> None:
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - reproducible test data, not secrets
     (folder / "specs").mkdir(parents=True)
     (folder / "records" / "requests").mkdir(parents=True)
     (folder / "reqtrace.yaml").write_text("project: Triage benchmark\n", encoding="utf-8")

@@ -109,9 +109,9 @@ def test_triage_of_raw_text_and_of_an_email(clinic, run_cli, tmp_path):
     assert data["results"][0]["classification"] == "new-scope"
     mail = tmp_path / "ask.eml"
     mail.write_bytes(
-        "From: Dr. Chen <chen@clinic.example>\nTo: li@vendor.example\nSubject: =?utf-8?b?5o+Q6YaS55+t5L+h?=\n"
-        "Date: Tue, 21 Jul 2026 09:40:00 +0800\nMIME-Version: 1.0\nContent-Type: text/plain; charset=gb2312\n"
-        "Content-Transfer-Encoding: 8bit\n\n".encode() + "提醒短信能不能提前两天发？提前一天太晚了。\n".encode("gb2312")
+        b"From: Dr. Chen <chen@clinic.example>\nTo: li@vendor.example\nSubject: =?utf-8?b?5o+Q6YaS55+t5L+h?=\n"
+        b"Date: Tue, 21 Jul 2026 09:40:00 +0800\nMIME-Version: 1.0\nContent-Type: text/plain; charset=gb2312\n"
+        b"Content-Transfer-Encoding: 8bit\n\n" + "提醒短信能不能提前两天发？提前一天太晚了。\n".encode("gb2312")
     )
     data = _json(run_cli("triage", str(mail), "--baseline", "v1.0", "--format", "json", cwd=clinic.root))
     assert data["results"][0]["classification"] == "change"
@@ -233,3 +233,23 @@ def test_decide_on_a_malformed_request_writes_nothing(clinic, run_cli):
 def test_decide_rejects_a_class_it_does_not_know(clinic, run_cli):
     result = run_cli("decide", "RQ-12", "--as", "warranty", "--status", "approved", "--by", "Li Wei", cwd=clinic.root)
     assert result.exit_code == 2
+
+
+def test_since_delivery_needs_a_delivery_date(clinic, run_cli):
+    result = run_cli("triage", "--all", "--since-delivery", "--baseline", "v1.0", cwd=clinic.root)
+    assert result.exit_code == 3
+    assert "baseline 'v1.0' has no delivery date" in result.stderr
+
+
+def test_nothing_to_triage_is_a_usage_error(clinic, run_cli):
+    result = run_cli("triage", "--baseline", "v1.0", cwd=clinic.root)
+    assert result.exit_code == 2 and "nothing to triage" in result.stderr
+
+
+def test_the_index_cache_is_used_and_survives_corruption(clinic, run_cli):
+    first = _json(run_cli("triage", "RQ-12", "--baseline", "v1.0", "--format", "json", cwd=clinic.root))
+    (cached,) = (clinic.root / ".git" / "reqtrace" / "triage-index").glob("*.idx")
+    cached.write_bytes(b"garbage")
+    again = _json(run_cli("triage", "RQ-12", "--baseline", "v1.0", "--format", "json", cwd=clinic.root))
+    assert again["results"] == first["results"]
+    assert cached.read_bytes() != b"garbage"  # rebuilt

@@ -11,15 +11,15 @@ from . import app, output
 from .options import FormatOption, RootOption, TextOrJson
 
 BaselineOption = Annotated[
-    Optional[str],  # noqa: UP007 - typer needs Optional on 3.11
+    Optional[str],  # noqa: UP007, UP045 - typer needs Optional on 3.11
     typer.Option("--baseline", help="Compare with this baseline (a baseline name, tag or commit); default: the accepted baseline.", show_default=False),
 ]
 
 
 @app.command()
 def triage(
-    items: Annotated[Optional[list[str]], typer.Argument(metavar="[RQ-ID|FILE]...", help="Request ids, request files (.yaml) or emails (.eml).", show_default=False)] = None,  # noqa: UP007
-    text: Annotated[Optional[str], typer.Option("--text", help="Triage this text instead of a request ('-' reads it from standard input).", show_default=False)] = None,  # noqa: UP007
+    items: Annotated[Optional[list[str]], typer.Argument(metavar="[RQ-ID|FILE]...", help="Request ids, request files (.yaml) or emails (.eml).", show_default=False)] = None,  # noqa: UP007, UP045
+    text: Annotated[Optional[str], typer.Option("--text", help="Triage this text instead of a request ('-' reads it from standard input).", show_default=False)] = None,  # noqa: UP007, UP045
     every: Annotated[bool, typer.Option("--all", help="Every request without a decision.")] = False,
     since_delivery: Annotated[bool, typer.Option("--since-delivery", help="Only requests received after the baseline's delivery date.")] = False,
     baseline: BaselineOption = None,
@@ -138,14 +138,14 @@ def _clip(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-class DecisionClass(str, Enum):
+class DecisionClass(str, Enum):  # noqa: UP042 - typer choices, like NewKind
     defect = "defect"
     change = "change"
     new_scope = "new-scope"
     out_of_scope = "out-of-scope"
 
 
-class DecisionStatus(str, Enum):
+class DecisionStatus(str, Enum):  # noqa: UP042
     approved = "approved"
     rejected = "rejected"
     pending = "pending"
@@ -157,9 +157,9 @@ def decide(
     as_: Annotated[DecisionClass, typer.Option("--as", help="The class a person gives it (may differ from triage's).")],
     status: Annotated[DecisionStatus, typer.Option("--status", help="approved, rejected or pending.")],
     by: Annotated[str, typer.Option("--by", help="Who decided.")],
-    in_: Annotated[Optional[str], typer.Option("--in", help="The meeting or email where it was decided.", show_default=False)] = None,  # noqa: UP007
-    note: Annotated[Optional[str], typer.Option("--note", help="Why, in a sentence.", show_default=False)] = None,  # noqa: UP007
-    on: Annotated[Optional[str], typer.Option("--on", help="The date of the decision (default: today).", show_default=False)] = None,  # noqa: UP007
+    in_: Annotated[Optional[str], typer.Option("--in", help="The meeting or email where it was decided.", show_default=False)] = None,  # noqa: UP007, UP045
+    note: Annotated[Optional[str], typer.Option("--note", help="Why, in a sentence.", show_default=False)] = None,  # noqa: UP007, UP045
+    on: Annotated[Optional[str], typer.Option("--on", help="The date of the decision (default: today).", show_default=False)] = None,  # noqa: UP007, UP045
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
 ) -> None:
