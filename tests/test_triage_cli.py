@@ -253,3 +253,42 @@ def test_the_index_cache_is_used_and_survives_corruption(clinic, run_cli):
     again = _json(run_cli("triage", "RQ-12", "--baseline", "v1.0", "--format", "json", cwd=clinic.root))
     assert again["results"] == first["results"]
     assert cached.read_bytes() != b"garbage"  # rebuilt
+
+
+@pytest.fixture
+def accepted(make_repo, tmp_path, monkeypatch):
+    """The clinic with baseline contract signed off by the customer (recorded) and delivered."""
+    from reqtrace.baseline import create_baseline
+    from reqtrace.signoff import sign_baseline
+    from reqtrace.config import find_spec_repo
+
+    spec = make_repo({**_baseline_files(), "records/requests/RQ-12.yaml": RQ_12, "records/requests/RQ-13.yaml": RQ_13,
+                      "records/meetings/MTG-2026-08-20.md": MEETING})
+    repo = find_spec_repo(spec.root)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1783000000")  # signed on 2026-07-02: RQ-12 and RQ-13 come later
+    create_baseline(repo, "contract", message="Contract scope")
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(b"%PDF-1.4 signed by Dr. Chen\n")
+    sign_baseline(repo, "contract", signer="Dr. Chen <chen@clinic.example>", meaning="accepted", role="customer", evidence=letter)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    spec.commit({"records/requests/RQ-5.yaml": RQ_13.replace("RQ-13", "RQ-5").replace("2026-07-15", "2026-06-01")})
+    return spec
+
+
+def test_the_accepted_baseline_is_the_default_with_its_signers(accepted, run_cli):
+    data = _json(run_cli("triage", "RQ-12", "--format", "json", cwd=accepted.root))
+    assert data["baseline"] == "contract"
+    assert data["signoffs"][0]["signer"] == "Dr. Chen <chen@clinic.example>"
+    assert data["signoffs"][0]["meaning"] == "accepted"
+    assert data["delivered"] is not None
+    assert data["results"][0]["classification"] == "change"
+    text = run_cli("triage", "RQ-12", cwd=accepted.root)
+    assert "Dr. Chen <chen@clinic.example> (accepted" in text.stdout
+
+
+def test_since_delivery_keeps_requests_received_after_delivery(accepted, run_cli):
+    every = _json(run_cli("triage", "--all", "--format", "json", cwd=accepted.root))
+    assert [r["request"] for r in every["results"]] == ["RQ-5", "RQ-12", "RQ-13"]
+    data = _json(run_cli("triage", "--all", "--since-delivery", "--format", "json", cwd=accepted.root))
+    assert data["delivered"] == "2026-07-02"
+    assert [r["request"] for r in data["results"]] == ["RQ-12", "RQ-13"]

@@ -48,19 +48,71 @@ class TriageBaseline:
 
 
 def choose_baseline(repo: SpecRepo, name: str | None) -> TriageBaseline:
-    """The baseline to triage against: `name` (a baseline, tag or commit), else the accepted one.
+    """The baseline to triage against: `name`, else the accepted baseline.
 
     This is the one place that decides which baseline triage uses (its
-    requirements are read later, from the index cache when possible). Until the
-    baselines module provides `accepted_baseline(repo)`, a name is required;
-    without one this raises the error that says which baselines exist and how to
-    sign one.
+    requirements are read later, from the index cache when possible). A name
+    is a recorded baseline (`baselines/NAME/`, with its sign-offs and delivery
+    date) or, failing that, any revision — a tag or commit — without sign-offs.
+    With no name and no accepted baseline it raises the error that says which
+    baselines exist and how to sign one.
     """
-    # TODO(baselines, issue 3): with no name, use reqtrace.baseline.accepted_baseline(repo);
-    # fill signoffs (signer, meaning, time) and delivered from its sign-offs.
     if name is None:
-        raise no_accepted_baseline(repo)
-    return TriageBaseline(name, resolve_revision(repo, name), ())
+        chosen = _recorded_baselines(repo).get(None)
+        if chosen is None:
+            raise no_accepted_baseline(repo)
+        return chosen
+    chosen = _recorded_baselines(repo).get(name)
+    return chosen if chosen is not None else TriageBaseline(name, resolve_revision(repo, name), ())
+
+
+def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
+    """The recorded baselines by name (and the accepted one under None), as triage needs them.
+
+    Reading the manifests costs about 0.5 s at 10,000 requirements, more than a
+    whole triage; what triage needs (name, commit, sign-offs) is cached beside
+    the index, keyed by the size and time of every file under baselines/.
+    """
+    import hashlib
+    import json
+
+    from .baseline import folder_of, load_baselines, pick_accepted
+
+    reader = Reader(repo, None)
+    config, _ = parse_config(reader.read_config())
+    stamps = []
+    for source in reader.list_files([config.baselines_dir]):
+        try:
+            stamps.append(f"{source.path}\0{source.size}\0{(repo.root / source.path).stat().st_mtime_ns}")
+        except OSError:
+            stamps.append(source.path)
+    folder = _cache_folder(repo)
+    key = hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    path = folder / f"baselines-{key}.json" if folder else None
+    if path is not None and path.is_file():
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+            return {entry["key"]: TriageBaseline(entry["name"], entry["commit"], (),
+                                                 tuple(SignOff(*s) for s in entry["signoffs"]), entry["delivered"])
+                    for entry in cached}
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    baselines = load_baselines(repo)
+    found: dict[str | None, TriageBaseline] = {}
+    for baseline in baselines:
+        signoffs = tuple(SignOff(s.signer, s.meaning, s.time, s.role) for s in baseline.active_signoffs)
+        found[folder_of(baseline)] = TriageBaseline(folder_of(baseline), baseline.commit, (), signoffs, baseline.delivery_date)
+    accepted = pick_accepted(baselines)
+    if accepted is not None:
+        found[None] = found[folder_of(accepted)]
+    if path is not None:
+        entries = [{"key": k, "name": b.name, "commit": b.commit, "delivered": b.delivered,
+                    "signoffs": [[s.signer, s.meaning, s.time, s.role] for s in b.signoffs]} for k, b in found.items()]
+        try:
+            atomic_write(path, json.dumps(entries, ensure_ascii=False))
+        except OSError:
+            pass
+    return found
 
 
 def baseline_requirements(repo: SpecRepo, name: str | None) -> TriageBaseline:
@@ -71,7 +123,8 @@ def baseline_requirements(repo: SpecRepo, name: str | None) -> TriageBaseline:
 
 
 def no_accepted_baseline(repo: SpecRepo) -> InputError:
-    names = baseline_tags(repo)
+    recorded = [name for name in _recorded_baselines(repo) if name is not None]
+    names = list(dict.fromkeys([*recorded, *baseline_tags(repo)]))
     if names:
         which = f"name one with --baseline NAME (baselines in this repo: {', '.join(names[:8])})"
     else:
@@ -79,8 +132,8 @@ def no_accepted_baseline(repo: SpecRepo) -> InputError:
     return InputError(
         "no accepted baseline: triage compares each request with the requirements the customer accepted, "
         f"and no baseline has a customer sign-off of meaning approved or accepted; {which}",
-        hint="create and sign one: `reqtrace baseline create v1.0` then "
-        "`reqtrace baseline sign v1.0 --signer \"Name <email>\" --meaning accepted --role customer ...`, "
+        hint="sign one as the customer: `reqtrace baseline sign NAME --signer \"Name <email>\" --meaning accepted "
+        "--role customer --recorded --evidence FILE` (after `reqtrace baseline create NAME` if there is none), "
         "or pass --baseline with a baseline name, tag or commit",
     )
 
