@@ -259,8 +259,8 @@ def test_the_index_cache_is_used_and_survives_corruption(clinic, run_cli):
 def accepted(make_repo, tmp_path, monkeypatch):
     """The clinic with baseline contract signed off by the customer (recorded) and delivered."""
     from reqtrace.baseline import create_baseline
-    from reqtrace.signoff import sign_baseline
     from reqtrace.config import find_spec_repo
+    from reqtrace.signoff import sign_baseline
 
     spec = make_repo({**_baseline_files(), "records/requests/RQ-12.yaml": RQ_12, "records/requests/RQ-13.yaml": RQ_13,
                       "records/meetings/MTG-2026-08-20.md": MEETING})
