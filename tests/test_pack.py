@@ -224,6 +224,24 @@ def test_to_selects_the_end_of_the_changes(signed, run_cli, tmp_path):
     assert "working tree (uncommitted)" in members["index.html"].decode()
 
 
+def test_post_delivery_requests_without_triage_are_classified_and_marked_computed(signed, run_cli, tmp_path):
+    from pack_kit import VENDOR, reqtrace
+
+    reqtrace(signed.repo.root, "baseline", "sign", "v1", "--signer", VENDOR, "--meaning", "delivered", "--role", "vendor", "--key", str(signed.key), date="2026-06-30T08:00:00+00:00")
+    signed.repo.commit(
+        {"records/requests/RQ-9.yaml": "id: RQ-9\nreceived: 2026-07-10\nfrom: Chen Jing\nchannel: phone\ntitle: 预约窗口改为 60 天\ntext: 希望患者可以提前 60 天预约，现在只能提前 14 天。\nrefs: [REQ-2]\n"},
+        "after delivery", date="2026-07-11T10:00:00+00:00",
+    )
+    out = tmp_path / "p.zip"
+    result = run_cli("pack", "build", "v1", "-o", str(out), cwd=signed.repo.root)
+    assert result.exit_code == 0, result.stderr
+    members = read_zip(out)
+    assert json.loads(members["pack.json"])["baseline"]["delivery_date"] == "2026-06-30"
+    html = members["index.html"].decode()
+    assert "computed against v1 when the pack was built" in html
+    assert "recorded in the request" in html  # RQ-1's own triage block
+
+
 def test_an_output_that_is_a_folder_or_unwritable_is_a_clear_error(signed, run_cli, tmp_path):
     folder = tmp_path / "packs"
     folder.mkdir()

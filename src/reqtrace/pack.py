@@ -490,19 +490,47 @@ def gather_graph(to: Snapshot, baseline: BaselineInfo) -> TraceGraph:
     return TraceGraph(nodes, [unique[key] for key in sorted(unique)])
 
 
-def gather_triage(to: Snapshot, baseline: BaselineInfo) -> dict[str, dict[str, Any]]:
-    """Each request's triage (issue 6). ADAPTER: the recommendation recorded in the request."""
-    result = {}
-    for rq in to.requests.values():
-        if rq.triage is None:
-            continue
+MAX_COMPUTED_TRIAGE = 200  # more undecided post-delivery requests than this: `reqtrace triage --all --write` first
+
+
+def gather_triage(to: Snapshot, base: Snapshot, baseline: BaselineInfo) -> dict[str, dict[str, Any]]:
+    """Each request's triage (issue 6). ADAPTER over reqtrace.triage.
+
+    A recommendation recorded in the request (`triage --write`) is shown as is.
+    A request received after the delivery date with neither a triage block nor
+    a decision is classified now against this pack's baseline, and marked as
+    computed: a recommendation, not a decision.
+    """
+    result: dict[str, dict[str, Any]] = {}
+    pending = []
+    for rq in sorted(to.requests.values(), key=lambda r: natural_key(r.id)):
+        if rq.triage is not None:
+            result[rq.id] = {
+                "classification": rq.triage.classification,
+                "confidence": rq.triage.confidence,
+                "reasons": list(rq.triage.reasons),
+                "matches": list(rq.triage.matches),
+                "baseline": rq.triage.baseline,
+                "origin": "recorded in the request",
+            }
+        elif rq.decision is None and baseline.delivery_date and date_key(rq.received) > baseline.delivery_date:
+            pending.append(rq)
+    if not pending or not base.requirements:
+        return result
+    from .triage import BaselineIndex, classify_request
+    from .triage_repo import request_input
+
+    index = BaselineIndex.build(base.requirements[rid] for rid in sorted(base.requirements, key=natural_key))
+    for rq in pending[:MAX_COMPUTED_TRIAGE]:
+        item = request_input(rq)
+        found = classify_request(item.text, index=index, request=rq.id, refs=item.refs, claimed=item.claimed)
         result[rq.id] = {
-            "classification": rq.triage.classification,
-            "confidence": rq.triage.confidence,
-            "reasons": list(rq.triage.reasons),
-            "matches": list(rq.triage.matches),
-            "baseline": rq.triage.baseline,
-            "origin": "recorded in the request",
+            "classification": found.classification,
+            "confidence": round(found.confidence, 2),
+            "reasons": list(found.reasons),
+            "matches": [m.id for m in found.matches],
+            "baseline": baseline.name,
+            "origin": f"computed against {baseline.name} when the pack was built (a recommendation, not a decision)",
         }
     return result
 
@@ -584,7 +612,7 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None) -
         to=to,
         to_ref=to_ref,
         changes=gather_changes(base, to, to_date, digest),
-        triage=gather_triage(to, baseline),
+        triage=gather_triage(to, base, baseline),
         graph=gather_graph(to, baseline),
         timeline=build_timeline(to, baseline, base_date),
         base_files=base_files,
