@@ -513,3 +513,22 @@ def test_a_plain_revision_builds_an_unsigned_pack_that_says_so(make_repo, run_cl
     assert checked.exit_code == 0
     assert "no SSH signature binds this pack" in checked.stdout
     assert os.path.getsize(out) > 0
+
+
+def test_json_outputs_keep_their_keys(signed, run_cli, tmp_path):
+    out = tmp_path / "p.zip"
+    built = run_cli("pack", "build", "v1", "-o", str(out), "--format", "json", cwd=signed.repo.root)
+    assert built.exit_code == 0, built.stderr
+    data = json.loads(built.stdout)
+    assert set(data) == {"schema_version", "ok", "path", "size", "sha256", "manifest_sha256", "members", "html", "pack", "warnings"}
+    assert data["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert set(data["pack"]) >= {"schema_version", "format", "tool", "project", "customer", "baseline", "to", "built", "counts"}
+    checked = run_cli("pack", "verify", str(out), "--format", "json", cwd=tmp_path)
+    report = json.loads(checked.stdout)
+    assert set(report) == {"schema_version", "ok", "pack", "baseline", "to", "checked", "root_digest", "manifest_sha256", "signers", "signoffs", "problems", "notes"}
+    assert report["manifest_sha256"] == data["manifest_sha256"]
+    broken = tmp_path / "broken.zip"
+    write_zip(broken, {**read_zip(out), "../evil": b"x"})
+    failed = json.loads(run_cli("pack", "verify", str(broken), "--format", "json", cwd=tmp_path).stdout)
+    assert failed["ok"] is False
+    assert {"check": "member", "entry": "../evil"} == {k: v for k, v in failed["problems"][0].items() if k != "message"}
