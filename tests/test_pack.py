@@ -532,3 +532,24 @@ def test_json_outputs_keep_their_keys(signed, run_cli, tmp_path):
     failed = json.loads(run_cli("pack", "verify", str(broken), "--format", "json", cwd=tmp_path).stdout)
     assert failed["ok"] is False
     assert {"check": "member", "entry": "../evil"} == {k: v for k, v in failed["problems"][0].items() if k != "message"}
+
+
+def test_link_and_duplicate_members_are_named(built, run_cli, tmp_path):
+    import warnings
+
+    members = read_zip(built)
+    evil = tmp_path / "links.zip"
+    with zipfile.ZipFile(evil, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        link = zipfile.ZipInfo("data/records/files/link-0123456789ab.txt")
+        link.create_system = 3
+        link.external_attr = 0o120777 << 16  # a symbolic link to /etc/passwd when unpacked
+        archive.writestr(link, "/etc/passwd")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns about the duplicate: that is the point
+            archive.writestr("index.html", b"<p>the other index</p>")
+    result = verify(run_cli, evil, tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert "data/records/files/link-0123456789ab.txt: is not a regular file" in result.stdout
+    assert "index.html: appears twice in the zip" in result.stdout
