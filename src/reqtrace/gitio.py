@@ -149,6 +149,13 @@ def list_tree(repo: Path, commit: str, paths: Iterable[str]) -> list[TreeEntry]:
 
 def read_blobs(repo: Path, oids: list[str]) -> Iterator[tuple[str, bytes]]:
     """Yield (oid, content) for each id, through one `git cat-file --batch` stream."""
+    for oid, data in read_blobs_capped(repo, oids, None):
+        assert data is not None
+        yield oid, data
+
+
+def read_blobs_capped(repo: Path, oids: list[str], max_size: int | None) -> Iterator[tuple[str, bytes | None]]:
+    """Like `read_blobs`, but a blob larger than `max_size` yields None and is never held in memory."""
     if not oids:
         return
     try:
@@ -183,6 +190,12 @@ def read_blobs(repo: Path, oids: list[str]) -> Iterator[tuple[str, bytes]]:
             if len(parts) != 3:
                 raise GitError(f"git cat-file could not read object {oid}")
             size = int(parts[2])
+            if max_size is not None and size > max_size:
+                while size > 0:  # drain the stream in pieces; the content is not wanted
+                    size -= len(out.read(min(size, 1 << 20)) or b"x" * size)
+                out.read(1)
+                yield oid, None
+                continue
             data = out.read(size)
             out.read(1)  # the newline after each object
             yield oid, data
@@ -217,3 +230,166 @@ def commit_info(repo: Path, commit: str) -> dict[str, str]:
     fmt = "%H%x00%an <%ae>%x00%aI%x00%cI%x00%s"
     fields = git_text(repo, "show", "-s", f"--format={fmt}", commit).split("\x00")
     return dict(zip(("commit", "author", "author_date", "commit_date", "subject"), fields, strict=False))
+
+
+# --- Reading only what changed (diff, log): raw diffs, history walks, grep ---
+
+NULL_OID = "0" * 40
+
+
+@dataclass(frozen=True)
+class RawChange:
+    """One file that differs between two states, as `git diff --raw` reports it."""
+
+    status: str  # A added, D deleted, M modified, T type changed
+    old_mode: str
+    new_mode: str
+    old_oid: str  # NULL_OID when absent
+    new_oid: str  # NULL_OID when absent, or not yet hashed (a working-tree file)
+    path: str  # relative to the repository top
+
+
+def _raw_changes(fields: list[bytes], index: int) -> tuple[list[RawChange], int]:
+    """Parse consecutive `:mode mode oid oid S\\0path\\0` records from a -z split, from `index`."""
+    changes = []
+    while index + 1 < len(fields):
+        meta = fields[index].lstrip(b"\n")
+        if not meta.startswith(b":"):
+            break
+        old_mode, new_mode, old_oid, new_oid, status = meta[1:].decode("ascii").split()
+        path = fields[index + 1].decode("utf-8", "surrogateescape")
+        changes.append(RawChange(status[:1], old_mode, new_mode, old_oid, new_oid, path))
+        index += 2
+    return changes, index
+
+
+def diff_commits(repo: Path, old: str, new: str, paths: Iterable[str]) -> list[RawChange]:
+    """Every file under `paths` that differs between two commits (one `diff-tree`)."""
+    out = run_git(
+        repo, "diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff",
+        "--ignore-submodules", old, new, "--", *paths,
+    ).stdout
+    return _raw_changes(out.split(b"\x00"), 0)[0]
+
+
+def diff_worktree(repo: Path, commit: str, paths: Iterable[str]) -> list[RawChange]:
+    """Every file under `paths` in the working tree that differs from `commit`.
+
+    Tracked files come from one `git diff --raw` (which trusts the index's stat
+    data, so unchanged files are not read); untracked files — ignored ones too,
+    as the working-tree loader reads them — from one `git ls-files --others`.
+    """
+    paths = list(paths)
+    out = run_git(
+        repo, "diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff",
+        "--ignore-submodules", commit, "--", *paths,
+    ).stdout
+    changes = {change.path: change for change in _raw_changes(out.split(b"\x00"), 0)[0]}
+    others = run_git(repo, "ls-files", "-z", "--others", "--", *paths).stdout
+    for raw in others.split(b"\x00"):
+        if not raw:
+            continue
+        path = raw.decode("utf-8", "surrogateescape")
+        earlier = changes.get(path)
+        if earlier is not None and earlier.status == "D":
+            # Removed from the index but still on disk: modified, as far as the tree goes.
+            changes[path] = RawChange("M", earlier.old_mode, "100644", earlier.old_oid, NULL_OID, path)
+        elif earlier is None:
+            changes[path] = RawChange("A", "000000", "100644", NULL_OID, NULL_OID, path)
+    return [changes[path] for path in sorted(changes)]
+
+
+def grep_files(repo: Path, commit: str | None, words: Iterable[str], paths: Iterable[str]) -> list[str]:
+    """Paths under `paths` that contain any of `words` as a whole word (one `git grep`).
+
+    At a commit the tree is searched; with `commit` None the working tree,
+    untracked and ignored files included.
+    """
+    patterns = "".join(f"{word}\n" for word in words if word and "\n" not in word)
+    if not patterns:
+        return []
+    args = ["grep", "-l", "-z", "-w", "-F", "--full-name", "--no-color", "--no-textconv", "-f", "-"]
+    if commit is None:
+        args += ["--untracked", "--no-exclude-standard"]
+    else:
+        args.append(commit)
+    proc = run_git(repo, *args, "--", *paths, input=patterns.encode("utf-8"), check=False)
+    if proc.returncode not in (0, 1):  # 1: nothing matched
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git grep failed: {message[-1] if message else proc.returncode}")
+    prefix = f"{commit}:".encode() if commit else b""
+    found = []
+    for raw in proc.stdout.split(b"\x00"):
+        if raw:
+            found.append(raw[len(prefix) :].decode("utf-8", "surrogateescape") if raw.startswith(prefix) else raw.decode("utf-8", "surrogateescape"))
+    return found
+
+
+@dataclass(frozen=True)
+class HistoryCommit:
+    commit: str
+    parents: tuple[str, ...]
+    author: str
+    author_email: str
+    author_date: str
+    commit_date: str
+    message: str
+    changes: tuple[RawChange, ...]
+
+
+def walk_history(repo: Path, rev: str, paths: Iterable[str]) -> list[HistoryCommit]:
+    """The commits that changed anything under `paths`, oldest first, with their raw diffs.
+
+    One `git log` call. History is followed along first parents: a merge shows
+    what it brought in relative to its first parent, so replaying the diffs in
+    order gives the state after every listed commit.
+    """
+    fmt = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%B"
+    out = run_git(
+        repo, "log", "-z", "--reverse", "--first-parent", "--diff-merges=first-parent", "--root",
+        "--no-renames", "--raw", "--no-abbrev", "--no-ext-diff", "--ignore-submodules", "--no-color",
+        f"--format={fmt}", rev, "--", *paths,
+    ).stdout
+    fields = out.split(b"\x00")
+    commits = []
+    index = 0
+    while index + 6 < len(fields):
+        head = fields[index].lstrip(b"\n")
+        if not head:
+            index += 1
+            continue
+        commit, parents, author, email, author_date, commit_date, message = (
+            field.decode("utf-8", "replace") for field in (head, *fields[index + 1 : index + 7])
+        )
+        changes, index = _raw_changes(fields, index + 7)
+        commits.append(
+            HistoryCommit(commit, tuple(parents.split()), author, email, author_date, commit_date, message.strip(), tuple(changes))
+        )
+    return commits
+
+
+def tag_commits(repo: Path, prefix: str) -> dict[str, str]:
+    """Tag name (without `prefix`) -> the commit it points at, for tags under refs/tags/`prefix`."""
+    out = run_git(
+        repo, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(*objectname)", f"refs/tags/{prefix}"
+    ).stdout.decode("utf-8", "surrogateescape")
+    found = {}
+    for line in out.splitlines():
+        name, oid, peeled = (line.split("\x00") + ["", ""])[:3]
+        found[name[len("refs/tags/") + len(prefix) :]] = peeled or oid
+    return found
+
+
+def git_common_dir(repo: Path) -> Path | None:
+    """The repository's shared .git folder (also from a linked worktree), or None."""
+    proc = run_git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
+    if proc.returncode != 0:
+        return None
+    return Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives `data` as a blob (`git hash-object`), without running git."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\x00" % len(data) + data, usedforsecurity=False).hexdigest()

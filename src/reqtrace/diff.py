@@ -1,0 +1,540 @@
+"""`reqtrace diff`: what changed in the requirements between two points, field by
+field, and whether an approved request covers each change.
+
+Speed is the design: only the files git reports as changed between the two
+points are read and parsed (`diff-tree` between commits; `git diff` plus the
+untracked files against the working tree), parses are cached by blob id, and
+the few other files that can matter — requests naming a changed id, files in
+which an added or removed id also occurs — are found with one `git grep` each.
+Requirements are matched by id, never by file name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import gitio
+from .config import SpecRepo, parse_config
+from .digest import SET_FIELDS, canonical_fields, normalise_text, requirement_digest
+from .errors import InputError
+from .model import ERROR, WARNING, Config, Finding, Request, Requirement, Snapshot
+from .parsecache import ParseCache
+from .query import _natural
+from .snapshot import WORKTREE, ParsedFile, Reader, SourceFile, add_parsed, parse_sources, resolve_revision
+from .worddiff import similarity, word_diff
+
+ADDED, REMOVED, MODIFIED, MOVED = "added", "removed", "modified", "moved"
+TEXT_FIELDS = ("title", "statement", "rationale")  # shown word by word
+LIST_FIELDS = ("acceptance", "parents", "sources", "tags")  # shown as items added and removed
+FIELD_ORDER = ("title", "statement", "acceptance", "priority", "status", "parents", "sources", "tags", "owner", "rationale")
+RENAME_HINT_RATIO = 0.8  # a removed and an added requirement this alike are probably one with a new id
+
+
+@dataclass(frozen=True)
+class Side:
+    """One end of a diff."""
+
+    ref: str  # as the user named it; WORKTREE for the working tree
+    commit: str | None  # None: the working tree
+    date: str  # YYYY-MM-DD: the commit's date, or today for the working tree
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+    words: tuple[tuple[str, str], ...] = ()  # text fields: ('=', '-', '+', text) segments
+    added: tuple[str, ...] = ()  # list fields: items new at TO
+    removed: tuple[str, ...] = ()  # list fields: items gone at TO
+    reordered: bool = False  # acceptance: same criteria, other order
+
+
+@dataclass(frozen=True)
+class RequestRef:
+    id: str
+    status: str  # the decision's status, or 'undecided'
+    on: str | None
+    covers: bool
+    why_not: str | None = None  # when it names the requirement but does not cover the change
+
+
+@dataclass(frozen=True)
+class Change:
+    id: str
+    change: str  # ADDED, REMOVED, MODIFIED, MOVED
+    path: str  # where it is at TO (at FROM when removed)
+    line: int
+    from_path: str | None  # where it was at FROM, when it existed there
+    fields: tuple[FieldChange, ...] = ()
+    requests: tuple[RequestRef, ...] = ()  # every request whose `affects` names it
+    similar: tuple[str, float] | None = None  # (id, ratio): likely the same requirement under another id
+    before: Requirement | None = field(default=None, compare=False, repr=False)
+    after: Requirement | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.change != MOVED  # a move does not change what was agreed
+
+    @property
+    def approved_by(self) -> tuple[str, ...]:
+        return tuple(ref.id for ref in self.requests if ref.covers)
+
+    @property
+    def approved(self) -> bool:
+        return not self.needs_approval or bool(self.approved_by)
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A requirement that existed at FROM in a file that cannot be read at TO."""
+
+    id: str
+    path: str
+    reason: str
+
+
+@dataclass
+class DiffResult:
+    from_side: Side
+    to_side: Side
+    changes: list[Change] = field(default_factory=list)
+    formatting_only: list[str] = field(default_factory=list)  # files changed without a change of meaning
+    unreadable: list[Unreadable] = field(default_factory=list)
+    findings: list[tuple[str, Finding]] = field(default_factory=list)  # ('from' | 'to', finding)
+    notes: list[str] = field(default_factory=list)
+    files_read: int = 0  # how many files the diff parsed or took from the cache
+
+    def count(self, kind: str) -> int:
+        return sum(1 for change in self.changes if change.change == kind)
+
+    @property
+    def unapproved(self) -> list[Change]:
+        return [change for change in self.changes if not change.approved]
+
+    @property
+    def errors_at_to(self) -> int:
+        return sum(1 for side, finding in self.findings if side == "to" and finding.severity == ERROR)
+
+
+# --- where FROM comes from ---------------------------------------------------
+
+
+def accepted_base(repo: SpecRepo) -> tuple[str, str] | None:
+    """The accepted baseline as (name, revision): what drift is measured from; None when there is none.
+
+    Wiring point for the baselines feature (issue 3): return its accepted
+    baseline here, e.g.
+        baseline = reqtrace.baseline.accepted_baseline(repo)
+        return None if baseline is None else (baseline.name, baseline.commit)
+    Until then there is no accepted baseline.
+    """
+    return None
+
+
+def default_from(repo: SpecRepo) -> tuple[str, str]:
+    """FROM when the user names none, as (name shown, revision): the accepted baseline, else HEAD."""
+    base = accepted_base(repo)
+    if base is not None:
+        return base
+    if repo.git_top is not None and gitio.head_commit(repo.git_top) is None:
+        raise InputError(
+            "the repository has no commits yet, so there is nothing to diff against",
+            hint="commit the spec files first, or name FROM and TO",
+        )
+    return ("HEAD", "HEAD")
+
+
+def resolve_side(repo: SpecRepo, rev: str, *, shown: str | None = None) -> Side:
+    if rev == WORKTREE:
+        return Side(shown or WORKTREE, None, dt.date.today().isoformat())
+    commit = resolve_revision(repo, rev)
+    assert repo.git_top is not None
+    return Side(shown or rev, commit, gitio.commit_info(repo.git_top, commit)["commit_date"][:10])
+
+
+# --- reading only what changed ------------------------------------------------
+
+
+def _hidden(path: str) -> bool:
+    # The working-tree loader skips dot-files and dot-folders; so does the diff, on both sides.
+    return any(part.startswith(".") for part in path.split("/"))
+
+
+def _worktree_source(repo: SpecRepo, path: str) -> SourceFile | None:
+    full = repo.root / path
+    try:
+        info = os.lstat(full)
+    except OSError:
+        return None
+    if os.path.islink(full):
+        return SourceFile(path, 0, symlink_target=os.readlink(full))
+    if not os.path.isfile(full):
+        return None
+    return SourceFile(path, info.st_size)
+
+
+def _commit_sources(repo: SpecRepo, entries: list[tuple[str, str, str, int]]) -> list[SourceFile]:
+    """SourceFiles for (path, mode, oid, size) at a commit; symlink targets are read (rarely any)."""
+    links = [oid for _, mode, oid, _ in entries if mode == "120000"]
+    targets = dict(gitio.read_blobs(repo.git_top, links)) if links else {}  # type: ignore[arg-type]
+    sources = []
+    for path, mode, oid, size in entries:
+        if mode == "120000":
+            sources.append(SourceFile(path, 0, oid, targets[oid].decode("utf-8", "replace")))
+        elif mode.startswith("100"):
+            sources.append(SourceFile(path, size, oid))
+    return sources
+
+
+def _sources_at(repo: SpecRepo, side: Side, paths: Iterable[str]) -> list[SourceFile]:
+    """The files at `paths` (relative to the spec root) on one side, listed without reading them."""
+    paths = sorted(set(paths))
+    if not paths:
+        return []
+    if side.commit is None:
+        return [source for source in (_worktree_source(repo, path) for path in paths) if source is not None]
+    assert repo.git_top is not None
+    entries = gitio.list_tree(repo.git_top, side.commit, [repo.git_path(path) for path in paths])
+    wanted = set(paths)
+    rows = []
+    for entry in entries:
+        path = entry.path[len(repo.prefix) :]
+        if path in wanted:
+            rows.append((path, entry.mode, entry.oid, entry.size))
+    return _commit_sources(repo, rows)
+
+
+def changed_files(repo: SpecRepo, from_side: Side, to_side: Side, folders: list[str]) -> tuple[list[SourceFile], list[SourceFile]]:
+    """The files under `folders` that differ between the sides: (their FROM versions, their TO versions)."""
+    assert repo.git_top is not None
+    if from_side.commit == to_side.commit:
+        return [], []
+    git_folders = [repo.git_path(folder) for folder in folders]
+    if from_side.commit is not None and to_side.commit is not None:
+        raw = gitio.diff_commits(repo.git_top, from_side.commit, to_side.commit, git_folders)
+        swapped = False
+    else:
+        commit = from_side.commit or to_side.commit
+        assert commit is not None
+        raw = gitio.diff_worktree(repo.git_top, commit, git_folders)
+        swapped = from_side.commit is None  # git's "old" is then TO, its "new" the working tree (FROM)
+    commit_rows: dict[str, list[tuple[str, str, str, int]]] = {"old": [], "new": []}
+    worktree_paths: list[str] = []
+    for change in raw:
+        if not change.path.startswith(repo.prefix):
+            continue
+        path = change.path[len(repo.prefix) :]
+        if _hidden(path):
+            continue
+        if change.old_oid != gitio.NULL_OID and change.status != "A":
+            commit_rows["old"].append((path, change.old_mode, change.old_oid, 0))
+        if change.status != "D":
+            if from_side.commit is not None and to_side.commit is not None:
+                commit_rows["new"].append((path, change.new_mode, change.new_oid, 0))
+            else:
+                worktree_paths.append(path)
+    old = _commit_sources(repo, commit_rows["old"])
+    if from_side.commit is not None and to_side.commit is not None:
+        return old, _commit_sources(repo, commit_rows["new"])
+    new = [source for source in (_worktree_source(repo, path) for path in worktree_paths) if source is not None]
+    return (new, old) if swapped else (old, new)
+
+
+# --- comparing -----------------------------------------------------------------
+
+
+def _requirements_of(files: list[ParsedFile], config: Config, commit: str | None) -> Snapshot:
+    """The requirements of some files, as a (partial) snapshot: the loader's rules for duplicates."""
+    snapshot = Snapshot(config=config, commit=commit)
+    for parsed_file in sorted(files, key=lambda f: f.source.path):
+        add_parsed(snapshot, parsed_file.parsed)
+    return snapshot
+
+
+def _ordered_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    known = [name for name in FIELD_ORDER if name in before or name in after]
+    extra = sorted({name for name in (*before, *after) if name.startswith("x-")})
+    return known + extra
+
+
+def field_changes(before: Requirement, after: Requirement) -> tuple[FieldChange, ...]:
+    """The fields whose meaning differs (white space and set order do not count), before and after."""
+    raw_before, raw_after = before.fields(), after.fields()
+    canon_before, canon_after = canonical_fields(before), canonical_fields(after)
+    changes = []
+    for name in _ordered_fields(raw_before, raw_after):
+        if canon_before.get(name) == canon_after.get(name):
+            continue
+        old, new = raw_before.get(name), raw_after.get(name)
+        if name in TEXT_FIELDS and isinstance(old, str | None) and isinstance(new, str | None):
+            words = tuple(word_diff(old or "", new or ""))
+            changes.append(FieldChange(name, old, new, words=words))
+        elif name in LIST_FIELDS:
+            old_items = [str(item) for item in old or []]
+            new_items = [str(item) for item in new or []]
+            old_norm = {normalise_text(item) for item in old_items}
+            new_norm = {normalise_text(item) for item in new_items}
+            added = tuple(item for item in new_items if normalise_text(item) not in old_norm)
+            removed = tuple(item for item in old_items if normalise_text(item) not in new_norm)
+            reordered = not added and not removed and name not in SET_FIELDS
+            changes.append(FieldChange(name, old, new, added=added, removed=removed, reordered=reordered))
+        else:
+            changes.append(FieldChange(name, old, new))
+    return tuple(changes)
+
+
+def _comparable_text(requirement: Requirement) -> str:
+    return "\n".join((requirement.title, requirement.statement, *requirement.acceptance))
+
+
+def _rename_hints(removed: list[Requirement], added: list[Requirement]) -> dict[str, tuple[str, float]]:
+    """For removed and added requirements that read nearly the same: id -> (the other id, ratio)."""
+    hints: dict[str, tuple[str, float]] = {}
+    if not removed or not added or len(removed) * len(added) > 10_000:
+        return hints
+    texts = {req.id: _comparable_text(req) for req in (*removed, *added)}
+    pairs = []
+    for new in added:
+        for old in removed:
+            ratio = similarity(texts[old.id], texts[new.id])
+            if ratio >= RENAME_HINT_RATIO:
+                pairs.append((ratio, old.id, new.id))
+    for ratio, old_id, new_id in sorted(pairs, reverse=True):
+        if old_id not in hints and new_id not in hints:
+            hints[old_id] = (new_id, round(ratio, 2))
+            hints[new_id] = (old_id, round(ratio, 2))
+    return hints
+
+
+def _request_refs(requirement_id: str, requests: list[Request], to_date: str) -> tuple[RequestRef, ...]:
+    refs = []
+    for request in requests:
+        if requirement_id not in request.affects:
+            continue
+        decision = request.decision
+        status = decision.status if decision and decision.status else "undecided"
+        on = decision.on if decision else None
+        why_not = None
+        if status != "approved":
+            why_not = f"decision is {status}"
+        elif on and on[:10] > to_date:
+            why_not = f"approved on {on[:10]}, after {to_date}"
+        refs.append(RequestRef(request.id, status, on, why_not is None, why_not))
+    return tuple(sorted(refs, key=lambda ref: _natural(ref.id)))
+
+
+def _first_error(parsed_file: ParsedFile | None) -> Finding | None:
+    if parsed_file is None:
+        return None
+    return next((f for f in parsed_file.parsed.findings if f.severity == ERROR), None)
+
+
+def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, from_shown: str | None = None, cache: ParseCache | None = None) -> DiffResult:
+    """Compare the requirements at two points (revisions or WORKTREE), reading only what changed."""
+    if repo.git_top is None:
+        raise InputError(
+            f"{repo.root} is not in a git repository, so there is no earlier version to compare with",
+            hint="run `git init` and commit the spec files",
+        )
+    from_side = resolve_side(repo, from_rev, shown=from_shown)
+    to_side = resolve_side(repo, to_rev)
+    if cache is None:
+        cache = ParseCache.for_git(repo.git_top)
+    result = DiffResult(from_side, to_side)
+    from_reader, to_reader = Reader(repo, from_side.commit), Reader(repo, to_side.commit)
+    from_config, _ = parse_config(from_reader.read_config())
+    to_config, config_findings = parse_config(to_reader.read_config())
+    result.findings.extend(("to", finding) for finding in config_findings)
+
+    if from_config.requirements_dir == to_config.requirements_dir:
+        from_sources, to_sources = changed_files(repo, from_side, to_side, [to_config.requirements_dir])
+    else:  # the spec folder itself moved: every file is a candidate
+        result.notes.append(f"the requirements folder moved from {from_config.requirements_dir}/ to {to_config.requirements_dir}/; every file was compared")
+        from_sources = [s for s in from_reader.list_files([from_config.requirements_dir]) if not _hidden(s.path)]
+        to_sources = [s for s in to_reader.list_files([to_config.requirements_dir]) if not _hidden(s.path)]
+    from_files = parse_sources(from_reader, from_config, from_sources, cache=cache)
+    to_files = parse_sources(to_reader, to_config, to_sources, cache=cache)
+
+    from_reqs = _requirements_of(from_files, from_config, from_side.commit)
+    to_reqs = _requirements_of(to_files, to_config, to_side.commit)
+    # An id added (or removed) in a changed file may still stand in a file that did
+    # not change — a duplicate, or the other half of a move into an existing file.
+    # Such files are the same on both sides; `git grep` finds them.
+    lonely = set(from_reqs.requirements) ^ set(to_reqs.requirements)
+    commit_side = to_side if to_side.commit is not None else from_side
+    if lonely and commit_side.commit is not None and from_config.requirements_dir == to_config.requirements_dir:
+        changed = {s.path for s in (*from_sources, *to_sources)}
+        hits = gitio.grep_files(repo.git_top, commit_side.commit, sorted(lonely), [repo.git_path(to_config.requirements_dir)])
+        others = [p[len(repo.prefix) :] for p in hits if p.startswith(repo.prefix)]
+        others = [p for p in others if p not in changed and not _hidden(p)]
+        if others:
+            same = parse_sources(Reader(repo, commit_side.commit), to_config, _sources_at(repo, commit_side, others), cache=cache)
+            from_files, to_files = from_files + same, to_files + same
+            from_reqs = _requirements_of(from_files, from_config, from_side.commit)
+            to_reqs = _requirements_of(to_files, to_config, to_side.commit)
+    result.files_read = len(from_files) + len(to_files)
+    result.findings.extend(("from", finding) for finding in from_reqs.findings)
+    result.findings.extend(("to", finding) for finding in to_reqs.findings)
+
+    # Requirements in a file that is broken at TO are unknown there, not removed.
+    to_by_path = {f.source.path: f for f in to_files}
+    unreadable_ids = set()
+    for old_id, old in from_reqs.requirements.items():
+        if old_id in to_reqs.requirements:
+            continue
+        broken = to_by_path.get(old.path)
+        error = _first_error(broken)
+        if broken is not None and error is not None and not any(isinstance(i, Requirement) for i in broken.parsed.items):
+            unreadable_ids.add(old_id)
+            result.unreadable.append(Unreadable(old_id, old.path, f"{error.code} at line {error.line}: {error.message}" if error.line else f"{error.code}: {error.message}"))
+
+    changes: list[Change] = []
+    removed = [r for rid, r in from_reqs.requirements.items() if rid not in to_reqs.requirements and rid not in unreadable_ids]
+    added = [r for rid, r in to_reqs.requirements.items() if rid not in from_reqs.requirements]
+    hints = _rename_hints(removed, added)
+    for old in removed:
+        changes.append(Change(old.id, REMOVED, old.path, old.line, old.path, similar=hints.get(old.id), before=old))
+    for new in added:
+        changes.append(Change(new.id, ADDED, new.path, new.line, None, similar=hints.get(new.id), after=new))
+    touched_paths: set[str] = set()
+    for rid, new in to_reqs.requirements.items():
+        old = from_reqs.requirements.get(rid)
+        if old is None:
+            continue
+        if requirement_digest(old) == requirement_digest(new):
+            if old.path != new.path:
+                changes.append(Change(rid, MOVED, new.path, new.line, old.path, before=old, after=new))
+            continue
+        changes.append(Change(rid, MODIFIED, new.path, new.line, old.path, field_changes(old, new), before=old, after=new))
+    for change in changes:
+        touched_paths.update(p for p in (change.path, change.from_path) if p)
+    # A changed file none of whose requirements changed meaning: formatting only.
+    from_paths = {f.source.path for f in from_files if f.read}
+    changed_paths = {s.path for s in to_sources}
+    result.formatting_only = sorted(
+        f.source.path for f in to_files
+        if f.read and f.source.path in from_paths and f.source.path in changed_paths
+        and f.source.path not in touched_paths and _first_error(f) is None
+    )
+
+    # Approval: requests at TO whose `affects` names a changed requirement.
+    wanted = sorted({change.id for change in changes if change.needs_approval})
+    requests = _requests_naming(repo, to_side, to_config, wanted, cache) if wanted else []
+    result.changes = [
+        Change(c.id, c.change, c.path, c.line, c.from_path, c.fields, _request_refs(c.id, requests, to_side.date), c.similar, c.before, c.after)
+        for c in changes
+    ]
+    result.changes.sort(key=lambda c: (c.approved, _natural(c.id)))
+    if from_side.commit and to_side.commit and not _related(repo.git_top, from_side.commit, to_side.commit):
+        result.notes.append("FROM and TO share no history; they were compared by content")
+    return result
+
+
+def _requests_naming(repo: SpecRepo, side: Side, config: Config, ids: list[str], cache: ParseCache) -> list[Request]:
+    """The requests at `side` that mention any of `ids` (found by one `git grep`, then parsed)."""
+    assert repo.git_top is not None
+    folder = config.requests_dir
+    hits = gitio.grep_files(repo.git_top, side.commit, ids, [repo.git_path(folder)])
+    paths = [p[len(repo.prefix) :] for p in hits if p.startswith(repo.prefix)]
+    paths = [p for p in paths if not _hidden(p)]
+    files = parse_sources(Reader(repo, side.commit), config, _sources_at(repo, side, paths), cache=cache)
+    snapshot = Snapshot(config=config, commit=side.commit)
+    for parsed_file in files:
+        add_parsed(snapshot, parsed_file.parsed)
+    return list(snapshot.requests.values())
+
+
+def _related(git_top: Path, first: str, second: str) -> bool:
+    return gitio.run_git(git_top, "merge-base", first, second, check=False).returncode == 0
+
+
+# --- the drift gate (`reqtrace check --drift`) ------------------------------------------
+
+
+def drift_findings(repo: SpecRepo, base: tuple[str, str], severity: str, *, to_rev: str = WORKTREE, cache: ParseCache | None = None) -> list[Finding]:
+    """`unapproved-change` for every requirement changed since `base` (name, revision) that no approved request covers."""
+    name, rev = base
+    result = diff_revisions(repo, rev, to_rev, from_shown=name, cache=cache)
+    level = ERROR if severity == "error" else WARNING
+    findings = []
+    for change in result.unapproved:
+        verb = {ADDED: "added", REMOVED: "removed", MODIFIED: "changed"}[change.change]
+        fields_changed = f" ({', '.join(f.field for f in change.fields)})" if change.fields else ""
+        others = [f"{ref.id} ({ref.why_not})" for ref in change.requests]
+        because = f"; {', '.join(others)} does not cover it" if others else ""
+        findings.append(
+            Finding(
+                "unapproved-change",
+                level,
+                f"{change.id} was {verb}{fields_changed} since {name} and no approved request covers it{because}; "
+                f"record a request with affects: [{change.id}] and an approved decision, or undo the change",
+                change.path,
+                change.line if change.change != REMOVED else None,
+                change.id,
+            )
+        )
+    return findings
+
+
+# --- JSON (public API: keys may be added, never removed) ---------------------------------
+
+
+def field_json(change: FieldChange) -> dict[str, Any]:
+    data: dict[str, Any] = {"field": change.field, "before": change.before, "after": change.after}
+    if change.words:
+        data["words"] = [[op, text] for op, text in change.words]
+    if change.added or change.removed or change.reordered:
+        data["added"] = list(change.added)
+        data["removed"] = list(change.removed)
+        data["reordered"] = change.reordered
+    return data
+
+
+def side_json(side: Side) -> dict[str, Any]:
+    return {"ref": side.ref, "commit": side.commit, "date": side.date}
+
+
+def diff_json(result: DiffResult) -> dict[str, Any]:
+    """The diff as `reqtrace diff --format json` prints it (without schema_version)."""
+    return {
+        "from": side_json(result.from_side),
+        "to": side_json(result.to_side),
+        "summary": {
+            "added": result.count(ADDED),
+            "removed": result.count(REMOVED),
+            "modified": result.count(MODIFIED),
+            "moved": result.count(MOVED),
+            "unapproved": len(result.unapproved),
+            "formatting_only": len(result.formatting_only),
+            "unreadable": len(result.unreadable),
+        },
+        "changes": [
+            {
+                "id": change.id,
+                "change": change.change,
+                "path": change.path,
+                "from_path": change.from_path,
+                "line": change.line,
+                "fields": [field_json(f) for f in change.fields],
+                "approved_by": list(change.approved_by),
+                "approved": change.approved,
+                "needs_approval": change.needs_approval,
+                "requests": [
+                    {"id": ref.id, "status": ref.status, "on": ref.on, "covers": ref.covers, "why_not": ref.why_not}
+                    for ref in change.requests
+                ],
+                "similar_to": {"id": change.similar[0], "ratio": change.similar[1]} if change.similar else None,
+            }
+            for change in result.changes
+        ],
+        "formatting_only": result.formatting_only,
+        "unreadable": [{"id": u.id, "path": u.path, "reason": u.reason} for u in result.unreadable],
+        "findings": [{**finding.as_dict(), "side": side} for side, finding in result.findings],
+        "notes": result.notes,
+    }
