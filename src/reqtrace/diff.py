@@ -13,20 +13,29 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import gitio
-from .config import SpecRepo, parse_config
+from .config import CONFIG_FILE, SpecRepo, parse_config
 from .digest import SET_FIELDS, canonical_fields, normalise_text, requirement_digest
 from .errors import InputError
 from .model import ERROR, WARNING, Config, Finding, Request, Requirement, Snapshot
 from .parsecache import ParseCache
 from .query import _natural
-from .snapshot import WORKTREE, ParsedFile, Reader, SourceFile, add_parsed, parse_sources, resolve_revision
-from .worddiff import similarity, word_diff
+from .snapshot import (
+    WORKTREE,
+    ParsedFile,
+    Reader,
+    SourceFile,
+    add_parsed,
+    parse_sources,
+    revision_candidates,
+)
+from .worddiff import similarity, tokens, word_diff
+from .yamlio import MAX_FILE_BYTES
 
 ADDED, REMOVED, MODIFIED, MOVED = "added", "removed", "modified", "moved"
 TEXT_FIELDS = ("title", "statement", "rationale")  # shown word by word
@@ -150,12 +159,50 @@ def default_from(repo: SpecRepo) -> tuple[str, str]:
     return ("HEAD", "HEAD")
 
 
-def resolve_side(repo: SpecRepo, rev: str, *, shown: str | None = None) -> Side:
-    if rev == WORKTREE:
-        return Side(shown or WORKTREE, None, dt.date.today().isoformat())
-    commit = resolve_revision(repo, rev)
+def resolve_sides(repo: SpecRepo, revs: list[tuple[str, str]]) -> list[tuple[Side, bytes]]:
+    """Each (revision, name shown) as a Side with its reqtrace.yaml, in one `git cat-file` stream:
+    the baseline tag or revision, the commit's date and the configuration all come at once."""
     assert repo.git_top is not None
-    return Side(shown or rev, commit, gitio.commit_info(repo.git_top, commit)["commit_date"][:10])
+    names: list[str] = []
+    for rev, _ in revs:
+        if rev != WORKTREE:
+            gitio.check_revision_text(rev)
+            for candidate in revision_candidates(rev):
+                names += [f"{candidate}^{{commit}}", f"{candidate}^{{commit}}:{repo.git_path(CONFIG_FILE)}"]
+    found = {name: (oid, data) for name, oid, _kind, data in gitio.read_named(repo.git_top, names)}
+    sides = []
+    for rev, shown in revs:
+        if rev == WORKTREE:
+            try:
+                config = (repo.root / CONFIG_FILE).read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read {CONFIG_FILE}: {exc.strerror}") from None
+            sides.append((Side(shown, None, dt.date.today().isoformat()), config))
+            continue
+        for candidate in revision_candidates(rev):
+            commit, body = found.get(f"{candidate}^{{commit}}", (None, None))
+            if commit is not None and body is not None:
+                break
+        else:
+            raise gitio.missing_revision(repo.git_top, rev)
+        config = found.get(f"{candidate}^{{commit}}:{repo.git_path(CONFIG_FILE)}", (None, None))[1]
+        if config is None:
+            raise InputError(f"{repo.git_path(CONFIG_FILE)} does not exist at {rev} ({commit[:12]}): that revision is not a spec repo")
+        sides.append((Side(shown, commit, _commit_day(body)), config))
+    return sides
+
+
+def _commit_day(body: bytes) -> str:
+    """The committer's calendar day (in the committer's time zone) from a raw commit object."""
+    for line in body.split(b"\n"):
+        if line.startswith(b"committer "):
+            stamp, zone = line.rsplit(b" ", 2)[1:]
+            sign = -1 if zone.startswith(b"-") else 1
+            offset = dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * sign
+            return dt.datetime.fromtimestamp(int(stamp), dt.timezone(offset)).date().isoformat()
+        if not line:
+            break
+    return dt.date.today().isoformat()
 
 
 # --- reading only what changed ------------------------------------------------
@@ -192,22 +239,26 @@ def _commit_sources(repo: SpecRepo, entries: list[tuple[str, str, str, int]]) ->
     return sources
 
 
-def _sources_at(repo: SpecRepo, side: Side, paths: Iterable[str]) -> list[SourceFile]:
-    """The files at `paths` (relative to the spec root) on one side, listed without reading them."""
+def _files_at(repo: SpecRepo, config: Config, side: Side, paths: Iterable[str], cache: ParseCache) -> list[ParsedFile]:
+    """Parse the files at `paths` (relative to the spec root) on one side; at a commit they are
+    read with their blob ids in one `cat-file` stream."""
     paths = sorted(set(paths))
     if not paths:
         return []
     if side.commit is None:
-        return [source for source in (_worktree_source(repo, path) for path in paths) if source is not None]
+        sources = [source for source in (_worktree_source(repo, path) for path in paths) if source is not None]
+        return parse_sources(Reader(repo, None), config, sources, cache=cache)
     assert repo.git_top is not None
-    entries = gitio.list_tree(repo.git_top, side.commit, [repo.git_path(path) for path in paths])
-    wanted = set(paths)
-    rows = []
-    for entry in entries:
-        path = entry.path[len(repo.prefix) :]
-        if path in wanted:
-            rows.append((path, entry.mode, entry.oid, entry.size))
-    return _commit_sources(repo, rows)
+    names = [f"{side.commit}:{repo.git_path(path)}" for path in paths]
+    known: dict[str, bytes] = {}
+    sources = []
+    for path, (_name, oid, kind, data) in zip(paths, gitio.read_named(repo.git_top, names, MAX_FILE_BYTES), strict=True):
+        if oid is None or kind != "blob":
+            continue
+        if data is not None:
+            known[oid] = data
+        sources.append(SourceFile(path, len(data) if data is not None else MAX_FILE_BYTES + 1, oid))
+    return parse_sources(Reader(repo, side.commit, known), config, sources, cache=cache)
 
 
 def changed_files(repo: SpecRepo, from_side: Side, to_side: Side, folders: list[str]) -> tuple[list[SourceFile], list[SourceFile]]:
@@ -296,15 +347,20 @@ def _comparable_text(requirement: Requirement) -> str:
 def _rename_hints(removed: list[Requirement], added: list[Requirement]) -> dict[str, tuple[str, float]]:
     """For removed and added requirements that read nearly the same: id -> (the other id, ratio)."""
     hints: dict[str, tuple[str, float]] = {}
-    if not removed or not added or len(removed) * len(added) > 10_000:
+    if not removed or not added or len(removed) * len(added) > 250_000:
         return hints
     texts = {req.id: _comparable_text(req) for req in (*removed, *added)}
+    words = {rid: frozenset(tokens(text)) for rid, text in texts.items()}
     pairs = []
     for new in added:
-        for old in removed:
-            ratio = similarity(texts[old.id], texts[new.id])
+        # Shared words first (cheap), the ordered comparison only for the few likeliest.
+        ranked = sorted(((len(words[new.id] & words[old.id]) / (len(words[new.id] | words[old.id]) or 1), old.id) for old in removed), reverse=True)
+        for overlap, old_id in ranked[:3]:
+            if overlap < RENAME_HINT_RATIO - 0.2:
+                break
+            ratio = similarity(texts[old_id], texts[new.id])
             if ratio >= RENAME_HINT_RATIO:
-                pairs.append((ratio, old.id, new.id))
+                pairs.append((ratio, old_id, new.id))
     for ratio, old_id, new_id in sorted(pairs, reverse=True):
         if old_id not in hints and new_id not in hints:
             hints[old_id] = (new_id, round(ratio, 2))
@@ -342,14 +398,13 @@ def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, fro
             f"{repo.root} is not in a git repository, so there is no earlier version to compare with",
             hint="run `git init` and commit the spec files",
         )
-    from_side = resolve_side(repo, from_rev, shown=from_shown)
-    to_side = resolve_side(repo, to_rev)
+    (from_side, from_config_bytes), (to_side, to_config_bytes) = resolve_sides(repo, [(from_rev, from_shown or from_rev), (to_rev, to_rev)])
     if cache is None:
         cache = ParseCache.for_git(repo.git_top)
     result = DiffResult(from_side, to_side)
     from_reader, to_reader = Reader(repo, from_side.commit), Reader(repo, to_side.commit)
-    from_config, _ = parse_config(from_reader.read_config())
-    to_config, config_findings = parse_config(to_reader.read_config())
+    from_config, _ = parse_config(from_config_bytes)
+    to_config, config_findings = parse_config(to_config_bytes)
     result.findings.extend(("to", finding) for finding in config_findings)
 
     if from_config.requirements_dir == to_config.requirements_dir:
@@ -363,69 +418,25 @@ def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, fro
 
     from_reqs = _requirements_of(from_files, from_config, from_side.commit)
     to_reqs = _requirements_of(to_files, to_config, to_side.commit)
-    # An id added (or removed) in a changed file may still stand in a file that did
-    # not change — a duplicate, or the other half of a move into an existing file.
-    # Such files are the same on both sides; `git grep` finds them.
+    # Requirements are compared within the changed files: a file git reports as
+    # unchanged holds the same requirements on both sides. (An id that also stands
+    # in an unchanged file is a duplicate: `reqtrace check` reports it as duplicate-id.)
+    # The requests at TO that name a changed id are searched for meanwhile.
+    digest = _digests()
     lonely = set(from_reqs.requirements) ^ set(to_reqs.requirements)
-    commit_side = to_side if to_side.commit is not None else from_side
-    if lonely and commit_side.commit is not None and from_config.requirements_dir == to_config.requirements_dir:
-        changed = {s.path for s in (*from_sources, *to_sources)}
-        hits = gitio.grep_files(repo.git_top, commit_side.commit, sorted(lonely), [repo.git_path(to_config.requirements_dir)])
-        others = [p[len(repo.prefix) :] for p in hits if p.startswith(repo.prefix)]
-        others = [p for p in others if p not in changed and not _hidden(p)]
-        if others:
-            same = parse_sources(Reader(repo, commit_side.commit), to_config, _sources_at(repo, commit_side, others), cache=cache)
-            from_files, to_files = from_files + same, to_files + same
-            from_reqs = _requirements_of(from_files, from_config, from_side.commit)
-            to_reqs = _requirements_of(to_files, to_config, to_side.commit)
+    differing = {rid for rid, new in to_reqs.requirements.items() if rid in from_reqs.requirements and digest(new) != digest(from_reqs.requirements[rid])}
+    wanted = sorted(lonely | differing)
+    request_search = gitio.GrepJob(repo.git_top, to_side.commit, wanted, [repo.git_path(to_config.requests_dir)]) if wanted else None
+    changes, result.unreadable, result.formatting_only = _compare(from_reqs, to_reqs, from_files, to_files, to_sources, digest)
     result.files_read = len(from_files) + len(to_files)
     result.findings.extend(("from", finding) for finding in from_reqs.findings)
     result.findings.extend(("to", finding) for finding in to_reqs.findings)
 
-    # Requirements in a file that is broken at TO are unknown there, not removed.
-    to_by_path = {f.source.path: f for f in to_files}
-    unreadable_ids = set()
-    for old_id, old in from_reqs.requirements.items():
-        if old_id in to_reqs.requirements:
-            continue
-        broken = to_by_path.get(old.path)
-        error = _first_error(broken)
-        if broken is not None and error is not None and not any(isinstance(i, Requirement) for i in broken.parsed.items):
-            unreadable_ids.add(old_id)
-            result.unreadable.append(Unreadable(old_id, old.path, f"{error.code} at line {error.line}: {error.message}" if error.line else f"{error.code}: {error.message}"))
-
-    changes: list[Change] = []
-    removed = [r for rid, r in from_reqs.requirements.items() if rid not in to_reqs.requirements and rid not in unreadable_ids]
-    added = [r for rid, r in to_reqs.requirements.items() if rid not in from_reqs.requirements]
-    hints = _rename_hints(removed, added)
-    for old in removed:
-        changes.append(Change(old.id, REMOVED, old.path, old.line, old.path, similar=hints.get(old.id), before=old))
-    for new in added:
-        changes.append(Change(new.id, ADDED, new.path, new.line, None, similar=hints.get(new.id), after=new))
-    touched_paths: set[str] = set()
-    for rid, new in to_reqs.requirements.items():
-        old = from_reqs.requirements.get(rid)
-        if old is None:
-            continue
-        if requirement_digest(old) == requirement_digest(new):
-            if old.path != new.path:
-                changes.append(Change(rid, MOVED, new.path, new.line, old.path, before=old, after=new))
-            continue
-        changes.append(Change(rid, MODIFIED, new.path, new.line, old.path, field_changes(old, new), before=old, after=new))
-    for change in changes:
-        touched_paths.update(p for p in (change.path, change.from_path) if p)
-    # A changed file none of whose requirements changed meaning: formatting only.
-    from_paths = {f.source.path for f in from_files if f.read}
-    changed_paths = {s.path for s in to_sources}
-    result.formatting_only = sorted(
-        f.source.path for f in to_files
-        if f.read and f.source.path in from_paths and f.source.path in changed_paths
-        and f.source.path not in touched_paths and _first_error(f) is None
-    )
-
     # Approval: requests at TO whose `affects` names a changed requirement.
-    wanted = sorted({change.id for change in changes if change.needs_approval})
-    requests = _requests_naming(repo, to_side, to_config, wanted, cache) if wanted else []
+    requests: list[Request] = []
+    if request_search is not None:
+        paths = [p[len(repo.prefix) :] for p in request_search.result() if p.startswith(repo.prefix)]
+        requests = _requests_in(repo, to_side, to_config, [p for p in paths if not _hidden(p)], cache)
     result.changes = [
         Change(c.id, c.change, c.path, c.line, c.from_path, c.fields, _request_refs(c.id, requests, to_side.date), c.similar, c.before, c.after)
         for c in changes
@@ -436,16 +447,68 @@ def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, fro
     return result
 
 
-def _requests_naming(repo: SpecRepo, side: Side, config: Config, ids: list[str], cache: ParseCache) -> list[Request]:
-    """The requests at `side` that mention any of `ids` (found by one `git grep`, then parsed)."""
-    assert repo.git_top is not None
-    folder = config.requests_dir
-    hits = gitio.grep_files(repo.git_top, side.commit, ids, [repo.git_path(folder)])
-    paths = [p[len(repo.prefix) :] for p in hits if p.startswith(repo.prefix)]
-    paths = [p for p in paths if not _hidden(p)]
-    files = parse_sources(Reader(repo, side.commit), config, _sources_at(repo, side, paths), cache=cache)
+def _digests() -> Callable[[Requirement], str]:
+    """requirement_digest, remembered for the requirements of one diff."""
+    known: dict[int, tuple[Requirement, str]] = {}
+
+    def digest(requirement: Requirement) -> str:
+        entry = known.get(id(requirement))
+        if entry is None or entry[0] is not requirement:
+            entry = known[id(requirement)] = (requirement, requirement_digest(requirement))
+        return entry[1]
+
+    return digest
+
+
+def _compare(from_reqs: Snapshot, to_reqs: Snapshot, from_files: list[ParsedFile], to_files: list[ParsedFile], to_sources: list[SourceFile], digest: Callable[[Requirement], str]) -> tuple[list[Change], list[Unreadable], list[str]]:
+    """The changes between two sets of requirements; what cannot be compared; files changed in form only."""
+    # Requirements in a file that is broken at TO are unknown there, not removed.
+    to_by_path = {f.source.path: f for f in to_files}
+    unreadable: list[Unreadable] = []
+    for old_id, old in from_reqs.requirements.items():
+        if old_id in to_reqs.requirements:
+            continue
+        broken = to_by_path.get(old.path)
+        error = _first_error(broken)
+        if broken is not None and error is not None and not any(isinstance(i, Requirement) for i in broken.parsed.items):
+            where = f" at line {error.line}" if error.line else ""
+            unreadable.append(Unreadable(old_id, old.path, f"{error.code}{where}: {error.message}"))
+    unreadable_ids = {u.id for u in unreadable}
+
+    changes: list[Change] = []
+    removed = [r for rid, r in from_reqs.requirements.items() if rid not in to_reqs.requirements and rid not in unreadable_ids]
+    added = [r for rid, r in to_reqs.requirements.items() if rid not in from_reqs.requirements]
+    hints = _rename_hints(removed, added)
+    for old in removed:
+        changes.append(Change(old.id, REMOVED, old.path, old.line, old.path, similar=hints.get(old.id), before=old))
+    for new in added:
+        changes.append(Change(new.id, ADDED, new.path, new.line, None, similar=hints.get(new.id), after=new))
+    for rid, new in to_reqs.requirements.items():
+        old = from_reqs.requirements.get(rid)
+        if old is None:
+            continue
+        if digest(old) == digest(new):
+            if old.path != new.path:
+                changes.append(Change(rid, MOVED, new.path, new.line, old.path, before=old, after=new))
+            continue
+        changes.append(Change(rid, MODIFIED, new.path, new.line, old.path, field_changes(old, new), before=old, after=new))
+
+    # A changed file none of whose requirements changed meaning: formatting only.
+    touched = {p for change in changes for p in (change.path, change.from_path) if p}
+    from_paths = {f.source.path for f in from_files if f.read}
+    changed_paths = {s.path for s in to_sources}
+    formatting_only = sorted(
+        f.source.path for f in to_files
+        if f.read and f.source.path in from_paths and f.source.path in changed_paths
+        and f.source.path not in touched and _first_error(f) is None
+    )
+    return changes, unreadable, formatting_only
+
+
+def _requests_in(repo: SpecRepo, side: Side, config: Config, paths: list[str], cache: ParseCache) -> list[Request]:
+    """The requests in some files at `side`."""
     snapshot = Snapshot(config=config, commit=side.commit)
-    for parsed_file in files:
+    for parsed_file in _files_at(repo, config, side, paths, cache):
         add_parsed(snapshot, parsed_file.parsed)
     return list(snapshot.requests.values())
 

@@ -156,8 +156,24 @@ def read_blobs(repo: Path, oids: list[str]) -> Iterator[tuple[str, bytes]]:
 
 def read_blobs_capped(repo: Path, oids: list[str], max_size: int | None) -> Iterator[tuple[str, bytes | None]]:
     """Like `read_blobs`, but a blob larger than `max_size` yields None and is never held in memory."""
-    if not oids:
+    for oid, found, _kind, data in _cat_file(repo, oids, max_size):
+        if found is None:
+            raise GitError(f"git cat-file could not read object {oid}")
+        yield oid, data
+
+
+def read_named(repo: Path, names: list[str], max_size: int | None = None) -> Iterator[tuple[str, str | None, str | None, bytes | None]]:
+    """(name, object id, type, content) for object names such as `REV^{commit}` or `COMMIT:path`,
+    through one `git cat-file --batch`; id and type are None for a name that names nothing,
+    content None for an object larger than `max_size`."""
+    return _cat_file(repo, names, max_size)
+
+
+def _cat_file(repo: Path, names: list[str], max_size: int | None) -> Iterator[tuple[str, str | None, str | None, bytes | None]]:
+    if not names:
         return
+    if any("\n" in name for name in names):
+        raise GitError("an object name cannot contain a line break")
     try:
         proc = subprocess.Popen(
             ["git", "cat-file", "--batch"],
@@ -170,7 +186,7 @@ def read_blobs_capped(repo: Path, oids: list[str], max_size: int | None) -> Iter
     except FileNotFoundError:
         raise ToolMissing("git is not installed or not on PATH", hint="install git") from None
     assert proc.stdin is not None and proc.stdout is not None
-    request = ("\n".join(oids) + "\n").encode("ascii")
+    request = ("\n".join(names) + "\n").encode("utf-8", "surrogateescape")
 
     def feed() -> None:
         # A separate writer: with both pipes full a single thread would deadlock.
@@ -184,21 +200,24 @@ def read_blobs_capped(repo: Path, oids: list[str], max_size: int | None) -> Iter
     writer.start()
     out = proc.stdout
     try:
-        for oid in oids:
+        for name in names:
             header = out.readline()
             parts = header.split()
-            if len(parts) != 3:
-                raise GitError(f"git cat-file could not read object {oid}")
-            size = int(parts[2])
+            if not parts:
+                raise GitError(f"git cat-file stopped before reading {name}")
+            if parts[-1] in (b"missing", b"ambiguous") or len(parts) != 3:
+                yield name, None, None, None
+                continue
+            oid, kind, size = parts[0].decode("ascii"), parts[1].decode("ascii"), int(parts[2])
             if max_size is not None and size > max_size:
                 while size > 0:  # drain the stream in pieces; the content is not wanted
                     size -= len(out.read(min(size, 1 << 20)) or b"x" * size)
                 out.read(1)
-                yield oid, None
+                yield name, oid, kind, None
                 continue
             data = out.read(size)
             out.read(1)  # the newline after each object
-            yield oid, data
+            yield name, oid, kind, data
     finally:
         out.close()
         writer.join()
@@ -305,24 +324,79 @@ def grep_files(repo: Path, commit: str | None, words: Iterable[str], paths: Iter
     At a commit the tree is searched; with `commit` None the working tree,
     untracked and ignored files included.
     """
-    patterns = "".join(f"{word}\n" for word in words if word and "\n" not in word)
-    if not patterns:
-        return []
-    args = ["grep", "-l", "-z", "-w", "-F", "--full-name", "--no-color", "--no-textconv", "-f", "-"]
-    if commit is None:
-        args += ["--untracked", "--no-exclude-standard"]
-    else:
-        args.append(commit)
-    proc = run_git(repo, *args, "--", *paths, input=patterns.encode("utf-8"), check=False)
-    if proc.returncode not in (0, 1):  # 1: nothing matched
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git grep failed: {message[-1] if message else proc.returncode}")
-    prefix = f"{commit}:".encode() if commit else b""
-    found = []
-    for raw in proc.stdout.split(b"\x00"):
-        if raw:
-            found.append(raw[len(prefix) :].decode("utf-8", "surrogateescape") if raw.startswith(prefix) else raw.decode("utf-8", "surrogateescape"))
-    return found
+    return GrepJob(repo, commit, words, paths).result()
+
+
+class GrepJob:
+    """A `grep_files` search started now and collected later, so the caller can work meanwhile.
+
+    git grep tries its patterns one after another, so a thousand fixed strings
+    cost a thousand passes; one Perl-compatible alternation per few hundred
+    words costs one. Where git lacks PCRE it falls back to fixed strings.
+    """
+
+    WORDS_PER_PATTERN = 300  # keeps each compiled alternation well inside PCRE's size limit
+
+    def __init__(self, repo: Path, commit: str | None, words: Iterable[str], paths: Iterable[str]) -> None:
+        self.repo, self.commit, self.paths = repo, commit, list(paths)
+        self.words = sorted({word for word in words if word and "\n" not in word}, key=lambda w: (-len(w), w))
+        self.proc: subprocess.Popen[bytes] | None = None
+        if self.words:
+            self._start(perl=True)
+
+    def _start(self, *, perl: bool) -> None:
+        args = ["git", "grep", "-l", "-z", "--full-name", "--no-color", "--no-textconv", "-f", "-"]
+        if perl:
+            chunks = [self.words[i : i + self.WORDS_PER_PATTERN] for i in range(0, len(self.words), self.WORDS_PER_PATTERN)]
+            patterns = "".join(
+                "(?<![A-Za-z0-9_])(?:" + "|".join(_perl_literal(word) for word in chunk) + ")(?![A-Za-z0-9_])\n" for chunk in chunks
+            )
+            args[2:2] = ["-P"]
+        else:
+            patterns = "".join(f"{word}\n" for word in self.words)
+            args[2:2] = ["-w", "-F"]
+        if self.commit is None:
+            args += ["--untracked", "--no-exclude-standard"]
+        else:
+            args.append(self.commit)
+        self.perl = perl
+        try:
+            self.proc = subprocess.Popen(
+                [*args, "--", *self.paths], cwd=self.repo, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=git_env(),
+            )
+        except FileNotFoundError:
+            raise ToolMissing("git is not installed or not on PATH", hint="install git") from None
+        # git reads every pattern before it searches, so this write cannot wait on its output.
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(patterns.encode("utf-8"))
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.proc.stdin = None  # written and closed: communicate() has nothing more to send
+
+    def result(self) -> list[str]:
+        if self.proc is None:
+            return []
+        out, err = self.proc.communicate()
+        if self.proc.returncode not in (0, 1) and self.perl:  # 1: nothing matched
+            self._start(perl=False)  # git without PCRE, or a pattern it refused
+            return self.result()
+        if self.proc.returncode not in (0, 1):
+            message = err.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git grep failed: {message[-1] if message else self.proc.returncode}")
+        prefix = f"{self.commit}:".encode() if self.commit else b""
+        found = []
+        for raw in out.split(b"\x00"):
+            if raw:
+                found.append((raw[len(prefix) :] if prefix and raw.startswith(prefix) else raw).decode("utf-8", "surrogateescape"))
+        return found
+
+
+def _perl_literal(word: str) -> str:
+    # Every character that is not a letter or digit is escaped: a backslash before it is always literal in PCRE.
+    return "".join(ch if ch.isalnum() and ch.isascii() else f"\\{ch}" if ch.isascii() else ch for ch in word)
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,25 @@ from typing import Any
 
 from . import gitio
 from .config import SpecRepo, parse_config
-from .diff import ADDED, MODIFIED, MOVED, REMOVED, FieldChange, field_changes, field_json
+from .diff import (
+    ADDED,
+    MODIFIED,
+    MOVED,
+    REMOVED,
+    FieldChange,
+    Side,
+    _files_at,
+    field_changes,
+    field_json,
+    resolve_sides,
+)
 from .digest import requirement_digest
 from .errors import InputError
 from .model import Config, Request, Requirement, Snapshot
 from .parse import Parsed
 from .parsecache import ParseCache, cache_key
 from .query import _natural
-from .snapshot import Reader, SourceFile, add_parsed, kind_of, parse_sources, resolve_revision
+from .snapshot import add_parsed, kind_of
 from .yamlio import MAX_FILE_BYTES
 
 BASELINE_TAG_PREFIX = "baseline/"
@@ -123,10 +134,12 @@ def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache
     """Every commit up to `rev` that changed what requirement `req_id` says, oldest first."""
     if repo.git_top is None:
         raise InputError(f"{repo.root} is not in a git repository, so it has no history", hint="run `git init` and commit the spec files")
-    commit = resolve_revision(repo, rev)
+    ((side, config_bytes),) = resolve_sides(repo, [(rev, rev)])
+    commit = side.commit
+    assert commit is not None
     if cache is None:
         cache = ParseCache.for_git(repo.git_top)
-    config, _ = parse_config(Reader(repo, commit).read_config())
+    config, _ = parse_config(config_bytes)
     folder = repo.git_path(config.requirements_dir)
     commits = gitio.walk_history(repo.git_top, commit, [folder])
     history = History(req_id, rev, commit, commits_walked=len(commits))
@@ -242,13 +255,8 @@ def _version_at(repo: SpecRepo, config: Config, req_id: str, commit: str, cache:
 
 
 def _snapshot_of(repo: SpecRepo, config: Config, commit: str, paths: list[str], cache: ParseCache) -> Snapshot:
-    assert repo.git_top is not None
     snapshot = Snapshot(config=config, commit=commit)
-    if not paths:
-        return snapshot
-    entries = gitio.list_tree(repo.git_top, commit, [repo.git_path(p) for p in paths])
-    sources = [SourceFile(e.path[len(repo.prefix) :], e.size, e.oid) for e in entries if e.mode.startswith("100")]
-    for parsed_file in parse_sources(Reader(repo, commit), config, sorted(sources, key=lambda s: s.path), cache=cache):
+    for parsed_file in _files_at(repo, config, Side(commit, commit, ""), paths, cache):
         add_parsed(snapshot, parsed_file.parsed)
     return snapshot
 

@@ -60,6 +60,12 @@ class SourceFile:
     symlink_target: str | None = None
 
 
+def revision_candidates(rev: str) -> list[str]:
+    """What a user's revision may name, in the order tried: a baseline's tag
+    (baseline/NAME — a baseline's name works wherever a revision does), then the revision itself."""
+    return [f"refs/tags/baseline/{rev}", rev]
+
+
 def resolve_revision(repo: SpecRepo, rev: str) -> str:
     """The commit a user's revision names: a baseline name, tag, branch or commit id."""
     gitio.check_revision_text(rev)
@@ -68,8 +74,7 @@ def resolve_revision(repo: SpecRepo, rev: str) -> str:
             f"cannot read revision '{rev}': {repo.root} is not in a git repository",
             hint="run `git init` and commit, or drop --rev to read the working tree",
         )
-    # A baseline's name works wherever a revision does (tag baseline/NAME).
-    for candidate in (f"refs/tags/baseline/{rev}", rev):
+    for candidate in revision_candidates(rev):
         commit = gitio.resolve_commit(repo.git_top, candidate)
         if commit:
             return commit
@@ -115,9 +120,10 @@ def _symlink_finding(root_label: str, source: SourceFile) -> Finding:
 class Reader:
     """Reads the files of one snapshot, from the working tree or one commit."""
 
-    def __init__(self, repo: SpecRepo, commit: str | None) -> None:
+    def __init__(self, repo: SpecRepo, commit: str | None, known: dict[str, bytes] | None = None) -> None:
         self.repo = repo
         self.commit = commit
+        self.known = known or {}  # blob id -> content already read (with other objects, in one stream)
 
     def read_config(self) -> bytes:
         if self.commit is None:
@@ -159,8 +165,9 @@ class Reader:
                     raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
             return
         assert self.repo.git_top is not None
-        wanted = list(dict.fromkeys(source.oid for source in sources if source.oid))
-        blobs = dict(gitio.read_blobs_capped(self.repo.git_top, wanted, MAX_FILE_BYTES))
+        wanted = list(dict.fromkeys(source.oid for source in sources if source.oid and source.oid not in self.known))
+        blobs: dict[str, bytes | None] = dict(gitio.read_blobs_capped(self.repo.git_top, wanted, MAX_FILE_BYTES))
+        blobs.update(self.known)
         for source in sources:
             yield source, blobs[source.oid]  # type: ignore[index]
 

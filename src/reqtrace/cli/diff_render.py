@@ -98,7 +98,7 @@ def render_diff_text(result: Any, *, show_all: bool, stat: bool) -> None:
         for change in result.changes:
             _render_change(console, change, plain)
         if show_all and result.formatting_only:
-            console.print(f"[bold]formatting only[/] [dim](files changed, meaning unchanged)[/]")
+            console.print("[bold]formatting only[/] [dim](files changed, meaning unchanged)[/]")
             for path in result.formatting_only:
                 console.print(f"  {output.esc(path)}")
     summary = ", ".join(f"{counts[kind]} {kind}" for kind in CHANGE_ORDER)
