@@ -323,8 +323,11 @@ def field_changes(before: Requirement, after: Requirement) -> tuple[FieldChange,
         if canon_before.get(name) == canon_after.get(name):
             continue
         old, new = raw_before.get(name), raw_after.get(name)
+        # Text as the digest sees it: a re-wrapped line is not shown as a change.
+        old = old.strip() if isinstance(old, str) else old
+        new = new.strip() if isinstance(new, str) else new
         if name in TEXT_FIELDS and isinstance(old, str | None) and isinstance(new, str | None):
-            words = tuple(word_diff(old or "", new or ""))
+            words = tuple(word_diff(normalise_text(old or ""), normalise_text(new or "")))
             changes.append(FieldChange(name, old, new, words=words))
         elif name in LIST_FIELDS:
             old_items = [str(item) for item in old or []]
