@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import git, requirement_yaml
 
+from conftest import git, requirement_yaml
 from reqtrace.config import find_spec_repo
 from reqtrace.diff import diff_json, diff_revisions, drift_findings
 from reqtrace.parsecache import ParseCache

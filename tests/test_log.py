@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import requirement_yaml
 
+from conftest import requirement_yaml
 from reqtrace.config import find_spec_repo
 from reqtrace.history import requirement_history
 

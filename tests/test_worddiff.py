@@ -1,5 +1,5 @@
-from reqtrace.parse import parse_meeting, parse_request, parse_requirements
 from reqtrace.model import Config
+from reqtrace.parse import parse_meeting, parse_request, parse_requirements
 from reqtrace.parsecache import ParseCache, cache_key
 from reqtrace.worddiff import similarity, tokens, word_diff
 
@@ -28,7 +28,7 @@ def test_parse_cache_round_trips_every_item_kind(tmp_path):
     config = Config(project="x")
     cache = ParseCache(tmp_path / "cache")
     samples = [
-        ("requirement", parse_requirements("specs/a.yaml", "id: REQ-1\ntitle: T\nstatement: S\nacceptance: [a]\nx-meta: {k: [1, 2], d: 2026-01-01}\nunknwn: 1\n".encode(), config)),
+        ("requirement", parse_requirements("specs/a.yaml", b"id: REQ-1\ntitle: T\nstatement: S\nacceptance: [a]\nx-meta: {k: [1, 2], d: 2026-01-01}\nunknwn: 1\n", config)),
         ("request", parse_request("records/requests/RQ-1.yaml", b"id: RQ-1\nreceived: 2026-01-01\ntitle: T\ntriage: {classification: change, confidence: 0.5}\ndecision: {status: approved, on: 2026-01-02}\n", config)),
         ("meeting", parse_meeting("records/meetings/m.md", b"---\nid: MTG-1\ndate: 2026-01-01\ntitle: Kick-off\ndecisions:\n  - text: ok\n    approves: [RQ-1]\n---\n# Notes\n", config)),
     ]

@@ -11,6 +11,7 @@ renames, and a commit that only reformatted it is left out.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from .diff import (
     REMOVED,
     FieldChange,
     Side,
+    _digests,
     _files_at,
     field_changes,
     field_json,
@@ -38,6 +40,7 @@ from .snapshot import add_parsed, kind_of
 from .yamlio import MAX_FILE_BYTES
 
 BASELINE_TAG_PREFIX = "baseline/"
+BULK_COMMIT = 500  # files written by one commit above which grep beats reading every blob
 
 
 @dataclass
@@ -151,12 +154,17 @@ def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache
     reader = _VersionReader(repo, config, req_id, cache)
     wanted = []
     for entry in commits:
-        for change in entry.changes:
-            if change.status != "D" and change.new_mode.startswith("100") and spec_path(change.path):
-                wanted.append(change.new_oid)
+        written = [c for c in entry.changes if c.status != "D" and c.new_mode.startswith("100") and spec_path(c.path)]
+        if len(written) > BULK_COMMIT:
+            # A commit that writes thousands of files (the first import, a bulk edit): one
+            # `git grep` there names the few that mention the id; only those are read.
+            mentioning = set(gitio.grep_files(repo.git_top, entry.commit, [req_id], [folder]))
+            written = [c for c in written if c.path in mentioning]
+        wanted.extend(c.new_oid for c in written)
     reader.scan(list(dict.fromkeys(wanted)))
     history.blobs_read = reader.read_count
 
+    digest = _digests()
     holders: dict[str, Requirement] = {}
     previous: Requirement | None = None
     state_after: dict[str, Requirement | None] = {}
@@ -175,7 +183,7 @@ def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache
         # With the id in two files the loader keeps the first by path; so does the log.
         current = holders[min(holders)] if holders else None
         state_after[entry.commit] = current
-        kind = _kind_of_change(previous, current)
+        kind = _kind_of_change(previous, current, digest)
         if kind is not None:
             history.entries.append(
                 LogEntry(
@@ -184,7 +192,7 @@ def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache
                     current.path if current else None,
                     previous.path if previous else None,
                     field_changes(previous, current) if kind == MODIFIED and previous and current else (),
-                    requirement_digest(current) if current else None,
+                    digest(current) if current else None,
                     version=current,
                 )
             )
@@ -199,14 +207,14 @@ def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache
     return history
 
 
-def _kind_of_change(previous: Requirement | None, current: Requirement | None) -> str | None:
+def _kind_of_change(previous: Requirement | None, current: Requirement | None, digest: Callable[[Requirement], str]) -> str | None:
     if previous is None and current is None:
         return None
     if previous is None:
         return ADDED
     if current is None:
         return REMOVED
-    if requirement_digest(previous) != requirement_digest(current):
+    if digest(previous) != digest(current):
         return MODIFIED
     if previous.path != current.path:
         return MOVED

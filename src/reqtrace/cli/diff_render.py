@@ -76,9 +76,26 @@ def _request_line(change: Any) -> str | None:
     return None
 
 
+class _Lines:
+    """Collects markup lines; rich prints them in one call (one call per line costs ~0.3 ms each)."""
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+        self.lines: list[str] = []
+
+    def print(self, line: str) -> None:
+        self.lines.append(line)
+
+    def flush(self) -> None:
+        if self.lines:
+            self.console.print("\n".join(self.lines), soft_wrap=True)
+            self.lines = []
+
+
 def render_diff_text(result: Any, *, show_all: bool, stat: bool) -> None:
-    console = output.stdout_console()
-    plain = console.color_system is None
+    real_console = output.stdout_console()
+    plain = real_console.color_system is None
+    console = _Lines(real_console)
     counts = {kind: result.count(kind) for kind in CHANGE_ORDER}
     unapproved = result.unapproved
     console.print(f"[bold]reqtrace diff[/] {output.esc(_where(result.from_side))} → {output.esc(_where(result.to_side))}")
@@ -93,7 +110,8 @@ def render_diff_text(result: Any, *, show_all: bool, stat: bool) -> None:
     if unapproved:
         console.print(f"[bold red]✗ {len(unapproved)} unapproved change(s)[/] — no approved request covers them")
     if stat:
-        _render_stat(console, result)
+        console.flush()
+        _render_stat(real_console, result)
     else:
         for change in result.changes:
             _render_change(console, change, plain)
@@ -108,6 +126,7 @@ def render_diff_text(result: Any, *, show_all: bool, stat: bool) -> None:
     else:
         verdict = f"[bold red]{len(unapproved)} unapproved[/]" if unapproved else "[green]all approved[/]"
         console.print(f"{summary} — {verdict}{extra}")
+    console.flush()
 
 
 def _render_change(console: Any, change: Any, plain: bool) -> None:
@@ -255,8 +274,9 @@ def render_diff_markdown(result: Any, *, show_all: bool, stat: bool) -> str:
 
 
 def render_log_text(history: Any) -> None:
-    console = output.stdout_console()
-    plain = console.color_system is None
+    real_console = output.stdout_console()
+    plain = real_console.color_system is None
+    console = _Lines(real_console)
     current = history.current
     if current is not None and current.version is not None:
         console.print(f"[bold]{output.esc(history.id)}[/] {output.esc(current.version.title)} [dim]{output.esc(current.path)}[/]")
@@ -283,3 +303,4 @@ def render_log_text(history: Any) -> None:
     if others:
         console.print("[dim]other requests naming it:[/] " + output.esc(", ".join(f"{r.id} ({r.status})" for r in others)))
     console.print(f"[dim]{len(history.entries)} change(s) in {history.commits_walked} commit(s) touching the requirements[/]")
+    console.flush()
