@@ -318,6 +318,7 @@ def test_cache_is_safe_to_delete_and_a_damaged_entry_is_rebuilt(repo):
         entry.write_bytes(b'{"key": "not this one"')  # torn / foreign
     cache = ParseCache.for_git(repo.root)
     assert diff_json(diff_revisions(spec, "v1", cache=cache)) == first
+    cache.flush()
     assert cache.hits == 0 and cache.misses > 0
     rebuilt = ParseCache.for_git(repo.root)
     assert diff_json(diff_revisions(spec, "v1", cache=rebuilt)) == first

@@ -35,6 +35,7 @@ def test_parse_cache_round_trips_every_item_kind(tmp_path):
     for kind, parsed in samples:
         key = cache_key(kind, "p", "0" * 40, config.id_pattern)
         cache.put(key, parsed)
+        cache.flush()  # entries are written in the background
         again = cache.get(key)
         assert again is not None
         assert again.items == parsed.items and again.findings == parsed.findings

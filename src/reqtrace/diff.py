@@ -395,15 +395,24 @@ def _first_error(parsed_file: ParsedFile | None) -> Finding | None:
 
 
 def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, from_shown: str | None = None, cache: ParseCache | None = None) -> DiffResult:
-    """Compare the requirements at two points (revisions or WORKTREE), reading only what changed."""
+    """Compare the requirements at two points (revisions or WORKTREE), reading only what changed.
+
+    Pass a `cache` to let its entries be written while you render (then `flush` it);
+    without one, the repository's cache is used and flushed before returning.
+    """
+    if cache is not None:
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache)
+    with ParseCache.for_git(repo.git_top) as own:
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, own)
+
+
+def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str | None, cache: ParseCache) -> DiffResult:
     if repo.git_top is None:
         raise InputError(
             f"{repo.root} is not in a git repository, so there is no earlier version to compare with",
             hint="run `git init` and commit the spec files",
         )
     (from_side, from_config_bytes), (to_side, to_config_bytes) = resolve_sides(repo, [(from_rev, from_shown or from_rev), (to_rev, to_rev)])
-    if cache is None:
-        cache = ParseCache.for_git(repo.git_top)
     result = DiffResult(from_side, to_side)
     from_reader, to_reader = Reader(repo, from_side.commit), Reader(repo, to_side.commit)
     from_config, _ = parse_config(from_config_bytes)

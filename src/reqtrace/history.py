@@ -135,13 +135,18 @@ class _VersionReader:
 
 def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache: ParseCache | None = None) -> History:
     """Every commit up to `rev` that changed what requirement `req_id` says, oldest first."""
+    if cache is not None:
+        return _requirement_history(repo, req_id, rev, cache)
+    with ParseCache.for_git(repo.git_top) as own:
+        return _requirement_history(repo, req_id, rev, own)
+
+
+def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCache) -> History:
     if repo.git_top is None:
         raise InputError(f"{repo.root} is not in a git repository, so it has no history", hint="run `git init` and commit the spec files")
     ((side, config_bytes),) = resolve_sides(repo, [(rev, rev)])
     commit = side.commit
     assert commit is not None
-    if cache is None:
-        cache = ParseCache.for_git(repo.git_top)
     config, _ = parse_config(config_bytes)
     folder = repo.git_path(config.requirements_dir)
     commits = gitio.walk_history(repo.git_top, commit, [folder])

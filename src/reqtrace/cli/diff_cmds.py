@@ -44,6 +44,7 @@ def diff(
     """What changed in the requirements between FROM and TO, field by field, and which approved request covers each change."""
     from ..config import find_spec_repo
     from ..diff import default_from, diff_json, diff_revisions
+    from ..parsecache import ParseCache
     from ..snapshot import WORKTREE
 
     output.json_requested = format is DiffFormat.json
@@ -54,17 +55,19 @@ def diff(
         shown, from_rev = default_from(repo)
     else:
         shown = from_rev
-    result = diff_revisions(repo, from_rev, to_rev or WORKTREE, from_shown=shown)
-    if format is DiffFormat.json:
-        output.write_json(diff_json(result))
-    elif format is DiffFormat.markdown:
-        from .diff_render import render_diff_markdown
+    # The cache's new entries are written in the background while the result is rendered.
+    with ParseCache.for_git(repo.git_top) as cache:
+        result = diff_revisions(repo, from_rev, to_rev or WORKTREE, from_shown=shown, cache=cache)
+        if format is DiffFormat.json:
+            output.write_json(diff_json(result))
+        elif format is DiffFormat.markdown:
+            from .diff_render import render_diff_markdown
 
-        output.write_text(render_diff_markdown(result, show_all=show_all, stat=stat))
-    else:
-        from .diff_render import render_diff_text
+            output.write_text(render_diff_markdown(result, show_all=show_all, stat=stat))
+        else:
+            from .diff_render import render_diff_text
 
-        render_diff_text(result, show_all=show_all, stat=stat)
+            render_diff_text(result, show_all=show_all, stat=stat)
     if fail_on is not None:
         incomplete = bool(result.unreadable) or result.errors_at_to > 0
         if incomplete or result.unapproved or (fail_on is FailOn.any and result.changes):
