@@ -16,7 +16,7 @@ Repos are generated with one `git fast-import` stream (seconds, not minutes):
 
 Each command runs as a user runs it (`python -m reqtrace ...`, interpreter start
 included), with the parse cache removed (cold) and then kept (warm); wall time
-is the best of a few runs, memory the peak RSS of the reqtrace process.
+is the best of five runs, memory the peak RSS of the reqtrace process.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def make_log_repo(repo: Path, n: int = 10_000, commits: int = 2_000, followed: i
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=repo, check=True)
 
 
-def measure(repo: Path, args: list[str], *, cold: bool, repeat: int = 3) -> tuple[float, float]:
+def measure(repo: Path, args: list[str], *, cold: bool, repeat: int = 5) -> tuple[float, float]:
     """Best wall time and the peak RSS (MB) over `repeat` runs."""
     best, peak = float("inf"), 0.0
     for _ in range(repeat):
@@ -206,7 +206,7 @@ def main() -> None:
     base = options.keep or Path(tempfile.mkdtemp(prefix="reqtrace-bench-diff-"))
     base.mkdir(parents=True, exist_ok=True)
     env_note = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.strip()}"
-    print(f"# reqtrace diff/log benchmark — {time.strftime('%Y-%m-%d')} — {env_note}")
+    print(f"# reqtrace diff/log benchmark — {time.strftime('%Y-%m-%d')} — {env_note}; load average {os.getloadavg()[0]:.1f} at start")
     print(f"{'scenario':<44} {'cold s':>8} {'warm s':>8} {'peak MB':>8}  target")
     rows = []
     for size in [int(s) for s in options.sizes.split(",") if s]:
@@ -245,6 +245,7 @@ def main() -> None:
             goal.append(f"<= {megabytes} MB {'ok' if max(cold[1], warm[1]) <= megabytes else 'MISSED'}")
         print(f"{label:<44} {cold[0]:>8.3f} {warm[0]:>8.3f} {max(cold[1], warm[1]):>8.0f}  {'; '.join(goal)}")
     print(f"{'reqtrace --version (start-up alone)':<44} {'':>8} {measure(Path.cwd(), ['--version'], cold=False)[0]:>8.3f}")
+    print(f"(best of 5 runs each; load average {os.getloadavg()[0]:.1f} at the end)")
     if not options.keep:
         shutil.rmtree(base, ignore_errors=True)
 
