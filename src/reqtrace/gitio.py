@@ -507,3 +507,86 @@ def blob_id(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha1(b"blob %d\x00" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+# ---------------------------------------------------------------- writing
+# Baselines are the one feature that writes to git: an annotated tag, and a
+# commit of the files it wrote. Nothing here rewrites history.
+
+
+def identity(repo: Path) -> str:
+    """'Name <email>' of whoever git would record as committer (honours GIT_COMMITTER_*)."""
+    proc = run_git(repo, "var", "GIT_COMMITTER_IDENT", check=False)
+    if proc.returncode != 0:
+        raise GitError(
+            "git does not know who you are",
+            hint='set it with `git config user.name "Your Name"` and `git config user.email you@example.com`',
+        )
+    ident = proc.stdout.decode("utf-8", "replace").strip()
+    return ident.rsplit(">", 1)[0] + ">" if ">" in ident else ident
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    name: str  # without refs/tags/
+    object: str  # the tag object's id (for a lightweight tag: the commit's)
+    annotated: bool
+    commit: str  # the commit it points at
+    message: str
+
+
+def tag_info(repo: Path, name: str) -> TagInfo | None:
+    """The tag `refs/tags/<name>`, or None when it does not exist."""
+    ref = f"refs/tags/{name}"
+    proc = run_git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref, check=False)
+    if proc.returncode != 0:
+        return None
+    oid = proc.stdout.decode("ascii").strip()
+    kind = git_text(repo, "cat-file", "-t", oid)
+    commit = resolve_commit(repo, oid) or ""
+    if kind != "tag":
+        return TagInfo(name, oid, False, commit, "")
+    raw = run_git(repo, "cat-file", "tag", oid).stdout.decode("utf-8", "replace")
+    _headers, _, message = raw.partition("\n\n")
+    return TagInfo(name, oid, True, commit, message)
+
+
+def create_annotated_tag(repo: Path, name: str, commit: str, message: str) -> str:
+    """Make annotated tag `name` on `commit` (refused if it exists); return the tag object id."""
+    run_git(repo, "tag", "-a", "--cleanup=verbatim", "-F", "-", name, commit, input=message.encode("utf-8"))
+    info = tag_info(repo, name)
+    if info is None:  # pragma: no cover - git just made it
+        raise GitError(f"git tag did not create {name}")
+    return info.object
+
+
+def delete_tag(repo: Path, name: str) -> None:
+    run_git(repo, "tag", "-d", name)
+
+
+def changed_in_worktree(repo: Path, paths: Iterable[str]) -> list[str]:
+    """Paths under `paths` that differ from HEAD: modified, staged, deleted or untracked."""
+    out = run_git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths).stdout
+    changed = []
+    records = out.split(b"\x00")
+    index = 0
+    while index < len(records):
+        record = records[index]
+        index += 1
+        if len(record) < 4:
+            continue
+        changed.append(record[3:].decode("utf-8", "surrogateescape"))
+        if record[:1] in (b"R", b"C"):
+            index += 1  # a rename's second field is the old path
+    return changed
+
+
+def commit_paths(repo: Path, paths: list[str], message: str) -> str:
+    """Commit exactly `paths` (new or changed files; other staged changes stay staged); the new commit id."""
+    run_git(repo, "add", "--", *paths)
+    run_git(repo, "commit", "-q", "--only", "-m", message, "--", *paths)
+    return git_text(repo, "rev-parse", "HEAD")
+
+
+def commit_exists(repo: Path, commit: str) -> bool:
+    return run_git(repo, "cat-file", "-e", f"{commit}^{{commit}}", check=False).returncode == 0

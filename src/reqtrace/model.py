@@ -188,6 +188,8 @@ class Snapshot:
     findings: list[Finding] = field(default_factory=list)
     # Every file that was read, path -> content id (git blob id at a commit).
     files: dict[str, str] = field(default_factory=dict)
+    # The SpecRepo it was read from (None when built by hand): checks that need git use it.
+    repo: Any = field(default=None, repr=False, compare=False)
 
     def item(self, item_id: str) -> Any | None:
         return (

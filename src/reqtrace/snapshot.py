@@ -180,7 +180,7 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
     commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
     reader = Reader(repo, commit)
     config, config_findings = parse_config(reader.read_config())
-    snapshot = Snapshot(config=config, commit=commit)
+    snapshot = Snapshot(config=config, commit=commit, repo=repo)
     snapshot.findings.extend(config_findings)
     for parsed_file in parse_sources(reader, config, reader.list_files(scanned_folders(config)), cache=cache):
         if parsed_file.read:
