@@ -233,9 +233,10 @@ def test_revision_starting_with_dash_is_refused(repo, run_cli, tmp_path):
     target = tmp_path / "written"
     for args in (("diff", "--", f"--output={target}"), ("diff", "v1", "--", "-x"), ("log", "REQ-1", "--rev=--all")):
         result = run_cli(*args, cwd=repo.root)
-        assert result.exit_code == 2, args
-        assert "is not a revision name" in result.stderr or "No such option" in result.stderr
+        assert result.exit_code == 3, args
+        assert "is not a revision name" in result.stderr
     assert not target.exists()
+    assert run_cli("diff", "-x", cwd=repo.root).exit_code == 2  # not even an option of ours
 
 
 def test_revision_missing_from_a_shallow_clone_says_how_to_fetch(repo, run_cli, tmp_path):
@@ -360,11 +361,46 @@ def test_drift_findings_against_a_base(repo):
     assert drift_findings(find_spec_repo(repo.root), ("contract-v1", "v1"), "error")[0].severity == "error"
 
 
-def test_check_drift_option(repo, run_cli):
+def test_without_an_accepted_baseline_there_is_no_drift_and_diff_starts_at_head(repo, run_cli):
     repo.write({"specs/REQ-3.yaml": BASE["specs/REQ-3.yaml"].replace("SMS", "e-mail")})
-    # No accepted baseline yet: nothing to drift from, whatever the level.
     for level in ("warn", "error", "off"):
         result = run_cli("check", "--drift", level, "--format", "json", cwd=repo.root)
         assert result.exit_code == 0, result.stderr
         assert not [f for f in json.loads(result.stdout)["findings"] if f["code"] == "unapproved-change"]
     assert run_cli("check", "--drift", "sometimes", cwd=repo.root).exit_code == 2
+    data = json.loads(run_cli("diff", "--format", "json", cwd=repo.root).stdout)
+    assert data["from"]["ref"] == "HEAD" and [c["id"] for c in data["changes"]] == ["REQ-3"]
+
+
+def accept_baseline(repo, name="contract-v1.0"):
+    """Baseline NAME at HEAD, signed off by the customer on paper (recorded): the accepted baseline."""
+    from reqtrace.baseline import create_baseline
+    from reqtrace.signoff import sign_baseline
+
+    spec = find_spec_repo(repo.root)
+    create_baseline(spec, name, message="Contract scope")
+    letter = repo.root.parent / "acceptance-letter.pdf"
+    letter.write_bytes(b"%PDF-1.4 signed by the customer\n")
+    sign_baseline(spec, name, signer="Dr. Chen <chen@clinic.example>", meaning="accepted", role="customer", evidence=letter)
+
+
+def test_the_accepted_baseline_is_diffs_default_from_and_checks_drift_base(repo, run_cli):
+    accept_baseline(repo)
+    repo.write({
+        "specs/REQ-1.yaml": BASE["specs/REQ-1.yaml"].replace("14 days", "30 days"),
+        "specs/REQ-3.yaml": BASE["specs/REQ-3.yaml"].replace("SMS", "e-mail"),
+        "records/requests/RQ-1.yaml": request_yaml("RQ-1", "REQ-1"),
+    })
+    data = json.loads(run_cli("diff", "--format", "json", cwd=repo.root).stdout)
+    assert data["from"]["ref"] == "contract-v1.0"
+    assert {(c["id"], c["approved"]) for c in data["changes"]} == {("REQ-1", True), ("REQ-3", False)}
+    warned = run_cli("check", "--format", "json", cwd=repo.root)  # drift unset in reqtrace.yaml: warn
+    assert warned.exit_code == 0, warned.stderr
+    drift = [f for f in json.loads(warned.stdout)["findings"] if f["code"] == "unapproved-change"]
+    assert [(f["id"], f["severity"]) for f in drift] == [("REQ-3", "warning")]
+    failed = run_cli("check", "--drift", "error", cwd=repo.root)
+    assert failed.exit_code == 1 and "unapproved-change" in failed.stdout and "REQ-3" in failed.stdout
+    off = run_cli("check", "--drift", "off", "--format", "json", cwd=repo.root)
+    assert not [f for f in json.loads(off.stdout)["findings"] if f["code"] == "unapproved-change"]
+    repo.write({"reqtrace.yaml": "project: Test project\ndrift: error\n"})
+    assert run_cli("check", cwd=repo.root).exit_code == 1  # the default comes from reqtrace.yaml

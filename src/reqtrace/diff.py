@@ -134,16 +134,13 @@ class DiffResult:
 # --- where FROM comes from ---------------------------------------------------
 
 
-def accepted_base(repo: SpecRepo) -> tuple[str, str] | None:
-    """The accepted baseline as (name, revision): what drift is measured from; None when there is none.
+def accepted_base(repo: SpecRepo, rev: str | None = None) -> tuple[str, str] | None:
+    """The accepted baseline (as read at `rev`, default the working tree) as (name, commit):
+    what drift is measured from and what diff compares with by default. None when there is none."""
+    from .baseline import accepted_baseline
 
-    Wiring point for the baselines feature (issue 3): return its accepted
-    baseline here, e.g.
-        baseline = reqtrace.baseline.accepted_baseline(repo)
-        return None if baseline is None else (baseline.name, baseline.commit)
-    Until then there is no accepted baseline.
-    """
-    return None
+    baseline = accepted_baseline(repo, rev)
+    return None if baseline is None else (baseline.name, baseline.commit)
 
 
 def default_from(repo: SpecRepo) -> tuple[str, str]:

@@ -25,9 +25,9 @@ class FailOn(str, Enum):
 def _revision_argument(value: str | None, what: str) -> str | None:
     # Refused here, before git sees it: `--output=/tmp/x` would be an option to git.
     if value is not None and (not value or value.startswith("-")):
-        from ..errors import UsageError
+        from ..errors import RevisionError
 
-        raise UsageError(f"{what} '{value}' is not a revision name (it starts with '-' or is empty); name a baseline, tag, branch, commit id or WORKTREE")
+        raise RevisionError(f"{what} '{value}' is not a revision name (it starts with '-' or is empty); name a baseline, tag, branch, commit id or WORKTREE")
     return value
 
 

@@ -50,7 +50,7 @@ def check(
     if level != "off":
         from ..diff import accepted_base, drift_findings
 
-        base = accepted_base(repo)
+        base = accepted_base(repo, rev)
         if base is not None:  # with no accepted baseline there is nothing to drift from
             snapshot.findings.extend(drift_findings(repo, base, level, to_rev=rev or "WORKTREE"))
     report = run_checks(snapshot, strict=strict)
