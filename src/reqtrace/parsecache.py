@@ -146,6 +146,20 @@ class ParseCache:
         self.hits += 1
         return parsed
 
+    def get_value(self, key: str) -> Any:
+        """A plain JSON value stored with `put_value`; None when absent or damaged."""
+        if self.folder is None:
+            return None
+        try:
+            data = json.loads(self._entry(key).read_bytes())
+            return data["value"] if data.get("key") == key else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def put_value(self, key: str, value: Any) -> None:
+        if self.folder is not None:
+            self._enqueue(key, json.dumps({"key": key, "value": value}, ensure_ascii=False, separators=(",", ":")))
+
     def put(self, key: str, parsed: Parsed) -> None:
         if self.folder is None:
             return
@@ -153,7 +167,9 @@ class ParseCache:
             payload = {"key": key, "items": _encode(tuple(parsed.items)), "findings": _encode(tuple(parsed.findings))}
         except _Unencodable:
             return  # a value the codec does not know: simply not cached
-        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        self._enqueue(key, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+
+    def _enqueue(self, key: str, data: str) -> None:
         if self._writer is None:
             self._queue = queue.SimpleQueue()
             self._writer = threading.Thread(target=self._write_all, args=(self._queue,), name="reqtrace-cache", daemon=True)
