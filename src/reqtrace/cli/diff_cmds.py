@@ -41,7 +41,12 @@ def diff(
     show_all: Annotated[bool, typer.Option("--all", help="Also list the files whose changes are formatting only.")] = False,
     fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 when unapproved changes (or any change) exist, or a changed file cannot be read.", show_default=False)] = None,  # noqa: UP007
 ) -> None:
-    """What changed in the requirements between FROM and TO, field by field, and which approved request covers each change."""
+    """What changed in the requirements between FROM and TO, field by field, and which approved request covers each change.
+
+    FROM and TO are baseline names, tags, branches, commit ids or WORKTREE (the
+    working tree). FROM defaults to the accepted baseline, else HEAD; TO to WORKTREE.
+    Unapproved changes come first. Exit 1 only with --fail-on.
+    """
     from ..config import find_spec_repo
     from ..diff import default_from, diff_json, diff_revisions
     from ..parsecache import ParseCache
@@ -81,7 +86,10 @@ def log(
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
 ) -> None:
-    """One requirement's life: every commit that changed its meaning, who made it, why, and which baselines hold which version."""
+    """One requirement's life: every commit that changed its meaning, who made it, why, and which baselines hold which version.
+
+    Followed by id across file moves and renames; commits that only reformatted it are left out.
+    """
     from ..config import find_spec_repo
     from ..history import history_json, requirement_history
 
