@@ -281,7 +281,7 @@ def _commit_sources(repo: SpecRepo, entries: list[tuple[str, str, str, int]]) ->
     return sources
 
 
-def _files_at(repo: SpecRepo, config: Config, side: Side, paths: Iterable[str], cache: ParseCache) -> list[ParsedFile]:
+def files_at(repo: SpecRepo, config: Config, side: Side, paths: Iterable[str], cache: ParseCache) -> list[ParsedFile]:
     """Parse the files at `paths` (relative to the spec root) on one side; at a commit they are
     read with their blob ids in one `cat-file` stream."""
     paths = sorted(set(paths))
@@ -476,7 +476,7 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     # unchanged holds the same requirements on both sides. (An id that also stands
     # in an unchanged file is a duplicate: `reqtrace check` reports it as duplicate-id.)
     # The requests at TO that name a changed id are searched for meanwhile.
-    digest = _digests()
+    digest = memo_digests()
     lonely = set(from_reqs.requirements) ^ set(to_reqs.requirements)
     differing = {rid for rid, new in to_reqs.requirements.items() if rid in from_reqs.requirements and digest(new) != digest(from_reqs.requirements[rid])}
     wanted = sorted(lonely | differing)
@@ -501,7 +501,7 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     return result
 
 
-def _digests() -> Callable[[Requirement], str]:
+def memo_digests() -> Callable[[Requirement], str]:
     """requirement_digest, remembered for the requirements of one diff."""
     known: dict[int, tuple[Requirement, str]] = {}
 
@@ -562,7 +562,7 @@ def _compare(from_reqs: Snapshot, to_reqs: Snapshot, from_files: list[ParsedFile
 def _requests_in(repo: SpecRepo, side: Side, config: Config, paths: list[str], cache: ParseCache) -> list[Request]:
     """The requests in some files at `side`."""
     snapshot = Snapshot(config=config, commit=side.commit)
-    for parsed_file in _files_at(repo, config, side, paths, cache):
+    for parsed_file in files_at(repo, config, side, paths, cache):
         add_parsed(snapshot, parsed_file.parsed)
     return list(snapshot.requests.values())
 

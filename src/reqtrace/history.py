@@ -24,10 +24,10 @@ from .diff import (
     REMOVED,
     FieldChange,
     Side,
-    _digests,
-    _files_at,
     field_changes,
     field_json,
+    files_at,
+    memo_digests,
     resolve_sides,
 )
 from .digest import requirement_digest
@@ -169,7 +169,7 @@ def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCach
     reader.scan(list(dict.fromkeys(wanted)))
     history.blobs_read = reader.read_count
 
-    digest = _digests()
+    digest = memo_digests()
     holders: dict[str, Requirement] = {}
     previous: Requirement | None = None
     state_after: dict[str, Requirement | None] = {}
@@ -269,7 +269,7 @@ def _version_at(repo: SpecRepo, config: Config, req_id: str, commit: str, cache:
 
 def _snapshot_of(repo: SpecRepo, config: Config, commit: str, paths: list[str], cache: ParseCache) -> Snapshot:
     snapshot = Snapshot(config=config, commit=commit)
-    for parsed_file in _files_at(repo, config, Side(commit, commit, ""), paths, cache):
+    for parsed_file in files_at(repo, config, Side(commit, commit, ""), paths, cache):
         add_parsed(snapshot, parsed_file.parsed)
     return snapshot
 
