@@ -89,6 +89,9 @@ class Triage:
     reasons: tuple[str, ...] = ()
     baseline: str | None = None
     matches: tuple[str, ...] = ()
+    diverges: bool | None = None
+    by: str | None = None
+    on: str | None = None
 
 
 @dataclass(frozen=True)

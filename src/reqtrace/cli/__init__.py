@@ -43,6 +43,7 @@ def _register() -> None:
     # so that `--help` and `--version` stay fast.
     from . import authoring_cmds, spec_cmds  # noqa: F401
     from . import diff_cmds  # noqa: F401
+    from . import triage_cmds  # noqa: F401
     from . import baseline_cmds  # noqa: F401
 
 
