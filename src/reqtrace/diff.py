@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, gitio
+from . import gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .digest import SET_FIELDS, canonical_fields, normalise_text, requirement_digest
 from .errors import InputError
@@ -161,7 +161,7 @@ def _baseline_files_key(repo: SpecRepo, rev: str | None) -> str | None:
     """A key naming the exact content of reqtrace.yaml and every file under the baselines folder."""
     import hashlib
 
-    from .parsecache import CACHE_FORMAT
+    from .parsecache import CACHE_FORMAT, PARSER_MODULES, parser_fingerprint
 
     if repo.git_top is None:
         return None
@@ -172,7 +172,8 @@ def _baseline_files_key(repo: SpecRepo, rev: str | None) -> str | None:
     except (OSError, InputError):
         return None
     config, _ = parse_config(config_bytes)
-    lines = [f"accepted-baseline {CACHE_FORMAT} {__version__}", gitio.blob_id(config_bytes)]
+    code = parser_fingerprint((*PARSER_MODULES, "baseline.py", "signoff.py"))
+    lines = [f"accepted-baseline {CACHE_FORMAT} {code}", gitio.blob_id(config_bytes)]
     sources = reader.list_files([config.baselines_dir])
     if commit is None:
         for source in sources:

@@ -2,9 +2,9 @@
 
 A file's parse depends only on its bytes, its kind, its path (findings and
 items name it) and the id pattern; the key covers all of them plus the cache
-format and reqtrace's version, so a new parser never reads an old entry. The
-bytes are named by their git blob id, which is known without reading them at
-a commit and cheap to compute in the working tree.
+format and a fingerprint of reqtrace's parsing code, so a new parser never
+reads an old entry. The bytes are named by their git blob id, which is known
+without reading them at a commit and cheap to compute in the working tree.
 
 Safe to delete (it is only a cache) and safe under concurrent runs: each entry
 is one file written by atomic replace, two runs writing the same key write the
@@ -16,6 +16,7 @@ not be able to run code.
 from __future__ import annotations
 
 import atexit
+import functools
 import hashlib
 import json
 import queue
@@ -67,8 +68,30 @@ def _decode(value: Any) -> Any:
     return value
 
 
+PARSER_MODULES = ("parse.py", "model.py", "yamlio.py", "schema.py", "parsecache.py")
+
+
+@functools.cache
+def parser_fingerprint(modules: tuple[str, ...] = PARSER_MODULES) -> str:
+    """reqtrace's version plus a hash of the code (`modules`) and schemas that turn bytes into items.
+
+    In the key, so that a changed parser (even without a new version number, as
+    while developing) never reads an entry an older one wrote.
+    """
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    try:
+        for name in modules:
+            digest.update((here / name).read_bytes())
+        for schema in sorted((here / "schemas").glob("*.json")):
+            digest.update(schema.read_bytes())
+    except OSError:
+        pass  # installed without sources (a zip): the version alone
+    return digest.hexdigest()[:16]
+
+
 def cache_key(kind: str, path: str, oid: str, id_pattern: str) -> str:
-    text = f"{CACHE_FORMAT}\x00{__version__}\x00{kind}\x00{path}\x00{id_pattern}\x00{oid}"
+    text = f"{CACHE_FORMAT}\x00{parser_fingerprint()}\x00{kind}\x00{path}\x00{id_pattern}\x00{oid}"
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
