@@ -404,3 +404,20 @@ def test_the_accepted_baseline_is_diffs_default_from_and_checks_drift_base(repo,
     assert not [f for f in json.loads(off.stdout)["findings"] if f["code"] == "unapproved-change"]
     repo.write({"reqtrace.yaml": "project: Test project\ndrift: error\n"})
     assert run_cli("check", cwd=repo.root).exit_code == 1  # the default comes from reqtrace.yaml
+
+
+def test_working_tree_against_an_older_commit_composes_both_steps(repo):
+    # v1 -> HEAD changes REQ-1 and deletes REQ-3; the working tree then undoes the REQ-1 change,
+    # brings REQ-3 back untracked, and changes REQ-2.
+    repo.commit({"specs/REQ-1.yaml": BASE["specs/REQ-1.yaml"].replace("14 days", "30 days"), "specs/REQ-3.yaml": None})
+    repo.write({
+        "specs/REQ-1.yaml": BASE["specs/REQ-1.yaml"],
+        "specs/REQ-3.yaml": BASE["specs/REQ-3.yaml"],
+        "specs/REQ-2.yaml": BASE["specs/REQ-2.yaml"].replace("24 hours", "12 hours"),
+    })
+    result = diff_revisions(find_spec_repo(repo.root), "v1")
+    assert [(c.id, c.change) for c in result.changes] == [("REQ-2", "modified")]
+    assert result.files_read == 2
+    assert [(c.id, c.change) for c in diff_revisions(find_spec_repo(repo.root), "HEAD").changes] == [
+        ("REQ-1", "modified"), ("REQ-2", "modified"), ("REQ-3", "added"),
+    ]

@@ -337,7 +337,24 @@ def changed_files(repo: SpecRepo, from_side: Side, to_side: Side, folders: list[
     if from_side.commit is not None and to_side.commit is not None:
         return old, _commit_sources(repo, commit_rows["new"])
     new = [source for source in (_worktree_source(repo, path) for path in worktree_paths) if source is not None]
+    # git lists a file it has not hashed (edited, or edited back) as changed; a file
+    # whose bytes are the commit's after all is not.
+    committed = {source.path: source.oid for source in old if source.symlink_target is None}
+    same = {
+        source.path for source in new
+        if source.path in committed and source.symlink_target is None and source.size <= MAX_FILE_BYTES
+        and _worktree_blob_id(repo, source.path) == committed[source.path]
+    }
+    old = [source for source in old if source.path not in same]
+    new = [source for source in new if source.path not in same]
     return (new, old) if swapped else (old, new)
+
+
+def _worktree_blob_id(repo: SpecRepo, path: str) -> str | None:
+    try:
+        return gitio.blob_id((repo.root / path).read_bytes())
+    except OSError:
+        return None
 
 
 # --- comparing -----------------------------------------------------------------
