@@ -144,6 +144,8 @@ def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache
 def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCache) -> History:
     if repo.git_top is None:
         raise InputError(f"{repo.root} is not in a git repository, so it has no history", hint="run `git init` and commit the spec files")
+    if rev == "HEAD" and gitio.head_commit(repo.git_top) is None:
+        raise InputError("the repository has no commits yet, so there is no history", hint="commit the spec files first")
     ((side, config_bytes),) = resolve_sides(repo, [(rev, rev)])
     commit = side.commit
     assert commit is not None
