@@ -4,9 +4,9 @@ field, and whether an approved request covers each change.
 Speed is the design: only the files git reports as changed between the two
 points are read and parsed (`diff-tree` between commits; `git diff` plus the
 untracked files against the working tree), parses are cached by blob id, and
-the few other files that can matter — requests naming a changed id, files in
-which an added or removed id also occurs — are found with one `git grep` each.
-Requirements are matched by id, never by file name.
+the requests that can cover a change — those naming a changed id — are found
+with one `git grep` that runs while the comparison is computed. Requirements
+are matched by id, never by file name. See docs/diff.md.
 """
 
 from __future__ import annotations
