@@ -110,8 +110,9 @@ def render_diff_text(result: Any, *, show_all: bool, stat: bool) -> None:
     if unapproved:
         console.print(f"[bold red]✗ {len(unapproved)} unapproved change(s)[/] — no approved request covers them")
     if stat:
-        console.flush()
-        _render_stat(real_console, result)
+        if result.changes:
+            console.flush()
+            _render_stat(real_console, result)
     else:
         for change in result.changes:
             _render_change(console, change, plain)
