@@ -124,7 +124,8 @@ def test_pack_holds_report_data_manifest_and_pack_json(signed, built, tmp_path):
     assert changes["REQ-2"]["approved_by"] == ["RQ-1"] and changes["REQ-2"]["approved"]
     assert changes["REQ-3"]["change"] == "modified" and not changes["REQ-3"]["approved"]
     assert changes["REQ-4"]["change"] == "added"
-    assert {"field": "statement", "before": "Patients book up to 14 days ahead.", "after": "Patients book up to 30 days ahead."} in changes["REQ-2"]["fields"]
+    statement = next(f for f in changes["REQ-2"]["fields"] if f["field"] == "statement")
+    assert (statement["before"], statement["after"]) == ("Patients book up to 14 days ahead.", "Patients book up to 30 days ahead.")
 
     signoffs = json.loads(members["data/baseline/signoffs.json"])["signoffs"]
     ssh = next(s for s in signoffs if s["method"] == "ssh")

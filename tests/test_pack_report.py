@@ -14,7 +14,7 @@ from conftest import requirement_yaml
 from reqtrace.archive import DeterministicZip, is_safe_member
 from reqtrace.config import find_spec_repo
 from reqtrace.pack import gather_pack, lay_out
-from reqtrace.report import CSP, render_pack_html, safe_href, word_diff
+from reqtrace.report import CSP, field_view, render_pack_html, safe_href
 
 SCRIPT = '<script>alert("pwned")</script>'
 STYLE_BREAK = "</style><script>alert(2)</script>"
@@ -140,9 +140,15 @@ def test_every_section_is_present(hostile_page):
     assert '"Noto Sans CJK SC"' in html and "@media print" in html and "break-before: page" in html
 
 
-def test_the_diff_marks_words_and_chinese_characters():
-    assert word_diff("book 14 days ahead", "book 30 days ahead") == [("same", "book "), ("del", "14"), ("ins", "30"), ("same", " days ahead")]
-    assert ("ins", "三十") in word_diff("提前十四天", "提前三十天") or ("ins", "三") in word_diff("提前十四天", "提前三十天")
+def test_changed_fields_show_words_list_items_and_values():
+    text = field_view({"field": "statement", "before": "book 14 days ahead", "after": "book 30 days ahead"})
+    assert text["kind"] == "text" and ("del", "14") in text["segments"] and ("ins", "30") in text["segments"]
+    chinese = field_view({"field": "title", "before": "提前十四天", "after": "提前三十天"})
+    assert ("same", "提前") in chinese["segments"] and any(op == "ins" and "三" in t for op, t in chinese["segments"])
+    listed = field_view({"field": "acceptance", "before": ["a", "b"], "after": ["b", "c"], "added": ["c"], "removed": ["a"]})
+    assert (listed["removed"], listed["added"], listed["kept"]) == (["a"], ["c"], ["b"])
+    value = field_view({"field": "owner", "before": None, "after": "Li Wei"})
+    assert (value["kind"], value["after"]) == ("value", "Li Wei")
 
 
 def test_hostile_record_file_names_become_safe_unique_members(make_repo, run_cli, tmp_path):

@@ -159,7 +159,8 @@ class PackContents:
     base: Snapshot  # the requirements at the baseline's commit
     to: Snapshot  # everything at --to
     to_ref: str
-    changes: list[dict[str, Any]]
+    diff: dict[str, Any]  # `reqtrace diff --format json`, from the baseline to --to
+    changes: list[dict[str, Any]]  # its changes, unapproved first
     triage: dict[str, dict[str, Any]]
     graph: TraceGraph
     timeline: list[Event]
@@ -317,50 +318,15 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     return info
 
 
-def gather_changes(base: Snapshot, to: Snapshot, to_date: str | None, digest: Digests) -> list[dict[str, Any]]:
-    """Requirement changes from the baseline to --to, in `reqtrace diff`'s JSON shape (issue 4).
+def gather_changes(repo: SpecRepo, baseline_name: str, base_commit: str, to: Snapshot) -> dict[str, Any]:
+    """The changes from the baseline to --to, exactly as `reqtrace diff --format json` gives them (issue 4).
 
-    ADAPTER. Until reqtrace.diff exists: matched by id; modified when the
-    digest differs, with the changed fields before and after; moved when only
-    the file changed. A change is approved when a request whose `affects` names
-    the requirement was approved on or before --to.
+    ADAPTER over reqtrace.diff: requirements matched by id, field-level changes,
+    and the approved requests that cover each change.
     """
-    approvals: dict[str, list[str]] = {}
-    for request in to.requests.values():
-        decision = request.decision
-        if decision is None or decision.status != "approved":
-            continue
-        if to_date and decision.on and date_key(decision.on) > to_date:
-            continue
-        for rid in request.affects:
-            approvals.setdefault(rid, []).append(request.id)
-    changes = []
-    for rid in sorted(set(base.requirements) | set(to.requirements), key=natural_key):
-        before, after = base.requirements.get(rid), to.requirements.get(rid)
-        fields: list[dict[str, Any]] = []
-        if before is None and after is not None:
-            kind, path = "added", after.path
-            fields = [{"field": k, "before": None, "after": v} for k, v in after.fields().items() if k != "id"]
-        elif after is None and before is not None:
-            kind, path = "removed", before.path
-            fields = [{"field": k, "before": v, "after": None} for k, v in before.fields().items() if k != "id"]
-        elif before is not None and after is not None and digest(before) != digest(after):
-            kind, path = "modified", after.path
-            old, new = before.fields(), after.fields()
-            fields = [
-                {"field": k, "before": old.get(k), "after": new.get(k)}
-                for k in [*old, *(k for k in new if k not in old)]
-                if old.get(k) != new.get(k)
-            ]
-        elif before is not None and after is not None and before.path != after.path:
-            kind, path = "moved", after.path
-            fields = [{"field": "path", "before": before.path, "after": after.path}]
-        else:
-            continue
-        approved_by = sorted(approvals.get(rid, []), key=natural_key)
-        changes.append({"id": rid, "change": kind, "path": path, "fields": fields, "approved_by": approved_by, "approved": bool(approved_by) or kind == "moved"})
-    changes.sort(key=lambda c: (c["approved"], natural_key(c["id"])))
-    return changes
+    from .diff import diff_json, diff_revisions
+
+    return diff_json(diff_revisions(repo, base_commit, to.commit or WORKTREE, from_shown=baseline_name))
 
 
 def email_view(item: Any) -> dict[str, Any]:
@@ -601,9 +567,7 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None) -
     digest = Digests()
     baseline = gather_baseline(repo, baseline_name, to_files, base, to.commit, digest)
     built_at, built_from = _build_time(repo, [to.commit or gitio.head_commit(repo.git_top) if repo.git_top else None, base_commit])
-    to_date = None
-    if to.commit and repo.git_top is not None:
-        to_date = date_key(gitio.commit_info(repo.git_top, to.commit)["commit_date"])
+    diff = gather_changes(repo, baseline_name, base_commit, to)
     base_date = gitio.commit_info(repo.git_top, base_commit)["commit_date"] if repo.git_top is not None else None
     return PackContents(
         repo=repo,
@@ -611,7 +575,8 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None) -
         base=base,
         to=to,
         to_ref=to_ref,
-        changes=gather_changes(base, to, to_date, digest),
+        diff=diff,
+        changes=sorted(diff["changes"], key=lambda c: (c["approved"], natural_key(c["id"]))),
         triage=gather_triage(to, base, baseline),
         graph=gather_graph(to, baseline),
         timeline=build_timeline(to, baseline, base_date),
@@ -760,16 +725,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
     layout.add(EMAILS_JSON, _json_bytes(_record_document(to.emails, record_members, email_view)))
     layout.add(DOCUMENTS_JSON, _json_bytes(_record_document(to.documents, record_members, document_view)))
 
-    diff = {
-        "schema_version": SCHEMA_VERSION,
-        "from": {"ref": baseline.name, "commit": base.commit},
-        "to": {"ref": contents.to_ref, "commit": to.commit},
-        "summary": {
-            kind: sum(1 for c in contents.changes if c["change"] == kind) for kind in ("added", "removed", "modified", "moved")
-        }
-        | {"unapproved": sum(1 for c in contents.changes if not c["approved"])},
-        "changes": contents.changes,
-    }
+    diff = {"schema_version": SCHEMA_VERSION, **contents.diff}
     layout.add(DIFF_JSON, _json_bytes(diff))
     graph = contents.graph
     layout.add(

@@ -8,7 +8,6 @@ the rest), and the only links are in-page anchors and vetted mailto/http(s).
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -18,12 +17,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .archive import short_hash, slug
 from .trace_svg import MAX_GRAPH_NODES, layout_graph
+from .worddiff import word_diff
 
 if TYPE_CHECKING:
     from .pack import Layout, PackContents
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]|\w+|\s+|[^\w\s]")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 LIST_FIELDS = ("acceptance", "parents", "sources", "tags")
 
@@ -74,40 +73,6 @@ def environment() -> Environment:
 # ----------------------------------------------------------------- diff views
 
 
-def tokens(text: str) -> list[str]:
-    """Words, single CJK characters, spaces and punctuation: the units a change is shown in."""
-    return _TOKEN.findall(text)
-
-
-def word_diff(before: str, after: str) -> list[tuple[str, str]]:
-    """[(op, text)] with op 'same', 'del' or 'ins': the change from `before` to `after`.
-
-    Changes separated only by white space are shown as one ("Li Wei" -> "Zhang
-    Min" reads as one replacement, not two).
-    """
-    old, new = tokens(before), tokens(after)
-    opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    merged: list[list[Any]] = []
-    for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
-        gap = op == "equal" and 0 < index < len(opcodes) - 1 and not "".join(old[i1:i2]).strip()
-        if merged and (op != "equal" or gap) and merged[-1][0] == "change":
-            merged[-1][2], merged[-1][4] = i2, j2
-        elif op != "equal":
-            merged.append(["change", i1, i2, j1, j2])
-        else:
-            merged.append(["equal", i1, i2, j1, j2])
-    segments: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in merged:
-        if op == "equal":
-            segments.append(("same", "".join(old[i1:i2])))
-            continue
-        if i2 > i1:
-            segments.append(("del", "".join(old[i1:i2])))
-        if j2 > j1:
-            segments.append(("ins", "".join(new[j1:j2])))
-    return segments
-
-
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
@@ -118,21 +83,22 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+_OPS = {"=": "same", "-": "del", "+": "ins"}
+
+
 def field_view(change: dict[str, Any]) -> dict[str, Any]:
-    """How one changed field is shown: a word diff, or list items removed and added."""
-    name, before, after = change["field"], change["before"], change["after"]
-    if isinstance(before, list | None) and isinstance(after, list | None) and (before or after) and name in LIST_FIELDS:
+    """How one changed field is shown: the diff's word segments, its list items removed and
+    added, or the value before and after."""
+    name, before, after = change["field"], change.get("before"), change.get("after")
+    if "added" in change or "removed" in change or (name in LIST_FIELDS and isinstance(before, list | None) and isinstance(after, list | None)):
         old, new = [str(v) for v in before or []], [str(v) for v in after or []]
-        return {
-            "field": name,
-            "kind": "list",
-            "removed": [v for v in old if v not in new],
-            "added": [v for v in new if v not in old],
-            "kept": [v for v in new if v in old],
-        }
+        removed = [str(v) for v in change.get("removed", [v for v in old if v not in new])]
+        added = [str(v) for v in change.get("added", [v for v in new if v not in old])]
+        return {"field": name, "kind": "list", "removed": removed, "added": added, "kept": [v for v in new if v in old], "reordered": bool(change.get("reordered"))}
     if before is None or after is None:
         return {"field": name, "kind": "value", "before": _as_text(before), "after": _as_text(after)}
-    return {"field": name, "kind": "text", "segments": word_diff(_as_text(before), _as_text(after))}
+    words = change.get("words") or [list(segment) for segment in word_diff(_as_text(before), _as_text(after))]
+    return {"field": name, "kind": "text", "segments": [(_OPS.get(op, "same"), text) for op, text in words]}
 
 
 # ---------------------------------------------------------------- page model
