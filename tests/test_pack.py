@@ -554,3 +554,16 @@ def test_link_and_duplicate_members_are_named(built, run_cli, tmp_path):
     assert result.exit_code == 1
     assert "data/records/files/link-0123456789ab.txt: is not a regular file" in result.stdout
     assert "index.html: appears twice in the zip" in result.stdout
+
+
+def test_records_over_the_spec_file_limit_are_carried_whole(make_repo, run_cli, tmp_path):
+    from conftest import requirement_yaml
+
+    scan = bytes(range(256)) * (6 * 1024)  # 1.5 MiB: over the 1 MiB limit for spec files
+    repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1"), "records/documents/contract-scan.pdf": scan}, tag="v0")
+    out = tmp_path / "p.zip"
+    assert run_cli("pack", "build", "v0", "-o", str(out), cwd=repo.root).exit_code == 0
+    members = read_zip(out)
+    origins = json.loads(members["data/files.json"])["files"]
+    member = next(m for m, o in origins.items() if o["path"] == "records/documents/contract-scan.pdf")
+    assert members[member] == scan

@@ -335,6 +335,11 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
         else:
             readable.append(source)
     contents = {source.path: data for source, data in reader.read(readable)}
+    # Reader.read caps blobs at MAX_FILE_BYTES; a manifest may be larger (checked against its own cap above).
+    large = [source for source in readable if contents.get(source.path) is None and source.oid and reader.repo.git_top is not None]
+    if large:
+        blobs = dict(gitio.read_blobs(reader.repo.git_top, [source.oid for source in large]))  # type: ignore[arg-type]
+        contents.update({source.path: blobs[source.oid] for source in large})
     for name in sorted(set(manifests) | set(signoffs)):
         manifest = manifests.get(name)
         if manifest is None or manifest.path not in contents:

@@ -196,13 +196,26 @@ def date_key(date: str | None) -> str:
 
 
 def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str]) -> dict[str, bytes]:
-    """The bytes of every regular file under `folders` at `commit` (None: the working tree)."""
+    """The bytes of every regular file under `folders` at `commit` (None: the working tree).
+
+    Not through Reader.read, which stops at the 1 MiB limit of spec files: a
+    pack carries records as they are (a scanned contract, a mail with attachments).
+    """
     reader = Reader(repo, commit)
     sources = [s for s in reader.list_files(folders) if s.symlink_target is None]
     for source in sources:
         if source.size > MAX_SOURCE_BYTES:
             raise InputError(f"{source.path} is {source.size:,} bytes; a pack holds files up to {MAX_SOURCE_BYTES:,} bytes")
-    return {source.path: data for source, data in reader.read(sources)}
+    if commit is None or repo.git_top is None:
+        found = {}
+        for source in sources:
+            try:
+                found[source.path] = (repo.root / source.path).read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
+        return found
+    blobs = dict(gitio.read_blobs(repo.git_top, list(dict.fromkeys(s.oid for s in sources if s.oid))))
+    return {source.path: blobs[source.oid] for source in sources if source.oid}
 
 
 def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datetime, str]:
