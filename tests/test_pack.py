@@ -567,3 +567,19 @@ def test_records_over_the_spec_file_limit_are_carried_whole(make_repo, run_cli, 
     origins = json.loads(members["data/files.json"])["files"]
     member = next(m for m, o in origins.items() if o["path"] == "records/documents/contract-scan.pdf")
     assert members[member] == scan
+
+
+@pytest.mark.parametrize("parallel_from", [1, 10**9], ids=["two-processes", "one-process"])
+def test_an_edited_original_yaml_is_caught_by_its_digest(signed, built, tmp_path, monkeypatch, parallel_from):
+    """The YAML beside the JSON is the original evidence: editing only it (and the manifest) fails too."""
+    from reqtrace import pack_verify
+
+    def change(m):
+        entry = next(e for e in req_json(m)["requirements"] if e["id"] == "REQ-2")
+        m[entry["yaml"]] = m[entry["yaml"]].replace(b"14 days", b"60 days")
+        m[MANIFEST] = manifest_for(m)
+
+    monkeypatch.setattr(pack_verify, "PARALLEL_YAML_FROM", parallel_from)
+    report = pack_verify.verify_pack(tamper(built, tmp_path, change), signed.signers)
+    assert [(p.check, p.entry.split(": ")[1]) for p in report.problems] == [("digest", "REQ-2")]
+    assert report.problems[0].entry.startswith("data/baseline/yaml/req-2-")
