@@ -72,6 +72,14 @@ def toplevel(path: Path) -> Path | None:
     return Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
 
 
+def common_dir(path: Path) -> Path | None:
+    """The repository's shared git folder (`.git`, also for linked work trees), or None."""
+    proc = run_git(path, "rev-parse", "--git-common-dir", check=False)
+    if proc.returncode != 0:
+        return None
+    return (Path(path) / proc.stdout.decode("utf-8", "surrogateescape").strip()).resolve()
+
+
 def is_shallow(repo: Path) -> bool:
     return git_text(repo, "rev-parse", "--is-shallow-repository") == "true"
 
@@ -153,7 +161,7 @@ def read_blobs(repo: Path, oids: list[str]) -> Iterator[tuple[str, bytes]]:
         return
     try:
         proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"],
+            ["git", "cat-file", "--batch", "--buffer"],
             cwd=repo,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

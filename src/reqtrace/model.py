@@ -186,7 +186,7 @@ class Snapshot:
     emails: dict[str, Any] = field(default_factory=dict)
     documents: dict[str, Any] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-    # Every file that was read, path -> content id (git blob id at a commit).
+    # Every file that was parsed, path -> the git blob id of its bytes (also in the working tree).
     files: dict[str, str] = field(default_factory=dict)
 
     def item(self, item_id: str) -> Any | None:

@@ -6,6 +6,7 @@ At a commit nothing is checked out: the tree is listed once (`ls-tree -r -z
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -79,7 +80,9 @@ def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
     base = root / folder
     if not base.is_dir() or base.is_symlink():
         return
-    stack = [base]
+    # Plain strings, not Path objects: this runs once per file of a large repo.
+    cut = len(str(root)) + 1
+    stack = [str(base)]
     while stack:
         current = stack.pop()
         try:
@@ -89,11 +92,13 @@ def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            relative = Path(entry.path).relative_to(root).as_posix()
+            relative = entry.path[cut:]
+            if os.sep != "/":  # pragma: no cover - Windows
+                relative = relative.replace(os.sep, "/")
             if entry.is_symlink():
                 yield SourceFile(relative, 0, symlink_target=os.readlink(entry.path))
             elif entry.is_dir(follow_symlinks=False):
-                stack.append(Path(entry.path))
+                stack.append(entry.path)
             elif entry.is_file(follow_symlinks=False):
                 yield SourceFile(relative, entry.stat(follow_symlinks=False).st_size)
 
@@ -150,11 +155,14 @@ class Reader:
 
     def read(self, sources: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes]]:
         if self.commit is None:
+            root = str(self.repo.root)
             for source in sources:
                 try:
-                    yield source, (self.repo.root / source.path).read_bytes()
+                    with open(os.path.join(root, source.path), "rb") as handle:
+                        data = handle.read()
                 except OSError as exc:
                     raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
+                yield source, data
             return
         assert self.repo.git_top is not None
         wanted = list(dict.fromkeys(source.oid for source in sources if source.oid))
@@ -163,19 +171,35 @@ class Reader:
             yield source, blobs[source.oid]  # type: ignore[index]
 
 
-def load_snapshot(repo: SpecRepo, rev: str | None = None) -> Snapshot:
-    """Read and parse the whole spec repo at `rev` (None or WORKTREE: the working tree)."""
+def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: bool = True) -> Snapshot:
+    """Read and parse the whole spec repo at `rev` (None or WORKTREE: the working tree).
+
+    With `cache`, files whose bytes were parsed before are taken from the parse
+    cache in `.git/reqtrace/` (see parse_cache); the result is the same.
+    """
+    # Loading builds many small objects and frees almost none; the cyclic
+    # garbage collector would walk them again and again for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_snapshot(repo, rev, cache)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_snapshot(repo: SpecRepo, rev: str | None, use_cache: bool) -> Snapshot:
     commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
     reader = Reader(repo, commit)
     config, config_findings = parse_config(reader.read_config())
     snapshot = Snapshot(config=config, commit=commit)
     snapshot.findings.extend(config_findings)
     sources = reader.list_files(scanned_folders(config))
-    readable = []
+    readable: dict[str, tuple[SourceFile, FileKind]] = {}
     for source in sources:
         kind = kind_of(source.path, config)
         if source.symlink_target is not None:
-            if kind is not None or source.path.endswith((".yaml", ".yml", ".md")):
+            if kind is not None or source.path.endswith((".yaml", ".yml", ".md")) or _in_kind_folder(source.path, config):
                 snapshot.findings.append(_symlink_finding(str(repo.root), source))
             continue
         if kind is None:
@@ -183,13 +207,49 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None) -> Snapshot:
         if source.size > MAX_FILE_BYTES:
             snapshot.findings.append(Finding("file-too-large", ERROR, f"file is {source.size:,} bytes; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it or move it out of the spec folders", source.path, None))
             continue
-        readable.append((source, kind))
-    kinds = {source.path: kind for source, kind in readable}
-    for source, data in reader.read([source for source, _ in readable]):
-        parsed = kinds[source.path].parser(source.path, data, config)
-        snapshot.files[source.path] = source.oid or ""
-        add_parsed(snapshot, parsed)
+        readable[source.path] = (source, kind)
+
+    from .fork_map import fork_map
+    from .parse_cache import ParseCache, blob_id, load_parsed
+
+    parse_cache = ParseCache(repo.cache_dir if use_cache else None, config)
+    results: dict[str, Parsed] = {}
+    to_read = []
+    for path, (source, kind) in readable.items():
+        hit = parse_cache.get(kind.name, path, source.oid) if source.oid else None
+        if hit is not None:
+            results[path] = hit
+            snapshot.files[path] = source.oid  # type: ignore[assignment]
+        else:
+            to_read.append(source)
+    misses: list[tuple[SourceFile, FileKind, str, bytes]] = []
+    for source, data in reader.read(to_read):
+        kind = readable[source.path][1]
+        oid = source.oid or blob_id(data)
+        snapshot.files[source.path] = oid
+        parsed = parse_cache.get(kind.name, source.path, oid) if source.oid is None else None
+        if parsed is None:
+            misses.append((source, kind, oid, data))
+        else:
+            results[source.path] = parsed
+
+    def parse_one(miss: tuple[SourceFile, FileKind, str, bytes]) -> Parsed:
+        source, kind, _oid, data = miss
+        return kind.parser(source.path, data, config)
+
+    for (source, kind, oid, _data), parsed in zip(misses, fork_map(parse_one, misses, load_parsed), strict=True):
+        parse_cache.put(kind.name, source.path, oid, parsed)
+        results[source.path] = parsed
+    parse_cache.save()
+    # Sorted by path, so that which of two items with one id is "the duplicate"
+    # does not depend on the order files were read in.
+    for path in sorted(results):
+        add_parsed(snapshot, results[path])
     return snapshot
+
+
+def _in_kind_folder(path: str, config: Config) -> bool:
+    return any(path.startswith(getattr(config, kind.folder) + "/") for kind in FILE_KINDS)
 
 
 def add_parsed(snapshot: Snapshot, parsed: Parsed) -> None:
