@@ -171,7 +171,7 @@ def show(
         elif isinstance(value, dict):
             console.print(f"[cyan]{output.esc(key)}[/]: {output.esc(json.dumps(value, ensure_ascii=False))}")
         else:
-            console.print(f"[cyan]{output.esc(key)}[/]: {output.esc(value)}")
+            console.print(f"[cyan]{output.esc(key)}[/]: {output.esc(str(value).rstrip())}")
     if described["children"]:
         console.print(f"[cyan]children[/]: {output.esc(', '.join(described['children']))}")
     if described["referenced_by"]:
