@@ -76,10 +76,12 @@ def field_texts(mapping: dict[str, Any], key: str) -> tuple[str, ...]:
     if not isinstance(value, list):
         return (field_text(mapping, key),) if value is not None else ()
     raw = getattr(value, "raw", None) or {}
-    return tuple(
-        raw[index] if index in raw and not isinstance(item, dt.date) else text_of(item)
-        for index, item in enumerate(value)
-        if item is not None
+    return shared(
+        tuple(
+            raw[index] if index in raw and not isinstance(item, dt.date) else text_of(item)
+            for index, item in enumerate(value)
+            if item is not None
+        )
     )
 
 
@@ -94,8 +96,28 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Equal small tuples, shared: thousands of files have the same field layout
+# (id on line 1, title on line 2, …) and the same short lists ([booking]).
+# One object each keeps a large snapshot, and its parse cache, small and fast.
+_SHARED: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_SHARED_LIMIT = 200_000
+
+
+def shared(value: tuple[Any, ...]) -> tuple[Any, ...]:
+    if len(value) > 32:
+        return value
+    found = _SHARED.get(value)
+    if found is not None:
+        return found
+    if len(_SHARED) < _SHARED_LIMIT:
+        _SHARED[value] = value
+    return value
+
+
 def _lines(mapping: Any) -> tuple[tuple[str, int], ...]:
-    return tuple(mapping.lines.items()) if isinstance(mapping, Mapping) else ()
+    if not isinstance(mapping, Mapping):
+        return ()
+    return shared(tuple(shared(pair) for pair in mapping.lines.items()))  # type: ignore[return-value]
 
 
 def read_yaml_file(path: str, data: bytes, parsed: Parsed, *, front_matter: bool = False) -> Any:
