@@ -36,7 +36,13 @@ WORDS = (
     "record invoice payment report export message notify account login password "
     "holiday weekday morning evening receptionist director queue waiting list"
 ).split()
-CHINESE = ("患者可以在线预约", "取消预约须提前二十四小时", "系统应发送短信提醒", "医生的排班表每周更新", "前台可以查看候诊名单")
+CHINESE = (
+    "患者可以在线预约",
+    "取消预约须提前二十四小时",
+    "系统应发送短信提醒",
+    "医生的排班表每周更新",
+    "前台可以查看候诊名单",
+)
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -48,8 +54,14 @@ def requirement_path(number: int) -> str:
     return f"specs/{AREAS[number % len(AREAS)]}/{number // 1000:03d}/REQ-{number}.yaml"
 
 
-def requirement_text(number: int, rng: random.Random, revision: int, n_requests: int, n_meetings: int) -> bytes:
-    parents = sorted({rng.randrange(1, number) for _ in range(rng.choice((1, 1, 2)))}) if number > 1 else []
+def requirement_text(
+    number: int, rng: random.Random, revision: int, n_requests: int, n_meetings: int
+) -> bytes:
+    parents = (
+        sorted({rng.randrange(1, number) for _ in range(rng.choice((1, 1, 2)))})
+        if number > 1
+        else []
+    )
     sources = []
     if n_meetings and rng.random() < 0.5:
         sources.append(f"MTG-{rng.randrange(1, n_meetings + 1)}")
@@ -123,11 +135,13 @@ CONFIG = b"project: Synthetic benchmark\ncustomer: Nobody\n"
 
 def generate(folder: Path, n: int, commits: int, seed: int = 2) -> None:
     """A spec repo with `commits` commits; the last one is checked out."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     n_requests, n_meetings = n // 2, max(1, n // 10)
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(folder)], check=True)
-    importer = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=folder, stdin=subprocess.PIPE)
+    importer = subprocess.Popen(
+        ["git", "fast-import", "--quiet"], cwd=folder, stdin=subprocess.PIPE
+    )
     assert importer.stdin is not None
     out = importer.stdin
 
@@ -149,7 +163,10 @@ def generate(folder: Path, n: int, commits: int, seed: int = 2) -> None:
     # The first commit holds a tenth of everything; the rest arrives and changes over time.
     first = max(1, n // 10)
     files = [("reqtrace.yaml", CONFIG)]
-    files += [(requirement_path(i), requirement_text(i, rng, 0, n_requests, n_meetings)) for i in range(1, first + 1)]
+    files += [
+        (requirement_path(i), requirement_text(i, rng, 0, n_requests, n_meetings))
+        for i in range(1, first + 1)
+    ]
     commit(0, "initial requirements", files)
     remaining = list(range(first + 1, n + 1))
     per_commit = -(-len(remaining) // max(1, commits - 2))
@@ -159,18 +176,34 @@ def generate(folder: Path, n: int, commits: int, seed: int = 2) -> None:
     mtg_per_commit = -(-len(meetings) // max(1, commits - 2))
     for number in range(1, commits - 1):
         batch, remaining = remaining[:per_commit], remaining[per_commit:]
-        changes = [(requirement_path(i), requirement_text(i, rng, 0, n_requests, n_meetings)) for i in batch]
+        changes = [
+            (requirement_path(i), requirement_text(i, rng, 0, n_requests, n_meetings))
+            for i in batch
+        ]
         revised = [rng.randrange(1, first + 1) for _ in range(5)]
-        changes += [(requirement_path(i), requirement_text(i, random.Random(i), number, n_requests, n_meetings)) for i in revised]
+        changes += [
+            (
+                requirement_path(i),
+                requirement_text(i, random.Random(i), number, n_requests, n_meetings),
+            )
+            for i in revised
+        ]  # noqa: S311
         rq, requests = requests[:req_per_commit], requests[req_per_commit:]
         changes += [(f"records/requests/RQ-{i}.yaml", request_text(i, rng, n)) for i in rq]
         mt, meetings = meetings[:mtg_per_commit], meetings[mtg_per_commit:]
-        changes += [(f"records/meetings/MTG-{i}.md", meeting_text(i, rng, n_requests, n)) for i in mt]
+        changes += [
+            (f"records/meetings/MTG-{i}.md", meeting_text(i, rng, n_requests, n)) for i in mt
+        ]
         commit(number, f"change {number}", changes)
     # Whatever is left, so that every id that is referenced exists at HEAD.
-    last = [(requirement_path(i), requirement_text(i, rng, 0, n_requests, n_meetings)) for i in remaining]
+    last = [
+        (requirement_path(i), requirement_text(i, rng, 0, n_requests, n_meetings))
+        for i in remaining
+    ]
     last += [(f"records/requests/RQ-{i}.yaml", request_text(i, rng, n)) for i in requests]
-    last += [(f"records/meetings/MTG-{i}.md", meeting_text(i, rng, n_requests, n)) for i in meetings]
+    last += [
+        (f"records/meetings/MTG-{i}.md", meeting_text(i, rng, n_requests, n)) for i in meetings
+    ]
     commit(commits - 1, "last change", last)
     out.close()
     if importer.wait() != 0:
@@ -178,7 +211,9 @@ def generate(folder: Path, n: int, commits: int, seed: int = 2) -> None:
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=folder, check=True)
 
 
-def run_once(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, float, int]:
+def run_once(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, float, int]:
     """(wall seconds, CPU seconds, peak RSS in MB, exit code) of one subprocess.
 
     CPU time (user + system, including a forked parse worker) shows the work
@@ -186,8 +221,13 @@ def run_once(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> t
     process (reqtrace or its worker), as wait4 reports it.
     """
     start = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        args,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -203,9 +243,19 @@ def measure(label: str, args: list[str], cwd: Path, repeat: int, before=None, en
         walls.append(wall)
         cpus.append(cpu)
         rss.append(peak)
-    row = {"what": label, "best": min(walls), "median": statistics.median(walls), "cpu": min(cpus), "rss": max(rss), "exit": code}
-    print(f"  {label:<36} best {row['best']:7.3f} s   median {row['median']:7.3f} s   "
-          f"cpu {row['cpu']:7.3f} s   peak {row['rss']:7.1f} MB   exit {code}", flush=True)
+    row = {
+        "what": label,
+        "best": min(walls),
+        "median": statistics.median(walls),
+        "cpu": min(cpus),
+        "rss": max(rss),
+        "exit": code,
+    }
+    print(
+        f"  {label:<36} best {row['best']:7.3f} s   median {row['median']:7.3f} s   "
+        f"cpu {row['cpu']:7.3f} s   peak {row['rss']:7.1f} MB   exit {code}",
+        flush=True,
+    )
     return row
 
 
@@ -223,11 +273,20 @@ def machine() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-n", type=int, action="append", help="number of requirements (repeatable; default 1000 and 10000)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "-n",
+        type=int,
+        action="append",
+        help="number of requirements (repeatable; default 1000 and 10000)",
+    )
     parser.add_argument("--commits", type=int, default=300, help="commits of history (default 300)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
-    parser.add_argument("--dir", type=Path, help="generate here (reused when it already holds a repo of that N)")
+    parser.add_argument(
+        "--dir", type=Path, help="generate here (reused when it already holds a repo of that N)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated repos")
     options = parser.parse_args()
     sizes = options.n or [1000, 10000]
@@ -244,8 +303,11 @@ def main() -> None:
             if not (folder / ".git").is_dir():
                 start = time.perf_counter()
                 generate(folder, n, options.commits)
-                print(f"N = {n:,}: generated {n:,} requirements, {n // 2:,} requests, {max(1, n // 10):,} meetings, "
-                      f"{options.commits} commits in {time.perf_counter() - start:.1f} s  ({folder})", flush=True)
+                print(
+                    f"N = {n:,}: generated {n:,} requirements, {n // 2:,} requests, {max(1, n // 10):,} meetings, "
+                    f"{options.commits} commits in {time.perf_counter() - start:.1f} s  ({folder})",
+                    flush=True,
+                )
             else:
                 print(f"N = {n:,}: reusing {folder}", flush=True)
             cache = folder / ".git" / "reqtrace"
@@ -256,11 +318,26 @@ def main() -> None:
             check = [*reqtrace, "check", "--format", "json"]
             middle = f"HEAD~{options.commits // 2}"
             measure("check (worktree, cold)", check, folder, options.repeat, drop_cache)
-            measure("check (worktree, cold, 1 process)", check, folder, options.repeat, drop_cache, {"REQTRACE_JOBS": "1"})
+            measure(
+                "check (worktree, cold, 1 process)",
+                check,
+                folder,
+                options.repeat,
+                drop_cache,
+                {"REQTRACE_JOBS": "1"},
+            )
             measure("check (worktree, warm)", check, folder, options.repeat)
-            measure("check --rev HEAD (cold)", [*check, "--rev", "HEAD"], folder, options.repeat, drop_cache)
+            measure(
+                "check --rev HEAD (cold)",
+                [*check, "--rev", "HEAD"],
+                folder,
+                options.repeat,
+                drop_cache,
+            )
             measure("check --rev HEAD (warm)", [*check, "--rev", "HEAD"], folder, options.repeat)
-            measure(f"check --rev {middle} (warm)", [*check, "--rev", middle], folder, options.repeat)
+            measure(
+                f"check --rev {middle} (warm)", [*check, "--rev", middle], folder, options.repeat
+            )
     finally:
         if not options.keep and options.dir is None:
             shutil.rmtree(base, ignore_errors=True)

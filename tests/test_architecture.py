@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "reqtrace"
-CORE_MODULES = sorted(path for path in PACKAGE.rglob("*.py") if "cli" not in path.relative_to(PACKAGE).parts)
+CORE_MODULES = sorted(
+    path for path in PACKAGE.rglob("*.py") if "cli" not in path.relative_to(PACKAGE).parts
+)
 UI_LIBRARIES = {"typer", "rich", "click"}
 
 
@@ -32,7 +34,9 @@ def test_there_is_a_core_to_check() -> None:
 @pytest.mark.parametrize("module", CORE_MODULES, ids=lambda path: str(path.relative_to(PACKAGE)))
 def test_the_core_never_imports_typer_or_rich(module: Path) -> None:
     found = imported_roots(module) & UI_LIBRARIES
-    assert not found, f"{module.relative_to(PACKAGE)} imports {sorted(found)}; only reqtrace/cli/ may"
+    assert not found, (
+        f"{module.relative_to(PACKAGE)} imports {sorted(found)}; only reqtrace/cli/ may"
+    )
 
 
 def test_only_gitio_runs_git() -> None:
@@ -43,7 +47,11 @@ def test_only_gitio_runs_git() -> None:
             continue
         tree = ast.parse(module.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and node.value == "git" and "subprocess" in imported_roots(module):
+            if (
+                isinstance(node, ast.Constant)
+                and node.value == "git"
+                and "subprocess" in imported_roots(module)
+            ):
                 offenders.append(module.name)
     assert offenders == []
 
@@ -58,5 +66,7 @@ def test_start_up_does_not_load_heavy_libraries(option: str, tmp_path: Path) -> 
         "heavy = {'rich', 'networkx', 'git', 'yaml', 'jinja2', 'ruamel'}\n"
         "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}), file=sys.stderr)\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
     assert result.stderr.strip().splitlines()[-1] == "[]"

@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import requirement_yaml
 
+from conftest import requirement_yaml
 from reqtrace.check import run_checks
 from reqtrace.config import find_spec_repo
 from reqtrace.model import Finding
@@ -23,7 +23,9 @@ GOOD = {
 }
 
 
-def findings_of(make_repo, files: dict[str, str | bytes], *, strict: bool = False, name: str = "repo") -> list[Finding]:
+def findings_of(
+    make_repo, files: dict[str, str | bytes], *, strict: bool = False, name: str = "repo"
+) -> list[Finding]:
     repo = make_repo(files, git_init=False, name=name)
     return run_checks(load_snapshot(find_spec_repo(repo.root)), strict=strict).findings
 
@@ -44,6 +46,7 @@ def test_a_clean_repo_has_no_findings(make_repo) -> None:
 
 # --- yaml-syntax ------------------------------------------------------------
 
+
 def test_yaml_syntax(make_repo) -> None:
     broken = {**GOOD, "specs/REQ-3.yaml": "id: REQ-3\ntitle: [unclosed\nstatement: y\n"}
     finding = only(findings_of(make_repo, broken), "yaml-syntax")
@@ -57,12 +60,16 @@ def test_yaml_syntax_fixed(make_repo) -> None:
 
 
 def test_tabs_are_a_yaml_syntax_finding_that_says_use_spaces(make_repo) -> None:
-    finding = only(findings_of(make_repo, {"specs/REQ-3.yaml": "id: REQ-3\ntitle: x\n\tstatement: y\n"}), "yaml-syntax")
+    finding = only(
+        findings_of(make_repo, {"specs/REQ-3.yaml": "id: REQ-3\ntitle: x\n\tstatement: y\n"}),
+        "yaml-syntax",
+    )
     assert finding.line == 3
     assert "use spaces" in finding.message
 
 
 # --- duplicate-key ----------------------------------------------------------
+
 
 def test_duplicate_key(make_repo) -> None:
     broken = {"specs/REQ-3.yaml": "id: REQ-3\ntitle: Old\nstatement: s\ntitle: New\n"}
@@ -73,10 +80,13 @@ def test_duplicate_key(make_repo) -> None:
 
 
 def test_duplicate_key_fixed(make_repo) -> None:
-    assert findings_of(make_repo, {"specs/REQ-3.yaml": "id: REQ-3\ntitle: New\nstatement: s\n"}) == []
+    assert (
+        findings_of(make_repo, {"specs/REQ-3.yaml": "id: REQ-3\ntitle: New\nstatement: s\n"}) == []
+    )
 
 
 # --- yaml-alias -------------------------------------------------------------
+
 
 def test_yaml_alias(make_repo) -> None:
     broken = {"specs/REQ-3.yaml": "id: REQ-3\ntitle: &t Book\nstatement: *t\n"}
@@ -86,10 +96,14 @@ def test_yaml_alias(make_repo) -> None:
 
 
 def test_yaml_alias_fixed(make_repo) -> None:
-    assert findings_of(make_repo, {"specs/REQ-3.yaml": "id: REQ-3\ntitle: Book\nstatement: Book\n"}) == []
+    assert (
+        findings_of(make_repo, {"specs/REQ-3.yaml": "id: REQ-3\ntitle: Book\nstatement: Book\n"})
+        == []
+    )
 
 
 # --- not-utf8 ---------------------------------------------------------------
+
 
 def test_not_utf8(make_repo) -> None:
     broken = {"specs/REQ-3.yaml": "id: REQ-3\ntitle: x\nstatement: Café\n".encode("latin-1")}
@@ -112,6 +126,7 @@ def test_a_binary_file_named_yaml_is_not_utf8(make_repo) -> None:
 
 # --- file-too-large ---------------------------------------------------------
 
+
 def test_file_too_large(make_repo) -> None:
     repo = make_repo(GOOD, git_init=False)
     with open(repo.root / "specs" / "huge.yaml", "wb") as handle:
@@ -131,9 +146,15 @@ def test_file_just_under_the_limit_is_read(make_repo) -> None:
 
 # --- schema -----------------------------------------------------------------
 
+
 def test_schema_missing_field(make_repo) -> None:
     finding = only(findings_of(make_repo, {"specs/REQ-3.yaml": "id: REQ-3\ntitle: x\n"}), "schema")
-    assert (finding.severity, finding.path, finding.line, finding.id) == ("error", "specs/REQ-3.yaml", 1, "REQ-3")
+    assert (finding.severity, finding.path, finding.line, finding.id) == (
+        "error",
+        "specs/REQ-3.yaml",
+        1,
+        "REQ-3",
+    )
     assert "missing required field 'statement'" in finding.message
 
 
@@ -147,28 +168,41 @@ def test_schema_missing_field(make_repo) -> None:
         ("title: 2026-01-15", "2026-01-15", 'title: "2026-01-15"'),
     ],
 )
-def test_schema_unquoted_value_where_text_belongs(make_repo, line_text: str, shown: str, quoted: str) -> None:
+def test_schema_unquoted_value_where_text_belongs(
+    make_repo, line_text: str, shown: str, quoted: str
+) -> None:
     broken = {"specs/REQ-3.yaml": f"id: REQ-3\nstatement: s\n{line_text}\n"}
     finding = only(findings_of(make_repo, broken), "schema")
-    assert (finding.severity, finding.path, finding.line, finding.id) == ("error", "specs/REQ-3.yaml", 3, "REQ-3")
+    assert (finding.severity, finding.path, finding.line, finding.id) == (
+        "error",
+        "specs/REQ-3.yaml",
+        3,
+        "REQ-3",
+    )
     assert f"unquoted `{shown}`" in finding.message
     assert f"quote it: {quoted}" in finding.message
 
 
 def test_schema_unquoted_value_in_a_list_names_the_items_line(make_repo) -> None:
-    broken = {"specs/REQ-3.yaml": "id: REQ-3\ntitle: t\nstatement: s\nacceptance:\n  - Works.\n  - NO\n"}
+    broken = {
+        "specs/REQ-3.yaml": "id: REQ-3\ntitle: t\nstatement: s\nacceptance:\n  - Works.\n  - NO\n"
+    }
     finding = only(findings_of(make_repo, broken), "schema")
     assert finding.line == 6
     assert "'acceptance[1]'" in finding.message and 'quote it: "NO"' in finding.message
 
 
 def test_schema_quoted_values_are_fine(make_repo) -> None:
-    fixed = {"specs/REQ-3.yaml": 'id: REQ-3\nstatement: s\ntitle: "NO"\nowner: "012"\nacceptance: ["1.10"]\n'}
+    fixed = {
+        "specs/REQ-3.yaml": 'id: REQ-3\nstatement: s\ntitle: "NO"\nowner: "012"\nacceptance: ["1.10"]\n'
+    }
     assert findings_of(make_repo, fixed) == []
 
 
 def test_schema_the_text_as_written_is_what_commands_show(make_repo) -> None:
-    repo = make_repo({"specs/REQ-3.yaml": "id: REQ-3\nstatement: 1.10\ntitle: NO\n"}, git_init=False)
+    repo = make_repo(
+        {"specs/REQ-3.yaml": "id: REQ-3\nstatement: 1.10\ntitle: NO\n"}, git_init=False
+    )
     requirement = load_snapshot(find_spec_repo(repo.root)).requirements["REQ-3"]
     assert (requirement.title, requirement.statement) == ("NO", "1.10")
 
@@ -181,7 +215,9 @@ def test_schema_bad_choice(make_repo) -> None:
 
 
 def test_schema_a_list_where_a_mapping_belongs(make_repo) -> None:
-    finding = only(findings_of(make_repo, {"specs/REQ-3.yaml": "- id: REQ-3\n- title: x\n"}), "schema")
+    finding = only(
+        findings_of(make_repo, {"specs/REQ-3.yaml": "- id: REQ-3\n- title: x\n"}), "schema"
+    )
     assert (finding.path, finding.line) == ("specs/REQ-3.yaml", 1)
     assert "list where a mapping belongs" in finding.message and "requirements:" in finding.message
 
@@ -230,20 +266,32 @@ def test_schema_meeting_lines_count_from_the_top_of_the_file(make_repo) -> None:
 
 # --- unknown-field ----------------------------------------------------------
 
+
 def test_unknown_field_names_the_nearest_known_key(make_repo) -> None:
     broken = {"specs/REQ-3.yaml": requirement_yaml("REQ-3") + "acceptence:\n  - Works.\n"}
     finding = only(findings_of(make_repo, broken), "unknown-field")
-    assert (finding.severity, finding.path, finding.line, finding.id) == ("warning", "specs/REQ-3.yaml", 4, "REQ-3")
+    assert (finding.severity, finding.path, finding.line, finding.id) == (
+        "warning",
+        "specs/REQ-3.yaml",
+        4,
+        "REQ-3",
+    )
     assert "unknown field 'acceptence'; did you mean 'acceptance'?" in finding.message
 
 
 def test_unknown_field_far_from_any_key_lists_the_known_ones(make_repo) -> None:
-    finding = only(findings_of(make_repo, {"specs/REQ-3.yaml": requirement_yaml("REQ-3") + "zzz: 1\n"}), "unknown-field")
+    finding = only(
+        findings_of(make_repo, {"specs/REQ-3.yaml": requirement_yaml("REQ-3") + "zzz: 1\n"}),
+        "unknown-field",
+    )
     assert "known fields:" in finding.message and "prefix your own with 'x-'" in finding.message
 
 
 def test_unknown_field_fixed_and_x_fields_are_welcome(make_repo) -> None:
-    fixed = {"specs/REQ-3.yaml": requirement_yaml("REQ-3") + "acceptance:\n  - Works.\nx-cost: 3\nx-team: {lead: Li}\n"}
+    fixed = {
+        "specs/REQ-3.yaml": requirement_yaml("REQ-3")
+        + "acceptance:\n  - Works.\nx-cost: 3\nx-team: {lead: Li}\n"
+    }
     assert findings_of(make_repo, fixed) == []
 
 
@@ -253,6 +301,7 @@ def test_unknown_field_is_an_error_with_strict(make_repo) -> None:
 
 
 # --- duplicate-id -----------------------------------------------------------
+
 
 def test_duplicate_id(make_repo) -> None:
     broken = {**GOOD, "specs/more/copy.yaml": requirement_yaml("REQ-1", "Copied")}
@@ -271,33 +320,56 @@ def test_duplicate_id_across_kinds(make_repo) -> None:
 
 
 def test_duplicate_id_fixed(make_repo) -> None:
-    assert findings_of(make_repo, {**GOOD, "specs/more/copy.yaml": requirement_yaml("REQ-3", "Copied")}) == []
+    assert (
+        findings_of(
+            make_repo, {**GOOD, "specs/more/copy.yaml": requirement_yaml("REQ-3", "Copied")}
+        )
+        == []
+    )
 
 
 # --- bad-id -----------------------------------------------------------------
 
+
 def test_bad_id(make_repo) -> None:
     finding = only(findings_of(make_repo, {"specs/x.yaml": requirement_yaml("req_7")}), "bad-id")
-    assert (finding.severity, finding.path, finding.line, finding.id) == ("error", "specs/x.yaml", 1, "req_7")
+    assert (finding.severity, finding.path, finding.line, finding.id) == (
+        "error",
+        "specs/x.yaml",
+        1,
+        "req_7",
+    )
     assert "does not match the id pattern" in finding.message
 
 
 def test_bad_id_fixed_by_the_projects_own_pattern(make_repo) -> None:
-    files = {"reqtrace.yaml": "project: P\nid_pattern: '^req_[0-9]+$'\n", "specs/x.yaml": requirement_yaml("req_7")}
+    files = {
+        "reqtrace.yaml": "project: P\nid_pattern: '^req_[0-9]+$'\n",
+        "specs/x.yaml": requirement_yaml("req_7"),
+    }
     assert findings_of(make_repo, files) == []
 
 
 def test_an_id_with_unusable_characters_is_a_schema_error(make_repo) -> None:
-    finding = only(findings_of(make_repo, {"specs/x.yaml": 'id: "REQ 7/../x"\ntitle: t\nstatement: s\n'}), "schema")
+    finding = only(
+        findings_of(make_repo, {"specs/x.yaml": 'id: "REQ 7/../x"\ntitle: t\nstatement: s\n'}),
+        "schema",
+    )
     assert "unusable value" in finding.message
 
 
 # --- dangling-ref -----------------------------------------------------------
 
+
 def test_dangling_ref_parent(make_repo) -> None:
     broken = {**GOOD, "specs/REQ-3.yaml": "id: REQ-3\ntitle: t\nstatement: s\nparents: [REQ-99]\n"}
     finding = only(findings_of(make_repo, broken), "dangling-ref")
-    assert (finding.severity, finding.path, finding.line, finding.id) == ("error", "specs/REQ-3.yaml", 4, "REQ-3")
+    assert (finding.severity, finding.path, finding.line, finding.id) == (
+        "error",
+        "specs/REQ-3.yaml",
+        4,
+        "REQ-3",
+    )
     assert "parents names 'REQ-99', which does not exist" in finding.message
 
 
@@ -313,7 +385,9 @@ def test_dangling_ref_of_the_wrong_kind(make_repo) -> None:
 
 def test_dangling_ref_in_a_meeting_decision_points_at_the_decision(make_repo) -> None:
     text = "---\nid: MTG-1\ndate: 2026-01-15\ntitle: Review\ndecisions:\n  - text: Agreed.\n    approves: [RQ-9]\n---\n"
-    finding = only(findings_of(make_repo, {**GOOD, "records/meetings/MTG-1.md": text}), "dangling-ref")
+    finding = only(
+        findings_of(make_repo, {**GOOD, "records/meetings/MTG-1.md": text}), "dangling-ref"
+    )
     assert (finding.path, finding.line, finding.id) == ("records/meetings/MTG-1.md", 6, "MTG-1")
     assert "'RQ-9', which does not exist" in finding.message
 
@@ -331,6 +405,7 @@ def test_dangling_ref_fixed(make_repo) -> None:
 
 # --- parent-cycle -----------------------------------------------------------
 
+
 def test_parent_cycle(make_repo) -> None:
     files = {
         "specs/REQ-1.yaml": requirement_yaml("REQ-1", parents=["REQ-3"]),
@@ -338,12 +413,23 @@ def test_parent_cycle(make_repo) -> None:
         "specs/REQ-3.yaml": requirement_yaml("REQ-3", parents=["REQ-2"]),
     }
     finding = only(findings_of(make_repo, files), "parent-cycle")
-    assert (finding.severity, finding.path, finding.line, finding.id) == ("error", "specs/REQ-1.yaml", 4, "REQ-1")
-    assert "REQ-1 -> REQ-3 -> REQ-2 -> REQ-1" in finding.message and "remove one link" in finding.message
+    assert (finding.severity, finding.path, finding.line, finding.id) == (
+        "error",
+        "specs/REQ-1.yaml",
+        4,
+        "REQ-1",
+    )
+    assert (
+        "REQ-1 -> REQ-3 -> REQ-2 -> REQ-1" in finding.message
+        and "remove one link" in finding.message
+    )
 
 
 def test_parent_cycle_of_one(make_repo) -> None:
-    finding = only(findings_of(make_repo, {"specs/REQ-1.yaml": requirement_yaml("REQ-1", parents=["REQ-1"])}), "parent-cycle")
+    finding = only(
+        findings_of(make_repo, {"specs/REQ-1.yaml": requirement_yaml("REQ-1", parents=["REQ-1"])}),
+        "parent-cycle",
+    )
     assert "REQ-1 -> REQ-1" in finding.message
 
 
@@ -358,12 +444,17 @@ def test_parent_cycle_fixed(make_repo) -> None:
 
 # --- config -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("config", "line", "phrase"),
     [
         ("project: P\nprojet: Q\n", 2, "unknown field 'projet'; did you mean 'project'?"),
         ("customer: C\n", 1, "missing required field 'project'"),
-        ("project: P\npaths:\n  requirements: ../elsewhere\n", 3, "paths.requirements must be a folder inside the spec repo"),
+        (
+            "project: P\npaths:\n  requirements: ../elsewhere\n",
+            3,
+            "paths.requirements must be a folder inside the spec repo",
+        ),
         ("project: P\nid_pattern: '['\n", 2, "id_pattern is not a valid regular expression"),
         ("project: P\nproject: Q\n", 2, "appears twice"),
         ("- project: P\n", 1, "must be a mapping"),
@@ -379,11 +470,16 @@ def test_config(make_repo, config: str, line: int, phrase: str) -> None:
 
 def test_config_fixed(make_repo) -> None:
     config = "project: P\ncustomer: C\npaths:\n  requirements: reqs\nid_pattern: '^R-[0-9]+$'\ndrift: warn\n"
-    assert findings_of(make_repo, {"reqtrace.yaml": config, "reqs/R-1.yaml": requirement_yaml("R-1")}) == []
+    assert (
+        findings_of(make_repo, {"reqtrace.yaml": config, "reqs/R-1.yaml": requirement_yaml("R-1")})
+        == []
+    )
 
 
 def test_a_bad_folder_in_the_config_falls_back_to_the_default(make_repo) -> None:
-    repo = make_repo({**GOOD, "reqtrace.yaml": "project: P\npaths:\n  requirements: /etc\n"}, git_init=False)
+    repo = make_repo(
+        {**GOOD, "reqtrace.yaml": "project: P\npaths:\n  requirements: /etc\n"}, git_init=False
+    )
     snapshot = load_snapshot(find_spec_repo(repo.root))
     assert snapshot.config.requirements_dir == "specs"
     assert set(snapshot.requirements) == {"REQ-1", "REQ-2"}
@@ -391,8 +487,11 @@ def test_a_bad_folder_in_the_config_falls_back_to_the_default(make_repo) -> None
 
 # --- symlinks (bad input of issue 2, point 6) --------------------------------
 
+
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
-def test_a_symlink_pointing_outside_the_repo_is_an_error_and_is_not_read(make_repo, tmp_path: Path) -> None:
+def test_a_symlink_pointing_outside_the_repo_is_an_error_and_is_not_read(
+    make_repo, tmp_path: Path
+) -> None:
     secret = tmp_path / "secret.yaml"
     secret.write_text(requirement_yaml("REQ-666", "outside"))
     repo = make_repo(GOOD, git_init=False)
@@ -431,4 +530,8 @@ def test_findings_are_sorted_by_path_and_line(make_repo) -> None:
         "specs/a.yaml": "id: REQ-1\ntitle: t\n",
     }
     findings = findings_of(make_repo, files)
-    assert [(f.path, f.line) for f in findings] == [("specs/a.yaml", 1), ("specs/b.yaml", 4), ("specs/b.yaml", 5)]
+    assert [(f.path, f.line) for f in findings] == [
+        ("specs/a.yaml", 1),
+        ("specs/b.yaml", 4),
+        ("specs/b.yaml", 5),
+    ]

@@ -7,11 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import git, requirement_yaml
 
 GOOD = {
     "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online"),
-    "specs/REQ-2.yaml": requirement_yaml("REQ-2", "Cancel online", parents=["REQ-1"], status="approved"),
+    "specs/REQ-2.yaml": requirement_yaml(
+        "REQ-2", "Cancel online", parents=["REQ-1"], status="approved"
+    ),
     "records/requests/RQ-1.yaml": "id: RQ-1\ntitle: SMS reminders\nreceived: 2026-01-20\naffects: [REQ-2]\n"
     "decision:\n  status: approved\n  in: MTG-1\n",
     "records/meetings/MTG-1.md": "---\nid: MTG-1\ndate: 2026-01-15\ntitle: Kick-off\nrefs: [REQ-1]\n"
@@ -24,6 +27,7 @@ def no_traceback(result) -> None:  # type: ignore[no-untyped-def]
 
 
 # --- exit codes ---------------------------------------------------------------
+
 
 def test_exit_0_when_there_are_no_errors(make_repo, run_cli) -> None:
     result = run_cli("check", cwd=make_repo(GOOD).root)
@@ -101,7 +105,9 @@ def _run_main_in_process(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> in
     return int(caught.value.code or 0)
 
 
-def test_exit_4_for_an_internal_error_without_a_traceback(make_repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_exit_4_for_an_internal_error_without_a_traceback(
+    make_repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import reqtrace.check
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -116,7 +122,9 @@ def test_exit_4_for_an_internal_error_without_a_traceback(make_repo, monkeypatch
     assert "Traceback" not in captured.err + captured.out
 
 
-def test_exit_4_in_json(make_repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_exit_4_in_json(
+    make_repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import reqtrace.check
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -147,21 +155,99 @@ def test_debug_shows_the_traceback(make_repo, monkeypatch: pytest.MonkeyPatch) -
 
 BAD_FILES = [
     # (name, file path, content, exit code, code, line, phrase)
-    ("malformed YAML", "specs/REQ-3.yaml", "id: REQ-3\ntitle: [oops\nstatement: s\n", 1, "yaml-syntax", 3, "YAML syntax error"),
-    ("duplicate keys", "specs/REQ-3.yaml", "id: REQ-3\ntitle: a\nstatement: s\ntitle: b\n", 1, "duplicate-key", 4, "appears twice"),
-    ("aliases", "specs/REQ-3.yaml", "id: REQ-3\ntitle: &a x\nstatement: *a\n", 1, "yaml-alias", 3, "aliases"),
-    ("tabs", "specs/REQ-3.yaml", "id: REQ-3\ntitle: t\n\tstatement: s\n", 1, "yaml-syntax", 3, "use spaces"),
-    ("non-UTF-8 bytes", "specs/REQ-3.yaml", "id: REQ-3\ntitle: Café\nstatement: s\n".encode("latin-1"), 1, "not-utf8", 2, "save the file as UTF-8"),
-    ("a binary file named .yaml", "specs/photo.yaml", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01", 1, "not-utf8", 1, "binary file"),
+    (
+        "malformed YAML",
+        "specs/REQ-3.yaml",
+        "id: REQ-3\ntitle: [oops\nstatement: s\n",
+        1,
+        "yaml-syntax",
+        3,
+        "YAML syntax error",
+    ),
+    (
+        "duplicate keys",
+        "specs/REQ-3.yaml",
+        "id: REQ-3\ntitle: a\nstatement: s\ntitle: b\n",
+        1,
+        "duplicate-key",
+        4,
+        "appears twice",
+    ),
+    (
+        "aliases",
+        "specs/REQ-3.yaml",
+        "id: REQ-3\ntitle: &a x\nstatement: *a\n",
+        1,
+        "yaml-alias",
+        3,
+        "aliases",
+    ),
+    (
+        "tabs",
+        "specs/REQ-3.yaml",
+        "id: REQ-3\ntitle: t\n\tstatement: s\n",
+        1,
+        "yaml-syntax",
+        3,
+        "use spaces",
+    ),
+    (
+        "non-UTF-8 bytes",
+        "specs/REQ-3.yaml",
+        "id: REQ-3\ntitle: Café\nstatement: s\n".encode("latin-1"),
+        1,
+        "not-utf8",
+        2,
+        "save the file as UTF-8",
+    ),
+    (
+        "a binary file named .yaml",
+        "specs/photo.yaml",
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01",
+        1,
+        "not-utf8",
+        1,
+        "binary file",
+    ),
     ("an empty file", "specs/REQ-3.yaml", "", 1, "schema", 1, "the file is empty"),
-    ("a list where a mapping belongs", "records/requests/RQ-2.yaml", "- id: RQ-2\n", 1, "schema", 1, "a list where a mapping belongs"),
-    ("unquoted NO where text belongs", "specs/REQ-3.yaml", "id: REQ-3\ntitle: NO\nstatement: s\n", 1, "schema", 2, 'quote it: title: "NO"'),
-    ("a meeting without front matter", "records/meetings/MTG-2.md", "# Minutes\n", 1, "schema", 1, "no YAML front matter"),
+    (
+        "a list where a mapping belongs",
+        "records/requests/RQ-2.yaml",
+        "- id: RQ-2\n",
+        1,
+        "schema",
+        1,
+        "a list where a mapping belongs",
+    ),
+    (
+        "unquoted NO where text belongs",
+        "specs/REQ-3.yaml",
+        "id: REQ-3\ntitle: NO\nstatement: s\n",
+        1,
+        "schema",
+        2,
+        'quote it: title: "NO"',
+    ),
+    (
+        "a meeting without front matter",
+        "records/meetings/MTG-2.md",
+        "# Minutes\n",
+        1,
+        "schema",
+        1,
+        "no YAML front matter",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "path", "content", "exit_code", "code", "line", "phrase"), BAD_FILES, ids=[case[0] for case in BAD_FILES])
-def test_bad_input_is_a_finding_with_file_and_line(make_repo, run_cli, name, path, content, exit_code, code, line, phrase) -> None:
+@pytest.mark.parametrize(
+    ("name", "path", "content", "exit_code", "code", "line", "phrase"),
+    BAD_FILES,
+    ids=[case[0] for case in BAD_FILES],
+)
+def test_bad_input_is_a_finding_with_file_and_line(
+    make_repo, run_cli, name, path, content, exit_code, code, line, phrase
+) -> None:
     repo = make_repo({**GOOD, path: content})
     result = run_cli("check", cwd=repo.root)
     assert result.exit_code == exit_code, result.stdout + result.stderr
@@ -173,11 +259,22 @@ def test_bad_input_is_a_finding_with_file_and_line(make_repo, run_cli, name, pat
 
 
 def test_a_bom_is_accepted(make_repo, run_cli) -> None:
-    repo = make_repo({**GOOD, "specs/REQ-3.yaml": b"\xef\xbb\xbf" + requirement_yaml("REQ-3", "带 BOM 的文件").encode()})
+    repo = make_repo(
+        {
+            **GOOD,
+            "specs/REQ-3.yaml": b"\xef\xbb\xbf"
+            + requirement_yaml("REQ-3", "带 BOM 的文件").encode(),
+        }
+    )
     result = run_cli("check", "--format", "json", cwd=repo.root)
     assert result.exit_code == 0
     assert json.loads(result.stdout)["summary"]["requirements"] == 3
-    assert json.loads(run_cli("show", "REQ-3", "--format", "json", cwd=repo.root).stdout)["fields"]["title"] == "带 BOM 的文件"
+    assert (
+        json.loads(run_cli("show", "REQ-3", "--format", "json", cwd=repo.root).stdout)["fields"][
+            "title"
+        ]
+        == "带 BOM 的文件"
+    )
 
 
 def test_a_50_mb_file(make_repo, run_cli) -> None:
@@ -254,7 +351,9 @@ FINDING_KEYS = {"code", "severity", "path", "line", "id", "message"}
 
 def test_check_json_contract(make_repo, run_cli) -> None:
     """The JSON of `check` is public API (issue 2): these keys and types must not change."""
-    repo = make_repo({**GOOD, "specs/REQ-3.yaml": "id: REQ-3\ntitle: NO\nstatement: s\nacceptence: [x]\n"})
+    repo = make_repo(
+        {**GOOD, "specs/REQ-3.yaml": "id: REQ-3\ntitle: NO\nstatement: s\nacceptence: [x]\n"}
+    )
     result = run_cli("check", "--format", "json", "--rev", "HEAD", cwd=repo.root)
     assert result.exit_code == 1
     data = json.loads(result.stdout)
@@ -269,22 +368,43 @@ def test_check_json_contract(make_repo, run_cli) -> None:
         assert set(finding) == FINDING_KEYS
         assert finding["severity"] in ("error", "warning")
         assert isinstance(finding["line"], int) and isinstance(finding["message"], str)
-    clean = json.loads(run_cli("check", "--format", "json", cwd=make_repo(GOOD, name="clean").root).stdout)
-    assert clean == {"schema_version": 1, "ok": True, "rev": None, "summary": {"requirements": 2, "records": 2, "errors": 0, "warnings": 0}, "findings": []}
+    clean = json.loads(
+        run_cli("check", "--format", "json", cwd=make_repo(GOOD, name="clean").root).stdout
+    )
+    assert clean == {
+        "schema_version": 1,
+        "ok": True,
+        "rev": None,
+        "summary": {"requirements": 2, "records": 2, "errors": 0, "warnings": 0},
+        "findings": [],
+    }
 
 
 def test_check_github_annotations(make_repo, run_cli) -> None:
-    repo = make_repo({**GOOD, "specs/REQ-3.yaml": "id: REQ-3\ntitle: t\nstatement: s\ntitle: u\nacceptence: [x]\n"})
+    repo = make_repo(
+        {
+            **GOOD,
+            "specs/REQ-3.yaml": "id: REQ-3\ntitle: t\nstatement: s\ntitle: u\nacceptence: [x]\n",
+        }
+    )
     result = run_cli("check", "--format", "github", cwd=repo.root)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("::error file=specs/REQ-3.yaml,line=4,title=duplicate-key::key 'title' appears twice")
+    assert lines[0].startswith(
+        "::error file=specs/REQ-3.yaml,line=4,title=duplicate-key::key 'title' appears twice"
+    )
     assert lines[-1] == "reqtrace check: 1 error(s), 0 warning(s)"
 
 
 def test_check_github_annotation_paths_are_relative_to_the_git_top(make_repo, run_cli) -> None:
     files = {f"spec/{k}": v for k, v in GOOD.items()}
-    repo = make_repo({**files, "spec/reqtrace.yaml": "project: P\n", "spec/specs/REQ-3.yaml": requirement_yaml("REQ-3") + "acceptence: [x]\n"})
+    repo = make_repo(
+        {
+            **files,
+            "spec/reqtrace.yaml": "project: P\n",
+            "spec/specs/REQ-3.yaml": requirement_yaml("REQ-3") + "acceptence: [x]\n",
+        }
+    )
     result = run_cli("check", "--format", "github", "--rev", "HEAD", cwd=repo.root / "spec")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == (
@@ -294,7 +414,9 @@ def test_check_github_annotation_paths_are_relative_to_the_git_top(make_repo, ru
 
 def test_check_github_escapes_what_would_break_an_annotation(make_repo, run_cli) -> None:
     # A key with a line break and a '%': unescaped, the second line would be a command of its own.
-    repo = make_repo({**GOOD, "specs/REQ-3.yaml": requirement_yaml("REQ-3") + '"100%\\n::error::x": 1\n'})
+    repo = make_repo(
+        {**GOOD, "specs/REQ-3.yaml": requirement_yaml("REQ-3") + '"100%\\n::error::x": 1\n'}
+    )
     lines = run_cli("check", "--format", "github", cwd=repo.root).stdout.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("::warning file=specs/REQ-3.yaml,line=4,title=unknown-field::")
@@ -312,7 +434,13 @@ def test_strict_turns_warnings_into_errors(make_repo, run_cli) -> None:
 
 
 def test_check_text_groups_findings_by_file(make_repo, run_cli) -> None:
-    repo = make_repo({**GOOD, "specs/a.yaml": "id: REQ-3\ntitle: t\n", "specs/b.yaml": "id: REQ-4\ntitle: NO\nstatement: s\nparents: [REQ-99]\n"})
+    repo = make_repo(
+        {
+            **GOOD,
+            "specs/a.yaml": "id: REQ-3\ntitle: t\n",
+            "specs/b.yaml": "id: REQ-4\ntitle: NO\nstatement: s\nparents: [REQ-99]\n",
+        }
+    )
     out = run_cli("check", cwd=repo.root, env={"COLUMNS": "300"}).stdout.splitlines()
     assert out[0] == "specs/a.yaml"
     assert out[2] == "specs/b.yaml"
@@ -321,13 +449,16 @@ def test_check_text_groups_findings_by_file(make_repo, run_cli) -> None:
 
 
 def test_text_output_escapes_markup_in_user_text(make_repo, run_cli) -> None:
-    repo = make_repo({**GOOD, "specs/REQ-3.yaml": requirement_yaml("REQ-3", "[bold]login[/bold] [draft]")})
+    repo = make_repo(
+        {**GOOD, "specs/REQ-3.yaml": requirement_yaml("REQ-3", "[bold]login[/bold] [draft]")}
+    )
     result = run_cli("list", cwd=repo.root, env={"COLUMNS": "300"})
     assert "[bold]login[/bold] [draft]" in result.stdout
     assert "[bold]login[/bold] [draft]" in run_cli("show", "REQ-3", cwd=repo.root).stdout
 
 
 # --- init and new -------------------------------------------------------------
+
 
 def test_init_makes_a_spec_repo_and_runs_git_init(run_cli, tmp_path: Path) -> None:
     result = run_cli("init", "clinic", "--project", "Clinic", "--customer", "Sunrise", cwd=tmp_path)
@@ -337,8 +468,10 @@ def test_init_makes_a_spec_repo_and_runs_git_init(run_cli, tmp_path: Path) -> No
     assert "initialised an empty git repository" in result.stderr
     for folder in ("specs", "records/requests", "records/meetings", "baselines"):
         assert (root / folder).is_dir()
-    assert "project: \"Clinic\"" in (root / "reqtrace.yaml").read_text()
-    assert (root / "reqtrace.yaml").stat().st_mode & 0o044  # readable by others, like any file the user makes
+    assert 'project: "Clinic"' in (root / "reqtrace.yaml").read_text()
+    assert (
+        root / "reqtrace.yaml"
+    ).stat().st_mode & 0o044  # readable by others, like any file the user makes
     assert run_cli("check", cwd=root).exit_code == 0
 
 
@@ -360,12 +493,17 @@ def test_init_refuses_to_overwrite(run_cli, tmp_path: Path) -> None:
 
 
 def test_new_requirement_takes_the_next_free_id(make_repo, run_cli) -> None:
-    repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1"), "specs/x/REQ-7.yaml": requirement_yaml("REQ-7")})
+    repo = make_repo(
+        {
+            "specs/REQ-1.yaml": requirement_yaml("REQ-1"),
+            "specs/x/REQ-7.yaml": requirement_yaml("REQ-7"),
+        }
+    )
     result = run_cli("new", "requirement", "--title", "Reschedule", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     path = Path(result.stdout.strip())
     assert path == repo.root / "specs" / "REQ-8.yaml"
-    assert path.read_text().startswith("id: REQ-8\ntitle: \"Reschedule\"\n")
+    assert path.read_text().startswith('id: REQ-8\ntitle: "Reschedule"\n')
     assert run_cli("check", cwd=repo.root).exit_code == 0
 
 
@@ -391,7 +529,9 @@ def test_new_refuses_to_overwrite(make_repo, run_cli) -> None:
 
 def test_new_request_and_meeting(make_repo, run_cli) -> None:
     repo = make_repo(GOOD)
-    request = Path(run_cli("new", "request", "--title", "Online payment", cwd=repo.root).stdout.strip())
+    request = Path(
+        run_cli("new", "request", "--title", "Online payment", cwd=repo.root).stdout.strip()
+    )
     assert request == repo.root / "records" / "requests" / "RQ-2.yaml"
     meeting = Path(run_cli("new", "meeting", "--title", "Review", cwd=repo.root).stdout.strip())
     assert meeting.parent == repo.root / "records" / "meetings"
@@ -401,7 +541,9 @@ def test_new_request_and_meeting(make_repo, run_cli) -> None:
 
 @pytest.mark.parametrize("folder", ["../outside", "/etc", "-rf"])
 def test_new_refuses_a_folder_outside_specs(make_repo, run_cli, folder: str) -> None:
-    result = run_cli("new", "requirement", "--title", "x", "--folder", folder, cwd=make_repo(GOOD).root)
+    result = run_cli(
+        "new", "requirement", "--title", "x", "--folder", folder, cwd=make_repo(GOOD).root
+    )
     assert result.exit_code == 2
     assert "--folder must be a relative folder inside specs/" in result.stderr
 
@@ -412,6 +554,7 @@ def test_new_refuses_an_empty_title(make_repo, run_cli) -> None:
 
 
 # --- list and show --------------------------------------------------------------
+
 
 def test_list_text(make_repo, run_cli) -> None:
     result = run_cli("list", cwd=make_repo(GOOD).root, env={"COLUMNS": "200"})
@@ -428,7 +571,10 @@ def test_list_json_and_kinds(make_repo, run_cli) -> None:
     data = json.loads(run_cli("list", "--format", "json", "--kind", "all", cwd=repo.root).stdout)
     assert set(data) == {"schema_version", "rev", "items"}
     assert [(i["id"], i["kind"], i["status"]) for i in data["items"]] == [
-        ("MTG-1", "meeting", None), ("REQ-1", "requirement", None), ("REQ-2", "requirement", "approved"), ("RQ-1", "request", "approved"),
+        ("MTG-1", "meeting", None),
+        ("REQ-1", "requirement", None),
+        ("REQ-2", "requirement", "approved"),
+        ("RQ-1", "request", "approved"),
     ]
     assert set(data["items"][0]) == {"id", "kind", "title", "status", "path"}
 
@@ -458,8 +604,20 @@ def test_show_text(make_repo, run_cli) -> None:
 
 def test_show_json(make_repo, run_cli) -> None:
     repo = make_repo(GOOD, tag="v1")
-    data = json.loads(run_cli("show", "RQ-1", "--format", "json", "--rev", "v1", cwd=repo.root).stdout)
-    assert set(data) == {"schema_version", "rev", "id", "kind", "path", "line", "fields", "children", "referenced_by"}
+    data = json.loads(
+        run_cli("show", "RQ-1", "--format", "json", "--rev", "v1", cwd=repo.root).stdout
+    )
+    assert set(data) == {
+        "schema_version",
+        "rev",
+        "id",
+        "kind",
+        "path",
+        "line",
+        "fields",
+        "children",
+        "referenced_by",
+    }
     assert data["kind"] == "request"
     assert data["fields"]["decision"] == {"status": "approved", "in": "MTG-1"}
     assert data["referenced_by"] == ["MTG-1"]
@@ -473,6 +631,7 @@ def test_show_an_unknown_id(make_repo, run_cli) -> None:
 
 
 # --- schema, version, help ------------------------------------------------------
+
 
 def test_schema_prints_json(run_cli, tmp_path: Path) -> None:
     result = run_cli("schema", "requirement", cwd=tmp_path)

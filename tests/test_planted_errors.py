@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, git
 
 EXAMPLE = ROOT / "examples" / "clinic"
@@ -51,35 +52,94 @@ def planted(tmp_path: Path) -> tuple[Path, set[tuple[str, str, int]]]:
     expected: set[tuple[str, str, int]] = set()
 
     # schema: a choice that does not exist
-    expected.add(("schema", "specs/booking/REQ-3.yaml", plant(root, "specs/booking/REQ-3.yaml", "priority: must", "priority: urgent")))
+    expected.add(
+        (
+            "schema",
+            "specs/booking/REQ-3.yaml",
+            plant(root, "specs/booking/REQ-3.yaml", "priority: must", "priority: urgent"),
+        )
+    )
     # schema: YAML reads an unquoted NO as false where text belongs
-    expected.add(("schema", "specs/accounts/REQ-13.yaml", plant(root, "specs/accounts/REQ-13.yaml", "owner: Li Wei", "owner: NO")))
+    expected.add(
+        (
+            "schema",
+            "specs/accounts/REQ-13.yaml",
+            plant(root, "specs/accounts/REQ-13.yaml", "owner: Li Wei", "owner: NO"),
+        )
+    )
     # schema: a day that does not exist
-    expected.add(("schema", "records/requests/RQ-4.yaml", plant(root, "records/requests/RQ-4.yaml", "received: 2026-01-28", "received: 2026-02-30")))
+    expected.add(
+        (
+            "schema",
+            "records/requests/RQ-4.yaml",
+            plant(
+                root, "records/requests/RQ-4.yaml", "received: 2026-01-28", "received: 2026-02-30"
+            ),
+        )
+    )
     # unknown-field: a typo, with the nearest known key suggested
-    expected.add(("unknown-field", "specs/accounts/REQ-13.yaml", append(root, "specs/accounts/REQ-13.yaml", "acceptence:\n  - typo\n")))
+    expected.add(
+        (
+            "unknown-field",
+            "specs/accounts/REQ-13.yaml",
+            append(root, "specs/accounts/REQ-13.yaml", "acceptence:\n  - typo\n"),
+        )
+    )
     # dangling-ref: a parent that does not exist
-    expected.add(("dangling-ref", "specs/booking/REQ-7.yaml", plant(root, "specs/booking/REQ-7.yaml", "parents: [REQ-1]", "parents: [REQ-1, REQ-99]")))
+    expected.add(
+        (
+            "dangling-ref",
+            "specs/booking/REQ-7.yaml",
+            plant(root, "specs/booking/REQ-7.yaml", "parents: [REQ-1]", "parents: [REQ-1, REQ-99]"),
+        )
+    )
     # dangling-ref: a meeting decision that names a request that does not exist
-    plant(root, "records/meetings/MTG-2026-02-05.md", "refs: [REQ-20, RQ-5]", "refs: [REQ-20, RQ-5, RQ-404]")
-    expected.add(("dangling-ref", "records/meetings/MTG-2026-02-05.md", line_of(root, "records/meetings/MTG-2026-02-05.md", "  - text: Monthly CSV export")))
+    plant(
+        root,
+        "records/meetings/MTG-2026-02-05.md",
+        "refs: [REQ-20, RQ-5]",
+        "refs: [REQ-20, RQ-5, RQ-404]",
+    )
+    expected.add(
+        (
+            "dangling-ref",
+            "records/meetings/MTG-2026-02-05.md",
+            line_of(root, "records/meetings/MTG-2026-02-05.md", "  - text: Monthly CSV export"),
+        )
+    )
     # parent-cycle: REQ-1 -> REQ-3 -> REQ-1
-    expected.add(("parent-cycle", "specs/booking/REQ-1.yaml", append(root, "specs/booking/REQ-1.yaml", "parents: [REQ-3]\n")))
+    expected.add(
+        (
+            "parent-cycle",
+            "specs/booking/REQ-1.yaml",
+            append(root, "specs/booking/REQ-1.yaml", "parents: [REQ-3]\n"),
+        )
+    )
     # duplicate-id: a copy of REQ-1 in another folder
     shutil.copy(root / "specs/booking/REQ-1.yaml", root / "specs/nonfunctional/copy-of-REQ-1.yaml")
     expected.add(("duplicate-id", "specs/nonfunctional/copy-of-REQ-1.yaml", 1))
     # bad-id
-    (root / "specs/admin/draft.yaml").write_text("id: req_draft\ntitle: Draft\nstatement: Not yet.\n", encoding="utf-8")
+    (root / "specs/admin/draft.yaml").write_text(
+        "id: req_draft\ntitle: Draft\nstatement: Not yet.\n", encoding="utf-8"
+    )
     expected.add(("bad-id", "specs/admin/draft.yaml", 1))
     # duplicate-key, yaml-alias, yaml-syntax (a tab), not-utf8, an empty file: new files, so
     # that no requirement anyone refers to disappears
-    (root / "specs/admin/REQ-90.yaml").write_text("id: REQ-90\ntitle: a\nstatement: b\ntitle: c\n", encoding="utf-8")
+    (root / "specs/admin/REQ-90.yaml").write_text(
+        "id: REQ-90\ntitle: a\nstatement: b\ntitle: c\n", encoding="utf-8"
+    )
     expected.add(("duplicate-key", "specs/admin/REQ-90.yaml", 4))
-    (root / "specs/admin/REQ-91.yaml").write_text("id: REQ-91\ntitle: &t a\nstatement: *t\n", encoding="utf-8")
+    (root / "specs/admin/REQ-91.yaml").write_text(
+        "id: REQ-91\ntitle: &t a\nstatement: *t\n", encoding="utf-8"
+    )
     expected.add(("yaml-alias", "specs/admin/REQ-91.yaml", 3))
-    (root / "specs/admin/REQ-92.yaml").write_text("id: REQ-92\ntitle: a\n\tstatement: b\n", encoding="utf-8")
+    (root / "specs/admin/REQ-92.yaml").write_text(
+        "id: REQ-92\ntitle: a\n\tstatement: b\n", encoding="utf-8"
+    )
     expected.add(("yaml-syntax", "specs/admin/REQ-92.yaml", 3))
-    (root / "specs/admin/REQ-93.yaml").write_bytes("id: REQ-93\ntitle: Café\nstatement: b\n".encode("latin-1"))
+    (root / "specs/admin/REQ-93.yaml").write_bytes(
+        "id: REQ-93\ntitle: Café\nstatement: b\n".encode("latin-1")
+    )
     expected.add(("not-utf8", "specs/admin/REQ-93.yaml", 2))
     (root / "records/requests/RQ-99.yaml").write_text("", encoding="utf-8")
     expected.add(("schema", "records/requests/RQ-99.yaml", 1))
@@ -105,7 +165,11 @@ def test_each_planted_error_is_reported_with_code_path_and_line(planted, run_cli
     assert result.exit_code == 1
     assert reported(result) == expected
     data = json.loads(result.stdout)
-    messages = {f["code"]: f["message"] for f in data["findings"] if f["code"] in ("unknown-field", "parent-cycle", "duplicate-id")}
+    messages = {
+        f["code"]: f["message"]
+        for f in data["findings"]
+        if f["code"] in ("unknown-field", "parent-cycle", "duplicate-id")
+    }
     assert "did you mean 'acceptance'?" in messages["unknown-field"]
     assert "REQ-1 -> REQ-3 -> REQ-1" in messages["parent-cycle"]
     assert "specs/booking/REQ-1.yaml" in messages["duplicate-id"]

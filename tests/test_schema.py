@@ -36,27 +36,100 @@ def test_schema_command_prints_the_shipped_schema(run_cli, tmp_path, kind: str) 
 # cannot make the two validators see different data.
 DOCUMENTS = [
     ("requirement", {"id": "REQ-1", "title": "Book", "statement": "Patients book online."}, True),
-    ("requirement", {"id": "REQ-1", "title": "预约", "statement": "在线预约。", "acceptance": ["a", "b"], "priority": "must",
-                     "status": "approved", "parents": ["REQ-0"], "sources": ["MTG-1"], "tags": ["x"], "owner": "Li",
-                     "rationale": "why", "x-cost": {"days": 3}}, True),
+    (
+        "requirement",
+        {
+            "id": "REQ-1",
+            "title": "预约",
+            "statement": "在线预约。",
+            "acceptance": ["a", "b"],
+            "priority": "must",
+            "status": "approved",
+            "parents": ["REQ-0"],
+            "sources": ["MTG-1"],
+            "tags": ["x"],
+            "owner": "Li",
+            "rationale": "why",
+            "x-cost": {"days": 3},
+        },
+        True,
+    ),
     ("requirement", {"id": "REQ-1", "title": "Book"}, False),
-    ("requirement", {"id": "REQ-1", "title": "Book", "statement": "s", "priority": "urgent"}, False),
+    (
+        "requirement",
+        {"id": "REQ-1", "title": "Book", "statement": "s", "priority": "urgent"},
+        False,
+    ),
     ("requirement", {"id": "REQ-1", "title": "Book", "statement": "s", "acceptance": "one"}, False),
-    ("requirement", {"id": "REQ-1", "title": "Book", "statement": "s", "acceptance": [False]}, False),
+    (
+        "requirement",
+        {"id": "REQ-1", "title": "Book", "statement": "s", "acceptance": [False]},
+        False,
+    ),
     ("requirement", {"id": "REQ-1", "title": "Book", "statement": "s", "acceptence": ["x"]}, False),
     ("requirement", {"id": "REQ 1/..", "title": "Book", "statement": "s"}, False),
     ("requirement", {"id": 7, "title": "Book", "statement": "s"}, False),
     ("requirement", {"id": "REQ-1", "title": "", "statement": "s"}, False),
-    ("request", {"id": "RQ-1", "title": "SMS", "received": "2026-01-20", "channel": "email", "affects": ["REQ-1"],
-                 "decision": {"status": "approved", "by": "Dr. Chen", "on": "2026-02-01", "in": "MTG-1"}}, True),
+    (
+        "request",
+        {
+            "id": "RQ-1",
+            "title": "SMS",
+            "received": "2026-01-20",
+            "channel": "email",
+            "affects": ["REQ-1"],
+            "decision": {"status": "approved", "by": "Dr. Chen", "on": "2026-02-01", "in": "MTG-1"},
+        },
+        True,
+    ),
     ("request", {"id": "RQ-1", "title": "SMS", "received": "2026-02-30"}, False),
     ("request", {"id": "RQ-1", "title": "SMS", "received": "2026-01-20", "channel": "fax"}, False),
-    ("request", {"id": "RQ-1", "title": "SMS", "received": "2026-01-20", "decision": {"by": "x"}}, False),
-    ("request", {"id": "RQ-1", "title": "SMS", "received": "2026-01-20", "triage": {"classification": "change", "confidence": 1.5}}, False),
-    ("meeting", {"id": "MTG-1", "date": "2026-01-15", "title": "Kick-off", "attendees": ["A", "B"],
-                 "decisions": [{"text": "Agreed", "approves": ["RQ-1"]}]}, True),
-    ("meeting", {"id": "MTG-1", "date": "2026-01-15", "title": "Kick-off", "decisions": [{"approves": ["RQ-1"]}]}, False),
-    ("config", {"project": "P", "paths": {"requirements": "reqs"}, "id_pattern": "^R-[0-9]+$", "drift": "error"}, True),
+    (
+        "request",
+        {"id": "RQ-1", "title": "SMS", "received": "2026-01-20", "decision": {"by": "x"}},
+        False,
+    ),
+    (
+        "request",
+        {
+            "id": "RQ-1",
+            "title": "SMS",
+            "received": "2026-01-20",
+            "triage": {"classification": "change", "confidence": 1.5},
+        },
+        False,
+    ),
+    (
+        "meeting",
+        {
+            "id": "MTG-1",
+            "date": "2026-01-15",
+            "title": "Kick-off",
+            "attendees": ["A", "B"],
+            "decisions": [{"text": "Agreed", "approves": ["RQ-1"]}],
+        },
+        True,
+    ),
+    (
+        "meeting",
+        {
+            "id": "MTG-1",
+            "date": "2026-01-15",
+            "title": "Kick-off",
+            "decisions": [{"approves": ["RQ-1"]}],
+        },
+        False,
+    ),
+    (
+        "config",
+        {
+            "project": "P",
+            "paths": {"requirements": "reqs"},
+            "id_pattern": "^R-[0-9]+$",
+            "drift": "error",
+        },
+        True,
+    ),
     ("config", {"project": "P", "paths": {"specs": "x"}}, False),
     ("config", {"project": "P", "drift": "sometimes"}, False),
 ]
@@ -66,7 +139,9 @@ DOCUMENTS = [
 def test_our_validator_and_jsonschema_agree(kind: str, document: dict, valid: bool) -> None:
     data = load_yaml(json.dumps(document, ensure_ascii=False))
     ours = validate(data, kind)
-    standard = Draft202012Validator(load_schema(kind), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    standard = Draft202012Validator(
+        load_schema(kind), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     theirs = list(standard.iter_errors(document))
     assert (not ours) == valid, ours
     assert (not theirs) == valid, [error.message for error in theirs]

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import git, requirement_yaml
 
+from conftest import git, requirement_yaml
 from reqtrace import fork_map, snapshot
 from reqtrace.check import run_checks
 from reqtrace.config import find_spec_repo
@@ -32,11 +32,22 @@ def snapshot_of(root: Path, rev: str | None = None, **options):  # type: ignore[
 
 # --- revisions --------------------------------------------------------------
 
+
 def test_reading_an_old_revision_after_the_working_tree_changed(make_repo) -> None:
     repo = make_repo(GOOD, tag="v1")
     first = repo.git("rev-parse", "HEAD")
-    repo.commit({"specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online, changed"), "specs/REQ-3.yaml": requirement_yaml("REQ-3")})
-    repo.write({"specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online, not committed"), "specs/REQ-2.yaml": None})
+    repo.commit(
+        {
+            "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online, changed"),
+            "specs/REQ-3.yaml": requirement_yaml("REQ-3"),
+        }
+    )
+    repo.write(
+        {
+            "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online, not committed"),
+            "specs/REQ-2.yaml": None,
+        }
+    )
 
     old = snapshot_of(repo.root, "v1")
     assert old.commit == first
@@ -72,7 +83,9 @@ def test_items_at_a_revision_carry_blob_ids(make_repo) -> None:
 
 def test_a_baseline_name_is_a_revision(make_repo) -> None:
     repo = make_repo(GOOD, tag="baseline/contract-v1")
-    assert resolve_revision(find_spec_repo(repo.root), "contract-v1") == repo.git("rev-parse", "HEAD")
+    assert resolve_revision(find_spec_repo(repo.root), "contract-v1") == repo.git(
+        "rev-parse", "HEAD"
+    )
 
 
 @pytest.mark.parametrize("rev", ["-x", "--output=/tmp/reqtrace-pwned", "--all", ""])
@@ -82,7 +95,7 @@ def test_a_revision_starting_with_a_dash_is_refused(make_repo, rev: str) -> None
         snapshot_of(repo.root, rev)
     assert "is not a revision name" in caught.value.message
     assert caught.value.exit_code == ExitCode.BAD_INPUT
-    assert not Path("/tmp/reqtrace-pwned").exists()
+    assert not Path("/tmp/reqtrace-pwned").exists()  # noqa: S108 - the file the attack would write
 
 
 def test_a_revision_that_does_not_exist(make_repo) -> None:
@@ -103,7 +116,9 @@ def test_a_revision_without_a_spec_repo(make_repo) -> None:
     assert "reqtrace.yaml does not exist at commit" in caught.value.message
 
 
-def test_a_shallow_clone_missing_the_revision_says_how_to_fetch_it(make_repo, tmp_path: Path) -> None:
+def test_a_shallow_clone_missing_the_revision_says_how_to_fetch_it(
+    make_repo, tmp_path: Path
+) -> None:
     repo = make_repo(GOOD)
     repo.commit({"specs/REQ-3.yaml": requirement_yaml("REQ-3")}, message="second")
     clone = tmp_path / "clone"
@@ -137,14 +152,22 @@ def test_a_spec_repo_outside_git_works_for_the_working_tree(make_repo) -> None:
 
 
 def test_a_spec_repo_in_a_subfolder_of_a_git_repo_read_at_a_revision(make_repo) -> None:
-    repo = make_repo({"README.md": "outer project\n", **{f"docs/spec/{k}": v for k, v in GOOD.items()}, "docs/spec/reqtrace.yaml": "project: Inner\n"})
+    repo = make_repo(
+        {
+            "README.md": "outer project\n",
+            **{f"docs/spec/{k}": v for k, v in GOOD.items()},
+            "docs/spec/reqtrace.yaml": "project: Inner\n",
+        }
+    )
     repo.commit({"docs/spec/specs/REQ-1.yaml": requirement_yaml("REQ-1", "Changed")})
     spec = find_spec_repo(repo.root / "docs" / "spec")
     assert spec.prefix == "docs/spec/"
     old = load_snapshot(spec, "HEAD~1")
     assert old.config.project == "Inner"
     assert old.requirements["REQ-1"].title == "Book online"
-    assert old.requirements["REQ-1"].path == "specs/REQ-1.yaml"  # relative to the spec repo, not git
+    assert (
+        old.requirements["REQ-1"].path == "specs/REQ-1.yaml"
+    )  # relative to the spec repo, not git
     assert run_checks(old).findings == []
     # Walking up from a folder inside finds the spec repo, not the git top.
     assert find_spec_repo(start=repo.root / "docs" / "spec" / "specs").root == spec.root
@@ -162,7 +185,9 @@ def test_findings_at_a_revision_match_the_working_tree(make_repo) -> None:
     repo = make_repo(bad)
     worktree = run_checks(snapshot_of(repo.root)).findings
     at_head = run_checks(snapshot_of(repo.root, "HEAD")).findings
-    assert [(f.code, f.path, f.line) for f in worktree] == [(f.code, f.path, f.line) for f in at_head]
+    assert [(f.code, f.path, f.line) for f in worktree] == [
+        (f.code, f.path, f.line) for f in at_head
+    ]
     assert {f.code for f in at_head} == {"duplicate-key", "not-utf8", "file-too-large", "schema"}
 
 
@@ -171,11 +196,14 @@ def test_a_symlink_outside_the_repo_at_a_revision(make_repo) -> None:
     repo = make_repo(GOOD)
     os.symlink("/etc/passwd", repo.root / "specs" / "passwd.yaml")
     repo.commit()
-    finding = next(f for f in run_checks(snapshot_of(repo.root, "HEAD")).findings if f.code == "symlink")
+    finding = next(
+        f for f in run_checks(snapshot_of(repo.root, "HEAD")).findings if f.code == "symlink"
+    )
     assert (finding.severity, finding.path) == ("error", "specs/passwd.yaml")
 
 
 # --- the parse cache --------------------------------------------------------
+
 
 @pytest.fixture
 def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -198,16 +226,22 @@ def plain_snapshot(snap) -> tuple:  # type: ignore[no-untyped-def]
 
 
 def test_the_cache_gives_the_same_snapshot_as_parsing(make_repo) -> None:
-    repo = make_repo({**GOOD, "specs/bad.yaml": "id: REQ-9\ntitle: NO\nstatement: s\nacceptence: [x]\n"})
+    repo = make_repo(
+        {**GOOD, "specs/bad.yaml": "id: REQ-9\ntitle: NO\nstatement: s\nacceptence: [x]\n"}
+    )
     for rev in (None, "HEAD"):
         uncached = snapshot_of(repo.root, rev, cache=False)
         first = snapshot_of(repo.root, rev)
         second = snapshot_of(repo.root, rev)
         assert plain_snapshot(first) == plain_snapshot(uncached) == plain_snapshot(second)
-        assert [r.lines for r in second.requirements.values()] == [r.lines for r in uncached.requirements.values()]
+        assert [r.lines for r in second.requirements.values()] == [
+            r.lines for r in uncached.requirements.values()
+        ]
 
 
-def test_the_cache_lives_in_dot_git_and_skips_unchanged_files(make_repo, parse_calls: list[str]) -> None:
+def test_the_cache_lives_in_dot_git_and_skips_unchanged_files(
+    make_repo, parse_calls: list[str]
+) -> None:
     repo = make_repo(GOOD)
     snapshot_of(repo.root)
     assert (repo.root / ".git" / "reqtrace" / CACHE_FILE).is_file()
@@ -245,7 +279,9 @@ def test_the_cache_is_safe_to_delete(make_repo) -> None:
     assert set(snapshot_of(repo.root).requirements) == {"REQ-1", "REQ-2"}
 
 
-@pytest.mark.parametrize("content", [b"", b"garbage", pickle.dumps({"format": 99, "entries": {}}), pickle.dumps([1, 2])])
+@pytest.mark.parametrize(
+    "content", [b"", b"garbage", pickle.dumps({"format": 99, "entries": {}}), pickle.dumps([1, 2])]
+)
 def test_a_damaged_cache_is_ignored_and_rewritten(make_repo, content: bytes) -> None:
     repo = make_repo(GOOD)
     cache = repo.root / ".git" / "reqtrace" / CACHE_FILE
@@ -274,14 +310,21 @@ def test_concurrent_runs_share_the_cache_safely(make_repo) -> None:
     files = {f"specs/REQ-{n}.yaml": requirement_yaml(f"REQ-{n}") for n in range(1, 300)}
     repo = make_repo(files)
     procs = [
-        subprocess.Popen([sys.executable, "-m", "reqtrace", "check", "--format", "json"], cwd=repo.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-m", "reqtrace", "check", "--format", "json"],
+            cwd=repo.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for _ in range(4)
     ]
     for proc in procs:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         assert b'"requirements": 299' in out
-    leftovers = [p.name for p in (repo.root / ".git" / "reqtrace").iterdir() if p.name != CACHE_FILE]
+    leftovers = [
+        p.name for p in (repo.root / ".git" / "reqtrace").iterdir() if p.name != CACHE_FILE
+    ]
     assert leftovers == []
     assert len(snapshot_of(repo.root).requirements) == 299
 
@@ -292,8 +335,14 @@ def test_blob_id_is_gits() -> None:
 
 # --- parsing on two cores ---------------------------------------------------
 
+
 def test_forked_parsing_gives_the_same_snapshot(make_repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    files = {f"specs/REQ-{n}.yaml": requirement_yaml(f"REQ-{n}", parents=[f"REQ-{n - 1}"] if n > 1 else []) for n in range(1, 60)}
+    files = {
+        f"specs/REQ-{n}.yaml": requirement_yaml(
+            f"REQ-{n}", parents=[f"REQ-{n - 1}"] if n > 1 else []
+        )
+        for n in range(1, 60)
+    }
     files["specs/zz-bad.yaml"] = "id: REQ-500\ntitle: NO\nstatement: s\n"
     repo = make_repo(files)
     monkeypatch.setattr(fork_map, "MIN_ITEMS", 2)
@@ -317,14 +366,17 @@ def test_a_failing_child_costs_time_not_the_result(monkeypatch: pytest.MonkeyPat
             raise RuntimeError("the child breaks")
         return n * n
 
-    assert fork_map.fork_map(square, list(range(10)), lambda data: pickle.loads(data)) == [n * n for n in range(10)]  # noqa: S301
+    squares = fork_map.fork_map(square, list(range(10)), lambda data: pickle.loads(data))  # noqa: S301
+    assert squares == [n * n for n in range(10)]
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="forking is used on Linux only")
 def test_a_child_that_sends_nonsense_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fork_map, "MIN_ITEMS", 2)
     monkeypatch.setenv("REQTRACE_JOBS", "2")
-    assert fork_map.fork_map(lambda n: n + 1, list(range(10)), lambda data: [0]) == list(range(1, 11))
+    assert fork_map.fork_map(lambda n: n + 1, list(range(10)), lambda data: [0]) == list(
+        range(1, 11)
+    )
 
 
 def test_no_fork_with_one_core(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -86,7 +86,8 @@ def test_an_anchor_alone_is_harmless() -> None:
 
 def test_a_billion_laughs_is_refused_before_it_expands() -> None:
     text = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8)
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)
     )
     assert problem_of(text).code == "yaml-alias"
 
@@ -182,7 +183,11 @@ def test_front_matter_is_split_from_the_body() -> None:
 
 @pytest.mark.parametrize(
     ("text", "phrase"),
-    [("# Minutes\n", "no YAML front matter"), ("---\nid: MTG-1\n", "never closed"), ("", "no YAML front matter")],
+    [
+        ("# Minutes\n", "no YAML front matter"),
+        ("---\nid: MTG-1\n", "never closed"),
+        ("", "no YAML front matter"),
+    ],
 )
 def test_missing_or_unclosed_front_matter_is_a_problem(text: str, phrase: str) -> None:
     with pytest.raises(YamlProblem) as caught:

@@ -66,7 +66,9 @@ def fork_map(
         try:
             os.close(read_end)
             with os.fdopen(write_end, "wb") as out:
-                pickle.dump([function(item) for item in items[half:]], out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(
+                    [function(item) for item in items[half:]], out, protocol=pickle.HIGHEST_PROTOCOL
+                )
             status = 0
         finally:
             os._exit(status)  # never return into the parent's code, never run its atexit

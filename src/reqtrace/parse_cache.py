@@ -128,6 +128,10 @@ def _load(file: Path) -> dict[Key, Parsed]:
             payload = _SafeUnpickler(handle).load()
     except Exception:  # noqa: BLE001 - a missing, damaged or foreign cache is simply not used
         return {}
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT or not isinstance(payload.get("entries"), dict):
+    if (
+        not isinstance(payload, dict)
+        or payload.get("format") != FORMAT
+        or not isinstance(payload.get("entries"), dict)
+    ):
         return {}
     return payload["entries"]  # type: ignore[no-any-return]

@@ -33,13 +33,24 @@ revision, shallow clone missing the revision), 4 internal error.
 """
 
 
-def _contexts(command: typer.core.TyperGroup | typer.core.TyperCommand, name: str, parent: typer.Context | None) -> Iterator[tuple[str, typer.Context]]:
+def _contexts(
+    command: typer.core.TyperGroup | typer.core.TyperCommand,
+    name: str,
+    parent: typer.Context | None,
+) -> Iterator[tuple[str, typer.Context]]:
     # make_context applies the command's context_settings (e.g. -h as --help);
     # resilient parsing lets it be made without the command's required arguments.
     # Plain click formatting even for a sub-app made with typer's default rich
     # help: rich would print boxes sized to the terminal instead of returning text.
     command.rich_markup_mode = None  # type: ignore[union-attr]
-    ctx = command.make_context(name, [], parent=parent, resilient_parsing=True, terminal_width=WIDTH, max_content_width=WIDTH)
+    ctx = command.make_context(
+        name,
+        [],
+        parent=parent,
+        resilient_parsing=True,
+        terminal_width=WIDTH,
+        max_content_width=WIDTH,
+    )
     yield ctx.command_path, ctx
     list_commands = getattr(command, "list_commands", None)
     if list_commands is None:
@@ -67,9 +78,19 @@ def render(application: typer.Typer | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=COMMAND, description="Write the command-line reference (docs/cli.md).")
-    parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_OUTPUT, help="where to write it (default: docs/cli.md)")
-    parser.add_argument("--check", action="store_true", help="do not write; exit 1 when the file differs")
+    parser = argparse.ArgumentParser(
+        prog=COMMAND, description="Write the command-line reference (docs/cli.md)."
+    )
+    parser.add_argument(
+        "output",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help="where to write it (default: docs/cli.md)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="do not write; exit 1 when the file differs"
+    )
     options = parser.parse_args(argv)
     text = render()
     current = options.output.read_text(encoding="utf-8") if options.output.is_file() else None
