@@ -184,10 +184,10 @@ def generate(folder: Path, n: int, commits: int, seed: int = 2) -> None:
         changes += [
             (
                 requirement_path(i),
-                requirement_text(i, random.Random(i), number, n_requests, n_meetings),
+                requirement_text(i, random.Random(i), number, n_requests, n_meetings),  # noqa: S311
             )
             for i in revised
-        ]  # noqa: S311
+        ]
         rq, requests = requests[:req_per_commit], requests[req_per_commit:]
         changes += [(f"records/requests/RQ-{i}.yaml", request_text(i, rng, n)) for i in rq]
         mt, meetings = meetings[:mtg_per_commit], meetings[mtg_per_commit:]
