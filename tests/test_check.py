@@ -89,10 +89,17 @@ def test_duplicate_key_fixed(make_repo) -> None:
 
 
 def test_yaml_alias(make_repo) -> None:
-    broken = {"specs/REQ-3.yaml": "id: REQ-3\ntitle: &t Book\nstatement: *t\n"}
+    broken = {"specs/REQ-3.yaml": "id: REQ-3\ntitle: Book\nstatement: *t\n"}
     finding = only(findings_of(make_repo, broken), "yaml-alias")
     assert (finding.severity, finding.path, finding.line) == ("error", "specs/REQ-3.yaml", 3)
     assert "write the value out in full" in finding.message
+
+
+def test_yaml_anchor_is_reported_where_it_is_set(make_repo) -> None:
+    broken = {"specs/REQ-3.yaml": "id: REQ-3\ntitle: &t Book\nstatement: *t\n"}
+    finding = only(findings_of(make_repo, broken), "yaml-alias")
+    assert (finding.path, finding.line) == ("specs/REQ-3.yaml", 2)
+    assert "anchors (&name) are not allowed" in finding.message
 
 
 def test_yaml_alias_fixed(make_repo) -> None:
@@ -131,7 +138,9 @@ def test_file_too_large(make_repo) -> None:
     repo = make_repo(GOOD, git_init=False)
     with open(repo.root / "specs" / "huge.yaml", "wb") as handle:
         handle.truncate(50 * 1024 * 1024)  # sparse: instant, takes no disk
-    findings = run_checks(load_snapshot(find_spec_repo(repo.root))).findings
+    snapshot = load_snapshot(find_spec_repo(repo.root))
+    assert "specs/huge.yaml" not in snapshot.files  # judged by its size, never read
+    findings = run_checks(snapshot).findings
     finding = only(findings, "file-too-large")
     assert (finding.severity, finding.path) == ("error", "specs/huge.yaml")
     assert "52,428,800 bytes" in finding.message and "split it" in finding.message

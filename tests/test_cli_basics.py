@@ -179,8 +179,8 @@ BAD_FILES = [
         "id: REQ-3\ntitle: &a x\nstatement: *a\n",
         1,
         "yaml-alias",
-        3,
-        "aliases",
+        2,
+        "anchors (&name) are not allowed",
     ),
     (
         "tabs",
@@ -340,6 +340,13 @@ def test_a_spec_repo_not_under_git(make_repo, run_cli) -> None:
     assert result.exit_code == 3
     assert "is not in a git repository" in result.stderr
     no_traceback(result)
+
+
+def test_check_changes_nothing_git_can_see(make_repo, run_cli) -> None:
+    repo = make_repo({**GOOD, "specs/REQ-3.yaml": "id: REQ-3\ntitle: NO\nstatement: s\n"})
+    for args in (("check",), ("check", "--rev", "HEAD"), ("list",), ("show", "REQ-1")):
+        run_cli(*args, cwd=repo.root)
+    assert repo.git("status", "--porcelain", "--ignored") == ""
 
 
 # --- output formats -----------------------------------------------------------

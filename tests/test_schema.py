@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
+from reqtrace.parse import plain
 from reqtrace.schema import kinds, load_schema, validate
-from reqtrace.yamlio import load_yaml
+from reqtrace.yamlio import decode_text, load_yaml, split_front_matter
 
 
 @pytest.mark.parametrize("kind", kinds())
@@ -151,3 +153,34 @@ def test_whitespace_only_text_is_where_we_are_stricter() -> None:
     document = {"id": "REQ-1", "title": "   ", "statement": "s"}
     assert validate(load_yaml(json.dumps(document)), "requirement")
     assert not list(Draft202012Validator(load_schema("requirement")).iter_errors(document))
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "clinic"
+
+
+def example_documents() -> list[tuple[str, str, object]]:
+    """(kind, path, data as JSON would carry it) for every file of the worked example."""
+    found: list[tuple[str, str, object]] = [("config", "reqtrace.yaml", plain(load_yaml((EXAMPLE / "reqtrace.yaml").read_text("utf-8"))))]
+    for path in sorted((EXAMPLE / "specs").rglob("*.y*ml")):
+        data = plain(load_yaml(decode_text(path.read_bytes())))
+        entries = data["requirements"] if "requirements" in data and "id" not in data else [data]
+        found += [("requirement", str(path.relative_to(EXAMPLE)), entry) for entry in entries]
+    for path in sorted((EXAMPLE / "records" / "requests").glob("*.yaml")):
+        found.append(("request", str(path.relative_to(EXAMPLE)), plain(load_yaml(decode_text(path.read_bytes())))))
+    for path in sorted((EXAMPLE / "records" / "meetings").glob("*.md")):
+        text, offset, _ = split_front_matter(decode_text(path.read_bytes()))
+        found.append(("meeting", str(path.relative_to(EXAMPLE)), plain(load_yaml(text, line_offset=offset))))
+    return found
+
+
+def test_the_examples_files_get_the_same_verdict_from_jsonschema_as_from_check(run_cli) -> None:
+    # Without format checking: reqtrace's "date" also takes a date with a time
+    # (2026-02-05T14:00:00+08:00), which a strict RFC 3339 full-date does not.
+    if not (EXAMPLE / "reqtrace.yaml").is_file():
+        pytest.skip("examples/clinic is not in this checkout")
+    documents = example_documents()
+    assert len(documents) > 40
+    for kind, path, data in documents:
+        errors = [error.message for error in Draft202012Validator(load_schema(kind)).iter_errors(data)]
+        assert errors == [], f"{path}: {errors}"
+    assert run_cli("check", "--strict", cwd=EXAMPLE).exit_code == 0

@@ -100,6 +100,7 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
 
 
 _ALIAS_MESSAGE = "YAML aliases (*name) are not allowed in spec files; write the value out in full"
+_ANCHOR_MESSAGE = "YAML anchors (&name) are not allowed in spec files; remove it and write values out in full"
 
 
 def _build(loader: _StrictLoader, line_offset: int) -> Any:
@@ -121,6 +122,12 @@ def _build(loader: _StrictLoader, line_offset: int) -> Any:
         event = get_event()
         kind = type(event)
         line = event.start_mark.line + 1 + line_offset
+        if kind is AliasEvent:
+            raise YamlProblem("yaml-alias", _ALIAS_MESSAGE, line)
+        if getattr(event, "anchor", None) is not None:
+            # Harmless alone, but only there to be aliased: refused too, so the
+            # rule is simply "no anchors, no aliases".
+            raise YamlProblem("yaml-alias", _ANCHOR_MESSAGE, line)
         opened = False
         if kind is ScalarEvent:
             if stack and stack[-1][1] and stack[-1][2] is None:
@@ -170,8 +177,6 @@ def _build(loader: _StrictLoader, line_offset: int) -> Any:
             if stack:
                 continue
             break
-        elif kind is AliasEvent:
-            raise YamlProblem("yaml-alias", _ALIAS_MESSAGE, line)
         else:  # pragma: no cover - libyaml emits nothing else inside a document
             raise YamlProblem("yaml-syntax", f"unexpected YAML event {kind.__name__}", line)
         if stack:
