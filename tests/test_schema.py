@@ -160,16 +160,30 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "clinic"
 
 def example_documents() -> list[tuple[str, str, object]]:
     """(kind, path, data as JSON would carry it) for every file of the worked example."""
-    found: list[tuple[str, str, object]] = [("config", "reqtrace.yaml", plain(load_yaml((EXAMPLE / "reqtrace.yaml").read_text("utf-8"))))]
+    found: list[tuple[str, str, object]] = [
+        (
+            "config",
+            "reqtrace.yaml",
+            plain(load_yaml((EXAMPLE / "reqtrace.yaml").read_text("utf-8"))),
+        )
+    ]
     for path in sorted((EXAMPLE / "specs").rglob("*.y*ml")):
         data = plain(load_yaml(decode_text(path.read_bytes())))
         entries = data["requirements"] if "requirements" in data and "id" not in data else [data]
         found += [("requirement", str(path.relative_to(EXAMPLE)), entry) for entry in entries]
     for path in sorted((EXAMPLE / "records" / "requests").glob("*.yaml")):
-        found.append(("request", str(path.relative_to(EXAMPLE)), plain(load_yaml(decode_text(path.read_bytes())))))
+        found.append(
+            (
+                "request",
+                str(path.relative_to(EXAMPLE)),
+                plain(load_yaml(decode_text(path.read_bytes()))),
+            )
+        )
     for path in sorted((EXAMPLE / "records" / "meetings").glob("*.md")):
         text, offset, _ = split_front_matter(decode_text(path.read_bytes()))
-        found.append(("meeting", str(path.relative_to(EXAMPLE)), plain(load_yaml(text, line_offset=offset))))
+        found.append(
+            ("meeting", str(path.relative_to(EXAMPLE)), plain(load_yaml(text, line_offset=offset)))
+        )
     return found
 
 
@@ -181,6 +195,8 @@ def test_the_examples_files_get_the_same_verdict_from_jsonschema_as_from_check(r
     documents = example_documents()
     assert len(documents) > 40
     for kind, path, data in documents:
-        errors = [error.message for error in Draft202012Validator(load_schema(kind)).iter_errors(data)]
+        errors = [
+            error.message for error in Draft202012Validator(load_schema(kind)).iter_errors(data)
+        ]
         assert errors == [], f"{path}: {errors}"
     assert run_cli("check", "--strict", cwd=EXAMPLE).exit_code == 0
