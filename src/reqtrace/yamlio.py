@@ -145,7 +145,7 @@ def _build(loader: _StrictLoader, line_offset: int) -> Any:
             value = event.value
             tag = event.tag
             if tag is None or tag == "!":
-                tag = loader.resolve_plain(value) if event.implicit[0] else STR_TAG
+                tag = (_RESOLVED.get(value) or loader.resolve_plain(value)) if event.implicit[0] else STR_TAG
             if tag == STR_TAG:
                 # Ids, statuses and names recur across thousands of files: one
                 # shared string each keeps a large snapshot (and its cache) small.
