@@ -123,7 +123,7 @@ def _lines(mapping: Any) -> tuple[tuple[str, int], ...]:
 def read_yaml_file(path: str, data: bytes, parsed: Parsed, *, front_matter: bool = False) -> Any:
     """Load a file's YAML, recording any problem as a finding; None when unusable."""
     if len(data) > MAX_FILE_BYTES:
-        parsed.findings.append(Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it", path, 1))
+        parsed.findings.append(Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it", path, None))
         return None
     try:
         text = decode_text(data)
