@@ -382,3 +382,12 @@ def test_a_child_that_sends_nonsense_is_ignored(monkeypatch: pytest.MonkeyPatch)
 def test_no_fork_with_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REQTRACE_JOBS", "1")
     assert not fork_map.can_fork(100_000)
+
+
+def test_a_file_that_grows_after_listing_is_read_whole_up_to_the_limit(tmp_path: Path) -> None:
+    file = tmp_path / "x.yaml"
+    file.write_bytes(b"a" * 5000)
+    assert snapshot._read_file(str(file), 10) == b"a" * 5000
+    assert snapshot._read_file(str(file), 5000) == b"a" * 5000
+    file.write_bytes(b"b" * (3 * 1024 * 1024))
+    assert len(snapshot._read_file(str(file), 10)) > 1024 * 1024  # enough for file-too-large

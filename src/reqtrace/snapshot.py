@@ -103,6 +103,27 @@ def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
                 yield SourceFile(relative, entry.stat(follow_symlinks=False).st_size)
 
 
+def _read_file(path: str, size: int) -> bytes:
+    """The bytes of a regular file whose size the listing saw; one read() for the usual case.
+
+    O_NOFOLLOW: a file swapped for a symbolic link since it was listed is
+    refused, not followed out of the repo.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
+            return data  # a short read of a regular file is its end
+        parts = [data]  # it grew since it was listed; past the size limit the parser says so
+        total = len(data)
+        while total <= MAX_FILE_BYTES and (chunk := os.read(fd, 1 << 20)):
+            parts.append(chunk)
+            total += len(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
 def _symlink_finding(root_label: str, source: SourceFile) -> Finding:
     target = source.symlink_target or ""
     parts = Path(source.path).parent.joinpath(target).as_posix().split("/")
@@ -158,8 +179,7 @@ class Reader:
             root = str(self.repo.root)
             for source in sources:
                 try:
-                    with open(os.path.join(root, source.path), "rb") as handle:
-                        data = handle.read()
+                    data = _read_file(os.path.join(root, source.path), source.size)
                 except OSError as exc:
                     raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
                 yield source, data
