@@ -64,6 +64,8 @@ def field_text(mapping: dict[str, Any], key: str) -> str:
     keep their ISO form.
     """
     value = mapping.get(key)
+    if type(value) is str:
+        return value  # the usual case, first
     raw = getattr(mapping, "raw", None)
     if raw and key in raw and not isinstance(value, dt.date):
         return raw[key]  # type: ignore[no-any-return]
@@ -75,7 +77,10 @@ def field_texts(mapping: dict[str, Any], key: str) -> tuple[str, ...]:
     value = mapping.get(key)
     if not isinstance(value, list):
         return (field_text(mapping, key),) if value is not None else ()
-    raw = getattr(value, "raw", None) or {}
+    raw = getattr(value, "raw", None)
+    if not raw and all(type(item) is str for item in value):
+        return shared(tuple(value))  # the usual case, first
+    raw = raw or {}
     return shared(
         tuple(
             raw[index] if index in raw and not isinstance(item, dt.date) else text_of(item)
