@@ -391,3 +391,24 @@ def test_a_file_that_grows_after_listing_is_read_whole_up_to_the_limit(tmp_path:
     assert snapshot._read_file(str(file), 5000) == b"a" * 5000
     file.write_bytes(b"b" * (3 * 1024 * 1024))
     assert len(snapshot._read_file(str(file), 10)) > 1024 * 1024  # enough for file-too-large
+
+
+def test_every_file_of_the_example_round_trips_through_the_cache(tmp_path: Path) -> None:
+    """A parser whose items the cache cannot hold would silently make every run cold."""
+    import shutil
+
+    from conftest import ROOT
+
+    from reqtrace.parse_cache import ParseCache
+
+    example = ROOT / "examples" / "clinic"
+    if not (example / "reqtrace.yaml").is_file():
+        pytest.skip("examples/clinic is not in this checkout")
+    root = tmp_path / "clinic"
+    shutil.copytree(example, root)
+    git(root, "init", "-q")
+    cold = snapshot_of(root)
+    spec = find_spec_repo(root)
+    cached = ParseCache(spec.cache_dir, cold.config)
+    assert len(cached.entries) == len(cold.files) > 50
+    assert plain_snapshot(snapshot_of(root)) == plain_snapshot(cold)
