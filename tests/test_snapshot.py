@@ -398,7 +398,6 @@ def test_every_file_of_the_example_round_trips_through_the_cache(tmp_path: Path)
     import shutil
 
     from conftest import ROOT
-
     from reqtrace.parse_cache import ParseCache
 
     example = ROOT / "examples" / "clinic"
