@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,8 @@ from reqtrace import fork_map, snapshot
 from reqtrace.check import run_checks
 from reqtrace.config import find_spec_repo
 from reqtrace.errors import ExitCode, InputError, RevisionError
-from reqtrace.parse_cache import CACHE_FILE, blob_id
+from reqtrace.gitio import blob_id
+from reqtrace.parsecache import PACK_FILE, PackedParseCache
 from reqtrace.snapshot import FileKind, load_snapshot, resolve_revision
 
 GOOD = {
@@ -26,8 +28,17 @@ GOOD = {
 }
 
 
-def snapshot_of(root: Path, rev: str | None = None, **options):  # type: ignore[no-untyped-def]
-    return load_snapshot(find_spec_repo(root), rev, **options)
+def snapshot_of(root: Path, rev: str | None = None, *, cache: bool = True):  # type: ignore[no-untyped-def]
+    """The snapshot as check/list/show load it: with the pack of parses, unless `cache=False`."""
+    spec = find_spec_repo(root)
+    if not cache:
+        return load_snapshot(spec, rev)
+    with PackedParseCache.for_git(spec.git_top) as packed:
+        return load_snapshot(spec, rev, cache=packed)
+
+
+def pack_of(root: Path) -> Path:
+    return root / ".git" / "reqtrace" / "cache" / PACK_FILE
 
 
 # --- revisions --------------------------------------------------------------
@@ -143,7 +154,7 @@ def test_a_detached_head_works(make_repo) -> None:
 def test_a_spec_repo_outside_git_works_for_the_working_tree(make_repo) -> None:
     repo = make_repo(GOOD, git_init=False)
     spec = find_spec_repo(repo.root)
-    assert spec.git_top is None and spec.cache_dir is None
+    assert spec.git_top is None and PackedParseCache.for_git(spec.git_top).pack_file is None
     assert set(load_snapshot(spec).requirements) == {"REQ-1", "REQ-2"}
     with pytest.raises(RevisionError) as caught:
         load_snapshot(spec, "HEAD")
@@ -244,7 +255,7 @@ def test_the_cache_lives_in_dot_git_and_skips_unchanged_files(
 ) -> None:
     repo = make_repo(GOOD)
     snapshot_of(repo.root)
-    assert (repo.root / ".git" / "reqtrace" / CACHE_FILE).is_file()
+    assert pack_of(repo.root).is_file()
     assert len(parse_calls) == 4
     parse_calls.clear()
     snapshot_of(repo.root)
@@ -273,9 +284,7 @@ def test_the_cache_notices_a_changed_configuration(make_repo) -> None:
 def test_the_cache_is_safe_to_delete(make_repo) -> None:
     repo = make_repo(GOOD)
     snapshot_of(repo.root)
-    for path in (repo.root / ".git" / "reqtrace").iterdir():
-        path.unlink()
-    (repo.root / ".git" / "reqtrace").rmdir()
+    shutil.rmtree(repo.root / ".git" / "reqtrace")
     assert set(snapshot_of(repo.root).requirements) == {"REQ-1", "REQ-2"}
 
 
@@ -284,8 +293,8 @@ def test_the_cache_is_safe_to_delete(make_repo) -> None:
 )
 def test_a_damaged_cache_is_ignored_and_rewritten(make_repo, content: bytes) -> None:
     repo = make_repo(GOOD)
-    cache = repo.root / ".git" / "reqtrace" / CACHE_FILE
-    cache.parent.mkdir()
+    cache = pack_of(repo.root)
+    cache.parent.mkdir(parents=True)
     cache.write_bytes(content)
     assert set(snapshot_of(repo.root).requirements) == {"REQ-1", "REQ-2"}
     assert cache.read_bytes() != content
@@ -298,8 +307,8 @@ class _Planted:
 
 def test_a_planted_cache_cannot_run_code(make_repo) -> None:
     repo = make_repo(GOOD)
-    cache = repo.root / ".git" / "reqtrace" / CACHE_FILE
-    cache.parent.mkdir()
+    cache = pack_of(repo.root)
+    cache.parent.mkdir(parents=True)
     cache.write_bytes(pickle.dumps({"format": 1, "entries": {"x": _Planted()}}))
     assert set(snapshot_of(repo.root).requirements) == {"REQ-1", "REQ-2"}
     assert not (repo.root / "planted-by-cache").exists()
@@ -322,10 +331,9 @@ def test_concurrent_runs_share_the_cache_safely(make_repo) -> None:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         assert b'"requirements": 299' in out
-    leftovers = [
-        p.name for p in (repo.root / ".git" / "reqtrace").iterdir() if p.name != CACHE_FILE
-    ]
+    leftovers = [p.name for p in (repo.root / ".git" / "reqtrace").rglob("*.tmp")]
     assert leftovers == []
+    assert pack_of(repo.root).is_file()
     assert len(snapshot_of(repo.root).requirements) == 299
 
 
@@ -395,11 +403,7 @@ def test_a_file_that_grows_after_listing_is_read_whole_up_to_the_limit(tmp_path:
 
 def test_every_file_of_the_example_round_trips_through_the_cache(tmp_path: Path) -> None:
     """A parser whose items the cache cannot hold would silently make every run cold."""
-    import shutil
-
     from conftest import ROOT
-    from reqtrace.parse_cache import ParseCache
-
     example = ROOT / "examples" / "clinic"
     if not (example / "reqtrace.yaml").is_file():
         pytest.skip("examples/clinic is not in this checkout")
@@ -407,7 +411,6 @@ def test_every_file_of_the_example_round_trips_through_the_cache(tmp_path: Path)
     shutil.copytree(example, root)
     git(root, "init", "-q")
     cold = snapshot_of(root)
-    spec = find_spec_repo(root)
-    cached = ParseCache(spec.cache_dir, cold.config)
-    assert len(cached.entries) == len(cold.files) > 50
+    packed = PackedParseCache.for_git(find_spec_repo(root).git_top)
+    assert len(packed.packed) == len(cold.files) > 50
     assert plain_snapshot(snapshot_of(root)) == plain_snapshot(cold)

@@ -26,14 +26,6 @@ class SpecRepo:
     def git_path(self, path: str) -> str:
         return self.prefix + path
 
-    @property
-    def cache_dir(self) -> Path | None:
-        """Where reqtrace keeps caches: `.git/reqtrace/` (safe to delete), None outside git."""
-        if self.git_top is None:
-            return None
-        common = gitio.common_dir(self.git_top)
-        return common / "reqtrace" if common is not None else None
-
 
 def find_spec_repo(root: Path | None = None, start: Path | None = None) -> SpecRepo:
     """The spec repo at `root`, or the first folder with a reqtrace.yaml above `start`."""

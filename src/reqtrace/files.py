@@ -16,7 +16,8 @@ def atomic_write(path: Path, data: bytes | str, *, exclusive: bool = False, dura
     """Write `data` to `path` so that readers see the old file or the new one, never half.
 
     With `exclusive`, refuse to replace an existing file (`FileExistsError`).
-    `durable=False` skips the fsync, for caches that may be lost in a crash.
+    `durable=False` skips the fsync: for caches, whose entries are checked when
+    read and rebuilt when damaged, speed matters more than surviving a power cut.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -62,9 +63,13 @@ def _mode_for(path: Path) -> int:
     try:
         return path.stat().st_mode & 0o777
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_UMASK
+
+
+# Read once, while importing (one thread): os.umask can only be read by setting
+# it, and a writer thread setting it briefly would race with other writers.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def inside(folder: Path, relative: str) -> Path:

@@ -89,6 +89,9 @@ class Triage:
     reasons: tuple[str, ...] = ()
     baseline: str | None = None
     matches: tuple[str, ...] = ()
+    diverges: bool | None = None
+    by: str | None = None
+    on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,8 @@ class Snapshot:
     findings: list[Finding] = field(default_factory=list)
     # Every file that was parsed, path -> the git blob id of its bytes (also in the working tree).
     files: dict[str, str] = field(default_factory=dict)
+    # The SpecRepo it was read from (None when built by hand): checks that need git use it.
+    repo: Any = field(default=None, repr=False, compare=False)
 
     def item(self, item_id: str) -> Any | None:
         return (

@@ -260,6 +260,9 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
                 reasons=field_texts(triage, "reasons"),
                 baseline=field_text(triage, "baseline") or None,
                 matches=field_texts(triage, "matches"),
+                diverges=triage.get("diverges") if isinstance(triage.get("diverges"), bool) else None,
+                by=field_text(triage, "by") or None,
+                on=field_text(triage, "on") or None,
             )
             if isinstance(triage, dict)
             else None,

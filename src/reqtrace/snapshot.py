@@ -17,6 +17,8 @@ from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import InputError, RevisionError
 from .model import ERROR, WARNING, Config, Finding, Snapshot
 from .parse import Parsed, Parser, parse_meeting, parse_request, parse_requirements
+from .fork_map import fork_map
+from .parsecache import ParseCache, cache_key, load_parsed
 from .yamlio import MAX_FILE_BYTES
 
 WORKTREE = "WORKTREE"
@@ -60,6 +62,12 @@ class SourceFile:
     symlink_target: str | None = None
 
 
+def revision_candidates(rev: str) -> list[str]:
+    """What a user's revision may name, in the order tried: a baseline's tag
+    (baseline/NAME — a baseline's name works wherever a revision does), then the revision itself."""
+    return [f"refs/tags/baseline/{rev}", rev]
+
+
 def resolve_revision(repo: SpecRepo, rev: str) -> str:
     """The commit a user's revision names: a baseline name, tag, branch or commit id."""
     gitio.check_revision_text(rev)
@@ -68,8 +76,7 @@ def resolve_revision(repo: SpecRepo, rev: str) -> str:
             f"cannot read revision '{rev}': {repo.root} is not in a git repository",
             hint="run `git init` and commit, or drop --rev to read the working tree",
         )
-    # A baseline's name works wherever a revision does (tag baseline/NAME).
-    for candidate in (f"refs/tags/baseline/{rev}", rev):
+    for candidate in revision_candidates(rev):
         commit = gitio.resolve_commit(repo.git_top, candidate)
         if commit:
             return commit
@@ -140,9 +147,10 @@ def _symlink_finding(root_label: str, source: SourceFile) -> Finding:
 class Reader:
     """Reads the files of one snapshot, from the working tree or one commit."""
 
-    def __init__(self, repo: SpecRepo, commit: str | None) -> None:
+    def __init__(self, repo: SpecRepo, commit: str | None, known: dict[str, bytes] | None = None) -> None:
         self.repo = repo
         self.commit = commit
+        self.known = known or {}  # blob id -> content already read (with other objects, in one stream)
 
     def read_config(self) -> bytes:
         if self.commit is None:
@@ -174,7 +182,8 @@ class Reader:
         unique = {source.path: source for source in found}  # overlapping folders list twice
         return [unique[path] for path in sorted(unique)]
 
-    def read(self, sources: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes]]:
+    def read(self, sources: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes | None]]:
+        """Each source's bytes; None for a blob that turns out larger than the size limit."""
         if self.commit is None:
             root = str(self.repo.root)
             for source in sources:
@@ -182,94 +191,114 @@ class Reader:
                     data = _read_file(os.path.join(root, source.path), source.size)
                 except OSError as exc:
                     raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
-                yield source, data
+                yield source, data if len(data) <= MAX_FILE_BYTES else None
             return
         assert self.repo.git_top is not None
-        wanted = list(dict.fromkeys(source.oid for source in sources if source.oid))
-        blobs = dict(gitio.read_blobs(self.repo.git_top, wanted))
+        wanted = list(dict.fromkeys(source.oid for source in sources if source.oid and source.oid not in self.known))
+        blobs: dict[str, bytes | None] = dict(gitio.read_blobs_capped(self.repo.git_top, wanted, MAX_FILE_BYTES))
+        blobs.update(self.known)
         for source in sources:
             yield source, blobs[source.oid]  # type: ignore[index]
 
 
-def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: bool = True) -> Snapshot:
+def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache | None = None) -> Snapshot:
     """Read and parse the whole spec repo at `rev` (None or WORKTREE: the working tree).
 
-    With `cache`, files whose bytes were parsed before are taken from the parse
-    cache in `.git/reqtrace/` (see parse_cache); the result is the same.
+    With `cache`, parses are looked up by blob id first (see parsecache.py);
+    commands that read every file pass a `PackedParseCache`.
     """
     # Loading builds many small objects and frees almost none; the cyclic
     # garbage collector would walk them again and again for nothing.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load_snapshot(repo, rev, cache)
+        commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
+        reader = Reader(repo, commit)
+        config, config_findings = parse_config(reader.read_config())
+        snapshot = Snapshot(config=config, commit=commit, repo=repo)
+        snapshot.findings.extend(config_findings)
+        for parsed_file in parse_sources(reader, config, reader.list_files(scanned_folders(config)), cache=cache):
+            if parsed_file.read:
+                snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
+            add_parsed(snapshot, parsed_file.parsed)
+        return snapshot
     finally:
         if collecting:
             gc.enable()
 
 
-def _load_snapshot(repo: SpecRepo, rev: str | None, use_cache: bool) -> Snapshot:
-    commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
-    reader = Reader(repo, commit)
-    config, config_findings = parse_config(reader.read_config())
-    snapshot = Snapshot(config=config, commit=commit)
-    snapshot.findings.extend(config_findings)
-    sources = reader.list_files(scanned_folders(config))
-    readable: dict[str, tuple[SourceFile, FileKind]] = {}
+@dataclass(frozen=True)
+class ParsedFile:
+    source: SourceFile
+    kind: FileKind | None
+    parsed: Parsed  # its items and findings; for a symlink or a huge file, findings only
+    read: bool  # whether the content was parsed (from the file or from the cache)
+    oid: str | None = None  # the git blob id of the bytes parsed (also in the working tree)
+
+
+def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile], *, cache: ParseCache | None = None) -> list[ParsedFile]:
+    """Parse the spec files among `sources`, in the order given.
+
+    The one way files become items, for whole snapshots and for the few files
+    a diff reads. Files of no known kind are skipped; symlinks and files over
+    the size limit become findings. With `cache`, a file whose parse is cached
+    under its blob id is not parsed again — and at a commit not even read.
+    """
+    results: dict[str, ParsedFile] = {}
+    order: list[str] = []
+    pending: list[tuple[SourceFile, FileKind]] = []
     for source in sources:
+        order.append(source.path)
         kind = kind_of(source.path, config)
         if source.symlink_target is not None:
             if kind is not None or source.path.endswith((".yaml", ".yml", ".md")) or _in_kind_folder(source.path, config):
-                snapshot.findings.append(_symlink_finding(str(repo.root), source))
+                results[source.path] = ParsedFile(source, kind, Parsed(findings=[_symlink_finding(str(reader.repo.root), source)]), False)
             continue
         if kind is None:
             continue
         if source.size > MAX_FILE_BYTES:
-            snapshot.findings.append(Finding("file-too-large", ERROR, f"file is {source.size:,} bytes; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it or move it out of the spec folders", source.path, None))
+            results[source.path] = ParsedFile(source, kind, _too_large(source.path, source.size), False)
             continue
-        readable[source.path] = (source, kind)
-
-    from .fork_map import fork_map
-    from .parse_cache import ParseCache, blob_id, load_parsed
-
-    parse_cache = ParseCache(repo.cache_dir if use_cache else None, config)
-    results: dict[str, Parsed] = {}
-    to_read = []
-    for path, (source, kind) in readable.items():
-        hit = parse_cache.get(kind.name, path, source.oid) if source.oid else None
-        if hit is not None:
-            results[path] = hit
-            snapshot.files[path] = source.oid  # type: ignore[assignment]
-        else:
-            to_read.append(source)
+        if cache is not None and source.oid:
+            hit = cache.get(cache_key(kind.name, source.path, source.oid, config.id_pattern))
+            if hit is not None:
+                results[source.path] = ParsedFile(source, kind, hit, True, source.oid)
+                continue
+        pending.append((source, kind))
+    kinds = {source.path: kind for source, kind in pending}
     misses: list[tuple[SourceFile, FileKind, str, bytes]] = []
-    for source, data in reader.read(to_read):
-        kind = readable[source.path][1]
-        oid = source.oid or blob_id(data)
-        snapshot.files[source.path] = oid
-        parsed = parse_cache.get(kind.name, source.path, oid) if source.oid is None else None
-        if parsed is None:
-            misses.append((source, kind, oid, data))
-        else:
-            results[source.path] = parsed
+    for source, data in reader.read([source for source, _ in pending]):
+        kind = kinds[source.path]
+        if data is None:  # larger than the limit, found out while reading
+            results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
+            continue
+        oid = source.oid or gitio.blob_id(data)
+        if cache is not None and source.oid is None:
+            hit = cache.get(cache_key(kind.name, source.path, oid, config.id_pattern))
+            if hit is not None:
+                results[source.path] = ParsedFile(source, kind, hit, True, oid)
+                continue
+        misses.append((source, kind, oid, data))
 
     def parse_one(miss: tuple[SourceFile, FileKind, str, bytes]) -> Parsed:
         source, kind, _oid, data = miss
         return kind.parser(source.path, data, config)
 
+    # Many files to parse (a first check of a large repo): on two cores, if there are.
     for (source, kind, oid, _data), parsed in zip(misses, fork_map(parse_one, misses, load_parsed), strict=True):
-        parse_cache.put(kind.name, source.path, oid, parsed)
-        results[source.path] = parsed
-    parse_cache.save()
-    # Sorted by path, so that which of two items with one id is "the duplicate"
-    # does not depend on the order files were read in.
-    for path in sorted(results):
-        add_parsed(snapshot, results[path])
-    return snapshot
+        if cache is not None:
+            cache.put(cache_key(kind.name, source.path, oid, config.id_pattern), parsed)
+        results[source.path] = ParsedFile(source, kind, parsed, True, oid)
+    return [results[path] for path in order if path in results]
 
 
 def _in_kind_folder(path: str, config: Config) -> bool:
     return any(path.startswith(getattr(config, kind.folder) + "/") for kind in FILE_KINDS)
+
+
+def _too_large(path: str, size: int | None) -> Parsed:
+    shown = f"{size:,} bytes" if size is not None else f"over {MAX_FILE_BYTES:,} bytes"
+    return Parsed(findings=[Finding("file-too-large", ERROR, f"file is {shown}; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it or move it out of the spec folders", path, None)])
 
 
 def add_parsed(snapshot: Snapshot, parsed: Parsed) -> None:
