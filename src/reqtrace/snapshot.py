@@ -15,9 +15,9 @@ from pathlib import Path
 from . import gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import InputError, RevisionError
+from .fork_map import fork_map
 from .model import ERROR, WARNING, Config, Finding, Snapshot
 from .parse import Parsed, Parser, parse_meeting, parse_request, parse_requirements
-from .fork_map import fork_map
 from .parsecache import ParseCache, cache_key, load_parsed
 from .yamlio import MAX_FILE_BYTES
 
