@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from enum import Enum
 from pathlib import Path
@@ -33,7 +34,12 @@ def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
 
     repo = find_spec_repo(root)
     with PackedParseCache.for_git(repo.git_top) as cache:
-        return repo, load_snapshot(repo, rev, cache=cache)
+        snapshot = load_snapshot(repo, rev, cache=cache)
+    # The snapshot lives until the command ends: keep the garbage collector from
+    # walking its hundreds of thousands of objects again (a process-wide
+    # setting, so it is made here in the command, not in the core).
+    gc.freeze()
+    return repo, snapshot
 
 
 @app.command()
