@@ -189,7 +189,7 @@ class Snapshot:
     emails: dict[str, Any] = field(default_factory=dict)
     documents: dict[str, Any] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-    # Every file that was read, path -> content id (git blob id at a commit).
+    # Every file that was parsed, path -> the git blob id of its bytes (also in the working tree).
     files: dict[str, str] = field(default_factory=dict)
     # The SpecRepo it was read from (None when built by hand): checks that need git use it.
     repo: Any = field(default=None, repr=False, compare=False)
