@@ -169,7 +169,7 @@ def main() -> None:
         print(f"machine: {platform.node()} · {platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()} · {platform.platform()}")
         print(f"pack: {size / 1e6:.1f} MB, sha256 {digest}…")
         print(f"load average before: {load[0]:.2f} (another job on the 2 cores inflates wall time; CPU time less so)")
-        print("first run: no parse cache yet (.git/reqtrace/); best/median: of all runs; CPU: the least of all runs")
+        print("first: the first run, on a fresh repository (no .git/reqtrace/ cache yet); best/median: of all runs; CPU: the least of all runs")
         print(f"{'command':<14}{'first':>9}{'best':>9}{'median':>9}{'CPU':>9}{'peak RSS':>11}")
         for label, (first, best, median, rss, cpu) in results.items():
             print(f"{label:<14}{first:>8.2f}s{best:>8.2f}s{median:>8.2f}s{cpu:>8.2f}s{rss / 2**20:>9.0f} MB")

@@ -72,36 +72,6 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
-@contextlib.contextmanager
-def atomic_writer(path: Path) -> Iterator[BinaryIO]:
-    """A binary, seekable file that appears at `path` only when the block ends without error.
-
-    For writers that stream (a zip archive): the data goes to a temp file in the
-    same folder, is fsynced, then renamed over `path`; on any error the temp file
-    is removed and `path` keeps what it had before.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w+b") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644 & ~_umask())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def inside(folder: Path, relative: str) -> Path:
     """`folder/relative`, refusing any path that would land outside `folder`."""
     base = Path(folder).resolve()
