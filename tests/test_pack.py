@@ -583,3 +583,24 @@ def test_an_edited_original_yaml_is_caught_by_its_digest(signed, built, tmp_path
     report = pack_verify.verify_pack(tamper(built, tmp_path, change), signed.signers)
     assert [(p.check, p.entry.split(": ")[1]) for p in report.problems] == [("digest", "REQ-2")]
     assert report.problems[0].entry.startswith("data/baseline/yaml/req-2-")
+
+
+@pytest.mark.slow
+def test_a_baseline_whose_manifest_is_over_1_mib_signs_packs_and_verifies(make_repo, run_cli, tmp_path):
+    """The manifest has its own cap (64 MiB): one over the 1 MiB limit of spec files must still be read."""
+    from pack_kit import VENDOR, reqtrace
+
+    folder = "specs/" + "a-very-long-folder-name-for-the-manifest-paths/" * 4
+    entries = "".join(f"  - id: REQ-{i}\n    title: R{i}\n    statement: The system does {i}.\n" for i in range(1, 4001))
+    key = make_key(tmp_path / "keys", "vendor", VENDOR_EMAIL)
+    (tmp_path / "keys" / "allowed_signers").write_text(allowed_signers_line(key, VENDOR_EMAIL))
+    repo = make_repo({f"{folder}all.yaml": "requirements:\n" + entries, ".reqtrace/allowed_signers": allowed_signers_line(key, VENDOR_EMAIL)})
+    reqtrace(repo.root, "baseline", "create", "big", date="2026-02-20T08:00:00+00:00")
+    assert (repo.root / "baselines/big/manifest.yaml").stat().st_size > 1024 * 1024
+    reqtrace(repo.root, "baseline", "sign", "big", "--signer", VENDOR, "--meaning", "approved", "--key", str(key), date="2026-02-20T09:00:00+00:00")
+    out = tmp_path / "big.zip"
+    built = run_cli("pack", "build", "big", "-o", str(out), cwd=repo.root)
+    assert built.exit_code == 0, built.stderr
+    assert "valid" in json.loads(read_zip(out)["data/baseline/signoffs.json"])["signoffs"][0]["status_at_build"]
+    checked = run_cli("pack", "verify", str(out), "--signers", str(tmp_path / "keys" / "allowed_signers"), cwd=tmp_path)
+    assert checked.exit_code == 0, checked.stdout

@@ -335,11 +335,14 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
         else:
             readable.append(source)
     contents = {source.path: data for source, data in reader.read(readable)}
-    # Reader.read caps blobs at MAX_FILE_BYTES; a manifest may be larger (checked against its own cap above).
-    large = [source for source in readable if contents.get(source.path) is None and source.oid and reader.repo.git_top is not None]
-    if large:
-        blobs = dict(gitio.read_blobs(reader.repo.git_top, [source.oid for source in large]))  # type: ignore[arg-type]
-        contents.update({source.path: blobs[source.oid] for source in large})
+    # Reader.read gives None past MAX_FILE_BYTES; a manifest may be larger (checked against its own
+    # cap above: a 10,000-requirement manifest is 1.3 MB).
+    large = [source for source in readable if contents.get(source.path) is None]
+    if large and reader.commit is None:
+        contents.update({source.path: (reader.repo.root / source.path).read_bytes() for source in large})
+    elif large and reader.repo.git_top is not None:
+        blobs = dict(gitio.read_blobs(reader.repo.git_top, [source.oid for source in large if source.oid]))
+        contents.update({source.path: blobs[source.oid] for source in large if source.oid})
     for name in sorted(set(manifests) | set(signoffs)):
         manifest = manifests.get(name)
         if manifest is None or manifest.path not in contents:
