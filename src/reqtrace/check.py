@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .model import ERROR, WARNING, Finding, Snapshot
+from .record_checks import RECORD_CHECKS
 
 Check = Callable[[Snapshot], Iterable[Finding]]
 
@@ -112,6 +113,7 @@ def check_parent_cycles(snapshot: Snapshot) -> Iterator[Finding]:
 
 # The checks run over a whole snapshot; later features append theirs.
 CHECKS: list[Check] = [check_references, check_parent_cycles]
+CHECKS.extend(RECORD_CHECKS)  # emails and documents (issue 5)
 
 
 @dataclass

@@ -119,7 +119,8 @@ def _check(value: Any, schema: dict[str, Any], name: str, line: int, out: list[P
             out.append(Problem("schema", f"'{name}' must not be empty", line, name))
         pattern = schema.get("pattern")
         if pattern and not re.search(pattern, value):
-            out.append(Problem("schema", f"'{name}' has an unusable value {value!r}: use letters, digits, '-', '_' or '.'", line, name))
+            advice = schema.get("x-hint", "use letters, digits, '-', '_' or '.'")
+            out.append(Problem("schema", f"'{name}' has an unusable value {value!r}: {advice}", line, name))
         if schema.get("format") == "date" and not _DATE.match(value):
             out.append(Problem("schema", f"'{name}' must be a date like 2026-01-15 (got {value!r})", line, name))
     if isinstance(value, int | float) and not isinstance(value, bool):

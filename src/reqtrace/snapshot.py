@@ -15,7 +15,7 @@ from . import gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import InputError, RevisionError
 from .model import ERROR, WARNING, Config, Finding, Snapshot
-from .parse import Parsed, Parser, parse_meeting, parse_request, parse_requirements
+from .parse import Parsed, Parser, parse_document, parse_email, parse_meeting, parse_request, parse_requirements
 from .yamlio import MAX_FILE_BYTES
 
 WORKTREE = "WORKTREE"
@@ -35,6 +35,10 @@ FILE_KINDS: list[FileKind] = [
     FileKind("requirement", "requirements_dir", (".yaml", ".yml"), parse_requirements),
     FileKind("request", "requests_dir", (".yaml", ".yml"), parse_request),
     FileKind("meeting", "meetings_dir", (".md",), parse_meeting),
+    # Sidecars: records/emails/MAIL-….eml.yaml beside the stored message, and
+    # records/documents/<file>.yaml beside the document (any file type).
+    FileKind("email", "emails_dir", (".yaml", ".yml"), parse_email),
+    FileKind("document", "documents_dir", (".yaml", ".yml"), parse_document),
 ]
 
 
@@ -148,6 +152,12 @@ class Reader:
         unique = {source.path: source for source in found}  # overlapping folders list twice
         return [unique[path] for path in sorted(unique)]
 
+    def read_one(self, source: SourceFile) -> bytes:
+        """One listed file's bytes (a document, a stored message), whatever its size."""
+        for _, data in self.read([source]):
+            return data
+        return b""  # pragma: no cover - read yields once per source
+
     def read(self, sources: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes]]:
         if self.commit is None:
             for source in sources:
@@ -171,6 +181,15 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None) -> Snapshot:
     snapshot = Snapshot(config=config, commit=commit)
     snapshot.findings.extend(config_findings)
     sources = reader.list_files(scanned_folders(config))
+    listed = {source.path: source for source in sources if source.symlink_target is None}
+    snapshot.present = {path: source.oid or "" for path, source in listed.items()}
+
+    def read_listed(path: str) -> bytes:
+        if path not in listed:
+            raise InputError(f"{path} is not in the spec repo" + (f" at commit {commit[:12]}" if commit else ""))
+        return reader.read_one(listed[path])
+
+    snapshot.read_bytes = read_listed
     readable = []
     for source in sources:
         kind = kind_of(source.path, config)
