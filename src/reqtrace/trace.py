@@ -175,7 +175,8 @@ def trace_item(graph: nx.MultiDiGraph, snapshot: Snapshot, item_id: str, *, base
                         add(TimelineEntry(decision.get("date") or decider_node.get("date"), decider, decider_node.get("kind", ""), "decision", f"{decision.get('decision', 'decided')} {other}: {text}"))
     for entry in changes:
         add(entry)
-    result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), _natural(e.id), e.relation))
+    # Same day: the item's own event first, then by id.
+    result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _natural(e.id), e.relation))
     if kind == "requirement":
         result.upstream = sorted(reachable(graph, item_id, [PARENT]), key=_natural)
         result.downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_natural)
