@@ -50,3 +50,32 @@ def new(
     repo = find_spec_repo(root)
     path = new_item(repo, kind.value, title, folder=folder)
     output.write_text(str(path))
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="A new folder for the demo spec repo.")] = Path("reqtrace-demo"),
+) -> None:
+    """Build the worked example — a clinic's appointment system, Jan–Oct 2026 — as a git repo, and say what to try."""
+    from ..demo import materialise, suggested_commands
+
+    console = output.stderr_console()
+    result = materialise(directory, progress=lambda line: console.print(f"[dim]{output.esc(line)}[/]"))
+    span = f"{result.first:%Y-%m-%d} to {result.last:%Y-%m-%d}" if result.first and result.last else ""
+    out = output.stdout_console()
+    out.print(f"[green]✓[/] demo spec repo in [bold]{output.esc(result.target)}[/]: {result.commits} commits, {span}")
+    out.print("\nTry, from that folder:")
+    out.print(f"  cd {output.esc(result.target)}")
+    known = {name for name in _command_names()}
+    for command, why in suggested_commands():
+        if command.split()[1] in known:
+            out.print(f"  {output.esc(command):<52} [dim]# {output.esc(why)}[/]")
+
+
+def _command_names() -> set[str]:
+    names = set()
+    for info in app.registered_commands:
+        names.add(info.name or (info.callback.__name__ if info.callback else ""))
+    for group in app.registered_groups:
+        names.add(group.name or "")
+    return names

@@ -1,0 +1,194 @@
+"""`reqtrace demo`: replay the worked example into a git repository with its real dates.
+
+The example (examples/clinic/) holds the final state of a spec repo plus
+`story.yaml`: the steps that made it, each a commit with the story's date and
+author, optionally followed by reqtrace commands (ingest an email, create and
+sign a baseline) run as of that date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import gitio
+from .errors import InputError, ReqtraceError, ToolMissing
+from .files import atomic_write, inside
+from .yamlio import YamlProblem, decode_text, load_yaml
+
+EXAMPLE = "clinic"
+DEMO_KEYS = ".git/reqtrace-demo-keys"  # private keys stay inside .git: never committed
+
+
+@dataclass(frozen=True)
+class Step:
+    date: dt.datetime
+    author_name: str
+    author_email: str
+    message: str
+    files: tuple[tuple[str, str], ...]  # repo path, source path in the example
+    remove: tuple[str, ...] = ()
+    run: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass
+class DemoResult:
+    target: Path
+    commits: int = 0
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    commands: list[str] = field(default_factory=list)
+
+
+def example_folder() -> Path:
+    """The example shipped in the wheel, or the one in a source checkout."""
+    packaged = resources.files("reqtrace").joinpath("_example", EXAMPLE)
+    if packaged.is_dir():
+        return Path(str(packaged))
+    source = Path(__file__).resolve().parents[2] / "examples" / EXAMPLE
+    if source.is_dir():
+        return source
+    raise InputError("the worked example is missing from this installation", hint="reinstall reqtrace")
+
+
+def _author(text: str) -> tuple[str, str]:
+    name, _, rest = text.partition("<")
+    return name.strip(), rest.rstrip(">").strip()
+
+
+def load_story(example: Path) -> list[Step]:
+    path = example / "story.yaml"
+    try:
+        data = load_yaml(decode_text(path.read_bytes()))
+    except (OSError, YamlProblem) as exc:
+        raise InputError(f"cannot read the demo story {path}: {exc}") from None
+    steps = []
+    for index, raw in enumerate(data.get("steps", []), start=1):
+        try:
+            when = raw["date"]
+            date = when if isinstance(when, dt.datetime) else dt.datetime.fromisoformat(str(when))
+            name, email = _author(str(raw["author"]))
+            steps.append(
+                Step(
+                    date=date,
+                    author_name=name,
+                    author_email=email,
+                    message=str(raw["message"]),
+                    files=tuple((str(k), str(v)) for k, v in (raw.get("files") or {}).items()),
+                    remove=tuple(str(p) for p in raw.get("remove") or ()),
+                    run=tuple(tuple(str(a) for a in argv) for argv in raw.get("run") or ()),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"demo story step {index} is malformed: {exc}") from None
+    return steps
+
+
+def _git_env(step: Step) -> dict[str, str]:
+    stamp = step.date.isoformat()
+    return {
+        "GIT_AUTHOR_NAME": step.author_name,
+        "GIT_AUTHOR_EMAIL": step.author_email,
+        "GIT_COMMITTER_NAME": step.author_name,
+        "GIT_COMMITTER_EMAIL": step.author_email,
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+        "SOURCE_DATE_EPOCH": str(int(step.date.timestamp())),
+    }
+
+
+def _commit(target: Path, message: str, env: dict[str, str]) -> bool:
+    gitio.run_git(target, "add", "-A", "--", ".", env=env)
+    if gitio.run_git(target, "diff", "--cached", "--quiet", env=env, check=False).returncode == 0:
+        return False
+    gitio.run_git(target, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message, env=env)
+    return True
+
+
+def _make_demo_key(target: Path, email: str) -> Path:
+    keys = target / DEMO_KEYS
+    keys.mkdir(parents=True, exist_ok=True)
+    key = keys / "vendor"
+    if shutil.which("ssh-keygen") is None:
+        raise ToolMissing("ssh-keygen is not installed; the demo signs its baselines with an SSH key", hint="install OpenSSH (Debian: apt-get install openssh-client)")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", email, "-f", str(key)], check=True, capture_output=True)
+    public = (keys / "vendor.pub").read_text().split()
+    atomic_write(target / ".reqtrace" / "allowed_signers", f'{email} namespaces="reqtrace" {public[0]} {public[1]}\n')
+    return key
+
+
+def materialise(target: Path, *, example: Path | None = None, progress: Callable[[str], None] | None = None) -> DemoResult:
+    """Build the demo repository in `target`, which must not exist or be empty."""
+    example = example or example_folder()
+    target = Path(target).resolve()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InputError(f"{target} exists and is not empty; the demo needs a new folder", hint="name another folder: `reqtrace demo DIR`")
+    steps = load_story(example)
+    target.mkdir(parents=True, exist_ok=True)
+    result = DemoResult(target)
+    try:
+        gitio.run_git(target, "init", "-q")
+        gitio.run_git(target, "symbolic-ref", "HEAD", "refs/heads/main")
+        vendor_email = steps[0].author_email if steps else "vendor@example.invalid"
+        keys = _make_demo_key(target, vendor_email).parent
+        for step in steps:
+            env = _git_env(step)
+            for repo_path, source in step.files:
+                data = (example / source).read_bytes()
+                atomic_write(inside(target, repo_path), data)
+            for repo_path in step.remove:
+                inside(target, repo_path).unlink(missing_ok=True)
+            if _commit(target, step.message, env):
+                result.commits += 1
+            for argv in step.run:
+                args = [a.replace("{example}", str(example)).replace("{keys}", str(keys)) for a in argv]
+                if progress:
+                    progress(f"{step.date.date()}  reqtrace {' '.join(argv)}")
+                _run_reqtrace(target, args, env)
+                if _commit(target, f"reqtrace {' '.join(argv[:3])}", env):
+                    result.commits += 1
+            result.first = result.first or step.date
+            result.last = step.date
+    except ReqtraceError:
+        raise
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise InputError(f"building the demo in {target} failed: {exc}") from None
+    return result
+
+
+def _run_reqtrace(target: Path, args: list[str], env: dict[str, str]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "reqtrace", *args],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        env={**gitio.git_env(env), "NO_COLOR": "1"},
+    )
+    if proc.returncode != 0:
+        raise InputError(f"demo step `reqtrace {' '.join(args)}` failed (exit {proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+
+
+def suggested_commands() -> list[tuple[str, str]]:
+    """What to run next, as (command, why); the CLI shows those that exist."""
+    return [
+        ("reqtrace check", "the CI gate: is the spec repo sound?"),
+        ("reqtrace list", "the requirements"),
+        ("reqtrace baseline list", "what was signed, by whom, when"),
+        ("reqtrace baseline verify contract-v1.0", "prove the signed content is intact"),
+        ("reqtrace diff contract-v1.0", "what changed since the customer signed, and was it approved"),
+        ("reqtrace log REQ-4", "one requirement's life"),
+        ("reqtrace trace REQ-4", "its story: emails, meetings, baselines, requests"),
+        ("reqtrace status", "the project manager's one screen"),
+        ("reqtrace triage --all", "post-delivery requests: defect, change, new scope or not ours"),
+        ("reqtrace pack build delivery-v1.0 -o pack.zip", "the evidence pack for acceptance"),
+    ]
+
+

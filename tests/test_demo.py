@@ -1,0 +1,53 @@
+"""`reqtrace demo`: the worked example as a dated git history, as a new user meets it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def demo_repo(tmp_path_factory):
+    """Build the demo once for the module (it replays ~30 commits and their commands)."""
+    import os
+    import sys
+
+    target = tmp_path_factory.mktemp("demo") / "clinic"
+    proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert proc.returncode == 0, proc.stderr
+    return target, proc
+
+
+def test_demo_prints_what_to_run_next(demo_repo):
+    target, proc = demo_repo
+    assert "reqtrace check" in proc.stdout
+    assert str(target) in proc.stdout
+
+
+def test_demo_history_carries_the_storys_real_dates(demo_repo):
+    target, _ = demo_repo
+    dates = subprocess.run(["git", "log", "--format=%ad", "--date=short"], cwd=target, capture_output=True, text=True, check=True).stdout.split()
+    assert dates[-1] == "2026-01-12"  # kick-off
+    assert max(dates) >= "2026-10-01"  # post-delivery asks in the autumn
+    assert len(dates) >= 25
+    authors = set(subprocess.run(["git", "log", "--format=%an"], cwd=target, capture_output=True, text=True, check=True).stdout.splitlines())
+    assert {"Li Wei", "Zhang Min"} <= authors
+
+
+def test_demo_repo_passes_check(demo_repo, run_cli):
+    target, _ = demo_repo
+    result = run_cli("check", "--format", "json", cwd=target)
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0, [f for f in data["findings"] if f["severity"] == "error"]
+    assert data["summary"]["requirements"] == 25
+
+
+def test_demo_refuses_a_folder_that_is_not_empty(tmp_path, run_cli):
+    (tmp_path / "keep.txt").write_text("mine")
+    result = run_cli("demo", str(tmp_path))
+    assert result.exit_code == 3
+    assert "not empty" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "keep.txt").read_text() == "mine"
