@@ -175,6 +175,12 @@ def trace_item(graph: nx.MultiDiGraph, snapshot: Snapshot, item_id: str, *, base
                         add(TimelineEntry(decision.get("date") or decider_node.get("date"), decider, decider_node.get("kind", ""), "decision", f"{decision.get('decision', 'decided')} {other}: {text}"))
     for entry in changes:
         add(entry)
+    # A record that came from, affects or decided about the item need not also be
+    # listed as merely mentioning it.
+    stronger = {entry.id for entry in entries.values() if entry.relation not in ("mentioned-in", "mentions")}
+    for key, entry in list(entries.items()):
+        if entry.relation == "mentioned-in" and entry.id in stronger and not entry.summary.startswith("decision: "):
+            del entries[key]
     # Same day: the item's own event first, then by id.
     result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _natural(e.id), e.relation))
     if kind == "requirement":
