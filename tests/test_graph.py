@@ -241,3 +241,51 @@ def test_status_with_baseline_and_drift_data(story):
     assert data["drift"] == {"added": 1, "modified": 2, "removed": 0, "approved": 1, "unapproved": 2}
     assert data["volatility"] == {"changes": 3, "baseline_size": 20, "index": 0.15}
     assert [row["id"] for row in data["most_changed"]] == ["REQ-4", "REQ-9", "REQ-20"]
+
+
+# --- the graph cache ---------------------------------------------------------------------
+
+
+def cache_files(repo):
+    return sorted((repo.root / ".git" / "reqtrace").glob("graph-cache-*.pickle"))
+
+
+def test_cached_graph_gives_the_same_answers_and_follows_edits(story, run_cli):
+    first = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root)
+    assert cache_files(story), "the first run leaves a cache"
+    again = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root)
+    fresh = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root, env={"REQTRACE_NO_CACHE": "1"})
+    assert first.stdout == again.stdout == fresh.stdout
+    # An uncommitted new request, then an edited one: each shows at once.
+    story.write({"records/requests/RQ-41.yaml": "id: RQ-41\nreceived: 2026-09-02\ntitle: Uncommitted ask\naffects: [REQ-4]\n"})
+    assert "RQ-41" in run_cli("trace", "REQ-4", cwd=story.root).stdout
+    story.write({"records/requests/RQ-41.yaml": "id: RQ-41\nreceived: 2026-09-02\ntitle: Renamed ask\naffects: [REQ-4]\n"})
+    assert "Renamed ask" in run_cli("trace", "REQ-4", cwd=story.root).stdout
+    story.write({"records/requests/RQ-41.yaml": None})
+    assert "RQ-41" not in run_cli("trace", "REQ-4", cwd=story.root).stdout
+
+
+def test_a_new_baseline_tag_is_seen_through_the_cache(make_repo, run_cli):
+    repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")})
+    assert "baseline/" not in run_cli("trace", "REQ-1", cwd=repo.root).stdout
+    repo.git("tag", "baseline/v1")
+    assert "held by baseline v1" in run_cli("trace", "REQ-1", cwd=repo.root).stdout
+
+
+def test_a_planted_or_damaged_cache_is_ignored(story, run_cli, tmp_path):
+    import pickle
+
+    expected = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    for file in cache_files(story):
+        file.write_bytes(pickle.dumps({"format": 1, "key": "x", "evil": Evil()}))
+    assert run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout == expected
+    assert not marker.exists()
+    for file in cache_files(story):
+        file.write_bytes(b"\x80\x05garbage")
+    assert run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout == expected

@@ -193,12 +193,24 @@ def _request_state(request: Any) -> str:
     return request.decision.status if request.decision is not None and request.decision.status else "open"
 
 
+def _decision_text(request: Any) -> str | None:
+    """'approved as change by Li Wei on 2026-06-10 in MTG-2026-06-10', or None when open."""
+    decision = request.decision
+    if decision is None or not decision.status:
+        return None
+    parts = [decision.status]
+    for label, value in (("as", decision.as_), ("by", decision.by), ("on", decision.on), ("in", decision.in_)):
+        if value:
+            parts.append(f"{label} {value}")
+    return " ".join(parts)
+
+
 def _node_attrs(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
     nodes: dict[str, dict[str, Any]] = {}
     for req in snapshot.requirements.values():
         nodes[req.id] = {"kind": "requirement", "title": req.title, "status": req.status, "path": req.path}
     for request in snapshot.requests.values():
-        nodes[request.id] = {"kind": "request", "title": request.title, "date": request.received, "status": _request_state(request), "path": request.path}
+        nodes[request.id] = {"kind": "request", "title": request.title, "date": request.received, "status": _request_state(request), "decision": _decision_text(request), "path": request.path}
     for meeting in snapshot.meetings.values():
         nodes[meeting.id] = {"kind": "meeting", "title": meeting.title, "date": meeting.date, "path": meeting.path}
     for mail in snapshot.emails.values():

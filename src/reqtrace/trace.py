@@ -25,7 +25,6 @@ from .graph import (
     reachable,
 )
 from .graph import natural_key as _natural
-from .model import Snapshot
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -78,12 +77,13 @@ class Trace:
         }
 
 
-def text_changes(repo: SpecRepo | None, snapshot: Snapshot, item_id: str) -> list[TimelineEntry]:
+def text_changes(repo: SpecRepo | None, commit: str | None, item_id: str) -> list[TimelineEntry]:
     """When the item's text changed, from `reqtrace log`.
 
-    The hook for the diff/log module: it returns entries with relation
-    `changed` (date, commit, one-line summary of the fields that changed).
-    Until that module is wired in there is nothing to report.
+    The hook for the diff/log module: entries with relation `changed` (date,
+    commit id, one line naming the fields that changed) for the history up to
+    `commit` (None: the working tree). Until that module is wired in there is
+    nothing to report.
     """
     return []
 
@@ -101,33 +101,17 @@ def date_key(text: str | None) -> tuple[int, str]:
     return (0, value.astimezone(dt.UTC).isoformat())
 
 
-def _require(graph: nx.MultiDiGraph, snapshot: Snapshot, item_id: str) -> dict[str, Any]:
+def _require(graph: nx.MultiDiGraph, commit: str | None, item_id: str) -> dict[str, Any]:
     if item_id not in graph:
-        where = f" at commit {snapshot.commit[:12]}" if snapshot.commit else ""
+        where = f" at commit {commit[:12]}" if commit else ""
         raise InputError(f"no item with id '{item_id}'{where}", hint="`reqtrace list --kind all` shows every id")
     return graph.nodes[item_id]  # type: ignore[no-any-return]
 
 
-def _decision_text(request: Any) -> str:
-    decision = request.decision if request is not None else None
-    if decision is None or not decision.status:
-        return "open"
-    parts = [decision.status]
-    if decision.as_:
-        parts.append(f"as {decision.as_}")
-    if decision.by:
-        parts.append(f"by {decision.by}")
-    if decision.on:
-        parts.append(f"on {decision.on}")
-    if decision.in_:
-        parts.append(f"in {decision.in_}")
-    return " ".join(parts)
-
-
-def _summary(relation: str, other: str, node: dict[str, Any], attrs: dict[str, Any], snapshot: Snapshot, baselines: dict[str, BaselineInfo]) -> str:
+def _summary(relation: str, other: str, node: dict[str, Any], attrs: dict[str, Any], baselines: dict[str, BaselineInfo]) -> str:
     title = node.get("title") or ""
     if relation == "affected-by":
-        return f"{title} — {_decision_text(snapshot.requests.get(other))}"
+        return f"{title} — {node.get('decision') or 'open'}"
     if relation in ("decided-in", "decides"):
         text = attrs.get("text") or title
         target = f" {other}" if relation == "decides" else ""
@@ -141,9 +125,9 @@ def _summary(relation: str, other: str, node: dict[str, Any], attrs: dict[str, A
     return title
 
 
-def trace_item(graph: nx.MultiDiGraph, snapshot: Snapshot, item_id: str, *, baselines: list[BaselineInfo] = (), changes: list[TimelineEntry] = ()) -> Trace:  # type: ignore[assignment]
-    """The story of one item, oldest first."""
-    node = _require(graph, snapshot, item_id)
+def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (), changes: list[TimelineEntry] = ()) -> Trace:  # type: ignore[assignment]
+    """The story of one item, oldest first. `commit` names where the graph was read."""
+    node = _require(graph, commit, item_id)
     by_node = {baseline.node: baseline for baseline in baselines}
     kind = node.get("kind", "")
     result = Trace(item_id, kind, node.get("title") or "", node.get("path"))
@@ -162,7 +146,7 @@ def trace_item(graph: nx.MultiDiGraph, snapshot: Snapshot, item_id: str, *, base
                     continue
                 relation = RELATIONS[edge_type][direction]
                 date = attrs.get("date") or other_node.get("date") or node.get("date")
-                summary = _summary(relation, other, other_node, attrs, snapshot, by_node)
+                summary = _summary(relation, other, other_node, attrs, by_node)
                 add(TimelineEntry(date, other, other_node.get("kind", ""), relation, summary))
                 if relation == "affected-by":
                     # The decision on a request that changes this item is part of its story.
@@ -231,9 +215,9 @@ class Impact:
         }
 
 
-def impact_of(graph: nx.MultiDiGraph, snapshot: Snapshot, item_id: str, *, baselines: list[BaselineInfo] = ()) -> Impact:  # type: ignore[assignment]
+def impact_of(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = ()) -> Impact:  # type: ignore[assignment]
     """What a change to requirement `item_id` would touch."""
-    node = _require(graph, snapshot, item_id)
+    node = _require(graph, commit, item_id)
     if node.get("kind") != "requirement":
         raise UsageError(f"{item_id} is a {node.get('kind')}; impact is about requirements — try `reqtrace trace {item_id}`")
     below = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_natural)

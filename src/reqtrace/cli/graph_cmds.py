@@ -82,15 +82,12 @@ def ingest(
         raise typer.Exit(3)
 
 
-def _load_graph(root: Path | None, rev: str | None) -> tuple[Any, Any, Any, list[Any]]:
+def _load_graph(root: Path | None, rev: str | None) -> tuple[Any, Any]:
     from ..config import find_spec_repo
-    from ..graph import build_graph, load_baseline_infos
-    from ..snapshot import load_snapshot
+    from ..graph_cache import load_graph_bundle
 
     repo = find_spec_repo(root)
-    snapshot = load_snapshot(repo, rev)
-    baselines = load_baseline_infos(repo, snapshot)
-    return repo, snapshot, build_graph(snapshot, baselines), baselines
+    return repo, load_graph_bundle(repo, rev)
 
 
 @app.command()
@@ -104,8 +101,9 @@ def trace(
     from ..trace import text_changes, trace_item
 
     output.json_requested = format is TextOrJson.json
-    repo, snapshot, graph, baselines = _load_graph(root, rev)
-    result = trace_item(graph, snapshot, item_id, baselines=baselines, changes=text_changes(repo, snapshot, item_id))
+    repo, bundle = _load_graph(root, rev)
+    changes = text_changes(repo, bundle.commit, item_id)
+    result = trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes)
     if format is TextOrJson.json:
         output.write_json(result.as_dict())
         return
@@ -138,8 +136,8 @@ def impact(
     from ..trace import impact_of
 
     output.json_requested = format is TextOrJson.json
-    _, snapshot, graph, baselines = _load_graph(root, rev)
-    result = impact_of(graph, snapshot, item_id, baselines=baselines)
+    _, bundle = _load_graph(root, rev)
+    result = impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines)
     if format is TextOrJson.json:
         output.write_json(result.as_dict())
         return
@@ -198,7 +196,8 @@ def graph(
     from ..graph_formats import render
 
     output.json_requested = format is GraphFormat.json
-    _, snapshot, whole, _ = _load_graph(root, rev)
+    _, bundle = _load_graph(root, rev)
+    whole = bundle.graph
     chosen = whole
     if focus is not None:
         if focus not in whole:
