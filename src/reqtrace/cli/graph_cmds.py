@@ -12,6 +12,8 @@ import typer
 from . import app, output
 from .options import FormatOption, RevOption, RootOption, TextOrJson
 
+LIST_LIMIT = 50  # rows per list in text output
+TIMELINE_LIMIT = 500
 _STATUS_COLOURS = {"added": "green", "unchanged": "dim", "restored": "cyan", "refused": "red"}
 
 
@@ -120,9 +122,11 @@ def trace(
     table = Table(box=None, pad_edge=False, show_edge=False, show_header=True)
     for column in ("date", "id", "kind", "relation", "summary"):
         table.add_column(column, overflow="fold")
-    for entry in result.timeline:
+    for entry in result.timeline[:TIMELINE_LIMIT]:
         table.add_row(output.esc((entry.date or "—")[:16]), output.esc(entry.id), entry.kind, entry.relation, output.esc(entry.summary))
     console.print(table)
+    if len(result.timeline) > TIMELINE_LIMIT:
+        console.print(f"… and {len(result.timeline) - TIMELINE_LIMIT} more entries (--format json lists all)")
 
 
 @app.command()
@@ -148,23 +152,26 @@ def impact(
         f"  {counts['descendants']} descendant requirement(s), {counts['open_requests']} open request(s), "
         f"{counts['baselines']} baseline(s) and {counts['signoffs']} sign-off(s) would need re-approval"
     )
-    if result.descendants:
-        console.print("[cyan]descendants[/]")
-        for row in result.descendants:
-            console.print(f"  {output.esc(row['id'])}  {output.esc(row['title'] or '')} [dim]{output.esc(row['status'] or '')}[/]")
-    if result.open_requests:
-        console.print("[cyan]open requests[/]")
-        for row in result.open_requests:
-            console.print(f"  {output.esc(row['id'])}  {output.esc(row['title'] or '')} [dim]({row['state']}, about {output.esc(', '.join(row['about']))})[/]")
-    if result.baselines:
-        console.print("[cyan]baselines[/]")
-        for row in result.baselines:
-            console.print(f"  {output.esc(row['name'])}  {output.esc(row['date'] or '')} [dim]holds {output.esc(', '.join(row['holds']))}[/]")
-    if result.signoffs:
-        console.print("[cyan]sign-offs to renew[/]")
-        for row in result.signoffs:
-            role = f" ({row['role']})" if row["role"] else ""
-            console.print(f"  {output.esc(row['baseline'])}: {output.esc(row['meaning'])} by {output.esc(row['signer'])}{output.esc(role)} {output.esc(row['date'] or '')}")
+    esc = output.esc
+
+    def section(title: str, rows: list[dict[str, Any]], line: Any) -> None:
+        # Counts came first; a long list is cut in text (JSON lists everything).
+        if not rows:
+            return
+        shown = [line(row) for row in rows[:LIST_LIMIT]]
+        if len(rows) > LIST_LIMIT:
+            shown.append(f"  … and {len(rows) - LIST_LIMIT} more (--format json lists all)")
+        console.print(f"[cyan]{title}[/]\n" + "\n".join(shown))
+
+    section("descendants", result.descendants, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]{esc(r['status'] or '')}[/]")
+    section("open requests", result.open_requests, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]({r['state']}, about {esc(', '.join(r['about']))})[/]")
+    section("baselines", result.baselines, lambda r: f"  {esc(r['name'])}  {esc(r['date'] or '')} [dim]holds {len(r['holds'])}: {esc(', '.join(r['holds'][:10]))}{', …' if len(r['holds']) > 10 else ''}[/]")
+
+    def signoff_line(row: dict[str, Any]) -> str:
+        role = f" ({row['role']})" if row["role"] else ""
+        return f"  {esc(row['baseline'])}: {esc(row['meaning'])} by {esc(row['signer'])}{esc(role)} {esc(row['date'] or '')}"
+
+    section("sign-offs to renew", result.signoffs, signoff_line)
 
 
 class GraphFormat(str, Enum):
