@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SHARED_MATERIAL, requirement_yaml
 
+from conftest import DATA, SHARED_MATERIAL, requirement_yaml
 from reqtrace.mail import mail_id
 
 EML = DATA / "eml"

@@ -6,8 +6,8 @@ import base64
 import io
 
 import pytest
-from conftest import DATA, SHARED_MATERIAL
 
+from conftest import DATA, SHARED_MATERIAL
 from reqtrace.mail import (
     MAX_HEADER_BYTES,
     MAX_MESSAGE_BYTES,
@@ -131,7 +131,7 @@ def test_chinese_material_comes_out_readable():
 
 
 def test_a_lone_accented_letter_is_not_taken_for_mojibake():
-    text, _ = decode_bytes("danglüe@email.com".encode("utf-8"), "gb2312")
+    text, _ = decode_bytes("danglüe@email.com".encode(), "gb2312")
     assert text == "danglüe@email.com"
 
 

@@ -24,7 +24,15 @@ from pathlib import Path
 from .config import SpecRepo
 from .errors import InputError, UsageError
 from .files import atomic_write, inside
-from .mail import MAX_MESSAGE_BYTES, MailMessage, MailRefused, mail_id, read_message, split_mbox
+from .mail import (
+    MAX_MESSAGE_BYTES,
+    MailMessage,
+    MailRefused,
+    MboxProblem,
+    iter_mbox,
+    mail_id,
+    read_message,
+)
 from .model import Snapshot
 from .yamlio import YamlProblem, dump_yaml, edit_yaml_mapping
 
@@ -154,21 +162,15 @@ def _read_file(path: Path) -> Iterator[_Input]:
     label = _display(path)
     try:
         if _is_mbox(path):
+            found = False
             with path.open("rb") as stream:
-                content = split_mbox(stream)
-            refused_lines = {problem.line for problem in content.problems if problem.refused}
-            for problem in content.problems:
-                if problem.refused:
-                    yield _Input(f"{label}:{problem.line}", refused=problem.message)
-            warnings = {problem.line: problem.message for problem in content.problems if not problem.refused}
-            for message in content.messages:
-                item = _Input(f"{label}:{message.line}", message.data)
-                # A warning belongs to the message that holds its line.
-                later = [m.line for m in content.messages if m.line > message.line]
-                end = later[0] if later else float("inf")
-                item.warnings = [f"line {line}: {text}" for line, text in sorted(warnings.items()) if message.line <= line < end and line not in refused_lines]
-                yield item
-            if not content.messages and not refused_lines:
+                for item in iter_mbox(stream):
+                    found = True
+                    if isinstance(item, MboxProblem):
+                        yield _Input(f"{label}:{item.line}", refused=item.message)
+                    else:
+                        yield _Input(f"{label}:{item.line}", item.data, warnings=[f"line {p.line}: {p.message}" for p in item.problems])
+            if not found:
                 yield _Input(label, refused="no messages in this mbox file")
             return
         size = path.stat().st_size

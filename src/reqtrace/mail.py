@@ -20,7 +20,7 @@ import email.policy
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -570,16 +570,17 @@ _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
 
 
 @dataclass
-class MboxMessage:
-    line: int  # of its "From " line
-    data: bytes
-
-
-@dataclass
 class MboxProblem:
     line: int
     message: str
     refused: bool = False  # True when a message was not read at all
+
+
+@dataclass
+class MboxMessage:
+    line: int  # of its "From " line
+    data: bytes
+    problems: list[MboxProblem] = field(default_factory=list)  # about this message's lines
 
 
 @dataclass
@@ -596,16 +597,22 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
         yield line
 
 
-def split_mbox(stream: BinaryIO) -> MboxContent:
-    """The messages of an mbox file, each as it was (the "From " line removed).
+def _shown(line: bytes) -> str:
+    return line.rstrip(b"\r\n")[:60].decode("utf-8", "replace")
+
+
+def iter_mbox(stream: BinaryIO) -> Iterator[MboxMessage | MboxProblem]:
+    """The messages of an mbox file, one at a time, each as it was (the "From " line removed).
 
     A separator is a line `From <sender> <date>`. A line that starts with
     "From " but lacks the date is a broken separator when a header follows it,
-    and unescaped body text otherwise; both are reported with their line.
+    and unescaped body text otherwise; both are reported with their line, on
+    the message they belong to. A message that cannot be read comes as a
+    refused MboxProblem; reading goes on with the next one.
     """
-    content = MboxContent()
-    lines: Iterable[bytes] = _lines(stream)
+    out: list[MboxMessage | MboxProblem] = []
     current: list[bytes] | None = None
+    notes: list[MboxProblem] = []
     current_line = 0
     current_size = 0
     oversized = False
@@ -617,7 +624,7 @@ def split_mbox(stream: BinaryIO) -> MboxContent:
         if current is None:
             return
         if oversized:
-            content.problems.append(MboxProblem(current_line, f"message is larger than {MAX_MESSAGE_BYTES:,} bytes (25 MB); not read", refused=True))
+            out.append(MboxProblem(current_line, f"message is larger than {MAX_MESSAGE_BYTES:,} bytes (25 MB); not read", refused=True))
             return
         data = b"".join(current)
         # The blank line before the next separator belongs to the mbox, not the message.
@@ -626,9 +633,9 @@ def split_mbox(stream: BinaryIO) -> MboxContent:
         elif data.endswith(b"\n\n"):
             data = data[:-1]
         if data.strip():
-            content.messages.append(MboxMessage(current_line, data))
+            out.append(MboxMessage(current_line, data, list(notes)))
         else:
-            content.problems.append(MboxProblem(current_line, "empty message after the 'From ' line", refused=True))
+            out.append(MboxProblem(current_line, "empty message after the 'From ' line", refused=True))
 
     def add(line: bytes) -> None:
         nonlocal current_size, oversized
@@ -645,34 +652,48 @@ def split_mbox(stream: BinaryIO) -> MboxContent:
         nonlocal current, current_line, current_size, oversized
         finish()
         current, current_line, current_size, oversized = [], number, 0, False
+        notes.clear()
 
     number = 0
-    for line in lines:
+    for line in _lines(stream):
         number += 1
         if pending is not None:
-            shown = pending.rstrip(b"\r\n")[:60].decode("utf-8", "replace")
             if _HEADER_LINE.match(line):
-                content.problems.append(MboxProblem(pending_number, f"broken 'From ' line {shown!r} (no sender and date); read as the start of a new message"))
                 start(pending_number)
+                notes.append(MboxProblem(pending_number, f"broken 'From ' line {_shown(pending)!r} (no sender and date); read as the start of a new message"))
             else:
-                content.problems.append(MboxProblem(pending_number, f"line {shown!r} looks like a separator but has no sender and date; kept as text of the message that starts at line {current_line}"))
+                notes.append(MboxProblem(pending_number, f"line {_shown(pending)!r} looks like a separator but has no sender and date; kept as text of the message that starts at line {current_line}"))
                 add(pending)
             pending = None
         if number == 1 and not line.startswith(b"From "):
-            shown = line.rstrip(b"\r\n")[:60].decode("utf-8", "replace")
-            content.problems.append(MboxProblem(1, f"not an mbox file: the first line is {shown!r}, not a 'From ' line (a single message should be named .eml)", refused=True))
-            return content
-        if line.startswith(b"From ") and (_SEPARATOR.match(line) or number == 1):
-            if number == 1 and not _SEPARATOR.match(line):
-                shown = line.rstrip(b"\r\n")[:60].decode("utf-8", "replace")
-                content.problems.append(MboxProblem(1, f"broken 'From ' line {shown!r} (no sender and date); read as the start of the first message"))
+            yield MboxProblem(1, f"not an mbox file: the first line is {_shown(line)!r}, not a 'From ' line (a single message should be named .eml)", refused=True)
+            return
+        if line.startswith(b"From ") and (number == 1 or _SEPARATOR.match(line)):
             start(number)
+            if not _SEPARATOR.match(line):
+                notes.append(MboxProblem(1, f"broken 'From ' line {_shown(line)!r} (no sender and date); read as the start of the first message"))
         elif line.startswith(b"From ") and previous_blank:
             pending, pending_number = line, number
         else:
             add(line)
         previous_blank = not line.strip()
+        if out:
+            yield from out
+            out.clear()
     if pending is not None:
         add(pending)
     finish()
+    yield from out
+
+
+def split_mbox(stream: BinaryIO) -> MboxContent:
+    """All of an mbox file at once: its messages, and every problem (refusals and notes)."""
+    content = MboxContent()
+    for item in iter_mbox(stream):
+        if isinstance(item, MboxMessage):
+            content.messages.append(item)
+            content.problems.extend(item.problems)
+        else:
+            content.problems.append(item)
+    content.problems.sort(key=lambda problem: problem.line)
     return content

@@ -15,7 +15,15 @@ from . import gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import InputError, RevisionError
 from .model import ERROR, WARNING, Config, Finding, Snapshot
-from .parse import Parsed, Parser, parse_document, parse_email, parse_meeting, parse_request, parse_requirements
+from .parse import (
+    Parsed,
+    Parser,
+    parse_document,
+    parse_email,
+    parse_meeting,
+    parse_request,
+    parse_requirements,
+)
 from .yamlio import MAX_FILE_BYTES
 
 WORKTREE = "WORKTREE"
