@@ -237,3 +237,21 @@ def test_ingest_without_arguments_is_a_usage_error(repo, run_cli):
     result = run_cli("ingest", cwd=repo.root)
     assert result.exit_code == 2
     assert "name the .eml or .mbox files" in result.stderr
+
+
+EXAMPLE_INBOX = Path(__file__).resolve().parents[1] / "examples" / "clinic" / "inbox"
+
+
+@pytest.mark.skipif(not EXAMPLE_INBOX.is_dir(), reason="the worked example has no inbox")
+def test_the_example_inbox_ingests_readably(make_repo, run_cli):
+    repo = make_repo({f"specs/REQ-{n}.yaml": requirement_yaml(f"REQ-{n}") for n in (1, 3, 4, 8, 9)})
+    result, data = ingest_json(run_cli, repo, EXAMPLE_INBOX)
+    assert result.exit_code == 0, result.stderr
+    assert data["summary"]["added"] == len(list(EXAMPLE_INBOX.glob("*.eml")))
+    sidecars = {p.name: p.read_text("utf-8") for p in (repo.root / "records/emails").glob("*.yaml")}
+    text = "\n".join(sidecars.values())
+    assert "subject: 爽约的病人太多了，能不能限制一下？" in text  # the GBK one, from Foxmail
+    assert "from: 王芳 <wang.fang@sunrise-clinic.example>" in text
+    replies = [t for t in sidecars.values() if "thread: [" in t]
+    assert len(replies) >= 2  # the booking-window thread
+    assert run_cli("check", cwd=repo.root).exit_code == 0

@@ -361,7 +361,15 @@ def reachable(graph: nx.MultiDiGraph, start: str, kinds: Iterable[str], *, backw
 
 def neighbourhood(graph: nx.MultiDiGraph, focus: str, depth: int) -> nx.MultiDiGraph:
     """The subgraph of items within `depth` links of `focus`, either direction."""
-    import networkx as nx
-
-    return nx.ego_graph(graph, focus, radius=depth, undirected=True)
-
+    # networkx's ego_graph(undirected=True) first copies the whole graph undirected.
+    seen = {focus}
+    frontier = [focus]
+    for _ in range(depth):
+        reached = []
+        for node in frontier:
+            for other in (*graph._succ[node], *graph._pred[node]):  # noqa: SLF001
+                if other not in seen:
+                    seen.add(other)
+                    reached.append(other)
+        frontier = reached
+    return graph.subgraph(seen)
