@@ -219,3 +219,65 @@ def test_a_file_that_is_not_an_mbox_is_refused():
     content = split_mbox(io.BytesIO(b"Subject: hi\n\nbody\n"))
     assert content.messages == []
     assert content.problems[0].refused and "not an mbox file" in content.problems[0].message
+
+
+def test_content_type_built_to_stall_the_parser_is_refused_at_once():
+    import time
+
+    data = b"Subject: x\r\nContent-Type: multipart/mixed; " + b";" * 5000 + b"boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n"
+    start = time.perf_counter()
+    with pytest.raises(MailRefused, match="Content-Type header at line 2 has 5,001 parameters; reqtrace reads up to 64"):
+        read_message(data)
+    assert time.perf_counter() - start < 1
+
+
+def test_html_that_stalls_htmlparser_is_read_in_linear_time():
+    import time
+
+    start = time.perf_counter()
+    for hostile in ("<!--" * 500_000, "<a " * 1_000_000, "<script>" * 500_000):
+        html_to_text(hostile)
+    assert time.perf_counter() - start < 2
+
+
+def test_a_broken_part_does_not_lose_the_message():
+    data = (
+        b"Message-ID: <p@x>\r\nSubject: parts\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nREQ-1 is fine\r\n"
+        b"--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\x00\r\n\r\nx\r\n--b--\r\n"
+    )
+    message = read_message(data)
+    assert "REQ-1 is fine" in message.body
+    assert message.subject == "parts"
+
+
+def test_sidecars_of_odd_messages_read_back_as_written():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from reqtrace.ingest import _sidecar_data
+    from reqtrace.model import Config
+    from reqtrace.parse import parse_email
+    from reqtrace.yamlio import dump_yaml
+
+    seed = (EML / "webklex_thread_re_my_topic.eml").read_bytes()
+    tokens = st.sampled_from([b"?=", b"=?utf-8?B?5Lit?=", b"\xff", b"\x00", b": ", b"- ", b"#", b"'", b'"', b"[", b"{", b"&", b"*", b"!", b"%", b"@", b"`", b",", b"\xe2\x80\xa8"])
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.tuples(st.integers(0, 120), tokens), max_size=6))
+    def check(edits):
+        data = bytearray(seed)
+        for position, token in edits:
+            data[position:position] = token
+        try:
+            message = read_message(bytes(data))
+        except MailRefused:
+            return
+        text = dump_yaml(_sidecar_data("MAIL-0123456789", message, ["REQ-1"], []))
+        parsed = parse_email("records/emails/x.eml.yaml", text.encode("utf-8"), Config(project="p"))
+        assert [f for f in parsed.findings if f.severity == "error"] == []
+        (email,) = parsed.items
+        assert (email.subject or "") == (message.subject or "")
+        assert email.to == message.to
+
+    check()

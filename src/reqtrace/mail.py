@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import contextlib
 import email.policy
 import hashlib
 import re
@@ -24,13 +25,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
-from html.parser import HTMLParser
+from html import unescape
 from typing import Any, BinaryIO
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_PARTS = 1000
 MAX_DEPTH = 30  # multiparts inside multiparts
 MAX_HEADER_BYTES = 64 * 1024  # one header field, its folded lines included
+MAX_MIME_HEADER_BYTES = 8 * 1024  # one Content-* field
+MAX_MIME_PARAMETERS = 64  # ';' in one Content-* field
+MAX_MIME_HEADER_TOTAL = 256 * 1024  # all Content-* fields of a message
+MAX_HTML_CHARS = 5 * 1024 * 1024  # HTML made text; the rest of a longer body is not read
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
@@ -299,17 +304,44 @@ def _iso_date(text: str | None) -> str | None:
 # --- caps checked before parsing ------------------------------------------------------
 
 
+def _check_mime_field(name: bytes, field: bytes, line_number: int) -> int:
+    """Refuse a Content-* field the standard library would take minutes over; its size."""
+    if not name.lower().startswith(b"content-"):
+        return 0
+    shown = name.decode("ascii", "replace")
+    if len(field) > MAX_MIME_HEADER_BYTES:
+        raise MailRefused(f"{shown} header at line {line_number} is {len(field):,} bytes; reqtrace reads MIME headers up to {MAX_MIME_HEADER_BYTES:,} bytes")
+    if field.count(b";") > MAX_MIME_PARAMETERS:
+        raise MailRefused(f"{shown} header at line {line_number} has {field.count(b';'):,} parameters; reqtrace reads up to {MAX_MIME_PARAMETERS}")
+    return len(field)
+
+
 def _check_header_lines(data: bytes) -> None:
-    """Refuse a message with a header field longer than MAX_HEADER_BYTES.
+    """Refuse a message whose headers are built to slow down parsers, before parsing it.
 
     Checks the top-level header block and the header block after every line
-    that could be a MIME boundary, without parsing anything.
+    that could be a MIME boundary: every field up to MAX_HEADER_BYTES, and
+    the Content-* fields that Python's email package parses (with quadratic
+    paths, python/cpython#136063) up to MAX_MIME_HEADER_BYTES and
+    MAX_MIME_PARAMETERS each, MAX_MIME_HEADER_TOTAL in all.
     """
     position = 0
     length = len(data)
     in_header = True
-    field_start = 0
+    field_start = -1  # where the current header field began
+    field_name = b""
+    field_line = 0
     line_number = 0
+    mime_total = 0
+
+    def close_field(end: int) -> None:
+        nonlocal mime_total, field_start
+        if field_start >= 0:
+            mime_total += _check_mime_field(field_name, data[field_start:end], field_line)
+            if mime_total > MAX_MIME_HEADER_TOTAL:
+                raise MailRefused(f"the MIME headers add up to more than {MAX_MIME_HEADER_TOTAL:,} bytes; refusing a message built to slow down parsers")
+        field_start = -1
+
     while position < length:
         end = data.find(b"\n", position)
         end = length if end < 0 else end + 1
@@ -318,18 +350,22 @@ def _check_header_lines(data: bytes) -> None:
         stripped = line.rstrip(b"\r\n")
         if in_header:
             if not stripped:
+                close_field(position)
                 in_header = False
-            elif line[:1] in (b" ", b"\t"):
+            elif line[:1] in (b" ", b"\t") and field_start >= 0:
                 if end - field_start > MAX_HEADER_BYTES:
-                    raise MailRefused(f"header at line {line_number} is longer than {MAX_HEADER_BYTES:,} bytes; refusing a message built to slow down parsers")
+                    raise MailRefused(f"header at line {field_line} is longer than {MAX_HEADER_BYTES:,} bytes; refusing a message built to slow down parsers")
             else:
-                field_start = position
+                close_field(position)
                 if end - position > MAX_HEADER_BYTES:
                     raise MailRefused(f"header line {line_number} is {end - position:,} bytes long; reqtrace reads header lines up to {MAX_HEADER_BYTES:,} bytes")
+                field_start, field_line = position, line_number
+                field_name = stripped.split(b":", 1)[0].strip()
         elif stripped.startswith(b"--"):
             in_header = True  # a boundary may start a part with its own headers
-            field_start = end
         position = end
+    if in_header:
+        close_field(length)
 
 
 class _PartCounter:
@@ -368,43 +404,45 @@ def parse_message_bytes(data: bytes) -> EmailMessage:
 # --- bodies ---------------------------------------------------------------------------
 
 
-class _HtmlText(HTMLParser):
-    _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre", "hr", "ul", "ol", "section", "article"}
-    _SKIP = {"script", "style", "head", "title", "template"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in self._SKIP:
-            self.skipping += 1
-        elif tag in self._BLOCK:
-            self.out.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self._BLOCK:
-            self.out.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.out.append(data)
+_BLOCK_TAGS = frozenset("p div br tr li h1 h2 h3 h4 h5 h6 table blockquote pre hr ul ol section article".split())
+_SKIPPED_TAGS = frozenset("script style head title template".split())
+_TAG_NAME = re.compile(r"/?\s*([A-Za-z][A-Za-z0-9]*)")
+_CLOSING = {name: re.compile(rf"</\s*{name}\s*>", re.IGNORECASE) for name in _SKIPPED_TAGS}
 
 
 def html_to_text(html: str) -> str:
-    """The readable text of an HTML body: tags dropped, blocks on their own lines."""
-    parser = _HtmlText()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # noqa: BLE001, S110 - HTMLParser is lenient; keep what was read
-        pass
-    lines = (re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in "".join(parser.out).split("\n"))
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    """The readable text of an HTML body: tags dropped, blocks on their own lines.
+
+    A forward-only scan with str.find, linear in the input: the standard
+    library's HTMLParser takes quadratic time on hostile input such as an
+    unclosed '<!--' repeated (python/cpython#135462).
+    """
+    out: list[str] = []
+    position, length = 0, len(html)
+    while position < length:
+        start = html.find("<", position)
+        if start < 0:
+            out.append(html[position:])
+            break
+        out.append(html[position:start])
+        if html.startswith("<!--", start):
+            end = html.find("-->", start + 4)
+            position = length if end < 0 else end + 3
+            continue
+        end = html.find(">", start + 1)
+        if end < 0:
+            break  # an unclosed tag runs to the end: no text follows
+        match = _TAG_NAME.match(html, start + 1, end)
+        name = match.group(1).lower() if match else ""
+        position = end + 1
+        if name in _SKIPPED_TAGS and not html[start + 1 : end].lstrip().startswith("/"):
+            closing = _CLOSING[name].search(html, position)
+            position = length if closing is None else closing.end()
+        elif name in _BLOCK_TAGS:
+            out.append("\n")
+    text = unescape("".join(out))
+    lines = (re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _charset_of(part: EmailMessage) -> str | None:
@@ -466,7 +504,10 @@ def _walk(message: EmailMessage) -> Iterator[tuple[EmailMessage, int, bool]]:
         if depth > MAX_DEPTH:
             raise MailRefused(f"MIME parts nested more than {MAX_DEPTH} deep")
         yield part, depth, embedded
-        payload = part.get_payload()
+        try:
+            payload = part.get_payload()
+        except Exception:  # noqa: BLE001 - an unreadable part is a leaf
+            continue
         if isinstance(payload, list):
             inner = part.get_content_type() == "message/rfc822" or embedded
             stack.extend((child, depth + 1, inner) for child in reversed(payload) if isinstance(child, EmailMessage))
@@ -480,16 +521,29 @@ def _header(message: EmailMessage, name: str) -> str | None:
 
 
 def read_message(data: bytes) -> MailMessage:
-    """Everything reqtrace keeps about one message, or MailRefused."""
+    """Everything reqtrace keeps about one message, or MailRefused — never another exception."""
     message = parse_message_bytes(data)
+    try:
+        return _read_parsed(message)
+    except MailRefused:
+        raise
+    except RecursionError:
+        raise MailRefused("MIME parts nested too deeply to read") from None
+    except Exception as exc:  # noqa: BLE001 - a part-level problem escaped the per-part guard
+        raise MailRefused(f"cannot read the message ({type(exc).__name__}: {exc})") from None
+
+
+def _read_parsed(message: EmailMessage) -> MailMessage:
     notes: list[str] = []
+    parts = list(_walk(message))
     # The body's charset is the best guess for raw 8-bit bytes in headers.
     hint = None
-    for part, _, _ in _walk(message):
-        if part.get_content_maintype() == "text":
-            hint = _charset_of(part)
-            if hint:
-                break
+    for part, _, _ in parts:
+        with contextlib.suppress(Exception):
+            if part.get_content_maintype() == "text":
+                hint = _charset_of(part)
+                if hint:
+                    break
 
     def header(name: str) -> str | None:
         raw = _header(message, name)
@@ -502,41 +556,21 @@ def read_message(data: bytes) -> MailMessage:
     plain: list[str] = []
     html: list[str] = []
     attachments: list[MailAttachment] = []
-    for part, _depth, _embedded in _walk(message):
-        content_type = part.get_content_type()
-        if part.is_multipart() and content_type != "message/rfc822":
-            continue
-        if content_type == "message/rfc822":
-            inner = part.get_payload()
-            inner_message = inner[0] if isinstance(inner, list) and inner else None
-            inner_bytes = inner_message.as_bytes() if isinstance(inner_message, EmailMessage) else b""
-            subject = None
-            if isinstance(inner_message, EmailMessage):
-                raw_subject = _header(inner_message, "subject")
-                subject = decode_header_text(raw_subject, hint)[0] if raw_subject else None
-                plain.append(f"\n---- embedded message: {subject or '(no subject)'} ----\n")
-            name = _filename(part, hint) or f"{subject or 'message'}.eml"
-            attachments.append(MailAttachment(name, content_type, len(inner_bytes), hashlib.sha256(inner_bytes).hexdigest()))
-            continue
-        name = _filename(part, hint)
-        if _is_attachment(part, name):
-            payload = part.get_payload()
-            if isinstance(payload, str) and len(payload) * 3 // 4 > MAX_ATTACHMENT_BYTES:
-                raise MailRefused(f"attachment {name or '(unnamed)'!r} is about {len(payload) * 3 // 4:,} bytes; reqtrace reads attachments up to {MAX_ATTACHMENT_BYTES:,} bytes")
-            content = _payload_bytes(part)
-            attachments.append(MailAttachment(name or "(unnamed)", content_type, len(content), hashlib.sha256(content).hexdigest()))
-            continue
-        if part.get_content_maintype() != "text":
-            continue
-        text, note = decode_bytes(_payload_bytes(part), _charset_of(part))
-        if note:
-            notes.append(f"body: {note}")
-        (html if part.get_content_subtype() == "html" else plain).append(text)
+    for index, (part, _depth, _embedded) in enumerate(parts):
+        try:
+            _read_part(part, hint, plain, html, attachments, notes)
+        except MailRefused:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one broken part must not lose the message
+            notes.append(f"MIME part {index + 1} could not be read ({type(exc).__name__}); skipped")
     body = "\n".join(plain).strip()
     if not body and html:
-        body = html_to_text("\n".join(html))
-    elif html and plain:
-        pass  # an alternative HTML part says the same as the plain one
+        # An alternative HTML part says what the plain one does; only an HTML-only body is read.
+        markup = "\n".join(html)
+        if len(markup) > MAX_HTML_CHARS:
+            notes.append(f"HTML body of {len(markup):,} characters: only the first {MAX_HTML_CHARS:,} were read")
+            markup = markup[:MAX_HTML_CHARS]
+        body = html_to_text(markup)
     for defect in message.defects:
         # CloseBoundaryNotFoundDefect -> "malformed MIME: close boundary not found"
         words = re.sub(r"(?<!^)([A-Z])", r" \1", type(defect).__name__.removesuffix("Defect")).lower()
@@ -555,6 +589,38 @@ def read_message(data: bytes) -> MailMessage:
         attachments=tuple(attachments),
         notes=tuple(dict.fromkeys(notes)),
     )
+
+
+def _read_part(part: EmailMessage, hint: str | None, plain: list[str], html: list[str], attachments: list[MailAttachment], notes: list[str]) -> None:
+    content_type = part.get_content_type()
+    if part.is_multipart() and content_type != "message/rfc822":
+        return
+    if content_type == "message/rfc822":
+        inner = part.get_payload()
+        inner_message = inner[0] if isinstance(inner, list) and inner else None
+        inner_bytes = inner_message.as_bytes() if isinstance(inner_message, EmailMessage) else b""
+        subject = None
+        if isinstance(inner_message, EmailMessage):
+            raw_subject = _header(inner_message, "subject")
+            subject = decode_header_text(raw_subject, hint)[0] if raw_subject else None
+            plain.append(f"\n---- embedded message: {subject or '(no subject)'} ----\n")
+        name = _filename(part, hint) or f"{subject or 'message'}.eml"
+        attachments.append(MailAttachment(name, content_type, len(inner_bytes), hashlib.sha256(inner_bytes).hexdigest()))
+        return
+    name = _filename(part, hint)
+    if _is_attachment(part, name):
+        payload = part.get_payload()
+        if isinstance(payload, str) and len(payload) * 3 // 4 > MAX_ATTACHMENT_BYTES:
+            raise MailRefused(f"attachment {name or '(unnamed)'!r} is about {len(payload) * 3 // 4:,} bytes; reqtrace reads attachments up to {MAX_ATTACHMENT_BYTES:,} bytes")
+        content = _payload_bytes(part)
+        attachments.append(MailAttachment(name or "(unnamed)", content_type, len(content), hashlib.sha256(content).hexdigest()))
+        return
+    if part.get_content_maintype() != "text":
+        return
+    text, note = decode_bytes(_payload_bytes(part), _charset_of(part))
+    if note:
+        notes.append(f"body: {note}")
+    (html if part.get_content_subtype() == "html" else plain).append(text)
 
 
 def mail_id(message_id: str | None, data: bytes) -> str:

@@ -8,6 +8,7 @@ each key so that findings can point at it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -183,6 +184,9 @@ def _round_trip():  # type: ignore[no-untyped-def]
     return yaml
 
 
+_FLOW_SAFE = re.compile(r"^<?[A-Za-z0-9][A-Za-z0-9_.:@/+=$%-]*>?$")
+
+
 def _flow_lists(value: Any) -> Any:
     """Lists of plain values on one line (`to: [a, b]`), lists of mappings as blocks."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -194,7 +198,9 @@ def _flow_lists(value: Any) -> Any:
         return mapping
     if isinstance(value, list | tuple):
         seq = CommentedSeq(_flow_lists(item) for item in value)
-        if all(not isinstance(item, dict | list | tuple) for item in value):
+        # Only ids go on one line: free text in a flow list can start with '?'
+        # or hold ', ' and then reads back differently.
+        if all(isinstance(item, str) and _FLOW_SAFE.match(item) for item in value):
             seq.fa.set_flow_style()
         return seq
     return value
