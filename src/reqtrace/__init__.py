@@ -9,7 +9,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "accepted_baseline",
     "find_spec_repo",
+    "load_baselines",
     "load_snapshot",
     "run_checks",
 ]
@@ -29,4 +31,8 @@ def __getattr__(name: str):  # type: ignore[no-untyped-def]
         from .check import run_checks
 
         return run_checks
+    if name in ("accepted_baseline", "load_baselines"):
+        from . import baseline
+
+        return getattr(baseline, name)
     raise AttributeError(name)

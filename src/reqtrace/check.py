@@ -111,8 +111,15 @@ def check_parent_cycles(snapshot: Snapshot) -> Iterator[Finding]:
         )
 
 
+def check_baselines(snapshot: Snapshot) -> Iterable[Finding]:
+    """baseline-tampered, signature-invalid, signer-unknown: see baseline_verify."""
+    from .baseline_verify import baseline_findings
+
+    return baseline_findings(snapshot)
+
+
 # The checks run over a whole snapshot; later features append theirs.
-CHECKS: list[Check] = [check_references, check_parent_cycles]
+CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines]
 CHECKS.extend(RECORD_CHECKS)  # emails and documents (issue 5)
 
 

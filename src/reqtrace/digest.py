@@ -1,14 +1,16 @@
 """Content digests: a requirement's meaning as one sha256, and a baseline's root digest.
 
-Algorithm `reqtrace-digest-1` (documented in docs/digest.md):
-1. Take the requirement's fields (id, title, statement, acceptance, priority,
-   status, parents, sources, tags, owner, rationale, x-…); leave out the ones
-   that are absent or empty.
-2. Normalise text: Unicode NFC; every run of white space becomes one space;
-   white space between two CJK characters is removed (re-wrapping Chinese
-   text in a folded block must not change its meaning); trim both ends.
+Algorithm `reqtrace-digest-1`, specified in docs/digest.md (read that before
+changing anything here: a stored baseline is only verifiable while this code
+computes the same bytes):
+1. Take the requirement's fields as parsed (id, title, statement, acceptance,
+   priority, status, parents, sources, tags, owner, rationale, x-…).
+2. Normalise every text value: Unicode NFC; every run of white space becomes
+   one space; a space with a CJK character on either side is removed
+   (re-wrapping Chinese text in a folded block, or pangu-style spacing around
+   Latin words, must not change its meaning); trim both ends.
 3. `parents`, `sources` and `tags` are sets: sorted, duplicates removed.
-   `acceptance` keeps its order.
+   `acceptance` keeps its order. Fields that are absent or empty are left out.
 4. Serialise as JSON with sorted keys, no insignificant white space, UTF-8,
    non-ASCII kept as is; the digest is `sha256:` + the hex sha256 of it.
 The root digest of a set of requirements is the sha256 of the lines
@@ -27,9 +29,15 @@ from typing import Any
 from .model import Requirement
 
 ALGORITHM = "reqtrace-digest-1"
+DIGEST_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
 _SPACE = re.compile(r"\s+")
-_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-_CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+# Scripts written without spaces between words: CJK radicals and symbols,
+# CJK punctuation, kana, bopomofo, CJK ideographs (with extension A and the
+# compatibility block), full-width forms, and the supplementary ideograph planes.
+# Hangul syllables are not in the set: Korean separates words with spaces.
+_CJK = "\u2e80-\u303f\u3040-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
+_UNSAFE_ID = re.compile(r"[\s\x00-\x1f\x7f]")
 SET_FIELDS = ("parents", "sources", "tags")
 
 
@@ -49,17 +57,24 @@ def _normalise(value: Any) -> Any:
     return value
 
 
+def _is_empty(value: Any) -> bool:
+    # `0` and `false` are values; only nothing at all is left out.
+    return value is None or (isinstance(value, str | list | dict) and not value)
+
+
 def canonical_fields(requirement: Requirement) -> dict[str, Any]:
     """The fields that carry meaning, normalised as the digest sees them."""
     data = _normalise(requirement.fields())
     for name in SET_FIELDS:
         if name in data:
             data[name] = sorted(set(data[name]))
-    return {key: value for key, value in data.items() if value not in ("", [], {}, None)}
+    return {key: value for key, value in data.items() if not _is_empty(value)}
 
 
 def canonical_bytes(requirement: Requirement) -> bytes:
-    return json.dumps(canonical_fields(requirement), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(
+        canonical_fields(requirement), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
 
 
 def requirement_digest(requirement: Requirement) -> str:
@@ -67,6 +82,17 @@ def requirement_digest(requirement: Requirement) -> str:
 
 
 def root_digest(pairs: Iterable[tuple[str, str]]) -> str:
-    """The digest over (id, digest) pairs: what a baseline's sign-offs sign."""
-    lines = "".join(f"{item_id} {digest}\n" for item_id, digest in sorted(pairs, key=lambda p: p[0].encode("utf-8")))
+    """The digest over (id, digest) pairs: what a baseline's sign-offs sign.
+
+    Ids with white space or control characters, and digests not of the form
+    `sha256:<64 hex>`, are refused (ValueError): they could make two different
+    sets of pairs spell the same lines.
+    """
+    pairs = sorted(pairs, key=lambda pair: pair[0].encode("utf-8"))
+    for item_id, digest in pairs:
+        if not item_id or _UNSAFE_ID.search(item_id):
+            raise ValueError(f"id {item_id!r} cannot be part of a root digest")
+        if not DIGEST_PATTERN.match(digest):
+            raise ValueError(f"{digest!r} is not a sha256: digest")
+    lines = "".join(f"{item_id} {digest}\n" for item_id, digest in pairs)
     return "sha256:" + hashlib.sha256(lines.encode("utf-8")).hexdigest()

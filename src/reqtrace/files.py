@@ -10,10 +10,12 @@ from pathlib import Path
 from .errors import InputError
 
 
-def atomic_write(path: Path, data: bytes | str, *, exclusive: bool = False) -> Path:
+def atomic_write(path: Path, data: bytes | str, *, exclusive: bool = False, durable: bool = True) -> Path:
     """Write `data` to `path` so that readers see the old file or the new one, never half.
 
     With `exclusive`, refuse to replace an existing file (`FileExistsError`).
+    `durable=False` skips the fsync: for caches, whose entries are checked when
+    read and rebuilt when damaged, speed matters more than surviving a power cut.
     """
     path = Path(path)
     if isinstance(data, str):
@@ -26,7 +28,8 @@ def atomic_write(path: Path, data: bytes | str, *, exclusive: bool = False) -> P
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if exclusive:
             # link() fails if the name exists: no window in which two writers both win.
             os.link(tmp_name, path)

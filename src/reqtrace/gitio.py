@@ -149,11 +149,34 @@ def list_tree(repo: Path, commit: str, paths: Iterable[str]) -> list[TreeEntry]:
 
 def read_blobs(repo: Path, oids: list[str]) -> Iterator[tuple[str, bytes]]:
     """Yield (oid, content) for each id, through one `git cat-file --batch` stream."""
-    if not oids:
+    for oid, data in read_blobs_capped(repo, oids, None):
+        assert data is not None
+        yield oid, data
+
+
+def read_blobs_capped(repo: Path, oids: list[str], max_size: int | None) -> Iterator[tuple[str, bytes | None]]:
+    """Like `read_blobs`, but a blob larger than `max_size` yields None and is never held in memory."""
+    for oid, found, _kind, data in _cat_file(repo, oids, max_size):
+        if found is None:
+            raise GitError(f"git cat-file could not read object {oid}")
+        yield oid, data
+
+
+def read_named(repo: Path, names: list[str], max_size: int | None = None) -> Iterator[tuple[str, str | None, str | None, bytes | None]]:
+    """(name, object id, type, content) for object names such as `REV^{commit}` or `COMMIT:path`,
+    through one `git cat-file --batch`; id and type are None for a name that names nothing,
+    content None for an object larger than `max_size`."""
+    return _cat_file(repo, names, max_size)
+
+
+def _cat_file(repo: Path, names: list[str], max_size: int | None) -> Iterator[tuple[str, str | None, str | None, bytes | None]]:
+    if not names:
         return
+    if any("\n" in name for name in names):
+        raise GitError("an object name cannot contain a line break")
     try:
         proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"],
+            ["git", "cat-file", "--batch", "--buffer"],
             cwd=repo,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -163,7 +186,7 @@ def read_blobs(repo: Path, oids: list[str]) -> Iterator[tuple[str, bytes]]:
     except FileNotFoundError:
         raise ToolMissing("git is not installed or not on PATH", hint="install git") from None
     assert proc.stdin is not None and proc.stdout is not None
-    request = ("\n".join(oids) + "\n").encode("ascii")
+    request = ("\n".join(names) + "\n").encode("utf-8", "surrogateescape")
 
     def feed() -> None:
         # A separate writer: with both pipes full a single thread would deadlock.
@@ -177,15 +200,24 @@ def read_blobs(repo: Path, oids: list[str]) -> Iterator[tuple[str, bytes]]:
     writer.start()
     out = proc.stdout
     try:
-        for oid in oids:
+        for name in names:
             header = out.readline()
             parts = header.split()
-            if len(parts) != 3:
-                raise GitError(f"git cat-file could not read object {oid}")
-            size = int(parts[2])
+            if not parts:
+                raise GitError(f"git cat-file stopped before reading {name}")
+            if parts[-1] in (b"missing", b"ambiguous") or len(parts) != 3:
+                yield name, None, None, None
+                continue
+            oid, kind, size = parts[0].decode("ascii"), parts[1].decode("ascii"), int(parts[2])
+            if max_size is not None and size > max_size:
+                while size > 0:  # drain the stream in pieces; the content is not wanted
+                    size -= len(out.read(min(size, 1 << 20)) or b"x" * size)
+                out.read(1)
+                yield name, oid, kind, None
+                continue
             data = out.read(size)
             out.read(1)  # the newline after each object
-            yield oid, data
+            yield name, oid, kind, data
     finally:
         out.close()
         writer.join()
@@ -217,3 +249,344 @@ def commit_info(repo: Path, commit: str) -> dict[str, str]:
     fmt = "%H%x00%an <%ae>%x00%aI%x00%cI%x00%s"
     fields = git_text(repo, "show", "-s", f"--format={fmt}", commit).split("\x00")
     return dict(zip(("commit", "author", "author_date", "commit_date", "subject"), fields, strict=False))
+
+
+# --- Reading only what changed (diff, log): raw diffs, history walks, grep ---
+
+NULL_OID = "0" * 40
+
+
+@dataclass(frozen=True)
+class RawChange:
+    """One file that differs between two states, as `git diff --raw` reports it."""
+
+    status: str  # A added, D deleted, M modified, T type changed
+    old_mode: str
+    new_mode: str
+    old_oid: str  # NULL_OID when absent
+    new_oid: str  # NULL_OID when absent, or not yet hashed (a working-tree file)
+    path: str  # relative to the repository top
+
+
+def _raw_changes(fields: list[bytes], index: int) -> tuple[list[RawChange], int]:
+    """Parse consecutive `:mode mode oid oid S\\0path\\0` records from a -z split, from `index`."""
+    changes = []
+    while index + 1 < len(fields):
+        meta = fields[index].lstrip(b"\n")
+        if not meta.startswith(b":"):
+            break
+        old_mode, new_mode, old_oid, new_oid, status = meta[1:].decode("ascii").split()
+        path = fields[index + 1].decode("utf-8", "surrogateescape")
+        changes.append(RawChange(status[:1], old_mode, new_mode, old_oid, new_oid, path))
+        index += 2
+    return changes, index
+
+
+def diff_commits(repo: Path, old: str, new: str, paths: Iterable[str]) -> list[RawChange]:
+    """Every file under `paths` that differs between two commits (one `diff-tree`)."""
+    out = run_git(
+        repo, "diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff",
+        "--ignore-submodules", old, new, "--", *paths,
+    ).stdout
+    return _raw_changes(out.split(b"\x00"), 0)[0]
+
+
+def diff_worktree(repo: Path, commit: str, paths: Iterable[str]) -> list[RawChange]:
+    """Every file under `paths` in the working tree that differs from `commit`.
+
+    Tracked files come from one `git diff --raw` (which trusts the index's stat
+    data, so unchanged files are not read); untracked files — ignored ones too,
+    as the working-tree loader reads them — from one `git ls-files --others`.
+    """
+    paths = list(paths)
+    # Both walk the whole folder; on two cores they run side by side.
+    try:
+        untracked = subprocess.Popen(
+            ["git", "ls-files", "-z", "--others", "--", *paths], cwd=repo,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env(),
+        )
+    except FileNotFoundError:
+        raise ToolMissing("git is not installed or not on PATH", hint="install git") from None
+    head = head_commit(repo)
+    if head is None or head == commit:
+        changes = {change.path: change for change in _diff_to_worktree(repo, commit, paths)}
+    else:
+        # `git diff COMMIT` compares COMMIT's whole tree with the index, entry by entry;
+        # against HEAD the index's cache-tree skips every unchanged folder. So: COMMIT
+        # to HEAD (trees only) composed with HEAD to the working tree — 4x faster on
+        # 100,000 files.
+        committed = {change.path: change for change in diff_commits(repo, commit, head, paths)}
+        dirty = {change.path: change for change in _diff_to_worktree(repo, head, paths)}
+        changes = {}
+        for path in sorted(committed.keys() | dirty.keys()):
+            before, after = committed.get(path), dirty.get(path)
+            first = before or after  # the FROM side: where COMMIT and HEAD agree, HEAD's entry says it
+            assert first is not None
+            last = after or before  # the working-tree side: where it agrees with HEAD, HEAD's entry
+            assert last is not None
+            old_oid, old_mode = first.old_oid, first.old_mode
+            new_oid, new_mode = last.new_oid, last.new_mode
+            was, now = old_oid != NULL_OID and first.status != "A", last.status != "D"
+            if was and now and old_oid == new_oid and new_oid != NULL_OID:
+                continue  # changed and changed back
+            if not was and not now:
+                continue
+            status = "M" if was and now else ("A" if now else "D")
+            changes[path] = RawChange(status, old_mode if was else "000000", new_mode if now else "000000", old_oid if was else NULL_OID, new_oid if now else NULL_OID, path)
+    others, errors = untracked.communicate()
+    if untracked.returncode != 0:
+        message = errors.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git ls-files failed: {message[-1] if message else untracked.returncode}")
+    for raw in others.split(b"\x00"):
+        if not raw:
+            continue
+        path = raw.decode("utf-8", "surrogateescape")
+        earlier = changes.get(path)
+        if earlier is not None and earlier.status == "D":
+            # Removed from the index but still on disk: modified, as far as the tree goes.
+            changes[path] = RawChange("M", earlier.old_mode, "100644", earlier.old_oid, NULL_OID, path)
+        elif earlier is None:
+            changes[path] = RawChange("A", "000000", "100644", NULL_OID, NULL_OID, path)
+    return [changes[path] for path in sorted(changes)]
+
+
+def _diff_to_worktree(repo: Path, commit: str, paths: list[str]) -> list[RawChange]:
+    out = run_git(
+        repo, "diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff",
+        "--ignore-submodules", commit, "--", *paths,
+    ).stdout
+    return _raw_changes(out.split(b"\x00"), 0)[0]
+
+
+def grep_files(repo: Path, commit: str | None, words: Iterable[str], paths: Iterable[str]) -> list[str]:
+    """Paths under `paths` that contain any of `words` as a whole word (one `git grep`).
+
+    At a commit the tree is searched; with `commit` None the working tree,
+    untracked and ignored files included.
+    """
+    return GrepJob(repo, commit, words, paths).result()
+
+
+class GrepJob:
+    """A `grep_files` search started now and collected later, so the caller can work meanwhile.
+
+    git grep tries its patterns one after another, so a thousand fixed strings
+    cost a thousand passes; one Perl-compatible alternation per few hundred
+    words costs one. Where git lacks PCRE it falls back to fixed strings.
+    """
+
+    WORDS_PER_PATTERN = 300  # keeps each compiled alternation well inside PCRE's size limit
+
+    def __init__(self, repo: Path, commit: str | None, words: Iterable[str], paths: Iterable[str]) -> None:
+        self.repo, self.commit, self.paths = repo, commit, list(paths)
+        self.words = sorted({word for word in words if word and "\n" not in word}, key=lambda w: (-len(w), w))
+        self.proc: subprocess.Popen[bytes] | None = None
+        if self.words:
+            self._start(perl=True)
+
+    def _start(self, *, perl: bool) -> None:
+        args = ["git", "grep", "-l", "-z", "--full-name", "--no-color", "--no-textconv", "-f", "-"]
+        if perl:
+            chunks = [self.words[i : i + self.WORDS_PER_PATTERN] for i in range(0, len(self.words), self.WORDS_PER_PATTERN)]
+            patterns = "".join(
+                "(?<![A-Za-z0-9_])(?:" + "|".join(_perl_literal(word) for word in chunk) + ")(?![A-Za-z0-9_])\n" for chunk in chunks
+            )
+            args[2:2] = ["-P"]
+        else:
+            patterns = "".join(f"{word}\n" for word in self.words)
+            args[2:2] = ["-w", "-F"]
+        if self.commit is None:
+            args += ["--untracked", "--no-exclude-standard"]
+        else:
+            args.append(self.commit)
+        self.perl = perl
+        try:
+            self.proc = subprocess.Popen(
+                [*args, "--", *self.paths], cwd=self.repo, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=git_env(),
+            )
+        except FileNotFoundError:
+            raise ToolMissing("git is not installed or not on PATH", hint="install git") from None
+        # git reads every pattern before it searches, so this write cannot wait on its output.
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(patterns.encode("utf-8"))
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.proc.stdin = None  # written and closed: communicate() has nothing more to send
+
+    def result(self) -> list[str]:
+        if self.proc is None:
+            return []
+        out, err = self.proc.communicate()
+        if self.proc.returncode not in (0, 1) and self.perl:  # 1: nothing matched
+            self._start(perl=False)  # git without PCRE, or a pattern it refused
+            return self.result()
+        if self.proc.returncode not in (0, 1):
+            message = err.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git grep failed: {message[-1] if message else self.proc.returncode}")
+        prefix = f"{self.commit}:".encode() if self.commit else b""
+        found = []
+        for raw in out.split(b"\x00"):
+            if raw:
+                found.append((raw[len(prefix) :] if prefix and raw.startswith(prefix) else raw).decode("utf-8", "surrogateescape"))
+        return found
+
+
+def _perl_literal(word: str) -> str:
+    # Every character that is not a letter or digit is escaped: a backslash before it is always literal in PCRE.
+    return "".join(ch if ch.isalnum() and ch.isascii() else f"\\{ch}" if ch.isascii() else ch for ch in word)
+
+
+@dataclass(frozen=True)
+class HistoryCommit:
+    commit: str
+    parents: tuple[str, ...]
+    author: str
+    author_email: str
+    author_date: str
+    commit_date: str
+    message: str
+    changes: tuple[RawChange, ...]
+
+
+def walk_history(repo: Path, rev: str, paths: Iterable[str]) -> list[HistoryCommit]:
+    """The commits that changed anything under `paths`, oldest first, with their raw diffs.
+
+    One `git log` call. History is followed along first parents: a merge shows
+    what it brought in relative to its first parent, so replaying the diffs in
+    order gives the state after every listed commit.
+    """
+    fmt = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%B"
+    out = run_git(
+        repo, "log", "-z", "--reverse", "--first-parent", "--diff-merges=first-parent", "--root",
+        "--no-renames", "--raw", "--no-abbrev", "--no-ext-diff", "--ignore-submodules", "--no-color",
+        f"--format={fmt}", rev, "--", *paths,
+    ).stdout
+    fields = out.split(b"\x00")
+    commits = []
+    index = 0
+    while index + 6 < len(fields):
+        head = fields[index].lstrip(b"\n")
+        if not head:
+            index += 1
+            continue
+        commit, parents, author, email, author_date, commit_date, message = (
+            field.decode("utf-8", "replace") for field in (head, *fields[index + 1 : index + 7])
+        )
+        changes, index = _raw_changes(fields, index + 7)
+        commits.append(
+            HistoryCommit(commit, tuple(parents.split()), author, email, author_date, commit_date, message.strip(), tuple(changes))
+        )
+    return commits
+
+
+def tag_commits(repo: Path, prefix: str) -> dict[str, str]:
+    """Tag name (without `prefix`) -> the commit it points at, for tags under refs/tags/`prefix`."""
+    out = run_git(
+        repo, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(*objectname)", f"refs/tags/{prefix}"
+    ).stdout.decode("utf-8", "surrogateescape")
+    found = {}
+    for line in out.splitlines():
+        name, oid, peeled = (line.split("\x00") + ["", ""])[:3]
+        found[name[len("refs/tags/") + len(prefix) :]] = peeled or oid
+    return found
+
+
+def git_common_dir(repo: Path) -> Path | None:
+    """The repository's shared .git folder (also from a linked worktree), or None."""
+    proc = run_git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
+    if proc.returncode != 0:
+        return None
+    return Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives `data` as a blob (`git hash-object`), without running git."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\x00" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+# ---------------------------------------------------------------- writing
+# Baselines are the one feature that writes to git: an annotated tag, and a
+# commit of the files it wrote. Nothing here rewrites history.
+
+
+def identity(repo: Path) -> str:
+    """'Name <email>' of whoever git would record as committer (honours GIT_COMMITTER_*)."""
+    proc = run_git(repo, "var", "GIT_COMMITTER_IDENT", check=False)
+    if proc.returncode != 0:
+        raise GitError(
+            "git does not know who you are",
+            hint='set it with `git config user.name "Your Name"` and `git config user.email you@example.com`',
+        )
+    ident = proc.stdout.decode("utf-8", "replace").strip()
+    return ident.rsplit(">", 1)[0] + ">" if ">" in ident else ident
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    name: str  # without refs/tags/
+    object: str  # the tag object's id (for a lightweight tag: the commit's)
+    annotated: bool
+    commit: str  # the commit it points at
+    message: str
+
+
+def tag_info(repo: Path, name: str) -> TagInfo | None:
+    """The tag `refs/tags/<name>`, or None when it does not exist."""
+    ref = f"refs/tags/{name}"
+    proc = run_git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref, check=False)
+    if proc.returncode != 0:
+        return None
+    oid = proc.stdout.decode("ascii").strip()
+    kind = git_text(repo, "cat-file", "-t", oid)
+    commit = resolve_commit(repo, oid) or ""
+    if kind != "tag":
+        return TagInfo(name, oid, False, commit, "")
+    raw = run_git(repo, "cat-file", "tag", oid).stdout.decode("utf-8", "replace")
+    _headers, _, message = raw.partition("\n\n")
+    return TagInfo(name, oid, True, commit, message)
+
+
+def create_annotated_tag(repo: Path, name: str, commit: str, message: str) -> str:
+    """Make annotated tag `name` on `commit` (refused if it exists); return the tag object id."""
+    run_git(repo, "tag", "-a", "--cleanup=verbatim", "-F", "-", name, commit, input=message.encode("utf-8"))
+    info = tag_info(repo, name)
+    if info is None:  # pragma: no cover - git just made it
+        raise GitError(f"git tag did not create {name}")
+    return info.object
+
+
+def delete_tag(repo: Path, name: str) -> None:
+    run_git(repo, "tag", "-d", name)
+
+
+def changed_in_worktree(repo: Path, paths: Iterable[str]) -> list[str]:
+    """Paths under `paths` that differ from HEAD: modified, staged, deleted or untracked."""
+    out = run_git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths).stdout
+    changed = []
+    records = out.split(b"\x00")
+    index = 0
+    while index < len(records):
+        record = records[index]
+        index += 1
+        if len(record) < 4:
+            continue
+        changed.append(record[3:].decode("utf-8", "surrogateescape"))
+        if record[:1] in (b"R", b"C"):
+            index += 1  # a rename's second field is the old path
+    return changed
+
+
+def commit_paths(repo: Path, paths: list[str], message: str) -> str:
+    """Commit exactly `paths` (new or changed files; other staged changes stay staged); the new commit id."""
+    run_git(repo, "add", "--", *paths)
+    run_git(repo, "commit", "-q", "--only", "-m", message, "--", *paths)
+    return git_text(repo, "rev-parse", "HEAD")
+
+
+def commit_exists(repo: Path, commit: str) -> bool:
+    return run_git(repo, "cat-file", "-e", f"{commit}^{{commit}}", check=False).returncode == 0

@@ -34,7 +34,7 @@ from .mail import (
     read_message,
 )
 from .model import Snapshot
-from .yamlio import YamlProblem, dump_yaml, edit_yaml_mapping
+from .yamlio import FlowList, YamlProblem, dump_yaml, edit_yaml_mapping
 
 MAX_DOCUMENT_BYTES = 500 * 1024 * 1024
 
@@ -199,16 +199,16 @@ def _sidecar_data(mail_id_: str, message: MailMessage, refs: list[str], thread: 
         data["cc"] = list(message.cc)
     data["subject"] = message.subject or ""
     if message.in_reply_to:
-        data["in_reply_to"] = list(message.in_reply_to)
+        data["in_reply_to"] = FlowList(message.in_reply_to)
     if message.references:
-        data["references"] = list(message.references)
+        data["references"] = FlowList(message.references)
     if thread:
-        data["thread"] = thread
+        data["thread"] = FlowList(thread)
     if message.attachments:
         data["attachments"] = [
             {"name": a.name, "type": a.type, "size": a.size, "sha256": a.sha256} for a in message.attachments
         ]
-    data["refs"] = refs
+    data["refs"] = FlowList(refs)
     return data
 
 
@@ -294,7 +294,11 @@ class _EmailStore:
     def write_sidecars(self, report: IngestReport) -> None:
         for chosen, (message, refs, result) in self.new_sidecars.items():
             thread = _thread_of(message.in_reply_to, message.references, self.by_message_id, chosen)
-            text = dump_yaml(_sidecar_data(chosen, message, refs, thread), comment=SIDECAR_COMMENT.format(file=chosen + ".eml"))
+            try:
+                text = dump_yaml(_sidecar_data(chosen, message, refs, thread), header=SIDECAR_COMMENT.format(file=chosen + ".eml"))
+            except ValueError:  # dump_yaml reads its output back; this text would not survive
+                result.status, result.message = REFUSED, "its headers cannot be written as YAML that reads back the same; the message file is kept, add its sidecar by hand (please report this message)"
+                continue
             atomic_write(inside(self.repo.root, result.path or ""), text, exclusive=True)
         # Mails ingested earlier whose parent arrived only now.
         for email in sorted(self.snapshot.emails.values(), key=lambda e: e.path):
@@ -392,8 +396,8 @@ def add_document(repo: SpecRepo, snapshot: Snapshot, source: Path, *, title: str
         target_rel = f"{folder_rel}/{name}"
     sidecar_rel = target_rel + ".yaml"
     sidecar = dump_yaml(
-        {"id": doc_id, "title": title, "date": date, "sha256": digest, "refs": []},
-        comment=f"Sidecar of {name}, written by `reqtrace ingest --document`. `reqtrace check`\nreports the document if its bytes stop matching sha256. Add ids to refs by hand.",
+        {"id": doc_id, "title": title, "date": date, "sha256": digest, "refs": FlowList()},
+        header=f"Sidecar of {name}, written by `reqtrace ingest --document`. `reqtrace check`\nreports the document if its bytes stop matching sha256. Add ids to refs by hand.",
     )
     try:
         atomic_write(inside(repo.root, target_rel), data, exclusive=True)

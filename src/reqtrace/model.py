@@ -90,6 +90,9 @@ class Triage:
     reasons: tuple[str, ...] = ()
     baseline: str | None = None
     matches: tuple[str, ...] = ()
+    diverges: bool | None = None
+    by: str | None = None
+    on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -256,6 +259,8 @@ class Snapshot:
     # Reads one listed file's bytes from wherever the snapshot came from; None when the
     # snapshot was not loaded from a spec repo.
     read_bytes: Callable[[str], bytes] | None = field(default=None, compare=False, repr=False)
+    # The SpecRepo it was read from (None when built by hand): checks that need git use it.
+    repo: Any = field(default=None, repr=False, compare=False)
 
     def item(self, item_id: str) -> Any | None:
         return (

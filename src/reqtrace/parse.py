@@ -209,6 +209,9 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
                 reasons=texts_of(triage.get("reasons")),
                 baseline=text_of(triage.get("baseline")) or None,
                 matches=texts_of(triage.get("matches")),
+                diverges=triage.get("diverges") if isinstance(triage.get("diverges"), bool) else None,
+                by=text_of(triage.get("by")) or None,
+                on=text_of(triage.get("on")) or None,
             )
             if isinstance(triage, dict)
             else None,

@@ -24,6 +24,7 @@ from .parse import (
     parse_request,
     parse_requirements,
 )
+from .parsecache import ParseCache, cache_key
 from .yamlio import MAX_FILE_BYTES
 
 WORKTREE = "WORKTREE"
@@ -71,6 +72,12 @@ class SourceFile:
     symlink_target: str | None = None
 
 
+def revision_candidates(rev: str) -> list[str]:
+    """What a user's revision may name, in the order tried: a baseline's tag
+    (baseline/NAME — a baseline's name works wherever a revision does), then the revision itself."""
+    return [f"refs/tags/baseline/{rev}", rev]
+
+
 def resolve_revision(repo: SpecRepo, rev: str) -> str:
     """The commit a user's revision names: a baseline name, tag, branch or commit id."""
     gitio.check_revision_text(rev)
@@ -79,8 +86,7 @@ def resolve_revision(repo: SpecRepo, rev: str) -> str:
             f"cannot read revision '{rev}': {repo.root} is not in a git repository",
             hint="run `git init` and commit, or drop --rev to read the working tree",
         )
-    # A baseline's name works wherever a revision does (tag baseline/NAME).
-    for candidate in (f"refs/tags/baseline/{rev}", rev):
+    for candidate in revision_candidates(rev):
         commit = gitio.resolve_commit(repo.git_top, candidate)
         if commit:
             return commit
@@ -126,9 +132,10 @@ def _symlink_finding(root_label: str, source: SourceFile) -> Finding:
 class Reader:
     """Reads the files of one snapshot, from the working tree or one commit."""
 
-    def __init__(self, repo: SpecRepo, commit: str | None) -> None:
+    def __init__(self, repo: SpecRepo, commit: str | None, known: dict[str, bytes] | None = None) -> None:
         self.repo = repo
         self.commit = commit
+        self.known = known or {}  # blob id -> content already read (with other objects, in one stream)
 
     def read_config(self) -> bytes:
         if self.commit is None:
@@ -162,11 +169,16 @@ class Reader:
 
     def read_one(self, source: SourceFile) -> bytes:
         """One listed file's bytes (a document, a stored message), whatever its size."""
-        for _, data in self.read([source]):
-            return data
-        return b""  # pragma: no cover - read yields once per source
+        if self.commit is None:
+            try:
+                return (self.repo.root / source.path).read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
+        assert self.repo.git_top is not None and source.oid is not None
+        return b"".join(data for _, data in gitio.read_blobs(self.repo.git_top, [source.oid]))
 
-    def read(self, sources: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes]]:
+    def read(self, sources: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes | None]]:
+        """Each source's bytes; None for a blob that turns out larger than the size limit."""
         if self.commit is None:
             for source in sources:
                 try:
@@ -175,20 +187,25 @@ class Reader:
                     raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
             return
         assert self.repo.git_top is not None
-        wanted = list(dict.fromkeys(source.oid for source in sources if source.oid))
-        blobs = dict(gitio.read_blobs(self.repo.git_top, wanted))
+        wanted = list(dict.fromkeys(source.oid for source in sources if source.oid and source.oid not in self.known))
+        blobs: dict[str, bytes | None] = dict(gitio.read_blobs_capped(self.repo.git_top, wanted, MAX_FILE_BYTES))
+        blobs.update(self.known)
         for source in sources:
             yield source, blobs[source.oid]  # type: ignore[index]
 
 
-def load_snapshot(repo: SpecRepo, rev: str | None = None) -> Snapshot:
-    """Read and parse the whole spec repo at `rev` (None or WORKTREE: the working tree)."""
+def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache | None = None) -> Snapshot:
+    """Read and parse the whole spec repo at `rev` (None or WORKTREE: the working tree).
+
+    With `cache`, parses are looked up by blob id first (see parsecache.py).
+    """
     commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
     reader = Reader(repo, commit)
     config, config_findings = parse_config(reader.read_config())
-    snapshot = Snapshot(config=config, commit=commit)
+    snapshot = Snapshot(config=config, commit=commit, repo=repo)
     snapshot.findings.extend(config_findings)
     sources = reader.list_files(scanned_folders(config))
+    # Files no parser reads still matter: a document's bytes, an email's stored message.
     listed = {source.path: source for source in sources if source.symlink_target is None}
     snapshot.present = {path: source.oid or "" for path, source in listed.items()}
 
@@ -198,25 +215,72 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None) -> Snapshot:
         return reader.read_one(listed[path])
 
     snapshot.read_bytes = read_listed
-    readable = []
+    for parsed_file in parse_sources(reader, config, sources, cache=cache):
+        if parsed_file.read:
+            snapshot.files[parsed_file.source.path] = parsed_file.source.oid or ""
+        add_parsed(snapshot, parsed_file.parsed)
+    return snapshot
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    source: SourceFile
+    kind: FileKind | None
+    parsed: Parsed  # its items and findings; for a symlink or a huge file, findings only
+    read: bool  # whether the content was parsed (from the file or from the cache)
+
+
+def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile], *, cache: ParseCache | None = None) -> list[ParsedFile]:
+    """Parse the spec files among `sources`, in the order given.
+
+    The one way files become items, for whole snapshots and for the few files
+    a diff reads. Files of no known kind are skipped; symlinks and files over
+    the size limit become findings. With `cache`, a file whose parse is cached
+    under its blob id is not parsed again — and at a commit not even read.
+    """
+    results: dict[str, ParsedFile] = {}
+    order: list[str] = []
+    pending: list[tuple[SourceFile, FileKind]] = []
     for source in sources:
+        order.append(source.path)
         kind = kind_of(source.path, config)
         if source.symlink_target is not None:
             if kind is not None or source.path.endswith((".yaml", ".yml", ".md")):
-                snapshot.findings.append(_symlink_finding(str(repo.root), source))
+                results[source.path] = ParsedFile(source, kind, Parsed(findings=[_symlink_finding(str(reader.repo.root), source)]), False)
             continue
         if kind is None:
             continue
         if source.size > MAX_FILE_BYTES:
-            snapshot.findings.append(Finding("file-too-large", ERROR, f"file is {source.size:,} bytes; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it or move it out of the spec folders", source.path, None))
+            results[source.path] = ParsedFile(source, kind, _too_large(source.path, source.size), False)
             continue
-        readable.append((source, kind))
-    kinds = {source.path: kind for source, kind in readable}
-    for source, data in reader.read([source for source, _ in readable]):
-        parsed = kinds[source.path].parser(source.path, data, config)
-        snapshot.files[source.path] = source.oid or ""
-        add_parsed(snapshot, parsed)
-    return snapshot
+        if cache is not None and source.oid:
+            hit = cache.get(cache_key(kind.name, source.path, source.oid, config.id_pattern))
+            if hit is not None:
+                results[source.path] = ParsedFile(source, kind, hit, True)
+                continue
+        pending.append((source, kind))
+    kinds = {source.path: kind for source, kind in pending}
+    for source, data in reader.read([source for source, _ in pending]):
+        kind = kinds[source.path]
+        if data is None:  # larger than the limit, found out while reading
+            results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
+            continue
+        if cache is not None:
+            oid = source.oid or gitio.blob_id(data)
+            key = cache_key(kind.name, source.path, oid, config.id_pattern)
+            parsed = cache.get(key) if source.oid is None else None
+            if parsed is None:
+                parsed = kind.parser(source.path, data, config)
+                cache.put(key, parsed)
+        else:
+            parsed = kind.parser(source.path, data, config)
+        results[source.path] = ParsedFile(source, kind, parsed, True)
+    return [results[path] for path in order if path in results]
+
+
+def _too_large(path: str, size: int | None) -> Parsed:
+    shown = f"{size:,} bytes" if size is not None else f"over {MAX_FILE_BYTES:,} bytes"
+    return Parsed(findings=[Finding("file-too-large", ERROR, f"file is {shown}; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it or move it out of the spec folders", path, None)])
 
 
 def add_parsed(snapshot: Snapshot, parsed: Parsed) -> None:

@@ -43,6 +43,9 @@ def _register() -> None:
     # so that `--help` and `--version` stay fast.
     from . import authoring_cmds, spec_cmds  # noqa: F401
     from . import graph_cmds  # noqa: F401
+    from . import diff_cmds  # noqa: F401
+    from . import triage_cmds  # noqa: F401
+    from . import baseline_cmds  # noqa: F401
 
 
 def _fail(code: int, kind: str, message: str, hint: str | None = None) -> None:

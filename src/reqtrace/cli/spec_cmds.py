@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
 from . import app, output
 from .options import FormatOption, RevOption, RootOption, TextOrJson
+
+
+class DriftLevel(str, Enum):
+    warn = "warn"
+    error = "error"
+    off = "off"
 
 
 class CheckFormat(str, Enum):
@@ -33,12 +39,20 @@ def check(
     root: RootOption = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text for people, json for tools, github for workflow annotations.")] = CheckFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    drift: Annotated[Optional[DriftLevel], typer.Option("--drift", help="unapproved-change findings for requirements changed since the accepted baseline: warn, error or off (default: `drift` in reqtrace.yaml, else warn).", show_default=False)] = None,  # noqa: UP007
 ) -> None:
     """Check the spec repo: YAML, schema, ids and references. Exit 1 when errors are found."""
     from ..check import run_checks
 
     output.json_requested = format is CheckFormat.json
     repo, snapshot = load(root, rev)
+    level = drift.value if drift is not None else (snapshot.config.drift or "warn")
+    if level != "off":
+        from ..diff import accepted_base, drift_findings
+
+        base = accepted_base(repo, rev)
+        if base is not None:  # with no accepted baseline there is nothing to drift from
+            snapshot.findings.extend(drift_findings(repo, base, level, to_rev=rev or "WORKTREE"))
     report = run_checks(snapshot, strict=strict)
     if format is CheckFormat.json:
         output.write_json(check_json(report))

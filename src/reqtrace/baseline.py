@@ -1,0 +1,559 @@
+"""Baselines: the frozen, signed scope of a project.
+
+A baseline is a folder `baselines/NAME/` holding `manifest.yaml` (the commit
+it freezes, and every requirement's digest at that commit) and `signoffs/`
+(one file per sign-off or revocation, never edited), plus an annotated git
+tag `baseline/NAME` on the frozen commit. This module reads them, picks the
+accepted baseline, and creates new ones; `signoff` signs and revokes;
+`baseline_verify` proves they still hold. The format is in docs/format.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import gitio
+from .config import CONFIG_FILE, SpecRepo, parse_config
+from .digest import ALGORITHM, requirement_digest, root_digest
+from .errors import GateFailed, GitError, InputError, RevisionError, UsageError
+from .files import atomic_write, inside
+from .model import ERROR, Config, Finding, Requirement, Snapshot
+from .parse import Parsed, parse_requirements, read_yaml_file, text_of
+from .schema import validate
+from .snapshot import Reader, SourceFile, add_parsed, kind_of, resolve_revision
+from .yamlio import MAX_FILE_BYTES, YamlProblem, decode_text, dump_yaml, load_yaml
+
+MANIFEST = "manifest.yaml"
+SIGNOFFS = "signoffs"
+TAG_PREFIX = "baseline/"
+MANIFEST_FORMAT = "reqtrace-baseline-1"
+# A manifest lists every requirement (about 150 bytes each): 64 MiB holds 400,000.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MEANINGS = ("reviewed", "approved", "delivered", "accepted")
+ROLES = ("customer", "vendor")
+# A customer sign-off with one of these meanings makes a baseline "accepted".
+ACCEPTING = ("approved", "accepted")
+# The first sign-off with one of these meanings dates the delivery.
+DELIVERING = ("delivered", "accepted")
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_MAX_NAME = 100
+
+
+def check_baseline_name(name: str) -> str:
+    """`name` if it can name a baseline (a folder and a git tag); else a UsageError (exit 2)."""
+    problem = None
+    if not name:
+        problem = "it is empty"
+    elif name.startswith("-"):
+        problem = "it starts with '-' (it would read as an option)"
+    elif "/" in name or "\\" in name:
+        problem = "it contains '/' or '\\' (it names a folder and a tag: one level only)"
+    elif ".." in name:
+        problem = "it contains '..'"
+    elif any(char.isspace() for char in name):
+        problem = "it contains white space"
+    elif len(name) > _MAX_NAME:
+        problem = f"it is longer than {_MAX_NAME} characters"
+    elif not _NAME.match(name):
+        problem = "it has characters other than letters, digits, '.', '_' and '-', or does not start with a letter or digit"
+    elif name.endswith((".", ".lock")):
+        problem = "it ends with '.' or '.lock', which git refuses in tag names"
+    elif name == "WORKTREE":
+        problem = "WORKTREE means the working tree wherever a revision is expected"
+    if problem:
+        raise UsageError(
+            f"'{name}' cannot be a baseline name: {problem}",
+            hint="use letters, digits, '.', '_' and '-', starting with a letter or digit, e.g. contract-v1.0",
+        )
+    return name
+
+
+def utc_now() -> str:
+    """The time reqtrace records: SOURCE_DATE_EPOCH when set (reproducible builds, replayed stories), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and epoch.strip():
+        try:
+            seconds = int(epoch.strip())
+        except ValueError:
+            raise InputError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970 (got {epoch!r})") from None
+        moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
+    else:
+        moment = dt.datetime.now(dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ------------------------------------------------------------------ model
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    id: str
+    digest: str
+    path: str
+    line: int = field(default=0, compare=False)  # in the manifest
+
+
+@dataclass(frozen=True)
+class Evidence:
+    path: str  # relative to the spec root
+    sha256: str
+    document: str | None = None
+
+
+@dataclass(frozen=True)
+class SignOff:
+    id: str  # the file name without .yaml
+    path: str  # relative to the spec root
+    baseline: str
+    algorithm: str
+    root_digest: str
+    signer: str  # 'Name <email>'
+    meaning: str
+    time: str  # UTC, 2026-02-20T10:00:00Z
+    method: str  # ssh | recorded
+    statement: str
+    role: str | None = None
+    comment: str | None = None
+    signature: str | None = None
+    key_fingerprint: str | None = None
+    evidence: Evidence | None = None
+    recorded_by: str | None = None
+    line: int = 1
+
+    @property
+    def email(self) -> str:
+        return signer_email(self.signer)
+
+
+@dataclass(frozen=True)
+class Revocation:
+    id: str
+    path: str
+    baseline: str
+    revokes: str
+    reason: str
+    by: str
+    time: str
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Baseline:
+    name: str
+    path: str  # of manifest.yaml, relative to the spec root
+    commit: str
+    created: str
+    created_by: str
+    algorithm: str
+    root_digest: str
+    tag: str
+    tag_object: str
+    requirements: tuple[BaselineEntry, ...]
+    message: str | None = None
+    signoffs: tuple[SignOff, ...] = ()
+    revocations: tuple[Revocation, ...] = ()
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+
+    def line_of(self, name: str) -> int:
+        return dict(self.lines).get(name, 1)
+
+    def revocation_of(self, signoff_id: str) -> Revocation | None:
+        """The revocation that withdraws this sign-off (the earliest, if several), or None."""
+        found = [r for r in self.revocations if r.revokes == signoff_id and r.baseline == self.name]
+        return min(found, key=lambda r: (r.time, r.id)) if found else None
+
+    @property
+    def active_signoffs(self) -> tuple[SignOff, ...]:
+        """Sign-offs that are not revoked, oldest first."""
+        return tuple(s for s in self.signoffs if self.revocation_of(s.id) is None)
+
+    @property
+    def acceptances(self) -> tuple[SignOff, ...]:
+        """Active customer sign-offs meaning approved or accepted: what makes this the accepted baseline."""
+        return tuple(s for s in self.active_signoffs if s.role == "customer" and s.meaning in ACCEPTING)
+
+    @property
+    def delivered_at(self) -> str | None:
+        """The time of the first active delivered or accepted sign-off, by anyone."""
+        times = [s.time for s in self.active_signoffs if s.meaning in DELIVERING]
+        return min(times) if times else None
+
+    @property
+    def delivery_date(self) -> str | None:
+        """The date (YYYY-MM-DD, UTC) of `delivered_at`."""
+        return self.delivered_at[:10] if self.delivered_at else None
+
+    def digests(self) -> dict[str, str]:
+        return {entry.id: entry.digest for entry in self.requirements}
+
+
+def signer_email(signer: str) -> str:
+    match = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", signer)
+    return match.group(1) if match else ""
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _schema_findings(data: Any, kind: str, path: str, item_id: str | None) -> list[Finding]:
+    return [
+        Finding(problem.code, ERROR, f"{problem.message} (this file is written by reqtrace and must not be edited)", path, problem.line, item_id)
+        for problem in validate(data, kind, getattr(data, "line", 1))
+    ]
+
+
+def _read_manifest_yaml(path: str, data: bytes) -> tuple[Any, list[Finding]]:
+    # Like parse.read_yaml_file, with the manifest's own size cap: it lists every requirement.
+    if len(data) > MAX_MANIFEST_BYTES:
+        return None, [Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; a manifest is read up to {MAX_MANIFEST_BYTES:,} bytes", path, 1)]
+    try:
+        return load_yaml(decode_text(data)), []
+    except YamlProblem as problem:
+        return None, [Finding(problem.code, ERROR, problem.message, path, problem.line)]
+
+
+def parse_manifest(path: str, data: bytes) -> tuple[Baseline | None, list[Finding]]:
+    loaded, findings = _read_manifest_yaml(path, data)
+    if loaded is None:
+        return None, findings
+    if not isinstance(loaded, dict):
+        return None, [*findings, Finding("schema", ERROR, "a baseline manifest must be a mapping (name, commit, …)", path, 1)]
+    name = loaded.get("name") if isinstance(loaded.get("name"), str) else None
+    problems = _schema_findings(loaded, "manifest", path, name)
+    if problems:
+        return None, findings + problems
+    tag = loaded["tag"]
+    entries = tuple(BaselineEntry(e["id"], e["digest"], e["path"], getattr(e, "line", 0)) for e in loaded["requirements"])
+    return (
+        Baseline(
+            name=loaded["name"],
+            path=path,
+            commit=loaded["commit"],
+            created=loaded["created"],
+            created_by=loaded["created_by"],
+            algorithm=loaded["algorithm"],
+            root_digest=loaded["root_digest"],
+            tag=tag["name"],
+            tag_object=tag["object"],
+            requirements=entries,
+            message=text_of(loaded.get("message")) or None,
+            lines=tuple(loaded.lines.items()),
+        ),
+        findings,
+    )
+
+
+def parse_signoff_file(path: str, data: bytes) -> tuple[SignOff | Revocation | None, list[Finding]]:
+    parsed = Parsed()
+    loaded = read_yaml_file(path, data, parsed)
+    findings = list(parsed.findings)
+    item_id = PurePosixPath(path).stem
+    if loaded is None:
+        return None, findings
+    if not isinstance(loaded, dict):
+        return None, [*findings, Finding("schema", ERROR, "a sign-off file must be a mapping (baseline, signer, …)", path, 1, item_id)]
+    line = getattr(loaded, "line", 1)
+    if "revokes" in loaded:
+        problems = _schema_findings(loaded, "revocation", path, item_id)
+        if problems:
+            return None, findings + problems
+        return Revocation(item_id, path, loaded["baseline"], loaded["revokes"], loaded["reason"], loaded["by"], loaded["time"], line), findings
+    problems = _schema_findings(loaded, "signoff", path, item_id)
+    if problems:
+        return None, findings + problems
+    evidence = loaded.get("evidence")
+    return (
+        SignOff(
+            id=item_id,
+            path=path,
+            baseline=loaded["baseline"],
+            algorithm=loaded["algorithm"],
+            root_digest=loaded["root_digest"],
+            signer=loaded["signer"],
+            meaning=loaded["meaning"],
+            time=loaded["time"],
+            method=loaded["method"],
+            statement=loaded["statement"],
+            role=loaded.get("role"),
+            comment=loaded.get("comment"),
+            signature=loaded.get("signature"),
+            key_fingerprint=loaded.get("key_fingerprint"),
+            evidence=Evidence(evidence["path"], evidence["sha256"], evidence.get("document")) if isinstance(evidence, dict) else None,
+            recorded_by=loaded.get("recorded_by"),
+            line=line,
+        ),
+        findings,
+    )
+
+
+@dataclass
+class BaselineSet:
+    """Every baseline of a spec repo at one point, and the problems met reading them."""
+
+    config: Config
+    commit: str | None  # None: the working tree
+    baselines: list[Baseline] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def get(self, name: str) -> Baseline | None:
+        return next((b for b in self.baselines if b.name == name), None)
+
+
+def _commit_of(repo: SpecRepo, rev: str | None) -> str | None:
+    if rev is None or rev == "WORKTREE":
+        return None
+    return resolve_revision(repo, rev)
+
+
+def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
+    """Read `baselines/*/manifest.yaml` and `baselines/*/signoffs/*.yaml` at the working tree or `rev`."""
+    commit = _commit_of(repo, rev)
+    reader = Reader(repo, commit)
+    config, _ = parse_config(reader.read_config())
+    result = BaselineSet(config, commit)
+    folder = config.baselines_dir + "/"
+    manifests: dict[str, SourceFile] = {}
+    signoffs: dict[str, list[SourceFile]] = {}
+    readable: list[SourceFile] = []
+    for source in reader.list_files([config.baselines_dir]):
+        parts = source.path[len(folder) :].split("/")
+        if len(parts) == 2 and parts[1] == MANIFEST:
+            manifests[parts[0]] = source
+        elif len(parts) == 3 and parts[1] == SIGNOFFS and parts[2].endswith(".yaml"):
+            signoffs.setdefault(parts[0], []).append(source)
+        else:
+            continue
+        limit = MAX_MANIFEST_BYTES if parts[-1] == MANIFEST else MAX_FILE_BYTES
+        if source.symlink_target is not None or source.size > limit:
+            result.findings.append(Finding("baseline-tampered", ERROR, f"baseline files must be regular files (a manifest up to {MAX_MANIFEST_BYTES:,} bytes, a sign-off up to {MAX_FILE_BYTES:,}); this one is a symbolic link or too large", source.path, None))
+        else:
+            readable.append(source)
+    contents = {source.path: data for source, data in reader.read(readable)}
+    for name in sorted(set(manifests) | set(signoffs)):
+        manifest = manifests.get(name)
+        if manifest is None or manifest.path not in contents:
+            if manifest is None:
+                result.findings.append(Finding("baseline-tampered", ERROR, f"baselines/{name} has sign-offs but no {MANIFEST}: the manifest was deleted", f"{folder}{name}", None, name))
+            continue
+        baseline, findings = parse_manifest(manifest.path, contents[manifest.path])
+        result.findings.extend(findings)
+        if baseline is None:
+            continue
+        signed: list[SignOff] = []
+        revoked: list[Revocation] = []
+        for source in sorted(signoffs.get(name, []), key=lambda s: s.path):
+            if source.path not in contents:
+                continue
+            item, findings = parse_signoff_file(source.path, contents[source.path])
+            result.findings.extend(findings)
+            if isinstance(item, SignOff):
+                signed.append(item)
+            elif isinstance(item, Revocation):
+                revoked.append(item)
+        signed.sort(key=lambda s: (s.time, s.id))
+        revoked.sort(key=lambda r: (r.time, r.id))
+        result.baselines.append(replace(baseline, signoffs=tuple(signed), revocations=tuple(revoked)))
+    result.baselines.sort(key=lambda b: (b.created, b.name))
+    return result
+
+
+def folder_of(baseline: Baseline) -> str:
+    return PurePosixPath(baseline.path).parent.name
+
+
+def load_baselines(repo: SpecRepo, rev: str | None = None) -> list[Baseline]:
+    """Every readable baseline at the working tree (or `rev`), oldest first. Broken files are left out;
+    `scan_baselines` also returns the findings about them."""
+    return scan_baselines(repo, rev).baselines
+
+
+def load_baseline(repo: SpecRepo, name: str, rev: str | None = None) -> Baseline:
+    """The baseline NAME, or an InputError (exit 3) that says which baselines exist."""
+    check_baseline_name(name)
+    scanned = scan_baselines(repo, rev)
+    found = next((b for b in scanned.baselines if folder_of(b) == name), None)
+    if found is not None:
+        return found
+    broken = [f for f in scanned.findings if f.path and f.path.startswith(f"{scanned.config.baselines_dir}/{name}/")]
+    if broken:
+        first = broken[0]
+        raise InputError(f"baseline '{name}' cannot be read: {first.path}:{first.line or 1}: {first.message}")
+    names = ", ".join(folder_of(b) for b in scanned.baselines) or "none yet"
+    raise InputError(f"no baseline named '{name}' (baselines: {names})", hint="`reqtrace baseline list` shows them; `reqtrace baseline create NAME` makes one")
+
+
+def accepted_baseline(repo: SpecRepo, rev: str | None = None) -> Baseline | None:
+    """The accepted baseline: the newest (by creation time) with an active customer sign-off
+    meaning approved or accepted. None when no baseline has one.
+
+    Signatures are not verified here (that needs ssh-keygen and a trust list);
+    `reqtrace check` and `reqtrace baseline verify` do that, and fail on a forged one.
+    """
+    return pick_accepted(load_baselines(repo, rev))
+
+
+def pick_accepted(baselines: list[Baseline]) -> Baseline | None:
+    candidates = [b for b in baselines if b.acceptances]
+    return max(candidates, key=lambda b: (b.created, b.name)) if candidates else None
+
+
+# ------------------------------------------------ requirements at a commit
+
+
+def requirements_at(repo: SpecRepo, commit: str) -> tuple[Config, dict[str, Requirement], list[Finding]]:
+    """The requirements at `commit` (only the requirement files are read), with their findings."""
+    reader = Reader(repo, commit)
+    config, config_findings = parse_config(reader.read_config())
+    snapshot = Snapshot(config=config, commit=commit)
+    snapshot.findings.extend(config_findings)
+    sources = []
+    for source in reader.list_files([config.requirements_dir]):
+        kind = kind_of(source.path, config)
+        if kind is None or kind.name != "requirement":
+            continue
+        if source.symlink_target is not None or source.size > MAX_FILE_BYTES:
+            snapshot.findings.append(Finding("file-too-large" if source.symlink_target is None else "symlink", ERROR, "this requirement file cannot be read (a symbolic link, or over 1 MiB)", source.path, None))
+            continue
+        sources.append(source)
+    for source, data in reader.read(sources):
+        add_parsed(snapshot, parse_requirements(source.path, data, config))
+    return config, snapshot.requirements, snapshot.findings
+
+
+def digest_entries(requirements: dict[str, Requirement]) -> list[BaselineEntry]:
+    return [BaselineEntry(req_id, requirement_digest(req), req.path) for req_id, req in sorted(requirements.items(), key=lambda item: item[0].encode("utf-8"))]
+
+
+# --------------------------------------------------------------- creating
+
+
+@dataclass(frozen=True)
+class Created:
+    baseline: Baseline
+    manifest_path: Path
+    committed: str | None  # the commit holding the manifest, or None with --no-commit
+
+
+def _need_git(repo: SpecRepo) -> Path:
+    if repo.git_top is None:
+        raise InputError(
+            f"{repo.root} is not in a git repository; a baseline freezes a commit and tags it",
+            hint="run `git init`, commit the spec, then create the baseline",
+        )
+    return repo.git_top
+
+
+def _manifest_data(name: str, commit: str, created: str, created_by: str, message: str | None, root: str, tag: str, tag_object: str, entries: list[BaselineEntry]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "format": MANIFEST_FORMAT,
+        "name": name,
+        "commit": commit,
+        "created": created,
+        "created_by": created_by,
+    }
+    if message:
+        data["message"] = message
+    data.update(
+        {
+            "algorithm": ALGORITHM,
+            "root_digest": root,
+            "tag": {"name": tag, "object": tag_object},
+            "requirements": [{"id": e.id, "digest": e.digest, "path": e.path} for e in entries],
+        }
+    )
+    return data
+
+
+def tag_message(name: str, message: str | None, root: str, count: int) -> str:
+    parts = [f"reqtrace baseline {name}", ""]
+    if message:
+        parts += [message.strip(), ""]
+    parts += [f"algorithm: {ALGORITHM}", f"root-digest: {root}", f"requirements: {count}"]
+    return "\n".join(parts) + "\n"
+
+
+def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, message: str | None = None, commit: bool = True) -> Created:
+    """Freeze the requirements at `rev` (default HEAD) as baseline NAME: tag, manifest, and (unless
+    `commit` is false) a commit of the manifest. Refuses a taken name and uncommitted spec changes."""
+    check_baseline_name(name)
+    top = _need_git(repo)
+    if message is not None and not message.strip():
+        message = None
+    config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
+    tag = TAG_PREFIX + name
+    folder = inside(repo.root, f"{config.baselines_dir}/{name}")
+    if gitio.tag_info(top, tag) is not None:
+        raise InputError(f"baseline '{name}' already exists (tag {tag}); a baseline is never changed", hint="choose another name, e.g. with a version suffix")
+    if folder.exists():
+        raise InputError(f"baseline '{name}' already exists ({folder.relative_to(repo.root).as_posix()}/); a baseline is never changed", hint="choose another name")
+    if rev is None:
+        frozen = gitio.head_commit(top)
+        if frozen is None:
+            raise InputError("the repository has no commit yet", hint="commit the requirements first")
+        changed = gitio.changed_in_worktree(top, [repo.git_path(config.requirements_dir), repo.git_path(CONFIG_FILE)])
+        if changed:
+            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+            raise InputError(
+                f"uncommitted changes to the requirements ({shown}); a baseline freezes a commit, not the working tree",
+                hint="commit them first, or name the commit to freeze with --rev (e.g. --rev HEAD)",
+            )
+    else:
+        frozen = resolve_revision(repo, rev)
+    _, requirements, findings = requirements_at(repo, frozen)
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors:
+        first = errors[0]
+        raise GateFailed(
+            f"the requirements at {frozen[:12]} have {len(errors)} error(s), e.g. {first.path}:{first.line or 1}: {first.message}",
+            hint=f"a baseline must not freeze broken files: fix them (`reqtrace check --rev {frozen[:12]}`) and commit",
+        )
+    if not requirements:
+        raise InputError(f"there are no requirements at {frozen[:12]} to freeze", hint=f"add requirement files under {config.requirements_dir}/ and commit them")
+    entries = digest_entries(requirements)
+    root = root_digest((e.id, e.digest) for e in entries)
+    created = utc_now()
+    created_by = gitio.identity(top)
+    tag_object = gitio.create_annotated_tag(top, tag, frozen, tag_message(name, message, root, len(entries)))
+    manifest_path = folder / MANIFEST
+    data = _manifest_data(name, frozen, created, created_by, message, root, tag, tag_object, entries)
+    header = f"reqtrace baseline manifest, written by `reqtrace baseline create {name}`. Never edit it:\n`reqtrace baseline verify {name}` recomputes every digest from the commit below."
+    try:
+        atomic_write(manifest_path, dump_yaml(data, header=header), exclusive=True)
+    except BaseException:
+        gitio.delete_tag(top, tag)  # our own tag of a moment ago: no baseline, no tag
+        raise
+    relative = manifest_path.relative_to(repo.root).as_posix()
+    committed = None
+    if commit:
+        try:
+            committed = gitio.commit_paths(
+                top,
+                [repo.git_path(relative)],
+                f"Baseline {name}: freeze {len(entries)} requirements at {frozen[:12]}\n\n"
+                + (f"{message.strip()}\n\n" if message else "")
+                + f"root digest: {root}\ntag: {tag}\n",
+            )
+        except GitError as error:
+            raise GitError(
+                f"baseline '{name}' was made (tag {tag}, {relative}) but committing the manifest failed: {error.message}",
+                hint=f"fix the cause (e.g. a commit hook), then `git add {relative} && git commit`",
+            ) from None
+    baseline = Baseline(
+        name=name, path=relative, commit=frozen, created=created, created_by=created_by, algorithm=ALGORITHM,
+        root_digest=root, tag=tag, tag_object=tag_object, requirements=tuple(entries), message=message,
+    )
+    return Created(baseline, manifest_path, committed)
+
+
+def missing_history(repo: SpecRepo, what: str) -> RevisionError:
+    """The error for a baseline tag or commit missing from a shallow clone."""
+    return RevisionError(
+        f"{what} is not in this clone, which is shallow: the baseline cannot be verified",
+        hint="fetch the history and tags: `git fetch --unshallow --tags` (GitHub Actions: set `fetch-depth: 0` on actions/checkout)",
+    )

@@ -1,0 +1,293 @@
+"""Proving a baseline still holds: manifest against its commit, tag against the manifest,
+every sign-off against the baseline's content and the allowed signers.
+
+Each broken item is a Finding (`baseline-tampered`, `signature-invalid`,
+`signer-unknown`, `dangling-ref`) so that `reqtrace check` reports exactly
+what `reqtrace baseline verify` reports. A baseline tag or commit missing from
+a shallow clone is not a finding but an input error (exit 3) with the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import gitio, sshsig
+from .baseline import (
+    TAG_PREFIX,
+    Baseline,
+    Revocation,
+    SignOff,
+    digest_entries,
+    folder_of,
+    missing_history,
+    requirements_at,
+    scan_baselines,
+)
+from .config import SpecRepo
+from .digest import root_digest
+from .errors import InputError, ToolMissing
+from .model import ERROR, Finding, Requirement, Snapshot
+from .signoff import expected_statement, resolve_signers
+
+TAMPERED = "baseline-tampered"
+INVALID = "signature-invalid"
+UNKNOWN = "signer-unknown"
+
+# Sign-off statuses, as `baseline show` and `verify` report them.
+VALID = "valid"  # an SSH signature by a key allowed_signers gives to the signer
+RECORDED = "recorded"  # a recorded sign-off whose evidence is intact
+REVOKED = "revoked"
+UNVERIFIED = "unverified"  # ssh-keygen missing: shown by `show`/`list`; `verify` and `check` stop with exit 3
+
+
+@dataclass(frozen=True)
+class SignOffCheck:
+    signoff: SignOff
+    status: str
+    detail: str
+    revocation: Revocation | None = None
+
+
+@dataclass
+class Verification:
+    baseline: Baseline
+    problems: list[Finding] = field(default_factory=list)
+    signoffs: list[SignOffCheck] = field(default_factory=list)
+    signers_file: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _tampered(baseline: Baseline, message: str, line_of: str | int = "name") -> Finding:
+    line = line_of if isinstance(line_of, int) else baseline.line_of(line_of)
+    return Finding(TAMPERED, ERROR, message, baseline.path, line or None, baseline.name)
+
+
+def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict[str, Requirement]] | None = None) -> list[Finding]:
+    """Does the manifest still describe its commit, and does the tag still point there?"""
+    problems: list[Finding] = []
+    folder = folder_of(baseline)
+    if baseline.name != folder:
+        problems.append(_tampered(baseline, f"the manifest names baseline '{baseline.name}' but lives in the folder '{folder}': it was copied or renamed"))
+    if baseline.tag != TAG_PREFIX + folder:
+        problems.append(_tampered(baseline, f"the manifest names tag '{baseline.tag}', but baseline '{folder}' is tagged '{TAG_PREFIX}{folder}'", "tag"))
+    counts = Counter(entry.id for entry in baseline.requirements)
+    for item_id, count in sorted(counts.items()):
+        if count > 1:
+            problems.append(_tampered(baseline, f"the manifest lists {item_id} {count} times", "requirements"))
+    try:
+        listed_root = root_digest((e.id, e.digest) for e in baseline.requirements)
+    except ValueError as exc:
+        listed_root = None
+        problems.append(_tampered(baseline, f"the manifest's requirement list is unusable: {exc}", "requirements"))
+    if listed_root is not None and listed_root != baseline.root_digest:
+        problems.append(_tampered(baseline, f"the manifest's root digest {baseline.root_digest} is not the digest of its own requirement list ({listed_root}): the manifest was edited", "root_digest"))
+    if repo.git_top is None:
+        problems.append(_tampered(baseline, f"{repo.root} is not in a git repository, so the baseline's commit and tag cannot be checked"))
+        return problems
+    top = repo.git_top
+    tag_name = TAG_PREFIX + folder
+    tag = gitio.tag_info(top, tag_name)
+    if tag is None:
+        if gitio.is_shallow(top):
+            raise missing_history(repo, f"tag {tag_name}")
+        problems.append(_tampered(baseline, f"tag {tag_name} is missing: it was deleted, or never pushed or fetched (`git fetch origin tag {tag_name}`; whoever created it: `git push origin {tag_name}`)", "tag"))
+    else:
+        if not tag.annotated:
+            problems.append(_tampered(baseline, f"tag {tag_name} is now a lightweight tag, not the annotated tag reqtrace made: it was re-created", "tag"))
+        elif tag.object != baseline.tag_object:
+            problems.append(_tampered(baseline, f"tag {tag_name} was re-created: it is tag object {tag.object[:12]}, the manifest recorded {baseline.tag_object[:12]}", "tag"))
+        if tag.commit != baseline.commit:
+            problems.append(_tampered(baseline, f"tag {tag_name} points at commit {tag.commit[:12]}, but the manifest says the baseline is commit {baseline.commit[:12]}: the tag was moved or the manifest edited", "commit"))
+        if tag.annotated and f"root-digest: {baseline.root_digest}" not in tag.message.splitlines():
+            recorded = next((line.split(": ", 1)[1] for line in tag.message.splitlines() if line.startswith("root-digest: ")), "none")
+            problems.append(_tampered(baseline, f"tag {tag_name} records root digest {recorded}, the manifest says {baseline.root_digest}", "root_digest"))
+    if not gitio.commit_exists(top, baseline.commit):
+        if gitio.is_shallow(top):
+            raise missing_history(repo, f"commit {baseline.commit[:12]} of baseline '{folder}'")
+        problems.append(_tampered(baseline, f"commit {baseline.commit[:12]} named by the manifest does not exist in this repository", "commit"))
+        return problems
+    cache = {} if cache is None else cache
+    if baseline.commit not in cache:
+        try:
+            cache[baseline.commit] = requirements_at(repo, baseline.commit)[1]
+        except InputError as error:
+            problems.append(_tampered(baseline, f"the requirements at commit {baseline.commit[:12]} cannot be read: {error.message}", "commit"))
+            return problems
+    actual = {entry.id: entry for entry in digest_entries(cache[baseline.commit])}
+    listed = {entry.id: entry for entry in baseline.requirements}
+    short = baseline.commit[:12]
+    for item_id in sorted(set(actual) | set(listed), key=lambda i: i.encode("utf-8")):
+        now, then = actual.get(item_id), listed.get(item_id)
+        if then is None:
+            assert now is not None
+            problems.append(_tampered(baseline, f"{item_id} ({now.path}) exists at commit {short} but is missing from the manifest", "requirements"))
+        elif now is None:
+            problems.append(Finding(TAMPERED, ERROR, f"the manifest lists {item_id}, which does not exist at commit {short}", baseline.path, then.line or None, item_id))
+        elif now.digest != then.digest:
+            problems.append(Finding(TAMPERED, ERROR, f"{item_id}: the manifest's digest {then.digest[:19]}… is not the digest of {now.path} at commit {short} ({now.digest[:19]}…): the requirement or the manifest was changed after the baseline was made", baseline.path, then.line or None, item_id))
+        elif now.path != then.path:
+            problems.append(Finding(TAMPERED, ERROR, f"{item_id}: the manifest says {then.path}, but at commit {short} it is in {now.path}", baseline.path, then.line or None, item_id))
+    return problems
+
+
+def _read_at(repo: SpecRepo, commit: str | None, path: str) -> bytes | None:
+    """A file of the spec repo at the working tree or a commit; None when it is not there."""
+    if commit is None:
+        target = repo.root / path
+        if target.is_symlink() or not target.is_file():
+            return None
+        return target.read_bytes()
+    assert repo.git_top is not None
+    entries = [e for e in gitio.list_tree(repo.git_top, commit, [repo.git_path(path)]) if e.path == repo.git_path(path)]
+    if not entries or entries[0].is_symlink:
+        return None
+    return b"".join(data for _, data in gitio.read_blobs(repo.git_top, [entries[0].oid]))
+
+
+def signers_label(repo: SpecRepo, allowed: Path) -> str:
+    """The allowed-signers file as people should read it: relative when inside the spec repo."""
+    try:
+        return Path(allowed).resolve().relative_to(repo.root.resolve()).as_posix()
+    except ValueError:
+        return str(allowed)
+
+
+def _signoff_problem(signoff: SignOff, code: str, message: str) -> Finding:
+    return Finding(code, ERROR, message, signoff.path, signoff.line, signoff.id)
+
+
+def check_signoff(repo: SpecRepo, baseline: Baseline, signoff: SignOff, *, allowed: Path, commit: str | None, tolerate_missing_tool: bool = False) -> tuple[SignOffCheck, list[Finding]]:
+    revocation = baseline.revocation_of(signoff.id)
+    problems: list[Finding] = []
+    if signoff.baseline != baseline.name:
+        problems.append(_signoff_problem(signoff, INVALID, f"this sign-off is for baseline '{signoff.baseline}', not '{baseline.name}': it was copied here"))
+    elif signoff.root_digest != baseline.root_digest or signoff.algorithm != baseline.algorithm:
+        problems.append(_signoff_problem(signoff, INVALID, f"this sign-off signs root digest {signoff.root_digest}, but baseline '{baseline.name}' has {baseline.root_digest}: it signs other content"))
+    expected = expected_statement(baseline, signoff)
+    if not problems and signoff.statement != expected:
+        problems.append(_signoff_problem(signoff, INVALID, "the sign-off's fields no longer match the statement it records (signer, meaning, role, time, comment or evidence was edited after signing)"))
+    detail = ""
+    if not problems and signoff.method == "ssh":
+        try:
+            detail = _check_ssh(signoff, expected, allowed, label=signers_label(repo, allowed), revoked=revocation is not None, problems=problems)
+        except ToolMissing as missing:
+            if not tolerate_missing_tool:
+                raise
+            return SignOffCheck(signoff, UNVERIFIED, missing.message, revocation), []
+    elif not problems and signoff.method == "recorded":
+        detail = _check_evidence(repo, signoff, commit, problems)
+    if problems:
+        status = problems[0].code
+        detail = problems[0].message
+    elif revocation is not None:
+        status = REVOKED
+        detail = f"revoked {revocation.time} by {revocation.by}: {revocation.reason}"
+    else:
+        status = VALID if signoff.method == "ssh" else RECORDED
+    return SignOffCheck(signoff, status, detail, revocation), problems
+
+
+def _check_ssh(signoff: SignOff, expected: str, allowed: Path, *, label: str, revoked: bool, problems: list[Finding]) -> str:
+    message = expected.encode("utf-8")
+    if not signoff.signature:
+        problems.append(_signoff_problem(signoff, INVALID, "an ssh sign-off without a signature"))
+        return ""
+    if revoked:
+        # Withdrawn: the key may since have left allowed_signers; only check it was not altered.
+        verdict = sshsig.check_signature(message, signoff.signature)
+        if not verdict.ok:
+            problems.append(_signoff_problem(signoff, INVALID, f"the signature does not match this baseline's statement (ssh-keygen: {verdict.detail})"))
+        return verdict.detail
+    email = signoff.email
+    at = signoff.time
+    if allowed.is_file():
+        verdict = sshsig.verify(message, signoff.signature, principal=email, allowed_signers=allowed, at=at)
+        if verdict.ok:
+            return f"good signature by {email}" + (f" with key {verdict.fingerprint}" if verdict.fingerprint else "")
+    structural = sshsig.check_signature(message, signoff.signature)
+    if not structural.ok:
+        problems.append(_signoff_problem(signoff, INVALID, f"the signature does not match this baseline's statement: the sign-off was altered or made for other content (ssh-keygen: {structural.detail})"))
+        return structural.detail
+    key = structural.fingerprint or "the signing key"
+    if not allowed.is_file():
+        problems.append(_signoff_problem(signoff, UNKNOWN, f"no allowed-signers file at {label}, so nobody's key is trusted: cannot tell whether {key} is {email}'s"))
+        return ""
+    principals = sshsig.principals_of(signoff.signature, allowed, at=at)
+    if not principals:
+        windows = "valid-after" in allowed.read_text("utf-8", "replace").lower() or "valid-before" in allowed.read_text("utf-8", "replace").lower()
+        when = f" (or its line is not valid at the signing time {signoff.time})" if windows else ""
+        problems.append(_signoff_problem(signoff, UNKNOWN, f"{key} is not in {label}{when}: nobody vouched that it is {email}'s key"))
+    else:
+        problems.append(_signoff_problem(signoff, INVALID, f"{label} gives {key} to {', '.join(principals)}, not to {email}: the sign-off names someone else than the key's owner"))
+    return ""
+
+
+def _check_evidence(repo: SpecRepo, signoff: SignOff, commit: str | None, problems: list[Finding]) -> str:
+    evidence = signoff.evidence
+    if evidence is None:
+        problems.append(_signoff_problem(signoff, INVALID, "a recorded sign-off without evidence"))
+        return ""
+    data = _read_at(repo, commit, evidence.path)
+    if data is None:
+        problems.append(_signoff_problem(signoff, INVALID, f"its evidence file {evidence.path} is missing"))
+        return ""
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != evidence.sha256:
+        problems.append(_signoff_problem(signoff, INVALID, f"its evidence file {evidence.path} changed: sha256 {actual[:16]}…, recorded {evidence.sha256[:16]}…"))
+        return ""
+    return f"evidence {evidence.path} intact (sha256 {evidence.sha256[:16]}…), recorded by {signoff.recorded_by}"
+
+
+def _check_revocations(baseline: Baseline) -> list[Finding]:
+    problems = []
+    ids = {s.id for s in baseline.signoffs}
+    for revocation in baseline.revocations:
+        if revocation.baseline != baseline.name:
+            problems.append(Finding("dangling-ref", ERROR, f"this revocation is for baseline '{revocation.baseline}', not '{baseline.name}': it was copied here and is ignored", revocation.path, revocation.line, revocation.id))
+        elif revocation.revokes not in ids:
+            problems.append(Finding("dangling-ref", ERROR, f"revokes '{revocation.revokes}', which is not a sign-off of baseline '{baseline.name}'", revocation.path, revocation.line, revocation.id))
+    return problems
+
+
+def verify_baseline(
+    repo: SpecRepo,
+    baseline: Baseline,
+    *,
+    signers: Path | None = None,
+    commit: str | None = None,
+    tolerate_missing_tool: bool = False,
+    cache: dict[str, dict[str, Requirement]] | None = None,
+) -> Verification:
+    """Everything about one baseline that can be broken, as findings; plus each sign-off's status.
+
+    `commit` is where the baseline files were read (None: the working tree); recorded
+    evidence is read from the same place.
+    """
+    allowed = resolve_signers(repo, signers)
+    result = Verification(baseline, signers_file=signers_label(repo, allowed))
+    result.problems.extend(verify_manifest(repo, baseline, cache=cache))
+    for signoff in baseline.signoffs:
+        checked, problems = check_signoff(repo, baseline, signoff, allowed=allowed, commit=commit, tolerate_missing_tool=tolerate_missing_tool)
+        result.signoffs.append(checked)
+        result.problems.extend(problems)
+    result.problems.extend(_check_revocations(baseline))
+    return result
+
+
+def baseline_findings(snapshot: Snapshot) -> list[Finding]:
+    """What `reqtrace check` reports about the baselines of the snapshot's spec repo."""
+    repo = getattr(snapshot, "repo", None)
+    if repo is None:
+        return []
+    scanned = scan_baselines(repo, snapshot.commit)
+    findings = list(scanned.findings)
+    cache: dict[str, dict[str, Requirement]] = {}
+    for baseline in scanned.baselines:
+        findings.extend(verify_baseline(repo, baseline, commit=snapshot.commit, cache=cache).problems)
+    return findings

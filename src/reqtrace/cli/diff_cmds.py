@@ -1,0 +1,105 @@
+"""Commands about change: diff and log."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from . import app, output
+from .options import FormatOption, RootOption, TextOrJson
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class FailOn(str, Enum):
+    unapproved = "unapproved"
+    any = "any"
+
+
+def _revision_argument(value: str | None, what: str) -> str | None:
+    # Refused here, before git sees it: `--output=/tmp/x` would be an option to git.
+    if value is not None and (not value or value.startswith("-")):
+        from ..errors import RevisionError
+
+        raise RevisionError(f"{what} '{value}' is not a revision name (it starts with '-' or is empty); name a baseline, tag, branch, commit id or WORKTREE")
+    return value
+
+
+@app.command()
+def diff(
+    from_rev: Annotated[Optional[str], typer.Argument(metavar="[FROM]", help="Baseline name, tag, branch, commit id or WORKTREE (default: the accepted baseline, else HEAD).", show_default=False)] = None,  # noqa: UP007
+    to_rev: Annotated[Optional[str], typer.Argument(metavar="[TO]", help="Same choices (default: WORKTREE, the working tree).", show_default=False)] = None,  # noqa: UP007
+    root: RootOption = None,
+    format: Annotated[DiffFormat, typer.Option("--format", "-f", help="text for people, json for tools, markdown for a pull-request comment.")] = DiffFormat.text,
+    stat: Annotated[bool, typer.Option("--stat", help="A one-screen summary: one line per change.")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list the files whose changes are formatting only.")] = False,
+    fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 when unapproved changes (or any change) exist, or a changed file cannot be read.", show_default=False)] = None,  # noqa: UP007
+) -> None:
+    """What changed in the requirements between FROM and TO, field by field, and which approved request covers each change.
+
+    FROM and TO are baseline names, tags, branches, commit ids or WORKTREE (the
+    working tree). FROM defaults to the accepted baseline, else HEAD; TO to WORKTREE.
+    Unapproved changes come first. Exit 1 only with --fail-on.
+    """
+    from ..config import find_spec_repo
+    from ..diff import default_from, diff_json, diff_revisions
+    from ..parsecache import ParseCache
+    from ..snapshot import WORKTREE
+
+    output.json_requested = format is DiffFormat.json
+    _revision_argument(from_rev, "FROM")
+    _revision_argument(to_rev, "TO")
+    repo = find_spec_repo(root)
+    if from_rev is None:
+        shown, from_rev = default_from(repo)
+    else:
+        shown = from_rev
+    # The cache's new entries are written in the background while the result is rendered.
+    with ParseCache.for_git(repo.git_top) as cache:
+        result = diff_revisions(repo, from_rev, to_rev or WORKTREE, from_shown=shown, cache=cache)
+        if format is DiffFormat.json:
+            output.write_json(diff_json(result))
+        elif format is DiffFormat.markdown:
+            from .diff_render import render_diff_markdown
+
+            output.write_text(render_diff_markdown(result, show_all=show_all, stat=stat))
+        else:
+            from .diff_render import render_diff_text
+
+            render_diff_text(result, show_all=show_all, stat=stat)
+    if fail_on is not None:
+        incomplete = bool(result.unreadable) or result.errors_at_to > 0
+        if incomplete or result.unapproved or (fail_on is FailOn.any and result.changes):
+            raise typer.Exit(1)
+
+
+@app.command()
+def log(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="The requirement's id.")],
+    rev: Annotated[Optional[str], typer.Option("--rev", help="Walk history up to this revision (default: HEAD).", show_default=False)] = None,  # noqa: UP007
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
+) -> None:
+    """One requirement's life: every commit that changed its meaning, who made it, why, and which baselines hold which version.
+
+    Followed by id across file moves and renames; commits that only reformatted it are left out.
+    """
+    from ..config import find_spec_repo
+    from ..history import history_json, requirement_history
+
+    output.json_requested = format is TextOrJson.json
+    _revision_argument(rev, "--rev")
+    repo = find_spec_repo(root)
+    history = requirement_history(repo, item_id, rev or "HEAD")
+    if format is TextOrJson.json:
+        output.write_json(history_json(history))
+        return
+    from .diff_render import render_log_text
+
+    render_log_text(history)

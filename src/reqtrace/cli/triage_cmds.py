@@ -1,0 +1,201 @@
+"""Commands for post-delivery requests: triage and decide."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any, Optional
+
+import typer
+
+from . import app, output
+from .options import FormatOption, RootOption, TextOrJson
+
+BaselineOption = Annotated[
+    Optional[str],  # noqa: UP007, UP045 - typer needs Optional on 3.11
+    typer.Option("--baseline", help="Compare with this baseline (a baseline name, tag or commit); default: the accepted baseline.", show_default=False),
+]
+
+
+@app.command()
+def triage(
+    items: Annotated[Optional[list[str]], typer.Argument(metavar="[RQ-ID|FILE]...", help="Request ids, request files (.yaml) or emails (.eml).", show_default=False)] = None,  # noqa: UP007, UP045
+    text: Annotated[Optional[str], typer.Option("--text", help="Triage this text instead of a request ('-' reads it from standard input).", show_default=False)] = None,  # noqa: UP007, UP045
+    every: Annotated[bool, typer.Option("--all", help="Every request without a decision.")] = False,
+    since_delivery: Annotated[bool, typer.Option("--since-delivery", help="Only requests received after the baseline's delivery date.")] = False,
+    baseline: BaselineOption = None,
+    write: Annotated[bool, typer.Option("--write", help="Store each recommendation in the request's triage block.")] = False,
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
+) -> None:
+    """Classify post-delivery requests against the signed baseline: defect, change, new-scope, out-of-scope or needs-review."""
+    from ..config import find_spec_repo
+    from ..errors import InputError
+    from ..triage_repo import MAX_TEXT_BYTES, baseline_index, run_triage, select_inputs, today
+
+    output.json_requested = format is TextOrJson.json
+    if text == "-":
+        import sys
+
+        text = sys.stdin.buffer.read(MAX_TEXT_BYTES + 4).decode("utf-8", "replace")
+    repo = find_spec_repo(root)
+    chosen, index = baseline_index(repo, baseline)
+    since = None
+    if since_delivery:
+        if chosen.delivered is None:
+            raise InputError(
+                f"--since-delivery: baseline '{chosen.name}' has no delivery date",
+                hint="the delivery date is the first sign-off of meaning delivered or accepted "
+                "(`reqtrace baseline sign NAME --meaning delivered …`); drop --since-delivery to triage every request",
+            )
+        since = chosen.delivered
+    inputs, records = select_inputs(repo, items=items or [], text=text, every=every, since=since)
+    run = run_triage(inputs, chosen, index)
+    written = []
+    if write:
+        written = _write_all(repo, records, run, today())
+    if format is TextOrJson.json:
+        output.write_json(triage_json(run, index, written))
+    else:
+        render_triage_text(run, index, written)
+
+
+def _write_all(repo: Any, records: Any, run: Any, on: Any) -> list[tuple[str, str]]:
+    from ..recording import write_triage
+
+    console = output.stderr_console()
+    written: list[tuple[str, str]] = []
+    for item, result in run.results:
+        if item.request is None:
+            console.print(f"[yellow]not written:[/] {output.esc(item.label)} is not a request of this repo")
+            continue
+        done = write_triage(repo, item.request, records.config, result, run.baseline.name, on)
+        written.append((item.request.id, item.request.path if done.changed else ""))
+    return written
+
+
+def triage_json(run: Any, index: Any, written: list[tuple[str, str]]) -> dict[str, Any]:
+    results = []
+    for item, result in run.results:
+        data = result.as_dict()
+        for match in data["matches"]:
+            requirement = index.get(match["id"])
+            if requirement is not None:
+                match["title"] = requirement.title
+                match["statement"] = requirement.statement.strip()
+        data["title"] = item.text.split("\n", 1)[0][:200] if item.request is not None else None
+        data["received"] = item.received
+        results.append(data)
+    return {
+        "baseline": run.baseline.name,
+        "baseline_commit": run.baseline.commit,
+        "signoffs": [{"signer": s.signer, "meaning": s.meaning, "time": s.time, "role": s.role} for s in run.baseline.signoffs],
+        "delivered": run.baseline.delivered,
+        "results": results,
+        "written": [rid for rid, path in written if path],
+    }
+
+
+_COLOURS = {"defect": "red", "change": "yellow", "new-scope": "magenta", "out-of-scope": "cyan", "needs-review": "white"}
+
+
+def render_triage_text(run: Any, index: Any, written: list[tuple[str, str]]) -> None:
+    from rich.table import Table
+
+    console = output.stdout_console()
+    signed = "; ".join(f"{s.signer} ({s.meaning}, {s.time})" for s in run.baseline.signoffs) or "not known to triage yet (record sign-offs with `reqtrace baseline sign`)"
+    console.print(f"[bold]Baseline {output.esc(run.baseline.name)}[/] [dim]commit {run.baseline.commit[:12]} · {len(index)} requirements · signed by: {output.esc(signed)}[/]")
+    if not run.results:
+        console.print("no requests to triage (every request has a decision, or none matched)")
+        return
+    for item, result in run.results:
+        colour = _COLOURS.get(result.classification, "white")
+        diverges = " · diverges from the baseline" if result.diverges else ""
+        console.print()
+        console.print(f"[bold]{output.esc(item.label)}[/]  [{colour}]{result.classification}[/] confidence {result.confidence:.2f}{diverges}")
+        for reason in result.reasons:
+            console.print(f"  • {output.esc(reason)}", soft_wrap=True)
+        if result.matches:
+            console.print("  matches: " + ", ".join(f"{output.esc(m.id)} {m.score:.2f} ({output.esc(' '.join(m.words[:6]))})" for m in result.matches[:3]))
+            top = index.get(result.matches[0].id)
+            table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
+            table.add_column("the request", ratio=1, overflow="fold")
+            table.add_column(f"signed: {top.id} {top.title}" if top else "signed", ratio=1, overflow="fold")
+            signed_text = (top.statement.strip() + ("\n" + "\n".join(f"- {c}" for c in top.acceptance) if top.acceptance else "")) if top else ""
+            table.add_row(output.esc(_clip(item.text, 700)), output.esc(_clip(signed_text, 700)))
+            console.print(table)
+    counts: dict[str, int] = {}
+    for _, result in run.results:
+        counts[result.classification] = counts.get(result.classification, 0) + 1
+    console.print()
+    console.print("[dim]" + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) + f" of {len(run.results)} request(s); a person decides: `reqtrace decide RQ-ID --as … --status … --by …`[/]")
+    changed = [rid for rid, path in written if path]
+    if written:
+        console.print(f"[green]✓[/] wrote the triage block of {len(changed)} request(s)" + (f": {output.esc(', '.join(changed))}" if changed else " (unchanged)"))
+
+
+def _clip(text: str, size: int) -> str:
+    text = text.strip()
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+class DecisionClass(str, Enum):  # noqa: UP042 - typer choices, like NewKind
+    defect = "defect"
+    change = "change"
+    new_scope = "new-scope"
+    out_of_scope = "out-of-scope"
+
+
+class DecisionStatus(str, Enum):  # noqa: UP042
+    approved = "approved"
+    rejected = "rejected"
+    pending = "pending"
+
+
+@app.command()
+def decide(
+    request_id: Annotated[str, typer.Argument(metavar="RQ-ID", help="The request decided on.")],
+    as_: Annotated[DecisionClass, typer.Option("--as", help="The class a person gives it (may differ from triage's).")],
+    status: Annotated[DecisionStatus, typer.Option("--status", help="approved, rejected or pending.")],
+    by: Annotated[str, typer.Option("--by", help="Who decided.")],
+    in_: Annotated[Optional[str], typer.Option("--in", help="The meeting or email where it was decided.", show_default=False)] = None,  # noqa: UP007, UP045
+    note: Annotated[Optional[str], typer.Option("--note", help="Why, in a sentence.", show_default=False)] = None,  # noqa: UP007, UP045
+    on: Annotated[Optional[str], typer.Option("--on", help="The date of the decision (default: today).", show_default=False)] = None,  # noqa: UP007, UP045
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
+) -> None:
+    """Record a person's decision on a request in its decision block (the triage block stays beside it)."""
+    import datetime as dt
+
+    from ..config import find_spec_repo
+    from ..errors import UsageError
+    from ..recording import write_decision
+    from ..triage_repo import load_records, missing_request, today
+
+    output.json_requested = format is TextOrJson.json
+    repo = find_spec_repo(root)
+    when = today()
+    if on is not None:
+        try:
+            when = dt.date.fromisoformat(on)
+        except ValueError:
+            raise UsageError(f"--on must be a date like 2026-08-20 (got '{on}')") from None
+    records = load_records(repo, ("request", "meeting", "email"))
+    request = records.requests.get(request_id)
+    if request is None:
+        raise missing_request(repo, request_id, records)
+    known = {rid: "meeting" for rid in records.meetings} | {rid: "email" for rid in records.emails}
+    done = write_decision(repo, request, records.config, as_=as_.value, status=status.value, by=by, on=when,
+                          in_=in_, note=note, known_records=known)
+    recommended = request.triage.classification if request.triage else None
+    if format is TextOrJson.json:
+        output.write_json({
+            "request": request.id, "path": request.path, "written": done.changed,
+            "decision": {"as": as_.value, "status": status.value, "by": by, "on": when.isoformat(), "in": in_, "note": note},
+            "triage": recommended,
+        })
+        return
+    console = output.stdout_console()
+    verb = "recorded" if done.changed else "unchanged"
+    console.print(f"[green]✓[/] {verb}: {output.esc(request.id)} decided as [bold]{as_.value}[/], {status.value}, by {output.esc(by)} on {when.isoformat()}" + (f" in {output.esc(in_)}" if in_ else "") + f" [dim]({output.esc(request.path)})[/]")
+    if recommended and recommended != as_.value:
+        console.print(f"  [yellow]note:[/] triage recommended {recommended}; both stay on record")

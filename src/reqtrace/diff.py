@@ -1,0 +1,675 @@
+"""`reqtrace diff`: what changed in the requirements between two points, field by
+field, and whether an approved request covers each change.
+
+Speed is the design: only the files git reports as changed between the two
+points are read and parsed (`diff-tree` between commits; `git diff` plus the
+untracked files against the working tree), parses are cached by blob id, and
+the requests that can cover a change — those naming a changed id — are found
+with one `git grep` that runs while the comparison is computed. Requirements
+are matched by id, never by file name. See docs/diff.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import gitio
+from .config import CONFIG_FILE, SpecRepo, parse_config
+from .digest import SET_FIELDS, canonical_fields, normalise_text, requirement_digest
+from .errors import InputError
+from .model import ERROR, WARNING, Config, Finding, Request, Requirement, Snapshot
+from .parsecache import ParseCache
+from .query import _natural
+from .snapshot import (
+    WORKTREE,
+    ParsedFile,
+    Reader,
+    SourceFile,
+    add_parsed,
+    parse_sources,
+    revision_candidates,
+)
+from .worddiff import similarity, tokens, word_diff
+from .yamlio import MAX_FILE_BYTES
+
+ADDED, REMOVED, MODIFIED, MOVED = "added", "removed", "modified", "moved"
+TEXT_FIELDS = ("title", "statement", "rationale")  # shown word by word
+LIST_FIELDS = ("acceptance", "parents", "sources", "tags")  # shown as items added and removed
+FIELD_ORDER = ("title", "statement", "acceptance", "priority", "status", "parents", "sources", "tags", "owner", "rationale")
+RENAME_HINT_RATIO = 0.8  # a removed and an added requirement this alike are probably one with a new id
+
+
+@dataclass(frozen=True)
+class Side:
+    """One end of a diff."""
+
+    ref: str  # as the user named it; WORKTREE for the working tree
+    commit: str | None  # None: the working tree
+    date: str  # YYYY-MM-DD: the commit's date, or today for the working tree
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+    words: tuple[tuple[str, str], ...] = ()  # text fields: ('=', '-', '+', text) segments
+    added: tuple[str, ...] = ()  # list fields: items new at TO
+    removed: tuple[str, ...] = ()  # list fields: items gone at TO
+    reordered: bool = False  # acceptance: same criteria, other order
+
+
+@dataclass(frozen=True)
+class RequestRef:
+    id: str
+    status: str  # the decision's status, or 'undecided'
+    on: str | None
+    covers: bool
+    why_not: str | None = None  # when it names the requirement but does not cover the change
+
+
+@dataclass(frozen=True)
+class Change:
+    id: str
+    change: str  # ADDED, REMOVED, MODIFIED, MOVED
+    path: str  # where it is at TO (at FROM when removed)
+    line: int
+    from_path: str | None  # where it was at FROM, when it existed there
+    fields: tuple[FieldChange, ...] = ()
+    requests: tuple[RequestRef, ...] = ()  # every request whose `affects` names it
+    similar: tuple[str, float] | None = None  # (id, ratio): likely the same requirement under another id
+    before: Requirement | None = field(default=None, compare=False, repr=False)
+    after: Requirement | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.change != MOVED  # a move does not change what was agreed
+
+    @property
+    def approved_by(self) -> tuple[str, ...]:
+        return tuple(ref.id for ref in self.requests if ref.covers)
+
+    @property
+    def approved(self) -> bool:
+        return not self.needs_approval or bool(self.approved_by)
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A requirement that existed at FROM in a file that cannot be read at TO."""
+
+    id: str
+    path: str
+    reason: str
+
+
+@dataclass
+class DiffResult:
+    from_side: Side
+    to_side: Side
+    changes: list[Change] = field(default_factory=list)
+    formatting_only: list[str] = field(default_factory=list)  # files changed without a change of meaning
+    unreadable: list[Unreadable] = field(default_factory=list)
+    findings: list[tuple[str, Finding]] = field(default_factory=list)  # ('from' | 'to', finding)
+    notes: list[str] = field(default_factory=list)
+    files_read: int = 0  # how many files the diff parsed or took from the cache
+
+    def count(self, kind: str) -> int:
+        return sum(1 for change in self.changes if change.change == kind)
+
+    @property
+    def unapproved(self) -> list[Change]:
+        return [change for change in self.changes if not change.approved]
+
+    @property
+    def errors_at_to(self) -> int:
+        return sum(1 for side, finding in self.findings if side == "to" and finding.severity == ERROR)
+
+
+# --- where FROM comes from ---------------------------------------------------
+
+
+def accepted_base(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache | None = None) -> tuple[str, str] | None:
+    """The accepted baseline (as read at `rev`, default the working tree) as (name, commit):
+    what drift is measured from and what diff compares with by default. None when there is none.
+
+    Choosing it means reading every manifest, which lists every requirement (~0.6 s for
+    10,000); the answer is cached under the blob ids of the baseline files.
+    """
+    key = _baseline_files_key(repo, rev)
+    if cache is None:
+        cache = ParseCache.for_git(repo.git_top)
+    known = cache.get_value(key) if key else None
+    if isinstance(known, list) and len(known) in (0, 2):
+        return (known[0], known[1]) if known else None
+    from .baseline import accepted_baseline
+
+    baseline = accepted_baseline(repo, rev)
+    found = None if baseline is None else (baseline.name, baseline.commit)
+    if key:
+        cache.put_value(key, list(found) if found else [])
+        cache.flush()
+    return found
+
+
+def _baseline_files_key(repo: SpecRepo, rev: str | None) -> str | None:
+    """A key naming the exact content of reqtrace.yaml and every file under the baselines folder."""
+    import hashlib
+
+    from .parsecache import CACHE_FORMAT, PARSER_MODULES, parser_fingerprint
+
+    if repo.git_top is None:
+        return None
+    commit = None if rev in (None, WORKTREE) else resolve_sides(repo, [(rev, rev)])[0][0].commit
+    reader = Reader(repo, commit)
+    try:
+        config_bytes = reader.read_config()
+    except (OSError, InputError):
+        return None
+    config, _ = parse_config(config_bytes)
+    code = parser_fingerprint((*PARSER_MODULES, "baseline.py", "signoff.py"))
+    lines = [f"accepted-baseline {CACHE_FORMAT} {code}", gitio.blob_id(config_bytes)]
+    sources = reader.list_files([config.baselines_dir])
+    if commit is None:
+        for source in sources:
+            if source.symlink_target is not None:
+                lines.append(f"{source.path} -> {source.symlink_target}")
+                continue
+            try:
+                lines.append(f"{source.path} {gitio.blob_id((repo.root / source.path).read_bytes())}")
+            except OSError:
+                return None
+    else:
+        lines.extend(f"{source.path} {source.oid} {source.symlink_target}" for source in sources)
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def default_from(repo: SpecRepo) -> tuple[str, str]:
+    """FROM when the user names none, as (name shown, revision): the accepted baseline, else HEAD."""
+    base = accepted_base(repo)
+    if base is not None:
+        return base
+    if repo.git_top is not None and gitio.head_commit(repo.git_top) is None:
+        raise InputError(
+            "the repository has no commits yet, so there is nothing to diff against",
+            hint="commit the spec files first, or name FROM and TO",
+        )
+    return ("HEAD", "HEAD")
+
+
+def resolve_sides(repo: SpecRepo, revs: list[tuple[str, str]]) -> list[tuple[Side, bytes]]:
+    """Each (revision, name shown) as a Side with its reqtrace.yaml, in one `git cat-file` stream:
+    the baseline tag or revision, the commit's date and the configuration all come at once."""
+    assert repo.git_top is not None
+    names: list[str] = []
+    for rev, _ in revs:
+        if rev != WORKTREE:
+            gitio.check_revision_text(rev)
+            for candidate in revision_candidates(rev):
+                names += [f"{candidate}^{{commit}}", f"{candidate}^{{commit}}:{repo.git_path(CONFIG_FILE)}"]
+    found = {name: (oid, data) for name, oid, _kind, data in gitio.read_named(repo.git_top, names)}
+    sides = []
+    for rev, shown in revs:
+        if rev == WORKTREE:
+            try:
+                config = (repo.root / CONFIG_FILE).read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read {CONFIG_FILE}: {exc.strerror}") from None
+            sides.append((Side(shown, None, dt.date.today().isoformat()), config))
+            continue
+        for candidate in revision_candidates(rev):
+            commit, body = found.get(f"{candidate}^{{commit}}", (None, None))
+            if commit is not None and body is not None:
+                break
+        else:
+            raise gitio.missing_revision(repo.git_top, rev)
+        config = found.get(f"{candidate}^{{commit}}:{repo.git_path(CONFIG_FILE)}", (None, None))[1]
+        if config is None:
+            raise InputError(f"{repo.git_path(CONFIG_FILE)} does not exist at {rev} ({commit[:12]}): that revision is not a spec repo")
+        sides.append((Side(shown, commit, _commit_day(body)), config))
+    return sides
+
+
+def _commit_day(body: bytes) -> str:
+    """The committer's calendar day (in the committer's time zone) from a raw commit object."""
+    for line in body.split(b"\n"):
+        if line.startswith(b"committer "):
+            stamp, zone = line.rsplit(b" ", 2)[1:]
+            sign = -1 if zone.startswith(b"-") else 1
+            offset = dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * sign
+            return dt.datetime.fromtimestamp(int(stamp), dt.timezone(offset)).date().isoformat()
+        if not line:
+            break
+    return dt.date.today().isoformat()
+
+
+# --- reading only what changed ------------------------------------------------
+
+
+def _hidden(path: str) -> bool:
+    # The working-tree loader skips dot-files and dot-folders; so does the diff, on both sides.
+    return any(part.startswith(".") for part in path.split("/"))
+
+
+def _worktree_source(repo: SpecRepo, path: str) -> SourceFile | None:
+    full = repo.root / path
+    try:
+        info = os.lstat(full)
+    except OSError:
+        return None
+    if os.path.islink(full):
+        return SourceFile(path, 0, symlink_target=os.readlink(full))
+    if not os.path.isfile(full):
+        return None
+    return SourceFile(path, info.st_size)
+
+
+def _commit_sources(repo: SpecRepo, entries: list[tuple[str, str, str, int]]) -> list[SourceFile]:
+    """SourceFiles for (path, mode, oid, size) at a commit; symlink targets are read (rarely any)."""
+    links = [oid for _, mode, oid, _ in entries if mode == "120000"]
+    targets = dict(gitio.read_blobs(repo.git_top, links)) if links else {}  # type: ignore[arg-type]
+    sources = []
+    for path, mode, oid, size in entries:
+        if mode == "120000":
+            sources.append(SourceFile(path, 0, oid, targets[oid].decode("utf-8", "replace")))
+        elif mode.startswith("100"):
+            sources.append(SourceFile(path, size, oid))
+    return sources
+
+
+def files_at(repo: SpecRepo, config: Config, side: Side, paths: Iterable[str], cache: ParseCache) -> list[ParsedFile]:
+    """Parse the files at `paths` (relative to the spec root) on one side; at a commit they are
+    read with their blob ids in one `cat-file` stream."""
+    paths = sorted(set(paths))
+    if not paths:
+        return []
+    if side.commit is None:
+        sources = [source for source in (_worktree_source(repo, path) for path in paths) if source is not None]
+        return parse_sources(Reader(repo, None), config, sources, cache=cache)
+    assert repo.git_top is not None
+    names = [f"{side.commit}:{repo.git_path(path)}" for path in paths]
+    known: dict[str, bytes] = {}
+    sources = []
+    for path, (_name, oid, kind, data) in zip(paths, gitio.read_named(repo.git_top, names, MAX_FILE_BYTES), strict=True):
+        if oid is None or kind != "blob":
+            continue
+        if data is not None:
+            known[oid] = data
+        sources.append(SourceFile(path, len(data) if data is not None else MAX_FILE_BYTES + 1, oid))
+    return parse_sources(Reader(repo, side.commit, known), config, sources, cache=cache)
+
+
+def changed_files(repo: SpecRepo, from_side: Side, to_side: Side, folders: list[str]) -> tuple[list[SourceFile], list[SourceFile]]:
+    """The files under `folders` that differ between the sides: (their FROM versions, their TO versions)."""
+    assert repo.git_top is not None
+    if from_side.commit == to_side.commit:
+        return [], []
+    git_folders = [repo.git_path(folder) for folder in folders]
+    if from_side.commit is not None and to_side.commit is not None:
+        raw = gitio.diff_commits(repo.git_top, from_side.commit, to_side.commit, git_folders)
+        swapped = False
+    else:
+        commit = from_side.commit or to_side.commit
+        assert commit is not None
+        raw = gitio.diff_worktree(repo.git_top, commit, git_folders)
+        swapped = from_side.commit is None  # git's "old" is then TO, its "new" the working tree (FROM)
+    commit_rows: dict[str, list[tuple[str, str, str, int]]] = {"old": [], "new": []}
+    worktree_paths: list[str] = []
+    for change in raw:
+        if not change.path.startswith(repo.prefix):
+            continue
+        path = change.path[len(repo.prefix) :]
+        if _hidden(path):
+            continue
+        if change.old_oid != gitio.NULL_OID and change.status != "A":
+            commit_rows["old"].append((path, change.old_mode, change.old_oid, 0))
+        if change.status != "D":
+            if from_side.commit is not None and to_side.commit is not None:
+                commit_rows["new"].append((path, change.new_mode, change.new_oid, 0))
+            else:
+                worktree_paths.append(path)
+    old = _commit_sources(repo, commit_rows["old"])
+    if from_side.commit is not None and to_side.commit is not None:
+        return old, _commit_sources(repo, commit_rows["new"])
+    new = [source for source in (_worktree_source(repo, path) for path in worktree_paths) if source is not None]
+    # git lists a file it has not hashed (edited, or edited back) as changed; a file
+    # whose bytes are the commit's after all is not.
+    committed = {source.path: source.oid for source in old if source.symlink_target is None}
+    same = {
+        source.path for source in new
+        if source.path in committed and source.symlink_target is None and source.size <= MAX_FILE_BYTES
+        and _worktree_blob_id(repo, source.path) == committed[source.path]
+    }
+    old = [source for source in old if source.path not in same]
+    new = [source for source in new if source.path not in same]
+    return (new, old) if swapped else (old, new)
+
+
+def _worktree_blob_id(repo: SpecRepo, path: str) -> str | None:
+    try:
+        return gitio.blob_id((repo.root / path).read_bytes())
+    except OSError:
+        return None
+
+
+# --- comparing -----------------------------------------------------------------
+
+
+def _requirements_of(files: list[ParsedFile], config: Config, commit: str | None) -> Snapshot:
+    """The requirements of some files, as a (partial) snapshot: the loader's rules for duplicates."""
+    snapshot = Snapshot(config=config, commit=commit)
+    for parsed_file in sorted(files, key=lambda f: f.source.path):
+        add_parsed(snapshot, parsed_file.parsed)
+    return snapshot
+
+
+def _ordered_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    known = [name for name in FIELD_ORDER if name in before or name in after]
+    extra = sorted({name for name in (*before, *after) if name.startswith("x-")})
+    return known + extra
+
+
+def field_changes(before: Requirement, after: Requirement) -> tuple[FieldChange, ...]:
+    """The fields whose meaning differs (white space and set order do not count), before and after."""
+    raw_before, raw_after = before.fields(), after.fields()
+    canon_before, canon_after = canonical_fields(before), canonical_fields(after)
+    changes = []
+    for name in _ordered_fields(raw_before, raw_after):
+        if canon_before.get(name) == canon_after.get(name):
+            continue
+        old, new = raw_before.get(name), raw_after.get(name)
+        # Text as the digest sees it: a re-wrapped line is not shown as a change.
+        old = old.strip() if isinstance(old, str) else old
+        new = new.strip() if isinstance(new, str) else new
+        if name in TEXT_FIELDS and isinstance(old, str | None) and isinstance(new, str | None):
+            words = tuple(word_diff(normalise_text(old or ""), normalise_text(new or "")))
+            changes.append(FieldChange(name, old, new, words=words))
+        elif name in LIST_FIELDS:
+            old_items = [str(item) for item in old or []]
+            new_items = [str(item) for item in new or []]
+            old_norm = {normalise_text(item) for item in old_items}
+            new_norm = {normalise_text(item) for item in new_items}
+            added = tuple(item for item in new_items if normalise_text(item) not in old_norm)
+            removed = tuple(item for item in old_items if normalise_text(item) not in new_norm)
+            reordered = not added and not removed and name not in SET_FIELDS
+            changes.append(FieldChange(name, old, new, added=added, removed=removed, reordered=reordered))
+        else:
+            changes.append(FieldChange(name, old, new))
+    return tuple(changes)
+
+
+def _comparable_text(requirement: Requirement) -> str:
+    return "\n".join((requirement.title, requirement.statement, *requirement.acceptance))
+
+
+def _rename_hints(removed: list[Requirement], added: list[Requirement]) -> dict[str, tuple[str, float]]:
+    """For removed and added requirements that read nearly the same: id -> (the other id, ratio)."""
+    hints: dict[str, tuple[str, float]] = {}
+    if not removed or not added or len(removed) * len(added) > 250_000:
+        return hints
+    texts = {req.id: _comparable_text(req) for req in (*removed, *added)}
+    words = {rid: frozenset(tokens(text)) for rid, text in texts.items()}
+    pairs = []
+    for new in added:
+        # Shared words first (cheap), the ordered comparison only for the few likeliest.
+        ranked = sorted(((len(words[new.id] & words[old.id]) / (len(words[new.id] | words[old.id]) or 1), old.id) for old in removed), reverse=True)
+        for overlap, old_id in ranked[:3]:
+            if overlap < RENAME_HINT_RATIO - 0.2:
+                break
+            ratio = similarity(texts[old_id], texts[new.id])
+            if ratio >= RENAME_HINT_RATIO:
+                pairs.append((ratio, old_id, new.id))
+    for ratio, old_id, new_id in sorted(pairs, reverse=True):
+        if old_id not in hints and new_id not in hints:
+            hints[old_id] = (new_id, round(ratio, 2))
+            hints[new_id] = (old_id, round(ratio, 2))
+    return hints
+
+
+def _request_refs(requirement_id: str, requests: list[Request], to_date: str) -> tuple[RequestRef, ...]:
+    refs = []
+    for request in requests:
+        if requirement_id not in request.affects:
+            continue
+        decision = request.decision
+        status = decision.status if decision and decision.status else "undecided"
+        on = decision.on if decision else None
+        why_not = None
+        if status != "approved":
+            why_not = f"decision is {status}"
+        elif on and on[:10] > to_date:
+            why_not = f"approved on {on[:10]}, after {to_date}"
+        refs.append(RequestRef(request.id, status, on, why_not is None, why_not))
+    return tuple(sorted(refs, key=lambda ref: _natural(ref.id)))
+
+
+def _first_error(parsed_file: ParsedFile | None) -> Finding | None:
+    if parsed_file is None:
+        return None
+    return next((f for f in parsed_file.parsed.findings if f.severity == ERROR), None)
+
+
+def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, from_shown: str | None = None, cache: ParseCache | None = None) -> DiffResult:
+    """Compare the requirements at two points (revisions or WORKTREE), reading only what changed.
+
+    Pass a `cache` to let its entries be written while you render (then `flush` it);
+    without one, the repository's cache is used and flushed before returning.
+    """
+    if cache is not None:
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache)
+    with ParseCache.for_git(repo.git_top) as own:
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, own)
+
+
+def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str | None, cache: ParseCache) -> DiffResult:
+    if repo.git_top is None:
+        raise InputError(
+            f"{repo.root} is not in a git repository, so there is no earlier version to compare with",
+            hint="run `git init` and commit the spec files",
+        )
+    (from_side, from_config_bytes), (to_side, to_config_bytes) = resolve_sides(repo, [(from_rev, from_shown or from_rev), (to_rev, to_rev)])
+    result = DiffResult(from_side, to_side)
+    from_reader, to_reader = Reader(repo, from_side.commit), Reader(repo, to_side.commit)
+    from_config, _ = parse_config(from_config_bytes)
+    to_config, config_findings = parse_config(to_config_bytes)
+    result.findings.extend(("to", finding) for finding in config_findings)
+
+    if from_config.requirements_dir == to_config.requirements_dir:
+        from_sources, to_sources = changed_files(repo, from_side, to_side, [to_config.requirements_dir])
+    else:  # the spec folder itself moved: every file is a candidate
+        result.notes.append(f"the requirements folder moved from {from_config.requirements_dir}/ to {to_config.requirements_dir}/; every file was compared")
+        from_sources = [s for s in from_reader.list_files([from_config.requirements_dir]) if not _hidden(s.path)]
+        to_sources = [s for s in to_reader.list_files([to_config.requirements_dir]) if not _hidden(s.path)]
+    from_files = parse_sources(from_reader, from_config, from_sources, cache=cache)
+    to_files = parse_sources(to_reader, to_config, to_sources, cache=cache)
+
+    from_reqs = _requirements_of(from_files, from_config, from_side.commit)
+    to_reqs = _requirements_of(to_files, to_config, to_side.commit)
+    # Requirements are compared within the changed files: a file git reports as
+    # unchanged holds the same requirements on both sides. (An id that also stands
+    # in an unchanged file is a duplicate: `reqtrace check` reports it as duplicate-id.)
+    # The requests at TO that name a changed id are searched for meanwhile.
+    digest = memo_digests()
+    lonely = set(from_reqs.requirements) ^ set(to_reqs.requirements)
+    differing = {rid for rid, new in to_reqs.requirements.items() if rid in from_reqs.requirements and digest(new) != digest(from_reqs.requirements[rid])}
+    wanted = sorted(lonely | differing)
+    request_search = gitio.GrepJob(repo.git_top, to_side.commit, wanted, [repo.git_path(to_config.requests_dir)]) if wanted else None
+    changes, result.unreadable, result.formatting_only = _compare(from_reqs, to_reqs, from_files, to_files, to_sources, digest)
+    result.files_read = len(from_files) + len(to_files)
+    result.findings.extend(("from", finding) for finding in from_reqs.findings)
+    result.findings.extend(("to", finding) for finding in to_reqs.findings)
+
+    # Approval: requests at TO whose `affects` names a changed requirement.
+    requests: list[Request] = []
+    if request_search is not None:
+        paths = [p[len(repo.prefix) :] for p in request_search.result() if p.startswith(repo.prefix)]
+        requests = _requests_in(repo, to_side, to_config, [p for p in paths if not _hidden(p)], cache)
+    result.changes = [
+        Change(c.id, c.change, c.path, c.line, c.from_path, c.fields, _request_refs(c.id, requests, to_side.date), c.similar, c.before, c.after)
+        for c in changes
+    ]
+    result.changes.sort(key=lambda c: (c.approved, _natural(c.id)))
+    if from_side.commit and to_side.commit and not _related(repo.git_top, from_side.commit, to_side.commit):
+        result.notes.append("FROM and TO share no history; they were compared by content")
+    return result
+
+
+def memo_digests() -> Callable[[Requirement], str]:
+    """requirement_digest, remembered for the requirements of one diff."""
+    known: dict[int, tuple[Requirement, str]] = {}
+
+    def digest(requirement: Requirement) -> str:
+        entry = known.get(id(requirement))
+        if entry is None or entry[0] is not requirement:
+            entry = known[id(requirement)] = (requirement, requirement_digest(requirement))
+        return entry[1]
+
+    return digest
+
+
+def _compare(from_reqs: Snapshot, to_reqs: Snapshot, from_files: list[ParsedFile], to_files: list[ParsedFile], to_sources: list[SourceFile], digest: Callable[[Requirement], str]) -> tuple[list[Change], list[Unreadable], list[str]]:
+    """The changes between two sets of requirements; what cannot be compared; files changed in form only."""
+    # Requirements in a file that is broken at TO are unknown there, not removed.
+    to_by_path = {f.source.path: f for f in to_files}
+    unreadable: list[Unreadable] = []
+    for old_id, old in from_reqs.requirements.items():
+        if old_id in to_reqs.requirements:
+            continue
+        broken = to_by_path.get(old.path)
+        error = _first_error(broken)
+        if broken is not None and error is not None and not any(isinstance(i, Requirement) for i in broken.parsed.items):
+            where = f" at line {error.line}" if error.line else ""
+            unreadable.append(Unreadable(old_id, old.path, f"{error.code}{where}: {error.message}"))
+    unreadable_ids = {u.id for u in unreadable}
+
+    changes: list[Change] = []
+    removed = [r for rid, r in from_reqs.requirements.items() if rid not in to_reqs.requirements and rid not in unreadable_ids]
+    added = [r for rid, r in to_reqs.requirements.items() if rid not in from_reqs.requirements]
+    hints = _rename_hints(removed, added)
+    for old in removed:
+        changes.append(Change(old.id, REMOVED, old.path, old.line, old.path, similar=hints.get(old.id), before=old))
+    for new in added:
+        changes.append(Change(new.id, ADDED, new.path, new.line, None, similar=hints.get(new.id), after=new))
+    for rid, new in to_reqs.requirements.items():
+        old = from_reqs.requirements.get(rid)
+        if old is None:
+            continue
+        if digest(old) == digest(new):
+            if old.path != new.path:
+                changes.append(Change(rid, MOVED, new.path, new.line, old.path, before=old, after=new))
+            continue
+        changes.append(Change(rid, MODIFIED, new.path, new.line, old.path, field_changes(old, new), before=old, after=new))
+
+    # A changed file none of whose requirements changed meaning: formatting only.
+    touched = {p for change in changes for p in (change.path, change.from_path) if p}
+    from_paths = {f.source.path for f in from_files if f.read}
+    changed_paths = {s.path for s in to_sources}
+    formatting_only = sorted(
+        f.source.path for f in to_files
+        if f.read and f.source.path in from_paths and f.source.path in changed_paths
+        and f.source.path not in touched and _first_error(f) is None
+    )
+    return changes, unreadable, formatting_only
+
+
+def _requests_in(repo: SpecRepo, side: Side, config: Config, paths: list[str], cache: ParseCache) -> list[Request]:
+    """The requests in some files at `side`."""
+    snapshot = Snapshot(config=config, commit=side.commit)
+    for parsed_file in files_at(repo, config, side, paths, cache):
+        add_parsed(snapshot, parsed_file.parsed)
+    return list(snapshot.requests.values())
+
+
+def _related(git_top: Path, first: str, second: str) -> bool:
+    return gitio.run_git(git_top, "merge-base", first, second, check=False).returncode == 0
+
+
+# --- the drift gate (`reqtrace check --drift`) ------------------------------------------
+
+
+def drift_findings(repo: SpecRepo, base: tuple[str, str], severity: str, *, to_rev: str = WORKTREE, cache: ParseCache | None = None) -> list[Finding]:
+    """`unapproved-change` for every requirement changed since `base` (name, revision) that no approved request covers."""
+    name, rev = base
+    result = diff_revisions(repo, rev, to_rev, from_shown=name, cache=cache)
+    level = ERROR if severity == "error" else WARNING
+    findings = []
+    for change in result.unapproved:
+        verb = {ADDED: "added", REMOVED: "removed", MODIFIED: "changed"}[change.change]
+        fields_changed = f" ({', '.join(f.field for f in change.fields)})" if change.fields else ""
+        others = [f"{ref.id} ({ref.why_not})" for ref in change.requests]
+        because = f"; {', '.join(others)} does not cover it" if others else ""
+        findings.append(
+            Finding(
+                "unapproved-change",
+                level,
+                f"{change.id} was {verb}{fields_changed} since {name} and no approved request covers it{because}; "
+                f"record a request with affects: [{change.id}] and an approved decision, or undo the change",
+                change.path,
+                change.line if change.change != REMOVED else None,
+                change.id,
+            )
+        )
+    return findings
+
+
+# --- JSON (public API: keys may be added, never removed) ---------------------------------
+
+
+def field_json(change: FieldChange) -> dict[str, Any]:
+    data: dict[str, Any] = {"field": change.field, "before": change.before, "after": change.after}
+    if change.words:
+        data["words"] = [[op, text] for op, text in change.words]
+    if change.added or change.removed or change.reordered:
+        data["added"] = list(change.added)
+        data["removed"] = list(change.removed)
+        data["reordered"] = change.reordered
+    return data
+
+
+def side_json(side: Side) -> dict[str, Any]:
+    return {"ref": side.ref, "commit": side.commit, "date": side.date}
+
+
+def diff_json(result: DiffResult) -> dict[str, Any]:
+    """The diff as `reqtrace diff --format json` prints it (without schema_version)."""
+    return {
+        "from": side_json(result.from_side),
+        "to": side_json(result.to_side),
+        "summary": {
+            "added": result.count(ADDED),
+            "removed": result.count(REMOVED),
+            "modified": result.count(MODIFIED),
+            "moved": result.count(MOVED),
+            "unapproved": len(result.unapproved),
+            "formatting_only": len(result.formatting_only),
+            "unreadable": len(result.unreadable),
+        },
+        "changes": [
+            {
+                "id": change.id,
+                "change": change.change,
+                "path": change.path,
+                "from_path": change.from_path,
+                "line": change.line,
+                "fields": [field_json(f) for f in change.fields],
+                "approved_by": list(change.approved_by),
+                "approved": change.approved,
+                "needs_approval": change.needs_approval,
+                "requests": [
+                    {"id": ref.id, "status": ref.status, "on": ref.on, "covers": ref.covers, "why_not": ref.why_not}
+                    for ref in change.requests
+                ],
+                "similar_to": {"id": change.similar[0], "ratio": change.similar[1]} if change.similar else None,
+            }
+            for change in result.changes
+        ],
+        "formatting_only": result.formatting_only,
+        "unreadable": [{"id": u.id, "path": u.path, "reason": u.reason} for u in result.unreadable],
+        "findings": [{**finding.as_dict(), "side": side} for side, finding in result.findings],
+        "notes": result.notes,
+    }

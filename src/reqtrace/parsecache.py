@@ -1,0 +1,202 @@
+"""Parsed files, cached by git blob id under `.git/reqtrace/cache/`.
+
+A file's parse depends only on its bytes, its kind, its path (findings and
+items name it) and the id pattern; the key covers all of them plus the cache
+format and a fingerprint of reqtrace's parsing code, so a new parser never
+reads an old entry. The bytes are named by their git blob id, which is known
+without reading them at a commit and cheap to compute in the working tree.
+
+Safe to delete (it is only a cache) and safe under concurrent runs: each entry
+is one file written by atomic replace, two runs writing the same key write the
+same content, and an entry that is damaged or not what its name promises is
+ignored and written anew. Entries are JSON, never pickle: reading a cache must
+not be able to run code.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import hashlib
+import json
+import queue
+import threading
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .model import Decision, Finding, Meeting, MeetingDecision, Request, Requirement, Triage
+from .parse import Parsed
+
+CACHE_FORMAT = 1
+_TYPES: dict[str, type] = {
+    cls.__name__: cls for cls in (Requirement, Request, Meeting, MeetingDecision, Decision, Triage, Finding)
+}
+
+
+class _Unencodable(Exception):
+    pass
+
+
+def _encode(value: Any) -> Any:
+    # Tuples (the common case in frozen items) are JSON arrays; lists and
+    # mappings are tagged so that decoding gives back exactly the same values.
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, tuple):
+        return [_encode(item) for item in value]
+    if isinstance(value, list):
+        return {"L": [_encode(item) for item in value]}
+    if isinstance(value, dict):
+        return {"D": [[str(key), _encode(item)] for key, item in value.items()]}
+    if is_dataclass(value) and type(value).__name__ in _TYPES:
+        return {"C": type(value).__name__, "F": {f.name: _encode(getattr(value, f.name)) for f in fields(value)}}
+    raise _Unencodable(type(value).__name__)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_decode(item) for item in value)
+    if isinstance(value, dict):
+        if "L" in value:
+            return [_decode(item) for item in value["L"]]
+        if "D" in value:
+            return {key: _decode(item) for key, item in value["D"]}
+        cls = _TYPES[value["C"]]
+        return cls(**{name: _decode(item) for name, item in value["F"].items()})
+    return value
+
+
+PARSER_MODULES = ("parse.py", "model.py", "yamlio.py", "schema.py", "parsecache.py")
+
+
+@functools.cache
+def parser_fingerprint(modules: tuple[str, ...] = PARSER_MODULES) -> str:
+    """reqtrace's version plus a hash of the code (`modules`) and schemas that turn bytes into items.
+
+    In the key, so that a changed parser (even without a new version number, as
+    while developing) never reads an entry an older one wrote.
+    """
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    try:
+        for name in modules:
+            digest.update((here / name).read_bytes())
+        for schema in sorted((here / "schemas").glob("*.json")):
+            digest.update(schema.read_bytes())
+    except OSError:
+        pass  # installed without sources (a zip): the version alone
+    return digest.hexdigest()[:16]
+
+
+def cache_key(kind: str, path: str, oid: str, id_pattern: str) -> str:
+    text = f"{CACHE_FORMAT}\x00{parser_fingerprint()}\x00{kind}\x00{path}\x00{id_pattern}\x00{oid}"
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class ParseCache:
+    """Parsed files by key; a cache without a folder keeps nothing."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.hits = 0
+        self.misses = 0
+        # Entries are written by one background thread: creating a few thousand small
+        # files takes ~0.2 ms each on a busy disk, time better spent beside the parsing.
+        self._queue: queue.SimpleQueue[tuple[Path, str] | None] | None = None
+        self._writer: threading.Thread | None = None
+
+    def __enter__(self) -> ParseCache:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        """Wait until every entry put so far is written."""
+        if self._writer is not None and self._queue is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
+            self._queue = None
+
+    def _write_all(self, pending: queue.SimpleQueue[tuple[Path, str] | None]) -> None:
+        from .files import atomic_write
+
+        while True:
+            item = pending.get()
+            if item is None:
+                return
+            try:
+                atomic_write(item[0], item[1], durable=False)
+            except OSError:
+                pass  # a read-only or full disk costs speed, never a result
+
+    @classmethod
+    def for_git(cls, git_top: Path | None) -> ParseCache:
+        """The cache of the repository at `git_top` (none outside git)."""
+        if git_top is None:
+            return cls(None)
+        dot_git = git_top / ".git"
+        if dot_git.is_dir():
+            common: Path | None = dot_git
+        else:  # a linked worktree or a separate git dir: ask git where the shared folder is
+            from .gitio import git_common_dir
+
+            common = git_common_dir(git_top)
+        return cls(common / "reqtrace" / "cache" if common is not None else None)
+
+    def _entry(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / key[:2] / key[2:]
+
+    def get(self, key: str) -> Parsed | None:
+        if self.folder is None:
+            return None
+        try:
+            raw = self._entry(key).read_bytes()
+            data = json.loads(raw)
+            if data.get("key") != key:
+                raise ValueError("entry holds another key")
+            parsed = Parsed(list(_decode(data["items"])), list(_decode(data["findings"])))
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.misses += 1  # damaged or foreign: ignored here, rewritten by the next put
+            return None
+        self.hits += 1
+        return parsed
+
+    def get_value(self, key: str) -> Any:
+        """A plain JSON value stored with `put_value`; None when absent or damaged."""
+        if self.folder is None:
+            return None
+        try:
+            data = json.loads(self._entry(key).read_bytes())
+            return data["value"] if data.get("key") == key else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def put_value(self, key: str, value: Any) -> None:
+        if self.folder is not None:
+            self._enqueue(key, json.dumps({"key": key, "value": value}, ensure_ascii=False, separators=(",", ":")))
+
+    def put(self, key: str, parsed: Parsed) -> None:
+        if self.folder is None:
+            return
+        try:
+            payload = {"key": key, "items": _encode(tuple(parsed.items)), "findings": _encode(tuple(parsed.findings))}
+        except _Unencodable:
+            return  # a value the codec does not know: simply not cached
+        self._enqueue(key, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+
+    def _enqueue(self, key: str, data: str) -> None:
+        if self._writer is None:
+            self._queue = queue.SimpleQueue()
+            self._writer = threading.Thread(target=self._write_all, args=(self._queue,), name="reqtrace-cache", daemon=True)
+            self._writer.start()
+            atexit.register(self.flush)
+        assert self._queue is not None
+        self._queue.put((self._entry(key), data))

@@ -1,0 +1,128 @@
+"""Writing triage recommendations and people's decisions into request files.
+
+These are the only commands that edit a file the user wrote, so they do it
+the careful way: the file must read cleanly first (else nothing is written),
+only the `triage:` or `decision:` block is replaced (yamlio's round-trip
+editor keeps every other byte), the result is read back and checked before it
+replaces the file, and the write is atomic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import SpecRepo
+from .errors import InputError, UsageError
+from .files import atomic_write, inside
+from .model import ERROR, Config, Request
+from .parse import parse_request
+from .triage import CLASSES, NEEDS_REVIEW, TriageResult
+from .yamlio import YamlProblem, set_top_level_block
+
+DECISION_CLASSES = tuple(c for c in CLASSES if c != NEEDS_REVIEW)
+DECISION_STATUSES = ("approved", "rejected", "pending")
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    changed: bool
+
+
+def _read_clean(repo: SpecRepo, request: Request, config: Config) -> tuple[Path, str]:
+    """The request file's text, refusing a file that does not read cleanly now."""
+    path = inside(repo.root, request.path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {request.path}: {exc.strerror}") from None
+    parsed = parse_request(request.path, data, config)
+    errors = [f for f in parsed.findings if f.severity == ERROR]
+    if errors:
+        first = errors[0]
+        raise InputError(
+            f"{request.path}:{first.line or 1}: {first.message}",
+            hint="fix the file first (`reqtrace check`); nothing was written",
+        )
+    return path, data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
+
+
+def _replace_block(repo: SpecRepo, request: Request, config: Config, key: str, block: dict[str, Any],
+                   *, insert_before: tuple[str, ...] = (), flow_lists: tuple[str, ...] = ()) -> Written:
+    path, text = _read_clean(repo, request, config)
+    had_bom = path.read_bytes().startswith(b"\xef\xbb\xbf")
+    try:
+        new_text = set_top_level_block(text, key, block, insert_before=insert_before, flow_lists=flow_lists)
+    except YamlProblem as problem:
+        raise InputError(f"{request.path}:{problem.line or 1}: {problem.message}", hint="nothing was written") from None
+    data = (b"\xef\xbb\xbf" if had_bom else b"") + new_text.encode("utf-8")
+    # Read the result back as `check` would: the edit must leave a valid request with the same id.
+    parsed = parse_request(request.path, data, config)
+    errors = [f for f in parsed.findings if f.severity == ERROR]
+    if errors or not parsed.items or parsed.items[0].id != request.id:
+        detail = errors[0].message if errors else "the request could not be read back"
+        raise InputError(f"{request.path}: writing the {key} block would break the file ({detail}); nothing was written")
+    if new_text == text:
+        return Written(path, False)
+    atomic_write(path, data)
+    return Written(path, True)
+
+
+def write_triage(repo: SpecRepo, request: Request, config: Config, result: TriageResult, baseline: str,
+                 on: dt.date) -> Written:
+    """Store the recommendation in the request's `triage:` block."""
+    block: dict[str, Any] = {
+        "classification": result.classification,
+        "confidence": round(result.confidence, 2),
+        "diverges": result.diverges,
+        "baseline": baseline,
+        "matches": [m.id for m in result.matches[:3]],
+        "reasons": list(result.reasons),
+        "by": f"reqtrace {__version__}",
+        "on": on,
+    }
+    if not block["matches"]:
+        del block["matches"]
+    return _replace_block(repo, request, config, "triage", block, insert_before=("decision",), flow_lists=("matches",))
+
+
+def write_decision(
+    repo: SpecRepo,
+    request: Request,
+    config: Config,
+    *,
+    as_: str,
+    status: str,
+    by: str,
+    on: dt.date,
+    in_: str | None,
+    note: str | None,
+    known_records: dict[str, str],
+) -> Written:
+    """Record a person's decision in the request's `decision:` block.
+
+    `known_records` maps the ids of meetings and emails to their kind; `in_`
+    must be one of them.
+    """
+    if as_ not in DECISION_CLASSES:
+        raise UsageError(f"--as must be one of {', '.join(DECISION_CLASSES)} (got '{as_}')")
+    if status not in DECISION_STATUSES:
+        raise UsageError(f"--status must be one of {', '.join(DECISION_STATUSES)} (got '{status}')")
+    if not by.strip():
+        raise UsageError("--by must name the person who decided")
+    if in_ is not None and in_ not in known_records:
+        raise InputError(
+            f"--in {in_}: no meeting or email with that id in {repo.root}",
+            hint="name the meeting (MTG-…) or email (MAIL-…) where it was decided; "
+            "`reqtrace list --kind meeting` lists them; nothing was written",
+        )
+    block: dict[str, Any] = {"as": as_, "status": status, "by": by.strip(), "on": on}
+    if in_ is not None:
+        block["in"] = in_
+    if note:
+        block["note"] = note
+    return _replace_block(repo, request, config, "decision", block)

@@ -1,0 +1,301 @@
+"""The small bilingual lexicon behind triage: concepts, cue phrases, units.
+
+Everything here is data, kept apart from the code that uses it so that it can
+be read and extended in one place. English entries are written as plain words;
+`wording.py` stems them the same way it stems text. Chinese entries are matched
+as substrings of runs of Han characters (Chinese has no spaces).
+
+Concepts let a Chinese request meet an English requirement: 预约 and "booking"
+both become the concept token `k:book`. The list covers the words of software
+products in general (accounts, messages, reports, payments, performance …)
+plus those of appointment booking, the worked example's domain.
+"""
+
+from __future__ import annotations
+
+# concept -> surface forms (English words or phrases, Chinese words)
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    # -- booking and scheduling
+    "book": ("book", "booking", "booked", "appointment", "appointments", "reserve", "reservation",
+             "预约", "挂号", "约号", "约了", "约完", "约不了", "约上", "号源", "约满", "已约"),
+    "cancel": ("cancel", "cancelled", "canceled", "cancelling", "cancellation", "canel",
+               "取消", "退号", "退约"),
+    "reschedule": ("reschedule", "rescheduling", "move an appointment", "moving", "改约", "改期", "换个时间"),
+    "slot": ("slot", "slots", "time slot", "号", "时段", "时间段", "号子"),
+    "schedule": ("schedule", "rota", "calendar", "day view", "week view", "日程", "排班", "日历", "日程表", "排期"),
+    "window": ("ahead", "in advance", "booking window", "further ahead", "提前", "以内", "以后的号", "之内"),
+    "opening": ("opening hours", "open", "closed", "opening", "开诊", "营业", "开门", "门诊时间", "上班时间", "不开诊"),
+    "holiday": ("holiday", "public holiday", "假期", "放假", "节假日", "五一", "国庆", "春节"),
+    "weekend": ("sunday", "sundays", "saturday", "saturdays", "weekend", "周日", "周六", "星期天", "星期日",
+                "星期六", "礼拜天", "礼拜六", "周末"),
+    "noshow": ("no-show", "no show", "no-shows", "did not show", "didn't show", "did not come", "not come",
+               "爽约", "没来", "不来"),
+    "block": ("block", "blocked", "blocking", "lock", "locked", "lift the block", "封", "封号", "锁", "锁住",
+              "锁定", "屏蔽", "停诊"),
+    "limit": ("limit", "maximum", "at most", "max", "up to", "最多", "上限", "限制", "不超过", "至多"),
+    "wait": ("waiting list", "wait list", "waitlist", "queue", "候补", "排队叫号", "叫号", "候补名单"),
+    "doctor": ("doctor", "doctors", "dr", "physician", "医生", "大夫", "医师"),
+    "patient": ("patient", "patients", "病人", "患者", "病患"),
+    "family": ("family", "family member", "kids", "children", "child", "parents", "grandparents", "mother",
+               "家庭", "家人", "家里人", "家庭成员", "子女", "孩子", "父母", "老人", "我妈"),
+    "frontdesk": ("front desk", "front-desk", "reception", "receptionist", "前台"),
+    "arrive": ("arrived", "arrival", "arrivals", "到诊", "已到", "签到"),
+    "confirm": ("confirmation", "confirm", "confirmed", "确认"),
+    "visit": ("visit", "consultation", "consultations", "follow-up", "复诊", "就诊", "看病", "门诊", "初诊"),
+    "specialty": ("specialty", "speciality", "department", "科室", "专业", "专科"),
+    "photo": ("photo", "photos", "picture", "image", "照片", "图片", "头像"),
+    # -- messages
+    "sms": ("sms", "text message", "text messages", "texts", "短信", "信息"),
+    "remind": ("reminder", "reminders", "remind", "提醒"),
+    "notify": ("notify", "notification", "notifications", "notice", "inform", "informed", "通知", "告知"),
+    "email": ("email", "e-mail", "mail", "邮件", "邮箱", "电子邮件"),
+    "language": ("language", "english", "chinese", "语言", "英文", "中文", "英语", "简体"),
+    "map": ("map", "map link", "address", "地图", "地址", "导航"),
+    "link": ("link", "url", "链接", "网址"),
+    "log": ("log", "delivery log", "record", "records", "history", "记录", "日志"),
+    "deliver": ("delivered", "delivery", "送达", "到达"),
+    "fail": ("fail", "failed", "failure", "失败"),
+    # -- accounts and security
+    "account": ("account", "accounts", "register", "registration", "sign up", "账户", "账号", "帐号", "注册"),
+    "password": ("password", "passwords", "pasword", "passwort", "pin", "密码", "口令"),
+    "login": ("log in", "login", "logon", "sign in", "登录", "登陆"),
+    "code": ("verification code", "code", "otp", "验证码", "校验码"),
+    "mobile": ("mobile", "mobile number", "phone number", "cell", "手机号", "手机号码", "号码"),
+    "role": ("role", "roles", "permission", "permissions", "administrator", "admin", "access",
+             "权限", "管理员", "角色", "管理页面"),
+    "privacy": ("privacy", "personal data", "gdpr", "隐私", "个人信息", "个人资料"),
+    "delete": ("delete", "deleted", "deletion", "remove", "removed", "注销", "删除", "删掉"),
+    "security": ("security", "secure", "safe", "安全"),
+    # -- data and reports
+    "export": ("export", "exported", "csv", "导出", "下载"),
+    "excel": ("excel", "spreadsheet", "表格"),
+    "report": ("report", "reports", "statistics", "stats", "dashboard", "figures", "报表", "统计", "报告",
+               "数据分析", "看板"),
+    "backup": ("backup", "backups", "back-up", "备份"),
+    "retention": ("retention", "kept", "keep", "stored", "store", "保存", "保留", "存储"),
+    "anonymise": ("anonymise", "anonymised", "anonymize", "anonymized", "匿名", "匿名化"),
+    "garbled": ("garbled", "gibberish", "mojibake", "乱码"),
+    "print": ("print", "printed", "printing", "打印", "打出"),
+    # -- performance and availability
+    "speed": ("slow", "fast", "speed", "load", "loads", "loading", "response time", "seconds", "spins",
+              "spinning", "慢", "很慢", "太慢", "卡", "卡顿", "速度", "加载", "转圈", "等半天"),
+    "available": ("available", "availability", "down", "outage", "offline", "宕机", "挂了", "打不开", "上不去",
+                  "无法访问", "访问不了"),
+    "browser": ("browser", "chrome", "edge", "safari", "internet explorer", "ie11", "firefox", "浏览器"),
+    "concurrent": ("concurrent", "simultaneous", "at the same time", "same moment", "同时", "并发"),
+    "page": ("page", "website", "site", "web page", "screen", "页面", "网页", "网站", "首页", "界面"),
+    # -- features the baseline may or may not have
+    "payment": ("pay", "payment", "payments", "wechat pay", "alipay", "fee", "fees", "支付", "付款",
+                "付费", "缴费", "交钱", "挂号费", "收费", "结算", "微信支付", "支付宝"),
+    "invoice": ("invoice", "e-invoice", "e-invoices", "发票", "电子发票", "报销"),
+    "insurance": ("insurance", "insurer", "医保", "保险", "医保卡"),
+    "video": ("video", "video call", "telemedicine", "online consultation", "视频", "视频问诊", "远程问诊",
+              "在线问诊"),
+    "prescription": ("prescription", "prescriptions", "medical record", "emr", "处方", "病历", "电子病历"),
+    "rating": ("rating", "rate", "review", "reviews", "stars", "feedback", "comment", "comments", "打分",
+               "评价", "评分", "点评"),
+    "questionnaire": ("questionnaire", "survey", "问卷", "调查", "表单"),
+    "announcement": ("announcement", "announcements", "bulletin", "公告", "公告栏", "通告"),
+    "inventory": ("inventory", "stock", "doses", "库存", "存货"),
+    "vaccine": ("vaccine", "vaccination", "vaccines", "flu shot", "疫苗", "接种"),
+    "result": ("test results", "lab", "lab results", "检查报告", "化验", "检验报告", "化验单"),
+    "miniapp": ("mini program", "mini-program", "app", "mobile app", "小程序", "公众号"),
+    "wechat": ("wechat", "weixin", "微信"),
+    "finance": ("revenue", "income", "turnover", "收入", "营收", "营业额"),
+    "loyalty": ("loyalty", "loyalty points", "membership", "积分", "会员"),
+    "birthday": ("birthday", "greetings", "greeting", "生日", "祝福", "问候"),
+    "broadcast": ("bulk sms", "mass sms", "send to all", "all patients", "群发", "所有病人", "所有患者"),
+    "upload": ("upload", "attach", "上传"),
+    "display": ("tv", "display", "big screen", "大屏", "显示屏", "电视"),
+    "push": ("push notification", "push notifications", "推送"),
+    "package": ("package", "packages", "checkup", "health check", "体检", "套餐", "体检套餐"),
+    # -- the customer's environment (not the product)
+    "printer": ("printer", "printers", "toner", "paper jam", "jammed", "打印机", "卡纸", "不出纸", "硒鼓",
+                "墨盒", "驱动"),
+    "network": ("wifi", "wi-fi", "router", "network", "internet provider", "internet connection", "cable", "lan",
+                "网络", "路由器", "网线", "断网", "上不了网", "宽带", "连不上", "信号", "流量", "mobile data", "4g"),
+    "computer": ("pc", "pcs", "computer", "computers", "电脑", "显示器"),
+    "device": ("laptop", "ipad", "tablet", "windows update", "windows login", "blue screen", "antivirus",
+               "scanner", "barcode", "won't start", "蓝屏", "开不了机", "杀毒", "扫描枪", "平板", "死机"),
+    "officeapp": ("outlook", "word document", "ms word", "企业微信", "钉钉"),
+    "carrier": ("carrier", "china unicom", "china mobile", "telecom", "telephone company", "phone line",
+                "sim", "sim card", "运营商", "联通", "移动公司", "电信", "欠费", "停机", "电话线"),
+    "account3p": ("aliyun", "balance", "top up", "recharge", "余额", "充值"),
+}
+
+# Cue phrases: (surface form, weight). Surface forms are English (stemmed like
+# text, matched as whole-word sequences) or Chinese (substrings).
+DEFECT_CUES: tuple[tuple[str, float], ...] = (
+    ("doesn't work", 2.0), ("does not work", 2.0), ("not working", 2.0), ("isn't working", 2.0),
+    ("stopped working", 2.0), ("don't work", 2.0), ("didn't work", 1.5), ("broken", 1.5),
+    ("crash", 1.5), ("crashes", 1.5), ("error", 1.2), ("blank page", 1.8), ("white screen", 1.8),
+    ("does nothing", 2.0), ("nothing happens", 2.0), ("stuck", 1.5), ("spins", 1.2),
+    ("never got", 1.8), ("did not get", 1.8), ("didn't get", 1.8), ("not received", 1.8),
+    ("no longer", 1.5), ("any more", 1.2), ("anymore", 1.2), ("still", 0.8), ("again", 0.5),
+    ("is gone", 1.5), ("missing", 1.2), ("wrong", 1.0), ("not acceptable", 1.0),
+    ("how is that possible", 2.0), ("how is this possible", 2.0), ("even possible", 1.5), ("should not have access", 1.5), ("should not be able", 1.5), ("on any network", 2.5), ("any browser", 1.5), ("every phone", 1.5), ("nothing for", 1.0),
+    ("should never", 1.5), ("supposed to", 1.8), ("we agreed", 2.2), ("agreed on", 2.0),
+    ("the agreement", 2.0), ("contract says", 2.2), ("the contract", 1.0), ("according to the contract", 2.2),
+    ("both", 0.4), ("instead of telling", 1.0),
+    ("is not working", 2.0), ("are not", 0.3), ("never", 0.8), ("down", 1.0), ("nobody could", 1.5), ("fails", 1.5), ("failed", 0.8), ("garbled", 1.5), ("urgent", 0.6),
+    ("since yesterday", 1.2), ("since this morning", 1.2), ("since the update", 1.5), ("since your update", 1.5),
+    ("security problem", 1.0), ("privacy problem", 1.5), ("too slow", 1.2), ("slow", 0.8),
+    ("没收到", 2.0), ("收不到", 1.8), ("没有收到", 2.0), ("不显示", 1.8), ("显示不了", 1.8), ("不能用", 1.8),
+    ("用不了", 1.8), ("坏了", 2.0), ("出错", 1.8), ("报错", 2.0), ("提示错误", 2.0), ("错误", 1.0),
+    ("白屏", 2.0), ("卡住", 1.5), ("乱码", 1.8), ("不对", 1.2), ("不是说", 2.2), ("说好的", 2.0),
+    ("合同里", 1.8), ("合同上", 1.8), ("按要求", 2.0), ("怎么回事", 2.0), ("没起作用", 2.2),
+    ("不起作用", 2.2), ("没反应", 2.0), ("没有反应", 2.0),
+    ("没有锁", 1.8), ("没锁", 1.8), ("打不开", 1.2), ("太慢", 1.2), ("很慢", 1.0),
+    ("没发出去", 2.2), ("没发", 1.5), ("发不到", 2.0),
+    ("两个号", 0.8), ("好像坏了", 2.0),
+    ("好像没", 1.2), ("不显示了", 2.0), ("没有增加", 1.8), ("也没有", 0.8),
+    ("还能", 1.0), ("影响工作", 0.8), ("严重", 0.8), ("才出来", 1.2),
+    ("都没来", 0.5), ("故障", 1.5), ("不正常", 1.8), ("异常", 1.5),
+)
+
+CHANGE_CUES: tuple[tuple[str, float], ...] = (
+    ("instead of", 1.2), ("change it", 1.8), ("change to", 1.8), ("please change", 2.0),
+    ("change the", 1.5), ("make it", 1.8), ("increase", 1.5), ("reduce", 1.5), ("raise the", 1.5),
+    ("lower the", 1.5), ("extend", 1.5), ("longer", 1.0), ("shorter", 1.2), ("too strict", 2.0),
+    ("too long", 2.0), ("too short", 2.0), ("too much", 1.5), ("too harsh", 2.0), ("too aggressive", 2.0),
+    ("too fast", 1.5), ("too early", 1.5), ("too late", 1.5), ("not enough", 1.8), ("is not enough", 1.8),
+    ("allow", 1.0), ("should be allowed", 1.5), ("should default", 2.0), ("should also", 1.5), ("by default", 1.2), ("would prefer", 1.5), ("we'd prefer", 1.5), ("should be able", 1.2),
+    ("more than", 0.8), ("from next month", 1.5),
+    ("just a setting", 1.5), ("only", 0.6), ("why can", 1.0), ("anytime", 1.0),
+    ("even within", 1.2), ("the limit", 0.8),
+    ("don't want", 1.5), ("do not want", 1.5), ("without the", 1.0),
+    ("改成", 2.2), ("改为", 2.2), ("改一下", 2.0), ("能不能改", 2.2), ("调整", 1.5), ("延长", 1.8),
+    ("缩短", 1.8), ("放宽", 2.0), ("放开", 1.8), ("太长", 2.0), ("太短", 2.0), ("太少", 2.0), ("太多", 1.0),
+    ("太严", 2.0), ("太狠", 2.0), ("太早", 2.0), ("太晚", 1.8), ("不够", 1.8), ("不要", 1.5), ("去掉", 1.8),
+    ("从下个月", 1.5), ("默认", 1.2), ("只能", 1.2), ("不想", 1.5), ("就行", 0.8), ("吧", 0.4),
+)
+
+NEW_SCOPE_CUES: tuple[tuple[str, float], ...] = (
+    ("add", 1.5), ("could you add", 2.0), ("can you add", 2.0), ("please add", 2.0), ("new feature", 2.5),
+    ("feature", 1.0), ("would be great", 1.5), ("would be nice", 1.5),
+    ("would like", 1.0), ("we want", 1.0), ("we need", 0.8), ("we'd like", 1.0), ("can the system", 1.5),
+    ("could patients", 1.2), ("integrate", 2.0), ("integration", 2.0), ("module", 2.0),
+    ("other clinics", 1.5), ("other clinic", 1.5), ("other systems", 1.2),
+    ("can we get", 1.2), ("be able to", 0.5), ("whole website", 1.5),
+    ("加一个", 2.2), ("增加", 1.5), ("新增", 2.0), ("加上", 1.8), ("能加", 1.8), ("加个", 2.0),
+    ("新功能", 2.5), ("功能", 1.0), ("希望", 0.8), ("想要", 1.2), ("想加", 2.0), ("能不能做", 1.8),
+    ("做一个", 1.8), ("做个", 1.8), ("对接", 2.0), ("别的诊所", 1.5), ("都有", 0.8), ("开通", 1.5), ("能不能让", 1.0), ("能不能给", 1.0), ("自动", 1.0), ("automatically", 1.0), ("能不能对接", 2.0), ("可以增加", 2.0),
+)
+
+OUT_OF_SCOPE_CUES: tuple[tuple[str, float], ...] = (
+    ("how do i", 2.5), ("how to", 2.2), ("how can i", 2.2), ("how can a", 1.8), ("where can i", 2.5),
+    ("where is", 1.2), ("is there a button", 2.5), ("forgot", 1.2), ("can't find the menu", 2.0), ("top it up", 2.5), ("also from word", 2.5),
+    ("not only the", 1.0), ("either", 1.0), ("not just your", 2.0), ("any file", 1.5), ("也不行", 1.5), ("都不行", 1.5), ("our internet", 2.0),
+    ("如何", 2.0), ("在哪里", 2.2), ("在哪个", 2.2), ("在哪", 1.8), ("找不到", 1.0), ("帮忙充值", 2.5), ("培训一下", 2.0), ("用自己的流量", 2.5), ("用流量", 2.0),
+    ("要去哪里", 2.0), ("去哪里点", 2.5), ("帮忙看一下", 1.0), ("装不上", 1.5),
+)
+
+# Words that ask for something; a new concept without any ask is only mentioned.
+ASK_CUES: tuple[str, ...] = (
+    "please", "can you", "could you", "can we", "could we", "would like", "we'd like", "i'd like", "want",
+    "need", "make it", "allow", "let them", "is it possible", "would be", "how about",
+    "能不能", "能否", "可不可以", "可以", "请", "希望", "想", "要求", "麻烦", "改成", "改为", "加", "吧",
+)
+
+# Cues of a message that only points elsewhere or asks for contact: it says too little to classify.
+VAGUE_CUES: tuple[tuple[str, float], ...] = (
+    ("previous email", 2.0), ("my last email", 2.0), ("see attached", 2.0), ("attached screenshot", 2.0),
+    ("call me", 1.5), ("any update", 2.0), ("let's discuss", 2.0), ("talk about", 1.5), ("discuss", 1.0),
+    ("not sure if", 2.0), ("not sure whether", 2.0), ("不确定", 1.5), ("说不上来", 2.0), ("quick call", 2.0),
+    ("联系我", 1.5), ("回个电话", 1.5), ("具体的", 1.0), ("再说", 1.5), ("有进展吗", 2.0), ("怎么样了", 2.0),
+)
+
+# Where a second, lesser ask begins: what follows weighs less than the main ask.
+SECONDARY_MARKERS: tuple[str, ...] = (
+    "would also be nice", "it would also be", "would also be great", "by the way", "btw", "while you're at it",
+    "while you are at it", "p.s.", "ps:", "另外", "顺便", "还有一个", "还有个", "对了",
+)
+
+# Asking for a repair is asking for what was agreed: a defect's request, not a new wish.
+REPAIR_CUES: tuple[tuple[str, float], ...] = (
+    ("fix", 1.0), ("please fix", 1.2), ("please check", 0.8), ("fix it", 1.2), ("repair", 1.0), ("look into", 0.6), ("have a look", 0.6),
+    ("修复", 1.2), ("修一下", 1.2), ("处理一下", 0.8), ("尽快处理", 1.0), ("马上处理", 1.0), ("赶紧处理", 1.0), ("解决", 0.6),
+)
+# Ask words that, beside a repair cue and nothing else, ask only for the repair.
+POLITE_ASKS: frozenset[str] = frozenset({"please", "请", "麻烦", "need"})
+
+# Cues that only tell how the customer frames it; reported, never decisive.
+CLAIM_CUES: tuple[str, ...] = (
+    "bug", "warranty", "after-sales", "after sales", "for free", "free of charge", "售后", "保修",
+    "缺陷", "系统故障",
+)
+
+# Words that carry no subject (never count as novel or as matches).
+STOPWORDS: frozenset[str] = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each even every few for
+    from further get gets got had has have having he her here hers him his how i if in into is it its
+    just let me more most my no nor not now of off on once only or other our ours out over own same
+    she should so some such than that the their them then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you your
+    yours hi hello dear regards best thanks thank please pls plz asap ok okay yes yeah sure like really
+    honestly lot lots many much one two three four five six seven eight nine ten us im i'm it's that's
+    don't doesn't didn't can't won't isn't aren't wasn't we're we'd i'd you're they're there's li wei
+    chen dr mrs mr ms wang fang zhou zhao huang liu wu xiao jing since today yesterday tomorrow morning
+    afternoon evening week weeks day days month months hour hours minute minutes time times people
+    thing things something someone anything way etc ve ll re s t d m
+    """.split()
+)
+
+# Unit words -> (dimension, factor to the dimension's base unit).
+# Time is counted in minutes, so that hours, days and weeks compare directly.
+UNITS: dict[str, tuple[str, float]] = {
+    "second": ("time", 1 / 60), "seconds": ("time", 1 / 60), "sec": ("time", 1 / 60), "secs": ("time", 1 / 60),
+    "s": ("time", 1 / 60), "秒": ("time", 1 / 60), "秒钟": ("time", 1 / 60),
+    "minute": ("time", 1), "minutes": ("time", 1), "min": ("time", 1), "mins": ("time", 1),
+    "分钟": ("time", 1), "分": ("time", 1),
+    "hour": ("time", 60), "hours": ("time", 60), "hr": ("time", 60), "hrs": ("time", 60), "h": ("time", 60),
+    "小时": ("time", 60), "个小时": ("time", 60), "钟头": ("time", 60), "个钟头": ("time", 60),
+    "day": ("time", 1440), "days": ("time", 1440), "天": ("time", 1440), "日": ("time", 1440),
+    "week": ("time", 10080), "weeks": ("time", 10080), "周": ("time", 10080), "星期": ("time", 10080),
+    "个星期": ("time", 10080), "礼拜": ("time", 10080), "个礼拜": ("time", 10080),
+    "month": ("time", 43200), "months": ("time", 43200), "个月": ("time", 43200),
+    "year": ("time", 525600), "years": ("time", 525600), "年": ("time", 525600),
+    "%": ("percent", 1), "percent": ("percent", 1), "per cent": ("percent", 1),
+    "character": ("characters", 1), "characters": ("characters", 1), "chars": ("characters", 1),
+    "digit": ("characters", 1), "digits": ("characters", 1), "位": ("characters", 1), "个字符": ("characters", 1),
+    "字符": ("characters", 1), "位数": ("characters", 1), "字": ("characters", 1),
+    "times": ("times", 1), "attempts": ("times", 1), "tries": ("times", 1), "次": ("times", 1),
+    "no-shows": ("times", 1),
+    "yuan": ("money", 1), "rmb": ("money", 1), "元": ("money", 1), "块": ("money", 1), "块钱": ("money", 1),
+    "appointments": ("count", 1), "appointment": ("count", 1), "members": ("count", 1), "member": ("count", 1),
+    "users": ("count", 1), "user": ("count", 1), "patients": ("count", 1), "doctors": ("count", 1),
+    "个": ("count", 1), "名": ("count", 1), "人": ("count", 1), "位医生": ("count", 1), "个号": ("count", 1),
+    "segments": ("count", 1), "codes": ("count", 1), "rows": ("count", 1), "steps": ("count", 1),
+    "sessions": ("count", 1), "kids": ("count", 1), "gb": ("size", 1024), "mb": ("size", 1),
+}
+
+# What a count counts; counts compare only when they count the same thing ("any": 个, 名).
+COUNT_KINDS: dict[str, str] = {
+    "appointments": "appointment", "appointment": "appointment", "个号": "appointment",
+    "members": "member", "member": "member", "kids": "member",
+    "个": "any", "名": "any", "人": "any",
+}
+
+# Words just before a number that say it was observed ("takes 10 seconds") or asked for ("make it 30").
+REPORT_MARKERS: tuple[str, ...] = (
+    "take", "takes", "took", "taking", "wait", "waited", "waiting", "typed", "goes up to", "go up to",
+    "shows", "showed", "after", "ago", "within", "already", "was", "were", "got", "received",
+    "等", "要等", "等了", "才", "错了", "输错", "已经", "用了", "花了", "结果",
+)
+ASK_MARKERS: tuple[str, ...] = (
+    "make it", "change it to", "change to", "to", "instead", "allow", "raise", "increase", "reduce",
+    "extend", "should", "would like", "let them", "at least", "up to", "keep", "for",
+    "改成", "改为", "放开到", "延长到", "缩短到", "保存", "能不能", "希望", "要", "最多", "至少",
+)
+
+ENGLISH_NUMBERS: dict[str, float] = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "hundred": 100, "half": 0.5,
+    "couple": 2, "several": 3,
+}
+ORDINALS: dict[str, float] = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "1st": 1, "2nd": 2,
+    "3rd": 3, "4th": 4, "5th": 5, "6th": 6,
+}

@@ -1,0 +1,381 @@
+"""Triage against a spec repo: which baseline, which requests, and the index cache.
+
+The classifier (`triage.py`) is pure; this module feeds it. It reads the
+baseline's requirements at the baseline's commit, indexes them once (the index
+is cached under the git directory, keyed by commit: a baseline never changes),
+and collects the requests to triage — by id from the working tree, from
+request files, from an `.eml` file, or from raw text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import gitio
+from .config import SpecRepo, parse_config
+from .errors import InputError, UsageError
+from .files import atomic_write
+from .model import ERROR, Finding, Request, Requirement, Snapshot
+from .parse import parse_request, parse_requirements
+from .snapshot import FILE_KINDS, Reader, add_parsed, kind_of, resolve_revision
+from .triage import BaselineIndex, TriageResult, classify_request
+from .yamlio import MAX_FILE_BYTES
+
+MAX_TEXT_BYTES = 1024 * 1024  # a request's text is read up to 1 MB; the classifier reads its start
+
+
+@dataclass(frozen=True)
+class SignOff:
+    signer: str
+    meaning: str
+    time: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class TriageBaseline:
+    """The baseline requests are compared with: its requirements and who signed it when."""
+
+    name: str
+    commit: str
+    requirements: tuple[Requirement, ...]
+    signoffs: tuple[SignOff, ...] = ()
+    delivered: str | None = None  # ISO date of the first delivered/accepted sign-off
+
+
+def choose_baseline(repo: SpecRepo, name: str | None) -> TriageBaseline:
+    """The baseline to triage against: `name`, else the accepted baseline.
+
+    This is the one place that decides which baseline triage uses (its
+    requirements are read later, from the index cache when possible). A name
+    is a recorded baseline (`baselines/NAME/`, with its sign-offs and delivery
+    date) or, failing that, any revision — a tag or commit — without sign-offs.
+    With no name and no accepted baseline it raises the error that says which
+    baselines exist and how to sign one.
+    """
+    if name is None:
+        chosen = _recorded_baselines(repo).get(None)
+        if chosen is None:
+            raise no_accepted_baseline(repo)
+        return chosen
+    chosen = _recorded_baselines(repo).get(name)
+    return chosen if chosen is not None else TriageBaseline(name, resolve_revision(repo, name), ())
+
+
+def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
+    """The recorded baselines by name (and the accepted one under None), as triage needs them.
+
+    Reading the manifests costs about 0.5 s at 10,000 requirements, more than a
+    whole triage; what triage needs (name, commit, sign-offs) is cached beside
+    the index, keyed by the size and time of every file under baselines/.
+    """
+    import hashlib
+    import json
+
+    from .baseline import folder_of, load_baselines, pick_accepted
+
+    reader = Reader(repo, None)
+    config, _ = parse_config(reader.read_config())
+    stamps = []
+    for source in reader.list_files([config.baselines_dir]):
+        try:
+            stamps.append(f"{source.path}\0{source.size}\0{(repo.root / source.path).stat().st_mtime_ns}")
+        except OSError:
+            stamps.append(source.path)
+    folder = _cache_folder(repo)
+    key = hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    path = folder / f"baselines-{key}.json" if folder else None
+    if path is not None and path.is_file():
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+            return {entry["key"]: TriageBaseline(entry["name"], entry["commit"], (),
+                                                 tuple(SignOff(*s) for s in entry["signoffs"]), entry["delivered"])
+                    for entry in cached}
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    baselines = load_baselines(repo)
+    found: dict[str | None, TriageBaseline] = {}
+    for baseline in baselines:
+        signoffs = tuple(SignOff(s.signer, s.meaning, s.time, s.role) for s in baseline.active_signoffs)
+        found[folder_of(baseline)] = TriageBaseline(folder_of(baseline), baseline.commit, (), signoffs, baseline.delivery_date)
+    accepted = pick_accepted(baselines)
+    if accepted is not None:
+        found[None] = found[folder_of(accepted)]
+    if path is not None:
+        entries = [{"key": k, "name": b.name, "commit": b.commit, "delivered": b.delivered,
+                    "signoffs": [[s.signer, s.meaning, s.time, s.role] for s in b.signoffs]} for k, b in found.items()]
+        try:
+            atomic_write(path, json.dumps(entries, ensure_ascii=False))
+        except OSError:
+            pass
+    return found
+
+
+def baseline_requirements(repo: SpecRepo, name: str | None) -> TriageBaseline:
+    """The chosen baseline with its requirements read at its commit."""
+    baseline = choose_baseline(repo, name)
+    return TriageBaseline(baseline.name, baseline.commit, tuple(_requirements_at(repo, baseline.commit)),
+                          baseline.signoffs, baseline.delivered)
+
+
+def no_accepted_baseline(repo: SpecRepo) -> InputError:
+    recorded = [name for name in _recorded_baselines(repo) if name is not None]
+    names = list(dict.fromkeys([*recorded, *baseline_tags(repo)]))
+    if names:
+        which = f"name one with --baseline NAME (baselines in this repo: {', '.join(names[:8])})"
+    else:
+        which = "this repo has no baseline yet"
+    return InputError(
+        "no accepted baseline: triage compares each request with the requirements the customer accepted, "
+        f"and no baseline has a customer sign-off of meaning approved or accepted; {which}",
+        hint="sign one as the customer: `reqtrace baseline sign NAME --signer \"Name <email>\" --meaning accepted "
+        "--role customer --recorded --evidence FILE` (after `reqtrace baseline create NAME` if there is none), "
+        "or pass --baseline with a baseline name, tag or commit",
+    )
+
+
+def baseline_tags(repo: SpecRepo) -> list[str]:
+    if repo.git_top is None:
+        return []
+    proc = gitio.run_git(repo.git_top, "tag", "--list", "baseline/*", check=False)
+    names = proc.stdout.decode("utf-8", "replace").split()
+    return [name[len("baseline/") :] for name in names]
+
+
+def _requirements_at(repo: SpecRepo, commit: str) -> list[Requirement]:
+    """Every requirement at a commit (only the requirement files are read)."""
+    reader = Reader(repo, commit)
+    config, _ = parse_config(reader.read_config())
+    sources = [s for s in reader.list_files([config.requirements_dir]) if s.symlink_target is None and s.size <= MAX_FILE_BYTES]
+    sources = [s for s in sources if (kind := kind_of(s.path, config)) is not None and kind.name == "requirement"]
+    requirements: dict[str, Requirement] = {}
+    for source, data in reader.read(sources):
+        for item in parse_requirements(source.path, data, config).items:
+            requirements.setdefault(item.id, item)
+    return list(requirements.values())
+
+
+# ---------------------------------------------------------------- the index cache
+
+
+def _cache_folder(repo: SpecRepo) -> Path | None:
+    if repo.git_top is None:
+        return None
+    proc = gitio.run_git(repo.git_top, "rev-parse", "--git-common-dir", check=False)
+    if proc.returncode != 0:
+        return None
+    git_dir = Path(proc.stdout.decode("utf-8", "replace").strip())
+    if not git_dir.is_absolute():
+        git_dir = repo.git_top / git_dir
+    return git_dir / "reqtrace" / "triage-index"
+
+
+def baseline_index(repo: SpecRepo, name: str | None) -> tuple[TriageBaseline, BaselineIndex]:
+    """The baseline and its index, from the cache when this commit was indexed before.
+
+    The cache (`.git/reqtrace/triage-index/COMMIT-KEY.idx`) is safe to delete,
+    written atomically (safe under concurrent runs) and ignored when unreadable
+    or of another format.
+    """
+    baseline = choose_baseline(repo, name)
+    commit = baseline.commit
+    folder = _cache_folder(repo)
+    path = folder / f"{commit}-{_cache_key(repo, commit)}.idx" if folder else None
+    if path is not None and path.is_file():
+        try:
+            return baseline, BaselineIndex.from_bytes(path.read_bytes())
+        except (OSError, ValueError):
+            pass  # rebuilt below
+    index = BaselineIndex.build(_requirements_at(repo, commit))
+    if path is not None:
+        try:
+            atomic_write(path, index.to_bytes())
+        except OSError:
+            pass  # a read-only repository still triages, only slower
+    return baseline, index
+
+
+def _cache_key(repo: SpecRepo, commit: str) -> str:
+    """What the index depends on besides the commit: the requirements folder and the lexicon."""
+    import hashlib
+
+    from . import triage_lexicon
+    from .triage import INDEX_FORMAT
+
+    config, _ = parse_config(Reader(repo, commit).read_config())
+    lexicon = repr((triage_lexicon.CONCEPTS, sorted(triage_lexicon.STOPWORDS), INDEX_FORMAT))
+    return hashlib.sha256(f"{config.requirements_dir}\0{lexicon}".encode()).hexdigest()[:12]
+
+
+# ---------------------------------------------------------------- requests
+
+
+def load_records(repo: SpecRepo, kinds: Sequence[str]) -> Snapshot:
+    """The working tree's records of the given kinds only (requests, meetings, emails …).
+
+    Triage must answer fast on a big spec repo: it reads the records it needs,
+    not every requirement of the working tree.
+    """
+    reader = Reader(repo, None)
+    config, findings = parse_config(reader.read_config())
+    snapshot = Snapshot(config=config, commit=None)
+    snapshot.findings.extend(findings)
+    wanted = [kind for kind in FILE_KINDS if kind.name in kinds]
+    folders = sorted({getattr(config, kind.folder) for kind in wanted})
+    sources = []
+    for source in reader.list_files(folders):
+        kind = kind_of(source.path, config)
+        if kind is None or kind.name not in kinds or source.symlink_target is not None:
+            continue
+        if source.size > MAX_FILE_BYTES:
+            snapshot.findings.append(Finding("file-too-large", ERROR, f"file is {source.size:,} bytes; not read", source.path, None))
+            continue
+        sources.append((source, kind))
+    kinds_by_path = {source.path: kind for source, kind in sources}
+    for source, data in reader.read([source for source, _ in sources]):
+        add_parsed(snapshot, kinds_by_path[source.path].parser(source.path, data, config))
+    return snapshot
+
+
+@dataclass(frozen=True)
+class TriageInput:
+    """One thing to triage: a request in the repo, a request file, an email or raw text."""
+
+    label: str  # the request id, or the file or text given
+    text: str
+    refs: tuple[str, ...] = ()
+    request: Request | None = None  # when it is a request of this repo (then --write can store it)
+    received: str | None = None
+    claimed: str | None = None  # how the customer frames it
+
+
+def request_input(request: Request) -> TriageInput:
+    text = f"{request.title}\n{request.text}"
+    return TriageInput(request.id, text, tuple(dict.fromkeys([*request.refs, *request.affects])), request,
+                       request.received, request.claimed)
+
+
+def file_input(repo: SpecRepo | None, path: Path, requests: dict[str, Request] | None) -> TriageInput:
+    """A request file (YAML) or an email (.eml) given on the command line."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    if path.suffix.lower() == ".eml":
+        from .mailtext import read_email
+
+        try:
+            mail = read_email(path.read_bytes())
+        except ValueError as exc:
+            raise InputError(f"{path}: {exc}") from None
+        return TriageInput(str(path), f"{mail.subject}\n{mail.text}", received=mail.date)
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"{path}: file is {size:,} bytes; request files are read up to {MAX_FILE_BYTES:,} bytes")
+    from .model import Config
+
+    parsed = parse_request(path.name, path.read_bytes(), Config(project="(triage)"))
+    errors = [f for f in parsed.findings if f.severity == ERROR]
+    if errors or not parsed.items:
+        first = errors[0] if errors else None
+        where = f"{path}:{first.line}" if first and first.line else str(path)
+        raise InputError(f"{where}: not a readable request file: {first.message if first else 'no request in it'}",
+                         hint="fix the file (run `reqtrace check`); nothing was triaged or written")
+    request = parsed.items[0]
+    known = (requests or {}).get(request.id)
+    in_repo = known if known is not None and repo is not None and (repo.root / known.path).resolve() == path.resolve() else None
+    found = request_input(request)
+    return TriageInput(request.id if in_repo else str(path), found.text, found.refs, in_repo, request.received,
+                       request.claimed)
+
+
+def text_input(text: str) -> TriageInput:
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_TEXT_BYTES:
+        text = data[:MAX_TEXT_BYTES].decode("utf-8", "ignore")
+    label = " ".join(text.split())
+    return TriageInput(label[:60] + ("…" if len(label) > 60 else "") or "(empty text)", text)
+
+
+@dataclass
+class TriageRun:
+    baseline: TriageBaseline
+    results: list[tuple[TriageInput, TriageResult]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def undecided(requests: dict[str, Request]) -> list[Request]:
+    """Requests without a decision (a pending decision is no decision yet)."""
+    return [r for r in requests.values() if r.decision is None or r.decision.status == "pending"]
+
+
+def select_inputs(
+    repo: SpecRepo,
+    *,
+    items: Sequence[str],
+    text: str | None,
+    every: bool,
+    since: str | None,
+) -> tuple[list[TriageInput], Snapshot | None]:
+    """What to triage, from the command line's words."""
+    if text is not None and (items or every):
+        raise UsageError("give request ids or files, --text, or --all — not several of them")
+    if not items and text is None and not every:
+        raise UsageError("nothing to triage: give request ids (RQ-7), request or .eml files, --text TEXT, or --all")
+    if text is not None:
+        return [text_input(text)], None
+    records = load_records(repo, ("request",))
+    requests = records.requests
+    chosen: list[TriageInput] = []
+    if every:
+        chosen.extend(request_input(r) for r in sorted(undecided(requests), key=lambda r: _natural(r.id)))
+    for item in items:
+        path = Path(item)
+        if item in requests:
+            chosen.append(request_input(requests[item]))
+        elif path.suffix.lower() in (".yaml", ".yml", ".eml") or path.exists():
+            chosen.append(file_input(repo, path, requests))
+        else:
+            raise missing_request(repo, item, records)
+    if since is not None:
+        chosen = [c for c in chosen if c.received is None or c.received[:10] > since]
+    return chosen, records
+
+
+def missing_request(repo: SpecRepo, request_id: str, records: Snapshot) -> InputError:
+    """The error for a request id that is not there — or is there, in a file that cannot be read."""
+    broken = [f for f in records.findings if f.severity == ERROR and f.path]
+    own = [f for f in broken if Path(f.path or "").stem == request_id or f.id == request_id]
+    if own:
+        first = own[0]
+        return InputError(f"{first.path}:{first.line or 1}: {first.message}",
+                          hint=f"{request_id} cannot be read until this is fixed (`reqtrace check`); nothing was written")
+    hint = "`reqtrace list --kind request` lists the requests"
+    if broken:
+        hint += f"; {len(broken)} record file(s) could not be read — run `reqtrace check`"
+    return InputError(f"no request '{request_id}' in {repo.root}", hint=hint + "; nothing was written")
+
+
+def _natural(text: str) -> tuple[object, ...]:
+    import re
+
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def run_triage(inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex) -> TriageRun:
+    run = TriageRun(baseline)
+    for item in inputs:
+        result = classify_request(item.text, index=index, request=item.label, refs=item.refs, claimed=item.claimed)
+        run.results.append((item, result))
+    return run
+
+
+def today() -> dt.date:
+    """Today, or SOURCE_DATE_EPOCH's day when set (reproducible demos and tests)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    return dt.date.today()

@@ -1,0 +1,294 @@
+"""`reqtrace triage` and `reqtrace decide`, run as a user would."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
+
+
+def _baseline_files() -> dict[str, str]:
+    return {f"specs/{p.relative_to(BASELINE).as_posix()}": p.read_text(encoding="utf-8") for p in BASELINE.rglob("*.yaml")}
+
+
+RQ_12 = """\
+# Dr. Chen's email of 10 July — keep this comment
+id: RQ-12
+received: 2026-07-10
+from:   "Dr. Chen Jing (clinic director)"
+channel: email
+title: Patients want to book further ahead
+text: |
+  Please change it so patients can book 30 days ahead instead of 14.
+  I assume this is just a setting and part of the after-sales service.
+refs: [ REQ-3 ]
+claimed: after-sales      # her words
+x-ticket: T-12
+"""
+
+RQ_13 = """\
+id: RQ-13
+received: 2026-07-15
+from: 王芳（前台主管）
+channel: phone
+title: 日程表打印不出来
+text: |
+  前台打印机不出纸了，打Word文档也不行，是不是你们系统的问题？
+"""
+
+RQ_14 = """\
+id: RQ-14
+received: 2026-07-21
+title: Patients cancel online on the same day
+text: |
+  We agreed that online cancelling is only possible until 24 hours before, but
+  patients cancel this morning for this morning, one only 3 hours before. Fix it.
+decision:
+  as: defect
+  status: approved
+  by: Li Wei
+  on: 2026-08-20
+"""
+
+MEETING = """\
+---
+id: MTG-2026-08-20
+date: 2026-08-20
+title: Post-delivery review
+---
+# Minutes
+"""
+
+
+@pytest.fixture
+def clinic(make_repo):
+    repo = make_repo({
+        **_baseline_files(),
+        "records/requests/RQ-12.yaml": RQ_12,
+        "records/requests/RQ-13.yaml": RQ_13,
+        "records/requests/RQ-14.yaml": RQ_14,
+        "records/meetings/MTG-2026-08-20.md": MEETING,
+    }, tag="baseline/v1.0")
+    return repo
+
+
+def _json(result):
+    assert result.stdout, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_triage_by_id_gives_the_pinned_json(clinic, run_cli):
+    result = run_cli("triage", "RQ-12", "--baseline", "v1.0", "--format", "json", cwd=clinic.root)
+    assert result.exit_code == 0, result.stderr
+    data = _json(result)
+    assert data["schema_version"] == 1 and data["baseline"] == "v1.0"
+    (first,) = data["results"]
+    assert set(first) >= {"request", "classification", "diverges", "confidence", "matches", "reasons"}
+    assert first["request"] == "RQ-12" and first["classification"] == "change" and first["diverges"] is True
+    assert first["matches"][0]["id"] == "REQ-3" and 0 < first["matches"][0]["score"] <= 1
+    assert "asks for 30 days; REQ-3 says 14 days" in first["reasons"]
+    assert "14 days" in first["matches"][0]["statement"]  # the signed text, beside the request
+
+
+def test_triage_all_skips_decided_requests(clinic, run_cli):
+    data = _json(run_cli("triage", "--all", "--baseline", "v1.0", "--format", "json", cwd=clinic.root))
+    assert [r["request"] for r in data["results"]] == ["RQ-12", "RQ-13"]
+    assert data["results"][1]["classification"] == "out-of-scope"
+
+
+def test_triage_text_output_shows_request_and_signed_text(clinic, run_cli):
+    result = run_cli("triage", "RQ-12", "--baseline", "v1.0", cwd=clinic.root)
+    assert result.exit_code == 0, result.stderr
+    assert "change" in result.stdout and "REQ-3" in result.stdout
+    assert "Booking window" in result.stdout and "30 days ahead" in result.stdout
+
+
+def test_triage_of_raw_text_and_of_an_email(clinic, run_cli, tmp_path):
+    data = _json(run_cli("triage", "--text", "能不能加一个微信支付挂号费的功能？", "--baseline", "v1.0", "--format", "json", cwd=clinic.root))
+    assert data["results"][0]["classification"] == "new-scope"
+    mail = tmp_path / "ask.eml"
+    mail.write_bytes(
+        b"From: Dr. Chen <chen@clinic.example>\nTo: li@vendor.example\nSubject: =?utf-8?b?5o+Q6YaS55+t5L+h?=\n"
+        b"Date: Tue, 21 Jul 2026 09:40:00 +0800\nMIME-Version: 1.0\nContent-Type: text/plain; charset=gb2312\n"
+        b"Content-Transfer-Encoding: 8bit\n\n" + "提醒短信能不能提前两天发？提前一天太晚了。\n".encode("gb2312")
+    )
+    data = _json(run_cli("triage", str(mail), "--baseline", "v1.0", "--format", "json", cwd=clinic.root))
+    assert data["results"][0]["classification"] == "change"
+    assert data["results"][0]["received"] == "2026-07-21"
+
+
+def test_write_stores_the_block_and_touches_nothing_else(clinic, run_cli):
+    path = clinic.root / "records/requests/RQ-12.yaml"
+    result = run_cli("triage", "RQ-12", "--baseline", "v1.0", "--write", cwd=clinic.root, env={"SOURCE_DATE_EPOCH": "1785000000"})
+    assert result.exit_code == 0, result.stderr
+    after = path.read_text(encoding="utf-8")
+    assert after.startswith(RQ_12)  # every byte the user wrote is still there, in place
+    block = after[len(RQ_12):]
+    assert block.startswith("triage:\n  classification: change\n  confidence: ")
+    assert "  baseline: v1.0\n  matches: [REQ-3" in block and "  on: 2026-07-25\n" in block
+    check = _json(run_cli("check", "--format", "json", cwd=clinic.root))
+    assert [f for f in check["findings"] if "RQ-12" in (f["path"] or "")] == []
+    # again: the same bytes, nothing changes
+    run_cli("triage", "RQ-12", "--baseline", "v1.0", "--write", cwd=clinic.root, env={"SOURCE_DATE_EPOCH": "1785000000"})
+    assert path.read_text(encoding="utf-8") == after
+
+
+def test_a_malformed_request_file_is_reported_and_nothing_is_written(clinic, run_cli):
+    broken = RQ_13 + "title: twice\n"
+    path = clinic.root / "records/requests/RQ-13.yaml"
+    path.write_text(broken, encoding="utf-8")
+    result = run_cli("triage", str(path), "--baseline", "v1.0", "--write", cwd=clinic.root)
+    assert result.exit_code == 3
+    assert "RQ-13.yaml:8" in result.stderr and "appears twice" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert path.read_text(encoding="utf-8") == broken
+
+
+def test_a_request_id_that_does_not_exist(clinic, run_cli):
+    result = run_cli("triage", "RQ-404", "--baseline", "v1.0", cwd=clinic.root)
+    assert result.exit_code == 3
+    assert "no request 'RQ-404'" in result.stderr
+
+
+def test_no_accepted_baseline_says_which_to_name_or_how_to_sign(clinic, run_cli):
+    result = run_cli("triage", "--all", cwd=clinic.root)
+    assert result.exit_code == 3
+    assert "no accepted baseline" in result.stderr
+    assert "--baseline NAME (baselines in this repo: v1.0)" in result.stderr
+    assert "reqtrace baseline sign" in result.stderr
+    as_json = run_cli("triage", "--all", "--format", "json", cwd=clinic.root)
+    assert _json(as_json)["error"]["code"] == "bad-input"
+
+
+def test_an_unknown_baseline_name(clinic, run_cli):
+    result = run_cli("triage", "--all", "--baseline", "v9", cwd=clinic.root)
+    assert result.exit_code == 3 and "unknown revision 'v9'" in result.stderr
+
+
+def test_a_baseline_with_no_requirements(make_repo, run_cli):
+    repo = make_repo({"records/requests/RQ-1.yaml": RQ_13.replace("RQ-13", "RQ-1")}, tag="baseline/empty")
+    data = _json(run_cli("triage", "RQ-1", "--baseline", "empty", "--format", "json", cwd=repo.root))
+    (first,) = data["results"]
+    assert first["classification"] == "needs-review" and first["matches"] == []
+    assert "no requirements" in first["reasons"][0]
+
+
+def test_empty_and_punctuation_text(clinic, run_cli):
+    for text in ("", "?!。，"):
+        data = _json(run_cli("triage", "--text", text, "--baseline", "v1.0", "--format", "json", cwd=clinic.root))
+        assert data["results"][0]["classification"] == "needs-review"
+
+
+def test_one_megabyte_of_text(clinic, run_cli, tmp_path):
+    text = ("提醒短信没收到 the reminder did not arrive. " * 40000).encode()[: 1024 * 1024].decode("utf-8", "ignore")
+    result = run_cli("triage", "--text", "-", "--baseline", "v1.0", "--format", "json", cwd=clinic.root, input=text)
+    assert result.exit_code == 0, result.stderr
+    assert _json(result)["results"][0]["classification"] in ("defect", "needs-review")
+    big = tmp_path / "big.yaml"
+    big.write_text("id: RQ-900\nreceived: 2026-09-01\ntitle: Huge\ntext: " + json.dumps(text[:330_000], ensure_ascii=False) + "\n", encoding="utf-8")
+    result = run_cli("triage", str(big), "--baseline", "v1.0", "--format", "json", cwd=clinic.root)
+    assert result.exit_code == 0, result.stderr
+    assert _json(result)["results"][0]["request"] == str(big)
+
+
+def test_decide_records_the_decision_beside_the_recommendation(clinic, run_cli):
+    path = clinic.root / "records/requests/RQ-12.yaml"
+    run_cli("triage", "RQ-12", "--baseline", "v1.0", "--write", cwd=clinic.root)
+    triaged = path.read_text(encoding="utf-8")
+    result = run_cli("decide", "RQ-12", "--as", "new-scope", "--status", "rejected", "--by", "Li Wei",
+                     "--in", "MTG-2026-08-20", "--note", "Quoted separately: CO-7.", "--on", "2026-08-20", cwd=clinic.root)
+    assert result.exit_code == 0, result.stderr
+    assert "triage recommended change; both stay on record" in result.stdout
+    after = path.read_text(encoding="utf-8")
+    assert after.startswith(triaged)
+    assert after[len(triaged):] == (
+        "decision:\n  as: new-scope\n  status: rejected\n  by: Li Wei\n  on: 2026-08-20\n"
+        "  in: MTG-2026-08-20\n  note: 'Quoted separately: CO-7.'\n"
+    )
+    shown = _json(run_cli("show", "RQ-12", "--format", "json", cwd=clinic.root))
+    assert shown["fields"]["triage"]["classification"] == "change"
+    assert shown["fields"]["decision"]["as"] == "new-scope"
+
+
+def test_decide_in_a_record_that_does_not_exist_writes_nothing(clinic, run_cli):
+    path = clinic.root / "records/requests/RQ-12.yaml"
+    result = run_cli("decide", "RQ-12", "--as", "change", "--status", "approved", "--by", "Li Wei", "--in", "MTG-1999-01-01", cwd=clinic.root)
+    assert result.exit_code == 3
+    assert "--in MTG-1999-01-01: no meeting or email with that id" in result.stderr
+    assert path.read_text(encoding="utf-8") == RQ_12
+
+
+def test_decide_on_a_malformed_request_writes_nothing(clinic, run_cli):
+    path = clinic.root / "records/requests/RQ-12.yaml"
+    broken = RQ_12 + "refs: [REQ-4]\n"
+    path.write_text(broken, encoding="utf-8")
+    result = run_cli("decide", "RQ-12", "--as", "change", "--status", "approved", "--by", "Li Wei", cwd=clinic.root)
+    assert result.exit_code == 3
+    assert "records/requests/RQ-12.yaml:13: key 'refs' appears twice" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert path.read_text(encoding="utf-8") == broken
+
+
+def test_decide_rejects_a_class_it_does_not_know(clinic, run_cli):
+    result = run_cli("decide", "RQ-12", "--as", "warranty", "--status", "approved", "--by", "Li Wei", cwd=clinic.root)
+    assert result.exit_code == 2
+
+
+def test_since_delivery_needs_a_delivery_date(clinic, run_cli):
+    result = run_cli("triage", "--all", "--since-delivery", "--baseline", "v1.0", cwd=clinic.root)
+    assert result.exit_code == 3
+    assert "baseline 'v1.0' has no delivery date" in result.stderr
+
+
+def test_nothing_to_triage_is_a_usage_error(clinic, run_cli):
+    result = run_cli("triage", "--baseline", "v1.0", cwd=clinic.root)
+    assert result.exit_code == 2 and "nothing to triage" in result.stderr
+
+
+def test_the_index_cache_is_used_and_survives_corruption(clinic, run_cli):
+    first = _json(run_cli("triage", "RQ-12", "--baseline", "v1.0", "--format", "json", cwd=clinic.root))
+    (cached,) = (clinic.root / ".git" / "reqtrace" / "triage-index").glob("*.idx")
+    cached.write_bytes(b"garbage")
+    again = _json(run_cli("triage", "RQ-12", "--baseline", "v1.0", "--format", "json", cwd=clinic.root))
+    assert again["results"] == first["results"]
+    assert cached.read_bytes() != b"garbage"  # rebuilt
+
+
+@pytest.fixture
+def accepted(make_repo, tmp_path, monkeypatch):
+    """The clinic with baseline contract signed off by the customer (recorded) and delivered."""
+    from reqtrace.baseline import create_baseline
+    from reqtrace.config import find_spec_repo
+    from reqtrace.signoff import sign_baseline
+
+    spec = make_repo({**_baseline_files(), "records/requests/RQ-12.yaml": RQ_12, "records/requests/RQ-13.yaml": RQ_13,
+                      "records/meetings/MTG-2026-08-20.md": MEETING})
+    repo = find_spec_repo(spec.root)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1783000000")  # signed on 2026-07-02: RQ-12 and RQ-13 come later
+    create_baseline(repo, "contract", message="Contract scope")
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(b"%PDF-1.4 signed by Dr. Chen\n")
+    sign_baseline(repo, "contract", signer="Dr. Chen <chen@clinic.example>", meaning="accepted", role="customer", evidence=letter)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    spec.commit({"records/requests/RQ-5.yaml": RQ_13.replace("RQ-13", "RQ-5").replace("2026-07-15", "2026-06-01")})
+    return spec
+
+
+def test_the_accepted_baseline_is_the_default_with_its_signers(accepted, run_cli):
+    data = _json(run_cli("triage", "RQ-12", "--format", "json", cwd=accepted.root))
+    assert data["baseline"] == "contract"
+    assert data["signoffs"][0]["signer"] == "Dr. Chen <chen@clinic.example>"
+    assert data["signoffs"][0]["meaning"] == "accepted"
+    assert data["delivered"] is not None
+    assert data["results"][0]["classification"] == "change"
+    text = run_cli("triage", "RQ-12", cwd=accepted.root)
+    assert "Dr. Chen <chen@clinic.example> (accepted" in text.stdout
+
+
+def test_since_delivery_keeps_requests_received_after_delivery(accepted, run_cli):
+    every = _json(run_cli("triage", "--all", "--format", "json", cwd=accepted.root))
+    assert [r["request"] for r in every["results"]] == ["RQ-5", "RQ-12", "RQ-13"]
+    data = _json(run_cli("triage", "--all", "--since-delivery", "--format", "json", cwd=accepted.root))
+    assert data["delivered"] == "2026-07-02"
+    assert [r["request"] for r in data["results"]] == ["RQ-12", "RQ-13"]
