@@ -34,14 +34,23 @@ STORY = {
     "records/requests/RQ-8.yaml": "id: RQ-8\nreceived: 2026-07-01\nfrom: Dr.  Chen\ntitle: Waiting list by SMS\naffects: [REQ-9]\ntriage:\n  classification: new-scope\n",
     "records/requests/RQ-5.yaml": "id: RQ-5\nreceived: 2026-06-01\nfrom: Nurse Wang\ntitle: Pay online\nrefs: [REQ-20]\n",
     "records/requests/RQ-30.yaml": "id: RQ-30\nreceived: 2026-08-01\ntitle: Unrelated question\n",
-    "baselines/contract-v1/manifest.yaml": "name: contract-v1\ncommit: 0000000000000000000000000000000000000000\ncreated:\n  time: '2026-02-01T12:00:00+00:00'\n  by: Li Wei\nrequirements:\n  REQ-1: {digest: 'sha256:aa', path: specs/REQ-1.yaml}\n  REQ-4: {digest: 'sha256:bb', path: specs/REQ-4.yaml}\n  REQ-9: {digest: 'sha256:cc', path: specs/REQ-9.yaml}\n",
-    "baselines/contract-v1/signoffs/clinic.yaml": "signer: Dr. Chen <chen@clinic.example>\nmeaning: accepted\nrole: customer\ntime: '2026-02-02T09:00:00+08:00'\n",
 }
 
 
 @pytest.fixture
-def story(make_repo):
-    return make_repo(STORY)
+def story(make_repo, run_cli):
+    repo = make_repo(STORY)
+    # A real baseline, frozen on 1 February 2026 and accepted by the clinic; the
+    # director's email (already on record) is the evidence of her sign-off.
+    at = {"SOURCE_DATE_EPOCH": "1769947200"}
+    created = run_cli("baseline", "create", "contract-v1", "-m", "Contract scope", cwd=repo.root, env=at)
+    assert created.exit_code == 0, created.stderr
+    signed = run_cli(
+        "baseline", "sign", "contract-v1", "--signer", "Dr. Chen <chen@clinic.example>", "--meaning", "accepted",
+        "--role", "customer", "--recorded", "--evidence", f"records/emails/{ASK}.eml", cwd=repo.root, env=at,
+    )
+    assert signed.exit_code == 0, signed.stderr
+    return repo
 
 
 def loaded(repo):
@@ -90,11 +99,13 @@ def test_trace_tells_the_story_of_a_requirement(story, run_cli):
     assert data["upstream"] == ["REQ-1"] and data["downstream"] == ["REQ-9"]
     for entry in data["timeline"]:
         assert list(entry) == ["date", "id", "kind", "relation", "summary"]
-    story_rows = [(e["date"], e["id"], e["relation"]) for e in data["timeline"]]
+    (created,) = [e for e in data["timeline"] if e["relation"] == "changed"]  # from its log
+    assert (created["date"], created["kind"], created["summary"]) == ("2026-01-15T10:00:00+00:00", "commit", "added by Test Author — initial")
+    story_rows = [(e["date"], e["id"], e["relation"]) for e in data["timeline"] if e["relation"] != "changed"]
     assert story_rows == [
         ("2026-01-15", "MTG-2026-01-15", "came-from"),
         ("2026-01-15", "MTG-2026-01-15", "mentioned-in"),
-        ("2026-02-01T12:00:00+00:00", "baseline/contract-v1", "in-baseline"),
+        ("2026-02-01T12:00:00Z", "baseline/contract-v1", "in-baseline"),
         ("2026-06-03", "RQ-7", "affected-by"),
         ("2026-06-10", "MTG-2026-06-10", "decision"),
     ]
@@ -156,7 +167,7 @@ def test_impact_counts_first_then_lists(story, run_cli):
 def test_impact_of_a_leaf_is_zero_not_an_error(story, run_cli):
     result = run_cli("impact", "REQ-20", "--format", "json", cwd=story.root)
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["counts"] == {"descendants": 0, "open_requests": 1, "baselines": 0, "signoffs": 0}
+    assert json.loads(result.stdout)["counts"] == {"descendants": 0, "open_requests": 1, "baselines": 1, "signoffs": 1}
 
 
 def test_impact_of_a_record_is_a_usage_error(story, run_cli):
@@ -217,20 +228,35 @@ def test_graphml_survives_control_characters():
 # --- status ----------------------------------------------------------------------------
 
 
-def test_status_without_baseline_module(story, run_cli):
+def test_status_of_the_story(story, run_cli):
     result = run_cli("status", "--format", "json", cwd=story.root)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["accepted_baseline"] is None and data["drift"] is None
+    accepted = data["accepted_baseline"]
+    assert (accepted["name"], accepted["delivery_date"], accepted["requirements"]) == ("contract-v1", "2026-02-01", 4)
+    assert data["drift"] == {"added": 0, "modified": 0, "removed": 0, "approved": 0, "unapproved": 0}
     assert data["counts"] == {"requirements": 4, "requests": 4, "meetings": 2, "emails": 2, "documents": 0}
     assert data["requests"]["by_state"] == {"open": 3, "approved": 1}
     assert data["requests"]["by_classification"] == {"unclassified": 2, "change": 1, "new-scope": 1}
     assert data["requests"]["by_requester"][0] == {"from": "Dr. Chen", "requests": 2, "open": 1, "approved": 1, "rejected": 0}
     assert [r["id"] for r in data["unlinked_records"]] == ["RQ-30"]
     assert [r["id"] for r in data["unsourced_requirements"]] == ["REQ-9", "REQ-20"]
+    # Changes after the baseline: one unapproved edit (twice), one new requirement.
+    story.commit({"specs/REQ-9.yaml": requirement_yaml("REQ-9", "Waiting list", "Patients join a waiting list.", parents=["REQ-4"])})
+    story.commit({"specs/REQ-9.yaml": requirement_yaml("REQ-9", "Waiting list", "Patients join a waiting list by SMS.", parents=["REQ-4"]), "specs/REQ-30.yaml": requirement_yaml("REQ-30", "Export")})
+    data = json.loads(run_cli("status", "--format", "json", cwd=story.root).stdout)
+    assert data["drift"] == {"added": 1, "modified": 1, "removed": 0, "approved": 0, "unapproved": 2}
+    assert data["volatility"] == {"changes": 2, "baseline_size": 4, "index": 0.5}
+    assert [(row["id"], row["changes"]) for row in data["most_changed"]] == [("REQ-9", 2), ("REQ-30", 1)]
     text = run_cli("status", cwd=story.root).stdout
-    assert "no accepted baseline yet" in text
-    assert "RQ-30" in text
+    assert "contract-v1" in text and "2 unapproved" in text and "RQ-30" in text
+
+
+def test_status_without_an_accepted_baseline(make_repo, run_cli):
+    repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")})
+    data = json.loads(run_cli("status", "--format", "json", cwd=repo.root).stdout)
+    assert data["accepted_baseline"] is None and data["drift"] is None and data["volatility"] is None
+    assert "no accepted baseline yet" in run_cli("status", cwd=repo.root).stdout
 
 
 def test_status_with_baseline_and_drift_data(story):

@@ -6,7 +6,7 @@ commands that query the graph). Nodes are item ids — baselines are
 
     parent       requirement -> the requirement it derives from
     source       requirement or request -> the record it came from
-    refs         record -> any item it mentions
+    refs         record -> any item it mentions; baseline -> a sign-off's evidence
     affects      request -> requirement it would change
     decides      meeting or email -> request (`decision`: approved | rejected)
     thread       email -> the email it replies to
@@ -49,12 +49,14 @@ _PLAIN = {kind: {"type": kind} for kind in EDGE_TYPES}
 
 @dataclass(frozen=True)
 class Signoff:
+    """A sign-off in force (revoked ones are left out)."""
+
     signer: str
     meaning: str
     role: str | None = None
     date: str | None = None
     path: str | None = None
-    revoked: bool = False
+    evidence: str | None = None  # the document id of a recorded sign-off's evidence
 
 
 @dataclass(frozen=True)
@@ -85,67 +87,35 @@ def baseline_node(name: str) -> str:
 def load_baseline_infos(repo: SpecRepo | None, snapshot: Snapshot) -> list[BaselineInfo]:
     """The baselines the graph shows: the one place the graph learns about them.
 
-    Reads `baselines/NAME/manifest.yaml` (and `signoffs/*.yaml`) from the
-    snapshot, and `baseline/*` tags that have no manifest there. When the
-    baseline module's own loader is wired in, only this function changes.
+    Every baseline the baseline module reads at the snapshot's revision (its
+    manifest, and its sign-offs that are not revoked), plus `baseline/*` tags
+    that have no manifest there — reading at the tagged commit itself, whose
+    manifest only the next commit adds.
     """
-    infos = {info.name: info for info in _manifest_baselines(snapshot)}
-    if repo is not None and repo.git_top is not None:
+    if repo is None:
+        return []
+    infos = {info.name: info for info in _module_baselines(repo, snapshot)}
+    if repo.git_top is not None:
         for info in _tag_baselines(repo, snapshot, skip=set(infos)):
             infos[info.name] = info
     return [infos[name] for name in sorted(infos)]
 
 
-def _manifest_baselines(snapshot: Snapshot) -> list[BaselineInfo]:
-    from .parse import text_of
-    from .yamlio import YamlProblem, decode_text, load_yaml
+def _module_baselines(repo: SpecRepo, snapshot: Snapshot) -> list[BaselineInfo]:
+    from .baseline import folder_of, scan_baselines
 
-    folder = snapshot.config.baselines_dir + "/"
     found = []
-    for path in sorted(snapshot.present):
-        parts = path[len(folder) :].split("/") if path.startswith(folder) else []
-        if len(parts) != 2 or parts[1] != "manifest.yaml" or snapshot.read_bytes is None:
-            continue
-        try:
-            manifest = load_yaml(decode_text(snapshot.read_bytes(path)))
-        except (YamlProblem, OSError, ValueError):
-            continue  # the baseline module's checks report a broken manifest
-        if not isinstance(manifest, dict):
-            continue
-        listed = manifest.get("requirements")
-        if isinstance(listed, dict):
-            ids = [str(key) for key in listed]
-        elif isinstance(listed, list):
-            ids = [text_of(entry.get("id")) if isinstance(entry, dict) else text_of(entry) for entry in listed]
-        else:
-            ids = []
-        signoffs = []
-        prefix = f"{folder}{parts[0]}/signoffs/"
-        for signoff_path in sorted(p for p in snapshot.present if p.startswith(prefix) and p.endswith((".yaml", ".yml"))):
-            try:
-                signoff = load_yaml(decode_text(snapshot.read_bytes(signoff_path)))
-            except (YamlProblem, OSError, ValueError):
-                continue
-            if isinstance(signoff, dict):
-                signoffs.append(
-                    Signoff(
-                        signer=text_of(signoff.get("signer")) or "(unknown signer)",
-                        meaning=text_of(signoff.get("meaning")) or "(no meaning)",
-                        role=text_of(signoff.get("role")) or None,
-                        date=text_of(signoff.get("time") or signoff.get("date") or signoff.get("signed")) or None,
-                        path=signoff_path,
-                        revoked=bool(signoff.get("revokes") or signoff.get("revoked")),
-                    )
-                )
-        created = manifest.get("created")
-        date = text_of(created.get("time") if isinstance(created, dict) else created) or None
+    for baseline in scan_baselines(repo, snapshot.commit).baselines:  # broken ones are check's business
         found.append(
             BaselineInfo(
-                name=text_of(manifest.get("name")) or parts[0],
-                requirements=tuple(i for i in ids if i),
-                date=date,
-                commit=text_of(manifest.get("commit")) or None,
-                signoffs=tuple(signoffs),
+                name=folder_of(baseline) or baseline.name,
+                requirements=tuple(entry.id for entry in baseline.requirements),
+                date=baseline.created,
+                commit=baseline.commit,
+                signoffs=tuple(
+                    Signoff(s.signer, s.meaning, s.role, s.time, s.path, s.evidence.document if s.evidence else None)
+                    for s in baseline.active_signoffs
+                ),
             )
         )
     return found
@@ -270,6 +240,9 @@ def graph_edges(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> I
         node = baseline.node
         for req_id in baseline.requirements:
             yield req_id, node, IN_BASELINE, _PLAIN[IN_BASELINE]
+        for signoff in baseline.signoffs:
+            if signoff.evidence:  # the scan or letter a recorded sign-off rests on
+                yield node, signoff.evidence, REFS, {"type": REFS, "signoff": f"{signoff.meaning} by {signoff.signer}", "date": signoff.date}
 
 
 def build_graph(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> nx.MultiDiGraph:

@@ -36,7 +36,7 @@ from .model import Snapshot
 if TYPE_CHECKING:
     import networkx as nx
 
-FORMAT = 1
+FORMAT = 3
 MAX_CHANGED_FILES = 2000  # beyond this, hashing the changes costs what building does
 _SLOTS = {True: "graph-cache-worktree.pickle", False: "graph-cache-rev.pickle"}
 
@@ -126,7 +126,7 @@ def graph_key(repo: SpecRepo, commit: str | None) -> str | None:
 
 def _plain_baselines(baselines: list[BaselineInfo]) -> list[tuple[Any, ...]]:
     return [
-        (b.name, b.requirements, b.date, b.commit, tuple((s.signer, s.meaning, s.role, s.date, s.path, s.revoked) for s in b.signoffs))
+        (b.name, b.requirements, b.date, b.commit, tuple((s.signer, s.meaning, s.role, s.date, s.path, s.evidence) for s in b.signoffs))
         for b in baselines
     ]
 

@@ -57,8 +57,12 @@ def _linked_in(snapshot: Snapshot) -> set[str]:
     return linked
 
 
-def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, drift: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Everything `reqtrace status` shows, as plain JSON-able data."""
+def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, drift: dict[str, Any] | None = None, *, linked: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Everything `reqtrace status` shows, as plain JSON-able data.
+
+    `linked` names records that something outside the snapshot's items points
+    at (a sign-off's evidence), so they do not count as linked to nothing.
+    """
     requests = list(snapshot.requests.values())
     by_state: Counter[str] = Counter()
     by_class: Counter[str] = Counter()
@@ -77,7 +81,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
         counts["requests"] += 1
         counts[state] += 1
 
-    linked = _linked_in(snapshot)
+    linked = _linked_in(snapshot) | set(linked)
     unlinked = []
     for records in snapshot.record_maps():
         for item in records.values():
@@ -128,11 +132,66 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
     }
 
 
-def status_inputs(repo: Any, snapshot: Snapshot) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(accepted, drift) for `build_status`: where the baseline and diff modules plug in.
+def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
+    """The keyword arguments of `build_status` that come from the baseline and diff modules:
+    `accepted`, `drift` and `linked` (the documents sign-offs rest on).
 
-    `reqtrace.baseline.accepted_baseline` gives the accepted baseline and its
-    delivery date, `reqtrace.diff` the changes since it; until they are wired
-    in here, status reports that there is no accepted baseline yet.
+    The accepted baseline is the baseline module's rule (the newest with an
+    active customer sign-off approving or accepting it); drift is `reqtrace
+    diff` from it to the snapshot's revision; a requirement's number of changes
+    is the number of commits since the baseline that touched its file.
     """
-    return None, None
+    from .baseline import folder_of, load_baselines, pick_accepted
+
+    baselines = load_baselines(repo, snapshot.commit)
+    evidence = {s.evidence.document for b in baselines for s in b.active_signoffs if s.evidence and s.evidence.document}
+    baseline = pick_accepted(baselines)
+    if baseline is None:
+        return {"accepted": None, "drift": None, "linked": evidence}
+    name = folder_of(baseline) or baseline.name
+    accepted = {
+        "name": name,
+        "date": baseline.created,
+        "delivery_date": baseline.delivery_date,
+        "requirements": len(baseline.requirements),
+        "commit": baseline.commit,
+    }
+    from .diff import ADDED, MODIFIED, REMOVED, diff_revisions
+    from .snapshot import WORKTREE
+
+    result = diff_revisions(repo, baseline.commit, snapshot.commit or WORKTREE, from_shown=name)
+    counted = [change for change in result.changes if change.needs_approval]
+    drift = {
+        "added": [c.id for c in counted if c.change == ADDED],
+        "modified": [c.id for c in counted if c.change == MODIFIED],
+        "removed": [c.id for c in counted if c.change == REMOVED],
+        "approved": [c.id for c in counted if c.approved],
+        "unapproved": [c.id for c in counted if not c.approved],
+        "changes_by_requirement": _commits_per_requirement(repo, snapshot, baseline.commit, {c.id for c in counted}),
+    }
+    return {"accepted": accepted, "drift": drift, "linked": evidence}
+
+
+def _commits_per_requirement(repo: Any, snapshot: Snapshot, since: str, ids: set[str]) -> dict[str, int]:
+    """How many commits after `since` touched the file of each requirement in `ids`."""
+    from collections import defaultdict
+
+    from . import gitio
+
+    if repo.git_top is None or not ids:
+        return {}
+    head = snapshot.commit or gitio.head_commit(repo.git_top)
+    if head is None:
+        return {}
+    folder = repo.git_path(snapshot.config.requirements_dir)
+    out = gitio.run_git(repo.git_top, "log", "--format=%x00%H", "--name-only", "--no-renames", "-z", f"{since}..{head}", "--", folder, check=False).stdout
+    touched: Counter[str] = Counter()
+    for record in out.decode("utf-8", "surrogateescape").split("\x00\x00"):
+        for path in {p.strip() for p in record.split("\x00")[1:] if p.strip()}:
+            touched[path[len(repo.prefix) :] if path.startswith(repo.prefix) else path] += 1
+    ids_by_path: dict[str, list[str]] = defaultdict(list)
+    for req_id in ids:
+        req = snapshot.requirements.get(req_id)
+        if req is not None:
+            ids_by_path[req.path].append(req_id)
+    return {req_id: touched[path] for path, req_ids in ids_by_path.items() for req_id in req_ids if touched[path]}

@@ -78,14 +78,32 @@ class Trace:
 
 
 def text_changes(repo: SpecRepo | None, commit: str | None, item_id: str) -> list[TimelineEntry]:
-    """When the item's text changed, from `reqtrace log`.
+    """When a requirement's text changed, from its log (`reqtrace log`), up to `commit`
+    (None: HEAD). Entries have relation `changed` and the commit as id."""
+    from .diff import ADDED, MOVED, REMOVED
+    from .errors import ReqtraceError
+    from .history import requirement_history
 
-    The hook for the diff/log module: entries with relation `changed` (date,
-    commit id, one line naming the fields that changed) for the history up to
-    `commit` (None: the working tree). Until that module is wired in there is
-    nothing to report.
-    """
-    return []
+    if repo is None or repo.git_top is None:
+        return []
+    try:
+        history = requirement_history(repo, item_id, commit or "HEAD")
+    except ReqtraceError:
+        return []  # not committed yet, or no history: nothing to add
+    entries = []
+    for entry in history.entries:
+        if entry.change == ADDED:
+            what = "added"
+        elif entry.change == REMOVED:
+            what = "removed"
+        elif entry.change == MOVED:
+            what = f"moved to {entry.path}"
+        else:
+            what = "changed " + (", ".join(change.field for change in entry.fields) or "its text")
+        subject = entry.message.strip().splitlines()[0] if entry.message.strip() else ""
+        summary = f"{what} by {entry.author}" + (f" — {subject}" if subject else "")
+        entries.append(TimelineEntry(entry.date, entry.commit[:12], "commit", "changed", summary))
+    return entries
 
 
 def date_key(text: str | None) -> tuple[int, str]:
@@ -118,9 +136,13 @@ def _summary(relation: str, other: str, node: dict[str, Any], attrs: dict[str, A
         return f"{attrs.get('decision', 'decided')}{target}: {text}"
     if relation == "mentioned-in" and attrs.get("decision"):
         return f"decision: {attrs['decision']}"
+    if relation == "mentioned-in" and attrs.get("signoff"):
+        return f"evidence of the sign-off {attrs['signoff']} of baseline {title}"
+    if relation == "mentions" and attrs.get("signoff"):
+        return f"evidence of the sign-off {attrs['signoff']}: {title}"
     if relation == "in-baseline":
         baseline = baselines.get(other)
-        signed = [f"{s.meaning} by {s.signer}" for s in (baseline.signoffs if baseline else ()) if not s.revoked]
+        signed = [f"{s.meaning} by {s.signer}" for s in (baseline.signoffs if baseline else ())]
         return f"held by baseline {title}" + (f"; signed: {', '.join(signed)}" if signed else "")
     return title
 
@@ -240,6 +262,5 @@ def impact_of(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None
             continue
         held.append({"name": baseline.name, "date": baseline.date, "commit": baseline.commit, "holds": holds})
         for signoff in baseline.signoffs:
-            if not signoff.revoked:
-                signoffs.append({"baseline": baseline.name, "signer": signoff.signer, "meaning": signoff.meaning, "role": signoff.role, "date": signoff.date})
+            signoffs.append({"baseline": baseline.name, "signer": signoff.signer, "meaning": signoff.meaning, "role": signoff.role, "date": signoff.date})
     return Impact(item_id, node.get("title") or "", descendants, open_requests, held, signoffs)

@@ -104,7 +104,8 @@ def trace(
 
     output.json_requested = format is TextOrJson.json
     repo, bundle = _load_graph(root, rev)
-    changes = text_changes(repo, bundle.commit, item_id)
+    is_requirement = bundle.graph.nodes.get(item_id, {}).get("kind") == "requirement" if item_id in bundle.graph else False
+    changes = text_changes(repo, bundle.commit, item_id) if is_requirement else []
     result = trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes)
     if format is TextOrJson.json:
         output.write_json(result.as_dict())
@@ -246,8 +247,7 @@ def status(
     output.json_requested = format is TextOrJson.json
     repo = find_spec_repo(root)
     snapshot = load_snapshot(repo, rev)
-    accepted, drift = status_inputs(repo, snapshot)
-    data = build_status(snapshot, accepted, drift)
+    data = build_status(snapshot, **status_inputs(repo, snapshot))
     if format is TextOrJson.json:
         output.write_json(data)
         return
