@@ -506,7 +506,7 @@ def _walk(message: EmailMessage) -> Iterator[tuple[EmailMessage, int, bool]]:
         yield part, depth, embedded
         try:
             payload = part.get_payload()
-        except Exception:  # noqa: BLE001 - an unreadable part is a leaf
+        except Exception:  # noqa: BLE001, S112 - an unreadable part is a leaf
             continue
         if isinstance(payload, list):
             inner = part.get_content_type() == "message/rfc822" or embedded

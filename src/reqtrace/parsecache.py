@@ -26,7 +26,18 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .model import Attachment, Decision, Document, Email, Finding, Meeting, MeetingDecision, Request, Requirement, Triage
+from .model import (
+    Attachment,
+    Decision,
+    Document,
+    Email,
+    Finding,
+    Meeting,
+    MeetingDecision,
+    Request,
+    Requirement,
+    Triage,
+)
 from .parse import Parsed
 
 CACHE_FORMAT = 1
