@@ -13,9 +13,13 @@ Check = Callable[[Snapshot], Iterable[Finding]]
 
 def _dangling(snapshot: Snapshot, owner: object, field_name: str, ref: str, wanted: dict | None, what: str) -> Finding | None:
     """A finding when `ref` names nothing, or names the wrong kind of item."""
+    if wanted is not None and ref in wanted:
+        return None  # the common case, decided without building anything
     target = snapshot.item(ref)
-    item_id = getattr(owner, "id")
-    path = getattr(owner, "path")
+    if target is not None and wanted is None:
+        return None
+    item_id = owner.id
+    path = owner.path
     line = owner.line_of(field_name) if hasattr(owner, "line_of") else getattr(owner, "line", None)
     if target is None:
         return Finding("dangling-ref", ERROR, f"{field_name} names '{ref}', which does not exist; fix the id or add the {what}", path, line, item_id)

@@ -251,7 +251,7 @@ class Snapshot:
     emails: dict[str, Email] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-    # Every file that was read, path -> content id (git blob id at a commit).
+    # Every file that was parsed, path -> the git blob id of its bytes (also in the working tree).
     files: dict[str, str] = field(default_factory=dict)
     # Every file listed under the scanned folders, read or not (a document, a stored
     # message), path -> content id ('' in the working tree).

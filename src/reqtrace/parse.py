@@ -59,6 +59,40 @@ def texts_of(value: Any) -> tuple[str, ...]:
     return tuple(text_of(item) for item in value if item is not None)
 
 
+def field_text(mapping: dict[str, Any], key: str) -> str:
+    """A text field as the user wrote it: an unquoted `NO` stays "NO", `1.10` stays "1.10".
+
+    Such values are also schema errors ("quote it"); until they are fixed, every
+    command shows what is in the file rather than YAML's reading of it. Dates
+    keep their ISO form.
+    """
+    value = mapping.get(key)
+    if type(value) is str:
+        return value  # the usual case, first
+    raw = getattr(mapping, "raw", None)
+    if raw and key in raw and not isinstance(value, dt.date):
+        return raw[key]  # type: ignore[no-any-return]
+    return text_of(value)
+
+
+def field_texts(mapping: dict[str, Any], key: str) -> tuple[str, ...]:
+    """A list field's items as text, as written (see field_text); one value counts as a list of one."""
+    value = mapping.get(key)
+    if not isinstance(value, list):
+        return (field_text(mapping, key),) if value is not None else ()
+    raw = getattr(value, "raw", None)
+    if not raw and all(type(item) is str for item in value):
+        return shared(tuple(value))  # the usual case, first
+    raw = raw or {}
+    return shared(
+        tuple(
+            raw[index] if index in raw and not isinstance(item, dt.date) else text_of(item)
+            for index, item in enumerate(value)
+            if item is not None
+        )
+    )
+
+
 def plain(value: Any) -> Any:
     """YAML data as plain JSON-able values (dates become ISO text)."""
     if isinstance(value, dict):
@@ -70,14 +104,34 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Equal small tuples, shared: thousands of files have the same field layout
+# (id on line 1, title on line 2, …) and the same short lists ([booking]).
+# One object each keeps a large snapshot, and its parse cache, small and fast.
+_SHARED: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_SHARED_LIMIT = 200_000
+
+
+def shared(value: tuple[Any, ...]) -> tuple[Any, ...]:
+    if len(value) > 32:
+        return value
+    found = _SHARED.get(value)
+    if found is not None:
+        return found
+    if len(_SHARED) < _SHARED_LIMIT:
+        _SHARED[value] = value
+    return value
+
+
 def _lines(mapping: Any) -> tuple[tuple[str, int], ...]:
-    return tuple(mapping.lines.items()) if isinstance(mapping, Mapping) else ()
+    if not isinstance(mapping, Mapping):
+        return ()
+    return shared(tuple(shared(pair) for pair in mapping.lines.items()))  # type: ignore[return-value]
 
 
 def read_yaml_file(path: str, data: bytes, parsed: Parsed, *, front_matter: bool = False) -> Any:
     """Load a file's YAML, recording any problem as a finding; None when unusable."""
     if len(data) > MAX_FILE_BYTES:
-        parsed.findings.append(Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it", path, 1))
+        parsed.findings.append(Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it", path, None))
         return None
     try:
         text = decode_text(data)
@@ -149,18 +203,18 @@ def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
         parsed.items.append(
             Requirement(
                 id=item_id,
-                title=text_of(entry.get("title")),
-                statement=text_of(entry.get("statement")),
+                title=field_text(entry, "title"),
+                statement=field_text(entry, "statement"),
                 path=path,
                 line=line,
-                acceptance=texts_of(entry.get("acceptance")),
-                priority=text_of(entry.get("priority")) or None,
-                status=text_of(entry.get("status")) or None,
-                parents=texts_of(entry.get("parents")),
-                sources=texts_of(entry.get("sources")),
-                tags=texts_of(entry.get("tags")),
-                owner=text_of(entry.get("owner")) or None,
-                rationale=text_of(entry.get("rationale")) or None,
+                acceptance=field_texts(entry, "acceptance"),
+                priority=field_text(entry, "priority") or None,
+                status=field_text(entry, "status") or None,
+                parents=field_texts(entry, "parents"),
+                sources=field_texts(entry, "sources"),
+                tags=field_texts(entry, "tags"),
+                owner=field_text(entry, "owner") or None,
+                rationale=field_text(entry, "rationale") or None,
                 extra=tuple(sorted((k, plain(v)) for k, v in entry.items() if k.startswith("x-"))),
                 lines=_lines(entry),
             )
@@ -192,36 +246,36 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
     parsed.items.append(
         Request(
             id=item_id,
-            received=text_of(loaded.get("received")),
-            title=text_of(loaded.get("title")),
+            received=field_text(loaded, "received"),
+            title=field_text(loaded, "title"),
             path=path,
             line=getattr(loaded, "line", 1),
-            text=text_of(loaded.get("text")),
-            from_=text_of(loaded.get("from")) or None,
-            channel=text_of(loaded.get("channel")) or None,
-            refs=texts_of(loaded.get("refs")),
-            sources=texts_of(loaded.get("sources")),
-            claimed=text_of(loaded.get("claimed")) or None,
-            affects=texts_of(loaded.get("affects")),
+            text=field_text(loaded, "text"),
+            from_=field_text(loaded, "from") or None,
+            channel=field_text(loaded, "channel") or None,
+            refs=field_texts(loaded, "refs"),
+            sources=field_texts(loaded, "sources"),
+            claimed=field_text(loaded, "claimed") or None,
+            affects=field_texts(loaded, "affects"),
             triage=Triage(
-                classification=text_of(triage.get("classification")),
+                classification=field_text(triage, "classification"),
                 confidence=triage.get("confidence") if isinstance(triage.get("confidence"), int | float) else None,
-                reasons=texts_of(triage.get("reasons")),
-                baseline=text_of(triage.get("baseline")) or None,
-                matches=texts_of(triage.get("matches")),
+                reasons=field_texts(triage, "reasons"),
+                baseline=field_text(triage, "baseline") or None,
+                matches=field_texts(triage, "matches"),
                 diverges=triage.get("diverges") if isinstance(triage.get("diverges"), bool) else None,
-                by=text_of(triage.get("by")) or None,
-                on=text_of(triage.get("on")) or None,
+                by=field_text(triage, "by") or None,
+                on=field_text(triage, "on") or None,
             )
             if isinstance(triage, dict)
             else None,
             decision=Decision(
-                status=text_of(decision.get("status")),
-                as_=text_of(decision.get("as")) or None,
-                by=text_of(decision.get("by")) or None,
-                on=text_of(decision.get("on")) or None,
-                in_=text_of(decision.get("in")) or None,
-                note=text_of(decision.get("note")) or None,
+                status=field_text(decision, "status"),
+                as_=field_text(decision, "as") or None,
+                by=field_text(decision, "by") or None,
+                on=field_text(decision, "on") or None,
+                in_=field_text(decision, "in") or None,
+                note=field_text(decision, "note") or None,
             )
             if isinstance(decision, dict)
             else None,
@@ -245,10 +299,10 @@ def parse_meeting(path: str, data: bytes, config: Config) -> Parsed:
         if isinstance(entry, dict):
             decisions.append(
                 MeetingDecision(
-                    text=text_of(entry.get("text")),
-                    refs=texts_of(entry.get("refs")),
-                    approves=texts_of(entry.get("approves")),
-                    rejects=texts_of(entry.get("rejects")),
+                    text=field_text(entry, "text"),
+                    refs=field_texts(entry, "refs"),
+                    approves=field_texts(entry, "approves"),
+                    rejects=field_texts(entry, "rejects"),
                     line=getattr(entry, "line", 1),
                 )
             )
@@ -260,12 +314,12 @@ def parse_meeting(path: str, data: bytes, config: Config) -> Parsed:
     parsed.items.append(
         Meeting(
             id=item_id,
-            date=text_of(loaded.get("date")),
-            title=text_of(loaded.get("title")),
+            date=field_text(loaded, "date"),
+            title=field_text(loaded, "title"),
             path=path,
             line=getattr(loaded, "line", 1),
-            attendees=texts_of(loaded.get("attendees")),
-            refs=texts_of(loaded.get("refs")),
+            attendees=field_texts(loaded, "attendees"),
+            refs=field_texts(loaded, "refs"),
             decisions=tuple(decisions),
             body=body,
             lines=_lines(loaded),

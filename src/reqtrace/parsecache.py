@@ -10,16 +10,21 @@ Safe to delete (it is only a cache) and safe under concurrent runs: each entry
 is one file written by atomic replace, two runs writing the same key write the
 same content, and an entry that is damaged or not what its name promises is
 ignored and written anew. Entries are JSON, never pickle: reading a cache must
-not be able to run code.
+not be able to run code. Commands that read every file use one pack instead
+(`PackedParseCache`, below).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import hashlib
+import io
 import json
+import pickle  # noqa: S403 - read only through _SafeUnpickler
 import queue
+import sys
 import threading
 from dataclasses import fields, is_dataclass
 from pathlib import Path
@@ -212,3 +217,98 @@ class ParseCache:
             atexit.register(self.flush)
         assert self._queue is not None
         self._queue.put((self._entry(key), data))
+
+
+PACK_FILE = "pack-1.pickle"
+# Entries a run did not use are kept up to this many beyond the ones it used,
+# so that switching between a few revisions stays warm without the pack growing
+# without bound.
+SPARE_ENTRIES = 20_000
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    """Builds plain data and reqtrace's own dataclasses, nothing else: no code runs."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module.startswith("reqtrace.") and "." not in name:
+            # Only modules already loaded: unpickling never imports anything.
+            value = getattr(sys.modules.get(module), name, None)
+            if isinstance(value, type) and is_dataclass(value):
+                return value
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a reqtrace cache")
+
+
+def load_parsed(data: bytes) -> list[Parsed]:
+    """A pickled list of parse results (from a forked parse worker), built by the restricted unpickler."""
+    result = _SafeUnpickler(io.BytesIO(data)).load()
+    if not isinstance(result, list) or not all(isinstance(item, Parsed) for item in result):
+        raise pickle.UnpicklingError("not a list of parse results")
+    return result
+
+
+class PackedParseCache(ParseCache):
+    """The parses of whole snapshots in one file, `pack-1.pickle`, beside the entries.
+
+    For commands that read every spec file (check, list, show): one pack of
+    10,000 files (~9 MB) loads in ~0.06 s, where as many entry files take
+    ~0.8 s. Same keys as the entries, so the same guarantees: safe to delete;
+    written whole to a temporary file and renamed, so concurrent runs see an
+    old or a new pack, never half of one (the last writer wins); a damaged or
+    foreign pack is ignored. Pickle for speed, but read by an unpickler that
+    builds nothing but plain data and reqtrace's frozen dataclasses, so a
+    planted pack cannot run code.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        super().__init__(folder)
+        self.pack_file = folder / PACK_FILE if folder is not None else None
+        self._packed: dict[str, Parsed] | None = None
+        self.used: dict[str, Parsed] = {}
+        self.added = 0
+
+    @property
+    def packed(self) -> dict[str, Parsed]:
+        # Loaded on first use, i.e. inside load_snapshot, where the garbage
+        # collector is paused: unpickling 10,000 parses then takes half the time.
+        if self._packed is None:
+            self._packed = _load_pack(self.pack_file) if self.pack_file is not None else {}
+        return self._packed
+
+    def get(self, key: str) -> Parsed | None:
+        parsed = self.packed.get(key)
+        if parsed is None:
+            self.misses += 1  # entry files are not consulted: a miss costs no file system call
+            return None
+        self.hits += 1
+        self.used[key] = parsed
+        return parsed
+
+    def put(self, key: str, parsed: Parsed) -> None:
+        # Into the pack only: thousands of entry files would cost more than they save.
+        if self.pack_file is not None:
+            self.used[key] = parsed
+            self.added += 1
+
+    def flush(self) -> None:
+        """Write the pack when this run parsed something new; never fail the command."""
+        super().flush()
+        if self.pack_file is None or not self.added:
+            return
+        from .files import atomic_writer
+
+        spare = [(key, value) for key, value in self.packed.items() if key not in self.used]
+        keep = {**self.used, **dict(spare[:SPARE_ENTRIES])}
+        with contextlib.suppress(OSError), atomic_writer(self.pack_file, durable=False) as handle:
+            pickle.dump({"format": CACHE_FORMAT, "entries": keep}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.added = 0
+
+
+def _load_pack(file: Path) -> dict[str, Parsed]:
+    try:
+        with open(file, "rb") as handle:
+            payload = _SafeUnpickler(handle).load()
+    except Exception:  # noqa: BLE001 - a missing, damaged or foreign pack is simply not used
+        return {}
+    if not isinstance(payload, dict) or payload.get("format") != CACHE_FORMAT or not isinstance(payload.get("entries"), dict):
+        return {}
+    return payload["entries"]  # type: ignore[no-any-return]

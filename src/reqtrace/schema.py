@@ -14,13 +14,14 @@ import datetime as dt
 import difflib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from .errors import UsageError
-from .yamlio import Mapping
+from .yamlio import Mapping, Sequence
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$")
 
@@ -52,8 +53,30 @@ def load_schema(kind: str) -> dict[str, Any]:
 def validate(data: Any, kind: str, line: int = 1) -> list[Problem]:
     """Every way `data` departs from the schema of `kind`."""
     problems: list[Problem] = []
-    _check(data, load_schema(kind), "", line, problems)
+    _validator(kind)(data, "", line, problems, None)
     return problems
+
+
+# A compiled validator: (value, name, line, problems, raw source text or None).
+Validator = Callable[[Any, str, int, list[Problem], "str | None"], None]
+
+
+@cache
+def _validator(kind: str) -> Validator:
+    # The schema is turned into closures once, so that validating ten thousand
+    # files does not look up the same schema keys and patterns again and again.
+    return _compile(load_schema(kind))
+
+
+def _is_date(text: str) -> bool:
+    """2026-01-15, optionally with a time; and a real day (not 2026-02-30)."""
+    if not _DATE.match(text):
+        return False
+    try:
+        dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def _type_name(value: Any) -> str:
@@ -91,69 +114,99 @@ def _matches_type(value: Any, expected: str, schema: dict[str, Any]) -> bool:
     return expected == "null" and value is None
 
 
+def _quoted(name: str, raw: str) -> str:
+    if name.endswith("]"):  # a list item
+        return f'"{raw}"'
+    return f'{name.rsplit(".", 1)[-1]}: "{raw}"'
+
+
 def _wrong_type(name: str, value: Any, expected: str, raw: str | None) -> str:
     want = {"string": "text", "array": "a list", "object": "a mapping"}.get(expected, expected)
     label = f"'{name}'" if name else "the file"
     if expected == "string" and raw is not None:
         return (
             f"{label} must be {want}, but YAML read the unquoted `{raw}` as {_type_name(value)} "
-            f"({value!r}); quote it: {name.rsplit('.', 1)[-1]}: \"{raw}\""
+            f"({value!r}); quote it: {_quoted(name, raw)}"
         )
     if expected == "array" and isinstance(value, str | int | float):
         return f"{label} must be {want}; write it as a list, e.g. [{value}] or one '- item' per line"
     return f"{label} must be {want}, not {_type_name(value)}"
 
 
-def _check(value: Any, schema: dict[str, Any], name: str, line: int, out: list[Problem], raw: str | None = None) -> None:
-    expected = schema.get("type")
-    if expected is not None and not _matches_type(value, expected, schema):
-        out.append(Problem("schema", _wrong_type(name, value, expected, raw), line, name))
-        return
-    if "enum" in schema and value not in schema["enum"]:
-        shown = raw if raw is not None else value
-        choices = ", ".join(str(choice) for choice in schema["enum"])
-        out.append(Problem("schema", f"'{name}' must be one of {choices} (got {shown!r})", line, name))
-        return
-    if isinstance(value, str):
-        if len(value.strip()) < schema.get("minLength", 0):
-            out.append(Problem("schema", f"'{name}' must not be empty", line, name))
-        pattern = schema.get("pattern")
-        if pattern and not re.search(pattern, value):
-            advice = schema.get("x-hint", "use letters, digits, '-', '_' or '.'")
-            out.append(Problem("schema", f"'{name}' has an unusable value {value!r}: {advice}", line, name))
-        if schema.get("format") == "date" and not _DATE.match(value):
-            out.append(Problem("schema", f"'{name}' must be a date like 2026-01-15 (got {value!r})", line, name))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"] or "maximum" in schema and value > schema["maximum"]:
-            out.append(Problem("schema", f"'{name}' must be between {schema.get('minimum')} and {schema.get('maximum')}", line, name))
-    if isinstance(value, list) and "items" in schema:
-        for index, item in enumerate(value):
-            _check(item, schema["items"], f"{name}[{index}]", getattr(item, "line", line), out)
-    if isinstance(value, dict):
-        _check_mapping(value, schema, name, line, out)
+def _compile(schema: dict[str, Any]) -> Validator:
+    expected: str | None = schema.get("type")
+    enum: list[Any] | None = schema.get("enum")
+    choices = ", ".join(str(choice) for choice in enum) if enum is not None else ""
+    min_length: int = schema.get("minLength", 0)
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    advice = schema.get("x-hint", "use letters, digits, '-', '_' or '.'")
+    is_date_format = schema.get("format") == "date"
+    minimum, maximum = schema.get("minimum"), schema.get("maximum")
+    items = _compile(schema["items"]) if "items" in schema else None
+    mapping = _compile_mapping(schema) if expected == "object" or "properties" in schema else None
+    checks_text = bool(min_length or pattern or is_date_format)
+
+    def check(value: Any, name: str, line: int, out: list[Problem], raw: str | None) -> None:
+        if expected is not None and not _matches_type(value, expected, schema):
+            out.append(Problem("schema", _wrong_type(name, value, expected, raw), line, name))
+            return
+        if enum is not None and value not in enum:
+            shown = raw if raw is not None else value
+            out.append(Problem("schema", f"'{name}' must be one of {choices} (got {shown!r})", line, name))
+            return
+        if type(value) is str:
+            if checks_text:
+                if len(value.strip()) < min_length:
+                    out.append(Problem("schema", f"'{name}' must not be empty", line, name))
+                if pattern is not None and not pattern.search(value):
+                    out.append(Problem("schema", f"'{name}' has an unusable value {value!r}: {advice}", line, name))
+                if is_date_format and not _is_date(value):
+                    out.append(Problem("schema", f"'{name}' must be a date like 2026-01-15 (got {value!r})", line, name))
+            return
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if minimum is not None and value < minimum or maximum is not None and value > maximum:
+                out.append(Problem("schema", f"'{name}' must be between {minimum} and {maximum}", line, name))
+        elif isinstance(value, list):
+            if items is not None:
+                item_lines = value.lines if isinstance(value, Sequence) else None
+                item_raws = value.raw if isinstance(value, Sequence) else {}
+                for index, item in enumerate(value):
+                    item_line = item_lines[index] if item_lines is not None else getattr(item, "line", line)
+                    items(item, f"{name}[{index}]", item_line, out, item_raws.get(index))
+        elif isinstance(value, dict) and mapping is not None:
+            mapping(value, name, line, out)
+
+    return check
 
 
-def _check_mapping(value: dict[str, Any], schema: dict[str, Any], name: str, line: int, out: list[Problem]) -> None:
-    lines = value.lines if isinstance(value, Mapping) else {}
-    raws = value.raw if isinstance(value, Mapping) else {}
-    line = getattr(value, "line", line) or line
+def _compile_mapping(schema: dict[str, Any]) -> Callable[[dict[str, Any], str, int, list[Problem]], None]:
     properties: dict[str, Any] = schema.get("properties", {})
-    patterns: dict[str, Any] = schema.get("patternProperties", {})
-    prefix = f"{name}." if name else ""
-    for required in schema.get("required", ()):
-        if required not in value or value[required] is None:
-            where = f" in '{name}'" if name else ""
-            out.append(Problem("schema", f"missing required field '{required}'{where}", lines.get(required, line), prefix + required))
-    for key, item in value.items():
-        key_line = lines.get(key, line)
-        if key in properties:
-            if item is None and key not in schema.get("required", ()):
-                continue  # `owner:` with nothing after it means "not set"
-            _check(item, properties[key], prefix + key, key_line, out, raws.get(key))
-        elif any(re.search(pattern, key) for pattern in patterns):
-            continue
-        elif schema.get("additionalProperties", True) is False:
-            out.append(Problem("unknown-field", _unknown_message(key, properties, prefix), key_line, prefix + key))
+    validators = {key: _compile(sub) for key, sub in properties.items()}
+    patterns = [re.compile(pattern) for pattern in schema.get("patternProperties", {})]
+    required: tuple[str, ...] = tuple(schema.get("required", ()))
+    closed = schema.get("additionalProperties", True) is False
+
+    def check_mapping(value: dict[str, Any], name: str, line: int, out: list[Problem]) -> None:
+        lines = value.lines if isinstance(value, Mapping) else {}
+        raws = value.raw if isinstance(value, Mapping) else {}
+        line = getattr(value, "line", line) or line
+        prefix = f"{name}." if name else ""
+        for field_name in required:
+            if value.get(field_name) is None:
+                where = f" in '{name}'" if name else ""
+                out.append(Problem("schema", f"missing required field '{field_name}'{where}", lines.get(field_name, line), prefix + field_name))
+        for key, item in value.items():
+            validator = validators.get(key)
+            if validator is not None:
+                if item is None and key not in required:
+                    continue  # `owner:` with nothing after it means "not set"
+                validator(item, prefix + key, lines.get(key, line), out, raws.get(key))
+            elif any(pattern.search(key) for pattern in patterns):
+                continue
+            elif closed:
+                out.append(Problem("unknown-field", _unknown_message(key, properties, prefix), lines.get(key, line), prefix + key))
+
+    return check_mapping
 
 
 def _unknown_message(key: str, known: dict[str, Any], prefix: str) -> str:

@@ -6,6 +6,7 @@ At a commit nothing is checked out: the tree is listed once (`ls-tree -r -z
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 from . import gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import InputError, RevisionError
+from .fork_map import fork_map
 from .model import ERROR, WARNING, Config, Finding, Snapshot
 from .parse import (
     Parsed,
@@ -24,7 +26,7 @@ from .parse import (
     parse_request,
     parse_requirements,
 )
-from .parsecache import ParseCache, cache_key
+from .parsecache import ParseCache, cache_key, load_parsed
 from .yamlio import MAX_FILE_BYTES
 
 WORKTREE = "WORKTREE"
@@ -97,7 +99,9 @@ def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
     base = root / folder
     if not base.is_dir() or base.is_symlink():
         return
-    stack = [base]
+    # Plain strings, not Path objects: this runs once per file of a large repo.
+    cut = len(str(root)) + 1
+    stack = [str(base)]
     while stack:
         current = stack.pop()
         try:
@@ -107,13 +111,36 @@ def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            relative = Path(entry.path).relative_to(root).as_posix()
+            relative = entry.path[cut:]
+            if os.sep != "/":  # pragma: no cover - Windows
+                relative = relative.replace(os.sep, "/")
             if entry.is_symlink():
                 yield SourceFile(relative, 0, symlink_target=os.readlink(entry.path))
             elif entry.is_dir(follow_symlinks=False):
-                stack.append(Path(entry.path))
+                stack.append(entry.path)
             elif entry.is_file(follow_symlinks=False):
                 yield SourceFile(relative, entry.stat(follow_symlinks=False).st_size)
+
+
+def _read_file(path: str, size: int) -> bytes:
+    """The bytes of a regular file whose size the listing saw; one read() for the usual case.
+
+    O_NOFOLLOW: a file swapped for a symbolic link since it was listed is
+    refused, not followed out of the repo.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
+            return data  # a short read of a regular file is its end
+        parts = [data]  # it grew since it was listed; past the size limit the parser says so
+        total = len(data)
+        while total <= MAX_FILE_BYTES and (chunk := os.read(fd, 1 << 20)):
+            parts.append(chunk)
+            total += len(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def _symlink_finding(root_label: str, source: SourceFile) -> Finding:
@@ -171,7 +198,10 @@ class Reader:
         """One listed file's bytes (a document, a stored message), whatever its size."""
         if self.commit is None:
             try:
-                return (self.repo.root / source.path).read_bytes()
+                # O_NOFOLLOW, as in _read_file: never follow a link swapped in since listing.
+                fd = os.open(os.path.join(str(self.repo.root), source.path), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+                with os.fdopen(fd, "rb") as handle:
+                    return handle.read()
             except OSError as exc:
                 raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
         assert self.repo.git_top is not None and source.oid is not None
@@ -180,11 +210,13 @@ class Reader:
     def read(self, sources: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes | None]]:
         """Each source's bytes; None for a blob that turns out larger than the size limit."""
         if self.commit is None:
+            root = str(self.repo.root)
             for source in sources:
                 try:
-                    yield source, (self.repo.root / source.path).read_bytes()
+                    data = _read_file(os.path.join(root, source.path), source.size)
                 except OSError as exc:
                     raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
+                yield source, data if len(data) <= MAX_FILE_BYTES else None
             return
         assert self.repo.git_top is not None
         wanted = list(dict.fromkeys(source.oid for source in sources if source.oid and source.oid not in self.known))
@@ -197,29 +229,38 @@ class Reader:
 def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache | None = None) -> Snapshot:
     """Read and parse the whole spec repo at `rev` (None or WORKTREE: the working tree).
 
-    With `cache`, parses are looked up by blob id first (see parsecache.py).
+    With `cache`, parses are looked up by blob id first (see parsecache.py);
+    commands that read every file pass a `PackedParseCache`.
     """
-    commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
-    reader = Reader(repo, commit)
-    config, config_findings = parse_config(reader.read_config())
-    snapshot = Snapshot(config=config, commit=commit, repo=repo)
-    snapshot.findings.extend(config_findings)
-    sources = reader.list_files(scanned_folders(config))
-    # Files no parser reads still matter: a document's bytes, an email's stored message.
-    listed = {source.path: source for source in sources if source.symlink_target is None}
-    snapshot.present = {path: source.oid or "" for path, source in listed.items()}
+    # Loading builds many small objects and frees almost none; the cyclic
+    # garbage collector would walk them again and again for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
+        reader = Reader(repo, commit)
+        config, config_findings = parse_config(reader.read_config())
+        snapshot = Snapshot(config=config, commit=commit, repo=repo)
+        snapshot.findings.extend(config_findings)
+        sources = reader.list_files(scanned_folders(config))
+        # Files no parser reads still matter: a document's bytes, an email's stored message.
+        listed = {source.path: source for source in sources if source.symlink_target is None}
+        snapshot.present = {path: source.oid or "" for path, source in listed.items()}
 
-    def read_listed(path: str) -> bytes:
-        if path not in listed:
-            raise InputError(f"{path} is not in the spec repo" + (f" at commit {commit[:12]}" if commit else ""))
-        return reader.read_one(listed[path])
+        def read_listed(path: str) -> bytes:
+            if path not in listed:
+                raise InputError(f"{path} is not in the spec repo" + (f" at commit {commit[:12]}" if commit else ""))
+            return reader.read_one(listed[path])
 
-    snapshot.read_bytes = read_listed
-    for parsed_file in parse_sources(reader, config, sources, cache=cache):
-        if parsed_file.read:
-            snapshot.files[parsed_file.source.path] = parsed_file.source.oid or ""
-        add_parsed(snapshot, parsed_file.parsed)
-    return snapshot
+        snapshot.read_bytes = read_listed
+        for parsed_file in parse_sources(reader, config, sources, cache=cache):
+            if parsed_file.read:
+                snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
+            add_parsed(snapshot, parsed_file.parsed)
+        return snapshot
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -228,6 +269,7 @@ class ParsedFile:
     kind: FileKind | None
     parsed: Parsed  # its items and findings; for a symlink or a huge file, findings only
     read: bool  # whether the content was parsed (from the file or from the cache)
+    oid: str | None = None  # the git blob id of the bytes parsed (also in the working tree)
 
 
 def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile], *, cache: ParseCache | None = None) -> list[ParsedFile]:
@@ -245,7 +287,7 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         order.append(source.path)
         kind = kind_of(source.path, config)
         if source.symlink_target is not None:
-            if kind is not None or source.path.endswith((".yaml", ".yml", ".md")):
+            if kind is not None or source.path.endswith((".yaml", ".yml", ".md")) or _in_kind_folder(source.path, config):
                 results[source.path] = ParsedFile(source, kind, Parsed(findings=[_symlink_finding(str(reader.repo.root), source)]), False)
             continue
         if kind is None:
@@ -256,26 +298,38 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         if cache is not None and source.oid:
             hit = cache.get(cache_key(kind.name, source.path, source.oid, config.id_pattern))
             if hit is not None:
-                results[source.path] = ParsedFile(source, kind, hit, True)
+                results[source.path] = ParsedFile(source, kind, hit, True, source.oid)
                 continue
         pending.append((source, kind))
     kinds = {source.path: kind for source, kind in pending}
+    misses: list[tuple[SourceFile, FileKind, str, bytes]] = []
     for source, data in reader.read([source for source, _ in pending]):
         kind = kinds[source.path]
         if data is None:  # larger than the limit, found out while reading
             results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
             continue
+        oid = source.oid or gitio.blob_id(data)
+        if cache is not None and source.oid is None:
+            hit = cache.get(cache_key(kind.name, source.path, oid, config.id_pattern))
+            if hit is not None:
+                results[source.path] = ParsedFile(source, kind, hit, True, oid)
+                continue
+        misses.append((source, kind, oid, data))
+
+    def parse_one(miss: tuple[SourceFile, FileKind, str, bytes]) -> Parsed:
+        source, kind, _oid, data = miss
+        return kind.parser(source.path, data, config)
+
+    # Many files to parse (a first check of a large repo): on two cores, if there are.
+    for (source, kind, oid, _data), parsed in zip(misses, fork_map(parse_one, misses, load_parsed), strict=True):
         if cache is not None:
-            oid = source.oid or gitio.blob_id(data)
-            key = cache_key(kind.name, source.path, oid, config.id_pattern)
-            parsed = cache.get(key) if source.oid is None else None
-            if parsed is None:
-                parsed = kind.parser(source.path, data, config)
-                cache.put(key, parsed)
-        else:
-            parsed = kind.parser(source.path, data, config)
-        results[source.path] = ParsedFile(source, kind, parsed, True)
+            cache.put(cache_key(kind.name, source.path, oid, config.id_pattern), parsed)
+        results[source.path] = ParsedFile(source, kind, parsed, True, oid)
     return [results[path] for path in order if path in results]
+
+
+def _in_kind_folder(path: str, config: Config) -> bool:
+    return any(path.startswith(getattr(config, kind.folder) + "/") for kind in FILE_KINDS)
 
 
 def _too_large(path: str, size: int | None) -> Parsed:

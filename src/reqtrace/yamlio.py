@@ -9,10 +9,20 @@ each key so that findings can point at it.
 from __future__ import annotations
 
 import re
+from sys import intern
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import ScalarNode
 
 try:  # libyaml's C parser is about 12x faster on many small files
     from yaml import CSafeLoader as _BaseLoader
@@ -47,55 +57,160 @@ class Mapping(dict):  # type: ignore[type-arg]
         self.raw: dict[str, str] = {}
 
 
+# Plain scalars that resolve to the same tag again and again (keys, `must`,
+# `approved`, names): remembering the answer saves most of the resolver's work.
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_LIMIT = 50_000
+
+STR_TAG = "tag:yaml.org,2002:str"
+MAP_TAG = "tag:yaml.org,2002:map"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+# The scalar types a spec file may hold; anything else (`!!binary`, `!!set`,
+# `!custom`) is refused rather than guessed at.
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+# libyaml refuses nesting deeper than 1000; spec files need a handful of levels,
+# and later recursive walks (schema, digests) must stay far from Python's limit.
+MAX_DEPTH = 64
+
+
+class Sequence(list):  # type: ignore[type-arg]
+    """A list that remembers the line of each item (and the source text of
+    items YAML did not read as text), like `Mapping` does for keys."""
+
+    __slots__ = ("line", "lines", "raw")
+
+    def __init__(self, items: list[Any], line: int, lines: list[int], raw: dict[int, str]) -> None:
+        super().__init__(items)
+        self.line = line
+        self.lines = lines
+        self.raw = raw
+
+
 class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    line_offset = 0
+    """libyaml's parser; values are built from its events by `_build`."""
 
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise YamlProblem(
-                "yaml-alias",
-                "YAML aliases (*name) are not allowed in spec files; write the value out in full",
-                node.start_mark.line + 1 + self.line_offset,
-            )
-        return super().construct_object(node, deep=deep)
-
-    def construct_strict_mapping(self, node: Any) -> Mapping:
-        if not isinstance(node, MappingNode):  # pragma: no cover - the tag decides
-            raise YamlProblem("yaml-syntax", "expected a mapping", self._line(node))
-        result = Mapping()
-        result.line = self._line(node)
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                raise YamlProblem(
-                    "yaml-syntax", "a mapping key must be plain text", self._line(key_node)
-                )
-            key = key_node.value  # keys are field names: never booleans, numbers or dates
-            line = self._line(key_node)
-            if key in result.lines:
-                raise YamlProblem(
-                    "duplicate-key",
-                    f"key '{key}' appears twice (lines {result.lines[key]} and {line}); "
-                    "YAML would silently keep only the last one — remove or rename one",
-                    line,
-                )
-            value = self.construct_object(value_node, deep=True)
-            result.lines[key] = line
-            result[key] = value
-            if isinstance(value_node, ScalarNode) and not isinstance(value, str):
-                result.raw[key] = value_node.value
-        return result
-
-    def construct_strict_sequence(self, node: Any) -> list[Any]:
-        if not isinstance(node, SequenceNode):  # pragma: no cover - the tag decides
-            raise YamlProblem("yaml-syntax", "expected a list", self._line(node))
-        return [self.construct_object(child, deep=True) for child in node.value]
-
-    def _line(self, node: Any) -> int:
-        return int(node.start_mark.line) + 1 + self.line_offset
+    def resolve_plain(self, value: str) -> str:
+        tag = _RESOLVED.get(value)
+        if tag is None:
+            tag = self.resolve(ScalarNode, value, (True, False))
+            if len(_RESOLVED) < _RESOLVED_LIMIT and len(value) <= 80:
+                _RESOLVED[value] = tag
+        return tag  # type: ignore[no-any-return]
 
 
-_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_strict_mapping)
-_StrictLoader.add_constructor("tag:yaml.org,2002:seq", _StrictLoader.construct_strict_sequence)
+_ALIAS_MESSAGE = "YAML aliases (*name) are not allowed in spec files; write the value out in full"
+_ANCHOR_MESSAGE = "YAML anchors (&name) are not allowed in spec files; remove it and write values out in full"
+
+
+def _build(loader: _StrictLoader, line_offset: int) -> Any:
+    """The value of the single document in the loader's stream, built from parse events.
+
+    Skipping PyYAML's node graph and generic constructor makes this about a
+    third faster, and strict: an alias, a duplicate key, a key that is not
+    plain text, an unknown tag or absurd nesting is a YamlProblem.
+    """
+    get_event = loader.get_event
+    get_event()  # StreamStart
+    event = get_event()
+    if type(event) is StreamEndEvent:
+        return None  # an empty file
+    # Each open collection: [value, is_mapping, pending key, line of that key].
+    stack: list[list[Any]] = []
+    root: Any = None
+    while True:
+        event = get_event()
+        kind = type(event)
+        line = event.start_mark.line + 1 + line_offset
+        if kind is AliasEvent:
+            raise YamlProblem("yaml-alias", _ALIAS_MESSAGE, line)
+        if getattr(event, "anchor", None) is not None:
+            # Harmless alone, but only there to be aliased: refused too, so the
+            # rule is simply "no anchors, no aliases".
+            raise YamlProblem("yaml-alias", _ANCHOR_MESSAGE, line)
+        opened = False
+        if kind is ScalarEvent:
+            if stack and stack[-1][1] and stack[-1][2] is None:
+                frame = stack[-1]  # a key: field names stay text, never booleans or dates
+                key = intern(event.value)
+                if key in frame[0].lines:
+                    raise YamlProblem(
+                        "duplicate-key",
+                        f"key '{key}' appears twice (lines {frame[0].lines[key]} and {line}); "
+                        "YAML would silently keep only the last one — remove or rename one",
+                        line,
+                    )
+                frame[2], frame[3] = key, line
+                continue
+            value = event.value
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = (_RESOLVED.get(value) or loader.resolve_plain(value)) if event.implicit[0] else STR_TAG
+            if tag == STR_TAG:
+                # Ids, statuses and names recur across thousands of files: one
+                # shared string each keeps a large snapshot (and its cache) small.
+                item: Any = intern(value) if len(value) <= 40 else value
+            elif tag in _SCALAR_TAGS:
+                try:
+                    item = loader.yaml_constructors[tag](loader, ScalarNode(tag, value, event.start_mark, event.end_mark))
+                except (ValueError, OverflowError):
+                    # `2026-02-30` looks like a date but is none; a number of
+                    # 5000 digits is past Python's limit: keep the text.
+                    item = value
+            else:
+                raise YamlProblem("yaml-syntax", f"YAML tag '{tag}' is not allowed in spec files; remove it", line)
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            if event.tag not in (None, "!", MAP_TAG if kind is MappingStartEvent else SEQ_TAG):
+                raise YamlProblem("yaml-syntax", f"YAML tag '{event.tag}' is not allowed in spec files; remove it", line)
+            if stack and stack[-1][1] and stack[-1][2] is None:
+                raise YamlProblem("yaml-syntax", "a mapping key must be plain text", line)
+            if len(stack) >= MAX_DEPTH:
+                raise YamlProblem("yaml-syntax", f"the YAML is nested more than {MAX_DEPTH} levels deep", line)
+            if kind is MappingStartEvent:
+                item = Mapping()
+                item.line = line
+            else:
+                item = Sequence([], line, [], {})
+            opened = True
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            stack.pop()
+            if stack:
+                continue
+            break
+        else:  # pragma: no cover - libyaml emits nothing else inside a document
+            raise YamlProblem("yaml-syntax", f"unexpected YAML event {kind.__name__}", line)
+        if stack:
+            frame = stack[-1]
+            parent = frame[0]
+            if frame[1]:
+                parent[frame[2]] = item
+                parent.lines[frame[2]] = frame[3]
+                if kind is ScalarEvent and type(item) is not str:
+                    # The source text of a scalar YAML turned into something other
+                    # than text (`NO` -> False, `1.10` -> 1.1), so a finding can quote it.
+                    parent.raw[frame[2]] = event.value
+                frame[2] = None
+            else:
+                if kind is ScalarEvent and type(item) is not str:
+                    parent.raw[len(parent)] = event.value
+                parent.lines.append(line)
+                parent.append(item)
+        else:
+            root = item
+        if opened:
+            stack.append([item, kind is MappingStartEvent, None, 0])
+        elif not stack:
+            break
+    get_event()  # DocumentEnd
+    event = get_event()
+    if type(event) is not StreamEndEvent:
+        raise YamlProblem(
+            "yaml-syntax",
+            "YAML syntax error: more than one YAML document (---) in the file",
+            event.start_mark.line + 1 + line_offset,
+        )
+    return root
 
 
 def decode_text(data: bytes) -> str:
@@ -119,9 +234,8 @@ def decode_text(data: bytes) -> str:
 def load_yaml(text: str, *, line_offset: int = 0) -> Any:
     """Parse one YAML document from text; raise YamlProblem with a line on any trouble."""
     loader = _StrictLoader(text)
-    loader.line_offset = line_offset
     try:
-        return loader.get_single_data()
+        return _build(loader, line_offset)
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:

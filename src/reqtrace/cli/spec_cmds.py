@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from enum import Enum
 from pathlib import Path
@@ -29,8 +30,16 @@ def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
     from ..config import find_spec_repo
     from ..snapshot import load_snapshot
 
+    from ..parsecache import PackedParseCache
+
     repo = find_spec_repo(root)
-    return repo, load_snapshot(repo, rev)
+    with PackedParseCache.for_git(repo.git_top) as cache:
+        snapshot = load_snapshot(repo, rev, cache=cache)
+    # The snapshot lives until the command ends: keep the garbage collector from
+    # walking its hundreds of thousands of objects again (a process-wide
+    # setting, so it is made here in the command, not in the core).
+    gc.freeze()
+    return repo, snapshot
 
 
 @app.command()
@@ -185,7 +194,7 @@ def show(
         elif isinstance(value, dict):
             console.print(f"[cyan]{output.esc(key)}[/]: {output.esc(json.dumps(value, ensure_ascii=False))}")
         else:
-            console.print(f"[cyan]{output.esc(key)}[/]: {output.esc(value)}")
+            console.print(f"[cyan]{output.esc(key)}[/]: {output.esc(str(value).rstrip())}")
     if described["children"]:
         console.print(f"[cyan]children[/]: {output.esc(', '.join(described['children']))}")
     if described["referenced_by"]:
