@@ -200,7 +200,10 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
         cached = _read(file, key)
         if cached is not None:
             return cached
-    snapshot = load_snapshot(repo, commit)
+    from .parsecache import PackedParseCache
+
+    with PackedParseCache.for_git(repo.git_top if use_cache else None) as parse_cache:
+        snapshot = load_snapshot(repo, commit, cache=parse_cache)
     baselines = load_baseline_infos(repo, snapshot)
     bundle = GraphBundle(build_graph(snapshot, baselines), baselines, snapshot.commit, snapshot)
     if key is not None and file is not None:

@@ -240,13 +240,11 @@ def status(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """The project manager's one screen: baseline, drift, requests, and loose ends."""
-    from ..config import find_spec_repo
-    from ..snapshot import load_snapshot
     from ..status import build_status, status_inputs
+    from .spec_cmds import load
 
     output.json_requested = format is TextOrJson.json
-    repo = find_spec_repo(root)
-    snapshot = load_snapshot(repo, rev)
+    repo, snapshot = load(root, rev)
     data = build_status(snapshot, **status_inputs(repo, snapshot))
     if format is TextOrJson.json:
         output.write_json(data)
