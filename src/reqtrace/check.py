@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .model import ERROR, WARNING, Finding, Snapshot
+from .record_checks import RECORD_CHECKS
 
 Check = Callable[[Snapshot], Iterable[Finding]]
 
@@ -123,6 +124,7 @@ def check_baselines(snapshot: Snapshot) -> Iterable[Finding]:
 
 # The checks run over a whole snapshot; later features append theirs.
 CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines]
+CHECKS.extend(RECORD_CHECKS)  # emails and documents (issue 5)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,6 +152,67 @@ class Meeting:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file attached to an email: listed, hashed, never written out under its own name."""
+
+    name: str
+    type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Email:
+    """An ingested message: its sidecar `records/emails/<file>.yaml`, beside the message file."""
+
+    id: str
+    path: str  # the sidecar
+    message: str  # the stored message file, relative to the spec root
+    line: int = 1
+    message_id: str | None = None
+    date: str | None = None
+    from_: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    subject: str | None = None
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    thread: tuple[str, ...] = ()  # ids of the ingested mails it replies to
+    attachments: tuple[Attachment, ...] = ()
+    refs: tuple[str, ...] = ()
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+
+    kind = "email"
+
+    @property
+    def title(self) -> str:
+        return self.subject or "(no subject)"
+
+    def line_of(self, name: str) -> int:
+        return dict(self.lines).get(name, self.line)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file under `records/documents/` (a signed contract, a scanned letter) and its sidecar."""
+
+    id: str
+    title: str
+    path: str  # the sidecar
+    file: str  # the document itself, relative to the spec root
+    line: int = 1
+    date: str | None = None
+    sha256: str | None = None
+    refs: tuple[str, ...] = ()
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+
+    kind = "document"
+
+    def line_of(self, name: str) -> int:
+        return dict(self.lines).get(name, self.line)
+
+
+@dataclass(frozen=True)
 class Config:
     project: str
     customer: str | None = None
@@ -186,11 +248,17 @@ class Snapshot:
     requirements: dict[str, Requirement] = field(default_factory=dict)
     requests: dict[str, Request] = field(default_factory=dict)
     meetings: dict[str, Meeting] = field(default_factory=dict)
-    emails: dict[str, Any] = field(default_factory=dict)
-    documents: dict[str, Any] = field(default_factory=dict)
+    emails: dict[str, Email] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     # Every file that was parsed, path -> the git blob id of its bytes (also in the working tree).
     files: dict[str, str] = field(default_factory=dict)
+    # Every file listed under the scanned folders, read or not (a document, a stored
+    # message), path -> content id ('' in the working tree).
+    present: dict[str, str] = field(default_factory=dict)
+    # Reads one listed file's bytes from wherever the snapshot came from; None when the
+    # snapshot was not loaded from a spec repo.
+    read_bytes: Callable[[str], bytes] | None = field(default=None, compare=False, repr=False)
     # The SpecRepo it was read from (None when built by hand): checks that need git use it.
     repo: Any = field(default=None, repr=False, compare=False)
 
@@ -218,7 +286,7 @@ class Snapshot:
 
 
 _RENAMED = {"from_": "from", "as_": "as", "in_": "in"}
-_NOT_FIELDS = {"path", "line", "lines", "body"}
+_NOT_FIELDS = {"path", "line", "lines", "body", "message", "file"}
 
 
 def _plain_value(value: Any) -> Any:

@@ -17,8 +17,11 @@ from typing import Any
 from .model import (
     ERROR,
     WARNING,
+    Attachment,
     Config,
     Decision,
+    Document,
+    Email,
     Finding,
     Meeting,
     MeetingDecision,
@@ -319,6 +322,85 @@ def parse_meeting(path: str, data: bytes, config: Config) -> Parsed:
             refs=field_texts(loaded, "refs"),
             decisions=tuple(decisions),
             body=body,
+            lines=_lines(loaded),
+        )
+    )
+    return parsed
+
+
+def _companion(path: str) -> str:
+    """The file a sidecar describes: its own name without `.yaml`."""
+    for suffix in (".yaml", ".yml"):
+        if path.endswith(suffix):
+            return path[: -len(suffix)]
+    return path
+
+
+def parse_email(path: str, data: bytes, config: Config) -> Parsed:
+    """An email's sidecar `records/emails/<message file>.yaml`."""
+    parsed = Parsed()
+    loaded = _mapping_or_finding(read_yaml_file(path, data, parsed), path, parsed, "email sidecar")
+    if loaded is None:
+        return parsed
+    item_id = _id_of(loaded)
+    _schema_findings(loaded, "email", path, parsed, item_id)
+    if item_id is None:
+        return parsed
+    attachments = []
+    for entry in loaded.get("attachments") or []:
+        if isinstance(entry, dict):
+            size = entry.get("size")
+            attachments.append(
+                Attachment(
+                    name=text_of(entry.get("name")),
+                    type=text_of(entry.get("type")),
+                    size=size if isinstance(size, int) and not isinstance(size, bool) else 0,
+                    sha256=text_of(entry.get("sha256")),
+                )
+            )
+    parsed.items.append(
+        Email(
+            id=item_id,
+            path=path,
+            message=_companion(path),
+            line=getattr(loaded, "line", 1),
+            message_id=text_of(loaded.get("message_id")) or None,
+            date=text_of(loaded.get("date")) or None,
+            from_=text_of(loaded.get("from")) or None,
+            to=texts_of(loaded.get("to")),
+            cc=texts_of(loaded.get("cc")),
+            subject=text_of(loaded.get("subject")) or None,
+            in_reply_to=texts_of(loaded.get("in_reply_to")),
+            references=texts_of(loaded.get("references")),
+            thread=texts_of(loaded.get("thread")),
+            attachments=tuple(attachments),
+            refs=texts_of(loaded.get("refs")),
+            lines=_lines(loaded),
+        )
+    )
+    return parsed
+
+
+def parse_document(path: str, data: bytes, config: Config) -> Parsed:
+    """A document's sidecar `records/documents/<file>.yaml`."""
+    parsed = Parsed()
+    loaded = _mapping_or_finding(read_yaml_file(path, data, parsed), path, parsed, "document sidecar")
+    if loaded is None:
+        return parsed
+    item_id = _id_of(loaded)
+    _schema_findings(loaded, "document", path, parsed, item_id)
+    if item_id is None:
+        return parsed
+    parsed.items.append(
+        Document(
+            id=item_id,
+            title=text_of(loaded.get("title")),
+            path=path,
+            file=_companion(path),
+            line=getattr(loaded, "line", 1),
+            date=text_of(loaded.get("date")) or None,
+            sha256=text_of(loaded.get("sha256")).lower() or None,
+            refs=texts_of(loaded.get("refs")),
             lines=_lines(loaded),
         )
     )

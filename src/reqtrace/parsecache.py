@@ -31,12 +31,24 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .model import Decision, Finding, Meeting, MeetingDecision, Request, Requirement, Triage
+from .model import (
+    Attachment,
+    Decision,
+    Document,
+    Email,
+    Finding,
+    Meeting,
+    MeetingDecision,
+    Request,
+    Requirement,
+    Triage,
+)
 from .parse import Parsed
 
 CACHE_FORMAT = 1
 _TYPES: dict[str, type] = {
-    cls.__name__: cls for cls in (Requirement, Request, Meeting, MeetingDecision, Decision, Triage, Finding)
+    cls.__name__: cls
+    for cls in (Requirement, Request, Meeting, MeetingDecision, Decision, Triage, Finding, Email, Document, Attachment)
 }
 
 

@@ -139,6 +139,7 @@ def _compile(schema: dict[str, Any]) -> Validator:
     choices = ", ".join(str(choice) for choice in enum) if enum is not None else ""
     min_length: int = schema.get("minLength", 0)
     pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    advice = schema.get("x-hint", "use letters, digits, '-', '_' or '.'")
     is_date_format = schema.get("format") == "date"
     minimum, maximum = schema.get("minimum"), schema.get("maximum")
     items = _compile(schema["items"]) if "items" in schema else None
@@ -158,7 +159,7 @@ def _compile(schema: dict[str, Any]) -> Validator:
                 if len(value.strip()) < min_length:
                     out.append(Problem("schema", f"'{name}' must not be empty", line, name))
                 if pattern is not None and not pattern.search(value):
-                    out.append(Problem("schema", f"'{name}' has an unusable value {value!r}: use letters, digits, '-', '_' or '.'", line, name))
+                    out.append(Problem("schema", f"'{name}' has an unusable value {value!r}: {advice}", line, name))
                 if is_date_format and not _is_date(value):
                     out.append(Problem("schema", f"'{name}' must be a date like 2026-01-15 (got {value!r})", line, name))
             return

@@ -17,7 +17,15 @@ from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import InputError, RevisionError
 from .fork_map import fork_map
 from .model import ERROR, WARNING, Config, Finding, Snapshot
-from .parse import Parsed, Parser, parse_meeting, parse_request, parse_requirements
+from .parse import (
+    Parsed,
+    Parser,
+    parse_document,
+    parse_email,
+    parse_meeting,
+    parse_request,
+    parse_requirements,
+)
 from .parsecache import ParseCache, cache_key, load_parsed
 from .yamlio import MAX_FILE_BYTES
 
@@ -38,6 +46,10 @@ FILE_KINDS: list[FileKind] = [
     FileKind("requirement", "requirements_dir", (".yaml", ".yml"), parse_requirements),
     FileKind("request", "requests_dir", (".yaml", ".yml"), parse_request),
     FileKind("meeting", "meetings_dir", (".md",), parse_meeting),
+    # Sidecars: records/emails/MAIL-….eml.yaml beside the stored message, and
+    # records/documents/<file>.yaml beside the document (any file type).
+    FileKind("email", "emails_dir", (".yaml", ".yml"), parse_email),
+    FileKind("document", "documents_dir", (".yaml", ".yml"), parse_document),
 ]
 
 
@@ -182,6 +194,19 @@ class Reader:
         unique = {source.path: source for source in found}  # overlapping folders list twice
         return [unique[path] for path in sorted(unique)]
 
+    def read_one(self, source: SourceFile) -> bytes:
+        """One listed file's bytes (a document, a stored message), whatever its size."""
+        if self.commit is None:
+            try:
+                # O_NOFOLLOW, as in _read_file: never follow a link swapped in since listing.
+                fd = os.open(os.path.join(str(self.repo.root), source.path), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+                with os.fdopen(fd, "rb") as handle:
+                    return handle.read()
+            except OSError as exc:
+                raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
+        assert self.repo.git_top is not None and source.oid is not None
+        return b"".join(data for _, data in gitio.read_blobs(self.repo.git_top, [source.oid]))
+
     def read(self, sources: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes | None]]:
         """Each source's bytes; None for a blob that turns out larger than the size limit."""
         if self.commit is None:
@@ -217,7 +242,18 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
         config, config_findings = parse_config(reader.read_config())
         snapshot = Snapshot(config=config, commit=commit, repo=repo)
         snapshot.findings.extend(config_findings)
-        for parsed_file in parse_sources(reader, config, reader.list_files(scanned_folders(config)), cache=cache):
+        sources = reader.list_files(scanned_folders(config))
+        # Files no parser reads still matter: a document's bytes, an email's stored message.
+        listed = {source.path: source for source in sources if source.symlink_target is None}
+        snapshot.present = {path: source.oid or "" for path, source in listed.items()}
+
+        def read_listed(path: str) -> bytes:
+            if path not in listed:
+                raise InputError(f"{path} is not in the spec repo" + (f" at commit {commit[:12]}" if commit else ""))
+            return reader.read_one(listed[path])
+
+        snapshot.read_bytes = read_listed
+        for parsed_file in parse_sources(reader, config, sources, cache=cache):
             if parsed_file.read:
                 snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
             add_parsed(snapshot, parsed_file.parsed)

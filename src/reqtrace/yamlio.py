@@ -8,6 +8,7 @@ each key so that findings can point at it.
 
 from __future__ import annotations
 
+import re
 from sys import intern
 from typing import Any
 
@@ -299,6 +300,13 @@ def _represent_text(dumper: Any, value: str) -> yaml.ScalarNode:
 _BlockDumper.add_representer(str, _represent_text)
 
 
+class FlowList(list):  # type: ignore[type-arg]
+    """A list that dump_yaml writes on one line, `[REQ-1, RQ-7]`: for lists of ids."""
+
+
+_BlockDumper.add_representer(FlowList, lambda dumper, value: dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True))
+
+
 def dump_yaml(data: dict[str, Any], *, header: str = "") -> str:
     """YAML text for a file reqtrace writes itself (manifests, sign-offs), keys in the given order.
 
@@ -411,3 +419,104 @@ def set_top_level_block(text: str, key: str, value: dict[str, Any], *, insert_be
                 lines[-1] += newline
             new_lines = [*lines, block]
     return bom + "".join(new_lines)
+
+
+# --- writing and editing YAML that people also edit --------------------------------------
+# ruamel.yaml's round-trip mode keeps comments, key order and quoting. It is
+# imported only by the commands that write (ingest), never on the read path.
+
+
+def _round_trip():  # type: ignore[no-untyped-def]
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a user's long line
+    yaml.allow_unicode = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+_FLOW_SAFE = re.compile(r"^<?[A-Za-z0-9][A-Za-z0-9_.:@/+=$%-]*>?$")
+
+
+def _flow_lists(value: Any) -> Any:
+    """Lists of plain values on one line (`to: [a, b]`), lists of mappings as blocks."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, dict):
+        mapping = CommentedMap()
+        for key, item in value.items():
+            mapping[key] = _flow_lists(item)
+        return mapping
+    if isinstance(value, list | tuple):
+        seq = CommentedSeq(_flow_lists(item) for item in value)
+        # Only ids go on one line: free text in a flow list can start with '?'
+        # or hold ', ' and then reads back differently.
+        if all(isinstance(item, str) and _FLOW_SAFE.match(item) for item in value):
+            seq.fa.set_flow_style()
+        return seq
+    return value
+
+
+def edit_yaml_mapping(text: str, *, add_missing: dict[str, Any] | None = None, extend: dict[str, list[Any]] | None = None) -> str | None:
+    """The text with keys added and list items appended, or None when nothing changes.
+
+    Never rewrites what the user wrote: only the keys it changes may differ, and
+    if ruamel would reformat any other line, YamlProblem is raised instead of
+    writing. A key the user made something other than a list is left alone.
+    """
+    import difflib
+    import io
+
+    from ruamel.yaml.error import YAMLError as RuamelError
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    yaml = _round_trip()
+    try:
+        # Write lists the way this file already does (`- a` under the key, or indented).
+        _, indent, block_seq_indent = load_yaml_guess_indent(text)
+        if indent and block_seq_indent is not None:
+            yaml.indent(mapping=indent, sequence=max(indent, block_seq_indent + 2), offset=block_seq_indent)
+        data = yaml.load(text)
+    except RuamelError as exc:
+        raise YamlProblem("yaml-syntax", f"cannot edit: {exc}".splitlines()[0]) from None
+    if not isinstance(data, dict):
+        raise YamlProblem("schema", "cannot edit: the file does not hold a mapping")
+    # Where each key the user wrote starts (0-based), before anything changes.
+    starts = sorted((data.lc.key(key)[0], key) for key in data)
+    changed: list[str] = []
+    for key, items in (extend or {}).items():
+        current = data.get(key)
+        if current is None:
+            if items:
+                data[key] = _flow_lists(list(items))
+                changed.append(key)
+        elif isinstance(current, list):
+            new = [item for item in items if item not in current]
+            if new:
+                if not current and hasattr(current, "fa"):
+                    current.fa.set_flow_style()  # `thread: []` stays on one line
+                current.extend(new)
+                changed.append(key)
+    for key, value in (add_missing or {}).items():
+        if key not in data:
+            data[key] = _flow_lists(value)
+            changed.append(key)
+    if not changed:
+        return None
+    stream = io.StringIO()
+    yaml.dump(data, stream)
+    result = stream.getvalue()
+    # Lines of keys that were not changed must come out exactly as they went in.
+    old_lines = text.splitlines()
+    spans = []
+    for index, (line, key) in enumerate(starts):
+        if key in changed:
+            end = starts[index + 1][0] if index + 1 < len(starts) else len(old_lines)
+            spans.append((line, end))
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, old_lines, result.splitlines(), autojunk=False).get_opcodes():
+        if tag in ("replace", "delete") and not any(start <= i1 and i2 <= end for start, end in spans):
+            raise YamlProblem("reformat", f"cannot add {', '.join(changed)} without reformatting line {i1 + 1}; add it by hand", i1 + 1)
+    return result
+

@@ -42,6 +42,7 @@ def _register() -> None:
     # Each module adds its commands to `app`; the core is imported inside commands,
     # so that `--help` and `--version` stay fast.
     from . import authoring_cmds, spec_cmds  # noqa: F401
+    from . import graph_cmds  # noqa: F401
     from . import diff_cmds  # noqa: F401
     from . import triage_cmds  # noqa: F401
     from . import baseline_cmds  # noqa: F401

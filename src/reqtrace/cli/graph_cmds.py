@@ -1,0 +1,298 @@
+"""Commands about records and the evidence graph: ingest, trace, impact, graph, status."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from . import app, output
+from .options import FormatOption, RevOption, RootOption, TextOrJson
+
+LIST_LIMIT = 50  # rows per list in text output
+TIMELINE_LIMIT = 500
+_STATUS_COLOURS = {"added": "green", "unchanged": "dim", "restored": "cyan", "refused": "red"}
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Messages to store: .eml files, .mbox files, or folders holding them.", show_default=False)] = None,  # noqa: UP007
+    document: Annotated[Optional[Path], typer.Option("--document", help="Add this file (a contract, a scan) under records/documents/ instead.", show_default=False)] = None,  # noqa: UP007
+    title: Annotated[Optional[str], typer.Option("--title", help="The document's title (with --document).", show_default=False)] = None,  # noqa: UP007
+    date: Annotated[Optional[str], typer.Option("--date", help="The document's date, e.g. 2026-06-30 (with --document; default today).", show_default=False)] = None,  # noqa: UP007
+    doc_id: Annotated[Optional[str], typer.Option("--id", help="The document's id (with --document; default the next free DOC-n).", show_default=False)] = None,  # noqa: UP007
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
+) -> None:
+    """Store emails (or a document) under records/ as records, with an editable sidecar each.
+
+    Each message is kept byte for byte as records/emails/MAIL-<id>.eml; ingesting
+    the same message again changes nothing. Exit 3 when any input was refused.
+    """
+    from ..config import find_spec_repo
+    from ..errors import UsageError
+    from ..snapshot import load_snapshot
+
+    output.json_requested = format is TextOrJson.json
+    if document is not None:
+        if paths:
+            raise UsageError("give either message files or --document, not both")
+        if not title:
+            raise UsageError("--document needs --title")
+        from ..ingest import add_document
+
+        repo = find_spec_repo(root)
+        added = add_document(repo, load_snapshot(repo), document, title=title, date=date, doc_id=doc_id)
+        if format is TextOrJson.json:
+            output.write_json({"ok": True, "document": {"id": added.id, "status": added.status, "path": added.path, "file": added.file, "sha256": added.sha256}})
+        elif added.status == "added":
+            output.stdout_console().print(f"[green]added[/] {output.esc(added.id)}  {output.esc(added.file)}  (sidecar {output.esc(added.path)})")
+        else:
+            output.stdout_console().print(f"[dim]unchanged[/] this file is already stored as {output.esc(added.id)} ({output.esc(added.file)})")
+        return
+    if title or date or doc_id:
+        raise UsageError("--title, --date and --id go with --document")
+    if not paths:
+        raise UsageError("name the .eml or .mbox files (or folders) to ingest, or --document FILE --title TEXT")
+    from ..ingest import ingest_emails
+
+    repo = find_spec_repo(root)
+    report = ingest_emails(repo, list(paths), load_snapshot(repo))
+    summary = {status: report.count(status) for status in ("added", "unchanged", "restored", "refused")}
+    if format is TextOrJson.json:
+        output.write_json({"ok": report.ok, "summary": summary, "results": [r.as_dict() for r in report.results], "threads_updated": report.threads_updated})
+    else:
+        console = output.stdout_console()
+        errors = output.stderr_console()
+        for result in report.results:
+            colour = _STATUS_COLOURS.get(result.status, "white")
+            if result.status == "refused":
+                errors.print(f"[red]refused[/]   {output.esc(result.source)}: {output.esc(result.message)}", soft_wrap=True)
+            else:
+                console.print(f"[{colour}]{result.status:<9}[/] {output.esc(result.id or '')}  {output.esc(result.source)}  {output.esc(result.message)}", soft_wrap=True)
+            for warning in result.warnings:
+                errors.print(f"  [yellow]warning[/] {output.esc(result.source)}: {output.esc(warning)}", soft_wrap=True)
+            for note in result.notes:
+                errors.print(f"  [dim]note[/] {output.esc(result.source)}: {output.esc(note)}", soft_wrap=True)
+        for path in report.threads_updated:
+            console.print(f"[cyan]thread[/]    {output.esc(path)}: replies linked to a message ingested now")
+        console.print(", ".join(f"{n} {status}" for status, n in summary.items() if n) or "nothing to ingest")
+    if not report.ok:
+        raise typer.Exit(3)
+
+
+def _load_graph(root: Path | None, rev: str | None) -> tuple[Any, Any]:
+    from ..config import find_spec_repo
+    from ..graph_cache import load_graph_bundle
+
+    repo = find_spec_repo(root)
+    return repo, load_graph_bundle(repo, rev)
+
+
+@app.command()
+def trace(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="A requirement or record id.")],
+    rev: RevOption = None,
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
+) -> None:
+    """The whole story of one item as a dated timeline, with the requirements above and below it."""
+    from ..trace import text_changes, trace_item
+
+    output.json_requested = format is TextOrJson.json
+    repo, bundle = _load_graph(root, rev)
+    is_requirement = bundle.graph.nodes.get(item_id, {}).get("kind") == "requirement" if item_id in bundle.graph else False
+    changes = text_changes(repo, bundle.commit, item_id) if is_requirement else []
+    result = trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes)
+    if format is TextOrJson.json:
+        output.write_json(result.as_dict())
+        return
+    from rich.table import Table
+
+    console = output.stdout_console()
+    console.print(f"[bold]{output.esc(result.id)}[/] [dim]{result.kind} · {output.esc(result.path or '')}[/]")
+    console.print(f"  {output.esc(result.title)}")
+    console.print(f"  [cyan]upstream[/]:   {output.esc(', '.join(result.upstream) or '—')}")
+    console.print(f"  [cyan]downstream[/]: {output.esc(', '.join(result.downstream) or '—')}")
+    if not result.timeline:
+        console.print("  no records link to it yet")
+        return
+    table = Table(box=None, pad_edge=False, show_edge=False, show_header=True)
+    for column in ("date", "id", "kind", "relation", "summary"):
+        table.add_column(column, overflow="fold")
+    for entry in result.timeline[:TIMELINE_LIMIT]:
+        table.add_row(output.esc((entry.date or "—")[:16]), output.esc(entry.id), entry.kind, entry.relation, output.esc(entry.summary))
+    console.print(table)
+    if len(result.timeline) > TIMELINE_LIMIT:
+        console.print(f"… and {len(result.timeline) - TIMELINE_LIMIT} more entries (--format json lists all)")
+
+
+@app.command()
+def impact(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="A requirement id.")],
+    rev: RevOption = None,
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
+) -> None:
+    """What a change to this requirement would touch: descendants, open requests, baselines and sign-offs."""
+    from ..trace import impact_of
+
+    output.json_requested = format is TextOrJson.json
+    _, bundle = _load_graph(root, rev)
+    result = impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines)
+    if format is TextOrJson.json:
+        output.write_json(result.as_dict())
+        return
+    console = output.stdout_console()
+    counts = result.counts
+    console.print(f"[bold]{output.esc(result.id)}[/] {output.esc(result.title)}")
+    console.print(
+        f"  {counts['descendants']} descendant requirement(s), {counts['open_requests']} open request(s), "
+        f"{counts['baselines']} baseline(s) and {counts['signoffs']} sign-off(s) would need re-approval"
+    )
+    esc = output.esc
+
+    def section(title: str, rows: list[dict[str, Any]], line: Any) -> None:
+        # Counts came first; a long list is cut in text (JSON lists everything).
+        if not rows:
+            return
+        shown = [line(row) for row in rows[:LIST_LIMIT]]
+        if len(rows) > LIST_LIMIT:
+            shown.append(f"  … and {len(rows) - LIST_LIMIT} more (--format json lists all)")
+        console.print(f"[cyan]{title}[/]\n" + "\n".join(shown))
+
+    section("descendants", result.descendants, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]{esc(r['status'] or '')}[/]")
+    section("open requests", result.open_requests, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]({r['state']}, about {esc(', '.join(r['about']))})[/]")
+    section("baselines", result.baselines, lambda r: f"  {esc(r['name'])}  {esc(r['date'] or '')} [dim]holds {len(r['holds'])}: {esc(', '.join(r['holds'][:10]))}{', …' if len(r['holds']) > 10 else ''}[/]")
+
+    def signoff_line(row: dict[str, Any]) -> str:
+        role = f" ({row['role']})" if row["role"] else ""
+        return f"  {esc(row['baseline'])}: {esc(row['meaning'])} by {esc(row['signer'])}{esc(role)} {esc(row['date'] or '')}"
+
+    section("sign-offs to renew", result.signoffs, signoff_line)
+
+
+class GraphFormat(str, Enum):
+    dot = "dot"
+    graphml = "graphml"
+    json = "json"
+    mermaid = "mermaid"
+
+
+_RENDERED = (".svg", ".png", ".pdf")
+
+
+@app.command()
+def graph(
+    rev: RevOption = None,
+    root: RootOption = None,
+    format: Annotated[GraphFormat, typer.Option("--format", "-f", help="dot (Graphviz), graphml, json or mermaid.")] = GraphFormat.dot,
+    out: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (default: stdout). With dot, a .svg/.png/.pdf name is rendered by Graphviz when installed.", show_default=False)] = None,  # noqa: UP007
+    focus: Annotated[Optional[str], typer.Option("--focus", help="Only the items within --depth links of this id.", show_default=False)] = None,  # noqa: UP007
+    depth: Annotated[int, typer.Option("--depth", min=0, max=50, help="How many links from --focus.")] = 2,
+) -> None:
+    """Export the evidence graph for people who want the picture."""
+    import shutil
+    import subprocess
+
+    from ..errors import InputError
+    from ..files import atomic_write
+    from ..graph import neighbourhood
+    from ..graph_formats import render
+
+    output.json_requested = format is GraphFormat.json
+    _, bundle = _load_graph(root, rev)
+    whole = bundle.graph
+    chosen = whole
+    if focus is not None:
+        if focus not in whole:
+            raise InputError(f"no item with id '{focus}'", hint="`reqtrace list --kind all` shows every id")
+        chosen = neighbourhood(whole, focus, depth)
+    data = render(chosen, format.value)
+    summary = f"{chosen.number_of_nodes()} items, {chosen.number_of_edges()} links"
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    errors = output.stderr_console()
+    if format is GraphFormat.dot and out.suffix.lower() in _RENDERED:
+        dot = shutil.which("dot")
+        if dot is None:
+            fallback = out.with_suffix(".dot")
+            atomic_write(fallback, data)
+            errors.print(f"[yellow]Graphviz (dot) is not installed[/]: wrote the dot text to {output.esc(fallback)} ({summary}); render it with `dot -T{out.suffix[1:].lower()} {output.esc(fallback)}`")
+            return
+        proc = subprocess.run([dot, f"-T{out.suffix[1:].lower()}"], input=data, capture_output=True, check=False)
+        if proc.returncode != 0:
+            raise InputError(f"Graphviz failed: {proc.stderr.decode('utf-8', 'replace').strip()[:300]}")
+        data = proc.stdout
+    atomic_write(out, data)
+    errors.print(f"wrote {output.esc(out)} ({summary})")
+
+
+@app.command()
+def status(
+    rev: RevOption = None,
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
+) -> None:
+    """The project manager's one screen: baseline, drift, requests, and loose ends."""
+    from ..status import build_status, status_inputs
+    from .spec_cmds import load
+
+    output.json_requested = format is TextOrJson.json
+    repo, snapshot = load(root, rev)
+    data = build_status(snapshot, **status_inputs(repo, snapshot))
+    if format is TextOrJson.json:
+        output.write_json(data)
+        return
+    render_status(data)
+
+
+def render_status(data: dict[str, Any]) -> None:
+    console = output.stdout_console()
+    esc = output.esc
+    counts = data["counts"]
+    customer = f" for {esc(data['customer'])}" if data.get("customer") else ""
+    where = f"commit {data['rev'][:12]}" if data.get("rev") else "the working tree"
+    console.print(f"[bold]{esc(data['project'])}[/]{customer} [dim]at {where}[/]")
+    console.print(f"  {counts['requirements']} requirements · {counts['requests']} requests · {counts['meetings']} meetings · {counts['emails']} emails · {counts['documents']} documents")
+    accepted = data.get("accepted_baseline")
+    if accepted:
+        delivered = f", delivered {esc(accepted['delivery_date'])}" if accepted.get("delivery_date") else ", not delivered yet"
+        console.print(f"[cyan]accepted baseline[/]  {esc(accepted['name'])} ({esc(accepted.get('date') or 'undated')}{delivered}), {accepted.get('requirements', 0)} requirements")
+    else:
+        console.print("[cyan]accepted baseline[/]  no accepted baseline yet — `reqtrace baseline create` and a customer sign-off make one")
+    drift = data.get("drift")
+    if drift:
+        console.print(f"[cyan]drift since then[/]   {drift['added']} added, {drift['modified']} modified, {drift['removed']} removed — {drift['approved']} approved, [{'red' if drift['unapproved'] else 'green'}]{drift['unapproved']} unapproved[/]")
+    volatility = data.get("volatility")
+    if volatility and volatility.get("index") is not None:
+        console.print(f"[cyan]volatility[/]         {volatility['index']:.2f} ({volatility['changes']} changes / {volatility['baseline_size']} requirements in the baseline)")
+    if data.get("most_changed"):
+        console.print("[cyan]most changed[/]       " + ", ".join(f"{esc(row['id'])} ({row['changes']})" for row in data["most_changed"]))
+    requests = data["requests"]
+    if requests["by_state"]:
+        console.print("[cyan]requests by state[/]  " + ", ".join(f"{n} {esc(state)}" for state, n in requests["by_state"].items()))
+        console.print("[cyan]by classification[/]  " + ", ".join(f"{n} {esc(kind)}" for kind, n in requests["by_classification"].items()))
+        console.print("[cyan]by requester[/]")
+        for row in requests["by_requester"]:
+            console.print(f"  {row['requests']:>4}  {esc(row['from'])} [dim]({row['open']} open, {row['approved']} approved, {row['rejected']} rejected)[/]")
+    else:
+        console.print("[cyan]requests[/]           none recorded")
+    unlinked = data["unlinked_records"]
+    console.print(f"[cyan]records linked to nothing[/] ({len(unlinked)})" + ("" if unlinked else ": none"))
+    for row in unlinked[:20]:
+        console.print(f"  {esc(row['id'])}  {row['kind']}  {esc(row['title'] or '')}")
+    if len(unlinked) > 20:
+        console.print(f"  … and {len(unlinked) - 20} more (--format json lists all)")
+    unsourced = data["unsourced_requirements"]
+    derived = sum(1 for row in unsourced if row["has_parent"])
+    console.print(f"[cyan]requirements with no source[/] ({len(unsourced)}, {derived} of them derive from a parent)" + ("" if unsourced else ": none"))
+    for row in unsourced[:20]:
+        console.print(f"  {esc(row['id'])}  {esc(row['title'])}")
+    if len(unsourced) > 20:
+        console.print(f"  … and {len(unsourced) - 20} more (--format json lists all)")

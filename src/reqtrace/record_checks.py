@@ -1,0 +1,93 @@
+"""What `reqtrace check` verifies about emails and documents.
+
+Requests and meetings are checked with the requirements (check.py); these
+checks cover the records that live beside a file: an email sidecar and its
+stored message, a document sidecar and the document's bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+from .errors import ReqtraceError
+from .model import ERROR, Finding, Snapshot
+
+
+def _missing_ref(snapshot: Snapshot, owner: Any, field_name: str, ref: str, wanted: dict[str, Any] | None, what: str) -> Finding | None:
+    target = snapshot.item(ref)
+    line = owner.line_of(field_name)
+    if target is None:
+        return Finding("dangling-ref", ERROR, f"{field_name} names '{ref}', which does not exist; fix the id or add the {what}", owner.path, line, owner.id)
+    if wanted is not None and ref not in wanted:
+        return Finding("dangling-ref", ERROR, f"{field_name} names '{ref}', which is a {target.kind}, not a {what}", owner.path, line, owner.id)
+    return None
+
+
+def check_record_references(snapshot: Snapshot) -> Iterator[Finding]:
+    """Every id an email or document sidecar names must exist."""
+    for mail in snapshot.emails.values():
+        for ref in mail.refs:
+            found = _missing_ref(snapshot, mail, "refs", ref, None, "item")
+            if found:
+                yield found
+        for ref in mail.thread:
+            found = _missing_ref(snapshot, mail, "thread", ref, snapshot.emails, "ingested email")
+            if found:
+                yield found
+    for document in snapshot.documents.values():
+        for ref in document.refs:
+            found = _missing_ref(snapshot, document, "refs", ref, None, "item")
+            if found:
+                yield found
+
+
+def check_email_messages(snapshot: Snapshot) -> Iterator[Finding]:
+    """An email sidecar needs the message it describes."""
+    for mail in snapshot.emails.values():
+        if mail.message not in snapshot.present:
+            yield Finding(
+                "email-message-missing",
+                ERROR,
+                f"the message {mail.message} this sidecar describes is missing; restore it "
+                "(`reqtrace ingest` the original again) or delete the sidecar",
+                mail.path,
+                mail.line,
+                mail.id,
+            )
+
+
+def check_documents(snapshot: Snapshot) -> Iterator[Finding]:
+    """A document must exist and still have the bytes its sidecar's sha256 names."""
+    for document in snapshot.documents.values():
+        if document.file not in snapshot.present:
+            yield Finding(
+                "document-missing",
+                ERROR,
+                f"the document {document.file} this sidecar describes is missing; restore it or delete the sidecar",
+                document.path,
+                document.line,
+                document.id,
+            )
+            continue
+        if snapshot.read_bytes is None or not document.sha256:
+            continue
+        try:
+            digest = hashlib.sha256(snapshot.read_bytes(document.file)).hexdigest()
+        except (OSError, ReqtraceError) as exc:
+            yield Finding("document-missing", ERROR, f"cannot read {document.file}: {exc}", document.path, document.line, document.id)
+            continue
+        if digest != document.sha256:
+            yield Finding(
+                "document-changed",
+                ERROR,
+                f"{document.file} no longer matches its sidecar: sha256 is {digest}, the sidecar says "
+                f"{document.sha256}; restore the original document (a changed signed document is not evidence)",
+                document.path,
+                document.line_of("sha256"),
+                document.id,
+            )
+
+
+RECORD_CHECKS = [check_record_references, check_email_messages, check_documents]

@@ -1,0 +1,197 @@
+"""`reqtrace status`: the project manager's one screen, as data.
+
+`build_status` takes what other modules compute as plain data, so that it
+does not depend on them:
+
+    accepted = {"name": str, "date": str | None, "delivery_date": str | None,
+                "requirements": int}                    # the accepted baseline
+    drift    = {"added": [ids], "modified": [ids], "removed": [ids],
+                "approved": [ids], "unapproved": [ids],   # changes since it
+                "changes_by_requirement": {id: n}}        # commits that changed each
+
+Without them the screen says there is no accepted baseline yet, and shows
+everything that the snapshot alone can tell.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .graph import natural_key
+from .model import Snapshot
+
+MOST_CHANGED = 10
+
+
+def _requester(text: str | None) -> str:
+    return " ".join((text or "").split()) or "(unknown)"
+
+
+def _links_out(item: Any) -> bool:
+    if getattr(item, "refs", ()) or getattr(item, "affects", ()) or getattr(item, "sources", ()):
+        return True
+    decision = getattr(item, "decision", None)
+    if decision is not None and decision.in_:
+        return True
+    return any(entry.refs or entry.approves or entry.rejects for entry in getattr(item, "decisions", ()))
+
+
+def _linked_in(snapshot: Snapshot) -> set[str]:
+    """Ids that some item points at (thread links between emails do not count)."""
+    linked: set[str] = set()
+    for req in snapshot.requirements.values():
+        linked.update(req.sources)
+    for request in snapshot.requests.values():
+        linked.update(request.refs, request.sources)
+        if request.decision is not None and request.decision.in_:
+            linked.add(request.decision.in_)
+    for meeting in snapshot.meetings.values():
+        linked.update(meeting.refs)
+        for entry in meeting.decisions:
+            linked.update(entry.refs, entry.approves, entry.rejects)
+    for mail in snapshot.emails.values():
+        linked.update(mail.refs)
+    for document in snapshot.documents.values():
+        linked.update(document.refs)
+    return linked
+
+
+def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, drift: dict[str, Any] | None = None, *, linked: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Everything `reqtrace status` shows, as plain JSON-able data.
+
+    `linked` names records that something outside the snapshot's items points
+    at (a sign-off's evidence), so they do not count as linked to nothing.
+    """
+    requests = list(snapshot.requests.values())
+    by_state: Counter[str] = Counter()
+    by_class: Counter[str] = Counter()
+    per_requester: dict[str, Counter[str]] = {}
+    for request in requests:
+        state = request.decision.status if request.decision is not None and request.decision.status else "open"
+        by_state[state] += 1
+        if request.decision is not None and request.decision.as_:
+            classification = request.decision.as_
+        elif request.triage is not None and request.triage.classification:
+            classification = request.triage.classification
+        else:
+            classification = "unclassified"
+        by_class[classification] += 1
+        counts = per_requester.setdefault(_requester(request.from_), Counter())
+        counts["requests"] += 1
+        counts[state] += 1
+
+    linked = _linked_in(snapshot) | set(linked)
+    unlinked = []
+    for records in snapshot.record_maps():
+        for item in records.values():
+            if not _links_out(item) and item.id not in linked:
+                unlinked.append({"id": item.id, "kind": item.kind, "title": getattr(item, "title", None), "path": item.path})
+    unlinked.sort(key=lambda row: natural_key(row["id"]))
+    unsourced = sorted(
+        ({"id": r.id, "title": r.title, "path": r.path, "has_parent": bool(r.parents)} for r in snapshot.requirements.values() if not r.sources),
+        key=lambda row: natural_key(row["id"]),
+    )
+
+    volatility = None
+    most_changed: list[dict[str, Any]] = []
+    drift_summary = None
+    if drift is not None:
+        drift_summary = {key: len(drift.get(key) or ()) for key in ("added", "modified", "removed", "approved", "unapproved")}
+        changes = drift_summary["added"] + drift_summary["modified"] + drift_summary["removed"]
+        size = int(accepted.get("requirements") or 0) if accepted else 0
+        volatility = {"changes": changes, "baseline_size": size, "index": round(changes / size, 4) if size else None}
+        ranked = sorted((drift.get("changes_by_requirement") or {}).items(), key=lambda kv: (-kv[1], natural_key(kv[0])))
+        most_changed = [{"id": rid, "changes": n, "title": getattr(snapshot.requirements.get(rid), "title", None)} for rid, n in ranked[:MOST_CHANGED] if n]
+
+    return {
+        "project": snapshot.config.project,
+        "customer": snapshot.config.customer,
+        "rev": snapshot.commit,
+        "counts": {
+            "requirements": len(snapshot.requirements),
+            "requests": len(snapshot.requests),
+            "meetings": len(snapshot.meetings),
+            "emails": len(snapshot.emails),
+            "documents": len(snapshot.documents),
+        },
+        "accepted_baseline": accepted,
+        "drift": drift_summary,
+        "volatility": volatility,
+        "most_changed": most_changed,
+        "requests": {
+            "by_state": {state: by_state[state] for state in ("open", "pending", "approved", "rejected") if by_state[state]} | {k: v for k, v in sorted(by_state.items()) if k not in ("open", "pending", "approved", "rejected")},
+            "by_classification": dict(sorted(by_class.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "by_requester": [
+                {"from": name, "requests": counts["requests"], "open": counts["open"] + counts["pending"], "approved": counts["approved"], "rejected": counts["rejected"]}
+                for name, counts in sorted(per_requester.items(), key=lambda kv: (-kv[1]["requests"], kv[0]))
+            ],
+        },
+        "unlinked_records": unlinked,
+        "unsourced_requirements": unsourced,
+    }
+
+
+def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
+    """The keyword arguments of `build_status` that come from the baseline and diff modules:
+    `accepted`, `drift` and `linked` (the documents sign-offs rest on).
+
+    The accepted baseline is the baseline module's rule (the newest with an
+    active customer sign-off approving or accepting it); drift is `reqtrace
+    diff` from it to the snapshot's revision; a requirement's number of changes
+    is the number of commits since the baseline that touched its file.
+    """
+    from .baseline import folder_of, load_baselines, pick_accepted
+
+    baselines = load_baselines(repo, snapshot.commit)
+    evidence = {s.evidence.document for b in baselines for s in b.active_signoffs if s.evidence and s.evidence.document}
+    baseline = pick_accepted(baselines)
+    if baseline is None:
+        return {"accepted": None, "drift": None, "linked": evidence}
+    name = folder_of(baseline) or baseline.name
+    accepted = {
+        "name": name,
+        "date": baseline.created,
+        "delivery_date": baseline.delivery_date,
+        "requirements": len(baseline.requirements),
+        "commit": baseline.commit,
+    }
+    from .diff import ADDED, MODIFIED, REMOVED, diff_revisions
+    from .snapshot import WORKTREE
+
+    result = diff_revisions(repo, baseline.commit, snapshot.commit or WORKTREE, from_shown=name)
+    counted = [change for change in result.changes if change.needs_approval]
+    drift = {
+        "added": [c.id for c in counted if c.change == ADDED],
+        "modified": [c.id for c in counted if c.change == MODIFIED],
+        "removed": [c.id for c in counted if c.change == REMOVED],
+        "approved": [c.id for c in counted if c.approved],
+        "unapproved": [c.id for c in counted if not c.approved],
+        "changes_by_requirement": _commits_per_requirement(repo, snapshot, baseline.commit, {c.id for c in counted}),
+    }
+    return {"accepted": accepted, "drift": drift, "linked": evidence}
+
+
+def _commits_per_requirement(repo: Any, snapshot: Snapshot, since: str, ids: set[str]) -> dict[str, int]:
+    """How many commits after `since` touched the file of each requirement in `ids`."""
+    from collections import defaultdict
+
+    from . import gitio
+
+    if repo.git_top is None or not ids:
+        return {}
+    head = snapshot.commit or gitio.head_commit(repo.git_top)
+    if head is None:
+        return {}
+    folder = repo.git_path(snapshot.config.requirements_dir)
+    out = gitio.run_git(repo.git_top, "log", "--format=%x00%H", "--name-only", "--no-renames", "-z", f"{since}..{head}", "--", folder, check=False).stdout
+    touched: Counter[str] = Counter()
+    for record in out.decode("utf-8", "surrogateescape").split("\x00\x00"):
+        for path in {p.strip() for p in record.split("\x00")[1:] if p.strip()}:
+            touched[path[len(repo.prefix) :] if path.startswith(repo.prefix) else path] += 1
+    ids_by_path: dict[str, list[str]] = defaultdict(list)
+    for req_id in ids:
+        req = snapshot.requirements.get(req_id)
+        if req is not None:
+            ids_by_path[req.path].append(req_id)
+    return {req_id: touched[path] for path, req_ids in ids_by_path.items() for req_id in req_ids if touched[path]}

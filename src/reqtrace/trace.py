@@ -1,0 +1,266 @@
+"""`reqtrace trace` and `reqtrace impact`: questions asked of the evidence graph.
+
+trace tells one item's story as a dated timeline — where it came from, every
+record that mentions it, every request that affects it with its decision,
+the baselines that hold it — with the requirements above and below it.
+impact answers "what would a change to this requirement touch?".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError, UsageError
+from .graph import (
+    AFFECTS,
+    DECIDES,
+    IN_BASELINE,
+    PARENT,
+    REFS,
+    SOURCE,
+    THREAD,
+    BaselineInfo,
+    reachable,
+)
+from .graph import natural_key as _natural
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from .config import SpecRepo
+
+# How an edge reads from the traced item's side: (when it points away, when it points at it).
+RELATIONS = {
+    SOURCE: ("came-from", "source-of"),
+    REFS: ("mentions", "mentioned-in"),
+    AFFECTS: ("affects", "affected-by"),
+    DECIDES: ("decides", "decided-in"),
+    THREAD: ("reply-to", "replied-by"),
+    IN_BASELINE: ("in-baseline", "holds"),
+}
+OWN_EVENT = {"request": "received", "meeting": "held", "email": "sent", "document": "dated", "baseline": "created"}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: str | None
+    id: str
+    kind: str
+    relation: str
+    summary: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"date": self.date, "id": self.id, "kind": self.kind, "relation": self.relation, "summary": self.summary}
+
+
+@dataclass
+class Trace:
+    id: str
+    kind: str
+    title: str
+    path: str | None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    upstream: list[str] = field(default_factory=list)
+    downstream: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "path": self.path,
+            "timeline": [entry.as_dict() for entry in self.timeline],
+            "upstream": self.upstream,
+            "downstream": self.downstream,
+        }
+
+
+def text_changes(repo: SpecRepo | None, commit: str | None, item_id: str) -> list[TimelineEntry]:
+    """When a requirement's text changed, from its log (`reqtrace log`), up to `commit`
+    (None: HEAD). Entries have relation `changed` and the commit as id."""
+    from .diff import ADDED, MOVED, REMOVED
+    from .errors import ReqtraceError
+    from .history import requirement_history
+
+    if repo is None or repo.git_top is None:
+        return []
+    try:
+        history = requirement_history(repo, item_id, commit or "HEAD")
+    except ReqtraceError:
+        return []  # not committed yet, or no history: nothing to add
+    entries = []
+    for entry in history.entries:
+        if entry.change == ADDED:
+            what = "added"
+        elif entry.change == REMOVED:
+            what = "removed"
+        elif entry.change == MOVED:
+            what = f"moved to {entry.path}"
+        else:
+            what = "changed " + (", ".join(change.field for change in entry.fields) or "its text")
+        subject = entry.message.strip().splitlines()[0] if entry.message.strip() else ""
+        summary = f"{what} by {entry.author}" + (f" — {subject}" if subject else "")
+        entries.append(TimelineEntry(entry.date, entry.commit[:12], "commit", "changed", summary))
+    return entries
+
+
+def date_key(text: str | None) -> tuple[int, str]:
+    """Sorts ISO dates and date-times together, in UTC; undated entries last."""
+    if not text:
+        return (1, "")
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return (0, text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return (0, value.astimezone(dt.UTC).isoformat())
+
+
+def _require(graph: nx.MultiDiGraph, commit: str | None, item_id: str) -> dict[str, Any]:
+    if item_id not in graph:
+        where = f" at commit {commit[:12]}" if commit else ""
+        raise InputError(f"no item with id '{item_id}'{where}", hint="`reqtrace list --kind all` shows every id")
+    return graph.nodes[item_id]  # type: ignore[no-any-return]
+
+
+def _summary(relation: str, other: str, node: dict[str, Any], attrs: dict[str, Any], baselines: dict[str, BaselineInfo]) -> str:
+    title = node.get("title") or ""
+    if relation == "affected-by":
+        return f"{title} — {node.get('decision') or 'open'}"
+    if relation in ("decided-in", "decides"):
+        text = attrs.get("text") or title
+        target = f" {other}" if relation == "decides" else ""
+        return f"{attrs.get('decision', 'decided')}{target}: {text}"
+    if relation == "mentioned-in" and attrs.get("decision"):
+        return f"decision: {attrs['decision']}"
+    if relation == "mentioned-in" and attrs.get("signoff"):
+        return f"evidence of the sign-off {attrs['signoff']} of baseline {title}"
+    if relation == "mentions" and attrs.get("signoff"):
+        return f"evidence of the sign-off {attrs['signoff']}: {title}"
+    if relation == "in-baseline":
+        baseline = baselines.get(other)
+        signed = [f"{s.meaning} by {s.signer}" for s in (baseline.signoffs if baseline else ())]
+        return f"held by baseline {title}" + (f"; signed: {', '.join(signed)}" if signed else "")
+    return title
+
+
+def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (), changes: list[TimelineEntry] = ()) -> Trace:  # type: ignore[assignment]
+    """The story of one item, oldest first. `commit` names where the graph was read."""
+    node = _require(graph, commit, item_id)
+    by_node = {baseline.node: baseline for baseline in baselines}
+    kind = node.get("kind", "")
+    result = Trace(item_id, kind, node.get("title") or "", node.get("path"))
+    entries: dict[tuple[str, str], TimelineEntry] = {}
+
+    def add(entry: TimelineEntry) -> None:
+        entries.setdefault((entry.id, entry.relation), entry)
+
+    if node.get("date") and kind in OWN_EVENT:
+        add(TimelineEntry(node["date"], item_id, kind, OWN_EVENT[kind], node.get("title") or ""))
+    for direction, adjacency in ((0, graph._succ[item_id]), (1, graph._pred[item_id])):  # noqa: SLF001
+        for other, keyed in adjacency.items():
+            other_node = graph.nodes[other]
+            for edge_type, attrs in keyed.items():
+                if edge_type == PARENT:
+                    continue
+                relation = RELATIONS[edge_type][direction]
+                date = attrs.get("date") or other_node.get("date") or node.get("date")
+                summary = _summary(relation, other, other_node, attrs, by_node)
+                add(TimelineEntry(date, other, other_node.get("kind", ""), relation, summary))
+                if relation == "affected-by":
+                    # The decision on a request that changes this item is part of its story.
+                    for decider, decider_keyed in graph._pred[other].items():  # noqa: SLF001
+                        decision = decider_keyed.get(DECIDES)
+                        if decision is None:
+                            continue
+                        decider_node = graph.nodes[decider]
+                        text = decision.get("text") or decider_node.get("title") or ""
+                        add(TimelineEntry(decision.get("date") or decider_node.get("date"), decider, decider_node.get("kind", ""), "decision", f"{decision.get('decision', 'decided')} {other}: {text}"))
+    for entry in changes:
+        add(entry)
+    # A record that came from, affects or decided about the item need not also be
+    # listed as merely mentioning it.
+    stronger = {entry.id for entry in entries.values() if entry.relation not in ("mentioned-in", "mentions")}
+    for key, entry in list(entries.items()):
+        if entry.relation == "mentioned-in" and entry.id in stronger and not entry.summary.startswith("decision: "):
+            del entries[key]
+    # Same day: the item's own event first, then by id.
+    result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _natural(e.id), e.relation))
+    if kind == "requirement":
+        result.upstream = sorted(reachable(graph, item_id, [PARENT]), key=_natural)
+        result.downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_natural)
+    else:
+        about = [other for other, keyed in graph._succ[item_id].items() if (REFS in keyed or AFFECTS in keyed) and graph.nodes[other].get("kind") == "requirement"]  # noqa: SLF001
+        derived = [other for other, keyed in graph._pred[item_id].items() if SOURCE in keyed and graph.nodes[other].get("kind") == "requirement"]  # noqa: SLF001
+        below = set(derived)
+        for req_id in derived:
+            below.update(reachable(graph, req_id, [PARENT], backwards=True))
+        result.upstream = sorted(set(about), key=_natural)
+        result.downstream = sorted(below, key=_natural)
+    return result
+
+
+# --- impact ---------------------------------------------------------------------------
+
+
+@dataclass
+class Impact:
+    id: str
+    title: str
+    descendants: list[dict[str, Any]]
+    open_requests: list[dict[str, Any]]
+    baselines: list[dict[str, Any]]
+    signoffs: list[dict[str, Any]]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "descendants": len(self.descendants),
+            "open_requests": len(self.open_requests),
+            "baselines": len(self.baselines),
+            "signoffs": len(self.signoffs),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": "requirement",
+            "title": self.title,
+            "counts": self.counts,
+            "descendants": self.descendants,
+            "open_requests": self.open_requests,
+            "baselines": self.baselines,
+            "signoffs": self.signoffs,
+        }
+
+
+def impact_of(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = ()) -> Impact:  # type: ignore[assignment]
+    """What a change to requirement `item_id` would touch."""
+    node = _require(graph, commit, item_id)
+    if node.get("kind") != "requirement":
+        raise UsageError(f"{item_id} is a {node.get('kind')}; impact is about requirements — try `reqtrace trace {item_id}`")
+    below = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_natural)
+    scope = {item_id, *below}
+    descendants = [{"id": i, "title": graph.nodes[i].get("title"), "status": graph.nodes[i].get("status")} for i in below]
+    requests: dict[str, set[str]] = {}
+    for req_id in scope:
+        for other, keyed in graph._pred[req_id].items():  # noqa: SLF001
+            if (AFFECTS in keyed or REFS in keyed) and graph.nodes[other].get("kind") == "request" and graph.nodes[other].get("status") in ("open", "pending"):
+                requests.setdefault(other, set()).add(req_id)
+    open_requests = [
+        {"id": rid, "title": graph.nodes[rid].get("title"), "state": graph.nodes[rid].get("status"), "date": graph.nodes[rid].get("date"), "about": sorted(about, key=_natural)}
+        for rid, about in sorted(requests.items(), key=lambda kv: _natural(kv[0]))
+    ]
+    held = []
+    signoffs = []
+    for baseline in sorted(baselines, key=lambda b: (date_key(b.date), b.name)):
+        holds = sorted(scope.intersection(baseline.requirements), key=_natural)
+        if not holds:
+            continue
+        held.append({"name": baseline.name, "date": baseline.date, "commit": baseline.commit, "holds": holds})
+        for signoff in baseline.signoffs:
+            signoffs.append({"baseline": baseline.name, "signer": signoff.signer, "meaning": signoff.meaning, "role": signoff.role, "date": signoff.date})
+    return Impact(item_id, node.get("title") or "", descendants, open_requests, held, signoffs)
