@@ -178,3 +178,17 @@ class Browser:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+if __name__ == "__main__":
+    # python tests/browser.py PAGE.html OUT.png [WIDTH HEIGHT] — how docs/pack-screenshot.png is made:
+    #   reqtrace demo /tmp/demo && cd /tmp/demo && reqtrace pack build contract-v1.0 -o /tmp/pack.zip --html-dir /tmp/html
+    #   python tests/browser.py /tmp/html/index.html docs/pack-screenshot.png
+    import sys
+
+    page, out = Path(sys.argv[1]).resolve(), Path(sys.argv[2])
+    width, height = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (1280, 1600)
+    with Browser(window=(width, height)) as browser:
+        browser.open(page.as_uri())
+        browser.screenshot(out, width, height)
+    print(f"wrote {out}")

@@ -120,3 +120,23 @@ def test_the_request_log_would_see_an_outside_load(tmp_path):
         browser.open(page.as_uri())
         urls = browser.requested_urls()
     assert "https://tracker.example/pixel.png" in urls
+
+
+def test_the_demo_pack_builds_verifies_and_reads_in_chromium(run_cli, tmp_path):
+    chromium_path()
+    demo = tmp_path / "demo"
+    made = run_cli("demo", str(demo), cwd=tmp_path)
+    assert made.exit_code == 0, made.stderr
+    out, html = tmp_path / "pack.zip", tmp_path / "html"
+    built = run_cli("pack", "build", "contract-v1.0", "-o", str(out), "--html-dir", str(html), cwd=demo)
+    assert built.exit_code == 0, built.stderr
+    checked = run_cli("pack", "verify", str(out), "--signers", str(demo / ".reqtrace" / "allowed_signers"), cwd=tmp_path)
+    assert checked.exit_code == 0, checked.stdout
+    assert "valid" in checked.stdout and "recorded" in checked.stdout
+    with Browser() as browser:
+        browser.open((html / "index.html").as_uri())
+        headings = browser.evaluate("Array.from(document.querySelectorAll('h2')).map(h => h.textContent.trim())")
+        assert all(any(h.startswith(heading) for h in headings) for heading in HEADINGS), headings
+        text = browser.evaluate("document.body.innerText")
+        assert "阳光家庭诊所" in text and "UNAPPROVED" in text and "2026-06-30" in text
+        assert all(url.startswith(LOCAL_SCHEMES) for url in browser.requested_urls())

@@ -117,6 +117,7 @@ class BaselineInfo:
     signoffs: list[SignOff] = field(default_factory=list)
     allowed_signers: bytes | None = None
     delivery_date: str | None = None
+    delivery_from: str | None = None  # the baseline whose sign-off dates the delivery, when not this one
     problems: list[str] = field(default_factory=list)
     revocations: dict[str, bytes] = field(default_factory=dict)  # revocation files, path -> bytes
 
@@ -328,6 +329,15 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     for revocation in found.revocations:
         info.revocations[revocation.path] = read(revocation.path) or b""
     info.delivery_date = found.delivery_date
+    if info.delivery_date is None:
+        # A contract baseline is not itself delivered: the project's delivery is the accepted baseline's.
+        from .baseline import pick_accepted
+
+        scanned = scan_baselines(repo, files_commit).baselines
+        accepted = pick_accepted(scanned)
+        dated = [b for b in ([accepted] if accepted else []) + sorted(scanned, key=lambda b: b.created) if b.delivery_date]
+        if dated:
+            info.delivery_date, info.delivery_from = dated[0].delivery_date, folder_of(dated[0])
     return info
 
 
@@ -408,10 +418,16 @@ def email_attachments(data: bytes) -> list[tuple[str, bytes]]:
     return found
 
 
+# reqtrace.graph points `parent`, `source` and `thread` from the later item to the earlier one; the
+# drawing reads left to right, from where a thing came from to what it became.
+_DRAWN_BACKWARDS = {"parent", "source", "thread"}
+
+
 def gather_graph(to: Snapshot, baseline: BaselineInfo) -> TraceGraph:
-    """The evidence graph at --to (issue 5). ADAPTER: built here from the snapshot's links."""
+    """The evidence graph at --to (issue 5). ADAPTER over reqtrace.graph's edges (no networkx needed)."""
+    from . import graph
+
     nodes: dict[str, GraphNode] = {}
-    edges: list[GraphEdge] = []
     for req in to.requirements.values():
         nodes[req.id] = GraphNode(req.id, "requirement", req.title)
     for rq in to.requests.values():
@@ -424,48 +440,15 @@ def gather_graph(to: Snapshot, baseline: BaselineInfo) -> TraceGraph:
     for doc in to.documents.values():
         view = document_view(doc)
         nodes[doc.id] = GraphNode(doc.id, "document", view["title"], view["date"])
-    baseline_id = f"baseline/{baseline.name}"
-    nodes[baseline_id] = GraphNode(baseline_id, "baseline", baseline.name, baseline.created)
-
-    def link(source: str, target: str, kind: str, detail: str | None = None) -> None:
-        if source in nodes and target in nodes and source != target:
-            edges.append(GraphEdge(source, target, kind, detail))
-
-    for req in to.requirements.values():
-        for parent in req.parents:
-            link(parent, req.id, "parent")
-        for src in req.sources:
-            link(src, req.id, "source")
-        if req.id in baseline.digests:
-            link(req.id, baseline_id, "in-baseline")
-    for rq in to.requests.values():
-        for rid in rq.affects:
-            link(rq.id, rid, "affects")
-        for ref in rq.refs:
-            if ref not in rq.affects:
-                link(rq.id, ref, "refs")
-        for src in rq.sources:
-            link(src, rq.id, "source")
-        if rq.decision and rq.decision.in_:
-            link(rq.decision.in_, rq.id, "decides", rq.decision.status)
-    for mtg in to.meetings.values():
-        for ref in mtg.refs:
-            link(mtg.id, ref, "refs")
-        for decision in mtg.decisions:
-            for rq_id in decision.approves:
-                link(mtg.id, rq_id, "decides", "approved")
-            for rq_id in decision.rejects:
-                link(mtg.id, rq_id, "decides", "rejected")
-    for mail in to.emails.values():
-        view = email_view(mail)
-        for ref in view["refs"]:
-            link(mail.id, ref, "refs")
-        for earlier in view["thread"]:
-            link(earlier, mail.id, "thread")
-    for doc in to.documents.values():
-        for ref in document_view(doc)["refs"]:
-            link(doc.id, ref, "refs")
-    unique = {(e.source, e.target, e.type): e for e in edges}
+    held = graph.BaselineInfo(name=baseline.name, requirements=tuple(sorted(baseline.digests)), date=baseline.created, commit=baseline.commit)
+    nodes[held.node] = GraphNode(held.node, "baseline", baseline.name, baseline.created)
+    unique: dict[tuple[str, str, str], GraphEdge] = {}
+    for source, target, kind, attrs in graph.graph_edges(to, [held]):
+        if source not in nodes or target not in nodes or source == target:
+            continue  # a dangling link: `reqtrace check` reports it
+        if kind in _DRAWN_BACKWARDS:
+            source, target = target, source
+        unique.setdefault((source, target, kind), GraphEdge(source, target, kind, attrs.get("decision") if kind == "decides" else None))
     return TraceGraph(nodes, [unique[key] for key in sorted(unique)])
 
 
@@ -785,6 +768,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
             "root_digest": baseline.root_digest,
             "requirements": len(baseline.digests),
             "delivery_date": baseline.delivery_date,
+            "delivery_from": baseline.delivery_from or (baseline.name if baseline.delivery_date else None),
             "manifest": MANIFEST_COPY if baseline.manifest is not None else None,
         },
         "to": {"ref": contents.to_ref, "commit": to.commit},

@@ -305,6 +305,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
             "created": baseline.created or "",
             "created_by": baseline.created_by or "",
             "delivery_date": baseline.delivery_date or "",
+            "delivery_from": baseline.delivery_from or "",
             "problems": list(baseline.problems),
         },
         "to": {"ref": contents.to_ref, "commit": to.commit or "working tree (uncommitted)"},
