@@ -75,7 +75,7 @@ def commit(root: Path, message: str, date: str) -> str:
 
 def generate(root: Path, n: int, records: int, seed: int = 7) -> Path:
     """The spec repo; returns the allowed-signers file kept outside it."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not secrets
     root.mkdir(parents=True)
     git(root, "init", "-q")
     git(root, "config", "user.name", "Bench")
@@ -114,7 +114,7 @@ def generate(root: Path, n: int, records: int, seed: int = 7) -> Path:
     changed = rng.sample(range(1, n + 1), max(1, n // 100))
     later: dict[str, str | bytes] = {}
     for i in changed:
-        later[f"specs/{AREAS[i % len(AREAS)]}/{i // 1000:03d}/REQ-{i}.yaml"] = requirement(i, random.Random(i), True)
+        later[f"specs/{AREAS[i % len(AREAS)]}/{i // 1000:03d}/REQ-{i}.yaml"] = requirement(i, random.Random(i), True)  # noqa: S311
     for i in range(1, n_requests + 1):
         affects = f"[REQ-{changed[i - 1]}]" if i <= len(changed) // 2 else f"[REQ-{rng.randrange(1, n + 1)}]"
         decision = "decision:\n  status: approved\n  by: Li Wei\n  on: 2026-03-01\n" if i <= len(changed) // 2 else ""
