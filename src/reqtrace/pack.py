@@ -381,41 +381,33 @@ def document_view(item: Any) -> dict[str, Any]:
     }
 
 
-MAX_MAIL_PARTS = 1000
 _MAY_HAVE_ATTACHMENTS = re.compile(rb"(?im)^content-(?:type:\s*multipart|disposition:\s*attachment)|filename\*?\s*=")
 
 
 def email_attachments(data: bytes) -> list[tuple[str, bytes]]:
     """(file name as the sender wrote it, bytes) of each attachment of a stored message.
 
-    ADAPTER (issue 5 owns mail parsing). The names are hostile text: they only
-    ever become member names through member_name().
+    ADAPTER over reqtrace.mail: its caps (message size, header lines, number and
+    depth of parts) apply; a message it refuses yields nothing here — the original
+    .eml is in the pack either way. The names are hostile text: they only ever
+    become member names through member_name().
     """
-    from email import policy
-    from email.parser import BytesParser
+    from . import mail
 
     if not _MAY_HAVE_ATTACHMENTS.search(data):
         return []  # a plain one-part message: not worth a MIME parse
     try:
-        message = BytesParser(policy=policy.default).parsebytes(data)
-    except Exception:  # noqa: BLE001 - a message the parser cannot read has no attachments to show
-        return []
-    found = []
-    for count, part in enumerate(message.walk()):
-        if count >= MAX_MAIL_PARTS:
-            break
-        if part.is_multipart():
-            continue
-        try:
-            name = part.get_filename()
-            if part.get_content_disposition() != "attachment" and not name:
+        message = mail.parse_message_bytes(data)
+        found = []
+        for part, _depth, _embedded in mail._walk(message):
+            if part.is_multipart() or part.get_content_type() == "message/rfc822":
                 continue
-            payload = part.get_payload(decode=True)
-        except Exception:  # noqa: BLE001, S112 - malformed headers or encodings: skip that part
-            continue
-        if isinstance(payload, bytes):
-            found.append((str(name or "attachment"), payload))
-    return found
+            name = mail._filename(part, None)
+            if mail._is_attachment(part, name):
+                found.append((name or "attachment", mail._payload_bytes(part)))
+        return found
+    except mail.MailRefused:
+        return []
 
 
 # reqtrace.graph points `parent`, `source` and `thread` from the later item to the earlier one; the
