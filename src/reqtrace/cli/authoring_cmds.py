@@ -63,13 +63,13 @@ def demo(
     result = materialise(directory, progress=lambda line: console.print(f"[dim]{output.esc(line)}[/]"))
     span = f"{result.first:%Y-%m-%d} to {result.last:%Y-%m-%d}" if result.first and result.last else ""
     out = output.stdout_console()
-    out.print(f"[green]✓[/] demo spec repo in [bold]{output.esc(result.target)}[/]: {result.commits} commits, {span}")
-    out.print("\nTry, from that folder:")
-    out.print(f"  cd {output.esc(result.target)}")
+    out.print(f"[green]✓[/] demo spec repo in [bold]{output.esc(result.target)}[/]: {result.commits} commits, {span}", soft_wrap=True)
+    out.print("\nTry, from that folder:", soft_wrap=True)
+    out.print(f"  cd {output.esc(result.target)}", soft_wrap=True)
     known = {name for name in _command_names()}
     for command, why in suggested_commands():
         if command.split()[1] in known:
-            out.print(f"  {output.esc(command):<52} [dim]# {output.esc(why)}[/]")
+            out.print(f"  {output.esc(command):<52} [dim]# {output.esc(why)}[/]", soft_wrap=True)
 
 
 def _command_names() -> set[str]:

@@ -16,7 +16,7 @@ json_requested = False
 def stdout_console():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return Console(highlight=False, no_color="NO_COLOR" in os.environ, soft_wrap=False)
+    return Console(highlight=False, no_color="NO_COLOR" in os.environ, soft_wrap=True)
 
 
 def stderr_console():  # type: ignore[no-untyped-def]
