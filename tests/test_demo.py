@@ -51,3 +51,19 @@ def test_demo_refuses_a_folder_that_is_not_empty(tmp_path, run_cli):
     assert "not empty" in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_trace_tells_a_demo_requirements_whole_story(demo_repo, run_cli):
+    """Issue 5's promise: the email that asked, the meeting that agreed, the baseline
+    that holds it, and the request that changed it — here REQ-25, born of Wang Fang's
+    GBK-encoded email about no-shows."""
+    target, _ = demo_repo
+    result = run_cli("trace", "REQ-25", "--format", "json", cwd=target)
+    assert result.exit_code == 0, result.stderr
+    timeline = {(entry["id"], entry["relation"]) for entry in json.loads(result.stdout)["timeline"]}
+    assert ("MAIL-f7afec25b3", "came-from") in timeline  # the email behind RQ-7
+    assert ("RQ-7", "affected-by") in timeline
+    assert ("MTG-2026-04-16", "decision") in timeline
+    assert ("baseline/delivery-v1.0", "in-baseline") in timeline
+    text = run_cli("trace", "REQ-25", cwd=target, env={"COLUMNS": "200"}).stdout
+    assert "爽约的病人太多了" in text  # the Chinese subject, decoded from GBK

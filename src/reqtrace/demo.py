@@ -2,8 +2,8 @@
 
 The example (examples/clinic/) holds the final state of a spec repo plus
 `story.yaml`: the steps that made it, each a commit with the story's date and
-author, optionally followed by reqtrace commands (ingest an email, create and
-sign a baseline) run as of that date.
+author. A step may ingest the emails that arrived with it (before its commit)
+and run reqtrace commands after it (create and sign a baseline), as of its date.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class Step:
     message: str
     files: tuple[tuple[str, str], ...]  # repo path, source path in the example
     remove: tuple[str, ...] = ()
+    ingest: tuple[str, ...] = ()  # emails (paths in the example) ingested before the commit
     run: tuple[tuple[str, ...], ...] = ()
 
 
@@ -84,6 +85,7 @@ def load_story(example: Path) -> list[Step]:
                     message=str(raw["message"]),
                     files=tuple((str(k), str(v)) for k, v in (raw.get("files") or {}).items()),
                     remove=tuple(str(p) for p in raw.get("remove") or ()),
+                    ingest=tuple(str(p) for p in raw.get("ingest") or ()),
                     run=tuple(tuple(str(a) for a in argv) for argv in raw.get("run") or ()),
                 )
             )
@@ -146,6 +148,11 @@ def materialise(target: Path, *, example: Path | None = None, progress: Callable
                 atomic_write(inside(target, repo_path), data)
             for repo_path in step.remove:
                 inside(target, repo_path).unlink(missing_ok=True)
+            if step.ingest:
+                # Before the commit: a request citing an email lands in one commit with it.
+                if progress:
+                    progress(f"{step.date.date()}  reqtrace ingest {' '.join(step.ingest)}")
+                _run_reqtrace(target, ["ingest", *(str(example / path) for path in step.ingest)], env)
             if _commit(target, step.message, env):
                 result.commits += 1
             for argv in step.run:

@@ -179,6 +179,12 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
                         decider_node = graph.nodes[decider]
                         text = decision.get("text") or decider_node.get("title") or ""
                         add(TimelineEntry(decision.get("date") or decider_node.get("date"), decider, decider_node.get("kind", ""), "decision", f"{decision.get('decision', 'decided')} {other}: {text}"))
+    # Where it came from, further back: the email behind the request it came from.
+    for start in [e.id for e in entries.values() if e.relation in ("came-from", "affected-by")]:
+        for origin, via in _origins(graph, start):
+            if origin != item_id:
+                origin_node = graph.nodes[origin]
+                add(TimelineEntry(origin_node.get("date"), origin, origin_node.get("kind", ""), "came-from", f"via {via}: {origin_node.get('title') or ''}"))
     for entry in changes:
         add(entry)
     # A record that came from, affects or decided about the item need not also be
@@ -201,6 +207,21 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
         result.upstream = sorted(set(about), key=_natural)
         result.downstream = sorted(below, key=_natural)
     return result
+
+
+def _origins(graph: nx.MultiDiGraph, start: str, limit: int = 50) -> list[tuple[str, str]]:
+    """(record, the record it was reached through) along `source` links from `start`, cycle-safe."""
+    found: list[tuple[str, str]] = []
+    seen = {start}
+    frontier = [start]
+    while frontier and len(found) < limit:
+        current = frontier.pop(0)
+        for other, keyed in graph._succ[current].items():  # noqa: SLF001
+            if SOURCE in keyed and other not in seen:
+                seen.add(other)
+                found.append((other, current))
+                frontier.append(other)
+    return found
 
 
 # --- impact ---------------------------------------------------------------------------
