@@ -9,7 +9,6 @@ and run reqtrace commands after it (create and sign a baseline), as of its date.
 from __future__ import annotations
 
 import datetime as dt
-
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from . import gitio
 from .errors import InputError, ReqtraceError, ToolMissing

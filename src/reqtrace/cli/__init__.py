@@ -38,15 +38,17 @@ def _root(
     _debug = debug
 
 
+# In the order `--help` lists them: the order a project meets them.
+COMMAND_MODULES = ("authoring_cmds", "spec_cmds", "baseline_cmds", "diff_cmds", "graph_cmds", "triage_cmds", "pack_cmds")
+
+
 def _register() -> None:
     # Each module adds its commands to `app`; the core is imported inside commands,
     # so that `--help` and `--version` stay fast.
-    from . import authoring_cmds, spec_cmds  # noqa: F401
-    from . import graph_cmds  # noqa: F401
-    from . import diff_cmds  # noqa: F401
-    from . import triage_cmds  # noqa: F401
-    from . import baseline_cmds  # noqa: F401
-    from . import pack_cmds  # noqa: F401
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}")
 
 
 def _fail(code: int, kind: str, message: str, hint: str | None = None) -> None:

@@ -28,9 +28,8 @@ class CheckFormat(str, Enum):
 
 def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
     from ..config import find_spec_repo
-    from ..snapshot import load_snapshot
-
     from ..parsecache import PackedParseCache
+    from ..snapshot import load_snapshot
 
     repo = find_spec_repo(root)
     with PackedParseCache.for_git(repo.git_top) as cache:
