@@ -115,3 +115,10 @@ def test_classify_over_a_plain_list_of_requirements():
     result = classify_request("Please allow the CSV export for 24 months instead of 12.", requirements)
     assert result.classification == "change"
     assert "asks for 24 months; R-1 says 12 months" in result.reasons
+
+
+def test_each_way_the_customer_frames_it_is_named_once(index):
+    result = classify_request("After-sales: please change it to 30 days ahead. This is after-sales, right? after-sales!", index=index)
+    framing = [reason for reason in result.reasons if reason.startswith("the customer frames it as")]
+    assert len(framing) == 1
+    assert framing[0].lower().count('"after-sales"') == 1

@@ -623,7 +623,7 @@ def _decide(request: str, evidence: Evidence, matches: list[Match], relevance: f
         if found:
             reasons.append(f"{name} cues: " + ", ".join(f'"{c}"' for c in found[:6]))
     if evidence.cues.get("claim"):
-        reasons.append("the customer frames it as " + ", ".join(f'"{c}"' for c in evidence.cues["claim"][:4]) + " (how it is framed does not decide the class)")
+        reasons.append("the customer frames it as " + ", ".join(f'"{c}"' for c in list(dict.fromkeys(evidence.cues["claim"]))[:4]) + " (how it is framed does not decide the class)")
     if unknown:
         reasons.append("refers to " + ", ".join(unknown) + ", not in this baseline")
     if best_score < 1.5 or (best in (DEFECT, CHANGE) and relevance < 0.2):
