@@ -118,7 +118,8 @@ def test_classify_over_a_plain_list_of_requirements():
 
 
 def test_each_way_the_customer_frames_it_is_named_once(index):
-    result = classify_request("After-sales: please change it to 30 days ahead. This is after-sales, right? after-sales!", index=index)
+    # The request file's `claimed:` and the same words in its text are one framing.
+    result = classify_request("Please change it to 30 days ahead. I assume this is after-sales.", index=index, claimed="after-sales")
     framing = [reason for reason in result.reasons if reason.startswith("the customer frames it as")]
     assert len(framing) == 1
     assert framing[0].lower().count('"after-sales"') == 1
