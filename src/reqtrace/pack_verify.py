@@ -362,7 +362,7 @@ def _signoff_file(report: VerifyReport, contents: dict[str, bytes], entry: dict[
 def _check_one_signoff(report: VerifyReport, contents: dict[str, bytes], entry: dict[str, Any], root: str | None, baseline: str, algorithm: str, signers_file: Path | None, revoked: dict[str, str], result: dict[str, Any]) -> bool:
     """Check one sign-off the way `baseline verify` does; True when a valid SSH signature binds it to `root`."""
     from . import sshsig
-    from .signoff import statement_text
+    from .signoff import statement_for
 
     label = str(entry.get("file") or SIGNOFFS_JSON)
     signoff = _signoff_file(report, contents, entry)
@@ -378,18 +378,7 @@ def _check_one_signoff(report: VerifyReport, contents: dict[str, bytes], entry: 
         result.update(status="invalid", detail="signs other content")
         return False
     # The statement is rebuilt from the pack's own baseline and recomputed root digest, never taken on trust.
-    expected = statement_text(
-        baseline=baseline,
-        algorithm=algorithm,
-        root_digest=root or signoff.root_digest,
-        signer=signoff.signer,
-        meaning=signoff.meaning,
-        time=signoff.time,
-        method=signoff.method,
-        role=signoff.role,
-        comment=signoff.comment,
-        evidence_sha256=signoff.evidence.sha256 if signoff.evidence else None,
-    )
+    expected = statement_for(signoff, baseline=baseline, algorithm=algorithm, root_digest=root or signoff.root_digest)
     if signoff.statement != expected:
         report.fail("signature", label, "the statement it records does not match its own fields and this baseline: it was edited after signing")
         result.update(status="invalid", detail="statement does not match")

@@ -94,10 +94,15 @@ def statement_text(
 def expected_statement(baseline: Baseline, signoff: SignOff) -> str:
     """The statement `signoff` must carry to be a sign-off of `baseline`: built from the
     baseline's own name and root digest, never from what the sign-off file claims."""
+    return statement_for(signoff, baseline=baseline.name, algorithm=baseline.algorithm, root_digest=baseline.root_digest)
+
+
+def statement_for(signoff: SignOff, *, baseline: str, algorithm: str, root_digest: str) -> str:
+    """The statement a sign-off with these fields makes about the named content."""
     return statement_text(
-        baseline=baseline.name,
-        algorithm=baseline.algorithm,
-        root_digest=baseline.root_digest,
+        baseline=baseline,
+        algorithm=algorithm,
+        root_digest=root_digest,
         signer=signoff.signer,
         meaning=signoff.meaning,
         time=signoff.time,
