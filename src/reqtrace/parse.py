@@ -222,25 +222,27 @@ def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
     return parsed
 
 
-def _mapping_or_finding(loaded: Any, path: str, parsed: Parsed, what: str) -> dict[str, Any] | None:
+def _load_record(path: str, data: bytes, parsed: Parsed, kind: str, what: str, *, front_matter: bool = False) -> tuple[dict[str, Any], str] | None:
+    """A record file's mapping and id, its YAML and schema problems recorded as findings;
+    None when there is no usable mapping or no id to file the item under."""
+    loaded = read_yaml_file(path, data, parsed, front_matter=front_matter)
     if loaded is None:
         return None
     if not isinstance(loaded, dict):
-        kind = "a list" if isinstance(loaded, list) else "plain text"
-        parsed.findings.append(Finding("schema", ERROR, f"the file holds {kind} where a mapping belongs: write the {what}'s fields (id, …) as 'key: value' lines", path, 1))
+        shape = "a list" if isinstance(loaded, list) else "plain text"
+        parsed.findings.append(Finding("schema", ERROR, f"the file holds {shape} where a mapping belongs: write the {what}'s fields (id, …) as 'key: value' lines", path, 1))
         return None
-    return loaded
+    item_id = _id_of(loaded)
+    _schema_findings(loaded, kind, path, parsed, item_id)
+    return None if item_id is None else (loaded, item_id)
 
 
 def parse_request(path: str, data: bytes, config: Config) -> Parsed:
     parsed = Parsed()
-    loaded = _mapping_or_finding(read_yaml_file(path, data, parsed), path, parsed, "request")
-    if loaded is None:
+    record = _load_record(path, data, parsed, "request", "request")
+    if record is None:
         return parsed
-    item_id = _id_of(loaded)
-    _schema_findings(loaded, "request", path, parsed, item_id)
-    if item_id is None:
-        return parsed
+    loaded, item_id = record
     triage = loaded.get("triage")
     decision = loaded.get("decision")
     parsed.items.append(
@@ -287,13 +289,10 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
 
 def parse_meeting(path: str, data: bytes, config: Config) -> Parsed:
     parsed = Parsed()
-    loaded = _mapping_or_finding(read_yaml_file(path, data, parsed, front_matter=True), path, parsed, "meeting")
-    if loaded is None:
+    record = _load_record(path, data, parsed, "meeting", "meeting", front_matter=True)
+    if record is None:
         return parsed
-    item_id = _id_of(loaded)
-    _schema_findings(loaded, "meeting", path, parsed, item_id)
-    if item_id is None:
-        return parsed
+    loaded, item_id = record
     decisions = []
     for entry in loaded.get("decisions") or []:
         if isinstance(entry, dict):
@@ -339,13 +338,10 @@ def _companion(path: str) -> str:
 def parse_email(path: str, data: bytes, config: Config) -> Parsed:
     """An email's sidecar `records/emails/<message file>.yaml`."""
     parsed = Parsed()
-    loaded = _mapping_or_finding(read_yaml_file(path, data, parsed), path, parsed, "email sidecar")
-    if loaded is None:
+    record = _load_record(path, data, parsed, "email", "email sidecar")
+    if record is None:
         return parsed
-    item_id = _id_of(loaded)
-    _schema_findings(loaded, "email", path, parsed, item_id)
-    if item_id is None:
-        return parsed
+    loaded, item_id = record
     attachments = []
     for entry in loaded.get("attachments") or []:
         if isinstance(entry, dict):
@@ -384,13 +380,10 @@ def parse_email(path: str, data: bytes, config: Config) -> Parsed:
 def parse_document(path: str, data: bytes, config: Config) -> Parsed:
     """A document's sidecar `records/documents/<file>.yaml`."""
     parsed = Parsed()
-    loaded = _mapping_or_finding(read_yaml_file(path, data, parsed), path, parsed, "document sidecar")
-    if loaded is None:
+    record = _load_record(path, data, parsed, "document", "document sidecar")
+    if record is None:
         return parsed
-    item_id = _id_of(loaded)
-    _schema_findings(loaded, "document", path, parsed, item_id)
-    if item_id is None:
-        return parsed
+    loaded, item_id = record
     parsed.items.append(
         Document(
             id=item_id,
