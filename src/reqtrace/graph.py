@@ -21,7 +21,7 @@ from __future__ import annotations
 import gc
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,11 @@ _DIGITS = re.compile(r"(\d+)")
 
 # Shared attribute dicts for the plain edges: 100,000 edges need not own 100,000 dicts.
 _PLAIN = {kind: {"type": kind} for kind in EDGE_TYPES}
+
+_PLAIN_PARENT, _PLAIN_SOURCE, _PLAIN_REFS = _PLAIN[PARENT], _PLAIN[SOURCE], _PLAIN[REFS]
+
+Link = tuple[str, str, str, dict[str, Any]]  # (from, to, type, attributes)
+Record = tuple[str, str, dict[str, Any], tuple[Link, ...], tuple[Any, ...] | None]  # see item_record
 
 
 @dataclass(frozen=True)
@@ -175,111 +180,192 @@ def _decision_text(request: Any) -> str | None:
     return " ".join(parts)
 
 
-def _node_attrs(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
-    nodes: dict[str, dict[str, Any]] = {}
-    for req in snapshot.requirements.values():
-        nodes[req.id] = {"kind": "requirement", "title": req.title, "status": req.status, "path": req.path}
-    for request in snapshot.requests.values():
-        nodes[request.id] = {"kind": "request", "title": request.title, "date": request.received, "status": _request_state(request), "decision": _decision_text(request), "path": request.path}
-    for meeting in snapshot.meetings.values():
-        nodes[meeting.id] = {"kind": "meeting", "title": meeting.title, "date": meeting.date, "path": meeting.path}
-    for mail in snapshot.emails.values():
-        nodes[mail.id] = {"kind": "email", "title": mail.title, "date": mail.date, "from": mail.from_, "path": mail.path}
-    for document in snapshot.documents.values():
-        nodes[document.id] = {"kind": "document", "title": document.title, "date": document.date, "path": document.path}
-    return nodes
+def node_attrs(item: Any) -> dict[str, Any]:
+    """The attributes of an item's node."""
+    kind = item.kind
+    if kind == "requirement":
+        return {"kind": "requirement", "title": item.title, "status": item.status, "path": item.path}
+    if kind == "request":
+        return {"kind": "request", "title": item.title, "date": item.received, "status": _request_state(item), "decision": _decision_text(item), "path": item.path}
+    if kind == "meeting":
+        return {"kind": "meeting", "title": item.title, "date": item.date, "path": item.path}
+    if kind == "email":
+        return {"kind": "email", "title": item.title, "date": item.date, "from": item.from_, "path": item.path}
+    return {"kind": "document", "title": item.title, "date": item.date, "path": item.path}
 
 
-def graph_edges(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> Iterable[tuple[str, str, str, dict[str, Any]]]:
-    """(from, to, type, attributes) for every link in the snapshot, dangling ones included."""
-    for req in snapshot.requirements.values():
-        for parent in req.parents:
-            yield req.id, parent, PARENT, _PLAIN[PARENT]
-        for source in req.sources:
-            yield req.id, source, SOURCE, _PLAIN[SOURCE]
-    for request in snapshot.requests.values():
-        for source in request.sources:
-            yield request.id, source, SOURCE, _PLAIN[SOURCE]
-        for ref in request.refs:
-            yield request.id, ref, REFS, _PLAIN[REFS]
-        for target in request.affects:
-            yield request.id, target, AFFECTS, _PLAIN[AFFECTS]
-        decision = request.decision
+def item_links(item: Any) -> tuple[Link, ...]:
+    """(from, to, type, attributes) for every link one item makes, dangling ones included —
+    except an email's thread links, which depend on the other emails (see `thread_links`).
+
+    Most links go from the item; a request's decision goes from the record that decided it.
+    """
+    # Plain loops: this runs for every item of a 60,000-item graph.
+    item_id = item.id
+    kind = item.kind
+    links: list[Link] = []
+    add = links.append
+    if kind == "requirement":
+        for parent in item.parents:
+            add((item_id, parent, PARENT, _PLAIN_PARENT))
+        for source in item.sources:
+            add((item_id, source, SOURCE, _PLAIN_SOURCE))
+    elif kind == "request":
+        for source in item.sources:
+            add((item_id, source, SOURCE, _PLAIN_SOURCE))
+        for ref in item.refs:
+            add((item_id, ref, REFS, _PLAIN_REFS))
+        for target in item.affects:
+            add((item_id, target, AFFECTS, _PLAIN[AFFECTS]))
+        decision = item.decision
         if decision is not None and decision.in_ and decision.status in ("approved", "rejected"):
             attrs = {"type": DECIDES, "decision": decision.status}
             if decision.on:
                 attrs["date"] = decision.on
             if decision.by:
                 attrs["by"] = decision.by
-            yield decision.in_, request.id, DECIDES, attrs
-    for meeting in snapshot.meetings.values():
-        for ref in meeting.refs:
-            yield meeting.id, ref, REFS, _PLAIN[REFS]
-        for entry in meeting.decisions:
+            add((decision.in_, item_id, DECIDES, attrs))
+    elif kind == "meeting":
+        for ref in item.refs:
+            add((item_id, ref, REFS, _PLAIN_REFS))
+        for entry in item.decisions:
             for ref in entry.refs:
-                yield meeting.id, ref, REFS, {"type": REFS, "decision": entry.text}
+                add((item_id, ref, REFS, {"type": REFS, "decision": entry.text}))
             for target in entry.approves:
-                yield meeting.id, target, DECIDES, {"type": DECIDES, "decision": "approved", "text": entry.text, "date": meeting.date}
+                add((item_id, target, DECIDES, {"type": DECIDES, "decision": "approved", "text": entry.text, "date": item.date}))
             for target in entry.rejects:
-                yield meeting.id, target, DECIDES, {"type": DECIDES, "decision": "rejected", "text": entry.text, "date": meeting.date}
-    by_message_id = {mail.message_id: mail.id for mail in snapshot.emails.values() if mail.message_id}
-    for mail in snapshot.emails.values():
-        for ref in mail.refs:
-            yield mail.id, ref, REFS, _PLAIN[REFS]
-        parents = dict.fromkeys(mail.thread)
-        for message_id in mail.in_reply_to:
-            if message_id in by_message_id:
-                parents[by_message_id[message_id]] = None
-        for parent in parents:
-            if parent != mail.id:
-                yield mail.id, parent, THREAD, _PLAIN[THREAD]
-    for document in snapshot.documents.values():
-        for ref in document.refs:
-            yield document.id, ref, REFS, _PLAIN[REFS]
+                add((item_id, target, DECIDES, {"type": DECIDES, "decision": "rejected", "text": entry.text, "date": item.date}))
+    else:  # email, document
+        for ref in item.refs:
+            add((item_id, ref, REFS, _PLAIN_REFS))
+    return tuple(links)
+
+
+def item_record(item: Any) -> Record:
+    """What the graph takes from one item: (id, kind, node attributes, links, thread data).
+
+    Thread data, for emails only: (Message-ID, thread ids, In-Reply-To ids). Plain
+    tuples, dicts and text, so that the graph cache can store them.
+    """
+    mail = (item.message_id, item.thread, item.in_reply_to) if item.kind == "email" else None
+    return (item.id, item.kind, node_attrs(item), item_links(item), mail)
+
+
+def snapshot_records(snapshot: Snapshot) -> list[Record]:
+    """The records of every item, in the order the graph is built from."""
+    return [item_record(item) for items in (snapshot.requirements, *snapshot.record_maps()) for item in items.values()]
+
+
+def message_ids(records: Iterable[Record]) -> dict[str, str]:
+    """Message-ID -> the id of the email that has it (the last one, when several do)."""
+    return {record[4][0]: record[0] for record in records if record[4] is not None and record[4][0]}
+
+
+def thread_links(record: Record, by_message_id: dict[str, str]) -> Iterator[Link]:
+    """An email's links to the emails it replies to: its `thread` ids, then its In-Reply-To resolved."""
+    mail_id, mail = record[0], record[4]
+    if mail is None:
+        return
+    _message_id, thread, in_reply_to = mail
+    parents = dict.fromkeys(thread)
+    for message_id in in_reply_to:
+        if message_id in by_message_id:
+            parents[by_message_id[message_id]] = None
+    for parent in parents:
+        if parent != mail_id:
+            yield mail_id, parent, THREAD, _PLAIN[THREAD]
+
+
+def resolved_links(record: Record, by_message_id: dict[str, str]) -> Iterator[Link]:
+    yield from record[3]
+    if record[4] is not None:
+        yield from thread_links(record, by_message_id)
+
+
+def baseline_attrs(baseline: BaselineInfo) -> dict[str, Any]:
+    return {"kind": "baseline", "title": baseline.name, "date": baseline.date, "commit": baseline.commit}
+
+
+def baseline_links(baseline: BaselineInfo) -> Iterator[Link]:
+    node = baseline.node
+    for req_id in baseline.requirements:
+        yield req_id, node, IN_BASELINE, _PLAIN[IN_BASELINE]
+    for signoff in baseline.signoffs:
+        if signoff.evidence:  # the scan or letter a recorded sign-off rests on
+            yield node, signoff.evidence, REFS, {"type": REFS, "signoff": f"{signoff.meaning} by {signoff.signer}", "date": signoff.date}
+
+
+def graph_edges(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> Iterable[Link]:
+    """(from, to, type, attributes) for every link in the snapshot, dangling ones included."""
+    return records_edges(snapshot_records(snapshot), baselines)
+
+
+def records_edges(records: list[Record], baselines: Iterable[BaselineInfo] = ()) -> Iterator[Link]:
+    by_message_id = message_ids(records)
+    for record in records:
+        yield from record[3]
+        if record[4] is not None:
+            yield from thread_links(record, by_message_id)
     for baseline in baselines:
-        node = baseline.node
-        for req_id in baseline.requirements:
-            yield req_id, node, IN_BASELINE, _PLAIN[IN_BASELINE]
-        for signoff in baseline.signoffs:
-            if signoff.evidence:  # the scan or letter a recorded sign-off rests on
-                yield node, signoff.evidence, REFS, {"type": REFS, "signoff": f"{signoff.meaning} by {signoff.signer}", "date": signoff.date}
+        yield from baseline_links(baseline)
+
+
+def merge_link(keyed: dict[str, dict[str, Any]], kind: str, attrs: dict[str, Any]) -> None:
+    """Add one link to the links between two nodes, keyed by type; a second link of the
+    same type adds its attributes (e.g. minutes approve it and the request names them)."""
+    if kind in keyed:
+        merged = {**keyed[kind], **attrs}
+        if merged != keyed[kind]:
+            keyed[kind] = merged  # a new dict: the first may be shared (_PLAIN)
+    else:
+        keyed[kind] = attrs
 
 
 def build_graph(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> nx.MultiDiGraph:
     """The evidence graph of one snapshot: a networkx MultiDiGraph keyed by edge type."""
+    return build_graph_and_records(snapshot, baselines)[0]
+
+
+def build_graph_and_records(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> tuple[nx.MultiDiGraph, list[Record]]:
+    """The evidence graph of one snapshot, and the records (`item_record`) it was built from."""
     # Building makes hundreds of thousands of small dicts and frees none; the cyclic
     # garbage collector would walk them again and again for nothing (half the time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build_graph(snapshot, list(baselines))
+        records = snapshot_records(snapshot)
+        return _build_graph(records, list(baselines)), records
     finally:
         if collecting:
             gc.enable()
 
 
-def _build_graph(snapshot: Snapshot, baselines: list[BaselineInfo]) -> nx.MultiDiGraph:
-    import networkx as nx
+def _build_graph(records: list[Record], baselines: list[BaselineInfo]) -> nx.MultiDiGraph:
 
-    nodes = _node_attrs(snapshot)
+    nodes = {record[0]: record[2] for record in records}
     for baseline in baselines:
-        nodes[baseline.node] = {"kind": "baseline", "title": baseline.name, "date": baseline.date, "commit": baseline.commit}
+        nodes[baseline.node] = baseline_attrs(baseline)
     # Filled directly rather than through add_edges_from, which is about twice as
     # slow at 100,000+ edges; tests compare the result with the public API's.
     succ: dict[str, dict[str, dict[str, dict[str, Any]]]] = {node: {} for node in nodes}
     pred: dict[str, dict[str, dict[str, dict[str, Any]]]] = {node: {} for node in nodes}
-    for source, target, kind, attrs in graph_edges(snapshot, baselines):
+    for source, target, kind, attrs in records_edges(records, baselines):
         if source not in nodes or target not in nodes:
             continue
         keyed = succ[source].get(target)
         if keyed is None:
             keyed = succ[source][target] = pred[target][source] = {}
         if kind in keyed:
-            merged = {**keyed[kind], **attrs}  # e.g. minutes approve it and the request names them
-            if merged != keyed[kind]:
-                keyed[kind] = merged
+            merge_link(keyed, kind, attrs)
         else:
             keyed[kind] = attrs
+    return assemble_graph(nodes, succ, pred)
+
+
+def assemble_graph(nodes: dict[str, dict[str, Any]], succ: dict[str, Any], pred: dict[str, Any]) -> nx.MultiDiGraph:
+    """A networkx MultiDiGraph around adjacency dicts filled by hand."""
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     graph._node = nodes  # noqa: SLF001
     graph._adj = succ  # noqa: SLF001
@@ -294,7 +380,7 @@ def build_graph_slowly(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = (
 
     baselines = list(baselines)
     graph = nx.MultiDiGraph()
-    graph.add_nodes_from(_node_attrs(snapshot).items())
+    graph.add_nodes_from((record[0], record[2]) for record in snapshot_records(snapshot))
     for baseline in baselines:
         graph.add_node(baseline.node, kind="baseline", title=baseline.name, date=baseline.date, commit=baseline.commit)
     for source, target, kind, attrs in graph_edges(snapshot, baselines):

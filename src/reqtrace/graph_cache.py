@@ -1,17 +1,28 @@
 """Built evidence graphs, cached in `.git/reqtrace/`, so that `trace` and `impact`
-answer without reading 60,000 files again.
+answer without reading 60,000 files again — also right after an edit.
 
-The key is everything the graph is built from: the commit read (for the
-working tree: HEAD plus the content of every spec file git reports as
-changed, untracked or ignored), the `baseline/*` tags, the spec repo's place
-in the git tree, and reqtrace's own code. A hit gives exactly the graph a
-fresh build would. The cache is an optimisation only:
+A cached graph records the state it was built from: the commit read (for the
+working tree: HEAD plus the content hash of every spec file git reports as
+changed, untracked or ignored), the `baseline/*` tags, and — as a stamp that
+must match exactly — the spec repo's place in the git tree and reqtrace's own
+code. When the state asked for is the cached one, the graph is used as it is.
+When it differs by a few files (an edit, a new record, a commit, another
+revision), those files are parsed again and the graph is patched
+(graph_update.py), which gives exactly the graph a fresh build would. Only
+when nothing cached is close is the whole snapshot loaded and built.
+
+The cache is an optimisation only:
 
 - safe to delete at any time; a damaged or foreign file is ignored;
 - written atomically, so concurrent runs see a whole old or a whole new file;
 - it holds only plain dicts, tuples and text, loaded with an unpickler that
   refuses every class, so a planted file cannot run code;
 - outside git, or with very many uncommitted changes, there is no cache.
+
+Two slots, one for the working tree and one for `--rev`. Each is one file of
+three pickles: a small header (the state), the graph — one pickled blob per
+node (its attributes and links), so that a query unpickles only the nodes it
+visits — and the maps a patch needs (graph_update.GraphIndex).
 """
 
 from __future__ import annotations
@@ -20,25 +31,30 @@ import contextlib
 import gc
 import hashlib
 import io
-import json
 import os
 import pickle  # noqa: S403 - loaded only through _PlainUnpickler below
-from dataclasses import dataclass
+import stat
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
-from .errors import GitError, InputError
-from .graph import BaselineInfo, Signoff, build_graph, load_baseline_infos
-from .model import Snapshot
+from .errors import GitError, InputError, ReqtraceError
+from .graph import BaselineInfo, Signoff, build_graph_and_records, item_record, load_baseline_infos
+from .model import Config, Snapshot
 
 if TYPE_CHECKING:
     import networkx as nx
 
-FORMAT = 3
+    from .graph import Record
+    from .graph_update import GraphIndex
+
+FORMAT = 4
 MAX_CHANGED_FILES = 2000  # beyond this, hashing the changes costs what building does
-_SLOTS = {True: "graph-cache-worktree.pickle", False: "graph-cache-rev.pickle"}
+MAX_PATCH_FILES = 2000  # files differing from a cached graph beyond which a build is cheaper
+_SLOTS = {True: "graph-cache-worktree", False: "graph-cache-rev"}
 
 
 @dataclass
@@ -47,6 +63,23 @@ class GraphBundle:
     baselines: list[BaselineInfo]
     commit: str | None  # None: the working tree
     snapshot: Snapshot | None = None  # only when the graph was built, not taken from the cache
+    how: str = "built"  # built | cached | patched
+    patched_files: int = 0  # with how == "patched": the files read again
+    index: GraphIndex | None = field(default=None, repr=False)  # what a patch needs, when known
+    records: list[Record] | None = field(default=None, repr=False)  # with how == "built"
+
+
+@dataclass
+class GraphState:
+    """What a graph is built from."""
+
+    commit: str  # the commit read; for the working tree, HEAD
+    worktree: bool
+    changes: dict[str, str] = field(default_factory=dict)  # working tree: git path -> content hash or 'gone'
+    tags: str = ""  # the baseline/* tags and what they point at
+
+    def plain(self) -> tuple[Any, ...]:
+        return (self.commit, self.worktree, self.changes, self.tags)
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -62,9 +95,14 @@ def _code_stamp() -> str:
         with contextlib.suppress(OSError):
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):
                 if entry.name.endswith((".py", ".json")):
-                    stat = entry.stat()
-                    parts.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
+                    stat_result = entry.stat()
+                    parts.append(f"{entry.name}:{stat_result.st_size}:{stat_result.st_mtime_ns}")
     return "\n".join(parts)
+
+
+def _stamp(repo: SpecRepo) -> str:
+    text = "\x00".join([str(FORMAT), _code_stamp(), str(repo.root), repo.prefix])
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _cache_dir(repo: SpecRepo) -> Path | None:
@@ -76,52 +114,74 @@ def _cache_dir(repo: SpecRepo) -> Path | None:
     return (common if common.is_absolute() else repo.git_top / common) / "reqtrace"
 
 
-def _worktree_changes(repo: SpecRepo) -> list[tuple[str, str]] | None:
-    """(path, content hash or 'gone') for every spec file that differs from HEAD."""
+def _spec_folders(repo: SpecRepo, config: Config) -> list[str]:
+    """The git paths a graph is read from: the config file and the scanned folders."""
+    return [repo.git_path(folder) for folder in (CONFIG_FILE, config.requirements_dir, config.records_dir, config.baselines_dir)]
+
+
+def _content_hash(full: Path) -> str:
+    try:
+        if full.is_symlink():
+            return "link:" + os.readlink(full)
+        return hashlib.sha256(full.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return "gone"
+
+
+def _worktree_changes(repo: SpecRepo, config: Config) -> dict[str, str] | None:
+    """git path -> content hash (or 'gone') for every spec file that differs from HEAD;
+    None when there are too many to be worth hashing."""
     assert repo.git_top is not None
-    config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
-    folders = [CONFIG_FILE, config.requirements_dir, config.records_dir, config.baselines_dir]
+    # --ignored=traditional with --untracked-files=all names each ignored file (=matching
+    # names only an ignored folder, whose files could then change unseen); the loader
+    # reads ignored files like any other.
     proc = gitio.run_git(
         repo.git_top,
-        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching", "--no-renames",
-        "--", *[repo.git_path(folder) for folder in folders],
+        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=traditional", "--no-renames",
+        "--", *_spec_folders(repo, config),
     )
-    changes = []
+    changes: dict[str, str] = {}
     for record in proc.stdout.split(b"\x00"):
         if len(record) < 4:
             continue
-        path = record[3:].decode("utf-8", "surrogateescape")
-        if len(changes) >= MAX_CHANGED_FILES:
-            return None
+        path = record[3:].decode("utf-8", "surrogateescape").rstrip("/")
         full = repo.git_top / path
-        try:
-            if full.is_symlink():
-                digest = "link:" + os.readlink(full)
-            elif full.is_dir():
-                digest = "dir"
-            else:
-                digest = hashlib.sha256(full.read_bytes()).hexdigest()
-        except FileNotFoundError:
-            digest = "gone"
-        changes.append((path, digest))
-    return sorted(changes)
+        if full.is_dir() and not full.is_symlink():
+            # A folder git does not look into (a nested repository): every file in it.
+            for folder, _dirs, names in os.walk(full):
+                for name in names:
+                    inner = Path(folder) / name
+                    changes[inner.relative_to(repo.git_top).as_posix()] = _content_hash(inner)
+        else:
+            changes[path] = _content_hash(full)
+        if len(changes) > MAX_CHANGED_FILES:
+            return None
+    return dict(sorted(changes.items()))
 
 
-def graph_key(repo: SpecRepo, commit: str | None) -> str | None:
-    """What the graph of `commit` (None: the working tree) is built from, as one hash."""
+def _tags(repo: SpecRepo) -> str:
+    assert repo.git_top is not None
+    out = gitio.run_git(repo.git_top, "for-each-ref", "--format=%(refname)%00%(objectname)", "refs/tags/baseline/").stdout
+    return out.decode("utf-8", "replace")
+
+
+def current_state(repo: SpecRepo, config: Config, commit: str | None) -> GraphState | None:
+    """The state a graph of `commit` (None: the working tree) would be built from;
+    None when it cannot be cached (no git, no commit yet, too many changes)."""
     if repo.git_top is None:
         return None
-    if commit is None:
-        head = gitio.head_commit(repo.git_top)
-        changes = _worktree_changes(repo) if head else None
-        if head is None or changes is None:
-            return None
-        source: list[Any] = ["worktree", head, changes]
-    else:
-        source = ["commit", commit]
-    tags = gitio.run_git(repo.git_top, "for-each-ref", "--format=%(refname)%00%(objectname)", "refs/tags/baseline/").stdout
-    text = json.dumps([FORMAT, _code_stamp(), str(repo.root), repo.prefix, source, tags.decode("utf-8", "replace")])
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    if commit is not None:
+        return GraphState(commit, False, {}, _tags(repo))
+    head = gitio.head_commit(repo.git_top)
+    if head is None:
+        return None
+    changes = _worktree_changes(repo, config)
+    if changes is None:
+        return None
+    return GraphState(head, True, changes, _tags(repo))
+
+
+# --- reading and writing --------------------------------------------------------------
 
 
 def _plain_baselines(baselines: list[BaselineInfo]) -> list[tuple[Any, ...]]:
@@ -138,74 +198,407 @@ def _baselines_from_plain(rows: list[tuple[Any, ...]]) -> list[BaselineInfo]:
     ]
 
 
-def _read(file: Path, key: str) -> GraphBundle | None:
-    import networkx as nx
+class LazyGraph:
+    """An evidence graph read from the cache: each node is unpickled when first visited.
 
-    collecting = gc.isenabled()
-    gc.disable()  # hundreds of thousands of dicts, none of them garbage
+    Offers what the queries and graph_update use of a networkx MultiDiGraph —
+    `in`, `nodes[id]`, and the `_node`, `_succ` and `_pred` maps (readable and,
+    for patching, writable) — and `to_networkx()` for everything else.
+    """
+
+    def __init__(self, blobs: dict[str, bytes]) -> None:
+        self._blobs = blobs
+        self._open: dict[str, list[Any]] = {}  # node -> [attributes, links out, links in], once visited or made
+        self._gone: set[str] = set()
+        self._node = self.nodes = _NodeMap(self, 0)
+        self._succ = self._adj = _NodeMap(self, 1)
+        self._pred = _NodeMap(self, 2)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._open or (node in self._blobs and node not in self._gone)
+
+    def __iter__(self) -> Iterator[str]:
+        for node in self._blobs:
+            if node not in self._gone:
+                yield node
+        for node in self._open:
+            if node not in self._blobs:
+                yield node
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def _entry(self, node: str) -> list[Any]:
+        entry = self._open.get(node)
+        if entry is None:
+            if node in self._gone or node not in self._blobs:
+                raise KeyError(node)
+            entry = self._open[node] = list(_PlainUnpickler(io.BytesIO(self._blobs[node])).load())
+        return entry
+
+    def _set(self, node: str, part: int, value: Any) -> None:
+        entry = self._entry(node) if node in self else self._open.setdefault(node, [{}, {}, {}])
+        self._gone.discard(node)
+        entry[part] = value
+
+    def _pop(self, node: str, part: int) -> Any:
+        entry = self._entry(node)
+        if part == 0:  # the node itself goes
+            self._gone.add(node)
+            del self._open[node]
+            return entry[0]
+        value, entry[part] = entry[part], {}
+        return value
+
+    def blobs(self) -> dict[str, bytes]:
+        """Every node's blob, the visited ones pickled again (they may have changed)."""
+        pickler = _BlobPickler()
+        return {node: pickler.dumps(tuple(self._open[node])) if node in self._open else self._blobs[node] for node in self}
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        from .graph import assemble_graph
+
+        def load() -> nx.MultiDiGraph:
+            nodes, succ, pred = {}, {}, {}
+            for node in self:
+                nodes[node], succ[node], pred[node] = self._entry(node)
+            return assemble_graph(nodes, succ, pred)
+
+        return _without_gc(load)  # type: ignore[no-any-return]
+
+
+class _NodeMap(Mapping[str, Any]):
+    """One of a LazyGraph's maps: node -> attributes, links out, or links in."""
+
+    def __init__(self, graph: LazyGraph, part: int) -> None:
+        self._graph, self._part = graph, part
+
+    def __getitem__(self, node: str) -> Any:
+        return self._graph._entry(node)[self._part]  # noqa: SLF001
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._graph
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._graph)
+
+    def __len__(self) -> int:
+        return len(self._graph)
+
+    def __setitem__(self, node: str, value: Any) -> None:
+        self._graph._set(node, self._part, value)  # noqa: SLF001
+
+    def pop(self, node: str, *default: Any) -> Any:
+        if node not in self._graph:
+            if default:
+                return default[0]
+            raise KeyError(node)
+        return self._graph._pop(node, self._part)  # noqa: SLF001
+
+
+def as_networkx(graph: Any) -> nx.MultiDiGraph:
+    """A networkx graph, for the commands that need all of one (export, --focus)."""
+    return graph.to_networkx() if isinstance(graph, LazyGraph) else graph
+
+
+class _BlobPickler:
+    """Pickles many small values; one pickler, its memo cleared between them."""
+
+    def __init__(self) -> None:
+        self._buffer = io.BytesIO()
+        self._pickler = pickle.Pickler(self._buffer, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def dumps(self, value: Any) -> bytes:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._pickler.clear_memo()
+        self._pickler.dump(value)
+        return self._buffer.getvalue()
+
+
+def _blobs_of(graph: Any) -> dict[str, bytes]:
+    if isinstance(graph, LazyGraph):
+        return graph.blobs()
+    pickler = _BlobPickler()
+    nodes, succ, pred = graph._node, graph._succ, graph._pred  # noqa: SLF001
+    return {node: pickler.dumps((attrs, succ[node], pred[node])) for node, attrs in nodes.items()}
+
+
+@dataclass
+class _Cached:
+    file: Path
+    offset: int  # where the graph starts, after the header
+    state: GraphState
+
+
+def _load_plain(handle: Any) -> Any:
+    return _PlainUnpickler(handle).load()
+
+
+def _read_header(file: Path, stamp: str) -> _Cached | None:
+    """The state a cached graph was built from, read without loading the graph."""
     try:
         with open(file, "rb") as handle:
-            payload = _PlainUnpickler(handle).load()
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT or payload.get("key") != key:
+            header = _load_plain(handle)
+            offset = handle.tell()
+        if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("stamp") != stamp:
             return None
-        nodes, succ = payload["nodes"], payload["succ"]
-        pred: dict[str, dict[str, Any]] = {node: {} for node in nodes}
-        for source, targets in succ.items():
-            for target, keyed in targets.items():
-                pred[target][source] = keyed
-        graph = nx.MultiDiGraph()
-        graph._node = nodes  # noqa: SLF001 - see graph.build_graph
-        graph._adj = succ  # noqa: SLF001
-        graph._succ = succ  # noqa: SLF001
-        graph._pred = pred  # noqa: SLF001
-        return GraphBundle(graph, _baselines_from_plain(payload["baselines"]), payload["commit"])
+        commit, worktree, changes, tags = header["state"]
+        return _Cached(file, offset, GraphState(commit, worktree, changes, tags))
     except Exception:  # noqa: BLE001 - a missing, damaged or foreign cache is simply not used
         return None
+
+
+def _without_gc(load: Any) -> Any:
+    collecting = gc.isenabled()
+    gc.disable()  # hundreds of thousands of objects, none of them garbage
+    try:
+        return load()
     finally:
         if collecting:
             gc.enable()
 
 
-def _write(file: Path, key: str, bundle: GraphBundle) -> None:
+def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph, list[BaselineInfo], GraphIndex | None] | None:
+    """The cached graph (and, `with_index`, the maps a patch needs); None when damaged."""
+    from .graph_update import GraphIndex
+
+    def load() -> tuple[LazyGraph, list[BaselineInfo], GraphIndex | None]:
+        with open(cached.file, "rb") as handle:
+            handle.seek(cached.offset)
+            blobs, baselines = _load_plain(handle)
+            index = GraphIndex.from_plain(_load_plain(handle)) if with_index else None
+        if not isinstance(blobs, dict):
+            raise TypeError("not a graph")
+        return LazyGraph(blobs), _baselines_from_plain(baselines), index
+
+    try:
+        return _without_gc(load)  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - damaged: not used
+        return None
+
+
+def _write(folder: Path, slot: str, stamp: str, state: GraphState, graph: Any, baselines: list[BaselineInfo], index: GraphIndex | None) -> None:
+    """Save a graph with its index; never fail the command."""
     from .files import atomic_write
 
-    payload = {
-        "format": FORMAT,
-        "key": key,
-        "commit": bundle.commit,
-        "nodes": bundle.graph._node,  # noqa: SLF001
-        "succ": bundle.graph._succ,  # noqa: SLF001
-        "baselines": _plain_baselines(bundle.baselines),
-    }
-    buffer = io.BytesIO()
-    pickle.dump(payload, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    if index is None:  # a graph that cannot be patched is not worth keeping: the state says what it is
+        with contextlib.suppress(OSError):
+            (folder / f"{slot}.pickle").unlink(missing_ok=True)
+        return
+    header = {"format": FORMAT, "stamp": stamp, "state": state.plain()}
+    data = _without_gc(lambda: _dumps(header) + _dumps((_blobs_of(graph), _plain_baselines(baselines))) + _dumps(index.as_plain()))
     with contextlib.suppress(OSError):
-        atomic_write(file, buffer.getvalue())
+        atomic_write(folder / f"{slot}.pickle", data, durable=False)
+
+
+def _dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# --- patching -------------------------------------------------------------------------
+
+
+def _differing_paths(repo: SpecRepo, config: Config, base: GraphState, target: GraphState) -> set[str]:
+    """The git paths whose content may differ between two states."""
+    assert repo.git_top is not None
+    committed: set[str] = set()
+    if base.commit != target.commit:
+        committed = {change.path for change in gitio.diff_commits(repo.git_top, base.commit, target.commit, _spec_folders(repo, config))}
+    differing = set()
+    for path in committed | base.changes.keys() | target.changes.keys():
+        if path in base.changes and path in target.changes and base.changes[path] == target.changes[path]:
+            continue  # the same uncommitted content in both, whatever the commits hold
+        differing.add(path)
+    return differing
+
+
+def _worktree_sources(repo: SpecRepo, config: Config, paths: list[str]) -> list[Any]:
+    """The files among `paths` the working-tree loader would list (snapshot._walk's rules)."""
+    from .snapshot import SourceFile, scanned_folders
+
+    folders = scanned_folders(config)
+    sources = []
+    for path in paths:
+        listed = False
+        for folder in folders:
+            if not path.startswith(folder + "/"):
+                continue
+            parts = path[len(folder) + 1 :].split("/")
+            if any(part.startswith(".") for part in parts):
+                continue  # the walk skips hidden names
+            # The walk does not follow a linked folder (nor read below one).
+            ancestors = [folder] + [folder + "/" + "/".join(parts[:depth]) for depth in range(1, len(parts))]
+            if all(_is_real_dir(repo.root / ancestor) for ancestor in ancestors):
+                listed = True
+                break
+        if not listed:
+            continue
+        try:
+            info = os.lstat(repo.root / path)
+        except OSError:
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            sources.append(SourceFile(path, 0, symlink_target=os.readlink(repo.root / path)))
+        elif stat.S_ISREG(info.st_mode):
+            sources.append(SourceFile(path, info.st_size))
+    return sources
+
+
+def _is_real_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _commit_sources(repo: SpecRepo, commit: str, paths: list[str]) -> list[Any]:
+    from .snapshot import SourceFile
+
+    assert repo.git_top is not None
+    wanted = set(paths)
+    sources = []
+    for entry in gitio.list_tree(repo.git_top, commit, [repo.prefix + path for path in paths]):
+        path = entry.path[len(repo.prefix) :]
+        if path in wanted:
+            sources.append(SourceFile(path, entry.size, entry.oid, "" if entry.is_symlink else None))
+    return sources
+
+
+def _records_at(repo: SpecRepo, config: Config, commit: str | None, paths: list[str]) -> dict[str, tuple[Record, ...]]:
+    """Each path's records at `commit` (None: the working tree); none for a file that is gone."""
+    from .snapshot import Reader, parse_sources
+
+    sources = _worktree_sources(repo, config, paths) if commit is None else _commit_sources(repo, commit, paths)
+    found: dict[str, tuple[Record, ...]] = dict.fromkeys(paths, ())
+    for parsed_file in parse_sources(Reader(repo, commit), config, sources):
+        found[parsed_file.source.path] = tuple(item_record(item) for item in parsed_file.parsed.items)
+    return found
+
+
+def _patch(repo: SpecRepo, config: Config, cached: _Cached, target: GraphState, commit: str | None, differing: set[str]) -> GraphBundle | None:
+    from .graph_update import CannotPatch, patch_graph
+
+    base = cached.state
+    if repo.git_path(CONFIG_FILE) in differing:
+        return None  # another configuration: other folders, other ids
+    paths = sorted(path[len(repo.prefix) :] for path in differing if path.startswith(repo.prefix))
+    read = _read_graph(cached, with_index=True)
+    if read is None:
+        return None
+    graph, old_baselines, index = read
+    assert index is not None
+    baselines_folder = config.baselines_dir + "/"
+    same_baselines = (
+        base.tags == target.tags
+        and base.worktree == target.worktree
+        and (target.worktree or base.commit == target.commit)
+        and not any(path.startswith(baselines_folder) for path in paths)
+    )
+    if same_baselines:
+        new_baselines = old_baselines
+    else:
+        new_baselines = load_baseline_infos(repo, Snapshot(config=config, commit=commit, repo=repo))
+    changed = _records_at(repo, config, commit, paths)
+
+    def read_records(more: list[str]) -> dict[str, tuple[Record, ...]]:
+        return _records_at(repo, config, commit, more)
+
+    try:
+        report = _without_gc(lambda: patch_graph(graph, index, changed, old_baselines, new_baselines, read_records, max_reads=MAX_PATCH_FILES))
+    except CannotPatch:
+        return None
+    return GraphBundle(graph, new_baselines, commit, how="patched", patched_files=report.files + report.read, index=index)
+
+
+# --- the one entry point --------------------------------------------------------------
 
 
 def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True) -> GraphBundle:
-    """The evidence graph at `rev` (None: the working tree), from the cache when it can be."""
-    from .snapshot import load_snapshot, resolve_revision
+    """The evidence graph at `rev` (None: the working tree), from the cache when it can be.
+
+    From the cache, `graph` is a LazyGraph; `as_networkx` gives a networkx graph.
+    """
+    from .snapshot import resolve_revision
 
     commit = resolve_revision(repo, rev) if rev is not None else None
-    key = folder = None
-    if use_cache and os.environ.get("REQTRACE_NO_CACHE") is None:
-        try:
-            key = graph_key(repo, commit)
-            folder = _cache_dir(repo) if key else None
-        except (GitError, InputError, OSError):
-            key = None
-    file = folder / _SLOTS[commit is None] if folder is not None else None
-    if key is not None and file is not None:
-        cached = _read(file, key)
-        if cached is not None:
-            return cached
-    from .parsecache import PackedParseCache
+    if not use_cache or os.environ.get("REQTRACE_NO_CACHE") is not None or repo.git_top is None:
+        return _build(repo, commit, parse_cache=use_cache)
+    try:
+        if commit is None:
+            config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
+        else:
+            from .snapshot import Reader
 
-    with PackedParseCache.for_git(repo.git_top if use_cache else None) as parse_cache:
-        snapshot = load_snapshot(repo, commit, cache=parse_cache)
-    baselines = load_baseline_infos(repo, snapshot)
-    bundle = GraphBundle(build_graph(snapshot, baselines), baselines, snapshot.commit, snapshot)
-    if key is not None and file is not None:
-        _write(file, key, bundle)
+            config, _ = parse_config(Reader(repo, commit).read_config())
+        folder = _cache_dir(repo)
+        target = current_state(repo, config, commit) if folder is not None else None
+    except (ReqtraceError, OSError):
+        target = None
+    if target is None or folder is None:
+        return _build(repo, commit)
+    stamp = _stamp(repo)
+    slot = _SLOTS[commit is None]
+    for name in (slot, _SLOTS[commit is not None]):
+        cached = _read_header(folder / f"{name}.pickle", stamp)
+        if cached is None:
+            continue
+        if cached.state.plain() == target.plain():
+            read = _read_graph(cached)
+            if read is not None:
+                return GraphBundle(read[0], read[1], commit, how="cached")
+            continue
+        try:
+            differing = _differing_paths(repo, config, cached.state, target)
+        except (GitError, InputError):
+            continue
+        if len(differing) > MAX_PATCH_FILES:
+            continue
+        try:
+            bundle = _patch(repo, config, cached, target, commit, differing)
+        except (ReqtraceError, OSError):
+            bundle = None
+        if bundle is None:
+            continue
+        # Saved, so that the next question at this state starts from it (only the
+        # nodes the patch visited are pickled again).
+        _write(folder, slot, stamp, target, bundle.graph, bundle.baselines, bundle.index)
+        return bundle
+    bundle = _build(repo, commit)
+    assert bundle.snapshot is not None and bundle.records is not None
+    _write(folder, slot, stamp, target, bundle.graph, bundle.baselines, _index_of(bundle.snapshot, bundle.records, bundle.baselines))
     return bundle
+
+
+def _build(repo: SpecRepo, commit: str | None, *, parse_cache: bool = True) -> GraphBundle:
+    from .parsecache import PackedParseCache
+    from .snapshot import load_snapshot
+
+    with PackedParseCache.for_git(repo.git_top if parse_cache else None) as cache:
+        snapshot = load_snapshot(repo, commit, cache=cache)
+    baselines = load_baseline_infos(repo, snapshot)
+    graph, records = build_graph_and_records(snapshot, baselines)
+    return GraphBundle(graph, baselines, snapshot.commit, snapshot, records=records)
+
+
+def _index_of(snapshot: Snapshot, records: list[Record], baselines: list[BaselineInfo]) -> GraphIndex | None:
+    """The maps that let the graph be patched later; None when they cannot be made."""
+    from .graph_update import BASELINE_PREFIX, build_index
+    from .snapshot import kind_of
+
+    if any(record[0].startswith(BASELINE_PREFIX) for record in records):
+        return None
+    shadowed: dict[str, tuple[Record, ...]] = {}
+    for path in sorted({f.path for f in snapshot.findings if f.code == "duplicate-id" and f.path}):
+        # The loader keeps only the first of two items with one id; the index needs both.
+        kind = kind_of(path, snapshot.config)
+        if kind is None or snapshot.read_bytes is None:
+            return None
+        try:
+            data = snapshot.read_bytes(path)
+        except ReqtraceError:
+            return None
+        if gitio.blob_id(data) != snapshot.files.get(path):
+            return None  # changed since it was loaded
+        shadowed[path] = tuple(item_record(item) for item in kind.parser(path, data, snapshot.config).items)
+    return _without_gc(lambda: build_index(records, baselines, shadowed))  # type: ignore[no-any-return]

@@ -133,15 +133,19 @@ class _VersionReader:
         return next((item for item in parsed.items if isinstance(item, Requirement) and item.id == self.req_id), None)
 
 
-def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache: ParseCache | None = None) -> History:
-    """Every commit up to `rev` that changed what requirement `req_id` says, oldest first."""
+def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache: ParseCache | None = None, links: bool = True) -> History:
+    """Every commit up to `rev` that changed what requirement `req_id` says, oldest first.
+
+    `links=False` leaves out which baselines hold each version and which requests
+    led to each change (`trace` shows those from the graph).
+    """
     if cache is not None:
-        return _requirement_history(repo, req_id, rev, cache)
+        return _requirement_history(repo, req_id, rev, cache, links)
     with ParseCache.for_git(repo.git_top) as own:
-        return _requirement_history(repo, req_id, rev, own)
+        return _requirement_history(repo, req_id, rev, own, links)
 
 
-def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCache) -> History:
+def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCache, links: bool = True) -> History:
     if repo.git_top is None:
         raise InputError(f"{repo.root} is not in a git repository, so it has no history", hint="run `git init` and commit the spec files")
     if rev == "HEAD" and gitio.head_commit(repo.git_top) is None:
@@ -209,8 +213,9 @@ def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCach
             f"requirement '{req_id}' does not appear in the history of {rev}",
             hint="check the id with `reqtrace list`; ids are matched exactly, upper case included",
         )
-    history.baselines = _baseline_versions(repo, config, req_id, commit, history, state_after, cache)
-    history.requests = _link_requests(repo, config, req_id, commit, history, cache)
+    if links:
+        history.baselines = _baseline_versions(repo, config, req_id, commit, history, state_after, cache)
+        history.requests = _link_requests(repo, config, req_id, commit, history, cache)
     return history
 
 

@@ -87,7 +87,7 @@ def text_changes(repo: SpecRepo | None, commit: str | None, item_id: str) -> lis
     if repo is None or repo.git_top is None:
         return []
     try:
-        history = requirement_history(repo, item_id, commit or "HEAD")
+        history = requirement_history(repo, item_id, commit or "HEAD", links=False)
     except ReqtraceError:
         return []  # not committed yet, or no history: nothing to add
     entries = []

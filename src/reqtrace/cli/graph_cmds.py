@@ -204,8 +204,10 @@ def graph(
     from ..graph_formats import render
 
     output.json_requested = format is GraphFormat.json
+    from ..graph_cache import as_networkx
+
     _, bundle = _load_graph(root, rev)
-    whole = bundle.graph
+    whole = as_networkx(bundle.graph)
     chosen = whole
     if focus is not None:
         if focus not in whole:
