@@ -7,6 +7,7 @@ import random
 import pytest
 
 from conftest import git
+from test_graph import story  # noqa: F401 - the fixture
 from graph_world import World
 from reqtrace.config import find_spec_repo
 from reqtrace.graph_cache import _build, load_graph_bundle
@@ -54,3 +55,44 @@ def test_patched_graph_equals_a_fresh_build(make_repo, seed):
         if step % 5 == 0:
             hows.append(assert_same_as_fresh(repo.root, "HEAD", what="--rev HEAD after " + " / ".join(history[-4:])))
     assert hows.count("patched") > len(hows) // 2, hows
+
+
+# --- through the CLI, as a user runs it ---------------------------------------------------
+
+
+def answers(run_cli, root, *, fresh, rev=None):
+    """What trace, impact and graph say, with the cache or (fresh) without it."""
+    env = {"REQTRACE_NO_CACHE": "1"} if fresh else None
+    at = ("--rev", rev) if rev else ()
+    said = {}
+    for args in (("trace", "REQ-4", "--format", "json"), ("trace", "REQ-1"), ("impact", "REQ-1", "--format", "json"), ("graph", "--format", "json")):
+        result = run_cli(*args, *at, cwd=root, env=env)
+        said[" ".join(args)] = (result.exit_code, result.stdout)
+    return said
+
+
+def test_the_cli_answers_as_a_fresh_build_after_edits_adds_removes_and_renames(story, run_cli):
+    from test_graph import ASK, STORY
+
+    assert answers(run_cli, story.root, fresh=False) == answers(run_cli, story.root, fresh=True)
+    steps = [
+        ("edit a requirement", {"specs/REQ-4.yaml": STORY["specs/REQ-4.yaml"].replace("Booking window", "Booking horizon")}),
+        ("add a request decided in a meeting", {"records/requests/RQ-50.yaml": "id: RQ-50\nreceived: 2026-06-05\ntitle: Weekend slots\naffects: [REQ-4]\ndecision:\n  status: approved\n  on: 2026-06-10\n  in: MTG-2026-06-10\n"}),
+        ("rename a requirement's file", {"specs/REQ-9.yaml": None, "specs/sub/REQ-9.yaml": STORY["specs/REQ-9.yaml"]}),
+        ("remove the email behind REQ-1 and a sign-off", {f"records/emails/{ASK}.eml.yaml": None}),
+        ("commit", "commit"),
+        ("bring the email back; a second REQ-20 that sorts first", {f"records/emails/{ASK}.eml.yaml": STORY[f"records/emails/{ASK}.eml.yaml"], "specs/A-dup.yaml": "id: REQ-20\ntitle: Reports twice\nstatement: The system shall report.\nparents: [REQ-4]\n"}),
+        ("a new baseline tag", "tag"),
+        ("remove the duplicate", {"specs/A-dup.yaml": None}),
+    ]
+    for what, change in steps:
+        if change == "commit":
+            story.commit(message=what)
+        elif change == "tag":
+            story.git("tag", "baseline/v2")
+        else:
+            story.write(change)
+        how = run_cli("--debug", "trace", "REQ-4", cwd=story.root).stderr
+        assert "graph: patched" in how, f"after: {what}: {how}"
+        assert answers(run_cli, story.root, fresh=False) == answers(run_cli, story.root, fresh=True), f"after: {what}"
+    assert answers(run_cli, story.root, fresh=False, rev="HEAD") == answers(run_cli, story.root, fresh=True, rev="HEAD")

@@ -33,11 +33,11 @@ def short(text: Any, limit: int = MAX_LABEL) -> str:
 
 
 def _nodes(graph: nx.MultiDiGraph) -> list[tuple[str, dict[str, Any]]]:
-    return sorted(graph.nodes(data=True), key=lambda item: natural_key(item[0]))
+    return sorted(graph.nodes(data=True), key=lambda item: (natural_key(item[0]), item[0]))
 
 
 def _edges(graph: nx.MultiDiGraph) -> list[tuple[str, str, str, dict[str, Any]]]:
-    return sorted(graph.edges(keys=True, data=True), key=lambda e: (natural_key(e[0]), natural_key(e[1]), e[2]))
+    return sorted(graph.edges(keys=True, data=True), key=lambda e: (natural_key(e[0]), e[0], natural_key(e[1]), e[1], e[2]))
 
 
 def _edge_label(kind: str, attrs: dict[str, Any]) -> str:

@@ -119,6 +119,17 @@ def date_key(text: str | None) -> tuple[int, str]:
     return (0, value.astimezone(dt.UTC).isoformat())
 
 
+def _id_order(item_id: str) -> tuple[Any, ...]:
+    """REQ-2 before REQ-10; REQ-01 and REQ-1 each in a place of their own."""
+    return (_natural(item_id), item_id)
+
+
+def _in_order(adjacency: dict[str, Any]) -> list[tuple[str, Any]]:
+    # By id, not in the graph's dict order: a patched graph (graph_update.py) holds the
+    # same links as a fresh build in another order, and must tell the same story.
+    return sorted(adjacency.items(), key=lambda pair: _id_order(pair[0]))
+
+
 def _require(graph: nx.MultiDiGraph, commit: str | None, item_id: str) -> dict[str, Any]:
     if item_id not in graph:
         where = f" at commit {commit[:12]}" if commit else ""
@@ -161,7 +172,7 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
     if node.get("date") and kind in OWN_EVENT:
         add(TimelineEntry(node["date"], item_id, kind, OWN_EVENT[kind], node.get("title") or ""))
     for direction, adjacency in ((0, graph._succ[item_id]), (1, graph._pred[item_id])):  # noqa: SLF001
-        for other, keyed in adjacency.items():
+        for other, keyed in _in_order(adjacency):
             other_node = graph.nodes[other]
             for edge_type, attrs in keyed.items():
                 if edge_type == PARENT:
@@ -172,7 +183,7 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
                 add(TimelineEntry(date, other, other_node.get("kind", ""), relation, summary))
                 if relation == "affected-by":
                     # The decision on a request that changes this item is part of its story.
-                    for decider, decider_keyed in graph._pred[other].items():  # noqa: SLF001
+                    for decider, decider_keyed in _in_order(graph._pred[other]):  # noqa: SLF001
                         decision = decider_keyed.get(DECIDES)
                         if decision is None:
                             continue
@@ -194,18 +205,18 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
         if entry.relation == "mentioned-in" and entry.id in stronger and not entry.summary.startswith("decision: "):
             del entries[key]
     # Same day: the item's own event first, then by id.
-    result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _natural(e.id), e.relation))
+    result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _id_order(e.id), e.relation))
     if kind == "requirement":
-        result.upstream = sorted(reachable(graph, item_id, [PARENT]), key=_natural)
-        result.downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_natural)
+        result.upstream = sorted(reachable(graph, item_id, [PARENT]), key=_id_order)
+        result.downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)
     else:
         about = [other for other, keyed in graph._succ[item_id].items() if (REFS in keyed or AFFECTS in keyed) and graph.nodes[other].get("kind") == "requirement"]  # noqa: SLF001
         derived = [other for other, keyed in graph._pred[item_id].items() if SOURCE in keyed and graph.nodes[other].get("kind") == "requirement"]  # noqa: SLF001
         below = set(derived)
         for req_id in derived:
             below.update(reachable(graph, req_id, [PARENT], backwards=True))
-        result.upstream = sorted(set(about), key=_natural)
-        result.downstream = sorted(below, key=_natural)
+        result.upstream = sorted(set(about), key=_id_order)
+        result.downstream = sorted(below, key=_id_order)
     return result
 
 
@@ -216,7 +227,7 @@ def _origins(graph: nx.MultiDiGraph, start: str, limit: int = 50) -> list[tuple[
     frontier = [start]
     while frontier and len(found) < limit:
         current = frontier.pop(0)
-        for other, keyed in graph._succ[current].items():  # noqa: SLF001
+        for other, keyed in _in_order(graph._succ[current]):  # noqa: SLF001
             if SOURCE in keyed and other not in seen:
                 seen.add(other)
                 found.append((other, current))
@@ -263,7 +274,7 @@ def impact_of(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None
     node = _require(graph, commit, item_id)
     if node.get("kind") != "requirement":
         raise UsageError(f"{item_id} is a {node.get('kind')}; impact is about requirements — try `reqtrace trace {item_id}`")
-    below = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_natural)
+    below = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)
     scope = {item_id, *below}
     descendants = [{"id": i, "title": graph.nodes[i].get("title"), "status": graph.nodes[i].get("status")} for i in below]
     requests: dict[str, set[str]] = {}
@@ -272,13 +283,13 @@ def impact_of(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None
             if (AFFECTS in keyed or REFS in keyed) and graph.nodes[other].get("kind") == "request" and graph.nodes[other].get("status") in ("open", "pending"):
                 requests.setdefault(other, set()).add(req_id)
     open_requests = [
-        {"id": rid, "title": graph.nodes[rid].get("title"), "state": graph.nodes[rid].get("status"), "date": graph.nodes[rid].get("date"), "about": sorted(about, key=_natural)}
-        for rid, about in sorted(requests.items(), key=lambda kv: _natural(kv[0]))
+        {"id": rid, "title": graph.nodes[rid].get("title"), "state": graph.nodes[rid].get("status"), "date": graph.nodes[rid].get("date"), "about": sorted(about, key=_id_order)}
+        for rid, about in sorted(requests.items(), key=lambda kv: _id_order(kv[0]))
     ]
     held = []
     signoffs = []
     for baseline in sorted(baselines, key=lambda b: (date_key(b.date), b.name)):
-        holds = sorted(scope.intersection(baseline.requirements), key=_natural)
+        holds = sorted(scope.intersection(baseline.requirements), key=_id_order)
         if not holds:
             continue
         held.append({"name": baseline.name, "date": baseline.date, "commit": baseline.commit, "holds": holds})

@@ -87,9 +87,14 @@ def ingest(
 def _load_graph(root: Path | None, rev: str | None) -> tuple[Any, Any]:
     from ..config import find_spec_repo
     from ..graph_cache import load_graph_bundle
+    from . import _debug
 
     repo = find_spec_repo(root)
-    return repo, load_graph_bundle(repo, rev)
+    bundle = load_graph_bundle(repo, rev)
+    if _debug:  # where the graph came from: the cache, a patch of it, or a build
+        read = f", {bundle.patched_files} file(s) read" if bundle.how == "patched" else ""
+        output.stderr_console().print(f"[dim]graph: {bundle.how}{read}[/]")
+    return repo, bundle
 
 
 @app.command()
