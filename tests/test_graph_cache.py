@@ -7,10 +7,10 @@ import random
 import pytest
 
 from conftest import git
-from test_graph import story  # noqa: F401 - the fixture
 from graph_world import World
 from reqtrace.config import find_spec_repo
 from reqtrace.graph_cache import _build, load_graph_bundle
+from test_graph import story  # noqa: F401 - the fixture
 
 
 def graph_content(bundle):
@@ -71,7 +71,7 @@ def answers(run_cli, root, *, fresh, rev=None):
     return said
 
 
-def test_the_cli_answers_as_a_fresh_build_after_edits_adds_removes_and_renames(story, run_cli):
+def test_the_cli_answers_as_a_fresh_build_after_edits_adds_removes_and_renames(story, run_cli):  # noqa: F811 - the fixture
     from test_graph import ASK, STORY
 
     assert answers(run_cli, story.root, fresh=False) == answers(run_cli, story.root, fresh=True)
