@@ -9,10 +9,20 @@ records: 40 % requests, 10 % meetings, 45 % emails (sidecar + stored
 message) and 5 % documents, all linked to each other and to the requirements
 the way real records are, committed to git. Then it times, in this process,
 `load_snapshot` and `build_graph` (target: graph <= 1.0 s), and as
-subprocesses `reqtrace trace ID` (target: <= 1.5 s including start-up) —
-cold (no graph cache in .git/reqtrace/) and warm, at the working tree and at
-`--rev HEAD` — `reqtrace impact ID` and `reqtrace --version`. Best and
-median of `--repeat` runs. A benchmark, not a test: nothing fails.
+subprocesses `reqtrace trace ID` (target: <= 1.5 s including start-up):
+
+- with no graph cache at all (the first run; .git/reqtrace/graph-cache-* deleted);
+- right after an edit — what a user meets most: a requirement's file edited,
+  a request added, a commit made (working tree and `--rev HEAD`); each run
+  changes the repo again, so each finds the graph cache one step behind;
+- warm (asked again at the same state), at the working tree, at `--rev HEAD`
+  and as JSON;
+
+then `reqtrace impact REQ-1`, `reqtrace status` (no parse cache, and warm)
+and `reqtrace --version`. Best and median of `--repeat` runs, and the median
+CPU time (user + system) of the reqtrace process. The edits and commits are
+undone at the end (`git reset --hard` to the generated commit). A benchmark,
+not a test: nothing fails.
 """
 
 from __future__ import annotations
@@ -106,9 +116,13 @@ def generate(folder: Path, n: int, records: int, seed: int = 5) -> dict[str, int
 CPU: list[float] = []  # CPU seconds (user + system) of the last subprocess runs
 
 
+WALL: list[float] = []  # wall seconds of the last subprocess runs (edits made before them not counted)
+
+
 def timed_runs(repeat: int, func) -> list[float]:  # type: ignore[no-untyped-def]
     times = []
     CPU.clear()
+    WALL.clear()
     for _ in range(repeat):
         start = time.perf_counter()
         func()
@@ -119,11 +133,13 @@ def timed_runs(repeat: int, func) -> list[float]:  # type: ignore[no-untyped-def
 def cli(folder: Path, *args: str) -> None:
     # wait4 gives the child's CPU time: on a machine shared with other work, wall
     # time says what a user waits, CPU time what reqtrace itself costs.
+    began = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "reqtrace", *args], cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     errors = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
+    WALL.append(time.perf_counter() - began)
     CPU.append(usage.ru_utime + usage.ru_stime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"reqtrace {' '.join(args)} failed: {errors.decode()[-500:]}")
@@ -168,35 +184,70 @@ def main() -> None:
         cpu: dict[str, list[float]] = {}
 
         def measured(name: str, runs: int, func) -> list[float]:  # type: ignore[no-untyped-def]
-            times = timed_runs(runs, func)
+            timed_runs(runs, func)
             cpu[name] = list(CPU)
-            return times
+            return list(WALL)  # the commands only, not the edits made before them
 
         colds = measured("cold", min(args.repeat, 2), cold_trace)
+        start = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
+        edited = folder / f"specs/{(args.n // 2 + 1) // 1000:03d}/REQ-{args.n // 2 + 1}.yaml"
+        original = edited.read_text(encoding="utf-8")
+        step = iter(range(1, 1_000_000))
+
+        def edit() -> None:
+            edited.write_text(original.replace("title: ", f"title: Edit {next(step)} ", 1), encoding="utf-8")
+
+        def add_request() -> None:
+            number = next(step)
+            (folder / f"records/requests/bench-{number}.yaml").write_text(
+                f"id: RQ-{args.records + number}\nreceived: 2026-11-25\ntitle: Added {number}\naffects: [{target}]\n", encoding="utf-8"
+            )
+
+        def commit() -> None:
+            edit()
+            subprocess.run(["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.test", "commit", "-qam", "bench edit"], cwd=folder, check=True)
+
+        cli(folder, "trace", target)  # a graph cache to start from
+        after_edit = measured("edit", args.repeat, lambda: (edit(), cli(folder, "trace", target)))
+        after_add = measured("add", args.repeat, lambda: (add_request(), cli(folder, "trace", target)))
+        after_commit = measured("commit", args.repeat, lambda: (commit(), cli(folder, "trace", target)))
+        cli(folder, "trace", target, "--rev", "HEAD")
+        after_commit_rev = measured("commit-rev", args.repeat, lambda: (commit(), cli(folder, "trace", target, "--rev", "HEAD")))
         traces = measured("warm", args.repeat, lambda: cli(folder, "trace", target))
         cli(folder, "trace", target, "--rev", "HEAD")
         traces_rev = measured("rev", args.repeat, lambda: cli(folder, "trace", target, "--rev", "HEAD"))
         traces_json = measured("json", args.repeat, lambda: cli(folder, "trace", target, "--format", "json"))
         impacts = measured("impact", args.repeat, lambda: cli(folder, "impact", "REQ-1"))
+        status_cold = measured("status-cold", min(args.repeat, 2), lambda: (shutil.rmtree(cache, ignore_errors=True), cli(folder, "status")))
+        status_warm = measured("status", args.repeat, lambda: cli(folder, "status"))
         versions = measured("version", args.repeat, lambda: cli(folder, "--version"))
         load = os.getloadavg()[0]
+        subprocess.run(["git", "reset", "-q", "--hard", start], cwd=folder, check=True)
+        for added in (folder / "records/requests").glob("bench-*.yaml"):
+            added.unlink()
 
         print(f"python {platform.python_version()} · {platform.machine()} · {os.cpu_count()} cpus · {platform.platform()}")
         print(f"graph: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges; snapshot: {len(snapshot.requirements):,} requirements, {snapshot.record_count:,} records")
         print(f"load average {load:.2f} on {os.cpu_count()} cpus (other work on the machine slows wall times)")
-        print(f"{'step':<36} {'best':>8} {'median':>8} {'cpu med':>8}")
+        print(f"{'step':<44} {'best':>8} {'median':>8} {'cpu med':>8}")
         for name, times, key in (
             ("load_snapshot (in process)", loads, None),
             ("build_graph (in process)", builds, None),
-            (f"trace {target}, cold", colds, "cold"),
+            (f"trace {target}, no graph cache", colds, "cold"),
+            (f"trace {target}, a requirement edited", after_edit, "edit"),
+            (f"trace {target}, a request added", after_add, "add"),
+            (f"trace {target}, after a commit", after_commit, "commit"),
+            (f"trace {target} --rev HEAD, after a commit", after_commit_rev, "commit-rev"),
             (f"trace {target}, warm", traces, "warm"),
             (f"trace {target} --rev HEAD, warm", traces_rev, "rev"),
-            (f"trace {target} --format json", traces_json, "json"),
+            (f"trace {target} --format json, warm", traces_json, "json"),
             ("impact REQ-1, warm", impacts, "impact"),
+            ("status, no caches", status_cold, "status-cold"),
+            ("status, warm", status_warm, "status"),
             ("reqtrace --version", versions, "version"),
         ):
             cpu_text = f"{statistics.median(cpu[key]):>7.3f}s" if key else f"{'':>8}"
-            print(f"{name:<36} {min(times):>7.3f}s {statistics.median(times):>7.3f}s {cpu_text}")
+            print(f"{name:<44} {min(times):>7.3f}s {statistics.median(times):>7.3f}s {cpu_text}")
     finally:
         if not args.keep and args.dir is None:
             shutil.rmtree(folder, ignore_errors=True)
