@@ -9,7 +9,8 @@ import pytest
 from conftest import git
 from graph_world import World
 from reqtrace.config import find_spec_repo
-from reqtrace.graph_cache import _build, load_graph_bundle
+from reqtrace.graph_cache import _build, load_graph_bundle, status_snapshot
+from reqtrace.status import build_status
 from test_graph import story  # noqa: F401 - the fixture
 
 
@@ -31,6 +32,8 @@ def assert_same_as_fresh(root, rev=None, what=""):
     got, want = graph_content(bundle), graph_content(fresh)
     for part in want:
         assert got[part] == want[part], f"{part} differs from a fresh build after: {what} ({bundle.how})"
+    # status reads the facts kept beside the nodes
+    assert build_status(status_snapshot(repo, bundle)) == build_status(fresh.snapshot), f"status differs after: {what} ({bundle.how})"
     return bundle.how
 
 
@@ -65,7 +68,7 @@ def answers(run_cli, root, *, fresh, rev=None):
     env = {"REQTRACE_NO_CACHE": "1"} if fresh else None
     at = ("--rev", rev) if rev else ()
     said = {}
-    for args in (("trace", "REQ-4", "--format", "json"), ("trace", "REQ-1"), ("impact", "REQ-1", "--format", "json"), ("graph", "--format", "json")):
+    for args in (("trace", "REQ-4", "--format", "json"), ("trace", "REQ-1"), ("impact", "REQ-1", "--format", "json"), ("graph", "--format", "json"), ("status", "--format", "json")):
         result = run_cli(*args, *at, cwd=root, env=env)
         said[" ".join(args)] = (result.exit_code, result.stdout)
     return said

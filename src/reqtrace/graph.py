@@ -49,7 +49,7 @@ _PLAIN = {kind: {"type": kind} for kind in EDGE_TYPES}
 _PLAIN_PARENT, _PLAIN_SOURCE, _PLAIN_REFS = _PLAIN[PARENT], _PLAIN[SOURCE], _PLAIN[REFS]
 
 Link = tuple[str, str, str, dict[str, Any]]  # (from, to, type, attributes)
-Record = tuple[str, str, dict[str, Any], tuple[Link, ...], tuple[Any, ...] | None]  # see item_record
+Record = tuple[str, str, dict[str, Any], tuple[Link, ...], tuple[Any, ...] | None, tuple[Any, ...]]  # see item_record
 
 
 @dataclass(frozen=True)
@@ -242,13 +242,17 @@ def item_links(item: Any) -> tuple[Link, ...]:
 
 
 def item_record(item: Any) -> Record:
-    """What the graph takes from one item: (id, kind, node attributes, links, thread data).
+    """What the graph (and the status beside it) takes from one item:
+    (id, kind, node attributes, links, thread data, status facts).
 
-    Thread data, for emails only: (Message-ID, thread ids, In-Reply-To ids). Plain
-    tuples, dicts and text, so that the graph cache can store them.
+    Thread data, for emails only: (Message-ID, thread ids, In-Reply-To ids); status
+    facts: status.status_facts. Plain tuples, dicts and text, so that the graph
+    cache can store them.
     """
+    from .status import status_facts
+
     mail = (item.message_id, item.thread, item.in_reply_to) if item.kind == "email" else None
-    return (item.id, item.kind, node_attrs(item), item_links(item), mail)
+    return (item.id, item.kind, node_attrs(item), item_links(item), mail, status_facts(item))
 
 
 def snapshot_records(snapshot: Snapshot) -> list[Record]:

@@ -67,6 +67,7 @@ class GraphBundle:
     patched_files: int = 0  # with how == "patched": the files read again
     index: GraphIndex | None = field(default=None, repr=False)  # what a patch needs, when known
     records: list[Record] | None = field(default=None, repr=False)  # with how == "built"
+    config: Config | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -208,11 +209,13 @@ class LazyGraph:
 
     def __init__(self, blobs: dict[str, bytes]) -> None:
         self._blobs = blobs
-        self._open: dict[str, list[Any]] = {}  # node -> [attributes, links out, links in], once visited or made
+        # node -> [attributes, links out, links in, status facts], once visited or made
+        self._open: dict[str, list[Any]] = {}
         self._gone: set[str] = set()
         self._node = self.nodes = _NodeMap(self, 0)
         self._succ = self._adj = _NodeMap(self, 1)
         self._pred = _NodeMap(self, 2)
+        self._facts = _NodeMap(self, 3)  # status.status_facts of an item's node; None for a baseline
 
     def __contains__(self, node: object) -> bool:
         return node in self._open or (node in self._blobs and node not in self._gone)
@@ -237,7 +240,7 @@ class LazyGraph:
         return entry
 
     def _set(self, node: str, part: int, value: Any) -> None:
-        entry = self._entry(node) if node in self else self._open.setdefault(node, [{}, {}, {}])
+        entry = self._entry(node) if node in self else self._open.setdefault(node, [{}, {}, {}, None])
         self._gone.discard(node)
         entry[part] = value
 
@@ -247,8 +250,19 @@ class LazyGraph:
             self._gone.add(node)
             del self._open[node]
             return entry[0]
-        value, entry[part] = entry[part], {}
+        value, entry[part] = entry[part], ({} if part in (1, 2) else None)
         return value
+
+    def all_facts(self) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        """(id, status facts) of every item's node, read without keeping the nodes."""
+        for node, blob in self._blobs.items():
+            if node not in self._open and node not in self._gone:
+                facts = _PlainUnpickler(io.BytesIO(blob)).load()[3]
+                if facts is not None:
+                    yield node, facts
+        for node, entry in self._open.items():
+            if entry[3] is not None:
+                yield node, entry[3]
 
     def blobs(self) -> dict[str, bytes]:
         """Every node's blob, the visited ones pickled again (they may have changed)."""
@@ -261,7 +275,7 @@ class LazyGraph:
         def load() -> nx.MultiDiGraph:
             nodes, succ, pred = {}, {}, {}
             for node in self:
-                nodes[node], succ[node], pred[node] = self._entry(node)
+                nodes[node], succ[node], pred[node], _facts = self._entry(node)
             return assemble_graph(nodes, succ, pred)
 
         return _without_gc(load)  # type: ignore[no-any-return]
@@ -316,12 +330,13 @@ class _BlobPickler:
         return self._buffer.getvalue()
 
 
-def _blobs_of(graph: Any) -> dict[str, bytes]:
+def _blobs_of(graph: Any, records: list[Record] | None) -> dict[str, bytes]:
     if isinstance(graph, LazyGraph):
         return graph.blobs()
+    facts = {record[0]: record[5] for record in records or ()}
     pickler = _BlobPickler()
     nodes, succ, pred = graph._node, graph._succ, graph._pred  # noqa: SLF001
-    return {node: pickler.dumps((attrs, succ[node], pred[node])) for node, attrs in nodes.items()}
+    return {node: pickler.dumps((attrs, succ[node], pred[node], facts.get(node))) for node, attrs in nodes.items()}
 
 
 @dataclass
@@ -378,8 +393,9 @@ def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph
         return None
 
 
-def _write(folder: Path, slot: str, stamp: str, state: GraphState, graph: Any, baselines: list[BaselineInfo], index: GraphIndex | None) -> None:
-    """Save a graph with its index; never fail the command."""
+def _write(folder: Path, slot: str, stamp: str, state: GraphState, graph: Any, baselines: list[BaselineInfo], index: GraphIndex | None, records: list[Record] | None = None) -> None:
+    """Save a graph with its index (and, for a built graph, the `records` it was built
+    from, for their status facts); never fail the command."""
     from .files import atomic_write
 
     if index is None:  # a graph that cannot be patched is not worth keeping: the state says what it is
@@ -387,7 +403,7 @@ def _write(folder: Path, slot: str, stamp: str, state: GraphState, graph: Any, b
             (folder / f"{slot}.pickle").unlink(missing_ok=True)
         return
     header = {"format": FORMAT, "stamp": stamp, "state": state.plain()}
-    data = _without_gc(lambda: _dumps(header) + _dumps((_blobs_of(graph), _plain_baselines(baselines))) + _dumps(index.as_plain()))
+    data = _without_gc(lambda: _dumps(header) + _dumps((_blobs_of(graph, records), _plain_baselines(baselines))) + _dumps(index.as_plain()))
     with contextlib.suppress(OSError):
         atomic_write(folder / f"{slot}.pickle", data, durable=False)
 
@@ -508,7 +524,7 @@ def _patch(repo: SpecRepo, config: Config, cached: _Cached, target: GraphState, 
         report = _without_gc(lambda: patch_graph(graph, index, changed, old_baselines, new_baselines, read_records, max_reads=MAX_PATCH_FILES))
     except CannotPatch:
         return None
-    return GraphBundle(graph, new_baselines, commit, how="patched", patched_files=report.files + report.read, index=index)
+    return GraphBundle(graph, new_baselines, commit, how="patched", patched_files=report.files + report.read, index=index, config=config)
 
 
 # --- the one entry point --------------------------------------------------------------
@@ -546,7 +562,7 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
         if cached.state.plain() == target.plain():
             read = _read_graph(cached)
             if read is not None:
-                return GraphBundle(read[0], read[1], commit, how="cached")
+                return GraphBundle(read[0], read[1], commit, how="cached", config=config)
             continue
         try:
             differing = _differing_paths(repo, config, cached.state, target)
@@ -566,8 +582,24 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
         return bundle
     bundle = _build(repo, commit)
     assert bundle.snapshot is not None and bundle.records is not None
-    _write(folder, slot, stamp, target, bundle.graph, bundle.baselines, _index_of(bundle.snapshot, bundle.records, bundle.baselines))
+    _write(folder, slot, stamp, target, bundle.graph, bundle.baselines, _index_of(bundle.snapshot, bundle.records, bundle.baselines), bundle.records)
     return bundle
+
+
+def status_snapshot(repo: SpecRepo, bundle: GraphBundle) -> Snapshot:
+    """The snapshot `status` reads: the one the graph was built from, or — from the
+    cache — one made of the status facts kept beside each node (status.snapshot_from_facts)."""
+    from .status import snapshot_from_facts
+
+    if bundle.snapshot is not None:
+        return bundle.snapshot
+    assert bundle.config is not None and isinstance(bundle.graph, LazyGraph)
+    graph = bundle.graph
+
+    def load() -> Snapshot:
+        return snapshot_from_facts(graph.all_facts(), Snapshot(config=bundle.config, commit=bundle.commit, repo=repo))
+
+    return _without_gc(load)  # type: ignore[no-any-return]
 
 
 def _build(repo: SpecRepo, commit: str | None, *, parse_cache: bool = True) -> GraphBundle:
@@ -578,7 +610,7 @@ def _build(repo: SpecRepo, commit: str | None, *, parse_cache: bool = True) -> G
         snapshot = load_snapshot(repo, commit, cache=cache)
     baselines = load_baseline_infos(repo, snapshot)
     graph, records = build_graph_and_records(snapshot, baselines)
-    return GraphBundle(graph, baselines, snapshot.commit, snapshot, records=records)
+    return GraphBundle(graph, baselines, snapshot.commit, snapshot, records=records, config=snapshot.config)
 
 
 def _index_of(snapshot: Snapshot, records: list[Record], baselines: list[BaselineInfo]) -> GraphIndex | None:

@@ -151,6 +151,7 @@ def patch_graph(
     nodes = graph._node  # noqa: SLF001
     succ = graph._succ  # noqa: SLF001
     pred = graph._pred  # noqa: SLF001
+    facts = getattr(graph, "_facts", None)  # status facts beside each node, where the graph keeps them
     report = PatchReport(files=len(changed))
     files: dict[str, tuple[Record, ...]] = dict(changed)  # every file read in this patch
 
@@ -251,12 +252,15 @@ def patch_graph(
         if found is None:
             if existed[item_id]:
                 _remove_node(item_id, nodes, succ, pred, index)
-        elif not existed[item_id]:
-            nodes[item_id] = found[2][2]
-            succ[item_id], pred[item_id] = {}, {}
-            appeared.append(item_id)
-        elif nodes[item_id] != found[2][2]:
-            nodes[item_id] = found[2][2]
+        else:
+            if not existed[item_id]:
+                nodes[item_id] = found[2][2]
+                succ[item_id], pred[item_id] = {}, {}
+                appeared.append(item_id)
+            elif nodes[item_id] != found[2][2]:
+                nodes[item_id] = found[2][2]
+            if facts is not None:
+                facts[item_id] = found[2][5]
     for node in moved_baselines:
         if node not in new_by_node:
             _remove_node(node, nodes, succ, pred, index)

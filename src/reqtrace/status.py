@@ -24,6 +24,12 @@ from .model import Snapshot
 MOST_CHANGED = 10
 
 
+def _id_order(item_id: str) -> tuple[Any, ...]:
+    # Ties (REQ-01, REQ-1) by the id itself, not by load order: a snapshot rebuilt from
+    # the graph cache (snapshot_from_facts) holds its items in another order.
+    return (natural_key(item_id), item_id)
+
+
 def _requester(text: str | None) -> str:
     return " ".join((text or "").split()) or "(unknown)"
 
@@ -87,10 +93,10 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
         for item in records.values():
             if not _links_out(item) and item.id not in linked:
                 unlinked.append({"id": item.id, "kind": item.kind, "title": getattr(item, "title", None), "path": item.path})
-    unlinked.sort(key=lambda row: natural_key(row["id"]))
+    unlinked.sort(key=lambda row: _id_order(row["id"]))
     unsourced = sorted(
         ({"id": r.id, "title": r.title, "path": r.path, "has_parent": bool(r.parents)} for r in snapshot.requirements.values() if not r.sources),
-        key=lambda row: natural_key(row["id"]),
+        key=lambda row: _id_order(row["id"]),
     )
 
     volatility = None
@@ -101,7 +107,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
         changes = drift_summary["added"] + drift_summary["modified"] + drift_summary["removed"]
         size = int(accepted.get("requirements") or 0) if accepted else 0
         volatility = {"changes": changes, "baseline_size": size, "index": round(changes / size, 4) if size else None}
-        ranked = sorted((drift.get("changes_by_requirement") or {}).items(), key=lambda kv: (-kv[1], natural_key(kv[0])))
+        ranked = sorted((drift.get("changes_by_requirement") or {}).items(), key=lambda kv: (-kv[1], _id_order(kv[0])))
         most_changed = [{"id": rid, "changes": n, "title": getattr(snapshot.requirements.get(rid), "title", None)} for rid, n in ranked[:MOST_CHANGED] if n]
 
     return {
@@ -195,3 +201,64 @@ def _commits_per_requirement(repo: Any, snapshot: Snapshot, since: str, ids: set
         if req is not None:
             ids_by_path[req.path].append(req_id)
     return {req_id: touched[path] for path, req_ids in ids_by_path.items() for req_id in req_ids if touched[path]}
+
+
+# --- status from the graph cache --------------------------------------------------------
+
+
+def status_facts(item: Any) -> tuple[Any, ...]:
+    """What `build_status` reads of one item, as plain values: the graph cache keeps
+    them beside each node, so that status need not load the snapshot."""
+    kind = item.kind
+    if kind == "requirement":
+        return (kind, item.title, item.path, item.parents, item.sources)
+    if kind == "request":
+        decision = item.decision
+        return (
+            kind, item.title, item.path, item.from_, item.refs, item.sources, item.affects,
+            (decision.status, decision.as_, decision.in_) if decision is not None else None,
+            item.triage.classification if item.triage is not None else None,
+        )
+    if kind == "meeting":
+        return (kind, item.title, item.path, item.refs, tuple((entry.refs, entry.approves, entry.rejects) for entry in item.decisions))
+    if kind == "email":
+        return (kind, item.subject, item.path, item.refs)
+    return (kind, item.title, item.path, item.refs)
+
+
+def snapshot_from_facts(facts: Any, snapshot: Snapshot) -> Snapshot:
+    """Fill `snapshot` (config and commit set) with items made from `status_facts`:
+    each carries the fields build_status and status_inputs read, the rest empty."""
+    from .model import (
+        Decision,
+        Document,
+        Email,
+        Meeting,
+        MeetingDecision,
+        Request,
+        Requirement,
+        Triage,
+    )
+
+    for item_id, fact in facts:
+        kind = fact[0]
+        if kind == "requirement":
+            _, title, path, parents, sources = fact
+            snapshot.requirements[item_id] = Requirement(item_id, title, "", path, parents=parents, sources=sources)
+        elif kind == "request":
+            _, title, path, from_, refs, sources, affects, decision, classification = fact
+            snapshot.requests[item_id] = Request(
+                item_id, "", title, path, from_=from_, refs=refs, sources=sources, affects=affects,
+                decision=Decision(decision[0], as_=decision[1], in_=decision[2]) if decision is not None else None,
+                triage=Triage(classification) if classification is not None else None,
+            )
+        elif kind == "meeting":
+            _, title, path, refs, decisions = fact
+            snapshot.meetings[item_id] = Meeting(item_id, "", title, path, refs=refs, decisions=tuple(MeetingDecision("", *entry) for entry in decisions))
+        elif kind == "email":
+            _, subject, path, refs = fact
+            snapshot.emails[item_id] = Email(item_id, path, "", subject=subject, refs=refs)
+        else:
+            _, title, path, refs = fact
+            snapshot.documents[item_id] = Document(item_id, title, path, "", refs=refs)
+    return snapshot

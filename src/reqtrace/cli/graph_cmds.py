@@ -247,11 +247,15 @@ def status(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """The project manager's one screen: baseline, drift, requests, and loose ends."""
+    import gc
+
+    from ..graph_cache import status_snapshot
     from ..status import build_status, status_inputs
-    from .spec_cmds import load
 
     output.json_requested = format is TextOrJson.json
-    repo, snapshot = load(root, rev)
+    repo, bundle = _load_graph(root, rev)
+    snapshot = status_snapshot(repo, bundle)
+    gc.freeze()  # tens of thousands of items live until the command ends: not the collector's business
     data = build_status(snapshot, **status_inputs(repo, snapshot))
     if format is TextOrJson.json:
         output.write_json(data)
