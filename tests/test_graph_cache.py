@@ -99,3 +99,17 @@ def test_the_cli_answers_as_a_fresh_build_after_edits_adds_removes_and_renames(s
         assert "graph: patched" in how, f"after: {what}: {how}"
         assert answers(run_cli, story.root, fresh=False) == answers(run_cli, story.root, fresh=True), f"after: {what}"
     assert answers(run_cli, story.root, fresh=False, rev="HEAD") == answers(run_cli, story.root, fresh=True, rev="HEAD")
+
+
+def test_a_damaged_node_in_a_valid_cache_file_is_not_used(story, run_cli):  # noqa: F811 - the fixture
+    import pickle
+
+    expected = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout
+    file = story.root / ".git" / "reqtrace" / "graph-cache-worktree.pickle"
+    with open(file, "rb") as handle:  # header, then the graph (node -> pickled node), then the index
+        header, (blobs, baselines), index = (pickle.load(handle) for _ in range(3))  # noqa: S301 - our own file
+    blobs["REQ-4"] = b"\x80\x05garbage"
+    file.write_bytes(b"".join(pickle.dumps(part) for part in (header, (blobs, baselines), index)))
+    result = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
+    assert run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout == expected

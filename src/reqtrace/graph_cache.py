@@ -34,7 +34,7 @@ import io
 import os
 import pickle  # noqa: S403 - loaded only through _PlainUnpickler below
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +81,20 @@ class GraphState:
 
     def plain(self) -> tuple[Any, ...]:
         return (self.commit, self.worktree, self.changes, self.tags)
+
+
+class DamagedCache(Exception):
+    """A cached node turned out unreadable while a question was being answered."""
+
+
+def _decode_node(blob: bytes) -> list[Any]:
+    try:
+        entry = _PlainUnpickler(io.BytesIO(blob)).load()
+    except Exception as error:  # noqa: BLE001 - whatever is wrong with it, it is not used
+        raise DamagedCache(str(error)) from None
+    if not (isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[0], dict) and isinstance(entry[1], dict) and isinstance(entry[2], dict)):
+        raise DamagedCache("not a node")
+    return list(entry)
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -236,7 +250,7 @@ class LazyGraph:
         if entry is None:
             if node in self._gone or node not in self._blobs:
                 raise KeyError(node)
-            entry = self._open[node] = list(_PlainUnpickler(io.BytesIO(self._blobs[node])).load())
+            entry = self._open[node] = _decode_node(self._blobs[node])
         return entry
 
     def _set(self, node: str, part: int, value: Any) -> None:
@@ -257,7 +271,7 @@ class LazyGraph:
         """(id, status facts) of every item's node, read without keeping the nodes."""
         for node, blob in self._blobs.items():
             if node not in self._open and node not in self._gone:
-                facts = _PlainUnpickler(io.BytesIO(blob)).load()[3]
+                facts = _decode_node(blob)[3]
                 if facts is not None:
                     yield node, facts
         for node, entry in self._open.items():
@@ -584,6 +598,23 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
     assert bundle.snapshot is not None and bundle.records is not None
     _write(folder, slot, stamp, target, bundle.graph, bundle.baselines, _index_of(bundle.snapshot, bundle.records, bundle.baselines), bundle.records)
     return bundle
+
+
+def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], Any]) -> tuple[GraphBundle, Any]:
+    """`question(bundle)` asked of the graph at `rev`; when the cached graph turns out
+    damaged on the way (its nodes are read only when visited), the cache is removed
+    and the question asked again of a graph built afresh."""
+    bundle = load_graph_bundle(repo, rev)
+    try:
+        return bundle, question(bundle)
+    except DamagedCache:
+        folder = _cache_dir(repo) if repo.git_top is not None else None
+        for name in _SLOTS.values():
+            if folder is not None:
+                with contextlib.suppress(OSError):
+                    (folder / f"{name}.pickle").unlink(missing_ok=True)
+        bundle = load_graph_bundle(repo, rev, use_cache=False)
+        return bundle, question(bundle)
 
 
 def status_snapshot(repo: SpecRepo, bundle: GraphBundle) -> Snapshot:

@@ -84,17 +84,18 @@ def ingest(
         raise typer.Exit(3)
 
 
-def _load_graph(root: Path | None, rev: str | None) -> tuple[Any, Any]:
+def _ask(root: Path | None, rev: str | None, question: Any) -> tuple[Any, Any, Any]:
+    """(repo, graph bundle, question(repo, bundle)) — see graph_cache.answer."""
     from ..config import find_spec_repo
-    from ..graph_cache import load_graph_bundle
+    from ..graph_cache import answer
     from . import _debug
 
     repo = find_spec_repo(root)
-    bundle = load_graph_bundle(repo, rev)
+    bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle))
     if _debug:  # where the graph came from: the cache, a patch of it, or a build
         read = f", {bundle.patched_files} file(s) read" if bundle.how == "patched" else ""
         output.stderr_console().print(f"[dim]graph: {bundle.how}{read}[/]")
-    return repo, bundle
+    return repo, bundle, result
 
 
 @app.command()
@@ -108,10 +109,13 @@ def trace(
     from ..trace import text_changes, trace_item
 
     output.json_requested = format is TextOrJson.json
-    repo, bundle = _load_graph(root, rev)
-    is_requirement = bundle.graph.nodes.get(item_id, {}).get("kind") == "requirement" if item_id in bundle.graph else False
-    changes = text_changes(repo, bundle.commit, item_id) if is_requirement else []
-    result = trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes)
+
+    def story(repo: Any, bundle: Any) -> Any:
+        is_requirement = bundle.graph.nodes.get(item_id, {}).get("kind") == "requirement" if item_id in bundle.graph else False
+        changes = text_changes(repo, bundle.commit, item_id) if is_requirement else []
+        return trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes)
+
+    _, _, result = _ask(root, rev, story)
     if format is TextOrJson.json:
         output.write_json(result.as_dict())
         return
@@ -146,8 +150,7 @@ def impact(
     from ..trace import impact_of
 
     output.json_requested = format is TextOrJson.json
-    _, bundle = _load_graph(root, rev)
-    result = impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines)
+    _, _, result = _ask(root, rev, lambda _repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines))
     if format is TextOrJson.json:
         output.write_json(result.as_dict())
         return
@@ -211,8 +214,7 @@ def graph(
     output.json_requested = format is GraphFormat.json
     from ..graph_cache import as_networkx
 
-    _, bundle = _load_graph(root, rev)
-    whole = as_networkx(bundle.graph)
+    _, _, whole = _ask(root, rev, lambda _repo, bundle: as_networkx(bundle.graph))
     chosen = whole
     if focus is not None:
         if focus not in whole:
@@ -253,8 +255,7 @@ def status(
     from ..status import build_status, status_inputs
 
     output.json_requested = format is TextOrJson.json
-    repo, bundle = _load_graph(root, rev)
-    snapshot = status_snapshot(repo, bundle)
+    repo, _, snapshot = _ask(root, rev, status_snapshot)
     gc.freeze()  # tens of thousands of items live until the command ends: not the collector's business
     data = build_status(snapshot, **status_inputs(repo, snapshot))
     if format is TextOrJson.json:
