@@ -87,12 +87,16 @@ def test_the_cli_answers_as_a_fresh_build_after_edits_adds_removes_and_renames(s
         ("bring the email back; a second REQ-20 that sorts first", {f"records/emails/{ASK}.eml.yaml": STORY[f"records/emails/{ASK}.eml.yaml"], "specs/A-dup.yaml": "id: REQ-20\ntitle: Reports twice\nstatement: The system shall report.\nparents: [REQ-4]\n"}),
         ("a new baseline tag", "tag"),
         ("remove the duplicate", {"specs/A-dup.yaml": None}),
+        ("a baseline made with reqtrace (a manifest, a tag)", "baseline"),
     ]
     for what, change in steps:
         if change == "commit":
             story.commit(message=what)
         elif change == "tag":
             story.git("tag", "baseline/v2")
+        elif change == "baseline":
+            made = run_cli("baseline", "create", "contract-v2", "-m", "Second scope", cwd=story.root, env={"SOURCE_DATE_EPOCH": "1780000000"})
+            assert made.exit_code == 0, made.stderr
         else:
             story.write(change)
         how = run_cli("--debug", "trace", "REQ-4", cwd=story.root).stderr
@@ -113,3 +117,37 @@ def test_a_damaged_node_in_a_valid_cache_file_is_not_used(story, run_cli):  # no
     result = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root)
     assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
     assert run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout == expected
+
+
+def test_unusual_files_are_read_as_the_loader_reads_them(make_repo, tmp_path):
+    """Ignored, hidden and linked files: a patch sees exactly what a fresh load sees."""
+    from conftest import requirement_yaml
+
+    repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1"), "records/requests/RQ-1.yaml": "id: RQ-1\nreceived: 2026-01-02\ntitle: Ask\naffects: [REQ-1, REQ-30, REQ-31]\n"})
+    assert_same_as_fresh(repo.root)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(requirement_yaml("REQ-32"))
+    steps = [
+        ("an ignored folder with a requirement", {".gitignore": "specs/ignored/\n", "specs/ignored/deep/REQ-30.yaml": requirement_yaml("REQ-30")}),
+        ("the ignored requirement edited", {"specs/ignored/deep/REQ-30.yaml": requirement_yaml("REQ-30", "Now with a title", parents=["REQ-1"])}),
+        ("a hidden file and a hidden folder", {"specs/.REQ-31.yaml": requirement_yaml("REQ-31"), "specs/.drafts/REQ-33.yaml": requirement_yaml("REQ-33")}),
+        ("committed (a commit has no hidden names)", "commit"),
+        ("a symbolic link to a file outside", "link"),
+        ("a folder swapped for a link to a folder", "folder-link"),
+    ]
+    for what, change in steps:
+        if change == "commit":
+            repo.commit(message=what)
+        elif change == "link":
+            (repo.root / "specs" / "REQ-32.yaml").symlink_to(outside)
+        elif change == "folder-link":
+            (repo.root / "specs" / "ignored" / "deep" / "REQ-30.yaml").unlink()
+            (repo.root / "specs" / "ignored" / "deep").rmdir()
+            elsewhere = tmp_path / "elsewhere"  # holds a file of the same name, which must not be read
+            elsewhere.mkdir()
+            (elsewhere / "REQ-30.yaml").write_text(requirement_yaml("REQ-30", "Read through a link"))
+            (repo.root / "specs" / "ignored" / "deep").symlink_to(elsewhere)
+        else:
+            repo.write(change)
+        assert assert_same_as_fresh(repo.root, what=what) == "patched", what
+        assert assert_same_as_fresh(repo.root, "HEAD", what=f"--rev HEAD, {what}") in ("patched", "cached"), what

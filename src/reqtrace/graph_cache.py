@@ -302,7 +302,16 @@ class _NodeMap(Mapping[str, Any]):
         self._graph, self._part = graph, part
 
     def __getitem__(self, node: str) -> Any:
-        return self._graph._entry(node)[self._part]  # noqa: SLF001
+        entry = self._graph._open.get(node)  # noqa: SLF001 - the common case, kept short: impact visits every node
+        return (entry if entry is not None else self._graph._entry(node))[self._part]  # noqa: SLF001
+
+    def get(self, node: str, default: Any = None) -> Any:
+        entry = self._graph._open.get(node)  # noqa: SLF001
+        if entry is None:
+            if node not in self._graph:
+                return default
+            entry = self._graph._entry(node)  # noqa: SLF001
+        return entry[self._part]
 
     def __contains__(self, node: object) -> bool:
         return node in self._graph
@@ -606,7 +615,8 @@ def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], An
     and the question asked again of a graph built afresh."""
     bundle = load_graph_bundle(repo, rev)
     try:
-        return bundle, question(bundle)
+        # Visiting thousands of nodes unpickles as many: no garbage, nothing for the collector.
+        return bundle, _without_gc(lambda: question(bundle))
     except DamagedCache:
         folder = _cache_dir(repo) if repo.git_top is not None else None
         for name in _SLOTS.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from enum import Enum
 from pathlib import Path
@@ -92,6 +93,9 @@ def _ask(root: Path | None, rev: str | None, question: Any) -> tuple[Any, Any, A
 
     repo = find_spec_repo(root)
     bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle))
+    # The nodes read live until the command ends: keep the collector from walking them
+    # again while the answer is rendered (a process-wide setting, so made here).
+    gc.freeze()
     if _debug:  # where the graph came from: the cache, a patch of it, or a build
         read = f", {bundle.patched_files} file(s) read" if bundle.how == "patched" else ""
         output.stderr_console().print(f"[dim]graph: {bundle.how}{read}[/]")
@@ -249,14 +253,11 @@ def status(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """The project manager's one screen: baseline, drift, requests, and loose ends."""
-    import gc
-
     from ..graph_cache import status_snapshot
     from ..status import build_status, status_inputs
 
     output.json_requested = format is TextOrJson.json
     repo, _, snapshot = _ask(root, rev, status_snapshot)
-    gc.freeze()  # tens of thousands of items live until the command ends: not the collector's business
     data = build_status(snapshot, **status_inputs(repo, snapshot))
     if format is TextOrJson.json:
         output.write_json(data)
