@@ -21,8 +21,9 @@ The cache is an optimisation only:
 
 Two slots, one for the working tree and one for `--rev`. Each is one file of
 three pickles: a small header (the state), the graph — one pickled blob per
-node (its attributes and links), so that a query unpickles only the nodes it
-visits — and the maps a patch needs (graph_update.GraphIndex).
+node (its attributes, its links out and in, and the fields `status` reads),
+so that a query unpickles only the nodes it visits — and the maps a patch
+needs (graph_update.GraphIndex).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ _SLOTS = {True: "graph-cache-worktree", False: "graph-cache-rev"}
 
 @dataclass
 class GraphBundle:
-    graph: nx.MultiDiGraph
+    graph: Any  # a networkx MultiDiGraph when built, a LazyGraph from the cache (as_networkx)
     baselines: list[BaselineInfo]
     commit: str | None  # None: the working tree
     snapshot: Snapshot | None = None  # only when the graph was built, not taken from the cache
