@@ -125,7 +125,11 @@ def shared(value: tuple[Any, ...]) -> tuple[Any, ...]:
 def _lines(mapping: Any) -> tuple[tuple[str, int], ...]:
     if not isinstance(mapping, Mapping):
         return ()
-    return shared(tuple(shared(pair) for pair in mapping.lines.items()))  # type: ignore[return-value]
+    layout = tuple(mapping.lines.items())
+    found = _SHARED.get(layout)  # thousands of files share a layout: one lookup, not one per field
+    if found is not None:
+        return found  # type: ignore[return-value]
+    return shared(tuple(shared(pair) for pair in layout))  # type: ignore[return-value]
 
 
 def read_yaml_file(path: str, data: bytes, parsed: Parsed, *, front_matter: bool = False) -> Any:

@@ -302,28 +302,30 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
                 continue
         pending.append((source, kind))
     kinds = {source.path: kind for source, kind in pending}
-    misses: list[tuple[SourceFile, FileKind, str, bytes]] = []
+    # Each file still to parse, with its cache key (None without a cache).
+    misses: list[tuple[SourceFile, FileKind, str, bytes, str | None]] = []
     for source, data in reader.read([source for source, _ in pending]):
         kind = kinds[source.path]
         if data is None:  # larger than the limit, found out while reading
             results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
             continue
         oid = source.oid or gitio.blob_id(data)
-        if cache is not None and source.oid is None:
-            hit = cache.get(cache_key(kind.name, source.path, oid, config.id_pattern))
+        key = cache_key(kind.name, source.path, oid, config.id_pattern) if cache is not None else None
+        if key is not None and source.oid is None:
+            hit = cache.get(key)  # type: ignore[union-attr]
             if hit is not None:
                 results[source.path] = ParsedFile(source, kind, hit, True, oid)
                 continue
-        misses.append((source, kind, oid, data))
+        misses.append((source, kind, oid, data, key))
 
-    def parse_one(miss: tuple[SourceFile, FileKind, str, bytes]) -> Parsed:
-        source, kind, _oid, data = miss
+    def parse_one(miss: tuple[SourceFile, FileKind, str, bytes, str | None]) -> Parsed:
+        source, kind, _oid, data, _key = miss
         return kind.parser(source.path, data, config)
 
     # Many files to parse (a first check of a large repo): on two cores, if there are.
-    for (source, kind, oid, _data), parsed in zip(misses, fork_map(parse_one, misses, load_parsed), strict=True):
-        if cache is not None:
-            cache.put(cache_key(kind.name, source.path, oid, config.id_pattern), parsed)
+    for (source, kind, oid, _data, key), parsed in zip(misses, fork_map(parse_one, misses, load_parsed), strict=True):
+        if key is not None:
+            cache.put(key, parsed)  # type: ignore[union-attr]
         results[source.path] = ParsedFile(source, kind, parsed, True, oid)
     return [results[path] for path in order if path in results]
 

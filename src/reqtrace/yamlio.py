@@ -230,6 +230,11 @@ def _mapping(line: int, get_event: Any, line_offset: int, depth: int) -> Mapping
         lines[key] = key_line
         event = get_event()
         if type(event) is ScalarEvent and event.anchor is None:
+            value = event.value
+            if event.tag is None and (not event.implicit[0] or value[:1] not in _RESOLVABLE_FIRST):
+                # Text that needs no resolving, the usual value: inline, no call.
+                mapping[key] = intern(value) if len(value) <= 40 else value
+                continue
             value, is_text = _scalar(event, event.start_mark.line + 1 + line_offset)
             if not is_text:
                 # The source text of a scalar YAML turned into something other
@@ -251,6 +256,11 @@ def _sequence(line: int, get_event: Any, line_offset: int, depth: int) -> Sequen
             return sequence
         item_line = event.start_mark.line + 1 + line_offset
         if kind is ScalarEvent and event.anchor is None:
+            value = event.value
+            if event.tag is None and (not event.implicit[0] or value[:1] not in _RESOLVABLE_FIRST):
+                lines.append(item_line)  # text that needs no resolving: inline, as in _mapping
+                append(intern(value) if len(value) <= 40 else value)
+                continue
             value, is_text = _scalar(event, item_line)
             if not is_text:
                 sequence.raw[len(sequence)] = event.value
