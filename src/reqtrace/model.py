@@ -271,6 +271,15 @@ class Snapshot:
             or self.documents.get(item_id)
         )
 
+    def has_baseline_files(self) -> bool:
+        """Whether anything (a file, or a link reported as a finding) lies under the baselines
+        folder; without, there is no baseline to verify or drift from, and the code that
+        would is not even imported."""
+        folder = self.config.baselines_dir + "/"
+        return any(path.startswith(folder) for path in self.present) or any(
+            finding.path is not None and finding.path.startswith(folder) for finding in self.findings
+        )
+
     def record_maps(self) -> tuple[dict[str, Any], ...]:
         return (self.requests, self.meetings, self.emails, self.documents)
 
