@@ -17,7 +17,7 @@ from reqtrace.check import run_checks
 from reqtrace.config import find_spec_repo
 from reqtrace.errors import ExitCode, InputError, RevisionError
 from reqtrace.gitio import blob_id
-from reqtrace.parsecache import PACK_FILE, PackedParseCache
+from reqtrace.parsecache import MAX_SEGMENTS, PACK_FILE, PackedParseCache
 from reqtrace.snapshot import FileKind, load_snapshot, resolve_revision
 
 GOOD = {
@@ -289,7 +289,14 @@ def test_the_cache_is_safe_to_delete(make_repo) -> None:
 
 
 @pytest.mark.parametrize(
-    "content", [b"", b"garbage", pickle.dumps({"format": 99, "entries": {}}), pickle.dumps([1, 2])]
+    "content",
+    [
+        b"",
+        b"garbage",
+        pickle.dumps({"format": 99, "entries": {}}),
+        pickle.dumps([1, 2]),
+        pickle.dumps({"format": 2, "segments": [(("k",), b"not a pickle"), ("x", 3)]}),
+    ],
 )
 def test_a_damaged_cache_is_ignored_and_rewritten(make_repo, content: bytes) -> None:
     repo = make_repo(GOOD)
@@ -309,10 +316,61 @@ def test_a_planted_cache_cannot_run_code(make_repo) -> None:
     repo = make_repo(GOOD)
     cache = pack_of(repo.root)
     cache.parent.mkdir(parents=True)
-    cache.write_bytes(pickle.dumps({"format": 1, "entries": {"x": _Planted()}}))
-    assert set(snapshot_of(repo.root).requirements) == {"REQ-1", "REQ-2"}
-    assert not (repo.root / "planted-by-cache").exists()
+    planted = pickle.dumps([_Planted()])
+    for content in (
+        pickle.dumps({"format": 2, "segments": [(("x",), planted)]}),  # inside a segment
+        pickle.dumps({"format": 2, "segments": [_Planted()]}),  # in the pack itself
+    ):
+        cache.write_bytes(content)
+        assert set(snapshot_of(repo.root).requirements) == {"REQ-1", "REQ-2"}
+        assert not (repo.root / "planted-by-cache").exists()
+        assert not Path("planted-by-cache").exists()
+
+
+def test_a_planted_segment_cannot_run_code_even_when_read(make_repo) -> None:
+    repo = make_repo(GOOD)
+    cache = pack_of(repo.root)
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(pickle.dumps({"format": 2, "segments": [(("x",), pickle.dumps([_Planted()]))]}))
+    assert PackedParseCache.for_git(find_spec_repo(repo.root).git_top).packed == {}
     assert not Path("planted-by-cache").exists()
+
+
+def _segments(root: Path) -> list[tuple[tuple[str, ...], bytes]]:
+    return pickle.loads(pack_of(root).read_bytes())["segments"]  # noqa: S301 - our own test pack
+
+
+def test_a_forked_first_run_is_cached_whole(make_repo, parse_calls: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo({f"specs/REQ-{n}.yaml": requirement_yaml(f"REQ-{n}") for n in range(1, 41)})
+    monkeypatch.setattr(fork_map, "MIN_ITEMS", 2)
+    monkeypatch.setenv("REQTRACE_JOBS", "2")
+    first = snapshot_of(repo.root)
+    if sys.platform == "linux":
+        assert len(parse_calls) == 20  # the worker parsed the other half
+        assert sorted(len(keys) for keys, _ in _segments(repo.root)) == [20, 20]
+    parse_calls.clear()
+    again = snapshot_of(repo.root)
+    assert parse_calls == []
+    assert plain_snapshot(again) == plain_snapshot(first)
+
+
+def test_editing_one_file_at_a_time_keeps_the_pack_warm_and_bounded(make_repo, parse_calls: list[str]) -> None:
+    files = {**GOOD, **{f"specs/REQ-{n}.yaml": requirement_yaml(f"REQ-{n}") for n in range(3, 30)}}
+    repo = make_repo(files)
+    snapshot_of(repo.root)
+    [(_keys, first_payload)] = _segments(repo.root)
+    for n in range(MAX_SEGMENTS + 3):
+        repo.write({"specs/REQ-1.yaml": requirement_yaml("REQ-1", f"Title {n}")})
+        parse_calls.clear()
+        snap = snapshot_of(repo.root)
+        assert parse_calls == ["specs/REQ-1.yaml"]
+        assert snap.requirements["REQ-1"].title == f"Title {n}"
+        if n == 0:  # the first segment is written back as it was, not pickled again
+            assert [payload for _, payload in _segments(repo.root)][0] == first_payload
+    assert len(_segments(repo.root)) <= MAX_SEGMENTS
+    parse_calls.clear()
+    snapshot_of(repo.root)
+    assert parse_calls == []
 
 
 def test_concurrent_runs_share_the_cache_safely(make_repo) -> None:

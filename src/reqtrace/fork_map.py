@@ -49,12 +49,15 @@ def fork_map(
     function: Callable[[Item], Result],
     items: Sequence[Item],
     load: Callable[[bytes], list[Result]],
+    keep: Callable[[int, bytes], None] | None = None,
 ) -> list[Result]:
     """[function(item) for item in items], using a forked child for the second half.
 
     `load` turns the child's pickled results back into a list (a restricted
     unpickler); anything unexpected from the child means the parent redoes
-    that half.
+    that half. `keep(start, payload)` receives the child's pickled list (the
+    results from index `start` on) when they were used, for a caller that
+    would otherwise pickle them again.
     """
     if not can_fork(len(items)):
         return [function(item) for item in items]
@@ -88,4 +91,6 @@ def fork_map(
             second = None
     if second is None or len(second) != len(items) - half:
         second = [function(item) for item in items[half:]]
+    elif keep is not None:
+        keep(half, payload)
     return first + second

@@ -239,6 +239,9 @@ class Config:
         return f"{self.records_dir}/documents"
 
 
+_ITEMS_OF_KIND = {"requirement": "requirements", "request": "requests", "meeting": "meetings", "email": "emails", "document": "documents"}
+
+
 @dataclass
 class Snapshot:
     """Everything read from a spec repo at one point: the working tree or a commit."""
@@ -270,6 +273,10 @@ class Snapshot:
             or self.emails.get(item_id)
             or self.documents.get(item_id)
         )
+
+    def items_of(self, kind: str) -> dict[str, Any]:
+        """The items of one kind ('requirement', 'request', …) by id."""
+        return getattr(self, _ITEMS_OF_KIND[kind])  # type: ignore[no-any-return]
 
     def has_baseline_files(self) -> bool:
         """Whether anything (a file, or a link reported as a finding) lies under the baselines

@@ -6,6 +6,7 @@ At a commit nothing is checked out: the tree is listed once (`ls-tree -r -z
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from collections.abc import Iterable, Iterator
@@ -54,12 +55,21 @@ FILE_KINDS: list[FileKind] = [
 
 
 def kind_of(path: str, config: Config) -> FileKind | None:
-    for kind in FILE_KINDS:
-        folder = getattr(config, kind.folder) + "/"
+    return _kind_in(path, _kind_folders(config, tuple(FILE_KINDS)))
+
+
+def _kind_in(path: str, folders: tuple[tuple[str, FileKind], ...]) -> FileKind | None:
+    for folder, kind in folders:
         if path.startswith(folder) and path.endswith(kind.suffixes):
             if kind.recursive or "/" not in path[len(folder) :]:
                 return kind
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def _kind_folders(config: Config, kinds: tuple[FileKind, ...]) -> tuple[tuple[str, FileKind], ...]:
+    """Each kind with its folder ('records/requests/'), worked out once: kind_of runs for every file."""
+    return tuple((getattr(config, kind.folder) + "/", kind) for kind in kinds)
 
 
 def scanned_folders(config: Config) -> list[str]:
@@ -122,13 +132,14 @@ def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
                 yield SourceFile(relative, entry.stat(follow_symlinks=False).st_size)
 
 
-def _read_file(path: str, size: int) -> bytes:
+def _read_file(path: str, size: int, root: int | None = None) -> bytes:
     """The bytes of a regular file whose size the listing saw; one read() for the usual case.
+    A relative `path` is opened relative to the directory descriptor `root`.
 
     O_NOFOLLOW: a file swapped for a symbolic link since it was listed is
     refused, not followed out of the repo.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), dir_fd=root)
     try:
         data = os.read(fd, size + 1)
         if len(data) <= size:
@@ -210,13 +221,21 @@ class Reader:
     def read(self, sources: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes | None]]:
         """Each source's bytes; None for a blob that turns out larger than the size limit."""
         if self.commit is None:
-            root = str(self.repo.root)
-            for source in sources:
-                try:
-                    data = _read_file(os.path.join(root, source.path), source.size)
-                except OSError as exc:
-                    raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
-                yield source, data if len(data) <= MAX_FILE_BYTES else None
+            # Opened relative to the root's descriptor: the kernel walks the path from
+            # there, not from '/', for each of thousands of files.
+            relative = os.open in os.supports_dir_fd
+            root = os.open(str(self.repo.root), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if relative else None
+            try:
+                for source in sources:
+                    try:
+                        path = source.path if relative else os.path.join(str(self.repo.root), source.path)
+                        data = _read_file(path, source.size, root)
+                    except OSError as exc:
+                        raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
+                    yield source, data if len(data) <= MAX_FILE_BYTES else None
+            finally:
+                if root is not None:
+                    os.close(root)
             return
         assert self.repo.git_top is not None
         wanted = list(dict.fromkeys(source.oid for source in sources if source.oid and source.oid not in self.known))
@@ -283,9 +302,10 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
     results: dict[str, ParsedFile] = {}
     order: list[str] = []
     pending: list[tuple[SourceFile, FileKind]] = []
+    folders = _kind_folders(config, tuple(FILE_KINDS))
     for source in sources:
         order.append(source.path)
-        kind = kind_of(source.path, config)
+        kind = _kind_in(source.path, folders)
         if source.symlink_target is not None:
             if kind is not None or source.path.endswith((".yaml", ".yml", ".md")) or _in_kind_folder(source.path, config):
                 results[source.path] = ParsedFile(source, kind, Parsed(findings=[_symlink_finding(str(reader.repo.root), source)]), False)
@@ -323,10 +343,16 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         return kind.parser(source.path, data, config)
 
     # Many files to parse (a first check of a large repo): on two cores, if there are.
-    for (source, kind, oid, _data, key), parsed in zip(misses, fork_map(parse_one, misses, load_parsed), strict=True):
-        if key is not None:
+    # The worker's half arrives pickled: the cache stores those bytes as they are.
+    pickled: list[tuple[int, bytes]] = []
+    parses = fork_map(parse_one, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)))
+    verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
+    for index, ((source, kind, oid, _data, key), parsed) in enumerate(zip(misses, parses, strict=True)):
+        if key is not None and index < verbatim:
             cache.put(key, parsed)  # type: ignore[union-attr]
         results[source.path] = ParsedFile(source, kind, parsed, True, oid)
+    if verbatim < len(misses):
+        cache.put_pickled([miss[4] for miss in misses[verbatim:]], pickled[0][1], parses[verbatim:])  # type: ignore[union-attr,misc]
     return [results[path] for path in order if path in results]
 
 
@@ -349,11 +375,4 @@ def add_parsed(snapshot: Snapshot, parsed: Parsed) -> None:
                 Finding("duplicate-id", ERROR, f"id '{item.id}' is already used by the {existing.kind} in {existing.path}:{existing.line}; give one of them a new id", item.path, item.line, item.id)
             )
             continue
-        target = {
-            "requirement": snapshot.requirements,
-            "request": snapshot.requests,
-            "meeting": snapshot.meetings,
-            "email": snapshot.emails,
-            "document": snapshot.documents,
-        }[item.kind]
-        target[item.id] = item
+        snapshot.items_of(item.kind)[item.id] = item
