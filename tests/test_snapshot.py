@@ -415,9 +415,13 @@ def test_forked_parsing_gives_the_same_snapshot(make_repo, monkeypatch: pytest.M
     monkeypatch.setenv("REQTRACE_JOBS", "2")
     assert fork_map.can_fork(60) == (sys.platform == "linux")
     forked = snapshot_of(repo.root, cache=False)
+    # At a commit each process reads its half through its own `git cat-file`.
+    forked_at_head = snapshot_of(repo.root, "HEAD", cache=False)
     monkeypatch.setenv("REQTRACE_JOBS", "1")
     single = snapshot_of(repo.root, cache=False)
     assert plain_snapshot(forked) == plain_snapshot(single)
+    assert plain_snapshot(forked_at_head) == plain_snapshot(snapshot_of(repo.root, "HEAD", cache=False))
+    assert plain_snapshot(forked_at_head) == plain_snapshot(single)  # the same bytes are committed
     assert len(forked.requirements) == 60
 
 
@@ -432,7 +436,7 @@ def test_a_failing_child_costs_time_not_the_result(monkeypatch: pytest.MonkeyPat
             raise RuntimeError("the child breaks")
         return n * n
 
-    squares = fork_map.fork_map(square, list(range(10)), lambda data: pickle.loads(data))  # noqa: S301
+    squares = fork_map.fork_map(lambda share: [square(n) for n in share], list(range(10)), lambda data: pickle.loads(data))  # noqa: S301
     assert squares == [n * n for n in range(10)]
 
 
@@ -440,7 +444,7 @@ def test_a_failing_child_costs_time_not_the_result(monkeypatch: pytest.MonkeyPat
 def test_a_child_that_sends_nonsense_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fork_map, "MIN_ITEMS", 2)
     monkeypatch.setenv("REQTRACE_JOBS", "2")
-    assert fork_map.fork_map(lambda n: n + 1, list(range(10)), lambda data: [0]) == list(
+    assert fork_map.fork_map(lambda share: [n + 1 for n in share], list(range(10)), lambda data: [0]) == list(
         range(1, 11)
     )
 

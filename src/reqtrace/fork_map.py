@@ -3,7 +3,9 @@
 Parsing ten thousand YAML files is CPU-bound Python; a second core halves it.
 A forked child inherits the loaded code and the input without copying it,
 works through the second half of the items and sends its results back through
-a pipe, pickled; the parent does the first half meanwhile. Whenever forking is
+a pipe, pickled; the parent does the first half meanwhile. The work is given
+a whole half at once, so that it can stream what it needs for its half (e.g.
+one `git cat-file` per process). Whenever forking is
 not safe or not worth it — not Linux, one core, few items, other threads
 running, `REQTRACE_JOBS=1` — or the child fails in any way, the parent simply
 does all the work itself: the result is always the same.
@@ -46,12 +48,12 @@ def can_fork(items: int) -> bool:
 
 
 def fork_map(
-    function: Callable[[Item], Result],
+    work: Callable[[Sequence[Item]], list[Result]],
     items: Sequence[Item],
     load: Callable[[bytes], list[Result]],
     keep: Callable[[int, bytes], None] | None = None,
 ) -> list[Result]:
-    """[function(item) for item in items], using a forked child for the second half.
+    """work(items) — one result per item — with a forked child doing work(items[half:]).
 
     `load` turns the child's pickled results back into a list (a restricted
     unpickler); anything unexpected from the child means the parent redoes
@@ -60,7 +62,7 @@ def fork_map(
     would otherwise pickle them again.
     """
     if not can_fork(len(items)):
-        return [function(item) for item in items]
+        return work(items)
     half = len(items) // 2
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -69,16 +71,14 @@ def fork_map(
         try:
             os.close(read_end)
             with os.fdopen(write_end, "wb") as out:
-                pickle.dump(
-                    [function(item) for item in items[half:]], out, protocol=pickle.HIGHEST_PROTOCOL
-                )
+                pickle.dump(work(items[half:]), out, protocol=pickle.HIGHEST_PROTOCOL)
             status = 0
         finally:
             os._exit(status)  # never return into the parent's code, never run its atexit
     os.close(write_end)
     pipe = os.fdopen(read_end, "rb")
     try:
-        first = [function(item) for item in items[:half]]
+        first = work(items[:half])
         payload = pipe.read()
     finally:
         pipe.close()  # before waiting: a child blocked on a full pipe then gets EPIPE and exits
@@ -90,7 +90,7 @@ def fork_map(
         except Exception:  # noqa: BLE001 - a broken child costs time, never the result
             second = None
     if second is None or len(second) != len(items) - half:
-        second = [function(item) for item in items[half:]]
+        second = work(items[half:])
     elif keep is not None:
         keep(half, payload)
     return first + second

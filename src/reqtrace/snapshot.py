@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -321,31 +321,44 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
                 results[source.path] = ParsedFile(source, kind, hit, True, source.oid)
                 continue
         pending.append((source, kind))
-    kinds = {source.path: kind for source, kind in pending}
-    # Each file still to parse, with its cache key (None without a cache).
-    misses: list[tuple[SourceFile, FileKind, str, bytes, str | None]] = []
-    for source, data in reader.read([source for source, _ in pending]):
-        kind = kinds[source.path]
-        if data is None:  # larger than the limit, found out while reading
-            results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
-            continue
-        oid = source.oid or gitio.blob_id(data)
-        key = cache_key(kind.name, source.path, oid, config.id_pattern) if cache is not None else None
-        if key is not None and source.oid is None:
-            hit = cache.get(key)  # type: ignore[union-attr]
+    # Each file still to parse: (source, kind, blob id, bytes, cache key or None). In the
+    # working tree the bytes are read here, to know the blob id and so the cached parses.
+    # At a commit the ids are known and the misses too: each parsing process reads its
+    # own share, through its own `git cat-file`, while the other parses.
+    misses: list[tuple[SourceFile, FileKind, str, bytes | None, str | None]] = []
+    if reader.commit is not None:
+        for source, kind in pending:
+            key = cache_key(kind.name, source.path, source.oid, config.id_pattern) if cache is not None else None  # type: ignore[arg-type]
+            misses.append((source, kind, source.oid, None, key))  # type: ignore[arg-type]
+    else:
+        kinds = {source.path: kind for source, kind in pending}
+        for source, data in reader.read([source for source, _ in pending]):
+            kind = kinds[source.path]
+            if data is None:  # larger than the limit, found out while reading
+                results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
+                continue
+            oid = gitio.blob_id(data)
+            key = cache_key(kind.name, source.path, oid, config.id_pattern) if cache is not None else None
+            hit = cache.get(key) if key is not None else None  # type: ignore[union-attr]
             if hit is not None:
                 results[source.path] = ParsedFile(source, kind, hit, True, oid)
                 continue
-        misses.append((source, kind, oid, data, key))
+            misses.append((source, kind, oid, data, key))
 
-    def parse_one(miss: tuple[SourceFile, FileKind, str, bytes, str | None]) -> Parsed:
-        source, kind, _oid, data, _key = miss
-        return kind.parser(source.path, data, config)
+    def parse_share(share: Sequence[tuple[SourceFile, FileKind, str, bytes | None, str | None]]) -> list[Parsed]:
+        unread = [source for source, _kind, _oid, data, _key in share if data is None]
+        contents = {source.path: data for source, data in reader.read(unread)} if unread else {}
+        parses = []
+        for source, kind, _oid, data, _key in share:
+            content = data if data is not None else contents[source.path]
+            # None: git says the blob is over the limit although its listing did not.
+            parses.append(kind.parser(source.path, content, config) if content is not None else _too_large(source.path, None))
+        return parses
 
     # Many files to parse (a first check of a large repo): on two cores, if there are.
     # The worker's half arrives pickled: the cache stores those bytes as they are.
     pickled: list[tuple[int, bytes]] = []
-    parses = fork_map(parse_one, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)))
+    parses = fork_map(parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)))
     verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
     for index, ((source, kind, oid, _data, key), parsed) in enumerate(zip(misses, parses, strict=True)):
         if key is not None and index < verbatim:
