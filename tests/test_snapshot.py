@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, requirement_yaml
-from reqtrace import fork_map, snapshot
+from reqtrace import fork_map, parsecache, snapshot
 from reqtrace.check import run_checks
 from reqtrace.config import find_spec_repo
 from reqtrace.errors import ExitCode, InputError, RevisionError
@@ -343,11 +343,13 @@ def _segments(root: Path) -> list[tuple[tuple[str, ...], bytes]]:
 def test_a_forked_first_run_is_cached_whole(make_repo, parse_calls: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_repo({f"specs/REQ-{n}.yaml": requirement_yaml(f"REQ-{n}") for n in range(1, 41)})
     monkeypatch.setattr(fork_map, "MIN_ITEMS", 2)
+    monkeypatch.setattr(fork_map, "PIECE", 7)  # the worker sends its 20 parses in pieces of 7
+    monkeypatch.setattr(parsecache, "SEGMENT_ENTRIES", 8)  # the parent stores its own in 8s
     monkeypatch.setenv("REQTRACE_JOBS", "2")
     first = snapshot_of(repo.root)
     if sys.platform == "linux":
         assert len(parse_calls) == 20  # the worker parsed the other half
-        assert sorted(len(keys) for keys, _ in _segments(repo.root)) == [20, 20]
+        assert sorted(len(keys) for keys, _ in _segments(repo.root)) == [4, 6, 7, 7, 8, 8]
     parse_calls.clear()
     again = snapshot_of(repo.root)
     assert parse_calls == []

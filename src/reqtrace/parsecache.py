@@ -231,8 +231,12 @@ PACK_FORMAT = 2  # segments of pickled parse lists (format 1 was one dict of ent
 # so that switching between a few revisions stays warm without the pack growing
 # without bound.
 SPARE_ENTRIES = 20_000
-# Segments are appended as runs parse new files; past this many they are merged.
+# Segments are appended as runs parse new files; past this many (beyond one per
+# SEGMENT_ENTRIES entries) they are merged.
 MAX_SEGMENTS = 16
+# Entries per segment written at once: pickling is linear in pieces of this
+# size, but one pickle of 160,000 parses takes three times as long per entry.
+SEGMENT_ENTRIES = 20_000
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -370,13 +374,9 @@ class PackedParseCache(ParseCache):
             return
         from .files import atomic_writer
 
-        segments = self._kept_segments() + self._added_segments
-        if self._added:
-            keys, values = zip(*self._added, strict=True)
-            segments.append(_Segment(keys, dump_parsed(list(values)), list(values)))
-        if len(segments) > MAX_SEGMENTS:  # merge into one: only what this run used
-            keys, values = tuple(self.used), list(self.used.values())
-            segments = [_Segment(keys, dump_parsed(values), values)]
+        segments = self._kept_segments() + self._added_segments + _segments_of(self._added)
+        if len(segments) > MAX_SEGMENTS + len(self.used) // SEGMENT_ENTRIES:
+            segments = _segments_of(list(self.used.items()))  # merged: only what this run used
         payload = {"format": PACK_FORMAT, "segments": [(segment.keys, segment.payload) for segment in segments]}
         with contextlib.suppress(OSError), atomic_writer(self.pack_file, durable=False) as handle:
             pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -400,6 +400,15 @@ class PackedParseCache(ParseCache):
                 values = segment.values() or []
                 self._added.extend((key, value) for key, value in zip(segment.keys, values, strict=False) if key in self.used)
         return kept
+
+
+def _segments_of(entries: list[tuple[str, Parsed]]) -> list[_Segment]:
+    segments = []
+    for start in range(0, len(entries), SEGMENT_ENTRIES):
+        piece = entries[start : start + SEGMENT_ENTRIES]
+        values = [value for _, value in piece]
+        segments.append(_Segment(tuple(key for key, _ in piece), dump_parsed(values), values))
+    return segments
 
 
 def _load_pack(file: Path) -> list[_Segment]:

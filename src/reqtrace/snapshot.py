@@ -364,8 +364,10 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         if key is not None and index < verbatim:
             cache.put(key, parsed)  # type: ignore[union-attr]
         results[source.path] = ParsedFile(source, kind, parsed, True, oid)
-    if verbatim < len(misses):
-        cache.put_pickled([miss[4] for miss in misses[verbatim:]], pickled[0][1], parses[verbatim:])  # type: ignore[union-attr,misc]
+    if cache is not None:
+        ends = [start for start, _ in pickled[1:]] + [len(misses)]
+        for (start, payload), end in zip(pickled, ends, strict=False):
+            cache.put_pickled([miss[4] for miss in misses[start:end]], payload, parses[start:end])  # type: ignore[misc]
     return [results[path] for path in order if path in results]
 
 
