@@ -7,6 +7,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -449,6 +450,24 @@ def test_a_child_that_sends_nonsense_is_ignored(monkeypatch: pytest.MonkeyPatch)
     assert fork_map.fork_map(lambda share: [n + 1 for n in share], list(range(10)), lambda data: [0]) == list(
         range(1, 11)
     )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forking is used on Linux only")
+def test_a_failing_parent_stops_the_child_and_reports_its_own_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fork_map, "MIN_ITEMS", 2)
+    monkeypatch.setenv("REQTRACE_JOBS", "2")
+    parent = os.getpid()
+
+    def work(share: list[int]) -> list[int]:
+        if os.getpid() == parent:
+            raise RuntimeError("the parent breaks")
+        time.sleep(30)  # killed long before
+        return list(share)
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="the parent breaks"):
+        fork_map.fork_map(work, list(range(10)), lambda data: pickle.loads(data))  # noqa: S301
+    assert time.monotonic() - started < 10
 
 
 def test_no_fork_with_one_core(monkeypatch: pytest.MonkeyPatch) -> None:

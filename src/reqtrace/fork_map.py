@@ -13,8 +13,10 @@ does all the work itself: the result is always the same.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle  # noqa: S403 - only our own child's output, through a restricted unpickler
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -57,6 +59,7 @@ def fork_map(
     items: Sequence[Item],
     load: Callable[[bytes], list[Result]],
     keep: Callable[[int, bytes], None] | None = None,
+    meanwhile: Callable[[list[Result]], None] | None = None,
 ) -> list[Result]:
     """work(items) — one result per item — with a forked child doing work(items[half:]).
 
@@ -64,7 +67,9 @@ def fork_map(
     restricted unpickler); anything unexpected from the child means the parent
     redoes that half. `keep(start, payload)` receives each pickled piece (the
     results from index `start` on) when they were used, for a caller that
-    would otherwise pickle them again.
+    would otherwise pickle them again. `meanwhile(first_half_results)` runs in
+    the parent while the child may still be pickling its half (the pipe is
+    drained by a thread, so the child is never blocked by it).
     """
     if not can_fork(len(items)):
         return work(items)
@@ -85,13 +90,29 @@ def fork_map(
         finally:
             os._exit(status)  # never return into the parent's code, never run its atexit
     os.close(write_end)
-    pipe = os.fdopen(read_end, "rb")
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # reading a pipe releases the GIL: the parent works meanwhile
+        with contextlib.suppress(OSError):
+            while chunk := os.read(read_end, 1 << 20):
+                chunks.append(chunk)
+
+    drainer = threading.Thread(target=drain, name="reqtrace-fork-pipe", daemon=True)
+    drainer.start()
+    finished = False
     try:
         first = work(items[:half])
-        payload = pipe.read()
+        if meanwhile is not None:
+            meanwhile(first)
+        finished = True
     finally:
-        pipe.close()  # before waiting: a child blocked on a full pipe then gets EPIPE and exits
+        if not finished:  # the parent failed: nothing the child sends is wanted
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        drainer.join()  # ends at the pipe's end, when the child exits
+        os.close(read_end)
         _, status = os.waitpid(pid, 0)
+    payload = b"".join(chunks)
     second: list[Result] | None = None
     pieces: list[tuple[int, bytes]] = []
     if os.waitstatus_to_exitcode(status) == 0:

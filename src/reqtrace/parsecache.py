@@ -206,6 +206,9 @@ class ParseCache:
         for key, value in zip(keys, values, strict=True):
             self.put(key, value)
 
+    def pickle_added(self) -> None:
+        """Prepare what was put so far for writing, now rather than at `flush` (a pack does)."""
+
     def put(self, key: str, parsed: Parsed) -> None:
         if self.folder is None:
             return
@@ -366,6 +369,10 @@ class PackedParseCache(ParseCache):
         if self.pack_file is not None:
             self._added_segments.append(_Segment(tuple(keys), payload, values))
             self.used.update(zip(keys, values, strict=True))
+
+    def pickle_added(self) -> None:
+        self._added_segments.extend(_segments_of(self._added))
+        self._added = []
 
     def flush(self) -> None:
         """Write the pack when this run parsed something new; never fail the command."""

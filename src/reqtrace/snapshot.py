@@ -358,10 +358,22 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
     # Many files to parse (a first check of a large repo): on two cores, if there are.
     # The worker's half arrives pickled: the cache stores those bytes as they are.
     pickled: list[tuple[int, bytes]] = []
-    parses = fork_map(parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)))
+    stored = 0  # the first parses already put in the cache
+
+    def store_own_half(parses: list[Parsed]) -> None:
+        nonlocal stored
+        if cache is not None:  # pickled while the worker pickles its half
+            for miss, parsed in zip(misses, parses, strict=False):
+                cache.put(miss[4], parsed)  # type: ignore[arg-type]
+            cache.pickle_added()
+        stored = len(parses)
+
+    parses = fork_map(
+        parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)), meanwhile=store_own_half
+    )
     verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
     for index, ((source, kind, oid, _data, key), parsed) in enumerate(zip(misses, parses, strict=True)):
-        if key is not None and index < verbatim:
+        if key is not None and stored <= index < verbatim:
             cache.put(key, parsed)  # type: ignore[union-attr]
         results[source.path] = ParsedFile(source, kind, parsed, True, oid)
     if cache is not None:
