@@ -37,6 +37,7 @@ from .yamlio import MAX_FILE_BYTES, Mapping, YamlProblem, decode_text, load_yaml
 class Parsed:
     items: list[Any] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    oid: str | None = None  # the git blob id of the bytes parsed, once known
 
 
 Parser = Callable[[str, bytes, Config], Parsed]

@@ -209,6 +209,10 @@ class ParseCache:
     def pickle_added(self) -> None:
         """Prepare what was put so far for writing, now rather than at `flush` (a pack does)."""
 
+    def is_empty(self) -> bool:
+        """True when no lookup can succeed (entry files cannot tell without looking)."""
+        return self.folder is None
+
     def put(self, key: str, parsed: Parsed) -> None:
         if self.folder is None:
             return
@@ -369,6 +373,9 @@ class PackedParseCache(ParseCache):
         if self.pack_file is not None:
             self._added_segments.append(_Segment(tuple(keys), payload, values))
             self.used.update(zip(keys, values, strict=True))
+
+    def is_empty(self) -> bool:
+        return not self._load() or not self._index
 
     def pickle_added(self) -> None:
         self._added_segments.extend(_segments_of(self._added))

@@ -321,15 +321,14 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
                 results[source.path] = ParsedFile(source, kind, hit, True, source.oid)
                 continue
         pending.append((source, kind))
-    # Each file still to parse: (source, kind, blob id, bytes, cache key or None). In the
-    # working tree the bytes are read here, to know the blob id and so the cached parses.
-    # At a commit the ids are known and the misses too: each parsing process reads its
-    # own share, through its own `git cat-file`, while the other parses.
-    misses: list[tuple[SourceFile, FileKind, str, bytes | None, str | None]] = []
-    if reader.commit is not None:
-        for source, kind in pending:
-            key = cache_key(kind.name, source.path, source.oid, config.id_pattern) if cache is not None else None  # type: ignore[arg-type]
-            misses.append((source, kind, source.oid, None, key))  # type: ignore[arg-type]
+    # Each file still to parse: (source, kind, blob id, bytes). At a commit the blob ids
+    # are known, and so are the misses: each parsing process reads its own share, through
+    # its own `git cat-file`, while the other parses. In the working tree the blob id
+    # comes from the bytes: they are read here when cached parses may be found by it,
+    # and otherwise (no cache, or an empty one: a first run) by the parsing processes.
+    misses: list[tuple[SourceFile, FileKind, str | None, bytes | None]] = []
+    if reader.commit is not None or cache is None or cache.is_empty():
+        misses = [(source, kind, source.oid, None) for source, kind in pending]
     else:
         kinds = {source.path: kind for source, kind in pending}
         for source, data in reader.read([source for source, _ in pending]):
@@ -338,22 +337,29 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
                 results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
                 continue
             oid = gitio.blob_id(data)
-            key = cache_key(kind.name, source.path, oid, config.id_pattern) if cache is not None else None
-            hit = cache.get(key) if key is not None else None  # type: ignore[union-attr]
+            hit = cache.get(cache_key(kind.name, source.path, oid, config.id_pattern))
             if hit is not None:
                 results[source.path] = ParsedFile(source, kind, hit, True, oid)
                 continue
-            misses.append((source, kind, oid, data, key))
+            misses.append((source, kind, oid, data))
 
-    def parse_share(share: Sequence[tuple[SourceFile, FileKind, str, bytes | None, str | None]]) -> list[Parsed]:
-        unread = [source for source, _kind, _oid, data, _key in share if data is None]
+    def parse_share(share: Sequence[tuple[SourceFile, FileKind, str | None, bytes | None]]) -> list[Parsed]:
+        unread = [source for source, _kind, _oid, data in share if data is None]
         contents = {source.path: data for source, data in reader.read(unread)} if unread else {}
         parses = []
-        for source, kind, _oid, data, _key in share:
+        for source, kind, oid, data in share:
             content = data if data is not None else contents[source.path]
-            # None: git says the blob is over the limit although its listing did not.
-            parses.append(kind.parser(source.path, content, config) if content is not None else _too_large(source.path, None))
+            if content is None:  # larger than the limit, found out while reading: no blob id
+                parses.append(_too_large(source.path, None))
+                continue
+            parsed = kind.parser(source.path, content, config)
+            parsed.oid = oid or gitio.blob_id(content)
+            parses.append(parsed)
         return parses
+
+    def key_of(index: int, parsed: Parsed) -> str:
+        source, kind, _oid, _data = misses[index]
+        return cache_key(kind.name, source.path, parsed.oid, config.id_pattern)  # type: ignore[arg-type]
 
     # Many files to parse (a first check of a large repo): on two cores, if there are.
     # The worker's half arrives pickled: the cache stores those bytes as they are.
@@ -363,8 +369,9 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
     def store_own_half(parses: list[Parsed]) -> None:
         nonlocal stored
         if cache is not None:  # pickled while the worker pickles its half
-            for miss, parsed in zip(misses, parses, strict=False):
-                cache.put(miss[4], parsed)  # type: ignore[arg-type]
+            for index, parsed in enumerate(parses):
+                if parsed.oid is not None:
+                    cache.put(key_of(index, parsed), parsed)
             cache.pickle_added()
         stored = len(parses)
 
@@ -372,14 +379,16 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)), meanwhile=store_own_half
     )
     verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
-    for index, ((source, kind, oid, _data, key), parsed) in enumerate(zip(misses, parses, strict=True)):
-        if key is not None and stored <= index < verbatim:
-            cache.put(key, parsed)  # type: ignore[union-attr]
-        results[source.path] = ParsedFile(source, kind, parsed, True, oid)
+    for index, ((source, kind, _oid, _data), parsed) in enumerate(zip(misses, parses, strict=True)):
+        if cache is not None and stored <= index < verbatim and parsed.oid is not None:
+            cache.put(key_of(index, parsed), parsed)
+        results[source.path] = ParsedFile(source, kind, parsed, parsed.oid is not None, parsed.oid)
     if cache is not None:
         ends = [start for start, _ in pickled[1:]] + [len(misses)]
         for (start, payload), end in zip(pickled, ends, strict=False):
-            cache.put_pickled([miss[4] for miss in misses[start:end]], payload, parses[start:end])  # type: ignore[misc]
+            share = parses[start:end]
+            if all(parsed.oid is not None for parsed in share):
+                cache.put_pickled([key_of(start + offset, parsed) for offset, parsed in enumerate(share)], payload, share)
     return [results[path] for path in order if path in results]
 
 
