@@ -67,7 +67,8 @@ DIVERGING = (CHANGE, NEW_SCOPE)
 # requirement was not agreed: asking for it is new scope, not a defect.
 ACCEPTED_STATUSES = ("approved", None)
 
-_ENVIRONMENT_CONCEPTS = frozenset({"printer", "network", "device", "computer", "officeapp", "carrier", "account3p"})
+_ENVIRONMENT_CONCEPTS = frozenset({"printer", "network", "device", "computer", "officeapp", "carrier", "account3p",
+                                   "phonefilter", "power", "browserlocal"})
 # Dimensions whose numbers are rules worth comparing; plain counts ("two patients") are too loose.
 _COMPARED_DIMENSIONS = frozenset({"time", "characters", "times", "percent", "money", "clock", "size"})
 _SOFT_ENVIRONMENT = frozenset({"computer", "officeapp"})
@@ -309,11 +310,22 @@ class Evidence:
     scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys((DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, "vague", "repair"), 0.0))
     cues: dict[str, list[str]] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    weights: dict[tuple[str, str], float] = field(default_factory=dict)  # (class, cue) -> weight it added
 
     def add(self, name: str, weight: float, cue: str | None = None) -> None:
         self.scores[name] += weight
         if cue is not None and cue not in self.cues.setdefault(name, []):
             self.cues[name].append(cue)
+        if cue is not None:
+            self.weights[(name, cue)] = self.weights.get((name, cue), 0.0) + weight
+
+    def take_back(self, name: str, cue: str) -> float:
+        """Remove one cue's weight from a class; the weight it had."""
+        weight = self.weights.pop((name, cue), 0.0)
+        self.scores[name] -= weight
+        if cue in self.cues.get(name, []):
+            self.cues[name].remove(cue)
+        return weight
 
 
 def split_secondary(text: str) -> tuple[str, str]:
@@ -533,14 +545,13 @@ def classify_request(
     if repair:
         ask_words -= POLITE_ASKS  # "please fix it" asks for what was agreed
         evidence.add(DEFECT, min(repair, 1.2), None)
-    asks = (bool(ask_words) or evidence.scores[CHANGE] > 0 or evidence.scores[NEW_SCOPE] > 0
+    # "instead of" alone does not ask: "comes at midnight instead of the day before" reports.
+    # Nor do the faint change words ("only", "吧") on their own.
+    change_asks = evidence.scores[CHANGE] - evidence.weights.get((CHANGE, "instead of"), 0.0)
+    asks = (bool(ask_words) or change_asks >= 0.8 or evidence.scores[NEW_SCOPE] > 0
             or bool(_QUESTION_ASK.search(normalise(primary))))
     if not asks and "instead of" in evidence.cues.get(CHANGE, []):
-        # "comes at midnight instead of the day before" reports; "please X instead of Y" asks.
-        moved = cue_finder().weights[f"{CHANGE}\tinstead of"]
-        evidence.scores[CHANGE] -= moved
-        evidence.cues[CHANGE].remove("instead of")
-        evidence.add(DEFECT, moved, "instead of")
+        evidence.add(DEFECT, evidence.take_back(CHANGE, "instead of"), "instead of")
     env_hits = Counter(t[2:] for t in words.terms if t.startswith("k:") and t[2:] in _ENVIRONMENT_CONCEPTS)
     for concept in environment:
         evidence.add(OUT_OF_SCOPE, min(3.0, 1.6 + 0.6 * (env_hits[concept] - 1)), f"[{concept}]")
