@@ -33,6 +33,7 @@ from .triage_lexicon import (
     ASK_MARKERS,
     CHANGE_CUES,
     CLAIM_CUES,
+    LIMIT_MARKERS,
     DEFECT_CUES,
     NEW_SCOPE_CUES,
     OUT_OF_SCOPE_CUES,
@@ -78,7 +79,14 @@ _NAMED_BOOST = 4.0  # BM25 points for a requirement the request names by id
 _TERM_WEIGHT = {"w": 1.0, "c": 0.6, "k": 1.2}
 _ID_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9]*-[0-9]+)\b")
 _QUESTION_ASK = re.compile(r"(?:^|[.!?。！？\n]\s*)(?:can|could|would|is it possible)\b[^.!?。！？]*\?|(?:能不能|能否|可不可以|可以)[^。！？?]*[？?]")
-_HOW_TO_ZH = re.compile(r"怎么(?!回事|办|样|了|这么|那么|会|还|可能|搞的)|如何|怎样")
+# 怎么 asks how, except in 怎么回事 ("what is going on") and before a negation or an adverb,
+# where it complains: 怎么不显示了 ("why does it not show any more").
+_HOW_TO_ZH = re.compile(r"怎么(?!回事|办|样|了|这么|那么|会|还|可能|搞的|不|没|又|都|总|老|就|也|一直|突然|能)|如何|怎样")
+# Verb + 不了 / 不进去 / 不出来: "cannot V", the commonest way a failure is told in Chinese
+# (约不了, 登录不进去); not 少不了, 受不了, 免不了, 大不了 ("indispensable", "cannot stand" ...).
+_CANNOT_ZH = re.compile(r"(?<![少受免大得])不了(?!解)|不进去|不出来|不上去")
+# 不是……吗: "isn't it …?", the customer quoting what was agreed.
+_RHETORICAL_ZH = re.compile(r"不是(?:说|应该|只能|要|规定)[^。！？?!]{0,24}[吗嘛][？?]?")
 _AGREEMENT = ("we agreed", "agreed on", "the agreement", "contract says", "the contract", "according to the contract",
               "supposed to", "不是说", "说好的", "合同里", "合同上", "按要求", "合同")
 
@@ -357,8 +365,18 @@ def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
             evidence.add(name, finder.weights[key] * scale, phrase)
     for run in runs:
         for how in _HOW_TO_ZH.finditer(run):
+            if any(neg in run[how.end() : how.end() + 6] for neg in ("不", "没")):
+                continue  # 怎么约不了号了: "why can I not book", a complaint
             evidence.add(OUT_OF_SCOPE, 2.2 * scale, how.group(0))
             break
+    masked = normal.replace("能不能", "能〇能")
+    for cannot in _CANNOT_ZH.finditer(masked):
+        verb = masked[max(0, cannot.start() - 2) : cannot.start()].lstrip("么都也还就又能可得是我你他她它了")
+        evidence.add(DEFECT, 1.2 * scale, verb + cannot.group(0))
+        break
+    for quoted in _RHETORICAL_ZH.finditer(normal):
+        evidence.add(DEFECT, 1.5 * scale, quoted.group(0)[:12])
+        break
 
 
 # ---------------------------------------------------------------- numbers
@@ -403,19 +421,24 @@ def compare_numbers(asked: list[Quantity], bare: list[float], requirement: Requi
 
 
 @lru_cache(maxsize=1)
-def _marker_finders() -> tuple[Lexicon, Lexicon]:
-    return (compile_forms({"report": REPORT_MARKERS}), compile_forms({"ask": ASK_MARKERS}))
+def _marker_finders() -> tuple[Lexicon, Lexicon, Lexicon]:
+    return (compile_forms({"report": REPORT_MARKERS}), compile_forms({"ask": ASK_MARKERS}),
+            compile_forms({"limit": LIMIT_MARKERS}))
+
+
+def _words_before(normal: str, quantity: Quantity, lexicon: Lexicon) -> list[tuple[str, str]]:
+    before = normal[max(0, quantity.start - 14) : quantity.start]
+    english, _raw, runs = split_words(before)
+    return find_phrases(english[-4:], [r[-6:] for r in runs[-1:]], lexicon)
 
 
 def number_stance(normal: str, quantity: Quantity) -> str:
     """'observed', 'asked' or 'unclear': what the words just before a number say about it."""
     if quantity.start < 0:
         return "unclear"
-    before = normal[max(0, quantity.start - 14) : quantity.start]
-    reports, asks = _marker_finders()
-    english, _raw, runs = split_words(before)
-    report_hits = find_phrases(english[-4:], [r[-6:] for r in runs[-1:]], reports)
-    ask_hits = find_phrases(english[-4:], [r[-6:] for r in runs[-1:]], asks)
+    reports, asks, _limits = _marker_finders()
+    report_hits = _words_before(normal, quantity, reports)
+    ask_hits = _words_before(normal, quantity, asks)
     if report_hits and not ask_hits:
         return "observed"
     if ask_hits and not report_hits:
@@ -461,6 +484,13 @@ def weigh_numbers(text: str, candidates: list[Requirement], evidence: Evidence, 
         evidence.add(DEFECT, 2.0 if (agreement or quotes_rule) else 1.2, "[delivered number differs from the signed one]")
     if quotes_rule and agreement and not comparison.different:
         evidence.add(DEFECT, 1.0, "[quotes the agreed number]")
+    limits = _marker_finders()[2]
+    limited = next((pair for pair in comparison.same if _words_before(normal, pair[0], limits)), None)
+    if limited is not None and not agreement and not comparison.different:
+        mine, theirs = limited
+        evidence.add(CHANGE, 1.5, "[calls the signed number a limit]")
+        evidence.reasons.append(f"calls {_shown(mine)} a limit, and {comparison.requirement} says {_shown(theirs)}: "
+                                "the complaint is about the agreed rule itself")
     return comparison
 
 

@@ -395,6 +395,13 @@ ASK_MARKERS: tuple[str, ...] = (
     "改成", "改为", "放开到", "延长到", "缩短到", "保存", "能不能", "希望", "要", "最多", "至少",
 )
 
+# Words just before the signed number that call it a limit ("only 2 weeks", "最多只能 2 个"):
+# the customer complains about the agreed rule itself, which asks to change it.
+LIMIT_MARKERS: tuple[str, ...] = (
+    "only", "just", "at most", "no more than", "not more than", "maximum", "max", "limited to",
+    "只", "仅", "最多", "至多", "不超过",
+)
+
 ENGLISH_NUMBERS: dict[str, float] = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
