@@ -42,6 +42,7 @@ from .triage_lexicon import (
     REPORT_MARKERS,
     SECONDARY_MARKERS,
     VAGUE_CUES,
+    WISH_CUES,
 )
 from .wording import (
     Lexicon,
@@ -53,6 +54,7 @@ from .wording import (
     normalise,
     quantities,
     split_words,
+    stem,
     words_of,
 )
 
@@ -87,6 +89,9 @@ _HOW_TO_ZH = re.compile(r"怎么(?!回事|办|样|了|这么|那么|会|还|可�
 _CANNOT_ZH = re.compile(r"(?<![少受免大得])不了(?!解)|不进去|不出来|不上去")
 # 不是……吗: "isn't it …?", the customer quoting what was agreed.
 _RHETORICAL_ZH = re.compile(r"不是(?:说|应该|只能|要|规定)[^。！？?!]{0,24}[吗嘛][？?]?")
+_INTENSIFIERS = frozenset(stem(w) for w in ("really", "very", "quite", "super", "actually", "truly", "extremely", "pretty", "so", "much"))
+# Words of a sentence that wishes or asks: a number in it is asked for, not observed.
+_CONDITIONAL = re.compile(r"\b(?:would|could|should|if|please|wish)\b|能不能|可不可以|希望|要是|最好|如果|改成|改为|请")
 _AGREEMENT = ("we agreed", "agreed on", "the agreement", "contract says", "the contract", "according to the contract",
               "supposed to", "不是说", "说好的", "合同里", "合同上", "按要求", "合同")
 
@@ -232,6 +237,26 @@ class BaselineIndex:
     def has_term(self, term: str) -> bool:
         return term in self._postings
 
+    def coverage(self, words: Words, position: int) -> float:
+        """How much of what the request speaks of one requirement holds, in [0, 1].
+
+        Each distinct word and concept of the request counts by its rarity in the
+        baseline (idf); a word no requirement has counts as the rarest. Chinese
+        bigrams no requirement has are left out: they are mostly grammar.
+        """
+        total = held = 0.0
+        rarest = math.log(1 + (len(self._records) + 0.5) / 0.5)
+        for term in dict.fromkeys(words.terms):
+            if term in self._postings:
+                docs = self._arrays(term)[0]
+                weight = math.log(1 + (len(self._records) - len(docs) + 0.5) / (len(docs) + 0.5)) * _TERM_WEIGHT[term[0]]
+                total += weight
+                if _contains(docs, position):
+                    held += weight
+            elif not term.startswith("c:"):
+                total += rarest * _TERM_WEIGHT[term[0]]
+        return held / total if total else 0.0
+
     def requirement(self, position: int) -> Requirement:
         found = self._requirements.get(position)
         if found is None:
@@ -299,7 +324,7 @@ class CueFinder:
 def cue_finder() -> CueFinder:
     entries: dict[str, tuple[str, ...]] = {}
     weights: dict[str, float] = {}
-    for name, cues in ((DEFECT, DEFECT_CUES), (CHANGE, CHANGE_CUES), (NEW_SCOPE, NEW_SCOPE_CUES), (OUT_OF_SCOPE, OUT_OF_SCOPE_CUES), ("vague", VAGUE_CUES), ("repair", REPAIR_CUES)):
+    for name, cues in ((DEFECT, DEFECT_CUES), (CHANGE, CHANGE_CUES), (NEW_SCOPE, NEW_SCOPE_CUES), (OUT_OF_SCOPE, OUT_OF_SCOPE_CUES), ("vague", VAGUE_CUES), ("repair", REPAIR_CUES), ("wish", WISH_CUES)):
         for phrase, weight in cues:
             key = f"{name}\t{phrase}"
             entries[key] = (phrase,)
@@ -315,10 +340,16 @@ def cue_finder() -> CueFinder:
 class Evidence:
     """What was found in one request; the decision is made from this."""
 
-    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys((DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, "vague", "repair"), 0.0))
+    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys((DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, "vague", "repair", "wish"), 0.0))
     cues: dict[str, list[str]] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
     weights: dict[tuple[str, str], float] = field(default_factory=dict)  # (class, cue) -> weight it added
+    asks: bool = False  # anything in the request asks or wishes for something
+
+    def told_failure(self) -> float:
+        """The weight of what plainly tells a failure: failure words, a delivered number off the signed one."""
+        return sum(w for (name, cue), w in self.weights.items()
+                   if name == DEFECT and (not cue.startswith("[") or cue == "[delivered number differs from the signed one]"))
 
     def add(self, name: str, weight: float, cue: str | None = None) -> None:
         self.scores[name] += weight
@@ -354,6 +385,10 @@ def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
     seen: set[str] = set()
     hits = [(k, s) for k, s in find_phrases(english, runs, finder.lexicon) if not k.startswith(DEFECT)]
     hits += [(k, s) for k, s in find_phrases(masked_english, masked_runs, finder.lexicon) if k.startswith(DEFECT)]
+    # "would be really helpful" is "would be helpful": cues are also looked for without intensifiers.
+    plain = [word for word in english if word not in _INTENSIFIERS]
+    if len(plain) < len(english):
+        hits += find_phrases(plain, [], finder.lexicon)
     for key, _surface in hits:
         if key in seen:
             continue
@@ -446,6 +481,14 @@ def number_stance(normal: str, quantity: Quantity) -> str:
     return "unclear"
 
 
+def _sentence_of(normal: str, position: int) -> str:
+    """The sentence of normalised text around one position."""
+    ends = ".!?;。！？；\n"
+    start = max((normal.rfind(mark, 0, position) for mark in ends), default=-1) + 1
+    stops = [found for found in (normal.find(mark, position) for mark in ends) if found >= 0]
+    return normal[start : min(stops, default=len(normal))]
+
+
 def _shown(quantity: Quantity) -> str:
     return quantity.text if quantity.text.isascii() else f"{quantity.text} ({quantity.describe()})"
 
@@ -468,6 +511,8 @@ def weigh_numbers(text: str, candidates: list[Requirement], evidence: Evidence, 
     observed = asked_for = 0
     for mine, theirs in comparison.different[:3]:
         stance = number_stance(normal, mine)
+        if stance != "asked" and _CONDITIONAL.search(_sentence_of(normal, mine.start)) and not agreement:
+            stance = "asked"  # "it would be better if reminders were sent 2 days ahead"
         if mine.dimension == "clock" and stance != "asked":
             continue  # "at 07:45" is when it happened far more often than a rule
         if stance == "unclear":
@@ -597,6 +642,38 @@ def classify_request(
         evidence.cues.setdefault(NEW_SCOPE, []).extend(f"[{c}]" for c in novel)
         evidence.reasons.append(f"speaks of {', '.join(novel)}, which no accepted requirement mentions")
 
+    # A wish that says neither "add" nor "change" ("it would be nice", 要是能, "could we …?") goes to
+    # new scope or change by how much of the request the best accepted match already holds.
+    new_scope_cued = evidence.scores[NEW_SCOPE] > 0  # before a wish adds its share
+    wish = evidence.scores.pop("wish")
+    question = _QUESTION_ASK.search(normalise(primary))
+    if question and not repair:
+        wish += 1.2
+        evidence.cues.setdefault("wish", []).append("[asks a could-you question]")
+    if wish and environment:
+        evidence.reasons.append("its asks are about the customer's own environment, not the product")
+        wish = 0.0
+    if wish:
+        wish = min(wish, 2.5)
+        shown = ", ".join(f'"{c}"' for c in evidence.cues.get("wish", []) if not c.startswith("[")) or "a could-you question"
+        share = 0.0
+        if top is not None and top.accepted and not [c for c in novel if c in main_concepts]:
+            held = index.coverage(words, index.by_id[top.id])
+            if relevance >= 0.4:
+                share = max(0.0, min(1.0, (held - 0.2) / 0.3))
+                part = f"{top.id} holds {held:.0%} of what it speaks of"
+            else:
+                part = f"its best match {top.id} is weak ({relevance:.2f})"
+        else:
+            part = "nothing accepted covers it" if not novel else f"it speaks of {', '.join(novel)}"
+        if share:
+            evidence.add(CHANGE, wish * share, None)
+        if share < 1:
+            evidence.add(NEW_SCOPE, wish * (1 - share), None)
+        verdict = "a change" if share >= 0.5 else "new scope"
+        evidence.reasons.append(f"wishes for something ({shown}); {part}: weighed as {verdict}")
+        asks = True
+
     # Numbers: the request's against those of the requirements it matched.
     candidates = [index.requirement(index.by_id[m.id]) for m in matches[:5] if m.accepted]
     weigh_numbers(text, candidates, evidence, asks)
@@ -606,7 +683,7 @@ def classify_request(
     if top is not None:
         covered = index.concepts_of(top.id)
         uncovered = sorted(request_concepts - covered - _ENVIRONMENT_CONCEPTS - set(novel) - {"patient", "doctor", "frontdesk"})
-        if uncovered and asks and evidence.scores[NEW_SCOPE] > 0:
+        if uncovered and asks and new_scope_cued:
             evidence.add(NEW_SCOPE, min(1.2, 0.6 * len(uncovered)), None)
             evidence.reasons.append(f"{top.id} does not speak of {', '.join(uncovered)}")
 
@@ -646,6 +723,7 @@ def classify_request(
 
     if claimed:
         evidence.cues.setdefault("claim", []).insert(0, claimed)
+    evidence.asks = asks
     return _decide(request, evidence, matches, relevance, unknown)
 
 
@@ -675,8 +753,11 @@ def _decide(request: str, evidence: Evidence, matches: list[Match], relevance: f
     if best in (DEFECT, CHANGE):
         confidence *= 0.7 + 0.3 * min(1.0, relevance / 0.5)
     # The costly mistake is calling paid work a defect: never sure of a defect while anything asks for more.
-    if best == DEFECT and (scores[CHANGE] > 0.5 or scores[NEW_SCOPE] > 0.5):
+    if best == DEFECT and (scores[CHANGE] > 0.5 or scores[NEW_SCOPE] > 0.5 or evidence.asks):
         confidence = min(confidence, 0.7)
+    # Nor sure of one that no failure word or measured number tells, only the absence of an ask.
+    if best == DEFECT and evidence.told_failure() < 2.0:
+        confidence = min(confidence, 0.75)
     if margin < 0.15:
         reasons.insert(0, f"{best} and {_second} are close ({best_score:.1f} vs {second_score:.1f}); a person should decide")
         return TriageResult(request, NEEDS_REVIEW, round(1 - margin, 2) * 0.5, tuple(matches), tuple(reasons), _cue_items(evidence), unknown)

@@ -284,6 +284,31 @@ OUT_OF_SCOPE_CUES: tuple[tuple[str, float], ...] = (
     ("使用手册", 2.5), ("说明书", 2.0), ("使用说明", 2.2), ("操作说明", 2.2), ("不会用", 2.2), ("不会操作", 2.5),
     ("不知道怎么", 2.5), ("不知道在哪", 2.5), ("不知道如何", 2.5), ("演示一下", 2.2), ("请教", 2.0),
     ("忘了怎么", 2.5), ("培训", 1.5),
+    # help with the customer's own set-up
+    ("help me set up", 2.0), ("help us set up", 2.0), ("set up", 0.6), ("install", 1.0), ("reinstall", 1.5),
+    ("安装", 1.0), ("重装", 1.5), ("帮忙设置", 1.5), ("帮我设置", 1.5),
+)
+
+# Wishes that say neither "add" nor "change": whether they ask for new scope or a change
+# depends on how much of the request the best-matching accepted requirement already covers.
+WISH_CUES: tuple[tuple[str, float], ...] = (
+    ("would be good", 1.5), ("would be helpful", 1.5), ("would be useful", 1.5), ("would help", 1.0),
+    ("would be better", 1.5), ("it'd be nice", 1.5), ("it'd be great", 1.5), ("would love", 1.5),
+    ("we'd love", 1.5), ("i wish", 1.5), ("we wish", 1.5), ("if only", 1.2), ("is it possible", 1.5),
+    ("would it be possible", 1.5), ("is there any chance", 1.5), ("any chance", 1.2), ("possible to have", 1.5),
+    ("can we have", 1.5), ("could we have", 1.5), ("could we get", 1.5), ("can you make", 1.2),
+    ("could you make", 1.2), ("we also need", 1.5), ("also need", 1.2), ("we will need", 1.5), ("will need", 1.2),
+    ("we'll need", 1.5), ("need a way", 1.5), ("a way to", 0.8), ("i'd like", 1.0), ("i would like", 1.0),
+    ("we would like", 1.0), ("suggest", 1.2), ("suggestion", 1.2), ("propose", 1.2), ("going forward", 1.2),
+    ("from now on", 1.2), ("in future", 1.0), ("in the future", 1.0), ("next version", 1.5), ("next phase", 1.5),
+    ("phase 2", 1.5), ("keep asking for", 1.5), ("asking for", 1.0), ("asking whether", 1.2), ("asking if", 1.2),
+    ("rather than", 1.0), ("prefer", 1.2), ("better if", 1.2),
+    ("要是能", 1.5), ("要是可以", 1.5), ("要是有", 1.5), ("如果能", 1.2), ("如果可以", 1.2), ("最好能", 1.5),
+    ("最好有", 1.5), ("最好是", 1.2), ("最好", 1.0), ("还需要", 1.5), ("也需要", 1.2), ("需要一个", 1.5),
+    ("需要有", 1.2), ("需要能", 1.2), ("希望能", 1.2), ("希望可以", 1.2), ("希望有", 1.5), ("想让", 1.2),
+    ("想把", 1.2), ("我们想", 1.2), ("建议", 1.2), ("有没有可能", 1.5), ("是否可以", 1.2), ("是否能", 1.2),
+    ("可以不可以", 1.5), ("行不行", 1.2), ("今后", 1.0), ("二期", 1.5), ("下一期", 1.5), ("就好了", 1.5),
+    ("多好", 1.0), ("更方便", 0.8),
 )
 
 # Words that ask for something; a new concept without any ask is only mentioned.
