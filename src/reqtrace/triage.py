@@ -71,7 +71,7 @@ DIVERGING = (CHANGE, NEW_SCOPE)
 ACCEPTED_STATUSES = ("approved", None)
 
 _ENVIRONMENT_CONCEPTS = frozenset({"printer", "network", "device", "computer", "officeapp", "carrier", "account3p",
-                                   "phonefilter", "power", "browserlocal"})
+                                   "phonefilter", "power", "browserlocal", "chatgroup"})
 # Dimensions whose numbers are rules worth comparing; plain counts ("two patients") are too loose.
 _COMPARED_DIMENSIONS = frozenset({"time", "characters", "times", "percent", "money", "clock", "size"})
 _SOFT_ENVIRONMENT = frozenset({"computer", "officeapp"})
@@ -80,7 +80,10 @@ _SECONDARY_WEIGHT = 0.4
 _NAMED_BOOST = 4.0  # BM25 points for a requirement the request names by id
 _TERM_WEIGHT = {"w": 1.0, "c": 0.6, "k": 1.2}
 _ID_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9]*-[0-9]+)\b")
-_QUESTION_ASK = re.compile(r"(?:^|[.!?。！？\n]\s*)(?:can|could|would|is it possible)\b[^.!?。！？]*\?|(?:能不能|能否|可不可以|可以)[^。！？?]*[？?]")
+# A question that asks for something: "Could we …?", 能不能……？; a bare 可以 only in its own clause
+# and not after 还是/也/都 ("还是可以预约" reports that booking is still possible).
+_QUESTION_ASK = re.compile(r"(?:^|[.!?。！？\n]\s*)(?:can|could|would|is it possible)\b[^.!?。！？]*\?"
+                           r"|(?:能不能|能否|可不可以)[^。！？?]*[？?]|(?<![还是也都就才])可以[^。！？?，,]*[吗？?]")
 # 怎么 asks how, except in 怎么回事 ("what is going on") and before a negation or an adverb,
 # where it complains: 怎么不显示了 ("why does it not show any more").
 _HOW_TO_ZH = re.compile(r"怎么(?!回事|办|样|了|这么|那么|会|还|可能|搞的|不|没|又|都|总|老|就|也|一直|突然|能)|如何|怎样")
@@ -91,9 +94,9 @@ _CANNOT_ZH = re.compile(r"(?<![少受免大得])不了(?!解)|不进去|不出�
 _RHETORICAL_ZH = re.compile(r"不是(?:说|应该|只能|要|规定)[^。！？?!]{0,24}[吗嘛][？?]?")
 _INTENSIFIERS = frozenset(stem(w) for w in ("really", "very", "quite", "super", "actually", "truly", "extremely", "pretty", "so", "much"))
 # Words of a sentence that wishes or asks: a number in it is asked for, not observed.
-_CONDITIONAL = re.compile(r"\b(?:would|could|should|if|please|wish)\b|能不能|可不可以|希望|要是|最好|如果|改成|改为|请")
-_AGREEMENT = ("we agreed", "agreed on", "the agreement", "contract says", "the contract", "according to the contract",
-              "supposed to", "不是说", "说好的", "合同里", "合同上", "按要求", "合同")
+_CONDITIONAL = re.compile(r"\b(?:would|could|if|please|wish)\b|能不能|可不可以|希望|要是|最好|如果|改成|改为|请")
+_AGREEMENT = ("we agreed", "agreed on", "the agreement", "contract", "as agreed", "was agreed", "the spec",
+              "supposed to", "不是说", "说好的", "合同", "按要求", "约定", "需求文档", "需求里")
 
 
 @dataclass(frozen=True)
@@ -367,6 +370,10 @@ class Evidence:
         return weight
 
 
+def _is_chinese_word(phrase: str) -> bool:
+    return bool(phrase) and phrase[0] >= "\u3400"
+
+
 def split_secondary(text: str) -> tuple[str, str]:
     """(the main ask, a lesser one appended with "by the way", "另外", …)."""
     normal = normalise(text)
@@ -376,9 +383,16 @@ def split_secondary(text: str) -> tuple[str, str]:
     return normal[:cut], normal[cut:]
 
 
+# Words that hold an ask word but ask for nothing: 加载 ("load"), 请假 ("leave"), 还是可以 ("still can").
+_NOT_ASKING_ZH = re.compile(r"加载|参加|加班|请假|请问|想起|想到|(?:还是|还|也|都|就|才)可以")
+# 改成英文以后 ("after switching to English") tells what was done; it asks for nothing.
+_DONE_ZH = re.compile(r"改(?:成|为)([^，。,！？!?]{0,8}(?:以后|之后|后))")
+
+
 def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
     """Add the cue phrases of (normalised) text to the evidence, each weighed once."""
     finder = cue_finder()
+    normal = _DONE_ZH.sub(r"换到\1", normal)
     english, _raw, runs = split_words(normal)
     # 能不能用 ("could it be used to") holds 不能用 ("cannot be used"): not a failure.
     masked_english, _raw, masked_runs = split_words(normal.replace("能不能", "能〇能"))
@@ -394,6 +408,8 @@ def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
             continue
         seen.add(key)
         name, phrase = key.split("\t", 1)
+        if name == "ask" and _is_chinese_word(phrase) and phrase not in _NOT_ASKING_ZH.sub("〇", normal):
+            continue
         if name in ("claim", "ask"):
             evidence.cues.setdefault(name, []).append(phrase)
         else:
@@ -442,11 +458,14 @@ def compare_numbers(asked: list[Quantity], bare: list[float], requirement: Requi
         kin = [q for q in signed if quantity.comparable(q) and (q.dimension != "clock" or q in stated)]
         if not kin:
             continue
-        equal = next((q for q in kin if quantity.same_as(q)), None)
+        # "the last slot should be 17:45" quotes a criterion: a clock equal to any signed one is the same.
+        equal = next((q for q in kin if quantity.same_as(q)), None) or next(
+            (q for q in accepted if q.dimension == "clock" and quantity.dimension == "clock" and quantity.same_as(q)), None)
         if equal is not None:
             result.same.append((quantity, equal))
         else:
-            rule = next((q for q in stated if quantity.comparable(q)), kin[0])
+            rules = [q for q in stated if quantity.comparable(q)] or kin
+            rule = min(rules, key=lambda q: abs(q.value - quantity.value)) if quantity.dimension == "clock" else rules[0]
             result.different.append((quantity, rule))
     for number in bare:
         equal = next((q for q in signed if abs(q.amount - number) < 1e-9 and q.dimension != "clock"), None)
@@ -648,7 +667,7 @@ def classify_request(
     wish = evidence.scores.pop("wish")
     question = _QUESTION_ASK.search(normalise(primary))
     if question and not repair:
-        wish += 1.2
+        wish += 1.5
         evidence.cues.setdefault("wish", []).append("[asks a could-you question]")
     if wish and environment:
         evidence.reasons.append("its asks are about the customer's own environment, not the product")
@@ -660,7 +679,7 @@ def classify_request(
         if top is not None and top.accepted and not [c for c in novel if c in main_concepts]:
             held = index.coverage(words, index.by_id[top.id])
             if relevance >= 0.4:
-                share = max(0.0, min(1.0, (held - 0.2) / 0.3))
+                share = max(0.0, min(1.0, (held - 0.2) / 0.25))
                 part = f"{top.id} holds {held:.0%} of what it speaks of"
             else:
                 part = f"its best match {top.id} is weak ({relevance:.2f})"

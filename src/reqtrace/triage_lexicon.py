@@ -101,6 +101,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "result": ("test results", "lab", "lab results", "检查报告", "化验", "检验报告", "化验单"),
     "miniapp": ("mini program", "mini-program", "app", "mobile app", "小程序", "公众号"),
     "wechat": ("wechat", "weixin", "微信"),
+    # messages through WeChat are another channel than the WeChat browser a requirement may name
+    "wechatmsg": ("wechat message", "wechat messages", "wechat notification", "wechat notifications",
+                  "via wechat", "by wechat", "through wechat", "on wechat", "微信消息", "微信通知", "微信提醒",
+                  "公众号消息", "服务通知", "模板消息"),
     "finance": ("revenue", "income", "turnover", "收入", "营收", "营业额"),
     "loyalty": ("loyalty", "loyalty points", "membership", "积分", "会员"),
     "birthday": ("birthday", "greetings", "greeting", "生日", "祝福", "问候"),
@@ -165,6 +169,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                     "unknown senders", "do not disturb", "blocks unknown", "message filter", "feature phone",
                     "old phone", "flip phone", "骚扰拦截", "拦截", "垃圾短信", "垃圾箱", "骚扰短信", "手机管家",
                     "免打扰", "老年机", "老人机", "手机内存"),
+    # third-party chat groups and their accounts
+    "chatgroup": ("wechat group", "group chat", "qq group", "微信群", "群消息", "群聊", "qq群"),
     # the power, the building: nothing software can fix
     "power": ("power cut", "power outage", "power failure", "blackout", "electricity", "停电", "断电", "跳闸"),
     # what the user's own browser keeps: cache, add-ons, saved passwords
@@ -229,6 +235,7 @@ DEFECT_CUES: tuple[tuple[str, float], ...] = (
     ("之前是好的", 2.0), ("之前都好好的", 2.0), ("原来是好的", 2.0), ("以前没有这个问题", 2.0),
     ("不应该", 1.5), ("不该", 1.2), ("不符合", 1.8), ("按理说", 1.5), ("按合同", 2.0), ("约定的", 1.5),
     ("规定的", 1.2), ("需求里", 1.8), ("需求文档", 1.8),
+    ("the problem is", 1.0), ("问题是", 0.8), ("还是可以", 1.2), ("还是能", 1.2), ("变成了", 1.0),
 )
 
 CHANGE_CUES: tuple[tuple[str, float], ...] = (
@@ -301,7 +308,7 @@ WISH_CUES: tuple[tuple[str, float], ...] = (
     ("we'll need", 1.5), ("need a way", 1.5), ("a way to", 0.8), ("i'd like", 1.0), ("i would like", 1.0),
     ("we would like", 1.0), ("suggest", 1.2), ("suggestion", 1.2), ("propose", 1.2), ("going forward", 1.2),
     ("from now on", 1.2), ("in future", 1.0), ("in the future", 1.0), ("next version", 1.5), ("next phase", 1.5),
-    ("phase 2", 1.5), ("keep asking for", 1.5), ("asking for", 1.0), ("asking whether", 1.2), ("asking if", 1.2),
+    ("phase 2", 1.5), ("keep asking for", 1.5),
     ("rather than", 1.0), ("prefer", 1.2), ("better if", 1.2),
     ("要是能", 1.5), ("要是可以", 1.5), ("要是有", 1.5), ("如果能", 1.2), ("如果可以", 1.2), ("最好能", 1.5),
     ("最好有", 1.5), ("最好是", 1.2), ("最好", 1.0), ("还需要", 1.5), ("也需要", 1.2), ("需要一个", 1.5),
@@ -411,6 +418,7 @@ COUNT_KINDS: dict[str, str] = {
 # Words just before a number that say it was observed ("takes 10 seconds") or asked for ("make it 30").
 REPORT_MARKERS: tuple[str, ...] = (
     "take", "takes", "took", "taking", "wait", "waited", "waiting", "typed", "goes up to", "go up to",
+    "arrive", "arrives", "arrived", "come", "comes", "came", "appear", "appears", "appeared", "lasts", "lasted",
     "shows", "showed", "after", "ago", "within", "already", "was", "were", "got", "received",
     "等", "要等", "等了", "才", "错了", "输错", "已经", "用了", "花了", "结果",
 )

@@ -337,7 +337,7 @@ _DATE = re.compile(
     r"|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?\b"
-    r"|了半天|等半天"
+    r"|了半天|等半天|[这那前]两天|[这那前]几天|最近两天"  # 这两天: "these days", not a duration
 )
 
 
