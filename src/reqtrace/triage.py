@@ -84,12 +84,18 @@ _ID_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9]*-[0-9]+)\b")
 # and not after 还是/也/都 ("还是可以预约" reports that booking is still possible).
 _QUESTION_ASK = re.compile(r"(?:^|[.!?。！？\n]\s*)(?:can|could|would|is it possible)\b[^.!?。！？]*\?"
                            r"|(?:能不能|能否|可不可以)[^。！？?]*[？?]|(?<![还是也都就才])可以[^。！？?，,]*[吗？?]")
+# "How do patients switch …?", "how can the front desk …", "where should we …": how-to questions,
+# whoever does it; not "how is that possible" or "how long does it take".
+_HOW_TO_EN = re.compile(r"\b(?:how (?:do|does|can|could|should|would|to|shall)|where (?:do|can|could|should|would|shall|is|are))\b"
+                        r"(?! you expect| it happen| this happen| that happen| it be possible| that be)")
 # 怎么 asks how, except in 怎么回事 ("what is going on") and before a negation or an adverb,
 # where it complains: 怎么不显示了 ("why does it not show any more").
 _HOW_TO_ZH = re.compile(r"怎么(?!回事|办|样|了|这么|那么|会|还|可能|搞的|不|没|又|都|总|老|就|也|一直|突然|能)|如何|怎样")
 # Verb + 不了 / 不进去 / 不出来: "cannot V", the commonest way a failure is told in Chinese
 # (约不了, 登录不进去); not 少不了, 受不了, 免不了, 大不了 ("indispensable", "cannot stand" ...).
 _CANNOT_ZH = re.compile(r"(?<![少受免大得])不了(?!解)|不进去|不出来|不上去")
+# 没(有) + a verb of the system doing its job: it did not happen (没有跳转, 没更新, 没保存).
+_DID_NOT_ZH = re.compile(r"没有?(?:跳转|显示|更新|保存|生效|提示|通知|同步|删除|释放|变化|变|发出|发送|记录|弹出|锁定|退出|到账|出现)")
 # 不是……吗: "isn't it …?", the customer quoting what was agreed.
 _RHETORICAL_ZH = re.compile(r"不是(?:说|应该|只能|要|规定)[^。！？?!]{0,24}[吗嘛][？?]?")
 _INTENSIFIERS = frozenset(stem(w) for w in ("really", "very", "quite", "super", "actually", "truly", "extremely", "pretty", "so", "much"))
@@ -370,6 +376,14 @@ class Evidence:
         return weight
 
 
+def _clause_before(text: str, position: int, size: int) -> str:
+    """Up to `size` characters before a position, not reaching back past punctuation or a space."""
+    start = position
+    while start > 0 and position - start < size and text[start - 1] not in " ,.;:!?，。；：！？、\n":
+        start -= 1
+    return text[start:position]
+
+
 def _is_chinese_word(phrase: str) -> bool:
     return bool(phrase) and phrase[0] >= "\u3400"
 
@@ -422,9 +436,15 @@ def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
             break
     masked = normal.replace("能不能", "能〇能")
     for cannot in _CANNOT_ZH.finditer(masked):
-        verb = masked[max(0, cannot.start() - 2) : cannot.start()].lstrip("么都也还就又能可得是我你他她它了")
-        evidence.add(DEFECT, 1.2 * scale, verb + cannot.group(0))
+        evidence.add(DEFECT, 1.2 * scale, _clause_before(masked, cannot.start(), 4) + cannot.group(0))
         break
+    for missed in _DID_NOT_ZH.finditer(normal):
+        evidence.add(DEFECT, 1.5 * scale, missed.group(0))
+        break
+    if not any(key.startswith(OUT_OF_SCOPE) for key in seen):
+        for how in _HOW_TO_EN.finditer(normal):
+            evidence.add(OUT_OF_SCOPE, 2.2 * scale, how.group(0))
+            break
     for quoted in _RHETORICAL_ZH.finditer(normal):
         evidence.add(DEFECT, 1.5 * scale, quoted.group(0)[:12])
         break
@@ -512,8 +532,13 @@ def _shown(quantity: Quantity) -> str:
     return quantity.text if quantity.text.isascii() else f"{quantity.text} ({quantity.describe()})"
 
 
-def weigh_numbers(text: str, candidates: list[Requirement], evidence: Evidence, asks: bool) -> NumberComparison | None:
-    """Compare the request's numbers with those of the requirements it matched; add what that shows."""
+def weigh_numbers(text: str, candidates: list[Requirement], evidence: Evidence, asks: bool,
+                  leading: Sequence[str] = ()) -> NumberComparison | None:
+    """Compare the request's numbers with those of the requirements it matched; add what that shows.
+
+    `leading` are the ids of the requirements the request is plainly about (the best matches):
+    only their numbers can be called a limit.
+    """
     asked = quantities(text)
     bare = bare_numbers(text)
     if not asked and not bare:
@@ -523,7 +548,7 @@ def weigh_numbers(text: str, candidates: list[Requirement], evidence: Evidence, 
     compared = [c for c in (compare_numbers(asked, bare, r) for r in candidates) if c.same or c.different]
     if not compared:
         return None
-    comparison = max(compared, key=lambda c: len(c.same) > 0)
+    comparison = max(compared, key=lambda c: (c.requirement in leading or not leading, len(c.same) > 0))
     normal = normalise(text)
     agreement = any(cue in normal for cue in _AGREEMENT)
     quotes_rule = bool(comparison.same or comparison.bare_same)
@@ -550,7 +575,7 @@ def weigh_numbers(text: str, candidates: list[Requirement], evidence: Evidence, 
         evidence.add(DEFECT, 1.0, "[quotes the agreed number]")
     limits = _marker_finders()[2]
     limited = next((pair for pair in comparison.same if _words_before(normal, pair[0], limits)), None)
-    if limited is not None and not agreement and not comparison.different:
+    if limited is not None and not agreement and not comparison.different and comparison.requirement in leading:
         mine, theirs = limited
         evidence.add(CHANGE, 1.5, "[calls the signed number a limit]")
         evidence.reasons.append(f"calls {_shown(mine)} a limit, and {comparison.requirement} says {_shown(theirs)}: "
@@ -695,7 +720,8 @@ def classify_request(
 
     # Numbers: the request's against those of the requirements it matched.
     candidates = [index.requirement(index.by_id[m.id]) for m in matches[:5] if m.accepted]
-    weigh_numbers(text, candidates, evidence, asks)
+    leading = [m.id for m in matches if m.score >= relevance - 0.2]
+    weigh_numbers(text, candidates, evidence, asks, leading)
 
     # What the request speaks of that its best match does not: a wish beyond that requirement.
     uncovered: list[str] = []
