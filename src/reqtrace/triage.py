@@ -35,12 +35,14 @@ from .triage_lexicon import (
     CLAIM_CUES,
     LIMIT_MARKERS,
     DEFECT_CUES,
+    ENVIRONMENT_LABELS,
     NEW_SCOPE_CUES,
     OUT_OF_SCOPE_CUES,
     POLITE_ASKS,
     REPAIR_CUES,
     REPORT_MARKERS,
     SECONDARY_MARKERS,
+    OWN_SIDE_FINE,
     VAGUE_CUES,
     WISH_CUES,
 )
@@ -50,6 +52,7 @@ from .wording import (
     Words,
     bare_numbers,
     compile_forms,
+    concept_lexicon,
     find_phrases,
     normalise,
     quantities,
@@ -71,7 +74,8 @@ DIVERGING = (CHANGE, NEW_SCOPE)
 ACCEPTED_STATUSES = ("approved", None)
 
 _ENVIRONMENT_CONCEPTS = frozenset({"printer", "network", "device", "computer", "officeapp", "carrier", "account3p",
-                                   "phonefilter", "power", "browserlocal", "chatgroup"})
+                                   "phonefilter", "power", "browserlocal", "chatgroup",
+                                   "otherbrowser"})
 # Dimensions whose numbers are rules worth comparing; plain counts ("two patients") are too loose.
 _COMPARED_DIMENSIONS = frozenset({"time", "characters", "times", "percent", "money", "clock", "size"})
 _SOFT_ENVIRONMENT = frozenset({"computer", "officeapp"})
@@ -88,6 +92,11 @@ _QUESTION_ASK = re.compile(r"(?:^|[.!?。！？\n]\s*)(?:can|could|would|is it p
 # whoever does it; not "how is that possible" or "how long does it take".
 _HOW_TO_EN = re.compile(r"\b(?:how (?:do|does|can|could|should|would|to|shall)|where (?:do|can|could|should|would|shall|is|are))\b"
                         r"(?! you expect| it happen| this happen| that happen| it be possible| that be)")
+# Someone wanting something: "patients want …", "the doctors would appreciate …", 医生想…, 病人希望….
+_WANTING = re.compile(
+    r"\b(?:patients|doctors|we|they|staff|nurses|everyone|people|our director|the director|the front desk|the clinic|dr\.? \w+)"
+    r"\s+(?:would |really |also |all |still )?(?:want|wants|would like|would love|would appreciate|are asking for|keep asking for)\b"
+    r"|(?:医生|病人|患者|院长|我们|前台|护士|大家|家长|会计|老人)(?:们)?(?:都|也|很|还|一直)?(?:想|希望|要求|想要)")
 # 怎么 asks how, except in 怎么回事 ("what is going on") and before a negation or an adverb,
 # where it complains: 怎么不显示了 ("why does it not show any more").
 _HOW_TO_ZH = re.compile(r"怎么(?!回事|办|样|了|这么|那么|会|还|可能|搞的|不|没|又|都|总|老|就|也|一直|突然|能)|如何|怎样")
@@ -333,7 +342,7 @@ class CueFinder:
 def cue_finder() -> CueFinder:
     entries: dict[str, tuple[str, ...]] = {}
     weights: dict[str, float] = {}
-    for name, cues in ((DEFECT, DEFECT_CUES), (CHANGE, CHANGE_CUES), (NEW_SCOPE, NEW_SCOPE_CUES), (OUT_OF_SCOPE, OUT_OF_SCOPE_CUES), ("vague", VAGUE_CUES), ("repair", REPAIR_CUES), ("wish", WISH_CUES)):
+    for name, cues in ((DEFECT, DEFECT_CUES), (CHANGE, CHANGE_CUES), (NEW_SCOPE, NEW_SCOPE_CUES), (OUT_OF_SCOPE, OUT_OF_SCOPE_CUES), ("vague", VAGUE_CUES), ("repair", REPAIR_CUES), ("wish", WISH_CUES), ("ownside", OWN_SIDE_FINE)):
         for phrase, weight in cues:
             key = f"{name}\t{phrase}"
             entries[key] = (phrase,)
@@ -349,7 +358,7 @@ def cue_finder() -> CueFinder:
 class Evidence:
     """What was found in one request; the decision is made from this."""
 
-    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys((DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, "vague", "repair", "wish"), 0.0))
+    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys((DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, "vague", "repair", "wish", "ownside"), 0.0))
     cues: dict[str, list[str]] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
     weights: dict[tuple[str, str], float] = field(default_factory=dict)  # (class, cue) -> weight it added
@@ -659,6 +668,12 @@ def classify_request(
     # A PC or Word that the matched requirement itself names is part of what was agreed.
     environment = sorted(c for c in request_concepts & _ENVIRONMENT_CONCEPTS if not (c in _SOFT_ENVIRONMENT and c in top_concepts))
     novel = sorted(request_concepts - index.concepts - _ENVIRONMENT_CONCEPTS - _GENERIC_CONCEPTS)
+    own_side_fine = evidence.scores.pop("ownside")
+    if own_side_fine:
+        ruled_out = ", ".join(f'"{c}"' for c in evidence.cues.get("ownside", []))
+        evidence.reasons.append(f"says its own side works ({ruled_out})" + (f", so its {', '.join(environment)} is not the cause" if environment else ""))
+        evidence.add(DEFECT, own_side_fine, None)
+        environment = []
     repair = evidence.scores.pop("repair")
     ask_words = set(evidence.cues.get("ask", []))
     if repair:
@@ -675,7 +690,9 @@ def classify_request(
     for concept in environment:
         evidence.add(OUT_OF_SCOPE, min(3.0, 1.6 + 0.6 * (env_hits[concept] - 1)), f"[{concept}]")
     if environment:
-        evidence.reasons.append(f"speaks of the customer's environment ({', '.join(environment)}), not of the delivered product")
+        written = _written(text, environment)
+        shown = "; ".join(f"{ENVIRONMENT_LABELS.get(c, c)}: " + ", ".join(f'"{w}"' for w in written.get(c, [])[:3]) for c in environment)
+        evidence.reasons.append(f"speaks of the customer's environment ({shown}), not of the delivered product")
     if novel:
         # Beside a request plainly about one requirement, a new word is more likely incidental.
         in_main = [c for c in novel if c in main_concepts]
@@ -684,13 +701,19 @@ def classify_request(
         weight *= 0.5 if environment else 1.0  # their iPad's email is part of their environment
         evidence.add(NEW_SCOPE, weight if asks else 0.5, None)
         evidence.cues.setdefault(NEW_SCOPE, []).extend(f"[{c}]" for c in novel)
-        evidence.reasons.append(f"speaks of {', '.join(novel)}, which no accepted requirement mentions")
+        written = _written(text, novel)
+        shown = ", ".join(f"{c} (" + ", ".join(f'"{w}"' for w in written.get(c, [])[:3]) + ")" for c in novel)
+        evidence.reasons.append(f"speaks of {shown}, which no accepted requirement mentions")
 
     # A wish that says neither "add" nor "change" ("it would be nice", 要是能, "could we …?") goes to
     # new scope or change by how much of the request the best accepted match already holds.
     new_scope_cued = evidence.scores[NEW_SCOPE] > 0  # before a wish adds its share
     wish = evidence.scores.pop("wish")
     question = _QUESTION_ASK.search(normalise(primary))
+    wanting = _WANTING.search(normalise(primary))
+    if wanting and not repair and not any(c in wanting.group(0) for c in evidence.cues.get("wish", [])):
+        wish += 1.2
+        evidence.cues.setdefault("wish", []).append(wanting.group(0))
     if question and not repair:
         wish += 1.5
         evidence.cues.setdefault("wish", []).append("[asks a could-you question]")
@@ -738,7 +761,7 @@ def classify_request(
         evidence.scores[DEFECT] *= 0.5
 
     # "Add" to a subject a requirement already fixes, with nothing new in it, alters that requirement.
-    if not novel and not uncovered and relevance >= 0.6 and evidence.scores[NEW_SCOPE] > 0:
+    if not novel and not uncovered and relevance >= 0.6 and new_scope_cued:
         moved = evidence.scores[NEW_SCOPE] / 2
         evidence.scores[NEW_SCOPE] -= moved
         evidence.add(CHANGE, moved, None)
@@ -770,6 +793,17 @@ def classify_request(
         evidence.cues.setdefault("claim", []).insert(0, claimed)
     evidence.asks = asks
     return _decide(request, evidence, matches, relevance, unknown)
+
+
+def _written(text: str, concepts: Iterable[str]) -> dict[str, list[str]]:
+    """The words of the text that stand for each concept, as found (English stems, Chinese as written)."""
+    wanted = set(concepts)
+    english, _raw, runs = split_words(normalise(text))
+    found: dict[str, list[str]] = {}
+    for concept, surface in find_phrases(english, runs, concept_lexicon()):
+        if concept in wanted and surface not in found.setdefault(concept, []):
+            found[concept].append(surface)
+    return found
 
 
 def _looks_like_requirement(ref: str, index: BaselineIndex) -> bool:

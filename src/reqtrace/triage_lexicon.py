@@ -176,7 +176,19 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # what the user's own browser keeps: cache, add-ons, saved passwords
     "browserlocal": ("cache", "browser cache", "cookies", "cookie", "browser extension", "plugin", "plug-in", "add-on",
                      "ad blocker", "adblock", "autofill", "saved passwords", "save passwords", "browser settings",
-                     "pop-up blocker", "缓存", "清缓存", "插件", "浏览器设置", "自动填充", "兼容模式"),
+                     "pop-up blocker", "browser update", "update chrome", "chrome update", "缓存", "清缓存", "插件",
+                     "浏览器设置", "自动填充", "兼容模式", "浏览器升级", "浏览器更新"),
+    # browsers no requirement supports: the customer's choice of tool
+    "otherbrowser": ("qq browser", "uc browser", "360 browser", "sogou browser", "opera", "qq", "uc",
+                     "搜狗浏览器", "夸克浏览器", "猎豹浏览器"),
+}
+
+# How reasons name the concepts of the customer's environment.
+ENVIRONMENT_LABELS: dict[str, str] = {
+    "printer": "printer", "network": "network", "device": "devices", "computer": "PCs", "officeapp": "office software",
+    "carrier": "phone carrier", "account3p": "a third-party account", "phonefilter": "phones filtering messages",
+    "power": "power supply", "browserlocal": "the browser's own settings", "chatgroup": "chat groups",
+    "otherbrowser": "a browser no requirement supports",
 }
 
 # Cue phrases: (surface form, weight). Surface forms are English (stemmed like
@@ -236,6 +248,8 @@ DEFECT_CUES: tuple[tuple[str, float], ...] = (
     ("不应该", 1.5), ("不该", 1.2), ("不符合", 1.8), ("按理说", 1.5), ("按合同", 2.0), ("约定的", 1.5),
     ("规定的", 1.2), ("需求里", 1.8), ("需求文档", 1.8),
     ("the problem is", 1.0), ("问题是", 0.8), ("还是可以", 1.2), ("还是能", 1.2), ("变成了", 1.0),
+    ("unavailable", 1.5), ("not available", 1.2), ("service unavailable", 2.0), ("502", 1.5), ("503", 1.5),
+    ("500 error", 1.8), ("server error", 1.8), ("服务器错误", 1.8), ("服务不可用", 2.0), ("系统繁忙", 1.5),
 )
 
 CHANGE_CUES: tuple[tuple[str, float], ...] = (
@@ -249,6 +263,9 @@ CHANGE_CUES: tuple[tuple[str, float], ...] = (
     ("just a setting", 1.5), ("only", 0.6), ("why can", 1.0), ("anytime", 1.0),
     ("even within", 1.2), ("the limit", 0.8),
     ("don't want", 1.5), ("do not want", 1.5), ("without the", 1.0),
+    ("please update", 1.8), ("update the text", 1.8), ("update the", 1.0), ("new name", 1.0), ("new address", 1.0),
+    ("new phone number", 1.0), ("we moved", 1.0), ("rename", 1.5), ("reword", 1.8),
+    ("更新一下", 1.5), ("新名字", 1.0), ("新地址", 1.0), ("搬到", 1.0), ("改名", 1.5), ("措辞", 1.2), ("文字改", 1.5),
     ("改成", 2.2), ("改为", 2.2), ("改一下", 2.0), ("能不能改", 2.2), ("调整", 1.5), ("延长", 1.8),
     ("缩短", 1.8), ("放宽", 2.0), ("放开", 1.8), ("太长", 2.0), ("太短", 2.0), ("太少", 2.0), ("太多", 1.0),
     ("太严", 2.0), ("太狠", 2.0), ("太早", 2.0), ("太晚", 1.8), ("不够", 1.8), ("不要", 1.5), ("去掉", 1.8),
@@ -323,6 +340,16 @@ ASK_CUES: tuple[str, ...] = (
     "please", "can you", "could you", "can we", "could we", "would like", "we'd like", "i'd like", "want",
     "need", "make it", "allow", "let them", "is it possible", "would be", "how about",
     "能不能", "能否", "可不可以", "可以", "请", "希望", "想", "要求", "麻烦", "改成", "改为", "加", "吧",
+)
+
+# The customer has ruled their own side out ("other websites work"): whatever it says of its
+# network or PCs, the fault is not there.
+OWN_SIDE_FINE: tuple[tuple[str, float], ...] = (
+    ("other websites work", 1.5), ("other websites open", 1.5), ("other websites are fine", 1.5),
+    ("other websites load", 1.5), ("other sites work", 1.5), ("other sites are fine", 1.5), ("other sites load", 1.5),
+    ("everything else works", 1.5), ("the internet works", 1.5), ("internet is fine", 1.5),
+    ("别的网站都能", 1.5), ("别的网站能", 1.5), ("其他网站都能", 1.5), ("其他网站能", 1.5), ("其他网站正常", 1.5),
+    ("别的网站正常", 1.5), ("网络是好的", 1.5), ("网络正常", 1.5), ("网络没问题", 1.5), ("上网正常", 1.5),
 )
 
 # Cues of a message that only points elsewhere or asks for contact: it says too little to classify.
@@ -424,7 +451,7 @@ REPORT_MARKERS: tuple[str, ...] = (
 )
 ASK_MARKERS: tuple[str, ...] = (
     "make it", "change it to", "change to", "to", "instead", "allow", "raise", "increase", "reduce",
-    "extend", "should", "would like", "let them", "at least", "up to", "keep", "for",
+    "extend", "should", "would like", "let them", "at least", "up to", "keep",
     "改成", "改为", "放开到", "延长到", "缩短到", "保存", "能不能", "希望", "要", "最多", "至少",
 )
 

@@ -281,6 +281,10 @@ def quantities(text: str) -> list[Quantity]:
             number_text = re.match(rf"{_NUMBER}|[{_CN_NUMBER}]+", groups["cnclock"]).group(0)  # type: ignore[union-attr]
             hour = float(number_text) if number_text[0].isdigit() else chinese_number(number_text)
             if hour is not None and 0 <= hour <= 24:
+                # 下午3点, 晚上6点到9点: afternoon and evening hours are written from 1 to 11.
+                lead = re.split(r"[，。,.;；！？!?\n]", normal[max(0, match.start() - 10) : match.start()])[-1]
+                if hour < 12 and re.search("下午|晚上|傍晚|夜间|夜里", lead):
+                    hour += 12
                 minutes = hour * 60 + (30 if groups["half"] else 0)
                 found.append(Quantity(minutes, "clock", surface, minutes, None, "clock", match.start()))
         elif groups["ampm"]:
