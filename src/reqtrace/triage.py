@@ -94,7 +94,7 @@ _HOW_TO_EN = re.compile(r"\b(?:how (?:do|does|can|could|should|would|to|shall)|w
                         r"(?! you expect| it happen| this happen| that happen| it be possible| that be)")
 # Someone wanting something: "patients want …", "the doctors would appreciate …", 医生想…, 病人希望….
 _WANTING = re.compile(
-    r"\b(?:patients|doctors|we|they|staff|nurses|everyone|people|our director|the director|the front desk|the clinic|dr\.? \w+)"
+    r"\b(?:(?:the |our )?(?:patients?|doctors?|staff|nurses?|director|front desk|clinic|receptionists?|accountant|manager)|we|they|everyone|people|dr\.? \w+)"
     r"\s+(?:would |really |also |all |still )?(?:want|wants|would like|would love|would appreciate|are asking for|keep asking for)\b"
     r"|(?:医生|病人|患者|院长|我们|前台|护士|大家|家长|会计|老人)(?:们)?(?:都|也|很|还|一直)?(?:想|希望|要求|想要)")
 # 怎么 asks how, except in 怎么回事 ("what is going on") and before a negation or an adverb,
@@ -383,6 +383,21 @@ class Evidence:
         if cue in self.cues.get(name, []):
             self.cues[name].remove(cue)
         return weight
+
+
+def _sentence_kinds(text: str) -> tuple[bool, bool]:
+    """(has a statement of a few words, has a question): what kind of sentences the text is made of."""
+    tells = questions = False
+    # Clauses, not sentences: "我们设置了假期，结果还是可以预约，这怎么办？" tells before it asks.
+    for sentence, mark in re.findall(r"([^.!?。！？\n,，;；]+)([.!?。！？\n,，;；]*)", normalise(text)):
+        body = sentence.strip()
+        if not body:
+            continue
+        if "?" in mark or "？" in mark or re.search(r"[吗呢]\W*$", body):
+            questions = True
+        elif sum(1 for t in words_of(body).terms if not t.startswith("k:")) >= 3:
+            tells = True
+    return tells, questions
 
 
 def _clause_before(text: str, position: int, size: int) -> str:
@@ -776,7 +791,13 @@ def classify_request(
     # A plain account of what the delivered system does, close to one requirement, asking for
     # nothing new and naming nothing of the customer's own: most often a failure report.
     others = evidence.scores[CHANGE] + evidence.scores[NEW_SCOPE] + evidence.scores[OUT_OF_SCOPE]
-    if not asks and not environment and not vague and others < 1.0 and relevance >= 0.5:
+    tells, questions = _sentence_kinds(primary)
+    if (not tells and questions and not asks and not environment and not vague and others < 1.0
+            and evidence.told_failure() < 1.0 and relevance >= 0.3):
+        # "How many patients can a doctor see per slot?", 前台能帮他找回吗？: a question about using it.
+        evidence.add(OUT_OF_SCOPE, 1.6, "[only asks a question, reports nothing]")
+        evidence.reasons.append("only asks a question about how the delivered system works or what to do, and reports no failure: read as a how-to question")
+    elif tells and not asks and not environment and not vague and others < 1.0 and relevance >= 0.5:
         evidence.add(DEFECT, 1.8, "[describes delivered behaviour, asks for nothing new]")
         evidence.reasons.append(f"describes what the delivered system does about {top.id if top else 'it'} and asks for nothing new: read as a failure report")
 

@@ -263,7 +263,8 @@ CHANGE_CUES: tuple[tuple[str, float], ...] = (
     ("just a setting", 1.5), ("only", 0.6), ("why can", 1.0), ("anytime", 1.0),
     ("even within", 1.2), ("the limit", 0.8),
     ("don't want", 1.5), ("do not want", 1.5), ("without the", 1.0),
-    ("please update", 1.8), ("update the text", 1.8), ("update the", 1.0), ("new name", 1.0), ("new address", 1.0),
+    ("please make", 1.5), ("don't need", 1.5), ("do not need", 1.5), ("no longer need", 1.8), ("不需要", 1.5),
+    ("不用再", 1.2), ("please update", 1.8), ("update the text", 1.8), ("update the", 1.0), ("new name", 1.0), ("new address", 1.0),
     ("new phone number", 1.0), ("we moved", 1.0), ("rename", 1.5), ("reword", 1.8),
     ("更新一下", 1.5), ("新名字", 1.0), ("新地址", 1.0), ("搬到", 1.0), ("改名", 1.5), ("措辞", 1.2), ("文字改", 1.5),
     ("改成", 2.2), ("改为", 2.2), ("改一下", 2.0), ("能不能改", 2.2), ("调整", 1.5), ("延长", 1.8),
@@ -307,7 +308,7 @@ OUT_OF_SCOPE_CUES: tuple[tuple[str, float], ...] = (
     ("哪个页面", 2.0), ("入口", 1.5), ("教一下", 2.5), ("教教", 2.5), ("教我", 2.5), ("操作手册", 2.5),
     ("使用手册", 2.5), ("说明书", 2.0), ("使用说明", 2.2), ("操作说明", 2.2), ("不会用", 2.2), ("不会操作", 2.5),
     ("不知道怎么", 2.5), ("不知道在哪", 2.5), ("不知道如何", 2.5), ("演示一下", 2.2), ("请教", 2.0),
-    ("忘了怎么", 2.5), ("培训", 1.5),
+    ("忘了怎么", 2.5), ("培训", 1.5), ("忘记", 1.2), ("忘了", 1.0),
     # help with the customer's own set-up
     ("help me set up", 2.0), ("help us set up", 2.0), ("set up", 0.6), ("install", 1.0), ("reinstall", 1.5),
     ("安装", 1.0), ("重装", 1.5), ("帮忙设置", 1.5), ("帮我设置", 1.5),
