@@ -75,7 +75,7 @@ ACCEPTED_STATUSES = ("approved", None)
 
 _ENVIRONMENT_CONCEPTS = frozenset({"printer", "network", "device", "computer", "officeapp", "carrier", "account3p",
                                    "phonefilter", "power", "browserlocal", "chatgroup",
-                                   "otherbrowser"})
+                                   "otherbrowser", "ownphone", "oldsoftware"})
 # Dimensions whose numbers are rules worth comparing; plain counts ("two patients") are too loose.
 _COMPARED_DIMENSIONS = frozenset({"time", "characters", "times", "percent", "money", "clock", "size"})
 _SOFT_ENVIRONMENT = frozenset({"computer", "officeapp"})

@@ -161,7 +161,15 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "carrier": ("carrier", "china unicom", "china mobile", "china telecom", "telecom", "telephone company",
                 "mobile operator", "network operator", "phone company", "phone line", "landline", "roaming",
                 "sim", "sim card", "运营商", "联通", "移动公司", "中国移动", "电信", "欠费", "停机", "电话线",
-                "座机", "基站", "话费", "手机卡"),
+                "座机", "基站", "话费", "手机卡", "operator", "operators", "switchboard", "phone system", "总机",
+                "分机", "打不进来"),
+    # a patient or a member of staff changed or lost a phone: their number, not the product
+    "ownphone": ("changed phones", "changed his phone", "changed her phone", "new phone", "lost her phone",
+                 "lost his phone", "lost their phone", "old number", "换了手机", "换手机", "换了号码", "换了新号码",
+                 "手机丢了", "旧号码", "老号码"),
+    # software too old for what the requirements support
+    "oldsoftware": ("windows xp", "xp", "vista", "win7", "windows 7", "outdated", "old version", "older version",
+                    "版本太低", "版本过低", "老版本", "旧版本", "低版本"),
     "account3p": ("aliyun", "balance", "top up", "recharge", "domain name", "renewal", "余额", "充值", "域名",
                   "续费", "短信包"),
     # a patient's or the clinic's phone filtering or blocking messages, or an old handset
@@ -188,7 +196,8 @@ ENVIRONMENT_LABELS: dict[str, str] = {
     "printer": "printer", "network": "network", "device": "devices", "computer": "PCs", "officeapp": "office software",
     "carrier": "phone carrier", "account3p": "a third-party account", "phonefilter": "phones filtering messages",
     "power": "power supply", "browserlocal": "the browser's own settings", "chatgroup": "chat groups",
-    "otherbrowser": "a browser no requirement supports",
+    "otherbrowser": "a browser no requirement supports", "ownphone": "their own phone or number",
+    "oldsoftware": "software older than what is supported",
 }
 
 # Cue phrases: (surface form, weight). Surface forms are English (stemmed like
@@ -308,7 +317,7 @@ OUT_OF_SCOPE_CUES: tuple[tuple[str, float], ...] = (
     ("哪个页面", 2.0), ("入口", 1.5), ("教一下", 2.5), ("教教", 2.5), ("教我", 2.5), ("操作手册", 2.5),
     ("使用手册", 2.5), ("说明书", 2.0), ("使用说明", 2.2), ("操作说明", 2.2), ("不会用", 2.2), ("不会操作", 2.5),
     ("不知道怎么", 2.5), ("不知道在哪", 2.5), ("不知道如何", 2.5), ("演示一下", 2.2), ("请教", 2.0),
-    ("忘了怎么", 2.5), ("培训", 1.5), ("忘记", 1.2), ("忘了", 1.0),
+    ("忘了怎么", 2.5), ("培训", 1.5), ("忘记", 1.2), ("忘了", 1.0), ("不太会", 2.0), ("不熟悉", 1.5), ("不太懂", 1.5),
     # help with the customer's own set-up
     ("help me set up", 2.0), ("help us set up", 2.0), ("set up", 0.6), ("install", 1.0), ("reinstall", 1.5),
     ("安装", 1.0), ("重装", 1.5), ("帮忙设置", 1.5), ("帮我设置", 1.5),
