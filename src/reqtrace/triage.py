@@ -34,6 +34,7 @@ from .triage_lexicon import (
     CHANGE_CUES,
     CLAIM_CUES,
     LIMIT_MARKERS,
+    REPLACE_MARKERS,
     DEFECT_CUES,
     ENVIRONMENT_LABELS,
     NEW_SCOPE_CUES,
@@ -519,9 +520,9 @@ def compare_numbers(asked: list[Quantity], bare: list[float], requirement: Requi
 
 
 @lru_cache(maxsize=1)
-def _marker_finders() -> tuple[Lexicon, Lexicon, Lexicon]:
+def _marker_finders() -> tuple[Lexicon, Lexicon, Lexicon, Lexicon]:
     return (compile_forms({"report": REPORT_MARKERS}), compile_forms({"ask": ASK_MARKERS}),
-            compile_forms({"limit": LIMIT_MARKERS}))
+            compile_forms({"limit": LIMIT_MARKERS}), compile_forms({"replace": REPLACE_MARKERS}))
 
 
 def _words_before(normal: str, quantity: Quantity, lexicon: Lexicon) -> list[tuple[str, str]]:
@@ -534,7 +535,7 @@ def number_stance(normal: str, quantity: Quantity) -> str:
     """'observed', 'asked' or 'unclear': what the words just before a number say about it."""
     if quantity.start < 0:
         return "unclear"
-    reports, asks, _limits = _marker_finders()
+    reports, asks, _limits, _replaces = _marker_finders()
     report_hits = _words_before(normal, quantity, reports)
     ask_hits = _words_before(normal, quantity, asks)
     if report_hits and not ask_hits:
@@ -597,7 +598,12 @@ def weigh_numbers(text: str, candidates: list[Requirement], evidence: Evidence, 
         evidence.add(DEFECT, 2.0 if (agreement or quotes_rule) else 1.2, "[delivered number differs from the signed one]")
     if quotes_rule and agreement and not comparison.different:
         evidence.add(DEFECT, 1.0, "[quotes the agreed number]")
-    limits = _marker_finders()[2]
+    limits, replaces = _marker_finders()[2:]
+    replaced = next((pair for pair in comparison.same if _words_before(normal, pair[0], replaces)), None)
+    if replaced is not None and asks and not observed and not agreement and comparison.requirement in leading:
+        mine, theirs = replaced
+        evidence.add(CHANGE, 1.5, "[asks to replace the signed number]")
+        evidence.reasons.append(f"asks to replace {_shown(mine)}, which {comparison.requirement} says ({_shown(theirs)})")
     limited = next((pair for pair in comparison.same if _words_before(normal, pair[0], limits)), None)
     if limited is not None and not agreement and not comparison.different and comparison.requirement in leading:
         mine, theirs = limited
@@ -726,10 +732,15 @@ def classify_request(
     wish = evidence.scores.pop("wish")
     question = _QUESTION_ASK.search(normalise(primary))
     wanting = _WANTING.search(normalise(primary))
-    if wanting and not repair and not any(c in wanting.group(0) for c in evidence.cues.get("wish", [])):
+    # A could-you question or "patients want" is the ask itself only when no cue says what it asks for
+    # ("can you change the sender name?" is a change request put as a question).
+    cued = change_asks >= 1.0 or evidence.scores[NEW_SCOPE] >= 1.0
+    if (question or wanting) and not cued:
+        asks = True
+    if wanting and not repair and not cued and not any(c in wanting.group(0) for c in evidence.cues.get("wish", [])):
         wish += 1.2
         evidence.cues.setdefault("wish", []).append(wanting.group(0))
-    if question and not repair:
+    if question and not repair and not cued:
         wish += 1.5
         evidence.cues.setdefault("wish", []).append("[asks a could-you question]")
     if wish and environment:
@@ -742,7 +753,7 @@ def classify_request(
         if top is not None and top.accepted and not [c for c in novel if c in main_concepts]:
             held = index.coverage(words, index.by_id[top.id])
             if relevance >= 0.4:
-                share = max(0.0, min(1.0, (held - 0.2) / 0.25))
+                share = max(0.0, min(1.0, (held - 0.3) / 0.3))
                 part = f"{top.id} holds {held:.0%} of what it speaks of"
             else:
                 part = f"its best match {top.id} is weak ({relevance:.2f})"
@@ -845,7 +856,11 @@ def _decide(request: str, evidence: Evidence, matches: list[Match], relevance: f
         reasons.append("the customer frames it as " + ", ".join(f'"{c}"' for c in list(dict.fromkeys(evidence.cues["claim"]))[:4]) + " (how it is framed does not decide the class)")
     if unknown:
         reasons.append("refers to " + ", ".join(unknown) + ", not in this baseline")
-    if best_score < 1.5 or (best in (DEFECT, CHANGE) and relevance < 0.2):
+    # A plain ask that is unsure only between change and new scope still departs from the baseline.
+    diverging = scores[CHANGE] + scores[NEW_SCOPE]
+    plainly_asks = (best in DIVERGING and diverging >= 1.5 and evidence.asks
+                    and scores[DEFECT] < 0.5 and scores[OUT_OF_SCOPE] < 0.5)
+    if (best_score < 1.5 and not plainly_asks) or (best in (DEFECT, CHANGE) and relevance < 0.2):
         reasons.insert(0, "the evidence is too weak to classify: " + ("no requirement matches and no cue decides" if not matches else f"best match {matches[0].id} at {matches[0].score:.2f}, strongest cue weight {best_score:.1f}"))
         return TriageResult(request, NEEDS_REVIEW, 0.0, tuple(matches), tuple(reasons), _cue_items(evidence), unknown)
     margin = (best_score - second_score) / best_score

@@ -472,6 +472,11 @@ LIMIT_MARKERS: tuple[str, ...] = (
     "只", "仅", "最多", "至多", "不超过",
 )
 
+# Words just before the signed number that ask to replace it ("instead of 24 hours", 而不是两周).
+REPLACE_MARKERS: tuple[str, ...] = (
+    "instead of", "rather than", "not", "而不是", "不是", "不要", "代替", "取代", "替代",
+)
+
 ENGLISH_NUMBERS: dict[str, float] = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
