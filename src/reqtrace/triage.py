@@ -401,6 +401,13 @@ def _sentence_kinds(text: str) -> tuple[bool, bool]:
     return tells, questions
 
 
+def _inside(phrase: str, other: str) -> bool:
+    """Whether one cue phrase is part of another (Chinese: a substring; English: a run of its words)."""
+    if _is_chinese_word(phrase):
+        return phrase in other
+    return f" {phrase} " in f" {other} "
+
+
 def _clause_before(text: str, position: int, size: int) -> str:
     """Up to `size` characters before a position, not reaching back past punctuation or a space."""
     start = position
@@ -442,11 +449,18 @@ def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
     plain = [word for word in english if word not in _INTENSIFIERS]
     if len(plain) < len(english):
         hits += find_phrases(plain, [], finder.lexicon)
+    # A cue inside a longer cue of the same class is one cue: "blank page" holds "blank", 看看为什么 holds 为什么.
+    phrases: dict[str, set[str]] = {}
+    for key, _surface in hits:
+        name, phrase = key.split("\t", 1)
+        phrases.setdefault(name, set()).add(phrase)
     for key, _surface in hits:
         if key in seen:
             continue
         seen.add(key)
         name, phrase = key.split("\t", 1)
+        if any(phrase != other and _inside(phrase, other) for other in phrases[name]):
+            continue
         if name == "ask" and _is_chinese_word(phrase) and phrase not in _NOT_ASKING_ZH.sub("〇", normal):
             continue
         if name in ("claim", "ask"):
@@ -697,8 +711,9 @@ def classify_request(
         environment = []
     repair = evidence.scores.pop("repair")
     ask_words = set(evidence.cues.get("ask", []))
+    if repair or evidence.told_failure() >= 1.5:
+        ask_words -= POLITE_ASKS  # "please fix it", "麻烦看看为什么打不开" ask for what was agreed
     if repair:
-        ask_words -= POLITE_ASKS  # "please fix it" asks for what was agreed
         evidence.add(DEFECT, min(repair, 1.2), None)
     # "instead of" alone does not ask: "comes at midnight instead of the day before" reports.
     # Nor do the faint change words ("only", "吧") on their own.
@@ -810,13 +825,19 @@ def classify_request(
         evidence.reasons.append("only asks a question about how the delivered system works or what to do, and reports no failure: read as a how-to question")
     elif tells and not asks and not environment and not vague and others < 1.0 and relevance >= 0.5:
         evidence.add(DEFECT, 1.8, "[describes delivered behaviour, asks for nothing new]")
-        evidence.reasons.append(f"describes what the delivered system does about {top.id if top else 'it'} and asks for nothing new: read as a failure report")
+        subject = next((m.id for m in matches if m.accepted), top.id if top else "it")
+        evidence.reasons.append(f"describes what the delivered system does about {subject} and asks for nothing new: read as a failure report")
 
     # Weak relevance makes a defect or a change unlikely: neither exists without a requirement.
     fit = min(1.0, relevance / 0.45)
     evidence.scores[DEFECT] *= fit
     evidence.scores[CHANGE] *= fit
-    if top is not None and not top.accepted:
+    # A failure told of something a proposed requirement also mentions is about the accepted one
+    # just behind it ("the export file does not open" next to proposed statistics that cite the export).
+    accepted_close = next((m for m in matches if m.accepted and top is not None and m.score >= top.score - 0.1), None)
+    if top is not None and not top.accepted and accepted_close is not None and not asks and evidence.scores[DEFECT] >= 1.0:
+        evidence.reasons.append(f"{top.id} is not accepted, but {accepted_close.id} (accepted) matches nearly as well and the request tells a failure")
+    elif top is not None and not top.accepted:
         evidence.reasons.append(f"{top.id} is {index.statuses[index.by_id[top.id]] or 'not accepted'} in this baseline, not accepted: asking for it is new scope")
         evidence.add(NEW_SCOPE, 2.0 + evidence.scores[DEFECT] + evidence.scores[CHANGE], None)
         evidence.scores[DEFECT] = evidence.scores[CHANGE] = 0.0

@@ -256,7 +256,17 @@ DEFECT_CUES: tuple[tuple[str, float], ...] = (
     ("之前是好的", 2.0), ("之前都好好的", 2.0), ("原来是好的", 2.0), ("以前没有这个问题", 2.0),
     ("不应该", 1.5), ("不该", 1.2), ("不符合", 1.8), ("按理说", 1.5), ("按合同", 2.0), ("约定的", 1.5),
     ("规定的", 1.2), ("需求里", 1.8), ("需求文档", 1.8),
-    ("the problem is", 1.0), ("问题是", 0.8), ("还是可以", 1.2), ("还是能", 1.2), ("变成了", 1.0),
+    ("the problem is", 1.0), ("问题是", 0.8),
+    # asking whether what happened is right: doubting the delivered behaviour
+    ("is that right", 1.2), ("is this right", 1.2), ("is that normal", 1.2), ("is it normal", 1.2),
+    ("is this normal", 1.2), ("is that correct", 1.2), ("why does", 1.5), ("why did", 1.5), ("why is", 1.0),
+    ("why are", 1.0), ("正常吗", 1.2), ("对吗", 1.0), ("对不对", 1.0), ("为什么", 1.2), ("怎么会", 1.5),
+    # asking to find out why something went wrong presupposes that it did
+    ("check why", 1.5), ("find out why", 1.5), ("look into why", 1.5), ("see why", 1.2),
+    ("看看为什么", 1.5), ("查一下为什么", 1.5), ("查查为什么", 1.5),
+    ("nothing went out", 1.8), ("no sms", 1.2), ("no reminder", 1.2), ("no reminders", 1.2), ("no confirmation", 1.2),
+    ("no text", 1.0), ("no texts", 1.0), ("no message", 1.0), ("no messages", 1.0), ("got two", 1.0),
+    ("收到两条", 1.5), ("两条", 0.6), ("还是可以", 1.2), ("还是能", 1.2), ("变成了", 1.0),
     ("unavailable", 1.5), ("not available", 1.2), ("service unavailable", 2.0), ("502", 1.5), ("503", 1.5),
     ("500 error", 1.8), ("server error", 1.8), ("服务器错误", 1.8), ("服务不可用", 2.0), ("系统繁忙", 1.5),
 )
@@ -390,6 +400,9 @@ SECONDARY_MARKERS: tuple[str, ...] = (
 REPAIR_CUES: tuple[tuple[str, float], ...] = (
     ("fix", 1.0), ("please fix", 1.2), ("please check", 0.8), ("fix it", 1.2), ("repair", 1.0), ("look into", 0.6), ("have a look", 0.6),
     ("修复", 1.2), ("修一下", 1.2), ("处理一下", 0.8), ("尽快处理", 1.0), ("马上处理", 1.0), ("赶紧处理", 1.0), ("解决", 0.6),
+    # asking to find out why something went wrong
+    ("investigate", 1.0), ("can you check", 0.8), ("could you check", 0.8), ("look at", 0.6), ("take a look", 0.6),
+    ("查一下", 1.0), ("查查", 1.0), ("查一查", 1.0), ("排查", 1.2),
 )
 # Ask words that, beside a repair cue and nothing else, ask only for the repair.
 POLITE_ASKS: frozenset[str] = frozenset({"please", "请", "麻烦", "need"})
