@@ -57,6 +57,7 @@ from .wording import (
     find_phrases,
     normalise,
     quantities,
+    quantity_terms,
     split_words,
     stem,
     words_of,
@@ -83,7 +84,7 @@ _SOFT_ENVIRONMENT = frozenset({"computer", "officeapp"})
 _GENERIC_CONCEPTS = frozenset({"patient", "page", "doctor", "frontdesk"})
 _SECONDARY_WEIGHT = 0.4
 _NAMED_BOOST = 4.0  # BM25 points for a requirement the request names by id
-_TERM_WEIGHT = {"w": 1.0, "c": 0.6, "k": 1.2}
+_TERM_WEIGHT = {"w": 1.0, "c": 0.6, "k": 1.2, "n": 1.0}
 _ID_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9]*-[0-9]+)\b")
 # A question that asks for something: "Could we …?", 能不能……？; a bare 可以 only in its own clause
 # and not after 还是/也/都 ("还是可以预约" reports that booking is still possible).
@@ -97,20 +98,21 @@ _HOW_TO_EN = re.compile(r"\b(?:how (?:do|does|can|could|should|would|to|shall)|w
 _WANTING = re.compile(
     r"\b(?:(?:the |our )?(?:patients?|doctors?|staff|nurses?|director|front desk|clinic|receptionists?|accountant|manager)|we|they|everyone|people|dr\.? \w+)"
     r"\s+(?:would |really |also |all |still )?(?:want|wants|would like|would love|would appreciate|are asking for|keep asking for)\b"
-    r"|(?:医生|病人|患者|院长|我们|前台|护士|大家|家长|会计|老人)(?:们)?(?:都|也|很|还|一直)?(?:想|希望|要求|想要)")
+    r"(?! to know| to ask| to check| to understand)"
+    r"|(?:医生|病人|患者|院长|我们|前台|护士|大家|家长|会计|老人)(?:们)?(?:都|也|很|还|一直)?(?:想|希望|要求|想要)(?!知道|问|了解|确认)")
 # 怎么 asks how, except in 怎么回事 ("what is going on") and before a negation or an adverb,
 # where it complains: 怎么不显示了 ("why does it not show any more").
 _HOW_TO_ZH = re.compile(r"怎么(?!回事|办|样|了|这么|那么|会|还|可能|搞的|不|没|又|都|总|老|就|也|一直|突然|能)|如何|怎样")
 # Verb + 不了 / 不进去 / 不出来: "cannot V", the commonest way a failure is told in Chinese
 # (约不了, 登录不进去); not 少不了, 受不了, 免不了, 大不了 ("indispensable", "cannot stand" ...).
-_CANNOT_ZH = re.compile(r"(?<![少受免大得])不了(?!解)|不进去|不出来|不上去")
+_CANNOT_ZH = re.compile(r"(?<![少受免大得])不了(?!解)|不进去|不出来|不上去|(?<=[看约收登挂刷查])不到")
 # 没(有) + a verb of the system doing its job: it did not happen (没有跳转, 没更新, 没保存).
 _DID_NOT_ZH = re.compile(r"没有?(?:跳转|显示|更新|保存|生效|提示|通知|同步|删除|释放|变化|变|发出|发送|记录|弹出|锁定|退出|到账|出现)")
 # 不是……吗: "isn't it …?", the customer quoting what was agreed.
 _RHETORICAL_ZH = re.compile(r"不是(?:说|应该|只能|要|规定)[^。！？?!]{0,24}[吗嘛][？?]?")
 _INTENSIFIERS = frozenset(stem(w) for w in ("really", "very", "quite", "super", "actually", "truly", "extremely", "pretty", "so", "much"))
 # Words of a sentence that wishes or asks: a number in it is asked for, not observed.
-_CONDITIONAL = re.compile(r"\b(?:would|could|if|please|wish)\b|能不能|可不可以|希望|要是|最好|如果|改成|改为|请")
+_CONDITIONAL = re.compile(r"\b(?:would|could)\b(?! not|n't)|\b(?:if|please|wish)\b|能不能|可不可以|希望|要是|最好|如果|改成|改为|请")
 _AGREEMENT = ("we agreed", "agreed on", "the agreement", "contract", "as agreed", "was agreed", "the spec",
               "supposed to", "不是说", "说好的", "合同", "按要求", "约定", "需求文档", "需求里")
 
@@ -165,7 +167,7 @@ def requirement_text(requirement: Requirement) -> str:
 
 _BM25_K1 = 1.2
 _BM25_B = 0.75
-INDEX_FORMAT = 1  # bump when the index's content or the way it is built changes
+INDEX_FORMAT = 2  # bump when the index's content or the way it is built changes
 
 
 def _requirement_record(requirement: Requirement) -> tuple[Any, ...]:
@@ -211,7 +213,8 @@ class BaselineIndex:
         lengths = []
         concept_sets = []
         for position, requirement in enumerate(listed):
-            terms = Counter(words_of(requirement_text(requirement)).terms)
+            text = requirement_text(requirement)
+            terms = Counter([*words_of(text).terms, *quantity_terms(text)])
             lengths.append(sum(terms.values()))
             concept_sets.append(tuple(sorted(t[2:] for t in terms if t.startswith("k:"))))
             for term, count in terms.items():
@@ -671,7 +674,7 @@ def classify_request(
             unknown_refs=unknown,
         )
 
-    hits = index.search(words, limit=8)
+    hits = index.search(Words((*words.terms, *quantity_terms(text)), words.english, words.han_runs), limit=8)
     for ref in named:  # a requirement the customer names is about the request, whatever the words
         position = index.by_id.get(ref)
         if position is None:
@@ -750,7 +753,7 @@ def classify_request(
     # A could-you question or "patients want" is the ask itself only when no cue says what it asks for
     # ("can you change the sender name?" is a change request put as a question).
     cued = change_asks >= 1.0 or evidence.scores[NEW_SCOPE] >= 1.0
-    if (question or wanting) and not cued:
+    if (question or wanting) and not cued and not repair:
         asks = True
     if wanting and not repair and not cued and not any(c in wanting.group(0) for c in evidence.cues.get("wish", [])):
         wish += 1.2

@@ -328,6 +328,14 @@ def quantities(text: str) -> list[Quantity]:
     return found
 
 
+def quantity_terms(text: str) -> list[str]:
+    """Index terms for the numbers with units of a text: "2 hours" and "两个小时" both give 'n:time:120'.
+
+    They let a request that quotes a signed number ("the 2-hour rule") find the requirement that holds it.
+    """
+    return [f"n:{q.dimension}:{q.value:g}" for q in quantities(text) if q.dimension != "count"]
+
+
 def ordinal_counts(text: str) -> list[float]:
     """Ordinals that stand for counts: 'a 3rd appointment', 'the fifth member'."""
     return [ORDINALS[word] for word in re.findall(r"\b(\d(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth)\b", normalise(text)) if word in ORDINALS]
@@ -342,6 +350,7 @@ _DATE = re.compile(
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?\b"
     r"|了半天|等半天|[这那前]两天|[这那前]几天|最近两天"  # 这两天: "these days", not a duration
+    r"|(?:周|星期|礼拜)[一二三四五六日天]"  # 周二: Tuesday, not two weeks
 )
 
 
