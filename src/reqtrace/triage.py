@@ -110,6 +110,7 @@ _CANNOT_ZH = re.compile(r"(?<![少受免大得])不了(?!解)|不进去|不出�
 _DID_NOT_ZH = re.compile(r"没有?(?:跳转|显示|更新|保存|生效|提示|通知|同步|删除|释放|变化|变|发出|发送|记录|弹出|锁定|退出|到账|出现)")
 # 不是……吗: "isn't it …?", the customer quoting what was agreed.
 _RHETORICAL_ZH = re.compile(r"不是(?:说|应该|只能|要|规定)[^。！？?!]{0,24}[吗嘛][？?]?")
+_NUMBER_ASKS = ("[asks for another number]", "[asks to replace the signed number]", "[calls the signed number a limit]")
 _INTENSIFIERS = frozenset(stem(w) for w in ("really", "very", "quite", "super", "actually", "truly", "extremely", "pretty", "so", "much"))
 # Words of a sentence that wishes or asks: a number in it is asked for, not observed.
 _CONDITIONAL = re.compile(r"\b(?:would|could)\b(?! not|n't)|\b(?:if|please|wish)\b|能不能|可不可以|希望|要是|最好|如果|改成|改为|请")
@@ -478,7 +479,8 @@ def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
             break
     masked = normal.replace("能不能", "能〇能")
     for cannot in _CANNOT_ZH.finditer(masked):
-        evidence.add(DEFECT, 1.2 * scale, _clause_before(masked, cannot.start(), 4) + cannot.group(0))
+        verb = _clause_before(masked, cannot.start(), 2).lstrip("都也还就又能可得是了么上下里我你他她它们")
+        evidence.add(DEFECT, 1.2 * scale, verb + cannot.group(0))
         break
     for missed in _DID_NOT_ZH.finditer(normal):
         evidence.add(DEFECT, 1.5 * scale, missed.group(0))
@@ -620,7 +622,7 @@ def weigh_numbers(text: str, candidates: list[Requirement], evidence: Evidence, 
     if replaced is not None and asks and not observed and not agreement and comparison.requirement in leading:
         mine, theirs = replaced
         evidence.add(CHANGE, 1.5, "[asks to replace the signed number]")
-        evidence.reasons.append(f"asks to replace {_shown(mine)}, which {comparison.requirement} says ({_shown(theirs)})")
+        evidence.reasons.append(f"asks to replace {_shown(mine)} ({comparison.requirement} says {_shown(theirs)})")
     limited = next((pair for pair in comparison.same if _words_before(normal, pair[0], limits)), None)
     if limited is not None and not agreement and not comparison.different and comparison.requirement in leading:
         mine, theirs = limited
@@ -765,10 +767,22 @@ def classify_request(
         evidence.reasons.append("its asks are about the customer's own environment, not the product")
         wish = 0.0
     if wish:
+        asks = True
+
+    # Numbers: the request's against those of the requirements it matched.
+    candidates = [index.requirement(index.by_id[m.id]) for m in matches[:5] if m.accepted]
+    leading = [m.id for m in matches if m.score >= relevance - 0.2]
+    weigh_numbers(text, candidates, evidence, asks, leading)
+
+    if wish:
         wish = min(wish, 2.5)
         shown = ", ".join(f'"{c}"' for c in evidence.cues.get("wish", []) if not c.startswith("[")) or "a could-you question"
         share = 0.0
-        if top is not None and top.accepted and not [c for c in novel if c in main_concepts]:
+        number_cues = [c for c in evidence.cues.get(CHANGE, []) if c in _NUMBER_ASKS]
+        if number_cues:
+            share = 1.0  # "it would be better if reminders were sent 2 days ahead": the wish is that number
+            part = "it asks for another number than the signed one"
+        elif top is not None and top.accepted and not [c for c in novel if c in main_concepts]:
             held = index.coverage(words, index.by_id[top.id])
             if relevance >= 0.4:
                 share = max(0.0, min(1.0, (held - 0.3) / 0.3))
@@ -783,12 +797,6 @@ def classify_request(
             evidence.add(NEW_SCOPE, wish * (1 - share), None)
         verdict = "a change" if share >= 0.5 else "new scope"
         evidence.reasons.append(f"wishes for something ({shown}); {part}: weighed as {verdict}")
-        asks = True
-
-    # Numbers: the request's against those of the requirements it matched.
-    candidates = [index.requirement(index.by_id[m.id]) for m in matches[:5] if m.accepted]
-    leading = [m.id for m in matches if m.score >= relevance - 0.2]
-    weigh_numbers(text, candidates, evidence, asks, leading)
 
     # What the request speaks of that its best match does not: a wish beyond that requirement.
     uncovered: list[str] = []

@@ -256,7 +256,7 @@ DEFECT_CUES: tuple[tuple[str, float], ...] = (
     ("之前是好的", 2.0), ("之前都好好的", 2.0), ("原来是好的", 2.0), ("以前没有这个问题", 2.0),
     ("不应该", 1.5), ("不该", 1.2), ("不符合", 1.8), ("按理说", 1.5), ("按合同", 2.0), ("约定的", 1.5),
     ("规定的", 1.2), ("需求里", 1.8), ("需求文档", 1.8),
-    ("the problem is", 1.0), ("问题是", 0.8),
+    ("the problem is", 1.0), ("问题是", 0.8), ("转圈", 1.2),
     # asking whether what happened is right: doubting the delivered behaviour
     ("is that right", 1.2), ("is this right", 1.2), ("is that normal", 1.2), ("is it normal", 1.2),
     ("is this normal", 1.2), ("is that correct", 1.2), ("why does", 1.5), ("why did", 1.5), ("why is", 1.0),
