@@ -33,17 +33,18 @@ from .triage_lexicon import (
     ASK_MARKERS,
     CHANGE_CUES,
     CLAIM_CUES,
-    LIMIT_MARKERS,
-    REPLACE_MARKERS,
     DEFECT_CUES,
     ENVIRONMENT_LABELS,
+    LIMIT_MARKERS,
     NEW_SCOPE_CUES,
     OUT_OF_SCOPE_CUES,
+    OWN_SIDE_FINE,
     POLITE_ASKS,
     REPAIR_CUES,
+    REPLACE_MARKERS,
     REPORT_MARKERS,
     SECONDARY_MARKERS,
-    OWN_SIDE_FINE,
+    STOPWORDS,
     VAGUE_CUES,
     WISH_CUES,
 )
@@ -400,8 +401,10 @@ def _sentence_kinds(text: str) -> tuple[bool, bool]:
             continue
         if "?" in mark or "？" in mark or re.search(r"[吗呢]\W*$", body):
             questions = True
-        elif sum(1 for t in words_of(body).terms if not t.startswith("k:")) >= 3:
-            tells = True
+        else:
+            english, _raw, runs = split_words(body)
+            if sum(w not in STOPWORDS and len(w) > 1 for w in english) + sum(max(1, len(r) - 1) for r in runs) >= 3:
+                tells = True
     return tells, questions
 
 
@@ -497,9 +500,14 @@ def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
 # ---------------------------------------------------------------- numbers
 
 
-def _requirement_quantities(requirement: Requirement) -> tuple[list[Quantity], list[Quantity]]:
+def _requirement_quantities(requirement: Requirement) -> tuple[tuple[Quantity, ...], tuple[Quantity, ...]]:
     """(quantities of the statement and title, quantities of the acceptance criteria)."""
-    return quantities(requirement.title + "\n" + requirement.statement), quantities("\n".join(requirement.acceptance))
+    return _quantities_of(requirement.title + "\n" + requirement.statement), _quantities_of("\n".join(requirement.acceptance))
+
+
+@lru_cache(maxsize=8192)  # the same matched requirements come back request after request
+def _quantities_of(text: str) -> tuple[Quantity, ...]:
+    return tuple(quantities(text))
 
 
 @dataclass
