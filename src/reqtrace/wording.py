@@ -27,9 +27,18 @@ _HAN_RUN = re.compile(rf"[{HAN}]+")
 MAX_TEXT_CHARS = 20_000  # longer text is cut: a request is read, not a novel
 
 
+_WRAPPED = re.compile(r"(?<!\n)\n(?!\n)")
+
+
 def normalise(text: str) -> str:
-    """NFKC (full-width digits and letters become ASCII), lower case, one kind of apostrophe."""
-    return unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).lower().replace("’", "'")
+    """NFKC (full-width digits and letters become ASCII), lower case, one kind of apostrophe.
+
+    A single line break is a space: emails and YAML blocks wrap lines in mid-sentence
+    ("does not\nwork", "How\ncan she …?"); a blank line still ends a paragraph.
+    The text keeps its length, so positions found in it stay valid.
+    """
+    folded = unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).lower().replace("’", "'")
+    return _WRAPPED.sub(" ", folded)
 
 
 def stem(word: str) -> str:
