@@ -98,9 +98,10 @@ _HOW_TO_EN = re.compile(r"\b(?:how (?:do|does|can|could|should|would|to|shall)|w
 # Someone wanting something: "patients want …", "the doctors would appreciate …", 医生想…, 病人希望….
 _WANTING = re.compile(
     r"\b(?:(?:the |our )?(?:patients?|doctors?|staff|nurses?|director|front desk|clinic|receptionists?|accountant|manager)|we|they|everyone|people|dr\.? \w+)"
-    r"\s+(?:would |really |also |all |still )?(?:want|wants|would like|would love|would appreciate|are asking for|keep asking for)\b"
-    r"(?! to know| to ask| to check| to understand)"
-    r"|(?:医生|病人|患者|院长|我们|前台|护士|大家|家长|会计|老人)(?:们)?(?:都|也|很|还|一直)?(?:想|希望|要求|想要)(?!知道|问|了解|确认)")
+    r"\s+(?:would |really |also |all |still )?(?:want|wants|would like|would love|would appreciate|are asking for|keep asking for"
+    r"|keep asking (?:whether|if)|are asking (?:whether|if)|have asked (?:whether|if))\b"
+    r"(?! to know| to ask| to check| to understand| to meet| to talk| to discuss| to see you| to call| a call| a meeting)"
+    r"|(?:医生|病人|患者|院长|我们|前台|护士|大家|家长|会计|老人)(?:们)?(?:都|也|很|还|一直)?(?:想|希望|要求|想要)(?!知道|问|了解|确认|取消|登录|注册|打电话|找|见面|聊|谈|开会)")
 # 怎么 asks how, except in 怎么回事 ("what is going on") and before a negation or an adverb,
 # where it complains: 怎么不显示了 ("why does it not show any more").
 _HOW_TO_ZH = re.compile(r"怎么(?!回事|办|样|了|这么|那么|会|还|可能|搞的|不|没|又|都|总|老|就|也|一直|突然|能)|如何|怎样")
@@ -456,17 +457,15 @@ def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
     plain = [word for word in english if word not in _INTENSIFIERS]
     if len(plain) < len(english):
         hits += find_phrases(plain, [], finder.lexicon)
-    # A cue inside a longer cue of the same class is one cue: "blank page" holds "blank", 看看为什么 holds 为什么.
-    phrases: dict[str, set[str]] = {}
-    for key, _surface in hits:
-        name, phrase = key.split("\t", 1)
-        phrases.setdefault(name, set()).add(phrase)
+    # A cue inside a longer cue is one cue, the longer: "blank page" holds "blank", 看看为什么 holds 为什么,
+    # and "any longer" (a failure) holds "longer" (a change).
+    phrases = {key.split("\t", 1)[1] for key, _surface in hits if key.split("\t", 1)[0] not in ("ask", "claim")}
     for key, _surface in hits:
         if key in seen:
             continue
         seen.add(key)
         name, phrase = key.split("\t", 1)
-        if any(phrase != other and _inside(phrase, other) for other in phrases[name]):
+        if name not in ("ask", "claim") and any(phrase != other and _inside(phrase, other) for other in phrases):
             continue
         if name == "ask" and _is_chinese_word(phrase) and phrase not in _NOT_ASKING_ZH.sub("〇", normal):
             continue
@@ -602,7 +601,7 @@ def weigh_numbers(text: str, candidates: list[Requirement], evidence: Evidence, 
         return None
     comparison = max(compared, key=lambda c: (c.requirement in leading or not leading, len(c.same) > 0))
     normal = normalise(text)
-    agreement = any(cue in normal for cue in _AGREEMENT)
+    agreement = any(cue in normal for cue in _AGREEMENT) or bool(_RHETORICAL_ZH.search(normal))
     quotes_rule = bool(comparison.same or comparison.bare_same)
     observed = asked_for = 0
     for mine, theirs in comparison.different[:3]:
@@ -708,18 +707,18 @@ def classify_request(
         evidence.reasons.append(f"also asks, in passing: \"{secondary.strip()[:80]}\" (weighed less than the main ask)")
     top = matches[0] if matches else None
     relevance = top.score if top else 0.0
-    top_concepts = index.concepts_of(top.id) if top else frozenset()
 
     # Concepts the request speaks of that the baseline never mentions, and the customer's environment.
     request_concepts = {t[2:] for t in words.terms if t.startswith("k:")}
     main_concepts = {t[2:] for t in words_of(primary).terms if t.startswith("k:")} if secondary else request_concepts
     # A PC or Word that the matched requirement itself names is part of what was agreed.
-    environment = sorted(c for c in request_concepts & _ENVIRONMENT_CONCEPTS if not (c in _SOFT_ENVIRONMENT and c in top_concepts))
+    leading_concepts = frozenset().union(*(index.concepts_of(m.id) for m in matches if top and m.score >= max(0.5, top.score - 0.2)))
+    environment = sorted(c for c in request_concepts & _ENVIRONMENT_CONCEPTS if not (c in _SOFT_ENVIRONMENT and c in leading_concepts))
     novel = sorted(request_concepts - index.concepts - _ENVIRONMENT_CONCEPTS - _GENERIC_CONCEPTS)
     own_side_fine = evidence.scores.pop("ownside")
     if own_side_fine:
         ruled_out = ", ".join(f'"{c}"' for c in evidence.cues.get("ownside", []))
-        evidence.reasons.append(f"says its own side works ({ruled_out})" + (f", so its {', '.join(environment)} is not the cause" if environment else ""))
+        evidence.reasons.append(f"rules its own side out ({ruled_out})" + (f", so its {', '.join(environment)} is not the cause" if environment else ""))
         evidence.add(DEFECT, own_side_fine, None)
         environment = []
     repair = evidence.scores.pop("repair")
@@ -771,6 +770,10 @@ def classify_request(
     if question and not repair and not cued:
         wish += 1.5
         evidence.cues.setdefault("wish", []).append("[asks a could-you question]")
+    elif ask_words & POLITE_ASKS and not wish and not repair and not cued and evidence.told_failure() < 1.0:
+        # "Please …" with nothing that says what kind of ask: a wish, weighed by what covers it.
+        wish += 1.0
+        evidence.cues.setdefault("wish", []).append(sorted(ask_words & POLITE_ASKS)[0])
     if wish and environment:
         evidence.reasons.append("its asks are about the customer's own environment, not the product")
         wish = 0.0
@@ -842,7 +845,8 @@ def classify_request(
         # "How many patients can a doctor see per slot?", 前台能帮他找回吗？: a question about using it.
         evidence.add(OUT_OF_SCOPE, 1.6, "[only asks a question, reports nothing]")
         evidence.reasons.append("only asks a question about how the delivered system works or what to do, and reports no failure: read as a how-to question")
-    elif tells and not asks and not environment and not vague and others < 1.0 and relevance >= 0.5:
+    elif (tells and not asks and not environment and not vague and others < 1.0
+          and (relevance >= 0.5 or (relevance >= 0.4 and evidence.told_failure() >= 1.0))):
         evidence.add(DEFECT, 1.8, "[describes delivered behaviour, asks for nothing new]")
         subject = next((m.id for m in matches if m.accepted), top.id if top else "it")
         evidence.reasons.append(f"describes what the delivered system does about {subject} and asks for nothing new: read as a failure report")
@@ -898,7 +902,7 @@ def _decide(request: str, evidence: Evidence, matches: list[Match], relevance: f
         reasons.append("refers to " + ", ".join(unknown) + ", not in this baseline")
     # A plain ask that is unsure only between change and new scope still departs from the baseline.
     diverging = scores[CHANGE] + scores[NEW_SCOPE]
-    plainly_asks = (best in DIVERGING and diverging >= 1.5 and evidence.asks
+    plainly_asks = (best in DIVERGING and diverging >= 1.2 and evidence.asks
                     and scores[DEFECT] < 0.5 and scores[OUT_OF_SCOPE] < 0.5)
     if (best_score < 1.5 and not plainly_asks) or (best in (DEFECT, CHANGE) and relevance < 0.2):
         reasons.insert(0, "the evidence is too weak to classify: " + ("no requirement matches and no cue decides" if not matches else f"best match {matches[0].id} at {matches[0].score:.2f}, strongest cue weight {best_score:.1f}"))

@@ -147,10 +147,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                 "cable", "lan", "isp", "mobile data", "4g", "5g", "signal",
                 "网络", "路由器", "网线", "断网", "上不了网", "宽带", "连不上", "信号", "流量", "光猫", "交换机",
                 "防火墙", "代理", "热点", "网速", "没网", "掉线", "断线"),
-    "computer": ("pc", "pcs", "computer", "computers", "desktop", "workstation", "mac", "macbook", "imac",
-                 "keyboard", "mouse", "hard disk", "hard drive", "电脑", "显示器", "键盘", "鼠标",
-                 "主机", "硬盘", "台式机"),
-    "device": ("laptop", "notebook", "ipad", "tablet", "windows update", "windows login",
+    "computer": ("pc", "pcs", "computer", "computers", "desktop", "workstation", "电脑", "台式机"),
+    "device": ("laptop", "notebook", "ipad", "tablet", "mac", "macbook", "imac", "keyboard", "mouse", "hard disk",
+               "hard drive", "显示器", "键盘", "鼠标", "主机", "硬盘", "windows update", "windows login",
                "blue screen", "antivirus", "anti-virus", "virus", "malware", "trojan", "ransomware",
                "scanner", "barcode", "won't start", "won't boot", "won't turn on",
                "蓝屏", "开不了机", "杀毒", "病毒", "中毒", "木马", "安全卫士", "电脑管家", "扫描枪", "扫码枪",
@@ -257,6 +256,8 @@ DEFECT_CUES: tuple[tuple[str, float], ...] = (
     ("不应该", 1.5), ("不该", 1.2), ("不符合", 1.8), ("按理说", 1.5), ("按合同", 2.0), ("约定的", 1.5),
     ("规定的", 1.2), ("需求里", 1.8), ("需求文档", 1.8),
     ("the problem is", 1.0), ("问题是", 0.8), ("转圈", 1.2),
+    ("doesn't contain", 1.5), ("does not contain", 1.5), ("doesn't include", 1.5), ("does not include", 1.5),
+    ("is not included", 1.5), ("里没有", 1.2), ("上没有", 1.0), ("不包含", 1.5), ("没有包含", 1.5), ("少了", 1.2),
     # asking whether what happened is right: doubting the delivered behaviour
     ("is that right", 1.2), ("is this right", 1.2), ("is that normal", 1.2), ("is it normal", 1.2),
     ("is this normal", 1.2), ("is that correct", 1.2), ("why does", 1.5), ("why did", 1.5), ("why is", 1.0),
@@ -282,6 +283,9 @@ CHANGE_CUES: tuple[tuple[str, float], ...] = (
     ("just a setting", 1.5), ("only", 0.6), ("why can", 1.0), ("anytime", 1.0),
     ("even within", 1.2), ("the limit", 0.8),
     ("don't want", 1.5), ("do not want", 1.5), ("without the", 1.0),
+    ("soften", 1.5), ("relax the", 1.5), ("loosen", 1.5), ("less strict", 1.8), ("stricter", 1.5), ("tighten", 1.5),
+    ("宽松", 1.5), ("放松", 1.2), ("严一点", 1.5), ("松一点", 1.5), ("leave out", 1.5), ("left out", 1.5),
+    ("take out", 1.2), ("remove the", 1.2), ("drop the", 1.2), ("get rid of", 1.5), ("instead", 0.8),
     ("turn off", 1.5), ("switch off", 1.5), ("disable", 1.5), ("关掉", 1.5), ("关闭", 1.2),
     ("please make", 1.5), ("don't need", 1.5), ("do not need", 1.5), ("no longer need", 1.8), ("不需要", 1.5),
     ("不用再", 1.2), ("please update", 1.8), ("update the text", 1.8), ("update the", 1.0), ("new name", 1.0), ("new address", 1.0),
@@ -330,6 +334,11 @@ OUT_OF_SCOPE_CUES: tuple[tuple[str, float], ...] = (
     ("不知道怎么", 2.5), ("不知道在哪", 2.5), ("不知道如何", 2.5), ("演示一下", 2.2), ("请教", 2.0),
     ("忘了怎么", 2.5), ("培训", 1.5), ("忘记", 1.2), ("忘了", 1.0), ("不太会", 2.0), ("不熟悉", 1.5), ("不太懂", 1.5),
     # help with the customer's own set-up
+    ("buy a new", 1.5), ("purchase", 1.0), ("帮忙买", 2.0), ("买一个", 1.5), ("换一个新的", 1.5),
+    ("any tips", 2.0), ("any advice", 1.5), ("tips", 1.0),
+    # the user's own slip
+    ("by mistake", 1.5), ("mistyped", 1.8), ("typo", 1.5), ("entered the wrong", 1.5), ("typed the wrong", 1.5),
+    ("typed her", 0.8), ("typed his", 0.8), ("填错", 1.5), ("写错", 1.5), ("不小心", 1.5), ("误操作", 2.0), ("点错", 1.8),
     ("help me set up", 2.0), ("help us set up", 2.0), ("set up", 0.6), ("install", 1.0), ("reinstall", 1.5),
     ("安装", 1.0), ("重装", 1.5), ("帮忙设置", 1.5), ("帮我设置", 1.5),
 )
@@ -347,7 +356,7 @@ WISH_CUES: tuple[tuple[str, float], ...] = (
     ("we would like", 1.0), ("suggest", 1.2), ("suggestion", 1.2), ("propose", 1.2), ("going forward", 1.2),
     ("from now on", 1.2), ("in future", 1.0), ("in the future", 1.0), ("next version", 1.5), ("next phase", 1.5),
     ("phase 2", 1.5), ("keep asking for", 1.5), ("is that doable", 1.5), ("is it doable", 1.5), ("doable", 1.0),
-    ("feasible", 1.2),
+    ("feasible", 1.2), ("需要系统", 1.2), ("要系统能", 1.2),
     ("rather than", 1.0), ("prefer", 1.2), ("better if", 1.2),
     ("要是能", 1.5), ("要是可以", 1.5), ("要是有", 1.5), ("如果能", 1.2), ("如果可以", 1.2), ("最好能", 1.5),
     ("最好有", 1.5), ("最好是", 1.2), ("最好", 1.0), ("还需要", 1.5), ("也需要", 1.2), ("需要一个", 1.5),
@@ -372,6 +381,13 @@ OWN_SIDE_FINE: tuple[tuple[str, float], ...] = (
     ("everything else works", 1.5), ("the internet works", 1.5), ("internet is fine", 1.5),
     ("别的网站都能", 1.5), ("别的网站能", 1.5), ("其他网站都能", 1.5), ("其他网站能", 1.5), ("其他网站正常", 1.5),
     ("别的网站正常", 1.5), ("网络是好的", 1.5), ("网络正常", 1.5), ("网络没问题", 1.5), ("上网正常", 1.5),
+    # it fails on every device and for the patients too: not one machine of theirs
+    ("on every computer", 1.5), ("on all computers", 1.5), ("all the computers", 1.5), ("every pc", 1.5),
+    ("all pcs", 1.5), ("at home too", 1.5), ("from home too", 1.5), ("patients too", 1.2), ("所有电脑", 1.5),
+    ("每台电脑", 1.5), ("几台电脑都", 1.5), ("电脑都一样", 1.5), ("家里也", 1.2), ("病人在网上也", 1.5),
+    # they changed nothing
+    ("nothing was changed", 1.5), ("we didn't change", 1.5), ("we did not change", 1.5), ("we changed nothing", 1.5),
+    ("我们没改", 1.5), ("我们没有改", 1.5), ("没有动过", 1.5), ("没动过", 1.5),
 )
 
 # Cues of a message that only points elsewhere or asks for contact: it says too little to classify.
@@ -389,7 +405,8 @@ VAGUE_CUES: tuple[tuple[str, float], ...] = (
     ("回头", 1.5), ("细聊", 2.0), ("聊聊", 1.5), ("面谈", 2.0), ("见面", 1.5), ("过来一趟", 1.5), ("来一趟", 1.5),
     ("当面", 1.5), ("开会", 1.2), ("整理一下", 1.5), ("回电", 1.5), ("有空", 1.2), ("方便的时候", 1.2),
     ("老问题", 1.5), ("那个问题", 1.5), ("那件事", 1.5), ("之前说的", 1.5), ("上次说的", 1.5), ("怎么说", 1.2),
-    ("见附件", 2.0), ("看附件", 2.0), ("截图", 1.0), ("几个问题", 1.2),
+    ("easier", 1.2), ("user-friendly", 1.2), ("user friendly", 1.2), ("好用", 1.0), ("to meet", 1.5), ("a meeting", 1.2), ("expected more", 1.2), ("quick question", 1.5), ("a question about", 1.2), ("when do you have", 1.5), ("when are you free", 1.5),
+    ("five minutes", 1.0), ("有个问题", 1.5), ("见附件", 2.0), ("看附件", 2.0), ("截图", 1.0), ("几个问题", 1.2),
 )
 
 # Where a second, lesser ask begins: what follows weighs less than the main ask.
