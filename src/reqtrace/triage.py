@@ -31,6 +31,7 @@ from .model import Requirement
 from .triage_lexicon import (
     ASK_CUES,
     ASK_MARKERS,
+    CAUSE_FOUND,
     CHANGE_CUES,
     CLAIM_CUES,
     DEFECT_CUES,
@@ -354,7 +355,7 @@ def cue_finder() -> CueFinder:
             key = f"{name}\t{phrase}"
             entries[key] = (phrase,)
             weights[key] = weight
-    for group, phrases in (("claim", CLAIM_CUES), ("ask", ASK_CUES)):
+    for group, phrases in (("claim", CLAIM_CUES), ("ask", ASK_CUES), ("cause", CAUSE_FOUND)):
         for phrase in phrases:
             entries[f"{group}\t{phrase}"] = (phrase,)
             weights[f"{group}\t{phrase}"] = 0.0
@@ -459,17 +460,17 @@ def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
         hits += find_phrases(plain, [], finder.lexicon)
     # A cue inside a longer cue is one cue, the longer: "blank page" holds "blank", 看看为什么 holds 为什么,
     # and "any longer" (a failure) holds "longer" (a change).
-    phrases = {key.split("\t", 1)[1] for key, _surface in hits if key.split("\t", 1)[0] not in ("ask", "claim")}
+    phrases = {key.split("\t", 1)[1] for key, _surface in hits if key.split("\t", 1)[0] not in ("ask", "claim", "cause")}
     for key, _surface in hits:
         if key in seen:
             continue
         seen.add(key)
         name, phrase = key.split("\t", 1)
-        if name not in ("ask", "claim") and any(phrase != other and _inside(phrase, other) for other in phrases):
+        if name not in ("ask", "claim", "cause") and any(phrase != other and _inside(phrase, other) for other in phrases):
             continue
         if name == "ask" and _is_chinese_word(phrase) and phrase not in _NOT_ASKING_ZH.sub("〇", normal):
             continue
-        if name in ("claim", "ask"):
+        if name in ("claim", "ask", "cause"):
             evidence.cues.setdefault(name, []).append(phrase)
         else:
             evidence.add(name, finder.weights[key] * scale, phrase)
@@ -481,6 +482,9 @@ def find_cues(normal: str, evidence: Evidence, scale: float = 1.0) -> None:
             break
     masked = normal.replace("能不能", "能〇能")
     for cannot in _CANNOT_ZH.finditer(masked):
+        near = masked[max(0, cannot.start() - 3) : cannot.end() + 1]
+        if any(_is_chinese_word(found) and found in near for found in evidence.cues.get(DEFECT, [])):
+            break  # 收不到 is already a cue
         verb = _clause_before(masked, cannot.start(), 2).lstrip("都也还就又能可得是了么上下里我你他她它们")
         evidence.add(DEFECT, 1.2 * scale, verb + cannot.group(0))
         break
@@ -741,6 +745,9 @@ def classify_request(
         written = _written(text, environment)
         shown = "; ".join(f"{ENVIRONMENT_LABELS.get(c, c)}: " + ", ".join(f'"{w}"' for w in written.get(c, [])[:3]) for c in environment)
         evidence.reasons.append(f"speaks of the customer's environment ({shown}), not of the delivered product")
+    if environment and evidence.cues.get("cause"):
+        evidence.add(OUT_OF_SCOPE, 1.0, None)
+        evidence.reasons.append(f'names a cause ("{evidence.cues["cause"][0]}") beside its own environment')
     if novel:
         # Beside a request plainly about one requirement, a new word is more likely incidental.
         in_main = [c for c in novel if c in main_concepts]

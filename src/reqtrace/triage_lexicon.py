@@ -390,6 +390,13 @@ OWN_SIDE_FINE: tuple[tuple[str, float], ...] = (
     ("我们没改", 1.5), ("我们没有改", 1.5), ("没有动过", 1.5), ("没动过", 1.5),
 )
 
+# Words that name a found cause ("it turned out", 原来是): beside the customer's environment, they
+# say the cause lies there.
+CAUSE_FOUND: tuple[str, ...] = (
+    "turned out", "it turns out", "caused by", "because of", "due to", "the reason is", "found out",
+    "发现是", "原来是", "是因为", "由于", "原因是", "导致",
+)
+
 # Cues of a message that only points elsewhere or asks for contact: it says too little to classify.
 VAGUE_CUES: tuple[tuple[str, float], ...] = (
     ("previous email", 2.0), ("my last email", 2.0), ("see attached", 2.0), ("attached screenshot", 2.0),
