@@ -193,7 +193,7 @@ def test_unknown_baseline_is_bad_input_and_writes_nothing(signed, run_cli, tmp_p
     out = tmp_path / "p.zip"
     result = run_cli("pack", "build", "no-such-baseline", "-o", str(out), cwd=signed.repo.root)
     assert result.exit_code == 3
-    assert "unknown revision 'no-such-baseline'" in result.stderr
+    assert "no baseline named 'no-such-baseline' (baselines: v1)" in result.stderr
     assert not out.exists()
 
 

@@ -7,17 +7,18 @@ import pickle
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import git, requirement_yaml
-from reqtrace import fork_map, snapshot
+from reqtrace import fork_map, parsecache, snapshot
 from reqtrace.check import run_checks
 from reqtrace.config import find_spec_repo
 from reqtrace.errors import ExitCode, InputError, RevisionError
 from reqtrace.gitio import blob_id
-from reqtrace.parsecache import PACK_FILE, PackedParseCache
+from reqtrace.parsecache import MAX_SEGMENTS, PACK_FILE, PackedParseCache
 from reqtrace.snapshot import FileKind, load_snapshot, resolve_revision
 
 GOOD = {
@@ -289,7 +290,14 @@ def test_the_cache_is_safe_to_delete(make_repo) -> None:
 
 
 @pytest.mark.parametrize(
-    "content", [b"", b"garbage", pickle.dumps({"format": 99, "entries": {}}), pickle.dumps([1, 2])]
+    "content",
+    [
+        b"",
+        b"garbage",
+        pickle.dumps({"format": 99, "entries": {}}),
+        pickle.dumps([1, 2]),
+        pickle.dumps({"format": 2, "segments": [(("k",), b"not a pickle"), ("x", 3)]}),
+    ],
 )
 def test_a_damaged_cache_is_ignored_and_rewritten(make_repo, content: bytes) -> None:
     repo = make_repo(GOOD)
@@ -309,10 +317,63 @@ def test_a_planted_cache_cannot_run_code(make_repo) -> None:
     repo = make_repo(GOOD)
     cache = pack_of(repo.root)
     cache.parent.mkdir(parents=True)
-    cache.write_bytes(pickle.dumps({"format": 1, "entries": {"x": _Planted()}}))
-    assert set(snapshot_of(repo.root).requirements) == {"REQ-1", "REQ-2"}
-    assert not (repo.root / "planted-by-cache").exists()
+    planted = pickle.dumps([_Planted()])
+    for content in (
+        pickle.dumps({"format": 2, "segments": [(("x",), planted)]}),  # inside a segment
+        pickle.dumps({"format": 2, "segments": [_Planted()]}),  # in the pack itself
+    ):
+        cache.write_bytes(content)
+        assert set(snapshot_of(repo.root).requirements) == {"REQ-1", "REQ-2"}
+        assert not (repo.root / "planted-by-cache").exists()
+        assert not Path("planted-by-cache").exists()
+
+
+def test_a_planted_segment_cannot_run_code_even_when_read(make_repo) -> None:
+    repo = make_repo(GOOD)
+    cache = pack_of(repo.root)
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(pickle.dumps({"format": 2, "segments": [(("x",), pickle.dumps([_Planted()]))]}))
+    assert PackedParseCache.for_git(find_spec_repo(repo.root).git_top).packed == {}
     assert not Path("planted-by-cache").exists()
+
+
+def _segments(root: Path) -> list[tuple[tuple[str, ...], bytes]]:
+    return pickle.loads(pack_of(root).read_bytes())["segments"]  # noqa: S301 - our own test pack
+
+
+def test_a_forked_first_run_is_cached_whole(make_repo, parse_calls: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo({f"specs/REQ-{n}.yaml": requirement_yaml(f"REQ-{n}") for n in range(1, 41)})
+    monkeypatch.setattr(fork_map, "MIN_ITEMS", 2)
+    monkeypatch.setattr(fork_map, "PIECE", 7)  # the worker sends its 20 parses in pieces of 7
+    monkeypatch.setattr(parsecache, "SEGMENT_ENTRIES", 8)  # the parent stores its own in 8s
+    monkeypatch.setenv("REQTRACE_JOBS", "2")
+    first = snapshot_of(repo.root)
+    if sys.platform == "linux":
+        assert len(parse_calls) == 20  # the worker parsed the other half
+        assert sorted(len(keys) for keys, _ in _segments(repo.root)) == [4, 6, 7, 7, 8, 8]
+    parse_calls.clear()
+    again = snapshot_of(repo.root)
+    assert parse_calls == []
+    assert plain_snapshot(again) == plain_snapshot(first)
+
+
+def test_editing_one_file_at_a_time_keeps_the_pack_warm_and_bounded(make_repo, parse_calls: list[str]) -> None:
+    files = {**GOOD, **{f"specs/REQ-{n}.yaml": requirement_yaml(f"REQ-{n}") for n in range(3, 30)}}
+    repo = make_repo(files)
+    snapshot_of(repo.root)
+    [(_keys, first_payload)] = _segments(repo.root)
+    for n in range(MAX_SEGMENTS + 3):
+        repo.write({"specs/REQ-1.yaml": requirement_yaml("REQ-1", f"Title {n}")})
+        parse_calls.clear()
+        snap = snapshot_of(repo.root)
+        assert parse_calls == ["specs/REQ-1.yaml"]
+        assert snap.requirements["REQ-1"].title == f"Title {n}"
+        if n == 0:  # the first segment is written back as it was, not pickled again
+            assert [payload for _, payload in _segments(repo.root)][0] == first_payload
+    assert len(_segments(repo.root)) <= MAX_SEGMENTS
+    parse_calls.clear()
+    snapshot_of(repo.root)
+    assert parse_calls == []
 
 
 def test_concurrent_runs_share_the_cache_safely(make_repo) -> None:
@@ -357,9 +418,13 @@ def test_forked_parsing_gives_the_same_snapshot(make_repo, monkeypatch: pytest.M
     monkeypatch.setenv("REQTRACE_JOBS", "2")
     assert fork_map.can_fork(60) == (sys.platform == "linux")
     forked = snapshot_of(repo.root, cache=False)
+    # At a commit each process reads its half through its own `git cat-file`.
+    forked_at_head = snapshot_of(repo.root, "HEAD", cache=False)
     monkeypatch.setenv("REQTRACE_JOBS", "1")
     single = snapshot_of(repo.root, cache=False)
     assert plain_snapshot(forked) == plain_snapshot(single)
+    assert plain_snapshot(forked_at_head) == plain_snapshot(snapshot_of(repo.root, "HEAD", cache=False))
+    assert plain_snapshot(forked_at_head) == plain_snapshot(single)  # the same bytes are committed
     assert len(forked.requirements) == 60
 
 
@@ -374,7 +439,7 @@ def test_a_failing_child_costs_time_not_the_result(monkeypatch: pytest.MonkeyPat
             raise RuntimeError("the child breaks")
         return n * n
 
-    squares = fork_map.fork_map(square, list(range(10)), lambda data: pickle.loads(data))  # noqa: S301
+    squares = fork_map.fork_map(lambda share: [square(n) for n in share], list(range(10)), lambda data: pickle.loads(data))  # noqa: S301
     assert squares == [n * n for n in range(10)]
 
 
@@ -382,9 +447,27 @@ def test_a_failing_child_costs_time_not_the_result(monkeypatch: pytest.MonkeyPat
 def test_a_child_that_sends_nonsense_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fork_map, "MIN_ITEMS", 2)
     monkeypatch.setenv("REQTRACE_JOBS", "2")
-    assert fork_map.fork_map(lambda n: n + 1, list(range(10)), lambda data: [0]) == list(
+    assert fork_map.fork_map(lambda share: [n + 1 for n in share], list(range(10)), lambda data: [0]) == list(
         range(1, 11)
     )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forking is used on Linux only")
+def test_a_failing_parent_stops_the_child_and_reports_its_own_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fork_map, "MIN_ITEMS", 2)
+    monkeypatch.setenv("REQTRACE_JOBS", "2")
+    parent = os.getpid()
+
+    def work(share: list[int]) -> list[int]:
+        if os.getpid() == parent:
+            raise RuntimeError("the parent breaks")
+        time.sleep(30)  # killed long before
+        return list(share)
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="the parent breaks"):
+        fork_map.fork_map(work, list(range(10)), lambda data: pickle.loads(data))  # noqa: S301
+    assert time.monotonic() - started < 10
 
 
 def test_no_fork_with_one_core(monkeypatch: pytest.MonkeyPatch) -> None:

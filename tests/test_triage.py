@@ -123,3 +123,78 @@ def test_each_way_the_customer_frames_it_is_named_once(index):
     framing = [reason for reason in result.reasons if reason.startswith("the customer frames it as")]
     assert len(framing) == 1
     assert framing[0].lower().count('"after-sales"') == 1
+
+
+# ---- round 3: what a user sees for phrasings the first rules missed
+
+
+def test_a_how_to_question_in_chinese_is_out_of_scope_with_the_cue_shown(index):
+    result = classify_request("新来的前台不知道在哪里导出预约，能教一下吗？", index=index)
+    assert result.classification == "out-of-scope" and not result.diverges
+    assert any(r.startswith("out-of-scope cues:") and "教一下" in r for r in result.reasons)
+
+
+def test_a_how_to_question_in_english_is_out_of_scope_whoever_does_it(index):
+    result = classify_request("How do patients switch the SMS language to English?", index=index)
+    assert result.classification == "out-of-scope"
+    assert 'out-of-scope cues: "how do"' in result.reasons
+
+
+def test_a_question_that_only_asks_how_it_works_is_out_of_scope(index):
+    result = classify_request("How many patients can a doctor see per slot?", index=index)
+    assert result.classification == "out-of-scope"
+    assert any("only asks a question" in r for r in result.reasons)
+
+
+def test_the_customers_environment_is_named_by_the_words_it_used(index):
+    result = classify_request("Patients say our texts end up in the junk folder on their phones.", index=index)
+    assert result.classification == "out-of-scope"
+    assert any('phones filtering messages: "junk folder"' in r for r in result.reasons)
+
+
+def test_saying_other_websites_work_rules_the_customers_network_out(index):
+    result = classify_request("一直提示网络错误，但是别的网站都能打开。", index=index)
+    assert result.classification == "defect"
+    assert any(r.startswith("rules its own side out") and "network is not the cause" in r for r in result.reasons)
+
+
+def test_a_wish_without_an_ask_word_for_something_uncovered_is_new_scope(index):
+    result = classify_request("要是病人能在手机上看到排队情况就好了", index=index)
+    assert result.classification == "new-scope" and result.diverges
+    assert any(r.startswith('wishes for something ("就好了")') for r in result.reasons)
+
+
+def test_a_wish_about_a_signed_number_is_a_change(index):
+    result = classify_request("It would be better if reminders were sent 2 days ahead.", index=index)
+    assert result.classification == "change"
+    assert "asks for 2 days; REQ-10 says 24 hours" in result.reasons
+
+
+def test_asking_to_replace_the_signed_number_is_a_change(index):
+    result = classify_request("Could the reminder go out on the morning of the appointment instead of 24 hours before?", index=index)
+    assert result.classification == "change"
+    assert "asks to replace 24 hours (REQ-10 says 24 hours)" in result.reasons
+
+
+def test_calling_the_signed_number_a_limit_is_a_change_even_called_a_bug(index):
+    result = classify_request("Patients can only book 14 days ahead. That is a bug, please fix it for free.", index=index)
+    assert result.classification == "change"
+    assert any(r.startswith("calls 14 days a limit") for r in result.reasons)
+
+
+def test_a_plain_account_without_failure_words_is_never_a_sure_defect(index):
+    result = classify_request("During registration a 9-character password was accepted yesterday.", index=index)
+    assert result.classification == "defect"
+    assert result.confidence < 0.8
+
+
+def test_a_chinese_cannot_form_tells_a_failure(index):
+    result = classify_request("病人今天早上都登录不了，一直转圈。", index=index)
+    assert result.classification == "defect"
+    assert any("登录不了" in r for r in result.reasons)
+
+
+def test_a_request_quoting_a_signed_number_finds_the_requirement_that_holds_it(index):
+    result = classify_request("Can the 2-hour rule be turned off on Saturdays only?", index=index)
+    assert "REQ-9" in [m.id for m in result.matches]
+    assert result.classification == "change"

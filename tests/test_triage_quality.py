@@ -1,4 +1,9 @@
-"""Guards the measured triage quality from silent regressions (figures in docs/triage.md)."""
+"""Guards the measured triage quality from silent regressions (figures in docs/triage.md).
+
+Since round 3 every stored set has been tuned on (labelled.yaml and fresh.yaml fully,
+probe.yaml after its one measurement), so these floors only catch regressions; they
+say nothing about text the rules were not written from.
+"""
 
 import sys
 from pathlib import Path
@@ -14,19 +19,25 @@ from reqtrace.triage import BaselineIndex  # noqa: E402
 def test_the_labelled_sets_are_as_documented():
     items = load_items()
     fresh = load_items(DATA / "fresh.yaml")
-    assert len(items) >= 150 and len(fresh) == 75
-    for part in (items, fresh):
+    probe = load_items(DATA / "probe.yaml")
+    assert len(items) >= 150 and len(fresh) == 75 and len(probe) == 74
+    for part in (items, fresh, probe):
         assert {i["label"] for i in part} == {"defect", "change", "new-scope", "out-of-scope", "needs-review"}
         assert sum(i["lang"] in ("zh", "mixed") for i in part) * 3 >= len(part)
-    assert len({i["id"] for i in items + fresh}) == len(items) + len(fresh)
+    ids = [i["id"] for i in items + fresh + probe]
+    assert len(set(ids)) == len(ids)
 
 
 def test_quality_does_not_fall_below_what_docs_triage_md_reports():
     index = BaselineIndex.build(load_baseline())
     items = load_items()
-    fresh = evaluate(load_items(DATA / "fresh.yaml"), index)
-    tune = evaluate([i for i in items if i["split"] == "tune"], index)
-    assert fresh["macro"] >= 0.79
-    assert tune["macro"] >= 0.95
-    # the costly mistake: paid work (change, new-scope) called a sure defect
-    assert fresh["costly"] == [] and tune["costly"] == []
+    reports = {
+        "tune": evaluate([i for i in items if i["split"] == "tune"], index),
+        "heldout": evaluate([i for i in items if i["split"] == "heldout"], index),
+        "fresh": evaluate(load_items(DATA / "fresh.yaml"), index),
+        "probe": evaluate(load_items(DATA / "probe.yaml"), index),
+    }
+    for name, report in reports.items():
+        assert report["macro"] >= (0.92 if name == "probe" else 0.97), name
+        # the costly mistake: paid work (change, new-scope) called a sure defect
+        assert report["costly"] == [], name

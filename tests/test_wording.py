@@ -60,3 +60,13 @@ def test_clock_times_and_chinese_numbers():
 
 def test_number_without_unit_is_kept_for_comparison():
     assert bare_numbers("book 30 days ahead instead of 14") == [14.0]
+
+
+def test_weekdays_and_these_days_are_not_durations():
+    assert quantities("张医生周二周四都上班") == []
+    assert quantities("这两天短信很慢") == []
+
+
+def test_afternoon_and_evening_hours_are_after_noon():
+    evening = quantities("晚上6点到9点")
+    assert [q.describe() for q in evening] == ["18:00", "21:00"]

@@ -150,6 +150,21 @@ def test_a_number_past_pythons_digit_limit_stays_text() -> None:
     assert load_yaml(f"x-big: {digits}\n") == {"x-big": digits}
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [("x: !!int \n", ""), ("x: !!bool maybe\n", "maybe"), ("x: !!timestamp soon\n", "soon"), ("x: !!float abc\n", "abc")],
+)
+def test_an_explicit_tag_on_a_value_it_cannot_hold_keeps_the_text(text: str, kept: str) -> None:
+    # Found by fuzzing against the previous loader: `!!int` on nothing was an IndexError traceback.
+    assert load_yaml(text) == {"x": kept}
+
+
+def test_a_long_plain_statement_stays_text_and_values_that_look_typed_do_not() -> None:
+    loaded = load_yaml("statement: Patients book online\nlimit: 012\nflag: No\nnone: ~\n")
+    assert loaded == {"statement": "Patients book online", "limit": 10, "flag": False, "none": None}
+    assert loaded.raw == {"limit": "012", "flag": "No", "none": "~"}
+
+
 def test_empty_text_is_none() -> None:
     assert load_yaml("") is None
     assert load_yaml("# only a comment\n") is None

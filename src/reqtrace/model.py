@@ -239,6 +239,9 @@ class Config:
         return f"{self.records_dir}/documents"
 
 
+_ITEMS_OF_KIND = {"requirement": "requirements", "request": "requests", "meeting": "meetings", "email": "emails", "document": "documents"}
+
+
 @dataclass
 class Snapshot:
     """Everything read from a spec repo at one point: the working tree or a commit."""
@@ -269,6 +272,19 @@ class Snapshot:
             or self.meetings.get(item_id)
             or self.emails.get(item_id)
             or self.documents.get(item_id)
+        )
+
+    def items_of(self, kind: str) -> dict[str, Any]:
+        """The items of one kind ('requirement', 'request', …) by id."""
+        return getattr(self, _ITEMS_OF_KIND[kind])  # type: ignore[no-any-return]
+
+    def has_baseline_files(self) -> bool:
+        """Whether anything (a file, or a link reported as a finding) lies under the baselines
+        folder; without, there is no baseline to verify or drift from, and the code that
+        would is not even imported."""
+        folder = self.config.baselines_dir + "/"
+        return any(path.startswith(folder) for path in self.present) or any(
+            finding.path is not None and finding.path.startswith(folder) for finding in self.findings
         )
 
     def record_maps(self) -> tuple[dict[str, Any], ...]:

@@ -26,7 +26,7 @@ from . import __version__, gitio
 from .archive import DeterministicZip, member_name, sha256_hex
 from .config import SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
-from .errors import InputError
+from .errors import InputError, RevisionError, UsageError
 from .files import atomic_write, atomic_writer
 from .model import Snapshot, item_fields
 from .parse import parse_requirements
@@ -548,7 +548,18 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
     """Read everything a pack shows. Nothing is written but parse-cache entries: the diff's
     own (only the files that changed), and the whole snapshot's when a ParseCache is given."""
     to_ref = to_rev or "HEAD"
-    base_commit = resolve_revision(repo, baseline_name)
+    try:
+        base_commit = resolve_revision(repo, baseline_name)
+    except RevisionError as unknown:
+        # A pack is built from a baseline: say which baselines there are, not just
+        # that the name is no revision (load_baseline raises that message).
+        from .baseline import load_baseline
+
+        try:
+            load_baseline(repo, baseline_name, None if to_ref == WORKTREE else to_ref)
+        except UsageError:  # not even a baseline's name (`-x`): the revision error says why
+            raise unknown from None
+        raise
     to = load_snapshot(repo, WORKTREE if to_ref == WORKTREE else to_ref, cache=cache)
     diff = gather_changes(repo, baseline_name, base_commit, to, cache)
     config = to.config

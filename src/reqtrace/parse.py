@@ -37,6 +37,7 @@ from .yamlio import MAX_FILE_BYTES, Mapping, YamlProblem, decode_text, load_yaml
 class Parsed:
     items: list[Any] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    oid: str | None = None  # the git blob id of the bytes parsed, once known
 
 
 Parser = Callable[[str, bytes, Config], Parsed]
@@ -125,7 +126,11 @@ def shared(value: tuple[Any, ...]) -> tuple[Any, ...]:
 def _lines(mapping: Any) -> tuple[tuple[str, int], ...]:
     if not isinstance(mapping, Mapping):
         return ()
-    return shared(tuple(shared(pair) for pair in mapping.lines.items()))  # type: ignore[return-value]
+    layout = tuple(mapping.lines.items())
+    found = _SHARED.get(layout)  # thousands of files share a layout: one lookup, not one per field
+    if found is not None:
+        return found  # type: ignore[return-value]
+    return shared(tuple(shared(pair) for pair in layout))  # type: ignore[return-value]
 
 
 def read_yaml_file(path: str, data: bytes, parsed: Parsed, *, front_matter: bool = False) -> Any:

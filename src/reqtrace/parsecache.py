@@ -200,6 +200,19 @@ class ParseCache:
         if self.folder is not None:
             self._enqueue(key, json.dumps({"key": key, "value": value}, ensure_ascii=False, separators=(",", ":")))
 
+    def put_pickled(self, keys: list[str], payload: bytes, values: list[Parsed]) -> None:
+        """Entries whose parses are already pickled by `dump_parsed`, in key order (see
+        PackedParseCache); entry files are JSON, so here they are stored one by one."""
+        for key, value in zip(keys, values, strict=True):
+            self.put(key, value)
+
+    def pickle_added(self) -> None:
+        """Prepare what was put so far for writing, now rather than at `flush` (a pack does)."""
+
+    def is_empty(self) -> bool:
+        """True when no lookup can succeed (entry files cannot tell without looking)."""
+        return self.folder is None
+
     def put(self, key: str, parsed: Parsed) -> None:
         if self.folder is None:
             return
@@ -220,10 +233,17 @@ class ParseCache:
 
 
 PACK_FILE = "pack-1.pickle"
+PACK_FORMAT = 2  # segments of pickled parse lists (format 1 was one dict of entries)
 # Entries a run did not use are kept up to this many beyond the ones it used,
 # so that switching between a few revisions stays warm without the pack growing
 # without bound.
 SPARE_ENTRIES = 20_000
+# Segments are appended as runs parse new files; past this many (beyond one per
+# SEGMENT_ENTRIES entries) they are merged.
+MAX_SEGMENTS = 16
+# Entries per segment written at once: pickling is linear in pieces of this
+# size, but one pickle of 160,000 parses takes three times as long per entry.
+SEGMENT_ENTRIES = 20_000
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -239,11 +259,41 @@ class _SafeUnpickler(pickle.Unpickler):
 
 
 def load_parsed(data: bytes) -> list[Parsed]:
-    """A pickled list of parse results (from a forked parse worker), built by the restricted unpickler."""
+    """A pickled list of parse results (from a forked parse worker, or a pack segment),
+    built by the restricted unpickler."""
     result = _SafeUnpickler(io.BytesIO(data)).load()
     if not isinstance(result, list) or not all(isinstance(item, Parsed) for item in result):
         raise pickle.UnpicklingError("not a list of parse results")
     return result
+
+
+def dump_parsed(values: list[Parsed]) -> bytes:
+    return pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Segment:
+    """Keys and their parses pickled as one list; unpickled on first use."""
+
+    __slots__ = ("keys", "payload", "_values")
+
+    def __init__(self, keys: tuple[str, ...], payload: bytes, values: list[Parsed] | None = None) -> None:
+        self.keys = keys
+        self.payload = payload
+        self._values = values
+
+    @property
+    def damaged(self) -> bool:
+        return self._values == [] and bool(self.keys)
+
+    def values(self) -> list[Parsed] | None:
+        """The parses, in key order; None when the payload is damaged or does not fit the keys."""
+        if self._values is None:
+            try:
+                values = load_parsed(self.payload)
+            except Exception:  # noqa: BLE001 - a damaged segment is simply not used
+                values = []
+            self._values = values if len(values) == len(self.keys) else []
+        return self._values or None
 
 
 class PackedParseCache(ParseCache):
@@ -257,28 +307,57 @@ class PackedParseCache(ParseCache):
     foreign pack is ignored. Pickle for speed, but read by an unpickler that
     builds nothing but plain data and reqtrace's frozen dataclasses, so a
     planted pack cannot run code.
+
+    The pack is a list of segments, each a pickled list of parses with its
+    keys. A run that parsed new files appends a segment and writes the
+    segments it read back byte for byte: after editing one file the pack is
+    not pickled again as a whole, and the half of a first run's files that the
+    forked parse worker pickled to send them is stored as it was sent.
     """
 
     def __init__(self, folder: Path | None) -> None:
         super().__init__(folder)
         self.pack_file = folder / PACK_FILE if folder is not None else None
-        self._packed: dict[str, Parsed] | None = None
+        self._segments: list[_Segment] | None = None
+        self._index: dict[str, tuple[_Segment, int]] = {}
         self.used: dict[str, Parsed] = {}
-        self.added = 0
+        self._added: list[tuple[str, Parsed]] = []
+        self._added_segments: list[_Segment] = []
+
+    @property
+    def added(self) -> int:
+        return len(self._added) + sum(len(segment.keys) for segment in self._added_segments)
+
+    def _load(self) -> list[_Segment]:
+        # Loaded on first use, i.e. inside load_snapshot, where the garbage
+        # collector is paused: unpickling 10,000 parses then takes half the time.
+        if self._segments is None:
+            self._segments = _load_pack(self.pack_file) if self.pack_file is not None else []
+            for segment in self._segments:
+                for position, key in enumerate(segment.keys):
+                    self._index.setdefault(key, (segment, position))
+        return self._segments
 
     @property
     def packed(self) -> dict[str, Parsed]:
-        # Loaded on first use, i.e. inside load_snapshot, where the garbage
-        # collector is paused: unpickling 10,000 parses then takes half the time.
-        if self._packed is None:
-            self._packed = _load_pack(self.pack_file) if self.pack_file is not None else {}
-        return self._packed
+        """Every entry of the pack as it was read (for tests and tools)."""
+        entries: dict[str, Parsed] = {}
+        for segment in self._load():
+            values = segment.values()
+            if values is not None:
+                for key, value in zip(segment.keys, values, strict=True):
+                    entries.setdefault(key, value)
+        return entries
 
     def get(self, key: str) -> Parsed | None:
-        parsed = self.packed.get(key)
-        if parsed is None:
+        if self._segments is None:
+            self._load()
+        found = self._index.get(key)
+        values = found[0].values() if found is not None else None
+        if values is None:
             self.misses += 1  # entry files are not consulted: a miss costs no file system call
             return None
+        parsed = values[found[1]]  # type: ignore[index]
         self.hits += 1
         self.used[key] = parsed
         return parsed
@@ -287,7 +366,20 @@ class PackedParseCache(ParseCache):
         # Into the pack only: thousands of entry files would cost more than they save.
         if self.pack_file is not None:
             self.used[key] = parsed
-            self.added += 1
+            self._added.append((key, parsed))
+
+    def put_pickled(self, keys: list[str], payload: bytes, values: list[Parsed]) -> None:
+        """Entries whose parses are already pickled (by `dump_parsed`, in key order): stored as they are."""
+        if self.pack_file is not None:
+            self._added_segments.append(_Segment(tuple(keys), payload, values))
+            self.used.update(zip(keys, values, strict=True))
+
+    def is_empty(self) -> bool:
+        return not self._load() or not self._index
+
+    def pickle_added(self) -> None:
+        self._added_segments.extend(_segments_of(self._added))
+        self._added = []
 
     def flush(self) -> None:
         """Write the pack when this run parsed something new; never fail the command."""
@@ -296,19 +388,59 @@ class PackedParseCache(ParseCache):
             return
         from .files import atomic_writer
 
-        spare = [(key, value) for key, value in self.packed.items() if key not in self.used]
-        keep = {**self.used, **dict(spare[:SPARE_ENTRIES])}
+        segments = self._kept_segments() + self._added_segments + _segments_of(self._added)
+        if len(segments) > MAX_SEGMENTS + len(self.used) // SEGMENT_ENTRIES:
+            segments = _segments_of(list(self.used.items()))  # merged: only what this run used
+        payload = {"format": PACK_FORMAT, "segments": [(segment.keys, segment.payload) for segment in segments]}
         with contextlib.suppress(OSError), atomic_writer(self.pack_file, durable=False) as handle:
-            pickle.dump({"format": CACHE_FORMAT, "entries": keep}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        self.added = 0
+            pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self._segments = segments
+        self._added, self._added_segments = [], []
+
+    def _kept_segments(self) -> list[_Segment]:
+        """The segments read from the pack that stay, byte for byte: those whose entries this
+        run used, and unused ones while they fit in SPARE_ENTRIES. A segment that is only partly
+        used and does not fit gives its used entries to a new segment instead."""
+        kept: list[_Segment] = []
+        spare = SPARE_ENTRIES
+        for segment in self._segments or []:
+            if segment.damaged or not segment.keys:
+                continue  # its entries were parsed again, into a new segment
+            unused = sum(1 for key in segment.keys if key not in self.used)
+            if unused <= spare:
+                spare -= unused
+                kept.append(segment)
+            else:
+                values = segment.values() or []
+                self._added.extend((key, value) for key, value in zip(segment.keys, values, strict=False) if key in self.used)
+        return kept
 
 
-def _load_pack(file: Path) -> dict[str, Parsed]:
+def _segments_of(entries: list[tuple[str, Parsed]]) -> list[_Segment]:
+    segments = []
+    for start in range(0, len(entries), SEGMENT_ENTRIES):
+        piece = entries[start : start + SEGMENT_ENTRIES]
+        values = [value for _, value in piece]
+        segments.append(_Segment(tuple(key for key, _ in piece), dump_parsed(values), values))
+    return segments
+
+
+def _load_pack(file: Path) -> list[_Segment]:
     try:
         with open(file, "rb") as handle:
             payload = _SafeUnpickler(handle).load()
     except Exception:  # noqa: BLE001 - a missing, damaged or foreign pack is simply not used
-        return {}
-    if not isinstance(payload, dict) or payload.get("format") != CACHE_FORMAT or not isinstance(payload.get("entries"), dict):
-        return {}
-    return payload["entries"]  # type: ignore[no-any-return]
+        return []
+    if not isinstance(payload, dict) or payload.get("format") != PACK_FORMAT or not isinstance(payload.get("segments"), list):
+        return []
+    segments = []
+    for entry in payload["segments"]:
+        if (
+            isinstance(entry, tuple)
+            and len(entry) == 2
+            and isinstance(entry[0], tuple)
+            and all(type(key) is str for key in entry[0])
+            and isinstance(entry[1], bytes)
+        ):
+            segments.append(_Segment(entry[0], entry[1]))
+    return segments

@@ -179,9 +179,45 @@ def _compile(schema: dict[str, Any]) -> Validator:
     return check
 
 
+# Schema keywords that can reject a value; a schema using only the ones a
+# shortcut below handles is decided for the common valid value without a call.
+_CONSTRAINTS = frozenset(
+    {"type", "enum", "pattern", "minLength", "format", "minimum", "maximum", "items", "properties", "patternProperties", "required", "additionalProperties"}
+)
+_TEXT, _CHOICE, _TEXTS = 0, 1, 2
+
+
+def _shortcut(schema: dict[str, Any]) -> tuple[int, Any] | None:
+    """How to accept the common valid value of a field without calling its validator.
+
+    Text (with a minimum length), a choice among texts, or a list of texts
+    (each matching a pattern): most fields of most files. Anything the
+    shortcut does not accept goes to the full validator, which explains it.
+    """
+    used = _CONSTRAINTS.intersection(schema)
+    if schema.get("type") == "string" and used <= {"type", "minLength"}:
+        return _TEXT, schema.get("minLength", 0)
+    if used == {"enum"} and all(type(choice) is str for choice in schema["enum"]):
+        return _CHOICE, frozenset(schema["enum"])
+    items = schema.get("items")
+    if schema.get("type") == "array" and used == {"type", "items"} and isinstance(items, dict) and items.get("type") == "string":
+        if _CONSTRAINTS.intersection(items) <= {"type", "pattern"}:
+            return _TEXTS, re.compile(items["pattern"]) if "pattern" in items else None
+    return None
+
+
+def _accepts_texts(pattern: re.Pattern[str] | None, value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and all(type(item) is str for item in value)
+        and (pattern is None or all(pattern.search(item) for item in value))
+    )
+
+
 def _compile_mapping(schema: dict[str, Any]) -> Callable[[dict[str, Any], str, int, list[Problem]], None]:
     properties: dict[str, Any] = schema.get("properties", {})
     validators = {key: _compile(sub) for key, sub in properties.items()}
+    shortcuts = {key: shortcut for key, sub in properties.items() if (shortcut := _shortcut(sub)) is not None}
     patterns = [re.compile(pattern) for pattern in schema.get("patternProperties", {})]
     required: tuple[str, ...] = tuple(schema.get("required", ()))
     closed = schema.get("additionalProperties", True) is False
@@ -196,6 +232,17 @@ def _compile_mapping(schema: dict[str, Any]) -> Callable[[dict[str, Any], str, i
                 where = f" in '{name}'" if name else ""
                 out.append(Problem("schema", f"missing required field '{field_name}'{where}", lines.get(field_name, line), prefix + field_name))
         for key, item in value.items():
+            shortcut = shortcuts.get(key)
+            if shortcut is not None:  # inline: this loop runs for every field of every file
+                kind, detail = shortcut
+                if kind == _TEXT:
+                    if type(item) is str and (not detail or len(item.strip()) >= detail):
+                        continue
+                elif kind == _CHOICE:
+                    if type(item) is str and item in detail:
+                        continue
+                elif _accepts_texts(detail, item):
+                    continue
             validator = validators.get(key)
             if validator is not None:
                 if item is None and key not in required:

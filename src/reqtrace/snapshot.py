@@ -6,9 +6,10 @@ At a commit nothing is checked out: the tree is listed once (`ls-tree -r -z
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,12 +55,21 @@ FILE_KINDS: list[FileKind] = [
 
 
 def kind_of(path: str, config: Config) -> FileKind | None:
-    for kind in FILE_KINDS:
-        folder = getattr(config, kind.folder) + "/"
+    return _kind_in(path, _kind_folders(config, tuple(FILE_KINDS)))
+
+
+def _kind_in(path: str, folders: tuple[tuple[str, FileKind], ...]) -> FileKind | None:
+    for folder, kind in folders:
         if path.startswith(folder) and path.endswith(kind.suffixes):
             if kind.recursive or "/" not in path[len(folder) :]:
                 return kind
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def _kind_folders(config: Config, kinds: tuple[FileKind, ...]) -> tuple[tuple[str, FileKind], ...]:
+    """Each kind with its folder ('records/requests/'), worked out once: kind_of runs for every file."""
+    return tuple((getattr(config, kind.folder) + "/", kind) for kind in kinds)
 
 
 def scanned_folders(config: Config) -> list[str]:
@@ -122,13 +132,14 @@ def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
                 yield SourceFile(relative, entry.stat(follow_symlinks=False).st_size)
 
 
-def _read_file(path: str, size: int) -> bytes:
+def _read_file(path: str, size: int, root: int | None = None) -> bytes:
     """The bytes of a regular file whose size the listing saw; one read() for the usual case.
+    A relative `path` is opened relative to the directory descriptor `root`.
 
     O_NOFOLLOW: a file swapped for a symbolic link since it was listed is
     refused, not followed out of the repo.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), dir_fd=root)
     try:
         data = os.read(fd, size + 1)
         if len(data) <= size:
@@ -210,13 +221,21 @@ class Reader:
     def read(self, sources: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes | None]]:
         """Each source's bytes; None for a blob that turns out larger than the size limit."""
         if self.commit is None:
-            root = str(self.repo.root)
-            for source in sources:
-                try:
-                    data = _read_file(os.path.join(root, source.path), source.size)
-                except OSError as exc:
-                    raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
-                yield source, data if len(data) <= MAX_FILE_BYTES else None
+            # Opened relative to the root's descriptor: the kernel walks the path from
+            # there, not from '/', for each of thousands of files.
+            relative = os.open in os.supports_dir_fd
+            root = os.open(str(self.repo.root), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if relative else None
+            try:
+                for source in sources:
+                    try:
+                        path = source.path if relative else os.path.join(str(self.repo.root), source.path)
+                        data = _read_file(path, source.size, root)
+                    except OSError as exc:
+                        raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
+                    yield source, data if len(data) <= MAX_FILE_BYTES else None
+            finally:
+                if root is not None:
+                    os.close(root)
             return
         assert self.repo.git_top is not None
         wanted = list(dict.fromkeys(source.oid for source in sources if source.oid and source.oid not in self.known))
@@ -283,9 +302,10 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
     results: dict[str, ParsedFile] = {}
     order: list[str] = []
     pending: list[tuple[SourceFile, FileKind]] = []
+    folders = _kind_folders(config, tuple(FILE_KINDS))
     for source in sources:
         order.append(source.path)
-        kind = kind_of(source.path, config)
+        kind = _kind_in(source.path, folders)
         if source.symlink_target is not None:
             if kind is not None or source.path.endswith((".yaml", ".yml", ".md")) or _in_kind_folder(source.path, config):
                 results[source.path] = ParsedFile(source, kind, Parsed(findings=[_symlink_finding(str(reader.repo.root), source)]), False)
@@ -301,30 +321,74 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
                 results[source.path] = ParsedFile(source, kind, hit, True, source.oid)
                 continue
         pending.append((source, kind))
-    kinds = {source.path: kind for source, kind in pending}
-    misses: list[tuple[SourceFile, FileKind, str, bytes]] = []
-    for source, data in reader.read([source for source, _ in pending]):
-        kind = kinds[source.path]
-        if data is None:  # larger than the limit, found out while reading
-            results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
-            continue
-        oid = source.oid or gitio.blob_id(data)
-        if cache is not None and source.oid is None:
+    # Each file still to parse: (source, kind, blob id, bytes). At a commit the blob ids
+    # are known, and so are the misses: each parsing process reads its own share, through
+    # its own `git cat-file`, while the other parses. In the working tree the blob id
+    # comes from the bytes: they are read here when cached parses may be found by it,
+    # and otherwise (no cache, or an empty one: a first run) by the parsing processes.
+    misses: list[tuple[SourceFile, FileKind, str | None, bytes | None]] = []
+    if reader.commit is not None or cache is None or cache.is_empty():
+        misses = [(source, kind, source.oid, None) for source, kind in pending]
+    else:
+        kinds = {source.path: kind for source, kind in pending}
+        for source, data in reader.read([source for source, _ in pending]):
+            kind = kinds[source.path]
+            if data is None:  # larger than the limit, found out while reading
+                results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
+                continue
+            oid = gitio.blob_id(data)
             hit = cache.get(cache_key(kind.name, source.path, oid, config.id_pattern))
             if hit is not None:
                 results[source.path] = ParsedFile(source, kind, hit, True, oid)
                 continue
-        misses.append((source, kind, oid, data))
+            misses.append((source, kind, oid, data))
 
-    def parse_one(miss: tuple[SourceFile, FileKind, str, bytes]) -> Parsed:
-        source, kind, _oid, data = miss
-        return kind.parser(source.path, data, config)
+    def parse_share(share: Sequence[tuple[SourceFile, FileKind, str | None, bytes | None]]) -> list[Parsed]:
+        unread = [source for source, _kind, _oid, data in share if data is None]
+        contents = {source.path: data for source, data in reader.read(unread)} if unread else {}
+        parses = []
+        for source, kind, oid, data in share:
+            content = data if data is not None else contents[source.path]
+            if content is None:  # larger than the limit, found out while reading: no blob id
+                parses.append(_too_large(source.path, None))
+                continue
+            parsed = kind.parser(source.path, content, config)
+            parsed.oid = oid or gitio.blob_id(content)
+            parses.append(parsed)
+        return parses
+
+    def key_of(index: int, parsed: Parsed) -> str:
+        source, kind, _oid, _data = misses[index]
+        return cache_key(kind.name, source.path, parsed.oid, config.id_pattern)  # type: ignore[arg-type]
 
     # Many files to parse (a first check of a large repo): on two cores, if there are.
-    for (source, kind, oid, _data), parsed in zip(misses, fork_map(parse_one, misses, load_parsed), strict=True):
-        if cache is not None:
-            cache.put(cache_key(kind.name, source.path, oid, config.id_pattern), parsed)
-        results[source.path] = ParsedFile(source, kind, parsed, True, oid)
+    # The worker's half arrives pickled: the cache stores those bytes as they are.
+    pickled: list[tuple[int, bytes]] = []
+    stored = 0  # the first parses already put in the cache
+
+    def store_own_half(parses: list[Parsed]) -> None:
+        nonlocal stored
+        if cache is not None:  # pickled while the worker pickles its half
+            for index, parsed in enumerate(parses):
+                if parsed.oid is not None:
+                    cache.put(key_of(index, parsed), parsed)
+            cache.pickle_added()
+        stored = len(parses)
+
+    parses = fork_map(
+        parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)), meanwhile=store_own_half
+    )
+    verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
+    for index, ((source, kind, _oid, _data), parsed) in enumerate(zip(misses, parses, strict=True)):
+        if cache is not None and stored <= index < verbatim and parsed.oid is not None:
+            cache.put(key_of(index, parsed), parsed)
+        results[source.path] = ParsedFile(source, kind, parsed, parsed.oid is not None, parsed.oid)
+    if cache is not None:
+        ends = [start for start, _ in pickled[1:]] + [len(misses)]
+        for (start, payload), end in zip(pickled, ends, strict=False):
+            share = parses[start:end]
+            if all(parsed.oid is not None for parsed in share):
+                cache.put_pickled([key_of(start + offset, parsed) for offset, parsed in enumerate(share)], payload, share)
     return [results[path] for path in order if path in results]
 
 
@@ -347,11 +411,4 @@ def add_parsed(snapshot: Snapshot, parsed: Parsed) -> None:
                 Finding("duplicate-id", ERROR, f"id '{item.id}' is already used by the {existing.kind} in {existing.path}:{existing.line}; give one of them a new id", item.path, item.line, item.id)
             )
             continue
-        target = {
-            "requirement": snapshot.requirements,
-            "request": snapshot.requests,
-            "meeting": snapshot.meetings,
-            "email": snapshot.emails,
-            "document": snapshot.documents,
-        }[item.kind]
-        target[item.id] = item
+        snapshot.items_of(item.kind)[item.id] = item

@@ -27,9 +27,18 @@ _HAN_RUN = re.compile(rf"[{HAN}]+")
 MAX_TEXT_CHARS = 20_000  # longer text is cut: a request is read, not a novel
 
 
+_WRAPPED = re.compile(r"(?<!\n)\n(?!\n)")
+
+
 def normalise(text: str) -> str:
-    """NFKC (full-width digits and letters become ASCII), lower case, one kind of apostrophe."""
-    return unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).lower().replace("’", "'")
+    """NFKC (full-width digits and letters become ASCII), lower case, one kind of apostrophe.
+
+    A single line break is a space: emails and YAML blocks wrap lines in mid-sentence
+    ("does not\nwork", "How\ncan she …?"); a blank line still ends a paragraph.
+    The text keeps its length, so positions found in it stay valid.
+    """
+    folded = unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).lower().replace("’", "'")
+    return _WRAPPED.sub(" ", folded)
 
 
 def stem(word: str) -> str:
@@ -281,6 +290,10 @@ def quantities(text: str) -> list[Quantity]:
             number_text = re.match(rf"{_NUMBER}|[{_CN_NUMBER}]+", groups["cnclock"]).group(0)  # type: ignore[union-attr]
             hour = float(number_text) if number_text[0].isdigit() else chinese_number(number_text)
             if hour is not None and 0 <= hour <= 24:
+                # 下午3点, 晚上6点到9点: afternoon and evening hours are written from 1 to 11.
+                lead = re.split(r"[，。,.;；！？!?\n]", normal[max(0, match.start() - 10) : match.start()])[-1]
+                if hour < 12 and re.search("下午|晚上|傍晚|夜间|夜里", lead):
+                    hour += 12
                 minutes = hour * 60 + (30 if groups["half"] else 0)
                 found.append(Quantity(minutes, "clock", surface, minutes, None, "clock", match.start()))
         elif groups["ampm"]:
@@ -324,6 +337,14 @@ def quantities(text: str) -> list[Quantity]:
     return found
 
 
+def quantity_terms(text: str) -> list[str]:
+    """Index terms for the numbers with units of a text: "2 hours" and "两个小时" both give 'n:time:120'.
+
+    They let a request that quotes a signed number ("the 2-hour rule") find the requirement that holds it.
+    """
+    return [f"n:{q.dimension}:{q.value:g}" for q in quantities(text) if q.dimension != "count"]
+
+
 def ordinal_counts(text: str) -> list[float]:
     """Ordinals that stand for counts: 'a 3rd appointment', 'the fifth member'."""
     return [ORDINALS[word] for word in re.findall(r"\b(\d(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth)\b", normalise(text)) if word in ORDINALS]
@@ -337,7 +358,8 @@ _DATE = re.compile(
     r"|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?\b"
-    r"|了半天|等半天"
+    r"|了半天|等半天|[这那前]两天|[这那前]几天|最近两天"  # 这两天: "these days", not a duration
+    r"|(?:周|星期|礼拜)[一二三四五六日天]"  # 周二: Tuesday, not two weeks
 )
 
 

@@ -13,6 +13,7 @@ from sys import intern
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor as _BaseConstructor
 from yaml.events import (
     AliasEvent,
     MappingEndEvent,
@@ -23,11 +24,12 @@ from yaml.events import (
     StreamEndEvent,
 )
 from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver as _BaseResolver
 
 try:  # libyaml's C parser is about 12x faster on many small files
-    from yaml import CSafeLoader as _BaseLoader
+    from yaml.cyaml import CParser as _CParser
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+    from yaml.loader import SafeLoader as _CParser  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 1024 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -88,120 +90,44 @@ class Sequence(list):  # type: ignore[type-arg]
         self.raw = raw
 
 
-class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """libyaml's parser; values are built from its events by `_build`."""
+# One constructor for the few scalar types a spec file may hold: constructing
+# a scalar uses no constructor state, so it is shared by every parse.
+_SCALARS = _BaseConstructor()
+_CONSTRUCT = _SCALARS.yaml_constructors
+_RESOLVER = _BaseResolver()
+# First characters that can start a plain scalar YAML 1.1 reads as something
+# other than text (`no`, `1.10`, `~`, `2026-01-05`): any other plain scalar is
+# text without asking the resolver — the usual case for titles and statements.
+_RESOLVABLE_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers)
+assert None not in _RESOLVABLE_FIRST, "a resolver for every first character would defeat the shortcut"
 
-    def resolve_plain(self, value: str) -> str:
-        tag = _RESOLVED.get(value)
-        if tag is None:
-            tag = self.resolve(ScalarNode, value, (True, False))
-            if len(_RESOLVED) < _RESOLVED_LIMIT and len(value) <= 80:
-                _RESOLVED[value] = tag
-        return tag  # type: ignore[no-any-return]
+
+def _resolve_plain(value: str) -> str:
+    """The tag YAML 1.1 gives an unquoted scalar, remembered per distinct short text."""
+    tag = _RESOLVED.get(value)
+    if tag is None:
+        tag = _RESOLVER.resolve(ScalarNode, value, (True, False))
+        if len(_RESOLVED) < _RESOLVED_LIMIT and len(value) <= 80:
+            _RESOLVED[value] = tag
+    return tag  # type: ignore[no-any-return]
 
 
 _ALIAS_MESSAGE = "YAML aliases (*name) are not allowed in spec files; write the value out in full"
 _ANCHOR_MESSAGE = "YAML anchors (&name) are not allowed in spec files; remove it and write values out in full"
 
 
-def _build(loader: _StrictLoader, line_offset: int) -> Any:
-    """The value of the single document in the loader's stream, built from parse events.
+def _build(parser: Any, line_offset: int) -> Any:
+    """The value of the single document in the parser's stream, built from libyaml's events.
 
     Skipping PyYAML's node graph and generic constructor makes this about a
     third faster, and strict: an alias, a duplicate key, a key that is not
     plain text, an unknown tag or absurd nesting is a YamlProblem.
     """
-    get_event = loader.get_event
+    get_event = parser.get_event
     get_event()  # StreamStart
-    event = get_event()
-    if type(event) is StreamEndEvent:
+    if type(get_event()) is StreamEndEvent:
         return None  # an empty file
-    # Each open collection: [value, is_mapping, pending key, line of that key].
-    stack: list[list[Any]] = []
-    root: Any = None
-    while True:
-        event = get_event()
-        kind = type(event)
-        line = event.start_mark.line + 1 + line_offset
-        if kind is AliasEvent:
-            raise YamlProblem("yaml-alias", _ALIAS_MESSAGE, line)
-        if getattr(event, "anchor", None) is not None:
-            # Harmless alone, but only there to be aliased: refused too, so the
-            # rule is simply "no anchors, no aliases".
-            raise YamlProblem("yaml-alias", _ANCHOR_MESSAGE, line)
-        opened = False
-        if kind is ScalarEvent:
-            if stack and stack[-1][1] and stack[-1][2] is None:
-                frame = stack[-1]  # a key: field names stay text, never booleans or dates
-                key = intern(event.value)
-                if key in frame[0].lines:
-                    raise YamlProblem(
-                        "duplicate-key",
-                        f"key '{key}' appears twice (lines {frame[0].lines[key]} and {line}); "
-                        "YAML would silently keep only the last one — remove or rename one",
-                        line,
-                    )
-                frame[2], frame[3] = key, line
-                continue
-            value = event.value
-            tag = event.tag
-            if tag is None or tag == "!":
-                tag = (_RESOLVED.get(value) or loader.resolve_plain(value)) if event.implicit[0] else STR_TAG
-            if tag == STR_TAG:
-                # Ids, statuses and names recur across thousands of files: one
-                # shared string each keeps a large snapshot (and its cache) small.
-                item: Any = intern(value) if len(value) <= 40 else value
-            elif tag in _SCALAR_TAGS:
-                try:
-                    item = loader.yaml_constructors[tag](loader, ScalarNode(tag, value, event.start_mark, event.end_mark))
-                except (ValueError, OverflowError):
-                    # `2026-02-30` looks like a date but is none; a number of
-                    # 5000 digits is past Python's limit: keep the text.
-                    item = value
-            else:
-                raise YamlProblem("yaml-syntax", f"YAML tag '{tag}' is not allowed in spec files; remove it", line)
-        elif kind is MappingStartEvent or kind is SequenceStartEvent:
-            if event.tag not in (None, "!", MAP_TAG if kind is MappingStartEvent else SEQ_TAG):
-                raise YamlProblem("yaml-syntax", f"YAML tag '{event.tag}' is not allowed in spec files; remove it", line)
-            if stack and stack[-1][1] and stack[-1][2] is None:
-                raise YamlProblem("yaml-syntax", "a mapping key must be plain text", line)
-            if len(stack) >= MAX_DEPTH:
-                raise YamlProblem("yaml-syntax", f"the YAML is nested more than {MAX_DEPTH} levels deep", line)
-            if kind is MappingStartEvent:
-                item = Mapping()
-                item.line = line
-            else:
-                item = Sequence([], line, [], {})
-            opened = True
-        elif kind is MappingEndEvent or kind is SequenceEndEvent:
-            stack.pop()
-            if stack:
-                continue
-            break
-        else:  # pragma: no cover - libyaml emits nothing else inside a document
-            raise YamlProblem("yaml-syntax", f"unexpected YAML event {kind.__name__}", line)
-        if stack:
-            frame = stack[-1]
-            parent = frame[0]
-            if frame[1]:
-                parent[frame[2]] = item
-                parent.lines[frame[2]] = frame[3]
-                if kind is ScalarEvent and type(item) is not str:
-                    # The source text of a scalar YAML turned into something other
-                    # than text (`NO` -> False, `1.10` -> 1.1), so a finding can quote it.
-                    parent.raw[frame[2]] = event.value
-                frame[2] = None
-            else:
-                if kind is ScalarEvent and type(item) is not str:
-                    parent.raw[len(parent)] = event.value
-                parent.lines.append(line)
-                parent.append(item)
-        else:
-            root = item
-        if opened:
-            stack.append([item, kind is MappingStartEvent, None, 0])
-        elif not stack:
-            break
+    root = _value(get_event(), get_event, line_offset, 0)
     get_event()  # DocumentEnd
     event = get_event()
     if type(event) is not StreamEndEvent:
@@ -211,6 +137,137 @@ def _build(loader: _StrictLoader, line_offset: int) -> Any:
             event.start_mark.line + 1 + line_offset,
         )
     return root
+
+
+def _value(event: Any, get_event: Any, line_offset: int, depth: int) -> Any:
+    """The value that starts with `event`: a scalar, or a whole mapping or sequence.
+
+    Recursive descent keeps each collection's state in locals; the common
+    item (a plain or quoted scalar) is handled inline in the loops below, so
+    this function is entered once per collection rather than once per value.
+    """
+    kind = type(event)
+    if kind is ScalarEvent:
+        if event.anchor is not None:
+            raise YamlProblem("yaml-alias", _ANCHOR_MESSAGE, event.start_mark.line + 1 + line_offset)
+        return _scalar(event, event.start_mark.line + 1 + line_offset)[0]
+    line = event.start_mark.line + 1 + line_offset
+    if kind is AliasEvent:
+        raise YamlProblem("yaml-alias", _ALIAS_MESSAGE, line)
+    if event.anchor is not None:
+        # Harmless alone, but only there to be aliased: refused too, so the
+        # rule is simply "no anchors, no aliases".
+        raise YamlProblem("yaml-alias", _ANCHOR_MESSAGE, line)
+    if kind is MappingStartEvent:
+        if event.tag not in (None, "!", MAP_TAG):
+            raise YamlProblem("yaml-syntax", f"YAML tag '{event.tag}' is not allowed in spec files; remove it", line)
+        if depth >= MAX_DEPTH:
+            raise YamlProblem("yaml-syntax", f"the YAML is nested more than {MAX_DEPTH} levels deep", line)
+        return _mapping(line, get_event, line_offset, depth + 1)
+    if kind is SequenceStartEvent:
+        if event.tag not in (None, "!", SEQ_TAG):
+            raise YamlProblem("yaml-syntax", f"YAML tag '{event.tag}' is not allowed in spec files; remove it", line)
+        if depth >= MAX_DEPTH:
+            raise YamlProblem("yaml-syntax", f"the YAML is nested more than {MAX_DEPTH} levels deep", line)
+        return _sequence(line, get_event, line_offset, depth + 1)
+    raise YamlProblem("yaml-syntax", f"unexpected YAML event {kind.__name__}", line)  # pragma: no cover
+
+
+def _scalar(event: Any, line: int) -> tuple[Any, bool]:
+    """(value, whether it is text) of a scalar event; refuses tags a spec file has no use for."""
+    value = event.value
+    tag = event.tag
+    if tag is None or tag == "!":
+        if not event.implicit[0]:
+            tag = STR_TAG  # quoted: text, whatever it looks like
+        elif value[:1] in _RESOLVABLE_FIRST:
+            tag = _RESOLVED.get(value) or _resolve_plain(value)
+        else:
+            tag = STR_TAG
+    if tag == STR_TAG:
+        # Ids, statuses and names recur across thousands of files: one shared
+        # string each keeps a large snapshot (and its cache) small.
+        return (intern(value) if len(value) <= 40 else value), True
+    if tag not in _SCALAR_TAGS:
+        raise YamlProblem("yaml-syntax", f"YAML tag '{tag}' is not allowed in spec files; remove it", line)
+    try:
+        return _CONSTRUCT[tag](_SCALARS, ScalarNode(tag, value, event.start_mark, event.end_mark)), False
+    except (ValueError, OverflowError, ArithmeticError, LookupError, AttributeError, TypeError):
+        # `2026-02-30` looks like a date but is none; a number of 5000 digits
+        # is past Python's limit; `!!int` on nothing or `!!bool maybe` is no
+        # value of that type at all: keep the text.
+        return value, True
+
+
+def _mapping(line: int, get_event: Any, line_offset: int, depth: int) -> Mapping:
+    mapping = Mapping()
+    mapping.line = line
+    lines = mapping.lines
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is MappingEndEvent:
+            return mapping
+        key_line = event.start_mark.line + 1 + line_offset
+        if kind is not ScalarEvent:
+            if kind is AliasEvent:
+                raise YamlProblem("yaml-alias", _ALIAS_MESSAGE, key_line)
+            if event.anchor is not None:
+                raise YamlProblem("yaml-alias", _ANCHOR_MESSAGE, key_line)
+            if event.tag not in (None, "!", MAP_TAG if kind is MappingStartEvent else SEQ_TAG):
+                raise YamlProblem("yaml-syntax", f"YAML tag '{event.tag}' is not allowed in spec files; remove it", key_line)
+            raise YamlProblem("yaml-syntax", "a mapping key must be plain text", key_line)
+        if event.anchor is not None:
+            raise YamlProblem("yaml-alias", _ANCHOR_MESSAGE, key_line)
+        key = intern(event.value)  # field names stay text, never booleans or dates
+        if key in lines:
+            raise YamlProblem(
+                "duplicate-key",
+                f"key '{key}' appears twice (lines {lines[key]} and {key_line}); "
+                "YAML would silently keep only the last one — remove or rename one",
+                key_line,
+            )
+        lines[key] = key_line
+        event = get_event()
+        if type(event) is ScalarEvent and event.anchor is None:
+            value = event.value
+            if event.tag is None and (not event.implicit[0] or value[:1] not in _RESOLVABLE_FIRST):
+                # Text that needs no resolving, the usual value: inline, no call.
+                mapping[key] = intern(value) if len(value) <= 40 else value
+                continue
+            value, is_text = _scalar(event, event.start_mark.line + 1 + line_offset)
+            if not is_text:
+                # The source text of a scalar YAML turned into something other
+                # than text (`NO` -> False, `1.10` -> 1.1), so a finding can quote it.
+                mapping.raw[key] = event.value
+        else:
+            value = _value(event, get_event, line_offset, depth)
+        mapping[key] = value
+
+
+def _sequence(line: int, get_event: Any, line_offset: int, depth: int) -> Sequence:
+    sequence = Sequence([], line, [], {})
+    lines = sequence.lines
+    append = sequence.append
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is SequenceEndEvent:
+            return sequence
+        item_line = event.start_mark.line + 1 + line_offset
+        if kind is ScalarEvent and event.anchor is None:
+            value = event.value
+            if event.tag is None and (not event.implicit[0] or value[:1] not in _RESOLVABLE_FIRST):
+                lines.append(item_line)  # text that needs no resolving: inline, as in _mapping
+                append(intern(value) if len(value) <= 40 else value)
+                continue
+            value, is_text = _scalar(event, item_line)
+            if not is_text:
+                sequence.raw[len(sequence)] = event.value
+        else:
+            value = _value(event, get_event, line_offset, depth)
+        lines.append(item_line)
+        append(value)
 
 
 def decode_text(data: bytes) -> str:
@@ -233,9 +290,9 @@ def decode_text(data: bytes) -> str:
 
 def load_yaml(text: str, *, line_offset: int = 0) -> Any:
     """Parse one YAML document from text; raise YamlProblem with a line on any trouble."""
-    loader = _StrictLoader(text)
+    parser = _CParser(text)
     try:
-        return _build(loader, line_offset)
+        return _build(parser, line_offset)
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -251,7 +308,7 @@ def load_yaml(text: str, *, line_offset: int = 0) -> Any:
     except yaml.YAMLError as exc:
         raise YamlProblem("yaml-syntax", f"YAML error: {exc}", None) from None
     finally:
-        loader.dispose()
+        parser.dispose()
 
 
 def _line_text(text: str, index: int) -> str:

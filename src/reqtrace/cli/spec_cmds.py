@@ -55,7 +55,7 @@ def check(
     output.json_requested = format is CheckFormat.json
     repo, snapshot = load(root, rev)
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")
-    if level != "off":
+    if level != "off" and snapshot.has_baseline_files():
         from ..diff import accepted_base, drift_findings
 
         base = accepted_base(repo, rev)
