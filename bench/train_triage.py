@@ -3,6 +3,7 @@
     python bench/train_triage.py            # validate across authors, print the table, write the weights
     python bench/train_triage.py --check    # retrain and say whether the shipped weights are what this gives
     python bench/train_triage.py --no-write # validate and print only
+    python bench/train_triage.py --refit    # refit the shipped choice on all sets, no validation (minutes)
 
 The labelled sets have three authors: A wrote labelled.yaml and fresh.yaml, B
 wrote probe.yaml, C wrote fresh2.yaml (docs/triage.md, tests/data/triage/README.md).
@@ -125,7 +126,7 @@ def fit(examples: list[dict], l2: float, weighting: str, feature_set: str) -> di
         lb = [b[k] + momentum * vb[k] for k in range(k_count)]
         gw = [[l2 * lw[j][k] for k in range(k_count)] for j in range(d)]
         gb = [0.0] * k_count
-        for row, target, weight in zip(rows, targets, weights):
+        for row, target, weight in zip(rows, targets, weights, strict=True):
             logits = lb[:]
             for j, v in row:
                 wj = lw[j]
@@ -171,7 +172,7 @@ def predict(examples: list[dict], model: dict) -> list:
 def macro_f1(labels: list[str], predicted: list[str]) -> float:
     scores = []
     for name in CLASSES:
-        tp = sum(t == p == name for t, p in zip(labels, predicted))
+        tp = sum(t == p == name for t, p in zip(labels, predicted, strict=True))
         n_pred = sum(p == name for p in predicted)
         n_true = sum(t == name for t in labels)
         if not n_true:
@@ -184,7 +185,7 @@ def macro_f1(labels: list[str], predicted: list[str]) -> float:
 
 def costly(examples: list[dict], results: list) -> int:
     return sum(e["label"] in COSTLY and r.classification == "defect" and r.confidence >= GUARD_CONFIDENCE
-               for e, r in zip(examples, results))
+               for e, r in zip(examples, results, strict=True))
 
 
 def folds(examples: list[dict]) -> list[tuple[str, list[dict], list[dict]]]:
@@ -216,11 +217,11 @@ def choose(examples: list[dict]) -> tuple[dict, list[str]]:
                 print(f"  fitted {feature_set} l2={l2} {weighting}", file=sys.stderr, flush=True)
     for (feature_set, l2, weighting), runs in fitted.items():
         # Temperature: minimise the out-of-author log loss (calibration only; it moves no argmax).
-        def log_loss(temperature: float) -> float:
+        def log_loss(temperature: float, runs: list = runs) -> float:
             total = 0.0
             count = 0
             for _held, model, test in runs:
-                for e, probs in zip(test, _raw_probabilities(test, {**model, "temperature": temperature})):
+                for e, probs in zip(test, _raw_probabilities(test, {**model, "temperature": temperature}), strict=True):
                     total -= math.log(max(1e-12, probs[CLASSES.index(e["label"])]))
                     count += 1
             return total / count
@@ -232,7 +233,7 @@ def choose(examples: list[dict]) -> tuple[dict, list[str]]:
                 per_fold.append(macro_f1([e["label"] for e in test], [r.classification for r in results]))
             mean = sum(per_fold) / len(per_fold)
             log.append(f"{feature_set:<24} l2={l2:<6} weighting={weighting:<13} T={temperature:<4} threshold={threshold:.2f}  "
-                       + "  ".join(f"{h}:{f:.3f}" for (h, _m, _t), f in zip(runs, per_fold)) + f"  mean {mean:.3f}")
+                       + "  ".join(f"{h}:{f:.3f}" for (h, _m, _t), f in zip(runs, per_fold, strict=True)) + f"  mean {mean:.3f}")
             key = (round(min(per_fold), 6), round(mean, 6), -l2, -threshold)
             if best is None or key > best[0]:
                 best = (key, {"features": feature_set, "l2": l2, "weighting": weighting, "temperature": temperature,
@@ -260,7 +261,7 @@ def report(examples: list[dict], choice: dict) -> list[str]:
             lines.append(f"|   {lang_name} | {len(picked)} | "
                          f"{macro_f1([labels[i] for i in picked], [rules[i].classification for i in picked]):.3f} | "
                          f"{macro_f1([labels[i] for i in picked], [results[i].classification for i in picked]):.3f} | | |")
-        calibration[held] = [(r.classification, r.confidence, e["label"]) for r, e in zip(results, test)]
+        calibration[held] = [(r.classification, r.confidence, e["label"]) for r, e in zip(results, test, strict=True)]
     lines.append("")
     lines.append("Calibration of the classified requests (not needs-review), each author held out:")
     lines.append("")
@@ -296,6 +297,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="retrain with the shipped choice; exit 1 if the weights differ")
     parser.add_argument("--no-write", action="store_true", help="validate and print, write nothing")
+    parser.add_argument("--refit", action="store_true",
+                        help="refit the shipped choice on all sets and write it, without validating again "
+                             "(after a change that adds or alters no feature)")
     parser.add_argument("--grid", action="store_true", help="print every setting tried")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -306,6 +310,11 @@ def main() -> int:
         same = render(fresh) == render(shipped)
         print("shipped weights match a retrain" if same else "shipped weights differ from a retrain: run bench/train_triage.py")
         return 0 if same else 1
+    if args.refit:
+        shipped = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+        WEIGHTS.write_text(render(final_model(examples, shipped["trained"]["choice"])), encoding="utf-8")
+        print(f"refitted {WEIGHTS.relative_to(ROOT)} with {shipped['trained']['choice']}")
+        return 0
     choice, log = choose(examples)
     if args.grid:
         print("\n".join(log))
