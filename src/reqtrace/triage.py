@@ -7,10 +7,12 @@ requirements the request is about (BM25), compares the numbers of the request
 with those of the requirements it matched (units across languages), weighs cue
 phrases for each class, and returns the class with the evidence behind it.
 
-It is a transparent rule-based classifier, not a model: every point that moved
-the decision is a reason a person can read and dispute. When the evidence is
-weak it says `needs-review` instead of guessing. docs/triage.md describes how
-it works, how well it does on the labelled set, and where it fails.
+The rules find the evidence and print it as reasons a person can read and
+dispute; since round 4 a small learned layer (`triage_model.py`) weighs that
+evidence into a class and a calibrated confidence, and when it is unsure it
+says `needs-review` instead of guessing (`learned=False` gives the rules' own
+verdict). docs/triage.md describes how it works, how well it does across
+authors, and where it fails.
 """
 
 from __future__ import annotations
