@@ -4,11 +4,15 @@
     python bench/bench_triage.py --errors tune   # list the tune part's mistakes (for tuning)
     python bench/bench_triage.py --markdown      # the tables for docs/triage.md
     python bench/bench_triage.py --set FILE      # one labelled file only (e.g. a new held-out set)
+    python bench/bench_triage.py --rules         # the rules alone, without the learned layer (round 4)
 
 The sets are tests/data/triage/labelled.yaml (split into `tune` and `heldout` when
 it was written), fresh.yaml and probe.yaml, against the requirements in
 tests/data/triage/baseline/. docs/triage.md says which of them were tuned on:
-since round 3, labelled.yaml and fresh.yaml both were, so their figures mean little.
+since round 3, labelled.yaml and fresh.yaml both were, so their figures mean little,
+and since round 4 the learned layer was trained on all of them and fresh2.yaml
+(bench/train_triage.py reports its leave-one-author-out figures).
+By default the final classifier (rules + learned layer) is measured; `--rules` the rules alone.
 `--set` measures a file this script does not know, with the same fields, and
 prints nothing about the other sets.
 """
@@ -46,10 +50,10 @@ def load_items(path: Path = DATA / "labelled.yaml") -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
 
 
-def evaluate(items: list[dict], index: BaselineIndex) -> dict:
+def evaluate(items: list[dict], index: BaselineIndex, learned: bool = True) -> dict:
     rows = []
     for item in items:
-        result = classify_request(item["text"], index=index, request=item["id"])
+        result = classify_request(item["text"], index=index, request=item["id"], learned=learned)
         rows.append((item, result))
     confusion = {t: dict.fromkeys(CLASSES, 0) for t in CLASSES}
     for item, result in rows:
@@ -104,9 +108,10 @@ def render(name: str, report: dict, markdown: bool) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--errors", choices=("tune", "heldout", "fresh", "probe", "set"), help="list the mistakes of one part")
+    parser.add_argument("--errors", choices=("tune", "heldout", "fresh", "probe", "fresh2", "set"), help="list the mistakes of one part")
     parser.add_argument("--set", type=Path, help="measure only this labelled file (fields as in labelled.yaml)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument("--rules", action="store_true", help="the rules alone, without the learned layer")
     parser.add_argument("--tune-only", action="store_true", help="while tuning: print nothing about the fresh held-out set")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -122,11 +127,12 @@ def main() -> int:
             "held-out": [i for i in items if i["split"] == "heldout"],
             "tune": [i for i in items if i["split"] == "tune"],
             "probe": load_items(DATA / "probe.yaml"),
+            "fresh2 (trained on in round 4)": load_items(DATA / "fresh2.yaml"),
         }
         if args.tune_only:
-            del parts["fresh (tuned on in round 3)"], parts["probe"]
+            del parts["fresh (tuned on in round 3)"], parts["probe"], parts["fresh2 (trained on in round 4)"]
         part = "held-out" if args.tune_only else "probe"
-    reports = {name: evaluate(items_of_part, index) for name, items_of_part in parts.items()}
+    reports = {name: evaluate(items_of_part, index, learned=not args.rules) for name, items_of_part in parts.items()}
     elapsed = time.perf_counter() - started
     for name, report in reports.items():
         print(render(name, report, args.markdown))
@@ -134,12 +140,12 @@ def main() -> int:
     zh = [i for i in parts[part] if i["lang"] in ("zh", "mixed")]
     en = [i for i in parts[part] if i["lang"] == "en"]
     for label, subset in ((f"{part}, Chinese and mixed", zh), (f"{part}, English", en)):
-        report = evaluate(subset, index)
+        report = evaluate(subset, index, learned=not args.rules)
         print(f"{label}: {len(subset)} requests, macro-F1 {report['macro']:.3f}, accuracy {report['accuracy']:.3f}")
     print(f"\n{len(requirements)} baseline requirements, {sum(len(p) for p in parts.values())} requests, {elapsed:.2f} s")
     if args.errors:
         key = {"heldout": "held-out", "fresh": "fresh (tuned on in round 3)", "tune": "tune", "probe": "probe",
-               "set": part}[args.errors]
+               "fresh2": "fresh2 (trained on in round 4)", "set": part}[args.errors]
         print(f"\n== mistakes in the {key} part")
         for item, result in reports[key]["rows"]:
             if result.classification != item["label"]:

@@ -154,7 +154,9 @@ def test_the_customers_environment_is_named_by_the_words_it_used(index):
 
 def test_saying_other_websites_work_rules_the_customers_network_out(index):
     result = classify_request("一直提示网络错误，但是别的网站都能打开。", index=index)
-    assert result.classification == "defect"
+    # The rules call it a defect; the learned layer (round 4) may send so short a complaint, which
+    # names no requirement, to a person. Never to the customer's network.
+    assert result.classification in ("defect", "needs-review")
     assert any(r.startswith("rules its own side out") and "network is not the cause" in r for r in result.reasons)
 
 

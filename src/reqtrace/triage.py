@@ -7,10 +7,12 @@ requirements the request is about (BM25), compares the numbers of the request
 with those of the requirements it matched (units across languages), weighs cue
 phrases for each class, and returns the class with the evidence behind it.
 
-It is a transparent rule-based classifier, not a model: every point that moved
-the decision is a reason a person can read and dispute. When the evidence is
-weak it says `needs-review` instead of guessing. docs/triage.md describes how
-it works, how well it does on the labelled set, and where it fails.
+The rules find the evidence and print it as reasons a person can read and
+dispute; since round 4 a small learned layer (`triage_model.py`) weighs that
+evidence into a class and a calibrated confidence, and when it is unsure it
+says `needs-review` instead of guessing (`learned=False` gives the rules' own
+verdict). docs/triage.md describes how it works, how well it does across
+authors, and where it fails.
 """
 
 from __future__ import annotations
@@ -371,6 +373,7 @@ class Evidence:
     reasons: list[str] = field(default_factory=list)
     weights: dict[tuple[str, str], float] = field(default_factory=dict)  # (class, cue) -> weight it added
     asks: bool = False  # anything in the request asks or wishes for something
+    signals: dict[str, float] = field(default_factory=dict)  # what the learned layer reads besides the scores
 
     def told_failure(self) -> float:
         """The weight of what plainly tells a failure: failure words, a delivered number off the signed one."""
@@ -663,18 +666,40 @@ def classify_request(
     request: str = "(text)",
     refs: Sequence[str] = (),
     claimed: str | None = None,
+    learned: bool = True,
 ) -> TriageResult:
     """Classify one request's text against the baseline's requirements.
 
     Pass `index` (built once with `BaselineIndex.build`) when classifying many
     requests; `refs` are ids the request names outside its text (its `refs:`).
+    The rules weigh the evidence; the learned layer (`triage_model`) reads that
+    evidence and gives the class and a calibrated confidence. `learned=False`
+    gives the rules' own decision (for comparison in bench/).
     """
+    rules, features = weigh_request(text, index=index, requirements=requirements, request=request, refs=refs, claimed=claimed)
+    if not learned or features is None:
+        return rules
+    from .triage_model import decide_with_model
+
+    return decide_with_model(rules, features)
+
+
+def weigh_request(
+    text: str,
+    *,
+    index: BaselineIndex | None = None,
+    requirements: Sequence[Requirement] | None = None,
+    request: str = "(text)",
+    refs: Sequence[str] = (),
+    claimed: str | None = None,
+) -> tuple[TriageResult, dict[str, float] | None]:
+    """The rules' decision and the evidence features behind it (None when there was nothing to weigh)."""
     if index is None:
         index = BaselineIndex.build(requirements or ())
     stripped = text.strip()
     if not any(ch.isalnum() for ch in stripped):
         why = "the request has no text" if not stripped else "the request has no words, only punctuation or symbols"
-        return TriageResult(request, NEEDS_REVIEW, 0.0, reasons=(f"{why}; a person has to read the original",))
+        return TriageResult(request, NEEDS_REVIEW, 0.0, reasons=(f"{why}; a person has to read the original",)), None
 
     evidence = Evidence()
     words = words_of(text)
@@ -685,7 +710,7 @@ def classify_request(
             request, NEEDS_REVIEW, 0.0,
             reasons=("the baseline has no requirements, so nothing can be compared; sign a baseline that holds the agreed requirements",),
             unknown_refs=unknown,
-        )
+        ), None
 
     hits = index.search(Words((*words.terms, *quantity_terms(text)), words.english, words.han_runs), limit=8)
     for ref in named:  # a requirement the customer names is about the request, whatever the words
@@ -720,12 +745,16 @@ def classify_request(
     environment = sorted(c for c in request_concepts & _ENVIRONMENT_CONCEPTS if not (c in _SOFT_ENVIRONMENT and c in leading_concepts))
     novel = sorted(request_concepts - index.concepts - _ENVIRONMENT_CONCEPTS - _GENERIC_CONCEPTS)
     own_side_fine = evidence.scores.pop("ownside")
+    signals = evidence.signals
+    signals["ownside"] = own_side_fine
+    signals["environment_words"] = float(len(environment))
     if own_side_fine:
         ruled_out = ", ".join(f'"{c}"' for c in evidence.cues.get("ownside", []))
         evidence.reasons.append(f"rules its own side out ({ruled_out})" + (f", so its {', '.join(environment)} is not the cause" if environment else ""))
         evidence.add(DEFECT, own_side_fine, None)
         environment = []
     repair = evidence.scores.pop("repair")
+    signals["repair"] = repair
     ask_words = set(evidence.cues.get("ask", []))
     if repair or evidence.told_failure() >= 1.5:
         ask_words -= POLITE_ASKS  # "please fix it", "麻烦看看为什么打不开" ask for what was agreed
@@ -748,6 +777,10 @@ def classify_request(
     if environment and evidence.cues.get("cause"):
         evidence.add(OUT_OF_SCOPE, 1.0, None)
         evidence.reasons.append(f'names a cause ("{evidence.cues["cause"][0]}") beside its own environment')
+    signals["novel_main"] = float(len([c for c in novel if c in main_concepts]))
+    signals["novel_passing"] = float(len(novel)) - signals["novel_main"]
+    signals["ask_words"] = float(len(ask_words))
+    signals["secondary"] = 1.0 if secondary else 0.0
     if novel:
         # Beside a request plainly about one requirement, a new word is more likely incidental.
         in_main = [c for c in novel if c in main_concepts]
@@ -784,6 +817,9 @@ def classify_request(
     if wish and environment:
         evidence.reasons.append("its asks are about the customer's own environment, not the product")
         wish = 0.0
+    signals["wish"] = wish
+    signals["question_ask"] = 1.0 if question else 0.0
+    signals["wanting"] = 1.0 if wanting else 0.0
     if wish:
         asks = True
 
@@ -792,6 +828,8 @@ def classify_request(
     leading = [m.id for m in matches if m.score >= relevance - 0.2]
     weigh_numbers(text, candidates, evidence, asks, leading)
 
+    if top is not None and top.accepted:
+        signals["coverage"] = index.coverage(words, index.by_id[top.id])
     if wish:
         wish = min(wish, 2.5)
         shown = ", ".join(f'"{c}"' for c in evidence.cues.get("wish", []) if not c.startswith("[")) or "a could-you question"
@@ -827,6 +865,8 @@ def classify_request(
 
     # A failure told together with the customer's printer, network or phone bill is theirs to fix.
     agreement = any(cue in normalise(text) for cue in _AGREEMENT)
+    signals["uncovered"] = float(len(uncovered))
+    signals["agreement"] = 1.0 if agreement else 0.0
     if environment and not agreement and evidence.scores[DEFECT] > 0:
         evidence.scores[DEFECT] *= 0.5
 
@@ -838,6 +878,7 @@ def classify_request(
 
     # A message that only points elsewhere ("see my previous email") says too little.
     vague = evidence.scores.pop("vague")
+    signals["vague"] = vague
     if vague:
         evidence.reasons.append("it mostly points elsewhere or asks for contact: " + ", ".join(f'"{c}"' for c in evidence.cues.get("vague", [])))
         for name in evidence.scores:
@@ -847,6 +888,8 @@ def classify_request(
     # nothing new and naming nothing of the customer's own: most often a failure report.
     others = evidence.scores[CHANGE] + evidence.scores[NEW_SCOPE] + evidence.scores[OUT_OF_SCOPE]
     tells, questions = _sentence_kinds(primary)
+    signals["tells"] = 1.0 if tells else 0.0
+    signals["questions"] = 1.0 if questions else 0.0
     if (not tells and questions and not asks and not environment and not vague and others < 1.0
             and evidence.told_failure() < 1.0 and relevance >= 0.3):
         # "How many patients can a doctor see per slot?", 前台能帮他找回吗？: a question about using it.
@@ -875,7 +918,10 @@ def classify_request(
     if claimed:
         evidence.cues.setdefault("claim", []).insert(0, claimed)
     evidence.asks = asks
-    return _decide(request, evidence, matches, relevance, unknown)
+    rules = _decide(request, evidence, matches, relevance, unknown)
+    from .triage_model import evidence_features
+
+    return rules, evidence_features(rules, evidence, matches, text, words.terms, claimed=bool(claimed))
 
 
 def _written(text: str, concepts: Iterable[str]) -> dict[str, list[str]]:
