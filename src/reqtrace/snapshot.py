@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from . import gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
@@ -76,10 +77,9 @@ def scanned_folders(config: Config) -> list[str]:
     return sorted({config.requirements_dir, config.records_dir, config.baselines_dir})
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):  # a tuple: listed for every file of the repo, cheap to build
     path: str  # relative to the spec root, '/'-separated
-    size: int
+    size: int  # gitio.UNKNOWN_SIZE when listed without sizes
     oid: str | None = None  # the git blob id, at a commit
     symlink_target: str | None = None
 
@@ -187,13 +187,15 @@ class Reader:
             )
         return b"".join(data for _, data in gitio.read_blobs(self.repo.git_top, [entries[0].oid]))
 
-    def list_files(self, folders: Iterable[str]) -> list[SourceFile]:
+    def list_files(self, folders: Iterable[str], *, sizes: bool = True) -> list[SourceFile]:
+        """The files under `folders`. At a commit, `sizes=False` leaves each size
+        gitio.UNKNOWN_SIZE (cheaper to list; reading still stops at the size limit)."""
         if self.commit is None:
             found = [source for folder in folders for source in _walk(self.repo.root, folder)]
         else:
             assert self.repo.git_top is not None
             prefix = self.repo.prefix
-            entries = gitio.list_tree(self.repo.git_top, self.commit, [prefix + f for f in folders])
+            entries = gitio.list_tree(self.repo.git_top, self.commit, [prefix + f for f in folders], sizes=sizes)
             found = []
             for entry in entries:
                 path = entry.path[len(prefix) :]
@@ -261,7 +263,8 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
         config, config_findings = parse_config(reader.read_config())
         snapshot = Snapshot(config=config, commit=commit, repo=repo)
         snapshot.findings.extend(config_findings)
-        sources = reader.list_files(scanned_folders(config))
+        # Sizes are not needed up front: reading stops at the size limit anyway.
+        sources = reader.list_files(scanned_folders(config), sizes=False)
         # Files no parser reads still matter: a document's bytes, an email's stored message.
         listed = {source.path: source for source in sources if source.symlink_target is None}
         snapshot.present = {path: source.oid or "" for path, source in listed.items()}
