@@ -142,7 +142,9 @@ def test_a_how_to_question_in_english_is_out_of_scope_whoever_does_it(index):
 
 def test_a_question_that_only_asks_how_it_works_is_out_of_scope(index):
     result = classify_request("How many patients can a doctor see per slot?", index=index)
-    assert result.classification == "out-of-scope"
+    # The rules read it as a how-to question; the learned layer may leave so short a
+    # question, which names no requirement, to a person. Never a defect or a change.
+    assert result.classification in ("out-of-scope", "needs-review") and not result.diverges
     assert any("only asks a question" in r for r in result.reasons)
 
 
@@ -186,8 +188,9 @@ def test_calling_the_signed_number_a_limit_is_a_change_even_called_a_bug(index):
 
 def test_a_plain_account_without_failure_words_is_never_a_sure_defect(index):
     result = classify_request("During registration a 9-character password was accepted yesterday.", index=index)
-    assert result.classification == "defect"
-    assert result.confidence < 0.8
+    # A defect at most, and never a sure one; the learned layer may leave it to a person.
+    assert result.classification in ("defect", "needs-review")
+    assert result.classification != "defect" or result.confidence < 0.8
 
 
 def test_a_chinese_cannot_form_tells_a_failure(index):
