@@ -75,3 +75,11 @@ def test_no_stored_set_has_the_costly_mistake(index):
     for name in ("labelled.yaml", "fresh.yaml", "probe.yaml", "fresh2.yaml"):
         report = evaluate(load_items(DATA / name), index)
         assert report["costly"] == [], name
+
+
+def test_evidence_is_named_in_words_a_person_reads() -> None:
+    from reqtrace.triage_model import readable
+
+    assert readable("term:k:officeapp") == "talk of office software"
+    assert readable("term:w:sms") == 'the word "sms"'
+    assert "officeapp" not in readable("term:k:officeapp")

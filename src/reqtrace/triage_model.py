@@ -22,6 +22,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from .triage_lexicon import CONCEPTS, ENVIRONMENT_LABELS
+
 CLASSES = ("defect", "change", "new-scope", "out-of-scope", "needs-review")
 _CUE_CLASSES = ("defect", "change", "new-scope", "out-of-scope")
 GUARD_CONFIDENCE = 0.8  # a defect this sure is warranty work; paid work must never reach it by mistake
@@ -174,6 +176,14 @@ def probabilities(features: dict[str, float], model: dict[str, Any]) -> tuple[li
     return [e / total for e in exps], pulls
 
 
+def _concept_label(concept: str) -> str:
+    """A concept as a person reads it: its name in reasons, or its first cue phrase."""
+    if concept in ENVIRONMENT_LABELS:
+        return ENVIRONMENT_LABELS[concept]
+    phrases = CONCEPTS.get(concept, ())
+    return f'"{phrases[0]}" and the like' if phrases else concept
+
+
 def readable(feature: str) -> str:
     kind, _, rest = feature.partition(":")
     if kind == "score":
@@ -185,7 +195,7 @@ def readable(feature: str) -> str:
     if kind == "rules":
         return f"the rules alone say {rest}"
     if kind == "term":
-        return f'the word "{rest[2:]}"' if rest[0] != "k" else f"the concept {rest[2:]}"
+        return f'the word "{rest[2:]}"' if rest[0] != "k" else f"talk of {_concept_label(rest[2:])}"
     if kind == "mechanism":
         return MECHANISMS.get(rest, rest)
     if feature == "rules_confidence":
