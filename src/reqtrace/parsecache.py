@@ -388,7 +388,8 @@ class PackedParseCache(ParseCache):
             return
         from .files import atomic_writer
 
-        segments = self._kept_segments() + self._added_segments + _segments_of(self._added)
+        kept, rescued = self._kept_segments()
+        segments = kept + self._added_segments + _segments_of(self._added + rescued)
         if len(segments) > MAX_SEGMENTS + len(self.used) // SEGMENT_ENTRIES:
             segments = _segments_of(list(self.used.items()))  # merged: only what this run used
         payload = {"format": PACK_FORMAT, "segments": [(segment.keys, segment.payload) for segment in segments]}
@@ -397,11 +398,12 @@ class PackedParseCache(ParseCache):
         self._segments = segments
         self._added, self._added_segments = [], []
 
-    def _kept_segments(self) -> list[_Segment]:
-        """The segments read from the pack that stay, byte for byte: those whose entries this
-        run used, and unused ones while they fit in SPARE_ENTRIES. A segment that is only partly
-        used and does not fit gives its used entries to a new segment instead."""
+    def _kept_segments(self) -> tuple[list[_Segment], list[tuple[str, Parsed]]]:
+        """The segments read from the pack that stay, byte for byte — those whose entries this
+        run used, and unused ones while they fit in SPARE_ENTRIES — and the used entries of a
+        partly used segment that does not fit, for a new segment."""
         kept: list[_Segment] = []
+        rescued: list[tuple[str, Parsed]] = []
         spare = SPARE_ENTRIES
         for segment in self._segments or []:
             if segment.damaged or not segment.keys:
@@ -412,8 +414,8 @@ class PackedParseCache(ParseCache):
                 kept.append(segment)
             else:
                 values = segment.values() or []
-                self._added.extend((key, value) for key, value in zip(segment.keys, values, strict=False) if key in self.used)
-        return kept
+                rescued.extend((key, value) for key, value in zip(segment.keys, values, strict=False) if key in self.used)
+        return kept, rescued
 
 
 def _segments_of(entries: list[tuple[str, Parsed]]) -> list[_Segment]:

@@ -304,7 +304,7 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
     """
     results: dict[str, ParsedFile] = {}
     order: list[str] = []
-    pending: list[tuple[SourceFile, FileKind]] = []
+    pending: list[tuple[SourceFile, FileKind, str | None]] = []  # with the cache key, when known
     folders = _kind_folders(config, tuple(FILE_KINDS))
     for source in sources:
         order.append(source.path)
@@ -318,39 +318,42 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         if source.size > MAX_FILE_BYTES:
             results[source.path] = ParsedFile(source, kind, _too_large(source.path, source.size), False)
             continue
+        key = None
         if cache is not None and source.oid:
-            hit = cache.get(cache_key(kind.name, source.path, source.oid, config.id_pattern))
+            key = cache_key(kind.name, source.path, source.oid, config.id_pattern)
+            hit = cache.get(key)
             if hit is not None:
                 results[source.path] = ParsedFile(source, kind, hit, True, source.oid)
                 continue
-        pending.append((source, kind))
-    # Each file still to parse: (source, kind, blob id, bytes). At a commit the blob ids
+        pending.append((source, kind, key))
+    # Each file still to parse: (source, kind, blob id, bytes, cache key). At a commit the blob ids
     # are known, and so are the misses: each parsing process reads its own share, through
     # its own `git cat-file`, while the other parses. In the working tree the blob id
     # comes from the bytes: they are read here when cached parses may be found by it,
     # and otherwise (no cache, or an empty one: a first run) by the parsing processes.
-    misses: list[tuple[SourceFile, FileKind, str | None, bytes | None]] = []
+    misses: list[tuple[SourceFile, FileKind, str | None, bytes | None, str | None]] = []
     if reader.commit is not None or cache is None or cache.is_empty():
-        misses = [(source, kind, source.oid, None) for source, kind in pending]
+        misses = [(source, kind, source.oid, None, key) for source, kind, key in pending]
     else:
-        kinds = {source.path: kind for source, kind in pending}
-        for source, data in reader.read([source for source, _ in pending]):
+        kinds = {source.path: kind for source, kind, _key in pending}
+        for source, data in reader.read([source for source, _kind, _key in pending]):
             kind = kinds[source.path]
             if data is None:  # larger than the limit, found out while reading
                 results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
                 continue
             oid = gitio.blob_id(data)
-            hit = cache.get(cache_key(kind.name, source.path, oid, config.id_pattern))
+            key = cache_key(kind.name, source.path, oid, config.id_pattern)
+            hit = cache.get(key)
             if hit is not None:
                 results[source.path] = ParsedFile(source, kind, hit, True, oid)
                 continue
-            misses.append((source, kind, oid, data))
+            misses.append((source, kind, oid, data, key))
 
-    def parse_share(share: Sequence[tuple[SourceFile, FileKind, str | None, bytes | None]]) -> list[Parsed]:
-        unread = [source for source, _kind, _oid, data in share if data is None]
+    def parse_share(share: Sequence[tuple[SourceFile, FileKind, str | None, bytes | None, str | None]]) -> list[Parsed]:
+        unread = [source for source, _kind, _oid, data, _key in share if data is None]
         contents = {source.path: data for source, data in reader.read(unread)} if unread else {}
         parses = []
-        for source, kind, oid, data in share:
+        for source, kind, oid, data, _key in share:
             content = data if data is not None else contents[source.path]
             if content is None:  # larger than the limit, found out while reading: no blob id
                 parses.append(_too_large(source.path, None))
@@ -361,8 +364,9 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         return parses
 
     def key_of(index: int, parsed: Parsed) -> str:
-        source, kind, _oid, _data = misses[index]
-        return cache_key(kind.name, source.path, parsed.oid, config.id_pattern)  # type: ignore[arg-type]
+        """A miss's cache key: known already, or from the blob id its parse found."""
+        source, kind, _oid, _data, key = misses[index]
+        return key or cache_key(kind.name, source.path, parsed.oid, config.id_pattern)  # type: ignore[arg-type]
 
     # Many files to parse (a first check of a large repo): on two cores, if there are.
     # The worker's half arrives pickled: the cache stores those bytes as they are.
@@ -382,7 +386,7 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)), meanwhile=store_own_half
     )
     verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
-    for index, ((source, kind, _oid, _data), parsed) in enumerate(zip(misses, parses, strict=True)):
+    for index, ((source, kind, _oid, _data, _key), parsed) in enumerate(zip(misses, parses, strict=True)):
         if cache is not None and stored <= index < verbatim and parsed.oid is not None:
             cache.put(key_of(index, parsed), parsed)
         results[source.path] = ParsedFile(source, kind, parsed, parsed.oid is not None, parsed.oid)
@@ -392,6 +396,10 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
             share = parses[start:end]
             if all(parsed.oid is not None for parsed in share):
                 cache.put_pickled([key_of(start + offset, parsed) for offset, parsed in enumerate(share)], payload, share)
+            else:  # a blob over the size limit has no entry; the others are stored one by one
+                for offset, parsed in enumerate(share):
+                    if parsed.oid is not None:
+                        cache.put(key_of(start + offset, parsed), parsed)
     return [results[path] for path in order if path in results]
 
 
