@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import app, output
-from .options import FormatOption, RevOption, RootOption, TextOrJson
+from .options import FormatOption, ItemIdArgument, RevOption, RootOption, TextOrJson
 
 LIST_LIMIT = 50  # rows per list in text output
 TIMELINE_LIMIT = 500
@@ -104,7 +104,7 @@ def _ask(root: Path | None, rev: str | None, question: Any) -> tuple[Any, Any, A
 
 @app.command()
 def trace(
-    item_id: Annotated[str, typer.Argument(metavar="ID", help="A requirement or record id.")],
+    item_id: ItemIdArgument,
     rev: RevOption = None,
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,

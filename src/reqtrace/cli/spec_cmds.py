@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import app, output
-from .options import FormatOption, RevOption, RootOption, TextOrJson
+from .options import FormatOption, ItemIdArgument, RevOption, RootOption, TextOrJson
 
 
 class DriftLevel(str, Enum):
@@ -166,7 +166,7 @@ def list_items(
 
 @app.command()
 def show(
-    item_id: Annotated[str, typer.Argument(metavar="ID", help="A requirement or record id.")],
+    item_id: ItemIdArgument,
     rev: RevOption = None,
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
