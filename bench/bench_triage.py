@@ -7,11 +7,11 @@
     python bench/bench_triage.py --rules         # the rules alone, without the learned layer (round 4)
 
 The sets are tests/data/triage/labelled.yaml (split into `tune` and `heldout` when
-it was written), fresh.yaml and probe.yaml, against the requirements in
-tests/data/triage/baseline/. docs/triage.md says which of them were tuned on:
-since round 3, labelled.yaml and fresh.yaml both were, so their figures mean little,
-and since round 4 the learned layer was trained on all of them and fresh2.yaml
-(bench/train_triage.py reports its leave-one-author-out figures).
+it was written), fresh.yaml, probe.yaml and fresh2.yaml to fresh9.yaml, against the
+requirements in tests/data/triage/baseline/. docs/triage.md says which of them were
+tuned on: since round 5 the learned layer is trained on every set but fresh8.yaml
+and fresh9.yaml, so only those two are held-out figures (bench/train_triage.py
+reports the leave-one-author-out figures of the others).
 By default the final classifier (rules + learned layer) is measured; `--rules` the rules alone.
 `--set` measures a file this script does not know, with the same fields, and
 prints nothing about the other sets.
@@ -35,6 +35,8 @@ from reqtrace.triage import CLASSES, DEFECT, BaselineIndex, classify_request  # 
 
 DATA = ROOT / "tests" / "data" / "triage"
 COSTLY = ("change", "new-scope")  # true classes that must never be called a sure defect
+TRAINED = tuple(f"fresh{n}" for n in range(2, 8))  # authors C-H: the learned layer's training data since round 5
+HELD_OUT = ("fresh8", "fresh9")  # authors I and J: never trained on, measured once after round 5
 
 
 def load_baseline(folder: Path = DATA / "baseline"):  # type: ignore[no-untyped-def]
@@ -108,7 +110,8 @@ def render(name: str, report: dict, markdown: bool) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--errors", choices=("tune", "heldout", "fresh", "probe", "fresh2", "set"), help="list the mistakes of one part")
+    parser.add_argument("--errors", choices=("tune", "heldout", "fresh", "probe", *TRAINED, *HELD_OUT, "set"),
+                        help="list the mistakes of one part")
     parser.add_argument("--set", type=Path, help="measure only this labelled file (fields as in labelled.yaml)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--rules", action="store_true", help="the rules alone, without the learned layer")
@@ -127,25 +130,34 @@ def main() -> int:
             "held-out": [i for i in items if i["split"] == "heldout"],
             "tune": [i for i in items if i["split"] == "tune"],
             "probe": load_items(DATA / "probe.yaml"),
-            "fresh2 (trained on in round 4)": load_items(DATA / "fresh2.yaml"),
+            **{f"{name} (trained on)": load_items(DATA / f"{name}.yaml") for name in TRAINED},
+            **{f"{name} (held out)": load_items(DATA / f"{name}.yaml") for name in HELD_OUT},
         }
         if args.tune_only:
-            del parts["fresh (tuned on in round 3)"], parts["probe"], parts["fresh2 (trained on in round 4)"]
-        part = "held-out" if args.tune_only else "probe"
+            parts = {"held-out": parts["held-out"], "tune": parts["tune"]}
+        part = "held-out" if args.tune_only else "fresh8 (held out)"
     reports = {name: evaluate(items_of_part, index, learned=not args.rules) for name, items_of_part in parts.items()}
     elapsed = time.perf_counter() - started
     for name, report in reports.items():
         print(render(name, report, args.markdown))
         print()
-    zh = [i for i in parts[part] if i["lang"] in ("zh", "mixed")]
-    en = [i for i in parts[part] if i["lang"] == "en"]
+    if not args.set and not args.tune_only:  # the two held-out sets together: the figure that counts
+        part = "fresh8 + fresh9 (held out)"
+        together = [*parts["fresh8 (held out)"], *parts["fresh9 (held out)"]]
+        print(render(part, evaluate(together, index, learned=not args.rules), args.markdown))
+        print()
+    else:
+        together = parts[part]
+    zh = [i for i in together if i["lang"] in ("zh", "mixed")]
+    en = [i for i in together if i["lang"] == "en"]
     for label, subset in ((f"{part}, Chinese and mixed", zh), (f"{part}, English", en)):
         report = evaluate(subset, index, learned=not args.rules)
         print(f"{label}: {len(subset)} requests, macro-F1 {report['macro']:.3f}, accuracy {report['accuracy']:.3f}")
     print(f"\n{len(requirements)} baseline requirements, {sum(len(p) for p in parts.values())} requests, {elapsed:.2f} s")
     if args.errors:
         key = {"heldout": "held-out", "fresh": "fresh (tuned on in round 3)", "tune": "tune", "probe": "probe",
-               "fresh2": "fresh2 (trained on in round 4)", "set": part}[args.errors]
+               **{name: f"{name} (trained on)" for name in TRAINED}, **{name: f"{name} (held out)" for name in HELD_OUT},
+               "set": part}[args.errors]
         print(f"\n== mistakes in the {key} part")
         for item, result in reports[key]["rows"]:
             if result.classification != item["label"]:
