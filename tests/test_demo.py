@@ -67,3 +67,19 @@ def test_trace_tells_a_demo_requirements_whole_story(demo_repo, run_cli):
     assert ("baseline/delivery-v1.0", "in-baseline") in timeline
     text = run_cli("trace", "REQ-25", cwd=target, env={"COLUMNS": "200"}).stdout
     assert "爽约的病人太多了" in text  # the Chinese subject, decoded from GBK
+
+
+def test_triage_sorts_the_demos_waiting_requests_as_its_readme_says(demo_repo, run_cli):
+    """examples/clinic/README.md: nine of the ten waiting requests as the story sorts them;
+    RQ-18 (a defect of REQ-20) is recommended out-of-scope, while the rules alone say defect."""
+    target, _ = demo_repo
+    result = run_cli("triage", "--all", "--format", "json", cwd=target)
+    assert result.exit_code == 0, result.stderr
+    got = {r["request"]: r for r in json.loads(result.stdout)["results"]}
+    story = {"RQ-12": "change", "RQ-13": "out-of-scope", "RQ-16": "out-of-scope", "RQ-17": "change",
+             "RQ-18": "defect", "RQ-19": "new-scope", "RQ-20": "change", "RQ-21": "out-of-scope",
+             "RQ-22": "defect", "RQ-23": "new-scope"}
+    assert set(got) == set(story)
+    assert [rq for rq, label in story.items() if got[rq]["classification"] != label] == ["RQ-18"]
+    assert got["RQ-18"]["classification"] == "out-of-scope"
+    assert "the rules alone say defect (0.75)" in got["RQ-18"]["reasons"]
