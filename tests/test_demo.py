@@ -83,3 +83,14 @@ def test_triage_sorts_the_demos_waiting_requests_as_its_readme_says(demo_repo, r
     assert [rq for rq, label in story.items() if got[rq]["classification"] != label] == ["RQ-18"]
     assert got["RQ-18"]["classification"] == "out-of-scope"
     assert "the rules alone say defect (0.75)" in got["RQ-18"]["reasons"]
+
+
+def test_trace_shows_each_time_with_its_offset_in_time_order(demo_repo, run_cli):
+    # The meeting was at 14:00 in Beijing, the contract signed at 08:30 UTC (16:30 in Beijing):
+    # without offsets the timeline seemed to put 14:00 after 08:30.
+    target, _ = demo_repo
+    text = run_cli("trace", "REQ-3", cwd=target, env={"COLUMNS": "200"}).stdout
+    meeting = text.index("2026-02-20 14:00 +08:00  MTG-2026-02-20")
+    signed = text.index("2026-02-20 08:30 UTC     baseline/contract-v1.0")
+    assert meeting < signed
+    assert "2026-02-10               RQ-6" in text  # a day without a time stays a day

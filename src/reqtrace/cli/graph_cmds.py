@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import sys
 from enum import Enum
@@ -15,6 +16,24 @@ from .options import FormatOption, ItemIdArgument, RevOption, RootOption, TextOr
 
 LIST_LIMIT = 50  # rows per list in text output
 TIMELINE_LIMIT = 500
+
+
+def _when(date: str | None) -> str:
+    """A timeline date as recorded, with its UTC offset: the timeline is in time order, and a
+    meeting at 14:00 +08:00 comes before a signature at 08:30 UTC on the same day."""
+    if not date:
+        return "—"
+    try:
+        value = dt.datetime.fromisoformat(date)
+    except ValueError:
+        return date
+    if len(date) <= 10:  # a day, no time
+        return date
+    shown = value.strftime("%Y-%m-%d %H:%M")
+    offset = value.utcoffset()
+    if offset is None:
+        return shown
+    return f"{shown} UTC" if not offset else f"{shown} {value.strftime('%z')[:3]}:{value.strftime('%z')[3:]}"
 _STATUS_COLOURS = {"added": "green", "unchanged": "dim", "restored": "cyan", "refused": "red"}
 
 
@@ -137,7 +156,7 @@ def trace(
     for column in ("date", "id", "kind", "relation", "summary"):
         table.add_column(column, overflow="fold")
     for entry in result.timeline[:TIMELINE_LIMIT]:
-        table.add_row(output.esc((entry.date or "—")[:16]), output.esc(entry.id), entry.kind, entry.relation, output.esc(entry.summary))
+        table.add_row(output.esc(_when(entry.date)), output.esc(entry.id), entry.kind, entry.relation, output.esc(entry.summary))
     console.print(table)
     if len(result.timeline) > TIMELINE_LIMIT:
         console.print(f"… and {len(result.timeline) - TIMELINE_LIMIT} more entries (--format json lists all)")
