@@ -7,25 +7,9 @@ from dataclasses import dataclass, field
 
 from .model import ERROR, WARNING, Finding, Snapshot
 from .record_checks import RECORD_CHECKS
+from .references import dangling
 
 Check = Callable[[Snapshot], Iterable[Finding]]
-
-
-def _dangling(snapshot: Snapshot, owner: object, field_name: str, ref: str, wanted: dict | None, what: str) -> Finding | None:
-    """A finding when `ref` names nothing, or names the wrong kind of item."""
-    if wanted is not None and ref in wanted:
-        return None  # the common case, decided without building anything
-    target = snapshot.item(ref)
-    if target is not None and wanted is None:
-        return None
-    item_id = owner.id
-    path = owner.path
-    line = owner.line_of(field_name) if hasattr(owner, "line_of") else getattr(owner, "line", None)
-    if target is None:
-        return Finding("dangling-ref", ERROR, f"{field_name} names '{ref}', which does not exist; fix the id or add the {what}", path, line, item_id)
-    if wanted is not None and ref not in wanted:
-        return Finding("dangling-ref", ERROR, f"{field_name} names '{ref}', which is a {target.kind}, not a {what}", path, line, item_id)
-    return None
 
 
 def check_references(snapshot: Snapshot) -> Iterator[Finding]:
@@ -33,11 +17,11 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
     everything = None
     for requirement in snapshot.requirements.values():
         for ref in requirement.parents:
-            found = _dangling(snapshot, requirement, "parents", ref, snapshot.requirements, "requirement")
+            found = dangling(snapshot, requirement, "parents", ref, snapshot.requirements, "requirement")
             if found:
                 yield found
         for ref in requirement.sources:
-            found = _dangling(snapshot, requirement, "sources", ref, everything, "record")
+            found = dangling(snapshot, requirement, "sources", ref, everything, "record")
             if found:
                 yield found
     for request in snapshot.requests.values():
@@ -47,16 +31,16 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
             ("affects", request.affects, snapshot.requirements, "requirement"),
         ):
             for ref in refs:
-                found = _dangling(snapshot, request, field_name, ref, wanted, what)
+                found = dangling(snapshot, request, field_name, ref, wanted, what)
                 if found:
                     yield found
         if request.decision and request.decision.in_:
-            found = _dangling(snapshot, request, "decision", request.decision.in_, everything, "meeting or email")
+            found = dangling(snapshot, request, "decision", request.decision.in_, everything, "meeting or email")
             if found:
                 yield found
     for meeting in snapshot.meetings.values():
         for ref in meeting.refs:
-            found = _dangling(snapshot, meeting, "refs", ref, everything, "item")
+            found = dangling(snapshot, meeting, "refs", ref, everything, "item")
             if found:
                 yield found
         for decision in meeting.decisions:
@@ -66,7 +50,7 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
                 ("rejects", decision.rejects, snapshot.requests, "request"),
             ):
                 for ref in refs:
-                    found = _dangling(snapshot, meeting, f"decisions: {field_name}", ref, wanted, what)
+                    found = dangling(snapshot, meeting, f"decisions: {field_name}", ref, wanted, what)
                     if found:
                         yield Finding(found.code, found.severity, found.message, found.path, decision.line, found.id)
 

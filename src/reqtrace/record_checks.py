@@ -9,36 +9,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Any
 
 from .errors import ReqtraceError
 from .model import ERROR, Finding, Snapshot
-
-
-def _missing_ref(snapshot: Snapshot, owner: Any, field_name: str, ref: str, wanted: dict[str, Any] | None, what: str) -> Finding | None:
-    target = snapshot.item(ref)
-    line = owner.line_of(field_name)
-    if target is None:
-        return Finding("dangling-ref", ERROR, f"{field_name} names '{ref}', which does not exist; fix the id or add the {what}", owner.path, line, owner.id)
-    if wanted is not None and ref not in wanted:
-        return Finding("dangling-ref", ERROR, f"{field_name} names '{ref}', which is a {target.kind}, not a {what}", owner.path, line, owner.id)
-    return None
+from .references import dangling
 
 
 def check_record_references(snapshot: Snapshot) -> Iterator[Finding]:
     """Every id an email or document sidecar names must exist."""
     for mail in snapshot.emails.values():
         for ref in mail.refs:
-            found = _missing_ref(snapshot, mail, "refs", ref, None, "item")
+            found = dangling(snapshot, mail, "refs", ref, None, "item")
             if found:
                 yield found
         for ref in mail.thread:
-            found = _missing_ref(snapshot, mail, "thread", ref, snapshot.emails, "ingested email")
+            found = dangling(snapshot, mail, "thread", ref, snapshot.emails, "ingested email")
             if found:
                 yield found
     for document in snapshot.documents.values():
         for ref in document.refs:
-            found = _missing_ref(snapshot, document, "refs", ref, None, "item")
+            found = dangling(snapshot, document, "refs", ref, None, "item")
             if found:
                 yield found
 
