@@ -7,14 +7,20 @@ from dataclasses import dataclass, field
 
 from .model import ERROR, WARNING, Finding, Snapshot
 from .record_checks import RECORD_CHECKS
-from .references import dangling
+from .references import dangling, removed_since_a_baseline
 
 Check = Callable[[Snapshot], Iterable[Finding]]
 
 
 def check_references(snapshot: Snapshot) -> Iterator[Finding]:
-    """Every reference must name an existing item of the right kind."""
+    """Every reference must name an existing item of the right kind.
+
+    A request or meeting may also name a requirement removed since a baseline
+    (`removed_since_a_baseline`); a requirement's `parents` may not: a live requirement
+    cannot hang under one that is gone.
+    """
     everything = None
+    removed = removed_since_a_baseline(snapshot)
     for requirement in snapshot.requirements.values():
         for ref in requirement.parents:
             found = dangling(snapshot, requirement, "parents", ref, snapshot.requirements, "requirement")
@@ -32,7 +38,7 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
         ):
             for ref in refs:
                 found = dangling(snapshot, request, field_name, ref, wanted, what)
-                if found:
+                if found and not (field_name != "sources" and removed(ref)):
                     yield found
         if request.decision and request.decision.in_:
             found = dangling(snapshot, request, "decision", request.decision.in_, everything, "meeting or email")
@@ -41,7 +47,7 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
     for meeting in snapshot.meetings.values():
         for ref in meeting.refs:
             found = dangling(snapshot, meeting, "refs", ref, everything, "item")
-            if found:
+            if found and not removed(ref):
                 yield found
         for decision in meeting.decisions:
             for field_name, refs, wanted, what in (
@@ -51,7 +57,7 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
             ):
                 for ref in refs:
                     found = dangling(snapshot, meeting, f"decisions: {field_name}", ref, wanted, what)
-                    if found:
+                    if found and not (field_name == "refs" and removed(ref)):
                         yield Finding(found.code, found.severity, found.message, found.path, decision.line, found.id)
 
 

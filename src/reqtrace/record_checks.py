@@ -12,15 +12,17 @@ from collections.abc import Iterator
 
 from .errors import ReqtraceError
 from .model import ERROR, Finding, Snapshot
-from .references import dangling
+from .references import dangling, removed_since_a_baseline
 
 
 def check_record_references(snapshot: Snapshot) -> Iterator[Finding]:
-    """Every id an email or document sidecar names must exist."""
+    """Every id an email or document sidecar names must exist (or be a requirement removed
+    since a baseline: the email told the past)."""
+    removed = removed_since_a_baseline(snapshot)
     for mail in snapshot.emails.values():
         for ref in mail.refs:
             found = dangling(snapshot, mail, "refs", ref, None, "item")
-            if found:
+            if found and not removed(ref):
                 yield found
         for ref in mail.thread:
             found = dangling(snapshot, mail, "thread", ref, snapshot.emails, "ingested email")
@@ -29,7 +31,7 @@ def check_record_references(snapshot: Snapshot) -> Iterator[Finding]:
     for document in snapshot.documents.values():
         for ref in document.refs:
             found = dangling(snapshot, document, "refs", ref, None, "item")
-            if found:
+            if found and not removed(ref):
                 yield found
 
 

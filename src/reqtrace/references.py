@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .model import ERROR, Finding, Snapshot
 
 
@@ -20,3 +22,27 @@ def dangling(snapshot: Snapshot, owner: object, field_name: str, ref: str, wante
     if wanted is not None and ref not in wanted:
         return Finding("dangling-ref", ERROR, f"{field_name} names '{ref}', which is a {target.kind}, not a {what}", path, line, item_id)
     return None
+
+
+def removed_since_a_baseline(snapshot: Snapshot) -> Callable[[str], bool]:
+    """Whether an id names a requirement that a baseline holds and the snapshot no longer has.
+
+    Records are history: the request that approved removing REQ-9 names it in `affects` (that is
+    what covers the removal in `diff`), and the meeting or email that discussed it names it in
+    `refs`. After the removal those names tell the past; they do not dangle. The baselines'
+    manifests are read only when such a name is met, and then once.
+    """
+    held: set[str] | None = None
+
+    def removed(ref: str) -> bool:
+        nonlocal held
+        if held is None:
+            held = set()
+            if snapshot.repo is not None and snapshot.has_baseline_files():
+                from .baseline import scan_baselines
+
+                for baseline in scan_baselines(snapshot.repo, snapshot.commit).baselines:
+                    held.update(entry.id for entry in baseline.requirements)
+        return ref in held and ref not in snapshot.requirements
+
+    return removed

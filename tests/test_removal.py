@@ -1,0 +1,66 @@
+"""A requirement removed by an approved request: the records that named it stay true.
+
+The request that approved removing REQ-9 names it in `affects` (that is what covers the
+removal in `diff`); the meeting and the email that discussed it name it in `refs`. After
+the removal `check` must not call those names dangling, as long as a baseline held REQ-9;
+a name no baseline ever held still dangles, and so does a live requirement's parent.
+"""
+
+import json
+
+import pytest
+
+from conftest import requirement_yaml
+
+MAIL = "MAIL-0123456789"
+FILES = {
+    "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Online booking", status="approved"),
+    "specs/REQ-9.yaml": requirement_yaml("REQ-9", "Fax confirmation of bookings", parents=["REQ-1"], status="approved"),
+    f"records/emails/{MAIL}.eml": b"Subject: No more fax\n\nNobody reads the fax any more.\n",
+    f"records/emails/{MAIL}.eml.yaml": f"id: {MAIL}\ndate: '2026-03-01T09:00:00+08:00'\nsubject: No more fax\nrefs: [REQ-9]\n",
+}
+REMOVAL = {
+    "specs/REQ-9.yaml": None,
+    "records/requests/RQ-5.yaml": "id: RQ-5\nreceived: 2026-03-01\nfrom: Dr. Chen\ntitle: Drop the fax confirmation\n"
+                                  "affects: [REQ-9]\nsources: [" + MAIL + "]\ndecision:\n  status: approved\n  as: change\n"
+                                  "  by: Li Wei\n  on: 2026-03-05\n  in: MTG-2026-03-05\n",
+    "records/meetings/MTG-2026-03-05.md": "---\nid: MTG-2026-03-05\ndate: 2026-03-05\ntitle: Change review\nrefs: [REQ-9]\n"
+                                          "decisions:\n  - text: Drop the fax confirmation.\n    approves: [RQ-5]\n    refs: [REQ-9]\n---\n",
+}
+
+
+@pytest.fixture
+def removed(make_repo, run_cli):
+    repo = make_repo(FILES)
+    created = run_cli("baseline", "create", "contract-v1", "-m", "Contract scope", cwd=repo.root,
+                      env={"SOURCE_DATE_EPOCH": "1769947200"})
+    assert created.exit_code == 0, created.stderr
+    repo.commit(REMOVAL, "Remove REQ-9 as approved in RQ-5", date="2026-03-06T10:00:00+08:00")
+    return repo
+
+
+def test_records_may_name_a_requirement_removed_since_a_baseline(removed, run_cli):
+    for rev in ((), ("--rev", "HEAD")):
+        result = run_cli("check", "--strict", "--format", "json", *rev, cwd=removed.root)
+        assert result.exit_code == 0, result.stdout
+        assert json.loads(result.stdout)["findings"] == []
+
+
+def test_the_removal_is_approved_in_diff_and_told_in_trace(removed, run_cli):
+    diff = json.loads(run_cli("diff", "contract-v1", "--format", "json", cwd=removed.root).stdout)
+    (change,) = diff["changes"]
+    assert change["id"] == "REQ-9" and change["change"] == "removed"
+    assert change["approved_by"] == ["RQ-5"]
+    trace = run_cli("trace", "RQ-5", "--format", "json", cwd=removed.root)
+    assert trace.exit_code == 0, trace.stderr
+
+
+def test_a_name_no_baseline_held_still_dangles_and_so_does_a_parent(removed, run_cli):
+    removed.commit({
+        "records/requests/RQ-6.yaml": "id: RQ-6\nreceived: 2026-03-07\ntitle: Typo\naffects: [REQ-99]\n",
+        "specs/REQ-2.yaml": requirement_yaml("REQ-2", "Fax cover page", parents=["REQ-9"]),
+    }, "Two wrong names")
+    result = run_cli("check", "--format", "json", cwd=removed.root)
+    assert result.exit_code == 1
+    dangling = {(f["id"], f["message"].split(",")[0]) for f in json.loads(result.stdout)["findings"] if f["code"] == "dangling-ref"}
+    assert dangling == {("RQ-6", "affects names 'REQ-99'"), ("REQ-2", "parents names 'REQ-9'")}
