@@ -325,6 +325,13 @@ def main() -> int:
                              "(after a change that adds or alters no feature)")
     parser.add_argument("--grid", action="store_true", help="print every setting tried")
     args = parser.parse_args()
+    try:
+        import numpy  # noqa: F401
+        import scipy  # noqa: F401
+    except ImportError as missing:
+        print(f"bench/train_triage.py needs numpy and scipy ({missing.name} is missing): "
+              "pip install -e '.[test]'", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     examples = load_examples()
     if args.check:
