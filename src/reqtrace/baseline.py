@@ -311,6 +311,13 @@ def _commit_of(repo: SpecRepo, rev: str | None) -> str | None:
     return resolve_revision(repo, rev)
 
 
+def baselines_of(snapshot: Snapshot) -> BaselineSet:
+    """The baselines at the snapshot's commit (or working tree), scanned once for every check that asks."""
+    if snapshot.scanned_baselines is None:
+        snapshot.scanned_baselines = scan_baselines(snapshot.repo, snapshot.commit)
+    return snapshot.scanned_baselines  # type: ignore[no-any-return]
+
+
 def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
     """Read `baselines/*/manifest.yaml` and `baselines/*/signoffs/*.yaml` at the working tree or `rev`."""
     commit = _commit_of(repo, rev)

@@ -20,11 +20,11 @@ from .baseline import (
     Baseline,
     Revocation,
     SignOff,
+    baselines_of,
     digest_entries,
     folder_of,
     missing_history,
     requirements_at,
-    scan_baselines,
 )
 from .config import SpecRepo
 from .digest import root_digest
@@ -285,7 +285,7 @@ def baseline_findings(snapshot: Snapshot) -> list[Finding]:
     repo = getattr(snapshot, "repo", None)
     if repo is None:
         return []
-    scanned = scan_baselines(repo, snapshot.commit)
+    scanned = baselines_of(snapshot)
     findings = list(scanned.findings)
     cache: dict[str, dict[str, Requirement]] = {}
     for baseline in scanned.baselines:

@@ -264,6 +264,8 @@ class Snapshot:
     read_bytes: Callable[[str], bytes] | None = field(default=None, compare=False, repr=False)
     # The SpecRepo it was read from (None when built by hand): checks that need git use it.
     repo: Any = field(default=None, repr=False, compare=False)
+    # The scan of its baselines/ folder, made by the first check that needs it (baseline.baselines_of).
+    scanned_baselines: Any = field(default=None, repr=False, compare=False)
 
     def item(self, item_id: str) -> Any | None:
         return (

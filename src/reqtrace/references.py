@@ -30,7 +30,7 @@ def removed_since_a_baseline(snapshot: Snapshot) -> Callable[[str], bool]:
     Records are history: the request that approved removing REQ-9 names it in `affects` (that is
     what covers the removal in `diff`), and the meeting or email that discussed it names it in
     `refs`. After the removal those names tell the past; they do not dangle. The baselines'
-    manifests are read only when such a name is met, and then once.
+    manifests are read only when such a name is met, and then once (with `check`'s own scan).
     """
     held: set[str] | None = None
 
@@ -39,9 +39,9 @@ def removed_since_a_baseline(snapshot: Snapshot) -> Callable[[str], bool]:
         if held is None:
             held = set()
             if snapshot.repo is not None and snapshot.has_baseline_files():
-                from .baseline import scan_baselines
+                from .baseline import baselines_of
 
-                for baseline in scan_baselines(snapshot.repo, snapshot.commit).baselines:
+                for baseline in baselines_of(snapshot).baselines:
                     held.update(entry.id for entry in baseline.requirements)
         return ref in held and ref not in snapshot.requirements
 
