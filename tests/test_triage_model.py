@@ -10,7 +10,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_triage import DATA, evaluate, load_baseline, load_items  # noqa: E402
-from train_triage import CHECK_TOLERANCE, NEVER_READ, final_model, fingerprint, load_examples, model_difference  # noqa: E402
+from train_triage import (  # noqa: E402
+    CHECK_TOLERANCE,
+    NEVER_READ,
+    final_model,
+    fingerprint,
+    load_examples,
+    model_difference,
+)
 
 from reqtrace import triage_model  # noqa: E402
 from reqtrace.triage import BaselineIndex, classify_request, weigh_request  # noqa: E402

@@ -17,24 +17,23 @@ from .options import FormatOption, ItemIdArgument, RevOption, RootOption, TextOr
 LIST_LIMIT = 50  # rows per list in text output
 TIMELINE_LIMIT = 500
 
+_STATUS_COLOURS = {"added": "green", "unchanged": "dim", "restored": "cyan", "refused": "red"}
+
 
 def _when(date: str | None) -> str:
     """A timeline date as recorded, with its UTC offset: the timeline is in time order, and a
     meeting at 14:00 +08:00 comes before a signature at 08:30 UTC on the same day."""
-    if not date:
-        return "—"
+    if not date or len(date) <= 10:  # none, or a day without a time
+        return date or "—"
     try:
         value = dt.datetime.fromisoformat(date)
     except ValueError:
-        return date
-    if len(date) <= 10:  # a day, no time
         return date
     shown = value.strftime("%Y-%m-%d %H:%M")
     offset = value.utcoffset()
     if offset is None:
         return shown
-    return f"{shown} UTC" if not offset else f"{shown} {value.strftime('%z')[:3]}:{value.strftime('%z')[3:]}"
-_STATUS_COLOURS = {"added": "green", "unchanged": "dim", "restored": "cyan", "refused": "red"}
+    return f"{shown} UTC" if not offset else f"{shown} {value.isoformat(timespec='minutes')[16:]}"
 
 
 @app.command()
