@@ -250,6 +250,17 @@ def test_a_closed_pipe_is_exit_0_without_traceback(hostile_repo, args: tuple[str
     assert "Traceback" not in err and "Exception ignored" not in err
 
 
+def test_a_closed_pipe_keeps_a_failed_gate_failed(make_repo) -> None:
+    # `reqtrace check | head` in CI with pipefail: the errors were found before the reader left.
+    repo = make_repo({f"specs/REQ-{n}.yaml": f"id: REQ-{n}\ntitle: no statement\n" for n in range(1, 40)})
+    for args in (("check",), ("check", "--format", "json")):
+        proc = subprocess.Popen([sys.executable, "-m", "reqtrace", *args], cwd=repo.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc.stdout.close()  # type: ignore[union-attr]
+        err = proc.stderr.read().decode()  # type: ignore[union-attr]
+        assert proc.wait() == 1, err
+        assert "Traceback" not in err
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize("args", [("check", "--format", "json"), ("list",), ("graph",), ("diff", "HEAD~1", "HEAD", "--format", "markdown")])
 def test_a_full_disk_on_stdout_is_exit_3_with_a_message(hostile_repo, args: tuple[str, ...]) -> None:

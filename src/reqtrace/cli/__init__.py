@@ -88,7 +88,7 @@ def main() -> None:
     except output.ReaderGone:
         # The reader closed the pipe (`reqtrace list | head`): what it wanted, it got.
         output.silence_stdout()
-        sys.exit(0)
+        sys.exit(int(ExitCode.FINDINGS) if output.gate_failed else 0)
     except ReqtraceError as error:
         if _debug:
             traceback.print_exc()

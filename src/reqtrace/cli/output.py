@@ -30,6 +30,9 @@ SCHEMA_VERSION = 1
 
 # Set by commands that promised JSON, so that a failure still answers in JSON.
 json_requested = False
+# Set by a gate (check, verify, diff --fail-on) before it prints a failed verdict: a
+# reader that leaves early (`reqtrace check | head`) must not turn exit 1 into 0.
+gate_failed = False
 
 # C0 controls except tab and newline, DEL, C1 controls, and the bidi embeddings,
 # overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder what a line shows.
