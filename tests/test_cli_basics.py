@@ -136,7 +136,7 @@ def test_exit_4_in_json(
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "internal"
 
 
-def test_debug_shows_the_traceback(make_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_debug_shows_the_traceback(make_repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import reqtrace.check
     from reqtrace import cli
 
@@ -147,8 +147,11 @@ def test_debug_shows_the_traceback(make_repo, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(reqtrace.check, "run_checks", broken)
     monkeypatch.setattr(cli, "_debug", False)
     monkeypatch.setattr(sys, "argv", ["reqtrace", "--debug", "check"])
-    with pytest.raises(RuntimeError, match="a bug in reqtrace"):
+    with pytest.raises(SystemExit) as exited:
         cli.main()
+    assert exited.value.code == 4  # --debug adds the traceback; the exit code stays
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: a bug in reqtrace" in err
 
 
 # --- bad input of issue 2, point 6: a finding or a one-line error, never a traceback ----

@@ -36,6 +36,7 @@ def signed(make_repo, tmp_path):
 @pytest.fixture
 def built(signed, run_cli, tmp_path):
     out = tmp_path / "out" / "pack.zip"
+    out.parent.mkdir()  # -o never creates a missing folder
     result = run_cli("pack", "build", "v1", "-o", str(out), "--html-dir", str(tmp_path / "html"), cwd=signed.repo.root)
     assert result.exit_code == 0, result.stderr
     return out
@@ -150,6 +151,7 @@ def test_sha256sum_checks_the_unzipped_pack_without_reqtrace(built, tmp_path):
 
 def test_the_same_repo_state_builds_the_same_bytes(signed, run_cli, tmp_path):
     first, second = tmp_path / "a.zip", tmp_path / "b" / "b.zip"
+    second.parent.mkdir()
     assert run_cli("pack", "build", "v1", "-o", str(first), cwd=signed.repo.root).exit_code == 0
     assert run_cli("pack", "build", "v1", "-o", str(second), cwd=signed.repo.root, env={"TZ": "Asia/Shanghai"}).exit_code == 0
     assert first.read_bytes() == second.read_bytes()
@@ -253,7 +255,7 @@ def test_an_output_that_is_a_folder_or_unwritable_is_a_clear_error(signed, run_c
     blocked.write_text("x")
     result = run_cli("pack", "build", "v1", "-o", str(blocked / "pack.zip"), cwd=signed.repo.root)
     assert result.exit_code == 3
-    assert "cannot write the pack" in result.stderr
+    assert "is not a folder" in result.stderr
     assert list(tmp_path.glob("**/*.tmp")) == []
 
 

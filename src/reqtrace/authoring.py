@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from . import gitio
 from .config import CONFIG_FILE, SpecRepo
 from .errors import InputError, UsageError
 from .files import atomic_write, inside
+from .model import sequence_number
 from .snapshot import load_snapshot
 
 
@@ -29,11 +31,17 @@ class Initialised:
 def init_spec_repo(directory: Path, *, project: str | None = None, customer: str | None = None) -> Initialised:
     folder = Path(directory).resolve()
     config = folder / CONFIG_FILE
-    if config.exists():
-        raise InputError(f"{config} already exists; reqtrace never overwrites it", hint="edit it, or choose another folder")
+    # lexists: a symbolic link named reqtrace.yaml, even one pointing nowhere, is not
+    # followed (writing through it would create a file wherever it points).
+    if os.path.lexists(config):
+        what = "is a symbolic link" if config.is_symlink() else "already exists"
+        raise InputError(f"{config} {what}; reqtrace never overwrites it", hint="edit it, or choose another folder")
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} exists and is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
     result = Initialised()
     lines = [f"project: {yaml_text(project or folder.name)}"]
     if customer:
@@ -60,7 +68,7 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
 
 def _number(item_id: str) -> int:
     match = re.search(r"(\d+)$", item_id)
-    return int(match.group(1)) if match else 0
+    return sequence_number(match.group(1)) if match else 0
 
 
 def next_requirement_id(ids: list[str]) -> str:

@@ -132,7 +132,10 @@ def materialise(target: Path, *, example: Path | None = None, progress: Callable
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise InputError(f"{target} exists and is not empty; the demo needs a new folder", hint="name another folder: `reqtrace demo DIR`")
     steps = load_story(example)
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make the demo folder {target}: {exc.strerror or exc}", hint="name a folder in a place you may write to: `reqtrace demo DIR`") from None
     result = DemoResult(target)
     try:
         gitio.run_git(target, "init", "-q")

@@ -60,6 +60,12 @@ class ToolMissing(InputError):
     code = "tool-missing"
 
 
+class OutputError(InputError):
+    """The output could not be written: a full disk, a closed terminal (exit 3)."""
+
+    code = "output"
+
+
 class GateFailed(ReqtraceError):
     """A verification failed (exit 1): the data is readable but does not hold."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,8 @@ def atomic_writer(path: Path, *, exclusive: bool = False, durable: bool = True) 
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
+        if not exclusive:
+            _refuse_special(path)
         if exclusive:
             # link() fails if the name exists: no window in which two writers both win.
             os.link(tmp_name, path)
@@ -57,6 +60,88 @@ def atomic_writer(path: Path, *, exclusive: bool = False, durable: bool = True) 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
+
+
+def _refuse_special(path: Path) -> None:
+    # os.replace swaps the name whatever it names: run as root, it turns /dev/null
+    # into a regular file. Only a regular file (or a link, which is replaced, not
+    # followed) may be replaced; this is checked at the last moment, so that no
+    # caller can forget it.
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise FileExistsError(f"{path} is {_kind(mode)}, not a regular file; refusing to replace it")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def output_path(path: Path | str, *, option: str = "-o", what: str = "file", example: str = "output.txt") -> Path:
+    """The file that `-o`/`--output` names, checked before anything is built or written.
+
+    Every command that writes where the user says goes through here (and then
+    `output_writer`), so the rule holds for all of them: a path is written only
+    when it is absent, or a regular file the user may replace. Never through a
+    symbolic link (the link is not the file the user meant to replace), never
+    over a device, a FIFO or a folder (as root, replacing /dev/null replaces the
+    device), and never into a folder that does not exist: creating one
+    silently hides a typo.
+    """
+    path = Path(path)
+    try:
+        mode: int | None = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except NotADirectoryError:
+        mode = None  # a parent is a file: said below
+    except OSError as exc:
+        raise InputError(f"cannot use {option} {path}: {exc.strerror or exc}") from None
+    if mode is not None:
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{path} is a folder; {option} names the {what} to write, e.g. {option} {path / example}")
+        if stat.S_ISLNK(mode):
+            raise InputError(
+                f"{option} {path} is a symbolic link; reqtrace does not write through links",
+                hint="name the file itself, or remove the link first",
+            )
+        if not stat.S_ISREG(mode):
+            raise InputError(
+                f"{option} {path} is {_kind(mode)}, not a regular file; reqtrace replaces the file it writes, so it writes only regular files",
+                hint="name a new file, or an existing regular file to replace",
+            )
+    parent = path.parent
+    if not parent.is_dir():
+        if os.path.lexists(parent):
+            raise InputError(f"cannot write {path}: {parent} is not a folder")
+        raise InputError(f"cannot write {path}: the folder {parent} does not exist", hint=f"create it first (mkdir -p {parent}), or name another place")
+    if not os.access(parent, os.W_OK | os.X_OK) or (mode is not None and not os.access(path, os.W_OK)):
+        raise InputError(f"cannot write {path}: permission denied", hint="name a file in a folder you may write to")
+    return path
+
+
+@contextlib.contextmanager
+def output_writer(path: Path | str, *, option: str = "-o") -> Iterator[BinaryIO]:
+    """`atomic_writer` for a path the user named: checked by `output_path`, and a
+    failure to write (disk full, read-only file system) is an input error, not a bug."""
+    path = output_path(path, option=option)
+    try:
+        with atomic_writer(path) as handle:
+            yield handle
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _mode_for(path: Path) -> int:

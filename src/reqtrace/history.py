@@ -31,12 +31,12 @@ from .diff import (
     resolve_sides,
 )
 from .digest import requirement_digest
-from .errors import InputError
+from .errors import InputError, UsageError
 from .model import Config, Request, Requirement, Snapshot
 from .parse import Parsed
 from .parsecache import ParseCache, cache_key
 from .query import _natural
-from .snapshot import add_parsed, kind_of
+from .snapshot import WORKTREE, add_parsed, kind_of
 from .yamlio import MAX_FILE_BYTES
 
 BASELINE_TAG_PREFIX = "baseline/"
@@ -139,6 +139,12 @@ def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache
     `links=False` leaves out which baselines hold each version and which requests
     led to each change (`trace` shows those from the graph).
     """
+    if rev == WORKTREE:
+        # History is made of commits; the working tree is not one yet.
+        raise UsageError(
+            "log walks commits, and WORKTREE (the uncommitted files) has no history",
+            hint="leave --rev out to walk up to HEAD; `reqtrace diff HEAD` shows what the working tree changes",
+        )
     if cache is not None:
         return _requirement_history(repo, req_id, rev, cache, links)
     with ParseCache.for_git(repo.git_top) as own:

@@ -33,7 +33,7 @@ from .mail import (
     mail_id,
     read_message,
 )
-from .model import Snapshot
+from .model import Snapshot, sequence_number
 from .yamlio import FlowList, YamlProblem, dump_yaml, edit_yaml_mapping
 
 MAX_DOCUMENT_BYTES = 500 * 1024 * 1024
@@ -381,7 +381,7 @@ def add_document(repo: SpecRepo, snapshot: Snapshot, source: Path, *, title: str
             return DocumentAdded(document.id, document.path, document.file, digest, UNCHANGED)
     taken = snapshot.all_ids()
     if doc_id is None:
-        numbers = [int(m.group(1)) for i in taken if (m := _DOC_NUMBER.match(i))]
+        numbers = [sequence_number(m.group(1)) for i in taken if (m := _DOC_NUMBER.match(i))]
         doc_id = f"DOC-{max(numbers, default=0) + 1}"
     elif doc_id in taken:
         raise UsageError(f"id {doc_id} is already used; pick another or leave --id out")

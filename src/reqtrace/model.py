@@ -324,3 +324,18 @@ def item_fields(item: Any) -> dict[str, Any]:
     if isinstance(item, Requirement):
         return item.fields()
     return _plain_value(item)  # type: ignore[no-any-return]
+
+
+# More digits than any real numbering reaches; int() refuses more than 4,300.
+MAX_SEQUENCE_DIGITS = 18
+
+
+def sequence_number(digits: str) -> int:
+    """The number in an id's digits (REQ-0012 → 12), for picking the next free id.
+
+    Ids are text from a pull request: a run longer than any real numbering (a
+    100,000-digit REQ-9…9) counts as 0 instead of being converted, and the next id
+    follows the others.
+    """
+    digits = digits.lstrip("0")
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= MAX_SEQUENCE_DIGITS else 0

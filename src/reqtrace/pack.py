@@ -27,7 +27,8 @@ from .archive import DeterministicZip, member_name, sha256_hex
 from .config import SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import InputError, RevisionError, UsageError
-from .files import atomic_write, atomic_writer
+from .files import output_path, output_writer
+from .graph import natural_key
 from .model import Snapshot, item_fields
 from .parse import parse_requirements
 from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
@@ -187,9 +188,6 @@ class PackResult:
 # ------------------------------------------------------------------ small helpers
 
 
-def natural_key(text: str) -> tuple[Any, ...]:
-    """REQ-2 before REQ-10."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
 def date_key(date: str | None) -> str:
@@ -808,11 +806,14 @@ def build_pack(
     """Build the evidence pack at `output`: all of it, or nothing."""
     from .report import render_pack_html
 
-    output = Path(output)
-    if output.is_dir():
-        raise InputError(f"{output} is a folder; -o names the zip file to write, e.g. -o {output / 'pack.zip'}")
-    if html_dir is not None and Path(html_dir).exists() and not Path(html_dir).is_dir():
-        raise InputError(f"--html-dir {html_dir} is a file, not a folder")
+    # Checked before the (long) build, and again when written.
+    output = output_path(output, what="zip file", example="pack.zip")
+    if html_dir is not None:
+        html_dir = Path(html_dir)
+        if os.path.lexists(html_dir) and not html_dir.is_dir():
+            raise InputError(f"--html-dir {html_dir} is a file, not a folder")
+        # The folder itself may be made (it is what the option names); its parent must exist.
+        output_path(html_dir / INDEX if html_dir.is_dir() else html_dir, option="--html-dir")
     # No parse cache for the whole snapshot: filling it (14,500 small files for the benchmark's
     # repo) cost a first build 4 s of CPU to save a later one 0.7 s, and a pack is built rarely.
     contents = gather_pack(repo, baseline_name, to_rev)
@@ -820,13 +821,19 @@ def build_pack(
     layout, pack = lay_out(contents, archive)
     html = render_pack_html(contents, layout)
     archive.add(INDEX, html)
+    with output_writer(output) as handle:
+        archive.write(handle)
+    html_path = None
     try:
-        with atomic_writer(output) as handle:
-            archive.write(handle)
         data = output.read_bytes()
-        html_path = atomic_write(Path(html_dir) / INDEX, html) if html_dir is not None else None
+        if html_dir is not None:
+            html_dir.mkdir(exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot write the pack: {exc.strerror or exc} ({exc.filename or output})") from None
+    if html_dir is not None:
+        html_path = html_dir / INDEX
+        with output_writer(html_path, option="--html-dir") as handle:
+            handle.write(html.encode("utf-8"))
     result = PackResult(output, len(data), sha256_hex(data), len(archive.names) + 1, pack, archive.manifest_digest or "", html_path)
     result.warnings.extend(contents.baseline.problems)
     unapproved = pack["counts"]["unapproved_changes"]

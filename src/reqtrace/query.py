@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import InputError
+from .graph import natural_key as _natural
 from .model import Snapshot, item_fields
 
 
@@ -36,11 +37,6 @@ def list_rows(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: _natural(row["id"]))
 
 
-def _natural(text: str) -> tuple[Any, ...]:
-    """REQ-2 before REQ-10."""
-    import re
-
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
 def referrers(snapshot: Snapshot, item_id: str) -> list[str]:

@@ -31,6 +31,7 @@ from .baseline import (
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import GateFailed, InputError, UsageError
 from .files import atomic_write, inside
+from .model import sequence_number
 from .yamlio import dump_yaml, load_yaml
 
 STATEMENT_HEADER = "reqtrace sign-off statement 1"
@@ -305,7 +306,7 @@ def _next_document_id(documents: Path) -> str:
                 continue
             match = re.fullmatch(r"DOC-(\d+)", str(loaded.get("id", ""))) if isinstance(loaded, dict) else None
             if match:
-                highest = max(highest, int(match.group(1)))
+                highest = max(highest, sequence_number(match.group(1)))
     return f"DOC-{highest + 1}"
 
 

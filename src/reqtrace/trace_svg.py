@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .graph import natural_key as _natural
+
 MAX_GRAPH_NODES = 300  # beyond this a drawing is no longer readable on a page
 NODE_WIDTH = 168
 NODE_HEIGHT = 30
@@ -22,10 +24,6 @@ ROW_GAP = 10
 MARGIN = 12
 LABEL_CHARS = 24
 _KIND_COLUMN = {"document": 0, "email": 0, "meeting": 1, "request": 2, "requirement": 3}
-
-
-def _natural(text: str) -> tuple[Any, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
 
 
 def _shorten(text: str, limit: int) -> str:

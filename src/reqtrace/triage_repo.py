@@ -19,6 +19,7 @@ from . import gitio
 from .config import SpecRepo, parse_config
 from .errors import InputError, UsageError
 from .files import atomic_write
+from .graph import natural_key as _natural
 from .model import ERROR, Finding, Request, Requirement, Snapshot
 from .parse import parse_request, parse_requirements
 from .snapshot import FILE_KINDS, Reader, add_parsed, kind_of, resolve_revision
@@ -359,10 +360,6 @@ def missing_request(repo: SpecRepo, request_id: str, records: Snapshot) -> Input
     return InputError(f"no request '{request_id}' in {repo.root}", hint=hint + "; nothing was written")
 
 
-def _natural(text: str) -> tuple[object, ...]:
-    import re
-
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
 def run_triage(inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex) -> TriageRun:

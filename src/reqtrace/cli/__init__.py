@@ -51,11 +51,15 @@ def _register() -> None:
         importlib.import_module(f"{__name__}.{name}")
 
 
-def _fail(code: int, kind: str, message: str, hint: str | None = None) -> None:
+def _fail(code: int, kind: str, message: str, hint: str | None = None, *, json_answer: bool = True) -> None:
+    from ..errors import OutputError
     from . import output
 
-    if output.json_requested:
-        output.write_json({"ok": False, "error": {"code": kind, "message": message, "hint": hint}})
+    if output.json_requested and json_answer:
+        try:
+            output.write_json({"ok": False, "error": {"code": kind, "message": message, "hint": hint}})
+        except (output.ReaderGone, OutputError):
+            output.silence_stdout()  # stdout is gone; stderr still says what went wrong
     console = output.stderr_console()
     console.print(f"[bold red]reqtrace: error:[/] {output.esc(message)}", soft_wrap=True)
     if hint:
@@ -64,20 +68,54 @@ def _fail(code: int, kind: str, message: str, hint: str | None = None) -> None:
 
 
 def main() -> None:
-    from ..errors import ExitCode, ReqtraceError
+    """Run the command; the one place that turns what went wrong into an exit code.
 
+    The exit code does not depend on --debug: it only adds the traceback.
+    """
+    import traceback
+
+    from ..errors import ExitCode, OutputError, ReqtraceError
+    from . import output
+
+    output.prepare_streams()
     _register()
     try:
-        app()  # standalone: usage errors exit 2, `typer.Exit(code)` exits with code
+        try:
+            app()  # standalone: usage errors exit 2, `typer.Exit(code)` exits with code
+        finally:
+            # What is still buffered is written now, while a failure can still be reported.
+            output.stdout().flush()
+    except output.ReaderGone:
+        # The reader closed the pipe (`reqtrace list | head`): what it wanted, it got.
+        output.silence_stdout()
+        sys.exit(int(ExitCode.FINDINGS) if output.gate_failed else 0)
     except ReqtraceError as error:
         if _debug:
-            raise
-        _fail(int(error.exit_code), error.code, error.message, error.hint)
+            traceback.print_exc()
+        if isinstance(error, OutputError):
+            output.silence_stdout()
+        _fail(int(error.exit_code), error.code, error.message, error.hint, json_answer=not isinstance(error, OutputError))
     except KeyboardInterrupt:
         sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
     except Exception as error:  # noqa: BLE001 - the last line of defence
+        if isinstance(error, BrokenPipeError) and output.stdout_closed():
+            # A write that bypassed output.py (click's --help, print) met a closed stdout.
+            # Only that is harmless: a pipe to git that broke mid-check must not pass the gate.
+            output.silence_stdout()
+            sys.exit(0)
         if _debug:
-            raise
+            traceback.print_exc()
+        if isinstance(error, FileNotFoundError) and not _cwd_exists():
+            # Every relative path, and the search for reqtrace.yaml, starts in the current folder.
+            _fail(int(ExitCode.BAD_INPUT), "bad-input", "the current folder no longer exists (it was deleted or moved)", "cd into an existing folder and run the command again")
         _fail(int(ExitCode.INTERNAL), "internal", f"internal error ({type(error).__name__}: {error}); run again with --debug for the traceback and please report it")
+
+
+def _cwd_exists() -> bool:
+    import os
+
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return False
+    return True

@@ -355,6 +355,7 @@ def verify(
         broken_files = list(scanned.findings)
     results = _verify_all(repo, baselines, signers=signers, commit=scanned.commit, tolerant=False)
     ok = all(v.ok for v in results) and not broken_files
+    output.gate_failed = not ok
     if format is TextOrJson.json:
         output.write_json(
             {

@@ -63,6 +63,7 @@ def diff(
     # The cache's new entries are written in the background while the result is rendered.
     with ParseCache.for_git(repo.git_top) as cache:
         result = diff_revisions(repo, from_rev, to_rev or WORKTREE, from_shown=shown, cache=cache)
+        failed = output.gate_failed = fail_on is not None and _fails(result, fail_on)
         if format is DiffFormat.json:
             output.write_json(diff_json(result))
         elif format is DiffFormat.markdown:
@@ -73,10 +74,13 @@ def diff(
             from .diff_render import render_diff_text
 
             render_diff_text(result, show_all=show_all, stat=stat)
-    if fail_on is not None:
-        incomplete = bool(result.unreadable) or result.errors_at_to > 0
-        if incomplete or result.unapproved or (fail_on is FailOn.any and result.changes):
-            raise typer.Exit(1)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _fails(result, fail_on: FailOn) -> bool:  # type: ignore[no-untyped-def]
+    incomplete = bool(result.unreadable) or result.errors_at_to > 0
+    return bool(incomplete or result.unapproved or (fail_on is FailOn.any and result.changes))
 
 
 @app.command()

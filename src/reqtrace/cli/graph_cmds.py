@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -229,11 +228,13 @@ def graph(
     import subprocess
 
     from ..errors import InputError
-    from ..files import atomic_write
+    from ..files import output_path, output_writer
     from ..graph import neighbourhood
     from ..graph_formats import render
 
     output.json_requested = format is GraphFormat.json
+    if out is not None:
+        output_path(out, example=f"graph.{format.value}")
     from ..graph_cache import as_networkx
 
     _, _, whole = _ask(root, rev, lambda _repo, bundle: as_networkx(bundle.graph))
@@ -245,22 +246,23 @@ def graph(
     data = render(chosen, format.value)
     summary = f"{chosen.number_of_nodes()} items, {chosen.number_of_edges()} links"
     if out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        output.write_bytes(data)
         return
     errors = output.stderr_console()
     if format is GraphFormat.dot and out.suffix.lower() in _RENDERED:
         dot = shutil.which("dot")
         if dot is None:
             fallback = out.with_suffix(".dot")
-            atomic_write(fallback, data)
+            with output_writer(fallback) as handle:
+                handle.write(data)
             errors.print(f"[yellow]Graphviz (dot) is not installed[/]: wrote the dot text to {output.esc(fallback)} ({summary}); render it with `dot -T{out.suffix[1:].lower()} {output.esc(fallback)}`")
             return
         proc = subprocess.run([dot, f"-T{out.suffix[1:].lower()}"], input=data, capture_output=True, check=False)
         if proc.returncode != 0:
             raise InputError(f"Graphviz failed: {proc.stderr.decode('utf-8', 'replace').strip()[:300]}")
         data = proc.stdout
-    atomic_write(out, data)
+    with output_writer(out) as handle:
+        handle.write(data)
     errors.print(f"wrote {output.esc(out)} ({summary})")
 
 

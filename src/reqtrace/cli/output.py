@@ -1,28 +1,122 @@
-"""Rendering shared by all commands: machines get JSON on stdout, people get rich."""
+"""Rendering shared by all commands: machines get JSON on stdout, people get rich.
+
+Everything the CLI writes goes through here, so the rules for output hold for
+every command without each one having to remember them:
+
+- Text from files, mail and git is hostile: a title holding ESC or BEL could set
+  the window title, clear the screen or hide a line. The consoles made here
+  drop control characters (C0 but tab and newline, DEL, C1) and bidi overrides
+  from every piece of text they render, whatever the command passed in;
+  `write_text` does the same; JSON escapes them instead (lossless).
+- A reader that goes away (`reqtrace list | head`) raises `ReaderGone`, which
+  `main` turns into exit 0; any other failure to write stdout (a full disk)
+  is an `OutputError` (exit 3), never a traceback.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
+import re
 import sys
+from collections.abc import Iterator
 from typing import Any
+
+from ..errors import OutputError
 
 SCHEMA_VERSION = 1
 
 # Set by commands that promised JSON, so that a failure still answers in JSON.
 json_requested = False
+# Set by a gate (check, verify, diff --fail-on) before it prints a failed verdict: a
+# reader that leaves early (`reqtrace check | head`) must not turn exit 1 into 0.
+gate_failed = False
+
+# C0 controls except tab and newline, DEL, C1 controls, and the bidi embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder what a line shows.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What json.dumps(ensure_ascii=False) leaves raw: it escapes C0 only.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+class ReaderGone(Exception):
+    """Whoever read stdout closed it (`| head`): not a failure of reqtrace."""
+
+
+def terminal_text(text: str) -> str:
+    """`text` without the characters a terminal would obey instead of show."""
+    return _UNSAFE.sub("", text)
+
+
+class _GuardedStream:
+    """sys.stdout, with failures to write turned into `ReaderGone` or `OutputError`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: Any) -> int:
+        with _write_errors():
+            return self._stream.write(text)  # type: ignore[no-any-return]
+
+    def flush(self) -> None:
+        with _write_errors():
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _write_errors() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise ReaderGone() from None
+    except OSError as error:
+        raise OutputError(f"cannot write the output: {error.strerror or error}") from None
+
+
+def stdout() -> _GuardedStream:
+    return _GuardedStream(sys.stdout)
+
+
+@functools.cache
+def _console_class():  # type: ignore[no-untyped-def]
+    # rich is imported here, not at the top: `--help` and `--version` stay fast.
+    from rich.console import Console
+    from rich.segment import Segment
+
+    class TerminalConsole(Console):
+        """A rich Console that never lets a control character through.
+
+        Cleaning happens on the rendered segments, after markup was parsed and
+        tables laid out, so it covers every string, Text and table cell; the
+        characters dropped take no cell on screen, so columns stay aligned.
+        The ANSI codes rich adds for styles are written later, and stay.
+        """
+
+        def render(self, renderable, options=None):  # type: ignore[no-untyped-def]
+            for segment in super().render(renderable, options):
+                if segment.control is None and _UNSAFE.search(segment.text):
+                    yield Segment(terminal_text(segment.text), segment.style)
+                else:
+                    yield segment
+
+        def on_broken_pipe(self) -> None:
+            # rich's default exits 1: a closed pipe is not a failed gate.
+            raise ReaderGone()
+
+    return TerminalConsole
 
 
 def stdout_console():  # type: ignore[no-untyped-def]
-    from rich.console import Console
-
-    return Console(highlight=False, no_color="NO_COLOR" in os.environ, soft_wrap=True)
+    return _console_class()(file=stdout(), highlight=False, no_color="NO_COLOR" in os.environ, soft_wrap=True)
 
 
 def stderr_console():  # type: ignore[no-untyped-def]
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ)
+    return _console_class()(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ)
 
 
 def esc(text: object) -> str:
@@ -34,10 +128,60 @@ def esc(text: object) -> str:
 
 def write_json(data: dict[str, Any]) -> None:
     payload = {"schema_version": SCHEMA_VERSION, **data}
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
-    sys.stdout.flush()
+    # Non-ASCII stays readable where stdout can carry it; elsewhere (PYTHONIOENCODING=ascii)
+    # \\u escapes keep the JSON valid.
+    ascii_only = not (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "").startswith("utf")
+    text = json.dumps(payload, ensure_ascii=ascii_only, indent=2, sort_keys=False)
+    text = _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)  # only ever inside strings
+    stream = stdout()
+    stream.write(text + "\n")
+    stream.flush()
 
 
 def write_text(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
+    stream = stdout()
+    stream.write(terminal_text(text if text.endswith("\n") else text + "\n"))
+    stream.flush()
+
+
+def write_bytes(data: bytes) -> None:
+    """Machine output (a graph file) as it is, but cleaned when it lands on a terminal."""
+    stream = stdout()
+    if stream.isatty():
+        stream.write(terminal_text(data.decode("utf-8", "replace")))
+    else:
+        stream.flush()
+        with _write_errors():
+            stream.buffer.write(data)
+    stream.flush()
+
+
+def prepare_streams() -> None:
+    """Characters the terminal's encoding cannot show (PYTHONIOENCODING=ascii, a file name
+    that is not UTF-8) become backslash escapes instead of stopping the command."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            reconfigure(errors="backslashreplace")
+
+
+def stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reader has gone (poll reports an error on it)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _fd, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def silence_stdout() -> None:
+    """After stdout failed: point it at /dev/null, so that the interpreter's last flush of
+    what is still buffered does not fail again (the recipe in Python's `signal` docs)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

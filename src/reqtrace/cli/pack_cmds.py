@@ -88,6 +88,7 @@ def verify(
 
     output.json_requested = format is TextOrJson.json
     report = verify_pack(pack_file, signers, manifest_sha256)
+    output.gate_failed = not report.ok
     if format is TextOrJson.json:
         output.write_json(report.as_dict())
     else:

@@ -62,6 +62,7 @@ def check(
         if base is not None:  # with no accepted baseline there is nothing to drift from
             snapshot.findings.extend(drift_findings(repo, base, level, to_rev=rev or "WORKTREE"))
     report = run_checks(snapshot, strict=strict)
+    output.gate_failed = not report.ok
     if format is CheckFormat.json:
         output.write_json(check_json(report))
     elif format is CheckFormat.github:
