@@ -631,6 +631,8 @@ def edit_yaml_mapping(text: str, *, add_missing: dict[str, Any] | None = None, e
     Never rewrites what the user wrote: only the keys it changes may differ, and
     if ruamel would reformat any other line, YamlProblem is raised instead of
     writing. A key the user made something other than a list is left alone.
+    Line endings (CRLF) and a byte order mark are kept as the file had them:
+    ruamel.yaml reads both but always writes '\n' and no mark.
     """
     import difflib
     import io
@@ -638,6 +640,9 @@ def edit_yaml_mapping(text: str, *, add_missing: dict[str, Any] | None = None, e
     from ruamel.yaml.error import YAMLError as RuamelError
     from ruamel.yaml.util import load_yaml_guess_indent
 
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text[len(bom):]
+    newline = "\r\n" if "\r\n" in text else "\n"
     yaml = _round_trip()
     try:
         # Write lists the way this file already does (`- a` under the key, or indented).
@@ -684,5 +689,5 @@ def edit_yaml_mapping(text: str, *, add_missing: dict[str, Any] | None = None, e
     for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, old_lines, result.splitlines(), autojunk=False).get_opcodes():
         if tag in ("replace", "delete") and not any(start <= i1 and i2 <= end for start, end in spans):
             raise YamlProblem("reformat", f"cannot add {', '.join(changed)} without reformatting line {i1 + 1}; add it by hand", i1 + 1)
-    return result
+    return bom + (result.replace("\n", newline) if newline != "\n" else result)
 
