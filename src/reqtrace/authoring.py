@@ -52,9 +52,12 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
         if not keep.exists():
             atomic_write(keep, b"")
             result.paths.append(str(folder / sub) + "/")
-    if gitio.toplevel(folder) is None:
+    top = gitio.toplevel(folder)
+    if top is None:
         gitio.run_git(folder, "init", "-q")
         result.git_initialised = True
+        top = folder
+    gitio.exclude_temp_files(top)
     return result
 
 

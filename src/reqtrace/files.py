@@ -112,9 +112,12 @@ def _shown(path: Path) -> str:
 
 
 def stale_temp_files(root: Path, folders: list[str]) -> list[str]:
-    """Temporary files that an interrupted write left under `root/folder` (paths relative to root, '/'-separated)."""
-    found = []
+    """Temporary files that an interrupted write left in `root` and under `root/folder` (paths relative to root, '/'-separated)."""
     base = Path(root)
+    try:  # the root's own files too (reqtrace.yaml), not its other folders
+        found = [entry.name for entry in os.scandir(base) if is_temp_file(entry.name) and entry.is_file(follow_symlinks=False)]
+    except OSError:
+        found = []
     for folder in folders:
         top = base / folder
         if not top.is_dir() or top.is_symlink():
