@@ -214,7 +214,7 @@ def decode_detecting(data: bytes, declared: str | None = None) -> tuple[str, str
     if codec is not None and not ascii_label and (codec == "gb18030" or codec in _MULTIBYTE):
         return data.decode(codec, "replace"), f"bytes that are not valid {declared} were replaced by \ufffd", None
     if declared is None:
-        note = "no charset label and the charset could not be detected; read as Windows-1252, which may be wrong"
+        note = "no charset label, and none could be detected with confidence; read as Windows-1252, which may be wrong"
     elif codec is None:
         note = f"unknown charset {declared!r}; read as Windows-1252"
     elif ascii_label:

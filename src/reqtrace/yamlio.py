@@ -689,5 +689,8 @@ def edit_yaml_mapping(text: str, *, add_missing: dict[str, Any] | None = None, e
     for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, old_lines, result.splitlines(), autojunk=False).get_opcodes():
         if tag in ("replace", "delete") and not any(start <= i1 and i2 <= end for start, end in spans):
             raise YamlProblem("reformat", f"cannot add {', '.join(changed)} without reformatting line {i1 + 1}; add it by hand", i1 + 1)
-    return bom + (result.replace("\n", newline) if newline != "\n" else result)
+    if newline != "\n":
+        # ruamel.yaml keeps the '\r' of CRLF inside the comments it copies: normalise first.
+        result = result.replace("\r\n", "\n").replace("\n", newline)
+    return bom + result
 
