@@ -129,6 +129,8 @@ def new_item(repo: SpecRepo, kind: str, title: str, *, folder: str | None = None
     else:  # pragma: no cover - the CLI offers only the kinds above
         raise UsageError(f"cannot create a '{kind}'")
     path = inside(repo.root, relative)
+    if repo.git_top is not None:
+        gitio.exclude_temp_files(repo.git_top)
     try:
         atomic_write(path, body, exclusive=True)
     except FileExistsError:
