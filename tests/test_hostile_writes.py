@@ -340,3 +340,15 @@ def test_a_latin_name_without_a_label_is_read_as_windows_1252_with_a_note():
     assert message.body == "Grüße, Jürgen"
     assert message.charset is None
     assert any("no charset label" in note and "Windows-1252" in note for note in message.notes)
+
+
+def test_decide_writes_text_that_yaml_1_1_would_misread_quoted(make_repo, run_cli):
+    # ruamel.yaml writes YAML 1.2, where a plain NO is text; reqtrace reads YAML 1.1, where it is False.
+    repo = make_repo({"records/requests/RQ-1.yaml": REQUEST})
+    result = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "NO", "--note", "1.10", cwd=repo.root)
+    assert result.exit_code == 0, result.stderr
+    from reqtrace.yamlio import load_yaml
+
+    decision = load_yaml((repo.root / "records/requests/RQ-1.yaml").read_text("utf-8"))["decision"]
+    assert decision["by"] == "NO" and decision["note"] == "1.10"
+    assert run_cli("check", cwd=repo.root).exit_code == 0

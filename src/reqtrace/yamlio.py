@@ -405,27 +405,44 @@ def _round_trip_document(text: str) -> Any:
     return document
 
 
-def render_block(key: str, value: dict[str, Any], *, flow_lists: tuple[str, ...] = ()) -> str:
-    """`key:` and its mapping as block YAML (ruamel.yaml), lists named in flow_lists as [a, b]."""
+def _block_mapping(value: dict[str, Any], flow_lists: tuple[str, ...]) -> Any:
+    """`value` as a ruamel.yaml CommentedMap: lists named in flow_lists as [a, b], and text
+    that YAML 1.1 would read as something else (`NO`, `1.10`, `2026-01-05`) quoted.
+
+    ruamel.yaml writes YAML 1.2, where a plain `NO` is text; reqtrace reads
+    YAML 1.1 (PyYAML), where it is False. A name or note given on the command
+    line must read back as the text it was.
+    """
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    def text(item: Any) -> Any:
+        if isinstance(item, str) and item and "\n" not in item and _resolve_plain(item) != STR_TAG:
+            return DoubleQuotedScalarString(item)
+        return item
 
     mapping = CommentedMap()
     for name, item in value.items():
         if isinstance(item, list | tuple):
-            seq = CommentedSeq(item)
+            seq = CommentedSeq(text(element) for element in item)
             if name in flow_lists:
                 seq.fa.set_flow_style()
             mapping[name] = seq
         else:
-            mapping[name] = item
+            mapping[name] = text(item)
+    return mapping
+
+
+def render_block(key: str, value: dict[str, Any], *, flow_lists: tuple[str, ...] = ()) -> str:
+    """`key:` and its mapping as block YAML (ruamel.yaml), lists named in flow_lists as [a, b]."""
+    import io
+
     yaml_rt = _ruamel()(typ="rt")
     yaml_rt.width = 4096  # never fold a reason over two lines
     yaml_rt.allow_unicode = True
     yaml_rt.indent(mapping=2, sequence=4, offset=2)
-    import io
-
     buffer = io.StringIO()
-    yaml_rt.dump({key: mapping}, buffer)
+    yaml_rt.dump({key: _block_mapping(value, flow_lists)}, buffer)
     return buffer.getvalue()
 
 
@@ -511,17 +528,7 @@ def _set_in_flow_document(body: str, document: Any, key: str, value: dict[str, A
     """
     import io
 
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    block = CommentedMap()
-    for name, item in value.items():
-        if isinstance(item, list | tuple):
-            seq = CommentedSeq(item)
-            if name in flow_lists:
-                seq.fa.set_flow_style()
-            block[name] = seq
-        else:
-            block[name] = item
+    block = _block_mapping(value, flow_lists)
     _drop_comments(document)
     document.fa.set_block_style()
     if key in document:
