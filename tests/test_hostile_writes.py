@@ -24,6 +24,7 @@ import pytest
 from conftest import DATA, git, requirement_yaml
 from reqtrace.files import TEMP_SUFFIX, FileChangedError, atomic_write
 from reqtrace.mail import mail_id, read_message
+from reqtrace.yamlio import load_yaml
 
 EML = DATA / "eml"
 THREAD_ROOT = EML / "webklex_thread_my_topic.eml"
@@ -124,8 +125,6 @@ def findings_about(run_cli, root: Path, relative: str) -> list[dict]:
 
 
 def _request_fields(path: Path) -> dict:
-    from reqtrace.yamlio import load_yaml
-
     data = load_yaml(path.read_text("utf-8"))
     return {k: v for k, v in data.items() if k not in ("decision", "triage")}
 
@@ -151,8 +150,6 @@ def test_decide_and_triage_write_edit_flow_style_and_marked_files(clinic, run_cl
         result = run_cli("triage", "RQ-12", "--baseline", "v1.0", "--write", cwd=clinic.root)
         key, expected = "triage", {"classification": "change", "baseline": "v1.0"}
     assert result.exit_code == 0, result.stderr
-    from reqtrace.yamlio import load_yaml
-
     written = load_yaml(path.read_text("utf-8"))[key]
     assert {k: written[k] for k in expected} == expected
     assert _request_fields(path) == before  # every field the user wrote, unchanged
@@ -347,8 +344,6 @@ def test_decide_writes_text_that_yaml_1_1_would_misread_quoted(make_repo, run_cl
     repo = make_repo({"records/requests/RQ-1.yaml": REQUEST})
     result = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "NO", "--note", "1.10", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
-    from reqtrace.yamlio import load_yaml
-
     decision = load_yaml((repo.root / "records/requests/RQ-1.yaml").read_text("utf-8"))["decision"]
     assert decision["by"] == "NO" and decision["note"] == "1.10"
     assert run_cli("check", cwd=repo.root).exit_code == 0
