@@ -60,9 +60,12 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
         if not keep.exists():
             atomic_write(keep, b"")
             result.paths.append(str(folder / sub) + "/")
-    if gitio.toplevel(folder) is None:
+    top = gitio.toplevel(folder)
+    if top is None:
         gitio.run_git(folder, "init", "-q")
         result.git_initialised = True
+        top = folder
+    gitio.exclude_temp_files(top)
     return result
 
 
@@ -134,6 +137,8 @@ def new_item(repo: SpecRepo, kind: str, title: str, *, folder: str | None = None
     else:  # pragma: no cover - the CLI offers only the kinds above
         raise UsageError(f"cannot create a '{kind}'")
     path = inside(repo.root, relative)
+    if repo.git_top is not None:
+        gitio.exclude_temp_files(repo.git_top)
     try:
         atomic_write(path, body, exclusive=True)
     except FileExistsError:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .files import stale_temp_files
 from .model import ERROR, WARNING, Finding, Snapshot
 from .record_checks import RECORD_CHECKS
 from .references import dangling, removed_since_a_baseline
+from .snapshot import scanned_folders
 
 Check = Callable[[Snapshot], Iterable[Finding]]
 
@@ -114,8 +116,21 @@ def check_baselines(snapshot: Snapshot) -> Iterable[Finding]:
     return baseline_findings(snapshot)
 
 
+def check_stale_temp_files(snapshot: Snapshot) -> Iterable[Finding]:
+    """stale-temp-file: a write that was killed left its temporary file (files.atomic_writer).
+
+    Reported, not deleted: it may belong to a reqtrace writing right now.
+    """
+    if snapshot.repo is None or snapshot.commit is not None:
+        return []
+    return [
+        Finding("stale-temp-file", WARNING, f"temporary file left by an interrupted reqtrace write; delete it (rm '{path}') — the file it was writing is unchanged", path, None)
+        for path in stale_temp_files(snapshot.repo.root, scanned_folders(snapshot.config))
+    ]
+
+
 # The checks run over a whole snapshot; later features append theirs.
-CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines]
+CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines, check_stale_temp_files]
 CHECKS.extend(RECORD_CHECKS)  # emails and documents (issue 5)
 
 

@@ -1,4 +1,13 @@
-"""The one place that writes files: atomically, inside a known folder."""
+"""The one place that writes files: atomically, inside a known folder.
+
+A write goes to a temporary file in the target's own folder (`os.replace` is
+atomic only within one file system) and replaces the target when complete.
+A process killed mid-write leaves that temporary file behind, so its name is
+chosen to be harmless: it starts with '.' (the spec-repo loader never reads
+dot files) and ends with TEMP_SUFFIX, which `reqtrace init` and every command
+that writes into a spec repo add to git's own exclude file (`gitio.exclude_temp_files`)
+and which `reqtrace check` reports (`stale-temp-file`) so that someone deletes it.
+"""
 
 from __future__ import annotations
 
@@ -12,35 +21,55 @@ from typing import BinaryIO
 
 from .errors import InputError
 
+# The suffix of every temporary file; see the module docstring for why.
+TEMP_SUFFIX = ".reqtrace-tmp"
+TEMP_PATTERN = f"*{TEMP_SUFFIX}"  # for .gitignore-style exclude files
 
-def atomic_write(path: Path, data: bytes | str, *, exclusive: bool = False, durable: bool = True) -> Path:
+
+class FileChangedError(InputError):
+    """The file changed between the moment a command read it and the moment it would have replaced it."""
+
+    code = "file-changed"
+
+
+def is_temp_file(name: str) -> bool:
+    """Whether a file name is one of atomic_writer's temporary files."""
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
+
+
+def atomic_write(path: Path, data: bytes | str, *, exclusive: bool = False, durable: bool = True,
+                 replaces: bytes | None = None) -> Path:
     """Write `data` to `path` so that readers see the old file or the new one, never half.
 
     With `exclusive`, refuse to replace an existing file (`FileExistsError`).
     `durable=False` skips the fsync: for caches, whose entries are checked when
     read and rebuilt when damaged, speed matters more than surviving a power cut.
+    `replaces` is for commands that edit a file a person also edits: the bytes
+    the command read. If the file holds anything else just before the replace
+    (someone saved it meanwhile), nothing is written and FileChangedError says so.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    with atomic_writer(path, exclusive=exclusive, durable=durable) as handle:
+    with atomic_writer(path, exclusive=exclusive, durable=durable, replaces=replaces) as handle:
         handle.write(data)
     return Path(path)
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, *, exclusive: bool = False, durable: bool = True) -> Iterator[BinaryIO]:
+def atomic_writer(path: Path, *, exclusive: bool = False, durable: bool = True,
+                  replaces: bytes | None = None) -> Iterator[BinaryIO]:
     """A binary file handle whose content replaces `path` atomically when the block ends.
 
     For output too large to hold in memory twice; if the block raises, `path`
     is left as it was. The file gets the mode of the file it replaces, or the
     usual one for a new file (0666 less the umask) — not the 0600 of a
-    temporary file.
+    temporary file. `replaces`: as for atomic_write.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if exclusive and path.exists():
         raise FileExistsError(str(path))
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), _mode_for(path))
@@ -55,6 +84,10 @@ def atomic_writer(path: Path, *, exclusive: bool = False, durable: bool = True) 
             os.link(tmp_name, path)
             os.unlink(tmp_name)
         else:
+            if replaces is not None:
+                _unchanged_since_read(path, replaces)
+            # A window of a few microseconds remains between this compare and the
+            # replace; a lock would not close it either, since editors take no locks.
             os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -142,6 +175,42 @@ def output_writer(path: Path | str, *, option: str = "-o") -> Iterator[BinaryIO]
             yield handle
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _unchanged_since_read(path: Path, expected: bytes) -> None:
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        current = None
+    if current != expected:
+        raise FileChangedError(
+            f"{_shown(path)} changed while reqtrace was writing it; nothing was written, run again",
+            hint="someone (an editor, another reqtrace) saved the file meanwhile; their version is kept",
+        )
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def stale_temp_files(root: Path, folders: list[str]) -> list[str]:
+    """Temporary files that an interrupted write left in `root` and under `root/folder` (paths relative to root, '/'-separated)."""
+    base = Path(root)
+    try:  # the root's own files too (reqtrace.yaml), not its other folders
+        found = [entry.name for entry in os.scandir(base) if is_temp_file(entry.name) and entry.is_file(follow_symlinks=False)]
+    except OSError:
+        found = []
+    for folder in folders:
+        top = base / folder
+        if not top.is_dir() or top.is_symlink():
+            continue
+        for current, dirs, names in os.walk(top):  # symlinked folders are not followed
+            dirs[:] = [d for d in dirs if d != ".git"]
+            found.extend((Path(current) / name).relative_to(base).as_posix() for name in names if is_temp_file(name))
+    return sorted(set(found))
 
 
 def _mode_for(path: Path) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import GitError, RevisionError, ToolMissing
+from .files import TEMP_PATTERN, atomic_write
 
 _SCRUBBED = (
     "GIT_DIR",
@@ -501,6 +502,33 @@ def git_common_dir(repo: Path) -> Path | None:
     if proc.returncode != 0:
         return None
     return Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
+
+
+_EXCLUDED: set[Path] = set()  # repositories already seen by exclude_temp_files in this process
+
+
+def exclude_temp_files(repo: Path) -> None:
+    """Make `git status` ignore the temporary files an interrupted write leaves (files.TEMP_PATTERN).
+
+    The pattern goes into the repository's own `info/exclude`, not a `.gitignore`
+    the user owns and commits. Best effort: a read-only repository is left as it is.
+    """
+    if repo in _EXCLUDED:
+        return
+    _EXCLUDED.add(repo)
+    proc = run_git(repo, "rev-parse", "--path-format=absolute", "--git-path", "info/exclude", check=False)
+    if proc.returncode != 0:
+        return
+    path = Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
+    try:
+        current = path.read_bytes() if path.exists() else b""
+        if TEMP_PATTERN.encode() in current.splitlines():
+            return
+        separator = b"" if not current or current.endswith(b"\n") else b"\n"
+        comment = b"# temporary files of an interrupted reqtrace write; `reqtrace check` names them\n"
+        atomic_write(path, current + separator + comment + TEMP_PATTERN.encode() + b"\n")
+    except OSError:
+        pass
 
 
 def blob_id(data: bytes) -> str:

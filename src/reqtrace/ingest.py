@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import gitio
 from .config import SpecRepo
 from .errors import InputError, UsageError
-from .files import atomic_write, inside
+from .files import FileChangedError, atomic_write, inside
 from .mail import (
     MAX_MESSAGE_BYTES,
     MailMessage,
@@ -33,7 +34,8 @@ from .mail import (
     mail_id,
     read_message,
 )
-from .model import Snapshot, sequence_number
+from .model import ERROR, Snapshot, sequence_number
+from .parse import parse_document
 from .yamlio import FlowList, YamlProblem, dump_yaml, edit_yaml_mapping
 
 MAX_DOCUMENT_BYTES = 500 * 1024 * 1024
@@ -198,6 +200,9 @@ def _sidecar_data(mail_id_: str, message: MailMessage, refs: list[str], thread: 
     if message.cc:
         data["cc"] = list(message.cc)
     data["subject"] = message.subject or ""
+    if message.charset:
+        # Said in the record, not only on the terminal: the text was read in a guessed charset.
+        data["charset"] = f"{message.charset} (detected)"
     if message.in_reply_to:
         data["in_reply_to"] = FlowList(message.in_reply_to)
     if message.references:
@@ -308,13 +313,19 @@ class _EmailStore:
                 continue
             path = inside(self.repo.root, email.path)
             try:
-                edited = edit_yaml_mapping(path.read_text("utf-8"), extend={"thread": missing})
+                # Bytes, not read_text(): that would turn CRLF into LF, and the edit would rewrite every line.
+                old_data = path.read_bytes()
+                edited = edit_yaml_mapping(old_data.decode("utf-8"), extend={"thread": missing})
             except (YamlProblem, OSError, UnicodeDecodeError) as problem:
                 reason = getattr(problem, "message", None) or str(problem)
                 report.results.append(IngestResult(email.path, UNCHANGED, f"thread not updated: {reason}; add {', '.join(missing)} to thread by hand", email.id, email.path))
                 continue
             if edited is not None:
-                atomic_write(path, edited)
+                try:
+                    atomic_write(path, edited, replaces=old_data)
+                except FileChangedError as changed:
+                    report.results.append(IngestResult(email.path, REFUSED, f"thread not updated: {changed.message}", email.id, email.path))
+                    continue
                 report.threads_updated.append(email.path)
 
 
@@ -323,6 +334,8 @@ def ingest_emails(repo: SpecRepo, paths: list[Path], snapshot: Snapshot) -> Inge
     if snapshot.commit is not None:
         raise UsageError("ingest writes to the working tree; do not pass --rev")
     report = IngestReport()
+    if repo.git_top is not None:
+        gitio.exclude_temp_files(repo.git_top)
     store = _EmailStore(repo, snapshot)
     for item in _read_inputs(paths):
         if item.refused is not None:
@@ -359,6 +372,17 @@ def safe_file_name(name: str) -> str:
 _DOC_NUMBER = re.compile(r"^DOC-(\d+)$")
 
 
+def _is_date(text: str) -> bool:
+    """A calendar date written YYYY-MM-DD (2026-02-30 is none)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def add_document(repo: SpecRepo, snapshot: Snapshot, source: Path, *, title: str, date: str | None = None, doc_id: str | None = None) -> DocumentAdded:
     """Copy `source` under records/documents/ with a sidecar (id, title, date, sha256)."""
     if snapshot.commit is not None:
@@ -370,10 +394,12 @@ def add_document(repo: SpecRepo, snapshot: Snapshot, source: Path, *, title: str
     size = source.stat().st_size
     if size > MAX_DOCUMENT_BYTES:
         raise InputError(f"{source} is {size:,} bytes; reqtrace stores documents up to {MAX_DOCUMENT_BYTES:,} bytes")
+    # Every option that ends up in the sidecar is checked before anything is
+    # written: a record `check` would reject must never be created.
     if date is None:
         date = dt.date.today().isoformat()
-    elif not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-        raise UsageError(f"--date must look like 2026-01-15 (got {date!r})")
+    elif not _is_date(date):
+        raise UsageError(f"--date must be a real date like 2026-01-15 (got {date!r})")
     data = source.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     for document in snapshot.documents.values():
@@ -399,6 +425,11 @@ def add_document(repo: SpecRepo, snapshot: Snapshot, source: Path, *, title: str
         {"id": doc_id, "title": title, "date": date, "sha256": digest, "refs": FlowList()},
         header=f"Sidecar of {name}, written by `reqtrace ingest --document`. `reqtrace check`\nreports the document if its bytes stop matching sha256. Add ids to refs by hand.",
     )
+    problems = [f for f in parse_document(sidecar_rel, sidecar.encode("utf-8"), snapshot.config).findings if f.severity == ERROR]
+    if problems:
+        raise UsageError(f"the document's sidecar would not pass `reqtrace check`: {problems[0].message}; nothing was written")
+    if repo.git_top is not None:
+        gitio.exclude_temp_files(repo.git_top)
     try:
         atomic_write(inside(repo.root, target_rel), data, exclusive=True)
         atomic_write(inside(repo.root, sidecar_rel), sidecar, exclusive=True)

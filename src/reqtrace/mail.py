@@ -68,6 +68,7 @@ class MailMessage:
     body: str  # the readable text: plain parts, or HTML made text; embedded messages included
     attachments: tuple[MailAttachment, ...]
     notes: tuple[str, ...] = ()  # what was odd about it, for the person ingesting
+    charset: str | None = None  # the body's charset when it was detected, not declared (no or a wrong label)
 
 
 # --- charsets -------------------------------------------------------------------------
@@ -148,23 +149,38 @@ def _undo_double_encoding(text: str, codec: str) -> str | None:
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str | None]:
-    """Text from bytes in a declared (maybe wrong) charset: (text, note or None).
+    """Text from bytes in a declared (maybe wrong) charset: (text, note or None). See decode_detecting."""
+    text, note, _ = decode_detecting(data, declared)
+    return text, note
+
+
+MAX_DETECT_BYTES = 256 * 1024  # charset-normalizer reads this much of an unlabelled body
+_ASCII_LABELS = frozenset({"us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us"})
+
+
+def decode_detecting(data: bytes, declared: str | None = None) -> tuple[str, str | None, str | None]:
+    """(text, note or None, the charset detected when the label could not be used, else None).
 
     Valid UTF-8 with non-ASCII bytes is almost never anything else, so it wins
     over a label — except when the label is a CJK multibyte charset and the
     UTF-8 text is Latin-1 mojibake of it, which is undone. Then the declared
-    charset, strictly; then GB18030 for the GB family; then the declared
-    charset with replacement characters; then cp1252/Latin-1, which read anything.
+    charset, strictly. Bytes with no label, an unknown label, an ASCII label,
+    or a label they do not decode in are never read as Windows-1252 in
+    silence (an unlabelled GBK body would become mojibake): charset-normalizer
+    detects the charset, and the note says it was detected, not declared.
+    Failing that, GB18030 for the GB family or the declared charset with
+    replacement characters; then cp1252/Latin-1, which read anything — with a
+    note saying the text may be wrong.
     """
     codec = codec_for(declared)
     if codec is not None and codec.startswith(("iso2022", "utf_7", "hz")):
         # 7-bit encodings: the bytes look like ASCII, only the label tells.
         try:
-            return data.decode(codec), None
+            return data.decode(codec), None, None
         except (UnicodeDecodeError, LookupError):
             pass
     if data.isascii():
-        return data.decode("ascii"), None
+        return data.decode("ascii"), None, None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -173,23 +189,72 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str | N
         if codec in _MULTIBYTE:
             repaired = _undo_double_encoding(text, codec)
             if repaired is not None:
-                return repaired, f"{declared} text that was re-encoded as UTF-8 on its way was repaired"
+                return repaired, f"{declared} text that was re-encoded as UTF-8 on its way was repaired", None
         note = None if codec in (None, "utf-8", "cp1252") else f"labelled {declared} but is UTF-8; read as UTF-8"
-        return text, note
-    if codec is not None:
+        return text, note, None
+    ascii_label = declared is not None and declared.strip().strip("\"'").lower() in _ASCII_LABELS
+    if codec is not None and not ascii_label:
         try:
-            return data.decode(codec), None
+            return data.decode(codec), None, None
         except UnicodeDecodeError:
             pass
-        if codec == "gb18030" or codec in _MULTIBYTE:
-            return data.decode(codec, "replace"), f"bytes that are not valid {declared} were replaced by \ufffd"
-    note = None
-    if declared and codec is None:
+    detected = _detect_charset(data)
+    if detected is not None and detected != codec and _plausible(data, detected):
+        decoded = data.decode(detected)
+        if decoded:
+            if declared is None:
+                why = "no charset label"
+            elif codec is None:
+                why = f"unknown charset {declared!r}"
+            elif ascii_label:
+                why = f"labelled {declared} but has 8-bit bytes"
+            else:
+                why = f"labelled {declared} but is not valid {declared}"
+            return decoded, f"{why}; charset detected as {detected} — check the text", detected
+    if codec is not None and not ascii_label and (codec == "gb18030" or codec in _MULTIBYTE):
+        return data.decode(codec, "replace"), f"bytes that are not valid {declared} were replaced by \ufffd", None
+    if declared is None:
+        note = "no charset label, and none could be detected with confidence; read as Windows-1252, which may be wrong"
+    elif codec is None:
         note = f"unknown charset {declared!r}; read as Windows-1252"
+    elif ascii_label:
+        note = f"labelled {declared} but has 8-bit bytes; read as Windows-1252, which may be wrong"
+    else:
+        note = f"not valid {declared}; read as Windows-1252, which may be wrong"
     try:
-        return data.decode("cp1252"), note
+        return data.decode("cp1252"), note, None
     except UnicodeDecodeError:
-        return data.decode("latin-1"), note
+        return data.decode("latin-1"), note, None
+
+
+def _plausible(data: bytes, codec: str) -> bool:
+    """Whether a detected charset can be believed: detectors guess wildly on a few bytes.
+
+    A CJK multibyte charset is believed when the bytes decode strictly and
+    what they become is East Asian text (wide characters); a single-byte
+    charset (Cyrillic, Greek …) only with enough 8-bit bytes to tell — one
+    'ü' in a name is no evidence, and Windows-1252 reads it well.
+    """
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    if codec in _MULTIBYTE:
+        wide = [unicodedata.east_asian_width(ch) in "WFH" for ch in text if ord(ch) > 0x7F]
+        return bool(wide) and sum(wide) >= 0.9 * len(wide)
+    return sum(1 for byte in data if byte > 0x7F) >= 32
+
+
+def _detect_charset(data: bytes) -> str | None:
+    """The codec charset-normalizer finds most likely for `data`, or None."""
+    # Imported here: it takes ~70 ms, and only mail without a usable label needs it.
+    from charset_normalizer import from_bytes
+
+    try:
+        best = from_bytes(data[:MAX_DETECT_BYTES]).best()
+    except Exception:  # noqa: BLE001 - a detector failure means "not detected", never a crash
+        return None
+    return codec_for(best.encoding) if best is not None else None
 
 
 # --- headers --------------------------------------------------------------------------
@@ -556,9 +621,10 @@ def _read_parsed(message: EmailMessage) -> MailMessage:
     plain: list[str] = []
     html: list[str] = []
     attachments: list[MailAttachment] = []
+    detected: list[str] = []
     for index, (part, _depth, _embedded) in enumerate(parts):
         try:
-            _read_part(part, hint, plain, html, attachments, notes)
+            _read_part(part, hint, plain, html, attachments, notes, detected)
         except MailRefused:
             raise
         except Exception as exc:  # noqa: BLE001 - one broken part must not lose the message
@@ -571,6 +637,8 @@ def _read_parsed(message: EmailMessage) -> MailMessage:
             notes.append(f"HTML body of {len(markup):,} characters: only the first {MAX_HTML_CHARS:,} were read")
             markup = markup[:MAX_HTML_CHARS]
         body = html_to_text(markup)
+    if hint is None and detected:
+        hint = detected[0]  # raw 8-bit headers are most likely in the body's charset
     for defect in message.defects:
         # CloseBoundaryNotFoundDefect -> "malformed MIME: close boundary not found"
         words = re.sub(r"(?<!^)([A-Z])", r" \1", type(defect).__name__.removesuffix("Defect")).lower()
@@ -588,10 +656,12 @@ def _read_parsed(message: EmailMessage) -> MailMessage:
         body=body,
         attachments=tuple(attachments),
         notes=tuple(dict.fromkeys(notes)),
+        charset=", ".join(dict.fromkeys(detected)) or None,
     )
 
 
-def _read_part(part: EmailMessage, hint: str | None, plain: list[str], html: list[str], attachments: list[MailAttachment], notes: list[str]) -> None:
+def _read_part(part: EmailMessage, hint: str | None, plain: list[str], html: list[str], attachments: list[MailAttachment], notes: list[str],
+               detected: list[str]) -> None:
     content_type = part.get_content_type()
     if part.is_multipart() and content_type != "message/rfc822":
         return
@@ -617,9 +687,11 @@ def _read_part(part: EmailMessage, hint: str | None, plain: list[str], html: lis
         return
     if part.get_content_maintype() != "text":
         return
-    text, note = decode_bytes(_payload_bytes(part), _charset_of(part))
+    text, note, found = decode_detecting(_payload_bytes(part), _charset_of(part))
     if note:
         notes.append(f"body: {note}")
+    if found:
+        detected.append(found)
     (html if part.get_content_subtype() == "html" else plain).append(text)
 
 

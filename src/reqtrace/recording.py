@@ -4,7 +4,9 @@ These are the only commands that edit a file the user wrote, so they do it
 the careful way: the file must read cleanly first (else nothing is written),
 only the `triage:` or `decision:` block is replaced (yamlio's round-trip
 editor keeps every other byte), the result is read back and checked before it
-replaces the file, and the write is atomic.
+replaces the file, and the write is atomic — and refused if someone saved the
+file between our read and our replace (their edit wins; `files.atomic_write`
+with `replaces`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, gitio
 from .config import SpecRepo
 from .errors import InputError, UsageError
 from .files import atomic_write, inside
@@ -33,8 +35,8 @@ class Written:
     changed: bool
 
 
-def _read_clean(repo: SpecRepo, request: Request, config: Config) -> tuple[Path, str]:
-    """The request file's text, refusing a file that does not read cleanly now."""
+def _read_clean(repo: SpecRepo, request: Request, config: Config) -> tuple[Path, bytes, str]:
+    """The request file's bytes and text, refusing a file that does not read cleanly now."""
     path = inside(repo.root, request.path)
     try:
         data = path.read_bytes()
@@ -48,13 +50,13 @@ def _read_clean(repo: SpecRepo, request: Request, config: Config) -> tuple[Path,
             f"{request.path}:{first.line or 1}: {first.message}",
             hint="fix the file first (`reqtrace check`); nothing was written",
         )
-    return path, data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
+    return path, data, data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
 
 
 def _replace_block(repo: SpecRepo, request: Request, config: Config, key: str, block: dict[str, Any],
                    *, insert_before: tuple[str, ...] = (), flow_lists: tuple[str, ...] = ()) -> Written:
-    path, text = _read_clean(repo, request, config)
-    had_bom = path.read_bytes().startswith(b"\xef\xbb\xbf")
+    path, old_data, text = _read_clean(repo, request, config)
+    had_bom = old_data.startswith(b"\xef\xbb\xbf")
     try:
         new_text = set_top_level_block(text, key, block, insert_before=insert_before, flow_lists=flow_lists)
     except YamlProblem as problem:
@@ -68,7 +70,9 @@ def _replace_block(repo: SpecRepo, request: Request, config: Config, key: str, b
         raise InputError(f"{request.path}: writing the {key} block would break the file ({detail}); nothing was written")
     if new_text == text:
         return Written(path, False)
-    atomic_write(path, data)
+    if repo.git_top is not None:
+        gitio.exclude_temp_files(repo.git_top)
+    atomic_write(path, data, replaces=old_data)
     return Written(path, True)
 
 

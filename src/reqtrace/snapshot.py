@@ -119,6 +119,8 @@ def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
         except OSError:
             continue
         for entry in entries:
+            # Dot files are never spec files: this also skips the temporary files a
+            # killed write leaves (files.is_temp_file), which `check` reports instead.
             if entry.name.startswith("."):
                 continue
             relative = entry.path[cut:]

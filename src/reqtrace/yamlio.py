@@ -391,42 +391,58 @@ def _ruamel():  # type: ignore[no-untyped-def]
     return YAML
 
 
-def _top_level_keys(text: str) -> list[tuple[str, int]]:
-    """(key, 0-based line) of each top-level key, in file order, read with ruamel.yaml."""
+def _round_trip_document(text: str) -> Any:
+    """The file's top-level mapping as ruamel.yaml's round-trip CommentedMap, or YamlProblem."""
     from ruamel.yaml.error import YAMLError
 
-    yaml_rt = _ruamel()(typ="rt")
     try:
-        document = yaml_rt.load(text)
+        document = _round_trip().load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise YamlProblem("yaml-syntax", f"YAML syntax error: {getattr(exc, 'problem', None) or exc}", mark.line + 1 if mark else None) from None
     if not hasattr(document, "lc") or not isinstance(document, dict):
         raise YamlProblem("schema", "the file is not a YAML mapping (key: value lines)", 1)
-    return [(str(key), document.lc.key(key)[0]) for key in document]
+    return document
 
 
-def render_block(key: str, value: dict[str, Any], *, flow_lists: tuple[str, ...] = ()) -> str:
-    """`key:` and its mapping as block YAML (ruamel.yaml), lists named in flow_lists as [a, b]."""
+def _block_mapping(value: dict[str, Any], flow_lists: tuple[str, ...]) -> Any:
+    """`value` as a ruamel.yaml CommentedMap: lists named in flow_lists as [a, b], and text
+    that YAML 1.1 would read as something else (`NO`, `1.10`, `2026-01-05`) quoted.
+
+    ruamel.yaml writes YAML 1.2, where a plain `NO` is text; reqtrace reads
+    YAML 1.1 (PyYAML), where it is False. A name or note given on the command
+    line must read back as the text it was.
+    """
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    def text(item: Any) -> Any:
+        if isinstance(item, str) and item and "\n" not in item and _resolve_plain(item) != STR_TAG:
+            return DoubleQuotedScalarString(item)
+        return item
 
     mapping = CommentedMap()
     for name, item in value.items():
         if isinstance(item, list | tuple):
-            seq = CommentedSeq(item)
+            seq = CommentedSeq(text(element) for element in item)
             if name in flow_lists:
                 seq.fa.set_flow_style()
             mapping[name] = seq
         else:
-            mapping[name] = item
+            mapping[name] = text(item)
+    return mapping
+
+
+def render_block(key: str, value: dict[str, Any], *, flow_lists: tuple[str, ...] = ()) -> str:
+    """`key:` and its mapping as block YAML (ruamel.yaml), lists named in flow_lists as [a, b]."""
+    import io
+
     yaml_rt = _ruamel()(typ="rt")
     yaml_rt.width = 4096  # never fold a reason over two lines
     yaml_rt.allow_unicode = True
     yaml_rt.indent(mapping=2, sequence=4, offset=2)
-    import io
-
     buffer = io.StringIO()
-    yaml_rt.dump({key: mapping}, buffer)
+    yaml_rt.dump({key: _block_mapping(value, flow_lists)}, buffer)
     return buffer.getvalue()
 
 
@@ -443,39 +459,139 @@ def _block_end(lines: list[str], start: int, stop: int) -> int:
     return end
 
 
+_DOCUMENT_END = re.compile(r"^\.\.\.(?:[ \t]|$)")
+
+
 def set_top_level_block(text: str, key: str, value: dict[str, Any], *, insert_before: tuple[str, ...] = (),
                         flow_lists: tuple[str, ...] = ()) -> str:
     """The text with top-level `key:` replaced by `value` (or added), every other byte unchanged.
 
     ruamel.yaml finds where each top-level key stands and renders the new block;
     the rest of the file — comments, key order, quoting, blank lines, line
-    endings — is copied through as it was. A new block goes before the first
-    key named in `insert_before` that the file has, else at the end.
+    endings, a `---` start or `...` end marker — is copied through as it was.
+    A new block goes before the first key named in `insert_before` that the
+    file has, else at the end of the document.
+
+    A file written as one flow mapping (`{id: RQ-1, title: x}`) has no lines of
+    its own per key to keep: it is rewritten by ruamel.yaml as block YAML
+    (`id: RQ-1` lines), which keeps every value but not the flow layout, nor
+    comments inside the braces. Either way, the other fields must read back
+    exactly as before, else YamlProblem and nothing is to be written.
     """
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom):]
-    keys = _top_level_keys(body)
+    document = _round_trip_document(body)
     newline = "\r\n" if "\r\n" in body else "\n"
+    if document.fa.flow_style():
+        result = _set_in_flow_document(body, document, key, value, insert_before, flow_lists).replace("\n", newline)
+    else:
+        result = _set_in_block_document(body, document, key, value, insert_before, flow_lists, newline)
+    _check_others_unchanged(body, result, key)
+    return bom + result
+
+
+def _set_in_block_document(body: str, document: Any, key: str, value: dict[str, Any], insert_before: tuple[str, ...],
+                           flow_lists: tuple[str, ...], newline: str) -> str:
+    keys = [(str(name), document.lc.key(name)[0]) for name in document]
     lines = body.splitlines(keepends=True)
     block = render_block(key, value, flow_lists=flow_lists).replace("\n", newline)
     positions = dict(keys)
+    last_key = max((line for _, line in keys), default=-1)
+    # A `...` document end marker closes the mapping: nothing may follow it.
+    document_end = next((i for i in range(last_key + 1, len(lines)) if _DOCUMENT_END.match(lines[i])), len(lines))
     if key in positions:
         start = positions[key]
         following = [line for _, line in keys if line > start]
-        end = _block_end(lines, start, min(following) if following else len(lines))
-        new_lines = lines[:start] + [block] + lines[end:]
+        end = _block_end(lines, start, min(following) if following else document_end)
+        return "".join(lines[:start] + [block] + lines[end:])
+    anchor = next((positions[name] for name in insert_before if name in positions), None)
+    if anchor is not None:
+        # Keep comment lines that sit right above the anchor key with it.
+        while anchor > 0 and lines[anchor - 1].lstrip().startswith("#") and not lines[anchor - 1][0].isspace():
+            anchor -= 1
+        return "".join(lines[:anchor] + [block] + lines[anchor:])
+    head, tail = lines[:document_end], lines[document_end:]
+    if head and not head[-1].endswith(("\n", "\r")):
+        head[-1] += newline
+    return "".join([*head, block, *tail])
+
+
+def _set_in_flow_document(body: str, document: Any, key: str, value: dict[str, Any], insert_before: tuple[str, ...],
+                          flow_lists: tuple[str, ...]) -> str:
+    """`body`, a single flow mapping, rewritten as block YAML with `key` set (see set_top_level_block).
+
+    ruamel.yaml cannot keep a flow mapping's layout once a key changes, and
+    puts comments from inside the braces in odd places when it turns the
+    mapping into block style. So the lines before the mapping (comments, a
+    `---` line) are kept as they were, every comment from inside it is kept
+    as a line above the fields, and the fields are written as block YAML.
+    """
+    import io
+
+    block = _block_mapping(value, flow_lists)
+    _drop_comments(document)
+    document.fa.set_block_style()
+    if key in document:
+        document[key] = block
     else:
-        anchor = next((positions[name] for name in insert_before if name in positions), None)
-        if anchor is not None:
-            # Keep comment lines that sit right above the anchor key with it.
-            while anchor > 0 and lines[anchor - 1].lstrip().startswith("#") and not lines[anchor - 1][0].isspace():
-                anchor -= 1
-            new_lines = lines[:anchor] + [block] + lines[anchor:]
+        names = list(document)
+        anchor = next((names.index(name) for name in insert_before if name in document), None)
+        if anchor is None:
+            document[key] = block
         else:
-            if lines and not lines[-1].endswith(("\n", "\r")):
-                lines[-1] += newline
-            new_lines = [*lines, block]
-    return bom + "".join(new_lines)
+            document.insert(anchor, key, block)
+    lines = body.splitlines(keepends=True)
+    kept = 0
+    while kept < len(lines) and (not lines[kept].strip() or lines[kept].lstrip().startswith(("#", "%"))):
+        kept += 1
+    marker_line = kept < len(lines) and re.match(r"---[ \t]*(?:#.*)?$", lines[kept].rstrip("\r\n")) is not None
+    if marker_line:
+        kept += 1
+    preamble = [line if line.endswith("\n") else line + "\n" for line in lines[:kept]]
+    comment_lines = [text + "\n" for text in _comments_in("".join(lines[kept:]))]
+    yaml = _round_trip()
+    # `--- {id: …}` on one line: keep the start marker, which ruamel.yaml drops unless told.
+    yaml.explicit_start = not marker_line and any(line.startswith("---") for line in lines[kept:kept + 1])
+    buffer = io.StringIO()
+    yaml.dump(document, buffer)
+    return "".join([*preamble, *comment_lines, buffer.getvalue()])
+
+
+def _drop_comments(item: Any) -> None:
+    """Remove the comments ruamel.yaml attached to `item` and below (it would misplace them)."""
+    attached = getattr(item, "ca", None)
+    if attached is not None:
+        attached.comment = None
+        attached.items.clear()
+        attached.end = []
+    for child in item.values() if isinstance(item, dict) else item if isinstance(item, list) else ():
+        _drop_comments(child)
+
+
+def _comments_in(text: str) -> list[str]:
+    """Every `# comment` in YAML text, in order: each '#' after a blank or at a line start that no token covers."""
+    covered: list[tuple[int, int]] = []
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, yaml.ScalarToken):
+            covered.append((token.start_mark.index, token.end_mark.index))
+    found = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        for match in re.finditer(r"(?:^|(?<=[ \t]))#", line):
+            at = offset + match.start()
+            if not any(start <= at < end for start, end in covered):
+                found.append(line[match.start():].rstrip("\r\n").rstrip())
+                break
+        offset += len(line)
+    return found
+
+
+def _check_others_unchanged(old: str, new: str, key: str) -> None:
+    """YamlProblem unless every top-level field but `key` reads back from `new` as from `old`, in order."""
+    before = load_yaml(old)
+    after = load_yaml(new)
+    if not isinstance(after, dict) or [(k, v) for k, v in before.items() if k != key] != [(k, v) for k, v in after.items() if k != key]:
+        raise YamlProblem("reformat", f"writing the {key} block would change other fields of the file; add it by hand", 1)
 
 
 # --- writing and editing YAML that people also edit --------------------------------------
@@ -522,6 +638,8 @@ def edit_yaml_mapping(text: str, *, add_missing: dict[str, Any] | None = None, e
     Never rewrites what the user wrote: only the keys it changes may differ, and
     if ruamel would reformat any other line, YamlProblem is raised instead of
     writing. A key the user made something other than a list is left alone.
+    Line endings (CRLF) and a byte order mark are kept as the file had them:
+    ruamel.yaml reads both but always writes '\n' and no mark.
     """
     import difflib
     import io
@@ -529,6 +647,9 @@ def edit_yaml_mapping(text: str, *, add_missing: dict[str, Any] | None = None, e
     from ruamel.yaml.error import YAMLError as RuamelError
     from ruamel.yaml.util import load_yaml_guess_indent
 
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text[len(bom):]
+    newline = "\r\n" if "\r\n" in text else "\n"
     yaml = _round_trip()
     try:
         # Write lists the way this file already does (`- a` under the key, or indented).
@@ -575,5 +696,8 @@ def edit_yaml_mapping(text: str, *, add_missing: dict[str, Any] | None = None, e
     for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, old_lines, result.splitlines(), autojunk=False).get_opcodes():
         if tag in ("replace", "delete") and not any(start <= i1 and i2 <= end for start, end in spans):
             raise YamlProblem("reformat", f"cannot add {', '.join(changed)} without reformatting line {i1 + 1}; add it by hand", i1 + 1)
-    return result
+    if newline != "\n":
+        # ruamel.yaml keeps the '\r' of CRLF inside the comments it copies: normalise first.
+        result = result.replace("\r\n", "\n").replace("\n", newline)
+    return bom + result
 
