@@ -310,7 +310,7 @@ def _plain_item(item: Any) -> tuple[int, tuple[Any, ...]]:
 def _item_of(plain: tuple[int, tuple[Any, ...]]) -> Any:
     number, values = plain
     names = _FIELD_NAMES[number]
-    if type(values) is not tuple or len(values) != len(names):
+    if len(values) != len(names) or type(values) is not tuple:
         raise pickle.UnpicklingError("an item of another shape")
     nested = _NESTED_BY_NUMBER.get(number)
     if nested:
@@ -321,11 +321,13 @@ def _item_of(plain: tuple[int, tuple[Any, ...]]) -> Any:
                 values[position] = None if value is None else _item_of(value)  # type: ignore[index]
             else:
                 values[position] = tuple(_item_of(part) for part in value)  # type: ignore[index]
-    cls = _PLAIN_CLASSES[number]
     # As unpickling a dataclass does: the fields set directly (the classes are frozen).
-    item = cls.__new__(cls)
-    item.__dict__.update(zip(names, values, strict=True))
+    item = _new(_PLAIN_CLASSES[number])
+    item.__dict__.update(zip(names, values, strict=False))  # lengths checked above
     return item
+
+
+_new = object.__new__
 
 
 def load_parsed(data: bytes | memoryview) -> list[Parsed]:
@@ -335,17 +337,43 @@ def load_parsed(data: bytes | memoryview) -> list[Parsed]:
     if type(plain) is not list:
         raise pickle.UnpicklingError("not a list of parse results")
     result = []
-    for entry in plain:
-        items, findings, oid = entry
+    append = result.append
+    classes, all_names, nested = _PLAIN_CLASSES, _FIELD_NAMES, _NESTED_BY_NUMBER
+    for items, findings, oid in plain:
         if type(items) is not tuple or type(findings) is not tuple or not (oid is None or type(oid) is str):
             raise pickle.UnpicklingError("not a parse result")
-        result.append(Parsed([_item_of(item) for item in items], [_item_of(finding) for finding in findings], oid))
+        built = []
+        for entry in (*items, *findings):
+            # _item_of inlined for the common item (nothing nested): ~3 µs instead of ~10
+            number, values = entry
+            if number in nested:
+                built.append(_item_of(entry))
+                continue
+            names = all_names[number]
+            if len(values) != len(names) or type(values) is not tuple:
+                raise pickle.UnpicklingError("an item of another shape")
+            item = _new(classes[number])
+            item.__dict__.update(zip(names, values, strict=False))  # lengths checked above
+            built.append(item)
+        append(Parsed(built[: len(items)], built[len(items) :], oid))
     return result
 
 
 def dump_parsed(values: list[Parsed]) -> bytes:
     """`values` as plain data (see `load_parsed`); KeyError for an item the codec does not know."""
-    plain = [(tuple(_plain_item(item) for item in parsed.items), tuple(_plain_item(finding) for finding in parsed.findings), parsed.oid) for parsed in values]
+    getters, nested = _GETTERS, _NESTED
+    plain = []
+    for parsed in values:
+        items = []
+        for item in (*parsed.items, *parsed.findings):
+            cls = type(item)
+            if cls in nested:
+                items.append(_plain_item(item))
+            else:  # _plain_item inlined for the common item
+                number, getter = getters[cls]
+                items.append((number, getter(item)))
+        count = len(parsed.items)
+        plain.append((tuple(items[:count]), tuple(items[count:]), parsed.oid))
     return pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)
 
 
