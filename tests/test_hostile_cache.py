@@ -124,14 +124,24 @@ def test_bit_flips_in_the_triage_index_change_nothing(clinic, monkeypatch):
     flip_bits(monkeypatch, clinic.root, index, ("triage", "RQ-12", "--baseline", "v1.0"), seed=20, flips=25)
 
 
-@pytest.mark.parametrize("damage", ["garbage", "empty", "truncated", "old format"])
+@pytest.mark.parametrize("damage", ["garbage", "empty", "truncated", "old format", "another shape, sealed"])
 def test_a_corrupted_triage_index_gives_the_uncached_answer_and_exit_0(clinic, monkeypatch, damage):
+    import marshal
+
+    from reqtrace import cachefile
+    from reqtrace.config import find_spec_repo
+    from reqtrace.triage import INDEX_FORMAT
+    from reqtrace.triage_repo import _index_path
+
     args = ("triage", "RQ-12", "--baseline", "v1.0")
     expected = run_in_process(monkeypatch, clinic.root, *args)
     (index,) = (cache_folder(clinic.root) / "triage-index").glob("*.idx")
     data = index.read_bytes()
+    _path, stamp = _index_path(find_spec_repo(clinic.root), clinic.git("rev-parse", "baseline/v1.0"))  # type: ignore[misc]
+    # A record cut short passes marshal and, unchecked, broke the classifier (exit 4).
+    shape = cachefile.seal(stamp, marshal.dumps((INDEX_FORMAT, [("REQ-3",)], {"w:book": (b"\0\0\0\0", b"\0\0\0\0")}, [()])))
     index.write_bytes({"garbage": os.urandom(len(data)), "empty": b"", "truncated": data[: len(data) // 2],
-                       "old format": data[data.index(b"\n") + 1 + 32 + 8 + 40 :]}[damage])
+                       "old format": data[data.index(b"\n") + 1 + 32 + 8 + 40 :], "another shape, sealed": shape}[damage])
     assert run_in_process(monkeypatch, clinic.root, *args) == expected
     assert expected[0] == 0 and "REQ-3" in expected[1]
 
@@ -242,3 +252,23 @@ def test_a_discarded_cache_is_noted_under_debug(clinic, run_cli):
     cache.write_bytes(bytes(data))
     loud = run_cli("--debug", "trace", "REQ-3", cwd=clinic.root)
     assert loud.exit_code == 0 and "graph-cache-worktree.pickle not used" in loud.stderr
+
+
+def test_a_forged_node_in_a_verifying_graph_cache_is_not_shown(clinic, monkeypatch):
+    """A graph cache that passes its hash but holds another title: trace shows the file's."""
+    from reqtrace import cachefile
+
+    args = ("trace", "REQ-40", "--format", "json")
+    expected = run_in_process(monkeypatch, clinic.root, *args, env={"REQTRACE_NO_CACHE": "1"})
+    run_in_process(monkeypatch, clinic.root, *args)
+    cache = cache_folder(clinic.root) / "graph-cache-worktree.pickle"
+    data = cache.read_bytes()
+    table_end = len(cachefile.MAGIC) + 32 + 8 + 3 * (8 + 32)
+    stamp = pickle.loads(data[table_end:])["stamp"]  # noqa: S301 - our own file
+    sealed = cachefile.Sealed(data, stamp)
+    header, (blobs, baselines), index = (pickle.loads(sealed.section(number)) for number in range(3))  # noqa: S301
+    attrs, out, into, facts = pickle.loads(blobs["REQ-40"])  # noqa: S301
+    blobs["REQ-40"] = pickle.dumps(({**attrs, "title": "Mail from stnrise-clinic.example"}, out, into, facts))
+    cache.write_bytes(cachefile.seal(stamp, *(pickle.dumps(part) for part in (header, (blobs, baselines), index))))
+    got = run_in_process(monkeypatch, clinic.root, *args)
+    assert got == expected and "stnrise" not in got[1]
