@@ -108,12 +108,20 @@ def test_the_cli_answers_as_a_fresh_build_after_edits_adds_removes_and_renames(s
 def test_a_damaged_node_in_a_valid_cache_file_is_not_used(story, run_cli):  # noqa: F811 - the fixture
     import pickle
 
+    from reqtrace import cachefile
+
     expected = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout
     file = story.root / ".git" / "reqtrace" / "graph-cache-worktree.pickle"
-    with open(file, "rb") as handle:  # header, then the graph (node -> pickled node), then the index
-        header, (blobs, baselines), index = (pickle.load(handle) for _ in range(3))  # noqa: S301 - our own file
+    data = file.read_bytes()
+    # Sealed sections (cachefile.seal): header, then the graph (node -> pickled node), then the index.
+    # The header, which comes first after the table, names the stamp they are sealed with.
+    table_end = len(cachefile.MAGIC) + 32 + 8 + 3 * (8 + 32)
+    stamp = pickle.loads(data[table_end:])["stamp"]  # noqa: S301 - our own file
+    sealed = cachefile.Sealed(data, stamp)
+    header, (blobs, baselines), index = (pickle.loads(sealed.section(number)) for number in range(3))  # noqa: S301
     blobs["REQ-4"] = b"\x80\x05garbage"
-    file.write_bytes(b"".join(pickle.dumps(part) for part in (header, (blobs, baselines), index)))
+    # Sealed again: the file verifies, only the node is damaged.
+    file.write_bytes(cachefile.seal(stamp, *(pickle.dumps(part) for part in (header, (blobs, baselines), index))))
     result = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root)
     assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
     assert run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout == expected

@@ -313,6 +313,13 @@ class _Planted:
         return (os.system, ("touch planted-by-cache",))
 
 
+def _sealed(payload: bytes) -> bytes:
+    """A pack file that passes the content hash: what is inside is then up to the unpickler."""
+    from reqtrace import cachefile, parsecache
+
+    return cachefile.seal(parsecache._pack_stamp(), payload)
+
+
 def test_a_planted_cache_cannot_run_code(make_repo) -> None:
     repo = make_repo(GOOD)
     cache = pack_of(repo.root)
@@ -321,6 +328,8 @@ def test_a_planted_cache_cannot_run_code(make_repo) -> None:
     for content in (
         pickle.dumps({"format": 2, "segments": [(("x",), planted)]}),  # inside a segment
         pickle.dumps({"format": 2, "segments": [_Planted()]}),  # in the pack itself
+        _sealed(pickle.dumps({"format": 2, "segments": [(("x",), planted)]})),
+        _sealed(pickle.dumps({"format": 2, "segments": [_Planted()]})),
     ):
         cache.write_bytes(content)
         assert set(snapshot_of(repo.root).requirements) == {"REQ-1", "REQ-2"}
@@ -332,13 +341,17 @@ def test_a_planted_segment_cannot_run_code_even_when_read(make_repo) -> None:
     repo = make_repo(GOOD)
     cache = pack_of(repo.root)
     cache.parent.mkdir(parents=True)
-    cache.write_bytes(pickle.dumps({"format": 2, "segments": [(("x",), pickle.dumps([_Planted()]))]}))
+    cache.write_bytes(_sealed(pickle.dumps({"format": 2, "segments": [(("x",), pickle.dumps([_Planted()]))]})))
     assert PackedParseCache.for_git(find_spec_repo(repo.root).git_top).packed == {}
     assert not Path("planted-by-cache").exists()
 
 
 def _segments(root: Path) -> list[tuple[tuple[str, ...], bytes]]:
-    return pickle.loads(pack_of(root).read_bytes())["segments"]  # noqa: S301 - our own test pack
+    from reqtrace import cachefile, parsecache
+
+    payload = cachefile.unseal(pack_of(root).read_bytes(), parsecache._pack_stamp())
+    assert payload is not None
+    return pickle.loads(payload)["segments"]  # noqa: S301 - our own test pack
 
 
 def test_a_forked_first_run_is_cached_whole(make_repo, parse_calls: list[str], monkeypatch: pytest.MonkeyPatch) -> None:

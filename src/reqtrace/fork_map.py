@@ -60,11 +60,12 @@ def fork_map(
     load: Callable[[bytes], list[Result]],
     keep: Callable[[int, bytes], None] | None = None,
     meanwhile: Callable[[list[Result]], None] | None = None,
+    dump: Callable[[list[Result]], bytes] | None = None,
 ) -> list[Result]:
     """work(items) — one result per item — with a forked child doing work(items[half:]).
 
     `load` turns a piece of the child's pickled results back into a list (a
-    restricted unpickler); anything unexpected from the child means the parent
+    restricted unpickler; `dump`, when given, is what the child pickles them with); anything unexpected from the child means the parent
     redoes that half. `keep(start, payload)` receives each pickled piece (the
     results from index `start` on) when they were used, for a caller that
     would otherwise pickle them again. `meanwhile(first_half_results)` runs in
@@ -83,7 +84,8 @@ def fork_map(
             with os.fdopen(write_end, "wb") as out:
                 results = work(items[half:])
                 for start in range(0, len(results), PIECE):
-                    piece = pickle.dumps(results[start : start + PIECE], protocol=pickle.HIGHEST_PROTOCOL)
+                    part = results[start : start + PIECE]
+                    piece = dump(part) if dump is not None else pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
                     out.write(len(piece).to_bytes(_LENGTH, "big"))
                     out.write(piece)
             status = 0

@@ -8,6 +8,7 @@ User revisions are resolved once to a full commit id; only ids are passed on.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator
@@ -529,6 +530,16 @@ def exclude_temp_files(repo: Path) -> None:
         atomic_write(path, current + separator + comment + TEMP_PATTERN.encode() + b"\n")
     except OSError:
         pass
+
+
+def index_flagged(repo: Path, paths: Iterable[str]) -> list[str]:
+    """Paths under `paths` whose index entry tells `git status` not to look at the file:
+    assume-unchanged (`update-index --assume-unchanged`, or `core.ignoreStat`) or
+    skip-worktree. Their edits do not show in `git status`, so whoever must see every
+    change reads these files themselves."""
+    out = run_git(repo, "ls-files", "-v", "-z", "--", *paths).stdout
+    # `-v` tags an assume-unchanged entry with a lower-case letter; `S` is skip-worktree.
+    return [m.group(1).decode("utf-8", "surrogateescape") for m in re.finditer(rb"(?:^|\x00)(?:[a-z]|S) ([^\x00]+)", out)]
 
 
 def blob_id(data: bytes) -> str:

@@ -11,19 +11,25 @@ revision), those files are parsed again and the graph is patched
 (graph_update.py), which gives exactly the graph a fresh build would. Only
 when nothing cached is close is the whole snapshot loaded and built.
 
-The cache is an optimisation only:
+The cache is a hint, never evidence (the rules of cachefile.py):
 
-- safe to delete at any time; a damaged or foreign file is ignored;
-- written atomically, so concurrent runs see a whole old or a whole new file;
+- safe to delete at any time; written atomically, so concurrent runs see a
+  whole old or a whole new file;
+- opened only when it is a regular file (a FIFO or link in its place is no cache);
+- each section carries a sha256 over its bytes and the code stamp: a file
+  that does not verify (a flipped bit, a truncated copy) is ignored and rebuilt;
 - it holds only plain dicts, tuples and text, loaded with an unpickler that
   refuses every class, so a planted file cannot run code;
+- the working tree's state is what `git status` reports plus every file whose
+  index entry is marked assume-unchanged or skip-worktree (git does not look
+  at those), hashed by content: an edit always shows;
 - outside git, or with very many uncommitted changes, there is no cache.
 
 Two slots, one for the working tree and one for `--rev`. Each is one file of
-three pickles: a small header (the state), the graph — one pickled blob per
-node (its attributes, its links out and in, and the fields `status` reads),
-so that a query unpickles only the nodes it visits — and the maps a patch
-needs (graph_update.GraphIndex).
+three sealed pickles (cachefile.seal): a small header (the state), the graph
+— one pickled blob per node (its attributes, its links out and in, and the
+fields `status` reads), so that a query unpickles only the nodes it visits —
+and the maps a patch needs (graph_update.GraphIndex).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, gitio
+from .cachefile import Sealed, note, read_regular, seal
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import GitError, InputError, ReqtraceError
 from .graph import BaselineInfo, Signoff, build_graph_and_records, item_record, load_baseline_infos
@@ -55,6 +62,7 @@ if TYPE_CHECKING:
 FORMAT = 4
 MAX_CHANGED_FILES = 2000  # beyond this, hashing the changes costs what building does
 MAX_PATCH_FILES = 2000  # files differing from a cached graph beyond which a build is cheaper
+MAX_CHECKED_NODES = 1000  # visited item nodes checked against their files (~0.1 ms each)
 _SLOTS = {True: "graph-cache-worktree", False: "graph-cache-rev"}
 
 
@@ -137,11 +145,16 @@ def _spec_folders(repo: SpecRepo, config: Config) -> list[str]:
 
 def _content_hash(full: Path) -> str:
     try:
-        if full.is_symlink():
+        info = os.lstat(full)
+        if stat.S_ISLNK(info.st_mode):
             return "link:" + os.readlink(full)
-        return hashlib.sha256(full.read_bytes()).hexdigest()
     except FileNotFoundError:
         return "gone"
+    except OSError:
+        return "unreadable"
+    # Never blocks: a FIFO or device put among the spec files is hashed by its kind.
+    data = read_regular(full)
+    return hashlib.sha256(data).hexdigest() if data is not None else f"special:{stat.S_IFMT(info.st_mode)}"
 
 
 def _worktree_changes(repo: SpecRepo, config: Config) -> dict[str, str] | None:
@@ -172,6 +185,14 @@ def _worktree_changes(repo: SpecRepo, config: Config) -> dict[str, str] | None:
             changes[path] = _content_hash(full)
         if len(changes) > MAX_CHANGED_FILES:
             return None
+    # `git status` trusts an assume-unchanged or skip-worktree entry without looking at
+    # the file: an edit to it would leave the cached graph (and its old titles) in use.
+    # Those few files are hashed every time instead (listing them costs ~0.03 s at 60,000).
+    for path in gitio.index_flagged(repo.git_top, _spec_folders(repo, config)):
+        if path not in changes:
+            changes[path] = _content_hash(repo.git_top / path)
+    if len(changes) > MAX_CHANGED_FILES:
+        return None
     return dict(sorted(changes.items()))
 
 
@@ -366,25 +387,33 @@ def _blobs_of(graph: Any, records: list[Record] | None) -> dict[str, bytes]:
 @dataclass
 class _Cached:
     file: Path
-    offset: int  # where the graph starts, after the header
+    sealed: Sealed  # the file's sections: header, graph, index
     state: GraphState
 
 
-def _load_plain(handle: Any) -> Any:
-    return _PlainUnpickler(handle).load()
+def _load_plain(data: bytes | memoryview) -> Any:
+    return _PlainUnpickler(io.BytesIO(data)).load()
 
 
 def _read_header(file: Path, stamp: str) -> _Cached | None:
-    """The state a cached graph was built from, read without loading the graph."""
+    """The state a cached graph was built from, checked against its hash; the graph
+    itself is checked when it is read."""
+    data = read_regular(file)
+    if data is None:
+        return None
     try:
-        with open(file, "rb") as handle:
-            header = _load_plain(handle)
-            offset = handle.tell()
+        sealed = Sealed(data, stamp)
+        if len(sealed) != 3:
+            raise ValueError("not three sections")
+        header = _load_plain(sealed.section(0))
         if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("stamp") != stamp:
-            return None
+            raise ValueError("another format")
         commit, worktree, changes, tags = header["state"]
-        return _Cached(file, offset, GraphState(commit, worktree, changes, tags))
-    except Exception:  # noqa: BLE001 - a missing, damaged or foreign cache is simply not used
+        if not (isinstance(commit, str) and isinstance(worktree, bool) and isinstance(changes, dict) and isinstance(tags, str)):
+            raise ValueError("not a state")
+        return _Cached(file, sealed, GraphState(commit, worktree, changes, tags))
+    except Exception as error:  # noqa: BLE001 - a damaged or foreign cache is simply not used
+        note(file, str(error))
         return None
 
 
@@ -403,17 +432,16 @@ def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph
     from .graph_update import GraphIndex
 
     def load() -> tuple[LazyGraph, list[BaselineInfo], GraphIndex | None]:
-        with open(cached.file, "rb") as handle:
-            handle.seek(cached.offset)
-            blobs, baselines = _load_plain(handle)
-            index = GraphIndex.from_plain(_load_plain(handle)) if with_index else None
+        blobs, baselines = _load_plain(cached.sealed.section(1))
+        index = GraphIndex.from_plain(_load_plain(cached.sealed.section(2))) if with_index else None
         if not isinstance(blobs, dict):
             raise TypeError("not a graph")
         return LazyGraph(blobs), _baselines_from_plain(baselines), index
 
     try:
         return _without_gc(load)  # type: ignore[no-any-return]
-    except Exception:  # noqa: BLE001 - damaged: not used
+    except Exception as error:  # noqa: BLE001 - damaged: not used
+        note(cached.file, str(error))
         return None
 
 
@@ -427,7 +455,7 @@ def _write(folder: Path, slot: str, stamp: str, state: GraphState, graph: Any, b
             (folder / f"{slot}.pickle").unlink(missing_ok=True)
         return
     header = {"format": FORMAT, "stamp": stamp, "state": state.plain()}
-    data = _without_gc(lambda: _dumps(header) + _dumps((_blobs_of(graph, records), _plain_baselines(baselines))) + _dumps(index.as_plain()))
+    data = _without_gc(lambda: seal(stamp, _dumps(header), _dumps((_blobs_of(graph, records), _plain_baselines(baselines))), _dumps(index.as_plain())))
     with contextlib.suppress(OSError):
         atomic_write(folder / f"{slot}.pickle", data, durable=False)
 
@@ -617,7 +645,10 @@ def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], An
     bundle = load_graph_bundle(repo, rev)
     try:
         # Visiting thousands of nodes unpickles as many: no garbage, nothing for the collector.
-        return bundle, _without_gc(lambda: question(bundle))
+        result = _without_gc(lambda: question(bundle))
+        if not _agrees_with_files(repo, bundle):
+            raise DamagedCache("a visited node differs from its file")
+        return bundle, result
     except DamagedCache:
         folder = _cache_dir(repo) if repo.git_top is not None else None
         for name in _SLOTS.values():
@@ -626,6 +657,29 @@ def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], An
                     (folder / f"{name}.pickle").unlink(missing_ok=True)
         bundle = load_graph_bundle(repo, rev, use_cache=False)
         return bundle, question(bundle)
+
+
+def _agrees_with_files(repo: SpecRepo, bundle: GraphBundle) -> bool:
+    """True when every item node the question visited in a cached graph holds what its
+    file holds (at the commit, or in the working tree) — what trace shows as titles,
+    dates and states is checked against git, not believed. A question that visits more
+    than MAX_CHECKED_NODES items (impact of a root) is answered from the hash-checked
+    cache alone: checking them all would cost what a build does."""
+    graph = bundle.graph
+    if not isinstance(graph, LazyGraph) or bundle.config is None or bundle.how == "built":
+        return True
+    visited = {node: entry[0] for node, entry in graph._open.items() if isinstance(entry[0].get("path"), str)}  # noqa: SLF001
+    if not visited or len(visited) > MAX_CHECKED_NODES:
+        return True
+    try:
+        found = _records_at(repo, bundle.config, bundle.commit, sorted({attrs["path"] for attrs in visited.values()}))
+    except (ReqtraceError, OSError):
+        return False
+    for node, attrs in visited.items():
+        if not any(record[0] == node and record[2] == attrs for record in found.get(attrs["path"], ())):
+            note(node, "its cached node differs from its file")
+            return False
+    return True
 
 
 def status_snapshot(repo: SpecRepo, bundle: GraphBundle) -> Snapshot:

@@ -6,12 +6,17 @@ format and a fingerprint of reqtrace's parsing code, so a new parser never
 reads an old entry. The bytes are named by their git blob id, which is known
 without reading them at a commit and cheap to compute in the working tree.
 
-Safe to delete (it is only a cache) and safe under concurrent runs: each entry
-is one file written by atomic replace, two runs writing the same key write the
-same content, and an entry that is damaged or not what its name promises is
-ignored and written anew. Entries are JSON, never pickle: reading a cache must
-not be able to run code. Commands that read every file use one pack instead
-(`PackedParseCache`, below).
+A cache is a hint, never evidence (the rules of cachefile.py): each entry file
+and the pack is opened only when it is a regular file, and carries a sha256
+over its payload and its key (which holds the parser's fingerprint); an entry
+that does not verify is a miss, parsed again and written anew — never
+believed, never a crash. Payloads are plain data: entries are JSON, the pack
+is read by an unpickler that refuses every class (reqtrace's own included) and
+the items are built back from plain tuples here.
+
+Safe to delete and safe under concurrent runs: each entry is one file written
+by atomic replace, two runs writing the same key write the same content.
+Commands that read every file use one pack instead (`PackedParseCache`, below).
 """
 
 from __future__ import annotations
@@ -22,15 +27,16 @@ import functools
 import hashlib
 import io
 import json
-import pickle  # noqa: S403 - read only through _SafeUnpickler
+import operator
+import pickle  # noqa: S403 - read only through _PlainUnpickler
 import queue
-import sys
 import threading
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cachefile import note, read_regular, seal, unseal
 from .model import (
     Attachment,
     Decision,
@@ -121,7 +127,7 @@ class ParseCache:
         self.misses = 0
         # Entries are written by one background thread: creating a few thousand small
         # files takes ~0.2 ms each on a busy disk, time better spent beside the parsing.
-        self._queue: queue.SimpleQueue[tuple[Path, str] | None] | None = None
+        self._queue: queue.SimpleQueue[tuple[Path, bytes] | None] | None = None
         self._writer: threading.Thread | None = None
 
     def __enter__(self) -> ParseCache:
@@ -138,7 +144,7 @@ class ParseCache:
             self._writer = None
             self._queue = None
 
-    def _write_all(self, pending: queue.SimpleQueue[tuple[Path, str] | None]) -> None:
+    def _write_all(self, pending: queue.SimpleQueue[tuple[Path, bytes] | None]) -> None:
         from .files import atomic_write
 
         while True:
@@ -171,16 +177,21 @@ class ParseCache:
     def get(self, key: str) -> Parsed | None:
         if self.folder is None:
             return None
+        entry = self._entry(key)
+        raw = read_regular(entry)
+        if raw is None:
+            self.misses += 1
+            return None
         try:
-            raw = self._entry(key).read_bytes()
-            data = json.loads(raw)
+            sealed = unseal(raw, key)
+            if sealed is None:
+                raise ValueError("does not match its hash")
+            data = json.loads(sealed)
             if data.get("key") != key:
                 raise ValueError("entry holds another key")
             parsed = Parsed(list(_decode(data["items"])), list(_decode(data["findings"])))
-        except FileNotFoundError:
-            self.misses += 1
-            return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            note(entry, str(error))
             self.misses += 1  # damaged or foreign: ignored here, rewritten by the next put
             return None
         self.hits += 1
@@ -190,10 +201,13 @@ class ParseCache:
         """A plain JSON value stored with `put_value`; None when absent or damaged."""
         if self.folder is None:
             return None
+        sealed = unseal(read_regular(self._entry(key)), key)
+        if sealed is None:
+            return None
         try:
-            data = json.loads(self._entry(key).read_bytes())
+            data = json.loads(sealed)
             return data["value"] if data.get("key") == key else None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def put_value(self, key: str, value: Any) -> None:
@@ -222,7 +236,11 @@ class ParseCache:
             return  # a value the codec does not know: simply not cached
         self._enqueue(key, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
 
-    def _enqueue(self, key: str, data: str) -> None:
+    def _enqueue(self, key: str, text: str) -> None:
+        try:
+            data = seal(key, text.encode("utf-8"))  # bound to its key: a copied entry does not verify
+        except UnicodeEncodeError:
+            return  # text that is not UTF-8 (a lone surrogate): simply not cached
         if self._writer is None:
             self._queue = queue.SimpleQueue()
             self._writer = threading.Thread(target=self._write_all, args=(self._queue,), name="reqtrace-cache", daemon=True)
@@ -246,29 +264,117 @@ MAX_SEGMENTS = 16
 SEGMENT_ENTRIES = 20_000
 
 
-class _SafeUnpickler(pickle.Unpickler):
-    """Builds plain data and reqtrace's own dataclasses, nothing else: no code runs."""
+class _PlainUnpickler(pickle.Unpickler):
+    """Builds plain data only (tuples, lists, dicts, text, numbers): every class is
+    refused, reqtrace's own included, so a planted pickle can neither run code nor
+    hand over a ready-made Requirement."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if module.startswith("reqtrace.") and "." not in name:
-            # Only modules already loaded: unpickling never imports anything.
-            value = getattr(sys.modules.get(module), name, None)
-            if isinstance(value, type) and is_dataclass(value):
-                return value
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a reqtrace cache")
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a reqtrace cache: it holds plain data only")
 
 
-def load_parsed(data: bytes) -> list[Parsed]:
-    """A pickled list of parse results (from a forked parse worker, or a pack segment),
-    built by the restricted unpickler."""
-    result = _SafeUnpickler(io.BytesIO(data)).load()
-    if not isinstance(result, list) or not all(isinstance(item, Parsed) for item in result):
+# The parses travel (pack segments, the forked worker's pipe) as plain tuples:
+# (class number, field values in field order), with the few nested items
+# (a request's triage and decision, a meeting's decisions, an email's
+# attachments) encoded the same way. Building the items back costs what
+# unpickling the dataclasses did.
+_PLAIN_CLASSES: tuple[type, ...] = (Requirement, Request, Meeting, Email, Document, Finding, Decision, Triage, MeetingDecision, Attachment)
+_FIELD_NAMES = tuple(tuple(f.name for f in fields(cls)) for cls in _PLAIN_CLASSES)
+_GETTERS = {cls: (number, operator.attrgetter(*names)) for number, (cls, names) in enumerate(zip(_PLAIN_CLASSES, _FIELD_NAMES, strict=True))}
+_ONE, _MANY = 1, 2
+# class -> (field position, one item or a tuple of them) for the fields that hold items
+_NESTED: dict[type, tuple[tuple[int, int], ...]] = {
+    Request: ((_FIELD_NAMES[1].index("triage"), _ONE), (_FIELD_NAMES[1].index("decision"), _ONE)),
+    Meeting: ((_FIELD_NAMES[2].index("decisions"), _MANY),),
+    Email: ((_FIELD_NAMES[3].index("attachments"), _MANY),),
+}
+_NESTED_BY_NUMBER = {_PLAIN_CLASSES.index(cls): nested for cls, nested in _NESTED.items()}
+
+
+def _plain_item(item: Any) -> tuple[int, tuple[Any, ...]]:
+    number, getter = _GETTERS[type(item)]  # KeyError: not an item this codec knows
+    values = getter(item)
+    nested = _NESTED.get(type(item))
+    if nested:
+        values = list(values)
+        for position, how in nested:
+            value = values[position]
+            if how == _ONE:
+                values[position] = None if value is None else _plain_item(value)
+            else:
+                values[position] = tuple(_plain_item(part) for part in value)
+        values = tuple(values)
+    return number, values
+
+
+def _item_of(plain: tuple[int, tuple[Any, ...]]) -> Any:
+    number, values = plain
+    names = _FIELD_NAMES[number]
+    if len(values) != len(names) or type(values) is not tuple:
+        raise pickle.UnpicklingError("an item of another shape")
+    nested = _NESTED_BY_NUMBER.get(number)
+    if nested:
+        values = list(values)  # type: ignore[assignment]
+        for position, how in nested:
+            value = values[position]
+            if how == _ONE:
+                values[position] = None if value is None else _item_of(value)  # type: ignore[index]
+            else:
+                values[position] = tuple(_item_of(part) for part in value)  # type: ignore[index]
+    # As unpickling a dataclass does: the fields set directly (the classes are frozen).
+    item = _new(_PLAIN_CLASSES[number])
+    item.__dict__.update(zip(names, values, strict=False))  # lengths checked above
+    return item
+
+
+_new = object.__new__
+
+
+def load_parsed(data: bytes | memoryview) -> list[Parsed]:
+    """A list of parse results written by `dump_parsed` (a pack segment, or a forked
+    parse worker's half), read as plain data and built back here."""
+    plain = _PlainUnpickler(io.BytesIO(data)).load()
+    if type(plain) is not list:
         raise pickle.UnpicklingError("not a list of parse results")
+    result = []
+    append = result.append
+    classes, all_names, nested = _PLAIN_CLASSES, _FIELD_NAMES, _NESTED_BY_NUMBER
+    for items, findings, oid in plain:
+        if type(items) is not tuple or type(findings) is not tuple or not (oid is None or type(oid) is str):
+            raise pickle.UnpicklingError("not a parse result")
+        built = []
+        for entry in (*items, *findings):
+            # _item_of inlined for the common item (nothing nested): ~3 µs instead of ~10
+            number, values = entry
+            if number in nested:
+                built.append(_item_of(entry))
+                continue
+            names = all_names[number]
+            if len(values) != len(names) or type(values) is not tuple:
+                raise pickle.UnpicklingError("an item of another shape")
+            item = _new(classes[number])
+            item.__dict__.update(zip(names, values, strict=False))  # lengths checked above
+            built.append(item)
+        append(Parsed(built[: len(items)], built[len(items) :], oid))
     return result
 
 
 def dump_parsed(values: list[Parsed]) -> bytes:
-    return pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
+    """`values` as plain data (see `load_parsed`); KeyError for an item the codec does not know."""
+    getters, nested = _GETTERS, _NESTED
+    plain = []
+    for parsed in values:
+        items = []
+        for item in (*parsed.items, *parsed.findings):
+            cls = type(item)
+            if cls in nested:
+                items.append(_plain_item(item))
+            else:  # _plain_item inlined for the common item
+                number, getter = getters[cls]
+                items.append((number, getter(item)))
+        count = len(parsed.items)
+        plain.append((tuple(items[:count]), tuple(items[count:]), parsed.oid))
+    return pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class _Segment:
@@ -304,9 +410,9 @@ class PackedParseCache(ParseCache):
     ~0.8 s. Same keys as the entries, so the same guarantees: safe to delete;
     written whole to a temporary file and renamed, so concurrent runs see an
     old or a new pack, never half of one (the last writer wins); a damaged or
-    foreign pack is ignored. Pickle for speed, but read by an unpickler that
-    builds nothing but plain data and reqtrace's frozen dataclasses, so a
-    planted pack cannot run code.
+    foreign pack (one that does not match its hash) is ignored. Pickle for
+    speed, but of plain tuples only, read by an unpickler that refuses every
+    class: a planted pack can neither run code nor hand over an item.
 
     The pack is a list of segments, each a pickled list of parses with its
     keys. A run that parsed new files appends a segment and writes the
@@ -388,13 +494,16 @@ class PackedParseCache(ParseCache):
             return
         from .files import atomic_writer
 
-        kept, rescued = self._kept_segments()
-        segments = kept + self._added_segments + _segments_of(self._added + rescued)
-        if len(segments) > MAX_SEGMENTS + len(self.used) // SEGMENT_ENTRIES:
-            segments = _segments_of(list(self.used.items()))  # merged: only what this run used
+        try:
+            kept, rescued = self._kept_segments()
+            segments = kept + self._added_segments + _segments_of(self._added + rescued)
+            if len(segments) > MAX_SEGMENTS + len(self.used) // SEGMENT_ENTRIES:
+                segments = _segments_of(list(self.used.items()))  # merged: only what this run used
+        except (KeyError, pickle.PicklingError):
+            return  # an item the plain codec does not know: no pack this time
         payload = {"format": PACK_FORMAT, "segments": [(segment.keys, segment.payload) for segment in segments]}
         with contextlib.suppress(OSError), atomic_writer(self.pack_file, durable=False) as handle:
-            pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(seal(_pack_stamp(), pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
         self._segments = segments
         self._added, self._added_segments = [], []
 
@@ -427,11 +536,20 @@ def _segments_of(entries: list[tuple[str, Parsed]]) -> list[_Segment]:
     return segments
 
 
+def _pack_stamp() -> str:
+    return f"parse pack {PACK_FORMAT} {parser_fingerprint()}"
+
+
 def _load_pack(file: Path) -> list[_Segment]:
+    data = unseal(read_regular(file), _pack_stamp())
+    if data is None:
+        if file.exists():
+            note(file, "damaged, of another version, or not a regular file")
+        return []
     try:
-        with open(file, "rb") as handle:
-            payload = _SafeUnpickler(handle).load()
-    except Exception:  # noqa: BLE001 - a missing, damaged or foreign pack is simply not used
+        payload = _PlainUnpickler(io.BytesIO(data)).load()
+    except Exception as error:  # noqa: BLE001 - a damaged or foreign pack is simply not used
+        note(file, str(error))
         return []
     if not isinstance(payload, dict) or payload.get("format") != PACK_FORMAT or not isinstance(payload.get("segments"), list):
         return []

@@ -28,7 +28,7 @@ from .parse import (
     parse_request,
     parse_requirements,
 )
-from .parsecache import ParseCache, cache_key, load_parsed
+from .parsecache import ParseCache, cache_key, dump_parsed, load_parsed
 from .yamlio import MAX_FILE_BYTES
 
 WORKTREE = "WORKTREE"
@@ -385,7 +385,8 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         stored = len(parses)
 
     parses = fork_map(
-        parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)), meanwhile=store_own_half
+        parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)), meanwhile=store_own_half,
+        dump=dump_parsed,
     )
     verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
     for index, ((source, kind, _oid, _data, _key), parsed) in enumerate(zip(misses, parses, strict=True)):

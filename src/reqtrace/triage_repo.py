@@ -5,6 +5,13 @@ baseline's requirements at the baseline's commit, indexes them once (the index
 is cached under the git directory, keyed by commit: a baseline never changes),
 and collects the requests to triage — by id from the working tree, from
 request files, from an `.eml` file, or from raw text.
+
+The caches here (the index, and the recorded baselines with their sign-offs)
+are hints, never evidence (the rules of cachefile.py): opened only as regular
+files, each sealed with a sha256 over its payload and what it is keyed by, and
+rebuilt when it does not verify. What triage quotes as signed — each match's
+title, statement and criteria — is checked against git at the baseline's
+commit before it is shown (`run_checked`).
 """
 
 from __future__ import annotations
@@ -16,14 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gitio
+from .cachefile import note, read_regular, seal, unseal
 from .config import SpecRepo, parse_config
 from .errors import InputError, UsageError
 from .files import atomic_write
 from .graph import natural_key as _natural
 from .model import ERROR, Finding, Request, Requirement, Snapshot
 from .parse import parse_request, parse_requirements
-from .snapshot import FILE_KINDS, Reader, add_parsed, kind_of, resolve_revision
-from .triage import BaselineIndex, TriageResult, classify_request
+from .snapshot import FILE_KINDS, Reader, SourceFile, add_parsed, kind_of, resolve_revision
+from .triage import BaselineIndex, TriageResult, classify_request, same_record
 from .yamlio import MAX_FILE_BYTES
 
 MAX_TEXT_BYTES = 1024 * 1024  # a request's text is read up to 1 MB; the classifier reads its start
@@ -84,20 +92,24 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
     stamps = []
     for source in reader.list_files([config.baselines_dir]):
         try:
-            stamps.append(f"{source.path}\0{source.size}\0{(repo.root / source.path).stat().st_mtime_ns}")
+            # ctime and inode too: an edit that keeps the size and sets the old mtime back still shows.
+            info = (repo.root / source.path).lstat()
+            stamps.append(f"{source.path}\0{source.size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}")
         except OSError:
             stamps.append(source.path)
     folder = _cache_folder(repo)
     key = hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     path = folder / f"baselines-{key}.json" if folder else None
-    if path is not None and path.is_file():
+    stamp = f"triage baselines {key}"
+    raw = unseal(read_regular(path), stamp) if path is not None else None
+    if raw is not None:
         try:
-            cached = json.loads(path.read_text(encoding="utf-8"))
+            cached = json.loads(raw)
             return {entry["key"]: TriageBaseline(entry["name"], entry["commit"], (),
                                                  tuple(SignOff(*s) for s in entry["signoffs"]), entry["delivered"])
                     for entry in cached}
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        except (ValueError, KeyError, TypeError) as error:
+            note(path, str(error))  # type: ignore[arg-type]
     baselines = load_baselines(repo)
     found: dict[str | None, TriageBaseline] = {}
     for baseline in baselines:
@@ -110,7 +122,7 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
         entries = [{"key": k, "name": b.name, "commit": b.commit, "delivered": b.delivered,
                     "signoffs": [[s.signer, s.meaning, s.time, s.role] for s in b.signoffs]} for k, b in found.items()]
         try:
-            atomic_write(path, json.dumps(entries, ensure_ascii=False))
+            atomic_write(path, seal(stamp, json.dumps(entries, ensure_ascii=False).encode("utf-8", "surrogateescape")), durable=False)
         except OSError:
             pass
     return found
@@ -179,25 +191,73 @@ def baseline_index(repo: SpecRepo, name: str | None) -> tuple[TriageBaseline, Ba
     """The baseline and its index, from the cache when this commit was indexed before.
 
     The cache (`.git/reqtrace/triage-index/COMMIT-KEY.idx`) is safe to delete,
-    written atomically (safe under concurrent runs) and ignored when unreadable
-    or of another format.
+    written atomically (safe under concurrent runs) and ignored when it does not
+    match its content hash, is of another format or is not a regular file.
     """
     baseline = choose_baseline(repo, name)
-    commit = baseline.commit
+    return baseline, _index_of(repo, baseline.commit)
+
+
+def _index_path(repo: SpecRepo, commit: str) -> tuple[Path, str] | None:
+    """The index cache file of `commit` and the stamp its content hash is taken with."""
     folder = _cache_folder(repo)
-    path = folder / f"{commit}-{_cache_key(repo, commit)}.idx" if folder else None
-    if path is not None and path.is_file():
-        try:
-            return baseline, BaselineIndex.from_bytes(path.read_bytes())
-        except (OSError, ValueError):
-            pass  # rebuilt below
+    if folder is None:
+        return None
+    key = _cache_key(repo, commit)
+    return folder / f"{commit}-{key}.idx", f"triage index {commit} {key}"
+
+
+def _index_of(repo: SpecRepo, commit: str, *, use_cache: bool = True) -> BaselineIndex:
+    where = _index_path(repo, commit)
+    if where is not None and use_cache:
+        data = unseal(read_regular(where[0]), where[1])
+        if data is not None:
+            try:
+                return BaselineIndex.from_bytes(data)
+            except ValueError as error:
+                note(where[0], str(error))  # rebuilt below
+        elif where[0].exists():
+            note(where[0], "damaged, of another version, or not a regular file")
     index = BaselineIndex.build(_requirements_at(repo, commit))
-    if path is not None:
+    if where is not None:
         try:
-            atomic_write(path, index.to_bytes())
+            atomic_write(where[0], seal(where[1], index.to_bytes()), durable=False)
         except OSError:
             pass  # a read-only repository still triages, only slower
-    return baseline, index
+    return index
+
+
+def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex) -> tuple[TriageRun, BaselineIndex]:
+    """`run_triage`, with every requirement a result quotes (its matches' signed title,
+    statement and criteria) checked against git at the baseline's commit: the index is a
+    cache, and what triage quotes as signed must be what was signed. When a quoted
+    requirement differs, the index is rebuilt from git and the requests triaged again."""
+    run = run_triage(inputs, baseline, index)
+    quoted = {match.id for _, result in run.results for match in result.matches}
+    if quoted and not _agrees_with_git(repo, baseline.commit, index, quoted):
+        index = _index_of(repo, baseline.commit, use_cache=False)
+        run = run_triage(inputs, baseline, index)
+    return run, index
+
+
+def _agrees_with_git(repo: SpecRepo, commit: str, index: BaselineIndex, ids: set[str]) -> bool:
+    if repo.git_top is None:
+        return True  # no cache either
+    reader = Reader(repo, commit)
+    config, _ = parse_config(reader.read_config())
+    claimed = {rid: index.get(rid) for rid in sorted(ids)}
+    if any(requirement is None for requirement in claimed.values()):
+        return False
+    paths = sorted({requirement.path for requirement in claimed.values() if requirement is not None})
+    listed = paths if len(paths) <= 500 else [config.requirements_dir]  # `--all`: one folder, not thousands of names
+    entries = {entry.path[len(repo.prefix) :]: entry for entry in gitio.list_tree(repo.git_top, commit, [repo.prefix + path for path in listed])}
+    sources = [SourceFile(path, entry.size, entry.oid) for path in paths if (entry := entries.get(path)) is not None and not entry.is_symlink]
+    found: dict[str, Requirement] = {}
+    for source, data in reader.read(sources):
+        if data is not None:
+            for item in parse_requirements(source.path, data, config).items:
+                found.setdefault(item.id, item)
+    return all(requirement is not None and rid in found and same_record(found[rid], requirement) for rid, requirement in claimed.items())
 
 
 def _cache_key(repo: SpecRepo, commit: str) -> str:

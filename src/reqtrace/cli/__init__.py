@@ -32,10 +32,18 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None,  # noqa: UP007
-    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback when something goes wrong, and where cached answers came from (e.g. `graph: patched`).")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback when something goes wrong, where cached answers came from (e.g. `graph: patched`) and which cache files were not used (damaged, stale or not regular files).")] = False,
 ) -> None:
     global _debug
     _debug = debug
+    if debug:  # a cache file that was not used, and why (cachefile.note)
+        import logging
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("reqtrace: %(message)s"))
+        logger = logging.getLogger("reqtrace.cache")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
 
 
 # In the order `--help` lists them: the order a project meets them.

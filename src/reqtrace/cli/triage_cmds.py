@@ -30,7 +30,7 @@ def triage(
     """Classify post-delivery requests against the signed baseline: defect, change, new-scope, out-of-scope or needs-review."""
     from ..config import find_spec_repo
     from ..errors import InputError
-    from ..triage_repo import MAX_TEXT_BYTES, baseline_index, run_triage, select_inputs, today
+    from ..triage_repo import MAX_TEXT_BYTES, baseline_index, run_checked, select_inputs, today
 
     output.json_requested = format is TextOrJson.json
     if text == "-":
@@ -49,7 +49,7 @@ def triage(
             )
         since = chosen.delivered
     inputs, records = select_inputs(repo, items=items or [], text=text, every=every, since=since)
-    run = run_triage(inputs, chosen, index)
+    run, index = run_checked(repo, inputs, chosen, index)
     written = []
     if write:
         written = _write_all(repo, records, run, today())
