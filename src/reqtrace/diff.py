@@ -535,10 +535,11 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     from_copies, to_copies = _copies_of(from_files), _copies_of(to_files)
     uneven = sorted(rid for rid in from_copies.keys() | to_copies.keys() if len(from_copies.get(rid, ())) != len(to_copies.get(rid, ())))
     elsewhere: dict[str, list[Requirement]] = {}
+    looked_up = 0
     if uneven and from_config.requirements_dir == to_config.requirements_dir:
         changed = {source.path for source in (*from_sources, *to_sources)}
         side, config = (to_side, to_config) if to_side.commit is not None else (from_side, from_config)
-        elsewhere = _copies_elsewhere(repo, side, config, uneven, changed, cache)
+        elsewhere, looked_up = _copies_elsewhere(repo, side, config, uneven, changed, cache)
         for rid, copies in elsewhere.items():
             from_copies[rid] = sorted([*from_copies.get(rid, []), *copies], key=_place)
             to_copies[rid] = sorted([*to_copies.get(rid, []), *copies], key=_place)
@@ -550,7 +551,7 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     )
     request_search = gitio.GrepJob(repo.git_top, to_side.commit, wanted, [repo.git_path(to_config.requests_dir)]) if wanted else None
     changes, result.unreadable, result.formatting_only, result.duplicates = _compare(from_copies, to_copies, from_files, to_files, to_sources, digest)
-    result.files_read = len(from_files) + len(to_files)
+    result.files_read = len(from_files) + len(to_files) + looked_up
     result.findings.extend(("from", finding) for finding in from_reqs.findings)
     result.findings.extend(("to", finding) for finding in to_reqs.findings)
     result.findings.extend(_duplicate_findings(result.duplicates, from_copies, to_copies, elsewhere, result.findings))
@@ -598,19 +599,18 @@ def _place(requirement: Requirement) -> tuple[str, int]:
     return (requirement.path, requirement.line)
 
 
-def _copies_elsewhere(repo: SpecRepo, side: Side, config: Config, ids: list[str], changed: set[str], cache: ParseCache) -> dict[str, list[Requirement]]:
+def _copies_elsewhere(repo: SpecRepo, side: Side, config: Config, ids: list[str], changed: set[str], cache: ParseCache) -> tuple[dict[str, list[Requirement]], int]:
     """The copies of `ids` in the requirement files that are the same at both ends (those not in
-    `changed`): one `git grep` names the files that mention the ids; only those are parsed."""
+    `changed`), and how many files were read: one `git grep` names the files that mention the
+    ids; only those are parsed."""
     assert repo.git_top is not None
     found = gitio.grep_files(repo.git_top, side.commit, ids, [repo.git_path(config.requirements_dir)])
     paths = [p[len(repo.prefix) :] for p in found if p.startswith(repo.prefix)]
     paths = [p for p in paths if p not in changed and not _hidden(p)]
     wanted = set(ids)
-    copies: dict[str, list[Requirement]] = {}
-    for rid, found_copies in _copies_of(files_at(repo, config, side, paths, cache)).items():
-        if rid in wanted:
-            copies[rid] = found_copies
-    return copies
+    files = files_at(repo, config, side, paths, cache)
+    copies: dict[str, list[Requirement]] = {rid: found for rid, found in _copies_of(files).items() if rid in wanted}
+    return copies, len(files)
 
 
 def _pair(old: list[Requirement], new: list[Requirement]) -> tuple[list[tuple[Requirement, Requirement]], list[Requirement], list[Requirement]]:
