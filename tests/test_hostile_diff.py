@@ -154,6 +154,7 @@ def test_file_broken_at_from_is_not_added(make_repo, run_cli):
     assert [e["change"] for e in log["entries"]] == ["added", "unreadable", "modified"]
     gap, after = log["entries"][1], log["entries"][2]
     assert "could not be read at this commit (yaml-syntax at line" in gap["notes"][0]
+    assert gap["digest"] is None  # its version there is unknown
     assert [f["field"] for f in after["fields"]] == ["statement"]
     assert after["fields"][0]["before"] == "Send a reminder."  # compared with the version before the gap
     assert "can be read again" in after["notes"][0]

@@ -276,7 +276,7 @@ def _add_entry(
     entries.append(
         LogEntry(
             commit.commit, commit.author, commit.author_email, commit.author_date, commit.commit_date, commit.message,
-            kind, path, from_path, fields, digest(current) if current else None, version=current, notes=notes or [],
+            kind, path, from_path, fields, digest(current) if current and kind != UNREADABLE else None, version=current, notes=notes or [],
         )
     )
 
