@@ -187,6 +187,7 @@ def test_a_real_removal_is_still_a_removal(make_repo, run_cli):
     repo.commit({"specs/a.yaml": None, "specs/b.yaml": None, "specs/c.yaml": "# nothing left\n"}, "drop")
     data = diff_json_of(run_cli, repo, "v1", "HEAD")
     assert sorted((c["id"], c["change"]) for c in data["changes"]) == [("REQ-7", "removed"), ("REQ-9", "removed")]
+    assert [d["message"] for d in data["duplicates"]] == ["REQ-7 was defined 2 times at FROM (specs/a.yaml:1, specs/b.yaml:1); every copy is gone at TO"]
     assert data["unreadable"] == []
     log = log_json_of(run_cli, repo, "REQ-9")
     assert [e["change"] for e in log["entries"]] == ["added", "removed"]

@@ -135,8 +135,10 @@ class Duplicate:
 
     def message(self) -> str:
         def places(found: tuple[tuple[str, int], ...]) -> str:
-            return ", ".join(f"{path}:{line}" for path, line in found) or "nowhere"
+            return ", ".join(f"{path}:{line}" for path, line in found)
 
+        if self.status == DUPLICATE_RESOLVED and not self.to_places:
+            return f"{self.id} was defined {len(self.from_places)} times at FROM ({places(self.from_places)}); every copy is gone at TO"
         if self.status == DUPLICATE_RESOLVED:
             return f"{self.id} was defined {len(self.from_places)} times at FROM ({places(self.from_places)}); at TO only in {places(self.to_places)}: duplicate resolved"
         return f"{self.id} is defined {len(self.to_places)} times at TO: {places(self.to_places)} (duplicate-id)"
