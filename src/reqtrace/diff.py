@@ -101,11 +101,47 @@ class Change:
 
 @dataclass(frozen=True)
 class Unreadable:
-    """A requirement that existed at FROM in a file that cannot be read at TO."""
+    """A requirement that cannot be compared because its file cannot be read at one end:
+    one that existed at FROM in a file broken at TO (side 'to': not removed), or one
+    that exists at TO in a file that was broken at FROM (side 'from': not added)."""
 
     id: str
     path: str
     reason: str
+    side: str = "to"  # the end at which the file cannot be read
+
+    def message(self) -> str:
+        end = "FROM" if self.side == "from" else "TO"
+        return f"{self.path} could not be read at {end} ({self.reason}); {self.id} is not compared"
+
+
+DUPLICATE_INTRODUCED, DUPLICATE_RESOLVED, DUPLICATE_REMAINING = "introduced", "resolved", "remaining"
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An id defined more than once at FROM or at TO, among the ids the diff compares.
+
+    Each copy after the first is a `duplicate-id` error for `reqtrace check`. Copies
+    are paired across the ends by (id, path) first, then by id in path order; a copy
+    left without a partner is a duplicate added or removed, not the requirement added
+    or removed — deleting a duplicate copy is how a `duplicate-id` error is fixed.
+    """
+
+    id: str
+    status: str  # DUPLICATE_INTRODUCED, DUPLICATE_RESOLVED or DUPLICATE_REMAINING
+    from_places: tuple[tuple[str, int], ...]  # (path, line) of each copy at FROM
+    to_places: tuple[tuple[str, int], ...]
+
+    def message(self) -> str:
+        def places(found: tuple[tuple[str, int], ...]) -> str:
+            return ", ".join(f"{path}:{line}" for path, line in found)
+
+        if self.status == DUPLICATE_RESOLVED and not self.to_places:
+            return f"{self.id} was defined {len(self.from_places)} times at FROM ({places(self.from_places)}); every copy is gone at TO"
+        if self.status == DUPLICATE_RESOLVED:
+            return f"{self.id} was defined {len(self.from_places)} times at FROM ({places(self.from_places)}); at TO only in {places(self.to_places)}: duplicate resolved"
+        return f"{self.id} is defined {len(self.to_places)} times at TO: {places(self.to_places)} (duplicate-id)"
 
 
 @dataclass
@@ -115,6 +151,7 @@ class DiffResult:
     changes: list[Change] = field(default_factory=list)
     formatting_only: list[str] = field(default_factory=list)  # files changed without a change of meaning
     unreadable: list[Unreadable] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)  # ids defined more than once at either end
     findings: list[tuple[str, Finding]] = field(default_factory=list)  # ('from' | 'to', finding)
     notes: list[str] = field(default_factory=list)
     files_read: int = 0  # how many files the diff parsed or took from the cache
@@ -491,18 +528,35 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     from_reqs = _requirements_of(from_files, from_config, from_side.commit)
     to_reqs = _requirements_of(to_files, to_config, to_side.commit)
     # Requirements are compared within the changed files: a file git reports as
-    # unchanged holds the same requirements on both sides. (An id that also stands
-    # in an unchanged file is a duplicate: `reqtrace check` reports it as duplicate-id.)
+    # unchanged holds the same requirements on both sides. Every copy of an id is
+    # kept (a duplicated id has several), so that deleting a duplicate copy is not
+    # taken for removing the requirement. An id whose number of copies in the
+    # changed files differs between the sides may also stand in an unchanged file:
+    # only then does the other copy decide whether it was added, removed or
+    # duplicated, so those ids alone are looked up there.
+    from_copies, to_copies = _copies_of(from_files), _copies_of(to_files)
+    uneven = sorted(rid for rid in from_copies.keys() | to_copies.keys() if len(from_copies.get(rid, ())) != len(to_copies.get(rid, ())))
+    elsewhere: dict[str, list[Requirement]] = {}
+    looked_up = 0
+    if uneven and from_config.requirements_dir == to_config.requirements_dir:
+        changed = {source.path for source in (*from_sources, *to_sources)}
+        side, config = (to_side, to_config) if to_side.commit is not None else (from_side, from_config)
+        elsewhere, looked_up = _copies_elsewhere(repo, side, config, uneven, changed, cache)
+        for rid, copies in elsewhere.items():
+            from_copies[rid] = sorted([*from_copies.get(rid, []), *copies], key=_place)
+            to_copies[rid] = sorted([*to_copies.get(rid, []), *copies], key=_place)
     # The requests at TO that name a changed id are searched for meanwhile.
     digest = memo_digests()
-    lonely = set(from_reqs.requirements) ^ set(to_reqs.requirements)
-    differing = {rid for rid, new in to_reqs.requirements.items() if rid in from_reqs.requirements and digest(new) != digest(from_reqs.requirements[rid])}
-    wanted = sorted(lonely | differing)
+    wanted = sorted(
+        rid for rid in from_copies.keys() | to_copies.keys()
+        if sorted((r.path, digest(r)) for r in from_copies.get(rid, ())) != sorted((r.path, digest(r)) for r in to_copies.get(rid, ()))
+    )
     request_search = gitio.GrepJob(repo.git_top, to_side.commit, wanted, [repo.git_path(to_config.requests_dir)]) if wanted else None
-    changes, result.unreadable, result.formatting_only = _compare(from_reqs, to_reqs, from_files, to_files, to_sources, digest)
-    result.files_read = len(from_files) + len(to_files)
+    changes, result.unreadable, result.formatting_only, result.duplicates = _compare(from_copies, to_copies, from_files, to_files, to_sources, digest)
+    result.files_read = len(from_files) + len(to_files) + looked_up
     result.findings.extend(("from", finding) for finding in from_reqs.findings)
     result.findings.extend(("to", finding) for finding in to_reqs.findings)
+    result.findings.extend(_duplicate_findings(result.duplicates, from_copies, to_copies, elsewhere, result.findings))
 
     # Approval: requests at TO whose `affects` names a changed requirement.
     requests: list[Request] = []
@@ -532,41 +586,115 @@ def memo_digests() -> Callable[[Requirement], str]:
     return digest
 
 
-def _compare(from_reqs: Snapshot, to_reqs: Snapshot, from_files: list[ParsedFile], to_files: list[ParsedFile], to_sources: list[SourceFile], digest: Callable[[Requirement], str]) -> tuple[list[Change], list[Unreadable], list[str]]:
-    """The changes between two sets of requirements; what cannot be compared; files changed in form only."""
-    # Requirements in a file that is broken at TO are unknown there, not removed.
+def _copies_of(files: list[ParsedFile]) -> dict[str, list[Requirement]]:
+    """Every requirement of some files by id, each copy of a duplicated id kept, in the
+    loader's order (path, then place in the file): the first copy is the one it keeps."""
+    copies: dict[str, list[Requirement]] = {}
+    for parsed_file in sorted(files, key=lambda f: f.source.path):
+        for item in parsed_file.parsed.items:
+            if isinstance(item, Requirement):
+                copies.setdefault(item.id, []).append(item)
+    return copies
+
+
+def _place(requirement: Requirement) -> tuple[str, int]:
+    return (requirement.path, requirement.line)
+
+
+def _copies_elsewhere(repo: SpecRepo, side: Side, config: Config, ids: list[str], changed: set[str], cache: ParseCache) -> tuple[dict[str, list[Requirement]], int]:
+    """The copies of `ids` in the requirement files that are the same at both ends (those not in
+    `changed`), and how many files were read: one `git grep` names the files that mention the
+    ids; only those are parsed."""
+    assert repo.git_top is not None
+    found = gitio.grep_files(repo.git_top, side.commit, ids, [repo.git_path(config.requirements_dir)])
+    paths = [p[len(repo.prefix) :] for p in found if p.startswith(repo.prefix)]
+    paths = [p for p in paths if p not in changed and not _hidden(p)]
+    wanted = set(ids)
+    files = files_at(repo, config, side, paths, cache)
+    copies: dict[str, list[Requirement]] = {rid: found for rid, found in _copies_of(files).items() if rid in wanted}
+    return copies, len(files)
+
+
+def _pair(old: list[Requirement], new: list[Requirement]) -> tuple[list[tuple[Requirement, Requirement]], list[Requirement], list[Requirement]]:
+    """Copies of one id paired across the ends: by path first, then in order.
+    Returns the pairs and the copies left at FROM and at TO."""
+    left = list(old)
+    pairs: list[tuple[Requirement, Requirement]] = []
+    unmatched: list[Requirement] = []
+    for copy in new:
+        index = next((i for i, candidate in enumerate(left) if candidate.path == copy.path), None)
+        if index is None:
+            unmatched.append(copy)
+        else:
+            pairs.append((left.pop(index), copy))
+    count = min(len(left), len(unmatched))
+    pairs.extend(zip(left[:count], unmatched[:count], strict=True))
+    return pairs, left[count:], unmatched[count:]
+
+
+def _unreadable_reason(parsed_file: ParsedFile | None) -> str | None:
+    """Why a file yields no requirement at all because it cannot be read (None when it can)."""
+    error = _first_error(parsed_file)
+    if parsed_file is None or error is None or any(isinstance(i, Requirement) for i in parsed_file.parsed.items):
+        return None
+    where = f" at line {error.line}" if error.line else ""
+    return f"{error.code}{where}: {error.message}"
+
+
+def _compare(
+    from_copies: dict[str, list[Requirement]], to_copies: dict[str, list[Requirement]], from_files: list[ParsedFile], to_files: list[ParsedFile],
+    to_sources: list[SourceFile], digest: Callable[[Requirement], str],
+) -> tuple[list[Change], list[Unreadable], list[str], list[Duplicate]]:
+    """The changes between the copies of each id at both ends; what cannot be compared;
+    files changed in form only; ids defined more than once."""
+    from_by_path = {f.source.path: f for f in from_files}
     to_by_path = {f.source.path: f for f in to_files}
     unreadable: list[Unreadable] = []
-    for old_id, old in from_reqs.requirements.items():
-        if old_id in to_reqs.requirements:
-            continue
-        broken = to_by_path.get(old.path)
-        error = _first_error(broken)
-        if broken is not None and error is not None and not any(isinstance(i, Requirement) for i in broken.parsed.items):
-            where = f" at line {error.line}" if error.line else ""
-            unreadable.append(Unreadable(old_id, old.path, f"{error.code}{where}: {error.message}"))
-    unreadable_ids = {u.id for u in unreadable}
-
+    duplicates: list[Duplicate] = []
     changes: list[Change] = []
-    removed = [r for rid, r in from_reqs.requirements.items() if rid not in to_reqs.requirements and rid not in unreadable_ids]
-    added = [r for rid, r in to_reqs.requirements.items() if rid not in from_reqs.requirements]
+    removed: list[Requirement] = []
+    added: list[Requirement] = []
+    for rid in sorted(from_copies.keys() | to_copies.keys(), key=_natural):
+        old_copies, new_copies = from_copies.get(rid, []), to_copies.get(rid, [])
+        if len(old_copies) > 1 or len(new_copies) > 1:
+            if len(new_copies) <= 1:
+                status = DUPLICATE_RESOLVED
+            else:
+                status = DUPLICATE_REMAINING if len(old_copies) > 1 else DUPLICATE_INTRODUCED
+            duplicates.append(Duplicate(rid, status, tuple(map(_place, old_copies)), tuple(map(_place, new_copies))))
+        if not new_copies:
+            # Requirements in a file that is broken at TO are unknown there, not removed.
+            reason = next((r for r in (_unreadable_reason(to_by_path.get(old.path)) for old in old_copies) if r), None)
+            if reason:
+                unreadable.append(Unreadable(rid, old_copies[0].path, reason, "to"))
+            else:
+                removed.append(old_copies[0])
+            continue
+        if not old_copies:
+            # ... and in a file that was broken at FROM, unknown there, not added.
+            reason = next((r for r in (_unreadable_reason(from_by_path.get(new.path)) for new in new_copies) if r), None)
+            if reason:
+                unreadable.append(Unreadable(rid, new_copies[0].path, reason, "from"))
+            else:
+                added.append(new_copies[0])
+            continue
+        pairs, _gone, _new = _pair(old_copies, new_copies)  # copies without a partner are in `duplicates`
+        for old, new in pairs:
+            if digest(old) == digest(new):
+                if old.path != new.path:
+                    changes.append(Change(rid, MOVED, new.path, new.line, old.path, before=old, after=new))
+                continue
+            changes.append(Change(rid, MODIFIED, new.path, new.line, old.path, field_changes(old, new), before=old, after=new))
+
     hints = _rename_hints(removed, added)
     for old in removed:
         changes.append(Change(old.id, REMOVED, old.path, old.line, old.path, similar=hints.get(old.id), before=old))
     for new in added:
         changes.append(Change(new.id, ADDED, new.path, new.line, None, similar=hints.get(new.id), after=new))
-    for rid, new in to_reqs.requirements.items():
-        old = from_reqs.requirements.get(rid)
-        if old is None:
-            continue
-        if digest(old) == digest(new):
-            if old.path != new.path:
-                changes.append(Change(rid, MOVED, new.path, new.line, old.path, before=old, after=new))
-            continue
-        changes.append(Change(rid, MODIFIED, new.path, new.line, old.path, field_changes(old, new), before=old, after=new))
 
     # A changed file none of whose requirements changed meaning: formatting only.
     touched = {p for change in changes for p in (change.path, change.from_path) if p}
+    touched |= {path for duplicate in duplicates for path, _line in (*duplicate.from_places, *duplicate.to_places)}
     from_paths = {f.source.path for f in from_files if f.read}
     changed_paths = {s.path for s in to_sources}
     formatting_only = sorted(
@@ -574,7 +702,32 @@ def _compare(from_reqs: Snapshot, to_reqs: Snapshot, from_files: list[ParsedFile
         if f.read and f.source.path in from_paths and f.source.path in changed_paths
         and f.source.path not in touched and _first_error(f) is None
     )
-    return changes, unreadable, formatting_only
+    return changes, unreadable, formatting_only, duplicates
+
+
+def _duplicate_findings(
+    duplicates: list[Duplicate], from_copies: dict[str, list[Requirement]], to_copies: dict[str, list[Requirement]],
+    elsewhere: dict[str, list[Requirement]], reported: list[tuple[str, Finding]],
+) -> list[tuple[str, Finding]]:
+    """`duplicate-id` for the copies of a duplicated id that stand in an unchanged file, worded as
+    `reqtrace check` words it (copies all within the changed files are reported while loading)."""
+    seen = {(side, f.id, f.path, f.line) for side, f in reported if f.code == "duplicate-id"}
+    found = []
+    for duplicate in duplicates:
+        if duplicate.id not in elsewhere:
+            continue
+        for side, copies in (("from", from_copies[duplicate.id]), ("to", to_copies[duplicate.id])):
+            first = copies[0] if copies else None
+            for copy in copies[1:]:
+                if (side, copy.id, copy.path, copy.line) in seen:
+                    continue
+                assert first is not None
+                found.append((side, Finding(
+                    "duplicate-id", ERROR,
+                    f"id '{copy.id}' is already used by the requirement in {first.path}:{first.line}; give one of them a new id",
+                    copy.path, copy.line, copy.id,
+                )))
+    return found
 
 
 def _requests_in(repo: SpecRepo, side: Side, config: Config, paths: list[str], cache: ParseCache) -> list[Request]:
@@ -648,6 +801,7 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
             "unapproved": len(result.unapproved),
             "formatting_only": len(result.formatting_only),
             "unreadable": len(result.unreadable),
+            "duplicates": len(result.duplicates),
         },
         "changes": [
             {
@@ -669,7 +823,17 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
             for change in result.changes
         ],
         "formatting_only": result.formatting_only,
-        "unreadable": [{"id": u.id, "path": u.path, "reason": u.reason} for u in result.unreadable],
+        "unreadable": [{"id": u.id, "path": u.path, "reason": u.reason, "side": u.side} for u in result.unreadable],
+        "duplicates": [
+            {
+                "id": d.id,
+                "status": d.status,
+                "from": [{"path": path, "line": line} for path, line in d.from_places],
+                "to": [{"path": path, "line": line} for path, line in d.to_places],
+                "message": d.message(),
+            }
+            for d in result.duplicates
+        ],
         "findings": [{**finding.as_dict(), "side": side} for side, finding in result.findings],
         "notes": result.notes,
     }

@@ -10,6 +10,7 @@ renames, and a commit that only reformatted it is left out.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,11 @@ from .snapshot import WORKTREE, add_parsed, kind_of
 from .yamlio import MAX_FILE_BYTES
 
 BASELINE_TAG_PREFIX = "baseline/"
+# Entries that are not a change of meaning: the file holding the requirement could not be
+# read at that commit (a gap: its state is unknown until the file can be read again), it
+# can be read again, or a second copy of the id appeared or was deleted.
+UNREADABLE, READABLE, DUPLICATE_ADDED, DUPLICATE_REMOVED = "unreadable", "readable", "duplicate-added", "duplicate-removed"
+MEANING_CHANGES = (ADDED, MODIFIED, MOVED, REMOVED)
 BULK_COMMIT = 500  # files written by one commit above which grep beats reading every blob
 
 
@@ -59,6 +65,7 @@ class LogEntry:
     requests: list[str] = field(default_factory=list)  # approved requests that led to this change
     baselines: list[str] = field(default_factory=list)  # baselines that hold the version after this commit
     version: Requirement | None = field(default=None, repr=False)
+    notes: list[str] = field(default_factory=list)  # what a gap or a duplicate means here
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,16 @@ class History:
 
     @property
     def current(self) -> LogEntry | None:
+        """The last entry, unless the requirement was removed there."""
         return self.entries[-1] if self.entries and self.entries[-1].change != REMOVED else None
+
+    @property
+    def current_path(self) -> str | None:
+        """Where the requirement is at the end (the followed copy, when the id is duplicated)."""
+        current = self.current
+        if current is None:
+            return None
+        return current.version.path if current.version is not None else current.path
 
 
 def _word_pattern(word: str) -> re.Pattern[bytes]:
@@ -119,18 +135,28 @@ class _VersionReader:
                 self.mentions.add(oid)
                 self.blobs[oid] = data
 
-    def version(self, path: str, oid: str) -> Requirement | None:
-        if oid not in self.mentions:
-            return None
+    def copies(self, path: str, oid: str, *, held: bool = False) -> tuple[list[Requirement], str | None]:
+        """The copies of the requirement in (path, blob), and why the file cannot be read when it
+        cannot. A blob that does not mention the id holds no copy; when the file held one before
+        (`held`), it is read anyway, to tell a deletion from a file broken beyond recognition."""
         kind = kind_of(path, self.config)
-        if kind is None:
-            return None
+        if kind is None or (oid not in self.mentions and not held):
+            return [], None
         key = cache_key(kind.name, path, oid, self.config.id_pattern)
         parsed: Parsed | None = self.cache.get(key)
         if parsed is None:
-            parsed = kind.parser(path, self.blobs[oid], self.config)
+            if oid not in self.blobs:  # rare: a file that held the id, rewritten without it
+                assert self.repo.git_top is not None
+                data = b"".join(d or b"" for _, d in gitio.read_blobs_capped(self.repo.git_top, [oid], MAX_FILE_BYTES))
+                parsed = kind.parser(path, data, self.config)
+            else:
+                parsed = kind.parser(path, self.blobs[oid], self.config)
             self.cache.put(key, parsed)
-        return next((item for item in parsed.items if isinstance(item, Requirement) and item.id == self.req_id), None)
+        copies = [item for item in parsed.items if isinstance(item, Requirement) and item.id == self.req_id]
+        error = next((f for f in parsed.findings if f.severity == "error"), None)
+        if copies or error is None or any(isinstance(item, Requirement) for item in parsed.items):
+            return copies, None
+        return [], f"{error.code}" + (f" at line {error.line}" if error.line else "") + f": {error.message}"
 
 
 def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache: ParseCache | None = None, links: bool = True) -> History:
@@ -182,37 +208,61 @@ def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCach
     history.blobs_read = reader.read_count
 
     digest = memo_digests()
-    holders: dict[str, Requirement] = {}
+    # The requirement's copies after each commit, by file. An id defined twice has
+    # copies in two files (or two in one): the log follows one copy — the one at the
+    # same path as before, else the first by path, as the loader keeps — so deleting
+    # a duplicate copy is not the end of the requirement's life. A file that held it
+    # and cannot be read keeps its last readable copies: a gap, not a removal.
+    holders: dict[str, list[Requirement]] = {}
+    broken: dict[str, str] = {}  # path -> why it cannot be read
     previous: Requirement | None = None
     state_after: dict[str, Requirement | None] = {}
     for entry in commits:
+        before_holders = dict(holders)
+        before_broken = set(broken)
         for change in entry.changes:
             path = spec_path(change.path)
             if path is None:
                 continue
-            version = None
-            if change.status != "D" and change.new_mode.startswith("100"):
-                version = reader.version(path, change.new_oid)
-            if version is None:
+            if change.status == "D" or not change.new_mode.startswith("100"):
                 holders.pop(path, None)
+                broken.pop(path, None)
+                continue
+            copies, reason = reader.copies(path, change.new_oid, held=path in holders)
+            if reason is not None and path in holders:
+                broken[path] = reason
+                continue
+            broken.pop(path, None)
+            if copies:
+                holders[path] = copies
             else:
-                holders[path] = version
-        # With the id in two files the loader keeps the first by path; so does the log.
-        current = holders[min(holders)] if holders else None
-        state_after[entry.commit] = current
-        kind = _kind_of_change(previous, current, digest)
+                holders.pop(path, None)
+        current = _followed(holders, previous)
+        compared = before_holders[current.path][0] if current is not None and current.path in before_holders else previous
+        state_after[entry.commit] = None if current is not None and current.path in broken else current
+        add = functools.partial(_add_entry, history.entries, entry, current, digest)
+
+        kind = _kind_of_change(compared, current, digest)
+        reopened = current is not None and current.path in before_broken and current.path not in broken
         if kind is not None:
-            history.entries.append(
-                LogEntry(
-                    entry.commit, entry.author, entry.author_email, entry.author_date, entry.commit_date, entry.message,
-                    kind,
-                    current.path if current else None,
-                    previous.path if previous else None,
-                    field_changes(previous, current) if kind == MODIFIED and previous and current else (),
-                    digest(current) if current else None,
-                    version=current,
-                )
+            add(
+                kind, current.path if current else None, compared.path if compared else None,
+                field_changes(compared, current) if kind == MODIFIED and compared and current else (),
+                [f"{current.path} can be read again; compared with its last readable version"] if reopened and current else None,
             )
+        elif reopened and current is not None:
+            add(READABLE, current.path, current.path, notes=[f"{current.path} can be read again; {req_id} is unchanged since its last readable version"])
+        if current is not None and current.path in broken and current.path not in before_broken:
+            add(UNREADABLE, current.path, current.path, notes=[f"{current.path} could not be read at this commit ({broken[current.path]}); {req_id} is not compared until it can be read"])
+        count, count_before = sum(map(len, holders.values())), sum(map(len, before_holders.values()))
+        if current is not None and count_before and count != count_before:
+            places = ", ".join(f"{c.path}:{c.line}" for path in sorted(holders) for c in holders[path])
+            if count > count_before:
+                new_paths = sorted(p for p in holders if len(holders[p]) > len(before_holders.get(p, ())))
+                add(DUPLICATE_ADDED, new_paths[0] if new_paths else current.path, None, notes=[f"{req_id} is defined {count} times: {places} (duplicate-id)"])
+            else:
+                gone = sorted(p for p in before_holders if len(before_holders[p]) > len(holders.get(p, ())))
+                add(DUPLICATE_REMOVED, current.path, gone[0] if gone else None, notes=[f"a duplicate copy{' in ' + gone[0] if gone else ''} was deleted; {req_id} remains in {places}"])
         previous = current
     if not history.entries:
         raise InputError(
@@ -223,6 +273,28 @@ def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCach
         history.baselines = _baseline_versions(repo, config, req_id, commit, history, state_after, cache)
         history.requests = _link_requests(repo, config, req_id, commit, history, cache)
     return history
+
+
+def _add_entry(
+    entries: list[LogEntry], commit: gitio.HistoryCommit, current: Requirement | None, digest: Callable[[Requirement], str],
+    kind: str, path: str | None, from_path: str | None, fields: tuple[FieldChange, ...] = (), notes: list[str] | None = None,
+) -> None:
+    entries.append(
+        LogEntry(
+            commit.commit, commit.author, commit.author_email, commit.author_date, commit.commit_date, commit.message,
+            kind, path, from_path, fields, digest(current) if current and kind != UNREADABLE else None, version=current, notes=notes or [],
+        )
+    )
+
+
+def _followed(holders: dict[str, list[Requirement]], previous: Requirement | None) -> Requirement | None:
+    """The copy the log follows: the one at the previous copy's path while it is there, else
+    the first by path (the one the loader keeps)."""
+    if not holders:
+        return None
+    if previous is not None and previous.path in holders:
+        return holders[previous.path][0]
+    return holders[min(holders)][0]
 
 
 def _kind_of_change(previous: Requirement | None, current: Requirement | None, digest: Callable[[Requirement], str]) -> str | None:
@@ -247,7 +319,7 @@ def _baseline_versions(repo: SpecRepo, config: Config, req_id: str, commit: str,
         return []
     chain = gitio.run_git(repo.git_top, "rev-list", "--first-parent", commit).stdout.decode("ascii").split()
     position = {oid: index for index, oid in enumerate(reversed(chain))}  # oldest first
-    entry_positions = [(position[e.commit], e) for e in history.entries if e.commit in position]
+    entry_positions = [(position[e.commit], e) for e in history.entries if e.commit in position and e.change in MEANING_CHANGES]
     walked = [(position[c], c) for c in state_after if c in position]
     found = []
     for name, tag_commit in sorted(tags.items(), key=lambda item: _natural(item[0])):
@@ -263,7 +335,7 @@ def _baseline_versions(repo: SpecRepo, config: Config, req_id: str, commit: str,
         else:  # a baseline off this line of history: read it there
             version = _version_at(repo, config, req_id, tag_commit, cache)
             digest = requirement_digest(version) if version else None
-            entry = next((e for e in reversed(history.entries) if digest and e.digest == digest), None)
+            entry = next((e for e in reversed(history.entries) if digest and e.digest == digest and e.change in MEANING_CHANGES), None)
             found.append(BaselineVersion(name, tag_commit, entry.commit if entry else None, digest))
     for baseline in found:
         for entry in history.entries:
@@ -294,7 +366,7 @@ def _link_requests(repo: SpecRepo, config: Config, req_id: str, commit: str, his
     paths = gitio.grep_files(repo.git_top, commit, [req_id], [repo.git_path(config.requests_dir)])
     paths = [p[len(repo.prefix) :] for p in paths if p.startswith(repo.prefix)]
     requests: list[Request] = [r for r in _snapshot_of(repo, config, commit, paths, cache).requests.values() if req_id in r.affects]
-    changes = [e for e in history.entries if e.change != MOVED]
+    changes = [e for e in history.entries if e.change in (ADDED, MODIFIED, REMOVED)]
     links = []
     for request in sorted(requests, key=lambda r: _natural(r.id)):
         decision = request.decision
@@ -316,7 +388,7 @@ def history_json(history: History) -> dict[str, Any]:
         "rev": history.rev,
         "commit": history.commit,
         "exists": history.current is not None,
-        "path": history.current.path if history.current else None,
+        "path": history.current_path,
         "entries": [
             {
                 "commit": entry.commit,
@@ -332,6 +404,7 @@ def history_json(history: History) -> dict[str, Any]:
                 "digest": entry.digest,
                 "requests": entry.requests,
                 "baselines": entry.baselines,
+                "notes": entry.notes,
             }
             for entry in history.entries
         ],

@@ -80,7 +80,7 @@ class Trace:
 def text_changes(repo: SpecRepo | None, commit: str | None, item_id: str) -> list[TimelineEntry]:
     """When a requirement's text changed, from its log (`reqtrace log`), up to `commit`
     (None: HEAD). Entries have relation `changed` and the commit as id."""
-    from .diff import ADDED, MOVED, REMOVED
+    from .diff import ADDED, MODIFIED, MOVED, REMOVED
     from .errors import ReqtraceError
     from .history import requirement_history
 
@@ -92,6 +92,8 @@ def text_changes(repo: SpecRepo | None, commit: str | None, item_id: str) -> lis
         return []  # not committed yet, or no history: nothing to add
     entries = []
     for entry in history.entries:
+        if entry.change not in (ADDED, MODIFIED, MOVED, REMOVED):
+            continue  # a gap (unreadable file) or a duplicate copy: no change of its text
         if entry.change == ADDED:
             what = "added"
         elif entry.change == REMOVED:

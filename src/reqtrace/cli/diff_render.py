@@ -106,7 +106,10 @@ def render_diff_text(result: Any, *, show_all: bool, stat: bool) -> None:
         where = f"{finding.path}:{finding.line}" if finding.line else (finding.path or "")
         console.print(f"[{colour}]{finding.severity}[/] [dim]({side})[/] {output.esc(where)} [cyan]{finding.code}[/] {output.esc(finding.message)}")
     for item in result.unreadable:
-        console.print(f"[bold red]UNREADABLE[/] {output.esc(item.id)} [dim]{output.esc(item.path)}[/] — cannot be compared: {output.esc(item.reason)}")
+        console.print(f"[bold red]UNREADABLE[/] {output.esc(item.id)} [dim]{output.esc(item.path)}[/] — {output.esc(item.message())}")
+    for duplicate in result.duplicates:
+        colour = "dim" if duplicate.status == "resolved" else "bold red"
+        console.print(f"[{colour}]DUPLICATE[/] {output.esc(duplicate.message())}")
     if unapproved:
         console.print(f"[bold red]✗ {len(unapproved)} unapproved change(s)[/] — no approved request covers them")
     if stat:
@@ -241,13 +244,14 @@ def render_diff_markdown(result: Any, *, show_all: bool, stat: bool) -> str:
     lines += [f"| {' | '.join(counts)} | {'**' + str(len(unapproved)) + '**' if unapproved else '0'} |", ""]
     if unapproved:
         lines += ["> [!WARNING]", f"> **{len(unapproved)} unapproved change(s)**: no approved request names them in `affects`.", ""]
-    for note in result.notes:
+    for note in [*result.notes, *(d.message() for d in result.duplicates if d.status == "resolved")]:
         lines += [f"_{md(note)}_", ""]
     problems = [(s, f) for s, f in result.findings if f.severity == "error"]
-    if problems or result.unreadable:
+    if problems or result.unreadable or any(d.status != "resolved" for d in result.duplicates):
         lines.append("**Problems**")
         lines += [f"- {md(f.path or '')}:{f.line or ''} {md(f.code)} ({s}): {md(f.message)}" for s, f in problems]
-        lines += [f"- {md(u.id)} cannot be compared: {md(u.reason)}" for u in result.unreadable]
+        lines += [f"- {md(u.id)} cannot be compared: {md(u.message())}" for u in result.unreadable]
+        lines += [f"- {md(d.message())}" for d in result.duplicates if d.status != "resolved"]
         lines.append("")
     groups = [("Unapproved", unapproved), ("Approved", [c for c in result.changes if c.approved and c.needs_approval]), ("Moved", [c for c in result.changes if not c.needs_approval])]
     for heading, changes in groups:
@@ -280,17 +284,19 @@ def render_log_text(history: Any) -> None:
     console = _Lines(real_console)
     current = history.current
     if current is not None and current.version is not None:
-        console.print(f"[bold]{output.esc(history.id)}[/] {output.esc(current.version.title)} [dim]{output.esc(current.path)}[/]")
+        console.print(f"[bold]{output.esc(history.id)}[/] {output.esc(current.version.title)} [dim]{output.esc(history.current_path)}[/]")
     else:
         console.print(f"[bold]{output.esc(history.id)}[/] [red](removed)[/]")
     for entry in history.entries:
-        colour = {"added": "green", "removed": "red", "modified": "yellow", "moved": "dim"}[entry.change]
+        colour = {"added": "green", "removed": "red", "modified": "yellow", "moved": "dim", "unreadable": "bold red"}.get(entry.change, "dim")
         message = entry.message.splitlines()[0] if entry.message else ""
         console.print(
             f"[{colour}]{entry.change:<8}[/] {entry.date[:10]} [dim]{entry.commit[:10]}[/] {output.esc(entry.author)} — {output.esc(message)}"
         )
-        if entry.change == "moved" or (entry.from_path and entry.path and entry.from_path != entry.path):
+        if entry.change in ("moved", "modified") and entry.from_path and entry.path and entry.from_path != entry.path:
             console.print(f"    [dim]{output.esc(entry.from_path)} → {output.esc(entry.path)}[/]")
+        for note in entry.notes:
+            console.print(f"    [dim]{output.esc(note)}[/]")
         for line in _field_lines(entry, plain):
             console.print(line)
         if entry.requests:
