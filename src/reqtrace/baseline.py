@@ -11,13 +11,13 @@ accepted baseline, and creates new ones; `signoff` signs and revokes;
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import gitio
+from .clock import source_date_epoch
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import GateFailed, GitError, InputError, RevisionError, UsageError
@@ -76,15 +76,7 @@ def check_baseline_name(name: str) -> str:
 
 def utc_now() -> str:
     """The time reqtrace records: SOURCE_DATE_EPOCH when set (reproducible builds, replayed stories), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None and epoch.strip():
-        try:
-            seconds = int(epoch.strip())
-        except ValueError:
-            raise InputError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970 (got {epoch!r})") from None
-        moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
-    else:
-        moment = dt.datetime.now(dt.UTC)
+    moment = source_date_epoch() or dt.datetime.now(dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

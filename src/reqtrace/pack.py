@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 
 from . import __version__, gitio
 from .archive import DeterministicZip, member_name, sha256_hex
+from .clock import source_date_epoch
 from .config import SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import InputError, RevisionError, UsageError
@@ -221,12 +221,9 @@ def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str]) ->
 
 def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datetime, str]:
     """The one timestamp of the pack: SOURCE_DATE_EPOCH, else the newest commit's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC), "SOURCE_DATE_EPOCH"
-        except (ValueError, OverflowError):
-            raise InputError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}") from None
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch, "SOURCE_DATE_EPOCH"
     dates = []
     for commit in commits:
         if commit and repo.git_top is not None:

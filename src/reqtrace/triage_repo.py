@@ -10,12 +10,12 @@ request files, from an `.eml` file, or from raw text.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gitio
+from .clock import source_date_epoch
 from .config import SpecRepo, parse_config
 from .errors import InputError, UsageError
 from .files import atomic_write
@@ -375,7 +375,5 @@ def run_triage(inputs: Sequence[TriageInput], baseline: TriageBaseline, index: B
 
 def today() -> dt.date:
     """Today, or SOURCE_DATE_EPOCH's day when set (reproducible demos and tests)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
-    return dt.date.today()
+    epoch = source_date_epoch()
+    return epoch.date() if epoch is not None else dt.date.today()
