@@ -262,7 +262,7 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     nothing is signed, and the pack says so.
     """
     from .baseline import check_baseline_name, folder_of, scan_baselines
-    from .baseline_verify import verify_baseline
+    from .baseline_verify import read_evidence, verify_baseline
     from .errors import UsageError
     from .signoff import resolve_signers
 
@@ -315,7 +315,8 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
                 statement=signoff.statement.encode("utf-8"),
                 signature=signoff.signature.encode("utf-8") if signoff.signature else None,
                 evidence_path=evidence.path if evidence else None,
-                evidence=read(evidence.path) if evidence else None,
+                # Only from inside the repo: a sign-off's evidence path is input (read_evidence says why).
+                evidence=read_evidence(repo, files_commit, evidence.path).data if evidence else None,
                 evidence_sha256=evidence.sha256 if evidence else None,
                 recorded_by=signoff.recorded_by,
                 revoked=f"{check.revocation.reason} ({check.revocation.by}, {check.revocation.time})" if check.revocation else None,
@@ -330,8 +331,13 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
         # A contract baseline is not itself delivered: the project's delivery is the accepted baseline's.
         from .baseline import pick_accepted
 
-        scanned = scan_baselines(repo, files_commit).baselines
-        accepted = pick_accepted(scanned)
+        scanning = scan_baselines(repo, files_commit)
+        scanned = scanning.baselines
+        # A baseline file missing: the accepted baseline is unknown, and so is the delivery date.
+        accepted = None if scanning.findings else pick_accepted(scanned)
+        if scanning.findings:
+            scanned = []
+            info.problems.extend(f"{f.path}: {f.message}" for f in scanning.findings)
         dated = [b for b in ([accepted] if accepted else []) + sorted(scanned, key=lambda b: b.created) if b.delivery_date]
         if dated:
             info.delivery_date, info.delivery_from = dated[0].delivery_date, folder_of(dated[0])

@@ -60,6 +60,9 @@ def choose_baseline(repo: SpecRepo, name: str | None) -> TriageBaseline:
     if name is None:
         chosen = _recorded_baselines(repo).get(None)
         if chosen is None:
+            from .baseline import scan_baselines
+
+            scan_baselines(repo).accepted()  # says which baseline file is missing, if that is why
             raise no_accepted_baseline(repo)
         return chosen
     chosen = _recorded_baselines(repo).get(name)
@@ -76,7 +79,7 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
     import hashlib
     import json
 
-    from .baseline import folder_of, load_baselines, pick_accepted
+    from .baseline import folder_of, pick_accepted, scan_baselines
 
     reader = Reader(repo, None)
     config, _ = parse_config(reader.read_config())
@@ -97,15 +100,18 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
                     for entry in cached}
         except (OSError, ValueError, KeyError, TypeError):
             pass
-    baselines = load_baselines(repo)
+    scanned = scan_baselines(repo)
+    baselines = scanned.baselines
     found: dict[str | None, TriageBaseline] = {}
     for baseline in baselines:
         signoffs = tuple(SignOff(s.signer, s.meaning, s.time, s.role) for s in baseline.active_signoffs)
         found[folder_of(baseline)] = TriageBaseline(folder_of(baseline), baseline.commit, (), signoffs, baseline.delivery_date)
-    accepted = pick_accepted(baselines)
+    # With a baseline file missing or unreadable the accepted one is unknown (the missing one may
+    # be it): no entry under None, nothing cached, and choose_baseline says what is missing.
+    accepted = None if scanned.findings else pick_accepted(baselines)
     if accepted is not None:
         found[None] = found[folder_of(accepted)]
-    if path is not None:
+    if path is not None and not scanned.findings:
         entries = [{"key": k, "name": b.name, "commit": b.commit, "delivered": b.delivered,
                     "signoffs": [[s.signer, s.meaning, s.time, s.role] for s in b.signoffs]} for k, b in found.items()]
         try:
