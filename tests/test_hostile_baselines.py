@@ -176,6 +176,24 @@ def test_retiring_a_baseline_is_explicit_deleting_its_tag_too(world, run_cli):
     assert accepted(run_cli, world) == "contract-v1.0"
 
 
+def test_a_cached_choice_does_not_hide_a_deleted_baseline(world, run_cli):
+    # Retired, the same files rightly mean contract-v1.0, and diff and triage cache that choice.
+    # When the tag comes back (a `git fetch --tags` from a remote that still has it), the same
+    # files now mean a deleted baseline: the caches must not answer contract-v1.0.
+    root = world.spec.root
+    tag_object = world.spec.git("rev-parse", "refs/tags/baseline/delivery-v1.0")
+    world.spec.git("rm", "-q", "-r", DELIVERY)
+    world.spec.commit(message="remove the delivery baseline")
+    world.spec.git("tag", "-d", "baseline/delivery-v1.0")
+    assert run_cli("diff", cwd=root).exit_code == 0
+    assert run_cli("triage", "--text", "Please add SMS reminders", cwd=root).exit_code == 0
+    world.spec.git("update-ref", "refs/tags/baseline/delivery-v1.0", tag_object)
+    for args in (("diff",), ("triage", "--text", "Please add SMS reminders")):
+        result = run_cli(*args, cwd=root)
+        assert result.exit_code == 3, (args, result.stdout, result.stderr)
+        assert "baseline 'delivery-v1.0' is gone" in result.stderr
+
+
 def test_a_folder_without_its_tag_stays_a_finding(world, run_cli):
     world.spec.git("tag", "-d", "baseline/delivery-v1.0")
     result = run_cli("baseline", "verify", "delivery-v1.0", cwd=world.spec.root)

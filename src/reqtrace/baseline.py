@@ -485,6 +485,21 @@ def missing_witnesses(repo: SpecRepo, commit: str | None, baselines_dir: str, ma
     return findings
 
 
+def witness_findings(repo: SpecRepo, commit: str | None, baselines_dir: str, paths: list[str]) -> list[Finding]:
+    """`missing_witnesses` for the files `paths` listed under the baselines folder. Caches of
+    the accepted baseline put these in their key: with a witness missing, the same files can
+    mean "unknown" where they once meant an older baseline."""
+    folder = baselines_dir + "/"
+    manifests, signoffs = set(), set()
+    for path in paths:
+        parts = path[len(folder) :].split("/") if path.startswith(folder) else []
+        if len(parts) == 2 and parts[1] == MANIFEST:
+            manifests.add(parts[0])
+        elif len(parts) == 3 and parts[1] == SIGNOFFS and parts[2].endswith(".yaml"):
+            signoffs.add(path)
+    return missing_witnesses(repo, commit, baselines_dir, manifests, signoffs)
+
+
 def folder_of(baseline: Baseline) -> str:
     return PurePosixPath(baseline.path).parent.name
 

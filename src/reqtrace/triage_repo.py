@@ -79,16 +79,19 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
     import hashlib
     import json
 
-    from .baseline import folder_of, pick_accepted, scan_baselines
+    from .baseline import folder_of, pick_accepted, scan_baselines, witness_findings
 
     reader = Reader(repo, None)
     config, _ = parse_config(reader.read_config())
     stamps = []
-    for source in reader.list_files([config.baselines_dir]):
+    listed = reader.list_files([config.baselines_dir])
+    for source in listed:
         try:
             stamps.append(f"{source.path}\0{source.size}\0{(repo.root / source.path).stat().st_mtime_ns}")
         except OSError:
             stamps.append(source.path)
+    # A baseline or sign-off deleted leaves files that once meant an older accepted baseline.
+    stamps.extend(f.message for f in witness_findings(repo, None, config.baselines_dir, [source.path for source in listed]))
     folder = _cache_folder(repo)
     key = hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     path = folder / f"baselines-{key}.json" if folder else None
