@@ -445,19 +445,16 @@ def missing_witnesses(repo: SpecRepo, commit: str | None, baselines_dir: str, ma
     tags = gitio.tag_commits(top, TAG_PREFIX)
     if not tags and not manifests:
         return []  # nothing signed here, nothing that could have lost a witness
-    head = commit or gitio.head_commit(top)
-    if head is None:
-        return []
     folder = baselines_dir + "/"
     prefix = repo.git_path("")
     gone: dict[str, str | None] = {}  # spec-relative path -> the commit that deleted it (None: the working tree)
-    for path, deleter in gitio.deleted_files(top, head, [repo.git_path(baselines_dir)]).items():
+    for path, deleter in gitio.deleted_files(top, commit or "HEAD", [repo.git_path(baselines_dir)]).items():
         if path.startswith(prefix):
             gone[path[len(prefix) :]] = deleter
     if commit is None:
-        for change in gitio.diff_worktree(top, head, [repo.git_path(baselines_dir)]):
-            if change.status == "D" and change.path.startswith(prefix):
-                gone[change.path[len(prefix) :]] = None
+        for path in gitio.deleted_in_worktree(top, [repo.git_path(baselines_dir)]):
+            if path.startswith(prefix):
+                gone[path[len(prefix) :]] = None
     findings = []
     for path, deleter in sorted(gone.items()):
         parts = path[len(folder) :].split("/") if path.startswith(folder) else []
