@@ -11,13 +11,13 @@ accepted baseline, and creates new ones; `signoff` signs and revokes;
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import gitio
+from .clock import source_date_epoch
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import GateFailed, GitError, InputError, RevisionError, UsageError
@@ -32,6 +32,7 @@ MANIFEST = "manifest.yaml"
 SIGNOFFS = "signoffs"
 TAG_PREFIX = "baseline/"
 MANIFEST_FORMAT = "reqtrace-baseline-1"
+TAMPERED = "baseline-tampered"
 # A manifest lists every requirement (about 150 bytes each): 64 MiB holds 400,000.
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 MEANINGS = ("reviewed", "approved", "delivered", "accepted")
@@ -76,15 +77,7 @@ def check_baseline_name(name: str) -> str:
 
 def utc_now() -> str:
     """The time reqtrace records: SOURCE_DATE_EPOCH when set (reproducible builds, replayed stories), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None and epoch.strip():
-        try:
-            seconds = int(epoch.strip())
-        except ValueError:
-            raise InputError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970 (got {epoch!r})") from None
-        moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
-    else:
-        moment = dt.datetime.now(dt.UTC)
+    moment = source_date_epoch() or dt.datetime.now(dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -104,6 +97,31 @@ class Evidence:
     path: str  # relative to the spec root
     sha256: str
     document: str | None = None
+    line: int = field(default=0, compare=False)  # of `path:` in the sign-off file
+
+
+def evidence_path_problem(path: str) -> str | None:
+    """Why `path` cannot name a sign-off's evidence, or None when it may.
+
+    Evidence is a file of the spec repo, named relative to its root: a sign-off file is
+    input like any other, and an evidence path that reached outside (`/etc/…`, `../…`)
+    or into git's own files (`.git/config`) would let `verify` vouch for, and a pack
+    carry, any file on the machine. Symbolic links are refused where the file is read.
+    """
+    if not path.strip():
+        return "it is empty"
+    if "\\" in path:
+        return "it contains '\\' (evidence paths use '/')"
+    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+        return "it is an absolute path"
+    if any(ord(char) < 32 or ord(char) == 127 for char in path):
+        return "it contains control characters"
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "it contains '..', '.' or an empty part: it must name a file inside the spec repo directly"
+    if any(part.lower() == ".git" for part in parts):
+        return "it points into .git/, git's own files, which are never evidence"
+    return None
 
 
 @dataclass(frozen=True)
@@ -125,6 +143,10 @@ class SignOff:
     evidence: Evidence | None = None
     recorded_by: str | None = None
     line: int = 1
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+
+    def line_of(self, key: str) -> int:
+        return dict(self.lines).get(key, self.line)
 
     @property
     def email(self) -> str:
@@ -221,6 +243,8 @@ def _read_manifest_yaml(path: str, data: bytes) -> tuple[Any, list[Finding]]:
 def parse_manifest(path: str, data: bytes) -> tuple[Baseline | None, list[Finding]]:
     loaded, findings = _read_manifest_yaml(path, data)
     if loaded is None:
+        if not findings:  # an empty file: the manifest's content was removed
+            findings = [Finding(TAMPERED, ERROR, f"the manifest is empty: its content was removed, so nothing says what this baseline froze (restore it: `git log --oneline -- {path}` shows the commit that emptied it, `git checkout COMMIT^ -- {path}` brings it back)", path, 1)]
         return None, findings
     if not isinstance(loaded, dict):
         return None, [*findings, Finding("schema", ERROR, "a baseline manifest must be a mapping (name, commit, …)", path, 1)]
@@ -284,12 +308,19 @@ def parse_signoff_file(path: str, data: bytes) -> tuple[SignOff | Revocation | N
             comment=loaded.get("comment"),
             signature=loaded.get("signature"),
             key_fingerprint=loaded.get("key_fingerprint"),
-            evidence=Evidence(evidence["path"], evidence["sha256"], evidence.get("document")) if isinstance(evidence, dict) else None,
+            evidence=Evidence(evidence["path"], evidence["sha256"], evidence.get("document"), getattr(evidence, "lines", {}).get("path", line)) if isinstance(evidence, dict) else None,
             recorded_by=loaded.get("recorded_by"),
             line=line,
+            lines=tuple(getattr(loaded, "lines", {}).items()),
         ),
         findings,
     )
+
+
+class AcceptedUnknown(InputError):
+    """Which baseline is accepted cannot be told: a baseline file is missing or unreadable."""
+
+    code = "accepted-baseline-unknown"
 
 
 @dataclass
@@ -303,6 +334,19 @@ class BaselineSet:
 
     def get(self, name: str) -> Baseline | None:
         return next((b for b in self.baselines if b.name == name), None)
+
+    def accepted(self) -> Baseline | None:
+        """The accepted baseline (`pick_accepted`), or AcceptedUnknown (exit 3) when a baseline
+        file is missing or unreadable: the one left out could be the accepted one, and picking
+        among the rest would silently fall back to an older baseline."""
+        if self.findings:
+            first = self.findings[0]
+            more = f" (and {len(self.findings) - 1} more problem(s))" if len(self.findings) > 1 else ""
+            raise AcceptedUnknown(
+                f"cannot tell which baseline is accepted: {first.path}{f':{first.line}' if first.line else ''}: {first.message}{more}",
+                hint="`reqtrace baseline verify` lists every problem and how to fix it",
+            )
+        return pick_accepted(self.baselines)
 
 
 def _commit_of(repo: SpecRepo, rev: str | None) -> str | None:
@@ -338,9 +382,10 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
             continue
         limit = MAX_MANIFEST_BYTES if parts[-1] == MANIFEST else MAX_FILE_BYTES
         if source.symlink_target is not None or source.size > limit:
-            result.findings.append(Finding("baseline-tampered", ERROR, f"baseline files must be regular files (a manifest up to {MAX_MANIFEST_BYTES:,} bytes, a sign-off up to {MAX_FILE_BYTES:,}); this one is a symbolic link or too large", source.path, None))
+            result.findings.append(Finding(TAMPERED, ERROR, f"baseline files must be regular files (a manifest up to {MAX_MANIFEST_BYTES:,} bytes, a sign-off up to {MAX_FILE_BYTES:,}); this one is a symbolic link or too large", source.path, None))
         else:
             readable.append(source)
+    result.findings.extend(missing_witnesses(repo, commit, config.baselines_dir, set(manifests), {s.path for files in signoffs.values() for s in files}))
     contents = {source.path: data for source, data in reader.read(readable)}
     # Reader.read gives None past MAX_FILE_BYTES; a manifest may be larger (checked against its own
     # cap above: a 10,000-requirement manifest is 1.3 MB).
@@ -354,7 +399,7 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
         manifest = manifests.get(name)
         if manifest is None or manifest.path not in contents:
             if manifest is None:
-                result.findings.append(Finding("baseline-tampered", ERROR, f"baselines/{name} has sign-offs but no {MANIFEST}: the manifest was deleted", f"{folder}{name}", None, name))
+                result.findings.append(Finding(TAMPERED, ERROR, f"baselines/{name} has sign-offs but no {MANIFEST}: the manifest was deleted", f"{folder}{name}", None, name))
             continue
         baseline, findings = parse_manifest(manifest.path, contents[manifest.path])
         result.findings.extend(findings)
@@ -376,6 +421,80 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
         result.baselines.append(replace(baseline, signoffs=tuple(signed), revocations=tuple(revoked)))
     result.baselines.sort(key=lambda b: (b.created, b.name))
     return result
+
+
+def missing_witnesses(repo: SpecRepo, commit: str | None, baselines_dir: str, manifests: set[str], signoffs: set[str]) -> list[Finding]:
+    """A signed baseline has several witnesses: its folder and manifest, its tag `baseline/NAME`,
+    its sign-off files, and git's history of them. Each must be there while the others are, so
+    that deleting one is a finding, never a baseline (or a sign-off) silently gone:
+
+    - a manifest that the history of `commit` (or, for the working tree, HEAD and then the
+      working tree) deleted while tag `baseline/NAME` still exists: the baseline was removed
+      without being retired. Retiring is explicit: deleting the tag as well.
+    - a sign-off file deleted while its baseline's manifest is still there: a sign-off is
+      withdrawn by a revocation (`reqtrace baseline revoke`), never by deleting it.
+
+    (A manifest without its tag is `verify_manifest`'s finding; a tag whose manifest never was
+    in this history — a baseline made on another branch, or a revision older than the
+    baseline — is not a finding.) `manifests` are the baseline names present, `signoffs` the
+    sign-off paths present, relative to the spec root.
+    """
+    top = repo.git_top
+    if top is None:
+        return []
+    tags = gitio.tag_commits(top, TAG_PREFIX)
+    if not tags and not manifests:
+        return []  # nothing signed here, nothing that could have lost a witness
+    folder = baselines_dir + "/"
+    prefix = repo.git_path("")
+    gone: dict[str, str | None] = {}  # spec-relative path -> the commit that deleted it (None: the working tree)
+    for path, deleter in gitio.deleted_files(top, commit or "HEAD", [repo.git_path(baselines_dir)]).items():
+        if path.startswith(prefix):
+            gone[path[len(prefix) :]] = deleter
+    if commit is None:
+        for path in gitio.deleted_in_worktree(top, [repo.git_path(baselines_dir)]):
+            if path.startswith(prefix):
+                gone[path[len(prefix) :]] = None
+    findings = []
+    for path, deleter in sorted(gone.items()):
+        parts = path[len(folder) :].split("/") if path.startswith(folder) else []
+        if not parts:
+            continue
+        name = parts[0]
+        where = f"in commit {deleter[:12]}" if deleter else "in the working tree"
+        then = ", then commit" if deleter else ""
+        restore = f"git checkout {deleter[:12]}^ -- {folder}{name}" if deleter else f"git checkout HEAD -- {folder}{name}"
+        if parts[1:] == [MANIFEST] and name not in manifests and name in tags:
+            findings.append(Finding(
+                TAMPERED, ERROR,
+                f"baseline '{name}' is gone: {path} was deleted {where}, but its tag {TAG_PREFIX}{name} still exists, so the baseline was removed, not retired. "
+                f"Restore it (`{restore}`{then}); to retire it on purpose, delete its tag as well (`git tag -d {TAG_PREFIX}{name}` and `git push origin :refs/tags/{TAG_PREFIX}{name}`)",
+                path, None, name,
+            ))
+        elif len(parts) == 3 and parts[1] == SIGNOFFS and parts[2].endswith(".yaml") and name in manifests and path not in signoffs:
+            single = f"git checkout {deleter[:12]}^ -- {path}" if deleter else f"git checkout HEAD -- {path}"
+            findings.append(Finding(
+                TAMPERED, ERROR,
+                f"sign-off {PurePosixPath(path).stem} of baseline '{name}' was deleted {where}; a sign-off is never deleted. "
+                f"Restore it (`{single}`{then}); to withdraw it, `reqtrace baseline revoke {name} {PurePosixPath(path).stem} --reason ...` keeps it on record",
+                path, None, name,
+            ))
+    return findings
+
+
+def witness_findings(repo: SpecRepo, commit: str | None, baselines_dir: str, paths: list[str]) -> list[Finding]:
+    """`missing_witnesses` for the files `paths` listed under the baselines folder. Caches of
+    the accepted baseline put these in their key: with a witness missing, the same files can
+    mean "unknown" where they once meant an older baseline."""
+    folder = baselines_dir + "/"
+    manifests, signoffs = set(), set()
+    for path in paths:
+        parts = path[len(folder) :].split("/") if path.startswith(folder) else []
+        if len(parts) == 2 and parts[1] == MANIFEST:
+            manifests.add(parts[0])
+        elif len(parts) == 3 and parts[1] == SIGNOFFS and parts[2].endswith(".yaml"):
+            signoffs.add(path)
+    return missing_witnesses(repo, commit, baselines_dir, manifests, signoffs)
 
 
 def folder_of(baseline: Baseline) -> str:
@@ -405,12 +524,13 @@ def load_baseline(repo: SpecRepo, name: str, rev: str | None = None) -> Baseline
 
 def accepted_baseline(repo: SpecRepo, rev: str | None = None) -> Baseline | None:
     """The accepted baseline: the newest (by creation time) with an active customer sign-off
-    meaning approved or accepted. None when no baseline has one.
+    meaning approved or accepted. None when no baseline has one; an InputError when a baseline
+    file is missing or unreadable (`BaselineSet.accepted`).
 
     Signatures are not verified here (that needs ssh-keygen and a trust list);
     `reqtrace check` and `reqtrace baseline verify` do that, and fail on a forged one.
     """
-    return pick_accepted(load_baselines(repo, rev))
+    return scan_baselines(repo, rev).accepted()
 
 
 def pick_accepted(baselines: list[Baseline]) -> Baseline | None:

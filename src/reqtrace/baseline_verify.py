@@ -22,6 +22,7 @@ from .baseline import (
     SignOff,
     baselines_of,
     digest_entries,
+    evidence_path_problem,
     folder_of,
     missing_history,
     requirements_at,
@@ -49,6 +50,9 @@ class SignOffCheck:
     status: str
     detail: str
     revocation: Revocation | None = None
+    # The fingerprint of the key ssh-keygen found the signature made with; None when it was
+    # not checked. The sign-off file's own `key_fingerprint` is a claim, compared with this.
+    fingerprint: str | None = None
 
 
 @dataclass
@@ -150,6 +154,37 @@ def _read_at(repo: SpecRepo, commit: str | None, path: str) -> bytes | None:
     return b"".join(data for _, data in gitio.read_blobs(repo.git_top, [entries[0].oid]))
 
 
+@dataclass(frozen=True)
+class EvidenceRead:
+    data: bytes | None  # None: refused or missing
+    refused: str | None = None  # why the path is not allowed, when it is not
+
+
+def read_evidence(repo: SpecRepo, commit: str | None, path: str) -> EvidenceRead:
+    """A recorded sign-off's evidence file, read only from inside the spec repo.
+
+    The path must pass `evidence_path_problem` (relative, no '..', nothing under .git/);
+    in the working tree no symbolic link may lie on the way (the resolved file must be
+    the file the path names), at a commit it is read from git's tree, where a link is an
+    entry of its own. Nothing outside the repo is opened, so nothing derived from such
+    a file (not even a hash prefix) can be shown.
+    """
+    problem = evidence_path_problem(path)
+    if problem is not None:
+        return EvidenceRead(None, problem)
+    if commit is None:
+        root = repo.root.resolve()
+        named = root.joinpath(*path.split("/"))
+        try:
+            resolved = named.resolve()
+        except (OSError, RuntimeError):
+            return EvidenceRead(None, "it cannot be resolved (a loop of symbolic links?)")
+        if resolved != named:
+            return EvidenceRead(None, "a symbolic link lies on its way; evidence must be a regular file inside the spec repo")
+        return EvidenceRead(_read_at(repo, None, path))
+    return EvidenceRead(_read_at(repo, commit, path))
+
+
 def signers_label(repo: SpecRepo, allowed: Path) -> str:
     """The allowed-signers file as people should read it: relative when inside the spec repo."""
     try:
@@ -173,9 +208,10 @@ def check_signoff(repo: SpecRepo, baseline: Baseline, signoff: SignOff, *, allow
     if not problems and signoff.statement != expected:
         problems.append(_signoff_problem(signoff, INVALID, "the sign-off's fields no longer match the statement it records (signer, meaning, role, time, comment or evidence was edited after signing)"))
     detail = ""
+    fingerprint: list[str] = []  # filled by _check_ssh with the key the signature was made with
     if not problems and signoff.method == "ssh":
         try:
-            detail = _check_ssh(signoff, expected, allowed, label=signers_label(repo, allowed), revoked=revocation is not None, problems=problems)
+            detail = _check_ssh(signoff, expected, allowed, label=signers_label(repo, allowed), revoked=revocation is not None, problems=problems, fingerprint=fingerprint)
         except ToolMissing as missing:
             if not tolerate_missing_tool:
                 raise
@@ -190,10 +226,20 @@ def check_signoff(repo: SpecRepo, baseline: Baseline, signoff: SignOff, *, allow
         detail = f"revoked {revocation.time} by {revocation.by}: {revocation.reason}"
     else:
         status = VALID if signoff.method == "ssh" else RECORDED
-    return SignOffCheck(signoff, status, detail, revocation), problems
+    return SignOffCheck(signoff, status, detail, revocation, fingerprint[0] if fingerprint else None), problems
 
 
-def _check_ssh(signoff: SignOff, expected: str, allowed: Path, *, label: str, revoked: bool, problems: list[Finding]) -> str:
+def _check_fingerprint(signoff: SignOff, actual: str | None, problems: list[Finding], fingerprint: list[str]) -> None:
+    """The key that made the signature is the one to report; a `key_fingerprint` in the file
+    that names another key was edited after signing (it is not signed, so only this check catches it)."""
+    if actual is None:
+        return
+    fingerprint.append(actual)
+    if signoff.key_fingerprint is not None and signoff.key_fingerprint != actual:
+        problems.append(Finding(INVALID, ERROR, f"its key_fingerprint says {signoff.key_fingerprint[:60]}, but the signature was made with key {actual}: the field was edited after signing", signoff.path, signoff.line_of("key_fingerprint"), signoff.id))
+
+
+def _check_ssh(signoff: SignOff, expected: str, allowed: Path, *, label: str, revoked: bool, problems: list[Finding], fingerprint: list[str]) -> str:
     message = expected.encode("utf-8")
     if not signoff.signature:
         problems.append(_signoff_problem(signoff, INVALID, "an ssh sign-off without a signature"))
@@ -203,17 +249,21 @@ def _check_ssh(signoff: SignOff, expected: str, allowed: Path, *, label: str, re
         verdict = sshsig.check_signature(message, signoff.signature)
         if not verdict.ok:
             problems.append(_signoff_problem(signoff, INVALID, f"the signature does not match this baseline's statement (ssh-keygen: {verdict.detail})"))
+        else:
+            _check_fingerprint(signoff, verdict.fingerprint, problems, fingerprint)
         return verdict.detail
     email = signoff.email
     at = signoff.time
     if allowed.is_file():
         verdict = sshsig.verify(message, signoff.signature, principal=email, allowed_signers=allowed, at=at)
         if verdict.ok:
+            _check_fingerprint(signoff, verdict.fingerprint, problems, fingerprint)
             return f"good signature by {email}" + (f" with key {verdict.fingerprint}" if verdict.fingerprint else "")
     structural = sshsig.check_signature(message, signoff.signature)
     if not structural.ok:
         problems.append(_signoff_problem(signoff, INVALID, f"the signature does not match this baseline's statement: the sign-off was altered or made for other content (ssh-keygen: {structural.detail})"))
         return structural.detail
+    _check_fingerprint(signoff, structural.fingerprint, problems, fingerprint)
     key = structural.fingerprint or "the signing key"
     if not allowed.is_file():
         problems.append(_signoff_problem(signoff, UNKNOWN, f"no allowed-signers file at {label}, so nobody's key is trusted: cannot tell whether {key} is {email}'s"))
@@ -233,7 +283,11 @@ def _check_evidence(repo: SpecRepo, signoff: SignOff, commit: str | None, proble
     if evidence is None:
         problems.append(_signoff_problem(signoff, INVALID, "a recorded sign-off without evidence"))
         return ""
-    data = _read_at(repo, commit, evidence.path)
+    read = read_evidence(repo, commit, evidence.path)
+    if read.refused is not None:
+        problems.append(Finding(INVALID, ERROR, f"its evidence path {evidence.path!r} is refused: {read.refused}. Evidence must be a file inside the spec repo, named relative to its root (`reqtrace baseline sign --recorded --evidence` stores it under records/documents/)", signoff.path, evidence.line or signoff.line, signoff.id))
+        return ""
+    data = read.data
     if data is None:
         problems.append(_signoff_problem(signoff, INVALID, f"its evidence file {evidence.path} is missing"))
         return ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from . import gitio
 from .files import stale_temp_files
 from .model import ERROR, WARNING, Finding, Snapshot
 from .record_checks import RECORD_CHECKS
@@ -108,8 +109,13 @@ def check_parent_cycles(snapshot: Snapshot) -> Iterator[Finding]:
 
 
 def check_baselines(snapshot: Snapshot) -> Iterable[Finding]:
-    """baseline-tampered, signature-invalid, signer-unknown: see baseline_verify."""
-    if snapshot.repo is not None and not snapshot.has_baseline_files():
+    """baseline-tampered, signature-invalid, signer-unknown: see baseline_verify.
+
+    With no file under the baselines folder there is nothing to verify, unless a tag
+    `baseline/NAME` is left: then the folder may have been deleted, which is a finding.
+    """
+    repo = snapshot.repo
+    if repo is not None and not snapshot.has_baseline_files() and (repo.git_top is None or not gitio.tag_commits(repo.git_top, "baseline/")):
         return []
     from .baseline_verify import baseline_findings
 

@@ -223,6 +223,9 @@ def _baseline_files_key(repo: SpecRepo, rev: str | None) -> str | None:
                 return None
     else:
         lines.extend(f"{source.path} {source.oid} {source.symlink_target}" for source in sources)
+    from .baseline import witness_findings
+
+    lines.extend(f.message for f in witness_findings(repo, commit, config.baselines_dir, [source.path for source in sources]))
     return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 

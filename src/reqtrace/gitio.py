@@ -497,6 +497,36 @@ def tag_commits(repo: Path, prefix: str) -> dict[str, str]:
     return found
 
 
+def deleted_files(repo: Path, commit: str, paths: Iterable[str]) -> dict[str, str]:
+    """Path -> the newest commit that deleted it, for every file under `paths` deleted in the
+    first-parent history of `commit` (a merge counts against its first parent, so a deletion
+    merged in from a branch is seen too). Whether the file came back later is the caller's look-out."""
+    proc = run_git(
+        repo, "log", "--first-parent", "-m", "--diff-filter=D", "--no-renames", "--name-only", "-z",
+        "--format=%x01%H", "--end-of-options", commit, "--", *paths, check=False,
+    )
+    if proc.returncode != 0:
+        return {}  # HEAD on a repository without commits: no history, nothing deleted
+    out = proc.stdout
+    found: dict[str, str] = {}
+    current = ""
+    for token in out.split(b"\x00"):
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            current = token[1:].decode("ascii")
+        elif token and current:
+            found.setdefault(token.decode("utf-8", "surrogateescape"), current)
+    return found
+
+
+def deleted_in_worktree(repo: Path, paths: Iterable[str]) -> list[str]:
+    """Files under `paths` that HEAD has and the working tree (or the index) no longer has."""
+    proc = run_git(repo, "diff", "--name-only", "--diff-filter=D", "--no-renames", "-z", "HEAD", "--", *paths, check=False)
+    if proc.returncode != 0:
+        return []  # no HEAD yet
+    return [raw.decode("utf-8", "surrogateescape") for raw in proc.stdout.split(b"\x00") if raw]
+
+
 def git_common_dir(repo: Path) -> Path | None:
     """The repository's shared .git folder (also from a linked worktree), or None."""
     proc = run_git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 
 from . import __version__, gitio
 from .archive import DeterministicZip, member_name, sha256_hex
+from .clock import source_date_epoch
 from .config import SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import InputError, RevisionError, UsageError
@@ -219,12 +219,9 @@ def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str]) ->
 
 def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datetime, str]:
     """The one timestamp of the pack: SOURCE_DATE_EPOCH, else the newest commit's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC), "SOURCE_DATE_EPOCH"
-        except (ValueError, OverflowError):
-            raise InputError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}") from None
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch, "SOURCE_DATE_EPOCH"
     dates = []
     for commit in commits:
         if commit and repo.git_top is not None:
@@ -263,7 +260,7 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     nothing is signed, and the pack says so.
     """
     from .baseline import check_baseline_name, folder_of, scan_baselines
-    from .baseline_verify import verify_baseline
+    from .baseline_verify import read_evidence, verify_baseline
     from .errors import UsageError
     from .signoff import resolve_signers
 
@@ -316,7 +313,8 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
                 statement=signoff.statement.encode("utf-8"),
                 signature=signoff.signature.encode("utf-8") if signoff.signature else None,
                 evidence_path=evidence.path if evidence else None,
-                evidence=read(evidence.path) if evidence else None,
+                # Only from inside the repo: a sign-off's evidence path is input (read_evidence says why).
+                evidence=read_evidence(repo, files_commit, evidence.path).data if evidence else None,
                 evidence_sha256=evidence.sha256 if evidence else None,
                 recorded_by=signoff.recorded_by,
                 revoked=f"{check.revocation.reason} ({check.revocation.by}, {check.revocation.time})" if check.revocation else None,
@@ -331,8 +329,13 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
         # A contract baseline is not itself delivered: the project's delivery is the accepted baseline's.
         from .baseline import pick_accepted
 
-        scanned = scan_baselines(repo, files_commit).baselines
-        accepted = pick_accepted(scanned)
+        scanning = scan_baselines(repo, files_commit)
+        scanned = scanning.baselines
+        # A baseline file missing: the accepted baseline is unknown, and so is the delivery date.
+        accepted = None if scanning.findings else pick_accepted(scanned)
+        if scanning.findings:
+            scanned = []
+            info.problems.extend(f"{f.path}: {f.message}" for f in scanning.findings)
         dated = [b for b in ([accepted] if accepted else []) + sorted(scanned, key=lambda b: b.created) if b.delivery_date]
         if dated:
             info.delivery_date, info.delivery_from = dated[0].delivery_date, folder_of(dated[0])

@@ -147,11 +147,12 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
     diff` from it to the snapshot's revision; a requirement's number of changes
     is the number of commits since the baseline that touched its file.
     """
-    from .baseline import folder_of, load_baselines, pick_accepted
+    from .baseline import folder_of, scan_baselines
 
-    baselines = load_baselines(repo, snapshot.commit)
+    scanned = scan_baselines(repo, snapshot.commit)
+    baselines = scanned.baselines
     evidence = {s.evidence.document for b in baselines for s in b.active_signoffs if s.evidence and s.evidence.document}
-    baseline = pick_accepted(baselines)
+    baseline = scanned.accepted()  # an error, not an older baseline, when one is missing
     if baseline is None:
         return {"accepted": None, "drift": None, "linked": evidence}
     name = folder_of(baseline) or baseline.name

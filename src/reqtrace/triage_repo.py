@@ -17,13 +17,13 @@ commit before it is shown (`run_checked`).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gitio
 from .cachefile import note, read_regular, seal, unseal
+from .clock import source_date_epoch
 from .config import SpecRepo, parse_config
 from .errors import InputError, UsageError
 from .files import atomic_write
@@ -69,6 +69,9 @@ def choose_baseline(repo: SpecRepo, name: str | None) -> TriageBaseline:
     if name is None:
         chosen = _recorded_baselines(repo).get(None)
         if chosen is None:
+            from .baseline import scan_baselines
+
+            scan_baselines(repo).accepted()  # says which baseline file is missing, if that is why
             raise no_accepted_baseline(repo)
         return chosen
     chosen = _recorded_baselines(repo).get(name)
@@ -85,18 +88,21 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
     import hashlib
     import json
 
-    from .baseline import folder_of, load_baselines, pick_accepted
+    from .baseline import folder_of, pick_accepted, scan_baselines, witness_findings
 
     reader = Reader(repo, None)
     config, _ = parse_config(reader.read_config())
     stamps = []
-    for source in reader.list_files([config.baselines_dir]):
+    listed = reader.list_files([config.baselines_dir])
+    for source in listed:
         try:
             # ctime and inode too: an edit that keeps the size and sets the old mtime back still shows.
             info = (repo.root / source.path).lstat()
             stamps.append(f"{source.path}\0{source.size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}")
         except OSError:
             stamps.append(source.path)
+    # A baseline or sign-off deleted leaves files that once meant an older accepted baseline.
+    stamps.extend(f.message for f in witness_findings(repo, None, config.baselines_dir, [source.path for source in listed]))
     folder = _cache_folder(repo)
     key = hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     path = folder / f"baselines-{key}.json" if folder else None
@@ -110,15 +116,18 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
                     for entry in cached}
         except (ValueError, KeyError, TypeError) as error:
             note(path, str(error))  # type: ignore[arg-type]
-    baselines = load_baselines(repo)
+    scanned = scan_baselines(repo)
+    baselines = scanned.baselines
     found: dict[str | None, TriageBaseline] = {}
     for baseline in baselines:
         signoffs = tuple(SignOff(s.signer, s.meaning, s.time, s.role) for s in baseline.active_signoffs)
         found[folder_of(baseline)] = TriageBaseline(folder_of(baseline), baseline.commit, (), signoffs, baseline.delivery_date)
-    accepted = pick_accepted(baselines)
+    # With a baseline file missing or unreadable the accepted one is unknown (the missing one may
+    # be it): no entry under None, nothing cached, and choose_baseline says what is missing.
+    accepted = None if scanned.findings else pick_accepted(baselines)
     if accepted is not None:
         found[None] = found[folder_of(accepted)]
-    if path is not None:
+    if path is not None and not scanned.findings:
         entries = [{"key": k, "name": b.name, "commit": b.commit, "delivered": b.delivered,
                     "signoffs": [[s.signer, s.meaning, s.time, s.role] for s in b.signoffs]} for k, b in found.items()]
         try:
@@ -432,7 +441,5 @@ def run_triage(inputs: Sequence[TriageInput], baseline: TriageBaseline, index: B
 
 def today() -> dt.date:
     """Today, or SOURCE_DATE_EPOCH's day when set (reproducible demos and tests)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
-    return dt.date.today()
+    epoch = source_date_epoch()
+    return epoch.date() if epoch is not None else dt.date.today()

@@ -148,7 +148,8 @@ def sign(
         commit=not no_commit,
     )
     signoff = signed.signoff
-    accepted = pick_accepted(scan_baselines(repo).baselines)
+    after = scan_baselines(repo)
+    accepted = None if after.findings else pick_accepted(after.baselines)
     written = [path.relative_to(repo.root).as_posix() for path in signed.written]
     if format is TextOrJson.json:
         output.write_json(
@@ -232,7 +233,10 @@ def _signoff_json(check: Any) -> dict[str, Any]:
         "status": check.status,
         "detail": check.detail,
         "comment": signoff.comment,
-        "key_fingerprint": signoff.key_fingerprint,
+        # The key ssh-keygen found the signature made with (null when not checked), never the
+        # file's own claim; that is `claimed_key_fingerprint`, and a mismatch is a problem.
+        "key_fingerprint": check.fingerprint,
+        "claimed_key_fingerprint": signoff.key_fingerprint,
         "evidence": {"path": signoff.evidence.path, "sha256": signoff.evidence.sha256, "document": signoff.evidence.document} if signoff.evidence else None,
         "recorded_by": signoff.recorded_by,
         "revoked": {"id": revocation.id, "by": revocation.by, "time": revocation.time, "reason": revocation.reason} if revocation else None,
@@ -401,7 +405,8 @@ def list_baselines(
     output.json_requested = format is TextOrJson.json
     repo = _repo(root)
     scanned = scan_baselines(repo, rev)
-    accepted = pick_accepted(scanned.baselines)
+    # A baseline file missing or unreadable: which one is accepted is unknown (the findings say why).
+    accepted = None if scanned.findings else pick_accepted(scanned.baselines)
     results = _verify_all(repo, scanned.baselines, signers=signers, commit=scanned.commit, tolerant=True)
     if format is TextOrJson.json:
         output.write_json(
@@ -427,7 +432,9 @@ def list_baselines(
         _render_signoffs(console, verification)
     for finding in scanned.findings:
         console.print(f"[red]✗ {finding.code}[/] {output.esc(finding.path)}:{finding.line or 1}: {output.esc(finding.message)}", soft_wrap=True)
-    if accepted is None:
+    if accepted is None and scanned.findings:
+        console.print("[red]which baseline is accepted is unknown until the problems above are fixed[/]", soft_wrap=True)
+    elif accepted is None:
         console.print("[dim]no accepted baseline yet: it takes a customer sign-off meaning approved or accepted (--role customer)[/]", soft_wrap=True)
 
 
@@ -447,7 +454,7 @@ def show(
     repo = _repo(root)
     baseline = load_baseline(repo, name, rev)
     scanned = scan_baselines(repo, rev)
-    accepted = pick_accepted(scanned.baselines)
+    accepted = None if scanned.findings else pick_accepted(scanned.baselines)
     verification = _verify_all(repo, [baseline], signers=signers, commit=scanned.commit, tolerant=True)[0]
     if format is TextOrJson.json:
         output.write_json({"baseline": _baseline_json(verification, accepted, with_requirements=True)})

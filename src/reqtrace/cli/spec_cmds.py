@@ -56,9 +56,13 @@ def check(
     repo, snapshot = load(root, rev)
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")
     if level != "off" and snapshot.has_baseline_files():
+        from ..baseline import AcceptedUnknown
         from ..diff import accepted_base, drift_findings
 
-        base = accepted_base(repo, rev)
+        try:
+            base = accepted_base(repo, rev)
+        except AcceptedUnknown:
+            base = None  # a baseline file is missing: the baseline check reports it, and the gate fails
         if base is not None:  # with no accepted baseline there is nothing to drift from
             snapshot.findings.extend(drift_findings(repo, base, level, to_rev=rev or "WORKTREE"))
     report = run_checks(snapshot, strict=strict)
