@@ -1,21 +1,35 @@
 """`reqtrace pack verify`: is this evidence pack exactly what was built, and does it hold?
 
 Works from the zip alone — no git repository, no network. In order:
-1. every member name is safe (no zip-slip, no links, no duplicates);
+1. every member name is safe (no zip-slip, no links, no folder entries, no
+   duplicates), and no member inflates past the caps below (zip bombs); members
+   are hashed in chunks, and only those verify parses are held in memory;
 2. MANIFEST.sha256: every listed file is there with its hash, nothing is there
    that it omits;
 3. the requirements in data/ — the JSON and the original YAML — are digested
-   again with reqtrace.digest and must give the baseline's root digest (the one
-   in pack.json and in the baseline manifest);
+   again with reqtrace.digest and must be, as a set, what was signed: the same
+   ids as the baseline manifest, each exactly once, each with its digest, giving
+   the root digest in pack.json and in the manifest;
 4. every SSH sign-off's signature is checked with `ssh-keygen -Y verify` over
    the pack's own copy of the signed statement, and the statement must name
-   that root digest; every recorded sign-off's evidence must match its sha256.
+   that root digest; every recorded sign-off's evidence must match its sha256;
+5. every member is accounted for: one the format names, or an original listed
+   in data/files.json; under data/baseline/, one that steps 3 and 4 read.
 
 Step 2 alone catches accidents; someone who edits a file can also edit the
 manifest. Steps 3 and 4 catch that: changing what was signed changes the root
 digest, and the signatures are over the root digest. They are only as strong
 as the allowed-signers file: one passed with --signers, obtained apart from the
 pack, is; the pack's own copy came with whatever an attacker changed.
+
+The rule that keeps step 3 honest: verify over the canonical content, and refuse
+what the signature does not cover. A second entry for a signed id, a requirement
+or key the signed set does not hold, a member nothing refers to — each would sit
+in the pack looking signed while no signature covers it.
+
+Every member is hostile input: its JSON is checked for shape (types, keys, depth,
+lone surrogates) before use, and a damaged zip gives a problem naming the member,
+never an exception.
 """
 
 from __future__ import annotations
@@ -35,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .archive import MANIFEST, member_problem, parse_manifest, sha256_hex
+from .archive import MANIFEST, member_problem, parse_manifest
 from .baseline import parse_manifest as parse_baseline_manifest
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import InputError
@@ -59,7 +73,6 @@ from .pack import (
     TO_JSON,
 )
 from .parse import parse_requirements
-from .yamlio import YamlProblem, decode_text, load_yaml
 
 # What verify inflates, at most. A pack of 100,000 requirements unpacks to about 1 GB in all:
 # requirements.json and its YAML files some 100 MB each, the report a few hundred MB; a
@@ -132,6 +145,11 @@ class VerifyReport:
         }
 
 
+def _shown(name: str) -> str:
+    """A member name that failed the name check, fit for a terminal: control characters escaped."""
+    return name if name.isprintable() else ascii(name)[1:-1]
+
+
 def _kept(name: str) -> bool:
     """Whether verify parses this member (so keeps its bytes); every other member is only hashed."""
     return name in _PARSED or name.startswith(_BASELINE_FOLDER)
@@ -171,11 +189,11 @@ def _read_members(report: VerifyReport, archive: zipfile.ZipFile) -> tuple[dict[
         name = info.filename
         report.members += 1
         if name.endswith("/"):
-            folders.append(name)
+            folders.append(_shown(name))
             continue
         problem = member_problem(name)
         if problem is not None:
-            report.fail("member", name, f"unsafe member name: {problem}")
+            report.fail("member", _shown(name), f"unsafe member name: {problem}")
             continue
         folded = name.casefold()
         if folded in seen:
@@ -318,6 +336,12 @@ def _type_names(kind: Any) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     names = {str: "text", list: "a list", dict: "an object", int: "a number", type(None): "null", bool: "true/false"}
     return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _pack_baseline(report: VerifyReport) -> dict[str, Any]:
+    """pack.json's `baseline` object ({} when the pack has none, or pack.json was refused)."""
+    baseline = report.pack.get("baseline")
+    return baseline if isinstance(baseline, dict) else {}
 
 
 def requirement_from_fields(fields: dict[str, Any], path: str) -> Requirement:
@@ -549,7 +573,7 @@ def _check_requirements(report: VerifyReport, contents: dict[str, bytes], names:
     for entry, message in _yaml_problems(jobs, contents, fields_of, digests):
         report.fail("digest", entry, message)
 
-    baseline = report.pack.get("baseline") if isinstance(report.pack.get("baseline"), dict) else {}
+    baseline = _pack_baseline(report)
     claimed = baseline.get("root_digest")
     if claimed != recomputed:
         report.fail("digest", f"{BASE_JSON}", f"the requirements give root digest {recomputed}, but pack.json states {claimed}: the requirements were changed")
@@ -717,7 +741,7 @@ def _check_signoffs(report: VerifyReport, contents: dict[str, bytes], hashes: di
         if not name.startswith(_BASELINE_FOLDER):
             report.fail("signature", f"{SIGNOFFS_JSON}: {name}", f"points at a sign-off part outside {_BASELINE_FOLDER}")
             return referenced
-    baseline_data = report.pack.get("baseline") if isinstance(report.pack.get("baseline"), dict) else {}
+    baseline_data = _pack_baseline(report)
     baseline = str(baseline_data.get("name") or index.get("baseline") or "")
     algorithm = str(baseline_data.get("algorithm") or ALGORITHM)
     revoked = _revocations(report, contents, revocations, baseline)
