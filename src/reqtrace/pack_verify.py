@@ -74,9 +74,10 @@ from .pack import (
 )
 from .parse import parse_requirements
 
-# What verify inflates, at most. A pack of 100,000 requirements unpacks to about 1 GB in all:
-# requirements.json and its YAML files some 100 MB each, the report a few hundred MB; a
-# record is at most 256 MiB (pack.MAX_SOURCE_BYTES). A zip bomb inflates 1,000-fold: these
+# What verify inflates, at most. A pack of 10,000 requirements and 5,000 records unpacks to
+# 60 MB (docs/performance.md), so one of 100,000 requirements to some 600 MB in all, with
+# requirements.json and the report some 100-200 MB each; a record is at most 256 MiB
+# (pack.MAX_SOURCE_BYTES). A zip bomb inflates 1,000-fold: these
 # caps are checked against the sizes the zip declares before a member is opened, and again
 # while it is inflated, since a declared size can lie.
 MAX_MEMBER_BYTES = 1024**3  # any one member
@@ -90,6 +91,7 @@ _ENCRYPTED = 0x1  # general-purpose flag bit 0
 # a truncated file (EOFError), a name that is not UTF-8 (ValueError), a short header (struct.error).
 _UNREADABLE = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError, ValueError, struct.error)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _BASELINE_FOLDER = "data/baseline/"
 # The members every pack has by name; all others are originals listed in data/files.json.
 _FIXED = frozenset({INDEX, PACK_JSON, FILES_JSON, BASE_JSON, TO_JSON, DIFF_JSON, REQUESTS_JSON, MEETINGS_JSON, EMAILS_JSON, DOCUMENTS_JSON, GRAPH_JSON, TIMELINE_JSON, MANIFEST_COPY, SIGNOFFS_JSON, ALLOWED_SIGNERS, MANIFEST})
@@ -273,23 +275,26 @@ def _check_manifest(report: VerifyReport, contents: dict[str, bytes], hashes: di
     return listed
 
 
-def _json_problem(data: Any) -> str | None:
+def _json_problem(data: Any, text: str) -> str | None:
     """Why parsed JSON is not plain data reqtrace can use: nested too deep for the recursive
     walks after it (digests, rendering), or text that is no Unicode (a lone surrogate `\\ud800`
     cannot be written out as UTF-8)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
+    # The bytes were strict UTF-8, so a surrogate can only come from a `\\udXXX` escape: look at
+    # every string only when the text has one (a few million strings in a large pack otherwise).
+    strings = _SURROGATE_ESCAPE.search(text) is not None
+    if strings and isinstance(data, str) and _SURROGATE.search(data):
+        return f"holds text with a lone surrogate ({data[:40]!r}): not Unicode"
+    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, dict | list) else []
     while stack:
         value, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
             return f"nests deeper than {MAX_JSON_DEPTH} levels"
-        if isinstance(value, str):
-            if _SURROGATE.search(value):
-                return f"holds text with a lone surrogate ({value[:40]!r}): not Unicode"
-        elif isinstance(value, dict):
-            stack.extend((key, depth + 1) for key in value)
-            stack.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend((item, depth + 1) for item in items if isinstance(item, dict | list))
+        if strings:
+            for item in [*value, *items] if isinstance(value, dict) else items:
+                if isinstance(item, str) and _SURROGATE.search(item):
+                    return f"holds text with a lone surrogate ({item[:40]!r}): not Unicode"
     return None
 
 
@@ -304,7 +309,8 @@ def _json_member(report: VerifyReport, contents: dict[str, bytes], name: str, na
             report.fail("missing", name, "is missing from the pack")
         return None
     try:
-        data = json.loads(contents[name].decode("utf-8"), parse_constant=_no_constant)
+        text = contents[name].decode("utf-8")
+        data = json.loads(text, parse_constant=_no_constant)
     except UnicodeDecodeError:
         report.fail("pack", name, "is not UTF-8 text")
         return None
@@ -314,7 +320,7 @@ def _json_member(report: VerifyReport, contents: dict[str, bytes], name: str, na
     except ValueError as exc:  # malformed JSON, NaN, and integers over Python's 4,300-digit limit
         report.fail("pack", name, f"is not valid JSON: {exc}")
         return None
-    problem = _json_problem(data)
+    problem = _json_problem(data, text)
     if problem is not None:
         report.fail("pack", name, f"is not JSON reqtrace reads: it {problem}")
         return None
