@@ -289,6 +289,16 @@ def test_the_inflate_cap_holds_while_reading_whatever_the_zip_declares(tmp_path,
         assert pack_verify._inflate(archive, info, keep=False, limit=8 * 1024 * 1024)[1:] == (None, 4 * 1024 * 1024)
 
 
+def test_the_members_verify_parses_are_capped_together(pack, tmp_path, monkeypatch):
+    """They are held in memory: a bomb spread over the sign-off files stops at the cap too."""
+    from reqtrace import pack_verify
+
+    monkeypatch.setattr(pack_verify, "MAX_READ_BYTES", 4096)
+    report = pack_verify.verify_pack(pack[0], pack[1])
+    assert any("over the limit of 4,096 for what verify parses" in p.message for p in report.problems), report.problems
+    assert not report.ok
+
+
 def test_the_total_of_all_members_is_capped(pack, tmp_path, monkeypatch):
     from reqtrace import pack_verify
 

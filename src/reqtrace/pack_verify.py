@@ -212,8 +212,11 @@ def _read_members(report: VerifyReport, archive: zipfile.ZipFile) -> tuple[dict[
             continue
         keep = _kept(name)
         # Refuse what the zip itself declares too large before inflating a byte of it.
-        if info.file_size > MAX_MEMBER_BYTES or (keep and info.file_size > MAX_READ_BYTES - kept):
-            report.fail("member", name, f"unpacks to {info.file_size:,} bytes, over the limit of {MAX_MEMBER_BYTES if not keep or info.file_size > MAX_MEMBER_BYTES else MAX_READ_BYTES:,}; not read (a zip bomb?)")
+        if info.file_size > MAX_MEMBER_BYTES:
+            report.fail("member", name, f"unpacks to {info.file_size:,} bytes, over the limit of {MAX_MEMBER_BYTES:,}; not read (a zip bomb?)")
+            continue
+        if keep and info.file_size > MAX_READ_BYTES - kept:
+            report.fail("member", name, f"unpacks to {info.file_size:,} bytes; with the members read before it, over the limit of {MAX_READ_BYTES:,} for what verify parses; not read (a zip bomb?)")
             continue
         if total + info.file_size > MAX_PACK_BYTES:
             report.fail("member", name, f"the pack unpacks to more than {MAX_PACK_BYTES:,} bytes; not read further (a zip bomb?)")
