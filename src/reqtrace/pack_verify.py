@@ -77,9 +77,9 @@ from .parse import parse_requirements
 # What verify inflates, at most. A pack of 10,000 requirements and 5,000 records unpacks to
 # 60 MB (docs/performance.md), so one of 100,000 requirements to some 600 MB in all, with
 # requirements.json and the report some 100-200 MB each; a record is at most 256 MiB
-# (pack.MAX_SOURCE_BYTES). A zip bomb inflates 1,000-fold: these
-# caps are checked against the sizes the zip declares before a member is opened, and again
-# while it is inflated, since a declared size can lie.
+# (pack.MAX_SOURCE_BYTES). A zip bomb inflates 1,000-fold: the caps are checked against the
+# sizes the zip declares before a member is opened, and again while it is inflated, since a
+# declared size can lie.
 MAX_MEMBER_BYTES = 1024**3  # any one member
 MAX_PACK_BYTES = 4 * 1024**3  # all members together
 MAX_READ_BYTES = 1024**3  # the members verify parses and so holds in memory (JSON, YAML, sign-offs), together
@@ -123,6 +123,7 @@ class VerifyReport:
     manifest_sha256: str | None = None
     signers: dict[str, str | None] = field(default_factory=lambda: {"source": None, "path": None, "why": ""})
     signoffs: list[dict[str, Any]] = field(default_factory=list)
+    _named: set[str] = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -130,6 +131,11 @@ class VerifyReport:
 
     def fail(self, check: str, entry: str, message: str) -> None:
         self.problems.append(Problem(check, entry, message))
+        self._named.add(entry)
+
+    def named(self, entry: str) -> bool:
+        """Whether a problem names `entry` already (a set: a broken pack can have thousands)."""
+        return entry in self._named
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -246,18 +252,18 @@ def _read_members(report: VerifyReport, archive: zipfile.ZipFile) -> tuple[dict[
     return contents, hashes, names
 
 
-def _check_manifest(report: VerifyReport, contents: dict[str, bytes], hashes: dict[str, str], names: set[str]) -> dict[str, str]:
-    """Every member against MANIFEST.sha256; returns what it lists."""
+def _check_manifest(report: VerifyReport, contents: dict[str, bytes], hashes: dict[str, str], names: set[str]) -> None:
+    """Every member against MANIFEST.sha256."""
     if MANIFEST not in contents:
         if MANIFEST not in names:
             report.fail("missing", MANIFEST, "the pack has no MANIFEST.sha256; nothing in it can be checked")
-        return {}
+        return
     report.manifest_sha256 = hashes[MANIFEST]
     try:
         text = contents[MANIFEST].decode("utf-8")
     except UnicodeDecodeError:
         report.fail("manifest", MANIFEST, "is not UTF-8 text")
-        return {}
+        return
     listed, problems = parse_manifest(text)
     for _line, message in problems:
         report.fail("manifest", MANIFEST, message)
@@ -275,7 +281,6 @@ def _check_manifest(report: VerifyReport, contents: dict[str, bytes], hashes: di
     for name in sorted(names):
         if name != MANIFEST and name not in listed:
             report.fail("extra", name, "is in the zip but not in MANIFEST.sha256: it was added after the pack was built")
-    return listed
 
 
 def _json_problem(data: Any, text: str) -> str | None:
@@ -305,10 +310,10 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _json_member(report: VerifyReport, contents: dict[str, bytes], name: str, names: set[str] | None = None) -> dict[str, Any] | None:
+def _json_member(report: VerifyReport, contents: dict[str, bytes], name: str) -> dict[str, Any] | None:
     """The member as a JSON object, or None with a problem naming it (never an exception)."""
     if name not in contents:
-        if not any(p.entry == name for p in report.problems):
+        if not report.named(name):
             report.fail("missing", name, "is missing from the pack")
         return None
     try:
@@ -420,6 +425,7 @@ _YAML_FOLDER = "data/baseline/yaml/"
 
 
 def _keys_problem(value: dict[str, Any], shape: dict[str, Any]) -> str | None:
+    """Why `value` does not have exactly the keys of `shape`, each of its type; None when it does."""
     extra = sorted(set(value) - set(shape))
     if extra:
         return f"has key {extra[0]!r}, which the pack format does not have: nothing verifies it"
@@ -577,7 +583,7 @@ def _check_requirements(report: VerifyReport, contents: dict[str, bytes], names:
     for member in sorted(set(yaml_of) | {name for name in names if name.startswith(_YAML_FOLDER)}):
         if member in contents:
             jobs.append((member, yaml_of.get(member, [])))
-        elif not any(p.entry == member for p in report.problems):
+        elif not report.named(member):
             report.fail("missing", member, "the original YAML of a baseline requirement is missing")
     for entry, message in _yaml_problems(jobs, contents, fields_of, digests):
         report.fail("digest", entry, message)
@@ -628,7 +634,7 @@ def _signoff_file(report: VerifyReport, contents: dict[str, bytes], entry: dict[
 
     name = str(entry.get("file") or "")
     if not name or name not in contents:
-        if not any(p.entry == name for p in report.problems):
+        if not report.named(name):
             report.fail("missing", name or SIGNOFFS_JSON, "the sign-off file is missing from the pack")
         return None
     try:
@@ -730,16 +736,29 @@ _SIGNOFF_ENTRY_SHAPE: dict[str, Any] = {key: (str, type(None)) for key in ("file
 _SIGNOFF_PARTS = ("file", "statement", "signature")  # read by verify, so under data/baseline/; evidence may be a record
 
 
+def _index_problem(index: dict[str, Any]) -> str | None:
+    """Why signoffs.json is not the shape verify reads, or None."""
+    problem = _shape_problem(index, _INDEX_SHAPE, "")
+    if problem is not None:
+        return problem
+    for number, member in enumerate(index.get("revocations") or []):
+        if not isinstance(member, str):
+            return f"revocations[{number}] is not text"
+    for number, entry in enumerate(index.get("signoffs") or []):
+        if not isinstance(entry, dict):
+            return f"signoffs[{number}] is not an object"
+        problem = _shape_problem(entry, _SIGNOFF_ENTRY_SHAPE, f"signoffs[{number}].")
+        if problem is not None:
+            return problem
+    return None
+
+
 def _check_signoffs(report: VerifyReport, contents: dict[str, bytes], hashes: dict[str, str], root: str | None, signers: Path | None) -> set[str]:
     """Check every sign-off; returns the members the index points at."""
     index = _json_member(report, contents, SIGNOFFS_JSON)
     if index is None:
         return set()
-    problem = _shape_problem(index, _INDEX_SHAPE, "")
-    if problem is None:
-        problem = next((f"revocations[{i}] is not text" for i, m in enumerate(index.get("revocations") or []) if not isinstance(m, str)), None)
-    if problem is None:
-        problem = next((f"signoffs[{i}] " + (_shape_problem(e, _SIGNOFF_ENTRY_SHAPE, "") or "is not an object") for i, e in enumerate(index.get("signoffs") or []) if not isinstance(e, dict) or _shape_problem(e, _SIGNOFF_ENTRY_SHAPE, "")), None)
+    problem = _index_problem(index)
     if problem is not None:
         report.fail("pack", SIGNOFFS_JSON, f"is not a sign-off index: {problem}")
         return set()
@@ -806,7 +825,7 @@ def _check_accounted(report: VerifyReport, contents: dict[str, bytes], names: se
         elif files is not None and name not in files:
             report.fail("extra", name, f"is neither one of the pack's own files nor an original listed in {FILES_JSON}")
     for name in sorted(files or ()):
-        if name not in names and not any(p.entry == name for p in report.problems):
+        if name not in names and not report.named(name):
             report.fail("missing", name, f"is listed in {FILES_JSON} but missing from the zip")
 
 
