@@ -417,14 +417,20 @@ def test_a_re_signed_pack_passes_only_with_the_pack_s_own_signers(signed, built,
             if entry["id"] == "REQ-2":
                 entry["fields"]["statement"] = "Patients book up to 60 days ahead."
                 entry["digest"] = requirement_digest(requirement_from_fields(entry["fields"], entry["path"]))
-                entry["yaml"] = None
+                m[entry["yaml"]] = m[entry["yaml"]].replace(b"14 days", b"60 days")
         new_root = root_digest((e["id"], e["digest"]) for e in data["requirements"])
+        data["root_digest"] = new_root
         m["data/baseline/requirements.json"] = json.dumps(data).encode()
         pack = json.loads(m["pack.json"])
         pack["baseline"]["root_digest"] = new_root
         m["pack.json"] = json.dumps(pack).encode()
         del m["data/baseline/manifest.yaml"]
         index = json.loads(m["data/baseline/signoffs.json"])
+        origins = json.loads(m["data/files.json"])
+        for dropped in (s for s in index["signoffs"] if s["method"] != "ssh"):  # the files of a sign-off left out go too
+            for part in ("file", "statement"):
+                del m[dropped[part]], origins["files"][dropped[part]]
+        m["data/files.json"] = json.dumps(origins).encode()
         index["signoffs"] = [s for s in index["signoffs"] if s["method"] == "ssh"]
         entry = index["signoffs"][0]
         forged = signoff_yaml("v1", new_root, "Li Wei <li.wei@vendor.example>", "approved", "2026-02-20T08:30:00Z", "vendor", key=mallory)
