@@ -8,11 +8,11 @@ its results can be cached by content id.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
+
+from .id_pattern import MAX_ID_LENGTH, id_matcher
 
 from .model import (
     ERROR,
@@ -168,11 +168,6 @@ def _id_of(data: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-@cache
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
 def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
     parsed = Parsed()
     loaded = read_yaml_file(path, data, parsed)
@@ -203,8 +198,13 @@ def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
         if item_id is None:
             continue
         line = getattr(entry, "line", 1)
-        if not _compiled(config.id_pattern).search(item_id):
-            parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml", path, entry.lines.get("id", line) if isinstance(entry, Mapping) else line, item_id))
+        id_line = entry.lines.get("id", line) if isinstance(entry, Mapping) else line
+        if len(item_id) > MAX_ID_LENGTH:
+            # Refused before matching: ids are short, and a long one is the input a
+            # backtracking pattern explodes on (see id_pattern.py).
+            parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id[:40]}…' is {len(item_id)} characters long; ids are at most {MAX_ID_LENGTH}", path, id_line, item_id))
+        elif not id_matcher(config.id_pattern)(item_id):
+            parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml", path, id_line, item_id))
         parsed.items.append(
             Requirement(
                 id=item_id,
