@@ -460,9 +460,9 @@ def test_parent_cycle_fixed(make_repo) -> None:
         ("project: P\nprojet: Q\n", 2, "unknown field 'projet'; did you mean 'project'?"),
         ("customer: C\n", 1, "missing required field 'project'"),
         (
-            "project: P\npaths:\n  requirements: ../elsewhere\n",
+            "project: P\npaths:\n  records: ../elsewhere\n",
             3,
-            "paths.requirements must be a folder inside the spec repo",
+            "paths.records must be a folder inside the spec repo",
         ),
         ("project: P\nid_pattern: '['\n", 2, "id_pattern is not a valid regular expression"),
         ("project: P\nproject: Q\n", 2, "appears twice"),
@@ -485,12 +485,13 @@ def test_config_fixed(make_repo) -> None:
     )
 
 
-def test_a_bad_folder_in_the_config_falls_back_to_the_default(make_repo) -> None:
+def test_a_bad_records_folder_in_the_config_falls_back_to_the_default(make_repo) -> None:
+    # (A bad requirements folder stops loading instead: tests/test_hostile_loading.py.)
     repo = make_repo(
-        {**GOOD, "reqtrace.yaml": "project: P\npaths:\n  requirements: /etc\n"}, git_init=False
+        {**GOOD, "reqtrace.yaml": "project: P\npaths:\n  records: /etc\n"}, git_init=False
     )
     snapshot = load_snapshot(find_spec_repo(repo.root))
-    assert snapshot.config.requirements_dir == "specs"
+    assert snapshot.config.records_dir == "records"
     assert set(snapshot.requirements) == {"REQ-1", "REQ-2"}
 
 

@@ -25,7 +25,7 @@ from .files import atomic_write, inside
 from .model import ERROR, Config, Finding, Requirement, Snapshot
 from .parse import Parsed, parse_requirements, read_yaml_file, text_of
 from .schema import validate
-from .snapshot import Reader, SourceFile, add_parsed, kind_of, resolve_revision
+from .snapshot import Reader, SourceFile, add_parsed, kind_of, name_finding, resolve_revision
 from .yamlio import MAX_FILE_BYTES, YamlProblem, decode_text, dump_yaml, load_yaml
 
 MANIFEST = "manifest.yaml"
@@ -431,6 +431,10 @@ def requirements_at(repo: SpecRepo, commit: str) -> tuple[Config, dict[str, Requ
     for source in reader.list_files([config.requirements_dir]):
         kind = kind_of(source.path, config)
         if kind is None or kind.name != "requirement":
+            continue
+        bad_name = name_finding(source.path)
+        if bad_name is not None:  # never frozen into a manifest: its name is not text
+            snapshot.findings.append(bad_name)
             continue
         if source.symlink_target is not None or source.size > MAX_FILE_BYTES:
             snapshot.findings.append(Finding("file-too-large" if source.symlink_target is None else "symlink", ERROR, "this requirement file cannot be read (a symbolic link, or over 1 MiB)", source.path, None))
