@@ -326,8 +326,9 @@ def check_folders(reader: Reader, config: Config, sources: list[SourceFile], fin
     A gate that read nothing must not pass: with `specs` deleted, mistyped, a link
     out of the repo or unreadable, every check would find zero problems in zero
     requirements. A records or baselines folder may rightly be absent (nothing
-    recorded yet, no baseline yet), so that is only a warning, and only when the
-    file names the folder explicitly: a mistyped name hides the real one.
+    recorded yet, no baseline yet: `init` writes `baselines: baselines` before there
+    is one), so only a folder the file names *other than the default* is reported,
+    as a warning: that is a mistyped or moved name, which hides the real folder.
     """
     line = config.path_line("requirements")
     where = f"paths.requirements in {config_line(line)}" if line else f"the default (paths.requirements is not set in {CONFIG_FILE})"
@@ -339,9 +340,9 @@ def check_folders(reader: Reader, config: Config, sources: list[SourceFile], fin
             f"the requirements folder '{config.requirements_dir}' ({where}) {problem}; nothing could be checked",
             hint=f"create {config.requirements_dir}/ with the requirement files, or set paths.requirements in {CONFIG_FILE} to the folder that holds them",
         )
-    for key, folder in (("records", config.records_dir), ("baselines", config.baselines_dir)):
+    for key, folder, default in (("records", config.records_dir, "records"), ("baselines", config.baselines_dir, "baselines")):
         line = config.path_line(key)
-        if line is None:
+        if line is None or folder == default:
             continue
         problem = reader.folder_problem(folder, sources)
         if problem:

@@ -34,7 +34,9 @@ def esc(text: object) -> str:
 
 def write_json(data: dict[str, Any]) -> None:
     payload = {"schema_version": SCHEMA_VERSION, **data}
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    # allow_nan=False: Python would write a bare NaN or Infinity, which is not JSON and
+    # breaks every consumer; a non-finite number reaching here is a bug to report, not output.
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=False, allow_nan=False) + "\n")
     sys.stdout.flush()
 
 
