@@ -257,7 +257,7 @@ def test_schema_request_dates(make_repo) -> None:
     finding = only(findings_of(make_repo, broken), "schema")
     assert (finding.path, finding.line, finding.id) == ("records/requests/RQ-1.yaml", 3, "RQ-1")
     assert "must be a date like 2026-01-15 (got '2026-02-30')" in finding.message
-    fixed = {"records/requests/RQ-1.yaml": "id: RQ-1\ntitle: t\nreceived: 2026-02-28\n"}
+    fixed = {**GOOD, "records/requests/RQ-1.yaml": "id: RQ-1\ntitle: t\nreceived: 2026-02-28\n"}
     assert findings_of(make_repo, fixed, name="fixed") == []
 
 

@@ -83,7 +83,7 @@ def _safe_folder(folder: str | None) -> str:
     # file would exist for no command. '..' and absolute paths would leave specs/.
     if any(p.startswith((".", "-")) for p in parts) or folder.startswith("/"):
         raise UsageError(
-            f"--folder must be a relative folder inside the requirements folder, with no part starting with '.' or '-' (got '{folder}')"
+            f"--folder must be a relative folder inside specs/ (the requirements folder), with no part starting with '.' or '-' (got '{folder}')"
         )
     return "/".join(parts) + "/"
 
