@@ -191,7 +191,7 @@ def test_the_matcher_agrees_with_re(pattern: str) -> None:
     import re
 
     compiled, matcher = re.compile(pattern), id_matcher(pattern)
-    rng = random.Random(pattern)
+    rng = random.Random(pattern)  # noqa: S311 - test data, not secrets
     for _ in range(2000):
         text = "".join(rng.choice("aAbBcdRTMPEQSY-0129 _\nxy") for _ in range(rng.randint(0, 12)))
         assert matcher(text) == bool(compiled.search(text)), text
@@ -365,7 +365,7 @@ def test_a_non_finite_confidence_is_a_finding_and_json_stays_json(make_repo, run
     for command in (["show", "RQ-1", "--format", "json"], ["list", "--kind", "all", "--format", "json"], ["trace", "RQ-1", "--format", "json"], ["status", "--format", "json"], ["graph", "--format", "json"]):
         run = run_cli(*command, cwd=repo.root)
         assert run.exit_code == 0, (command, run.stderr)
-        json.loads(run.stdout, parse_constant=lambda name: pytest.fail(f"{command} printed {name}"))
+        json.loads(run.stdout, parse_constant=lambda name, command=command: pytest.fail(f"{command} printed {name}"))
 
 
 def test_the_json_renderer_refuses_nan() -> None:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .id_pattern import MAX_ID_LENGTH, id_matcher
-
 from .model import (
     ERROR,
     WARNING,
