@@ -115,12 +115,12 @@ def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
     set_lines = {}  # the paths keys set to a usable folder, with their lines
     requirements_problem = None
     for key, default in (("requirements", "specs"), ("records", "records"), ("baselines", "baselines")):
-        value = paths.get(key, default)
-        problem = folder_problem(value, default)
-        if key in path_lines and (not problem or key == "requirements"):
+        value = paths.get(key, default)  # type: ignore[union-attr]
+        unusable = folder_problem(value, default)
+        if key in path_lines and (not unusable or key == "requirements"):
             set_lines[key] = path_lines[key]
-        if problem:
-            message = f"paths.{key} {problem} (got {value!r})"
+        if unusable:
+            message = f"paths.{key} {unusable} (got {value!r})"
             findings.append(Finding("config", ERROR, message, CONFIG_FILE, path_lines.get(key, 1)))
             if key == "requirements":
                 requirements_problem = message

@@ -25,11 +25,12 @@ matching (`bad-id`), which keeps even the quadratic term small.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from functools import cache
-from re import _constants as C  # noqa: N812 - the opcodes of Python's regex parser
-from re import _parser  # Python's own parser: the same syntax and errors as re.compile
+from re import _constants as C  # type: ignore[attr-defined]  # noqa: N812 - the opcodes of Python's parser
+from re import _parser  # type: ignore[attr-defined]  # Python's own parser: the syntax and errors of re.compile
 from typing import Any
 
 MAX_ID_LENGTH = 100
@@ -55,6 +56,18 @@ def _category(code: Any) -> Callable[[str], bool]:
     return tests[code]
 
 
+def _is_code(code: int, ch: str) -> bool:
+    return ord(ch) == code
+
+
+def _is_not_code(code: int, ch: str) -> bool:
+    return ord(ch) != code
+
+
+def _in_range(low: int, high: int, ch: str) -> bool:
+    return low <= ord(ch) <= high
+
+
 def _char_set(items: list[tuple[Any, Any]]) -> Callable[[str], bool]:
     """A `[...]` class as a test of one character."""
     negate = False
@@ -63,9 +76,9 @@ def _char_set(items: list[tuple[Any, Any]]) -> Callable[[str], bool]:
         if op is C.NEGATE:
             negate = True
         elif op is C.LITERAL:
-            tests.append(lambda ch, code=arg: ord(ch) == code)
+            tests.append(functools.partial(_is_code, arg))
         elif op is C.RANGE:
-            tests.append(lambda ch, lo=arg[0], hi=arg[1]: lo <= ord(ch) <= hi)
+            tests.append(functools.partial(_in_range, arg[0], arg[1]))
         elif op is C.CATEGORY:
             tests.append(_category(arg))
         else:
@@ -120,6 +133,13 @@ def _sequence(pieces: list[Piece]) -> Piece:
     return piece
 
 
+def _branch(branches: list[Piece]) -> Piece:
+    def piece(text: str, starts: Positions) -> Positions:
+        return frozenset().union(*(branch(text, starts) for branch in branches))
+
+    return piece
+
+
 def _repeat(low: int, high: int, body: Piece) -> Piece:
     def piece(text: str, starts: Positions) -> Positions:
         current = starts
@@ -143,9 +163,9 @@ def _compile(parsed: Any) -> Piece:
     pieces: list[Piece] = []
     for op, arg in parsed:
         if op is C.LITERAL:
-            pieces.append(_step(lambda ch, code=arg: ord(ch) == code))
+            pieces.append(_step(functools.partial(_is_code, arg)))
         elif op is C.NOT_LITERAL:
-            pieces.append(_step(lambda ch, code=arg: ord(ch) != code))
+            pieces.append(_step(functools.partial(_is_not_code, arg)))
         elif op is C.ANY:
             pieces.append(_step(lambda ch: ch != "\n"))
         elif op is C.IN:
@@ -158,8 +178,7 @@ def _compile(parsed: Any) -> Piece:
                 raise UnsupportedPattern("inline flags such as (?i:...) are not supported")
             pieces.append(_compile(sub))
         elif op is C.BRANCH:
-            branches = [_compile(sub) for sub in arg[1]]
-            pieces.append(lambda text, starts, bs=branches: frozenset().union(*(b(text, starts) for b in bs)))
+            pieces.append(_branch([_compile(sub) for sub in arg[1]]))
         elif op in (C.MAX_REPEAT, C.MIN_REPEAT):  # greedy or lazy: the same possible matches
             low, high, sub = arg
             # Unbounded: a repeat can go round at most once per character of the id
@@ -190,6 +209,61 @@ def _assertion(arg: tuple[int, Any], *, positive: bool) -> Piece:
     return behind
 
 
+def _chars(op: Any, arg: Any) -> list[tuple[int, int]] | None:
+    """The code-point ranges one single-character item matches; None when unknown (a
+    category such as \\d, a negated class, `.`), which counts as overlapping everything."""
+    if op is C.LITERAL:
+        return [(arg, arg)]
+    if op is C.IN:
+        ranges = []
+        for item_op, item_arg in arg:
+            if item_op is C.LITERAL:
+                ranges.append((item_arg, item_arg))
+            elif item_op is C.RANGE:
+                ranges.append(item_arg)
+            else:
+                return None
+        return ranges
+    return None
+
+
+_ONE_CHARACTER = (C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN)
+
+
+def _deterministic(parsed: Any) -> bool:
+    """Whether `re` itself decides this pattern in linear time per start position.
+
+    The common shape, `^[A-Z][A-Z0-9]*-[0-9]+$`: a flat sequence of anchors, single
+    characters and repeats of a single character, where whatever must come after a
+    repeat cannot be matched by it. Backtracking then never has a second choice to
+    try (giving back a character of `[A-Z0-9]*` can never make `-` match), so `re`
+    is safe and ten times faster than the position sets. Anything else — a group,
+    an alternative, a repeat of a group, two repeats that could share characters —
+    goes to the position sets.
+    """
+    items = list(parsed)
+    for index, (op, arg) in enumerate(items):
+        if op is C.AT or op in _ONE_CHARACTER:
+            continue
+        if op is not C.MAX_REPEAT:
+            return False
+        low, high, sub = arg[0], arg[1], list(arg[2])
+        if len(sub) != 1 or sub[0][0] not in _ONE_CHARACTER:
+            return False
+        if low == high:
+            continue
+        following = next(((o, a) for o, a in items[index + 1 :] if o is not C.AT), None)
+        if following is None:
+            continue
+        ranges = _chars(*following)
+        if ranges is None:  # a repeat next, or something unknown: maybe ambiguous
+            return False
+        mine = _chars(*sub[0])
+        if mine is None or any(lo <= other_hi and other_lo <= hi for lo, hi in mine for other_lo, other_hi in ranges):
+            return False
+    return True
+
+
 @cache
 def id_matcher(pattern: str) -> Callable[[str], bool]:
     """A test like `re.compile(pattern).search`, safe on hostile patterns.
@@ -201,7 +275,14 @@ def id_matcher(pattern: str) -> Callable[[str], bool]:
     parsed = _parser.parse(pattern)
     if parsed.state.flags & ~(C.SRE_FLAG_UNICODE):
         raise UnsupportedPattern("flags such as (?i) are not supported; write both cases, e.g. [A-Za-z]")
-    piece = _compile(parsed)
+    piece = _compile(parsed)  # also refuses what the position sets cannot evaluate
+    if _deterministic(parsed):
+        search = re.compile(pattern).search
+
+        def matches_with_re(text: str) -> bool:
+            return len(text) <= MAX_ID_LENGTH and search(text) is not None
+
+        return matches_with_re
 
     def matches(text: str) -> bool:
         if len(text) > MAX_ID_LENGTH:
