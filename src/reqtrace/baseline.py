@@ -428,13 +428,12 @@ def requirements_at(repo: SpecRepo, commit: str) -> tuple[Config, dict[str, Requ
     snapshot = Snapshot(config=config, commit=commit)
     snapshot.findings.extend(config_findings)
     sources = []
-    for source in reader.list_files([config.requirements_dir]):
+    listed = reader.list_files([config.requirements_dir])
+    # A file whose name is not UTF-8 is never frozen into a manifest (its name is no text): an error.
+    snapshot.findings.extend(name_finding(path) for path in reader.bad_names)  # type: ignore[misc]
+    for source in listed:
         kind = kind_of(source.path, config)
         if kind is None or kind.name != "requirement":
-            continue
-        bad_name = name_finding(source.path)
-        if bad_name is not None:  # never frozen into a manifest: its name is not text
-            snapshot.findings.append(bad_name)
             continue
         if source.symlink_target is not None or source.size > MAX_FILE_BYTES:
             snapshot.findings.append(Finding("file-too-large" if source.symlink_target is None else "symlink", ERROR, "this requirement file cannot be read (a symbolic link, or over 1 MiB)", source.path, None))

@@ -174,6 +174,8 @@ class Reader:
         self.repo = repo
         self.commit = commit
         self.known = known or {}  # blob id -> content already read (with other objects, in one stream)
+        # Listed names that are not UTF-8, left out of every listing (see name_finding).
+        self.bad_names: list[str] = []
 
     def read_config(self) -> bytes:
         if self.commit is None:
@@ -238,6 +240,13 @@ class Reader:
                 else:
                     found.append(SourceFile(path, entry.size, entry.oid))
         unique = {source.path: source for source in found}  # overlapping folders list twice
+        # Names come from git and the file system decoded with surrogateescape. One that
+        # is not UTF-8 stops here, before any reader (a snapshot, a baseline, a pack)
+        # puts it in a parse cache, a manifest or JSON; the caller reports bad_names.
+        for path in [path for path in unique if _undecodable(path)]:
+            del unique[path]
+            if path not in self.bad_names:
+                self.bad_names.append(path)
         return [unique[path] for path in sorted(unique)]
 
     def read_one(self, source: SourceFile) -> bytes:
@@ -299,8 +308,9 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
         # Sizes are not needed up front: reading stops at the size limit anyway.
         sources = reader.list_files(scanned_folders(config), sizes=False)
         check_folders(reader, config, sources, snapshot.findings)
+        snapshot.findings.extend(name_finding(path) for path in reader.bad_names if _in_kind_folder(path, config))  # type: ignore[misc]
         # Files no parser reads still matter: a document's bytes, an email's stored message.
-        listed = {source.path: source for source in sources if source.symlink_target is None and not _undecodable(source.path)}
+        listed = {source.path: source for source in sources if source.symlink_target is None}
         snapshot.present = {path: source.oid or "" for path, source in listed.items()}
 
         def read_listed(path: str) -> bytes:
@@ -397,8 +407,7 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         order.append(source.path)
         kind = _kind_in(source.path, folders)
         if _undecodable(source.path):
-            # Every name comes from git or the file system decoded with surrogateescape; one that
-            # was not UTF-8 stops here, before it reaches a parse, a cache, a manifest or JSON.
+            # Names listed by git diff (not by Reader.list_files) end here: a finding, never a parse.
             if kind is not None or _in_kind_folder(source.path, config):
                 results[source.path] = ParsedFile(source, kind, Parsed(findings=[name_finding(source.path)]), False)  # type: ignore[list-item]
             continue
