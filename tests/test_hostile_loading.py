@@ -71,7 +71,7 @@ def test_a_deleted_requirements_folder_is_refused(make_repo, run_cli) -> None:
     repo = make_repo(GOOD)
     shutil.rmtree(repo.root / "specs")
     result = run_cli("check", "--format", "json", cwd=repo.root)
-    assert_refused(result, "the requirements folder 'specs' (the default (paths.requirements is not set in reqtrace.yaml)) does not exist")
+    assert_refused(result, "the requirements folder 'specs' (the default: paths.requirements is not set in reqtrace.yaml) does not exist; there is nothing to read")
 
 
 def test_a_requirements_folder_that_is_a_file_is_refused(make_repo, run_cli) -> None:

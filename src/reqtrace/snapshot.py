@@ -341,13 +341,13 @@ def check_folders(reader: Reader, config: Config, sources: list[SourceFile], fin
     as a warning: that is a mistyped or moved name, which hides the real folder.
     """
     line = config.path_line("requirements")
-    where = f"paths.requirements in {config_line(line)}" if line else f"the default (paths.requirements is not set in {CONFIG_FILE})"
+    where = f"paths.requirements in {config_line(line)}" if line else f"the default: paths.requirements is not set in {CONFIG_FILE}"
     if config.requirements_problem:
         raise InputError(f"{config_line(line)}: {config.requirements_problem}", hint="set paths.requirements to the folder that holds the requirement files")
     problem = reader.folder_problem(config.requirements_dir, sources)
     if problem:
         raise InputError(
-            f"the requirements folder '{config.requirements_dir}' ({where}) {problem}; nothing could be checked",
+            f"the requirements folder '{config.requirements_dir}' ({where}) {problem}; there is nothing to read",
             hint=f"create {config.requirements_dir}/ with the requirement files, or set paths.requirements in {CONFIG_FILE} to the folder that holds them",
         )
     for key, folder, default in (("records", config.records_dir, "records"), ("baselines", config.baselines_dir, "baselines")):
