@@ -13,14 +13,18 @@ maps the set of positions where it may start to the set where it may end.
 A position set has at most len(id) + 1 members and a repeat sends each
 position round once, so no path is ever explored twice: the cost grows with
 the pattern's size and polynomially with the id's length, never exponentially
-(`^(a+)+$` on 100 `a`s and a `b`: well under a millisecond). The answer is the one `re.search` gives for the constructs
-supported: literals, classes, `.`, groups, alternation, every repeat, `^ $ \\A \\Z
-\\b \\B`, lookahead and lookbehind. Backreferences, possessive repeats, atomic
-groups, conditionals and flags such as `(?i)` are refused when the config is
-read (`unsupported`), never guessed at.
+(`^(a+)+$` on 100 `a`s and a `b`: well under a millisecond). The answer is
+the one `re.search` gives for the constructs supported: literals, classes, `.`,
+groups, alternation, every repeat, `^ $ \\A \\Z \\b \\B`, lookahead and
+lookbehind. Backreferences, possessive repeats, atomic groups, conditionals
+and flags such as `(?i)` are refused when the config is read, never guessed at.
+
+Only a pattern whose backtracking never has a second choice (`_deterministic`,
+the default pattern among them) is left to `re`, which is faster: the shape
+rule there decides which engine to use, never whether a pattern is allowed.
 
 Ids are also short: one longer than MAX_ID_LENGTH is refused before any
-matching (`bad-id`), which keeps even the quadratic term small.
+matching (`bad-id`), which keeps the polynomial small.
 """
 
 from __future__ import annotations
