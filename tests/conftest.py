@@ -101,7 +101,10 @@ def make_repo(tmp_path: Path) -> Callable[..., SpecRepoFixture]:
     def factory(files: dict[str, str | bytes | None] | None = None, *, tag: str | None = None, git_init: bool = True, name: str = "repo") -> SpecRepoFixture:
         root = tmp_path / name
         root.mkdir()
-        write_files(root, {"reqtrace.yaml": CONFIG, **(files or {})})
+        # Like `reqtrace init`, the requirements folder always exists (a repo without
+        # one is refused: a check that reads no requirements must not pass).
+        keep = {} if any(path.startswith("specs/") for path in files or {}) else {"specs/.gitkeep": ""}
+        write_files(root, {"reqtrace.yaml": CONFIG, **keep, **(files or {})})
         fixture = SpecRepoFixture(root)
         if git_init:
             git(root, "init", "-q")

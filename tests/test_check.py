@@ -257,7 +257,7 @@ def test_schema_request_dates(make_repo) -> None:
     finding = only(findings_of(make_repo, broken), "schema")
     assert (finding.path, finding.line, finding.id) == ("records/requests/RQ-1.yaml", 3, "RQ-1")
     assert "must be a date like 2026-01-15 (got '2026-02-30')" in finding.message
-    fixed = {"records/requests/RQ-1.yaml": "id: RQ-1\ntitle: t\nreceived: 2026-02-28\n"}
+    fixed = {**GOOD, "records/requests/RQ-1.yaml": "id: RQ-1\ntitle: t\nreceived: 2026-02-28\n"}
     assert findings_of(make_repo, fixed, name="fixed") == []
 
 
@@ -460,9 +460,9 @@ def test_parent_cycle_fixed(make_repo) -> None:
         ("project: P\nprojet: Q\n", 2, "unknown field 'projet'; did you mean 'project'?"),
         ("customer: C\n", 1, "missing required field 'project'"),
         (
-            "project: P\npaths:\n  requirements: ../elsewhere\n",
+            "project: P\npaths:\n  records: ../elsewhere\n",
             3,
-            "paths.requirements must be a folder inside the spec repo",
+            "paths.records must be a folder inside the spec repo",
         ),
         ("project: P\nid_pattern: '['\n", 2, "id_pattern is not a valid regular expression"),
         ("project: P\nproject: Q\n", 2, "appears twice"),
@@ -485,12 +485,13 @@ def test_config_fixed(make_repo) -> None:
     )
 
 
-def test_a_bad_folder_in_the_config_falls_back_to_the_default(make_repo) -> None:
+def test_a_bad_records_folder_in_the_config_falls_back_to_the_default(make_repo) -> None:
+    # (A bad requirements folder stops loading instead: tests/test_hostile_loading.py.)
     repo = make_repo(
-        {**GOOD, "reqtrace.yaml": "project: P\npaths:\n  requirements: /etc\n"}, git_init=False
+        {**GOOD, "reqtrace.yaml": "project: P\npaths:\n  records: /etc\n"}, git_init=False
     )
     snapshot = load_snapshot(find_spec_repo(repo.root))
-    assert snapshot.config.requirements_dir == "specs"
+    assert snapshot.config.records_dir == "records"
     assert set(snapshot.requirements) == {"REQ-1", "REQ-2"}
 
 

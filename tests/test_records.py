@@ -78,6 +78,7 @@ def test_email_sidecar_with_a_bad_id_or_field(make_repo, run_cli):
 
 def test_meeting_decision_approving_a_request_that_does_not_exist(make_repo, run_cli):
     repo = make_repo({
+        "specs/REQ-1.yaml": requirement_yaml("REQ-1"),
         "records/meetings/MTG-2026-06-10.md": "---\nid: MTG-2026-06-10\ndate: 2026-06-10\ntitle: Review\ndecisions:\n  - text: Approve the SMS reminders.\n    approves: [RQ-3]\n---\nMinutes.\n",
     })
     result, found = findings(run_cli, repo)
@@ -104,7 +105,7 @@ def test_meeting_without_front_matter_or_never_closed(make_repo, run_cli):
 
 def test_document_whose_bytes_changed(make_repo, run_cli):
     digest = hashlib.sha256(LETTER).hexdigest()
-    repo = make_repo({"records/documents/letter.pdf": LETTER, "records/documents/letter.pdf.yaml": document_sidecar(digest)})
+    repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1"), "records/documents/letter.pdf": LETTER, "records/documents/letter.pdf.yaml": document_sidecar(digest)})
     first = repo.git("rev-parse", "HEAD")
     repo.commit({"records/documents/letter.pdf": LETTER + b"tampered"})
     result, found = findings(run_cli, repo)

@@ -90,8 +90,12 @@ def _safe_folder(folder: str | None) -> str:
     if not folder:
         return ""
     parts = [p for p in folder.replace("\\", "/").split("/") if p not in ("", ".")]
-    if any(p == ".." or p.startswith("-") for p in parts) or folder.startswith("/"):
-        raise UsageError(f"--folder must be a relative folder inside specs/ (got '{folder}')")
+    # A part starting with '.' (`.git/hooks`) is a folder the loader never reads: the new
+    # file would exist for no command. '..' and absolute paths would leave specs/.
+    if any(p.startswith((".", "-")) for p in parts) or folder.startswith("/"):
+        raise UsageError(
+            f"--folder must be a relative folder inside specs/ (the requirements folder), with no part starting with '.' or '-' (got '{folder}')"
+        )
     return "/".join(parts) + "/"
 
 
@@ -137,6 +141,9 @@ def new_item(repo: SpecRepo, kind: str, title: str, *, folder: str | None = None
     else:  # pragma: no cover - the CLI offers only the kinds above
         raise UsageError(f"cannot create a '{kind}'")
     path = inside(repo.root, relative)
+    if path != repo.root.resolve() / relative:
+        # The loader follows no symbolic link: a file written through one is never read.
+        raise UsageError(f"{relative} passes through a symbolic link, and reqtrace never reads through links; choose a real folder")
     if repo.git_top is not None:
         gitio.exclude_temp_files(repo.git_top)
     try:

@@ -25,7 +25,7 @@ from .files import atomic_write, inside
 from .model import ERROR, Config, Finding, Requirement, Snapshot
 from .parse import Parsed, parse_requirements, read_yaml_file, text_of
 from .schema import validate
-from .snapshot import Reader, SourceFile, add_parsed, kind_of, resolve_revision
+from .snapshot import Reader, SourceFile, add_parsed, kind_of, name_finding, resolve_revision
 from .yamlio import MAX_FILE_BYTES, YamlProblem, decode_text, dump_yaml, load_yaml
 
 MANIFEST = "manifest.yaml"
@@ -548,7 +548,10 @@ def requirements_at(repo: SpecRepo, commit: str) -> tuple[Config, dict[str, Requ
     snapshot = Snapshot(config=config, commit=commit)
     snapshot.findings.extend(config_findings)
     sources = []
-    for source in reader.list_files([config.requirements_dir]):
+    listed = reader.list_files([config.requirements_dir])
+    # A file whose name is not UTF-8 is never frozen into a manifest (its name is no text): an error.
+    snapshot.findings.extend(name_finding(path) for path in reader.bad_names)  # type: ignore[misc]
+    for source in listed:
         kind = kind_of(source.path, config)
         if kind is None or kind.name != "requirement":
             continue

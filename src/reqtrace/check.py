@@ -135,8 +135,27 @@ def check_stale_temp_files(snapshot: Snapshot) -> Iterable[Finding]:
     ]
 
 
+def check_some_requirements(snapshot: Snapshot) -> Iterable[Finding]:
+    """A readable requirements folder with no requirement in it is a warning (an error
+    under --strict).
+
+    Not an error by default: a project just made with `reqtrace init` has an empty
+    specs/ and nothing wrong yet. But a gate that read nothing must say so: files
+    saved as `.yml.txt`, or all of them moved one folder too far, would otherwise
+    pass as "no problems". (A folder that is missing or unreadable stops loading
+    with exit 3 instead: see snapshot.check_folders.) A file that failed to parse
+    already has its own error.
+    """
+    if snapshot.requirements:
+        return []
+    folder = snapshot.config.requirements_dir
+    if any(f.severity == ERROR and f.path and f.path.startswith(folder + "/") for f in snapshot.findings):
+        return []
+    return [Finding("no-requirements", WARNING, f"no requirements in {folder}/: nothing was checked; add requirement files (*.yaml), or set paths.requirements in reqtrace.yaml to the folder that holds them", folder, None)]
+
+
 # The checks run over a whole snapshot; later features append theirs.
-CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines, check_stale_temp_files]
+CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines, check_stale_temp_files, check_some_requirements]
 CHECKS.extend(RECORD_CHECKS)  # emails and documents (issue 5)
 
 

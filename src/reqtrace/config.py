@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from . import gitio
-from .errors import NotASpecRepo
+from .errors import InputError, NotASpecRepo
+from .id_pattern import UnsupportedPattern, id_matcher
 from .model import ERROR, Config, Finding
 from .parse import Parsed, read_yaml_file, text_of
 from .schema import validate
@@ -46,6 +47,13 @@ def find_spec_repo(root: Path | None = None, start: Path | None = None) -> SpecR
                 f"no {CONFIG_FILE} in {here} or any folder above it",
                 hint="run `reqtrace init` to make a spec repo here, or pass --root DIR",
             )
+    if (folder / CONFIG_FILE).is_symlink():
+        # Read from inside the repo only: a link could name any file on the machine
+        # (and at a revision git stores the link's target text, not that file).
+        raise InputError(
+            f"{folder / CONFIG_FILE} is a symbolic link; reqtrace reads its configuration only from a real file inside the spec repo",
+            hint=f"replace the link with a copy of the file it points to (cp -L {CONFIG_FILE} {CONFIG_FILE}.new && mv {CONFIG_FILE}.new {CONFIG_FILE})",
+        )
     top = gitio.toplevel(folder)
     prefix = ""
     if top is not None:
@@ -54,9 +62,39 @@ def find_spec_repo(root: Path | None = None, start: Path | None = None) -> SpecR
     return SpecRepo(folder, top, prefix)
 
 
-def _safe_folder(value: str) -> bool:
+# Characters of a shell pattern: `specs/*` is not a folder, and nothing expands it.
+_GLOB = frozenset("*?[]{}")
+
+
+def folder_problem(value: object, example: str = "specs") -> str | None:
+    """Why `value` cannot be one of the folders of paths:, or None when it can.
+
+    A folder is a relative path inside the spec repo, below its root: the root
+    itself holds reqtrace.yaml, the records and the baselines, so `.` would read
+    all of them as requirements (and finds nothing today: paths are matched by
+    folder prefix). Hidden folders (`.git`, `.cache`) are never read by the
+    working-tree loader, so naming one would read nothing.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return "must name a folder inside the spec repo, like '{example}'"
     path = PurePosixPath(value)
-    return bool(value.strip()) and not path.is_absolute() and ".." not in path.parts and "\\" not in value
+    if path.is_absolute() or ".." in path.parts or "\\" in value:
+        return "must be a folder inside the spec repo, like '{example}'"
+    if _GLOB.intersection(value):
+        return "is a pattern, not a folder; name one folder, like '{example}'"
+    if not path.parts:
+        return "is the root of the spec repo; keep requirements in a folder of their own, like '{example}'"
+    if any(part.startswith(".") for part in path.parts):
+        return "names a hidden folder, which reqtrace never reads; use a folder like '{example}'"
+    return None
+
+
+def _overlaps(one: str, other: str) -> bool:
+    return one == other or one.startswith(other + "/") or other.startswith(one + "/")
+
+
+def config_line(line: int | None) -> str:
+    return f"{CONFIG_FILE}:{line or 1}"
 
 
 def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
@@ -72,19 +110,35 @@ def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
     for problem in validate(loaded, "config", getattr(loaded, "line", 1)):
         findings.append(Finding("config", ERROR, problem.message, CONFIG_FILE, problem.line))
     paths = loaded.get("paths") if isinstance(loaded.get("paths"), dict) else {}
+    path_lines = getattr(paths, "lines", {})
     folders = {}
+    set_lines = {}  # the paths keys set to a usable folder, with their lines
+    requirements_problem = None
     for key, default in (("requirements", "specs"), ("records", "records"), ("baselines", "baselines")):
-        value = paths.get(key, default)
-        if not isinstance(value, str) or not _safe_folder(value):
-            findings.append(Finding("config", ERROR, f"paths.{key} must be a folder inside the spec repo, like '{default}' (got {value!r})", CONFIG_FILE, getattr(paths, "lines", {}).get(key, 1)))
+        value = paths.get(key, default)  # type: ignore[union-attr]
+        unusable = folder_problem(value, default)
+        if key in path_lines and (not unusable or key == "requirements"):
+            set_lines[key] = path_lines[key]
+        if unusable:
+            message = f"paths.{key} {unusable} (got {value!r})"
+            findings.append(Finding("config", ERROR, message, CONFIG_FILE, path_lines.get(key, 1)))
+            if key == "requirements":
+                requirements_problem = message
             value = default
         folders[key] = PurePosixPath(value).as_posix().rstrip("/")
+    for other in ("records", "baselines"):
+        if requirements_problem is None and _overlaps(folders["requirements"], folders[other]):
+            requirements_problem = f"paths.requirements ('{folders['requirements']}') and paths.{other} ('{folders[other]}') overlap; each needs a folder of its own"
+            findings.append(Finding("config", ERROR, requirements_problem, CONFIG_FILE, path_lines.get("requirements", 1)))
     pattern = loaded.get("id_pattern", Config.id_pattern)
     if isinstance(pattern, str):
         try:
-            re.compile(pattern)
+            id_matcher(pattern)
         except re.error as exc:
             findings.append(Finding("config", ERROR, f"id_pattern is not a valid regular expression: {exc}", CONFIG_FILE, loaded.lines.get("id_pattern", 1)))
+            pattern = Config.id_pattern
+        except UnsupportedPattern as exc:
+            findings.append(Finding("config", ERROR, f"id_pattern cannot be used: {exc}", CONFIG_FILE, loaded.lines.get("id_pattern", 1)))
             pattern = Config.id_pattern
     else:
         pattern = Config.id_pattern
@@ -97,5 +151,7 @@ def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
         baselines_dir=folders["baselines"],
         id_pattern=pattern,
         drift=drift if drift in ("warn", "error", "off") else None,
+        path_lines=tuple(set_lines.items()),
+        requirements_problem=requirements_problem,
     )
     return config, findings

@@ -25,6 +25,7 @@ from . import gitio
 from .config import SpecRepo
 from .errors import InputError, UsageError
 from .files import FileChangedError, atomic_write, inside
+from .id_pattern import id_matcher
 from .mail import (
     MAX_MESSAGE_BYTES,
     MailMessage,
@@ -95,14 +96,14 @@ def find_refs(text: str, known: set[str], id_pattern: str) -> tuple[list[str], l
     """(ids of existing items the text names, id-like words that name nothing), in order."""
     found: dict[str, None] = {}
     unknown: dict[str, None] = {}
-    pattern = re.compile(id_pattern)
+    matches = id_matcher(id_pattern)  # never re: a hostile pattern backtracks for hours on a mail's words
     for match in _TOKEN.finditer(text):
         token = match.group(0)
         if "-" not in token:
             continue
         if token in known:
             found[token] = None
-        elif pattern.search(token):
+        elif matches(token):
             unknown[token] = None
     return list(found), list(unknown)
 

@@ -221,6 +221,15 @@ class Config:
     baselines_dir: str = "baselines"
     id_pattern: str = r"^[A-Z][A-Z0-9]*-[0-9]+$"
     drift: str | None = None
+    # Where reqtrace.yaml sets each of paths.requirements/records/baselines (key -> line);
+    # a key the file does not set is absent and its folder is the default.
+    path_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    # Why paths.requirements cannot be used (requirements_dir then holds the default):
+    # loading stops on it, since a check that reads no requirements must not pass.
+    requirements_problem: str | None = field(default=None, compare=False)
+
+    def path_line(self, key: str) -> int | None:
+        return dict(self.path_lines).get(key)
 
     @property
     def requests_dir(self) -> str:

@@ -8,12 +8,11 @@ its results can be cached by content id.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
+from .id_pattern import MAX_ID_LENGTH, id_matcher
 from .model import (
     ERROR,
     WARNING,
@@ -49,15 +48,25 @@ def text_of(value: Any) -> str:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dict | list):
+        return ""  # no text at all (the schema says so); never Python's repr of it
     return value if isinstance(value, str) else str(value)
 
 
 def texts_of(value: Any) -> tuple[str, ...]:
-    if value is None:
+    """A list field's items as text; a mapping, or a list or mapping inside the list, is
+    no id or name at all: left out (the schema reports it with its line)."""
+    if value is None or isinstance(value, dict):
         return ()
     if not isinstance(value, list):
         value = [value]
-    return tuple(text_of(item) for item in value if item is not None)
+    return tuple(text_of(item) for item in value if item is not None and not isinstance(item, dict | list))
+
+
+def entries_of(value: Any) -> list[dict[str, Any]]:
+    """The mappings of a list-of-mappings field (decisions, attachments); anything else —
+    `decisions: yes`, a text item — is skipped here and reported by the schema."""
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
 
 
 def field_text(mapping: dict[str, Any], key: str) -> str:
@@ -80,7 +89,8 @@ def field_texts(mapping: dict[str, Any], key: str) -> tuple[str, ...]:
     """A list field's items as text, as written (see field_text); one value counts as a list of one."""
     value = mapping.get(key)
     if not isinstance(value, list):
-        return (field_text(mapping, key),) if value is not None else ()
+        # One value counts as a list of one; a mapping is no list item at all.
+        return (field_text(mapping, key),) if value is not None and not isinstance(value, dict) else ()
     raw = getattr(value, "raw", None)
     if not raw and all(type(item) is str for item in value):
         return shared(tuple(value))  # the usual case, first
@@ -89,7 +99,7 @@ def field_texts(mapping: dict[str, Any], key: str) -> tuple[str, ...]:
         tuple(
             raw[index] if index in raw and not isinstance(item, dt.date) else text_of(item)
             for index, item in enumerate(value)
-            if item is not None
+            if item is not None and not isinstance(item, dict | list)
         )
     )
 
@@ -146,7 +156,12 @@ def read_yaml_file(path: str, data: bytes, parsed: Parsed, *, front_matter: bool
         if not text.strip():
             parsed.findings.append(Finding("schema", ERROR, "the file is empty; write the item's fields, or delete the file", path, 1 + offset))
             return None
-        return load_yaml(text, line_offset=offset)
+        loaded = load_yaml(text, line_offset=offset)
+        if loaded is None:
+            # Only comments, or a bare `~`: as empty as an empty file, and as silently
+            # skipped if not reported — the same error.
+            parsed.findings.append(Finding("schema", ERROR, "the file holds no fields (only comments, or ~); write the item's fields, or delete the file", path, 1 + offset))
+        return loaded
     except YamlProblem as problem:
         code = "schema" if problem.code == "front-matter" else problem.code
         parsed.findings.append(Finding(code, ERROR, problem.message, path, problem.line))
@@ -166,11 +181,6 @@ def _schema_findings(data: Any, kind: str, path: str, parsed: Parsed, item_id: s
 def _id_of(data: dict[str, Any]) -> str | None:
     value = data.get("id")
     return value if isinstance(value, str) and value.strip() else None
-
-
-@cache
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
@@ -203,8 +213,13 @@ def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
         if item_id is None:
             continue
         line = getattr(entry, "line", 1)
-        if not _compiled(config.id_pattern).search(item_id):
-            parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml", path, entry.lines.get("id", line) if isinstance(entry, Mapping) else line, item_id))
+        id_line = entry.lines.get("id", line) if isinstance(entry, Mapping) else line
+        if len(item_id) > MAX_ID_LENGTH:
+            # Refused before matching: ids are short, and a long one is the input a
+            # backtracking pattern explodes on (see id_pattern.py).
+            parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id[:40]}…' is {len(item_id)} characters long; ids are at most {MAX_ID_LENGTH}", path, id_line, item_id))
+        elif not id_matcher(config.id_pattern)(item_id):
+            parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml", path, id_line, item_id))
         parsed.items.append(
             Requirement(
                 id=item_id,
@@ -250,6 +265,7 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
     loaded, item_id = record
     triage = loaded.get("triage")
     decision = loaded.get("decision")
+    confidence = triage.get("confidence") if isinstance(triage, dict) else None
     parsed.items.append(
         Request(
             id=item_id,
@@ -266,7 +282,7 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
             affects=field_texts(loaded, "affects"),
             triage=Triage(
                 classification=field_text(triage, "classification"),
-                confidence=triage.get("confidence") if isinstance(triage.get("confidence"), int | float) else None,
+                confidence=float(confidence) if isinstance(confidence, int | float) and not isinstance(confidence, bool) and 0 <= confidence <= 1 else None,
                 reasons=field_texts(triage, "reasons"),
                 baseline=field_text(triage, "baseline") or None,
                 matches=field_texts(triage, "matches"),
@@ -299,17 +315,16 @@ def parse_meeting(path: str, data: bytes, config: Config) -> Parsed:
         return parsed
     loaded, item_id = record
     decisions = []
-    for entry in loaded.get("decisions") or []:
-        if isinstance(entry, dict):
-            decisions.append(
-                MeetingDecision(
-                    text=field_text(entry, "text"),
-                    refs=field_texts(entry, "refs"),
-                    approves=field_texts(entry, "approves"),
-                    rejects=field_texts(entry, "rejects"),
-                    line=getattr(entry, "line", 1),
-                )
+    for entry in entries_of(loaded.get("decisions")):
+        decisions.append(
+            MeetingDecision(
+                text=field_text(entry, "text"),
+                refs=field_texts(entry, "refs"),
+                approves=field_texts(entry, "approves"),
+                rejects=field_texts(entry, "rejects"),
+                line=getattr(entry, "line", 1),
             )
+        )
     body = ""
     try:
         body = split_front_matter(decode_text(data))[2]
@@ -348,17 +363,16 @@ def parse_email(path: str, data: bytes, config: Config) -> Parsed:
         return parsed
     loaded, item_id = record
     attachments = []
-    for entry in loaded.get("attachments") or []:
-        if isinstance(entry, dict):
-            size = entry.get("size")
-            attachments.append(
-                Attachment(
-                    name=text_of(entry.get("name")),
-                    type=text_of(entry.get("type")),
-                    size=size if isinstance(size, int) and not isinstance(size, bool) else 0,
-                    sha256=text_of(entry.get("sha256")),
-                )
+    for entry in entries_of(loaded.get("attachments")):
+        size = entry.get("size")
+        attachments.append(
+            Attachment(
+                name=text_of(entry.get("name")),
+                type=text_of(entry.get("type")),
+                size=size if isinstance(size, int) and not isinstance(size, bool) else 0,
+                sha256=text_of(entry.get("sha256")),
             )
+        )
     parsed.items.append(
         Email(
             id=item_id,

@@ -91,7 +91,7 @@ def _decode(value: Any) -> Any:
     return value
 
 
-PARSER_MODULES = ("parse.py", "model.py", "yamlio.py", "schema.py", "parsecache.py")
+PARSER_MODULES = ("parse.py", "model.py", "yamlio.py", "schema.py", "parsecache.py", "id_pattern.py")
 
 
 @functools.cache

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,11 +70,16 @@ def _validator(kind: str) -> Validator:
 
 
 def _is_date(text: str) -> bool:
-    """2026-01-15, optionally with a time; and a real day (not 2026-02-30)."""
+    """2026-01-15, optionally with a time; a real day (not 2026-02-30) and a real
+    time (not 25:00, not an offset of +99:99): such a value sorts and converts to
+    nothing, so it would silently drop out of every timeline."""
     if not _DATE.match(text):
         return False
     try:
-        dt.date.fromisoformat(text[:10])
+        if len(text) == 10:
+            dt.date.fromisoformat(text)
+        else:
+            dt.datetime.fromisoformat(text)
     except ValueError:
         return False
     return True
@@ -141,10 +147,11 @@ def _compile(schema: dict[str, Any]) -> Validator:
     pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
     advice = schema.get("x-hint", "use letters, digits, '-', '_' or '.'")
     is_date_format = schema.get("format") == "date"
+    is_time_format = schema.get("format") == "date-time"  # a UTC time a pattern spells out; the clock must be real too
     minimum, maximum = schema.get("minimum"), schema.get("maximum")
     items = _compile(schema["items"]) if "items" in schema else None
     mapping = _compile_mapping(schema) if expected == "object" or "properties" in schema else None
-    checks_text = bool(min_length or pattern or is_date_format)
+    checks_text = bool(min_length or pattern or is_date_format or is_time_format)
 
     def check(value: Any, name: str, line: int, out: list[Problem], raw: str | None) -> None:
         if expected is not None and not _matches_type(value, expected, schema):
@@ -161,7 +168,14 @@ def _compile(schema: dict[str, Any]) -> Validator:
                 if pattern is not None and not pattern.search(value):
                     out.append(Problem("schema", f"'{name}' has an unusable value {value!r}: {advice}", line, name))
                 if is_date_format and not _is_date(value):
-                    out.append(Problem("schema", f"'{name}' must be a date like 2026-01-15 (got {value!r})", line, name))
+                    timed = "; a time must exist too: hours 00-23, minutes 00-59, an offset under 24 hours, e.g. 2026-01-15T09:30:00+08:00" if len(value) > 10 else ""
+                    out.append(Problem("schema", f"'{name}' must be a date like 2026-01-15 (got {value!r}){timed}", line, name))
+                if is_time_format and not _is_date(value):
+                    out.append(Problem("schema", f"'{name}' must be a real time like 2026-02-20T10:00:00Z (got {value!r})", line, name))
+            return
+        if isinstance(value, float) and not math.isfinite(value):
+            # YAML reads .nan and .inf as numbers; no field means either, and JSON cannot hold them.
+            out.append(Problem("schema", f"'{name}' must be a finite number (got {raw or value!r})", line, name))
             return
         if isinstance(value, int | float) and not isinstance(value, bool):
             if minimum is not None and value < minimum or maximum is not None and value > maximum:

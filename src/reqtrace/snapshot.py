@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import gitio
-from .config import CONFIG_FILE, SpecRepo, parse_config
+from .config import CONFIG_FILE, SpecRepo, config_line, parse_config
 from .errors import InputError, RevisionError
 from .fork_map import fork_map
 from .model import ERROR, WARNING, Config, Finding, Snapshot
@@ -176,10 +176,15 @@ class Reader:
         self.repo = repo
         self.commit = commit
         self.known = known or {}  # blob id -> content already read (with other objects, in one stream)
+        # Listed names that are not UTF-8, left out of every listing (see name_finding).
+        self.bad_names: list[str] = []
 
     def read_config(self) -> bytes:
         if self.commit is None:
-            return (self.repo.root / CONFIG_FILE).read_bytes()
+            try:  # O_NOFOLLOW: the configuration comes from a real file inside the repo, never through a link
+                return _read_file(str(self.repo.root / CONFIG_FILE), MAX_FILE_BYTES)
+            except OSError as exc:
+                raise InputError(f"cannot read {CONFIG_FILE}: {exc.strerror}", hint=f"{CONFIG_FILE} must be a regular file, not a symbolic link") from None
         assert self.repo.git_top is not None
         entries = gitio.list_tree(self.repo.git_top, self.commit, [self.repo.git_path(CONFIG_FILE)])
         if not entries:
@@ -187,7 +192,37 @@ class Reader:
                 f"{self.repo.git_path(CONFIG_FILE)} does not exist at commit {self.commit[:12]}: "
                 "that revision is not a spec repo",
             )
+        if entries[0].is_symlink:  # git stores the link's target text; never read that as the config
+            raise InputError(
+                f"{self.repo.git_path(CONFIG_FILE)} is a symbolic link at commit {self.commit[:12]}; "
+                "reqtrace reads its configuration only from a real file",
+                hint="commit a copy of the file in place of the link",
+            )
         return b"".join(data for _, data in gitio.read_blobs(self.repo.git_top, [entries[0].oid]))
+
+    def folder_problem(self, folder: str, sources: list[SourceFile]) -> str | None:
+        """Why `folder` cannot be read, or None when it is a real folder inside the repo
+        (`sources`: what list_files found under it and its neighbours)."""
+        if self.commit is not None:
+            if any(source.path == folder and source.symlink_target is not None for source in sources):
+                return f"is a symbolic link at commit {self.commit[:12]}, and links are not followed"
+            if not any(source.path.startswith(folder + "/") for source in sources):
+                return f"does not exist at commit {self.commit[:12]}"
+            return None
+        path = self.repo.root / folder
+        try:
+            if path.is_symlink():
+                return "is a symbolic link, and links are not followed"
+            if not path.is_dir():
+                return "does not exist" if not path.exists() else "is not a folder"
+            # A link higher up (paths.requirements: a/specs, with a -> /elsewhere) leads out too.
+            if not path.resolve().is_relative_to(self.repo.root.resolve()):
+                return "leads outside the spec repo through a symbolic link"
+            with os.scandir(path):
+                pass
+        except OSError as exc:
+            return f"cannot be read: {exc.strerror}"
+        return None
 
     def list_files(self, folders: Iterable[str], *, sizes: bool = True) -> list[SourceFile]:
         """The files under `folders`. At a commit, `sizes=False` leaves each size
@@ -207,6 +242,13 @@ class Reader:
                 else:
                     found.append(SourceFile(path, entry.size, entry.oid))
         unique = {source.path: source for source in found}  # overlapping folders list twice
+        # Names come from git and the file system decoded with surrogateescape. One that
+        # is not UTF-8 stops here, before any reader (a snapshot, a baseline, a pack)
+        # puts it in a parse cache, a manifest or JSON; the caller reports bad_names.
+        for path in [path for path in unique if _undecodable(path)]:
+            del unique[path]
+            if path not in self.bad_names:
+                self.bad_names.append(path)
         return [unique[path] for path in sorted(unique)]
 
     def read_one(self, source: SourceFile) -> bytes:
@@ -267,6 +309,8 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
         snapshot.findings.extend(config_findings)
         # Sizes are not needed up front: reading stops at the size limit anyway.
         sources = reader.list_files(scanned_folders(config), sizes=False)
+        check_folders(reader, config, sources, snapshot.findings)
+        snapshot.findings.extend(name_finding(path) for path in reader.bad_names if _in_kind_folder(path, config))  # type: ignore[misc]
         # Files no parser reads still matter: a document's bytes, an email's stored message.
         listed = {source.path: source for source in sources if source.symlink_target is None}
         snapshot.present = {path: source.oid or "" for path, source in listed.items()}
@@ -285,6 +329,59 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
     finally:
         if collecting:
             gc.enable()
+
+
+def check_folders(reader: Reader, config: Config, sources: list[SourceFile], findings: list[Finding]) -> None:
+    """Stop (exit 3) when the requirements folder cannot be read; warn about a records or
+    baselines folder that reqtrace.yaml names and that is not there.
+
+    A gate that read nothing must not pass: with `specs` deleted, mistyped, a link
+    out of the repo or unreadable, every check would find zero problems in zero
+    requirements. A records or baselines folder may rightly be absent (nothing
+    recorded yet, no baseline yet: `init` writes `baselines: baselines` before there
+    is one), so only a folder the file names *other than the default* is reported,
+    as a warning: that is a mistyped or moved name, which hides the real folder.
+    """
+    line = config.path_line("requirements")
+    where = f"paths.requirements in {config_line(line)}" if line else f"the default: paths.requirements is not set in {CONFIG_FILE}"
+    if config.requirements_problem:
+        raise InputError(f"{config_line(line)}: {config.requirements_problem}", hint="set paths.requirements to the folder that holds the requirement files")
+    problem = reader.folder_problem(config.requirements_dir, sources)
+    if problem:
+        raise InputError(
+            f"the requirements folder '{config.requirements_dir}' ({where}) {problem}; there is nothing to read",
+            hint=f"create {config.requirements_dir}/ with the requirement files, or set paths.requirements in {CONFIG_FILE} to the folder that holds them",
+        )
+    for key, folder, default in (("records", config.records_dir, "records"), ("baselines", config.baselines_dir, "baselines")):
+        line = config.path_line(key)
+        if line is None or folder == default:
+            continue
+        problem = reader.folder_problem(folder, sources)
+        if problem:
+            findings.append(Finding("config", WARNING, f"the {key} folder '{folder}' named by paths.{key} {problem}; fix the name, or create the folder", CONFIG_FILE, line))
+
+
+def _undecodable(path: str) -> bool:
+    """Whether a listed name was not UTF-8 (decoded with surrogateescape, it holds lone surrogates)."""
+    return not path.isascii() and any("\udc80" <= ch <= "\udcff" for ch in path)
+
+
+def shown_path(path: str) -> str:
+    """A listed name as printable text: bytes that are not UTF-8 become \\xff escapes."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if _undecodable(path) else path
+
+
+def name_finding(path: str) -> Finding | None:
+    """The finding for a file whose name is not UTF-8, or None for a usable name."""
+    if not _undecodable(path):
+        return None
+    return Finding(
+        "not-utf8",
+        ERROR,
+        "the file name is not UTF-8, so the file is not read (its name could not be shown, stored in a baseline or compared); rename it",
+        shown_path(path),
+        None,
+    )
 
 
 @dataclass(frozen=True)
@@ -311,6 +408,11 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
     for source in sources:
         order.append(source.path)
         kind = _kind_in(source.path, folders)
+        if _undecodable(source.path):
+            # Names listed by git diff (not by Reader.list_files) end here: a finding, never a parse.
+            if kind is not None or _in_kind_folder(source.path, config):
+                results[source.path] = ParsedFile(source, kind, Parsed(findings=[name_finding(source.path)]), False)  # type: ignore[list-item]
+            continue
         if source.symlink_target is not None:
             if kind is not None or source.path.endswith((".yaml", ".yml", ".md")) or _in_kind_folder(source.path, config):
                 results[source.path] = ParsedFile(source, kind, Parsed(findings=[_symlink_finding(str(reader.repo.root), source)]), False)

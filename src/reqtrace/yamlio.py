@@ -8,6 +8,7 @@ each key so that findings can point at it.
 
 from __future__ import annotations
 
+import math
 import re
 from sys import intern
 from typing import Any
@@ -191,7 +192,13 @@ def _scalar(event: Any, line: int) -> tuple[Any, bool]:
     if tag not in _SCALAR_TAGS:
         raise YamlProblem("yaml-syntax", f"YAML tag '{tag}' is not allowed in spec files; remove it", line)
     try:
-        return _CONSTRUCT[tag](_SCALARS, ScalarNode(tag, value, event.start_mark, event.end_mark)), False
+        constructed = _CONSTRUCT[tag](_SCALARS, ScalarNode(tag, value, event.start_mark, event.end_mark))
+        if type(constructed) is float and not math.isfinite(constructed):
+            # `.nan`, `.inf`: no field means either, JSON cannot hold them (Python would
+            # write a bare NaN), and NaN compares false with everything: keep the text,
+            # which a number field then reports.
+            return value, True
+        return constructed, False
     except (ValueError, OverflowError, ArithmeticError, LookupError, AttributeError, TypeError):
         # `2026-02-30` looks like a date but is none; a number of 5000 digits
         # is past Python's limit; `!!int` on nothing or `!!bool maybe` is no

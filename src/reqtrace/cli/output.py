@@ -128,10 +128,12 @@ def esc(text: object) -> str:
 
 def write_json(data: dict[str, Any]) -> None:
     payload = {"schema_version": SCHEMA_VERSION, **data}
+    # allow_nan=False: Python would write a bare NaN or Infinity, which is not JSON and
+    # breaks every consumer; a non-finite number reaching here is a bug to report, not output.
     # Non-ASCII stays readable where stdout can carry it; elsewhere (PYTHONIOENCODING=ascii)
     # \\u escapes keep the JSON valid.
     ascii_only = not (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "").startswith("utf")
-    text = json.dumps(payload, ensure_ascii=ascii_only, indent=2, sort_keys=False)
+    text = json.dumps(payload, ensure_ascii=ascii_only, indent=2, sort_keys=False, allow_nan=False)
     text = _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)  # only ever inside strings
     stream = stdout()
     stream.write(text + "\n")
