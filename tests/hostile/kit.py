@@ -79,8 +79,11 @@ def _short(arg: str) -> str:
 
 
 def _terminal_stream(errors: str) -> io.TextIOWrapper:
-    # Like a UTF-8 terminal or pipe: stdout is strict (a lone surrogate fails
-    # to print, as it does for a user), stderr replaces what it cannot encode.
+    # Like Python's own streams under a UTF-8 locale such as en_US.UTF-8: stdout
+    # is strict (a lone surrogate, or a non-UTF-8 file name decoded with
+    # surrogateescape, fails to print, as it does for such a user), stderr
+    # replaces what it cannot encode. (Under the C or C.UTF-8 locale Python's
+    # stdout uses surrogateescape instead; `run_process` asks for strict too.)
     return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors=errors, write_through=True)
 
 
@@ -154,7 +157,8 @@ def run_process(args: Sequence[str], cwd: Path, *, timeout: float = 30, stdout: 
             [sys.executable, "-m", "reqtrace", *args], cwd=cwd, timeout=timeout,
             stdout=subprocess.PIPE if stdout is None else stdout, stderr=subprocess.PIPE,
             input=None if stdin is None else stdin.encode("utf-8", "surrogateescape"),
-            stdin=subprocess.DEVNULL if stdin is None else None, env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL if stdin is None else None,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8:strict", **(env or {})},
         )
     except subprocess.TimeoutExpired:
         return Outcome(list(args), -2, "", "", f"no answer within {timeout} s (blocked?)")
@@ -166,7 +170,7 @@ def run_process(args: Sequence[str], cwd: Path, *, timeout: float = 30, stdout: 
 
 
 def tree_state(root: Path, skip: Iterable[Path] = ()) -> dict[str, tuple[object, ...]]:
-    """Every entry below root (not following symlinks): type, size, mtime, content hash."""
+    """Every entry below root (not following symlinks): type, and for files size, mtime and content hash."""
     skipped = {str(p) for p in skip}
     state: dict[str, tuple[object, ...]] = {}
     if not os.path.lexists(root):
@@ -185,6 +189,11 @@ def tree_state(root: Path, skip: Iterable[Path] = ()) -> dict[str, tuple[object,
                     digest = hashlib.sha1(handle.read(), usedforsecurity=False).hexdigest()
             elif stat.S_ISLNK(info.st_mode):
                 digest = os.readlink(path)
+            if stat.S_ISDIR(info.st_mode):
+                # A folder's own times change when a temp file comes and goes (an atomic
+                # write beside the named output): its listing is what counts.
+                state[os.path.relpath(path, root)] = (kind,)
+                continue
             state[os.path.relpath(path, root)] = (kind, info.st_size, info.st_mtime_ns, digest)
     return state
 
