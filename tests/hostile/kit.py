@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import glob
 import hashlib
 import io
 import os
@@ -31,11 +32,14 @@ from pathlib import Path
 SEED = 16  # one fixed seed: the same inputs on every run and every machine
 ANY = frozenset({0, 1, 2, 3})
 FAILS = frozenset({1, 2, 3})  # a refusal of any documented kind
+# Absolute paths some inputs name (an archive member, an attachment, a YAML tag's command):
+# outside every workspace, so `judge` looks for them itself.
+PWNED = "/tmp/reqtrace-hostile-pwned"  # noqa: S108
 
 
 def rng(family: str) -> random.Random:
     """A generator per family, so that adding cases to one family leaves the others' inputs alone."""
-    return random.Random(f"{SEED}:{family}")
+    return random.Random(f"{SEED}:{family}")  # noqa: S311 - reproducible inputs, not secrets
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,16 @@ class Outcome:
     def describe(self) -> str:
         head = f"reqtrace {' '.join(_short(a) for a in self.args)} -> exit {self.code}"
         tail = (self.stderr.strip() or self.stdout.strip())[-800:]
-        return head + ("\n" + self.escaped[-2000:] if self.escaped else "") + ("\n" + tail if tail else "")
+        return printable(head + ("\n" + self.escaped[-2000:] if self.escaped else "") + ("\n" + tail if tail else ""))
+
+
+def printable(text: str) -> str:
+    """Text that survives any report: lone surrogates and control characters escaped
+    (pytest-xdist cannot send a surrogate between processes; ESC would act on the terminal)."""
+    return "".join(
+        char if char in "\n\t" or (char.isprintable() and not 0xD800 <= ord(char) <= 0xDFFF) else repr(char)[1:-1]
+        for char in text
+    )
 
 
 def _short(arg: str) -> str:
@@ -237,10 +250,11 @@ def judge(case: Case, outcome: Outcome, sentinel: Sentinel | None = None) -> Non
     if case.must_fail and outcome.code == 0:
         broken.append("silent pass: exit 0 for an input that must be refused")
     touched = sentinel.changes() if sentinel is not None else []
+    touched += [f"created: {path}" for path in glob.glob(PWNED + "*")]
     if touched:
         broken.append("touched files it must not: " + "; ".join(touched[:5]))
     if broken:
-        raise AssertionError(f"[{case.id}] " + " | ".join(b.splitlines()[0] if b.startswith("Traceback") else b for b in broken) + "\n" + outcome.describe())
+        raise AssertionError(printable(f"[{case.id}] " + " | ".join(b.splitlines()[0] if b.startswith("Traceback") else b for b in broken)) + "\n" + outcome.describe())
 
 
 # --- building repos ---------------------------------------------------------------------

@@ -80,7 +80,7 @@ CRAFTED: dict[str, bytes] = {
     "boundary-missing-end": _message(b"Subject: x\r\n", b"--B\r\nContent-Type: text/plain\r\n\r\nopen", b"multipart/mixed; boundary=B"),
     "boundary-empty": _message(b"Subject: x\r\n", b"--\r\n\r\nbody", b'multipart/mixed; boundary=""'),
     "attachment-dotdot": _multipart([b"Content-Type: text/plain\r\n\r\nsee attached", _attachment(b"../../outside/pwned.txt")]),
-    "attachment-absolute": _multipart([_attachment(b"/tmp/reqtrace-hostile-pwned.txt")]),
+    "attachment-absolute": _multipart([_attachment(b"/tmp/reqtrace-hostile-pwned.txt")]),  # kit.judge checks it never appears
     "attachment-esc": _multipart([_attachment(b"\x1b]0;pwned\x07.txt")]),
     "attachment-empty-name": _multipart([_attachment(b"")]),
     "attachment-bad-base64": _multipart([_attachment(b"x.bin", b"!!!not base64!!!")]),

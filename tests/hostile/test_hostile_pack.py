@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .kit import ANY, FAILS, Case, ids, judge, rng, run, run_process
+from .kit import ANY, FAILS, Case, judge, rng, run, run_process
 
 pytestmark = pytest.mark.hostile
 
@@ -160,7 +160,7 @@ def pack_specs() -> list[Spec]:
         "extra-file": ("evil.txt", b"not covered by anything"),
         "extra-requirement": ("data/baseline/yaml/req-99-000000000000.yaml", b"id: REQ-99\ntitle: smuggled\nstatement: s\n"),
         "dotdot-name": ("../outside/pwned.txt", b"x"),
-        "absolute-name": ("/tmp/reqtrace-hostile-pwned.txt", b"x"),
+        "absolute-name": ("/tmp/reqtrace-hostile-pwned.txt", b"x"),  # noqa: S108 - kit.judge checks it never appears
         "inner-dotdot": ("data/../../pwned.txt", b"x"),
         "backslash-name": ("data\\..\\..\\pwned.txt", b"x"),
         "esc-name": ("\x1b]0;pwned\x07.txt", b"x"),
@@ -192,14 +192,14 @@ def pack_specs() -> list[Spec]:
         "bom": (lambda m: b"\xef\xbb\xbf" + m, False),
     }
     for label, (edit, must) in manifests.items():
-        specs.append(Spec("pack-manifest", label, lambda p, e=edit, must=must: (
+        specs.append(Spec("pack-manifest", label, lambda p, e=edit, must=must, label=label: (
             _rebuild(p.data, change={"MANIFEST.sha256": e(_read(p.data, "MANIFEST.sha256"))}), OWN, ANY, must, f"MANIFEST.sha256 {label}")))
     not_zips = {
         "empty-file": b"", "text-file": b"hello\n", "zip-without-members": _EMPTY_ZIP, "pdf": b"%PDF-1.4\n%%EOF\n",
         "zip-header-only": b"PK\x03\x04" + b"\0" * 26,
     }
     for label, content in not_zips.items():
-        specs.append(Spec("pack-not-a-zip", label, lambda p, c=content: (c, OWN, FAILS, True, label)))
+        specs.append(Spec("pack-not-a-zip", label, lambda p, c=content, label=label: (c, OWN, FAILS, True, label)))
     anchors = {
         "manifest-sha-zeros": ["--manifest-sha256", "0" * 64],
         "manifest-sha-empty": ["--manifest-sha256", ""],
