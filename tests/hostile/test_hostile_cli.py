@@ -86,9 +86,15 @@ def revision_cases() -> list[Case]:
     return cases
 
 
-def _expand(argv: list[str], ws, **values: str) -> list[str]:  # type: ignore[no-untyped-def]
-    names = {"outside": str(ws.outside), "out": str(ws.out), **values}
-    return [part.format(**names) if part != "{rev}" else values["rev"].format(**names) for part in argv]
+def _expand(argv: list[str], ws, rev: str) -> list[str]:  # type: ignore[no-untyped-def]
+    # Plain replacement, not str.format: revisions hold braces of their own (`HEAD^{tree}`).
+    places = {"{rev}": rev, "{outside}": str(ws.outside), "{out}": str(ws.out)}
+    expanded = []
+    for part in argv:
+        for place, value in places.items():
+            part = part.replace(place, value) if place != "{rev}" or part == "{rev}" else part
+        expanded.append(part)
+    return expanded
 
 
 REVISION_CASES = revision_cases()
