@@ -115,13 +115,24 @@ def pack_specs() -> list[Spec]:
         Spec("pack", "intact:own-signers", lambda p: (p.data, OWN, frozenset({0}), False, "the pack as built")),
     ]
     for number in range(60):
-        where, flip = random.random(), random.randrange(1, 256)
+        pick, where, flip = random.random(), random.random(), random.randrange(1, 256)
 
-        def flipped(p: Pack, where: float = where, flip: int = flip):  # type: ignore[no-untyped-def]
-            offset = int(where * len(p.data))
-            inside = any(start <= offset < end for start, end in _content_ranges(p.data))
+        def flipped(p: Pack, number: int = number, pick: float = pick, where: float = where, flip: int = flip):  # type: ignore[no-untyped-def]
+            # Placed relative to the zip's own structure, not at an absolute offset: the demo's
+            # keys (and so the signatures' bytes) are new on every build, the rest is the same.
+            with zipfile.ZipFile(io.BytesIO(p.data)) as archive:
+                infos = sorted(archive.infolist(), key=lambda info: info.filename)
+                directory = archive.start_dir
+            if number % 3 == 2:  # the central directory and its end record
+                offset = directory + int(where * (len(p.data) - directory))
+                inside, what = False, "zip structure"
+            else:  # the compressed bytes of one member
+                info = infos[int(pick * len(infos))]
+                name_length, extra_length = struct.unpack("<HH", p.data[info.header_offset + 26 : info.header_offset + 30])
+                offset = info.header_offset + 30 + name_length + extra_length + int(where * info.compress_size)
+                inside, what = info.compress_size > 0, f"content of {info.filename}"
             data = p.data[:offset] + bytes([p.data[offset] ^ flip]) + p.data[offset + 1 :]
-            return data, ANCHORED, ANY, inside, f"byte {offset} of {len(p.data)} xor {flip:#x} ({'member content or name' if inside else 'zip structure'})"
+            return data, ANCHORED, ANY, inside, f"byte {offset} of {len(p.data)} xor {flip:#x}, {what}"
 
         specs.append(Spec("pack-bytes", f"flip-{number}", flipped))
     for number, where in enumerate([0.0, 0.5 / 140_000, *sorted(random.random() for _ in range(14)), 0.99999]):
