@@ -1,0 +1,1 @@
+"""The standing hostile campaign of issue 16: see README.md."""
