@@ -677,7 +677,7 @@ def _agrees_with_files(repo: SpecRepo, bundle: GraphBundle) -> bool:
         return False
     for node, attrs in visited.items():
         if not any(record[0] == node and record[2] == attrs for record in found.get(attrs["path"], ())):
-            note(node, "its cached node differs from its file")
+            note(f"graph node {node}", "it differs from its file; the graph is built afresh")
             return False
     return True
 
