@@ -626,6 +626,9 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
             bundle = _patch(repo, config, cached, target, commit, differing)
         except (ReqtraceError, OSError):
             bundle = None
+        except Exception as error:  # noqa: BLE001 - a cached index that does not fit: built afresh
+            note(cached.file, f"patch failed: {type(error).__name__}: {error}")
+            bundle = None
         if bundle is None:
             continue
         # Saved, so that the next question at this state starts from it (only the
