@@ -626,6 +626,9 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
             bundle = _patch(repo, config, cached, target, commit, differing)
         except (ReqtraceError, OSError):
             bundle = None
+        except Exception as error:  # noqa: BLE001 - a cached index that does not fit: built afresh
+            note(cached.file, f"patch failed: {type(error).__name__}: {error}")
+            bundle = None
         if bundle is None:
             continue
         # Saved, so that the next question at this state starts from it (only the
@@ -677,7 +680,7 @@ def _agrees_with_files(repo: SpecRepo, bundle: GraphBundle) -> bool:
         return False
     for node, attrs in visited.items():
         if not any(record[0] == node and record[2] == attrs for record in found.get(attrs["path"], ())):
-            note(node, "its cached node differs from its file")
+            note(f"graph node {node}", "it differs from its file; the graph is built afresh")
             return False
     return True
 

@@ -21,7 +21,10 @@ the two, after thousands of random edits):
 - an email's In-Reply-To resolves through the Message-IDs of all emails (the
   last email, in the build's order, that has one is the one it names).
 
-What a patch needs beyond the graph is kept in a `GraphIndex` of plain maps.
+What a patch needs beyond the graph is kept in a `GraphIndex` of plain maps,
+stored in the graph cache and so a hint like it (graph_cache.py, cachefile.py):
+checked by its content hash before use, and an index that fails a patch in
+any way means a fresh build, never a crash.
 The graph's maps (`_node`, `_succ`, `_pred`, as networkx names them) are
 patched in place; new nodes come last, so the graph equals a fresh build's as
 a graph (same nodes, links and attributes), not in dict order — the queries

@@ -182,11 +182,6 @@ def _requirement_record(requirement: Requirement) -> tuple[Any, ...]:
             tuple(requirement.tags), requirement.owner)
 
 
-def same_record(one: Requirement, other: Requirement) -> bool:
-    """True when the two agree on everything the index keeps of a requirement."""
-    return _requirement_record(one) == _requirement_record(other)
-
-
 def _requirement_from_record(record: tuple[Any, ...]) -> Requirement:
     rid, title, statement, path, line, acceptance, priority, status, parents, tags, owner = record
     return Requirement(id=rid, title=title, statement=statement, path=path, line=line, acceptance=tuple(acceptance),
@@ -256,13 +251,6 @@ class BaselineIndex:
             raise ValueError(f"not a triage index: {exc}") from None
         if version != INDEX_FORMAT:
             raise ValueError(f"triage index format {version}, expected {INDEX_FORMAT}")
-        # The shape, cheaply: a cache file that is not one is rebuilt, never a crash later.
-        if not (
-            type(records) is list and type(postings) is dict and type(concept_sets) is list and len(concept_sets) == len(records)
-            and all(type(record) is tuple and len(record) == 11 and type(record[0]) is str for record in records)
-            and all(type(entry) is tuple and len(entry) == 2 and type(entry[0]) is bytes and len(entry[0]) == len(entry[1]) for entry in postings.values())
-        ):
-            raise ValueError("not a triage index: another shape")
         return cls(records, postings, concept_sets)
 
     def _arrays(self, term: str) -> tuple[array[int], array[float]]:

@@ -31,7 +31,7 @@ from .graph import natural_key as _natural
 from .model import ERROR, Finding, Request, Requirement, Snapshot
 from .parse import parse_request, parse_requirements
 from .snapshot import FILE_KINDS, Reader, SourceFile, add_parsed, kind_of, resolve_revision
-from .triage import BaselineIndex, TriageResult, classify_request, same_record
+from .triage import BaselineIndex, TriageResult, classify_request
 from .yamlio import MAX_FILE_BYTES
 
 MAX_TEXT_BYTES = 1024 * 1024  # a request's text is read up to 1 MB; the classifier reads its start
@@ -222,9 +222,12 @@ def _index_of(repo: SpecRepo, commit: str, *, use_cache: bool = True) -> Baselin
         data = unseal(read_regular(where[0]), where[1])
         if data is not None:
             try:
-                return BaselineIndex.from_bytes(data)
-            except ValueError as error:
-                note(where[0], str(error))  # rebuilt below
+                index = BaselineIndex.from_bytes(data)
+                if _whole(index):
+                    return index
+                note(where[0], "not a triage index: another shape")
+            except Exception as error:  # noqa: BLE001 - whatever is wrong with it, it is rebuilt below
+                note(where[0], str(error))
         elif where[0].exists():
             note(where[0], "damaged, of another version, or not a regular file")
     index = BaselineIndex.build(_requirements_at(repo, commit))
@@ -234,6 +237,26 @@ def _index_of(repo: SpecRepo, commit: str, *, use_cache: bool = True) -> Baselin
         except OSError:
             pass  # a read-only repository still triages, only slower
     return index
+
+
+def _whole(index: BaselineIndex) -> bool:
+    """The shape of an index read from the cache, cheaply: a file that is not one is
+    rebuilt, never a crash later (the classifier indexes these without checking)."""
+    records, postings, concepts = index._records, index._postings, index._concept_sets  # noqa: SLF001
+    return (
+        type(records) is list and type(postings) is dict and type(concepts) is list and len(concepts) == len(records)
+        and all(type(record) is tuple and len(record) == 11 and type(record[0]) is str for record in records)
+        and all(type(entry) is tuple and len(entry) == 2 and type(entry[0]) is bytes and len(entry[0]) == len(entry[1]) for entry in postings.values())
+    )
+
+
+# What the index keeps of a requirement (triage._requirement_record): what must agree with git.
+_INDEXED = ("id", "title", "statement", "path", "line", "acceptance", "priority", "status", "parents", "tags", "owner")
+
+
+def _same_indexed(one: Requirement, other: Requirement) -> bool:
+    return all(tuple(a) == tuple(b) if isinstance(a, tuple | list) and isinstance(b, tuple | list) else a == b
+               for a, b in ((getattr(one, name), getattr(other, name)) for name in _INDEXED))
 
 
 def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex) -> tuple[TriageRun, BaselineIndex]:
@@ -266,7 +289,7 @@ def _agrees_with_git(repo: SpecRepo, commit: str, index: BaselineIndex, ids: set
         if data is not None:
             for item in parse_requirements(source.path, data, config).items:
                 found.setdefault(item.id, item)
-    return all(requirement is not None and rid in found and same_record(found[rid], requirement) for rid, requirement in claimed.items())
+    return all(requirement is not None and rid in found and _same_indexed(found[rid], requirement) for rid, requirement in claimed.items())
 
 
 def _cache_key(repo: SpecRepo, commit: str) -> str:
