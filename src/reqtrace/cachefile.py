@@ -24,6 +24,7 @@ import hashlib
 import logging
 import os
 import stat
+import sys
 from pathlib import Path
 
 MAGIC = b"RQTC1\n"
@@ -62,6 +63,29 @@ def read_regular(path: Path) -> bytes | None:
 def note(path: Path | str, why: str) -> None:
     """Say (under --debug) that a cache file was not used."""
     log.debug("cache %s not used: %s", path, why)
+
+
+class _CurrentStderr(logging.Handler):
+    """Writes to whatever sys.stderr is when a note comes, not when the handler was made."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(self.format(record) + "\n")
+
+
+def show_notes(on: bool) -> None:
+    """Print the notes of this invocation on stderr (--debug), or none.
+
+    Set on every invocation, never only added to: in one process (tests, a tool
+    calling `main` twice) a handler left by an earlier --debug run would write to
+    that run's stderr, long closed, or speak in a run without --debug.
+    """
+    for handler in [h for h in log.handlers if isinstance(h, _CurrentStderr)]:
+        log.removeHandler(handler)
+    log.setLevel(logging.DEBUG if on else logging.NOTSET)
+    if on:
+        handler = _CurrentStderr()
+        handler.setFormatter(logging.Formatter("reqtrace: %(message)s"))
+        log.addHandler(handler)
 
 
 def digest(stamp: str, payload: bytes | memoryview) -> bytes:

@@ -36,14 +36,15 @@ def _root(
 ) -> None:
     global _debug
     _debug = debug
-    if debug:  # a cache file that was not used, and why (cachefile.note)
-        import logging
+    _log_discarded_caches(debug)
 
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("reqtrace: %(message)s"))
-        logger = logging.getLogger("reqtrace.cache")
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
+
+def _log_discarded_caches(debug: bool) -> None:
+    """Under --debug, say which cache files were not used and why (cachefile.note)."""
+    if debug or "reqtrace.cachefile" in sys.modules:  # else nothing to set or undo, and no import
+        from ..cachefile import show_notes
+
+        show_notes(debug)
 
 
 # In the order `--help` lists them: the order a project meets them.
