@@ -198,29 +198,22 @@ def decode_detecting(data: bytes, declared: str | None = None) -> tuple[str, str
             return data.decode(codec), None, None
         except UnicodeDecodeError:
             pass
+    if declared is None:
+        why = "no charset label"
+    elif codec is None:
+        why = f"unknown charset {declared!r}"
+    elif ascii_label:
+        why = f"labelled {declared} but has 8-bit bytes"
+    else:
+        why = f"labelled {declared} but is not valid {declared}"
     detected = _detect_charset(data)
     if detected is not None and detected != codec and _plausible(data, detected):
         decoded = data.decode(detected)
         if decoded:
-            if declared is None:
-                why = "no charset label"
-            elif codec is None:
-                why = f"unknown charset {declared!r}"
-            elif ascii_label:
-                why = f"labelled {declared} but has 8-bit bytes"
-            else:
-                why = f"labelled {declared} but is not valid {declared}"
             return decoded, f"{why}; charset detected as {detected} — check the text", detected
     if codec is not None and not ascii_label and (codec == "gb18030" or codec in _MULTIBYTE):
         return data.decode(codec, "replace"), f"bytes that are not valid {declared} were replaced by \ufffd", None
-    if declared is None:
-        note = "no charset label, and none could be detected with confidence; read as Windows-1252, which may be wrong"
-    elif codec is None:
-        note = f"unknown charset {declared!r}; read as Windows-1252"
-    elif ascii_label:
-        note = f"labelled {declared} but has 8-bit bytes; read as Windows-1252, which may be wrong"
-    else:
-        note = f"not valid {declared}; read as Windows-1252, which may be wrong"
+    note = f"{why}, and no other charset could be detected with confidence; read as Windows-1252, which may be wrong"
     try:
         return data.decode("cp1252"), note, None
     except UnicodeDecodeError:
