@@ -42,6 +42,17 @@ def checked_argument(value: str | list[str] | None) -> str | list[str] | None:
     return value
 
 
+def non_empty_path(value: str | None) -> str | None:
+    """typer callback for a path option typed `str`: an empty path is a usage error.
+
+    typer turns "" into Path("."), the current folder, so `--html-dir ""` (an unset
+    shell variable) would write there; such options take text and convert after this.
+    """
+    if value is not None and not value.strip():
+        raise typer.BadParameter("is empty; name a folder, e.g. report/")
+    return value
+
+
 ItemIdArgument = Annotated[str, typer.Argument(metavar="ID", help="A requirement or record id.", callback=checked_argument)]
 RevOption = Annotated[
     Optional[str],  # noqa: UP007
