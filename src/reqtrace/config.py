@@ -62,6 +62,8 @@ def find_spec_repo(root: Path | None = None, start: Path | None = None) -> SpecR
     return SpecRepo(folder, top, prefix)
 
 
+MAX_FOLDER_BYTES = 1024
+
 # Characters of a shell pattern: `specs/*` is not a folder, and nothing expands it.
 _GLOB = frozenset("*?[]{}")
 
@@ -76,16 +78,20 @@ def folder_problem(value: object, example: str = "specs") -> str | None:
     working-tree loader, so naming one would read nothing.
     """
     if not isinstance(value, str) or not value.strip():
-        return "must name a folder inside the spec repo, like '{example}'"
+        return f"must name a folder inside the spec repo, like '{example}'"
     path = PurePosixPath(value)
     if path.is_absolute() or ".." in path.parts or "\\" in value:
-        return "must be a folder inside the spec repo, like '{example}'"
+        return f"must be a folder inside the spec repo, like '{example}'"
     if _GLOB.intersection(value):
-        return "is a pattern, not a folder; name one folder, like '{example}'"
+        return f"is a pattern, not a folder; name one folder, like '{example}'"
     if not path.parts:
-        return "is the root of the spec repo; keep requirements in a folder of their own, like '{example}'"
+        return f"is the root of the spec repo; keep requirements in a folder of their own, like '{example}'"
     if any(part.startswith(".") for part in path.parts):
-        return "names a hidden folder, which reqtrace never reads; use a folder like '{example}'"
+        return f"names a hidden folder, which reqtrace never reads; use a folder like '{example}'"
+    # A name no file system holds (a part over NAME_MAX bytes, or a path that, with the
+    # repo's own path, would pass PATH_MAX) fails every stat with ENAMETOOLONG: say so here.
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_FOLDER_BYTES or any(len(part.encode("utf-8", "surrogatepass")) > 255 for part in path.parts):
+        return f"is too long for a folder name (at most 255 bytes a part, {MAX_FOLDER_BYTES} in all); name a folder like '{example}'"
     return None
 
 
@@ -120,7 +126,8 @@ def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
         if key in path_lines and (not unusable or key == "requirements"):
             set_lines[key] = path_lines[key]
         if unusable:
-            message = f"paths.{key} {unusable} (got {value!r})"
+            shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:60] + f"… ({len(str(value))} characters)"
+            message = f"paths.{key} {unusable} (got {shown})"
             findings.append(Finding("config", ERROR, message, CONFIG_FILE, path_lines.get(key, 1)))
             if key == "requirements":
                 requirements_problem = message

@@ -154,6 +154,12 @@ def _compile(schema: dict[str, Any]) -> Validator:
     checks_text = bool(min_length or pattern or is_date_format or is_time_format)
 
     def check(value: Any, name: str, line: int, out: list[Problem], raw: str | None) -> None:
+        if expected == "string" and raw is not None and type(value) is str:
+            # An unquoted `.nan`/`.inf`/`1e999`: YAML reads a number there, which the
+            # loader keeps as its text (see yamlio._scalar) with the source in `raw`.
+            # It is no more text than an unquoted `yes` is: a finding that says to quote it.
+            out.append(Problem("schema", f"'{name}' must be text, but YAML reads the unquoted `{raw}` as a number that is not finite; quote it: {_quoted(name, raw)}", line, name))
+            return
         if expected is not None and not _matches_type(value, expected, schema):
             out.append(Problem("schema", _wrong_type(name, value, expected, raw), line, name))
             return
@@ -249,13 +255,15 @@ def _compile_mapping(schema: dict[str, Any]) -> Callable[[dict[str, Any], str, i
             shortcut = shortcuts.get(key)
             if shortcut is not None:  # inline: this loop runs for every field of every file
                 kind, detail = shortcut
+                # A text with a raw source is an unquoted `.nan`/`.inf` (see check() above):
+                # never accepted here.
                 if kind == _TEXT:
-                    if type(item) is str and (not detail or len(item.strip()) >= detail):
+                    if type(item) is str and (not detail or len(item.strip()) >= detail) and key not in raws:
                         continue
                 elif kind == _CHOICE:
                     if type(item) is str and item in detail:
                         continue
-                elif _accepts_texts(detail, item):
+                elif _accepts_texts(detail, item) and not getattr(item, "raw", None):
                     continue
             validator = validators.get(key)
             if validator is not None:

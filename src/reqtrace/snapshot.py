@@ -107,8 +107,15 @@ def resolve_revision(repo: SpecRepo, rev: str) -> str:
 
 def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
     base = root / folder
-    if not base.is_dir() or base.is_symlink():
-        return
+    try:
+        if not base.is_dir() or base.is_symlink():
+            return
+    except OSError as exc:
+        # is_dir() swallows only "not there"; EACCES, ENAMETOOLONG... are input errors
+        # (load_snapshot names the reqtrace.yaml line first: see check_folder_access).
+        raise InputError(
+            f"the folder '{folder}' cannot be read: {exc.strerror}", hint=f"check paths: in {CONFIG_FILE} and the folder's permissions"
+        ) from exc
     # Plain strings, not Path objects: this runs once per file of a large repo.
     cut = len(str(root)) + 1
     stack = [str(base)]
@@ -307,6 +314,8 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
         config, config_findings = parse_config(reader.read_config())
         snapshot = Snapshot(config=config, commit=commit, repo=repo)
         snapshot.findings.extend(config_findings)
+        if commit is None:
+            check_folder_access(repo, config)
         # Sizes are not needed up front: reading stops at the size limit anyway.
         sources = reader.list_files(scanned_folders(config), sizes=False)
         check_folders(reader, config, sources, snapshot.findings)
@@ -329,6 +338,22 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
     finally:
         if collecting:
             gc.enable()
+
+
+def check_folder_access(repo: SpecRepo, config: Config) -> None:
+    """Stop (exit 3, at the reqtrace.yaml line) when a configured folder of the working
+    tree exists but cannot be used: any OSError from the file system other than "not
+    there" (EACCES, ELOOP, ENAMETOOLONG, EIO...). Absent folders are check_folders' job."""
+    for key, folder in (("requirements", config.requirements_dir), ("records", config.records_dir), ("baselines", config.baselines_dir)):
+        try:
+            os.stat(repo.root / folder, follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            raise InputError(
+                f"{config_line(config.path_line(key))}: the {key} folder '{folder}' (paths.{key}) cannot be read: {exc.strerror}",
+                hint=f"fix paths.{key} in {CONFIG_FILE}, or the folder's permissions",
+            ) from exc
 
 
 def check_folders(reader: Reader, config: Config, sources: list[SourceFile], findings: list[Finding]) -> None:

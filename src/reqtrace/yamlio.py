@@ -194,10 +194,13 @@ def _scalar(event: Any, line: int) -> tuple[Any, bool]:
     try:
         constructed = _CONSTRUCT[tag](_SCALARS, ScalarNode(tag, value, event.start_mark, event.end_mark))
         if type(constructed) is float and not math.isfinite(constructed):
-            # `.nan`, `.inf`: no field means either, JSON cannot hold them (Python would
-            # write a bare NaN), and NaN compares false with everything: keep the text,
-            # which a number field then reports.
-            return value, True
+            # `.nan`, `-.inf`, `1e999`: no field means either, JSON cannot hold them
+            # (Python would write a bare NaN), and NaN compares false with everything.
+            # Rule: the value is kept as its text, but flagged as NOT quoted text
+            # (is_text False, so the caller records the raw source): a text field
+            # then reports it like `yes` or `1.10` ("quote it"), a number field
+            # reports text where a number belongs. A float NaN/inf never leaves here.
+            return value, False
         return constructed, False
     except (ValueError, OverflowError, ArithmeticError, LookupError, AttributeError, TypeError):
         # `2026-02-30` looks like a date but is none; a number of 5000 digits

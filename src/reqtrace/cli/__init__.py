@@ -106,6 +106,16 @@ def main() -> None:
         _fail(int(error.exit_code), error.code, error.message, error.hint, json_answer=not isinstance(error, OutputError))
     except KeyboardInterrupt:
         sys.exit(130)
+    except SystemExit as exiting:
+        # click/typer catch an EPIPE they meet themselves (writing --help or a usage
+        # message into `| head -c1`) and exit 1, which reads as a failed gate. A
+        # closed reader is not a failure: exit 0 -- unless the gate really failed
+        # (output.gate_failed, set before every exit 1) or stdout is still open (an
+        # EPIPE from somewhere else, e.g. a pipe to git, stays exit 1).
+        if exiting.code == 1 and not output.gate_failed and output.stdout_closed():
+            output.silence_stdout()
+            sys.exit(0)
+        raise
     except Exception as error:  # noqa: BLE001 - the last line of defence
         if isinstance(error, BrokenPipeError) and output.stdout_closed():
             # A write that bypassed output.py (click's --help, print) met a closed stdout.

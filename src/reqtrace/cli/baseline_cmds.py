@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import app, output
-from .options import FormatOption, RevOption, RootOption, TextOrJson
+from .options import FormatOption, RevOption, RootOption, TextOrJson, checked_argument
 
 baseline_app = typer.Typer(
     help="Freeze the agreed requirements as a baseline, sign it off, and prove later that neither changed.",
@@ -19,7 +19,7 @@ baseline_app = typer.Typer(
 )
 app.add_typer(baseline_app, name="baseline")
 
-NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The baseline's name, e.g. contract-v1.0 (letters, digits, '.', '_', '-').")]
+NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The baseline's name, e.g. contract-v1.0 (letters, digits, '.', '_', '-').", callback=checked_argument)]
 NoCommitOption = Annotated[bool, typer.Option("--no-commit", help="Write the files but do not commit them (commit them yourself).")]
 SignersOption = Annotated[
     Optional[Path],  # noqa: UP007
@@ -189,7 +189,7 @@ def sign(
 @baseline_app.command()
 def revoke(
     name: NameArgument,
-    signoff_id: Annotated[str, typer.Argument(metavar="SIGNOFF", help="The sign-off's id (its file name without .yaml; `reqtrace baseline show NAME` lists them).")],
+    signoff_id: Annotated[str, typer.Argument(metavar="SIGNOFF", help="The sign-off's id (its file name without .yaml; `reqtrace baseline show NAME` lists them).", callback=checked_argument)],
     reason: Annotated[str, typer.Option("--reason", help="Why the sign-off is withdrawn.")],
     by: Annotated[Optional[str], typer.Option("--by", help="'Name <email>' of who revokes it (default: git's user).", show_default=False)] = None,  # noqa: UP007
     no_commit: NoCommitOption = False,
@@ -335,7 +335,7 @@ def _render_baseline(console: Any, verification: Any, accepted: Any) -> None:
 
 @baseline_app.command()
 def verify(
-    name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="The baseline to verify (default: every baseline).", show_default=False)] = None,  # noqa: UP007
+    name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="The baseline to verify (default: every baseline).", show_default=False, callback=checked_argument)] = None,  # noqa: UP007
     signers: SignersOption = None,
     rev: RevOption = None,
     root: RootOption = None,

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, output
-from .options import FormatOption, RootOption, TextOrJson
+from .options import FormatOption, RootOption, TextOrJson, checked_argument
 
 
 class DiffFormat(str, Enum):
@@ -85,7 +85,7 @@ def _fails(result, fail_on: FailOn) -> bool:  # type: ignore[no-untyped-def]
 
 @app.command()
 def log(
-    item_id: Annotated[str, typer.Argument(metavar="ID", help="The requirement's id.")],
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="The requirement's id.", callback=checked_argument)],
     rev: Annotated[Optional[str], typer.Option("--rev", help="Walk history up to this revision (default: HEAD).", show_default=False)] = None,  # noqa: UP007
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,

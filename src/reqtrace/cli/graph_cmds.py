@@ -11,7 +11,14 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import app, output
-from .options import FormatOption, ItemIdArgument, RevOption, RootOption, TextOrJson
+from .options import (
+    FormatOption,
+    ItemIdArgument,
+    RevOption,
+    RootOption,
+    TextOrJson,
+    checked_argument,
+)
 
 LIST_LIMIT = 50  # rows per list in text output
 TIMELINE_LIMIT = 500
@@ -162,7 +169,7 @@ def trace(
 
 @app.command()
 def impact(
-    item_id: Annotated[str, typer.Argument(metavar="ID", help="A requirement id.")],
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="A requirement id.", callback=checked_argument)],
     rev: RevOption = None,
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,

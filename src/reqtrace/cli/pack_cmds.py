@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, output
-from .options import FormatOption, RootOption, TextOrJson
+from .options import FormatOption, RootOption, TextOrJson, checked_argument, non_empty_path
 
 pack_app = typer.Typer(
     name="pack",
@@ -27,10 +27,10 @@ def _console():  # type: ignore[no-untyped-def]
 
 @pack_app.command("build")
 def build(
-    baseline: Annotated[str, typer.Argument(metavar="BASELINE", help="The baseline the pack is about (a baseline name, or any revision).")],
+    baseline: Annotated[str, typer.Argument(metavar="BASELINE", help="The baseline the pack is about (a baseline name, or any revision).", callback=checked_argument)],
     output_path: Annotated[Path, typer.Option("--output", "-o", help="The zip to write (replaced atomically).", show_default=False)],
     to: Annotated[Optional[str], typer.Option("--to", help="Show changes and records up to this revision (default: HEAD; WORKTREE for uncommitted files).", show_default=False)] = None,  # noqa: UP007, UP045
-    html_dir: Annotated[Optional[Path], typer.Option("--html-dir", help="Also write index.html, unzipped, to this folder.", show_default=False)] = None,  # noqa: UP007, UP045
+    html_dir: Annotated[Optional[str], typer.Option("--html-dir", metavar="PATH", help="Also write index.html, unzipped, to this folder.", show_default=False, callback=non_empty_path)] = None,  # noqa: UP007, UP045
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
 ) -> None:
@@ -40,7 +40,7 @@ def build(
 
     output.json_requested = format is TextOrJson.json
     repo = find_spec_repo(root)
-    result = build_pack(repo, baseline, output_path, to_rev=to, html_dir=html_dir)
+    result = build_pack(repo, baseline, output_path, to_rev=to, html_dir=Path(html_dir) if html_dir is not None else None)
     pack = result.pack
     if format is TextOrJson.json:
         output.write_json(
