@@ -47,10 +47,15 @@ def clinic(make_repo):
 
 def run_in_process(monkeypatch: pytest.MonkeyPatch, root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """`reqtrace ARGS` in this process (a subprocess per flip would take minutes): exit code, stdout, stderr."""
+    import typer.main
+
+    from hostile.kit import _built_once
     from reqtrace import cli
     from reqtrace.cli import output
 
     with monkeypatch.context() as patch:
+        # typer builds the same click command tree on every call, most of a run's time here.
+        patch.setattr(typer.main, "get_command", _built_once(typer.main.get_command))
         patch.chdir(root)
         patch.setattr(output, "json_requested", False)
         patch.setattr(cli, "_debug", False)
