@@ -38,6 +38,8 @@ def assert_same_as_fresh(root, rev=None, what=""):
     return bundle.how
 
 
+# slow: 40 random edits, each compared with a fresh build (twice every fifth step)
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_patched_graph_equals_a_fresh_build(make_repo, seed):
     repo = make_repo()
@@ -84,6 +86,8 @@ def answers(root, *, fresh, rev=None):
     return said
 
 
+# slow: five commands, cached and fresh, after each of nine changes
+@pytest.mark.slow
 def test_the_cli_answers_as_a_fresh_build_after_edits_adds_removes_and_renames(story, run_cli):  # noqa: F811 - the fixture
     from test_graph import ASK, STORY
 
