@@ -101,9 +101,36 @@ def reqtrace(root: Path, *args: str, date: str) -> str:
     return proc.stdout
 
 
+# Built repos, by (repo maker, extra files): the first test builds one (five runs of the CLI and
+# ssh-keygen, ~2.5 s) and keeps a copy; later tests in the same worker get a copy of the copy.
+# The result is the same either way: commit dates, signatures' times and the key are fixed.
+_BUILT: dict[tuple[str, str], tuple[Path, str, str, str]] = {}
+_PARTS = ("keys", "letter")
+
+
 def build_repo(make_repo, tmp_path: Path, extra_files: dict[str, str | bytes] | None = None) -> PackRepo:
     """A spec repo: baseline v1 (3 requirements) made and signed with `reqtrace baseline`; then one approved
-    and two unapproved changes."""
+    and two unapproved changes. Built once per worker and repo maker; each caller gets its own copy."""
+    import shutil
+    import tempfile
+
+    key = (f"{getattr(make_repo, '__module__', '')}.{getattr(make_repo, '__qualname__', '')}", repr(sorted((extra_files or {}).items())))
+    if key in _BUILT:
+        template, repo_name, baseline_commit, root = _BUILT[key]
+        for part in (*_PARTS, repo_name):
+            shutil.copytree(template / part, tmp_path / part, symlinks=True)
+        repo = SpecRepoFixture(tmp_path / repo_name)
+        return PackRepo(repo, tmp_path / "keys" / "vendor", tmp_path / "keys" / "allowed_signers", baseline_commit, root)
+    built = _build_repo(make_repo, tmp_path, extra_files)
+    repo_name = built.repo.root.relative_to(tmp_path).as_posix()
+    template = Path(tempfile.mkdtemp(prefix="pack-template-", dir=tmp_path.parent))
+    for part in (*_PARTS, repo_name):
+        shutil.copytree(tmp_path / part, template / part, symlinks=True)
+    _BUILT[key] = (template, repo_name, built.baseline_commit, built.root)
+    return built
+
+
+def _build_repo(make_repo, tmp_path: Path, extra_files: dict[str, str | bytes] | None = None) -> PackRepo:
     key = make_key(tmp_path / "keys", "vendor", VENDOR_EMAIL)
     signers = tmp_path / "keys" / "allowed_signers"
     signers.write_text(allowed_signers_line(key, VENDOR_EMAIL))

@@ -372,6 +372,8 @@ def mutate(draw: st.DrawFn, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return kind, {key: value for key, value in changed.items() if value != []}
 
 
+# slow: a hypothesis search over mutations of a requirement, each one digested
+@pytest.mark.slow
 @SETTINGS
 @given(st.data())
 def test_every_semantic_mutation_changes_the_digest(data: st.DataObject) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from conftest import git
 from graph_world import World
+from hostile.kit import run as run_in_process
 from reqtrace.config import find_spec_repo
 from reqtrace.graph_cache import _build, load_graph_bundle, status_snapshot
 from reqtrace.status import build_status
@@ -37,6 +38,8 @@ def assert_same_as_fresh(root, rev=None, what=""):
     return bundle.how
 
 
+# slow: 40 random edits, each compared with a fresh build (twice every fifth step)
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_patched_graph_equals_a_fresh_build(make_repo, seed):
     repo = make_repo()
@@ -63,21 +66,32 @@ def test_patched_graph_equals_a_fresh_build(make_repo, seed):
 # --- through the CLI, as a user runs it ---------------------------------------------------
 
 
-def answers(run_cli, root, *, fresh, rev=None):
-    """What trace, impact and graph say, with the cache or (fresh) without it."""
-    env = {"REQTRACE_NO_CACHE": "1"} if fresh else None
+def answers(root, *, fresh, rev=None):
+    """What trace, impact and graph say, with the cache or (fresh) without it.
+
+    In this process, through `reqtrace.cli.main` (as tests/hostile/kit.py runs it): the
+    cache lives on disk in .git, so the process boundary adds nothing here but ~0.3 s a
+    command; the `--debug trace` below runs in a real process and reads the same file."""
     at = ("--rev", rev) if rev else ()
     said = {}
-    for args in (("trace", "REQ-4", "--format", "json"), ("trace", "REQ-1"), ("impact", "REQ-1", "--format", "json"), ("graph", "--format", "json"), ("status", "--format", "json")):
-        result = run_cli(*args, *at, cwd=root, env=env)
-        said[" ".join(args)] = (result.exit_code, result.stdout)
+    with pytest.MonkeyPatch.context() as patch:
+        if fresh:
+            patch.setenv("REQTRACE_NO_CACHE", "1")
+        else:
+            patch.delenv("REQTRACE_NO_CACHE", raising=False)
+        for args in (("trace", "REQ-4", "--format", "json"), ("trace", "REQ-1"), ("impact", "REQ-1", "--format", "json"), ("graph", "--format", "json"), ("status", "--format", "json")):
+            result = run_in_process([*args, *at], root)
+            assert result.escaped is None, result.describe()
+            said[" ".join(args)] = (result.code, result.stdout)
     return said
 
 
+# slow: five commands, cached and fresh, after each of nine changes
+@pytest.mark.slow
 def test_the_cli_answers_as_a_fresh_build_after_edits_adds_removes_and_renames(story, run_cli):  # noqa: F811 - the fixture
     from test_graph import ASK, STORY
 
-    assert answers(run_cli, story.root, fresh=False) == answers(run_cli, story.root, fresh=True)
+    assert answers(story.root, fresh=False) == answers(story.root, fresh=True)
     steps = [
         ("edit a requirement", {"specs/REQ-4.yaml": STORY["specs/REQ-4.yaml"].replace("Booking window", "Booking horizon")}),
         ("add a request decided in a meeting", {"records/requests/RQ-50.yaml": "id: RQ-50\nreceived: 2026-06-05\ntitle: Weekend slots\naffects: [REQ-4]\ndecision:\n  status: approved\n  on: 2026-06-10\n  in: MTG-2026-06-10\n"}),
@@ -101,8 +115,8 @@ def test_the_cli_answers_as_a_fresh_build_after_edits_adds_removes_and_renames(s
             story.write(change)
         how = run_cli("--debug", "trace", "REQ-4", cwd=story.root).stderr
         assert "graph: patched" in how, f"after: {what}: {how}"
-        assert answers(run_cli, story.root, fresh=False) == answers(run_cli, story.root, fresh=True), f"after: {what}"
-    assert answers(run_cli, story.root, fresh=False, rev="HEAD") == answers(run_cli, story.root, fresh=True, rev="HEAD")
+        assert answers(story.root, fresh=False) == answers(story.root, fresh=True), f"after: {what}"
+    assert answers(story.root, fresh=False, rev="HEAD") == answers(story.root, fresh=True, rev="HEAD")
 
 
 def test_a_damaged_node_in_a_valid_cache_file_is_not_used(story, run_cli):  # noqa: F811 - the fixture

@@ -47,10 +47,15 @@ def clinic(make_repo):
 
 def run_in_process(monkeypatch: pytest.MonkeyPatch, root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """`reqtrace ARGS` in this process (a subprocess per flip would take minutes): exit code, stdout, stderr."""
+    import typer.main
+
+    from hostile.kit import _built_once
     from reqtrace import cli
     from reqtrace.cli import output
 
     with monkeypatch.context() as patch:
+        # typer builds the same click command tree on every call, most of a run's time here.
+        patch.setattr(typer.main, "get_command", _built_once(typer.main.get_command))
         patch.chdir(root)
         patch.setattr(output, "json_requested", False)
         patch.setattr(cli, "_debug", False)
@@ -88,6 +93,8 @@ def flip_bits(monkeypatch: pytest.MonkeyPatch, root: Path, cache: Path, args: tu
         assert got == expected, f"flip {flip}: bit at byte {position} of {cache.name} changed the answer"
 
 
+# slow: 125 runs of trace/status, one per flipped bit
+@pytest.mark.slow
 def test_bit_flips_in_the_graph_cache_change_nothing(clinic, monkeypatch):
     args = ("trace", "REQ-3", "--format", "json")
     run_in_process(monkeypatch, clinic.root, *args)
@@ -106,6 +113,8 @@ def test_bit_flips_in_the_parse_pack_change_nothing(clinic, monkeypatch):
     flip_bits(monkeypatch, clinic.root, cache, args, seed=18)
 
 
+# slow: 100 diff runs, one per flipped bit
+@pytest.mark.slow
 def test_bit_flips_in_a_parse_cache_entry_change_nothing(clinic, monkeypatch):
     clinic.commit({"specs/booking/REQ-3.yaml": (clinic.root / "specs/booking/REQ-3.yaml").read_text() + "tags: [changed]\n"})
     args = ("diff", "v1.0", "--format", "json")
@@ -116,6 +125,8 @@ def test_bit_flips_in_a_parse_cache_entry_change_nothing(clinic, monkeypatch):
         flip_bits(monkeypatch, clinic.root, entry, args, seed=30 + number, flips=25)
 
 
+# slow: 125 triage runs, one per flipped bit
+@pytest.mark.slow
 def test_bit_flips_in_the_triage_index_change_nothing(clinic, monkeypatch):
     args = ("triage", "--text", ASK, "--baseline", "v1.0", "--format", "json")
     run_in_process(monkeypatch, clinic.root, *args)

@@ -593,6 +593,7 @@ def test_an_edited_original_yaml_is_caught_by_its_digest(signed, built, tmp_path
     assert report.problems[0].entry.startswith("data/baseline/yaml/req-2-")
 
 
+# slow: creates, signs, packs and verifies a baseline of thousands of requirements
 @pytest.mark.slow
 def test_a_baseline_whose_manifest_is_over_1_mib_signs_packs_and_verifies(make_repo, run_cli, tmp_path):
     """The manifest has its own cap (64 MiB): one over the 1 MiB limit of spec files must still be read."""

@@ -122,6 +122,8 @@ def test_the_request_log_would_see_an_outside_load(tmp_path):
     assert "https://tracker.example/pixel.png" in urls
 
 
+# slow: builds the whole demo, packs it and reads the report in Chromium
+@pytest.mark.slow
 def test_the_demo_pack_builds_verifies_and_reads_in_chromium(run_cli, tmp_path):
     chromium_path()
     demo = tmp_path / "demo"

@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import requirement_yaml
 
 MAIL = "MAIL-0123456789"
@@ -143,6 +145,8 @@ def test_ingest_a_document(make_repo, run_cli, tmp_path):
     assert trace["timeline"][0] == {"date": "2026-07-01", "id": "DOC-1", "kind": "document", "relation": "dated", "summary": "Signed acceptance letter"}
 
 
+# slow: six commands in real processes walk the cycle
+@pytest.mark.slow
 def test_reference_cycle_among_records_neither_hangs_nor_crashes(make_repo, run_cli):
     other = "MAIL-abcdefabcd"
     repo = make_repo({

@@ -38,6 +38,8 @@ def test_the_shipped_weights_were_trained_on_the_current_data_and_feature_code()
         assert held_out not in json.dumps(shipped["trained"])
 
 
+# slow: retrains the classifier from the labelled sets
+@pytest.mark.slow
 def test_the_shipped_weights_are_what_the_training_script_makes():
     # Retrain with the shipped choice (about 20 s): weights edited by hand, or a script that no
     # longer converges to what was shipped, fail here.
@@ -89,6 +91,8 @@ def test_a_wish_that_mentions_a_failure_word_is_never_a_sure_defect(index):
     assert not (result.classification == "defect" and result.confidence >= 0.8)
 
 
+# slow: classifies every request of every stored labelled set
+@pytest.mark.slow
 def test_no_stored_set_has_the_costly_mistake(index):
     # Paid work (change, new-scope) called a defect with confidence >= 0.8: never, on any stored set.
     for name in ("labelled.yaml", "fresh.yaml", "probe.yaml", *(f"fresh{n}.yaml" for n in range(2, 12))):

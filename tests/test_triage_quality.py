@@ -13,6 +13,8 @@ have to say so. The cross-author figures come from bench/train_triage.py
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -37,6 +39,8 @@ def test_the_labelled_sets_are_as_documented():
     assert len(set(ids)) == len(ids)
 
 
+# slow: classifies every labelled request and scores the result
+@pytest.mark.slow
 def test_quality_does_not_fall_below_what_docs_triage_md_reports():
     index = BaselineIndex.build(load_baseline())
     items = load_items()
