@@ -460,3 +460,15 @@ def test_a_zip_slip_member_is_still_refused_and_never_read(pack, run_cli, tmp_pa
 
     result = verify(run_cli, attack(pack, tmp_path, change, manifest=False), "--signers", str(pack[1]))
     refused(result, "../../evil.sh: unsafe member name")
+
+
+def test_baseline_create_refuses_a_field_no_digest_covers(make_repo, run_cli):
+    # pack verify refuses what no signature covers, so create must not freeze it in the first place.
+    repo = make_repo({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Book online\nstatement: The system shall book.\nwarranty: forever\n"})
+    result = run_cli("baseline", "create", "v1", cwd=repo.root)
+    assert result.exit_code == 1
+    assert "field(s) no digest covers, e.g. specs/REQ-1.yaml:4" in result.stdout + result.stderr
+    assert "x-NAME" in result.stdout + result.stderr
+    assert not (repo.root / "baselines" / "v1").exists()
+    repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Book online\nstatement: The system shall book.\nx-warranty: forever\n"})
+    assert run_cli("baseline", "create", "v1", cwd=repo.root).exit_code == 0

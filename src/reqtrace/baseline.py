@@ -651,6 +651,15 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
             f"the requirements at {frozen[:12]} have {len(errors)} error(s), e.g. {first.path}:{first.line or 1}: {first.message}",
             hint=f"a baseline must not freeze broken files: fix them (`reqtrace check --rev {frozen[:12]}`) and commit",
         )
+    # A field the digest ignores is in the signed files but under no signature: pack verify
+    # refuses it, so freezing it would make every pack of this baseline fail. Refuse it here.
+    unsigned = [f for f in findings if f.code == "unknown-field"]
+    if unsigned:
+        first = unsigned[0]
+        raise GateFailed(
+            f"the requirements at {frozen[:12]} have {len(unsigned)} field(s) no digest covers, e.g. {first.path}:{first.line or 1}: {first.message}",
+            hint="a signature must cover everything it freezes: rename each such field to x-NAME (custom fields are digested) or remove it, and commit",
+        )
     if not requirements:
         raise InputError(f"there are no requirements at {frozen[:12]} to freeze", hint=f"add requirement files under {config.requirements_dir}/ and commit them")
     entries = digest_entries(requirements)
