@@ -24,6 +24,10 @@ def test_demo_prints_what_to_run_next(demo_repo):
     target, proc = demo_repo
     assert "reqtrace check" in proc.stdout
     assert str(target) in proc.stdout
+    # The replay log shows each command as it ran, with its paths, never the story's placeholders.
+    log = proc.stdout + proc.stderr
+    assert "{keys}" not in log and "{example}" not in log
+    assert "reqtrace-demo-keys/vendor" in " ".join(log.split())
 
 
 def test_demo_history_carries_the_storys_real_dates(demo_repo):

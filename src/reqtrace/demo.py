@@ -9,6 +9,7 @@ and run reqtrace commands after it (create and sign a baseline), as of its date.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import shutil
 import subprocess
 import sys
@@ -158,8 +159,8 @@ def materialise(target: Path, *, example: Path | None = None, progress: Callable
                 result.commits += 1
             for argv in step.run:
                 args = [a.replace("{example}", str(example)).replace("{keys}", str(keys)) for a in argv]
-                if progress:
-                    progress(f"{step.date.date()}  reqtrace {' '.join(argv)}")
+                if progress:  # as it ran, quoted: a line that can be copied and run again
+                    progress(f"{step.date.date()}  reqtrace {shlex.join(args)}")
                 _run_reqtrace(target, args, env)
                 if _commit(target, f"reqtrace {' '.join(argv[:3])}", env):
                     result.commits += 1
