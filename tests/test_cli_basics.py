@@ -35,6 +35,12 @@ def test_exit_0_when_there_are_no_errors(make_repo, run_cli) -> None:
     assert "no problems in 2 requirements and 2 records at the working tree" in result.stdout
 
 
+def test_counts_are_said_in_the_right_number(make_repo, run_cli) -> None:
+    repo = make_repo({"specs/REQ-1.yaml": GOOD["specs/REQ-1.yaml"], "records/meetings/MTG-1.md": GOOD["records/meetings/MTG-1.md"].replace("    approves: [RQ-1]\n", "")})
+    result = run_cli("check", cwd=repo.root)
+    assert "no problems in 1 requirement and 1 record at the working tree" in result.stdout, result.stdout + result.stderr
+
+
 def test_exit_0_with_warnings_only(make_repo, run_cli) -> None:
     repo = make_repo({**GOOD, "specs/REQ-3.yaml": requirement_yaml("REQ-3") + "acceptence: [x]\n"})
     result = run_cli("check", cwd=repo.root)

@@ -480,7 +480,9 @@ def _request_refs(requirement_id: str, requests: list[Request], to_date: str) ->
         status = decision.status if decision and decision.status else "undecided"
         on = decision.on if decision else None
         why_not = None
-        if status != "approved":
+        if status == "undecided":
+            why_not = "not decided yet"
+        elif status != "approved":
             why_not = f"decision is {status}"
         elif on and on[:10] > to_date:
             why_not = f"approved on {on[:10]}, after {to_date}"

@@ -299,7 +299,7 @@ def render_status(data: dict[str, Any]) -> None:
     customer = f" for {esc(data['customer'])}" if data.get("customer") else ""
     where = f"commit {data['rev'][:12]}" if data.get("rev") else "the working tree"
     console.print(f"[bold]{esc(data['project'])}[/]{customer} [dim]at {where}[/]")
-    console.print(f"  {counts['requirements']} requirements · {counts['requests']} requests · {counts['meetings']} meetings · {counts['emails']} emails · {counts['documents']} documents")
+    console.print("  " + " · ".join(output.counted(counts[key + "s"], key) for key in ("requirement", "request", "meeting", "email", "document")))
     accepted = data.get("accepted_baseline")
     if accepted:
         delivered = f", delivered {esc(accepted['delivery_date'])}" if accepted.get("delivery_date") else ", not delivered yet"

@@ -126,6 +126,11 @@ def esc(text: object) -> str:
     return escape(str(text))
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 record', '2 records': a count with its noun in the right number."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 def write_json(data: dict[str, Any]) -> None:
     payload = {"schema_version": SCHEMA_VERSION, **data}
     # allow_nan=False: Python would write a bare NaN or Infinity, which is not JSON and

@@ -65,9 +65,9 @@ def build(
     console.print(f"  baseline   {output.esc(pack['baseline']['name'])} @ {pack['baseline']['commit'][:12]}, root digest {pack['baseline']['root_digest']}")
     console.print(f"  up to      {output.esc(pack['to']['ref'])} @ {(pack['to']['commit'] or 'working tree')[:12]}")
     console.print(
-        f"  contents   {counts['requirements_at_baseline']} requirements, {counts['signoffs']} sign-offs, "
-        f"{counts['changes']} changes ({counts['unapproved_changes']} unapproved), {counts['requests']} requests, "
-        f"{counts['meetings']} meetings, {counts['emails']} emails, {counts['documents']} documents"
+        f"  contents   {output.counted(counts['requirements_at_baseline'], 'requirement')}, {output.counted(counts['signoffs'], 'sign-off')}, "
+        f"{output.counted(counts['changes'], 'change')} ({counts['unapproved_changes']} unapproved), {output.counted(counts['requests'], 'request')}, "
+        f"{output.counted(counts['meetings'], 'meeting')}, {output.counted(counts['emails'], 'email')}, {output.counted(counts['documents'], 'document')}"
     )
     if result.html_path:
         console.print(f"  html       {output.esc(result.html_path)}")

@@ -129,7 +129,7 @@ def render_check_text(report: Any) -> None:
             line = f"{finding.line:>5}" if finding.line else "     "
             about = f" [dim]({output.esc(finding.id)})[/]" if finding.id else ""
             console.print(f" {line}  [{colour}]{finding.severity:<7}[/] [cyan]{finding.code}[/]  {output.esc(finding.message)}{about}")
-    counts = f"{len(snapshot.requirements)} requirements and {snapshot.record_count} records at {_where(snapshot)}"
+    counts = f"{output.counted(len(snapshot.requirements), 'requirement')} and {output.counted(snapshot.record_count, 'record')} at {_where(snapshot)}"
     if report.ok and not report.findings:
         console.print(f"[green]✓[/] no problems in {counts}")
     elif report.ok:
