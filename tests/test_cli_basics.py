@@ -664,3 +664,25 @@ def test_version_and_help(run_cli, tmp_path: Path) -> None:
     assert result.exit_code == 0
     for command in ("check", "init", "new", "list", "show", "schema"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["check", "--format", "json", "--no-such-option"], "No such option '--no-such-option'."),
+    (["show", "--format=json"], "Missing argument 'ID'."),
+    (["diff", "-f", "json", "--fail-on", "nothing-like-this"], "Invalid value for '--fail-on'"),
+])
+def test_a_usage_error_is_answered_in_json_when_json_was_asked(make_repo, run_cli, args, message) -> None:
+    # A tool reading stdout gets JSON even when the command line itself was wrong.
+    result = run_cli(*args, cwd=make_repo(GOOD).root)
+    assert result.exit_code == 2
+    answer = json.loads(result.stdout)
+    assert answer["ok"] is False and answer["error"]["code"] == "usage"
+    assert answer["error"]["message"].startswith(message)
+    assert answer["error"]["hint"].endswith(f"reqtrace {args[0]} --help`")  # as invoked: `python -m reqtrace` here
+    assert message in result.stderr  # people still read it on stderr, with the usage line
+    no_traceback(result)
+
+
+def test_a_usage_error_without_json_leaves_stdout_empty(make_repo, run_cli) -> None:
+    result = run_cli("check", "--no-such-option", cwd=make_repo(GOOD).root)
+    assert result.exit_code == 2 and result.stdout == "" and "No such option" in result.stderr

@@ -83,6 +83,8 @@ def main() -> None:
     """
     import traceback
 
+    import click
+
     from ..errors import ExitCode, OutputError, ReqtraceError
     from . import output
 
@@ -90,10 +92,24 @@ def main() -> None:
     _register()
     try:
         try:
-            app()  # standalone: usage errors exit 2, `typer.Exit(code)` exits with code
+            # Not standalone: click hands usage errors to us, so that they can be answered
+            # in JSON too; `typer.Exit(code)` comes back as the return value.
+            code = app(standalone_mode=False)
+        except click.UsageError as error:  # an unknown option, a missing argument, a bad value
+            error.show()
+            if _json_asked(sys.argv[1:]):
+                output.write_json({"ok": False, "error": {"code": "usage", "message": error.format_message(), "hint": _usage_hint(error)}})
+            code = int(ExitCode.USAGE)
+        except click.ClickException as error:
+            error.show()
+            code = error.exit_code
+        except click.Abort:  # end of input at a prompt
+            output.stderr_console().print("Aborted!")
+            code = 1
         finally:
             # What is still buffered is written now, while a failure can still be reported.
             output.stdout().flush()
+        sys.exit(code if isinstance(code, int) else 0)
     except output.ReaderGone:
         # The reader closed the pipe (`reqtrace list | head`): what it wanted, it got.
         output.silence_stdout()
@@ -128,6 +144,21 @@ def main() -> None:
             # Every relative path, and the search for reqtrace.yaml, starts in the current folder.
             _fail(int(ExitCode.BAD_INPUT), "bad-input", "the current folder no longer exists (it was deleted or moved)", "cd into an existing folder and run the command again")
         _fail(int(ExitCode.INTERNAL), "internal", f"internal error ({type(error).__name__}: {error}); run again with --debug for the traceback and please report it")
+
+
+def _json_asked(args: list[str]) -> bool:
+    """Whether the command line asked for JSON, read from argv itself: a usage error
+    means click could not parse it, so no option value is there to ask."""
+    return any(
+        arg in ("--format=json", "-fjson") or (arg in ("--format", "-f") and following == "json")
+        for arg, following in zip(args, [*args[1:], ""], strict=False)  # one longer when args is empty
+    )
+
+
+def _usage_hint(error: object) -> str:
+    context = getattr(error, "ctx", None)
+    path = context.command_path if context is not None else "reqtrace"
+    return f"see `{path} --help`"
 
 
 def _cwd_exists() -> bool:
