@@ -106,8 +106,8 @@ def seal(stamp: str, *sections: bytes) -> bytes:
 class Sealed:
     """A file written by `seal`, its table checked; each section is checked when taken."""
 
-    def __init__(self, data: bytes, stamp: str) -> None:
-        """ValueError when the file is not a sealed file of this `stamp`."""
+    def __init__(self, data: bytes, stamp: str, sections: int | None = None) -> None:
+        """ValueError when the file is not a sealed file of this `stamp` (with `sections` sections, when given)."""
         view = memoryview(data)
         if not data.startswith(MAGIC):
             raise ValueError("not a reqtrace cache file")
@@ -128,6 +128,8 @@ class Sealed:
             position += _LENGTH + _DIGEST
         if offset != len(data):
             raise ValueError("its length does not match its table")
+        if sections is not None and count != sections:
+            raise ValueError(f"{count} sections, not {sections}")
 
     def __len__(self) -> int:
         return len(self._sections)
@@ -146,9 +148,6 @@ def unseal(data: bytes | None, stamp: str) -> bytes | None:
     if data is None:
         return None
     try:
-        sealed = Sealed(data, stamp)
-        if len(sealed) != 1:
-            raise ValueError("not one section")
-        return bytes(sealed.section(0))
+        return bytes(Sealed(data, stamp, sections=1).section(0))
     except ValueError:
         return None

@@ -402,9 +402,7 @@ def _read_header(file: Path, stamp: str) -> _Cached | None:
     if data is None:
         return None
     try:
-        sealed = Sealed(data, stamp)
-        if len(sealed) != 3:
-            raise ValueError("not three sections")
+        sealed = Sealed(data, stamp, sections=3)
         header = _load_plain(sealed.section(0))
         if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("stamp") != stamp:
             raise ValueError("another format")
