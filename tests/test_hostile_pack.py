@@ -235,6 +235,18 @@ def patch_headers(path: Path, name: str, *, size: int | None = None, flags: int 
     path.write_bytes(bytes(data))
 
 
+def verify_measuring_memory(path, signers):  # type: ignore[no-untyped-def]
+    """pack verify's report and the most memory it held (tracemalloc's peak)."""
+    from reqtrace import pack_verify
+
+    tracemalloc.start()
+    try:
+        report = pack_verify.verify_pack(path, signers)
+        return report, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_zip_bomb_is_refused_from_its_declared_size_without_inflating(pack, tmp_path, monkeypatch):
     """200 MB of zeros (200 KB compressed) against a cap lowered to 16 MiB: refused, and verify's
     memory stays small — nothing of the bomb is inflated."""
@@ -246,12 +258,7 @@ def test_a_zip_bomb_is_refused_from_its_declared_size_without_inflating(pack, tm
     add_bomb(path, bomb, 200 * 1024 * 1024)
     assert path.stat().st_size < 2 * 1024 * 1024
     monkeypatch.setattr(pack_verify, "MAX_MEMBER_BYTES", 16 * 1024 * 1024)
-    tracemalloc.start()
-    try:
-        report = pack_verify.verify_pack(path, pack[1])
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    report, peak = verify_measuring_memory(path, pack[1])
     assert not report.ok
     problem = next(p for p in report.problems if p.entry == bomb)
     assert problem.message == "unpacks to 209,715,200 bytes, over the limit of 16,777,216; not read (a zip bomb?)"
@@ -269,12 +276,7 @@ def test_a_zip_bomb_that_lies_about_its_size_is_stopped_while_inflating(pack, tm
     add_bomb(path, bomb, 200 * 1024 * 1024)
     patch_headers(path, bomb, size=1000)
     monkeypatch.setattr(pack_verify, "MAX_MEMBER_BYTES", 16 * 1024 * 1024)
-    tracemalloc.start()
-    try:
-        report = pack_verify.verify_pack(path, pack[1])
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    report, peak = verify_measuring_memory(path, pack[1])
     problem = next(p for p in report.problems if p.entry == bomb)
     assert problem.check in ("modified", "member")
     assert peak < 16 * 1024 * 1024, f"verify held {peak:,} bytes"
