@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +28,13 @@ from .archive import DeterministicZip, member_name, sha256_hex
 from .clock import source_date_epoch
 from .config import SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
-from .errors import InputError, RevisionError, UsageError
+from .errors import InputError, RevisionError, UncommittedChanges, UsageError
 from .files import output_path, output_writer
 from .graph import natural_key
 from .model import Snapshot, item_fields
 from .parse import parse_requirements
 from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
+from .worktree_state import SHOWN_FILES, file_list, uncommitted_files, worktree_config
 
 PACK_FORMAT = "reqtrace-pack-1"
 SCHEMA_VERSION = 1
@@ -799,6 +801,26 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
 # ---------------------------------------------------------------------- build
 
 
+def refuse_uncommitted(repo: SpecRepo, baseline_name: str) -> None:
+    """A pack built by default (up to HEAD) must not silently leave out what was just
+    written: a decision, a triage, a new record. Refuse while such files are uncommitted;
+    `--to HEAD` (committed only) and `--to WORKTREE` (with them) say which is meant."""
+    config = worktree_config(repo)
+    if config is None:
+        return  # load_snapshot says what is wrong with it
+    changed = uncommitted_files(repo, config)
+    if not changed:
+        return
+    files = "1 file" if len(changed) == 1 else f"{len(changed)} files"
+    verb = "is" if len(changed) == 1 else "are"
+    named = changed if len(changed) <= SHOWN_FILES else [config.requirements_dir, config.records_dir]
+    raise UncommittedChanges(
+        f"{files} of the spec repo {verb} not committed, so a pack up to HEAD would leave {'it' if len(changed) == 1 else 'them'} out: {file_list(changed)}",
+        hint=f"commit them (git add -- {' '.join(shlex.quote(path) for path in named)} && git commit), then build again; "
+        "or say which you mean: `--to WORKTREE` packs the files as they are now, `--to HEAD` the last commit without them",
+    )
+
+
 def build_pack(
     repo: SpecRepo,
     baseline_name: str,
@@ -818,6 +840,8 @@ def build_pack(
             raise InputError(f"--html-dir {html_dir} is a file, not a folder")
         # The folder itself may be made (it is what the option names); its parent must exist.
         output_path(html_dir / INDEX if html_dir.is_dir() else html_dir, option="--html-dir")
+    if to_rev is None:
+        refuse_uncommitted(repo, baseline_name)
     # No parse cache for the whole snapshot: filling it (14,500 small files for the benchmark's
     # repo) cost a first build 4 s of CPU to save a later one 0.7 s, and a pack is built rarely.
     contents = gather_pack(repo, baseline_name, to_rev)

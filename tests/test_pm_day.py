@@ -1,0 +1,98 @@
+"""The project manager's day, in the README's order: what was just decided reaches the
+pack, timelines run in the order things happened, and the first screen tells the story."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory):
+    """The demo, built once; each test works on its own copy."""
+    import os
+
+    target = tmp_path_factory.mktemp("demo-template") / "demo"
+    proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert proc.returncode == 0, proc.stderr
+    return target
+
+
+@pytest.fixture
+def demo(demo_template, tmp_path) -> Path:
+    copy = tmp_path / "demo"
+    shutil.copytree(demo_template, copy, symlinks=True)
+    return copy
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+
+def _decide_rq13(demo: Path, run_cli) -> None:
+    """The README's two writing commands, exactly as it gives them."""
+    assert run_cli("triage", "RQ-13", "--write", cwd=demo).exit_code == 0
+    decided = run_cli("decide", "RQ-13", "--as", "out-of-scope", "--status", "rejected", "--by", "Li Wei",
+                      "--note", "Printer driver on the clinic's own PC; not part of the delivered system.", cwd=demo)
+    assert decided.exit_code == 0, decided.stderr
+
+
+def _pack_request(zip_path: Path, request_id: str) -> dict:
+    with zipfile.ZipFile(zip_path) as archive:
+        requests = json.loads(archive.read("data/records/requests.json"))
+    return next(item["fields"] for item in requests["items"] if item["fields"]["id"] == request_id)
+
+
+# --- 1. a pack never silently misses what was just decided ---------------------------
+
+
+def test_pack_build_after_decide_refuses_and_names_the_uncommitted_file(demo, run_cli, tmp_path):
+    _decide_rq13(demo, run_cli)
+    out = tmp_path / "acceptance.zip"
+    refused = run_cli("pack", "build", "delivery-v1.0", "-o", str(out), cwd=demo)
+    assert refused.exit_code == 3
+    message = " ".join(refused.stderr.split())
+    assert "records/requests/RQ-13.yaml" in message and "not committed" in message
+    assert "--to WORKTREE" in message and "git commit" in message
+    assert not out.exists()
+    as_json = run_cli("pack", "build", "delivery-v1.0", "-o", str(out), "--format", "json", cwd=demo)
+    assert as_json.exit_code == 3 and json.loads(as_json.stdout)["error"]["code"] == "uncommitted"
+
+
+def test_pack_build_to_worktree_includes_the_decision_and_head_leaves_it_out(demo, run_cli, tmp_path):
+    _decide_rq13(demo, run_cli)
+    with_it = tmp_path / "with.zip"
+    assert run_cli("pack", "build", "delivery-v1.0", "-o", str(with_it), "--to", "WORKTREE", cwd=demo).exit_code == 0
+    assert _pack_request(with_it, "RQ-13")["decision"]["status"] == "rejected"
+    without = tmp_path / "without.zip"
+    assert run_cli("pack", "build", "delivery-v1.0", "-o", str(without), "--to", "HEAD", cwd=demo).exit_code == 0
+    assert "decision" not in _pack_request(without, "RQ-13")
+
+
+def test_pack_build_after_committing_the_decision_holds_it(demo, run_cli, tmp_path):
+    _decide_rq13(demo, run_cli)
+    _git(demo, "add", "records")
+    _git(demo, "commit", "-q", "-m", "RQ-13 decided")
+    out = tmp_path / "acceptance.zip"
+    built = run_cli("pack", "build", "delivery-v1.0", "-o", str(out), cwd=demo)
+    assert built.exit_code == 0, built.stderr
+    assert _pack_request(out, "RQ-13")["decision"]["by"] == "Li Wei"
+    assert run_cli("pack", "verify", str(out), cwd=tmp_path).exit_code == 0
+
+
+def test_log_says_in_one_line_that_it_is_as_of_head_while_the_tree_differs(demo, run_cli):
+    clean = run_cli("log", "REQ-14", cwd=demo)
+    assert clean.exit_code == 0 and "as of HEAD" not in clean.stderr
+    (demo / "specs" / "accounts" / "REQ-14.yaml").write_text(
+        (demo / "specs" / "accounts" / "REQ-14.yaml").read_text(encoding="utf-8").replace("15 minutes", "30 minutes"), encoding="utf-8")
+    noted = run_cli("log", "REQ-14", cwd=demo)
+    assert noted.exit_code == 0
+    lines = [line for line in noted.stderr.splitlines() if line.strip()]
+    assert " ".join(" ".join(lines).split()).startswith("note: this log is as of HEAD")
+    assert "specs/accounts/REQ-14.yaml" in "".join(noted.stderr.split())
