@@ -4,6 +4,7 @@ pack, timelines run in the order things happened, and the first screen tells the
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -96,3 +97,59 @@ def test_log_says_in_one_line_that_it_is_as_of_head_while_the_tree_differs(demo,
     lines = [line for line in noted.stderr.splitlines() if line.strip()]
     assert " ".join(" ".join(lines).split()).startswith("note: this log is as of HEAD")
     assert "specs/accounts/REQ-14.yaml" in "".join(noted.stderr.split())
+
+
+# --- 3. the story's main point on the first screen -----------------------------------
+
+
+def test_status_leads_with_the_changes_since_the_customer_first_signed(demo, run_cli):
+    shown = run_cli("status", cwd=demo, env={"COLUMNS": "80"})
+    assert shown.exit_code == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    # Right under the header and counts, before the accepted baseline's own drift (which is 0).
+    assert lines[2] == "since first signed contract-v1.0 (2026-02-20): 6 changes, 3 approved, 3 not"
+    assert lines[3].split() == ["not", "approved", "REQ-12,", "REQ-17,", "REQ-23"]
+    assert lines[4].split() == ["accepted", "anyway", "in", "delivery-v1.0:", "REQ-12,", "REQ-17,", "REQ-23", "(no", "approval)"]
+    assert lines[5].startswith("accepted baseline  delivery-v1.0")
+    assert all(len(line) <= 80 for line in lines[2:5])
+
+
+def test_status_json_carries_the_same_figures_and_keeps_the_old_keys(demo, run_cli):
+    data = json.loads(run_cli("status", "--format", "json", cwd=demo).stdout)
+    assert data["since_first_signed"] == {
+        "baseline": "contract-v1.0", "date": "2026-02-20T08:30:00Z", "commit": data["since_first_signed"]["commit"],
+        "changes": 6, "added": 1, "modified": 5, "removed": 0, "approved": 3, "unapproved": 3,
+        "approved_ids": ["REQ-7", "REQ-14", "REQ-25"], "unapproved_ids": ["REQ-12", "REQ-17", "REQ-23"],
+    }
+    assert data["since_first_signed"]["commit"] == _git(demo, "rev-parse", "baseline/contract-v1.0^{commit}").strip()
+    assert data["accepted_without_approval"] == {"baseline": "delivery-v1.0", "since": "contract-v1.0", "count": 3, "ids": ["REQ-12", "REQ-17", "REQ-23"]}
+    assert data["accepted_baseline"]["name"] == "delivery-v1.0" and data["drift"]["unapproved"] == 0
+
+
+def test_status_of_a_repo_whose_first_signed_baseline_is_the_accepted_one(make_repo, run_cli, tmp_path):
+    letter = tmp_path / "approval.txt"
+    letter.write_text("Approved. Ann\n", encoding="utf-8")
+    repo = make_repo({"specs/REQ-1.yaml": "id: REQ-1\ntitle: One\nstatement: The system shall do one thing.\n"})
+    assert run_cli("baseline", "create", "v1", cwd=repo.root).exit_code == 0
+    signed = run_cli("baseline", "sign", "v1", "--role", "customer", "--meaning", "approved", "--signer", "Ann <ann@example.test>",
+                     "--recorded", "--evidence", str(letter), cwd=repo.root)
+    assert signed.exit_code == 0, signed.stderr
+    repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: One\nstatement: The system shall do one thing twice.\n"}, message="changed")
+    data = json.loads(run_cli("status", "--format", "json", cwd=repo.root).stdout)
+    assert data["since_first_signed"]["baseline"] == "v1" and data["since_first_signed"]["unapproved_ids"] == ["REQ-1"]
+    assert data["accepted_without_approval"]["count"] == 0
+    text = run_cli("status", cwd=repo.root).stdout
+    assert "since first signed v1" in text and "accepted anyway" not in text
+
+
+def test_the_packs_first_page_leads_with_the_same_story(demo, run_cli, tmp_path):
+    out = tmp_path / "acceptance.zip"
+    assert run_cli("pack", "build", "delivery-v1.0", "-o", str(out), cwd=demo).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        html = archive.read("index.html").decode("utf-8")
+    story = html[html.index('<div class="story"'):html.index("</div>", html.index('<div class="story"'))]
+    assert html.index('<div class="story"') < html.index('<dl class="facts">')
+    text = " ".join(re.sub(r"<[^>]+>", "", story).split())
+    assert "Since the customer first signed contract-v1.0 (2026-02-20): 6 requirement changes, 3 covered by an approved request, 3 not." in text
+    assert "Not approved: REQ-12, REQ-17, REQ-23." in text
+    assert "baseline delivery-v1.0 took in 3 changes since contract-v1.0 that no approved request covers: REQ-12, REQ-17, REQ-23." in text

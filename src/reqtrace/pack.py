@@ -174,6 +174,8 @@ class PackContents:
     built_at: dt.datetime
     built_from: str  # what fixed the build time: SOURCE_DATE_EPOCH or a commit date
     digest: Digests = field(default_factory=Digests)
+    # The story since the customer first signed (status.story_summary): (since, accepted later).
+    story: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)
 
 
 @dataclass
@@ -589,7 +591,23 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         built_at=built_at,
         built_from=built_from,
         digest=digest,
+        story=gather_story(repo, to.commit),
     )
+
+
+def gather_story(repo: SpecRepo, to_commit: str | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """What changed since the customer first signed, and what was accepted without approval,
+    as `reqtrace status` shows it. A baseline file that cannot be read leaves it out: the
+    pack lists the baseline's problems, and its other pages do not depend on this."""
+    from .baseline import scan_baselines
+    from .status import signed_story, story_summary
+
+    scanned = scan_baselines(repo, to_commit)
+    try:
+        accepted = scanned.accepted()
+    except InputError:
+        return (None, None)
+    return story_summary(signed_story(repo, scanned.baselines, accepted, to_commit))
 
 
 # --------------------------------------------------------------------- layout

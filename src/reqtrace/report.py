@@ -324,6 +324,8 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
             "documents": len(documents),
             "signoffs": len(signoffs),
         },
+        "since_first_signed": contents.story[0] and {**contents.story[0], "unapproved_links": links(contents.story[0]["unapproved_ids"])},
+        "accepted_without_approval": contents.story[1],
         "signoffs": signoffs,
         "requirements": base_requirements,
         "changes": changes,

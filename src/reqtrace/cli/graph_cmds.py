@@ -292,6 +292,37 @@ def status(
     render_status(data)
 
 
+SHOWN_IDS = 8  # ids on one status line; --format json lists all
+
+
+def _some_ids(ids: list[str]) -> str:
+    more = len(ids) - SHOWN_IDS
+    return ", ".join(ids[:SHOWN_IDS]) + (f" and {more} more" if more > 0 else "")
+
+
+def render_story(console: Any, data: dict[str, Any]) -> None:
+    """The story's main point, first: what changed since the customer first signed, how
+    much of it an approved request covers, and what was accepted later without approval."""
+    esc = output.esc
+    since = data.get("since_first_signed")
+    if not since:
+        return
+    signed = f"{esc(since['baseline'])} ({esc((since.get('date') or 'undated')[:10])})"
+    if not since["changes"]:
+        console.print(f"[bold cyan]since first signed[/] {signed}: [green]no changes[/]")
+        return
+    unapproved = since["unapproved"]
+    console.print(
+        f"[bold cyan]since first signed[/] {signed}: {output.counted(since['changes'], 'change')}, "
+        f"{since['approved']} approved, [{'red' if unapproved else 'green'}]{unapproved} not[/]"
+    )
+    if unapproved:
+        console.print(f"  [red]not approved[/]     {esc(_some_ids(since['unapproved_ids']))}")
+    later = data.get("accepted_without_approval")
+    if later and later["count"]:
+        console.print(f"  [red]accepted anyway[/]  in {esc(later['baseline'])}: {esc(_some_ids(later['ids']))} (no approval)")
+
+
 def render_status(data: dict[str, Any]) -> None:
     console = output.stdout_console()
     esc = output.esc
@@ -300,6 +331,7 @@ def render_status(data: dict[str, Any]) -> None:
     where = f"commit {data['rev'][:12]}" if data.get("rev") else "the working tree"
     console.print(f"[bold]{esc(data['project'])}[/]{customer} [dim]at {where}[/]")
     console.print("  " + " · ".join(output.counted(counts[key + "s"], key) for key in ("requirement", "request", "meeting", "email", "document")))
+    render_story(console, data)
     accepted = data.get("accepted_baseline")
     if accepted:
         delivered = f", delivered {esc(accepted['delivery_date'])}" if accepted.get("delivery_date") else ", not delivered yet"
