@@ -153,3 +153,89 @@ def test_the_packs_first_page_leads_with_the_same_story(demo, run_cli, tmp_path)
     assert "Since the customer first signed contract-v1.0 (2026-02-20): 6 requirement changes, 3 covered by an approved request, 3 not." in text
     assert "Not approved: REQ-12, REQ-17, REQ-23." in text
     assert "baseline delivery-v1.0 took in 3 changes since contract-v1.0 that no approved request covers: REQ-12, REQ-17, REQ-23." in text
+
+
+# --- 2. every recorded event has a full timestamp; every timeline orders by it --------
+
+# 2026-03-01T13:00:00+08:00, between the commit that adds REQ-1 (09:00) and the one that changes it (16:00).
+DECIDED_AT = "1772341200"
+REQUEST = "id: RQ-1\nreceived: 2026-03-01\nfrom: Ann\ntitle: Longer window\naffects: [REQ-1]\n"
+
+
+@pytest.fixture
+def same_day(make_repo, run_cli):
+    """REQ-1 added in the morning, RQ-1 decided at noon with `decide`, REQ-1 changed in the afternoon."""
+    repo = make_repo()
+    repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Window\nstatement: Patients book 7 days ahead.\n", "records/requests/RQ-1.yaml": REQUEST},
+                "Five requirements agreed", date="2026-03-01T09:00:00+08:00")
+    decided = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "Li Wei", cwd=repo.root, env={"SOURCE_DATE_EPOCH": DECIDED_AT})
+    assert decided.exit_code == 0, decided.stderr
+    repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Window\nstatement: Patients book 14 days ahead.\n"}, "Window 14 days (RQ-1)", date="2026-03-01T16:00:00+08:00")
+    return repo
+
+
+def test_decide_and_triage_write_record_a_full_timestamp_with_offset(same_day, run_cli):
+    text = (same_day.root / "records/requests/RQ-1.yaml").read_text(encoding="utf-8")
+    assert '  on: "2026-03-01T05:00:00+00:00"\n' in text
+    without_epoch = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "Li Wei", "--format", "json", cwd=same_day.root,
+                            env={"SOURCE_DATE_EPOCH": ""})
+    stamped = json.loads(without_epoch.stdout)["decision"]["on"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", stamped), stamped
+    given = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "Li Wei", "--on", "2026-03-01T13:00:00+08:00", cwd=same_day.root)
+    assert given.exit_code == 0 and '  on: "2026-03-01T13:00:00+08:00"\n' in (same_day.root / "records/requests/RQ-1.yaml").read_text(encoding="utf-8")
+    bad = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "Li Wei", "--on", "2026-03-01T25:00", cwd=same_day.root)
+    assert bad.exit_code == 2 and "--on must be a date like 2026-08-20 or a time like" in bad.stderr
+    assert run_cli("check", "--strict", cwd=same_day.root).exit_code == 0
+
+
+def test_log_ties_a_same_day_decision_to_the_change_it_approved_not_the_creation(same_day, run_cli):
+    data = json.loads(run_cli("log", "REQ-1", "--format", "json", cwd=same_day.root).stdout)
+    assert [(e["change"], e["requests"]) for e in data["entries"]] == [("added", []), ("modified", ["RQ-1"])]
+    text = run_cli("log", "REQ-1", cwd=same_day.root).stdout
+    added = text[text.index("added"):text.index("modified")]
+    assert "RQ-1" not in added and "requests: RQ-1" in text[text.index("modified"):]
+
+
+def test_log_reads_an_old_date_only_decision_the_same_way(make_repo, run_cli):
+    repo = make_repo()
+    repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Window\nstatement: Patients book 7 days ahead.\n",
+                 "records/requests/RQ-1.yaml": REQUEST + "decision:\n  as: change\n  status: approved\n  by: Li Wei\n  on: 2026-03-01\n"},
+                "Five requirements agreed", date="2026-03-01T09:00:00+08:00")
+    repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Window\nstatement: Patients book 14 days ahead.\n"}, "Window 14 days", date="2026-03-01T16:00:00+08:00")
+    data = json.loads(run_cli("log", "REQ-1", "--format", "json", cwd=repo.root).stdout)
+    assert [(e["change"], e["requests"]) for e in data["entries"]] == [("added", []), ("modified", ["RQ-1"])]
+
+
+def test_trace_puts_the_decision_between_the_commits_it_follows_and_precedes(same_day, run_cli):
+    data = json.loads(run_cli("trace", "REQ-1", "--format", "json", cwd=same_day.root).stdout)
+    story = [(e["kind"], e["relation"]) for e in data["timeline"]]
+    assert story.index(("commit", "changed")) < story.index(("request", "decision")) < len(story) - 1
+    changes = [e for e in data["timeline"] if e["kind"] == "commit"]
+    assert changes[0]["summary"].startswith("added") and changes[1]["summary"].startswith("changed statement")
+    order = [e["id"] if e["kind"] != "commit" else e["summary"].split()[0] for e in data["timeline"]]
+    assert order.index("added") < order.index("RQ-1", order.index("added")) < order.index("changed")
+    # The request received that day (a date alone) is shown with its day; the decision with its time.
+    decision = next(e for e in data["timeline"] if e["relation"] == "decision")
+    assert decision["date"] == "2026-03-01T05:00:00+00:00"
+
+
+def test_the_packs_timeline_is_in_time_order_in_one_format(demo, run_cli, tmp_path):
+    _decide_rq13(demo, run_cli)
+    out = tmp_path / "acceptance.zip"
+    assert run_cli("pack", "build", "delivery-v1.0", "-o", str(out), "--to", "WORKTREE", cwd=demo).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        html = archive.read("index.html").decode("utf-8")
+        events = json.loads(archive.read("data/timeline.json"))["events"]
+    section = html[html.index('<section id="timeline"'):html.index("</section>", html.index('<section id="timeline"'))]
+    shown = re.findall(r'<time datetime="([^"]*)">([^<]*)</time>', section)
+    assert len(shown) == len(events) > 40
+    one_format = re.compile(r"\d{4}-\d\d-\d\d( \d\d:\d\d (UTC|[+-]\d\d:\d\d))?")
+    assert all(one_format.fullmatch(text) for _, text in shown), [text for _, text in shown if not one_format.fullmatch(text)]
+
+    from reqtrace.clock import moment_key
+
+    keys = [moment_key(recorded) for recorded, _ in shown]
+    assert keys == sorted(keys)
+    # A sign-off at 09:00 UTC comes after the meeting at 14:00 +08:00 (06:00 UTC) of the same day.
+    order = [recorded for recorded, _ in shown]
+    assert order.index("2026-06-30T14:00:00+08:00") < order.index("2026-06-30T09:00:00Z")

@@ -25,7 +25,7 @@ from typing import Any
 
 from . import __version__, gitio
 from .archive import DeterministicZip, member_name, sha256_hex
-from .clock import source_date_epoch
+from .clock import moment_key, source_date_epoch
 from .config import SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import InputError, RevisionError, UncommittedChanges, UsageError
@@ -518,7 +518,9 @@ def build_timeline(contents_to: Snapshot, baseline: BaselineInfo, base_commit_da
         events.append(Event(baseline.created or base_commit_date or "", baseline.name, "baseline", "created", f"baseline {baseline.name} of commit {baseline.commit[:12]}"))
     for signoff in baseline.signoffs:
         events.append(Event(signoff.time, baseline.name, "sign-off", signoff.meaning, f"{signoff.signer} — {signoff.meaning} ({signoff.method})"))
-    return sorted((e for e in events if e.date), key=lambda e: (date_key(e.date), e.date, natural_key(e.id)))
+    # By the moment each names (a date alone is the end of its day), then by id; a request's
+    # decision after its receipt when both fell on the same day.
+    return sorted((e for e in events if e.date), key=lambda e: (moment_key(e.date), natural_key(e.id), e.kind == "decision", e.kind))
 
 
 def requirements_at(repo: SpecRepo, commit: str, to: Snapshot, to_files: dict[str, bytes]) -> tuple[Snapshot, dict[str, bytes]]:

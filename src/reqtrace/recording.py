@@ -77,8 +77,9 @@ def _replace_block(repo: SpecRepo, request: Request, config: Config, key: str, b
 
 
 def write_triage(repo: SpecRepo, request: Request, config: Config, result: TriageResult, baseline: str,
-                 on: dt.date) -> Written:
-    """Store the recommendation in the request's `triage:` block."""
+                 on: str | dt.date) -> Written:
+    """Store the recommendation in the request's `triage:` block; `on` is when, best a full
+    timestamp with offset (clock.timestamp), so timelines can order it among commits."""
     block: dict[str, Any] = {
         "classification": result.classification,
         "confidence": round(result.confidence, 2),
@@ -102,7 +103,7 @@ def write_decision(
     as_: str,
     status: str,
     by: str,
-    on: dt.date,
+    on: str | dt.date,
     in_: str | None,
     note: str | None,
     known_records: dict[str, str],

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .archive import short_hash, slug
+from .clock import shown_moment
 from .trace_svg import MAX_GRAPH_NODES, layout_graph
 from .worddiff import word_diff
 
@@ -331,7 +332,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         "changes": changes,
         "requests": request_views,
         "matrix": matrix,
-        "timeline": [{**vars(e), "href": link(e.id)[1]} for e in contents.timeline],
+        "timeline": [{**vars(e), "shown": shown_moment(e.date), "href": link(e.id)[1]} for e in contents.timeline],
         "meetings": meetings,
         "emails": emails,
         "documents": documents,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 from enum import Enum
 from pathlib import Path
@@ -29,17 +28,9 @@ _STATUS_COLOURS = {"added": "green", "unchanged": "dim", "restored": "cyan", "re
 def _when(date: str | None) -> str:
     """A timeline date as recorded, with its UTC offset: the timeline is in time order, and a
     meeting at 14:00 +08:00 comes before a signature at 08:30 UTC on the same day."""
-    if not date or len(date) <= 10:  # none, or a day without a time
-        return date or "—"
-    try:
-        value = dt.datetime.fromisoformat(date)
-    except ValueError:
-        return date
-    shown = value.strftime("%Y-%m-%d %H:%M")
-    offset = value.utcoffset()
-    if offset is None:
-        return shown
-    return f"{shown} UTC" if not offset else f"{shown} {value.isoformat(timespec='minutes')[16:]}"
+    from ..clock import shown_moment
+
+    return shown_moment(date)
 
 
 @app.command()
