@@ -236,6 +236,8 @@ def test_the_packs_timeline_is_in_time_order_in_one_format(demo, run_cli, tmp_pa
 
     keys = [moment_key(recorded) for recorded, _ in shown]
     assert keys == sorted(keys)
-    # A sign-off at 09:00 UTC comes after the meeting at 14:00 +08:00 (06:00 UTC) of the same day.
+    # The acceptance meeting at 10:00 +08:00 (02:00 UTC) comes before the sign-off at 09:00 UTC;
+    # the decisions of the contract meeting (dated by day only) after the meeting itself.
     order = [recorded for recorded, _ in shown]
-    assert order.index("2026-06-30T14:00:00+08:00") < order.index("2026-06-30T09:00:00Z")
+    assert order.index("2026-06-30T10:00:00+08:00") < order.index("2026-06-30T09:00:00Z")
+    assert order.index("2026-02-20T14:00:00+08:00") < order.index("2026-02-20")
