@@ -34,6 +34,7 @@ from .graph import natural_key
 from .model import Snapshot, item_fields
 from .parse import parse_requirements
 from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
+from .status_chart import status_chart
 from .worktree_state import SHOWN_FILES, file_list, uncommitted_files, worktree_config
 
 PACK_FORMAT = "reqtrace-pack-1"
@@ -176,6 +177,7 @@ class PackContents:
     digest: Digests = field(default_factory=Digests)
     # The story since the customer first signed (status.story_summary): (since, accepted later).
     story: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)
+    chart: dict[str, Any] | None = None  # status_chart.chart_model of the spec repo at --to
 
 
 @dataclass
@@ -593,23 +595,25 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         built_at=built_at,
         built_from=built_from,
         digest=digest,
-        story=gather_story(repo, to.commit),
+        **gather_story(repo, to),
     )
 
 
-def gather_story(repo: SpecRepo, to_commit: str | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """What changed since the customer first signed, and what was accepted without approval,
-    as `reqtrace status` shows it. A baseline file that cannot be read leaves it out: the
-    pack lists the baseline's problems, and its other pages do not depend on this."""
+def gather_story(repo: SpecRepo, to: Snapshot) -> dict[str, Any]:
+    """The pack's first page as `reqtrace status` tells it: `story`, what changed since the
+    customer first signed and what was accepted without approval; `chart`, the picture over
+    time. A baseline file that cannot be read leaves the story out: the pack lists the
+    baseline's problems, and its other pages do not depend on this."""
     from .baseline import scan_baselines
     from .status import signed_story, story_summary
 
-    scanned = scan_baselines(repo, to_commit)
+    scanned = scan_baselines(repo, to.commit)
+    chart = status_chart(repo, to, scanned.baselines)
     try:
         accepted = scanned.accepted()
     except InputError:
-        return (None, None)
-    return story_summary(signed_story(repo, scanned.baselines, accepted, to_commit))
+        return {"story": (None, None), "chart": chart}
+    return {"story": story_summary(signed_story(repo, scanned.baselines, accepted, to.commit)), "chart": chart}
 
 
 # --------------------------------------------------------------------- layout

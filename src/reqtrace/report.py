@@ -326,7 +326,8 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
             "signoffs": len(signoffs),
         },
         "since_first_signed": contents.story[0] and {**contents.story[0], "unapproved_links": links(contents.story[0]["unapproved_ids"])},
-        "accepted_without_approval": contents.story[1],
+        "accepted_without_approval": contents.story[1] and {**contents.story[1], "links": links(contents.story[1]["ids"])},
+        "chart": contents.chart,
         "signoffs": signoffs,
         "requirements": base_requirements,
         "changes": changes,
@@ -347,6 +348,15 @@ def _version() -> str:
     from . import __version__
 
     return __version__
+
+
+def render_status_chart(status: dict[str, Any], chart: dict[str, Any] | None) -> str:
+    """`status --chart`: an offline page with the story's figures and the chart (status_chart)."""
+    where = f"commit {status['rev'][:12]}" if status.get("rev") else "the working tree"
+    return environment().get_template("status/chart.html.j2").render(
+        csp=CSP, version=_version(), project=status["project"], customer=status.get("customer") or "", where=where,
+        since_first_signed=status.get("since_first_signed"), accepted_without_approval=status.get("accepted_without_approval"), chart=chart,
+    )
 
 
 def render_pack_html(contents: PackContents, layout: Layout) -> str:

@@ -285,6 +285,7 @@ def status_facts(item: Any) -> tuple[Any, ...]:
             kind, item.title, item.path, item.from_, item.refs, item.sources, item.affects,
             (decision.status, decision.as_, decision.in_) if decision is not None else None,
             item.triage.classification if item.triage is not None else None,
+            item.received,
         )
     if kind == "meeting":
         return (kind, item.title, item.path, item.refs, tuple((entry.refs, entry.approves, entry.rejects) for entry in item.decisions))
@@ -313,9 +314,9 @@ def snapshot_from_facts(facts: Any, snapshot: Snapshot) -> Snapshot:
             _, title, path, parents, sources = fact
             snapshot.requirements[item_id] = Requirement(item_id, title, "", path, parents=parents, sources=sources)
         elif kind == "request":
-            _, title, path, from_, refs, sources, affects, decision, classification = fact
+            _, title, path, from_, refs, sources, affects, decision, classification, received = fact
             snapshot.requests[item_id] = Request(
-                item_id, "", title, path, from_=from_, refs=refs, sources=sources, affects=affects,
+                item_id, received, title, path, from_=from_, refs=refs, sources=sources, affects=affects,
                 decision=Decision(decision[0], as_=decision[1], in_=decision[2]) if decision is not None else None,
                 triage=Triage(classification) if classification is not None else None,
             )

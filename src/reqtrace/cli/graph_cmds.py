@@ -267,20 +267,40 @@ def graph(
 @app.command()
 def status(
     rev: RevOption = None,
+    chart: Annotated[Optional[Path], typer.Option("--chart", metavar="FILE.html", help="Also write an offline HTML page with a chart of requirement changes and requests by class per month, baselines marked.", show_default=False)] = None,  # noqa: UP007, UP045
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
 ) -> None:
-    """The project manager's one screen: baseline, drift, requests, and loose ends."""
+    """The project manager's one screen: what changed since the customer first signed, baseline, drift, requests, and loose ends."""
     from ..graph_cache import status_snapshot
     from ..status import build_status, status_inputs
 
     output.json_requested = format is TextOrJson.json
+    if chart is not None:
+        from ..files import output_path
+
+        output_path(chart, option="--chart", what="HTML file", example="status.html")  # before the work, and again when written
     repo, _, snapshot = _ask(root, rev, status_snapshot)
     data = build_status(snapshot, **status_inputs(repo, snapshot))
+    if chart is not None:
+        _write_chart(repo, snapshot, data, chart)
     if format is TextOrJson.json:
         output.write_json(data)
         return
     render_status(data)
+
+
+def _write_chart(repo: Any, snapshot: Any, data: dict[str, Any], path: Path) -> None:
+    from ..baseline import scan_baselines
+    from ..files import output_writer
+    from ..report import render_status_chart
+    from ..status_chart import status_chart
+
+    picture = status_chart(repo, snapshot, scan_baselines(repo, snapshot.commit).baselines)
+    with output_writer(path, option="--chart") as handle:
+        handle.write(render_status_chart(data, picture).encode("utf-8"))
+    shown = f"{picture['months']} months, {picture['total_changes']} requirement changes, {picture['total_requests']} requests" if picture else "nothing dated yet"
+    output.stderr_console().print(f"wrote {output.esc(path)} ({shown})")
 
 
 SHOWN_IDS = 8  # ids on one status line; --format json lists all
