@@ -241,3 +241,42 @@ def test_the_packs_timeline_is_in_time_order_in_one_format(demo, run_cli, tmp_pa
     order = [recorded for recorded, _ in shown]
     assert order.index("2026-06-30T10:00:00+08:00") < order.index("2026-06-30T09:00:00Z")
     assert order.index("2026-02-20T14:00:00+08:00") < order.index("2026-02-20")
+
+
+# --- 4. the picture: status --chart ----------------------------------------------------
+
+
+def test_status_chart_follows_the_output_rule_and_keeps_text_as_text(make_repo, run_cli, tmp_path):
+    repo = make_repo({"reqtrace.yaml": 'project: "<script>alert(1)</script> & Co"\n',
+                      "specs/REQ-1.yaml": "id: REQ-1\ntitle: One\nstatement: The system shall do one thing.\n",
+                      "records/requests/RQ-1.yaml": 'id: RQ-1\nreceived: 2026-01-20\ntitle: "<img src=x onerror=alert(1)>"\ntriage: {classification: defect}\n'})
+    refused = run_cli("status", "--chart", str(tmp_path), cwd=repo.root)
+    assert refused.exit_code == 3 and "is a folder" in refused.stderr
+    page = tmp_path / "chart.html"
+    made = run_cli("status", "--chart", str(page), cwd=repo.root)
+    assert made.exit_code == 0, made.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html and "<script" not in html and "<img" not in html
+    assert 'http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;' in html and "<svg" in html
+    assert "2026-01: 1 defect request</title>" in html and "2026-01: 1 requirement change</title>" in html
+
+
+def test_chart_model_counts_each_month_and_marks_baselines_in_their_month():
+    from reqtrace.status_chart import chart_model
+
+    model = chart_model(
+        [("2026-01-05T10:00:00+08:00", 2), ("2026-01-30T10:00:00+00:00", 1), ("2026-03-02T09:00:00Z", 4)],
+        [("2026-02-10", "change"), ("2026-02-11", "change"), ("2026-02-12", "defect"), ("not a date", "defect")],
+        [("v1", "2026-02-15T08:00:00Z"), ("v2", None)],
+    )
+    assert (model["first"], model["last"], model["months"]) == ("2026-01", "2026-03", 3)
+    assert model["total_changes"] == 7 and model["total_requests"] == 3
+    labels = [bar["label"] for bar in model["bars"]]
+    assert labels == ["2026-01: 3 requirement changes", "2026-02: 1 defect request", "2026-02: 2 change requests", "2026-03: 4 requirement changes"]
+    (mark,) = model["baselines"]
+    slot = (model["right"] - model["left"]) / 3
+    assert mark["name"] == "v1" and model["left"] + slot < mark["x"] < model["left"] + 2 * slot
+    # The stacked request bars of February sit on each other, the tallest bar reaches the top grid line.
+    defect, change = model["bars"][1], model["bars"][2]
+    assert change["y"] + change["height"] == pytest.approx(defect["y"])
+    assert chart_model([], [], []) is None
