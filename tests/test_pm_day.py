@@ -124,6 +124,8 @@ def test_status_json_carries_the_same_figures_and_keeps_the_old_keys(demo, run_c
     assert data["since_first_signed"]["commit"] == _git(demo, "rev-parse", "baseline/contract-v1.0^{commit}").strip()
     assert data["accepted_without_approval"] == {"baseline": "delivery-v1.0", "since": "contract-v1.0", "count": 3, "ids": ["REQ-12", "REQ-17", "REQ-23"]}
     assert data["accepted_baseline"]["name"] == "delivery-v1.0" and data["drift"]["unapproved"] == 0
+    assert {"schema_version", "project", "customer", "rev", "counts", "accepted_baseline", "drift", "volatility", "most_changed",
+            "requests", "unlinked_records", "unsourced_requirements"} < set(data)
 
 
 def test_status_of_a_repo_whose_first_signed_baseline_is_the_accepted_one(make_repo, run_cli, tmp_path):
