@@ -118,16 +118,15 @@ def chart_model(changes: Iterable[tuple[str, int]], requests: Iterable[tuple[str
     labels = [{"x": round(LEFT + (index + 0.5) * slot, 1), "text": _month_label(month)} for index, month in enumerate(months) if index % every == 0]
     baseline_marks = []
     for row, (name, date, month) in enumerate(sorted((m for m in marks if m[2] in months), key=lambda m: (m[1] or "", m[0]))):
-        assert month is not None and date is not None
+        assert month is not None and date is not None  # a mark without a month is not in `months`
         index = months.index(month)
         day = int(date[8:10]) if len(date) >= 10 and date[8:10].isdigit() else 1
         days = calendar.monthrange(int(month[:4]), int(month[5:7]))[1]
         x = round(LEFT + (index + (day - 1) / days) * slot, 1)
         baseline_marks.append({"x": x, "label_y": 14 + 13 * (row % 2), "name": name, "date": date[:10], "anchor": "end" if x > WIDTH * 0.7 else "start"})
     grid = [{"y": y_of(value), "value": value} for value in range(0, scale_top + 1, step)]
-    used = {kind for counter in asked.values() for kind in counter}
-    legend = [{"colour": CHANGES_COLOUR, "text": "requirement changes"}] + [{"colour": colour, "text": f"{kind} requests"} for kind, colour in CLASS_COLOURS if kind in used]
-    legend += [{"colour": colour, "text": f"{kind} requests"} for kind in sorted(used - {k for k, _ in CLASS_COLOURS}) for colour in [CLASS_COLOURS[-1][1]]]
+    used = Counter(kind for counter in asked.values() for kind in counter)
+    legend = [{"colour": CHANGES_COLOUR, "text": "requirement changes"}] + [{"colour": colour, "text": f"{kind} requests"} for kind, colour in _classes(used)]
     for index, entry in enumerate(legend):
         entry["x"] = LEFT + (index % 4) * 175
         entry["y"] = HEIGHT - 26 + (index // 4) * 14
