@@ -13,6 +13,7 @@ from . import gitio
 from .config import CONFIG_FILE, SpecRepo
 from .errors import InputError, UsageError
 from .files import atomic_write, inside
+from .gitattributes import write_gitattributes
 from .model import sequence_number
 from .snapshot import load_snapshot
 
@@ -60,6 +61,9 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
         if not keep.exists():
             atomic_write(keep, b"")
             result.paths.append(str(folder / sub) + "/")
+    attributes = write_gitattributes(folder)
+    if attributes is not None:
+        result.paths.append(str(attributes))
     top = gitio.toplevel(folder)
     if top is None:
         gitio.run_git(folder, "init", "-q")

@@ -572,6 +572,32 @@ def index_flagged(repo: Path, paths: Iterable[str]) -> list[str]:
     return [m.group(1).decode("utf-8", "surrogateescape") for m in re.finditer(rb"(?:^|\x00)(?:[a-z]|S) ([^\x00]+)", out)]
 
 
+def as_stored(repo: Path, path: str, data: bytes) -> bytes:
+    """The bytes git stores for the working-tree file `path` (relative to the work tree's
+    top), whose bytes are `data`.
+
+    A checkout may write a file other than git stores it: with `core.autocrlf=true`
+    (Git for Windows' default) or an `eol=crlf` attribute every LF of a text file
+    becomes CRLF, and a sha256 recorded of the stored bytes no longer matches, with
+    nothing changed. When `data`, cleaned as `git add` would clean it, is the blob the
+    index holds for `path`, that blob is what the file is; otherwise (an edited file,
+    an untracked one) the file's own bytes are. Only a file with a CR is asked about:
+    a checkout's conversion always writes one.
+    """
+    if b"\r" not in data:
+        return data
+    cleaned = run_git(repo, "hash-object", "--stdin", f"--path={path}", input=data, check=False)
+    listed = run_git(repo, "ls-files", "-s", "-z", "--", path, check=False)
+    if cleaned.returncode != 0 or listed.returncode != 0:
+        return data
+    oid = cleaned.stdout.decode("ascii", "replace").strip()
+    # `<mode> <oid> <stage>\t<path>\0`, one entry for a tracked file outside a merge.
+    entries = [entry.split(b"\t", 1)[0].split() for entry in listed.stdout.split(b"\x00") if entry]
+    if len(entries) != 1 or len(entries[0]) != 3 or entries[0][1].decode("ascii", "replace") != oid:
+        return data
+    return b"".join(chunk for _, chunk in read_blobs(repo, [oid]))
+
+
 def blob_id(data: bytes) -> str:
     """The id git gives `data` as a blob (`git hash-object`), without running git."""
     import hashlib
