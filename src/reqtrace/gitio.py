@@ -572,6 +572,46 @@ def index_flagged(repo: Path, paths: Iterable[str]) -> list[str]:
     return [m.group(1).decode("utf-8", "surrogateescape") for m in re.finditer(rb"(?:^|\x00)(?:[a-z]|S) ([^\x00]+)", out)]
 
 
+# An `id:` line as spec files write it: `id: X`, `- id: X` in a list, quoted or not.
+_ID_LINE_ERE = "^[[:space:]-]*id:[[:space:]]*[\"']?[A-Za-z0-9][A-Za-z0-9_.:-]*"
+_ID_LINE = re.compile(r"id:\s*[\"']?([A-Za-z0-9][A-Za-z0-9_.:-]*)$")
+
+
+@dataclass(frozen=True)
+class BranchIds:
+    """The ids written in `id:` lines at the tips of a clone's branches."""
+
+    local: frozenset[str]  # on refs/heads/*
+    remote: frozenset[str]  # on refs/remotes/* (what others have pushed, as last fetched)
+    has_remotes: bool  # whether the clone has any remote-tracking branch
+
+
+def ids_on_branches(repo: Path, paths: Iterable[str]) -> BranchIds:
+    """The ids under `paths` at every local and remote-tracking branch, from one `git grep`
+    over all their tips (a hint for choosing new ids: `check` finds real duplicates)."""
+    refs = run_git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/remotes", check=False).stdout.decode("utf-8", "replace")
+    local_tips, remote_tips = set(), set()
+    for line in refs.splitlines():
+        oid, _, name = line.partition(" ")
+        if name.endswith("/HEAD") and name.startswith("refs/remotes/"):
+            continue  # origin/HEAD: a symbolic name for another remote branch
+        (remote_tips if name.startswith("refs/remotes/") else local_tips).add(oid)
+    found: dict[str, set[str]] = {}
+    tips = sorted(local_tips | remote_tips)
+    if tips:
+        proc = run_git(repo, "grep", "-I", "-o", "-E", "--null", "-e", _ID_LINE_ERE, *tips, "--", *paths, check=False)
+        # Each line is `<commit>:<path>\0<match>`.
+        for line in proc.stdout.decode("utf-8", "replace").splitlines():
+            where, _, match = line.rpartition("\x00")
+            commit = where.partition(":")[0]
+            hit = _ID_LINE.search(match.strip())
+            if hit:
+                found.setdefault(commit, set()).add(hit.group(1))
+    local = frozenset(i for tip in local_tips for i in found.get(tip, ()))
+    remote = frozenset(i for tip in remote_tips for i in found.get(tip, ()))
+    return BranchIds(local, remote, bool(remote_tips))
+
+
 def as_stored(repo: Path, path: str, data: bytes) -> bytes:
     """The bytes git stores for the working-tree file `path` (relative to the work tree's
     top), whose bytes are `data`.

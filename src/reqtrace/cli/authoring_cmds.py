@@ -42,13 +42,18 @@ def new(
     title: Annotated[str, typer.Option("--title", help="Its title.")],
     root: RootOption = None,
     folder: Annotated[Optional[str], typer.Option("--folder", help="Sub-folder of specs/ for a requirement, e.g. booking.")] = None,  # noqa: UP007
+    item_id: Annotated[Optional[str], typer.Option("--id", help="The id, chosen by hand (default: one no branch holds).")] = None,  # noqa: UP007
 ) -> None:
-    """Create a requirement, request or meeting from a template with the next free id; print its path."""
+    """Create a requirement, request or meeting from a template; print its path.
+
+    The id is free on every local and remote-tracking branch: sequential in a
+    clone with no remote, a random 4-digit run in a team's clone (docs/format.md).
+    """
     from ..authoring import new_item
     from ..config import find_spec_repo
 
     repo = find_spec_repo(root)
-    path = new_item(repo, kind.value, title, folder=folder)
+    path = new_item(repo, kind.value, title, folder=folder, item_id=item_id)
     output.write_text(str(path))
 
 
