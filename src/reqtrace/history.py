@@ -201,6 +201,10 @@ def _with_earlier_ids(repo: SpecRepo, history: History, cache: ParseCache, links
     prefer = f"{folder + '/' if folder else ''}{old}{dot}{suffix}" if stem == history.id else first.version.path
     try:
         before = _requirement_history(repo, old, f"{first.commit}^", cache, links, prefer=prefer)
+        if any(entry.change == DUPLICATE_ADDED for entry in before.entries):
+            # OLD was defined twice (two branches merged): the copies' histories interleave,
+            # so the renumbered copy is followed in its own file alone.
+            before = _requirement_history(repo, old, f"{first.commit}^", cache, links, only=prefer)
     except (InputError, UsageError):
         return history  # the renumbering commit has no parent, or OLD never existed there
     before = _with_earlier_ids(repo, before, cache, links, depth + 1)
@@ -220,7 +224,9 @@ def _with_earlier_ids(repo: SpecRepo, history: History, cache: ParseCache, links
     return history
 
 
-def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCache, links: bool = True, prefer: str | None = None) -> History:
+def _requirement_history(
+    repo: SpecRepo, req_id: str, rev: str, cache: ParseCache, links: bool = True, prefer: str | None = None, only: str | None = None
+) -> History:
     if repo.git_top is None:
         raise InputError(f"{repo.root} is not in a git repository, so it has no history", hint="run `git init` and commit the spec files")
     if rev == "HEAD" and gitio.head_commit(repo.git_top) is None:
@@ -235,6 +241,8 @@ def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCach
 
     def spec_path(path: str) -> str | None:
         relative = path[len(repo.prefix) :] if path.startswith(repo.prefix) else None
+        if only is not None and relative != only:
+            return None
         return relative if relative is not None and kind_of(relative, config) is not None else None
 
     reader = _VersionReader(repo, config, req_id, cache)

@@ -170,8 +170,9 @@ def _expected(data: Any, kind: str, old: str, new: str, define: bool, refer: boo
     for entry in _entries(data, kind):
         if define and entry.get("id") == old:
             entry["id"] = new
-            earlier = entry.get(RENAMED_FROM)
-            entry[RENAMED_FROM] = [*(earlier if isinstance(earlier, list) else [earlier]), old] if earlier is not None else old
+            if kind == "requirement":
+                earlier = entry.get(RENAMED_FROM)
+                entry[RENAMED_FROM] = [*(earlier if isinstance(earlier, list) else [earlier]), old] if earlier is not None else old
         if refer:
             for path in ID_FIELDS[kind]:
                 for container, key in _values_at(entry, path):
