@@ -88,6 +88,12 @@ def test_a_crlf_checkout_without_gitattributes_checks_and_verifies_the_same(demo
         assert "intact" in verify.stdout + verify.stderr or "✓" in verify.stdout
     diff = run_cli("diff", "HEAD", cwd=clone)
     assert diff.exit_code == 0 and "no change of meaning" in diff.stdout
+    # A pack of the working tree carries the documents as git stores them.
+    pack = tmp_path / "pack.zip"
+    built = run_cli("pack", "build", "delivery-v1.0", "--to", "WORKTREE", "-o", str(pack), cwd=clone)
+    assert built.exit_code == 0, built.stderr
+    verified = run_cli("pack", "verify", str(pack), cwd=tmp_path)
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
 
 
 def test_a_real_change_in_a_crlf_checkout_is_still_caught(demo_origin, tmp_path, run_cli):
