@@ -262,3 +262,21 @@ def test_a_failed_write_puts_back_every_file(make_repo, monkeypatch):
     monkeypatch.undo()
     assert {path: (repo.root / path).read_bytes() for path in FILES} == before
     assert not (repo.root / "specs/REQ-31.yaml").exists()
+
+
+def test_log_follows_a_chain_of_renumberings(make_repo, run_cli):
+    repo = make_repo(FILES)
+    assert run_cli("renumber", "REQ-30", "REQ-300", cwd=repo.root).exit_code == 0
+    repo.commit(message="first renumbering")
+    # Twice before one commit: REQ-3000 never reaches history; REQ-300 did.
+    assert run_cli("renumber", "REQ-300", "REQ-3000", cwd=repo.root).exit_code == 0
+    assert run_cli("renumber", "REQ-3000", "REQ-3001", cwd=repo.root).exit_code == 0
+    assert "x-renamed-from: [REQ-30, REQ-300, REQ-3000]" in (repo.root / "specs/REQ-3001.yaml").read_text(encoding="utf-8")
+    repo.commit(message="second renumbering")
+    log = json.loads(run_cli("log", "REQ-3001", "--format", "json", cwd=repo.root).stdout)
+    assert [(e["change"], e["message"]) for e in log["entries"]] == [
+        ("added", "initial"),
+        ("modified", "first renumbering"),
+        ("modified", "second renumbering"),
+    ]
+    assert [e["path"] for e in log["entries"]] == ["specs/REQ-30.yaml", "specs/REQ-300.yaml", "specs/REQ-3001.yaml"]

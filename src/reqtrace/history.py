@@ -190,23 +190,27 @@ def _with_earlier_ids(repo: SpecRepo, history: History, cache: ParseCache, links
         return history
     earlier = dict(first.version.extra).get(RENAMED_FROM)
     names = earlier if isinstance(earlier, list) else [earlier]
-    old = names[-1] if names and isinstance(names[-1], str) and names[-1] != history.id else None
-    if old is None:
-        return history
-    # Where the renumbered copy was: its file, or the same folder's file named after OLD
-    # (renumber renames a file named after the id). With OLD defined twice, that is the
-    # copy to follow, not the one the loader keeps.
     folder, _, name = first.version.path.rpartition("/")
     stem, dot, suffix = name.partition(".")
-    prefer = f"{folder + '/' if folder else ''}{old}{dot}{suffix}" if stem == history.id else first.version.path
-    try:
-        before = _requirement_history(repo, old, f"{first.commit}^", cache, links, prefer=prefer)
-        if any(entry.change == DUPLICATE_ADDED for entry in before.entries):
-            # OLD was defined twice (two branches merged): the copies' histories interleave,
-            # so the renumbered copy is followed in its own file alone.
-            before = _requirement_history(repo, old, f"{first.commit}^", cache, links, only=prefer)
-    except (InputError, UsageError):
-        return history  # the renumbering commit has no parent, or OLD never existed there
+    # The latest earlier id first: renumbered twice before one commit, the middle id
+    # never reached history, and the one before it did.
+    before = None
+    for old in reversed([n for n in names if isinstance(n, str) and n != history.id]):
+        # Where the renumbered copy was: its file, or the same folder's file named after
+        # OLD (renumber renames a file named after the id). With OLD defined twice, that
+        # is the copy to follow, not the one the loader keeps.
+        prefer = f"{folder + '/' if folder else ''}{old}{dot}{suffix}" if stem == history.id else first.version.path
+        try:
+            before = _requirement_history(repo, old, f"{first.commit}^", cache, links, prefer=prefer)
+            if any(entry.change == DUPLICATE_ADDED for entry in before.entries):
+                # OLD was defined twice (two branches merged): the copies' histories
+                # interleave, so the renumbered copy is followed in its own file alone.
+                before = _requirement_history(repo, old, f"{first.commit}^", cache, links, only=prefer)
+            break
+        except (InputError, UsageError):
+            continue  # no parent commit, or this id never existed there
+    if before is None:
+        return history
     before = _with_earlier_ids(repo, before, cache, links, depth + 1)
     last = before.current
     if last is None or last.version is None:
