@@ -138,7 +138,9 @@ def _renamed_from_edit(entry: Any, offset: int) -> _Edit:
 
 
 def _apply(text: str, edits: list[_Edit], old: str, new: str, path: str) -> str:
-    lines = text.splitlines(keepends=True)
+    # Lines as the YAML parser counts them (str.splitlines would also split at U+2028 and
+    # other separators inside a value, and every position after it would be off).
+    lines = re.split(r"(?<=\n)", text)
     # Right to left, bottom to top: an edit never moves the positions of those still to do.
     for edit in sorted(edits, key=lambda e: (e.line, e.insert_after is None, e.column), reverse=True):
         current = lines[edit.line]

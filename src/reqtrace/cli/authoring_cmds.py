@@ -61,7 +61,7 @@ def new(
 def renumber(
     old: ItemIdArgument,
     new: Annotated[str, typer.Argument(metavar="NEW", help="The id it gets.", callback=checked_argument)],
-    file: Annotated[Optional[str], typer.Option("--file", help="When OLD is defined twice: the file of the copy to renumber.")] = None,  # noqa: UP007
+    file: Annotated[Optional[str], typer.Option("--file", help="When OLD is defined twice: the file of the copy to renumber, relative to the spec repo's root.")] = None,  # noqa: UP007
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
 ) -> None:
