@@ -149,3 +149,19 @@ def test_collision_odds_match_the_documented_figure():
     overlaps = sum(1 for a, b in itertools.product(range(0, size, 7), range(0, size, 11)) if abs(a - b) < run)
     pairs = len(range(0, size, 7)) * len(range(0, size, 11))
     assert overlaps / pairs == pytest.approx((2 * run - 1) / size, rel=0.15)
+
+
+def test_a_pattern_that_fixes_the_width_narrows_the_random_space(make_repo, run_cli, tmp_path):
+    from conftest import CONFIG, requirement_yaml
+
+    origin = make_repo({"reqtrace.yaml": CONFIG + "id_pattern: '^REQ-[0-9]{3}$'\n", "specs/REQ-001.yaml": requirement_yaml("REQ-001")})
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin.root), str(clone))
+    made = Path(run_cli("new", "requirement", "--title", "x", cwd=clone).stdout.strip())
+    assert re.fullmatch(r"REQ-\d{3}\.yaml", made.name), made.name
+    assert run_cli("check", cwd=clone).exit_code == 0
+    # A pattern no free id can match says so, and how to go on.
+    full = make_repo({"reqtrace.yaml": CONFIG + "id_pattern: '^REQ-1$'\n", "specs/REQ-1.yaml": requirement_yaml("REQ-1")}, name="full")
+    refused = run_cli("new", "requirement", "--title", "x", cwd=full.root)
+    assert refused.exit_code == 3
+    assert "no free id matches the id pattern" in refused.stderr and "--id" in refused.stderr

@@ -96,14 +96,19 @@ def known_ids(repo: SpecRepo, snapshot: Snapshot) -> KnownIds:
     return KnownIds(worktree, branches.local, branches.remote, branches.has_remotes)
 
 
-def _chosen_id(item_id: str, kind: str, config: Config, known: KnownIds) -> str:
-    """`--id` as given, when it can name a new item and its file."""
+def _chosen_id(item_id: str, kind: str, config: Config, known: KnownIds, *, by_hand: bool = True) -> str:
+    """The id (`--id` as given, or the one chosen) when it can name a new item and its file."""
     if not ID_TEXT.match(item_id) or len(item_id) > MAX_ID_LENGTH:
         raise UsageError(
             f"--id '{item_id}' cannot be an id: use letters, digits, '-', '_' and '.', starting with a letter or digit (at most {MAX_ID_LENGTH})"
         )
     if kind == "requirement" and not id_matcher(config.id_pattern)(item_id):
-        raise UsageError(f"--id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml")
+        if by_hand:
+            raise UsageError(f"--id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml")
+        raise InputError(
+            f"no free id matches the id pattern {config.id_pattern!r} of reqtrace.yaml (the next would be '{item_id}')",
+            hint="widen id_pattern in reqtrace.yaml, or choose an id with --id",
+        )
     where = known.where(item_id)
     if where is not None:
         raise InputError(f"'{item_id}' already exists {where}", hint="choose another id, or leave --id out to get a free one")
@@ -138,10 +143,12 @@ def new_item(
     known = known_ids(repo, snapshot)
     today = today or dt.date.today()
     if kind == "requirement":
+        by_hand = item_id is not None
         if item_id is None:
             prefix = requirement_prefix(snapshot.requirements)
-            item_id = f"{prefix}{next_number(known, prefix)}"
-        new_id = _chosen_id(item_id, kind, config, known)
+            matches = id_matcher(config.id_pattern)
+            item_id = f"{prefix}{next_number(known, prefix, fits=lambda number: matches(f'{prefix}{number}'))}"
+        new_id = _chosen_id(item_id, kind, config, known, by_hand=by_hand)
         relative = f"{config.requirements_dir}/{_safe_folder(folder)}{new_id}.yaml"
         body = (
             f"id: {new_id}\n"

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .model import sequence_number
@@ -86,17 +86,31 @@ def random_space(taken: int) -> range:
     return range(10 ** (digits - 1), 10**digits)
 
 
-def next_number(known: KnownIds, prefix: str, draw: int | None = None) -> int:
-    """The number of the next `prefix` id: sequential alone, a continued or new random run in a team."""
+def next_number(known: KnownIds, prefix: str, draw: int | None = None, fits: Callable[[int], bool] | None = None) -> int:
+    """The number of the next `prefix` id: sequential alone, a continued or new random run in a team.
+
+    `fits` tells whether an id with a number is allowed (the repo's id_pattern): a pattern
+    that fixes the width (`^REQ-[0-9]{3}$`) narrows the random space to that width.
+    """
+    allowed = fits or (lambda number: True)
     taken = _numbers(known.all, prefix)
-    if not known.team:
-        return max(taken, default=0) + 1
-    own = _numbers(known.unshared, prefix)
-    if own:
-        number = max(own) + 1
-    else:
-        space = random_space(len(taken))
-        number = space.start + (secrets.randbelow(len(space)) if draw is None else draw % len(space))
+    if known.team:
+        own = _numbers(known.unshared, prefix)
+        number = max(own, default=0) + 1
+        while number in taken:
+            number += 1
+        if own and allowed(number):
+            return number
+        space: range | None = random_space(len(taken))
+        while space is not None and not allowed(space.start):
+            space = range(space.start // 10, space.start) if space.start >= 10 else None
+        if space is not None and len(taken) < len(space):
+            start = secrets.randbelow(len(space)) if draw is None else draw % len(space)
+            for offset in range(len(space)):  # the first free number from the drawn one, wrapping round
+                number = space.start + (start + offset) % len(space)
+                if number not in taken and allowed(number):
+                    return number
+    number = max(taken, default=0) + 1
     while number in taken:
         number += 1
     return number
