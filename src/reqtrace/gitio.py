@@ -614,28 +614,42 @@ def ids_on_branches(repo: Path, paths: Iterable[str]) -> BranchIds:
 
 def as_stored(repo: Path, path: str, data: bytes) -> bytes:
     """The bytes git stores for the working-tree file `path` (relative to the work tree's
-    top), whose bytes are `data`.
+    top), whose bytes are `data`; see as_stored_many."""
+    return as_stored_many(repo, {path: data})[path]
+
+
+def as_stored_many(repo: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    """The bytes git stores for each working-tree file (path relative to the work tree's
+    top -> its bytes), in three git processes whatever their number.
 
     A checkout may write a file other than git stores it: with `core.autocrlf=true`
     (Git for Windows' default) or an `eol=crlf` attribute every LF of a text file
     becomes CRLF, and a sha256 recorded of the stored bytes no longer matches, with
-    nothing changed. When `data`, cleaned as `git add` would clean it, is the blob the
-    index holds for `path`, that blob is what the file is; otherwise (an edited file,
-    an untracked one) the file's own bytes are. Only a file with a CR is asked about:
-    a checkout's conversion always writes one.
+    nothing changed. When a file, cleaned as `git add` would clean it (`hash-object`
+    reads it by path and applies the attributes and core.autocrlf), is the blob the
+    index holds for its path, that blob is what the file is; otherwise (an edited
+    file, an untracked one) the file's own bytes are. Only a file with a CR is asked
+    about: a checkout's conversion always writes one.
     """
-    if b"\r" not in data:
-        return data
-    cleaned = run_git(repo, "hash-object", "--stdin", f"--path={path}", input=data, check=False)
-    listed = run_git(repo, "ls-files", "-s", "-z", "--", path, check=False)
-    if cleaned.returncode != 0 or listed.returncode != 0:
-        return data
-    oid = cleaned.stdout.decode("ascii", "replace").strip()
-    # `<mode> <oid> <stage>\t<path>\0`, one entry for a tracked file outside a merge.
-    entries = [entry.split(b"\t", 1)[0].split() for entry in listed.stdout.split(b"\x00") if entry]
-    if len(entries) != 1 or len(entries[0]) != 3 or entries[0][1].decode("ascii", "replace") != oid:
-        return data
-    return b"".join(chunk for _, chunk in read_blobs(repo, [oid]))
+    result = dict(files)
+    asked = [path for path, data in files.items() if b"\r" in data and "\n" not in path and "\r" not in path]
+    if not asked:
+        return result
+    cleaned = run_git(repo, "hash-object", "--stdin-paths", input="".join(f"{path}\n" for path in asked).encode("utf-8", "surrogateescape"), check=False)
+    listed = run_git(repo, "ls-files", "-s", "-z", "--", *asked, check=False)
+    oids = cleaned.stdout.decode("ascii", "replace").split()
+    if cleaned.returncode != 0 or listed.returncode != 0 or len(oids) != len(asked):
+        return result
+    index: dict[str, list[str]] = {}
+    for entry in listed.stdout.split(b"\x00"):
+        if entry:  # `<mode> <oid> <stage>\t<path>`; a path in a merge has several stages
+            info, _, name = entry.partition(b"\t")
+            index.setdefault(name.decode("utf-8", "surrogateescape"), []).append(info.split()[1].decode("ascii", "replace"))
+    same = {path: oid for path, oid in zip(asked, oids, strict=True) if index.get(path) == [oid]}
+    blobs = dict(read_blobs(repo, list(dict.fromkeys(same.values())))) if same else {}
+    for path, oid in same.items():
+        result[path] = blobs[oid]
+    return result
 
 
 def blob_id(data: bytes) -> str:

@@ -210,12 +210,14 @@ def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str]) ->
         found = {}
         for source in sources:
             try:
-                data = (repo.root / source.path).read_bytes()
+                found[source.path] = (repo.root / source.path).read_bytes()
             except OSError as exc:
                 raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
-            # As git stores it, as everywhere a sha256 is checked (docs/digest.md).
-            found[source.path] = data if repo.git_top is None else gitio.as_stored(repo.git_top, repo.git_path(source.path), data)
-        return found
+        if repo.git_top is None:
+            return found
+        # As git stores them, as everywhere a sha256 is checked (docs/digest.md).
+        stored = gitio.as_stored_many(repo.git_top, {repo.git_path(path): data for path, data in found.items()})
+        return {path: stored[repo.git_path(path)] for path in found}
     blobs = dict(gitio.read_blobs(repo.git_top, list(dict.fromkeys(s.oid for s in sources if s.oid))))
     return {source.path: blobs[source.oid] for source in sources if source.oid}
 

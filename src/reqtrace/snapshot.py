@@ -265,13 +265,9 @@ class Reader:
                 # O_NOFOLLOW, as in _read_file: never follow a link swapped in since listing.
                 fd = os.open(os.path.join(str(self.repo.root), source.path), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
                 with os.fdopen(fd, "rb") as handle:
-                    data = handle.read()
+                    return handle.read()
             except OSError as exc:
                 raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
-            # A document or a stored message is hashed as git stores it: a checkout that
-            # turned its LFs into CRLFs (core.autocrlf) has not changed it.
-            top = self.repo.git_top
-            return data if top is None else gitio.as_stored(top, self.repo.git_path(source.path), data)
         assert self.repo.git_top is not None and source.oid is not None
         return b"".join(data for _, data in gitio.read_blobs(self.repo.git_top, [source.oid]))
 
