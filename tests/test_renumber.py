@@ -187,8 +187,8 @@ def test_a_duplicate_from_two_branches_is_fixed_in_one_step(make_repo, run_cli):
     git(repo.root, "checkout", "-q", "-b", "alice")
     repo.commit({"specs/booking/REQ-9.yaml": requirement_yaml("REQ-9", "Alice's")}, message="Alice adds REQ-9")
     git(repo.root, "checkout", "-q", "-b", "bob", "main")
-    repo.commit({"specs/billing/REQ-9.yaml": requirement_yaml("REQ-9", "Bob's", parents=["REQ-1"])}, message="Bob adds REQ-9")
-    repo.commit({"specs/billing/REQ-9.yaml": requirement_yaml("REQ-9", "Bob's, reworded", parents=["REQ-1"])}, message="Bob rewords REQ-9")
+    repo.commit({"specs/payments/REQ-9.yaml": requirement_yaml("REQ-9", "Bob's", parents=["REQ-1"])}, message="Bob adds REQ-9")
+    repo.commit({"specs/payments/REQ-9.yaml": requirement_yaml("REQ-9", "Bob's, reworded", parents=["REQ-1"])}, message="Bob rewords REQ-9")
     git(repo.root, "checkout", "-q", "main")
     git(repo.root, "merge", "-q", "--no-edit", "alice")
     assert "CONFLICT" not in git(repo.root, "merge", "--no-edit", "bob")  # merges silently...
@@ -197,10 +197,10 @@ def test_a_duplicate_from_two_branches_is_fixed_in_one_step(make_repo, run_cli):
 
     ambiguous = run_cli("renumber", "REQ-9", "REQ-10", cwd=repo.root)
     assert ambiguous.exit_code == 2
-    assert "specs/billing/REQ-9.yaml" in ambiguous.stderr and "--file" in ambiguous.stderr
-    fixed = run_cli("renumber", "REQ-9", "REQ-10", "--file", "specs/billing/REQ-9.yaml", cwd=repo.root)
+    assert "specs/payments/REQ-9.yaml" in ambiguous.stderr and "--file" in ambiguous.stderr
+    fixed = run_cli("renumber", "REQ-9", "REQ-10", "--file", "specs/payments/REQ-9.yaml", cwd=repo.root)
     assert fixed.exit_code == 0, fixed.stderr
-    assert (repo.root / "specs/billing/REQ-10.yaml").exists() and not (repo.root / "specs/billing/REQ-9.yaml").exists()
+    assert (repo.root / "specs/payments/REQ-10.yaml").exists() and not (repo.root / "specs/payments/REQ-9.yaml").exists()
     assert "id: REQ-9" in (repo.root / "specs/booking/REQ-9.yaml").read_text(encoding="utf-8")
     assert run_cli("check", cwd=repo.root).exit_code == 0
     repo.commit(message="Renumber Bob's REQ-9 to REQ-10")
@@ -210,7 +210,7 @@ def test_a_duplicate_from_two_branches_is_fixed_in_one_step(make_repo, run_cli):
     log = json.loads(run_cli("log", "REQ-10", "--format", "json", cwd=repo.root).stdout)
     messages = [e["message"] for e in log["entries"] if e["change"] in ("added", "modified")]
     assert messages == ["Merge branch 'bob'", "Renumber Bob's REQ-9 to REQ-10"]
-    assert log["entries"][0]["path"] == "specs/billing/REQ-9.yaml"
+    assert log["entries"][0]["path"] == "specs/payments/REQ-9.yaml"
     alice = json.loads(run_cli("log", "REQ-9", "--format", "json", cwd=repo.root).stdout)
     assert alice["path"] == "specs/booking/REQ-9.yaml"
 

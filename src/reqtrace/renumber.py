@@ -247,6 +247,8 @@ def renumber(repo: SpecRepo, old: str, new: str, *, definition: str | None = Non
             f"'{old}' is defined {len(definitions)} times ({', '.join(definitions)}); say which one to renumber with --file PATH",
             hint="references elsewhere may mean either copy: renumber rewrites only that file, and lists the others",
         )
+    elif not definitions:
+        raise InputError(f"cannot find where '{old}' is defined: no {kind} file names it in an `id:` field", hint="rename it by hand")
     else:
         definition = definitions[0]
     duplicated = len(definitions) > 1
@@ -277,7 +279,7 @@ def renumber(repo: SpecRepo, old: str, new: str, *, definition: str | None = Non
             result.left.append(path)
 
     stem, suffix = _split_name(definition)
-    if stem == old and definitions.count(definition) == 1 and len(_items_in(snapshot, definition)) == 1:
+    if stem == old and definitions.count(definition) == 1 and _item_count(texts[definition], kind) == 1:
         result.new_path = definition[: len(definition) - len(stem) - len(suffix)] + new + suffix
         if os.path.lexists(repo.root / result.new_path):
             raise InputError(f"{result.new_path} already exists; renumber never overwrites a file", hint="move it away, or choose another NEW")
@@ -295,8 +297,10 @@ def _split_name(path: str) -> tuple[str, str]:
     return name, ""
 
 
-def _items_in(snapshot: Any, path: str) -> list[Any]:
-    return [item for items in (snapshot.requirements, *snapshot.record_maps()) for item in items.values() if item.path == path]
+def _item_count(text: str, kind: str) -> int:
+    """How many items the file defines (read from the file: the loader keeps only the
+    first copy of a duplicated id, so the snapshot may not hold this file's)."""
+    return len(_entries(_load_plain(text, kind), kind))
 
 
 def _write(repo: SpecRepo, new_texts: dict[str, str], definition: str, new_path: str) -> None:
