@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,10 @@ from . import gitio
 from .config import CONFIG_FILE, SpecRepo
 from .errors import InputError, UsageError
 from .files import atomic_write, inside
-from .model import sequence_number
+from .gitattributes import write_gitattributes
+from .id_choice import ID_TEXT, KnownIds, meeting_id, next_number
+from .id_pattern import MAX_ID_LENGTH, id_matcher
+from .model import Config, Snapshot
 from .snapshot import load_snapshot
 
 
@@ -60,6 +64,9 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
         if not keep.exists():
             atomic_write(keep, b"")
             result.paths.append(str(folder / sub) + "/")
+    attributes = write_gitattributes(folder)
+    if attributes is not None:
+        result.paths.append(str(attributes))
     top = gitio.toplevel(folder)
     if top is None:
         gitio.run_git(folder, "init", "-q")
@@ -69,21 +76,43 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
     return result
 
 
-def _number(item_id: str) -> int:
-    match = re.search(r"(\d+)$", item_id)
-    return sequence_number(match.group(1)) if match else 0
-
-
-def next_requirement_id(ids: list[str]) -> str:
-    """The next id after the highest, in the prefix most ids use (REQ when there are none)."""
+def requirement_prefix(ids: Iterable[str]) -> str:
+    """The prefix most requirement ids use (REQ- when there are none)."""
     prefixes: dict[str, int] = {}
     for item_id in ids:
         match = re.match(r"^(.*?)(\d+)$", item_id)
         if match:
             prefixes[match.group(1)] = prefixes.get(match.group(1), 0) + 1
-    prefix = max(prefixes, key=lambda p: (prefixes[p], p)) if prefixes else "REQ-"
-    highest = max((_number(i) for i in ids if i.startswith(prefix)), default=0)
-    return f"{prefix}{highest + 1}"
+    return max(prefixes, key=lambda p: (prefixes[p], p)) if prefixes else "REQ-"
+
+
+def known_ids(repo: SpecRepo, snapshot: Snapshot) -> KnownIds:
+    """Every id this clone can see: the working tree's, and those at its branches' tips."""
+    worktree = frozenset(snapshot.all_ids())
+    if repo.git_top is None:
+        return KnownIds(worktree)
+    config = snapshot.config
+    branches = gitio.ids_on_branches(repo.git_top, [repo.git_path(config.requirements_dir), repo.git_path(config.records_dir)])
+    return KnownIds(worktree, branches.local, branches.remote, branches.has_remotes)
+
+
+def _chosen_id(item_id: str, kind: str, config: Config, known: KnownIds, *, by_hand: bool = True) -> str:
+    """The id (`--id` as given, or the one chosen) when it can name a new item and its file."""
+    if not ID_TEXT.match(item_id) or len(item_id) > MAX_ID_LENGTH:
+        raise UsageError(
+            f"--id '{item_id}' cannot be an id: use letters, digits, '-', '_' and '.', starting with a letter or digit (at most {MAX_ID_LENGTH})"
+        )
+    if kind == "requirement" and not id_matcher(config.id_pattern)(item_id):
+        if by_hand:
+            raise UsageError(f"--id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml")
+        raise InputError(
+            f"no free id matches the id pattern {config.id_pattern!r} of reqtrace.yaml (the next would be '{item_id}')",
+            hint="widen id_pattern in reqtrace.yaml, or choose an id with --id",
+        )
+    where = known.where(item_id)
+    if where is not None:
+        raise InputError(f"'{item_id}' already exists {where}", hint="choose another id, or leave --id out to get a free one")
+    return item_id
 
 
 def _safe_folder(folder: str | None) -> str:
@@ -99,15 +128,27 @@ def _safe_folder(folder: str | None) -> str:
     return "/".join(parts) + "/"
 
 
-def new_item(repo: SpecRepo, kind: str, title: str, *, folder: str | None = None, today: dt.date | None = None) -> Path:
+def new_item(
+    repo: SpecRepo, kind: str, title: str, *, folder: str | None = None, today: dt.date | None = None, item_id: str | None = None
+) -> Path:
+    """Create a requirement, request or meeting from its template; its path.
+
+    The id is `item_id` when given, else one no branch this clone can see holds
+    (see id_choice.py: sequential alone, random runs in a team clone).
+    """
     if not title.strip():
         raise UsageError("--title must not be empty")
     snapshot = load_snapshot(repo)
     config = snapshot.config
-    ids = sorted(snapshot.all_ids())
+    known = known_ids(repo, snapshot)
     today = today or dt.date.today()
     if kind == "requirement":
-        new_id = next_requirement_id(list(snapshot.requirements))
+        by_hand = item_id is not None
+        if item_id is None:
+            prefix = requirement_prefix(snapshot.requirements)
+            matches = id_matcher(config.id_pattern)
+            item_id = f"{prefix}{next_number(known, prefix, fits=lambda number: matches(f'{prefix}{number}'))}"
+        new_id = _chosen_id(item_id, kind, config, known, by_hand=by_hand)
         relative = f"{config.requirements_dir}/{_safe_folder(folder)}{new_id}.yaml"
         body = (
             f"id: {new_id}\n"
@@ -117,8 +158,7 @@ def new_item(repo: SpecRepo, kind: str, title: str, *, folder: str | None = None
             "priority: should\nstatus: draft\nparents: []\nsources: []\ntags: []\n"
         )
     elif kind == "request":
-        highest = max((_number(i) for i in snapshot.requests), default=0)
-        new_id = f"RQ-{highest + 1}"
+        new_id = _chosen_id(item_id or f"RQ-{next_number(known, 'RQ-')}", kind, config, known)
         relative = f"{config.requests_dir}/{new_id}.yaml"
         body = (
             f"id: {new_id}\nreceived: {today.isoformat()}\nfrom: \"\"\nchannel: email\n"
@@ -127,11 +167,7 @@ def new_item(repo: SpecRepo, kind: str, title: str, *, folder: str | None = None
             "refs: []\naffects: []\n"
         )
     elif kind == "meeting":
-        new_id = f"MTG-{today.isoformat()}"
-        suffix = 2
-        while new_id in ids:
-            new_id = f"MTG-{today.isoformat()}-{suffix}"
-            suffix += 1
+        new_id = _chosen_id(item_id or meeting_id(known, today), kind, config, known)
         relative = f"{config.meetings_dir}/{new_id}.md"
         body = (
             f"---\nid: {new_id}\ndate: {today.isoformat()}\ntitle: {yaml_text(title)}\n"

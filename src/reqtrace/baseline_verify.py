@@ -146,7 +146,9 @@ def _read_at(repo: SpecRepo, commit: str | None, path: str) -> bytes | None:
         target = repo.root / path
         if target.is_symlink() or not target.is_file():
             return None
-        return target.read_bytes()
+        data = target.read_bytes()
+        # As git stores it: a CRLF checkout (core.autocrlf) has not changed signed evidence.
+        return data if repo.git_top is None else gitio.as_stored(repo.git_top, repo.git_path(path), data)
     assert repo.git_top is not None
     entries = [e for e in gitio.list_tree(repo.git_top, commit, [repo.git_path(path)]) if e.path == repo.git_path(path)]
     if not entries or entries[0].is_symlink:

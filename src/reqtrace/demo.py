@@ -21,6 +21,7 @@ from pathlib import Path
 from . import gitio
 from .errors import InputError, ReqtraceError, ToolMissing
 from .files import atomic_write, inside
+from .gitattributes import write_gitattributes
 from .yamlio import YamlProblem, decode_text, load_yaml
 
 EXAMPLE = "clinic"
@@ -143,6 +144,7 @@ def materialise(target: Path, *, example: Path | None = None, progress: Callable
         gitio.run_git(target, "symbolic-ref", "HEAD", "refs/heads/main")
         vendor_email = steps[0].author_email if steps else "vendor@example.invalid"
         keys = _make_demo_key(target, vendor_email).parent
+        write_gitattributes(target)  # committed with the first step
         for step in steps:
             env = _git_env(step)
             for repo_path, source in step.files:

@@ -572,6 +572,86 @@ def index_flagged(repo: Path, paths: Iterable[str]) -> list[str]:
     return [m.group(1).decode("utf-8", "surrogateescape") for m in re.finditer(rb"(?:^|\x00)(?:[a-z]|S) ([^\x00]+)", out)]
 
 
+# An `id:` line as spec files write it: `id: X`, `- id: X` in a list, quoted or not.
+_ID_LINE_ERE = "^[[:space:]-]*id:[[:space:]]*[\"']?[A-Za-z0-9][A-Za-z0-9_.:-]*"
+_ID_LINE = re.compile(r"id:\s*[\"']?([A-Za-z0-9][A-Za-z0-9_.:-]*)$")
+
+
+@dataclass(frozen=True)
+class BranchIds:
+    """The ids written in `id:` lines at the tips of a clone's branches."""
+
+    local: frozenset[str]  # on refs/heads/*
+    remote: frozenset[str]  # on refs/remotes/* (what others have pushed, as last fetched)
+    has_remotes: bool  # whether the clone has any remote-tracking branch
+
+
+def ids_on_branches(repo: Path, paths: Iterable[str]) -> BranchIds:
+    """The ids under `paths` at every local and remote-tracking branch, from one `git grep`
+    over all their tips (a hint for choosing new ids: `check` finds real duplicates)."""
+    refs = run_git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/remotes", check=False).stdout.decode("utf-8", "replace")
+    local_tips, remote_tips = set(), set()
+    for line in refs.splitlines():
+        oid, _, name = line.partition(" ")
+        if name.endswith("/HEAD") and name.startswith("refs/remotes/"):
+            continue  # origin/HEAD: a symbolic name for another remote branch
+        (remote_tips if name.startswith("refs/remotes/") else local_tips).add(oid)
+    found: dict[str, set[str]] = {}
+    tips = sorted(local_tips | remote_tips)
+    if tips:
+        proc = run_git(repo, "grep", "-I", "-o", "-E", "--null", "-e", _ID_LINE_ERE, *tips, "--", *paths, check=False)
+        # Each line is `<commit>:<path>\0<match>`.
+        for line in proc.stdout.decode("utf-8", "replace").splitlines():
+            where, _, match = line.rpartition("\x00")
+            commit = where.partition(":")[0]
+            hit = _ID_LINE.search(match.strip())
+            if hit:
+                found.setdefault(commit, set()).add(hit.group(1))
+    local = frozenset(i for tip in local_tips for i in found.get(tip, ()))
+    remote = frozenset(i for tip in remote_tips for i in found.get(tip, ()))
+    return BranchIds(local, remote, bool(remote_tips))
+
+
+def as_stored(repo: Path, path: str, data: bytes) -> bytes:
+    """The bytes git stores for the working-tree file `path` (relative to the work tree's
+    top), whose bytes are `data`; see as_stored_many."""
+    return as_stored_many(repo, {path: data})[path]
+
+
+def as_stored_many(repo: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    """The bytes git stores for each working-tree file (path relative to the work tree's
+    top -> its bytes), in three git processes whatever their number.
+
+    A checkout may write a file other than git stores it: with `core.autocrlf=true`
+    (Git for Windows' default) or an `eol=crlf` attribute every LF of a text file
+    becomes CRLF, and a sha256 recorded of the stored bytes no longer matches, with
+    nothing changed. When a file, cleaned as `git add` would clean it (`hash-object`
+    reads it by path and applies the attributes and core.autocrlf), is the blob the
+    index holds for its path, that blob is what the file is; otherwise (an edited
+    file, an untracked one) the file's own bytes are. Only a file with a CR is asked
+    about: a checkout's conversion always writes one.
+    """
+    result = dict(files)
+    asked = [path for path, data in files.items() if b"\r" in data and "\n" not in path and "\r" not in path]
+    if not asked:
+        return result
+    cleaned = run_git(repo, "hash-object", "--stdin-paths", input="".join(f"{path}\n" for path in asked).encode("utf-8", "surrogateescape"), check=False)
+    listed = run_git(repo, "ls-files", "-s", "-z", "--", *asked, check=False)
+    oids = cleaned.stdout.decode("ascii", "replace").split()
+    if cleaned.returncode != 0 or listed.returncode != 0 or len(oids) != len(asked):
+        return result
+    index: dict[str, list[str]] = {}
+    for entry in listed.stdout.split(b"\x00"):
+        if entry:  # `<mode> <oid> <stage>\t<path>`; a path in a merge has several stages
+            info, _, name = entry.partition(b"\t")
+            index.setdefault(name.decode("utf-8", "surrogateescape"), []).append(info.split()[1].decode("ascii", "replace"))
+    same = {path: oid for path, oid in zip(asked, oids, strict=True) if index.get(path) == [oid]}
+    blobs = dict(read_blobs(repo, list(dict.fromkeys(same.values())))) if same else {}
+    for path, oid in same.items():
+        result[path] = blobs[oid]
+    return result
+
+
 def blob_id(data: bytes) -> str:
     """The id git gives `data` as a blob (`git hash-object`), without running git."""
     import hashlib

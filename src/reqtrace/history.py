@@ -173,12 +173,65 @@ def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache
             hint="leave --rev out to walk up to HEAD; `reqtrace diff HEAD` shows what the working tree changes",
         )
     if cache is not None:
-        return _requirement_history(repo, req_id, rev, cache, links)
+        return _with_earlier_ids(repo, _requirement_history(repo, req_id, rev, cache, links), cache, links)
     with ParseCache.for_git(repo.git_top) as own:
-        return _requirement_history(repo, req_id, rev, own, links)
+        return _with_earlier_ids(repo, _requirement_history(repo, req_id, rev, own, links), own, links)
 
 
-def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCache, links: bool = True) -> History:
+RENAMED_FROM = "x-renamed-from"
+MAX_RENUMBERINGS = 20  # a chain longer than any real one (or a cycle) stops here
+
+
+def _with_earlier_ids(repo: SpecRepo, history: History, cache: ParseCache, links: bool, depth: int = 0) -> History:
+    """The history continued back through earlier ids: a requirement that `reqtrace renumber`
+    gave a new id was added under it with `x-renamed-from: OLD`, and before that commit its
+    life is OLD's. The renumbering itself becomes a modification (the id, and the field)."""
+    first = history.entries[0] if history.entries else None
+    if first is None or first.change != ADDED or first.version is None or depth >= MAX_RENUMBERINGS:
+        return history
+    earlier = dict(first.version.extra).get(RENAMED_FROM)
+    names = earlier if isinstance(earlier, list) else [earlier]
+    folder, _, name = first.version.path.rpartition("/")
+    stem, dot, suffix = name.partition(".")
+    # The latest earlier id first: renumbered twice before one commit, the middle id
+    # never reached history, and the one before it did.
+    before = None
+    for old in reversed([n for n in names if isinstance(n, str) and n != history.id]):
+        # Where the renumbered copy was: its file, or the same folder's file named after
+        # OLD (renumber renames a file named after the id). With OLD defined twice, that
+        # is the copy to follow, not the one the loader keeps.
+        prefer = f"{folder + '/' if folder else ''}{old}{dot}{suffix}" if stem == history.id else first.version.path
+        try:
+            before = _requirement_history(repo, old, f"{first.commit}^", cache, links, prefer=prefer)
+            if any(entry.change == DUPLICATE_ADDED for entry in before.entries):
+                # OLD was defined twice (two branches merged): the copies' histories
+                # interleave, so the renumbered copy is followed in its own file alone.
+                before = _requirement_history(repo, old, f"{first.commit}^", cache, links, only=prefer)
+            break
+        except (InputError, UsageError):
+            continue  # no parent commit, or this id never existed there
+    if before is None:
+        return history
+    before = _with_earlier_ids(repo, before, cache, links, depth + 1)
+    last = before.current
+    if last is None or last.version is None:
+        return history
+    first.change = MODIFIED
+    first.from_path = last.version.path
+    first.fields = field_changes(last.version, first.version)
+    first.notes.append(f"renumbered from {old} (its {RENAMED_FROM})")
+    history.entries = before.entries + history.entries
+    history.commits_walked += before.commits_walked
+    history.blobs_read += before.blobs_read
+    named = {baseline.name for baseline in history.baselines if baseline.entry is not None}
+    history.baselines = [b for b in before.baselines if b.name not in named] + [b for b in history.baselines if b.entry is not None or b.name not in {x.name for x in before.baselines}]
+    history.requests = before.requests + [r for r in history.requests if r.id not in {x.id for x in before.requests}]
+    return history
+
+
+def _requirement_history(
+    repo: SpecRepo, req_id: str, rev: str, cache: ParseCache, links: bool = True, prefer: str | None = None, only: str | None = None
+) -> History:
     if repo.git_top is None:
         raise InputError(f"{repo.root} is not in a git repository, so it has no history", hint="run `git init` and commit the spec files")
     if rev == "HEAD" and gitio.head_commit(repo.git_top) is None:
@@ -193,6 +246,8 @@ def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCach
 
     def spec_path(path: str) -> str | None:
         relative = path[len(repo.prefix) :] if path.startswith(repo.prefix) else None
+        if only is not None and relative != only:
+            return None
         return relative if relative is not None and kind_of(relative, config) is not None else None
 
     reader = _VersionReader(repo, config, req_id, cache)
@@ -238,7 +293,7 @@ def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCach
                 holders[path] = copies
             else:
                 holders.pop(path, None)
-        current = _followed(holders, previous)
+        current = _followed(holders, previous, prefer)
         compared = before_holders[current.path][0] if current is not None and current.path in before_holders else previous
         state_after[entry.commit] = None if current is not None and current.path in broken else current
         add = functools.partial(_add_entry, history.entries, entry, current, digest)
@@ -288,11 +343,14 @@ def _add_entry(
     )
 
 
-def _followed(holders: dict[str, list[Requirement]], previous: Requirement | None) -> Requirement | None:
-    """The copy the log follows: the one at the previous copy's path while it is there, else
-    the first by path (the one the loader keeps)."""
+def _followed(holders: dict[str, list[Requirement]], previous: Requirement | None, prefer: str | None = None) -> Requirement | None:
+    """The copy the log follows: the one at `prefer` when given and there (the copy a
+    renumbering took its new id from), else the one at the previous copy's path while it
+    is there, else the first by path (the one the loader keeps)."""
     if not holders:
         return None
+    if prefer is not None and prefer in holders:
+        return holders[prefer][0]
     if previous is not None and previous.path in holders:
         return holders[previous.path][0]
     return holders[min(holders)][0]

@@ -219,7 +219,11 @@ def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str]) ->
                 found[source.path] = (repo.root / source.path).read_bytes()
             except OSError as exc:
                 raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
-        return found
+        if repo.git_top is None:
+            return found
+        # As git stores them, as everywhere a sha256 is checked (docs/digest.md).
+        stored = gitio.as_stored_many(repo.git_top, {repo.git_path(path): data for path, data in found.items()})
+        return {path: stored[repo.git_path(path)] for path in found}
     blobs = dict(gitio.read_blobs(repo.git_top, list(dict.fromkeys(s.oid for s in sources if s.oid))))
     return {source.path: blobs[source.oid] for source in sources if source.oid}
 
@@ -247,7 +251,10 @@ def _repo_file(repo: SpecRepo, commit: str | None, path: str) -> bytes | None:
     """One file of the spec repo at `commit` (None: the working tree), or None when absent."""
     if commit is None or repo.git_top is None:
         target = repo.root / path
-        return target.read_bytes() if target.is_file() and not target.is_symlink() else None
+        if not target.is_file() or target.is_symlink():
+            return None
+        data = target.read_bytes()
+        return data if repo.git_top is None else gitio.as_stored(repo.git_top, repo.git_path(path), data)
     entries = [e for e in gitio.list_tree(repo.git_top, commit, [repo.git_path(path)]) if e.path == repo.git_path(path)]
     if not entries or entries[0].is_symlink:
         return None

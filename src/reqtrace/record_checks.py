@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
+from . import gitio
 from .errors import ReqtraceError
 from .model import ERROR, Finding, Snapshot
 from .references import dangling, removed_since_a_baseline
@@ -66,7 +67,13 @@ def check_documents(snapshot: Snapshot) -> Iterator[Finding]:
         if snapshot.read_bytes is None or not document.sha256:
             continue
         try:
-            digest = hashlib.sha256(snapshot.read_bytes(document.file)).hexdigest()
+            data = snapshot.read_bytes(document.file)
+            digest = hashlib.sha256(data).hexdigest()
+            repo = snapshot.repo
+            if digest != document.sha256 and snapshot.commit is None and repo is not None and repo.git_top is not None:
+                # Hashed as git stores it: a checkout that wrote its LFs as CRLFs
+                # (core.autocrlf) has not changed the document (docs/digest.md).
+                digest = hashlib.sha256(gitio.as_stored(repo.git_top, repo.git_path(document.file), data)).hexdigest()
         except (OSError, ReqtraceError) as exc:
             yield Finding("document-missing", ERROR, f"cannot read {document.file}: {exc}", document.path, document.line, document.id)
             continue

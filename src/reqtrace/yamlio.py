@@ -620,6 +620,11 @@ def _round_trip():  # type: ignore[no-untyped-def]
     return yaml
 
 
+def load_round_trip(text: str) -> Any:
+    """The document as ruamel.yaml's round-trip data, which knows each value's line and column."""
+    return _round_trip().load(text)
+
+
 _FLOW_SAFE = re.compile(r"^<?[A-Za-z0-9][A-Za-z0-9_.:@/+=$%-]*>?$")
 
 

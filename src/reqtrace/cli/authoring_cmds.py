@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, output
-from .options import RootOption
+from .options import FormatOption, ItemIdArgument, RootOption, TextOrJson, checked_argument
 
 
 @app.command()
@@ -42,14 +42,56 @@ def new(
     title: Annotated[str, typer.Option("--title", help="Its title.")],
     root: RootOption = None,
     folder: Annotated[Optional[str], typer.Option("--folder", help="Sub-folder of specs/ for a requirement, e.g. booking.")] = None,  # noqa: UP007
+    item_id: Annotated[Optional[str], typer.Option("--id", help="The id, chosen by hand (default: one no branch holds).")] = None,  # noqa: UP007
 ) -> None:
-    """Create a requirement, request or meeting from a template with the next free id; print its path."""
+    """Create a requirement, request or meeting from a template; print its path.
+
+    The id is free on every local and remote-tracking branch: sequential in a
+    clone with no remote, a random 4-digit run in a team's clone (docs/format.md).
+    """
     from ..authoring import new_item
     from ..config import find_spec_repo
 
     repo = find_spec_repo(root)
-    path = new_item(repo, kind.value, title, folder=folder)
+    path = new_item(repo, kind.value, title, folder=folder, item_id=item_id)
     output.write_text(str(path))
+
+
+@app.command()
+def renumber(
+    old: ItemIdArgument,
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The id it gets.", callback=checked_argument)],
+    file: Annotated[Optional[str], typer.Option("--file", help="When OLD is defined twice: the file of the copy to renumber, relative to the spec repo's root.")] = None,  # noqa: UP007
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
+) -> None:
+    """Give a requirement or record a new id, in its file and every reference; baselines keep the old one.
+
+    Renames a file named after the id, rewrites each id field of every
+    requirement and record in place (comments and formatting kept), records
+    `x-renamed-from: OLD` on a requirement so that `log NEW` follows its history,
+    and writes all files or none. Refuses a NEW that exists on any branch.
+    """
+    from ..config import find_spec_repo
+    from ..renumber import renumber as renumber_item
+
+    repo = find_spec_repo(root)
+    result = renumber_item(repo, old, new, definition=file)
+    if format is TextOrJson.json:
+        output.write_json(result.as_dict())
+        return
+    out = output.stdout_console()
+    moved = f" (now {output.esc(result.new_path)})" if result.new_path != result.path else ""
+    out.print(f"[green]✓[/] {output.esc(result.old)} → {output.esc(result.new)}: {result.kind} in {output.esc(result.path)}{moved}", soft_wrap=True)
+    for path, count in sorted(result.changed.items()):
+        out.print(f"  {count} id(s) rewritten in {output.esc(path)}", soft_wrap=True)
+    if result.left:
+        out.print(f"  still mention {output.esc(result.old)} (text, or the other copy's references; not changed):", soft_wrap=True)
+        for path in result.left:
+            out.print(f"    {output.esc(path)}", soft_wrap=True)
+    if result.baselines:
+        out.print(f"  baselines {output.esc(', '.join(result.baselines))} keep {output.esc(result.old)}: they were signed so", soft_wrap=True)
+    out.print("next: `reqtrace check`, then commit", soft_wrap=True)
 
 
 @app.command()

@@ -1,0 +1,109 @@
+"""A checkout that converts line endings (core.autocrlf=true, Git for Windows' default)
+changes nothing that was signed or recorded.
+
+Two guards: a spec repo made by `init` or `demo` carries a `.gitattributes` that
+turns conversion off (files come out byte for byte), and a repo without one is
+read as git stores it (a document whose CRLFs are the checkout's own is the
+blob in the index, so its sha256 is the one recorded).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import git
+
+DOCUMENT = "records/documents/contract-summary.txt"
+
+
+@pytest.fixture(scope="module")
+def demo_origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("crlf") / "demo"
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return target
+
+
+def clone_with_autocrlf(origin: Path, target: Path) -> Path:
+    git(origin.parent, "-c", "core.autocrlf=true", "clone", "-q", str(origin), str(target))
+    git(target, "config", "core.autocrlf", "true")
+    return target
+
+
+def without_gitattributes(origin: Path, copy: Path) -> Path:
+    """A clone of the demo whose last commit removes .gitattributes: a repo as made
+    before reqtrace wrote one."""
+    git(origin.parent, "clone", "-q", str(origin), str(copy))
+    git(copy, "rm", "-q", ".gitattributes")
+    git(copy, "commit", "-q", "-m", "a spec repo without .gitattributes")
+    return copy
+
+
+def test_init_writes_a_gitattributes_that_turns_conversion_off(tmp_path, run_cli):
+    result = run_cli("init", str(tmp_path / "spec"))
+    assert result.exit_code == 0, result.stderr
+    attributes = (tmp_path / "spec" / ".gitattributes").read_text(encoding="utf-8")
+    assert "* -text" in attributes.splitlines()
+    assert ".gitattributes" in result.stderr  # said among the files created
+    # Git itself reads it so: no path of the spec repo is text to convert.
+    assert git(tmp_path / "spec", "check-attr", "text", "--", "records/documents/a.txt") == "records/documents/a.txt: text: unset"
+
+
+def test_init_leaves_an_existing_gitattributes_alone(tmp_path, run_cli):
+    folder = tmp_path / "spec"
+    folder.mkdir()
+    (folder / ".gitattributes").write_text("*.pdf binary\n", encoding="utf-8")
+    assert run_cli("init", str(folder)).exit_code == 0
+    assert (folder / ".gitattributes").read_text(encoding="utf-8") == "*.pdf binary\n"
+
+
+def test_a_crlf_clone_of_the_demo_is_byte_identical_and_verifies(demo_origin, tmp_path, run_cli):
+    clone = clone_with_autocrlf(demo_origin, tmp_path / "windows")
+    assert (clone / DOCUMENT).read_bytes() == (demo_origin / DOCUMENT).read_bytes()
+    assert b"\r\n" not in (clone / "specs" / "booking" / "REQ-1.yaml").read_bytes()
+    check = run_cli("check", cwd=clone)
+    assert check.exit_code == 0, check.stdout + check.stderr
+    for name in ("contract-v1.0", "delivery-v1.0"):
+        verify = run_cli("baseline", "verify", name, cwd=clone)
+        assert verify.exit_code == 0, verify.stdout + verify.stderr
+
+
+def test_a_crlf_checkout_without_gitattributes_checks_and_verifies_the_same(demo_origin, tmp_path, run_cli):
+    origin = without_gitattributes(demo_origin, tmp_path / "old-style")
+    clone = clone_with_autocrlf(origin, tmp_path / "windows")
+    # The checkout did convert: the test would prove nothing otherwise.
+    assert b"\r\n" in (clone / DOCUMENT).read_bytes()
+    assert b"\r\n" in (clone / "specs" / "booking" / "REQ-1.yaml").read_bytes()
+    check = run_cli("check", "--format", "json", cwd=clone)
+    assert check.exit_code == 0, check.stdout + check.stderr
+    for name in ("contract-v1.0", "delivery-v1.0"):
+        verify = run_cli("baseline", "verify", name, cwd=clone)
+        assert verify.exit_code == 0, verify.stdout + verify.stderr
+        assert "intact" in verify.stdout + verify.stderr or "✓" in verify.stdout
+    diff = run_cli("diff", "HEAD", cwd=clone)
+    assert diff.exit_code == 0 and "no change of meaning" in diff.stdout
+    # A pack of the working tree carries the documents as git stores them.
+    pack = tmp_path / "pack.zip"
+    built = run_cli("pack", "build", "delivery-v1.0", "--to", "WORKTREE", "-o", str(pack), cwd=clone)
+    assert built.exit_code == 0, built.stderr
+    verified = run_cli("pack", "verify", str(pack), cwd=tmp_path)
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
+
+
+def test_a_real_change_in_a_crlf_checkout_is_still_caught(demo_origin, tmp_path, run_cli):
+    origin = without_gitattributes(demo_origin, tmp_path / "old-style")
+    clone = clone_with_autocrlf(origin, tmp_path / "windows")
+    document = clone / DOCUMENT
+    document.write_bytes(document.read_bytes().replace(b"\r\n", b" (amended)\r\n", 1))
+    check = run_cli("check", cwd=clone)
+    assert check.exit_code == 1
+    assert "document-changed" in check.stdout
+    verify = run_cli("baseline", "verify", "contract-v1.0", cwd=clone)
+    assert verify.exit_code == 1
+    assert f"its evidence file {DOCUMENT} changed" in verify.stdout + verify.stderr
