@@ -15,6 +15,8 @@ class DiffFormat(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    sarif = "sarif"
+    junit = "junit"
 
 
 class FailOn(str, Enum):
@@ -36,7 +38,7 @@ def diff(
     from_rev: Annotated[Optional[str], typer.Argument(metavar="[FROM]", help="Baseline name, tag, branch, commit id or WORKTREE (default: the accepted baseline, else HEAD).", show_default=False)] = None,  # noqa: UP007
     to_rev: Annotated[Optional[str], typer.Argument(metavar="[TO]", help="Same choices (default: WORKTREE, the working tree).", show_default=False)] = None,  # noqa: UP007
     root: RootOption = None,
-    format: Annotated[DiffFormat, typer.Option("--format", "-f", help="text for people, json for tools, markdown for a pull-request comment.")] = DiffFormat.text,
+    format: Annotated[DiffFormat, typer.Option("--format", "-f", help="text for people, json for tools, markdown for a pull-request comment, sarif or junit for the gate's findings (the --fail-on rule; unapproved without it).")] = DiffFormat.text,
     stat: Annotated[bool, typer.Option("--stat", help="A one-screen summary: one line per change.")] = False,
     show_all: Annotated[bool, typer.Option("--all", help="Also list the files whose changes are formatting only.")] = False,
     fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 when unapproved changes (or any change) exist, or a changed file cannot be read.", show_default=False)] = None,  # noqa: UP007
@@ -66,6 +68,11 @@ def diff(
         failed = output.gate_failed = fail_on is not None and _fails(result, fail_on)
         if format is DiffFormat.json:
             output.write_json(diff_json(result))
+        elif format in (DiffFormat.sarif, DiffFormat.junit):
+            from ..ci_formats import diff_gate, render_junit, render_sarif
+
+            gate = diff_gate(result, any_change=fail_on is FailOn.any)
+            output.write_text(render_sarif(gate, prefix=repo.prefix) if format is DiffFormat.sarif else render_junit(gate, prefix=repo.prefix))
         elif format is DiffFormat.markdown:
             from .diff_render import render_diff_markdown
 

@@ -24,6 +24,8 @@ class CheckFormat(str, Enum):
     text = "text"
     json = "json"
     github = "github"
+    sarif = "sarif"
+    junit = "junit"
 
 
 def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
@@ -45,7 +47,7 @@ def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
 def check(
     rev: RevOption = None,
     root: RootOption = None,
-    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text for people, json for tools, github for workflow annotations.")] = CheckFormat.text,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text for people, json for tools, github for workflow annotations, sarif for code scanning, junit for test reports.")] = CheckFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     drift: Annotated[Optional[DriftLevel], typer.Option("--drift", help="unapproved-change findings for requirements changed since the accepted baseline: warn, error or off (default: `drift` in reqtrace.yaml, else warn).", show_default=False)] = None,  # noqa: UP007
 ) -> None:
@@ -71,6 +73,12 @@ def check(
         output.write_json(check_json(report))
     elif format is CheckFormat.github:
         render_github(report, repo.prefix)
+    elif format in (CheckFormat.sarif, CheckFormat.junit):
+        from ..ci_formats import check_gate, render_junit, render_sarif
+
+        snapshot = report.snapshot
+        gate = check_gate(report, f"{output.counted(len(snapshot.requirements), 'requirement')} and {output.counted(snapshot.record_count, 'record')} at {_where(snapshot)}")
+        output.write_text(render_sarif(gate, prefix=repo.prefix) if format is CheckFormat.sarif else render_junit(gate, prefix=repo.prefix))
     else:
         render_check_text(report)
     if not report.ok:
