@@ -248,3 +248,44 @@ def render_junit(gate: Gate, *, prefix: str = "") -> str:
     ET.SubElement(suite, "system-err")
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+# --- Markdown (a CI job summary) ----------------------------------------------------------
+
+# GitHub shows at most this many annotations of each severity per step (the rest are
+# dropped from the checks page, though they stay in the log).
+GITHUB_ANNOTATIONS_SHOWN = 10
+MARKDOWN_ROWS = 500  # a job summary holds at most 1 MiB; the full list is in the log
+
+
+def _cell(text: str) -> str:
+    """Text made safe for one Markdown table cell: no line breaks, pipes or HTML."""
+    text = " ".join(_NOT_XML.sub("", text).split())
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "\\`")
+
+
+def render_markdown(gate: Gate, *, prefix: str = "") -> str:
+    """The gate as a Markdown summary: the verdict, then one table row per finding."""
+    if gate.errors:
+        verdict = f"✗ {gate.errors} error(s), {gate.warnings} warning(s)"
+    elif gate.warnings:
+        verdict = f"! {gate.warnings} warning(s), no errors"
+    else:
+        verdict = "✓ no problems"
+    lines = [f"### reqtrace {gate.name}: {verdict}", ""]
+    if gate.summary:
+        lines += [f"In {_cell(gate.summary)}.", ""]
+    if gate.findings:
+        lines += ["| severity | code | where | message |", "| --- | --- | --- | --- |"]
+        for finding in gate.findings[:MARKDOWN_ROWS]:
+            where = prefix + finding.path if finding.path else "(repository)"
+            where += f":{finding.line}" if finding.line else ""
+            lines.append(f"| {finding.severity} | `{_cell(finding.code)}` | {_cell(where)} | {_cell(finding.message)} |")
+        if len(gate.findings) > MARKDOWN_ROWS:
+            lines += ["", f"{len(gate.findings) - MARKDOWN_ROWS} more finding(s) are in the job's log."]
+        if gate.errors > GITHUB_ANNOTATIONS_SHOWN or gate.warnings > GITHUB_ANNOTATIONS_SHOWN:
+            lines += ["", f"> GitHub shows at most {GITHUB_ANNOTATIONS_SHOWN} error and {GITHUB_ANNOTATIONS_SHOWN} warning "
+                      "annotations per step; every finding is listed here and in the log."]
+    if gate.passed:
+        lines += ["", "Passed: " + ", ".join(_cell(name) for name in gate.passed[:MARKDOWN_ROWS])]
+    return "\n".join(lines) + "\n"

@@ -26,6 +26,7 @@ class CheckFormat(str, Enum):
     github = "github"
     sarif = "sarif"
     junit = "junit"
+    markdown = "markdown"
 
 
 def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
@@ -47,7 +48,7 @@ def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
 def check(
     rev: RevOption = None,
     root: RootOption = None,
-    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text for people, json for tools, github for workflow annotations, sarif for code scanning, junit for test reports.")] = CheckFormat.text,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text for people, json for tools, github for workflow annotations, sarif for code scanning, junit for test reports, markdown for a job summary.")] = CheckFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     drift: Annotated[Optional[DriftLevel], typer.Option("--drift", help="unapproved-change findings for requirements changed since the accepted baseline: warn, error or off (default: `drift` in reqtrace.yaml, else warn).", show_default=False)] = None,  # noqa: UP007
 ) -> None:
@@ -73,12 +74,13 @@ def check(
         output.write_json(check_json(report))
     elif format is CheckFormat.github:
         render_github(report, repo.prefix)
-    elif format in (CheckFormat.sarif, CheckFormat.junit):
-        from ..ci_formats import check_gate, render_junit, render_sarif
+    elif format in (CheckFormat.sarif, CheckFormat.junit, CheckFormat.markdown):
+        from ..ci_formats import check_gate, render_junit, render_markdown, render_sarif
 
         snapshot = report.snapshot
         gate = check_gate(report, f"{output.counted(len(snapshot.requirements), 'requirement')} and {output.counted(snapshot.record_count, 'record')} at {_where(snapshot)}")
-        output.write_text(render_sarif(gate, prefix=repo.prefix) if format is CheckFormat.sarif else render_junit(gate, prefix=repo.prefix))
+        renderer = {CheckFormat.sarif: render_sarif, CheckFormat.junit: render_junit, CheckFormat.markdown: render_markdown}[format]
+        output.write_text(renderer(gate, prefix=repo.prefix))
     else:
         render_check_text(report)
     if not report.ok:
