@@ -8,7 +8,14 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, output
-from .options import FormatOption, RootOption, TextOrJson, checked_argument
+from .options import (
+    FormatOption,
+    RootOption,
+    TextOrJson,
+    checked_argument,
+    complete_requirements,
+    complete_revisions,
+)
 
 
 class DiffFormat(str, Enum):
@@ -35,8 +42,8 @@ def _revision_argument(value: str | None, what: str) -> str | None:
 
 @app.command()
 def diff(
-    from_rev: Annotated[Optional[str], typer.Argument(metavar="[FROM]", help="Baseline name, tag, branch, commit id or WORKTREE (default: the accepted baseline, else HEAD).", show_default=False)] = None,  # noqa: UP007
-    to_rev: Annotated[Optional[str], typer.Argument(metavar="[TO]", help="Same choices (default: WORKTREE, the working tree).", show_default=False)] = None,  # noqa: UP007
+    from_rev: Annotated[Optional[str], typer.Argument(metavar="[FROM]", help="Baseline name, tag, branch, commit id or WORKTREE (default: the accepted baseline, else HEAD).", show_default=False, autocompletion=complete_revisions)] = None,  # noqa: UP007
+    to_rev: Annotated[Optional[str], typer.Argument(metavar="[TO]", help="Same choices (default: WORKTREE, the working tree).", show_default=False, autocompletion=complete_revisions)] = None,  # noqa: UP007
     root: RootOption = None,
     format: Annotated[DiffFormat, typer.Option("--format", "-f", help="text for people, json for tools, markdown for a pull-request comment, sarif or junit for the gate's findings (the --fail-on rule; unapproved without it).")] = DiffFormat.text,
     stat: Annotated[bool, typer.Option("--stat", help="A one-screen summary: one line per change.")] = False,
@@ -92,7 +99,7 @@ def _fails(result, fail_on: FailOn) -> bool:  # type: ignore[no-untyped-def]
 
 @app.command()
 def log(
-    item_id: Annotated[str, typer.Argument(metavar="ID", help="The requirement's id.", callback=checked_argument)],
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="The requirement's id.", callback=checked_argument, autocompletion=complete_requirements)],
     rev: Annotated[Optional[str], typer.Option("--rev", help="Walk history up to this revision (default: HEAD).", show_default=False)] = None,  # noqa: UP007
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
