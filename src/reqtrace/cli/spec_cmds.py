@@ -54,6 +54,7 @@ def check(
 ) -> None:
     """Check the spec repo: YAML, schema, ids and references. Exit 1 when errors are found."""
     from ..check import run_checks
+    from ..progress import phase
 
     output.json_requested = format is CheckFormat.json
     repo, snapshot = load(root, rev)
@@ -67,8 +68,10 @@ def check(
         except AcceptedUnknown:
             base = None  # a baseline file is missing: the baseline check reports it, and the gate fails
         if base is not None:  # with no accepted baseline there is nothing to drift from
-            snapshot.findings.extend(drift_findings(repo, base, level, to_rev=rev or "WORKTREE"))
-    report = run_checks(snapshot, strict=strict)
+            with phase(f"comparing with {base[0]}"):
+                snapshot.findings.extend(drift_findings(repo, base, level, to_rev=rev or "WORKTREE"))
+    with phase("checking"):
+        report = run_checks(snapshot, strict=strict)
     output.gate_failed = not report.ok
     if format is CheckFormat.json:
         output.write_json(check_json(report))
