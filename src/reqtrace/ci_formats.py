@@ -20,7 +20,7 @@ from xml.etree import ElementTree as ET
 
 from . import __version__
 from .clock import source_date_epoch
-from .diff import ADDED, MODIFIED, MOVED, REMOVED, DiffResult
+from .diff import ADDED, MODIFIED, MOVED, REMOVED, DiffResult, unapproved_findings
 from .model import ERROR, WARNING, Finding
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -83,23 +83,16 @@ def diff_gate(result: DiffResult, *, any_change: bool) -> Gate:
     Each change that fails the gate is an error; an approved change (or a move) passes
     unless `any_change`. A file that cannot be read, and an error at TO, fail it too.
     """
-    findings: list[Finding] = []
-    passed: list[str] = []
     shown_from = result.from_side.ref
+    findings = unapproved_findings(result, shown_from, ERROR)  # the same findings as `check --drift error`
+    passed: list[str] = []
     for change in result.changes:
+        if not change.approved:
+            continue
         verb = {ADDED: "added", REMOVED: "removed", MODIFIED: "changed", MOVED: "moved"}[change.change]
         fields_changed = f" ({', '.join(f.field for f in change.fields)})" if change.fields else ""
         line = change.line if change.change != REMOVED else None
-        if not change.approved:
-            others = [f"{ref.id} ({ref.why_not})" for ref in change.requests]
-            because = f"; {', '.join(others)} does not cover it" if others else ""
-            findings.append(Finding(
-                "unapproved-change", ERROR,
-                f"{change.id} was {verb}{fields_changed} since {shown_from} and no approved request covers it{because}; "
-                f"record a request with affects: [{change.id}] and an approved decision, or undo the change",
-                change.path, line, change.id,
-            ))
-        elif any_change:
+        if any_change:
             approval = f", approved by {', '.join(change.approved_by)}" if change.approved_by else ""
             findings.append(Finding("change", ERROR, f"{change.id} was {verb}{fields_changed} since {shown_from}{approval}", change.path, line, change.id))
         else:
