@@ -166,3 +166,22 @@ def test_diff_sarif_without_fail_on_reports_but_passes(make_repo, run_cli) -> No
     result = run_cli("diff", "v1", "-f", "sarif", cwd=repo.root)
     assert result.exit_code == 0
     assert [r["ruleId"] for r in valid_sarif(result.stdout)["runs"][0]["results"]] == ["unapproved-change"]
+
+
+def test_fingerprints_ignore_quoted_line_numbers_and_count_equal_findings() -> None:
+    from reqtrace.ci_formats import Gate, render_sarif
+    from reqtrace.model import Finding
+
+    def prints(*findings: Finding) -> list[str]:
+        log = valid_sarif(render_sarif(Gate("check", list(findings))))
+        return [r["partialFingerprints"]["reqtraceFinding/v1"] for r in log["runs"][0]["results"]]
+
+    moved = prints(Finding("duplicate-key", "error", "key 'title' appears twice (lines 2 and 4)", "specs/REQ-1.yaml", 4, "REQ-1"))
+    later = prints(Finding("duplicate-key", "error", "key 'title' appears twice (lines 7 and 9)", "specs/REQ-1.yaml", 9, "REQ-1"))
+    assert moved == later
+    other_id = prints(Finding("duplicate-id", "error", "id 'REQ-1' is already used by the requirement in specs/REQ-1.yaml:1", "specs/a.yaml", 1, "REQ-1"))
+    other_id_moved = prints(Finding("duplicate-id", "error", "id 'REQ-1' is already used by the requirement in specs/REQ-1.yaml:5", "specs/a.yaml", 3, "REQ-1"))
+    assert other_id == other_id_moved
+    same = Finding("symlink", "warning", "symbolic link is not read", "specs/x.yaml", None)
+    first, second = prints(same, Finding("symlink", "warning", "symbolic link is not read", "specs/x.yaml", 2))
+    assert first.endswith(":1") and second.endswith(":2") and first[:-2] == second[:-2]
