@@ -754,7 +754,11 @@ def drift_findings(repo: SpecRepo, base: tuple[str, str], severity: str, *, to_r
     """`unapproved-change` for every requirement changed since `base` (name, revision) that no approved request covers."""
     name, rev = base
     result = diff_revisions(repo, rev, to_rev, from_shown=name, cache=cache)
-    level = ERROR if severity == "error" else WARNING
+    return unapproved_findings(result, name, ERROR if severity == "error" else WARNING)
+
+
+def unapproved_findings(result: DiffResult, name: str, level: str) -> list[Finding]:
+    """`unapproved-change` (at `level`) for every change in `result` since `name` that no approved request covers."""
     findings = []
     for change in result.unapproved:
         verb = {ADDED: "added", REMOVED: "removed", MODIFIED: "changed"}[change.change]

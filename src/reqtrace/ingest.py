@@ -37,6 +37,7 @@ from .mail import (
 )
 from .model import ERROR, Snapshot, sequence_number
 from .parse import parse_document
+from .progress import phase
 from .yamlio import FlowList, YamlProblem, dump_yaml, edit_yaml_mapping
 
 MAX_DOCUMENT_BYTES = 500 * 1024 * 1024
@@ -338,12 +339,14 @@ def ingest_emails(repo: SpecRepo, paths: list[Path], snapshot: Snapshot) -> Inge
     if repo.git_top is not None:
         gitio.exclude_temp_files(repo.git_top)
     store = _EmailStore(repo, snapshot)
-    for item in _read_inputs(paths):
-        if item.refused is not None:
-            report.results.append(IngestResult(item.source, REFUSED, item.refused, warnings=item.warnings))
-            continue
-        report.results.append(store.store(item))
-    store.write_sidecars(report)
+    with phase("ingesting messages") as advance:
+        for count, item in enumerate(_read_inputs(paths), 1):
+            advance(count)
+            if item.refused is not None:
+                report.results.append(IngestResult(item.source, REFUSED, item.refused, warnings=item.warnings))
+                continue
+            report.results.append(store.store(item))
+        store.write_sidecars(report)
     return report
 
 

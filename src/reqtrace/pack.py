@@ -33,6 +33,7 @@ from .files import output_path, output_writer
 from .graph import natural_key
 from .model import Snapshot, item_fields
 from .parse import parse_requirements
+from .progress import phase
 from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
 from .status_chart import status_chart
 from .worktree_state import SHOWN_FILES, file_list, uncommitted_files, worktree_config
@@ -875,13 +876,14 @@ def build_pack(
         refuse_uncommitted(repo, baseline_name)
     # No parse cache for the whole snapshot: filling it (14,500 small files for the benchmark's
     # repo) cost a first build 4 s of CPU to save a later one 0.7 s, and a pack is built rarely.
-    contents = gather_pack(repo, baseline_name, to_rev)
-    archive = DeterministicZip(contents.built_at)
-    layout, pack = lay_out(contents, archive)
-    html = render_pack_html(contents, layout)
-    archive.add(INDEX, html)
-    with output_writer(output) as handle:
-        archive.write(handle)
+    with phase(f"building the evidence pack of {baseline_name}"):
+        contents = gather_pack(repo, baseline_name, to_rev)
+        archive = DeterministicZip(contents.built_at)
+        layout, pack = lay_out(contents, archive)
+        html = render_pack_html(contents, layout)
+        archive.add(INDEX, html)
+        with output_writer(output) as handle:
+            archive.write(handle)
     html_path = None
     try:
         data = output.read_bytes()

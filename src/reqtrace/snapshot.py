@@ -29,6 +29,7 @@ from .parse import (
     parse_requirements,
 )
 from .parsecache import ParseCache, cache_key, dump_parsed, load_parsed
+from .progress import phase
 from .yamlio import MAX_FILE_BYTES
 
 WORKTREE = "WORKTREE"
@@ -330,7 +331,9 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
             return reader.read_one(listed[path])
 
         snapshot.read_bytes = read_listed
-        for parsed_file in parse_sources(reader, config, sources, cache=cache):
+        with phase(f"reading {len(sources):,} files"):
+            parsed_files = parse_sources(reader, config, sources, cache=cache)
+        for parsed_file in parsed_files:
             if parsed_file.read:
                 snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
             add_parsed(snapshot, parsed_file.parsed)

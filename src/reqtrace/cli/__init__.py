@@ -14,7 +14,7 @@ app = typer.Typer(
     name="reqtrace",
     help="Requirements under git: what was agreed, who signed it, what changed since, and was it approved.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -86,10 +86,11 @@ def main() -> None:
     import click
 
     from ..errors import ExitCode, OutputError, ReqtraceError
-    from . import output
+    from . import output, progress_display
 
     output.prepare_streams()
     _register()
+    display = progress_display.install(sys.argv[1:], _json_asked(sys.argv[1:]))
     try:
         try:
             # Not standalone: click hands usage errors to us, so that they can be answered
@@ -107,6 +108,8 @@ def main() -> None:
             output.stderr_console().print("Aborted!")
             code = 1
         finally:
+            if display is not None:  # erased before anything else is said
+                display.close()
             # What is still buffered is written now, while a failure can still be reported.
             output.stdout().flush()
         sys.exit(code if isinstance(code, int) else 0)

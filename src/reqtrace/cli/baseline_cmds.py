@@ -9,7 +9,14 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import app, output
-from .options import FormatOption, RevOption, RootOption, TextOrJson, checked_argument
+from .options import (
+    FormatOption,
+    RevOption,
+    RootOption,
+    TextOrJson,
+    checked_argument,
+    complete_baselines,
+)
 
 baseline_app = typer.Typer(
     help="Freeze the agreed requirements as a baseline, sign it off, and prove later that neither changed.",
@@ -19,7 +26,7 @@ baseline_app = typer.Typer(
 )
 app.add_typer(baseline_app, name="baseline")
 
-NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The baseline's name, e.g. contract-v1.0 (letters, digits, '.', '_', '-').", callback=checked_argument)]
+NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The baseline's name, e.g. contract-v1.0 (letters, digits, '.', '_', '-').", callback=checked_argument, autocompletion=complete_baselines)]
 NoCommitOption = Annotated[bool, typer.Option("--no-commit", help="Write the files but do not commit them (commit them yourself).")]
 SignersOption = Annotated[
     Optional[Path],  # noqa: UP007
@@ -335,7 +342,7 @@ def _render_baseline(console: Any, verification: Any, accepted: Any) -> None:
 
 @baseline_app.command()
 def verify(
-    name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="The baseline to verify (default: every baseline).", show_default=False, callback=checked_argument)] = None,  # noqa: UP007
+    name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="The baseline to verify (default: every baseline).", show_default=False, callback=checked_argument, autocompletion=complete_baselines)] = None,  # noqa: UP007
     signers: SignersOption = None,
     rev: RevOption = None,
     root: RootOption = None,

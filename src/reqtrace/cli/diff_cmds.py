@@ -8,13 +8,22 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, output
-from .options import FormatOption, RootOption, TextOrJson, checked_argument
+from .options import (
+    FormatOption,
+    RootOption,
+    TextOrJson,
+    checked_argument,
+    complete_requirements,
+    complete_revisions,
+)
 
 
 class DiffFormat(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    sarif = "sarif"
+    junit = "junit"
 
 
 class FailOn(str, Enum):
@@ -33,10 +42,10 @@ def _revision_argument(value: str | None, what: str) -> str | None:
 
 @app.command()
 def diff(
-    from_rev: Annotated[Optional[str], typer.Argument(metavar="[FROM]", help="Baseline name, tag, branch, commit id or WORKTREE (default: the accepted baseline, else HEAD).", show_default=False)] = None,  # noqa: UP007
-    to_rev: Annotated[Optional[str], typer.Argument(metavar="[TO]", help="Same choices (default: WORKTREE, the working tree).", show_default=False)] = None,  # noqa: UP007
+    from_rev: Annotated[Optional[str], typer.Argument(metavar="[FROM]", help="Baseline name, tag, branch, commit id or WORKTREE (default: the accepted baseline, else HEAD).", show_default=False, autocompletion=complete_revisions)] = None,  # noqa: UP007
+    to_rev: Annotated[Optional[str], typer.Argument(metavar="[TO]", help="Same choices (default: WORKTREE, the working tree).", show_default=False, autocompletion=complete_revisions)] = None,  # noqa: UP007
     root: RootOption = None,
-    format: Annotated[DiffFormat, typer.Option("--format", "-f", help="text for people, json for tools, markdown for a pull-request comment.")] = DiffFormat.text,
+    format: Annotated[DiffFormat, typer.Option("--format", "-f", help="text for people, json for tools, markdown for a pull-request comment, sarif or junit for the gate's findings (the --fail-on rule; unapproved without it).")] = DiffFormat.text,
     stat: Annotated[bool, typer.Option("--stat", help="A one-screen summary: one line per change.")] = False,
     show_all: Annotated[bool, typer.Option("--all", help="Also list the files whose changes are formatting only.")] = False,
     fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 when unapproved changes (or any change) exist, or a changed file cannot be read.", show_default=False)] = None,  # noqa: UP007
@@ -66,6 +75,11 @@ def diff(
         failed = output.gate_failed = fail_on is not None and _fails(result, fail_on)
         if format is DiffFormat.json:
             output.write_json(diff_json(result))
+        elif format in (DiffFormat.sarif, DiffFormat.junit):
+            from ..ci_formats import diff_gate, render_junit, render_sarif
+
+            gate = diff_gate(result, any_change=fail_on is FailOn.any)
+            output.write_text(render_sarif(gate, prefix=repo.prefix) if format is DiffFormat.sarif else render_junit(gate, prefix=repo.prefix))
         elif format is DiffFormat.markdown:
             from .diff_render import render_diff_markdown
 
@@ -85,7 +99,7 @@ def _fails(result, fail_on: FailOn) -> bool:  # type: ignore[no-untyped-def]
 
 @app.command()
 def log(
-    item_id: Annotated[str, typer.Argument(metavar="ID", help="The requirement's id.", callback=checked_argument)],
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="The requirement's id.", callback=checked_argument, autocompletion=complete_requirements)],
     rev: Annotated[Optional[str], typer.Option("--rev", help="Walk history up to this revision (default: HEAD).", show_default=False)] = None,  # noqa: UP007
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,

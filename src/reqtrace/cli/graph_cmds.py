@@ -17,6 +17,7 @@ from .options import (
     RootOption,
     TextOrJson,
     checked_argument,
+    complete_requirements,
 )
 
 LIST_LIMIT = 50  # rows per list in text output
@@ -160,7 +161,7 @@ def trace(
 
 @app.command()
 def impact(
-    item_id: Annotated[str, typer.Argument(metavar="ID", help="A requirement id.", callback=checked_argument)],
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="A requirement id.", callback=checked_argument, autocompletion=complete_requirements)],
     rev: RevOption = None,
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,

@@ -53,10 +53,48 @@ def non_empty_path(value: str | None) -> str | None:
     return value
 
 
-ItemIdArgument = Annotated[str, typer.Argument(metavar="ID", help="A requirement or record id.", callback=checked_argument)]
+# Shell completion (`reqtrace --install-completion`): names from the spec repo's file
+# names (reqtrace.completion), filtered by what was typed so far.
+
+
+def _repo_names(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    from ..completion import repo_names
+
+    root = ctx.params.get("root") if ctx is not None else None
+    return repo_names(Path(root) if root else None)
+
+
+def _matching(pairs: list[tuple[str, str]], incomplete: str) -> list[tuple[str, str]]:
+    return [(name, what) for name, what in pairs if name.startswith(incomplete)]
+
+
+def complete_items(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    names = _repo_names(ctx)
+    pairs = [(rid, "requirement") for rid in names.requirements]
+    pairs += [(rid, kind.rstrip("s")) for kind, ids in names.records.items() for rid in ids]
+    return _matching(pairs, incomplete)
+
+
+def complete_requirements(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    return _matching([(rid, "requirement") for rid in _repo_names(ctx).requirements], incomplete)
+
+
+def complete_requests(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    return _matching([(rid, "request") for rid in _repo_names(ctx).records.get("requests", [])], incomplete)
+
+
+def complete_baselines(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    return _matching([(name, "baseline") for name in _repo_names(ctx).baselines], incomplete)
+
+
+def complete_revisions(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    return complete_baselines(ctx, incomplete) + _matching([("WORKTREE", "the working tree")], incomplete)
+
+
+ItemIdArgument = Annotated[str, typer.Argument(metavar="ID", help="A requirement or record id.", callback=checked_argument, autocompletion=complete_items)]
 RevOption = Annotated[
     Optional[str],  # noqa: UP007
-    typer.Option("--rev", help="Read at this revision: a baseline name, tag, branch or commit id (default: the working tree).", show_default=False),
+    typer.Option("--rev", help="Read at this revision: a baseline name, tag, branch or commit id (default: the working tree).", show_default=False, autocompletion=complete_baselines),
 ]
 
 

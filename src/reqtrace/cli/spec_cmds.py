@@ -24,6 +24,9 @@ class CheckFormat(str, Enum):
     text = "text"
     json = "json"
     github = "github"
+    sarif = "sarif"
+    junit = "junit"
+    markdown = "markdown"
 
 
 def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
@@ -45,12 +48,13 @@ def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
 def check(
     rev: RevOption = None,
     root: RootOption = None,
-    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text for people, json for tools, github for workflow annotations.")] = CheckFormat.text,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text for people, json for tools, github for workflow annotations, sarif for code scanning, junit for test reports, markdown for a job summary.")] = CheckFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     drift: Annotated[Optional[DriftLevel], typer.Option("--drift", help="unapproved-change findings for requirements changed since the accepted baseline: warn, error or off (default: `drift` in reqtrace.yaml, else warn).", show_default=False)] = None,  # noqa: UP007
 ) -> None:
     """Check the spec repo: YAML, schema, ids and references. Exit 1 when errors are found."""
     from ..check import run_checks
+    from ..progress import phase
 
     output.json_requested = format is CheckFormat.json
     repo, snapshot = load(root, rev)
@@ -64,13 +68,22 @@ def check(
         except AcceptedUnknown:
             base = None  # a baseline file is missing: the baseline check reports it, and the gate fails
         if base is not None:  # with no accepted baseline there is nothing to drift from
-            snapshot.findings.extend(drift_findings(repo, base, level, to_rev=rev or "WORKTREE"))
-    report = run_checks(snapshot, strict=strict)
+            with phase(f"comparing with {base[0]}"):
+                snapshot.findings.extend(drift_findings(repo, base, level, to_rev=rev or "WORKTREE"))
+    with phase("checking"):
+        report = run_checks(snapshot, strict=strict)
     output.gate_failed = not report.ok
     if format is CheckFormat.json:
         output.write_json(check_json(report))
     elif format is CheckFormat.github:
         render_github(report, repo.prefix)
+    elif format in (CheckFormat.sarif, CheckFormat.junit, CheckFormat.markdown):
+        from ..ci_formats import check_gate, render_junit, render_markdown, render_sarif
+
+        snapshot = report.snapshot
+        gate = check_gate(report, f"{output.counted(len(snapshot.requirements), 'requirement')} and {output.counted(snapshot.record_count, 'record')} at {_where(snapshot)}")
+        renderer = {CheckFormat.sarif: render_sarif, CheckFormat.junit: render_junit, CheckFormat.markdown: render_markdown}[format]
+        output.write_text(renderer(gate, prefix=repo.prefix))
     else:
         render_check_text(report)
     if not report.ok:

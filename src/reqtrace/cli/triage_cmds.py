@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import app, output
-from .options import FormatOption, RootOption, TextOrJson, checked_argument
+from .options import FormatOption, RootOption, TextOrJson, checked_argument, complete_requests
 
 BaselineOption = Annotated[
     Optional[str],  # noqa: UP007, UP045 - typer needs Optional on 3.11
@@ -18,7 +18,7 @@ BaselineOption = Annotated[
 
 @app.command()
 def triage(
-    items: Annotated[Optional[list[str]], typer.Argument(metavar="[RQ-ID|FILE]...", help="Request ids, request files (.yaml) or emails (.eml).", show_default=False, callback=checked_argument)] = None,  # noqa: UP007, UP045
+    items: Annotated[Optional[list[str]], typer.Argument(metavar="[RQ-ID|FILE]...", help="Request ids, request files (.yaml) or emails (.eml).", show_default=False, autocompletion=complete_requests, callback=checked_argument)] = None,  # noqa: UP007, UP045
     text: Annotated[Optional[str], typer.Option("--text", help="Triage this text instead of a request ('-' reads it from standard input).", show_default=False)] = None,  # noqa: UP007, UP045
     every: Annotated[bool, typer.Option("--all", help="Every request without a decision.")] = False,
     since_delivery: Annotated[bool, typer.Option("--since-delivery", help="Only requests received after the baseline's delivery date.")] = False,
@@ -154,7 +154,7 @@ class DecisionStatus(str, Enum):  # noqa: UP042
 
 @app.command()
 def decide(
-    request_id: Annotated[str, typer.Argument(metavar="RQ-ID", help="The request decided on.", callback=checked_argument)],
+    request_id: Annotated[str, typer.Argument(metavar="RQ-ID", help="The request decided on.", callback=checked_argument, autocompletion=complete_requests)],
     as_: Annotated[DecisionClass, typer.Option("--as", help="The class a person gives it (may differ from triage's).")],
     status: Annotated[DecisionStatus, typer.Option("--status", help="approved, rejected or pending.")],
     by: Annotated[str, typer.Option("--by", help="Who decided.")],
