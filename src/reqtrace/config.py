@@ -149,7 +149,8 @@ def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
             pattern = Config.id_pattern
     else:
         pattern = Config.id_pattern
-    drift = loaded.get("drift")
+    # An unquoted `off` is read by YAML 1.1 as false: the text written is what counts.
+    drift = loaded.raw.get("drift", loaded.get("drift"))
     config = Config(
         project=text_of(loaded.get("project")) or "(no project name)",
         customer=text_of(loaded.get("customer")) or None,

@@ -312,7 +312,8 @@ class Snapshot:
         return sum(len(records) for records in self.record_maps())
 
 
-_RENAMED = {"from_": "from", "as_": "as", "in_": "in"}
+# Triage and Decision keep their moment as `on` (the old field name); files name it `when`.
+_RENAMED = {"from_": "from", "as_": "as", "in_": "in", "on": "when"}
 _NOT_FIELDS = {"path", "line", "lines", "body", "message", "file"}
 
 
