@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import __version__, gitio
@@ -193,6 +193,11 @@ class PackResult:
 
 def date_key(date: str | None) -> str:
     return (date or "")[:10]
+
+
+def _folder_keeper(path: str, data: bytes) -> bool:
+    """An empty `.gitkeep` (as `reqtrace init` writes): it keeps a folder in git and records nothing."""
+    return PurePosixPath(path).name in (".gitkeep", ".keep") and not data.strip()
 
 
 def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str]) -> dict[str, bytes]:
@@ -717,7 +722,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
     record_members = {
         path: layout.add_file("data/records/files", path, data, to.commit)
         for path, data in sorted(contents.to_files.items())
-        if path.startswith(records_prefix)
+        if path.startswith(records_prefix) and not _folder_keeper(path, data)
     }
     for path, data in sorted(contents.to_files.items()):
         if path.startswith(records_prefix) and path.lower().endswith(".eml"):
