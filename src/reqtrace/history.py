@@ -38,6 +38,7 @@ from .parse import Parsed
 from .parsecache import ParseCache, cache_key
 from .query import _natural
 from .snapshot import WORKTREE, add_parsed, kind_of
+from .textdiff import COLLAPSE
 from .yamlio import MAX_FILE_BYTES
 
 BASELINE_TAG_PREFIX = "baseline/"
@@ -159,7 +160,8 @@ class _VersionReader:
         return [], f"{error.code}" + (f" at line {error.line}" if error.line else "") + f": {error.message}"
 
 
-def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache: ParseCache | None = None, links: bool = True) -> History:
+def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache: ParseCache | None = None, links: bool = True,
+                        whitespace: str = COLLAPSE) -> History:
     """Every commit up to `rev` that changed what requirement `req_id` says, oldest first.
 
     `links=False` leaves out which baselines hold each version and which requests
@@ -172,12 +174,12 @@ def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache
             hint="leave --rev out to walk up to HEAD; `reqtrace diff HEAD` shows what the working tree changes",
         )
     if cache is not None:
-        return _requirement_history(repo, req_id, rev, cache, links)
+        return _requirement_history(repo, req_id, rev, cache, links, whitespace)
     with ParseCache.for_git(repo.git_top) as own:
-        return _requirement_history(repo, req_id, rev, own, links)
+        return _requirement_history(repo, req_id, rev, own, links, whitespace)
 
 
-def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCache, links: bool = True) -> History:
+def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCache, links: bool = True, whitespace: str = COLLAPSE) -> History:
     if repo.git_top is None:
         raise InputError(f"{repo.root} is not in a git repository, so it has no history", hint="run `git init` and commit the spec files")
     if rev == "HEAD" and gitio.head_commit(repo.git_top) is None:
@@ -247,7 +249,7 @@ def _requirement_history(repo: SpecRepo, req_id: str, rev: str, cache: ParseCach
         if kind is not None:
             add(
                 kind, current.path if current else None, compared.path if compared else None,
-                field_changes(compared, current) if kind == MODIFIED and compared and current else (),
+                field_changes(compared, current, whitespace=whitespace) if kind == MODIFIED and compared and current else (),
                 [f"{current.path} can be read again; compared with its last readable version"] if reopened and current else None,
             )
         elif reopened and current is not None:
