@@ -238,7 +238,7 @@ def test_status_of_the_story(story, run_cli):
     assert data["counts"] == {"requirements": 4, "requests": 4, "meetings": 2, "emails": 2, "documents": 0}
     assert data["requests"]["by_state"] == {"open": 3, "approved": 1}
     assert data["requests"]["by_classification"] == {"unclassified": 2, "change": 1, "new-scope": 1}
-    assert data["requests"]["by_requester"][0] == {"from": "Dr. Chen", "requests": 2, "open": 1, "approved": 1, "rejected": 0}
+    assert data["requests"]["by_requester"][0] == {"from": "Dr. Chen", "requests": 2, "open": 1, "approved": 1, "rejected": 0, "written_as": ["Dr. Chen"]}
     assert [r["id"] for r in data["unlinked_records"]] == ["RQ-30"]
     assert [r["id"] for r in data["unsourced_requirements"]] == ["REQ-9", "REQ-20"]
     # Changes after the baseline: one unapproved edit (twice), one new requirement.

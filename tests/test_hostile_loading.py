@@ -351,7 +351,7 @@ def test_a_file_name_that_is_not_utf8_is_a_finding_everywhere(make_repo, run_cli
         ("records/requests/RQ-1.yaml", "id: RQ-1\ntitle: t\nreceived: '2026-01-15T25:00:00'\n", 3),
         ("records/requests/RQ-1.yaml", "id: RQ-1\ntitle: t\nreceived: 2026-01-15T25:00:00\n", 3),
         ("records/requests/RQ-1.yaml", "id: RQ-1\ntitle: t\nreceived: 2026-01-15T09:00:00+99:99\n", 3),
-        ("records/requests/RQ-1.yaml", "id: RQ-1\ntitle: t\nreceived: 2026-01-15\ndecision: {status: approved, on: '2026-01-16T09:61:00'}\n", 4),
+        ("records/requests/RQ-1.yaml", "id: RQ-1\ntitle: t\nreceived: 2026-01-15\ndecision: {status: approved, when: '2026-01-16T09:61:00'}\n", 4),
         ("records/meetings/MTG-1.md", "---\nid: MTG-1\ndate: '2026-01-15T24:00:00+08:00'\ntitle: t\n---\n", 3),
         ("records/emails/MAIL-0123456789.eml.yaml", "id: MAIL-0123456789\ndate: '2026-02-10T21:03:00+25:00'\n", 2),
     ],

@@ -23,7 +23,7 @@ REMOVAL = {
     "specs/REQ-9.yaml": None,
     "records/requests/RQ-5.yaml": "id: RQ-5\nreceived: 2026-03-01\nfrom: Dr. Chen\ntitle: Drop the fax confirmation\n"
                                   "affects: [REQ-9]\nsources: [" + MAIL + "]\ndecision:\n  status: approved\n  as: change\n"
-                                  "  by: Li Wei\n  on: 2026-03-05\n  in: MTG-2026-03-05\n",
+                                  "  by: Li Wei\n  when: 2026-03-05\n  in: MTG-2026-03-05\n",
     "records/meetings/MTG-2026-03-05.md": "---\nid: MTG-2026-03-05\ndate: 2026-03-05\ntitle: Change review\nrefs: [REQ-9]\n"
                                           "decisions:\n  - text: Drop the fax confirmation.\n    approves: [RQ-5]\n    refs: [REQ-9]\n---\n",
 }

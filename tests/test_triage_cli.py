@@ -48,7 +48,7 @@ decision:
   as: defect
   status: approved
   by: Li Wei
-  on: 2026-08-20
+  when: 2026-08-20
 """
 
 MEETING = """\
@@ -126,7 +126,7 @@ def test_write_stores_the_block_and_touches_nothing_else(clinic, run_cli):
     assert after.startswith(RQ_12)  # every byte the user wrote is still there, in place
     block = after[len(RQ_12):]
     assert block.startswith("triage:\n  classification: change\n  confidence: ")
-    assert "  baseline: v1.0\n  matches: [REQ-3" in block and "  on: \"2026-07-25T17:20:00+00:00\"\n" in block
+    assert "  baseline: v1.0\n  matches: [REQ-3" in block and "  when: \"2026-07-25T17:20:00+00:00\"\n" in block
     check = _json(run_cli("check", "--format", "json", cwd=clinic.root))
     assert [f for f in check["findings"] if "RQ-12" in (f["path"] or "")] == []
     # again: the same bytes, nothing changes
@@ -203,7 +203,7 @@ def test_decide_records_the_decision_beside_the_recommendation(clinic, run_cli):
     after = path.read_text(encoding="utf-8")
     assert after.startswith(triaged)
     assert after[len(triaged):] == (
-        "decision:\n  as: new-scope\n  status: rejected\n  by: Li Wei\n  on: 2026-08-20\n"
+        "decision:\n  as: new-scope\n  status: rejected\n  by: Li Wei\n  when: 2026-08-20\n"
         "  in: MTG-2026-08-20\n  note: 'Quoted separately: CO-7.'\n"
     )
     shown = _json(run_cli("show", "RQ-12", "--format", "json", cwd=clinic.root))

@@ -18,6 +18,7 @@ from .gitattributes import write_gitattributes
 from .id_choice import ID_TEXT, KnownIds, meeting_id, next_number
 from .id_pattern import MAX_ID_LENGTH, id_matcher
 from .model import Config, Snapshot
+from .placeholders import ACCEPTANCE_TEMPLATE, REQUEST_TEXT_TEMPLATE, STATEMENT_TEMPLATE
 from .snapshot import load_snapshot
 
 
@@ -28,8 +29,14 @@ def yaml_text(value: str) -> str:
 
 @dataclass
 class Initialised:
+    root: Path
     paths: list[str] = field(default_factory=list)
     git_initialised: bool = False
+
+    def relative_paths(self) -> list[str]:
+        """What was created, relative to the root (folders end with '/')."""
+        prefix = str(self.root) + os.sep
+        return [path[len(prefix):].replace(os.sep, "/") if path.startswith(prefix) else path for path in self.paths]
 
 
 def init_spec_repo(directory: Path, *, project: str | None = None, customer: str | None = None) -> Initialised:
@@ -46,7 +53,7 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
-    result = Initialised()
+    result = Initialised(folder)
     lines = [f"project: {yaml_text(project or folder.name)}"]
     if customer:
         lines.append(f"customer: {yaml_text(customer)}")
@@ -153,8 +160,8 @@ def new_item(
         body = (
             f"id: {new_id}\n"
             f"title: {yaml_text(title)}\n"
-            "statement: >\n  Describe what the system shall do, in one or two sentences.\n"
-            "acceptance:\n  - A criterion a tester can check, with numbers and units.\n"
+            f"statement: >\n  {STATEMENT_TEMPLATE}\n"
+            f"acceptance:\n  - {ACCEPTANCE_TEMPLATE}\n"
             "priority: should\nstatus: draft\nparents: []\nsources: []\ntags: []\n"
         )
     elif kind == "request":
@@ -163,7 +170,7 @@ def new_item(
         body = (
             f"id: {new_id}\nreceived: {today.isoformat()}\nfrom: \"\"\nchannel: email\n"
             f"title: {yaml_text(title)}\n"
-            "text: |\n  What the customer asked for, in their words.\n"
+            f"text: |\n  {REQUEST_TEXT_TEMPLATE}\n"
             "refs: []\naffects: []\n"
         )
     elif kind == "meeting":

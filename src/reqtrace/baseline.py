@@ -24,6 +24,7 @@ from .errors import GateFailed, GitError, InputError, RevisionError, UsageError
 from .files import atomic_write, inside
 from .model import ERROR, Config, Finding, Requirement, Snapshot
 from .parse import Parsed, parse_requirements, read_yaml_file, text_of
+from .placeholders import requirements_with_placeholders
 from .schema import validate
 from .snapshot import Reader, SourceFile, add_parsed, kind_of, name_finding, resolve_revision
 from .yamlio import MAX_FILE_BYTES, YamlProblem, decode_text, dump_yaml, load_yaml
@@ -666,6 +667,13 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
         raise GateFailed(
             f"the requirements at {frozen[:12]} have {len(unsigned)} field(s) no digest covers, e.g. {first.path}:{first.line or 1}: {first.message}",
             hint="a signature must cover everything it freezes: rename each such field to x-NAME (custom fields are digested) or remove it, and commit",
+        )
+    unwritten = requirements_with_placeholders(requirements.values())
+    if unwritten:
+        first = unwritten[0]
+        raise GateFailed(
+            f"the requirements at {frozen[:12]} still hold {len(unwritten)} template text(s) nobody replaced, e.g. {first.path}:{first.line or 1}: {first.message}",
+            hint="a baseline is what the customer signs: write the real text (`reqtrace check` lists every placeholder), and commit",
         )
     if not requirements:
         raise InputError(f"there are no requirements at {frozen[:12]} to freeze", hint=f"add requirement files under {config.requirements_dir}/ and commit them")

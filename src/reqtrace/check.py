@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from . import gitio
 from .files import stale_temp_files
 from .model import ERROR, WARNING, Finding, Snapshot
+from .placeholders import check_placeholders
 from .record_checks import RECORD_CHECKS
 from .references import dangling, removed_since_a_baseline
 from .snapshot import scanned_folders
@@ -155,7 +156,7 @@ def check_some_requirements(snapshot: Snapshot) -> Iterable[Finding]:
 
 
 # The checks run over a whole snapshot; later features append theirs.
-CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines, check_stale_temp_files, check_some_requirements]
+CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines, check_stale_temp_files, check_some_requirements, check_placeholders]
 CHECKS.extend(RECORD_CHECKS)  # emails and documents (issue 5)
 
 

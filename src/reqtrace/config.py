@@ -9,8 +9,9 @@ from pathlib import Path, PurePosixPath
 from . import gitio
 from .errors import InputError, NotASpecRepo
 from .id_pattern import UnsupportedPattern, id_matcher
-from .model import ERROR, Config, Finding
-from .parse import Parsed, read_yaml_file, text_of
+from .model import ERROR, WARNING, Config, Finding
+from .parse import Parsed, entries_of, read_yaml_file, text_of
+from .people import people_from
 from .schema import validate
 
 CONFIG_FILE = "reqtrace.yaml"
@@ -149,7 +150,11 @@ def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
             pattern = Config.id_pattern
     else:
         pattern = Config.id_pattern
-    drift = loaded.get("drift")
+    # An unquoted `off` is read by YAML 1.1 as false: the text written is what counts.
+    drift = loaded.raw.get("drift", loaded.get("drift"))
+    people = people_from(entries_of(loaded.get("people")))
+    for form in people.ambiguous_forms():
+        findings.append(Finding("config", WARNING, f"people: '{form}' stands for more than one person; give it to one of them only", CONFIG_FILE, loaded.lines.get("people", 1)))
     config = Config(
         project=text_of(loaded.get("project")) or "(no project name)",
         customer=text_of(loaded.get("customer")) or None,
@@ -158,6 +163,7 @@ def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
         baselines_dir=folders["baselines"],
         id_pattern=pattern,
         drift=drift if drift in ("warn", "error", "off") else None,
+        people=people,
         path_lines=tuple(set_lines.items()),
         requirements_problem=requirements_problem,
     )

@@ -188,18 +188,22 @@ def _run_reqtrace(target: Path, args: list[str], env: dict[str, str]) -> None:
 
 
 def suggested_commands() -> list[tuple[str, str]]:
-    """What to run next, as (command, why); the CLI shows those that exist."""
+    """What to run next, as (command, why); the CLI shows those that exist. The same
+    list, in the same order, as the README's "The demo, step by step" (a test keeps them equal)."""
     return [
-        ("reqtrace check", "the CI gate: is the spec repo sound?"),
-        ("reqtrace list", "the requirements"),
-        ("reqtrace baseline list", "what was signed, by whom, when"),
-        ("reqtrace baseline verify contract-v1.0", "prove the signed content is intact"),
-        ("reqtrace diff contract-v1.0", "what changed since the customer signed, and was it approved"),
-        ("reqtrace log REQ-4", "one requirement's life"),
-        ("reqtrace trace REQ-4", "its story: emails, meetings, baselines, requests"),
+        ("reqtrace check", "sound? (exit 0)"),
+        ("reqtrace baseline list", "who signed what, and is it intact"),
+        ("reqtrace baseline verify contract-v1.0", "recompute every digest, verify every signature"),
+        ("reqtrace diff contract-v1.0", "6 changes since the contract: 3 approved (RQ-7, RQ-8, RQ-9), 3 nobody approved"),
+        ("reqtrace log REQ-14", "one requirement's life, commit by commit"),
+        ("reqtrace trace REQ-3", "the email that asked, the meeting that agreed, the baselines that hold it"),
         ("reqtrace status", "the project manager's one screen"),
-        ("reqtrace triage --all", "post-delivery requests: defect, change, new scope or not ours"),
-        ("reqtrace pack build delivery-v1.0 -o pack.zip", "the evidence pack for acceptance"),
+        ("reqtrace triage --all", "the post-delivery asks: defect, change, new scope or not ours, with the signed text"),
+        ("reqtrace triage RQ-13 --write", "keep the recommendation in the request file (comments and layout kept)"),
+        ('reqtrace decide RQ-13 --as out-of-scope --status rejected --by "Li Wei" \\\n'
+         '    --note "Printer driver on the customer\'s own PC; not part of the delivered system."', ""),
+        ("reqtrace pack build delivery-v1.0 -o acceptance.zip", "the evidence pack"),
+        ("reqtrace pack verify acceptance.zip", "anyone can check it, no git needed"),
     ]
 
 

@@ -34,6 +34,7 @@ from .snapshot import (
     parse_sources,
     revision_candidates,
 )
+from .textdiff import COLLAPSE, EXACT, Hunk, is_long, text_hunks
 from .worddiff import similarity, tokens, word_diff
 from .yamlio import MAX_FILE_BYTES
 
@@ -62,6 +63,7 @@ class FieldChange:
     added: tuple[str, ...] = ()  # list fields: items new at TO
     removed: tuple[str, ...] = ()  # list fields: items gone at TO
     reordered: bool = False  # acceptance: same criteria, other order
+    hunks: tuple[Hunk, ...] = ()  # a text of more than one line or paragraph: the changed parts, with context
 
 
 @dataclass(frozen=True)
@@ -414,21 +416,25 @@ def _ordered_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return known + extra
 
 
-def field_changes(before: Requirement, after: Requirement) -> tuple[FieldChange, ...]:
-    """The fields whose meaning differs (white space and set order do not count), before and after."""
+def field_changes(before: Requirement, after: Requirement, *, whitespace: str = COLLAPSE) -> tuple[FieldChange, ...]:
+    """The fields whose meaning differs (white space and set order do not count), before and after.
+
+    With whitespace=EXACT a text field whose white space changed is listed too, and a long
+    text's hunks compare its lines as written (indentation, line breaks)."""
     raw_before, raw_after = before.fields(), after.fields()
     canon_before, canon_after = canonical_fields(before), canonical_fields(after)
     changes = []
     for name in _ordered_fields(raw_before, raw_after):
-        if canon_before.get(name) == canon_after.get(name):
-            continue
         old, new = raw_before.get(name), raw_after.get(name)
+        if canon_before.get(name) == canon_after.get(name) and (whitespace != EXACT or name not in TEXT_FIELDS or old == new):
+            continue
         # Text as the digest sees it: a re-wrapped line is not shown as a change.
         old = old.strip() if isinstance(old, str) else old
         new = new.strip() if isinstance(new, str) else new
         if name in TEXT_FIELDS and isinstance(old, str | None) and isinstance(new, str | None):
             words = tuple(word_diff(normalise_text(old or ""), normalise_text(new or "")))
-            changes.append(FieldChange(name, old, new, words=words))
+            hunks = tuple(text_hunks(old or "", new or "", whitespace=whitespace)) if whitespace == EXACT or is_long(old) or is_long(new) else ()
+            changes.append(FieldChange(name, old, new, words=words, hunks=hunks))
         elif name in LIST_FIELDS:
             old_items = [str(item) for item in old or []]
             new_items = [str(item) for item in new or []]
@@ -496,19 +502,20 @@ def _first_error(parsed_file: ParsedFile | None) -> Finding | None:
     return next((f for f in parsed_file.parsed.findings if f.severity == ERROR), None)
 
 
-def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, from_shown: str | None = None, cache: ParseCache | None = None) -> DiffResult:
+def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, from_shown: str | None = None, cache: ParseCache | None = None,
+                   whitespace: str = COLLAPSE) -> DiffResult:
     """Compare the requirements at two points (revisions or WORKTREE), reading only what changed.
 
     Pass a `cache` to let its entries be written while you render (then `flush` it);
     without one, the repository's cache is used and flushed before returning.
     """
     if cache is not None:
-        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache)
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache, whitespace)
     with ParseCache.for_git(repo.git_top) as own:
-        return _diff_revisions(repo, from_rev, to_rev, from_shown, own)
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, own, whitespace)
 
 
-def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str | None, cache: ParseCache) -> DiffResult:
+def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str | None, cache: ParseCache, whitespace: str = COLLAPSE) -> DiffResult:
     if repo.git_top is None:
         raise InputError(
             f"{repo.root} is not in a git repository, so there is no earlier version to compare with",
@@ -557,7 +564,7 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
         if sorted((r.path, digest(r)) for r in from_copies.get(rid, ())) != sorted((r.path, digest(r)) for r in to_copies.get(rid, ()))
     )
     request_search = gitio.GrepJob(repo.git_top, to_side.commit, wanted, [repo.git_path(to_config.requests_dir)]) if wanted else None
-    changes, result.unreadable, result.formatting_only, result.duplicates = _compare(from_copies, to_copies, from_files, to_files, to_sources, digest)
+    changes, result.unreadable, result.formatting_only, result.duplicates = _compare(from_copies, to_copies, from_files, to_files, to_sources, digest, whitespace)
     result.files_read = len(from_files) + len(to_files) + looked_up
     result.findings.extend(("from", finding) for finding in from_reqs.findings)
     result.findings.extend(("to", finding) for finding in to_reqs.findings)
@@ -648,7 +655,7 @@ def _unreadable_reason(parsed_file: ParsedFile | None) -> str | None:
 
 def _compare(
     from_copies: dict[str, list[Requirement]], to_copies: dict[str, list[Requirement]], from_files: list[ParsedFile], to_files: list[ParsedFile],
-    to_sources: list[SourceFile], digest: Callable[[Requirement], str],
+    to_sources: list[SourceFile], digest: Callable[[Requirement], str], whitespace: str = COLLAPSE,
 ) -> tuple[list[Change], list[Unreadable], list[str], list[Duplicate]]:
     """The changes between the copies of each id at both ends; what cannot be compared;
     files changed in form only; ids defined more than once."""
@@ -689,7 +696,7 @@ def _compare(
                 if old.path != new.path:
                     changes.append(Change(rid, MOVED, new.path, new.line, old.path, before=old, after=new))
                 continue
-            changes.append(Change(rid, MODIFIED, new.path, new.line, old.path, field_changes(old, new), before=old, after=new))
+            changes.append(Change(rid, MODIFIED, new.path, new.line, old.path, field_changes(old, new, whitespace=whitespace), before=old, after=new))
 
     hints = _rename_hints(removed, added)
     for old in removed:
@@ -786,6 +793,8 @@ def field_json(change: FieldChange) -> dict[str, Any]:
     data: dict[str, Any] = {"field": change.field, "before": change.before, "after": change.after}
     if change.words:
         data["words"] = [[op, text] for op, text in change.words]
+    if change.hunks:
+        data["hunks"] = [hunk.as_json() for hunk in change.hunks]
     if change.added or change.removed or change.reordered:
         data["added"] = list(change.added)
         data["removed"] = list(change.removed)

@@ -39,6 +39,7 @@ from .parse import Parsed
 from .parsecache import ParseCache, cache_key
 from .query import _natural
 from .snapshot import WORKTREE, add_parsed, kind_of
+from .textdiff import COLLAPSE
 from .yamlio import MAX_FILE_BYTES
 
 BASELINE_TAG_PREFIX = "baseline/"
@@ -160,7 +161,8 @@ class _VersionReader:
         return [], f"{error.code}" + (f" at line {error.line}" if error.line else "") + f": {error.message}"
 
 
-def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache: ParseCache | None = None, links: bool = True) -> History:
+def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache: ParseCache | None = None, links: bool = True,
+                        whitespace: str = COLLAPSE) -> History:
     """Every commit up to `rev` that changed what requirement `req_id` says, oldest first.
 
     `links=False` leaves out which baselines hold each version and which requests
@@ -173,16 +175,17 @@ def requirement_history(repo: SpecRepo, req_id: str, rev: str = "HEAD", *, cache
             hint="leave --rev out to walk up to HEAD; `reqtrace diff HEAD` shows what the working tree changes",
         )
     if cache is not None:
-        return _with_earlier_ids(repo, _requirement_history(repo, req_id, rev, cache, links), cache, links)
+        return _with_earlier_ids(repo, _requirement_history(repo, req_id, rev, cache, links, whitespace=whitespace), cache, links, whitespace)
     with ParseCache.for_git(repo.git_top) as own:
-        return _with_earlier_ids(repo, _requirement_history(repo, req_id, rev, own, links), own, links)
+        return _with_earlier_ids(repo, _requirement_history(repo, req_id, rev, own, links, whitespace=whitespace), own, links, whitespace)
 
 
 RENAMED_FROM = "x-renamed-from"
 MAX_RENUMBERINGS = 20  # a chain longer than any real one (or a cycle) stops here
 
 
-def _with_earlier_ids(repo: SpecRepo, history: History, cache: ParseCache, links: bool, depth: int = 0) -> History:
+def _with_earlier_ids(repo: SpecRepo, history: History, cache: ParseCache, links: bool, whitespace: str = COLLAPSE,
+                      depth: int = 0) -> History:
     """The history continued back through earlier ids: a requirement that `reqtrace renumber`
     gave a new id was added under it with `x-renamed-from: OLD`, and before that commit its
     life is OLD's. The renumbering itself becomes a modification (the id, and the field)."""
@@ -202,23 +205,23 @@ def _with_earlier_ids(repo: SpecRepo, history: History, cache: ParseCache, links
         # is the copy to follow, not the one the loader keeps.
         prefer = f"{folder + '/' if folder else ''}{old}{dot}{suffix}" if stem == history.id else first.version.path
         try:
-            before = _requirement_history(repo, old, f"{first.commit}^", cache, links, prefer=prefer)
+            before = _requirement_history(repo, old, f"{first.commit}^", cache, links, prefer=prefer, whitespace=whitespace)
             if any(entry.change == DUPLICATE_ADDED for entry in before.entries):
                 # OLD was defined twice (two branches merged): the copies' histories
                 # interleave, so the renumbered copy is followed in its own file alone.
-                before = _requirement_history(repo, old, f"{first.commit}^", cache, links, only=prefer)
+                before = _requirement_history(repo, old, f"{first.commit}^", cache, links, only=prefer, whitespace=whitespace)
             break
         except (InputError, UsageError):
             continue  # no parent commit, or this id never existed there
     if before is None:
         return history
-    before = _with_earlier_ids(repo, before, cache, links, depth + 1)
+    before = _with_earlier_ids(repo, before, cache, links, whitespace, depth + 1)
     last = before.current
     if last is None or last.version is None:
         return history
     first.change = MODIFIED
     first.from_path = last.version.path
-    first.fields = field_changes(last.version, first.version)
+    first.fields = field_changes(last.version, first.version, whitespace=whitespace)
     first.notes.append(f"renumbered from {old} (its {RENAMED_FROM})")
     history.entries = before.entries + history.entries
     history.commits_walked += before.commits_walked
@@ -230,7 +233,8 @@ def _with_earlier_ids(repo: SpecRepo, history: History, cache: ParseCache, links
 
 
 def _requirement_history(
-    repo: SpecRepo, req_id: str, rev: str, cache: ParseCache, links: bool = True, prefer: str | None = None, only: str | None = None
+    repo: SpecRepo, req_id: str, rev: str, cache: ParseCache, links: bool = True, prefer: str | None = None,
+    only: str | None = None, whitespace: str = COLLAPSE,
 ) -> History:
     if repo.git_top is None:
         raise InputError(f"{repo.root} is not in a git repository, so it has no history", hint="run `git init` and commit the spec files")
@@ -303,7 +307,7 @@ def _requirement_history(
         if kind is not None:
             add(
                 kind, current.path if current else None, compared.path if compared else None,
-                field_changes(compared, current) if kind == MODIFIED and compared and current else (),
+                field_changes(compared, current, whitespace=whitespace) if kind == MODIFIED and compared and current else (),
                 [f"{current.path} can be read again; compared with its last readable version"] if reopened and current else None,
             )
         elif reopened and current is not None:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .people import People
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -221,6 +223,7 @@ class Config:
     baselines_dir: str = "baselines"
     id_pattern: str = r"^[A-Z][A-Z0-9]*-[0-9]+$"
     drift: str | None = None
+    people: People = People()
     # Where reqtrace.yaml sets each of paths.requirements/records/baselines (key -> line);
     # a key the file does not set is absent and its folder is the default.
     path_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
@@ -312,7 +315,8 @@ class Snapshot:
         return sum(len(records) for records in self.record_maps())
 
 
-_RENAMED = {"from_": "from", "as_": "as", "in_": "in"}
+# Triage and Decision keep their moment as `on` (the old field name); files name it `when`.
+_RENAMED = {"from_": "from", "as_": "as", "in_": "in", "on": "when"}
 _NOT_FIELDS = {"path", "line", "lines", "body", "message", "file"}
 
 

@@ -20,7 +20,7 @@ import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import __version__, gitio
@@ -200,6 +200,11 @@ class PackResult:
 
 def date_key(date: str | None) -> str:
     return (date or "")[:10]
+
+
+def _folder_keeper(path: str, data: bytes) -> bool:
+    """An empty `.gitkeep` (as `reqtrace init` writes): it keeps a folder in git and records nothing."""
+    return PurePosixPath(path).name in (".gitkeep", ".keep") and not data.strip()
 
 
 def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str]) -> dict[str, bytes]:
@@ -751,7 +756,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
     record_members = {
         path: layout.add_file("data/records/files", path, data, to.commit)
         for path, data in sorted(contents.to_files.items())
-        if path.startswith(records_prefix)
+        if path.startswith(records_prefix) and not _folder_keeper(path, data)
     }
     for path, data in sorted(contents.to_files.items()):
         if path.startswith(records_prefix) and path.lower().endswith(".eml"):

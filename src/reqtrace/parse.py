@@ -257,6 +257,29 @@ def _load_record(path: str, data: bytes, parsed: Parsed, kind: str, what: str, *
     return None if item_id is None else (loaded, item_id)
 
 
+# A decision's and a triage's moment was once written `on:`, which YAML 1.1
+# readers (PyYAML's safe_load, many CI tools) read as the key True. It is read
+# still, reported as `old-field-name`, and `reqtrace check --fix` renames it.
+MOMENT_FIELD = "when"
+OLD_MOMENT_FIELD = "on"
+OLD_FIELD_NAMES = {"triage": (OLD_MOMENT_FIELD, MOMENT_FIELD), "decision": (OLD_MOMENT_FIELD, MOMENT_FIELD)}
+
+
+def _old_field_names(loaded: dict[str, Any], path: str, parsed: Parsed, item_id: str) -> None:
+    for block_name, (old, new) in OLD_FIELD_NAMES.items():
+        block = loaded.get(block_name)
+        if not isinstance(block, dict) or old not in block:
+            continue
+        line = block.lines.get(old) if isinstance(block, Mapping) else None
+        if new in block:
+            message = (f"{block_name} has both '{old}' and '{new}'; '{old}' is the old name of '{new}' and is ignored — "
+                       f"delete the '{old}' line")
+        else:
+            message = (f"'{old}' under {block_name} is the old name of '{new}' (YAML 1.1 readers such as PyYAML read "
+                       f"the key {old} as true); run `reqtrace check --fix` to rename it, or rename it by hand")
+        parsed.findings.append(Finding("old-field-name", WARNING, message, path, line, item_id))
+
+
 def parse_request(path: str, data: bytes, config: Config) -> Parsed:
     parsed = Parsed()
     record = _load_record(path, data, parsed, "request", "request")
@@ -266,6 +289,7 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
     triage = loaded.get("triage")
     decision = loaded.get("decision")
     confidence = triage.get("confidence") if isinstance(triage, dict) else None
+    _old_field_names(loaded, path, parsed, item_id)
     parsed.items.append(
         Request(
             id=item_id,
@@ -288,7 +312,7 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
                 matches=field_texts(triage, "matches"),
                 diverges=triage.get("diverges") if isinstance(triage.get("diverges"), bool) else None,
                 by=field_text(triage, "by") or None,
-                on=field_text(triage, "on") or None,
+                on=field_text(triage, MOMENT_FIELD) or field_text(triage, OLD_MOMENT_FIELD) or None,
             )
             if isinstance(triage, dict)
             else None,
@@ -296,7 +320,7 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
                 status=field_text(decision, "status"),
                 as_=field_text(decision, "as") or None,
                 by=field_text(decision, "by") or None,
-                on=field_text(decision, "on") or None,
+                on=field_text(decision, MOMENT_FIELD) or field_text(decision, OLD_MOMENT_FIELD) or None,
                 in_=field_text(decision, "in") or None,
                 note=field_text(decision, "note") or None,
             )

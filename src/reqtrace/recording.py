@@ -21,9 +21,9 @@ from .config import SpecRepo
 from .errors import InputError, UsageError
 from .files import atomic_write, inside
 from .model import ERROR, Config, Request
-from .parse import parse_request
+from .parse import MOMENT_FIELD, OLD_FIELD_NAMES, parse_request
 from .triage import CLASSES, NEEDS_REVIEW, TriageResult
-from .yamlio import YamlProblem, set_top_level_block
+from .yamlio import YamlProblem, rename_nested_keys, set_top_level_block
 
 DECISION_CLASSES = tuple(c for c in CLASSES if c != NEEDS_REVIEW)
 DECISION_STATUSES = ("approved", "rejected", "pending")
@@ -99,7 +99,7 @@ def write_triage(repo: SpecRepo, request: Request, config: Config, result: Triag
         "matches": [m.id for m in result.matches[:3]],
         "reasons": list(result.reasons),
         "by": f"reqtrace {__version__}",
-        "on": _moment_value(on),
+        MOMENT_FIELD: _moment_value(on),
     }
     if not block["matches"]:
         del block["matches"]
@@ -136,9 +136,40 @@ def write_decision(
             hint="name the meeting (MTG-…) or email (MAIL-…) where it was decided; "
             "`reqtrace list --kind meeting` lists them; nothing was written",
         )
-    block: dict[str, Any] = {"as": as_, "status": status, "by": by.strip(), "on": _moment_value(on)}
+    block: dict[str, Any] = {"as": as_, "status": status, "by": by.strip(), MOMENT_FIELD: _moment_value(on)}
     if in_ is not None:
         block["in"] = in_
     if note:
         block["note"] = note
     return _replace_block(repo, request, config, "decision", block)
+
+
+def rename_old_fields(repo: SpecRepo, paths: list[str]) -> list[Written]:
+    """Rename the old field names (`on:` of a triage or decision) in these request files.
+
+    Only the key changes: comments, quoting and layout stay as they were. Each
+    file is read back before it replaces the old one (yamlio.rename_nested_keys),
+    and the write is refused if the file changed meanwhile.
+    """
+    written = []
+    for relative in paths:
+        path = inside(repo.root, relative)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {relative}: {exc.strerror}") from None
+        had_bom = data.startswith(b"\xef\xbb\xbf")
+        try:
+            text = data.decode("utf-8-sig")
+            new_text = rename_nested_keys(text, OLD_FIELD_NAMES)
+        except (UnicodeDecodeError, YamlProblem) as problem:
+            line = getattr(problem, "line", None) or 1
+            raise InputError(f"{relative}:{line}: {getattr(problem, 'message', problem)}", hint="fix the file first (`reqtrace check`); nothing was written to it") from None
+        if new_text is None:
+            written.append(Written(path, False))
+            continue
+        if repo.git_top is not None:
+            gitio.exclude_temp_files(repo.git_top)
+        atomic_write(path, (b"\xef\xbb\xbf" if had_bom else b"") + new_text.encode("utf-8"), replaces=data)
+        written.append(Written(path, True))
+    return written

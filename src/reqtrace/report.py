@@ -22,6 +22,7 @@ from .worddiff import word_diff
 
 if TYPE_CHECKING:
     from .pack import Layout, PackContents
+    from .people import People
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -135,6 +136,12 @@ def _requirement_view(req: Any, digest: str, links: Any) -> dict[str, Any]:
     }
 
 
+def _person_if_other(people: People, written: str | None) -> str:
+    """The person's one name (reqtrace.yaml's `people:`) when it is not what was written."""
+    person = people.identify(written)
+    return person.name if person and person.name != " ".join((written or "").split()) else ""
+
+
 def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
     from .pack import date_key, document_view, email_view, natural_key
 
@@ -146,6 +153,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         if "attachment" not in origin and (origin.get("commit") == to.commit or origin.get("commit") is None)
     }
     requests = {rid: to.requests[rid] for rid in sorted(to.requests, key=natural_key)}
+    people = to.config.people
     known = set(to.all_ids()) | set(base.requirements)
     known.add(baseline.name)
 
@@ -190,6 +198,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
                 "id": rq.id,
                 "received": rq.received,
                 "from": rq.from_ or "",
+                "person": _person_if_other(people, rq.from_),
                 "channel": rq.channel or "",
                 "title": rq.title,
                 "text": rq.text,
@@ -268,6 +277,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
     signoffs = [
         {
             "signer": s.signer,
+            "person": _person_if_other(people, s.signer),
             "role": s.role or "",
             "meaning": s.meaning,
             "time": s.time,

@@ -163,7 +163,9 @@ def _compile(schema: dict[str, Any]) -> Validator:
         if expected is not None and not _matches_type(value, expected, schema):
             out.append(Problem("schema", _wrong_type(name, value, expected, raw), line, name))
             return
-        if enum is not None and value not in enum:
+        # `drift: off` unquoted: YAML 1.1 reads false, but the text written is a choice, and
+        # a reader that says false means the same thing.
+        if enum is not None and value not in enum and (raw is None or raw not in enum):
             shown = raw if raw is not None else value
             out.append(Problem("schema", f"'{name}' must be one of {choices} (got {shown!r})", line, name))
             return

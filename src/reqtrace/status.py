@@ -24,6 +24,7 @@ from typing import Any
 
 from .graph import natural_key
 from .model import Snapshot
+from .people import People
 
 MOST_CHANGED = 10
 
@@ -34,8 +35,9 @@ def _id_order(item_id: str) -> tuple[Any, ...]:
     return (natural_key(item_id), item_id)
 
 
-def _requester(text: str | None) -> str:
-    return " ".join((text or "").split()) or "(unknown)"
+def _requester(people: People, text: str | None) -> str:
+    """The one name of who asked (reqtrace.yaml's `people:`), else the text as written."""
+    return people.name_of(text) or "(unknown)"
 
 
 def _links_out(item: Any) -> bool:
@@ -77,6 +79,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
     by_state: Counter[str] = Counter()
     by_class: Counter[str] = Counter()
     per_requester: dict[str, Counter[str]] = {}
+    written_as: dict[str, set[str]] = {}  # each requester's forms of the name, as the requests wrote them
     for request in requests:
         state = request.decision.status if request.decision is not None and request.decision.status else "open"
         by_state[state] += 1
@@ -87,7 +90,9 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
         else:
             classification = "unclassified"
         by_class[classification] += 1
-        counts = per_requester.setdefault(_requester(request.from_), Counter())
+        requester = _requester(snapshot.config.people, request.from_)
+        counts = per_requester.setdefault(requester, Counter())
+        written_as.setdefault(requester, set()).add(" ".join((request.from_ or "").split()) or "(unknown)")
         counts["requests"] += 1
         counts[state] += 1
 
@@ -136,7 +141,8 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
             "by_state": {state: by_state[state] for state in ("open", "pending", "approved", "rejected") if by_state[state]} | {k: v for k, v in sorted(by_state.items()) if k not in ("open", "pending", "approved", "rejected")},
             "by_classification": dict(sorted(by_class.items(), key=lambda kv: (-kv[1], kv[0]))),
             "by_requester": [
-                {"from": name, "requests": counts["requests"], "open": counts["open"] + counts["pending"], "approved": counts["approved"], "rejected": counts["rejected"]}
+                {"from": name, "requests": counts["requests"], "open": counts["open"] + counts["pending"], "approved": counts["approved"], "rejected": counts["rejected"],
+                 "written_as": sorted(written_as[name])}
                 for name, counts in sorted(per_requester.items(), key=lambda kv: (-kv[1]["requests"], kv[0]))
             ],
         },

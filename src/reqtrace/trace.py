@@ -25,6 +25,7 @@ from .graph import (
     reachable,
 )
 from .graph import natural_key as _natural
+from .people import NOBODY, People
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -132,7 +133,7 @@ def _require(graph: nx.MultiDiGraph, commit: str | None, item_id: str) -> dict[s
     return graph.nodes[item_id]  # type: ignore[no-any-return]
 
 
-def _summary(relation: str, other: str, node: dict[str, Any], attrs: dict[str, Any], baselines: dict[str, BaselineInfo]) -> str:
+def _summary(relation: str, other: str, node: dict[str, Any], attrs: dict[str, Any], baselines: dict[str, BaselineInfo], people: People) -> str:
     title = node.get("title") or ""
     if relation == "affected-by":
         return f"{title} — {node.get('decision') or 'open'}"
@@ -148,12 +149,19 @@ def _summary(relation: str, other: str, node: dict[str, Any], attrs: dict[str, A
         return f"evidence of the sign-off {attrs['signoff']}: {title}"
     if relation == "in-baseline":
         baseline = baselines.get(other)
-        signed = [f"{s.meaning} by {s.signer}" for s in (baseline.signoffs if baseline else ())]
+        signed = [f"{s.meaning} by {_signer(people, s.signer)}" for s in (baseline.signoffs if baseline else ())]
         return f"held by baseline {title}" + (f"; signed: {', '.join(signed)}" if signed else "")
     return title
 
 
-def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (), changes: list[TimelineEntry] = ()) -> Trace:  # type: ignore[assignment]
+def _signer(people: People, signer: str) -> str:
+    """A known signer by their one name (reqtrace.yaml's `people:`), else as they signed."""
+    person = people.identify(signer)
+    return person.name if person else signer
+
+
+def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (),  # type: ignore[assignment]
+               changes: list[TimelineEntry] = (), people: People = NOBODY) -> Trace:  # type: ignore[assignment]
     """The story of one item, oldest first. `commit` names where the graph was read."""
     node = _require(graph, commit, item_id)
     by_node = {baseline.node: baseline for baseline in baselines}
@@ -174,7 +182,7 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
                     continue
                 relation = RELATIONS[edge_type][direction]
                 date = attrs.get("date") or other_node.get("date") or node.get("date")
-                summary = _summary(relation, other, other_node, attrs, by_node)
+                summary = _summary(relation, other, other_node, attrs, by_node, people)
                 add(TimelineEntry(date, other, other_node.get("kind", ""), relation, summary))
                 if relation == "affected-by":
                     # The decision on a request that changes this item is part of its story,

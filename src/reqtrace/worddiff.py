@@ -17,6 +17,7 @@ _TOKEN = re.compile(
     r"|\d+(?:[.,:]\d+)*"  # a number, with its decimal or thousands marks
     rf"|[^\W\d_{_CJK}]+"  # a run of letters
     r"|\s+"
+    r"|([^\w\s])\1*"  # a run of one mark: `####` or `---` is one token, never split
     r"|.",
     re.DOTALL,
 )
@@ -30,7 +31,7 @@ INSERTED = "+"
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
+    return [match.group(0) for match in _TOKEN.finditer(text)]
 
 
 def word_diff(before: str, after: str) -> list[tuple[str, str]]:

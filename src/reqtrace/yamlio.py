@@ -716,3 +716,45 @@ def edit_yaml_mapping(text: str, *, add_missing: dict[str, Any] | None = None, e
         result = result.replace("\r\n", "\n").replace("\n", newline)
     return bom + result
 
+
+
+def rename_nested_keys(text: str, renames: dict[str, tuple[str, str]]) -> str | None:
+    """The text with `old:` renamed to `new:` inside each top-level block named in `renames`
+    ({"decision": ("on", "when")}), every other byte unchanged; None when nothing is renamed.
+
+    Only the key's own characters change (a quoted `"on"` becomes a plain `when`),
+    so comments, quoting, layout and line endings stay as the user wrote them. A
+    block that already has `new` keeps it, and its `old` is left for the user to
+    remove: which of two values is meant is theirs to say. The result must read
+    back as the same data with the keys renamed, else YamlProblem.
+    """
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom):]
+    document = _round_trip_document(body)
+    lines = body.splitlines(keepends=True)
+    edits: list[tuple[int, int, int, str]] = []  # line, start column, end column, new key
+    expected = load_yaml(body)
+    for block_name, (old, new) in renames.items():
+        block = document.get(block_name)
+        if not isinstance(block, dict) or old not in block or new in block or not hasattr(block, "lc"):
+            continue
+        line, column = block.lc.key(old)
+        source = lines[line]
+        quote = source[column] if column < len(source) and source[column] in "'\"" else ""
+        end = column + len(old) + 2 * len(quote)
+        if source[column:end] != f"{quote}{old}{quote}":  # pragma: no cover - ruamel's mark is off
+            raise YamlProblem("reformat", f"cannot find the key '{old}' of {block_name} where YAML says it is; rename it by hand", line + 1)
+        edits.append((line, column, end, new))
+        inner = expected[block_name]
+        expected[block_name] = type(inner)()
+        for key, value in inner.items():
+            expected[block_name][new if key == old else key] = value
+    if not edits:
+        return None
+    for line, start, end, new in sorted(edits, reverse=True):
+        lines[line] = lines[line][:start] + new + lines[line][end:]
+    result = "".join(lines)
+    after = load_yaml(result)
+    if list(after.items()) != list(expected.items()) or any(list(after[name]) != list(expected[name]) for name in renames if isinstance(after.get(name), dict)):
+        raise YamlProblem("reformat", f"renaming {', '.join(old for old, _ in renames.values())} would change other fields of the file; rename it by hand", 1)
+    return bom + result

@@ -17,11 +17,16 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Where to make the spec repo (default: here).")] = Path("."),
     project: Annotated[Optional[str], typer.Option("--project", help="The project's name (default: the folder's name).")] = None,  # noqa: UP007
     customer: Annotated[Optional[str], typer.Option("--customer", help="Who the project is delivered to.")] = None,  # noqa: UP007
+    format: FormatOption = TextOrJson.text,
 ) -> None:
     """Make a spec repo: reqtrace.yaml and its folders (and `git init` when not in a repository)."""
     from ..authoring import init_spec_repo
 
+    output.json_requested = format is TextOrJson.json
     created = init_spec_repo(directory, project=project, customer=customer)
+    if format is TextOrJson.json:
+        output.write_json({"ok": True, "root": str(created.root), "created": created.relative_paths(), "git_initialised": created.git_initialised})
+        return
     console = output.stderr_console()
     for path in created.paths:
         console.print(f"created {output.esc(path)}")
@@ -43,6 +48,7 @@ def new(
     root: RootOption = None,
     folder: Annotated[Optional[str], typer.Option("--folder", help="Sub-folder of specs/ for a requirement, e.g. booking.")] = None,  # noqa: UP007
     item_id: Annotated[Optional[str], typer.Option("--id", help="The id, chosen by hand (default: one no branch holds).")] = None,  # noqa: UP007
+    format: FormatOption = TextOrJson.text,
 ) -> None:
     """Create a requirement, request or meeting from a template; print its path.
 
@@ -52,8 +58,13 @@ def new(
     from ..authoring import new_item
     from ..config import find_spec_repo
 
+    output.json_requested = format is TextOrJson.json
     repo = find_spec_repo(root)
     path = new_item(repo, kind.value, title, folder=folder, item_id=item_id)
+    if format is TextOrJson.json:
+        output.write_json({"ok": True, "kind": kind.value, "id": path.stem, "title": title,
+                           "path": path.relative_to(repo.root.resolve()).as_posix(), "file": str(path)})
+        return
     output.write_text(str(path))
 
 
@@ -111,7 +122,8 @@ def demo(
     known = {name for name in _command_names()}
     for command, why in suggested_commands():
         if command.split()[1] in known:
-            out.print(f"  {output.esc(command):<52} [dim]# {output.esc(why)}[/]", soft_wrap=True)
+            comment = f" [dim]# {output.esc(why)}[/]" if why else ""
+            out.print(f"  {output.esc(command):<40}{comment}", soft_wrap=True)
 
 
 def _command_names() -> set[str]:

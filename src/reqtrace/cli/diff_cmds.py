@@ -26,6 +26,14 @@ class DiffFormat(str, Enum):
     junit = "junit"
 
 
+class Whitespace(str, Enum):
+    collapse = "collapse"
+    exact = "exact"
+
+
+WhitespaceOption = Annotated[Whitespace, typer.Option("--whitespace", help="How a long text's change is shown: collapse (white space does not count; re-wrapping is no change) or exact (every line as written: a Markdown field's line breaks and indentation count).")]
+
+
 class FailOn(str, Enum):
     unapproved = "unapproved"
     any = "any"
@@ -49,6 +57,7 @@ def diff(
     stat: Annotated[bool, typer.Option("--stat", help="A one-screen summary: one line per change.")] = False,
     show_all: Annotated[bool, typer.Option("--all", help="Also list the files whose changes are formatting only.")] = False,
     fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 when unapproved changes (or any change) exist, or a changed file cannot be read.", show_default=False)] = None,  # noqa: UP007
+    whitespace: WhitespaceOption = Whitespace.collapse,
 ) -> None:
     """What changed in the requirements between FROM and TO, field by field, and which approved request covers each change.
 
@@ -71,7 +80,7 @@ def diff(
         shown = from_rev
     # The cache's new entries are written in the background while the result is rendered.
     with ParseCache.for_git(repo.git_top) as cache:
-        result = diff_revisions(repo, from_rev, to_rev or WORKTREE, from_shown=shown, cache=cache)
+        result = diff_revisions(repo, from_rev, to_rev or WORKTREE, from_shown=shown, cache=cache, whitespace=whitespace.value)
         failed = output.gate_failed = fail_on is not None and _fails(result, fail_on)
         if format is DiffFormat.json:
             output.write_json(diff_json(result))
@@ -103,6 +112,7 @@ def log(
     rev: Annotated[Optional[str], typer.Option("--rev", help="Walk history up to this revision (default: HEAD).", show_default=False)] = None,  # noqa: UP007
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
+    whitespace: WhitespaceOption = Whitespace.collapse,
 ) -> None:
     """One requirement's life: every commit that changed its meaning, who made it, why, and which baselines hold which version.
 
@@ -114,7 +124,7 @@ def log(
     output.json_requested = format is TextOrJson.json
     _revision_argument(rev, "--rev")
     repo = find_spec_repo(root)
-    history = requirement_history(repo, item_id, rev or "HEAD")
+    history = requirement_history(repo, item_id, rev or "HEAD", whitespace=whitespace.value)
     if rev is None:
         from ..worktree_state import committed_only_note
 

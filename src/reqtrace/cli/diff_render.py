@@ -37,11 +37,17 @@ def _short(value: Any, limit: int = 160) -> str:
 # --- rich text ---------------------------------------------------------------------
 
 
+_EVERY_BRACKET = re.compile(r"(\\*)(\[|\Z)")
+
+
 def _words_markup(words: Any, plain: bool) -> str:
     """Word diff as rich markup; git's [-…-]{+…+} markers when there is no colour."""
     parts = []
     for op, text in words:
-        shown = output.esc(text)
+        # Every '[' escaped, not only those that look like a tag: `[id, when` in one piece
+        # and `]` in a later one would otherwise join into a tag across the pieces.
+        # Backslashes before a '[' or at the end (before the next piece's tag) are doubled.
+        shown = _EVERY_BRACKET.sub(lambda m: m.group(1) * 2 + ("\\[" if m.group(2) else ""), text)
         if op == "=":
             parts.append(shown)
         elif plain:
@@ -51,11 +57,33 @@ def _words_markup(words: Any, plain: bool) -> str:
     return "".join(parts)
 
 
+def _hunk_lines(hunks: Any, plain: bool) -> list[str]:
+    """A long text's change: changed lines marked -, + or ~ (words marked within), one
+    line of context around each, '…' where unchanged text is left out."""
+    lines = []
+    for index, hunk in enumerate(hunks):
+        if index or hunk.before_unit or hunk.after_unit:
+            lines.append("      [dim]…[/]")
+        for piece in hunk.pieces:
+            if piece.op == "=":
+                lines.append(f"        [dim]{output.esc(piece.text)}[/]")
+            elif piece.op == "-":
+                lines.append(f"      [red]- {output.esc(piece.text)}[/]")
+            elif piece.op == "+":
+                lines.append(f"      [green]+ {output.esc(piece.text)}[/]")
+            else:
+                lines.append(f"      ~ {_words_markup(piece.words, plain)}")
+    return lines
+
+
 def _field_lines(change: Any, plain: bool) -> list[str]:
     lines = []
     for f in change.fields:
         name = f"[cyan]{output.esc(f.field)}[/]"
-        if f.words:
+        if f.hunks:
+            lines.append(f"    {name}:")
+            lines.extend(_hunk_lines(f.hunks, plain))
+        elif f.words:
             lines.append(f"    {name}: {_words_markup(f.words, plain)}")
         elif f.added or f.removed or f.reordered:
             lines.append(f"    {name}:" + (" (reordered)" if f.reordered else ""))
@@ -214,7 +242,20 @@ def _md_change(change: Any) -> list[str]:
     path = md(change.path) if change.from_path in (None, change.path) else f"{md(change.from_path)} → {md(change.path)}"
     lines = [f"- **{md(change.id)}** {change.change}: {md(_short(title, 100))} — {path}"]
     for f in change.fields:
-        if f.words:
+        if f.hunks:
+            lines.append(f"  - {md(f.field)}:")
+            for index, hunk in enumerate(f.hunks):
+                if index or hunk.before_unit or hunk.after_unit:
+                    lines.append("    - …")
+                for piece in hunk.pieces:
+                    if piece.op == "~":
+                        shown = _md_words(piece.words)
+                    elif not piece.text.strip():
+                        shown = "(empty line)"
+                    else:
+                        shown = {"=": md(piece.text), "-": f"~~{md(piece.text)}~~", "+": f"**{md(piece.text)}**"}[piece.op]
+                    lines.append(f"    - {shown}")
+        elif f.words:
             lines.append(f"  - {md(f.field)}: {_md_words(f.words)}")
         elif f.added or f.removed or f.reordered:
             lines.append(f"  - {md(f.field)}:" + (" reordered" if f.reordered else ""))

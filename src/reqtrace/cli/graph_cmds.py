@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -118,6 +119,15 @@ def _ask(root: Path | None, rev: str | None, question: Any) -> tuple[Any, Any, A
     return repo, bundle, result
 
 
+def _people(repo: Any, bundle: Any) -> Any:
+    """reqtrace.yaml's `people:` where the graph was read (a cached graph carries no config)."""
+    from ..config import parse_config
+    from ..snapshot import Reader
+
+    config = bundle.config or parse_config(Reader(repo, bundle.commit).read_config())[0]
+    return config.people
+
+
 @app.command()
 def trace(
     item_id: ItemIdArgument,
@@ -133,7 +143,7 @@ def trace(
     def story(repo: Any, bundle: Any) -> Any:
         is_requirement = bundle.graph.nodes.get(item_id, {}).get("kind") == "requirement" if item_id in bundle.graph else False
         changes = text_changes(repo, bundle.commit, item_id) if is_requirement else []
-        return trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes)
+        return trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes, people=_people(repo, bundle))
 
     _, _, result = _ask(root, rev, story)
     if format is TextOrJson.json:
@@ -333,13 +343,18 @@ def render_story(console: Any, data: dict[str, Any]) -> None:
     later = data.get("accepted_without_approval")
     if later and later["count"]:
         console.print(f"  [red]accepted anyway[/]  in {esc(later['baseline'])}: {esc(_some_ids(later['ids']))} (no approval)")
+def _named_in(customer: str, project: str) -> bool:
+    """True when the project's name already names the customer ("Acme portal" for "Acme
+    (ACME GmbH)"): the header says it once."""
+    name = re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", customer).strip()
+    return bool(name) and name.casefold() in project.casefold()
 
 
 def render_status(data: dict[str, Any]) -> None:
     console = output.stdout_console()
     esc = output.esc
     counts = data["counts"]
-    customer = f" for {esc(data['customer'])}" if data.get("customer") else ""
+    customer = f" for {esc(data['customer'])}" if data.get("customer") and not _named_in(data["customer"], data["project"]) else ""
     where = f"commit {data['rev'][:12]}" if data.get("rev") else "the working tree"
     console.print(f"[bold]{esc(data['project'])}[/]{customer} [dim]at {where}[/]")
     console.print("  " + " · ".join(output.counted(counts[key + "s"], key) for key in ("requirement", "request", "meeting", "email", "document")))

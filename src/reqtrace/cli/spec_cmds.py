@@ -51,13 +51,20 @@ def check(
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text for people, json for tools, github for workflow annotations, sarif for code scanning, junit for test reports, markdown for a job summary.")] = CheckFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     drift: Annotated[Optional[DriftLevel], typer.Option("--drift", help="unapproved-change findings for requirements changed since the accepted baseline: warn, error or off (default: `drift` in reqtrace.yaml, else warn).", show_default=False)] = None,  # noqa: UP007
+    fix: Annotated[bool, typer.Option("--fix", help="First rename old field names in the working tree's files (old-field-name findings: a decision's or triage's `on:` becomes `when:`), keeping comments and layout; then check.")] = False,
 ) -> None:
     """Check the spec repo: YAML, schema, ids and references. Exit 1 when errors are found."""
     from ..check import run_checks
     from ..progress import phase
 
     output.json_requested = format is CheckFormat.json
+    if fix and rev is not None:
+        from ..errors import UsageError
+
+        raise UsageError("--fix edits the working tree; it cannot be used with --rev")
     repo, snapshot = load(root, rev)
+    if fix:
+        snapshot = _fix_old_field_names(repo, snapshot, quiet=format is not CheckFormat.text)
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")
     if level != "off" and snapshot.has_baseline_files():
         from ..baseline import AcceptedUnknown
@@ -88,6 +95,21 @@ def check(
         render_check_text(report)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _fix_old_field_names(repo: Any, snapshot: Any, *, quiet: bool) -> Any:
+    """Rename what old-field-name findings point at, say which files changed, and read again."""
+    from ..recording import rename_old_fields
+    from ..snapshot import load_snapshot
+
+    paths = sorted({f.path for f in snapshot.findings if f.code == "old-field-name" and f.path})
+    changed = [written for written in rename_old_fields(repo, paths) if written.changed]
+    if not quiet:
+        for written in changed:
+            output.stderr_console().print(f"[green]✓[/] renamed old field names in {output.esc(written.path.relative_to(repo.root).as_posix())}")
+    if not changed:
+        return snapshot
+    return load_snapshot(repo, None)
 
 
 def check_json(report: Any) -> dict[str, Any]:

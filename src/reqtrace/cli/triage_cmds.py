@@ -121,8 +121,7 @@ def render_triage_text(run: Any, index: Any, written: list[tuple[str, str]]) -> 
             table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
             table.add_column("the request", ratio=1, overflow="fold")
             table.add_column(f"signed: {top.id} {top.title}" if top else "signed", ratio=1, overflow="fold")
-            signed_text = (top.statement.strip() + ("\n" + "\n".join(f"- {c}" for c in top.acceptance) if top.acceptance else "")) if top else ""
-            table.add_row(output.esc(_clip(item.text, 700)), output.esc(_clip(signed_text, 700)))
+            table.add_row(output.esc(_clip(item.text, 700)), _signed_cell(top) if top else "")
             console.print(table)
     counts: dict[str, int] = {}
     for _, result in run.results:
@@ -132,6 +131,28 @@ def render_triage_text(run: Any, index: Any, written: list[tuple[str, str]]) -> 
     changed = [rid for rid, path in written if path]
     if written:
         console.print(f"[green]✓[/] wrote the triage block of {len(changed)} request(s)" + (f": {output.esc(', '.join(changed))}" if changed else " (unchanged)"))
+
+
+def _signed_cell(requirement: Any) -> Any:
+    """The signed statement and its acceptance criteria, each criterion a "-" with its text
+    beside it: text without spaces (Chinese) then folds beside the dash, never below a
+    dash left alone on its line."""
+    from rich.console import Group
+    from rich.table import Table
+
+    statement = _clip(requirement.statement, 700)
+    criteria = Table.grid(padding=(0, 1))
+    criteria.add_column(width=1)
+    criteria.add_column(overflow="fold")
+    room = 700 - len(statement)
+    for criterion in requirement.acceptance:
+        if room <= 0:
+            criteria.add_row("", "…")
+            break
+        text = _clip(criterion, max(room, 2))
+        room -= len(text)
+        criteria.add_row("-", output.esc(text))
+    return Group(output.esc(statement), criteria) if requirement.acceptance else output.esc(statement)
 
 
 def _clip(text: str, size: int) -> str:

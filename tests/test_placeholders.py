@@ -1,0 +1,71 @@
+"""Template text `reqtrace new` writes is a finding until a person replaces it, and is never
+baselined: an untouched "Describe what the system shall do…" must not be signed."""
+
+import json
+
+import pytest
+
+from conftest import git
+from reqtrace.placeholders import ACCEPTANCE_TEMPLATE, REQUEST_TEXT_TEMPLATE, STATEMENT_TEMPLATE
+
+
+@pytest.fixture
+def fresh(tmp_path, run_cli):
+    """A project as a PM starts it: init, one new requirement, one new request, committed."""
+    root = tmp_path / "project"
+    assert run_cli("init", str(root)).exit_code == 0
+    assert run_cli("new", "requirement", "--title", "Book online", cwd=root).exit_code == 0
+    assert run_cli("new", "request", "--title", "Longer window", cwd=root).exit_code == 0
+    return root
+
+
+def _findings(run_cli, root, *args):
+    result = run_cli("check", "--format", "json", *args, cwd=root)
+    return result, [f for f in json.loads(result.stdout)["findings"] if f["code"] == "placeholder"]
+
+
+def test_every_template_text_new_writes_is_a_placeholder_finding(fresh, run_cli):
+    requirement = (fresh / "specs/REQ-1.yaml").read_text(encoding="utf-8")
+    request = (fresh / "records/requests/RQ-1.yaml").read_text(encoding="utf-8")
+    assert STATEMENT_TEMPLATE in requirement and ACCEPTANCE_TEMPLATE in requirement
+    assert REQUEST_TEXT_TEMPLATE in request and 'from: ""' in request
+
+    result, found = _findings(run_cli, fresh)
+    assert result.exit_code == 0  # warnings by default: a draft may sit in the working tree
+    assert {(f["path"], f["line"], f["severity"]) for f in found} == {
+        ("specs/REQ-1.yaml", 3, "warning"), ("specs/REQ-1.yaml", 5, "warning"),
+        ("records/requests/RQ-1.yaml", 3, "warning"), ("records/requests/RQ-1.yaml", 6, "warning"),
+    }
+    assert any("from is empty" in f["message"] for f in found)
+
+    strict = run_cli("check", "--strict", cwd=fresh)
+    assert strict.exit_code == 1
+    assert "placeholder" in strict.stdout and "Describe what the system shall do" in strict.stdout
+
+
+def test_replaced_text_clears_the_findings(fresh, run_cli):
+    (fresh / "specs/REQ-1.yaml").write_text(
+        "id: REQ-1\ntitle: Book online\nstatement: Patients book an appointment online.\n"
+        "acceptance:\n  - A booking made online appears on the desk within 5 s.\n", encoding="utf-8")
+    (fresh / "records/requests/RQ-1.yaml").write_text(
+        "id: RQ-1\nreceived: 2026-07-10\nfrom: Chen Jing\nchannel: email\ntitle: Longer window\n"
+        "text: Please allow booking 30 days ahead.\n", encoding="utf-8")
+    result = run_cli("check", "--strict", cwd=fresh)
+    assert result.exit_code == 0, result.stdout
+
+
+def test_a_template_sentence_left_beside_real_text_is_still_found(fresh, run_cli):
+    (fresh / "specs/REQ-1.yaml").write_text(
+        f"id: REQ-1\ntitle: Book online\nstatement: >\n  Patients book online.\n  {STATEMENT_TEMPLATE}\n", encoding="utf-8")
+    _, found = _findings(run_cli, fresh)
+    assert [(f["path"], f["line"]) for f in found if f["path"].startswith("specs/")] == [("specs/REQ-1.yaml", 3)]
+
+
+def test_baseline_create_refuses_untouched_templates(fresh, run_cli):
+    git(fresh, "add", "-A")
+    git(fresh, "commit", "-qm", "draft")
+    result = run_cli("baseline", "create", "v1", cwd=fresh)
+    assert result.exit_code == 1
+    assert "template text" in result.stderr and "specs/REQ-1.yaml:3" in result.stderr
+    assert run_cli("baseline", "list", "--format", "json", cwd=fresh).stdout.count('"name"') == 0
+    assert git(fresh, "tag", "--list") == ""
