@@ -236,13 +236,15 @@ def apply_precedent(result: TriageResult, precedents: Sequence[Precedent], *, ab
     if label == DEFECT and result.classification == DEFECT and result.confidence < engine_defect - 1e-6:
         confidence = min(confidence, _GUARDED_DEFECT)  # the classifier held this defect back; precedent does not undo it
     if label != result.classification:
-        head = (f"precedent turns the answer to {label} ({confidence:.2f}); "
-                f"without it: {result.classification} ({result.confidence:.2f})")
+        heads: tuple[str, ...] = (f"precedent turns the answer to {label} ({confidence:.2f}); "
+                                  f"without it: {result.classification} ({result.confidence:.2f})",)
+    elif round(confidence, 2) != round(result.confidence, 2):
+        heads = (f"precedent takes the confidence from {result.confidence:.2f} to {confidence:.2f}",)
     else:
-        head = f"precedent takes the confidence from {result.confidence:.2f} to {confidence:.2f}"
+        heads = ()
     return replace(result, classification=label, confidence=round(confidence, 4),
                    probabilities={name: round(p, 4) for name, p in reweighed.items()},
-                   precedents=cited, reasons=(head, *lines, *result.reasons))
+                   precedents=cited, reasons=(*heads, *lines, *result.reasons))
 
 
 def decide(probabilities: Mapping[str, float], abstain_below: float) -> tuple[str, float]:
