@@ -60,10 +60,14 @@ FLOORS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 COSTLY = ("change", "new-scope")
 
 
-def load_groups(groups: str) -> dict[str, tuple[list, list[dict]]]:
+def domain_folders(domains: Path) -> list[Path]:
+    return sorted(p for p in domains.iterdir() if (p / "requests.yaml").is_file()) if domains.is_dir() else []
+
+
+def load_groups(groups: str, domains: Path = DOMAINS) -> dict[str, tuple[list, list[dict]]]:
     """name -> (baseline requirements, labelled items)."""
     found: dict[str, tuple[list, list[dict]]] = {}
-    folders = sorted(p for p in DOMAINS.iterdir() if (p / "requests.yaml").is_file()) if DOMAINS.is_dir() else []
+    folders = domain_folders(domains)
     for folder in folders:
         items = yaml.safe_load((folder / "requests.yaml").read_text(encoding="utf-8"))["items"]
         found[folder.name] = (load_baseline(folder / "baseline"), items)
@@ -130,10 +134,10 @@ def main() -> int:
     parser.add_argument("--groups", choices=("domain", "set"), help="the clinic as one domain, or each of its sets as one "
                         "(default: domain when tests/data/triage/domains/ has domains, else set)")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--domains", type=Path, default=DOMAINS, help="the folder of domain folders (default: %(default)s)")
     args = parser.parse_args()
     started = time.perf_counter()
-    has_domains = DOMAINS.is_dir() and any((p / "requests.yaml").is_file() for p in DOMAINS.iterdir())
-    groups = load_groups(args.groups or ("domain" if has_domains else "set"))
+    groups = load_groups(args.groups or ("domain" if domain_folders(args.domains) else "set"), args.domains)
     threshold = shipped_model()["threshold"]
     trials: dict[str, list[Trial]] = {}
     for name, (requirements, items) in groups.items():
@@ -173,6 +177,13 @@ def main() -> int:
               f"{mean(r[3][0] - r[2][0] for r in rows):>+7.3f} {mean(r[2][1] for r in rows):>7.3f} {mean(r[3][1] for r in rows):>8.3f}")
         worst = min(rows, key=lambda r: r[3][0] - r[2][0])
         print(f"worst gain: {worst[0]} {worst[3][0] - worst[2][0]:+.3f}")
+    print("\nthe nearest decided request's class against the true class, by similarity (all domains, seeds):")
+    for low, high in ((0.0, 0.1), (0.1, 0.2), (0.2, 0.3), (0.3, 0.5), (0.5, 1.01)):
+        near = [(item["label"], precedents[0].classification) for runs in trials.values() for trial in runs
+                for item, _, precedents in trial.rows if precedents and low <= precedents[0].similarity < high]
+        if near:
+            same = sum(1 for truth, said in near if truth == said)
+            print(f"  {low:.1f}-{min(high, 1.0):.1f}: {len(near):>5} requests, same class {same / len(near):.2f}")
     if args.fit:
         print(f"\nfitted on every domain: strength {overall.strength}, floor {overall.floor} (precedent.FITTED)")
     print(f"\n{sum(len(items) for _, items in groups.values())} requests in {len(groups)} domains, {time.perf_counter() - started:.1f} s")
