@@ -1,6 +1,7 @@
 """Precedent: triage cites and weighs the repo's own decided requests, run as a user would."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -110,13 +111,20 @@ def test_a_pending_decision_is_no_precedent(project, run_cli):
     assert [(p["request"], p["status"]) for p in result["precedents"]] == [("RQ-20", "rejected")]
 
 
-def test_a_chinese_pair_is_found_and_jieba_says_nothing(project, run_cli):
+def test_a_chinese_pair_is_found_and_jieba_says_nothing(project, run_cli, tmp_path):
     _decide(run_cli, project, "RQ-30", "defect")
-    result = run_cli("triage", "RQ-31", "--baseline", "v1.0", "--format", "json", cwd=project.root)
+    shared_temp = tmp_path / "shared-tmp"
+    shared_temp.mkdir()
+    (shared_temp / "jieba.cache").write_bytes(b"planted by someone else")
+    result = run_cli("triage", "RQ-31", "--baseline", "v1.0", "--format", "json", cwd=project.root,
+                     env={"TMPDIR": str(shared_temp)})
     assert result.exit_code == 0 and result.stderr == ""  # jieba's dictionary log stays off stderr
     (found,) = json.loads(result.stdout)["results"]
     assert [(p["request"], p["classification"]) for p in found["precedents"]] == [("RQ-30", "defect")]
     assert found["precedents"][0]["similarity"] > 0.4
+    # jieba's dictionary cache lives in the user's own cache folder, not in the shared temp folder
+    assert (Path(os.environ["HOME"]) / ".cache" / "reqtrace" / "jieba.cache").is_file()
+    assert (shared_temp / "jieba.cache").read_bytes() == b"planted by someone else"
 
 
 def test_no_precedent_gives_the_answer_without_decisions(project, run_cli):

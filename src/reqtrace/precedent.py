@@ -26,11 +26,15 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
+import stat
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .model import Request
@@ -119,7 +123,32 @@ def _jieba() -> Any:
     import jieba  # noqa: PLC0415 - lazy: only a text with Chinese pays for the dictionary
 
     jieba.setLogLevel(logging.WARNING)
+    if jieba.dt.initialized:
+        return jieba
+    # jieba keeps its dictionary cache in the shared temp folder by default, where another user can
+    # plant one it then unmarshals: keep it in this user's cache folder, or build without one.
+    folder = _private_cache_folder()
+    if folder is not None:
+        jieba.dt.tmp_dir = str(folder)
+        jieba.initialize()
+    else:
+        with tempfile.TemporaryDirectory() as scratch:
+            jieba.dt.tmp_dir = scratch
+            jieba.initialize()
     return jieba
+
+
+def _private_cache_folder() -> Path | None:
+    """~/.cache/reqtrace (or under $XDG_CACHE_HOME): created for this user only, or None."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "reqtrace"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.lstat()
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to expand
+        return None
+    own = stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return folder if own else None
 
 
 def words(text: str) -> list[str]:
