@@ -59,7 +59,7 @@ class Weighing:
 
 
 # Fitted on the benchmark domains by `python bench/bench_precedent.py --fit` (leave-one-domain-out).
-FITTED = Weighing(strength=2.0, floor=0.3)
+FITTED = Weighing(strength=3.0, floor=0.2)
 
 
 @dataclass(frozen=True)
