@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .triage import TriageResult
 
 DECIDED_CLASSES = ("defect", "change", "new-scope", "out-of-scope")
+FINAL_STATUSES = ("approved", "rejected")
 NEEDS_REVIEW = "needs-review"
 DEFECT = "defect"
 NEAREST = 3  # precedents a result cites at most
@@ -96,9 +97,9 @@ def decision_date(request: Request) -> str | None:
 
 
 def decided(requests: Iterable[Request]) -> list[Request]:
-    """The requests a person decided: a class given, and a status that is not `pending`."""
+    """The requests a person decided: a class given, approved or rejected (pending is nobody's word yet)."""
     return [r for r in requests if r.decision is not None and r.decision.as_ in DECIDED_CLASSES
-            and r.decision.status not in ("pending", "")]
+            and r.decision.status in FINAL_STATUSES]
 
 
 # ---------------------------------------------------------------- words
@@ -166,17 +167,26 @@ def words(text: str) -> list[str]:
 
 
 class PrecedentIndex:
-    """TF-IDF vectors of the decided requests' texts, for the nearest ones to a new text."""
+    """TF-IDF vectors of the decided requests' texts, for the nearest ones to a new text.
 
-    def __init__(self, requests: Sequence[Request], vectors: Sequence[dict[str, float]], idf: dict[str, float]) -> None:
+    Kept as postings (word -> the decided requests that have it, with its weight
+    there), so a query touches only the requests that share a word with it.
+    """
+
+    def __init__(self, requests: Sequence[Request], vectors: Sequence[Mapping[str, float]], idf: Mapping[str, float],
+                 unseen: float) -> None:
         self._requests = tuple(requests)
-        self._vectors = tuple(vectors)
-        self._idf = idf
+        self._idf = dict(idf)
+        self._unseen = unseen  # the weight of a word no decided request has
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for position, vector in enumerate(vectors):
+            for word, weight in vector.items():
+                self._postings.setdefault(word, []).append((position, weight))
 
     @classmethod
     def build(cls, entries: Iterable[tuple[Request, str]]) -> PrecedentIndex:
-        """Index decided requests, each with the text triage reads of it (title and text)."""
-        kept = [(request, Counter(words(text))) for request, text in entries if request in decided([request])]
+        """Index decided requests (others are left out), each with the text triage reads of it."""
+        kept = [(request, Counter(words(text))) for request, text in entries if decided([request])]
         count = len(kept)
         frequency: Counter[str] = Counter()
         for _, counts in kept:
@@ -184,12 +194,7 @@ class PrecedentIndex:
         # Smoothed: a word in every decided request still counts a little, an unseen word most.
         idf = {word: math.log((1 + count) / (1 + df)) + 1.0 for word, df in frequency.items()}
         unseen = math.log(1 + count) + 1.0
-        vectors = [_vector(counts, idf, unseen) for _, counts in kept]
-        index = cls([request for request, _ in kept], vectors, idf)
-        index._unseen = unseen
-        return index
-
-    _unseen = 1.0
+        return cls([request for request, _ in kept], [_vector(counts, idf, unseen) for _, counts in kept], idf, unseen)
 
     def __len__(self) -> int:
         return len(self._requests)
@@ -200,17 +205,13 @@ class PrecedentIndex:
         if not self._requests:
             return ()
         query = _vector(Counter(words(text)), self._idf, self._unseen)
-        if not query:
-            return ()
+        totals: dict[int, float] = {}
+        for word, weight in query.items():
+            for position, there in self._postings.get(word, ()):
+                totals[position] = totals.get(position, 0.0) + weight * there
         skipped = set(exclude)
-        scored = []
-        for position, (request, vector) in enumerate(zip(self._requests, self._vectors, strict=True)):
-            if request.id in skipped:
-                continue
-            similarity = min(1.0, sum(weight * vector.get(word, 0.0) for word, weight in query.items()))
-            if similarity > floor:
-                scored.append((-similarity, position))
-        scored.sort()
+        scored = sorted((-min(1.0, total), position) for position, total in totals.items()
+                        if total > floor and self._requests[position].id not in skipped)
         return tuple(_precedent(self._requests[position], -negative) for negative, position in scored[:k])
 
 
