@@ -7,8 +7,8 @@ Li Wei on 2026-08-20 in MTG-2026-08-20") and that decision weighs in the
 answer, in proportion to how alike the two texts are.
 
 Three plain steps, independent of how the classifier itself works:
-- `decided(requests)`: the requests whose decision gives a class and is not
-  `pending` (a pending decision is nobody's word yet);
+- `decided(requests)`: the requests whose decision gives a class and is
+  approved or rejected (a pending decision is nobody's word yet);
 - `PrecedentIndex`: TF-IDF over their words (English stems; Chinese words from
   jieba, loaded only when a text has Chinese) and `nearest(text, k)`, the
   most alike with a cosine similarity in [0, 1];
@@ -263,7 +263,8 @@ def apply_precedent(result: TriageResult, precedents: Sequence[Precedent], *, ab
     reweighed = reweigh(probabilities, cited, weighing)
     label, confidence = decide(reweighed, abstain_below)
     engine_defect = probabilities.get(DEFECT, 0.0)
-    if label == DEFECT and result.classification == DEFECT and result.confidence < engine_defect - 1e-6:
+    # The classifier's confidence is its probability rounded to 4 places, unless it capped it.
+    if label == DEFECT and result.classification == DEFECT and result.confidence < engine_defect - 1e-3:
         confidence = min(confidence, _GUARDED_DEFECT)  # the classifier held this defect back; precedent does not undo it
     if label != result.classification:
         heads: tuple[str, ...] = (f"precedent turns the answer to {label} ({confidence:.2f}); "
