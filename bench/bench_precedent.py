@@ -5,7 +5,8 @@
     python bench/bench_precedent.py --markdown   # the table for docs/triage.md
 
 For each domain — each folder under tests/data/triage/domains/ (`baseline/**.yaml`,
-`requests.yaml` with `items: [{id, label, text, ...}]`) and the clinic
+`requests.yaml` with `items: [{id, label, text, ...}]`), each real issue tracker
+under tests/data/triage/real/ (`baseline/`, `issues.yaml`) and the clinic
 (tests/data/triage/*.yaml against tests/data/triage/baseline/) — ten requests
 with a class a person can decide (not needs-review) are taken as decided, drawn
 with each of several seeds, and every other request of the domain is
@@ -53,9 +54,10 @@ from reqtrace.triage_model import shipped_model  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "triage"
 DOMAINS = DATA / "domains"
+REAL = DATA / "real"
 DECIDED = 10
 SEEDS = (1, 2, 3, 4, 5)
-STRENGTHS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+STRENGTHS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 FLOORS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 COSTLY = ("change", "new-scope")
 
@@ -71,6 +73,10 @@ def load_groups(groups: str, domains: Path = DOMAINS) -> dict[str, tuple[list, l
     for folder in folders:
         items = yaml.safe_load((folder / "requests.yaml").read_text(encoding="utf-8"))["items"]
         found[folder.name] = (load_baseline(folder / "baseline"), items)
+    for folder in sorted(REAL.iterdir()) if REAL.is_dir() else []:  # real issue trackers, each against its own spec
+        if (folder / "issues.yaml").is_file():
+            items = yaml.safe_load((folder / "issues.yaml").read_text(encoding="utf-8"))["items"]
+            found[f"real/{folder.name}"] = (load_baseline(folder / "baseline"), items)
     clinic = load_baseline(DATA / "baseline")
     sets = sorted(DATA.glob("*.yaml"))
     if groups == "set":
@@ -177,6 +183,13 @@ def main() -> int:
               f"{mean(r[3][0] - r[2][0] for r in rows):>+7.3f} {mean(r[2][1] for r in rows):>7.3f} {mean(r[3][1] for r in rows):>8.3f}")
         worst = min(rows, key=lambda r: r[3][0] - r[2][0])
         print(f"worst gain: {worst[0]} {worst[3][0] - worst[2][0]:+.3f}")
+    kinds = {"written domains": [r for r in rows if "/" not in r[0] and r[0] != "clinic"],
+             "real sources": [r for r in rows if r[0].startswith("real/")]}
+    print()
+    for kind, part in kinds.items():
+        if part:
+            print(f"mean of the {len(part)} {kind}: macro-F1 {mean(r[2][0] for r in part):.3f} -> {mean(r[3][0] for r in part):.3f}, "
+                  f"accuracy {mean(r[2][1] for r in part):.3f} -> {mean(r[3][1] for r in part):.3f}")
     print("\nthe nearest decided request's class against the true class, by similarity (all domains, seeds):")
     for low, high in ((0.0, 0.1), (0.1, 0.2), (0.2, 0.3), (0.3, 0.5), (0.5, 1.01)):
         near = [(item["label"], precedents[0].classification) for runs in trials.values() for trial in runs

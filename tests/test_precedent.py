@@ -169,23 +169,32 @@ def _precedent(similarity: float, classification: str = "defect") -> Precedent:
 
 
 def test_a_precedent_weighs_by_its_similarity():
-    engine = {"defect": 0.2, "change": 0.6, "new-scope": 0.1, "out-of-scope": 0.05, "needs-review": 0.05}
+    engine = {"defect": 0.05, "change": 0.6, "new-scope": 0.2, "out-of-scope": 0.1, "needs-review": 0.05}
     weighing = Weighing(strength=3.0, floor=0.3)
-    assert reweigh(engine, [_precedent(0.3)], weighing) == pytest.approx(engine)  # at the floor: nothing
-    weak, strong = reweigh(engine, [_precedent(0.4)], weighing), reweigh(engine, [_precedent(0.95)], weighing)
-    assert engine["defect"] < weak["defect"] < 0.3 < strong["defect"]
-    assert max(strong, key=strong.get) == "defect"
+    new_scope = "new-scope"
+    assert reweigh(engine, [_precedent(0.3, new_scope)], weighing) == pytest.approx(engine)  # at the floor: nothing
+    weak, strong = reweigh(engine, [_precedent(0.4, new_scope)], weighing), reweigh(engine, [_precedent(0.95, new_scope)], weighing)
+    assert engine[new_scope] < weak[new_scope] < 0.3 < 0.6 < strong[new_scope]
     result = TriageResult("RQ-9", "change", 0.6, reasons=("weighed change at 0.60",), probabilities=engine)
-    turned = apply_precedent(result, [_precedent(0.95)], abstain_below=0.35, weighing=weighing)
-    assert turned.classification == "defect" and turned.confidence == pytest.approx(strong["defect"], abs=1e-4)
-    assert turned.reasons[0] == f"precedent turns the answer to defect ({strong['defect']:.2f}); without it: change (0.60)"
-    assert turned.reasons[1].startswith("like RQ-7 (similarity 0.95): decided defect, approved by Li Wei on 2026-08-20")
+    assert apply_precedent(result, [_precedent(0.4, new_scope)], abstain_below=0.35, weighing=weighing).classification == "change"
+    turned = apply_precedent(result, [_precedent(0.95, new_scope)], abstain_below=0.35, weighing=weighing)
+    assert turned.classification == new_scope and turned.confidence == pytest.approx(strong[new_scope], abs=1e-4)
+    assert turned.reasons[0] == f"precedent turns the answer to new-scope ({strong[new_scope]:.2f}); without it: change (0.60)"
+    assert turned.reasons[1].startswith("like RQ-7 (similarity 0.95): decided new-scope, approved by Li Wei on 2026-08-20")
+    assert turned.reasons[2:] == result.reasons
 
 
-def test_precedent_does_not_lift_a_defect_the_classifier_held_back():
+def test_precedent_never_makes_a_sure_defect_the_classifier_was_not_sure_of():
+    weighing = Weighing(8.0, 0.15)
     engine = {"defect": 0.85, "change": 0.1, "new-scope": 0.02, "out-of-scope": 0.02, "needs-review": 0.01}
-    held = TriageResult("RQ-9", "defect", 0.75, probabilities=engine)  # capped below its probability
-    assert apply_precedent(held, [_precedent(0.9)], abstain_below=0.35, weighing=Weighing(3.0, 0.3)).confidence == 0.75
+    held = TriageResult("RQ-9", "defect", 0.75, probabilities=engine)  # the classifier's guard capped it
+    assert apply_precedent(held, [_precedent(0.9)], abstain_below=0.35, weighing=weighing).confidence == 0.75
+    asked = {"defect": 0.3, "change": 0.6, "new-scope": 0.05, "out-of-scope": 0.03, "needs-review": 0.02}
+    turned = apply_precedent(TriageResult("RQ-9", "change", 0.6, probabilities=asked), [_precedent(0.9)],
+                             abstain_below=0.35, weighing=weighing)
+    assert (turned.classification, turned.confidence) == ("defect", 0.75)
+    sure = TriageResult("RQ-9", "defect", 0.85, probabilities=engine)
+    assert apply_precedent(sure, [_precedent(0.9)], abstain_below=0.35, weighing=weighing).confidence > 0.95
 
 
 def test_without_probabilities_precedent_is_cited_and_the_answer_kept():

@@ -48,7 +48,8 @@ FINAL_STATUSES = ("approved", "rejected")
 NEEDS_REVIEW = "needs-review"
 DEFECT = "defect"
 NEAREST = 3  # precedents a result cites at most
-_GUARDED_DEFECT = 0.75  # where the classifier caps a defect it may not be sure of; precedent keeps that cap
+SURE_DEFECT = 0.8  # a change or new scope called defect this sure is the costly mistake
+_GUARDED_DEFECT = 0.75  # where a defect stays that the classifier was not sure of
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Weighing:
 
 
 # Fitted on the benchmark domains by `python bench/bench_precedent.py --fit` (leave-one-domain-out).
-FITTED = Weighing(strength=3.0, floor=0.2)
+FITTED = Weighing(strength=8.0, floor=0.15)
 
 
 @dataclass(frozen=True)
@@ -262,10 +263,10 @@ def apply_precedent(result: TriageResult, precedents: Sequence[Precedent], *, ab
         return replace(result, precedents=cited, reasons=(*lines, *result.reasons))
     reweighed = reweigh(probabilities, cited, weighing)
     label, confidence = decide(reweighed, abstain_below)
-    engine_defect = probabilities.get(DEFECT, 0.0)
-    # The classifier's confidence is its probability rounded to 4 places, unless it capped it.
-    if label == DEFECT and result.classification == DEFECT and result.confidence < engine_defect - 1e-3:
-        confidence = min(confidence, _GUARDED_DEFECT)  # the classifier held this defect back; precedent does not undo it
+    # Calling paid work a sure defect is the costly mistake: precedent may make a defect, or a surer one,
+    # but a sure one (0.8 and above) only where the classifier itself, with its guard, was sure.
+    if label == DEFECT and not (result.classification == DEFECT and result.confidence >= SURE_DEFECT):
+        confidence = min(confidence, _GUARDED_DEFECT)
     if label != result.classification:
         heads: tuple[str, ...] = (f"precedent turns the answer to {label} ({confidence:.2f}); "
                                   f"without it: {result.classification} ({result.confidence:.2f})",)
