@@ -30,6 +30,7 @@ import os
 import re
 import stat
 import tempfile
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -38,7 +39,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .model import Request
-from .wording import normalise, stem
 
 if TYPE_CHECKING:
     from .triage import TriageResult
@@ -105,6 +105,7 @@ def decided(requests: Iterable[Request]) -> list[Request]:
 
 # ---------------------------------------------------------------- words
 
+MAX_TEXT_CHARS = 20_000  # a request is read, not a novel: its start says what it is about
 _WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z][a-z0-9]*(?:'[a-z]+)?|\d+(?:\.\d+)?")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Function words of either language: they make any two texts look alike.
@@ -156,12 +157,29 @@ def _private_cache_folder() -> Path | None:
 def words(text: str) -> list[str]:
     """The words of a text that say what it is about: English stems and Chinese words, no function words."""
     found: list[str] = []
-    for piece in _WORD.findall(normalise(text)):
+    folded = unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).lower().replace("’", "'")
+    for piece in _WORD.findall(folded):
         if _HAN.match(piece):
-            found.extend(w for w in _jieba().lcut(piece) if w not in _STOPWORDS)
+            found.extend(w for w in _jieba().lcut(piece, HMM=False) if w not in _STOPWORDS)
         elif piece not in _STOPWORDS and len(piece) > 1:
-            found.append(stem(piece))
+            found.append(_stem(piece))
     return found
+
+
+def _stem(word: str) -> str:
+    """A light English stemmer: 'bookings' meets 'booking' and 'book', 'cancelled' meets 'cancel'."""
+    if len(word) <= 3 or not word.isascii():
+        return word
+    for suffix, replacement, minimum in (("ies", "y", 5), ("sses", "ss", 5), ("ings", "", 7), ("ing", "", 6),
+                                         ("edly", "", 7), ("ed", "", 5), ("ly", "", 6), ("es", "", 6), ("s", "", 4)):
+        if word.endswith(suffix) and len(word) >= minimum and not (suffix == "s" and word.endswith(("ss", "us", "is"))):
+            word = word[: -len(suffix)] + replacement
+            if suffix in ("ing", "ed", "ings") and len(word) > 3 and word[-1] == word[-2] and word[-1] not in "ls":
+                word = word[:-1]  # stopped -> stop
+            break
+    if word.endswith("ll") and len(word) > 5:
+        word = word[:-1]  # cancelled -> cancell -> cancel, but calling -> call
+    return word
 
 
 # ---------------------------------------------------------------- the index
