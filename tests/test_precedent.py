@@ -122,9 +122,10 @@ def test_a_chinese_pair_is_found_and_jieba_says_nothing(project, run_cli, tmp_pa
     (found,) = json.loads(result.stdout)["results"]
     assert [(p["request"], p["classification"]) for p in found["precedents"]] == [("RQ-30", "defect")]
     assert found["precedents"][0]["similarity"] > 0.4
-    # jieba's dictionary cache lives in the user's own cache folder, not in the shared temp folder
-    assert (Path(os.environ["HOME"]) / ".cache" / "reqtrace" / "jieba.cache").is_file()
+    # jieba's dictionary cache lives beside triage's other caches, not in the shared temp folder
+    assert (project.root / ".git" / "reqtrace" / "jieba.cache").is_file()
     assert (shared_temp / "jieba.cache").read_bytes() == b"planted by someone else"
+    assert not (Path(os.environ["HOME"]) / ".cache").exists()
 
 
 def test_no_precedent_gives_the_answer_without_decisions(project, run_cli):

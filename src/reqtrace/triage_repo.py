@@ -30,7 +30,7 @@ from .files import atomic_write
 from .graph import natural_key as _natural
 from .model import ERROR, Finding, Request, Requirement, Snapshot
 from .parse import parse_request, parse_requirements
-from .precedent import FITTED, PrecedentIndex, apply_precedent, decided
+from .precedent import FITTED, PrecedentIndex, apply_precedent, decided, keep_dictionary_cache_in
 from .snapshot import FILE_KINDS, Reader, SourceFile, add_parsed, kind_of, resolve_revision
 from .triage import BaselineIndex, TriageResult, classify_request
 from .triage_model import shipped_model
@@ -476,6 +476,8 @@ def precedent_index(repo: SpecRepo, records: Snapshot | None = None) -> Preceden
     """The decided requests of the repo's working tree, indexed as precedent for triage."""
     if records is None:
         records = load_records(repo, ("request",))
+    folder = _cache_folder(repo)
+    keep_dictionary_cache_in(folder.parent if folder is not None else None)
     return PrecedentIndex.build((request, request_input(request).text) for request in decided(records.requests.values()))
 
 
