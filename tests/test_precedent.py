@@ -203,3 +203,13 @@ def test_without_probabilities_precedent_is_cited_and_the_answer_kept():
     cited = apply_precedent(rules, [_precedent(0.9)], abstain_below=0.35, weighing=Weighing(3.0, 0.3))
     assert (cited.classification, cited.confidence) == ("needs-review", 0.0)
     assert cited.precedents == (_precedent(0.9),)
+
+
+def test_a_decision_recorded_as_a_moment_is_cited_by_its_day(project, run_cli):
+    result = run_cli("decide", "RQ-20", "--as", "change", "--status", "approved", "--by", "Li Wei",
+                     "--on", "2026-08-20T23:30:00+08:00", cwd=project.root)
+    assert result.exit_code == 0, result.stderr
+    (found,) = _triage(run_cli, project, "RQ-21")
+    (precedent,) = found["precedents"]
+    assert precedent["date"] == "2026-08-20T23:30:00+08:00" and precedent["meeting"] is None
+    assert f"like RQ-20 (similarity {precedent['similarity']:.2f}): decided change, approved by Li Wei on 2026-08-20" in found["reasons"]

@@ -84,7 +84,7 @@ class Precedent:
         if self.by:
             said += f" by {self.by}"
         if self.date:
-            said += f" on {self.date}"
+            said += f" on {self.date[:10]}"  # the day; JSON keeps the moment as recorded
         if self.meeting:
             said += f" in {self.meeting}"
         return f"like {self.request} (similarity {self.similarity:.2f}): {said}"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import gitio
 from .cachefile import note, read_regular, seal, unseal
-from .clock import source_date_epoch
+from .clock import source_date_epoch, timestamp
 from .config import SpecRepo, parse_config
 from .errors import InputError, UsageError
 from .files import atomic_write
@@ -479,6 +479,23 @@ def precedent_index(repo: SpecRepo, records: Snapshot | None = None) -> Preceden
     folder = _cache_folder(repo)
     keep_dictionary_cache_in(folder.parent if folder is not None else None)
     return PrecedentIndex.build((request, request_input(request).text) for request in decided(records.requests.values()))
+
+
+def decision_moment(given: str | None) -> str:
+    """What `decide --on` records: now with its offset (clock.timestamp) when not given; a
+    date as given; a time as given, with the machine's offset when it names none."""
+    if given is None:
+        return timestamp()
+    text = given.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text).isoformat()
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--on must be a date like 2026-08-20 or a time like 2026-08-20T14:30:00+08:00 (got '{given}')") from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return timestamp(moment)
 
 
 def today() -> dt.date:
