@@ -57,7 +57,7 @@ DOMAINS = DATA / "domains"
 REAL = DATA / "real"
 DECIDED = 10
 SEEDS = (1, 2, 3, 4, 5)
-STRENGTHS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
+STRENGTHS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
 FLOORS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 COSTLY = ("change", "new-scope")
 
