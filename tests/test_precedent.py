@@ -176,7 +176,7 @@ def test_a_precedent_weighs_by_its_similarity():
     assert reweigh(engine, [_precedent(0.3, new_scope)], weighing) == pytest.approx(engine)  # at the floor: nothing
     weak, strong = reweigh(engine, [_precedent(0.4, new_scope)], weighing), reweigh(engine, [_precedent(0.95, new_scope)], weighing)
     assert engine[new_scope] < weak[new_scope] < 0.3 < 0.6 < strong[new_scope]
-    result = TriageResult("RQ-9", "change", 0.6, reasons=("weighed change at 0.60",), probabilities=engine)
+    result = TriageResult("RQ-9", "change", 0.6, reasons=("weighed change at 0.60",), probabilities=tuple(engine.items()))
     assert apply_precedent(result, [_precedent(0.4, new_scope)], abstain_below=0.35, weighing=weighing).classification == "change"
     turned = apply_precedent(result, [_precedent(0.95, new_scope)], abstain_below=0.35, weighing=weighing)
     assert turned.classification == new_scope and turned.confidence == pytest.approx(strong[new_scope], abs=1e-4)
@@ -188,13 +188,13 @@ def test_a_precedent_weighs_by_its_similarity():
 def test_precedent_never_makes_a_sure_defect_the_classifier_was_not_sure_of():
     weighing = Weighing(8.0, 0.15)
     engine = {"defect": 0.85, "change": 0.1, "new-scope": 0.02, "out-of-scope": 0.02, "needs-review": 0.01}
-    held = TriageResult("RQ-9", "defect", 0.75, probabilities=engine)  # the classifier's guard capped it
+    held = TriageResult("RQ-9", "defect", 0.75, probabilities=tuple(engine.items()))  # the classifier's guard capped it
     assert apply_precedent(held, [_precedent(0.9)], abstain_below=0.35, weighing=weighing).confidence == 0.75
     asked = {"defect": 0.3, "change": 0.6, "new-scope": 0.05, "out-of-scope": 0.03, "needs-review": 0.02}
-    turned = apply_precedent(TriageResult("RQ-9", "change", 0.6, probabilities=asked), [_precedent(0.9)],
+    turned = apply_precedent(TriageResult("RQ-9", "change", 0.6, probabilities=tuple(asked.items())), [_precedent(0.9)],
                              abstain_below=0.35, weighing=weighing)
     assert (turned.classification, turned.confidence) == ("defect", 0.75)
-    sure = TriageResult("RQ-9", "defect", 0.85, probabilities=engine)
+    sure = TriageResult("RQ-9", "defect", 0.85, probabilities=tuple(engine.items()))
     assert apply_precedent(sure, [_precedent(0.9)], abstain_below=0.35, weighing=weighing).confidence > 0.95
 
 

@@ -291,7 +291,7 @@ def apply_precedent(result: TriageResult, precedents: Sequence[Precedent], *, ab
     else:
         heads = ()
     return replace(result, classification=label, confidence=round(confidence, 4),
-                   probabilities={name: round(p, 4) for name, p in reweighed.items()},
+                   probabilities=tuple((name, round(p, 4)) for name, p in reweighed.items()),
                    precedents=cited, reasons=(*heads, *lines, *result.reasons))
 
 

@@ -24,7 +24,7 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -145,8 +145,8 @@ class TriageResult:
     reasons: tuple[str, ...] = ()
     cues: tuple[tuple[str, tuple[str, ...]], ...] = ()  # class -> cue phrases found
     unknown_refs: tuple[str, ...] = ()
-    # Each class's probability from the learned layer (empty for the rules alone): what precedent reweighs.
-    probabilities: Mapping[str, float] = field(default_factory=dict)
+    # (class, probability) from the learned layer (empty for the rules alone): what precedent reweighs.
+    probabilities: tuple[tuple[str, float], ...] = ()
     precedents: tuple[Precedent, ...] = ()  # decided requests of the repo like this one (precedent.py)
 
     @property

@@ -212,7 +212,7 @@ def decide_with_model(rules: Any, features: dict[str, float], model: dict[str, A
     probs, pulls = probabilities(features, model)
     best = max(range(len(classes)), key=lambda k: (probs[k], -k))
     label, confidence = classes[best], probs[best]
-    by_class = dict(zip(classes, probs, strict=True))  # before any cap: what precedent (precedent.py) reweighs
+    by_class = tuple(zip(classes, probs, strict=True))  # before any cap: what precedent (precedent.py) reweighs
     # The costly mistake is calling paid work a defect: never sure of one while the request asks for
     # something, nor when no failure word or measured number tells the failure.
     if label == "defect" and confidence >= GUARD_CONFIDENCE and (
