@@ -27,9 +27,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .model import Requirement
+
+if TYPE_CHECKING:
+    from .precedent import Precedent
 from .triage_lexicon import (
     ASK_CUES,
     ASK_MARKERS,
@@ -142,6 +145,9 @@ class TriageResult:
     reasons: tuple[str, ...] = ()
     cues: tuple[tuple[str, tuple[str, ...]], ...] = ()  # class -> cue phrases found
     unknown_refs: tuple[str, ...] = ()
+    # (class, probability) from the learned layer (empty for the rules alone): what precedent reweighs.
+    probabilities: tuple[tuple[str, float], ...] = ()
+    precedents: tuple[Precedent, ...] = ()  # decided requests of the repo like this one (precedent.py)
 
     @property
     def diverges(self) -> bool:
@@ -160,6 +166,7 @@ class TriageResult:
             "reasons": list(self.reasons),
             "cues": {name: list(found) for name, found in self.cues},
             "unknown_refs": list(self.unknown_refs),
+            "precedents": [p.as_dict() for p in self.precedents],
         }
 
 

@@ -212,6 +212,7 @@ def decide_with_model(rules: Any, features: dict[str, float], model: dict[str, A
     probs, pulls = probabilities(features, model)
     best = max(range(len(classes)), key=lambda k: (probs[k], -k))
     label, confidence = classes[best], probs[best]
+    by_class = tuple(zip(classes, probs, strict=True))  # before any cap: what precedent (precedent.py) reweighs
     # The costly mistake is calling paid work a defect: never sure of one while the request asks for
     # something, nor when no failure word or measured number tells the failure.
     if label == "defect" and confidence >= GUARD_CONFIDENCE and (
@@ -228,14 +229,14 @@ def decide_with_model(rules: Any, features: dict[str, float], model: dict[str, A
         runner = sorted(range(len(classes)), key=lambda k: -probs[k])[1]
         head = (f"not sure enough to classify: most likely {label} ({confidence:.2f}), then {classes[runner]} "
                 f"({probs[runner]:.2f}); below {threshold:.2f} a person decides")
-        return replace(rules, classification="needs-review", confidence=round(1.0 - confidence, 4),
+        return replace(rules, probabilities=by_class, classification="needs-review", confidence=round(1.0 - confidence, 4),
                        reasons=(head, *reasons, _rules_said(rules)))
     head = f"weighed {label} at {confidence:.2f}" + (f" (strongest evidence: {because})" if because else "")
     if label == "needs-review":  # the rules' word on why the evidence is thin says it best
         verdicts = tuple(r for r in rules.reasons if _rule_verdict(r))
-        return replace(rules, classification=label, confidence=round(confidence, 4),
+        return replace(rules, probabilities=by_class, classification=label, confidence=round(confidence, 4),
                        reasons=(*verdicts, head, *reasons, _rules_said(rules)))
-    return replace(rules, classification=label, confidence=round(confidence, 4), reasons=(head, *reasons, _rules_said(rules)))
+    return replace(rules, probabilities=by_class, classification=label, confidence=round(confidence, 4), reasons=(head, *reasons, _rules_said(rules)))
 
 
 def _rule_verdict(reason: str) -> bool:

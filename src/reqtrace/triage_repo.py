@@ -30,8 +30,10 @@ from .files import atomic_write
 from .graph import natural_key as _natural
 from .model import ERROR, Finding, Request, Requirement, Snapshot
 from .parse import parse_request, parse_requirements
+from .precedent import FITTED, PrecedentIndex, apply_precedent, decided, keep_dictionary_cache_in
 from .snapshot import FILE_KINDS, Reader, SourceFile, add_parsed, kind_of, resolve_revision
 from .triage import BaselineIndex, TriageResult, classify_request
+from .triage_model import shipped_model
 from .yamlio import MAX_FILE_BYTES
 
 MAX_TEXT_BYTES = 1024 * 1024  # a request's text is read up to 1 MB; the classifier reads its start
@@ -259,16 +261,17 @@ def _same_indexed(one: Requirement, other: Requirement) -> bool:
                for a, b in ((getattr(one, name), getattr(other, name)) for name in _INDEXED))
 
 
-def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex) -> tuple[TriageRun, BaselineIndex]:
+def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex,
+                precedents: PrecedentIndex | None = None) -> tuple[TriageRun, BaselineIndex]:
     """`run_triage`, with every requirement a result quotes (its matches' signed title,
     statement and criteria) checked against git at the baseline's commit: the index is a
     cache, and what triage quotes as signed must be what was signed. When a quoted
     requirement differs, the index is rebuilt from git and the requests triaged again."""
-    run = run_triage(inputs, baseline, index)
+    run = run_triage(inputs, baseline, index, precedents)
     quoted = {match.id for _, result in run.results for match in result.matches}
     if quoted and not _agrees_with_git(repo, baseline.commit, index, quoted):
         index = _index_of(repo, baseline.commit, use_cache=False)
-        run = run_triage(inputs, baseline, index)
+        run = run_triage(inputs, baseline, index, precedents)
     return run, index
 
 
@@ -344,12 +347,13 @@ class TriageInput:
     request: Request | None = None  # when it is a request of this repo (then --write can store it)
     received: str | None = None
     claimed: str | None = None  # how the customer frames it
+    request_id: str | None = None  # the id a request file gives, in the repo or not: it never cites itself
 
 
 def request_input(request: Request) -> TriageInput:
     text = f"{request.title}\n{request.text}"
     return TriageInput(request.id, text, tuple(dict.fromkeys([*request.refs, *request.affects])), request,
-                       request.received, request.claimed)
+                       request.received, request.claimed, request.id)
 
 
 def file_input(repo: SpecRepo | None, path: Path, requests: dict[str, Request] | None) -> TriageInput:
@@ -382,7 +386,7 @@ def file_input(repo: SpecRepo | None, path: Path, requests: dict[str, Request] |
     in_repo = known if known is not None and repo is not None and (repo.root / known.path).resolve() == path.resolve() else None
     found = request_input(request)
     return TriageInput(request.id if in_repo else str(path), found.text, found.refs, in_repo, request.received,
-                       request.claimed)
+                       request.claimed, request.id)
 
 
 def text_input(text: str) -> TriageInput:
@@ -454,12 +458,27 @@ def missing_request(repo: SpecRepo, request_id: str, records: Snapshot) -> Input
 
 
 
-def run_triage(inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex) -> TriageRun:
+def run_triage(inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex,
+               precedents: PrecedentIndex | None = None) -> TriageRun:
+    """Classify each input; with `precedents`, the decided requests like it are cited and weighed in."""
     run = TriageRun(baseline)
     for item in inputs:
         result = classify_request(item.text, index=index, request=item.label, refs=item.refs, claimed=item.claimed)
+        if precedents is not None and len(precedents):
+            itself = [name for name in (item.request_id, item.label) if name]
+            result = apply_precedent(result, precedents.nearest(item.text, exclude=itself, floor=FITTED.floor),
+                                     abstain_below=shipped_model()["threshold"])
         run.results.append((item, result))
     return run
+
+
+def precedent_index(repo: SpecRepo, records: Snapshot | None = None) -> PrecedentIndex:
+    """The decided requests of the repo's working tree, indexed as precedent for triage."""
+    if records is None:
+        records = load_records(repo, ("request",))
+    folder = _cache_folder(repo)
+    keep_dictionary_cache_in(folder.parent if folder is not None else None)
+    return PrecedentIndex.build((request, request_input(request).text) for request in decided(records.requests.values()))
 
 
 def decision_moment(given: str | None) -> str:

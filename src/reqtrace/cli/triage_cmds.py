@@ -24,6 +24,7 @@ def triage(
     since_delivery: Annotated[bool, typer.Option("--since-delivery", help="Only requests received after the baseline's delivery date.")] = False,
     baseline: BaselineOption = None,
     write: Annotated[bool, typer.Option("--write", help="Store each recommendation in the request's triage block.")] = False,
+    no_precedent: Annotated[bool, typer.Option("--no-precedent", help="Do not cite or weigh the repo's decided requests.")] = False,
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
 ) -> None:
@@ -31,7 +32,13 @@ def triage(
     from ..clock import timestamp
     from ..config import find_spec_repo
     from ..errors import InputError
-    from ..triage_repo import MAX_TEXT_BYTES, baseline_index, run_checked, select_inputs
+    from ..triage_repo import (
+        MAX_TEXT_BYTES,
+        baseline_index,
+        precedent_index,
+        run_checked,
+        select_inputs,
+    )
 
     output.json_requested = format is TextOrJson.json
     if text == "-":
@@ -50,7 +57,8 @@ def triage(
             )
         since = chosen.delivered
     inputs, records = select_inputs(repo, items=items or [], text=text, every=every, since=since)
-    run, index = run_checked(repo, inputs, chosen, index)
+    precedents = None if no_precedent or not inputs else precedent_index(repo, records)
+    run, index = run_checked(repo, inputs, chosen, index, precedents)
     written = []
     if write:
         written = _write_all(repo, records, run, timestamp())
@@ -113,8 +121,12 @@ def render_triage_text(run: Any, index: Any, written: list[tuple[str, str]]) -> 
         diverges = " · diverges from the baseline" if result.diverges else ""
         console.print()
         console.print(f"[bold]{output.esc(item.label)}[/]  [{colour}]{result.classification}[/] confidence {result.confidence:.2f}{diverges}")
+        cited = {precedent.reason() for precedent in result.precedents}
         for reason in result.reasons:
-            console.print(f"  • {output.esc(reason)}", soft_wrap=True)
+            if reason not in cited:
+                console.print(f"  • {output.esc(reason)}", soft_wrap=True)
+            elif reason == result.precedents[0].reason():
+                _print_precedents(console, result.precedents)
         if result.matches:
             console.print("  matches: " + ", ".join(f"{output.esc(m.id)} {m.score:.2f} ({output.esc(' '.join(m.words[:6]))})" for m in result.matches[:3]))
             top = index.get(result.matches[0].id)
@@ -153,6 +165,18 @@ def _signed_cell(requirement: Any) -> Any:
         room -= len(text)
         criteria.add_row("-", output.esc(text))
     return Group(output.esc(statement), criteria) if requirement.acceptance else output.esc(statement)
+
+
+def _print_precedents(console: Any, precedents: Any) -> None:
+    """Each precedent wrapped under its bullet: it is what a PM reads out, so it fits the terminal."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, justify="right")
+    grid.add_column(ratio=1, overflow="fold")
+    for precedent in precedents:
+        grid.add_row("•", output.esc(precedent.reason()))
+    console.print(grid)
 
 
 def _clip(text: str, size: int) -> str:

@@ -1,0 +1,215 @@
+"""Precedent: triage cites and weighs the repo's own decided requests, run as a user would."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from reqtrace.model import Decision, Request
+from reqtrace.precedent import (
+    Precedent,
+    PrecedentIndex,
+    Weighing,
+    apply_precedent,
+    decided,
+    reweigh,
+)
+from reqtrace.triage import TriageResult
+
+BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
+
+MEETING = """\
+---
+id: MTG-2026-08-20
+date: 2026-08-20
+title: Post-delivery review
+---
+# Minutes
+"""
+
+
+def _request(rid: str, title: str, text: str) -> str:
+    return f"id: {rid}\nreceived: 2026-08-01\ntitle: {json.dumps(title, ensure_ascii=False)}\ntext: |\n" + "".join(
+        f"  {line}\n" for line in text.splitlines())
+
+
+LONGER_WINDOW = _request("RQ-20", "Longer booking window",
+                         "Please let patients book 30 days ahead instead of 14 days; our chronic patients\n"
+                         "come back every four weeks.")
+WINDOW_AGAIN = _request("RQ-21", "Booking window too short",
+                        "Our chronic patients come every four weeks and want to book 30 days ahead,\n"
+                        "not 14. Please change the booking window.")
+PRINTER = _request("RQ-22", "Printer jams", "The printer in the front office jams on every page since Monday.")
+SMS_LOST = _request("RQ-30", "短信提醒没有发出", "昨天预约的病人都没有收到短信提醒，系统里显示已发送，但是手机上什么都没有。")
+SMS_AGAIN = _request("RQ-31", "病人没收到短信提醒", "今天好几个预约的病人说没有收到短信提醒，系统显示已经发送了。")
+
+
+@pytest.fixture
+def project(make_repo):
+    files = {f"specs/{p.relative_to(BASELINE).as_posix()}": p.read_text(encoding="utf-8") for p in BASELINE.rglob("*.yaml")}
+    repo = make_repo({**files, "records/meetings/MTG-2026-08-20.md": MEETING}, tag="baseline/v1.0")
+    repo.commit({"records/requests/RQ-20.yaml": LONGER_WINDOW, "records/requests/RQ-21.yaml": WINDOW_AGAIN,
+                 "records/requests/RQ-22.yaml": PRINTER, "records/requests/RQ-30.yaml": SMS_LOST,
+                 "records/requests/RQ-31.yaml": SMS_AGAIN}, "requests")
+    return repo
+
+
+def _decide(run_cli, repo, rid: str, as_: str, status: str = "approved") -> None:
+    result = run_cli("decide", rid, "--as", as_, "--status", status, "--by", "Li Wei", "--in", "MTG-2026-08-20",
+                     "--on", "2026-08-20", cwd=repo.root)
+    assert result.exit_code == 0, result.stderr
+    repo.commit(message=f"decide {rid}")
+
+
+def _triage(run_cli, repo, *args: str) -> list[dict]:
+    result = run_cli("triage", *args, "--baseline", "v1.0", "--format", "json", cwd=repo.root)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["results"]
+
+
+def test_a_similar_request_names_the_decision_it_is_like(project, run_cli):
+    _decide(run_cli, project, "RQ-20", "change")
+    (result,) = _triage(run_cli, project, "RQ-21")
+    (precedent,) = result["precedents"]
+    assert precedent == {"request": "RQ-20", "classification": "change", "status": "approved", "by": "Li Wei",
+                         "date": "2026-08-20", "meeting": "MTG-2026-08-20", "similarity": precedent["similarity"]}
+    assert 0.5 < precedent["similarity"] <= 1
+    assert (f"like RQ-20 (similarity {precedent['similarity']:.2f}): decided change, approved by Li Wei "
+            "on 2026-08-20 in MTG-2026-08-20") in result["reasons"]
+
+
+def test_raw_text_in_the_repo_cites_the_decision_too(project, run_cli):
+    _decide(run_cli, project, "RQ-20", "change")
+    (result,) = _triage(run_cli, project, "--text", "Could patients book 30 days ahead instead of 14? They come every four weeks.")
+    assert [p["request"] for p in result["precedents"]] == ["RQ-20"]
+
+
+def test_an_unrelated_request_gets_no_precedent(project, run_cli):
+    _decide(run_cli, project, "RQ-20", "change")
+    (result,) = _triage(run_cli, project, "RQ-22")
+    assert result["precedents"] == []
+    assert not [reason for reason in result["reasons"] if reason.startswith(("like ", "precedent"))]
+
+
+def test_a_decided_request_never_cites_itself(project, run_cli):
+    _decide(run_cli, project, "RQ-20", "change")
+    (by_id,) = _triage(run_cli, project, "RQ-20")
+    (by_file,) = _triage(run_cli, project, str(project.root / "records/requests/RQ-20.yaml"))
+    copy = project.root.parent / "RQ-20-copy.yaml"
+    copy.write_text(LONGER_WINDOW, encoding="utf-8")
+    (by_copy,) = _triage(run_cli, project, str(copy))
+    assert by_id["precedents"] == by_file["precedents"] == by_copy["precedents"] == []
+
+
+def test_a_pending_decision_is_no_precedent(project, run_cli):
+    _decide(run_cli, project, "RQ-20", "change", status="pending")
+    (result,) = _triage(run_cli, project, "RQ-21")
+    assert result["precedents"] == []
+    _decide(run_cli, project, "RQ-20", "change", status="rejected")
+    (result,) = _triage(run_cli, project, "RQ-21")
+    assert [(p["request"], p["status"]) for p in result["precedents"]] == [("RQ-20", "rejected")]
+
+
+def test_a_chinese_pair_is_found_and_jieba_says_nothing(project, run_cli, tmp_path):
+    _decide(run_cli, project, "RQ-30", "defect")
+    shared_temp = tmp_path / "shared-tmp"
+    shared_temp.mkdir()
+    (shared_temp / "jieba.cache").write_bytes(b"planted by someone else")
+    result = run_cli("triage", "RQ-31", "--baseline", "v1.0", "--format", "json", cwd=project.root,
+                     env={"TMPDIR": str(shared_temp)})
+    assert result.exit_code == 0 and result.stderr == ""  # jieba's dictionary log stays off stderr
+    (found,) = json.loads(result.stdout)["results"]
+    assert [(p["request"], p["classification"]) for p in found["precedents"]] == [("RQ-30", "defect")]
+    assert found["precedents"][0]["similarity"] > 0.4
+    # jieba's dictionary cache lives beside triage's other caches, not in the shared temp folder
+    assert (project.root / ".git" / "reqtrace" / "jieba.cache").is_file()
+    assert (shared_temp / "jieba.cache").read_bytes() == b"planted by someone else"
+    assert not (Path(os.environ["HOME"]) / ".cache").exists()
+
+
+def test_no_precedent_gives_the_answer_without_decisions(project, run_cli):
+    before = _triage(run_cli, project, "RQ-21", "RQ-31")
+    _decide(run_cli, project, "RQ-20", "defect")  # a decision that would pull RQ-21 away from change
+    _decide(run_cli, project, "RQ-30", "defect")
+    assert _triage(run_cli, project, "RQ-21", "RQ-31", "--no-precedent") == before
+    assert all(result["precedents"] == [] for result in before)
+    assert [r["precedents"] != [] for r in _triage(run_cli, project, "RQ-21", "RQ-31")] == [True, True]
+
+
+def test_text_output_shows_the_precedent_within_80_columns(project, run_cli):
+    _decide(run_cli, project, "RQ-20", "change")
+    result = run_cli("triage", "RQ-21", "--baseline", "v1.0", cwd=project.root, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("  • like RQ-20 (similarity "))
+    shown = " ".join(line.strip() for line in lines[start:start + 2])
+    assert "decided change, approved by Li Wei on 2026-08-20 in MTG-2026-08-20" in shown
+    assert all(len(line.rstrip()) <= 80 for line in lines[start:start + 2])
+
+
+# ---------------------------------------------------------------- the core
+
+
+def _decided(rid: str, as_: str, status: str = "approved") -> Request:
+    return Request(id=rid, received="2026-08-01", title="", path="", text="x",
+                   decision=Decision(status, as_, "Li Wei", "2026-08-20", None))
+
+
+def test_only_requests_with_a_class_and_a_final_status_are_decided():
+    requests = [_decided("RQ-1", "change"), _decided("RQ-2", "change", "pending"), _decided("RQ-3", "defect", "rejected"),
+                Request(id="RQ-4", received="2026-08-01", title="", path=""),
+                Request(id="RQ-5", received="2026-08-01", title="", path="", decision=Decision("approved"))]
+    assert [r.id for r in decided(requests)] == ["RQ-1", "RQ-3"]
+    index = PrecedentIndex.build((r, "same words here") for r in requests)
+    assert len(index) == 2
+
+
+def _precedent(similarity: float, classification: str = "defect") -> Precedent:
+    return Precedent("RQ-7", classification, "approved", "Li Wei", "2026-08-20", None, similarity)
+
+
+def test_a_precedent_weighs_by_its_similarity():
+    engine = {"defect": 0.05, "change": 0.6, "new-scope": 0.2, "out-of-scope": 0.1, "needs-review": 0.05}
+    weighing = Weighing(strength=3.0, floor=0.3)
+    new_scope = "new-scope"
+    assert reweigh(engine, [_precedent(0.3, new_scope)], weighing) == pytest.approx(engine)  # at the floor: nothing
+    weak, strong = reweigh(engine, [_precedent(0.4, new_scope)], weighing), reweigh(engine, [_precedent(0.95, new_scope)], weighing)
+    assert engine[new_scope] < weak[new_scope] < 0.3 < 0.6 < strong[new_scope]
+    result = TriageResult("RQ-9", "change", 0.6, reasons=("weighed change at 0.60",), probabilities=tuple(engine.items()))
+    assert apply_precedent(result, [_precedent(0.4, new_scope)], abstain_below=0.35, weighing=weighing).classification == "change"
+    turned = apply_precedent(result, [_precedent(0.95, new_scope)], abstain_below=0.35, weighing=weighing)
+    assert turned.classification == new_scope and turned.confidence == pytest.approx(strong[new_scope], abs=1e-4)
+    assert turned.reasons[0] == f"precedent turns the answer to new-scope ({strong[new_scope]:.2f}); without it: change (0.60)"
+    assert turned.reasons[1].startswith("like RQ-7 (similarity 0.95): decided new-scope, approved by Li Wei on 2026-08-20")
+    assert turned.reasons[2:] == result.reasons
+
+
+def test_precedent_never_makes_a_sure_defect_the_classifier_was_not_sure_of():
+    weighing = Weighing(8.0, 0.15)
+    engine = {"defect": 0.85, "change": 0.1, "new-scope": 0.02, "out-of-scope": 0.02, "needs-review": 0.01}
+    held = TriageResult("RQ-9", "defect", 0.75, probabilities=tuple(engine.items()))  # the classifier's guard capped it
+    assert apply_precedent(held, [_precedent(0.9)], abstain_below=0.35, weighing=weighing).confidence == 0.75
+    asked = {"defect": 0.3, "change": 0.6, "new-scope": 0.05, "out-of-scope": 0.03, "needs-review": 0.02}
+    turned = apply_precedent(TriageResult("RQ-9", "change", 0.6, probabilities=tuple(asked.items())), [_precedent(0.9)],
+                             abstain_below=0.35, weighing=weighing)
+    assert (turned.classification, turned.confidence) == ("defect", 0.75)
+    sure = TriageResult("RQ-9", "defect", 0.85, probabilities=tuple(engine.items()))
+    assert apply_precedent(sure, [_precedent(0.9)], abstain_below=0.35, weighing=weighing).confidence > 0.95
+
+
+def test_without_probabilities_precedent_is_cited_and_the_answer_kept():
+    rules = TriageResult("RQ-9", "needs-review", 0.0, reasons=("the request has no text",))
+    cited = apply_precedent(rules, [_precedent(0.9)], abstain_below=0.35, weighing=Weighing(3.0, 0.3))
+    assert (cited.classification, cited.confidence) == ("needs-review", 0.0)
+    assert cited.precedents == (_precedent(0.9),)
+
+
+def test_a_decision_recorded_as_a_moment_is_cited_by_its_day(project, run_cli):
+    result = run_cli("decide", "RQ-20", "--as", "change", "--status", "approved", "--by", "Li Wei",
+                     "--on", "2026-08-20T23:30:00+08:00", cwd=project.root)
+    assert result.exit_code == 0, result.stderr
+    (found,) = _triage(run_cli, project, "RQ-21")
+    (precedent,) = found["precedents"]
+    assert precedent["date"] == "2026-08-20T23:30:00+08:00" and precedent["meeting"] is None
+    assert f"like RQ-20 (similarity {precedent['similarity']:.2f}): decided change, approved by Li Wei on 2026-08-20" in found["reasons"]
