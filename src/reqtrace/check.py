@@ -11,6 +11,7 @@ from .model import ERROR, WARNING, Finding, Snapshot
 from .record_checks import RECORD_CHECKS
 from .references import dangling, removed_since_a_baseline
 from .snapshot import scanned_folders
+from .suspect import check_suspect_links
 
 Check = Callable[[Snapshot], Iterable[Finding]]
 
@@ -157,6 +158,7 @@ def check_some_requirements(snapshot: Snapshot) -> Iterable[Finding]:
 # The checks run over a whole snapshot; later features append theirs.
 CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines, check_stale_temp_files, check_some_requirements]
 CHECKS.extend(RECORD_CHECKS)  # emails and documents (issue 5)
+CHECKS.append(check_suspect_links)
 
 
 @dataclass

@@ -158,6 +158,7 @@ def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
         baselines_dir=folders["baselines"],
         id_pattern=pattern,
         drift=drift if drift in ("warn", "error", "off") else None,
+        suspect_links=loaded.get("suspect_links") if loaded.get("suspect_links") in ("warn", "error", "off") else None,
         path_lines=tuple(set_lines.items()),
         requirements_problem=requirements_problem,
     )

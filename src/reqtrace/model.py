@@ -54,6 +54,10 @@ class Requirement:
     owner: str | None = None
     rationale: str | None = None
     extra: tuple[tuple[str, Any], ...] = ()  # the team's own `x-` attributes, sorted by key
+    # Review stamps of the parent links: (parent id, that parent's digest when the link was
+    # last reviewed), sorted. Not part of fields(): a stamp records a review, not meaning,
+    # so it changes neither this requirement's digest nor a baseline.
+    reviewed: tuple[tuple[str, str], ...] = ()
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)  # field -> line
 
     kind = "requirement"
@@ -221,6 +225,7 @@ class Config:
     baselines_dir: str = "baselines"
     id_pattern: str = r"^[A-Z][A-Z0-9]*-[0-9]+$"
     drift: str | None = None
+    suspect_links: str | None = None  # warn (default), error or off: how check treats a suspect link
     # Where reqtrace.yaml sets each of paths.requirements/records/baselines (key -> line);
     # a key the file does not set is absent and its folder is the default.
     path_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
