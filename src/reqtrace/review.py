@@ -14,11 +14,10 @@ from typing import Any
 from . import gitio
 from .config import SpecRepo
 from .diff import FieldChange, field_changes
-from .digest import requirement_digest
+from .digest import memo_digests, requirement_digest
 from .errors import InputError, UsageError
 from .files import atomic_write, inside
 from .model import Requirement, Snapshot
-from .suspect import memo_digest
 from .yamlio import YamlProblem, load_yaml, set_block_in_list_entry, set_top_level_block
 
 # What a parent may change and still count as "wording only": its text. A change to
@@ -58,7 +57,7 @@ def _require(snapshot: Snapshot, item_id: str) -> Requirement:
 
 
 def _stamps_for(children: list[Requirement], snapshot: Snapshot, only_parent: str | None = None) -> list[Stamp]:
-    digest = memo_digest()
+    digest = memo_digests()
     stamps = []
     for child in children:
         held = dict(child.reviewed)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .digest import requirement_digest
+from .digest import memo_digests
 from .model import ERROR, WARNING, Finding, Requirement, Snapshot
 
 SUSPECT_LEVELS = ("warn", "error", "off")
@@ -36,24 +36,10 @@ class SuspectLink:
         return {"child": self.child, "parent": self.parent, "reviewed": self.reviewed, "current": self.current, "path": self.path, "line": self.line}
 
 
-def memo_digest() -> Callable[[Requirement], str]:
-    """requirement_digest, computed once per requirement: a parent with many children is
-    compared many times."""
-    known: dict[int, tuple[Requirement, str]] = {}
-
-    def digest(requirement: Requirement) -> str:
-        found = known.get(id(requirement))
-        if found is None or found[0] is not requirement:
-            found = known[id(requirement)] = (requirement, requirement_digest(requirement))
-        return found[1]
-
-    return digest
-
-
 def suspect_links_of(children: Iterable[Requirement], requirements: dict[str, Requirement], digest: Callable[[Requirement], str] | None = None) -> Iterator[SuspectLink]:
     """The suspect parent links of `children`; parents are looked up in `requirements`
     (a dangling parent is check_references' finding, not a suspect link)."""
-    digest = digest or memo_digest()
+    digest = digest or memo_digests()
     for child in children:
         if not child.reviewed:
             continue  # the usual case: no stamp, nothing to compare

@@ -134,6 +134,7 @@ def trace(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """The whole story of one item as a dated timeline, with the requirements above and below it."""
+    from ..graph_cache import requirement_digests
     from ..trace import text_changes, trace_item
 
     output.json_requested = format is TextOrJson.json
@@ -141,7 +142,7 @@ def trace(
     def story(repo: Any, bundle: Any) -> Any:
         is_requirement = bundle.graph.nodes.get(item_id, {}).get("kind") == "requirement" if item_id in bundle.graph else False
         changes = text_changes(repo, bundle.commit, item_id) if is_requirement else []
-        return trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes)
+        return trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes, digests_of=lambda ids: requirement_digests(repo, bundle, ids))
 
     _, _, result = _ask(root, rev, story)
     if format is TextOrJson.json:
@@ -154,6 +155,8 @@ def trace(
     console.print(f"  {output.esc(result.title)}")
     console.print(f"  [cyan]upstream[/]:   {output.esc(', '.join(result.upstream) or '—')}")
     console.print(f"  [cyan]downstream[/]: {output.esc(', '.join(result.downstream) or '—')}")
+    for link in result.suspect:
+        console.print(f"  [yellow]suspect[/]:    {output.esc(link['child'])} → {output.esc(link['parent'])} [dim](the parent changed since the link was reviewed; `reqtrace review {output.esc(link['child'])}`)[/]")
     if not result.timeline:
         console.print("  no records link to it yet")
         return
@@ -175,10 +178,11 @@ def impact(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """What a change to this requirement would touch: descendants, open requests, baselines and sign-offs."""
+    from ..graph_cache import requirement_digests
     from ..trace import impact_of
 
     output.json_requested = format is TextOrJson.json
-    _, _, result = _ask(root, rev, lambda _repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines))
+    _, _, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
     if format is TextOrJson.json:
         output.write_json(result.as_dict())
         return
@@ -200,7 +204,11 @@ def impact(
             shown.append(f"  … and {len(rows) - LIST_LIMIT} more (--format json lists all)")
         console.print(f"[cyan]{title}[/]\n" + "\n".join(shown))
 
-    section("descendants", result.descendants, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]{esc(r['status'] or '')}[/]")
+    def descendant_line(row: dict[str, Any]) -> str:
+        suspect = f" [yellow]suspect: review against {esc(', '.join(row['suspect']))}[/]" if row["suspect"] else ""
+        return f"  {esc(row['id'])}  {esc(row['title'] or '')} [dim]{esc(row['status'] or '')}[/]{suspect}"
+
+    section("descendants", result.descendants, descendant_line)
     section("open requests", result.open_requests, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]({r['state']}, about {esc(', '.join(r['about']))})[/]")
     section("baselines", result.baselines, lambda r: f"  {esc(r['name'])}  {esc(r['date'] or '')} [dim]holds {len(r['holds'])}: {esc(', '.join(r['holds'][:10]))}{', …' if len(r['holds']) > 10 else ''}[/]")
 
