@@ -10,8 +10,8 @@ import json
 
 from conftest import requirement_yaml
 from reqtrace.digest import requirement_digest
-from reqtrace.parse import parse_requirements
 from reqtrace.model import Config
+from reqtrace.parse import parse_requirements
 
 PARENT = """\
 # The booking rule every other booking requirement refines.
