@@ -11,9 +11,10 @@ from pathlib import Path
 
 from . import gitio
 from .config import CONFIG_FILE, SpecRepo
+from .editor import SCHEMA_FOLDER, SETTINGS_FILE, install_editor_support
 from .errors import InputError, UsageError
 from .files import atomic_write, inside
-from .model import sequence_number
+from .model import Config, sequence_number
 from .snapshot import load_snapshot
 
 
@@ -43,6 +44,8 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
     except OSError as exc:
         raise InputError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
     result = Initialised()
+    # First: a .vscode/settings.json it cannot merge stops init before anything is written.
+    editor = install_editor_support(folder, Config(project=project or folder.name))
     lines = [f"project: {yaml_text(project or folder.name)}"]
     if customer:
         lines.append(f"customer: {yaml_text(customer)}")
@@ -60,6 +63,10 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
         if not keep.exists():
             atomic_write(keep, b"")
             result.paths.append(str(folder / sub) + "/")
+    if editor.written:
+        result.paths.append(str(folder / SCHEMA_FOLDER) + "/")
+    if SETTINGS_FILE in editor.written:
+        result.paths.append(str(folder / SETTINGS_FILE))
     top = gitio.toplevel(folder)
     if top is None:
         gitio.run_git(folder, "init", "-q")
