@@ -31,3 +31,8 @@ def source_date_epoch() -> dt.datetime | None:
     except (OverflowError, ValueError, OSError):
         # The message names the limits: datetime holds the years 1 to 9999.
         raise InputError(f"{VARIABLE}={text[:40]} is out of range: it names no time between the years 1 and 9999", hint=hint) from None
+
+
+def now_utc() -> dt.datetime:
+    """Now, as an aware UTC datetime: SOURCE_DATE_EPOCH when set, else the clock."""
+    return source_date_epoch() or dt.datetime.now(dt.UTC)

@@ -10,7 +10,7 @@ from . import gitio
 from .errors import InputError, NotASpecRepo
 from .id_pattern import UnsupportedPattern, id_matcher
 from .model import ERROR, Config, Finding
-from .parse import Parsed, read_yaml_file, text_of
+from .parse import Parsed, read_yaml_file, text_of, texts_of
 from .schema import validate
 
 CONFIG_FILE = "reqtrace.yaml"
@@ -159,6 +159,7 @@ def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
         id_pattern=pattern,
         drift=drift if drift in ("warn", "error", "off") else None,
         suspect_links=loaded.get("suspect_links") if loaded.get("suspect_links") in ("warn", "error", "off") else None,
+        tests_required_for=texts_of(loaded.get("tests_required_for")),
         path_lines=tuple(set_lines.items()),
         requirements_problem=requirements_problem,
     )

@@ -26,7 +26,7 @@ SCHEMA_FOLDER = ".reqtrace/schemas"
 SETTINGS_FILE = ".vscode/settings.json"
 SETTINGS_KEY = "yaml.schemas"
 # The schemas an editor needs: every YAML file shape `check` reads.
-EDITOR_SCHEMAS = ("config", "requirement", "requirement-file", "request", "email", "document", "manifest", "signoff", "revocation", "signoff-file", "meeting")
+EDITOR_SCHEMAS = ("config", "requirement", "requirement-file", "request", "email", "document", "manifest", "signoff", "revocation", "signoff-file", "meeting", "testrun")
 
 
 def schema_globs(config: Config) -> dict[str, list[str]]:
@@ -49,6 +49,7 @@ def schema_globs(config: Config) -> dict[str, list[str]]:
         schema("request"): under(config.requests_dir, *(f"**/{p}" for p in yaml_files)),
         schema("email"): under(config.emails_dir, *(f"**/{p}" for p in yaml_files)),
         schema("document"): under(config.documents_dir, *(f"**/{p}" for p in yaml_files)),
+        schema("testrun"): under(f"{config.records_dir}/tests", *(f"**/{p}" for p in yaml_files)),
         schema("manifest"): under(config.baselines_dir, "*/manifest.yaml"),
         schema("signoff-file"): under(config.baselines_dir, "*/signoffs/*.yaml"),
     }

@@ -226,6 +226,7 @@ class Config:
     id_pattern: str = r"^[A-Z][A-Z0-9]*-[0-9]+$"
     drift: str | None = None
     suspect_links: str | None = None  # warn (default), error or off: how check treats a suspect link
+    tests_required_for: tuple[str, ...] = ()  # baselines whose requirements need passing tests
     # Where reqtrace.yaml sets each of paths.requirements/records/baselines (key -> line);
     # a key the file does not set is absent and its folder is the default.
     path_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)

@@ -63,7 +63,7 @@ def _linked_in(snapshot: Snapshot) -> set[str]:
     return linked
 
 
-def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, drift: dict[str, Any] | None = None, *, linked: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, drift: dict[str, Any] | None = None, *, linked: set[str] | frozenset[str] = frozenset(), tests: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything `reqtrace status` shows, as plain JSON-able data.
 
     `linked` names records that something outside the snapshot's items points
@@ -135,6 +135,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
         },
         "unlinked_records": unlinked,
         "unsourced_requirements": unsourced,
+        "tests": tests,
     }
 
 
@@ -154,7 +155,7 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
     evidence = {s.evidence.document for b in baselines for s in b.active_signoffs if s.evidence and s.evidence.document}
     baseline = scanned.accepted()  # an error, not an older baseline, when one is missing
     if baseline is None:
-        return {"accepted": None, "drift": None, "linked": evidence}
+        return {"accepted": None, "drift": None, "linked": evidence, "tests": None}
     name = folder_of(baseline) or baseline.name
     accepted = {
         "name": name,
@@ -176,7 +177,26 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
         "unapproved": [c.id for c in counted if not c.approved],
         "changes_by_requirement": _commits_per_requirement(repo, snapshot, baseline.commit, {c.id for c in counted}),
     }
-    return {"accepted": accepted, "drift": drift, "linked": evidence}
+    return {"accepted": accepted, "drift": drift, "linked": evidence, "tests": baseline_test_summary(repo, snapshot, name, baseline.requirements)}
+
+
+def baseline_test_summary(repo: Any, snapshot: Snapshot, name: str, entries: Any) -> dict[str, Any]:
+    """Which requirements of the baseline a passing test ran on, with their signed content
+    (testevidence.py): counts, and the ids that are failing or untested."""
+    from .testevidence import FAILING, UNTESTED, VERIFIED, evidence_counts
+    from .testevidence_repo import baseline_evidence, test_runs_at
+
+    runs, _ = test_runs_at(repo, snapshot.config, snapshot.commit)
+    evidence = baseline_evidence(runs, ((entry.id, entry.digest) for entry in entries))
+    ordered = sorted(evidence, key=_id_order)
+    return {
+        "baseline": name,
+        "runs": len(runs),
+        "counts": evidence_counts(evidence),
+        "verified": [rid for rid in ordered if evidence[rid].state == VERIFIED],
+        "failing": [{"id": rid, **evidence[rid].as_dict()} for rid in ordered if evidence[rid].state == FAILING],
+        "untested": [rid for rid in ordered if evidence[rid].state == UNTESTED],
+    }
 
 
 def _commits_per_requirement(repo: Any, snapshot: Snapshot, since: str, ids: set[str]) -> dict[str, int]:

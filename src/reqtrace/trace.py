@@ -67,6 +67,8 @@ class Trace:
     downstream: list[str] = field(default_factory=list)
     # Links to or from this requirement whose parent changed after the link was reviewed.
     suspect: list[dict[str, str]] = field(default_factory=list)
+    # Requirements: test evidence for the current content ({"state", …, "runs": [...]}).
+    tests: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +80,7 @@ class Trace:
             "upstream": self.upstream,
             "downstream": self.downstream,
             "suspect": self.suspect,
+            "tests": self.tests,
         }
 
 

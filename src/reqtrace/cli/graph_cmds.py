@@ -135,14 +135,18 @@ def trace(
 ) -> None:
     """The whole story of one item as a dated timeline, with the requirements above and below it."""
     from ..graph_cache import requirement_digests
-    from ..trace import text_changes, trace_item
+    from ..trace import date_key, text_changes, trace_item
 
     output.json_requested = format is TextOrJson.json
 
     def story(repo: Any, bundle: Any) -> Any:
         is_requirement = bundle.graph.nodes.get(item_id, {}).get("kind") == "requirement" if item_id in bundle.graph else False
         changes = text_changes(repo, bundle.commit, item_id) if is_requirement else []
-        return trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes, digests_of=lambda ids: requirement_digests(repo, bundle, ids))
+        result = trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes, digests_of=lambda ids: requirement_digests(repo, bundle, ids))
+        if is_requirement and bundle.config is not None:
+            result.tests, tested = test_story(repo, bundle, item_id)
+            result.timeline = sorted([*result.timeline, *tested], key=lambda e: (date_key(e.date), e.id != item_id, e.id, e.relation))
+        return result
 
     _, _, result = _ask(root, rev, story)
     if format is TextOrJson.json:
@@ -155,6 +159,11 @@ def trace(
     console.print(f"  {output.esc(result.title)}")
     console.print(f"  [cyan]upstream[/]:   {output.esc(', '.join(result.upstream) or '—')}")
     console.print(f"  [cyan]downstream[/]: {output.esc(', '.join(result.downstream) or '—')}")
+    if result.tests is not None:
+        state = result.tests["state"]
+        colour = {"verified": "green", "failing": "red"}.get(state, "yellow")
+        detail = f" by {output.esc(result.tests['run'])} ({output.esc(result.tests['ran'])})" if result.tests.get("run") else " (no test ran on its current text)"
+        console.print(f"  [cyan]tests[/]:      [{colour}]{state}[/]{detail}")
     for link in result.suspect:
         console.print(f"  [yellow]suspect[/]:    {output.esc(link['child'])} → {output.esc(link['parent'])} [dim](the parent changed since the link was reviewed; `reqtrace review {output.esc(link['child'])}`)[/]")
     if not result.timeline:
@@ -168,6 +177,23 @@ def trace(
     console.print(table)
     if len(result.timeline) > TIMELINE_LIMIT:
         console.print(f"… and {len(result.timeline) - TIMELINE_LIMIT} more entries (--format json lists all)")
+
+
+def test_story(repo: Any, bundle: Any, item_id: str) -> tuple[dict[str, Any], list[Any]]:
+    """The requirement's test evidence for its current content, and a timeline entry per run."""
+    from ..graph_cache import requirement_digests
+    from ..testevidence import requirement_test_runs
+    from ..testevidence_repo import test_runs_at
+    from ..trace import TimelineEntry
+
+    runs, _ = test_runs_at(repo, bundle.config, bundle.commit)
+    current = requirement_digests(repo, bundle, {item_id}).get(item_id)
+    evidence, rows = requirement_test_runs(runs, item_id, current)
+    entries = [
+        TimelineEntry(row["ran"], row["run"], "test", "tested", f"{row['verdict']}: {', '.join(row['tests'][:3]) or 'no test names'}" + ("" if row["current_content"] else " (on other text than now)"))
+        for row in rows
+    ]
+    return {**evidence.as_dict(), "runs": rows}, entries
 
 
 @app.command()
@@ -322,6 +348,16 @@ def render_status(data: dict[str, Any]) -> None:
         console.print(f"[cyan]volatility[/]         {volatility['index']:.2f} ({volatility['changes']} changes / {volatility['baseline_size']} requirements in the baseline)")
     if data.get("most_changed"):
         console.print("[cyan]most changed[/]       " + ", ".join(f"{esc(row['id'])} ({row['changes']})" for row in data["most_changed"]))
+    tests = data.get("tests")
+    if tests:
+        counts = tests["counts"]
+        failing = f", [red]{counts['failing']} failing[/]" if counts["failing"] else ""
+        console.print(f"[cyan]tested[/]             {counts['verified']} of {sum(counts.values())} requirements of {esc(tests['baseline'])} verified by a passing test on their signed text{failing}, {counts['untested']} untested ({tests['runs']} test record(s))")
+        for row in tests["failing"][:20]:
+            console.print(f"  [red]failing[/]  {esc(row['id'])}  {esc(', '.join(row['tests'][:3]))} [dim]({esc(row['run'])})[/]")
+        if tests["untested"]:
+            shown = ", ".join(tests["untested"][:20]) + (", …" if len(tests["untested"]) > 20 else "")
+            console.print(f"  [yellow]untested[/] {esc(shown)}")
     requests = data["requests"]
     if requests["by_state"]:
         console.print("[cyan]requests by state[/]  " + ", ".join(f"{n} {esc(state)}" for state, n in requests["by_state"].items()))
