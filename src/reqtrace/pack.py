@@ -33,6 +33,7 @@ from .graph import natural_key
 from .model import Snapshot, item_fields
 from .parse import parse_requirements
 from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
+from .testevidence import evidence_for, read_test_runs, tests_folder
 
 PACK_FORMAT = "reqtrace-pack-1"
 SCHEMA_VERSION = 1
@@ -172,6 +173,8 @@ class PackContents:
     built_at: dt.datetime
     built_from: str  # what fixed the build time: SOURCE_DATE_EPOCH or a commit date
     digest: Digests = field(default_factory=Digests)
+    # requirement id -> its test evidence on the signed content (gather_tests)
+    tests: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -587,7 +590,17 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         built_at=built_at,
         built_from=built_from,
         digest=digest,
+        tests=gather_tests(to, to_files, baseline),
     )
+
+
+def gather_tests(to: Snapshot, to_files: dict[str, bytes], baseline: BaselineInfo) -> dict[str, dict[str, Any]]:
+    """Each baseline requirement's test evidence (testevidence.py), from the test records at
+    --to, for the content the baseline signed; the records themselves travel as originals."""
+    folder = tests_folder(to.config.records_dir) + "/"
+    runs, _ = read_test_runs((path, data) for path, data in sorted(to_files.items()) if path.startswith(folder))
+    paths = {run.id: run.path for run in runs}
+    return {rid: {**found.as_dict(), "path": paths.get(found.run or "")} for rid, found in evidence_for(runs, baseline.digests).items()}
 
 
 # --------------------------------------------------------------------- layout
