@@ -14,7 +14,20 @@ import yaml
 from conftest import requirement_yaml
 from pack_kit import build_repo, read_zip
 
+# The documented pytest convention for a marker: conftest.py turns it into a property.
+CONFTEST = '''\
+def pytest_configure(config):
+    config.addinivalue_line("markers", "requirements(*ids): the requirements a test verifies")
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for marker in item.iter_markers("requirements"):
+            item.user_properties.append(("requirements", ",".join(marker.args)))
+'''
+
 TESTS = '''\
+import pytest
+
 def test_booking(record_property):
     record_property("requirements", "REQ-1")
     assert True
@@ -28,6 +41,10 @@ def test_REQ_3_cancel():
 def test_http_200():
     assert True
 
+@pytest.mark.requirements("REQ-3")
+def test_cancel_late():
+    assert True
+
 def test_names_a_missing_one(record_property):
     record_property("requirements", "REQ-404")
 '''
@@ -37,6 +54,7 @@ def junit_report(folder: Path, tests: str = TESTS) -> Path:
     """Run real pytest on `tests` and return its --junitxml report."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "test_product.py").write_text(tests)
+    (folder / "conftest.py").write_text(CONFTEST)
     report = folder / "results.xml"
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly", f"--junitxml={report}", "test_product.py"],
@@ -64,17 +82,19 @@ def test_ingest_keeps_a_record_of_the_commit_with_verdicts_and_digests(accepted,
     result = run_cli("ingest-tests", str(report), "--commit", accepted.baseline_commit, "--format", "json", cwd=root)
     assert result.exit_code == 0, result.stderr
     (done,) = json.loads(result.stdout)["results"]
-    assert done["status"] == "added" and done["tests"] == 5 and done["unlinked"] == 2 and done["unknown"] == ["REQ-404"]
+    assert done["status"] == "added" and done["tests"] == 6 and done["unlinked"] == 2 and done["unknown"] == ["REQ-404"]
     assert done["requirements"] == {"REQ-1": "passed", "REQ-2": "failed", "REQ-3": "passed"}
     record = yaml.safe_load((root / done["path"]).read_text())
     assert done["path"].startswith("records/tests/TEST-") and record["id"] == done["id"]
     assert record["commit"] == accepted.baseline_commit
-    assert record["source"] == "results.xml" and record["summary"] == {"tests": 5, "passed": 4, "failed": 1, "skipped": 0}
+    assert record["source"] == "results.xml" and record["summary"] == {"tests": 6, "passed": 5, "failed": 1, "skipped": 0}
     manifest = yaml.safe_load((root / "baselines/v1/manifest.yaml").read_text())
     signed = {entry["id"]: entry["digest"] for entry in manifest["requirements"]}
     # The tests ran on the baseline's commit: the digests are the signed ones.
     assert {rid: entry["digest"] for rid, entry in record["requirements"].items()} == signed
     assert record["requirements"]["REQ-2"]["failed"] == ["test_product::test_REQ_2_booking_window"]
+    # By name and by marker.
+    assert record["requirements"]["REQ-3"]["passed"] == ["test_product::test_REQ_3_cancel", "test_product::test_cancel_late"]
     # The same report again is the same record.
     again = run_cli("ingest-tests", str(report), "--commit", accepted.baseline_commit, cwd=root)
     assert again.exit_code == 0 and "unchanged" in again.stdout
