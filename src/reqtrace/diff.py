@@ -577,23 +577,26 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
         for c in changes
     ]
     result.changes.sort(key=lambda c: (c.approved, _natural(c.id)))
-    result.suspect = _suspect_at_to(repo, to_side, to_config, result.changes, cache, digest)
+    result.suspect = _suspect_at_to(repo, to_side, to_config, result.changes, to_files, cache, digest)
     if from_side.commit and to_side.commit and not _related(repo.git_top, from_side.commit, to_side.commit):
         result.notes.append("FROM and TO share no history; they were compared by content")
     return result
 
 
-def _suspect_at_to(repo: SpecRepo, to_side: Side, config: Config, changes: list[Change], cache: ParseCache, digest: Callable[[Requirement], str]) -> list[SuspectLink]:
+def _suspect_at_to(repo: SpecRepo, to_side: Side, config: Config, changes: list[Change], to_files: list[ParsedFile], cache: ParseCache, digest: Callable[[Requirement], str]) -> list[SuspectLink]:
     """The links at TO to a changed requirement whose review stamp is not its TO digest.
 
     Only the files at TO that name a changed id are read (one git grep): a child
-    names its parent in `parents`, wherever it stands."""
+    names its parent in `parents`, wherever it stands. Files the diff parsed
+    already are not parsed again."""
     parents = {change.id: change.after for change in changes if change.change in (MODIFIED, MOVED) and change.after is not None}
     if not parents or repo.git_top is None:
         return []
     search = gitio.GrepJob(repo.git_top, to_side.commit, sorted(parents), [repo.git_path(config.requirements_dir)])
+    parsed = {one.source.path: one for one in to_files}
     paths = [p[len(repo.prefix) :] for p in search.result() if p.startswith(repo.prefix)]
-    children = [item for parsed in files_at(repo, config, to_side, [p for p in paths if not _hidden(p)], cache) for item in parsed.parsed.items if isinstance(item, Requirement)]
+    more = files_at(repo, config, to_side, [p for p in paths if not _hidden(p) and p not in parsed], cache)
+    children = [item for one in [*(parsed[p] for p in paths if p in parsed), *more] for item in one.parsed.items if isinstance(item, Requirement)]
     found = suspect_links_of(children, parents, digest)  # type: ignore[arg-type]
     return sorted(found, key=lambda link: (_natural(link.child), _natural(link.parent)))
 
