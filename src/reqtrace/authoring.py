@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import gitio
 from .config import CONFIG_FILE, SpecRepo
+from .editor import SCHEMA_FOLDER, SETTINGS_FILE, install_editor_support
 from .errors import InputError, UsageError
 from .files import atomic_write, inside
 from .gitattributes import write_gitattributes
@@ -54,6 +55,8 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
     except OSError as exc:
         raise InputError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
     result = Initialised(folder)
+    # First: a .vscode/settings.json it cannot merge stops init before anything is written.
+    editor = install_editor_support(folder, Config(project=project or folder.name))
     lines = [f"project: {yaml_text(project or folder.name)}"]
     if customer:
         lines.append(f"customer: {yaml_text(customer)}")
@@ -74,6 +77,10 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
     attributes = write_gitattributes(folder)
     if attributes is not None:
         result.paths.append(str(attributes))
+    if editor.written:
+        result.paths.append(str(folder / SCHEMA_FOLDER) + "/")
+    if SETTINGS_FILE in editor.written:
+        result.paths.append(str(folder / SETTINGS_FILE))
     top = gitio.toplevel(folder)
     if top is None:
         gitio.run_git(folder, "init", "-q")

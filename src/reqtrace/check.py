@@ -12,6 +12,8 @@ from .placeholders import check_placeholders
 from .record_checks import RECORD_CHECKS
 from .references import dangling, removed_since_a_baseline
 from .snapshot import scanned_folders
+from .suspect import check_suspect_links
+from .testevidence_repo import check_test_evidence
 
 Check = Callable[[Snapshot], Iterable[Finding]]
 
@@ -158,6 +160,8 @@ def check_some_requirements(snapshot: Snapshot) -> Iterable[Finding]:
 # The checks run over a whole snapshot; later features append theirs.
 CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines, check_stale_temp_files, check_some_requirements, check_placeholders]
 CHECKS.extend(RECORD_CHECKS)  # emails and documents (issue 5)
+CHECKS.append(check_suspect_links)
+CHECKS.append(check_test_evidence)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from . import gitio
 from .errors import InputError, NotASpecRepo
 from .id_pattern import UnsupportedPattern, id_matcher
 from .model import ERROR, WARNING, Config, Finding
-from .parse import Parsed, entries_of, read_yaml_file, text_of
+from .parse import Parsed, entries_of, read_yaml_file, text_of, texts_of
 from .people import people_from
 from .schema import validate
 
@@ -152,6 +152,7 @@ def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
         pattern = Config.id_pattern
     # An unquoted `off` is read by YAML 1.1 as false: the text written is what counts.
     drift = loaded.raw.get("drift", loaded.get("drift"))
+    suspect_links = loaded.raw.get("suspect_links", loaded.get("suspect_links"))
     people = people_from(entries_of(loaded.get("people")))
     for form in people.ambiguous_forms():
         findings.append(Finding("config", WARNING, f"people: '{form}' stands for more than one person; give it to one of them only", CONFIG_FILE, loaded.lines.get("people", 1)))
@@ -164,6 +165,8 @@ def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
         id_pattern=pattern,
         drift=drift if drift in ("warn", "error", "off") else None,
         people=people,
+        suspect_links=suspect_links if suspect_links in ("warn", "error", "off") else None,
+        tests_required_for=texts_of(loaded.get("tests_required_for")),
         path_lines=tuple(set_lines.items()),
         requirements_problem=requirements_problem,
     )

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
-from .digest import SET_FIELDS, canonical_fields, normalise_text, requirement_digest
+from .digest import SET_FIELDS, canonical_fields, memo_digests, normalise_text
 from .errors import InputError
 from .model import ERROR, WARNING, Config, Finding, Request, Requirement, Snapshot
 from .parsecache import ParseCache
@@ -34,6 +34,7 @@ from .snapshot import (
     parse_sources,
     revision_candidates,
 )
+from .suspect import SuspectLink, suspect_links_of
 from .textdiff import COLLAPSE, EXACT, Hunk, is_long, text_hunks
 from .worddiff import similarity, tokens, word_diff
 from .yamlio import MAX_FILE_BYTES
@@ -157,6 +158,9 @@ class DiffResult:
     findings: list[tuple[str, Finding]] = field(default_factory=list)  # ('from' | 'to', finding)
     notes: list[str] = field(default_factory=list)
     files_read: int = 0  # how many files the diff parsed or took from the cache
+    # Links at TO left suspect by the changes: the child was reviewed against another
+    # version of a changed parent (suspect.py).
+    suspect: list[SuspectLink] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
         return sum(1 for change in self.changes if change.change == kind)
@@ -580,22 +584,28 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
         for c in changes
     ]
     result.changes.sort(key=lambda c: (c.approved, _natural(c.id)))
+    result.suspect = _suspect_at_to(repo, to_side, to_config, result.changes, to_files, cache, digest)
     if from_side.commit and to_side.commit and not _related(repo.git_top, from_side.commit, to_side.commit):
         result.notes.append("FROM and TO share no history; they were compared by content")
     return result
 
 
-def memo_digests() -> Callable[[Requirement], str]:
-    """requirement_digest, remembered for the requirements of one diff."""
-    known: dict[int, tuple[Requirement, str]] = {}
+def _suspect_at_to(repo: SpecRepo, to_side: Side, config: Config, changes: list[Change], to_files: list[ParsedFile], cache: ParseCache, digest: Callable[[Requirement], str]) -> list[SuspectLink]:
+    """The links at TO to a changed requirement whose review stamp is not its TO digest.
 
-    def digest(requirement: Requirement) -> str:
-        entry = known.get(id(requirement))
-        if entry is None or entry[0] is not requirement:
-            entry = known[id(requirement)] = (requirement, requirement_digest(requirement))
-        return entry[1]
-
-    return digest
+    Only the files at TO that name a changed id are read (one git grep): a child
+    names its parent in `parents`, wherever it stands. Files the diff parsed
+    already are not parsed again."""
+    parents = {change.id: change.after for change in changes if change.change in (MODIFIED, MOVED) and change.after is not None}
+    if not parents or repo.git_top is None:
+        return []
+    search = gitio.GrepJob(repo.git_top, to_side.commit, sorted(parents), [repo.git_path(config.requirements_dir)])
+    parsed = {one.source.path: one for one in to_files}
+    paths = [p[len(repo.prefix) :] for p in search.result() if p.startswith(repo.prefix)]
+    more = files_at(repo, config, to_side, [p for p in paths if not _hidden(p) and p not in parsed], cache)
+    children = [item for one in [*(parsed[p] for p in paths if p in parsed), *more] for item in one.parsed.items if isinstance(item, Requirement)]
+    found = suspect_links_of(children, parents, digest)  # type: ignore[arg-type]
+    return sorted(found, key=lambda link: (_natural(link.child), _natural(link.parent)))
 
 
 def _copies_of(files: list[ParsedFile]) -> dict[str, list[Requirement]]:
@@ -854,4 +864,5 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
         ],
         "findings": [{**finding.as_dict(), "side": side} for side, finding in result.findings],
         "notes": result.notes,
+        "suspect": [link.as_dict() for link in result.suspect],
     }

@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .model import Requirement
@@ -79,6 +79,20 @@ def canonical_bytes(requirement: Requirement) -> bytes:
 
 def requirement_digest(requirement: Requirement) -> str:
     return "sha256:" + hashlib.sha256(canonical_bytes(requirement)).hexdigest()
+
+
+def memo_digests() -> Callable[[Requirement], str]:
+    """requirement_digest, remembered per requirement object: one diff, or one check of
+    suspect links, compares the same parent many times."""
+    known: dict[int, tuple[Requirement, str]] = {}
+
+    def digest(requirement: Requirement) -> str:
+        entry = known.get(id(requirement))
+        if entry is None or entry[0] is not requirement:
+            entry = known[id(requirement)] = (requirement, requirement_digest(requirement))
+        return entry[1]
+
+    return digest
 
 
 def root_digest(pairs: Iterable[tuple[str, str]]) -> str:

@@ -215,8 +215,16 @@ def item_links(item: Any) -> tuple[Link, ...]:
     links: list[Link] = []
     add = links.append
     if kind == "requirement":
-        for parent in item.parents:
-            add((item_id, parent, PARENT, _PLAIN_PARENT))
+        if item.reviewed:
+            # A review stamp rides on its link, so that trace and impact can tell a
+            # suspect link (suspect.py) without reading the child's file again.
+            stamps = dict(item.reviewed)
+            for parent in item.parents:
+                stamp = stamps.get(parent)
+                add((item_id, parent, PARENT, {"type": PARENT, "reviewed": stamp} if stamp else _PLAIN_PARENT))
+        else:
+            for parent in item.parents:
+                add((item_id, parent, PARENT, _PLAIN_PARENT))
         for source in item.sources:
             add((item_id, source, SOURCE, _PLAIN_SOURCE))
     elif kind == "request":

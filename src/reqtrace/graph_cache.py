@@ -531,14 +531,40 @@ def _commit_sources(repo: SpecRepo, commit: str, paths: list[str]) -> list[Any]:
     return sources
 
 
-def _records_at(repo: SpecRepo, config: Config, commit: str | None, paths: list[str]) -> dict[str, tuple[Record, ...]]:
-    """Each path's records at `commit` (None: the working tree); none for a file that is gone."""
+def _items_at(repo: SpecRepo, config: Config, commit: str | None, paths: list[str]) -> dict[str, tuple[Any, ...]]:
+    """Each path's items at `commit` (None: the working tree); none for a file that is gone."""
     from .snapshot import Reader, parse_sources
 
     sources = _worktree_sources(repo, config, paths) if commit is None else _commit_sources(repo, commit, paths)
-    found: dict[str, tuple[Record, ...]] = dict.fromkeys(paths, ())
+    found: dict[str, tuple[Any, ...]] = dict.fromkeys(paths, ())
     for parsed_file in parse_sources(Reader(repo, commit), config, sources):
-        found[parsed_file.source.path] = tuple(item_record(item) for item in parsed_file.parsed.items)
+        found[parsed_file.source.path] = tuple(parsed_file.parsed.items)
+    return found
+
+
+def _records_at(repo: SpecRepo, config: Config, commit: str | None, paths: list[str]) -> dict[str, tuple[Record, ...]]:
+    """Each path's records at `commit` (None: the working tree); none for a file that is gone."""
+    return {path: tuple(item_record(item) for item in items) for path, items in _items_at(repo, config, commit, paths).items()}
+
+
+def requirement_digests(repo: SpecRepo, bundle: GraphBundle, ids: set[str]) -> dict[str, str]:
+    """The current digests of the requirements `ids` where the graph was read: from the
+    snapshot it was built from, else by reading just their files (suspect links of
+    trace and impact compare review stamps with these)."""
+    from .digest import requirement_digest
+
+    if bundle.snapshot is not None:
+        requirements = bundle.snapshot.requirements
+        return {rid: requirement_digest(requirements[rid]) for rid in ids if rid in requirements}
+    assert bundle.config is not None
+    nodes = bundle.graph.nodes
+    paths = sorted({nodes[rid]["path"] for rid in ids if rid in nodes and nodes[rid].get("kind") == "requirement" and isinstance(nodes[rid].get("path"), str)})
+    found: dict[str, str] = {}
+    for items in _items_at(repo, bundle.config, bundle.commit, paths).values():
+        for item in items:
+            # The first of two items with one id is the one the graph holds (snapshot.add_parsed).
+            if item.kind == "requirement" and item.id in ids and item.id not in found:
+                found[item.id] = requirement_digest(item)
     return found
 
 

@@ -56,6 +56,10 @@ class Requirement:
     owner: str | None = None
     rationale: str | None = None
     extra: tuple[tuple[str, Any], ...] = ()  # the team's own `x-` attributes, sorted by key
+    # Review stamps of the parent links: (parent id, that parent's digest when the link was
+    # last reviewed), sorted. Not part of fields(): a stamp records a review, not meaning,
+    # so it changes neither this requirement's digest nor a baseline.
+    reviewed: tuple[tuple[str, str], ...] = ()
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)  # field -> line
 
     kind = "requirement"
@@ -224,6 +228,8 @@ class Config:
     id_pattern: str = r"^[A-Z][A-Z0-9]*-[0-9]+$"
     drift: str | None = None
     people: People = People()
+    suspect_links: str | None = None  # warn (default), error or off: how check treats a suspect link
+    tests_required_for: tuple[str, ...] = ()  # baselines whose requirements need passing tests
     # Where reqtrace.yaml sets each of paths.requirements/records/baselines (key -> line);
     # a key the file does not set is absent and its folder is the default.
     path_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)

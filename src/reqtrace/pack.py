@@ -36,6 +36,7 @@ from .parse import parse_requirements
 from .progress import phase
 from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
 from .status_chart import status_chart
+from .testevidence import evidence_for, read_test_runs, tests_folder
 from .worktree_state import SHOWN_FILES, file_list, uncommitted_files, worktree_config
 
 PACK_FORMAT = "reqtrace-pack-1"
@@ -179,6 +180,8 @@ class PackContents:
     # The story since the customer first signed (status.story_summary): (since, accepted later).
     story: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)
     chart: dict[str, Any] | None = None  # status_chart.chart_model of the spec repo at --to
+    # requirement id -> its test evidence on the signed content (gather_tests)
+    tests: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -609,6 +612,7 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         built_from=built_from,
         digest=digest,
         **gather_story(repo, to),
+        tests=gather_tests(to, to_files, baseline),
     )
 
 
@@ -627,6 +631,15 @@ def gather_story(repo: SpecRepo, to: Snapshot) -> dict[str, Any]:
     except InputError:
         return {"story": (None, None), "chart": chart}
     return {"story": story_summary(signed_story(repo, scanned.baselines, accepted, to.commit)), "chart": chart}
+
+
+def gather_tests(to: Snapshot, to_files: dict[str, bytes], baseline: BaselineInfo) -> dict[str, dict[str, Any]]:
+    """Each baseline requirement's test evidence (testevidence.py), from the test records at
+    --to, for the content the baseline signed; the records themselves travel as originals."""
+    folder = tests_folder(to.config.records_dir) + "/"
+    runs, _ = read_test_runs((path, data) for path, data in sorted(to_files.items()) if path.startswith(folder))
+    paths = {run.id: run.path for run in runs}
+    return {rid: {**found.as_dict(), "path": paths.get(found.run or "")} for rid, found in evidence_for(runs, baseline.digests).items()}
 
 
 # --------------------------------------------------------------------- layout

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .digest import DIGEST_PATTERN
 from .id_pattern import MAX_ID_LENGTH, id_matcher
 from .model import (
     ERROR,
@@ -236,10 +237,18 @@ def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
                 owner=field_text(entry, "owner") or None,
                 rationale=field_text(entry, "rationale") or None,
                 extra=tuple(sorted((k, plain(v)) for k, v in entry.items() if k.startswith("x-"))),
+                reviewed=_review_stamps(entry.get("reviewed")),
                 lines=_lines(entry),
             )
         )
     return parsed
+
+
+def _review_stamps(value: Any) -> tuple[tuple[str, str], ...]:
+    """The usable stamps of a `reviewed:` map (parent id -> digest); the schema reports the rest."""
+    if not isinstance(value, dict):
+        return ()
+    return tuple(sorted((key, stamp) for key, stamp in value.items() if isinstance(key, str) and isinstance(stamp, str) and DIGEST_PATTERN.match(stamp)))
 
 
 def _load_record(path: str, data: bytes, parsed: Parsed, kind: str, what: str, *, front_matter: bool = False) -> tuple[dict[str, Any], str] | None:

@@ -297,6 +297,10 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         _requirement_view(base.requirements[rid], baseline.digests.get(rid) or contents.digest(base.requirements[rid]), links)
         for rid in sorted(base.requirements, key=natural_key)
     ]
+    for view in base_requirements:
+        found = contents.tests.get(view["id"]) or {"state": "untested", "run": None, "ran": None, "tests": [], "path": None}
+        view["tests"] = {**found, "href": member_of.get(found.get("path") or "", "")}
+    tested = [view["tests"]["state"] for view in base_requirements]
     graph_nodes = contents.graph.nodes
     svg = layout_graph(graph_nodes, contents.graph.edges, focus={c["id"] for c in contents.changes})
     files = [
@@ -334,6 +338,9 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
             "emails": len(emails),
             "documents": len(documents),
             "signoffs": len(signoffs),
+            "verified": tested.count("verified"),
+            "failing": tested.count("failing"),
+            "untested": tested.count("untested"),
         },
         "since_first_signed": contents.story[0] and {**contents.story[0], "unapproved_links": links(contents.story[0]["unapproved_ids"])},
         "accepted_without_approval": contents.story[1] and {**contents.story[1], "links": links(contents.story[1]["ids"])},

@@ -240,7 +240,9 @@ def _compile_mapping(schema: dict[str, Any]) -> Callable[[dict[str, Any], str, i
     properties: dict[str, Any] = schema.get("properties", {})
     validators = {key: _compile(sub) for key, sub in properties.items()}
     shortcuts = {key: shortcut for key, sub in properties.items() if (shortcut := _shortcut(sub)) is not None}
-    patterns = [re.compile(pattern) for pattern in schema.get("patternProperties", {})]
+    # A key matching a pattern is checked against that pattern's schema (`x-` fields have
+    # an empty one: any value).
+    patterns = [(re.compile(pattern), _compile(sub)) for pattern, sub in schema.get("patternProperties", {}).items()]
     required: tuple[str, ...] = tuple(schema.get("required", ()))
     closed = schema.get("additionalProperties", True) is False
 
@@ -272,8 +274,8 @@ def _compile_mapping(schema: dict[str, Any]) -> Callable[[dict[str, Any], str, i
                 if item is None and key not in required:
                     continue  # `owner:` with nothing after it means "not set"
                 validator(item, prefix + key, lines.get(key, line), out, raws.get(key))
-            elif any(pattern.search(key) for pattern in patterns):
-                continue
+            elif (matched := next((check for pattern, check in patterns if pattern.search(key)), None)) is not None:
+                matched(item, prefix + key, lines.get(key, line), out, raws.get(key))
             elif closed:
                 out.append(Problem("unknown-field", _unknown_message(key, properties, prefix), lines.get(key, line), prefix + key))
 
@@ -283,6 +285,8 @@ def _compile_mapping(schema: dict[str, Any]) -> Callable[[dict[str, Any], str, i
 def _unknown_message(key: str, known: dict[str, Any], prefix: str) -> str:
     nearest = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     message = f"unknown field '{prefix}{key}'"
+    if not known:  # a map keyed by ids (reviewed:): the key is no usable id
+        return f"'{prefix}{key}' is not an id: use letters, digits, '-', '_' or '.'"
     if nearest:
         return f"{message}; did you mean '{nearest[0]}'?"
     return f"{message}; known fields: {', '.join(known)} (prefix your own with 'x-')"

@@ -69,7 +69,8 @@ def _linked_in(snapshot: Snapshot) -> set[str]:
     return linked
 
 
-def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, drift: dict[str, Any] | None = None, *, linked: set[str] | frozenset[str] = frozenset(), story: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, drift: dict[str, Any] | None = None, *, linked: set[str] | frozenset[str] = frozenset(), story: dict[str, Any] | None = None,
+                 tests: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything `reqtrace status` shows, as plain JSON-able data.
 
     `linked` names records that something outside the snapshot's items points
@@ -148,6 +149,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
         },
         "unlinked_records": unlinked,
         "unsourced_requirements": unsourced,
+        "tests": tests,
     }
 
 
@@ -168,7 +170,7 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
     evidence = {s.evidence.document for b in baselines for s in b.active_signoffs if s.evidence and s.evidence.document}
     baseline = scanned.accepted()  # an error, not an older baseline, when one is missing
     if baseline is None:
-        return {"accepted": None, "drift": None, "linked": evidence, "story": None}
+        return {"accepted": None, "drift": None, "linked": evidence, "story": None, "tests": None}
     name = folder_of(baseline) or baseline.name
     accepted = {
         "name": name,
@@ -191,7 +193,8 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
         "changes_by_requirement": _commits_per_requirement(repo, snapshot, baseline.commit, {c.id for c in counted}),
     }
     story = signed_story(repo, baselines, baseline, snapshot.commit)
-    return {"accepted": accepted, "drift": drift, "linked": evidence, "story": story}
+    return {"accepted": accepted, "drift": drift, "linked": evidence, "story": story,
+            "tests": baseline_test_summary(repo, snapshot, name, baseline.requirements)}
 
 
 def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str | None) -> dict[str, Any] | None:
@@ -249,6 +252,25 @@ def story_summary(story: dict[str, Any] | None) -> tuple[dict[str, Any] | None, 
         "ids": sorted((c.id for c in later), key=_id_order),
     }
     return since, accepted
+
+
+def baseline_test_summary(repo: Any, snapshot: Snapshot, name: str, entries: Any) -> dict[str, Any]:
+    """Which requirements of the baseline a passing test ran on, with their signed content
+    (testevidence.py): counts, and the ids that are failing or untested."""
+    from .testevidence import FAILING, UNTESTED, VERIFIED, evidence_counts
+    from .testevidence_repo import baseline_evidence, test_runs_at
+
+    runs, _ = test_runs_at(repo, snapshot.config, snapshot.commit)
+    evidence = baseline_evidence(runs, ((entry.id, entry.digest) for entry in entries))
+    ordered = sorted(evidence, key=_id_order)
+    return {
+        "baseline": name,
+        "runs": len(runs),
+        "counts": evidence_counts(evidence),
+        "verified": [rid for rid in ordered if evidence[rid].state == VERIFIED],
+        "failing": [{"id": rid, **evidence[rid].as_dict()} for rid in ordered if evidence[rid].state == FAILING],
+        "untested": [rid for rid in ordered if evidence[rid].state == UNTESTED],
+    }
 
 
 def _commits_per_requirement(repo: Any, snapshot: Snapshot, since: str, ids: set[str]) -> dict[str, int]:

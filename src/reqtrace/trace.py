@@ -8,6 +8,7 @@ impact answers "what would a change to this requirement touch?".
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,10 @@ class Trace:
     timeline: list[TimelineEntry] = field(default_factory=list)
     upstream: list[str] = field(default_factory=list)
     downstream: list[str] = field(default_factory=list)
+    # Links to or from this requirement whose parent changed after the link was reviewed.
+    suspect: list[dict[str, str]] = field(default_factory=list)
+    # Requirements: test evidence for the current content ({"state", …, "runs": [...]}).
+    tests: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,7 +80,34 @@ class Trace:
             "timeline": [entry.as_dict() for entry in self.timeline],
             "upstream": self.upstream,
             "downstream": self.downstream,
+            "suspect": self.suspect,
+            "tests": self.tests,
         }
+
+
+# Given requirement ids, their current digests (digest.requirement_digest); see graph_cache.requirement_digests.
+DigestsOf = Callable[[set[str]], dict[str, str]]
+
+
+def suspect_edges(graph: nx.MultiDiGraph, links: Iterable[tuple[str, str]], digests_of: DigestsOf | None) -> list[dict[str, str]]:
+    """The (child, parent) links among `links` that are suspect: reviewed against a parent
+    digest that is no longer the parent's (suspect.py). Unstamped links never are."""
+    if digests_of is None:
+        return []
+    stamped = []
+    for child, parent in links:
+        attrs = graph._succ[child].get(parent, {}).get(PARENT)  # noqa: SLF001
+        stamp = attrs.get("reviewed") if attrs else None
+        if stamp:
+            stamped.append((child, parent, stamp))
+    if not stamped:
+        return []
+    digests = digests_of({parent for _, parent, _ in stamped})
+    return [
+        {"child": child, "parent": parent}
+        for child, parent, stamp in sorted(stamped, key=lambda link: (_id_order(link[0]), _id_order(link[1])))
+        if parent in digests and digests[parent] != stamp
+    ]
 
 
 def text_changes(repo: SpecRepo | None, commit: str | None, item_id: str) -> list[TimelineEntry]:
@@ -161,8 +193,10 @@ def _signer(people: People, signer: str) -> str:
 
 
 def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (),  # type: ignore[assignment]
-               changes: list[TimelineEntry] = (), people: People = NOBODY) -> Trace:  # type: ignore[assignment]
-    """The story of one item, oldest first. `commit` names where the graph was read."""
+               changes: list[TimelineEntry] = (), people: People = NOBODY,  # type: ignore[assignment]
+               digests_of: DigestsOf | None = None) -> Trace:
+    """The story of one item, oldest first. `commit` names where the graph was read;
+    `digests_of`, when given, lets it mark suspect parent links to and from the item."""
     node = _require(graph, commit, item_id)
     by_node = {baseline.node: baseline for baseline in baselines}
     kind = node.get("kind", "")
@@ -218,6 +252,9 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
     if kind == "requirement":
         result.upstream = sorted(reachable(graph, item_id, [PARENT]), key=_id_order)
         result.downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)
+        links = [(item_id, parent) for parent, keyed in graph._succ[item_id].items() if PARENT in keyed]  # noqa: SLF001
+        links += [(child, item_id) for child, keyed in graph._pred[item_id].items() if PARENT in keyed]  # noqa: SLF001
+        result.suspect = suspect_edges(graph, links, digests_of)
     else:
         about = [other for other, keyed in graph._succ[item_id].items() if (REFS in keyed or AFFECTS in keyed) and graph.nodes[other].get("kind") == "requirement"]  # noqa: SLF001
         derived = [other for other, keyed in graph._pred[item_id].items() if SOURCE in keyed and graph.nodes[other].get("kind") == "requirement"]  # noqa: SLF001
@@ -278,14 +315,19 @@ class Impact:
         }
 
 
-def impact_of(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = ()) -> Impact:  # type: ignore[assignment]
-    """What a change to requirement `item_id` would touch."""
+def impact_of(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (), digests_of: DigestsOf | None = None) -> Impact:  # type: ignore[assignment]
+    """What a change to requirement `item_id` would touch. With `digests_of`, each
+    descendant says which of its parent links (within the scope) are suspect already."""
     node = _require(graph, commit, item_id)
     if node.get("kind") != "requirement":
         raise UsageError(f"{item_id} is a {node.get('kind')}; impact is about requirements — try `reqtrace trace {item_id}`")
     below = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)
     scope = {item_id, *below}
-    descendants = [{"id": i, "title": graph.nodes[i].get("title"), "status": graph.nodes[i].get("status")} for i in below]
+    links = [(child, parent) for child in below for parent, keyed in graph._succ[child].items() if PARENT in keyed and parent in scope]  # noqa: SLF001
+    suspect: dict[str, list[str]] = {}
+    for link in suspect_edges(graph, links, digests_of):
+        suspect.setdefault(link["child"], []).append(link["parent"])
+    descendants = [{"id": i, "title": graph.nodes[i].get("title"), "status": graph.nodes[i].get("status"), "suspect": suspect.get(i, [])} for i in below]
     requests: dict[str, set[str]] = {}
     for req_id in scope:
         for other, keyed in graph._pred[req_id].items():  # noqa: SLF001

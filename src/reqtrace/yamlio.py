@@ -758,3 +758,63 @@ def rename_nested_keys(text: str, renames: dict[str, tuple[str, str]]) -> str | 
     if list(after.items()) != list(expected.items()) or any(list(after[name]) != list(expected[name]) for name in renames if isinstance(after.get(name), dict)):
         raise YamlProblem("reformat", f"renaming {', '.join(old for old, _ in renames.values())} would change other fields of the file; rename it by hand", 1)
     return bom + result
+
+
+def set_block_in_list_entry(text: str, list_key: str, entry_id: str, key: str, value: dict[str, Any], *, after: str | None = None) -> str:
+    """The text with `key:` of the entry `id: entry_id` under top-level `list_key:` set to
+    the mapping `value` (added after the entry's key `after`, else at its end), every
+    other byte unchanged.
+
+    For files that hold many items (`requirements:` lists). ruamel.yaml finds
+    where the entry's keys stand; the new block is rendered at the entry's key
+    column and spliced in. Every other field of the file must read back exactly
+    as before, else YamlProblem and nothing is to be written.
+    """
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom):]
+    newline = "\r\n" if "\r\n" in body else "\n"
+    document = _round_trip_document(body)
+    entries = document.get(list_key)
+    matches = [index for index, entry in enumerate(entries or []) if isinstance(entry, dict) and entry.get("id") == entry_id]
+    if len(matches) != 1 or getattr(entries, "fa", None) is None or entries.fa.flow_style() or entries[matches[0]].fa.flow_style():
+        raise YamlProblem("schema", f"cannot find one block entry with id '{entry_id}' under '{list_key}'", 1)
+    index = matches[0]
+    entry = entries[index]
+    lines = body.splitlines(keepends=True)
+    keys = [(str(name), *entry.lc.key(name)) for name in entry]
+    column = keys[0][2]
+    if index + 1 < len(entries):
+        stop = entries.lc.item(index + 1)[0]
+    else:
+        names = list(document)
+        following = names[names.index(list_key) + 1 :]
+        stop = document.lc.key(following[0])[0] if following else len(lines)
+    block = "".join(" " * column + line for line in render_block(key, value).splitlines(keepends=True)).replace("\n", newline)
+
+    def end_of(position: int) -> int:
+        later = [line for _, line, _ in keys if line > keys[position][1]]
+        return min(later) if later else _block_end(lines, keys[position][1], stop)
+
+    names = [name for name, _, _ in keys]
+    if key in names:
+        position = names.index(key)
+        result = "".join(lines[: keys[position][1]] + [block] + lines[end_of(position) :])
+    else:
+        at = end_of(names.index(after)) if after in names else end_of(len(keys) - 1)
+        head = lines[:at]
+        if head and not head[-1].endswith(("\n", "\r")):
+            head[-1] += newline
+        result = "".join(head + [block] + lines[at:])
+    before, after_load = load_yaml(body), load_yaml(result)
+    before_entries = [dict(e) if isinstance(e, dict) else e for e in before[list_key]]
+    after_entries = [dict(e) if isinstance(e, dict) else e for e in after_load[list_key]] if isinstance(after_load, dict) and isinstance(after_load.get(list_key), list) else None
+    for mapping in (*before_entries, *(after_entries or ())):
+        if isinstance(mapping, dict) and mapping.get("id") == entry_id:
+            mapping.pop(key, None)
+    unchanged = (
+        after_entries == before_entries
+        and [(k, v) for k, v in before.items() if k != list_key] == [(k, v) for k, v in after_load.items() if k != list_key]
+    )
+    if not unchanged:
+        raise YamlProblem("reformat", f"writing {key} of {entry_id} would change other fields of the file; add it by hand", 1)
+    return bom + result

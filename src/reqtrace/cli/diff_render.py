@@ -151,6 +151,10 @@ def render_diff_text(result: Any, *, show_all: bool, stat: bool) -> None:
             console.print("[bold]formatting only[/] [dim](files changed, meaning unchanged)[/]")
             for path in result.formatting_only:
                 console.print(f"  {output.esc(path)}")
+    if result.suspect:
+        console.print(f"[yellow]{len(result.suspect)} suspect link(s)[/] — a parent changed since the child was reviewed:")
+        for link in result.suspect:
+            console.print(f"  [yellow]suspect[/] {output.esc(link.child)} → {output.esc(link.parent)} [dim](`reqtrace review {output.esc(link.child)}`)[/]")
     summary = ", ".join(f"{counts[kind]} {kind}" for kind in CHANGE_ORDER)
     extra = f"; {len(result.formatting_only)} file(s) changed formatting only" if result.formatting_only else ""
     if not result.changes:
@@ -311,6 +315,10 @@ def render_diff_markdown(result: Any, *, show_all: bool, stat: bool) -> str:
         lines += [f"<details><summary>Formatting only ({len(result.formatting_only)} files)</summary>", ""]
         lines += [f"- {md(path)}" for path in result.formatting_only]
         lines += ["", "</details>", ""]
+    if result.suspect:
+        lines += [f"**Suspect links** ({len(result.suspect)}): a parent changed since the child was reviewed", ""]
+        lines += [f"- {md(link.child)} → {md(link.parent)}" for link in result.suspect]
+        lines.append("")
     if not result.changes:
         lines += ["No change of meaning.", ""]
     return "\n".join(lines).rstrip() + "\n"

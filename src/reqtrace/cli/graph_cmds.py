@@ -136,14 +136,19 @@ def trace(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """The whole story of one item as a dated timeline, with the requirements above and below it."""
-    from ..trace import text_changes, trace_item
+    from ..graph_cache import requirement_digests
+    from ..trace import date_key, text_changes, trace_item
 
     output.json_requested = format is TextOrJson.json
 
     def story(repo: Any, bundle: Any) -> Any:
         is_requirement = bundle.graph.nodes.get(item_id, {}).get("kind") == "requirement" if item_id in bundle.graph else False
         changes = text_changes(repo, bundle.commit, item_id) if is_requirement else []
-        return trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes, people=_people(repo, bundle))
+        result = trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes, people=_people(repo, bundle), digests_of=lambda ids: requirement_digests(repo, bundle, ids))
+        if is_requirement and bundle.config is not None:
+            result.tests, tested = test_story(repo, bundle, item_id)
+            result.timeline = sorted([*result.timeline, *tested], key=lambda e: (date_key(e.date), e.id != item_id, e.id, e.relation))
+        return result
 
     _, _, result = _ask(root, rev, story)
     if format is TextOrJson.json:
@@ -156,6 +161,13 @@ def trace(
     console.print(f"  {output.esc(result.title)}")
     console.print(f"  [cyan]upstream[/]:   {output.esc(', '.join(result.upstream) or '—')}")
     console.print(f"  [cyan]downstream[/]: {output.esc(', '.join(result.downstream) or '—')}")
+    if result.tests is not None:
+        state = result.tests["state"]
+        colour = {"verified": "green", "failing": "red"}.get(state, "yellow")
+        detail = f" by {output.esc(result.tests['run'])} ({output.esc(result.tests['ran'])})" if result.tests.get("run") else " (no test ran on its current text)"
+        console.print(f"  [cyan]tests[/]:      [{colour}]{state}[/]{detail}")
+    for link in result.suspect:
+        console.print(f"  [yellow]suspect[/]:    {output.esc(link['child'])} → {output.esc(link['parent'])} [dim](the parent changed since the link was reviewed; `reqtrace review {output.esc(link['child'])}`)[/]")
     if not result.timeline:
         console.print("  no records link to it yet")
         return
@@ -169,6 +181,23 @@ def trace(
         console.print(f"… and {len(result.timeline) - TIMELINE_LIMIT} more entries (--format json lists all)")
 
 
+def test_story(repo: Any, bundle: Any, item_id: str) -> tuple[dict[str, Any], list[Any]]:
+    """The requirement's test evidence for its current content, and a timeline entry per run."""
+    from ..graph_cache import requirement_digests
+    from ..testevidence import requirement_test_runs
+    from ..testevidence_repo import test_runs_at
+    from ..trace import TimelineEntry
+
+    runs, _ = test_runs_at(repo, bundle.config, bundle.commit)
+    current = requirement_digests(repo, bundle, {item_id}).get(item_id)
+    evidence, rows = requirement_test_runs(runs, item_id, current)
+    entries = [
+        TimelineEntry(row["ran"], row["run"], "test", "tested", f"{row['verdict']}: {', '.join(row['tests'][:3]) or 'no test names'}" + ("" if row["current_content"] else " (on other text than now)"))
+        for row in rows
+    ]
+    return {**evidence.as_dict(), "runs": rows}, entries
+
+
 @app.command()
 def impact(
     item_id: Annotated[str, typer.Argument(metavar="ID", help="A requirement id.", callback=checked_argument, autocompletion=complete_requirements)],
@@ -177,10 +206,11 @@ def impact(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """What a change to this requirement would touch: descendants, open requests, baselines and sign-offs."""
+    from ..graph_cache import requirement_digests
     from ..trace import impact_of
 
     output.json_requested = format is TextOrJson.json
-    _, _, result = _ask(root, rev, lambda _repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines))
+    _, _, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
     if format is TextOrJson.json:
         output.write_json(result.as_dict())
         return
@@ -202,7 +232,11 @@ def impact(
             shown.append(f"  … and {len(rows) - LIST_LIMIT} more (--format json lists all)")
         console.print(f"[cyan]{title}[/]\n" + "\n".join(shown))
 
-    section("descendants", result.descendants, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]{esc(r['status'] or '')}[/]")
+    def descendant_line(row: dict[str, Any]) -> str:
+        suspect = f" [yellow]suspect: review against {esc(', '.join(row['suspect']))}[/]" if row["suspect"] else ""
+        return f"  {esc(row['id'])}  {esc(row['title'] or '')} [dim]{esc(row['status'] or '')}[/]{suspect}"
+
+    section("descendants", result.descendants, descendant_line)
     section("open requests", result.open_requests, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]({r['state']}, about {esc(', '.join(r['about']))})[/]")
     section("baselines", result.baselines, lambda r: f"  {esc(r['name'])}  {esc(r['date'] or '')} [dim]holds {len(r['holds'])}: {esc(', '.join(r['holds'][:10]))}{', …' if len(r['holds']) > 10 else ''}[/]")
 
@@ -373,6 +407,16 @@ def render_status(data: dict[str, Any]) -> None:
         console.print(f"[cyan]volatility[/]         {volatility['index']:.2f} ({volatility['changes']} changes / {volatility['baseline_size']} requirements in the baseline)")
     if data.get("most_changed"):
         console.print("[cyan]most changed[/]       " + ", ".join(f"{esc(row['id'])} ({row['changes']})" for row in data["most_changed"]))
+    tests = data.get("tests")
+    if tests:
+        counts = tests["counts"]
+        failing = f", [red]{counts['failing']} failing[/]" if counts["failing"] else ""
+        console.print(f"[cyan]tested[/]             {counts['verified']} of {sum(counts.values())} requirements of {esc(tests['baseline'])} verified by a passing test on their signed text{failing}, {counts['untested']} untested ({tests['runs']} test record(s))")
+        for row in tests["failing"][:20]:
+            console.print(f"  [red]failing[/]  {esc(row['id'])}  {esc(', '.join(row['tests'][:3]))} [dim]({esc(row['run'])})[/]")
+        if tests["untested"]:
+            shown = ", ".join(tests["untested"][:20]) + (", …" if len(tests["untested"]) > 20 else "")
+            console.print(f"  [yellow]untested[/] {esc(shown)}")
     requests = data["requests"]
     if requests["by_state"]:
         console.print("[cyan]requests by state[/]  " + ", ".join(f"{n} {esc(state)}" for state, n in requests["by_state"].items()))

@@ -242,9 +242,31 @@ def show(
 
 @app.command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="The file kind: requirement, request, meeting, config, …")],
+    kind: Annotated[Optional[str], typer.Argument(help="The file kind: requirement, requirement-file, request, meeting, config, …", show_default=False)] = None,  # noqa: UP007
+    editor: Annotated[bool, typer.Option("--editor", help="Instead: write the schemas to .reqtrace/schemas/ and map them onto the spec repo's files in .vscode/settings.json, for YAML language servers (completion and validation while typing).")] = False,
+    root: RootOption = None,
+    format: FormatOption = TextOrJson.text,
 ) -> None:
-    """Print the JSON Schema of one file kind."""
+    """Print the JSON Schema of one file kind, or (--editor) set the spec repo up for editors."""
+    from ..errors import UsageError
     from ..schema import load_schema
 
-    output.write_text(json.dumps(load_schema(kind), ensure_ascii=False, indent=2))
+    output.json_requested = format is TextOrJson.json
+    if editor == (kind is not None):
+        raise UsageError("name one KIND to print, or use --editor", hint="reqtrace schema requirement · reqtrace schema --editor")
+    if kind is not None:
+        output.write_text(json.dumps(load_schema(kind), ensure_ascii=False, indent=2))
+        return
+    from ..config import CONFIG_FILE, find_spec_repo, parse_config
+    from ..editor import install_editor_support
+
+    repo = find_spec_repo(root)
+    config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())  # check reports its problems
+    setup = install_editor_support(repo.root, config)
+    if format is TextOrJson.json:
+        output.write_json({"written": setup.written, "yaml.schemas": setup.settings})
+        return
+    console = output.stdout_console()
+    for path in setup.written:
+        console.print(f"wrote {output.esc(path)}")
+    console.print("editor schemas up to date" if not setup.written else "a YAML language server (VS Code: redhat.vscode-yaml) now completes and validates spec files")
