@@ -70,9 +70,9 @@ def _fail(code: int, kind: str, message: str, hint: str | None = None, *, json_a
         except (output.ReaderGone, OutputError):
             output.silence_stdout()  # stdout is gone; stderr still says what went wrong
     console = output.stderr_console()
-    console.print(f"[bold red]reqtrace: error:[/] {output.esc(message)}", soft_wrap=True)
+    output.say(console, f"[bold red]reqtrace: error:[/] {output.esc(message)}")
     if hint:
-        console.print(f"  [dim]hint:[/] {output.esc(hint)}", soft_wrap=True)
+        output.say(console, f"  [dim]hint:[/] {output.esc(hint)}")
     sys.exit(code)
 
 

@@ -112,7 +112,7 @@ def _console_class():  # type: ignore[no-untyped-def]
 
 
 def stdout_console():  # type: ignore[no-untyped-def]
-    return _console_class()(file=stdout(), highlight=False, no_color="NO_COLOR" in os.environ, soft_wrap=True)
+    return _console_class()(file=stdout(), highlight=False, no_color="NO_COLOR" in os.environ, soft_wrap=False)
 
 
 def stderr_console():  # type: ignore[no-untyped-def]
@@ -124,6 +124,86 @@ def esc(text: object) -> str:
     from rich.markup import escape
 
     return escape(str(text))
+
+
+def say(console: Any, markup: str, *, hang: int = 4) -> None:
+    """Print one line for people, wrapped at spaces to the console's width, with the
+    lines after the first indented `hang` columns past the line's own indent.
+
+    rich would fold a line at any character once it is full; wrapping only at
+    spaces keeps ids, commit ids, emails and paths (which hold none) whole. A
+    single word wider than the whole line is the one thing still cut.
+    """
+    first, *quoted = markup.split("\n")
+    _say_line(console, first, hang)
+    for line in quoted:
+        # What follows a line break is quoted to be copied (a command, a line for a
+        # config file): it stays whole, as wide as it is.
+        console.print(console.render_str(line), soft_wrap=True)
+
+
+def _say_line(console: Any, markup: str, hang: int) -> None:
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    text = console.render_str(markup)
+    plain = text.plain
+    lead = len(plain) - len(plain.lstrip(" "))
+    width = console.width
+    # Piped with no COLUMNS set (a CI log, `| grep`), a line stays whole: rich would assume 80.
+    if cell_len(plain) <= width or not (console.is_terminal or "COLUMNS" in os.environ):
+        console.print(text, soft_wrap=True)
+        return
+    indent = min(lead + hang, max(width // 2, 1))
+    for number, line in enumerate(_wrapped_at_spaces(text[lead:], width - lead, width - indent)):
+        console.print(Text(" " * (lead if number == 0 else indent)) + line, soft_wrap=True)
+
+
+# No line starts with closing punctuation, and none ends with an opening one.
+_NO_BREAK_BEFORE = set("，。、；：！？）》」』】,.;:!?)]}>…")
+_NO_BREAK_AFTER = set("（《「『【([{<")
+
+
+def _wrapped_at_spaces(text: Any, first_width: int, width: int) -> list[Any]:
+    """`text` cut into lines at spaces, or between CJK characters (which need none)."""
+    import unicodedata
+
+    from rich.cells import cell_len
+
+    plain = text.plain
+
+    def wide(char: str) -> bool:
+        return unicodedata.east_asian_width(char) in "WF"
+
+    # Where a line may end, and where the next one then starts.
+    breaks = [(space.start(), space.end()) for space in re.finditer(r"\s+", plain)]
+    breaks += [
+        (i, i) for i in range(1, len(plain))
+        if (wide(plain[i - 1]) or wide(plain[i])) and not plain[i - 1].isspace() and not plain[i].isspace()
+        and plain[i] not in _NO_BREAK_BEFORE and plain[i - 1] not in _NO_BREAK_AFTER
+    ]
+    breaks.sort()
+    lines = []
+    start, available = 0, first_width
+    while cell_len(plain[start:].rstrip()) > available:
+        best = None
+        for end, following in breaks:
+            if end <= start:
+                continue
+            if cell_len(plain[start:end]) > available:
+                break
+            best = (end, following)
+        if best is None:
+            # A word wider than a whole line (a very long path) is the one thing folded.
+            cut = start + 1
+            while cut < len(plain) and cell_len(plain[start:cut + 1]) <= available:
+                cut += 1
+            best = (cut, cut)
+        lines.append(text[start:best[0]])
+        start, available = best[1], width
+    if plain[start:].strip():
+        lines.append(text[start:len(plain.rstrip())])
+    return lines
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

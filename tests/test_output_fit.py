@@ -1,0 +1,178 @@
+"""Every command's text output, on the demo repo, at 80 and 120 columns.
+
+A line may not be wider than the terminal, and wrapping may never cut an id
+(REQ-…, RQ-…, MTG-…), a commit hash, an email address, a baseline name or a
+file path in two. A new command is covered by adding one line to COMMANDS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+
+from conftest import ROOT, git
+
+WIDTHS = (80, 120)
+EXAMPLE = ROOT / "examples" / "clinic"
+
+# (label, arguments, whether it writes into the repo: then it runs on a fresh copy).
+# `{tmp}` is a scratch folder outside the repo, `{example}` the demo's source folder.
+COMMANDS: list[tuple[str, tuple[str, ...], bool]] = [
+    ("help", ("--help",), False),
+    ("check", ("check", "--strict"), False),
+    ("list", ("list",), False),
+    ("list all", ("list", "--kind", "all"), False),
+    ("show requirement", ("show", "REQ-3"), False),
+    ("show request", ("show", "RQ-13"), False),
+    ("show email", ("show", "MAIL-1fd14d9e4a"), False),
+    ("diff contract", ("diff", "contract-v1.0"), False),
+    ("diff", ("diff",), False),
+    ("log", ("log", "REQ-14"), False),
+    ("trace requirement", ("trace", "REQ-3"), False),
+    ("trace request", ("trace", "RQ-6"), False),
+    ("impact", ("impact", "REQ-1"), False),
+    ("status", ("status",), False),
+    ("triage all", ("triage", "--all"), False),
+    ("triage one", ("triage", "RQ-13"), False),
+    ("baseline list", ("baseline", "list"), False),
+    ("baseline show", ("baseline", "show", "contract-v1.0"), False),
+    ("baseline verify", ("baseline", "verify", "contract-v1.0"), False),
+    ("baseline verify accepted", ("baseline", "verify", "delivery-v1.0"), False),
+    ("triage write", ("triage", "RQ-13", "--write"), True),
+    ("decide", ("decide", "RQ-13", "--as", "out-of-scope", "--status", "rejected", "--by", "Li Wei <li.wei@brightpath.example>",
+                "--note", "Printer driver on the clinic's own PC; not part of the delivered system."), True),
+    ("new requirement", ("new", "requirement", "--title", "Book an appointment online"), True),
+    ("ingest", ("ingest", "{example}/inbox/08-director-wechat-pay.eml"), True),
+    ("baseline create", ("baseline", "create", "review-v1.1", "-m", "Scope as reviewed in October"), True),
+    ("baseline sign", ("baseline", "sign", "contract-v1.0", "--signer", "Li Wei <li.wei@brightpath.example>", "--meaning", "reviewed",
+                       "--role", "vendor", "--key", ".git/reqtrace-demo-keys/vendor"), True),
+    ("pack build", ("pack", "build", "delivery-v1.0", "-o", "{tmp}/acceptance.zip"), True),
+    ("init", ("init", "{tmp}/fresh-project"), True),
+]
+# Commands whose output is a file format, not text for people: checked elsewhere.
+NOT_TEXT = {"schema", "graph", "demo"}
+
+ID = re.compile(r"\b(?:REQ|RQ|MTG|MAIL|DOC)-[\w-]+")
+EMAIL_FRAGMENT = re.compile(r"[\w.+-]*@[\w.-]*")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    target = tmp_path_factory.mktemp("fit") / "demo"
+    subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], check=True, capture_output=True,
+                   env={**os.environ, "COLUMNS": "200"})
+    return target
+
+
+@pytest.fixture(scope="module")
+def known(demo):
+    """What must never be cut: ids, emails, baseline and tag names, paths, commit ids."""
+    graph = json.loads(subprocess.run([sys.executable, "-m", "reqtrace", "graph", "--format", "json"], cwd=demo,
+                                      check=True, capture_output=True, text=True).stdout)
+    tokens = {node["id"] for node in graph["nodes"]}
+    tokens |= set(git(demo, "tag").split())
+    tokens |= {tag.removeprefix("baseline/") for tag in git(demo, "tag").split()}
+    tokens |= set(git(demo, "ls-files").split("\n"))
+    tokens |= {line for line in git(demo, "log", "--all", "--format=%ae%n%ce").split("\n")}
+    for path in demo.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            tokens |= set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", path.read_text("utf-8", "replace")))
+    commits = git(demo, "rev-list", "--all").split()
+    emails = {token for token in tokens if "@" in token}
+    prefixes: dict[str, set[str]] = {}
+    # Output shows commit ids shortened to any length from 7 characters.
+    for token in tokens | {commit[:length] for commit in commits for length in range(7, 41)}:
+        for cut in range(1, len(token)):
+            prefixes.setdefault(token[:cut], set()).add(token[cut:])
+    return {"tokens": tokens, "emails": emails, "prefixes": prefixes}
+
+
+def cut_tokens(text: str, prefixes: dict[str, set[str]]) -> list[str]:
+    """Tokens that a line break cuts: a word ends with a token's head and a word of the
+    next line, starting at or left of it (the next line of the same column), begins
+    with the rest of it."""
+    lines = text.split("\n")
+    found = []
+    for upper, lower in zip(lines, lines[1:], strict=False):
+        lower_words = [(m.start(), m.group()) for m in re.finditer(r"\S+", lower)]
+        for word in re.finditer(r"\S+", upper):
+            candidates = [w for start, w in lower_words if start <= word.start()]
+            if not candidates:
+                continue
+            head_word = word.group()
+            for cut in range(1, len(head_word) + 1):
+                head = head_word[-cut:]
+                if cut < len(head_word) and re.match(r"[\w@.+-]", head_word[-cut - 1]):
+                    continue  # the head does not start at a word boundary
+                for rest in prefixes.get(head, ()):
+                    for following in candidates:
+                        if following.startswith(rest) and not re.match(r"[\w@-]", following[len(rest):len(rest) + 1] or " "):
+                            found.append(f"{head}|{rest}")
+    return found
+
+
+def problems(text: str, width: int, known: dict) -> list[str]:
+    found = []
+    for number, line in enumerate(text.split("\n"), 1):
+        if cell_len(line) > width:
+            found.append(f"line {number} is {cell_len(line)} columns wide: {line!r}")
+        for fragment in EMAIL_FRAGMENT.findall(line):
+            if fragment.strip(".") not in known["emails"]:
+                found.append(f"line {number} shows a cut email {fragment!r}: {line!r}")
+        for fragment in ID.findall(line):
+            if fragment not in known["tokens"]:
+                found.append(f"line {number} shows an unknown or cut id {fragment!r}: {line!r}")
+    found += [f"cut across two lines: {cut!r}" for cut in cut_tokens(text, known["prefixes"])]
+    return found
+
+
+def run_at(width: int, args: tuple[str, ...], cwd: Path, tmp: Path) -> subprocess.CompletedProcess:
+    argv = [arg.format(tmp=tmp, example=EXAMPLE) for arg in args]
+    return subprocess.run([sys.executable, "-m", "reqtrace", *argv], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": str(width)})
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(("label", "args", "writes"), COMMANDS, ids=[c[0] for c in COMMANDS])
+def test_output_fits_the_terminal(demo, known, tmp_path, label, args, writes, width):
+    cwd = demo
+    if writes:
+        cwd = tmp_path / "repo"
+        shutil.copytree(demo, cwd, symlinks=True)
+    result = run_at(width, args, cwd, tmp_path)
+    assert result.returncode in (0, 1), result.stderr
+    output = result.stdout + result.stderr
+    assert output.strip(), f"{label} printed nothing"
+    found = problems(output, width, known)
+    assert not found, f"reqtrace {' '.join(args)} at {width} columns:\n" + "\n".join(found[:15])
+
+
+def test_pack_verify_fits(demo, known, tmp_path):
+    """`pack verify` needs a pack: built once, then verified at each width."""
+    pack = tmp_path / "acceptance.zip"
+    run_at(200, ("pack", "build", "delivery-v1.0", "-o", str(pack)), demo, tmp_path)
+    for width in WIDTHS:
+        result = run_at(width, ("pack", "verify", str(pack)), demo, tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        found = problems(result.stdout + result.stderr, width, known)
+        assert not found, f"pack verify at {width} columns:\n" + "\n".join(found[:15])
+
+
+def test_the_checker_catches_what_it_is_for(known):
+    """The checks above must be able to fail: a cut email, a cut id, a cut commit, a long line."""
+    email = next(iter(sorted(known["emails"])))
+    cut = len(email) // 2
+    assert problems(f"signed by <{email[:cut]}\n  {email[cut:]}>", 80, known)
+    assert problems("held by MTG-2026-\n        01-12", 80, known)
+    assert problems("  REQ-1\n  2 is the one", 80, known)
+    assert problems("x" * 81, 80, known)
+    assert problems("宽" * 41, 80, known)
+    assert not problems(f"signed by <{email}>\nREQ-1 and REQ-12", 80, known)
