@@ -132,17 +132,27 @@ def say(console: Any, markup: str, *, hang: int = 4) -> None:
 
     rich would fold a line at any character once it is full; wrapping only at
     spaces keeps ids, commit ids, emails and paths (which hold none) whole. A
-    single word wider than the whole line is the one thing still cut.
+    single word wider than the whole line is the one thing still cut. What
+    follows a newline in `markup` is quoted to be copied (a command, a line for
+    a config file): it stays whole, as wide as it is.
     """
-    first, *quoted = markup.split("\n")
-    _say_line(console, first, hang)
-    for line in quoted:
-        # What follows a line break is quoted to be copied (a command, a line for a
-        # config file): it stays whole, as wide as it is.
-        console.print(console.render_str(line), soft_wrap=True)
+    say_all(console, [markup], hang=hang)
 
 
-def _say_line(console: Any, markup: str, hang: int) -> None:
+def say_all(console: Any, lines: list[str], *, hang: int = 4) -> None:
+    """`say` for many lines at once: one print call (rich costs ~0.3 ms a call)."""
+    from rich.text import Text
+
+    shown = []
+    for markup in lines:
+        first, *quoted = markup.split("\n")
+        shown += _wrapped_line(console, first, hang)
+        shown += [console.render_str(line) for line in quoted]
+    if shown:
+        console.print(Text("\n").join(shown), soft_wrap=True)
+
+
+def _wrapped_line(console: Any, markup: str, hang: int) -> list[Any]:
     from rich.cells import cell_len
     from rich.text import Text
 
@@ -152,11 +162,12 @@ def _say_line(console: Any, markup: str, hang: int) -> None:
     width = console.width
     # Piped with no COLUMNS set (a CI log, `| grep`), a line stays whole: rich would assume 80.
     if cell_len(plain) <= width or not (console.is_terminal or "COLUMNS" in os.environ):
-        console.print(text, soft_wrap=True)
-        return
+        return [text]
     indent = min(lead + hang, max(width // 2, 1))
-    for number, line in enumerate(_wrapped_at_spaces(text[lead:], width - lead, width - indent)):
-        console.print(Text(" " * (lead if number == 0 else indent)) + line, soft_wrap=True)
+    return [
+        Text(" " * (lead if number == 0 else indent)) + line
+        for number, line in enumerate(_wrapped_at_spaces(text[lead:], width - lead, width - indent))
+    ]
 
 
 # No line starts with closing punctuation, and none ends with an opening one.
