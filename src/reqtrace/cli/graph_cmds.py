@@ -22,6 +22,8 @@ from .options import (
 
 LIST_LIMIT = 50  # rows per list in text output
 TIMELINE_LIMIT = 500
+# Below this width the trace timeline is stacked: a table would leave its summary ~20 columns.
+TRACE_TABLE_WIDTH = 110
 
 _STATUS_COLOURS = {"added": "green", "unchanged": "dim", "restored": "cyan", "refused": "red"}
 
@@ -157,12 +159,24 @@ def trace(
     if not result.timeline:
         console.print("  no records link to it yet")
         return
-    table = Table(box=None, pad_edge=False, show_edge=False, show_header=True)
-    for column in ("date", "id", "kind", "relation", "summary"):
-        table.add_column(column, overflow="fold")
-    for entry in result.timeline[:TIMELINE_LIMIT]:
-        table.add_row(output.esc(_when(entry.date)), output.esc(entry.id), entry.kind, entry.relation, output.esc(entry.summary))
-    console.print(table)
+    entries = result.timeline[:TIMELINE_LIMIT]
+    if console.width >= TRACE_TABLE_WIDTH:
+        table = Table(box=None, pad_edge=False, show_edge=False, show_header=True)
+        # Dates, ids, kinds and relations are never cut; the summary takes the rest, wrapped at words.
+        for column in ("date", "id", "kind", "relation"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("summary", ratio=1, overflow="fold")
+        for entry in entries:
+            table.add_row(output.esc(_when(entry.date)), output.esc(entry.id), entry.kind, entry.relation, output.esc(entry.summary))
+        console.print(table)
+    else:
+        # Too narrow for five columns and a readable summary: each entry's facts on one
+        # line, its summary below, wrapped at words.
+        lines = []
+        for entry in entries:
+            lines.append(f"[bold]{output.esc(_when(entry.date))}[/]  {output.esc(entry.id)}  [dim]{entry.kind} · {entry.relation}[/]")
+            lines.append(f"    {output.esc(entry.summary)}")
+        output.say_all(console, lines)
     if len(result.timeline) > TIMELINE_LIMIT:
         console.print(f"… and {len(result.timeline) - TIMELINE_LIMIT} more entries (--format json lists all)")
 
