@@ -60,7 +60,7 @@ COMMANDS: list[tuple[str, tuple[str, ...], bool]] = [
 # Commands whose output is a file format, not text for people: checked elsewhere.
 NOT_TEXT = {"schema", "graph", "demo"}
 
-ID = re.compile(r"\b(?:REQ|RQ|MTG|MAIL|DOC)-[\w-]+")
+ID = re.compile(r"\b(?:REQ|RQ|MTG|MAIL|DOC)-(?!ID\b)[\w-]+")  # RQ-ID is a placeholder in a hint
 EMAIL_FRAGMENT = re.compile(r"[\w.+-]*@[\w.-]*")
 
 
