@@ -145,18 +145,17 @@ def say_all(console: Any, lines: list[str], *, hang: int = 4) -> None:
 
     shown = []
     for markup in lines:
-        first, *quoted = markup.split("\n")
+        first, *quoted = console.render_str(markup).split("\n", allow_blank=True)
         shown += _wrapped_line(console, first, hang)
-        shown += [console.render_str(line) for line in quoted]
+        shown += quoted
     if shown:
         console.print(Text("\n").join(shown), soft_wrap=True)
 
 
-def _wrapped_line(console: Any, markup: str, hang: int) -> list[Any]:
+def _wrapped_line(console: Any, text: Any, hang: int) -> list[Any]:
     from rich.cells import cell_len
     from rich.text import Text
 
-    text = console.render_str(markup)
     plain = text.plain
     lead = len(plain) - len(plain.lstrip(" "))
     width = console.width
