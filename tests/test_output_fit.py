@@ -195,3 +195,30 @@ def test_the_checker_catches_what_it_is_for(known):
     assert problems("x" * 81, 80, known)
     assert problems("宽" * 41, 80, known)
     assert not problems(f"signed by <{email}>\nREQ-1 and REQ-12", 80, known)
+
+
+def _graph(demo: Path, *args: str) -> tuple[dict, str]:
+    result = subprocess.run([sys.executable, "-m", "reqtrace", "graph", "--format", "json", *args], cwd=demo,
+                            capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout), " ".join(result.stderr.split())
+
+
+def test_a_focused_graph_is_readable_and_says_what_it_left_out(demo):
+    whole, _ = _graph(demo)
+    focused, note = _graph(demo, "--focus", "REQ-3")
+    # One link by default: REQ-3, what it came from, who named it, the baselines holding it.
+    kept = {node["id"] for node in focused["nodes"]}
+    assert {"REQ-3", "REQ-1", "REQ-9", "RQ-6", "RQ-12", "MTG-2026-01-12", "baseline/contract-v1.0"} <= kept
+    assert len(kept) == 15 and len(whole["nodes"]) == 67, sorted(kept)
+    assert note == "graph: 15 of 67 items, 37 links: REQ-3 and what is within 1 link of it; left out: 26 more at 2 links (--depth 2)"
+    for line in note.split(";"):
+        assert cell_len(line) <= 80
+
+    # Two links deep, a baseline is not walked through: it would bring every requirement it holds.
+    deeper, note = _graph(demo, "--focus", "REQ-3", "--depth", "2")
+    through, _ = _graph(demo, "--focus", "REQ-3", "--depth", "2", "--through-baselines")
+    behind = {n["id"] for n in through["nodes"]} - {n["id"] for n in deeper["nodes"]}
+    assert behind and all(node.startswith(("REQ-", "DOC-")) for node in behind), behind  # held, or sign-off evidence
+    assert f"{len(behind)} more through baselines (--through-baselines)" in note
+    assert len(through["nodes"]) == 52  # what `--focus REQ-3` showed by default before

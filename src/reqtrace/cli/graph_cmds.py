@@ -242,7 +242,8 @@ def graph(
     format: Annotated[GraphFormat, typer.Option("--format", "-f", help="dot (Graphviz), graphml, json or mermaid.")] = GraphFormat.dot,
     out: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (default: stdout). With dot, a .svg/.png/.pdf name is rendered by Graphviz when installed.", show_default=False)] = None,  # noqa: UP007
     focus: Annotated[Optional[str], typer.Option("--focus", help="Only the items within --depth links of this id.", show_default=False)] = None,  # noqa: UP007
-    depth: Annotated[int, typer.Option("--depth", min=0, max=50, help="How many links from --focus.")] = 2,
+    depth: Annotated[int, typer.Option("--depth", min=0, max=50, help="How many links from --focus.")] = 1,
+    through_baselines: Annotated[bool, typer.Option("--through-baselines", help="With --focus: walk on through baselines to every requirement they hold (a baseline links to all of them).")] = False,
 ) -> None:
     """Export the evidence graph for people who want the picture."""
     import shutil
@@ -263,13 +264,16 @@ def graph(
     if focus is not None:
         if focus not in whole:
             raise InputError(f"no item with id '{focus}'", hint="`reqtrace list --kind all` shows every id")
-        chosen = neighbourhood(whole, focus, depth)
+        stop_at = frozenset() if through_baselines else frozenset({"baseline"})
+        chosen = neighbourhood(whole, focus, depth, stop_at=stop_at)
     data = render(chosen, format.value)
     summary = f"{chosen.number_of_nodes()} items, {chosen.number_of_edges()} links"
+    errors = output.stderr_console()
+    if focus is not None:
+        output.say(errors, f"[dim]{output.esc(_left_out(whole, chosen, focus, depth, through_baselines))}[/]")
     if out is None:
         output.write_bytes(data)
         return
-    errors = output.stderr_console()
     if format is GraphFormat.dot and out.suffix.lower() in _RENDERED:
         dot = shutil.which("dot")
         if dot is None:
@@ -285,6 +289,24 @@ def graph(
     with output_writer(out) as handle:
         handle.write(data)
     errors.print(f"wrote {output.esc(out)} ({summary})")
+
+
+def _left_out(whole: Any, chosen: Any, focus: str, depth: int, through_baselines: bool) -> str:
+    """One line on what a focused graph does not show, and the option that shows it."""
+    from ..graph import neighbourhood
+
+    stop_at = frozenset() if through_baselines else frozenset({"baseline"})
+    shown = chosen.number_of_nodes()
+    line = f"graph: {shown} of {whole.number_of_nodes()} items, {output.counted(chosen.number_of_edges(), 'link')}: {focus} and what is within {output.counted(depth, 'link')} of it"
+    left_out = []
+    further = neighbourhood(whole, focus, depth + 1, stop_at=stop_at).number_of_nodes() - shown
+    if further:
+        left_out.append(f"{further} more at {depth + 1} links (--depth {depth + 1})")
+    if not through_baselines:
+        behind = neighbourhood(whole, focus, depth, stop_at=frozenset()).number_of_nodes() - shown
+        if behind:
+            left_out.append(f"{behind} more through baselines (--through-baselines)")
+    return line + ("; left out: " + ", ".join(left_out) if left_out else "")
 
 
 @app.command()
