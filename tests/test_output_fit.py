@@ -100,10 +100,10 @@ def known_tokens(repo: Path) -> dict:
     return {"tokens": tokens, "emails": emails, "prefixes": prefixes}
 
 
-def cut_tokens(text: str, prefixes: dict[str, set[str]]) -> list[str]:
+def cut_tokens(text: str, prefixes: dict[str, set[str]], width: int) -> list[str]:
     """Tokens that a line break cuts: a word ends with a token's head and a word of the
     next line, starting at or left of it (the next line of the same column), begins
-    with the rest of it."""
+    with the rest of it. A token wider than the terminal cannot but be cut."""
     lines = text.split("\n")
     found = []
     for upper, lower in zip(lines, lines[1:], strict=False):
@@ -118,6 +118,8 @@ def cut_tokens(text: str, prefixes: dict[str, set[str]]) -> list[str]:
                 if cut < len(head_word) and re.match(r"[\w@.+-]", head_word[-cut - 1]):
                     continue  # the head does not start at a word boundary
                 for rest in prefixes.get(head, ()):
+                    if cell_len(head + rest) > width:
+                        continue
                     for following in candidates:
                         if following.startswith(rest) and _ends_there(following[len(rest):]):
                             found.append(f"{head}|{rest}")
@@ -140,7 +142,7 @@ def problems(text: str, width: int, known: dict) -> list[str]:
         for fragment in ID.findall(line):
             if fragment not in known["tokens"]:
                 found.append(f"line {number} shows an unknown or cut id {fragment!r}: {line!r}")
-    found += [f"cut across two lines: {cut!r}" for cut in cut_tokens(text, known["prefixes"])]
+    found += [f"cut across two lines: {cut!r}" for cut in cut_tokens(text, known["prefixes"], width)]
     return found
 
 

@@ -97,13 +97,13 @@ def ingest(
         for result in report.results:
             colour = _STATUS_COLOURS.get(result.status, "white")
             if result.status == "refused":
-                errors.print(f"[red]refused[/]   {output.esc(result.source)}: {output.esc(result.message)}", soft_wrap=True)
+                output.say(errors, f"[red]refused[/]   {output.esc(result.source)}: {output.esc(result.message)}")
             else:
-                console.print(f"[{colour}]{result.status:<9}[/] {output.esc(result.id or '')}  {output.esc(result.source)}  {output.esc(result.message)}", soft_wrap=True)
+                output.say(console, f"[{colour}]{result.status:<9}[/] {output.esc(result.id or '')}  {output.esc(result.source)}  {output.esc(result.message)}")
             for warning in result.warnings:
-                errors.print(f"  [yellow]warning[/] {output.esc(result.source)}: {output.esc(warning)}", soft_wrap=True)
+                output.say(errors, f"  [yellow]warning[/] {output.esc(result.source)}: {output.esc(warning)}")
             for note in result.notes:
-                errors.print(f"  [dim]note[/] {output.esc(result.source)}: {output.esc(note)}", soft_wrap=True)
+                output.say(errors, f"  [dim]note[/] {output.esc(result.source)}: {output.esc(note)}")
         for path in report.threads_updated:
             console.print(f"[cyan]thread[/]    {output.esc(path)}: replies linked to a message ingested now")
         console.print(", ".join(f"{n} {status}" for status, n in summary.items() if n) or "nothing to ingest")

@@ -163,10 +163,13 @@ def _wrapped_line(console: Any, text: Any, hang: int) -> list[Any]:
     if cell_len(plain) <= width or not (console.is_terminal or "COLUMNS" in os.environ):
         return [text]
     indent = min(lead + hang, max(width // 2, 1))
-    return [
-        Text(" " * (lead if number == 0 else indent)) + line
-        for number, line in enumerate(_wrapped_at_spaces(text[lead:], width - lead, width - indent))
-    ]
+    lines = []
+    for number, line in enumerate(_wrapped_at_spaces(text[lead:], width - lead, width - indent, width)):
+        shift = lead if number == 0 else indent
+        # A word too wide for the indented line (a long path) moves left rather than being cut.
+        shift = max(0, min(shift, width - cell_len(line.plain)))
+        lines.append(Text(" " * shift) + line)
+    return lines
 
 
 # No line starts with closing punctuation, and none ends with an opening one.
@@ -174,7 +177,12 @@ _NO_BREAK_BEFORE = set("，。、；：！？）》」』】,.;:!?)]}>…")
 _NO_BREAK_AFTER = set("（《「『【([{<")
 
 
-def _wrapped_at_spaces(text: Any, first_width: int, width: int) -> list[Any]:
+def _word_end(plain: str, start: int) -> int:
+    space = re.compile(r"\s").search(plain, start)
+    return space.start() if space else len(plain)
+
+
+def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int) -> list[Any]:
     """`text` cut into lines at spaces, or between CJK characters (which need none)."""
     import unicodedata
 
@@ -203,8 +211,12 @@ def _wrapped_at_spaces(text: Any, first_width: int, width: int) -> list[Any]:
             if cell_len(plain[start:end]) > available:
                 break
             best = (end, following)
+        if best is None and cell_len(plain[start:_word_end(plain, start)]) <= full_width:
+            # Too wide for the indented line, not for the terminal: it gets a line of its own.
+            end = _word_end(plain, start)
+            best = (end, end + len(plain[end:]) - len(plain[end:].lstrip()))
         if best is None:
-            # A word wider than a whole line (a very long path) is the one thing folded.
+            # A word wider than the terminal (a very long path) is the one thing folded.
             cut = start + 1
             while cut < len(plain) and cell_len(plain[start:cut + 1]) <= available:
                 cut += 1
