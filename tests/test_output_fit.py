@@ -7,6 +7,7 @@ file path in two. A new command is covered by adding one line to COMMANDS.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import pytest
 from rich.cells import cell_len
 
 from conftest import ROOT, git
+from reqtrace.cli import output
 
 WIDTHS = (80, 120)
 EXAMPLE = ROOT / "examples" / "clinic"
@@ -224,3 +226,27 @@ def test_a_focused_graph_is_readable_and_says_what_it_left_out(demo):
     assert behind and all(node.startswith(("REQ-", "DOC-")) for node in behind), behind  # held, or sign-off evidence
     assert f"{len(behind)} more through baselines (--through-baselines)" in note
     assert len(through["nodes"]) == 52  # what `--focus REQ-3` showed by default before
+
+
+def _said(markup: str, width: int, hang: int = 4) -> list[str]:
+    stream = io.StringIO()
+    console = output._console_class()(file=stream, width=width, highlight=False, no_color=True)
+    output.say(console, markup, hang=hang)
+    return stream.getvalue().splitlines()
+
+
+def test_say_wraps_at_spaces_keeps_commands_and_cjk_readable(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    lines = _said("  ✗ gone: retire it with `git tag -d baseline/delivery-v1.0` on purpose", 40)
+    assert any(line.strip() == "`git tag -d baseline/delivery-v1.0`" for line in lines), lines
+    assert all(cell_len(line) <= 40 for line in lines) and lines[-1] == "      on purpose"
+    lines = _said("决定：预约天数改为 30 天（RQ-12）和周六只上半天（RQ-17）属于变更，李伟在 8 月 31 日前报价。", 30)
+    assert all(cell_len(line) <= 30 for line in lines) and "RQ-12" in "".join(lines) and "RQ-17" in "".join(lines)
+    assert not any(line.lstrip().startswith(("，", "）")) for line in lines)
+    # What follows a newline is to be copied: whole, however wide.
+    assert _said("add the line:\n  li.wei@brightpath.example namespaces=\"reqtrace\" ssh-ed25519 AAAAC3Nza", 30)[1].endswith("AAAAC3Nza")
+
+
+def test_say_leaves_a_piped_line_whole_when_no_width_is_given(monkeypatch):
+    monkeypatch.delenv("COLUMNS")
+    assert _said("word " * 30, 40) == ["word " * 30]

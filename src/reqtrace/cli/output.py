@@ -21,6 +21,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -112,7 +113,11 @@ def _console_class():  # type: ignore[no-untyped-def]
 
 
 def stdout_console():  # type: ignore[no-untyped-def]
-    return _console_class()(file=stdout(), highlight=False, no_color="NO_COLOR" in os.environ, soft_wrap=False)
+    console = _console_class()(file=stdout(), highlight=False, no_color="NO_COLOR" in os.environ)
+    # Lines are wrapped for a reader: at a terminal, or wherever COLUMNS says how wide to be.
+    # Piped with no COLUMNS (a CI log, `| grep`), a line stays whole: rich would assume 80.
+    console.soft_wrap = not (console.is_terminal or "COLUMNS" in os.environ)
+    return console
 
 
 def stderr_console():  # type: ignore[no-untyped-def]
@@ -159,7 +164,6 @@ def _wrapped_line(console: Any, text: Any, hang: int) -> list[Any]:
     plain = text.plain
     lead = len(plain) - len(plain.lstrip(" "))
     width = console.width
-    # Piped with no COLUMNS set (a CI log, `| grep`), a line stays whole: rich would assume 80.
     if cell_len(plain) <= width or not (console.is_terminal or "COLUMNS" in os.environ):
         return [text]
     indent = min(lead + hang, max(width // 2, 1))
@@ -177,15 +181,18 @@ _NO_BREAK_BEFORE = set("，。、；：！？）》」』】,.;:!?)]}>…")
 _NO_BREAK_AFTER = set("（《「『【([{<")
 
 
+_SPACE = re.compile(r"\s")
+_QUOTED_COMMAND = re.compile(r"`[^`\n]+`")
+
+
 def _word_end(plain: str, start: int) -> int:
-    space = re.compile(r"\s").search(plain, start)
+    space = _SPACE.search(plain, start)
     return space.start() if space else len(plain)
 
 
 def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int) -> list[Any]:
-    """`text` cut into lines at spaces, or between CJK characters (which need none)."""
-    import unicodedata
-
+    """`text` cut into lines at spaces, or between CJK characters (which need none); never
+    inside a `quoted command`, which a reader copies whole if it fits a line."""
     from rich.cells import cell_len
 
     plain = text.plain
@@ -200,7 +207,8 @@ def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int)
         if (wide(plain[i - 1]) or wide(plain[i])) and not plain[i - 1].isspace() and not plain[i].isspace()
         and plain[i] not in _NO_BREAK_BEFORE and plain[i - 1] not in _NO_BREAK_AFTER
     ]
-    breaks.sort()
+    commands = [(m.start(), m.end()) for m in _QUOTED_COMMAND.finditer(plain) if cell_len(m.group()) <= full_width]
+    breaks = sorted(b for b in breaks if not any(start < b[0] < end for start, end in commands))
     lines = []
     start, available = 0, first_width
     while cell_len(plain[start:].rstrip()) > available:
@@ -211,10 +219,10 @@ def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int)
             if cell_len(plain[start:end]) > available:
                 break
             best = (end, following)
-        if best is None and cell_len(plain[start:_word_end(plain, start)]) <= full_width:
+        unit_end = next((end for begin, end in commands if begin == start), None) or _word_end(plain, start)
+        if best is None and cell_len(plain[start:unit_end]) <= full_width:
             # Too wide for the indented line, not for the terminal: it gets a line of its own.
-            end = _word_end(plain, start)
-            best = (end, end + len(plain[end:]) - len(plain[end:].lstrip()))
+            best = (unit_end, unit_end + len(plain[unit_end:]) - len(plain[unit_end:].lstrip()))
         if best is None:
             # A word wider than the terminal (a very long path) is the one thing folded.
             cut = start + 1

@@ -122,13 +122,16 @@ def render_check_text(report: Any) -> None:
 
     console = output.stdout_console()
     snapshot = report.snapshot
+    lines = []
     for path, group in groupby(report.findings, key=lambda f: f.path or "(repository)"):
-        console.print(f"[bold]{output.esc(path)}[/]")
+        lines.append(f"[bold]{output.esc(path)}[/]")
         for finding in group:
             colour = "red" if finding.severity == "error" else "yellow"
             line = f"{finding.line:>5}" if finding.line else "     "
             about = f" [dim]({output.esc(finding.id)})[/]" if finding.id else ""
-            console.print(f" {line}  [{colour}]{finding.severity:<7}[/] [cyan]{finding.code}[/]  {output.esc(finding.message)}{about}")
+            lines.append(f" {line}  [{colour}]{finding.severity:<7}[/] [cyan]{finding.code}[/]  {output.esc(finding.message)}{about}")
+    # Continuation lines start under the severity; a `command` in a message stays whole.
+    output.say_all(console, lines, hang=7)
     counts = f"{output.counted(len(snapshot.requirements), 'requirement')} and {output.counted(snapshot.record_count, 'record')} at {_where(snapshot)}"
     if report.ok and not report.findings:
         console.print(f"[green]✓[/] no problems in {counts}")
