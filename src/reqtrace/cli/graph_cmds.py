@@ -198,10 +198,12 @@ def impact(
         return
     console = output.stdout_console()
     counts = result.counts
-    console.print(f"[bold]{output.esc(result.id)}[/] {output.esc(result.title)}")
-    console.print(
+    output.say(console, f"[bold]{output.esc(result.id)}[/] {output.esc(result.title)}")
+    output.say(
+        console,
         f"  {counts['descendants']} descendant requirement(s), {counts['open_requests']} open request(s), "
-        f"{counts['baselines']} baseline(s) and {counts['signoffs']} sign-off(s) would need re-approval"
+        f"{counts['baselines']} baseline(s) and {counts['signoffs']} sign-off(s) would need re-approval",
+        hang=0,
     )
     esc = output.esc
 
@@ -212,7 +214,7 @@ def impact(
         shown = [line(row) for row in rows[:LIST_LIMIT]]
         if len(rows) > LIST_LIMIT:
             shown.append(f"  … and {len(rows) - LIST_LIMIT} more (--format json lists all)")
-        console.print(f"[cyan]{title}[/]\n" + "\n".join(shown))
+        output.say_all(console, [f"[cyan]{title}[/]", *shown])
 
     section("descendants", result.descendants, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]{esc(r['status'] or '')}[/]")
     section("open requests", result.open_requests, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]({r['state']}, about {esc(', '.join(r['about']))})[/]")
