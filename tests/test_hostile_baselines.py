@@ -153,7 +153,7 @@ def test_a_deleted_signoff_is_a_finding_pointing_to_revoke(world, run_cli):
     deleter = world.spec.commit(message="drop the customer's acceptance")
     result = run_cli("baseline", "verify", "delivery-v1.0", cwd=world.spec.root)
     assert result.exit_code == 1
-    assert f"sign-off {signoff.stem} of baseline 'delivery-v1.0' was deleted in commit {deleter[:12]}" in result.stdout
+    assert f"sign-off {signoff.stem} of baseline 'delivery-v1.0' was deleted in commit {deleter[:12]}" in " ".join(result.stdout.split())
     assert f"reqtrace baseline revoke delivery-v1.0 {signoff.stem}" in result.stdout
     assert run_cli("check", cwd=world.spec.root).exit_code == 1
     assert run_cli("diff", cwd=world.spec.root).exit_code == 3  # not a fallback to contract-v1.0
@@ -270,7 +270,7 @@ def test_evidence_outside_the_repo_is_refused_and_nothing_of_it_shown(world, run
     for args in (("baseline", "verify", "delivery-v1.0"), ("check",)):
         result = run_cli(*args, cwd=root)
         assert result.exit_code == 1, (args, result.stdout, result.stderr)
-        assert f"its evidence path '{path}' is refused: {why}" in result.stdout
+        assert f"its evidence path '{path}' is refused: {why}" in " ".join(result.stdout.split())
         if args[0] == "baseline":
             assert where in result.stdout
         else:  # check prints the file, then the line number in front of the finding
@@ -329,7 +329,7 @@ def test_an_edited_key_fingerprint_is_a_finding_and_json_reports_the_real_key(wo
     result = run_cli("baseline", "verify", "contract-v1.0", cwd=world.spec.root)
     assert result.exit_code == 1
     assert f"{signoff.relative_to(world.spec.root).as_posix()}:{line}" in result.stdout
-    assert f"its key_fingerprint says {forged_print}, but the signature was made with key {real}" in result.stdout
+    assert f"its key_fingerprint says {forged_print}, but the signature was made with key {real}" in " ".join(result.stdout.split())
     assert run_cli("check", cwd=world.spec.root).exit_code == 1
 
     shown = json.loads(run_cli("baseline", "show", "contract-v1.0", "--format", "json", cwd=world.spec.root).stdout)

@@ -439,14 +439,21 @@ def reachable(graph: nx.MultiDiGraph, start: str, kinds: Iterable[str], *, backw
     return order
 
 
-def neighbourhood(graph: nx.MultiDiGraph, focus: str, depth: int) -> nx.MultiDiGraph:
-    """The subgraph of items within `depth` links of `focus`, either direction."""
+def neighbourhood(graph: nx.MultiDiGraph, focus: str, depth: int, *, stop_at: frozenset[str] = frozenset()) -> nx.MultiDiGraph:
+    """The subgraph of items within `depth` links of `focus`, either direction.
+
+    Items of a kind in `stop_at` are reached but not walked through: a baseline
+    links to every requirement it holds, so two links through it would pull in
+    the whole project.
+    """
     # networkx's ego_graph(undirected=True) first copies the whole graph undirected.
     seen = {focus}
     frontier = [focus]
     for _ in range(depth):
         reached = []
         for node in frontier:
+            if node != focus and graph.nodes[node].get("kind") in stop_at:
+                continue
             for other in (*graph._succ[node], *graph._pred[node]):  # noqa: SLF001
                 if other not in seen:
                     seen.add(other)

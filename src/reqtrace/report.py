@@ -56,6 +56,30 @@ def mail_address(text: str) -> str | None:
     return None
 
 
+# What a browser must not break across lines: an email address or an id such as REQ-22 or
+# MTG-2026-08-20 (Chromium breaks after any hyphen), a key fingerprint, a commit id or digest.
+_UNBREAKABLE = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|SHA256:[A-Za-z0-9+/]{43}|\b[0-9a-f]{12,64}\b"
+    r"|\b(?=[A-Za-z0-9_]*-[A-Za-z0-9_.-]*\d)[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)+"
+)
+
+
+def whole_words(text: object) -> list[tuple[bool, str]]:
+    """`text` as (keep whole, part) pairs, for the template to put each address, fingerprint or
+    hash in a no-wrap span; the parts are plain text, escaped like any other value."""
+    text = "" if text is None else str(text)
+    parts: list[tuple[bool, str]] = []
+    at = 0
+    for match in _UNBREAKABLE.finditer(text):
+        if match.start() > at:
+            parts.append((False, text[at:match.start()]))
+        parts.append((True, match.group()))
+        at = match.end()
+    if at < len(text) or not parts:
+        parts.append((False, text[at:]))
+    return parts
+
+
 @cache
 def environment() -> Environment:
     """The one Jinja2 environment of reqtrace's HTML."""
@@ -69,6 +93,7 @@ def environment() -> Environment:
     )
     env.filters["anchor"] = anchor
     env.filters["safe_href"] = safe_href
+    env.filters["whole_words"] = whole_words
     return env
 
 

@@ -17,12 +17,13 @@ from typing import Any
 from .graph import natural_key as _natural
 
 MAX_GRAPH_NODES = 300  # beyond this a drawing is no longer readable on a page
-NODE_WIDTH = 168
-NODE_HEIGHT = 30
+NODE_WIDTH = 176
+NODE_HEIGHT = 44  # the id, then up to two lines of title
 COLUMN_GAP = 64
 ROW_GAP = 10
 MARGIN = 12
-LABEL_CHARS = 24
+LABEL_CHARS = 27  # per caption line, in half-width characters (a CJK glyph counts two)
+CAPTION_LINES = 2
 _KIND_COLUMN = {"document": 0, "email": 0, "meeting": 1, "request": 2, "requirement": 3}
 
 
@@ -34,6 +35,39 @@ def _shorten(text: str, limit: int) -> str:
         if width > limit:
             return text[:index].rstrip() + "…"
     return text
+
+
+def _caption_lines(text: str, limit: int = LABEL_CHARS, lines: int = CAPTION_LINES) -> list[str]:
+    """A title in up to `lines` lines of `limit`, broken at spaces (or between CJK glyphs);
+    only what is left after the last line is cut, with an ellipsis (the tooltip has it all)."""
+    words = re.findall(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+", " ".join(text.split()))
+    result: list[str] = []
+    current = ""
+    for index, word in enumerate(words):
+        joined = current + ("" if not current or _cjk(word) or _cjk(current[-1]) else " ") + word
+        if _width(joined) <= limit:
+            current = joined
+            continue
+        if current:
+            result.append(current)
+        if len(result) == lines:
+            shortened = _shorten(result[-1] + " " + " ".join(words[index:]), limit)
+            space = shortened.rfind(" ")
+            # Cut before the word that does not fit, not inside it, when that keeps half the line.
+            result[-1] = shortened[:space] + " …" if space > len(shortened) // 2 and not _cjk(shortened[-2]) else shortened
+            return result
+        current = word if _width(word) <= limit else _shorten(word, limit)
+    if current:
+        result.append(current)
+    return result
+
+
+def _cjk(char: str) -> bool:
+    return ord(char[0]) > 0x2E80
+
+
+def _width(text: str) -> int:
+    return sum(2 if _cjk(char) else 1 for char in text)
 
 
 def choose_nodes(nodes: dict[str, Any], edges: Iterable[Any], focus: set[str], cap: int = MAX_GRAPH_NODES) -> list[str]:
@@ -121,8 +155,8 @@ def layout_graph(nodes: dict[str, Any], edges: list[Any], focus: set[str] | None
                 {
                     "id": node_id,
                     "kind": node.kind,
-                    "label": _shorten(node.id, 14),
-                    "caption": _shorten(node.label or "", LABEL_CHARS),
+                    "label": node.id,  # an id is never cut: it is what a reader looks up
+                    "caption": _caption_lines(node.label or ""),
                     "title": f"{node.id}: {node.label}" if node.label else node.id,
                     "x": x,
                     "y": y,

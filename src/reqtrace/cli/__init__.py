@@ -70,6 +70,7 @@ def _fail(code: int, kind: str, message: str, hint: str | None = None, *, json_a
         except (output.ReaderGone, OutputError):
             output.silence_stdout()  # stdout is gone; stderr still says what went wrong
     console = output.stderr_console()
+    # An error stays one line however wide (the terminal folds it): CI logs and scripts grep it.
     console.print(f"[bold red]reqtrace: error:[/] {output.esc(message)}", soft_wrap=True)
     if hint:
         console.print(f"  [dim]hint:[/] {output.esc(hint)}", soft_wrap=True)

@@ -92,15 +92,15 @@ def create(
         )
         return
     console = output.stdout_console()
-    console.print(f"[green]✓[/] baseline [bold]{output.esc(baseline.name)}[/]: {len(baseline.requirements)} requirements frozen at commit {_short(baseline.commit)}", soft_wrap=True)
-    console.print(f"  root digest  {baseline.root_digest}", soft_wrap=True)
-    console.print(f"  tag          {output.esc(baseline.tag)} (annotated)", soft_wrap=True)
-    console.print(f"  manifest     {output.esc(manifest)}", soft_wrap=True)
+    output.say(console, f"[green]✓[/] baseline [bold]{output.esc(baseline.name)}[/]: {len(baseline.requirements)} requirements frozen at commit {_short(baseline.commit)}")
+    output.say(console, f"  root digest  {baseline.root_digest}")
+    output.say(console, f"  tag          {output.esc(baseline.tag)} (annotated)")
+    output.say(console, f"  manifest     {output.esc(manifest)}")
     if created.committed:
-        console.print(f"  committed    {_short(created.committed)}", soft_wrap=True)
+        output.say(console, f"  committed    {_short(created.committed)}")
     else:
-        console.print(f"  [yellow]not committed[/] (--no-commit): commit {output.esc(manifest)} yourself", soft_wrap=True)
-    console.print(f"next: push the tag with the branch (`git push --follow-tags`), then `reqtrace baseline sign {output.esc(baseline.name)} --signer \"Name <email>\" --meaning approved --key ~/.ssh/id_ed25519`", soft_wrap=True)
+        output.say(console, f"  [yellow]not committed[/] (--no-commit): commit {output.esc(manifest)} yourself")
+    output.say(console, f"next: push the tag with the branch (`git push --follow-tags`), then `reqtrace baseline sign {output.esc(baseline.name)} --signer \"Name <email>\" --meaning approved --key ~/.ssh/id_ed25519`")
 
 
 # ------------------------------------------------------------------- sign
@@ -175,19 +175,19 @@ def sign(
         return
     console = output.stdout_console()
     how = f"SSH key {signoff.key_fingerprint or ''}".strip() if signoff.method == "ssh" else f"recorded by {signoff.recorded_by}, evidence {signoff.evidence.path if signoff.evidence else ''}"
-    console.print(f"[green]✓[/] {output.esc(name)}: [bold]{signoff.meaning}[/] by {output.esc(signoff.signer)}" + (f" ({signoff.role})" if signoff.role else "") + f" at {signoff.time}", soft_wrap=True)
-    console.print(f"  {output.esc(how)}", soft_wrap=True)
+    output.say(console, f"[green]✓[/] {output.esc(name)}: [bold]{signoff.meaning}[/] by {output.esc(signoff.signer)}" + (f" ({signoff.role})" if signoff.role else "") + f" at {signoff.time}")
+    output.say(console, f"  {output.esc(how)}")
     for path in written:
-        console.print(f"  wrote        {output.esc(path)}", soft_wrap=True)
+        output.say(console, f"  wrote        {output.esc(path)}")
     if signed.committed:
-        console.print(f"  committed    {_short(signed.committed)}", soft_wrap=True)
+        output.say(console, f"  committed    {_short(signed.committed)}")
     else:
-        console.print("  [yellow]not committed[/] (--no-commit): commit the files above yourself", soft_wrap=True)
+        output.say(console, "  [yellow]not committed[/] (--no-commit): commit the files above yourself")
     if accepted is not None and accepted.name == name:
-        console.print(f"{output.esc(name)} is the accepted baseline" + (f"; delivered {accepted.delivery_date}" if accepted.delivery_date else ""), soft_wrap=True)
+        output.say(console, f"{output.esc(name)} is the accepted baseline" + (f"; delivered {accepted.delivery_date}" if accepted.delivery_date else ""))
     errors = output.stderr_console()
     for warning in signed.warnings:
-        errors.print(f"[yellow]warning:[/] {output.esc(warning)}", soft_wrap=True)
+        output.say(errors, f"[yellow]warning:[/] {output.esc(warning)}")
 
 
 # ----------------------------------------------------------------- revoke
@@ -216,10 +216,10 @@ def revoke(
         output.write_json({"ok": True, "baseline": name, "revocation": revocation.id, "revokes": revocation.revokes, "path": revocation.path, "committed": revoked.committed})
         return
     console = output.stdout_console()
-    console.print(f"[green]✓[/] revoked {output.esc(revocation.revokes)} of {output.esc(name)}: {output.esc(revocation.reason)}", soft_wrap=True)
-    console.print(f"  wrote        {output.esc(revocation.path)}", soft_wrap=True)
+    output.say(console, f"[green]✓[/] revoked {output.esc(revocation.revokes)} of {output.esc(name)}: {output.esc(revocation.reason)}")
+    output.say(console, f"  wrote        {output.esc(revocation.path)}")
     if revoked.committed:
-        console.print(f"  committed    {_short(revoked.committed)}", soft_wrap=True)
+        output.say(console, f"  committed    {_short(revoked.committed)}")
 
 
 # ------------------------------------------------------- verify/list/show
@@ -305,20 +305,20 @@ def _render_signoffs(console: Any, verification: Any, indent: str = "  ") -> Non
         style = STATUS_STYLE.get(check.status, "red")
         mark = "✓" if style == "green" else ("-" if style == "yellow" else "✗")
         role = f" ({signoff.role})" if signoff.role else ""
-        console.print(
-            f"{indent}[{style}]{mark} {check.status}[/]  {signoff.time}  [bold]{signoff.meaning}[/]{role} by {output.esc(signoff.signer)}  [dim]{signoff.method} · {output.esc(signoff.id)}[/]",
-            soft_wrap=True,
-        )
+        # Who and what first, then when and which file: each part on a line of its own
+        # fits 80 columns, where the one long line used to run to 160.
+        output.say(console, f"{indent}[{style}]{mark} {check.status}[/]  [bold]{signoff.meaning}[/]{role} by {output.esc(signoff.signer)}")
+        output.say(console, f"{indent}    [dim]{signoff.time} · {signoff.method} · {output.esc(signoff.id)}[/]")
         if signoff.comment:
-            console.print(f"{indent}    comment: {output.esc(signoff.comment)}", soft_wrap=True)
+            output.say(console, f"{indent}    comment: {output.esc(signoff.comment)}")
         if check.detail:
-            console.print(f"{indent}    [dim]{output.esc(check.detail)}[/]", soft_wrap=True)
+            output.say(console, f"{indent}    [dim]{output.esc(check.detail)}[/]")
 
 
 def _render_problems(console: Any, verification: Any) -> None:
     for finding in verification.problems:
         where = f"{finding.path}:{finding.line}" if finding.line else (finding.path or "")
-        console.print(f"  [red]✗ {finding.code}[/] {output.esc(where)}: {output.esc(finding.message)}", soft_wrap=True)
+        output.say(console, f"  [red]✗ {finding.code}[/] {output.esc(where)}: {output.esc(finding.message)}")
 
 
 def _render_baseline(console: Any, verification: Any, accepted: Any) -> None:
@@ -329,13 +329,13 @@ def _render_baseline(console: Any, verification: Any, accepted: Any) -> None:
         marks.append("accepted baseline")
     if baseline.delivery_date:
         marks.append(f"delivered {baseline.delivery_date}")
-    console.print(f"[bold]{output.esc(baseline.name)}[/]  {state}" + (f"  [cyan]{', '.join(marks)}[/]" if marks else ""), soft_wrap=True)
-    console.print(f"  commit       {baseline.commit} (tag {output.esc(baseline.tag)})", soft_wrap=True)
-    console.print(f"  created      {baseline.created} by {output.esc(baseline.created_by)}", soft_wrap=True)
+    output.say(console, f"[bold]{output.esc(baseline.name)}[/]  {state}" + (f"  [cyan]{', '.join(marks)}[/]" if marks else ""))
+    output.say(console, f"  commit       {baseline.commit} (tag {output.esc(baseline.tag)})")
+    output.say(console, f"  created      {baseline.created} by {output.esc(baseline.created_by)}")
     if baseline.message:
-        console.print(f"  message      {output.esc(baseline.message)}", soft_wrap=True)
-    console.print(f"  root digest  {baseline.root_digest} ({baseline.algorithm})", soft_wrap=True)
-    console.print(f"  requirements {len(baseline.requirements)}", soft_wrap=True)
+        output.say(console, f"  message      {output.esc(baseline.message)}")
+    output.say(console, f"  root digest  {baseline.root_digest} ({baseline.algorithm})")
+    output.say(console, f"  requirements {len(baseline.requirements)}")
     _render_problems(console, verification)
     _render_signoffs(console, verification)
 
@@ -379,7 +379,7 @@ def verify(
     else:
         console = output.stdout_console()
         for finding in broken_files:
-            console.print(f"[red]✗ {finding.code}[/] {output.esc(finding.path)}:{finding.line or 1}: {output.esc(finding.message)}", soft_wrap=True)
+            output.say(console, f"[red]✗ {finding.code}[/] {output.esc(finding.path)}:{finding.line or 1}: {output.esc(finding.message)}")
         for verification in results:
             baseline = verification.baseline
             if verification.ok:
@@ -387,14 +387,14 @@ def verify(
                 for check in verification.signoffs:
                     counts[check.status] = counts.get(check.status, 0) + 1
                 summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no sign-offs"
-                console.print(f"[green]✓[/] [bold]{output.esc(baseline.name)}[/]: {len(baseline.requirements)} requirements match commit {_short(baseline.commit)}, tag {output.esc(baseline.tag)} in place, root {baseline.root_digest[:19]}…; sign-offs: {summary}", soft_wrap=True)
+                output.say(console, f"[green]✓[/] [bold]{output.esc(baseline.name)}[/]: {len(baseline.requirements)} requirements match commit {_short(baseline.commit)}, tag {output.esc(baseline.tag)} in place, root {baseline.root_digest[:19]}…; sign-offs: {summary}")
             else:
-                console.print(f"[red]✗[/] [bold]{output.esc(baseline.name)}[/]: {len(verification.problems)} problem(s)", soft_wrap=True)
+                output.say(console, f"[red]✗[/] [bold]{output.esc(baseline.name)}[/]: {len(verification.problems)} problem(s)")
                 _render_problems(console, verification)
         if not results and not broken_files:
-            console.print("no baselines to verify (`reqtrace baseline create NAME` makes one)", soft_wrap=True)
+            output.say(console, "no baselines to verify (`reqtrace baseline create NAME` makes one)")
         elif results:
-            console.print(f"[dim]trusted keys: {output.esc(results[0].signers_file)}[/]", soft_wrap=True)
+            output.say(console, f"[dim]trusted keys: {output.esc(results[0].signers_file)}[/]")
     if not ok:
         raise typer.Exit(1)
 
@@ -427,7 +427,7 @@ def list_baselines(
         return
     console = output.stdout_console()
     if not results:
-        console.print("no baselines yet: `reqtrace baseline create NAME -m \"…\"` freezes the current requirements", soft_wrap=True)
+        output.say(console, "no baselines yet: `reqtrace baseline create NAME -m \"…\"` freezes the current requirements")
         return
     for verification in results:
         baseline = verification.baseline
@@ -435,14 +435,15 @@ def list_baselines(
         mark = ""
         if accepted is not None and accepted.path == baseline.path:
             mark = "  [cyan]accepted baseline" + (f", delivered {baseline.delivery_date}" if baseline.delivery_date else "") + "[/]"
-        console.print(f"[bold]{output.esc(baseline.name)}[/]  {baseline.created}  commit {_short(baseline.commit)}  {len(baseline.requirements)} requirements  {state}{mark}", soft_wrap=True)
+        output.say(console, f"[bold]{output.esc(baseline.name)}[/]  {state}{mark}")
+        output.say(console, f"  {baseline.created} · commit {_short(baseline.commit)} · {len(baseline.requirements)} requirements")
         _render_signoffs(console, verification)
     for finding in scanned.findings:
-        console.print(f"[red]✗ {finding.code}[/] {output.esc(finding.path)}:{finding.line or 1}: {output.esc(finding.message)}", soft_wrap=True)
+        output.say(console, f"[red]✗ {finding.code}[/] {output.esc(finding.path)}:{finding.line or 1}: {output.esc(finding.message)}")
     if accepted is None and scanned.findings:
-        console.print("[red]which baseline is accepted is unknown until the problems above are fixed[/]", soft_wrap=True)
+        output.say(console, "[red]which baseline is accepted is unknown until the problems above are fixed[/]")
     elif accepted is None:
-        console.print("[dim]no accepted baseline yet: it takes a customer sign-off meaning approved or accepted (--role customer)[/]", soft_wrap=True)
+        output.say(console, "[dim]no accepted baseline yet: it takes a customer sign-off meaning approved or accepted (--role customer)[/]")
 
 
 @baseline_app.command()

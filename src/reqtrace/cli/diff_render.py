@@ -116,7 +116,7 @@ class _Lines:
 
     def flush(self) -> None:
         if self.lines:
-            self.console.print("\n".join(self.lines), soft_wrap=True)
+            output.say_all(self.console, self.lines)
             self.lines = []
 
 

@@ -23,6 +23,8 @@ from .options import (
 
 LIST_LIMIT = 50  # rows per list in text output
 TIMELINE_LIMIT = 500
+# Below this width the trace timeline is stacked: a table would leave its summary ~20 columns.
+TRACE_TABLE_WIDTH = 110
 
 _STATUS_COLOURS = {"added": "green", "unchanged": "dim", "restored": "cyan", "refused": "red"}
 
@@ -88,13 +90,13 @@ def ingest(
         for result in report.results:
             colour = _STATUS_COLOURS.get(result.status, "white")
             if result.status == "refused":
-                errors.print(f"[red]refused[/]   {output.esc(result.source)}: {output.esc(result.message)}", soft_wrap=True)
+                output.say(errors, f"[red]refused[/]   {output.esc(result.source)}: {output.esc(result.message)}")
             else:
-                console.print(f"[{colour}]{result.status:<9}[/] {output.esc(result.id or '')}  {output.esc(result.source)}  {output.esc(result.message)}", soft_wrap=True)
+                output.say(console, f"[{colour}]{result.status:<9}[/] {output.esc(result.id or '')}  {output.esc(result.source)}  {output.esc(result.message)}")
             for warning in result.warnings:
-                errors.print(f"  [yellow]warning[/] {output.esc(result.source)}: {output.esc(warning)}", soft_wrap=True)
+                output.say(errors, f"  [yellow]warning[/] {output.esc(result.source)}: {output.esc(warning)}")
             for note in result.notes:
-                errors.print(f"  [dim]note[/] {output.esc(result.source)}: {output.esc(note)}", soft_wrap=True)
+                output.say(errors, f"  [dim]note[/] {output.esc(result.source)}: {output.esc(note)}")
         for path in report.threads_updated:
             console.print(f"[cyan]thread[/]    {output.esc(path)}: replies linked to a message ingested now")
         console.print(", ".join(f"{n} {status}" for status, n in summary.items() if n) or "nothing to ingest")
@@ -171,12 +173,24 @@ def trace(
     if not result.timeline:
         console.print("  no records link to it yet")
         return
-    table = Table(box=None, pad_edge=False, show_edge=False, show_header=True)
-    for column in ("date", "id", "kind", "relation", "summary"):
-        table.add_column(column, overflow="fold")
-    for entry in result.timeline[:TIMELINE_LIMIT]:
-        table.add_row(output.esc(_when(entry.date)), output.esc(entry.id), entry.kind, entry.relation, output.esc(entry.summary))
-    console.print(table)
+    entries = result.timeline[:TIMELINE_LIMIT]
+    if console.width >= TRACE_TABLE_WIDTH:
+        table = Table(box=None, pad_edge=False, show_edge=False, show_header=True)
+        # Dates, ids, kinds and relations are never cut; the summary takes the rest, wrapped at words.
+        for column in ("date", "id", "kind", "relation"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("summary", ratio=1, overflow="fold")
+        for entry in entries:
+            table.add_row(output.esc(_when(entry.date)), output.esc(entry.id), entry.kind, entry.relation, output.esc(entry.summary))
+        console.print(table)
+    else:
+        # Too narrow for five columns and a readable summary: each entry's facts on one
+        # line, its summary below, wrapped at words.
+        lines = []
+        for entry in entries:
+            lines.append(f"[bold]{output.esc(_when(entry.date))}[/]  {output.esc(entry.id)}  [dim]{entry.kind} · {entry.relation}[/]")
+            lines.append(f"    {output.esc(entry.summary)}")
+        output.say_all(console, lines)
     if len(result.timeline) > TIMELINE_LIMIT:
         console.print(f"… and {len(result.timeline) - TIMELINE_LIMIT} more entries (--format json lists all)")
 
@@ -216,10 +230,12 @@ def impact(
         return
     console = output.stdout_console()
     counts = result.counts
-    console.print(f"[bold]{output.esc(result.id)}[/] {output.esc(result.title)}")
-    console.print(
+    output.say(console, f"[bold]{output.esc(result.id)}[/] {output.esc(result.title)}")
+    output.say(
+        console,
         f"  {counts['descendants']} descendant requirement(s), {counts['open_requests']} open request(s), "
-        f"{counts['baselines']} baseline(s) and {counts['signoffs']} sign-off(s) would need re-approval"
+        f"{counts['baselines']} baseline(s) and {counts['signoffs']} sign-off(s) would need re-approval",
+        hang=0,
     )
     esc = output.esc
 
@@ -230,7 +246,7 @@ def impact(
         shown = [line(row) for row in rows[:LIST_LIMIT]]
         if len(rows) > LIST_LIMIT:
             shown.append(f"  … and {len(rows) - LIST_LIMIT} more (--format json lists all)")
-        console.print(f"[cyan]{title}[/]\n" + "\n".join(shown))
+        output.say_all(console, [f"[cyan]{title}[/]", *shown])
 
     def descendant_line(row: dict[str, Any]) -> str:
         suspect = f" [yellow]suspect: review against {esc(', '.join(row['suspect']))}[/]" if row["suspect"] else ""
@@ -264,7 +280,8 @@ def graph(
     format: Annotated[GraphFormat, typer.Option("--format", "-f", help="dot (Graphviz), graphml, json or mermaid.")] = GraphFormat.dot,
     out: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (default: stdout). With dot, a .svg/.png/.pdf name is rendered by Graphviz when installed.", show_default=False)] = None,  # noqa: UP007
     focus: Annotated[Optional[str], typer.Option("--focus", help="Only the items within --depth links of this id.", show_default=False)] = None,  # noqa: UP007
-    depth: Annotated[int, typer.Option("--depth", min=0, max=50, help="How many links from --focus.")] = 2,
+    depth: Annotated[int, typer.Option("--depth", min=0, max=50, help="How many links from --focus.")] = 1,
+    through_baselines: Annotated[bool, typer.Option("--through-baselines", help="With --focus: walk on through baselines to every requirement they hold (a baseline links to all of them).")] = False,
 ) -> None:
     """Export the evidence graph for people who want the picture."""
     import shutil
@@ -285,13 +302,16 @@ def graph(
     if focus is not None:
         if focus not in whole:
             raise InputError(f"no item with id '{focus}'", hint="`reqtrace list --kind all` shows every id")
-        chosen = neighbourhood(whole, focus, depth)
+        stop_at = frozenset() if through_baselines else frozenset({"baseline"})
+        chosen = neighbourhood(whole, focus, depth, stop_at=stop_at)
     data = render(chosen, format.value)
     summary = f"{chosen.number_of_nodes()} items, {chosen.number_of_edges()} links"
+    errors = output.stderr_console()
+    if focus is not None:
+        output.say(errors, f"[dim]{output.esc(_left_out(whole, chosen, focus, depth, through_baselines))}[/]")
     if out is None:
         output.write_bytes(data)
         return
-    errors = output.stderr_console()
     if format is GraphFormat.dot and out.suffix.lower() in _RENDERED:
         dot = shutil.which("dot")
         if dot is None:
@@ -307,6 +327,24 @@ def graph(
     with output_writer(out) as handle:
         handle.write(data)
     errors.print(f"wrote {output.esc(out)} ({summary})")
+
+
+def _left_out(whole: Any, chosen: Any, focus: str, depth: int, through_baselines: bool) -> str:
+    """One line on what a focused graph does not show, and the option that shows it."""
+    from ..graph import neighbourhood
+
+    stop_at = frozenset() if through_baselines else frozenset({"baseline"})
+    shown = chosen.number_of_nodes()
+    line = f"graph: {shown} of {whole.number_of_nodes()} items, {output.counted(chosen.number_of_edges(), 'link')}: {focus} and what is within {output.counted(depth, 'link')} of it"
+    left_out = []
+    further = neighbourhood(whole, focus, depth + 1, stop_at=stop_at).number_of_nodes() - shown
+    if further:
+        left_out.append(f"{further} more at {depth + 1} links (--depth {depth + 1})")
+    if not through_baselines:
+        behind = neighbourhood(whole, focus, depth, stop_at=frozenset()).number_of_nodes() - shown
+        if behind:
+            left_out.append(f"{behind} more through baselines (--through-baselines)")
+    return line + ("; left out: " + ", ".join(left_out) if left_out else "")
 
 
 @app.command()

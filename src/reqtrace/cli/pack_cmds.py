@@ -27,9 +27,8 @@ app.add_typer(pack_app, name="pack")
 
 
 def _console():  # type: ignore[no-untyped-def]
-    console = output.stdout_console()
-    console.soft_wrap = True  # digests and paths must stay on one line, whatever the width
-    return console
+    # Every line goes through `output.say`: wrapped at spaces, so digests and paths stay whole.
+    return output.stdout_console()
 
 
 @pack_app.command("build")
@@ -66,21 +65,23 @@ def build(
         return
     console = _console()
     counts = pack["counts"]
-    console.print(f"[green]✓[/] wrote {output.esc(result.path)} ({result.size:,} bytes, {result.members} files)")
-    console.print(f"  sha256     {result.sha256}")
-    console.print(f"  manifest   sha256 {result.manifest_sha256} (announce it: verify --manifest-sha256 checks it)")
-    console.print(f"  baseline   {output.esc(pack['baseline']['name'])} @ {pack['baseline']['commit'][:12]}, root digest {pack['baseline']['root_digest']}")
-    console.print(f"  up to      {output.esc(pack['to']['ref'])} @ {(pack['to']['commit'] or 'working tree')[:12]}")
-    console.print(
+    output.say(console, f"[green]✓[/] wrote {output.esc(result.path)} ({result.size:,} bytes, {result.members} files)")
+    output.say(console, f"  sha256     {result.sha256}")
+    output.say(console, f"  manifest   sha256 {result.manifest_sha256} (announce it: verify --manifest-sha256 checks it)")
+    output.say(console, f"  baseline   {output.esc(pack['baseline']['name'])} @ {pack['baseline']['commit'][:12]}, root digest {pack['baseline']['root_digest']}")
+    output.say(console, f"  up to      {output.esc(pack['to']['ref'])} @ {(pack['to']['commit'] or 'working tree')[:12]}")
+    output.say(
+        console,
         f"  contents   {output.counted(counts['requirements_at_baseline'], 'requirement')}, {output.counted(counts['signoffs'], 'sign-off')}, "
         f"{output.counted(counts['changes'], 'change')} ({counts['unapproved_changes']} unapproved), {output.counted(counts['requests'], 'request')}, "
         f"{output.counted(counts['meetings'], 'meeting')}, {output.counted(counts['emails'], 'email')}, {output.counted(counts['documents'], 'document')}"
     )
     if result.html_path:
-        console.print(f"  html       {output.esc(result.html_path)}")
+        output.say(console, f"  html       {output.esc(result.html_path)}")
     for warning in result.warnings:
-        console.print(f"[yellow]![/] {output.esc(warning)}")
-    console.print(f"[dim]check it with: reqtrace pack verify {output.esc(result.path)} --signers ALLOWED_SIGNERS[/]")
+        output.say(console, f"[yellow]![/] {output.esc(warning)}")
+    # The command stays on a line of its own, whole, to be copied.
+    output.say(console, f"[dim]check it with:\n  reqtrace pack verify {output.esc(result.path)} --signers ALLOWED_SIGNERS[/]")
 
 
 @pack_app.command("verify")
@@ -107,21 +108,21 @@ def verify(
 def render_verify_text(report) -> None:  # type: ignore[no-untyped-def]
     console = _console()
     baseline = report.pack.get("baseline") or {}
-    console.print(f"[bold]{output.esc(report.path)}[/]: baseline {output.esc(baseline.get('name', '?'))}, {report.members} members")
-    console.print(f"  hashes        {report.hashed} file(s) match MANIFEST.sha256 (its own sha256: {report.manifest_sha256})")
-    console.print(f"  requirements  {report.requirements} digested again → root digest {report.root_digest}")
+    output.say(console, f"[bold]{output.esc(report.path)}[/]: baseline {output.esc(baseline.get('name', '?'))}, {report.members} members")
+    output.say(console, f"  hashes        {report.hashed} file(s) match MANIFEST.sha256 (its own sha256: {report.manifest_sha256})")
+    output.say(console, f"  requirements  {report.requirements} digested again → root digest {report.root_digest}")
     source = report.signers.get("source")
     if source:
-        console.print(f"  signers       {output.esc(report.signers['path'])} ({'outside the pack' if source == '--signers' else 'the copy inside the pack'})")
-        console.print(f"                [dim]{output.esc(report.signers['why'])}[/]")
+        output.say(console, f"  signers       {output.esc(report.signers['path'])} ({'outside the pack' if source == '--signers' else 'the copy inside the pack'})", hang=14)
+        output.say(console, f"                [dim]{output.esc(report.signers['why'])}[/]", hang=0)
     for signoff in report.signoffs:
         mark = {"valid": "[green]✓[/]", "recorded": "[green]✓[/]", "revoked": "[yellow]-[/]"}.get(signoff["status"], "[red]✗[/]")
-        console.print(f"  sign-off {mark} {output.esc(signoff['signer'])} — {output.esc(signoff['meaning'])} ({output.esc(signoff['method'])}, {output.esc(signoff['time'])}): {output.esc(signoff['status'])}")
+        output.say(console, f"  sign-off {mark} {output.esc(signoff['status'])}: {output.esc(signoff['meaning'])} by {output.esc(signoff['signer'])} ({output.esc(signoff['method'])}, {output.esc(signoff['time'])})")
     for note in report.notes:
-        console.print(f"[yellow]![/] {output.esc(note)}")
+        output.say(console, f"[yellow]![/] {output.esc(note)}")
     for problem in report.problems:
-        console.print(f"[red]✗[/] [bold]{output.esc(problem.entry)}[/]: {output.esc(problem.message)} [dim]({problem.check})[/]")
+        output.say(console, f"[red]✗[/] [bold]{output.esc(problem.entry)}[/]: {output.esc(problem.message)} [dim]({problem.check})[/]")
     if report.ok:
-        console.print("[green]✓ the pack is intact[/]")
+        output.say(console, "[green]✓ the pack is intact[/]")
     else:
-        console.print(f"[red]✗ {len(report.problems)} problem(s): the pack is not what was built[/]")
+        output.say(console, f"[red]✗ {len(report.problems)} problem(s): the pack is not what was built[/]")

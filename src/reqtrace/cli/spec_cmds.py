@@ -157,13 +157,16 @@ def render_check_text(report: Any) -> None:
 
     console = output.stdout_console()
     snapshot = report.snapshot
+    lines = []
     for path, group in groupby(report.findings, key=lambda f: f.path or "(repository)"):
-        console.print(f"[bold]{output.esc(path)}[/]")
+        lines.append(f"[bold]{output.esc(path)}[/]")
         for finding in group:
             colour = "red" if finding.severity == "error" else "yellow"
             line = f"{finding.line:>5}" if finding.line else "     "
             about = f" [dim]({output.esc(finding.id)})[/]" if finding.id else ""
-            console.print(f" {line}  [{colour}]{finding.severity:<7}[/] [cyan]{finding.code}[/]  {output.esc(finding.message)}{about}")
+            lines.append(f" {line}  [{colour}]{finding.severity:<7}[/] [cyan]{finding.code}[/]  {output.esc(finding.message)}{about}")
+    # Continuation lines start under the severity; a `command` in a message stays whole.
+    output.say_all(console, lines, hang=7)
     counts = f"{output.counted(len(snapshot.requirements), 'requirement')} and {output.counted(snapshot.record_count, 'record')} at {_where(snapshot)}"
     if report.ok and not report.findings:
         console.print(f"[green]✓[/] no problems in {counts}")
@@ -192,15 +195,33 @@ def list_items(
     if format is TextOrJson.json:
         output.write_json({"rev": snapshot.commit, "items": rows})
         return
+    from rich.cells import cell_len
     from rich.table import Table
 
-    table = Table(box=None, pad_edge=False, show_edge=False)
-    for column in ("id", "kind", "title", "status", "path"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(output.esc(row.get(c) or "") for c in ("id", "kind", "title", "status", "path")))
     console = output.stdout_console()
-    console.print(table)
+
+    def widest(column: str) -> int:
+        return max([cell_len(row.get(column) or "") for row in rows] + [len(column)])
+
+    # Ids, kinds, states and paths are never cut; the title wraps at words. When a path
+    # column would leave the title fewer than 40 columns, each path goes under its title.
+    if console.width - sum(widest(c) + 2 for c in ("id", "kind", "status", "path")) >= 40:
+        table = Table(box=None, pad_edge=False, show_edge=False)
+        for column in ("id", "kind", "title", "status", "path"):
+            table.add_column(column, no_wrap=column != "title", ratio=1 if column == "title" else None)
+        for row in rows:
+            table.add_row(*(output.esc(row.get(c) or "") for c in ("id", "kind", "title", "status", "path")))
+        console.print(table)
+    else:
+        facts = ("id", "kind", "status")
+        indent = sum(widest(c) + 2 for c in facts)
+        lines = []
+        for row in rows:
+            cells = "".join(output.esc(f"{row.get(c) or '':<{widest(c)}}  ") for c in facts)
+            lines.append(cells + output.esc(row.get("title") or ""))
+            path = row.get("path") or ""
+            lines.append(" " * (indent if indent + cell_len(path) <= console.width else 4) + f"[dim]{output.esc(path)}[/]")
+        output.say_all(console, lines, hang=indent)
     console.print(f"[dim]{len(rows)} item(s) at {_where(snapshot)}; {len(snapshot.findings)} finding(s) — run `reqtrace check` for details[/]" if snapshot.findings else f"[dim]{len(rows)} item(s) at {_where(snapshot)}[/]")
 
 

@@ -107,12 +107,20 @@ def triage_json(run: Any, index: Any, written: list[tuple[str, str]]) -> dict[st
 _COLOURS = {"defect": "red", "change": "yellow", "new-scope": "magenta", "out-of-scope": "cyan", "needs-review": "white"}
 
 
+# Below this width the request and the signed text are shown one after the other.
+TRIAGE_SIDE_BY_SIDE_WIDTH = 100
+
+
 def render_triage_text(run: Any, index: Any, written: list[tuple[str, str]]) -> None:
     from rich.table import Table
 
     console = output.stdout_console()
-    signed = "; ".join(f"{s.signer} ({s.meaning}, {s.time})" for s in run.baseline.signoffs) or "not known to triage yet (record sign-offs with `reqtrace baseline sign`)"
-    console.print(f"[bold]Baseline {output.esc(run.baseline.name)}[/] [dim]commit {run.baseline.commit[:12]} · {len(index)} requirements · signed by: {output.esc(signed)}[/]")
+    output.say(console, f"[bold]Baseline {output.esc(run.baseline.name)}[/] [dim]commit {run.baseline.commit[:12]} · {len(index)} requirements[/]")
+    if run.baseline.signoffs:
+        for s in run.baseline.signoffs:
+            output.say(console, f"  [dim]signed by {output.esc(s.signer)} ({s.meaning}, {s.time})[/]")
+    else:
+        output.say(console, "  [dim]signed by: not known to triage yet (record sign-offs with `reqtrace baseline sign`)[/]")
     if not run.results:
         console.print("no requests to triage (every request has a decision, or none matched)")
         return
@@ -120,26 +128,33 @@ def render_triage_text(run: Any, index: Any, written: list[tuple[str, str]]) -> 
         colour = _COLOURS.get(result.classification, "white")
         diverges = " · diverges from the baseline" if result.diverges else ""
         console.print()
-        console.print(f"[bold]{output.esc(item.label)}[/]  [{colour}]{result.classification}[/] confidence {result.confidence:.2f}{diverges}")
+        output.say(console, f"[bold]{output.esc(item.label)}[/]  [{colour}]{result.classification}[/] confidence {result.confidence:.2f}{diverges}")
         cited = {precedent.reason() for precedent in result.precedents}
-        for reason in result.reasons:
-            if reason not in cited:
-                console.print(f"  • {output.esc(reason)}", soft_wrap=True)
-            elif reason == result.precedents[0].reason():
-                _print_precedents(console, result.precedents)
+        output.say_all(console, [f"  • {output.esc(reason)}" for reason in result.reasons if reason not in cited], hang=2)
+        if cited & set(result.reasons):
+            _print_precedents(console, result.precedents)
         if result.matches:
-            console.print("  matches: " + ", ".join(f"{output.esc(m.id)} {m.score:.2f} ({output.esc(' '.join(m.words[:6]))})" for m in result.matches[:3]))
+            output.say(console, "  matches: " + ", ".join(f"{output.esc(m.id)} {m.score:.2f} ({output.esc(' '.join(m.words[:6]))})" for m in result.matches[:3]))
             top = index.get(result.matches[0].id)
-            table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
-            table.add_column("the request", ratio=1, overflow="fold")
-            table.add_column(f"signed: {top.id} {top.title}" if top else "signed", ratio=1, overflow="fold")
-            table.add_row(output.esc(_clip(item.text, 700)), _signed_cell(top) if top else "")
-            console.print(table)
+            signed_title = f"signed: {top.id} {top.title}" if top else "signed"
+            signed_text = (top.statement.strip() + ("\n" + "\n".join(f"- {c}" for c in top.acceptance) if top.acceptance else "")) if top else ""
+            if console.width >= TRIAGE_SIDE_BY_SIDE_WIDTH:
+                table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
+                table.add_column("the request", ratio=1, overflow="fold")
+                table.add_column(output.esc(signed_title), ratio=1, overflow="fold")
+                table.add_row(output.esc(_clip(item.text, 700)), _signed_cell(top) if top else "")
+                console.print(table)
+            else:
+                # Two columns of 39 would cut every other word: the request, then the signed text.
+                for heading, text in (("the request", item.text), (signed_title, signed_text)):
+                    lines = [f"  [bold]{output.esc(heading)}[/]"]
+                    lines += [f"    {output.esc(line)}" for line in _clip(text, 700).splitlines()]
+                    output.say_all(console, lines, hang=2)
     counts: dict[str, int] = {}
     for _, result in run.results:
         counts[result.classification] = counts.get(result.classification, 0) + 1
     console.print()
-    console.print("[dim]" + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) + f" of {len(run.results)} request(s); a person decides: `reqtrace decide RQ-ID --as … --status … --by …`[/]")
+    output.say(console, "[dim]" + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) + f" of {len(run.results)} request(s); a person decides: `reqtrace decide RQ-ID --as … --status … --by …`[/]")
     changed = [rid for rid, path in written if path]
     if written:
         console.print(f"[green]✓[/] wrote the triage block of {len(changed)} request(s)" + (f": {output.esc(', '.join(changed))}" if changed else " (unchanged)"))
@@ -169,14 +184,7 @@ def _signed_cell(requirement: Any) -> Any:
 
 def _print_precedents(console: Any, precedents: Any) -> None:
     """Each precedent wrapped under its bullet: it is what a PM reads out, so it fits the terminal."""
-    from rich.table import Table
-
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(width=3, justify="right")
-    grid.add_column(ratio=1, overflow="fold")
-    for precedent in precedents:
-        grid.add_row("•", output.esc(precedent.reason()))
-    console.print(grid)
+    output.say_all(console, [f"  • {output.esc(precedent.reason())}" for precedent in precedents], hang=4)
 
 
 def _clip(text: str, size: int) -> str:
