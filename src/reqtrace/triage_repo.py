@@ -293,15 +293,15 @@ def _agrees_with_git(repo: SpecRepo, commit: str, index: BaselineIndex, ids: set
 
 
 def _cache_key(repo: SpecRepo, commit: str) -> str:
-    """What the index depends on besides the commit: the requirements folder and the lexicon."""
+    """What the index depends on besides the commit: the requirements folder and how words are made."""
     import hashlib
 
-    from . import triage_lexicon
-    from .triage import INDEX_FORMAT
+    from .triage.index import INDEX_FORMAT
+    from .triage.words import STOPWORDS_EN, STOPWORDS_ZH
 
     config, _ = parse_config(Reader(repo, commit).read_config())
-    lexicon = repr((triage_lexicon.CONCEPTS, sorted(triage_lexicon.STOPWORDS), INDEX_FORMAT))
-    return hashlib.sha256(f"{config.requirements_dir}\0{lexicon}".encode()).hexdigest()[:12]
+    vocabulary = repr((sorted(STOPWORDS_EN), sorted(STOPWORDS_ZH), INDEX_FORMAT))
+    return hashlib.sha256(f"{config.requirements_dir}\0{vocabulary}".encode()).hexdigest()[:12]
 
 
 # ---------------------------------------------------------------- requests
