@@ -42,8 +42,8 @@ from reqtrace.triage.model import CLASSES, logits, softmax  # noqa: E402
 WEIGHTS = ROOT / "src" / "reqtrace" / "triage" / "weights.json"
 FEATURE_CODE = tuple(f"src/reqtrace/triage/{name}.py" for name in ("prepare", "words", "quantities", "index", "cues", "signals", "classify")) + (
     "bench/train_triage.py", "bench/triage_data.py")
-L2_GRID = (0.3, 1.0, 3.0)
-WORDS_GRID = (0, 4, 6)  # 0: no word features; K: words in requests of at least K training domains
+L2_GRID = (10.0,)
+WORDS_GRID = (3, 4)  # 0: no word features; K: words in requests of at least K training domains
 TEMPERATURE_GRID = tuple(round(0.3 + 0.05 * i, 2) for i in range(55))  # 0.3 .. 3.0
 THRESHOLD_GRID = tuple(round(0.30 + 0.025 * i, 3) for i in range(17))  # 0.30 .. 0.70
 MAX_ABSTAIN = 0.15
@@ -126,7 +126,7 @@ def fit(examples: list[dict], l2: float, words_k: int) -> dict:
         return float(loss), np.concatenate([(standard.T @ delta + l2 * w / len(examples)).ravel(), delta.sum(axis=0)])
 
     found = minimize(objective, np.zeros(d * k_count + k_count), jac=True, method="L-BFGS-B",
-                     options={"maxiter": 20_000, "gtol": 1e-10, "ftol": 1e-16})
+                     options={"maxiter": 20_000, "gtol": 1e-8, "ftol": 1e-14})
     w, b = found.x[: d * k_count].reshape(d, k_count), found.x[d * k_count :]
     return {"classes": list(CLASSES), "bias": [round(float(x), 8) for x in b], "temperature": 1.0, "threshold": 0.0,
             "features": {name: [round(float(means[j]), 8), round(float(scales[j]), 8), [round(float(x), 8) for x in w[j]]]
@@ -175,6 +175,7 @@ def choose(examples: list[dict]) -> tuple[dict, list[list[float]], list[str]]:
             per = _per_domain_f1(examples, predicted)
             mean, worst = sum(per.values()) / len(per), min(per.values())
             lines.append(f"  words_k={words_k} l2={l2:<4}  mean {mean:.3f}  worst {worst:.3f}")
+            print(lines[-1], flush=True)
             key = (mean + worst) / 2
             if best is None or key > best[0] + 1e-9:
                 best = (key, {"l2": l2, "words_k": words_k}, z)

@@ -62,7 +62,7 @@ def load_baseline(folder: Path) -> list:
 
 
 def invented_domains() -> list[Domain]:
-    found = [Domain("clinic", DATA / "baseline", tuple(DATA / name for name in CLINIC_SETS))]
+    found = [Domain("worked-example", DATA / "baseline", tuple(DATA / name for name in CLINIC_SETS))]
     folder = DATA / "domains"
     if folder.is_dir():
         for path in sorted(p for p in folder.iterdir() if (p / "requests.yaml").is_file() and (p / "baseline").is_dir()):

@@ -218,7 +218,8 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
 def _result(request: str, label: str, confidence: float, weighed: Weighed, reasons: tuple[str, ...],
             evidence: list[Evidence], probs: dict[str, float]) -> TriageResult:
     found = weighed.signals.found
-    cue_items = tuple((kind, tuple(found[kind])) for kind in ("report", "repair", "ask", "alter", "add", "how-to", "own side fine") if found.get(kind))
+    kinds = ("report", "repair", "ask", "alter", "add", "how-to", "own side fine", "customer's slip", "lapsed", "whose")
+    cue_items = tuple((kind, tuple(found[kind])) for kind in kinds if found.get(kind))
     environment = tuple(words for _what, words in weighed.signals.environment)
     if environment:
         cue_items += (("environment", environment),)
@@ -295,6 +296,14 @@ def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], c
         reasons.append("names the customer's own environment: " + "; ".join(f'{what} ("{words}")' for what, words in signals.environment))
     for _what, words, requirement in signals.suppressed:
         reasons.append(f'"{words}" is named by {requirement}: the signed platform, not the customer\'s environment')
+    if found.get("customer's slip"):
+        reasons.append("tells of a slip on the customer's side: " + _phrases(found["customer's slip"]))
+    if found.get("lapsed"):
+        reasons.append("something of the customer's lapsed: " + _phrases(found["lapsed"]))
+    if found.get("whose"):
+        reasons.append("asks whose problem it is: " + _phrases(found["whose"]))
+    if weighed.prepared.forwarded:
+        reasons.append("its own words are few: the forwarded message was read as the request")
     if found.get("own side fine"):
         reasons.append("rules the customer's side out: " + _phrases(found["own side fine"]))
     top = weighed.matches[0] if weighed.matches else None

@@ -28,7 +28,7 @@ REPORT_EN = re.compile(
 REPORT_ZH = re.compile(
     r"报错|错误|出错|失败|崩溃|闪退|卡死|卡住|白屏|黑屏|空白|不对|不正确|有误|异常|丢失|丢了|没了|不见了|重复|乱码|打不开|进不去|登不上"
     r"|点不了|用不了|收不到|看不到|找不到|显示不出|不显示|不生效|没生效|没反应|无反应|无法|失效|故障|问题还在|bug|(?<![能可])不能(?![吗呢])"
-    r"|(?<![少受免大得])不了(?!解)|不进去|不出来|不上去|没有?(?:跳转|显示|更新|保存|生效|提示|通知|同步|删除|变化|发出|发送|记录|弹出|到账|出现|收到|算|扣)"
+    r"|[\u4e00-\u9fff]{0,2}(?<![少受免大得])不了(?!解)|不进去|不出来|不上去|没有?(?:跳转|显示|更新|保存|生效|提示|通知|同步|删除|变化|发出|发送|记录|弹出|到账|出现|收到|算|扣)"
     r"|又|突然|每次|明明|居然|竟然|怎么回事|结果(?:还是|却|变成)|还是(?:不|没|显示|会)|一直(?:不|没|显示|提示|报|转)|变成了|多扣|少算|算错|扣错"
     r"|不是(?:说|应该|只能|要|规定)[^。！？?!]{0,24}[吗嘛]"
 )
@@ -77,7 +77,7 @@ ENVIRONMENT = (
     ("antivirus", r"\b(?:anti-?virus|virus|malware|security software)\b|杀毒|病毒|安全软件|360"),
     ("their computer", r"\b(?:their|our|my|his|her) (?:own )?(?:pc|computer|laptop|desktop|mac|keyboard|mouse|monitor|screen|disk|hard drive)\b|\bdriver\b|\bwindows (?:update|10|11|7|xp)\b|电脑|笔记本|键盘|鼠标|显示器|驱动|硬盘|系统更新"),
     ("their phone", r"\b(?:their|our|my|his|her) (?:own )?(?:phone|iphone|android|mobile|tablet|ipad)\b|\bphone storage\b|\bbattery\b|手机内存|电池|手机没电|内存不足|手机系统"),
-    ("power", r"\bpower (?:cut|outage|failure)|\bblackout\b|\bups\b|停电|断电|跳闸"),
+    ("power", r"\bpower (?:cut|outage|failure)|\bblackout\b|(?<![-\w])ups\b|停电|断电|跳闸"),
     ("carrier", r"\b(?:carrier|telecom|isp|mobile operator|phone company)\b|运营商|电信|联通|中国移动|移动公司"),
     ("mail and spam", r"\b(?:spam|junk)(?: folder| box| mail)?\b|\bmailbox (?:full|quota)|垃圾邮件|垃圾箱|邮箱满"),
     ("password", r"\bforgot(?:ten)? (?:my |his |her |their |the )?password|\bpassword (?:was )?forgotten|忘记密码|密码忘了|忘了密码"),
@@ -105,3 +105,22 @@ MODAL_EN = re.compile(r"\b(?:would|could|should|please|wish|want|need|like|hope|
 MODAL_ZH = re.compile(r"希望|能不能|可不可以|最好|如果|要是|改成|改为|请|想|应该|需要")
 PAST_EN = re.compile(r"\b(?:was|were|did|had|got|went|came|happened|yesterday|this morning|last (?:week|night|month)|earlier|just now|\w{3,}ed)\b", re.IGNORECASE)
 PAST_ZH = re.compile(r"了|过|刚才|昨天|今天早上|上周|刚刚|之前")
+# The customer's own slip: a wrong entry, a step skipped, something done by mistake.
+USER_SLIP = re.compile(
+    r"\b(?:typed|entered|keyed|picked|selected|clicked|uploaded) (?:the |a |an |it )?(?:\w+ ){0,3}(?:wrong|wrongly|by mistake|instead of)"
+    r"|\bby mistake\b|\baccidentally\b|\bour (?:mistake|fault|colleague|staff|clerk|it (?:team|department))\b|\bhuman error\b|\bmistyped\b|\btypo\b"
+    r"|打成了?|输错|填错|选错|录错|点错|误操作|不小心|手误|我们自己|我们这边|我们 ?it|自己(?:加|改|设置|配置)",
+    re.IGNORECASE,
+)
+# Something of the customer's that lapsed or was set up on their side: a token, a certificate, a licence.
+LAPSED = re.compile(
+    r"\b(?:token|certificate|cert|licen[cs]e|subscription|password|key|account|domain|contract)s? (?:has |had |was )?(?:expired|lapsed|revoked)\b"
+    r"|\bexpired (?:token|certificate|cert|licen[cs]e|subscription|password|key)|\bquota (?:exceeded|full)|过期|到期|欠费|停机|证书|额度用完",
+    re.IGNORECASE,
+)
+# "Is it on our side?", 是不是我们…: the customer asks whose the problem is.
+WHOSE_QUESTION = re.compile(
+    r"\b(?:is (?:it|this|that) (?:on )?(?:our|my|your) (?:side|end|fault|problem)|is it (?:us|you)|do we (?:have|need) to)\b"
+    r"|是不是(?:我们|你们|系统|用户)|是我们[^。！？?]{0,12}吗|要我们自己|需要我们|谁的问题|哪边的问题",
+    re.IGNORECASE,
+)

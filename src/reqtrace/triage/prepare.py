@@ -25,7 +25,7 @@ _PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[\w.-]+[/\\])+[\w.-]*")
 
 # Where an earlier message begins: everything after it is quoted, not written for this request.
 _QUOTE_START = re.compile(
-    r"^\s*(?:-{2,}\s*(?:original message|forwarded message|原始邮件|转发的邮件)\s*-{2,}"
+    r"^\s*(?:-{2,}\s*(?:original message|forwarded message|原始邮件|转发的邮件|转发邮件)\s*-{2,}"
     r"|on .{4,120}wrote:\s*$|在 ?.{4,80}写道[:：]\s*$"
     r"|(?:from|发件人|寄件者)\s*[:：].*$"
     r"|_{8,}\s*$)",
@@ -38,6 +38,10 @@ _SIGN_OFF = re.compile(
     r"|发自我的.*)[\s,，.。!！]*$",
     re.IGNORECASE,
 )
+# Header lines of a quoted message: who and when, not what.
+_HEADER = re.compile(r"^\s*(?:from|sent|to|cc|date|subject|发件人|发送时间|收件人|抄送|日期|主题|寄件者|时间)\s*[:：]", re.IGNORECASE)
+# Fewer words than this of their own, and a forwarded thread's earlier message says what the request is.
+SHORT_OWN_WORDS = 20
 _SIGNATURE_DASHES = re.compile(r"^\s*--\s*$")
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|您好|你好|各位好|大家好|老师好)\b[^.!?。！？\n]{0,40}[,，:：!！]?\s*$",
@@ -78,6 +82,7 @@ class Prepared:
     own_cased: str  # the same, as written (for quoting a sentence back)
     sentences: tuple[str, ...]  # `own_cased` in sentences
     quoted: str  # earlier mail, greetings, signatures, template headings
+    forwarded: bool  # the customer's own words were few, and the earlier mail they forward was read as theirs
     machine: tuple[str, ...]  # pasted log, error and trace lines
     refs: tuple[str, ...]  # requirement-like ids named anywhere in the text
     bug_template: bool  # an issue template for a bug report ("Steps to reproduce", 【复现步骤】)
@@ -100,6 +105,7 @@ def prepare(text: str) -> Prepared:
     refs = tuple(dict.fromkeys(REQUIREMENT_ID.findall(text)))
     own: list[str] = []
     quoted: list[str] = []
+    earlier: list[str] = []  # the body of quoted or forwarded mail
     machine: list[str] = []
     bug = feature = False
     in_fence = in_signature = in_quote = False
@@ -114,6 +120,8 @@ def prepare(text: str) -> Prepared:
         if in_quote or stripped.startswith(">") or _QUOTE_START.match(line):
             in_quote = in_quote or not stripped.startswith(">")
             quoted.append(stripped)
+            if not _QUOTE_START.match(line) and not _HEADER.match(line):
+                earlier.append(stripped.lstrip("> "))
             continue
         if in_signature or _SIGNATURE_DASHES.match(line) or _SIGN_OFF.match(line):
             in_signature = True
@@ -141,6 +149,11 @@ def prepare(text: str) -> Prepared:
             line = line[: cut.start() + 1]
         own.append(line)
     body = "\n".join(own)
+    forwarded = False
+    if _word_count(body) < SHORT_OWN_WORDS and _word_count("\n".join(earlier)) >= 4:
+        # "See below", 请看下面: the forwarded message is what is asked; read it as the request.
+        body = body + "\n\n" + "\n".join(earlier)
+        forwarded = True
     body = _URL.sub(" ", body)
     body = _EMAIL.sub(" ", body)
     body = _PATH.sub(" ", body)
@@ -154,12 +167,18 @@ def prepare(text: str) -> Prepared:
         own_cased=_one_line(body),
         sentences=sentences,
         quoted="\n".join(q for q in quoted if q),
+        forwarded=forwarded,
         machine=tuple(m for m in machine if m),
         refs=refs,
         bug_template=bug,
         feature_template=feature,
         han_share=han / len(letters) if letters else 0.0,
     )
+
+
+def _word_count(text: str) -> int:
+    """English words plus Chinese characters / 2: roughly how much was said."""
+    return len(re.findall(r"[A-Za-z]+", text)) + len(_HAN_CHAR.findall(text)) // 2
 
 
 def _one_line(text: str) -> str:

@@ -35,7 +35,7 @@ UNITS: dict[str, tuple[str, float]] = {
     "字符": ("characters", 1), "位数": ("characters", 1), "个字": ("characters", 1), "字": ("characters", 1),
     "times": ("times", 1), "attempts": ("times", 1), "tries": ("times", 1), "retries": ("times", 1), "次": ("times", 1),
     "yuan": ("money", 1), "rmb": ("money", 1), "元": ("money", 1), "块": ("money", 1), "块钱": ("money", 1),
-    "dollars": ("money", 1), "usd": ("money", 1), "eur": ("money", 1), "euros": ("money", 1),
+    "dollars": ("money", 1), "pounds": ("money", 1), "gbp": ("money", 1), "英镑": ("money", 1), "美元": ("money", 1), "欧元": ("money", 1), "usd": ("money", 1), "eur": ("money", 1), "euros": ("money", 1),
     "kb": ("size", 1 / 1024), "mb": ("size", 1), "gb": ("size", 1024), "tb": ("size", 1024 * 1024),
     "兆": ("size", 1),
 }
@@ -134,7 +134,7 @@ _QUANTITY = re.compile(
         r"(?P<clock>(?<![\d:])(?:[01]?\d|2[0-3]):[0-5]\d(?![\d:]))",
         rf"(?P<cnclock>(?:{_NUMBER}|[{_CN_NUMBER}]+)\s*点(?P<half>半)?(?!钟头))",
         rf"(?P<ampm>\b({_NUMBER})\s*(am|pm)\b)",
-        rf"(?P<money>[$¥€]\s*({_NUMBER}))",
+        rf"(?P<money>[$¥€£]\s*({_NUMBER}))",
         rf"(?P<digits>(?<![a-z0-9.])({_NUMBER})\+?{_RANGE}\s*-?\s*(?P<unit>{_EN_UNIT}(?![a-z])|{_CN_UNIT}|%))",
         rf"(?P<cn>(?<!第)([{_CN_NUMBER}]+)几?\s*(?P<cnunit>{_CN_UNIT}))",
         rf"(?P<words>\b({_EN_WORD_NUMBER})(?:\s+an?)?\s+(?P<wunit>{_EN_UNIT})\b)",
@@ -205,8 +205,8 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             number_text = re.match(rf"[{_CN_NUMBER}]+", groups["cn"]).group(0)  # type: ignore[union-attr]
             amount = chinese_number(number_text)
             unit = UNITS.get(groups["cnunit"])
-            if amount is None or unit is None:
-                continue
+            if amount is None or unit is None or groups["cnunit"] == "位":
+                continue  # 一位…: one person, not one digit (digits keep it: 6 位)
             pair = [_CN_DIGITS.get(c) for c in number_text]
             if len(pair) == 2 and None not in pair and pair[1] == pair[0] + 1:  # type: ignore[operator]  # 七八秒
                 found.append(Quantity(pair[0] * unit[1], unit[0], surface, pair[0], pair[1] * unit[1], groups["cnunit"], start))  # type: ignore[operator]

@@ -87,11 +87,15 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     repair = _find(cues.REPAIR_EN, sentences, signals, "repair") + _find(cues.REPAIR_ZH, sentences, signals, "repair")
     how_to = _find(cues.HOW_TO_EN, sentences, signals, "how-to") + _find(cues.HOW_TO_ZH, sentences, signals, "how-to")
     own_side = _find(cues.OWN_SIDE_FINE, sentences, signals, "own side fine")
+    slip = _find(cues.USER_SLIP, sentences, signals, "customer's slip")
+    lapsed = _find(cues.LAPSED, sentences, signals, "lapsed")
+    whose = _find(cues.WHOSE_QUESTION, sentences, signals, "whose")
     statements, questions, modal, past = _sentence_kinds(sentences)
     count = max(1, len(sentences))
     values.update({
         "report": _log(report), "ask": _log(ask), "alter": _log(alter), "add": _log(add), "repair": _log(repair),
         "how_to": _log(how_to), "own_side_fine": 1.0 if own_side else 0.0,
+        "slip": _log(slip), "lapsed": _log(lapsed), "whose": _log(whose), "forwarded": float(prepared.forwarded),
         "question_share": questions / count, "modal_share": modal / count, "past_share": past / count,
         "statements": _log(statements), "sentences": _log(count),
         "machine_output": _log(len(prepared.machine)), "bug_template": float(prepared.bug_template),
@@ -115,6 +119,14 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     signals.novel = novel
     values["coverage"] = coverage
     values["novel_share"] = novel_share
+    # The sentence closest to the best accepted match: a long story often holds one sentence that is the point.
+    best_sentence = 0.0
+    if accepted:
+        for sentence in sentence_terms:
+            if len([t for t in sentence.weights if t not in sentence.bridged]) >= 3:
+                best_sentence = max(best_sentence, _coverage(sentence, index, accepted[0][0])[0])
+    values["sentence_coverage"] = best_sentence
+    values["ask_sentence_covered"] = min(1.0, values["ask"] + values["alter"] + values["add"]) * best_sentence
 
     # The customer's environment, unless the matched signed requirement names it.
     leading = [index.requirement(p) for p, r in matches[:3] if top and r >= top[1] - 0.15]
