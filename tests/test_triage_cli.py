@@ -126,7 +126,7 @@ def test_write_stores_the_block_and_touches_nothing_else(clinic, run_cli):
     assert after.startswith(RQ_12)  # every byte the user wrote is still there, in place
     block = after[len(RQ_12):]
     assert block.startswith("triage:\n  classification: change\n  confidence: ")
-    assert "  baseline: v1.0\n  matches: [REQ-3" in block and "  on: 2026-07-25\n" in block
+    assert "  baseline: v1.0\n  matches: [REQ-3" in block and "  on: \"2026-07-25T17:20:00+00:00\"\n" in block
     check = _json(run_cli("check", "--format", "json", cwd=clinic.root))
     assert [f for f in check["findings"] if "RQ-12" in (f["path"] or "")] == []
     # again: the same bytes, nothing changes

@@ -538,6 +538,13 @@ def pick_accepted(baselines: list[Baseline]) -> Baseline | None:
     return max(candidates, key=lambda b: (b.created, b.name)) if candidates else None
 
 
+def pick_first_signed(baselines: list[Baseline]) -> Baseline | None:
+    """The baseline the customer signed first: the oldest (by creation time) with an active
+    customer sign-off meaning approved or accepted — what was first agreed."""
+    candidates = [b for b in baselines if b.acceptances]
+    return min(candidates, key=lambda b: (b.created, b.name)) if candidates else None
+
+
 # ------------------------------------------------ requirements at a commit
 
 

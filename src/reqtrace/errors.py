@@ -60,6 +60,12 @@ class ToolMissing(InputError):
     code = "tool-missing"
 
 
+class UncommittedChanges(InputError):
+    """A command that reads HEAD by default would leave out files not yet committed (exit 3)."""
+
+    code = "uncommitted"
+
+
 class OutputError(InputError):
     """The output could not be written: a full disk, a closed terminal (exit 3)."""
 

@@ -192,7 +192,10 @@ def node_attrs(item: Any) -> dict[str, Any]:
     if kind == "requirement":
         return {"kind": "requirement", "title": item.title, "status": item.status, "path": item.path}
     if kind == "request":
-        return {"kind": "request", "title": item.title, "date": item.received, "status": _request_state(item), "decision": _decision_text(item), "path": item.path}
+        attrs = {"kind": "request", "title": item.title, "date": item.received, "status": _request_state(item), "decision": _decision_text(item), "path": item.path}
+        if item.decision is not None and item.decision.on:
+            attrs["decided_on"] = item.decision.on  # the decision is an event of its own in a timeline
+        return attrs
     if kind == "meeting":
         return {"kind": "meeting", "title": item.title, "date": item.date, "path": item.path}
     if kind == "email":

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import gitio
+from .clock import earliest_moment
 from .config import SpecRepo, parse_config
 from .diff import (
     ADDED,
@@ -361,7 +362,10 @@ def _snapshot_of(repo: SpecRepo, config: Config, commit: str, paths: list[str], 
 
 def _link_requests(repo: SpecRepo, config: Config, req_id: str, commit: str, history: History, cache: ParseCache) -> list[RequestLink]:
     """The requests (at `commit`) whose `affects` names the requirement; each approved one is
-    tied to the first change at or after its decision (or the last change, when decided later)."""
+    tied to the first change at or after the moment of its decision (or the last change, when
+    decided later). A date alone counts from the start of its day. A request approved as a
+    change or defect changes what exists, so it is not tied to the requirement's creation
+    while a later change is there to tie it to."""
     assert repo.git_top is not None
     paths = gitio.grep_files(repo.git_top, commit, [req_id], [repo.git_path(config.requests_dir)])
     paths = [p[len(repo.prefix) :] for p in paths if p.startswith(repo.prefix)]
@@ -374,8 +378,11 @@ def _link_requests(repo: SpecRepo, config: Config, req_id: str, commit: str, his
         on = decision.on if decision else None
         tied = None
         if status == "approved" and changes:
-            day = (on or request.received or "")[:10]
-            tied = next((e for e in changes if e.date[:10] >= day), changes[-1])
+            since = earliest_moment(on or request.received)
+            after = [e for e in changes if since is None or (earliest_moment(e.date) or since) >= since]
+            if decision is not None and decision.as_ in ("change", "defect"):
+                after = [e for e in after if e.change != ADDED] or after
+            tied = after[0] if after else changes[-1]
             tied.requests.append(request.id)
         links.append(RequestLink(request.id, status, on, request.title, tied.commit if tied else None))
     return links

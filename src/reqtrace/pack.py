@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,15 +25,17 @@ from typing import Any
 
 from . import __version__, gitio
 from .archive import DeterministicZip, member_name, sha256_hex
-from .clock import source_date_epoch
+from .clock import moment_key, source_date_epoch
 from .config import SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
-from .errors import InputError, RevisionError, UsageError
+from .errors import InputError, RevisionError, UncommittedChanges, UsageError
 from .files import output_path, output_writer
 from .graph import natural_key
 from .model import Snapshot, item_fields
 from .parse import parse_requirements
 from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
+from .status_chart import status_chart
+from .worktree_state import SHOWN_FILES, file_list, uncommitted_files, worktree_config
 
 PACK_FORMAT = "reqtrace-pack-1"
 SCHEMA_VERSION = 1
@@ -172,6 +175,9 @@ class PackContents:
     built_at: dt.datetime
     built_from: str  # what fixed the build time: SOURCE_DATE_EPOCH or a commit date
     digest: Digests = field(default_factory=Digests)
+    # The story since the customer first signed (status.story_summary): (since, accepted later).
+    story: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)
+    chart: dict[str, Any] | None = None  # status_chart.chart_model of the spec repo at --to
 
 
 @dataclass
@@ -514,7 +520,9 @@ def build_timeline(contents_to: Snapshot, baseline: BaselineInfo, base_commit_da
         events.append(Event(baseline.created or base_commit_date or "", baseline.name, "baseline", "created", f"baseline {baseline.name} of commit {baseline.commit[:12]}"))
     for signoff in baseline.signoffs:
         events.append(Event(signoff.time, baseline.name, "sign-off", signoff.meaning, f"{signoff.signer} — {signoff.meaning} ({signoff.method})"))
-    return sorted((e for e in events if e.date), key=lambda e: (date_key(e.date), e.date, natural_key(e.id)))
+    # By the moment each names (a date alone is the end of its day), then by id; a request's
+    # decision after its receipt when both fell on the same day.
+    return sorted((e for e in events if e.date), key=lambda e: (moment_key(e.date), natural_key(e.id), e.kind == "decision", e.kind))
 
 
 def requirements_at(repo: SpecRepo, commit: str, to: Snapshot, to_files: dict[str, bytes]) -> tuple[Snapshot, dict[str, bytes]]:
@@ -587,7 +595,25 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         built_at=built_at,
         built_from=built_from,
         digest=digest,
+        **gather_story(repo, to),
     )
+
+
+def gather_story(repo: SpecRepo, to: Snapshot) -> dict[str, Any]:
+    """The pack's first page as `reqtrace status` tells it: `story`, what changed since the
+    customer first signed and what was accepted without approval; `chart`, the picture over
+    time. A baseline file that cannot be read leaves the story out: the pack lists the
+    baseline's problems, and its other pages do not depend on this."""
+    from .baseline import scan_baselines
+    from .status import signed_story, story_summary
+
+    scanned = scan_baselines(repo, to.commit)
+    chart = status_chart(repo, to, scanned.baselines)
+    try:
+        accepted = scanned.accepted()
+    except InputError:
+        return {"story": (None, None), "chart": chart}
+    return {"story": story_summary(signed_story(repo, scanned.baselines, accepted, to.commit)), "chart": chart}
 
 
 # --------------------------------------------------------------------- layout
@@ -799,6 +825,26 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
 # ---------------------------------------------------------------------- build
 
 
+def refuse_uncommitted(repo: SpecRepo, baseline_name: str) -> None:
+    """A pack built by default (up to HEAD) must not silently leave out what was just
+    written: a decision, a triage, a new record. Refuse while such files are uncommitted;
+    `--to HEAD` (committed only) and `--to WORKTREE` (with them) say which is meant."""
+    config = worktree_config(repo)
+    if config is None:
+        return  # load_snapshot says what is wrong with it
+    changed = uncommitted_files(repo, config)
+    if not changed:
+        return
+    files = "1 file" if len(changed) == 1 else f"{len(changed)} files"
+    verb = "is" if len(changed) == 1 else "are"
+    named = changed if len(changed) <= SHOWN_FILES else [config.requirements_dir, config.records_dir]
+    raise UncommittedChanges(
+        f"{files} of the spec repo {verb} not committed, so a pack up to HEAD would leave {'it' if len(changed) == 1 else 'them'} out: {file_list(changed)}",
+        hint=f"commit them (git add -- {' '.join(shlex.quote(path) for path in named)} && git commit), then build again; "
+        "or say which you mean: `--to WORKTREE` packs the files as they are now, `--to HEAD` the last commit without them",
+    )
+
+
 def build_pack(
     repo: SpecRepo,
     baseline_name: str,
@@ -818,6 +864,8 @@ def build_pack(
             raise InputError(f"--html-dir {html_dir} is a file, not a folder")
         # The folder itself may be made (it is what the option names); its parent must exist.
         output_path(html_dir / INDEX if html_dir.is_dir() else html_dir, option="--html-dir")
+    if to_rev is None:
+        refuse_uncommitted(repo, baseline_name)
     # No parse cache for the whole snapshot: filling it (14,500 small files for the benchmark's
     # repo) cost a first build 4 s of CPU to save a later one 0.7 s, and a pack is built rarely.
     contents = gather_pack(repo, baseline_name, to_rev)

@@ -29,6 +29,17 @@ DECISION_CLASSES = tuple(c for c in CLASSES if c != NEEDS_REVIEW)
 DECISION_STATUSES = ("approved", "rejected", "pending")
 
 
+def _moment_value(on: str | dt.date) -> str | dt.date:
+    """A date alone is written as YAML writes a date (unquoted, as people type it); a time
+    with its offset as quoted text, which every YAML reader reads the same."""
+    if isinstance(on, str) and len(on) == 10:
+        try:
+            return dt.date.fromisoformat(on)
+        except ValueError:
+            return on
+    return on
+
+
 @dataclass(frozen=True)
 class Written:
     path: Path
@@ -77,8 +88,9 @@ def _replace_block(repo: SpecRepo, request: Request, config: Config, key: str, b
 
 
 def write_triage(repo: SpecRepo, request: Request, config: Config, result: TriageResult, baseline: str,
-                 on: dt.date) -> Written:
-    """Store the recommendation in the request's `triage:` block."""
+                 on: str | dt.date) -> Written:
+    """Store the recommendation in the request's `triage:` block; `on` is when, best a full
+    timestamp with offset (clock.timestamp), so timelines can order it among commits."""
     block: dict[str, Any] = {
         "classification": result.classification,
         "confidence": round(result.confidence, 2),
@@ -87,7 +99,7 @@ def write_triage(repo: SpecRepo, request: Request, config: Config, result: Triag
         "matches": [m.id for m in result.matches[:3]],
         "reasons": list(result.reasons),
         "by": f"reqtrace {__version__}",
-        "on": on,
+        "on": _moment_value(on),
     }
     if not block["matches"]:
         del block["matches"]
@@ -102,7 +114,7 @@ def write_decision(
     as_: str,
     status: str,
     by: str,
-    on: dt.date,
+    on: str | dt.date,
     in_: str | None,
     note: str | None,
     known_records: dict[str, str],
@@ -124,7 +136,7 @@ def write_decision(
             hint="name the meeting (MTG-…) or email (MAIL-…) where it was decided; "
             "`reqtrace list --kind meeting` lists them; nothing was written",
         )
-    block: dict[str, Any] = {"as": as_, "status": status, "by": by.strip(), "on": on}
+    block: dict[str, Any] = {"as": as_, "status": status, "by": by.strip(), "on": _moment_value(on)}
     if in_ is not None:
         block["in"] = in_
     if note:

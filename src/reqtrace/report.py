@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .archive import short_hash, slug
+from .clock import shown_moment
 from .trace_svg import MAX_GRAPH_NODES, layout_graph
 from .worddiff import word_diff
 
@@ -324,12 +325,15 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
             "documents": len(documents),
             "signoffs": len(signoffs),
         },
+        "since_first_signed": contents.story[0] and {**contents.story[0], "unapproved_links": links(contents.story[0]["unapproved_ids"])},
+        "accepted_without_approval": contents.story[1] and {**contents.story[1], "links": links(contents.story[1]["ids"])},
+        "chart": contents.chart,
         "signoffs": signoffs,
         "requirements": base_requirements,
         "changes": changes,
         "requests": request_views,
         "matrix": matrix,
-        "timeline": [{**vars(e), "href": link(e.id)[1]} for e in contents.timeline],
+        "timeline": [{**vars(e), "shown": shown_moment(e.date), "href": link(e.id)[1]} for e in contents.timeline],
         "meetings": meetings,
         "emails": emails,
         "documents": documents,
@@ -344,6 +348,15 @@ def _version() -> str:
     from . import __version__
 
     return __version__
+
+
+def render_status_chart(status: dict[str, Any], chart: dict[str, Any] | None) -> str:
+    """`status --chart`: an offline page with the story's figures and the chart (status_chart)."""
+    where = f"commit {status['rev'][:12]}" if status.get("rev") else "the working tree"
+    return environment().get_template("status/chart.html.j2").render(
+        csp=CSP, version=_version(), project=status["project"], customer=status.get("customer") or "", where=where,
+        since_first_signed=status.get("since_first_signed"), accepted_without_approval=status.get("accepted_without_approval"), chart=chart,
+    )
 
 
 def render_pack_html(contents: PackContents, layout: Layout) -> str:

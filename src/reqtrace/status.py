@@ -8,6 +8,10 @@ does not depend on them:
     drift    = {"added": [ids], "modified": [ids], "removed": [ids],
                 "approved": [ids], "unapproved": [ids],   # changes since it
                 "changes_by_requirement": {id: n}}        # commits that changed each
+    story    = {"first": {"name", "date", "commit", "requirements"},  # the first signed baseline
+                "changes": [Change],          # since it, that need approval
+                "accepted_later": [Change],   # from it to the accepted baseline
+                "accepted": str}              # the accepted baseline's name
 
 Without them the screen says there is no accepted baseline yet, and shows
 everything that the snapshot alone can tell.
@@ -63,7 +67,7 @@ def _linked_in(snapshot: Snapshot) -> set[str]:
     return linked
 
 
-def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, drift: dict[str, Any] | None = None, *, linked: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, drift: dict[str, Any] | None = None, *, linked: set[str] | frozenset[str] = frozenset(), story: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything `reqtrace status` shows, as plain JSON-able data.
 
     `linked` names records that something outside the snapshot's items points
@@ -110,6 +114,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
         ranked = sorted((drift.get("changes_by_requirement") or {}).items(), key=lambda kv: (-kv[1], _id_order(kv[0])))
         most_changed = [{"id": rid, "changes": n, "title": getattr(snapshot.requirements.get(rid), "title", None)} for rid, n in ranked[:MOST_CHANGED] if n]
 
+    since_first_signed, accepted_without_approval = story_summary(story)
     return {
         "project": snapshot.config.project,
         "customer": snapshot.config.customer,
@@ -122,6 +127,8 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
             "documents": len(snapshot.documents),
         },
         "accepted_baseline": accepted,
+        "since_first_signed": since_first_signed,
+        "accepted_without_approval": accepted_without_approval,
         "drift": drift_summary,
         "volatility": volatility,
         "most_changed": most_changed,
@@ -140,7 +147,8 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
 
 def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
     """The keyword arguments of `build_status` that come from the baseline and diff modules:
-    `accepted`, `drift` and `linked` (the documents sign-offs rest on).
+    `accepted`, `drift`, `linked` (the documents sign-offs rest on) and `story` (the
+    changes since the baseline the customer signed first).
 
     The accepted baseline is the baseline module's rule (the newest with an
     active customer sign-off approving or accepting it); drift is `reqtrace
@@ -154,7 +162,7 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
     evidence = {s.evidence.document for b in baselines for s in b.active_signoffs if s.evidence and s.evidence.document}
     baseline = scanned.accepted()  # an error, not an older baseline, when one is missing
     if baseline is None:
-        return {"accepted": None, "drift": None, "linked": evidence}
+        return {"accepted": None, "drift": None, "linked": evidence, "story": None}
     name = folder_of(baseline) or baseline.name
     accepted = {
         "name": name,
@@ -176,7 +184,65 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
         "unapproved": [c.id for c in counted if not c.approved],
         "changes_by_requirement": _commits_per_requirement(repo, snapshot, baseline.commit, {c.id for c in counted}),
     }
-    return {"accepted": accepted, "drift": drift, "linked": evidence}
+    story = signed_story(repo, baselines, baseline, snapshot.commit)
+    return {"accepted": accepted, "drift": drift, "linked": evidence, "story": story}
+
+
+def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str | None) -> dict[str, Any] | None:
+    """The `story` of `build_status`: the changes needing approval from the baseline the
+    customer signed first to `to_commit` (None: the working tree), and from it to the
+    accepted baseline. None when no baseline has a customer's signature."""
+    from .baseline import folder_of, pick_first_signed
+    from .diff import diff_revisions
+    from .snapshot import WORKTREE
+
+    first = pick_first_signed(baselines)
+    if first is None or accepted is None:
+        return None
+    first_name = folder_of(first) or first.name
+    since_first = diff_revisions(repo, first.commit, to_commit or WORKTREE, from_shown=first_name)
+    accepted_later: list[Any] = []
+    if first.commit != accepted.commit:
+        accepted_later = [c for c in diff_revisions(repo, first.commit, accepted.commit, from_shown=first_name).changes if c.needs_approval]
+    return {
+        "first": {"name": first_name, "date": first.created, "commit": first.commit, "requirements": len(first.requirements)},
+        "changes": [c for c in since_first.changes if c.needs_approval],
+        "accepted_later": accepted_later,
+        "accepted": folder_of(accepted) or accepted.name,
+    }
+
+
+def story_summary(story: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The story's two figures as JSON-able data: what changed since the customer first
+    signed (and how much of it an approved request covers), and what a later accepted
+    baseline took in that no approved request covers."""
+    if story is None:
+        return None, None
+    from .diff import ADDED, MODIFIED, REMOVED
+
+    changes = story["changes"]
+    first = story["first"]
+    since = {
+        "baseline": first["name"],
+        "date": first["date"],
+        "commit": first["commit"],
+        "changes": len(changes),
+        "added": sum(1 for c in changes if c.change == ADDED),
+        "modified": sum(1 for c in changes if c.change == MODIFIED),
+        "removed": sum(1 for c in changes if c.change == REMOVED),
+        "approved": sum(1 for c in changes if c.approved),
+        "unapproved": sum(1 for c in changes if not c.approved),
+        "approved_ids": sorted((c.id for c in changes if c.approved), key=_id_order),
+        "unapproved_ids": sorted((c.id for c in changes if not c.approved), key=_id_order),
+    }
+    later = [c for c in story["accepted_later"] if not c.approved]
+    accepted = {
+        "baseline": story["accepted"],
+        "since": first["name"],
+        "count": len(later),
+        "ids": sorted((c.id for c in later), key=_id_order),
+    }
+    return since, accepted
 
 
 def _commits_per_requirement(repo: Any, snapshot: Snapshot, since: str, ids: set[str]) -> dict[str, int]:
@@ -219,6 +285,7 @@ def status_facts(item: Any) -> tuple[Any, ...]:
             kind, item.title, item.path, item.from_, item.refs, item.sources, item.affects,
             (decision.status, decision.as_, decision.in_) if decision is not None else None,
             item.triage.classification if item.triage is not None else None,
+            item.received,
         )
     if kind == "meeting":
         return (kind, item.title, item.path, item.refs, tuple((entry.refs, entry.approves, entry.rejects) for entry in item.decisions))
@@ -247,9 +314,9 @@ def snapshot_from_facts(facts: Any, snapshot: Snapshot) -> Snapshot:
             _, title, path, parents, sources = fact
             snapshot.requirements[item_id] = Requirement(item_id, title, "", path, parents=parents, sources=sources)
         elif kind == "request":
-            _, title, path, from_, refs, sources, affects, decision, classification = fact
+            _, title, path, from_, refs, sources, affects, decision, classification, received = fact
             snapshot.requests[item_id] = Request(
-                item_id, "", title, path, from_=from_, refs=refs, sources=sources, affects=affects,
+                item_id, received, title, path, from_=from_, refs=refs, sources=sources, affects=affects,
                 decision=Decision(decision[0], as_=decision[1], in_=decision[2]) if decision is not None else None,
                 triage=Triage(classification) if classification is not None else None,
             )

@@ -8,10 +8,10 @@ impact answers "what would a change to this requirement touch?".
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .clock import moment_key
 from .errors import InputError, UsageError
 from .graph import (
     AFFECTS,
@@ -109,16 +109,9 @@ def text_changes(repo: SpecRepo | None, commit: str | None, item_id: str) -> lis
 
 
 def date_key(text: str | None) -> tuple[int, str]:
-    """Sorts ISO dates and date-times together, in UTC; undated entries last."""
-    if not text:
-        return (1, "")
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return (0, text)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return (0, value.astimezone(dt.UTC).isoformat())
+    """Sorts ISO dates and date-times by the moment they name (clock.moment_key): a date
+    alone is the end of its day, so what was decided that day follows its commits."""
+    return moment_key(text)
 
 
 def _id_order(item_id: str) -> tuple[Any, ...]:
@@ -184,14 +177,20 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
                 summary = _summary(relation, other, other_node, attrs, by_node)
                 add(TimelineEntry(date, other, other_node.get("kind", ""), relation, summary))
                 if relation == "affected-by":
-                    # The decision on a request that changes this item is part of its story.
+                    # The decision on a request that changes this item is part of its story,
+                    # at the moment it was taken — after the commits it follows.
+                    decided_in = False
                     for decider, decider_keyed in _in_order(graph._pred[other]):  # noqa: SLF001
                         decision = decider_keyed.get(DECIDES)
                         if decision is None:
                             continue
+                        decided_in = True
                         decider_node = graph.nodes[decider]
                         text = decision.get("text") or decider_node.get("title") or ""
                         add(TimelineEntry(decision.get("date") or decider_node.get("date"), decider, decider_node.get("kind", ""), "decision", f"{decision.get('decision', 'decided')} {other}: {text}"))
+                    if not decided_in and other_node.get("decided_on") and other_node.get("status") in ("approved", "rejected"):
+                        # Decided with no meeting or email named (`decide` without --in).
+                        add(TimelineEntry(other_node["decided_on"], other, "request", "decision", f"{other_node.get('decision') or 'decided'}"))
     # Where it came from, further back: the email behind the request it came from.
     for start in [e.id for e in entries.values() if e.relation in ("came-from", "affected-by")]:
         for origin, via in _origins(graph, start):

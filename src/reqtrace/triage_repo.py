@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import gitio
 from .cachefile import note, read_regular, seal, unseal
-from .clock import source_date_epoch
+from .clock import source_date_epoch, timestamp
 from .config import SpecRepo, parse_config
 from .errors import InputError, UsageError
 from .files import atomic_write
@@ -460,6 +460,23 @@ def run_triage(inputs: Sequence[TriageInput], baseline: TriageBaseline, index: B
         result = classify_request(item.text, index=index, request=item.label, refs=item.refs, claimed=item.claimed)
         run.results.append((item, result))
     return run
+
+
+def decision_moment(given: str | None) -> str:
+    """What `decide --on` records: now with its offset (clock.timestamp) when not given; a
+    date as given; a time as given, with the machine's offset when it names none."""
+    if given is None:
+        return timestamp()
+    text = given.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text).isoformat()
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--on must be a date like 2026-08-20 or a time like 2026-08-20T14:30:00+08:00 (got '{given}')") from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return timestamp(moment)
 
 
 def today() -> dt.date:

@@ -101,6 +101,12 @@ def log(
     _revision_argument(rev, "--rev")
     repo = find_spec_repo(root)
     history = requirement_history(repo, item_id, rev or "HEAD")
+    if rev is None:
+        from ..worktree_state import committed_only_note
+
+        note = committed_only_note(repo, "this log")
+        if note is not None:
+            output.stderr_console().print(f"[yellow]note:[/] {output.esc(note)}")
     if format is TextOrJson.json:
         output.write_json(history_json(history))
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 from enum import Enum
 from pathlib import Path
@@ -29,17 +28,9 @@ _STATUS_COLOURS = {"added": "green", "unchanged": "dim", "restored": "cyan", "re
 def _when(date: str | None) -> str:
     """A timeline date as recorded, with its UTC offset: the timeline is in time order, and a
     meeting at 14:00 +08:00 comes before a signature at 08:30 UTC on the same day."""
-    if not date or len(date) <= 10:  # none, or a day without a time
-        return date or "—"
-    try:
-        value = dt.datetime.fromisoformat(date)
-    except ValueError:
-        return date
-    shown = value.strftime("%Y-%m-%d %H:%M")
-    offset = value.utcoffset()
-    if offset is None:
-        return shown
-    return f"{shown} UTC" if not offset else f"{shown} {value.isoformat(timespec='minutes')[16:]}"
+    from ..clock import shown_moment
+
+    return shown_moment(date)
 
 
 @app.command()
@@ -276,20 +267,71 @@ def graph(
 @app.command()
 def status(
     rev: RevOption = None,
+    chart: Annotated[Optional[Path], typer.Option("--chart", metavar="FILE.html", help="Also write an offline HTML page with a chart of requirement changes and requests by class per month, baselines marked.", show_default=False)] = None,  # noqa: UP007, UP045
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
 ) -> None:
-    """The project manager's one screen: baseline, drift, requests, and loose ends."""
+    """The project manager's one screen: what changed since the customer first signed, baseline, drift, requests, and loose ends."""
     from ..graph_cache import status_snapshot
     from ..status import build_status, status_inputs
 
     output.json_requested = format is TextOrJson.json
+    if chart is not None:
+        from ..files import output_path
+
+        output_path(chart, option="--chart", what="HTML file", example="status.html")  # before the work, and again when written
     repo, _, snapshot = _ask(root, rev, status_snapshot)
     data = build_status(snapshot, **status_inputs(repo, snapshot))
+    if chart is not None:
+        _write_chart(repo, snapshot, data, chart)
     if format is TextOrJson.json:
         output.write_json(data)
         return
     render_status(data)
+
+
+def _write_chart(repo: Any, snapshot: Any, data: dict[str, Any], path: Path) -> None:
+    from ..baseline import scan_baselines
+    from ..files import output_writer
+    from ..report import render_status_chart
+    from ..status_chart import status_chart
+
+    picture = status_chart(repo, snapshot, scan_baselines(repo, snapshot.commit).baselines)
+    with output_writer(path, option="--chart") as handle:
+        handle.write(render_status_chart(data, picture).encode("utf-8"))
+    shown = f"{picture['months']} months, {picture['total_changes']} requirement changes, {picture['total_requests']} requests" if picture else "nothing dated yet"
+    output.stderr_console().print(f"wrote {output.esc(path)} ({shown})")
+
+
+SHOWN_IDS = 8  # ids on one status line; --format json lists all
+
+
+def _some_ids(ids: list[str]) -> str:
+    more = len(ids) - SHOWN_IDS
+    return ", ".join(ids[:SHOWN_IDS]) + (f" and {more} more" if more > 0 else "")
+
+
+def render_story(console: Any, data: dict[str, Any]) -> None:
+    """The story's main point, first: what changed since the customer first signed, how
+    much of it an approved request covers, and what was accepted later without approval."""
+    esc = output.esc
+    since = data.get("since_first_signed")
+    if not since:
+        return
+    signed = f"{esc(since['baseline'])} ({esc((since.get('date') or 'undated')[:10])})"
+    if not since["changes"]:
+        console.print(f"[bold cyan]since first signed[/] {signed}: [green]no changes[/]")
+        return
+    unapproved = since["unapproved"]
+    console.print(
+        f"[bold cyan]since first signed[/] {signed}: {output.counted(since['changes'], 'change')}, "
+        f"{since['approved']} approved, [{'red' if unapproved else 'green'}]{unapproved} not[/]"
+    )
+    if unapproved:
+        console.print(f"  [red]not approved[/]     {esc(_some_ids(since['unapproved_ids']))}")
+    later = data.get("accepted_without_approval")
+    if later and later["count"]:
+        console.print(f"  [red]accepted anyway[/]  in {esc(later['baseline'])}: {esc(_some_ids(later['ids']))} (no approval)")
 
 
 def render_status(data: dict[str, Any]) -> None:
@@ -300,6 +342,7 @@ def render_status(data: dict[str, Any]) -> None:
     where = f"commit {data['rev'][:12]}" if data.get("rev") else "the working tree"
     console.print(f"[bold]{esc(data['project'])}[/]{customer} [dim]at {where}[/]")
     console.print("  " + " · ".join(output.counted(counts[key + "s"], key) for key in ("requirement", "request", "meeting", "email", "document")))
+    render_story(console, data)
     accepted = data.get("accepted_baseline")
     if accepted:
         delivered = f", delivered {esc(accepted['delivery_date'])}" if accepted.get("delivery_date") else ", not delivered yet"

@@ -29,7 +29,7 @@ def _console():  # type: ignore[no-untyped-def]
 def build(
     baseline: Annotated[str, typer.Argument(metavar="BASELINE", help="The baseline the pack is about (a baseline name, or any revision).", callback=checked_argument)],
     output_path: Annotated[Path, typer.Option("--output", "-o", help="The zip to write (replaced atomically).", show_default=False)],
-    to: Annotated[Optional[str], typer.Option("--to", help="Show changes and records up to this revision (default: HEAD; WORKTREE for uncommitted files).", show_default=False)] = None,  # noqa: UP007, UP045
+    to: Annotated[Optional[str], typer.Option("--to", help="Show changes and records up to this revision (default: HEAD, refused while spec or record files are uncommitted; WORKTREE takes them as they are).", show_default=False)] = None,  # noqa: UP007, UP045
     html_dir: Annotated[Optional[str], typer.Option("--html-dir", metavar="PATH", help="Also write index.html, unzipped, to this folder.", show_default=False, callback=non_empty_path)] = None,  # noqa: UP007, UP045
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,

@@ -28,9 +28,10 @@ def triage(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Classify post-delivery requests against the signed baseline: defect, change, new-scope, out-of-scope or needs-review."""
+    from ..clock import timestamp
     from ..config import find_spec_repo
     from ..errors import InputError
-    from ..triage_repo import MAX_TEXT_BYTES, baseline_index, run_checked, select_inputs, today
+    from ..triage_repo import MAX_TEXT_BYTES, baseline_index, run_checked, select_inputs
 
     output.json_requested = format is TextOrJson.json
     if text == "-":
@@ -52,7 +53,7 @@ def triage(
     run, index = run_checked(repo, inputs, chosen, index)
     written = []
     if write:
-        written = _write_all(repo, records, run, today())
+        written = _write_all(repo, records, run, timestamp())
     if format is TextOrJson.json:
         output.write_json(triage_json(run, index, written))
     else:
@@ -159,26 +160,18 @@ def decide(
     by: Annotated[str, typer.Option("--by", help="Who decided.")],
     in_: Annotated[Optional[str], typer.Option("--in", help="The meeting or email where it was decided.", show_default=False)] = None,  # noqa: UP007, UP045
     note: Annotated[Optional[str], typer.Option("--note", help="Why, in a sentence.", show_default=False)] = None,  # noqa: UP007, UP045
-    on: Annotated[Optional[str], typer.Option("--on", help="The date of the decision (default: today).", show_default=False)] = None,  # noqa: UP007, UP045
+    on: Annotated[Optional[str], typer.Option("--on", help="When it was decided: a date (2026-08-20) or a time with its offset (2026-08-20T14:30:00+08:00); default: now.", show_default=False)] = None,  # noqa: UP007, UP045
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Record a person's decision on a request in its decision block (the triage block stays beside it)."""
-    import datetime as dt
-
     from ..config import find_spec_repo
-    from ..errors import UsageError
     from ..recording import write_decision
-    from ..triage_repo import load_records, missing_request, today
+    from ..triage_repo import decision_moment, load_records, missing_request
 
     output.json_requested = format is TextOrJson.json
     repo = find_spec_repo(root)
-    when = today()
-    if on is not None:
-        try:
-            when = dt.date.fromisoformat(on)
-        except ValueError:
-            raise UsageError(f"--on must be a date like 2026-08-20 (got '{on}')") from None
+    when = decision_moment(on)
     records = load_records(repo, ("request", "meeting", "email"))
     request = records.requests.get(request_id)
     if request is None:
@@ -190,12 +183,12 @@ def decide(
     if format is TextOrJson.json:
         output.write_json({
             "request": request.id, "path": request.path, "written": done.changed,
-            "decision": {"as": as_.value, "status": status.value, "by": by, "on": when.isoformat(), "in": in_, "note": note},
+            "decision": {"as": as_.value, "status": status.value, "by": by, "on": when, "in": in_, "note": note},
             "triage": recommended,
         })
         return
     console = output.stdout_console()
     verb = "recorded" if done.changed else "unchanged"
-    console.print(f"[green]✓[/] {verb}: {output.esc(request.id)} decided as [bold]{as_.value}[/], {status.value}, by {output.esc(by)} on {when.isoformat()}" + (f" in {output.esc(in_)}" if in_ else "") + f" [dim]({output.esc(request.path)})[/]")
+    console.print(f"[green]✓[/] {verb}: {output.esc(request.id)} decided as [bold]{as_.value}[/], {status.value}, by {output.esc(by)} on {output.esc(when)}" + (f" in {output.esc(in_)}" if in_ else "") + f" [dim]({output.esc(request.path)})[/]")
     if recommended and recommended != as_.value:
         console.print(f"  [yellow]note:[/] triage recommended {recommended}; both stay on record")
