@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from train_triage import WEIGHTS, fit, load_examples, macro_f1  # noqa: E402
-from triage_data import FOUR, invented_domains, real_sources  # noqa: E402
+from triage_data import invented_domains, real_sources  # noqa: E402
 
 from reqtrace.triage import DEFECT, GUARD_CONFIDENCE, NEEDS_REVIEW, decide  # noqa: E402
 

@@ -9,7 +9,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_triage import CHECK_TOLERANCE, WEIGHTS, final_model, fingerprint, load_examples, model_difference  # noqa: E402
+from train_triage import (  # noqa: E402
+    CHECK_TOLERANCE,
+    WEIGHTS,
+    final_model,
+    fingerprint,
+    load_examples,
+    model_difference,
+)
 from triage_data import invented_domains, real_sources  # noqa: E402
 
 from reqtrace.triage import BaselineIndex, classify_request, decide, weigh  # noqa: E402
