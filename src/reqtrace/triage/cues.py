@@ -37,7 +37,7 @@ ASK_EN = re.compile(
     r"\b(?:please (?!fix|check|look|investigate|help|advise|let us know|confirm)|could you|can you|could we|can we|would it be possible|is it possible"
     r"|(?:we|i|they|customers?|users?|staff|everyone)(?: would| really| also| all| still)? (?:like|love|want|need|wish|prefer|hope|are asking for|keep asking for)"
     r"|we'd like|i'd like|it would be (?:nice|great|good|helpful|better|useful)|would be (?:nice|great|helpful|better|useful)|wish|hope (?:you|we|it)"
-    r"|suggest|request(?:ing)?|should be able to|make it|let (?:us|them|me|users?)|allow(?:ing)?|option to|ability to|is there a way to|any chance|how about|would love)\b",
+    r"|suggest|should be able to|make it|let (?:us|them|me|users?)|allow(?:ing)?|option to|ability to|is there a way to|any chance|how about|would love)\b",
     re.IGNORECASE,
 )
 ASK_ZH = re.compile(
@@ -81,7 +81,7 @@ ENVIRONMENT = (
     ("carrier", r"\b(?:carrier|telecom|isp|mobile operator|phone company)\b|运营商|电信|联通|中国移动|移动公司"),
     ("mail and spam", r"\b(?:spam|junk)(?: folder| box| mail)?\b|\bmailbox (?:full|quota)|垃圾邮件|垃圾箱|邮箱满"),
     ("password", r"\bforgot(?:ten)? (?:my |his |her |their |the )?password|\bpassword (?:was )?forgotten|忘记密码|密码忘了|忘了密码"),
-    ("other software", r"\b(?:excel|word|outlook|office|wechat|whatsapp|chrome|firefox|safari|edge|internet explorer|ie11|adobe|acrobat)\b|微信|浏览器|办公软件|表格软件"),
+    ("other software", r"\b(?:excel|ms word|microsoft (?:word|office|edge)|outlook|wechat|whatsapp|chrome|firefox|safari|internet explorer|ie11|adobe|acrobat)\b|微信|浏览器|办公软件|表格软件"),
     ("their server", r"\b(?:their|our|your|the hosting|the customer's) (?:own )?(?:server|hosting|data ?cent(?:er|re)|cloud account|database server)\b|\bhosting provider\b|服务器|机房|云服务器"),
     ("third party", r"\bthird[- ]party\b|\bvendor\b|\bsupplier\b|\b(?:the|their|our) bank\b|\bgovernment (?:site|website|system)\b|第三方|银行那边|对方系统|外部系统|供应商"),
 )

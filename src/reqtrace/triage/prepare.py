@@ -148,6 +148,10 @@ def prepare(text: str) -> Prepared:
             quoted.append(line[cut.start() + 1 :].strip())
             line = line[: cut.start() + 1]
         own.append(line)
+    # The first line is a title or subject when it ends without a full stop: a sentence of its own.
+    first = next((i for i, line in enumerate(own) if line.strip()), None)
+    if first is not None and not re.search(r"[.!?。！？:：,，]\s*$", own[first]) and first + 1 < len(own) and own[first + 1].strip():
+        own.insert(first + 1, "")
     body = "\n".join(own)
     forwarded = False
     if _word_count(body) < SHORT_OWN_WORDS and _word_count("\n".join(earlier)) >= 4:

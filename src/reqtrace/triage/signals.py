@@ -115,6 +115,9 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     values["named_accepted"] = 1.0 if any(index.by_id.get(n) is not None and index.is_accepted(index.by_id[n]) for n in named) else 0.0
     values["named_proposed"] = 1.0 if any(index.by_id.get(n) is not None and not index.is_accepted(index.by_id[n]) for n in named) else 0.0
     coverage, novel_share, novel = _coverage(terms, index, accepted[0][0] if accepted else None)
+    # Names of people and places (written capitalised, never in lower case) are not things asked for.
+    names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", prepared.own_cased)} - set(re.findall(r"\b[a-z]+\b", prepared.own_cased))
+    novel = [w for w in novel if w not in names]
     signals.coverage = coverage
     signals.novel = novel
     values["coverage"] = coverage
