@@ -3,6 +3,7 @@
     python bench/train_triage.py            # validate across domains, print the table, write the weights
     python bench/train_triage.py --check    # retrain and say whether the shipped weights are what this gives
     python bench/train_triage.py --no-write # validate and print only
+    python bench/train_triage.py --refit    # refit the shipped choice on all domains, no validation
 
 Needs numpy and scipy (in the `test` extra); the shipped classifier reads the
 weights in plain Python and needs neither.
@@ -231,6 +232,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--refit", action="store_true")
     args = parser.parse_args()
     started = time.perf_counter()
     domains = invented_domains()
@@ -243,7 +245,10 @@ def main() -> int:
         same_data = shipped["trained"]["fingerprint"] == fingerprint(domains)
         print(f"largest difference {difference:.2e}; same data and feature code: {same_data}")
         return 0 if difference <= CHECK_TOLERANCE and same_data else 1
-    if len(domains) < 2:
+    if args.refit:
+        choice = json.loads(WEIGHTS.read_text(encoding="utf-8"))["trained"]["choice"]
+        print(f"refit with the shipped choice {choice}")
+    elif len(domains) < 2:
         choice = {"l2": 1.0, "words_k": 0, "temperature": 1.0, "threshold": 0.4}
         print("one domain only: no leave-one-domain-out choice; fixed defaults")
     else:

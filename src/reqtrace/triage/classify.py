@@ -30,6 +30,7 @@ NEEDS_REVIEW = "needs-review"
 CLASSES = (DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, NEEDS_REVIEW)
 DIVERGING = (CHANGE, NEW_SCOPE)
 GUARD_CONFIDENCE = 0.8  # a defect this sure is warranty work: paid work must never reach it by mistake
+GUARD_PAID = 0.05  # nor while change and new scope together keep this much probability
 _MATCH_FLOOR = 0.05
 
 
@@ -198,7 +199,8 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
     asks_more = bool(signals.found.get("ask") or signals.found.get("alter") or signals.found.get("add")
                      or any(n.stance in ("asked", "limit", "replace") for n in signals.numbers))
     guarded = False
-    if label == DEFECT and confidence >= GUARD_CONFIDENCE and (asks_more or not weighed.matches):
+    paid = probs[CHANGE] + probs[NEW_SCOPE]
+    if label == DEFECT and confidence >= GUARD_CONFIDENCE and (asks_more or not weighed.matches or paid >= GUARD_PAID):
         confidence, guarded = min(confidence, GUARD_CONFIDENCE - 0.01), True
     threshold = model["threshold"]
     if not weighed.matches and label in (DEFECT, CHANGE):
@@ -211,7 +213,8 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
         return _result(request, NEEDS_REVIEW, 1.0 - confidence, weighed, (head, *details), evidence, probs)
     head = f"weighed {label} at {confidence:.2f}"
     if guarded:
-        head += " (never surer: the request also asks for something, and paid work must not pass as a defect)"
+        head += (" (never surer: the request also asks for something, or may be paid work"
+                 f" ({paid:.2f} change or new scope), and paid work must not pass as a defect)")
     return _result(request, label, confidence, weighed, (head, *details), evidence, probs)
 
 
