@@ -79,7 +79,9 @@ def _jieba():  # type: ignore[no-untyped-def]
     # Imported here, not at the top: it costs half a second, and English text never needs it.
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)  # it logs "Building prefix dict…" to stderr otherwise
+    # It logs "Building prefix dict…" to stderr, and "Dump cache file failed" with a traceback when
+    # the temp folder is not writable: neither is the user's business.
+    jieba.setLogLevel(logging.CRITICAL)
     tokenizer = jieba.Tokenizer()
     try:
         tokenizer.initialize()
