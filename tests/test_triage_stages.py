@@ -133,3 +133,17 @@ def test_no_triage_source_names_a_product_domain():
             if found:
                 offenders.append(f"{path.relative_to(SRC)}:{number}: {found.group(0)}")
     assert offenders == []
+
+
+def test_loading_the_chinese_segmenter_prints_nothing(tmp_path):
+    # jieba logs "Building prefix dict…" (and a traceback when its cache cannot be written) to stderr.
+    import subprocess
+    import sys
+
+    code = ("from reqtrace.model import Requirement\nfrom reqtrace.triage import classify_request\n"
+            "r = classify_request('打印机不出纸了', [Requirement(id='R-1', title='Print', statement='Prints.', path='r.yaml')])\n"
+            "print(r.classification)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "TMPDIR": str(tmp_path)}, check=False)
+    assert done.returncode == 0 and done.stdout.strip()
+    assert done.stderr == ""
