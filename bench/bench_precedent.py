@@ -48,7 +48,7 @@ from reqtrace.precedent import (  # noqa: E402
     apply_precedent,
 )
 from reqtrace.triage import CLASSES, DEFECT, BaselineIndex, TriageResult, classify_request  # noqa: E402
-from reqtrace.triage_model import shipped_model  # noqa: E402
+from reqtrace.triage.model import shipped_model  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "triage"
 DOMAINS = DATA / "domains"

@@ -74,8 +74,9 @@ def test_trace_tells_a_demo_requirements_whole_story(demo_repo, run_cli):
 
 
 def test_triage_sorts_the_demos_waiting_requests_as_its_readme_says(demo_repo, run_cli):
-    """examples/clinic/README.md: nine of the ten waiting requests as the story sorts them;
-    RQ-18 (a defect of REQ-20) is recommended out-of-scope, while the rules alone say defect."""
+    """examples/clinic/README.md: eight of the ten waiting requests as the story sorts them;
+    RQ-13 (the printer, which REQ-18 names) is recommended defect, RQ-18 (a defect of REQ-20)
+    out-of-scope, each with the signed sentence beside the request's."""
     target, _ = demo_repo
     result = run_cli("triage", "--all", "--format", "json", cwd=target)
     assert result.exit_code == 0, result.stderr
@@ -84,9 +85,11 @@ def test_triage_sorts_the_demos_waiting_requests_as_its_readme_says(demo_repo, r
              "RQ-18": "defect", "RQ-19": "new-scope", "RQ-20": "change", "RQ-21": "out-of-scope",
              "RQ-22": "defect", "RQ-23": "new-scope"}
     assert set(got) == set(story)
-    assert [rq for rq, label in story.items() if got[rq]["classification"] != label] == ["RQ-18"]
+    assert [rq for rq, label in story.items() if got[rq]["classification"] != label] == ["RQ-13", "RQ-18"]
+    assert got["RQ-13"]["classification"] == "defect"
+    assert '"printer" is named by REQ-18: the signed platform, not the customer\'s environment' in got["RQ-13"]["reasons"]
     assert got["RQ-18"]["classification"] == "out-of-scope"
-    assert "the rules alone say defect (0.75)" in got["RQ-18"]["reasons"]
+    assert got["RQ-18"]["evidence"][0]["requirement"] == "REQ-20"
 
 
 def test_trace_shows_each_time_with_its_offset_in_time_order(demo_repo, run_cli):

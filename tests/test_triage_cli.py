@@ -89,6 +89,11 @@ def test_triage_by_id_gives_the_pinned_json(clinic, run_cli):
     assert first["matches"][0]["id"] == "REQ-3" and 0 < first["matches"][0]["score"] <= 1
     assert "asks for 30 days; REQ-3 says 14 days" in first["reasons"]
     assert "14 days" in first["matches"][0]["statement"]  # the signed text, beside the request
+    assert set(first) >= {"cues", "unknown_refs", "title", "received", "evidence", "probabilities"}
+    assert first["evidence"][0]["requirement"] == "REQ-3" and first["evidence"][0]["relation"] == "asks to change"
+    assert "30 days ahead" in first["evidence"][0]["request_sentence"] and "14" in first["evidence"][0]["signed_sentence"]
+    assert set(first["probabilities"]) == {"defect", "change", "new-scope", "out-of-scope"}
+    assert first["confidence"] == round(first["probabilities"]["change"], 2)
 
 
 def test_triage_all_skips_decided_requests(clinic, run_cli):

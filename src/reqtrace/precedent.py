@@ -24,19 +24,16 @@ bench/bench_precedent.py, never set by hand; docs/triage.md records the figures.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
-import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .model import Request
+from .triage.words import is_content, tokens
 
 if TYPE_CHECKING:
     from .triage import TriageResult
@@ -118,66 +115,11 @@ get got one ve ll re don doesn didn isn aren wasn weren won can't don't doesn't 
 """.split())
 
 
-_DICTIONARY_CACHE: list[Path] = []  # where jieba may keep its dictionary cache; see keep_dictionary_cache_in
-
-
-def keep_dictionary_cache_in(folder: Path | None) -> None:
-    """Let jieba keep its dictionary cache (~9 MB; loading it is about twice as fast as building
-    the dictionary) in `folder`, a folder of reqtrace's own such as `.git/reqtrace/`. Without one,
-    the dictionary is built each run: jieba's default, the shared temp folder, is where another
-    user can plant a cache that it then unmarshals."""
-    _DICTIONARY_CACHE[:] = [folder] if folder is not None else []
-
-
-@lru_cache(maxsize=1)
-def _jieba() -> Any:
-    """jieba, loaded on the first Chinese text (it costs ~0.5 s), its progress log kept off stderr."""
-    import jieba  # noqa: PLC0415 - lazy: only a text with Chinese pays for the dictionary
-
-    jieba.setLogLevel(logging.WARNING)
-    if jieba.dt.initialized:
-        return jieba
-    folder = _DICTIONARY_CACHE[0] if _DICTIONARY_CACHE else None
-    try:
-        if folder is not None:
-            folder.mkdir(exist_ok=True)
-            jieba.dt.tmp_dir = str(folder)
-            jieba.initialize()
-            return jieba
-    except OSError:
-        pass  # a read-only repository: built without a cache below
-    with tempfile.TemporaryDirectory() as scratch:
-        jieba.dt.tmp_dir = scratch
-        jieba.initialize()
-    return jieba
-
-
 def words(text: str) -> list[str]:
-    """The words of a text that say what it is about: English stems and Chinese words, no function words."""
-    found: list[str] = []
+    """The words of a text that say what it is about: triage's own terms (English stems,
+    Chinese words by the same segmenter), no function words."""
     folded = unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).lower().replace("’", "'")
-    for piece in _WORD.findall(folded):
-        if _HAN.match(piece):
-            found.extend(w for w in _jieba().lcut(piece, HMM=False) if w not in _STOPWORDS)
-        elif piece not in _STOPWORDS and len(piece) > 1:
-            found.append(_stem(piece))
-    return found
-
-
-def _stem(word: str) -> str:
-    """A light English stemmer: 'bookings' meets 'booking' and 'book', 'cancelled' meets 'cancel'."""
-    if len(word) <= 3 or not word.isascii():
-        return word
-    for suffix, replacement, minimum in (("ies", "y", 5), ("sses", "ss", 5), ("ings", "", 7), ("ing", "", 6),
-                                         ("edly", "", 7), ("ed", "", 5), ("ly", "", 6), ("es", "", 6), ("s", "", 4)):
-        if word.endswith(suffix) and len(word) >= minimum and not (suffix == "s" and word.endswith(("ss", "us", "is"))):
-            word = word[: -len(suffix)] + replacement
-            if suffix in ("ing", "ed", "ings") and len(word) > 3 and word[-1] == word[-2] and word[-1] not in "ls":
-                word = word[:-1]  # stopped -> stop
-            break
-    if word.endswith("ll") and len(word) > 5:
-        word = word[:-1]  # cancelled -> cancell -> cancel, but calling -> call
-    return word
+    return [token.term for token in tokens(folded) if is_content(token)]
 
 
 # ---------------------------------------------------------------- the index

@@ -30,10 +30,11 @@ from .files import atomic_write
 from .graph import natural_key as _natural
 from .model import ERROR, Finding, Request, Requirement, Snapshot
 from .parse import parse_request, parse_requirements
-from .precedent import FITTED, PrecedentIndex, apply_precedent, decided, keep_dictionary_cache_in
+from .precedent import FITTED, PrecedentIndex, apply_precedent, decided
 from .snapshot import FILE_KINDS, Reader, SourceFile, add_parsed, kind_of, resolve_revision
 from .triage import BaselineIndex, TriageResult, classify_request
-from .triage_model import shipped_model
+from .triage.model import shipped_model
+from .triage.words import keep_caches_in
 from .yamlio import MAX_FILE_BYTES
 
 MAX_TEXT_BYTES = 1024 * 1024  # a request's text is read up to 1 MB; the classifier reads its start
@@ -206,6 +207,8 @@ def baseline_index(repo: SpecRepo, name: str | None) -> tuple[TriageBaseline, Ba
     match its content hash, is of another format or is not a regular file.
     """
     baseline = choose_baseline(repo, name)
+    folder = _cache_folder(repo)
+    keep_caches_in(folder.parent if folder is not None else None)  # the segmenter's caches, beside the index
     return baseline, _index_of(repo, baseline.commit)
 
 
@@ -296,15 +299,15 @@ def _agrees_with_git(repo: SpecRepo, commit: str, index: BaselineIndex, ids: set
 
 
 def _cache_key(repo: SpecRepo, commit: str) -> str:
-    """What the index depends on besides the commit: the requirements folder and the lexicon."""
+    """What the index depends on besides the commit: the requirements folder and how words are made."""
     import hashlib
 
-    from . import triage_lexicon
-    from .triage import INDEX_FORMAT
+    from .triage.index import INDEX_FORMAT
+    from .triage.words import STOPWORDS_EN, STOPWORDS_ZH
 
     config, _ = parse_config(Reader(repo, commit).read_config())
-    lexicon = repr((triage_lexicon.CONCEPTS, sorted(triage_lexicon.STOPWORDS), INDEX_FORMAT))
-    return hashlib.sha256(f"{config.requirements_dir}\0{lexicon}".encode()).hexdigest()[:12]
+    vocabulary = repr((sorted(STOPWORDS_EN), sorted(STOPWORDS_ZH), INDEX_FORMAT))
+    return hashlib.sha256(f"{config.requirements_dir}\0{vocabulary}".encode()).hexdigest()[:12]
 
 
 # ---------------------------------------------------------------- requests
@@ -477,7 +480,7 @@ def precedent_index(repo: SpecRepo, records: Snapshot | None = None) -> Preceden
     if records is None:
         records = load_records(repo, ("request",))
     folder = _cache_folder(repo)
-    keep_dictionary_cache_in(folder.parent if folder is not None else None)
+    keep_caches_in(folder.parent if folder is not None else None)
     return PrecedentIndex.build((request, request_input(request).text) for request in decided(records.requests.values()))
 
 

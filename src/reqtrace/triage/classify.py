@@ -1,0 +1,341 @@
+"""Triage one request: prepare, match, find signals, weigh, explain.
+
+`classify_request(text, index=…)` is pure: it reads no file and no git. Each
+stage is a plain function of the one before (prepare.py, words.py, index.py,
+signals.py, model.py); this module runs them in order and turns what they found
+into reasons a project manager can show the customer: the request's sentence and
+the signed sentence it meets or contradicts, the numbers compared, the
+environment named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..model import Requirement
+from .index import NAMED_BOOST, BaselineIndex, best_pair, text_terms
+from .model import CLASSES as MODEL_CLASSES
+from .model import probabilities, shipped_model
+from .prepare import Prepared, prepare
+from .signals import Signals, find_signals
+from .words import Terms, terms_of, tokens
+
+if TYPE_CHECKING:
+    from ..precedent import Precedent
+
+DEFECT = "defect"
+CHANGE = "change"
+NEW_SCOPE = "new-scope"
+OUT_OF_SCOPE = "out-of-scope"
+NEEDS_REVIEW = "needs-review"
+CLASSES = (DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, NEEDS_REVIEW)
+DIVERGING = (CHANGE, NEW_SCOPE)
+GUARD_CONFIDENCE = 0.8  # a defect this sure is warranty work: paid work must never reach it by mistake
+GUARD_PAID = 0.05  # nor while change and new scope together keep this much probability
+_MATCH_FLOOR = 0.05
+
+
+@dataclass(frozen=True)
+class Match:
+    """One baseline requirement a request is about."""
+
+    id: str
+    score: float  # relevance in [0, 1]
+    words: tuple[str, ...]  # the request's words that met it, as written
+    accepted: bool  # False for a proposed or deprecated requirement
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence of the request beside the signed sentence it meets or contradicts."""
+
+    request_sentence: str
+    requirement: str
+    signed_sentence: str
+    relation: str  # 'meets', 'contradicts', 'asks to change', 'asks beyond'
+
+    def as_dict(self) -> dict[str, str]:
+        return {"request_sentence": self.request_sentence, "requirement": self.requirement,
+                "signed_sentence": self.signed_sentence, "relation": self.relation}
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    request: str  # the request's id, or the file or text it came from
+    classification: str
+    confidence: float
+    matches: tuple[Match, ...] = ()
+    reasons: tuple[str, ...] = ()
+    cues: tuple[tuple[str, tuple[str, ...]], ...] = ()  # kind of cue -> phrases found
+    unknown_refs: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    probabilities: tuple[tuple[str, float], ...] = ()  # class -> probability
+    precedents: tuple[Precedent, ...] = ()  # decided requests of the repo like this one (precedent.py)
+
+    @property
+    def diverges(self) -> bool:
+        return self.classification in DIVERGING
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "request": self.request,
+            "classification": self.classification,
+            "diverges": self.diverges,
+            "confidence": round(self.confidence, 2),
+            "matches": [
+                {"id": m.id, "score": round(m.score, 3), "words": list(m.words), "accepted": m.accepted}
+                for m in self.matches
+            ],
+            "reasons": list(self.reasons),
+            "cues": {name: list(found) for name, found in self.cues},
+            "unknown_refs": list(self.unknown_refs),
+            "evidence": [e.as_dict() for e in self.evidence],
+            "probabilities": {name: round(p, 4) for name, p in self.probabilities},
+            "precedents": [p.as_dict() for p in self.precedents],
+        }
+
+
+@dataclass
+class Weighed:
+    """Everything found in one request before the model decides (what training reads too)."""
+
+    prepared: Prepared
+    features: dict[str, float]
+    signals: Signals
+    matches: list[Match]
+    positions: list[int]
+    unknown: tuple[str, ...]
+    sentence_terms: list[Terms] = field(default_factory=list)
+
+
+def _relevance(score: float) -> float:
+    """BM25 score mapped to [0, 1): 0.5 at a score of 6."""
+    return score / (score + 6.0)
+
+
+def _looks_like_requirement(ref: str, index: BaselineIndex) -> bool:
+    prefixes = {rid.rsplit("-", 1)[0] for rid in index.ids}
+    return ref.rsplit("-", 1)[0] in prefixes
+
+
+def weigh(text: str, index: BaselineIndex, refs: Sequence[str] = ()) -> Weighed:
+    """Stages 1-4: the prepared text, its matches and its signals as the model's features."""
+    prepared = prepare(text)
+    own = prepared.own
+    terms = terms_of(own)
+    query = dict(terms.weights)
+    for term in text_terms(own):
+        if term.startswith("n:"):
+            query[term] = 1.0
+    named = list(dict.fromkeys([*refs, *prepared.refs]))
+    unknown = tuple(ref for ref in named if ref not in index.by_id and _looks_like_requirement(ref, index))
+    hits = index.search(query, limit=8)
+    for ref in named:  # a requirement the customer names is what the request is about, whatever the words
+        position = index.by_id.get(ref)
+        if position is None:
+            continue
+        if all(h[0] != position for h in hits):
+            hits.append((position, 0.0, []))
+        hits = [(i, s + NAMED_BOOST if i == position else s, t) for i, s, t in hits]
+    hits.sort(key=lambda h: (-h[1], h[0]))
+    matches: list[Match] = []
+    positions: list[int] = []
+    for position, score, met in hits[:5]:
+        relevance = _relevance(score)
+        if relevance < _MATCH_FLOOR:
+            continue
+        shown = tuple(dict.fromkeys(terms.surfaces.get(t) or terms.bridged.get(t) or t[2:] for t in met if not t.startswith("n:")))[:12]
+        matches.append(Match(index.ids[position], relevance, shown, index.is_accepted(position)))
+        positions.append(position)
+    sentence_terms = [terms_of(s.lower()) for s in prepared.sentences]
+    signals = find_signals(prepared, terms, sentence_terms, index, [(p, m.score) for p, m in zip(positions, matches, strict=True)], named)
+    features = dict(signals.values)
+    features["named_unknown"] = 1.0 if unknown else 0.0
+    for token in tokens(own):
+        if token.term != "#":
+            features["t:" + token.term] = 1.0
+    return Weighed(prepared, features, signals, matches, positions, unknown, sentence_terms)
+
+
+def classify_request(
+    text: str,
+    requirements: Sequence[Requirement] | None = None,
+    *,
+    index: BaselineIndex | None = None,
+    request: str = "(text)",
+    refs: Sequence[str] = (),
+    claimed: str | None = None,
+    learned: bool = True,
+    model: dict[str, Any] | None = None,
+) -> TriageResult:
+    """Classify one request's text against the baseline's requirements.
+
+    Pass `index` (built once with `BaselineIndex.build`) when classifying many
+    requests; `refs` are ids the request names outside its text (its `refs:`);
+    `claimed` is how the customer frames it (shown, never decisive). `learned`
+    is kept for callers of the earlier engine: every decision is the model's.
+    """
+    del learned
+    if index is None:
+        index = BaselineIndex.build(requirements or ())
+    stripped = text.strip()
+    if not any(ch.isalnum() for ch in stripped):
+        why = "the request has no text" if not stripped else "the request has no words, only punctuation or symbols"
+        return TriageResult(request, NEEDS_REVIEW, 0.0, reasons=(f"{why}; a person has to read the original",))
+    if not len(index):
+        return TriageResult(request, NEEDS_REVIEW, 0.0, reasons=(
+            "the baseline has no requirements, so nothing can be compared; sign a baseline that holds the agreed requirements",))
+    weighed = weigh(text, index, refs)
+    return decide(weighed, index, request=request, claimed=claimed, model=model)
+
+
+def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", claimed: str | None = None,
+           model: dict[str, Any] | None = None) -> TriageResult:
+    """Stages 5-7: the model's class, its calibrated confidence, and the reasons behind it."""
+    model = model or shipped_model()
+    probs = probabilities(weighed.features, model)
+    ranked = sorted(probs.items(), key=lambda item: (-item[1], MODEL_CLASSES.index(item[0])))
+    (label, confidence), (runner, runner_p) = ranked[0], ranked[1]
+    signals = weighed.signals
+    evidence = _evidence(weighed, index)
+    details = _reasons(weighed, index, evidence, claimed)
+    asks_more = bool(signals.found.get("ask") or signals.found.get("alter") or signals.found.get("add")
+                     or any(n.stance in ("asked", "limit", "replace") for n in signals.numbers))
+    guarded = False
+    paid = probs[CHANGE] + probs[NEW_SCOPE]
+    if label == DEFECT and confidence >= GUARD_CONFIDENCE and (asks_more or not weighed.matches or paid >= GUARD_PAID):
+        confidence, guarded = min(confidence, GUARD_CONFIDENCE - 0.01), True
+    threshold = model["threshold"]
+    if not weighed.matches and label in (DEFECT, CHANGE):
+        head = ("the evidence is too weak to classify: no requirement matches, and a "
+                f"{label} needs one; most likely {label} ({confidence:.2f}), then {runner} ({runner_p:.2f})")
+        return _result(request, NEEDS_REVIEW, 1.0 - confidence, weighed, (head, *details), evidence, probs)
+    if confidence < threshold:
+        head = (f"not sure enough to classify: most likely {label} ({confidence:.2f}), then {runner} "
+                f"({runner_p:.2f}); below {threshold:.2f} a person decides")
+        return _result(request, NEEDS_REVIEW, 1.0 - confidence, weighed, (head, *details), evidence, probs)
+    head = f"weighed {label} at {confidence:.2f}"
+    if guarded:
+        head += (" (never surer: the request also asks for something, or may be paid work"
+                 f" ({paid:.2f} change or new scope), and paid work must not pass as a defect)")
+    return _result(request, label, confidence, weighed, (head, *details), evidence, probs)
+
+
+def _result(request: str, label: str, confidence: float, weighed: Weighed, reasons: tuple[str, ...],
+            evidence: list[Evidence], probs: dict[str, float]) -> TriageResult:
+    found = weighed.signals.found
+    kinds = ("report", "repair", "ask", "alter", "add", "how-to", "own side fine", "customer's slip", "lapsed", "whose")
+    cue_items = tuple((kind, tuple(found[kind])) for kind in kinds if found.get(kind))
+    environment = tuple(words for _what, words in weighed.signals.environment)
+    if environment:
+        cue_items += (("environment", environment),)
+    return TriageResult(request, label, max(0.0, min(1.0, round(confidence, 4))), tuple(weighed.matches), reasons,
+                        cue_items, weighed.unknown, tuple(evidence), tuple((c, probs[c]) for c in MODEL_CLASSES))
+
+
+def _quote(sentence: str, size: int = 160) -> str:
+    sentence = " ".join(sentence.split())
+    return sentence if len(sentence) <= size else sentence[: size - 1] + "…"
+
+
+def _evidence(weighed: Weighed, index: BaselineIndex) -> list[Evidence]:
+    signals = weighed.signals
+    pairs = list(zip(weighed.prepared.sentences, weighed.sentence_terms, strict=True))
+    found: list[Evidence] = []
+    numbers_by_req = {n.requirement: n for n in signals.numbers}
+    for match, position in list(zip(weighed.matches, weighed.positions, strict=True))[:2]:
+        if found and match.score < weighed.matches[0].score - 0.15:
+            break
+        number = numbers_by_req.get(match.id)
+        pair = best_pair(pairs, position, index)
+        if pair is None:
+            continue
+        if number is not None and number.stance in ("seen",) and not number.request.same_as(number.signed):
+            relation = "contradicts"
+        elif number is not None and number.stance in ("asked", "limit", "replace"):
+            relation = "asks to change"
+        elif not match.accepted:
+            relation = "asks for (not accepted)"
+        else:
+            relation = "meets"
+        found.append(Evidence(_quote(pair.request_sentence), match.id, _quote(pair.signed_sentence), relation))
+    return found
+
+
+def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], claimed: str | None) -> tuple[str, ...]:
+    signals = weighed.signals
+    found = signals.found
+    reasons: list[str] = []
+    for item in evidence:
+        status = "accepted" if index.is_accepted(index.by_id[item.requirement]) else (index.statuses[index.by_id[item.requirement]] or "not accepted")
+        reasons.append(f'the request says "{item.request_sentence}"; {item.requirement} ({status}) says "{item.signed_sentence}"')
+    for number in signals.numbers[:3]:
+        mine, theirs = number.request.shown(), number.signed.shown()
+        if number.stance == "asked":
+            reasons.append(f"asks for {mine}; {number.requirement} says {theirs}")
+        elif number.stance == "seen":
+            reasons.append(f"reports {mine}; {number.requirement} says {theirs}")
+        elif number.stance == "limit":
+            reasons.append(f"calls {mine} a limit, and {number.requirement} says {theirs}: the complaint is about the agreed rule itself")
+        elif number.stance == "replace":
+            reasons.append(f"asks to replace {mine} ({number.requirement} says {theirs})")
+        else:
+            reasons.append(f"quotes {mine}, as {number.requirement} says")
+    if weighed.prepared.machine:
+        reasons.append(f'pastes an error or log, evidence that something failed: "{_quote(weighed.prepared.machine[0], 100)}"')
+    if found.get("report"):
+        reasons.append("tells what happened: " + _phrases(found["report"]))
+    if found.get("repair"):
+        reasons.append("asks for what was agreed to work: " + _phrases(found["repair"]))
+    if found.get("alter"):
+        reasons.append("asks to alter something: " + _phrases(found["alter"]))
+    if found.get("add"):
+        reasons.append("asks for something more: " + _phrases(found["add"]))
+    if found.get("ask"):
+        reasons.append("asks or wishes: " + _phrases(found["ask"]))
+    if found.get("how-to"):
+        reasons.append("asks how to do something: " + _phrases(found["how-to"]))
+    if weighed.features.get("question_only"):
+        reasons.append("only asks a question, and reports no failure")
+    if signals.environment:
+        reasons.append("names the customer's own environment: " + "; ".join(f'{what} ("{words}")' for what, words in signals.environment))
+    for _what, words, requirement in signals.suppressed:
+        reasons.append(f'"{words}" is named by {requirement}: the signed platform, not the customer\'s environment')
+    if found.get("customer's slip"):
+        reasons.append("tells of a slip on the customer's side: " + _phrases(found["customer's slip"]))
+    if found.get("lapsed"):
+        reasons.append("something of the customer's lapsed: " + _phrases(found["lapsed"]))
+    if found.get("whose"):
+        reasons.append("asks whose problem it is: " + _phrases(found["whose"]))
+    if weighed.prepared.forwarded:
+        reasons.append("its own words are few: the forwarded message was read as the request")
+    if found.get("own side fine"):
+        reasons.append("rules the customer's side out: " + _phrases(found["own side fine"]))
+    top = weighed.matches[0] if weighed.matches else None
+    if top is not None and not top.accepted:
+        status = index.statuses[index.by_id[top.id]] or "not accepted"
+        reasons.append(f"{top.id} is {status} in this baseline, not accepted: asking for it is new scope")
+    if signals.novel and signals.values.get("novel_share", 0) >= 0.3:
+        reasons.append("no accepted requirement speaks of " + _phrases(signals.novel, 6))
+    if weighed.matches:
+        accepted = next((m for m in weighed.matches if m.accepted), None)
+        if accepted is not None:
+            reasons.append(f"{accepted.id} holds {signals.coverage:.0%} of what the request speaks of")
+    if weighed.unknown:
+        reasons.append("refers to " + ", ".join(weighed.unknown) + ", not in this baseline")
+    if claimed or weighed.prepared.bug_template or weighed.prepared.feature_template:
+        framing = [claimed] if claimed else []
+        if weighed.prepared.bug_template:
+            framing.append("bug report template")
+        if weighed.prepared.feature_template:
+            framing.append("feature request template")
+        reasons.append("the customer frames it as " + ", ".join(f'"{f}"' for f in dict.fromkeys(framing)) + " (how it is framed does not decide the class)")
+    if not weighed.matches:
+        reasons.append("no requirement of the baseline matches its words")
+    return tuple(reasons)
+
+
+def _phrases(phrases: Sequence[str], limit: int = 4) -> str:
+    return ", ".join(f'"{p}"' for p in list(dict.fromkeys(phrases))[:limit])

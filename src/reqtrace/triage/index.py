@@ -1,0 +1,234 @@
+"""Stage 3: what a request is about, from the baseline's own text.
+
+`BaselineIndex` is an inverted index over the baseline's requirements (title
+counted twice, statement, acceptance criteria, tags), built once per baseline
+and cached by triage_repo. A query ranks requirements by BM25; a requirement the
+request names by id is strong evidence whatever the words. `best_pair` finds the
+request sentence and the signed sentence that share the most, to quote them
+side by side.
+"""
+
+from __future__ import annotations
+
+import heapq
+import marshal
+import math
+from array import array
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import Requirement
+from .prepare import normalise, split_sentences
+from .quantities import quantity_terms
+from .words import Terms, terms_of
+
+INDEX_FORMAT = 4  # bump when the index's content or the way it is built changes
+ACCEPTED_STATUSES = ("approved", None)  # a `proposed` requirement was not agreed
+_BM25_K1 = 1.2
+_BM25_B = 0.75
+NAMED_BOOST = 6.0  # BM25 points for a requirement the request names by id
+
+
+def requirement_text(requirement: Requirement) -> str:
+    """The words of a requirement that say what it means (title counted twice)."""
+    return "\n".join([requirement.title, requirement.title, requirement.statement, *requirement.acceptance, " ".join(requirement.tags)])
+
+
+def _record(requirement: Requirement) -> tuple[Any, ...]:
+    return (requirement.id, requirement.title, requirement.statement, requirement.path, requirement.line,
+            tuple(requirement.acceptance), requirement.priority, requirement.status, tuple(requirement.parents),
+            tuple(requirement.tags), requirement.owner)
+
+
+def _from_record(record: tuple[Any, ...]) -> Requirement:
+    rid, title, statement, path, line, acceptance, priority, status, parents, tags, owner = record
+    return Requirement(id=rid, title=title, statement=statement, path=path, line=line, acceptance=tuple(acceptance),
+                       priority=priority, status=status, parents=tuple(parents), tags=tuple(tags), owner=owner)
+
+
+def text_terms(text: str) -> dict[str, float]:
+    """A text's matching terms: its words (with Chinese glosses) and its measured numbers."""
+    lowered = normalise(text).lower()
+    terms = dict(terms_of(lowered).weights)
+    for term in quantity_terms(lowered):
+        terms[term] = terms.get(term, 0.0) + 1.0
+    return terms
+
+
+class BaselineIndex:
+    """An inverted index over a baseline's requirements, built once and queried many times.
+
+    Each term's postings hold, per requirement, its BM25 contribution computed at
+    build time, so a query only adds floats. It serialises to bytes (`to_bytes`)
+    so that a baseline, which never changes, is indexed once.
+    """
+
+    def __init__(self, records: list[tuple[Any, ...]], postings: dict[str, Any], lengths: list[tuple[Any, ...]],
+                 requirements: list[Requirement] | None = None) -> None:
+        self._records = records
+        self._postings = postings  # term -> (array of positions, array of impacts), or their bytes
+        # Per requirement: its signed sentences with their terms, made at build time so that a query
+        # in English never loads the Chinese segmenter for a baseline that holds Chinese.
+        self._concept_sets = lengths
+        self._requirements: dict[int, Requirement] = dict(enumerate(requirements)) if requirements else {}
+        self.ids = [record[0] for record in records]
+        self.by_id = {rid: i for i, rid in enumerate(self.ids)}
+        self.statuses = [record[7] for record in records]
+        self._accepted_vocabulary: frozenset[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @classmethod
+    def build(cls, requirements: Iterable[Requirement]) -> BaselineIndex:
+        listed = list(requirements)
+        counts: dict[str, list[tuple[int, float]]] = {}
+        lengths = []
+        sentences = []
+        for position, requirement in enumerate(listed):
+            sentences.append(tuple((sentence, tuple(text_terms(sentence).items())) for sentence in signed_sentences(requirement)))
+            terms = Counter(text_terms(requirement_text(requirement)))
+            lengths.append(sum(terms.values()))
+            for term, count in terms.items():
+                counts.setdefault(term, []).append((position, count))
+        total = len(listed)
+        average = (sum(lengths) / total) if total else 1.0
+        postings: dict[str, Any] = {}
+        for term, entries in counts.items():
+            idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
+            docs = array("i", (position for position, _ in entries))
+            impacts = array("f", (
+                idf * count * (_BM25_K1 + 1) / (count + _BM25_K1 * (1 - _BM25_B + _BM25_B * lengths[position] / average))
+                for position, count in entries
+            ))
+            postings[term] = (docs, impacts)
+        return cls([_record(r) for r in listed], postings, sentences, listed)
+
+    def to_bytes(self) -> bytes:
+        postings = {term: (docs.tobytes(), impacts.tobytes()) for term, (docs, impacts) in ((t, self._arrays(t)) for t in self._postings)}
+        return marshal.dumps((INDEX_FORMAT, self._records, postings, self._concept_sets))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> BaselineIndex:
+        """The index `to_bytes` wrote; ValueError when the bytes are not one (of this format)."""
+        try:
+            version, records, postings, lengths = marshal.loads(data)  # noqa: S302 - our own cache, sealed and checked
+        except (EOFError, ValueError, TypeError) as exc:
+            raise ValueError(f"not a triage index: {exc}") from None
+        if version != INDEX_FORMAT:
+            raise ValueError(f"triage index format {version}, expected {INDEX_FORMAT}")
+        return cls(records, postings, lengths)
+
+    def _arrays(self, term: str) -> tuple[array[int], array[float]]:
+        entry = self._postings[term]
+        if isinstance(entry[0], bytes):  # decoded on first use: most terms are never asked for
+            docs, impacts = array("i"), array("f")
+            docs.frombytes(entry[0])
+            impacts.frombytes(entry[1])
+            entry = self._postings[term] = (docs, impacts)
+        return entry  # type: ignore[no-any-return]
+
+    def requirement(self, position: int) -> Requirement:
+        found = self._requirements.get(position)
+        if found is None:
+            found = self._requirements[position] = _from_record(self._records[position])
+        return found
+
+    def get(self, requirement_id: str) -> Requirement | None:
+        position = self.by_id.get(requirement_id)
+        return None if position is None else self.requirement(position)
+
+    def sentences(self, position: int) -> list[tuple[str, dict[str, float]]]:
+        """The signed sentences of a requirement with their terms (title, statement, each criterion)."""
+        signed = signed_sentences(self.requirement(position))
+        try:
+            cached = [(sentence, dict(terms)) for sentence, terms in self._concept_sets[position]]
+        except (TypeError, ValueError):
+            cached = []
+        # The cache is a hint: what is quoted as signed must be the requirement's own text (which
+        # triage_repo checks against git), else the sentences are made again from it.
+        if [sentence for sentence, _ in cached] != signed:
+            cached = [(sentence, text_terms(sentence)) for sentence in signed]
+        return cached
+
+    def is_accepted(self, position: int) -> bool:
+        return self.statuses[position] in ACCEPTED_STATUSES
+
+    def idf(self, term: str) -> float:
+        """How rare a term is in the baseline; a term no requirement has counts as the rarest."""
+        size = len(self._records)
+        held = len(self._arrays(term)[0]) if term in self._postings else 0
+        return math.log(1 + (size - held + 0.5) / (held + 0.5))
+
+    def holds(self, term: str, position: int) -> bool:
+        if term not in self._postings:
+            return False
+        docs = self._arrays(term)[0]
+        found = bisect_left(docs, position)
+        return found < len(docs) and docs[found] == position
+
+    def in_accepted(self, term: str) -> bool:
+        """Whether any accepted requirement holds the term."""
+        if term not in self._postings:
+            return False
+        return any(self.statuses[p] in ACCEPTED_STATUSES for p in self._arrays(term)[0])
+
+    def search(self, query: dict[str, float], limit: int = 5) -> list[tuple[int, float, list[str]]]:
+        """Top requirements by BM25: (position, score, the query's terms that met it).
+
+        Rare terms are added first, posting by posting; a common term (in more than
+        2% of a large baseline) then only raises requirements rarer terms found.
+        """
+        present = [t for t in query if t in self._postings]
+        arrays = {t: self._arrays(t) for t in present}
+        present.sort(key=lambda t: len(arrays[t][0]))
+        common = max(64, len(self._records) // 50)
+        scores: dict[int, float] = {}
+        for term in present:
+            docs, impacts = arrays[term]
+            weight = min(1.0, query[term])
+            if len(docs) <= common or len(scores) < 4 * limit:
+                get = scores.get
+                for position, impact in zip(docs, impacts, strict=True):
+                    scores[position] = get(position, 0.0) + impact * weight
+            else:
+                gains = dict(zip(docs, impacts, strict=True))
+                for position in [p for p in scores if p in gains]:
+                    scores[position] += gains[position] * weight
+        best = heapq.nlargest(limit, sorted(scores), key=scores.__getitem__)
+        return [(position, scores[position], [t for t in present if self.holds(t, position)]) for position in best]
+
+
+@dataclass(frozen=True)
+class SentencePair:
+    request_sentence: str
+    signed_sentence: str
+    shared: tuple[str, ...]  # the words they share, as the request wrote them
+    weight: float
+
+
+def signed_sentences(requirement: Requirement) -> list[str]:
+    """The sentences of what was signed: title, statement and each acceptance criterion."""
+    found = [requirement.title.strip()] if requirement.title.strip() else []
+    found.extend(split_sentences(requirement.statement))
+    found.extend(c.strip() for c in requirement.acceptance if c.strip())
+    return found
+
+
+def best_pair(sentences: Iterable[tuple[str, Terms]], position: int, index: BaselineIndex) -> SentencePair | None:
+    """The (request sentence, signed sentence) that share the most rare words."""
+    signed = index.sentences(position)
+    best: SentencePair | None = None
+    for sentence, terms in sentences:
+        for signed_sentence, signed_terms in signed:
+            shared = [t for t in terms.weights if t in signed_terms]
+            if not shared:
+                continue
+            weight = sum(index.idf(t) * min(1.0, terms.weights[t]) for t in shared)
+            if best is None or weight > best.weight:
+                shown = tuple(dict.fromkeys(terms.surfaces.get(t) or terms.bridged.get(t, t[2:]) for t in shared))
+                best = SentencePair(sentence, signed_sentence, shown, weight)
+    return best

@@ -1,0 +1,234 @@
+"""Stage 4: signals that do not depend on a domain, each with the words that show it.
+
+From the prepared request and its matches: does it report what happened or ask
+for what should be; does a number in it contradict the matched requirement's;
+is what it speaks of held by an accepted requirement, only by a proposed one,
+or by none; is it a how-to question; does it name the customer's own
+environment (unless the matched signed requirement names the same thing, which
+makes it the signed platform). The learned layer weighs them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from ..model import Requirement
+from . import cues
+from .index import BaselineIndex, requirement_text
+from .prepare import Prepared
+from .quantities import COMPARED, Quantity, quantities
+from .words import Terms
+
+
+@dataclass(frozen=True)
+class NumberFinding:
+    request: Quantity
+    signed: Quantity
+    requirement: str
+    stance: str  # 'asked', 'seen', 'limit' (calls the signed number a limit), 'replace', 'quotes'
+
+
+@dataclass
+class Signals:
+    values: dict[str, float] = field(default_factory=dict)
+    found: dict[str, list[str]] = field(default_factory=dict)  # kind -> phrases as written
+    numbers: list[NumberFinding] = field(default_factory=list)
+    environment: list[tuple[str, str]] = field(default_factory=list)  # (what, the words used)
+    suppressed: list[tuple[str, str, str]] = field(default_factory=list)  # (what, words, requirement naming it)
+    novel: list[str] = field(default_factory=list)  # request words no accepted requirement holds
+    coverage: float = 0.0
+
+    def note(self, kind: str, phrase: str) -> None:
+        phrase = phrase.strip()
+        if phrase and phrase not in self.found.setdefault(kind, []):
+            self.found[kind].append(phrase)
+
+
+def _find(pattern: re.Pattern[str], sentences: tuple[str, ...], signals: Signals, kind: str) -> int:
+    count = 0
+    for sentence in sentences:
+        for match in pattern.finditer(sentence):
+            signals.note(kind, match.group(0))
+            count += 1
+    return count
+
+
+def _sentence_kinds(sentences: tuple[str, ...]) -> tuple[int, int, int, int]:
+    """(statements, questions, sentences with a modal or wish, sentences in the past)."""
+    statements = questions = modal = past = 0
+    for sentence in sentences:
+        if cues.QUESTION.search(sentence):
+            questions += 1
+        else:
+            statements += 1
+        if cues.MODAL_EN.search(sentence) or cues.MODAL_ZH.search(sentence):
+            modal += 1
+        if cues.PAST_EN.search(sentence) or cues.PAST_ZH.search(sentence):
+            past += 1
+    return statements, questions, modal, past
+
+
+def _log(value: float) -> float:
+    return math.log1p(max(0.0, value))
+
+
+def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], index: BaselineIndex,
+                 matches: list[tuple[int, float]], named: list[str]) -> Signals:
+    """The signals of one request; `matches` are (position, relevance) best first."""
+    signals = Signals()
+    values = signals.values
+    sentences = tuple(s.lower() for s in prepared.sentences) or (prepared.own,)
+    report = _find(cues.REPORT_EN, sentences, signals, "report") + _find(cues.REPORT_ZH, sentences, signals, "report")
+    ask = _find(cues.ASK_EN, sentences, signals, "ask") + _find(cues.ASK_ZH, sentences, signals, "ask")
+    alter = _find(cues.ALTER_EN, sentences, signals, "alter") + _find(cues.ALTER_ZH, sentences, signals, "alter")
+    add = _find(cues.ADD_EN, sentences, signals, "add") + _find(cues.ADD_ZH, sentences, signals, "add")
+    repair = _find(cues.REPAIR_EN, sentences, signals, "repair") + _find(cues.REPAIR_ZH, sentences, signals, "repair")
+    how_to = _find(cues.HOW_TO_EN, sentences, signals, "how-to") + _find(cues.HOW_TO_ZH, sentences, signals, "how-to")
+    own_side = _find(cues.OWN_SIDE_FINE, sentences, signals, "own side fine")
+    slip = _find(cues.USER_SLIP, sentences, signals, "customer's slip")
+    lapsed = _find(cues.LAPSED, sentences, signals, "lapsed")
+    whose = _find(cues.WHOSE_QUESTION, sentences, signals, "whose")
+    statements, questions, modal, past = _sentence_kinds(sentences)
+    count = max(1, len(sentences))
+    values.update({
+        "report": _log(report), "ask": _log(ask), "alter": _log(alter), "add": _log(add), "repair": _log(repair),
+        "how_to": _log(how_to), "own_side_fine": 1.0 if own_side else 0.0,
+        "slip": _log(slip), "lapsed": _log(lapsed), "whose": _log(whose), "forwarded": float(prepared.forwarded),
+        "question_share": questions / count, "modal_share": modal / count, "past_share": past / count,
+        "statements": _log(statements), "sentences": _log(count),
+        "machine_output": _log(len(prepared.machine)), "bug_template": float(prepared.bug_template),
+        "feature_template": float(prepared.feature_template), "han": prepared.han_share,
+        "length": _log(len(prepared.own)) / 8.0,
+    })
+
+    # What it is about: the best match, whether it was accepted, how much of the request it holds.
+    top = matches[0] if matches else None
+    accepted = [(p, r) for p, r in matches if index.is_accepted(p)]
+    values["relevance"] = top[1] if top else 0.0
+    values["relevance_second"] = matches[1][1] if len(matches) > 1 else 0.0
+    values["top_accepted"] = 1.0 if top and index.is_accepted(top[0]) else 0.0
+    values["top_proposed"] = 1.0 if top and not index.is_accepted(top[0]) else 0.0
+    values["proposed_lead"] = max(0.0, top[1] - (accepted[0][1] if accepted else 0.0)) if top and not index.is_accepted(top[0]) else 0.0
+    values["accepted_relevance"] = accepted[0][1] if accepted else 0.0
+    values["named_accepted"] = 1.0 if any(index.by_id.get(n) is not None and index.is_accepted(index.by_id[n]) for n in named) else 0.0
+    values["named_proposed"] = 1.0 if any(index.by_id.get(n) is not None and not index.is_accepted(index.by_id[n]) for n in named) else 0.0
+    coverage, novel_share, novel = _coverage(terms, index, accepted[0][0] if accepted else None)
+    # Names of people and places (written capitalised, never in lower case) are not things asked for.
+    names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", prepared.own_cased)} - set(re.findall(r"\b[a-z]+\b", prepared.own_cased))
+    novel = [w for w in novel if w not in names]
+    signals.coverage = coverage
+    signals.novel = novel
+    values["coverage"] = coverage
+    values["novel_share"] = novel_share
+    # The sentence closest to the best accepted match: a long story often holds one sentence that is the point.
+    best_sentence = 0.0
+    if accepted:
+        for sentence in sentence_terms:
+            if len([t for t in sentence.weights if t not in sentence.bridged]) >= 3:
+                best_sentence = max(best_sentence, _coverage(sentence, index, accepted[0][0])[0])
+    values["sentence_coverage"] = best_sentence
+    values["ask_sentence_covered"] = min(1.0, values["ask"] + values["alter"] + values["add"]) * best_sentence
+
+    # The customer's environment, unless the matched signed requirement names it.
+    leading = [index.requirement(p) for p, r in matches[:3] if top and r >= top[1] - 0.15]
+    leading_text = " ".join(requirement_text(r) for r in leading).lower()
+    for name, pattern in cues.ENVIRONMENT_RE:
+        hits = [m.group(0) for s in sentences for m in pattern.finditer(s)]
+        if not hits:
+            continue
+        if any(pattern.search(leading_text) for _ in (0,)):
+            naming = next((r.id for r in leading if pattern.search(requirement_text(r).lower())), "")
+            signals.suppressed.append((name, hits[0], naming))
+            continue
+        signals.environment.append((name, hits[0]))
+    values["environment"] = _log(len(signals.environment))
+    values["environment_suppressed"] = _log(len(signals.suppressed))
+
+    # Numbers against the matched accepted requirements' numbers.
+    _weigh_numbers(prepared, [index.requirement(p) for p, _ in accepted[:3]], signals)
+    stances = [n.stance for n in signals.numbers]
+    values["number_asked"] = 1.0 if "asked" in stances else 0.0
+    values["number_seen"] = 1.0 if "seen" in stances else 0.0
+    values["number_limit"] = 1.0 if "limit" in stances else 0.0
+    values["number_replace"] = 1.0 if "replace" in stances else 0.0
+    values["number_quotes"] = 1.0 if "quotes" in stances else 0.0
+
+    # Interactions a linear model cannot make: an ask weighs as a change when an accepted
+    # requirement holds what it speaks of, as new scope when none does.
+    asks = min(1.0, values["ask"] + values["alter"] + values["add"])
+    values["ask_covered"] = asks * coverage
+    values["ask_uncovered"] = asks * (1.0 - coverage)
+    values["report_relevant"] = min(1.0, values["report"]) * values["accepted_relevance"]
+    values["question_only"] = 1.0 if questions and not statements else 0.0
+    return signals
+
+
+def _coverage(terms: Terms, index: BaselineIndex, position: int | None) -> tuple[float, float, list[str]]:
+    """(share of the request's words the best accepted match holds, share no accepted requirement holds,
+    those words as written), each word weighed by its rarity in the baseline."""
+    total = held = novel = 0.0
+    novel_words: list[str] = []
+    for term in terms.weights:
+        if term in terms.bridged or term.startswith("n:"):
+            continue  # a gloss stands in for its Chinese word, counted there
+        weight = index.idf(term)
+        glossed = [t for t, source in terms.bridged.items() if source == terms.surfaces.get(term)]
+        total += weight
+        if position is not None and (index.holds(term, position) or any(index.holds(g, position) for g in glossed)):
+            held += weight
+        if not (index.in_accepted(term) or any(index.in_accepted(g) for g in glossed)):
+            novel += weight
+            novel_words.append(terms.surfaces.get(term, term[2:]))
+    if not total:
+        return 0.0, 0.0, []
+    return held / total, novel / total, novel_words
+
+
+def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: Signals) -> None:
+    text = prepared.own
+    asked = [q for q in quantities(text) if q.dimension in COMPARED]
+    if not asked or not candidates:
+        return
+    for requirement in candidates:
+        signed = quantities((requirement.title + "\n" + requirement.statement + "\n" + "\n".join(requirement.acceptance)).lower())
+        found = False
+        for mine in asked:
+            kin = [q for q in signed if mine.comparable(q)]
+            if not kin:
+                continue
+            found = True
+            before = text[max(0, mine.start - 24) : mine.start]
+            sentence = _sentence_at(text, mine.start)
+            equal = next((q for q in kin if mine.same_as(q)), None)
+            if equal is not None:
+                if cues.LIMIT_BEFORE.search(before):
+                    stance = "limit"
+                elif cues.REPLACE_BEFORE.search(before):
+                    stance = "replace"
+                else:
+                    stance = "quotes"
+                signals.numbers.append(NumberFinding(mine, equal, requirement.id, stance))
+                continue
+            if mine.dimension == "clock" and not cues.ASKED_BEFORE.search(before):
+                continue  # "at 07:45" tells when it happened far more often than a rule
+            if cues.ASKED_BEFORE.search(before) and not cues.SEEN_BEFORE.search(before):
+                stance = "asked"
+            elif cues.SEEN_BEFORE.search(before):
+                stance = "seen"
+            elif cues.MODAL_EN.search(sentence) or cues.MODAL_ZH.search(sentence) or cues.ALTER_EN.search(sentence) or cues.ALTER_ZH.search(sentence):
+                stance = "asked"
+            else:
+                stance = "seen"
+            rule = min(kin, key=lambda q: abs(q.value - mine.value))
+            signals.numbers.append(NumberFinding(mine, rule, requirement.id, stance))
+        if found:
+            return  # the best matched requirement that speaks in the same units
+
+
+def _sentence_at(text: str, position: int) -> str:
+    ends = ".!?;。！？；\n"
+    start = max((text.rfind(mark, 0, position) for mark in ends), default=-1) + 1
+    stops = [found for found in (text.find(mark, position) for mark in ends) if found >= 0]
+    return text[start : min(stops, default=len(text))]
