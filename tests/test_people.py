@@ -110,7 +110,7 @@ def test_the_demo_suggests_the_readmes_steps():
     steps = []
     for line in block.replace("\\\n", "\x00").splitlines():
         command, _, why = line.partition(" # ")
-        if command.startswith("reqtrace"):
+        if command.startswith(("reqtrace", "git ")):
             steps.append((" ".join(command.replace("\x00", " ").split()), why.strip()))
     demo = [(" ".join(command.replace("\\\n", " ").split()), why) for command, why in suggested_commands()]
     assert steps == demo

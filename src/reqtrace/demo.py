@@ -197,11 +197,13 @@ def suggested_commands() -> list[tuple[str, str]]:
         ("reqtrace diff contract-v1.0", "6 changes since the contract: 3 approved (RQ-7, RQ-8, RQ-9), 3 nobody approved"),
         ("reqtrace log REQ-14", "one requirement's life, commit by commit"),
         ("reqtrace trace REQ-3", "the email that asked, the meeting that agreed, the baselines that hold it"),
-        ("reqtrace status", "the project manager's one screen"),
+        ("reqtrace status", "the PM's one screen: since the customer first signed, 6 changes, 3 not approved — and delivery-v1.0 accepted them"),
+        ("reqtrace status --chart status.html", "the same story as a picture: changes and requests per month, baselines marked"),
         ("reqtrace triage --all", "the post-delivery asks: defect, change, new scope or not ours, with the signed text"),
         ("reqtrace triage RQ-13 --write", "keep the recommendation in the request file (comments and layout kept)"),
         ('reqtrace decide RQ-13 --as out-of-scope --status rejected --by "Li Wei" \\\n'
          '    --note "Printer driver on the customer\'s own PC; not part of the delivered system."', ""),
+        ('git add records && git commit -m "RQ-13 triaged and decided"', "decide and triage --write do not commit"),
         ("reqtrace pack build delivery-v1.0 -o acceptance.zip", "the evidence pack"),
         ("reqtrace pack verify acceptance.zip", "anyone can check it, no git needed"),
     ]

@@ -121,7 +121,7 @@ def demo(
     out.print(f"  cd {output.esc(result.target)}", soft_wrap=True)
     known = {name for name in _command_names()}
     for command, why in suggested_commands():
-        if command.split()[1] in known:
+        if command.startswith("git ") or command.split()[1] in known:
             comment = f" [dim]# {output.esc(why)}[/]" if why else ""
             out.print(f"  {output.esc(command):<40}{comment}", soft_wrap=True)
 
