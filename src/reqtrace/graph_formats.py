@@ -16,7 +16,6 @@ from .graph import natural_key
 if TYPE_CHECKING:
     import networkx as nx
 
-FORMATS = ("dot", "graphml", "json", "mermaid")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SHAPES = {"requirement": "box", "request": "hexagon", "meeting": "ellipse", "email": "note", "document": "folder", "baseline": "doubleoctagon"}
 _COLOURS = {"requirement": "#dbeafe", "request": "#fde68a", "meeting": "#d1fae5", "email": "#e9d5ff", "document": "#e5e7eb", "baseline": "#fecaca"}

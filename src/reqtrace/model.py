@@ -13,8 +13,6 @@ WARNING = "warning"
 
 PRIORITIES = ("must", "should", "could", "wont")
 STATUSES = ("draft", "proposed", "approved", "deprecated")
-CHANNELS = ("email", "phone", "meeting", "ticket", "other")
-CLASSIFICATIONS = ("defect", "change", "new-scope", "out-of-scope", "needs-review")
 DECISION_STATUSES = ("pending", "approved", "rejected")
 
 
