@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .graph import natural_key
+from .model import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -116,5 +117,5 @@ def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
     if fmt == "graphml":
         return to_graphml(graph)
     if fmt == "json":
-        return (json.dumps({"schema_version": 1, **to_json(graph)}, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+        return (json.dumps({"schema_version": SCHEMA_VERSION, **to_json(graph)}, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
     raise ValueError(fmt)

@@ -8,6 +8,10 @@ from typing import Any
 
 from .people import People
 
+# The version of every JSON document reqtrace writes: `--format json` output and the
+# JSON members of a pack. One number, so that a renamed key is announced once for all.
+SCHEMA_VERSION = 1
+
 ERROR = "error"
 WARNING = "warning"
 
