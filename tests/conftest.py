@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_MATERIAL = ROOT.parent / "shared" / "material"
 DATA = Path(__file__).resolve().parent / "data"
+# Files written by other tools (mail parsers' test suites), each with its source and licence in SOURCES.txt.
+MATERIAL_EML = DATA / "material" / "eml"
 
 CONFIG = "project: Test project\ncustomer: Test customer\n"
 

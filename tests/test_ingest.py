@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, SHARED_MATERIAL, requirement_yaml
+from conftest import DATA, MATERIAL_EML, requirement_yaml
 from reqtrace.mail import mail_id
 
 EML = DATA / "eml"
@@ -136,12 +136,11 @@ def test_a_folder_ingests_every_message(repo, run_cli, tmp_path):
     assert [r["status"] for r in data["results"]] == ["added", "added"]
 
 
-@pytest.mark.skipif(not (SHARED_MATERIAL / "eml").is_dir(), reason="../shared/material is not available")
 def test_every_shared_message_ingests_and_the_chinese_ones_read(repo, run_cli):
-    result, data = ingest_json(run_cli, repo, SHARED_MATERIAL / "eml")
+    result, data = ingest_json(run_cli, repo, MATERIAL_EML)
     assert result.exit_code == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert data["summary"]["added"] == len(list((SHARED_MATERIAL / "eml").glob("*.eml")))
+    assert data["summary"]["added"] == len(list(MATERIAL_EML.glob("*.eml")))
     sidecars = "\n".join(p.read_text("utf-8") for p in (repo.root / "records/emails").glob("*.yaml"))
     assert "subject: 代开各地增值税发票" in sidecars
     assert "from: 张先生 <baoguan@hotmail.com>" in sidecars

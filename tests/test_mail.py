@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from conftest import DATA, SHARED_MATERIAL
+from conftest import DATA, MATERIAL_EML
 from reqtrace.mail import (
     MAX_HEADER_BYTES,
     MAX_MESSAGE_BYTES,
@@ -135,12 +135,13 @@ def test_a_lone_accented_letter_is_not_taken_for_mojibake():
     assert text == "danglüe@email.com"
 
 
-@pytest.mark.skipif(not (SHARED_MATERIAL / "eml").is_dir(), reason="../shared/material is not available")
 def test_every_message_of_the_shared_material_reads():
-    files = sorted((SHARED_MATERIAL / "eml").glob("*.eml"))
-    assert files
+    files = sorted(MATERIAL_EML.glob("*.eml"))
+    assert len(files) == 18
     for path in files:
-        read_message(path.read_bytes())  # never raises
+        message = read_message(path.read_bytes())  # never raises
+        assert message.subject or message.body, path.name
+        assert "\ufffd" not in (message.subject or "") + message.body, path.name
 
 
 def test_id_comes_from_the_message_id_or_the_bytes():

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gitio
+from . import clock, gitio
 from .config import CONFIG_FILE, SpecRepo
 from .editor import SCHEMA_FOLDER, SETTINGS_FILE, install_editor_support
 from .errors import InputError, UsageError
@@ -155,7 +155,7 @@ def new_item(
     snapshot = load_snapshot(repo)
     config = snapshot.config
     known = known_ids(repo, snapshot)
-    today = today or dt.date.today()
+    today = today or clock.today()
     if kind == "requirement":
         by_hand = item_id is not None
         if item_id is None:

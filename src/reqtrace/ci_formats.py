@@ -8,7 +8,6 @@ Gate, so the two commands cannot drift apart in how they are reported.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -19,7 +18,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from . import __version__
-from .clock import source_date_epoch
+from .clock import utc_now
 from .diff import ADDED, MODIFIED, MOVED, REMOVED, DiffResult, unapproved_findings
 from .model import ERROR, WARNING, Finding
 
@@ -199,8 +198,7 @@ def _xml_text(text: str) -> str:
 
 
 def _timestamp() -> str:
-    when = source_date_epoch() or dt.datetime.now(dt.UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S")
+    return utc_now().strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def render_junit(gate: Gate, *, prefix: str = "") -> str:

@@ -1,5 +1,8 @@
 """The time reqtrace stamps on what it writes: SOURCE_DATE_EPOCH when set, else the clock.
 
+Every module asks this one for now and today, so that SOURCE_DATE_EPOCH fixes
+every date reqtrace writes the same way (the architecture test keeps it so).
+
 SOURCE_DATE_EPOCH (reproducible-builds.org) comes from the environment, so it is
 input like any other: a value datetime cannot hold (a year past 9999, say)
 is an InputError (exit 3) saying so, never an OverflowError from deep inside.
@@ -40,6 +43,16 @@ def now() -> dt.datetime:
     if epoch is not None:
         return epoch
     return dt.datetime.now().astimezone().replace(microsecond=0)
+
+
+def utc_now() -> dt.datetime:
+    """Now in UTC (SOURCE_DATE_EPOCH when set), for stamps written with a Z."""
+    return source_date_epoch() or dt.datetime.now(dt.UTC)
+
+
+def today() -> dt.date:
+    """The day of `now()`: SOURCE_DATE_EPOCH's day in UTC when set, else the machine's today."""
+    return now().date()
 
 
 def timestamp(moment: dt.datetime | None = None) -> str:

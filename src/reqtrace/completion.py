@@ -32,10 +32,6 @@ class RepoNames:
     records: dict[str, list[str]] = field(default_factory=dict)  # record kind (its folder) -> ids
     baselines: list[str] = field(default_factory=list)
 
-    @property
-    def record_ids(self) -> list[str]:
-        return sorted({name for names in self.records.values() for name in names})
-
 
 def find_root(root: Path | None = None, start: Path | None = None) -> Path | None:
     """The spec repo's folder: `root`, or the first folder with reqtrace.yaml above `start`."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import gitio
+from . import clock, gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .digest import SET_FIELDS, canonical_fields, memo_digests, normalise_text
 from .errors import InputError
@@ -266,7 +266,7 @@ def resolve_sides(repo: SpecRepo, revs: list[tuple[str, str]]) -> list[tuple[Sid
                 config = (repo.root / CONFIG_FILE).read_bytes()
             except OSError as exc:
                 raise InputError(f"cannot read {CONFIG_FILE}: {exc.strerror}") from None
-            sides.append((Side(shown, None, dt.date.today().isoformat()), config))
+            sides.append((Side(shown, None, clock.today().isoformat()), config))
             continue
         for candidate in revision_candidates(rev):
             commit, body = found.get(f"{candidate}^{{commit}}", (None, None))
@@ -291,7 +291,7 @@ def _commit_day(body: bytes) -> str:
             return dt.datetime.fromtimestamp(int(stamp), dt.timezone(offset)).date().isoformat()
         if not line:
             break
-    return dt.date.today().isoformat()
+    return clock.today().isoformat()
 
 
 # --- reading only what changed ------------------------------------------------

@@ -413,11 +413,6 @@ def build_graph_slowly(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = (
     return graph
 
 
-def load_graph(repo: SpecRepo | None, snapshot: Snapshot) -> nx.MultiDiGraph:
-    """The graph of a snapshot, baselines included."""
-    return build_graph(snapshot, load_baseline_infos(repo, snapshot))
-
-
 # --- walking --------------------------------------------------------------------------
 
 

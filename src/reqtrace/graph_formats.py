@@ -12,11 +12,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .graph import natural_key
+from .model import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import networkx as nx
 
-FORMATS = ("dot", "graphml", "json", "mermaid")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SHAPES = {"requirement": "box", "request": "hexagon", "meeting": "ellipse", "email": "note", "document": "folder", "baseline": "doubleoctagon"}
 _COLOURS = {"requirement": "#dbeafe", "request": "#fde68a", "meeting": "#d1fae5", "email": "#e9d5ff", "document": "#e5e7eb", "baseline": "#fecaca"}
@@ -117,5 +117,5 @@ def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
     if fmt == "graphml":
         return to_graphml(graph)
     if fmt == "json":
-        return (json.dumps({"schema_version": 1, **to_json(graph)}, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+        return (json.dumps({"schema_version": SCHEMA_VERSION, **to_json(graph)}, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
     raise ValueError(fmt)

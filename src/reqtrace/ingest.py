@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gitio
+from . import clock, gitio
 from .config import SpecRepo
 from .errors import InputError, UsageError
 from .files import FileChangedError, atomic_write, inside
@@ -401,7 +401,7 @@ def add_document(repo: SpecRepo, snapshot: Snapshot, source: Path, *, title: str
     # Every option that ends up in the sidecar is checked before anything is
     # written: a record `check` would reject must never be created.
     if date is None:
-        date = dt.date.today().isoformat()
+        date = clock.today().isoformat()
     elif not _is_date(date):
         raise UsageError(f"--date must be a real date like 2026-01-15 (got {date!r})")
     data = source.read_bytes()

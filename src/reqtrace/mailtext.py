@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_EMAIL_BYTES = 30 * 1024 * 1024
-MAX_PARTS = 1000
 
 
 @dataclass(frozen=True)

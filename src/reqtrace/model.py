@@ -8,13 +8,15 @@ from typing import Any
 
 from .people import People
 
+# The version of every JSON document reqtrace writes: `--format json` output and the
+# JSON members of a pack. One number, so that a renamed key is announced once for all.
+SCHEMA_VERSION = 1
+
 ERROR = "error"
 WARNING = "warning"
 
 PRIORITIES = ("must", "should", "could", "wont")
 STATUSES = ("draft", "proposed", "approved", "deprecated")
-CHANNELS = ("email", "phone", "meeting", "ticket", "other")
-CLASSIFICATIONS = ("defect", "change", "new-scope", "out-of-scope", "needs-review")
 DECISION_STATUSES = ("pending", "approved", "rejected")
 
 

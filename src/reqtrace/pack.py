@@ -31,7 +31,7 @@ from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import InputError, RevisionError, UncommittedChanges, UsageError
 from .files import output_path, output_writer
 from .graph import natural_key
-from .model import Snapshot, item_fields
+from .model import SCHEMA_VERSION, Snapshot, item_fields
 from .parse import parse_requirements
 from .progress import phase
 from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
@@ -40,7 +40,6 @@ from .testevidence import evidence_for, read_test_runs, tests_folder
 from .worktree_state import SHOWN_FILES, file_list, uncommitted_files, worktree_config
 
 PACK_FORMAT = "reqtrace-pack-1"
-SCHEMA_VERSION = 1
 MAX_SOURCE_BYTES = 256 * 1024 * 1024  # a record larger than this is not evidence anyone can read
 
 # Fixed member names; everything that comes from the repository gets member_name().

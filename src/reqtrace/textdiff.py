@@ -22,7 +22,6 @@ from .worddiff import similarity, word_diff
 
 COLLAPSE = "collapse"
 EXACT = "exact"
-WHITESPACE_MODES = (COLLAPSE, EXACT)
 
 CONTEXT = 1  # units shown before and after each change
 KEPT, REMOVED, ADDED, CHANGED = "=", "-", "+", "~"

@@ -13,7 +13,7 @@ from .kit import Case, Sentinel, ids, judge, rng, run
 pytestmark = pytest.mark.hostile
 
 ROOT = Path(__file__).resolve().parents[2]
-MATERIAL = sorted((ROOT.parent / "shared" / "material" / "eml").glob("*.eml")) + sorted((ROOT / "examples" / "clinic" / "inbox").glob("*.eml"))
+MATERIAL = sorted((ROOT / "tests" / "data" / "material" / "eml").glob("*.eml")) + sorted((ROOT / "examples" / "clinic" / "inbox").glob("*.eml"))
 
 PLAIN = (
     b"From: Wang Fang <wang.fang@clinic.example>\r\nTo: li.wei@vendor.example\r\nSubject: REQ-1 please\r\n"

@@ -26,8 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import OutputError
-
-SCHEMA_VERSION = 1
+from ..model import SCHEMA_VERSION
 
 # Set by commands that promised JSON, so that a failure still answers in JSON.
 json_requested = False
