@@ -110,7 +110,3 @@ def earliest_moment(text: str | None) -> dt.datetime | None:
         return None
     return (value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
-
-def now_utc() -> dt.datetime:
-    """Now, as an aware UTC datetime: SOURCE_DATE_EPOCH when set, else the clock."""
-    return source_date_epoch() or dt.datetime.now(dt.UTC)

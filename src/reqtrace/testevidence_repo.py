@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .clock import now_utc
+from .clock import utc_now
 from .config import SpecRepo
 from .digest import memo_digests
 from .errors import InputError
@@ -76,7 +76,7 @@ def ingest_test_reports(repo: SpecRepo, reports: list[Path], *, rev: str = "HEAD
             raise InputError(f"{report}: {error}", hint="pass a JUnit XML report, e.g. from `pytest --junitxml=results.xml`") from None
         sha = results_sha256(data)
         record = build_test_record(
-            results, snapshot.requirements, digest, commit=commit, ran=ran_time(results.timestamp, now or now_utc()), source=report.name, sha256=sha,
+            results, snapshot.requirements, digest, commit=commit, ran=ran_time(results.timestamp, now or utc_now()), source=report.name, sha256=sha,
         )
         path = f"{folder}/{record.data['id']}.yaml"
         target = inside(repo.root, path)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import gitio
 from .cachefile import note, read_regular, seal, unseal
-from .clock import source_date_epoch, timestamp
+from .clock import timestamp
 from .config import SpecRepo, parse_config
 from .errors import InputError, UsageError
 from .files import atomic_write
@@ -499,9 +499,3 @@ def decision_moment(given: str | None) -> str:
     if moment.tzinfo is None:
         moment = moment.astimezone()
     return timestamp(moment)
-
-
-def today() -> dt.date:
-    """Today, or SOURCE_DATE_EPOCH's day when set (reproducible demos and tests)."""
-    epoch = source_date_epoch()
-    return epoch.date() if epoch is not None else dt.date.today()
