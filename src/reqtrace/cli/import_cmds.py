@@ -20,16 +20,17 @@ app.add_typer(import_app, name="import")
 
 IntoOption = Annotated[Optional[str], typer.Option("--into", help="Folder inside the requirements folder to import into (default: the source folder's name).")]  # noqa: UP007
 HistoryOption = Annotated[bool, typer.Option("--history", help="Replay every commit of the source's git history that changed it, with its author, date and message, as commits of the spec repo.")]
+SkipOption = Annotated[bool, typer.Option("--skip-unreadable", help="With --history: leave out a source commit whose files cannot be read (listed in the report) instead of stopping.")]
 ReplaceOption = Annotated[bool, typer.Option("--replace", help="Replace what an earlier import wrote into the --into folder (without --history).")]
 
 
-def _run(kind: str, source: Path, into: str | None, history: bool, replace: bool, root: Path | None, fmt: TextOrJson) -> None:
+def _run(kind: str, source: Path, into: str | None, history: bool, replace: bool, skip: bool, root: Path | None, fmt: TextOrJson) -> None:
     from ..config import find_spec_repo
     from ..importers import run_import
 
     repo = find_spec_repo(root)
     progress = output.stderr_console()
-    outcome = run_import(kind, repo, source, into=into, history=history, replace=replace,
+    outcome = run_import(kind, repo, source, into=into, history=history, replace=replace, skip_unreadable=skip,
                          progress=lambda line: progress.print(f"[dim]{output.esc(line)}[/]"))
     if fmt == TextOrJson.json:
         output.write_json({"ok": True, **outcome})
@@ -45,6 +46,9 @@ def _render(outcome: dict[str, Any]) -> None:
         history = outcome["history"]
         out.print(f"[green]✓[/] replayed {history['commits']} of {history['source_commits']} source commits into {where}"
                   f" ({report['requirements']} requirements at the end)", soft_wrap=True)
+        for skipped in history["unreadable_source_commits"]:
+            out.print(f"[yellow]left out[/] source commit {skipped['source_commit'][:12]} ({skipped['date'][:10]}): "
+                      f"{output.esc(skipped['problem'])}", soft_wrap=True)
     else:
         out.print(f"[green]✓[/] imported {report['requirements']} requirements into {where} (not committed)", soft_wrap=True)
     out.print("mapped:")
@@ -72,11 +76,12 @@ def import_doorstop(
     into: IntoOption = None,
     history: HistoryOption = False,
     replace: ReplaceOption = False,
+    skip_unreadable: SkipOption = False,
     root: RootOption = None,
     fmt: FormatOption = TextOrJson.text,
 ) -> None:
     """Import a Doorstop tree: every document's items become requirement files."""
-    _run("doorstop", source, into, history, replace, root, fmt)
+    _run("doorstop", source, into, history, replace, skip_unreadable, root, fmt)
 
 
 @import_app.command("strictdoc")
@@ -85,8 +90,9 @@ def import_strictdoc(
     into: IntoOption = None,
     history: HistoryOption = False,
     replace: ReplaceOption = False,
+    skip_unreadable: SkipOption = False,
     root: RootOption = None,
     fmt: FormatOption = TextOrJson.text,
 ) -> None:
     """Import StrictDoc documents: every [REQUIREMENT] becomes a requirement file."""
-    _run("strictdoc", source, into, history, replace, root, fmt)
+    _run("strictdoc", source, into, history, replace, skip_unreadable, root, fmt)

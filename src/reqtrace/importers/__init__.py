@@ -27,7 +27,7 @@ SOURCES: dict[str, tuple[tuple[str, ...], Callable[..., Imported]]] = {
 
 
 def run_import(kind: str, repo: SpecRepo, source: Path, *, into: str | None = None, history: bool = False,
-               replace: bool = False, progress: Callable[[str], None] = lambda _line: None) -> dict[str, Any]:
+               replace: bool = False, skip_unreadable: bool = False, progress: Callable[[str], None] = lambda _line: None) -> dict[str, Any]:
     """Import `source` into `repo`; a JSON-ready summary. Nothing is written unless all of it is."""
     suffixes, reader = SOURCES[kind]
     source = Path(source)
@@ -42,15 +42,16 @@ def run_import(kind: str, repo: SpecRepo, source: Path, *, into: str | None = No
             raise UsageError("--replace and --history cannot be combined: a history import starts from an empty folder")
         if source.is_file():
             raise UsageError("--history needs the source folder, not one file")
-        replay = replay_history(target, source, read, progress)
+        replay = replay_history(target, source, read, progress, skip_unreadable=skip_unreadable)
         if replay.last is None:
             raise SourceError(str(source), None, "git has no commit that touched this folder", hint="commit it first, or leave out --history")
         outcome["report"] = replay.last.report()
         outcome["history"] = {
-            "source_commits": len(replay.commits) + len(replay.skipped),
+            "source_commits": len(replay.commits) + len(replay.skipped) + len(replay.unreadable),
             "commits": len(replay.commits),
             "unchanged_source_commits": len(replay.skipped),
             "head": replay.head,
+            "unreadable_source_commits": replay.unreadable,
             "replayed": [
                 {"source_commit": c.source_commit, "author": c.author, "date": c.date, "subject": c.subject,
                  "requirements": c.requirements, "files_changed": c.changed_files}

@@ -129,6 +129,7 @@ class ReplayedCommit:
 class Replay:
     commits: list[ReplayedCommit] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # source commits that changed nothing imported
+    unreadable: list[dict[str, str]] = field(default_factory=list)  # source commits left out (--skip-unreadable)
     last: Imported | None = None
     head: str | None = None
 
@@ -157,8 +158,14 @@ def source_history(source: Path) -> tuple[Path, str, list[gitio.HistoryCommit]]:
 
 
 def replay_history(target: Target, source: Path, read: Callable[[dict[str, bytes]], Imported],
-                   progress: Callable[[str], None] = lambda _line: None) -> Replay:
-    """One commit in the spec repo for each source commit that changed what is imported."""
+                   progress: Callable[[str], None] = lambda _line: None, *, skip_unreadable: bool = False) -> Replay:
+    """One commit in the spec repo for each source commit that changed what is imported.
+
+    A source commit whose files cannot be read (real histories have them: a file
+    the tool itself could not load, fixed a commit later) stops the replay with
+    nothing written; with `skip_unreadable` it is left out and listed, and the
+    next readable commit carries its changes.
+    """
     git_top = target.repo.git_top
     if git_top is None:
         raise InputError(f"{target.repo.root} is not in a git repository", hint="run `git init` and commit reqtrace.yaml first")
@@ -194,8 +201,11 @@ def replay_history(target: Target, source: Path, read: Callable[[dict[str, bytes
             try:
                 imported = read(files)
             except SourceError as error:
+                if skip_unreadable:
+                    replay.unreadable.append({"source_commit": commit.commit, "date": commit.author_date, "problem": error.message})
+                    continue
                 raise InputError(f"at source commit {commit.commit[:12]} ({commit.author_date[:10]}): {error.message}",
-                                 hint=error.hint) from None
+                                 hint=f"{error.hint + '; or ' if error.hint else ''}pass --skip-unreadable to leave such commits out (their changes arrive with the next readable commit)") from None
             tree = render_tree(imported)
             changes: dict[str, bytes | None] = {path: None for path in previous if path not in tree}
             changes.update({path: data for path, data in tree.items() if previous.get(path) != data})
