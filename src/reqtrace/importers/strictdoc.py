@@ -30,7 +30,8 @@ from .model import (
     slug,
 )
 
-_TAG_LINE = re.compile(r"^(\[\[?)(/?)([A-Z][A-Z0-9_]*)(\]\]?)\s*$")
+# Early StrictDoc wrote [COMPOSITE-REQUIREMENT]; a '-' in a tag is read as '_'.
+_TAG_LINE = re.compile(r"^(\[\[?)(/?)([A-Z][A-Z0-9_-]*)(\]\]?)\s*$")
 _FIELD_LINE = re.compile(r"^([A-Z][A-Z0-9_]*):(?: (.*))?$")
 _SECTIONS = {"SECTION"}
 _TEXT_NODES = {"TEXT", "FREETEXT"}
@@ -85,7 +86,7 @@ def _parse_blocks(path: str, data: bytes) -> list[Block]:
         if not match or len(match.group(1)) != len(match.group(4)):
             raise SourceError(path, index + 1, f"expected a block such as [REQUIREMENT], found {line[:60]!r}",
                               hint="every block starts with a [TAG] line and ends with a blank line")
-        block = Block(match.group(3), index + 1, closing=bool(match.group(2)), double=len(match.group(1)) == 2)
+        block = Block(match.group(3).replace("-", "_"), index + 1, closing=bool(match.group(2)), double=len(match.group(1)) == 2)
         index += 1
         if block.closing:
             pass
@@ -297,8 +298,10 @@ def _check_fields(path: str, block: Block, grammar: Grammar) -> None:
         if block.tag not in _SECTIONS | _TEXT_NODES | {"REQUIREMENT", "COMPOSITE_REQUIREMENT"}:
             raise SourceError(path, block.line, f"[{block.tag}] is not a StrictDoc element and the document declares no [GRAMMAR]")
         return
-    if block.tag in _SECTIONS and block.tag not in grammar.elements:
-        return  # sections are built in unless a grammar redefines them
+    if block.tag in _SECTIONS | _TEXT_NODES and block.tag not in grammar.elements:
+        return  # sections and free text are built in unless a grammar redefines them
+    if block.tag == "COMPOSITE_REQUIREMENT" and block.tag not in grammar.elements and "REQUIREMENT" in grammar.elements:
+        block = Block("REQUIREMENT", block.line, fields=block.fields)  # StrictDoc reads it with REQUIREMENT's fields
     if block.tag not in grammar.elements:
         raise SourceError(path, block.line, f"[{block.tag}] is not an element of the document's [GRAMMAR]",
                           hint=f"its grammar declares: {', '.join(sorted(grammar.elements))}")
@@ -317,6 +320,8 @@ def _requirements(nodes: list[_Node], id_ok: IdTest, result: Imported) -> None:
         uid = node.block.first("UID")
         if uid:
             new_id = reqtrace_id(str(uid), id_ok)
+            if new_id is None:  # a UID without a number (GOAL-TOOL-SUPPORT): a stable id from the UID itself
+                new_id = generated_id(_prefix(node, result), f"uid:{uid}", taken, id_ok)
             if new_id is None:
                 raise SourceError(node.path, node.block.line, f"the UID {uid} cannot become a requirement id matching the repo's id_pattern",
                                   hint="set id_pattern in reqtrace.yaml to accept it (e.g. '^[A-Z][A-Z0-9-]*-[0-9]+$')")
@@ -330,11 +335,9 @@ def _requirements(nodes: list[_Node], id_ok: IdTest, result: Imported) -> None:
     for node in nodes:
         if id(node) in ids:
             continue
-        document = result.documents[node.document].get("document", {})
-        prefix = str(document.get("PREFIX") or document.get("TITLE") or "REQ")
         mid = node.block.first("MID")
         key = f"mid:{mid}" if mid else f"{node.path}:{node.block.first('TITLE') or first_line(str(node.block.first('STATEMENT') or ''), 200)}"
-        new_id = generated_id(prefix if len(prefix) <= 12 else "REQ", key, taken, id_ok)
+        new_id = generated_id(_prefix(node, result), key, taken, id_ok)
         if new_id is None:
             raise SourceError(node.path, node.block.line, "this requirement has no UID, and no generated id matches the repo's id_pattern",
                               hint="give it a UID, or widen id_pattern")
@@ -361,6 +364,12 @@ def _requirements(nodes: list[_Node], id_ok: IdTest, result: Imported) -> None:
         ]
 
 
+def _prefix(node: _Node, result: Imported) -> str:
+    document = result.documents[node.document].get("document", {})
+    prefix = str(document.get("PREFIX") or "REQ")
+    return prefix if len(prefix) <= 12 else "REQ"
+
+
 def _requirement(node: _Node, new_id: str, by_uid: dict[str, str], children: dict[str, list[str]], result: Imported) -> ImportedRequirement:
     block = node.block
     statement = str(block.first("STATEMENT") or block.first("BODY") or "").strip("\n")
@@ -383,7 +392,7 @@ def _requirement(node: _Node, new_id: str, by_uid: dict[str, str], children: dic
         elif name == "TAGS":
             requirement.tags = [t.strip() for t in str(value).split(",") if t.strip()]
         elif name in ("RELATIONS", "REFS"):
-            _relations(node, new_id, value, line, by_uid, children, requirement)
+            _relations(node, new_id, value, line, by_uid, children, requirement, result)
         else:
             repeated.setdefault(name, []).append(plain(value))
     for name, values in repeated.items():
@@ -392,7 +401,7 @@ def _requirement(node: _Node, new_id: str, by_uid: dict[str, str], children: dic
 
 
 def _relations(node: _Node, new_id: str, value: Any, line: int, by_uid: dict[str, str],
-               children: dict[str, list[str]], requirement: ImportedRequirement) -> None:
+               children: dict[str, list[str]], requirement: ImportedRequirement, result: Imported) -> None:
     if not isinstance(value, list):
         raise SourceError(node.path, line, "RELATIONS must be a list of `- TYPE: ...` entries")
     kept = []
@@ -404,9 +413,10 @@ def _relations(node: _Node, new_id: str, value: Any, line: int, by_uid: dict[str
         role = entry.get("ROLE")
         if kind in ("Parent", "Child") and not role:
             if target not in by_uid:
-                raise SourceError(node.path, where, f"a {kind} relation to {target}, which no imported requirement has as UID",
-                                  hint="import the folder that holds every linked document, or fix the UID")
-            if kind == "Parent":
+                # A StrictDoc project may span several folders: a link out of the imported one is kept, not resolved.
+                requirement.custom.setdefault("x-strictdoc-unresolved", []).append(plain(dict(entry)))
+                result.not_mapped.append(f"{node.path}:{where}: {kind} relation to {target}, which is not imported; kept in x-strictdoc-unresolved")
+            elif kind == "Parent":
                 requirement.parents.append(by_uid[target])
             else:
                 children.setdefault(new_id, []).append(by_uid[target])

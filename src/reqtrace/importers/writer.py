@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -32,14 +33,26 @@ _INDEX_HEADER = (
 )
 
 
+# A history replay renders the same requirement hundreds of times: its text is kept by content.
+_RENDERED: dict[str, bytes] = {}
+
+
+def _render_requirement(data: dict[str, object]) -> bytes:
+    key = json.dumps(data, ensure_ascii=False)  # key order is part of the file, so it is part of the key
+    if key not in _RENDERED:
+        if len(_RENDERED) > 50_000:
+            _RENDERED.clear()
+        if "parents" in data:
+            data = {**data, "parents": FlowList(data["parents"])}  # type: ignore[call-overload]
+        _RENDERED[key] = dump_yaml(data).encode("utf-8")
+    return _RENDERED[key]
+
+
 def render_tree(imported: Imported) -> dict[str, bytes]:
     """Relative path inside the import folder -> file content."""
     tree: dict[str, bytes] = {}
     for requirement in imported.requirements:
-        data = requirement.as_yaml_data()
-        if "parents" in data:
-            data["parents"] = FlowList(data["parents"])
-        tree[f"{requirement.folder}/{requirement.id}.yaml"] = dump_yaml(data).encode("utf-8")
+        tree[f"{requirement.folder}/{requirement.id}.yaml"] = _render_requirement(requirement.as_yaml_data())
     for folder, document in imported.documents.items():
         tree[f"{folder}/{INDEX_FILE}"] = dump_yaml(document, header=_INDEX_HEADER).encode("utf-8")
     return tree
