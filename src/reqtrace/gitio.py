@@ -680,8 +680,9 @@ class ReplayCommit:
 
 def _fast_import_ident(name: str, email: str) -> bytes:
     # fast-import refuses '<', '>' and line breaks inside a name or an address.
+    # An empty name (real histories have them) is refused too: the address stands in for it.
     clean = [re.sub(r"[<>\n\r\x00]", "", part).strip() for part in (name, email)]
-    return f"{clean[0] or 'unknown'} <{clean[1]}>".encode()
+    return f"{clean[0] or clean[1] or 'unknown'} <{clean[1]}>".encode()
 
 
 def replay_commits(repo: Path, start: str, commits: Iterable[ReplayCommit]) -> str:
