@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from reqtrace.config import find_spec_repo
+from reqtrace.diff import diff_json, diff_revisions
 from reqtrace.digest import normalise_text
 from reqtrace.importers.strictdoc import parse_blocks
 
@@ -49,10 +51,17 @@ def replayed_commits(spec: Path) -> list[tuple[str, str]]:
 
 
 def files_at(repo: Path, commit: str, folder: str) -> dict[str, bytes]:
-    names = [n for n in git(repo, "ls-tree", "-r", "-z", "--name-only", commit, "--", folder).decode().split("\x00") if n]
-    files = {}
-    for name in names:
-        files[name[len(folder) + 1 :] if folder else name] = git(repo, "cat-file", "blob", f"{commit}:{name}")
+    """Every file under `folder` at `commit`, read through one `git cat-file --batch`."""
+    entries = [e for e in git(repo, "ls-tree", "-r", "-z", commit, "--", folder).decode().split("\x00") if e]
+    named = [(meta.split()[2], path) for meta, path in (e.split("\t", 1) for e in entries) if meta.split()[1] == "blob"]
+    out = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, input="".join(f"{oid}\n" for oid, _ in named).encode(),
+                         capture_output=True, check=True).stdout
+    files, at = {}, 0
+    for _oid, path in named:
+        header_end = out.index(b"\n", at)
+        size = int(out[at:header_end].split()[2])
+        files[path[len(folder) + 1 :] if folder else path] = out[header_end + 1 : header_end + 1 + size]
+        at = header_end + 1 + size + 1
     return files
 
 
@@ -148,13 +157,9 @@ def spec_keys(spec: Path, commit: str, folder: str) -> dict[str, str]:
 
 
 def reqtrace_diff(spec: Path, old: str, new: str) -> dict[str, tuple[str, set[str]]]:
-    out = subprocess.run([sys.executable, "-m", "reqtrace", "diff", old, new, "-f", "json"], cwd=spec, capture_output=True, check=False)
-    if out.returncode not in (0, 1):
-        raise SystemExit(f"reqtrace diff {old} {new} failed: {out.stderr.decode()}")
-    changes = {}
-    for change in json.loads(out.stdout)["changes"]:
-        changes[change["id"]] = (change["change"], {f["field"] for f in change["fields"]})
-    return changes
+    """What `reqtrace diff OLD NEW --format json` reports, computed in this process (no start-up per pair)."""
+    result = diff_json(diff_revisions(find_spec_repo(spec), old, new))
+    return {change["id"]: (change["change"], {f["field"] for f in change["fields"]}) for change in result["changes"]}
 
 
 def meaning(value: Any) -> Any:

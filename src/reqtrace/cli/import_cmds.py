@@ -80,7 +80,7 @@ def import_doorstop(
     root: RootOption = None,
     fmt: FormatOption = TextOrJson.text,
 ) -> None:
-    """Import a Doorstop tree: every document's items become requirement files."""
+    """Import a Doorstop tree: DIR is the folder above every document (e.g. reqs); each item becomes a requirement file under specs/INTO/PREFIX/. See docs/import.md."""
     _run("doorstop", source, into, history, replace, skip_unreadable, root, fmt)
 
 
@@ -94,5 +94,5 @@ def import_strictdoc(
     root: RootOption = None,
     fmt: FormatOption = TextOrJson.text,
 ) -> None:
-    """Import StrictDoc documents: every [REQUIREMENT] becomes a requirement file."""
+    """Import StrictDoc documents: PATH is a .sdoc file or a folder of them; each requirement node becomes a requirement file under specs/INTO/DOCUMENT/. See docs/import.md."""
     _run("strictdoc", source, into, history, replace, skip_unreadable, root, fmt)
