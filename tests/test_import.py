@@ -242,3 +242,13 @@ def test_composable_document_is_read_in_place(make_repo, run_cli, tmp_path) -> N
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["report"]["documents"] == ["main"]  # the part is not a document of its own
     assert _load(repo.root / "specs/src/main/P-2.yaml")["parents"] == ["P-1"]  # a Child relation, seen from the child
+
+
+def test_an_id_the_repo_already_has_is_refused(make_repo, run_cli, doorstop_source) -> None:
+    repo = make_repo({"specs/mine.yaml": "id: REQ-001\ntitle: Mine\nstatement: Mine.\n"})
+    before = _state(repo.root)
+    for extra in ([], ["--history", "--skip-unreadable"]):
+        result = run_cli("import", "doorstop", str(doorstop_source / "reqs"), *extra, cwd=repo.root)
+        assert result.exit_code == 3
+        assert "REQ-001 is already a requirement of the spec repo (specs/mine.yaml)" in result.stderr
+        assert _state(repo.root) == before

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config import SpecRepo
-from ..errors import UsageError
+from ..errors import InputError, UsageError
+from ..snapshot import load_snapshot
 from .doorstop import read_doorstop
 from .model import Imported, SourceError, slug
 from .strictdoc import read_strictdoc
@@ -26,6 +27,13 @@ SOURCES: dict[str, tuple[tuple[str, ...], Callable[..., Imported]]] = {
 }
 
 
+def ids_elsewhere(repo: SpecRepo, import_folder: str) -> dict[str, str]:
+    """Requirement id -> file, for the spec repo's requirements outside the import folder
+    (an import that gave one of these ids to another requirement would make two)."""
+    snapshot = load_snapshot(repo)
+    return {rid: r.path for rid, r in snapshot.requirements.items() if not r.path.startswith(import_folder)}
+
+
 def run_import(kind: str, repo: SpecRepo, source: Path, *, into: str | None = None, history: bool = False,
                replace: bool = False, skip_unreadable: bool = False, progress: Callable[[str], None] = lambda _line: None) -> dict[str, Any]:
     """Import `source` into `repo`; a JSON-ready summary. Nothing is written unless all of it is."""
@@ -34,8 +42,18 @@ def run_import(kind: str, repo: SpecRepo, source: Path, *, into: str | None = No
     target = import_target(repo, into or slug(source.resolve().stem if source.is_file() else source.resolve().name))
 
     def read(files: dict[str, bytes]) -> Imported:
-        return reader({name: data for name, data in files.items() if name.endswith(suffixes)}, target.id_ok)
+        imported = reader({name: data for name, data in files.items() if name.endswith(suffixes)}, target.id_ok)
+        clashes = sorted(r.id for r in imported.requirements if r.id in taken)
+        if clashes:
+            first = clashes[0]
+            # Not a SourceError: the source is fine, and --skip-unreadable must not skip past this.
+            source_file = next(r.source for r in imported.requirements if r.id == first)
+            raise InputError(f"{source_file}: {first} is already a requirement of the spec repo ({taken[first]})"
+                             + (f", and {len(clashes) - 1} more ids too" if len(clashes) > 1 else ""),
+                             hint="import into a repo whose id_pattern keeps the source ids apart, or rename the existing ones")
+        return imported
 
+    taken = ids_elsewhere(repo, target.requirements_dir + "/" + target.into + "/")
     outcome: dict[str, Any] = {"source": str(source), "folder": str(target.folder)}
     if history:
         if replace:
