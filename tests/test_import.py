@@ -144,6 +144,8 @@ def test_an_import_never_overwrites_without_replace(make_repo, run_cli, doorstop
     again = run_cli("import", "doorstop", str(doorstop_source / "reqs"), cwd=repo.root)
     assert again.exit_code == 3 and "--replace" in again.stderr
     assert _state(repo.root) == before
+    as_json = run_cli("import", "doorstop", str(doorstop_source / "reqs"), "-f", "json", cwd=repo.root)
+    assert as_json.exit_code == 3 and json.loads(as_json.stdout)["ok"] is False  # a failure answers in JSON too
 
 
 # ---------------------------------------------------------------- strictdoc

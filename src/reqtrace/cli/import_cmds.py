@@ -28,6 +28,7 @@ def _run(kind: str, source: Path, into: str | None, history: bool, replace: bool
     from ..config import find_spec_repo
     from ..importers import run_import
 
+    output.json_requested = fmt is TextOrJson.json  # a failure answers in JSON too
     repo = find_spec_repo(root)
     progress = output.stderr_console()
     outcome = run_import(kind, repo, source, into=into, history=history, replace=replace, skip_unreadable=skip,
