@@ -79,7 +79,7 @@ def doorstop_records(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
         if owner in folders and name.endswith(".yml") and not name.startswith(".") and name.startswith(str(folders[owner])):
             item = yaml.safe_load(data)
             # Doorstop fills in what a file leaves out: `header: ''` written or not is the same item.
-            records[name[:-4]] = {k: v for k, v in item.items() if DOORSTOP_DEFAULTS.get(k, object()) != v}
+            records[name[:-4]] = {**{k: v for k, v in item.items() if DOORSTOP_DEFAULTS.get(k, object()) != v}, FILE: path}
     return records
 
 
@@ -97,6 +97,9 @@ def doorstop_fields(key: str, record: dict[str, Any]) -> set[str]:
     }.get(key, {f"x-doorstop-{key}", f"x-{key}", key})
 
 
+FILE = "\x00file"  # where a record is, kept beside its fields: a move is not a field change
+
+
 def strictdoc_records(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
     records: dict[str, dict[str, Any]] = {}
     for path, data in sorted(files.items()):
@@ -110,7 +113,7 @@ def strictdoc_records(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
                 fields.setdefault(name, []).append(value)
             uid, mid = block.first("UID"), block.first("MID")
             key = str(uid) if uid else f"MID:{mid}" if mid else f"T:{block.first('TITLE') or first_text(block.first('STATEMENT'))}"
-            records[key] = fields
+            records[key] = {**fields, FILE: path}
     return records
 
 
@@ -188,27 +191,35 @@ def check_pair(args: argparse.Namespace, a: tuple[str, str], b: tuple[str, str],
     old, new = cache[a[1]], cache[b[1]]
     keys_old, keys_new = spec_keys(args.spec, a[0], args.into), spec_keys(args.spec, b[0], args.into)
     expected: dict[str, tuple[str, set[str]]] = {}
+    actual = reqtrace_diff(args.spec, a[0], b[0])
+    moved_in_spec = {rid for rid, (change, _fields) in actual.items() if change == "moved"}
     for key in old.keys() | new.keys():
         if same(old.get(key), new.get(key)):
             continue
+        if key in old and key in new and same({**old[key], FILE: ""}, {**new[key], FILE: ""}) and keys_new[key] not in moved_in_spec:
+            continue  # moved between files, and reqtrace keeps it where it was (one folder per document it came from)
         if key not in old:
             expected[keys_new[key]] = ("added", set())
         elif key not in new:
             expected[keys_old[key]] = ("removed", set())
         else:
             changed = {k for k in old[key].keys() | new[key].keys() if not same(old[key].get(k), new[key].get(k))}
+            moved = FILE in changed
+            changed.discard(FILE)
             allowed = set().union(*(fields_for(k, new[key]) for k in changed))
-            expected[keys_new[key]] = ("modified", allowed)
+            # A record moved to another file may show as `moved` (or, with its fields, `modified`).
+            expected[keys_new[key]] = ("moved" if moved else "modified", allowed | ({"x-doorstop-document"} if moved else set()))
             if args.kind == "strictdoc":
                 for target in child_targets(old[key]) ^ child_targets(new[key]):
                     if target in new and keys_new.get(target) and keys_new[target] not in expected:
                         expected[keys_new[target]] = ("modified", {"parents"})
-    actual = reqtrace_diff(args.spec, a[0], b[0])
     problems = []
     for rid, (change, fields) in actual.items():
         if rid not in expected:
             problems.append(f"phantom: {rid} {change} {sorted(fields)}")
-        elif change == "modified" and not fields <= expected[rid][1]:
+        elif change == "moved" and expected[rid][0] != "moved":
+            problems.append(f"phantom move: {rid}")
+        elif change in ("modified", "moved") and not fields <= expected[rid][1]:
             problems.append(f"phantom field: {rid} {sorted(fields - expected[rid][1])}")
     for rid, (change, _allowed) in expected.items():
         if rid not in actual:

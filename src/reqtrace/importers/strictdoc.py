@@ -244,7 +244,7 @@ def read_strictdoc(files: dict[str, bytes], id_ok: IdTest) -> Imported:
         "RELATIONS Child": "parents of the child",
     })
     result.notes.append("sections, [TEXT] nodes and the order of each document are kept in a .document.yaml beside its requirements")
-    result.notes.append("a requirement without UID gets PREFIX-NNNNNN, the number from a hash of its MID (else its document and title), so it stays the same across edits")
+    result.notes.append("a requirement without UID gets PREFIX-NNNNNN, the number from a hash of its MID (else its title), so it stays the same across edits and moves")
     return result
 
 
@@ -336,7 +336,8 @@ def _requirements(nodes: list[_Node], id_ok: IdTest, result: Imported) -> None:
         if id(node) in ids:
             continue
         mid = node.block.first("MID")
-        key = f"mid:{mid}" if mid else f"{node.path}:{node.block.first('TITLE') or first_line(str(node.block.first('STATEMENT') or ''), 200)}"
+        # Not the file: a requirement moved to another document keeps its id (the same title twice moves on to the next number).
+        key = f"mid:{mid}" if mid else f"title:{node.block.first('TITLE') or first_line(str(node.block.first('STATEMENT') or ''), 200)}"
         new_id = generated_id(_prefix(node, result), key, taken, id_ok)
         if new_id is None:
             raise SourceError(node.path, node.block.line, "this requirement has no UID, and no generated id matches the repo's id_pattern",
