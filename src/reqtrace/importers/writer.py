@@ -107,8 +107,7 @@ def write_tree(target: Target, tree: dict[str, bytes], *, replace: bool) -> list
             raise InputError(f"{leftover} is left from an import that was stopped", hint="look at it, then delete it")
     try:
         for relative, data in sorted(tree.items()):
-            atomic_write(staging / relative, data, durable=False)
-        os.sync()
+            atomic_write(staging / relative, data)  # each file on disk before the folder is renamed into place
         if folder.exists():
             os.rename(folder, backup)
         try:
