@@ -243,8 +243,6 @@ class Reader:
             found = []
             for entry in entries:
                 path = entry.path[len(prefix) :]
-                if any(part.startswith(".") for part in path.split("/")):
-                    continue  # as in the working tree (_walk): dot files and dot folders are never spec files
                 if entry.is_symlink:
                     target = b"".join(d for _, d in gitio.read_blobs(self.repo.git_top, [entry.oid]))
                     found.append(SourceFile(path, 0, entry.oid, target.decode("utf-8", "replace")))
