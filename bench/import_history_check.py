@@ -98,6 +98,7 @@ def doorstop_fields(key: str, record: dict[str, Any]) -> set[str]:
 
 
 FILE = "\x00file"  # where a record is, kept beside its fields: a move is not a field change
+TAG = "\x00tag"  # the element: [REQUIREMENT], [COMPOSITE_REQUIREMENT], a grammar's own
 
 
 def strictdoc_records(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
@@ -113,7 +114,7 @@ def strictdoc_records(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
                 fields.setdefault(name, []).append(value)
             uid, mid = block.first("UID"), block.first("MID")
             key = str(uid) if uid else f"MID:{mid}" if mid else f"T:{block.first('TITLE') or first_text(block.first('STATEMENT'))}"
-            records[key] = {**fields, FILE: path}
+            records[key] = {**fields, TAG: block.tag, FILE: path}
     return records
 
 
@@ -131,7 +132,17 @@ def strictdoc_fields(key: str, record: dict[str, Any]) -> set[str]:
         "RELATIONS": {"parents", "x-strictdoc-relations", "x-strictdoc-unresolved"},
         "REFS": {"parents", "x-strictdoc-relations", "x-strictdoc-unresolved"},
         "UID": {"x-strictdoc-uid"},
+        TAG: {"x-strictdoc-element"},
     }.get(key, {slug})
+
+
+def relation_targets(record: dict[str, Any] | None) -> set[str]:
+    targets = set()
+    for relations in (record or {}).get("RELATIONS", []) + (record or {}).get("REFS", []):
+        for entry in relations or []:
+            if isinstance(entry, dict) and entry.get("TYPE") in ("Parent", "Child") and not entry.get("ROLE"):
+                targets.add(str(entry.get("VALUE")))
+    return targets
 
 
 def child_targets(record: dict[str, Any] | None) -> set[str]:
@@ -150,8 +161,8 @@ def spec_keys(spec: Path, commit: str, folder: str) -> dict[str, str]:
     """Source key -> reqtrace id, from the requirement files of the spec repo at `commit`."""
     keys = {}
     for path, data in files_at(spec, commit, folder).items():
-        if posixpath.basename(path).startswith("."):
-            continue
+        if posixpath.basename(path).startswith(".") or not path.endswith((".yaml", ".yml")):
+            continue  # the document index (document-index.json) is not a requirement
         item = yaml.safe_load(data)
         for key in (item.get("x-doorstop-uid"), item.get("x-strictdoc-uid"), f"MID:{item.get('x-mid')}", f"T:{item['title']}", f"T:{first_text(item['statement'])}", item["id"]):
             if key:
@@ -191,7 +202,16 @@ def check_pair(args: argparse.Namespace, a: tuple[str, str], b: tuple[str, str],
     old, new = cache[a[1]], cache[b[1]]
     keys_old, keys_new = spec_keys(args.spec, a[0], args.into), spec_keys(args.spec, b[0], args.into)
     expected: dict[str, tuple[str, set[str]]] = {}
+    expected_extra: dict[str, set[str]] = {}
     actual = reqtrace_diff(args.spec, a[0], b[0])
+    if args.kind == "strictdoc":
+        # A relation to a UID outside the import is kept unresolved; when that UID appears
+        # (or goes), the relation resolves (or not): a change of the requirement that holds it.
+        appeared = (old.keys() - new.keys()) | (new.keys() - old.keys())
+        for key in old.keys() & new.keys():
+            if relation_targets(new[key]) & appeared and keys_new.get(key):
+                expected_relinked = expected_extra.setdefault(keys_new[key], set())
+                expected_relinked |= {"parents", "x-strictdoc-unresolved"}
     moved_in_spec = {rid for rid, (change, _fields) in actual.items() if change == "moved"}
     for key in old.keys() | new.keys():
         if same(old.get(key), new.get(key)):
@@ -213,6 +233,9 @@ def check_pair(args: argparse.Namespace, a: tuple[str, str], b: tuple[str, str],
                 for target in child_targets(old[key]) ^ child_targets(new[key]):
                     if target in new and keys_new.get(target) and keys_new[target] not in expected:
                         expected[keys_new[target]] = ("modified", {"parents"})
+    for rid, extra in expected_extra.items():
+        change, allowed = expected.get(rid, ("modified", set()))
+        expected[rid] = (change, allowed | extra)
     problems = []
     for rid, (change, fields) in actual.items():
         if rid not in expected:

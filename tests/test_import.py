@@ -61,7 +61,7 @@ def test_doorstop_tree_becomes_requirements_with_every_field_kept(make_repo, run
     assert tut["title"] == "Creating a New Document and Adding Items"  # no header: the text's first line
     ext = _load(repo.root / "specs/reqs/EXT/EXT-001.yaml")
     assert ext["x-doorstop-references"][0]["path"] == "reqs/ext/test.file"
-    index = _load(repo.root / "specs/reqs/REQ/.document.yaml")
+    index = _load(repo.root / "specs/reqs/REQ/document-index.json")
     assert index["settings"]["prefix"] == "REQ" and [i["id"] for i in index["items"][:3]] == ["REQ-018", "REQ-019", "REQ-002"]  # by level: 1.0, 1.1, 2.0
     headings = [p for p in (repo.root / "specs/reqs").rglob("*.yaml") if _load(p).get("x-doorstop-normative") is False]
     assert len(headings) == 14  # headings kept, flagged
@@ -83,6 +83,11 @@ def test_doorstop_history_replays_with_authors_and_diff_sees_exactly_the_source_
     assert history["commits"] == 19 - len(history["unreadable_source_commits"]) - history["unchanged_source_commits"]
     log = git(repo.root, "log", "--format=%an|%aI|%s", "-n", str(history["commits"]))
     assert "Jace Browning|" in log and "2013-" in log  # the original author and date, not the importer's
+    # The years before reqtrace are ordinary history: check and baselines work at any replayed commit.
+    first_2017 = git(repo.root, "log", "--format=%H", "--grep=release/v1.1")
+    assert run_cli("check", "--strict", "--rev", first_2017, cwd=repo.root).exit_code == 0
+    created = run_cli("baseline", "create", "v1.1", "--rev", first_2017, cwd=repo.root)
+    assert created.exit_code == 0, created.stderr
     check = _bench_checker()
     args = type("Args", (), {"kind": "doorstop", "spec": repo.root, "source": doorstop_source, "source_dir": "reqs", "into": "specs/reqs"})
     commits = check.replayed_commits(repo.root)
@@ -164,7 +169,7 @@ def test_strictdoc_document_becomes_requirements(make_repo, run_cli, strictdoc_s
     # Parents in the L2 document, which this import does not hold: kept, and said so.
     unresolved = [r for r in report["not_mapped"] if "not imported" in r]
     assert unresolved and all("kept in x-strictdoc-unresolved" in r for r in unresolved)
-    index = _load(folder / ".document.yaml")
+    index = _load(folder / "document-index.json")
     assert index["document"]["TITLE"] == "StrictDoc Backlog"
     assert any("section" in node for node in index["nodes"]) and any("text" in node for node in index["nodes"])
     assert run_cli("check", "--strict", cwd=repo.root).exit_code == 0

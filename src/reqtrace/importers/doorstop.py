@@ -111,7 +111,7 @@ def read_doorstop(files: dict[str, bytes], id_ok: IdTest) -> Imported:
     result.mapped.setdefault("links", "parents (review stamps kept in x-doorstop-link-stamps)")
     result.mapped.setdefault("level", "x-doorstop-level, and the order in the document index")
     result.notes.append("non-normative items (headings) are kept as requirements with x-doorstop-normative: false")
-    result.notes.append("each document's settings and item order are kept in a .document.yaml beside its requirements")
+    result.notes.append("each document's settings and item order are kept in a document-index.json beside its requirements")
     return result
 
 

@@ -56,7 +56,7 @@ class Imported:
     source_kind: str
     requirements: list[ImportedRequirement] = field(default_factory=list)
     # folder -> the document's own data (settings, sections, order, text nodes), kept in
-    # a hidden index file that the loader does not read.
+    # an index file that the loader does not read (writer.INDEX_FILE).
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     mapped: dict[str, str] = field(default_factory=dict)  # source field -> what it became
     kept: dict[str, int] = field(default_factory=dict)  # x- field -> how many requirements carry it

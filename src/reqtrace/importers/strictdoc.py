@@ -243,7 +243,7 @@ def read_strictdoc(files: dict[str, bytes], id_ok: IdTest) -> Imported:
         "RELATIONS Parent": "parents",
         "RELATIONS Child": "parents of the child",
     })
-    result.notes.append("sections, [TEXT] nodes and the order of each document are kept in a .document.yaml beside its requirements")
+    result.notes.append("sections, [TEXT] nodes and the order of each document are kept in a document-index.json beside its requirements")
     result.notes.append("a requirement without UID gets PREFIX-NNNNNN, the number from a hash of its MID (else its title), so it stays the same across edits and moves")
     return result
 
