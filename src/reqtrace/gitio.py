@@ -740,3 +740,83 @@ def commit_paths(repo: Path, paths: list[str], message: str) -> str:
 
 def commit_exists(repo: Path, commit: str) -> bool:
     return run_git(repo, "cat-file", "-e", f"{commit}^{{commit}}", check=False).returncode == 0
+
+
+# --- Replaying another repository's history (reqtrace import --history) ---
+
+
+@dataclass(frozen=True)
+class ReplayCommit:
+    """One commit to build: who and when (`<epoch> <+hhmm>`), the message, and the files it
+    writes (path from the repository top -> content) or deletes (-> None)."""
+
+    author: str
+    email: str
+    when: str
+    committed: str
+    message: str
+    changes: dict[str, bytes | None]
+
+
+def _fast_import_ident(name: str, email: str) -> bytes:
+    # fast-import refuses '<', '>' and line breaks inside a name or an address.
+    # An empty name (real histories have them) is refused too: the address stands in for it.
+    clean = [re.sub(r"[<>\n\r\x00]", "", part).strip() for part in (name, email)]
+    return f"{clean[0] or clean[1] or 'unknown'} <{clean[1]}>".encode()
+
+
+def replay_commits(repo: Path, start: str, commits: Iterable[ReplayCommit]) -> str:
+    """Build `commits` on top of `start` and fast-forward the checked-out branch to the last one.
+
+    One `git fast-import` writes every commit onto a private ref; only when the whole
+    stream was accepted does `merge --ff-only` move the branch and the working tree
+    (refusing, like git does, to overwrite local changes). If anything fails — the
+    caller's generator included — the private ref is dropped and HEAD is where it was.
+    Returns the new HEAD (`start` when there was nothing to commit).
+    """
+    ref = f"refs/reqtrace/import-{os.getpid()}"
+    proc = subprocess.Popen(  # noqa: S603 - an argument list, no shell
+        ["git", "fast-import", "--quiet", "--done"], cwd=repo, stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=git_env(),
+    )
+    assert proc.stdin is not None
+    built = 0
+    try:
+        parent = start
+        for commit in commits:
+            out = [f"commit {ref}\n".encode()]
+            message = commit.message.encode("utf-8", "surrogateescape")
+            out.append(b"author " + _fast_import_ident(commit.author, commit.email) + f" {commit.when}\n".encode())
+            out.append(b"committer " + _fast_import_ident(commit.author, commit.email) + f" {commit.committed}\n".encode())
+            out.append(f"data {len(message)}\n".encode() + message + b"\n")
+            if parent:
+                out.append(f"from {parent}\n".encode())
+                parent = ""
+            for path, data in sorted(commit.changes.items()):
+                encoded = path.encode("utf-8", "surrogateescape")
+                if b"\n" in encoded or encoded.startswith(b'"'):
+                    raise GitError(f"cannot replay a file named {path!r}")
+                if data is None:
+                    out.append(b"D " + encoded + b"\n")
+                else:
+                    out.append(b"M 100644 inline " + encoded + f"\ndata {len(data)}\n".encode() + data + b"\n")
+            proc.stdin.write(b"".join(out) + b"\n")
+            built += 1
+        proc.stdin.write(b"done\n")
+        proc.stdin.close()
+        error = proc.stderr.read() if proc.stderr else b""
+        if proc.wait() != 0:
+            raise GitError(f"git fast-import failed: {error.decode('utf-8', 'replace').strip()[-300:]}")
+        if not built:
+            return start
+        run_git(repo, "-c", "core.hooksPath=/dev/null", "merge", "--ff-only", "-q", "--no-stat", ref)
+        return git_text(repo, "rev-parse", "HEAD")
+    except BaseException:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        raise
+    finally:
+        if proc.stderr:
+            proc.stderr.close()
+        run_git(repo, "update-ref", "-d", ref, check=False)

@@ -1,0 +1,99 @@
+"""`reqtrace import SOURCE ...`: bring requirements in from other tools, optionally with their git history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from . import app, output
+from .options import FormatOption, RootOption, TextOrJson
+
+import_app = typer.Typer(
+    name="import",
+    help="Bring requirements in from another tool: files as they are, or their whole git history.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(import_app, name="import")
+
+IntoOption = Annotated[Optional[str], typer.Option("--into", help="Folder inside the requirements folder to import into (default: the source folder's name).")]  # noqa: UP007
+HistoryOption = Annotated[bool, typer.Option("--history", help="Replay every commit of the source's git history that changed it, with its author, date and message, as commits of the spec repo.")]
+SkipOption = Annotated[bool, typer.Option("--skip-unreadable", help="With --history: leave out a source commit whose files cannot be read (listed in the report) instead of stopping.")]
+ReplaceOption = Annotated[bool, typer.Option("--replace", help="Replace what an earlier import wrote into the --into folder (without --history).")]
+
+
+def _run(kind: str, source: Path, into: str | None, history: bool, replace: bool, skip: bool, root: Path | None, fmt: TextOrJson) -> None:
+    from ..config import find_spec_repo
+    from ..importers import run_import
+
+    output.json_requested = fmt is TextOrJson.json  # a failure answers in JSON too
+    repo = find_spec_repo(root)
+    progress = output.stderr_console()
+    outcome = run_import(kind, repo, source, into=into, history=history, replace=replace, skip_unreadable=skip,
+                         progress=lambda line: progress.print(f"[dim]{output.esc(line)}[/]"))
+    if fmt == TextOrJson.json:
+        output.write_json({"ok": True, **outcome})
+        return
+    _render(outcome)
+
+
+def _render(outcome: dict[str, Any]) -> None:
+    out = output.stdout_console()
+    report = outcome["report"]
+    where = output.esc(outcome["folder"])
+    if outcome.get("history"):
+        history = outcome["history"]
+        out.print(f"[green]✓[/] replayed {history['commits']} of {history['source_commits']} source commits into {where}"
+                  f" ({report['requirements']} requirements at the end)", soft_wrap=True)
+        for skipped in history["unreadable_source_commits"]:
+            out.print(f"[yellow]left out[/] source commit {skipped['source_commit'][:12]} ({skipped['date'][:10]}): "
+                      f"{output.esc(skipped['problem'])}", soft_wrap=True)
+    else:
+        out.print(f"[green]✓[/] imported {report['requirements']} requirements into {where} (not committed)", soft_wrap=True)
+    out.print("mapped:")
+    for source_field, became in report["mapped"].items():
+        out.print(f"  {output.esc(source_field)} → {output.esc(became)}", soft_wrap=True)
+    if report["kept_as_custom"]:
+        out.print("kept as custom fields:")
+        for key, count in report["kept_as_custom"].items():
+            out.print(f"  {output.esc(key)} ({count})", soft_wrap=True)
+    if report["renamed_ids"]:
+        shown = ", ".join(f"{a} → {b}" for a, b in list(report["renamed_ids"].items())[:5])
+        more = len(report["renamed_ids"]) - 5
+        out.print(f"ids changed to fit id_pattern: {output.esc(shown)}{f' and {more} more' if more > 0 else ''}", soft_wrap=True)
+    if report["not_mapped"]:
+        out.print("[yellow]not mapped:[/]")
+        for line in report["not_mapped"]:
+            out.print(f"  {output.esc(line)}", soft_wrap=True)
+    for note in report["notes"]:
+        out.print(f"[dim]note: {output.esc(note)}[/]", soft_wrap=True)
+
+
+@import_app.command("doorstop")
+def import_doorstop(
+    source: Annotated[Path, typer.Argument(metavar="DIR", help="The Doorstop tree: the folder above every document (e.g. reqs).")],
+    into: IntoOption = None,
+    history: HistoryOption = False,
+    replace: ReplaceOption = False,
+    skip_unreadable: SkipOption = False,
+    root: RootOption = None,
+    fmt: FormatOption = TextOrJson.text,
+) -> None:
+    """Import a Doorstop tree: DIR is the folder above every document (e.g. reqs); each item becomes a requirement file under specs/INTO/PREFIX/. See docs/import.md."""
+    _run("doorstop", source, into, history, replace, skip_unreadable, root, fmt)
+
+
+@import_app.command("strictdoc")
+def import_strictdoc(
+    source: Annotated[Path, typer.Argument(metavar="PATH", help="A .sdoc file, or a folder of them (e.g. docs).")],
+    into: IntoOption = None,
+    history: HistoryOption = False,
+    replace: ReplaceOption = False,
+    skip_unreadable: SkipOption = False,
+    root: RootOption = None,
+    fmt: FormatOption = TextOrJson.text,
+) -> None:
+    """Import StrictDoc documents: PATH is a .sdoc file or a folder of them; each requirement node becomes a requirement file under specs/INTO/DOCUMENT/. See docs/import.md."""
+    _run("strictdoc", source, into, history, replace, skip_unreadable, root, fmt)
