@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -90,18 +89,16 @@ def test_a_broken_or_hostile_repo_completes_less_and_never_fails(make_repo) -> N
     assert complete("reqtrace show REQ-2", repo.root) == ["REQ-2"]  # links are not followed
 
 
-def test_completion_is_fast_on_ten_thousand_requirements(tmp_path: Path) -> None:
+def test_completion_lists_ten_thousand_requirements_from_file_names_alone(tmp_path: Path) -> None:
+    # How fast is measured by bench/bench_completion.py (timed tests are flaky on shared machines).
     root = tmp_path / "big"
     for n in range(10_000):
         folder = root / "specs" / f"area-{n % 50}"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"REQ-{n}.yaml").write_text("id: x\n")  # content is never read
+        (folder / f"REQ-{n}.yaml").write_text("{ not: [yaml\n")  # content is never read
     (root / "reqtrace.yaml").write_text("project: Big\n")
-    started = time.perf_counter()
     names = repo_names(root)
-    elapsed = time.perf_counter() - started
     assert len(names.requirements) == 10_000
-    assert elapsed < 0.5, f"{elapsed:.2f} s to list 10,000 ids"
 
 
 def test_install_completion_writes_to_the_users_shell_setup(tmp_path: Path) -> None:
