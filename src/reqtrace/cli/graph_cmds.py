@@ -422,6 +422,11 @@ def _named_in(customer: str, project: str) -> bool:
     return bool(name) and name.casefold() in project.casefold()
 
 
+def _labelled(console: Any, markup: str) -> None:
+    """A status line: its label, then the value, wrapped under the value column."""
+    output.say(console, markup, hang=19)
+
+
 def render_status(data: dict[str, Any]) -> None:
     console = output.stdout_console()
     esc = output.esc
@@ -434,31 +439,33 @@ def render_status(data: dict[str, Any]) -> None:
     accepted = data.get("accepted_baseline")
     if accepted:
         delivered = f", delivered {esc(accepted['delivery_date'])}" if accepted.get("delivery_date") else ", not delivered yet"
-        console.print(f"[cyan]accepted baseline[/]  {esc(accepted['name'])} ({esc(accepted.get('date') or 'undated')}{delivered}), {accepted.get('requirements', 0)} requirements")
+        _labelled(console, f"[cyan]accepted baseline[/]  {esc(accepted['name'])} ({esc(accepted.get('date') or 'undated')}{delivered}), {accepted.get('requirements', 0)} requirements")
     else:
         console.print("[cyan]accepted baseline[/]  no accepted baseline yet — `reqtrace baseline create` and a customer sign-off make one")
     drift = data.get("drift")
     if drift:
-        console.print(f"[cyan]drift since then[/]   {drift['added']} added, {drift['modified']} modified, {drift['removed']} removed — {drift['approved']} approved, [{'red' if drift['unapproved'] else 'green'}]{drift['unapproved']} unapproved[/]")
+        _labelled(console, f"[cyan]drift since then[/]   {drift['added']} added, {drift['modified']} modified, {drift['removed']} removed — {drift['approved']} approved, [{'red' if drift['unapproved'] else 'green'}]{drift['unapproved']} unapproved[/]")
     volatility = data.get("volatility")
     if volatility and volatility.get("index") is not None:
-        console.print(f"[cyan]volatility[/]         {volatility['index']:.2f} ({volatility['changes']} changes / {volatility['baseline_size']} requirements in the baseline)")
+        _labelled(console, f"[cyan]volatility[/]         {volatility['index']:.2f} ({volatility['changes']} changes / {volatility['baseline_size']} requirements in the baseline)")
     if data.get("most_changed"):
-        console.print("[cyan]most changed[/]       " + ", ".join(f"{esc(row['id'])} ({row['changes']})" for row in data["most_changed"]))
+        _labelled(console, "[cyan]most changed[/]       " + ", ".join(f"{esc(row['id'])} ({row['changes']})" for row in data["most_changed"]))
     tests = data.get("tests")
-    if tests:
+    if tests and not tests["runs"]:
+        _labelled(console, "[cyan]tested[/]             no test results recorded yet [dim](`reqtrace ingest-tests REPORT` reads JUnit XML)[/]")
+    elif tests:
         counts = tests["counts"]
         failing = f", [red]{counts['failing']} failing[/]" if counts["failing"] else ""
-        console.print(f"[cyan]tested[/]             {counts['verified']} of {sum(counts.values())} requirements of {esc(tests['baseline'])} verified by a passing test on their signed text{failing}, {counts['untested']} untested ({tests['runs']} test record(s))")
+        _labelled(console, f"[cyan]tested[/]             {counts['verified']} of {sum(counts.values())} requirements of {esc(tests['baseline'])} verified by a passing test on their signed text{failing}, {counts['untested']} untested ({tests['runs']} test record(s))")
         for row in tests["failing"][:20]:
             console.print(f"  [red]failing[/]  {esc(row['id'])}  {esc(', '.join(row['tests'][:3]))} [dim]({esc(row['run'])})[/]")
         if tests["untested"]:
             shown = ", ".join(tests["untested"][:20]) + (", …" if len(tests["untested"]) > 20 else "")
-            console.print(f"  [yellow]untested[/] {esc(shown)}")
+            output.say(console, f"  [yellow]untested[/] {esc(shown)}", hang=9)
     requests = data["requests"]
     if requests["by_state"]:
-        console.print("[cyan]requests by state[/]  " + ", ".join(f"{n} {esc(state)}" for state, n in requests["by_state"].items()))
-        console.print("[cyan]by classification[/]  " + ", ".join(f"{n} {esc(kind)}" for kind, n in requests["by_classification"].items()))
+        _labelled(console, "[cyan]requests by state[/]  " + ", ".join(f"{n} {esc(state)}" for state, n in requests["by_state"].items()))
+        _labelled(console, "[cyan]by classification[/]  " + ", ".join(f"{n} {esc(kind)}" for kind, n in requests["by_classification"].items()))
         console.print("[cyan]by requester[/]")
         for row in requests["by_requester"]:
             console.print(f"  {row['requests']:>4}  {esc(row['from'])} [dim]({row['open']} open, {row['approved']} approved, {row['rejected']} rejected)[/]")
