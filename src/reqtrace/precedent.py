@@ -56,7 +56,7 @@ class Weighing:
 
 
 # Fitted on the benchmark domains by `python bench/bench_precedent.py --fit` (leave-one-domain-out).
-FITTED = Weighing(strength=16.0, floor=0.2)
+FITTED = Weighing(strength=2.0, floor=0.15)
 
 
 @dataclass(frozen=True)
