@@ -21,10 +21,10 @@ import pytest
 from conftest import SpecRepoFixture, requirement_yaml
 from pack_kit import CUSTOMER, VENDOR, VENDOR_EMAIL, allowed_signers_line, make_key, signoff_yaml
 from reqtrace.baseline import create_baseline, load_baseline
+from reqtrace.clock import today
 from reqtrace.config import SpecRepo, find_spec_repo
 from reqtrace.errors import InputError
 from reqtrace.signoff import sign_baseline
-from reqtrace.triage_repo import today
 
 FEB_20 = "1771581600"  # 2026-02-20T10:00:00Z
 JUN_30 = "1782813600"  # 2026-06-30T10:00:00Z
@@ -372,7 +372,7 @@ def test_an_impossible_source_date_epoch_is_exit_3_saying_out_of_range(world, ru
 
 
 def test_triage_and_decide_read_source_date_epoch_the_same_way(monkeypatch):
-    # `triage --write` and `decide` date what they write with triage_repo.today().
+    # `triage --write` and `decide` date what they write with clock.py, as every command does.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "99999999999999999")
     with pytest.raises(InputError, match=r"SOURCE_DATE_EPOCH=99999999999999999 is out of range"):
         today()
