@@ -37,8 +37,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from reqtrace.model import Config, Decision, Request  # noqa: E402
-from reqtrace.parse import parse_requirements  # noqa: E402
+from triage_data import load_baseline  # noqa: E402  (bench/ is on the path: the script's own folder)
+
+from reqtrace.model import Decision, Request  # noqa: E402
 from reqtrace.precedent import (  # noqa: E402
     DECIDED_CLASSES,
     FITTED,
@@ -58,15 +59,6 @@ SEEDS = (1, 2, 3, 4, 5)
 STRENGTHS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
 FLOORS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 COSTLY = ("change", "new-scope")
-
-
-def load_baseline(folder: Path) -> list:
-    """The requirements of a benchmark baseline folder (every YAML file below it)."""
-    requirements = []
-    for path in sorted(folder.rglob("*.yaml")):
-        parsed = parse_requirements(path.relative_to(folder).as_posix(), path.read_bytes(), Config(project="bench"))
-        requirements.extend(parsed.items)
-    return requirements
 
 
 def domain_folders(domains: Path) -> list[Path]:
