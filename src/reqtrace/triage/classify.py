@@ -264,6 +264,26 @@ def _evidence(weighed: Weighed, index: BaselineIndex) -> list[Evidence]:
     return found
 
 
+# Each kind of cue found, and how a reason says it (in this order).
+_ASK_REASONS = (
+    ("report", "tells what happened"),
+    ("repair", "asks for what was agreed to work"),
+    ("alter", "asks to alter something"),
+    ("add", "asks for something more"),
+    ("ask", "asks or wishes"),
+    ("how-to", "asks how to do something"),
+)
+_SIDE_REASONS = (
+    ("customer's slip", "tells of a slip on the customer's side"),
+    ("lapsed", "something of the customer's lapsed"),
+    ("whose", "asks whose problem it is"),
+)
+
+
+def _cue_reasons(found: dict[str, Any], kinds: tuple[tuple[str, str], ...]) -> list[str]:
+    return [f"{label}: {_phrases(found[kind])}" for kind, label in kinds if found.get(kind)]
+
+
 def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], claimed: str | None) -> tuple[str, ...]:
     signals = weighed.signals
     found = signals.found
@@ -285,30 +305,14 @@ def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], c
             reasons.append(f"quotes {mine}, as {number.requirement} says")
     if weighed.prepared.machine:
         reasons.append(f'pastes an error or log, evidence that something failed: "{_quote(weighed.prepared.machine[0], 100)}"')
-    if found.get("report"):
-        reasons.append("tells what happened: " + _phrases(found["report"]))
-    if found.get("repair"):
-        reasons.append("asks for what was agreed to work: " + _phrases(found["repair"]))
-    if found.get("alter"):
-        reasons.append("asks to alter something: " + _phrases(found["alter"]))
-    if found.get("add"):
-        reasons.append("asks for something more: " + _phrases(found["add"]))
-    if found.get("ask"):
-        reasons.append("asks or wishes: " + _phrases(found["ask"]))
-    if found.get("how-to"):
-        reasons.append("asks how to do something: " + _phrases(found["how-to"]))
+    reasons += _cue_reasons(found, _ASK_REASONS)
     if weighed.features.get("question_only"):
         reasons.append("only asks a question, and reports no failure")
     if signals.environment:
         reasons.append("names the customer's own environment: " + "; ".join(f'{what} ("{words}")' for what, words in signals.environment))
     for _what, words, requirement in signals.suppressed:
         reasons.append(f'"{words}" is named by {requirement}: the signed platform, not the customer\'s environment')
-    if found.get("customer's slip"):
-        reasons.append("tells of a slip on the customer's side: " + _phrases(found["customer's slip"]))
-    if found.get("lapsed"):
-        reasons.append("something of the customer's lapsed: " + _phrases(found["lapsed"]))
-    if found.get("whose"):
-        reasons.append("asks whose problem it is: " + _phrases(found["whose"]))
+    reasons += _cue_reasons(found, _SIDE_REASONS)
     if weighed.prepared.forwarded:
         reasons.append("its own words are few: the forwarded message was read as the request")
     if found.get("own side fine"):
