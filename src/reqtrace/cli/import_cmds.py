@@ -97,3 +97,15 @@ def import_strictdoc(
 ) -> None:
     """Import StrictDoc documents: PATH is a .sdoc file or a folder of them; each requirement node becomes a requirement file under specs/INTO/DOCUMENT/. See docs/import.md."""
     _run("strictdoc", source, into, history, replace, skip_unreadable, root, fmt)
+
+
+@import_app.command("reqif")
+def import_reqif(
+    source: Annotated[Path, typer.Argument(metavar="FILE", help="A .reqif or .reqifz file (or a folder of them).")],
+    into: IntoOption = None,
+    replace: ReplaceOption = False,
+    root: RootOption = None,
+    fmt: FormatOption = TextOrJson.text,
+) -> None:
+    """Import a ReqIF export (.reqif, or a .reqifz archive): each SPECIFICATION becomes a document under specs/INTO/, its hierarchy the sections, each requirement a file. See docs/import.md."""
+    _run("reqif", source, into, False, replace, False, root, fmt)

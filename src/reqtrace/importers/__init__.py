@@ -1,6 +1,6 @@
 """Bringing requirements in from other tools.
 
-One module per source (`doorstop`, `strictdoc`) turns the source's files into
+One module per source (`doorstop`, `strictdoc`, `reqif`) turns the source's files into
 plain data (`model.Imported`); `writer` puts that data into a spec repo, all or
 nothing, either as files in the working tree or — with `--history` — as one
 replayed commit per source commit.
@@ -17,6 +17,7 @@ from ..errors import InputError, UsageError
 from ..snapshot import load_snapshot
 from .doorstop import read_doorstop
 from .model import Imported, SourceError, slug
+from .reqif import read_reqif
 from .strictdoc import read_strictdoc
 from .writer import import_target, read_folder, render_tree, replay_history, write_tree
 
@@ -24,6 +25,7 @@ from .writer import import_target, read_folder, render_tree, replay_history, wri
 SOURCES: dict[str, tuple[tuple[str, ...], Callable[..., Imported]]] = {
     "doorstop": ((".yml", ".yaml"), read_doorstop),
     "strictdoc": ((".sdoc", ".sgra"), read_strictdoc),
+    "reqif": ((".reqif", ".reqifz"), read_reqif),
 }
 
 

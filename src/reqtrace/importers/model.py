@@ -36,6 +36,11 @@ class ImportedRequirement:
     tags: list[str] = field(default_factory=list)
     parents: list[str] = field(default_factory=list)
     custom: dict[str, Any] = field(default_factory=dict)  # keys start with x-
+    # The document structure (docs: the `_document.yaml` contract): the section of its
+    # document it sits in, its place there, and the source's stable identity.
+    section: str | None = None
+    order: float | None = None
+    mid: str | None = None
 
     def as_yaml_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "title": self.title, "statement": self.statement}
@@ -45,6 +50,12 @@ class ImportedRequirement:
             data["tags"] = list(self.tags)
         if self.parents:
             data["parents"] = list(self.parents)
+        if self.mid:
+            data["mid"] = self.mid
+        if self.section:
+            data["section"] = self.section
+        if self.order is not None:
+            data["order"] = self.order
         data.update(sorted(self.custom.items()))
         return data
 
@@ -58,6 +69,9 @@ class Imported:
     # folder -> the document's own data (settings, sections, order, text nodes), kept in
     # an index file that the loader does not read (writer.INDEX_FILE).
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # folder -> the content of its `_document.yaml` (document id, title, sections), for sources
+    # whose structure is written in the shared document format rather than an index file.
+    document_files: dict[str, dict[str, Any]] = field(default_factory=dict)
     mapped: dict[str, str] = field(default_factory=dict)  # source field -> what it became
     kept: dict[str, int] = field(default_factory=dict)  # x- field -> how many requirements carry it
     renamed: dict[str, str] = field(default_factory=dict)  # source id -> reqtrace id, where they differ
@@ -71,7 +85,7 @@ class Imported:
         return {
             "source": self.source_kind,
             "requirements": len(self.requirements),
-            "documents": sorted(self.documents),
+            "documents": sorted({*self.documents, *self.document_files}),
             "mapped": dict(sorted(self.mapped.items())),
             "kept_as_custom": dict(sorted(self.kept.items())),
             "renamed_ids": dict(sorted(self.renamed.items())),

@@ -26,6 +26,7 @@ from ..id_pattern import id_matcher
 from ..yamlio import FlowList, dump_yaml
 from .model import IdTest, Imported, SourceError
 
+DOCUMENT_FILE = "_document.yaml"  # the shared document format: id, title, parent, sections
 INDEX_FILE = "document-index.json"  # JSON: the loader reads only .yaml/.yml, here and at any revision
 _INDEX_NOTE = ("Written by `reqtrace import`: the source document's own settings, sections and order, "
                "kept until reqtrace models documents itself. reqtrace does not read this file.")
@@ -54,6 +55,8 @@ def render_tree(imported: Imported) -> dict[str, bytes]:
     for folder, document in imported.documents.items():
         index = {"note": _INDEX_NOTE, **document}
         tree[f"{folder}/{INDEX_FILE}"] = (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    for folder, document in imported.document_files.items():
+        tree[f"{folder}/{DOCUMENT_FILE}"] = dump_yaml(document).encode("utf-8")
     return tree
 
 
