@@ -5,7 +5,7 @@ line breaks, list items as `- ` / `1. ` lines (nested ones indented), headings a
 `#` lines, table rows as `| a | b |`, bold and italic as `**`/`*`. Runs of
 whitespace inside text collapse as a browser shows them.
 
-`to_xhtml` writes plain text as XHTML that `to_text` reads back as the same
+`to_xhtml` builds XHTML for plain text that `to_text` reads back as the same
 text, so an export followed by an import changes nothing: one `<p>` per paragraph,
 `<br/>` between its lines, leading spaces as no-break spaces.
 """
@@ -150,14 +150,23 @@ def parse_fragment(xhtml: str) -> etree._Element:
     return etree.fromstring(f"<root>{xhtml}</root>".encode(), parser)
 
 
-def to_xhtml(text: str, prefix: str = "xhtml") -> str:
-    """XHTML for plain text, which `to_text` reads back as `text` (after its own tidying)."""
-    paragraphs = [block for block in re.split(r"\n[ \t]*\n", text.strip("\n")) if block.strip()]
-    parts = []
-    for block in paragraphs:
-        lines = [_escape(_keep_indent(line.rstrip())) for line in block.split("\n")]
-        parts.append(f"<{prefix}:p>" + f"<{prefix}:br/>".join(lines) + f"</{prefix}:p>")
-    return f"<{prefix}:div>" + "".join(parts) + f"</{prefix}:div>"
+def to_xhtml(text: str) -> etree._Element:
+    """An XHTML `<div>` for plain text, which `to_text` reads back as `text` (after its own tidying)."""
+    div = etree.Element(f"{{{XHTML_NS}}}div", nsmap={"xhtml": XHTML_NS})
+    for block in re.split(r"\n[ \t]*\n", text.strip("\n")):
+        if not block.strip():
+            continue
+        paragraph = etree.SubElement(div, f"{{{XHTML_NS}}}p")
+        last: etree._Element | None = None
+        for number, line in enumerate(block.split("\n")):
+            if number:
+                last = etree.SubElement(paragraph, f"{{{XHTML_NS}}}br")
+            line = xml_safe(_keep_indent(line.rstrip()))
+            if last is None:
+                paragraph.text = line
+            else:
+                last.tail = line
+    return div
 
 
 def _keep_indent(line: str) -> str:
@@ -165,6 +174,9 @@ def _keep_indent(line: str) -> str:
     return "\xa0" * (len(line) - len(stripped)) + stripped
 
 
-def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
+
+def xml_safe(text: str) -> str:
+    """`text` without the control characters XML 1.0 cannot carry (they would make the file unreadable)."""
+    return _NOT_XML.sub("", text)

@@ -36,6 +36,7 @@ class ImportedRequirement:
     tags: list[str] = field(default_factory=list)
     parents: list[str] = field(default_factory=list)
     custom: dict[str, Any] = field(default_factory=dict)  # keys start with x-
+    known: dict[str, Any] = field(default_factory=dict)  # other reqtrace fields: priority, status, owner, acceptance, sources
     # The document structure (docs: the `_document.yaml` contract): the section of its
     # document it sits in, its place there, and the source's stable identity.
     section: str | None = None
@@ -46,6 +47,7 @@ class ImportedRequirement:
         data: dict[str, Any] = {"id": self.id, "title": self.title, "statement": self.statement}
         if self.rationale:
             data["rationale"] = self.rationale
+        data.update(self.known)
         if self.tags:
             data["tags"] = list(self.tags)
         if self.parents:

@@ -15,6 +15,7 @@ Polarion and StrictDoc names); every other attribute is kept as an `x-` field.
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -44,6 +45,14 @@ ID_NAMES = ("reqif.foreignid", "uid", "id", "puid", "ie puid", "object identifie
 TITLE_NAMES = ("reqif.chaptername", "reqif.name", "title", "name", "object heading", "heading")
 STATEMENT_NAMES = ("reqif.text", "statement", "object text", "text", "description", "reqif.description")
 RATIONALE_NAMES = ("rationale",)
+# What `reqtrace export reqif` writes: reqtrace's other fields under these names, and a
+# value that is not text as JSON, marked so in its attribute definition's DESC.
+FIELD_ATTRIBUTES = {"priority": "reqtrace.priority", "status": "reqtrace.status", "owner": "reqtrace.owner",
+                    "tags": "reqtrace.tags", "acceptance": "reqtrace.acceptance", "sources": "reqtrace.sources"}
+JSON_MARK = "reqtrace: the value is JSON"
+_FIELD_OF_ATTRIBUTE = {attribute: name for name, attribute in FIELD_ATTRIBUTES.items()}
+_CUSTOM_KEY = re.compile(r"^x-[A-Za-z0-9_.-]+$")
+_TEXT_TYPE = re.compile(r"^(text|free ?text)$", re.IGNORECASE)
 _HEADING_TYPE = re.compile(r"heading|section|chapter", re.IGNORECASE)
 _CHILD_RELATION = re.compile(r"child", re.IGNORECASE)
 
@@ -67,9 +76,12 @@ class _Section:
     id: str
     title: str
     sections: list[_Section] = field(default_factory=list)
+    texts: list[dict[str, Any]] = field(default_factory=list)  # prose nodes: {order, text}
 
     def as_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "title": self.title}
+        if self.texts:
+            data["texts"] = self.texts
         if self.sections:
             data["sections"] = [s.as_data() for s in self.sections]
         return data
@@ -189,6 +201,7 @@ class _Object:
     statement: str | None = None
     rationale: str | None = None
     custom: dict[str, Any] = field(default_factory=dict)
+    known: dict[str, Any] = field(default_factory=dict)
     attachments: list[str] = field(default_factory=list)
 
 
@@ -237,6 +250,15 @@ class _Reader:
             definition = definitions.get(attribute.definition_ref)
             name = (definition.long_name or definition.identifier) if definition is not None else attribute.definition_ref
             value = self._value(bundle, attribute, definition, read.attachments)
+            if definition is not None and definition.description == JSON_MARK and isinstance(value, str):
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    pass  # not JSON after all: kept as the text it is
+            if name in _FIELD_OF_ATTRIBUTE:
+                read.known[_FIELD_OF_ATTRIBUTE[name]] = value
+                self.imported.mapped[name] = _FIELD_OF_ATTRIBUTE[name]
+                continue
             if value not in (None, "", []):
                 values.append((name, attribute.attribute_type.name, value))
         used: set[int] = set()
@@ -298,6 +320,8 @@ class _Reader:
         return attribute.value  # STRING, REAL, DATE: as written
 
     def _key(self, name: str) -> str:
+        if _CUSTOM_KEY.match(name):
+            return name  # already a custom field's name (reqtrace wrote it)
         if name not in self.keys:
             base = "x-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "attribute")
             key, number = base, 2
@@ -313,6 +337,7 @@ class _Reader:
         folder = self._folder(title)
         sections_by_id: set[str] = set()
         top_sections: list[_Section] = []
+        top_texts: list[dict[str, Any]] = []
         counters: dict[str | None, int] = {}
 
         def visit(nodes: list[Any], section: _Section | None, siblings: list[_Section]) -> None:
@@ -327,6 +352,14 @@ class _Reader:
                 if node.spec_object in self.placed or node.spec_object in self.section_objects:
                     self.imported.not_mapped.append(f"{where}: SPEC-OBJECT {node.spec_object} appears a second time in the "
                                                     f"hierarchy; it is imported once, where it first appears")
+                    visit(children, section, siblings)
+                    continue
+                if _TEXT_TYPE.match(read.type_name) and read.source_id is None and read.statement:
+                    # A prose node (StrictDoc [TEXT], reqtrace's own text nodes): text, not a requirement.
+                    section_id = section.id if section else None
+                    counters[section_id] = counters.get(section_id, 0) + 10
+                    (section.texts if section else top_texts).append({"order": counters[section_id], "text": read.statement})
+                    self.section_objects.add(node.spec_object)
                     visit(children, section, siblings)
                     continue
                 if _HEADING_TYPE.search(read.type_name) or (read.statement is None and children):
@@ -347,6 +380,8 @@ class _Reader:
 
         visit(specification.children or [], None, top_sections)
         document: dict[str, Any] = {"document": folder, "title": title}
+        if top_texts:
+            document["texts"] = top_texts
         if top_sections:
             document["sections"] = [s.as_data() for s in top_sections]
         document["x-reqif-identifier"] = specification.identifier
@@ -370,9 +405,12 @@ class _Reader:
         if not statement:
             statement = title
             custom["x-reqif-no-text"] = True
+        known = dict(read.known)
+        tags = known.pop("tags", None)
         requirement = ImportedRequirement(
             id=rid, title=" ".join(title.split()), statement=statement, source=read.where, folder=folder,
             rationale=read.rationale, custom=custom, section=section, order=order, mid=read.identifier,
+            tags=[str(t) for t in tags] if isinstance(tags, list) else [], known=known,
         )
         for attachment in read.attachments:
             self.imported.not_mapped.append(f"{read.where}: {rid} names the attachment {attachment!r} in its text; "
