@@ -2,15 +2,16 @@
 
 Each document becomes a SPECIFICATION, its sections SPEC-HIERARCHY nodes over a
 section object (`ReqIF.ChapterName`), each requirement a SPEC-OBJECT with the
-standard attributes (`ReqIF.ForeignID` = id, `ReqIF.Name` = title, `ReqIF.Text`
-= statement, as XHTML), each parent link a SPEC-RELATION of type `Parent` from
+standard attributes (`ReqIF.ForeignID` = id, `ReqIF.Name` = title and `ReqIF.Text`
+= statement, both XHTML), each parent link a SPEC-RELATION of type `Parent` from
 the child to the parent. reqtrace's other fields and the team's `x-` fields are
 string attributes named after the field; a value that is not text (a number, a
 list, a mapping) is written as JSON and marked so in the attribute definition's
 DESC, so that `reqtrace import reqif` reads it back as it was.
 
 Only string, XHTML and JSON-in-string attributes are written: StrictDoc's ReqIF
-import, for one, refuses integer and boolean attributes.
+import, for one, refuses integer and boolean attributes. The title is XHTML, as
+DOORS writes it: StrictDoc (0.30) garbles non-ASCII text in string attributes.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ class _Builder:
 
     def _attribute_values(self, requirement: Requirement) -> list[tuple[str, str, str, bool]]:
         """(attribute name, kind STRING|XHTML, text, whether the text is JSON) for one requirement."""
-        values = [("ReqIF.ForeignID", "STRING", requirement.id, False), ("ReqIF.Name", "STRING", requirement.title, False),
+        values = [("ReqIF.ForeignID", "STRING", requirement.id, False), ("ReqIF.Name", "XHTML", requirement.title, False),
                   ("ReqIF.Text", "XHTML", requirement.statement, False)]
         if requirement.rationale:
             values.append(("RATIONALE", "XHTML", requirement.rationale, False))

@@ -6,7 +6,8 @@ and external entities get in). Only then does the `reqif` library read it. An ar
 member names and sizes are checked before anything is unpacked.
 
 Each SPECIFICATION becomes a document (a folder with `_document.yaml`); its hierarchy
-gives the sections (a node whose object is a heading, or has no text but has children)
+gives the sections (a node whose object is of a heading type, or has no text but a
+heading (`ReqIF.ChapterName`) or children)
 and the `order` of the requirements in them. Attributes map to fields by their names
 (`ReqIF.ForeignID`, `ReqIF.ChapterName`, `ReqIF.Name`, `ReqIF.Text` and the usual DOORS,
 Polarion and StrictDoc names); every other attribute is kept as an `x-` field.
@@ -43,6 +44,7 @@ from .model import (
 # Attribute names (compared in lower case) that carry reqtrace's own fields, best first.
 ID_NAMES = ("reqif.foreignid", "uid", "id", "puid", "ie puid", "object identifier")
 TITLE_NAMES = ("reqif.chaptername", "reqif.name", "title", "name", "object heading", "heading")
+HEADING_NAMES = ("reqif.chaptername", "object heading", "heading")  # a title from these names a heading
 STATEMENT_NAMES = ("reqif.text", "statement", "object text", "text", "description", "reqif.description")
 RATIONALE_NAMES = ("rationale",)
 # What `reqtrace export reqif` writes: reqtrace's other fields under these names, and a
@@ -198,9 +200,12 @@ class _Object:
     type_name: str
     source_id: str | None = None
     title: str | None = None
+    heading: bool = False  # the title came from a heading attribute (ReqIF.ChapterName)
     statement: str | None = None
     rationale: str | None = None
     custom: dict[str, Any] = field(default_factory=dict)
+    custom_names: list[str] = field(default_factory=list)  # the attribute names behind `custom`
+    statement_name: str = ""
     known: dict[str, Any] = field(default_factory=dict)
     attachments: list[str] = field(default_factory=list)
 
@@ -216,6 +221,7 @@ class _Reader:
         self.taken: set[str] = set()
         self.keys: dict[str, str] = {}  # attribute name -> x- key
         self.folders: set[str] = set()
+        self.heading_attributes: dict[str, int] = {}  # attributes of objects that became sections -> how many
 
     # ---------------------------------------------------------------- one file
 
@@ -269,21 +275,26 @@ class _Reader:
                     if index not in used and name.lower() == wanted and kind in kinds and str(value).strip():
                         used.add(index)
                         self.imported.mapped[name] = role
+                        if role == "statement":
+                            read.statement_name = name
                         return str(value).strip()
             return None
 
         read.source_id = pick(ID_NAMES, "id")
         read.title = pick(TITLE_NAMES, "title")
+        read.heading = read.title is not None and any(values[i][0].lower() in HEADING_NAMES for i in used)
         read.statement = pick(STATEMENT_NAMES, "statement")
         read.rationale = pick(RATIONALE_NAMES, "rationale")
         if read.statement is None:
             # Tools name their text attribute freely (Sparx: FUNC-REQ-TXT): the first rich-text
             # attribute, else a string one whose name says text.
             for index, (name, kind, value) in enumerate(values):
-                if index not in used and (kind == "XHTML" or (kind == "STRING" and re.search(r"te?xt|desc", name, re.I))):
+                if index in used or name.lower().startswith("reqif."):  # ReqIF.Foreign*: who and when, never the text
+                    continue
+                if kind == "XHTML" or (kind == "STRING" and re.search(r"te?xt|desc", name, re.I)):
                     used.add(index)
                     self.imported.mapped[name] = "statement"
-                    read.statement = str(value).strip()
+                    read.statement, read.statement_name = str(value).strip(), name
                     break
         if read.title is None and spec_object.long_name:
             read.title = spec_object.long_name.strip()
@@ -291,6 +302,7 @@ class _Reader:
         for index, (name, _kind, value) in enumerate(values):
             if index not in used:
                 read.custom[self._key(name)] = value
+                read.custom_names.append(name)
         return read
 
     def _value(self, bundle: Any, attribute: Any, definition: Any, attachments: list[str]) -> Any:
@@ -362,15 +374,14 @@ class _Reader:
                     self.section_objects.add(node.spec_object)
                     visit(children, section, siblings)
                     continue
-                if _HEADING_TYPE.search(read.type_name) or (read.statement is None and children):
+                if _HEADING_TYPE.search(read.type_name) or (read.statement is None and (read.heading or children)):
                     new = _Section(_unique(_section_id(read.title or read.source_id or "section"), sections_by_id),
                                    read.title or read.statement or read.source_id or "(untitled)")
                     sections_by_id.add(new.id)
                     siblings.append(new)
                     self.section_objects.add(node.spec_object)
-                    if read.statement and read.title:
-                        self.imported.not_mapped.append(f"{where}: the text of heading {read.title!r} ({node.spec_object}); "
-                                                        "a section carries only a title")
+                    for dropped in ([read.statement_name] if read.statement else []) + list(read.custom_names):
+                        self.heading_attributes[dropped] = self.heading_attributes.get(dropped, 0) + 1
                     visit(children, new, new.sections)
                     continue
                 section_id = section.id if section else None
@@ -450,6 +461,9 @@ class _Reader:
             for read in unplaced:
                 self._place(read, folder, None, None)
             self.imported.notes.append(f"{len(unplaced)} SPEC-OBJECTs are in no SPECIFICATION; they are in {folder}/")
+        if self.heading_attributes:
+            counted = ", ".join(f"{name} ({count})" for name, count in sorted(self.heading_attributes.items()))
+            self.imported.not_mapped.append(f"attributes of headings, which become sections with only a title: {counted}")
         by_ref = self.placed
         for where, type_name, source, target in self.relations:
             child, parent = (target, source) if _CHILD_RELATION.search(type_name) else (source, target)
