@@ -206,6 +206,7 @@ class _Object:
     custom: dict[str, Any] = field(default_factory=dict)
     custom_names: list[str] = field(default_factory=list)  # the attribute names behind `custom`
     statement_name: str = ""
+    id_name: str = ""
     known: dict[str, Any] = field(default_factory=dict)
     attachments: list[str] = field(default_factory=list)
 
@@ -277,6 +278,8 @@ class _Reader:
                         self.imported.mapped[name] = role
                         if role == "statement":
                             read.statement_name = name
+                        elif role == "id":
+                            read.id_name = name
                         return str(value).strip()
             return None
 
@@ -380,7 +383,9 @@ class _Reader:
                     sections_by_id.add(new.id)
                     siblings.append(new)
                     self.section_objects.add(node.spec_object)
-                    for dropped in ([read.statement_name] if read.statement else []) + list(read.custom_names):
+                    said = [read.id_name] if read.source_id else []
+                    said += [read.statement_name] if read.statement else []
+                    for dropped in said + list(read.custom_names):
                         self.heading_attributes[dropped] = self.heading_attributes.get(dropped, 0) + 1
                     visit(children, new, new.sections)
                     continue
