@@ -10,7 +10,9 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -20,6 +22,7 @@ from conftest import CONFIG, DATA, git, write_files
 from reqtrace import xhtmltext
 from reqtrace.config import find_spec_repo
 from reqtrace.digest import requirement_digest
+from reqtrace.exporters import reqif as reqif_exporter
 from reqtrace.exporters.reqif import export_reqif
 from reqtrace.id_pattern import id_matcher
 from reqtrace.importers.model import Imported, SourceError
@@ -255,6 +258,56 @@ def test_import_export_import_is_the_identity_on_real_files(tmp_path: Path, name
     second = read_reqif({"again.reqif": exported.data}, ID_OK)
     assert _comparable(second) == _comparable(first)
     assert exported.relations == sum(len(r.parents) for r in first.requirements)
+
+
+# The document outline as the structure contract gives it (structure.outline); the exporter
+# uses the package's own where it has one. Here a stand-in with that shape drives it.
+@dataclass(frozen=True)
+class _TextNode:
+    order: float | None
+    text: str
+
+
+@dataclass(frozen=True)
+class _OutlineSection:
+    id: str
+    title: str
+    sections: tuple
+    items: tuple
+
+
+@dataclass(frozen=True)
+class _OutlineDocument:
+    id: str
+    title: str
+    parent: str | None
+    folder: str
+    path: str
+    sections: tuple
+    items: tuple
+    extra: tuple = ()
+
+
+def test_sections_and_text_nodes_of_the_outline_travel_through_reqif(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _spec_repo(tmp_path / "repo", {
+        "specs/srs/REQ-1.yaml": "id: REQ-1\ntitle: Top\nstatement: The top one.\n",
+        "specs/srs/REQ-2.yaml": "id: REQ-2\ntitle: Child\nstatement: |\n  First line\n  second line\nparents: [REQ-1]\nx-risk: [low, 中]\n",
+        "specs/srs/REQ-3.yaml": "id: REQ-3\ntitle: Loose\nstatement: Outside any section.\nx-count: 3\n",
+    })
+    login = _OutlineSection("login", "Logging in", (), ("REQ-2", _TextNode(15, "Why logging in matters.")))
+    intro = _OutlineSection("intro", "Introduction", (login,), ("REQ-1",))
+    document = _OutlineDocument("SRS", "Software requirements", None, "specs/srs", "specs/srs/_document.yaml", (intro,), ("REQ-3",))
+    monkeypatch.setattr(reqif_exporter, "_structure", SimpleNamespace(outline=lambda _snapshot: (document,)))
+    exported = export_reqif(load_snapshot(find_spec_repo(root)), created=STAMP, title="outline")
+    back = read_reqif({"srs.reqif": exported.data}, ID_OK)
+    [(folder, written)] = back.document_files.items()
+    assert folder == "Software-requirements" and written["title"] == "Software requirements"
+    assert written["sections"] == [{"id": "intro", "title": "Introduction",
+                                    "sections": [{"id": "login", "title": "Logging in", "texts": [{"order": 20, "text": "Why logging in matters."}]}]}]
+    placed = {r.id: (r.section, r.order, r.parents, r.custom) for r in back.requirements}
+    assert placed == {"REQ-3": (None, 10, [], {"x-count": 3}), "REQ-1": ("intro", 10, [], {}),
+                      "REQ-2": ("login", 10, ["REQ-1"], {"x-risk": ["low", "中"]})}
+    assert next(r for r in back.requirements if r.id == "REQ-2").statement == "First line\nsecond line"
 
 
 @pytest.fixture(scope="module")

@@ -165,7 +165,8 @@ class _Builder:
         _e(datatypes, "DATATYPE-DEFINITION-XHTML", IDENTIFIER=_DT_XHTML, LAST_CHANGE=self.created, LONG_NAME="XHTML")
         spec_types = _e(content, "SPEC-TYPES")
         self._object_type(spec_types, _TYPE_REQUIREMENT, "Requirement", list(self.definitions.items()))
-        self._object_type(spec_types, _TYPE_SECTION, "Section", [("ReqIF.ChapterName", (self._id("attribute-chapter-name"), "STRING", False))])
+        self._object_type(spec_types, _TYPE_SECTION, "Section", [("ReqIF.ChapterName", (self._id("attribute-chapter-name"), "STRING", False)),
+                                                                  ("ReqIF.ForeignID", (self._id("attribute-section-id"), "STRING", False))])
         self._object_type(spec_types, _TYPE_TEXT, "Text", [("ReqIF.Text", (self._id("attribute-text-node"), "XHTML", False))])
         _e(spec_types, "SPEC-RELATION-TYPE", IDENTIFIER=_TYPE_PARENT, LAST_CHANGE=self.created, LONG_NAME="Parent")
         _e(spec_types, "SPECIFICATION-TYPE", IDENTIFIER=_TYPE_SPECIFICATION, LAST_CHANGE=self.created, LONG_NAME="Specification")
@@ -214,7 +215,7 @@ class _Builder:
             definition = _e(holder, f"ATTRIBUTE-DEFINITION-{kind}", IDENTIFIER=attribute_id, LAST_CHANGE=self.created, LONG_NAME=name, **extra)
             _e(_e(definition, "TYPE"), f"DATATYPE-DEFINITION-{kind}-REF", _DT_XHTML if kind == "XHTML" else _DT_STRING)
         if long_name == "Section":
-            self.chapter_attribute = attributes[0][1][0]
+            self.chapter_attribute, self.section_id_attribute = attributes[0][1][0], attributes[1][1][0]
         elif long_name == "Text":
             self.text_attribute = attributes[0][1][0]
 
@@ -240,10 +241,13 @@ class _Builder:
             attribute_id, _kind, as_json = self.definitions[name]
             self._value(values, kind, attribute_id, text, as_json, is_json)
 
-    def _plain_object(self, parent: etree._Element, identifier: str, type_id: str, kind: str, attribute_id: str, text: str) -> None:
+    def _plain_object(self, parent: etree._Element, identifier: str, type_id: str, values: list[tuple[str, str, str]]) -> None:
+        """A section or text object: (kind, attribute IDENTIFIER, text) for each value."""
         spec_object = _e(parent, "SPEC-OBJECT", IDENTIFIER=identifier, LAST_CHANGE=self.created)
         _e(_e(spec_object, "TYPE"), "SPEC-OBJECT-TYPE-REF", type_id)
-        self._value(_e(spec_object, "VALUES"), kind, attribute_id, text, False)
+        holder = _e(spec_object, "VALUES")
+        for kind, attribute_id, text in values:
+            self._value(holder, kind, attribute_id, text, False)
 
     def _children(self, holder: etree._Element, spec_objects: etree._Element, node: Any, path: str) -> None:
         children = _e(holder, "CHILDREN")
@@ -255,13 +259,14 @@ class _Builder:
                 _e(_e(hierarchy, "OBJECT"), "SPEC-OBJECT-REF", self.object_ids[item])
             else:
                 text_id = self._id(f"text-{path}")
-                self._plain_object(spec_objects, text_id, _TYPE_TEXT, "XHTML", self.text_attribute, item.text)
+                self._plain_object(spec_objects, text_id, _TYPE_TEXT, [("XHTML", self.text_attribute, item.text)])
                 hierarchy = _e(children, "SPEC-HIERARCHY", IDENTIFIER=self._id(f"node-{text_id}"), LAST_CHANGE=self.created)
                 _e(_e(hierarchy, "OBJECT"), "SPEC-OBJECT-REF", text_id)
         for section in node.sections:
             section_path = f"{path}-{section.id}"
             section_id = self._id(f"section-{section_path}")
-            self._plain_object(spec_objects, section_id, _TYPE_SECTION, "STRING", self.chapter_attribute, section.title)
+            self._plain_object(spec_objects, section_id, _TYPE_SECTION, [("STRING", self.chapter_attribute, section.title),
+                                                                         ("STRING", self.section_id_attribute, section.id)])
             hierarchy = _e(children, "SPEC-HIERARCHY", IDENTIFIER=self._id(f"node-{section_id}"), LAST_CHANGE=self.created)
             _e(_e(hierarchy, "OBJECT"), "SPEC-OBJECT-REF", section_id)
             self._children(hierarchy, spec_objects, section, section_path)

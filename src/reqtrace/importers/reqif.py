@@ -378,12 +378,14 @@ class _Reader:
                     visit(children, section, siblings)
                     continue
                 if _HEADING_TYPE.search(read.type_name) or (read.statement is None and (read.heading or children)):
-                    new = _Section(_unique(_section_id(read.title or read.source_id or "section"), sections_by_id),
+                    # The heading's own id names the section where it can (reqtrace's export writes it).
+                    own = read.source_id if read.source_id and _SECTION_ID.match(read.source_id) else None
+                    new = _Section(_unique(own or _section_id(read.title or "section"), sections_by_id),
                                    read.title or read.statement or read.source_id or "(untitled)")
                     sections_by_id.add(new.id)
                     siblings.append(new)
                     self.section_objects.add(node.spec_object)
-                    said = [read.id_name] if read.source_id else []
+                    said = [read.id_name] if read.source_id and not own else []
                     said += [read.statement_name] if read.statement else []
                     for dropped in said + list(read.custom_names):
                         self.heading_attributes[dropped] = self.heading_attributes.get(dropped, 0) + 1
@@ -492,6 +494,7 @@ class _Reader:
                 self.imported.keep(key)
 
 
+_SECTION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 _RESERVED_KEYS = {"x-reqif-id", "x-reqif-no-text", "x-reqif-relations"}
 
 
