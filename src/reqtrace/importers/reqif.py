@@ -263,7 +263,8 @@ class _Reader:
                 except ValueError:
                     pass  # not JSON after all: kept as the text it is
             if name in _FIELD_OF_ATTRIBUTE:
-                read.known[_FIELD_OF_ATTRIBUTE[name]] = value
+                if value not in (None, "", []):
+                    read.known[_FIELD_OF_ATTRIBUTE[name]] = value
                 self.imported.mapped[name] = _FIELD_OF_ATTRIBUTE[name]
                 continue
             if value not in (None, "", []):
