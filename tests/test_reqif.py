@@ -21,7 +21,7 @@ from reqif.parser import ReqIFParser
 from conftest import CONFIG, DATA, git, write_files
 from reqtrace import xhtmltext
 from reqtrace.config import find_spec_repo
-from reqtrace.digest import requirement_digest
+from reqtrace.digest import normalise_text, requirement_digest
 from reqtrace.exporters import reqif as reqif_exporter
 from reqtrace.exporters.reqif import export_reqif
 from reqtrace.id_pattern import id_matcher
@@ -396,4 +396,5 @@ def test_strictdoc_imports_the_export(demo: Path, tmp_path: Path, strictdoc: Pat
     assert sorted(again) == sorted(frozen)
     for rid, requirement in frozen.items():
         assert again[rid].title == requirement.title
+        assert normalise_text(again[rid].statement) == normalise_text(requirement.statement), rid
         assert sorted(again[rid].parents) == sorted(requirement.parents), rid

@@ -7,7 +7,7 @@ whitespace inside text collapse as a browser shows them.
 
 `to_xhtml` builds XHTML for plain text that `to_text` reads back as the same
 text, so an export followed by an import changes nothing: one `<p>` per paragraph,
-`<br/>` between its lines, leading spaces as no-break spaces.
+`<br/>` and a newline between its lines, leading spaces as no-break spaces.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def to_xhtml(text: str) -> etree._Element:
             if last is None:
                 paragraph.text = line
             else:
-                last.tail = line
+                last.tail = "\n" + line  # the break for readers that drop <br/> (StrictDoc): a space, not nothing
     return div
 
 
