@@ -356,6 +356,10 @@ def test_export_refuses_bad_options_and_output_paths(demo: Path, tmp_path: Path)
     unknown = _cli("export", "reqif", "-o", str(tmp_path / "x.reqif"), "--baseline", "nope", cwd=demo)
     assert unknown.returncode == 3 and "no baseline named 'nope'" in unknown.stderr
     assert not (tmp_path / "x.reqif").exists()
+    empty = _spec_repo(tmp_path / "empty")  # an export that read nothing is not a success
+    nothing = _cli("export", "reqif", "-o", str(tmp_path / "x.reqif"), cwd=empty)
+    assert nothing.returncode == 3 and "no requirements to export at the working tree" in nothing.stderr
+    assert not (tmp_path / "x.reqif").exists()
 
 
 # ---------------------------------------------------------------- StrictDoc reads what reqtrace writes
