@@ -23,6 +23,9 @@ class SourceError(InputError):
         self.line = line
 
 
+_FURTHER_FIELDS = ("acceptance", "priority", "status", "sources", "owner", "section", "order")
+
+
 @dataclass
 class ImportedRequirement:
     """One requirement as it will be written: reqtrace fields first, then the source's own as `x-` fields."""
@@ -35,6 +38,9 @@ class ImportedRequirement:
     rationale: str | None = None
     tags: list[str] = field(default_factory=list)
     parents: list[str] = field(default_factory=list)
+    # Further reqtrace fields a source may give (acceptance, priority, status, sources, owner,
+    # section, order), written after parents in this order.
+    fields: dict[str, Any] = field(default_factory=dict)
     custom: dict[str, Any] = field(default_factory=dict)  # keys start with x-
 
     def as_yaml_data(self) -> dict[str, Any]:
@@ -45,6 +51,9 @@ class ImportedRequirement:
             data["tags"] = list(self.tags)
         if self.parents:
             data["parents"] = list(self.parents)
+        for name in _FURTHER_FIELDS:
+            if name in self.fields:
+                data[name] = self.fields[name]
         data.update(sorted(self.custom.items()))
         return data
 
@@ -63,6 +72,8 @@ class Imported:
     renamed: dict[str, str] = field(default_factory=dict)  # source id -> reqtrace id, where they differ
     not_mapped: list[str] = field(default_factory=list)  # what the import could not carry, said plainly
     notes: list[str] = field(default_factory=list)
+    # folder -> the content of its `_document.yaml` (document, title, sections: see structure.py)
+    document_files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def keep(self, key: str) -> None:
         self.kept[key] = self.kept.get(key, 0) + 1
