@@ -45,7 +45,8 @@ def requirement_data(requirement: Requirement) -> dict[str, Any]:
 def _order_key(data: dict[str, Any]) -> tuple[Any, ...]:
     order = data.get("order")
     number = order if isinstance(order, int | float) and not isinstance(order, bool) else None
-    return (str(data.get("section") or ""), number is None, number or 0, natural_key(str(data["id"])))
+    # Row order is `order` (what `import table` writes from the rows), so a table comes back in its own order.
+    return (number is None, number or 0, natural_key(str(data["id"])))
 
 
 def table_export(requirements: Iterable[Requirement], fields: list[str] | None = None) -> TableExport:
@@ -106,6 +107,7 @@ def write_xlsx(export: TableExport, handle: IO[bytes], *, sheet_title: str = "Re
     # Imported here, not at the top: openpyxl costs ~150 ms to import, and only the xlsx export needs it.
     from openpyxl import Workbook  # noqa: PLC0415
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: PLC0415
     from openpyxl.styles import Alignment, Font  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
@@ -120,7 +122,8 @@ def write_xlsx(export: TableExport, handle: IO[bytes], *, sheet_title: str = "Re
 
     def cell(value: Any, **style: Any) -> WriteOnlyCell:
         if isinstance(value, str):
-            value = value[:XLSX_MAX_CELL]
+            # Control characters cannot be stored in a workbook (the XML forbids them).
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_MAX_CELL]
         written = WriteOnlyCell(sheet, value=value)
         if _runs_as_formula(value):
             written.data_type = "s"  # text, never a formula: the value is the requirement's own words

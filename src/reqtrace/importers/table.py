@@ -510,6 +510,10 @@ def read_requirements(table: Table, fields: list[str | None], id_ok: IdTest, max
         if new_id != source_id:
             result.renamed[source_id] = new_id
 
+    beyond = [number for number, row in rows if any(cell not in (None, "") for cell in row[len(fields):])]
+    if beyond:
+        result.not_mapped.append(f"{len(beyond)} rows (first: row {beyond[0]}) have values right of the last column "
+                                 f"with a header ({column_letter(len(fields) - 1)}); left out: give that column a header to keep them")
     sections: dict[str, str] = {}  # id -> title, in order of first appearance
     unknown_parents: dict[str, int] = {}
     odd_choices: dict[str, int] = {}
