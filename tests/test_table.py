@@ -156,9 +156,22 @@ def test_sections_become_a_document_file(tmp_path: Path) -> None:
 def test_merged_cells_take_the_top_left_value_and_say_so(tmp_path: Path) -> None:
     source = _xlsx(tmp_path / "merged.xlsx", [["ID", "Title", "Section"], ["REQ-1", "A", "Login"], ["REQ-2", "B", None], ["REQ-3", "C", "Other"]],
                    merge="C2:C3")
+    # and a range over the whole sheet, as a hostile file declares it: nothing to fill, no million cells made
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    at = sheet.index(b"<mergeCell ")
+    members["xl/worksheets/sheet1.xml"] = sheet[:at] + b'<mergeCell ref="D1:XFD1048576"/>' + sheet[at:]
+    with zipfile.ZipFile(source, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    table = read_table(source, TableOptions())
+    assert table.header == ["ID", "Title", "Section"]
     imported = _import(source)
     assert [r.fields["section"] for r in imported.requirements] == ["Login", "Login", "Other"]
     assert any("C2:C3" in note and "filled" in note for note in imported.notes)
+    with pytest.raises(SourceError, match=r"merged\.xlsx: has more than 2 rows"):
+        _import(source, max_rows=2)
 
 
 def test_formulas_use_the_saved_value_and_a_formula_without_one_is_refused(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import zipfile
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ DEFAULT_MAX_ROWS = 200_000
 MAX_TABLE_BYTES = 256 * 1024 * 1024
 MAX_XLSX_UNPACKED = 2 * 1024 * 1024 * 1024  # a zip bomb declares more than this
 PREVIEW_ROWS = 5
+MAX_COLUMNS = 1024
+MAX_FILLED_CELLS = 5_000_000
 
 LIST_FIELDS = ("acceptance", "parents", "sources", "tags")
 TEXT_FIELDS = ("id", "title", "statement", "rationale", "owner", "priority", "status", "section", "order")
@@ -319,20 +322,34 @@ def _merge_filler(ranges: list[tuple[int, int, int, int, str]], table: Table) ->
     if not ranges:
         return lambda _number, row: row
     top_left: dict[tuple[int, int], Any] = {}
-    table.notes.append(f"{len(ranges)} merged cell ranges ({', '.join(r[4] for r in ranges[:5])}{' …' if len(ranges) > 5 else ''}): "
+    table.notes.append(f"{len(ranges)} merged cell ranges ({', '.join(r[4] for r in sorted(ranges)[:5])}{' …' if len(ranges) > 5 else ''}): "
                        "the top-left cell's value was filled into every cell of each")
 
+    waiting = deque(sorted(ranges))  # by first row
+    active: list[tuple[int, int, int, int, str]] = []
+    filled = [0]
+
     def fill(number: int, row: list[Any]) -> list[Any]:
-        for row1, col1, row2, col2, _ref in ranges:
-            if row1 <= number <= row2:
-                if number == row1:
-                    top_left[(row1, col1)] = row[col1] if col1 < len(row) else None
-                value = top_left.get((row1, col1))
-                while len(row) <= col2:
-                    row.append(None)
-                for column in range(col1, col2 + 1):
-                    if (number, column) != (row1, col1):
-                        row[column] = value
+        while waiting and waiting[0][0] <= number:
+            active.append(waiting.popleft())
+        active[:] = [r for r in active if r[2] >= number]
+        for row1, col1, _row2, col2, _ref in active:
+            if number == row1:
+                top_left[(row1, col1)] = row[col1] if col1 < len(row) else None
+            value = top_left.get((row1, col1))
+            if value is None or value == "":
+                continue  # a merge for looks: nothing to fill
+            # A range may claim every column of the sheet; no table has more than MAX_COLUMNS.
+            last = min(col2, MAX_COLUMNS - 1)
+            filled[0] += last - col1 + 1
+            if filled[0] > MAX_FILLED_CELLS:
+                raise SourceError(f"{table.name}:{number}", None, f"merged ranges cover more than {MAX_FILLED_CELLS:,} cells; not read",
+                                  hint="unmerge the cells (keep the value in each) and save again")
+            while len(row) <= last:
+                row.append(None)
+            for column in range(col1, last + 1):
+                if (number, column) != (row1, col1):
+                    row[column] = value
         return row
 
     return fill
