@@ -440,6 +440,9 @@ _LIST_SPLIT = {
 }
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def cell_text(value: Any) -> str:
     """A cell as text: numbers without a needless '.0', the export's formula quote taken off."""
     if value is None:
@@ -449,7 +452,8 @@ def cell_text(value: Any) -> str:
     text = str(value) if not isinstance(value, str) else value
     if text.startswith("'") and text[1:2] and text[1] in FORMULA_START:
         text = text[1:]
-    return text.replace("\r\n", "\n")
+    # Control characters are nobody's requirement text, and a terminal would obey them when shown.
+    return _CONTROL.sub("", text.replace("\r\n", "\n"))
 
 
 def _custom_value(value: Any) -> Any:
