@@ -293,9 +293,10 @@ def test_export_at_a_revision_and_a_baseline_with_chosen_fields(make_repo, run_c
 def test_section_and_order_survive_a_round_trip(make_repo, run_cli, tmp_path: Path) -> None:
     repo = make_repo()
     source = tmp_path / "srs.csv"
-    source.write_bytes(_csv([["ID", "Title", "Section", "Order"], ["REQ-2", "B", "intro", "1"], ["REQ-1", "A", "intro", "2"]]))
+    source.write_bytes(_csv([["ID", "Title", "Section", "Order"], ["REQ-2", "B", "intro", "1"], ["REQ-1", "A", "总则", "2"]]))
     assert run_cli("import", "table", str(source), "--into", "srs", cwd=repo.root).exit_code == 0
     written = _files(repo.root / "specs/srs")
+    assert yaml.safe_load(written["_document.yaml"])["sections"][1]["title"] == "总则"
     out = tmp_path / "out.csv"
     assert run_cli("export", "csv", "-o", str(out), cwd=repo.root).exit_code == 0
     assert out.read_bytes().decode("utf-8-sig").splitlines()[1].startswith("REQ-2,")

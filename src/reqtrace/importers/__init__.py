@@ -24,10 +24,18 @@ from .table import (
     column_fields,
     column_letter,
     document_name,
+    keep_document,
     read_requirements,
     read_table,
 )
-from .writer import import_target, read_folder, render_tree, replay_history, write_tree
+from .writer import (
+    DOCUMENT_FILE,
+    import_target,
+    read_folder,
+    render_tree,
+    replay_history,
+    write_tree,
+)
 
 # source kind -> (the file names it reads, the reader)
 SOURCES: dict[str, tuple[tuple[str, ...], Callable[..., Imported]]] = {
@@ -103,11 +111,14 @@ def run_table_import(repo: SpecRepo, source: Path, options: TableOptions, *, int
     source = Path(source)
     if not source.is_file():
         raise InputError(f"{source} is not a file", hint="name the .csv or .xlsx file to import")
-    document, title = document_name(source)
-    target = import_target(repo, into or document)
+    folder_name, title = document_name(source)
+    target = import_target(repo, into or folder_name)
     table = read_table(source, options)
     fields = column_fields(table.header, options.mapping, table.name)
-    imported = read_requirements(table, fields, target.id_ok, options.max_rows, document=document, document_title=title)
+    imported = read_requirements(table, fields, target.id_ok, options.max_rows, document=slug(target.into.rsplit("/", 1)[-1]),
+                                 document_title=title)
+    previous = target.folder / DOCUMENT_FILE
+    keep_document(imported, previous.read_bytes() if previous.is_file() and not previous.is_symlink() else None)
     refuse_clashes(imported, ids_elsewhere(repo, target.requirements_dir + "/" + target.into + "/"))
     outcome: dict[str, Any] = {"source": str(source), "folder": str(target.folder), "report": imported.report()}
     outcome["columns"] = [

@@ -634,3 +634,25 @@ def _parent(item: str, new_ids: dict[str, str], id_ok: IdTest, where: str, unkno
 def document_name(path: Path) -> tuple[str, str]:
     """The document id (letters, digits, - _ .) and title a table file gives."""
     return slug(path.stem), path.stem
+
+
+def keep_document(imported: Imported, previous: bytes | None) -> None:
+    """A table imported again over its own folder keeps the document it had: its id, title,
+    parent and x- attributes, and the titles of sections it already knew (the export writes
+    section ids, not titles)."""
+    document = imported.document_files.get("")
+    if document is None or previous is None:
+        return
+    try:
+        old = load_yaml(decode_text(previous))
+    except YamlProblem:
+        return  # a broken _document.yaml is replaced; `check` would have reported it
+    if not isinstance(old, dict):
+        return
+    for key, value in old.items():
+        if key != "sections" and (key in ("document", "title", "parent") or str(key).startswith("x-")):
+            document[key] = plain(value)
+    known = {s.get("id"): s.get("title") for s in old.get("sections") or [] if isinstance(s, dict)}
+    for section in document["sections"]:
+        if isinstance(known.get(section["id"]), str) and section["title"] == section["id"]:
+            section["title"] = known[section["id"]]
