@@ -18,6 +18,7 @@ from reqtrace.importers.model import SourceError
 from reqtrace.importers.table import TableOptions, column_fields, read_requirements, read_table
 from reqtrace.model import Requirement
 
+REAL = Path(__file__).parent / "data" / "table"
 ID_OK = id_matcher(r"^[A-Z][A-Z0-9]*-[0-9]+$")
 
 # What a project manager's spreadsheet holds: Chinese headers and text, a multi-line
@@ -225,6 +226,19 @@ def test_files_that_are_not_tables(tmp_path: Path) -> None:
         _import(no_id)
     with pytest.raises(UsageError, match="no sheet|--sheet applies"):
         _import(no_id, sheet="Other")
+
+
+def test_a_real_workbook_imports_and_an_old_xls_is_refused() -> None:
+    """StrictDoc's own Excel import input (tests/data/table/README.md)."""
+    imported = _import(REAL / "strictdoc-excel-import.xlsx")
+    first, second = imported.requirements
+    assert (first.id, first.statement, second.parents) == ("A-1", "a statement", ["A-1"])
+    assert first.custom["x-public-requirements-references-descriptions"] == "NIST 800-53 AC501"
+    assert first.custom["x-criticality-high-medium-or-low"] == "high"  # a header with a line break
+    assert imported.mapped["I 'PARENT_UID'"] == "parents"
+    with pytest.raises(SourceError, match=r"old Excel \.xls workbook") as refused:
+        _import(REAL / "strictdoc-excel-import.xls")
+    assert refused.value.exit_code == 3 and "save it as .xlsx" in (refused.value.hint or "")
 
 
 def test_xlsx_sheet_is_chosen_by_name(tmp_path: Path) -> None:

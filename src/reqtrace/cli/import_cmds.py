@@ -139,7 +139,8 @@ def _render_dry_run(outcome: dict[str, Any]) -> None:
     out.print("columns:")
     for column in outcome["columns"]:
         became = column["field"] or "(left out)"
-        out.print(f"  {column['column']} '{output.esc(column['header'])}' → {output.esc(became)}", soft_wrap=True)
+        header = " ".join(column["header"].split())  # a header cell may hold line breaks
+        out.print(f"  {column['column']} '{output.esc(header)}' → {output.esc(became)}", soft_wrap=True)
     for line in report["not_mapped"]:
         out.print(f"[yellow]not mapped:[/] {output.esc(line)}", soft_wrap=True)
     for note in report["notes"]:

@@ -59,7 +59,7 @@ for _field, _names in {
     "acceptance": "acceptance acceptancecriteria criteria 验收标准 验收条件 验收准则",
     "priority": "priority 优先级",
     "status": "status state 状态",
-    "parents": "parent parents parentid parentids links 父需求 上级需求 父级 父节点",
+    "parents": "parent parents parentid parentids parentuid parentuids links 父需求 上级需求 父级 父节点",
     "sources": "sources source 来源",
     "tags": "tags tag labels label 标签",
     "owner": "owner assignee 负责人 责任人",
