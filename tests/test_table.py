@@ -140,6 +140,9 @@ def test_gbk_csv_with_semicolons_is_detected(tmp_path: Path) -> None:
     assert any("gb18030" in note for note in imported.notes)
     with pytest.raises(SourceError, match=r"gbk\.csv:1: not utf-8 text"):
         _import(source, encoding="utf-8")
+    # Excel's "Unicode Text" (UTF-16 with BOM, tab-separated) is found without --encoding too
+    source.write_bytes(_csv([["ID", "标题"], ["REQ-1", "登录"]], encoding="utf-16", delimiter="\t"))
+    assert _import(source).requirements[0].title == "登录"
 
 
 def test_sections_become_a_document_file(tmp_path: Path) -> None:

@@ -176,7 +176,9 @@ def _binary(text: str) -> bool:
 
 
 def _read_csv(data: bytes, name: str, encoding: str | None) -> Table:
-    if b"\x00" in data[:65536] and not (encoding or "").lower().startswith("utf-16"):
+    if encoding is None and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"  # Excel's "Unicode Text": UTF-16 with a BOM, tab-separated
+    if b"\x00" in data[:65536] and not (encoding or "").lower().replace("_", "-").startswith("utf-16"):
         raise SourceError(name, None, "is a binary file, not a CSV table", hint="export the table as CSV or .xlsx")
     text, used = _decode(data, name, encoding)
     if _binary(text):
