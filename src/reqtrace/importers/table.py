@@ -138,7 +138,7 @@ def read_table(path: Path, options: TableOptions) -> Table:
     if suffix in (".xlsx", ".xlsm") or magic.startswith(b"PK"):
         if options.encoding:
             raise UsageError("--encoding applies to CSV files; an .xlsx workbook holds its own text encoding")
-        return _read_xlsx(path, name, options.sheet)
+        return _read_xlsx(path, name, options.sheet, options.max_rows)
     if options.sheet:
         raise UsageError("--sheet applies to .xlsx workbooks; a CSV file has one table")
     return _read_csv(path.read_bytes(), name, options.encoding)
@@ -212,7 +212,7 @@ def _read_csv(data: bytes, name: str, encoding: str | None) -> Table:
     return table
 
 
-def _read_xlsx(path: Path, name: str, sheet: str | None) -> Table:
+def _read_xlsx(path: Path, name: str, sheet: str | None, max_rows: int) -> Table:
     try:
         with zipfile.ZipFile(path) as archive:
             members = {info.filename: info for info in archive.infolist()}
@@ -228,49 +228,56 @@ def _read_xlsx(path: Path, name: str, sheet: str | None) -> Table:
     import openpyxl  # noqa: PLC0415
 
     try:
-        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        # data_only: a formula cell gives the value the file saved with it; the scan below finds
+        # the formulas that have none.
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         raise SourceError(name, None, f"cannot be read as an .xlsx workbook: {exc}",
                           hint="open it in Excel or LibreOffice and save it again") from None
-    names = values.sheetnames
+    names = workbook.sheetnames
     chosen = sheet if sheet is not None else names[0]
     if chosen not in names:
+        workbook.close()
         raise SourceError(name, None, f"has no sheet named '{chosen}' (sheets: {', '.join(names)})",
                           hint="name one of them with --sheet")
-    merged = _merged_ranges(path, values, chosen)
-    value_rows = values[chosen].iter_rows(values_only=True)
-    formula_rows = formulas[chosen].iter_rows(values_only=True)
     where = f"{name}" if sheet is None and len(names) == 1 else f"{name} [{chosen}]"
     table = Table(where, [], iter(()))
+    try:
+        facts = _scan_sheet(path, workbook[chosen], where, max_rows)
+    except SourceError:
+        workbook.close()
+        raise
     if len(names) > 1 and sheet is None:
         table.notes.append(f"read sheet '{chosen}', the first of {len(names)} (--sheet picks another)")
-    fill = _merge_filler(merged, table)
-    counted = {"formulas": 0}
+    if facts.formulas:
+        table.notes.append(f"{facts.formulas} cells held formulas: their calculated values (as last saved) were imported")
+    table.problems.extend(f"{where}:{row}:{column}: the formula ={text[:60]} has no calculated value saved in the file"
+                          for row, column, text in facts.unsaved)
+    fill = _merge_filler(facts.merged, table)
+    # min_row=1: rows are numbered as the spreadsheet numbers them, blank rows included.
+    stream = enumerate(workbook[chosen].iter_rows(min_row=1, values_only=True), 1)
 
     def cells() -> Iterator[tuple[int, list[Any]]]:
-        for number, (row, row_formulas) in enumerate(zip(value_rows, formula_rows, strict=False), 1):
-            row = list(row)
-            for index, formula in enumerate(row_formulas):
-                if isinstance(formula, str) and formula.startswith("=") and index < len(row):
-                    counted["formulas"] += 1
-                    if row[index] is None:
-                        table.problems.append(f"{where}:{number}:{column_letter(index)}: the formula {formula[:60]} has no calculated value saved in the file")
-            yield number, fill(number, row)
-        if counted["formulas"]:
-            table.notes.append(f"{counted['formulas']} cells held formulas: their calculated values (as last saved) were imported")
-        values.close()
-        formulas.close()
+        for number, row in stream:
+            yield number, fill(number, list(row))
+        workbook.close()
 
-    stream = cells()
-    first = next(stream, None)
-    if first is None or not any(cell not in (None, "") for cell in first[1]):
-        values.close()
-        formulas.close()
-        raise SourceError(f"{where}:1", None, "has no header row", hint="the first row names the columns (e.g. ID, Title, Statement)")
-    table.header = ["" if cell is None else str(cell) for cell in first[1]]
-    table.rows = stream
+    rows = cells()
+    for _number, row in rows:
+        if any(cell not in (None, "") for cell in row):  # the header: the first row that is not blank
+            table.header = ["" if cell is None else str(cell) for cell in row]
+            break
+    else:
+        raise SourceError(where, None, "has no header row", hint="the first row names the columns (e.g. ID, Title, Statement)")
+    table.rows = rows
     return table
+
+
+@dataclass
+class _SheetFacts:
+    merged: list[tuple[int, int, int, int, str]] = field(default_factory=list)
+    formulas: int = 0
+    unsaved: list[tuple[int, str, str]] = field(default_factory=list)  # formulas without a saved value: row, column, text
 
 
 _CELL = re.compile(r"^([A-Z]+)([0-9]+)$")
@@ -286,36 +293,77 @@ def _cell_position(ref: str) -> tuple[int, int]:
     return int(match.group(2)), column - 1
 
 
-def _merged_ranges(path: Path, workbook: Any, sheet: str) -> list[tuple[int, int, int, int, str]]:
-    """(first row, first column, last row, last column, 'A1:B2') of each merged range of the sheet.
-
-    openpyxl's read-only mode does not read them; they sit at the end of the sheet's XML,
-    so the XML is streamed once more and only `mergeCell` elements are kept."""
-    worksheet = workbook[sheet]
+def _scan_sheet(path: Path, worksheet: Any, where: str, max_rows: int) -> _SheetFacts:
+    """What openpyxl's read-only mode does not say, from one streamed pass over the sheet's XML:
+    its merged ranges (they sit after the rows), the formulas without a saved value, and
+    whether it has more rows with values than `max_rows` (then reading stops there)."""
+    facts = _SheetFacts()
     member = getattr(worksheet, "_worksheet_path", None) or getattr(worksheet, "_path", None)
     if not member:
-        return []
-    ranges = []
+        return facts
+    cell: dict[str, Any] = {"ref": "", "type": "", "formula": None, "value": False}
+    row = {"number": 0, "filled": False}
+    rows_with_values = [0]
+    inside: list[str] = []
 
     def start(tag: str, attributes: dict[str, str]) -> None:
-        ref = attributes.get("ref", "")
-        if tag.rpartition(":")[2] == "mergeCell" and ":" in ref:
+        name = tag.rpartition(":")[2]
+        inside.append(name)
+        if name == "row":
+            row["number"] = int(attributes["r"]) if attributes.get("r", "").isdigit() else row["number"] + 1
+            row["filled"] = False
+        elif name == "c":
+            cell.update(ref=attributes.get("r", ""), type=attributes.get("t", ""), formula=None, value=False)
+        elif name == "f":
+            cell["formula"] = ""
+        elif name in ("v", "is"):
+            cell["value"] = True
+        elif name == "mergeCell" and ":" in attributes.get("ref", ""):
+            ref = attributes["ref"]
             first, last = ref.split(":", 1)
             (row1, col1), (row2, col2) = _cell_position(first), _cell_position(last)
-            ranges.append((row1, col1, row2, col2, ref))
+            facts.merged.append((row1, col1, row2, col2, ref))
+
+    def text(data: str) -> None:
+        if inside and inside[-1] == "f" and len(cell["formula"] or "") < 200:
+            cell["formula"] = (cell["formula"] or "") + data
+        elif inside and inside[-1] == "v" and not data.strip():
+            pass
+        elif inside and inside[-1] == "v":
+            cell["value"] = "text"
+
+    def end(tag: str) -> None:
+        name = inside.pop() if inside else ""
+        if name == "c":
+            if cell["formula"] is not None:
+                facts.formulas += 1
+                # A saved value is text in <v>; an empty <v> is one only for a formula typed as
+                # text (t="str", a formula that gave ""): openpyxl writes <v/> when it has none.
+                if not (cell["value"] == "text" or (cell["value"] and cell["type"] == "str")):
+                    _row, column = _cell_position(cell["ref"]) if cell["ref"] else (row["number"], 0)
+                    facts.unsaved.append((row["number"], column_letter(column), cell["formula"] or "(a shared formula)"))
+            elif cell["value"]:
+                row["filled"] = True
+        elif name == "row" and row["filled"]:
+            rows_with_values[0] += 1
+            if rows_with_values[0] > max_rows + 1:  # + the header row
+                raise SourceError(where, None, f"has more than {max_rows:,} rows; stopped reading at row {row['number']:,}",
+                                  hint="raise the cap with --max-rows N if the table really holds that many requirements")
 
     def refuse_entities(*_args: Any) -> None:
-        raise SourceError(path.name, None, "declares XML entities, which a workbook never needs; not read")
+        raise SourceError(where, None, "declares XML entities, which a workbook never needs; not read")
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
     parser.EntityDeclHandler = refuse_entities  # no entity expansion, no external entities
     try:
         with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as xml:
             parser.ParseFile(xml)
     except (expat.ExpatError, KeyError, zipfile.BadZipFile) as exc:
-        raise SourceError(path.name, None, f"the sheet '{sheet}' cannot be read: {exc}") from None
-    return ranges
+        raise SourceError(where, None, f"the sheet cannot be read: {exc}") from None
+    return facts
 
 
 def _merge_filler(ranges: list[tuple[int, int, int, int, str]], table: Table) -> Any:
@@ -512,6 +560,7 @@ def read_requirements(table: Table, fields: list[str | None], id_ok: IdTest, max
     id_column = index_of["id"]
     source_ids: dict[str, int] = {}
     new_ids: dict[str, str] = {}
+    taken_by: dict[str, str] = {}  # new id -> the source id that became it
     for number, row in rows:
         source_id = cell_text(cell(row, "id")).strip()
         if not source_id:
@@ -525,11 +574,12 @@ def read_requirements(table: Table, fields: list[str | None], id_ok: IdTest, max
         if new_id is None:
             raise SourceError(where(number, "id"), None, f"the id {source_id[:60]} cannot become a requirement id matching the repo's id_pattern",
                               hint="set id_pattern in reqtrace.yaml to accept it, or change the id in the table")
-        if new_id in new_ids.values():
-            other = next(k for k, v in new_ids.items() if v == new_id)
+        if new_id in taken_by:
+            other = taken_by[new_id]
             raise SourceError(where(number, "id"), None, f"the ids {other} (row {source_ids[other]}) and {source_id} both become {new_id}",
                               hint="change one of them, or widen id_pattern so both are kept as they are")
         new_ids[source_id] = new_id
+        taken_by[new_id] = source_id
         if new_id != source_id:
             result.renamed[source_id] = new_id
 
