@@ -272,6 +272,25 @@ def test_a_million_rows_are_refused_at_the_cap_and_nothing_is_written(make_repo,
     assert "Traceback" not in result.stderr
 
 
+def test_a_million_row_workbook_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    source = _xlsx(tmp_path / "huge.xlsx", [["ID", "Title"]])
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members.pop("xl/worksheets/sheet1.xml")
+    head, _rows, tail = sheet.partition(b"<sheetData>")[0], None, sheet.partition(b"</sheetData>")[2]
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as xml:
+            xml.write(head + b"<sheetData>")
+            for start in range(1, 1_000_001, 10_000):
+                xml.write(b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>REQ-%d</t></is></c></row>' % (n, n, n)
+                                   for n in range(start, start + 10_000)))
+            xml.write(b"</sheetData>" + tail)
+    with pytest.raises(SourceError, match=r"huge\.xlsx: has more than 200,000 rows; stopped reading at row 200,002"):
+        _import(source)
+
+
 def test_a_duplicate_id_leaves_an_earlier_import_as_it_was(make_repo, run_cli, tmp_path: Path) -> None:
     repo = make_repo()
     good = tmp_path / "reqs.csv"
