@@ -309,17 +309,18 @@ def test_a_duplicate_id_leaves_an_earlier_import_as_it_was(make_repo, run_cli, t
 
 
 def test_export_at_a_revision_and_a_baseline_with_chosen_fields(make_repo, run_cli, tmp_path: Path) -> None:
-    repo = make_repo({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Old title\nstatement: Old.\ntags: [a, b]\nx-cost: 3\n"}, tag="v1")
+    repo = make_repo({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Old title\nstatement: Old.\ntags: [a, b]\nx-Cost: 3\n"}, tag="v1")
     created = run_cli("baseline", "create", "b1", cwd=repo.root)
     assert created.exit_code == 0, created.stderr
     repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: New title\nstatement: New.\n"})
     out = tmp_path / "old.csv"
-    assert run_cli("export", "csv", "-o", str(out), "--rev", "v1", "--fields", "id,title,tags,x-cost", cwd=repo.root).exit_code == 0
-    assert out.read_bytes().decode("utf-8-sig") == "id,title,tags,x-cost\r\nREQ-1,Old title,a; b,3\r\n"
+    assert run_cli("export", "csv", "-o", str(out), "--rev", "v1", "--fields", "id,title,tags,x-Cost", cwd=repo.root).exit_code == 0
+    assert out.read_bytes().decode("utf-8-sig") == "id,title,tags,x-Cost\r\nREQ-1,Old title,a; b,3\r\n"
+    assert _import(out).requirements[0].custom == {"x-Cost": "3"}  # a custom field's name comes back as it was
     book = tmp_path / "b1.xlsx"
     assert run_cli("export", "xlsx", "-o", str(book), "--baseline", "b1", cwd=repo.root).exit_code == 0
     rows = list(openpyxl.load_workbook(book).active.iter_rows(values_only=True))
-    assert rows[0] == ("id", "title", "statement", "tags", "x-cost") and rows[1][1] == "Old title" and rows[1][4] == 3
+    assert rows[0] == ("id", "title", "statement", "tags", "x-Cost") and rows[1][1] == "Old title" and rows[1][4] == 3
     now = run_cli("export", "csv", "-o", str(out), "--fields", "id,nope", cwd=repo.root)
     assert now.exit_code == 2 and "no requirement has nope" in now.stderr
 

@@ -110,6 +110,8 @@ def _key(header: str) -> str:
 def custom_name(header: str, index: int) -> str:
     """The x- field an unmapped column becomes: its header, lower-case, spaces as '-'."""
     text = header.strip()
+    if re.fullmatch(r"x-[\w.-]+", text):
+        return text  # a custom field's own name (an export's header): kept as it is, case included
     if text.lower().startswith("x-"):
         text = text[2:]
     cleaned = re.sub(r"[^\w.-]+", "-", text.lower()).strip("-_.")[:60]
