@@ -88,7 +88,7 @@ def test_every_real_export_imports_with_nothing_dropped_silently(name: str) -> N
     rendered = render_tree(imported)  # every file renders and reads back as YAML
     for requirement in imported.requirements:
         assert requirement.title.strip() and requirement.statement.strip()
-        assert ID_OK(requirement.id) and requirement.mid
+        assert ID_OK(requirement.id) and requirement.fields.get("mid")
         assert set(requirement.custom) <= set(imported.kept)  # every custom field is in the report
     assert all(yaml.safe_load(data) for path, data in rendered.items())
 
@@ -99,8 +99,8 @@ def test_strictdoc_export_keeps_sections_order_and_identity() -> None:
     assert folder == "Sample-document" and document["document"] == "Sample-document" and document["title"] == "Sample document"
     assert [s["id"] for s in document["sections"]] == ["section-1", "section-2", "section-3", "section-4"]
     assert document["sections"][2]["sections"][0]["sections"][0]["title"] == "Section 3.1.1"
-    c = next(r for r in imported.requirements if r.mid == "REQUIREMENT-5fd3d97c-4acc-4f48-9f3a-bb8b7a399b23")
-    assert (c.statement, c.section, c.order) == ("The system shall do C.", "section-2-1", 30)
+    c = next(r for r in imported.requirements if r.fields.get("mid") == "REQUIREMENT-5fd3d97c-4acc-4f48-9f3a-bb8b7a399b23")
+    assert (c.statement, c.fields.get("section"), c.fields.get("order")) == ("The system shall do C.", "section-2-1", 30)
     assert c.title == "Requirement C"
     assert not any(r.title.startswith("Section") for r in imported.requirements)  # headings without text are sections
     data = yaml.safe_load(render_tree(imported)[f"{folder}/{c.id}.yaml"])
@@ -116,7 +116,7 @@ def test_doors_polarion_and_sparx_attributes_map_to_fields_the_rest_kept() -> No
     assert any(line.startswith("attributes of headings") and "ReqIF.ForeignModifiedBy (3)" in line for line in doors.not_mapped)
     polarion = _read("polarion_01_anonymized.reqif")
     assert polarion.kept["x-reqif-foreigncreatedon"] == 58
-    assert all(r.section for r in polarion.requirements if r.custom.get("x-reqif-no-text") is None)
+    assert all(r.fields.get("section") for r in polarion.requirements if r.custom.get("x-reqif-no-text") is None)
     capella = _read("doors_10_capella_requirements_vp.reqif")
     [requirement] = capella.requirements
     assert requirement.id == "PUID-1" and requirement.statement == "Requirement-1"
@@ -246,7 +246,7 @@ def _imported_repo(root: Path, *names: str) -> tuple[Path, Imported]:
 
 
 def _comparable(imported: Imported) -> dict[str, tuple]:
-    return {r.id: (r.title, r.statement, sorted(r.parents), r.rationale, r.tags, r.known, r.custom) for r in imported.requirements}
+    return {r.id: (r.title, r.statement, sorted(r.parents), r.rationale, r.tags, {k: v for k, v in r.fields.items() if k not in ("mid", "section", "order")}, r.custom) for r in imported.requirements}
 
 
 @pytest.mark.parametrize("name", ["strictdoc_sample2_sdoc.reqif", "reqifstudio_01_anonymized.reqif", "doors_02_user_example.reqif",
@@ -304,7 +304,7 @@ def test_sections_and_text_nodes_of_the_outline_travel_through_reqif(tmp_path: P
     assert folder == "Software-requirements" and written["title"] == "Software requirements"
     assert written["sections"] == [{"id": "intro", "title": "Introduction",
                                     "sections": [{"id": "login", "title": "Logging in", "texts": [{"order": 20, "text": "Why logging in matters."}]}]}]
-    placed = {r.id: (r.section, r.order, r.parents, r.custom) for r in back.requirements}
+    placed = {r.id: (r.fields.get("section"), r.fields.get("order"), r.parents, r.custom) for r in back.requirements}
     assert placed == {"REQ-3": (None, 10, [], {"x-count": 3}), "REQ-1": ("intro", 10, [], {}),
                       "REQ-2": ("login", 10, ["REQ-1"], {"x-risk": ["low", "中"]})}
     assert next(r for r in back.requirements if r.id == "REQ-2").statement == "First line\nsecond line"

@@ -8,7 +8,14 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, output
-from .options import FormatOption, RevOption, RootOption, TextOrJson, complete_baselines
+from .options import (
+    FormatOption,
+    RevOption,
+    RootOption,
+    TextOrJson,
+    complete_baselines,
+    non_empty_path,
+)
 
 export_app = typer.Typer(
     name="export",
@@ -46,3 +53,68 @@ def export_reqif(
                     f"{output.counted(outcome['relations'], 'link')} to {output.esc(outcome['file'])}")
     for link in outcome["links_left_out"]:
         output.say(out, f"[yellow]left out[/] the link {output.esc(link)}: its parent is not a requirement at this revision")
+# ---------------------------------------------------------------- csv, xlsx
+
+TableFieldsOption = Annotated[Optional[str], typer.Option("--fields", metavar="NAMES", help="The columns, in order, comma-separated (e.g. id,title,statement,x-owner); default: every field some requirement carries.")]  # noqa: UP007
+TableBaselineOption = Annotated[Optional[str], typer.Option("--baseline", help="Export the requirements as frozen in this baseline.", autocompletion=complete_baselines)]  # noqa: UP007
+TableOutputOption = Annotated[str, typer.Option("--output", "-o", metavar="FILE", help="The file to write.", callback=non_empty_path)]
+
+
+def _export_table(kind: str, out: str, fields: str | None, rev: str | None, baseline: str | None, root: Path | None, fmt: TextOrJson) -> None:
+    from ..baseline import load_baseline
+    from ..config import find_spec_repo
+    from ..errors import InputError, UsageError
+    from ..exporters.table import table_export, write_csv, write_xlsx
+    from ..files import output_path, output_writer
+    from ..snapshot import load_snapshot
+
+    output.json_requested = fmt is TextOrJson.json
+    if rev and baseline:
+        raise UsageError("give --rev or --baseline, not both")
+    chosen = [name.strip() for name in fields.split(",") if name.strip()] if fields is not None else None
+    if chosen == []:
+        raise UsageError("--fields is empty; name the columns, e.g. --fields id,title,statement")
+    path = output_path(out)
+    repo = find_spec_repo(root)
+    if baseline:
+        rev = load_baseline(repo, baseline).commit
+    snapshot = load_snapshot(repo, rev)
+    if not snapshot.requirements:
+        raise InputError(f"no requirements {'at ' + (baseline or rev) if rev else 'in the working tree'}: nothing to export",
+                         hint="check the revision, or the requirements folder in reqtrace.yaml")
+    export = table_export(snapshot.requirements.values(), chosen)
+    with output_writer(path) as handle:
+        (write_csv if kind == "csv" else write_xlsx)(export, handle)
+    summary = {"ok": True, "file": str(path), "format": kind, "commit": snapshot.commit,
+               "requirements": len(export.rows), "fields": list(export.header)}
+    if fmt is TextOrJson.json:
+        output.write_json(summary)
+        return
+    output.stdout_console().print(f"[green]✓[/] wrote {len(export.rows)} requirements × {len(export.header)} fields to "
+                                  f"{output.esc(path)}", soft_wrap=True)
+
+
+@export_app.command("csv")
+def export_csv(
+    out: TableOutputOption,
+    fields: TableFieldsOption = None,
+    rev: RevOption = None,
+    baseline: TableBaselineOption = None,
+    root: RootOption = None,
+    fmt: FormatOption = TextOrJson.text,
+) -> None:
+    """Write the requirements as CSV (UTF-8 with BOM, one row each; lists joined with '; '). `import table` reads it back. See docs/export.md."""
+    _export_table("csv", out, fields, rev, baseline, root, fmt)
+
+
+@export_app.command("xlsx")
+def export_xlsx(
+    out: TableOutputOption,
+    fields: TableFieldsOption = None,
+    rev: RevOption = None,
+    baseline: TableBaselineOption = None,
+    root: RootOption = None,
+    fmt: FormatOption = TextOrJson.text,
+) -> None:
+    """Write the requirements as an Excel workbook (.xlsx, header row frozen). `import table` reads it back. See docs/export.md."""
+    _export_table("xlsx", out, fields, rev, baseline, root, fmt)

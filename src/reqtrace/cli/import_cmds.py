@@ -109,3 +109,54 @@ def import_reqif(
 ) -> None:
     """Import a ReqIF export (.reqif, or a .reqifz archive): each SPECIFICATION becomes a document under specs/INTO/, its hierarchy the sections, each requirement a file. See docs/import.md."""
     _run("reqif", source, into, False, replace, False, root, fmt)
+
+
+@import_app.command("table")
+def import_table(
+    source: Annotated[Path, typer.Argument(metavar="FILE", help="A .csv or .xlsx file: a header row, then one requirement per row.")],
+    maps: Annotated[Optional[list[str]], typer.Option("--map", metavar="COLUMN=FIELD", help="Map a column to a field (id, title, statement, parents, x-NAME, or - to leave it out); repeatable. Unnamed columns are guessed from their headers.")] = None,  # noqa: UP007
+    map_file: Annotated[Optional[Path], typer.Option("--map-file", help="A YAML file of 'COLUMN: field' lines; --map wins over it.")] = None,  # noqa: UP007
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="The sheet of an .xlsx workbook to read (default: the first).")] = None,  # noqa: UP007
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="The CSV file's encoding (default: UTF-8, with or without BOM, else GBK/GB18030).")] = None,  # noqa: UP007
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Refuse a table with more rows than this.")] = 200_000,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the mapping and the first rows as they would be written; write nothing.")] = False,
+    into: IntoOption = None,
+    replace: ReplaceOption = False,
+    root: RootOption = None,
+    fmt: FormatOption = TextOrJson.text,
+) -> None:
+    """Import a table (.csv or .xlsx): one requirement per row, columns mapped to fields, the others kept as x- fields. Writes specs/INTO/ID.yaml (not committed). See docs/import.md."""
+    from ..config import find_spec_repo
+    from ..importers import run_table_import
+    from ..importers.table import TableOptions, load_map_file, parse_map_options
+
+    output.json_requested = fmt is TextOrJson.json
+    mapping = load_map_file(map_file) if map_file else {}
+    mapping.update(parse_map_options(maps or []))
+    options = TableOptions(mapping=mapping, sheet=sheet, encoding=encoding, max_rows=max_rows)
+    outcome = run_table_import(find_spec_repo(root), source, options, into=into, replace=replace, dry_run=dry_run)
+    if fmt == TextOrJson.json:
+        output.write_json({"ok": True, **outcome})
+        return
+    if dry_run:
+        _render_dry_run(outcome)
+        return
+    _render(outcome)
+
+
+def _render_dry_run(outcome: dict[str, Any]) -> None:
+    out = output.stdout_console()
+    report = outcome["report"]
+    out.print(f"dry run: {report['requirements']} requirements would be written to {output.esc(outcome['folder'])}; nothing written", soft_wrap=True)
+    out.print("columns:")
+    for column in outcome["columns"]:
+        became = column["field"] or "(left out)"
+        header = " ".join(column["header"].split())  # a header cell may hold line breaks
+        out.print(f"  {column['column']} '{output.esc(header)}' → {output.esc(became)}", soft_wrap=True)
+    for line in report["not_mapped"]:
+        out.print(f"[yellow]not mapped:[/] {output.esc(line)}", soft_wrap=True)
+    for note in report["notes"]:
+        out.print(f"[dim]note: {output.esc(note)}[/]", soft_wrap=True)
+    for preview in outcome["preview"]:
+        out.print(f"\n[bold]{output.esc(preview['file'])}[/] (row {output.esc(preview['row'])})")
+        out.print(output.esc(preview["content"].rstrip("\n")), soft_wrap=True, highlight=False)

@@ -23,6 +23,9 @@ class SourceError(InputError):
         self.line = line
 
 
+_FURTHER_FIELDS = ("acceptance", "priority", "status", "sources", "owner", "mid", "section", "order")
+
+
 @dataclass
 class ImportedRequirement:
     """One requirement as it will be written: reqtrace fields first, then the source's own as `x-` fields."""
@@ -35,29 +38,22 @@ class ImportedRequirement:
     rationale: str | None = None
     tags: list[str] = field(default_factory=list)
     parents: list[str] = field(default_factory=list)
+    # Further reqtrace fields a source may give (acceptance, priority, status, sources, owner,
+    # and the document structure's mid, section, order), written after parents in this order.
+    fields: dict[str, Any] = field(default_factory=dict)
     custom: dict[str, Any] = field(default_factory=dict)  # keys start with x-
-    known: dict[str, Any] = field(default_factory=dict)  # other reqtrace fields: priority, status, owner, acceptance, sources
-    # The document structure (docs: the `_document.yaml` contract): the section of its
-    # document it sits in, its place there, and the source's stable identity.
-    section: str | None = None
-    order: float | None = None
-    mid: str | None = None
 
     def as_yaml_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "title": self.title, "statement": self.statement}
         if self.rationale:
             data["rationale"] = self.rationale
-        data.update(self.known)
         if self.tags:
             data["tags"] = list(self.tags)
         if self.parents:
             data["parents"] = list(self.parents)
-        if self.mid:
-            data["mid"] = self.mid
-        if self.section:
-            data["section"] = self.section
-        if self.order is not None:
-            data["order"] = self.order
+        for name in _FURTHER_FIELDS:
+            if name in self.fields:
+                data[name] = self.fields[name]
         data.update(sorted(self.custom.items()))
         return data
 
@@ -79,7 +75,6 @@ class Imported:
     renamed: dict[str, str] = field(default_factory=dict)  # source id -> reqtrace id, where they differ
     not_mapped: list[str] = field(default_factory=list)  # what the import could not carry, said plainly
     notes: list[str] = field(default_factory=list)
-
     def keep(self, key: str) -> None:
         self.kept[key] = self.kept.get(key, 0) + 1
 

@@ -428,8 +428,10 @@ class _Reader:
         tags = known.pop("tags", None)
         requirement = ImportedRequirement(
             id=rid, title=" ".join(title.split()), statement=statement, source=read.where, folder=folder,
-            rationale=read.rationale, custom=custom, section=section, order=order, mid=read.identifier,
-            tags=[str(t) for t in tags] if isinstance(tags, list) else [], known=known,
+            rationale=read.rationale, custom=custom,
+            tags=[str(t) for t in tags] if isinstance(tags, list) else [],
+            fields={**known, "mid": read.identifier,
+                    **({"section": section} if section else {}), **({"order": order} if order is not None else {})},
         )
         for attachment in read.attachments:
             self.imported.not_mapped.append(f"{read.where}: {rid} names the attachment {attachment!r} in its text; "

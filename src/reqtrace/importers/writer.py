@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import posixpath
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from ..id_pattern import id_matcher
 from ..yamlio import FlowList, dump_yaml
 from .model import IdTest, Imported, SourceError
 
-DOCUMENT_FILE = "_document.yaml"  # the shared document format: id, title, parent, sections
+DOCUMENT_FILE = "_document.yaml"  # a document's structure (structure.py reads it)
 INDEX_FILE = "document-index.json"  # JSON: the loader reads only .yaml/.yml, here and at any revision
 _INDEX_NOTE = ("Written by `reqtrace import`: the source document's own settings, sections and order, "
                "kept until reqtrace models documents itself. reqtrace does not read this file.")
@@ -51,12 +52,12 @@ def render_tree(imported: Imported) -> dict[str, bytes]:
     """Relative path inside the import folder -> file content."""
     tree: dict[str, bytes] = {}
     for requirement in imported.requirements:
-        tree[f"{requirement.folder}/{requirement.id}.yaml"] = _render_requirement(requirement.as_yaml_data())
+        tree[posixpath.join(requirement.folder, f"{requirement.id}.yaml")] = _render_requirement(requirement.as_yaml_data())
     for folder, document in imported.documents.items():
         index = {"note": _INDEX_NOTE, **document}
-        tree[f"{folder}/{INDEX_FILE}"] = (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        tree[posixpath.join(folder, INDEX_FILE)] = (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     for folder, document in imported.document_files.items():
-        tree[f"{folder}/{DOCUMENT_FILE}"] = dump_yaml(document).encode("utf-8")
+        tree[posixpath.join(folder, DOCUMENT_FILE)] = dump_yaml(document).encode("utf-8")
     return tree
 
 
