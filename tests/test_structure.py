@@ -319,3 +319,38 @@ def test_log_and_trace_follow_a_rename_that_keeps_the_mid(structured: Path) -> N
     assert "renumbered from SRS-4 (the same mid, m-4)" in log["entries"][1]["notes"]
     trace = reqtrace(structured, "trace", "SRS-40")
     assert trace.returncode == 0 and "documents" in trace.stdout
+
+
+# --- the format ---------------------------------------------------------------------------------
+
+
+def test_placement_and_identity_are_not_in_the_digest() -> None:
+    from reqtrace.digest import requirement_digest
+    from reqtrace.model import Requirement
+
+    plain = Requirement("SRS-1", "Log in", "The software shall log in.", "specs/srs/SRS-1.yaml")
+    placed = Requirement("SRS-1", "Log in", "The software shall log in.", "specs/srs/SRS-1.yaml", section="login", order=2, mid="m-1")
+    # The digest pinned for files written before documents existed (tests/test_digest.py) is the one computed here.
+    assert requirement_digest(placed) == requirement_digest(plain)
+
+
+def test_the_editor_schema_accepts_a_document_and_refuses_a_section_without_id() -> None:
+    from jsonschema import Draft202012Validator
+
+    from reqtrace.schema import load_schema
+    from reqtrace.yamlio import load_yaml
+
+    validator = Draft202012Validator(load_schema("spec-document"))
+    assert list(validator.iter_errors(load_yaml(SRS_DOCUMENT))) == []
+    assert list(validator.iter_errors(load_yaml("document: D\ntitle: D\nsections:\n  - title: no id\n")))
+
+
+def test_top_level_texts_come_first_and_unknown_sections_stay_at_the_top(make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo({
+        "specs/d/_document.yaml": "document: D\ntitle: D\ntexts:\n  - text: Preface.\nsections:\n  - id: a\n    title: A\n",
+        "specs/d/R-1.yaml": requirement("R-1", "One", section="missing"),
+        "specs/d/sub/R-2.yaml": requirement("R-2", "Two", section="a"),
+    }, git_init=False)
+    (document,) = outline(load_snapshot(find_spec_repo(repo.root)))[:1]
+    assert document.items == (TextNode(None, "Preface."), "R-1")  # R-1's section is unknown (check says so)
+    assert document.sections[0].items == ("R-2",)  # a file in a sub-folder belongs to the document above it
