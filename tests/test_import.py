@@ -239,12 +239,12 @@ def test_requirement_without_uid_keeps_its_generated_id_across_edits_and_inserti
     (source / "doc.sdoc").write_text(first)
     repo = make_repo()
     assert run_cli("import", "strictdoc", str(source), cwd=repo.root).exit_code == 0
-    ids = sorted(p.name for p in (repo.root / "specs/src/doc").glob("[!.]*.yaml"))
+    ids = sorted(p.name for p in (repo.root / "specs/src/doc").glob("[!._]*.yaml"))
     edited = first.replace("[REQUIREMENT]\nMID: 1234\nTITLE: Export\nSTATEMENT: The tool shall export.",
                            "[REQUIREMENT]\nUID: NEW-1\nTITLE: New one\nSTATEMENT: New.\n\n[REQUIREMENT]\nMID: 1234\nTITLE: Export all\nSTATEMENT: The tool shall export all.")
     (source / "doc.sdoc").write_text(edited)
     assert run_cli("import", "strictdoc", str(source), "--replace", cwd=repo.root).exit_code == 0
-    after = sorted(p.name for p in (repo.root / "specs/src/doc").glob("[!.]*.yaml"))
+    after = sorted(p.name for p in (repo.root / "specs/src/doc").glob("[!._]*.yaml"))
     assert set(ids) <= set(after) and "NEW-1.yaml" in after
     assert len(ids) == 2 and all(name.startswith("REQ-") for name in ids)  # no PREFIX in the document: REQ
 
