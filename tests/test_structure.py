@@ -354,3 +354,12 @@ def test_top_level_texts_come_first_and_unknown_sections_stay_at_the_top(make_re
     (document,) = outline(load_snapshot(find_spec_repo(repo.root)))[:1]
     assert document.items == (TextNode(None, "Preface."), "R-1")  # R-1's section is unknown (check says so)
     assert document.sections[0].items == ("R-2",)  # a file in a sub-folder belongs to the document above it
+
+
+def test_renumber_leaves_a_document_file_that_names_the_id_alone(make_repo) -> None:  # type: ignore[no-untyped-def]
+    document = "document: D\ntitle: D\nsections:\n  - id: R-1\n    title: Named like the requirement\n"
+    repo = make_repo({"specs/d/_document.yaml": document, "specs/d/R-1.yaml": requirement("R-1", "One", section="R-1")})
+    result = reqtrace(repo.root, "renumber", "R-1", "R-9")
+    assert result.returncode == 0, result.stderr
+    assert (repo.root / "specs/d/_document.yaml").read_text() == document
+    assert "section: \"R-1\"" in (repo.root / "specs/d/R-9.yaml").read_text()
