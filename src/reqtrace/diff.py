@@ -778,8 +778,9 @@ def _with_moves(repo: SpecRepo, from_side: Side, to_side: Side, result: DiffResu
     a requirement was renamed or a `_document.yaml` changed: a diff of plain edits stays
     incremental."""
     candidates = [(c.before.id, c.after.id) for c in result.changes if c.before is not None and c.after is not None]
+    # A file renamed in its folder stays in its document; one moved to another folder may not.
     if not structure_files and not placed and not any(
-        (c.before.section, c.before.order, c.before.path) != (c.after.section, c.after.order, c.after.path)
+        (c.before.section, c.before.order, c.before.id, os.path.dirname(c.before.path)) != (c.after.section, c.after.order, c.after.id, os.path.dirname(c.after.path))
         for c in result.changes if c.before is not None and c.after is not None
     ):
         return
