@@ -188,10 +188,6 @@ def placements(documents: tuple[Document, ...]) -> dict[str, Placement]:
     return found
 
 
-def has_documents(snapshot: Snapshot) -> bool:
-    return bool(snapshot.spec_documents)
-
-
 # --- check ------------------------------------------------------------------------------
 
 
