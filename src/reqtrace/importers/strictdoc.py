@@ -248,7 +248,12 @@ def read_strictdoc(files: dict[str, bytes], id_ok: IdTest) -> Imported:
         used_folders[folder] = path
         index: dict[str, Any] = {"document": folder, "title": folder}
         result.documents[folder] = index
-        _walk(path, files, folder, nodes, index, result, depth=0, sections=[_Container(index, None)], taken=set())
+        opened: list[tuple[dict[str, Any], str | None, str, bool]] = []
+        first = len(nodes)
+        _walk(path, files, folder, nodes, index, result, depth=0, sections=[_Container(index, None)], taken=opened)
+        final = _section_ids(opened)
+        for node in nodes[first:]:
+            node.section = final.get(node.section, node.section) if node.section is not None else None
         if "sections" in index:
             index["sections"] = index.pop("sections")  # sections last: the file reads top down
     _requirements(nodes, id_ok, result)
@@ -272,7 +277,7 @@ def read_strictdoc(files: dict[str, bytes], id_ok: IdTest) -> Imported:
 
 
 def _walk(path: str, files: dict[str, bytes], folder: str, nodes: list[_Node], index: dict[str, Any],
-          result: Imported, *, depth: int, sections: list[_Container], taken: set[str]) -> None:
+          result: Imported, *, depth: int, sections: list[_Container], taken: list[tuple[dict[str, Any], str | None, str, bool]]) -> None:
     if depth > _MAX_INCLUDE_DEPTH:
         raise SourceError(path, None, "documents include each other more than 16 levels deep (a cycle?)")
     blocks = parse_blocks(path, files[path])
@@ -319,16 +324,36 @@ def _walk(path: str, files: dict[str, bytes], folder: str, nodes: list[_Node], i
         raise SourceError(path, None, f"{len(sections) - base_depth} section(s) never closed")
 
 
-def _open_section(block: Block, container: _Container, taken: set[str], title: str) -> _Container:
-    """A section entry under `container`: its id from the source's UID, else MID, else title
-    (so that it stays the same while the document is edited around it)."""
+def _open_section(block: Block, container: _Container, opened: list[tuple[dict[str, Any], str | None, str, bool]], title: str) -> _Container:
+    """A section entry under `container`, with a provisional id (see _section_ids)."""
     uid, mid = block.first("UID"), block.first("MID")
-    entry: dict[str, Any] = {"id": section_id(str(uid or mid or title), taken), "title": title.strip() or "(untitled)"}
+    provisional = f"\x00{len(opened)}"
+    entry: dict[str, Any] = {"id": provisional, "title": title.strip() or "(untitled)"}
     for name, value, _line in block.fields:
         if name != "TITLE":
             entry[f"x-strictdoc-{slug(name).lower().replace('_', '-')}"] = plain(value)
     container.entry.setdefault("sections", []).append(entry)
-    return _Container(entry, entry["id"])
+    opened.append((entry, container.section, str(uid or mid or title), bool(uid or mid)))
+    return _Container(entry, provisional)
+
+
+def _section_ids(opened: list[tuple[dict[str, Any], str | None, str, bool]]) -> dict[str, str]:
+    """Each section's id, from its UID, else its MID, else its title — so that it stays the
+    same while the document is edited around it. A title that several sections share is
+    qualified by the parent section's id (`Export.Options`), never numbered by its place,
+    so that a section added before another of the same title renames nothing.
+    Returns provisional id -> id; the entries are updated."""
+    bases = [section_id(source, set()) for _entry, _parent, source, _stable in opened]
+    shared = {base for base in bases if bases.count(base) > 1}
+    final: dict[str, str] = {}
+    taken: set[str] = set()
+    for (entry, parent, _source, stable), base in zip(opened, bases, strict=True):
+        wanted = base
+        if base in shared and not stable and parent is not None:
+            wanted = f"{final.get(parent, parent)}.{base}"
+        final[entry["id"]] = section_id(wanted, taken)
+        entry["id"] = final[entry["id"]]
+    return final
 
 
 def _check_fields(path: str, block: Block, grammar: Grammar) -> None:
