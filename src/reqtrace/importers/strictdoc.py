@@ -339,16 +339,17 @@ def _open_section(block: Block, container: _Container, opened: list[tuple[dict[s
 
 def _section_ids(opened: list[tuple[dict[str, Any], str | None, str, bool]]) -> dict[str, str]:
     """Each section's id, from its UID, else its MID, else its title — so that it stays the
-    same while the document is edited around it. A title is qualified by the parent
-    section's id (`Export.Options`), so that sections of one title under different parents
-    differ without being numbered by their place: a section added before another of the
-    same title renames nothing. Returns provisional id -> id; the entries are updated."""
+    same while the document is edited around it. A title that several sections share is
+    qualified by the parent section's id (`Export.Options`), never numbered by its place,
+    so that a section added before another of the same title renames nothing.
+    Returns provisional id -> id; the entries are updated."""
     bases = [section_id(source, set()) for _entry, _parent, source, _stable in opened]
+    shared = {base for base in bases if bases.count(base) > 1}
     final: dict[str, str] = {}
     taken: set[str] = set()
     for (entry, parent, _source, stable), base in zip(opened, bases, strict=True):
         wanted = base
-        if not stable and parent is not None:
+        if base in shared and not stable and parent is not None:
             wanted = f"{final.get(parent, parent)}.{base}"
         final[entry["id"]] = section_id(wanted, taken)
         entry["id"] = final[entry["id"]]
