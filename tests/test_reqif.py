@@ -84,7 +84,7 @@ def test_every_real_export_imports_with_nothing_dropped_silently(name: str) -> N
     imported = _read(name)
     requirements, sections = EXPECTED[name]
     assert len(imported.requirements) == requirements
-    assert sum(_sections(d.get("sections", [])) for d in imported.document_files.values()) == sections
+    assert sum(_sections(d.get("sections", [])) for d in imported.documents.values()) == sections
     rendered = render_tree(imported)  # every file renders and reads back as YAML
     for requirement in imported.requirements:
         assert requirement.title.strip() and requirement.statement.strip()
@@ -95,7 +95,7 @@ def test_every_real_export_imports_with_nothing_dropped_silently(name: str) -> N
 
 def test_strictdoc_export_keeps_sections_order_and_identity() -> None:
     imported = _read("strictdoc_sample2_sdoc.reqif")
-    [(folder, document)] = imported.document_files.items()
+    [(folder, document)] = imported.documents.items()
     assert folder == "Sample-document" and document["document"] == "Sample-document" and document["title"] == "Sample document"
     assert [s["id"] for s in document["sections"]] == ["section-1", "section-2", "section-3", "section-4"]
     assert document["sections"][2]["sections"][0]["sections"][0]["title"] == "Section 3.1.1"
@@ -104,13 +104,13 @@ def test_strictdoc_export_keeps_sections_order_and_identity() -> None:
     assert c.title == "Requirement C"
     assert not any(r.title.startswith("Section") for r in imported.requirements)  # headings without text are sections
     data = yaml.safe_load(render_tree(imported)[f"{folder}/{c.id}.yaml"])
-    assert list(data)[:6] == ["id", "title", "statement", "mid", "section", "order"]
+    assert list(data)[:6] == ["id", "title", "statement", "section", "order", "mid"]
     assert imported.mapped["ReqIF.Name"] == "title" and imported.mapped["ReqIF.Text"] == "statement"
 
 
 def test_doors_polarion_and_sparx_attributes_map_to_fields_the_rest_kept() -> None:
     doors = _read("doors_02_user_example.reqif")  # a module of three chapter headings
-    [document] = doors.document_files.values()
+    [document] = doors.documents.values()
     assert [s["title"] for s in document["sections"]] == ["Carbon Trust Standard", "CRC and CCA", "Picture or Whitepaper"]
     # What a section cannot carry is said, attribute by attribute.
     assert any(line.startswith("attributes of headings") and "ReqIF.ForeignModifiedBy (3)" in line for line in doors.not_mapped)
@@ -300,7 +300,7 @@ def test_sections_and_text_nodes_of_the_outline_travel_through_reqif(tmp_path: P
     monkeypatch.setattr(reqif_exporter, "_structure", SimpleNamespace(outline=lambda _snapshot: (document,)))
     exported = export_reqif(load_snapshot(find_spec_repo(root)), created=STAMP, title="outline")
     back = read_reqif({"srs.reqif": exported.data}, ID_OK)
-    [(folder, written)] = back.document_files.items()
+    [(folder, written)] = back.documents.items()
     assert folder == "Software-requirements" and written["title"] == "Software requirements"
     assert written["sections"] == [{"id": "intro", "title": "Introduction",
                                     "sections": [{"id": "login", "title": "Logging in", "texts": [{"order": 20, "text": "Why logging in matters."}]}]}]

@@ -151,7 +151,7 @@ def test_sections_become_a_document_file(tmp_path: Path) -> None:
     source.write_bytes(_csv([["ID", "Title", "Statement", "Chapter", "Order"],
                              ["REQ-1", "A", "a", "总则", "20"], ["REQ-2", "B", "b", "intro", "10"], ["REQ-3", "C", "c", "总则", "30"]]))
     imported = _import(source)
-    sections = imported.document_files[""]["sections"]
+    sections = imported.documents[""]["sections"]
     assert [s["title"] for s in sections] == ["总则", "intro"]
     assert sections[1]["id"] == "intro" and sections[0]["id"].startswith("s-")
     assert [(r.fields["section"], r.fields["order"]) for r in imported.requirements] == [

@@ -23,7 +23,7 @@ class SourceError(InputError):
         self.line = line
 
 
-_FURTHER_FIELDS = ("acceptance", "priority", "status", "sources", "owner", "mid", "section", "order")
+_FURTHER_FIELDS = ("acceptance", "priority", "status", "sources", "owner", "section", "order", "mid")
 
 
 @dataclass
@@ -39,9 +39,16 @@ class ImportedRequirement:
     tags: list[str] = field(default_factory=list)
     parents: list[str] = field(default_factory=list)
     # Further reqtrace fields a source may give (acceptance, priority, status, sources, owner,
-    # and the document structure's mid, section, order), written after parents in this order.
+    # and the document structure's section, order, mid: docs/format.md), written after parents in this order.
     fields: dict[str, Any] = field(default_factory=dict)
     custom: dict[str, Any] = field(default_factory=dict)  # keys start with x-
+
+    def place(self, section: str | None, order: int | float | None) -> None:
+        """Put it in its document: a section id of the `_document.yaml` and its order there."""
+        if section is not None:
+            self.fields["section"] = section
+        if order is not None:
+            self.fields["order"] = order
 
     def as_yaml_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "title": self.title, "statement": self.statement}
@@ -64,12 +71,9 @@ class Imported:
 
     source_kind: str
     requirements: list[ImportedRequirement] = field(default_factory=list)
-    # folder -> the document's own data (settings, sections, order, text nodes), kept in
-    # an index file that the loader does not read (writer.INDEX_FILE).
+    # folder -> its `_document.yaml` (document, title, parent, texts, sections, x- fields):
+    # the source document's structure, which reqtrace reads (structure.py).
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # folder -> the content of its `_document.yaml` (document id, title, sections), for sources
-    # whose structure is written in the shared document format rather than an index file.
-    document_files: dict[str, dict[str, Any]] = field(default_factory=dict)
     mapped: dict[str, str] = field(default_factory=dict)  # source field -> what it became
     kept: dict[str, int] = field(default_factory=dict)  # x- field -> how many requirements carry it
     renamed: dict[str, str] = field(default_factory=dict)  # source id -> reqtrace id, where they differ
@@ -82,7 +86,7 @@ class Imported:
         return {
             "source": self.source_kind,
             "requirements": len(self.requirements),
-            "documents": sorted({*self.documents, *self.document_files}),
+            "documents": sorted(self.documents),
             "mapped": dict(sorted(self.mapped.items())),
             "kept_as_custom": dict(sorted(self.kept.items())),
             "renamed_ids": dict(sorted(self.renamed.items())),
@@ -145,3 +149,15 @@ def first_line(text: str, limit: int = 80) -> str:
         if line:
             return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
     return ""
+
+
+def section_id(text: str, taken: set[str]) -> str:
+    """A section id from a source name (letters, digits, '-', '_', '.'), unique among `taken`."""
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-_.")[:60] or "section"
+    if not base[0].isalnum():
+        base = "s" + base
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    taken.add(candidate)
+    return candidate

@@ -404,7 +404,7 @@ class _Reader:
         if top_sections:
             document["sections"] = [s.as_data() for s in top_sections]
         document["x-reqif-identifier"] = specification.identifier
-        self.imported.document_files[folder] = document
+        self.imported.documents[folder] = document
 
     def _folder(self, title: str) -> str:
         base = slug(title)

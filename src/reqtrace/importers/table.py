@@ -667,7 +667,7 @@ def read_requirements(table: Table, fields: list[str | None], id_ok: IdTest, max
                                  "`reqtrace check` reports those the repo does not have")
     result.notes.extend(table.notes)
     if sections:
-        result.document_files[folder] = {
+        result.documents[folder] = {
             "document": document,
             "title": document_title or document,
             "sections": [{"id": sid, "title": title} for sid, title in sections.items()],
@@ -694,7 +694,7 @@ def keep_document(imported: Imported, previous: bytes | None) -> None:
     """A table imported again over its own folder keeps the document it had: its id, title,
     parent and x- attributes, and the titles of sections it already knew (the export writes
     section ids, not titles)."""
-    document = imported.document_files.get("")
+    document = imported.documents.get("")
     if document is None or previous is None:
         return
     try:
