@@ -1,11 +1,14 @@
-"""Markdown in statements and text nodes, as plain data a template renders with autoescape.
+"""Markdown in statements and text nodes: parsed to plain data, then written as HTML.
 
 Only a small subset is understood — paragraphs, bullet and numbered lists,
 fenced code, `**strong**`, `*emphasis*`, `` `code` `` and `[text](url)` links
-to http, https or mailto. Nothing here produces HTML: a block is a kind and
-its spans, a span is a kind and its text, so every character from the
-repository still goes through the template's escaping, and raw HTML in a
-statement shows as the text it is.
+to http, https or mailto. Parsing yields blocks of spans (data, no HTML);
+`prose_html` writes them with `Markup(...).format(...)`, which escapes every
+argument: the only tags are the few written here, every character from the
+repository is escaped, and raw HTML in a statement shows as the text it is.
+`kept_html` does the same for plain text, keeping ids and hashes on one line
+(report.whole_words). Both are plain functions rather than template macros:
+a page of 10,000 requirements would make hundreds of thousands of macro calls.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .report import safe_href
+from markupsafe import Markup, escape
+
+from .report import safe_href, whole_words
 
 
 @dataclass(frozen=True)
@@ -120,3 +125,50 @@ def markdown_blocks(text: str | None) -> tuple[Block, ...]:
             paragraph.append(line.rstrip())
     flush()
     return tuple(blocks)
+
+
+_NOWRAP = Markup('<span class="nowrap">{}</span>')
+
+
+_MAY_HOLD_WHOLE = re.compile(r"[-@]|SHA256:|[0-9a-f]{12}")
+
+
+def kept_html(text: object) -> Markup:
+    """`text` escaped, each id, address or hash in a no-wrap span."""
+    text = "" if text is None else str(text)
+    if not _MAY_HOLD_WHOLE.search(text):  # most values: nothing to keep whole
+        return escape(text)
+    return Markup("").join(_NOWRAP.format(part) if whole else escape(part) for whole, part in whole_words(text))
+
+
+_SPAN_TAGS = {"strong": Markup("<strong>{}</strong>"), "em": Markup("<em>{}</em>")}
+
+
+def _line_html(spans: tuple[Span, ...]) -> Markup:
+    parts = []
+    for span in spans:
+        if span.kind == "text":
+            parts.append(kept_html(span.text))
+        elif span.kind == "code":
+            parts.append(Markup("<code>{}</code>").format(span.text))
+        elif span.kind == "link":
+            parts.append(Markup('<a href="{}" rel="noreferrer">{}</a>').format(span.href, span.text))
+        else:
+            parts.append(_SPAN_TAGS[span.kind].format(kept_html(span.text)))
+    return Markup("").join(parts)
+
+
+def prose_html(blocks: tuple[Block, ...]) -> Markup:
+    """The blocks as HTML: every text escaped, only the tags written here."""
+    out = []
+    for block in blocks:
+        if block.kind == "p":
+            out.append(Markup("<p>{}</p>").format(_line_html(block.lines[0])))
+        elif block.kind == "h":
+            out.append(Markup("<p><strong>{}</strong></p>").format(_line_html(block.lines[0])))
+        elif block.kind == "pre":
+            out.append(Markup("<pre>{}</pre>").format(block.raw))
+        else:
+            items = Markup("").join(Markup("<li>{}</li>").format(_line_html(line)) for line in block.lines)
+            out.append(Markup("<ul>{}</ul>" if block.kind == "ul" else "<ol>{}</ol>").format(items))
+    return Markup("\n").join(out)

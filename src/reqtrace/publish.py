@@ -32,7 +32,8 @@ from .errors import InputError
 from .files import atomic_write
 from .graph import BaselineInfo, build_graph, load_baseline_infos, natural_key
 from .model import Requirement, Snapshot
-from .prose import markdown_blocks
+from .parsecache import PackedParseCache, ParseCache
+from .prose import kept_html, markdown_blocks, prose_html
 from .report import CSP, anchor, environment
 from .snapshot import WORKTREE, load_snapshot, resolve_revision
 from .structure_standin import Document, Section, TextNode, outline
@@ -125,7 +126,7 @@ def _baseline_views(snapshot: Snapshot, infos: list[BaselineInfo]) -> list[dict[
     ]
 
 
-def _accepted_state(repo: Any, commit: str | None) -> tuple[dict[str, Any] | None, dict[str, Any], str | None]:
+def _accepted_state(repo: Any, commit: str | None, cache: ParseCache) -> tuple[dict[str, Any] | None, dict[str, Any], str | None]:
     """(the accepted baseline, {id: change}, a note when it cannot be told)."""
     from .diff import diff_revisions
 
@@ -138,7 +139,7 @@ def _accepted_state(repo: Any, commit: str | None) -> tuple[dict[str, Any] | Non
     name = folder_of(accepted) or accepted.name
     if repo.git_top is None or not accepted.commit:
         return {"name": name, "ids": frozenset(e.id for e in accepted.requirements)}, {}, f"the accepted baseline {name} has no commit to compare with"
-    result = diff_revisions(repo, accepted.commit, commit or WORKTREE, from_shown=name)
+    result = diff_revisions(repo, accepted.commit, commit or WORKTREE, from_shown=name, cache=cache)
     return {"name": name, "ids": frozenset(e.id for e in accepted.requirements)}, {c.id: c for c in result.changes}, None
 
 
@@ -168,7 +169,7 @@ HISTORY_KINDS = frozenset({"request", "meeting", "email", "document"})
 class _Site:
     """Everything the pages show, computed once; `href` knows on which page each id lives."""
 
-    def __init__(self, repo: Any, snapshot: Snapshot, where: str, single_page: bool) -> None:
+    def __init__(self, repo: Any, snapshot: Snapshot, where: str, single_page: bool, cache: ParseCache) -> None:
         self.snapshot = snapshot
         self.single_page = single_page
         self.where = where
@@ -177,7 +178,7 @@ class _Site:
         self.graph = build_graph(snapshot, infos)
         self.infos = infos
         self.baselines = _baseline_views(snapshot, infos)
-        self.accepted, self.changes, note = _accepted_state(repo, snapshot.commit)
+        self.accepted, self.changes, note = _accepted_state(repo, snapshot.commit, cache)
         if note:
             self.notes.append(note)
         self.documents = self._documents(outline(snapshot))
@@ -187,7 +188,7 @@ class _Site:
             for rid in _requirement_ids(doc):
                 self.page_of.setdefault(rid, page)
         self.children: dict[str, list[str]] = {}
-        for req in snapshot.requirements.values():
+        for req in sorted(snapshot.requirements.values(), key=lambda r: natural_key(r.id)):  # each list in id order
             for parent in req.parents:
                 self.children.setdefault(parent, []).append(req.id)
 
@@ -207,7 +208,7 @@ class _Site:
         return ("" if page == from_page else page) + "#" + anchor(rid)
 
     def links(self, ids: Any, from_page: str) -> list[tuple[str, str]]:
-        return [(rid, self.href(rid, from_page)) for rid in sorted(ids, key=natural_key)]
+        return [(rid, self.href(rid, from_page)) for rid in ids]
 
     def record_title(self, item_id: str) -> str:
         item = self.snapshot.item(item_id)
@@ -333,11 +334,12 @@ def publish_spec(repo: Any, out: Path, *, rev: str | None = None, baseline: str 
     else:
         commit = None
         where = "the working tree"
-    snapshot = load_snapshot(repo, commit)
-    if not snapshot.requirements:
-        folder = snapshot.config.requirements_dir
-        raise InputError(f"no requirements to publish in {folder}/ at {where}", hint="check `paths.requirements` in reqtrace.yaml, or the revision")
-    site = _Site(repo, snapshot, where, single_page)
+    with PackedParseCache.for_git(repo.git_top) as cache:
+        snapshot = load_snapshot(repo, commit, cache=cache)
+        if not snapshot.requirements:
+            folder = snapshot.config.requirements_dir
+            raise InputError(f"no requirements to publish in {folder}/ at {where}", hint="check `paths.requirements` in reqtrace.yaml, or the revision")
+        site = _Site(repo, snapshot, where, single_page, cache)
     tree = site.tree()
     script, csp = _script()
     env = environment()
@@ -345,7 +347,7 @@ def publish_spec(repo: Any, out: Path, *, rev: str | None = None, baseline: str 
         "csp": csp, "script": script, "project": snapshot.config.project, "customer": snapshot.config.customer or "", "where": where,
         "commit": commit or "", "version": _version(), "tree": tree, "accepted": site.accepted["name"] if site.accepted else "",
         "baselines": [{k: v for k, v in b.items() if k != "ids"} for b in site.baselines], "notes": site.notes,
-        "requirements": len(snapshot.requirements),
+        "requirements": len(snapshot.requirements), "prose": prose_html, "kept": kept_html,
     }
     pages: dict[str, str] = {}
     search = site.search_index()
