@@ -141,6 +141,7 @@ def kept_html(text: object) -> Markup:
     return Markup("").join(_NOWRAP.format(part) if whole else escape(part) for whole, part in whole_words(text))
 
 
+_LIST_TAGS = {"ul": Markup("<ul>{}</ul>"), "ol": Markup("<ol>{}</ol>")}
 _SPAN_TAGS = {"strong": Markup("<strong>{}</strong>"), "em": Markup("<em>{}</em>")}
 
 
@@ -170,5 +171,5 @@ def prose_html(blocks: tuple[Block, ...]) -> Markup:
             out.append(Markup("<pre>{}</pre>").format(block.raw))
         else:
             items = Markup("").join(Markup("<li>{}</li>").format(_line_html(line)) for line in block.lines)
-            out.append(Markup("<ul>{}</ul>" if block.kind == "ul" else "<ol>{}</ol>").format(items))
+            out.append(_LIST_TAGS[block.kind].format(items))
     return Markup("\n").join(out)
