@@ -12,6 +12,7 @@ from .placeholders import check_placeholders
 from .record_checks import RECORD_CHECKS
 from .references import dangling, removed_since_a_baseline
 from .snapshot import scanned_folders
+from .structure import structure_findings
 from .suspect import check_suspect_links
 from .testevidence_repo import check_test_evidence
 
@@ -162,6 +163,7 @@ CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines, c
 CHECKS.extend(RECORD_CHECKS)  # emails and documents (issue 5)
 CHECKS.append(check_suspect_links)
 CHECKS.append(check_test_evidence)
+CHECKS.append(structure_findings)
 
 
 @dataclass

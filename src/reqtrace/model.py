@@ -58,6 +58,12 @@ class Requirement:
     owner: str | None = None
     rationale: str | None = None
     extra: tuple[tuple[str, Any], ...] = ()  # the team's own `x-` attributes, sorted by key
+    # Where it stands in its document (see structure.py) and the identity that survives an
+    # id rename. Not part of fields(): placement and identity are not meaning, so a pure
+    # reorder changes neither the digest nor a baseline (docs/digest.md).
+    section: str | None = None
+    order: float | None = None  # an int or a float, as written
+    mid: str | None = None
     # Review stamps of the parent links: (parent id, that parent's digest when the link was
     # last reviewed), sorted. Not part of fields(): a stamp records a review, not meaning,
     # so it changes neither this requirement's digest nor a baseline.
@@ -221,6 +227,33 @@ class Document:
 
 
 @dataclass(frozen=True)
+class SpecDocument:
+    """A `_document.yaml`: the document its folder holds, as written (structure.py builds the outline).
+
+    `sections` is plain nested data, so that a parse can be cached as it is: each section is
+    (id, title, line, texts, sections), each text (order or None, text, line).
+    """
+
+    id: str
+    title: str
+    path: str
+    line: int = 1
+    parent: str | None = None
+    sections: tuple[Any, ...] = ()
+    extra: tuple[tuple[str, Any], ...] = ()  # `x-` attributes, sorted by key
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+
+    kind = "spec-document"
+
+    @property
+    def folder(self) -> str:
+        return self.path.rpartition("/")[0]
+
+    def line_of(self, name: str) -> int:
+        return dict(self.lines).get(name, self.line)
+
+
+@dataclass(frozen=True)
 class Config:
     project: str
     customer: str | None = None
@@ -273,6 +306,8 @@ class Snapshot:
     meetings: dict[str, Meeting] = field(default_factory=dict)
     emails: dict[str, Email] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
+    # The `_document.yaml` files under the requirements folder, by path (structure.py).
+    spec_documents: dict[str, SpecDocument] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     # Every file that was parsed, path -> the git blob id of its bytes (also in the working tree).
     files: dict[str, str] = field(default_factory=dict)

@@ -8,6 +8,7 @@ its results can be cached by content id.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,10 +28,19 @@ from .model import (
     MeetingDecision,
     Request,
     Requirement,
+    SpecDocument,
     Triage,
 )
 from .schema import validate
-from .yamlio import MAX_FILE_BYTES, Mapping, YamlProblem, decode_text, load_yaml, split_front_matter
+from .yamlio import (
+    MAX_FILE_BYTES,
+    Mapping,
+    Sequence,
+    YamlProblem,
+    decode_text,
+    load_yaml,
+    split_front_matter,
+)
 
 
 @dataclass
@@ -237,11 +247,26 @@ def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
                 owner=field_text(entry, "owner") or None,
                 rationale=field_text(entry, "rationale") or None,
                 extra=tuple(sorted((k, plain(v)) for k, v in entry.items() if k.startswith("x-"))),
+                section=_identifier(entry.get("section")),
+                order=order_of(entry.get("order")),
+                mid=_identifier(entry.get("mid")),
                 reviewed=_review_stamps(entry.get("reviewed")),
                 lines=_lines(entry),
             )
         )
     return parsed
+
+
+def order_of(value: Any) -> float | None:
+    """An `order:` as written when it is a finite number; anything else is no order (the schema says why)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return None
+
+
+def _identifier(value: Any) -> str | None:
+    """A section id or a mid when it is text; a number or a mapping is the schema's finding, not an id."""
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _review_stamps(value: Any) -> tuple[tuple[str, str], ...]:
@@ -450,3 +475,59 @@ def parse_document(path: str, data: bytes, config: Config) -> Parsed:
         )
     )
     return parsed
+
+
+SPEC_DOCUMENT_FILE = "_document.yaml"
+
+
+def parse_spec_document(path: str, data: bytes, config: Config) -> Parsed:
+    """A `_document.yaml`: the document its folder holds (see structure.py)."""
+    parsed = Parsed()
+    loaded = read_yaml_file(path, data, parsed)
+    if loaded is None:
+        return parsed
+    if not isinstance(loaded, dict):
+        shape = "a list" if isinstance(loaded, list) else "plain text"
+        parsed.findings.append(Finding("bad-document", ERROR, f"the file holds {shape} where a mapping belongs: write `document: ID` and `title: …` (and optionally parent, sections)", path, 1))
+        return parsed
+    for problem in validate(loaded, "spec-document", getattr(loaded, "line", 1)):
+        severity = WARNING if problem.code == "unknown-field" else ERROR
+        code = "bad-document" if problem.code == "schema" else problem.code
+        parsed.findings.append(Finding(code, severity, problem.message, path, problem.line))
+    document_id = _identifier(loaded.get("document"))
+    if document_id is None:
+        return parsed  # the schema said what is missing
+    parent = loaded.get("parent")
+    parsed.items.append(
+        SpecDocument(
+            id=document_id,
+            title=field_text(loaded, "title"),
+            path=path,
+            line=getattr(loaded, "line", 1),
+            parent=parent.strip() or None if isinstance(parent, str) else None,
+            sections=_sections_of(loaded.get("sections"), getattr(loaded, "lines", {}).get("sections", 1)),
+            extra=tuple(sorted((k, plain(v)) for k, v in loaded.items() if k.startswith("x-"))),
+            lines=_lines(loaded),
+        )
+    )
+    return parsed
+
+
+def _sections_of(value: Any, line: int) -> tuple[Any, ...]:
+    """Sections as plain nested tuples (id, title, line, texts, sections); entries without a
+    usable id are left out (the schema reported them)."""
+    if not isinstance(value, list):
+        return ()
+    lines = value.lines if isinstance(value, Sequence) else [line] * len(value)
+    sections = []
+    for entry, entry_line in zip(value, lines, strict=False):
+        if not isinstance(entry, dict) or _identifier(entry.get("id")) is None:
+            continue
+        texts = tuple(
+            (order_of(text.get("order")), field_text(text, "text"), getattr(text, "line", entry_line))
+            for text in entries_of(entry.get("texts"))
+            if field_text(text, "text").strip()
+        )
+        sub_line = getattr(entry, "lines", {}).get("sections", entry_line)
+        sections.append((_identifier(entry.get("id")), field_text(entry, "title"), getattr(entry, "line", entry_line) or entry_line, texts, _sections_of(entry.get("sections"), sub_line)))
+    return tuple(sections)

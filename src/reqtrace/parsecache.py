@@ -47,6 +47,7 @@ from .model import (
     MeetingDecision,
     Request,
     Requirement,
+    SpecDocument,
     Triage,
 )
 from .parse import Parsed
@@ -54,7 +55,7 @@ from .parse import Parsed
 CACHE_FORMAT = 1
 _TYPES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Requirement, Request, Meeting, MeetingDecision, Decision, Triage, Finding, Email, Document, Attachment)
+    for cls in (Requirement, Request, Meeting, MeetingDecision, Decision, Triage, Finding, Email, Document, Attachment, SpecDocument)
 }
 
 
@@ -278,7 +279,7 @@ class _PlainUnpickler(pickle.Unpickler):
 # (a request's triage and decision, a meeting's decisions, an email's
 # attachments) encoded the same way. Building the items back costs what
 # unpickling the dataclasses did.
-_PLAIN_CLASSES: tuple[type, ...] = (Requirement, Request, Meeting, Email, Document, Finding, Decision, Triage, MeetingDecision, Attachment)
+_PLAIN_CLASSES: tuple[type, ...] = (Requirement, Request, Meeting, Email, Document, Finding, Decision, Triage, MeetingDecision, Attachment, SpecDocument)
 _FIELD_NAMES = tuple(tuple(f.name for f in fields(cls)) for cls in _PLAIN_CLASSES)
 _GETTERS = {cls: (number, operator.attrgetter(*names)) for number, (cls, names) in enumerate(zip(_PLAIN_CLASSES, _FIELD_NAMES, strict=True))}
 _ONE, _MANY = 1, 2

@@ -66,7 +66,8 @@ Validator = Callable[[Any, str, int, list[Problem], "str | None"], None]
 def _validator(kind: str) -> Validator:
     # The schema is turned into closures once, so that validating ten thousand
     # files does not look up the same schema keys and patterns again and again.
-    return _compile(load_schema(kind))
+    schema = load_schema(kind)
+    return _compile(schema, schema)
 
 
 def _is_date(text: str) -> bool:
@@ -139,7 +140,9 @@ def _wrong_type(name: str, value: Any, expected: str, raw: str | None) -> str:
     return f"{label} must be {want}, not {_type_name(value)}"
 
 
-def _compile(schema: dict[str, Any]) -> Validator:
+def _compile(schema: dict[str, Any], root: dict[str, Any]) -> Validator:
+    if "$ref" in schema:
+        return _reference(schema["$ref"], root)
     expected: str | None = schema.get("type")
     enum: list[Any] | None = schema.get("enum")
     choices = ", ".join(str(choice) for choice in enum) if enum is not None else ""
@@ -149,8 +152,8 @@ def _compile(schema: dict[str, Any]) -> Validator:
     is_date_format = schema.get("format") == "date"
     is_time_format = schema.get("format") == "date-time"  # a UTC time a pattern spells out; the clock must be real too
     minimum, maximum = schema.get("minimum"), schema.get("maximum")
-    items = _compile(schema["items"]) if "items" in schema else None
-    mapping = _compile_mapping(schema) if expected == "object" or "properties" in schema else None
+    items = _compile(schema["items"], root) if "items" in schema else None
+    mapping = _compile_mapping(schema, root) if expected == "object" or "properties" in schema else None
     checks_text = bool(min_length or pattern or is_date_format or is_time_format)
 
     def check(value: Any, name: str, line: int, out: list[Problem], raw: str | None) -> None:
@@ -236,13 +239,26 @@ def _accepts_texts(pattern: re.Pattern[str] | None, value: Any) -> bool:
     )
 
 
-def _compile_mapping(schema: dict[str, Any]) -> Callable[[dict[str, Any], str, int, list[Problem]], None]:
+def _reference(ref: str, root: dict[str, Any]) -> Validator:
+    """A local `#/$defs/NAME`, compiled when first used: a section holds sections."""
+    name = ref.removeprefix("#/$defs/")
+    compiled: list[Validator] = []
+
+    def check(value: Any, field: str, line: int, out: list[Problem], raw: str | None) -> None:
+        if not compiled:
+            compiled.append(_compile(root["$defs"][name], root))
+        compiled[0](value, field, line, out, raw)
+
+    return check
+
+
+def _compile_mapping(schema: dict[str, Any], root: dict[str, Any]) -> Callable[[dict[str, Any], str, int, list[Problem]], None]:
     properties: dict[str, Any] = schema.get("properties", {})
-    validators = {key: _compile(sub) for key, sub in properties.items()}
+    validators = {key: _compile(sub, root) for key, sub in properties.items()}
     shortcuts = {key: shortcut for key, sub in properties.items() if (shortcut := _shortcut(sub)) is not None}
     # A key matching a pattern is checked against that pattern's schema (`x-` fields have
     # an empty one: any value).
-    patterns = [(re.compile(pattern), _compile(sub)) for pattern, sub in schema.get("patternProperties", {}).items()]
+    patterns = [(re.compile(pattern), _compile(sub, root)) for pattern, sub in schema.get("patternProperties", {}).items()]
     required: tuple[str, ...] = tuple(schema.get("required", ()))
     closed = schema.get("additionalProperties", True) is False
 

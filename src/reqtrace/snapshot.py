@@ -27,6 +27,7 @@ from .parse import (
     parse_meeting,
     parse_request,
     parse_requirements,
+    parse_spec_document,
 )
 from .parsecache import ParseCache, cache_key, dump_parsed, load_parsed
 from .progress import phase
@@ -46,6 +47,8 @@ class FileKind:
 
 # Where each kind of file lives; later record kinds append themselves here.
 FILE_KINDS: list[FileKind] = [
+    # A folder's `_document.yaml` is its document (structure.py), never a requirement: listed first.
+    FileKind("spec-document", "requirements_dir", ("/_document.yaml",), parse_spec_document),
     FileKind("requirement", "requirements_dir", (".yaml", ".yml"), parse_requirements),
     FileKind("request", "requests_dir", (".yaml", ".yml"), parse_request),
     FileKind("meeting", "meetings_dir", (".md",), parse_meeting),
@@ -549,6 +552,9 @@ def add_parsed(snapshot: Snapshot, parsed: Parsed) -> None:
     """Add one file's items to the snapshot, reporting ids that are taken."""
     snapshot.findings.extend(parsed.findings)
     for item in parsed.items:
+        if item.kind == "spec-document":  # its id is a document's, checked by structure.py
+            snapshot.spec_documents[item.path] = item
+            continue
         existing = snapshot.item(item.id)
         if existing is not None:
             snapshot.findings.append(
