@@ -18,9 +18,29 @@ STATEMENT = (
     "- codes expire after *5 minutes*\n- 医生账户需要双重验证\n\n"
     "<script>alert('pwned')</script> [bad](javascript:alert(1))"
 )
+ACCOUNTS = """document: ACC
+title: Accounts 账户
+parent: SYS
+sections:
+  - id: intro
+    title: Introduction
+    texts:
+      - order: 1
+        text: |
+          This document covers **sign-in**. 本文件描述登录。
+  - id: login
+    title: Sign-in
+    sections:
+      - id: lockout
+        title: Lockout 锁定
+"""
 EXTRA = {
-    "specs/accounts/REQ-10.yaml": requirement_yaml("REQ-10", "Two-factor sign-in <b>staff</b>", STATEMENT, parents=["REQ-1"], tags=["security"], x_contract_clause="4.2"),
-    "specs/accounts/REQ-11.yaml": requirement_yaml("REQ-11", "账户锁定", "连续五次输错密码后锁定账户十五分钟。", parents=["REQ-10"]),
+    "specs/system/_document.yaml": "document: SYS\ntitle: System requirements\n",
+    "specs/system/REQ-20.yaml": requirement_yaml("REQ-20", "Always available", "The system is available 99.5 % of the time."),
+    "specs/accounts/_document.yaml": ACCOUNTS,
+    "specs/accounts/REQ-10.yaml": requirement_yaml("REQ-10", "Two-factor sign-in <b>staff</b>", STATEMENT, parents=["REQ-1"], tags=["security"],
+                                                   x_contract_clause="4.2", section="login", order=2),
+    "specs/accounts/REQ-11.yaml": requirement_yaml("REQ-11", "账户锁定", "连续五次输错密码后锁定账户十五分钟。", parents=["REQ-10"], section="lockout", order=1),
 }
 _BUILT: dict[str, Path] = {}
 

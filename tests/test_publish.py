@@ -28,10 +28,13 @@ def page_holding(site: Path, text: str) -> Path:
 def test_one_page_per_document_and_an_index(make_repo, run_cli, tmp_path):
     site, result = published_site(make_repo, run_cli, tmp_path)
     pages = sorted(p.name for p in site.glob("*.html"))
-    assert result["ok"] and sorted(result["files"]) == pages and len(pages) == 3 and "index.html" in pages
-    assert result["documents"] == 2 and result["requirements"] == 6 and result["single_page"] is False
+    assert result["ok"] and sorted(result["files"]) == pages and len(pages) == 4 and "index.html" in pages
+    assert result["documents"] == 3 and result["requirements"] == 7 and result["single_page"] is False
     index = visible_text(site / "index.html")
-    assert "booking" in index and "accounts" in index and "4 requirements" in index and "2 requirements" in index
+    # Parents before children, numbered in reading order; the folder outside any document last.
+    assert "1 System requirements SYS · 1 requirement 2 Accounts 账户 ACC · 2 requirements 3 booking · 4 requirements" in index
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert 'style="padding-left: 1.5em"' in html  # ACC indented under SYS
     assert "accepted baseline v1" in index and "approved by Chen Jing <chen.jing@clinic.example> (customer)" in index
 
 
@@ -52,6 +55,17 @@ def test_each_requirement_shows_its_links_both_ways_baseline_state_and_records(m
     hrefs, _ = links_and_ids(accounts)
     assert any(h.startswith(booking.name + "#") for h in hrefs), hrefs  # REQ-10's parent REQ-1 lives on the booking page
     assert "unchanged since v1" in visible_text(accounts)
+
+
+def test_sections_in_order_with_numbered_headings_and_text_nodes(make_repo, run_cli, tmp_path):
+    site, _ = published_site(make_repo, run_cli, tmp_path)
+    accounts = page_holding(site, "REQ-11")
+    text = visible_text(accounts)
+    assert "2 Accounts 账户" in text and "part of System requirements" in text
+    order = [text.index(part) for part in ("1 Introduction", "This document covers sign-in. 本文件描述登录。", "2 Sign-in", "REQ-10 Two-factor", "2.1 Lockout 锁定", "REQ-11 账户锁定")]
+    assert order == sorted(order), order
+    html = accounts.read_text(encoding="utf-8")
+    assert "<h2" in html and "<h3" in html and "<strong>sign-in</strong>" in html
 
 
 def test_every_link_resolves_to_a_page_and_an_element(make_repo, run_cli, tmp_path):
@@ -91,7 +105,7 @@ def test_single_page_holds_everything_with_in_page_links(make_repo, run_cli, tmp
     local = [h for h in hrefs if h.startswith("#")]
     assert len(local) >= 10 and all(h[1:] in ids for h in local)
     text = visible_text(site / "index.html")
-    assert "1 accounts" in text and "2 booking" in text and "账户锁定" in text and "Waiting list" in text
+    assert "2 Accounts 账户" in text and "3 booking" in text and "2.2.1 Lockout 锁定" in text and "账户锁定" in text and "Waiting list" in text
 
 
 def test_baseline_and_rev_publish_what_was_frozen(make_repo, run_cli, tmp_path):
@@ -101,7 +115,7 @@ def test_baseline_and_rev_publish_what_was_frozen(make_repo, run_cli, tmp_path):
     done = run_cli("publish", "-o", str(out), "--baseline", "v1", "--format", "json", cwd=root)
     assert done.exit_code == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["requirements"] == 5 and data["commit"] == signed.baseline_commit and data["where"].startswith("baseline v1")
+    assert data["requirements"] == 6 and data["commit"] == signed.baseline_commit and data["where"].startswith("baseline v1")
     text = " ".join(visible_text(p) for p in out.glob("*.html"))
     assert "Patients book up to 14 days ahead." in text and "Waiting list" not in text
     by_rev = run_cli("publish", "-o", str(tmp_path / "rev"), "--rev", "v1", cwd=root)
@@ -129,7 +143,7 @@ def test_the_output_folder_rules(make_repo, run_cli, tmp_path):
     # A previous publish may be replaced; pages it wrote that are no longer written go.
     again = run_cli("publish", "-o", str(foreign), "--single-page", "--format", "json", cwd=root)
     assert again.exit_code == 0, again.stderr
-    assert len(json.loads(again.stdout)["removed"]) == 2
+    assert len(json.loads(again.stdout)["removed"]) == 3
     assert sorted(os.listdir(foreign)) == [".reqtrace-publish.json", "index.html", "notes.txt"]
     a_file = tmp_path / "file.html"
     a_file.write_text("x")

@@ -36,7 +36,7 @@ from .parsecache import PackedParseCache, ParseCache
 from .prose import kept_html, markdown_blocks, prose_html
 from .report import CSP, anchor, environment
 from .snapshot import WORKTREE, load_snapshot, resolve_revision
-from .structure_standin import Document, Section, TextNode, outline
+from .structure import Document, Section, TextNode, outline
 from .trace import trace_item
 
 INDEX = "index.html"
@@ -102,9 +102,10 @@ def check_out_dir(out: Path, *, force: bool) -> list[str]:
     return []
 
 
-def page_name(document_id: str) -> str:
-    """A document's page: a slug of its id and a hash of it, never the raw id."""
-    return f"{slug(document_id, 40) or 'document'}-{short_hash(document_id)[:10]}.html"
+def page_name(document: Document) -> str:
+    """A document's page: a slug of its id and a hash of its folder (unique, where two documents
+    may share an id), never the raw id."""
+    return f"{slug(document.id, 40) or 'document'}-{short_hash(document.folder or document.id)[:10]}.html"
 
 
 # ------------------------------------------------------------------ what a requirement shows
@@ -184,7 +185,7 @@ class _Site:
         self.documents = self._documents(outline(snapshot))
         self.page_of: dict[str, str] = {}
         for doc in self.documents:
-            page = INDEX if single_page else page_name(doc.id)
+            page = INDEX if single_page else page_name(doc)
             for rid in _requirement_ids(doc):
                 self.page_of.setdefault(rid, page)
         self.children: dict[str, list[str]] = {}
@@ -198,7 +199,7 @@ class _Site:
         left = sorted((rid for rid in self.snapshot.requirements if rid not in placed), key=natural_key)
         docs = list(documents)
         if left:
-            docs.append(Document(id="(unplaced)", title="Requirements in no document", parent=None, folder="", path="", sections=(), items=tuple(left)))
+            docs.append(Document(id="(unplaced)", title="Requirements in no document", parent=None, folder="", path="", sections=(), items=tuple(left), extra=()))
         return docs
 
     def href(self, rid: str, from_page: str) -> str:
@@ -241,7 +242,7 @@ class _Site:
         }
 
     def document_body(self, doc: Document, page: str, number: str) -> list[dict[str, Any]]:
-        return self._items(doc.items, page) + [self._section(section, page, f"{number}{index}", doc.id) for index, section in enumerate(doc.sections, 1)]
+        return self._items(doc.items, page) + [self._section(section, page, f"{number}{index}", doc.folder or doc.id) for index, section in enumerate(doc.sections, 1)]
 
     def _items(self, items: tuple[str | TextNode, ...], page: str) -> list[dict[str, Any]]:
         shown: list[dict[str, Any]] = []
@@ -254,15 +255,15 @@ class _Site:
                 shown.append({"kind": "text", "blocks": markdown_blocks(item.text)})
         return shown
 
-    def _section(self, section: Section, page: str, number: str, doc_id: str) -> dict[str, Any]:
+    def _section(self, section: Section, page: str, number: str, doc_key: str) -> dict[str, Any]:
         return {
             "kind": "section",
             "number": number,
             "title": section.title,
-            "anchor": anchor(f"{doc_id}\x00{section.id}"),
+            "anchor": anchor(f"{doc_key}\x00{section.id}"),
             "depth": min(number.count(".") + 2, 6),
-            "items": self._items(section.items, page)
-            + [self._section(sub, page, f"{number}.{index}", doc_id) for index, sub in enumerate(section.sections, 1)],
+            "content": self._items(section.items, page)
+            + [self._section(sub, page, f"{number}.{index}", doc_key) for index, sub in enumerate(section.sections, 1)],
         }
 
     def tree(self) -> list[dict[str, Any]]:
@@ -272,23 +273,23 @@ class _Site:
         for doc in self.documents:
             kids.setdefault(doc.parent if doc.parent in known and doc.parent != doc.id else None, []).append(doc)
         rows: list[dict[str, Any]] = []
-        seen: set[str] = set()
+        seen: set[int] = set()
 
         def walk(parent: str | None, depth: int) -> None:
             for doc in kids.get(parent, []):
-                if doc.id in seen:
+                if id(doc) in seen:
                     continue
-                seen.add(doc.id)
+                seen.add(id(doc))
                 rows.append({"doc": doc, "depth": depth})
                 walk(doc.id, depth + 1)
 
         walk(None, 0)
-        rows += [{"doc": doc, "depth": 0} for doc in self.documents if doc.id not in seen]  # a parent cycle
+        rows += [{"doc": doc, "depth": 0} for doc in self.documents if id(doc) not in seen]  # a parent cycle
         for number, row in enumerate(rows, 1):
             doc = row["doc"]
             row.update(
                 id=doc.id, title=doc.title, number=str(number), parent=doc.parent or "",
-                page=INDEX if self.single_page else page_name(doc.id), anchor=anchor("document\x00" + doc.id),
+                page=INDEX if self.single_page else page_name(doc), anchor=anchor("document\x00" + (doc.folder or doc.id)),
                 count=sum(1 for rid in _requirement_ids(doc) if rid in self.snapshot.requirements),
             )
         return rows
