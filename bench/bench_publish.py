@@ -7,7 +7,8 @@ Generates the repo of bench/bench_check.py (N requirements with parents,
 N/2 requests, N/10 meetings; a fifth of the statements in Chinese) with a short
 history, makes a baseline at the middle commit with a customer's recorded
 sign-off (so every requirement is compared with an accepted baseline), then
-times `reqtrace publish -o DIR` as a subprocess: one page per document and
+times `reqtrace publish -o DIR` as a subprocess: without reqtrace's parse cache
+(.git/reqtrace/ removed: the first run), one page per document and
 --single-page, into a fresh folder and over the previous publish. Best and
 median of --repeat runs, CPU time and peak RSS. A benchmark, not a test.
 """
@@ -69,7 +70,12 @@ def main() -> None:
             def fresh(site: Path = site) -> None:
                 shutil.rmtree(site, ignore_errors=True)
 
+            def cold(site: Path = site, cache: Path = folder / ".git" / "reqtrace") -> None:
+                shutil.rmtree(site, ignore_errors=True)
+                shutil.rmtree(cache, ignore_errors=True)
+
             publish = [*reqtrace, "publish", "-o", str(site)]
+            measure("publish (no parse cache)", publish, folder, options.repeat, cold)
             measure("publish (fresh folder)", publish, folder, options.repeat, fresh)
             measure("publish (over the last publish)", publish, folder, options.repeat)
             measure("publish --single-page", [*publish, "--single-page"], folder, options.repeat, fresh)
