@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -40,6 +41,10 @@ def publish(
     if rev is not None and baseline is not None:
         raise UsageError("give --rev or --baseline, not both")
     repo = find_spec_repo(root)
+    # Publishing builds a view of every requirement and frees almost nothing until the
+    # command ends: the cyclic collector would walk those objects again and again (about
+    # a fifth of the time for 10,000 requirements). A process-wide setting, so made here.
+    gc.disable()
     result = publish_spec(repo, Path(out), rev=rev, baseline=baseline, single_page=single_page, force=force)
     if format is TextOrJson.json:
         output.write_json({"ok": True, **result.as_dict()})
