@@ -157,6 +157,18 @@ def test_the_output_folder_rules(make_repo, run_cli, tmp_path):
     assert leftovers == []
 
 
+def test_a_broken_baseline_file_is_said_and_does_not_stop_the_pages(make_repo, run_cli, tmp_path):
+    signed = signed_repo(make_repo, tmp_path)
+    (signed.repo.root / "baselines/v1/manifest.yaml").write_text("format: [broken\n")
+    done = run_cli("publish", "-o", str(tmp_path / "site"), "--format", "json", cwd=signed.repo.root)
+    assert done.exit_code == 0, done.stderr
+    notes = json.loads(done.stdout)["notes"]
+    assert len(notes) == 1 and "cannot tell which baseline is accepted" in notes[0] and "manifest.yaml" in notes[0]
+    booking = page_holding(tmp_path / "site", "Booking window")
+    text = visible_text(booking)
+    assert "cannot tell which baseline is accepted" in text and "no accepted baseline" in text
+
+
 # ----------------------------------------------------------------- the Markdown subset (no repo)
 
 
