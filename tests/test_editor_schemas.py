@@ -148,7 +148,8 @@ def test_init_maps_the_schemas_and_keeps_other_settings(run_cli, tmp_path: Path)
     settings = json.loads((folder / ".vscode/settings.json").read_text())
     assert settings["editor.tabSize"] == 2
     assert settings["yaml.schemas"]["https://example.test/other.json"] == ["other/*.yaml"]
-    assert settings["yaml.schemas"]["./.reqtrace/schemas/requirement-file.json"] == ["specs/**/*.yaml", "specs/**/*.yml"]
+    assert settings["yaml.schemas"]["./.reqtrace/schemas/requirement-file.json"] == ["specs/**/*.yaml", "specs/**/*.yml", "!specs/**/_document.yaml"]
+    assert settings["yaml.schemas"]["./.reqtrace/schemas/spec-document.json"] == ["specs/**/_document.yaml"]
     for kind in EDITOR_SCHEMAS:
         assert json.loads((folder / SCHEMA_FOLDER / f"{kind}.json").read_text()) == load_schema(kind)
     # A new requirement written by `new` validates in the editor as it does in check.
@@ -162,7 +163,7 @@ def test_editor_setup_follows_configured_folders_and_refuses_jsonc(make_repo, ru
     repo = make_repo({"reqtrace.yaml": "project: P\npaths:\n  requirements: reqs\n", "reqs/REQ-1.yaml": requirement_yaml("REQ-1")}, git_init=False)
     result = run_cli("schema", "--editor", "--format", "json", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["yaml.schemas"]["./.reqtrace/schemas/requirement-file.json"] == ["reqs/**/*.yaml", "reqs/**/*.yml"]
+    assert json.loads(result.stdout)["yaml.schemas"]["./.reqtrace/schemas/requirement-file.json"] == ["reqs/**/*.yaml", "reqs/**/*.yml", "!reqs/**/_document.yaml"]
     again = run_cli("schema", "--editor", cwd=repo.root)
     assert again.exit_code == 0 and "editor schemas up to date" in again.stdout
     jsonc = '{\n  // my settings\n  "editor.tabSize": 2,\n}\n'

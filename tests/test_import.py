@@ -50,7 +50,7 @@ def test_doorstop_tree_becomes_requirements_with_every_field_kept(make_repo, run
     assert result.exit_code == 0, result.stderr
     answer = json.loads(result.stdout)
     report = answer["report"]
-    assert report["requirements"] == 43
+    assert report["requirements"] == 30  # 43 items: 9 headings became sections, 4 non-normative items text
     assert report["documents"] == ["EXT", "REQ", "TUT"]
     assert report["renamed_ids"]["REQ001"] == "REQ-001"  # REQ001 does not match ^[A-Z][A-Z0-9]*-[0-9]+$
     assert report["kept_as_custom"]["x-custom-attrib"] == 1  # a custom attribute, never dropped
@@ -61,10 +61,17 @@ def test_doorstop_tree_becomes_requirements_with_every_field_kept(make_repo, run
     assert tut["title"] == "Creating a New Document and Adding Items"  # no header: the text's first line
     ext = _load(repo.root / "specs/reqs/EXT/EXT-001.yaml")
     assert ext["x-doorstop-references"][0]["path"] == "reqs/ext/test.file"
-    index = _load(repo.root / "specs/reqs/REQ/document-index.json")
-    assert index["settings"]["prefix"] == "REQ" and [i["id"] for i in index["items"][:3]] == ["REQ-018", "REQ-019", "REQ-002"]  # by level: 1.0, 1.1, 2.0
-    headings = [p for p in (repo.root / "specs/reqs").rglob("*.yaml") if _load(p).get("x-doorstop-normative") is False]
-    assert len(headings) == 14  # headings kept, flagged
+    document = _load(repo.root / "specs/reqs/REQ/_document.yaml")
+    assert (document["document"], document["title"], document["x-doorstop-settings"]["prefix"]) == ("REQ", "Requirements for _Doorstop_", "REQ")
+    # Non-normative headings (level x.0) are sections, in level order; non-normative text is text in them.
+    assert [(s["id"], s["title"]) for s in document["sections"][:3]] == [("REQ-018", "Overview"), ("REQ-002", "Composition Features"), ("REQ-006", "Presentation Features")]
+    assert document["sections"][0]["texts"][0]["text"].startswith("Doorstop is a requirements management tool")  # REQ019, level 1.1
+    assert not (repo.root / "specs/reqs/REQ/REQ-018.yaml").exists() and not (repo.root / "specs/reqs/REQ/REQ-019.yaml").exists()
+    assert (_load(repo.root / "specs/reqs/REQ/REQ-003.yaml")["section"], _load(repo.root / "specs/reqs/REQ/REQ-003.yaml")["order"]) == ("REQ-002", 1)
+    assert _load(repo.root / "specs/reqs/TUT/_document.yaml")["parent"] == "REQ"
+    # A non-normative item that a link names stays a requirement, so the link holds.
+    assert [p.name for p in (repo.root / "specs/reqs").rglob("*.yaml") if _load(p).get("x-doorstop-normative") is False] == ["TUT-022.yaml"]
+    assert "x-doorstop-level" not in tut  # the level is the section and the order
     check = run_cli("check", "--strict", cwd=repo.root)
     assert check.exit_code == 0, check.stdout + check.stderr
     text = run_cli("import", "doorstop", str(doorstop_source / "reqs"), "--replace", cwd=repo.root)
@@ -165,13 +172,16 @@ def test_strictdoc_document_becomes_requirements(make_repo, run_cli, strictdoc_s
     assert report["renamed_ids"]["SDOC-BACKLOG-1"] == "SDOCBACKLOG-1"
     folder = repo.root / "specs/docs/strictdoc_28_Backlog"
     first = _load(folder / "SDOCBACKLOG-1.yaml")
-    assert first["x-strictdoc-uid"] == "SDOC-BACKLOG-1" and first["x-mid"]
+    assert first["x-strictdoc-uid"] == "SDOC-BACKLOG-1" and first["mid"] == "5a0304abcd8a44dab5d032dce6625a5d" and "x-mid" not in first
     # Parents in the L2 document, which this import does not hold: kept, and said so.
     unresolved = [r for r in report["not_mapped"] if "not imported" in r]
     assert unresolved and all("kept in x-strictdoc-unresolved" in r for r in unresolved)
-    index = _load(folder / "document-index.json")
-    assert index["document"]["TITLE"] == "StrictDoc Backlog"
-    assert any("section" in node for node in index["nodes"]) and any("text" in node for node in index["nodes"])
+    document = _load(folder / "_document.yaml")
+    assert (document["document"], document["title"]) == ("strictdoc_28_Backlog", "StrictDoc Backlog")
+    assert document["texts"][0]["text"].startswith("This document outlines the future work items")  # a [TEXT] node
+    backlog = document["sections"][0]
+    assert (backlog["id"], backlog["title"]) == ("SECTION-SB-Backlog", "Backlog") and backlog["sections"]
+    assert (first["section"], first["order"]) == ("SECTION-SB-Backlog", 3)
     assert run_cli("check", "--strict", cwd=repo.root).exit_code == 0
 
 
@@ -229,12 +239,12 @@ def test_requirement_without_uid_keeps_its_generated_id_across_edits_and_inserti
     (source / "doc.sdoc").write_text(first)
     repo = make_repo()
     assert run_cli("import", "strictdoc", str(source), cwd=repo.root).exit_code == 0
-    ids = sorted(p.name for p in (repo.root / "specs/src/doc").glob("[!.]*.yaml"))
+    ids = sorted(p.name for p in (repo.root / "specs/src/doc").glob("[!._]*.yaml"))
     edited = first.replace("[REQUIREMENT]\nMID: 1234\nTITLE: Export\nSTATEMENT: The tool shall export.",
                            "[REQUIREMENT]\nUID: NEW-1\nTITLE: New one\nSTATEMENT: New.\n\n[REQUIREMENT]\nMID: 1234\nTITLE: Export all\nSTATEMENT: The tool shall export all.")
     (source / "doc.sdoc").write_text(edited)
     assert run_cli("import", "strictdoc", str(source), "--replace", cwd=repo.root).exit_code == 0
-    after = sorted(p.name for p in (repo.root / "specs/src/doc").glob("[!.]*.yaml"))
+    after = sorted(p.name for p in (repo.root / "specs/src/doc").glob("[!._]*.yaml"))
     assert set(ids) <= set(after) and "NEW-1.yaml" in after
     assert len(ids) == 2 and all(name.startswith("REQ-") for name in ids)  # no PREFIX in the document: REQ
 

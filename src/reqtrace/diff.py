@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,17 @@ from .snapshot import (
     Reader,
     SourceFile,
     add_parsed,
+    load_snapshot,
     parse_sources,
     revision_candidates,
+)
+from .structure import outline
+from .structure_diff import (
+    DocumentChange,
+    Move,
+    document_changes,
+    requirement_moves,
+    section_titles,
 )
 from .suspect import SuspectLink, suspect_links_of
 from .textdiff import COLLAPSE, EXACT, Hunk, is_long, text_hunks
@@ -44,6 +53,7 @@ TEXT_FIELDS = ("title", "statement", "rationale")  # shown word by word
 LIST_FIELDS = ("acceptance", "parents", "sources", "tags")  # shown as items added and removed
 FIELD_ORDER = ("title", "statement", "acceptance", "priority", "status", "parents", "sources", "tags", "owner", "rationale")
 RENAME_HINT_RATIO = 0.8  # a removed and an added requirement this alike are probably one with a new id
+RENAMED_FROM = "x-renamed-from"
 
 
 @dataclass(frozen=True)
@@ -88,10 +98,18 @@ class Change:
     similar: tuple[str, float] | None = None  # (id, ratio): likely the same requirement under another id
     before: Requirement | None = field(default=None, compare=False, repr=False)
     after: Requirement | None = field(default=None, compare=False, repr=False)
+    # The id it had at FROM, when it was renamed: its `mid` is the same, or its
+    # `x-renamed-from` names the old id.
+    renamed_from: str | None = None
+    move: Move | None = None  # where it went in its document's reading order
+    move_text: str | None = None  # the move as people read it ("moved: after RT-3")
 
     @property
     def needs_approval(self) -> bool:
-        return self.change != MOVED  # a move does not change what was agreed
+        # A move, or a rename that keeps every field, does not change what was agreed.
+        if self.change == MOVED:
+            return False
+        return not (self.renamed_from is not None and all(f.field == RENAMED_FROM for f in self.fields))
 
     @property
     def approved_by(self) -> tuple[str, ...]:
@@ -158,6 +176,7 @@ class DiffResult:
     findings: list[tuple[str, Finding]] = field(default_factory=list)  # ('from' | 'to', finding)
     notes: list[str] = field(default_factory=list)
     files_read: int = 0  # how many files the diff parsed or took from the cache
+    documents: list[DocumentChange] = field(default_factory=list)  # documents added, removed or changed
     # Links at TO left suspect by the changes: the child was reviewed against another
     # version of a changed parent (suspect.py).
     suspect: list[SuspectLink] = field(default_factory=list)
@@ -568,7 +587,7 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
         if sorted((r.path, digest(r)) for r in from_copies.get(rid, ())) != sorted((r.path, digest(r)) for r in to_copies.get(rid, ()))
     )
     request_search = gitio.GrepJob(repo.git_top, to_side.commit, wanted, [repo.git_path(to_config.requests_dir)]) if wanted else None
-    changes, result.unreadable, result.formatting_only, result.duplicates = _compare(from_copies, to_copies, from_files, to_files, to_sources, digest, whitespace)
+    changes, result.unreadable, result.formatting_only, result.duplicates, placed = _compare(from_copies, to_copies, from_files, to_files, to_sources, digest, whitespace)
     result.files_read = len(from_files) + len(to_files) + looked_up
     result.findings.extend(("from", finding) for finding in from_reqs.findings)
     result.findings.extend(("to", finding) for finding in to_reqs.findings)
@@ -585,10 +604,9 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     for request in requests:
         for rid in dict.fromkeys(request.affects):
             naming.setdefault(rid, []).append(request)
-    result.changes = [
-        Change(c.id, c.change, c.path, c.line, c.from_path, c.fields, _request_refs(c.id, naming.get(c.id, []), to_side.date), c.similar, c.before, c.after)
-        for c in changes
-    ]
+    result.changes = [replace(c, requests=_request_refs(c.id, naming.get(c.id, []), to_side.date)) for c in changes]
+    structure_files = any(f.kind is not None and f.kind.name == "spec-document" for f in (*from_files, *to_files))
+    _with_moves(repo, from_side, to_side, result, placed, structure_files, cache)
     result.changes.sort(key=lambda c: (c.approved, _natural(c.id)))
     result.suspect = _suspect_at_to(repo, to_side, to_config, result.changes, to_files, cache, digest)
     if from_side.commit and to_side.commit and not _related(repo.git_top, from_side.commit, to_side.commit):
@@ -672,9 +690,10 @@ def _unreadable_reason(parsed_file: ParsedFile | None) -> str | None:
 def _compare(
     from_copies: dict[str, list[Requirement]], to_copies: dict[str, list[Requirement]], from_files: list[ParsedFile], to_files: list[ParsedFile],
     to_sources: list[SourceFile], digest: Callable[[Requirement], str], whitespace: str = COLLAPSE,
-) -> tuple[list[Change], list[Unreadable], list[str], list[Duplicate]]:
+) -> tuple[list[Change], list[Unreadable], list[str], list[Duplicate], list[tuple[Requirement, Requirement]]]:
     """The changes between the copies of each id at both ends; what cannot be compared;
-    files changed in form only; ids defined more than once."""
+    files changed in form only; ids defined more than once; the requirements whose
+    `section` or `order` alone changed (a move in their document, maybe)."""
     from_by_path = {f.source.path: f for f in from_files}
     to_by_path = {f.source.path: f for f in to_files}
     unreadable: list[Unreadable] = []
@@ -682,6 +701,7 @@ def _compare(
     changes: list[Change] = []
     removed: list[Requirement] = []
     added: list[Requirement] = []
+    placed: list[tuple[Requirement, Requirement]] = []
     for rid in sorted(from_copies.keys() | to_copies.keys(), key=_natural):
         old_copies, new_copies = from_copies.get(rid, []), to_copies.get(rid, [])
         if len(old_copies) > 1 or len(new_copies) > 1:
@@ -711,9 +731,15 @@ def _compare(
             if digest(old) == digest(new):
                 if old.path != new.path:
                     changes.append(Change(rid, MOVED, new.path, new.line, old.path, before=old, after=new))
+                elif (old.section, old.order) != (new.section, new.order):
+                    placed.append((old, new))
                 continue
             changes.append(Change(rid, MODIFIED, new.path, new.line, old.path, field_changes(old, new, whitespace=whitespace), before=old, after=new))
 
+    for old, new in _renames(removed, added):
+        removed.remove(old)
+        added.remove(new)
+        changes.append(Change(new.id, MODIFIED, new.path, new.line, old.path, field_changes(old, new, whitespace=whitespace), before=old, after=new, renamed_from=old.id))
     hints = _rename_hints(removed, added)
     for old in removed:
         changes.append(Change(old.id, REMOVED, old.path, old.line, old.path, similar=hints.get(old.id), before=old))
@@ -730,7 +756,60 @@ def _compare(
         if f.read and f.source.path in from_paths and f.source.path in changed_paths
         and f.source.path not in touched and _first_error(f) is None
     )
-    return changes, unreadable, formatting_only, duplicates
+    return changes, unreadable, formatting_only, duplicates, placed
+
+
+def _renames(removed: list[Requirement], added: list[Requirement]) -> list[tuple[Requirement, Requirement]]:
+    """Removed and added requirements that are one renamed requirement: the same `mid`, or
+    an `x-renamed-from` at TO naming the id at FROM."""
+    by_mid = {old.mid: old for old in removed if old.mid is not None}
+    by_id = {old.id: old for old in removed}
+    pairs = []
+    taken: set[str] = set()
+    for new in added:
+        earlier = dict(new.extra).get(RENAMED_FROM)
+        names = [name for name in (earlier if isinstance(earlier, list) else [earlier]) if isinstance(name, str)]
+        old = by_mid.get(new.mid) if new.mid is not None else None
+        old = old or next((by_id[name] for name in reversed(names) if name in by_id), None)
+        if old is not None and old.id not in taken:
+            taken.add(old.id)
+            pairs.append((old, new))
+    return pairs
+
+
+def _with_moves(repo: SpecRepo, from_side: Side, to_side: Side, result: DiffResult, placed: list[tuple[Requirement, Requirement]],
+                structure_files: bool, cache: ParseCache) -> None:
+    """Moves in the documents' reading order, and documents changed. Needs both whole
+    outlines, so it reads both ends in full, but only when a `section` or `order` changed,
+    a requirement was renamed or a `_document.yaml` changed: a diff of plain edits stays
+    incremental."""
+    candidates = [(c.before.id, c.after.id) for c in result.changes if c.before is not None and c.after is not None]
+    # A file renamed in its folder stays in its document; one moved to another folder may not.
+    if not structure_files and not placed and not any(
+        (c.before.section, c.before.order, c.before.id, os.path.dirname(c.before.path)) != (c.after.section, c.after.order, c.after.id, os.path.dirname(c.after.path))
+        for c in result.changes if c.before is not None and c.after is not None
+    ):
+        return
+    before = outline(load_snapshot(repo, from_side.commit, cache=cache))
+    after = outline(load_snapshot(repo, to_side.commit, cache=cache))
+    moves = requirement_moves(before, after, [*candidates, *((old.id, new.id) for old, new in placed)])
+    titles = section_titles(after)
+    changes = []
+    for change in result.changes:
+        move = moves.get(change.id) if change.after is not None else None
+        changes.append(change if move is None else replace(change, move=move, move_text=move.text(titles)))
+    moved_in_place = [new for _old, new in placed if new.id in moves]
+    for new in moved_in_place:
+        old = next(o for o, n in placed if n is new)
+        move = moves[new.id]
+        changes.append(Change(new.id, MOVED, new.path, new.line, old.path, before=old, after=new, move=move, move_text=move.text(titles)))
+    result.changes = changes
+    moved_paths = {new.path for new in moved_in_place}
+    result.formatting_only = [path for path in result.formatting_only if path not in moved_paths]
+    if structure_files:
+        result.documents = document_changes(before, after)
+        changed_documents = {document.path for document in result.documents}
+        result.formatting_only = [path for path in result.formatting_only if path not in changed_documents]
 
 
 def _duplicate_findings(
@@ -853,6 +932,8 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
                     for ref in change.requests
                 ],
                 "similar_to": {"id": change.similar[0], "ratio": change.similar[1]} if change.similar else None,
+                "renamed_from": change.renamed_from,
+                "move": {**change.move.as_json(), "text": change.move_text} if change.move is not None else None,
             }
             for change in result.changes
         ],
@@ -871,4 +952,5 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
         "findings": [{**finding.as_dict(), "side": side} for side, finding in result.findings],
         "notes": result.notes,
         "suspect": [link.as_dict() for link in result.suspect],
+        "documents": [document.as_json() for document in result.documents],
     }

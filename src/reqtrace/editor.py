@@ -26,7 +26,7 @@ SCHEMA_FOLDER = ".reqtrace/schemas"
 SETTINGS_FILE = ".vscode/settings.json"
 SETTINGS_KEY = "yaml.schemas"
 # The schemas an editor needs: every YAML file shape `check` reads.
-EDITOR_SCHEMAS = ("config", "requirement", "requirement-file", "request", "email", "document", "manifest", "signoff", "revocation", "signoff-file", "meeting", "testrun")
+EDITOR_SCHEMAS = ("config", "requirement", "requirement-file", "spec-document", "request", "email", "document", "manifest", "signoff", "revocation", "signoff-file", "meeting", "testrun")
 
 
 def schema_globs(config: Config) -> dict[str, list[str]]:
@@ -45,7 +45,9 @@ def schema_globs(config: Config) -> dict[str, list[str]]:
 
     return {
         schema("config"): ["reqtrace.yaml"],
-        schema("requirement-file"): under(config.requirements_dir, *(f"**/{p}" for p in yaml_files)),
+        # A document's _document.yaml is no requirement file: `!` leaves it out of the globs.
+        schema("requirement-file"): [*under(config.requirements_dir, *(f"**/{p}" for p in yaml_files)), f"!{config.requirements_dir}/**/_document.yaml"],
+        schema("spec-document"): under(config.requirements_dir, "**/_document.yaml"),
         schema("request"): under(config.requests_dir, *(f"**/{p}" for p in yaml_files)),
         schema("email"): under(config.emails_dir, *(f"**/{p}" for p in yaml_files)),
         schema("document"): under(config.documents_dir, *(f"**/{p}" for p in yaml_files)),

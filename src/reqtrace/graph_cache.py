@@ -538,7 +538,8 @@ def _items_at(repo: SpecRepo, config: Config, commit: str | None, paths: list[st
     sources = _worktree_sources(repo, config, paths) if commit is None else _commit_sources(repo, commit, paths)
     found: dict[str, tuple[Any, ...]] = dict.fromkeys(paths, ())
     for parsed_file in parse_sources(Reader(repo, commit), config, sources):
-        found[parsed_file.source.path] = tuple(parsed_file.parsed.items)
+        # A document's _document.yaml is structure, not an item of the graph.
+        found[parsed_file.source.path] = tuple(item for item in parsed_file.parsed.items if item.kind != "spec-document")
     return found
 
 

@@ -35,7 +35,7 @@ from .diff import (
 from .digest import requirement_digest
 from .errors import InputError, UsageError
 from .model import Config, Request, Requirement, Snapshot
-from .parse import Parsed
+from .parse import Parsed, parse_requirements
 from .parsecache import ParseCache, cache_key
 from .query import _natural
 from .snapshot import WORKTREE, add_parsed, kind_of
@@ -194,6 +194,10 @@ def _with_earlier_ids(repo: SpecRepo, history: History, cache: ParseCache, links
         return history
     earlier = dict(first.version.extra).get(RENAMED_FROM)
     names = earlier if isinstance(earlier, list) else [earlier]
+    reason = f"its {RENAMED_FROM}"
+    if not any(isinstance(name, str) and name != history.id for name in names) and first.version.mid is not None:
+        names = _ids_with_mid(repo, first.commit, first.version)
+        reason = f"the same mid, {first.version.mid}"
     folder, _, name = first.version.path.rpartition("/")
     stem, dot, suffix = name.partition(".")
     # The latest earlier id first: renumbered twice before one commit, the middle id
@@ -222,7 +226,7 @@ def _with_earlier_ids(repo: SpecRepo, history: History, cache: ParseCache, links
     first.change = MODIFIED
     first.from_path = last.version.path
     first.fields = field_changes(last.version, first.version, whitespace=whitespace)
-    first.notes.append(f"renumbered from {old} (its {RENAMED_FROM})")
+    first.notes.append(f"renumbered from {old} ({reason})")
     history.entries = before.entries + history.entries
     history.commits_walked += before.commits_walked
     history.blobs_read += before.blobs_read
@@ -230,6 +234,26 @@ def _with_earlier_ids(repo: SpecRepo, history: History, cache: ParseCache, links
     history.baselines = [b for b in before.baselines if b.name not in named] + [b for b in history.baselines if b.entry is not None or b.name not in {x.name for x in before.baselines}]
     history.requests = before.requests + [r for r in history.requests if r.id not in {x.id for x in before.requests}]
     return history
+
+
+def _ids_with_mid(repo: SpecRepo, commit: str, requirement: Requirement) -> list[str]:
+    """The ids that had `requirement`'s mid in the commit before `commit` (a rename that kept
+    its mid: StrictDoc's MID, a ReqIF identifier). One `git grep` names the files to parse."""
+    assert repo.git_top is not None and requirement.mid is not None
+    parent = gitio.resolve_commit(repo.git_top, f"{commit}^")
+    if parent is None:
+        return []
+    top = repo.git_path(requirement.path.split("/", 1)[0])
+    paths = gitio.grep_files(repo.git_top, parent, [requirement.mid], [top])
+    entries = [entry for entry in gitio.list_tree(repo.git_top, parent, paths, sizes=False) if not entry.is_symlink]
+    found = []
+    for entry, (_oid, data) in zip(entries, gitio.read_blobs_capped(repo.git_top, [e.oid for e in entries], MAX_FILE_BYTES), strict=True):
+        if data is None or not entry.path.endswith((".yaml", ".yml")):
+            continue
+        for item in parse_requirements(entry.path, data, Config(project="")).items:
+            if item.mid == requirement.mid and item.id != requirement.id:
+                found.append(item.id)
+    return found
 
 
 def _requirement_history(

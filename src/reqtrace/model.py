@@ -240,6 +240,7 @@ class SpecDocument:
     line: int = 1
     parent: str | None = None
     sections: tuple[Any, ...] = ()
+    texts: tuple[Any, ...] = ()  # the top level's prose nodes, each (order or None, text, line)
     extra: tuple[tuple[str, Any], ...] = ()  # `x-` attributes, sorted by key
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 

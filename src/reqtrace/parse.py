@@ -506,11 +506,21 @@ def parse_spec_document(path: str, data: bytes, config: Config) -> Parsed:
             line=getattr(loaded, "line", 1),
             parent=parent.strip() or None if isinstance(parent, str) else None,
             sections=_sections_of(loaded.get("sections"), getattr(loaded, "lines", {}).get("sections", 1)),
+            texts=_texts_of(loaded.get("texts"), 1),
             extra=tuple(sorted((k, plain(v)) for k, v in loaded.items() if k.startswith("x-"))),
             lines=_lines(loaded),
         )
     )
     return parsed
+
+
+def _texts_of(value: Any, line: int) -> tuple[Any, ...]:
+    """Prose nodes as plain tuples (order or None, text, line)."""
+    return tuple(
+        (order_of(text.get("order")), field_text(text, "text"), getattr(text, "line", line))
+        for text in entries_of(value)
+        if field_text(text, "text").strip()
+    )
 
 
 def _sections_of(value: Any, line: int) -> tuple[Any, ...]:
@@ -523,11 +533,7 @@ def _sections_of(value: Any, line: int) -> tuple[Any, ...]:
     for entry, entry_line in zip(value, lines, strict=False):
         if not isinstance(entry, dict) or _identifier(entry.get("id")) is None:
             continue
-        texts = tuple(
-            (order_of(text.get("order")), field_text(text, "text"), getattr(text, "line", entry_line))
-            for text in entries_of(entry.get("texts"))
-            if field_text(text, "text").strip()
-        )
+        texts = _texts_of(entry.get("texts"), entry_line)
         sub_line = getattr(entry, "lines", {}).get("sections", entry_line)
         sections.append((_identifier(entry.get("id")), field_text(entry, "title"), getattr(entry, "line", entry_line) or entry_line, texts, _sections_of(entry.get("sections"), sub_line)))
     return tuple(sections)

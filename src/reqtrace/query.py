@@ -6,7 +6,8 @@ from typing import Any
 
 from .errors import InputError
 from .graph import natural_key as _natural
-from .model import Snapshot, item_fields
+from .model import Requirement, Snapshot, item_fields
+from .structure import Placement, outline, placements
 
 
 def list_rows(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
@@ -18,6 +19,8 @@ def list_rows(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
         "document": [snapshot.documents],
     }
     chosen = [m for maps_ in maps.values() for m in maps_] if kind == "all" else maps[kind]
+    # Each requirement with its place; with documents, in reading order.
+    where = placements(outline(snapshot)) if kind in ("requirement", "all") else {}
     rows = []
     for items in chosen:
         for item in items.values():
@@ -34,7 +37,24 @@ def list_rows(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
                     "path": item.path,
                 }
             )
+            if isinstance(item, Requirement):
+                rows[-1].update(placement_fields(item, where.get(item.id)))
+    if snapshot.spec_documents:
+        last = len(where)
+        kinds = {"requirement": 0}
+        return sorted(rows, key=lambda row: (kinds.get(row["kind"], 1), where[row["id"]].rank if row["id"] in where and row["kind"] == "requirement" else last, _natural(row["id"])))
     return sorted(rows, key=lambda row: _natural(row["id"]))
+
+
+def placement_fields(requirement: Requirement, placement: Placement | None) -> dict[str, Any]:
+    """A requirement's place as the JSON of `list` and `show` gives it."""
+    return {
+        "document": placement.document if placement else None,
+        "section": requirement.section,
+        "section_path": list(placement.section_path) if placement else [],
+        "order": requirement.order,
+        "mid": requirement.mid,
+    }
 
 
 
@@ -66,7 +86,7 @@ def describe(snapshot: Snapshot, item_id: str) -> dict[str, Any]:
             hint="`reqtrace list --kind all` shows every id",
         )
     children = sorted((r.id for r in snapshot.requirements.values() if item_id in r.parents), key=_natural)
-    return {
+    described = {
         "id": item.id,
         "kind": item.kind,
         "path": item.path,
@@ -75,3 +95,9 @@ def describe(snapshot: Snapshot, item_id: str) -> dict[str, Any]:
         "children": children,
         "referenced_by": [i for i in referrers(snapshot, item_id) if i not in children],
     }
+    if isinstance(item, Requirement):
+        documents = outline(snapshot)
+        place = placements(documents).get(item.id)
+        described.update(placement_fields(item, place))
+        described["document_title"] = next((d.title for d in documents if place and d.id == place.document), None)
+    return described

@@ -219,7 +219,8 @@ def renumber(repo: SpecRepo, old: str, new: str, *, definition: str | None = Non
     texts: dict[str, str] = {}
     boms: dict[str, bool] = {}
     for path in sorted(snapshot.files):
-        if kind_of(path, config) is None:
+        file_kind = kind_of(path, config)
+        if file_kind is None or file_kind.name == "spec-document":  # a document names sections, never an item
             continue
         data = inside(repo.root, path).read_bytes()  # the file as it is, line endings included
         boms[path] = data.startswith(UTF8_BOM)

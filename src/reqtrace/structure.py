@@ -139,6 +139,7 @@ def _document(spec: SpecDocument, members: list[Requirement], requirements: dict
             items.extend(in_section.get(section_id, []))
         return Section(section_id, title, tuple(build(sub) for sub in subsections), _sorted(items, requirements))
 
+    top[:0] = [TextNode(order, text) for order, text, _line in spec.texts]
     return Document(
         spec.id, spec.title, spec.parent, spec.folder, spec.path, tuple(build(raw) for raw in spec.sections), _sorted(top, requirements), spec.extra
     )
@@ -185,10 +186,6 @@ def placements(documents: tuple[Document, ...]) -> dict[str, Placement]:
             if isinstance(item, str) and item not in found:
                 found[item] = Placement(document.id, path[-1].id if path else None, tuple(section.title for section in path), len(found))
     return found
-
-
-def has_documents(snapshot: Snapshot) -> bool:
-    return bool(snapshot.spec_documents)
 
 
 # --- check ------------------------------------------------------------------------------

@@ -147,6 +147,10 @@ def render_diff_text(result: Any, *, show_all: bool, stat: bool) -> None:
     else:
         for change in result.changes:
             _render_change(console, change, plain)
+        for document in result.documents:
+            console.print(f"{' ' * 10} [bold]document[/] [bold]{output.esc(document.id)}[/] {document.change} [dim]{output.esc(document.path)}[/]")
+            for detail in document.details:
+                console.print(f"    {output.esc(detail)}")
         if show_all and result.formatting_only:
             console.print("[bold]formatting only[/] [dim](files changed, meaning unchanged)[/]")
             for path in result.formatting_only:
@@ -172,9 +176,13 @@ def _render_change(console: Any, change: Any, plain: bool) -> None:
         mark = "[green]approved[/]  "
     else:
         mark = "[bold red]UNAPPROVED[/]"
-    path = change.path if change.change != "moved" and change.from_path in (None, change.path) else f"{change.from_path} → {change.path}"
+    path = change.path if change.from_path in (None, change.path) else f"{change.from_path} → {change.path}"
     title = change.after.title if change.after is not None else (change.before.title if change.before is not None else "")
     console.print(f"{mark} [bold]{change.change:<8}[/] [bold]{output.esc(change.id)}[/] {output.esc(_short(title, 80))} [dim]{output.esc(path)}[/]")
+    if change.renamed_from:
+        console.print(f"    [cyan]renamed[/] from {output.esc(change.renamed_from)}")
+    if change.move_text:
+        console.print(f"    [cyan]{output.esc(change.move_text)}[/]")
     for line in _field_lines(change, plain):
         console.print(line)
     if change.change == "added" and change.after is not None and not change.similar:
@@ -196,7 +204,7 @@ def _render_stat(console: Any, result: Any) -> None:
         table.add_column(column, overflow="ellipsis", no_wrap=True)
     for change in result.changes[:STAT_LINES]:
         mark = "[bold red]✗[/]" if not change.approved else "[green]✓[/]"
-        fields = ", ".join(f.field for f in change.fields) or ("→ " + change.path if change.change == "moved" else "")
+        fields = ", ".join(f.field for f in change.fields) or change.move_text or ("→ " + change.path if change.change == "moved" else "")
         table.add_row(mark, change.change, output.esc(change.id), output.esc(fields), output.esc(", ".join(change.approved_by)))
     console.print(table)
     if len(result.changes) > STAT_LINES:
@@ -245,6 +253,10 @@ def _md_change(change: Any) -> list[str]:
     title = change.after.title if change.after is not None else (change.before.title if change.before is not None else "")
     path = md(change.path) if change.from_path in (None, change.path) else f"{md(change.from_path)} → {md(change.path)}"
     lines = [f"- **{md(change.id)}** {change.change}: {md(_short(title, 100))} — {path}"]
+    if change.renamed_from:
+        lines.append(f"  - renamed from {md(change.renamed_from)}")
+    if change.move_text:
+        lines.append(f"  - {md(change.move_text)}")
     for f in change.fields:
         if f.hunks:
             lines.append(f"  - {md(f.field)}:")
@@ -311,6 +323,12 @@ def render_diff_markdown(result: Any, *, show_all: bool, stat: bool) -> str:
         for change in changes:
             lines += _md_change(change)
         lines += ["", "</details>", ""] if fold else [""]
+    if result.documents:
+        lines += [f"**Documents** ({len(result.documents)})", ""]
+        for document in result.documents:
+            lines.append(f"- **{md(document.id)}** {document.change} — {md(document.path)}")
+            lines.extend(f"  - {md(detail)}" for detail in document.details)
+        lines.append("")
     if show_all and result.formatting_only:
         lines += [f"<details><summary>Formatting only ({len(result.formatting_only)} files)</summary>", ""]
         lines += [f"- {md(path)}" for path in result.formatting_only]

@@ -199,6 +199,8 @@ def list_items(
     from rich.table import Table
 
     console = output.stdout_console()
+    if snapshot.spec_documents:
+        rows = _with_headings(rows)
 
     def widest(column: str) -> int:
         return max([cell_len(row.get(column) or "") for row in rows] + [len(column)])
@@ -210,6 +212,9 @@ def list_items(
         for column in ("id", "kind", "title", "status", "path"):
             table.add_column(column, no_wrap=column != "title", ratio=1 if column == "title" else None)
         for row in rows:
+            if row.get("heading"):
+                table.add_row("", "", f"[bold]{output.esc(row['title'])}[/]", "", "")
+                continue
             table.add_row(*(output.esc(row.get(c) or "") for c in ("id", "kind", "title", "status", "path")))
         console.print(table)
     else:
@@ -217,12 +222,30 @@ def list_items(
         indent = sum(widest(c) + 2 for c in facts)
         lines = []
         for row in rows:
+            if row.get("heading"):
+                lines.append(f"[bold]{output.esc(row['title'])}[/]")
+                continue
             cells = "".join(output.esc(f"{row.get(c) or '':<{widest(c)}}  ") for c in facts)
             lines.append(cells + output.esc(row.get("title") or ""))
             path = row.get("path") or ""
             lines.append(" " * (indent if indent + cell_len(path) <= console.width else 4) + f"[dim]{output.esc(path)}[/]")
         output.say_all(console, lines, hang=indent)
+    rows = [row for row in rows if not row.get("heading")]
     console.print(f"[dim]{len(rows)} item(s) at {_where(snapshot)}; {len(snapshot.findings)} finding(s) — run `reqtrace check` for details[/]" if snapshot.findings else f"[dim]{len(rows)} item(s) at {_where(snapshot)}[/]")
+
+
+def _with_headings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows in reading order with a heading row where the document or section changes:
+    its title column reads "DOC › Section › Sub-section"."""
+    shown: list[dict[str, Any]] = []
+    current = None
+    for row in rows:
+        place = (row.get("document"), tuple(row.get("section_path") or ())) if row.get("kind") == "requirement" else None
+        if place is not None and place != current:
+            current = place
+            shown.append({"title": " › ".join([str(place[0]), *place[1]]), "heading": True})
+        shown.append(row)
+    return shown
 
 
 @app.command()
@@ -255,6 +278,12 @@ def show(
             console.print(f"[cyan]{output.esc(key)}[/]: {output.esc(json.dumps(value, ensure_ascii=False))}")
         else:
             console.print(f"[cyan]{output.esc(key)}[/]: {output.esc(str(value).rstrip())}")
+    if described.get("document") is not None and snapshot.spec_documents:
+        where = " › ".join([f"{described['document']} ({described['document_title']})", *described["section_path"]])
+        console.print(f"[cyan]document[/]: {output.esc(where)}")
+    for key in ("section", "order", "mid"):
+        if described.get(key) is not None:
+            console.print(f"[cyan]{key}[/]: {output.esc(str(described[key]))}")
     if described["children"]:
         console.print(f"[cyan]children[/]: {output.esc(', '.join(described['children']))}")
     if described["referenced_by"]:

@@ -95,24 +95,132 @@ def read_doorstop(files: dict[str, bytes], id_ok: IdTest) -> Imported:
             result.renamed[uid] = new_id
     if result.renamed:
         result.mapped["UID"] = "id, as PREFIX-NUMBER where the UID does not match id_pattern (the UID kept in x-doorstop-uid)"
-    for folder, settings in folders.items():
-        document = {"kind": "doorstop document", "source": folder or ".", **plain(dict(settings)), "items": []}
-        result.documents[slug(str(settings["settings"]["prefix"]))] = document
-    for uid, path, data, owner in items:
-        requirement = _requirement(uid, path, data, owner, folders, new_ids, result)
-        result.requirements.append(requirement)
-        result.documents[requirement.folder]["items"].append(
-            {"id": requirement.id, "level": str(data.get("level", "")), **({"heading": True} if data.get("normative") is False else {})}
-        )
-    for document in result.documents.values():
-        document["items"].sort(key=lambda item: (_level_key(item["level"]), item["id"]))
+    linked = {str(target) for _uid, _path, data, _owner in items for target in _link_targets(data)}
+    kinds = {uid: _kind_of(data, uid in linked or bool(_link_targets(data))) for uid, _path, data, _owner in items}
+    for settings in folders.values():
+        result.documents[slug(str(settings["settings"]["prefix"]))] = _document(settings)
+    by_folder: dict[str, list[tuple[str, str, Mapping, str]]] = {}
+    for item in items:
+        by_folder.setdefault(slug(str(folders[item[3]]["settings"]["prefix"])), []).append(item)
+    for folder, members in by_folder.items():
+        placement = _structure(result.documents[folder], members, kinds, new_ids)
+        for uid, path, data, owner in members:
+            if kinds[uid] != REQUIREMENT:
+                continue
+            requirement = _requirement(uid, path, data, owner, folders, new_ids, result)
+            requirement.section, requirement.order = placement[uid]
+            result.requirements.append(requirement)
+    headings = sum(1 for kind in kinds.values() if kind == HEADING)
+    texts = sum(1 for kind in kinds.values() if kind == TEXT)
     result.mapped.setdefault("text", "statement")
     result.mapped.setdefault("header", "title (else the first line of text, else the UID)")
     result.mapped.setdefault("links", "parents (review stamps kept in x-doorstop-link-stamps)")
-    result.mapped.setdefault("level", "x-doorstop-level, and the order in the document index")
-    result.notes.append("non-normative items (headings) are kept as requirements with x-doorstop-normative: false")
-    result.notes.append("each document's settings and item order are kept in a document-index.json beside its requirements")
+    result.mapped.setdefault("level", "the section (the heading above it) and the order in it")
+    result.mapped.setdefault("document (.doorstop.yml)", "_document.yaml: prefix → document, parent → parent, settings → x-doorstop-settings")
+    result.notes.append(f"{headings} heading item(s) (non-normative, level x.0) became sections and {texts} non-normative item(s) text in them, in each document's _document.yaml")
+    kept = [uid for uid, _path, data, _owner in items if kinds[uid] == REQUIREMENT and data.get("normative") is False]
+    if kept:
+        result.notes.append(f"heading or non-normative item(s) with links stay requirements (x-doorstop-normative: false), so their links hold: {', '.join(new_ids[u] for u in kept)}")
     return result
+
+
+REQUIREMENT, HEADING, TEXT = "requirement", "heading", "text"
+
+
+def _link_targets(data: Mapping) -> list[str]:
+    links = data.get("links") or []
+    if not isinstance(links, list):
+        return []
+    return [str(next(iter(link))) if isinstance(link, dict) and link else str(link) for link in links if isinstance(link, dict | str)]
+
+
+def _is_heading_level(level: str) -> bool:
+    parts = level.split(".")
+    return len(parts) > 1 and parts[-1] == "0"
+
+
+def _kind_of(data: Mapping, has_links: bool) -> str:
+    """A non-normative heading (level x.0) is a section and another non-normative item text, unless a link
+    names it or it names one: then it stays a requirement, so that the link holds."""
+    if has_links or data.get("normative") is not False:
+        return REQUIREMENT
+    return HEADING if _is_heading_level(str(data.get("level", ""))) else TEXT
+
+
+def _document(settings: Mapping) -> dict[str, Any]:
+    """A `_document.yaml` for a Doorstop document: its prefix is its id and title."""
+    own = settings["settings"]
+    prefix = slug(str(own["prefix"]))
+    attributes = settings.get("attributes")
+    doc = attributes.get("defaults", {}).get("doc", {}) if isinstance(attributes, dict) and isinstance(attributes.get("defaults"), dict) else {}
+    title = doc.get("title") if isinstance(doc, dict) and isinstance(doc.get("title"), str) and doc["title"].strip() else str(own["prefix"])
+    document: dict[str, Any] = {"document": prefix, "title": title}
+    if own.get("parent"):
+        document["parent"] = slug(str(own["parent"]))
+    document["x-doorstop-settings"] = plain(dict(own))
+    for key, value in settings.items():
+        if key != "settings":
+            document[f"x-doorstop-{slug(str(key)).lower()}"] = plain(value)
+    return document
+
+
+def _order(rest: tuple[int, ...]) -> int | float:
+    """A level's part below its section as one number: 3 stays 3; 3.1.2 becomes 3.001002."""
+    if len(rest) == 1:
+        return rest[0]
+    return round(rest[0] + sum(part / 1000 ** index for index, part in enumerate(rest[1:], 1)), 9)
+
+
+def _structure(document: dict[str, Any], members: list[tuple[str, str, Mapping, str]], kinds: dict[str, str],
+               new_ids: dict[str, str]) -> dict[str, tuple[str | None, int | float | None]]:
+    """Sections from the headings, text from the non-normative items, written into `document`;
+    returns each requirement's (section, order)."""
+    levels = {uid: _level_key(str(data.get("level", ""))) for uid, _path, data, _owner in members}
+    headings = sorted((uid for uid, *_ in members if kinds[uid] == HEADING), key=lambda uid: (levels[uid], uid))
+
+    def enclosing(uid: str) -> str | None:
+        own = levels[uid]
+        best = None
+        for heading in headings:
+            level = levels[heading]
+            if heading != uid and len(level) < len(own) and own[: len(level)] == level and (best is None or len(level) > len(levels[best])):
+                best = heading
+        return best
+
+    sections: dict[str, dict[str, Any]] = {}
+    top: list[dict[str, Any]] = []
+    top_texts: list[dict[str, Any]] = []
+    data_of = {uid: data for uid, _path, data, _owner in members}
+    for uid in headings:
+        data = data_of[uid]
+        header = data.get("header").strip() if isinstance(data.get("header"), str) else ""
+        text = data.get("text").rstrip() if isinstance(data.get("text"), str) else ""
+        section: dict[str, Any] = {"id": new_ids[uid], "title": header or first_line(text) or uid}
+        if text and (header or len(text.strip().splitlines()) > 1):
+            section["texts"] = [{"order": 0, "text": text}]
+        section["x-doorstop-uid"] = uid
+        section["x-doorstop-level"] = str(data.get("level", ""))
+        sections[uid] = section
+        parent = enclosing(uid)
+        (sections[parent].setdefault("sections", []) if parent else top).append(section)
+    placement: dict[str, tuple[str | None, int | float | None]] = {}
+    for uid, _path, data, _owner in sorted(members, key=lambda member: (levels[member[0]], member[0])):
+        if kinds[uid] == HEADING:
+            continue
+        parent = enclosing(uid)
+        order = _order(levels[uid][len(levels[parent]) :] if parent else levels[uid])
+        if kinds[uid] == TEXT:
+            text = data.get("text").rstrip() if isinstance(data.get("text"), str) else ""
+            header = data.get("header").strip() if isinstance(data.get("header"), str) else ""
+            node = {"order": order, "text": text or header or uid}
+            (sections[parent].setdefault("texts", []) if parent else top_texts).append(node)
+        else:
+            placement[uid] = (new_ids[parent] if parent else None, order)
+    if top_texts:
+        document["texts"] = top_texts
+    if top:
+        document["sections"] = top
+    return placement
 
 
 def _level_key(level: str) -> tuple[int, ...]:
@@ -142,8 +250,6 @@ def _requirement(uid: str, path: str, data: Mapping, owner: str, folders: dict[s
         custom["x-doorstop-uid"] = uid
     if not text:
         custom["x-doorstop-no-text"] = True
-    if "level" in data:
-        custom["x-doorstop-level"] = str(data["level"])
     parents, stamps = _links(path, data, new_ids)
     requirement.parents = parents
     if stamps:

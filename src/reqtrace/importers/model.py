@@ -36,6 +36,9 @@ class ImportedRequirement:
     tags: list[str] = field(default_factory=list)
     parents: list[str] = field(default_factory=list)
     custom: dict[str, Any] = field(default_factory=dict)  # keys start with x-
+    section: str | None = None  # a section id of its document's _document.yaml
+    order: int | float | None = None  # its place in that section
+    mid: str | None = None  # the source's stable identity (StrictDoc's MID)
 
     def as_yaml_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "title": self.title, "statement": self.statement}
@@ -45,6 +48,9 @@ class ImportedRequirement:
             data["tags"] = list(self.tags)
         if self.parents:
             data["parents"] = list(self.parents)
+        for name in ("section", "order", "mid"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
         data.update(sorted(self.custom.items()))
         return data
 
@@ -55,8 +61,8 @@ class Imported:
 
     source_kind: str
     requirements: list[ImportedRequirement] = field(default_factory=list)
-    # folder -> the document's own data (settings, sections, order, text nodes), kept in
-    # an index file that the loader does not read (writer.INDEX_FILE).
+    # folder -> its `_document.yaml` (document, title, parent, texts, sections, x- fields):
+    # the source document's structure, which reqtrace reads (structure.py).
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     mapped: dict[str, str] = field(default_factory=dict)  # source field -> what it became
     kept: dict[str, int] = field(default_factory=dict)  # x- field -> how many requirements carry it
@@ -134,3 +140,15 @@ def first_line(text: str, limit: int = 80) -> str:
         if line:
             return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
     return ""
+
+
+def section_id(text: str, taken: set[str]) -> str:
+    """A section id from a source name (letters, digits, '-', '_', '.'), unique among `taken`."""
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-_.")[:60] or "section"
+    if not base[0].isalnum():
+        base = "s" + base
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    taken.add(candidate)
+    return candidate

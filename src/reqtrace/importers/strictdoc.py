@@ -27,6 +27,7 @@ from .model import (
     generated_id,
     plain,
     reqtrace_id,
+    section_id,
     slug,
 )
 
@@ -213,8 +214,23 @@ class _Node:
     kind: str  # requirement | text | section | include
     block: Block
     path: str
-    sections: tuple[str, ...]
+    section: str | None  # the id of the section it stands in (None: the document's top level)
     document: str  # folder
+    order: int = 0  # its place among the nodes of that section
+
+
+@dataclass
+class _Container:
+    """The document's top level or one section, as the walk fills it: its entry in the
+    _document.yaml, and how many nodes it holds so far (each node's order is the next one)."""
+
+    entry: dict[str, Any]
+    section: str | None
+    count: int = 0
+
+    def next_order(self) -> int:
+        self.count += 1
+        return self.count
 
 
 def read_strictdoc(files: dict[str, bytes], id_ok: IdTest) -> Imported:
@@ -230,9 +246,11 @@ def read_strictdoc(files: dict[str, bytes], id_ok: IdTest) -> Imported:
         if folder in used_folders:
             folder = f"{folder}-{hashlib.sha256(path.encode()).hexdigest()[:6]}"
         used_folders[folder] = path
-        index: dict[str, Any] = {"kind": "strictdoc document", "source": path, "nodes": []}
+        index: dict[str, Any] = {"document": folder, "title": folder}
         result.documents[folder] = index
-        _walk(path, files, folder, nodes, index, result, depth=0, sections=[])
+        _walk(path, files, folder, nodes, index, result, depth=0, sections=[_Container(index, None)], taken=set())
+        if "sections" in index:
+            index["sections"] = index.pop("sections")  # sections last: the file reads top down
     _requirements(nodes, id_ok, result)
     result.mapped.update({
         "UID": "id (PREFIX-NUMBER where the UID does not match id_pattern, the UID kept in x-strictdoc-uid)",
@@ -243,13 +261,18 @@ def read_strictdoc(files: dict[str, bytes], id_ok: IdTest) -> Imported:
         "RELATIONS Parent": "parents",
         "RELATIONS Child": "parents of the child",
     })
-    result.notes.append("sections, [TEXT] nodes and the order of each document are kept in a document-index.json beside its requirements")
+    result.mapped.update({
+        "MID": "mid (the identity that survives a UID change)",
+        "[SECTION]": "a section of the document's _document.yaml; each requirement's `section` and `order` place it",
+        "[TEXT], [FREETEXT]": "text of its section in _document.yaml",
+    })
+    result.notes.append("each document's title, sections, [TEXT] nodes and order are in its _document.yaml")
     result.notes.append("a requirement without UID gets PREFIX-NNNNNN, the number from a hash of its MID (else its title), so it stays the same across edits and moves")
     return result
 
 
 def _walk(path: str, files: dict[str, bytes], folder: str, nodes: list[_Node], index: dict[str, Any],
-          result: Imported, *, depth: int, sections: list[str]) -> None:
+          result: Imported, *, depth: int, sections: list[_Container], taken: set[str]) -> None:
     if depth > _MAX_INCLUDE_DEPTH:
         raise SourceError(path, None, "documents include each other more than 16 levels deep (a cycle?)")
     blocks = parse_blocks(path, files[path])
@@ -258,10 +281,14 @@ def _walk(path: str, files: dict[str, bytes], folder: str, nodes: list[_Node], i
     for block in blocks:
         if block.tag in ("DOCUMENT", "FRAGMENT"):
             if depth == 0:
-                index["document"] = {name: plain(value) for name, value, _line in block.fields}
+                for name, value, _line in block.fields:
+                    if name == "TITLE" and str(value).strip():
+                        index["title"] = str(value).strip()
+                    else:
+                        index[f"x-strictdoc-{slug(name).lower().replace('_', '-')}"] = plain(value)
             continue
         if block.tag == "GRAMMAR":
-            index.setdefault("grammar", {tag: sorted(names) for tag, names in grammar.elements.items()} or "default")
+            index.setdefault("x-strictdoc-grammar", {tag: sorted(names) for tag, names in grammar.elements.items()} or "default")
             continue
         if block.closing:
             if block.tag in _SECTIONS or block.double:
@@ -273,24 +300,35 @@ def _walk(path: str, files: dict[str, bytes], folder: str, nodes: list[_Node], i
             name = posixpath.normpath(posixpath.join(posixpath.dirname(path), str(block.first("FILE") or "")))
             if name not in files:
                 raise SourceError(path, block.line, f"includes {block.first('FILE')}, which is not in the imported folder")
-            index["nodes"].append({"include": name})
-            _walk(name, files, folder, nodes, index, result, depth=depth + 1, sections=sections)
+            _walk(name, files, folder, nodes, index, result, depth=depth + 1, sections=sections, taken=taken)
             continue
         _check_fields(path, block, grammar)
+        container = sections[-1]
         if block.tag in _SECTIONS:
-            title = str(block.first("TITLE") or "")
-            index["nodes"].append({"section": title, "depth": len(sections) + 1})
-            sections.append(title)
+            sections.append(_open_section(block, container, taken, str(block.first("TITLE") or "")))
             continue
         if block.tag in _TEXT_NODES:
-            index["nodes"].append({"text": block.text or str(block.first("STATEMENT") or "")})
+            text = block.text or str(block.first("STATEMENT") or "")
+            if text.strip():
+                container.entry.setdefault("texts", []).append({"order": container.next_order(), "text": text})
             continue
+        nodes.append(_Node("requirement", block, path, container.section, folder, container.next_order()))
         if block.double:  # a composite node ([[REQUIREMENT]]) holds others until its closing tag
-            sections.append(str(block.first("TITLE") or block.tag))
-        nodes.append(_Node("requirement", block, path, tuple(sections), folder))
-        index["nodes"].append({"requirement": block})  # replaced by its id once ids are known
+            sections.append(_open_section(block, container, taken, str(block.first("TITLE") or block.tag)))
     if len(sections) != base_depth:
         raise SourceError(path, None, f"{len(sections) - base_depth} section(s) never closed")
+
+
+def _open_section(block: Block, container: _Container, taken: set[str], title: str) -> _Container:
+    """A section entry under `container`: its id from the source's UID, else MID, else title
+    (so that it stays the same while the document is edited around it)."""
+    uid, mid = block.first("UID"), block.first("MID")
+    entry: dict[str, Any] = {"id": section_id(str(uid or mid or title), taken), "title": title.strip() or "(untitled)"}
+    for name, value, _line in block.fields:
+        if name != "TITLE":
+            entry[f"x-strictdoc-{slug(name).lower().replace('_', '-')}"] = plain(value)
+    container.entry.setdefault("sections", []).append(entry)
+    return _Container(entry, entry["id"])
 
 
 def _check_fields(path: str, block: Block, grammar: Grammar) -> None:
@@ -358,16 +396,10 @@ def _requirements(nodes: list[_Node], id_ok: IdTest, result: Imported) -> None:
         for key in requirement.custom:
             result.keep(key)
     result.requirements = made
-    for index in result.documents.values():
-        index["nodes"] = [
-            {"requirement": ids[id(next(n for n in nodes if n.block is item["requirement"]))]} if "requirement" in item else item
-            for item in index["nodes"]
-        ]
 
 
 def _prefix(node: _Node, result: Imported) -> str:
-    document = result.documents[node.document].get("document", {})
-    prefix = str(document.get("PREFIX") or "REQ")
+    prefix = str(result.documents[node.document].get("x-strictdoc-prefix") or "REQ")
     return prefix if len(prefix) <= 12 else "REQ"
 
 
@@ -375,7 +407,8 @@ def _requirement(node: _Node, new_id: str, by_uid: dict[str, str], children: dic
     block = node.block
     statement = str(block.first("STATEMENT") or block.first("BODY") or "").strip("\n")
     title = str(block.first("TITLE") or "").strip() or first_line(statement) or new_id
-    requirement = ImportedRequirement(id=new_id, title=title, statement=statement or title, source=node.path, folder=node.document)
+    requirement = ImportedRequirement(id=new_id, title=title, statement=statement or title, source=node.path, folder=node.document,
+                                      section=node.section, order=node.order)
     custom = requirement.custom
     if block.tag != "REQUIREMENT":
         custom["x-strictdoc-element"] = block.tag
@@ -390,6 +423,8 @@ def _requirement(node: _Node, new_id: str, by_uid: dict[str, str], children: dic
             continue
         if name == "RATIONALE":
             requirement.rationale = str(value).strip("\n")
+        elif name == "MID" and requirement.mid is None and str(value).strip():
+            requirement.mid = str(value).strip()
         elif name == "TAGS":
             requirement.tags = [t.strip() for t in str(value).split(",") if t.strip()]
         elif name in ("RELATIONS", "REFS"):

@@ -1,7 +1,7 @@
 """Putting imported requirements into a spec repo, all or nothing.
 
 `render_tree` turns an import into file contents (one YAML file per requirement,
-a `document-index.json` per source document: not YAML, so never read as a requirement).
+a `_document.yaml` per source document: its title, parent document and sections).
 `write_tree` swaps the whole import folder in with two renames; `replay_history`
 builds one commit per source commit with `git fast-import` on a private ref and
 moves the branch only when every commit was built.
@@ -26,9 +26,7 @@ from ..id_pattern import id_matcher
 from ..yamlio import FlowList, dump_yaml
 from .model import IdTest, Imported, SourceError
 
-INDEX_FILE = "document-index.json"  # JSON: the loader reads only .yaml/.yml, here and at any revision
-_INDEX_NOTE = ("Written by `reqtrace import`: the source document's own settings, sections and order, "
-               "kept until reqtrace models documents itself. reqtrace does not read this file.")
+DOCUMENT_FILE = "_document.yaml"  # read by structure.py, never as a requirement
 
 
 # A history replay renders the same requirement hundreds of times: its text is kept by content.
@@ -52,8 +50,7 @@ def render_tree(imported: Imported) -> dict[str, bytes]:
     for requirement in imported.requirements:
         tree[f"{requirement.folder}/{requirement.id}.yaml"] = _render_requirement(requirement.as_yaml_data())
     for folder, document in imported.documents.items():
-        index = {"note": _INDEX_NOTE, **document}
-        tree[f"{folder}/{INDEX_FILE}"] = (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        tree[f"{folder}/{DOCUMENT_FILE}"] = dump_yaml(document, header="Written by `reqtrace import`: the source document's structure (docs/format.md).").encode("utf-8")
     return tree
 
 
@@ -88,7 +85,7 @@ def import_target(repo: SpecRepo, into: str) -> Target:
 
 
 def _occupied(folder: Path) -> bool:
-    return folder.exists() and any(not p.name.startswith(".") or p.name == INDEX_FILE for p in folder.rglob("*"))
+    return folder.exists() and any(not p.name.startswith(".") for p in folder.rglob("*"))
 
 
 def write_tree(target: Target, tree: dict[str, bytes], *, replace: bool) -> list[str]:
