@@ -153,7 +153,11 @@ def test_the_output_folder_rules(make_repo, run_cli, tmp_path):
     link = tmp_path / "link"
     link.symlink_to(foreign)
     assert run_cli("publish", "-o", str(link), cwd=root).exit_code == 3
-    leftovers = [name for name in os.listdir(foreign) if name.endswith(".reqtrace-tmp")]
+    blocked = tmp_path / "blocked"
+    (blocked / "index.html").mkdir(parents=True)
+    failed = run_cli("publish", "-o", str(blocked), "--force", cwd=root)
+    assert failed.exit_code == 3 and "index.html is a folder" in failed.stderr and "Traceback" not in failed.stderr
+    leftovers = [name for folder in (foreign, blocked) for name in os.listdir(folder) if name.endswith(".reqtrace-tmp")]
     assert leftovers == []
 
 

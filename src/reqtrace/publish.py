@@ -26,9 +26,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from . import __version__
 from .archive import short_hash, slug
 from .baseline import AcceptedUnknown, folder_of, load_baseline, scan_baselines
-from .errors import InputError
+from .diff import ADDED, MODIFIED, MOVED, diff_revisions
+from .errors import InputError, OutputError
 from .files import atomic_write
 from .graph import BaselineInfo, build_graph, load_baseline_infos, natural_key
 from .model import Requirement, Snapshot
@@ -129,8 +131,6 @@ def _baseline_views(snapshot: Snapshot, infos: list[BaselineInfo]) -> list[dict[
 
 def _accepted_state(repo: Any, commit: str | None, cache: ParseCache) -> tuple[dict[str, Any] | None, dict[str, Any], str | None]:
     """(the accepted baseline, {id: change}, a note when it cannot be told)."""
-    from .diff import diff_revisions
-
     try:
         accepted = scan_baselines(repo, commit).accepted()
     except AcceptedUnknown as error:
@@ -145,8 +145,6 @@ def _accepted_state(repo: Any, commit: str | None, cache: ParseCache) -> tuple[d
 
 
 def _state_view(rid: str, accepted: dict[str, Any] | None, changes: dict[str, Any]) -> dict[str, Any]:
-    from .diff import ADDED, MODIFIED, MOVED
-
     if accepted is None:
         return {"kind": "none", "text": "no accepted baseline", "approved_by": []}
     name = accepted["name"]
@@ -346,7 +344,7 @@ def publish_spec(repo: Any, out: Path, *, rev: str | None = None, baseline: str 
     env = environment()
     common = {
         "csp": csp, "script": script, "project": snapshot.config.project, "customer": snapshot.config.customer or "", "where": where,
-        "commit": commit or "", "version": _version(), "tree": tree, "accepted": site.accepted["name"] if site.accepted else "",
+        "commit": commit or "", "version": __version__, "tree": tree, "accepted": site.accepted["name"] if site.accepted else "",
         "baselines": [{k: v for k, v in b.items() if k != "ids"} for b in site.baselines], "notes": site.notes,
         "requirements": len(snapshot.requirements), "prose": prose_html, "kept": kept_html,
     }
@@ -361,23 +359,24 @@ def publish_spec(repo: Any, out: Path, *, rev: str | None = None, baseline: str 
         for row in tree:
             page = row["page"]
             pages[page] = template.render(**common, document=row, body=site.document_body(row["doc"], page, ""))
-    out.mkdir(exist_ok=True)
-    written = []
-    for name, html in pages.items():
-        atomic_write(out / name, html)
-        written.append(name)
-    removed = []
-    for name in previous:
-        target = out / name
-        if name not in pages and target.is_file() and not target.is_symlink():
-            target.unlink()
-            removed.append(name)
-    atomic_write(out / MARKER, json.dumps({"format": MARKER_FORMAT, "files": sorted(written)}, indent=1) + "\n")
+    written: list[str] = []
+    removed: list[str] = []
+    try:
+        out.mkdir(exist_ok=True)
+        # The index last: its links never point at a page not yet written.
+        for name, html in sorted(pages.items(), key=lambda page: page[0] == INDEX):
+            atomic_write(out / name, html)
+            written.append(name)
+        for name in previous:
+            target = out / name
+            if name not in pages and target.is_file() and not target.is_symlink():
+                target.unlink()
+                removed.append(name)
+        atomic_write(out / MARKER, json.dumps({"format": MARKER_FORMAT, "files": sorted(written)}, indent=1) + "\n")
+    except OSError as error:  # a full disk, a folder where a page goes, no permission
+        named = f" {error.filename}" if error.filename else ""
+        raise OutputError(f"cannot write the pages into {out}:{named} {error.strerror or error}",
+                          hint=f"{len(written)} of {len(pages)} pages were written; free the place and publish again") from error
     return Published(out=out, files=sorted(written), documents=len(tree), requirements=len(snapshot.requirements), commit=commit,
                      where=where, single_page=single_page, removed=removed, notes=site.notes)
 
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
