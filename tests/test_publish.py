@@ -29,7 +29,8 @@ def test_one_page_per_document_and_an_index(make_repo, run_cli, tmp_path):
     site, result = published_site(make_repo, run_cli, tmp_path)
     pages = sorted(p.name for p in site.glob("*.html"))
     assert result["ok"] and sorted(result["files"]) == pages and len(pages) == 4 and "index.html" in pages
-    assert result["documents"] == 3 and result["requirements"] == 7 and result["single_page"] is False
+    assert set(result) == {"schema_version", "ok", "out", "files", "removed", "documents", "requirements", "commit", "where", "single_page", "notes"}
+    assert result["documents"] == 3 and result["requirements"] == 7 and result["single_page"] is False and result["commit"] is None
     index = visible_text(site / "index.html")
     # Parents before children, numbered in reading order; the folder outside any document last.
     assert "1 System requirements SYS · 1 requirement 2 Accounts 账户 ACC · 2 requirements 3 booking · 4 requirements" in index
