@@ -598,7 +598,13 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     if request_search is not None:
         paths = [p[len(repo.prefix) :] for p in request_search.result() if p.startswith(repo.prefix)]
         requests = _requests_in(repo, to_side, to_config, [p for p in paths if not _hidden(p)], cache)
-    result.changes = [replace(c, requests=_request_refs(c.id, requests, to_side.date)) for c in changes]
+    # Each change looks only at the requests naming it: with thousands of changes and
+    # requests, scanning every request per change took seconds.
+    naming: dict[str, list[Request]] = {}
+    for request in requests:
+        for rid in dict.fromkeys(request.affects):
+            naming.setdefault(rid, []).append(request)
+    result.changes = [replace(c, requests=_request_refs(c.id, naming.get(c.id, []), to_side.date)) for c in changes]
     structure_files = any(f.kind is not None and f.kind.name == "spec-document" for f in (*from_files, *to_files))
     _with_moves(repo, from_side, to_side, result, placed, structure_files, cache)
     result.changes.sort(key=lambda c: (c.approved, _natural(c.id)))

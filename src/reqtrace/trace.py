@@ -194,9 +194,11 @@ def _signer(people: People, signer: str) -> str:
 
 def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (),  # type: ignore[assignment]
                changes: list[TimelineEntry] = (), people: People = NOBODY,  # type: ignore[assignment]
-               digests_of: DigestsOf | None = None) -> Trace:
+               digests_of: DigestsOf | None = None, reach: bool = True) -> Trace:
     """The story of one item, oldest first. `commit` names where the graph was read;
-    `digests_of`, when given, lets it mark suspect parent links to and from the item."""
+    `digests_of`, when given, lets it mark suspect parent links to and from the item.
+    `reach=False` leaves out the requirements above and below it: a caller that tells
+    every item's story (publish) walks those once for all, not once per item."""
     node = _require(graph, commit, item_id)
     by_node = {baseline.node: baseline for baseline in baselines}
     kind = node.get("kind", "")
@@ -249,6 +251,8 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
             del entries[key]
     # Same day: the item's own event first, then by id.
     result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _id_order(e.id), e.relation))
+    if not reach:
+        return result
     if kind == "requirement":
         result.upstream = sorted(reachable(graph, item_id, [PARENT]), key=_id_order)
         result.downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)

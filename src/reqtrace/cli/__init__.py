@@ -49,7 +49,7 @@ def _log_discarded_caches(debug: bool) -> None:
 
 # In the order `--help` lists them: the order a project meets them.
 COMMAND_MODULES = ("authoring_cmds", "spec_cmds", "baseline_cmds", "diff_cmds", "graph_cmds", "review_cmds", "evidence_cmds", "triage_cmds", "pack_cmds",
-                   "import_cmds", "export_cmds")
+                   "import_cmds", "export_cmds", "publish_cmds")
 
 
 def _register() -> None:

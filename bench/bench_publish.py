@@ -1,0 +1,91 @@
+"""Benchmark `reqtrace publish` on a synthetic spec repo (target: 10,000 requirements in <= 10 s).
+
+    python bench/bench_publish.py                  # N = 10,000 in a temp folder
+    python bench/bench_publish.py -n 1000 -n 10000 --dir /tmp/pub --keep
+
+Generates the repo of bench/bench_check.py (N requirements with parents,
+N/2 requests, N/10 meetings; a fifth of the statements in Chinese) with a short
+history, makes a baseline at the middle commit with a customer's recorded
+sign-off (so every requirement is compared with an accepted baseline), then
+times `reqtrace publish -o DIR` as a subprocess: without reqtrace's parse cache
+(.git/reqtrace/ removed: the first run), one page per document and
+--single-page, into a fresh folder and over the previous publish. Best and
+median of --repeat runs, CPU time and peak RSS. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_check import generate, machine, measure  # noqa: E402 - the one generator of benchmark repos
+
+EVIDENCE = b"%PDF-1.4\n% signed acceptance (benchmark)\n"
+
+
+def add_accepted_baseline(folder: Path, commits: int) -> None:
+    """A baseline of the middle commit, accepted by the customer on paper."""
+    reqtrace = [sys.executable, "-m", "reqtrace"]
+    middle = subprocess.run(["git", "rev-parse", f"HEAD~{commits // 2}"], cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
+    env_git = ["-c", "user.name=Bench", "-c", "user.email=bench@example.test"]
+    subprocess.run(["git", *env_git, "commit", "-q", "--allow-empty", "-m", "before the baseline"], cwd=folder, check=True)
+    run = {"cwd": folder, "check": True, "capture_output": True,
+           "env": {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.test", "GIT_COMMITTER_NAME": "Bench",
+                   "GIT_COMMITTER_EMAIL": "bench@example.test", "PATH": "/usr/bin:/bin", "HOME": str(folder)}}
+    subprocess.run([*reqtrace, "baseline", "create", "v1", "--rev", middle], **run)
+    scan = folder / "acceptance.pdf"
+    scan.write_bytes(EVIDENCE)
+    subprocess.run([*reqtrace, "baseline", "sign", "v1", "--recorded", "--signer", "Customer <c@example.test>", "--meaning", "accepted",
+                    "--role", "customer", "--evidence", str(scan), "--recorded-by", "Bench <bench@example.test>"], **run)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, action="append", help="number of requirements (repeatable; default 10000)")
+    parser.add_argument("--commits", type=int, default=20, help="commits of history (default 20)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
+    parser.add_argument("--dir", type=Path, help="generate here (reused when it already holds a repo of that N)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated repos")
+    options = parser.parse_args()
+    reqtrace = [sys.executable, "-m", "reqtrace"]
+    print(f"machine: {machine()}")
+    print(f"date: {time.strftime('%Y-%m-%d')}")
+    base = options.dir or Path(tempfile.mkdtemp(prefix="reqtrace-bench-publish-"))
+    try:
+        for n in options.n or [10000]:
+            folder = base / f"n{n}"
+            if not (folder / ".git").is_dir():
+                start = time.perf_counter()
+                generate(folder, n, options.commits)
+                add_accepted_baseline(folder, options.commits)
+                print(f"N = {n:,}: generated with an accepted baseline in {time.perf_counter() - start:.1f} s ({folder})", flush=True)
+            site = base / f"site{n}"
+
+            def fresh(site: Path = site) -> None:
+                shutil.rmtree(site, ignore_errors=True)
+
+            def cold(site: Path = site, cache: Path = folder / ".git" / "reqtrace") -> None:
+                shutil.rmtree(site, ignore_errors=True)
+                shutil.rmtree(cache, ignore_errors=True)
+
+            publish = [*reqtrace, "publish", "-o", str(site)]
+            measure("publish (no parse cache)", publish, folder, options.repeat, cold)
+            measure("publish (fresh folder)", publish, folder, options.repeat, fresh)
+            measure("publish (over the last publish)", publish, folder, options.repeat)
+            measure("publish --single-page", [*publish, "--single-page"], folder, options.repeat, fresh)
+            measure("publish --baseline v1", [*publish, "--baseline", "v1"], folder, options.repeat, fresh)
+            pages = sorted(site.glob("*.html"))
+            print(f"  {len(pages)} pages, {sum(p.stat().st_size for p in pages) / 1e6:.1f} MB in all", flush=True)
+    finally:
+        if not options.keep and options.dir is None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
