@@ -140,13 +140,6 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
     return found
 
 
-def baseline_requirements(repo: SpecRepo, name: str | None) -> TriageBaseline:
-    """The chosen baseline with its requirements read at its commit."""
-    baseline = choose_baseline(repo, name)
-    return TriageBaseline(baseline.name, baseline.commit, tuple(_requirements_at(repo, baseline.commit)),
-                          baseline.signoffs, baseline.delivered)
-
-
 def no_accepted_baseline(repo: SpecRepo) -> InputError:
     recorded = [name for name in _recorded_baselines(repo) if name is not None]
     names = list(dict.fromkeys([*recorded, *baseline_tags(repo)]))
