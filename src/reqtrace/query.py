@@ -10,7 +10,7 @@ from .model import Snapshot, item_fields
 
 
 def list_rows(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
-    maps = {
+    maps: dict[str, list[dict[str, Any]]] = {
         "requirement": [snapshot.requirements],
         "request": [snapshot.requests],
         "meeting": [snapshot.meetings],

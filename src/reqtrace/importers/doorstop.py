@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from ..yamlio import Mapping, Sequence, YamlProblem, decode_text, load_yaml
+from ..yamlio import Mapping, Sequence, YamlDocument, YamlProblem, decode_text, load_yaml
 from .model import (
     IdTest,
     Imported,
@@ -30,7 +30,7 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def _load(path: str, data: bytes) -> Any:
+def _load(path: str, data: bytes) -> YamlDocument:
     try:
         return load_yaml(decode_text(data))
     except YamlProblem as problem:
