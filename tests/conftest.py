@@ -19,6 +19,14 @@ MATERIAL_EML = DATA / "material" / "eml"
 CONFIG = "project: Test project\ncustomer: Test customer\n"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules holding a test marked slow run first, each kept whole (its module fixtures are
+    built once) and in its own order: xdist's workers then end the run on short tests, instead
+    of one worker starting a 15-second test while the other has nothing left to take."""
+    slow_modules = {getattr(item, "module", None) for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: getattr(item, "module", None) not in slow_modules)
+
+
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep every test off the real home directory and git configuration."""
