@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,12 +20,23 @@ MATERIAL_EML = DATA / "material" / "eml"
 CONFIG = "project: Test project\ncustomer: Test customer\n"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules holding a test marked slow run first, each kept whole (its module fixtures are
+    built once) and in its own order: xdist's workers then end the run on short tests, instead
+    of one worker starting a 15-second test while the other has nothing left to take."""
+    slow_modules = {getattr(item, "module", None) for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: getattr(item, "module", None) not in slow_modules)
+
+
+GITCONFIG = "[init]\n\tdefaultBranch = main\n[tag]\n\tgpgSign = false\n[commit]\n\tgpgSign = false\n"
+
+
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep every test off the real home directory and git configuration."""
     home = tmp_path_factory.mktemp("home")
     config = home / ".gitconfig"
-    config.write_text("[init]\n\tdefaultBranch = main\n[tag]\n\tgpgSign = false\n[commit]\n\tgpgSign = false\n")
+    config.write_text(GITCONFIG)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
@@ -135,3 +147,30 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return runner
+
+
+@dataclass(frozen=True)
+class DemoBuild:
+    root: Path  # never run a command here (caches, edits): work on a copy (copy_demo)
+    stdout: str  # what `reqtrace demo` printed
+    stderr: str
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+    """`reqtrace demo`, built once per worker (about 5 s of CPU: ~30 commits, two signed
+    baselines); a test or module works on its own copy, which takes a tenth of a second."""
+    home = tmp_path_factory.mktemp("demo-home")
+    (home / ".gitconfig").write_text(GITCONFIG)
+    env = {key: value for key, value in os.environ.items() if key not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
+    env.update({"HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1", "COLUMNS": "200"})
+    target = tmp_path_factory.mktemp("demo-build") / "demo"
+    proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return DemoBuild(target, proc.stdout, proc.stderr)
+
+
+def copy_demo(build: DemoBuild, target: Path) -> Path:
+    """A copy of the built demo at `target` (which must not exist yet)."""
+    shutil.copytree(build.root, target, symlinks=True)
+    return target

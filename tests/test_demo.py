@@ -7,23 +7,19 @@ import subprocess
 
 import pytest
 
+from conftest import copy_demo
+
 
 @pytest.fixture(scope="module")
-def demo_repo(tmp_path_factory):
-    """Build the demo once for the module (it replays ~30 commits and their commands)."""
-    import os
-    import sys
-
-    target = tmp_path_factory.mktemp("demo") / "clinic"
-    proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
-    assert proc.returncode == 0, proc.stderr
-    return target, proc
+def demo_repo(demo_build, tmp_path_factory):
+    """A copy of the demo (built once per worker), and the build: what `reqtrace demo` printed."""
+    return copy_demo(demo_build, tmp_path_factory.mktemp("demo") / "clinic"), demo_build
 
 
 def test_demo_prints_what_to_run_next(demo_repo):
-    target, proc = demo_repo
+    _, proc = demo_repo
     assert "reqtrace check" in proc.stdout
-    assert str(target) in proc.stdout
+    assert str(proc.root) in proc.stdout
     # The replay log shows each command as it ran, with its paths, never the story's placeholders.
     log = proc.stdout + proc.stderr
     assert "{keys}" not in log and "{example}" not in log

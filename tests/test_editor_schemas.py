@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conftest import ROOT, requirement_yaml
+from conftest import ROOT, copy_demo, requirement_yaml
 from reqtrace.config import parse_config
 from reqtrace.editor import EDITOR_SCHEMAS, SCHEMA_FOLDER, schema_globs
 from reqtrace.parse import plain
@@ -64,11 +64,9 @@ def errors_of(validator: Draft202012Validator, data: object) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_with_editor_support(tmp_path_factory):
-    target = tmp_path_factory.mktemp("demo") / "example"
+def demo_with_editor_support(demo_build, tmp_path_factory):
+    target = copy_demo(demo_build, tmp_path_factory.mktemp("demo") / "example")
     env = {**os.environ, "COLUMNS": "200"}
-    proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env=env)
-    assert proc.returncode == 0, proc.stderr
     setup = subprocess.run([sys.executable, "-m", "reqtrace", "schema", "--editor"], capture_output=True, text=True, cwd=target, env=env)
     assert setup.returncode == 0, setup.stderr
     return target

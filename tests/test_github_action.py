@@ -17,6 +17,7 @@ import yaml
 from conftest import ROOT, requirement_yaml
 from pack_kit import build_repo
 
+# slow: the action's install step makes a venv and pip-installs this checkout (~20 s, once per run)
 pytestmark = pytest.mark.slow
 
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))

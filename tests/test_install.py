@@ -42,6 +42,7 @@ def test_the_distribution_name_is_not_the_unrelated_pypi_project() -> None:
                 start = index + 1
 
 
+# slow: builds the wheel, makes a venv and pip-installs the wheel into it (~10 s)
 @pytest.mark.slow
 def test_the_built_wheel_installs_into_a_fresh_environment_and_runs(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"

@@ -9,25 +9,18 @@ blob in the index, so its sha256 is the one recorded).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import git
+from conftest import DemoBuild, copy_demo, git
 
 DOCUMENT = "records/documents/contract-summary.txt"
 
 
 @pytest.fixture(scope="module")
-def demo_origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("crlf") / "demo"
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env=env)
-    assert proc.returncode == 0, proc.stderr
-    return target
+def demo_origin(demo_build: DemoBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_demo(demo_build, tmp_path_factory.mktemp("crlf") / "demo")
 
 
 def clone_with_autocrlf(origin: Path, target: Path) -> Path:

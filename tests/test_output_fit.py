@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from conftest import ROOT, git
+from conftest import ROOT, copy_demo, git
 from reqtrace.cli import output
 
 WIDTHS = (80, 120)
@@ -68,11 +68,8 @@ EMAIL_FRAGMENT = re.compile(r"[\w.+-]*@[\w.-]*")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    target = tmp_path_factory.mktemp("fit") / "demo"
-    subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], check=True, capture_output=True,
-                   env={**os.environ, "COLUMNS": "200"})
-    return target
+def demo(demo_build, tmp_path_factory):
+    return copy_demo(demo_build, tmp_path_factory.mktemp("fit") / "demo")
 
 
 @pytest.fixture(scope="module")

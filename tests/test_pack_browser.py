@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from browser import Browser, chromium_path
+from conftest import copy_demo
 from pack_kit import build_repo
 
 pytestmark = [
@@ -122,13 +123,11 @@ def test_the_request_log_would_see_an_outside_load(tmp_path):
     assert "https://tracker.example/pixel.png" in urls
 
 
-# slow: builds the whole demo, packs it and reads the report in Chromium
+# slow: packs the whole demo and reads the report in Chromium
 @pytest.mark.slow
-def test_the_demo_pack_builds_verifies_and_reads_in_chromium(run_cli, tmp_path):
+def test_the_demo_pack_builds_verifies_and_reads_in_chromium(demo_build, run_cli, tmp_path):
     chromium_path()
-    demo = tmp_path / "demo"
-    made = run_cli("demo", str(demo), cwd=tmp_path)
-    assert made.exit_code == 0, made.stderr
+    demo = copy_demo(demo_build, tmp_path / "demo")
     out, html = tmp_path / "pack.zip", tmp_path / "html"
     built = run_cli("pack", "build", "contract-v1.0", "-o", str(out), "--html-dir", str(html), cwd=demo)
     assert built.exit_code == 0, built.stderr

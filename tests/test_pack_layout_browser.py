@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from browser import Browser, chromium_path
+from conftest import copy_demo
 
 pytestmark = [pytest.mark.browser]
 
@@ -43,11 +44,11 @@ LAYOUT = r"""(() => {
 
 
 @pytest.fixture(scope="module")
-def demo_pack(tmp_path_factory) -> Path:
+def demo_pack(demo_build, tmp_path_factory) -> Path:
     chromium_path()  # skip (or fail in CI) before building anything
     folder = tmp_path_factory.mktemp("layout")
     env = {**os.environ, "COLUMNS": "200"}
-    subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(folder / "demo")], check=True, capture_output=True, env=env)
+    copy_demo(demo_build, folder / "demo")
     subprocess.run([sys.executable, "-m", "reqtrace", "pack", "build", "delivery-v1.0", "-o", str(folder / "pack.zip")],
                    cwd=folder / "demo", check=True, capture_output=True, env=env)
     with zipfile.ZipFile(folder / "pack.zip") as archive:

@@ -8,7 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from conftest import git
+from conftest import copy_demo, git
 from reqtrace.demo import suggested_commands
 from reqtrace.people import People, Person, people_from
 
@@ -86,10 +86,9 @@ def test_a_name_given_to_two_people_is_a_config_warning(make_repo, run_cli):
     assert result.exit_code == 1 and "missing required field 'name'" in result.stdout
 
 
-def test_the_demo_names_each_person_once(tmp_path, run_cli):
+def test_the_demo_names_each_person_once(demo_build, tmp_path, run_cli):
     """The worked example's status, trace and pack speak of Chen Jing, not of three people."""
-    target = tmp_path / "demo"
-    assert run_cli("demo", str(target)).exit_code == 0
+    target = copy_demo(demo_build, tmp_path / "demo")
     status = json.loads(run_cli("status", "--format", "json", cwd=target).stdout)
     requesters = [row["from"] for row in status["requests"]["by_requester"]]
     assert sorted(requesters) == ["Chen Jing", "Wang Fang"]

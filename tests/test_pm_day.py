@@ -5,30 +5,19 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    """The demo, built once; each test works on its own copy."""
-    import os
-
-    target = tmp_path_factory.mktemp("demo-template") / "demo"
-    proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
-    assert proc.returncode == 0, proc.stderr
-    return target
+from conftest import copy_demo
 
 
 @pytest.fixture
-def demo(demo_template, tmp_path) -> Path:
-    copy = tmp_path / "demo"
-    shutil.copytree(demo_template, copy, symlinks=True)
+def demo(demo_build, tmp_path) -> Path:
+    """The demo (built once per worker); each test works on its own copy."""
+    copy = copy_demo(demo_build, tmp_path / "demo")
     return copy
 
 

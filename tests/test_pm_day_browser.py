@@ -6,13 +6,12 @@ Skipped when Chromium is missing, unless REQTRACE_REQUIRE_BROWSER=1 (CI).
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
 from browser import Browser, chromium_path
+from conftest import copy_demo
 
 pytestmark = [pytest.mark.browser]
 LOCAL_SCHEMES = ("file:", "data:", "about:")
@@ -40,14 +39,9 @@ CHART_FACTS = """(() => {
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    import os
-
+def demo(demo_build, tmp_path_factory):
     chromium_path()  # skip (or fail in CI) before building anything
-    target = tmp_path_factory.mktemp("chart") / "demo"
-    proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
-    assert proc.returncode == 0, proc.stderr
-    return target
+    return copy_demo(demo_build, tmp_path_factory.mktemp("chart") / "demo")
 
 
 def _assert_demo_chart(facts):

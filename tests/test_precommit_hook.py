@@ -14,6 +14,7 @@ import yaml
 
 from conftest import ROOT, requirement_yaml
 
+# slow: pre-commit builds the hook's environment, a pip install of this checkout (~25 s, once per run)
 pytestmark = pytest.mark.slow
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]

@@ -25,7 +25,7 @@ from .parse import Parsed, parse_requirements, read_yaml_file, text_of
 from .placeholders import requirements_with_placeholders
 from .schema import validate
 from .snapshot import Reader, SourceFile, add_parsed, kind_of, name_finding, resolve_revision
-from .yamlio import MAX_FILE_BYTES, YamlProblem, decode_text, dump_yaml, load_yaml
+from .yamlio import MAX_FILE_BYTES, YamlDocument, YamlProblem, decode_text, dump_yaml, load_yaml
 
 MANIFEST = "manifest.yaml"
 SIGNOFFS = "signoffs"
@@ -228,7 +228,7 @@ def _schema_findings(data: Any, kind: str, path: str, item_id: str | None) -> li
     ]
 
 
-def _read_manifest_yaml(path: str, data: bytes) -> tuple[Any, list[Finding]]:
+def _read_manifest_yaml(path: str, data: bytes) -> tuple[YamlDocument, list[Finding]]:
     # Like parse.read_yaml_file, with the manifest's own size cap: it lists every requirement.
     if len(data) > MAX_MANIFEST_BYTES:
         return None, [Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; a manifest is read up to {MAX_MANIFEST_BYTES:,} bytes", path, 1)]
@@ -384,10 +384,10 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
         else:
             readable.append(source)
     result.findings.extend(missing_witnesses(repo, commit, config.baselines_dir, set(manifests), {s.path for files in signoffs.values() for s in files}))
-    contents = {source.path: data for source, data in reader.read(readable)}
+    contents = {source.path: data for source, data in reader.read(readable) if data is not None}
     # Reader.read gives None past MAX_FILE_BYTES; a manifest may be larger (checked against its own
     # cap above: a 10,000-requirement manifest is 1.3 MB).
-    large = [source for source in readable if contents.get(source.path) is None]
+    large = [source for source in readable if source.path not in contents]
     if large and reader.commit is None:
         contents.update({source.path: (reader.repo.root / source.path).read_bytes() for source in large})
     elif large and reader.repo.git_top is not None:
@@ -446,9 +446,9 @@ def missing_witnesses(repo: SpecRepo, commit: str | None, baselines_dir: str, ma
     folder = baselines_dir + "/"
     prefix = repo.git_path("")
     gone: dict[str, str | None] = {}  # spec-relative path -> the commit that deleted it (None: the working tree)
-    for path, deleter in gitio.deleted_files(top, commit or "HEAD", [repo.git_path(baselines_dir)]).items():
+    for path, deleted_by in gitio.deleted_files(top, commit or "HEAD", [repo.git_path(baselines_dir)]).items():
         if path.startswith(prefix):
-            gone[path[len(prefix) :]] = deleter
+            gone[path[len(prefix) :]] = deleted_by
     if commit is None:
         for path in gitio.deleted_in_worktree(top, [repo.git_path(baselines_dir)]):
             if path.startswith(prefix):
@@ -565,6 +565,9 @@ def requirements_at(repo: SpecRepo, commit: str) -> tuple[Config, dict[str, Requ
             continue
         sources.append(source)
     for source, data in reader.read(sources):
+        if data is None:  # larger than its listed size said: the same finding as above
+            snapshot.findings.append(Finding("file-too-large", ERROR, "this requirement file cannot be read (a symbolic link, or over 1 MiB)", source.path, None))
+            continue
         add_parsed(snapshot, parse_requirements(source.path, data, config))
     return config, snapshot.requirements, snapshot.findings
 

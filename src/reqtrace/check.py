@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from . import gitio
@@ -27,6 +27,7 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
     cannot hang under one that is gone.
     """
     everything = None
+    wanted: Container[str] | None  # a table of requirements or of requests; None: any item
     removed = removed_since_a_baseline(snapshot)
     for requirement in snapshot.requirements.values():
         for ref in requirement.parents:

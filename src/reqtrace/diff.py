@@ -293,10 +293,10 @@ def resolve_sides(repo: SpecRepo, revs: list[tuple[str, str]]) -> list[tuple[Sid
                 break
         else:
             raise gitio.missing_revision(repo.git_top, rev)
-        config = found.get(f"{candidate}^{{commit}}:{repo.git_path(CONFIG_FILE)}", (None, None))[1]
-        if config is None:
+        config_at = found.get(f"{candidate}^{{commit}}:{repo.git_path(CONFIG_FILE)}", (None, None))[1]
+        if config_at is None:
             raise InputError(f"{repo.git_path(CONFIG_FILE)} does not exist at {rev} ({commit[:12]}): that revision is not a spec repo")
-        sides.append((Side(shown, commit, _commit_day(body)), config))
+        sides.append((Side(shown, commit, _commit_day(body)), config_at))
     return sides
 
 

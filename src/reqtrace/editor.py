@@ -69,7 +69,7 @@ def _settings(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     try:
         data = json.loads(text) if text.strip() else {}
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         # VS Code also accepts comments and trailing commas (JSONC); rewriting such a file
         # would drop them, so it is left for the person to edit.
         raise InputError(

@@ -590,7 +590,8 @@ def ids_on_branches(repo: Path, paths: Iterable[str]) -> BranchIds:
     """The ids under `paths` at every local and remote-tracking branch, from one `git grep`
     over all their tips (a hint for choosing new ids: `check` finds real duplicates)."""
     refs = run_git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/remotes", check=False).stdout.decode("utf-8", "replace")
-    local_tips, remote_tips = set(), set()
+    local_tips: set[str] = set()
+    remote_tips: set[str] = set()
     for line in refs.splitlines():
         oid, _, name = line.partition(" ")
         if name.endswith("/HEAD") and name.startswith("refs/remotes/"):

@@ -718,10 +718,10 @@ def status_snapshot(repo: SpecRepo, bundle: GraphBundle) -> Snapshot:
     if bundle.snapshot is not None:
         return bundle.snapshot
     assert bundle.config is not None and isinstance(bundle.graph, LazyGraph)
-    graph = bundle.graph
+    graph, config = bundle.graph, bundle.config
 
     def load() -> Snapshot:
-        return snapshot_from_facts(graph.all_facts(), Snapshot(config=bundle.config, commit=bundle.commit, repo=repo))
+        return snapshot_from_facts(graph.all_facts(), Snapshot(config=config, commit=bundle.commit, repo=repo))
 
     return _without_gc(load)  # type: ignore[no-any-return]
 

@@ -211,7 +211,8 @@ def patch_graph(
     # 2. Which file holds each id's item now.
     for item_id in in_play:
         old_path = nodes[item_id]["path"] if existed[item_id] else None
-        new_path = after[item_id][0] if after[item_id] is not None else None
+        now = after[item_id]
+        new_path = now[0] if now is not None else None
         if old_path is not None and old_path != new_path:
             _drop(index.ids_by_path, old_path, item_id)
         if new_path is not None and new_path != old_path:
@@ -233,12 +234,13 @@ def patch_graph(
         if existed[item_id]:
             pairs.update((item_id, target) for target in succ[item_id])
             pairs.update((source, item_id) for source, keyed in pred[item_id].items() if DECIDES in keyed)
-        if after[item_id] is not None:
-            new_links.extend((item_id, link) for link in resolved_links(after[item_id][2], index.message_holder))
+        now = after[item_id]
+        if now is not None:
+            new_links.extend((item_id, link) for link in resolved_links(now[2], index.message_holder))
     for mail_id in reresolved:
         pairs.update((mail_id, target) for target, keyed in succ[mail_id].items() if THREAD in keyed)
-        found = _definition_of(mail_id, nodes, index, read, first_definition)
-        new_links.extend((mail_id, link) for link in resolved_links(found[2], index.message_holder))
+        definition = _definition_of(mail_id, nodes, index, read, first_definition)
+        new_links.extend((mail_id, link) for link in resolved_links(definition[2], index.message_holder))
     old_by_node = {baseline.node: baseline for baseline in old_baselines}
     moved_baselines = sorted(node for node in old_by_node.keys() | new_by_node.keys() if old_by_node.get(node) != new_by_node.get(node))
     for node in moved_baselines:
@@ -296,7 +298,7 @@ def patch_graph(
     for source, target in pairs:
         if source not in nodes or target not in nodes:
             continue  # a missing end: removed with the node, or never there
-        makers = [source] if source == target else [source, target]
+        makers = (source,) if source == target else (source, target)
         ranked = []
         for maker in makers:
             if maker != source and maker not in new_by_node and nodes[maker].get("kind") not in LINKED_INTO:

@@ -279,7 +279,7 @@ def _requirement_history(
         return relative if relative is not None and kind_of(relative, config) is not None else None
 
     reader = _VersionReader(repo, config, req_id, cache)
-    wanted = []
+    wanted: list[str] = []
     for entry in commits:
         written = [c for c in entry.changes if c.status != "D" and c.new_mode.startswith("100") and spec_path(c.path)]
         if len(written) > BULK_COMMIT:

@@ -533,9 +533,8 @@ def _filename(part: EmailMessage, hint: str | None) -> str | None:
         name = None
     if not name:
         try:
-            name = part.get_param("name")
-            if isinstance(name, tuple):
-                name = name[2]
+            param = part.get_param("name")
+            name = param[2] if isinstance(param, tuple) else param
         except Exception:  # noqa: BLE001
             name = None
     if not name:
@@ -667,8 +666,8 @@ def _read_part(part: EmailMessage, hint: str | None, plain: list[str], html: lis
             raw_subject = _header(inner_message, "subject")
             subject = decode_header_text(raw_subject, hint)[0] if raw_subject else None
             plain.append(f"\n---- embedded message: {subject or '(no subject)'} ----\n")
-        name = _filename(part, hint) or f"{subject or 'message'}.eml"
-        attachments.append(MailAttachment(name, content_type, len(inner_bytes), hashlib.sha256(inner_bytes).hexdigest()))
+        inner_name = _filename(part, hint) or f"{subject or 'message'}.eml"
+        attachments.append(MailAttachment(inner_name, content_type, len(inner_bytes), hashlib.sha256(inner_bytes).hexdigest()))
         return
     name = _filename(part, hint)
     if _is_attachment(part, name):

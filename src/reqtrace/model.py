@@ -15,8 +15,6 @@ SCHEMA_VERSION = 1
 ERROR = "error"
 WARNING = "warning"
 
-PRIORITIES = ("must", "should", "could", "wont")
-STATUSES = ("draft", "proposed", "approved", "deprecated")
 DECISION_STATUSES = ("pending", "approved", "rejected")
 
 

@@ -36,6 +36,7 @@ from .yamlio import (
     MAX_FILE_BYTES,
     Mapping,
     Sequence,
+    YamlDocument,
     YamlProblem,
     decode_text,
     load_yaml,
@@ -154,7 +155,7 @@ def _lines(mapping: Any) -> tuple[tuple[str, int], ...]:
     return shared(tuple(shared(pair) for pair in layout))  # type: ignore[return-value]
 
 
-def read_yaml_file(path: str, data: bytes, parsed: Parsed, *, front_matter: bool = False) -> Any:
+def read_yaml_file(path: str, data: bytes, parsed: Parsed, *, front_matter: bool = False) -> YamlDocument:
     """Load a file's YAML, recording any problem as a finding; None when unusable."""
     if len(data) > MAX_FILE_BYTES:
         parsed.findings.append(Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it", path, None))

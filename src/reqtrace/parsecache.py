@@ -297,14 +297,14 @@ def _plain_item(item: Any) -> tuple[int, tuple[Any, ...]]:
     values = getter(item)
     nested = _NESTED.get(type(item))
     if nested:
-        values = list(values)
+        plain = list(values)
         for position, how in nested:
-            value = values[position]
+            value = plain[position]
             if how == _ONE:
-                values[position] = None if value is None else _plain_item(value)
+                plain[position] = None if value is None else _plain_item(value)
             else:
-                values[position] = tuple(_plain_item(part) for part in value)
-        values = tuple(values)
+                plain[position] = tuple(_plain_item(part) for part in value)
+        values = tuple(plain)
     return number, values
 
 
@@ -323,7 +323,7 @@ def _item_of(plain: tuple[int, tuple[Any, ...]]) -> Any:
             else:
                 values[position] = tuple(_item_of(part) for part in value)  # type: ignore[index]
     # As unpickling a dataclass does: the fields set directly (the classes are frozen).
-    item = _new(_PLAIN_CLASSES[number])
+    item: Any = _new(_PLAIN_CLASSES[number])
     item.__dict__.update(zip(names, values, strict=False))  # lengths checked above
     return item
 
@@ -337,7 +337,7 @@ def load_parsed(data: bytes | memoryview) -> list[Parsed]:
     plain = _PlainUnpickler(io.BytesIO(data)).load()
     if type(plain) is not list:
         raise pickle.UnpicklingError("not a list of parse results")
-    result = []
+    result: list[Parsed] = []
     append = result.append
     classes, all_names, nested = _PLAIN_CLASSES, _FIELD_NAMES, _NESTED_BY_NUMBER
     for items, findings, oid in plain:
@@ -444,17 +444,6 @@ class PackedParseCache(ParseCache):
                 for position, key in enumerate(segment.keys):
                     self._index.setdefault(key, (segment, position))
         return self._segments
-
-    @property
-    def packed(self) -> dict[str, Parsed]:
-        """Every entry of the pack as it was read (for tests and tools)."""
-        entries: dict[str, Parsed] = {}
-        for segment in self._load():
-            values = segment.values()
-            if values is not None:
-                for key, value in zip(segment.keys, values, strict=True):
-                    entries.setdefault(key, value)
-        return entries
 
     def get(self, key: str) -> Parsed | None:
         if self._segments is None:

@@ -11,7 +11,7 @@ from .structure import Placement, outline, placements
 
 
 def list_rows(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
-    maps = {
+    maps: dict[str, list[dict[str, Any]]] = {
         "requirement": [snapshot.requirements],
         "request": [snapshot.requests],
         "meeting": [snapshot.meetings],

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
+from typing import Protocol
 
 from .model import ERROR, Finding, Snapshot
 
 
-def dangling(snapshot: Snapshot, owner: object, field_name: str, ref: str, wanted: dict | None, what: str) -> Finding | None:
+class ItemInFile(Protocol):
+    """What a finding needs of the item that holds a reference (any item of the model)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+
+def dangling(snapshot: Snapshot, owner: ItemInFile, field_name: str, ref: str, wanted: Container[str] | None, what: str) -> Finding | None:
     """A finding when `ref` names nothing, or names the wrong kind of item."""
     if wanted is not None and ref in wanted:
         return None  # the common case, decided without building anything

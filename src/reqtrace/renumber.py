@@ -86,7 +86,8 @@ def _values_at(node: Any, path: tuple[str, ...]) -> list[tuple[Any, Any]]:
 
 
 def _position(container: Any, key: Any) -> tuple[int, int]:
-    return container.lc.item(key) if isinstance(container, list) else container.lc.value(key)  # type: ignore[no-any-return]
+    positions = container.lc  # ruamel.yaml's line and column of each item or value
+    return positions.item(key) if isinstance(container, list) else positions.value(key)  # type: ignore[no-any-return]
 
 
 def _entries(document: Any, kind: str) -> list[Any]:
@@ -205,6 +206,7 @@ def renumber(repo: SpecRepo, old: str, new: str, *, definition: str | None = Non
     if old not in snapshot.all_ids():
         raise InputError(f"'{old}' is not the id of any requirement or record in the working tree", hint="check the id with `reqtrace list`; ids are matched exactly")
     item = snapshot.item(old)
+    assert item is not None  # all_ids() holds it
     kind = item.kind
     if not ID_TEXT.match(new) or len(new) > MAX_ID_LENGTH:
         raise UsageError(f"'{new}' cannot be an id: use letters, digits, '-', '_' and '.', starting with a letter or digit")

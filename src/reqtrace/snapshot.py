@@ -167,7 +167,7 @@ def _read_file(path: str, size: int, root: int | None = None) -> bytes:
         os.close(fd)
 
 
-def _symlink_finding(root_label: str, source: SourceFile) -> Finding:
+def _symlink_finding(source: SourceFile) -> Finding:
     target = source.symlink_target or ""
     parts = Path(source.path).parent.joinpath(target).as_posix().split("/")
     depth = 0
@@ -446,7 +446,7 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
             continue
         if source.symlink_target is not None:
             if kind is not None or source.path.endswith((".yaml", ".yml", ".md")) or _in_kind_folder(source.path, config):
-                results[source.path] = ParsedFile(source, kind, Parsed(findings=[_symlink_finding(str(reader.repo.root), source)]), False)
+                results[source.path] = ParsedFile(source, kind, Parsed(findings=[_symlink_finding(source)]), False)
             continue
         if kind is None:
             continue

@@ -98,7 +98,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
         counts[state] += 1
 
     linked = _linked_in(snapshot) | set(linked)
-    unlinked = []
+    unlinked: list[dict[str, Any]] = []
     for records in snapshot.record_maps():
         for item in records.values():
             if not _links_out(item) and item.id not in linked:
@@ -106,7 +106,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
     unlinked.sort(key=lambda row: _id_order(row["id"]))
     unsourced = sorted(
         ({"id": r.id, "title": r.title, "path": r.path, "has_parent": bool(r.parents)} for r in snapshot.requirements.values() if not r.sources),
-        key=lambda row: _id_order(row["id"]),
+        key=lambda row: _id_order(str(row["id"])),
     )
 
     volatility = None

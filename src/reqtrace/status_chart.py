@@ -117,16 +117,17 @@ def chart_model(changes: Iterable[tuple[str, int]], requests: Iterable[tuple[str
     every = max(1, -(-len(months) * 46 // plot_width))  # a label needs ~46 px
     labels = [{"x": round(LEFT + (index + 0.5) * slot, 1), "text": _month_label(month)} for index, month in enumerate(months) if index % every == 0]
     baseline_marks = []
-    for row, (name, date, month) in enumerate(sorted((m for m in marks if m[2] in months), key=lambda m: (m[1] or "", m[0]))):
-        assert month is not None and date is not None  # a mark without a month is not in `months`
-        index = months.index(month)
-        day = int(date[8:10]) if len(date) >= 10 and date[8:10].isdigit() else 1
-        days = calendar.monthrange(int(month[:4]), int(month[5:7]))[1]
+    for row, (name, mark_date, mark_month) in enumerate(sorted((m for m in marks if m[2] in months), key=lambda m: (m[1] or "", m[0]))):
+        assert mark_month is not None and mark_date is not None  # a mark without a month is not in `months`
+        index = months.index(mark_month)
+        day = int(mark_date[8:10]) if len(mark_date) >= 10 and mark_date[8:10].isdigit() else 1
+        days = calendar.monthrange(int(mark_month[:4]), int(mark_month[5:7]))[1]
         x = round(LEFT + (index + (day - 1) / days) * slot, 1)
-        baseline_marks.append({"x": x, "label_y": 14 + 13 * (row % 2), "name": name, "date": date[:10], "anchor": "end" if x > WIDTH * 0.7 else "start"})
+        baseline_marks.append({"x": x, "label_y": 14 + 13 * (row % 2), "name": name, "date": mark_date[:10], "anchor": "end" if x > WIDTH * 0.7 else "start"})
     grid = [{"y": y_of(value), "value": value} for value in range(0, scale_top + 1, step)]
     used = Counter(kind for counter in asked.values() for kind in counter)
-    legend = [{"colour": CHANGES_COLOUR, "text": "requirement changes"}] + [{"colour": colour, "text": f"{kind} requests"} for kind, colour in _classes(used)]
+    legend: list[dict[str, str | int]] = [{"colour": CHANGES_COLOUR, "text": "requirement changes"}]
+    legend += [{"colour": colour, "text": f"{kind} requests"} for kind, colour in _classes(used)]
     for index, entry in enumerate(legend):
         entry["x"] = LEFT + (index % 4) * 175
         entry["y"] = HEIGHT - 26 + (index // 4) * 14

@@ -20,8 +20,6 @@ from typing import Any
 from .digest import memo_digests
 from .model import ERROR, WARNING, Finding, Requirement, Snapshot
 
-SUSPECT_LEVELS = ("warn", "error", "off")
-
 
 @dataclass(frozen=True)
 class SuspectLink:
@@ -56,16 +54,6 @@ def suspect_links(snapshot: Snapshot) -> list[SuspectLink]:
     """Every suspect link of the snapshot, by child id then parent id."""
     found = suspect_links_of(snapshot.requirements.values(), snapshot.requirements)
     return sorted(found, key=lambda link: (link.child, link.parent))
-
-
-def suspect_children(snapshot: Snapshot, parent_ids: Iterable[str]) -> dict[str, list[str]]:
-    """parent id -> the children whose link to it is suspect, for the given parents."""
-    wanted = set(parent_ids)
-    result: dict[str, list[str]] = {}
-    for link in suspect_links(snapshot):
-        if link.parent in wanted:
-            result.setdefault(link.parent, []).append(link.child)
-    return result
 
 
 def check_suspect_links(snapshot: Snapshot) -> Iterator[Finding]:

@@ -27,7 +27,7 @@ import re
 import xml.parsers.expat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from .digest import DIGEST_PATTERN
 from .model import ERROR, WARNING, Finding, Requirement
@@ -69,7 +69,7 @@ class _Element:
     children: list[_Element] = field(default_factory=list)
 
 
-def _refuse(*_args: Any) -> None:
+def _refuse(*_args: Any) -> NoReturn:
     raise UnreadableResults("the file declares a DOCTYPE or entities; JUnit XML has none, and reqtrace does not expand them")
 
 
@@ -101,9 +101,9 @@ def _parse_xml(data: bytes) -> _Element:
         parser.Parse(data, True)
     except xml.parsers.expat.ExpatError as error:
         raise UnreadableResults(f"not well-formed XML at line {error.lineno}, column {error.offset}: {xml.parsers.expat.ErrorString(error.code)}") from None
-    (root,) = stack[0].children or [None]
-    if root is None:
+    if not stack[0].children:
         raise UnreadableResults("the file holds no XML element")
+    (root,) = stack[0].children
     return root
 
 

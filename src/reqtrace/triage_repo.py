@@ -140,13 +140,6 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
     return found
 
 
-def baseline_requirements(repo: SpecRepo, name: str | None) -> TriageBaseline:
-    """The chosen baseline with its requirements read at its commit."""
-    baseline = choose_baseline(repo, name)
-    return TriageBaseline(baseline.name, baseline.commit, tuple(_requirements_at(repo, baseline.commit)),
-                          baseline.signoffs, baseline.delivered)
-
-
 def no_accepted_baseline(repo: SpecRepo) -> InputError:
     recorded = [name for name in _recorded_baselines(repo) if name is not None]
     names = list(dict.fromkeys([*recorded, *baseline_tags(repo)]))
@@ -179,6 +172,8 @@ def _requirements_at(repo: SpecRepo, commit: str) -> list[Requirement]:
     sources = [s for s in sources if (kind := kind_of(s.path, config)) is not None and kind.name == "requirement"]
     requirements: dict[str, Requirement] = {}
     for source, data in reader.read(sources):
+        if data is None:  # larger than its listed size said: left out, like the large ones above
+            continue
         for item in parse_requirements(source.path, data, config).items:
             requirements.setdefault(item.id, item)
     return list(requirements.values())
@@ -336,6 +331,9 @@ def load_records(repo: SpecRepo, kinds: Sequence[str]) -> Snapshot:
         sources.append((source, kind))
     kinds_by_path = {source.path: kind for source, kind in sources}
     for source, data in reader.read([source for source, _ in sources]):
+        if data is None:  # larger than its listed size said
+            snapshot.findings.append(Finding("file-too-large", ERROR, f"file is over {MAX_FILE_BYTES:,} bytes; not read", source.path, None))
+            continue
         add_parsed(snapshot, kinds_by_path[source.path].parser(source.path, data, config))
     return snapshot
 

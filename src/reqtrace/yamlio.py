@@ -8,6 +8,7 @@ each key so that findings can point at it.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from sys import intern
@@ -28,7 +29,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver as _BaseResolver
 
 try:  # libyaml's C parser is about 12x faster on many small files
-    from yaml.cyaml import CParser as _CParser
+    from yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]  # types-PyYAML does not list it; PyYAML exports it
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml.loader import SafeLoader as _CParser  # type: ignore[assignment]
 
@@ -89,6 +90,11 @@ class Sequence(list):  # type: ignore[type-arg]
         self.line = line
         self.lines = lines
         self.raw = raw
+
+
+# What a YAML document loads as: mappings and lists that remember their lines, or one
+# of the scalar types a spec file may hold.
+YamlDocument = Mapping | Sequence | str | int | float | bool | dt.date | dt.datetime | None
 
 
 # One constructor for the few scalar types a spec file may hold: constructing
@@ -245,7 +251,7 @@ def _mapping(line: int, get_event: Any, line_offset: int, depth: int) -> Mapping
                 # Text that needs no resolving, the usual value: inline, no call.
                 mapping[key] = intern(value) if len(value) <= 40 else value
                 continue
-            value, is_text = _scalar(event, event.start_mark.line + 1 + line_offset)
+            value, is_text = _scalar(event, event.start_mark.line + 1 + line_offset)  # type: ignore[union-attr]  # a parser's events always carry marks
             if not is_text:
                 # The source text of a scalar YAML turned into something other
                 # than text (`NO` -> False, `1.10` -> 1.1), so a finding can quote it.
@@ -659,6 +665,7 @@ def edit_yaml_mapping(text: str, *, add_missing: dict[str, Any] | None = None, e
     import difflib
     import io
 
+    from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.error import YAMLError as RuamelError
     from ruamel.yaml.util import load_yaml_guess_indent
 
@@ -674,7 +681,7 @@ def edit_yaml_mapping(text: str, *, add_missing: dict[str, Any] | None = None, e
         data = yaml.load(text)
     except RuamelError as exc:
         raise YamlProblem("yaml-syntax", f"cannot edit: {exc}".splitlines()[0]) from None
-    if not isinstance(data, dict):
+    if not isinstance(data, CommentedMap):
         raise YamlProblem("schema", "cannot edit: the file does not hold a mapping")
     # Where each key the user wrote starts (0-based), before anything changes.
     starts = sorted((data.lc.key(key)[0], key) for key in data)

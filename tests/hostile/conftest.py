@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from .kit import GIT_ENV, Sentinel, commit_all, git, run, write_tree
+from conftest import DemoBuild, copy_demo
+
+from .kit import GIT_ENV, Sentinel, commit_all, git, write_tree
 
 CONFIG = "project: Hostile test project\ncustomer: Test customer\n"
 
@@ -108,12 +110,10 @@ def small_template(tmp_path_factory: pytest.TempPathFactory, isolated_build_env)
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory, isolated_build_env) -> Path:
-    """`reqtrace demo`: signed baselines contract-v1.0 and delivery-v1.0, emails, documents."""
-    root = tmp_path_factory.mktemp("demo-template") / "repo"
-    outcome = run(["demo", str(root)], root.parent)
-    assert outcome.code == 0, outcome.describe()
-    return root
+def demo_template(tmp_path_factory: pytest.TempPathFactory, demo_build: DemoBuild) -> Path:
+    """`reqtrace demo` (tests/conftest.py builds it once per worker): signed baselines
+    contract-v1.0 and delivery-v1.0, emails, documents."""
+    return copy_demo(demo_build, tmp_path_factory.mktemp("demo-template") / "repo")
 
 
 @pytest.fixture(scope="module")

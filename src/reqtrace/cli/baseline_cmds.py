@@ -383,7 +383,7 @@ def verify(
         for verification in results:
             baseline = verification.baseline
             if verification.ok:
-                counts = {}
+                counts: dict[str, int] = {}
                 for check in verification.signoffs:
                     counts[check.status] = counts.get(check.status, 0) + 1
                 summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no sign-offs"

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import typer
 
 WIDTH = 80
@@ -34,15 +35,16 @@ revision, shallow clone missing the revision), 4 internal error.
 
 
 def _contexts(
-    command: typer.core.TyperGroup | typer.core.TyperCommand,
+    command: click.Command,
     name: str,
-    parent: typer.Context | None,
-) -> Iterator[tuple[str, typer.Context]]:
+    parent: click.Context | None,
+) -> Iterator[tuple[str, click.Context]]:
     # make_context applies the command's context_settings (e.g. -h as --help);
     # resilient parsing lets it be made without the command's required arguments.
     # Plain click formatting even for a sub-app made with typer's default rich
     # help: rich would print boxes sized to the terminal instead of returning text.
-    command.rich_markup_mode = None  # type: ignore[union-attr]
+    if isinstance(command, typer.core.TyperGroup | typer.core.TyperCommand):
+        command.rich_markup_mode = None
     ctx = command.make_context(
         name,
         [],
@@ -52,11 +54,10 @@ def _contexts(
         max_content_width=WIDTH,
     )
     yield ctx.command_path, ctx
-    list_commands = getattr(command, "list_commands", None)
-    if list_commands is None:
+    if not isinstance(command, click.Group):
         return
-    for sub_name in list_commands(ctx):
-        sub = command.get_command(ctx, sub_name)  # type: ignore[attr-defined]
+    for sub_name in command.list_commands(ctx):
+        sub = command.get_command(ctx, sub_name)
         if sub is not None and not sub.hidden:
             yield from _contexts(sub, sub_name, ctx)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from ..yamlio import Mapping, Sequence, YamlProblem, decode_text, load_yaml
+from ..yamlio import Mapping, Sequence, YamlDocument, YamlProblem, decode_text, load_yaml
 from .model import (
     IdTest,
     Imported,
@@ -30,7 +30,7 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def _load(path: str, data: bytes) -> Any:
+def _load(path: str, data: bytes) -> YamlDocument:
     try:
         return load_yaml(decode_text(data))
     except YamlProblem as problem:
@@ -164,6 +164,12 @@ def _document(settings: Mapping) -> dict[str, Any]:
     return document
 
 
+
+def _text_of(data: dict[str, Any], name: str) -> str:
+    """A text attribute of an item; '' when it is absent or not text."""
+    value = data.get(name)
+    return value if isinstance(value, str) else ""
+
 def _order(rest: tuple[int, ...]) -> int | float:
     """A level's part below its section as one number: 3 stays 3; 3.1.2 becomes 3.001002."""
     if len(rest) == 1:
@@ -193,8 +199,8 @@ def _structure(document: dict[str, Any], members: list[tuple[str, str, Mapping, 
     data_of = {uid: data for uid, _path, data, _owner in members}
     for uid in headings:
         data = data_of[uid]
-        header = data.get("header").strip() if isinstance(data.get("header"), str) else ""
-        text = data.get("text").rstrip() if isinstance(data.get("text"), str) else ""
+        header = _text_of(data, "header").strip()
+        text = _text_of(data, "text").rstrip()
         section: dict[str, Any] = {"id": new_ids[uid], "title": header or first_line(text) or uid}
         if text and (header or len(text.strip().splitlines()) > 1):
             section["texts"] = [{"order": 0, "text": text}]
@@ -210,8 +216,8 @@ def _structure(document: dict[str, Any], members: list[tuple[str, str, Mapping, 
         parent = enclosing(uid)
         order = _order(levels[uid][len(levels[parent]) :] if parent else levels[uid])
         if kinds[uid] == TEXT:
-            text = data.get("text").rstrip() if isinstance(data.get("text"), str) else ""
-            header = data.get("header").strip() if isinstance(data.get("header"), str) else ""
+            text = _text_of(data, "text").rstrip()
+            header = _text_of(data, "header").strip()
             node = {"order": order, "text": text or header or uid}
             (sections[parent].setdefault("texts", []) if parent else top_texts).append(node)
         else:

@@ -89,10 +89,6 @@ class Prepared:
     feature_template: bool  # an issue template for a feature request
     han_share: float  # share of Chinese characters among the letters
 
-    @property
-    def has_chinese(self) -> bool:
-        return self.han_share > 0
-
 
 def normalise(text: str) -> str:
     """NFKC (full-width letters and digits become ASCII) and one kind of apostrophe and quote."""

@@ -171,9 +171,10 @@ def quantities(text: str) -> tuple[Quantity, ...]:
         surface = match.group(0).strip()
         groups = match.groupdict()
         start = match.start()
+        amount: float | None  # the number as written; None: words that are no number
         if groups["clock"]:
             hours, minutes = groups["clock"].split(":")
-            value = int(hours) * 60 + int(minutes)
+            value: float = int(hours) * 60 + int(minutes)
             found.append(Quantity(value, "clock", surface, value, None, "clock", start))
         elif groups["cnclock"]:
             number_text = re.match(rf"{_NUMBER}|[{_CN_NUMBER}]+", groups["cnclock"]).group(0)  # type: ignore[union-attr]
@@ -207,9 +208,10 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             unit = UNITS.get(groups["cnunit"])
             if amount is None or unit is None or groups["cnunit"] == "位":
                 continue  # 一位…: one person, not one digit (digits keep it: 6 位)
-            pair = [_CN_DIGITS.get(c) for c in number_text]
-            if len(pair) == 2 and None not in pair and pair[1] == pair[0] + 1:  # type: ignore[operator]  # 七八秒
-                found.append(Quantity(pair[0] * unit[1], unit[0], surface, pair[0], pair[1] * unit[1], groups["cnunit"], start))  # type: ignore[operator]
+            digits = [_CN_DIGITS.get(c) for c in number_text]
+            low, high = (digits[0], digits[1]) if len(digits) == 2 else (None, None)
+            if low is not None and high is not None and high == low + 1:  # 七八秒
+                found.append(Quantity(low * unit[1], unit[0], surface, low, high * unit[1], groups["cnunit"], start))
             elif "几" in surface:  # 十几秒: at least ten
                 found.append(Quantity(amount * unit[1], unit[0], surface, amount, (amount + 9) * unit[1], groups["cnunit"], start))
             else:

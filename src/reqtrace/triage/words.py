@@ -251,7 +251,3 @@ def terms_of(text: str) -> Terms:
                     weights[term] = max(weights.get(term, 0.0), BRIDGE_WEIGHT)
                     bridged.setdefault(term, token.surface)
     return Terms(weights, surfaces, bridged)
-
-
-def has_han(text: str) -> bool:
-    return bool(_HAN_RUN.search(text))
