@@ -10,12 +10,14 @@ accepted baseline, and creates new ones; `signoff` signs and revokes;
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import clock, gitio
+from .baseline_cache import BaselineStore
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import GateFailed, GitError, InputError, RevisionError, UsageError
@@ -271,6 +273,54 @@ def parse_manifest(path: str, data: bytes) -> tuple[Baseline | None, list[Findin
     )
 
 
+def _manifest_value(baseline: Baseline) -> dict[str, Any]:
+    """A parsed manifest as plain JSON data, for the baseline store (sign-offs are not in it)."""
+    return {
+        "fields": [baseline.name, baseline.path, baseline.commit, baseline.created, baseline.created_by,
+                   baseline.algorithm, baseline.root_digest, baseline.tag, baseline.tag_object, baseline.message],
+        "requirements": [[e.id, e.digest, e.path, e.line] for e in baseline.requirements],
+        "lines": [[name, line] for name, line in baseline.lines],
+    }
+
+
+def _manifest_of(value: Any, path: str) -> Baseline | None:
+    """The Baseline `_manifest_value` stored, or None when `value` is not of that shape."""
+    try:
+        fields, rows, lines = value["fields"], value["requirements"], value["lines"]
+        name, stored_path, commit, created, created_by, algorithm, root, tag, tag_object, message = fields
+        texts = [name, stored_path, commit, created, created_by, algorithm, root, tag, tag_object]
+        if stored_path != path or not all(isinstance(text, str) for text in texts) or not isinstance(message, str | None):
+            return None
+        entries = tuple(BaselineEntry(i, d, p, n) for i, d, p, n in rows if isinstance(i, str) and isinstance(d, str) and isinstance(p, str) and type(n) is int)
+        marks = tuple((key, line) for key, line in lines if isinstance(key, str) and type(line) is int)
+        if len(entries) != len(rows) or len(marks) != len(lines):
+            return None
+    except (KeyError, TypeError, ValueError):
+        return None
+    return Baseline(name=name, path=path, commit=commit, created=created, created_by=created_by, algorithm=algorithm,
+                    root_digest=root, tag=tag, tag_object=tag_object, requirements=entries, message=message, lines=marks)
+
+
+def read_manifest(repo: SpecRepo | None, path: str, data: bytes) -> tuple[Baseline | None, list[Finding]]:
+    """`parse_manifest`, kept in the baseline store under the sha256 of the manifest's bytes.
+
+    A manifest lists every requirement (1.3 MB at 10,000), and `check` reads every
+    baseline's on each run; the same bytes always parse the same way. Only a clean parse
+    (a baseline, no finding) is stored; anything else is parsed every time.
+    """
+    store = BaselineStore.for_git(repo.git_top if repo is not None else None)
+    key = BaselineStore.key("manifest", path, hashlib.sha256(data).hexdigest())
+    stored = store.get(key)
+    if stored is not None:
+        baseline = _manifest_of(stored, path)
+        if baseline is not None:
+            return baseline, []
+    baseline, findings = parse_manifest(path, data)
+    if baseline is not None and not findings:
+        store.put(key, _manifest_value(baseline))
+    return baseline, findings
+
+
 def parse_signoff_file(path: str, data: bytes) -> tuple[SignOff | Revocation | None, list[Finding]]:
     parsed = Parsed()
     loaded = read_yaml_file(path, data, parsed)
@@ -399,7 +449,7 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
             if manifest is None:
                 result.findings.append(Finding(TAMPERED, ERROR, f"baselines/{name} has sign-offs but no {MANIFEST}: the manifest was deleted", f"{folder}{name}", None, name))
             continue
-        baseline, findings = parse_manifest(manifest.path, contents[manifest.path])
+        baseline, findings = read_manifest(repo, manifest.path, contents[manifest.path])
         result.findings.extend(findings)
         if baseline is None:
             continue
@@ -573,6 +623,35 @@ def digest_entries(requirements: dict[str, Requirement]) -> list[BaselineEntry]:
     return [BaselineEntry(req_id, requirement_digest(req), req.path) for req_id, req in sorted(requirements.items(), key=lambda item: item[0].encode("utf-8"))]
 
 
+def _frozen_key(repo: SpecRepo, commit: str) -> str:
+    return BaselineStore.key("frozen entries", repo.prefix, commit)
+
+
+def frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry]:
+    """`digest_entries(requirements_at(repo, commit))`: every requirement's digest at `commit`.
+
+    A commit's files never change, so the entries are computed once per commit (and spec
+    folder within the git repository) and kept in the baseline store; an entry that is
+    missing, damaged or not of the expected shape is computed again. An InputError when
+    the requirements at `commit` cannot be read (nothing is stored then).
+    """
+    store = BaselineStore.for_git(repo.git_top)
+    stored = store.get(_frozen_key(repo, commit))
+    if isinstance(stored, dict) and stored.get("commit") == commit and isinstance(stored.get("entries"), list):
+        rows = stored["entries"]
+        if all(isinstance(row, list) and len(row) == 3 and all(isinstance(part, str) for part in row) for row in rows):
+            return [BaselineEntry(*row) for row in rows]
+    entries = digest_entries(requirements_at(repo, commit)[1])
+    keep_frozen_entries(repo, commit, entries)
+    return entries
+
+
+def keep_frozen_entries(repo: SpecRepo, commit: str, entries: list[BaselineEntry]) -> None:
+    """Store `entries`, computed the plain way, as what `frozen_entries` gives for `commit`."""
+    store = BaselineStore.for_git(repo.git_top)
+    store.put(_frozen_key(repo, commit), {"commit": commit, "entries": [[entry.id, entry.digest, entry.path] for entry in entries]})
+
+
 # --------------------------------------------------------------- creating
 
 
@@ -675,6 +754,7 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
     if not requirements:
         raise InputError(f"there are no requirements at {frozen[:12]} to freeze", hint=f"add requirement files under {config.requirements_dir}/ and commit them")
     entries = digest_entries(requirements)
+    keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them
     root = root_digest((e.id, e.digest) for e in entries)
     created = utc_now()
     created_by = gitio.identity(top)
