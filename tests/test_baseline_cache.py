@@ -234,3 +234,25 @@ def test_an_edited_manifest_is_still_tampered_with_a_warm_store(spec):
     codes = {p.code for p in problems}
     assert codes == {"baseline-tampered"}
     assert any(entry.id in p.message and "digest" in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [{"id": "REQ-1", "digest": "sha256:" + "ab" * 32, "path": "specs/area/REQ-1.yaml"}, {"id": "SYS_2.1", "digest": "sha256:" + "0" * 64, "path": "specs/x-y/SYS_2.1.yml"}],
+        [{"id": "REQ-1", "digest": "sha256:" + "ab" * 32, "path": "specs/预约/REQ-1.yaml"}],  # not plain-safe: dump_yaml
+        [{"id": "no", "digest": "sha256:" + "ab" * 32, "path": "specs/no.yaml"}],  # reads as false when plain
+        [{"id": "1.10", "digest": "sha256:" + "ab" * 32, "path": "specs/a b.yaml"}],
+        [{"id": "REQ-1", "digest": "x: y", "path": "#p"}],
+        [],
+    ],
+)
+def test_manifest_rows_are_written_as_dump_yaml_writes_them(rows):
+    from reqtrace.yamlio import dump_yaml, dump_yaml_rows, load_yaml
+
+    data = {"format": "reqtrace-baseline-1", "name": "v1", "message": "Two lines\nof text", "tag": {"name": "baseline/v1", "object": "ab" * 20}}
+    header = "written by a test.\nNever edit it."
+    expected = dump_yaml({**data, "requirements": rows}, header=header)
+    written = dump_yaml_rows(dict(data), "requirements", rows, header=header)
+    assert written == expected
+    assert load_yaml(written) == {**data, "requirements": rows}
