@@ -606,8 +606,11 @@ def pick_first_signed(baselines: list[Baseline]) -> Baseline | None:
 # ------------------------------------------------ requirements at a commit
 
 
-def requirements_at(repo: SpecRepo, commit: str) -> tuple[Config, dict[str, Requirement], list[Finding]]:
-    """The requirements at `commit` (only the requirement files are read), with their findings."""
+def requirements_at(repo: SpecRepo, commit: str, *, keep_parses: bool = False) -> tuple[Config, dict[str, Requirement], list[Finding]]:
+    """The requirements at `commit` (only the requirement files are read), with their findings.
+
+    With `keep_parses` and no parse pack yet (a fresh clone), the parses are kept in a new
+    pack: `baseline create` freezes HEAD, whose files the next `check` reads again."""
     reader = Reader(repo, commit)
     config, config_findings = parse_config(reader.read_config())
     snapshot = Snapshot(config=config, commit=commit)
@@ -626,7 +629,14 @@ def requirements_at(repo: SpecRepo, commit: str) -> tuple[Config, dict[str, Requ
         sources.append(source)
     # The parses kept by `check`/`list` (the same blob parses the same way at every commit), read
     # only: most requirements at a baseline's commit are unchanged since, so they are not parsed again.
-    for parsed_file in parse_sources(reader, config, sources, cache=_parse_pack(repo.git_top)):
+    pack = _parse_pack(repo.git_top)
+    if keep_parses and pack.is_empty():
+        with PackedParseCache.for_git(repo.git_top) as writing:
+            parsed_files = parse_sources(reader, config, sources, cache=writing)
+        _parse_pack.cache_clear()
+    else:
+        parsed_files = parse_sources(reader, config, sources, cache=pack)
+    for parsed_file in parsed_files:
         add_parsed(snapshot, parsed_file.parsed)
     return config, snapshot.requirements, snapshot.findings
 
@@ -781,7 +791,7 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
             )
     else:
         frozen = resolve_revision(repo, rev)
-    _, requirements, findings = requirements_at(repo, frozen)
+    _, requirements, findings = requirements_at(repo, frozen, keep_parses=True)
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
         first = errors[0]
