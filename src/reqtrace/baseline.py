@@ -10,22 +10,41 @@ accepted baseline, and creates new ones; `signoff` signs and revokes;
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import clock, gitio
+from .baseline_cache import BaselineStore
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import GateFailed, GitError, InputError, RevisionError, UsageError
 from .files import atomic_write, inside
 from .model import ERROR, Config, Finding, Requirement, Snapshot
-from .parse import Parsed, parse_requirements, read_yaml_file, text_of
+from .parse import Parsed, read_yaml_file, text_of
+from .parsecache import PackedParseCache
 from .placeholders import requirements_with_placeholders
 from .schema import validate
-from .snapshot import Reader, SourceFile, add_parsed, kind_of, name_finding, resolve_revision
-from .yamlio import MAX_FILE_BYTES, YamlDocument, YamlProblem, decode_text, dump_yaml, load_yaml
+from .snapshot import (
+    Reader,
+    SourceFile,
+    add_parsed,
+    kind_of,
+    name_finding,
+    parse_sources,
+    resolve_revision,
+)
+from .yamlio import (
+    MAX_FILE_BYTES,
+    YamlDocument,
+    YamlProblem,
+    decode_text,
+    dump_yaml_rows,
+    load_yaml,
+)
 
 MANIFEST = "manifest.yaml"
 SIGNOFFS = "signoffs"
@@ -271,6 +290,54 @@ def parse_manifest(path: str, data: bytes) -> tuple[Baseline | None, list[Findin
     )
 
 
+def _manifest_value(baseline: Baseline) -> dict[str, Any]:
+    """A parsed manifest as plain JSON data, for the baseline store (sign-offs are not in it)."""
+    return {
+        "fields": [baseline.name, baseline.path, baseline.commit, baseline.created, baseline.created_by,
+                   baseline.algorithm, baseline.root_digest, baseline.tag, baseline.tag_object, baseline.message],
+        "requirements": [[e.id, e.digest, e.path, e.line] for e in baseline.requirements],
+        "lines": [[name, line] for name, line in baseline.lines],
+    }
+
+
+def _manifest_of(value: Any, path: str) -> Baseline | None:
+    """The Baseline `_manifest_value` stored, or None when `value` is not of that shape."""
+    try:
+        fields, rows, lines = value["fields"], value["requirements"], value["lines"]
+        name, stored_path, commit, created, created_by, algorithm, root, tag, tag_object, message = fields
+        texts = [name, stored_path, commit, created, created_by, algorithm, root, tag, tag_object]
+        if stored_path != path or not all(isinstance(text, str) for text in texts) or not isinstance(message, str | None):
+            return None
+        entries = tuple(BaselineEntry(i, d, p, n) for i, d, p, n in rows if isinstance(i, str) and isinstance(d, str) and isinstance(p, str) and type(n) is int)
+        marks = tuple((key, line) for key, line in lines if isinstance(key, str) and type(line) is int)
+        if len(entries) != len(rows) or len(marks) != len(lines):
+            return None
+    except (KeyError, TypeError, ValueError):
+        return None
+    return Baseline(name=name, path=path, commit=commit, created=created, created_by=created_by, algorithm=algorithm,
+                    root_digest=root, tag=tag, tag_object=tag_object, requirements=entries, message=message, lines=marks)
+
+
+def read_manifest(repo: SpecRepo | None, path: str, data: bytes) -> tuple[Baseline | None, list[Finding]]:
+    """`parse_manifest`, kept in the baseline store under the sha256 of the manifest's bytes.
+
+    A manifest lists every requirement (1.3 MB at 10,000), and `check` reads every
+    baseline's on each run; the same bytes always parse the same way. Only a clean parse
+    (a baseline, no finding) is stored; anything else is parsed every time.
+    """
+    store = BaselineStore.for_git(repo.git_top if repo is not None else None)
+    key = BaselineStore.key("manifest", path, hashlib.sha256(data).hexdigest())
+    stored = store.get(key)
+    if stored is not None:
+        baseline = _manifest_of(stored, path)
+        if baseline is not None:
+            return baseline, []
+    baseline, findings = parse_manifest(path, data)
+    if baseline is not None and not findings:
+        store.put(key, _manifest_value(baseline))
+    return baseline, findings
+
+
 def parse_signoff_file(path: str, data: bytes) -> tuple[SignOff | Revocation | None, list[Finding]]:
     parsed = Parsed()
     loaded = read_yaml_file(path, data, parsed)
@@ -399,7 +466,7 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
             if manifest is None:
                 result.findings.append(Finding(TAMPERED, ERROR, f"baselines/{name} has sign-offs but no {MANIFEST}: the manifest was deleted", f"{folder}{name}", None, name))
             continue
-        baseline, findings = parse_manifest(manifest.path, contents[manifest.path])
+        baseline, findings = read_manifest(repo, manifest.path, contents[manifest.path])
         result.findings.extend(findings)
         if baseline is None:
             continue
@@ -546,8 +613,11 @@ def pick_first_signed(baselines: list[Baseline]) -> Baseline | None:
 # ------------------------------------------------ requirements at a commit
 
 
-def requirements_at(repo: SpecRepo, commit: str) -> tuple[Config, dict[str, Requirement], list[Finding]]:
-    """The requirements at `commit` (only the requirement files are read), with their findings."""
+def requirements_at(repo: SpecRepo, commit: str, *, keep_parses: bool = False) -> tuple[Config, dict[str, Requirement], list[Finding]]:
+    """The requirements at `commit` (only the requirement files are read), with their findings.
+
+    With `keep_parses` and no parse pack yet (a fresh clone), the parses are kept in a new
+    pack: `baseline create` freezes HEAD, whose files the next `check` reads again."""
     reader = Reader(repo, commit)
     config, config_findings = parse_config(reader.read_config())
     snapshot = Snapshot(config=config, commit=commit)
@@ -564,16 +634,93 @@ def requirements_at(repo: SpecRepo, commit: str) -> tuple[Config, dict[str, Requ
             snapshot.findings.append(Finding("file-too-large" if source.symlink_target is None else "symlink", ERROR, "this requirement file cannot be read (a symbolic link, or over 1 MiB)", source.path, None))
             continue
         sources.append(source)
-    for source, data in reader.read(sources):
-        if data is None:  # larger than its listed size said: the same finding as above
-            snapshot.findings.append(Finding("file-too-large", ERROR, "this requirement file cannot be read (a symbolic link, or over 1 MiB)", source.path, None))
-            continue
-        add_parsed(snapshot, parse_requirements(source.path, data, config))
+    # The parses kept by `check`/`list` (the same blob parses the same way at every commit), read
+    # only: most requirements at a baseline's commit are unchanged since, so they are not parsed again.
+    pack = _parse_pack(repo.git_top)
+    if keep_parses and pack.is_empty():
+        with PackedParseCache.for_git(repo.git_top) as writing:
+            parsed_files = parse_sources(reader, config, sources, cache=writing)
+        _parse_pack.cache_clear()
+    else:
+        parsed_files = parse_sources(reader, config, sources, cache=pack)
+    for parsed_file in parsed_files:
+        add_parsed(snapshot, parsed_file.parsed)
     return config, snapshot.requirements, snapshot.findings
 
 
+class _PackReader(PackedParseCache):
+    """The parse pack, read and never written: requirements at old commits must not push the
+    working tree's parses out of it (it keeps what its last writer used)."""
+
+    def put(self, key: str, parsed: Parsed) -> None:
+        pass
+
+    def put_pickled(self, keys: list[str], payload: bytes, values: list[Parsed]) -> None:
+        pass
+
+    def pickle_added(self) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_pack(git_top: Path | None) -> _PackReader:
+    # One per repository and process: `check` reads the requirements at every baseline's
+    # commit, and loading the pack costs more than most of its lookups. Entries are keyed by
+    # content, so a pack read earlier in the process is never wrong, at most less complete.
+    folder = PackedParseCache.for_git(git_top).folder
+    return _PackReader(folder)
+
+
+_DIGESTS: dict[int, tuple[Requirement, str]] = {}  # id -> (the requirement, kept alive; its digest)
+
+
+def _digest(requirement: Requirement) -> str:
+    """requirement_digest, remembered per requirement object: the parses shared by several
+    baselines' commits (from the parse pack) are digested once."""
+    known = _DIGESTS.get(id(requirement))
+    if known is not None and known[0] is requirement:
+        return known[1]
+    if len(_DIGESTS) > 500_000:
+        _DIGESTS.clear()
+    digest = requirement_digest(requirement)
+    _DIGESTS[id(requirement)] = (requirement, digest)
+    return digest
+
+
 def digest_entries(requirements: dict[str, Requirement]) -> list[BaselineEntry]:
-    return [BaselineEntry(req_id, requirement_digest(req), req.path) for req_id, req in sorted(requirements.items(), key=lambda item: item[0].encode("utf-8"))]
+    return [BaselineEntry(req_id, _digest(req), req.path) for req_id, req in sorted(requirements.items(), key=lambda item: item[0].encode("utf-8"))]
+
+
+def _frozen_key(repo: SpecRepo, commit: str) -> str:
+    return BaselineStore.key("frozen entries", repo.prefix, commit)
+
+
+def frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry]:
+    """`digest_entries(requirements_at(repo, commit))`: every requirement's digest at `commit`.
+
+    A commit's files never change, so the entries are computed once per commit (and spec
+    folder within the git repository) and kept in the baseline store; an entry that is
+    missing, damaged or not of the expected shape is computed again. An InputError when
+    the requirements at `commit` cannot be read (nothing is stored then).
+    """
+    store = BaselineStore.for_git(repo.git_top)
+    stored = store.get(_frozen_key(repo, commit))
+    if isinstance(stored, dict) and stored.get("commit") == commit and isinstance(stored.get("entries"), list):
+        rows = stored["entries"]
+        if all(isinstance(row, list) and len(row) == 3 and all(isinstance(part, str) for part in row) for row in rows):
+            return [BaselineEntry(*row) for row in rows]
+    entries = digest_entries(requirements_at(repo, commit)[1])
+    keep_frozen_entries(repo, commit, entries)
+    return entries
+
+
+def keep_frozen_entries(repo: SpecRepo, commit: str, entries: list[BaselineEntry]) -> None:
+    """Store `entries`, computed the plain way, as what `frozen_entries` gives for `commit`."""
+    store = BaselineStore.for_git(repo.git_top)
+    store.put(_frozen_key(repo, commit), {"commit": commit, "entries": [[entry.id, entry.digest, entry.path] for entry in entries]})
 
 
 # --------------------------------------------------------------- creating
@@ -651,7 +798,7 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
             )
     else:
         frozen = resolve_revision(repo, rev)
-    _, requirements, findings = requirements_at(repo, frozen)
+    _, requirements, findings = requirements_at(repo, frozen, keep_parses=True)
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
         first = errors[0]
@@ -678,6 +825,7 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
     if not requirements:
         raise InputError(f"there are no requirements at {frozen[:12]} to freeze", hint=f"add requirement files under {config.requirements_dir}/ and commit them")
     entries = digest_entries(requirements)
+    keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them
     root = root_digest((e.id, e.digest) for e in entries)
     created = utc_now()
     created_by = gitio.identity(top)
@@ -686,7 +834,8 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
     data = _manifest_data(name, frozen, created, created_by, message, root, tag, tag_object, entries)
     header = f"reqtrace baseline manifest, written by `reqtrace baseline create {name}`. Never edit it:\n`reqtrace baseline verify {name}` recomputes every digest from the commit below."
     try:
-        atomic_write(manifest_path, dump_yaml(data, header=header), exclusive=True)
+        rows = data.pop("requirements")  # the last key: written directly, 10,000 rows in a few ms
+        atomic_write(manifest_path, dump_yaml_rows(data, "requirements", rows, header=header), exclusive=True)
     except BaseException:
         gitio.delete_tag(top, tag)  # our own tag of a moment ago: no baseline, no tag
         raise

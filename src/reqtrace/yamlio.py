@@ -398,6 +398,40 @@ def dump_yaml(data: dict[str, Any], *, header: str = "") -> str:
     comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
     return comment + text
 
+# Scalars that YAML 1.1 reads back as the same text when written plain: a letter first, then
+# letters, digits and `_./-` (no space, no `: `, no `#`), and none of the words it reads as
+# true/false/null. Plus the digests reqtrace writes.
+_PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*|sha256:[0-9a-f]{64}")
+_NOT_TEXT = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+
+
+def dump_yaml_rows(data: dict[str, Any], key: str, rows: list[dict[str, str]], *, header: str = "") -> str:
+    """`dump_yaml({**data, key: rows}, header=header)`, byte for byte, with the rows (a long list
+    of small mappings of text, such as a manifest's requirements) written directly.
+
+    libyaml's emitter and the read-back check cost about 0.4 s for 10,000 rows; rows whose
+    every value is plain-safe text (`_PLAIN_TEXT`) read back as written by construction.
+    Anything else goes through dump_yaml as a whole.
+    """
+    lines = []
+    for row in rows:
+        prefix = "- "
+        for name, value in row.items():
+            if not isinstance(value, str) or _PLAIN_TEXT.fullmatch(value) is None or value.lower() in _NOT_TEXT or _PLAIN_TEXT.fullmatch(name) is None or name.lower() in _NOT_TEXT:
+                return dump_yaml({**data, key: rows}, header=header)
+            lines.append(f"{prefix}{name}: {value}\n")
+            prefix = "  "
+        if prefix == "- ":  # an empty mapping
+            return dump_yaml({**data, key: rows}, header=header)
+    if not lines or key in data:
+        return dump_yaml({**data, key: rows}, header=header)
+    head = dump_yaml(data, header=header) if data else "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    written_key = yaml.dump({key: None}, Dumper=_BlockDumper, allow_unicode=True, width=4096).split(":")[0]
+    if written_key != key or head.endswith("{}\n"):
+        return dump_yaml({**data, key: rows}, header=header)
+    return head + f"{key}:\n" + "".join(lines)
+
+
 # ---------------------------------------------------------------- round-trip editing
 
 
