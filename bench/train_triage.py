@@ -8,14 +8,14 @@
 Needs numpy and scipy (in the `test` extra); the shipped classifier reads the
 weights in plain Python and needs neither.
 
-Every invented domain (bench/triage_data.py) is a fold: fit on all other
-domains, predict the one left out. Every choice — the L2 strength, which words
+Every labelled domain (bench/triage_data.py: the invented domains and the real
+sources) is a fold: fit on all other domains, predict the one left out. Every choice — the L2 strength, which words
 the model may read (a word is kept only when it occurs in requests of at least
 K different training domains: never a hand-picked list), the temperature that
 calibrates the probabilities and the confidence below which a person decides —
 is made on those held-out predictions, never on how a domain fits its own
-training. Each domain weighs the same in the fit, and within a domain each class.
-The real sources are never read here.
+training. Each domain weighs the same in the fit, and within a domain each class;
+a real source is one domain like an invented one.
 
 Model: multinomial logistic regression on standardised features (L2 on the
 weights, not the biases), minimised by L-BFGS from zeros: no randomness, so the
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from triage_data import FOUR, Domain, fingerprint_of, invented_domains  # noqa: E402
+from triage_data import FOUR, Domain, fingerprint_of, training_domains  # noqa: E402
 
 from reqtrace.triage import weigh  # noqa: E402
 from reqtrace.triage.model import CLASSES, logits, softmax  # noqa: E402
@@ -53,12 +53,12 @@ MIN_WORD_EXAMPLES = 5
 
 
 def fingerprint(domains: list[Domain] | None = None) -> str:
-    return fingerprint_of(domains if domains is not None else invented_domains(), FEATURE_CODE)
+    return fingerprint_of(domains if domains is not None else training_domains(), FEATURE_CODE)
 
 
 def load_examples(domains: list[Domain] | None = None) -> list[dict]:
     examples = []
-    for domain in domains if domains is not None else invented_domains():
+    for domain in domains if domains is not None else training_domains():
         for item in domain.items:
             weighed = weigh(item["text"], domain.index, item.get("refs") or ())
             examples.append({"id": item["id"], "domain": domain.name, "label": item["label"], "lang": item.get("lang", ""),
@@ -235,7 +235,7 @@ def main() -> int:
     parser.add_argument("--refit", action="store_true")
     args = parser.parse_args()
     started = time.perf_counter()
-    domains = invented_domains()
+    domains = training_domains()
     examples = load_examples(domains)
     print(f"{len(examples)} requests from {len(domains)} domains ({time.perf_counter() - started:.1f} s)")
     if args.check:

@@ -1,10 +1,11 @@
-"""The labelled triage data: invented domains (for training and the leave-one-domain-out
-figure) and real sources (measured only, never trained or tuned on).
+"""The labelled triage data: invented domains and real sources, both trained on and each
+measured by a model fitted without it (leave-one-domain-out; for a real source, leave-one-source-out).
 
 - tests/data/triage/ (labelled.yaml, fresh*.yaml, probe.yaml against baseline/): one domain,
   "clinic"; its `needs-review` items are left out of the four-class figures.
 - tests/data/triage/domains/<domain>/: baseline/**/*.yaml and requests.yaml.
-- tests/data/triage/real/<project>/: baseline/**/*.yaml and issues.yaml (measured only).
+- tests/data/triage/real/<project>/: baseline/**/*.yaml and issues.yaml (real issues of a project
+  against its own specification).
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def real_sources() -> list[Domain]:
         return []
     return [Domain(p.name, p / "baseline", (p / "issues.yaml",), real=True)
             for p in sorted(folder.iterdir()) if (p / "issues.yaml").is_file() and (p / "baseline").is_dir()]
+
+
+def training_domains() -> list[Domain]:
+    """Every labelled domain the classifier learns from: the invented ones, then the real sources."""
+    return [*invented_domains(), *real_sources()]
 
 
 def fingerprint_of(domains: list[Domain], code: tuple[str, ...]) -> str:

@@ -33,11 +33,15 @@ def test_the_shipped_weights_were_trained_on_the_current_data_and_feature_code()
     assert len(shipped["trained"]["domains"]) >= 10
 
 
-def test_the_real_sources_are_never_trained_on():
+def test_every_real_source_is_a_training_domain_of_its_own():
+    # Each real source is one domain: fitted on like the others, and measured by a model
+    # fitted without it (leave-one-source-out), so a name shared with an invented domain
+    # would merge two folds.
     shipped = triage_model.shipped_model()
-    for source in real_sources():
-        assert source.name not in shipped["trained"]["domains"]
-    assert not {d.name for d in invented_domains()} & {s.name for s in real_sources()}
+    sources = real_sources()
+    assert len(sources) >= 5
+    assert {s.name for s in sources} <= set(shipped["trained"]["domains"])
+    assert not {d.name for d in invented_domains()} & {s.name for s in sources}
 
 
 # slow: retrains the classifier from every invented domain

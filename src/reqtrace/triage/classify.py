@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..model import Requirement
+from . import cues
 from .index import NAMED_BOOST, BaselineIndex, best_pair, text_terms
 from .model import CLASSES as MODEL_CLASSES
 from .model import probabilities, shipped_model
@@ -201,8 +202,14 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
     signals = weighed.signals
     evidence = _evidence(weighed, index)
     details = _reasons(weighed, index, evidence, claimed)
+    prepared = weighed.prepared
+    headline = prepared.sentences[0] if prepared.sentences else ""
     asks_more = bool(signals.found.get("ask") or signals.found.get("alter") or signals.found.get("add")
-                     or any(n.stance in ("asked", "limit", "replace") for n in signals.numbers))
+                     or any(n.stance in ("asked", "limit", "replace") for n in signals.numbers)
+                     # an issue that says what it is: a feature template, a headline that asks, or
+                     # the customer's word that what was delivered works as specified
+                     or prepared.feature_template or cues.TITLE_ASK.match(headline)
+                     or cues.AS_SIGNED.search(prepared.own_cased))
     guarded = False
     paid = probs[CHANGE] + probs[NEW_SCOPE]
     if label == DEFECT and confidence >= GUARD_CONFIDENCE and (asks_more or not weighed.matches or paid >= GUARD_PAID):

@@ -124,3 +124,19 @@ WHOSE_QUESTION = re.compile(
     r"|是不是(?:我们|你们|系统|用户)|是我们[^。！？?]{0,12}吗|要我们自己|需要我们|谁的问题|哪边的问题",
     re.IGNORECASE,
 )
+
+# A headline that asks for something: "Add …", "Support …", "Feature request: …", 新增…
+TITLE_ASK = re.compile(
+    r"^\s*(?:\[?(?:feature(?: request)?|feat|enhancement|rfe|proposal)\]?\s*[:(\]-]"
+    r"|(?:add|support|allow|enable|implement|provide|introduce|expose)\s)"
+    r"|^\s*【?(?:需求|新功能|功能建议)】|^\s*(?:新增|增加|添加|支持)",
+    re.IGNORECASE,
+)
+# The customer says the delivered behaviour is what was specified: whatever else they ask, not a defect.
+AS_SIGNED = re.compile(
+    r"\b(?:works? (?:as (?:designed|intended|specified|documented)|correctly)|(?:is|are) working (?:correctly|as (?:designed|intended|specified))"
+    r"|works? and match(?:es)?|(?<!not )(?<!n't )match(?:es)? (?:the )?(?:spec(?:ification)?|requirements?)\b"
+    r"|(?<!not )(?<!n't )match(?:es)? [A-Z][A-Z0-9_]*[-_][0-9]+)"
+    r"|符合(?:需求|规格|合同|约定)|按(?:需求|规格|合同)(?:工作|实现)",
+    re.IGNORECASE,
+)
