@@ -1,0 +1,203 @@
+"""What is kept by content id (derived_cache.py) gives the plain computation's answer.
+
+Parsed manifests, the approvals between two commits and a requirement's text
+changes up to a commit are computed once and kept under .git/reqtrace/derived/.
+Each test compares the kept path with the plain one, and a damaged, swapped or
+planted entry with the answer computed without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import git
+from reqtrace import derived_cache
+from reqtrace.baseline import parse_manifest, read_manifest, scan_baselines
+from reqtrace.config import find_spec_repo
+from reqtrace.diff import diff_revisions
+from reqtrace.snapshot import WORKTREE
+from reqtrace.status import approvals_between
+from reqtrace.trace import _text_changes, text_changes
+
+
+@pytest.fixture(scope="module")
+def demo_source(tmp_path_factory):
+    """The demo built once; with one requirement edited after the accepted baseline."""
+    target = tmp_path_factory.mktemp("derived") / "demo"
+    subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], check=True, capture_output=True,
+                   env={**os.environ, "COLUMNS": "200"})
+    spec = next(target.joinpath("specs").rglob("REQ-5.yaml"))
+    spec.write_text(spec.read_text(encoding="utf-8").replace("statement: ", "statement: Changed after delivery. ", 1), encoding="utf-8")
+    git(target, "commit", "-qam", "REQ-5 changed after delivery")
+    return target
+
+
+@pytest.fixture
+def demo(demo_source, tmp_path):
+    """A copy of the demo with no derived entries yet."""
+    target = tmp_path / "demo"
+    shutil.copytree(demo_source, target, symlinks=True)
+    shutil.rmtree(target / ".git" / "reqtrace", ignore_errors=True)
+    return target
+
+
+def derived_files(repo: Path, kind: str) -> list[Path]:
+    folder = repo / ".git" / "reqtrace" / "derived" / kind
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def status_json(repo: Path, *args: str) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "reqtrace", "status", "--format", "json", *args], cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return json.loads(proc.stdout)
+
+
+def trace_json(repo: Path, item: str) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "reqtrace", "trace", item, "--format", "json"], cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def without_derived(repo: Path) -> None:
+    shutil.rmtree(repo / ".git" / "reqtrace" / "derived", ignore_errors=True)
+
+
+def test_a_kept_manifest_is_the_parsed_manifest(demo):
+    repo = find_spec_repo(start=demo)
+    for path in sorted((demo / "baselines").glob("*/manifest.yaml")):
+        relative = path.relative_to(demo).as_posix()
+        data = path.read_bytes()
+        plain, plain_findings = parse_manifest(relative, data)
+        first, _ = read_manifest(repo, relative, data)  # computes and keeps
+        kept, kept_findings = read_manifest(repo, relative, data)  # reads what was kept
+        assert plain is not None and plain_findings == [] and kept_findings == []
+        assert kept == first == plain
+        assert kept.lines == plain.lines and [e.line for e in kept.requirements] == [e.line for e in plain.requirements]
+    assert len(derived_files(demo, "manifest")) == 2
+
+
+def test_a_manifest_with_findings_is_not_kept(demo):
+    repo = find_spec_repo(start=demo)
+    path = next((demo / "baselines").glob("*/manifest.yaml"))
+    broken = path.read_bytes().replace(b"root_digest:", b"root_digest_x:", 1)
+    baseline, findings = read_manifest(repo, path.relative_to(demo).as_posix(), broken)
+    assert baseline is None and findings
+    assert derived_files(demo, "manifest") == []
+
+
+def test_an_edited_manifest_is_read_again_not_taken_from_the_cache(demo):
+    repo = find_spec_repo(start=demo)
+    scan_baselines(repo)
+    before = {b.name: b.created for b in scan_baselines(repo).baselines}
+    path = demo / "baselines" / "delivery-v1.0" / "manifest.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("message: ", "message: edited ", 1), encoding="utf-8")
+    after = scan_baselines(repo).baselines
+    assert {b.name: b.created for b in after} == before
+    assert next(b for b in after if b.name == "delivery-v1.0").message.startswith("edited ")
+
+
+@pytest.mark.parametrize("damage", ["flip", "swap", "symlink", "fifo", "garbage"])
+def test_status_with_a_damaged_entry_is_the_plain_status(demo, damage):
+    plain = status_json(demo)
+    without_derived(demo)
+    status_json(demo)  # keeps manifests and approvals
+    entries = derived_files(demo, "manifest") + derived_files(demo, "approvals")
+    assert len(entries) >= 3
+    for number, entry in enumerate(entries):
+        data = entry.read_bytes()
+        entry.unlink()
+        if damage == "flip":
+            middle = len(data) // 2
+            entry.write_bytes(data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1 :])
+        elif damage == "swap":  # another entry's (valid) file in its place
+            entry.write_bytes(entries[(number + 1) % len(entries)].read_bytes() if entries[(number + 1) % len(entries)].exists() else data[:10])
+        elif damage == "symlink":
+            entry.symlink_to(demo / "reqtrace.yaml")
+        elif damage == "fifo":
+            os.mkfifo(entry)
+        else:
+            entry.write_bytes(b"RQTC1\n" + b"\x00" * 100)
+    assert status_json(demo) == plain
+
+
+def test_status_kept_and_plain_agree_at_the_working_tree_and_at_a_revision(demo):
+    without_derived(demo)
+    cold = status_json(demo)
+    warm = status_json(demo)
+    assert warm == cold
+    assert cold["drift"]["modified"] == 1  # REQ-5, after the accepted baseline
+    at_rev_cold = status_json(demo, "--rev", "HEAD~1")
+    at_rev_warm = status_json(demo, "--rev", "HEAD~1")
+    assert at_rev_warm == at_rev_cold
+    assert at_rev_cold["drift"]["modified"] == 0
+    assert cold["since_first_signed"]["changes"] == at_rev_cold["since_first_signed"]["changes"] + 1
+
+
+def test_approvals_are_the_diffs_changes_that_need_approval(demo):
+    repo = find_spec_repo(start=demo)
+    baselines = {b.name: b.commit for b in scan_baselines(repo).baselines}
+    head = git(demo, "rev-parse", "HEAD")
+    pairs = [(baselines["contract-v1.0"], baselines["delivery-v1.0"]), (baselines["contract-v1.0"], head), (baselines["delivery-v1.0"], None)]
+    for from_commit, to_commit in pairs:
+        full = diff_revisions(repo, from_commit, to_commit or WORKTREE)
+        expected = [(c.id, c.change, c.approved) for c in full.changes if c.needs_approval]
+        computed = approvals_between(repo, from_commit, to_commit, "x")
+        kept = approvals_between(repo, from_commit, to_commit, "x")
+        assert [tuple(a) for a in computed] == [tuple(a) for a in kept] == expected
+    assert any(expected for expected in [approvals_between(repo, *pairs[0], "x")])
+    # Only commit pairs are kept: the working tree changes without a new commit id.
+    assert len(derived_files(demo, "approvals")) == 2
+
+
+def test_a_diff_without_details_finds_the_same_changes(demo):
+    repo = find_spec_repo(start=demo)
+    contract = next(b.commit for b in scan_baselines(repo).baselines if b.name == "contract-v1.0")
+    full = diff_revisions(repo, contract, WORKTREE)
+    lean = diff_revisions(repo, contract, WORKTREE, details=False)
+    assert [(c.id, c.change, c.path, c.approved_by) for c in lean.changes] == [(c.id, c.change, c.path, c.approved_by) for c in full.changes]
+    assert any(c.fields for c in full.changes) and not any(c.fields for c in lean.changes)
+    assert lean.suspect == []
+
+
+def test_kept_text_changes_are_the_history_and_follow_new_commits(demo):
+    repo = find_spec_repo(start=demo)
+    head = git(demo, "rev-parse", "HEAD")
+    plain = _text_changes(repo, head, "REQ-5")
+    assert text_changes(repo, None, "REQ-5") == plain  # computes and keeps
+    assert text_changes(repo, head, "REQ-5") == plain  # reads what was kept
+    assert derived_files(demo, "text-changes")
+    assert plain[-1].summary.startswith("changed statement")
+    # A new commit is a new key: its change shows at once.
+    spec = next(demo.joinpath("specs").rglob("REQ-5.yaml"))
+    spec.write_text(spec.read_text(encoding="utf-8").replace("title: ", "title: Renamed ", 1), encoding="utf-8")
+    git(demo, "commit", "-qam", "REQ-5 renamed")
+    later = text_changes(repo, None, "REQ-5")
+    assert len(later) == len(plain) + 1 and "title" in later[-1].summary
+
+
+def test_trace_with_damaged_text_changes_is_the_plain_trace(demo):
+    plain = trace_json(demo, "REQ-5")
+    entries = derived_files(demo, "text-changes")
+    assert entries
+    for entry in entries:
+        data = bytearray(entry.read_bytes())
+        data[-2] ^= 0x20
+        entry.write_bytes(bytes(data))
+    assert trace_json(demo, "REQ-5") == plain
+
+
+def test_entries_are_sealed_with_the_code_stamp(demo):
+    repo = find_spec_repo(start=demo)
+    derived_cache.store(repo.git_top, "probe", "id", {"a": [1, "两"]})
+    assert derived_cache.load(repo.git_top, "probe", "id") == {"a": [1, "两"]}
+    assert derived_cache.load(repo.git_top, "probe", "other id") is None
+    (entry,) = derived_files(demo, "probe")
+    assert entry.read_bytes().startswith(b"RQTC1\n")
