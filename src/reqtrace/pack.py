@@ -470,7 +470,7 @@ def gather_graph(to: Snapshot, baseline: BaselineInfo) -> TraceGraph:
 MAX_COMPUTED_TRIAGE = 200  # more undecided post-delivery requests than this: `reqtrace triage --all --write` first
 
 
-def gather_triage(to: Snapshot, base: Snapshot, baseline: BaselineInfo) -> dict[str, dict[str, Any]]:
+def gather_triage(to: Snapshot, base: Snapshot, baseline: BaselineInfo, repo: SpecRepo | None = None) -> dict[str, dict[str, Any]]:
     """Each request's triage (issue 6). ADAPTER over reqtrace.triage.
 
     A recommendation recorded in the request (`triage --write`) is shown as is.
@@ -495,9 +495,11 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: BaselineInfo) -> dict[
     if not pending or not base.requirements:
         return result
     from .triage import BaselineIndex, classify_request
-    from .triage_repo import request_input
+    from .triage_repo import index_in_order, request_input
 
-    index = BaselineIndex.build(base.requirements[rid] for rid in sorted(base.requirements, key=natural_key))
+    in_order = [base.requirements[rid] for rid in sorted(base.requirements, key=natural_key)]
+    kept = repo is not None and repo.git_top is not None and baseline.commit is not None
+    index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
     for rq in pending[:MAX_COMPUTED_TRIAGE]:
         item = request_input(rq)
         found = classify_request(item.text, index=index, request=rq.id, refs=item.refs, claimed=item.claimed)
@@ -602,7 +604,7 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         to_ref=to_ref,
         diff=diff,
         changes=sorted(diff["changes"], key=lambda c: (c["approved"], natural_key(c["id"]))),
-        triage=gather_triage(to, base, baseline),
+        triage=gather_triage(to, base, baseline, repo),
         graph=gather_graph(to, baseline),
         timeline=build_timeline(to, baseline, base_date),
         base_files=base_files,
