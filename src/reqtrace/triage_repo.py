@@ -255,7 +255,7 @@ def index_in_order(repo: SpecRepo, commit: str, requirements: Sequence[Requireme
     where = _index_path(repo, commit)
     if where is None:
         return BaselineIndex.build(requirements)
-    path, stamp = where[0].with_name(f"{where[0].stem}-{_code_key()}.in-order.idx"), f"{where[1]} in order {_code_key()}"
+    path, stamp = where[0].with_name(f"{where[0].stem}-{code_key()}.in-order.idx"), f"{where[1]} in order {code_key()}"
     data = unseal(read_regular(path), stamp)
     if data is not None:
         try:
@@ -275,14 +275,14 @@ def index_in_order(repo: SpecRepo, commit: str, requirements: Sequence[Requireme
     return index
 
 
-def _code_key() -> str:
+def code_key() -> str:
     """A hash of the triage package's code: how words become terms decides the postings."""
     import hashlib
 
     package = Path(__file__).resolve().parent / "triage"
     digest = hashlib.sha256()
     try:
-        for path in sorted(package.glob("*.py")):
+        for path in sorted([*package.glob("*.py"), *package.glob("*.json")]):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     except OSError:
         pass  # installed without sources: the format number in the key must do
