@@ -13,18 +13,21 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from conftest import git
 from reqtrace import derived_cache
-from reqtrace.baseline import parse_manifest, read_manifest, scan_baselines
+from reqtrace.baseline import parse_manifest, read_manifest, requirements_at, scan_baselines
 from reqtrace.config import find_spec_repo
 from reqtrace.diff import diff_revisions
 from reqtrace.snapshot import WORKTREE
 from reqtrace.status import approvals_between
 from reqtrace.trace import _text_changes, text_changes
+from reqtrace.triage import BaselineIndex
+from reqtrace.triage_repo import index_in_order
 
 
 @pytest.fixture(scope="module")
@@ -104,28 +107,33 @@ def test_an_edited_manifest_is_read_again_not_taken_from_the_cache(demo):
     assert next(b for b in after if b.name == "delivery-v1.0").message.startswith("edited ")
 
 
-@pytest.mark.parametrize("damage", ["flip", "swap", "symlink", "fifo", "garbage"])
-def test_status_with_a_damaged_entry_is_the_plain_status(demo, damage):
+def damage_entry(entry: Path, damage: str, other: bytes) -> None:
+    data = entry.read_bytes()
+    entry.unlink()
+    if damage == "flip":
+        middle = len(data) // 2
+        entry.write_bytes(data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1 :])
+    elif damage == "swap":  # another entry's (valid) file in its place
+        entry.write_bytes(other)
+    elif damage == "symlink":
+        entry.symlink_to(entry.parent.parent.parent.parent.parent / "reqtrace.yaml")
+    elif damage == "fifo":
+        os.mkfifo(entry)
+    else:
+        entry.write_bytes(b"RQTC1\n" + b"\x00" * 100)
+
+
+def test_status_with_damaged_entries_is_the_plain_status(demo):
     plain = status_json(demo)
-    without_derived(demo)
-    status_json(demo)  # keeps manifests and approvals
-    entries = derived_files(demo, "manifest") + derived_files(demo, "approvals")
-    assert len(entries) >= 3
-    for number, entry in enumerate(entries):
-        data = entry.read_bytes()
-        entry.unlink()
-        if damage == "flip":
-            middle = len(data) // 2
-            entry.write_bytes(data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1 :])
-        elif damage == "swap":  # another entry's (valid) file in its place
-            entry.write_bytes(entries[(number + 1) % len(entries)].read_bytes() if entries[(number + 1) % len(entries)].exists() else data[:10])
-        elif damage == "symlink":
-            entry.symlink_to(demo / "reqtrace.yaml")
-        elif damage == "fifo":
-            os.mkfifo(entry)
-        else:
-            entry.write_bytes(b"RQTC1\n" + b"\x00" * 100)
-    assert status_json(demo) == plain
+    for damage in ("flip", "swap", "symlink", "fifo", "garbage"):
+        without_derived(demo)
+        status_json(demo)  # keeps manifests and approvals
+        entries = derived_files(demo, "manifest") + derived_files(demo, "approvals")
+        assert len(entries) >= 3
+        contents = [entry.read_bytes() for entry in entries]
+        for number, entry in enumerate(entries):
+            damage_entry(entry, damage, contents[(number + 1) % len(entries)])
+        assert status_json(demo) == plain, damage
 
 
 def test_status_kept_and_plain_agree_at_the_working_tree_and_at_a_revision(demo):
@@ -201,3 +209,35 @@ def test_entries_are_sealed_with_the_code_stamp(demo):
     assert derived_cache.load(repo.git_top, "probe", "other id") is None
     (entry,) = derived_files(demo, "probe")
     assert entry.read_bytes().startswith(b"RQTC1\n")
+
+
+def build_pack(repo: Path, out: Path) -> bytes:
+    proc = subprocess.run([sys.executable, "-m", "reqtrace", "pack", "build", "delivery-v1.0", "-o", str(out), "--to", "HEAD"], cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out.read_bytes()
+
+
+def test_a_pack_built_from_kept_triage_is_the_same_pack_and_damage_changes_nothing(demo, tmp_path):
+    without_kept = build_pack(demo, tmp_path / "first.zip")
+    kept_triage = derived_files(demo, "pack-triage")
+    indexes = sorted((demo / ".git" / "reqtrace" / "triage-index").glob("*.in-order.idx"))
+    assert kept_triage and len(indexes) == 1  # the demo has requests after delivery with no decision
+    assert build_pack(demo, tmp_path / "second.zip") == without_kept
+    for entry in [*kept_triage, *indexes]:
+        data = bytearray(entry.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        entry.write_bytes(bytes(data))
+    assert build_pack(demo, tmp_path / "third.zip") == without_kept
+
+
+def test_a_kept_index_of_other_requirements_is_not_used(demo):
+    repo = find_spec_repo(start=demo)
+    delivery = next(b for b in scan_baselines(repo).baselines if b.name == "delivery-v1.0")
+    requirements = sorted(requirements_at(repo, delivery.commit)[1].values(), key=lambda r: r.id)
+    first = index_in_order(repo, delivery.commit, requirements)
+    assert first.content_id() == BaselineIndex.build(requirements).content_id()
+    assert index_in_order(repo, delivery.commit, requirements).content_id() == first.content_id()
+    # The same commit asked with one requirement changed in memory: the kept index does not fit.
+    changed = [*requirements[:-1], replace(requirements[-1], title="Another title")]
+    second = index_in_order(repo, delivery.commit, changed)
+    assert second.content_id() == BaselineIndex.build(changed).content_id() != first.content_id()
