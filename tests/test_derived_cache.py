@@ -1,7 +1,8 @@
 """What is kept by content id (derived_cache.py) gives the plain computation's answer.
 
-Parsed manifests, the approvals between two commits and a requirement's text
-changes up to a commit are computed once and kept under .git/reqtrace/derived/.
+The approvals between two commits, a requirement's text changes up to a commit
+and a pack's computed triage are computed once and kept under
+.git/reqtrace/derived/ (parsed manifests in the baseline store beside it).
 Each test compares the kept path with the plain one, and a damaged, swapped or
 planted entry with the answer computed without it.
 """
@@ -20,7 +21,7 @@ import pytest
 
 from conftest import git
 from reqtrace import derived_cache
-from reqtrace.baseline import parse_manifest, read_manifest, requirements_at, scan_baselines
+from reqtrace.baseline import requirements_at, scan_baselines
 from reqtrace.config import find_spec_repo
 from reqtrace.diff import diff_revisions
 from reqtrace.snapshot import WORKTREE
@@ -71,29 +72,7 @@ def trace_json(repo: Path, item: str) -> dict:
 
 def without_derived(repo: Path) -> None:
     shutil.rmtree(repo / ".git" / "reqtrace" / "derived", ignore_errors=True)
-
-
-def test_a_kept_manifest_is_the_parsed_manifest(demo):
-    repo = find_spec_repo(start=demo)
-    for path in sorted((demo / "baselines").glob("*/manifest.yaml")):
-        relative = path.relative_to(demo).as_posix()
-        data = path.read_bytes()
-        plain, plain_findings = parse_manifest(relative, data)
-        first, _ = read_manifest(repo, relative, data)  # computes and keeps
-        kept, kept_findings = read_manifest(repo, relative, data)  # reads what was kept
-        assert plain is not None and plain_findings == [] and kept_findings == []
-        assert kept == first == plain
-        assert kept.lines == plain.lines and [e.line for e in kept.requirements] == [e.line for e in plain.requirements]
-    assert len(derived_files(demo, "manifest")) == 2
-
-
-def test_a_manifest_with_findings_is_not_kept(demo):
-    repo = find_spec_repo(start=demo)
-    path = next((demo / "baselines").glob("*/manifest.yaml"))
-    broken = path.read_bytes().replace(b"root_digest:", b"root_digest_x:", 1)
-    baseline, findings = read_manifest(repo, path.relative_to(demo).as_posix(), broken)
-    assert baseline is None and findings
-    assert derived_files(demo, "manifest") == []
+    shutil.rmtree(repo / ".git" / "reqtrace" / "baselines", ignore_errors=True)
 
 
 def test_an_edited_manifest_is_read_again_not_taken_from_the_cache(demo):
@@ -128,8 +107,8 @@ def test_status_with_damaged_entries_is_the_plain_status(demo):
     for damage in ("flip", "swap", "symlink", "fifo", "garbage"):
         without_derived(demo)
         status_json(demo)  # keeps manifests and approvals
-        entries = derived_files(demo, "manifest") + derived_files(demo, "approvals")
-        assert len(entries) >= 3
+        entries = derived_files(demo, "approvals") + sorted((demo / ".git" / "reqtrace" / "baselines").glob("*.json"))
+        assert len(derived_files(demo, "approvals")) == 1 and len(entries) >= 3
         contents = [entry.read_bytes() for entry in entries]
         for number, entry in enumerate(entries):
             damage_entry(entry, damage, contents[(number + 1) % len(entries)])

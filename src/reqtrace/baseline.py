@@ -10,12 +10,14 @@ accepted baseline, and creates new ones; `signoff` signs and revokes;
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import clock, derived_cache, gitio
+from . import clock, gitio
+from .baseline_cache import BaselineStore
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import GateFailed, GitError, InputError, RevisionError, UsageError
@@ -271,46 +273,51 @@ def parse_manifest(path: str, data: bytes) -> tuple[Baseline | None, list[Findin
     )
 
 
-MANIFEST_KIND = "manifest"
+def _manifest_value(baseline: Baseline) -> dict[str, Any]:
+    """A parsed manifest as plain JSON data, for the baseline store (sign-offs are not in it)."""
+    return {
+        "fields": [baseline.name, baseline.path, baseline.commit, baseline.created, baseline.created_by,
+                   baseline.algorithm, baseline.root_digest, baseline.tag, baseline.tag_object, baseline.message],
+        "requirements": [[e.id, e.digest, e.path, e.line] for e in baseline.requirements],
+        "lines": [[name, line] for name, line in baseline.lines],
+    }
 
 
-def _manifest_as_plain(baseline: Baseline) -> list[Any]:
-    return [
-        baseline.name, baseline.commit, baseline.created, baseline.created_by, baseline.algorithm, baseline.root_digest,
-        baseline.tag, baseline.tag_object, [[e.id, e.digest, e.path, e.line] for e in baseline.requirements],
-        baseline.message, [list(pair) for pair in baseline.lines],
-    ]
+def _manifest_of(value: Any, path: str) -> Baseline | None:
+    """The Baseline `_manifest_value` stored, or None when `value` is not of that shape."""
+    try:
+        fields, rows, lines = value["fields"], value["requirements"], value["lines"]
+        name, stored_path, commit, created, created_by, algorithm, root, tag, tag_object, message = fields
+        texts = [name, stored_path, commit, created, created_by, algorithm, root, tag, tag_object]
+        if stored_path != path or not all(isinstance(text, str) for text in texts) or not isinstance(message, str | None):
+            return None
+        entries = tuple(BaselineEntry(i, d, p, n) for i, d, p, n in rows if isinstance(i, str) and isinstance(d, str) and isinstance(p, str) and type(n) is int)
+        marks = tuple((key, line) for key, line in lines if isinstance(key, str) and type(line) is int)
+        if len(entries) != len(rows) or len(marks) != len(lines):
+            return None
+    except (KeyError, TypeError, ValueError):
+        return None
+    return Baseline(name=name, path=path, commit=commit, created=created, created_by=created_by, algorithm=algorithm,
+                    root_digest=root, tag=tag, tag_object=tag_object, requirements=entries, message=message, lines=marks)
 
 
-def _manifest_from_plain(path: str, plain: Any) -> Baseline:
-    """The Baseline `_manifest_as_plain` kept; TypeError/ValueError when `plain` is not one."""
-    name, commit, created, created_by, algorithm, root_digest, tag, tag_object, entries, message, lines = plain
-    texts = (name, commit, created, created_by, algorithm, root_digest, tag, tag_object)
-    if not all(isinstance(text, str) for text in texts) or not isinstance(message, str | None):
-        raise TypeError("not a manifest")
-    requirements = []
-    for rid, digest, where, line in entries:
-        if not (isinstance(rid, str) and isinstance(digest, str) and isinstance(where, str) and type(line) is int):
-            raise TypeError("not a manifest entry")
-        requirements.append(BaselineEntry(rid, digest, where, line))
-    kept_lines = tuple((key, line) for key, line in lines if isinstance(key, str) and type(line) is int)
-    return Baseline(name, path, commit, created, created_by, algorithm, root_digest, tag, tag_object, tuple(requirements), message, lines=kept_lines)
+def read_manifest(repo: SpecRepo | None, path: str, data: bytes) -> tuple[Baseline | None, list[Finding]]:
+    """`parse_manifest`, kept in the baseline store under the sha256 of the manifest's bytes.
 
-
-def read_manifest(repo: SpecRepo, path: str, data: bytes) -> tuple[Baseline | None, list[Finding]]:
-    """`parse_manifest`, kept by the manifest's content (derived_cache.py): a manifest never
-    changes once written, and parsing one of 10,000 requirements takes about 0.4 s.
-    Only a manifest that parses without findings is kept."""
-    content = f"{path}\x00{derived_cache.content_id(data)}"
-    plain = derived_cache.load(repo.git_top, MANIFEST_KIND, content)
-    if plain is not None:
-        try:
-            return _manifest_from_plain(path, plain), []
-        except (TypeError, ValueError):
-            derived_cache.note(path, "its kept manifest is not one")
+    A manifest lists every requirement (1.3 MB at 10,000), and `check` reads every
+    baseline's on each run; the same bytes always parse the same way. Only a clean parse
+    (a baseline, no finding) is stored; anything else is parsed every time.
+    """
+    store = BaselineStore.for_git(repo.git_top if repo is not None else None)
+    key = BaselineStore.key("manifest", path, hashlib.sha256(data).hexdigest())
+    stored = store.get(key)
+    if stored is not None:
+        baseline = _manifest_of(stored, path)
+        if baseline is not None:
+            return baseline, []
     baseline, findings = parse_manifest(path, data)
     if baseline is not None and not findings:
-        derived_cache.store(repo.git_top, MANIFEST_KIND, content, _manifest_as_plain(baseline))
+        store.put(key, _manifest_value(baseline))
     return baseline, findings
 
 
@@ -616,6 +623,35 @@ def digest_entries(requirements: dict[str, Requirement]) -> list[BaselineEntry]:
     return [BaselineEntry(req_id, requirement_digest(req), req.path) for req_id, req in sorted(requirements.items(), key=lambda item: item[0].encode("utf-8"))]
 
 
+def _frozen_key(repo: SpecRepo, commit: str) -> str:
+    return BaselineStore.key("frozen entries", repo.prefix, commit)
+
+
+def frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry]:
+    """`digest_entries(requirements_at(repo, commit))`: every requirement's digest at `commit`.
+
+    A commit's files never change, so the entries are computed once per commit (and spec
+    folder within the git repository) and kept in the baseline store; an entry that is
+    missing, damaged or not of the expected shape is computed again. An InputError when
+    the requirements at `commit` cannot be read (nothing is stored then).
+    """
+    store = BaselineStore.for_git(repo.git_top)
+    stored = store.get(_frozen_key(repo, commit))
+    if isinstance(stored, dict) and stored.get("commit") == commit and isinstance(stored.get("entries"), list):
+        rows = stored["entries"]
+        if all(isinstance(row, list) and len(row) == 3 and all(isinstance(part, str) for part in row) for row in rows):
+            return [BaselineEntry(*row) for row in rows]
+    entries = digest_entries(requirements_at(repo, commit)[1])
+    keep_frozen_entries(repo, commit, entries)
+    return entries
+
+
+def keep_frozen_entries(repo: SpecRepo, commit: str, entries: list[BaselineEntry]) -> None:
+    """Store `entries`, computed the plain way, as what `frozen_entries` gives for `commit`."""
+    store = BaselineStore.for_git(repo.git_top)
+    store.put(_frozen_key(repo, commit), {"commit": commit, "entries": [[entry.id, entry.digest, entry.path] for entry in entries]})
+
+
 # --------------------------------------------------------------- creating
 
 
@@ -718,6 +754,7 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
     if not requirements:
         raise InputError(f"there are no requirements at {frozen[:12]} to freeze", hint=f"add requirement files under {config.requirements_dir}/ and commit them")
     entries = digest_entries(requirements)
+    keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them
     root = root_digest((e.id, e.digest) for e in entries)
     created = utc_now()
     created_by = gitio.identity(top)

@@ -24,8 +24,8 @@ from .baseline import (
     digest_entries,
     evidence_path_problem,
     folder_of,
+    frozen_entries,
     missing_history,
-    requirements_at,
 )
 from .config import SpecRepo
 from .digest import root_digest
@@ -116,14 +116,15 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
             raise missing_history(repo, f"commit {baseline.commit[:12]} of baseline '{folder}'")
         problems.append(_tampered(baseline, f"commit {baseline.commit[:12]} named by the manifest does not exist in this repository", "commit"))
         return problems
-    cache = {} if cache is None else cache
-    if baseline.commit not in cache:
+    if cache is not None and baseline.commit in cache:
+        entries = digest_entries(cache[baseline.commit])
+    else:
         try:
-            cache[baseline.commit] = requirements_at(repo, baseline.commit)[1]
+            entries = frozen_entries(repo, baseline.commit)
         except InputError as error:
             problems.append(_tampered(baseline, f"the requirements at commit {baseline.commit[:12]} cannot be read: {error.message}", "commit"))
             return problems
-    actual = {entry.id: entry for entry in digest_entries(cache[baseline.commit])}
+    actual = {entry.id: entry for entry in entries}
     listed = {entry.id: entry for entry in baseline.requirements}
     short = baseline.commit[:12]
     for item_id in sorted(set(actual) | set(listed), key=lambda i: i.encode("utf-8")):

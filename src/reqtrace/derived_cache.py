@@ -1,9 +1,12 @@
 """Results derived from content that never changes, kept under `.git/reqtrace/derived/`.
 
-A parsed baseline manifest depends only on the manifest's bytes; what changed
-between two commits depends only on the two commits. Both are asked for by
-most commands (status, trace, diff, pack) and cost a large share of their run
-at 10,000 requirements, so they are computed once and kept here.
+What changed between two commits depends only on the two commits; a
+requirement's log up to a commit only on that commit; a request's triage
+against a baseline only on the request's text and the baseline's requirements.
+`status`, `trace` and `pack build` ask for these on every run, and at 10,000
+requirements they cost most of the run, so they are computed once and kept
+here. (What belongs to a baseline itself — its manifest, its digests — is in
+the baseline store, baseline_cache.py, under the same rules.)
 
 Each entry is one sealed JSON file (cachefile.py): its name is a hash of the
 kind of result, its content id (the bytes or commit ids it was computed from)
@@ -31,6 +34,7 @@ FORMAT = 1
 # of them (even without a new version number) makes every entry a miss.
 DERIVING_MODULES = (
     "derived_cache.py", "baseline.py", "yamlio.py", "schema.py", "parse.py", "model.py", "diff.py", "digest.py", "snapshot.py",
+    "config.py", "gitio.py", "history.py", "trace.py", "status.py", "pack.py",
 )
 
 
