@@ -108,7 +108,7 @@ def test_status_with_damaged_entries_is_the_plain_status(demo):
         without_derived(demo)
         status_json(demo)  # keeps manifests and approvals
         entries = derived_files(demo, "approvals") + sorted((demo / ".git" / "reqtrace" / "baselines").glob("*.json"))
-        assert len(derived_files(demo, "approvals")) == 1 and len(entries) >= 3
+        assert len(derived_files(demo, "approvals")) == 3 and len(entries) >= 5
         contents = [entry.read_bytes() for entry in entries]
         for number, entry in enumerate(entries):
             damage_entry(entry, damage, contents[(number + 1) % len(entries)])
@@ -140,8 +140,8 @@ def test_approvals_are_the_diffs_changes_that_need_approval(demo):
         kept = approvals_between(repo, from_commit, to_commit, "x")
         assert [tuple(a) for a in computed] == [tuple(a) for a in kept] == expected
     assert any(expected for expected in [approvals_between(repo, *pairs[0], "x")])
-    # Only commit pairs are kept: the working tree changes without a new commit id.
-    assert len(derived_files(demo, "approvals")) == 2
+    # Only commit pairs are kept; the clean working tree is answered from HEAD's pair.
+    assert len(derived_files(demo, "approvals")) == 3
 
 
 def test_a_diff_without_details_finds_the_same_changes(demo):
@@ -220,3 +220,32 @@ def test_a_kept_index_of_other_requirements_is_not_used(demo):
     changed = [*requirements[:-1], replace(requirements[-1], title="Another title")]
     second = index_in_order(repo, delivery.commit, changed)
     assert second.content_id() == BaselineIndex.build(changed).content_id() != first.content_id()
+
+
+def test_a_clean_working_tree_is_answered_from_head_with_todays_date(demo, monkeypatch):
+    # An approval dated after HEAD's commit but before today covers the change at the
+    # working tree (diff compares with today) and not at HEAD (compared with its date).
+    import datetime as dt
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2026, 12, 1, tzinfo=dt.UTC).timestamp())))
+    (demo / "records" / "requests" / "RQ-99.yaml").write_text(
+        "id: RQ-99\nreceived: 2026-11-01\nfrom: Someone\ntitle: Change REQ-5\naffects: [REQ-5]\n"
+        "decision:\n  status: approved\n  by: Li Wei\n  on: 2026-11-20\n", encoding="utf-8")
+    git(demo, "add", "-A")
+    git(demo, "commit", "-qm", "RQ-99", env={"GIT_COMMITTER_DATE": "2026-11-10T10:00:00+00:00", "GIT_AUTHOR_DATE": "2026-11-10T10:00:00+00:00"})
+    repo = find_spec_repo(start=demo)
+    delivery = next(b.commit for b in scan_baselines(repo).baselines if b.name == "delivery-v1.0")
+    head = git(demo, "rev-parse", "HEAD")
+    for to_commit in (head, None):  # a commit pair first, so the working tree finds it kept
+        plain = diff_revisions(repo, delivery, to_commit or WORKTREE)
+        expected = sorted((c.id, c.change, c.approved) for c in plain.changes if c.needs_approval)
+        assert sorted(tuple(a) for a in approvals_between(repo, delivery, to_commit, "x")) == expected
+        assert ("REQ-5", "modified", to_commit is None) in expected
+    assert len(derived_files(demo, "approvals")) == 1
+    # An edit in the working tree is compared the plain way.
+    spec = next(demo.joinpath("specs").rglob("REQ-6.yaml"))
+    spec.write_text(spec.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    plain = diff_revisions(repo, delivery, WORKTREE)
+    expected = sorted((c.id, c.change, c.approved) for c in plain.changes if c.needs_approval)
+    assert ("REQ-6", "modified", False) in expected
+    assert sorted(tuple(a) for a in approvals_between(repo, delivery, None, "x")) == expected

@@ -41,33 +41,64 @@ class Approval(NamedTuple):
 
 def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown: str) -> list[Approval]:
     """The changes needing approval from `from_commit` to `to_commit` (None: the working
-    tree), as `reqtrace diff` finds them. Between two commits the answer never changes,
-    so it is kept (derived_cache.py) and a later run reads it instead of diffing again."""
+    tree), as `reqtrace diff` finds them.
+
+    Between two commits the changes and the requests that affect them never change,
+    so they are kept (derived_cache.py) and a later run reads them instead of diffing
+    again. A working tree whose requirements, requests and configuration are HEAD's
+    (the usual case) is answered from HEAD's: only the date a request's approval is
+    compared with differs — today instead of HEAD's date — and it is applied on reading.
+    """
+    from . import clock, gitio
+    from .config import CONFIG_FILE
     from .diff import diff_revisions
     from .snapshot import WORKTREE
 
-    content = f"{from_commit}\x00{to_commit}" if to_commit is not None else None
-    if content is not None:
-        kept = derived_cache.load(repo.git_top, APPROVALS_KIND, content)
-        approvals = _approvals_from_plain(kept)
-        if approvals is not None:
-            return approvals
-    result = diff_revisions(repo, from_commit, to_commit or WORKTREE, from_shown=shown, details=False)
-    approvals = [Approval(c.id, c.change, c.approved) for c in result.changes if c.needs_approval]
-    if content is not None:
-        derived_cache.store(repo.git_top, APPROVALS_KIND, content, [list(a) for a in approvals])
-    return approvals
+    if to_commit is not None:
+        return _kept_approvals(repo, from_commit, to_commit, shown, None)
+    head = gitio.head_commit(repo.git_top) if repo.git_top is not None else None
+    if head is not None:
+        config = repo_config(repo)
+        folders = [repo.git_path(folder) for folder in (CONFIG_FILE, config.requirements_dir, config.requests_dir)]
+        if not gitio.diff_worktree(repo.git_top, head, folders):
+            return _kept_approvals(repo, from_commit, head, shown, clock.today().isoformat())
+    result = diff_revisions(repo, from_commit, WORKTREE, from_shown=shown, details=False)
+    return [Approval(c.id, c.change, c.approved) for c in result.changes if c.needs_approval]
 
 
-def _approvals_from_plain(plain: Any) -> list[Approval] | None:
-    if not isinstance(plain, list):
+def repo_config(repo: Any) -> Any:
+    from .config import parse_config
+    from .snapshot import Reader
+
+    return parse_config(Reader(repo, None).read_config())[0]
+
+
+def _kept_approvals(repo: Any, from_commit: str, to_commit: str, shown: str, to_date: str | None) -> list[Approval]:
+    """The approvals between two commits, each request's approval compared with `to_date`
+    (None: `to_commit`'s date, as `reqtrace diff` compares it)."""
+    from .diff import diff_revisions
+
+    content = f"{from_commit}\x00{to_commit}"
+    kept = _approval_rows(derived_cache.load(repo.git_top, APPROVALS_KIND, content))
+    if kept is None:
+        result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False)
+        rows = [[c.id, c.change, [ref.on for ref in c.requests if ref.status == "approved"]] for c in result.changes if c.needs_approval]
+        kept = (result.to_side.date, rows)
+        derived_cache.store(repo.git_top, APPROVALS_KIND, content, {"date": kept[0], "rows": rows})
+    date, rows = kept
+    when = to_date or date
+    approvals = [Approval(rid, change, any(not on or on[:10] <= when for on in approved_on)) for rid, change, approved_on in rows]
+    return sorted(approvals, key=lambda a: (a.approved, natural_key(a.id)))
+
+
+def _approval_rows(plain: Any) -> tuple[str, list[Any]] | None:
+    if not (isinstance(plain, dict) and isinstance(plain.get("date"), str) and isinstance(plain.get("rows"), list)):
         return None
-    approvals = []
-    for row in plain:
-        if not (isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) and isinstance(row[1], str) and isinstance(row[2], bool)):
+    for row in plain["rows"]:
+        if not (isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) and isinstance(row[1], str) and isinstance(row[2], list)
+                and all(on is None or isinstance(on, str) for on in row[2])):
             return None
-        approvals.append(Approval(*row))
-    return approvals
+    return plain["date"], plain["rows"]
 
 
 def _id_order(item_id: str) -> tuple[Any, ...]:
