@@ -496,14 +496,14 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: BaselineInfo, repo: Sp
     if not pending or not base.requirements:
         return result
     from .triage import BaselineIndex, classify_request
-    from .triage_repo import code_key, index_in_order, request_input
+    from .triage_repo import code_key, index_content_id, index_in_order, request_input
 
     in_order = [base.requirements[rid] for rid in sorted(base.requirements, key=natural_key)]
     kept = repo is not None and repo.git_top is not None and baseline.commit is not None
     index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
     # A request's recommendation depends only on its text and the baseline's requirements:
     # kept by both (derived_cache.py), a pack built again classifies only new or edited requests.
-    index_id = f"{index.content_id()}\x00{code_key()}"
+    index_id = f"{index_content_id(index)}\x00{code_key()}"
     git_top = repo.git_top if repo is not None else None
     for rq in pending[:MAX_COMPUTED_TRIAGE]:
         item = request_input(rq)

@@ -275,6 +275,17 @@ def index_in_order(repo: SpecRepo, commit: str, requirements: Sequence[Requireme
     return index
 
 
+def index_content_id(index: BaselineIndex) -> str:
+    """A hash of what an index holds of each requirement, in order: equal ids, equal answers.
+    (Here, not in triage/: the shipped weights are fingerprinted over that package's code.)"""
+    import hashlib
+    import marshal
+
+    from .triage.index import INDEX_FORMAT
+
+    return hashlib.sha256(marshal.dumps((INDEX_FORMAT, index._records))).hexdigest()  # noqa: SLF001
+
+
 def code_key() -> str:
     """A hash of the triage package's code: how words become terms decides the postings."""
     import hashlib

@@ -10,7 +10,6 @@ side by side.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import marshal
 import math
@@ -107,10 +106,6 @@ class BaselineIndex:
             ))
             postings[term] = (docs, impacts)
         return cls([_record(r) for r in listed], postings, sentences, listed)
-
-    def content_id(self) -> str:
-        """A hash of what the index holds of each requirement, in order: equal ids, equal answers."""
-        return hashlib.sha256(marshal.dumps((INDEX_FORMAT, self._records))).hexdigest()
 
     def to_bytes(self) -> bytes:
         postings = {term: (docs.tobytes(), impacts.tobytes()) for term, (docs, impacts) in ((t, self._arrays(t)) for t in self._postings)}
