@@ -526,19 +526,22 @@ def _first_error(parsed_file: ParsedFile | None) -> Finding | None:
 
 
 def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, from_shown: str | None = None, cache: ParseCache | None = None,
-                   whitespace: str = COLLAPSE) -> DiffResult:
+                   whitespace: str = COLLAPSE, details: bool = True) -> DiffResult:
     """Compare the requirements at two points (revisions or WORKTREE), reading only what changed.
 
     Pass a `cache` to let its entries be written while you render (then `flush` it);
     without one, the repository's cache is used and flushed before returning.
+    `details=False` leaves out what a summary does not show — each modification's
+    field changes and the suspect links — which is most of a diff's own work.
     """
     if cache is not None:
-        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache, whitespace)
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache, whitespace, details)
     with ParseCache.for_git(repo.git_top) as own:
-        return _diff_revisions(repo, from_rev, to_rev, from_shown, own, whitespace)
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, own, whitespace, details)
 
 
-def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str | None, cache: ParseCache, whitespace: str = COLLAPSE) -> DiffResult:
+def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str | None, cache: ParseCache, whitespace: str = COLLAPSE,
+                    details: bool = True) -> DiffResult:
     if repo.git_top is None:
         raise InputError(
             f"{repo.root} is not in a git repository, so there is no earlier version to compare with",
@@ -587,7 +590,7 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
         if sorted((r.path, digest(r)) for r in from_copies.get(rid, ())) != sorted((r.path, digest(r)) for r in to_copies.get(rid, ()))
     )
     request_search = gitio.GrepJob(repo.git_top, to_side.commit, wanted, [repo.git_path(to_config.requests_dir)]) if wanted else None
-    changes, result.unreadable, result.formatting_only, result.duplicates, placed = _compare(from_copies, to_copies, from_files, to_files, to_sources, digest, whitespace)
+    changes, result.unreadable, result.formatting_only, result.duplicates, placed = _compare(from_copies, to_copies, from_files, to_files, to_sources, digest, whitespace, details)
     result.files_read = len(from_files) + len(to_files) + looked_up
     result.findings.extend(("from", finding) for finding in from_reqs.findings)
     result.findings.extend(("to", finding) for finding in to_reqs.findings)
@@ -608,7 +611,7 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     structure_files = any(f.kind is not None and f.kind.name == "spec-document" for f in (*from_files, *to_files))
     _with_moves(repo, from_side, to_side, result, placed, structure_files, cache)
     result.changes.sort(key=lambda c: (c.approved, _natural(c.id)))
-    result.suspect = _suspect_at_to(repo, to_side, to_config, result.changes, to_files, cache, digest)
+    result.suspect = _suspect_at_to(repo, to_side, to_config, result.changes, to_files, cache, digest) if details else []
     if from_side.commit and to_side.commit and not _related(repo.git_top, from_side.commit, to_side.commit):
         result.notes.append("FROM and TO share no history; they were compared by content")
     return result
@@ -689,7 +692,7 @@ def _unreadable_reason(parsed_file: ParsedFile | None) -> str | None:
 
 def _compare(
     from_copies: dict[str, list[Requirement]], to_copies: dict[str, list[Requirement]], from_files: list[ParsedFile], to_files: list[ParsedFile],
-    to_sources: list[SourceFile], digest: Callable[[Requirement], str], whitespace: str = COLLAPSE,
+    to_sources: list[SourceFile], digest: Callable[[Requirement], str], whitespace: str = COLLAPSE, details: bool = True,
 ) -> tuple[list[Change], list[Unreadable], list[str], list[Duplicate], list[tuple[Requirement, Requirement]]]:
     """The changes between the copies of each id at both ends; what cannot be compared;
     files changed in form only; ids defined more than once; the requirements whose
@@ -734,12 +737,14 @@ def _compare(
                 elif (old.section, old.order) != (new.section, new.order):
                     placed.append((old, new))
                 continue
-            changes.append(Change(rid, MODIFIED, new.path, new.line, old.path, field_changes(old, new, whitespace=whitespace), before=old, after=new))
+            fields = field_changes(old, new, whitespace=whitespace) if details else ()
+            changes.append(Change(rid, MODIFIED, new.path, new.line, old.path, fields, before=old, after=new))
 
     for old, new in _renames(removed, added):
         removed.remove(old)
         added.remove(new)
-        changes.append(Change(new.id, MODIFIED, new.path, new.line, old.path, field_changes(old, new, whitespace=whitespace), before=old, after=new, renamed_from=old.id))
+        changes.append(Change(new.id, MODIFIED, new.path, new.line, old.path, field_changes(old, new, whitespace=whitespace) if details else (),
+                              before=old, after=new, renamed_from=old.id))
     hints = _rename_hints(removed, added)
     for old in removed:
         changes.append(Change(old.id, REMOVED, old.path, old.line, old.path, similar=hints.get(old.id), before=old))

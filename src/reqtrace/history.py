@@ -281,13 +281,13 @@ def _requirement_history(
     reader = _VersionReader(repo, config, req_id, cache)
     wanted: list[str] = []
     for entry in commits:
-        written = [c for c in entry.changes if c.status != "D" and c.new_mode.startswith("100") and spec_path(c.path)]
+        written = [c for c in entry.changes if c.status != "D" and c.new_mode.startswith("100")]
         if len(written) > BULK_COMMIT:
             # A commit that writes thousands of files (the first import, a bulk edit): one
             # `git grep` there names the few that mention the id; only those are read.
             mentioning = set(gitio.grep_files(repo.git_top, entry.commit, [req_id], [folder]))
             written = [c for c in written if c.path in mentioning]
-        wanted.extend(c.new_oid for c in written)
+        wanted.extend(c.new_oid for c in written if spec_path(c.path))
     reader.scan(list(dict.fromkeys(wanted)))
     history.blobs_read = reader.read_count
 
@@ -305,6 +305,10 @@ def _requirement_history(
         before_holders = dict(holders)
         before_broken = set(broken)
         for change in entry.changes:
+            if change.new_oid not in reader.mentions and change.path[len(repo.prefix) :] not in holders and change.path[len(repo.prefix) :] not in broken:
+                # A blob that does not name the id, in a file that held no copy: nothing
+                # to follow (a bulk import writes thousands of these).
+                continue
             path = spec_path(change.path)
             if path is None:
                 continue

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import __version__, gitio
+from . import __version__, derived_cache, gitio
 from .archive import DeterministicZip, member_name, sha256_hex
 from .clock import moment_key, source_date_epoch
 from .config import SpecRepo, parse_config
@@ -33,6 +33,7 @@ from .files import output_path, output_writer
 from .graph import natural_key
 from .model import SCHEMA_VERSION, Snapshot, item_fields
 from .parse import parse_requirements
+from .parsecache import PackedParseCache
 from .progress import phase
 from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
 from .status_chart import status_chart
@@ -470,7 +471,7 @@ def gather_graph(to: Snapshot, baseline: BaselineInfo) -> TraceGraph:
 MAX_COMPUTED_TRIAGE = 200  # more undecided post-delivery requests than this: `reqtrace triage --all --write` first
 
 
-def gather_triage(to: Snapshot, base: Snapshot, baseline: BaselineInfo) -> dict[str, dict[str, Any]]:
+def gather_triage(to: Snapshot, base: Snapshot, baseline: BaselineInfo, repo: SpecRepo | None = None) -> dict[str, dict[str, Any]]:
     """Each request's triage (issue 6). ADAPTER over reqtrace.triage.
 
     A recommendation recorded in the request (`triage --write`) is shown as is.
@@ -495,21 +496,45 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: BaselineInfo) -> dict[
     if not pending or not base.requirements:
         return result
     from .triage import BaselineIndex, classify_request
-    from .triage_repo import request_input
+    from .triage_repo import code_key, index_content_id, index_in_order, request_input
 
-    index = BaselineIndex.build(base.requirements[rid] for rid in sorted(base.requirements, key=natural_key))
+    in_order = [base.requirements[rid] for rid in sorted(base.requirements, key=natural_key)]
+    kept = repo is not None and repo.git_top is not None and baseline.commit is not None
+    index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
+    # A request's recommendation depends only on its text and the baseline's requirements:
+    # kept by both (derived_cache.py), a pack built again classifies only new or edited requests.
+    index_id = f"{index_content_id(index)}\x00{code_key()}"
+    git_top = repo.git_top if repo is not None else None
     for rq in pending[:MAX_COMPUTED_TRIAGE]:
         item = request_input(rq)
-        found = classify_request(item.text, index=index, request=rq.id, refs=item.refs, claimed=item.claimed)
+        content = json.dumps([index_id, rq.id, item.text, list(item.refs), item.claimed], ensure_ascii=False, default=str)
+        found = _triage_from_plain(derived_cache.load(git_top, TRIAGE_KIND, content))
+        if found is None:
+            classified = classify_request(item.text, index=index, request=rq.id, refs=item.refs, claimed=item.claimed)
+            found = [classified.classification, round(classified.confidence, 2), list(classified.reasons), [m.id for m in classified.matches]]
+            derived_cache.store(git_top, TRIAGE_KIND, content, found)
         result[rq.id] = {
-            "classification": found.classification,
-            "confidence": round(found.confidence, 2),
-            "reasons": list(found.reasons),
-            "matches": [m.id for m in found.matches],
+            "classification": found[0],
+            "confidence": found[1],
+            "reasons": found[2],
+            "matches": found[3],
             "baseline": baseline.name,
             "origin": f"computed against {baseline.name} when the pack was built (a recommendation, not a decision)",
         }
     return result
+
+
+TRIAGE_KIND = "pack-triage"
+
+
+def _triage_from_plain(plain: Any) -> list[Any] | None:
+    if not (isinstance(plain, list) and len(plain) == 4):
+        return None
+    classification, confidence, reasons, matches = plain
+    if not (isinstance(classification, str) and type(confidence) in (int, float) and isinstance(reasons, list) and isinstance(matches, list)
+            and all(isinstance(text, str) for text in (*reasons, *matches))):
+        return None
+    return plain
 
 
 # ------------------------------------------------------------------- gathering
@@ -602,7 +627,7 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         to_ref=to_ref,
         diff=diff,
         changes=sorted(diff["changes"], key=lambda c: (c["approved"], natural_key(c["id"]))),
-        triage=gather_triage(to, base, baseline),
+        triage=gather_triage(to, base, baseline, repo),
         graph=gather_graph(to, baseline),
         timeline=build_timeline(to, baseline, base_date),
         base_files=base_files,
@@ -891,10 +916,10 @@ def build_pack(
         output_path(html_dir / INDEX if html_dir.is_dir() else html_dir, option="--html-dir")
     if to_rev is None:
         refuse_uncommitted(repo, baseline_name)
-    # No parse cache for the whole snapshot: filling it (14,500 small files for the benchmark's
-    # repo) cost a first build 4 s of CPU to save a later one 0.7 s, and a pack is built rarely.
-    with phase(f"building the evidence pack of {baseline_name}"):
-        contents = gather_pack(repo, baseline_name, to_rev)
+    # The whole snapshot through the packed parse cache `check` and `status` share (one file,
+    # not an entry per file): after either of them, no file is parsed again.
+    with phase(f"building the evidence pack of {baseline_name}"), PackedParseCache.for_git(repo.git_top) as cache:
+        contents = gather_pack(repo, baseline_name, to_rev, cache=cache)
         archive = DeterministicZip(contents.built_at)
         layout, pack = lay_out(contents, archive)
         html = render_pack_html(contents, layout)

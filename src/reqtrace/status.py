@@ -9,8 +9,8 @@ does not depend on them:
                 "approved": [ids], "unapproved": [ids],   # changes since it
                 "changes_by_requirement": {id: n}}        # commits that changed each
     story    = {"first": {"name", "date", "commit", "requirements"},  # the first signed baseline
-                "changes": [Change],          # since it, that need approval
-                "accepted_later": [Change],   # from it to the accepted baseline
+                "changes": [Approval],        # since it, that need approval
+                "accepted_later": [Approval], # from it to the accepted baseline
                 "accepted": str}              # the accepted baseline's name
 
 Without them the screen says there is no accepted baseline yet, and shows
@@ -20,13 +20,85 @@ everything that the snapshot alone can tell.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
 
+from . import derived_cache
 from .graph import natural_key
 from .model import Snapshot
 from .people import People
 
 MOST_CHANGED = 10
+APPROVALS_KIND = "approvals"
+
+
+class Approval(NamedTuple):
+    """What status shows of one change that needs approval (a diff's Change, summed up)."""
+
+    id: str
+    change: str  # ADDED, REMOVED, MODIFIED
+    approved: bool
+
+
+def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown: str) -> list[Approval]:
+    """The changes needing approval from `from_commit` to `to_commit` (None: the working
+    tree), as `reqtrace diff` finds them.
+
+    Between two commits the changes and the requests that affect them never change,
+    so they are kept (derived_cache.py) and a later run reads them instead of diffing
+    again. A working tree whose requirements, requests and configuration are HEAD's
+    (the usual case) is answered from HEAD's: only the date a request's approval is
+    compared with differs — today instead of HEAD's date — and it is applied on reading.
+    """
+    from . import clock, gitio
+    from .config import CONFIG_FILE
+    from .diff import diff_revisions
+    from .snapshot import WORKTREE
+
+    if to_commit is not None:
+        return _kept_approvals(repo, from_commit, to_commit, shown, None)
+    head = gitio.head_commit(repo.git_top) if repo.git_top is not None else None
+    if head is not None:
+        config = repo_config(repo)
+        folders = [repo.git_path(folder) for folder in (CONFIG_FILE, config.requirements_dir, config.requests_dir)]
+        if not gitio.diff_worktree(repo.git_top, head, folders):
+            return _kept_approvals(repo, from_commit, head, shown, clock.today().isoformat())
+    result = diff_revisions(repo, from_commit, WORKTREE, from_shown=shown, details=False)
+    return [Approval(c.id, c.change, c.approved) for c in result.changes if c.needs_approval]
+
+
+def repo_config(repo: Any) -> Any:
+    from .config import parse_config
+    from .snapshot import Reader
+
+    return parse_config(Reader(repo, None).read_config())[0]
+
+
+def _kept_approvals(repo: Any, from_commit: str, to_commit: str, shown: str, to_date: str | None) -> list[Approval]:
+    """The approvals between two commits, each request's approval compared with `to_date`
+    (None: `to_commit`'s date, as `reqtrace diff` compares it)."""
+    from .diff import diff_revisions
+
+    content = f"{from_commit}\x00{to_commit}"
+    kept = _approval_rows(derived_cache.load(repo.git_top, APPROVALS_KIND, content))
+    if kept is None:
+        result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False)
+        rows: list[Any] = [[c.id, c.change, [ref.on for ref in c.requests if ref.status == "approved"]] for c in result.changes if c.needs_approval]
+        kept = (result.to_side.date, rows)
+        derived_cache.store(repo.git_top, APPROVALS_KIND, content, {"date": kept[0], "rows": rows})
+    date, rows = kept
+    when = to_date or date
+    approvals = [Approval(rid, change, any(not on or on[:10] <= when for on in approved_on)) for rid, change, approved_on in rows]
+    return sorted(approvals, key=lambda a: (a.approved, natural_key(a.id)))
+
+
+def _approval_rows(plain: Any) -> tuple[str, list[Any]] | None:
+    if not (isinstance(plain, dict) and isinstance(plain.get("date"), str) and isinstance(plain.get("rows"), list)):
+        return None
+    for row in plain["rows"]:
+        if not (isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) and isinstance(row[1], str) and isinstance(row[2], list)
+                and all(on is None or isinstance(on, str) for on in row[2])):
+            return None
+    return plain["date"], plain["rows"]
 
 
 def _id_order(item_id: str) -> tuple[Any, ...]:
@@ -179,11 +251,9 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
         "requirements": len(baseline.requirements),
         "commit": baseline.commit,
     }
-    from .diff import ADDED, MODIFIED, REMOVED, diff_revisions
-    from .snapshot import WORKTREE
+    from .diff import ADDED, MODIFIED, REMOVED
 
-    result = diff_revisions(repo, baseline.commit, snapshot.commit or WORKTREE, from_shown=name)
-    counted = [change for change in result.changes if change.needs_approval]
+    counted = approvals_between(repo, baseline.commit, snapshot.commit, name)
     drift = {
         "added": [c.id for c in counted if c.change == ADDED],
         "modified": [c.id for c in counted if c.change == MODIFIED],
@@ -202,20 +272,17 @@ def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str 
     customer signed first to `to_commit` (None: the working tree), and from it to the
     accepted baseline. None when no baseline has a customer's signature."""
     from .baseline import folder_of, pick_first_signed
-    from .diff import diff_revisions
-    from .snapshot import WORKTREE
 
     first = pick_first_signed(baselines)
     if first is None or accepted is None:
         return None
     first_name = folder_of(first) or first.name
-    since_first = diff_revisions(repo, first.commit, to_commit or WORKTREE, from_shown=first_name)
-    accepted_later: list[Any] = []
+    accepted_later: list[Approval] = []
     if first.commit != accepted.commit:
-        accepted_later = [c for c in diff_revisions(repo, first.commit, accepted.commit, from_shown=first_name).changes if c.needs_approval]
+        accepted_later = approvals_between(repo, first.commit, accepted.commit, first_name)
     return {
         "first": {"name": first_name, "date": first.created, "commit": first.commit, "requirements": len(first.requirements)},
-        "changes": [c for c in since_first.changes if c.needs_approval],
+        "changes": approvals_between(repo, first.commit, to_commit, first_name),
         "accepted_later": accepted_later,
         "accepted": folder_of(accepted) or accepted.name,
     }

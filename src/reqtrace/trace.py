@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import derived_cache, gitio
 from .clock import moment_key
 from .errors import InputError, UsageError
 from .graph import (
@@ -113,14 +114,42 @@ def suspect_edges(graph: nx.MultiDiGraph, links: Iterable[tuple[str, str]], dige
 def text_changes(repo: SpecRepo | None, commit: str | None, item_id: str) -> list[TimelineEntry]:
     """When a requirement's text changed, from its log (`reqtrace log`), up to `commit`
     (None: HEAD). Entries have relation `changed` and the commit as id."""
+    if repo is None or repo.git_top is None:
+        return []
+    # The log up to a commit never changes: kept by (commit, id), a warm trace walks no history.
+    at = commit or gitio.head_commit(repo.git_top)
+    content = f"{at}\x00{repo.prefix}\x00{item_id}" if at is not None else None
+    if content is not None:
+        kept = _timeline_from_plain(derived_cache.load(repo.git_top, TEXT_CHANGES_KIND, content))
+        if kept is not None:
+            return kept
+    entries = _text_changes(repo, at or "HEAD", item_id)
+    if content is not None:
+        derived_cache.store(repo.git_top, TEXT_CHANGES_KIND, content, [list(entry.as_dict().values()) for entry in entries])
+    return entries
+
+
+TEXT_CHANGES_KIND = "text-changes"
+
+
+def _timeline_from_plain(plain: Any) -> list[TimelineEntry] | None:
+    if not isinstance(plain, list):
+        return None
+    entries = []
+    for row in plain:
+        if not (isinstance(row, list) and len(row) == 5 and all(isinstance(value, str) for value in row[1:]) and isinstance(row[0], str | None)):
+            return None
+        entries.append(TimelineEntry(*row))
+    return entries
+
+
+def _text_changes(repo: SpecRepo, rev: str, item_id: str) -> list[TimelineEntry]:
     from .diff import ADDED, MODIFIED, MOVED, REMOVED
     from .errors import ReqtraceError
     from .history import requirement_history
 
-    if repo is None or repo.git_top is None:
-        return []
     try:
-        history = requirement_history(repo, item_id, commit or "HEAD", links=False)
+        history = requirement_history(repo, item_id, rev, links=False)
     except ReqtraceError:
         return []  # not committed yet, or no history: nothing to add
     entries = []

@@ -466,9 +466,11 @@ def render_status(data: dict[str, Any]) -> None:
     if requests["by_state"]:
         _labelled(console, "[cyan]requests by state[/]  " + ", ".join(f"{n} {esc(state)}" for state, n in requests["by_state"].items()))
         _labelled(console, "[cyan]by classification[/]  " + ", ".join(f"{n} {esc(kind)}" for kind, n in requests["by_classification"].items()))
-        console.print("[cyan]by requester[/]")
-        for row in requests["by_requester"]:
-            console.print(f"  {row['requests']:>4}  {esc(row['from'])} [dim]({row['open']} open, {row['approved']} approved, {row['rejected']} rejected)[/]")
+        # One print for every requester: a call costs about 0.4 ms, and a public project has thousands.
+        console.print("\n".join(
+            ["[cyan]by requester[/]"]
+            + [f"  {row['requests']:>4}  {esc(row['from'])} [dim]({row['open']} open, {row['approved']} approved, {row['rejected']} rejected)[/]" for row in requests["by_requester"]]
+        ))
     else:
         console.print("[cyan]requests[/]           none recorded")
     unlinked = data["unlinked_records"]
