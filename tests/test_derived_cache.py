@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from conftest import copy_demo, git
 from reqtrace import derived_cache
 from reqtrace.baseline import requirements_at, scan_baselines
 from reqtrace.config import find_spec_repo
@@ -32,11 +32,9 @@ from reqtrace.triage_repo import index_content_id, index_in_order
 
 
 @pytest.fixture(scope="module")
-def demo_source(tmp_path_factory):
-    """The demo built once; with one requirement edited after the accepted baseline."""
-    target = tmp_path_factory.mktemp("derived") / "demo"
-    subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], check=True, capture_output=True,
-                   env={**os.environ, "COLUMNS": "200"})
+def demo_source(tmp_path_factory, demo_build, build_env):
+    """The demo (built once per worker, tests/conftest.py); with one requirement edited after the accepted baseline."""
+    target = copy_demo(demo_build, tmp_path_factory.mktemp("derived") / "demo")
     spec = next(target.joinpath("specs").rglob("REQ-5.yaml"))
     spec.write_text(spec.read_text(encoding="utf-8").replace("statement: ", "statement: Changed after delivery. ", 1), encoding="utf-8")
     git(target, "commit", "-qam", "REQ-5 changed after delivery")
