@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_demo
+from conftest import CliResult, DemoBuild, copy_demo
+from hostile.kit import run as run_through_main
 
 
 @pytest.fixture
@@ -19,6 +22,39 @@ def demo(demo_build, tmp_path) -> Path:
     """The demo (built once per worker); each test works on its own copy."""
     copy = copy_demo(demo_build, tmp_path / "demo")
     return copy
+
+
+@pytest.fixture(scope="module")
+def demo_shared(demo_build, tmp_path_factory) -> Path:
+    """One copy for the tests that only read it."""
+    return copy_demo(demo_build, tmp_path_factory.mktemp("pm-day-shared") / "demo")
+
+
+@dataclass(frozen=True)
+class Decided:
+    demo: Path  # RQ-13 triaged and decided, not committed: only read it (or copy it)
+    with_decision: Path  # pack build delivery-v1.0 --to WORKTREE
+    without_decision: Path  # pack build delivery-v1.0 --to HEAD
+
+
+@pytest.fixture(scope="module")
+def decided(demo_build, tmp_path_factory, build_env) -> Decided:
+    """The README's two writing commands run once (real processes), and the two packs built from
+    that tree in-process: tests that only read the tree or the packs share them."""
+    top = tmp_path_factory.mktemp("pm-day-decided")
+    demo = copy_demo(demo_build, top / "demo")
+    _decide_rq13(demo, _process)
+    packs = {}
+    for name, to in (("with.zip", "WORKTREE"), ("without.zip", "HEAD")):
+        built = run_through_main(["pack", "build", "delivery-v1.0", "-o", str(top / name), "--to", to], demo)
+        assert built.code == 0, built.describe()
+        packs[to] = top / name
+    return Decided(demo, packs["WORKTREE"], packs["HEAD"])
+
+
+def _process(*args: str, cwd: Path) -> CliResult:
+    proc = subprocess.run([sys.executable, "-m", "reqtrace", *args], cwd=cwd, capture_output=True, text=True)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -42,8 +78,8 @@ def _pack_request(zip_path: Path, request_id: str) -> dict:
 # --- 1. a pack never silently misses what was just decided ---------------------------
 
 
-def test_pack_build_after_decide_refuses_and_names_the_uncommitted_file(demo, run_cli, tmp_path):
-    _decide_rq13(demo, run_cli)
+def test_pack_build_after_decide_refuses_and_names_the_uncommitted_file(decided, run_cli, run_in_process, tmp_path):
+    demo = decided.demo  # refused: nothing is written
     out = tmp_path / "acceptance.zip"
     refused = run_cli("pack", "build", "delivery-v1.0", "-o", str(out), cwd=demo)
     assert refused.exit_code == 3
@@ -51,22 +87,18 @@ def test_pack_build_after_decide_refuses_and_names_the_uncommitted_file(demo, ru
     assert "records/requests/RQ-13.yaml" in message and "not committed" in message
     assert "--to WORKTREE" in message and "git commit" in message
     assert not out.exists()
-    as_json = run_cli("pack", "build", "delivery-v1.0", "-o", str(out), "--format", "json", cwd=demo)
+    as_json = run_in_process("pack", "build", "delivery-v1.0", "-o", str(out), "--format", "json", cwd=demo)
     assert as_json.exit_code == 3 and json.loads(as_json.stdout)["error"]["code"] == "uncommitted"
 
 
-def test_pack_build_to_worktree_includes_the_decision_and_head_leaves_it_out(demo, run_cli, tmp_path):
-    _decide_rq13(demo, run_cli)
-    with_it = tmp_path / "with.zip"
-    assert run_cli("pack", "build", "delivery-v1.0", "-o", str(with_it), "--to", "WORKTREE", cwd=demo).exit_code == 0
-    assert _pack_request(with_it, "RQ-13")["decision"]["status"] == "rejected"
-    without = tmp_path / "without.zip"
-    assert run_cli("pack", "build", "delivery-v1.0", "-o", str(without), "--to", "HEAD", cwd=demo).exit_code == 0
-    assert "decision" not in _pack_request(without, "RQ-13")
+def test_pack_build_to_worktree_includes_the_decision_and_head_leaves_it_out(decided):
+    # Both packs are built by `decided` (each build's exit code is asserted there).
+    assert _pack_request(decided.with_decision, "RQ-13")["decision"]["status"] == "rejected"
+    assert "decision" not in _pack_request(decided.without_decision, "RQ-13")
 
 
-def test_pack_build_after_committing_the_decision_holds_it(demo, run_cli, tmp_path):
-    _decide_rq13(demo, run_cli)
+def test_pack_build_after_committing_the_decision_holds_it(decided, run_cli, tmp_path):
+    demo = copy_demo(DemoBuild(decided.demo, "", ""), tmp_path / "demo")  # decided, not yet committed
     _git(demo, "add", "records")
     _git(demo, "commit", "-q", "-m", "RQ-13 decided")
     out = tmp_path / "acceptance.zip"
@@ -91,8 +123,8 @@ def test_log_says_in_one_line_that_it_is_as_of_head_while_the_tree_differs(demo,
 # --- 3. the story's main point on the first screen -----------------------------------
 
 
-def test_status_leads_with_the_changes_since_the_customer_first_signed(demo, run_cli):
-    shown = run_cli("status", cwd=demo, env={"COLUMNS": "80"})
+def test_status_leads_with_the_changes_since_the_customer_first_signed(demo_shared, run_in_process):
+    shown = run_in_process("status", cwd=demo_shared, env={"COLUMNS": "80"})
     assert shown.exit_code == 0, shown.stderr
     lines = shown.stdout.splitlines()
     # Right under the header and counts, before the accepted baseline's own drift (which is 0).
@@ -103,14 +135,14 @@ def test_status_leads_with_the_changes_since_the_customer_first_signed(demo, run
     assert all(len(line) <= 80 for line in lines[2:5])
 
 
-def test_status_json_carries_the_same_figures_and_keeps_the_old_keys(demo, run_cli):
-    data = json.loads(run_cli("status", "--format", "json", cwd=demo).stdout)
+def test_status_json_carries_the_same_figures_and_keeps_the_old_keys(demo_shared, run_in_process):
+    data = json.loads(run_in_process("status", "--format", "json", cwd=demo_shared).stdout)
     assert data["since_first_signed"] == {
         "baseline": "contract-v1.0", "date": "2026-02-20T08:30:00Z", "commit": data["since_first_signed"]["commit"],
         "changes": 6, "added": 1, "modified": 5, "removed": 0, "approved": 3, "unapproved": 3,
         "approved_ids": ["REQ-7", "REQ-14", "REQ-25"], "unapproved_ids": ["REQ-12", "REQ-17", "REQ-23"],
     }
-    assert data["since_first_signed"]["commit"] == _git(demo, "rev-parse", "baseline/contract-v1.0^{commit}").strip()
+    assert data["since_first_signed"]["commit"] == _git(demo_shared, "rev-parse", "baseline/contract-v1.0^{commit}").strip()
     assert data["accepted_without_approval"] == {"baseline": "delivery-v1.0", "since": "contract-v1.0", "count": 3, "ids": ["REQ-12", "REQ-17", "REQ-23"]}
     assert data["accepted_baseline"]["name"] == "delivery-v1.0" and data["drift"]["unapproved"] == 0
     assert {"schema_version", "project", "customer", "rev", "counts", "accepted_baseline", "drift", "volatility", "most_changed",
@@ -133,9 +165,9 @@ def test_status_of_a_repo_whose_first_signed_baseline_is_the_accepted_one(make_r
     assert "since first signed v1" in text and "accepted anyway" not in text
 
 
-def test_the_packs_first_page_leads_with_the_same_story(demo, run_cli, tmp_path):
+def test_the_packs_first_page_leads_with_the_same_story(demo_shared, run_in_process, tmp_path):
     out = tmp_path / "acceptance.zip"
-    assert run_cli("pack", "build", "delivery-v1.0", "-o", str(out), cwd=demo).exit_code == 0
+    assert run_in_process("pack", "build", "delivery-v1.0", "-o", str(out), cwd=demo_shared).exit_code == 0
     with zipfile.ZipFile(out) as archive:
         html = archive.read("index.html").decode("utf-8")
     story = html[html.index('<div class="story"'):html.index("</div>", html.index('<div class="story"'))]
@@ -210,11 +242,8 @@ def test_trace_puts_the_decision_between_the_commits_it_follows_and_precedes(sam
     assert decision["date"] == "2026-03-01T05:00:00+00:00"
 
 
-def test_the_packs_timeline_is_in_time_order_in_one_format(demo, run_cli, tmp_path):
-    _decide_rq13(demo, run_cli)
-    out = tmp_path / "acceptance.zip"
-    assert run_cli("pack", "build", "delivery-v1.0", "-o", str(out), "--to", "WORKTREE", cwd=demo).exit_code == 0
-    with zipfile.ZipFile(out) as archive:
+def test_the_packs_timeline_is_in_time_order_in_one_format(decided):
+    with zipfile.ZipFile(decided.with_decision) as archive:  # RQ-13 decided, --to WORKTREE
         html = archive.read("index.html").decode("utf-8")
         events = json.loads(archive.read("data/timeline.json"))["events"]
     section = html[html.index('<section id="timeline"'):html.index("</section>", html.index('<section id="timeline"'))]
