@@ -2,10 +2,13 @@
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import CONFIG, CliResult, SpecRepoFixture, copy_repo, git, write_files
 from reqtrace.model import Decision, Request
 from reqtrace.precedent import (
     Precedent,
@@ -45,14 +48,39 @@ SMS_LOST = _request("RQ-30", "短信提醒没有发出", "昨天预约的病人�
 SMS_AGAIN = _request("RQ-31", "病人没收到短信提醒", "今天好几个预约的病人说没有收到短信提醒，系统显示已经发送了。")
 
 
-@pytest.fixture
-def project(make_repo):
+@pytest.fixture(scope="module")
+def project_template(tmp_path_factory, build_env) -> Path:
+    """Built once per module; never run a command in it: tests work on copies."""
     files = {f"specs/{p.relative_to(BASELINE).as_posix()}": p.read_text(encoding="utf-8") for p in BASELINE.rglob("*.yaml")}
-    repo = make_repo({**files, "records/meetings/MTG-2026-08-20.md": MEETING}, tag="baseline/v1.0")
+    root = tmp_path_factory.mktemp("precedent") / "repo"
+    write_files(root, {"reqtrace.yaml": CONFIG, **files, "records/meetings/MTG-2026-08-20.md": MEETING})
+    git(root, "init", "-q")
+    repo = SpecRepoFixture(root)
+    repo.commit(message="initial", tag="baseline/v1.0")
     repo.commit({"records/requests/RQ-20.yaml": LONGER_WINDOW, "records/requests/RQ-21.yaml": WINDOW_AGAIN,
                  "records/requests/RQ-22.yaml": PRINTER, "records/requests/RQ-30.yaml": SMS_LOST,
                  "records/requests/RQ-31.yaml": SMS_AGAIN}, "requests")
+    return root
+
+
+@pytest.fixture
+def project(project_template, tmp_path):
+    """A copy of its own, for a test that decides."""
+    return copy_repo(project_template, tmp_path / "repo")
+
+
+@pytest.fixture(scope="module")
+def rq20_changed(project_template, tmp_path_factory):
+    """RQ-20 decided a change (`reqtrace decide` in a real process) and committed, once: shared by
+    the tests that only triage."""
+    repo = copy_repo(project_template, tmp_path_factory.mktemp("precedent-rq20") / "repo")
+    _decide(_process, repo, "RQ-20", "change")
     return repo
+
+
+def _process(*args: str, cwd: Path) -> CliResult:
+    proc = subprocess.run([sys.executable, "-m", "reqtrace", *args], cwd=cwd, capture_output=True, text=True)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
 def _decide(run_cli, repo, rid: str, as_: str, status: str = "approved") -> None:
@@ -68,9 +96,8 @@ def _triage(run_cli, repo, *args: str) -> list[dict]:
     return json.loads(result.stdout)["results"]
 
 
-def test_a_similar_request_names_the_decision_it_is_like(project, run_cli):
-    _decide(run_cli, project, "RQ-20", "change")
-    (result,) = _triage(run_cli, project, "RQ-21")
+def test_a_similar_request_names_the_decision_it_is_like(rq20_changed, run_in_process):
+    (result,) = _triage(run_in_process, rq20_changed, "RQ-21")
     (precedent,) = result["precedents"]
     assert precedent == {"request": "RQ-20", "classification": "change", "status": "approved", "by": "Li Wei",
                          "date": "2026-08-20", "meeting": "MTG-2026-08-20", "similarity": precedent["similarity"]}
@@ -79,35 +106,32 @@ def test_a_similar_request_names_the_decision_it_is_like(project, run_cli):
             "on 2026-08-20 in MTG-2026-08-20") in result["reasons"]
 
 
-def test_raw_text_in_the_repo_cites_the_decision_too(project, run_cli):
-    _decide(run_cli, project, "RQ-20", "change")
-    (result,) = _triage(run_cli, project, "--text", "Could patients book 30 days ahead instead of 14? They come every four weeks.")
+def test_raw_text_in_the_repo_cites_the_decision_too(rq20_changed, run_in_process):
+    (result,) = _triage(run_in_process, rq20_changed, "--text", "Could patients book 30 days ahead instead of 14? They come every four weeks.")
     assert [p["request"] for p in result["precedents"]] == ["RQ-20"]
 
 
-def test_an_unrelated_request_gets_no_precedent(project, run_cli):
-    _decide(run_cli, project, "RQ-20", "change")
-    (result,) = _triage(run_cli, project, "RQ-22")
+def test_an_unrelated_request_gets_no_precedent(rq20_changed, run_in_process):
+    (result,) = _triage(run_in_process, rq20_changed, "RQ-22")
     assert result["precedents"] == []
     assert not [reason for reason in result["reasons"] if reason.startswith(("like ", "precedent"))]
 
 
-def test_a_decided_request_never_cites_itself(project, run_cli):
-    _decide(run_cli, project, "RQ-20", "change")
-    (by_id,) = _triage(run_cli, project, "RQ-20")
-    (by_file,) = _triage(run_cli, project, str(project.root / "records/requests/RQ-20.yaml"))
-    copy = project.root.parent / "RQ-20-copy.yaml"
+def test_a_decided_request_never_cites_itself(rq20_changed, run_in_process, tmp_path):
+    (by_id,) = _triage(run_in_process, rq20_changed, "RQ-20")
+    (by_file,) = _triage(run_in_process, rq20_changed, str(rq20_changed.root / "records/requests/RQ-20.yaml"))
+    copy = tmp_path / "RQ-20-copy.yaml"  # outside the repo
     copy.write_text(LONGER_WINDOW, encoding="utf-8")
-    (by_copy,) = _triage(run_cli, project, str(copy))
+    (by_copy,) = _triage(run_in_process, rq20_changed, str(copy))
     assert by_id["precedents"] == by_file["precedents"] == by_copy["precedents"] == []
 
 
-def test_a_pending_decision_is_no_precedent(project, run_cli):
-    _decide(run_cli, project, "RQ-20", "change", status="pending")
-    (result,) = _triage(run_cli, project, "RQ-21")
+def test_a_pending_decision_is_no_precedent(project, run_in_process):
+    _decide(run_in_process, project, "RQ-20", "change", status="pending")
+    (result,) = _triage(run_in_process, project, "RQ-21")
     assert result["precedents"] == []
-    _decide(run_cli, project, "RQ-20", "change", status="rejected")
-    (result,) = _triage(run_cli, project, "RQ-21")
+    _decide(run_in_process, project, "RQ-20", "change", status="rejected")
+    (result,) = _triage(run_in_process, project, "RQ-21")
     assert [(p["request"], p["status"]) for p in result["precedents"]] == [("RQ-20", "rejected")]
 
 
@@ -128,18 +152,17 @@ def test_a_chinese_pair_is_found_and_jieba_says_nothing(project, run_cli, tmp_pa
     assert not (Path(os.environ["HOME"]) / ".cache").exists()
 
 
-def test_no_precedent_gives_the_answer_without_decisions(project, run_cli):
-    before = _triage(run_cli, project, "RQ-21", "RQ-31")
-    _decide(run_cli, project, "RQ-20", "defect")  # a decision that would pull RQ-21 away from change
-    _decide(run_cli, project, "RQ-30", "defect")
-    assert _triage(run_cli, project, "RQ-21", "RQ-31", "--no-precedent") == before
+def test_no_precedent_gives_the_answer_without_decisions(project, run_in_process):
+    before = _triage(run_in_process, project, "RQ-21", "RQ-31")
+    _decide(run_in_process, project, "RQ-20", "defect")  # a decision that would pull RQ-21 away from change
+    _decide(run_in_process, project, "RQ-30", "defect")
+    assert _triage(run_in_process, project, "RQ-21", "RQ-31", "--no-precedent") == before
     assert all(result["precedents"] == [] for result in before)
-    assert [r["precedents"] != [] for r in _triage(run_cli, project, "RQ-21", "RQ-31")] == [True, True]
+    assert [r["precedents"] != [] for r in _triage(run_in_process, project, "RQ-21", "RQ-31")] == [True, True]
 
 
-def test_text_output_shows_the_precedent_within_80_columns(project, run_cli):
-    _decide(run_cli, project, "RQ-20", "change")
-    result = run_cli("triage", "RQ-21", "--baseline", "v1.0", cwd=project.root, env={"COLUMNS": "80"})
+def test_text_output_shows_the_precedent_within_80_columns(rq20_changed, run_in_process):
+    result = run_in_process("triage", "RQ-21", "--baseline", "v1.0", cwd=rq20_changed.root, env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     start = next(n for n, line in enumerate(lines) if line.startswith("  • like RQ-20 (similarity "))
@@ -205,11 +228,11 @@ def test_without_probabilities_precedent_is_cited_and_the_answer_kept():
     assert cited.precedents == (_precedent(0.9),)
 
 
-def test_a_decision_recorded_as_a_moment_is_cited_by_its_day(project, run_cli):
-    result = run_cli("decide", "RQ-20", "--as", "change", "--status", "approved", "--by", "Li Wei",
+def test_a_decision_recorded_as_a_moment_is_cited_by_its_day(project, run_in_process):
+    result = run_in_process("decide", "RQ-20", "--as", "change", "--status", "approved", "--by", "Li Wei",
                      "--on", "2026-08-20T23:30:00+08:00", cwd=project.root)
     assert result.exit_code == 0, result.stderr
-    (found,) = _triage(run_cli, project, "RQ-21")
+    (found,) = _triage(run_in_process, project, "RQ-21")
     (precedent,) = found["precedents"]
     assert precedent["date"] == "2026-08-20T23:30:00+08:00" and precedent["meeting"] is None
     assert f"like RQ-20 (similarity {precedent['similarity']:.2f}): decided change, approved by Li Wei on 2026-08-20" in found["reasons"]
