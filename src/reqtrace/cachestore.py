@@ -171,6 +171,3 @@ def remove_foreign(folder: Path) -> int:
     _clean.add((folder, stamp))
     return removed
 
-
-def content_id(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
