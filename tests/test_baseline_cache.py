@@ -1,4 +1,4 @@
-"""The baseline store (.git/reqtrace/baselines/) against the plain computation.
+"""What is kept of baselines (cachestore.py, .git/reqtrace/baseline-*/) against the plain computation.
 
 What never changes about a baseline - every requirement's digest at its
 commit, and its parsed manifest - is kept between runs. Each test compares the
@@ -17,7 +17,10 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, git, requirement_yaml, write_files
+from reqtrace import cachestore
 from reqtrace.baseline import (
+    DIGESTS_KIND,
+    MANIFEST_KIND,
     _frozen_key,
     digest_entries,
     frozen_entries,
@@ -26,7 +29,6 @@ from reqtrace.baseline import (
     requirements_at,
     scan_baselines,
 )
-from reqtrace.baseline_cache import BaselineStore
 from reqtrace.baseline_verify import verify_manifest
 from reqtrace.config import find_spec_repo
 
@@ -84,8 +86,7 @@ def spec(prepared: Path, tmp_path: Path):
 
 
 def _store_files(repo) -> list[Path]:
-    folder = BaselineStore.for_git(repo.git_top).folder
-    return sorted(folder.glob("*.json")) if folder is not None and folder.is_dir() else []
+    return sorted(path for kind in (DIGESTS_KIND, MANIFEST_KIND) for path in (repo.git_top / ".git" / "reqtrace" / kind).glob("*.json"))
 
 
 def _plain_entries(repo, commit: str):
@@ -135,8 +136,7 @@ def test_a_flipped_bit_or_a_replaced_file_gives_the_plain_digests(spec):
     plain = {first: _plain_entries(spec, first), second: _plain_entries(spec, second)}
     _entries(spec, first)
     _entries(spec, second)
-    folder = BaselineStore.for_git(spec.git_top).folder
-    files = [folder / f"{_frozen_key(spec, commit)}.json" for commit in (first, second)]
+    files = [cachestore.entry_path(spec.git_top, DIGESTS_KIND, _frozen_key(spec, commit)) for commit in (first, second)]
     assert all(path.is_file() for path in files)
     rng = random.Random(7)  # noqa: S311 - reproducible test data
     for path in files:
@@ -161,7 +161,6 @@ def test_a_flipped_bit_or_a_replaced_file_gives_the_plain_digests(spec):
 def test_a_planted_value_of_the_wrong_shape_or_a_symlink_is_no_cache(spec):
     first, _ = _commits(spec)
     plain = _plain_entries(spec, first)
-    store = BaselineStore.for_git(spec.git_top)
     key = _frozen_key(spec, first)
     for planted in (
         {"commit": first, "entries": [["REQ-1", "sha256:0", "specs/x.yaml"]]} | {"commit": "0" * 40},
@@ -170,9 +169,9 @@ def test_a_planted_value_of_the_wrong_shape_or_a_symlink_is_no_cache(spec):
         {"commit": first, "entries": "REQ-1"},
         ["REQ-1"],
     ):
-        store.put(key, planted)
+        cachestore.store(spec.git_top, DIGESTS_KIND, key, planted)
         assert _entries(spec, first) == plain
-    target = store.folder / f"{key}.json"
+    target = cachestore.entry_path(spec.git_top, DIGESTS_KIND, key)
     elsewhere = spec.root.parent / "planted.json"
     shutil.copy(target, elsewhere)
     target.unlink()
@@ -213,10 +212,9 @@ def test_read_manifest_is_parse_manifest_cold_warm_and_damaged(spec):
     data1, data2 = (spec.root / v1).read_bytes(), (spec.root / v2).read_bytes()
     import hashlib
 
-    key1 = BaselineStore.key("manifest", v1, hashlib.sha256(data1).hexdigest())
-    key2 = BaselineStore.key("manifest", v2, hashlib.sha256(data2).hexdigest())
-    folder = BaselineStore.for_git(spec.git_top).folder
-    (folder / f"{key2}.json").write_bytes((folder / f"{key1}.json").read_bytes())
+    entry1 = cachestore.entry_path(spec.git_top, MANIFEST_KIND, f"{v1}\x00{hashlib.sha256(data1).hexdigest()}")
+    entry2 = cachestore.entry_path(spec.git_top, MANIFEST_KIND, f"{v2}\x00{hashlib.sha256(data2).hexdigest()}")
+    entry2.write_bytes(entry1.read_bytes())
     assert _manifest_view(read_manifest(spec, v2, data2)[0]) == _manifest_view(parse_manifest(v2, data2)[0])
 
 

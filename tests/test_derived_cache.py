@@ -1,8 +1,8 @@
-"""What is kept by content id (derived_cache.py) gives the plain computation's answer.
+"""What is kept by content id (cachestore.py) gives the plain computation's answer.
 
 The approvals between two commits, a requirement's text changes up to a commit
 and a pack's computed triage are computed once and kept under
-.git/reqtrace/derived/ (parsed manifests in the baseline store beside it).
+.git/reqtrace/<kind>/ (parsed manifests and digests of baselines beside them).
 Each test compares the kept path with the plain one, and a damaged, swapped or
 planted entry with the answer computed without it.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_demo, git
-from reqtrace import derived_cache
+from reqtrace import cachestore
 from reqtrace.baseline import requirements_at, scan_baselines
 from reqtrace.config import find_spec_repo
 from reqtrace.diff import diff_revisions
@@ -51,7 +51,7 @@ def demo(demo_source, tmp_path):
 
 
 def derived_files(repo: Path, kind: str) -> list[Path]:
-    folder = repo / ".git" / "reqtrace" / "derived" / kind
+    folder = repo / ".git" / "reqtrace" / kind
     return sorted(folder.iterdir()) if folder.is_dir() else []
 
 
@@ -69,8 +69,8 @@ def trace_json(repo: Path, item: str) -> dict:
 
 
 def without_derived(repo: Path) -> None:
-    shutil.rmtree(repo / ".git" / "reqtrace" / "derived", ignore_errors=True)
-    shutil.rmtree(repo / ".git" / "reqtrace" / "baselines", ignore_errors=True)
+    for kind in ("approvals", "text-changes", "pack-triage", "baseline-manifest", "baseline-digests"):
+        shutil.rmtree(repo / ".git" / "reqtrace" / kind, ignore_errors=True)
 
 
 def test_an_edited_manifest_is_read_again_not_taken_from_the_cache(demo):
@@ -93,7 +93,7 @@ def damage_entry(entry: Path, damage: str, other: bytes) -> None:
     elif damage == "swap":  # another entry's (valid) file in its place
         entry.write_bytes(other)
     elif damage == "symlink":
-        entry.symlink_to(entry.parent.parent.parent.parent.parent / "reqtrace.yaml")
+        entry.symlink_to(entry.parent.parent.parent.parent / "reqtrace.yaml")
     elif damage == "fifo":
         os.mkfifo(entry)
     else:
@@ -105,7 +105,7 @@ def test_status_with_damaged_entries_is_the_plain_status(demo):
     for damage in ("flip", "swap", "symlink", "fifo", "garbage"):
         without_derived(demo)
         status_json(demo)  # keeps manifests and approvals
-        entries = derived_files(demo, "approvals") + sorted((demo / ".git" / "reqtrace" / "baselines").glob("*.json"))
+        entries = derived_files(demo, "approvals") + derived_files(demo, "baseline-manifest") + derived_files(demo, "baseline-digests")
         assert len(derived_files(demo, "approvals")) == 3 and len(entries) >= 5
         contents = [entry.read_bytes() for entry in entries]
         for number, entry in enumerate(entries):
@@ -181,9 +181,9 @@ def test_trace_with_damaged_text_changes_is_the_plain_trace(demo):
 
 def test_entries_are_sealed_with_the_code_stamp(demo):
     repo = find_spec_repo(start=demo)
-    derived_cache.store(repo.git_top, "probe", "id", {"a": [1, "两"]})
-    assert derived_cache.load(repo.git_top, "probe", "id") == {"a": [1, "两"]}
-    assert derived_cache.load(repo.git_top, "probe", "other id") is None
+    cachestore.store(repo.git_top, "probe", "id", {"a": [1, "两"]})
+    assert cachestore.load(repo.git_top, "probe", "id") == {"a": [1, "两"]}
+    assert cachestore.load(repo.git_top, "probe", "other id") is None
     (entry,) = derived_files(demo, "probe")
     assert entry.read_bytes().startswith(b"RQTC1\n")
 

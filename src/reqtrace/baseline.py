@@ -17,8 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import clock, gitio
-from .baseline_cache import BaselineStore
+from . import cachestore, clock, gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import GateFailed, GitError, InputError, RevisionError, UsageError
@@ -325,16 +324,14 @@ def read_manifest(repo: SpecRepo | None, path: str, data: bytes) -> tuple[Baseli
     baseline's on each run; the same bytes always parse the same way. Only a clean parse
     (a baseline, no finding) is stored; anything else is parsed every time.
     """
-    store = BaselineStore.for_git(repo.git_top if repo is not None else None)
-    key = BaselineStore.key("manifest", path, hashlib.sha256(data).hexdigest())
-    stored = store.get(key)
-    if stored is not None:
-        baseline = _manifest_of(stored, path)
-        if baseline is not None:
-            return baseline, []
+    git_top = repo.git_top if repo is not None else None
+    content = f"{path}\x00{hashlib.sha256(data).hexdigest()}"
+    kept = cachestore.load(git_top, MANIFEST_KIND, content, lambda plain: _manifest_of(plain, path))
+    if kept is not None:
+        return kept, []
     baseline, findings = parse_manifest(path, data)
     if baseline is not None and not findings:
-        store.put(key, _manifest_value(baseline))
+        cachestore.store(git_top, MANIFEST_KIND, content, _manifest_value(baseline))
     return baseline, findings
 
 
@@ -694,24 +691,35 @@ def digest_entries(requirements: dict[str, Requirement]) -> list[BaselineEntry]:
     return [BaselineEntry(req_id, _digest(req), req.path) for req_id, req in sorted(requirements.items(), key=lambda item: item[0].encode("utf-8"))]
 
 
+MANIFEST_KIND = "baseline-manifest"
+DIGESTS_KIND = "baseline-digests"
+
+
 def _frozen_key(repo: SpecRepo, commit: str) -> str:
-    return BaselineStore.key("frozen entries", repo.prefix, commit)
+    """The content id of the digests at `commit` (of the spec folder within the git repository)."""
+    return f"{repo.prefix}\x00{commit}"
+
+
+def _frozen_of(plain: Any, commit: str) -> list[BaselineEntry] | None:
+    if not (isinstance(plain, dict) and plain.get("commit") == commit and isinstance(plain.get("entries"), list)):
+        return None
+    rows = plain["entries"]
+    if all(isinstance(row, list) and len(row) == 3 and all(isinstance(part, str) for part in row) for row in rows):
+        return [BaselineEntry(*row) for row in rows]
+    return None
 
 
 def frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry]:
     """`digest_entries(requirements_at(repo, commit))`: every requirement's digest at `commit`.
 
     A commit's files never change, so the entries are computed once per commit (and spec
-    folder within the git repository) and kept in the baseline store; an entry that is
+    folder within the git repository) and kept (cachestore.py); an entry that is
     missing, damaged or not of the expected shape is computed again. An InputError when
     the requirements at `commit` cannot be read (nothing is stored then).
     """
-    store = BaselineStore.for_git(repo.git_top)
-    stored = store.get(_frozen_key(repo, commit))
-    if isinstance(stored, dict) and stored.get("commit") == commit and isinstance(stored.get("entries"), list):
-        rows = stored["entries"]
-        if all(isinstance(row, list) and len(row) == 3 and all(isinstance(part, str) for part in row) for row in rows):
-            return [BaselineEntry(*row) for row in rows]
+    kept = cachestore.load(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit), lambda plain: _frozen_of(plain, commit))
+    if kept is not None:
+        return kept
     entries = digest_entries(requirements_at(repo, commit)[1])
     keep_frozen_entries(repo, commit, entries)
     return entries
@@ -719,8 +727,8 @@ def frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry]:
 
 def keep_frozen_entries(repo: SpecRepo, commit: str, entries: list[BaselineEntry]) -> None:
     """Store `entries`, computed the plain way, as what `frozen_entries` gives for `commit`."""
-    store = BaselineStore.for_git(repo.git_top)
-    store.put(_frozen_key(repo, commit), {"commit": commit, "entries": [[entry.id, entry.digest, entry.path] for entry in entries]})
+    cachestore.store(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit),
+                     {"commit": commit, "entries": [[entry.id, entry.digest, entry.path] for entry in entries]})
 
 
 # --------------------------------------------------------------- creating

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import __version__, derived_cache, gitio
+from . import __version__, cachestore, gitio
 from .archive import DeterministicZip, member_name, sha256_hex
 from .clock import moment_key, source_date_epoch
 from .config import SpecRepo, parse_config
@@ -502,17 +502,17 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: BaselineInfo, repo: Sp
     kept = repo is not None and repo.git_top is not None and baseline.commit is not None
     index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
     # A request's recommendation depends only on its text and the baseline's requirements:
-    # kept by both (derived_cache.py), a pack built again classifies only new or edited requests.
+    # kept by both (cachestore.py), a pack built again classifies only new or edited requests.
     index_id = f"{index_content_id(index)}\x00{code_key()}"
     git_top = repo.git_top if repo is not None else None
     for rq in pending[:MAX_COMPUTED_TRIAGE]:
         item = request_input(rq)
         content = json.dumps([index_id, rq.id, item.text, list(item.refs), item.claimed], ensure_ascii=False, default=str)
-        found = _triage_from_plain(derived_cache.load(git_top, TRIAGE_KIND, content))
+        found = cachestore.load(git_top, TRIAGE_KIND, content, _triage_from_plain)
         if found is None:
             classified = classify_request(item.text, index=index, request=rq.id, refs=item.refs, claimed=item.claimed)
             found = [classified.classification, round(classified.confidence, 2), list(classified.reasons), [m.id for m in classified.matches]]
-            derived_cache.store(git_top, TRIAGE_KIND, content, found)
+            cachestore.store(git_top, TRIAGE_KIND, content, found)
         result[rq.id] = {
             "classification": found[0],
             "confidence": found[1],

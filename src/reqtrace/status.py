@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, NamedTuple
 
-from . import derived_cache
+from . import cachestore
 from .graph import natural_key
 from .model import Snapshot
 from .people import People
@@ -44,7 +44,7 @@ def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown:
     tree), as `reqtrace diff` finds them.
 
     Between two commits the changes and the requests that affect them never change,
-    so they are kept (derived_cache.py) and a later run reads them instead of diffing
+    so they are kept (cachestore.py) and a later run reads them instead of diffing
     again. A working tree whose requirements, requests and configuration are HEAD's
     (the usual case) is answered from HEAD's: only the date a request's approval is
     compared with differs — today instead of HEAD's date — and it is applied on reading.
@@ -79,12 +79,12 @@ def _kept_approvals(repo: Any, from_commit: str, to_commit: str, shown: str, to_
     from .diff import diff_revisions
 
     content = f"{from_commit}\x00{to_commit}"
-    kept = _approval_rows(derived_cache.load(repo.git_top, APPROVALS_KIND, content))
+    kept = cachestore.load(repo.git_top, APPROVALS_KIND, content, _approval_rows)
     if kept is None:
         result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False)
         rows: list[Any] = [[c.id, c.change, [ref.on for ref in c.requests if ref.status == "approved"]] for c in result.changes if c.needs_approval]
         kept = (result.to_side.date, rows)
-        derived_cache.store(repo.git_top, APPROVALS_KIND, content, {"date": kept[0], "rows": rows})
+        cachestore.store(repo.git_top, APPROVALS_KIND, content, {"date": kept[0], "rows": rows})
     date, rows = kept
     when = to_date or date
     approvals = [Approval(rid, change, any(not on or on[:10] <= when for on in approved_on)) for rid, change, approved_on in rows]

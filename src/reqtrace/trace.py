@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import derived_cache, gitio
+from . import cachestore, gitio
 from .clock import moment_key
 from .errors import InputError, UsageError
 from .graph import (
@@ -120,12 +120,12 @@ def text_changes(repo: SpecRepo | None, commit: str | None, item_id: str) -> lis
     at = commit or gitio.head_commit(repo.git_top)
     content = f"{at}\x00{repo.prefix}\x00{item_id}" if at is not None else None
     if content is not None:
-        kept = _timeline_from_plain(derived_cache.load(repo.git_top, TEXT_CHANGES_KIND, content))
+        kept = cachestore.load(repo.git_top, TEXT_CHANGES_KIND, content, _timeline_from_plain)
         if kept is not None:
             return kept
     entries = _text_changes(repo, at or "HEAD", item_id)
     if content is not None:
-        derived_cache.store(repo.git_top, TEXT_CHANGES_KIND, content, [list(entry.as_dict().values()) for entry in entries])
+        cachestore.store(repo.git_top, TEXT_CHANGES_KIND, content, [list(entry.as_dict().values()) for entry in entries])
     return entries
 
 

@@ -1,0 +1,173 @@
+"""Results computed from content that never changes, kept under `.git/reqtrace/<kind>/`.
+
+A commit id names its files forever and a sha256 names its bytes, so what is
+computed from them alone is computed once and kept: every requirement's digest
+at a baseline's commit and a parsed manifest (`check`, `baseline verify`,
+`baseline sign`), the approvals between two commits (`status`), a requirement's
+text changes up to a commit (`trace`), a request's triage against a baseline's
+requirements (`pack build`). At 10,000 requirements these cost most of a run.
+
+One scheme for every kind of result:
+
+- An entry is asked for by its kind (a short name, also its folder) and its
+  content id (the commit ids or bytes' hashes it was computed from). It is one
+  file, `.git/reqtrace/<kind>/<stamp>-<sha256 of kind and content id>.json`,
+  where `<stamp>` fingerprints the code that computes what is kept (reqtrace's
+  version, the modules in CODE_MODULES, the schemas). Edited code reads other
+  names, so an old entry is never read.
+- The file is sealed JSON (cachefile.py): the seal's hash covers the payload,
+  the stamp, the kind and the content id, so a damaged file, or another entry's
+  file put in its place, does not verify. It is opened only when it is a
+  regular file (a link or a FIFO planted there is no entry).
+- The caller says what shape it expects (`read`): a payload that does not fit
+  is no entry either. Whatever is no entry is computed the plain way by the
+  caller and written anew — a hint, never evidence, never a crash.
+- Entries written by other code are removed when this code writes an entry of
+  the same kind, a bounded number per write, so the folders do not keep every
+  stamp a developer's edits ever produced.
+
+Every folder here is safe to delete. The hash catches accidents, not attacks:
+whoever can write `.git/` can also write the spec files themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import __version__
+from .cachefile import note, read_regular, seal, unseal
+from .files import atomic_write
+from .parsecache import PARSER_MODULES, ParseCache
+
+T = TypeVar("T")
+
+FORMAT = 1
+# The modules whose code decides what is computed and kept here: an edit to any of
+# them (even without a new version number, as while developing) changes the stamp.
+CODE_MODULES = (
+    *PARSER_MODULES,
+    "cachestore.py", "digest.py", "baseline.py", "baseline_verify.py", "snapshot.py", "config.py", "gitio.py",
+    "diff.py", "history.py", "trace.py", "status.py", "pack.py",
+)
+# A kind is a folder name beside the other caches; these names are theirs.
+_KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
+_OTHER_CACHES = frozenset({"cache", "triage-index"})
+_ENTRY_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{64}\.json")
+# At most this many foreign entries are removed per write, so that the write after an
+# upgrade never pays for thousands of old entries at once. Once a listing finds
+# none left, the folder is not listed again in this process.
+REMOVED_PER_WRITE = 256
+
+_clean: set[tuple[Path, str]] = set()  # (kind folder, stamp) with no foreign entry left, in this process
+
+
+@functools.cache
+def code_stamp() -> str:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"{FORMAT}\x00{__version__}".encode())
+    try:
+        for name in CODE_MODULES:
+            digest.update((here / name).read_bytes())
+        for schema in sorted((here / "schemas").glob("*.json")):
+            digest.update(schema.read_bytes())
+    except OSError:
+        pass  # installed without sources (a zip): the version alone
+    return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=16)
+def _root(git_top: Path) -> Path | None:
+    # Asked several times per command; in a linked worktree finding it runs git.
+    parse_folder = ParseCache.for_git(git_top).folder
+    return parse_folder.parent if parse_folder is not None else None
+
+
+def entry_path(git_top: Path | None, kind: str, content_id: str) -> Path | None:
+    """The file of (`kind`, `content_id`) written by this code; None outside git."""
+    if not _KIND.fullmatch(kind) or kind in _OTHER_CACHES:
+        raise ValueError(f"not a kind of kept result: {kind!r}")
+    root = _root(git_top) if git_top is not None else None
+    if root is None:
+        return None
+    name = hashlib.sha256(f"{kind}\x00{content_id}".encode("utf-8", "surrogateescape")).hexdigest()
+    return root / kind / f"{code_stamp()}-{name}.json"
+
+
+def _seal_stamp(kind: str, content_id: str) -> str:
+    return f"{code_stamp()}\x00{kind}\x00{content_id}"
+
+
+def _plain(value: Any) -> Any:
+    return value
+
+
+def load(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any], T | None] = _plain) -> T | None:
+    """What is kept for (`kind`, `content_id`), turned into a value by `read` (None when
+    the payload is not of the shape it expects); None when there is no usable entry."""
+    path = entry_path(git_top, kind, content_id)
+    if path is None:
+        return None
+    raw = read_regular(path)
+    if raw is None:
+        return None
+    payload = unseal(raw, _seal_stamp(kind, content_id))
+    if payload is None:
+        note(path, "does not match its hash (damaged, replaced, or written by other code)")
+        return None
+    try:
+        plain = json.loads(payload)
+    except ValueError:
+        note(path, "not JSON")
+        return None
+    value = read(plain)
+    if value is None:
+        note(path, "not of the expected shape")
+    return value
+
+
+def store(git_top: Path | None, kind: str, content_id: str, value: Any) -> None:
+    """Keep `value` (plain JSON data) for (`kind`, `content_id`); a full or read-only disk
+    costs speed, never a result."""
+    path = entry_path(git_top, kind, content_id)
+    if path is None:
+        return
+    payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, seal(_seal_stamp(kind, content_id), payload), durable=False)
+    except OSError as problem:
+        note(path, f"not written: {problem}")
+        return
+    remove_foreign(path.parent)
+
+
+def remove_foreign(folder: Path) -> int:
+    """Remove entries of `folder` written by other code (another stamp), at most
+    REMOVED_PER_WRITE of them; the number removed. Other files are left alone."""
+    stamp = code_stamp()
+    if (folder, stamp) in _clean:
+        return 0
+    removed = 0
+    try:
+        with os.scandir(folder) as names:
+            for entry in names:
+                if removed >= REMOVED_PER_WRITE:
+                    return removed  # the next write goes on
+                if _ENTRY_NAME.fullmatch(entry.name) and not entry.name.startswith(f"{stamp}-") and not entry.is_dir(follow_symlinks=False):
+                    try:
+                        os.unlink(entry.path)
+                        removed += 1
+                    except OSError as problem:
+                        note(entry.path, f"written by other code, not removed: {problem}")
+    except OSError:
+        return removed
+    _clean.add((folder, stamp))
+    return removed
+
