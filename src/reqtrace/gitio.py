@@ -485,16 +485,35 @@ def walk_history(repo: Path, rev: str, paths: Iterable[str]) -> list[HistoryComm
     return commits
 
 
+@dataclass(frozen=True)
+class TagRef:
+    name: str  # without refs/tags/ and the prefix asked for
+    object: str  # the tag object's id (for a lightweight tag: the commit's)
+    commit: str  # the commit it points at
+    created: str | None  # ISO 8601, the tagger's date (a lightweight tag: its commit's)
+
+
+def list_tags(repo: Path, prefix: str) -> list[TagRef]:
+    """Every tag under refs/tags/`prefix`, sorted by name; none when git cannot list them."""
+    proc = run_git(
+        repo,
+        "for-each-ref",
+        "--format=%(refname)%00%(objectname)%00%(*objectname)%00%(creatordate:iso-strict)",
+        f"refs/tags/{prefix}",
+        check=False,
+    )
+    found = []
+    strip = len("refs/tags/") + len(prefix)
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        ref, oid, peeled, created = (line.split("\x00") + ["", "", ""])[:4]
+        if ref[strip:] and oid:
+            found.append(TagRef(ref[strip:], oid, peeled or oid, created or None))
+    return found
+
+
 def tag_commits(repo: Path, prefix: str) -> dict[str, str]:
     """Tag name (without `prefix`) -> the commit it points at, for tags under refs/tags/`prefix`."""
-    out = run_git(
-        repo, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(*objectname)", f"refs/tags/{prefix}"
-    ).stdout.decode("utf-8", "surrogateescape")
-    found = {}
-    for line in out.splitlines():
-        name, oid, peeled = (line.split("\x00") + ["", ""])[:3]
-        found[name[len("refs/tags/") + len(prefix) :]] = peeled or oid
-    return found
+    return {tag.name: tag.commit for tag in list_tags(repo, prefix)}
 
 
 def deleted_files(repo: Path, commit: str, paths: Iterable[str]) -> dict[str, str]:

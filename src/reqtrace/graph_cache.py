@@ -198,8 +198,7 @@ def _worktree_changes(repo: SpecRepo, config: Config) -> dict[str, str] | None:
 
 def _tags(repo: SpecRepo) -> str:
     assert repo.git_top is not None
-    out = gitio.run_git(repo.git_top, "for-each-ref", "--format=%(refname)%00%(objectname)", "refs/tags/baseline/").stdout
-    return out.decode("utf-8", "replace")
+    return "".join(f"refs/tags/baseline/{tag.name}\x00{tag.object}\n" for tag in gitio.list_tags(repo.git_top, "baseline/"))
 
 
 def current_state(repo: SpecRepo, config: Config, commit: str | None) -> GraphState | None:

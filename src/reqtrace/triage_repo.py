@@ -159,9 +159,7 @@ def no_accepted_baseline(repo: SpecRepo) -> InputError:
 def baseline_tags(repo: SpecRepo) -> list[str]:
     if repo.git_top is None:
         return []
-    proc = gitio.run_git(repo.git_top, "tag", "--list", "baseline/*", check=False)
-    names = proc.stdout.decode("utf-8", "replace").split()
-    return [name[len("baseline/") :] for name in names]
+    return [tag.name for tag in gitio.list_tags(repo.git_top, "baseline/")]
 
 
 def _requirements_at(repo: SpecRepo, commit: str) -> list[Requirement]:
