@@ -548,6 +548,9 @@ def deleted_in_worktree(repo: Path, paths: Iterable[str]) -> list[str]:
 
 def git_common_dir(repo: Path) -> Path | None:
     """The repository's shared .git folder (also from a linked worktree), or None."""
+    dot_git = repo / ".git"
+    if dot_git.is_dir():  # the common case answers without starting git
+        return dot_git
     proc = run_git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
     if proc.returncode != 0:
         return None

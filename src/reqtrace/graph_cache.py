@@ -131,11 +131,8 @@ def _stamp(repo: SpecRepo) -> str:
 
 def _cache_dir(repo: SpecRepo) -> Path | None:
     assert repo.git_top is not None
-    proc = gitio.run_git(repo.git_top, "rev-parse", "--git-common-dir", check=False)
-    if proc.returncode != 0:
-        return None
-    common = Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
-    return (common if common.is_absolute() else repo.git_top / common) / "reqtrace"
+    common = gitio.git_common_dir(repo.git_top)
+    return common / "reqtrace" if common is not None else None
 
 
 def _spec_folders(repo: SpecRepo, config: Config) -> list[str]:
