@@ -761,6 +761,16 @@ def commit_paths(repo: Path, paths: list[str], message: str) -> str:
     return git_text(repo, "rev-parse", "HEAD")
 
 
+def is_ancestor(repo: Path, ancestor: str, commit: str) -> bool:
+    """Whether commit `ancestor` is in the history of `commit` (or is it)."""
+    return run_git(repo, "merge-base", "--is-ancestor", ancestor, commit, check=False).returncode == 0
+
+
+def have_common_ancestor(repo: Path, first: str, second: str) -> bool:
+    """Whether two commits share any history (false for unrelated roots)."""
+    return run_git(repo, "merge-base", first, second, check=False).returncode == 0
+
+
 def commit_exists(repo: Path, commit: str) -> bool:
     return run_git(repo, "cat-file", "-e", f"{commit}^{{commit}}", check=False).returncode == 0
 

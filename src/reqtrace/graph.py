@@ -156,7 +156,7 @@ def _is_ancestor(repo: SpecRepo, ancestor: str, commit: str) -> bool:
     from . import gitio
 
     assert repo.git_top is not None
-    return gitio.run_git(repo.git_top, "merge-base", "--is-ancestor", ancestor, commit, check=False).returncode == 0
+    return gitio.is_ancestor(repo.git_top, ancestor, commit)
 
 
 # --- building -------------------------------------------------------------------------
