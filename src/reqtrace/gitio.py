@@ -511,6 +511,11 @@ def list_tags(repo: Path, prefix: str) -> list[TagRef]:
     return found
 
 
+def first_parent_chain(repo: Path, commit: str) -> list[str]:
+    """`commit` and its first-parent ancestors, newest first."""
+    return run_git(repo, "rev-list", "--first-parent", "--end-of-options", commit).stdout.decode("ascii").split()
+
+
 def tag_commits(repo: Path, prefix: str) -> dict[str, str]:
     """Tag name (without `prefix`) -> the commit it points at, for tags under refs/tags/`prefix`."""
     return {tag.name: tag.commit for tag in list_tags(repo, prefix)}
