@@ -543,6 +543,24 @@ def deleted_files(repo: Path, commit: str, paths: Iterable[str]) -> dict[str, st
     return found
 
 
+def paths_changed_by_commits(repo: Path, since: str, head: str, paths: Iterable[str]) -> dict[str, list[str]]:
+    """Commit -> the files under `paths` it changed, for each commit in `since..head` that
+    changed any (renames count as a delete and an add); empty when git cannot say."""
+    proc = run_git(
+        repo, "log", "--format=%x01%H", "--name-only", "--no-renames", "-z",
+        "--end-of-options", f"{since}..{head}", "--", *paths, check=False,
+    )
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for token in proc.stdout.split(b"\x00"):
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            current = found.setdefault(token[1:].decode("ascii"), [])
+        elif token and current is not None:
+            current.append(token.decode("utf-8", "surrogateescape"))
+    return found
+
+
 def deleted_in_worktree(repo: Path, paths: Iterable[str]) -> list[str]:
     """Files under `paths` that HEAD has and the working tree (or the index) no longer has."""
     proc = run_git(repo, "diff", "--name-only", "--diff-filter=D", "--no-renames", "-z", "HEAD", "--", *paths, check=False)
