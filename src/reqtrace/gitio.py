@@ -760,9 +760,15 @@ def delete_tag(repo: Path, name: str) -> None:
     run_git(repo, "tag", "-d", name)
 
 
-def changed_in_worktree(repo: Path, paths: Iterable[str]) -> list[str]:
-    """Paths under `paths` that differ from HEAD: modified, staged, deleted or untracked."""
-    out = run_git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths).stdout
+def changed_in_worktree(repo: Path, paths: Iterable[str], *, ignored: bool = False) -> list[str]:
+    """Paths under `paths` that differ from HEAD: modified, staged, deleted or untracked.
+
+    With `ignored`, also every ignored file (a folder git does not look into, such as a
+    nested repository, is named with a trailing `/`), and both sides of a rename."""
+    # --ignored=traditional with --untracked-files=all names each ignored file
+    # (=matching names only an ignored folder, whose files could then change unseen).
+    extra = ["--ignored=traditional", "--no-renames"] if ignored else []
+    out = run_git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", *extra, "--", *paths).stdout
     changed = []
     records = out.split(b"\x00")
     index = 0

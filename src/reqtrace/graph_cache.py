@@ -158,19 +158,10 @@ def _worktree_changes(repo: SpecRepo, config: Config) -> dict[str, str] | None:
     """git path -> content hash (or 'gone') for every spec file that differs from HEAD;
     None when there are too many to be worth hashing."""
     assert repo.git_top is not None
-    # --ignored=traditional with --untracked-files=all names each ignored file (=matching
-    # names only an ignored folder, whose files could then change unseen); the loader
-    # reads ignored files like any other.
-    proc = gitio.run_git(
-        repo.git_top,
-        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=traditional", "--no-renames",
-        "--", *_spec_folders(repo, config),
-    )
+    # Ignored files too, each by name: the loader reads ignored files like any other.
     changes: dict[str, str] = {}
-    for record in proc.stdout.split(b"\x00"):
-        if len(record) < 4:
-            continue
-        path = record[3:].decode("utf-8", "surrogateescape").rstrip("/")
+    for listed in gitio.changed_in_worktree(repo.git_top, _spec_folders(repo, config), ignored=True):
+        path = listed.rstrip("/")
         full = repo.git_top / path
         if full.is_dir() and not full.is_symlink():
             # A folder git does not look into (a nested repository): every file in it.
