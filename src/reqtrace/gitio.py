@@ -800,6 +800,24 @@ def have_common_ancestor(repo: Path, first: str, second: str) -> bool:
     return run_git(repo, "merge-base", first, second, check=False).returncode == 0
 
 
+def init_repository(folder: Path, *, branch: str | None = None) -> None:
+    """Make `folder` a new git repository, its first branch named `branch` (git's default otherwise)."""
+    run_git(folder, "init", "-q")
+    if branch is not None:
+        run_git(folder, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
+
+
+def commit_everything(repo: Path, message: str, env: dict[str, str] | None = None) -> bool:
+    """Commit every change in the working tree, unsigned and without hooks; False when there was none.
+
+    `env` sets the author, committer and dates (GIT_AUTHOR_NAME...)."""
+    run_git(repo, "add", "-A", "--", ".", env=env)
+    if run_git(repo, "diff", "--cached", "--quiet", env=env, check=False).returncode == 0:
+        return False
+    run_git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message, env=env)
+    return True
+
+
 def commit_exists(repo: Path, commit: str) -> bool:
     return run_git(repo, "cat-file", "-e", f"{commit}^{{commit}}", check=False).returncode == 0
 
