@@ -551,13 +551,13 @@ def paths_changed_by_commits(repo: Path, since: str, head: str, paths: Iterable[
         "--end-of-options", f"{since}..{head}", "--", *paths, check=False,
     )
     found: dict[str, list[str]] = {}
-    current: list[str] | None = None
+    current = ""
     for token in proc.stdout.split(b"\x00"):
         token = token.lstrip(b"\n")
         if token.startswith(b"\x01"):
-            current = found.setdefault(token[1:].decode("ascii"), [])
-        elif token and current is not None:
-            current.append(token.decode("utf-8", "surrogateescape"))
+            current = token[1:].decode("ascii")
+        elif token and current:  # a merge lists no files (no -m): it is left out
+            found.setdefault(current, []).append(token.decode("utf-8", "surrogateescape"))
     return found
 
 
