@@ -39,23 +39,6 @@ def test_the_core_never_imports_typer_or_rich(module: Path) -> None:
     )
 
 
-def test_only_gitio_runs_git() -> None:
-    # Every git call goes through one module (argument lists, scrubbed GIT_* environment).
-    offenders = []
-    for module in CORE_MODULES:
-        if module.name == "gitio.py":
-            continue
-        tree = ast.parse(module.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Constant)
-                and node.value == "git"
-                and "subprocess" in imported_roots(module)
-            ):
-                offenders.append(module.name)
-    assert offenders == []
-
-
 @pytest.mark.parametrize("option", ["--version", "--help"])
 def test_start_up_does_not_load_heavy_libraries(option: str, tmp_path: Path) -> None:
     probe = (

@@ -83,7 +83,7 @@ def init_spec_repo(directory: Path, *, project: str | None = None, customer: str
         result.paths.append(str(folder / SETTINGS_FILE))
     top = gitio.toplevel(folder)
     if top is None:
-        gitio.run_git(folder, "init", "-q")
+        gitio.init_repository(folder)
         result.git_initialised = True
         top = folder
     gitio.exclude_temp_files(top)

@@ -107,14 +107,6 @@ def _git_env(step: Step) -> dict[str, str]:
     }
 
 
-def _commit(target: Path, message: str, env: dict[str, str]) -> bool:
-    gitio.run_git(target, "add", "-A", "--", ".", env=env)
-    if gitio.run_git(target, "diff", "--cached", "--quiet", env=env, check=False).returncode == 0:
-        return False
-    gitio.run_git(target, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message, env=env)
-    return True
-
-
 def _make_demo_key(target: Path, email: str) -> Path:
     keys = target / DEMO_KEYS
     keys.mkdir(parents=True, exist_ok=True)
@@ -140,8 +132,7 @@ def materialise(target: Path, *, example: Path | None = None, progress: Callable
         raise InputError(f"cannot make the demo folder {target}: {exc.strerror or exc}", hint="name a folder in a place you may write to: `reqtrace demo DIR`") from None
     result = DemoResult(target)
     try:
-        gitio.run_git(target, "init", "-q")
-        gitio.run_git(target, "symbolic-ref", "HEAD", "refs/heads/main")
+        gitio.init_repository(target, branch="main")
         vendor_email = steps[0].author_email if steps else "vendor@example.invalid"
         keys = _make_demo_key(target, vendor_email).parent
         write_gitattributes(target)  # committed with the first step
@@ -157,14 +148,14 @@ def materialise(target: Path, *, example: Path | None = None, progress: Callable
                 if progress:
                     progress(f"{step.date.date()}  reqtrace ingest {' '.join(step.ingest)}")
                 _run_reqtrace(target, ["ingest", *(str(example / path) for path in step.ingest)], env)
-            if _commit(target, step.message, env):
+            if gitio.commit_everything(target, step.message, env):
                 result.commits += 1
             for argv in step.run:
                 args = [a.replace("{example}", str(example)).replace("{keys}", str(keys)) for a in argv]
                 if progress:  # as it ran, quoted: a line that can be copied and run again
                     progress(f"{step.date.date()}  reqtrace {shlex.join(args)}")
                 _run_reqtrace(target, args, env)
-                if _commit(target, f"reqtrace {' '.join(argv[:3])}", env):
+                if gitio.commit_everything(target, f"reqtrace {' '.join(argv[:3])}", env):
                     result.commits += 1
             result.first = result.first or step.date
             result.last = step.date

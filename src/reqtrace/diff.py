@@ -851,7 +851,7 @@ def _requests_in(repo: SpecRepo, side: Side, config: Config, paths: list[str], c
 
 
 def _related(git_top: Path, first: str, second: str) -> bool:
-    return gitio.run_git(git_top, "merge-base", first, second, check=False).returncode == 0
+    return gitio.have_common_ancestor(git_top, first, second)
 
 
 # --- the drift gate (`reqtrace check --drift`) ------------------------------------------

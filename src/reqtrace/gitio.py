@@ -485,16 +485,40 @@ def walk_history(repo: Path, rev: str, paths: Iterable[str]) -> list[HistoryComm
     return commits
 
 
+@dataclass(frozen=True)
+class TagRef:
+    name: str  # without refs/tags/ and the prefix asked for
+    object: str  # the tag object's id (for a lightweight tag: the commit's)
+    commit: str  # the commit it points at
+    created: str | None  # ISO 8601, the tagger's date (a lightweight tag: its commit's)
+
+
+def list_tags(repo: Path, prefix: str) -> list[TagRef]:
+    """Every tag under refs/tags/`prefix`, sorted by name; none when git cannot list them."""
+    proc = run_git(
+        repo,
+        "for-each-ref",
+        "--format=%(refname)%00%(objectname)%00%(*objectname)%00%(creatordate:iso-strict)",
+        f"refs/tags/{prefix}",
+        check=False,
+    )
+    found = []
+    strip = len("refs/tags/") + len(prefix)
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        ref, oid, peeled, created = (line.split("\x00") + ["", "", ""])[:4]
+        if ref[strip:] and oid:
+            found.append(TagRef(ref[strip:], oid, peeled or oid, created or None))
+    return found
+
+
+def first_parent_chain(repo: Path, commit: str) -> list[str]:
+    """`commit` and its first-parent ancestors, newest first."""
+    return run_git(repo, "rev-list", "--first-parent", "--end-of-options", commit).stdout.decode("ascii").split()
+
+
 def tag_commits(repo: Path, prefix: str) -> dict[str, str]:
     """Tag name (without `prefix`) -> the commit it points at, for tags under refs/tags/`prefix`."""
-    out = run_git(
-        repo, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(*objectname)", f"refs/tags/{prefix}"
-    ).stdout.decode("utf-8", "surrogateescape")
-    found = {}
-    for line in out.splitlines():
-        name, oid, peeled = (line.split("\x00") + ["", ""])[:3]
-        found[name[len("refs/tags/") + len(prefix) :]] = peeled or oid
-    return found
+    return {tag.name: tag.commit for tag in list_tags(repo, prefix)}
 
 
 def deleted_files(repo: Path, commit: str, paths: Iterable[str]) -> dict[str, str]:
@@ -519,6 +543,24 @@ def deleted_files(repo: Path, commit: str, paths: Iterable[str]) -> dict[str, st
     return found
 
 
+def paths_changed_by_commits(repo: Path, since: str, head: str, paths: Iterable[str]) -> dict[str, list[str]]:
+    """Commit -> the files under `paths` it changed, for each commit in `since..head` that
+    changed any (renames count as a delete and an add); empty when git cannot say."""
+    proc = run_git(
+        repo, "log", "--format=%x01%H", "--name-only", "--no-renames", "-z",
+        "--end-of-options", f"{since}..{head}", "--", *paths, check=False,
+    )
+    found: dict[str, list[str]] = {}
+    current = ""
+    for token in proc.stdout.split(b"\x00"):
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            current = token[1:].decode("ascii")
+        elif token and current:  # a merge lists no files (no -m): it is left out
+            found.setdefault(current, []).append(token.decode("utf-8", "surrogateescape"))
+    return found
+
+
 def deleted_in_worktree(repo: Path, paths: Iterable[str]) -> list[str]:
     """Files under `paths` that HEAD has and the working tree (or the index) no longer has."""
     proc = run_git(repo, "diff", "--name-only", "--diff-filter=D", "--no-renames", "-z", "HEAD", "--", *paths, check=False)
@@ -529,6 +571,9 @@ def deleted_in_worktree(repo: Path, paths: Iterable[str]) -> list[str]:
 
 def git_common_dir(repo: Path) -> Path | None:
     """The repository's shared .git folder (also from a linked worktree), or None."""
+    dot_git = repo / ".git"
+    if dot_git.is_dir():  # the common case answers without starting git
+        return dot_git
     proc = run_git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
     if proc.returncode != 0:
         return None
@@ -715,9 +760,15 @@ def delete_tag(repo: Path, name: str) -> None:
     run_git(repo, "tag", "-d", name)
 
 
-def changed_in_worktree(repo: Path, paths: Iterable[str]) -> list[str]:
-    """Paths under `paths` that differ from HEAD: modified, staged, deleted or untracked."""
-    out = run_git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths).stdout
+def changed_in_worktree(repo: Path, paths: Iterable[str], *, ignored: bool = False) -> list[str]:
+    """Paths under `paths` that differ from HEAD: modified, staged, deleted or untracked.
+
+    With `ignored`, also every ignored file (a folder git does not look into, such as a
+    nested repository, is named with a trailing `/`), and both sides of a rename."""
+    # --ignored=traditional with --untracked-files=all names each ignored file
+    # (=matching names only an ignored folder, whose files could then change unseen).
+    extra = ["--ignored=traditional", "--no-renames"] if ignored else []
+    out = run_git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", *extra, "--", *paths).stdout
     changed = []
     records = out.split(b"\x00")
     index = 0
@@ -737,6 +788,34 @@ def commit_paths(repo: Path, paths: list[str], message: str) -> str:
     run_git(repo, "add", "--", *paths)
     run_git(repo, "commit", "-q", "--only", "-m", message, "--", *paths)
     return git_text(repo, "rev-parse", "HEAD")
+
+
+def is_ancestor(repo: Path, ancestor: str, commit: str) -> bool:
+    """Whether commit `ancestor` is in the history of `commit` (or is it)."""
+    return run_git(repo, "merge-base", "--is-ancestor", ancestor, commit, check=False).returncode == 0
+
+
+def have_common_ancestor(repo: Path, first: str, second: str) -> bool:
+    """Whether two commits share any history (false for unrelated roots)."""
+    return run_git(repo, "merge-base", first, second, check=False).returncode == 0
+
+
+def init_repository(folder: Path, *, branch: str | None = None) -> None:
+    """Make `folder` a new git repository, its first branch named `branch` (git's default otherwise)."""
+    run_git(folder, "init", "-q")
+    if branch is not None:
+        run_git(folder, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
+
+
+def commit_everything(repo: Path, message: str, env: dict[str, str] | None = None) -> bool:
+    """Commit every change in the working tree, unsigned and without hooks; False when there was none.
+
+    `env` sets the author, committer and dates (GIT_AUTHOR_NAME...)."""
+    run_git(repo, "add", "-A", "--", ".", env=env)
+    if run_git(repo, "diff", "--cached", "--quiet", env=env, check=False).returncode == 0:
+        return False
+    run_git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message, env=env)
+    return True
 
 
 def commit_exists(repo: Path, commit: str) -> bool:

@@ -137,18 +137,10 @@ def _tag_baselines(repo: SpecRepo, snapshot: Snapshot, skip: set[str]) -> list[B
     from .snapshot import load_snapshot
 
     assert repo.git_top is not None
-    proc = gitio.run_git(
-        repo.git_top,
-        "for-each-ref",
-        "--format=%(refname:strip=3)%00%(objectname)%00%(*objectname)%00%(creatordate:iso-strict)",
-        "refs/tags/baseline/",
-        check=False,
-    )
     found = []
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
-        name, tag_object, peeled, date = (line.split("\x00") + ["", "", "", ""])[:4]
-        commit = peeled or tag_object
-        if not name or name in skip or not commit:
+    for tag in gitio.list_tags(repo.git_top, "baseline/"):
+        name, commit = tag.name, tag.commit
+        if name in skip:
             continue
         if snapshot.commit is not None and not _is_ancestor(repo, commit, snapshot.commit):
             continue  # a baseline made after the revision being read
@@ -156,7 +148,7 @@ def _tag_baselines(repo: SpecRepo, snapshot: Snapshot, skip: set[str]) -> list[B
             ids = tuple(sorted(load_snapshot(repo, commit).requirements))
         except Exception:  # noqa: BLE001 - an unreadable baseline commit must not stop trace
             ids = ()
-        found.append(BaselineInfo(name=name, requirements=ids, date=date or None, commit=commit))
+        found.append(BaselineInfo(name=name, requirements=ids, date=tag.created, commit=commit))
     return found
 
 
@@ -164,7 +156,7 @@ def _is_ancestor(repo: SpecRepo, ancestor: str, commit: str) -> bool:
     from . import gitio
 
     assert repo.git_top is not None
-    return gitio.run_git(repo.git_top, "merge-base", "--is-ancestor", ancestor, commit, check=False).returncode == 0
+    return gitio.is_ancestor(repo.git_top, ancestor, commit)
 
 
 # --- building -------------------------------------------------------------------------

@@ -131,11 +131,8 @@ def _stamp(repo: SpecRepo) -> str:
 
 def _cache_dir(repo: SpecRepo) -> Path | None:
     assert repo.git_top is not None
-    proc = gitio.run_git(repo.git_top, "rev-parse", "--git-common-dir", check=False)
-    if proc.returncode != 0:
-        return None
-    common = Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
-    return (common if common.is_absolute() else repo.git_top / common) / "reqtrace"
+    common = gitio.git_common_dir(repo.git_top)
+    return common / "reqtrace" if common is not None else None
 
 
 def _spec_folders(repo: SpecRepo, config: Config) -> list[str]:
@@ -161,19 +158,10 @@ def _worktree_changes(repo: SpecRepo, config: Config) -> dict[str, str] | None:
     """git path -> content hash (or 'gone') for every spec file that differs from HEAD;
     None when there are too many to be worth hashing."""
     assert repo.git_top is not None
-    # --ignored=traditional with --untracked-files=all names each ignored file (=matching
-    # names only an ignored folder, whose files could then change unseen); the loader
-    # reads ignored files like any other.
-    proc = gitio.run_git(
-        repo.git_top,
-        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=traditional", "--no-renames",
-        "--", *_spec_folders(repo, config),
-    )
+    # Ignored files too, each by name: the loader reads ignored files like any other.
     changes: dict[str, str] = {}
-    for record in proc.stdout.split(b"\x00"):
-        if len(record) < 4:
-            continue
-        path = record[3:].decode("utf-8", "surrogateescape").rstrip("/")
+    for listed in gitio.changed_in_worktree(repo.git_top, _spec_folders(repo, config), ignored=True):
+        path = listed.rstrip("/")
         full = repo.git_top / path
         if full.is_dir() and not full.is_symlink():
             # A folder git does not look into (a nested repository): every file in it.
@@ -198,8 +186,7 @@ def _worktree_changes(repo: SpecRepo, config: Config) -> dict[str, str] | None:
 
 def _tags(repo: SpecRepo) -> str:
     assert repo.git_top is not None
-    out = gitio.run_git(repo.git_top, "for-each-ref", "--format=%(refname)%00%(objectname)", "refs/tags/baseline/").stdout
-    return out.decode("utf-8", "replace")
+    return "".join(f"refs/tags/baseline/{tag.name}\x00{tag.object}\n" for tag in gitio.list_tags(repo.git_top, "baseline/"))
 
 
 def current_state(repo: SpecRepo, config: Config, commit: str | None) -> GraphState | None:

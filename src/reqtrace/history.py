@@ -408,7 +408,7 @@ def _baseline_versions(repo: SpecRepo, config: Config, req_id: str, commit: str,
     tags = gitio.tag_commits(repo.git_top, BASELINE_TAG_PREFIX)
     if not tags:
         return []
-    chain = gitio.run_git(repo.git_top, "rev-list", "--first-parent", commit).stdout.decode("ascii").split()
+    chain = gitio.first_parent_chain(repo.git_top, commit)
     position = {oid: index for index, oid in enumerate(reversed(chain))}  # oldest first
     entry_positions = [(position[e.commit], e) for e in history.entries if e.commit in position and e.change in MEANING_CHANGES]
     walked = [(position[c], c) for c in state_after if c in position]

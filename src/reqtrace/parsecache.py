@@ -37,6 +37,7 @@ from typing import Any
 
 from . import __version__
 from .cachefile import note, read_regular, seal, unseal
+from .gitio import git_common_dir
 from .model import (
     Attachment,
     Decision,
@@ -162,13 +163,7 @@ class ParseCache:
         """The cache of the repository at `git_top` (none outside git)."""
         if git_top is None:
             return cls(None)
-        dot_git = git_top / ".git"
-        if dot_git.is_dir():
-            common: Path | None = dot_git
-        else:  # a linked worktree or a separate git dir: ask git where the shared folder is
-            from .gitio import git_common_dir
-
-            common = git_common_dir(git_top)
+        common = git_common_dir(git_top)
         return cls(common / "reqtrace" / "cache" if common is not None else None)
 
     def _entry(self, key: str) -> Path:

@@ -352,10 +352,9 @@ def _commits_per_requirement(repo: Any, snapshot: Snapshot, since: str, ids: set
     if head is None:
         return {}
     folder = repo.git_path(snapshot.config.requirements_dir)
-    out = gitio.run_git(repo.git_top, "log", "--format=%x00%H", "--name-only", "--no-renames", "-z", f"{since}..{head}", "--", folder, check=False).stdout
     touched: Counter[str] = Counter()
-    for record in out.decode("utf-8", "surrogateescape").split("\x00\x00"):
-        for path in {p.strip() for p in record.split("\x00")[1:] if p.strip()}:
+    for paths in gitio.paths_changed_by_commits(repo.git_top, since, head, [folder]).values():
+        for path in set(paths):
             touched[path[len(repo.prefix) :] if path.startswith(repo.prefix) else path] += 1
     ids_by_path: dict[str, list[str]] = defaultdict(list)
     for req_id in ids:

@@ -159,9 +159,7 @@ def no_accepted_baseline(repo: SpecRepo) -> InputError:
 def baseline_tags(repo: SpecRepo) -> list[str]:
     if repo.git_top is None:
         return []
-    proc = gitio.run_git(repo.git_top, "tag", "--list", "baseline/*", check=False)
-    names = proc.stdout.decode("utf-8", "replace").split()
-    return [name[len("baseline/") :] for name in names]
+    return [tag.name for tag in gitio.list_tags(repo.git_top, "baseline/")]
 
 
 def _requirements_at(repo: SpecRepo, commit: str) -> list[Requirement]:
@@ -185,13 +183,8 @@ def _requirements_at(repo: SpecRepo, commit: str) -> list[Requirement]:
 def _cache_folder(repo: SpecRepo) -> Path | None:
     if repo.git_top is None:
         return None
-    proc = gitio.run_git(repo.git_top, "rev-parse", "--git-common-dir", check=False)
-    if proc.returncode != 0:
-        return None
-    git_dir = Path(proc.stdout.decode("utf-8", "replace").strip())
-    if not git_dir.is_absolute():
-        git_dir = repo.git_top / git_dir
-    return git_dir / "reqtrace" / "triage-index"
+    git_dir = gitio.git_common_dir(repo.git_top)
+    return git_dir / "reqtrace" / "triage-index" if git_dir is not None else None
 
 
 def baseline_index(repo: SpecRepo, name: str | None) -> tuple[TriageBaseline, BaselineIndex]:
