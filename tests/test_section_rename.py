@@ -5,7 +5,8 @@ Importers name a section from its title until the source gives it a UID; when it
 gains one, every requirement's `section` changes with it although nothing moved.
 One small repo, built once: `v1`, then `v2` where section `export` became `EXP-1`
 (and its subsection `export.options` became `EXP-1.options`), while one requirement
-really moved to another section.
+really moved to another section. Then the StrictDoc importer's side: the id it gives
+a section without UID stays while the document changes around it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG
+from reqtrace.importers.strictdoc import read_strictdoc
 from test_structure import commit, git, reqtrace, requirement
 
 DOCUMENT = """\
@@ -79,3 +81,62 @@ def test_the_text_report_names_the_renamed_section_once(renamed_repo: Path) -> N
     assert "section export renamed to EXP-1" in text
     assert "moved to section EXP-1" not in text and "section EXP-1 added" not in text and "section export removed" not in text
     assert "moved to section intro (Introduction)" in text
+
+
+# --- what the StrictDoc importer names a section --------------------------------------------
+
+SDOC = """\
+[DOCUMENT]
+TITLE: Guide
+
+[[SECTION]]
+{export_uid}TITLE: Export
+
+[[SECTION]]
+TITLE: Options
+
+[REQUIREMENT]
+UID: G-1
+STATEMENT: Columns can be chosen.
+
+[[/SECTION]]
+
+[[/SECTION]]
+{more}"""
+
+IMPORT_SECTION = """
+[[SECTION]]
+TITLE: Import
+
+[[SECTION]]
+TITLE: Options
+
+[REQUIREMENT]
+UID: G-2
+STATEMENT: A sheet can be chosen.
+
+[[/SECTION]]
+
+[[/SECTION]]
+"""
+
+
+def _section_ids(text: str) -> dict[str, str]:
+    """requirement id -> the id of its section, as the importer writes them."""
+    imported = read_strictdoc({"guide.sdoc": text.encode()}, lambda _id: True)
+    return {requirement.id: str(requirement.fields["section"]) for requirement in imported.requirements}
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        ({"export_uid": "", "more": ""}, {"G-1": "Export.Options"}),
+        # another section titled Options, under another parent: the first keeps its id
+        ({"export_uid": "", "more": IMPORT_SECTION}, {"G-1": "Export.Options", "G-2": "Import.Options"}),
+        # the parent gains a UID: the section below keeps its id
+        ({"export_uid": "UID: SECT-EXPORT\n", "more": ""}, {"G-1": "Export.Options"}),
+    ],
+    ids=["alone", "title-shared-elsewhere", "parent-gains-uid"],
+)
+def test_strictdoc_section_ids_stay_while_the_document_changes_around_them(edit: dict[str, str], expected: dict[str, str]) -> None:
+    assert _section_ids(SDOC.format(**edit)) == expected
