@@ -283,6 +283,11 @@ def check_pair(args: argparse.Namespace, a: tuple[str, str], b: tuple[str, str],
     # A requirement whose place changed may be reported moved in reading order (the diff reports
     # the fewest moves that explain the new order); a section whose order changed must show one.
     may_move = {keys_new[key] for key in old.keys() & new.keys() if keys_new.get(key) and old[key][PLACE] != new[key][PLACE]}
+    # A requirement renamed (a new UID, the same MID) is two keys of the source: compare its places under both.
+    key_at_old = {rid: key for key, rid in keys_old.items() if key in old}
+    key_at_new = {rid: key for key, rid in keys_new.items() if key in new}
+    may_move |= {rid for rid, earlier in renamed.items()
+                 if rid in key_at_new and earlier in key_at_old and old[key_at_old[earlier]][PLACE] != new[key_at_new[rid]][PLACE]}
     problems = []
     for rid in placed - may_move:
         problems.append(f"phantom move in reading order: {rid}")
