@@ -367,6 +367,7 @@ def main() -> int:
     parser.add_argument("kind", choices=["doorstop", "strictdoc"])
     parser.add_argument("--into", default=None, help="the import folder inside the spec repo (default specs/<source dir name>)")
     parser.add_argument("--pairs", type=int, default=50)
+    parser.add_argument("--all-problems", action="store_true", help="list every problem on stderr, one a line")
     args = parser.parse_args()
     args.into = args.into or f"specs/{Path(args.source_dir).name}"
     commits = replayed_commits(args.spec)
@@ -380,6 +381,8 @@ def main() -> int:
     problems = []
     for a, b in pairs:
         problems += check_pair(args, a, b, cache)
+    if args.all_problems:
+        print("\n".join(problems), file=sys.stderr)
     print(json.dumps({"replayed_commits": len(commits), "pairs_checked": len(pairs), "problems": len(problems),
                       "first_problems": problems[:20], "moves_reported": STATS["moves"], "renames_reported": STATS["renames"],
                       "section_renames_reported": STATS["section_renames"],
