@@ -5,7 +5,12 @@ the run of its neighbours is "moved: after …". Which requirements left their
 run is decided by the longest run kept in order (difflib's matching blocks), so
 swapping two requirements reports one move, and renumbering every `order` in
 the same sequence reports none. Documents are compared by id: title, parent,
-and their sections (added, removed, retitled, moved).
+and their sections (added, removed, renamed, retitled, moved).
+
+A section whose id changed while its title and parent did not (an importer
+names a section from its title until the source gives it a UID) is one
+renamed section: its requirements stay where they were, not "moved to
+section NEW-ID".
 """
 
 from __future__ import annotations
@@ -89,7 +94,8 @@ def requirement_moves(before: tuple[Document, ...], after: tuple[Document, ...],
     changed = {new for _old, new in pairs}
     was = placements(before)
     now = placements(after)
-    runs_before = {key: [renamed.get(rid, rid) for rid in run] for key, run in _section_runs(before).items()}
+    sections_renamed = section_renames(before, after, renamed)
+    runs_before = {_renamed_key(key, sections_renamed): [renamed.get(rid, rid) for rid in run] for key, run in _section_runs(before).items()}
     runs_after = _section_runs(after)
     in_order: dict[tuple[str, str | None], set[str]] = {}
     moves: dict[str, Move] = {}
@@ -97,7 +103,8 @@ def requirement_moves(before: tuple[Document, ...], after: tuple[Document, ...],
         old_place, new_place = was.get(old_id), now.get(new_id)
         if old_place is None or new_place is None:
             continue
-        old_key, new_key = (old_place.document, old_place.section), (new_place.document, new_place.section)
+        old_key = _renamed_key((old_place.document, old_place.section), sections_renamed)
+        new_key = (new_place.document, new_place.section)
         run = runs_after.get(new_key, [])
         index = run.index(new_id) if new_id in run else 0
         follows = run[index - 1] if index > 0 else None
@@ -109,6 +116,60 @@ def requirement_moves(before: tuple[Document, ...], after: tuple[Document, ...],
         if new_id not in in_order[new_key]:
             moves[new_id] = Move("order", *old_key, *new_key, follows)
     return moves
+
+
+def _renamed_key(key: tuple[str, str | None], sections_renamed: dict[tuple[str, str], str]) -> tuple[str, str | None]:
+    document, section = key
+    return (document, sections_renamed.get((document, section), section)) if section is not None else key
+
+
+def section_renames(before: tuple[Document, ...], after: tuple[Document, ...], renamed: dict[str, str] | None = None) -> dict[tuple[str, str], str]:
+    """Sections that only changed their id: (document, id at FROM) -> id at TO.
+
+    A section gone from a document is the one that took its place when a new section of
+    that document has the same title and the same parent (itself renamed or not); where
+    several do, the one holding most of its requirements (ids at TO, `renamed` maps those
+    renamed), then the one at its position among its siblings. A section that was retitled
+    too is the same section when it holds the same requirements, at least one."""
+    renamed = renamed or {}
+    found: dict[tuple[str, str], str] = {}
+    new_documents = {document.id: document for document in after}
+    for document in before:
+        counterpart = new_documents.get(document.id)
+        if counterpart is None:
+            continue
+        old_tree = _section_facts(document.sections, None)
+        new_tree = _section_facts(counterpart.sections, None)
+        fresh = [section_id for section_id in new_tree if section_id not in old_tree]
+        if not fresh:
+            continue
+        mapped: dict[str, str] = {}
+        for section_id, (title, parent, position, held) in old_tree.items():  # parents before their sections
+            if section_id in new_tree:
+                continue
+            parent_now = mapped.get(parent, parent) if parent is not None else None
+            held_now = {renamed.get(rid, rid) for rid in held}
+            siblings = [s for s in fresh if new_tree[s][1] == parent_now]
+            same_title = [s for s in siblings if new_tree[s][0] == title]
+            candidates = same_title or [s for s in siblings if held_now and new_tree[s][3] == held_now]
+            if not candidates:
+                continue
+            best = max(candidates, key=lambda s: (len(new_tree[s][3] & held_now), new_tree[s][2] == position))
+            mapped[section_id] = best
+            fresh.remove(best)
+            found[(document.id, section_id)] = best
+    return found
+
+
+def _section_facts(sections: tuple[Section, ...], parent: str | None) -> dict[str, tuple[str, str | None, int, frozenset[str]]]:
+    """section id -> (title, parent section id, position among its siblings, its requirement ids), parents first."""
+    out: dict[str, tuple[str, str | None, int, frozenset[str]]] = {}
+    for position, section in enumerate(sections):
+        out.setdefault(section.id, (section.title, parent, position, frozenset(item for item in section.items if isinstance(item, str))))
+    for section in sections:
+        for section_id, facts in _section_facts(section.sections, section.id).items():
+            out.setdefault(section_id, facts)
+    return out
 
 
 def _slots(run: list[str], changed: set[str], common: set[str]) -> dict[str, int]:
@@ -164,6 +225,7 @@ def document_changes(before: tuple[Document, ...], after: tuple[Document, ...]) 
     """Documents added, removed or changed (title, parent, sections), written documents only."""
     old = {d.id: d for d in before if d.path}
     new = {d.id: d for d in after if d.path}
+    renames = section_renames(before, after)
     changes = []
     for document_id in sorted(old.keys() | new.keys()):
         first, second = old.get(document_id), new.get(document_id)
@@ -181,18 +243,21 @@ def document_changes(before: tuple[Document, ...], after: tuple[Document, ...]) 
             details.append(f"parent: {first.parent or '(none)'} → {second.parent or '(none)'}")
         if first.path != second.path:
             details.append(f"file: {first.path} → {second.path}")
-        details.extend(_section_changes(first.sections, second.sections))
+        details.extend(_section_changes(first.sections, second.sections, {was: now for (owner, was), now in renames.items() if owner == document_id}))
         if details:
             changes.append(DocumentChange(document_id, "modified", second.path, tuple(details)))
     return changes
 
 
-def _section_changes(before: tuple[Section, ...], after: tuple[Section, ...]) -> list[str]:
-    old: dict[str, tuple[str, str | None, int]] = {}
+def _section_changes(before: tuple[Section, ...], after: tuple[Section, ...], renames: dict[str, str]) -> list[str]:
+    """`renames`: id at FROM -> id at TO of the sections that only changed their id (section_renames)."""
+    tree: dict[str, tuple[str, str | None, int]] = {}
     new: dict[str, tuple[str, str | None, int]] = {}
-    _section_tree(before, None, old)
+    _section_tree(before, None, tree)
     _section_tree(after, None, new)
-    details = []
+    # Compared under their ids at TO, so that a renamed section is neither removed nor added.
+    old = {renames.get(s, s): (title, renames.get(parent, parent) if parent else parent, position) for s, (title, parent, position) in tree.items()}
+    details = [f"section {was} renamed to {now}" for was, now in renames.items()]
     for section_id in [s for s in new if s not in old]:
         details.append(f"section {section_id} added ({new[section_id][0]})")
     for section_id in [s for s in old if s not in new]:

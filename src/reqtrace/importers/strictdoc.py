@@ -333,25 +333,29 @@ def _open_section(block: Block, container: _Container, opened: list[tuple[dict[s
         if name != "TITLE":
             entry[f"x-strictdoc-{slug(name).lower().replace('_', '-')}"] = plain(value)
     container.entry.setdefault("sections", []).append(entry)
-    opened.append((entry, container.section, str(uid or mid or title), bool(uid or mid)))
+    # Without UID or MID, a section inside another is named by both titles (`Export.Options`):
+    # the parent's title, not its id, so that a parent gaining a UID renames nothing below it.
+    parent_title = str(container.entry["title"]) if container.section is not None else ""
+    named = f"{_title_part(parent_title)}.{entry['title']}" if parent_title else entry["title"]
+    opened.append((entry, container.section, str(uid or mid or named), bool(uid or mid)))
     return _Container(entry, provisional)
 
 
+def _title_part(title: str) -> str:
+    """A title as the first part of a section id: short, so that the section's own title fits."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", title).strip("-_")[:30].strip("-_") or "section"
+
+
 def _section_ids(opened: list[tuple[dict[str, Any], str | None, str, bool]]) -> dict[str, str]:
-    """Each section's id, from its UID, else its MID, else its title — so that it stays the
-    same while the document is edited around it. A title that several sections share is
-    qualified by the parent section's id (`Export.Options`), never numbered by its place,
-    so that a section added before another of the same title renames nothing.
+    """Each section's id, from its UID, else its MID, else its title and its parent's title —
+    so that it stays the same while the document is edited around it: another section
+    of the same title elsewhere, or a UID given to its parent, renames nothing. Only two
+    sections of the same title under parents of the same title are numbered (`-2`).
     Returns provisional id -> id; the entries are updated."""
-    bases = [section_id(source, set()) for _entry, _parent, source, _stable in opened]
-    shared = {base for base in bases if bases.count(base) > 1}
     final: dict[str, str] = {}
     taken: set[str] = set()
-    for (entry, parent, _source, stable), base in zip(opened, bases, strict=True):
-        wanted = base
-        if base in shared and not stable and parent is not None:
-            wanted = f"{final.get(parent, parent)}.{base}"
-        final[entry["id"]] = section_id(wanted, taken)
+    for entry, _parent, source, _stable in opened:
+        final[entry["id"]] = section_id(source, taken)
         entry["id"] = final[entry["id"]]
     return final
 
