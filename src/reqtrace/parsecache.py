@@ -440,6 +440,17 @@ class PackedParseCache(ParseCache):
                     self._index.setdefault(key, (segment, position))
         return self._segments
 
+    @property
+    def packed(self) -> dict[str, Parsed]:
+        """Every entry of the pack as it was read (tests/test_snapshot.py checks the pack with it)."""
+        entries: dict[str, Parsed] = {}
+        for segment in self._load():
+            values = segment.values()
+            if values is not None:
+                for key, value in zip(segment.keys, values, strict=True):
+                    entries.setdefault(key, value)
+        return entries
+
     def get(self, key: str) -> Parsed | None:
         if self._segments is None:
             self._load()

@@ -110,9 +110,11 @@ def small_template(tmp_path_factory: pytest.TempPathFactory, isolated_build_env)
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory, demo_build: DemoBuild) -> Path:
+def demo_template(tmp_path_factory: pytest.TempPathFactory, demo_build: DemoBuild, isolated_build_env) -> Path:
     """`reqtrace demo` (tests/conftest.py builds it once per worker): signed baselines
-    contract-v1.0 and delivery-v1.0, emails, documents."""
+    contract-v1.0 and delivery-v1.0, emails, documents. It asks for `isolated_build_env`
+    so that the module fixtures built on it (e.g. the warm caches' answers) run in the
+    same environment as the tests: HOME, git config and a 200-column terminal."""
     return copy_demo(demo_build, tmp_path_factory.mktemp("demo-template") / "repo")
 
 
