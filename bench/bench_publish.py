@@ -3,10 +3,9 @@
     python bench/bench_publish.py                  # N = 10,000 in a temp folder
     python bench/bench_publish.py -n 1000 -n 10000 --dir /tmp/pub --keep
 
-Generates the repo of bench/bench_check.py (N requirements with parents,
-N/2 requests, N/10 meetings; a fifth of the statements in Chinese) with a short
-history, makes a baseline at the middle commit with a customer's recorded
-sign-off (so every requirement is compared with an accepted baseline), then
+Builds the realistic repo of bench/repo_shape.py (N requirements with history,
+three baselines signed by vendor and customer with SSH keys, drift since the last,
+and records: about one for every two requirements), then
 times `reqtrace publish -o DIR` as a subprocess: without reqtrace's parse cache
 (.git/reqtrace/ removed: the first run), one page per document and
 --single-page, into a fresh folder and over the previous publish. Best and
@@ -17,32 +16,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_check import generate, machine, measure  # noqa: E402 - the one generator of benchmark repos
-
-EVIDENCE = b"%PDF-1.4\n% signed acceptance (benchmark)\n"
-
-
-def add_accepted_baseline(folder: Path, commits: int) -> None:
-    """A baseline of the middle commit, accepted by the customer on paper."""
-    reqtrace = [sys.executable, "-m", "reqtrace"]
-    middle = subprocess.run(["git", "rev-parse", f"HEAD~{commits // 2}"], cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
-    env_git = ["-c", "user.name=Bench", "-c", "user.email=bench@example.test"]
-    subprocess.run(["git", *env_git, "commit", "-q", "--allow-empty", "-m", "before the baseline"], cwd=folder, check=True)
-    run = {"cwd": folder, "check": True, "capture_output": True,
-           "env": {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.test", "GIT_COMMITTER_NAME": "Bench",
-                   "GIT_COMMITTER_EMAIL": "bench@example.test", "PATH": "/usr/bin:/bin", "HOME": str(folder)}}
-    subprocess.run([*reqtrace, "baseline", "create", "v1", "--rev", middle], **run)
-    scan = folder / "acceptance.pdf"
-    scan.write_bytes(EVIDENCE)
-    subprocess.run([*reqtrace, "baseline", "sign", "v1", "--recorded", "--signer", "Customer <c@example.test>", "--meaning", "accepted",
-                    "--role", "customer", "--evidence", str(scan), "--recorded-by", "Bench <bench@example.test>"], **run)
+import repo_shape  # noqa: E402 - the one generator of benchmark repos
+from bench_check import machine, measure  # noqa: E402
 
 
 def main() -> None:
@@ -59,12 +40,11 @@ def main() -> None:
     base = options.dir or Path(tempfile.mkdtemp(prefix="reqtrace-bench-publish-"))
     try:
         for n in options.n or [10000]:
-            folder = base / f"n{n}"
-            if not (folder / ".git").is_dir():
-                start = time.perf_counter()
-                generate(folder, n, options.commits)
-                add_accepted_baseline(folder, options.commits)
-                print(f"N = {n:,}: generated with an accepted baseline in {time.perf_counter() - start:.1f} s ({folder})", flush=True)
+            start = time.perf_counter()
+            # The shape users have (bench/repo_shape.py): history, three baselines signed by
+            # vendor and customer, drift since the last, and records.
+            folder = repo_shape.build(base, n, commits=options.commits)
+            print(f"N = {n:,}: built (or reused) in {time.perf_counter() - start:.1f} s ({folder})", flush=True)
             site = base / f"site{n}"
 
             def fresh(site: Path = site) -> None:
@@ -79,7 +59,7 @@ def main() -> None:
             measure("publish (fresh folder)", publish, folder, options.repeat, fresh)
             measure("publish (over the last publish)", publish, folder, options.repeat)
             measure("publish --single-page", [*publish, "--single-page"], folder, options.repeat, fresh)
-            measure("publish --baseline v1", [*publish, "--baseline", "v1"], folder, options.repeat, fresh)
+            measure("publish --baseline release-1.0", [*publish, "--baseline", "release-1.0"], folder, options.repeat, fresh)
             pages = sorted(site.glob("*.html"))
             print(f"  {len(pages)} pages, {sum(p.stat().st_size for p in pages) / 1e6:.1f} MB in all", flush=True)
     finally:
