@@ -41,10 +41,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import __version__
 from .cachefile import note, read_regular, seal, unseal
 from .files import atomic_write
-from .parsecache import PARSER_MODULES, ParseCache
+from .parsecache import PARSER_MODULES, ParseCache, parser_fingerprint
 
 T = TypeVar("T")
 
@@ -70,16 +69,8 @@ _clean: set[tuple[Path, str]] = set()  # (kind folder, stamp) with no foreign en
 
 @functools.cache
 def code_stamp() -> str:
-    here = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"{FORMAT}\x00{__version__}".encode())
-    try:
-        for name in CODE_MODULES:
-            digest.update((here / name).read_bytes())
-        for schema in sorted((here / "schemas").glob("*.json")):
-            digest.update(schema.read_bytes())
-    except OSError:
-        pass  # installed without sources (a zip): the version alone
-    return digest.hexdigest()[:16]
+    # The parse cache's fingerprint (version, these modules' code, the schemas), with this store's format.
+    return hashlib.sha256(f"{FORMAT}\x00{parser_fingerprint(CODE_MODULES)}".encode()).hexdigest()[:16]
 
 
 @functools.lru_cache(maxsize=16)
