@@ -31,7 +31,7 @@ from .config import SpecRepo
 from .digest import root_digest
 from .errors import InputError, ToolMissing
 from .model import ERROR, Finding, Requirement, Snapshot
-from .signoff import expected_statement, resolve_signers
+from .signed_statement import expected_statement, resolve_signers
 
 TAMPERED = "baseline-tampered"
 INVALID = "signature-invalid"

@@ -234,7 +234,7 @@ def _baseline_files_key(repo: SpecRepo, rev: str | None) -> str | None:
     except (OSError, InputError):
         return None
     config, _ = parse_config(config_bytes)
-    code = parser_fingerprint((*PARSER_MODULES, "baseline.py", "signoff.py"))
+    code = parser_fingerprint((*PARSER_MODULES, "baseline.py", "signoff.py", "signed_statement.py"))
     lines = [f"accepted-baseline {CACHE_FORMAT} {code}", gitio.blob_id(config_bytes)]
     sources = reader.list_files([config.baselines_dir])
     if commit is None:

@@ -285,7 +285,7 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     from .baseline import check_baseline_name, folder_of, scan_baselines
     from .baseline_verify import read_evidence, verify_baseline
     from .errors import UsageError
-    from .signoff import resolve_signers
+    from .signed_statement import resolve_signers
 
     commit = resolve_revision(repo, name)
     digests = digest.of(base)

@@ -656,7 +656,7 @@ def _signoff_file(report: VerifyReport, contents: dict[str, bytes], entry: dict[
 def _check_one_signoff(report: VerifyReport, contents: dict[str, bytes], hashes: dict[str, str], entry: dict[str, Any], root: str | None, baseline: str, algorithm: str, signers_file: Path | None, revoked: dict[str, str], result: dict[str, Any]) -> bool:
     """Check one sign-off the way `baseline verify` does; True when a valid SSH signature binds it to `root`."""
     from . import sshsig
-    from .signoff import statement_for
+    from .signed_statement import statement_for
 
     label = str(entry.get("file") or SIGNOFFS_JSON)
     signoff = _signoff_file(report, contents, entry)

@@ -28,13 +28,14 @@ from .baseline import (
     signer_email,
     utc_now,
 )
+from .baseline_verify import verify_manifest
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import GateFailed, InputError, UsageError
 from .files import atomic_write, inside
 from .model import sequence_number
+from .signed_statement import resolve_signers, statement_text
 from .yamlio import dump_yaml, load_yaml
 
-STATEMENT_HEADER = "reqtrace sign-off statement 1"
 SIGNOFF_FORMAT = "reqtrace-signoff-1"
 REVOCATION_FORMAT = "reqtrace-revocation-1"
 MAX_EVIDENCE_BYTES = 100 * 1024 * 1024
@@ -56,62 +57,6 @@ def check_signer(signer: str) -> str:
             hint='e.g. --signer "Li Wei <li.wei@brightpath.example>"; the email is the principal in allowed_signers',
         )
     return signer
-
-
-def statement_text(
-    *,
-    baseline: str,
-    algorithm: str,
-    root_digest: str,
-    signer: str,
-    meaning: str,
-    time: str,
-    method: str,
-    role: str | None = None,
-    comment: str | None = None,
-    evidence_sha256: str | None = None,
-) -> str:
-    """The canonical statement a sign-off makes: UTF-8 lines `key: value`, in this order,
-    optional lines left out, ending with a line feed. For SSH these are the bytes signed."""
-    lines = [
-        STATEMENT_HEADER,
-        f"baseline: {baseline}",
-        f"algorithm: {algorithm}",
-        f"root-digest: {root_digest}",
-        f"signer: {signer}",
-        f"meaning: {meaning}",
-    ]
-    if role:
-        lines.append(f"role: {role}")
-    lines.append(f"time: {time}")
-    if comment:
-        lines.append(f"comment: {comment}")
-    lines.append(f"method: {method}")
-    if evidence_sha256:
-        lines.append(f"evidence-sha256: {evidence_sha256}")
-    return "\n".join(lines) + "\n"
-
-
-def expected_statement(baseline: Baseline, signoff: SignOff) -> str:
-    """The statement `signoff` must carry to be a sign-off of `baseline`: built from the
-    baseline's own name and root digest, never from what the sign-off file claims."""
-    return statement_for(signoff, baseline=baseline.name, algorithm=baseline.algorithm, root_digest=baseline.root_digest)
-
-
-def statement_for(signoff: SignOff, *, baseline: str, algorithm: str, root_digest: str) -> str:
-    """The statement a sign-off with these fields makes about the named content."""
-    return statement_text(
-        baseline=baseline,
-        algorithm=algorithm,
-        root_digest=root_digest,
-        signer=signoff.signer,
-        meaning=signoff.meaning,
-        time=signoff.time,
-        method=signoff.method,
-        role=signoff.role,
-        comment=signoff.comment,
-        evidence_sha256=signoff.evidence.sha256 if signoff.evidence else None,
-    )
 
 
 def _slug(text: str, limit: int = 24) -> str:
@@ -137,8 +82,6 @@ class Signed:
 
 
 def _check_manifest_before_signing(repo: SpecRepo, baseline: Baseline) -> None:
-    from .baseline_verify import verify_manifest
-
     problems = verify_manifest(repo, baseline)
     if problems:
         listed = "; ".join(p.message for p in problems[:3])
@@ -233,26 +176,6 @@ def sign_baseline(
     if commit:
         committed = _commit(repo, written, f"Sign-off {baseline.name}: {meaning} by {signer}" + (f" ({role})" if role else "") + f"\n\nroot digest: {baseline.root_digest}\nmethod: {signoff.method}\n")
     return Signed(signoff, path, written, committed, warnings)
-
-
-def default_signers_file(repo: SpecRepo) -> Path:
-    return repo.root / ".reqtrace" / "allowed_signers"
-
-
-def resolve_signers(repo: SpecRepo, signers: Path | None) -> Path:
-    """The allowed-signers file: --signers, else $REQTRACE_ALLOWED_SIGNERS, else .reqtrace/allowed_signers."""
-    import os
-
-    if signers is not None:
-        if not Path(signers).is_file():
-            raise InputError(f"--signers {signers}: no such file", hint="give the allowed-signers file (ssh-keygen's format, one 'email key' per line)")
-        return Path(signers)
-    from_env = os.environ.get("REQTRACE_ALLOWED_SIGNERS")
-    if from_env:
-        if not Path(from_env).is_file():
-            raise InputError(f"REQTRACE_ALLOWED_SIGNERS={from_env}: no such file")
-        return Path(from_env)
-    return default_signers_file(repo)
 
 
 def _trust_warnings(repo: SpecRepo, signer: str, statement: str, signature: str, time: str, signers: Path | None, key: Path) -> list[str]:
