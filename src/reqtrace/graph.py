@@ -19,7 +19,6 @@ Cycles are allowed in the data — every walk here keeps a visited set.
 from __future__ import annotations
 
 import gc
-import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -41,7 +40,6 @@ THREAD = "thread"
 IN_BASELINE = "in-baseline"
 EDGE_TYPES = (PARENT, SOURCE, REFS, AFFECTS, DECIDES, THREAD, IN_BASELINE)
 
-_DIGITS = re.compile(r"(\d+)")
 
 # Shared attribute dicts for the plain edges: 100,000 edges need not own 100,000 dicts.
 _PLAIN = {kind: {"type": kind} for kind in EDGE_TYPES}
@@ -75,17 +73,6 @@ class BaselineInfo:
     @property
     def node(self) -> str:
         return baseline_node(self.name)
-
-
-def natural_key(text: str) -> tuple[Any, ...]:
-    """REQ-2 before REQ-10: the one sort key for ids, used by every listing.
-
-    Runs of digits compare as numbers without int(): by length once leading zeros
-    are gone, then digit by digit, which is the same order for any length. An id
-    is text from a pull request, and int() refuses more than 4,300 digits.
-    """
-    # re.split with one group gives text, digits, text, …: the digit runs at odd places.
-    return tuple((0, len(digits := part.lstrip("0")), digits) if index % 2 else (1, 0, part) for index, part in enumerate(_DIGITS.split(text)))
 
 
 def baseline_node(name: str) -> str:

@@ -11,8 +11,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from .graph import natural_key
-from .model import SCHEMA_VERSION
+from .model import SCHEMA_VERSION, natural_key
 
 if TYPE_CHECKING:
     import networkx as nx

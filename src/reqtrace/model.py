@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -394,3 +395,17 @@ def sequence_number(digits: str) -> int:
     """
     digits = digits.lstrip("0")
     return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= MAX_SEQUENCE_DIGITS else 0
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """REQ-2 before REQ-10: the one sort key for ids, used by every listing.
+
+    Runs of digits compare as numbers without int(): by length once leading zeros
+    are gone, then digit by digit, which is the same order for any length. An id
+    is text from a pull request, and int() refuses more than 4,300 digits.
+    """
+    # re.split with one group gives text, digits, text, …: the digit runs at odd places.
+    return tuple((0, len(digits := part.lstrip("0")), digits) if index % 2 else (1, 0, part) for index, part in enumerate(_DIGITS.split(text)))

@@ -30,8 +30,7 @@ from .config import SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import InputError, RevisionError, UncommittedChanges, UsageError
 from .files import output_path, output_writer
-from .graph import natural_key
-from .model import SCHEMA_VERSION, Snapshot, item_fields
+from .model import SCHEMA_VERSION, Snapshot, item_fields, natural_key
 from .parse import parse_requirements
 from .parsecache import PackedParseCache
 from .progress import phase

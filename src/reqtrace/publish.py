@@ -32,8 +32,8 @@ from .baseline import AcceptedUnknown, folder_of, load_baseline, scan_baselines
 from .diff import ADDED, MODIFIED, MOVED, diff_revisions
 from .errors import InputError, OutputError
 from .files import atomic_write
-from .graph import BaselineInfo, build_graph, load_baseline_infos, natural_key
-from .model import Requirement, Snapshot
+from .graph import BaselineInfo, build_graph, load_baseline_infos
+from .model import Requirement, Snapshot, natural_key
 from .parsecache import PackedParseCache, ParseCache
 from .prose import kept_html, markdown_blocks, prose_html
 from .report import CSP, anchor, environment

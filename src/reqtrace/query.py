@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import InputError
-from .graph import natural_key as _natural
 from .model import Requirement, Snapshot, item_fields
+from .model import natural_key as _natural
 from .structure import Placement, outline, placements
 
 

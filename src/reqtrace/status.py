@@ -23,8 +23,7 @@ from collections import Counter
 from typing import Any, NamedTuple
 
 from . import cachestore
-from .graph import natural_key
-from .model import Snapshot
+from .model import Snapshot, natural_key
 from .people import People
 
 MOST_CHANGED = 10

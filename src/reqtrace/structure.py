@@ -17,8 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .graph import natural_key
-from .model import ERROR, Finding, Requirement, Snapshot, SpecDocument
+from .model import ERROR, Finding, Requirement, Snapshot, SpecDocument, natural_key
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from .graph import (
     BaselineInfo,
     reachable,
 )
-from .graph import natural_key as _natural
+from .model import natural_key as _natural
 from .people import NOBODY, People
 
 if TYPE_CHECKING:

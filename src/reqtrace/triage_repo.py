@@ -27,8 +27,8 @@ from .clock import timestamp
 from .config import SpecRepo, parse_config
 from .errors import InputError, UsageError
 from .files import atomic_write
-from .graph import natural_key as _natural
 from .model import ERROR, Finding, Request, Requirement, Snapshot
+from .model import natural_key as _natural
 from .parse import parse_request, parse_requirements
 from .precedent import FITTED, PrecedentIndex, apply_precedent, decided
 from .snapshot import FILE_KINDS, Reader, SourceFile, add_parsed, kind_of, resolve_revision

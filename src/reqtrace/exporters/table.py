@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from ..errors import UsageError
-from ..graph import natural_key
 from ..importers.table import FIELDS, FORMULA_START
-from ..model import Requirement
+from ..model import Requirement, natural_key
 
 LIST_SEPARATOR = "; "
 XLSX_MAX_WIDTH = 80  # characters; wider columns are cut by the view, not the data
