@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .model import Snapshot
+from .status_facts import status_facts
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -242,11 +243,9 @@ def item_record(item: Any) -> Record:
     (id, kind, node attributes, links, thread data, status facts).
 
     Thread data, for emails only: (Message-ID, thread ids, In-Reply-To ids); status
-    facts: status.status_facts. Plain tuples, dicts and text, so that the graph
+    facts: status_facts.status_facts. Plain tuples, dicts and text, so that the graph
     cache can store them.
     """
-    from .status import status_facts
-
     mail = (item.message_id, item.thread, item.in_reply_to) if item.kind == "email" else None
     return (item.id, item.kind, node_attrs(item), item_links(item), mail, status_facts(item))
 

@@ -238,7 +238,7 @@ class LazyGraph:
         self._node = self.nodes = _NodeMap(self, 0)
         self._succ = self._adj = _NodeMap(self, 1)
         self._pred = _NodeMap(self, 2)
-        self._facts = _NodeMap(self, 3)  # status.status_facts of an item's node; None for a baseline
+        self._facts = _NodeMap(self, 3)  # status_facts.status_facts of an item's node; None for a baseline
 
     def __contains__(self, node: object) -> bool:
         return node in self._open or (node in self._blobs and node not in self._gone)
@@ -699,8 +699,8 @@ def _agrees_with_files(repo: SpecRepo, bundle: GraphBundle) -> bool:
 
 def status_snapshot(repo: SpecRepo, bundle: GraphBundle) -> Snapshot:
     """The snapshot `status` reads: the one the graph was built from, or — from the
-    cache — one made of the status facts kept beside each node (status.snapshot_from_facts)."""
-    from .status import snapshot_from_facts
+    cache — one made of the status facts kept beside each node (status_facts.snapshot_from_facts)."""
+    from .status_facts import snapshot_from_facts
 
     if bundle.snapshot is not None:
         return bundle.snapshot
