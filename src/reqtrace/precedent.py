@@ -36,7 +36,7 @@ from .model import Request
 from .triage.words import is_content, tokens
 
 if TYPE_CHECKING:
-    from .triage import TriageResult
+    from .triage.classify import TriageResult
 
 DECIDED_CLASSES = ("defect", "change", "new-scope", "out-of-scope")
 FINAL_STATUSES = ("approved", "rejected")
