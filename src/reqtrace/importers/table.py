@@ -16,8 +16,9 @@ import io
 import re
 import zipfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -533,9 +534,63 @@ def section_id(title: str) -> str:
 
 def read_requirements(table: Table, fields: list[str | None], id_ok: IdTest, max_rows: int, *, folder: str = "",
                       document: str = "document", document_title: str = "") -> Imported:
-    """Every row of the table as a requirement; a SourceError naming file:row:column for a row that cannot be one."""
+    """Every row of the table as a requirement; a SourceError naming file:row:column for a row that cannot be one.
+
+    In stages: the rows that hold data, the id each row gets, each row as a requirement,
+    then the summary of what was mapped and what was not."""
     result = Imported("table")
-    index_of = {target: index for index, target in enumerate(fields) if target}
+    columns = _Columns(table, fields)
+    rows = _data_rows(table, max_rows)
+    new_ids = _new_ids(rows, columns, id_ok, result)
+    beyond = [number for number, row in rows if any(cell not in (None, "") for cell in row[len(fields):])]
+    if beyond:
+        result.not_mapped.append(f"{len(beyond)} rows (first: row {beyond[0]}) have values right of the last column "
+                                 f"with a header ({column_letter(len(fields) - 1)}); left out: give that column a header to keep them")
+    found = _Found()
+    for position, (number, row) in enumerate(rows, 1):
+        requirement = _row_requirement(number, row, columns, new_ids, id_ok, folder, found)
+        if "order" not in columns.index_of:
+            requirement.fields["order"] = position
+        for key in requirement.custom:
+            result.keep(key)
+        result.requirements.append(requirement)
+    _summarise(result, columns, found)
+    if found.sections:
+        result.documents[folder] = {
+            "document": document,
+            "title": document_title or document,
+            "sections": [{"id": sid, "title": title} for sid, title in found.sections.items()],
+        }
+    return result
+
+
+class _Columns:
+    """Which column holds which field, and where a cell is (`file:row:column`) for messages."""
+
+    def __init__(self, table: Table, fields: list[str | None]) -> None:
+        self.table = table
+        self.fields = fields
+        self.index_of = {target: index for index, target in enumerate(fields) if target}
+
+    def cell(self, row: list[Any], target: str) -> Any:
+        index = self.index_of.get(target)
+        return row[index] if index is not None and index < len(row) else None
+
+    def where(self, number: int, target: str) -> str:
+        return f"{self.table.name}:{number}:{column_letter(self.index_of[target])}"
+
+
+@dataclass
+class _Found:
+    """What reading the rows noticed, for the summary."""
+
+    sections: dict[str, str] = field(default_factory=dict)  # id -> title, in order of first appearance
+    unknown_parents: dict[str, int] = field(default_factory=dict)
+    odd_choices: dict[str, int] = field(default_factory=dict)
+
+
+def _data_rows(table: Table, max_rows: int) -> list[tuple[int, list[Any]]]:
+    """The rows that hold something, with their row numbers; refused past `max_rows` or with formulas."""
     rows: list[tuple[int, list[Any]]] = []
     for number, row in table.rows:
         if not any(cell not in (None, "") and str(cell).strip() for cell in row):
@@ -550,103 +605,103 @@ def read_requirements(table: Table, fields: list[str | None], id_ok: IdTest, max
                           hint="open the workbook in Excel or LibreOffice and save it, so that the values are stored, then import again")
     if not rows:
         raise SourceError(table.name, None, "has a header but no rows", hint="nothing to import")
+    return rows
 
-    def cell(row: list[Any], target: str) -> Any:
-        index = index_of.get(target)
-        return row[index] if index is not None and index < len(row) else None
 
-    def where(number: int, target: str) -> str:
-        index = index_of[target]
-        return f"{table.name}:{number}:{column_letter(index)}"
-
-    id_column = index_of["id"]
+def _new_ids(rows: list[tuple[int, list[Any]]], columns: _Columns, id_ok: IdTest, result: Imported) -> dict[str, str]:
+    """The table's id -> the requirement id it becomes; every id present, unique, and still unique once made valid."""
+    id_column = columns.index_of["id"]
     source_ids: dict[str, int] = {}
     new_ids: dict[str, str] = {}
     taken_by: dict[str, str] = {}  # new id -> the source id that became it
     for number, row in rows:
-        source_id = cell_text(cell(row, "id")).strip()
+        source_id = cell_text(columns.cell(row, "id")).strip()
+        where = columns.where(number, "id")
         if not source_id:
-            raise SourceError(where(number, "id"), None, f"empty id (column '{table.header[id_column]}')",
+            raise SourceError(where, None, f"empty id (column '{columns.table.header[id_column]}')",
                               hint="give every row an id, or delete the row")
         if source_id in source_ids:
-            raise SourceError(where(number, "id"), None, f"the id {source_id} is also on row {source_ids[source_id]}",
+            raise SourceError(where, None, f"the id {source_id} is also on row {source_ids[source_id]}",
                               hint="ids must be unique: renumber one of the rows")
         source_ids[source_id] = number
         new_id = reqtrace_id(source_id, id_ok)
         if new_id is None:
-            raise SourceError(where(number, "id"), None, f"the id {source_id[:60]} cannot become a requirement id matching the repo's id_pattern",
+            raise SourceError(where, None, f"the id {source_id[:60]} cannot become a requirement id matching the repo's id_pattern",
                               hint="set id_pattern in reqtrace.yaml to accept it, or change the id in the table")
         if new_id in taken_by:
             other = taken_by[new_id]
-            raise SourceError(where(number, "id"), None, f"the ids {other} (row {source_ids[other]}) and {source_id} both become {new_id}",
+            raise SourceError(where, None, f"the ids {other} (row {source_ids[other]}) and {source_id} both become {new_id}",
                               hint="change one of them, or widen id_pattern so both are kept as they are")
         new_ids[source_id] = new_id
         taken_by[new_id] = source_id
         if new_id != source_id:
             result.renamed[source_id] = new_id
+    return new_ids
 
-    beyond = [number for number, row in rows if any(cell not in (None, "") for cell in row[len(fields):])]
-    if beyond:
-        result.not_mapped.append(f"{len(beyond)} rows (first: row {beyond[0]}) have values right of the last column "
-                                 f"with a header ({column_letter(len(fields) - 1)}); left out: give that column a header to keep them")
-    sections: dict[str, str] = {}  # id -> title, in order of first appearance
-    unknown_parents: dict[str, int] = {}
-    odd_choices: dict[str, int] = {}
-    for position, (number, row) in enumerate(rows, 1):
-        source_id = cell_text(cell(row, "id")).strip()
-        rid = new_ids[source_id]
-        statement = cell_text(cell(row, "statement")).strip()
-        title = " ".join(cell_text(cell(row, "title")).split())
-        if not title and not statement:
-            raise SourceError(where(number, "id"), None, f"{source_id} has neither a title nor a statement",
-                              hint="fill in at least one of them")
-        requirement = ImportedRequirement(id=rid, title=title or first_line(statement), statement=statement or title,
-                                          source=f"{table.name}:{number}", folder=folder)
-        if rid != source_id:
-            requirement.custom["x-source-id"] = source_id
-        for target in fields:
-            if target is None or target in ("id", "title", "statement"):
-                continue
-            value = cell(row, target)
-            if value is None or (isinstance(value, str) and not value.strip()):
-                continue
-            if target.startswith("x-"):
-                requirement.custom[target] = _custom_value(value)
-            elif target in LIST_FIELDS:
-                text = cell_text(value)
-                items = [part.strip() for part in _LIST_SPLIT[target].split(text) if part.strip()]
-                if target == "parents":
-                    items = [_parent(item, new_ids, id_ok, where(number, "parents"), unknown_parents) for item in items]
-                if items and target in ("parents", "tags"):
-                    setattr(requirement, target, items)
-                elif items:
-                    requirement.fields[target] = items
-            elif target == "rationale":
-                requirement.rationale = cell_text(value).strip()
-            elif target in CHOICES:
-                text = cell_text(value).strip()
-                if text.lower() in CHOICES[target]:
-                    requirement.fields[target] = text.lower()
-                else:
-                    requirement.custom[f"x-{target}"] = text
-                    odd_choices[target] = odd_choices.get(target, 0) + 1
-            elif target == "order":
-                requirement.fields["order"] = _order_value(cell_text(value).strip(), where(number, "order"))
-            elif target == "section":
-                title_text = " ".join(cell_text(value).split())
-                sid = section_id(title_text)
-                if sections.setdefault(sid, title_text) != title_text:
-                    raise SourceError(where(number, "section"), None, f"the sections '{sections[sid]}' and '{title_text}' get the same id {sid}")
-                requirement.fields["section"] = sid
-            else:
-                requirement.fields[target] = cell_text(value).strip()
-        if "order" not in index_of:
-            requirement.fields["order"] = position
-        for key in requirement.custom:
-            result.keep(key)
-        result.requirements.append(requirement)
 
-    for index, target in enumerate(fields):
+def _row_requirement(number: int, row: list[Any], columns: _Columns, new_ids: dict[str, str], id_ok: IdTest,
+                     folder: str, found: _Found) -> ImportedRequirement:
+    """One row as a requirement: id, title and statement, then each mapped column."""
+    source_id = cell_text(columns.cell(row, "id")).strip()
+    rid = new_ids[source_id]
+    statement = cell_text(columns.cell(row, "statement")).strip()
+    title = " ".join(cell_text(columns.cell(row, "title")).split())
+    if not title and not statement:
+        raise SourceError(columns.where(number, "id"), None, f"{source_id} has neither a title nor a statement",
+                          hint="fill in at least one of them")
+    requirement = ImportedRequirement(id=rid, title=title or first_line(statement), statement=statement or title,
+                                      source=f"{columns.table.name}:{number}", folder=folder)
+    if rid != source_id:
+        requirement.custom["x-source-id"] = source_id
+    for target in columns.fields:
+        if target is None or target in ("id", "title", "statement"):
+            continue
+        value = columns.cell(row, target)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        _set_field(requirement, target, value, partial(columns.where, number, target), new_ids, id_ok, found)
+    return requirement
+
+
+def _set_field(requirement: ImportedRequirement, target: str, value: Any, where: Callable[[], str],
+               new_ids: dict[str, str], id_ok: IdTest, found: _Found) -> None:
+    """One cell's value into the field its column maps to (`where` names the cell, for messages)."""
+    if target.startswith("x-"):
+        requirement.custom[target] = _custom_value(value)
+    elif target in LIST_FIELDS:
+        text = cell_text(value)
+        items = [part.strip() for part in _LIST_SPLIT[target].split(text) if part.strip()]
+        if target == "parents":
+            items = [_parent(item, new_ids, id_ok, where(), found.unknown_parents) for item in items]
+        if items and target in ("parents", "tags"):
+            setattr(requirement, target, items)
+        elif items:
+            requirement.fields[target] = items
+    elif target == "rationale":
+        requirement.rationale = cell_text(value).strip()
+    elif target in CHOICES:
+        text = cell_text(value).strip()
+        if text.lower() in CHOICES[target]:
+            requirement.fields[target] = text.lower()
+        else:
+            requirement.custom[f"x-{target}"] = text
+            found.odd_choices[target] = found.odd_choices.get(target, 0) + 1
+    elif target == "order":
+        requirement.fields["order"] = _order_value(cell_text(value).strip(), where())
+    elif target == "section":
+        title_text = " ".join(cell_text(value).split())
+        sid = section_id(title_text)
+        if found.sections.setdefault(sid, title_text) != title_text:
+            raise SourceError(where(), None, f"the sections '{found.sections[sid]}' and '{title_text}' get the same id {sid}")
+        requirement.fields["section"] = sid
+    else:
+        requirement.fields[target] = cell_text(value).strip()
+
+
+def _summarise(result: Imported, columns: _Columns, found: _Found) -> None:
+    """What each column became, and what was left out or kept as written."""
+    table = columns.table
+    for index, target in enumerate(columns.fields):
         column = table.header[index] if index < len(table.header) else ""
         label = f"{column_letter(index)} '{column}'" if column.strip() else column_letter(index)
         if target is None:
@@ -655,24 +710,17 @@ def read_requirements(table: Table, fields: list[str | None], id_ok: IdTest, max
             continue
         if not target.startswith("x-"):
             result.mapped[label] = target
-    if "order" not in index_of:
+    if "order" not in columns.index_of:
         result.mapped["(row order)"] = "order"
     if result.renamed:
         result.notes.append("ids that did not match id_pattern became PREFIX-NUMBER; the table's id is kept in x-source-id")
-    for target, count in odd_choices.items():
+    for target, count in found.odd_choices.items():
         result.not_mapped.append(f"{target}: {count} value{'s' if count != 1 else ''} not one of {'/'.join(CHOICES[target])}; kept as x-{target}")
-    if unknown_parents:
-        shown = ", ".join(sorted(unknown_parents)[:5])
-        result.not_mapped.append(f"parents not among the rows, kept as written ({shown}{' …' if len(unknown_parents) > 5 else ''}); "
+    if found.unknown_parents:
+        shown = ", ".join(sorted(found.unknown_parents)[:5])
+        result.not_mapped.append(f"parents not among the rows, kept as written ({shown}{' …' if len(found.unknown_parents) > 5 else ''}); "
                                  "`reqtrace check` reports those the repo does not have")
     result.notes.extend(table.notes)
-    if sections:
-        result.documents[folder] = {
-            "document": document,
-            "title": document_title or document,
-            "sections": [{"id": sid, "title": title} for sid, title in sections.items()],
-        }
-    return result
 
 
 def _parent(item: str, new_ids: dict[str, str], id_ok: IdTest, where: str, unknown: dict[str, int]) -> str:
