@@ -10,7 +10,6 @@ accepted baseline, and creates new ones; `signoff` signs and revokes;
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -24,16 +23,12 @@ from .errors import GateFailed, GitError, InputError, RevisionError, UsageError
 from .files import atomic_write, inside
 from .model import ERROR, Config, Finding, Requirement, Snapshot
 from .parse import Parsed, read_yaml_file, text_of
-from .parsecache import PackedParseCache
 from .placeholders import requirements_with_placeholders
 from .schema import validate
 from .snapshot import (
     Reader,
     SourceFile,
-    add_parsed,
-    kind_of,
-    name_finding,
-    parse_sources,
+    requirements_at,
     resolve_revision,
 )
 from .yamlio import (
@@ -448,15 +443,9 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
         else:
             readable.append(source)
     result.findings.extend(missing_witnesses(repo, commit, config.baselines_dir, set(manifests), {s.path for files in signoffs.values() for s in files}))
-    contents = {source.path: data for source, data in reader.read(readable) if data is not None}
-    # Reader.read gives None past MAX_FILE_BYTES; a manifest may be larger (checked against its own
-    # cap above: a 10,000-requirement manifest is 1.3 MB).
-    large = [source for source in readable if source.path not in contents]
-    if large and reader.commit is None:
-        contents.update({source.path: (reader.repo.root / source.path).read_bytes() for source in large})
-    elif large and reader.repo.git_top is not None:
-        blobs = dict(gitio.read_blobs(reader.repo.git_top, [source.oid for source in large if source.oid]))
-        contents.update({source.path: blobs[source.oid] for source in large if source.oid})
+    # Each file's size was checked above against its own cap (a 10,000-requirement manifest is
+    # 1.3 MB, over the limit of spec files); a file that grew past it since is left out.
+    contents = {source.path: data for source, data in reader.read(readable, limit=MAX_MANIFEST_BYTES) if data is not None}
     for name in sorted(set(manifests) | set(signoffs)):
         manifest = manifests.get(name)
         if manifest is None or manifest.path not in contents:
@@ -610,67 +599,6 @@ def pick_first_signed(baselines: list[Baseline]) -> Baseline | None:
 # ------------------------------------------------ requirements at a commit
 
 
-def requirements_at(repo: SpecRepo, commit: str, *, keep_parses: bool = False) -> tuple[Config, dict[str, Requirement], list[Finding]]:
-    """The requirements at `commit` (only the requirement files are read), with their findings.
-
-    With `keep_parses` and no parse pack yet (a fresh clone), the parses are kept in a new
-    pack: `baseline create` freezes HEAD, whose files the next `check` reads again."""
-    reader = Reader(repo, commit)
-    config, config_findings = parse_config(reader.read_config())
-    snapshot = Snapshot(config=config, commit=commit)
-    snapshot.findings.extend(config_findings)
-    sources = []
-    listed = reader.list_files([config.requirements_dir])
-    # A file whose name is not UTF-8 is never frozen into a manifest (its name is no text): an error.
-    snapshot.findings.extend(name_finding(path) for path in reader.bad_names)  # type: ignore[misc]
-    for source in listed:
-        kind = kind_of(source.path, config)
-        if kind is None or kind.name != "requirement":
-            continue
-        if source.symlink_target is not None or source.size > MAX_FILE_BYTES:
-            snapshot.findings.append(Finding("file-too-large" if source.symlink_target is None else "symlink", ERROR, "this requirement file cannot be read (a symbolic link, or over 1 MiB)", source.path, None))
-            continue
-        sources.append(source)
-    # The parses kept by `check`/`list` (the same blob parses the same way at every commit), read
-    # only: most requirements at a baseline's commit are unchanged since, so they are not parsed again.
-    pack = _parse_pack(repo.git_top)
-    if keep_parses and pack.is_empty():
-        with PackedParseCache.for_git(repo.git_top) as writing:
-            parsed_files = parse_sources(reader, config, sources, cache=writing)
-        _parse_pack.cache_clear()
-    else:
-        parsed_files = parse_sources(reader, config, sources, cache=pack)
-    for parsed_file in parsed_files:
-        add_parsed(snapshot, parsed_file.parsed)
-    return config, snapshot.requirements, snapshot.findings
-
-
-class _PackReader(PackedParseCache):
-    """The parse pack, read and never written: requirements at old commits must not push the
-    working tree's parses out of it (it keeps what its last writer used)."""
-
-    def put(self, key: str, parsed: Parsed) -> None:
-        pass
-
-    def put_pickled(self, keys: list[str], payload: bytes, values: list[Parsed]) -> None:
-        pass
-
-    def pickle_added(self) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
-
-
-@functools.lru_cache(maxsize=4)
-def _parse_pack(git_top: Path | None) -> _PackReader:
-    # One per repository and process: `check` reads the requirements at every baseline's
-    # commit, and loading the pack costs more than most of its lookups. Entries are keyed by
-    # content, so a pack read earlier in the process is never wrong, at most less complete.
-    folder = PackedParseCache.for_git(git_top).folder
-    return _PackReader(folder)
-
-
 _DIGESTS: dict[int, tuple[Requirement, str]] = {}  # id -> (the requirement, kept alive; its digest)
 
 
@@ -822,6 +750,15 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
         raise GateFailed(
             f"the requirements at {frozen[:12]} have {len(unsigned)} field(s) no digest covers, e.g. {first.path}:{first.line or 1}: {first.message}",
             hint="a signature must cover everything it freezes: rename each such field to x-NAME (custom fields are digested) or remove it, and commit",
+        )
+    # A linked requirement file is not read (a link is never followed): freezing without it
+    # would sign a scope that leaves it out, so a link stops the baseline, wherever it points.
+    links = [f for f in findings if f.code == "symlink"]
+    if links:
+        first = links[0]
+        raise GateFailed(
+            f"the requirements at {frozen[:12]} have {len(links)} symbolic link(s) in place of requirement files, e.g. {first.path}: {first.message}",
+            hint="a baseline freezes real files: commit the file itself in place of each link",
         )
     unwritten = requirements_with_placeholders(requirements.values())
     if unwritten:

@@ -28,10 +28,10 @@ from .config import SpecRepo, parse_config
 from .errors import InputError, UsageError
 from .files import atomic_write
 from .graph import natural_key as _natural
-from .model import ERROR, Finding, Request, Requirement, Snapshot
-from .parse import parse_request, parse_requirements
+from .model import ERROR, Request, Requirement, Snapshot
+from .parse import parse_request
 from .precedent import FITTED, PrecedentIndex, apply_precedent, decided
-from .snapshot import FILE_KINDS, Reader, SourceFile, add_parsed, kind_of, resolve_revision
+from .snapshot import Reader, read_items, read_named_items, requirements_at, resolve_revision
 from .triage import BaselineIndex, TriageResult, classify_request
 from .triage.model import shipped_model
 from .triage.words import keep_caches_in
@@ -162,19 +162,9 @@ def baseline_tags(repo: SpecRepo) -> list[str]:
     return [tag.name for tag in gitio.list_tags(repo.git_top, "baseline/")]
 
 
-def _requirements_at(repo: SpecRepo, commit: str) -> list[Requirement]:
-    """Every requirement at a commit (only the requirement files are read)."""
-    reader = Reader(repo, commit)
-    config, _ = parse_config(reader.read_config())
-    sources = [s for s in reader.list_files([config.requirements_dir]) if s.symlink_target is None and s.size <= MAX_FILE_BYTES]
-    sources = [s for s in sources if (kind := kind_of(s.path, config)) is not None and kind.name == "requirement"]
-    requirements: dict[str, Requirement] = {}
-    for source, data in reader.read(sources):
-        if data is None:  # larger than its listed size said: left out, like the large ones above
-            continue
-        for item in parse_requirements(source.path, data, config).items:
-            requirements.setdefault(item.id, item)
-    return list(requirements.values())
+def _baseline_requirements(repo: SpecRepo, commit: str) -> list[Requirement]:
+    """Every requirement at a commit, as the baseline froze them (snapshot.requirements_at)."""
+    return list(requirements_at(repo, commit)[1].values())
 
 
 # ---------------------------------------------------------------- the index cache
@@ -223,7 +213,7 @@ def _index_of(repo: SpecRepo, commit: str, *, use_cache: bool = True) -> Baselin
                 note(where[0], str(error))
         elif where[0].exists():
             note(where[0], "damaged, of another version, or not a regular file")
-    index = BaselineIndex.build(_requirements_at(repo, commit))
+    index = BaselineIndex.build(_baseline_requirements(repo, commit))
     if where is not None:
         try:
             atomic_write(where[0], seal(where[1], index.to_bytes()), durable=False)
@@ -325,20 +315,12 @@ def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: TriageB
 def _agrees_with_git(repo: SpecRepo, commit: str, index: BaselineIndex, ids: set[str]) -> bool:
     if repo.git_top is None:
         return True  # no cache either
-    reader = Reader(repo, commit)
-    config, _ = parse_config(reader.read_config())
     claimed = {rid: index.get(rid) for rid in sorted(ids)}
     if any(requirement is None for requirement in claimed.values()):
         return False
     paths = sorted({requirement.path for requirement in claimed.values() if requirement is not None})
-    listed = paths if len(paths) <= 500 else [config.requirements_dir]  # `--all`: one folder, not thousands of names
-    entries = {entry.path[len(repo.prefix) :]: entry for entry in gitio.list_tree(repo.git_top, commit, [repo.prefix + path for path in listed])}
-    sources = [SourceFile(path, entry.size, entry.oid) for path in paths if (entry := entries.get(path)) is not None and not entry.is_symlink]
-    found: dict[str, Requirement] = {}
-    for source, data in reader.read(sources):
-        if data is not None:
-            for item in parse_requirements(source.path, data, config).items:
-                found.setdefault(item.id, item)
+    # Read from git, never from a cache: this checks what the cached index quotes as signed.
+    found = read_named_items(repo, commit, paths).requirements
     return all(requirement is not None and rid in found and _same_indexed(found[rid], requirement) for rid, requirement in claimed.items())
 
 
@@ -363,28 +345,7 @@ def load_records(repo: SpecRepo, kinds: Sequence[str]) -> Snapshot:
     Triage must answer fast on a big spec repo: it reads the records it needs,
     not every requirement of the working tree.
     """
-    reader = Reader(repo, None)
-    config, findings = parse_config(reader.read_config())
-    snapshot = Snapshot(config=config, commit=None)
-    snapshot.findings.extend(findings)
-    wanted = [kind for kind in FILE_KINDS if kind.name in kinds]
-    folders = sorted({getattr(config, kind.folder) for kind in wanted})
-    sources = []
-    for source in reader.list_files(folders):
-        kind = kind_of(source.path, config)
-        if kind is None or kind.name not in kinds or source.symlink_target is not None:
-            continue
-        if source.size > MAX_FILE_BYTES:
-            snapshot.findings.append(Finding("file-too-large", ERROR, f"file is {source.size:,} bytes; not read", source.path, None))
-            continue
-        sources.append((source, kind))
-    kinds_by_path = {source.path: kind for source, kind in sources}
-    for source, data in reader.read([source for source, _ in sources]):
-        if data is None:  # larger than its listed size said
-            snapshot.findings.append(Finding("file-too-large", ERROR, f"file is over {MAX_FILE_BYTES:,} bytes; not read", source.path, None))
-            continue
-        add_parsed(snapshot, kinds_by_path[source.path].parser(source.path, data, config))
-    return snapshot
+    return read_items(repo, None, kinds)
 
 
 @dataclass(frozen=True)
