@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import cachestore, clock, gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
@@ -26,6 +26,7 @@ from .parse import Parsed, read_yaml_file, text_of
 from .placeholders import requirements_with_placeholders
 from .schema import validate
 from .snapshot import (
+    WORKTREE,
     Reader,
     SourceFile,
     requirements_at,
@@ -571,6 +572,29 @@ def load_baseline(repo: SpecRepo, name: str, rev: str | None = None) -> Baseline
         raise InputError(f"baseline '{name}' cannot be read: {first.path}:{first.line or 1}: {first.message}")
     names = ", ".join(folder_of(b) for b in scanned.baselines) or "none yet"
     raise InputError(f"no baseline named '{name}' (baselines: {names})", hint="`reqtrace baseline list` shows them; `reqtrace baseline create NAME` makes one")
+
+
+class ReadAt(NamedTuple):
+    """Where a command reads the spec: what `--rev REV | --baseline NAME` named."""
+
+    commit: str | None  # None: the working tree
+    label: str  # for messages and titles: 'baseline NAME (commit …)', 'REV (commit …)', 'the working tree'
+    baseline: Baseline | None  # the baseline --baseline named
+
+
+def resolve_read_at(repo: SpecRepo, rev: str | None, baseline: str | None) -> ReadAt:
+    """The commit, label and baseline that `--rev REV` or `--baseline NAME` name (neither: the
+    working tree). A UsageError (exit 2) for both; InputError/RevisionError (exit 3) for a
+    baseline or revision that is not there."""
+    if rev is not None and baseline is not None:
+        raise UsageError("give --rev or --baseline, not both")
+    if baseline is not None:
+        frozen = load_baseline(repo, baseline)
+        return ReadAt(frozen.commit, f"baseline {baseline} (commit {frozen.commit[:12]})", frozen)
+    if rev is None or rev == WORKTREE:
+        return ReadAt(None, "the working tree", None)
+    commit = resolve_revision(repo, rev)
+    return ReadAt(commit, f"commit {commit[:12]}" if commit.startswith(rev) else f"{rev} (commit {commit[:12]})", None)
 
 
 def accepted_baseline(repo: SpecRepo, rev: str | None = None) -> Baseline | None:
