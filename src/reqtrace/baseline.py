@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
@@ -225,6 +225,32 @@ class Baseline:
 
     def digests(self) -> dict[str, str]:
         return {entry.id: entry.digest for entry in self.requirements}
+
+
+def revision_baseline(name: str, commit: str) -> Baseline:
+    """A revision (a tag or commit id) taken where a baseline is expected: it freezes the
+    requirements at `commit`, with no manifest, and no one signed it."""
+    return Baseline(name=name, path="", commit=commit, created="", created_by="", algorithm="", root_digest="",
+                    tag="", tag_object="", requirements=())
+
+
+def plain_signed_baseline(baseline: Baseline) -> dict[str, Any]:
+    """A baseline without its requirement list, with its sign-offs and revocations, as plain
+    JSON data (for caches of who signed what; `signed_baseline_of` reads it back)."""
+    plain = asdict(replace(baseline, requirements=()))
+    del plain["requirements"]
+    return plain
+
+
+def signed_baseline_of(plain: dict[str, Any]) -> Baseline:
+    """The Baseline `plain_signed_baseline` made (requirements empty); KeyError/TypeError/
+    ValueError when `plain` is not of that shape."""
+    signoffs = tuple(
+        SignOff(**{**s, "evidence": Evidence(**s["evidence"]) if s["evidence"] is not None else None, "lines": tuple(map(tuple, s["lines"]))})
+        for s in plain["signoffs"]
+    )
+    revocations = tuple(Revocation(**r) for r in plain["revocations"])
+    return Baseline(**{**plain, "requirements": (), "signoffs": signoffs, "revocations": revocations, "lines": tuple(map(tuple, plain["lines"]))})
 
 
 def signer_email(signer: str) -> str:

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import gitio
+from .baseline import Baseline, plain_signed_baseline, revision_baseline, signed_baseline_of
 from .cachefile import note, read_regular, seal, unseal
 from .clock import timestamp
 from .config import SpecRepo, parse_config
@@ -40,26 +41,7 @@ from .yamlio import MAX_FILE_BYTES
 MAX_TEXT_BYTES = 1024 * 1024  # a request's text is read up to 1 MB; the classifier reads its start
 
 
-@dataclass(frozen=True)
-class SignOff:
-    signer: str
-    meaning: str
-    time: str | None = None
-    role: str | None = None
-
-
-@dataclass(frozen=True)
-class TriageBaseline:
-    """The baseline requests are compared with: its requirements and who signed it when."""
-
-    name: str
-    commit: str
-    requirements: tuple[Requirement, ...]
-    signoffs: tuple[SignOff, ...] = ()
-    delivered: str | None = None  # ISO date of the first delivered/accepted sign-off
-
-
-def choose_baseline(repo: SpecRepo, name: str | None) -> TriageBaseline:
+def choose_baseline(repo: SpecRepo, name: str | None) -> Baseline:
     """The baseline to triage against: `name`, else the accepted baseline.
 
     This is the one place that decides which baseline triage uses (its
@@ -78,11 +60,17 @@ def choose_baseline(repo: SpecRepo, name: str | None) -> TriageBaseline:
             raise no_accepted_baseline(repo)
         return chosen
     chosen = _recorded_baselines(repo).get(name)
-    return chosen if chosen is not None else TriageBaseline(name, resolve_revision(repo, name), ())
+    return chosen if chosen is not None else revision_baseline(name, resolve_revision(repo, name))
 
 
-def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
-    """The recorded baselines by name (and the accepted one under None), as triage needs them.
+# The shape of the baselines kept by _recorded_baselines; another number, another file.
+_RECORDED_FORMAT = 2
+
+
+def _recorded_baselines(repo: SpecRepo) -> dict[str | None, Baseline]:
+    """The recorded baselines by folder name (and the accepted one under None), as triage
+    names and needs them: without the manifest's requirement list (triage reads the
+    requirements at the baseline's commit, through its index).
 
     Reading the manifests costs about 0.5 s at 10,000 requirements, more than a
     whole triage; what triage needs (name, commit, sign-offs) is cached beside
@@ -91,7 +79,7 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
     import hashlib
     import json
 
-    from .baseline import folder_of, pick_accepted, scan_baselines, witness_findings
+    from .baseline import folder_of, scan_baselines, witness_findings
 
     reader = Reader(repo, None)
     config, _ = parse_config(reader.read_config())
@@ -109,30 +97,25 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
     folder = _cache_folder(repo)
     key = hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     path = folder / f"baselines-{key}.json" if folder else None
-    stamp = f"triage baselines {key}"
+    stamp = f"triage baselines {_RECORDED_FORMAT} {key}"
     raw = unseal(read_regular(path), stamp) if path is not None else None
     if raw is not None:
         try:
             cached = json.loads(raw)
-            return {entry["key"]: TriageBaseline(entry["name"], entry["commit"], (),
-                                                 tuple(SignOff(*s) for s in entry["signoffs"]), entry["delivered"])
-                    for entry in cached}
+            return {entry["key"]: signed_baseline_of(entry["baseline"]) for entry in cached}
         except (ValueError, KeyError, TypeError) as error:
             note(path, str(error))  # type: ignore[arg-type]
     scanned = scan_baselines(repo)
-    baselines = scanned.baselines
-    found: dict[str | None, TriageBaseline] = {}
-    for baseline in baselines:
-        signoffs = tuple(SignOff(s.signer, s.meaning, s.time, s.role) for s in baseline.active_signoffs)
-        found[folder_of(baseline)] = TriageBaseline(folder_of(baseline), baseline.commit, (), signoffs, baseline.delivery_date)
+    found: dict[str | None, Baseline] = {
+        folder_of(baseline): replace(baseline, name=folder_of(baseline), requirements=()) for baseline in scanned.baselines
+    }
     # With a baseline file missing or unreadable the accepted one is unknown (the missing one may
     # be it): no entry under None, nothing cached, and choose_baseline says what is missing.
-    accepted = None if scanned.findings else pick_accepted(baselines)
+    accepted = None if scanned.findings else scanned.accepted()
     if accepted is not None:
         found[None] = found[folder_of(accepted)]
     if path is not None and not scanned.findings:
-        entries = [{"key": k, "name": b.name, "commit": b.commit, "delivered": b.delivered,
-                    "signoffs": [[s.signer, s.meaning, s.time, s.role] for s in b.signoffs]} for k, b in found.items()]
+        entries = [{"key": k, "baseline": plain_signed_baseline(b)} for k, b in found.items()]
         try:
             atomic_write(path, seal(stamp, json.dumps(entries, ensure_ascii=False).encode("utf-8", "surrogateescape")), durable=False)
         except OSError:
@@ -177,7 +160,7 @@ def _cache_folder(repo: SpecRepo) -> Path | None:
     return git_dir / "reqtrace" / "triage-index" if git_dir is not None else None
 
 
-def baseline_index(repo: SpecRepo, name: str | None) -> tuple[TriageBaseline, BaselineIndex]:
+def baseline_index(repo: SpecRepo, name: str | None) -> tuple[Baseline, BaselineIndex]:
     """The baseline and its index, from the cache when this commit was indexed before.
 
     The cache (`.git/reqtrace/triage-index/COMMIT-KEY.idx`) is safe to delete,
@@ -298,7 +281,7 @@ def _same_indexed(one: Requirement, other: Requirement) -> bool:
                for a, b in ((getattr(one, name), getattr(other, name)) for name in _INDEXED))
 
 
-def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex,
+def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: Baseline, index: BaselineIndex,
                 precedents: PrecedentIndex | None = None) -> tuple[TriageRun, BaselineIndex]:
     """`run_triage`, with every requirement a result quotes (its matches' signed title,
     statement and criteria) checked against git at the baseline's commit: the index is a
@@ -410,7 +393,7 @@ def text_input(text: str) -> TriageInput:
 
 @dataclass
 class TriageRun:
-    baseline: TriageBaseline
+    baseline: Baseline
     results: list[tuple[TriageInput, TriageResult]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -469,7 +452,7 @@ def missing_request(repo: SpecRepo, request_id: str, records: Snapshot) -> Input
 
 
 
-def run_triage(inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex,
+def run_triage(inputs: Sequence[TriageInput], baseline: Baseline, index: BaselineIndex,
                precedents: PrecedentIndex | None = None) -> TriageRun:
     """Classify each input; with `precedents`, the decided requests like it are cited and weighed in."""
     run = TriageRun(baseline)
