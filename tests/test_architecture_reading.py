@@ -139,3 +139,24 @@ def test_the_checks_see_a_copy(tmp_path: Path) -> None:
     assert _parse_calls(tree) == {"parse_requirements", ".parser"}
     assert "requirements_at" in _defined_functions(tree)
     assert "TriageBaseline" in _defined_classes(tree)
+
+
+def test_which_baseline_is_accepted_is_decided_in_baseline_py() -> None:
+    # BaselineSet.accepted / accepted_if_known are the one answer: no module picks by itself.
+    pickers = sorted(
+        _name(module) for module in MODULES
+        if _name(module) != "baseline.py" and {"pick_accepted", "acceptances"} & _called_or_read(_tree(module))
+    )
+    assert pickers == []
+
+
+def _called_or_read(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.alias):
+            names.add(node.name)
+    return names

@@ -432,6 +432,11 @@ class BaselineSet:
             )
         return pick_accepted(self.baselines)
 
+    def accepted_if_known(self) -> Baseline | None:
+        """The accepted baseline, or None both when no baseline is accepted and when which one
+        is cannot be told (a baseline file missing or unreadable: `findings` says why)."""
+        return None if self.findings else self.accepted()
+
 
 def _commit_of(repo: SpecRepo, rev: str | None) -> str | None:
     if rev is None or rev == "WORKTREE":

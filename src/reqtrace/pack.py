@@ -329,12 +329,10 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     info.delivery_date = found.delivery_date
     if info.delivery_date is None:
         # A contract baseline is not itself delivered: the project's delivery is the accepted baseline's.
-        from .baseline import pick_accepted
-
         scanning = scan_baselines(repo, files_commit)
         scanned = scanning.baselines
         # A baseline file missing: the accepted baseline is unknown, and so is the delivery date.
-        accepted = None if scanning.findings else pick_accepted(scanned)
+        accepted = scanning.accepted_if_known()
         if scanning.findings:
             scanned = []
             info.problems.extend(f"{f.path}: {f.message}" for f in scanning.findings)

@@ -111,7 +111,7 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, Baseline]:
     }
     # With a baseline file missing or unreadable the accepted one is unknown (the missing one may
     # be it): no entry under None, nothing cached, and choose_baseline says what is missing.
-    accepted = None if scanned.findings else scanned.accepted()
+    accepted = scanned.accepted_if_known()
     if accepted is not None:
         found[None] = found[folder_of(accepted)]
     if path is not None and not scanned.findings:
