@@ -106,7 +106,7 @@ def test_rev_or_baseline_is_resolved_one_way(spec) -> None:
     repo = find_spec_repo(root)
     assert resolve_read_at(repo, None, None) == (None, "the working tree", None)
     assert resolve_read_at(repo, "WORKTREE", None)[:2] == (None, "the working tree")
-    assert resolve_read_at(repo, "HEAD", None)[:2] == (head, f"HEAD (commit {head[:12]})")
+    assert resolve_read_at(repo, "HEAD", None)[:2] == (head, f"revision HEAD (commit {head[:12]})")
     assert resolve_read_at(repo, head[:10], None)[:2] == (head, f"commit {head[:12]}")
     commit, label, frozen = resolve_read_at(repo, None, "v1")
     assert frozen is not None and frozen.name == "v1" and commit == frozen.commit

@@ -609,7 +609,7 @@ class ReadAt(NamedTuple):
     """Where a command reads the spec: what `--rev REV | --baseline NAME` named."""
 
     commit: str | None  # None: the working tree
-    label: str  # for messages and titles: 'baseline NAME (commit …)', 'REV (commit …)', 'the working tree'
+    label: str  # for messages and titles: 'baseline NAME (commit …)', 'revision REV (commit …)', 'the working tree'
     baseline: Baseline | None  # the baseline --baseline named
 
 
@@ -625,7 +625,7 @@ def resolve_read_at(repo: SpecRepo, rev: str | None, baseline: str | None) -> Re
     if rev is None or rev == WORKTREE:
         return ReadAt(None, "the working tree", None)
     commit = resolve_revision(repo, rev)
-    return ReadAt(commit, f"commit {commit[:12]}" if commit.startswith(rev) else f"{rev} (commit {commit[:12]})", None)
+    return ReadAt(commit, f"commit {commit[:12]}" if commit.startswith(rev) else f"revision {rev} (commit {commit[:12]})", None)
 
 
 def accepted_baseline(repo: SpecRepo, rev: str | None = None) -> Baseline | None:
