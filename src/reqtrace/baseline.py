@@ -10,12 +10,11 @@ accepted baseline, and creates new ones; `signoff` signs and revokes;
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import cachestore, clock, gitio
 from .config import CONFIG_FILE, SpecRepo, parse_config
@@ -24,16 +23,13 @@ from .errors import GateFailed, GitError, InputError, RevisionError, UsageError
 from .files import atomic_write, inside
 from .model import ERROR, Config, Finding, Requirement, Snapshot
 from .parse import Parsed, read_yaml_file, text_of
-from .parsecache import PackedParseCache
 from .placeholders import requirements_with_placeholders
 from .schema import validate
 from .snapshot import (
+    WORKTREE,
     Reader,
     SourceFile,
-    add_parsed,
-    kind_of,
-    name_finding,
-    parse_sources,
+    requirements_at,
     resolve_revision,
 )
 from .yamlio import (
@@ -231,6 +227,32 @@ class Baseline:
         return {entry.id: entry.digest for entry in self.requirements}
 
 
+def revision_baseline(name: str, commit: str) -> Baseline:
+    """A revision (a tag or commit id) taken where a baseline is expected: it freezes the
+    requirements at `commit`, with no manifest, and no one signed it."""
+    return Baseline(name=name, path="", commit=commit, created="", created_by="", algorithm="", root_digest="",
+                    tag="", tag_object="", requirements=())
+
+
+def plain_signed_baseline(baseline: Baseline) -> dict[str, Any]:
+    """A baseline without its requirement list, with its sign-offs and revocations, as plain
+    JSON data (for caches of who signed what; `signed_baseline_of` reads it back)."""
+    plain = asdict(replace(baseline, requirements=()))
+    del plain["requirements"]
+    return plain
+
+
+def signed_baseline_of(plain: dict[str, Any]) -> Baseline:
+    """The Baseline `plain_signed_baseline` made (requirements empty); KeyError/TypeError/
+    ValueError when `plain` is not of that shape."""
+    signoffs = tuple(
+        SignOff(**{**s, "evidence": Evidence(**s["evidence"]) if s["evidence"] is not None else None, "lines": tuple(map(tuple, s["lines"]))})
+        for s in plain["signoffs"]
+    )
+    revocations = tuple(Revocation(**r) for r in plain["revocations"])
+    return Baseline(**{**plain, "requirements": (), "signoffs": signoffs, "revocations": revocations, "lines": tuple(map(tuple, plain["lines"]))})
+
+
 def signer_email(signer: str) -> str:
     match = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", signer)
     return match.group(1) if match else ""
@@ -410,6 +432,11 @@ class BaselineSet:
             )
         return pick_accepted(self.baselines)
 
+    def accepted_if_known(self) -> Baseline | None:
+        """The accepted baseline, or None both when no baseline is accepted and when which one
+        is cannot be told (a baseline file missing or unreadable: `findings` says why)."""
+        return None if self.findings else self.accepted()
+
 
 def _commit_of(repo: SpecRepo, rev: str | None) -> str | None:
     if rev is None or rev == "WORKTREE":
@@ -448,15 +475,9 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
         else:
             readable.append(source)
     result.findings.extend(missing_witnesses(repo, commit, config.baselines_dir, set(manifests), {s.path for files in signoffs.values() for s in files}))
-    contents = {source.path: data for source, data in reader.read(readable) if data is not None}
-    # Reader.read gives None past MAX_FILE_BYTES; a manifest may be larger (checked against its own
-    # cap above: a 10,000-requirement manifest is 1.3 MB).
-    large = [source for source in readable if source.path not in contents]
-    if large and reader.commit is None:
-        contents.update({source.path: (reader.repo.root / source.path).read_bytes() for source in large})
-    elif large and reader.repo.git_top is not None:
-        blobs = dict(gitio.read_blobs(reader.repo.git_top, [source.oid for source in large if source.oid]))
-        contents.update({source.path: blobs[source.oid] for source in large if source.oid})
+    # Each file's size was checked above against its own cap (a 10,000-requirement manifest is
+    # 1.3 MB, over the limit of spec files); a file that grew past it since is left out.
+    contents = {source.path: data for source, data in reader.read(readable, limit=MAX_MANIFEST_BYTES) if data is not None}
     for name in sorted(set(manifests) | set(signoffs)):
         manifest = manifests.get(name)
         if manifest is None or manifest.path not in contents:
@@ -584,6 +605,29 @@ def load_baseline(repo: SpecRepo, name: str, rev: str | None = None) -> Baseline
     raise InputError(f"no baseline named '{name}' (baselines: {names})", hint="`reqtrace baseline list` shows them; `reqtrace baseline create NAME` makes one")
 
 
+class ReadAt(NamedTuple):
+    """Where a command reads the spec: what `--rev REV | --baseline NAME` named."""
+
+    commit: str | None  # None: the working tree
+    label: str  # for messages and titles: 'baseline NAME (commit …)', 'revision REV (commit …)', 'the working tree'
+    baseline: Baseline | None  # the baseline --baseline named
+
+
+def resolve_read_at(repo: SpecRepo, rev: str | None, baseline: str | None) -> ReadAt:
+    """The commit, label and baseline that `--rev REV` or `--baseline NAME` name (neither: the
+    working tree). A UsageError (exit 2) for both; InputError/RevisionError (exit 3) for a
+    baseline or revision that is not there."""
+    if rev is not None and baseline is not None:
+        raise UsageError("give --rev or --baseline, not both")
+    if baseline is not None:
+        frozen = load_baseline(repo, baseline)
+        return ReadAt(frozen.commit, f"baseline {baseline} (commit {frozen.commit[:12]})", frozen)
+    if rev is None or rev == WORKTREE:
+        return ReadAt(None, "the working tree", None)
+    commit = resolve_revision(repo, rev)
+    return ReadAt(commit, f"commit {commit[:12]}" if commit.startswith(rev) else f"revision {rev} (commit {commit[:12]})", None)
+
+
 def accepted_baseline(repo: SpecRepo, rev: str | None = None) -> Baseline | None:
     """The accepted baseline: the newest (by creation time) with an active customer sign-off
     meaning approved or accepted. None when no baseline has one; an InputError when a baseline
@@ -608,67 +652,6 @@ def pick_first_signed(baselines: list[Baseline]) -> Baseline | None:
 
 
 # ------------------------------------------------ requirements at a commit
-
-
-def requirements_at(repo: SpecRepo, commit: str, *, keep_parses: bool = False) -> tuple[Config, dict[str, Requirement], list[Finding]]:
-    """The requirements at `commit` (only the requirement files are read), with their findings.
-
-    With `keep_parses` and no parse pack yet (a fresh clone), the parses are kept in a new
-    pack: `baseline create` freezes HEAD, whose files the next `check` reads again."""
-    reader = Reader(repo, commit)
-    config, config_findings = parse_config(reader.read_config())
-    snapshot = Snapshot(config=config, commit=commit)
-    snapshot.findings.extend(config_findings)
-    sources = []
-    listed = reader.list_files([config.requirements_dir])
-    # A file whose name is not UTF-8 is never frozen into a manifest (its name is no text): an error.
-    snapshot.findings.extend(name_finding(path) for path in reader.bad_names)  # type: ignore[misc]
-    for source in listed:
-        kind = kind_of(source.path, config)
-        if kind is None or kind.name != "requirement":
-            continue
-        if source.symlink_target is not None or source.size > MAX_FILE_BYTES:
-            snapshot.findings.append(Finding("file-too-large" if source.symlink_target is None else "symlink", ERROR, "this requirement file cannot be read (a symbolic link, or over 1 MiB)", source.path, None))
-            continue
-        sources.append(source)
-    # The parses kept by `check`/`list` (the same blob parses the same way at every commit), read
-    # only: most requirements at a baseline's commit are unchanged since, so they are not parsed again.
-    pack = _parse_pack(repo.git_top)
-    if keep_parses and pack.is_empty():
-        with PackedParseCache.for_git(repo.git_top) as writing:
-            parsed_files = parse_sources(reader, config, sources, cache=writing)
-        _parse_pack.cache_clear()
-    else:
-        parsed_files = parse_sources(reader, config, sources, cache=pack)
-    for parsed_file in parsed_files:
-        add_parsed(snapshot, parsed_file.parsed)
-    return config, snapshot.requirements, snapshot.findings
-
-
-class _PackReader(PackedParseCache):
-    """The parse pack, read and never written: requirements at old commits must not push the
-    working tree's parses out of it (it keeps what its last writer used)."""
-
-    def put(self, key: str, parsed: Parsed) -> None:
-        pass
-
-    def put_pickled(self, keys: list[str], payload: bytes, values: list[Parsed]) -> None:
-        pass
-
-    def pickle_added(self) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
-
-
-@functools.lru_cache(maxsize=4)
-def _parse_pack(git_top: Path | None) -> _PackReader:
-    # One per repository and process: `check` reads the requirements at every baseline's
-    # commit, and loading the pack costs more than most of its lookups. Entries are keyed by
-    # content, so a pack read earlier in the process is never wrong, at most less complete.
-    folder = PackedParseCache.for_git(git_top).folder
-    return _PackReader(folder)
 
 
 _DIGESTS: dict[int, tuple[Requirement, str]] = {}  # id -> (the requirement, kept alive; its digest)
@@ -822,6 +805,15 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
         raise GateFailed(
             f"the requirements at {frozen[:12]} have {len(unsigned)} field(s) no digest covers, e.g. {first.path}:{first.line or 1}: {first.message}",
             hint="a signature must cover everything it freezes: rename each such field to x-NAME (custom fields are digested) or remove it, and commit",
+        )
+    # A linked requirement file is not read (a link is never followed): freezing without it
+    # would sign a scope that leaves it out, so a link stops the baseline, wherever it points.
+    links = [f for f in findings if f.code == "symlink"]
+    if links:
+        first = links[0]
+        raise GateFailed(
+            f"the requirements at {frozen[:12]} have {len(links)} symbolic link(s) in place of requirement files, e.g. {first.path}: {first.message}",
+            hint="a baseline freezes real files: commit the file itself in place of each link",
         )
     unwritten = requirements_with_placeholders(requirements.values())
     if unwritten:

@@ -32,6 +32,7 @@ from .digest import root_digest
 from .errors import InputError, ToolMissing
 from .model import ERROR, Finding, Requirement, Snapshot
 from .signed_statement import expected_statement, resolve_signers
+from .snapshot import Reader
 
 TAMPERED = "baseline-tampered"
 INVALID = "signature-invalid"
@@ -141,22 +142,6 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
     return problems
 
 
-def _read_at(repo: SpecRepo, commit: str | None, path: str) -> bytes | None:
-    """A file of the spec repo at the working tree or a commit; None when it is not there."""
-    if commit is None:
-        target = repo.root / path
-        if target.is_symlink() or not target.is_file():
-            return None
-        data = target.read_bytes()
-        # As git stores it: a CRLF checkout (core.autocrlf) has not changed signed evidence.
-        return data if repo.git_top is None else gitio.as_stored(repo.git_top, repo.git_path(path), data)
-    assert repo.git_top is not None
-    entries = [e for e in gitio.list_tree(repo.git_top, commit, [repo.git_path(path)]) if e.path == repo.git_path(path)]
-    if not entries or entries[0].is_symlink:
-        return None
-    return b"".join(data for _, data in gitio.read_blobs(repo.git_top, [entries[0].oid]))
-
-
 @dataclass(frozen=True)
 class EvidenceRead:
     data: bytes | None  # None: refused or missing
@@ -184,8 +169,8 @@ def read_evidence(repo: SpecRepo, commit: str | None, path: str) -> EvidenceRead
             return EvidenceRead(None, "it cannot be resolved (a loop of symbolic links?)")
         if resolved != named:
             return EvidenceRead(None, "a symbolic link lies on its way; evidence must be a regular file inside the spec repo")
-        return EvidenceRead(_read_at(repo, None, path))
-    return EvidenceRead(_read_at(repo, commit, path))
+        return EvidenceRead(Reader(repo, None).read_path_stored(path))
+    return EvidenceRead(Reader(repo, commit).read_path_stored(path))
 
 
 def signers_label(repo: SpecRepo, allowed: Path) -> str:

@@ -466,65 +466,12 @@ def _differing_paths(repo: SpecRepo, config: Config, base: GraphState, target: G
     return differing
 
 
-def _worktree_sources(repo: SpecRepo, config: Config, paths: list[str]) -> list[Any]:
-    """The files among `paths` the working-tree loader would list (snapshot._walk's rules)."""
-    from .snapshot import SourceFile, scanned_folders
-
-    folders = scanned_folders(config)
-    sources = []
-    for path in paths:
-        listed = False
-        for folder in folders:
-            if not path.startswith(folder + "/"):
-                continue
-            parts = path[len(folder) + 1 :].split("/")
-            if any(part.startswith(".") for part in parts):
-                continue  # the walk skips hidden names
-            # The walk does not follow a linked folder (nor read below one).
-            ancestors = [folder] + [folder + "/" + "/".join(parts[:depth]) for depth in range(1, len(parts))]
-            if all(_is_real_dir(repo.root / ancestor) for ancestor in ancestors):
-                listed = True
-                break
-        if not listed:
-            continue
-        try:
-            info = os.lstat(repo.root / path)
-        except OSError:
-            continue
-        if stat.S_ISLNK(info.st_mode):
-            sources.append(SourceFile(path, 0, symlink_target=os.readlink(repo.root / path)))
-        elif stat.S_ISREG(info.st_mode):
-            sources.append(SourceFile(path, info.st_size))
-    return sources
-
-
-def _is_real_dir(path: Path) -> bool:
-    try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
-def _commit_sources(repo: SpecRepo, commit: str, paths: list[str]) -> list[Any]:
-    from .snapshot import SourceFile
-
-    assert repo.git_top is not None
-    wanted = set(paths)
-    sources = []
-    for entry in gitio.list_tree(repo.git_top, commit, [repo.prefix + path for path in paths]):
-        path = entry.path[len(repo.prefix) :]
-        if path in wanted:
-            sources.append(SourceFile(path, entry.size, entry.oid, "" if entry.is_symlink else None))
-    return sources
-
-
 def _items_at(repo: SpecRepo, config: Config, commit: str | None, paths: list[str]) -> dict[str, tuple[Any, ...]]:
     """Each path's items at `commit` (None: the working tree); none for a file that is gone."""
-    from .snapshot import Reader, parse_sources
+    from .snapshot import parse_named
 
-    sources = _worktree_sources(repo, config, paths) if commit is None else _commit_sources(repo, commit, paths)
     found: dict[str, tuple[Any, ...]] = dict.fromkeys(paths, ())
-    for parsed_file in parse_sources(Reader(repo, commit), config, sources):
+    for parsed_file in parse_named(repo, config, commit, paths):
         # A document's _document.yaml is structure, not an item of the graph.
         found[parsed_file.source.path] = tuple(item for item in parsed_file.parsed.items if item.kind != "spec-document")
     return found

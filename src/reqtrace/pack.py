@@ -26,15 +26,21 @@ from typing import Any
 from . import __version__, cachestore, gitio
 from .archive import DeterministicZip, member_name, sha256_hex
 from .clock import moment_key, source_date_epoch
-from .config import SpecRepo, parse_config
+from .config import SpecRepo
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import InputError, RevisionError, UncommittedChanges, UsageError
 from .files import output_path, output_writer
 from .model import SCHEMA_VERSION, Snapshot, item_fields, natural_key
-from .parse import parse_requirements
 from .parsecache import PackedParseCache
 from .progress import phase
-from .snapshot import WORKTREE, Reader, add_parsed, kind_of, load_snapshot, resolve_revision
+from .snapshot import (
+    WORKTREE,
+    Reader,
+    known_requirement_parses,
+    load_snapshot,
+    read_items,
+    resolve_revision,
+)
 from .status_chart import status_chart
 from .testevidence import evidence_for, read_test_runs, tests_folder
 from .worktree_state import SHOWN_FILES, file_list, uncommitted_files, worktree_config
@@ -67,7 +73,7 @@ class Digests:
     """requirement_digest, computed once per requirement object.
 
     The baseline's unchanged files reuse the parsed requirements of --to (see
-    requirements_at), so most requirements are digested once for both sides.
+    base_requirements), so most requirements are digested once for both sides.
     """
 
     def __init__(self) -> None:
@@ -220,20 +226,7 @@ def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str]) ->
     for source in sources:
         if source.size > MAX_SOURCE_BYTES:
             raise InputError(f"{source.path} is {source.size:,} bytes; a pack holds files up to {MAX_SOURCE_BYTES:,} bytes")
-    if commit is None or repo.git_top is None:
-        found = {}
-        for source in sources:
-            try:
-                found[source.path] = (repo.root / source.path).read_bytes()
-            except OSError as exc:
-                raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
-        if repo.git_top is None:
-            return found
-        # As git stores them, as everywhere a sha256 is checked (docs/digest.md).
-        stored = gitio.as_stored_many(repo.git_top, {repo.git_path(path): data for path, data in found.items()})
-        return {path: stored[repo.git_path(path)] for path in found}
-    blobs = dict(gitio.read_blobs(repo.git_top, list(dict.fromkeys(s.oid for s in sources if s.oid))))
-    return {source.path: blobs[source.oid] for source in sources if source.oid}
+    return reader.read_stored(sources)
 
 
 def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datetime, str]:
@@ -253,20 +246,6 @@ def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datet
 
 
 # ------------------------------------------------------------------- adapters
-
-
-def _repo_file(repo: SpecRepo, commit: str | None, path: str) -> bytes | None:
-    """One file of the spec repo at `commit` (None: the working tree), or None when absent."""
-    if commit is None or repo.git_top is None:
-        target = repo.root / path
-        if not target.is_file() or target.is_symlink():
-            return None
-        data = target.read_bytes()
-        return data if repo.git_top is None else gitio.as_stored(repo.git_top, repo.git_path(path), data)
-    entries = [e for e in gitio.list_tree(repo.git_top, commit, [repo.git_path(path)]) if e.path == repo.git_path(path)]
-    if not entries or entries[0].is_symlink:
-        return None
-    return b"".join(data for _, data in gitio.read_blobs(repo.git_top, [entries[0].oid]))
 
 
 _STATUS = {"valid": "valid", "recorded": "recorded", "revoked": "revoked", "unverified": "unverified"}
@@ -305,7 +284,7 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
         return info
 
     def read(path: str) -> bytes | None:
-        return to_files.get(path) if files_commit == to_commit and path in to_files else _repo_file(repo, files_commit, path)
+        return to_files.get(path) if files_commit == to_commit and path in to_files else Reader(repo, files_commit).read_path_stored(path)
 
     info.manifest_path, info.manifest = found.path, read(found.path)
     info.root_digest, info.algorithm = found.root_digest, found.algorithm
@@ -349,12 +328,10 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     info.delivery_date = found.delivery_date
     if info.delivery_date is None:
         # A contract baseline is not itself delivered: the project's delivery is the accepted baseline's.
-        from .baseline import pick_accepted
-
         scanning = scan_baselines(repo, files_commit)
         scanned = scanning.baselines
         # A baseline file missing: the accepted baseline is unknown, and so is the delivery date.
-        accepted = None if scanning.findings else pick_accepted(scanned)
+        accepted = scanning.accepted_if_known()
         if scanning.findings:
             scanned = []
             info.problems.extend(f"{f.path}: {f.message}" for f in scanning.findings)
@@ -564,33 +541,16 @@ def build_timeline(contents_to: Snapshot, baseline: BaselineInfo, base_commit_da
     return sorted((e for e in events if e.date), key=lambda e: (moment_key(e.date), natural_key(e.id), e.kind == "decision", e.kind))
 
 
-def requirements_at(repo: SpecRepo, commit: str, to: Snapshot, to_files: dict[str, bytes]) -> tuple[Snapshot, dict[str, bytes]]:
+def base_requirements(repo: SpecRepo, commit: str, to: Snapshot) -> tuple[Snapshot, dict[str, bytes]]:
     """The requirements at the baseline's commit, and the bytes of their files.
 
-    A file with the same bytes at --to is not parsed again: its requirements
-    are the very objects of the --to snapshot (so they are digested once).
-    Files are taken in path order, as load_snapshot does, so a duplicate id
-    resolves the same way.
+    Read by the rules of every reading (snapshot.read_items); a file with the same bytes
+    at --to is not parsed again: its requirements are the very objects of the --to
+    snapshot (so they are digested once).
     """
-    config, _ = parse_config(Reader(repo, commit).read_config())
-    files = _read_sources(repo, commit, [config.requirements_dir])
-    at_to: dict[str, list[Any]] = {}
-    for requirement in to.requirements.values():
-        at_to.setdefault(requirement.path, []).append(requirement)
-    # A file whose ids clashed at --to lost some of them there: parse it afresh.
-    clashed = {f.path for f in to.findings if f.code == "duplicate-id"}
-    snapshot = Snapshot(config=config, commit=commit)
-    for path in sorted(files):
-        kind = kind_of(path, config)
-        if kind is None or kind.name != "requirement":
-            continue
-        snapshot.files[path] = ""
-        if to_files.get(path) == files[path] and path not in clashed and to.config.requirements_dir == config.requirements_dir:
-            for requirement in at_to.get(path, []):
-                snapshot.requirements.setdefault(requirement.id, requirement)
-        else:
-            add_parsed(snapshot, parse_requirements(path, files[path], config))
-    return snapshot, {path: files[path] for path in snapshot.files}
+    base = read_items(repo, commit, ("requirement",), cache=known_requirement_parses(to))
+    files = _read_sources(repo, commit, [base.config.requirements_dir])
+    return base, {path: files[path] for path in base.files if path in files}
 
 
 def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *, cache: Any = None) -> PackContents:
@@ -613,7 +573,7 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
     diff = gather_changes(repo, baseline_name, base_commit, to, cache)
     config = to.config
     to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}))
-    base, base_files = requirements_at(repo, base_commit, to, to_files)
+    base, base_files = base_requirements(repo, base_commit, to)
     digest = Digests()
     baseline = gather_baseline(repo, baseline_name, to_files, base, to.commit, digest)
     built_at, built_from = _build_time(repo, [to.commit or gitio.head_commit(repo.git_top) if repo.git_top else None, base_commit])

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from . import __version__
 from .archive import short_hash, slug
-from .baseline import AcceptedUnknown, folder_of, load_baseline, scan_baselines
+from .baseline import AcceptedUnknown, folder_of, resolve_read_at, scan_baselines
 from .diff import ADDED, MODIFIED, MOVED, diff_revisions
 from .errors import InputError, OutputError
 from .files import atomic_write
@@ -37,7 +37,7 @@ from .model import Requirement, Snapshot, natural_key
 from .parsecache import PackedParseCache, ParseCache
 from .prose import kept_html, markdown_blocks, prose_html
 from .report import CSP, anchor, environment
-from .snapshot import WORKTREE, load_snapshot, resolve_revision
+from .snapshot import WORKTREE, load_snapshot
 from .structure import Document, Section, TextNode, outline
 from .trace import trace_item
 
@@ -323,16 +323,7 @@ def publish_spec(repo: Any, out: Path, *, rev: str | None = None, baseline: str 
     """Write the spec at `rev` (or as frozen in `baseline`) as HTML pages into `out`."""
     out = Path(out)
     previous = check_out_dir(out, force=force)
-    if baseline is not None:
-        frozen = load_baseline(repo, baseline)
-        commit = frozen.commit
-        where = f"baseline {baseline} (commit {commit[:12]})"
-    elif rev is not None and rev != WORKTREE:
-        commit = resolve_revision(repo, rev)
-        where = f"{rev} (commit {commit[:12]})" if not commit.startswith(rev) else f"commit {commit[:12]}"
-    else:
-        commit = None
-        where = "the working tree"
+    commit, where, _ = resolve_read_at(repo, rev, baseline)
     with PackedParseCache.for_git(repo.git_top) as cache:
         snapshot = load_snapshot(repo, commit, cache=cache)
         if not snapshot.requirements:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from . import gitio
 from .config import CONFIG_FILE, SpecRepo, config_line, parse_config
 from .errors import InputError, RevisionError
 from .fork_map import fork_map
-from .model import ERROR, WARNING, Config, Finding, Snapshot
+from .model import ERROR, WARNING, Config, Finding, Requirement, Snapshot
 from .parse import (
     Parsed,
     Parser,
@@ -29,7 +30,7 @@ from .parse import (
     parse_requirements,
     parse_spec_document,
 )
-from .parsecache import ParseCache, cache_key, dump_parsed, load_parsed
+from .parsecache import PackedParseCache, ParseCache, cache_key, dump_parsed, load_parsed
 from .progress import phase
 from .yamlio import MAX_FILE_BYTES
 
@@ -145,9 +146,29 @@ def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
                 yield SourceFile(relative, entry.stat(follow_symlinks=False).st_size)
 
 
-def _read_file(path: str, size: int, root: int | None = None) -> bytes:
+def _walked_to(root: Path, folder: str, path: str) -> bool:
+    """Whether `_walk(root, folder)` would reach `path`: below `folder`, no hidden name on
+    the way, and no linked folder (the walk never follows one, nor reads below it)."""
+    if not path.startswith(folder + "/"):
+        return False
+    parts = path[len(folder) + 1 :].split("/")
+    if any(part.startswith(".") for part in parts):
+        return False
+    ancestors = [folder] + [folder + "/" + "/".join(parts[:depth]) for depth in range(1, len(parts))]
+    return all(_is_real_dir(root / ancestor) for ancestor in ancestors)
+
+
+def _is_real_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _read_file(path: str, size: int, root: int | None = None, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of a regular file whose size the listing saw; one read() for the usual case.
-    A relative `path` is opened relative to the directory descriptor `root`.
+    A relative `path` is opened relative to the directory descriptor `root`; reading stops
+    past `limit` bytes (the caller tells a file over its limit by its length).
 
     O_NOFOLLOW: a file swapped for a symbolic link since it was listed is
     refused, not followed out of the repo.
@@ -159,7 +180,7 @@ def _read_file(path: str, size: int, root: int | None = None) -> bytes:
             return data  # a short read of a regular file is its end
         parts = [data]  # it grew since it was listed; past the size limit the parser says so
         total = len(data)
-        while total <= MAX_FILE_BYTES and (chunk := os.read(fd, 1 << 20)):
+        while total <= limit and (chunk := os.read(fd, 1 << 20)):
             parts.append(chunk)
             total += len(chunk)
         return b"".join(parts)
@@ -262,6 +283,66 @@ class Reader:
                 self.bad_names.append(path)
         return [unique[path] for path in sorted(unique)]
 
+    def list_named(self, paths: Iterable[str], folders: Iterable[str]) -> list[SourceFile]:
+        """The files among `paths` that `list_files(folders)` would list (a path that is gone,
+        hidden or below a linked folder is left out), without listing the whole folders."""
+        if self.commit is not None:
+            assert self.repo.git_top is not None
+            wanted = set(paths)
+            prefix = self.repo.prefix
+            # A link's target is not read here: a link is never followed, whatever it names.
+            return [
+                SourceFile(path, entry.size, entry.oid, "" if entry.is_symlink else None)
+                for entry in gitio.list_tree(self.repo.git_top, self.commit, [prefix + path for path in wanted])
+                if (path := entry.path[len(prefix) :]) in wanted
+            ]
+        folders = list(folders)
+        sources = []
+        for path in paths:
+            if not any(_walked_to(self.repo.root, folder, path) for folder in folders):
+                continue
+            try:
+                info = os.lstat(self.repo.root / path)
+            except OSError:
+                continue
+            if stat.S_ISLNK(info.st_mode):
+                sources.append(SourceFile(path, 0, symlink_target=os.readlink(self.repo.root / path)))
+            elif stat.S_ISREG(info.st_mode):
+                sources.append(SourceFile(path, info.st_size))
+        return sources
+
+    def read_stored(self, sources: Iterable[SourceFile]) -> dict[str, bytes]:
+        """Each listed regular file's whole bytes (no size limit: the caller checked the
+        listed sizes) as git stores them: a CRLF checkout (core.autocrlf) reads as committed,
+        so a sha256 taken here is the one a sign-off or a pack recorded."""
+        sources = [source for source in sources if source.symlink_target is None]
+        if self.commit is not None:
+            assert self.repo.git_top is not None
+            blobs = dict(gitio.read_blobs(self.repo.git_top, list(dict.fromkeys(s.oid for s in sources if s.oid))))
+            return {source.path: blobs[source.oid] for source in sources if source.oid}
+        found = {source.path: self.read_one(source) for source in sources}
+        if self.repo.git_top is None:
+            return found
+        stored = gitio.as_stored_many(self.repo.git_top, {self.repo.git_path(path): data for path, data in found.items()})
+        return {path: stored[self.repo.git_path(path)] for path in found}
+
+    def read_path_stored(self, path: str) -> bytes | None:
+        """One file of the spec repo, named by the caller, as git stores it (`read_stored`);
+        None when it is absent, not a regular file or a symbolic link (never followed)."""
+        if self.commit is None:
+            try:
+                info = os.lstat(self.repo.root / path)
+            except OSError:
+                return None
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            return self.read_stored([SourceFile(path, info.st_size)]).get(path)
+        assert self.repo.git_top is not None
+        entries = [e for e in gitio.list_tree(self.repo.git_top, self.commit, [self.repo.git_path(path)]) if e.path == self.repo.git_path(path)]
+        if not entries or entries[0].is_symlink:
+            return None
+        return b"".join(data for _, data in gitio.read_blobs(self.repo.git_top, [entries[0].oid]))
+
     def read_one(self, source: SourceFile) -> bytes:
         """One listed file's bytes (a document, a stored message), whatever its size."""
         if self.commit is None:
@@ -275,8 +356,9 @@ class Reader:
         assert self.repo.git_top is not None and source.oid is not None
         return b"".join(data for _, data in gitio.read_blobs(self.repo.git_top, [source.oid]))
 
-    def read(self, sources: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes | None]]:
-        """Each source's bytes; None for a blob that turns out larger than the size limit."""
+    def read(self, sources: list[SourceFile], *, limit: int = MAX_FILE_BYTES) -> Iterator[tuple[SourceFile, bytes | None]]:
+        """Each source's bytes; None for one that turns out larger than `limit` (the size limit
+        of spec files; a baseline's manifest has its own)."""
         if self.commit is None:
             # Opened relative to the root's descriptor: the kernel walks the path from
             # there, not from '/', for each of thousands of files.
@@ -286,17 +368,17 @@ class Reader:
                 for source in sources:
                     try:
                         path = source.path if relative else os.path.join(str(self.repo.root), source.path)
-                        data = _read_file(path, source.size, root)
+                        data = _read_file(path, source.size, root, limit)
                     except OSError as exc:
                         raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
-                    yield source, data if len(data) <= MAX_FILE_BYTES else None
+                    yield source, data if len(data) <= limit else None
             finally:
                 if root is not None:
                     os.close(root)
             return
         assert self.repo.git_top is not None
         wanted = list(dict.fromkeys(source.oid for source in sources if source.oid and source.oid not in self.known))
-        blobs: dict[str, bytes | None] = dict(gitio.read_blobs_capped(self.repo.git_top, wanted, MAX_FILE_BYTES))
+        blobs: dict[str, bytes | None] = dict(gitio.read_blobs_capped(self.repo.git_top, wanted, limit))
         blobs.update(self.known)
         for source in sources:
             yield source, blobs[source.oid]  # type: ignore[index]
@@ -344,6 +426,145 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
     finally:
         if collecting:
             gc.enable()
+
+
+def read_items(repo: SpecRepo, commit: str | None, kinds: Sequence[str], *, cache: ParseCache | None = None) -> Snapshot:
+    """The files of `kinds` ('requirement', 'request'...) at `commit` (None: the working
+    tree), parsed into a Snapshot that holds only those: the reading of part of a spec repo.
+
+    The rules are load_snapshot's (both end in parse_sources and add_parsed): a file over
+    the size limit, a symbolic link or a name that is not UTF-8 is a finding and is not read;
+    of two items with one id, the first in path order keeps it and the other is a
+    `duplicate-id` error. With `cache`, parses are looked up by blob id first.
+    """
+    reader = Reader(repo, commit)
+    config, config_findings = parse_config(reader.read_config())
+    snapshot = Snapshot(config=config, commit=commit, repo=repo)
+    snapshot.findings.extend(config_findings)
+    wanted = [kind for kind in FILE_KINDS if kind.name in kinds]
+    folders = sorted({getattr(config, kind.folder) for kind in wanted})
+    sources = reader.list_files(folders)
+    snapshot.findings.extend(name_finding(path) for path in reader.bad_names if any(path.startswith(folder + "/") for folder in folders))  # type: ignore[misc]
+    selected = [source for source in sources if (kind := kind_of(source.path, config)) is not None and kind.name in kinds]
+    for parsed_file in parse_sources(reader, config, selected, cache=cache):
+        if parsed_file.read:
+            snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
+        add_parsed(snapshot, parsed_file.parsed)
+    return snapshot
+
+
+# More names than this are found by listing their folders: one pathspec per file would make
+# `git ls-tree`'s command line as long as the list.
+_NAMED_LISTING = 500
+
+
+def parse_named(repo: SpecRepo, config: Config, commit: str | None, paths: Sequence[str]) -> list[ParsedFile]:
+    """The files `paths` at `commit` (None: the working tree) — those of them a whole reading
+    would list — each parsed afresh (no cache: callers check cached answers against these)."""
+    reader = Reader(repo, commit)
+    if len(paths) > _NAMED_LISTING:
+        wanted = set(paths)
+        sources = [source for source in reader.list_files(scanned_folders(config)) if source.path in wanted]
+    else:
+        sources = reader.list_named(paths, scanned_folders(config))
+    return parse_sources(reader, config, sources)
+
+
+def read_named_items(repo: SpecRepo, commit: str | None, paths: Sequence[str]) -> Snapshot:
+    """`parse_named`'s files in one Snapshot, by the rules of `read_items`."""
+    config, findings = parse_config(Reader(repo, commit).read_config())
+    snapshot = Snapshot(config=config, commit=commit, repo=repo)
+    snapshot.findings.extend(findings)
+    for parsed_file in parse_named(repo, config, commit, sorted(paths)):
+        if parsed_file.read:
+            snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
+        add_parsed(snapshot, parsed_file.parsed)
+    return snapshot
+
+
+def requirements_at(repo: SpecRepo, commit: str, *, keep_parses: bool = False) -> tuple[Config, dict[str, Requirement], list[Finding]]:
+    """The requirements at `commit` (only the requirement files are read), with their findings.
+
+    The parses kept by `check`/`list` are used, read only (the same blob parses the same way
+    at every commit): most requirements at a baseline's commit are unchanged since. With
+    `keep_parses` and no parse pack yet (a fresh clone), the parses are kept in a new pack:
+    `baseline create` freezes HEAD, whose files the next `check` reads again."""
+    pack = _parse_pack(repo.git_top)
+    if keep_parses and pack.is_empty():
+        with PackedParseCache.for_git(repo.git_top) as writing:
+            snapshot = read_items(repo, commit, ("requirement",), cache=writing)
+        _parse_pack.cache_clear()
+    else:
+        snapshot = read_items(repo, commit, ("requirement",), cache=pack)
+    return snapshot.config, snapshot.requirements, snapshot.findings
+
+
+class KnownParses(ParseCache):
+    """Parses already at hand, by cache key, offered to parse_sources and never written:
+    a file with these bytes is not read or parsed again, and its items are the very
+    objects given (whatever was computed from them is computed once)."""
+
+    def __init__(self, parses: dict[str, Parsed]) -> None:
+        super().__init__(None)
+        self._parses = parses
+
+    def get(self, key: str) -> Parsed | None:
+        return self._parses.get(key)
+
+    def is_empty(self) -> bool:
+        return not self._parses
+
+    def put(self, key: str, parsed: Parsed) -> None:
+        pass
+
+    def put_pickled(self, keys: list[str], payload: bytes, values: list[Parsed]) -> None:
+        pass
+
+    def pickle_added(self) -> None:
+        pass
+
+
+def known_requirement_parses(snapshot: Snapshot) -> KnownParses:
+    """The requirement files of `snapshot` as KnownParses: reading another commit with them,
+    an unchanged file's requirements are the snapshot's own objects. A file some of whose
+    ids clashed in the snapshot lost items there, so it is not offered (it is parsed afresh)."""
+    by_path: dict[str, list[Requirement]] = {}
+    for requirement in snapshot.requirements.values():
+        by_path.setdefault(requirement.path, []).append(requirement)
+    clashed = {finding.path for finding in snapshot.findings if finding.code == "duplicate-id"}
+    config = snapshot.config
+    parses = {}
+    for path, oid in snapshot.files.items():
+        kind = kind_of(path, config)
+        if oid and path not in clashed and kind is not None and kind.name == "requirement":
+            parses[cache_key(kind.name, path, oid, config.id_pattern)] = Parsed(items=list(by_path.get(path, [])), oid=oid)
+    return KnownParses(parses)
+
+
+class _PackReader(PackedParseCache):
+    """The parse pack, read and never written: requirements at old commits must not push the
+    working tree's parses out of it (it keeps what its last writer used)."""
+
+    def put(self, key: str, parsed: Parsed) -> None:
+        pass
+
+    def put_pickled(self, keys: list[str], payload: bytes, values: list[Parsed]) -> None:
+        pass
+
+    def pickle_added(self) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_pack(git_top: Path | None) -> _PackReader:
+    # One per repository and process: `check` reads the requirements at every baseline's
+    # commit, and loading the pack costs more than most of its lookups. Entries are keyed by
+    # content, so a pack read earlier in the process is never wrong, at most less complete.
+    folder = PackedParseCache.for_git(git_top).folder
+    return _PackReader(folder)
 
 
 def check_folder_access(repo: SpecRepo, config: Config) -> None:

@@ -18,20 +18,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import gitio
+from .baseline import Baseline, plain_signed_baseline, revision_baseline, signed_baseline_of
 from .cachefile import note, read_regular, seal, unseal
 from .clock import timestamp
 from .config import SpecRepo, parse_config
 from .errors import InputError, UsageError
 from .files import atomic_write
-from .model import ERROR, Finding, Request, Requirement, Snapshot
+from .model import ERROR, Request, Requirement, Snapshot
 from .model import natural_key as _natural
-from .parse import parse_request, parse_requirements
+from .parse import parse_request
 from .precedent import FITTED, PrecedentIndex, apply_precedent, decided
-from .snapshot import FILE_KINDS, Reader, SourceFile, add_parsed, kind_of, resolve_revision
+from .snapshot import Reader, read_items, read_named_items, requirements_at, resolve_revision
 from .triage import BaselineIndex, TriageResult, classify_request
 from .triage.model import shipped_model
 from .triage.words import keep_caches_in
@@ -40,26 +41,7 @@ from .yamlio import MAX_FILE_BYTES
 MAX_TEXT_BYTES = 1024 * 1024  # a request's text is read up to 1 MB; the classifier reads its start
 
 
-@dataclass(frozen=True)
-class SignOff:
-    signer: str
-    meaning: str
-    time: str | None = None
-    role: str | None = None
-
-
-@dataclass(frozen=True)
-class TriageBaseline:
-    """The baseline requests are compared with: its requirements and who signed it when."""
-
-    name: str
-    commit: str
-    requirements: tuple[Requirement, ...]
-    signoffs: tuple[SignOff, ...] = ()
-    delivered: str | None = None  # ISO date of the first delivered/accepted sign-off
-
-
-def choose_baseline(repo: SpecRepo, name: str | None) -> TriageBaseline:
+def choose_baseline(repo: SpecRepo, name: str | None) -> Baseline:
     """The baseline to triage against: `name`, else the accepted baseline.
 
     This is the one place that decides which baseline triage uses (its
@@ -78,11 +60,17 @@ def choose_baseline(repo: SpecRepo, name: str | None) -> TriageBaseline:
             raise no_accepted_baseline(repo)
         return chosen
     chosen = _recorded_baselines(repo).get(name)
-    return chosen if chosen is not None else TriageBaseline(name, resolve_revision(repo, name), ())
+    return chosen if chosen is not None else revision_baseline(name, resolve_revision(repo, name))
 
 
-def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
-    """The recorded baselines by name (and the accepted one under None), as triage needs them.
+# The shape of the baselines kept by _recorded_baselines; another number, another file.
+_RECORDED_FORMAT = 2
+
+
+def _recorded_baselines(repo: SpecRepo) -> dict[str | None, Baseline]:
+    """The recorded baselines by folder name (and the accepted one under None), as triage
+    names and needs them: without the manifest's requirement list (triage reads the
+    requirements at the baseline's commit, through its index).
 
     Reading the manifests costs about 0.5 s at 10,000 requirements, more than a
     whole triage; what triage needs (name, commit, sign-offs) is cached beside
@@ -91,7 +79,7 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
     import hashlib
     import json
 
-    from .baseline import folder_of, pick_accepted, scan_baselines, witness_findings
+    from .baseline import folder_of, scan_baselines, witness_findings
 
     reader = Reader(repo, None)
     config, _ = parse_config(reader.read_config())
@@ -109,30 +97,25 @@ def _recorded_baselines(repo: SpecRepo) -> dict[str | None, TriageBaseline]:
     folder = _cache_folder(repo)
     key = hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     path = folder / f"baselines-{key}.json" if folder else None
-    stamp = f"triage baselines {key}"
+    stamp = f"triage baselines {_RECORDED_FORMAT} {key}"
     raw = unseal(read_regular(path), stamp) if path is not None else None
     if raw is not None:
         try:
             cached = json.loads(raw)
-            return {entry["key"]: TriageBaseline(entry["name"], entry["commit"], (),
-                                                 tuple(SignOff(*s) for s in entry["signoffs"]), entry["delivered"])
-                    for entry in cached}
+            return {entry["key"]: signed_baseline_of(entry["baseline"]) for entry in cached}
         except (ValueError, KeyError, TypeError) as error:
             note(path, str(error))  # type: ignore[arg-type]
     scanned = scan_baselines(repo)
-    baselines = scanned.baselines
-    found: dict[str | None, TriageBaseline] = {}
-    for baseline in baselines:
-        signoffs = tuple(SignOff(s.signer, s.meaning, s.time, s.role) for s in baseline.active_signoffs)
-        found[folder_of(baseline)] = TriageBaseline(folder_of(baseline), baseline.commit, (), signoffs, baseline.delivery_date)
+    found: dict[str | None, Baseline] = {
+        folder_of(baseline): replace(baseline, name=folder_of(baseline), requirements=()) for baseline in scanned.baselines
+    }
     # With a baseline file missing or unreadable the accepted one is unknown (the missing one may
     # be it): no entry under None, nothing cached, and choose_baseline says what is missing.
-    accepted = None if scanned.findings else pick_accepted(baselines)
+    accepted = scanned.accepted_if_known()
     if accepted is not None:
         found[None] = found[folder_of(accepted)]
     if path is not None and not scanned.findings:
-        entries = [{"key": k, "name": b.name, "commit": b.commit, "delivered": b.delivered,
-                    "signoffs": [[s.signer, s.meaning, s.time, s.role] for s in b.signoffs]} for k, b in found.items()]
+        entries = [{"key": k, "baseline": plain_signed_baseline(b)} for k, b in found.items()]
         try:
             atomic_write(path, seal(stamp, json.dumps(entries, ensure_ascii=False).encode("utf-8", "surrogateescape")), durable=False)
         except OSError:
@@ -162,19 +145,9 @@ def baseline_tags(repo: SpecRepo) -> list[str]:
     return [tag.name for tag in gitio.list_tags(repo.git_top, "baseline/")]
 
 
-def _requirements_at(repo: SpecRepo, commit: str) -> list[Requirement]:
-    """Every requirement at a commit (only the requirement files are read)."""
-    reader = Reader(repo, commit)
-    config, _ = parse_config(reader.read_config())
-    sources = [s for s in reader.list_files([config.requirements_dir]) if s.symlink_target is None and s.size <= MAX_FILE_BYTES]
-    sources = [s for s in sources if (kind := kind_of(s.path, config)) is not None and kind.name == "requirement"]
-    requirements: dict[str, Requirement] = {}
-    for source, data in reader.read(sources):
-        if data is None:  # larger than its listed size said: left out, like the large ones above
-            continue
-        for item in parse_requirements(source.path, data, config).items:
-            requirements.setdefault(item.id, item)
-    return list(requirements.values())
+def _baseline_requirements(repo: SpecRepo, commit: str) -> list[Requirement]:
+    """Every requirement at a commit, as the baseline froze them (snapshot.requirements_at)."""
+    return list(requirements_at(repo, commit)[1].values())
 
 
 # ---------------------------------------------------------------- the index cache
@@ -187,7 +160,7 @@ def _cache_folder(repo: SpecRepo) -> Path | None:
     return git_dir / "reqtrace" / "triage-index" if git_dir is not None else None
 
 
-def baseline_index(repo: SpecRepo, name: str | None) -> tuple[TriageBaseline, BaselineIndex]:
+def baseline_index(repo: SpecRepo, name: str | None) -> tuple[Baseline, BaselineIndex]:
     """The baseline and its index, from the cache when this commit was indexed before.
 
     The cache (`.git/reqtrace/triage-index/COMMIT-KEY.idx`) is safe to delete,
@@ -223,7 +196,7 @@ def _index_of(repo: SpecRepo, commit: str, *, use_cache: bool = True) -> Baselin
                 note(where[0], str(error))
         elif where[0].exists():
             note(where[0], "damaged, of another version, or not a regular file")
-    index = BaselineIndex.build(_requirements_at(repo, commit))
+    index = BaselineIndex.build(_baseline_requirements(repo, commit))
     if where is not None:
         try:
             atomic_write(where[0], seal(where[1], index.to_bytes()), durable=False)
@@ -308,7 +281,7 @@ def _same_indexed(one: Requirement, other: Requirement) -> bool:
                for a, b in ((getattr(one, name), getattr(other, name)) for name in _INDEXED))
 
 
-def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex,
+def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: Baseline, index: BaselineIndex,
                 precedents: PrecedentIndex | None = None) -> tuple[TriageRun, BaselineIndex]:
     """`run_triage`, with every requirement a result quotes (its matches' signed title,
     statement and criteria) checked against git at the baseline's commit: the index is a
@@ -325,20 +298,12 @@ def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: TriageB
 def _agrees_with_git(repo: SpecRepo, commit: str, index: BaselineIndex, ids: set[str]) -> bool:
     if repo.git_top is None:
         return True  # no cache either
-    reader = Reader(repo, commit)
-    config, _ = parse_config(reader.read_config())
     claimed = {rid: index.get(rid) for rid in sorted(ids)}
     if any(requirement is None for requirement in claimed.values()):
         return False
     paths = sorted({requirement.path for requirement in claimed.values() if requirement is not None})
-    listed = paths if len(paths) <= 500 else [config.requirements_dir]  # `--all`: one folder, not thousands of names
-    entries = {entry.path[len(repo.prefix) :]: entry for entry in gitio.list_tree(repo.git_top, commit, [repo.prefix + path for path in listed])}
-    sources = [SourceFile(path, entry.size, entry.oid) for path in paths if (entry := entries.get(path)) is not None and not entry.is_symlink]
-    found: dict[str, Requirement] = {}
-    for source, data in reader.read(sources):
-        if data is not None:
-            for item in parse_requirements(source.path, data, config).items:
-                found.setdefault(item.id, item)
+    # Read from git, never from a cache: this checks what the cached index quotes as signed.
+    found = read_named_items(repo, commit, paths).requirements
     return all(requirement is not None and rid in found and _same_indexed(found[rid], requirement) for rid, requirement in claimed.items())
 
 
@@ -363,28 +328,7 @@ def load_records(repo: SpecRepo, kinds: Sequence[str]) -> Snapshot:
     Triage must answer fast on a big spec repo: it reads the records it needs,
     not every requirement of the working tree.
     """
-    reader = Reader(repo, None)
-    config, findings = parse_config(reader.read_config())
-    snapshot = Snapshot(config=config, commit=None)
-    snapshot.findings.extend(findings)
-    wanted = [kind for kind in FILE_KINDS if kind.name in kinds]
-    folders = sorted({getattr(config, kind.folder) for kind in wanted})
-    sources = []
-    for source in reader.list_files(folders):
-        kind = kind_of(source.path, config)
-        if kind is None or kind.name not in kinds or source.symlink_target is not None:
-            continue
-        if source.size > MAX_FILE_BYTES:
-            snapshot.findings.append(Finding("file-too-large", ERROR, f"file is {source.size:,} bytes; not read", source.path, None))
-            continue
-        sources.append((source, kind))
-    kinds_by_path = {source.path: kind for source, kind in sources}
-    for source, data in reader.read([source for source, _ in sources]):
-        if data is None:  # larger than its listed size said
-            snapshot.findings.append(Finding("file-too-large", ERROR, f"file is over {MAX_FILE_BYTES:,} bytes; not read", source.path, None))
-            continue
-        add_parsed(snapshot, kinds_by_path[source.path].parser(source.path, data, config))
-    return snapshot
+    return read_items(repo, None, kinds)
 
 
 @dataclass(frozen=True)
@@ -449,7 +393,7 @@ def text_input(text: str) -> TriageInput:
 
 @dataclass
 class TriageRun:
-    baseline: TriageBaseline
+    baseline: Baseline
     results: list[tuple[TriageInput, TriageResult]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -508,7 +452,7 @@ def missing_request(repo: SpecRepo, request_id: str, records: Snapshot) -> Input
 
 
 
-def run_triage(inputs: Sequence[TriageInput], baseline: TriageBaseline, index: BaselineIndex,
+def run_triage(inputs: Sequence[TriageInput], baseline: Baseline, index: BaselineIndex,
                precedents: PrecedentIndex | None = None) -> TriageRun:
     """Classify each input; with `precedents`, the decided requests like it are cited and weighed in."""
     run = TriageRun(baseline)

@@ -123,7 +123,7 @@ def sign(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Sign baseline NAME off: with an SSH key (--key), or record a paper/email sign-off (--recorded --evidence)."""
-    from ..baseline import check_baseline_name, pick_accepted, scan_baselines
+    from ..baseline import check_baseline_name, scan_baselines
     from ..errors import UsageError
     from ..signoff import check_signer, sign_baseline
 
@@ -156,7 +156,7 @@ def sign(
     )
     signoff = signed.signoff
     after = scan_baselines(repo)
-    accepted = None if after.findings else pick_accepted(after.baselines)
+    accepted = after.accepted_if_known()
     written = [path.relative_to(repo.root).as_posix() for path in signed.written]
     if format is TextOrJson.json:
         output.write_json(
@@ -407,13 +407,13 @@ def list_baselines(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """List the baselines, oldest first, with their sign-offs and which one is accepted."""
-    from ..baseline import pick_accepted, scan_baselines
+    from ..baseline import scan_baselines
 
     output.json_requested = format is TextOrJson.json
     repo = _repo(root)
     scanned = scan_baselines(repo, rev)
     # A baseline file missing or unreadable: which one is accepted is unknown (the findings say why).
-    accepted = None if scanned.findings else pick_accepted(scanned.baselines)
+    accepted = scanned.accepted_if_known()
     results = _verify_all(repo, scanned.baselines, signers=signers, commit=scanned.commit, tolerant=True)
     if format is TextOrJson.json:
         output.write_json(
@@ -455,14 +455,14 @@ def show(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Show one baseline: its commit, root digest, and every sign-off with its verification status."""
-    from ..baseline import check_baseline_name, load_baseline, pick_accepted, scan_baselines
+    from ..baseline import check_baseline_name, load_baseline, scan_baselines
 
     output.json_requested = format is TextOrJson.json
     check_baseline_name(name)
     repo = _repo(root)
     baseline = load_baseline(repo, name, rev)
     scanned = scan_baselines(repo, rev)
-    accepted = None if scanned.findings else pick_accepted(scanned.baselines)
+    accepted = scanned.accepted_if_known()
     verification = _verify_all(repo, [baseline], signers=signers, commit=scanned.commit, tolerant=True)[0]
     if format is TextOrJson.json:
         output.write_json({"baseline": _baseline_json(verification, accepted, with_requirements=True)})

@@ -9,11 +9,11 @@ import typer
 
 from . import app, output
 from .options import (
+    BaselineOption,
     FormatOption,
     RevOption,
     RootOption,
     TextOrJson,
-    complete_baselines,
     non_empty_path,
 )
 
@@ -33,7 +33,7 @@ app.add_typer(export_app, name="export")
 def export_reqif(
     output_file: Annotated[Path, typer.Option("--output", "-o", help="The .reqif file to write (replaced atomically).", show_default=False)],
     rev: RevOption = None,
-    baseline: Annotated[Optional[str], typer.Option("--baseline", help="Export the requirements as this baseline froze them (a baseline name).", show_default=False, autocompletion=complete_baselines)] = None,  # noqa: UP007
+    baseline: BaselineOption = None,
     root: RootOption = None,
     fmt: FormatOption = TextOrJson.text,
 ) -> None:
@@ -56,12 +56,11 @@ def export_reqif(
 # ---------------------------------------------------------------- csv, xlsx
 
 TableFieldsOption = Annotated[Optional[str], typer.Option("--fields", metavar="NAMES", help="The columns, in order, comma-separated (e.g. id,title,statement,x-owner); default: every field some requirement carries.")]  # noqa: UP007
-TableBaselineOption = Annotated[Optional[str], typer.Option("--baseline", help="Export the requirements as frozen in this baseline.", autocompletion=complete_baselines)]  # noqa: UP007
 TableOutputOption = Annotated[str, typer.Option("--output", "-o", metavar="FILE", help="The file to write.", callback=non_empty_path)]
 
 
 def _export_table(kind: str, out: str, fields: str | None, rev: str | None, baseline: str | None, root: Path | None, fmt: TextOrJson) -> None:
-    from ..baseline import load_baseline
+    from ..baseline import resolve_read_at
     from ..config import find_spec_repo
     from ..errors import InputError, UsageError
     from ..exporters.table import table_export, write_csv, write_xlsx
@@ -69,18 +68,17 @@ def _export_table(kind: str, out: str, fields: str | None, rev: str | None, base
     from ..snapshot import load_snapshot
 
     output.json_requested = fmt is TextOrJson.json
-    if rev and baseline:
+    if rev is not None and baseline is not None:
         raise UsageError("give --rev or --baseline, not both")
     chosen = [name.strip() for name in fields.split(",") if name.strip()] if fields is not None else None
     if chosen == []:
         raise UsageError("--fields is empty; name the columns, e.g. --fields id,title,statement")
     path = output_path(out)
     repo = find_spec_repo(root)
-    if baseline:
-        rev = load_baseline(repo, baseline).commit
-    snapshot = load_snapshot(repo, rev)
+    commit, label, _ = resolve_read_at(repo, rev, baseline)
+    snapshot = load_snapshot(repo, commit)
     if not snapshot.requirements:
-        raise InputError(f"no requirements {'at ' + (baseline or rev) if rev else 'in the working tree'}: nothing to export",
+        raise InputError(f"no requirements at {label}: nothing to export",
                          hint="check the revision, or the requirements folder in reqtrace.yaml")
     export = table_export(snapshot.requirements.values(), chosen)
     with output_writer(path) as handle:
@@ -99,7 +97,7 @@ def export_csv(
     out: TableOutputOption,
     fields: TableFieldsOption = None,
     rev: RevOption = None,
-    baseline: TableBaselineOption = None,
+    baseline: BaselineOption = None,
     root: RootOption = None,
     fmt: FormatOption = TextOrJson.text,
 ) -> None:
@@ -112,7 +110,7 @@ def export_xlsx(
     out: TableOutputOption,
     fields: TableFieldsOption = None,
     rev: RevOption = None,
-    baseline: TableBaselineOption = None,
+    baseline: BaselineOption = None,
     root: RootOption = None,
     fmt: FormatOption = TextOrJson.text,
 ) -> None:

@@ -97,6 +97,11 @@ RevOption = Annotated[
     typer.Option("--rev", help="Read at this revision: a baseline name, tag, branch or commit id (default: the working tree).", show_default=False, autocompletion=complete_baselines),
 ]
 
+BaselineOption = Annotated[
+    Optional[str],  # noqa: UP007
+    typer.Option("--baseline", metavar="NAME", help="Read the requirements as this baseline froze them (a baseline name; instead of --rev).", show_default=False, callback=checked_argument, autocompletion=complete_baselines),
+]
+
 
 class TextOrJson(str, Enum):
     text = "text"

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from . import app, output
 from .options import (
+    BaselineOption,
     FormatOption,
     RevOption,
     RootOption,
     TextOrJson,
-    checked_argument,
-    complete_baselines,
     non_empty_path,
 )
 
@@ -24,7 +23,7 @@ from .options import (
 def publish(
     out: Annotated[str, typer.Option("--output", "-o", metavar="DIR", help="The folder to write the pages to (made when missing, not its parent).", show_default=False, callback=non_empty_path)],
     rev: RevOption = None,
-    baseline: Annotated[Optional[str], typer.Option("--baseline", help="Publish the requirements as frozen in this baseline (instead of --rev).", show_default=False, callback=checked_argument, autocompletion=complete_baselines)] = None,  # noqa: UP007, UP045
+    baseline: BaselineOption = None,
     single_page: Annotated[bool, typer.Option("--single-page", help="Everything in one index.html instead of one page per document.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty and holds no earlier publish.")] = False,
     root: RootOption = None,

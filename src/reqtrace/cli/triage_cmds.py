@@ -49,13 +49,13 @@ def triage(
     chosen, index = baseline_index(repo, baseline)
     since = None
     if since_delivery:
-        if chosen.delivered is None:
+        if chosen.delivery_date is None:
             raise InputError(
                 f"--since-delivery: baseline '{chosen.name}' has no delivery date",
                 hint="the delivery date is the first sign-off of meaning delivered or accepted "
                 "(`reqtrace baseline sign NAME --meaning delivered …`); drop --since-delivery to triage every request",
             )
-        since = chosen.delivered
+        since = chosen.delivery_date
     inputs, records = select_inputs(repo, items=items or [], text=text, every=every, since=since)
     precedents = None if no_precedent or not inputs else precedent_index(repo, records)
     run, index = run_checked(repo, inputs, chosen, index, precedents)
@@ -97,8 +97,8 @@ def triage_json(run: Any, index: Any, written: list[tuple[str, str]]) -> dict[st
     return {
         "baseline": run.baseline.name,
         "baseline_commit": run.baseline.commit,
-        "signoffs": [{"signer": s.signer, "meaning": s.meaning, "time": s.time, "role": s.role} for s in run.baseline.signoffs],
-        "delivered": run.baseline.delivered,
+        "signoffs": [{"signer": s.signer, "meaning": s.meaning, "time": s.time, "role": s.role} for s in run.baseline.active_signoffs],
+        "delivered": run.baseline.delivery_date,
         "results": results,
         "written": [rid for rid, path in written if path],
     }
@@ -116,8 +116,8 @@ def render_triage_text(run: Any, index: Any, written: list[tuple[str, str]]) -> 
 
     console = output.stdout_console()
     output.say(console, f"[bold]Baseline {output.esc(run.baseline.name)}[/] [dim]commit {run.baseline.commit[:12]} · {len(index)} requirements[/]")
-    if run.baseline.signoffs:
-        for s in run.baseline.signoffs:
+    if run.baseline.active_signoffs:
+        for s in run.baseline.active_signoffs:
             output.say(console, f"  [dim]signed by {output.esc(s.signer)} ({s.meaning}, {s.time})[/]")
     else:
         output.say(console, "  [dim]signed by: not known to triage yet (record sign-offs with `reqtrace baseline sign`)[/]")

@@ -27,7 +27,7 @@ from typing import Any
 from lxml import etree
 
 from .. import clock, gitio, xhtmltext
-from ..baseline import load_baseline
+from ..baseline import resolve_read_at
 from ..config import SpecRepo
 from ..errors import InputError, UsageError
 from ..files import output_path, output_writer
@@ -286,12 +286,8 @@ def run_reqif_export(repo: SpecRepo, output_file: Path, *, rev: str | None = Non
     if rev is not None and baseline is not None:
         raise UsageError("give --rev or --baseline, not both")
     target = output_path(output_file, what="ReqIF file", example="requirements.reqif")
-    if baseline is not None:
-        frozen = load_baseline(repo, baseline)
-        snapshot, label = load_snapshot(repo, frozen.commit), f"baseline {baseline}"
-    else:
-        snapshot = load_snapshot(repo, rev)
-        label = f"revision {rev}" if rev is not None else "the working tree"
+    commit, label, _ = resolve_read_at(repo, rev, baseline)
+    snapshot = load_snapshot(repo, commit)
     if not snapshot.requirements:
         raise InputError(f"no requirements to export at {label}",
                          hint=f"requirements are read from {snapshot.config.requirements_dir}/; `reqtrace check` says why none were read")
