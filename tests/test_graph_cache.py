@@ -18,9 +18,9 @@ from test_graph import story  # noqa: F401 - the fixture
 def graph_content(bundle):
     graph = bundle.graph
     return {
-        "nodes": dict(graph._node),
-        "succ": {node: {other: dict(keyed) for other, keyed in targets.items()} for node, targets in graph._succ.items()},
-        "pred": {node: {other: dict(keyed) for other, keyed in sources.items()} for node, sources in graph._pred.items()},
+        "nodes": dict(graph.nodes),
+        "succ": {node: {other: dict(keyed) for other, keyed in targets.items()} for node, targets in graph.succ.items()},
+        "pred": {node: {other: dict(keyed) for other, keyed in sources.items()} for node, sources in graph.pred.items()},
         "baselines": bundle.baselines,
         "commit": bundle.commit,
     }

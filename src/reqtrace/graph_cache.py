@@ -50,12 +50,17 @@ from . import __version__, gitio
 from .cachefile import Sealed, note, read_regular, seal
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import GitError, InputError, ReqtraceError
-from .graph import BaselineInfo, Signoff, build_graph_and_records, item_record, load_baseline_infos
+from .graph import (
+    BaselineInfo,
+    EvidenceGraph,
+    Signoff,
+    build_graph_and_records,
+    item_record,
+    load_baseline_infos,
+)
 from .model import Config, Snapshot
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from .graph import Record
     from .graph_update import GraphIndex
 
@@ -68,7 +73,7 @@ _SLOTS = {True: "graph-cache-worktree", False: "graph-cache-rev"}
 
 @dataclass
 class GraphBundle:
-    graph: Any  # a networkx MultiDiGraph when built, a LazyGraph from the cache (as_networkx)
+    graph: EvidenceGraph  # a LazyGraph when read from the cache (whole_graph loads every node)
     baselines: list[BaselineInfo]
     commit: str | None  # None: the working tree
     snapshot: Snapshot | None = None  # only when the graph was built, not taken from the cache
@@ -222,12 +227,12 @@ def _baselines_from_plain(rows: list[tuple[Any, ...]]) -> list[BaselineInfo]:
     ]
 
 
-class LazyGraph:
+class LazyGraph(EvidenceGraph):
     """An evidence graph read from the cache: each node is unpickled when first visited.
 
-    Offers what the queries and graph_update use of a networkx MultiDiGraph —
-    `in`, `nodes[id]`, and the `_node`, `_succ` and `_pred` maps (readable and,
-    for patching, writable) — and `to_networkx()` for everything else.
+    Its `nodes`, `succ`, `pred` and `facts` maps (readable and, for patching,
+    writable) read a node's blob the first time any of them is asked about it;
+    `loaded()` gives a plain EvidenceGraph of every node.
     """
 
     def __init__(self, blobs: dict[str, bytes]) -> None:
@@ -235,10 +240,8 @@ class LazyGraph:
         # node -> [attributes, links out, links in, status facts], once visited or made
         self._open: dict[str, list[Any]] = {}
         self._gone: set[str] = set()
-        self._node = self.nodes = _NodeMap(self, 0)
-        self._succ = self._adj = _NodeMap(self, 1)
-        self._pred = _NodeMap(self, 2)
-        self._facts = _NodeMap(self, 3)  # status.status_facts of an item's node; None for a baseline
+        # facts: status.status_facts of an item's node; None for a baseline
+        super().__init__(_NodeMap(self, 0), _NodeMap(self, 1), _NodeMap(self, 2), _NodeMap(self, 3))
 
     def __contains__(self, node: object) -> bool:
         return node in self._open or (node in self._blobs and node not in self._gone)
@@ -292,14 +295,14 @@ class LazyGraph:
         pickler = _BlobPickler()
         return {node: pickler.dumps(tuple(self._open[node])) if node in self._open else self._blobs[node] for node in self}
 
-    def to_networkx(self) -> nx.MultiDiGraph:
-        from .graph import assemble_graph
+    def loaded(self) -> EvidenceGraph:
+        """Every node read: a plain EvidenceGraph of the same maps."""
 
-        def load() -> nx.MultiDiGraph:
-            nodes, succ, pred = {}, {}, {}
+        def load() -> EvidenceGraph:
+            nodes, succ, pred, facts = {}, {}, {}, {}
             for node in self:
-                nodes[node], succ[node], pred[node], _facts = self._entry(node)
-            return assemble_graph(nodes, succ, pred)
+                nodes[node], succ[node], pred[node], facts[node] = self._entry(node)
+            return EvidenceGraph(nodes, succ, pred, facts)
 
         return _without_gc(load)  # type: ignore[no-any-return]
 
@@ -342,9 +345,9 @@ class _NodeMap(Mapping[str, Any]):
         return self._graph._pop(node, self._part)  # noqa: SLF001
 
 
-def as_networkx(graph: Any) -> nx.MultiDiGraph:
-    """A networkx graph, for the commands that need all of one (export, --focus)."""
-    return graph.to_networkx() if isinstance(graph, LazyGraph) else graph
+def whole_graph(graph: EvidenceGraph) -> EvidenceGraph:
+    """The graph with every node read, for the commands that need all of it (export, --focus)."""
+    return graph.loaded() if isinstance(graph, LazyGraph) else graph
 
 
 class _BlobPickler:
@@ -362,12 +365,12 @@ class _BlobPickler:
         return self._buffer.getvalue()
 
 
-def _blobs_of(graph: Any, records: list[Record] | None) -> dict[str, bytes]:
+def _blobs_of(graph: EvidenceGraph, records: list[Record] | None) -> dict[str, bytes]:
     if isinstance(graph, LazyGraph):
         return graph.blobs()
     facts = {record[0]: record[5] for record in records or ()}
     pickler = _BlobPickler()
-    nodes, succ, pred = graph._node, graph._succ, graph._pred  # noqa: SLF001
+    nodes, succ, pred = graph.nodes, graph.succ, graph.pred
     return {node: pickler.dumps((attrs, succ[node], pred[node], facts.get(node))) for node, attrs in nodes.items()}
 
 
@@ -597,7 +600,7 @@ def _patch(repo: SpecRepo, config: Config, cached: _Cached, target: GraphState, 
 def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True) -> GraphBundle:
     """The evidence graph at `rev` (None: the working tree), from the cache when it can be.
 
-    From the cache, `graph` is a LazyGraph; `as_networkx` gives a networkx graph.
+    From the cache, `graph` is a LazyGraph; `whole_graph` reads all of it.
     """
     from .snapshot import resolve_revision
 

@@ -25,10 +25,10 @@ What a patch needs beyond the graph is kept in a `GraphIndex` of plain maps,
 stored in the graph cache and so a hint like it (graph_cache.py, cachefile.py):
 checked by its content hash before use, and an index that fails a patch in
 any way means a fresh build, never a crash.
-The graph's maps (`_node`, `_succ`, `_pred`, as networkx names them) are
-patched in place; new nodes come last, so the graph equals a fresh build's as
-a graph (same nodes, links and attributes), not in dict order — the queries
-sort what they show.
+The graph's maps (`EvidenceGraph.nodes`, `succ`, `pred`, and `facts` where
+kept) are patched in place; new nodes come last, so the graph equals a fresh
+build's as a graph (same nodes, links and attributes), not in dict order — the
+queries sort what they show.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from .graph import (
     DECIDES,
     THREAD,
     BaselineInfo,
+    EvidenceGraph,
     Link,
     Record,
     baseline_attrs,
@@ -138,7 +139,7 @@ class PatchReport:
 
 
 def patch_graph(
-    graph: Any,
+    graph: EvidenceGraph,
     index: GraphIndex,
     changed: dict[str, tuple[Record, ...]],
     old_baselines: list[BaselineInfo],
@@ -147,14 +148,12 @@ def patch_graph(
     *,
     max_reads: int | None = None,
 ) -> PatchReport:
-    """Update `graph` (anything with networkx's `_node`, `_succ` and `_pred` maps) and
+    """Update `graph` (an EvidenceGraph, or the cache's LazyGraph) and
     `index` in place: the files in `changed` now hold those records (none: the file is
     gone or holds no items), the baselines are `new_baselines`. `read_records` parses
     unchanged files, at most `max_reads` of them (else CannotPatch)."""
-    nodes = graph._node  # noqa: SLF001
-    succ = graph._succ  # noqa: SLF001
-    pred = graph._pred  # noqa: SLF001
-    facts = getattr(graph, "_facts", None)  # status facts beside each node, where the graph keeps them
+    nodes, succ, pred = graph.nodes, graph.succ, graph.pred
+    facts = graph.facts  # status facts beside each node, where the graph keeps them
     report = PatchReport(files=len(changed))
     files: dict[str, tuple[Record, ...]] = dict(changed)  # every file read in this patch
 
