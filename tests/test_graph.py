@@ -274,7 +274,7 @@ def test_status_with_baseline_and_drift_data(story):
 
 
 def cache_files(repo):
-    return sorted((repo.root / ".git" / "reqtrace").glob("graph-cache-*.pickle"))
+    return sorted((repo.root / ".git" / "reqtrace" / "graph").glob("*.bin"))
 
 
 def test_cached_graph_gives_the_same_answers_and_follows_edits(story, run_cli):

@@ -10,7 +10,7 @@ from conftest import git
 from graph_world import World
 from hostile.kit import run as run_in_process
 from reqtrace.config import find_spec_repo
-from reqtrace.graph_cache import _build, load_graph_bundle, status_snapshot
+from reqtrace.graph_cache import _build, cache_file, load_graph_bundle, status_snapshot
 from reqtrace.status import build_status
 from test_graph import story  # noqa: F401 - the fixture
 
@@ -125,7 +125,7 @@ def test_a_damaged_node_in_a_valid_cache_file_is_not_used(story, run_cli):  # no
     from reqtrace import cachefile
 
     expected = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout
-    file = story.root / ".git" / "reqtrace" / "graph-cache-worktree.pickle"
+    file = cache_file(find_spec_repo(story.root), worktree=True)
     data = file.read_bytes()
     # Sealed sections (cachefile.seal): header, then the graph (node -> pickled node), then the index.
     # The header, which comes first after the table, names the stamp they are sealed with.

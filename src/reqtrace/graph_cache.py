@@ -1,11 +1,16 @@
-"""Built evidence graphs, cached in `.git/reqtrace/`, so that `trace` and `impact`
+"""Built evidence graphs, kept in `.git/reqtrace/graph/`, so that `trace` and `impact`
 answer without reading 60,000 files again — also right after an edit.
+
+It is one of the kept results of cachestore.py, under its key scheme: the
+entry's name is the code stamp (reqtrace's version and the code of the
+modules that compute what is kept) and a hash of the kind `graph` and the
+entry's id — the spec repo's place in the git tree and the slot (below). Edited
+code reads other names, and writing removes the entries other code wrote.
 
 A cached graph records the state it was built from: the commit read (for the
 working tree: HEAD plus the content hash of every spec file git reports as
-changed, untracked or ignored), the `baseline/*` tags, and — as a stamp that
-must match exactly — the spec repo's place in the git tree and reqtrace's own
-code. When the state asked for is the cached one, the graph is used as it is.
+changed, untracked or ignored) and the `baseline/*` tags. When the state asked
+for is the cached one, the graph is used as it is.
 When it differs by a few files (an edit, a new record, a commit, another
 revision), those files are parsed again and the graph is patched
 (graph_update.py), which gives exactly the graph a fresh build would. Only
@@ -16,8 +21,9 @@ The cache is a hint, never evidence (the rules of cachefile.py):
 - safe to delete at any time; written atomically, so concurrent runs see a
   whole old or a whole new file;
 - opened only when it is a regular file (a FIFO or link in its place is no cache);
-- each section carries a sha256 over its bytes and the code stamp: a file
-  that does not verify (a flipped bit, a truncated copy) is ignored and rebuilt;
+- each section carries a sha256 over its bytes, the code stamp and the entry's
+  id: a file that does not verify (a flipped bit, a truncated copy, another
+  entry's file) is ignored and rebuilt;
 - it holds only plain dicts, tuples and text, loaded with an unpickler that
   refuses every class, so a planted file cannot run code;
 - the working tree's state is what `git status` reports plus every file whose
@@ -25,8 +31,8 @@ The cache is a hint, never evidence (the rules of cachefile.py):
   at those), hashed by content: an edit always shows;
 - outside git, or with very many uncommitted changes, there is no cache.
 
-Two slots, one for the working tree and one for `--rev`. Each is one file of
-three sealed pickles (cachefile.seal): a small header (the state), the graph
+Two slots, one for the working tree and one for `--rev`. Each is one entry of
+three sealed pickles (cachestore.store_sections): a small header (the state), the graph
 — one pickled blob per node (its attributes, its links out and in, and the
 fields `status` reads), so that a query unpickles only the nodes it visits —
 and the maps a patch needs (graph_update.GraphIndex).
@@ -34,7 +40,6 @@ and the maps a patch needs (graph_update.GraphIndex).
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import io
@@ -46,8 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, gitio
-from .cachefile import Sealed, note, read_regular, seal
+from . import cachestore, gitio
+from .cachefile import Sealed, note, read_regular
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import GitError, InputError, ReqtraceError
 from .graph import (
@@ -64,11 +69,11 @@ if TYPE_CHECKING:
     from .graph import Record
     from .graph_update import GraphIndex
 
-FORMAT = 4
+GRAPH_KIND = "graph"
+FORMAT = 5  # of the sections below; in the entry's id
 MAX_CHANGED_FILES = 2000  # beyond this, hashing the changes costs what building does
 MAX_PATCH_FILES = 2000  # files differing from a cached graph beyond which a build is cheaper
 MAX_CHECKED_NODES = 1000  # visited item nodes checked against their files (~0.1 ms each)
-_SLOTS = {True: "graph-cache-worktree", False: "graph-cache-rev"}
 
 
 @dataclass
@@ -116,28 +121,21 @@ class _PlainUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name}: the graph cache holds plain data only")
 
 
-def _code_stamp() -> str:
-    # An edited checkout or an upgrade may build a different graph from the same files.
-    package = Path(__file__).resolve().parent
-    parts = [__version__]
-    for folder in (package, package / "schemas"):
-        with contextlib.suppress(OSError):
-            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-                if entry.name.endswith((".py", ".json")):
-                    stat_result = entry.stat()
-                    parts.append(f"{entry.name}:{stat_result.st_size}:{stat_result.st_mtime_ns}")
-    return "\n".join(parts)
+def _entry_id(repo: SpecRepo, worktree: bool) -> str:
+    # One entry per spec repo and slot: the working tree's graph, and the last --rev's.
+    slot = "worktree" if worktree else "rev"
+    return "\x00".join([str(FORMAT), slot, str(repo.root), repo.prefix])
 
 
-def _stamp(repo: SpecRepo) -> str:
-    text = "\x00".join([str(FORMAT), _code_stamp(), str(repo.root), repo.prefix])
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+def cache_file(repo: SpecRepo, *, worktree: bool) -> Path | None:
+    """The file of the graph cached for the working tree (or for `--rev`); None outside git."""
+    return cachestore.entry_path(repo.git_top, GRAPH_KIND, _entry_id(repo, worktree), "bin")
 
 
-def _cache_dir(repo: SpecRepo) -> Path | None:
-    assert repo.git_top is not None
-    common = gitio.git_common_dir(repo.git_top)
-    return common / "reqtrace" if common is not None else None
+def discard_cached(repo: SpecRepo) -> None:
+    """Remove both cached graphs: one was found wrong."""
+    for worktree in (True, False):
+        cachestore.discard(repo.git_top, GRAPH_KIND, _entry_id(repo, worktree))
 
 
 def _spec_folders(repo: SpecRepo, config: Config) -> list[str]:
@@ -377,7 +375,7 @@ def _blobs_of(graph: EvidenceGraph, records: list[Record] | None) -> dict[str, b
 @dataclass
 class _Cached:
     file: Path
-    sealed: Sealed  # the file's sections: header, graph, index
+    sealed: Sealed  # the entry's sections: header, graph, index
     state: GraphState
 
 
@@ -385,14 +383,16 @@ def _load_plain(data: bytes | memoryview) -> Any:
     return _PlainUnpickler(io.BytesIO(data)).load()
 
 
-def _read_header(file: Path, stamp: str) -> _Cached | None:
-    """The state a cached graph was built from, checked against its hash; the graph
-    itself is checked when it is read."""
-    data = read_regular(file)
-    if data is None:
+def _read_header(repo: SpecRepo, worktree: bool) -> _Cached | None:
+    """The state the graph cached in a slot was built from, checked against its hash;
+    the graph itself is checked when it is read."""
+    entry_id = _entry_id(repo, worktree)
+    found = cachestore.load_sections(repo.git_top, GRAPH_KIND, entry_id, 3)
+    if found is None:
         return None
+    file, sealed = found
+    stamp = cachestore.seal_stamp(GRAPH_KIND, entry_id)
     try:
-        sealed = Sealed(data, stamp, sections=3)
         header = _load_plain(sealed.section(0))
         if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("stamp") != stamp:
             raise ValueError("another format")
@@ -433,19 +433,19 @@ def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph
         return None
 
 
-def _write(folder: Path, slot: str, stamp: str, state: GraphState, graph: Any, baselines: list[BaselineInfo], index: GraphIndex | None, records: list[Record] | None = None) -> None:
-    """Save a graph with its index (and, for a built graph, the `records` it was built
-    from, for their status facts); never fail the command."""
-    from .files import atomic_write
-
+def _write(repo: SpecRepo, state: GraphState, graph: EvidenceGraph, baselines: list[BaselineInfo], index: GraphIndex | None, records: list[Record] | None = None) -> None:
+    """Keep a graph with its index (and, for a built graph, the `records` it was built
+    from, for their status facts) in its state's slot; never fail the command."""
+    entry_id = _entry_id(repo, state.worktree)
     if index is None:  # a graph that cannot be patched is not worth keeping: the state says what it is
-        with contextlib.suppress(OSError):
-            (folder / f"{slot}.pickle").unlink(missing_ok=True)
+        cachestore.discard(repo.git_top, GRAPH_KIND, entry_id)
         return
-    header = {"format": FORMAT, "stamp": stamp, "state": state.plain()}
-    data = _without_gc(lambda: seal(stamp, _dumps(header), _dumps((_blobs_of(graph, records), _plain_baselines(baselines))), _dumps(index.as_plain())))
-    with contextlib.suppress(OSError):
-        atomic_write(folder / f"{slot}.pickle", data, durable=False)
+    header = {"format": FORMAT, "stamp": cachestore.seal_stamp(GRAPH_KIND, entry_id), "state": state.plain()}
+
+    def sections() -> tuple[bytes, ...]:
+        return _dumps(header), _dumps((_blobs_of(graph, records), _plain_baselines(baselines))), _dumps(index.as_plain())
+
+    cachestore.store_sections(repo.git_top, GRAPH_KIND, entry_id, *_without_gc(sections))
 
 
 def _dumps(value: Any) -> bytes:
@@ -614,16 +614,13 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
             from .snapshot import Reader
 
             config, _ = parse_config(Reader(repo, commit).read_config())
-        folder = _cache_dir(repo)
-        target = current_state(repo, config, commit) if folder is not None else None
+        target = current_state(repo, config, commit) if cache_file(repo, worktree=True) is not None else None
     except (ReqtraceError, OSError):
         target = None
-    if target is None or folder is None:
+    if target is None:
         return _build(repo, commit)
-    stamp = _stamp(repo)
-    slot = _SLOTS[commit is None]
-    for name in (slot, _SLOTS[commit is not None]):
-        cached = _read_header(folder / f"{name}.pickle", stamp)
+    for worktree in (target.worktree, not target.worktree):  # its own slot first
+        cached = _read_header(repo, worktree)
         if cached is None:
             continue
         if cached.state.plain() == target.plain():
@@ -648,11 +645,11 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
             continue
         # Saved, so that the next question at this state starts from it (only the
         # nodes the patch visited are pickled again).
-        _write(folder, slot, stamp, target, bundle.graph, bundle.baselines, bundle.index)
+        _write(repo, target, bundle.graph, bundle.baselines, bundle.index)
         return bundle
     bundle = _build(repo, commit)
     assert bundle.snapshot is not None and bundle.records is not None
-    _write(folder, slot, stamp, target, bundle.graph, bundle.baselines, _index_of(bundle.snapshot, bundle.records, bundle.baselines), bundle.records)
+    _write(repo, target, bundle.graph, bundle.baselines, _index_of(bundle.snapshot, bundle.records, bundle.baselines), bundle.records)
     return bundle
 
 
@@ -668,11 +665,7 @@ def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], An
             raise DamagedCache("a visited node differs from its file")
         return bundle, result
     except DamagedCache:
-        folder = _cache_dir(repo) if repo.git_top is not None else None
-        for name in _SLOTS.values():
-            if folder is not None:
-                with contextlib.suppress(OSError):
-                    (folder / f"{name}.pickle").unlink(missing_ok=True)
+        discard_cached(repo)
         bundle = load_graph_bundle(repo, rev, use_cache=False)
         return bundle, question(bundle)
 
