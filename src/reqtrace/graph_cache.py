@@ -32,10 +32,11 @@ The cache is a hint, never evidence (the rules of cachefile.py):
 - outside git, or with very many uncommitted changes, there is no cache.
 
 Two slots, one for the working tree and one for `--rev`. Each is one entry of
-three sealed pickles (cachestore.store_sections): a small header (the state), the graph
-— one pickled blob per node (its attributes, its links out and in, and the
-fields `status` reads), so that a query unpickles only the nodes it visits —
-and the maps a patch needs (graph_update.GraphIndex).
+four sealed pickles (cachestore.store_sections): a small header (the state),
+the graph — one pickled blob per node (its attributes, its links out and in),
+so that a query unpickles only the nodes it visits — the maps a patch needs
+(graph_update.GraphIndex), and the fields `status` reads of every node, in one
+map (status reads them all, and only them).
 """
 
 from __future__ import annotations
@@ -111,9 +112,19 @@ def _decode_node(blob: bytes) -> list[Any]:
         entry = _PlainUnpickler(io.BytesIO(blob)).load()
     except Exception as error:  # noqa: BLE001 - whatever is wrong with it, it is not used
         raise DamagedCache(str(error)) from None
-    if not (isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[0], dict) and isinstance(entry[1], dict) and isinstance(entry[2], dict)):
+    if not (isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[0], dict) and isinstance(entry[1], dict) and isinstance(entry[2], dict)):
         raise DamagedCache("not a node")
     return list(entry)
+
+
+def _decode_facts(data: bytes | memoryview) -> dict[str, Any]:
+    try:
+        facts = _load_plain(data)
+    except Exception as error:  # noqa: BLE001 - whatever is wrong with it, it is not used
+        raise DamagedCache(str(error)) from None
+    if not isinstance(facts, dict):
+        raise DamagedCache("not the status facts")
+    return facts
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -228,18 +239,21 @@ def _baselines_from_plain(rows: list[tuple[Any, ...]]) -> list[BaselineInfo]:
 class LazyGraph(EvidenceGraph):
     """An evidence graph read from the cache: each node is unpickled when first visited.
 
-    Its `nodes`, `succ`, `pred` and `facts` maps (readable and, for patching,
-    writable) read a node's blob the first time any of them is asked about it;
-    `loaded()` gives a plain EvidenceGraph of every node.
+    Its `nodes`, `succ` and `pred` maps (readable and, for patching, writable)
+    read a node's blob the first time any of them is asked about it; `loaded()`
+    gives a plain EvidenceGraph of every node. The status facts of every node
+    are kept apart, one map read whole when first asked for (status reads them
+    all, trace none): `facts`.
     """
 
-    def __init__(self, blobs: dict[str, bytes]) -> None:
+    def __init__(self, blobs: dict[str, bytes], facts: Callable[[], dict[str, Any]]) -> None:
         self._blobs = blobs
-        # node -> [attributes, links out, links in, status facts], once visited or made
+        # node -> [attributes, links out, links in], once visited or made
         self._open: dict[str, list[Any]] = {}
         self._gone: set[str] = set()
-        # facts: status.status_facts of an item's node; None for a baseline
-        super().__init__(_NodeMap(self, 0), _NodeMap(self, 1), _NodeMap(self, 2), _NodeMap(self, 3))
+        self._read_facts = facts
+        self._facts: dict[str, Any] | None = None
+        super().__init__(_NodeMap(self, 0), _NodeMap(self, 1), _NodeMap(self, 2), _FactsMap(self))
 
     def __contains__(self, node: object) -> bool:
         return node in self._open or (node in self._blobs and node not in self._gone)
@@ -264,7 +278,7 @@ class LazyGraph(EvidenceGraph):
         return entry
 
     def _set(self, node: str, part: int, value: Any) -> None:
-        entry = self._entry(node) if node in self else self._open.setdefault(node, [{}, {}, {}, None])
+        entry = self._entry(node) if node in self else self._open.setdefault(node, [{}, {}, {}])
         self._gone.discard(node)
         entry[part] = value
 
@@ -274,35 +288,61 @@ class LazyGraph(EvidenceGraph):
             self._gone.add(node)
             del self._open[node]
             return entry[0]
-        value, entry[part] = entry[part], ({} if part in (1, 2) else None)
+        value, entry[part] = entry[part], {}
         return value
 
+    def facts_by_node(self) -> dict[str, Any]:
+        """node -> status facts (None for a baseline), for the nodes there are now."""
+        if self._facts is None:
+            self._facts = self._read_facts()
+        return self._facts
+
     def all_facts(self) -> Iterator[tuple[str, tuple[Any, ...]]]:
-        """(id, status facts) of every item's node, read without keeping the nodes."""
-        for node, blob in self._blobs.items():
-            if node not in self._open and node not in self._gone:
-                facts = _decode_node(blob)[3]
-                if facts is not None:
-                    yield node, facts
-        for node, entry in self._open.items():
-            if entry[3] is not None:
-                yield node, entry[3]
+        """(id, status facts) of every item's node, without reading the nodes."""
+        for node, facts in self.facts_by_node().items():
+            if facts is not None and node in self:  # a node a patch removed keeps its old entry here
+                yield node, facts
 
     def blobs(self) -> dict[str, bytes]:
         """Every node's blob, the visited ones pickled again (they may have changed)."""
         pickler = _BlobPickler()
         return {node: pickler.dumps(tuple(self._open[node])) if node in self._open else self._blobs[node] for node in self}
 
+    def plain_facts(self) -> dict[str, Any]:
+        facts = self.facts_by_node()
+        return {node: facts.get(node) for node in self}
+
     def loaded(self) -> EvidenceGraph:
         """Every node read: a plain EvidenceGraph of the same maps."""
 
         def load() -> EvidenceGraph:
-            nodes, succ, pred, facts = {}, {}, {}, {}
+            nodes, succ, pred = {}, {}, {}
             for node in self:
-                nodes[node], succ[node], pred[node], facts[node] = self._entry(node)
-            return EvidenceGraph(nodes, succ, pred, facts)
+                nodes[node], succ[node], pred[node] = self._entry(node)
+            return EvidenceGraph(nodes, succ, pred, self.plain_facts())
 
         return _without_gc(load)  # type: ignore[no-any-return]
+
+
+class _FactsMap(Mapping[str, Any]):
+    """A LazyGraph's status facts: node -> status.status_facts (None for a baseline)."""
+
+    def __init__(self, graph: LazyGraph) -> None:
+        self._graph = graph
+
+    def __getitem__(self, node: str) -> Any:
+        if node not in self._graph:
+            raise KeyError(node)
+        return self._graph.facts_by_node().get(node)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._graph)
+
+    def __len__(self) -> int:
+        return len(self._graph)
+
+    def __setitem__(self, node: str, value: Any) -> None:
+        self._graph.facts_by_node()[node] = value
 
 
 class _NodeMap(Mapping[str, Any]):
@@ -363,13 +403,19 @@ class _BlobPickler:
         return self._buffer.getvalue()
 
 
-def _blobs_of(graph: EvidenceGraph, records: list[Record] | None) -> dict[str, bytes]:
+def _blobs_of(graph: EvidenceGraph) -> dict[str, bytes]:
     if isinstance(graph, LazyGraph):
         return graph.blobs()
-    facts = {record[0]: record[5] for record in records or ()}
     pickler = _BlobPickler()
     nodes, succ, pred = graph.nodes, graph.succ, graph.pred
-    return {node: pickler.dumps((attrs, succ[node], pred[node], facts.get(node))) for node, attrs in nodes.items()}
+    return {node: pickler.dumps((attrs, succ[node], pred[node])) for node, attrs in nodes.items()}
+
+
+def _facts_of(graph: EvidenceGraph, records: list[Record] | None) -> dict[str, Any]:
+    if isinstance(graph, LazyGraph):
+        return graph.plain_facts()
+    facts = {record[0]: record[5] for record in records or ()}
+    return {node: facts.get(node) for node in graph.nodes}
 
 
 @dataclass
@@ -387,7 +433,7 @@ def _read_header(repo: SpecRepo, worktree: bool) -> _Cached | None:
     """The state the graph cached in a slot was built from, checked against its hash;
     the graph itself is checked when it is read."""
     entry_id = _entry_id(repo, worktree)
-    found = cachestore.load_sections(repo.git_top, GRAPH_KIND, entry_id, 3)
+    found = cachestore.load_sections(repo.git_top, GRAPH_KIND, entry_id, 4)
     if found is None:
         return None
     file, sealed = found
@@ -424,13 +470,20 @@ def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph
         index = GraphIndex.from_plain(_load_plain(cached.sealed.section(2))) if with_index else None
         if not isinstance(blobs, dict):
             raise TypeError("not a graph")
-        return LazyGraph(blobs), _baselines_from_plain(baselines), index
+        return LazyGraph(blobs, lambda: _without_gc(lambda: _decode_facts(_checked_section(cached, 3)))), _baselines_from_plain(baselines), index
 
     try:
         return _without_gc(load)  # type: ignore[no-any-return]
     except Exception as error:  # noqa: BLE001 - damaged: not used
         note(cached.file, str(error))
         return None
+
+
+def _checked_section(cached: _Cached, number: int) -> memoryview:
+    try:
+        return cached.sealed.section(number)
+    except ValueError as error:
+        raise DamagedCache(str(error)) from None
 
 
 def _write(repo: SpecRepo, state: GraphState, graph: EvidenceGraph, baselines: list[BaselineInfo], index: GraphIndex | None, records: list[Record] | None = None) -> None:
@@ -443,7 +496,7 @@ def _write(repo: SpecRepo, state: GraphState, graph: EvidenceGraph, baselines: l
     header = {"format": FORMAT, "stamp": cachestore.seal_stamp(GRAPH_KIND, entry_id), "state": state.plain()}
 
     def sections() -> tuple[bytes, ...]:
-        return _dumps(header), _dumps((_blobs_of(graph, records), _plain_baselines(baselines))), _dumps(index.as_plain())
+        return _dumps(header), _dumps((_blobs_of(graph), _plain_baselines(baselines))), _dumps(index.as_plain()), _dumps(_facts_of(graph, records))
 
     cachestore.store_sections(repo.git_top, GRAPH_KIND, entry_id, *_without_gc(sections))
 
