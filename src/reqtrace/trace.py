@@ -228,7 +228,6 @@ def trace_item(graph: EvidenceGraph, item_id: str, *, commit: str | None = None,
     `reach=False` leaves out the requirements above and below it: a caller that tells
     every item's story (publish) walks those once for all, not once per item."""
     node = _require(graph, commit, item_id)
-    by_node = {baseline.node: baseline for baseline in baselines}
     kind = node.get("kind", "")
     result = Trace(item_id, kind, node.get("title") or "", node.get("path"))
     entries: dict[tuple[str, str], TimelineEntry] = {}
@@ -238,6 +237,29 @@ def trace_item(graph: EvidenceGraph, item_id: str, *, commit: str | None = None,
 
     if node.get("date") and kind in OWN_EVENT:
         add(TimelineEntry(node["date"], item_id, kind, OWN_EVENT[kind], node.get("title") or ""))
+    _add_linked(graph, item_id, {baseline.node: baseline for baseline in baselines}, people, add)
+    _add_origins(graph, item_id, entries, add)
+    for entry in changes:
+        add(entry)
+    _drop_weaker_mentions(entries)
+    # Same day: the item's own event first, then by id.
+    result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _id_order(e.id), e.relation))
+    if not reach:
+        return result
+    if kind == "requirement":
+        result.upstream, result.downstream, result.suspect = _requirement_reach(graph, item_id, digests_of)
+    else:
+        result.upstream, result.downstream = _record_reach(graph, item_id)
+    return result
+
+
+Add = Callable[[TimelineEntry], None]
+
+
+def _add_linked(graph: EvidenceGraph, item_id: str, by_node: dict[str, BaselineInfo], people: People, add: Add) -> None:
+    """An entry for every item linked to or from this one (parent links aside: those are
+    upstream and downstream), and the decision on each request that affects it."""
+    node = graph.nodes[item_id]
     for direction, adjacency in ((0, graph.succ[item_id]), (1, graph.pred[item_id])):
         for other, keyed in _in_order(adjacency):
             other_node = graph.nodes[other]
@@ -249,53 +271,62 @@ def trace_item(graph: EvidenceGraph, item_id: str, *, commit: str | None = None,
                 summary = _summary(relation, other, other_node, attrs, by_node, people)
                 add(TimelineEntry(date, other, other_node.get("kind", ""), relation, summary))
                 if relation == "affected-by":
-                    # The decision on a request that changes this item is part of its story,
-                    # at the moment it was taken — after the commits it follows.
-                    decided_in = False
-                    for decider, decider_keyed in _in_order(graph.pred[other]):
-                        decision = decider_keyed.get(DECIDES)
-                        if decision is None:
-                            continue
-                        decided_in = True
-                        decider_node = graph.nodes[decider]
-                        text = decision.get("text") or decider_node.get("title") or ""
-                        add(TimelineEntry(decision.get("date") or decider_node.get("date"), decider, decider_node.get("kind", ""), "decision", f"{decision.get('decision', 'decided')} {other}: {text}"))
-                    if not decided_in and other_node.get("decided_on") and other_node.get("status") in ("approved", "rejected"):
-                        # Decided with no meeting or email named (`decide` without --in).
-                        add(TimelineEntry(other_node["decided_on"], other, "request", "decision", f"{other_node.get('decision') or 'decided'}"))
-    # Where it came from, further back: the email behind the request it came from.
+                    _add_decisions(graph, other, add)
+
+
+def _add_decisions(graph: EvidenceGraph, request: str, add: Add) -> None:
+    """The decision on a request that changes the item is part of its story, at the
+    moment it was taken — after the commits it follows."""
+    request_node = graph.nodes[request]
+    decided_in = False
+    for decider, decider_keyed in _in_order(graph.pred[request]):
+        decision = decider_keyed.get(DECIDES)
+        if decision is None:
+            continue
+        decided_in = True
+        decider_node = graph.nodes[decider]
+        text = decision.get("text") or decider_node.get("title") or ""
+        add(TimelineEntry(decision.get("date") or decider_node.get("date"), decider, decider_node.get("kind", ""), "decision", f"{decision.get('decision', 'decided')} {request}: {text}"))
+    if not decided_in and request_node.get("decided_on") and request_node.get("status") in ("approved", "rejected"):
+        # Decided with no meeting or email named (`decide` without --in).
+        add(TimelineEntry(request_node["decided_on"], request, "request", "decision", f"{request_node.get('decision') or 'decided'}"))
+
+
+def _add_origins(graph: EvidenceGraph, item_id: str, entries: dict[tuple[str, str], TimelineEntry], add: Add) -> None:
+    """Where it came from, further back: the email behind the request it came from."""
     for start in [e.id for e in entries.values() if e.relation in ("came-from", "affected-by")]:
         for origin, via in _origins(graph, start):
             if origin != item_id:
                 origin_node = graph.nodes[origin]
                 add(TimelineEntry(origin_node.get("date"), origin, origin_node.get("kind", ""), "came-from", f"via {via}: {origin_node.get('title') or ''}"))
-    for entry in changes:
-        add(entry)
-    # A record that came from, affects or decided about the item need not also be
-    # listed as merely mentioning it.
+
+
+def _drop_weaker_mentions(entries: dict[tuple[str, str], TimelineEntry]) -> None:
+    """A record that came from, affects or decided about the item need not also be
+    listed as merely mentioning it."""
     stronger = {entry.id for entry in entries.values() if entry.relation not in ("mentioned-in", "mentions")}
     for key, entry in list(entries.items()):
         if entry.relation == "mentioned-in" and entry.id in stronger and not entry.summary.startswith("decision: "):
             del entries[key]
-    # Same day: the item's own event first, then by id.
-    result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _id_order(e.id), e.relation))
-    if not reach:
-        return result
-    if kind == "requirement":
-        result.upstream = sorted(reachable(graph, item_id, [PARENT]), key=_id_order)
-        result.downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)
-        links = [(item_id, parent) for parent, keyed in graph.succ[item_id].items() if PARENT in keyed]
-        links += [(child, item_id) for child, keyed in graph.pred[item_id].items() if PARENT in keyed]
-        result.suspect = suspect_edges(graph, links, digests_of)
-    else:
-        about = [other for other, keyed in graph.succ[item_id].items() if (REFS in keyed or AFFECTS in keyed) and graph.nodes[other].get("kind") == "requirement"]
-        derived = [other for other, keyed in graph.pred[item_id].items() if SOURCE in keyed and graph.nodes[other].get("kind") == "requirement"]
-        below = set(derived)
-        for req_id in derived:
-            below.update(reachable(graph, req_id, [PARENT], backwards=True))
-        result.upstream = sorted(set(about), key=_id_order)
-        result.downstream = sorted(below, key=_id_order)
-    return result
+
+
+def _requirement_reach(graph: EvidenceGraph, item_id: str, digests_of: DigestsOf | None) -> tuple[list[str], list[str], list[dict[str, str]]]:
+    """(the requirements above it, those below it, its suspect parent links)."""
+    upstream = sorted(reachable(graph, item_id, [PARENT]), key=_id_order)
+    downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)
+    links = [(item_id, parent) for parent, keyed in graph.succ[item_id].items() if PARENT in keyed]
+    links += [(child, item_id) for child, keyed in graph.pred[item_id].items() if PARENT in keyed]
+    return upstream, downstream, suspect_edges(graph, links, digests_of)
+
+
+def _record_reach(graph: EvidenceGraph, item_id: str) -> tuple[list[str], list[str]]:
+    """(the requirements a record is about, those that came from it and everything below them)."""
+    about = [other for other, keyed in graph.succ[item_id].items() if (REFS in keyed or AFFECTS in keyed) and graph.nodes[other].get("kind") == "requirement"]
+    derived = [other for other, keyed in graph.pred[item_id].items() if SOURCE in keyed and graph.nodes[other].get("kind") == "requirement"]
+    below = set(derived)
+    for req_id in derived:
+        below.update(reachable(graph, req_id, [PARENT], backwards=True))
+    return sorted(set(about), key=_id_order), sorted(below, key=_id_order)
 
 
 def _origins(graph: EvidenceGraph, start: str, limit: int = 50) -> list[tuple[str, str]]:
