@@ -127,15 +127,15 @@ def test_a_damaged_node_in_a_valid_cache_file_is_not_used(story, run_cli):  # no
     expected = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout
     file = cache_file(find_spec_repo(story.root), worktree=True)
     data = file.read_bytes()
-    # Sealed sections (cachefile.seal): header, the graph (node -> pickled node), the index, the status facts.
+    # Sealed sections (cachefile.seal): header, the graph (node -> pickled node), the index, the status facts, the parent links.
     # The header, which comes first after the table, names the stamp they are sealed with.
-    table_end = len(cachefile.MAGIC) + 32 + 8 + 4 * (8 + 32)
+    table_end = len(cachefile.MAGIC) + 32 + 8 + 5 * (8 + 32)
     stamp = pickle.loads(data[table_end:])["stamp"]  # noqa: S301 - our own file
     sealed = cachefile.Sealed(data, stamp)
-    header, (blobs, baselines), index, facts = (pickle.loads(sealed.section(number)) for number in range(4))  # noqa: S301
+    header, (blobs, baselines), index, facts, parents = (pickle.loads(sealed.section(number)) for number in range(5))  # noqa: S301
     blobs["REQ-4"] = b"\x80\x05garbage"
     # Sealed again: the file verifies, only the node is damaged.
-    file.write_bytes(cachefile.seal(stamp, *(pickle.dumps(part) for part in (header, (blobs, baselines), index, facts))))
+    file.write_bytes(cachefile.seal(stamp, *(pickle.dumps(part) for part in (header, (blobs, baselines), index, facts, parents))))
     result = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root)
     assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
     assert run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout == expected

@@ -13,10 +13,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from conftest import CONFIG, SpecRepoFixture, git, write_files
+from conftest import CONFIG, SpecRepoFixture, git, requirement_yaml, write_files
 from reqtrace import cachestore
 from reqtrace.config import find_spec_repo
-from reqtrace.graph import neighbourhood
+from reqtrace.graph import PARENT, neighbourhood, reachable
 from reqtrace.graph_cache import _build, cache_file, load_graph_bundle, whole_graph
 from test_graph import STORY
 
@@ -107,3 +107,25 @@ def test_no_private_attribute_of_networkx_is_read_or_set():
             if isinstance(node, ast.Attribute) and node.attr in NETWORKX_PRIVATE:
                 found.append(f"{module.relative_to(SRC)}:{node.lineno} .{node.attr}")
     assert found == []
+
+
+def hierarchy(graph):
+    """Every node's parents and children, walked as trace and impact walk them."""
+    return {node: (sorted(reachable(graph, node, [PARENT])), sorted(reachable(graph, node, [PARENT], backwards=True))) for node in graph}
+
+
+def test_the_kept_parent_links_walk_as_the_graph_does_after_patches(fresh_copy):
+    repo = find_spec_repo(fresh_copy)
+    load_graph_bundle(repo)
+    # REQ-9 moves from REQ-4 to REQ-20, and a new REQ-30 comes under REQ-9: the cached graph is patched
+    write_files(fresh_copy, {
+        "specs/REQ-9.yaml": requirement_yaml("REQ-9", "Waiting list", parents=["REQ-20"]),
+        "specs/REQ-30.yaml": requirement_yaml("REQ-30", "Waiting list by SMS", parents=["REQ-9"]),
+    })
+    patched = load_graph_bundle(repo)
+    assert patched.how == "patched"
+    fresh = _build(repo, None, parse_cache=False).graph
+    assert hierarchy(patched.graph) == hierarchy(fresh)
+    assert hierarchy(patched.graph)["REQ-20"][1] == ["REQ-30", "REQ-9"]
+    again = load_graph_bundle(repo)  # the patched graph, kept: its parent links were kept with it
+    assert again.how == "cached" and hierarchy(again.graph) == hierarchy(fresh)

@@ -297,12 +297,12 @@ def test_a_forged_node_in_a_verifying_graph_cache_is_not_shown(clinic, monkeypat
     run_in_process(monkeypatch, clinic.root, *args)
     cache = graph_cache_file(clinic.root)
     data = cache.read_bytes()
-    table_end = len(cachefile.MAGIC) + 32 + 8 + 4 * (8 + 32)
+    table_end = len(cachefile.MAGIC) + 32 + 8 + 5 * (8 + 32)
     stamp = pickle.loads(data[table_end:])["stamp"]  # noqa: S301 - our own file
     sealed = cachefile.Sealed(data, stamp)
-    header, (blobs, baselines), index, facts = (pickle.loads(sealed.section(number)) for number in range(4))  # noqa: S301
+    header, (blobs, baselines), index, facts, parents = (pickle.loads(sealed.section(number)) for number in range(5))  # noqa: S301
     attrs, out, into = pickle.loads(blobs["REQ-40"])  # noqa: S301
     blobs["REQ-40"] = pickle.dumps(({**attrs, "title": "Mail from stnrise-clinic.example"}, out, into))
-    cache.write_bytes(cachefile.seal(stamp, *(pickle.dumps(part) for part in (header, (blobs, baselines), index, facts))))
+    cache.write_bytes(cachefile.seal(stamp, *(pickle.dumps(part) for part in (header, (blobs, baselines), index, facts, parents))))
     got = run_in_process(monkeypatch, clinic.root, *args)
     assert got == expected and "stnrise" not in got[1]

@@ -145,6 +145,14 @@ class EvidenceGraph:
                 for kind, attrs in keyed.items():
                     yield source, target, kind, attrs
 
+    def linked(self, node: str, kinds: frozenset[str], *, backwards: bool = False) -> Iterator[str]:
+        """The nodes `node` links to (with `backwards`, those linking to it) by a link of
+        one of `kinds`; none for a node that is not there."""
+        adjacency = self.pred if backwards else self.succ
+        for other, keyed in adjacency.get(node, {}).items():
+            if not kinds.isdisjoint(keyed):
+                yield other
+
     def add_node(self, node: str, **attrs: Any) -> None:
         if node in self.nodes:
             self.nodes[node].update(attrs)
@@ -483,15 +491,14 @@ def build_graph_slowly(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = (
 def reachable(graph: EvidenceGraph, start: str, kinds: Iterable[str], *, backwards: bool = False) -> list[str]:
     """Every node reachable from `start` over edges of `kinds` (against their direction
     with `backwards`), nearest first; safe on cycles."""
-    wanted = set(kinds)
-    adjacency = graph.pred if backwards else graph.succ
+    wanted = frozenset(kinds)
     seen = {start}
     order = []
     queue = deque([start])
     while queue:
         node = queue.popleft()
-        for other, keyed in adjacency.get(node, {}).items():
-            if other not in seen and wanted.intersection(keyed):
+        for other in graph.linked(node, wanted, backwards=backwards):
+            if other not in seen:
                 seen.add(other)
                 order.append(other)
                 queue.append(other)

@@ -32,11 +32,13 @@ The cache is a hint, never evidence (the rules of cachefile.py):
 - outside git, or with very many uncommitted changes, there is no cache.
 
 Two slots, one for the working tree and one for `--rev`. Each is one entry of
-four sealed pickles (cachestore.store_sections): a small header (the state),
+five sealed pickles (cachestore.store_sections): a small header (the state),
 the graph — one pickled blob per node (its attributes, its links out and in),
 so that a query unpickles only the nodes it visits — the maps a patch needs
-(graph_update.GraphIndex), and the fields `status` reads of every node, in one
-map (status reads them all, and only them).
+(graph_update.GraphIndex), the fields `status` reads of every node, in one
+map (status reads them all, and only them), and every requirement's parents
+(trace and impact walk the whole hierarchy below a requirement without
+reading the nodes they pass).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from .cachefile import Sealed, note, read_regular
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import GitError, InputError, ReqtraceError
 from .graph import (
+    PARENT,
     BaselineInfo,
     EvidenceGraph,
     Signoff,
@@ -75,6 +78,7 @@ FORMAT = 5  # of the sections below; in the entry's id
 MAX_CHANGED_FILES = 2000  # beyond this, hashing the changes costs what building does
 MAX_PATCH_FILES = 2000  # files differing from a cached graph beyond which a build is cheaper
 MAX_CHECKED_NODES = 1000  # visited item nodes checked against their files (~0.1 ms each)
+_PARENT_ONLY = frozenset({PARENT})
 
 
 @dataclass
@@ -117,14 +121,14 @@ def _decode_node(blob: bytes) -> list[Any]:
     return list(entry)
 
 
-def _decode_facts(data: bytes | memoryview) -> dict[str, Any]:
+def _decode_map(data: bytes | memoryview) -> dict[str, Any]:
     try:
-        facts = _load_plain(data)
+        found = _load_plain(data)
     except Exception as error:  # noqa: BLE001 - whatever is wrong with it, it is not used
         raise DamagedCache(str(error)) from None
-    if not isinstance(facts, dict):
-        raise DamagedCache("not the status facts")
-    return facts
+    if not isinstance(found, dict):
+        raise DamagedCache("not a map of nodes")
+    return found
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -246,8 +250,10 @@ class LazyGraph(EvidenceGraph):
     all, trace none): `facts`.
     """
 
-    def __init__(self, blobs: dict[str, bytes], facts: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, blobs: dict[str, bytes], facts: Callable[[], dict[str, Any]], parents: Callable[[], dict[str, Any]]) -> None:
         self._blobs = blobs
+        self._read_parents = parents
+        self._parent_links: tuple[dict[str, Any], dict[str, list[str]]] | None = None
         # node -> [attributes, links out, links in], once visited or made
         self._open: dict[str, list[Any]] = {}
         self._gone: set[str] = set()
@@ -290,6 +296,35 @@ class LazyGraph(EvidenceGraph):
             return entry[0]
         value, entry[part] = entry[part], {}
         return value
+
+    def parent_links(self) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """(child -> its parents, parent -> its children) by `parent` links, as kept: true
+        of every node not visited since (a link that changes visits both its ends)."""
+        if self._parent_links is None:
+            parents = self._read_parents()
+            children: dict[str, list[str]] = {}
+            for child, its_parents in parents.items():
+                for parent in its_parents:
+                    children.setdefault(parent, []).append(child)
+            self._parent_links = parents, children
+        return self._parent_links
+
+    def linked(self, node: str, kinds: frozenset[str], *, backwards: bool = False) -> Iterator[str]:
+        # Walking the requirement hierarchy (trace, impact) reads no node it passes.
+        if kinds == _PARENT_ONLY and node not in self._open and node in self:
+            parents, children = self.parent_links()
+            return iter((children if backwards else parents).get(node, ()))
+        return super().linked(node, kinds, backwards=backwards)
+
+    def plain_parents(self) -> dict[str, tuple[str, ...]]:
+        kept = self.parent_links()[0]
+        found = {}
+        for node in self:
+            entry = self._open.get(node)
+            its_parents = tuple(target for target, keyed in entry[1].items() if PARENT in keyed) if entry is not None else tuple(kept.get(node, ()))
+            if its_parents:
+                found[node] = its_parents
+        return found
 
     def facts_by_node(self) -> dict[str, Any]:
         """node -> status facts (None for a baseline), for the nodes there are now."""
@@ -411,6 +446,17 @@ def _blobs_of(graph: EvidenceGraph) -> dict[str, bytes]:
     return {node: pickler.dumps((attrs, succ[node], pred[node])) for node, attrs in nodes.items()}
 
 
+def _parents_of(graph: EvidenceGraph) -> dict[str, tuple[str, ...]]:
+    if isinstance(graph, LazyGraph):
+        return graph.plain_parents()
+    found = {}
+    for node in graph:
+        its_parents = tuple(target for target, keyed in graph.succ[node].items() if PARENT in keyed)
+        if its_parents:
+            found[node] = its_parents
+    return found
+
+
 def _facts_of(graph: EvidenceGraph, records: list[Record] | None) -> dict[str, Any]:
     if isinstance(graph, LazyGraph):
         return graph.plain_facts()
@@ -433,7 +479,7 @@ def _read_header(repo: SpecRepo, worktree: bool) -> _Cached | None:
     """The state the graph cached in a slot was built from, checked against its hash;
     the graph itself is checked when it is read."""
     entry_id = _entry_id(repo, worktree)
-    found = cachestore.load_sections(repo.git_top, GRAPH_KIND, entry_id, 4)
+    found = cachestore.load_sections(repo.git_top, GRAPH_KIND, entry_id, 5)
     if found is None:
         return None
     file, sealed = found
@@ -470,7 +516,12 @@ def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph
         index = GraphIndex.from_plain(_load_plain(cached.sealed.section(2))) if with_index else None
         if not isinstance(blobs, dict):
             raise TypeError("not a graph")
-        return LazyGraph(blobs, lambda: _without_gc(lambda: _decode_facts(_checked_section(cached, 3)))), _baselines_from_plain(baselines), index
+        graph = LazyGraph(
+            blobs,
+            facts=lambda: _without_gc(lambda: _decode_map(_checked_section(cached, 3))),
+            parents=lambda: _without_gc(lambda: _decode_map(_checked_section(cached, 4))),
+        )
+        return graph, _baselines_from_plain(baselines), index
 
     try:
         return _without_gc(load)  # type: ignore[no-any-return]
@@ -496,7 +547,7 @@ def _write(repo: SpecRepo, state: GraphState, graph: EvidenceGraph, baselines: l
     header = {"format": FORMAT, "stamp": cachestore.seal_stamp(GRAPH_KIND, entry_id), "state": state.plain()}
 
     def sections() -> tuple[bytes, ...]:
-        return _dumps(header), _dumps((_blobs_of(graph), _plain_baselines(baselines))), _dumps(index.as_plain()), _dumps(_facts_of(graph, records))
+        return _dumps(header), _dumps((_blobs_of(graph), _plain_baselines(baselines))), _dumps(index.as_plain()), _dumps(_facts_of(graph, records)), _dumps(_parents_of(graph))
 
     cachestore.store_sections(repo.git_top, GRAPH_KIND, entry_id, *_without_gc(sections))
 
