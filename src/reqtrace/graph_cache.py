@@ -49,7 +49,7 @@ import io
 import os
 import pickle  # noqa: S403 - loaded only through _PlainUnpickler below
 import stat
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -359,7 +359,7 @@ class LazyGraph(EvidenceGraph):
         return _without_gc(load)  # type: ignore[no-any-return]
 
 
-class _FactsMap(Mapping[str, Any]):
+class _FactsMap(MutableMapping[str, Any]):
     """A LazyGraph's status facts: node -> status.status_facts (None for a baseline)."""
 
     def __init__(self, graph: LazyGraph) -> None:
@@ -379,8 +379,11 @@ class _FactsMap(Mapping[str, Any]):
     def __setitem__(self, node: str, value: Any) -> None:
         self._graph.facts_by_node()[node] = value
 
+    def __delitem__(self, node: str) -> None:
+        self._graph.facts_by_node().pop(node, None)
 
-class _NodeMap(Mapping[str, Any]):
+
+class _NodeMap(MutableMapping[str, Any]):
     """One of a LazyGraph's maps: node -> attributes, links out, or links in."""
 
     def __init__(self, graph: LazyGraph, part: int) -> None:
@@ -416,6 +419,9 @@ class _NodeMap(Mapping[str, Any]):
                 return default[0]
             raise KeyError(node)
         return self._graph._pop(node, self._part)  # noqa: SLF001
+
+    def __delitem__(self, node: str) -> None:
+        self.pop(node)
 
 
 def whole_graph(graph: EvidenceGraph) -> EvidenceGraph:
