@@ -11,7 +11,7 @@ the way real records are, committed to git. Then it times, in this process,
 `load_snapshot` and `build_graph` (target: graph <= 1.0 s), and as
 subprocesses `reqtrace trace ID` (target: <= 1.5 s including start-up):
 
-- with no graph cache at all (the first run; .git/reqtrace/graph-cache-* deleted);
+- with no graph cache at all (the first run; .git/reqtrace/graph/ deleted);
 - right after an edit — what a user meets most: a requirement's file edited,
   a request added, a commit made (working tree and `--rev HEAD`); each run
   changes the repo again, so each finds the graph cache one step behind;
@@ -177,8 +177,7 @@ def main() -> None:
         cache = folder / ".git" / "reqtrace"
 
         def cold_trace() -> None:
-            for file in cache.glob("graph-cache-*.pickle"):
-                file.unlink()
+            shutil.rmtree(cache / "graph", ignore_errors=True)
             cli(folder, "trace", target)
 
         cpu: dict[str, list[float]] = {}

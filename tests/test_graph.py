@@ -61,7 +61,7 @@ def loaded(repo):
 
 def test_graph_has_every_node_and_typed_edge(story):
     _, snapshot, baselines = loaded(story)
-    graph = build_graph(snapshot, baselines)
+    graph = build_graph(snapshot, baselines).to_networkx()
     kinds = {node: attrs["kind"] for node, attrs in graph.nodes(data=True)}
     assert kinds["baseline/contract-v1"] == "baseline" and kinds[ASK] == "email" and kinds["RQ-7"] == "request"
     edges = {(u, v, k) for u, v, k in graph.edges(keys=True)}
@@ -78,7 +78,7 @@ def test_graph_has_every_node_and_typed_edge(story):
 
 def test_fast_build_equals_networkx_public_api(story):
     _, snapshot, baselines = loaded(story)
-    fast, slow = build_graph(snapshot, baselines), build_graph_slowly(snapshot, baselines)
+    fast, slow = build_graph(snapshot, baselines).to_networkx(), build_graph_slowly(snapshot, baselines)
     assert nx.utils.graphs_equal(fast, slow)
     assert sorted(map(str, fast.edges(keys=True, data=True))) == sorted(map(str, slow.edges(keys=True, data=True)))
 
@@ -218,9 +218,10 @@ def test_dot_to_svg_without_graphviz_writes_the_dot_text(story, run_cli, tmp_pat
 
 
 def test_graphml_survives_control_characters():
+    from reqtrace.graph import EvidenceGraph
     from reqtrace.graph_formats import to_graphml
 
-    graph = nx.MultiDiGraph()
+    graph = EvidenceGraph()
     graph.add_node("REQ-1", kind="requirement", title="bell\x07 and nul\x00", status=None)
     ET.parse(io.BytesIO(to_graphml(graph)))  # noqa: S314 - our own output; checks it is well-formed XML
 
@@ -273,7 +274,7 @@ def test_status_with_baseline_and_drift_data(story):
 
 
 def cache_files(repo):
-    return sorted((repo.root / ".git" / "reqtrace").glob("graph-cache-*.pickle"))
+    return sorted((repo.root / ".git" / "reqtrace" / "graph").glob("*.bin"))
 
 
 def test_cached_graph_gives_the_same_answers_and_follows_edits(story, run_cli):

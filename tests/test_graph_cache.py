@@ -10,7 +10,7 @@ from conftest import git
 from graph_world import World
 from hostile.kit import run as run_in_process
 from reqtrace.config import find_spec_repo
-from reqtrace.graph_cache import _build, load_graph_bundle, status_snapshot
+from reqtrace.graph_cache import _build, cache_file, load_graph_bundle, status_snapshot
 from reqtrace.status import build_status
 from test_graph import story  # noqa: F401 - the fixture
 
@@ -18,9 +18,9 @@ from test_graph import story  # noqa: F401 - the fixture
 def graph_content(bundle):
     graph = bundle.graph
     return {
-        "nodes": dict(graph._node),
-        "succ": {node: {other: dict(keyed) for other, keyed in targets.items()} for node, targets in graph._succ.items()},
-        "pred": {node: {other: dict(keyed) for other, keyed in sources.items()} for node, sources in graph._pred.items()},
+        "nodes": dict(graph.nodes),
+        "succ": {node: {other: dict(keyed) for other, keyed in targets.items()} for node, targets in graph.succ.items()},
+        "pred": {node: {other: dict(keyed) for other, keyed in sources.items()} for node, sources in graph.pred.items()},
         "baselines": bundle.baselines,
         "commit": bundle.commit,
     }
@@ -125,17 +125,17 @@ def test_a_damaged_node_in_a_valid_cache_file_is_not_used(story, run_cli):  # no
     from reqtrace import cachefile
 
     expected = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout
-    file = story.root / ".git" / "reqtrace" / "graph-cache-worktree.pickle"
+    file = cache_file(find_spec_repo(story.root), worktree=True)
     data = file.read_bytes()
-    # Sealed sections (cachefile.seal): header, then the graph (node -> pickled node), then the index.
+    # Sealed sections (cachefile.seal): header, the graph (node -> pickled node), the index, the status facts, the parent links.
     # The header, which comes first after the table, names the stamp they are sealed with.
-    table_end = len(cachefile.MAGIC) + 32 + 8 + 3 * (8 + 32)
+    table_end = len(cachefile.MAGIC) + 32 + 8 + 5 * (8 + 32)
     stamp = pickle.loads(data[table_end:])["stamp"]  # noqa: S301 - our own file
     sealed = cachefile.Sealed(data, stamp)
-    header, (blobs, baselines), index = (pickle.loads(sealed.section(number)) for number in range(3))  # noqa: S301
+    header, (blobs, baselines), index, facts, parents = (pickle.loads(sealed.section(number)) for number in range(5))  # noqa: S301
     blobs["REQ-4"] = b"\x80\x05garbage"
     # Sealed again: the file verifies, only the node is damaged.
-    file.write_bytes(cachefile.seal(stamp, *(pickle.dumps(part) for part in (header, (blobs, baselines), index))))
+    file.write_bytes(cachefile.seal(stamp, *(pickle.dumps(part) for part in (header, (blobs, baselines), index, facts, parents))))
     result = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root)
     assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
     assert run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout == expected

@@ -91,6 +91,16 @@ def cache_folder(root: Path) -> Path:
     return root / ".git" / "reqtrace"
 
 
+def graph_cache_file(root: Path) -> Path:
+    """Where the working tree's graph is kept (cachestore's place and name for it)."""
+    from reqtrace.config import find_spec_repo
+    from reqtrace.graph_cache import cache_file
+
+    found = cache_file(find_spec_repo(root), worktree=True)
+    assert found is not None
+    return found
+
+
 def flip_bits(monkeypatch: pytest.MonkeyPatch, root: Path, cache: Path, args: tuple[str, ...], seed: int, flips: int = FLIPS) -> None:
     """For `flips` single-bit flips of `cache`: the command's answer is the one given with no cache."""
     expected = run_in_process(monkeypatch, root, *args, env={"REQTRACE_NO_CACHE": "1"})
@@ -111,7 +121,7 @@ def flip_bits(monkeypatch: pytest.MonkeyPatch, root: Path, cache: Path, args: tu
 def test_bit_flips_in_the_graph_cache_change_nothing(clinic, monkeypatch):
     args = ("trace", "REQ-3", "--format", "json")
     run_in_process(monkeypatch, clinic.root, *args)
-    cache = cache_folder(clinic.root) / "graph-cache-worktree.pickle"
+    cache = graph_cache_file(clinic.root)
     assert cache.is_file()
     flip_bits(monkeypatch, clinic.root, cache, args, seed=16)
     # status reads the same file (the status facts kept beside each node)
@@ -238,12 +248,12 @@ def _cli(root: Path, *args: str) -> tuple[int, str]:
     return proc.returncode, proc.stdout
 
 
-@pytest.mark.parametrize("which", ["graph-cache-worktree.pickle", "cache/pack-1.pickle", "triage-index"])
+@pytest.mark.parametrize("which", ["graph", "cache/pack-1.pickle", "triage-index"])
 def test_a_fifo_in_place_of_a_cache_file_does_not_hang(clinic, which):
     commands = [("trace", "REQ-3", "--format", "json"), ("list", "--format", "json"), ("triage", "RQ-12", "--baseline", "v1.0", "--format", "json")]
     expected = [_cli(clinic.root, *command) for command in commands]
     folder = cache_folder(clinic.root)
-    targets = list((folder / "triage-index").glob("*")) if which == "triage-index" else [folder / which]
+    targets = list((folder / "triage-index").glob("*")) if which == "triage-index" else [graph_cache_file(clinic.root) if which == "graph" else folder / which]
     assert targets
     for target in targets:
         target.unlink()
@@ -254,7 +264,7 @@ def test_a_fifo_in_place_of_a_cache_file_does_not_hang(clinic, which):
 def test_a_symlink_in_place_of_a_cache_file_is_not_followed(clinic, tmp_path):
     command = ("trace", "REQ-3", "--format", "json")
     expected = _cli(clinic.root, *command)
-    cache = cache_folder(clinic.root) / "graph-cache-worktree.pickle"
+    cache = graph_cache_file(clinic.root)
     elsewhere = tmp_path / "elsewhere.pickle"
     elsewhere.write_bytes(cache.read_bytes())
     cache.unlink()
@@ -267,7 +277,7 @@ def test_a_symlink_in_place_of_a_cache_file_is_not_followed(clinic, tmp_path):
 
 def test_a_discarded_cache_is_noted_under_debug(clinic, run_cli):
     run_cli("trace", "REQ-3", cwd=clinic.root)
-    cache = cache_folder(clinic.root) / "graph-cache-worktree.pickle"
+    cache = graph_cache_file(clinic.root)
     data = bytearray(cache.read_bytes())
     data[len(data) // 2] ^= 0x10  # in the graph (the index, last, is checked only when a patch needs it)
     cache.write_bytes(bytes(data))
@@ -275,7 +285,7 @@ def test_a_discarded_cache_is_noted_under_debug(clinic, run_cli):
     assert quiet.exit_code == 0 and "cache" not in quiet.stderr
     cache.write_bytes(bytes(data))
     loud = run_cli("--debug", "trace", "REQ-3", cwd=clinic.root)
-    assert loud.exit_code == 0 and "graph-cache-worktree.pickle not used" in loud.stderr
+    assert loud.exit_code == 0 and f"{cache.name} not used" in loud.stderr
 
 
 def test_a_forged_node_in_a_verifying_graph_cache_is_not_shown(clinic, monkeypatch):
@@ -285,14 +295,14 @@ def test_a_forged_node_in_a_verifying_graph_cache_is_not_shown(clinic, monkeypat
     args = ("trace", "REQ-40", "--format", "json")
     expected = run_in_process(monkeypatch, clinic.root, *args, env={"REQTRACE_NO_CACHE": "1"})
     run_in_process(monkeypatch, clinic.root, *args)
-    cache = cache_folder(clinic.root) / "graph-cache-worktree.pickle"
+    cache = graph_cache_file(clinic.root)
     data = cache.read_bytes()
-    table_end = len(cachefile.MAGIC) + 32 + 8 + 3 * (8 + 32)
+    table_end = len(cachefile.MAGIC) + 32 + 8 + 5 * (8 + 32)
     stamp = pickle.loads(data[table_end:])["stamp"]  # noqa: S301 - our own file
     sealed = cachefile.Sealed(data, stamp)
-    header, (blobs, baselines), index = (pickle.loads(sealed.section(number)) for number in range(3))  # noqa: S301
-    attrs, out, into, facts = pickle.loads(blobs["REQ-40"])  # noqa: S301
-    blobs["REQ-40"] = pickle.dumps(({**attrs, "title": "Mail from stnrise-clinic.example"}, out, into, facts))
-    cache.write_bytes(cachefile.seal(stamp, *(pickle.dumps(part) for part in (header, (blobs, baselines), index))))
+    header, (blobs, baselines), index, facts, parents = (pickle.loads(sealed.section(number)) for number in range(5))  # noqa: S301
+    attrs, out, into = pickle.loads(blobs["REQ-40"])  # noqa: S301
+    blobs["REQ-40"] = pickle.dumps(({**attrs, "title": "Mail from stnrise-clinic.example"}, out, into))
+    cache.write_bytes(cachefile.seal(stamp, *(pickle.dumps(part) for part in (header, (blobs, baselines), index, facts, parents))))
     got = run_in_process(monkeypatch, clinic.root, *args)
     assert got == expected and "stnrise" not in got[1]

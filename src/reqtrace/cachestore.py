@@ -6,6 +6,8 @@ at a baseline's commit and a parsed manifest (`check`, `baseline verify`,
 `baseline sign`), the approvals between two commits (`status`), a requirement's
 text changes up to a commit (`trace`), a request's triage against a baseline's
 requirements (`pack build`). At 10,000 requirements these cost most of a run.
+The built evidence graph (graph_cache.py) is kept here too, in the same place,
+under the same key scheme and stamp: a binary entry of sealed sections.
 
 One scheme for every kind of result:
 
@@ -18,7 +20,9 @@ One scheme for every kind of result:
 - The file is sealed JSON (cachefile.py): the seal's hash covers the payload,
   the stamp, the kind and the content id, so a damaged file, or another entry's
   file put in its place, does not verify. It is opened only when it is a
-  regular file (a link or a FIFO planted there is no entry).
+  regular file (a link or a FIFO planted there is no entry). A binary entry
+  (`load_sections`, `store_sections`: `<...>.bin`) is sealed the same way, one
+  hash per section, its sections plain data that the caller decodes.
 - The caller says what shape it expects (`read`): a payload that does not fit
   is no entry either. Whatever is no entry is computed the plain way by the
   caller and written anew — a hint, never evidence, never a crash.
@@ -41,7 +45,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .cachefile import note, read_regular, seal, unseal
+from .cachefile import Sealed, note, read_regular, seal, unseal
 from .files import atomic_write
 from .parsecache import PARSER_MODULES, ParseCache, parser_fingerprint
 
@@ -54,11 +58,12 @@ CODE_MODULES = (
     *PARSER_MODULES,
     "cachestore.py", "digest.py", "baseline.py", "baseline_verify.py", "snapshot.py", "config.py", "gitio.py",
     "diff.py", "history.py", "trace.py", "status.py", "pack.py",
+    "cachefile.py", "graph.py", "graph_cache.py", "graph_update.py",
 )
 # A kind is a folder name beside the other caches; these names are theirs.
 _KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
 _OTHER_CACHES = frozenset({"cache", "triage-index"})
-_ENTRY_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{64}\.json")
+_ENTRY_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{64}\.(?:json|bin)")
 # At most this many foreign entries are removed per write, so that the write after an
 # upgrade never pays for thousands of old entries at once. Once a listing finds
 # none left, the folder is not listed again in this process.
@@ -80,18 +85,20 @@ def _root(git_top: Path) -> Path | None:
     return parse_folder.parent if parse_folder is not None else None
 
 
-def entry_path(git_top: Path | None, kind: str, content_id: str) -> Path | None:
-    """The file of (`kind`, `content_id`) written by this code; None outside git."""
+def entry_path(git_top: Path | None, kind: str, content_id: str, suffix: str = "json") -> Path | None:
+    """The file of (`kind`, `content_id`) written by this code (`suffix`: json, or bin
+    for sections); None outside git."""
     if not _KIND.fullmatch(kind) or kind in _OTHER_CACHES:
         raise ValueError(f"not a kind of kept result: {kind!r}")
     root = _root(git_top) if git_top is not None else None
     if root is None:
         return None
     name = hashlib.sha256(f"{kind}\x00{content_id}".encode("utf-8", "surrogateescape")).hexdigest()
-    return root / kind / f"{code_stamp()}-{name}.json"
+    return root / kind / f"{code_stamp()}-{name}.{suffix}"
 
 
-def _seal_stamp(kind: str, content_id: str) -> str:
+def seal_stamp(kind: str, content_id: str) -> str:
+    """What an entry's seal covers besides its payload: the code stamp, the kind, the content id."""
     return f"{code_stamp()}\x00{kind}\x00{content_id}"
 
 
@@ -108,7 +115,7 @@ def load(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any],
     raw = read_regular(path)
     if raw is None:
         return None
-    payload = unseal(raw, _seal_stamp(kind, content_id))
+    payload = unseal(raw, seal_stamp(kind, content_id))
     if payload is None:
         note(path, "does not match its hash (damaged, replaced, or written by other code)")
         return None
@@ -132,11 +139,52 @@ def store(git_top: Path | None, kind: str, content_id: str, value: Any) -> None:
     payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, seal(_seal_stamp(kind, content_id), payload), durable=False)
+        atomic_write(path, seal(seal_stamp(kind, content_id), payload), durable=False)
     except OSError as problem:
         note(path, f"not written: {problem}")
         return
     remove_foreign(path.parent)
+
+
+def load_sections(git_top: Path | None, kind: str, content_id: str, sections: int) -> tuple[Path, Sealed] | None:
+    """The binary entry of (`kind`, `content_id`) with its table checked (each section
+    is checked when taken: `Sealed.section`); None when there is no usable entry."""
+    path = entry_path(git_top, kind, content_id, "bin")
+    if path is None:
+        return None
+    raw = read_regular(path)
+    if raw is None:
+        return None
+    try:
+        return path, Sealed(raw, seal_stamp(kind, content_id), sections)
+    except ValueError as problem:
+        note(path, str(problem))
+        return None
+
+
+def store_sections(git_top: Path | None, kind: str, content_id: str, *sections: bytes) -> None:
+    """Keep a binary entry of `sections` for (`kind`, `content_id`); never fails the command."""
+    path = entry_path(git_top, kind, content_id, "bin")
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, seal(seal_stamp(kind, content_id), *sections), durable=False)
+    except OSError as problem:
+        note(path, f"not written: {problem}")
+        return
+    remove_foreign(path.parent)
+
+
+def discard(git_top: Path | None, kind: str, content_id: str) -> None:
+    """Remove the entries (JSON or binary) of (`kind`, `content_id`): found wrong, or not worth keeping."""
+    for suffix in ("json", "bin"):
+        path = entry_path(git_top, kind, content_id, suffix)
+        if path is not None:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as problem:
+                note(path, f"not removed: {problem}")
 
 
 def remove_foreign(folder: Path) -> int:

@@ -1,8 +1,11 @@
 """The evidence graph: one snapshot's requirements, records and baselines, linked.
 
-The one module that builds it (networkx, imported only here and by the
-commands that query the graph). Nodes are item ids — baselines are
-`baseline/NAME` — with a `kind`; every edge has a `type`:
+The one module that builds it, as an `EvidenceGraph`: plain adjacency maps of
+our own, which the queries (trace, impact, status), the graph cache and its
+patches read and write directly. networkx is only for what needs a library —
+an export (GraphML) or an algorithm — through `EvidenceGraph.to_networkx`.
+Nodes are item ids — baselines are `baseline/NAME` — with a `kind`; every
+edge has a `type`:
 
     parent       requirement -> the requirement it derives from
     source       requirement or request -> the record it came from
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import gc
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +51,7 @@ _PLAIN = {kind: {"type": kind} for kind in EDGE_TYPES}
 _PLAIN_PARENT, _PLAIN_SOURCE, _PLAIN_REFS = _PLAIN[PARENT], _PLAIN[SOURCE], _PLAIN[REFS]
 
 Link = tuple[str, str, str, dict[str, Any]]  # (from, to, type, attributes)
+Keyed = dict[str, dict[str, Any]]  # edge type -> attributes: every link between two nodes
 Record = tuple[str, str, dict[str, Any], tuple[Link, ...], tuple[Any, ...] | None, tuple[Any, ...]]  # see item_record
 
 
@@ -78,6 +82,95 @@ class BaselineInfo:
 
 def baseline_node(name: str) -> str:
     return f"baseline/{name}"
+
+
+
+class EvidenceGraph:
+    """A directed graph with typed links, kept as plain maps:
+
+        nodes[id]            the node's attributes (`kind`, `title`, ...)
+        succ[u][v], pred[v][u]  the same dict: edge type -> that link's attributes
+        facts[id]            status_facts.status_facts of an item's node, when kept beside
+                             it (a graph from the cache); None when not kept
+
+    At most one link of each type goes from one node to another. The maps are
+    public: building fills them, a patch (graph_update.py) edits them in place,
+    and the cache (graph_cache.LazyGraph) gives maps that read each node when it
+    is first visited.
+    """
+
+    def __init__(
+        self,
+        nodes: MutableMapping[str, dict[str, Any]] | None = None,
+        succ: MutableMapping[str, Any] | None = None,
+        pred: MutableMapping[str, Any] | None = None,
+        facts: MutableMapping[str, Any] | None = None,
+    ) -> None:
+        self.nodes: MutableMapping[str, dict[str, Any]] = {} if nodes is None else nodes
+        self.succ: MutableMapping[str, dict[str, Keyed]] = {} if succ is None else succ
+        self.pred: MutableMapping[str, dict[str, Keyed]] = {} if pred is None else pred
+        self.facts = facts
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.nodes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def number_of_nodes(self) -> int:
+        return len(self)
+
+    def number_of_edges(self) -> int:
+        return sum(len(keyed) for node in self for keyed in self.succ[node].values())
+
+    def edges(self) -> Iterator[Link]:
+        """(from, to, type, attributes) of every link."""
+        for source in self:
+            for target, keyed in self.succ[source].items():
+                for kind, attrs in keyed.items():
+                    yield source, target, kind, attrs
+
+    def linked(self, node: str, kinds: frozenset[str], *, backwards: bool = False) -> Iterator[str]:
+        """The nodes `node` links to (with `backwards`, those linking to it) by a link of
+        one of `kinds`; none for a node that is not there."""
+        adjacency = self.pred if backwards else self.succ
+        for other, keyed in adjacency.get(node, {}).items():
+            if not kinds.isdisjoint(keyed):
+                yield other
+
+    def add_node(self, node: str, **attrs: Any) -> None:
+        if node in self.nodes:
+            self.nodes[node].update(attrs)
+        else:
+            self.nodes[node] = attrs
+            self.succ[node], self.pred[node] = {}, {}
+
+    def add_edge(self, source: str, target: str, kind: str, **attrs: Any) -> None:
+        """Link two nodes that exist; a second link of the same type adds its attributes."""
+        keyed = self.succ[source].get(target)
+        if keyed is None:
+            keyed = self.succ[source][target] = self.pred[target][source] = {}
+        merge_link(keyed, kind, attrs)
+
+    def subgraph(self, keep: Collection[str]) -> EvidenceGraph:
+        """The nodes in `keep` and the links among them (attributes shared, not copied)."""
+        kept = {node: self.nodes[node] for node in self if node in keep}
+        succ = {node: {other: keyed for other, keyed in self.succ[node].items() if other in kept} for node in kept}
+        pred = {node: {other: keyed for other, keyed in self.pred[node].items() if other in kept} for node in kept}
+        return EvidenceGraph(kept, succ, pred)
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The same graph as a networkx MultiDiGraph keyed by edge type (its own copies of
+        the attributes), for what needs the library: an export, an algorithm."""
+        import networkx as nx  # only the exports need it: not loaded by trace, impact or status
+
+        graph = nx.MultiDiGraph()
+        graph.add_nodes_from((node, dict(self.nodes[node])) for node in self)
+        graph.add_edges_from((source, target, kind, dict(attrs)) for source, target, kind, attrs in self.edges())
+        return graph
 
 
 # --- baselines ------------------------------------------------------------------------
@@ -320,12 +413,12 @@ def merge_link(keyed: dict[str, dict[str, Any]], kind: str, attrs: dict[str, Any
         keyed[kind] = attrs
 
 
-def build_graph(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> nx.MultiDiGraph:
-    """The evidence graph of one snapshot: a networkx MultiDiGraph keyed by edge type."""
+def build_graph(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> EvidenceGraph:
+    """The evidence graph of one snapshot."""
     return build_graph_and_records(snapshot, baselines)[0]
 
 
-def build_graph_and_records(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> tuple[nx.MultiDiGraph, list[Record]]:
+def build_graph_and_records(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> tuple[EvidenceGraph, list[Record]]:
     """The evidence graph of one snapshot, and the records (`item_record`) it was built from."""
     # Building makes hundreds of thousands of small dicts and frees none; the cyclic
     # garbage collector would walk them again and again for nothing (half the time).
@@ -339,15 +432,14 @@ def build_graph_and_records(snapshot: Snapshot, baselines: Iterable[BaselineInfo
             gc.enable()
 
 
-def _build_graph(records: list[Record], baselines: list[BaselineInfo]) -> nx.MultiDiGraph:
-
+def _build_graph(records: list[Record], baselines: list[BaselineInfo]) -> EvidenceGraph:
     nodes = {record[0]: record[2] for record in records}
     for baseline in baselines:
         nodes[baseline.node] = baseline_attrs(baseline)
-    # Filled directly rather than through add_edges_from, which is about twice as
-    # slow at 100,000+ edges; tests compare the result with the public API's.
-    succ: dict[str, dict[str, dict[str, dict[str, Any]]]] = {node: {} for node in nodes}
-    pred: dict[str, dict[str, dict[str, dict[str, Any]]]] = {node: {} for node in nodes}
+    # The maps filled inline rather than through add_edge (a call per link costs a
+    # third more at 100,000+ links); tests compare the result with networkx's.
+    succ: dict[str, dict[str, Keyed]] = {node: {} for node in nodes}
+    pred: dict[str, dict[str, Keyed]] = {node: {} for node in nodes}
     for source, target, kind, attrs in records_edges(records, baselines):
         if source not in nodes or target not in nodes:
             continue
@@ -358,23 +450,11 @@ def _build_graph(records: list[Record], baselines: list[BaselineInfo]) -> nx.Mul
             merge_link(keyed, kind, attrs)
         else:
             keyed[kind] = attrs
-    return assemble_graph(nodes, succ, pred)
-
-
-def assemble_graph(nodes: dict[str, dict[str, Any]], succ: dict[str, Any], pred: dict[str, Any]) -> nx.MultiDiGraph:
-    """A networkx MultiDiGraph around adjacency dicts filled by hand."""
-    import networkx as nx
-
-    graph = nx.MultiDiGraph()
-    graph._node = nodes  # noqa: SLF001
-    graph._adj = succ  # noqa: SLF001
-    graph._succ = succ  # noqa: SLF001
-    graph._pred = pred  # noqa: SLF001
-    return graph
+    return EvidenceGraph(nodes, succ, pred)
 
 
 def build_graph_slowly(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> nx.MultiDiGraph:
-    """The same graph through networkx's public API; the tests' reference."""
+    """The same graph built independently, through networkx's public API: the tests' reference."""
     import networkx as nx
 
     baselines = list(baselines)
@@ -394,32 +474,31 @@ def build_graph_slowly(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = (
 # --- walking --------------------------------------------------------------------------
 
 
-def reachable(graph: nx.MultiDiGraph, start: str, kinds: Iterable[str], *, backwards: bool = False) -> list[str]:
+def reachable(graph: EvidenceGraph, start: str, kinds: Iterable[str], *, backwards: bool = False) -> list[str]:
     """Every node reachable from `start` over edges of `kinds` (against their direction
     with `backwards`), nearest first; safe on cycles."""
-    wanted = set(kinds)
-    adjacency = graph._pred if backwards else graph._succ  # noqa: SLF001
+    wanted = frozenset(kinds)
     seen = {start}
     order = []
     queue = deque([start])
     while queue:
         node = queue.popleft()
-        for other, keyed in adjacency.get(node, {}).items():
-            if other not in seen and wanted.intersection(keyed):
+        for other in graph.linked(node, wanted, backwards=backwards):
+            if other not in seen:
                 seen.add(other)
                 order.append(other)
                 queue.append(other)
     return order
 
 
-def neighbourhood(graph: nx.MultiDiGraph, focus: str, depth: int, *, stop_at: frozenset[str] = frozenset()) -> nx.MultiDiGraph:
+def neighbourhood(graph: EvidenceGraph, focus: str, depth: int, *, stop_at: frozenset[str] = frozenset()) -> EvidenceGraph:
     """The subgraph of items within `depth` links of `focus`, either direction.
 
     Items of a kind in `stop_at` are reached but not walked through: a baseline
     links to every requirement it holds, so two links through it would pull in
     the whole project.
     """
-    # networkx's ego_graph(undirected=True) first copies the whole graph undirected.
+    # A walk both ways; networkx's ego_graph(undirected=True) would first copy the whole graph.
     seen = {focus}
     frontier = [focus]
     for _ in range(depth):
@@ -427,7 +506,7 @@ def neighbourhood(graph: nx.MultiDiGraph, focus: str, depth: int, *, stop_at: fr
         for node in frontier:
             if node != focus and graph.nodes[node].get("kind") in stop_at:
                 continue
-            for other in (*graph._succ[node], *graph._pred[node]):  # noqa: SLF001
+            for other in (*graph.succ[node], *graph.pred[node]):
                 if other not in seen:
                     seen.add(other)
                     reached.append(other)

@@ -1,11 +1,16 @@
-"""Built evidence graphs, cached in `.git/reqtrace/`, so that `trace` and `impact`
+"""Built evidence graphs, kept in `.git/reqtrace/graph/`, so that `trace` and `impact`
 answer without reading 60,000 files again — also right after an edit.
+
+It is one of the kept results of cachestore.py, under its key scheme: the
+entry's name is the code stamp (reqtrace's version and the code of the
+modules that compute what is kept) and a hash of the kind `graph` and the
+entry's id — the spec repo's place in the git tree and the slot (below). Edited
+code reads other names, and writing removes the entries other code wrote.
 
 A cached graph records the state it was built from: the commit read (for the
 working tree: HEAD plus the content hash of every spec file git reports as
-changed, untracked or ignored), the `baseline/*` tags, and — as a stamp that
-must match exactly — the spec repo's place in the git tree and reqtrace's own
-code. When the state asked for is the cached one, the graph is used as it is.
+changed, untracked or ignored) and the `baseline/*` tags. When the state asked
+for is the cached one, the graph is used as it is.
 When it differs by a few files (an edit, a new record, a commit, another
 revision), those files are parsed again and the graph is patched
 (graph_update.py), which gives exactly the graph a fresh build would. Only
@@ -16,8 +21,9 @@ The cache is a hint, never evidence (the rules of cachefile.py):
 - safe to delete at any time; written atomically, so concurrent runs see a
   whole old or a whole new file;
 - opened only when it is a regular file (a FIFO or link in its place is no cache);
-- each section carries a sha256 over its bytes and the code stamp: a file
-  that does not verify (a flipped bit, a truncated copy) is ignored and rebuilt;
+- each section carries a sha256 over its bytes, the code stamp and the entry's
+  id: a file that does not verify (a flipped bit, a truncated copy, another
+  entry's file) is ignored and rebuilt;
 - it holds only plain dicts, tuples and text, loaded with an unpickler that
   refuses every class, so a planted file cannot run code;
 - the working tree's state is what `git status` reports plus every file whose
@@ -25,50 +31,59 @@ The cache is a hint, never evidence (the rules of cachefile.py):
   at those), hashed by content: an edit always shows;
 - outside git, or with very many uncommitted changes, there is no cache.
 
-Two slots, one for the working tree and one for `--rev`. Each is one file of
-three sealed pickles (cachefile.seal): a small header (the state), the graph
-— one pickled blob per node (its attributes, its links out and in, and the
-fields `status` reads), so that a query unpickles only the nodes it visits —
-and the maps a patch needs (graph_update.GraphIndex).
+Two slots, one for the working tree and one for `--rev`. Each is one entry of
+five sealed pickles (cachestore.store_sections): a small header (the state),
+the graph — one pickled blob per node (its attributes, its links out and in),
+so that a query unpickles only the nodes it visits — the maps a patch needs
+(graph_update.GraphIndex), the fields `status` reads of every node, in one
+map (status reads them all, and only them), and every requirement's parents
+(trace and impact walk the whole hierarchy below a requirement without
+reading the nodes they pass).
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import io
 import os
 import pickle  # noqa: S403 - loaded only through _PlainUnpickler below
 import stat
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, gitio
-from .cachefile import Sealed, note, read_regular, seal
+from . import cachestore, gitio
+from .cachefile import Sealed, note, read_regular
 from .config import CONFIG_FILE, SpecRepo, parse_config
 from .errors import GitError, InputError, ReqtraceError
-from .graph import BaselineInfo, Signoff, build_graph_and_records, item_record, load_baseline_infos
+from .graph import (
+    PARENT,
+    BaselineInfo,
+    EvidenceGraph,
+    Signoff,
+    build_graph_and_records,
+    item_record,
+    load_baseline_infos,
+)
 from .model import Config, Snapshot
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from .graph import Record
     from .graph_update import GraphIndex
 
-FORMAT = 4
+GRAPH_KIND = "graph"
+FORMAT = 5  # of the sections below; in the entry's id
 MAX_CHANGED_FILES = 2000  # beyond this, hashing the changes costs what building does
 MAX_PATCH_FILES = 2000  # files differing from a cached graph beyond which a build is cheaper
 MAX_CHECKED_NODES = 1000  # visited item nodes checked against their files (~0.1 ms each)
-_SLOTS = {True: "graph-cache-worktree", False: "graph-cache-rev"}
+_PARENT_ONLY = frozenset({PARENT})
 
 
 @dataclass
 class GraphBundle:
-    graph: Any  # a networkx MultiDiGraph when built, a LazyGraph from the cache (as_networkx)
+    graph: EvidenceGraph  # a LazyGraph when read from the cache (whole_graph loads every node)
     baselines: list[BaselineInfo]
     commit: str | None  # None: the working tree
     snapshot: Snapshot | None = None  # only when the graph was built, not taken from the cache
@@ -101,9 +116,19 @@ def _decode_node(blob: bytes) -> list[Any]:
         entry = _PlainUnpickler(io.BytesIO(blob)).load()
     except Exception as error:  # noqa: BLE001 - whatever is wrong with it, it is not used
         raise DamagedCache(str(error)) from None
-    if not (isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[0], dict) and isinstance(entry[1], dict) and isinstance(entry[2], dict)):
+    if not (isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[0], dict) and isinstance(entry[1], dict) and isinstance(entry[2], dict)):
         raise DamagedCache("not a node")
     return list(entry)
+
+
+def _decode_map(data: bytes | memoryview) -> dict[str, Any]:
+    try:
+        found = _load_plain(data)
+    except Exception as error:  # noqa: BLE001 - whatever is wrong with it, it is not used
+        raise DamagedCache(str(error)) from None
+    if not isinstance(found, dict):
+        raise DamagedCache("not a map of nodes")
+    return found
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -111,28 +136,21 @@ class _PlainUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name}: the graph cache holds plain data only")
 
 
-def _code_stamp() -> str:
-    # An edited checkout or an upgrade may build a different graph from the same files.
-    package = Path(__file__).resolve().parent
-    parts = [__version__]
-    for folder in (package, package / "schemas"):
-        with contextlib.suppress(OSError):
-            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-                if entry.name.endswith((".py", ".json")):
-                    stat_result = entry.stat()
-                    parts.append(f"{entry.name}:{stat_result.st_size}:{stat_result.st_mtime_ns}")
-    return "\n".join(parts)
+def _entry_id(repo: SpecRepo, worktree: bool) -> str:
+    # One entry per spec repo and slot: the working tree's graph, and the last --rev's.
+    slot = "worktree" if worktree else "rev"
+    return "\x00".join([str(FORMAT), slot, str(repo.root), repo.prefix])
 
 
-def _stamp(repo: SpecRepo) -> str:
-    text = "\x00".join([str(FORMAT), _code_stamp(), str(repo.root), repo.prefix])
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+def cache_file(repo: SpecRepo, *, worktree: bool) -> Path | None:
+    """The file of the graph cached for the working tree (or for `--rev`); None outside git."""
+    return cachestore.entry_path(repo.git_top, GRAPH_KIND, _entry_id(repo, worktree), "bin")
 
 
-def _cache_dir(repo: SpecRepo) -> Path | None:
-    assert repo.git_top is not None
-    common = gitio.git_common_dir(repo.git_top)
-    return common / "reqtrace" if common is not None else None
+def discard_cached(repo: SpecRepo) -> None:
+    """Remove both cached graphs: one was found wrong."""
+    for worktree in (True, False):
+        cachestore.discard(repo.git_top, GRAPH_KIND, _entry_id(repo, worktree))
 
 
 def _spec_folders(repo: SpecRepo, config: Config) -> list[str]:
@@ -222,23 +240,26 @@ def _baselines_from_plain(rows: list[tuple[Any, ...]]) -> list[BaselineInfo]:
     ]
 
 
-class LazyGraph:
+class LazyGraph(EvidenceGraph):
     """An evidence graph read from the cache: each node is unpickled when first visited.
 
-    Offers what the queries and graph_update use of a networkx MultiDiGraph —
-    `in`, `nodes[id]`, and the `_node`, `_succ` and `_pred` maps (readable and,
-    for patching, writable) — and `to_networkx()` for everything else.
+    Its `nodes`, `succ` and `pred` maps (readable and, for patching, writable)
+    read a node's blob the first time any of them is asked about it; `loaded()`
+    gives a plain EvidenceGraph of every node. The status facts of every node
+    are kept apart, one map read whole when first asked for (status reads them
+    all, trace none): `facts`.
     """
 
-    def __init__(self, blobs: dict[str, bytes]) -> None:
+    def __init__(self, blobs: dict[str, bytes], facts: Callable[[], dict[str, Any]], parents: Callable[[], dict[str, Any]]) -> None:
         self._blobs = blobs
-        # node -> [attributes, links out, links in, status facts], once visited or made
+        self._read_parents = parents
+        self._parent_links: tuple[dict[str, Any], dict[str, list[str]]] | None = None
+        # node -> [attributes, links out, links in], once visited or made
         self._open: dict[str, list[Any]] = {}
         self._gone: set[str] = set()
-        self._node = self.nodes = _NodeMap(self, 0)
-        self._succ = self._adj = _NodeMap(self, 1)
-        self._pred = _NodeMap(self, 2)
-        self._facts = _NodeMap(self, 3)  # status_facts.status_facts of an item's node; None for a baseline
+        self._read_facts = facts
+        self._facts: dict[str, Any] | None = None
+        super().__init__(_NodeMap(self, 0), _NodeMap(self, 1), _NodeMap(self, 2), _FactsMap(self))
 
     def __contains__(self, node: object) -> bool:
         return node in self._open or (node in self._blobs and node not in self._gone)
@@ -263,7 +284,7 @@ class LazyGraph:
         return entry
 
     def _set(self, node: str, part: int, value: Any) -> None:
-        entry = self._entry(node) if node in self else self._open.setdefault(node, [{}, {}, {}, None])
+        entry = self._entry(node) if node in self else self._open.setdefault(node, [{}, {}, {}])
         self._gone.discard(node)
         entry[part] = value
 
@@ -273,38 +294,96 @@ class LazyGraph:
             self._gone.add(node)
             del self._open[node]
             return entry[0]
-        value, entry[part] = entry[part], ({} if part in (1, 2) else None)
+        value, entry[part] = entry[part], {}
         return value
 
+    def parent_links(self) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """(child -> its parents, parent -> its children) by `parent` links, as kept: true
+        of every node not visited since (a link that changes visits both its ends)."""
+        if self._parent_links is None:
+            parents = self._read_parents()
+            children: dict[str, list[str]] = {}
+            for child, its_parents in parents.items():
+                for parent in its_parents:
+                    children.setdefault(parent, []).append(child)
+            self._parent_links = parents, children
+        return self._parent_links
+
+    def linked(self, node: str, kinds: frozenset[str], *, backwards: bool = False) -> Iterator[str]:
+        # Walking the requirement hierarchy (trace, impact) reads no node it passes.
+        if kinds == _PARENT_ONLY and node not in self._open and node in self:
+            parents, children = self.parent_links()
+            return iter((children if backwards else parents).get(node, ()))
+        return super().linked(node, kinds, backwards=backwards)
+
+    def plain_parents(self) -> dict[str, tuple[str, ...]]:
+        kept = self.parent_links()[0]
+        found = {}
+        for node in self:
+            entry = self._open.get(node)
+            its_parents = tuple(target for target, keyed in entry[1].items() if PARENT in keyed) if entry is not None else tuple(kept.get(node, ()))
+            if its_parents:
+                found[node] = its_parents
+        return found
+
+    def facts_by_node(self) -> dict[str, Any]:
+        """node -> status facts (None for a baseline), for the nodes there are now."""
+        if self._facts is None:
+            self._facts = self._read_facts()
+        return self._facts
+
     def all_facts(self) -> Iterator[tuple[str, tuple[Any, ...]]]:
-        """(id, status facts) of every item's node, read without keeping the nodes."""
-        for node, blob in self._blobs.items():
-            if node not in self._open and node not in self._gone:
-                facts = _decode_node(blob)[3]
-                if facts is not None:
-                    yield node, facts
-        for node, entry in self._open.items():
-            if entry[3] is not None:
-                yield node, entry[3]
+        """(id, status facts) of every item's node, without reading the nodes."""
+        for node, facts in self.facts_by_node().items():
+            if facts is not None and node in self:  # a node a patch removed keeps its old entry here
+                yield node, facts
 
     def blobs(self) -> dict[str, bytes]:
         """Every node's blob, the visited ones pickled again (they may have changed)."""
         pickler = _BlobPickler()
         return {node: pickler.dumps(tuple(self._open[node])) if node in self._open else self._blobs[node] for node in self}
 
-    def to_networkx(self) -> nx.MultiDiGraph:
-        from .graph import assemble_graph
+    def plain_facts(self) -> dict[str, Any]:
+        facts = self.facts_by_node()
+        return {node: facts.get(node) for node in self}
 
-        def load() -> nx.MultiDiGraph:
+    def loaded(self) -> EvidenceGraph:
+        """Every node read: a plain EvidenceGraph of the same maps."""
+
+        def load() -> EvidenceGraph:
             nodes, succ, pred = {}, {}, {}
             for node in self:
-                nodes[node], succ[node], pred[node], _facts = self._entry(node)
-            return assemble_graph(nodes, succ, pred)
+                nodes[node], succ[node], pred[node] = self._entry(node)
+            return EvidenceGraph(nodes, succ, pred, self.plain_facts())
 
         return _without_gc(load)  # type: ignore[no-any-return]
 
 
-class _NodeMap(Mapping[str, Any]):
+class _FactsMap(MutableMapping[str, Any]):
+    """A LazyGraph's status facts: node -> status_facts.status_facts (None for a baseline)."""
+
+    def __init__(self, graph: LazyGraph) -> None:
+        self._graph = graph
+
+    def __getitem__(self, node: str) -> Any:
+        if node not in self._graph:
+            raise KeyError(node)
+        return self._graph.facts_by_node().get(node)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._graph)
+
+    def __len__(self) -> int:
+        return len(self._graph)
+
+    def __setitem__(self, node: str, value: Any) -> None:
+        self._graph.facts_by_node()[node] = value
+
+    def __delitem__(self, node: str) -> None:
+        self._graph.facts_by_node().pop(node, None)
+
+
+class _NodeMap(MutableMapping[str, Any]):
     """One of a LazyGraph's maps: node -> attributes, links out, or links in."""
 
     def __init__(self, graph: LazyGraph, part: int) -> None:
@@ -341,10 +420,13 @@ class _NodeMap(Mapping[str, Any]):
             raise KeyError(node)
         return self._graph._pop(node, self._part)  # noqa: SLF001
 
+    def __delitem__(self, node: str) -> None:
+        self.pop(node)
 
-def as_networkx(graph: Any) -> nx.MultiDiGraph:
-    """A networkx graph, for the commands that need all of one (export, --focus)."""
-    return graph.to_networkx() if isinstance(graph, LazyGraph) else graph
+
+def whole_graph(graph: EvidenceGraph) -> EvidenceGraph:
+    """The graph with every node read, for the commands that need all of it (export, --focus)."""
+    return graph.loaded() if isinstance(graph, LazyGraph) else graph
 
 
 class _BlobPickler:
@@ -362,19 +444,36 @@ class _BlobPickler:
         return self._buffer.getvalue()
 
 
-def _blobs_of(graph: Any, records: list[Record] | None) -> dict[str, bytes]:
+def _blobs_of(graph: EvidenceGraph) -> dict[str, bytes]:
     if isinstance(graph, LazyGraph):
         return graph.blobs()
-    facts = {record[0]: record[5] for record in records or ()}
     pickler = _BlobPickler()
-    nodes, succ, pred = graph._node, graph._succ, graph._pred  # noqa: SLF001
-    return {node: pickler.dumps((attrs, succ[node], pred[node], facts.get(node))) for node, attrs in nodes.items()}
+    nodes, succ, pred = graph.nodes, graph.succ, graph.pred
+    return {node: pickler.dumps((attrs, succ[node], pred[node])) for node, attrs in nodes.items()}
+
+
+def _parents_of(graph: EvidenceGraph) -> dict[str, tuple[str, ...]]:
+    if isinstance(graph, LazyGraph):
+        return graph.plain_parents()
+    found = {}
+    for node in graph:
+        its_parents = tuple(target for target, keyed in graph.succ[node].items() if PARENT in keyed)
+        if its_parents:
+            found[node] = its_parents
+    return found
+
+
+def _facts_of(graph: EvidenceGraph, records: list[Record] | None) -> dict[str, Any]:
+    if isinstance(graph, LazyGraph):
+        return graph.plain_facts()
+    facts = {record[0]: record[5] for record in records or ()}
+    return {node: facts.get(node) for node in graph.nodes}
 
 
 @dataclass
 class _Cached:
     file: Path
-    sealed: Sealed  # the file's sections: header, graph, index
+    sealed: Sealed  # the entry's sections: header, graph, index
     state: GraphState
 
 
@@ -382,14 +481,16 @@ def _load_plain(data: bytes | memoryview) -> Any:
     return _PlainUnpickler(io.BytesIO(data)).load()
 
 
-def _read_header(file: Path, stamp: str) -> _Cached | None:
-    """The state a cached graph was built from, checked against its hash; the graph
-    itself is checked when it is read."""
-    data = read_regular(file)
-    if data is None:
+def _read_header(repo: SpecRepo, worktree: bool) -> _Cached | None:
+    """The state the graph cached in a slot was built from, checked against its hash;
+    the graph itself is checked when it is read."""
+    entry_id = _entry_id(repo, worktree)
+    found = cachestore.load_sections(repo.git_top, GRAPH_KIND, entry_id, 5)
+    if found is None:
         return None
+    file, sealed = found
+    stamp = cachestore.seal_stamp(GRAPH_KIND, entry_id)
     try:
-        sealed = Sealed(data, stamp, sections=3)
         header = _load_plain(sealed.section(0))
         if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("stamp") != stamp:
             raise ValueError("another format")
@@ -421,7 +522,12 @@ def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph
         index = GraphIndex.from_plain(_load_plain(cached.sealed.section(2))) if with_index else None
         if not isinstance(blobs, dict):
             raise TypeError("not a graph")
-        return LazyGraph(blobs), _baselines_from_plain(baselines), index
+        graph = LazyGraph(
+            blobs,
+            facts=lambda: _without_gc(lambda: _decode_map(_checked_section(cached, 3))),
+            parents=lambda: _without_gc(lambda: _decode_map(_checked_section(cached, 4))),
+        )
+        return graph, _baselines_from_plain(baselines), index
 
     try:
         return _without_gc(load)  # type: ignore[no-any-return]
@@ -430,19 +536,26 @@ def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph
         return None
 
 
-def _write(folder: Path, slot: str, stamp: str, state: GraphState, graph: Any, baselines: list[BaselineInfo], index: GraphIndex | None, records: list[Record] | None = None) -> None:
-    """Save a graph with its index (and, for a built graph, the `records` it was built
-    from, for their status facts); never fail the command."""
-    from .files import atomic_write
+def _checked_section(cached: _Cached, number: int) -> memoryview:
+    try:
+        return cached.sealed.section(number)
+    except ValueError as error:
+        raise DamagedCache(str(error)) from None
 
+
+def _write(repo: SpecRepo, state: GraphState, graph: EvidenceGraph, baselines: list[BaselineInfo], index: GraphIndex | None, records: list[Record] | None = None) -> None:
+    """Keep a graph with its index (and, for a built graph, the `records` it was built
+    from, for their status facts) in its state's slot; never fail the command."""
+    entry_id = _entry_id(repo, state.worktree)
     if index is None:  # a graph that cannot be patched is not worth keeping: the state says what it is
-        with contextlib.suppress(OSError):
-            (folder / f"{slot}.pickle").unlink(missing_ok=True)
+        cachestore.discard(repo.git_top, GRAPH_KIND, entry_id)
         return
-    header = {"format": FORMAT, "stamp": stamp, "state": state.plain()}
-    data = _without_gc(lambda: seal(stamp, _dumps(header), _dumps((_blobs_of(graph, records), _plain_baselines(baselines))), _dumps(index.as_plain())))
-    with contextlib.suppress(OSError):
-        atomic_write(folder / f"{slot}.pickle", data, durable=False)
+    header = {"format": FORMAT, "stamp": cachestore.seal_stamp(GRAPH_KIND, entry_id), "state": state.plain()}
+
+    def sections() -> tuple[bytes, ...]:
+        return _dumps(header), _dumps((_blobs_of(graph), _plain_baselines(baselines))), _dumps(index.as_plain()), _dumps(_facts_of(graph, records)), _dumps(_parents_of(graph))
+
+    cachestore.store_sections(repo.git_top, GRAPH_KIND, entry_id, *_without_gc(sections))
 
 
 def _dumps(value: Any) -> bytes:
@@ -544,7 +657,7 @@ def _patch(repo: SpecRepo, config: Config, cached: _Cached, target: GraphState, 
 def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True) -> GraphBundle:
     """The evidence graph at `rev` (None: the working tree), from the cache when it can be.
 
-    From the cache, `graph` is a LazyGraph; `as_networkx` gives a networkx graph.
+    From the cache, `graph` is a LazyGraph; `whole_graph` reads all of it.
     """
     from .snapshot import resolve_revision
 
@@ -558,16 +671,13 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
             from .snapshot import Reader
 
             config, _ = parse_config(Reader(repo, commit).read_config())
-        folder = _cache_dir(repo)
-        target = current_state(repo, config, commit) if folder is not None else None
+        target = current_state(repo, config, commit) if cache_file(repo, worktree=True) is not None else None
     except (ReqtraceError, OSError):
         target = None
-    if target is None or folder is None:
+    if target is None:
         return _build(repo, commit)
-    stamp = _stamp(repo)
-    slot = _SLOTS[commit is None]
-    for name in (slot, _SLOTS[commit is not None]):
-        cached = _read_header(folder / f"{name}.pickle", stamp)
+    for worktree in (target.worktree, not target.worktree):  # its own slot first
+        cached = _read_header(repo, worktree)
         if cached is None:
             continue
         if cached.state.plain() == target.plain():
@@ -592,11 +702,11 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
             continue
         # Saved, so that the next question at this state starts from it (only the
         # nodes the patch visited are pickled again).
-        _write(folder, slot, stamp, target, bundle.graph, bundle.baselines, bundle.index)
+        _write(repo, target, bundle.graph, bundle.baselines, bundle.index)
         return bundle
     bundle = _build(repo, commit)
     assert bundle.snapshot is not None and bundle.records is not None
-    _write(folder, slot, stamp, target, bundle.graph, bundle.baselines, _index_of(bundle.snapshot, bundle.records, bundle.baselines), bundle.records)
+    _write(repo, target, bundle.graph, bundle.baselines, _index_of(bundle.snapshot, bundle.records, bundle.baselines), bundle.records)
     return bundle
 
 
@@ -612,11 +722,7 @@ def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], An
             raise DamagedCache("a visited node differs from its file")
         return bundle, result
     except DamagedCache:
-        folder = _cache_dir(repo) if repo.git_top is not None else None
-        for name in _SLOTS.values():
-            if folder is not None:
-                with contextlib.suppress(OSError):
-                    (folder / f"{name}.pickle").unlink(missing_ok=True)
+        discard_cached(repo)
         bundle = load_graph_bundle(repo, rev, use_cache=False)
         return bundle, question(bundle)
 

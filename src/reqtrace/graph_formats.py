@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .model import SCHEMA_VERSION, natural_key
 
 if TYPE_CHECKING:
-    import networkx as nx
+    from .graph import EvidenceGraph
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SHAPES = {"requirement": "box", "request": "hexagon", "meeting": "ellipse", "email": "note", "document": "folder", "baseline": "doubleoctagon"}
@@ -31,19 +31,19 @@ def short(text: Any, limit: int = MAX_LABEL) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _nodes(graph: nx.MultiDiGraph) -> list[tuple[str, dict[str, Any]]]:
-    return sorted(graph.nodes(data=True), key=lambda item: (natural_key(item[0]), item[0]))
+def _nodes(graph: EvidenceGraph) -> list[tuple[str, dict[str, Any]]]:
+    return sorted(graph.nodes.items(), key=lambda item: (natural_key(item[0]), item[0]))
 
 
-def _edges(graph: nx.MultiDiGraph) -> list[tuple[str, str, str, dict[str, Any]]]:
-    return sorted(graph.edges(keys=True, data=True), key=lambda e: (natural_key(e[0]), e[0], natural_key(e[1]), e[1], e[2]))
+def _edges(graph: EvidenceGraph) -> list[tuple[str, str, str, dict[str, Any]]]:
+    return sorted(graph.edges(), key=lambda e: (natural_key(e[0]), e[0], natural_key(e[1]), e[1], e[2]))
 
 
 def _edge_label(kind: str, attrs: dict[str, Any]) -> str:
     return f"{kind}: {attrs['decision']}" if kind == "decides" and attrs.get("decision") else kind
 
 
-def to_json(graph: nx.MultiDiGraph) -> dict[str, Any]:
+def to_json(graph: EvidenceGraph) -> dict[str, Any]:
     return {
         "nodes": [{"id": node, **{k: v for k, v in attrs.items() if v is not None}} for node, attrs in _nodes(graph)],
         "edges": [{"source": u, "target": v, **{k: val for k, val in attrs.items() if val is not None}} for u, v, _k, attrs in _edges(graph)],
@@ -55,7 +55,7 @@ def _dot_quote(text: str) -> str:
     return '"' + clean(text).replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "\\n") + '"'
 
 
-def to_dot(graph: nx.MultiDiGraph) -> str:
+def to_dot(graph: EvidenceGraph) -> str:
     lines = ["digraph reqtrace {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10, style=filled];', '  edge [fontname="Helvetica", fontsize=9];']
     for node, attrs in _nodes(graph):
         kind = attrs.get("kind", "")
@@ -76,7 +76,7 @@ def _mermaid_text(text: str) -> str:
     return text
 
 
-def to_mermaid(graph: nx.MultiDiGraph) -> str:
+def to_mermaid(graph: EvidenceGraph) -> str:
     # Ids like MTG-2026-01-15 or baseline/v1 are not Mermaid identifiers: number the nodes.
     names: dict[str, str] = {}
     lines = ["flowchart LR"]
@@ -92,7 +92,7 @@ def to_mermaid(graph: nx.MultiDiGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_graphml(graph: nx.MultiDiGraph) -> bytes:
+def to_graphml(graph: EvidenceGraph) -> bytes:
     import io
 
     import networkx as nx
@@ -108,7 +108,7 @@ def to_graphml(graph: nx.MultiDiGraph) -> bytes:
     return stream.getvalue()
 
 
-def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
+def render(graph: EvidenceGraph, fmt: str) -> bytes:
     if fmt == "dot":
         return to_dot(graph).encode("utf-8")
     if fmt == "mermaid":

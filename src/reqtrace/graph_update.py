@@ -25,10 +25,10 @@ What a patch needs beyond the graph is kept in a `GraphIndex` of plain maps,
 stored in the graph cache and so a hint like it (graph_cache.py, cachefile.py):
 checked by its content hash before use, and an index that fails a patch in
 any way means a fresh build, never a crash.
-The graph's maps (`_node`, `_succ`, `_pred`, as networkx names them) are
-patched in place; new nodes come last, so the graph equals a fresh build's as
-a graph (same nodes, links and attributes), not in dict order — the queries
-sort what they show.
+The graph's maps (`EvidenceGraph.nodes`, `succ`, `pred`, and `facts` where
+kept) are patched in place; new nodes come last, so the graph equals a fresh
+build's as a graph (same nodes, links and attributes), not in dict order — the
+queries sort what they show.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from .graph import (
     DECIDES,
     THREAD,
     BaselineInfo,
+    EvidenceGraph,
     Link,
     Record,
     baseline_attrs,
@@ -138,7 +139,7 @@ class PatchReport:
 
 
 def patch_graph(
-    graph: Any,
+    graph: EvidenceGraph,
     index: GraphIndex,
     changed: dict[str, tuple[Record, ...]],
     old_baselines: list[BaselineInfo],
@@ -147,176 +148,213 @@ def patch_graph(
     *,
     max_reads: int | None = None,
 ) -> PatchReport:
-    """Update `graph` (anything with networkx's `_node`, `_succ` and `_pred` maps) and
+    """Update `graph` (an EvidenceGraph, or the cache's LazyGraph) and
     `index` in place: the files in `changed` now hold those records (none: the file is
     gone or holds no items), the baselines are `new_baselines`. `read_records` parses
     unchanged files, at most `max_reads` of them (else CannotPatch)."""
-    nodes = graph._node  # noqa: SLF001
-    succ = graph._succ  # noqa: SLF001
-    pred = graph._pred  # noqa: SLF001
-    facts = getattr(graph, "_facts", None)  # status facts beside each node, where the graph keeps them
-    report = PatchReport(files=len(changed))
-    files: dict[str, tuple[Record, ...]] = dict(changed)  # every file read in this patch
+    patch = _Patch(graph, index, changed, old_baselines, new_baselines, read_records, max_reads)
+    patch.find_ids_in_play()
+    patch.move_ids_between_files()
+    reresolved = _update_message_ids(index, patch.nodes, patch.in_play, patch.existed, patch.after, patch.read, patch.first_definition)
+    patch.find_pairs_to_relink(reresolved)
+    patch.update_nodes()
+    patch.relink_pairs()
+    return patch.report
 
-    def read(paths: Iterable[str]) -> None:
-        missing = sorted({path for path in paths if path not in files})
+
+class _Patch:
+    """One patch, in the stages `patch_graph` runs: what each stage finds, the next reads."""
+
+    def __init__(
+        self,
+        graph: EvidenceGraph,
+        index: GraphIndex,
+        changed: dict[str, tuple[Record, ...]],
+        old_baselines: list[BaselineInfo],
+        new_baselines: list[BaselineInfo],
+        read_records: ReadRecords,
+        max_reads: int | None,
+    ) -> None:
+        self.nodes, self.succ, self.pred = graph.nodes, graph.succ, graph.pred
+        self.facts = graph.facts  # status facts beside each node, where the graph keeps them
+        self.index, self.changed = index, changed
+        self.old_baselines, self.new_baselines = old_baselines, new_baselines
+        self.old_by_node = {baseline.node: baseline for baseline in old_baselines}
+        self.new_by_node = {baseline.node: baseline for baseline in new_baselines}
+        self.read_records, self.max_reads = read_records, max_reads
+        self.report = PatchReport(files=len(changed))
+        self.files: dict[str, tuple[Record, ...]] = dict(changed)  # every file read in this patch
+        self.in_play: set[str] = set()  # ids whose definitions may change
+        self.existed: dict[str, bool] = {}  # id in play -> it was a node before
+        self.after: dict[str, Definition | None] = {}  # id in play -> where it is defined now
+        self.pairs: set[tuple[str, str]] = set()  # node pairs whose links are rebuilt
+        self.new_links: list[tuple[str, Link]] = []  # (maker, link) made now
+        self.moved_baselines: list[str] = []
+
+    def read(self, paths: Iterable[str]) -> None:
+        missing = sorted({path for path in paths if path not in self.files})
         if not missing:
             return
-        report.read += len(missing)
-        if max_reads is not None and report.read > max_reads:
-            raise CannotPatch(f"{report.read} linked files to read")
-        found = read_records(missing)
+        self.report.read += len(missing)
+        if self.max_reads is not None and self.report.read > self.max_reads:
+            raise CannotPatch(f"{self.report.read} linked files to read")
+        found = self.read_records(missing)
         for path in missing:
-            files[path] = found.get(path, ())
+            self.files[path] = found.get(path, ())
 
-    def first_definition(item_id: str, paths: Iterable[str]) -> Definition | None:
+    def first_definition(self, item_id: str, paths: Iterable[str]) -> Definition | None:
         for path in sorted(paths):
-            for position, record in enumerate(files[path]):
+            for position, record in enumerate(self.files[path]):
                 if record[0] == item_id:
                     return path, position, record
         return None
 
-    # 1. The ids whose definitions may change: defined in a changed file, before or after.
-    in_play: set[str] = set()
-    defined_now: dict[str, set[str]] = {}
-    for path, records in changed.items():
-        in_play.update(index.ids_by_path.get(path, ()))
-        for record in records:
-            in_play.add(record[0])
-            defined_now.setdefault(record[0], set()).add(path)
-    in_play.update(item_id for item_id, paths in index.shadowed.items() if not changed.keys().isdisjoint(paths))
-    old_baseline_nodes = {baseline.node for baseline in old_baselines}
-    new_by_node = {baseline.node: baseline for baseline in new_baselines}
-    if any(item_id.startswith(BASELINE_PREFIX) for item_id in in_play) or any(
-        node in nodes and node not in old_baseline_nodes for node in new_by_node
-    ):
-        raise CannotPatch("an item id looks like a baseline's node")
-    report.items = len(in_play)
-    existed = {item_id: item_id in nodes for item_id in in_play}
-    old_paths: dict[str, tuple[str, ...]] = {}
-    for item_id in in_play:
-        old_paths[item_id] = index.shadowed.get(item_id) or ((nodes[item_id]["path"],) if existed[item_id] else ())
-    new_paths = {
-        item_id: sorted({path for path in old_paths[item_id] if path not in changed} | defined_now.get(item_id, set()))
-        for item_id in in_play
-    }
-    read(path for paths in new_paths.values() for path in paths)
-    after = {item_id: first_definition(item_id, new_paths[item_id]) for item_id in in_play}
-    for item_id, paths in new_paths.items():
-        if len(paths) > 1:
-            index.shadowed[item_id] = tuple(paths)
-        else:
-            index.shadowed.pop(item_id, None)
+    def find_ids_in_play(self) -> None:
+        """1. The ids whose definitions may change: defined in a changed file, before or after."""
+        nodes, index, changed, in_play = self.nodes, self.index, self.changed, self.in_play
+        defined_now: dict[str, set[str]] = {}
+        for path, records in changed.items():
+            in_play.update(index.ids_by_path.get(path, ()))
+            for record in records:
+                in_play.add(record[0])
+                defined_now.setdefault(record[0], set()).add(path)
+        in_play.update(item_id for item_id, paths in index.shadowed.items() if not changed.keys().isdisjoint(paths))
+        if any(item_id.startswith(BASELINE_PREFIX) for item_id in in_play) or any(
+            node in nodes and node not in self.old_by_node for node in self.new_by_node
+        ):
+            raise CannotPatch("an item id looks like a baseline's node")
+        self.report.items = len(in_play)
+        self.existed = existed = {item_id: item_id in nodes for item_id in in_play}
+        old_paths: dict[str, tuple[str, ...]] = {}
+        for item_id in in_play:
+            old_paths[item_id] = index.shadowed.get(item_id) or ((nodes[item_id]["path"],) if existed[item_id] else ())
+        new_paths = {
+            item_id: sorted({path for path in old_paths[item_id] if path not in changed} | defined_now.get(item_id, set()))
+            for item_id in in_play
+        }
+        self.read(path for paths in new_paths.values() for path in paths)
+        self.after = {item_id: self.first_definition(item_id, new_paths[item_id]) for item_id in in_play}
+        for item_id, paths in new_paths.items():
+            if len(paths) > 1:
+                index.shadowed[item_id] = tuple(paths)
+            else:
+                index.shadowed.pop(item_id, None)
 
-    # 2. Which file holds each id's item now.
-    for item_id in in_play:
-        old_path = nodes[item_id]["path"] if existed[item_id] else None
-        now = after[item_id]
-        new_path = now[0] if now is not None else None
-        if old_path is not None and old_path != new_path:
-            _drop(index.ids_by_path, old_path, item_id)
-        if new_path is not None and new_path != old_path:
-            index.ids_by_path[new_path] = (*index.ids_by_path.get(new_path, ()), item_id)
-    for path in changed:
-        index.ids_by_path.pop(path, None)
-        winners = tuple(record[0] for position, record in enumerate(changed[path]) if after[record[0]] == (path, position, record))
-        if winners:
-            index.ids_by_path[path] = winners
+    def move_ids_between_files(self) -> None:
+        """2. Which file holds each id's item now."""
+        nodes, index, changed, after = self.nodes, self.index, self.changed, self.after
+        for item_id in self.in_play:
+            old_path = nodes[item_id]["path"] if self.existed[item_id] else None
+            now = after[item_id]
+            new_path = now[0] if now is not None else None
+            if old_path is not None and old_path != new_path:
+                _drop(index.ids_by_path, old_path, item_id)
+            if new_path is not None and new_path != old_path:
+                index.ids_by_path[new_path] = (*index.ids_by_path.get(new_path, ()), item_id)
+        for path in changed:
+            index.ids_by_path.pop(path, None)
+            winners = tuple(record[0] for position, record in enumerate(changed[path]) if after[record[0]] == (path, position, record))
+            if winners:
+                index.ids_by_path[path] = winners
 
-    # 3. Message-IDs: who has each one an item in play had or has, and who replies to it.
-    reresolved = _update_message_ids(index, nodes, in_play, existed, after, read, first_definition)
+    def find_pairs_to_relink(self, reresolved: set[str]) -> None:
+        """4. The node pairs whose links may change: everything an item in play made before
+        (its links out, and a request's decision into it) and makes now; and the emails
+        whose replies resolve elsewhere (`reresolved`, step 3), and the baselines that moved."""
+        nodes, succ, pred, index, after = self.nodes, self.succ, self.pred, self.index, self.after
+        pairs, new_links = self.pairs, self.new_links
+        for item_id in self.in_play:
+            if self.existed[item_id]:
+                pairs.update((item_id, target) for target in succ[item_id])
+                pairs.update((source, item_id) for source, keyed in pred[item_id].items() if DECIDES in keyed)
+            now = after[item_id]
+            if now is not None:
+                new_links.extend((item_id, link) for link in resolved_links(now[2], index.message_holder))
+        for mail_id in reresolved:
+            pairs.update((mail_id, target) for target, keyed in succ[mail_id].items() if THREAD in keyed)
+            definition = _definition_of(mail_id, nodes, index, self.read, self.first_definition)
+            new_links.extend((mail_id, link) for link in resolved_links(definition[2], index.message_holder))
+        old_by_node, new_by_node = self.old_by_node, self.new_by_node
+        self.moved_baselines = sorted(node for node in old_by_node.keys() | new_by_node.keys() if old_by_node.get(node) != new_by_node.get(node))
+        for node in self.moved_baselines:
+            if node in old_by_node:
+                pairs.update((source, target) for source, target, _kind, _attrs in baseline_links(old_by_node[node]))
+            if node in new_by_node:
+                new_links.extend((node, link) for link in baseline_links(new_by_node[node]))
+        pairs.update((link[0], link[1]) for _maker, link in new_links)
 
-    # 4. The node pairs whose links may change: everything an item in play made before
-    # (its links out, and a request's decision into it) and makes now.
-    pairs: set[tuple[str, str]] = set()
-    new_links: list[tuple[str, Link]] = []  # (maker, link)
-    for item_id in in_play:
-        if existed[item_id]:
-            pairs.update((item_id, target) for target in succ[item_id])
-            pairs.update((source, item_id) for source, keyed in pred[item_id].items() if DECIDES in keyed)
-        now = after[item_id]
-        if now is not None:
-            new_links.extend((item_id, link) for link in resolved_links(now[2], index.message_holder))
-    for mail_id in reresolved:
-        pairs.update((mail_id, target) for target, keyed in succ[mail_id].items() if THREAD in keyed)
-        definition = _definition_of(mail_id, nodes, index, read, first_definition)
-        new_links.extend((mail_id, link) for link in resolved_links(definition[2], index.message_holder))
-    old_by_node = {baseline.node: baseline for baseline in old_baselines}
-    moved_baselines = sorted(node for node in old_by_node.keys() | new_by_node.keys() if old_by_node.get(node) != new_by_node.get(node))
-    for node in moved_baselines:
-        if node in old_by_node:
-            pairs.update((source, target) for source, target, _kind, _attrs in baseline_links(old_by_node[node]))
-        if node in new_by_node:
-            new_links.extend((node, link) for link in baseline_links(new_by_node[node]))
-    pairs.update((link[0], link[1]) for _maker, link in new_links)
+    def update_nodes(self) -> None:
+        """5. Nodes: gone, new, or with new attributes; links to a node that is back."""
+        nodes, succ, pred, index, after, facts = self.nodes, self.succ, self.pred, self.index, self.after, self.facts
+        new_by_node = self.new_by_node
+        appeared: list[str] = []
+        for item_id in sorted(self.in_play):
+            found = after[item_id]
+            if found is None:
+                if self.existed[item_id]:
+                    _remove_node(item_id, nodes, succ, pred, index)
+            else:
+                if not self.existed[item_id]:
+                    nodes[item_id] = found[2][2]
+                    succ[item_id], pred[item_id] = {}, {}
+                    appeared.append(item_id)
+                elif nodes[item_id] != found[2][2]:
+                    nodes[item_id] = found[2][2]
+                if facts is not None:
+                    facts[item_id] = found[2][5]
+        for node in self.moved_baselines:
+            if node not in new_by_node:
+                _remove_node(node, nodes, succ, pred, index)
+            elif node not in self.old_by_node:
+                nodes[node] = baseline_attrs(new_by_node[node])
+                succ[node], pred[node] = {}, {}
+                appeared.append(node)
+            else:
+                nodes[node] = baseline_attrs(new_by_node[node])
+        for node in appeared:
+            # Links that pointed at this id while it did not exist are back.
+            makers = index.dangling.pop(node, ())
+            self.read(nodes[maker]["path"] for maker in makers if maker in nodes and maker not in new_by_node and maker not in after)
+            for maker in makers:
+                made = _links_of(maker, nodes, index, new_by_node, after, self.read, self.first_definition)
+                self.pairs.update((source, target) for source, target, _kind, _attrs in made if node in (source, target))
+        for maker, (source, target, _kind, _attrs) in self.new_links:
+            for end in (source, target):
+                if end not in nodes:
+                    _add(index.dangling, end, maker)
 
-    # 5. Nodes: gone, new, or with new attributes.
-    appeared: list[str] = []
-    for item_id in sorted(in_play):
-        found = after[item_id]
-        if found is None:
-            if existed[item_id]:
-                _remove_node(item_id, nodes, succ, pred, index)
-        else:
-            if not existed[item_id]:
-                nodes[item_id] = found[2][2]
-                succ[item_id], pred[item_id] = {}, {}
-                appeared.append(item_id)
-            elif nodes[item_id] != found[2][2]:
-                nodes[item_id] = found[2][2]
-            if facts is not None:
-                facts[item_id] = found[2][5]
-    for node in moved_baselines:
-        if node not in new_by_node:
-            _remove_node(node, nodes, succ, pred, index)
-        elif node not in old_by_node:
-            nodes[node] = baseline_attrs(new_by_node[node])
-            succ[node], pred[node] = {}, {}
-            appeared.append(node)
-        else:
-            nodes[node] = baseline_attrs(new_by_node[node])
-    for node in appeared:
-        # Links that pointed at this id while it did not exist are back.
-        makers = index.dangling.pop(node, ())
-        read(nodes[maker]["path"] for maker in makers if maker in nodes and maker not in new_by_node and maker not in after)
-        for maker in makers:
-            made = _links_of(maker, nodes, index, new_by_node, after, read, first_definition)
-            pairs.update((source, target) for source, target, _kind, _attrs in made if node in (source, target))
-    for maker, (source, target, _kind, _attrs) in new_links:
-        for end in (source, target):
-            if end not in nodes:
-                _add(index.dangling, end, maker)
-
-    # 6. Rebuild the links of every pair touched, from the pair's two ends.
-    read(
-        nodes[end]["path"]
-        for source, target in pairs
-        if source in nodes and target in nodes
-        for end in (source, target)
-        if end not in new_by_node and end not in after and (end == source or nodes[end].get("kind") in LINKED_INTO)
-    )
-    for source, target in pairs:
-        if source not in nodes or target not in nodes:
-            continue  # a missing end: removed with the node, or never there
-        makers = (source,) if source == target else (source, target)
-        ranked = []
-        for maker in makers:
-            if maker != source and maker not in new_by_node and nodes[maker].get("kind") not in LINKED_INTO:
-                continue
-            ranked.append((_rank(maker, nodes, index, new_by_node, after, first_definition), maker))
-        keyed: dict[str, dict[str, Any]] = {}
-        for _rank_of, maker in sorted(ranked):
-            for link_source, link_target, kind, attrs in _links_of(maker, nodes, index, new_by_node, after, read, first_definition):
-                if link_source == source and link_target == target:
-                    merge_link(keyed, kind, attrs)
-        if keyed:
-            succ[source][target] = keyed
-            pred[target][source] = keyed
-        else:
-            succ[source].pop(target, None)
-            pred[target].pop(source, None)
-    report.links = len(pairs)
-    return report
+    def relink_pairs(self) -> None:
+        """6. Rebuild the links of every pair touched, from the pair's two ends."""
+        nodes, succ, pred, index, after, new_by_node = self.nodes, self.succ, self.pred, self.index, self.after, self.new_by_node
+        pairs = self.pairs
+        self.read(
+            nodes[end]["path"]
+            for source, target in pairs
+            if source in nodes and target in nodes
+            for end in (source, target)
+            if end not in new_by_node and end not in after and (end == source or nodes[end].get("kind") in LINKED_INTO)
+        )
+        for source, target in pairs:
+            if source not in nodes or target not in nodes:
+                continue  # a missing end: removed with the node, or never there
+            makers = (source,) if source == target else (source, target)
+            ranked = []
+            for maker in makers:
+                if maker != source and maker not in new_by_node and nodes[maker].get("kind") not in LINKED_INTO:
+                    continue
+                ranked.append((_rank(maker, nodes, index, new_by_node, after, self.first_definition), maker))
+            keyed: dict[str, dict[str, Any]] = {}
+            for _rank_of, maker in sorted(ranked):
+                for link_source, link_target, kind, attrs in _links_of(maker, nodes, index, new_by_node, after, self.read, self.first_definition):
+                    if link_source == source and link_target == target:
+                        merge_link(keyed, kind, attrs)
+            if keyed:
+                succ[source][target] = keyed
+                pred[target][source] = keyed
+            else:
+                succ[source].pop(target, None)
+                pred[target].pop(source, None)
+        self.report.links = len(pairs)
 
 
 def _drop(table: dict[str, tuple[str, ...]], key: str, value: str) -> None:

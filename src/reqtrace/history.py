@@ -260,14 +260,8 @@ def _requirement_history(
     repo: SpecRepo, req_id: str, rev: str, cache: ParseCache, links: bool = True, prefer: str | None = None,
     only: str | None = None, whitespace: str = COLLAPSE,
 ) -> History:
-    if repo.git_top is None:
-        raise InputError(f"{repo.root} is not in a git repository, so it has no history", hint="run `git init` and commit the spec files")
-    if rev == "HEAD" and gitio.head_commit(repo.git_top) is None:
-        raise InputError("the repository has no commits yet, so there is no history", hint="commit the spec files first")
-    ((side, config_bytes),) = resolve_sides(repo, [(rev, rev)])
-    commit = side.commit
-    assert commit is not None
-    config, _ = parse_config(config_bytes)
+    commit, config = _resolved_start(repo, rev)
+    assert repo.git_top is not None
     folder = repo.git_path(config.requirements_dir)
     commits = gitio.walk_history(repo.git_top, commit, [folder])
     history = History(req_id, rev, commit, commits_walked=len(commits))
@@ -279,16 +273,7 @@ def _requirement_history(
         return relative if relative is not None and kind_of(relative, config) is not None else None
 
     reader = _VersionReader(repo, config, req_id, cache)
-    wanted: list[str] = []
-    for entry in commits:
-        written = [c for c in entry.changes if c.status != "D" and c.new_mode.startswith("100")]
-        if len(written) > BULK_COMMIT:
-            # A commit that writes thousands of files (the first import, a bulk edit): one
-            # `git grep` there names the few that mention the id; only those are read.
-            mentioning = set(gitio.grep_files(repo.git_top, entry.commit, [req_id], [folder]))
-            written = [c for c in written if c.path in mentioning]
-        wanted.extend(c.new_oid for c in written if spec_path(c.path))
-    reader.scan(list(dict.fromkeys(wanted)))
+    reader.scan(_blobs_to_read(repo, req_id, folder, commits, spec_path))
     history.blobs_read = reader.read_count
 
     digest = memo_digests()
@@ -304,53 +289,16 @@ def _requirement_history(
     for entry in commits:
         before_holders = dict(holders)
         before_broken = set(broken)
-        for change in entry.changes:
-            if change.new_oid not in reader.mentions and change.path[len(repo.prefix) :] not in holders and change.path[len(repo.prefix) :] not in broken:
-                # A blob that does not name the id, in a file that held no copy: nothing
-                # to follow (a bulk import writes thousands of these).
-                continue
-            path = spec_path(change.path)
-            if path is None:
-                continue
-            if change.status == "D" or not change.new_mode.startswith("100"):
-                holders.pop(path, None)
-                broken.pop(path, None)
-                continue
-            copies, reason = reader.copies(path, change.new_oid, held=path in holders)
-            if reason is not None and path in holders:
-                broken[path] = reason
-                continue
-            broken.pop(path, None)
-            if copies:
-                holders[path] = copies
-            else:
-                holders.pop(path, None)
+        _follow_copies(repo, entry, reader, spec_path, holders, broken)
         current = _followed(holders, previous, prefer)
         compared = before_holders[current.path][0] if current is not None and current.path in before_holders else previous
         state_after[entry.commit] = None if current is not None and current.path in broken else current
         add = functools.partial(_add_entry, history.entries, entry, current, digest)
-
-        kind = _kind_of_change(compared, current, digest)
-        reopened = current is not None and current.path in before_broken and current.path not in broken
-        if kind is not None:
-            add(
-                kind, current.path if current else None, compared.path if compared else None,
-                field_changes(compared, current, whitespace=whitespace) if kind == MODIFIED and compared and current else (),
-                [f"{current.path} can be read again; compared with its last readable version"] if reopened and current else None,
-            )
-        elif reopened and current is not None:
-            add(READABLE, current.path, current.path, notes=[f"{current.path} can be read again; {req_id} is unchanged since its last readable version"])
+        _add_change(add, req_id, compared, current, digest, whitespace, reopened=current is not None and current.path in before_broken and current.path not in broken)
         if current is not None and current.path in broken and current.path not in before_broken:
             add(UNREADABLE, current.path, current.path, notes=[f"{current.path} could not be read at this commit ({broken[current.path]}); {req_id} is not compared until it can be read"])
-        count, count_before = sum(map(len, holders.values())), sum(map(len, before_holders.values()))
-        if current is not None and count_before and count != count_before:
-            places = ", ".join(f"{c.path}:{c.line}" for path in sorted(holders) for c in holders[path])
-            if count > count_before:
-                new_paths = sorted(p for p in holders if len(holders[p]) > len(before_holders.get(p, ())))
-                add(DUPLICATE_ADDED, new_paths[0] if new_paths else current.path, None, notes=[f"{req_id} is defined {count} times: {places} (duplicate-id)"])
-            else:
-                gone = sorted(p for p in before_holders if len(before_holders[p]) > len(holders.get(p, ())))
-                add(DUPLICATE_REMOVED, current.path, gone[0] if gone else None, notes=[f"a duplicate copy{' in ' + gone[0] if gone else ''} was deleted; {req_id} remains in {places}"])
+        if current is not None:
+            _add_duplicates(add, req_id, current, before_holders, holders)
         previous = current
     if not history.entries:
         raise InputError(
@@ -361,6 +309,94 @@ def _requirement_history(
         history.baselines = _baseline_versions(repo, config, req_id, commit, history, state_after, cache)
         history.requests = _link_requests(repo, config, req_id, commit, history, cache)
     return history
+
+
+def _resolved_start(repo: SpecRepo, rev: str) -> tuple[str, Config]:
+    """The commit a history starts from, and the configuration there."""
+    if repo.git_top is None:
+        raise InputError(f"{repo.root} is not in a git repository, so it has no history", hint="run `git init` and commit the spec files")
+    if rev == "HEAD" and gitio.head_commit(repo.git_top) is None:
+        raise InputError("the repository has no commits yet, so there is no history", hint="commit the spec files first")
+    ((side, config_bytes),) = resolve_sides(repo, [(rev, rev)])
+    assert side.commit is not None
+    return side.commit, parse_config(config_bytes)[0]
+
+
+def _blobs_to_read(repo: SpecRepo, req_id: str, folder: str, commits: list[gitio.HistoryCommit], spec_path: Callable[[str], str | None]) -> list[str]:
+    """The spec blobs the walk writes that may hold the requirement, each once."""
+    assert repo.git_top is not None
+    wanted: list[str] = []
+    for entry in commits:
+        written = [c for c in entry.changes if c.status != "D" and c.new_mode.startswith("100")]
+        if len(written) > BULK_COMMIT:
+            # A commit that writes thousands of files (the first import, a bulk edit): one
+            # `git grep` there names the few that mention the id; only those are read.
+            mentioning = set(gitio.grep_files(repo.git_top, entry.commit, [req_id], [folder]))
+            written = [c for c in written if c.path in mentioning]
+        wanted.extend(c.new_oid for c in written if spec_path(c.path))
+    return list(dict.fromkeys(wanted))
+
+
+def _follow_copies(
+    repo: SpecRepo, entry: gitio.HistoryCommit, reader: _VersionReader, spec_path: Callable[[str], str | None],
+    holders: dict[str, list[Requirement]], broken: dict[str, str],
+) -> None:
+    """Bring the requirement's copies by file (`holders`) and the files that cannot be
+    read (`broken`) up to `entry`'s commit."""
+    for change in entry.changes:
+        if change.new_oid not in reader.mentions and change.path[len(repo.prefix) :] not in holders and change.path[len(repo.prefix) :] not in broken:
+            # A blob that does not name the id, in a file that held no copy: nothing
+            # to follow (a bulk import writes thousands of these).
+            continue
+        path = spec_path(change.path)
+        if path is None:
+            continue
+        if change.status == "D" or not change.new_mode.startswith("100"):
+            holders.pop(path, None)
+            broken.pop(path, None)
+            continue
+        copies, reason = reader.copies(path, change.new_oid, held=path in holders)
+        if reason is not None and path in holders:
+            broken[path] = reason
+            continue
+        broken.pop(path, None)
+        if copies:
+            holders[path] = copies
+        else:
+            holders.pop(path, None)
+
+
+def _add_change(
+    add: Callable[..., None], req_id: str, compared: Requirement | None, current: Requirement | None,
+    digest: Callable[[Requirement], str], whitespace: str, *, reopened: bool,
+) -> None:
+    """The entry for what the commit did to the followed copy, if anything."""
+    kind = _kind_of_change(compared, current, digest)
+    if kind is not None:
+        add(
+            kind, current.path if current else None, compared.path if compared else None,
+            field_changes(compared, current, whitespace=whitespace) if kind == MODIFIED and compared and current else (),
+            [f"{current.path} can be read again; compared with its last readable version"] if reopened and current else None,
+        )
+    elif reopened and current is not None:
+        add(READABLE, current.path, current.path, notes=[f"{current.path} can be read again; {req_id} is unchanged since its last readable version"])
+
+
+def _add_duplicates(
+    add: Callable[..., None], req_id: str, current: Requirement,
+    before_holders: dict[str, list[Requirement]], holders: dict[str, list[Requirement]],
+) -> None:
+    """An entry when the commit added or deleted a duplicate copy of the requirement."""
+    count, count_before = sum(map(len, holders.values())), sum(map(len, before_holders.values()))
+    if not count_before or count == count_before:
+        return
+    places = ", ".join(f"{c.path}:{c.line}" for path in sorted(holders) for c in holders[path])
+    if count > count_before:
+        new_paths = sorted(p for p in holders if len(holders[p]) > len(before_holders.get(p, ())))
+        add(DUPLICATE_ADDED, new_paths[0] if new_paths else current.path, None, notes=[f"{req_id} is defined {count} times: {places} (duplicate-id)"])
+    else:
+        gone = sorted(p for p in before_holders if len(before_holders[p]) > len(holders.get(p, ())))
+        add(DUPLICATE_REMOVED, current.path, gone[0] if gone else None, notes=[f"a duplicate copy{' in ' + gone[0] if gone else ''} was deleted; {req_id} remains in {places}"])
 
 
 def _add_entry(

@@ -30,9 +30,8 @@ from .model import natural_key as _natural
 from .people import NOBODY, People
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from .config import SpecRepo
+    from .graph import EvidenceGraph
 
 # How an edge reads from the traced item's side: (when it points away, when it points at it).
 RELATIONS = {
@@ -90,14 +89,14 @@ class Trace:
 DigestsOf = Callable[[set[str]], dict[str, str]]
 
 
-def suspect_edges(graph: nx.MultiDiGraph, links: Iterable[tuple[str, str]], digests_of: DigestsOf | None) -> list[dict[str, str]]:
+def suspect_edges(graph: EvidenceGraph, links: Iterable[tuple[str, str]], digests_of: DigestsOf | None) -> list[dict[str, str]]:
     """The (child, parent) links among `links` that are suspect: reviewed against a parent
     digest that is no longer the parent's (suspect.py). Unstamped links never are."""
     if digests_of is None:
         return []
     stamped = []
     for child, parent in links:
-        attrs = graph._succ[child].get(parent, {}).get(PARENT)  # noqa: SLF001
+        attrs = graph.succ[child].get(parent, {}).get(PARENT)
         stamp = attrs.get("reviewed") if attrs else None
         if stamp:
             stamped.append((child, parent, stamp))
@@ -187,7 +186,7 @@ def _in_order(adjacency: dict[str, Any]) -> list[tuple[str, Any]]:
     return sorted(adjacency.items(), key=lambda pair: _id_order(pair[0]))
 
 
-def _require(graph: nx.MultiDiGraph, commit: str | None, item_id: str) -> dict[str, Any]:
+def _require(graph: EvidenceGraph, commit: str | None, item_id: str) -> dict[str, Any]:
     if item_id not in graph:
         where = f" at commit {commit[:12]}" if commit else ""
         raise InputError(f"no item with id '{item_id}'{where}", hint="`reqtrace list --kind all` shows every id")
@@ -221,7 +220,7 @@ def _signer(people: People, signer: str) -> str:
     return person.name if person else signer
 
 
-def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (),  # type: ignore[assignment]
+def trace_item(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (),  # type: ignore[assignment]
                changes: list[TimelineEntry] = (), people: People = NOBODY,  # type: ignore[assignment]
                digests_of: DigestsOf | None = None, reach: bool = True) -> Trace:
     """The story of one item, oldest first. `commit` names where the graph was read;
@@ -229,7 +228,6 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
     `reach=False` leaves out the requirements above and below it: a caller that tells
     every item's story (publish) walks those once for all, not once per item."""
     node = _require(graph, commit, item_id)
-    by_node = {baseline.node: baseline for baseline in baselines}
     kind = node.get("kind", "")
     result = Trace(item_id, kind, node.get("title") or "", node.get("path"))
     entries: dict[tuple[str, str], TimelineEntry] = {}
@@ -239,7 +237,30 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
 
     if node.get("date") and kind in OWN_EVENT:
         add(TimelineEntry(node["date"], item_id, kind, OWN_EVENT[kind], node.get("title") or ""))
-    for direction, adjacency in ((0, graph._succ[item_id]), (1, graph._pred[item_id])):  # noqa: SLF001
+    _add_linked(graph, item_id, {baseline.node: baseline for baseline in baselines}, people, add)
+    _add_origins(graph, item_id, entries, add)
+    for entry in changes:
+        add(entry)
+    _drop_weaker_mentions(entries)
+    # Same day: the item's own event first, then by id.
+    result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _id_order(e.id), e.relation))
+    if not reach:
+        return result
+    if kind == "requirement":
+        result.upstream, result.downstream, result.suspect = _requirement_reach(graph, item_id, digests_of)
+    else:
+        result.upstream, result.downstream = _record_reach(graph, item_id)
+    return result
+
+
+Add = Callable[[TimelineEntry], None]
+
+
+def _add_linked(graph: EvidenceGraph, item_id: str, by_node: dict[str, BaselineInfo], people: People, add: Add) -> None:
+    """An entry for every item linked to or from this one (parent links aside: those are
+    upstream and downstream), and the decision on each request that affects it."""
+    node = graph.nodes[item_id]
+    for direction, adjacency in ((0, graph.succ[item_id]), (1, graph.pred[item_id])):
         for other, keyed in _in_order(adjacency):
             other_node = graph.nodes[other]
             for edge_type, attrs in keyed.items():
@@ -250,63 +271,72 @@ def trace_item(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = Non
                 summary = _summary(relation, other, other_node, attrs, by_node, people)
                 add(TimelineEntry(date, other, other_node.get("kind", ""), relation, summary))
                 if relation == "affected-by":
-                    # The decision on a request that changes this item is part of its story,
-                    # at the moment it was taken — after the commits it follows.
-                    decided_in = False
-                    for decider, decider_keyed in _in_order(graph._pred[other]):  # noqa: SLF001
-                        decision = decider_keyed.get(DECIDES)
-                        if decision is None:
-                            continue
-                        decided_in = True
-                        decider_node = graph.nodes[decider]
-                        text = decision.get("text") or decider_node.get("title") or ""
-                        add(TimelineEntry(decision.get("date") or decider_node.get("date"), decider, decider_node.get("kind", ""), "decision", f"{decision.get('decision', 'decided')} {other}: {text}"))
-                    if not decided_in and other_node.get("decided_on") and other_node.get("status") in ("approved", "rejected"):
-                        # Decided with no meeting or email named (`decide` without --in).
-                        add(TimelineEntry(other_node["decided_on"], other, "request", "decision", f"{other_node.get('decision') or 'decided'}"))
-    # Where it came from, further back: the email behind the request it came from.
+                    _add_decisions(graph, other, add)
+
+
+def _add_decisions(graph: EvidenceGraph, request: str, add: Add) -> None:
+    """The decision on a request that changes the item is part of its story, at the
+    moment it was taken — after the commits it follows."""
+    request_node = graph.nodes[request]
+    decided_in = False
+    for decider, decider_keyed in _in_order(graph.pred[request]):
+        decision = decider_keyed.get(DECIDES)
+        if decision is None:
+            continue
+        decided_in = True
+        decider_node = graph.nodes[decider]
+        text = decision.get("text") or decider_node.get("title") or ""
+        add(TimelineEntry(decision.get("date") or decider_node.get("date"), decider, decider_node.get("kind", ""), "decision", f"{decision.get('decision', 'decided')} {request}: {text}"))
+    if not decided_in and request_node.get("decided_on") and request_node.get("status") in ("approved", "rejected"):
+        # Decided with no meeting or email named (`decide` without --in).
+        add(TimelineEntry(request_node["decided_on"], request, "request", "decision", f"{request_node.get('decision') or 'decided'}"))
+
+
+def _add_origins(graph: EvidenceGraph, item_id: str, entries: dict[tuple[str, str], TimelineEntry], add: Add) -> None:
+    """Where it came from, further back: the email behind the request it came from."""
     for start in [e.id for e in entries.values() if e.relation in ("came-from", "affected-by")]:
         for origin, via in _origins(graph, start):
             if origin != item_id:
                 origin_node = graph.nodes[origin]
                 add(TimelineEntry(origin_node.get("date"), origin, origin_node.get("kind", ""), "came-from", f"via {via}: {origin_node.get('title') or ''}"))
-    for entry in changes:
-        add(entry)
-    # A record that came from, affects or decided about the item need not also be
-    # listed as merely mentioning it.
+
+
+def _drop_weaker_mentions(entries: dict[tuple[str, str], TimelineEntry]) -> None:
+    """A record that came from, affects or decided about the item need not also be
+    listed as merely mentioning it."""
     stronger = {entry.id for entry in entries.values() if entry.relation not in ("mentioned-in", "mentions")}
     for key, entry in list(entries.items()):
         if entry.relation == "mentioned-in" and entry.id in stronger and not entry.summary.startswith("decision: "):
             del entries[key]
-    # Same day: the item's own event first, then by id.
-    result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _id_order(e.id), e.relation))
-    if not reach:
-        return result
-    if kind == "requirement":
-        result.upstream = sorted(reachable(graph, item_id, [PARENT]), key=_id_order)
-        result.downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)
-        links = [(item_id, parent) for parent, keyed in graph._succ[item_id].items() if PARENT in keyed]  # noqa: SLF001
-        links += [(child, item_id) for child, keyed in graph._pred[item_id].items() if PARENT in keyed]  # noqa: SLF001
-        result.suspect = suspect_edges(graph, links, digests_of)
-    else:
-        about = [other for other, keyed in graph._succ[item_id].items() if (REFS in keyed or AFFECTS in keyed) and graph.nodes[other].get("kind") == "requirement"]  # noqa: SLF001
-        derived = [other for other, keyed in graph._pred[item_id].items() if SOURCE in keyed and graph.nodes[other].get("kind") == "requirement"]  # noqa: SLF001
-        below = set(derived)
-        for req_id in derived:
-            below.update(reachable(graph, req_id, [PARENT], backwards=True))
-        result.upstream = sorted(set(about), key=_id_order)
-        result.downstream = sorted(below, key=_id_order)
-    return result
 
 
-def _origins(graph: nx.MultiDiGraph, start: str, limit: int = 50) -> list[tuple[str, str]]:
+def _requirement_reach(graph: EvidenceGraph, item_id: str, digests_of: DigestsOf | None) -> tuple[list[str], list[str], list[dict[str, str]]]:
+    """(the requirements above it, those below it, its suspect parent links)."""
+    upstream = sorted(reachable(graph, item_id, [PARENT]), key=_id_order)
+    downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)
+    links = [(item_id, parent) for parent, keyed in graph.succ[item_id].items() if PARENT in keyed]
+    links += [(child, item_id) for child, keyed in graph.pred[item_id].items() if PARENT in keyed]
+    return upstream, downstream, suspect_edges(graph, links, digests_of)
+
+
+def _record_reach(graph: EvidenceGraph, item_id: str) -> tuple[list[str], list[str]]:
+    """(the requirements a record is about, those that came from it and everything below them)."""
+    about = [other for other, keyed in graph.succ[item_id].items() if (REFS in keyed or AFFECTS in keyed) and graph.nodes[other].get("kind") == "requirement"]
+    derived = [other for other, keyed in graph.pred[item_id].items() if SOURCE in keyed and graph.nodes[other].get("kind") == "requirement"]
+    below = set(derived)
+    for req_id in derived:
+        below.update(reachable(graph, req_id, [PARENT], backwards=True))
+    return sorted(set(about), key=_id_order), sorted(below, key=_id_order)
+
+
+def _origins(graph: EvidenceGraph, start: str, limit: int = 50) -> list[tuple[str, str]]:
     """(record, the record it was reached through) along `source` links from `start`, cycle-safe."""
     found: list[tuple[str, str]] = []
     seen = {start}
     frontier = [start]
     while frontier and len(found) < limit:
         current = frontier.pop(0)
-        for other, keyed in _in_order(graph._succ[current]):  # noqa: SLF001
+        for other, keyed in _in_order(graph.succ[current]):
             if SOURCE in keyed and other not in seen:
                 seen.add(other)
                 found.append((other, current))
@@ -348,7 +378,7 @@ class Impact:
         }
 
 
-def impact_of(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (), digests_of: DigestsOf | None = None) -> Impact:  # type: ignore[assignment]
+def impact_of(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (), digests_of: DigestsOf | None = None) -> Impact:  # type: ignore[assignment]
     """What a change to requirement `item_id` would touch. With `digests_of`, each
     descendant says which of its parent links (within the scope) are suspect already."""
     node = _require(graph, commit, item_id)
@@ -356,14 +386,14 @@ def impact_of(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None
         raise UsageError(f"{item_id} is a {node.get('kind')}; impact is about requirements — try `reqtrace trace {item_id}`")
     below = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)
     scope = {item_id, *below}
-    links = [(child, parent) for child in below for parent, keyed in graph._succ[child].items() if PARENT in keyed and parent in scope]  # noqa: SLF001
+    links = [(child, parent) for child in below for parent, keyed in graph.succ[child].items() if PARENT in keyed and parent in scope]
     suspect: dict[str, list[str]] = {}
     for link in suspect_edges(graph, links, digests_of):
         suspect.setdefault(link["child"], []).append(link["parent"])
     descendants = [{"id": i, "title": graph.nodes[i].get("title"), "status": graph.nodes[i].get("status"), "suspect": suspect.get(i, [])} for i in below]
     requests: dict[str, set[str]] = {}
     for req_id in scope:
-        for other, keyed in graph._pred[req_id].items():  # noqa: SLF001
+        for other, keyed in graph.pred[req_id].items():
             if (AFFECTS in keyed or REFS in keyed) and graph.nodes[other].get("kind") == "request" and graph.nodes[other].get("status") in ("open", "pending"):
                 requests.setdefault(other, set()).add(req_id)
     open_requests = [

@@ -29,7 +29,7 @@ COMMANDS = {
 CATEGORIES = {
     "parse-entry": ("cache/??/*", ("check", "list", "list-at-baseline")),
     "parse-packed": ("cache/pack-*", ("check", "list", "diff")),
-    "graph": ("graph-cache-*", ("trace", "impact-at-head", "status")),
+    "graph": ("graph/*.bin", ("trace", "impact-at-head", "status")),
     "triage-index": ("triage-index/*.idx", ("triage",)),
     "triage-baselines": ("triage-index/baselines-*", ("triage",)),
 }

@@ -295,9 +295,9 @@ def graph(
     output.json_requested = format is GraphFormat.json
     if out is not None:
         output_path(out, example=f"graph.{format.value}")
-    from ..graph_cache import as_networkx
+    from ..graph_cache import whole_graph
 
-    _, _, whole = _ask(root, rev, lambda _repo, bundle: as_networkx(bundle.graph))
+    _, _, whole = _ask(root, rev, lambda _repo, bundle: whole_graph(bundle.graph))
     chosen = whole
     if focus is not None:
         if focus not in whole:
