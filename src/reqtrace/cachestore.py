@@ -53,7 +53,7 @@ FORMAT = 1
 CODE_MODULES = (
     *PARSER_MODULES,
     "cachestore.py", "digest.py", "baseline.py", "baseline_verify.py", "snapshot.py", "config.py", "gitio.py",
-    "diff.py", "history.py", "trace.py", "status.py", "pack.py",
+    "diff.py", "history.py", "trace.py", "status.py", "pack.py", "signoff.py", "sshsig.py",
 )
 # A kind is a folder name beside the other caches; these names are theirs.
 _KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
