@@ -364,7 +364,7 @@ def baseline_findings(snapshot: Snapshot) -> list[Finding]:
     findings = plain_baseline_findings(repo, scanned, snapshot.commit)
     if content is not None:
         commits = sorted({baseline.commit for baseline in scanned.baselines})
-        cachestore.store(repo.git_top, VERDICT_KIND, content, {"findings": [_finding_row(f) for f in findings], "commits": commits})
+        cachestore.store(repo.git_top, VERDICT_KIND, content, {"findings": cachestore.finding_rows(findings), "commits": commits})
     return findings
 
 
@@ -444,23 +444,13 @@ def _worktree_baseline_files(repo: SpecRepo, head: str) -> list[str]:
     return lines
 
 
-def _finding_row(finding: Finding) -> list[Any]:
-    return [finding.code, finding.severity, finding.message, finding.path, finding.line, finding.id]
-
-
 def _verdict_of(plain: Any) -> tuple[list[Finding], list[str]] | None:
     """The (findings, baseline commits) stored by baseline_findings, or None when not of that shape."""
     try:
-        rows, commits = plain["findings"], plain["commits"]
-        findings = []
-        for code, severity, message, path, line, item_id in rows:
-            if not (isinstance(code, str) and isinstance(severity, str) and isinstance(message, str)
-                    and isinstance(path, str | None) and (line is None or type(line) is int) and isinstance(item_id, str | None)):
-                return None
-            findings.append(Finding(code, severity, message, path, line, item_id))
-        if not (isinstance(commits, list) and all(isinstance(commit, str) for commit in commits)):
-            return None
-    except (KeyError, TypeError, ValueError):
+        findings, commits = cachestore.findings_of(plain["findings"]), plain["commits"]
+    except (KeyError, TypeError):
+        return None
+    if findings is None or not (isinstance(commits, list) and all(isinstance(commit, str) for commit in commits)):
         return None
     return findings, commits
 

@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 
 from .cachefile import note, read_regular, seal, unseal
 from .files import atomic_write
+from .model import Finding
 from .parsecache import PARSER_MODULES, ParseCache, parser_fingerprint
 
 T = TypeVar("T")
@@ -162,3 +163,24 @@ def remove_foreign(folder: Path) -> int:
     _clean.add((folder, stamp))
     return removed
 
+
+
+def finding_rows(findings: list[Finding]) -> list[list[Any]]:
+    """Findings as plain JSON rows, for a kept verdict."""
+    return [[f.code, f.severity, f.message, f.path, f.line, f.id] for f in findings]
+
+
+def findings_of(rows: Any) -> list[Finding] | None:
+    """The findings `finding_rows` wrote; None when `rows` is not of that shape."""
+    if not isinstance(rows, list):
+        return None
+    findings = []
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 6):
+            return None
+        code, severity, message, path, line, item_id = row
+        if not (isinstance(code, str) and isinstance(severity, str) and isinstance(message, str)
+                and isinstance(path, str | None) and (line is None or type(line) is int) and isinstance(item_id, str | None)):
+            return None
+        findings.append(Finding(code, severity, message, path, line, item_id))
+    return findings

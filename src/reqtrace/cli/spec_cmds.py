@@ -68,7 +68,8 @@ def check(
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")
     if level != "off" and snapshot.has_baseline_files():
         from ..baseline import AcceptedUnknown
-        from ..diff import accepted_base, drift_findings
+        from ..check import drift_gate
+        from ..diff import accepted_base
 
         try:
             base = accepted_base(repo, rev)
@@ -76,7 +77,7 @@ def check(
             base = None  # a baseline file is missing: the baseline check reports it, and the gate fails
         if base is not None:  # with no accepted baseline there is nothing to drift from
             with phase(f"comparing with {base[0]}"):
-                snapshot.findings.extend(drift_findings(repo, base, level, to_rev=rev or "WORKTREE"))
+                snapshot.findings.extend(drift_gate(snapshot, base, level))
     with phase("checking"):
         report = run_checks(snapshot, strict=strict)
     output.gate_failed = not report.ok
