@@ -671,6 +671,11 @@ def _parse_pack(git_top: Path | None) -> _PackReader:
     return _PackReader(folder)
 
 
+def read_only_parse_pack(git_top: Path | None) -> PackedParseCache:
+    """The parse pack of the repository at `git_top`, read and never written; one per process."""
+    return _parse_pack(git_top)
+
+
 _DIGESTS: dict[int, tuple[Requirement, str]] = {}  # id -> (the requirement, kept alive; its digest)
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import cachestore, clock, gitio
 from .errors import InputError
 from .files import stale_temp_files
 from .model import ERROR, WARNING, Finding, Snapshot
+from .parse import Parsed
+from .parsecache import ParseCache
 from .placeholders import check_placeholders
 from .record_checks import RECORD_CHECKS
 from .references import dangling, removed_since_a_baseline
@@ -147,12 +150,27 @@ def drift_gate(snapshot: Snapshot, base: tuple[str, str], level: str) -> list[Fi
         kept = cachestore.load(repo.git_top, DRIFT_KIND, content, cachestore.findings_of)
         if kept is not None:
             return kept
+    from .baseline import read_only_parse_pack
     from .diff import drift_findings
 
-    findings = drift_findings(repo, base, level, to_rev=snapshot.commit or WORKTREE)
+    # The snapshot's files were just parsed into the pack: the drift's side at the snapshot
+    # is found there; the baseline's side is kept in entry files, as `diff` keeps it.
+    with _PackFirst(ParseCache.for_git(repo.git_top).folder, read_only_parse_pack(repo.git_top)) as cache:
+        findings = drift_findings(repo, base, level, to_rev=snapshot.commit or WORKTREE, cache=cache)
     if content is not None:
         cachestore.store(repo.git_top, DRIFT_KIND, content, cachestore.finding_rows(findings))
     return findings
+
+
+class _PackFirst(ParseCache):
+    """Parses by key from entry files, the parse pack (read only) asked first."""
+
+    def __init__(self, folder: Path | None, pack: ParseCache) -> None:
+        super().__init__(folder)
+        self._pack = pack
+
+    def get(self, key: str) -> Parsed | None:
+        return self._pack.get(key) or super().get(key)
 
 
 def drift_content(snapshot: Snapshot, base: tuple[str, str], level: str) -> str | None:
