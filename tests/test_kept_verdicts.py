@@ -279,3 +279,31 @@ def test_a_symbolic_link_under_the_requirements_keeps_no_drift(spec: Path) -> No
     base = accepted_base(snapshot.repo)
     assert base is not None and drift_content(snapshot, base, "warn") is None
     assert cachestore.entry_path(snapshot.repo.git_top, DRIFT_KIND, "x") is not None
+
+
+def test_requirements_at_a_baseline_read_through_the_shared_pack_are_the_plain_ones(spec: Path) -> None:
+    from reqtrace.baseline import read_only_parse_pack, requirements_at, share_parse_pack
+
+    repo = find_spec_repo(spec)
+    v1 = git(spec, "rev-parse", "baseline/v1^{commit}")
+    plain = requirements_at(repo, v1)  # no pack yet: every file parsed
+    with PackedParseCache.for_git(repo.git_top) as cache:
+        load_snapshot(repo, None, cache=cache)
+
+    class Asked(dict):
+        found = 0
+
+        def get(self, key, default=None):
+            value = super().get(key, default)
+            self.found += value is not None
+            return value
+
+    cache.used = Asked(cache.used)
+    share_parse_pack(repo.git_top, cache)
+    try:
+        assert requirements_at(repo, v1) == plain
+        # Found among the snapshot's parses, not parsed again: all but REQ-2 and REQ-3, changed since v1.
+        assert cache.used.found == len(plain[1]) - 2
+        assert read_only_parse_pack(repo.git_top).get("not a key") is None
+    finally:
+        share_parse_pack(None, PackedParseCache(None))  # leave no pack of this test behind

@@ -29,7 +29,7 @@ class CheckFormat(str, Enum):
     markdown = "markdown"
 
 
-def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
+def load(root: Path | None, rev: str | None, *, share_pack: bool = False):  # type: ignore[no-untyped-def]
     from ..config import find_spec_repo
     from ..parsecache import PackedParseCache
     from ..snapshot import load_snapshot
@@ -37,6 +37,10 @@ def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
     repo = find_spec_repo(root)
     with PackedParseCache.for_git(repo.git_top) as cache:
         snapshot = load_snapshot(repo, rev, cache=cache)
+    if share_pack and snapshot.has_baseline_files():
+        from ..baseline import share_parse_pack
+
+        share_parse_pack(repo.git_top, cache)  # the baselines' commits share most files with it
     # The snapshot lives until the command ends: keep the garbage collector from
     # walking its hundreds of thousands of objects again (a process-wide
     # setting, so it is made here in the command, not in the core).
@@ -62,7 +66,7 @@ def check(
         from ..errors import UsageError
 
         raise UsageError("--fix edits the working tree; it cannot be used with --rev")
-    repo, snapshot = load(root, rev)
+    repo, snapshot = load(root, rev, share_pack=True)
     if fix:
         snapshot = _fix_old_field_names(repo, snapshot, quiet=format is not CheckFormat.text)
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")
