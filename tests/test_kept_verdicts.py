@@ -307,3 +307,20 @@ def test_requirements_at_a_baseline_read_through_the_shared_pack_are_the_plain_o
         assert read_only_parse_pack(repo.git_top).get("not a key") is None
     finally:
         share_parse_pack(None, PackedParseCache(None))  # leave no pack of this test behind
+
+
+def test_the_accepted_baseline_is_kept_with_the_verdict(spec: Path) -> None:
+    from reqtrace.baseline_verify import baseline_verdict
+    from reqtrace.signoff import revoke_signoff
+
+    repo = find_spec_repo(spec)
+    v2 = git(spec, "rev-parse", "baseline/v2^{commit}")
+    assert baseline_verdict(_snapshot(spec)).accepted == accepted_base(repo) == ("v2", v2)
+    assert baseline_verdict(_snapshot(spec)).accepted == ("v2", v2)  # a new snapshot: from the store
+    customer = next(p.stem for p in (spec / "baselines" / "v2" / "signoffs").iterdir() if "anna-schmidt" in p.name)
+    revoke_signoff(repo, "v2", customer, reason="signed the wrong scope", by=CUSTOMER)
+    assert baseline_verdict(_snapshot(spec)).accepted is None  # v1 was only reviewed by the customer
+    assert accepted_base(repo) is None
+    (spec / "baselines" / "v1" / "manifest.yaml").unlink()
+    found = baseline_verdict(_snapshot(spec))
+    assert found.accepted is None and "baseline-tampered" in {f.code for f in found.findings}

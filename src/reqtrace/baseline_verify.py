@@ -20,6 +20,7 @@ from . import cachestore, gitio, sshsig
 from .baseline import (
     SIGNOFFS,
     TAG_PREFIX,
+    AcceptedUnknown,
     Baseline,
     BaselineSet,
     Revocation,
@@ -345,27 +346,58 @@ def verify_baseline(
 
 
 def baseline_findings(snapshot: Snapshot) -> list[Finding]:
-    """What `reqtrace check` reports about the baselines of the snapshot's spec repo.
+    """What `reqtrace check` reports about the baselines of the snapshot's spec repo."""
+    return baseline_verdict(snapshot).findings
+
+
+@dataclass(frozen=True)
+class BaselineVerdict:
+    findings: list[Finding]
+    # The accepted baseline as (name, commit); None when there is none, or when it cannot be told.
+    accepted: tuple[str, str] | None
+
+
+_VERDICTS: dict[int, tuple[Snapshot, BaselineVerdict]] = {}  # id -> (the snapshot, kept alive; its verdict)
+
+
+def baseline_verdict(snapshot: Snapshot) -> BaselineVerdict:
+    """The findings about the snapshot's baselines, and its accepted baseline: once per snapshot.
 
     The verdict is kept (cachestore.py) under everything it was computed from
     (`verdict_content`): an unchanged set of baselines costs a few git calls instead
     of reading every manifest, every requirement digest at each baseline's commit and
     running ssh-keygen for every sign-off.
     """
+    known = _VERDICTS.get(id(snapshot))
+    if known is not None and known[0] is snapshot:
+        return known[1]
+    verdict = _verdict_for(snapshot)
+    _VERDICTS.clear()  # one snapshot at a time: a command checks one
+    _VERDICTS[id(snapshot)] = (snapshot, verdict)
+    return verdict
+
+
+def _verdict_for(snapshot: Snapshot) -> BaselineVerdict:
     repo = getattr(snapshot, "repo", None)
     if repo is None:
-        return []
+        return BaselineVerdict([], None)
     content = verdict_content(repo, snapshot.commit)
     if content is not None:
         kept = cachestore.load(repo.git_top, VERDICT_KIND, content, _verdict_of)
-        if kept is not None and _commits_exist(repo, kept[1], content):
-            return kept[0]
+        if kept is not None and _commits_exist(repo, kept.commits, content):
+            return BaselineVerdict(kept.findings, kept.accepted)
     scanned = baselines_of(snapshot)
     findings = plain_baseline_findings(repo, scanned, snapshot.commit)
+    try:
+        chosen = scanned.accepted()
+        accepted = (chosen.name, chosen.commit) if chosen is not None else None
+    except AcceptedUnknown:
+        accepted = None  # a baseline file is missing: its finding fails the gate
     if content is not None:
         commits = sorted({baseline.commit for baseline in scanned.baselines})
-        cachestore.store(repo.git_top, VERDICT_KIND, content, {"findings": cachestore.finding_rows(findings), "commits": commits})
-    return findings
+        cachestore.store(repo.git_top, VERDICT_KIND, content,
+                         {"findings": cachestore.finding_rows(findings), "commits": commits, "accepted": list(accepted) if accepted else []})
+    return BaselineVerdict(findings, accepted)
 
 
 def plain_baseline_findings(repo: SpecRepo, scanned: BaselineSet, commit: str | None) -> list[Finding]:
@@ -413,7 +445,7 @@ def verdict_content(repo: SpecRepo, commit: str | None) -> str | None:
 
 
 # The shape of what verdict_content names; a new one when it changes.
-VERDICT_FORMAT = "baseline-verdict-1"
+VERDICT_FORMAT = "baseline-verdict-2"
 
 
 def _worktree_baseline_files(repo: SpecRepo, head: str) -> list[str]:
@@ -444,15 +476,24 @@ def _worktree_baseline_files(repo: SpecRepo, head: str) -> list[str]:
     return lines
 
 
-def _verdict_of(plain: Any) -> tuple[list[Finding], list[str]] | None:
-    """The (findings, baseline commits) stored by baseline_findings, or None when not of that shape."""
+@dataclass(frozen=True)
+class _Kept:
+    findings: list[Finding]
+    commits: list[str]
+    accepted: tuple[str, str] | None
+
+
+def _verdict_of(plain: Any) -> _Kept | None:
+    """What baseline_verdict stored, or None when not of that shape."""
     try:
-        findings, commits = cachestore.findings_of(plain["findings"]), plain["commits"]
+        findings, commits, accepted = cachestore.findings_of(plain["findings"]), plain["commits"], plain["accepted"]
     except (KeyError, TypeError):
         return None
     if findings is None or not (isinstance(commits, list) and all(isinstance(commit, str) for commit in commits)):
         return None
-    return findings, commits
+    if not (isinstance(accepted, list) and len(accepted) in (0, 2) and all(isinstance(part, str) for part in accepted)):
+        return None
+    return _Kept(findings, commits, (accepted[0], accepted[1]) if accepted else None)
 
 
 def _commits_exist(repo: SpecRepo, commits: list[str], content: str) -> bool:

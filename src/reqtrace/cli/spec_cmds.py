@@ -71,14 +71,11 @@ def check(
         snapshot = _fix_old_field_names(repo, snapshot, quiet=format is not CheckFormat.text)
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")
     if level != "off" and snapshot.has_baseline_files():
-        from ..baseline import AcceptedUnknown
+        from ..baseline_verify import baseline_verdict
         from ..check import drift_gate
-        from ..diff import accepted_base
 
-        try:
-            base = accepted_base(repo, rev)
-        except AcceptedUnknown:
-            base = None  # a baseline file is missing: the baseline check reports it, and the gate fails
+        # None also when a baseline file is missing: the baseline check reports it, and the gate fails.
+        base = baseline_verdict(snapshot).accepted
         if base is not None:  # with no accepted baseline there is nothing to drift from
             with phase(f"comparing with {base[0]}"):
                 snapshot.findings.extend(drift_gate(snapshot, base, level))
