@@ -39,3 +39,20 @@ def test_version_into_a_closed_pipe_or_a_full_disk_answers_as_before() -> None:
 def test_version_with_other_options_takes_the_usual_path() -> None:
     done = subprocess.run([sys.executable, "-m", "reqtrace", "--debug", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout == f"reqtrace {__version__}\n"
+
+
+HELP_ONLY = """
+import sys
+sys.argv = ["reqtrace", "--help"]
+from reqtrace.cli import main
+try:
+    main()
+except SystemExit as done:
+    print("exit", done.code, "model loaded:", "reqtrace.model" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_help_does_not_load_the_model() -> None:
+    done = subprocess.run([sys.executable, "-c", HELP_ONLY], capture_output=True, text=True)
+    assert "Usage:" in done.stdout and "check" in done.stdout
+    assert done.stderr.strip() == "exit 0 model loaded: False"
