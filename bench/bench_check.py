@@ -42,13 +42,17 @@ def run_once(
     done even when other jobs share the cores; peak RSS is the largest single
     process (reqtrace or its worker), as wait4 reports it.
     """
+    # As installed: bytecode is cached. With PYTHONDONTWRITEBYTECODE set (some CI images and
+    # sandboxes set it), an editable install compiles every module it imports on every run.
+    merged = {**os.environ, **(env or {})}
+    merged.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     proc = subprocess.Popen(
         args,
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
+        env=merged,
     )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start

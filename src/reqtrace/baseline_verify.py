@@ -10,14 +10,19 @@ a shallow clone is not a finding but an input error (exit 3) with the fix.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from . import gitio, sshsig
+from . import cachestore, gitio, sshsig
 from .baseline import (
+    SIGNOFFS,
     TAG_PREFIX,
+    AcceptedUnknown,
     Baseline,
+    BaselineSet,
     Revocation,
     SignOff,
     baselines_of,
@@ -26,13 +31,15 @@ from .baseline import (
     folder_of,
     frozen_entries,
     missing_history,
+    parse_signoff_file,
 )
-from .config import SpecRepo
+from .config import SpecRepo, parse_config
 from .digest import root_digest
 from .errors import InputError, ToolMissing
 from .model import ERROR, Finding, Requirement, Snapshot
 from .signed_statement import expected_statement, resolve_signers
 from .snapshot import Reader
+from .yamlio import MAX_FILE_BYTES
 
 TAMPERED = "baseline-tampered"
 INVALID = "signature-invalid"
@@ -324,12 +331,161 @@ def verify_baseline(
 
 def baseline_findings(snapshot: Snapshot) -> list[Finding]:
     """What `reqtrace check` reports about the baselines of the snapshot's spec repo."""
+    return baseline_verdict(snapshot).findings
+
+
+@dataclass(frozen=True)
+class BaselineVerdict:
+    findings: list[Finding]
+    # The accepted baseline as (name, commit); None when there is none, or when it cannot be told.
+    accepted: tuple[str, str] | None
+
+
+_VERDICTS: dict[int, tuple[Snapshot, BaselineVerdict]] = {}  # id -> (the snapshot, kept alive; its verdict)
+
+
+def baseline_verdict(snapshot: Snapshot) -> BaselineVerdict:
+    """The findings about the snapshot's baselines, and its accepted baseline: once per snapshot.
+
+    The verdict is kept (cachestore.py) under everything it was computed from
+    (`verdict_content`): an unchanged set of baselines costs a few git calls instead
+    of reading every manifest, every requirement digest at each baseline's commit and
+    running ssh-keygen for every sign-off.
+    """
+    known = _VERDICTS.get(id(snapshot))
+    if known is not None and known[0] is snapshot:
+        return known[1]
+    verdict = _verdict_for(snapshot)
+    _VERDICTS.clear()  # one snapshot at a time: a command checks one
+    _VERDICTS[id(snapshot)] = (snapshot, verdict)
+    return verdict
+
+
+def _verdict_for(snapshot: Snapshot) -> BaselineVerdict:
     repo = getattr(snapshot, "repo", None)
     if repo is None:
-        return []
+        return BaselineVerdict([], None)
+    content = verdict_content(repo, snapshot.commit)
+    if content is not None:
+        kept = cachestore.load(repo.git_top, VERDICT_KIND, content, _verdict_of)
+        if kept is not None and _commits_exist(repo, kept.commits, content):
+            return BaselineVerdict(kept.findings, kept.accepted)
     scanned = baselines_of(snapshot)
+    findings = plain_baseline_findings(repo, scanned, snapshot.commit)
+    try:
+        chosen = scanned.accepted()
+        accepted = (chosen.name, chosen.commit) if chosen is not None else None
+    except AcceptedUnknown:
+        accepted = None  # a baseline file is missing: its finding fails the gate
+    if content is not None:
+        commits = sorted({baseline.commit for baseline in scanned.baselines})
+        cachestore.store(repo.git_top, VERDICT_KIND, content,
+                         {"findings": cachestore.finding_rows(findings), "commits": commits, "accepted": list(accepted) if accepted else []})
+    return BaselineVerdict(findings, accepted)
+
+
+def plain_baseline_findings(repo: SpecRepo, scanned: BaselineSet, commit: str | None) -> list[Finding]:
+    """`baseline_findings` computed from the baseline files, without the kept verdict."""
     findings = list(scanned.findings)
     cache: dict[str, dict[str, Requirement]] = {}
     for baseline in scanned.baselines:
-        findings.extend(verify_baseline(repo, baseline, commit=snapshot.commit, cache=cache).problems)
+        findings.extend(verify_baseline(repo, baseline, commit=commit, cache=cache).problems)
     return findings
+
+
+VERDICT_KIND = "baseline-verdict"
+
+
+def verdict_content(repo: SpecRepo, commit: str | None) -> str | None:
+    """The content id of what `baseline_findings` depends on at `commit` (None: the working
+    tree); None when the verdict must not be kept (outside git, a shallow clone, no commit yet).
+
+    At a commit, the baseline files, their history and the recorded evidence are the commit's;
+    in the working tree, the files' blob ids, HEAD (whose history says which baseline files
+    were deleted), the files deleted since HEAD and each recorded sign-off's evidence. Always
+    live: the baseline tags (name, tag object, commit), the allowed-signers file (its path and
+    bytes) and which ssh-keygen would run. A shallow clone is never kept: fetching more history
+    changes what the same commit ids say.
+    """
+    top = repo.git_top
+    if top is None:
+        return None
+    head, shallow = gitio.head_and_shallow(top)
+    if shallow or head is None:
+        return None
+    try:
+        allowed = resolve_signers(repo, None)
+        trust = hashlib.sha256(allowed.read_bytes()).hexdigest() if allowed.is_file() else "none"
+        files = _worktree_baseline_files(repo, head) if commit is None else []
+    except (OSError, InputError):
+        return None  # computed the plain way, which says what is wrong where it matters
+    lines = [
+        f"{VERDICT_FORMAT} {repo.root} {repo.prefix!r} {commit or 'WORKTREE'}",
+        f"signers {allowed} {trust}",
+        f"ssh-keygen {shutil.which('ssh-keygen')}",
+        *(f"tag {tag.name} {tag.object} {tag.commit}" for tag in gitio.list_tags(top, TAG_PREFIX)),
+    ]
+    return "\n".join([*lines, *files])
+
+
+# The shape of what verdict_content names; a new one when it changes.
+VERDICT_FORMAT = "baseline-verdict-2"
+
+
+def _worktree_baseline_files(repo: SpecRepo, head: str) -> list[str]:
+    """The working tree's side of verdict_content: what scan_baselines, missing_witnesses and
+    the recorded sign-offs' evidence read there."""
+    assert repo.git_top is not None
+    reader = Reader(repo, None)
+    config_bytes = reader.read_config()
+    config, _ = parse_config(config_bytes)
+    lines = [f"head {head}", f"config {gitio.blob_id(config_bytes)}"]
+    signoffs = []
+    for source in reader.list_files([config.baselines_dir]):
+        if source.symlink_target is not None:
+            lines.append(f"link {source.path!r} {source.symlink_target!r}")
+            continue
+        data = reader.read_one(source)
+        lines.append(f"file {source.path!r} {gitio.blob_id(data)}")
+        if f"/{SIGNOFFS}/" in source.path and source.path.endswith(".yaml") and len(data) <= MAX_FILE_BYTES:
+            signoffs.append((source.path, data))
+    lines.extend(f"unlisted {path!r}" for path in reader.bad_names)
+    lines.extend(f"deleted {path!r}" for path in gitio.deleted_in_worktree(repo.git_top, [repo.git_path(config.baselines_dir)]))
+    for path, data in signoffs:
+        item, _ = parse_signoff_file(path, data)
+        if isinstance(item, SignOff) and item.method == "recorded" and item.evidence is not None:
+            read = read_evidence(repo, None, item.evidence.path)
+            held = hashlib.sha256(read.data).hexdigest() if read.data is not None else "missing"
+            lines.append(f"evidence {item.evidence.path!r} {read.refused!r} {held}")
+    return lines
+
+
+@dataclass(frozen=True)
+class _Kept:
+    findings: list[Finding]
+    commits: list[str]
+    accepted: tuple[str, str] | None
+
+
+def _verdict_of(plain: Any) -> _Kept | None:
+    """What baseline_verdict stored, or None when not of that shape."""
+    try:
+        findings, commits, accepted = cachestore.findings_of(plain["findings"]), plain["commits"], plain["accepted"]
+    except (KeyError, TypeError):
+        return None
+    if findings is None or not (isinstance(commits, list) and all(isinstance(commit, str) for commit in commits)):
+        return None
+    if not (isinstance(accepted, list) and len(accepted) in (0, 2) and all(isinstance(part, str) for part in accepted)):
+        return None
+    return _Kept(findings, commits, (accepted[0], accepted[1]) if accepted else None)
+
+
+def _commits_exist(repo: SpecRepo, commits: list[str], content: str) -> bool:
+    """Whether the baselines' commits are still in the repository (a rewritten history that was
+    garbage-collected loses them); a commit a listed baseline tag points at is there."""
+    tagged = {line.rsplit(" ", 1)[1] for line in content.split("\n") if line.startswith("tag ")}
+    unknown = [commit for commit in commits if commit not in tagged]
+    if not unknown:
+        return True
+    assert repo.git_top is not None
+    return all(oid is not None for _name, oid, _kind, _data in gitio.read_named(repo.git_top, [f"{commit}^{{commit}}" for commit in unknown]))

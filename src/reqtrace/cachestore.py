@@ -47,6 +47,7 @@ from typing import Any, TypeVar
 
 from .cachefile import Sealed, note, read_regular, seal, unseal
 from .files import atomic_write
+from .model import Finding
 from .parsecache import PARSER_MODULES, ParseCache, parser_fingerprint
 
 T = TypeVar("T")
@@ -57,8 +58,8 @@ FORMAT = 1
 CODE_MODULES = (
     *PARSER_MODULES,
     "cachestore.py", "digest.py", "baseline.py", "baseline_verify.py", "snapshot.py", "config.py", "gitio.py",
-    "diff.py", "history.py", "trace.py", "status.py", "pack.py",
-    "cachefile.py", "graph.py", "graph_cache.py", "graph_update.py",
+    "diff.py", "history.py", "trace.py", "status.py", "pack.py", "signoff.py", "signed_statement.py", "sshsig.py",
+    "cachefile.py", "graph.py", "graph_cache.py", "graph_update.py", "check.py",
 )
 # A kind is a folder name beside the other caches; these names are theirs.
 _KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
@@ -210,3 +211,24 @@ def remove_foreign(folder: Path) -> int:
     _clean.add((folder, stamp))
     return removed
 
+
+
+def finding_rows(findings: list[Finding]) -> list[list[Any]]:
+    """Findings as plain JSON rows, for a kept verdict."""
+    return [[f.code, f.severity, f.message, f.path, f.line, f.id] for f in findings]
+
+
+def findings_of(rows: Any) -> list[Finding] | None:
+    """The findings `finding_rows` wrote; None when `rows` is not of that shape."""
+    if not isinstance(rows, list):
+        return None
+    findings = []
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 6):
+            return None
+        code, severity, message, path, line, item_id = row
+        if not (isinstance(code, str) and isinstance(severity, str) and isinstance(message, str)
+                and isinstance(path, str | None) and (line is None or type(line) is int) and isinstance(item_id, str | None)):
+            return None
+        findings.append(Finding(code, severity, message, path, line, item_id))
+    return findings

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from . import gitio
+from . import cachestore, clock, gitio
+from .errors import InputError
 from .files import stale_temp_files
 from .model import ERROR, WARNING, Finding, Snapshot
+from .parse import Parsed
+from .parsecache import ParseCache
 from .placeholders import check_placeholders
 from .record_checks import RECORD_CHECKS
 from .references import dangling, removed_since_a_baseline
-from .snapshot import scanned_folders
+from .snapshot import WORKTREE, Reader, scanned_folders
 from .structure import structure_findings
 from .suspect import check_suspect_links
 from .testevidence_repo import check_test_evidence
@@ -125,6 +129,81 @@ def check_baselines(snapshot: Snapshot) -> Iterable[Finding]:
     from .baseline_verify import baseline_findings
 
     return baseline_findings(snapshot)
+
+
+DRIFT_KIND = "drift"
+# The shape of what drift_content names; a new one when it changes.
+DRIFT_FORMAT = "drift-1"
+# Findings that say a file under the compared folders was not read: the diff would read it
+# its own way, so such a snapshot's drift is never kept.
+_UNREAD = frozenset({"symlink", "file-too-large", "not-utf8"})
+
+
+def drift_gate(snapshot: Snapshot, base: tuple[str, str], level: str) -> list[Finding]:
+    """`unapproved-change` findings (at `level`) for every requirement changed since the
+    accepted baseline `base` (name, commit) that no approved request covers: `diff.drift_findings`,
+    kept (cachestore.py) under `drift_content`, so that an unchanged spec repo is not diffed again."""
+    repo = snapshot.repo
+    assert repo is not None
+    content = drift_content(snapshot, base, level)
+    if content is not None:
+        kept = cachestore.load(repo.git_top, DRIFT_KIND, content, cachestore.findings_of)
+        if kept is not None:
+            return kept
+    from .diff import drift_findings
+    from .snapshot import read_only_parse_pack
+
+    # The snapshot's files were just parsed into the pack: the drift's side at the snapshot
+    # is found there; the baseline's side is kept in entry files, as `diff` keeps it.
+    with _PackFirst(ParseCache.for_git(repo.git_top).folder, read_only_parse_pack(repo.git_top)) as cache:
+        findings = drift_findings(repo, base, level, to_rev=snapshot.commit or WORKTREE, cache=cache)
+    if content is not None:
+        cachestore.store(repo.git_top, DRIFT_KIND, content, cachestore.finding_rows(findings))
+    return findings
+
+
+class _PackFirst(ParseCache):
+    """Parses by key from entry files, the parse pack (read only) asked first."""
+
+    def __init__(self, folder: Path | None, pack: ParseCache) -> None:
+        super().__init__(folder)
+        self._pack = pack
+
+    def get(self, key: str) -> Parsed | None:
+        return self._pack.get(key) or super().get(key)
+
+
+def drift_content(snapshot: Snapshot, base: tuple[str, str], level: str) -> str | None:
+    """The content id of what the drift gate compares; None when it must not be kept.
+
+    Both sides are content: the baseline's commit, and the snapshot's commit or, for the
+    working tree, today's date (a request's decision may be dated later), HEAD,
+    reqtrace.yaml's bytes and the blob id of every file read under the requirements and
+    requests folders (the snapshot has read and hashed them all already).
+    """
+    repo = snapshot.repo
+    if repo is None or repo.git_top is None:
+        return None
+    name, base_commit = base
+    config = snapshot.config
+    lines = [f"{DRIFT_FORMAT} {repo.root} {repo.prefix!r} {name!r} {base_commit} {level}"]
+    if snapshot.commit is not None:
+        return "\n".join([*lines, f"to {snapshot.commit}"])
+    folders = (config.requirements_dir + "/", config.requests_dir + "/")
+    scanned = [folder + "/" for folder in scanned_folders(config)]
+    if not all(folder.startswith(tuple(scanned)) for folder in folders):
+        return None  # a folder the snapshot did not read
+    if any(f.code in _UNREAD and (f.path or "").startswith(folders) for f in snapshot.findings):
+        return None
+    head = gitio.head_commit(repo.git_top)
+    try:
+        config_bytes = Reader(repo, None).read_config()
+    except InputError:
+        return None
+    lines += [f"to WORKTREE {clock.today().isoformat()} {head} {gitio.blob_id(config_bytes)}"]
+    for path in sorted(path for path in snapshot.present if path.startswith(folders)):
+        lines.append(f"{path!r} {snapshot.files.get(path, '-')}")
+    return "\n".join(lines)
 
 
 def check_stale_temp_files(snapshot: Snapshot) -> Iterable[Finding]:

@@ -526,22 +526,23 @@ def _first_error(parsed_file: ParsedFile | None) -> Finding | None:
 
 
 def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, from_shown: str | None = None, cache: ParseCache | None = None,
-                   whitespace: str = COLLAPSE, details: bool = True) -> DiffResult:
+                   whitespace: str = COLLAPSE, details: bool = True, suspect: bool = True) -> DiffResult:
     """Compare the requirements at two points (revisions or WORKTREE), reading only what changed.
 
     Pass a `cache` to let its entries be written while you render (then `flush` it);
     without one, the repository's cache is used and flushed before returning.
     `details=False` leaves out what a summary does not show — each modification's
-    field changes and the suspect links — which is most of a diff's own work.
+    field changes and the suspect links — which is most of a diff's own work;
+    `suspect=False` leaves out the suspect links only (the drift gate does not report them).
     """
     if cache is not None:
-        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache, whitespace, details)
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache, whitespace, details, suspect)
     with ParseCache.for_git(repo.git_top) as own:
-        return _diff_revisions(repo, from_rev, to_rev, from_shown, own, whitespace, details)
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, own, whitespace, details, suspect)
 
 
 def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str | None, cache: ParseCache, whitespace: str = COLLAPSE,
-                    details: bool = True) -> DiffResult:
+                    details: bool = True, suspect: bool = True) -> DiffResult:
     if repo.git_top is None:
         raise InputError(
             f"{repo.root} is not in a git repository, so there is no earlier version to compare with",
@@ -611,7 +612,7 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     structure_files = any(f.kind is not None and f.kind.name == "spec-document" for f in (*from_files, *to_files))
     _with_moves(repo, from_side, to_side, result, placed, structure_files, cache)
     result.changes.sort(key=lambda c: (c.approved, _natural(c.id)))
-    result.suspect = _suspect_at_to(repo, to_side, to_config, result.changes, to_files, cache, digest) if details else []
+    result.suspect = _suspect_at_to(repo, to_side, to_config, result.changes, to_files, cache, digest) if details and suspect else []
     if from_side.commit and to_side.commit and not _related(repo.git_top, from_side.commit, to_side.commit):
         result.notes.append("FROM and TO share no history; they were compared by content")
     return result
@@ -860,7 +861,7 @@ def _related(git_top: Path, first: str, second: str) -> bool:
 def drift_findings(repo: SpecRepo, base: tuple[str, str], severity: str, *, to_rev: str = WORKTREE, cache: ParseCache | None = None) -> list[Finding]:
     """`unapproved-change` for every requirement changed since `base` (name, revision) that no approved request covers."""
     name, rev = base
-    result = diff_revisions(repo, rev, to_rev, from_shown=name, cache=cache)
+    result = diff_revisions(repo, rev, to_rev, from_shown=name, cache=cache, suspect=False)
     return unapproved_findings(result, name, ERROR if severity == "error" else WARNING)
 
 

@@ -79,6 +79,14 @@ def is_shallow(repo: Path) -> bool:
     return git_text(repo, "rev-parse", "--is-shallow-repository") == "true"
 
 
+def head_and_shallow(repo: Path) -> tuple[str | None, bool]:
+    """(HEAD's commit id or None before the first commit, whether the clone is shallow), in one git call."""
+    proc = run_git(repo, "rev-parse", "--is-shallow-repository", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    lines = proc.stdout.decode("ascii", "replace").split()
+    shallow = bool(lines) and lines[0] == "true"
+    return (lines[1] if proc.returncode == 0 and len(lines) == 2 else None), shallow
+
+
 def check_revision_text(rev: str) -> None:
     if not rev or rev.startswith("-") or "\x00" in rev or "\n" in rev:
         raise RevisionError(

@@ -33,7 +33,7 @@ import queue
 import threading
 from dataclasses import fields, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from . import __version__
 from .cachefile import note, read_regular, seal, unseal
@@ -159,7 +159,7 @@ class ParseCache:
                 pass  # a read-only or full disk costs speed, never a result
 
     @classmethod
-    def for_git(cls, git_top: Path | None) -> ParseCache:
+    def for_git(cls, git_top: Path | None) -> Self:
         """The cache of the repository at `git_top` (none outside git)."""
         if git_top is None:
             return cls(None)

@@ -543,7 +543,17 @@ def known_requirement_parses(snapshot: Snapshot) -> KnownParses:
 
 class _PackReader(PackedParseCache):
     """The parse pack, read and never written: requirements at old commits must not push the
-    working tree's parses out of it (it keeps what its last writer used)."""
+    working tree's parses out of it (it keeps what its last writer used). With `loaded`, the
+    pack a command has read and written already (share_parse_pack) is asked instead of the file."""
+
+    def __init__(self, folder: Path | None, loaded: PackedParseCache | None = None) -> None:
+        super().__init__(folder)
+        self._loaded = loaded
+
+    def get(self, key: str) -> Parsed | None:
+        if self._loaded is None:
+            return super().get(key)
+        return self._loaded.used.get(key) or self._loaded.get(key)
 
     def put(self, key: str, parsed: Parsed) -> None:
         pass
@@ -558,13 +568,30 @@ class _PackReader(PackedParseCache):
         pass
 
 
+_SHARED_PACKS: dict[Path | None, PackedParseCache] = {}
+
+
+def share_parse_pack(git_top: Path | None, pack: PackedParseCache) -> None:
+    """`pack`, read (and flushed) by the command, is what `requirements_at` reads from now on in
+    this process: after a first `check` parsed every file, loading the pack it just wrote
+    would unpickle the same 10,000 parses again."""
+    _SHARED_PACKS.clear()  # one at a time: a pack holds a whole snapshot
+    _SHARED_PACKS[git_top] = pack
+    _parse_pack.cache_clear()
+
+
 @functools.lru_cache(maxsize=4)
 def _parse_pack(git_top: Path | None) -> _PackReader:
     # One per repository and process: `check` reads the requirements at every baseline's
     # commit, and loading the pack costs more than most of its lookups. Entries are keyed by
     # content, so a pack read earlier in the process is never wrong, at most less complete.
     folder = PackedParseCache.for_git(git_top).folder
-    return _PackReader(folder)
+    return _PackReader(folder, _SHARED_PACKS.get(git_top))
+
+
+def read_only_parse_pack(git_top: Path | None) -> PackedParseCache:
+    """The parse pack of the repository at `git_top`, read and never written; one per process."""
+    return _parse_pack(git_top)
 
 
 def check_folder_access(repo: SpecRepo, config: Config) -> None:

@@ -26,7 +26,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import OutputError
-from ..model import SCHEMA_VERSION
 
 # Set by commands that promised JSON, so that a failure still answers in JSON.
 json_requested = False
@@ -241,6 +240,10 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
 
 
 def write_json(data: dict[str, Any]) -> None:
+    # Imported here: `--help` and `--version` load this module, and the model's dataclasses
+    # cost a tenth of their start-up.
+    from ..model import SCHEMA_VERSION
+
     payload = {"schema_version": SCHEMA_VERSION, **data}
     # allow_nan=False: Python would write a bare NaN or Infinity, which is not JSON and
     # breaks every consumer; a non-finite number reaching here is a bug to report, not output.

@@ -29,7 +29,7 @@ class CheckFormat(str, Enum):
     markdown = "markdown"
 
 
-def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
+def load(root: Path | None, rev: str | None, *, share_pack: bool = False):  # type: ignore[no-untyped-def]
     from ..config import find_spec_repo
     from ..parsecache import PackedParseCache
     from ..snapshot import load_snapshot
@@ -37,6 +37,10 @@ def load(root: Path | None, rev: str | None):  # type: ignore[no-untyped-def]
     repo = find_spec_repo(root)
     with PackedParseCache.for_git(repo.git_top) as cache:
         snapshot = load_snapshot(repo, rev, cache=cache)
+    if share_pack and snapshot.has_baseline_files():
+        from ..snapshot import share_parse_pack
+
+        share_parse_pack(repo.git_top, cache)  # the baselines' commits share most files with it
     # The snapshot lives until the command ends: keep the garbage collector from
     # walking its hundreds of thousands of objects again (a process-wide
     # setting, so it is made here in the command, not in the core).
@@ -62,21 +66,19 @@ def check(
         from ..errors import UsageError
 
         raise UsageError("--fix edits the working tree; it cannot be used with --rev")
-    repo, snapshot = load(root, rev)
+    repo, snapshot = load(root, rev, share_pack=True)
     if fix:
         snapshot = _fix_old_field_names(repo, snapshot, quiet=format is not CheckFormat.text)
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")
     if level != "off" and snapshot.has_baseline_files():
-        from ..baseline import AcceptedUnknown
-        from ..diff import accepted_base, drift_findings
+        from ..baseline_verify import baseline_verdict
+        from ..check import drift_gate
 
-        try:
-            base = accepted_base(repo, rev)
-        except AcceptedUnknown:
-            base = None  # a baseline file is missing: the baseline check reports it, and the gate fails
+        # None also when a baseline file is missing: the baseline check reports it, and the gate fails.
+        base = baseline_verdict(snapshot).accepted
         if base is not None:  # with no accepted baseline there is nothing to drift from
             with phase(f"comparing with {base[0]}"):
-                snapshot.findings.extend(drift_findings(repo, base, level, to_rev=rev or "WORKTREE"))
+                snapshot.findings.extend(drift_gate(snapshot, base, level))
     with phase("checking"):
         report = run_checks(snapshot, strict=strict)
     output.gate_failed = not report.ok
