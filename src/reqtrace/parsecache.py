@@ -132,7 +132,7 @@ class ParseCache:
         self._queue: queue.SimpleQueue[tuple[Path, bytes] | None] | None = None
         self._writer: threading.Thread | None = None
 
-    def __enter__(self) -> ParseCache:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:
