@@ -39,6 +39,8 @@ class Signals:
     suppressed: list[tuple[str, str, str]] = field(default_factory=list)  # (what, words, requirement naming it)
     novel: list[str] = field(default_factory=list)  # request words no accepted requirement holds
     coverage: float = 0.0
+    headline_novel: float = 0.0  # share of the headline's words no accepted requirement holds
+    headline_novel_words: list[str] = field(default_factory=list)
 
     def note(self, kind: str, phrase: str) -> None:
         phrase = phrase.strip()
@@ -122,6 +124,11 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     signals.novel = novel
     values["coverage"] = coverage
     values["novel_share"] = novel_share
+    # The headline names the thing the issue is about: when no accepted requirement holds its words,
+    # the thing may never have been signed ("An SSE consumer cannot tell what it lost"). Not a feature
+    # (as one it lowered the held-out figures); the costly-mistake guard reads it (classify.py).
+    if sentence_terms:
+        _held, signals.headline_novel, signals.headline_novel_words = _coverage(sentence_terms[0], index, None)
     # The sentence closest to the best accepted match: a long story often holds one sentence that is the point.
     best_sentence = 0.0
     if accepted:
