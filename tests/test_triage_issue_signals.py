@@ -56,3 +56,13 @@ def test_a_proposed_requirement_does_not_make_a_headline_signed(index):
 def test_the_headline_is_the_first_line_not_a_greeting(index):
     weighed = weigh("Hi team,\n\nThe trace report misses a requirement.\nAlso a subscriber wants replay.", index)
     assert weighed.signals.headline_novel < 0.5
+
+
+@pytest.mark.parametrize("headline", [
+    "The trace report crashes again",  # how a failure is told is no thing of the product
+    "Trace report does not match T-1",  # nor is the id of the requirement it names
+    "Please add the exit status to the trace report",  # nor how an ask is told
+])
+def test_the_words_that_tell_a_failure_or_an_ask_are_not_what_a_headline_is_about(index, headline):
+    weighed = weigh(headline, index)
+    assert weighed.signals.headline_novel < 0.5, weighed.signals.headline_novel_words
