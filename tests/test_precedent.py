@@ -102,8 +102,8 @@ def test_a_similar_request_names_the_decision_it_is_like(rq20_changed, run_in_pr
     assert precedent == {"request": "RQ-20", "classification": "change", "status": "approved", "by": "Li Wei",
                          "date": "2026-08-20", "meeting": "MTG-2026-08-20", "similarity": precedent["similarity"]}
     assert 0.5 < precedent["similarity"] <= 1
-    assert (f"like RQ-20 (similarity {precedent['similarity']:.2f}): decided change, approved by Li Wei "
-            "on 2026-08-20 in MTG-2026-08-20") in result["reasons"]
+    assert ("like RQ-20, decided change, approved by Li Wei on 2026-08-20 in MTG-2026-08-20 "
+            f"(similarity {precedent['similarity']:.2f})") in result["reasons"]
 
 
 def test_raw_text_in_the_repo_cites_the_decision_too(rq20_changed, run_in_process):
@@ -165,9 +165,9 @@ def test_text_output_shows_the_precedent_within_80_columns(rq20_changed, run_in_
     result = run_in_process("triage", "RQ-21", "--baseline", "v1.0", cwd=rq20_changed.root, env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    start = next(n for n, line in enumerate(lines) if line.startswith("  • like RQ-20 (similarity "))
+    start = next(n for n, line in enumerate(lines) if line.startswith("  • like RQ-20, decided change"))
     shown = " ".join(line.strip() for line in lines[start:start + 2])
-    assert "decided change, approved by Li Wei on 2026-08-20 in MTG-2026-08-20" in shown
+    assert "like RQ-20, decided change, approved by Li Wei on 2026-08-20 in MTG-2026-08-20 (similarity" in shown
     assert all(len(line.rstrip()) <= 80 for line in lines[start:start + 2])
 
 
@@ -204,7 +204,8 @@ def test_a_precedent_weighs_by_its_similarity():
     turned = apply_precedent(result, [_precedent(0.95, new_scope)], abstain_below=0.35, weighing=weighing)
     assert turned.classification == new_scope and turned.confidence == pytest.approx(strong[new_scope], abs=1e-4)
     assert turned.reasons[0] == f"precedent turns the answer to new-scope ({strong[new_scope]:.2f}); without it: change (0.60)"
-    assert turned.reasons[1].startswith("like RQ-7 (similarity 0.95): decided new-scope, approved by Li Wei on 2026-08-20")
+    assert turned.reasons[1].startswith("like RQ-7, decided new-scope, approved by Li Wei on 2026-08-20")
+    assert turned.reasons[1].endswith("(similarity 0.95)")
     assert turned.reasons[2:] == result.reasons
 
 
@@ -235,4 +236,4 @@ def test_a_decision_recorded_as_a_moment_is_cited_by_its_day(project, run_in_pro
     (found,) = _triage(run_in_process, project, "RQ-21")
     (precedent,) = found["precedents"]
     assert precedent["date"] == "2026-08-20T23:30:00+08:00" and precedent["meeting"] is None
-    assert f"like RQ-20 (similarity {precedent['similarity']:.2f}): decided change, approved by Li Wei on 2026-08-20" in found["reasons"]
+    assert f"like RQ-20, decided change, approved by Li Wei on 2026-08-20 (similarity {precedent['similarity']:.2f})" in found["reasons"]

@@ -2,8 +2,8 @@
 
 Every `reqtrace decide` is a labelled example from the very project being
 triaged, in its customer's words. A new request that reads like one already
-decided says so ("like RQ-7 (similarity 0.82): decided change, approved by
-Li Wei on 2026-08-20 in MTG-2026-08-20") and that decision weighs in the
+decided says so ("like RQ-7, decided change, approved by Li Wei on
+2026-08-20 in MTG-2026-08-20 (similarity 0.82)") and that decision weighs in the
 answer, in proportion to how alike the two texts are.
 
 Three plain steps, independent of how the classifier itself works:
@@ -84,7 +84,7 @@ class Precedent:
             said += f" on {self.date[:10]}"  # the day; JSON keeps the moment as recorded
         if self.meeting:
             said += f" in {self.meeting}"
-        return f"like {self.request} (similarity {self.similarity:.2f}): {said}"
+        return f"like {self.request}, {said} (similarity {self.similarity:.2f})"
 
 
 def decision_date(request: Request) -> str | None:

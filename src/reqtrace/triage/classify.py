@@ -35,6 +35,7 @@ CLASSES = (DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, NEEDS_REVIEW)
 DIVERGING = (CHANGE, NEW_SCOPE)
 GUARD_CONFIDENCE = 0.8  # a defect this sure is warranty work: paid work must never reach it by mistake
 GUARD_PAID = 0.05  # nor while change and new scope together keep this much probability
+GUARD_HEADLINE_NOVEL = 0.5  # nor while no accepted requirement holds this share of the headline's words
 _MATCH_FLOOR = 0.05
 
 
@@ -212,7 +213,10 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
                      or cues.AS_SIGNED.search(prepared.own_cased))
     guarded = False
     paid = probs[CHANGE] + probs[NEW_SCOPE]
-    if label == DEFECT and confidence >= GUARD_CONFIDENCE and (asks_more or not weighed.matches or paid >= GUARD_PAID):
+    # A headline about something no accepted requirement names: what failed may never have been signed.
+    unsigned_headline = signals.headline_novel >= GUARD_HEADLINE_NOVEL
+    if label == DEFECT and confidence >= GUARD_CONFIDENCE and (asks_more or not weighed.matches or paid >= GUARD_PAID
+                                                                or unsigned_headline):
         confidence, guarded = min(confidence, GUARD_CONFIDENCE - 0.01), True
     threshold = model["threshold"]
     if not weighed.matches and label in (DEFECT, CHANGE):
@@ -224,7 +228,11 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
                 f"({runner_p:.2f}); below {threshold:.2f} a person decides")
         return _result(request, NEEDS_REVIEW, 1.0 - confidence, weighed, (head, *details), evidence, probs)
     head = f"weighed {label} at {confidence:.2f}"
-    if guarded:
+    if guarded and unsigned_headline and not asks_more and paid < GUARD_PAID:
+        words = ", ".join(f'"{w}"' for w in signals.headline_novel_words[:4])
+        head += (f" (never surer: no accepted requirement speaks of the headline's {words}, so what failed may"
+                 " never have been signed, and paid work must not pass as a defect)")
+    elif guarded:
         head += (" (never surer: the request also asks for something, or may be paid work"
                  f" ({paid:.2f} change or new scope), and paid work must not pass as a defect)")
     return _result(request, label, confidence, weighed, (head, *details), evidence, probs)

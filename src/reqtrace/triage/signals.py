@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from ..model import Requirement
 from . import cues
 from .index import BaselineIndex, requirement_text
-from .prepare import Prepared
+from .prepare import REQUIREMENT_ID, Prepared
 from .quantities import COMPARED, Quantity, quantities
-from .words import Terms
+from .words import Terms, terms_of
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class Signals:
     suppressed: list[tuple[str, str, str]] = field(default_factory=list)  # (what, words, requirement naming it)
     novel: list[str] = field(default_factory=list)  # request words no accepted requirement holds
     coverage: float = 0.0
+    headline_novel: float = 0.0  # share of the headline's words no accepted requirement holds
+    headline_novel_words: list[str] = field(default_factory=list)
 
     def note(self, kind: str, phrase: str) -> None:
         phrase = phrase.strip()
@@ -122,6 +124,11 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     signals.novel = novel
     values["coverage"] = coverage
     values["novel_share"] = novel_share
+    # The headline names the thing the issue is about: when no accepted requirement holds its words,
+    # the thing may never have been signed ("An SSE consumer cannot tell what it lost"). Not a feature
+    # (as one it lowered the held-out figures); the costly-mistake guard reads it (classify.py).
+    if prepared.sentences:
+        _held, signals.headline_novel, signals.headline_novel_words = _coverage(_headline_terms(prepared.sentences[0]), index, None)
     # The sentence closest to the best accepted match: a long story often holds one sentence that is the point.
     best_sentence = 0.0
     if accepted:
@@ -163,6 +170,20 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     values["report_relevant"] = min(1.0, values["report"]) * values["accepted_relevance"]
     values["question_only"] = 1.0 if questions and not statements else 0.0
     return signals
+
+
+# How a headline tells a failure or an ask: no requirement holds these words, whatever it is about.
+_KIND_CUES = (cues.REPORT_EN, cues.REPORT_ZH, cues.ASK_EN, cues.ASK_ZH, cues.ALTER_EN, cues.ALTER_ZH, cues.ADD_EN,
+              cues.ADD_ZH, cues.REPAIR_EN, cues.REPAIR_ZH, cues.TITLE_ASK)
+
+
+def _headline_terms(headline: str) -> Terms:
+    """The terms of what a headline is about: its words less those that tell a failure or an ask,
+    and less the requirement ids it names (an id is no word of the requirement's text)."""
+    text = REQUIREMENT_ID.sub(" ", headline).lower()
+    for pattern in _KIND_CUES:
+        text = pattern.sub(" ", text)
+    return terms_of(text)
 
 
 def _coverage(terms: Terms, index: BaselineIndex, position: int | None) -> tuple[float, float, list[str]]:

@@ -1,0 +1,68 @@
+"""The headline of a request: when no accepted requirement speaks of what it names, a defect is never sure.
+
+Cheap: one small baseline, no git, no model fit (a fixed model that is sure of a defect stands in
+for the shipped one, so that only the guard decides the confidence).
+"""
+
+import pytest
+
+from reqtrace.model import Requirement
+from reqtrace.triage import DEFECT, GUARD_CONFIDENCE, BaselineIndex, decide, weigh
+
+_REQUIREMENTS = [
+    Requirement(id="T-1", title="Trace report", status="approved",
+                statement="The tool writes the trace report as one HTML file that lists every requirement.", path="t1.yaml"),
+    Requirement(id="T-2", title="Exit status", status="approved",
+                statement="The tool exits with status 1 when a trace link of the report is missing.", path="t2.yaml"),
+    Requirement(id="T-3", title="Event stream", status="proposed",
+                statement="Clients subscribe to an event stream of findings.", path="t3.yaml"),
+]
+# A model sure of a defect whatever the request says: every answer it gives is the guard's to cap.
+_SURE_OF_DEFECT = {"classes": ["defect", "change", "new-scope", "out-of-scope"], "bias": [6.0, 0.0, 0.0, 0.0],
+                   "temperature": 1.0, "threshold": 0.4, "features": {}}
+
+
+@pytest.fixture(scope="module")
+def index():
+    return BaselineIndex.build(_REQUIREMENTS)
+
+
+def _triaged(text, index):
+    return decide(weigh(text, index), index, model=_SURE_OF_DEFECT)
+
+
+def test_a_headline_no_accepted_requirement_speaks_of_keeps_a_defect_below_sure(index):
+    result = _triaged("A subscriber cannot replay lost events\n\nThe trace report lists every requirement, "
+                      "but the event stream drops events and the subscriber never knows.", index)
+    assert result.classification == DEFECT
+    assert result.confidence == pytest.approx(GUARD_CONFIDENCE - 0.01)
+    assert "no accepted requirement speaks of the headline's" in result.reasons[0]
+    assert '"subscriber"' in result.reasons[0] and '"replay"' in result.reasons[0]
+
+
+def test_a_headline_of_signed_words_leaves_a_sure_defect_sure(index):
+    result = _triaged("The trace report misses a requirement\n\nThe HTML file lists only half of them.", index)
+    assert result.classification == DEFECT
+    assert result.confidence > 0.99
+    assert "never surer" not in result.reasons[0]
+
+
+def test_a_proposed_requirement_does_not_make_a_headline_signed(index):
+    weighed = weigh("Event stream subscriber loses events", index)
+    assert weighed.signals.headline_novel >= 0.5
+    assert "subscriber" in weighed.signals.headline_novel_words
+
+
+def test_the_headline_is_the_first_line_not_a_greeting(index):
+    weighed = weigh("Hi team,\n\nThe trace report misses a requirement.\nAlso a subscriber wants replay.", index)
+    assert weighed.signals.headline_novel < 0.5
+
+
+@pytest.mark.parametrize("headline", [
+    "The trace report crashes again",  # how a failure is told is no thing of the product
+    "Trace report does not match T-1",  # nor is the id of the requirement it names
+    "Please add the exit status to the trace report",  # nor how an ask is told
+])
+def test_the_words_that_tell_a_failure_or_an_ask_are_not_what_a_headline_is_about(index, headline):
+    weighed = weigh(headline, index)
+    assert weighed.signals.headline_novel < 0.5, weighed.signals.headline_novel_words
