@@ -13,6 +13,7 @@ import pytest
 from conftest import requirement_yaml
 from reqtrace.config import find_spec_repo
 from reqtrace.graph import build_graph, build_graph_slowly, load_baseline_infos
+from reqtrace.model import SCHEMA_VERSION
 from reqtrace.snapshot import load_snapshot
 from reqtrace.status import build_status
 
@@ -95,7 +96,7 @@ def test_trace_tells_the_story_of_a_requirement(story, run_cli):
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) >= {"schema_version", "id", "kind", "timeline", "upstream", "downstream"}
-    assert data["schema_version"] == 1 and data["id"] == "REQ-4" and data["kind"] == "requirement"
+    assert data["schema_version"] == SCHEMA_VERSION and data["id"] == "REQ-4" and data["kind"] == "requirement"
     assert data["upstream"] == ["REQ-1"] and data["downstream"] == ["REQ-9"]
     for entry in data["timeline"]:
         assert list(entry) == ["date", "id", "kind", "relation", "summary"]
@@ -181,7 +182,7 @@ def test_impact_of_a_record_is_a_usage_error(story, run_cli):
 
 def test_graph_json_and_graphml_and_focus(story, run_cli, tmp_path):
     data = json.loads(run_cli("graph", "--format", "json", cwd=story.root).stdout)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == SCHEMA_VERSION
     assert {n["id"] for n in data["nodes"]} >= {"REQ-1", ASK, "baseline/contract-v1"}
     assert {"source": "RQ-7", "target": "REQ-4", "type": "affects"} in data["edges"]
     out = tmp_path / "graph.graphml"

@@ -24,6 +24,7 @@ from pack_kit import (
 )
 from reqtrace.archive import MANIFEST, DeterministicZip, UnsafeMember, is_safe_member, member_name
 from reqtrace.files import atomic_writer
+from reqtrace.model import SCHEMA_VERSION
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is needed to sign the test baseline")
 
@@ -299,7 +300,7 @@ def test_verify_passes_with_no_git_and_says_which_signers_it_used(signed, built,
 
     as_json = verify(run_cli, built, "--format", "json", "--signers", str(signed.signers), tmp_path=tmp_path)
     data = json.loads(as_json.stdout)
-    assert data["schema_version"] == 1 and data["ok"] is True
+    assert data["schema_version"] == SCHEMA_VERSION and data["ok"] is True
     assert data["root_digest"] == signed.root
     assert data["signers"]["source"] == "--signers"
     assert sorted(s["status"] for s in data["signoffs"]) == ["recorded", "valid"]

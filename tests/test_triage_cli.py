@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, SpecRepoFixture, copy_repo, git, write_files
+from reqtrace.model import SCHEMA_VERSION
 
 BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
 
@@ -112,7 +113,7 @@ def test_triage_by_id_gives_the_pinned_json(clinic_shared, run_cli):
     result = run_cli("triage", "RQ-12", "--baseline", "v1.0", "--format", "json", cwd=clinic_shared.root)
     assert result.exit_code == 0, result.stderr
     data = _json(result)
-    assert data["schema_version"] == 1 and data["baseline"] == "v1.0"
+    assert data["schema_version"] == SCHEMA_VERSION and data["baseline"] == "v1.0"
     (first,) = data["results"]
     assert set(first) >= {"request", "classification", "diverges", "confidence", "matches", "reasons"}
     assert first["request"] == "RQ-12" and first["classification"] == "change" and first["diverges"] is True
