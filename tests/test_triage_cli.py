@@ -318,7 +318,7 @@ def test_the_accepted_baseline_is_the_default_with_its_signers(accepted, run_in_
     assert data["baseline"] == "contract"
     assert data["signoffs"][0]["signer"] == "Dr. Chen <chen@clinic.example>"
     assert data["signoffs"][0]["meaning"] == "accepted"
-    assert data["delivered"] is not None
+    assert data["delivery_date"] is not None
     assert data["results"][0]["classification"] == "change"
     text = run_in_process("triage", "RQ-12", cwd=accepted.root)
     assert "Dr. Chen <chen@clinic.example> (accepted" in text.stdout
@@ -328,5 +328,5 @@ def test_since_delivery_keeps_requests_received_after_delivery(accepted, run_in_
     every = _json(run_in_process("triage", "--all", "--format", "json", cwd=accepted.root))
     assert [r["request"] for r in every["results"]] == ["RQ-5", "RQ-12", "RQ-13"]
     data = _json(run_in_process("triage", "--all", "--since-delivery", "--format", "json", cwd=accepted.root))
-    assert data["delivered"] == "2026-07-02"
+    assert data["delivery_date"] == "2026-07-02"
     assert [r["request"] for r in data["results"]] == ["RQ-12", "RQ-13"]

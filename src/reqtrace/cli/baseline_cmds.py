@@ -264,7 +264,7 @@ def _baseline_json(verification: Any, accepted: Any, *, with_requirements: bool 
         "root_digest": baseline.root_digest,
         "requirement_count": len(baseline.requirements),
         "accepted": accepted is not None and accepted.name == baseline.name and accepted.path == baseline.path,
-        "delivered_at": baseline.delivered_at,
+        "delivery_time": baseline.delivered_at,
         "delivery_date": baseline.delivery_date,
         "ok": verification.ok,
         "problems": [finding.as_dict() for finding in verification.problems],

@@ -98,7 +98,7 @@ def triage_json(run: Any, index: Any, written: list[tuple[str, str]]) -> dict[st
         "baseline": run.baseline.name,
         "baseline_commit": run.baseline.commit,
         "signoffs": [{"signer": s.signer, "meaning": s.meaning, "time": s.time, "role": s.role} for s in run.baseline.signoffs],
-        "delivered": run.baseline.delivered,
+        "delivery_date": run.baseline.delivered,
         "results": results,
         "written": [rid for rid, path in written if path],
     }
