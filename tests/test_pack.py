@@ -535,13 +535,13 @@ def test_json_outputs_keep_their_keys(signed, run_cli, tmp_path):
     assert set(data["pack"]) >= {"schema_version", "format", "tool", "project", "customer", "baseline", "to", "built", "counts"}
     checked = run_cli("pack", "verify", str(out), "--format", "json", cwd=tmp_path)
     report = json.loads(checked.stdout)
-    assert set(report) == {"schema_version", "ok", "pack", "baseline", "to", "checked", "root_digest", "manifest_sha256", "signers", "signoffs", "problems", "notes"}
+    assert set(report) == {"schema_version", "ok", "pack", "baseline", "to", "checked", "root_digest", "manifest_sha256", "signers", "signoffs", "findings", "notes"}
     assert report["manifest_sha256"] == data["manifest_sha256"]
     broken = tmp_path / "broken.zip"
     write_zip(broken, {**read_zip(out), "../evil": b"x"})
     failed = json.loads(run_cli("pack", "verify", str(broken), "--format", "json", cwd=tmp_path).stdout)
     assert failed["ok"] is False
-    assert {"check": "member", "entry": "../evil"} == {k: v for k, v in failed["problems"][0].items() if k != "message"}
+    assert {"check": "member", "entry": "../evil"} == {k: v for k, v in failed["findings"][0].items() if k != "message"}
 
 
 def test_link_and_duplicate_members_are_named(built, run_cli, tmp_path):

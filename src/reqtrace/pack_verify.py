@@ -148,7 +148,7 @@ class VerifyReport:
             "manifest_sha256": self.manifest_sha256,
             "signers": self.signers,
             "signoffs": self.signoffs,
-            "problems": [p.as_dict() for p in self.problems],
+            "findings": [p.as_dict() for p in self.problems],
             "notes": self.notes,
         }
 

@@ -267,7 +267,7 @@ def _baseline_json(verification: Any, accepted: Any, *, with_requirements: bool 
         "delivery_time": baseline.delivered_at,
         "delivery_date": baseline.delivery_date,
         "ok": verification.ok,
-        "problems": [finding.as_dict() for finding in verification.problems],
+        "findings": [finding.as_dict() for finding in verification.problems],
         "signoffs": [_signoff_json(check) for check in verification.signoffs],
     }
     if with_requirements:
