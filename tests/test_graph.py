@@ -234,7 +234,7 @@ def test_status_of_the_story(story, run_cli):
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     accepted = data["accepted_baseline"]
-    assert (accepted["name"], accepted["delivery_date"], accepted["requirements"]) == ("contract-v1", "2026-02-01", 4)
+    assert (accepted["name"], accepted["delivery_date"], accepted["requirement_count"]) == ("contract-v1", "2026-02-01", 4)
     assert data["drift"] == {"added": 0, "modified": 0, "removed": 0, "approved": 0, "unapproved": 0}
     assert data["counts"] == {"requirements": 4, "requests": 4, "meetings": 2, "emails": 2, "documents": 0}
     assert data["requests"]["by_state"] == {"open": 3, "approved": 1}
@@ -262,7 +262,7 @@ def test_status_without_an_accepted_baseline(make_repo, run_cli):
 
 def test_status_with_baseline_and_drift_data(story):
     _, snapshot, _ = loaded(story)
-    accepted = {"name": "contract-v1", "date": "2026-02-01", "delivery_date": "2026-05-30", "requirements": 20}
+    accepted = {"name": "contract-v1", "created": "2026-02-01", "delivery_date": "2026-05-30", "requirement_count": 20}
     drift = {"added": ["REQ-20"], "modified": ["REQ-4", "REQ-9"], "removed": [], "approved": ["REQ-4"], "unapproved": ["REQ-9", "REQ-20"], "changes_by_requirement": {"REQ-4": 3, "REQ-9": 1, "REQ-20": 1}}
     data = build_status(snapshot, accepted, drift)
     assert data["drift"] == {"added": 1, "modified": 2, "removed": 0, "approved": 1, "unapproved": 2}

@@ -376,7 +376,7 @@ def impact_of(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None
         holds = sorted(scope.intersection(baseline.requirements), key=_id_order)
         if not holds:
             continue
-        held.append({"name": baseline.name, "date": baseline.date, "commit": baseline.commit, "holds": holds})
+        held.append({"name": baseline.name, "created": baseline.date, "commit": baseline.commit, "holds": holds})
         for signoff in baseline.signoffs:
             signoffs.append({"baseline": baseline.name, "signer": signoff.signer, "meaning": signoff.meaning, "role": signoff.role, "time": signoff.date})
     return Impact(item_id, node.get("title") or "", descendants, open_requests, held, signoffs)

@@ -254,7 +254,7 @@ def impact(
 
     section("descendants", result.descendants, descendant_line)
     section("open requests", result.open_requests, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]({r['state']}, about {esc(', '.join(r['about']))})[/]")
-    section("baselines", result.baselines, lambda r: f"  {esc(r['name'])}  {esc(r['date'] or '')} [dim]holds {len(r['holds'])}: {esc(', '.join(r['holds'][:10]))}{', …' if len(r['holds']) > 10 else ''}[/]")
+    section("baselines", result.baselines, lambda r: f"  {esc(r['name'])}  {esc(r['created'] or '')} [dim]holds {len(r['holds'])}: {esc(', '.join(r['holds'][:10]))}{', …' if len(r['holds']) > 10 else ''}[/]")
 
     def signoff_line(row: dict[str, Any]) -> str:
         role = f" ({row['role']})" if row["role"] else ""
@@ -401,7 +401,7 @@ def render_story(console: Any, data: dict[str, Any]) -> None:
     since = data.get("since_first_signed")
     if not since:
         return
-    signed = f"{esc(since['baseline'])} ({esc((since.get('date') or 'undated')[:10])})"
+    signed = f"{esc(since['baseline'])} ({esc((since.get('created') or 'undated')[:10])})"
     if not since["changes"]:
         console.print(f"[bold cyan]since first signed[/] {signed}: [green]no changes[/]")
         return
@@ -439,7 +439,7 @@ def render_status(data: dict[str, Any]) -> None:
     accepted = data.get("accepted_baseline")
     if accepted:
         delivered = f", delivered {esc(accepted['delivery_date'])}" if accepted.get("delivery_date") else ", not delivered yet"
-        _labelled(console, f"[cyan]accepted baseline[/]  {esc(accepted['name'])} ({esc(accepted.get('date') or 'undated')}{delivered}), {accepted.get('requirements', 0)} requirements")
+        _labelled(console, f"[cyan]accepted baseline[/]  {esc(accepted['name'])} ({esc(accepted.get('created') or 'undated')}{delivered}), {accepted.get('requirement_count', 0)} requirements")
     else:
         console.print("[cyan]accepted baseline[/]  no accepted baseline yet — `reqtrace baseline create` and a customer sign-off make one")
     drift = data.get("drift")
