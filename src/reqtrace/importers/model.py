@@ -85,7 +85,7 @@ class Imported:
     def report(self) -> dict[str, Any]:
         return {
             "source": self.source_kind,
-            "requirements": len(self.requirements),
+            "requirement_count": len(self.requirements),
             "documents": sorted(self.documents),
             "mapped": dict(sorted(self.mapped.items())),
             "kept_as_custom": dict(sorted(self.kept.items())),
