@@ -202,7 +202,7 @@ def test_decide_and_triage_write_record_a_full_timestamp_with_offset(same_day, r
     assert '  when: "2026-03-01T05:00:00+00:00"\n' in text
     without_epoch = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "Li Wei", "--format", "json", cwd=same_day.root,
                             env={"SOURCE_DATE_EPOCH": ""})
-    stamped = json.loads(without_epoch.stdout)["decision"]["on"]
+    stamped = json.loads(without_epoch.stdout)["decision"]["when"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", stamped), stamped
     given = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "Li Wei", "--on", "2026-03-01T13:00:00+08:00", cwd=same_day.root)
     assert given.exit_code == 0 and '  when: "2026-03-01T13:00:00+08:00"\n' in (same_day.root / "records/requests/RQ-1.yaml").read_text(encoding="utf-8")

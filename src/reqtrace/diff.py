@@ -933,7 +933,7 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
                 "approved": change.approved,
                 "needs_approval": change.needs_approval,
                 "requests": [
-                    {"id": ref.id, "status": ref.status, "on": ref.on, "covers": ref.covers, "why_not": ref.why_not}
+                    {"id": ref.id, "status": ref.status, "when": ref.on, "covers": ref.covers, "why_not": ref.why_not}
                     for ref in change.requests
                 ],
                 "similar_to": {"id": change.similar[0], "ratio": change.similar[1]} if change.similar else None,

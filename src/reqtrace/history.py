@@ -506,5 +506,5 @@ def history_json(history: History) -> dict[str, Any]:
             for entry in history.entries
         ],
         "baselines": [{"name": b.name, "commit": b.commit, "entry": b.entry, "digest": b.digest} for b in history.baselines],
-        "requests": [{"id": r.id, "status": r.status, "on": r.on, "title": r.title, "change": r.change} for r in history.requests],
+        "requests": [{"id": r.id, "status": r.status, "when": r.on, "title": r.title, "change": r.change} for r in history.requests],
     }

@@ -236,7 +236,7 @@ def decide(
     if format is TextOrJson.json:
         output.write_json({
             "request": request.id, "path": request.path, "written": done.changed,
-            "decision": {"as": as_.value, "status": status.value, "by": by, "on": when, "in": in_, "note": note},
+            "decision": {"as": as_.value, "status": status.value, "by": by, "when": when, "in": in_, "note": note},
             "triage": recommended,
         })
         return
