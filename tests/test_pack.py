@@ -223,7 +223,7 @@ def test_to_selects_the_end_of_the_changes(signed, run_cli, tmp_path):
     result = run_cli("pack", "build", "v1", "--to", "WORKTREE", "-o", str(worktree), cwd=signed.repo.root)
     assert result.exit_code == 0, result.stderr
     members = read_zip(worktree)
-    assert json.loads(members["pack.json"])["to"] == {"ref": "WORKTREE", "commit": None}
+    assert json.loads(members["pack.json"])["to"] == {"ref": None, "commit": None}
     assert "REQ-1" in {c["id"] for c in json.loads(members["data/diff.json"])["changes"]}
     assert "working tree (uncommitted)" in members["index.html"].decode()
 

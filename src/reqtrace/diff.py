@@ -903,7 +903,8 @@ def field_json(change: FieldChange) -> dict[str, Any]:
 
 
 def side_json(side: Side) -> dict[str, Any]:
-    return {"ref": side.ref, "commit": side.commit, "date": side.date}
+    # The working tree is null in every revision key of the JSON vocabulary (docs/format.md).
+    return {"ref": side.ref if side.commit is not None else None, "commit": side.commit, "date": side.date}
 
 
 def diff_json(result: DiffResult) -> dict[str, Any]:

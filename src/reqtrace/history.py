@@ -482,7 +482,7 @@ def history_json(history: History) -> dict[str, Any]:
     """The history as `reqtrace log --format json` prints it (without schema_version)."""
     return {
         "id": history.id,
-        "rev": history.rev,
+        "ref": history.rev,
         "commit": history.commit,
         "exists": history.current is not None,
         "path": history.current_path,
