@@ -586,7 +586,7 @@ def test_list_text(make_repo, run_cli) -> None:
 def test_list_json_and_kinds(make_repo, run_cli) -> None:
     repo = make_repo(GOOD)
     data = json.loads(run_cli("list", "--format", "json", "--kind", "all", cwd=repo.root).stdout)
-    assert set(data) == {"schema_version", "rev", "items"}
+    assert set(data) == {"schema_version", "ok", "rev", "items"}
     assert [(i["id"], i["kind"], i["status"]) for i in data["items"]] == [
         ("MTG-1", "meeting", None),
         ("REQ-1", "requirement", None),
@@ -626,6 +626,7 @@ def test_show_json(make_repo, run_cli) -> None:
     )
     assert set(data) == {
         "schema_version",
+        "ok",
         "rev",
         "id",
         "kind",

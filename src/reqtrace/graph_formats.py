@@ -117,5 +117,5 @@ def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
     if fmt == "graphml":
         return to_graphml(graph)
     if fmt == "json":
-        return (json.dumps({"schema_version": SCHEMA_VERSION, **to_json(graph)}, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+        return (json.dumps({"schema_version": SCHEMA_VERSION, "ok": True, **to_json(graph)}, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
     raise ValueError(fmt)

@@ -241,7 +241,12 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
 
 
 def write_json(data: dict[str, Any]) -> None:
-    payload = {"schema_version": SCHEMA_VERSION, **data}
+    """`data` as the JSON answer of a command: `schema_version` and `ok` first in every one.
+
+    `ok` is whether the command's gate passed: false exactly when it exits 1 (a command
+    with a gate sets `gate_failed` before answering) or, from `main`, when it failed. A
+    command may say more precisely (`check` counts warnings under --strict)."""
+    payload = {"schema_version": SCHEMA_VERSION, "ok": not gate_failed, **data}
     # allow_nan=False: Python would write a bare NaN or Infinity, which is not JSON and
     # breaks every consumer; a non-finite number reaching here is a bug to report, not output.
     # Non-ASCII stays readable where stdout can carry it; elsewhere (PYTHONIOENCODING=ascii)
