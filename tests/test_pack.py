@@ -541,7 +541,7 @@ def test_json_outputs_keep_their_keys(signed, run_cli, tmp_path):
     write_zip(broken, {**read_zip(out), "../evil": b"x"})
     failed = json.loads(run_cli("pack", "verify", str(broken), "--format", "json", cwd=tmp_path).stdout)
     assert failed["ok"] is False
-    assert {"check": "member", "entry": "../evil"} == {k: v for k, v in failed["findings"][0].items() if k != "message"}
+    assert {"code": "member", "severity": "error", "path": "../evil", "line": None, "id": None} == {k: v for k, v in failed["findings"][0].items() if k != "message"}
 
 
 def test_link_and_duplicate_members_are_named(built, run_cli, tmp_path):

@@ -106,8 +106,10 @@ class Problem:
     entry: str  # the exact member, or member + item
     message: str
 
-    def as_dict(self) -> dict[str, str]:
-        return {"check": self.check, "entry": self.entry, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        # The shape of every finding in reqtrace's JSON (model.Finding): the check is its code,
+        # the entry (a member, or a member and an item in it) its path; each one fails the pack.
+        return {"code": self.check, "severity": "error", "path": self.entry, "line": None, "id": None, "message": self.message}
 
 
 @dataclass
