@@ -13,7 +13,7 @@ def test_init_says_what_it_created_as_json(tmp_path, run_cli):
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["schema_version"] == SCHEMA_VERSION and data["ok"] is True and data["root"] == str(root.resolve())
-    assert data["created"][:2] == ["reqtrace.yaml", "specs/"] and "records/requests/" in data["created"]
+    assert data["written"][:2] == ["reqtrace.yaml", "specs/"] and "records/requests/" in data["written"]
     assert data["git_initialised"] is True
     assert yaml.safe_load((root / "reqtrace.yaml").read_text(encoding="utf-8"))["project"] == "Booking"
     assert result.stderr == ""  # nothing for people when a machine asked
