@@ -530,7 +530,7 @@ def test_json_outputs_keep_their_keys(signed, run_cli, tmp_path):
     built = run_cli("pack", "build", "v1", "-o", str(out), "--format", "json", cwd=signed.repo.root)
     assert built.exit_code == 0, built.stderr
     data = json.loads(built.stdout)
-    assert set(data) == {"schema_version", "ok", "path", "size", "sha256", "manifest_sha256", "member_count", "html", "pack", "warnings"}
+    assert set(data) == {"schema_version", "ok", "output", "size", "sha256", "manifest_sha256", "member_count", "html", "pack", "warnings"}
     assert data["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert set(data["pack"]) >= {"schema_version", "format", "tool", "project", "customer", "baseline", "to", "built", "counts"}
     checked = run_cli("pack", "verify", str(out), "--format", "json", cwd=tmp_path)

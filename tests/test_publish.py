@@ -29,7 +29,7 @@ def test_one_page_per_document_and_an_index(make_repo, run_cli, tmp_path):
     site, result = published_site(make_repo, run_cli, tmp_path)
     pages = sorted(p.name for p in site.glob("*.html"))
     assert result["ok"] and sorted(result["files"]) == pages and len(pages) == 4 and "index.html" in pages
-    assert set(result) == {"schema_version", "ok", "out", "files", "removed", "document_count", "requirement_count", "commit", "where", "single_page", "notes"}
+    assert set(result) == {"schema_version", "ok", "output", "files", "removed", "document_count", "requirement_count", "commit", "where", "single_page", "notes"}
     assert result["document_count"] == 3 and result["requirement_count"] == 7 and result["single_page"] is False and result["commit"] is None
     index = visible_text(site / "index.html")
     # Parents before children, numbered in reading order; the folder outside any document last.

@@ -50,7 +50,7 @@ def export_reqif(
     out = output.stdout_console()
     output.say(out, f"[green]✓[/] wrote {output.counted(outcome['requirement_count'], 'requirement')} in "
                     f"{output.counted(outcome['specification_count'], 'specification')} with "
-                    f"{output.counted(outcome['relation_count'], 'link')} to {output.esc(outcome['file'])}")
+                    f"{output.counted(outcome['relation_count'], 'link')} to {output.esc(outcome['output'])}")
     for link in outcome["links_left_out"]:
         output.say(out, f"[yellow]left out[/] the link {output.esc(link)}: its parent is not a requirement at this revision")
 # ---------------------------------------------------------------- csv, xlsx
@@ -85,7 +85,7 @@ def _export_table(kind: str, out: str, fields: str | None, rev: str | None, base
     export = table_export(snapshot.requirements.values(), chosen)
     with output_writer(path) as handle:
         (write_csv if kind == "csv" else write_xlsx)(export, handle)
-    summary = {"ok": True, "file": str(path), "format": kind, "commit": snapshot.commit,
+    summary = {"ok": True, "output": str(path), "format": kind, "commit": snapshot.commit,
                "requirement_count": len(export.rows), "fields": list(export.header)}
     if fmt is TextOrJson.json:
         output.write_json(summary)

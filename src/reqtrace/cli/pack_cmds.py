@@ -52,7 +52,7 @@ def build(
         output.write_json(
             {
                 "ok": True,
-                "path": str(result.path),
+                "output": str(result.path),
                 "size": result.size,
                 "sha256": result.sha256,
                 "manifest_sha256": result.manifest_sha256,

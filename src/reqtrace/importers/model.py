@@ -84,7 +84,7 @@ class Imported:
 
     def report(self) -> dict[str, Any]:
         return {
-            "source": self.source_kind,
+            "format": self.source_kind,
             "requirement_count": len(self.requirements),
             "documents": sorted(self.documents),
             "mapped": dict(sorted(self.mapped.items())),
