@@ -367,7 +367,7 @@ def impact_of(graph: nx.MultiDiGraph, item_id: str, *, commit: str | None = None
             if (AFFECTS in keyed or REFS in keyed) and graph.nodes[other].get("kind") == "request" and graph.nodes[other].get("status") in ("open", "pending"):
                 requests.setdefault(other, set()).add(req_id)
     open_requests = [
-        {"id": rid, "title": graph.nodes[rid].get("title"), "state": graph.nodes[rid].get("status"), "date": graph.nodes[rid].get("date"), "about": sorted(about, key=_id_order)}
+        {"id": rid, "title": graph.nodes[rid].get("title"), "status": graph.nodes[rid].get("status"), "received": graph.nodes[rid].get("date"), "about": sorted(about, key=_id_order)}
         for rid, about in sorted(requests.items(), key=lambda kv: _id_order(kv[0]))
     ]
     held = []

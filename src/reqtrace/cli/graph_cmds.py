@@ -253,7 +253,7 @@ def impact(
         return f"  {esc(row['id'])}  {esc(row['title'] or '')} [dim]{esc(row['status'] or '')}[/]{suspect}"
 
     section("descendants", result.descendants, descendant_line)
-    section("open requests", result.open_requests, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]({r['state']}, about {esc(', '.join(r['about']))})[/]")
+    section("open requests", result.open_requests, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]({r['status']}, about {esc(', '.join(r['about']))})[/]")
     section("baselines", result.baselines, lambda r: f"  {esc(r['name'])}  {esc(r['created'] or '')} [dim]holds {len(r['holds'])}: {esc(', '.join(r['holds'][:10]))}{', …' if len(r['holds']) > 10 else ''}[/]")
 
     def signoff_line(row: dict[str, Any]) -> str:
