@@ -235,7 +235,7 @@ def decide(
     recommended = request.triage.classification if request.triage else None
     if format is TextOrJson.json:
         output.write_json({
-            "request": request.id, "path": request.path, "written": done.changed,
+            "request": request.id, "path": request.path, "written": [request.path] if done.changed else [],
             "decision": {"as": as_.value, "status": status.value, "by": by, "when": when, "in": in_, "note": note},
             "triage": recommended,
         })
