@@ -168,7 +168,7 @@ def sign(
                 "method": signoff.method,
                 "written": written,
                 "committed": signed.committed,
-                "accepted_baseline": accepted.name if accepted else None,
+                "accepted": accepted.name if accepted else None,
                 "warnings": signed.warnings,
             }
         )
@@ -418,6 +418,7 @@ def list_baselines(
     if format is TextOrJson.json:
         output.write_json(
             {
+                "rev": scanned.commit,
                 "accepted": accepted.name if accepted else None,
                 "delivery_date": accepted.delivery_date if accepted else None,
                 "findings": [f.as_dict() for f in scanned.findings],

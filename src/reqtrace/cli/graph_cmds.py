@@ -152,9 +152,9 @@ def trace(
             result.timeline = sorted([*result.timeline, *tested], key=lambda e: (date_key(e.date), e.id != item_id, e.id, e.relation))
         return result
 
-    _, _, result = _ask(root, rev, story)
+    _, bundle, result = _ask(root, rev, story)
     if format is TextOrJson.json:
-        output.write_json(result.as_dict())
+        output.write_json({"rev": bundle.commit, **result.as_dict()})
         return
     from rich.table import Table
 
@@ -224,9 +224,9 @@ def impact(
     from ..trace import impact_of
 
     output.json_requested = format is TextOrJson.json
-    _, _, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
+    _, bundle, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
     if format is TextOrJson.json:
-        output.write_json(result.as_dict())
+        output.write_json({"rev": bundle.commit, **result.as_dict()})
         return
     console = output.stdout_console()
     counts = result.counts
@@ -297,14 +297,14 @@ def graph(
         output_path(out, example=f"graph.{format.value}")
     from ..graph_cache import as_networkx
 
-    _, _, whole = _ask(root, rev, lambda _repo, bundle: as_networkx(bundle.graph))
+    _, bundle, whole = _ask(root, rev, lambda _repo, bundle: as_networkx(bundle.graph))
     chosen = whole
     if focus is not None:
         if focus not in whole:
             raise InputError(f"no item with id '{focus}'", hint="`reqtrace list --kind all` shows every id")
         stop_at = frozenset() if through_baselines else frozenset({"baseline"})
         chosen = neighbourhood(whole, focus, depth, stop_at=stop_at)
-    data = render(chosen, format.value)
+    data = render(chosen, format.value, rev=bundle.commit)
     summary = f"{chosen.number_of_nodes()} items, {chosen.number_of_edges()} links"
     errors = output.stderr_console()
     if focus is not None:
