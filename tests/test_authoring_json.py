@@ -4,14 +4,16 @@ import json
 
 import yaml
 
+from reqtrace.model import SCHEMA_VERSION
+
 
 def test_init_says_what_it_created_as_json(tmp_path, run_cli):
     root = tmp_path / "project"
     result = run_cli("init", str(root), "--project", "Booking", "--format", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["schema_version"] == 1 and data["ok"] is True and data["root"] == str(root.resolve())
-    assert data["created"][:2] == ["reqtrace.yaml", "specs/"] and "records/requests/" in data["created"]
+    assert data["schema_version"] == SCHEMA_VERSION and data["ok"] is True and data["root"] == str(root.resolve())
+    assert data["written"][:2] == ["reqtrace.yaml", "specs/"] and "records/requests/" in data["written"]
     assert data["git_initialised"] is True
     assert yaml.safe_load((root / "reqtrace.yaml").read_text(encoding="utf-8"))["project"] == "Booking"
     assert result.stderr == ""  # nothing for people when a machine asked
@@ -32,7 +34,7 @@ def test_new_says_which_item_it_created_as_json(tmp_path, run_cli):
     first = json.loads(run_cli("new", "requirement", "--title", "Book online", "--format", "json", cwd=root).stdout)
     second = run_cli("new", "requirement", "--title", "Cancel", "--folder", "booking", "-f", "json", cwd=root)
     assert second.exit_code == 0, second.stderr
-    assert first == {"schema_version": 1, "ok": True, "kind": "requirement", "id": "REQ-1", "title": "Book online",
+    assert first == {"schema_version": SCHEMA_VERSION, "ok": True, "kind": "requirement", "id": "REQ-1", "title": "Book online",
                      "path": "specs/REQ-1.yaml", "file": str((root / "specs/REQ-1.yaml").resolve())}
     data = json.loads(second.stdout)
     assert (data["id"], data["path"]) == ("REQ-2", "specs/booking/REQ-2.yaml")

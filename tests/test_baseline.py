@@ -14,6 +14,7 @@ from reqtrace.baseline import accepted_baseline, create_baseline, load_baseline,
 from reqtrace.baseline_verify import verify_baseline
 from reqtrace.config import find_spec_repo
 from reqtrace.errors import RevisionError, ToolMissing
+from reqtrace.model import SCHEMA_VERSION
 from reqtrace.signoff import sign_baseline
 
 VENDOR = "Li Wei <li.wei@brightpath.example>"
@@ -504,7 +505,7 @@ def test_list_and_show_text_and_json(spec, keys, run_cli):
     listed = run_cli("baseline", "list", "--format", "json", cwd=spec.root)
     assert listed.exit_code == 0
     data = json.loads(listed.stdout)
-    assert data["schema_version"] == 1 and data["accepted"] == "contract-v1.0"
+    assert data["schema_version"] == SCHEMA_VERSION and data["accepted"] == "contract-v1.0"
     entry = data["baselines"][0]
     for key in ("name", "commit", "created", "created_by", "root_digest", "requirement_count", "accepted", "delivery_date", "ok", "signoffs"):
         assert key in entry

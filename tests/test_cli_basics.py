@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, requirement_yaml
+from reqtrace.model import SCHEMA_VERSION
 
 GOOD = {
     "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online"),
@@ -94,7 +95,7 @@ def test_exit_3_answers_in_json_when_json_was_asked_for(run_cli, tmp_path: Path)
     result = run_cli("check", "--format", "json", cwd=tmp_path)
     assert result.exit_code == 3
     data = json.loads(result.stdout)
-    assert data["schema_version"] == 1 and data["ok"] is False
+    assert data["schema_version"] == SCHEMA_VERSION and data["ok"] is False
     assert data["error"]["code"] == "no-spec-repo"
     assert set(data["error"]) == {"code", "message", "hint"}
 
@@ -374,7 +375,7 @@ def test_check_json_contract(make_repo, run_cli) -> None:
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert set(data) == CHECK_KEYS
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == SCHEMA_VERSION
     assert data["ok"] is False
     assert data["rev"] == repo.git("rev-parse", "HEAD")
     assert set(data["summary"]) == SUMMARY_KEYS
@@ -388,7 +389,7 @@ def test_check_json_contract(make_repo, run_cli) -> None:
         run_cli("check", "--format", "json", cwd=make_repo(GOOD, name="clean").root).stdout
     )
     assert clean == {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "ok": True,
         "rev": None,
         "summary": {"requirements": 2, "records": 2, "errors": 0, "warnings": 0},
@@ -585,7 +586,7 @@ def test_list_text(make_repo, run_cli) -> None:
 def test_list_json_and_kinds(make_repo, run_cli) -> None:
     repo = make_repo(GOOD)
     data = json.loads(run_cli("list", "--format", "json", "--kind", "all", cwd=repo.root).stdout)
-    assert set(data) == {"schema_version", "rev", "items"}
+    assert set(data) == {"schema_version", "ok", "rev", "items"}
     assert [(i["id"], i["kind"], i["status"]) for i in data["items"]] == [
         ("MTG-1", "meeting", None),
         ("REQ-1", "requirement", None),
@@ -625,6 +626,7 @@ def test_show_json(make_repo, run_cli) -> None:
     )
     assert set(data) == {
         "schema_version",
+        "ok",
         "rev",
         "id",
         "kind",

@@ -9,6 +9,7 @@ import pytest
 from conftest import git, requirement_yaml
 from reqtrace.config import find_spec_repo
 from reqtrace.diff import diff_json, diff_revisions, drift_findings
+from reqtrace.model import SCHEMA_VERSION
 from reqtrace.parsecache import ParseCache
 
 
@@ -147,7 +148,7 @@ def test_json_contract(repo, run_cli):
     result = run_cli("diff", "v1", "WORKTREE", "--format", "json", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == SCHEMA_VERSION
     assert set(data["from"]) >= {"ref", "commit"} and set(data["to"]) >= {"ref", "commit"}
     assert data["from"]["ref"] == "v1" and len(data["from"]["commit"]) == 40
     assert data["to"]["commit"] is None

@@ -13,6 +13,7 @@ import pytest
 from conftest import requirement_yaml
 from reqtrace.config import find_spec_repo
 from reqtrace.graph import build_graph, build_graph_slowly, load_baseline_infos
+from reqtrace.model import SCHEMA_VERSION
 from reqtrace.snapshot import load_snapshot
 from reqtrace.status import build_status
 
@@ -95,7 +96,7 @@ def test_trace_tells_the_story_of_a_requirement(story, run_cli):
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) >= {"schema_version", "id", "kind", "timeline", "upstream", "downstream"}
-    assert data["schema_version"] == 1 and data["id"] == "REQ-4" and data["kind"] == "requirement"
+    assert data["schema_version"] == SCHEMA_VERSION and data["id"] == "REQ-4" and data["kind"] == "requirement"
     assert data["upstream"] == ["REQ-1"] and data["downstream"] == ["REQ-9"]
     for entry in data["timeline"]:
         assert list(entry) == ["date", "id", "kind", "relation", "summary"]
@@ -181,7 +182,7 @@ def test_impact_of_a_record_is_a_usage_error(story, run_cli):
 
 def test_graph_json_and_graphml_and_focus(story, run_cli, tmp_path):
     data = json.loads(run_cli("graph", "--format", "json", cwd=story.root).stdout)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == SCHEMA_VERSION
     assert {n["id"] for n in data["nodes"]} >= {"REQ-1", ASK, "baseline/contract-v1"}
     assert {"source": "RQ-7", "target": "REQ-4", "type": "affects"} in data["edges"]
     out = tmp_path / "graph.graphml"
@@ -234,7 +235,7 @@ def test_status_of_the_story(story, run_cli):
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     accepted = data["accepted_baseline"]
-    assert (accepted["name"], accepted["delivery_date"], accepted["requirements"]) == ("contract-v1", "2026-02-01", 4)
+    assert (accepted["name"], accepted["delivery_date"], accepted["requirement_count"]) == ("contract-v1", "2026-02-01", 4)
     assert data["drift"] == {"added": 0, "modified": 0, "removed": 0, "approved": 0, "unapproved": 0}
     assert data["counts"] == {"requirements": 4, "requests": 4, "meetings": 2, "emails": 2, "documents": 0}
     assert data["requests"]["by_state"] == {"open": 3, "approved": 1}
@@ -262,7 +263,7 @@ def test_status_without_an_accepted_baseline(make_repo, run_cli):
 
 def test_status_with_baseline_and_drift_data(story):
     _, snapshot, _ = loaded(story)
-    accepted = {"name": "contract-v1", "date": "2026-02-01", "delivery_date": "2026-05-30", "requirements": 20}
+    accepted = {"name": "contract-v1", "created": "2026-02-01", "delivery_date": "2026-05-30", "requirement_count": 20}
     drift = {"added": ["REQ-20"], "modified": ["REQ-4", "REQ-9"], "removed": [], "approved": ["REQ-4"], "unapproved": ["REQ-9", "REQ-20"], "changes_by_requirement": {"REQ-4": 3, "REQ-9": 1, "REQ-20": 1}}
     data = build_status(snapshot, accepted, drift)
     assert data["drift"] == {"added": 1, "modified": 2, "removed": 0, "approved": 1, "unapproved": 2}

@@ -50,7 +50,7 @@ def test_doorstop_tree_becomes_requirements_with_every_field_kept(make_repo, run
     assert result.exit_code == 0, result.stderr
     answer = json.loads(result.stdout)
     report = answer["report"]
-    assert report["requirements"] == 30  # 43 items: 9 headings became sections, 4 non-normative items text
+    assert report["requirement_count"] == 30  # 43 items: 9 headings became sections, 4 non-normative items text
     assert report["documents"] == ["EXT", "REQ", "TUT"]
     assert report["renamed_ids"]["REQ001"] == "REQ-001"  # REQ001 does not match ^[A-Z][A-Z0-9]*-[0-9]+$
     assert report["kept_as_custom"]["x-custom-attrib"] == 1  # a custom attribute, never dropped
@@ -168,7 +168,7 @@ def test_strictdoc_document_becomes_requirements(make_repo, run_cli, strictdoc_s
     result = run_cli("import", "strictdoc", str(strictdoc_source / "docs"), "-f", "json", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)["report"]
-    assert report["requirements"] == 27
+    assert report["requirement_count"] == 27
     assert report["renamed_ids"]["SDOC-BACKLOG-1"] == "SDOCBACKLOG-1"
     folder = repo.root / "specs/docs/strictdoc_28_Backlog"
     first = _load(folder / "SDOCBACKLOG-1.yaml")

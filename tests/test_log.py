@@ -9,6 +9,7 @@ import pytest
 from conftest import requirement_yaml
 from reqtrace.config import find_spec_repo
 from reqtrace.history import requirement_history
+from reqtrace.model import SCHEMA_VERSION
 
 
 def request_yaml(req_id: str, affects: str, on: str) -> str:
@@ -75,7 +76,7 @@ def test_log_cli_text_and_json(story, run_cli):
     assert "Booking window 30 days (RQ-7)" in text.stdout and "Rewrap" not in text.stdout
     assert "in baseline v2" in text.stdout and "specs/REQ-1.yaml → specs/booking/window.yaml" in text.stdout
     data = json.loads(run_cli("log", "REQ-1", "--format", "json", cwd=repo.root).stdout)
-    assert data["schema_version"] == 1 and data["id"] == "REQ-1" and data["exists"] is True
+    assert data["schema_version"] == SCHEMA_VERSION and data["id"] == "REQ-1" and data["exists"] is True
     assert data["path"] == "specs/booking/window.yaml"
     for entry in data["entries"]:
         assert set(entry) >= {"commit", "date", "author", "message", "change", "fields", "requests", "baselines"}

@@ -24,6 +24,7 @@ from pack_kit import (
 )
 from reqtrace.archive import MANIFEST, DeterministicZip, UnsafeMember, is_safe_member, member_name
 from reqtrace.files import atomic_writer
+from reqtrace.model import SCHEMA_VERSION
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is needed to sign the test baseline")
 
@@ -222,7 +223,7 @@ def test_to_selects_the_end_of_the_changes(signed, run_cli, tmp_path):
     result = run_cli("pack", "build", "v1", "--to", "WORKTREE", "-o", str(worktree), cwd=signed.repo.root)
     assert result.exit_code == 0, result.stderr
     members = read_zip(worktree)
-    assert json.loads(members["pack.json"])["to"] == {"ref": "WORKTREE", "commit": None}
+    assert json.loads(members["pack.json"])["to"] == {"ref": None, "commit": None}
     assert "REQ-1" in {c["id"] for c in json.loads(members["data/diff.json"])["changes"]}
     assert "working tree (uncommitted)" in members["index.html"].decode()
 
@@ -299,7 +300,7 @@ def test_verify_passes_with_no_git_and_says_which_signers_it_used(signed, built,
 
     as_json = verify(run_cli, built, "--format", "json", "--signers", str(signed.signers), tmp_path=tmp_path)
     data = json.loads(as_json.stdout)
-    assert data["schema_version"] == 1 and data["ok"] is True
+    assert data["schema_version"] == SCHEMA_VERSION and data["ok"] is True
     assert data["root_digest"] == signed.root
     assert data["signers"]["source"] == "--signers"
     assert sorted(s["status"] for s in data["signoffs"]) == ["recorded", "valid"]
@@ -529,18 +530,18 @@ def test_json_outputs_keep_their_keys(signed, run_cli, tmp_path):
     built = run_cli("pack", "build", "v1", "-o", str(out), "--format", "json", cwd=signed.repo.root)
     assert built.exit_code == 0, built.stderr
     data = json.loads(built.stdout)
-    assert set(data) == {"schema_version", "ok", "path", "size", "sha256", "manifest_sha256", "members", "html", "pack", "warnings"}
+    assert set(data) == {"schema_version", "ok", "output", "size", "sha256", "manifest_sha256", "member_count", "html", "pack", "warnings"}
     assert data["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert set(data["pack"]) >= {"schema_version", "format", "tool", "project", "customer", "baseline", "to", "built", "counts"}
     checked = run_cli("pack", "verify", str(out), "--format", "json", cwd=tmp_path)
     report = json.loads(checked.stdout)
-    assert set(report) == {"schema_version", "ok", "pack", "baseline", "to", "checked", "root_digest", "manifest_sha256", "signers", "signoffs", "problems", "notes"}
+    assert set(report) == {"schema_version", "ok", "pack", "baseline", "to", "checked", "root_digest", "manifest_sha256", "signers", "signoffs", "findings", "notes"}
     assert report["manifest_sha256"] == data["manifest_sha256"]
     broken = tmp_path / "broken.zip"
     write_zip(broken, {**read_zip(out), "../evil": b"x"})
     failed = json.loads(run_cli("pack", "verify", str(broken), "--format", "json", cwd=tmp_path).stdout)
     assert failed["ok"] is False
-    assert {"check": "member", "entry": "../evil"} == {k: v for k, v in failed["problems"][0].items() if k != "message"}
+    assert {"code": "member", "severity": "error", "path": "../evil", "line": None, "id": None} == {k: v for k, v in failed["findings"][0].items() if k != "message"}
 
 
 def test_link_and_duplicate_members_are_named(built, run_cli, tmp_path):

@@ -138,7 +138,7 @@ def test_status_leads_with_the_changes_since_the_customer_first_signed(demo_shar
 def test_status_json_carries_the_same_figures_and_keeps_the_old_keys(demo_shared, run_in_process):
     data = json.loads(run_in_process("status", "--format", "json", cwd=demo_shared).stdout)
     assert data["since_first_signed"] == {
-        "baseline": "contract-v1.0", "date": "2026-02-20T08:30:00Z", "commit": data["since_first_signed"]["commit"],
+        "baseline": "contract-v1.0", "created": "2026-02-20T08:30:00Z", "commit": data["since_first_signed"]["commit"],
         "changes": 6, "added": 1, "modified": 5, "removed": 0, "approved": 3, "unapproved": 3,
         "approved_ids": ["REQ-7", "REQ-14", "REQ-25"], "unapproved_ids": ["REQ-12", "REQ-17", "REQ-23"],
     }
@@ -202,7 +202,7 @@ def test_decide_and_triage_write_record_a_full_timestamp_with_offset(same_day, r
     assert '  when: "2026-03-01T05:00:00+00:00"\n' in text
     without_epoch = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "Li Wei", "--format", "json", cwd=same_day.root,
                             env={"SOURCE_DATE_EPOCH": ""})
-    stamped = json.loads(without_epoch.stdout)["decision"]["on"]
+    stamped = json.loads(without_epoch.stdout)["decision"]["when"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", stamped), stamped
     given = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "Li Wei", "--on", "2026-03-01T13:00:00+08:00", cwd=same_day.root)
     assert given.exit_code == 0 and '  when: "2026-03-01T13:00:00+08:00"\n' in (same_day.root / "records/requests/RQ-1.yaml").read_text(encoding="utf-8")

@@ -100,7 +100,7 @@ def test_a_similar_request_names_the_decision_it_is_like(rq20_changed, run_in_pr
     (result,) = _triage(run_in_process, rq20_changed, "RQ-21")
     (precedent,) = result["precedents"]
     assert precedent == {"request": "RQ-20", "classification": "change", "status": "approved", "by": "Li Wei",
-                         "date": "2026-08-20", "meeting": "MTG-2026-08-20", "similarity": precedent["similarity"]}
+                         "when": "2026-08-20", "meeting": "MTG-2026-08-20", "similarity": precedent["similarity"]}
     assert 0.5 < precedent["similarity"] <= 1
     assert ("like RQ-20, decided change, approved by Li Wei on 2026-08-20 in MTG-2026-08-20 "
             f"(similarity {precedent['similarity']:.2f})") in result["reasons"]
@@ -235,5 +235,5 @@ def test_a_decision_recorded_as_a_moment_is_cited_by_its_day(project, run_in_pro
     assert result.exit_code == 0, result.stderr
     (found,) = _triage(run_in_process, project, "RQ-21")
     (precedent,) = found["precedents"]
-    assert precedent["date"] == "2026-08-20T23:30:00+08:00" and precedent["meeting"] is None
+    assert precedent["when"] == "2026-08-20T23:30:00+08:00" and precedent["meeting"] is None
     assert f"like RQ-20, decided change, approved by Li Wei on 2026-08-20 (similarity {precedent['similarity']:.2f})" in found["reasons"]

@@ -29,8 +29,8 @@ def test_one_page_per_document_and_an_index(make_repo, run_cli, tmp_path):
     site, result = published_site(make_repo, run_cli, tmp_path)
     pages = sorted(p.name for p in site.glob("*.html"))
     assert result["ok"] and sorted(result["files"]) == pages and len(pages) == 4 and "index.html" in pages
-    assert set(result) == {"schema_version", "ok", "out", "files", "removed", "documents", "requirements", "commit", "where", "single_page", "notes"}
-    assert result["documents"] == 3 and result["requirements"] == 7 and result["single_page"] is False and result["commit"] is None
+    assert set(result) == {"schema_version", "ok", "output", "files", "removed", "document_count", "requirement_count", "commit", "where", "single_page", "notes"}
+    assert result["document_count"] == 3 and result["requirement_count"] == 7 and result["single_page"] is False and result["commit"] is None
     index = visible_text(site / "index.html")
     # Parents before children, numbered in reading order; the folder outside any document last.
     assert "1 System requirements SYS · 1 requirement 2 Accounts 账户 ACC · 2 requirements 3 booking · 4 requirements" in index
@@ -116,7 +116,7 @@ def test_baseline_and_rev_publish_what_was_frozen(make_repo, run_cli, tmp_path):
     done = run_cli("publish", "-o", str(out), "--baseline", "v1", "--format", "json", cwd=root)
     assert done.exit_code == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["requirements"] == 6 and data["commit"] == signed.baseline_commit and data["where"].startswith("baseline v1")
+    assert data["requirement_count"] == 6 and data["commit"] == signed.baseline_commit and data["where"].startswith("baseline v1")
     text = " ".join(visible_text(p) for p in out.glob("*.html"))
     assert "Patients book up to 14 days ahead." in text and "Waiting list" not in text
     by_rev = run_cli("publish", "-o", str(tmp_path / "rev"), "--rev", "v1", cwd=root)

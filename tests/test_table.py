@@ -93,7 +93,7 @@ def test_import_export_import_is_the_identity(kind: str, make_repo, run_cli, tmp
     exported = tmp_path / f"out.{kind}"
     result = run_cli("export", kind, "-o", str(exported), "-f", "json", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["requirements"] == 3
+    assert json.loads(result.stdout)["requirement_count"] == 3
     if kind == "csv":
         data = exported.read_bytes()
         assert data.startswith(b"\xef\xbb\xbf")  # Excel opens Chinese CSV right only with the BOM

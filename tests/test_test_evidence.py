@@ -82,7 +82,7 @@ def test_ingest_keeps_a_record_of_the_commit_with_verdicts_and_digests(accepted,
     result = run_cli("ingest-tests", str(report), "--commit", accepted.baseline_commit, "--format", "json", cwd=root)
     assert result.exit_code == 0, result.stderr
     (done,) = json.loads(result.stdout)["results"]
-    assert done["status"] == "added" and done["tests"] == 6 and done["unlinked"] == 2 and done["unknown"] == ["REQ-404"]
+    assert done["status"] == "added" and done["test_count"] == 6 and done["unlinked_count"] == 2 and done["unknown"] == ["REQ-404"]
     assert done["requirements"] == {"REQ-1": "passed", "REQ-2": "failed", "REQ-3": "passed"}
     record = yaml.safe_load((root / done["path"]).read_text())
     assert done["path"].startswith("records/tests/TEST-") and record["id"] == done["id"]

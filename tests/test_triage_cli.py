@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, SpecRepoFixture, copy_repo, git, write_files
+from reqtrace.model import SCHEMA_VERSION
 
 BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
 
@@ -112,7 +113,7 @@ def test_triage_by_id_gives_the_pinned_json(clinic_shared, run_cli):
     result = run_cli("triage", "RQ-12", "--baseline", "v1.0", "--format", "json", cwd=clinic_shared.root)
     assert result.exit_code == 0, result.stderr
     data = _json(result)
-    assert data["schema_version"] == 1 and data["baseline"] == "v1.0"
+    assert data["schema_version"] == SCHEMA_VERSION and data["baseline"] == "v1.0"
     (first,) = data["results"]
     assert set(first) >= {"request", "classification", "diverges", "confidence", "matches", "reasons"}
     assert first["request"] == "RQ-12" and first["classification"] == "change" and first["diverges"] is True
@@ -317,7 +318,7 @@ def test_the_accepted_baseline_is_the_default_with_its_signers(accepted, run_in_
     assert data["baseline"] == "contract"
     assert data["signoffs"][0]["signer"] == "Dr. Chen <chen@clinic.example>"
     assert data["signoffs"][0]["meaning"] == "accepted"
-    assert data["delivered"] is not None
+    assert data["delivery_date"] is not None
     assert data["results"][0]["classification"] == "change"
     text = run_in_process("triage", "RQ-12", cwd=accepted.root)
     assert "Dr. Chen <chen@clinic.example> (accepted" in text.stdout
@@ -327,5 +328,5 @@ def test_since_delivery_keeps_requests_received_after_delivery(accepted, run_in_
     every = _json(run_in_process("triage", "--all", "--format", "json", cwd=accepted.root))
     assert [r["request"] for r in every["results"]] == ["RQ-5", "RQ-12", "RQ-13"]
     data = _json(run_in_process("triage", "--all", "--since-delivery", "--format", "json", cwd=accepted.root))
-    assert data["delivered"] == "2026-07-02"
+    assert data["delivery_date"] == "2026-07-02"
     assert [r["request"] for r in data["results"]] == ["RQ-12", "RQ-13"]

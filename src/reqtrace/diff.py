@@ -904,7 +904,8 @@ def field_json(change: FieldChange) -> dict[str, Any]:
 
 
 def side_json(side: Side) -> dict[str, Any]:
-    return {"ref": side.ref, "commit": side.commit, "date": side.date}
+    # The working tree is null in every revision key of the JSON vocabulary (docs/format.md).
+    return {"ref": side.ref if side.commit is not None else None, "commit": side.commit, "date": side.date}
 
 
 def diff_json(result: DiffResult) -> dict[str, Any]:
@@ -934,7 +935,7 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
                 "approved": change.approved,
                 "needs_approval": change.needs_approval,
                 "requests": [
-                    {"id": ref.id, "status": ref.status, "on": ref.on, "covers": ref.covers, "why_not": ref.why_not}
+                    {"id": ref.id, "status": ref.status, "when": ref.on, "covers": ref.covers, "why_not": ref.why_not}
                     for ref in change.requests
                 ],
                 "similar_to": {"id": change.similar[0], "ratio": change.similar[1]} if change.similar else None,

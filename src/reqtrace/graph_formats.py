@@ -108,7 +108,8 @@ def to_graphml(graph: EvidenceGraph) -> bytes:
     return stream.getvalue()
 
 
-def render(graph: EvidenceGraph, fmt: str) -> bytes:
+def render(graph: EvidenceGraph, fmt: str, *, rev: str | None = None) -> bytes:
+    """The graph in `fmt`; `rev` (the commit read, None for the working tree) goes into the JSON."""
     if fmt == "dot":
         return to_dot(graph).encode("utf-8")
     if fmt == "mermaid":
@@ -116,5 +117,5 @@ def render(graph: EvidenceGraph, fmt: str) -> bytes:
     if fmt == "graphml":
         return to_graphml(graph)
     if fmt == "json":
-        return (json.dumps({"schema_version": SCHEMA_VERSION, **to_json(graph)}, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+        return (json.dumps({"schema_version": SCHEMA_VERSION, "ok": True, "rev": rev, **to_json(graph)}, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
     raise ValueError(fmt)

@@ -518,7 +518,7 @@ def history_json(history: History) -> dict[str, Any]:
     """The history as `reqtrace log --format json` prints it (without schema_version)."""
     return {
         "id": history.id,
-        "rev": history.rev,
+        "ref": history.rev,
         "commit": history.commit,
         "exists": history.current is not None,
         "path": history.current_path,
@@ -542,5 +542,5 @@ def history_json(history: History) -> dict[str, Any]:
             for entry in history.entries
         ],
         "baselines": [{"name": b.name, "commit": b.commit, "entry": b.entry, "digest": b.digest} for b in history.baselines],
-        "requests": [{"id": r.id, "status": r.status, "on": r.on, "title": r.title, "change": r.change} for r in history.requests],
+        "requests": [{"id": r.id, "status": r.status, "when": r.on, "title": r.title, "change": r.change} for r in history.requests],
     }

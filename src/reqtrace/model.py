@@ -10,8 +10,9 @@ from typing import Any
 from .people import People
 
 # The version of every JSON document reqtrace writes: `--format json` output and the
-# JSON members of a pack. One number, so that a renamed key is announced once for all.
-SCHEMA_VERSION = 1
+# JSON members of a pack. One number, so that a renamed key is announced once for all
+# (2: one vocabulary across commands, docs/format.md "JSON output").
+SCHEMA_VERSION = 2
 
 ERROR = "error"
 WARNING = "warning"

@@ -672,7 +672,7 @@ class Layout:
         return self.archive.add(name, data)
 
 
-def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str, digest: Digests) -> dict[str, Any]:
+def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str | None, digest: Digests) -> dict[str, Any]:
     digests = digest.of(snapshot)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -746,7 +746,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         if path.startswith(spec_prefix) and path in to.files
     }
     layout.add(BASE_JSON, _json_bytes(requirements_document(base, base_yaml, baseline.name, contents.digest)))
-    layout.add(TO_JSON, _json_bytes(requirements_document(to, to_yaml, contents.to_ref, contents.digest)))
+    layout.add(TO_JSON, _json_bytes(requirements_document(to, to_yaml, contents.to_ref if to.commit is not None else None, contents.digest)))
 
     records_prefix = to.config.records_dir + "/"
     record_members = {
@@ -806,12 +806,12 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
             "commit": baseline.commit,
             "algorithm": baseline.algorithm,
             "root_digest": baseline.root_digest,
-            "requirements": len(baseline.digests),
+            "requirement_count": len(baseline.digests),
             "delivery_date": baseline.delivery_date,
             "delivery_from": baseline.delivery_from or (baseline.name if baseline.delivery_date else None),
             "manifest": MANIFEST_COPY if baseline.manifest is not None else None,
         },
-        "to": {"ref": contents.to_ref, "commit": to.commit},
+        "to": {"ref": contents.to_ref if to.commit is not None else None, "commit": to.commit},
         "built": {"time": contents.built_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "from": contents.built_from},
         "counts": {
             "requirements_at_baseline": len(base.requirements),

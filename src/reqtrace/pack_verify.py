@@ -46,7 +46,7 @@ import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .archive import MANIFEST, member_problem, parse_manifest
@@ -106,8 +106,10 @@ class Problem:
     entry: str  # the exact member, or member + item
     message: str
 
-    def as_dict(self) -> dict[str, str]:
-        return {"check": self.check, "entry": self.entry, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        # The shape of every finding in reqtrace's JSON (model.Finding): the check is its code,
+        # the entry (a member, or a member and an item in it) its path; each one fails the pack.
+        return {"code": self.check, "severity": "error", "path": self.entry, "line": None, "id": None, "message": self.message}
 
 
 @dataclass
@@ -148,7 +150,7 @@ class VerifyReport:
             "manifest_sha256": self.manifest_sha256,
             "signers": self.signers,
             "signoffs": self.signoffs,
-            "problems": [p.as_dict() for p in self.problems],
+            "findings": [p.as_dict() for p in self.problems],
             "notes": self.notes,
         }
 
@@ -778,7 +780,8 @@ def _check_signoffs(report: VerifyReport, contents: dict[str, bytes], hashes: di
         needs_keys = any(e.get("method") == "ssh" for e in entries)
         signers_file = _choose_signers(report, contents, signers, Path(folder)) if needs_keys or signers else None
         for entry in entries:
-            result = {"file": entry.get("file"), "signer": entry.get("signer"), "meaning": entry.get("meaning"), "time": entry.get("time"), "method": entry.get("method"), "status": "", "detail": ""}
+            path = entry.get("path")
+            result = {"id": PurePosixPath(path).stem if isinstance(path, str) and path else None, "path": path, "member": entry.get("file"), "signer": entry.get("signer"), "meaning": entry.get("meaning"), "time": entry.get("time"), "method": entry.get("method"), "status": "", "detail": ""}
             report.signoffs.append(result)
             binding += _check_one_signoff(report, contents, hashes, entry, root, baseline, algorithm, signers_file, revoked, result)
     if signers is not None and binding == 0:

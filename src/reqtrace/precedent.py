@@ -73,7 +73,7 @@ class Precedent:
 
     def as_dict(self) -> dict[str, Any]:
         return {"request": self.request, "classification": self.classification, "status": self.status,
-                "by": self.by, "date": self.date, "meeting": self.meeting, "similarity": round(self.similarity, 2)}
+                "by": self.by, "when": self.date, "meeting": self.meeting, "similarity": round(self.similarity, 2)}
 
     def reason(self) -> str:
         """The precedent in words a project manager can say to the customer."""

@@ -62,7 +62,7 @@ class Published:
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"out": str(self.out), "files": self.files, "removed": self.removed, "documents": self.documents, "requirements": self.requirements,
+        return {"output": str(self.out), "files": self.files, "removed": self.removed, "document_count": self.documents, "requirement_count": self.requirements,
                 "commit": self.commit, "where": self.where, "single_page": self.single_page, "notes": self.notes}
 
 

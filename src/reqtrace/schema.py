@@ -43,6 +43,36 @@ def kinds() -> list[str]:
     )
 
 
+# `reqtrace schema output COMMAND`: the schema of a command's `--format json` answer,
+# kept in schemas/output/ (one file per command, named after its words: baseline-list.json).
+OUTPUT = "output"
+
+
+@cache
+def output_commands() -> dict[str, str]:
+    """Every command whose JSON answer has a schema ("baseline list"), with its file's name.
+
+    The command is read from the schema's title, not its file name: a command's own name
+    may hold a hyphen (`ingest-tests`)."""
+    commands = {}
+    for entry in resources.files("reqtrace.schemas").joinpath(OUTPUT).iterdir():
+        if entry.name.endswith(".json"):
+            title = json.loads(entry.read_text("utf-8"))["title"]
+            commands[title.removeprefix("reqtrace ").removesuffix(" --format json")] = entry.name
+    return dict(sorted(commands.items()))
+
+
+def load_output_schema(command: str) -> dict[str, Any]:
+    """The JSON Schema of `reqtrace COMMAND --format json` ("baseline list" or "baseline-list")."""
+    known = output_commands()
+    name = known.get(command) or next((file for file in known.values() if file == f"{command}.json"), None)
+    if name is None:
+        raise UsageError(f"no output schema for '{command}'; commands: {', '.join(known)}",
+                         hint="reqtrace schema output check · reqtrace schema output baseline list")
+    text = resources.files("reqtrace.schemas").joinpath(OUTPUT).joinpath(name).read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
 @cache
 def load_schema(kind: str) -> dict[str, Any]:
     if kind not in kinds():

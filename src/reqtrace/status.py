@@ -3,8 +3,8 @@
 `build_status` takes what other modules compute as plain data, so that it
 does not depend on them:
 
-    accepted = {"name": str, "date": str | None, "delivery_date": str | None,
-                "requirements": int}                    # the accepted baseline
+    accepted = {"name": str, "created": str | None, "delivery_date": str | None,
+                "requirement_count": int}               # the accepted baseline
     drift    = {"added": [ids], "modified": [ids], "removed": [ids],
                 "approved": [ids], "unapproved": [ids],   # changes since it
                 "changes_by_requirement": {id: n}}        # commits that changed each
@@ -186,7 +186,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
     if drift is not None:
         drift_summary = {key: len(drift.get(key) or ()) for key in ("added", "modified", "removed", "approved", "unapproved")}
         changes = drift_summary["added"] + drift_summary["modified"] + drift_summary["removed"]
-        size = int(accepted.get("requirements") or 0) if accepted else 0
+        size = int(accepted.get("requirement_count") or 0) if accepted else 0
         volatility = {"changes": changes, "baseline_size": size, "index": round(changes / size, 4) if size else None}
         ranked = sorted((drift.get("changes_by_requirement") or {}).items(), key=lambda kv: (-kv[1], _id_order(kv[0])))
         most_changed = [{"id": rid, "changes": n, "title": getattr(snapshot.requirements.get(rid), "title", None)} for rid, n in ranked[:MOST_CHANGED] if n]
@@ -245,9 +245,9 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
     name = folder_of(baseline) or baseline.name
     accepted = {
         "name": name,
-        "date": baseline.created,
+        "created": baseline.created,
         "delivery_date": baseline.delivery_date,
-        "requirements": len(baseline.requirements),
+        "requirement_count": len(baseline.requirements),
         "commit": baseline.commit,
     }
     from .diff import ADDED, MODIFIED, REMOVED
@@ -299,7 +299,7 @@ def story_summary(story: dict[str, Any] | None) -> tuple[dict[str, Any] | None, 
     first = story["first"]
     since = {
         "baseline": first["name"],
-        "date": first["date"],
+        "created": first["date"],
         "commit": first["commit"],
         "changes": len(changes),
         "added": sum(1 for c in changes if c.change == ADDED),

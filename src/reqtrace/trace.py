@@ -397,7 +397,7 @@ def impact_of(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, 
             if (AFFECTS in keyed or REFS in keyed) and graph.nodes[other].get("kind") == "request" and graph.nodes[other].get("status") in ("open", "pending"):
                 requests.setdefault(other, set()).add(req_id)
     open_requests = [
-        {"id": rid, "title": graph.nodes[rid].get("title"), "state": graph.nodes[rid].get("status"), "date": graph.nodes[rid].get("date"), "about": sorted(about, key=_id_order)}
+        {"id": rid, "title": graph.nodes[rid].get("title"), "status": graph.nodes[rid].get("status"), "received": graph.nodes[rid].get("date"), "about": sorted(about, key=_id_order)}
         for rid, about in sorted(requests.items(), key=lambda kv: _id_order(kv[0]))
     ]
     held = []
@@ -406,7 +406,7 @@ def impact_of(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, 
         holds = sorted(scope.intersection(baseline.requirements), key=_id_order)
         if not holds:
             continue
-        held.append({"name": baseline.name, "date": baseline.date, "commit": baseline.commit, "holds": holds})
+        held.append({"name": baseline.name, "created": baseline.date, "commit": baseline.commit, "holds": holds})
         for signoff in baseline.signoffs:
-            signoffs.append({"baseline": baseline.name, "signer": signoff.signer, "meaning": signoff.meaning, "role": signoff.role, "date": signoff.date})
+            signoffs.append({"baseline": baseline.name, "signer": signoff.signer, "meaning": signoff.meaning, "role": signoff.role, "time": signoff.date})
     return Impact(item_id, node.get("title") or "", descendants, open_requests, held, signoffs)

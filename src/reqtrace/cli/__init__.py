@@ -103,6 +103,7 @@ def main() -> None:
     from . import output, progress_display
 
     output.prepare_streams()
+    output.gate_failed = False  # `ok` in the JSON follows it; a run in the same process starts clean
     _register()
     display = progress_display.install(sys.argv[1:], _json_asked(sys.argv[1:]))
     try:

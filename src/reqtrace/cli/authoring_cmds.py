@@ -25,7 +25,7 @@ def init(
     output.json_requested = format is TextOrJson.json
     created = init_spec_repo(directory, project=project, customer=customer)
     if format is TextOrJson.json:
-        output.write_json({"ok": True, "root": str(created.root), "created": created.relative_paths(), "git_initialised": created.git_initialised})
+        output.write_json({"ok": True, "root": str(created.root), "written": created.relative_paths(), "git_initialised": created.git_initialised})
         return
     console = output.stderr_console()
     for path in created.paths:

@@ -168,7 +168,7 @@ def sign(
                 "method": signoff.method,
                 "written": written,
                 "committed": signed.committed,
-                "accepted_baseline": accepted.name if accepted else None,
+                "accepted": accepted.name if accepted else None,
                 "warnings": signed.warnings,
             }
         )
@@ -264,10 +264,10 @@ def _baseline_json(verification: Any, accepted: Any, *, with_requirements: bool 
         "root_digest": baseline.root_digest,
         "requirement_count": len(baseline.requirements),
         "accepted": accepted is not None and accepted.name == baseline.name and accepted.path == baseline.path,
-        "delivered_at": baseline.delivered_at,
+        "delivery_time": baseline.delivered_at,
         "delivery_date": baseline.delivery_date,
         "ok": verification.ok,
-        "problems": [finding.as_dict() for finding in verification.problems],
+        "findings": [finding.as_dict() for finding in verification.problems],
         "signoffs": [_signoff_json(check) for check in verification.signoffs],
     }
     if with_requirements:
@@ -418,6 +418,7 @@ def list_baselines(
     if format is TextOrJson.json:
         output.write_json(
             {
+                "rev": scanned.commit,
                 "accepted": accepted.name if accepted else None,
                 "delivery_date": accepted.delivery_date if accepted else None,
                 "findings": [f.as_dict() for f in scanned.findings],

@@ -33,7 +33,7 @@ def ingest_tests(
     done = ingest_test_reports(repo, reports, rev=commit)
     if format is TextOrJson.json:
         output.write_json({"results": [
-            {"source": d.source, "status": d.status, "id": d.id, "path": d.path, "tests": d.tests, "unlinked": d.unlinked, "unknown": d.unknown, "requirements": d.requirements}
+            {"source": d.source, "status": d.status, "id": d.id, "path": d.path, "test_count": d.tests, "unlinked_count": d.unlinked, "unknown": d.unknown, "requirements": d.requirements}
             for d in done
         ]})
         return

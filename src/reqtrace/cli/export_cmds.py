@@ -48,9 +48,9 @@ def export_reqif(
         output.write_json({"ok": True, **outcome})
         return
     out = output.stdout_console()
-    output.say(out, f"[green]✓[/] wrote {output.counted(outcome['requirements'], 'requirement')} in "
-                    f"{output.counted(outcome['specifications'], 'specification')} with "
-                    f"{output.counted(outcome['relations'], 'link')} to {output.esc(outcome['file'])}")
+    output.say(out, f"[green]✓[/] wrote {output.counted(outcome['requirement_count'], 'requirement')} in "
+                    f"{output.counted(outcome['specification_count'], 'specification')} with "
+                    f"{output.counted(outcome['relation_count'], 'link')} to {output.esc(outcome['output'])}")
     for link in outcome["links_left_out"]:
         output.say(out, f"[yellow]left out[/] the link {output.esc(link)}: its parent is not a requirement at this revision")
 # ---------------------------------------------------------------- csv, xlsx
@@ -83,8 +83,8 @@ def _export_table(kind: str, out: str, fields: str | None, rev: str | None, base
     export = table_export(snapshot.requirements.values(), chosen)
     with output_writer(path) as handle:
         (write_csv if kind == "csv" else write_xlsx)(export, handle)
-    summary = {"ok": True, "file": str(path), "format": kind, "commit": snapshot.commit,
-               "requirements": len(export.rows), "fields": list(export.header)}
+    summary = {"ok": True, "output": str(path), "format": kind, "commit": snapshot.commit,
+               "requirement_count": len(export.rows), "fields": list(export.header)}
     if fmt is TextOrJson.json:
         output.write_json(summary)
         return

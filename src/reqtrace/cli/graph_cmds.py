@@ -152,9 +152,9 @@ def trace(
             result.timeline = sorted([*result.timeline, *tested], key=lambda e: (date_key(e.date), e.id != item_id, e.id, e.relation))
         return result
 
-    _, _, result = _ask(root, rev, story)
+    _, bundle, result = _ask(root, rev, story)
     if format is TextOrJson.json:
-        output.write_json(result.as_dict())
+        output.write_json({"rev": bundle.commit, **result.as_dict()})
         return
     from rich.table import Table
 
@@ -224,9 +224,9 @@ def impact(
     from ..trace import impact_of
 
     output.json_requested = format is TextOrJson.json
-    _, _, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
+    _, bundle, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
     if format is TextOrJson.json:
-        output.write_json(result.as_dict())
+        output.write_json({"rev": bundle.commit, **result.as_dict()})
         return
     console = output.stdout_console()
     counts = result.counts
@@ -253,8 +253,8 @@ def impact(
         return f"  {esc(row['id'])}  {esc(row['title'] or '')} [dim]{esc(row['status'] or '')}[/]{suspect}"
 
     section("descendants", result.descendants, descendant_line)
-    section("open requests", result.open_requests, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]({r['state']}, about {esc(', '.join(r['about']))})[/]")
-    section("baselines", result.baselines, lambda r: f"  {esc(r['name'])}  {esc(r['date'] or '')} [dim]holds {len(r['holds'])}: {esc(', '.join(r['holds'][:10]))}{', …' if len(r['holds']) > 10 else ''}[/]")
+    section("open requests", result.open_requests, lambda r: f"  {esc(r['id'])}  {esc(r['title'] or '')} [dim]({r['status']}, about {esc(', '.join(r['about']))})[/]")
+    section("baselines", result.baselines, lambda r: f"  {esc(r['name'])}  {esc(r['created'] or '')} [dim]holds {len(r['holds'])}: {esc(', '.join(r['holds'][:10]))}{', …' if len(r['holds']) > 10 else ''}[/]")
 
     def signoff_line(row: dict[str, Any]) -> str:
         role = f" ({row['role']})" if row["role"] else ""
@@ -297,14 +297,14 @@ def graph(
         output_path(out, example=f"graph.{format.value}")
     from ..graph_cache import whole_graph
 
-    _, _, whole = _ask(root, rev, lambda _repo, bundle: whole_graph(bundle.graph))
+    _, bundle, whole = _ask(root, rev, lambda _repo, bundle: whole_graph(bundle.graph))
     chosen = whole
     if focus is not None:
         if focus not in whole:
             raise InputError(f"no item with id '{focus}'", hint="`reqtrace list --kind all` shows every id")
         stop_at = frozenset() if through_baselines else frozenset({"baseline"})
         chosen = neighbourhood(whole, focus, depth, stop_at=stop_at)
-    data = render(chosen, format.value)
+    data = render(chosen, format.value, rev=bundle.commit)
     summary = f"{chosen.number_of_nodes()} items, {chosen.number_of_edges()} links"
     errors = output.stderr_console()
     if focus is not None:
@@ -401,7 +401,7 @@ def render_story(console: Any, data: dict[str, Any]) -> None:
     since = data.get("since_first_signed")
     if not since:
         return
-    signed = f"{esc(since['baseline'])} ({esc((since.get('date') or 'undated')[:10])})"
+    signed = f"{esc(since['baseline'])} ({esc((since.get('created') or 'undated')[:10])})"
     if not since["changes"]:
         console.print(f"[bold cyan]since first signed[/] {signed}: [green]no changes[/]")
         return
@@ -439,7 +439,7 @@ def render_status(data: dict[str, Any]) -> None:
     accepted = data.get("accepted_baseline")
     if accepted:
         delivered = f", delivered {esc(accepted['delivery_date'])}" if accepted.get("delivery_date") else ", not delivered yet"
-        _labelled(console, f"[cyan]accepted baseline[/]  {esc(accepted['name'])} ({esc(accepted.get('date') or 'undated')}{delivered}), {accepted.get('requirements', 0)} requirements")
+        _labelled(console, f"[cyan]accepted baseline[/]  {esc(accepted['name'])} ({esc(accepted.get('created') or 'undated')}{delivered}), {accepted.get('requirement_count', 0)} requirements")
     else:
         console.print("[cyan]accepted baseline[/]  no accepted baseline yet — `reqtrace baseline create` and a customer sign-off make one")
     drift = data.get("drift")

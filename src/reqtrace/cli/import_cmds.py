@@ -46,12 +46,12 @@ def _render(outcome: dict[str, Any]) -> None:
     if outcome.get("history"):
         history = outcome["history"]
         out.print(f"[green]✓[/] replayed {history['commits']} of {history['source_commits']} source commits into {where}"
-                  f" ({report['requirements']} requirements at the end)", soft_wrap=True)
+                  f" ({report['requirement_count']} requirements at the end)", soft_wrap=True)
         for skipped in history["unreadable_source_commits"]:
             out.print(f"[yellow]left out[/] source commit {skipped['source_commit'][:12]} ({skipped['date'][:10]}): "
                       f"{output.esc(skipped['problem'])}", soft_wrap=True)
     else:
-        out.print(f"[green]✓[/] imported {report['requirements']} requirements into {where} (not committed)", soft_wrap=True)
+        out.print(f"[green]✓[/] imported {report['requirement_count']} requirements into {where} (not committed)", soft_wrap=True)
     out.print("mapped:")
     for source_field, became in report["mapped"].items():
         out.print(f"  {output.esc(source_field)} → {output.esc(became)}", soft_wrap=True)
@@ -147,7 +147,7 @@ def import_table(
 def _render_dry_run(outcome: dict[str, Any]) -> None:
     out = output.stdout_console()
     report = outcome["report"]
-    out.print(f"dry run: {report['requirements']} requirements would be written to {output.esc(outcome['folder'])}; nothing written", soft_wrap=True)
+    out.print(f"dry run: {report['requirement_count']} requirements would be written to {output.esc(outcome['folder'])}; nothing written", soft_wrap=True)
     out.print("columns:")
     for column in outcome["columns"]:
         became = column["field"] or "(left out)"

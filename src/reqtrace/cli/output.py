@@ -240,11 +240,16 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
 
 
 def write_json(data: dict[str, Any]) -> None:
+    """`data` as the JSON answer of a command: `schema_version` and `ok` first in every one.
+
+    `ok` is whether the command's gate passed: false exactly when it exits 1 (a command
+    with a gate sets `gate_failed` before answering) or, from `main`, when it failed. A
+    command may say more precisely (`check` counts warnings under --strict)."""
     # Imported here: `--help` and `--version` load this module, and the model's dataclasses
     # cost a tenth of their start-up.
     from ..model import SCHEMA_VERSION
 
-    payload = {"schema_version": SCHEMA_VERSION, **data}
+    payload = {"schema_version": SCHEMA_VERSION, "ok": not gate_failed, **data}
     # allow_nan=False: Python would write a bare NaN or Infinity, which is not JSON and
     # breaks every consumer; a non-finite number reaching here is a bug to report, not output.
     # Non-ASCII stays readable where stdout can carry it; elsewhere (PYTHONIOENCODING=ascii)

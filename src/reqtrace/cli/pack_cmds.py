@@ -52,11 +52,11 @@ def build(
         output.write_json(
             {
                 "ok": True,
-                "path": str(result.path),
+                "output": str(result.path),
                 "size": result.size,
                 "sha256": result.sha256,
                 "manifest_sha256": result.manifest_sha256,
-                "members": result.members,
+                "member_count": result.members,
                 "html": str(result.html_path) if result.html_path else None,
                 "pack": pack,
                 "warnings": result.warnings,

@@ -294,18 +294,30 @@ def show(
 
 @app.command()
 def schema(
-    kind: Annotated[Optional[str], typer.Argument(help="The file kind: requirement, requirement-file, request, meeting, config, …", show_default=False)] = None,  # noqa: UP007
+    kind: Annotated[Optional[str], typer.Argument(help="The file kind: requirement, requirement-file, request, meeting, config, …; or output, for the JSON a command answers.", show_default=False)] = None,  # noqa: UP007
+    command: Annotated[Optional[list[str]], typer.Argument(help="With output: the command whose --format json answer to describe (e.g. baseline list); none lists them.", show_default=False)] = None,  # noqa: UP007
     editor: Annotated[bool, typer.Option("--editor", help="Instead: write the schemas to .reqtrace/schemas/ and map them onto the spec repo's files in .vscode/settings.json, for YAML language servers (completion and validation while typing).")] = False,
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
 ) -> None:
-    """Print the JSON Schema of one file kind, or (--editor) set the spec repo up for editors."""
+    """Print the JSON Schema of one file kind, or of a command's JSON output (schema output COMMAND), or (--editor) set the spec repo up for editors."""
     from ..errors import UsageError
-    from ..schema import load_schema
+    from ..schema import OUTPUT, load_output_schema, load_schema, output_commands
 
     output.json_requested = format is TextOrJson.json
     if editor == (kind is not None):
         raise UsageError("name one KIND to print, or use --editor", hint="reqtrace schema requirement · reqtrace schema --editor")
+    if command and kind != OUTPUT:
+        raise UsageError(f"a file kind's schema takes no command ({' '.join(command)})", hint="reqtrace schema output check · reqtrace schema requirement")
+    if kind == OUTPUT and not command:
+        if format is TextOrJson.json:
+            output.write_json({"commands": list(output_commands())})
+        else:
+            output.write_text("\n".join(output_commands()))
+        return
+    if kind == OUTPUT:
+        output.write_text(json.dumps(load_output_schema(" ".join(command or [])), ensure_ascii=False, indent=2))
+        return
     if kind is not None:
         output.write_text(json.dumps(load_schema(kind), ensure_ascii=False, indent=2))
         return

@@ -98,7 +98,7 @@ def triage_json(run: Any, index: Any, written: list[tuple[str, str]]) -> dict[st
         "baseline": run.baseline.name,
         "baseline_commit": run.baseline.commit,
         "signoffs": [{"signer": s.signer, "meaning": s.meaning, "time": s.time, "role": s.role} for s in run.baseline.active_signoffs],
-        "delivered": run.baseline.delivery_date,
+        "delivery_date": run.baseline.delivery_date,
         "results": results,
         "written": [rid for rid, path in written if path],
     }
@@ -235,8 +235,8 @@ def decide(
     recommended = request.triage.classification if request.triage else None
     if format is TextOrJson.json:
         output.write_json({
-            "request": request.id, "path": request.path, "written": done.changed,
-            "decision": {"as": as_.value, "status": status.value, "by": by, "on": when, "in": in_, "note": note},
+            "request": request.id, "path": request.path, "written": [request.path] if done.changed else [],
+            "decision": {"as": as_.value, "status": status.value, "by": by, "when": when, "in": in_, "note": note},
             "triage": recommended,
         })
         return

@@ -298,5 +298,5 @@ def run_reqif_export(repo: SpecRepo, output_file: Path, *, rev: str | None = Non
     exported = export_reqif(snapshot, created=created, title=f"{repo.root.name}: requirements at {label}")
     with output_writer(target) as handle:
         handle.write(exported.data)
-    return {"file": str(target), "revision": snapshot.commit, "baseline": baseline, "requirements": exported.requirements,
-            "specifications": exported.specifications, "relations": exported.relations, "links_left_out": exported.links_left_out}
+    return {"output": str(target), "commit": snapshot.commit, "baseline": baseline, "requirement_count": exported.requirements,
+            "specification_count": exported.specifications, "relation_count": exported.relations, "links_left_out": exported.links_left_out}

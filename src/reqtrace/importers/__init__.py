@@ -96,7 +96,7 @@ def run_import(kind: str, repo: SpecRepo, source: Path, *, into: str | None = No
             "unreadable_source_commits": replay.unreadable,
             "replayed": [
                 {"source_commit": c.source_commit, "author": c.author, "date": c.date, "subject": c.subject,
-                 "requirements": c.requirements, "files_changed": c.changed_files}
+                 "requirement_count": c.requirements, "files_changed": c.changed_files}
                 for c in replay.commits
             ],
         }

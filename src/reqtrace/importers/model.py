@@ -84,8 +84,8 @@ class Imported:
 
     def report(self) -> dict[str, Any]:
         return {
-            "source": self.source_kind,
-            "requirements": len(self.requirements),
+            "format": self.source_kind,
+            "requirement_count": len(self.requirements),
             "documents": sorted(self.documents),
             "mapped": dict(sorted(self.mapped.items())),
             "kept_as_custom": dict(sorted(self.kept.items())),
