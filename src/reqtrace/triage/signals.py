@@ -37,6 +37,7 @@ class Signals:
     numbers: list[NumberFinding] = field(default_factory=list)
     environment: list[tuple[str, str]] = field(default_factory=list)  # (what, the words used)
     suppressed: list[tuple[str, str, str]] = field(default_factory=list)  # (what, words, requirement naming it)
+    excluded: list[tuple[str, str, str]] = field(default_factory=list)  # (what, words, requirement ruling it out)
     novel: list[str] = field(default_factory=list)  # request words no accepted requirement holds
     coverage: float = 0.0
 
@@ -138,9 +139,15 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
         hits = [m.group(0) for s in sentences for m in pattern.finditer(s)]
         if not hits:
             continue
-        if any(pattern.search(leading_text) for _ in (0,)):
-            naming = next((r.id for r in leading if pattern.search(requirement_text(r).lower())), "")
-            signals.suppressed.append((name, hits[0], naming))
+        if pattern.search(leading_text):
+            naming = [r for r in leading if pattern.search(requirement_text(r).lower())]
+            if all(_only_excluded(pattern, requirement_text(r).lower()) for r in naming):
+                # The signed text names it only to rule it out ("no special printer is needed"):
+                # the thing is the customer's, not the signed platform.
+                signals.excluded.append((name, hits[0], naming[0].id))
+                signals.environment.append((name, hits[0]))
+                continue
+            signals.suppressed.append((name, hits[0], naming[0].id if naming else ""))
             continue
         signals.environment.append((name, hits[0]))
     values["environment"] = _log(len(signals.environment))
@@ -163,6 +170,15 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     values["report_relevant"] = min(1.0, values["report"]) * values["accepted_relevance"]
     values["question_only"] = 1.0 if questions and not statements else 0.0
     return signals
+
+
+def _only_excluded(pattern: re.Pattern[str], signed: str) -> bool:
+    """Whether every mention of an environment thing in a signed text rules it out ("no special printer
+    or driver is needed", "without a VPN", 无需打印机)."""
+    mentions = list(pattern.finditer(signed))
+    return bool(mentions) and all(
+        cues.EXCLUDED_BEFORE.search(signed[max(0, m.start() - 40) : m.start()]) or cues.EXCLUDED_AFTER.match(signed[m.end() : m.end() + 40])
+        for m in mentions)
 
 
 def _coverage(terms: Terms, index: BaselineIndex, position: int | None) -> tuple[float, float, list[str]]:
