@@ -233,7 +233,8 @@ def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: S
                 stance = "asked"
             elif cues.SEEN_BEFORE.search(before):
                 stance = "seen"
-            elif cues.MODAL_EN.search(sentence) or cues.MODAL_ZH.search(sentence) or cues.ALTER_EN.search(sentence) or cues.ALTER_ZH.search(sentence):
+            elif any(pattern.search(sentence) for pattern in _ASKING_SENTENCE):
+                # a number in a sentence that asks, alters or adds ("Add: keep it for 90 days") is asked for
                 stance = "asked"
             else:
                 stance = "seen"
@@ -241,6 +242,9 @@ def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: S
             signals.numbers.append(NumberFinding(mine, rule, requirement.id, stance))
         if found:
             return  # the best matched requirement that speaks in the same units
+
+
+_ASKING_SENTENCE = (cues.MODAL_EN, cues.MODAL_ZH, cues.ALTER_EN, cues.ALTER_ZH, cues.ADD_EN, cues.ADD_ZH)
 
 
 def _sentence_at(text: str, position: int) -> str:
