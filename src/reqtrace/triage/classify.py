@@ -35,7 +35,6 @@ CLASSES = (DEFECT, CHANGE, NEW_SCOPE, OUT_OF_SCOPE, NEEDS_REVIEW)
 DIVERGING = (CHANGE, NEW_SCOPE)
 GUARD_CONFIDENCE = 0.8  # a defect this sure is warranty work: paid work must never reach it by mistake
 GUARD_PAID = 0.05  # nor while change and new scope together keep this much probability
-GUARD_NOVEL = 0.5  # nor while most of what the request speaks of is held by no accepted requirement
 _MATCH_FLOOR = 0.05
 
 
@@ -213,10 +212,7 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
                      or cues.AS_SIGNED.search(prepared.own_cased))
     guarded = False
     paid = probs[CHANGE] + probs[NEW_SCOPE]
-    # A sure defect is a failure of something signed: when most of the request's words (by rarity) are in no
-    # accepted requirement, what it speaks of may never have been signed, and the work may be paid.
-    unsigned = signals.values.get("novel_share", 0.0) >= GUARD_NOVEL
-    if label == DEFECT and confidence >= GUARD_CONFIDENCE and (asks_more or unsigned or not weighed.matches or paid >= GUARD_PAID):
+    if label == DEFECT and confidence >= GUARD_CONFIDENCE and (asks_more or not weighed.matches or paid >= GUARD_PAID):
         confidence, guarded = min(confidence, GUARD_CONFIDENCE - 0.01), True
     threshold = model["threshold"]
     if not weighed.matches and label in (DEFECT, CHANGE):
@@ -229,9 +225,7 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
         return _result(request, NEEDS_REVIEW, 1.0 - confidence, weighed, (head, *details), evidence, probs)
     head = f"weighed {label} at {confidence:.2f}"
     if guarded:
-        why = ("most of what it speaks of is in no accepted requirement" if unsigned and not asks_more
-               else "the request also asks for something")
-        head += (f" (never surer: {why}, or may be paid work"
+        head += (" (never surer: the request also asks for something, or may be paid work"
                  f" ({paid:.2f} change or new scope), and paid work must not pass as a defect)")
     return _result(request, label, confidence, weighed, (head, *details), evidence, probs)
 
