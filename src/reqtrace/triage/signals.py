@@ -115,7 +115,10 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     values["accepted_relevance"] = accepted[0][1] if accepted else 0.0
     values["named_accepted"] = 1.0 if any(index.by_id.get(n) is not None and index.is_accepted(index.by_id[n]) for n in named) else 0.0
     values["named_proposed"] = 1.0 if any(index.by_id.get(n) is not None and not index.is_accepted(index.by_id[n]) for n in named) else 0.0
-    coverage, novel_share, novel = _coverage(terms, index, accepted[0][0] if accepted else None)
+    # The words that told a failure, an ask or a how-to, and requirement ids, say what kind of request it
+    # is, not what it is about: they are not things the baseline could hold.
+    told = _told_words(signals.found)
+    coverage, novel_share, novel = _coverage(terms, index, accepted[0][0] if accepted else None, told)
     # Names of people and places (written capitalised, never in lower case) are not things asked for.
     names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", prepared.own_cased)} - set(re.findall(r"\b[a-z]+\b", prepared.own_cased))
     novel = [w for w in novel if w not in names]
@@ -128,7 +131,7 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     if accepted:
         for sentence in sentence_terms:
             if len([t for t in sentence.weights if t not in sentence.bridged]) >= 3:
-                best_sentence = max(best_sentence, _coverage(sentence, index, accepted[0][0])[0])
+                best_sentence = max(best_sentence, _coverage(sentence, index, accepted[0][0], told)[0])
     values["sentence_coverage"] = best_sentence
     values["ask_sentence_covered"] = min(1.0, values["ask"] + values["alter"] + values["add"]) * best_sentence
 
@@ -181,7 +184,17 @@ def _only_excluded(pattern: re.Pattern[str], signed: str) -> bool:
         for m in mentions)
 
 
-def _coverage(terms: Terms, index: BaselineIndex, position: int | None) -> tuple[float, float, list[str]]:
+_ID_WORD = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*[-_][0-9]+")
+
+
+def _told_words(found: dict[str, list[str]]) -> tuple[frozenset[str], str]:
+    """The English words of the cue phrases found, and those phrases joined (Chinese words are looked up inside)."""
+    phrases = [p.lower() for values in found.values() for p in values]
+    return frozenset(w for p in phrases for w in re.findall(r"[a-z']+", p)), " ".join(phrases)
+
+
+def _coverage(terms: Terms, index: BaselineIndex, position: int | None,
+              told: tuple[frozenset[str], str] = (frozenset(), "")) -> tuple[float, float, list[str]]:
     """(share of the request's words the best accepted match holds, share no accepted requirement holds,
     those words as written), each word weighed by its rarity in the baseline."""
     total = held = novel = 0.0
@@ -189,6 +202,9 @@ def _coverage(terms: Terms, index: BaselineIndex, position: int | None) -> tuple
     for term in terms.weights:
         if term in terms.bridged or term.startswith("n:"):
             continue  # a gloss stands in for its Chinese word, counted there
+        surface = terms.surfaces.get(term, term[2:]).lower()
+        if _ID_WORD.fullmatch(surface) or surface in told[0] or (not surface.isascii() and surface in told[1]):
+            continue
         weight = index.idf(term)
         glossed = [t for t, source in terms.bridged.items() if source == terms.surfaces.get(term)]
         total += weight
