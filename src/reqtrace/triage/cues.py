@@ -87,6 +87,10 @@ ENVIRONMENT = (
     ("password", r"\bforgot(?:ten)? (?:my |his |her |their |the )?password|\bpassword (?:was )?forgotten|忘记密码|密码忘了|忘了密码"),
     ("other software", r"\b(?:excel|ms word|microsoft (?:word|office|edge)|outlook|wechat|whatsapp|chrome|firefox|safari|internet explorer|ie11|adobe|acrobat)\b|微信|浏览器|办公软件|表格软件"),
     ("their server", r"\b(?:their|our|your|the hosting|the customer's) (?:own )?(?:server|hosting|data ?cent(?:er|re)|cloud account|database server)\b|\bhosting provider\b|服务器|机房|云服务器"),
+    # Another program, document or device of theirs fails the same way: the cause is on their side.
+    ("fails elsewhere too", r"\b(?:does(?:n't| not)|did(?:n't| not)|won't|can't|cannot|isn't|wasn't)\b[^.!?\n]{0,40}\beither\b(?=\s*(?:[.!?,;)]|$))"
+     r"|\bsame (?:thing|problem|issue|error) (?:with|in|on) (?:other|another|every|all)\b"
+     r"|(?:别的|其他|其它)[^。！？,，]{0,6}也(?:不|打不|用不|无法|没|一样)"),
     ("third party", r"\bthird[- ]party\b|\bvendor\b|\bsupplier\b|\b(?:the|their|our) bank\b|\bgovernment (?:site|website|system)\b|第三方|银行那边|对方系统|外部系统|供应商"),
 )
 ENVIRONMENT_RE = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in ENVIRONMENT)
