@@ -84,3 +84,12 @@ def test_words_that_tell_a_failure_and_requirement_ids_are_not_things_no_require
     novel = [w.lower() for w in weighed.signals.novel]
     assert "payroll" in novel and "totals" in novel  # what the request speaks of that nothing signed holds
     assert not {"r-12", "fails", "missing", "cannot", "again"} & set(novel)
+
+
+@pytest.mark.parametrize("text", ["She tried a Word document: that does not print either.", "same problem with other PCs", "其他文档也打不开"])
+def test_another_thing_of_theirs_failing_the_same_way_is_their_environment(text):
+    assert dict(cues.ENVIRONMENT_RE)["fails elsewhere too"].search(text.lower())
+
+
+def test_either_inside_a_sentence_is_no_sign_of_their_environment():
+    assert not dict(cues.ENVIRONMENT_RE)["fails elsewhere too"].search("it does not work, and either way we want it fixed")
