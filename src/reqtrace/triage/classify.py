@@ -327,6 +327,8 @@ def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], c
         reasons.append("names the customer's own environment: " + "; ".join(f'{what} ("{words}")' for what, words in signals.environment))
     for _what, words, requirement in signals.suppressed:
         reasons.append(f'"{words}" is named by {requirement}: the signed platform, not the customer\'s environment')
+    for _what, words, requirement in signals.excluded:
+        reasons.append(f'"{words}" is named by {requirement} only to rule it out: the customer\'s own, not what was signed')
     reasons += _cue_reasons(found, _SIDE_REASONS)
     if weighed.prepared.forwarded:
         reasons.append("its own words are few: the forwarded message was read as the request")

@@ -66,10 +66,14 @@ REPAIR_ZH = re.compile(r"修复|修一下|修好|处理一下|查一下|看看|�
 HOW_TO_EN = re.compile(
     r"\b(?:how (?:do|does|can|could|should|would|to|shall) (?:i|we|you|one|they|he|she|staff|users?)\b|where (?:do|can|could|should|is|are) (?:i|we|the|you)\b"
     r"|is there (?:a|an) (?:setting|option|button|way)\b|what (?:is|are) the steps|how do i|can someone (?:explain|show|tell)|who (?:do|should) (?:i|we) (?:call|contact|ask)"
-    r"|what does .{1,40} mean|forgot (?:my|his|her|their|the) password|reset (?:my|his|her|their) password)",
+    r"|what does .{1,40} mean|forgot (?:my|his|her|their|the) password|reset (?:my|his|her|their) password"
+    r"|how (?:do|does|can|should) (?:a|an|the|our|my|your|his|her|their) \w+(?: \w+)? (?!work\b|fail\b)\w+"
+    r"|which (?:flag|option|setting|button|command|field|menu|parameter|key|switch|page|screen|tab) (?:do|should|can|must|would) (?:i|we|you)\b"
+    r"|where\b[^.?!]{1,40}\b(?:do|can|should) (?:i|we)\b)",
     re.IGNORECASE,
 )
-HOW_TO_ZH = re.compile(r"怎么(?:操作|设置|用|弄|改|看|查|找|导|打|登|办|才能|开|关|做)|如何|怎样(?:才能|操作|设置)|在哪(?:里|儿)?(?:能|可以|设置|找|看|改|查)?|教一下|教教|是什么意思|什么意思|哪个按钮|忘记密码|密码忘了|忘了密码")
+HOW_TO_ZH = re.compile(r"怎么(?:操作|设置|用|弄|改|看|查|找|导|打|登|办|才能|开|关|做)|如何|怎样(?:才能|操作|设置)|在哪(?:里|儿)?(?:能|可以|设置|找|看|改|查)?|教一下|教教|是什么意思|什么意思|哪个按钮|忘记密码|密码忘了|忘了密码"
+                       r"|(?:配|填|选|设|用)(?:哪个|哪些|什么)(?:字段|参数|选项|设置|按钮|菜单)?[?？]|哪个(?:字段|参数|选项|设置|菜单)|该怎么|要怎么")
 # The customer's own IT environment and third parties: general, not of any product.
 ENVIRONMENT = (
     ("printer", r"\bprinters?\b|\btoner\b|\bpaper jam|打印机|硒鼓|墨盒|卡纸"),
@@ -83,9 +87,20 @@ ENVIRONMENT = (
     ("password", r"\bforgot(?:ten)? (?:my |his |her |their |the )?password|\bpassword (?:was )?forgotten|忘记密码|密码忘了|忘了密码"),
     ("other software", r"\b(?:excel|ms word|microsoft (?:word|office|edge)|outlook|wechat|whatsapp|chrome|firefox|safari|internet explorer|ie11|adobe|acrobat)\b|微信|浏览器|办公软件|表格软件"),
     ("their server", r"\b(?:their|our|your|the hosting|the customer's) (?:own )?(?:server|hosting|data ?cent(?:er|re)|cloud account|database server)\b|\bhosting provider\b|服务器|机房|云服务器"),
+    # Another program, document or device of theirs fails the same way: the cause is on their side.
+    ("fails elsewhere too", r"\b(?:does(?:n't| not)|did(?:n't| not)|won't|can't|cannot|isn't|wasn't)\b[^.!?\n]{0,40}\beither\b(?=\s*(?:[.!?,;)]|$))"
+     r"|\bsame (?:thing|problem|issue|error) (?:with|in|on) (?:other|another|every|all)\b"
+     r"|(?:别的|其他|其它)[^。！？,，]{0,6}也(?:不|打不|用不|无法|没|一样)"),
     ("third party", r"\bthird[- ]party\b|\bvendor\b|\bsupplier\b|\b(?:the|their|our) bank\b|\bgovernment (?:site|website|system)\b|第三方|银行那边|对方系统|外部系统|供应商"),
 )
 ENVIRONMENT_RE = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in ENVIRONMENT)
+# Around an environment word in a signed text: the requirement rules the thing out ("no special
+# printer or driver is needed", "without a VPN", 无需打印机, 打印机不在交付范围内).
+EXCLUDED_BEFORE = re.compile(
+    r"(?:\b(?:no|not|without|never|nor|neither)\b|不需要|无需|无须|不用|不必|不含|不包括|不提供|不负责)[^.;:,。；：，]{0,30}$", re.IGNORECASE)
+EXCLUDED_AFTER = re.compile(
+    r"[^.;。；]{0,30}?\b(?:(?:is|are) )?not (?:needed|required|included|supplied|provided|part of)\b"
+    r"|[^。；]{0,12}?(?:不需要|无需|不在(?:交付|合同|范围)|不包括|不含|除外|由客户|客户自备|自备)", re.IGNORECASE)
 # "Other websites work", "it works on my colleague's machine": the customer's side ruled out.
 OWN_SIDE_FINE = re.compile(
     r"\bother (?:sites|websites|apps|programs|computers|pcs|phones)\b.{0,30}\b(?:work|fine|ok)|\bworks? (?:fine|ok) (?:elsewhere|on other)"
@@ -100,7 +115,7 @@ ASKED_BEFORE = re.compile(r"(?:\bto|\bmake it|\bat least|\bup to|\ballow|\bexten
 SEEN_BEFORE = re.compile(r"(?:\btook|\btakes|\bwaited|\bafter|\bago|\bgot|\breceived|\bshows?|\bshowed|\bcharged|\bcame|\barrived|\bwas|\bwere|等了|用了|花了|要等|才|结果|显示|扣了|收了|变成)\s*(?:\w+\s+)?$", re.IGNORECASE)
 # "instead of 24 hours", 而不是两周: the signed number to be replaced.
 REPLACE_BEFORE = re.compile(r"(?:\binstead of|\brather than|\bnot|而不是|不是|不要|代替)\s*$", re.IGNORECASE)
-QUESTION = re.compile(r"[?？]|[吗呢么]\s*$")
+QUESTION = re.compile(r"[?？]|吗\s*$|(?<![那这多怎什])么\s*$|(?:怎么|什么|哪|谁|为啥|多少|几|是不是|还是|有没有)[^。！？]*呢\s*$")
 MODAL_EN = re.compile(r"\b(?:would|could|should|please|wish|want|need|like|hope|if)\b", re.IGNORECASE)
 MODAL_ZH = re.compile(r"希望|能不能|可不可以|最好|如果|要是|改成|改为|请|想|应该|需要")
 PAST_EN = re.compile(r"\b(?:was|were|did|had|got|went|came|happened|yesterday|this morning|last (?:week|night|month)|earlier|just now|\w{3,}ed)\b", re.IGNORECASE)
@@ -108,8 +123,8 @@ PAST_ZH = re.compile(r"了|过|刚才|昨天|今天早上|上周|刚刚|之前")
 # The customer's own slip: a wrong entry, a step skipped, something done by mistake.
 USER_SLIP = re.compile(
     r"\b(?:typed|entered|keyed|picked|selected|clicked|uploaded) (?:the |a |an |it )?(?:\w+ ){0,3}(?:wrong|wrongly|by mistake|instead of)"
-    r"|\bby mistake\b|\baccidentally\b|\bour (?:mistake|fault|colleague|staff|clerk|it (?:team|department))\b|\bhuman error\b|\bmistyped\b|\btypo\b"
-    r"|打成了?|输错|填错|选错|录错|点错|误操作|不小心|手误|我们自己|我们这边|我们 ?it|自己(?:加|改|设置|配置)",
+    r"|\bby mistake\b|\baccidentally\b|\bmy (?:fault|mistake|bad)\b|\bour (?:mistake|fault|colleague|staff|clerk|it (?:team|department))\b|\bhuman error\b|\bmistyped\b|\btypo\b"
+    r"|打成了?|拼成了?|拼错|写错|输错|填错|选错|录错|点错|误操作|不小心|手误|我们自己|我们这边|我们 ?it|自己(?:加|改|设置|配置)",
     re.IGNORECASE,
 )
 # Something of the customer's that lapsed or was set up on their side: a token, a certificate, a licence.

@@ -135,7 +135,7 @@ _QUANTITY = re.compile(
         rf"(?P<cnclock>(?:{_NUMBER}|[{_CN_NUMBER}]+)\s*点(?P<half>半)?(?!钟头))",
         rf"(?P<ampm>\b({_NUMBER})\s*(am|pm)\b)",
         rf"(?P<money>[$¥€£]\s*({_NUMBER}))",
-        rf"(?P<digits>(?<![a-z0-9.])({_NUMBER})\+?{_RANGE}\s*-?\s*(?P<unit>{_EN_UNIT}(?![a-z])|{_CN_UNIT}|%))",
+        rf"(?P<digits>(?<![a-z0-9.])({_NUMBER})\+?{_RANGE}\s*-?\s*(?P<unit>(?:{_EN_UNIT})(?![a-z])|{_CN_UNIT}|%))",
         rf"(?P<cn>(?<!第)([{_CN_NUMBER}]+)几?\s*(?P<cnunit>{_CN_UNIT}))",
         rf"(?P<words>\b({_EN_WORD_NUMBER})(?:\s+an?)?\s+(?P<wunit>{_EN_UNIT})\b)",
         rf"(?P<counted>(?<![a-z0-9.:/-])({_NUMBER})\s+(?P<noun>[a-z]{{3,}})\b)",

@@ -37,6 +37,7 @@ class Signals:
     numbers: list[NumberFinding] = field(default_factory=list)
     environment: list[tuple[str, str]] = field(default_factory=list)  # (what, the words used)
     suppressed: list[tuple[str, str, str]] = field(default_factory=list)  # (what, words, requirement naming it)
+    excluded: list[tuple[str, str, str]] = field(default_factory=list)  # (what, words, requirement ruling it out)
     novel: list[str] = field(default_factory=list)  # request words no accepted requirement holds
     coverage: float = 0.0
     headline_novel: float = 0.0  # share of the headline's words no accepted requirement holds
@@ -116,7 +117,10 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     values["accepted_relevance"] = accepted[0][1] if accepted else 0.0
     values["named_accepted"] = 1.0 if any(index.by_id.get(n) is not None and index.is_accepted(index.by_id[n]) for n in named) else 0.0
     values["named_proposed"] = 1.0 if any(index.by_id.get(n) is not None and not index.is_accepted(index.by_id[n]) for n in named) else 0.0
-    coverage, novel_share, novel = _coverage(terms, index, accepted[0][0] if accepted else None)
+    # The words that told a failure, an ask or a how-to, and requirement ids, say what kind of request it
+    # is, not what it is about: they are not things the baseline could hold.
+    told = _told_words(signals.found)
+    coverage, novel_share, novel = _coverage(terms, index, accepted[0][0] if accepted else None, told)
     # Names of people and places (written capitalised, never in lower case) are not things asked for.
     names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", prepared.own_cased)} - set(re.findall(r"\b[a-z]+\b", prepared.own_cased))
     novel = [w for w in novel if w not in names]
@@ -134,7 +138,7 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     if accepted:
         for sentence in sentence_terms:
             if len([t for t in sentence.weights if t not in sentence.bridged]) >= 3:
-                best_sentence = max(best_sentence, _coverage(sentence, index, accepted[0][0])[0])
+                best_sentence = max(best_sentence, _coverage(sentence, index, accepted[0][0], told)[0])
     values["sentence_coverage"] = best_sentence
     values["ask_sentence_covered"] = min(1.0, values["ask"] + values["alter"] + values["add"]) * best_sentence
 
@@ -145,9 +149,15 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
         hits = [m.group(0) for s in sentences for m in pattern.finditer(s)]
         if not hits:
             continue
-        if any(pattern.search(leading_text) for _ in (0,)):
-            naming = next((r.id for r in leading if pattern.search(requirement_text(r).lower())), "")
-            signals.suppressed.append((name, hits[0], naming))
+        if pattern.search(leading_text):
+            naming = [r for r in leading if pattern.search(requirement_text(r).lower())]
+            if all(_only_excluded(pattern, requirement_text(r).lower()) for r in naming):
+                # The signed text names it only to rule it out ("no special printer is needed"):
+                # the thing is the customer's, not the signed platform.
+                signals.excluded.append((name, hits[0], naming[0].id))
+                signals.environment.append((name, hits[0]))
+                continue
+            signals.suppressed.append((name, hits[0], naming[0].id if naming else ""))
             continue
         signals.environment.append((name, hits[0]))
     values["environment"] = _log(len(signals.environment))
@@ -186,7 +196,26 @@ def _headline_terms(headline: str) -> Terms:
     return terms_of(text)
 
 
-def _coverage(terms: Terms, index: BaselineIndex, position: int | None) -> tuple[float, float, list[str]]:
+def _only_excluded(pattern: re.Pattern[str], signed: str) -> bool:
+    """Whether every mention of an environment thing in a signed text rules it out ("no special printer
+    or driver is needed", "without a VPN", 无需打印机)."""
+    mentions = list(pattern.finditer(signed))
+    return bool(mentions) and all(
+        cues.EXCLUDED_BEFORE.search(signed[max(0, m.start() - 40) : m.start()]) or cues.EXCLUDED_AFTER.match(signed[m.end() : m.end() + 40])
+        for m in mentions)
+
+
+_ID_WORD = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*[-_][0-9]+")
+
+
+def _told_words(found: dict[str, list[str]]) -> tuple[frozenset[str], str]:
+    """The English words of the cue phrases found, and those phrases joined (Chinese words are looked up inside)."""
+    phrases = [p.lower() for values in found.values() for p in values]
+    return frozenset(w for p in phrases for w in re.findall(r"[a-z']+", p)), " ".join(phrases)
+
+
+def _coverage(terms: Terms, index: BaselineIndex, position: int | None,
+              told: tuple[frozenset[str], str] = (frozenset(), "")) -> tuple[float, float, list[str]]:
     """(share of the request's words the best accepted match holds, share no accepted requirement holds,
     those words as written), each word weighed by its rarity in the baseline."""
     total = held = novel = 0.0
@@ -194,6 +223,9 @@ def _coverage(terms: Terms, index: BaselineIndex, position: int | None) -> tuple
     for term in terms.weights:
         if term in terms.bridged or term.startswith("n:"):
             continue  # a gloss stands in for its Chinese word, counted there
+        surface = terms.surfaces.get(term, term[2:]).lower()
+        if _ID_WORD.fullmatch(surface) or surface in told[0] or (not surface.isascii() and surface in told[1]):
+            continue
         weight = index.idf(term)
         glossed = [t for t, source in terms.bridged.items() if source == terms.surfaces.get(term)]
         total += weight
@@ -238,7 +270,8 @@ def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: S
                 stance = "asked"
             elif cues.SEEN_BEFORE.search(before):
                 stance = "seen"
-            elif cues.MODAL_EN.search(sentence) or cues.MODAL_ZH.search(sentence) or cues.ALTER_EN.search(sentence) or cues.ALTER_ZH.search(sentence):
+            elif any(pattern.search(sentence) for pattern in _ASKING_SENTENCE):
+                # a number in a sentence that asks, alters or adds ("Add: keep it for 90 days") is asked for
                 stance = "asked"
             else:
                 stance = "seen"
@@ -246,6 +279,9 @@ def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: S
             signals.numbers.append(NumberFinding(mine, rule, requirement.id, stance))
         if found:
             return  # the best matched requirement that speaks in the same units
+
+
+_ASKING_SENTENCE = (cues.MODAL_EN, cues.MODAL_ZH, cues.ALTER_EN, cues.ALTER_ZH, cues.ADD_EN, cues.ADD_ZH)
 
 
 def _sentence_at(text: str, position: int) -> str:
