@@ -25,6 +25,7 @@ from typing import Any
 
 from . import __version__, cachestore, gitio
 from .archive import DeterministicZip, member_name, sha256_hex
+from .baseline import frozen_entries
 from .clock import moment_key, source_date_epoch
 from .config import SpecRepo, parse_config
 from .digest import ALGORITHM, requirement_digest, root_digest
@@ -82,6 +83,23 @@ class Digests:
 
     def of(self, snapshot: Snapshot) -> dict[str, str]:
         return {rid: self(req) for rid, req in snapshot.requirements.items()}
+
+    def take_kept(self, repo: SpecRepo, snapshot: Snapshot) -> None:
+        """Take the digests kept for the snapshot's commit (baseline.frozen_entries: computed
+        once per commit, kept by `check`, `baseline verify` and earlier packs) for each
+        requirement read from the same file at that commit: same commit and path, same
+        bytes, same digest. What is not kept is digested as before."""
+        if snapshot.commit is None or repo.git_top is None:
+            return
+        try:
+            entries = frozen_entries(repo, snapshot.commit)
+        except InputError:
+            return  # the requirements at that commit are unreadable: digested one by one
+        requirements = snapshot.requirements
+        for entry in entries:
+            requirement = requirements.get(entry.id)
+            if requirement is not None and requirement.path == entry.path and id(requirement) not in self._memo:
+                self._memo[id(requirement)] = (requirement, entry.digest)
 
 
 
@@ -314,8 +332,9 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     info.digests = found.digests()
     if found.commit != commit:
         info.problems.append(f"{found.path} freezes commit {found.commit[:12]}, but '{name}' resolves to {commit[:12]}")
-    cache = {found.commit: base.requirements} if found.commit == commit else None
-    checked = verify_baseline(repo, found, commit=files_commit, tolerate_missing_tool=True, cache=cache)
+    # The manifest is checked against the digests kept for its commit (frozen_entries), the
+    # same ones take_kept gave `base`: nothing is digested twice.
+    checked = verify_baseline(repo, found, commit=files_commit, tolerate_missing_tool=True)
     info.problems.extend(f"{p.path}: {p.message}" if p.path else p.message for p in checked.problems)
     allowed = resolve_signers(repo, None)
     info.allowed_signers = allowed.read_bytes() if allowed.is_file() else None
@@ -616,6 +635,8 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
     to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}))
     base, base_files = requirements_at(repo, base_commit, to, to_files)
     digest = Digests()
+    digest.take_kept(repo, base)
+    digest.take_kept(repo, to)
     baseline = gather_baseline(repo, baseline_name, to_files, base, to.commit, digest)
     built_at, built_from = _build_time(repo, [to.commit or gitio.head_commit(repo.git_top) if repo.git_top else None, base_commit])
     base_date = gitio.commit_info(repo.git_top, base_commit)["commit_date"] if repo.git_top is not None else None
