@@ -184,7 +184,7 @@ def test_a_failed_build_leaves_the_previous_pack_and_no_debris(signed, tmp_path,
     def broken(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(report, "render_pack_html", broken)
+    monkeypatch.setattr(report, "render_pack_page", broken)
     with pytest.raises(OSError):
         build_pack(find_spec_repo(signed.repo.root), "v1", out)
     assert out.read_bytes() == b"the pack from yesterday"

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import __version__, cachestore, gitio
-from .archive import DeterministicZip, member_name, sha256_hex
+from .archive import DeterministicZip, file_sha256, member_name
 from .baseline import frozen_entries
 from .clock import moment_key, source_date_epoch
 from .config import SpecRepo, parse_config
@@ -925,7 +925,7 @@ def build_pack(
     html_dir: Path | None = None,
 ) -> PackResult:
     """Build the evidence pack at `output`: all of it, or nothing."""
-    from .report import render_pack_html
+    from .report import render_pack_page
 
     # Checked before the (long) build, and again when written.
     output = output_path(output, what="zip file", example="pack.zip")
@@ -941,15 +941,20 @@ def build_pack(
     # not an entry per file): after either of them, no file is parsed again.
     with phase(f"building the evidence pack of {baseline_name}"), PackedParseCache.for_git(repo.git_top) as cache:
         contents = gather_pack(repo, baseline_name, to_rev, cache=cache)
+        # Members are deflated into a temporary file as they are added (archive.py): the
+        # pack is never held whole in memory.
         archive = DeterministicZip(contents.built_at)
-        layout, pack = lay_out(contents, archive)
-        html = render_pack_html(contents, layout)
-        archive.add(INDEX, html)
-        with output_writer(output) as handle:
-            archive.write(handle)
+        try:
+            layout, pack = lay_out(contents, archive)
+            html = render_pack_page(contents, layout)
+            archive.add(INDEX, html)
+            with output_writer(output) as handle:
+                archive.write(handle)
+        finally:
+            archive.close()
     html_path = None
     try:
-        data = output.read_bytes()
+        size, digest = file_sha256(output)
         if html_dir is not None:
             html_dir.mkdir(exist_ok=True)
     except OSError as exc:
@@ -957,8 +962,8 @@ def build_pack(
     if html_dir is not None:
         html_path = html_dir / INDEX
         with output_writer(html_path, option="--html-dir") as handle:
-            handle.write(html.encode("utf-8"))
-    result = PackResult(output, len(data), sha256_hex(data), len(archive.names) + 1, pack, archive.manifest_digest or "", html_path)
+            handle.write(html)
+    result = PackResult(output, size, digest, len(archive.names) + 1, pack, archive.manifest_digest or "", html_path)
     result.warnings.extend(contents.baseline.problems)
     unapproved = pack["counts"]["unapproved_changes"]
     if unapproved:
