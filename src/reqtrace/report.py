@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -456,11 +457,7 @@ def render_pack_page(contents: PackContents, layout: Layout) -> bytearray:
     yields its pieces. At 10,000 requirements the page is 16 MB of UTF-8 but 32 MB or more
     as one Python string, and a million pieces before the join."""
     page = bytearray()
-    batch: list[str] = []
-    for piece in environment().get_template("pack/index.html.j2").generate(**page_model(contents, layout)):
-        batch.append(piece)
-        if len(batch) >= _PIECES_PER_BATCH:
-            page += "".join(batch).encode("utf-8")
-            batch.clear()
-    page += "".join(batch).encode("utf-8")
+    pieces = environment().get_template("pack/index.html.j2").generate(**page_model(contents, layout))
+    while batch := list(islice(pieces, _PIECES_PER_BATCH)):  # a piece may be '': count pieces, not text
+        page += "".join(batch).encode("utf-8")
     return page
