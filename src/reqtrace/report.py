@@ -83,10 +83,31 @@ def whole_words(text: object) -> list[tuple[bool, str]]:
     return parts
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """Jinja2's Environment, with `x.name` on a page model's dict looked up as a key first.
+
+    Jinja2 tries the attribute first: on a dict that raises and catches an
+    AttributeError, half a million times for a pack's page. The answer is the same
+    — a name that is not an attribute of dict can only be a key — and a name that
+    is (`items`, `get`) is left to Jinja2 as before.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @cache
 def environment() -> Environment:
     """The one Jinja2 environment of reqtrace's HTML."""
-    env = Environment(
+    env = _Environment(
         loader=PackageLoader("reqtrace", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
