@@ -7,8 +7,9 @@ atomically. `pack verify` (pack_verify.py) checks such a zip with no git at hand
 
 The parts other modules own — baselines and sign-offs, the field-level diff,
 the evidence graph, triage — each come in through ONE adapter function below
-(`gather_baseline`, `gather_changes`, `gather_graph`, `gather_triage`,
-`email_view`, `document_view`).
+(`gather_baseline`, `gather_changes`, `gather_graph`, `gather_triage`; records
+through `email_view` and `document_view` of pack_contents.py, which holds the
+types and member names this module and report.py share).
 """
 
 from __future__ import annotations
