@@ -516,7 +516,7 @@ def _json_bytes(data: dict[str, Any]) -> bytes:
     for key in sorted(data):
         value = data[key]
         if isinstance(value, list) and value:
-            items = ",\n  ".join(_compact(item) for item in value)
+            items = ",\n  ".join(item if isinstance(item, _Encoded) else _compact(item) for item in value)
             lines.append(f"{_compact(key)}: [\n  {items}\n]")
         else:
             lines.append(f"{_compact(key)}: {_compact(value)}")
@@ -524,18 +524,32 @@ def _json_bytes(data: dict[str, Any]) -> bytes:
 
 
 
-def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str, digest: Digests) -> dict[str, Any]:
+class _Encoded(str):
+    """A list item of a JSON document already encoded as `_compact` encodes it."""
+
+
+def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str, digest: Digests,
+                          encoded: dict[tuple[int, str, str | None], _Encoded] | None = None) -> dict[str, Any]:
+    """The requirements of one side of the pack. `encoded`, shared by both sides, holds each
+    row once encoded: an unchanged requirement is the same object, stored in the same
+    member, on both sides, so its row is encoded once."""
     digests = digest.of(snapshot)
+    rows = encoded if encoded is not None else {}
+    requirements = []
+    for rid, req in sorted(snapshot.requirements.items(), key=lambda kv: natural_key(kv[0])):
+        yaml = yaml_members.get(req.path)
+        key = (id(req), rid, yaml)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = _Encoded(_compact({"id": rid, "path": req.path, "yaml": yaml, "digest": digests[rid], "fields": req.fields()}))
+        requirements.append(row)
     return {
         "schema_version": SCHEMA_VERSION,
         "ref": ref,
         "commit": snapshot.commit,
         "algorithm": ALGORITHM,
         "root_digest": root_digest(digests.items()),
-        "requirements": [
-            {"id": rid, "path": req.path, "yaml": yaml_members.get(req.path), "digest": digests[rid], "fields": req.fields()}
-            for rid, req in sorted(snapshot.requirements.items(), key=lambda kv: natural_key(kv[0]))
-        ],
+        "requirements": requirements,
     }
 
 
@@ -597,8 +611,10 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         for path, data in sorted(contents.to_files.items())
         if path.startswith(spec_prefix) and path in to.files
     }
-    layout.add(BASE_JSON, _json_bytes(requirements_document(base, base_yaml, baseline.name, contents.digest)))
-    layout.add(TO_JSON, _json_bytes(requirements_document(to, to_yaml, contents.to_ref, contents.digest)))
+    encoded: dict[tuple[int, str, str | None], _Encoded] = {}
+    layout.add(BASE_JSON, _json_bytes(requirements_document(base, base_yaml, baseline.name, contents.digest, encoded)))
+    layout.add(TO_JSON, _json_bytes(requirements_document(to, to_yaml, contents.to_ref, contents.digest, encoded)))
+    del encoded
 
     records_prefix = to.config.records_dir + "/"
     record_members = {
