@@ -202,8 +202,11 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     if found.commit != commit:
         info.problems.append(f"{found.path} freezes commit {found.commit[:12]}, but '{name}' resolves to {commit[:12]}")
     # The manifest is checked against the digests kept for its commit (frozen_entries), the
-    # same ones take_kept gave `base`: nothing is digested twice.
-    checked = verify_baseline(repo, found, commit=files_commit, tolerate_missing_tool=True)
+    # same ones take_kept gave `base`; when none are kept, against `base` itself (digested
+    # once, by its memo), not against a second reading of that commit.
+    kept = digest.kept_at(commit)
+    cache = {found.commit: base.requirements} if found.commit == commit and not kept else None
+    checked = verify_baseline(repo, found, commit=files_commit, tolerate_missing_tool=True, cache=cache)
     info.problems.extend(f"{p.path}: {p.message}" if p.path else p.message for p in checked.problems)
     allowed = resolve_signers(repo, None)
     info.allowed_signers = allowed.read_bytes() if allowed.is_file() else None
@@ -447,8 +450,8 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
     to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}))
     base, base_files = requirements_at(repo, base_commit, to, to_files)
     digest = Digests()
-    digest.take_kept(repo, base)
-    digest.take_kept(repo, to)
+    for snapshot in (base, to):
+        digest.take_kept(repo, snapshot)
     baseline = gather_baseline(repo, baseline_name, to_files, base, to.commit, digest)
     built_at, built_from = _build_time(repo, [to.commit or gitio.head_commit(repo.git_top) if repo.git_top else None, base_commit])
     base_date = gitio.commit_info(repo.git_top, base_commit)["commit_date"] if repo.git_top is not None else None

@@ -17,10 +17,9 @@ from typing import Any
 
 from . import mail
 from .archive import DeterministicZip, member_name
-from .baseline import frozen_entries
+from .baseline import kept_frozen_entries
 from .config import SpecRepo
 from .digest import requirement_digest
-from .errors import InputError
 from .model import Snapshot, item_fields
 
 PACK_FORMAT = "reqtrace-pack-1"
@@ -54,6 +53,7 @@ class Digests:
 
     def __init__(self) -> None:
         self._memo: dict[int, tuple[Any, str]] = {}
+        self._kept_commits: set[str] = set()
 
     def __call__(self, requirement: Any) -> str:
         hit = self._memo.get(id(requirement))
@@ -64,22 +64,29 @@ class Digests:
     def of(self, snapshot: Snapshot) -> dict[str, str]:
         return {rid: self(req) for rid, req in snapshot.requirements.items()}
 
-    def take_kept(self, repo: SpecRepo, snapshot: Snapshot) -> None:
-        """Take the digests kept for the snapshot's commit (baseline.frozen_entries: computed
-        once per commit, kept by `check`, `baseline verify` and earlier packs) for each
-        requirement read from the same file at that commit: same commit and path, same
-        bytes, same digest. What is not kept is digested as before."""
+    def take_kept(self, repo: SpecRepo, snapshot: Snapshot) -> bool:
+        """Take the digests kept for the snapshot's commit (baseline.frozen_entries: kept by
+        `check`, `baseline create` and `baseline verify`) for each requirement read from the
+        same file at that commit: same commit and path, same bytes, same digest. Whether
+        they were kept; what is not kept is digested as before (nothing is read from git
+        here: at 100,000 requirements a second reading of a commit costs more than the
+        digests it saves)."""
         if snapshot.commit is None or repo.git_top is None:
-            return
-        try:
-            entries = frozen_entries(repo, snapshot.commit)
-        except InputError:
-            return  # the requirements at that commit are unreadable: digested one by one
+            return False
+        entries = kept_frozen_entries(repo, snapshot.commit)
+        if entries is None:
+            return False
         requirements = snapshot.requirements
         for entry in entries:
             requirement = requirements.get(entry.id)
             if requirement is not None and requirement.path == entry.path and id(requirement) not in self._memo:
                 self._memo[id(requirement)] = (requirement, entry.digest)
+        self._kept_commits.add(snapshot.commit)
+        return True
+
+    def kept_at(self, commit: str) -> bool:
+        """Whether the digests at `commit` were kept (take_kept found them)."""
+        return commit in self._kept_commits
 
 
 
