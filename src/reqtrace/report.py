@@ -215,9 +215,9 @@ def _members_at_to(contents: PackContents, layout: Layout) -> dict[str, str]:
     """The member holding each original file at --to (or made by the build), by its path."""
     commit = contents.to.commit
     return {
-        origin["path"]: member
+        path: member
         for member, origin in layout.origins.items()
-        if "attachment" not in origin and (origin.get("commit") == commit or origin.get("commit") is None)
+        if (path := origin["path"]) is not None and "attachment" not in origin and (origin.get("commit") == commit or origin.get("commit") is None)
     }
 
 
