@@ -55,7 +55,7 @@ def test_the_layout_is_one_folder_per_kind_with_the_stamp_in_each_name(git_top: 
     cachestore.store(None, "probe", "id", 1)
 
 
-@pytest.mark.parametrize("kind", ["cache", "triage-index", "../probe", "Probe", "", "a/b"])
+@pytest.mark.parametrize("kind", ["cache", "../probe", "Probe", "", "a/b"])
 def test_a_kind_is_a_plain_name_of_its_own(git_top: Path, kind: str):
     with pytest.raises(ValueError, match="not a kind"):
         cachestore.entry_path(git_top, kind, "id")

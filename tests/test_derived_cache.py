@@ -197,7 +197,7 @@ def build_pack(repo: Path, out: Path) -> bytes:
 def test_a_pack_built_from_kept_triage_is_the_same_pack_and_damage_changes_nothing(demo, tmp_path):
     without_kept = build_pack(demo, tmp_path / "first.zip")
     kept_triage = derived_files(demo, "pack-triage")
-    indexes = sorted((demo / ".git" / "reqtrace" / "triage-index").glob("*.in-order.idx"))
+    indexes = sorted((demo / ".git" / "reqtrace" / "pack-triage-index").glob("*.idx"))
     assert kept_triage and len(indexes) == 1  # the demo has requests after delivery with no decision
     assert build_pack(demo, tmp_path / "second.zip") == without_kept
     for entry in [*kept_triage, *indexes]:

@@ -174,7 +174,7 @@ def test_source_date_epoch_fixes_the_timestamps(signed, run_cli, tmp_path):
 
 
 def test_a_failed_build_leaves_the_previous_pack_and_no_debris(signed, tmp_path, monkeypatch):
-    from reqtrace import report
+    from reqtrace import pack
     from reqtrace.config import find_spec_repo
     from reqtrace.pack import build_pack
 
@@ -185,7 +185,7 @@ def test_a_failed_build_leaves_the_previous_pack_and_no_debris(signed, tmp_path,
     def broken(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(report, "render_pack_html", broken)
+    monkeypatch.setattr(pack, "render_pack_page", broken)
     with pytest.raises(OSError):
         build_pack(find_spec_repo(signed.repo.root), "v1", out)
     assert out.read_bytes() == b"the pack from yesterday"

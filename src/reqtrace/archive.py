@@ -12,9 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import struct
+import tempfile
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from .errors import InputError
@@ -95,8 +100,18 @@ def zip_timestamp(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
     return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second - moment.second % 2)
 
 
-def sha256_hex(data: bytes) -> str:
+def sha256_hex(data: bytes | bytearray) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> tuple[int, str]:
+    """(size, sha256 hex) of the file at `path`, read in chunks."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_COPY_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
 
 
 def manifest_text(hashes: Iterable[tuple[str, str]]) -> str:
@@ -123,20 +138,45 @@ def parse_manifest(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
     return entries, problems
 
 
+# The zip records this module writes (APPNOTE.TXT 4.3.12, 4.3.14-16): the same layouts as zipfile's.
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_LIMIT = (1 << 31) - 1  # zipfile.ZIP64_LIMIT: past it, sizes and offsets go to a zip64 extra
+_COUNT_LIMIT = (1 << 16) - 1  # zipfile.ZIP_FILECOUNT_LIMIT: more members need the zip64 end records
+_ZIP64_VERSION = 45
+_COMPRESS_LEVEL = 6
+_COPY_CHUNK = 1 << 20
+
+
+@dataclass
+class _Member:
+    offset: int  # where its deflated bytes are in the spool
+    info: zipfile.ZipInfo
+    sha256: str
+
+
 class DeterministicZip:
     """Collects members, then writes them sorted, with MANIFEST.sha256, to a file object.
 
-    Members are held in memory until `write`: sorting needs them all, and a pack
-    is read whole by verify anyway.
+    Each member is hashed and deflated as it is added, and its deflated bytes go to a
+    temporary file: memory holds a few numbers per member, not the pack. `write` then
+    copies them out in name order. The bytes are exactly those `zipfile.ZipFile`
+    writes for the same members added in name order to a seekable file (the test suite
+    compares the two): deflate at level 6, local headers from `ZipInfo.FileHeader`,
+    the central directory and end records as zipfile lays them out.
     """
 
     def __init__(self, timestamp: dt.datetime) -> None:
         self.date_time = zip_timestamp(timestamp)
-        self._members: dict[str, bytes] = {}
+        self._members: dict[str, _Member] = {}
         self._folded: dict[str, str] = {}
+        self._spool: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 - closed by write() or close()
+        self._spooled = 0
         self.manifest_digest: str | None = None  # sha256 of MANIFEST.sha256 once written: the pack's fingerprint
 
-    def add(self, name: str, data: bytes | str) -> str:
+    def add(self, name: str, data: bytes | bytearray | str) -> str:
         problem = member_problem(name)
         if problem is not None:
             raise UnsafeMember(f"refusing member {name!r}: {problem}")
@@ -147,8 +187,22 @@ class DeterministicZip:
         if folded in self._folded:
             raise UnsafeMember(f"duplicate member name {name!r} (clashes with {self._folded[folded]!r})")
         self._folded[folded] = name
-        self._members[name] = data.encode("utf-8") if isinstance(data, str) else data
+        self._members[name] = self._spool_member(name, data.encode("utf-8") if isinstance(data, str) else data)
         return name
+
+    def _spool_member(self, name: str, data: bytes | bytearray) -> _Member:
+        # What zipfile does for one writestr: one deflate stream (raw, level 6), CRC-32 of the data.
+        compressor = zlib.compressobj(_COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        deflated = compressor.compress(data) + compressor.flush()
+        info = zipfile.ZipInfo(name, date_time=self.date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.create_system = 3  # unix, so the permissions below mean the same everywhere
+        info.external_attr = (0o100644 & 0xFFFF) << 16
+        info.file_size, info.compress_size, info.CRC = len(data), len(deflated), zlib.crc32(data)
+        member = _Member(self._spooled, info, sha256_hex(data))
+        self._spool.write(deflated)
+        self._spooled += len(deflated)
+        return member
 
     def __contains__(self, name: str) -> bool:
         return name.casefold() in self._folded
@@ -157,17 +211,77 @@ class DeterministicZip:
     def names(self) -> list[str]:
         return sorted(self._members)
 
+    def close(self) -> None:
+        self._spool.close()
+
     def write(self, handle: BinaryIO) -> dict[str, str]:
         """Write the archive; returns {member: sha256 hex} as listed in the manifest."""
-        hashes = {name: sha256_hex(data) for name, data in self._members.items()}
+        hashes = {name: member.sha256 for name, member in self._members.items()}
         manifest = manifest_text(hashes.items()).encode("ascii")
         self.manifest_digest = sha256_hex(manifest)
-        members = {**self._members, MANIFEST: manifest}
-        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6, allowZip64=True) as archive:
-            for name in sorted(members):
-                info = zipfile.ZipInfo(name, date_time=self.date_time)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 3  # unix, so the permissions below mean the same everywhere
-                info.external_attr = (0o100644 & 0xFFFF) << 16
-                archive.writestr(info, members[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+        self._members[MANIFEST] = self._spool_member(MANIFEST, manifest)
+        try:
+            self._write_zip(handle)
+        finally:
+            del self._members[MANIFEST]
+            self.close()
         return hashes
+
+    def _write_zip(self, handle: BinaryIO) -> None:
+        position = handle.tell()  # offsets are from the start of the file, as zipfile writes them
+        written: list[zipfile.ZipInfo] = []
+        for name in sorted(self._members):
+            member = self._members[name]
+            info = member.info
+            info.header_offset = position
+            # zipfile decides zip64 for a local header from the size before compressing.
+            header = info.FileHeader(info.file_size * 1.05 > _ZIP64_LIMIT)
+            handle.write(header)
+            self._spool.seek(member.offset)
+            left = info.compress_size
+            while left:
+                chunk = self._spool.read(min(left, _COPY_CHUNK))
+                if not chunk:
+                    raise OSError(f"the archive's temporary file ended early at {name}")
+                handle.write(chunk)
+                left -= len(chunk)
+            position += len(header) + info.compress_size
+            written.append(info)
+        directory_start = position
+        for info in written:
+            position += self._write_central_entry(handle, info)
+        self._write_end(handle, len(written), directory_start, position - directory_start, position)
+
+    @staticmethod
+    def _write_central_entry(handle: BinaryIO, info: zipfile.ZipInfo) -> int:
+        year, month, day, hour, minute, second = info.date_time
+        dosdate = (year - 1980) << 9 | month << 5 | day
+        dostime = hour << 11 | minute << 5 | (second // 2)
+        extra: list[int] = []
+        file_size, compress_size, offset = info.file_size, info.compress_size, info.header_offset
+        if file_size > _ZIP64_LIMIT or compress_size > _ZIP64_LIMIT:
+            extra += [file_size, compress_size]
+            file_size = compress_size = 0xFFFFFFFF
+        if offset > _ZIP64_LIMIT:
+            extra.append(offset)
+            offset = 0xFFFFFFFF
+        extra_data, min_version = b"", 0
+        if extra:
+            extra_data = struct.pack("<HH" + "Q" * len(extra), 1, 8 * len(extra), *extra)
+            min_version = _ZIP64_VERSION
+        filename = info.filename.encode("ascii")  # member_problem admits ASCII names only
+        entry = _CENTRAL.pack(
+            b"PK\x01\x02", max(min_version, info.create_version), info.create_system, max(min_version, info.extract_version),
+            info.reserved, info.flag_bits, info.compress_type, dostime, dosdate, info.CRC, compress_size, file_size,
+            len(filename), len(extra_data), 0, 0, info.internal_attr, info.external_attr, offset,
+        )
+        handle.write(entry + filename + extra_data)
+        return len(entry) + len(filename) + len(extra_data)
+
+    @staticmethod
+    def _write_end(handle: BinaryIO, count: int, offset: int, size: int, end: int) -> None:
+        if count > _COUNT_LIMIT or offset > _ZIP64_LIMIT or size > _ZIP64_LIMIT:
+            handle.write(_END64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size, offset))
+            handle.write(_END64_LOCATOR.pack(b"PK\x06\x07", 0, end, 1))
+            count, size, offset = min(count, 0xFFFF), min(size, 0xFFFFFFFF), min(offset, 0xFFFFFFFF)
+        handle.write(_END.pack(b"PK\x05\x06", 0, 0, count, count, size, offset, 0))

@@ -708,6 +708,12 @@ def frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry]:
     return entries
 
 
+def kept_frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry] | None:
+    """What `frozen_entries` gives for `commit` when it is kept already; None (nothing read
+    from git, nothing computed) when it is not."""
+    return cachestore.load(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit), lambda plain: _frozen_of(plain, commit))
+
+
 def keep_frozen_entries(repo: SpecRepo, commit: str, entries: list[BaselineEntry]) -> None:
     """Store `entries`, computed the plain way, as what `frozen_entries` gives for `commit`."""
     cachestore.store(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit),

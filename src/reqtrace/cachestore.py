@@ -24,7 +24,10 @@ One scheme for every kind of result:
   (`load_sections`, `store_sections`: `<...>.bin`) is sealed the same way, one
   hash per section, its sections plain data that the caller decodes.
 - The caller says what shape it expects (`read`): a payload that does not fit
-  is no entry either. Whatever is no entry is computed the plain way by the
+  is no entry either. A result too large for JSON to stay fast (the triage
+  index of a baseline) is kept as sealed bytes in its own format instead
+  (`load_bytes`, `store_bytes`; its reader checks the shape), under the same
+  names with the suffix `.idx`. Whatever is no entry is computed the plain way by the
   caller and written anew — a hint, never evidence, never a crash.
 - Entries written by other code are removed when this code writes an entry of
   the same kind, a bounded number per write, so the folders do not keep every
@@ -61,10 +64,14 @@ CODE_MODULES = (
     "diff.py", "history.py", "trace.py", "status.py", "pack.py", "signoff.py", "signed_statement.py", "sshsig.py",
     "cachefile.py", "graph.py", "graph_cache.py", "graph_update.py", "check.py",
 )
-# A kind is a folder name beside the other caches; these names are theirs.
+# A kind is a folder name beside the other caches; this name is theirs.
 _KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
-_OTHER_CACHES = frozenset({"cache", "triage-index"})
-_ENTRY_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{64}\.(?:json|bin)")
+_OTHER_CACHES = frozenset({"cache"})
+_SUFFIXES = (".json", ".bin", ".idx")  # JSON payloads; sealed sections (.bin); sealed bytes in a format of the caller (.idx)
+_ENTRY_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{64}\.(?:json|bin|idx)")
+# Triage indexes as triage kept them before this store held them (COMMIT-KEY[-CODE.in-order].idx):
+# written by other code too, and removed the same way.
+_OLD_INDEX_NAME = re.compile(r"[0-9a-f]{40,64}-[0-9a-f]{12}(?:-[0-9a-f]{12}\.in-order)?\.idx")
 # At most this many foreign entries are removed per write, so that the write after an
 # upgrade never pays for thousands of old entries at once. Once a listing finds
 # none left, the folder is not listed again in this process.
@@ -86,16 +93,18 @@ def _root(git_top: Path) -> Path | None:
     return parse_folder.parent if parse_folder is not None else None
 
 
-def entry_path(git_top: Path | None, kind: str, content_id: str, suffix: str = "json") -> Path | None:
-    """The file of (`kind`, `content_id`) written by this code (`suffix`: json, or bin
-    for sections); None outside git."""
+def entry_path(git_top: Path | None, kind: str, content_id: str, suffix: str = ".json") -> Path | None:
+    """The file of (`kind`, `content_id`) written by this code (`suffix`: .json, .bin for
+    sections, .idx for sealed bytes); None outside git."""
     if not _KIND.fullmatch(kind) or kind in _OTHER_CACHES:
         raise ValueError(f"not a kind of kept result: {kind!r}")
+    if suffix not in _SUFFIXES:
+        raise ValueError(f"not a suffix of kept results: {suffix!r}")
     root = _root(git_top) if git_top is not None else None
     if root is None:
         return None
     name = hashlib.sha256(f"{kind}\x00{content_id}".encode("utf-8", "surrogateescape")).hexdigest()
-    return root / kind / f"{code_stamp()}-{name}.{suffix}"
+    return root / kind / f"{code_stamp()}-{name}{suffix}"
 
 
 def seal_stamp(kind: str, content_id: str) -> str:
@@ -131,13 +140,37 @@ def load(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any],
     return value
 
 
+def load_bytes(git_top: Path | None, kind: str, content_id: str) -> bytes | None:
+    """The sealed bytes kept for (`kind`, `content_id`) by `store_bytes`, once their seal
+    verifies; None when there is no usable entry. The caller parses and checks them."""
+    path = entry_path(git_top, kind, content_id, ".idx")
+    if path is None:
+        return None
+    raw = read_regular(path)
+    if raw is None:
+        return None
+    payload = unseal(raw, seal_stamp(kind, content_id))
+    if payload is None:
+        note(path, "does not match its hash (damaged, replaced, or written by other code)")
+    return payload
+
+
+def store_bytes(git_top: Path | None, kind: str, content_id: str, payload: bytes) -> None:
+    """Keep `payload` (bytes in a format of the caller's) for (`kind`, `content_id`), sealed."""
+    _write(entry_path(git_top, kind, content_id, ".idx"), kind, content_id, payload)
+
+
 def store(git_top: Path | None, kind: str, content_id: str, value: Any) -> None:
     """Keep `value` (plain JSON data) for (`kind`, `content_id`); a full or read-only disk
     costs speed, never a result."""
     path = entry_path(git_top, kind, content_id)
+    if path is not None:
+        _write(path, kind, content_id, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape"))
+
+
+def _write(path: Path | None, kind: str, content_id: str, payload: bytes) -> None:
     if path is None:
         return
-    payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, seal(seal_stamp(kind, content_id), payload), durable=False)
@@ -150,7 +183,7 @@ def store(git_top: Path | None, kind: str, content_id: str, value: Any) -> None:
 def load_sections(git_top: Path | None, kind: str, content_id: str, sections: int) -> tuple[Path, Sealed] | None:
     """The binary entry of (`kind`, `content_id`) with its table checked (each section
     is checked when taken: `Sealed.section`); None when there is no usable entry."""
-    path = entry_path(git_top, kind, content_id, "bin")
+    path = entry_path(git_top, kind, content_id, ".bin")
     if path is None:
         return None
     raw = read_regular(path)
@@ -165,7 +198,7 @@ def load_sections(git_top: Path | None, kind: str, content_id: str, sections: in
 
 def store_sections(git_top: Path | None, kind: str, content_id: str, *sections: bytes) -> None:
     """Keep a binary entry of `sections` for (`kind`, `content_id`); never fails the command."""
-    path = entry_path(git_top, kind, content_id, "bin")
+    path = entry_path(git_top, kind, content_id, ".bin")
     if path is None:
         return
     try:
@@ -179,7 +212,7 @@ def store_sections(git_top: Path | None, kind: str, content_id: str, *sections: 
 
 def discard(git_top: Path | None, kind: str, content_id: str) -> None:
     """Remove the entries (JSON or binary) of (`kind`, `content_id`): found wrong, or not worth keeping."""
-    for suffix in ("json", "bin"):
+    for suffix in _SUFFIXES:
         path = entry_path(git_top, kind, content_id, suffix)
         if path is not None:
             try:
@@ -200,7 +233,8 @@ def remove_foreign(folder: Path) -> int:
             for entry in names:
                 if removed >= REMOVED_PER_WRITE:
                     return removed  # the next write goes on
-                if _ENTRY_NAME.fullmatch(entry.name) and not entry.name.startswith(f"{stamp}-") and not entry.is_dir(follow_symlinks=False):
+                foreign = (_ENTRY_NAME.fullmatch(entry.name) and not entry.name.startswith(f"{stamp}-")) or _OLD_INDEX_NAME.fullmatch(entry.name)
+                if foreign and not entry.is_dir(follow_symlinks=False):
                     try:
                         os.unlink(entry.path)
                         removed += 1

@@ -144,7 +144,7 @@ def _entry_id(repo: SpecRepo, worktree: bool) -> str:
 
 def cache_file(repo: SpecRepo, *, worktree: bool) -> Path | None:
     """The file of the graph cached for the working tree (or for `--rev`); None outside git."""
-    return cachestore.entry_path(repo.git_top, GRAPH_KIND, _entry_id(repo, worktree), "bin")
+    return cachestore.entry_path(repo.git_top, GRAPH_KIND, _entry_id(repo, worktree), ".bin")
 
 
 def discard_cached(repo: SpecRepo) -> None:

@@ -7,8 +7,9 @@ atomically. `pack verify` (pack_verify.py) checks such a zip with no git at hand
 
 The parts other modules own — baselines and sign-offs, the field-level diff,
 the evidence graph, triage — each come in through ONE adapter function below
-(`gather_baseline`, `gather_changes`, `gather_graph`, `gather_triage`,
-`email_view`, `document_view`).
+(`gather_baseline`, `gather_changes`, `gather_graph`, `gather_triage`; records
+through `email_view` and `document_view` of pack_contents.py, which holds the
+types and member names this module and report.py share).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,15 +24,46 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import __version__, cachestore, gitio
-from .archive import DeterministicZip, member_name, sha256_hex
+from .archive import DeterministicZip, file_sha256
 from .clock import moment_key, source_date_epoch
 from .config import SpecRepo
-from .digest import ALGORITHM, requirement_digest, root_digest
+from .digest import ALGORITHM, root_digest
 from .errors import InputError, RevisionError, UncommittedChanges, UsageError
 from .files import output_path, output_writer
 from .model import SCHEMA_VERSION, Snapshot, item_fields, natural_key
+from .pack_contents import (
+    ALLOWED_SIGNERS,
+    BASE_JSON,
+    DIFF_JSON,
+    DOCUMENTS_JSON,
+    EMAILS_JSON,
+    FILES_JSON,
+    GRAPH_JSON,
+    INDEX,
+    MANIFEST_COPY,
+    MEETINGS_JSON,
+    PACK_FORMAT,
+    PACK_JSON,
+    REQUESTS_JSON,
+    SIGNOFFS_JSON,
+    TIMELINE_JSON,
+    TO_JSON,
+    BaselineInfo,
+    Digests,
+    Event,
+    GraphEdge,
+    GraphNode,
+    Layout,
+    PackContents,
+    SignOff,
+    TraceGraph,
+    date_key,
+    document_view,
+    email_view,
+)
 from .parsecache import PackedParseCache
 from .progress import phase
+from .report import render_pack_page
 from .snapshot import (
     WORKTREE,
     Reader,
@@ -45,148 +76,7 @@ from .status_chart import status_chart
 from .testevidence import evidence_for, read_test_runs, tests_folder
 from .worktree_state import SHOWN_FILES, file_list, uncommitted_files, worktree_config
 
-PACK_FORMAT = "reqtrace-pack-1"
 MAX_SOURCE_BYTES = 256 * 1024 * 1024  # a record larger than this is not evidence anyone can read
-
-# Fixed member names; everything that comes from the repository gets member_name().
-INDEX = "index.html"
-PACK_JSON = "pack.json"
-FILES_JSON = "data/files.json"
-BASE_JSON = "data/baseline/requirements.json"
-TO_JSON = "data/to/requirements.json"
-DIFF_JSON = "data/diff.json"
-REQUESTS_JSON = "data/records/requests.json"
-MEETINGS_JSON = "data/records/meetings.json"
-EMAILS_JSON = "data/records/emails.json"
-DOCUMENTS_JSON = "data/records/documents.json"
-GRAPH_JSON = "data/trace-graph.json"
-TIMELINE_JSON = "data/timeline.json"
-MANIFEST_COPY = "data/baseline/manifest.yaml"
-SIGNOFFS_JSON = "data/baseline/signoffs.json"
-ALLOWED_SIGNERS = "data/baseline/allowed_signers"
-
-
-# --------------------------------------------------------------------------- data
-
-
-class Digests:
-    """requirement_digest, computed once per requirement object.
-
-    The baseline's unchanged files reuse the parsed requirements of --to (see
-    base_requirements), so most requirements are digested once for both sides.
-    """
-
-    def __init__(self) -> None:
-        self._memo: dict[int, tuple[Any, str]] = {}
-
-    def __call__(self, requirement: Any) -> str:
-        hit = self._memo.get(id(requirement))
-        if hit is None:
-            hit = self._memo[id(requirement)] = (requirement, requirement_digest(requirement))
-        return hit[1]
-
-    def of(self, snapshot: Snapshot) -> dict[str, str]:
-        return {rid: self(req) for rid, req in snapshot.requirements.items()}
-
-
-
-@dataclass
-class SignOff:
-    """One sign-off of the baseline, with everything needed to check it again later."""
-
-    path: str  # the sign-off file in the repo
-    raw: bytes  # its bytes, as committed
-    signer: str
-    meaning: str
-    time: str
-    method: str  # "ssh" or "recorded"
-    role: str | None = None
-    principal: str | None = None  # the allowed-signers principal (the signer's email)
-    comment: str | None = None
-    statement: bytes | None = None  # exactly the bytes that were signed
-    signature: bytes | None = None  # the armored SSH signature
-    evidence_path: str | None = None
-    evidence: bytes | None = None
-    evidence_sha256: str | None = None  # as the sign-off recorded it
-    recorded_by: str | None = None
-    revoked: str | None = None  # the reason, when a later file revokes this sign-off
-    status: str = "unverified"  # at build time: valid | invalid | revoked | recorded | unverified
-    detail: str = ""
-
-
-@dataclass
-class BaselineInfo:
-    name: str
-    commit: str
-    root_digest: str
-    algorithm: str
-    digests: dict[str, str]  # requirement id -> digest, as the manifest lists them
-    created: str | None = None
-    created_by: str | None = None
-    message: str | None = None
-    manifest_path: str | None = None
-    manifest: bytes | None = None
-    signoffs: list[SignOff] = field(default_factory=list)
-    allowed_signers: bytes | None = None
-    delivery_date: str | None = None
-    delivery_from: str | None = None  # the baseline whose sign-off dates the delivery, when not this one
-    problems: list[str] = field(default_factory=list)
-    revocations: dict[str, bytes] = field(default_factory=dict)  # revocation files, path -> bytes
-
-
-@dataclass(frozen=True)
-class GraphNode:
-    id: str
-    kind: str  # requirement | request | meeting | email | document | baseline
-    label: str
-    date: str | None = None
-
-
-@dataclass(frozen=True)
-class GraphEdge:
-    source: str
-    target: str
-    type: str  # parent | source | refs | affects | decides | thread | in-baseline
-    detail: str | None = None  # approved / rejected for `decides`
-
-
-@dataclass
-class TraceGraph:
-    nodes: dict[str, GraphNode]
-    edges: list[GraphEdge]
-
-
-@dataclass(frozen=True)
-class Event:
-    date: str
-    id: str
-    kind: str
-    relation: str
-    summary: str
-
-
-@dataclass
-class PackContents:
-    repo: SpecRepo
-    baseline: BaselineInfo
-    base: Snapshot  # the requirements at the baseline's commit
-    to: Snapshot  # everything at --to
-    to_ref: str
-    diff: dict[str, Any]  # `reqtrace diff --format json`, from the baseline to --to
-    changes: list[dict[str, Any]]  # its changes, unapproved first
-    triage: dict[str, dict[str, Any]]
-    graph: TraceGraph
-    timeline: list[Event]
-    base_files: dict[str, bytes]  # original bytes of the spec files at the baseline
-    to_files: dict[str, bytes]  # original bytes of spec, record and baseline files at --to
-    built_at: dt.datetime
-    built_from: str  # what fixed the build time: SOURCE_DATE_EPOCH or a commit date
-    digest: Digests = field(default_factory=Digests)
-    # The story since the customer first signed (status.story_summary): (since, accepted later).
-    story: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)
-    chart: dict[str, Any] | None = None  # status_chart.chart_model of the spec repo at --to
-    # requirement id -> its test evidence on the signed content (gather_tests)
-    tests: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -205,9 +95,6 @@ class PackResult:
 
 
 
-
-def date_key(date: str | None) -> str:
-    return (date or "")[:10]
 
 
 def _folder_keeper(path: str, data: bytes) -> bool:
@@ -292,7 +179,11 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     info.digests = found.digests()
     if found.commit != commit:
         info.problems.append(f"{found.path} freezes commit {found.commit[:12]}, but '{name}' resolves to {commit[:12]}")
-    cache = {found.commit: base.requirements} if found.commit == commit else None
+    # The manifest is checked against the digests kept for its commit (frozen_entries), the
+    # same ones take_kept gave `base`; when none are kept, against `base` itself (digested
+    # once, by its memo), not against a second reading of that commit.
+    kept = digest.kept_at(commit)
+    cache = {found.commit: base.requirements} if found.commit == commit and not kept else None
     checked = verify_baseline(repo, found, commit=files_commit, tolerate_missing_tool=True, cache=cache)
     info.problems.extend(f"{p.path}: {p.message}" if p.path else p.message for p in checked.problems)
     allowed = resolve_signers(repo, None)
@@ -351,63 +242,6 @@ def gather_changes(repo: SpecRepo, baseline_name: str, base_commit: str, to: Sna
 
     return diff_json(diff_revisions(repo, base_commit, to.commit or WORKTREE, from_shown=baseline_name, cache=cache))
 
-
-def email_view(item: Any) -> dict[str, Any]:
-    """An email record as the report shows it (issue 5 defines the item). ADAPTER."""
-    return {
-        "id": item.id,
-        "date": str(getattr(item, "date", "") or ""),
-        "from": str(getattr(item, "from_", None) or getattr(item, "sender", None) or ""),
-        "to": list(getattr(item, "to", ()) or ()),
-        "subject": str(getattr(item, "subject", "") or ""),
-        "refs": list(getattr(item, "refs", ()) or ()),
-        "thread": list(getattr(item, "thread", ()) or ()),
-        "path": str(getattr(item, "path", "")),
-        "message": str(getattr(item, "message_path", None) or getattr(item, "message", None) or ""),
-        "attachments": [a if isinstance(a, dict) else item_fields(a) for a in getattr(item, "attachments", ()) or ()],
-    }
-
-
-def document_view(item: Any) -> dict[str, Any]:
-    """A document record as the report shows it (issue 5 defines the item). ADAPTER."""
-    return {
-        "id": item.id,
-        "date": str(getattr(item, "date", "") or ""),
-        "title": str(getattr(item, "title", "") or ""),
-        "sha256": str(getattr(item, "sha256", "") or ""),
-        "refs": list(getattr(item, "refs", ()) or ()),
-        "path": str(getattr(item, "path", "")),
-        "file": str(getattr(item, "file_path", None) or getattr(item, "file", None) or ""),
-    }
-
-
-_MAY_HAVE_ATTACHMENTS = re.compile(rb"(?im)^content-(?:type:\s*multipart|disposition:\s*attachment)|filename\*?\s*=")
-
-
-def email_attachments(data: bytes) -> list[tuple[str, bytes]]:
-    """(file name as the sender wrote it, bytes) of each attachment of a stored message.
-
-    ADAPTER over reqtrace.mail: its caps (message size, header lines, number and
-    depth of parts) apply; a message it refuses yields nothing here — the original
-    .eml is in the pack either way. The names are hostile text: they only ever
-    become member names through member_name().
-    """
-    from . import mail
-
-    if not _MAY_HAVE_ATTACHMENTS.search(data):
-        return []  # a plain one-part message: not worth a MIME parse
-    try:
-        message = mail.parse_message_bytes(data)
-        found = []
-        for part, _depth, _embedded in mail._walk(message):
-            if part.is_multipart() or part.get_content_type() == "message/rfc822":
-                continue
-            name = mail._filename(part, None)
-            if mail._is_attachment(part, name):
-                found.append((name or "attachment", mail._payload_bytes(part)))
-        return found
-    except mail.MailRefused:
-        return []
 
 
 # reqtrace.graph points `parent`, `source` and `thread` from the later item to the earlier one; the
@@ -575,6 +409,8 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
     to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}))
     base, base_files = base_requirements(repo, base_commit, to)
     digest = Digests()
+    for snapshot in (base, to):
+        digest.take_kept(repo, snapshot)
     baseline = gather_baseline(repo, baseline_name, to_files, base, to.commit, digest)
     built_at, built_from = _build_time(repo, [to.commit or gitio.head_commit(repo.git_top) if repo.git_top else None, base_commit])
     base_date = gitio.commit_info(repo.git_top, base_commit)["commit_date"] if repo.git_top is not None else None
@@ -642,48 +478,40 @@ def _json_bytes(data: dict[str, Any]) -> bytes:
     for key in sorted(data):
         value = data[key]
         if isinstance(value, list) and value:
-            items = ",\n  ".join(_compact(item) for item in value)
+            items = ",\n  ".join(item if isinstance(item, _Encoded) else _compact(item) for item in value)
             lines.append(f"{_compact(key)}: [\n  {items}\n]")
         else:
             lines.append(f"{_compact(key)}: {_compact(value)}")
     return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
 
 
-class Layout:
-    """Assigns every original file its member name, once, and remembers where it came from."""
 
-    def __init__(self, archive: DeterministicZip) -> None:
-        self.archive = archive
-        self.origins: dict[str, dict[str, str | None]] = {}  # member -> path, commit (and attachment name)
-        self.attachments: dict[str, list[tuple[str, str]]] = {}  # message path -> [(name, member)]
-
-    def add_file(self, folder: str, original: str, data: bytes, commit: str | None) -> str:
-        name = self.archive.add(member_name(folder, original), data)
-        self.origins[name] = {"path": original, "commit": commit}
-        return name
-
-    def add_attachments(self, message_path: str, data: bytes, commit: str | None) -> None:
-        for index, (filename, payload) in enumerate(email_attachments(data)):
-            name = self.archive.add(member_name("data/records/attachments", filename, key=f"{message_path}\x00{index}\x00{filename}"), payload)
-            self.origins[name] = {"path": message_path, "attachment": filename, "commit": commit}
-            self.attachments.setdefault(message_path, []).append((filename, name))
-
-    def add(self, name: str, data: bytes | str) -> str:
-        return self.archive.add(name, data)
+class _Encoded(str):
+    """A list item of a JSON document already encoded as `_compact` encodes it."""
 
 
-def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str | None, digest: Digests) -> dict[str, Any]:
+def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str | None, digest: Digests,
+                          encoded: dict[tuple[int, str, str | None], _Encoded] | None = None) -> dict[str, Any]:
+    """The requirements of one side of the pack. `encoded`, shared by both sides, holds each
+    row once encoded: an unchanged requirement is the same object, stored in the same
+    member, on both sides, so its row is encoded once."""
     digests = digest.of(snapshot)
+    rows = encoded if encoded is not None else {}
+    requirements = []
+    for rid, req in sorted(snapshot.requirements.items(), key=lambda kv: natural_key(kv[0])):
+        yaml = yaml_members.get(req.path)
+        key = (id(req), rid, yaml)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = _Encoded(_compact({"id": rid, "path": req.path, "yaml": yaml, "digest": digests[rid], "fields": req.fields()}))
+        requirements.append(row)
     return {
         "schema_version": SCHEMA_VERSION,
         "ref": ref,
         "commit": snapshot.commit,
         "algorithm": ALGORITHM,
         "root_digest": root_digest(digests.items()),
-        "requirements": [
-            {"id": rid, "path": req.path, "yaml": yaml_members.get(req.path), "digest": digests[rid], "fields": req.fields()}
-            for rid, req in sorted(snapshot.requirements.items(), key=lambda kv: natural_key(kv[0]))
-        ],
+        "requirements": requirements,
     }
 
 
@@ -745,8 +573,10 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         for path, data in sorted(contents.to_files.items())
         if path.startswith(spec_prefix) and path in to.files
     }
-    layout.add(BASE_JSON, _json_bytes(requirements_document(base, base_yaml, baseline.name, contents.digest)))
-    layout.add(TO_JSON, _json_bytes(requirements_document(to, to_yaml, contents.to_ref if to.commit is not None else None, contents.digest)))
+    encoded: dict[tuple[int, str, str | None], _Encoded] = {}
+    layout.add(BASE_JSON, _json_bytes(requirements_document(base, base_yaml, baseline.name, contents.digest, encoded)))
+    layout.add(TO_JSON, _json_bytes(requirements_document(to, to_yaml, contents.to_ref if to.commit is not None else None, contents.digest, encoded)))
+    del encoded
 
     records_prefix = to.config.records_dir + "/"
     record_members = {
@@ -863,8 +693,6 @@ def build_pack(
     html_dir: Path | None = None,
 ) -> PackResult:
     """Build the evidence pack at `output`: all of it, or nothing."""
-    from .report import render_pack_html
-
     # Checked before the (long) build, and again when written.
     output = output_path(output, what="zip file", example="pack.zip")
     if html_dir is not None:
@@ -879,15 +707,20 @@ def build_pack(
     # not an entry per file): after either of them, no file is parsed again.
     with phase(f"building the evidence pack of {baseline_name}"), PackedParseCache.for_git(repo.git_top) as cache:
         contents = gather_pack(repo, baseline_name, to_rev, cache=cache)
+        # Members are deflated into a temporary file as they are added (archive.py): the
+        # pack is never held whole in memory.
         archive = DeterministicZip(contents.built_at)
-        layout, pack = lay_out(contents, archive)
-        html = render_pack_html(contents, layout)
-        archive.add(INDEX, html)
-        with output_writer(output) as handle:
-            archive.write(handle)
+        try:
+            layout, pack = lay_out(contents, archive)
+            html = render_pack_page(contents, layout)
+            archive.add(INDEX, html)
+            with output_writer(output) as handle:
+                archive.write(handle)
+        finally:
+            archive.close()
     html_path = None
     try:
-        data = output.read_bytes()
+        size, digest = file_sha256(output)
         if html_dir is not None:
             html_dir.mkdir(exist_ok=True)
     except OSError as exc:
@@ -895,8 +728,8 @@ def build_pack(
     if html_dir is not None:
         html_path = html_dir / INDEX
         with output_writer(html_path, option="--html-dir") as handle:
-            handle.write(html.encode("utf-8"))
-    result = PackResult(output, len(data), sha256_hex(data), len(archive.names) + 1, pack, archive.manifest_digest or "", html_path)
+            handle.write(html)
+    result = PackResult(output, size, digest, len(archive.names) + 1, pack, archive.manifest_digest or "", html_path)
     result.warnings.extend(contents.baseline.problems)
     unapproved = pack["counts"]["unapproved_changes"]
     if unapproved:

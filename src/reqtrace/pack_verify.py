@@ -54,7 +54,7 @@ from .baseline import parse_manifest as parse_baseline_manifest
 from .digest import ALGORITHM, requirement_digest, root_digest
 from .errors import InputError
 from .model import Config, Requirement
-from .pack import (
+from .pack_contents import (
     ALLOWED_SIGNERS,
     BASE_JSON,
     DIFF_JSON,

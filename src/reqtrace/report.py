@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from . import __version__
 from .archive import short_hash, slug
 from .clock import shown_moment
+from .model import natural_key
+from .pack_contents import Layout, PackContents, date_key, document_view, email_view
 from .trace_svg import MAX_GRAPH_NODES, layout_graph
 from .worddiff import word_diff
 
 if TYPE_CHECKING:
-    from .pack import Layout, PackContents
     from .people import People
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -80,10 +83,31 @@ def whole_words(text: object) -> list[tuple[bool, str]]:
     return parts
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """Jinja2's Environment, with `x.name` on a page model's dict looked up as a key first.
+
+    Jinja2 tries the attribute first: on a dict that raises and catches an
+    AttributeError, half a million times for a pack's page. The answer is the same
+    — a name that is not an attribute of dict can only be a key — and a name that
+    is (`items`, `get`) is left to Jinja2 as before.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @cache
 def environment() -> Environment:
     """The one Jinja2 environment of reqtrace's HTML."""
-    env = Environment(
+    env = _Environment(
         loader=PackageLoader("reqtrace", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
@@ -167,36 +191,43 @@ def _person_if_other(people: People, written: str | None) -> str:
     return person.name if person and person.name != " ".join((written or "").split()) else ""
 
 
-def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
-    from .pack import date_key, document_view, email_view, natural_key
+class _Links:
+    """How the page links an id: to its card when the pack holds the item, else as plain text."""
 
-    origins = layout.origins
-    base, to, baseline = contents.base, contents.to, contents.baseline
-    member_of = {
-        origin["path"]: member
-        for member, origin in origins.items()
-        if "attachment" not in origin and (origin.get("commit") == to.commit or origin.get("commit") is None)
+    def __init__(self, contents: PackContents, requests: dict[str, Any]) -> None:
+        to = contents.to
+        self.known = set(to.all_ids()) | set(contents.base.requirements)
+        self.known.add(contents.baseline.name)
+        self.requests = requests
+
+    def link(self, item_id: str) -> Link:
+        return (item_id, "#" + anchor(item_id)) if item_id in self.known else (item_id, "")
+
+    def links(self, ids: Any) -> list[Link]:
+        return [self.link(item_id) for item_id in ids]
+
+    def request(self, rid: str) -> dict[str, Any]:
+        rq = self.requests.get(rid)
+        return {"link": self.link(rid), "title": rq.title if rq else "", "decision": _decision_view(rq, self.link) if rq else None}
+
+
+def _members_at_to(contents: PackContents, layout: Layout) -> dict[str, str]:
+    """The member holding each original file at --to (or made by the build), by its path."""
+    commit = contents.to.commit
+    return {
+        path: member
+        for member, origin in layout.origins.items()
+        if (path := origin["path"]) is not None and "attachment" not in origin and (origin.get("commit") == commit or origin.get("commit") is None)
     }
-    requests = {rid: to.requests[rid] for rid in sorted(to.requests, key=natural_key)}
-    people = to.config.people
-    known = set(to.all_ids()) | set(base.requirements)
-    known.add(baseline.name)
 
-    def link(item_id: str) -> Link:
-        return (item_id, "#" + anchor(item_id)) if item_id in known else (item_id, "")
 
-    def links(ids: Any) -> list[Link]:
-        return [link(item_id) for item_id in ids]
-
-    def request_link(rid: str) -> dict[str, Any]:
-        rq = requests.get(rid)
-        return {"link": link(rid), "title": rq.title if rq else "", "decision": _decision_view(rq, link) if rq else None}
-
+def _change_views(contents: PackContents, links: _Links) -> list[dict[str, Any]]:
+    """Each change since the baseline, with the requests that approve it and the others about it."""
+    base, to = contents.base, contents.to
     affecting: dict[str, list[str]] = {}
-    for rq in requests.values():
+    for rq in links.requests.values():
         for rid in rq.affects:
             affecting.setdefault(rid, []).append(rq.id)
-
     changes = []
     for change in contents.changes:
         req = to.requirements.get(change["id"]) or base.requirements.get(change["id"])
@@ -204,52 +235,57 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         changes.append(
             {
                 "id": change["id"],
-                "link": link(change["id"]),
+                "link": links.link(change["id"]),
                 "change": change["change"],
                 "title": req.title if req else "",
                 "path": change["path"],
                 "approved": change["approved"],
-                "approved_by": [request_link(rid) for rid in change["approved_by"]],
-                "other_requests": [request_link(rid) for rid in affecting.get(change["id"], []) if rid not in covered],
+                "approved_by": [links.request(rid) for rid in change["approved_by"]],
+                "other_requests": [links.request(rid) for rid in affecting.get(change["id"], []) if rid not in covered],
                 "fields": [field_view(f) for f in change["fields"]],
                 "anchor_here": change["id"] not in base.requirements,  # added: no card above to link to
             }
         )
+    return changes
 
-    request_views = []
-    for rq in requests.values():
-        request_views.append(
-            {
-                "id": rq.id,
-                "received": rq.received,
-                "from": rq.from_ or "",
-                "person": _person_if_other(people, rq.from_),
-                "channel": rq.channel or "",
-                "title": rq.title,
-                "text": rq.text,
-                "claimed": rq.claimed or "",
-                "affects": links(rq.affects),
-                "refs": links(rq.refs),
-                "sources": links(rq.sources),
-                "triage": contents.triage.get(rq.id),
-                "decision": _decision_view(rq, link),
-                "after_delivery": bool(baseline.delivery_date) and date_key(rq.received) > date_key(baseline.delivery_date),
-                "file": member_of.get(rq.path, ""),
-            }
-        )
 
-    # Traceability: every requirement at --to (and those removed since the baseline).
+def _request_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
+    people, delivery = contents.to.config.people, contents.baseline.delivery_date
+    return [
+        {
+            "id": rq.id,
+            "received": rq.received,
+            "from": rq.from_ or "",
+            "person": _person_if_other(people, rq.from_),
+            "channel": rq.channel or "",
+            "title": rq.title,
+            "text": rq.text,
+            "claimed": rq.claimed or "",
+            "affects": links.links(rq.affects),
+            "refs": links.links(rq.refs),
+            "sources": links.links(rq.sources),
+            "triage": contents.triage.get(rq.id),
+            "decision": _decision_view(rq, links.link),
+            "after_delivery": bool(delivery) and date_key(rq.received) > date_key(delivery),
+            "file": member_of.get(rq.path, ""),
+        }
+        for rq in links.requests.values()
+    ]
+
+
+def _traceability_matrix(contents: PackContents, links: _Links) -> list[dict[str, Any]]:
+    """Every requirement at --to (and those removed since the baseline) with the records about it."""
+    base, to, graph = contents.base, contents.to, contents.graph
     related: dict[str, dict[str, set[str]]] = {}
-    kinds = {node.id: node.kind for node in contents.graph.nodes.values()}
-    for edge in contents.graph.edges:
+    kinds = {node.id: node.kind for node in graph.nodes.values()}
+    for edge in graph.edges:
         for req_side, other in ((edge.target, edge.source), (edge.source, edge.target)):
             if kinds.get(req_side) != "requirement" or kinds.get(other) in (None, "requirement", "baseline"):
                 continue
             bucket = related.setdefault(req_side, {"request": set(), "meeting": set(), "email": set(), "document": set()})
             bucket[kinds[other]].add(other)
     matrix = []
-    all_ids = sorted(set(to.requirements) | set(base.requirements), key=natural_key)
-    for rid in all_ids:
+    for rid in sorted(set(to.requirements) | set(base.requirements), key=natural_key):
         req = to.requirements.get(rid) or base.requirements[rid]
         bucket = related.get(rid, {})
         matrix.append(
@@ -257,49 +293,61 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
                 "id": rid,
                 "href": "#" + anchor(rid),
                 "title": req.title,
-                "in_baseline": rid in baseline.digests,
+                "in_baseline": rid in contents.baseline.digests,
                 "at_to": rid in to.requirements,
-                "sources": links(req.sources),
-                "requests": links(sorted(bucket.get("request", ()), key=natural_key)),
-                "meetings": links(sorted(bucket.get("meeting", ()), key=natural_key)),
-                "emails": links(sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=natural_key)),
+                "sources": links.links(req.sources),
+                "requests": links.links(sorted(bucket.get("request", ()), key=natural_key)),
+                "meetings": links.links(sorted(bucket.get("meeting", ()), key=natural_key)),
+                "emails": links.links(sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=natural_key)),
             }
         )
+    return matrix
 
+
+def _email_views(contents: PackContents, layout: Layout, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
     emails = []
-    for mail in sorted(to.emails.values(), key=lambda m: (date_key(email_view(m)["date"]), natural_key(m.id))):
+    for mail in sorted(contents.to.emails.values(), key=lambda m: (date_key(email_view(m)["date"]), natural_key(m.id))):
         view = email_view(mail)
         address = mail_address(view["from"])
         view["mailto"] = safe_href(f"mailto:{address}") if address else None
-        view["refs"] = links(view["refs"])
+        view["refs"] = links.links(view["refs"])
         view["file"] = member_of.get(view["message"], "") or member_of.get(view["path"], "")
         view["extracted"] = [{"name": name, "member": member} for name, member in layout.attachments.get(view["message"], [])]
         emails.append(view)
+    return emails
+
+
+def _document_views(contents: PackContents, member_of: dict[str, str]) -> list[dict[str, Any]]:
     documents = []
-    for doc in sorted(to.documents.values(), key=lambda d: natural_key(d.id)):
+    for doc in sorted(contents.to.documents.values(), key=lambda d: natural_key(d.id)):
         view = document_view(doc)
         view["member"] = member_of.get(view["file"], "") or member_of.get(view["path"], "")
         documents.append(view)
+    return documents
 
-    meetings = []
-    for mtg in sorted(to.meetings.values(), key=lambda m: (date_key(m.date), natural_key(m.id))):
-        meetings.append(
-            {
-                "id": mtg.id,
-                "date": mtg.date,
-                "title": mtg.title,
-                "attendees": list(mtg.attendees),
-                "refs": links(mtg.refs),
-                "decisions": [
-                    {"text": d.text, "approves": links(d.approves), "rejects": links(d.rejects), "refs": links(d.refs)} for d in mtg.decisions
-                ],
-                "body": mtg.body.strip(),
-                "file": member_of.get(mtg.path, ""),
-            }
-        )
 
-    signoff_member = {origin["path"]: member for member, origin in origins.items() if "attachment" not in origin}
-    signoffs = [
+def _meeting_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": mtg.id,
+            "date": mtg.date,
+            "title": mtg.title,
+            "attendees": list(mtg.attendees),
+            "refs": links.links(mtg.refs),
+            "decisions": [
+                {"text": d.text, "approves": links.links(d.approves), "rejects": links.links(d.rejects), "refs": links.links(d.refs)} for d in mtg.decisions
+            ],
+            "body": mtg.body.strip(),
+            "file": member_of.get(mtg.path, ""),
+        }
+        for mtg in sorted(contents.to.meetings.values(), key=lambda m: (date_key(m.date), natural_key(m.id)))
+    ]
+
+
+def _signoff_views(contents: PackContents, layout: Layout) -> list[dict[str, Any]]:
+    people = contents.to.config.people
+    signoff_member = {origin["path"]: member for member, origin in layout.origins.items() if "attachment" not in origin}
+    return [
         {
             "signer": s.signer,
             "person": _person_if_other(people, s.signer),
@@ -315,24 +363,47 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
             "evidence_sha256": s.evidence_sha256 or "",
             "file": signoff_member.get(s.path, ""),
         }
-        for s in baseline.signoffs
+        for s in contents.baseline.signoffs
     ]
 
-    base_requirements = [
-        _requirement_view(base.requirements[rid], baseline.digests.get(rid) or contents.digest(base.requirements[rid]), links)
+
+def _baseline_requirement_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
+    """The baseline's requirements as signed, each with its test evidence."""
+    base, baseline = contents.base, contents.baseline
+    views = [
+        _requirement_view(base.requirements[rid], baseline.digests.get(rid) or contents.digest(base.requirements[rid]), links.links)
         for rid in sorted(base.requirements, key=natural_key)
     ]
-    for view in base_requirements:
+    for view in views:
         found = contents.tests.get(view["id"]) or {"state": "untested", "run": None, "ran": None, "tests": [], "path": None}
         view["tests"] = {**found, "href": member_of.get(found.get("path") or "", "")}
-    tested = [view["tests"]["state"] for view in base_requirements]
-    graph_nodes = contents.graph.nodes
-    svg = layout_graph(graph_nodes, contents.graph.edges, focus={c["id"] for c in contents.changes})
-    files = [
+    return views
+
+
+def _file_rows(layout: Layout) -> list[dict[str, str]]:
+    return [
         {"member": m, "path": o["path"] or "", "attachment": o.get("attachment") or "", "commit": (o.get("commit") or "")[:12]}
-        for m, o in sorted(origins.items())
+        for m, o in sorted(layout.origins.items())
     ]
+
+
+def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
+    """Everything index.html shows, as plain data for the template: one named stage per section."""
+    base, to, baseline = contents.base, contents.to, contents.baseline
+    member_of = _members_at_to(contents, layout)
+    links = _Links(contents, {rid: to.requests[rid] for rid in sorted(to.requests, key=natural_key)})
+    changes = _change_views(contents, links)
+    request_views = _request_views(contents, links, member_of)
+    meetings = _meeting_views(contents, links, member_of)
+    emails = _email_views(contents, layout, links, member_of)
+    documents = _document_views(contents, member_of)
+    signoffs = _signoff_views(contents, layout)
+    base_requirements = _baseline_requirement_views(contents, links, member_of)
+    tested = [view["tests"]["state"] for view in base_requirements]
+    matrix = _traceability_matrix(contents, links)
+    svg = layout_graph(contents.graph.nodes, contents.graph.edges, focus={c["id"] for c in contents.changes})
     unapproved = sum(1 for c in contents.changes if not c["approved"])
+    story_since, story_accepted = contents.story
     return {
         "csp": CSP,
         "project": to.config.project,
@@ -351,7 +422,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         "to": {"ref": contents.to_ref, "commit": to.commit or "working tree (uncommitted)"},
         "built": contents.built_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "built_from": contents.built_from,
-        "version": _version(),
+        "version": __version__,
         "counts": {
             "baseline_requirements": len(base.requirements),
             "to_requirements": len(to.requirements),
@@ -367,39 +438,47 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
             "failing": tested.count("failing"),
             "untested": tested.count("untested"),
         },
-        "since_first_signed": contents.story[0] and {**contents.story[0], "unapproved_links": links(contents.story[0]["unapproved_ids"])},
-        "accepted_without_approval": contents.story[1] and {**contents.story[1], "links": links(contents.story[1]["ids"])},
+        "since_first_signed": story_since and {**story_since, "unapproved_links": links.links(story_since["unapproved_ids"])},
+        "accepted_without_approval": story_accepted and {**story_accepted, "links": links.links(story_accepted["ids"])},
         "chart": contents.chart,
         "signoffs": signoffs,
         "requirements": base_requirements,
         "changes": changes,
         "requests": request_views,
         "matrix": matrix,
-        "timeline": [{**vars(e), "shown": shown_moment(e.date), "href": link(e.id)[1]} for e in contents.timeline],
+        "timeline": [{**vars(e), "shown": shown_moment(e.date), "href": links.link(e.id)[1]} for e in contents.timeline],
         "meetings": meetings,
         "emails": emails,
         "documents": documents,
         "graph": svg,
         "graph_cap": MAX_GRAPH_NODES,
-        "files": files,
+        "files": _file_rows(layout),
         "files_shown": MAX_FILE_ROWS,
     }
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def render_status_chart(status: dict[str, Any], chart: dict[str, Any] | None) -> str:
     """`status --chart`: an offline page with the story's figures and the chart (status_chart)."""
     where = f"commit {status['rev'][:12]}" if status.get("rev") else "the working tree"
     return environment().get_template("status/chart.html.j2").render(
-        csp=CSP, version=_version(), project=status["project"], customer=status.get("customer") or "", where=where,
+        csp=CSP, version=__version__, project=status["project"], customer=status.get("customer") or "", where=where,
         since_first_signed=status.get("since_first_signed"), accepted_without_approval=status.get("accepted_without_approval"), chart=chart,
     )
 
 
 def render_pack_html(contents: PackContents, layout: Layout) -> str:
     return environment().get_template("pack/index.html.j2").render(**page_model(contents, layout))
+
+
+_PIECES_PER_BATCH = 4096
+
+
+def render_pack_page(contents: PackContents, layout: Layout) -> bytearray:
+    """index.html as UTF-8: the same bytes as `render_pack_html`, encoded as the template
+    yields its pieces. At 10,000 requirements the page is 16 MB of UTF-8 but 32 MB or more
+    as one Python string, and a million pieces before the join."""
+    page = bytearray()
+    pieces = environment().get_template("pack/index.html.j2").generate(**page_model(contents, layout))
+    while batch := list(islice(pieces, _PIECES_PER_BATCH)):  # a piece may be '': count pieces, not text
+        page += "".join(batch).encode("utf-8")
+    return page

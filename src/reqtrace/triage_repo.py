@@ -17,11 +17,11 @@ commit before it is shown (`run_checked`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import gitio
+from . import cachestore, gitio
 from .baseline import Baseline, plain_signed_baseline, revision_baseline, signed_baseline_of
 from .cachefile import note, read_regular, seal, unseal
 from .clock import timestamp
@@ -163,9 +163,10 @@ def _cache_folder(repo: SpecRepo) -> Path | None:
 def baseline_index(repo: SpecRepo, name: str | None) -> tuple[Baseline, BaselineIndex]:
     """The baseline and its index, from the cache when this commit was indexed before.
 
-    The cache (`.git/reqtrace/triage-index/COMMIT-KEY.idx`) is safe to delete,
-    written atomically (safe under concurrent runs) and ignored when it does not
-    match its content hash, is of another format or is not a regular file.
+    The index is kept by the one store of computed results (cachestore.py, kind
+    `triage-index`: `.git/reqtrace/triage-index/STAMP-HASH.idx`, sealed marshal): safe to
+    delete, written atomically (safe under concurrent runs) and ignored when it does
+    not match its seal, is of another format or shape, or is not a regular file.
     """
     baseline = choose_baseline(repo, name)
     folder = _cache_folder(repo)
@@ -173,66 +174,72 @@ def baseline_index(repo: SpecRepo, name: str | None) -> tuple[Baseline, Baseline
     return baseline, _index_of(repo, baseline.commit)
 
 
+INDEX_KIND = "triage-index"  # a baseline's index, in the order triage reads it
+PACK_INDEX_KIND = "pack-triage-index"  # the same index in the pack's order (the pack's bytes depend on it)
+
+
+def _index_id(repo: SpecRepo, commit: str) -> str:
+    """The content id of the index of `commit`: the commit within the git repository, and what
+    makes words into terms (the triage package's code; the store's stamp covers the rest)."""
+    return f"{repo.prefix}\x00{commit}\x00{_cache_key(repo, commit)}\x00{code_key()}"
+
+
 def _index_path(repo: SpecRepo, commit: str) -> tuple[Path, str] | None:
-    """The index cache file of `commit` and the stamp its content hash is taken with."""
-    folder = _cache_folder(repo)
-    if folder is None:
+    """The kept index of `commit` (cachestore.py) and the stamp its seal is taken with."""
+    content_id = _index_id(repo, commit)
+    path = cachestore.entry_path(repo.git_top, INDEX_KIND, content_id, ".idx")
+    return (path, cachestore.seal_stamp(INDEX_KIND, content_id)) if path is not None else None
+
+
+def _kept_index(path_shown: str, data: bytes | None, fits: Callable[[BaselineIndex], bool]) -> BaselineIndex | None:
+    """The index in `data` when it is one of this format and `fits`; else None (a note under --debug)."""
+    if data is None:
         return None
-    key = _cache_key(repo, commit)
-    return folder / f"{commit}-{key}.idx", f"triage index {commit} {key}"
+    try:
+        index = BaselineIndex.from_bytes(data)
+    except Exception as error:  # noqa: BLE001 - whatever is wrong with it, it is rebuilt
+        note(path_shown, str(error))
+        return None
+    if not _whole(index) or not fits(index):
+        note(path_shown, "not a triage index of these requirements")
+        return None
+    return index
 
 
 def _index_of(repo: SpecRepo, commit: str, *, use_cache: bool = True) -> BaselineIndex:
-    where = _index_path(repo, commit)
-    if where is not None and use_cache:
-        data = unseal(read_regular(where[0]), where[1])
-        if data is not None:
-            try:
-                index = BaselineIndex.from_bytes(data)
-                if _whole(index):
-                    return index
-                note(where[0], "not a triage index: another shape")
-            except Exception as error:  # noqa: BLE001 - whatever is wrong with it, it is rebuilt below
-                note(where[0], str(error))
-        elif where[0].exists():
-            note(where[0], "damaged, of another version, or not a regular file")
+    content_id = _index_id(repo, commit) if repo.git_top is not None else ""
+    if repo.git_top is not None and use_cache:
+        kept = _kept_index(f"{INDEX_KIND} of {commit[:12]}", cachestore.load_bytes(repo.git_top, INDEX_KIND, content_id), lambda _index: True)
+        if kept is not None:
+            return kept
     index = BaselineIndex.build(_baseline_requirements(repo, commit))
-    if where is not None:
-        try:
-            atomic_write(where[0], seal(where[1], index.to_bytes()), durable=False)
-        except OSError:
-            pass  # a read-only repository still triages, only slower
+    # Not written outside git or on a read-only disk: triage still runs, only slower.
+    cachestore.store_bytes(repo.git_top, INDEX_KIND, content_id, index.to_bytes())
     return index
 
 
 def index_in_order(repo: SpecRepo, commit: str, requirements: Sequence[Requirement]) -> BaselineIndex:
     """`BaselineIndex.build(requirements)` — the requirements of the baseline at `commit`, in
-    the caller's order — kept beside `baseline_index`'s cache, so that a pack built again
-    on the same baseline does not tokenise every requirement again (most of a pack's time
-    at 10,000 requirements). The kept index is a hint: it is used only when every record
-    in it is the requirement given at its position; anything else is rebuilt."""
+    the caller's order — kept (cachestore.py, kind `pack-triage-index`), so that a pack built
+    again on the same baseline does not tokenise every requirement again (most of a pack's
+    time at 10,000 requirements). The kept index is a hint: it is used only when every
+    record in it is the requirement given at its position; anything else is rebuilt."""
     folder = _cache_folder(repo)
     keep_caches_in(folder.parent if folder is not None else None)  # the segmenter's caches, beside the index
-    where = _index_path(repo, commit)
-    if where is None:
+    if repo.git_top is None:
         return BaselineIndex.build(requirements)
-    path, stamp = where[0].with_name(f"{where[0].stem}-{code_key()}.in-order.idx"), f"{where[1]} in order {code_key()}"
-    data = unseal(read_regular(path), stamp)
-    if data is not None:
-        try:
-            index = BaselineIndex.from_bytes(data)
-            if _whole(index) and len(index) == len(requirements) and all(
-                _same_indexed(index.requirement(position), requirement) for position, requirement in enumerate(requirements)
-            ):
-                return index
-            note(path, "not the index of these requirements")
-        except Exception as error:  # noqa: BLE001 - whatever is wrong with it, it is rebuilt below
-            note(path, str(error))
+    content_id = _index_id(repo, commit)
+
+    def same_requirements(index: BaselineIndex) -> bool:
+        return len(index) == len(requirements) and all(
+            _same_indexed(index.requirement(position), requirement) for position, requirement in enumerate(requirements)
+        )
+
+    kept = _kept_index(f"{PACK_INDEX_KIND} of {commit[:12]}", cachestore.load_bytes(repo.git_top, PACK_INDEX_KIND, content_id), same_requirements)
+    if kept is not None:
+        return kept
     index = BaselineIndex.build(requirements)
-    try:
-        atomic_write(path, seal(stamp, index.to_bytes()), durable=False)
-    except OSError:
-        pass  # a read-only repository still builds packs, only slower
+    cachestore.store_bytes(repo.git_top, PACK_INDEX_KIND, content_id, index.to_bytes())
     return index
 
 
@@ -240,11 +247,14 @@ def index_content_id(index: BaselineIndex) -> str:
     """A hash of what an index holds of each requirement, in order: equal ids, equal answers.
     (Here, not in triage/: the shipped weights are fingerprinted over that package's code.)"""
     import hashlib
-    import marshal
+    import json
 
     from .triage.index import INDEX_FORMAT
 
-    return hashlib.sha256(marshal.dumps((INDEX_FORMAT, index._records))).hexdigest()  # noqa: SLF001
+    # JSON, not marshal: marshal's bytes depend on which objects are shared in memory, so an
+    # index read back from the store hashed differently from the same index just built.
+    records = json.dumps([INDEX_FORMAT, index._records], ensure_ascii=False, separators=(",", ":"))  # noqa: SLF001
+    return hashlib.sha256(records.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def code_key() -> str:

@@ -1,0 +1,66 @@
+"""The streamed archive writes the bytes zipfile writes, with members held on disk, not in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+
+from reqtrace.archive import MANIFEST, DeterministicZip, manifest_text, sha256_hex
+
+WHEN = dt.datetime(2026, 3, 2, 10, 0, 1, tzinfo=dt.UTC)
+
+
+def zipfile_pack(members: dict[str, bytes]) -> bytes:
+    """The plain way: every member in memory, written by zipfile in name order."""
+    hashes = {name: sha256_hex(data) for name, data in members.items()}
+    every = {**members, MANIFEST: manifest_text(hashes.items()).encode("ascii")}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6, allowZip64=True) as archive:
+        for name in sorted(every):
+            info = zipfile.ZipInfo(name, date_time=DeterministicZip(WHEN).date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = (0o100644 & 0xFFFF) << 16
+            archive.writestr(info, every[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    return buffer.getvalue()
+
+
+def streamed_pack(members: dict[str, bytes | str]) -> tuple[bytes, dict[str, str]]:
+    archive = DeterministicZip(WHEN)
+    for name, data in members.items():  # not in name order: the archive sorts
+        archive.add(name, data)
+    buffer = io.BytesIO()
+    hashes = archive.write(buffer)
+    return buffer.getvalue(), hashes
+
+
+@pytest.mark.parametrize("count", [0, 1, 40])
+def test_the_streamed_archive_is_byte_for_byte_what_zipfile_writes(count):
+    members = {f"data/m{(i * 7919) % 1000:03d}-{i}.txt": (b"" if i % 5 == 0 else f"line {i} 需求\n".encode() * i) for i in range(count)}
+    written, hashes = streamed_pack(dict(members))
+    assert written == zipfile_pack(members)
+    assert hashes == {name: sha256_hex(data) for name, data in members.items()}
+    with zipfile.ZipFile(io.BytesIO(written)) as archive:
+        assert archive.testzip() is None
+        assert archive.namelist() == sorted([*members, MANIFEST])
+
+
+def test_more_members_than_a_plain_zip_holds_get_the_zip64_end_records_zipfile_writes():
+    # 100,000 requirements give a pack of more than 65,535 members.
+    members = {f"d/{i:05d}": bytes([i % 251]) for i in range(65_600)}
+    written, _ = streamed_pack(dict(members))
+    assert b"PK\x06\x06" in written[-200:]  # the zip64 end of central directory
+    assert written == zipfile_pack(members)
+
+
+def test_text_members_are_utf8_and_the_manifest_digest_names_the_manifest():
+    archive = DeterministicZip(WHEN)
+    archive.add("index.html", "<p>需求</p>")
+    buffer = io.BytesIO()
+    archive.write(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as unpacked:
+        assert unpacked.read("index.html") == "<p>需求</p>".encode()
+        assert archive.manifest_digest == sha256_hex(unpacked.read(MANIFEST))
