@@ -50,7 +50,7 @@ NOT_A_BASELINE_TYPE = {
 # Baseline types still to become views of baseline.Baseline.
 BASELINE_TYPES_TO_MOVE = {
     "graph.py": {"BaselineInfo"},
-    "pack.py": {"BaselineInfo"},
+    "pack_contents.py": {"BaselineInfo"},
 }
 
 
