@@ -123,6 +123,11 @@ def requirement_yaml(req_id: str, title: str = "A requirement", statement: str |
 @pytest.fixture
 def make_repo(tmp_path: Path) -> Callable[..., SpecRepoFixture]:
     """make_repo({"specs/REQ-1.yaml": "..."}, tag="v1") -> a committed spec repo."""
+    return make_repo_in(tmp_path)
+
+
+def make_repo_in(tmp_path: Path) -> Callable[..., SpecRepoFixture]:
+    """`make_repo` for a folder of one's own: for module and session fixtures (with `build_env`)."""
 
     def factory(files: dict[str, str | bytes | None] | None = None, *, tag: str | None = None, git_init: bool = True, name: str = "repo") -> SpecRepoFixture:
         root = tmp_path / name
@@ -150,16 +155,17 @@ class CliResult:
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
     """Run `reqtrace ARGS` in a real subprocess, as a user would, from `cwd`."""
+    return run_reqtrace
 
-    def runner(*args: str, cwd: Path | None = None, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
-        proc = subprocess.run(
-            [sys.executable, "-m", "reqtrace", *args],
-            cwd=cwd, capture_output=True, text=True, input=input,
-            env={**os.environ, **(env or {})},
-        )
-        return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
-    return runner
+def run_reqtrace(*args: str, cwd: Path | None = None, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+    """`run_cli` as a plain function, for module and session fixtures."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "reqtrace", *args],
+        cwd=cwd, capture_output=True, text=True, input=input,
+        env={**os.environ, **(env or {})},
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.fixture

@@ -103,23 +103,23 @@ def test_create_tags_the_commit_writes_and_commits_the_manifest(spec, run_cli):
     assert "message: Contract scope as signed" in manifest
 
 
-def test_the_same_name_twice_is_refused_and_nothing_changes(spec, run_cli):
-    assert run_cli("baseline", "create", "v1", cwd=spec.root).exit_code == 0
+def test_the_same_name_twice_is_refused_and_nothing_changes(spec, run_in_process):
+    assert run_in_process("baseline", "create", "v1", cwd=spec.root).exit_code == 0
     before = spec.git("rev-parse", "HEAD")
-    result = run_cli("baseline", "create", "v1", cwd=spec.root)
+    result = run_in_process("baseline", "create", "v1", cwd=spec.root)
     assert result.exit_code == 3
     assert "baseline 'v1' already exists" in result.stderr and "never changed" in result.stderr
     assert spec.git("rev-parse", "HEAD") == before
 
 
-def test_uncommitted_spec_changes_are_refused_unless_rev_names_the_commit(spec, run_cli):
+def test_uncommitted_spec_changes_are_refused_unless_rev_names_the_commit(spec, run_in_process):
     spec.write({"specs/booking/REQ-1.yaml": requirement_yaml("REQ-1", "Book online", "Patients book online, edited.")})
-    result = run_cli("baseline", "create", "v1", cwd=spec.root)
+    result = run_in_process("baseline", "create", "v1", cwd=spec.root)
     assert result.exit_code == 3
     assert "uncommitted changes to the requirements (specs/booking/REQ-1.yaml)" in result.stderr
     assert "--rev" in result.stderr
     assert spec.git("tag", "-l") == ""
-    result = run_cli("baseline", "create", "v1", "--rev", "HEAD", "--no-commit", cwd=spec.root)
+    result = run_in_process("baseline", "create", "v1", "--rev", "HEAD", "--no-commit", cwd=spec.root)
     assert result.exit_code == 0, result.stderr
     assert "not committed" in result.stdout
 
@@ -136,42 +136,42 @@ def test_uncommitted_spec_changes_are_refused_unless_rev_names_the_commit(spec, 
         ("WORKTREE", "WORKTREE means the working tree"),
     ],
 )
-def test_bad_names_are_refused_with_exit_2(spec, run_cli, name, reason):
-    result = run_cli("baseline", "create", "--", name, cwd=spec.root)
+def test_bad_names_are_refused_with_exit_2(spec, run_in_process, name, reason):
+    result = run_in_process("baseline", "create", "--", name, cwd=spec.root)
     assert result.exit_code == 2, result.stderr
     assert f"'{name}' cannot be a baseline name" in result.stderr and reason in result.stderr
     assert "Traceback" not in result.stderr
     assert spec.git("tag", "-l") == "" and not (spec.root / "baselines").exists()
 
 
-def test_a_name_that_looks_like_an_option_is_a_usage_error(spec, run_cli):
-    result = run_cli("baseline", "create", "-v1", cwd=spec.root)
+def test_a_name_that_looks_like_an_option_is_a_usage_error(spec, run_in_process):
+    result = run_in_process("baseline", "create", "-v1", cwd=spec.root)
     assert result.exit_code == 2 and "Traceback" not in result.stderr
 
 
-def test_a_baseline_of_broken_requirements_is_refused(spec, run_cli):
+def test_a_baseline_of_broken_requirements_is_refused(spec, run_in_process):
     spec.commit({"specs/booking/REQ-9.yaml": "id: REQ-9\ntitle: [unclosed\n"})
-    result = run_cli("baseline", "create", "v1", cwd=spec.root)
+    result = run_in_process("baseline", "create", "v1", cwd=spec.root)
     assert result.exit_code == 1
     assert "specs/booking/REQ-9.yaml:3: YAML syntax error" in result.stderr and "reqtrace check --rev" in result.stderr
 
 
-def test_a_baseline_name_works_wherever_a_revision_does(spec, run_cli):
-    assert run_cli("baseline", "create", "v1.0", cwd=spec.root).exit_code == 0
+def test_a_baseline_name_works_wherever_a_revision_does(spec, run_in_process):
+    assert run_in_process("baseline", "create", "v1.0", cwd=spec.root).exit_code == 0
     spec.commit({"specs/booking/REQ-4.yaml": requirement_yaml("REQ-4", "Later", "Added after the baseline.")})
-    listed = json.loads(run_cli("list", "--rev", "v1.0", "--format", "json", cwd=spec.root).stdout)
+    listed = json.loads(run_in_process("list", "--rev", "v1.0", "--format", "json", cwd=spec.root).stdout)
     assert sorted(item["id"] for item in listed["items"]) == ["REQ-1", "REQ-2", "REQ-3"]
     assert listed["rev"] == spec.git("rev-parse", "baseline/v1.0^{commit}")
 
 
-def test_create_at_an_older_revision(spec, run_cli):
+def test_create_at_an_older_revision(spec, run_in_process):
     first = spec.git("rev-parse", "HEAD")
     spec.commit({"specs/booking/REQ-4.yaml": requirement_yaml("REQ-4", "Later", "Added later.")})
-    result = run_cli("baseline", "create", "old", "--rev", first, "--format", "json", cwd=spec.root)
+    result = run_in_process("baseline", "create", "old", "--rev", first, "--format", "json", cwd=spec.root)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["requirement_count"] == 3
-    assert verify_cli(run_cli, spec).exit_code == 3  # contract-v1.0 does not exist
-    assert run_cli("baseline", "verify", "old", cwd=spec.root).exit_code == 0
+    assert verify_cli(run_in_process, spec).exit_code == 3  # contract-v1.0 does not exist
+    assert run_in_process("baseline", "verify", "old", cwd=spec.root).exit_code == 0
 
 
 # -------------------------------------------------------------------- sign
@@ -221,13 +221,13 @@ def test_statement_is_what_ssh_keygen_verifies_by_hand(spec, keys):
     ]
 
 
-def test_recorded_sign_off_keeps_the_evidence_and_its_hash(spec, keys, run_cli):
+def test_recorded_sign_off_keeps_the_evidence_and_its_hash(spec, keys, run_in_process):
     signed_repo(spec, keys)
     kept = spec.root / "records/documents/acceptance-letter.pdf"
     assert kept.read_bytes().startswith(b"%PDF-1.4")
     sidecar = (spec.root / "records/documents/acceptance-letter.pdf.yaml").read_text()
     assert "id: DOC-1" in sidecar and "sha256: " in sidecar
-    show = json.loads(run_cli("baseline", "show", "contract-v1.0", "--format", "json", cwd=spec.root).stdout)["baseline"]
+    show = json.loads(run_in_process("baseline", "show", "contract-v1.0", "--format", "json", cwd=spec.root).stdout)["baseline"]
     recorded = next(s for s in show["signoffs"] if s["method"] == "recorded")
     assert recorded["status"] == "recorded" and recorded["role"] == "customer"
     assert recorded["evidence"]["path"] == "records/documents/acceptance-letter.pdf"
@@ -236,7 +236,7 @@ def test_recorded_sign_off_keeps_the_evidence_and_its_hash(spec, keys, run_cli):
     assert {s["status"] for s in show["signoffs"]} == {"valid", "recorded"}
 
     kept.write_bytes(b"%PDF-1.4 a different letter\n")
-    changed = verify_cli(run_cli, spec)
+    changed = verify_cli(run_in_process, spec)
     assert changed.exit_code == 1
     assert "signature-invalid" in changed.stdout and "evidence file records/documents/acceptance-letter.pdf changed" in changed.stdout
 
@@ -252,18 +252,18 @@ def test_recorded_sign_off_keeps_the_evidence_and_its_hash(spec, keys, run_cli):
         (["--signer", VENDOR, "--meaning", "approved", "--role", "boss", "--key", "k"], "'boss' is not one of"),
     ],
 )
-def test_sign_usage_errors_exit_2(spec, run_cli, args, message):
-    assert run_cli("baseline", "create", "contract-v1.0", cwd=spec.root).exit_code == 0
-    result = run_cli("baseline", "sign", "contract-v1.0", *args, cwd=spec.root)
+def test_sign_usage_errors_exit_2(spec, run_in_process, args, message):
+    assert run_in_process("baseline", "create", "contract-v1.0", cwd=spec.root).exit_code == 0
+    result = run_in_process("baseline", "sign", "contract-v1.0", *args, cwd=spec.root)
     assert result.exit_code == 2, result.stderr
     assert message in result.stderr
 
 
-def test_sign_an_unknown_baseline_or_with_a_missing_key(spec, run_cli, keys):
-    result = run_cli("baseline", "sign", "nope", "--signer", VENDOR, "--meaning", "approved", "--key", str(keys("vendor")), cwd=spec.root)
+def test_sign_an_unknown_baseline_or_with_a_missing_key(spec, run_in_process, keys):
+    result = run_in_process("baseline", "sign", "nope", "--signer", VENDOR, "--meaning", "approved", "--key", str(keys("vendor")), cwd=spec.root)
     assert result.exit_code == 3 and "no baseline named 'nope'" in result.stderr
-    assert run_cli("baseline", "create", "v1", cwd=spec.root).exit_code == 0
-    result = run_cli("baseline", "sign", "v1", "--signer", VENDOR, "--meaning", "approved", "--key", "/nonexistent/key", cwd=spec.root)
+    assert run_in_process("baseline", "create", "v1", cwd=spec.root).exit_code == 0
+    result = run_in_process("baseline", "sign", "v1", "--signer", VENDOR, "--meaning", "approved", "--key", "/nonexistent/key", cwd=spec.root)
     assert result.exit_code == 3 and "no key file at /nonexistent/key" in result.stderr
     assert not (spec.root / "baselines/v1/signoffs").exists()
 
@@ -271,9 +271,9 @@ def test_sign_an_unknown_baseline_or_with_a_missing_key(spec, run_cli, keys):
 # ----------------------------------------------------------------- attacks
 
 
-def test_attack_edit_a_word_later_and_rewrite_the_manifest_to_match(spec, keys, run_cli):
+def test_attack_edit_a_word_later_and_rewrite_the_manifest_to_match(spec, keys, run_in_process):
     repo = signed_repo(spec, keys)
-    assert verify_cli(run_cli, spec).exit_code == 0
+    assert verify_cli(run_in_process, spec).exit_code == 0
     manifest_path = spec.root / "baselines/contract-v1.0/manifest.yaml"
     original = manifest_path.read_text()
     # One word of a signed requirement changes in a later commit...
@@ -288,7 +288,7 @@ def test_attack_edit_a_word_later_and_rewrite_the_manifest_to_match(spec, keys, 
     rewritten = original.replace(old.digests()["REQ-2"], entries["REQ-2"].digest).replace(old.root_digest, new_root)
     # ...and the manifest is rewritten to match, keeping its commit:
     spec.commit({manifest_path.relative_to(spec.root).as_posix(): rewritten}, message="cover it up")
-    result = verify_cli(run_cli, spec)
+    result = verify_cli(run_in_process, spec)
     assert result.exit_code == 1
     assert "baseline-tampered" in result.stdout
     assert "REQ-2: the manifest's digest" in result.stdout and "is not the digest of specs/booking/REQ-2.yaml at commit" in result.stdout
@@ -296,37 +296,37 @@ def test_attack_edit_a_word_later_and_rewrite_the_manifest_to_match(spec, keys, 
 
     # ...or rewritten to claim the later commit: the tag still points at the signed one.
     spec.commit({manifest_path.relative_to(spec.root).as_posix(): rewritten.replace(old.commit, later)}, message="cover it up better")
-    result = verify_cli(run_cli, spec)
+    result = verify_cli(run_in_process, spec)
     assert result.exit_code == 1
     assert f"tag baseline/contract-v1.0 points at commit {old.commit[:12]}, but the manifest says the baseline is commit {later[:12]}" in result.stdout
 
     # ...and the tag moved too: the tag object differs, and the signatures still fail.
     spec.git("tag", "-f", "-a", "-m", f"reqtrace baseline contract-v1.0\n\nroot-digest: {new_root}", "baseline/contract-v1.0", later)
-    result = verify_cli(run_cli, spec)
+    result = verify_cli(run_in_process, spec)
     assert result.exit_code == 1
     assert "tag baseline/contract-v1.0 was re-created" in result.stdout
     assert result.stdout.count("signature-invalid") == 2
 
 
-def test_attack_change_the_manifests_digest(spec, keys, run_cli):
+def test_attack_change_the_manifests_digest(spec, keys, run_in_process):
     repo = signed_repo(spec, keys)
     manifest_path = spec.root / "baselines/contract-v1.0/manifest.yaml"
     root = load_baseline(repo, "contract-v1.0").root_digest
     forged = "sha256:" + "0" * 64
     manifest_path.write_text(manifest_path.read_text().replace(root, forged))
-    result = verify_cli(run_cli, spec)
+    result = verify_cli(run_in_process, spec)
     assert result.exit_code == 1
     assert f"the manifest's root digest {forged} is not the digest of its own requirement list" in " ".join(result.stdout.split())
     assert "tag baseline/contract-v1.0 records root digest" in result.stdout
     assert result.stdout.count("signature-invalid") == 2
-    check = json.loads(run_cli("check", "--format", "json", cwd=spec.root).stdout)
+    check = json.loads(run_in_process("check", "--format", "json", cwd=spec.root).stdout)
     codes = {f["code"] for f in check["findings"]}
     assert {"baseline-tampered", "signature-invalid"} <= codes
     tampered = next(f for f in check["findings"] if f["code"] == "baseline-tampered" and "root digest" in f["message"])
     assert tampered["path"] == "baselines/contract-v1.0/manifest.yaml" and tampered["line"] == manifest_path.read_text().splitlines().index(f"root_digest: {forged}") + 1
 
 
-def test_attack_copy_a_signature_file_to_another_baseline(spec, keys, run_cli):
+def test_attack_copy_a_signature_file_to_another_baseline(spec, keys, run_in_process):
     repo = signed_repo(spec, keys)
     spec.commit({"specs/booking/REQ-4.yaml": requirement_yaml("REQ-4", "Extra scope", "Something the customer never signed.")})
     create_baseline(repo, "contract-v2.0")
@@ -334,7 +334,7 @@ def test_attack_copy_a_signature_file_to_another_baseline(spec, keys, run_cli):
     target = spec.root / "baselines/contract-v2.0/signoffs" / source.name
     target.parent.mkdir(parents=True)
     shutil.copy(source, target)
-    result = run_cli("baseline", "verify", "contract-v2.0", cwd=spec.root)
+    result = run_in_process("baseline", "verify", "contract-v2.0", cwd=spec.root)
     assert result.exit_code == 1
     assert "this sign-off is for baseline 'contract-v1.0', not 'contract-v2.0': it was copied here" in result.stdout
     # Editing the copy to name the new baseline does not help: the statement no longer matches.
@@ -343,38 +343,38 @@ def test_attack_copy_a_signature_file_to_another_baseline(spec, keys, run_cli):
     ssh_source = next((spec.root / "baselines/contract-v1.0/signoffs").glob("*approved-li-wei*.yaml"))
     edited = ssh_source.read_text().replace("baseline: contract-v1.0", "baseline: contract-v2.0").replace(v1.root_digest, v2.root_digest)
     (target.parent / ssh_source.name).write_text(edited)
-    result = run_cli("baseline", "verify", "contract-v2.0", cwd=spec.root)
+    result = run_in_process("baseline", "verify", "contract-v2.0", cwd=spec.root)
     assert result.exit_code == 1
     assert "the signature does not match this baseline's statement" in result.stdout
     # Copied sign-offs never make v2 the accepted baseline through a valid check.
     assert "signature-invalid" in result.stdout
 
 
-def test_attack_signature_by_a_key_not_in_allowed_signers(spec, keys, run_cli):
+def test_attack_signature_by_a_key_not_in_allowed_signers(spec, keys, run_in_process):
     repo = signed_repo(spec, keys)
     intruder = keys("intruder")
     sign_baseline(repo, "contract-v1.0", signer=CUSTOMER, meaning="accepted", role="customer", key=intruder)
-    result = verify_cli(run_cli, spec)
+    result = verify_cli(run_in_process, spec)
     assert result.exit_code == 1
     assert "signer-unknown" in result.stdout and "is not in .reqtrace/allowed_signers: nobody vouched that it is chen@sunrise-clinic.example's key" in " ".join(result.stdout.split())
     # The vendor's own (trusted) key signing in the customer's name is not the customer either.
     sign_baseline(repo, "contract-v1.0", signer=CUSTOMER, meaning="reviewed", role="customer", key=keys("vendor"))
-    result = verify_cli(run_cli, spec)
+    result = verify_cli(run_in_process, spec)
     assert "gives SHA256:" in result.stdout and "to li.wei@brightpath.example, not to chen@sunrise-clinic.example" in " ".join(result.stdout.split())
-    check = json.loads(run_cli("check", "--format", "json", cwd=spec.root).stdout)
+    check = json.loads(run_in_process("check", "--format", "json", cwd=spec.root).stdout)
     assert {"signer-unknown", "signature-invalid"} <= {f["code"] for f in check["findings"]}
 
 
-def test_editing_a_signed_field_breaks_the_sign_off(spec, keys, run_cli):
+def test_editing_a_signed_field_breaks_the_sign_off(spec, keys, run_in_process):
     signed_repo(spec, keys)
     path = next((spec.root / "baselines/contract-v1.0/signoffs").glob("*approved-li-wei*.yaml"))
     path.write_text(path.read_text().replace("meaning: approved", "meaning: accepted", 1))
-    result = verify_cli(run_cli, spec)
+    result = verify_cli(run_in_process, spec)
     assert result.exit_code == 1
     assert "fields no longer match the statement" in result.stdout
 
 
-def test_an_allowed_signers_file_outside_the_repo_stops_a_self_vouched_key(spec, keys, run_cli, tmp_path):
+def test_an_allowed_signers_file_outside_the_repo_stops_a_self_vouched_key(spec, keys, run_in_process, tmp_path):
     """Whoever can edit the repo can add their own key to .reqtrace/allowed_signers; --signers FILE cannot be edited that way."""
     repo = signed_repo(spec, keys)
     outside = tmp_path / "trusted_signers"
@@ -382,15 +382,15 @@ def test_an_allowed_signers_file_outside_the_repo_stops_a_self_vouched_key(spec,
     intruder = keys("intruder")
     trust(spec.root / ".reqtrace" / "allowed_signers", "chen@sunrise-clinic.example", intruder)  # the intruder vouches for themselves
     sign_baseline(repo, "contract-v1.0", signer=CUSTOMER, meaning="accepted", role="customer", key=intruder)
-    assert verify_cli(run_cli, spec).exit_code == 0  # the in-repo list was edited: it believes the intruder
-    result = verify_cli(run_cli, spec, "--signers", str(outside))
+    assert verify_cli(run_in_process, spec).exit_code == 0  # the in-repo list was edited: it believes the intruder
+    result = verify_cli(run_in_process, spec, "--signers", str(outside))
     assert result.exit_code == 1 and "signer-unknown" in result.stdout
     assert f"is not in {outside}" in " ".join(result.stdout.split())
-    check = run_cli("check", "--format", "json", cwd=spec.root, env={"REQTRACE_ALLOWED_SIGNERS": str(outside)})
+    check = run_in_process("check", "--format", "json", cwd=spec.root, env={"REQTRACE_ALLOWED_SIGNERS": str(outside)})
     assert check.exit_code == 1 and "signer-unknown" in check.stdout
 
 
-def test_key_validity_is_judged_at_the_signing_time(spec, keys, run_cli, monkeypatch):
+def test_key_validity_is_judged_at_the_signing_time(spec, keys, run_in_process, monkeypatch):
     repo = repo_of(spec)
     create_baseline(repo, "v1")
     key = keys("vendor")
@@ -398,50 +398,50 @@ def test_key_validity_is_judged_at_the_signing_time(spec, keys, run_cli, monkeyp
     signers = spec.root.parent / "signers"
     signers.write_text(f'li.wei@brightpath.example namespaces="reqtrace",valid-after="20260201Z",valid-before="20260301Z" {public}\n')
     sign_baseline(repo, "v1", signer=VENDOR, meaning="approved", role="vendor", key=key)  # 2026-02-20: inside the window
-    assert run_cli("baseline", "verify", "v1", "--signers", str(signers), cwd=spec.root).exit_code == 0
+    assert run_in_process("baseline", "verify", "v1", "--signers", str(signers), cwd=spec.root).exit_code == 0
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(FEB_20) + 86400 * 30))  # 2026-03-22: the key had expired
     sign_baseline(repo, "v1", signer=VENDOR, meaning="delivered", role="vendor", key=key)
-    result = run_cli("baseline", "verify", "v1", "--signers", str(signers), cwd=spec.root)
+    result = run_in_process("baseline", "verify", "v1", "--signers", str(signers), cwd=spec.root)
     assert result.exit_code == 1 and "not valid at the signing time 2026-03-22T10:00:00Z" in result.stdout
 
 
-def test_revoked_sign_off_stays_on_record_and_no_longer_accepts(spec, keys, run_cli):
+def test_revoked_sign_off_stays_on_record_and_no_longer_accepts(spec, keys, run_in_process):
     repo = signed_repo(spec, keys)
     assert accepted_baseline(repo).name == "contract-v1.0"
     customer = next(s for s in load_baseline(repo, "contract-v1.0").signoffs if s.role == "customer")
     before = Path(spec.root / customer.path).read_bytes()
-    result = run_cli("baseline", "revoke", "contract-v1.0", customer.id, "--reason", "Signed the wrong version of the letter", cwd=spec.root)
+    result = run_in_process("baseline", "revoke", "contract-v1.0", customer.id, "--reason", "Signed the wrong version of the letter", cwd=spec.root)
     assert result.exit_code == 0, result.stderr
     assert Path(spec.root / customer.path).read_bytes() == before  # history is never rewritten
     assert accepted_baseline(repo) is None
-    show = json.loads(run_cli("baseline", "show", "contract-v1.0", "--format", "json", cwd=spec.root).stdout)["baseline"]
+    show = json.loads(run_in_process("baseline", "show", "contract-v1.0", "--format", "json", cwd=spec.root).stdout)["baseline"]
     revoked = next(s for s in show["signoffs"] if s["id"] == customer.id)
     assert revoked["status"] == "revoked" and revoked["revoked"]["reason"] == "Signed the wrong version of the letter"
     assert show["accepted"] is False
-    assert verify_cli(run_cli, spec).exit_code == 0  # a revocation is not breakage
-    again = run_cli("baseline", "revoke", "contract-v1.0", customer.id, "--reason", "twice", cwd=spec.root)
+    assert verify_cli(run_in_process, spec).exit_code == 0  # a revocation is not breakage
+    again = run_in_process("baseline", "revoke", "contract-v1.0", customer.id, "--reason", "twice", cwd=spec.root)
     assert again.exit_code == 3 and "already revoked" in again.stderr
     assert spec.git("status", "--porcelain") == ""
 
 
-def test_missing_tag_in_a_shallow_clone_says_how_to_fetch(spec, keys, run_cli, tmp_path):
+def test_missing_tag_in_a_shallow_clone_says_how_to_fetch(spec, keys, run_in_process, tmp_path):
     signed_repo(spec, keys)
     clone = tmp_path / "ci-checkout"
     git(tmp_path, "clone", "-q", "--depth", "1", "--no-tags", f"file://{spec.root}", str(clone))
-    result = run_cli("baseline", "verify", "contract-v1.0", cwd=clone)
+    result = run_in_process("baseline", "verify", "contract-v1.0", cwd=clone)
     assert result.exit_code == 3
     assert "tag baseline/contract-v1.0 is not in this clone, which is shallow" in result.stderr
     assert "git fetch --unshallow --tags" in result.stderr and "fetch-depth: 0" in result.stderr
-    check = run_cli("check", cwd=clone)
+    check = run_in_process("check", cwd=clone)
     assert check.exit_code == 3 and "fetch-depth: 0" in check.stderr
-    shown = run_cli("baseline", "list", cwd=clone)  # list still answers, and says why it cannot verify
+    shown = run_in_process("baseline", "list", cwd=clone)  # list still answers, and says why it cannot verify
     assert shown.exit_code == 0 and "problem" in shown.stdout
 
 
-def test_a_deleted_tag_in_a_full_clone_is_tampering(spec, keys, run_cli):
+def test_a_deleted_tag_in_a_full_clone_is_tampering(spec, keys, run_in_process):
     signed_repo(spec, keys)
     spec.git("tag", "-d", "baseline/contract-v1.0")
-    result = verify_cli(run_cli, spec)
+    result = verify_cli(run_in_process, spec)
     assert result.exit_code == 1 and "tag baseline/contract-v1.0 is missing" in result.stdout
 
 
@@ -530,14 +530,14 @@ def test_check_passes_on_intact_baselines_and_schemas_print(spec, keys, run_cli)
         assert schema.exit_code == 0 and json.loads(schema.stdout)["$id"] == f"{kind}.json"
 
 
-def test_a_hand_edited_manifest_with_a_schema_error_is_reported(spec, run_cli):
-    assert run_cli("baseline", "create", "v1", cwd=spec.root).exit_code == 0
+def test_a_hand_edited_manifest_with_a_schema_error_is_reported(spec, run_in_process):
+    assert run_in_process("baseline", "create", "v1", cwd=spec.root).exit_code == 0
     path = spec.root / "baselines/v1/manifest.yaml"
     path.write_text(path.read_text().replace("algorithm: reqtrace-digest-1", "algorithm: md5"))
-    check = json.loads(run_cli("check", "--format", "json", cwd=spec.root).stdout)
+    check = json.loads(run_in_process("check", "--format", "json", cwd=spec.root).stdout)
     finding = next(f for f in check["findings"] if f["path"] == "baselines/v1/manifest.yaml")
     assert finding["code"] == "schema" and "algorithm" in finding["message"]
-    result = run_cli("baseline", "verify", "v1", cwd=spec.root)
+    result = run_in_process("baseline", "verify", "v1", cwd=spec.root)
     assert result.exit_code == 1 and "✗ schema baselines/v1/manifest.yaml:" in result.stdout and "algorithm" in result.stdout
 
 
@@ -582,15 +582,15 @@ def test_verify_raises_for_missing_history_in_the_core(spec, keys, tmp_path):
         verify_baseline(repo, load_baseline(repo, "contract-v1.0"))
 
 
-def test_source_date_epoch_must_be_a_number(spec, run_cli):
-    result = run_cli("baseline", "create", "v1", cwd=spec.root, env={"SOURCE_DATE_EPOCH": "yesterday"})
+def test_source_date_epoch_must_be_a_number(spec, run_in_process):
+    result = run_in_process("baseline", "create", "v1", cwd=spec.root, env={"SOURCE_DATE_EPOCH": "yesterday"})
     assert result.exit_code == 3 and "SOURCE_DATE_EPOCH must be a whole number" in result.stderr
     assert spec.git("tag", "-l") == ""
 
 
-def test_revoke_unknown_sign_off(spec, run_cli):
-    assert run_cli("baseline", "create", "v1", cwd=spec.root).exit_code == 0
-    result = run_cli("baseline", "revoke", "v1", "nope", "--reason", "x", cwd=spec.root)
+def test_revoke_unknown_sign_off(spec, run_in_process):
+    assert run_in_process("baseline", "create", "v1", cwd=spec.root).exit_code == 0
+    result = run_in_process("baseline", "revoke", "v1", "nope", "--reason", "x", cwd=spec.root)
     assert result.exit_code == 3 and "has no sign-off 'nope'" in result.stderr
 
 
@@ -602,28 +602,28 @@ def test_no_shell_anywhere():
 
 
 
-def test_check_reports_a_moved_tag_and_passes_before(spec, keys, run_cli):
+def test_check_reports_a_moved_tag_and_passes_before(spec, keys, run_in_process):
     signed_repo(spec, keys)
-    assert run_cli("check", cwd=spec.root).exit_code == 0
+    assert run_in_process("check", cwd=spec.root).exit_code == 0
     later = spec.commit({"specs/booking/REQ-2.yaml": requirement_yaml("REQ-2", "Cancel", "Cancel until 1 hour before.")})
     spec.git("tag", "-f", "-a", "-m", "moved", "baseline/contract-v1.0", later)
-    result = run_cli("check", "--format", "json", cwd=spec.root)
+    result = run_in_process("check", "--format", "json", cwd=spec.root)
     assert result.exit_code == 1
     moved = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "baseline-tampered"]
     assert any("points at commit " + later[:12] in f["message"] for f in moved)
     assert all(f["path"] == "baselines/contract-v1.0/manifest.yaml" for f in moved)
 
 
-def test_create_commits_only_its_manifest_and_explains_a_refused_commit(spec, run_cli):
+def test_create_commits_only_its_manifest_and_explains_a_refused_commit(spec, run_in_process):
     spec.write({"records/requests/notes.txt": "staged, not mine"})
     spec.git("add", "records/requests/notes.txt")
-    assert run_cli("baseline", "create", "v1", cwd=spec.root).exit_code == 0
+    assert run_in_process("baseline", "create", "v1", cwd=spec.root).exit_code == 0
     assert spec.git("show", "--name-only", "--format=", "HEAD") == "baselines/v1/manifest.yaml"
     assert spec.git("status", "--porcelain") == "A  records/requests/notes.txt"  # still staged, untouched
     hook = spec.root / ".git/hooks/pre-commit"
     hook.write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
     hook.chmod(0o755)
-    result = run_cli("baseline", "create", "v2", cwd=spec.root)
+    result = run_in_process("baseline", "create", "v2", cwd=spec.root)
     assert result.exit_code == 3
     assert "baseline 'v2' was made (tag baseline/v2, baselines/v2/manifest.yaml) but committing the manifest failed" in result.stderr
     assert "git add baselines/v2/manifest.yaml && git commit" in result.stderr

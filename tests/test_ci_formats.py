@@ -62,19 +62,19 @@ def test_check_sarif_is_valid_and_locates_each_finding(make_repo, run_cli) -> No
     assert [rules[r["ruleIndex"]]["id"] for r in run["results"]] == [r["ruleId"] for r in run["results"]]
 
 
-def test_sarif_paths_are_relative_to_the_checkout_top(make_repo, run_cli, tmp_path) -> None:
+def test_sarif_paths_are_relative_to_the_checkout_top(make_repo, run_in_process, tmp_path) -> None:
     # Code scanning resolves a URI against the repository root, not the spec folder.
     repo = make_repo({f"docs/spec/{path}": text for path, text in {"reqtrace.yaml": "project: P\n", **BROKEN}.items()})
-    log = valid_sarif(run_cli("check", "-f", "sarif", cwd=repo.root / "docs" / "spec").stdout)
+    log = valid_sarif(run_in_process("check", "-f", "sarif", cwd=repo.root / "docs" / "spec").stdout)
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
     assert uris == {"docs/spec/specs/REQ-1.yaml", "docs/spec/specs/REQ-2.yaml"}
 
 
-def test_fingerprints_follow_a_finding_across_commits(make_repo, run_cli) -> None:
+def test_fingerprints_follow_a_finding_across_commits(make_repo, run_in_process) -> None:
     repo = make_repo(BROKEN)
 
     def prints() -> dict[str, str]:
-        log = valid_sarif(run_cli("check", "-f", "sarif", cwd=repo.root).stdout)
+        log = valid_sarif(run_in_process("check", "-f", "sarif", cwd=repo.root).stdout)
         return {r["ruleId"]: r["partialFingerprints"]["reqtraceFinding/v1"] for r in log["runs"][0]["results"]}
 
     before = prints()
@@ -88,16 +88,16 @@ def test_fingerprints_follow_a_finding_across_commits(make_repo, run_cli) -> Non
     assert len(set(before.values())) == len(before)
 
 
-def test_a_finding_without_a_file_still_has_a_location(make_repo, run_cli) -> None:
+def test_a_finding_without_a_file_still_has_a_location(make_repo, run_in_process) -> None:
     repo = make_repo()  # an empty specs/: the no-requirements warning is about the folder
-    log = valid_sarif(run_cli("check", "-f", "sarif", "--strict", cwd=repo.root).stdout)
+    log = valid_sarif(run_in_process("check", "-f", "sarif", "--strict", cwd=repo.root).stdout)
     [result] = log["runs"][0]["results"]
     assert result["ruleId"] == "no-requirements" and result["locations"]
 
 
-def test_check_junit_is_valid_ant_junit(make_repo, run_cli) -> None:
+def test_check_junit_is_valid_ant_junit(make_repo, run_in_process) -> None:
     repo = make_repo(BROKEN)
-    result = run_cli("check", "--format", "junit", cwd=repo.root)
+    result = run_in_process("check", "--format", "junit", cwd=repo.root)
     assert result.exit_code == 1
     root = valid_junit(result.stdout)
     suite = root.find("testsuite")
@@ -109,9 +109,9 @@ def test_check_junit_is_valid_ant_junit(make_repo, run_cli) -> None:
     assert skipped.get("message").startswith("warning: unknown field 'acceptence'")
 
 
-def test_junit_of_a_clean_repo_has_one_passing_case(make_repo, run_cli) -> None:
+def test_junit_of_a_clean_repo_has_one_passing_case(make_repo, run_in_process) -> None:
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")})
-    result = run_cli("check", "-f", "junit", cwd=repo.root, env={"SOURCE_DATE_EPOCH": "1767225600"})
+    result = run_in_process("check", "-f", "junit", cwd=repo.root, env={"SOURCE_DATE_EPOCH": "1767225600"})
     assert result.exit_code == 0
     suite = valid_junit(result.stdout).find("testsuite")
     assert suite.get("timestamp") == "2026-01-01T00:00:00"
@@ -119,9 +119,9 @@ def test_junit_of_a_clean_repo_has_one_passing_case(make_repo, run_cli) -> None:
     assert case.find("failure") is None and "1 requirement" in case.get("name")
 
 
-def test_junit_survives_hostile_text(make_repo, run_cli) -> None:
+def test_junit_survives_hostile_text(make_repo, run_in_process) -> None:
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1", parents=["REQ-9\x1b]0;owned\x07"])})
-    result = run_cli("check", "-f", "junit", cwd=repo.root)
+    result = run_in_process("check", "-f", "junit", cwd=repo.root)
     valid_junit(result.stdout)
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
 
@@ -134,15 +134,15 @@ APPROVAL = "id: RQ-1\nreceived: 2026-01-05\ntitle: Longer window\naffects: [REQ-
 
 
 @pytest.mark.parametrize("fail_on", ["unapproved", "any"])
-def test_diff_gate_in_sarif_and_junit(make_repo, run_cli, fail_on) -> None:
+def test_diff_gate_in_sarif_and_junit(make_repo, run_in_process, fail_on) -> None:
     repo = make_repo(DIFF_BASE, tag="v1")
     repo.write({
         "specs/REQ-1.yaml": DIFF_BASE["specs/REQ-1.yaml"].replace("14", "30"),
         "specs/REQ-2.yaml": DIFF_BASE["specs/REQ-2.yaml"].replace("24", "12"),
         "records/requests/RQ-1.yaml": APPROVAL,
     })
-    sarif = run_cli("diff", "v1", "--fail-on", fail_on, "-f", "sarif", cwd=repo.root)
-    junit = run_cli("diff", "v1", "--fail-on", fail_on, "-f", "junit", cwd=repo.root)
+    sarif = run_in_process("diff", "v1", "--fail-on", fail_on, "-f", "sarif", cwd=repo.root)
+    junit = run_in_process("diff", "v1", "--fail-on", fail_on, "-f", "junit", cwd=repo.root)
     assert sarif.exit_code == junit.exit_code == 1
     results = valid_sarif(sarif.stdout)["runs"][0]["results"]
     suite = valid_junit(junit.stdout).find("testsuite")
@@ -160,10 +160,10 @@ def test_diff_gate_in_sarif_and_junit(make_repo, run_cli, fail_on) -> None:
     assert valid_sarif(sarif.stdout)["runs"][0]["automationDetails"]["id"] == "reqtrace/diff/"
 
 
-def test_diff_sarif_without_fail_on_reports_but_passes(make_repo, run_cli) -> None:
+def test_diff_sarif_without_fail_on_reports_but_passes(make_repo, run_in_process) -> None:
     repo = make_repo(DIFF_BASE, tag="v1")
     repo.write({"specs/REQ-2.yaml": DIFF_BASE["specs/REQ-2.yaml"].replace("24", "12")})
-    result = run_cli("diff", "v1", "-f", "sarif", cwd=repo.root)
+    result = run_in_process("diff", "v1", "-f", "sarif", cwd=repo.root)
     assert result.exit_code == 0
     assert [r["ruleId"] for r in valid_sarif(result.stdout)["runs"][0]["results"]] == ["unapproved-change"]
 

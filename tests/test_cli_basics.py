@@ -36,9 +36,9 @@ def test_exit_0_when_there_are_no_errors(make_repo, run_cli) -> None:
     assert "no problems in 2 requirements and 2 records at the working tree" in result.stdout
 
 
-def test_counts_are_said_in_the_right_number(make_repo, run_cli) -> None:
+def test_counts_are_said_in_the_right_number(make_repo, run_in_process) -> None:
     repo = make_repo({"specs/REQ-1.yaml": GOOD["specs/REQ-1.yaml"], "records/meetings/MTG-1.md": GOOD["records/meetings/MTG-1.md"].replace("    approves: [RQ-1]\n", "")})
-    result = run_cli("check", cwd=repo.root)
+    result = run_in_process("check", cwd=repo.root)
     assert "no problems in 1 requirement and 1 record at the working tree" in result.stdout, result.stdout + result.stderr
 
 
@@ -85,8 +85,8 @@ def test_exit_3_when_there_is_no_spec_repo(run_cli, tmp_path: Path) -> None:
     no_traceback(result)
 
 
-def test_exit_3_for_a_root_that_is_no_spec_repo(run_cli, tmp_path: Path) -> None:
-    result = run_cli("check", "--root", str(tmp_path / "missing"), cwd=tmp_path)
+def test_exit_3_for_a_root_that_is_no_spec_repo(run_in_process, tmp_path: Path) -> None:
+    result = run_in_process("check", "--root", str(tmp_path / "missing"), cwd=tmp_path)
     assert result.exit_code == 3
     assert "is not a spec repo: it has no reqtrace.yaml" in result.stderr
 
@@ -256,19 +256,19 @@ BAD_FILES = [
     ids=[case[0] for case in BAD_FILES],
 )
 def test_bad_input_is_a_finding_with_file_and_line(
-    make_repo, run_cli, name, path, content, exit_code, code, line, phrase
+    make_repo, run_in_process, name, path, content, exit_code, code, line, phrase
 ) -> None:
     repo = make_repo({**GOOD, path: content})
-    result = run_cli("check", cwd=repo.root)
+    result = run_in_process("check", cwd=repo.root)
     assert result.exit_code == exit_code, result.stdout + result.stderr
     no_traceback(result)
     assert path in result.stdout
     assert phrase in result.stdout.replace("\n", " ") or phrase in result.stdout
-    data = json.loads(run_cli("check", "--format", "json", "--rev", "HEAD", cwd=repo.root).stdout)
+    data = json.loads(run_in_process("check", "--format", "json", "--rev", "HEAD", cwd=repo.root).stdout)
     assert [(f["code"], f["path"], f["line"]) for f in data["findings"]] == [(code, path, line)]
 
 
-def test_a_bom_is_accepted(make_repo, run_cli) -> None:
+def test_a_bom_is_accepted(make_repo, run_in_process) -> None:
     repo = make_repo(
         {
             **GOOD,
@@ -276,11 +276,11 @@ def test_a_bom_is_accepted(make_repo, run_cli) -> None:
             + requirement_yaml("REQ-3", "带 BOM 的文件").encode(),
         }
     )
-    result = run_cli("check", "--format", "json", cwd=repo.root)
+    result = run_in_process("check", "--format", "json", cwd=repo.root)
     assert result.exit_code == 0
     assert json.loads(result.stdout)["summary"]["requirements"] == 3
     assert (
-        json.loads(run_cli("show", "REQ-3", "--format", "json", cwd=repo.root).stdout)["fields"][
+        json.loads(run_in_process("show", "REQ-3", "--format", "json", cwd=repo.root).stdout)["fields"][
             "title"
         ]
         == "带 BOM 的文件"
@@ -297,56 +297,56 @@ def test_a_50_mb_file(make_repo, run_cli) -> None:
     no_traceback(result)
 
 
-def test_a_symlink_pointing_outside_the_repo(make_repo, run_cli, tmp_path: Path) -> None:
+def test_a_symlink_pointing_outside_the_repo(make_repo, run_in_process, tmp_path: Path) -> None:
     repo = make_repo(GOOD)
     (repo.root / "specs" / "etc.yaml").symlink_to("/etc/hostname")
-    result = run_cli("check", cwd=repo.root)
+    result = run_in_process("check", cwd=repo.root)
     assert result.exit_code == 1
     assert "points outside the spec repo" in result.stdout.replace("\n", " ")
     no_traceback(result)
 
 
 @pytest.mark.parametrize("rev", ["--output=/tmp/reqtrace-x", "-1", "--all"])
-def test_a_revision_starting_with_a_dash(make_repo, run_cli, rev: str) -> None:
-    result = run_cli("check", f"--rev={rev}", cwd=make_repo(GOOD).root)
+def test_a_revision_starting_with_a_dash(make_repo, run_in_process, rev: str) -> None:
+    result = run_in_process("check", f"--rev={rev}", cwd=make_repo(GOOD).root)
     assert result.exit_code == 3
     assert f"reqtrace: error: '{rev}' is not a revision name" in result.stderr
     no_traceback(result)
 
 
-def test_a_revision_that_does_not_exist(make_repo, run_cli) -> None:
-    result = run_cli("check", "--rev", "v9", cwd=make_repo(GOOD).root)
+def test_a_revision_that_does_not_exist(make_repo, run_in_process) -> None:
+    result = run_in_process("check", "--rev", "v9", cwd=make_repo(GOOD).root)
     assert result.exit_code == 3
     assert "reqtrace: error: unknown revision 'v9'" in result.stderr
     assert "hint:" in result.stderr
     no_traceback(result)
 
 
-def test_a_shallow_clone_missing_the_revision(make_repo, run_cli, tmp_path: Path) -> None:
+def test_a_shallow_clone_missing_the_revision(make_repo, run_in_process, tmp_path: Path) -> None:
     repo = make_repo(GOOD, tag="v1")
     repo.commit({"specs/REQ-3.yaml": requirement_yaml("REQ-3")})
     clone = tmp_path / "ci-checkout"
     git(tmp_path, "clone", "-q", "--depth", "1", "--no-tags", f"file://{repo.root}", str(clone))
-    result = run_cli("check", "--rev", "v1", cwd=clone)
+    result = run_in_process("check", "--rev", "v1", cwd=clone)
     assert result.exit_code == 3
     assert "revision 'v1' is not in this clone, which is shallow" in result.stderr
     assert "fetch-depth: 0" in result.stderr
     no_traceback(result)
 
 
-def test_a_detached_head(make_repo, run_cli) -> None:
+def test_a_detached_head(make_repo, run_in_process) -> None:
     repo = make_repo(GOOD)
     repo.commit({"specs/REQ-3.yaml": requirement_yaml("REQ-3")})
     git(repo.root, "checkout", "-q", "--detach", "HEAD")
-    result = run_cli("check", "--rev", "HEAD", "--format", "json", cwd=repo.root)
+    result = run_in_process("check", "--rev", "HEAD", "--format", "json", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["rev"] == repo.git("rev-parse", "HEAD")
 
 
-def test_a_spec_repo_not_under_git(make_repo, run_cli) -> None:
+def test_a_spec_repo_not_under_git(make_repo, run_in_process) -> None:
     repo = make_repo(GOOD, git_init=False)
-    assert run_cli("check", cwd=repo.root).exit_code == 0
-    result = run_cli("check", "--rev", "HEAD", cwd=repo.root)
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
+    result = run_in_process("check", "--rev", "HEAD", cwd=repo.root)
     assert result.exit_code == 3
     assert "is not in a git repository" in result.stderr
     no_traceback(result)
@@ -397,14 +397,14 @@ def test_check_json_contract(make_repo, run_cli) -> None:
     }
 
 
-def test_check_github_annotations(make_repo, run_cli) -> None:
+def test_check_github_annotations(make_repo, run_in_process) -> None:
     repo = make_repo(
         {
             **GOOD,
             "specs/REQ-3.yaml": "id: REQ-3\ntitle: t\nstatement: s\ntitle: u\nacceptence: [x]\n",
         }
     )
-    result = run_cli("check", "--format", "github", cwd=repo.root)
+    result = run_in_process("check", "--format", "github", cwd=repo.root)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0].startswith(
@@ -413,7 +413,7 @@ def test_check_github_annotations(make_repo, run_cli) -> None:
     assert lines[-1] == "reqtrace check: 1 error(s), 0 warning(s)"
 
 
-def test_check_github_annotation_paths_are_relative_to_the_git_top(make_repo, run_cli) -> None:
+def test_check_github_annotation_paths_are_relative_to_the_git_top(make_repo, run_in_process) -> None:
     files = {f"spec/{k}": v for k, v in GOOD.items()}
     repo = make_repo(
         {
@@ -422,35 +422,35 @@ def test_check_github_annotation_paths_are_relative_to_the_git_top(make_repo, ru
             "spec/specs/REQ-3.yaml": requirement_yaml("REQ-3") + "acceptence: [x]\n",
         }
     )
-    result = run_cli("check", "--format", "github", "--rev", "HEAD", cwd=repo.root / "spec")
+    result = run_in_process("check", "--format", "github", "--rev", "HEAD", cwd=repo.root / "spec")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == (
         "::warning file=spec/specs/REQ-3.yaml,line=4,title=unknown-field::unknown field 'acceptence'; did you mean 'acceptance'?"
     )
 
 
-def test_check_github_escapes_what_would_break_an_annotation(make_repo, run_cli) -> None:
+def test_check_github_escapes_what_would_break_an_annotation(make_repo, run_in_process) -> None:
     # A key with a line break and a '%': unescaped, the second line would be a command of its own.
     repo = make_repo(
         {**GOOD, "specs/REQ-3.yaml": requirement_yaml("REQ-3") + '"100%\\n::error::x": 1\n'}
     )
-    lines = run_cli("check", "--format", "github", cwd=repo.root).stdout.splitlines()
+    lines = run_in_process("check", "--format", "github", cwd=repo.root).stdout.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("::warning file=specs/REQ-3.yaml,line=4,title=unknown-field::")
     assert "100%25%0A::error::x" in lines[0]
 
 
-def test_strict_turns_warnings_into_errors(make_repo, run_cli) -> None:
+def test_strict_turns_warnings_into_errors(make_repo, run_in_process) -> None:
     repo = make_repo({**GOOD, "specs/REQ-3.yaml": requirement_yaml("REQ-3") + "acceptence: [x]\n"})
-    assert run_cli("check", cwd=repo.root).exit_code == 0
-    result = run_cli("check", "--strict", "--format", "json", cwd=repo.root)
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
+    result = run_in_process("check", "--strict", "--format", "json", cwd=repo.root)
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["ok"] is False
     assert [(f["code"], f["severity"]) for f in data["findings"]] == [("unknown-field", "error")]
 
 
-def test_check_text_groups_findings_by_file(make_repo, run_cli) -> None:
+def test_check_text_groups_findings_by_file(make_repo, run_in_process) -> None:
     repo = make_repo(
         {
             **GOOD,
@@ -458,20 +458,20 @@ def test_check_text_groups_findings_by_file(make_repo, run_cli) -> None:
             "specs/b.yaml": "id: REQ-4\ntitle: NO\nstatement: s\nparents: [REQ-99]\n",
         }
     )
-    out = run_cli("check", cwd=repo.root, env={"COLUMNS": "300"}).stdout.splitlines()
+    out = run_in_process("check", cwd=repo.root, env={"COLUMNS": "300"}).stdout.splitlines()
     assert out[0] == "specs/a.yaml"
     assert out[2] == "specs/b.yaml"
     assert out[3].split()[:3] == ["2", "error", "schema"]
     assert out[4].split()[:3] == ["4", "error", "dangling-ref"]
 
 
-def test_text_output_escapes_markup_in_user_text(make_repo, run_cli) -> None:
+def test_text_output_escapes_markup_in_user_text(make_repo, run_in_process) -> None:
     repo = make_repo(
         {**GOOD, "specs/REQ-3.yaml": requirement_yaml("REQ-3", "[bold]login[/bold] [draft]")}
     )
-    result = run_cli("list", cwd=repo.root, env={"COLUMNS": "300"})
+    result = run_in_process("list", cwd=repo.root, env={"COLUMNS": "300"})
     assert "[bold]login[/bold] [draft]" in result.stdout
-    assert "[bold]login[/bold] [draft]" in run_cli("show", "REQ-3", cwd=repo.root).stdout
+    assert "[bold]login[/bold] [draft]" in run_in_process("show", "REQ-3", cwd=repo.root).stdout
 
 
 # --- init and new -------------------------------------------------------------
@@ -492,17 +492,17 @@ def test_init_makes_a_spec_repo_and_runs_git_init(run_cli, tmp_path: Path) -> No
     assert run_cli("check", cwd=root).exit_code == 0
 
 
-def test_init_inside_a_git_repo_does_not_nest_another(run_cli, tmp_path: Path) -> None:
+def test_init_inside_a_git_repo_does_not_nest_another(run_in_process, tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")
-    result = run_cli("init", "spec", cwd=tmp_path)
+    result = run_in_process("init", "spec", cwd=tmp_path)
     assert result.exit_code == 0
     assert not (tmp_path / "spec" / ".git").exists()
     assert "initialised" not in result.stderr
 
 
-def test_init_refuses_to_overwrite(run_cli, tmp_path: Path) -> None:
+def test_init_refuses_to_overwrite(run_in_process, tmp_path: Path) -> None:
     (tmp_path / "reqtrace.yaml").write_text("project: Mine\n# my comments\n")
-    result = run_cli("init", ".", cwd=tmp_path)
+    result = run_in_process("init", ".", cwd=tmp_path)
     assert result.exit_code == 3
     assert "already exists; reqtrace never overwrites it" in result.stderr
     assert (tmp_path / "reqtrace.yaml").read_text() == "project: Mine\n# my comments\n"
@@ -524,49 +524,49 @@ def test_new_requirement_takes_the_next_free_id(make_repo, run_cli) -> None:
     assert run_cli("check", cwd=repo.root).exit_code == 0
 
 
-def test_new_requirement_with_a_chinese_title_round_trips(make_repo, run_cli) -> None:
+def test_new_requirement_with_a_chinese_title_round_trips(make_repo, run_in_process) -> None:
     repo = make_repo(GOOD)
     title = '在线改约 "VIP" 患者: 提前 24 小时'
-    result = run_cli("new", "requirement", "--title", title, "--folder", "booking", cwd=repo.root)
+    result = run_in_process("new", "requirement", "--title", title, "--folder", "booking", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     assert Path(result.stdout.strip()) == repo.root / "specs" / "booking" / "REQ-3.yaml"
-    shown = json.loads(run_cli("show", "REQ-3", "--format", "json", cwd=repo.root).stdout)
+    shown = json.loads(run_in_process("show", "REQ-3", "--format", "json", cwd=repo.root).stdout)
     assert shown["fields"]["title"] == title
 
 
-def test_new_refuses_to_overwrite(make_repo, run_cli) -> None:
+def test_new_refuses_to_overwrite(make_repo, run_in_process) -> None:
     # REQ-3.yaml exists but holds another id: the next id's file name is taken.
     repo = make_repo({**GOOD, "specs/REQ-3.yaml": requirement_yaml("OTHER-1")})
     before = (repo.root / "specs" / "REQ-3.yaml").read_bytes()
-    result = run_cli("new", "requirement", "--title", "x", cwd=repo.root)
+    result = run_in_process("new", "requirement", "--title", "x", cwd=repo.root)
     assert result.exit_code == 3
     assert "specs/REQ-3.yaml already exists; reqtrace never overwrites it" in result.stderr
     assert (repo.root / "specs" / "REQ-3.yaml").read_bytes() == before
 
 
-def test_new_request_and_meeting(make_repo, run_cli) -> None:
+def test_new_request_and_meeting(make_repo, run_in_process) -> None:
     repo = make_repo(GOOD)
     request = Path(
-        run_cli("new", "request", "--title", "Online payment", cwd=repo.root).stdout.strip()
+        run_in_process("new", "request", "--title", "Online payment", cwd=repo.root).stdout.strip()
     )
     assert request == repo.root / "records" / "requests" / "RQ-2.yaml"
-    meeting = Path(run_cli("new", "meeting", "--title", "Review", cwd=repo.root).stdout.strip())
+    meeting = Path(run_in_process("new", "meeting", "--title", "Review", cwd=repo.root).stdout.strip())
     assert meeting.parent == repo.root / "records" / "meetings"
     assert meeting.name.startswith("MTG-")
-    assert run_cli("check", cwd=repo.root).exit_code == 0
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
 
 
 @pytest.mark.parametrize("folder", ["../outside", "/etc", "-rf"])
-def test_new_refuses_a_folder_outside_specs(make_repo, run_cli, folder: str) -> None:
-    result = run_cli(
+def test_new_refuses_a_folder_outside_specs(make_repo, run_in_process, folder: str) -> None:
+    result = run_in_process(
         "new", "requirement", "--title", "x", "--folder", folder, cwd=make_repo(GOOD).root
     )
     assert result.exit_code == 2
     assert "--folder must be a relative folder inside specs/" in result.stderr
 
 
-def test_new_refuses_an_empty_title(make_repo, run_cli) -> None:
-    result = run_cli("new", "requirement", "--title", "  ", cwd=make_repo(GOOD).root)
+def test_new_refuses_an_empty_title(make_repo, run_in_process) -> None:
+    result = run_in_process("new", "requirement", "--title", "  ", cwd=make_repo(GOOD).root)
     assert result.exit_code == 2
 
 
@@ -583,9 +583,9 @@ def test_list_text(make_repo, run_cli) -> None:
     assert "2 item(s) at the working tree" in result.stdout
 
 
-def test_list_json_and_kinds(make_repo, run_cli) -> None:
+def test_list_json_and_kinds(make_repo, run_in_process) -> None:
     repo = make_repo(GOOD)
-    data = json.loads(run_cli("list", "--format", "json", "--kind", "all", cwd=repo.root).stdout)
+    data = json.loads(run_in_process("list", "--format", "json", "--kind", "all", cwd=repo.root).stdout)
     assert set(data) == {"schema_version", "ok", "rev", "items"}
     assert [(i["id"], i["kind"], i["status"]) for i in data["items"]] == [
         ("MTG-1", "meeting", None),
@@ -596,16 +596,16 @@ def test_list_json_and_kinds(make_repo, run_cli) -> None:
     assert set(data["items"][0]) == {"id", "kind", "title", "status", "path"}
 
 
-def test_list_sorts_ids_naturally(make_repo, run_cli) -> None:
+def test_list_sorts_ids_naturally(make_repo, run_in_process) -> None:
     repo = make_repo({f"specs/REQ-{n}.yaml": requirement_yaml(f"REQ-{n}") for n in (10, 2, 1)})
-    data = json.loads(run_cli("list", "--format", "json", cwd=repo.root).stdout)
+    data = json.loads(run_in_process("list", "--format", "json", cwd=repo.root).stdout)
     assert [item["id"] for item in data["items"]] == ["REQ-1", "REQ-2", "REQ-10"]
 
 
-def test_list_at_a_revision(make_repo, run_cli) -> None:
+def test_list_at_a_revision(make_repo, run_in_process) -> None:
     repo = make_repo(GOOD, tag="v1")
     repo.commit({"specs/REQ-3.yaml": requirement_yaml("REQ-3")})
-    data = json.loads(run_cli("list", "--rev", "v1", "--format", "json", cwd=repo.root).stdout)
+    data = json.loads(run_in_process("list", "--rev", "v1", "--format", "json", cwd=repo.root).stdout)
     assert data["rev"] == repo.git("rev-parse", "v1")
     assert [item["id"] for item in data["items"]] == ["REQ-1", "REQ-2"]
 
@@ -619,10 +619,10 @@ def test_show_text(make_repo, run_cli) -> None:
     assert "referenced by: MTG-1" in result.stdout
 
 
-def test_show_json(make_repo, run_cli) -> None:
+def test_show_json(make_repo, run_in_process) -> None:
     repo = make_repo(GOOD, tag="v1")
     data = json.loads(
-        run_cli("show", "RQ-1", "--format", "json", "--rev", "v1", cwd=repo.root).stdout
+        run_in_process("show", "RQ-1", "--format", "json", "--rev", "v1", cwd=repo.root).stdout
     )
     assert set(data) == {
         "schema_version",
@@ -641,8 +641,8 @@ def test_show_json(make_repo, run_cli) -> None:
     assert data["referenced_by"] == ["MTG-1"]
 
 
-def test_show_an_unknown_id(make_repo, run_cli) -> None:
-    result = run_cli("show", "REQ-404", cwd=make_repo(GOOD).root)
+def test_show_an_unknown_id(make_repo, run_in_process) -> None:
+    result = run_in_process("show", "REQ-404", cwd=make_repo(GOOD).root)
     assert result.exit_code == 3
     assert "no item with id 'REQ-404'" in result.stderr
     no_traceback(result)
@@ -651,8 +651,8 @@ def test_show_an_unknown_id(make_repo, run_cli) -> None:
 # --- schema, version, help ------------------------------------------------------
 
 
-def test_schema_prints_json(run_cli, tmp_path: Path) -> None:
-    result = run_cli("schema", "requirement", cwd=tmp_path)
+def test_schema_prints_json(run_in_process, tmp_path: Path) -> None:
+    result = run_in_process("schema", "requirement", cwd=tmp_path)
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
     assert schema["required"] == ["id", "title", "statement"]

@@ -44,37 +44,37 @@ def test_demo_repo_passes_check(demo_repo, run_cli):
     assert data["summary"]["requirements"] == 25
 
 
-def test_demo_refuses_a_folder_that_is_not_empty(tmp_path, run_cli):
+def test_demo_refuses_a_folder_that_is_not_empty(tmp_path, run_in_process):
     (tmp_path / "keep.txt").write_text("mine")
-    result = run_cli("demo", str(tmp_path))
+    result = run_in_process("demo", str(tmp_path))
     assert result.exit_code == 3
     assert "not empty" in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "keep.txt").read_text() == "mine"
 
 
-def test_trace_tells_a_demo_requirements_whole_story(demo_repo, run_cli):
+def test_trace_tells_a_demo_requirements_whole_story(demo_repo, run_in_process):
     """Issue 5's promise: the email that asked, the meeting that agreed, the baseline
     that holds it, and the request that changed it — here REQ-25, born of Wang Fang's
     GBK-encoded email about no-shows."""
     target, _ = demo_repo
-    result = run_cli("trace", "REQ-25", "--format", "json", cwd=target)
+    result = run_in_process("trace", "REQ-25", "--format", "json", cwd=target)
     assert result.exit_code == 0, result.stderr
     timeline = {(entry["id"], entry["relation"]) for entry in json.loads(result.stdout)["timeline"]}
     assert ("MAIL-f7afec25b3", "came-from") in timeline  # the email behind RQ-7
     assert ("RQ-7", "affected-by") in timeline
     assert ("MTG-2026-04-16", "decision") in timeline
     assert ("baseline/delivery-v1.0", "in-baseline") in timeline
-    text = run_cli("trace", "REQ-25", cwd=target, env={"COLUMNS": "200"}).stdout
+    text = run_in_process("trace", "REQ-25", cwd=target, env={"COLUMNS": "200"}).stdout
     assert "爽约的病人太多了" in text  # the Chinese subject, decoded from GBK
 
 
-def test_triage_sorts_the_demos_waiting_requests_as_its_readme_says(demo_repo, run_cli):
+def test_triage_sorts_the_demos_waiting_requests_as_its_readme_says(demo_repo, run_in_process):
     """examples/clinic/README.md: eight of the ten waiting requests as the story sorts them;
     RQ-13 (the printer, which REQ-18 names) is recommended defect, RQ-18 (a defect of REQ-20)
     out-of-scope, each with the signed sentence beside the request's."""
     target, _ = demo_repo
-    result = run_cli("triage", "--all", "--format", "json", cwd=target)
+    result = run_in_process("triage", "--all", "--format", "json", cwd=target)
     assert result.exit_code == 0, result.stderr
     got = {r["request"]: r for r in json.loads(result.stdout)["results"]}
     story = {"RQ-12": "change", "RQ-13": "out-of-scope", "RQ-16": "out-of-scope", "RQ-17": "change",
@@ -88,11 +88,11 @@ def test_triage_sorts_the_demos_waiting_requests_as_its_readme_says(demo_repo, r
     assert got["RQ-18"]["evidence"][0]["requirement"] == "REQ-20"
 
 
-def test_trace_shows_each_time_with_its_offset_in_time_order(demo_repo, run_cli):
+def test_trace_shows_each_time_with_its_offset_in_time_order(demo_repo, run_in_process):
     # The meeting was at 14:00 in Beijing, the contract signed at 08:30 UTC (16:30 in Beijing):
     # without offsets the timeline seemed to put 14:00 after 08:30.
     target, _ = demo_repo
-    text = run_cli("trace", "REQ-3", cwd=target, env={"COLUMNS": "200"}).stdout
+    text = run_in_process("trace", "REQ-3", cwd=target, env={"COLUMNS": "200"}).stdout
     meeting = text.index("2026-02-20 14:00 +08:00  MTG-2026-02-20")
     signed = text.index("2026-02-20 08:30 UTC     baseline/contract-v1.0")
     assert meeting < signed

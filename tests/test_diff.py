@@ -86,13 +86,13 @@ def test_formatting_only_change_is_not_a_change_and_all_lists_it(repo, run_cli):
     assert "formatting only" in listed.stdout and "specs/REQ-2.yaml" in listed.stdout
 
 
-def test_changed_id_is_removed_plus_added_with_a_hint(repo, run_cli):
+def test_changed_id_is_removed_plus_added_with_a_hint(repo, run_in_process):
     repo.write({"specs/REQ-3.yaml": BASE["specs/REQ-3.yaml"].replace("id: REQ-3", "id: REQ-30")})
     result = diff_revisions(find_spec_repo(repo.root), "v1")
     found = changes_by_id(result)
     assert found["REQ-3"].change == "removed" and found["REQ-30"].change == "added"
     assert found["REQ-30"].similar[0] == "REQ-3" and found["REQ-30"].similar[1] >= 0.8
-    text = run_cli("diff", "v1", cwd=repo.root).stdout
+    text = run_in_process("diff", "v1", cwd=repo.root).stdout
     assert "renamed from REQ-3" in text and "renamed to REQ-30" in text
 
 
@@ -102,7 +102,7 @@ def test_a_different_requirement_gets_no_rename_hint(repo):
     assert found["REQ-9"].similar is None and found["REQ-3"].similar is None
 
 
-def test_approval_needs_an_approved_request_decided_by_to(repo, run_cli):
+def test_approval_needs_an_approved_request_decided_by_to(repo, run_in_process):
     repo.commit({
         "specs/REQ-1.yaml": BASE["specs/REQ-1.yaml"].replace("14 days", "30 days"),
         "specs/REQ-2.yaml": BASE["specs/REQ-2.yaml"].replace("24 hours", "12 hours"),
@@ -121,7 +121,7 @@ def test_approval_needs_an_approved_request_decided_by_to(repo, run_cli):
     assert not found["REQ-4"].approved
     # Unapproved first.
     assert [c.approved for c in result.changes] == [False, False, False, True]
-    text = run_cli("diff", "v1", "t1", cwd=repo.root).stdout
+    text = run_in_process("diff", "v1", "t1", cwd=repo.root).stdout
     assert "3 unapproved" in text
     assert text.index("UNAPPROVED") < text.index("approved by RQ-1")
     # In the working tree "today" is TO's date, so RQ-3 (decided 2026-03-01) covers REQ-3 by now.
@@ -129,14 +129,14 @@ def test_approval_needs_an_approved_request_decided_by_to(repo, run_cli):
     assert later["REQ-3"].approved
 
 
-def test_fail_on_gates(repo, run_cli):
-    assert run_cli("diff", "v1", "--fail-on", "any", cwd=repo.root).exit_code == 0  # nothing changed
+def test_fail_on_gates(repo, run_in_process):
+    assert run_in_process("diff", "v1", "--fail-on", "any", cwd=repo.root).exit_code == 0  # nothing changed
     repo.write({"specs/REQ-1.yaml": BASE["specs/REQ-1.yaml"].replace("14 days", "30 days")})
-    assert run_cli("diff", "v1", cwd=repo.root).exit_code == 0
-    assert run_cli("diff", "v1", "--fail-on", "unapproved", cwd=repo.root).exit_code == 1
+    assert run_in_process("diff", "v1", cwd=repo.root).exit_code == 0
+    assert run_in_process("diff", "v1", "--fail-on", "unapproved", cwd=repo.root).exit_code == 1
     repo.write({"records/requests/RQ-1.yaml": request_yaml("RQ-1", "REQ-1")})
-    assert run_cli("diff", "v1", "--fail-on", "unapproved", cwd=repo.root).exit_code == 0
-    assert run_cli("diff", "v1", "--fail-on", "any", cwd=repo.root).exit_code == 1
+    assert run_in_process("diff", "v1", "--fail-on", "unapproved", cwd=repo.root).exit_code == 0
+    assert run_in_process("diff", "v1", "--fail-on", "any", cwd=repo.root).exit_code == 1
 
 
 def test_json_contract(repo, run_cli):
@@ -163,10 +163,10 @@ def test_json_contract(repo, run_cli):
     assert modified["fields"][0]["before"] == "Patients book up to 14 days ahead."
 
 
-def test_markdown_escapes_user_text(repo, run_cli):
+def test_markdown_escapes_user_text(repo, run_in_process):
     hostile = "<script>alert(1)</script> [click](javascript:alert(1)) @everyone | **bold** `code`"
     repo.write({"specs/REQ-3.yaml": requirement_yaml("REQ-3", hostile, "The system sends an SMS reminder the day before the visit.")})
-    out = run_cli("diff", "v1", "--format", "markdown", cwd=repo.root).stdout
+    out = run_in_process("diff", "v1", "--format", "markdown", cwd=repo.root).stdout
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert "](javascript" not in out and "\\[click\\]" in out
     assert "@everyone" not in out and "&#64;everyone" in out
@@ -174,15 +174,15 @@ def test_markdown_escapes_user_text(repo, run_cli):
     assert "| added | removed | modified | moved | unapproved |" in out
 
 
-def test_text_output_escapes_rich_markup(repo, run_cli):
+def test_text_output_escapes_rich_markup(repo, run_in_process):
     repo.write({"specs/REQ-3.yaml": BASE["specs/REQ-3.yaml"].replace("SMS reminder", "[red]SMS[/red] reminder [draft]")})
-    out = run_cli("diff", "v1", cwd=repo.root).stdout
+    out = run_in_process("diff", "v1", cwd=repo.root).stdout
     assert "[red]" in out and "[/red]" in out and "[draft]" in out
 
 
-def test_stat_is_one_line_per_change(repo, run_cli):
+def test_stat_is_one_line_per_change(repo, run_in_process):
     repo.write({"specs/REQ-1.yaml": BASE["specs/REQ-1.yaml"].replace("14 days", "30 days"), "specs/REQ-3.yaml": None})
-    out = run_cli("diff", "v1", "--stat", cwd=repo.root).stdout
+    out = run_in_process("diff", "v1", "--stat", cwd=repo.root).stdout
     assert "REQ-1" in out and "statement" in out and "REQ-3" in out
     assert "14" not in out  # no field bodies in the summary
     assert len(out.splitlines()) <= 8
@@ -222,45 +222,45 @@ def test_spec_repo_in_a_subfolder(make_repo):
 # --- bad input -------------------------------------------------------------------
 
 
-def test_unknown_revision_is_a_one_line_error(repo, run_cli):
-    result = run_cli("diff", "no-such-rev", cwd=repo.root)
+def test_unknown_revision_is_a_one_line_error(repo, run_in_process):
+    result = run_in_process("diff", "no-such-rev", cwd=repo.root)
     assert result.exit_code == 3
     assert "unknown revision 'no-such-rev'" in result.stderr and "Traceback" not in result.stderr
-    result = run_cli("diff", "v1", "nope-either", "--format", "json", cwd=repo.root)
+    result = run_in_process("diff", "v1", "nope-either", "--format", "json", cwd=repo.root)
     assert result.exit_code == 3 and json.loads(result.stdout)["error"]["code"] == "bad-revision"
 
 
-def test_revision_starting_with_dash_is_refused(repo, run_cli, tmp_path):
+def test_revision_starting_with_dash_is_refused(repo, run_in_process, tmp_path):
     target = tmp_path / "written"
     for args in (("diff", "--", f"--output={target}"), ("diff", "v1", "--", "-x"), ("log", "REQ-1", "--rev=--all")):
-        result = run_cli(*args, cwd=repo.root)
+        result = run_in_process(*args, cwd=repo.root)
         assert result.exit_code == 3, args
         assert "is not a revision name" in result.stderr
     assert not target.exists()
-    assert run_cli("diff", "-x", cwd=repo.root).exit_code == 2  # not even an option of ours
+    assert run_in_process("diff", "-x", cwd=repo.root).exit_code == 2  # not even an option of ours
 
 
-def test_revision_missing_from_a_shallow_clone_says_how_to_fetch(repo, run_cli, tmp_path):
+def test_revision_missing_from_a_shallow_clone_says_how_to_fetch(repo, run_in_process, tmp_path):
     repo.commit({"specs/REQ-3.yaml": BASE["specs/REQ-3.yaml"].replace("SMS", "e-mail")})
     old = repo.git("rev-parse", "HEAD~1")
     clone = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone))
-    result = run_cli("diff", old, cwd=clone)
+    result = run_in_process("diff", old, cwd=clone)
     assert result.exit_code == 3
     assert "shallow" in result.stderr and "fetch-depth: 0" in result.stderr
 
 
-def test_revisions_with_no_common_history_are_compared_by_content(repo, run_cli):
+def test_revisions_with_no_common_history_are_compared_by_content(repo, run_in_process):
     repo.git("checkout", "-q", "--orphan", "other")
     repo.commit({"specs/REQ-3.yaml": BASE["specs/REQ-3.yaml"].replace("SMS", "e-mail")}, message="unrelated")
-    result = run_cli("diff", "v1", "other", "--format", "json", cwd=repo.root)
+    result = run_in_process("diff", "v1", "other", "--format", "json", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert [(c["id"], c["change"]) for c in data["changes"]] == [("REQ-3", "modified")]
     assert any("share no history" in note for note in data["notes"])
 
 
-def test_file_broken_at_to_is_reported_and_the_rest_still_shown(repo, run_cli):
+def test_file_broken_at_to_is_reported_and_the_rest_still_shown(repo, run_in_process):
     repo.write({
         "specs/REQ-2.yaml": "id: REQ-2\ntitle: Cancel\nstatement: [unclosed\n",
         "specs/REQ-1.yaml": BASE["specs/REQ-1.yaml"].replace("14 days", "30 days"),
@@ -269,13 +269,13 @@ def test_file_broken_at_to_is_reported_and_the_rest_still_shown(repo, run_cli):
     assert [(c.id, c.change) for c in result.changes] == [("REQ-1", "modified")]  # REQ-2 is not "removed"
     assert [(u.id, u.path) for u in result.unreadable] == [("REQ-2", "specs/REQ-2.yaml")]
     assert any(side == "to" and f.code == "yaml-syntax" and f.path == "specs/REQ-2.yaml" for side, f in result.findings)
-    cli = run_cli("diff", "v1", cwd=repo.root)
+    cli = run_in_process("diff", "v1", cwd=repo.root)
     assert cli.exit_code == 0 and "yaml-syntax" in cli.stdout and "UNREADABLE" in cli.stdout and "REQ-1" in cli.stdout
     # The gate cannot vouch for what it cannot read.
-    assert run_cli("diff", "v1", "--fail-on", "unapproved", cwd=repo.root).exit_code == 1
+    assert run_in_process("diff", "v1", "--fail-on", "unapproved", cwd=repo.root).exit_code == 1
 
 
-def test_binary_and_huge_files_in_spec_folders(repo, run_cli):
+def test_binary_and_huge_files_in_spec_folders(repo, run_in_process):
     repo.commit({
         "specs/logo.png": b"\x89PNG\r\n\x1a\n\x00\x00binary",
         "specs/REQ-8.yaml": b"\x00\x01\x02 binary named yaml",
@@ -283,7 +283,7 @@ def test_binary_and_huge_files_in_spec_folders(repo, run_cli):
         "specs/REQ-1.yaml": BASE["specs/REQ-1.yaml"].replace("14 days", "30 days"),
     }, tag="v2")
     for to in ("v2", "WORKTREE"):
-        result = run_cli("diff", "v1", to, "--format", "json", cwd=repo.root)
+        result = run_in_process("diff", "v1", to, "--format", "json", cwd=repo.root)
         assert result.exit_code == 0, result.stderr
         data = json.loads(result.stdout)
         codes = {(f["path"], f["code"]) for f in data["findings"]}
@@ -291,18 +291,18 @@ def test_binary_and_huge_files_in_spec_folders(repo, run_cli):
         assert [(c["id"], c["change"]) for c in data["changes"]] == [("REQ-1", "modified")]
 
 
-def test_not_a_git_repository(make_repo, run_cli):
+def test_not_a_git_repository(make_repo, run_in_process):
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")}, git_init=False)
-    result = run_cli("diff", cwd=repo.root)
+    result = run_in_process("diff", cwd=repo.root)
     assert result.exit_code == 3 and "not in a git repository" in result.stderr
 
 
-def test_repository_without_commits(tmp_path, run_cli):
+def test_repository_without_commits(tmp_path, run_in_process):
     folder = tmp_path / "fresh"
     folder.mkdir()
     (folder / "reqtrace.yaml").write_text("project: X\n")
     git(folder, "init", "-q")
-    result = run_cli("diff", cwd=folder)
+    result = run_in_process("diff", cwd=folder)
     assert result.exit_code == 3 and "no commits yet" in result.stderr
 
 
@@ -362,14 +362,14 @@ def test_drift_findings_against_a_base(repo):
     assert drift_findings(find_spec_repo(repo.root), ("contract-v1", "v1"), "error")[0].severity == "error"
 
 
-def test_without_an_accepted_baseline_there_is_no_drift_and_diff_starts_at_head(repo, run_cli):
+def test_without_an_accepted_baseline_there_is_no_drift_and_diff_starts_at_head(repo, run_in_process):
     repo.write({"specs/REQ-3.yaml": BASE["specs/REQ-3.yaml"].replace("SMS", "e-mail")})
     for level in ("warn", "error", "off"):
-        result = run_cli("check", "--drift", level, "--format", "json", cwd=repo.root)
+        result = run_in_process("check", "--drift", level, "--format", "json", cwd=repo.root)
         assert result.exit_code == 0, result.stderr
         assert not [f for f in json.loads(result.stdout)["findings"] if f["code"] == "unapproved-change"]
-    assert run_cli("check", "--drift", "sometimes", cwd=repo.root).exit_code == 2
-    data = json.loads(run_cli("diff", "--format", "json", cwd=repo.root).stdout)
+    assert run_in_process("check", "--drift", "sometimes", cwd=repo.root).exit_code == 2
+    data = json.loads(run_in_process("diff", "--format", "json", cwd=repo.root).stdout)
     assert data["from"]["ref"] == "HEAD" and [c["id"] for c in data["changes"]] == ["REQ-3"]
 
 
@@ -385,26 +385,26 @@ def accept_baseline(repo, name="contract-v1.0"):
     sign_baseline(spec, name, signer="Dr. Chen <chen@clinic.example>", meaning="accepted", role="customer", evidence=letter)
 
 
-def test_the_accepted_baseline_is_diffs_default_from_and_checks_drift_base(repo, run_cli):
+def test_the_accepted_baseline_is_diffs_default_from_and_checks_drift_base(repo, run_in_process):
     accept_baseline(repo)
     repo.write({
         "specs/REQ-1.yaml": BASE["specs/REQ-1.yaml"].replace("14 days", "30 days"),
         "specs/REQ-3.yaml": BASE["specs/REQ-3.yaml"].replace("SMS", "e-mail"),
         "records/requests/RQ-1.yaml": request_yaml("RQ-1", "REQ-1"),
     })
-    data = json.loads(run_cli("diff", "--format", "json", cwd=repo.root).stdout)
+    data = json.loads(run_in_process("diff", "--format", "json", cwd=repo.root).stdout)
     assert data["from"]["ref"] == "contract-v1.0"
     assert {(c["id"], c["approved"]) for c in data["changes"]} == {("REQ-1", True), ("REQ-3", False)}
-    warned = run_cli("check", "--format", "json", cwd=repo.root)  # drift unset in reqtrace.yaml: warn
+    warned = run_in_process("check", "--format", "json", cwd=repo.root)  # drift unset in reqtrace.yaml: warn
     assert warned.exit_code == 0, warned.stderr
     drift = [f for f in json.loads(warned.stdout)["findings"] if f["code"] == "unapproved-change"]
     assert [(f["id"], f["severity"]) for f in drift] == [("REQ-3", "warning")]
-    failed = run_cli("check", "--drift", "error", cwd=repo.root)
+    failed = run_in_process("check", "--drift", "error", cwd=repo.root)
     assert failed.exit_code == 1 and "unapproved-change" in failed.stdout and "REQ-3" in failed.stdout
-    off = run_cli("check", "--drift", "off", "--format", "json", cwd=repo.root)
+    off = run_in_process("check", "--drift", "off", "--format", "json", cwd=repo.root)
     assert not [f for f in json.loads(off.stdout)["findings"] if f["code"] == "unapproved-change"]
     repo.write({"reqtrace.yaml": "project: Test project\ndrift: error\n"})
-    assert run_cli("check", cwd=repo.root).exit_code == 1  # the default comes from reqtrace.yaml
+    assert run_in_process("check", cwd=repo.root).exit_code == 1  # the default comes from reqtrace.yaml
 
 
 def test_working_tree_against_an_older_commit_composes_both_steps(repo):

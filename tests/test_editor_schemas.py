@@ -136,11 +136,11 @@ def test_a_requirement_file_check_rejects_is_rejected_by_the_schema(name: str, m
     assert errors_of(checked, plain(load_yaml(text))) != []
 
 
-def test_init_maps_the_schemas_and_keeps_other_settings(run_cli, tmp_path: Path) -> None:
+def test_init_maps_the_schemas_and_keeps_other_settings(run_in_process, tmp_path: Path) -> None:
     folder = tmp_path / "project"
     (folder / ".vscode").mkdir(parents=True)
     (folder / ".vscode/settings.json").write_text(json.dumps({"editor.tabSize": 2, "yaml.schemas": {"https://example.test/other.json": ["other/*.yaml"]}}))
-    result = run_cli("init", str(folder), cwd=tmp_path)
+    result = run_in_process("init", str(folder), cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     assert "created " + str(folder / ".vscode/settings.json") in result.stderr
     settings = json.loads((folder / ".vscode/settings.json").read_text())
@@ -151,22 +151,22 @@ def test_init_maps_the_schemas_and_keeps_other_settings(run_cli, tmp_path: Path)
     for kind in EDITOR_SCHEMAS:
         assert json.loads((folder / SCHEMA_FOLDER / f"{kind}.json").read_text()) == load_schema(kind)
     # A new requirement written by `new` validates in the editor as it does in check.
-    assert run_cli("new", "requirement", "--title", "Book online", cwd=folder).exit_code == 0
+    assert run_in_process("new", "requirement", "--title", "Book online", cwd=folder).exit_code == 0
     (written,) = (folder / "specs").rglob("*.yaml")
     assert errors_of(validators(folder / SCHEMA_FOLDER)["requirement-file.json"], yaml_data(written)) == []
-    assert run_cli("check", cwd=folder).exit_code == 0
+    assert run_in_process("check", cwd=folder).exit_code == 0
 
 
-def test_editor_setup_follows_configured_folders_and_refuses_jsonc(make_repo, run_cli) -> None:
+def test_editor_setup_follows_configured_folders_and_refuses_jsonc(make_repo, run_in_process) -> None:
     repo = make_repo({"reqtrace.yaml": "project: P\npaths:\n  requirements: reqs\n", "reqs/REQ-1.yaml": requirement_yaml("REQ-1")}, git_init=False)
-    result = run_cli("schema", "--editor", "--format", "json", cwd=repo.root)
+    result = run_in_process("schema", "--editor", "--format", "json", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["yaml.schemas"]["./.reqtrace/schemas/requirement-file.json"] == ["reqs/**/*.yaml", "reqs/**/*.yml", "!reqs/**/_document.yaml"]
-    again = run_cli("schema", "--editor", cwd=repo.root)
+    again = run_in_process("schema", "--editor", cwd=repo.root)
     assert again.exit_code == 0 and "editor schemas up to date" in again.stdout
     jsonc = '{\n  // my settings\n  "editor.tabSize": 2,\n}\n'
     (repo.root / ".vscode/settings.json").write_text(jsonc)
-    refused = run_cli("schema", "--editor", cwd=repo.root)
+    refused = run_in_process("schema", "--editor", cwd=repo.root)
     assert refused.exit_code == 3
     assert ".vscode/settings.json is not plain JSON" in refused.stderr and "hint:" in refused.stderr
     assert (repo.root / ".vscode/settings.json").read_text() == jsonc

@@ -66,7 +66,7 @@ def test_files_reqtrace_writes_read_the_same_in_pyyaml(make_repo, run_cli):
     assert checked.exit_code == 0, checked.stdout
 
 
-def test_check_reports_the_old_on_and_fix_renames_only_that_key(make_repo, run_cli):
+def test_check_reports_the_old_on_and_fix_renames_only_that_key(make_repo, run_in_process):
     repo = make_repo({
         "specs/REQ-1.yaml": "id: REQ-1\ntitle: Booking window\nstatement: Patients book up to 14 days ahead.\n",
         "records/requests/RQ-7.yaml": OLD_SPELLING,
@@ -75,46 +75,46 @@ def test_check_reports_the_old_on_and_fix_renames_only_that_key(make_repo, run_c
     assert True in yaml.safe_load(OLD_SPELLING)["decision"]  # the trap: PyYAML reads the key as true
 
     # Still read: the decision keeps its date.
-    shown = json.loads(run_cli("show", "RQ-7", "--format", "json", cwd=repo.root).stdout)
+    shown = json.loads(run_in_process("show", "RQ-7", "--format", "json", cwd=repo.root).stdout)
     assert shown["fields"]["decision"]["when"] == "2026-06-10"
 
-    report = json.loads(run_cli("check", "--format", "json", cwd=repo.root).stdout)
+    report = json.loads(run_in_process("check", "--format", "json", cwd=repo.root).stdout)
     old = [f for f in report["findings"] if f["code"] == "old-field-name"]
     assert [(f["line"], f["severity"]) for f in old] == [(6, "warning"), (11, "warning")]
     assert "check --fix" in old[1]["message"] and "'when'" in old[1]["message"]
-    assert run_cli("check", "--strict", cwd=repo.root).exit_code == 1
+    assert run_in_process("check", "--strict", cwd=repo.root).exit_code == 1
 
-    fixed = run_cli("check", "--fix", "--strict", cwd=repo.root)
+    fixed = run_in_process("check", "--fix", "--strict", cwd=repo.root)
     assert fixed.exit_code == 0, fixed.stdout + fixed.stderr
     assert "renamed old field names in records/requests/RQ-7.yaml" in fixed.stderr
     assert path.read_text(encoding="utf-8") == OLD_SPELLING.replace("on: 2026", "when: 2026")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert str(data["decision"]["when"]) == "2026-06-10" and str(data["triage"]["when"]) == "2026-06-04"
-    again = run_cli("check", "--fix", cwd=repo.root)
+    again = run_in_process("check", "--fix", cwd=repo.root)
     assert again.exit_code == 0 and "renamed" not in again.stderr
 
 
-def test_fix_leaves_a_block_that_has_both_names_to_the_user(make_repo, run_cli):
+def test_fix_leaves_a_block_that_has_both_names_to_the_user(make_repo, run_in_process):
     both = "id: RQ-7\nreceived: 2026-06-03\ntitle: x\ndecision:\n  status: approved\n  \"on\": 2026-06-09\n  when: 2026-06-10\n"
     repo = make_repo({"specs/REQ-1.yaml": "id: REQ-1\ntitle: t\nstatement: s\n", "records/requests/RQ-7.yaml": both})
-    result = run_cli("check", "--fix", cwd=repo.root)
+    result = run_in_process("check", "--fix", cwd=repo.root)
     assert "has both 'on' and 'when'" in result.stdout and "delete the 'on' line" in result.stdout
     assert (repo.root / "records/requests/RQ-7.yaml").read_text(encoding="utf-8") == both
-    shown = json.loads(run_cli("show", "RQ-7", "--format", "json", cwd=repo.root).stdout)
+    shown = json.loads(run_in_process("show", "RQ-7", "--format", "json", cwd=repo.root).stdout)
     assert shown["fields"]["decision"]["when"] == "2026-06-10"
 
 
-def test_fix_refuses_a_revision(make_repo, run_cli):
+def test_fix_refuses_a_revision(make_repo, run_in_process):
     repo = make_repo({"specs/REQ-1.yaml": "id: REQ-1\ntitle: t\nstatement: s\n"})
-    result = run_cli("check", "--fix", "--rev", "HEAD", cwd=repo.root)
+    result = run_in_process("check", "--fix", "--rev", "HEAD", cwd=repo.root)
     assert result.exit_code == 2 and "--fix edits the working tree" in result.stderr
 
 
-def test_an_unquoted_drift_off_means_off(make_repo, run_cli):
+def test_an_unquoted_drift_off_means_off(make_repo, run_in_process):
     repo = make_repo({"specs/REQ-1.yaml": "id: REQ-1\ntitle: t\nstatement: s\n"})
     (repo.root / "reqtrace.yaml").write_text("project: P\ndrift: off\n", encoding="utf-8")
     assert yaml.safe_load("drift: off") == {"drift": False}
-    result = run_cli("check", "--strict", cwd=repo.root)
+    result = run_in_process("check", "--strict", cwd=repo.root)
     assert result.exit_code == 0, result.stdout
 
 

@@ -117,62 +117,62 @@ def test_trace_tells_the_story_of_a_requirement(story, run_cli):
     assert "accepted by Dr. Chen" in summaries["in-baseline"]
 
 
-def test_trace_of_the_root_shows_the_email_that_asked(story, run_cli):
-    data = json.loads(run_cli("trace", "REQ-1", "--format", "json", cwd=story.root).stdout)
+def test_trace_of_the_root_shows_the_email_that_asked(story, run_in_process):
+    data = json.loads(run_in_process("trace", "REQ-1", "--format", "json", cwd=story.root).stdout)
     first = data["timeline"][0]
     assert (first["id"], first["kind"], first["relation"], first["summary"]) == (ASK, "email", "came-from", "Online booking")
     assert data["downstream"] == ["REQ-4", "REQ-9"]
 
 
-def test_trace_of_a_record_and_its_text(story, run_cli):
-    data = json.loads(run_cli("trace", "RQ-7", "--format", "json", cwd=story.root).stdout)
+def test_trace_of_a_record_and_its_text(story, run_in_process):
+    data = json.loads(run_in_process("trace", "RQ-7", "--format", "json", cwd=story.root).stdout)
     assert [(e["id"], e["relation"]) for e in data["timeline"]] == [("RQ-7", "received"), ("REQ-4", "affects"), ("MTG-2026-06-10", "decided-in")]
     assert data["upstream"] == ["REQ-4"]
-    email = json.loads(run_cli("trace", ASK, "--format", "json", cwd=story.root).stdout)
+    email = json.loads(run_in_process("trace", ASK, "--format", "json", cwd=story.root).stdout)
     assert email["downstream"] == ["REQ-1", "REQ-4", "REQ-9"]
     assert (REPLY, "replied-by") in {(e["id"], e["relation"]) for e in email["timeline"]}
-    text = run_cli("trace", "REQ-4", cwd=story.root)
+    text = run_in_process("trace", "REQ-4", cwd=story.root)
     assert text.exit_code == 0
     assert 'Booking window "14 days" <b>[draft]</b>' in text.stdout  # rich markup escaped
     assert "affected-by" in text.stdout
 
 
-def test_trace_of_an_unknown_id(story, run_cli):
-    result = run_cli("trace", "REQ-404", cwd=story.root)
+def test_trace_of_an_unknown_id(story, run_in_process):
+    result = run_in_process("trace", "REQ-404", cwd=story.root)
     assert result.exit_code == 3
     assert "no item with id 'REQ-404'" in result.stderr
-    result = run_cli("trace", "REQ-404", "--format", "json", cwd=story.root)
+    result = run_in_process("trace", "REQ-404", "--format", "json", cwd=story.root)
     assert json.loads(result.stdout)["error"]["code"] == "bad-input"
 
 
-def test_trace_at_an_old_revision(story, run_cli):
+def test_trace_at_an_old_revision(story, run_in_process):
     first = story.git("rev-parse", "HEAD")
     story.commit({"records/requests/RQ-40.yaml": "id: RQ-40\nreceived: 2026-09-01\ntitle: Later ask\naffects: [REQ-4]\n"})
-    now = json.loads(run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout)
-    then = json.loads(run_cli("trace", "REQ-4", "--rev", first, "--format", "json", cwd=story.root).stdout)
+    now = json.loads(run_in_process("trace", "REQ-4", "--format", "json", cwd=story.root).stdout)
+    then = json.loads(run_in_process("trace", "REQ-4", "--rev", first, "--format", "json", cwd=story.root).stdout)
     assert "RQ-40" in {e["id"] for e in now["timeline"]}
     assert "RQ-40" not in {e["id"] for e in then["timeline"]}
 
 
-def test_impact_counts_first_then_lists(story, run_cli):
-    data = json.loads(run_cli("impact", "REQ-4", "--format", "json", cwd=story.root).stdout)
+def test_impact_counts_first_then_lists(story, run_in_process):
+    data = json.loads(run_in_process("impact", "REQ-4", "--format", "json", cwd=story.root).stdout)
     assert data["counts"] == {"descendants": 1, "open_requests": 1, "baselines": 1, "signoffs": 1}
     assert [d["id"] for d in data["descendants"]] == ["REQ-9"]
     assert [(r["id"], r["about"]) for r in data["open_requests"]] == [("RQ-8", ["REQ-9"])]
     assert data["baselines"][0]["holds"] == ["REQ-4", "REQ-9"]
     assert data["signoffs"][0]["meaning"] == "accepted" and data["signoffs"][0]["role"] == "customer"
-    text = run_cli("impact", "REQ-4", cwd=story.root).stdout
+    text = run_in_process("impact", "REQ-4", cwd=story.root).stdout
     assert text.splitlines()[1].strip().startswith("1 descendant requirement(s), 1 open request(s), 1 baseline(s) and 1 sign-off(s)")
 
 
-def test_impact_of_a_leaf_is_zero_not_an_error(story, run_cli):
-    result = run_cli("impact", "REQ-20", "--format", "json", cwd=story.root)
+def test_impact_of_a_leaf_is_zero_not_an_error(story, run_in_process):
+    result = run_in_process("impact", "REQ-20", "--format", "json", cwd=story.root)
     assert result.exit_code == 0
     assert json.loads(result.stdout)["counts"] == {"descendants": 0, "open_requests": 1, "baselines": 1, "signoffs": 1}
 
 
-def test_impact_of_a_record_is_a_usage_error(story, run_cli):
-    result = run_cli("impact", "RQ-7", cwd=story.root)
+def test_impact_of_a_record_is_a_usage_error(story, run_in_process):
+    result = run_in_process("impact", "RQ-7", cwd=story.root)
     assert result.exit_code == 2
     assert "RQ-7 is a request; impact is about requirements" in result.stderr
 
@@ -194,11 +194,11 @@ def test_graph_json_and_graphml_and_focus(story, run_cli, tmp_path):
     assert sorted(n["id"] for n in focused["nodes"]) == ["REQ-4", "REQ-9", "RQ-8", "baseline/contract-v1"]
 
 
-def test_dot_and_mermaid_escape_labels(story, run_cli):
-    dot = run_cli("graph", "--format", "dot", cwd=story.root).stdout
+def test_dot_and_mermaid_escape_labels(story, run_in_process):
+    dot = run_in_process("graph", "--format", "dot", cwd=story.root).stdout
     assert '"REQ-4" [label="REQ-4\\nBooking window \\"14 days\\" <b>[draft]</b>"' in dot
     assert '"MTG-2026-06-10" -> "RQ-7" [label="decides: approved"];' in dot
-    mermaid = run_cli("graph", "--format", "mermaid", cwd=story.root).stdout
+    mermaid = run_in_process("graph", "--format", "mermaid", cwd=story.root).stdout
     assert mermaid.startswith("flowchart LR\n")
     line = next(line for line in mermaid.splitlines() if "REQ-4:" in line)
     assert "Booking window #quot;14 days#quot; #lt;b#gt;#91;draft#93;#lt;/b#gt;" in line
@@ -254,11 +254,11 @@ def test_status_of_the_story(story, run_cli):
     assert "contract-v1" in text and "2 unapproved" in text and "RQ-30" in text
 
 
-def test_status_without_an_accepted_baseline(make_repo, run_cli):
+def test_status_without_an_accepted_baseline(make_repo, run_in_process):
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")})
-    data = json.loads(run_cli("status", "--format", "json", cwd=repo.root).stdout)
+    data = json.loads(run_in_process("status", "--format", "json", cwd=repo.root).stdout)
     assert data["accepted_baseline"] is None and data["drift"] is None and data["volatility"] is None
-    assert "no accepted baseline yet" in run_cli("status", cwd=repo.root).stdout
+    assert "no accepted baseline yet" in run_in_process("status", cwd=repo.root).stdout
 
 
 def test_status_with_baseline_and_drift_data(story):

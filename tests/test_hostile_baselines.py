@@ -87,13 +87,13 @@ def test_the_world_is_clean_before_any_attack(world, run_cli):
 # ------------------------------------------------ 1. a witness deleted or emptied
 
 
-def test_a_deleted_accepted_baseline_is_a_finding_and_never_a_fallback(world, run_cli):
+def test_a_deleted_accepted_baseline_is_a_finding_and_never_a_fallback(world, run_in_process):
     world.spec.git("rm", "-q", "-r", DELIVERY)
     deleter = world.spec.commit(message="remove the delivery baseline")
     root = world.spec.root
     assert world.spec.git("tag", "-l", "baseline/delivery-v1.0") == "baseline/delivery-v1.0"
 
-    checked = run_cli("check", cwd=root)  # not only --strict: a signed baseline vanishing is an error
+    checked = run_in_process("check", cwd=root)  # not only --strict: a signed baseline vanishing is an error
     assert checked.exit_code == 1, checked.stdout + checked.stderr
     assert "baseline 'delivery-v1.0' is gone" in checked.stdout
     assert f"deleted in commit {deleter[:12]}" in checked.stdout
@@ -101,79 +101,79 @@ def test_a_deleted_accepted_baseline_is_a_finding_and_never_a_fallback(world, ru
     assert "git tag -d baseline/delivery-v1.0" in checked.stdout  # how to retire it on purpose
 
     for args in (("baseline", "verify"), ("baseline", "verify", "delivery-v1.0")):
-        result = run_cli(*args, cwd=root)
+        result = run_in_process(*args, cwd=root)
         assert result.exit_code == 1, (args, result.stdout, result.stderr)
         assert "baseline 'delivery-v1.0' is gone" in result.stdout
 
     # The accepted baseline is unknown, not silently contract-v1.0.
     for args in (("diff",), ("status",)):
-        result = run_cli(*args, cwd=root)
+        result = run_in_process(*args, cwd=root)
         assert result.exit_code == 3, (args, result.stdout, result.stderr)
         assert "cannot tell which baseline is accepted" in result.stderr and "delivery-v1.0" in result.stderr
         assert "Traceback" not in result.stderr
-    assert accepted(run_cli, world) is None
+    assert accepted(run_in_process, world) is None
 
     # The fix the message gives works.
     world.spec.git("checkout", f"{deleter}^", "--", DELIVERY)
     world.spec.commit(message="restore the delivery baseline")
-    assert run_cli("baseline", "verify", cwd=root).exit_code == 0
-    assert accepted(run_cli, world) == "delivery-v1.0"
+    assert run_in_process("baseline", "verify", cwd=root).exit_code == 0
+    assert accepted(run_in_process, world) == "delivery-v1.0"
 
 
-def test_a_triage_against_the_accepted_baseline_stops_too(world, run_cli):
+def test_a_triage_against_the_accepted_baseline_stops_too(world, run_in_process):
     world.spec.git("rm", "-q", "-r", DELIVERY)
     world.spec.commit(message="remove the delivery baseline")
-    result = run_cli("triage", "--text", "Please add SMS reminders", cwd=world.spec.root)
+    result = run_in_process("triage", "--text", "Please add SMS reminders", cwd=world.spec.root)
     assert result.exit_code == 3, result.stdout + result.stderr
     assert "cannot tell which baseline is accepted" in result.stderr
 
 
-def test_removing_every_baseline_folder_is_still_seen(world, run_cli):
+def test_removing_every_baseline_folder_is_still_seen(world, run_in_process):
     # With no file left under baselines/, check used to skip the baseline checks altogether.
     world.spec.git("rm", "-q", "-r", "baselines")
     world.spec.commit(message="remove all baselines")
-    result = run_cli("check", cwd=world.spec.root)
+    result = run_in_process("check", cwd=world.spec.root)
     assert result.exit_code == 1
     assert "baseline 'contract-v1.0' is gone" in result.stdout and "baseline 'delivery-v1.0' is gone" in result.stdout
 
 
-def test_an_emptied_manifest_is_a_finding(world, run_cli):
+def test_an_emptied_manifest_is_a_finding(world, run_in_process):
     world.spec.commit({f"{DELIVERY}/manifest.yaml": b""}, "empty the manifest")
     for args in (("check",), ("baseline", "verify"), ("baseline", "verify", "delivery-v1.0")):
-        result = run_cli(*args, cwd=world.spec.root)
+        result = run_in_process(*args, cwd=world.spec.root)
         assert result.exit_code == 1, (args, result.stdout, result.stderr)
         assert "the manifest is empty" in result.stdout
         assert f"{DELIVERY}/manifest.yaml:1" in result.stdout or f"{DELIVERY}/manifest.yaml\n     1  error" in result.stdout
-    assert run_cli("diff", cwd=world.spec.root).exit_code == 3
+    assert run_in_process("diff", cwd=world.spec.root).exit_code == 3
 
 
-def test_a_deleted_signoff_is_a_finding_pointing_to_revoke(world, run_cli):
+def test_a_deleted_signoff_is_a_finding_pointing_to_revoke(world, run_in_process):
     signoff = world.signoff(DELIVERY, "chen")
     world.spec.git("rm", "-q", str(signoff.relative_to(world.spec.root)))
     deleter = world.spec.commit(message="drop the customer's acceptance")
-    result = run_cli("baseline", "verify", "delivery-v1.0", cwd=world.spec.root)
+    result = run_in_process("baseline", "verify", "delivery-v1.0", cwd=world.spec.root)
     assert result.exit_code == 1
     assert f"sign-off {signoff.stem} of baseline 'delivery-v1.0' was deleted in commit {deleter[:12]}" in " ".join(result.stdout.split())
     assert f"reqtrace baseline revoke delivery-v1.0 {signoff.stem}" in result.stdout
-    assert run_cli("check", cwd=world.spec.root).exit_code == 1
-    assert run_cli("diff", cwd=world.spec.root).exit_code == 3  # not a fallback to contract-v1.0
+    assert run_in_process("check", cwd=world.spec.root).exit_code == 1
+    assert run_in_process("diff", cwd=world.spec.root).exit_code == 3  # not a fallback to contract-v1.0
 
 
-def test_a_deletion_not_yet_committed_is_seen_in_the_working_tree(world, run_cli):
+def test_a_deletion_not_yet_committed_is_seen_in_the_working_tree(world, run_in_process):
     (world.spec.root / DELIVERY / "manifest.yaml").unlink()
-    result = run_cli("check", cwd=world.spec.root)
+    result = run_in_process("check", cwd=world.spec.root)
     assert result.exit_code == 1
     assert "was deleted in the working tree" in result.stdout
     assert f"git checkout HEAD -- {DELIVERY}" in result.stdout
 
 
-def test_retiring_a_baseline_is_explicit_deleting_its_tag_too(world, run_cli):
+def test_retiring_a_baseline_is_explicit_deleting_its_tag_too(world, run_in_process):
     world.spec.git("rm", "-q", "-r", DELIVERY)
     world.spec.commit(message="retire the delivery baseline")
     world.spec.git("tag", "-d", "baseline/delivery-v1.0")
-    assert run_cli("baseline", "verify", cwd=world.spec.root).exit_code == 0
-    assert run_cli("check", cwd=world.spec.root).exit_code == 0
-    assert accepted(run_cli, world) == "contract-v1.0"
+    assert run_in_process("baseline", "verify", cwd=world.spec.root).exit_code == 0
+    assert run_in_process("check", cwd=world.spec.root).exit_code == 0
+    assert accepted(run_in_process, world) == "contract-v1.0"
 
 
 def test_a_cached_choice_does_not_hide_a_deleted_baseline(world, run_cli):
@@ -194,20 +194,20 @@ def test_a_cached_choice_does_not_hide_a_deleted_baseline(world, run_cli):
         assert "baseline 'delivery-v1.0' is gone" in result.stderr
 
 
-def test_a_folder_without_its_tag_stays_a_finding(world, run_cli):
+def test_a_folder_without_its_tag_stays_a_finding(world, run_in_process):
     world.spec.git("tag", "-d", "baseline/delivery-v1.0")
-    result = run_cli("baseline", "verify", "delivery-v1.0", cwd=world.spec.root)
+    result = run_in_process("baseline", "verify", "delivery-v1.0", cwd=world.spec.root)
     assert result.exit_code == 1
     assert "tag baseline/delivery-v1.0 is missing" in result.stdout
 
 
-def test_an_older_revision_and_a_tag_from_another_branch_are_not_findings(world, run_cli):
+def test_an_older_revision_and_a_tag_from_another_branch_are_not_findings(world, run_in_process):
     root = world.spec.root
     # A revision from before the deletion still holds its baselines.
     before = world.spec.git("rev-parse", "HEAD")
     world.spec.git("rm", "-q", "-r", DELIVERY)
     world.spec.commit(message="remove the delivery baseline")
-    result = run_cli("baseline", "verify", "--rev", before, cwd=root)
+    result = run_in_process("baseline", "verify", "--rev", before, cwd=root)
     assert result.exit_code == 0, result.stdout
     # A baseline made on a branch that is not merged: its tag exists, its manifest was never on main.
     world.spec.git("checkout", "-q", f"{before}")
@@ -215,7 +215,7 @@ def test_an_older_revision_and_a_tag_from_another_branch_are_not_findings(world,
     world.spec.git("checkout", "-q", "-b", "feature")
     create_baseline(world.repo, "feature-v1")
     world.spec.git("checkout", "-q", "main-again")
-    result = run_cli("check", cwd=root)
+    result = run_in_process("check", cwd=root)
     assert result.exit_code == 0, result.stdout
 
 
@@ -252,7 +252,7 @@ def outside(tmp_path) -> Path:
         ("symlink", "a symbolic link lies on its way"),
     ],
 )
-def test_evidence_outside_the_repo_is_refused_and_nothing_of_it_shown(world, run_cli, outside, kind, why):
+def test_evidence_outside_the_repo_is_refused_and_nothing_of_it_shown(world, run_in_process, outside, kind, why):
     root = world.spec.root
     if kind == "absolute":
         path, data = str(outside), OUTSIDE
@@ -268,7 +268,7 @@ def test_evidence_outside_the_repo_is_refused_and_nothing_of_it_shown(world, run
     digest = hashlib.sha256(data).hexdigest()
     where = f"{forged.relative_to(root).as_posix()}:{evidence_line(forged)}"
     for args in (("baseline", "verify", "delivery-v1.0"), ("check",)):
-        result = run_cli(*args, cwd=root)
+        result = run_in_process(*args, cwd=root)
         assert result.exit_code == 1, (args, result.stdout, result.stderr)
         assert f"its evidence path '{path}' is refused: {why}" in " ".join(result.stdout.split())
         if args[0] == "baseline":
@@ -276,36 +276,36 @@ def test_evidence_outside_the_repo_is_refused_and_nothing_of_it_shown(world, run
         else:  # check prints the file, then the line number in front of the finding
             assert re.search(rf"{re.escape(forged.relative_to(root).as_posix())}\n\s+{evidence_line(forged)}\s+error\s+signature-invalid\s+its evidence path", result.stdout)
         assert "intact" not in result.stdout
-    shown = run_cli("baseline", "show", "delivery-v1.0", "--format", "json", cwd=root)
+    shown = run_in_process("baseline", "show", "delivery-v1.0", "--format", "json", cwd=root)
     (entry,) = [s for s in json.loads(shown.stdout)["baseline"]["signoffs"] if s["id"] == forged.stem]
     assert entry["status"] == "signature-invalid" and "refused" in entry["detail"]
     # A wrong hash must not leak the outside file's hash either (it used to print its first 16 digits).
     text = forged.read_text().replace(digest, "0" * 64)
     forged.write_text(text)
-    result = run_cli("baseline", "verify", "delivery-v1.0", cwd=root)
+    result = run_in_process("baseline", "verify", "delivery-v1.0", cwd=root)
     assert result.exit_code == 1
     assert digest[:16] not in result.stdout + result.stderr
 
 
-def test_a_pack_never_carries_an_outside_file(world, run_cli, outside, tmp_path):
+def test_a_pack_never_carries_an_outside_file(world, run_in_process, outside, tmp_path):
     # In the working tree (the pack's default) the evidence used to be read from disk, wherever it was.
     forged = forge_recorded_signoff(world, str(outside), OUTSIDE)
     out = tmp_path / "pack.zip"
-    result = run_cli("pack", "build", "delivery-v1.0", "--to", "WORKTREE", "-o", str(out), "--format", "json", cwd=world.spec.root)
+    result = run_in_process("pack", "build", "delivery-v1.0", "--to", "WORKTREE", "-o", str(out), "--format", "json", cwd=world.spec.root)
     assert out.is_file(), result.stdout + result.stderr
     with zipfile.ZipFile(out) as archive:
         assert not any(OUTSIDE.strip() in archive.read(member) for member in archive.namelist())
     assert forged.stem in result.stdout + result.stderr
 
 
-def test_evidence_at_a_revision_is_read_from_git_not_the_disk(world, run_cli):
+def test_evidence_at_a_revision_is_read_from_git_not_the_disk(world, run_in_process):
     # At --rev the evidence comes from that commit's tree: changing the file on disk changes nothing.
     head = world.spec.git("rev-parse", "HEAD")
     signoff = world.signoff(DELIVERY, "chen")
     evidence = re.search(r"path: (\S+)", signoff.read_text()).group(1)
     (world.spec.root / evidence).write_bytes(b"replaced on disk")
-    assert run_cli("baseline", "verify", "delivery-v1.0", "--rev", head, cwd=world.spec.root).exit_code == 0
-    assert run_cli("baseline", "verify", "delivery-v1.0", cwd=world.spec.root).exit_code == 1
+    assert run_in_process("baseline", "verify", "delivery-v1.0", "--rev", head, cwd=world.spec.root).exit_code == 0
+    assert run_in_process("baseline", "verify", "delivery-v1.0", cwd=world.spec.root).exit_code == 1
 
 
 # ------------------------------------------------ 3. a key fingerprint edited after signing
@@ -316,7 +316,7 @@ def fingerprint_of(key: Path) -> str:
     return out.split()[1]
 
 
-def test_an_edited_key_fingerprint_is_a_finding_and_json_reports_the_real_key(world, run_cli):
+def test_an_edited_key_fingerprint_is_a_finding_and_json_reports_the_real_key(world, run_in_process):
     real = fingerprint_of(world.key)
     signoff = world.signoff(CONTRACT, "li-wei")
     text = signoff.read_text()
@@ -326,21 +326,21 @@ def test_an_edited_key_fingerprint_is_a_finding_and_json_reports_the_real_key(wo
     world.spec.commit(message="edit the fingerprint")
     line = next(n for n, row in enumerate(signoff.read_text().splitlines(), 1) if row.startswith("key_fingerprint:"))
 
-    result = run_cli("baseline", "verify", "contract-v1.0", cwd=world.spec.root)
+    result = run_in_process("baseline", "verify", "contract-v1.0", cwd=world.spec.root)
     assert result.exit_code == 1
     assert f"{signoff.relative_to(world.spec.root).as_posix()}:{line}" in result.stdout
     assert f"its key_fingerprint says {forged_print}, but the signature was made with key {real}" in " ".join(result.stdout.split())
-    assert run_cli("check", cwd=world.spec.root).exit_code == 1
+    assert run_in_process("check", cwd=world.spec.root).exit_code == 1
 
-    shown = json.loads(run_cli("baseline", "show", "contract-v1.0", "--format", "json", cwd=world.spec.root).stdout)
+    shown = json.loads(run_in_process("baseline", "show", "contract-v1.0", "--format", "json", cwd=world.spec.root).stdout)
     (entry,) = [s for s in shown["baseline"]["signoffs"] if s["id"] == signoff.stem]
     assert entry["key_fingerprint"] == real
     assert entry["claimed_key_fingerprint"] == forged_print
     assert entry["status"] == "signature-invalid"
 
 
-def test_an_intact_fingerprint_is_reported_as_verified(world, run_cli):
-    shown = json.loads(run_cli("baseline", "show", "contract-v1.0", "--format", "json", cwd=world.spec.root).stdout)
+def test_an_intact_fingerprint_is_reported_as_verified(world, run_in_process):
+    shown = json.loads(run_in_process("baseline", "show", "contract-v1.0", "--format", "json", cwd=world.spec.root).stdout)
     (entry,) = [s for s in shown["baseline"]["signoffs"] if s["method"] == "ssh"]
     assert entry["status"] == "valid"
     assert entry["key_fingerprint"] == entry["claimed_key_fingerprint"] == fingerprint_of(world.key)
@@ -351,7 +351,7 @@ def test_an_intact_fingerprint_is_reported_as_verified(world, run_cli):
 
 @pytest.mark.parametrize("value", ["99999999999999999", "-99999999999999999", "253402300800"])
 @pytest.mark.parametrize("command", ["create", "sign", "pack"])
-def test_an_impossible_source_date_epoch_is_exit_3_saying_out_of_range(world, run_cli, tmp_path, value, command):
+def test_an_impossible_source_date_epoch_is_exit_3_saying_out_of_range(world, run_in_process, tmp_path, value, command):
     root = world.spec.root
     before = world.spec.git("rev-parse", "HEAD")
     if command == "create":
@@ -362,7 +362,7 @@ def test_an_impossible_source_date_epoch_is_exit_3_saying_out_of_range(world, ru
         args = ["baseline", "sign", "delivery-v1.0", "--signer", VENDOR, "--meaning", "delivered", "--key", str(world.key)]
     else:
         args = ["pack", "build", "delivery-v1.0", "-o", str(tmp_path / "p.zip")]
-    result = run_cli(*args, cwd=root, env={"SOURCE_DATE_EPOCH": value})
+    result = run_in_process(*args, cwd=root, env={"SOURCE_DATE_EPOCH": value})
     assert result.exit_code == 3, result.stdout + result.stderr
     assert f"SOURCE_DATE_EPOCH={value} is out of range" in result.stderr
     assert "Traceback" not in result.stderr

@@ -42,10 +42,10 @@ def test_an_unquoted_non_finite_number_in_a_text_field_is_a_finding(make_repo, r
     assert result.exit_code == 0, report
 
 
-def test_a_non_finite_number_in_a_record_text_field_is_a_finding(make_repo, run_cli) -> None:
+def test_a_non_finite_number_in_a_record_text_field_is_a_finding(make_repo, run_in_process) -> None:
     request = "id: RQ-1\nreceived: 2026-01-15\ntitle: -.inf\naffects: [REQ-1]\n"
     repo = make_repo({**GOOD, "records/requests/RQ-1.yaml": request})
-    result, report = check_json(run_cli, repo.root)
+    result, report = check_json(run_in_process, repo.root)
     assert result.exit_code == 1
     assert any(f["code"] == "schema" and f["line"] == 3 and "`-.inf`" in f["message"] for f in report["findings"]), report
 
@@ -54,10 +54,10 @@ def test_a_non_finite_number_in_a_record_text_field_is_a_finding(make_repo, run_
 
 
 @pytest.mark.parametrize("key", ["requirements", "records", "baselines"])
-def test_a_folder_name_too_long_for_the_file_system_is_not_an_internal_error(make_repo, run_cli, key: str) -> None:
+def test_a_folder_name_too_long_for_the_file_system_is_not_an_internal_error(make_repo, run_in_process, key: str) -> None:
     config = f"project: P\npaths:\n  {key}: '{'9' * 100_000}'\n"
     repo = make_repo({**GOOD, "reqtrace.yaml": config})
-    result = run_cli("check", "--format", "json", cwd=repo.root)
+    result = run_in_process("check", "--format", "json", cwd=repo.root)
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     if key == "requirements":  # nothing to read: the gate stops
         assert result.exit_code == 3, result.stderr
@@ -69,11 +69,11 @@ def test_a_folder_name_too_long_for_the_file_system_is_not_an_internal_error(mak
         assert "too long" in finding["message"] and len(finding["message"]) < 300
 
 
-def test_a_folder_behind_a_symlink_loop_is_exit_3_at_its_config_line(make_repo, run_cli) -> None:
+def test_a_folder_behind_a_symlink_loop_is_exit_3_at_its_config_line(make_repo, run_in_process) -> None:
     repo = make_repo({**GOOD, "reqtrace.yaml": "project: P\npaths:\n  records: loop1/records\n"}, git_init=False)
     os.symlink("loop2", repo.root / "loop1")
     os.symlink("loop1", repo.root / "loop2")
-    result = run_cli("check", cwd=repo.root)
+    result = run_in_process("check", cwd=repo.root)
     assert result.exit_code == 3, result.stderr
     assert "reqtrace.yaml:3" in result.stderr and "records" in result.stderr
     assert "Traceback" not in result.stderr
@@ -91,18 +91,18 @@ def test_a_folder_behind_a_symlink_loop_is_exit_3_at_its_config_line(make_repo, 
     ],
     ids=lambda args: f"{args[0]}:{len(args)}:{args[-1][:6].encode('utf-8', 'surrogateescape')!r}",
 )
-def test_an_unusable_id_argument_is_a_usage_error(make_repo, run_cli, args: list[str]) -> None:
+def test_an_unusable_id_argument_is_a_usage_error(make_repo, run_in_process, args: list[str]) -> None:
     repo = make_repo(GOOD)
-    result = run_cli(*args, cwd=repo.root)
+    result = run_in_process(*args, cwd=repo.root)
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert "\x1b" not in result.stderr
     assert any(phrase in result.stderr for phrase in ("not UTF-8", "must not be empty", "characters long", "control characters"))
 
 
-def test_a_usable_id_still_works(make_repo, run_cli) -> None:
+def test_a_usable_id_still_works(make_repo, run_in_process) -> None:
     repo = make_repo(GOOD)
-    result = run_cli("show", "REQ-1", cwd=repo.root)
+    result = run_in_process("show", "REQ-1", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     assert "Book online" in result.stdout
 
@@ -110,9 +110,9 @@ def test_a_usable_id_still_works(make_repo, run_cli) -> None:
 # --- 5. --html-dir "" ----------------------------------------------------------------------
 
 
-def test_an_empty_html_dir_is_refused_and_nothing_is_written(make_repo, run_cli, tmp_path: Path) -> None:
+def test_an_empty_html_dir_is_refused_and_nothing_is_written(make_repo, run_in_process, tmp_path: Path) -> None:
     repo = make_repo(GOOD, tag="v1")
-    result = run_cli("pack", "build", "v1", "-o", str(tmp_path / "p.zip"), "--html-dir", "", cwd=repo.root)
+    result = run_in_process("pack", "build", "v1", "-o", str(tmp_path / "p.zip"), "--html-dir", "", cwd=repo.root)
     assert result.exit_code == 2, result.stderr
     assert "--html-dir" in result.stderr and "empty" in result.stderr
     assert not (repo.root / "index.html").exists()

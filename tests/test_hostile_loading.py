@@ -77,78 +77,78 @@ def test_an_unusable_requirements_folder_is_refused(make_repo, run_cli, folder: 
     assert listed.exit_code == 3 and "hint:" in listed.stderr
 
 
-def test_a_deleted_requirements_folder_is_refused(make_repo, run_cli) -> None:
+def test_a_deleted_requirements_folder_is_refused(make_repo, run_in_process) -> None:
     repo = make_repo(GOOD)
     shutil.rmtree(repo.root / "specs")
-    result = run_cli("check", "--format", "json", cwd=repo.root)
+    result = run_in_process("check", "--format", "json", cwd=repo.root)
     assert_refused(result, "the requirements folder 'specs' (the default: paths.requirements is not set in reqtrace.yaml) does not exist; there is nothing to read")
 
 
-def test_a_requirements_folder_that_is_a_file_is_refused(make_repo, run_cli) -> None:
+def test_a_requirements_folder_that_is_a_file_is_refused(make_repo, run_in_process) -> None:
     repo = make_repo({"reqtrace.yaml": EXPLICIT.format(folder="reqs"), "reqs": "not a folder\n"})
-    assert_refused(run_cli("check", "--format", "json", cwd=repo.root), "'reqs'", "is not a folder")
+    assert_refused(run_in_process("check", "--format", "json", cwd=repo.root), "'reqs'", "is not a folder")
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
-def test_a_symlinked_requirements_folder_is_refused(make_repo, run_cli, tmp_path: Path) -> None:
+def test_a_symlinked_requirements_folder_is_refused(make_repo, run_in_process, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "REQ-7.yaml").write_text(requirement_yaml("REQ-7"))
     repo = make_repo(GOOD)
     shutil.rmtree(repo.root / "specs")
     os.symlink(outside, repo.root / "specs")
-    assert_refused(run_cli("check", "--format", "json", cwd=repo.root), "is a symbolic link")
+    assert_refused(run_in_process("check", "--format", "json", cwd=repo.root), "is a symbolic link")
     # And at a commit, where git stores the link itself.
     repo.commit(message="link")
-    assert_refused(run_cli("check", "--format", "json", "--rev", "HEAD", cwd=repo.root), "is a symbolic link at commit")
+    assert_refused(run_in_process("check", "--format", "json", "--rev", "HEAD", cwd=repo.root), "is a symbolic link at commit")
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
-def test_a_requirements_folder_reached_through_a_link_is_refused(make_repo, run_cli, tmp_path: Path) -> None:
+def test_a_requirements_folder_reached_through_a_link_is_refused(make_repo, run_in_process, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     (outside / "specs").mkdir(parents=True)
     (outside / "specs" / "REQ-7.yaml").write_text(requirement_yaml("REQ-7"))
     repo = make_repo({**GOOD, "reqtrace.yaml": EXPLICIT.format(folder="a/specs")})
     os.symlink(outside, repo.root / "a")
-    assert_refused(run_cli("check", "--format", "json", cwd=repo.root), "leads outside the spec repo")
+    assert_refused(run_in_process("check", "--format", "json", cwd=repo.root), "leads outside the spec repo")
 
 
 @pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root reads every folder")
-def test_an_unreadable_requirements_folder_is_refused(make_repo, run_cli) -> None:
+def test_an_unreadable_requirements_folder_is_refused(make_repo, run_in_process) -> None:
     repo = make_repo(GOOD)
     (repo.root / "specs").chmod(0)
     try:
-        assert_refused(run_cli("check", "--format", "json", cwd=repo.root), "cannot be read")
+        assert_refused(run_in_process("check", "--format", "json", cwd=repo.root), "cannot be read")
     finally:
         (repo.root / "specs").chmod(0o755)
 
 
-def test_a_requirements_folder_missing_at_a_revision_is_refused(make_repo, run_cli) -> None:
+def test_a_requirements_folder_missing_at_a_revision_is_refused(make_repo, run_in_process) -> None:
     repo = make_repo(GOOD)
     first = repo.git("rev-parse", "HEAD")
     repo.git("rm", "-rq", "specs")
     repo.commit(message="remove the requirements")
     (repo.root / "specs").mkdir()
     (repo.root / "specs" / "REQ-1.yaml").write_text(GOOD["specs/REQ-1.yaml"])  # the working tree is fine
-    assert run_cli("check", cwd=repo.root).exit_code == 0
-    result = run_cli("check", "--format", "json", "--rev", "HEAD", cwd=repo.root)
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
+    result = run_in_process("check", "--format", "json", "--rev", "HEAD", cwd=repo.root)
     assert_refused(result, "does not exist at commit")
-    assert run_cli("check", "--rev", first, cwd=repo.root).exit_code == 0
+    assert run_in_process("check", "--rev", first, cwd=repo.root).exit_code == 0
 
 
-def test_an_empty_requirements_folder_is_a_warning_and_an_error_when_strict(make_repo, run_cli) -> None:
+def test_an_empty_requirements_folder_is_a_warning_and_an_error_when_strict(make_repo, run_in_process) -> None:
     # A fresh `reqtrace init` has an empty specs/: not wrong, but never "no problems".
     repo = make_repo({"specs/notes.txt": "requirements are saved as .yaml\n", "specs/REQ-1.yml.txt": "id: REQ-1\n"})
-    result, report = check_json(run_cli, repo.root)
+    result, report = check_json(run_in_process, repo.root)
     assert result.exit_code == 0
     assert report["ok"] is True and report["summary"]["warnings"] == 1
     (finding,) = report["findings"]
     assert (finding["code"], finding["severity"], finding["path"]) == ("no-requirements", "warning", "specs")
     assert "no requirements in specs/" in finding["message"]
-    result, report = check_json(run_cli, repo.root, "--strict")
+    result, report = check_json(run_in_process, repo.root, "--strict")
     assert result.exit_code == 1 and report["ok"] is False
     assert report["findings"][0]["severity"] == "error"
-    text = run_cli("check", cwd=repo.root).stdout
+    text = run_in_process("check", cwd=repo.root).stdout
     assert "no problems" not in text and "1 warning(s)" in text
 
 
@@ -239,12 +239,12 @@ def test_patterns_the_matcher_cannot_evaluate_are_a_config_error(make_repo, patt
     assert snapshot.config.id_pattern == r"^[A-Z][A-Z0-9]*-[0-9]+$"  # the default stands in
 
 
-def test_ingest_matches_mail_words_with_the_safe_matcher(make_repo, run_cli, tmp_path: Path) -> None:
+def test_ingest_matches_mail_words_with_the_safe_matcher(make_repo, run_in_process, tmp_path: Path) -> None:
     repo = make_repo({**GOOD, "reqtrace.yaml": "project: P\nid_pattern: '^([A-Z]+-?)+$'\n", "specs/REQ-1.yaml": requirement_yaml("REQ-")})
     mail = tmp_path / "m.eml"
     mail.write_text("Subject: hi\nMessage-ID: <a@b>\n\n" + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-1 " * 3 + "\n")
     started = time.monotonic()
-    result = run_cli("ingest", str(mail), cwd=repo.root)
+    result = run_in_process("ingest", str(mail), cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     assert time.monotonic() - started < 15
 
@@ -266,9 +266,9 @@ MEETING = "---\nid: MTG-1\ndate: 2026-01-15\ntitle: Kick-off\n{field}\nrefs: [RE
         ("attendees: [[x], {a: b}]", 5, "'attendees[0]' must be text"),
     ],
 )
-def test_a_wrong_typed_meeting_field_is_a_finding(make_repo, run_cli, field: str, line: int, phrase: str) -> None:
+def test_a_wrong_typed_meeting_field_is_a_finding(make_repo, run_in_process, field: str, line: int, phrase: str) -> None:
     repo = make_repo({**GOOD, "records/meetings/MTG-1.md": MEETING.format(field=field)})
-    result, report = check_json(run_cli, repo.root)
+    result, report = check_json(run_in_process, repo.root)
     assert result.exit_code == 1, result.stderr
     found = [f for f in report["findings"] if f["code"] == "schema"]
     assert any(f["path"] == "records/meetings/MTG-1.md" and f["line"] == line and phrase in f["message"] for f in found), found
@@ -293,9 +293,9 @@ REQUEST = "id: RQ-1\nreceived: 2026-01-15\ntitle: Longer window\n{field}\n"
         ("triage: {classification: change, matches: 5}", "'triage.matches' must be a list"),
     ],
 )
-def test_a_wrong_typed_request_field_is_a_finding(make_repo, run_cli, field: str, phrase: str) -> None:
+def test_a_wrong_typed_request_field_is_a_finding(make_repo, run_in_process, field: str, phrase: str) -> None:
     repo = make_repo({**GOOD, "records/requests/RQ-1.yaml": REQUEST.format(field=field)})
-    result, report = check_json(run_cli, repo.root)
+    result, report = check_json(run_in_process, repo.root)
     assert result.exit_code == 1, result.stderr
     assert any(f["path"] == "records/requests/RQ-1.yaml" and f["line"] == 4 and phrase in f["message"] for f in report["findings"]), report["findings"]
     for command in (["trace", "RQ-1"], ["trace", "REQ-1"], ["status", "--format", "json"], ["show", "RQ-1", "--format", "json"]):
@@ -303,14 +303,14 @@ def test_a_wrong_typed_request_field_is_a_finding(make_repo, run_cli, field: str
         assert run.exit_code == 0, (command, run.stderr)
 
 
-def test_wrong_typed_email_attachments_are_a_finding(make_repo, run_cli) -> None:
+def test_wrong_typed_email_attachments_are_a_finding(make_repo, run_in_process) -> None:
     sidecar = "id: MAIL-0123456789\nsubject: s\nattachments: 5\nrefs: {REQ-1: x}\n"
     repo = make_repo({**GOOD, "records/emails/MAIL-0123456789.eml": b"Subject: s\n\nx\n", "records/emails/MAIL-0123456789.eml.yaml": sidecar})
-    result, report = check_json(run_cli, repo.root)
+    result, report = check_json(run_in_process, repo.root)
     assert result.exit_code == 1, result.stderr
     lines = {(f["line"], f["message"].split(" must")[0]) for f in report["findings"]}
     assert {(3, "'attachments'"), (4, "'refs'")} <= lines
-    assert run_cli("trace", "MAIL-0123456789", cwd=repo.root).exit_code == 0
+    assert run_in_process("trace", "MAIL-0123456789", cwd=repo.root).exit_code == 0
 
 
 # --- 3b. file names that are not UTF-8 ----------------------------------------------------
@@ -406,38 +406,38 @@ def test_a_spec_file_with_no_fields_is_an_error(make_repo, content: str) -> None
 
 
 @pytest.mark.parametrize("folder", [".git/hooks", ".hidden", "booking/.drafts", "-x"])
-def test_new_refuses_a_folder_the_loader_never_reads(make_repo, run_cli, folder: str) -> None:
+def test_new_refuses_a_folder_the_loader_never_reads(make_repo, run_in_process, folder: str) -> None:
     repo = make_repo(GOOD)
     before = sorted(str(p) for p in repo.root.rglob("*"))
-    result = run_cli("new", "requirement", "--title", "x", "--folder", folder, cwd=repo.root)
+    result = run_in_process("new", "requirement", "--title", "x", "--folder", folder, cwd=repo.root)
     assert result.exit_code == 2
     assert "no part starting with '.' or '-'" in result.stderr
     assert sorted(str(p) for p in repo.root.rglob("*")) == before
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
-def test_new_refuses_a_folder_reached_through_a_link(make_repo, run_cli) -> None:
+def test_new_refuses_a_folder_reached_through_a_link(make_repo, run_in_process) -> None:
     repo = make_repo({**GOOD, "records/requests/.keep": ""})
     os.symlink("../records/requests", repo.root / "specs" / "inbox")
-    result = run_cli("new", "requirement", "--title", "x", "--folder", "inbox", cwd=repo.root)
+    result = run_in_process("new", "requirement", "--title", "x", "--folder", "inbox", cwd=repo.root)
     assert result.exit_code == 2 and "passes through a symbolic link" in result.stderr
     assert list((repo.root / "records" / "requests").glob("*.yaml")) == []
-    made = run_cli("new", "requirement", "--title", "x", "--folder", "booking", cwd=repo.root)
+    made = run_in_process("new", "requirement", "--title", "x", "--folder", "booking", cwd=repo.root)
     assert made.exit_code == 0 and (repo.root / "specs" / "booking" / "REQ-2.yaml").is_file()
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
-def test_a_linked_reqtrace_yaml_is_refused(make_repo, run_cli, tmp_path: Path) -> None:
+def test_a_linked_reqtrace_yaml_is_refused(make_repo, run_in_process, tmp_path: Path) -> None:
     outside = tmp_path / "outside.yaml"
     outside.write_text("project: Elsewhere\npaths:\n  requirements: specs\n")
     repo = make_repo(GOOD)
     (repo.root / "reqtrace.yaml").unlink()
     os.symlink(outside, repo.root / "reqtrace.yaml")
-    result = run_cli("check", "--format", "json", cwd=repo.root)
+    result = run_in_process("check", "--format", "json", cwd=repo.root)
     assert_refused(result, "reqtrace.yaml is a symbolic link", "replace the link with a copy")
     # At a revision the link comes from git: refused there too, not read as YAML text.
     repo.commit(message="linked config")
     (repo.root / "reqtrace.yaml").unlink()
     (repo.root / "reqtrace.yaml").write_text("project: P\n")
-    assert run_cli("check", cwd=repo.root).exit_code == 0
-    assert_refused(run_cli("check", "--format", "json", "--rev", "HEAD", cwd=repo.root), "is a symbolic link at commit")
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
+    assert_refused(run_in_process("check", "--format", "json", "--rev", "HEAD", cwd=repo.root), "is a symbolic link at commit")

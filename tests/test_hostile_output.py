@@ -74,33 +74,33 @@ def test_o_never_writes_a_fifo(graph_repo, run_cli, tmp_path: Path, command: str
 
 
 @pytest.mark.parametrize("command", OUTPUT_COMMANDS, ids=list(OUTPUT_COMMANDS))
-def test_o_never_writes_through_or_over_a_symlink(graph_repo, run_cli, tmp_path: Path, command: str) -> None:
+def test_o_never_writes_through_or_over_a_symlink(graph_repo, run_in_process, tmp_path: Path, command: str) -> None:
     target = tmp_path / "precious.txt"
     target.write_text("keep me")
     link = tmp_path / "out.zip"
     link.symlink_to(target)
-    result = run_cli(*OUTPUT_COMMANDS[command], "-o", str(link), cwd=graph_repo.root)
+    result = run_in_process(*OUTPUT_COMMANDS[command], "-o", str(link), cwd=graph_repo.root)
     assert result.exit_code == 3, result.stderr
     assert "is a symbolic link; reqtrace does not write through links" in result.stderr
     assert link.is_symlink() and target.read_text() == "keep me"
     # A dangling link is refused too: writing would create a file wherever it points.
     dangling = tmp_path / "dangling.zip"
     dangling.symlink_to(tmp_path / "elsewhere" / "made.zip")
-    result = run_cli(*OUTPUT_COMMANDS[command], "-o", str(dangling), cwd=graph_repo.root)
+    result = run_in_process(*OUTPUT_COMMANDS[command], "-o", str(dangling), cwd=graph_repo.root)
     assert result.exit_code == 3
     assert not (tmp_path / "elsewhere").exists()
 
 
 @pytest.mark.parametrize("command", OUTPUT_COMMANDS, ids=list(OUTPUT_COMMANDS))
 @pytest.mark.parametrize("name", ["folder", ""], ids=["a folder", "empty"])
-def test_o_naming_a_folder_is_exit_3_not_a_crash(graph_repo, run_cli, tmp_path: Path, command: str, name: str) -> None:
+def test_o_naming_a_folder_is_exit_3_not_a_crash(graph_repo, run_in_process, tmp_path: Path, command: str, name: str) -> None:
     work = tmp_path / "work"
     work.mkdir()
     if name:
         (work / name).mkdir()
     # '' is the current folder: run from a folder that is not the repo, with --root.
     args = [*OUTPUT_COMMANDS[command], "--root", str(graph_repo.root), "-o", str(work / name) if name else ""]
-    result = run_cli(*args, cwd=work)
+    result = run_in_process(*args, cwd=work)
     assert result.exit_code == 3, result.stderr
     assert "is a folder;" in result.stderr
     assert sorted(p.name for p in work.iterdir()) == ([name] if name else [])
@@ -108,9 +108,9 @@ def test_o_naming_a_folder_is_exit_3_not_a_crash(graph_repo, run_cli, tmp_path: 
 
 
 @pytest.mark.parametrize("command", OUTPUT_COMMANDS, ids=list(OUTPUT_COMMANDS))
-def test_o_into_a_missing_folder_is_exit_3_and_creates_nothing(graph_repo, run_cli, tmp_path: Path, command: str) -> None:
+def test_o_into_a_missing_folder_is_exit_3_and_creates_nothing(graph_repo, run_in_process, tmp_path: Path, command: str) -> None:
     out = tmp_path / "no" / "such" / "out.zip"
-    result = run_cli(*OUTPUT_COMMANDS[command], "-o", str(out), cwd=graph_repo.root)
+    result = run_in_process(*OUTPUT_COMMANDS[command], "-o", str(out), cwd=graph_repo.root)
     assert result.exit_code == 3, result.stderr
     assert f"the folder {out.parent} does not exist" in result.stderr
     assert "hint: create it first (mkdir -p" in result.stderr
@@ -118,38 +118,38 @@ def test_o_into_a_missing_folder_is_exit_3_and_creates_nothing(graph_repo, run_c
 
 
 @pytest.mark.parametrize("command", OUTPUT_COMMANDS, ids=list(OUTPUT_COMMANDS))
-def test_o_replaces_a_regular_file(graph_repo, run_cli, tmp_path: Path, command: str) -> None:
+def test_o_replaces_a_regular_file(graph_repo, run_in_process, tmp_path: Path, command: str) -> None:
     # The rule still lets a user rebuild over their last output.
     out = tmp_path / "out.bin"
     out.write_text("old")
-    result = run_cli(*OUTPUT_COMMANDS[command], "-o", str(out), cwd=graph_repo.root)
+    result = run_in_process(*OUTPUT_COMMANDS[command], "-o", str(out), cwd=graph_repo.root)
     assert result.exit_code == 0, result.stderr
     assert out.read_bytes() != b"old" and stat.S_ISREG(os.lstat(out).st_mode)
     assert list(tmp_path.glob(".*.tmp")) == []
 
 
-def test_html_dir_may_be_made_but_not_its_parent(graph_repo, run_cli, tmp_path: Path) -> None:
+def test_html_dir_may_be_made_but_not_its_parent(graph_repo, run_in_process, tmp_path: Path) -> None:
     out = tmp_path / "pack.zip"
-    result = run_cli("pack", "build", "HEAD", "-o", str(out), "--html-dir", str(tmp_path / "a" / "html"), cwd=graph_repo.root)
+    result = run_in_process("pack", "build", "HEAD", "-o", str(out), "--html-dir", str(tmp_path / "a" / "html"), cwd=graph_repo.root)
     assert result.exit_code == 3, result.stderr
     assert "does not exist" in result.stderr
     assert not out.exists() and not (tmp_path / "a").exists()
     link = tmp_path / "html"
     link.mkdir()
     (link / "index.html").symlink_to(tmp_path / "elsewhere.html")
-    result = run_cli("pack", "build", "HEAD", "-o", str(out), "--html-dir", str(link), cwd=graph_repo.root)
+    result = run_in_process("pack", "build", "HEAD", "-o", str(out), "--html-dir", str(link), cwd=graph_repo.root)
     assert result.exit_code == 3
     assert "--html-dir" in result.stderr and "symbolic link" in result.stderr
     assert not (tmp_path / "elsewhere.html").exists()
 
 
-def test_graph_fallback_dot_file_follows_the_same_rule(graph_repo, run_cli, tmp_path: Path) -> None:
+def test_graph_fallback_dot_file_follows_the_same_rule(graph_repo, run_in_process, tmp_path: Path) -> None:
     # Without Graphviz, `-o x.svg` writes x.dot instead: that name is checked as well.
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "git").symlink_to(subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout.strip())
     (tmp_path / "x.dot").symlink_to(tmp_path / "victim")
-    result = run_cli("graph", "-o", str(tmp_path / "x.svg"), cwd=graph_repo.root, env={"PATH": str(bin_dir)})
+    result = run_in_process("graph", "-o", str(tmp_path / "x.svg"), cwd=graph_repo.root, env={"PATH": str(bin_dir)})
     assert result.exit_code == 3, result.stderr
     assert "symbolic link" in result.stderr
     assert not (tmp_path / "victim").exists()
@@ -302,11 +302,11 @@ def test_a_deleted_working_folder_is_exit_3(hostile_repo, tmp_path: Path) -> Non
     assert "the current folder no longer exists" in proc.stderr
 
 
-def test_init_refuses_a_dangling_reqtrace_yaml_link(run_cli, tmp_path: Path) -> None:
+def test_init_refuses_a_dangling_reqtrace_yaml_link(run_in_process, tmp_path: Path) -> None:
     folder = tmp_path / "repo"
     folder.mkdir()
     (folder / "reqtrace.yaml").symlink_to(tmp_path / "elsewhere" / "config.yaml")
-    result = run_cli("init", str(folder), cwd=tmp_path)
+    result = run_in_process("init", str(folder), cwd=tmp_path)
     assert result.exit_code == 3, result.stderr
     assert "reqtrace.yaml is a symbolic link; reqtrace never overwrites it" in result.stderr
     assert (folder / "reqtrace.yaml").is_symlink() and not (tmp_path / "elsewhere").exists()
@@ -323,28 +323,28 @@ def test_an_ascii_terminal_gets_escapes_not_a_crash(make_repo, run_cli) -> None:
     assert unknown.exit_code == 3 and "NOPE-\\u5728" in unknown.stderr
 
 
-def test_log_at_worktree_is_a_usage_error(hostile_repo, run_cli) -> None:
-    result = run_cli("log", "REQ-1", "--rev", "WORKTREE", cwd=hostile_repo.root)
+def test_log_at_worktree_is_a_usage_error(hostile_repo, run_in_process) -> None:
+    result = run_in_process("log", "REQ-1", "--rev", "WORKTREE", cwd=hostile_repo.root)
     assert result.exit_code == 2, result.stderr
     assert "WORKTREE (the uncommitted files) has no history" in result.stderr
     no_traceback(result)
 
 
-def test_an_id_with_100000_digits_does_not_crash(make_repo, run_cli, tmp_path: Path) -> None:
+def test_an_id_with_100000_digits_does_not_crash(make_repo, run_in_process, tmp_path: Path) -> None:
     huge = "REQ-" + "0" * 100_000 + "1"
     repo = make_repo({
         "specs/huge.yaml": requirement_yaml(huge, "Huge"),
         "specs/REQ-10.yaml": requirement_yaml("REQ-10", "Ten"),
         "specs/REQ-9.yaml": requirement_yaml("REQ-9", "Nine"),
     })
-    listed = run_cli("list", "--format", "json", cwd=repo.root)
+    listed = run_in_process("list", "--format", "json", cwd=repo.root)
     assert listed.exit_code == 0, listed.stderr[-500:]
     # Still in natural order: the huge id's number is 1.
     assert [item["id"] for item in json.loads(listed.stdout)["items"]] == [huge, "REQ-9", "REQ-10"]
     out = tmp_path / "graph.json"
-    graphed = run_cli("graph", "--format", "json", "-o", str(out), cwd=repo.root)
+    graphed = run_in_process("graph", "--format", "json", "-o", str(out), cwd=repo.root)
     assert graphed.exit_code == 0, graphed.stderr[-500:]
-    assert run_cli("status", cwd=repo.root).exit_code == 0
-    made = run_cli("new", "requirement", "--title", "Next", cwd=repo.root)
+    assert run_in_process("status", cwd=repo.root).exit_code == 0
+    made = run_in_process("new", "requirement", "--title", "Next", cwd=repo.root)
     assert made.exit_code == 0, made.stderr[-500:]
     assert made.stdout.strip().endswith("REQ-11.yaml")

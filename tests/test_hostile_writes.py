@@ -44,12 +44,12 @@ def temp_files(root: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("date", ["2026-02-30", "2026-13-01", "2026-00-10", "2025-02-29"])
-def test_document_with_an_impossible_date_is_refused_and_nothing_is_written(make_repo, run_cli, tmp_path, date):
+def test_document_with_an_impossible_date_is_refused_and_nothing_is_written(make_repo, run_in_process, tmp_path, date):
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")})
     letter = tmp_path / "letter.pdf"
     letter.write_bytes(b"%PDF-1.4 signed acceptance letter")
     before = files_of(repo.root)
-    result = run_cli("ingest", "--document", str(letter), "--title", "Acceptance letter", "--date", date, cwd=repo.root)
+    result = run_in_process("ingest", "--document", str(letter), "--title", "Acceptance letter", "--date", date, cwd=repo.root)
     assert result.exit_code == 2, result.stderr
     assert f"--date must be a real date like 2026-01-15 (got '{date}')" in result.stderr
     assert "Traceback" not in result.stderr
@@ -57,28 +57,28 @@ def test_document_with_an_impossible_date_is_refused_and_nothing_is_written(make
     assert git(repo.root, "status", "--porcelain") == ""
 
 
-def test_document_with_a_real_date_passes_check(make_repo, run_cli, tmp_path):
+def test_document_with_a_real_date_passes_check(make_repo, run_in_process, tmp_path):
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")})
     letter = tmp_path / "letter.pdf"
     letter.write_bytes(b"%PDF-1.4 signed acceptance letter")
-    result = run_cli("ingest", "--document", str(letter), "--title", "Acceptance letter", "--date", "2024-02-29", cwd=repo.root)
+    result = run_in_process("ingest", "--document", str(letter), "--title", "Acceptance letter", "--date", "2024-02-29", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     assert "date: '2024-02-29'" in (repo.root / "records/documents/letter.pdf.yaml").read_text("utf-8")
-    assert run_cli("check", cwd=repo.root).exit_code == 0
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
 
 
 # --- ingest keeps a sidecar's line endings --------------------------------------------
 
 
 @pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["crlf", "crlf-bom"])
-def test_thread_update_keeps_a_crlf_sidecar_crlf(make_repo, run_cli, bom):
+def test_thread_update_keeps_a_crlf_sidecar_crlf(make_repo, run_in_process, bom):
     repo = make_repo({"specs/REQ-4.yaml": requirement_yaml("REQ-4")})
-    reply = json.loads(run_cli("ingest", "--format", "json", str(THREAD_REPLY), cwd=repo.root).stdout)["results"][0]
+    reply = json.loads(run_in_process("ingest", "--format", "json", str(THREAD_REPLY), cwd=repo.root).stdout)["results"][0]
     sidecar = repo.root / reply["path"]
     # As a Windows editor saves it: CRLF, a comment of the user's, a hand-added ref.
     user_lines = sidecar.read_text("utf-8").replace("refs: []", "refs: [REQ-4]   # added by hand").splitlines()
     sidecar.write_bytes(bom + "\r\n".join(user_lines).encode("utf-8") + b"\r\n")
-    result = run_cli("ingest", "--format", "json", str(THREAD_ROOT), cwd=repo.root)
+    result = run_in_process("ingest", "--format", "json", str(THREAD_ROOT), cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     root_id = json.loads(result.stdout)["results"][0]["id"]
     assert json.loads(result.stdout)["threads_updated"] == [reply["path"]]
@@ -89,7 +89,7 @@ def test_thread_update_keeps_a_crlf_sidecar_crlf(make_repo, run_cli, bom):
     lines = body.decode("utf-8").split("\r\n")
     assert f"thread: [{root_id}]" in lines
     assert [line for line in lines if line and not line.startswith("thread:")] == user_lines
-    assert run_cli("check", cwd=repo.root).exit_code == 0
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
 
 
 # --- decide and triage --write edit every valid shape of a request file -----------------
@@ -227,9 +227,9 @@ def test_atomic_write_with_replaces_leaves_a_changed_file_alone(tmp_path):
     assert path.read_bytes() == b"id: RQ-1\ndecision: {}\n"
 
 
-def test_decide_adds_the_temp_pattern_to_git_exclude(make_repo, run_cli):
+def test_decide_adds_the_temp_pattern_to_git_exclude(make_repo, run_in_process):
     repo = make_repo({"records/requests/RQ-1.yaml": REQUEST})
-    result = run_cli("decide", "RQ-1", "--as", "change", "--status", "pending", "--by", "Li Wei", cwd=repo.root)
+    result = run_in_process("decide", "RQ-1", "--as", "change", "--status", "pending", "--by", "Li Wei", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     exclude = (repo.root / ".git/info/exclude").read_text("utf-8").splitlines()
     assert exclude.count(f"*{TEMP_SUFFIX}") == 1
@@ -308,11 +308,11 @@ def unlabelled_gbk_message() -> bytes:
     return data
 
 
-def test_an_unlabelled_gbk_body_is_detected_and_said_so(make_repo, run_cli, tmp_path):
+def test_an_unlabelled_gbk_body_is_detected_and_said_so(make_repo, run_in_process, tmp_path):
     repo = make_repo({"specs/REQ-4.yaml": requirement_yaml("REQ-4", "Booking window")})
     source = tmp_path / "unlabelled.eml"
     source.write_bytes(unlabelled_gbk_message())
-    result = run_cli("ingest", str(source), cwd=repo.root)
+    result = run_in_process("ingest", str(source), cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     assert "no charset label; charset detected as gb18030" in result.stderr
     chosen = mail_id("<gbk-unlabelled@clinic.example>", b"")
@@ -320,7 +320,7 @@ def test_an_unlabelled_gbk_body_is_detected_and_said_so(make_repo, run_cli, tmp_
     assert "charset: gb18030 (detected)" in sidecar
     assert "refs: [REQ-4]" in sidecar  # found in the body, so the body was read right
     assert (repo.root / f"records/emails/{chosen}.eml").read_bytes() == source.read_bytes()
-    assert run_cli("check", cwd=repo.root).exit_code == 0
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
 
 
 def test_a_gbk_body_labelled_utf8_is_detected_not_mangled():
@@ -339,11 +339,11 @@ def test_a_latin_name_without_a_label_is_read_as_windows_1252_with_a_note():
     assert any("no charset label" in note and "Windows-1252" in note for note in message.notes)
 
 
-def test_decide_writes_text_that_yaml_1_1_would_misread_quoted(make_repo, run_cli):
+def test_decide_writes_text_that_yaml_1_1_would_misread_quoted(make_repo, run_in_process):
     # ruamel.yaml writes YAML 1.2, where a plain NO is text; reqtrace reads YAML 1.1, where it is False.
     repo = make_repo({"records/requests/RQ-1.yaml": REQUEST})
-    result = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "NO", "--note", "1.10", cwd=repo.root)
+    result = run_in_process("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "NO", "--note", "1.10", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     decision = load_yaml((repo.root / "records/requests/RQ-1.yaml").read_text("utf-8"))["decision"]
     assert decision["by"] == "NO" and decision["note"] == "1.10"
-    assert run_cli("check", cwd=repo.root).exit_code == 0
+    assert run_in_process("check", cwd=repo.root).exit_code == 0

@@ -114,34 +114,34 @@ def _bench_checker():
     return module
 
 
-def test_doorstop_link_to_a_missing_item_is_refused_and_nothing_is_written(make_repo, run_cli, doorstop_source) -> None:
+def test_doorstop_link_to_a_missing_item_is_refused_and_nothing_is_written(make_repo, run_in_process, doorstop_source) -> None:
     repo = make_repo()
     item = doorstop_source / "reqs/tutorial/TUT001.yml"
     item.write_text(item.read_text().replace("- REQ003:", "- REQ999:"))
     line = item.read_text().splitlines().index("- REQ999: 9TcFUzsQWUHhoh5wsqnhL7VRtSqMaIhrCXg7mfIkxKM=") + 1
     before = _state(repo.root)
-    result = run_cli("import", "doorstop", str(doorstop_source / "reqs"), cwd=repo.root)
+    result = run_in_process("import", "doorstop", str(doorstop_source / "reqs"), cwd=repo.root)
     assert result.exit_code == 3
     assert f"tutorial/TUT001.yml:{line}: links to REQ999, which is not an item of this tree" in result.stderr
     assert "Traceback" not in result.stderr
     assert _state(repo.root) == before
 
 
-def test_malformed_doorstop_yaml_names_file_and_line(make_repo, run_cli, doorstop_source) -> None:
+def test_malformed_doorstop_yaml_names_file_and_line(make_repo, run_in_process, doorstop_source) -> None:
     repo = make_repo()
     (doorstop_source / "reqs/REQ004.yml").write_text("active: true\ntext: [unclosed\n")
     before = _state(repo.root)
-    result = run_cli("import", "doorstop", str(doorstop_source / "reqs"), cwd=repo.root)
+    result = run_in_process("import", "doorstop", str(doorstop_source / "reqs"), cwd=repo.root)
     assert result.exit_code == 3
     assert "REQ004.yml:3: YAML syntax error" in result.stderr
     assert _state(repo.root) == before
 
 
-def test_a_history_that_fails_part_way_leaves_the_spec_repo_as_it_was(make_repo, run_cli, doorstop_source) -> None:
+def test_a_history_that_fails_part_way_leaves_the_spec_repo_as_it_was(make_repo, run_in_process, doorstop_source) -> None:
     repo = make_repo()
     before = _state(repo.root)
     # Without --skip-unreadable, the first unreadable source commit (2013) stops the replay.
-    result = run_cli("import", "doorstop", str(doorstop_source / "reqs"), "--history", cwd=repo.root)
+    result = run_in_process("import", "doorstop", str(doorstop_source / "reqs"), "--history", cwd=repo.root)
     assert result.exit_code == 3
     assert "at source commit" in result.stderr and "YAML syntax error" in result.stderr
     assert "--skip-unreadable" in result.stderr
@@ -149,23 +149,23 @@ def test_a_history_that_fails_part_way_leaves_the_spec_repo_as_it_was(make_repo,
     assert git(repo.root, "for-each-ref", "refs/reqtrace") == ""  # the private ref is gone too
 
 
-def test_an_import_never_overwrites_without_replace(make_repo, run_cli, doorstop_source) -> None:
+def test_an_import_never_overwrites_without_replace(make_repo, run_in_process, doorstop_source) -> None:
     repo = make_repo()
-    assert run_cli("import", "doorstop", str(doorstop_source / "reqs"), cwd=repo.root).exit_code == 0
+    assert run_in_process("import", "doorstop", str(doorstop_source / "reqs"), cwd=repo.root).exit_code == 0
     before = _state(repo.root)
-    again = run_cli("import", "doorstop", str(doorstop_source / "reqs"), cwd=repo.root)
+    again = run_in_process("import", "doorstop", str(doorstop_source / "reqs"), cwd=repo.root)
     assert again.exit_code == 3 and "--replace" in again.stderr
     assert _state(repo.root) == before
-    as_json = run_cli("import", "doorstop", str(doorstop_source / "reqs"), "-f", "json", cwd=repo.root)
+    as_json = run_in_process("import", "doorstop", str(doorstop_source / "reqs"), "-f", "json", cwd=repo.root)
     assert as_json.exit_code == 3 and json.loads(as_json.stdout)["ok"] is False  # a failure answers in JSON too
 
 
 # ---------------------------------------------------------------- strictdoc
 
 
-def test_strictdoc_document_becomes_requirements(make_repo, run_cli, strictdoc_source) -> None:
+def test_strictdoc_document_becomes_requirements(make_repo, run_in_process, strictdoc_source) -> None:
     repo = make_repo()
-    result = run_cli("import", "strictdoc", str(strictdoc_source / "docs"), "-f", "json", cwd=repo.root)
+    result = run_in_process("import", "strictdoc", str(strictdoc_source / "docs"), "-f", "json", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)["report"]
     assert report["requirement_count"] == 27
@@ -182,12 +182,12 @@ def test_strictdoc_document_becomes_requirements(make_repo, run_cli, strictdoc_s
     backlog = document["sections"][0]
     assert (backlog["id"], backlog["title"]) == ("SECTION-SB-Backlog", "Backlog") and backlog["sections"]
     assert (first["section"], first["order"]) == ("SECTION-SB-Backlog", 3)
-    assert run_cli("check", "--strict", cwd=repo.root).exit_code == 0
+    assert run_in_process("check", "--strict", cwd=repo.root).exit_code == 0
 
 
-def test_strictdoc_history_diff_sees_exactly_the_source_changes(make_repo, run_cli, strictdoc_source) -> None:
+def test_strictdoc_history_diff_sees_exactly_the_source_changes(make_repo, run_in_process, strictdoc_source) -> None:
     repo = make_repo()
-    result = run_cli("import", "strictdoc", str(strictdoc_source / "docs"), "--history", "-f", "json", cwd=repo.root)
+    result = run_in_process("import", "strictdoc", str(strictdoc_source / "docs"), "--history", "-f", "json", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     history = json.loads(result.stdout)["history"]
     assert history["source_commits"] == 19 and history["unreadable_source_commits"] == []
@@ -219,53 +219,53 @@ SDOC_HEAD = "[DOCUMENT]\nTITLE: Small\n\n"
     ],
     ids=["unknown-element", "unknown-field-type", "no-elements", "unclosed-value", "bad-field", "bad-block", "open-section"],
 )
-def test_bad_sdoc_is_refused_with_file_and_line(make_repo, run_cli, tmp_path, text, expected) -> None:
+def test_bad_sdoc_is_refused_with_file_and_line(make_repo, run_in_process, tmp_path, text, expected) -> None:
     repo = make_repo()
     source = tmp_path / "src"
     source.mkdir()
     (source / "doc.sdoc").write_text(text)
     before = _state(repo.root)
-    result = run_cli("import", "strictdoc", str(source), cwd=repo.root)
+    result = run_in_process("import", "strictdoc", str(source), cwd=repo.root)
     assert result.exit_code == 3, result.stderr
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert _state(repo.root) == before
 
 
-def test_requirement_without_uid_keeps_its_generated_id_across_edits_and_insertions(make_repo, run_cli, tmp_path) -> None:
+def test_requirement_without_uid_keeps_its_generated_id_across_edits_and_insertions(make_repo, run_in_process, tmp_path) -> None:
     source = tmp_path / "src"
     source.mkdir()
     first = SDOC_HEAD + "[REQUIREMENT]\nMID: 1234\nTITLE: Export\nSTATEMENT: The tool shall export.\n\n[REQUIREMENT]\nTITLE: Import\nSTATEMENT: The tool shall import.\n"
     (source / "doc.sdoc").write_text(first)
     repo = make_repo()
-    assert run_cli("import", "strictdoc", str(source), cwd=repo.root).exit_code == 0
+    assert run_in_process("import", "strictdoc", str(source), cwd=repo.root).exit_code == 0
     ids = sorted(p.name for p in (repo.root / "specs/src/doc").glob("[!._]*.yaml"))
     edited = first.replace("[REQUIREMENT]\nMID: 1234\nTITLE: Export\nSTATEMENT: The tool shall export.",
                            "[REQUIREMENT]\nUID: NEW-1\nTITLE: New one\nSTATEMENT: New.\n\n[REQUIREMENT]\nMID: 1234\nTITLE: Export all\nSTATEMENT: The tool shall export all.")
     (source / "doc.sdoc").write_text(edited)
-    assert run_cli("import", "strictdoc", str(source), "--replace", cwd=repo.root).exit_code == 0
+    assert run_in_process("import", "strictdoc", str(source), "--replace", cwd=repo.root).exit_code == 0
     after = sorted(p.name for p in (repo.root / "specs/src/doc").glob("[!._]*.yaml"))
     assert set(ids) <= set(after) and "NEW-1.yaml" in after
     assert len(ids) == 2 and all(name.startswith("REQ-") for name in ids)  # no PREFIX in the document: REQ
 
 
-def test_composable_document_is_read_in_place(make_repo, run_cli, tmp_path) -> None:
+def test_composable_document_is_read_in_place(make_repo, run_in_process, tmp_path) -> None:
     source = tmp_path / "src"
     (source / "parts").mkdir(parents=True)
     (source / "main.sdoc").write_text(SDOC_HEAD + "[[SECTION]]\nTITLE: Part\n\n[DOCUMENT_FROM_FILE]\nFILE: parts/part.sdoc\n\n[[/SECTION]]\n")
     (source / "parts/part.sdoc").write_text("[DOCUMENT]\nTITLE: Part\n\n[REQUIREMENT]\nUID: P-1\nTITLE: Inside\nSTATEMENT: Inside.\nRELATIONS:\n- TYPE: Child\n  VALUE: P-2\n\n[REQUIREMENT]\nUID: P-2\nSTATEMENT: Child.\n")
     repo = make_repo()
-    result = run_cli("import", "strictdoc", str(source), "-f", "json", cwd=repo.root)
+    result = run_in_process("import", "strictdoc", str(source), "-f", "json", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["report"]["documents"] == ["main"]  # the part is not a document of its own
     assert _load(repo.root / "specs/src/main/P-2.yaml")["parents"] == ["P-1"]  # a Child relation, seen from the child
 
 
-def test_an_id_the_repo_already_has_is_refused(make_repo, run_cli, doorstop_source) -> None:
+def test_an_id_the_repo_already_has_is_refused(make_repo, run_in_process, doorstop_source) -> None:
     repo = make_repo({"specs/mine.yaml": "id: REQ-001\ntitle: Mine\nstatement: Mine.\n"})
     before = _state(repo.root)
     for extra in ([], ["--history", "--skip-unreadable"]):
-        result = run_cli("import", "doorstop", str(doorstop_source / "reqs"), *extra, cwd=repo.root)
+        result = run_in_process("import", "doorstop", str(doorstop_source / "reqs"), *extra, cwd=repo.root)
         assert result.exit_code == 3
         assert "REQ-001 is already a requirement of the spec repo (specs/mine.yaml)" in result.stderr
         assert _state(repo.root) == before

@@ -96,15 +96,15 @@ def test_log_of_a_removed_and_a_renamed_requirement(story):
     assert [e.change for e in renamed.entries] == ["added"]
 
 
-def test_log_of_an_unknown_id(story, run_cli):
+def test_log_of_an_unknown_id(story, run_in_process):
     repo, _ = story
-    result = run_cli("log", "REQ-999", cwd=repo.root)
+    result = run_in_process("log", "REQ-999", cwd=repo.root)
     assert result.exit_code == 3
     assert "'REQ-999' does not appear in the history" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2
 
 
-def test_log_follows_a_requirement_into_a_file_of_several(make_repo, run_cli):
+def test_log_follows_a_requirement_into_a_file_of_several(make_repo, run_in_process):
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online", "Patients book 14 days ahead.")})
     several = "requirements:\n" + "".join(
         "  - " + requirement_yaml(rid, title, statement).replace("\n", "\n    ").rstrip() + "\n"
@@ -113,18 +113,18 @@ def test_log_follows_a_requirement_into_a_file_of_several(make_repo, run_cli):
     repo.commit({"specs/REQ-1.yaml": None, "specs/booking.yaml": several}, "Gather booking requirements")
     repo.commit({"specs/booking.yaml": several.replace("opens at 8", "opens at 9")}, "Opening hours")
     repo.commit({"specs/booking.yaml": several.replace("14 days", "21 days")}, "Window 21 days")
-    data = json.loads(run_cli("log", "REQ-1", "--format", "json", cwd=repo.root).stdout)
+    data = json.loads(run_in_process("log", "REQ-1", "--format", "json", cwd=repo.root).stdout)
     assert [(e["change"], e["message"]) for e in data["entries"]] == [
         ("added", "initial"), ("moved", "Gather booking requirements"), ("modified", "Window 21 days"),
     ]
-    diff = json.loads(run_cli("diff", "HEAD~2", "--format", "json", cwd=repo.root).stdout)
+    diff = json.loads(run_in_process("diff", "HEAD~2", "--format", "json", cwd=repo.root).stdout)
     assert [(c["id"], c["change"]) for c in diff["changes"]] == [("REQ-1", "modified")]
 
 
-def test_log_without_commits(tmp_path, run_cli):
+def test_log_without_commits(tmp_path, run_in_process):
     from conftest import git
 
     (tmp_path / "reqtrace.yaml").write_text("project: X\n")
     git(tmp_path, "init", "-q")
-    result = run_cli("log", "REQ-1", cwd=tmp_path)
+    result = run_in_process("log", "REQ-1", cwd=tmp_path)
     assert result.exit_code == 3 and "no commits yet" in result.stderr

@@ -70,8 +70,8 @@ def test_log_shows_the_inserted_paragraph_not_the_whole_statement(markdown_repo,
     assert len(out) < len(STATEMENT) / 2
 
 
-def test_diff_json_keeps_the_full_texts_and_adds_the_hunks(markdown_repo, run_cli):
-    result = run_cli("diff", "HEAD~1", "HEAD", "--format", "json", cwd=markdown_repo.root)
+def test_diff_json_keeps_the_full_texts_and_adds_the_hunks(markdown_repo, run_in_process):
+    result = run_in_process("diff", "HEAD~1", "HEAD", "--format", "json", cwd=markdown_repo.root)
     (change,) = json.loads(result.stdout)["changes"]
     (field,) = change["fields"]
     assert field["before"] == STATEMENT.strip() and field["after"] == _changed(STATEMENT).strip()
@@ -80,35 +80,35 @@ def test_diff_json_keeps_the_full_texts_and_adds_the_hunks(markdown_repo, run_cl
     assert first["pieces"][1] == {"op": "+", "text": INSERTED}
     assert (first["before_unit"], first["after_unit"]) == (11, 11)
 
-    markdown = run_cli("diff", "HEAD~1", "HEAD", "--format", "markdown", cwd=markdown_repo.root).stdout
+    markdown = run_in_process("diff", "HEAD~1", "HEAD", "--format", "markdown", cwd=markdown_repo.root).stdout
     assert "    - **Paragraph 11b: records are kept for 5 years\\.**" in markdown
     assert "Paragraph 1:" not in markdown and "- ~~\\#\\#\\#\\#~~**\\#\\#\\#** Export" in markdown
 
 
-def test_white_space_counts_only_when_asked(markdown_repo, run_cli):
+def test_white_space_counts_only_when_asked(markdown_repo, run_in_process):
     env = {"COLUMNS": "200", "NO_COLOR": "1"}
-    default = run_cli("diff", "HEAD~1", "HEAD", cwd=markdown_repo.root, env=env).stdout
-    exact = run_cli("diff", "HEAD~1", "HEAD", "--whitespace", "exact", cwd=markdown_repo.root, env=env).stdout
+    default = run_in_process("diff", "HEAD~1", "HEAD", cwd=markdown_repo.root, env=env).stdout
+    exact = run_in_process("diff", "HEAD~1", "HEAD", "--whitespace", "exact", cwd=markdown_repo.root, env=env).stdout
     assert "+ for audits." not in default
     assert "+ for audits." in exact  # the re-wrapped line, as written
 
 
-def test_a_change_only_in_white_space_is_listed_when_white_space_counts(make_repo, run_cli):
+def test_a_change_only_in_white_space_is_listed_when_white_space_counts(make_repo, run_in_process):
     repo = make_repo({"specs/REQ-1.yaml": "id: REQ-1\ntitle: t\nstatement: |\n  ```\n  a:\n    b: 1\n  ```\nacceptance: [x]\n"})
     repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: t2\nstatement: |\n  ```\n  a:\n      b: 1\n  ```\nacceptance: [x]\n"}, "indent")
-    plain = json.loads(run_cli("diff", "HEAD~1", "HEAD", "--format", "json", cwd=repo.root).stdout)
+    plain = json.loads(run_in_process("diff", "HEAD~1", "HEAD", "--format", "json", cwd=repo.root).stdout)
     assert [f["field"] for f in plain["changes"][0]["fields"]] == ["title"]
-    exact = json.loads(run_cli("diff", "HEAD~1", "HEAD", "--format", "json", "--whitespace", "exact", cwd=repo.root).stdout)
+    exact = json.loads(run_in_process("diff", "HEAD~1", "HEAD", "--format", "json", "--whitespace", "exact", cwd=repo.root).stdout)
     fields = {f["field"]: f for f in exact["changes"][0]["fields"]}
     assert set(fields) == {"title", "statement"}
     pieces = fields["statement"]["hunks"][0]["pieces"]
     assert {"op": "~", "words": [["-", "  "], ["+", "    "], ["=", "b: 1"]]} in pieces
 
 
-def test_a_short_text_keeps_its_one_marked_line(make_repo, run_cli):
+def test_a_short_text_keeps_its_one_marked_line(make_repo, run_in_process):
     repo = make_repo({"specs/REQ-1.yaml": "id: REQ-1\ntitle: t\nstatement: Book 14 days ahead.\n"})
     repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: t\nstatement: Book 30 days ahead.\n"}, "longer")
-    out = run_cli("diff", "HEAD~1", "HEAD", cwd=repo.root, env={"NO_COLOR": "1"}).stdout
+    out = run_in_process("diff", "HEAD~1", "HEAD", cwd=repo.root, env={"NO_COLOR": "1"}).stdout
     assert "statement: Book [-14-]{+30+} days ahead." in out
-    data = json.loads(run_cli("diff", "HEAD~1", "HEAD", "--format", "json", cwd=repo.root).stdout)
+    data = json.loads(run_in_process("diff", "HEAD~1", "HEAD", "--format", "json", cwd=repo.root).stdout)
     assert "hunks" not in data["changes"][0]["fields"][0]

@@ -9,9 +9,11 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
+from conftest import make_repo_in, run_reqtrace
 from pack_kit import (
     VENDOR_EMAIL,
     allowed_signers_line,
@@ -34,12 +36,31 @@ def signed(make_repo, tmp_path):
     return build_repo(make_repo, tmp_path)
 
 
-@pytest.fixture
-def built(signed, run_cli, tmp_path):
-    out = tmp_path / "out" / "pack.zip"
+class SharedPack(NamedTuple):
+    zip: Path
+    html: Path  # what --html-dir wrote
+
+
+@pytest.fixture(scope="module")
+def shared_pack(tmp_path_factory, build_env) -> SharedPack:
+    """`pack build v1` of the signed repo, built once per module by a real process: the tests
+    that read the pack, or tamper with a copy of it, share it."""
+    top = tmp_path_factory.mktemp("shared-pack")
+    signed = build_repo(make_repo_in(top), top)
+    out = top / "out" / "pack.zip"
     out.parent.mkdir()  # -o never creates a missing folder
-    result = run_cli("pack", "build", "v1", "-o", str(out), "--html-dir", str(tmp_path / "html"), cwd=signed.repo.root)
+    result = run_reqtrace("pack", "build", "v1", "-o", str(out), "--html-dir", str(top / "html"), cwd=signed.repo.root)
     assert result.exit_code == 0, result.stderr
+    return SharedPack(out, top / "html")
+
+
+@pytest.fixture
+def built(shared_pack, tmp_path):
+    """The test's copy of the shared pack: the pack of `signed`'s repo, byte for byte (its
+    commits' dates, the key and the signatures' times are fixed, so every copy is the same)."""
+    out = tmp_path / "out" / "pack.zip"
+    out.parent.mkdir()
+    shutil.copyfile(shared_pack.zip, out)
     return out
 
 
@@ -99,7 +120,7 @@ def test_atomic_writer_leaves_the_old_file_when_the_writer_fails(tmp_path):
 # ------------------------------------------------------------------------- build
 
 
-def test_pack_holds_report_data_manifest_and_pack_json(signed, built, tmp_path):
+def test_pack_holds_report_data_manifest_and_pack_json(signed, built, shared_pack):
     members = read_zip(built)
     for name in ("index.html", "pack.json", MANIFEST, "data/baseline/requirements.json", "data/to/requirements.json", "data/diff.json",
                  "data/records/requests.json", "data/records/meetings.json", "data/baseline/manifest.yaml", "data/baseline/signoffs.json",
@@ -138,7 +159,7 @@ def test_pack_holds_report_data_manifest_and_pack_json(signed, built, tmp_path):
     assert hashlib.sha256(members[recorded["evidence"]]).hexdigest() == recorded["evidence_sha256"]
 
     # --html-dir writes the same page, unzipped.
-    assert (tmp_path / "html" / "index.html").read_bytes() == members["index.html"]
+    assert (shared_pack.html / "index.html").read_bytes() == members["index.html"]
 
 
 def test_sha256sum_checks_the_unzipped_pack_without_reqtrace(built, tmp_path):
@@ -164,9 +185,9 @@ def test_the_same_repo_state_builds_the_same_bytes(signed, run_cli, tmp_path):
     assert {i.extra for i in infos} == {b""}
 
 
-def test_source_date_epoch_fixes_the_timestamps(signed, run_cli, tmp_path):
+def test_source_date_epoch_fixes_the_timestamps(signed, run_in_process, tmp_path):
     out = tmp_path / "p.zip"
-    result = run_cli("pack", "build", "v1", "-o", str(out), cwd=signed.repo.root, env={"SOURCE_DATE_EPOCH": "1767225600"})
+    result = run_in_process("pack", "build", "v1", "-o", str(out), cwd=signed.repo.root, env={"SOURCE_DATE_EPOCH": "1767225600"})
     assert result.exit_code == 0, result.stderr
     with zipfile.ZipFile(out) as archive:
         assert {i.date_time for i in archive.infolist()} == {(2026, 1, 1, 0, 0, 0)}
@@ -192,26 +213,26 @@ def test_a_failed_build_leaves_the_previous_pack_and_no_debris(signed, tmp_path,
     assert [p.name for p in out.parent.iterdir()] == ["pack.zip"]
 
 
-def test_unknown_baseline_is_bad_input_and_writes_nothing(signed, run_cli, tmp_path):
+def test_unknown_baseline_is_bad_input_and_writes_nothing(signed, run_in_process, tmp_path):
     out = tmp_path / "p.zip"
-    result = run_cli("pack", "build", "no-such-baseline", "-o", str(out), cwd=signed.repo.root)
+    result = run_in_process("pack", "build", "no-such-baseline", "-o", str(out), cwd=signed.repo.root)
     assert result.exit_code == 3
     assert "no baseline named 'no-such-baseline' (baselines: v1)" in result.stderr
     assert not out.exists()
 
 
-def test_a_baseline_name_starting_with_dash_is_refused(signed, run_cli, tmp_path):
-    result = run_cli("pack", "build", "-o", str(tmp_path / "p.zip"), "--", "--output=/tmp/x", cwd=signed.repo.root)
+def test_a_baseline_name_starting_with_dash_is_refused(signed, run_in_process, tmp_path):
+    result = run_in_process("pack", "build", "-o", str(tmp_path / "p.zip"), "--", "--output=/tmp/x", cwd=signed.repo.root)
     assert result.exit_code == 3
     assert "is not a revision name" in result.stderr
 
 
-def test_to_selects_the_end_of_the_changes(signed, run_cli, tmp_path):
+def test_to_selects_the_end_of_the_changes(signed, run_in_process, tmp_path):
     from conftest import requirement_yaml
 
     # --to the baseline's own commit: no change, and the baseline files (committed later) still found.
     at_baseline = tmp_path / "at-baseline.zip"
-    result = run_cli("pack", "build", "v1", "--to", signed.baseline_commit, "-o", str(at_baseline), cwd=signed.repo.root)
+    result = run_in_process("pack", "build", "v1", "--to", signed.baseline_commit, "-o", str(at_baseline), cwd=signed.repo.root)
     assert result.exit_code == 0, result.stderr
     members = read_zip(at_baseline)
     assert json.loads(members["data/diff.json"])["changes"] == []
@@ -220,7 +241,7 @@ def test_to_selects_the_end_of_the_changes(signed, run_cli, tmp_path):
     # --to WORKTREE: an uncommitted edit shows, and the pack says it is not a commit.
     signed.repo.write({"specs/booking/REQ-1.yaml": requirement_yaml("REQ-1", "在线预约", "患者可以在线或电话预约医生。")})
     worktree = tmp_path / "worktree.zip"
-    result = run_cli("pack", "build", "v1", "--to", "WORKTREE", "-o", str(worktree), cwd=signed.repo.root)
+    result = run_in_process("pack", "build", "v1", "--to", "WORKTREE", "-o", str(worktree), cwd=signed.repo.root)
     assert result.exit_code == 0, result.stderr
     members = read_zip(worktree)
     assert json.loads(members["pack.json"])["to"] == {"ref": None, "commit": None}
@@ -228,7 +249,7 @@ def test_to_selects_the_end_of_the_changes(signed, run_cli, tmp_path):
     assert "working tree (uncommitted)" in members["index.html"].decode()
 
 
-def test_post_delivery_requests_without_triage_are_classified_and_marked_computed(signed, run_cli, tmp_path):
+def test_post_delivery_requests_without_triage_are_classified_and_marked_computed(signed, run_in_process, tmp_path):
     from pack_kit import VENDOR, reqtrace
 
     reqtrace(signed.repo.root, "baseline", "sign", "v1", "--signer", VENDOR, "--meaning", "delivered", "--role", "vendor", "--key", str(signed.key), date="2026-06-30T08:00:00+00:00")
@@ -237,7 +258,7 @@ def test_post_delivery_requests_without_triage_are_classified_and_marked_compute
         "after delivery", date="2026-07-11T10:00:00+00:00",
     )
     out = tmp_path / "p.zip"
-    result = run_cli("pack", "build", "v1", "-o", str(out), cwd=signed.repo.root)
+    result = run_in_process("pack", "build", "v1", "-o", str(out), cwd=signed.repo.root)
     assert result.exit_code == 0, result.stderr
     members = read_zip(out)
     assert json.loads(members["pack.json"])["baseline"]["delivery_date"] == "2026-06-30"
@@ -246,22 +267,22 @@ def test_post_delivery_requests_without_triage_are_classified_and_marked_compute
     assert "recorded in the request" in html  # RQ-1's own triage block
 
 
-def test_an_output_that_is_a_folder_or_unwritable_is_a_clear_error(signed, run_cli, tmp_path):
+def test_an_output_that_is_a_folder_or_unwritable_is_a_clear_error(signed, run_in_process, tmp_path):
     folder = tmp_path / "packs"
     folder.mkdir()
-    result = run_cli("pack", "build", "v1", "-o", str(folder), cwd=signed.repo.root)
+    result = run_in_process("pack", "build", "v1", "-o", str(folder), cwd=signed.repo.root)
     assert result.exit_code == 3
     assert "is a folder; -o names the zip file to write" in result.stderr
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("x")
-    result = run_cli("pack", "build", "v1", "-o", str(blocked / "pack.zip"), cwd=signed.repo.root)
+    result = run_in_process("pack", "build", "v1", "-o", str(blocked / "pack.zip"), cwd=signed.repo.root)
     assert result.exit_code == 3
     assert "is not a folder" in result.stderr
     assert list(tmp_path.glob("**/*.tmp")) == []
 
 
-def test_bad_source_date_epoch_is_a_clear_error(signed, run_cli, tmp_path):
-    result = run_cli("pack", "build", "v1", "-o", str(tmp_path / "p.zip"), cwd=signed.repo.root, env={"SOURCE_DATE_EPOCH": "yesterday"})
+def test_bad_source_date_epoch_is_a_clear_error(signed, run_in_process, tmp_path):
+    result = run_in_process("pack", "build", "v1", "-o", str(tmp_path / "p.zip"), cwd=signed.repo.root, env={"SOURCE_DATE_EPOCH": "yesterday"})
     assert result.exit_code == 3
     assert "SOURCE_DATE_EPOCH must be a whole number" in result.stderr
 
@@ -280,10 +301,13 @@ def no_git_env(tmp_path: Path) -> dict[str, str]:
     return {"PATH": str(bin_dir)}
 
 
-def verify(run_cli, pack: Path, *args: str, tmp_path: Path):
+def verify(run, pack: Path, *args: str, tmp_path: Path):
+    """`pack verify` from a folder outside any repo, with no git on PATH. `run` is `run_cli`
+    (a real process) or `run_in_process`: the tampering tests ask only for the verdict, and
+    real processes verify in the tests above and below that pin the text and the JSON."""
     folder = tmp_path / "elsewhere"
     folder.mkdir(exist_ok=True)
-    return run_cli("pack", "verify", str(pack), *args, cwd=folder, env=no_git_env(tmp_path))
+    return run("pack", "verify", str(pack), *args, cwd=folder, env=no_git_env(tmp_path))
 
 
 def test_verify_passes_with_no_git_and_says_which_signers_it_used(signed, built, run_cli, tmp_path):
@@ -318,33 +342,33 @@ def req_json(members: dict[str, bytes]) -> dict:
     return json.loads(members["data/baseline/requirements.json"])
 
 
-def test_a_modified_file_is_named(built, run_cli, tmp_path):
+def test_a_modified_file_is_named(built, run_in_process, tmp_path):
     def change(m):
         m["data/records/meetings.json"] = m["data/records/meetings.json"].replace(b"Kick-off", b"Kick-off (amended)")
 
-    result = verify(run_cli, tamper(built, tmp_path, change), tmp_path=tmp_path)
+    result = verify(run_in_process, tamper(built, tmp_path, change), tmp_path=tmp_path)
     assert result.exit_code == 1
     assert "data/records/meetings.json: its sha256 differs from MANIFEST.sha256" in result.stdout
 
 
-def test_an_extra_file_is_named(built, run_cli, tmp_path):
-    result = verify(run_cli, tamper(built, tmp_path, lambda m: m.update({"data/records/files/extra-0123456789ab.eml": b"From: x"})), tmp_path=tmp_path)
+def test_an_extra_file_is_named(built, run_in_process, tmp_path):
+    result = verify(run_in_process, tamper(built, tmp_path, lambda m: m.update({"data/records/files/extra-0123456789ab.eml": b"From: x"})), tmp_path=tmp_path)
     assert result.exit_code == 1
     assert "data/records/files/extra-0123456789ab.eml: is in the zip but not in MANIFEST.sha256" in result.stdout
 
 
-def test_a_missing_file_is_named(built, run_cli, tmp_path):
+def test_a_missing_file_is_named(built, run_in_process, tmp_path):
     def change(m):
         victim = next(name for name in m if name.startswith("data/records/files/acceptance-letter"))
         del m[victim]
 
-    result = verify(run_cli, tamper(built, tmp_path, change), tmp_path=tmp_path)
+    result = verify(run_in_process, tamper(built, tmp_path, change), tmp_path=tmp_path)
     assert result.exit_code == 1
     assert "data/records/files/acceptance-letter-" in result.stdout
     assert "is listed in MANIFEST.sha256 but missing from the zip" in result.stdout
 
 
-def test_a_manifest_rewritten_to_match_an_edited_requirement_is_caught_by_the_root_digest(signed, built, run_cli, tmp_path):
+def test_a_manifest_rewritten_to_match_an_edited_requirement_is_caught_by_the_root_digest(signed, built, run_in_process, tmp_path):
     def change(m):
         data = req_json(m)
         for entry in data["requirements"]:
@@ -353,7 +377,7 @@ def test_a_manifest_rewritten_to_match_an_edited_requirement_is_caught_by_the_ro
         m["data/baseline/requirements.json"] = json.dumps(data).encode()
         m[MANIFEST] = manifest_for(m)
 
-    result = verify(run_cli, tamper(built, tmp_path, change), "--signers", str(signed.signers), tmp_path=tmp_path)
+    result = verify(run_in_process, tamper(built, tmp_path, change), "--signers", str(signed.signers), tmp_path=tmp_path)
     assert result.exit_code == 1
     assert "data/baseline/requirements.json: REQ-2: recomputed digest" in result.stdout
     assert "the requirements were changed" in result.stdout
@@ -361,7 +385,7 @@ def test_a_manifest_rewritten_to_match_an_edited_requirement_is_caught_by_the_ro
 
 
 @pytest.mark.parametrize("also_signoffs", [False, True], ids=["digests", "digests-and-signoff-files"])
-def test_rewriting_every_digest_as_well_is_caught_by_the_signatures(signed, built, run_cli, tmp_path, also_signoffs):
+def test_rewriting_every_digest_as_well_is_caught_by_the_signatures(signed, built, run_in_process, tmp_path, also_signoffs):
     """The attacker edits a requirement and every digest, pack.json and the baseline manifest (and even the
     sign-off files' root digest and statement): only the signature can tell."""
     import yaml
@@ -395,7 +419,7 @@ def test_rewriting_every_digest_as_well_is_caught_by_the_signatures(signed, buil
                         m[entry[part]] = m[entry[part]].replace(old_root.encode(), new_root.encode())
         m[MANIFEST] = manifest_for(m)
 
-    result = verify(run_cli, tamper(built, tmp_path, change), "--signers", str(signed.signers), tmp_path=tmp_path)
+    result = verify(run_in_process, tamper(built, tmp_path, change), "--signers", str(signed.signers), tmp_path=tmp_path)
     assert result.exit_code == 1, result.stdout
     assert "digest differs" not in result.stdout  # every digest was forged consistently
     if also_signoffs:
@@ -405,7 +429,7 @@ def test_rewriting_every_digest_as_well_is_caught_by_the_signatures(signed, buil
     assert "no sign-off in the pack is signed by a key in" in result.stdout
 
 
-def test_a_re_signed_pack_passes_only_with_the_pack_s_own_signers(signed, built, run_cli, tmp_path):
+def test_a_re_signed_pack_passes_only_with_the_pack_s_own_signers(signed, built, run_in_process, tmp_path):
     """Why --signers matters: an attacker who swaps the pack's allowed_signers and re-signs is caught only by an outside file."""
     from reqtrace.digest import requirement_digest, root_digest
     from reqtrace.pack_verify import requirement_from_fields
@@ -446,57 +470,57 @@ def test_a_re_signed_pack_passes_only_with_the_pack_s_own_signers(signed, built,
         m[MANIFEST] = manifest_for(m)
 
     forged = tamper(built, tmp_path, change)
-    fooled = verify(run_cli, forged, tmp_path=tmp_path)
+    fooled = verify(run_in_process, forged, tmp_path=tmp_path)
     assert fooled.exit_code == 0, fooled.stdout  # the pack's own keys vouch for themselves
     assert "the copy inside the pack" in fooled.stdout
-    caught = verify(run_cli, forged, "--signers", str(signed.signers), tmp_path=tmp_path)
+    caught = verify(run_in_process, forged, "--signers", str(signed.signers), tmp_path=tmp_path)
     assert caught.exit_code == 1
     assert "does not verify against" in caught.stdout
     assert f"no sign-off in the pack is signed by a key in {signed.signers}" in caught.stdout
 
 
-def test_the_announced_manifest_digest_fixes_every_file(signed, built, run_cli, tmp_path):
+def test_the_announced_manifest_digest_fixes_every_file(signed, built, run_in_process, tmp_path):
     members = read_zip(built)
     announced = hashlib.sha256(members[MANIFEST]).hexdigest()
-    assert verify(run_cli, built, "--manifest-sha256", announced, tmp_path=tmp_path).exit_code == 0
+    assert verify(run_in_process, built, "--manifest-sha256", announced, tmp_path=tmp_path).exit_code == 0
 
     def change(m):
         m["index.html"] = m["index.html"].replace(b"UNAPPROVED", b"approved")
         m[MANIFEST] = manifest_for(m)
 
     edited = tamper(built, tmp_path, change)
-    assert verify(run_cli, edited, tmp_path=tmp_path).exit_code == 0  # the HTML is not signed...
-    result = verify(run_cli, edited, "--manifest-sha256", announced, tmp_path=tmp_path)
+    assert verify(run_in_process, edited, tmp_path=tmp_path).exit_code == 0  # the HTML is not signed...
+    result = verify(run_in_process, edited, "--manifest-sha256", announced, tmp_path=tmp_path)
     assert result.exit_code == 1  # ...but the announced manifest digest covers it
     assert "MANIFEST.sha256: its sha256 is" in result.stdout
 
 
 @pytest.mark.parametrize("evil", ["../../evil.sh", "/etc/cron.d/evil", "data/../../evil", "C:/Windows/evil.bat", "data\\..\\..\\evil"])
-def test_a_zip_slip_member_is_named(built, run_cli, tmp_path, evil):
-    result = verify(run_cli, tamper(built, tmp_path, lambda m: m.update({evil: b"rm -rf ~"})), tmp_path=tmp_path)
+def test_a_zip_slip_member_is_named(built, run_in_process, tmp_path, evil):
+    result = verify(run_in_process, tamper(built, tmp_path, lambda m: m.update({evil: b"rm -rf ~"})), tmp_path=tmp_path)
     assert result.exit_code == 1
     assert f"{evil}: unsafe member name" in result.stdout
 
 
-def test_an_edited_evidence_file_is_named(built, run_cli, tmp_path):
+def test_an_edited_evidence_file_is_named(built, run_in_process, tmp_path):
     def change(m):
         victim = next(name for name in m if name.startswith("data/records/files/acceptance-letter"))
         m[victim] = b"%PDF-1.4 a different letter"
         m[MANIFEST] = manifest_for(m)
 
-    result = verify(run_cli, tamper(built, tmp_path, change), tmp_path=tmp_path)
+    result = verify(run_in_process, tamper(built, tmp_path, change), tmp_path=tmp_path)
     assert result.exit_code == 1
     assert "data/records/files/acceptance-letter-" in result.stdout
     assert "the sign-off" in result.stdout and "recorded" in result.stdout
 
 
-def test_verify_of_something_that_is_not_a_zip(run_cli, tmp_path):
+def test_verify_of_something_that_is_not_a_zip(run_in_process, tmp_path):
     junk = tmp_path / "pack.zip"
     junk.write_bytes(b"this is not a zip")
-    result = verify(run_cli, junk, tmp_path=tmp_path)
+    result = verify(run_in_process, junk, tmp_path=tmp_path)
     assert result.exit_code == 1
     assert "not a readable zip archive" in result.stdout
-    missing = verify(run_cli, tmp_path / "nope.zip", tmp_path=tmp_path)
+    missing = verify(run_in_process, tmp_path / "nope.zip", tmp_path=tmp_path)
     assert missing.exit_code == 3
     assert "no such file" in missing.stderr
 
@@ -511,15 +535,15 @@ def test_verify_without_ssh_keygen_is_an_environment_error(built, run_cli, tmp_p
     assert "ssh-keygen is not installed" in result.stderr
 
 
-def test_a_plain_revision_builds_an_unsigned_pack_that_says_so(make_repo, run_cli, tmp_path):
+def test_a_plain_revision_builds_an_unsigned_pack_that_says_so(make_repo, run_in_process, tmp_path):
     from conftest import requirement_yaml
 
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")}, tag="v0")
     out = tmp_path / "p.zip"
-    result = run_cli("pack", "build", "v0", "-o", str(out), cwd=repo.root)
+    result = run_in_process("pack", "build", "v0", "-o", str(out), cwd=repo.root)
     assert result.exit_code == 0, result.stderr
     assert "is a plain revision, not a signed baseline" in result.stdout
-    checked = run_cli("pack", "verify", str(out), cwd=tmp_path)
+    checked = run_in_process("pack", "verify", str(out), cwd=tmp_path)
     assert checked.exit_code == 0
     assert "no SSH signature binds this pack" in checked.stdout
     assert os.path.getsize(out) > 0
@@ -544,7 +568,7 @@ def test_json_outputs_keep_their_keys(signed, run_cli, tmp_path):
     assert {"code": "member", "severity": "error", "path": "../evil", "line": None, "id": None} == {k: v for k, v in failed["findings"][0].items() if k != "message"}
 
 
-def test_link_and_duplicate_members_are_named(built, run_cli, tmp_path):
+def test_link_and_duplicate_members_are_named(built, run_in_process, tmp_path):
     import warnings
 
     members = read_zip(built)
@@ -559,19 +583,19 @@ def test_link_and_duplicate_members_are_named(built, run_cli, tmp_path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # zipfile warns about the duplicate: that is the point
             archive.writestr("index.html", b"<p>the other index</p>")
-    result = verify(run_cli, evil, tmp_path=tmp_path)
+    result = verify(run_in_process, evil, tmp_path=tmp_path)
     assert result.exit_code == 1
     assert "data/records/files/link-0123456789ab.txt: is not a regular file" in result.stdout
     assert "index.html: appears twice in the zip" in result.stdout
 
 
-def test_records_over_the_spec_file_limit_are_carried_whole(make_repo, run_cli, tmp_path):
+def test_records_over_the_spec_file_limit_are_carried_whole(make_repo, run_in_process, tmp_path):
     from conftest import requirement_yaml
 
     scan = bytes(range(256)) * (6 * 1024)  # 1.5 MiB: over the 1 MiB limit for spec files
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1"), "records/documents/contract-scan.pdf": scan}, tag="v0")
     out = tmp_path / "p.zip"
-    assert run_cli("pack", "build", "v0", "-o", str(out), cwd=repo.root).exit_code == 0
+    assert run_in_process("pack", "build", "v0", "-o", str(out), cwd=repo.root).exit_code == 0
     members = read_zip(out)
     origins = json.loads(members["data/files.json"])["files"]
     member = next(m for m, o in origins.items() if o["path"] == "records/documents/contract-scan.pdf")

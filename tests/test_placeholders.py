@@ -43,29 +43,29 @@ def test_every_template_text_new_writes_is_a_placeholder_finding(fresh, run_cli)
     assert "placeholder" in strict.stdout and "Describe what the system shall do" in strict.stdout
 
 
-def test_replaced_text_clears_the_findings(fresh, run_cli):
+def test_replaced_text_clears_the_findings(fresh, run_in_process):
     (fresh / "specs/REQ-1.yaml").write_text(
         "id: REQ-1\ntitle: Book online\nstatement: Patients book an appointment online.\n"
         "acceptance:\n  - A booking made online appears on the desk within 5 s.\n", encoding="utf-8")
     (fresh / "records/requests/RQ-1.yaml").write_text(
         "id: RQ-1\nreceived: 2026-07-10\nfrom: Chen Jing\nchannel: email\ntitle: Longer window\n"
         "text: Please allow booking 30 days ahead.\n", encoding="utf-8")
-    result = run_cli("check", "--strict", cwd=fresh)
+    result = run_in_process("check", "--strict", cwd=fresh)
     assert result.exit_code == 0, result.stdout
 
 
-def test_a_template_sentence_left_beside_real_text_is_still_found(fresh, run_cli):
+def test_a_template_sentence_left_beside_real_text_is_still_found(fresh, run_in_process):
     (fresh / "specs/REQ-1.yaml").write_text(
         f"id: REQ-1\ntitle: Book online\nstatement: >\n  Patients book online.\n  {STATEMENT_TEMPLATE}\n", encoding="utf-8")
-    _, found = _findings(run_cli, fresh)
+    _, found = _findings(run_in_process, fresh)
     assert [(f["path"], f["line"]) for f in found if f["path"].startswith("specs/")] == [("specs/REQ-1.yaml", 3)]
 
 
-def test_baseline_create_refuses_untouched_templates(fresh, run_cli):
+def test_baseline_create_refuses_untouched_templates(fresh, run_in_process):
     git(fresh, "add", "-A")
     git(fresh, "commit", "-qm", "draft")
-    result = run_cli("baseline", "create", "v1", cwd=fresh)
+    result = run_in_process("baseline", "create", "v1", cwd=fresh)
     assert result.exit_code == 1
     assert "template text" in result.stderr and "specs/REQ-1.yaml:3" in result.stderr
-    assert run_cli("baseline", "list", "--format", "json", cwd=fresh).stdout.count('"name"') == 0
+    assert run_in_process("baseline", "list", "--format", "json", cwd=fresh).stdout.count('"name"') == 0
     assert git(fresh, "tag", "--list") == ""

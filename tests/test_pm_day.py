@@ -108,12 +108,12 @@ def test_pack_build_after_committing_the_decision_holds_it(decided, run_cli, tmp
     assert run_cli("pack", "verify", str(out), cwd=tmp_path).exit_code == 0
 
 
-def test_log_says_in_one_line_that_it_is_as_of_head_while_the_tree_differs(demo, run_cli):
-    clean = run_cli("log", "REQ-14", cwd=demo)
+def test_log_says_in_one_line_that_it_is_as_of_head_while_the_tree_differs(demo, run_in_process):
+    clean = run_in_process("log", "REQ-14", cwd=demo)
     assert clean.exit_code == 0 and "as of HEAD" not in clean.stderr
     (demo / "specs" / "accounts" / "REQ-14.yaml").write_text(
         (demo / "specs" / "accounts" / "REQ-14.yaml").read_text(encoding="utf-8").replace("15 minutes", "30 minutes"), encoding="utf-8")
-    noted = run_cli("log", "REQ-14", cwd=demo)
+    noted = run_in_process("log", "REQ-14", cwd=demo)
     assert noted.exit_code == 0
     lines = [line for line in noted.stderr.splitlines() if line.strip()]
     assert " ".join(" ".join(lines).split()).startswith("note: this log is as of HEAD")
@@ -149,19 +149,19 @@ def test_status_json_carries_the_same_figures_and_keeps_the_old_keys(demo_shared
             "requests", "unlinked_records", "unsourced_requirements"} < set(data)
 
 
-def test_status_of_a_repo_whose_first_signed_baseline_is_the_accepted_one(make_repo, run_cli, tmp_path):
+def test_status_of_a_repo_whose_first_signed_baseline_is_the_accepted_one(make_repo, run_in_process, tmp_path):
     letter = tmp_path / "approval.txt"
     letter.write_text("Approved. Ann\n", encoding="utf-8")
     repo = make_repo({"specs/REQ-1.yaml": "id: REQ-1\ntitle: One\nstatement: The system shall do one thing.\n"})
-    assert run_cli("baseline", "create", "v1", cwd=repo.root).exit_code == 0
-    signed = run_cli("baseline", "sign", "v1", "--role", "customer", "--meaning", "approved", "--signer", "Ann <ann@example.test>",
+    assert run_in_process("baseline", "create", "v1", cwd=repo.root).exit_code == 0
+    signed = run_in_process("baseline", "sign", "v1", "--role", "customer", "--meaning", "approved", "--signer", "Ann <ann@example.test>",
                      "--recorded", "--evidence", str(letter), cwd=repo.root)
     assert signed.exit_code == 0, signed.stderr
     repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: One\nstatement: The system shall do one thing twice.\n"}, message="changed")
-    data = json.loads(run_cli("status", "--format", "json", cwd=repo.root).stdout)
+    data = json.loads(run_in_process("status", "--format", "json", cwd=repo.root).stdout)
     assert data["since_first_signed"]["baseline"] == "v1" and data["since_first_signed"]["unapproved_ids"] == ["REQ-1"]
     assert data["accepted_without_approval"]["count"] == 0
-    text = run_cli("status", cwd=repo.root).stdout
+    text = run_in_process("status", cwd=repo.root).stdout
     assert "since first signed v1" in text and "accepted anyway" not in text
 
 
@@ -211,26 +211,26 @@ def test_decide_and_triage_write_record_a_full_timestamp_with_offset(same_day, r
     assert run_cli("check", "--strict", cwd=same_day.root).exit_code == 0
 
 
-def test_log_ties_a_same_day_decision_to_the_change_it_approved_not_the_creation(same_day, run_cli):
-    data = json.loads(run_cli("log", "REQ-1", "--format", "json", cwd=same_day.root).stdout)
+def test_log_ties_a_same_day_decision_to_the_change_it_approved_not_the_creation(same_day, run_in_process):
+    data = json.loads(run_in_process("log", "REQ-1", "--format", "json", cwd=same_day.root).stdout)
     assert [(e["change"], e["requests"]) for e in data["entries"]] == [("added", []), ("modified", ["RQ-1"])]
-    text = run_cli("log", "REQ-1", cwd=same_day.root).stdout
+    text = run_in_process("log", "REQ-1", cwd=same_day.root).stdout
     added = text[text.index("added"):text.index("modified")]
     assert "RQ-1" not in added and "requests: RQ-1" in text[text.index("modified"):]
 
 
-def test_log_reads_an_old_date_only_decision_the_same_way(make_repo, run_cli):
+def test_log_reads_an_old_date_only_decision_the_same_way(make_repo, run_in_process):
     repo = make_repo()
     repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Window\nstatement: Patients book 7 days ahead.\n",
                  "records/requests/RQ-1.yaml": REQUEST + "decision:\n  as: change\n  status: approved\n  by: Li Wei\n  on: 2026-03-01\n"},
                 "Five requirements agreed", date="2026-03-01T09:00:00+08:00")
     repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Window\nstatement: Patients book 14 days ahead.\n"}, "Window 14 days", date="2026-03-01T16:00:00+08:00")
-    data = json.loads(run_cli("log", "REQ-1", "--format", "json", cwd=repo.root).stdout)
+    data = json.loads(run_in_process("log", "REQ-1", "--format", "json", cwd=repo.root).stdout)
     assert [(e["change"], e["requests"]) for e in data["entries"]] == [("added", []), ("modified", ["RQ-1"])]
 
 
-def test_trace_puts_the_decision_between_the_commits_it_follows_and_precedes(same_day, run_cli):
-    data = json.loads(run_cli("trace", "REQ-1", "--format", "json", cwd=same_day.root).stdout)
+def test_trace_puts_the_decision_between_the_commits_it_follows_and_precedes(same_day, run_in_process):
+    data = json.loads(run_in_process("trace", "REQ-1", "--format", "json", cwd=same_day.root).stdout)
     story = [(e["kind"], e["relation"]) for e in data["timeline"]]
     assert story.index(("commit", "changed")) < story.index(("request", "decision")) < len(story) - 1
     changes = [e for e in data["timeline"] if e["kind"] == "commit"]
@@ -266,14 +266,14 @@ def test_the_packs_timeline_is_in_time_order_in_one_format(decided):
 # --- 4. the picture: status --chart ----------------------------------------------------
 
 
-def test_status_chart_follows_the_output_rule_and_keeps_text_as_text(make_repo, run_cli, tmp_path):
+def test_status_chart_follows_the_output_rule_and_keeps_text_as_text(make_repo, run_in_process, tmp_path):
     repo = make_repo({"reqtrace.yaml": 'project: "<script>alert(1)</script> & Co"\n',
                       "specs/REQ-1.yaml": "id: REQ-1\ntitle: One\nstatement: The system shall do one thing.\n",
                       "records/requests/RQ-1.yaml": 'id: RQ-1\nreceived: 2026-01-20\ntitle: "<img src=x onerror=alert(1)>"\ntriage: {classification: defect}\n'})
-    refused = run_cli("status", "--chart", str(tmp_path), cwd=repo.root)
+    refused = run_in_process("status", "--chart", str(tmp_path), cwd=repo.root)
     assert refused.exit_code == 3 and "is a folder" in refused.stderr
     page = tmp_path / "chart.html"
-    made = run_cli("status", "--chart", str(page), cwd=repo.root)
+    made = run_in_process("status", "--chart", str(page), cwd=repo.root)
     assert made.exit_code == 0, made.stderr
     html = page.read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html and "<script" not in html and "<img" not in html

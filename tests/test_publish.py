@@ -39,8 +39,8 @@ def test_one_page_per_document_and_an_index(make_repo, run_cli, tmp_path):
     assert "accepted baseline v1" in index and "approved by Chen Jing <chen.jing@clinic.example> (customer)" in index
 
 
-def test_each_requirement_shows_its_links_both_ways_baseline_state_and_records(make_repo, run_cli, tmp_path):
-    site, _ = published_site(make_repo, run_cli, tmp_path)
+def test_each_requirement_shows_its_links_both_ways_baseline_state_and_records(make_repo, run_in_process, tmp_path):
+    site, _ = published_site(make_repo, run_in_process, tmp_path)
     booking = page_holding(site, "Booking window")
     text = visible_text(booking)
     # REQ-1: its children, across documents too, and the signed baseline that holds it.
@@ -58,8 +58,8 @@ def test_each_requirement_shows_its_links_both_ways_baseline_state_and_records(m
     assert "unchanged since v1" in visible_text(accounts)
 
 
-def test_sections_in_order_with_numbered_headings_and_text_nodes(make_repo, run_cli, tmp_path):
-    site, _ = published_site(make_repo, run_cli, tmp_path)
+def test_sections_in_order_with_numbered_headings_and_text_nodes(make_repo, run_in_process, tmp_path):
+    site, _ = published_site(make_repo, run_in_process, tmp_path)
     accounts = page_holding(site, "REQ-11")
     text = visible_text(accounts)
     assert "2 Accounts 账户" in text and "part of System requirements" in text
@@ -69,8 +69,8 @@ def test_sections_in_order_with_numbered_headings_and_text_nodes(make_repo, run_
     assert "<h2" in html and "<h3" in html and "<strong>sign-in</strong>" in html
 
 
-def test_every_link_resolves_to_a_page_and_an_element(make_repo, run_cli, tmp_path):
-    site, _ = published_site(make_repo, run_cli, tmp_path)
+def test_every_link_resolves_to_a_page_and_an_element(make_repo, run_in_process, tmp_path):
+    site, _ = published_site(make_repo, run_in_process, tmp_path)
     checked = 0
     for page in site.glob("*.html"):
         hrefs, _ = links_and_ids(page)
@@ -87,8 +87,8 @@ def test_every_link_resolves_to_a_page_and_an_element(make_repo, run_cli, tmp_pa
     assert checked >= 10
 
 
-def test_statements_render_markdown_and_keep_hostile_text_inert(make_repo, run_cli, tmp_path):
-    site, _ = published_site(make_repo, run_cli, tmp_path)
+def test_statements_render_markdown_and_keep_hostile_text_inert(make_repo, run_in_process, tmp_path):
+    site, _ = published_site(make_repo, run_in_process, tmp_path)
     html = page_holding(site, "REQ-11").read_text(encoding="utf-8")
     assert "<strong>two factors</strong>" in html and "<code>otp</code>" in html and "<em>5 minutes</em>" in html
     assert '<a href="https://example.test/guide" rel="noreferrer">the guide</a>' in html
@@ -99,8 +99,8 @@ def test_statements_render_markdown_and_keep_hostile_text_inert(make_repo, run_c
     assert "script-src &#39;sha256-" in html and "default-src &#39;none&#39;" in html
 
 
-def test_single_page_holds_everything_with_in_page_links(make_repo, run_cli, tmp_path):
-    site, result = published_site(make_repo, run_cli, tmp_path, "--single-page")
+def test_single_page_holds_everything_with_in_page_links(make_repo, run_in_process, tmp_path):
+    site, result = published_site(make_repo, run_in_process, tmp_path, "--single-page")
     assert result["files"] == ["index.html"] and sorted(p.name for p in site.glob("*.html")) == ["index.html"]
     hrefs, ids = links_and_ids(site / "index.html")
     local = [h for h in hrefs if h.startswith("#")]
@@ -109,63 +109,63 @@ def test_single_page_holds_everything_with_in_page_links(make_repo, run_cli, tmp
     assert "2 Accounts 账户" in text and "3 booking" in text and "2.2.1 Lockout 锁定" in text and "账户锁定" in text and "Waiting list" in text
 
 
-def test_baseline_and_rev_publish_what_was_frozen(make_repo, run_cli, tmp_path):
+def test_baseline_and_rev_publish_what_was_frozen(make_repo, run_in_process, tmp_path):
     signed = signed_repo(make_repo, tmp_path)
     root = signed.repo.root
     out = tmp_path / "v1"
-    done = run_cli("publish", "-o", str(out), "--baseline", "v1", "--format", "json", cwd=root)
+    done = run_in_process("publish", "-o", str(out), "--baseline", "v1", "--format", "json", cwd=root)
     assert done.exit_code == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["requirement_count"] == 6 and data["commit"] == signed.baseline_commit and data["where"].startswith("baseline v1")
     text = " ".join(visible_text(p) for p in out.glob("*.html"))
     assert "Patients book up to 14 days ahead." in text and "Waiting list" not in text
-    by_rev = run_cli("publish", "-o", str(tmp_path / "rev"), "--rev", "v1", cwd=root)
+    by_rev = run_in_process("publish", "-o", str(tmp_path / "rev"), "--rev", "v1", cwd=root)
     assert by_rev.exit_code == 0, by_rev.stderr
-    both = run_cli("publish", "-o", str(tmp_path / "x"), "--rev", "HEAD", "--baseline", "v1", cwd=root)
+    both = run_in_process("publish", "-o", str(tmp_path / "x"), "--rev", "HEAD", "--baseline", "v1", cwd=root)
     assert both.exit_code == 2 and "not both" in both.stderr
-    unknown = run_cli("publish", "-o", str(tmp_path / "y"), "--baseline", "v9", cwd=root)
+    unknown = run_in_process("publish", "-o", str(tmp_path / "y"), "--baseline", "v9", cwd=root)
     assert unknown.exit_code == 3 and "no baseline named 'v9'" in unknown.stderr and "Traceback" not in unknown.stderr
-    option = run_cli("publish", "-o", str(tmp_path / "z"), "--rev", "--output=/tmp/x", cwd=root)
+    option = run_in_process("publish", "-o", str(tmp_path / "z"), "--rev", "--output=/tmp/x", cwd=root)
     assert option.exit_code in (2, 3) and not (tmp_path / "z").exists()
 
 
-def test_the_output_folder_rules(make_repo, run_cli, tmp_path):
+def test_the_output_folder_rules(make_repo, run_in_process, tmp_path):
     signed = signed_repo(make_repo, tmp_path)
     root = signed.repo.root
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
-    refused = run_cli("publish", "-o", str(foreign), cwd=root)
+    refused = run_in_process("publish", "-o", str(foreign), cwd=root)
     assert refused.exit_code == 3 and "not empty" in refused.stderr and "--force" in refused.stderr
     assert sorted(os.listdir(foreign)) == ["notes.txt"]
-    forced = run_cli("publish", "-o", str(foreign), "--force", cwd=root)
+    forced = run_in_process("publish", "-o", str(foreign), "--force", cwd=root)
     assert forced.exit_code == 0, forced.stderr
     assert (foreign / "notes.txt").read_text() == "mine" and (foreign / "index.html").is_file()
     # A previous publish may be replaced; pages it wrote that are no longer written go.
-    again = run_cli("publish", "-o", str(foreign), "--single-page", "--format", "json", cwd=root)
+    again = run_in_process("publish", "-o", str(foreign), "--single-page", "--format", "json", cwd=root)
     assert again.exit_code == 0, again.stderr
     assert len(json.loads(again.stdout)["removed"]) == 3
     assert sorted(os.listdir(foreign)) == [".reqtrace-publish.json", "index.html", "notes.txt"]
     a_file = tmp_path / "file.html"
     a_file.write_text("x")
-    assert run_cli("publish", "-o", str(a_file), cwd=root).exit_code == 3
-    missing = run_cli("publish", "-o", str(tmp_path / "no" / "such"), cwd=root)
+    assert run_in_process("publish", "-o", str(a_file), cwd=root).exit_code == 3
+    missing = run_in_process("publish", "-o", str(tmp_path / "no" / "such"), cwd=root)
     assert missing.exit_code == 3 and "does not exist" in missing.stderr and not (tmp_path / "no").exists()
     link = tmp_path / "link"
     link.symlink_to(foreign)
-    assert run_cli("publish", "-o", str(link), cwd=root).exit_code == 3
+    assert run_in_process("publish", "-o", str(link), cwd=root).exit_code == 3
     blocked = tmp_path / "blocked"
     (blocked / "index.html").mkdir(parents=True)
-    failed = run_cli("publish", "-o", str(blocked), "--force", cwd=root)
+    failed = run_in_process("publish", "-o", str(blocked), "--force", cwd=root)
     assert failed.exit_code == 3 and "index.html is a folder" in failed.stderr and "Traceback" not in failed.stderr
     leftovers = [name for folder in (foreign, blocked) for name in os.listdir(folder) if name.endswith(".reqtrace-tmp")]
     assert leftovers == []
 
 
-def test_a_broken_baseline_file_is_said_and_does_not_stop_the_pages(make_repo, run_cli, tmp_path):
+def test_a_broken_baseline_file_is_said_and_does_not_stop_the_pages(make_repo, run_in_process, tmp_path):
     signed = signed_repo(make_repo, tmp_path)
     (signed.repo.root / "baselines/v1/manifest.yaml").write_text("format: [broken\n")
-    done = run_cli("publish", "-o", str(tmp_path / "site"), "--format", "json", cwd=signed.repo.root)
+    done = run_in_process("publish", "-o", str(tmp_path / "site"), "--format", "json", cwd=signed.repo.root)
     assert done.exit_code == 0, done.stderr
     notes = json.loads(done.stdout)["notes"]
     assert len(notes) == 1 and "cannot tell which baseline is accepted" in notes[0] and "manifest.yaml" in notes[0]

@@ -46,21 +46,21 @@ def test_records_may_name_a_requirement_removed_since_a_baseline(removed, run_cl
         assert json.loads(result.stdout)["findings"] == []
 
 
-def test_the_removal_is_approved_in_diff_and_told_in_trace(removed, run_cli):
-    diff = json.loads(run_cli("diff", "contract-v1", "--format", "json", cwd=removed.root).stdout)
+def test_the_removal_is_approved_in_diff_and_told_in_trace(removed, run_in_process):
+    diff = json.loads(run_in_process("diff", "contract-v1", "--format", "json", cwd=removed.root).stdout)
     (change,) = diff["changes"]
     assert change["id"] == "REQ-9" and change["change"] == "removed"
     assert change["approved_by"] == ["RQ-5"]
-    trace = run_cli("trace", "RQ-5", "--format", "json", cwd=removed.root)
+    trace = run_in_process("trace", "RQ-5", "--format", "json", cwd=removed.root)
     assert trace.exit_code == 0, trace.stderr
 
 
-def test_a_name_no_baseline_held_still_dangles_and_so_does_a_parent(removed, run_cli):
+def test_a_name_no_baseline_held_still_dangles_and_so_does_a_parent(removed, run_in_process):
     removed.commit({
         "records/requests/RQ-6.yaml": "id: RQ-6\nreceived: 2026-03-07\ntitle: Typo\naffects: [REQ-99]\n",
         "specs/REQ-2.yaml": requirement_yaml("REQ-2", "Fax cover page", parents=["REQ-9"]),
     }, "Two wrong names")
-    result = run_cli("check", "--format", "json", cwd=removed.root)
+    result = run_in_process("check", "--format", "json", cwd=removed.root)
     assert result.exit_code == 1
     dangling = {(f["id"], f["message"].split(",")[0]) for f in json.loads(result.stdout)["findings"] if f["code"] == "dangling-ref"}
     assert dangling == {("RQ-6", "affects names 'REQ-99'"), ("REQ-2", "parents names 'REQ-9'")}

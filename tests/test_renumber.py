@@ -158,31 +158,31 @@ def test_renumber_rewrites_every_reference_in_place(make_repo, run_cli):
     assert [b["name"] for b in json.loads(log.stdout)["baselines"] if b["entry"]] == ["v1"]
 
 
-def test_renumber_a_request_and_a_meeting(make_repo, run_cli):
+def test_renumber_a_request_and_a_meeting(make_repo, run_in_process):
     repo = make_repo(FILES)
-    assert run_cli("renumber", "RQ-1", "RQ-1001", cwd=repo.root).exit_code == 0
+    assert run_in_process("renumber", "RQ-1", "RQ-1001", cwd=repo.root).exit_code == 0
     assert "approves: [RQ-1001]" in (repo.root / "records/meetings/MTG-2026-01-10.md").read_text(encoding="utf-8")
     assert (repo.root / "records/requests/RQ-1001.yaml").exists()
     assert "x-renamed-from" not in (repo.root / "records/requests/RQ-1001.yaml").read_text(encoding="utf-8")
-    moved = run_cli("renumber", "MTG-2026-01-10", "MTG-2026-01-10-417", "--format", "json", cwd=repo.root)
+    moved = run_in_process("renumber", "MTG-2026-01-10", "MTG-2026-01-10-417", "--format", "json", cwd=repo.root)
     assert moved.exit_code == 0, moved.stderr
     data = json.loads(moved.stdout)
     assert data["new_path"] == "records/meetings/MTG-2026-01-10-417.md"
     request = (repo.root / "records/requests/RQ-1001.yaml").read_text(encoding="utf-8")
     assert "in: MTG-2026-01-10-417" in request and "sources: [MTG-2026-01-10-417]" in request
     assert "sources: [\"MTG-2026-01-10-417\"]" in (repo.root / "specs/auth/more.yaml").read_text(encoding="utf-8")
-    assert run_cli("check", cwd=repo.root).exit_code == 0
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
 
 
-def test_crlf_and_a_byte_order_mark_are_kept(make_repo, run_cli):
+def test_crlf_and_a_byte_order_mark_are_kept(make_repo, run_in_process):
     text = "\ufeff" + requirement_yaml("REQ-7", parents=["REQ-8"]).replace("\n", "\r\n")
     repo = make_repo({"specs/REQ-7.yaml": text.encode("utf-8"), "specs/REQ-8.yaml": requirement_yaml("REQ-8")})
-    assert run_cli("renumber", "REQ-8", "REQ-80", cwd=repo.root).exit_code == 0
+    assert run_in_process("renumber", "REQ-8", "REQ-80", cwd=repo.root).exit_code == 0
     assert (repo.root / "specs/REQ-7.yaml").read_bytes() == text.replace('["REQ-8"]', '["REQ-80"]').encode("utf-8")
-    assert run_cli("check", cwd=repo.root).exit_code == 0
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
 
 
-def test_a_duplicate_from_two_branches_is_fixed_in_one_step(make_repo, run_cli):
+def test_a_duplicate_from_two_branches_is_fixed_in_one_step(make_repo, run_in_process):
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")})
     git(repo.root, "checkout", "-q", "-b", "alice")
     repo.commit({"specs/booking/REQ-9.yaml": requirement_yaml("REQ-9", "Alice's")}, message="Alice adds REQ-9")
@@ -192,30 +192,30 @@ def test_a_duplicate_from_two_branches_is_fixed_in_one_step(make_repo, run_cli):
     git(repo.root, "checkout", "-q", "main")
     git(repo.root, "merge", "-q", "--no-edit", "alice")
     assert "CONFLICT" not in git(repo.root, "merge", "--no-edit", "bob")  # merges silently...
-    broken = run_cli("check", cwd=repo.root)
+    broken = run_in_process("check", cwd=repo.root)
     assert broken.exit_code == 1 and "duplicate-id" in broken.stdout  # ...into a duplicate
 
-    ambiguous = run_cli("renumber", "REQ-9", "REQ-10", cwd=repo.root)
+    ambiguous = run_in_process("renumber", "REQ-9", "REQ-10", cwd=repo.root)
     assert ambiguous.exit_code == 2
     assert "specs/payments/REQ-9.yaml" in ambiguous.stderr and "--file" in ambiguous.stderr
-    fixed = run_cli("renumber", "REQ-9", "REQ-10", "--file", "specs/payments/REQ-9.yaml", cwd=repo.root)
+    fixed = run_in_process("renumber", "REQ-9", "REQ-10", "--file", "specs/payments/REQ-9.yaml", cwd=repo.root)
     assert fixed.exit_code == 0, fixed.stderr
     assert (repo.root / "specs/payments/REQ-10.yaml").exists() and not (repo.root / "specs/payments/REQ-9.yaml").exists()
     assert "id: REQ-9" in (repo.root / "specs/booking/REQ-9.yaml").read_text(encoding="utf-8")
-    assert run_cli("check", cwd=repo.root).exit_code == 0
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
     repo.commit(message="Renumber Bob's REQ-9 to REQ-10")
 
     # log follows Bob's copy back through REQ-9, not Alice's (along first parents, as
     # log always does: Bob's copy came to main with the merge).
-    log = json.loads(run_cli("log", "REQ-10", "--format", "json", cwd=repo.root).stdout)
+    log = json.loads(run_in_process("log", "REQ-10", "--format", "json", cwd=repo.root).stdout)
     messages = [e["message"] for e in log["entries"] if e["change"] in ("added", "modified")]
     assert messages == ["Merge branch 'bob'", "Renumber Bob's REQ-9 to REQ-10"]
     assert log["entries"][0]["path"] == "specs/payments/REQ-9.yaml"
-    alice = json.loads(run_cli("log", "REQ-9", "--format", "json", cwd=repo.root).stdout)
+    alice = json.loads(run_in_process("log", "REQ-9", "--format", "json", cwd=repo.root).stdout)
     assert alice["path"] == "specs/booking/REQ-9.yaml"
 
 
-def test_renumber_refuses_what_it_cannot_do_and_changes_nothing(make_repo, run_cli):
+def test_renumber_refuses_what_it_cannot_do_and_changes_nothing(make_repo, run_in_process):
     repo = make_repo(FILES)
     snapshot = {path: (repo.root / path).read_bytes() for path in FILES}
     cases = [
@@ -227,7 +227,7 @@ def test_renumber_refuses_what_it_cannot_do_and_changes_nothing(make_repo, run_c
         (("REQ-3", "REQ-31", "--file", "specs/REQ-30.yaml"), 2, "does not define 'REQ-3'"),
     ]
     for args, code, message in cases:
-        result = run_cli("renumber", *args, cwd=repo.root)
+        result = run_in_process("renumber", *args, cwd=repo.root)
         assert result.exit_code == code, (args, result.stderr)
         assert message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
@@ -235,12 +235,12 @@ def test_renumber_refuses_what_it_cannot_do_and_changes_nothing(make_repo, run_c
     assert git(repo.root, "status", "--porcelain") == ""
 
 
-def test_a_new_id_held_by_another_branch_is_refused(make_repo, run_cli):
+def test_a_new_id_held_by_another_branch_is_refused(make_repo, run_in_process):
     repo = make_repo(FILES)
     git(repo.root, "checkout", "-q", "-b", "other")
     repo.commit({"specs/REQ-31.yaml": requirement_yaml("REQ-31")}, message="REQ-31 elsewhere")
     git(repo.root, "checkout", "-q", "main")
-    result = run_cli("renumber", "REQ-3", "REQ-31", cwd=repo.root)
+    result = run_in_process("renumber", "REQ-3", "REQ-31", cwd=repo.root)
     assert result.exit_code == 3 and "'REQ-31' already exists on a local branch" in result.stderr
 
 
@@ -264,16 +264,16 @@ def test_a_failed_write_puts_back_every_file(make_repo, monkeypatch):
     assert not (repo.root / "specs/REQ-31.yaml").exists()
 
 
-def test_log_follows_a_chain_of_renumberings(make_repo, run_cli):
+def test_log_follows_a_chain_of_renumberings(make_repo, run_in_process):
     repo = make_repo(FILES)
-    assert run_cli("renumber", "REQ-30", "REQ-300", cwd=repo.root).exit_code == 0
+    assert run_in_process("renumber", "REQ-30", "REQ-300", cwd=repo.root).exit_code == 0
     repo.commit(message="first renumbering")
     # Twice before one commit: REQ-3000 never reaches history; REQ-300 did.
-    assert run_cli("renumber", "REQ-300", "REQ-3000", cwd=repo.root).exit_code == 0
-    assert run_cli("renumber", "REQ-3000", "REQ-3001", cwd=repo.root).exit_code == 0
+    assert run_in_process("renumber", "REQ-300", "REQ-3000", cwd=repo.root).exit_code == 0
+    assert run_in_process("renumber", "REQ-3000", "REQ-3001", cwd=repo.root).exit_code == 0
     assert "x-renamed-from: [REQ-30, REQ-300, REQ-3000]" in (repo.root / "specs/REQ-3001.yaml").read_text(encoding="utf-8")
     repo.commit(message="second renumbering")
-    log = json.loads(run_cli("log", "REQ-3001", "--format", "json", cwd=repo.root).stdout)
+    log = json.loads(run_in_process("log", "REQ-3001", "--format", "json", cwd=repo.root).stdout)
     assert [(e["change"], e["message"]) for e in log["entries"]] == [
         ("added", "initial"),
         ("modified", "first renumbering"),

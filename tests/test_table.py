@@ -264,11 +264,11 @@ def test_xlsx_sheet_is_chosen_by_name(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- bad input (CLI: exit 3, nothing written)
 
 
-def test_a_million_rows_are_refused_at_the_cap_and_nothing_is_written(make_repo, run_cli, tmp_path: Path) -> None:
+def test_a_million_rows_are_refused_at_the_cap_and_nothing_is_written(make_repo, run_in_process, tmp_path: Path) -> None:
     repo = make_repo()
     source = tmp_path / "huge.csv"
     source.write_bytes(b"ID,Title\n" + b"".join(b"REQ-%d,t\n" % n for n in range(1, 1_000_001)))
-    result = run_cli("import", "table", str(source), cwd=repo.root)
+    result = run_in_process("import", "table", str(source), cwd=repo.root)
     assert result.exit_code == 3, result.stderr
     assert "huge.csv: has more than 200,000 rows" in result.stderr and "--max-rows" in result.stderr
     assert not (repo.root / "specs/huge").exists()
@@ -294,14 +294,14 @@ def test_a_million_row_workbook_is_refused_without_reading_it_all(tmp_path: Path
         _import(source)
 
 
-def test_a_duplicate_id_leaves_an_earlier_import_as_it_was(make_repo, run_cli, tmp_path: Path) -> None:
+def test_a_duplicate_id_leaves_an_earlier_import_as_it_was(make_repo, run_in_process, tmp_path: Path) -> None:
     repo = make_repo()
     good = tmp_path / "reqs.csv"
     good.write_bytes(_csv([["ID", "Title"], ["REQ-1", "kept"]]))
-    assert run_cli("import", "table", str(good), cwd=repo.root).exit_code == 0
+    assert run_in_process("import", "table", str(good), cwd=repo.root).exit_code == 0
     before = _files(repo.root / "specs")
     good.write_bytes(_csv([["ID", "Title"], ["REQ-1", "new"], ["REQ-1", "twice"]]))
-    result = run_cli("import", "table", str(good), "--replace", "-f", "json", cwd=repo.root)
+    result = run_in_process("import", "table", str(good), "--replace", "-f", "json", cwd=repo.root)
     assert result.exit_code == 3
     answer = json.loads(result.stdout)
     assert answer["ok"] is False and "reqs.csv:3:A: the id REQ-1 is also on row 2" in json.dumps(answer, ensure_ascii=False)
@@ -311,34 +311,34 @@ def test_a_duplicate_id_leaves_an_earlier_import_as_it_was(make_repo, run_cli, t
 # ---------------------------------------------------------------- export at a revision or baseline
 
 
-def test_export_at_a_revision_and_a_baseline_with_chosen_fields(make_repo, run_cli, tmp_path: Path) -> None:
+def test_export_at_a_revision_and_a_baseline_with_chosen_fields(make_repo, run_in_process, tmp_path: Path) -> None:
     repo = make_repo({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Old title\nstatement: Old.\ntags: [a, b]\nx-Cost: 3\n"}, tag="v1")
-    created = run_cli("baseline", "create", "b1", cwd=repo.root)
+    created = run_in_process("baseline", "create", "b1", cwd=repo.root)
     assert created.exit_code == 0, created.stderr
     repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: New title\nstatement: New.\n"})
     out = tmp_path / "old.csv"
-    assert run_cli("export", "csv", "-o", str(out), "--rev", "v1", "--fields", "id,title,tags,x-Cost", cwd=repo.root).exit_code == 0
+    assert run_in_process("export", "csv", "-o", str(out), "--rev", "v1", "--fields", "id,title,tags,x-Cost", cwd=repo.root).exit_code == 0
     assert out.read_bytes().decode("utf-8-sig") == "id,title,tags,x-Cost\r\nREQ-1,Old title,a; b,3\r\n"
     assert _import(out).requirements[0].custom == {"x-Cost": "3"}  # a custom field's name comes back as it was
     book = tmp_path / "b1.xlsx"
-    assert run_cli("export", "xlsx", "-o", str(book), "--baseline", "b1", cwd=repo.root).exit_code == 0
+    assert run_in_process("export", "xlsx", "-o", str(book), "--baseline", "b1", cwd=repo.root).exit_code == 0
     rows = list(openpyxl.load_workbook(book).active.iter_rows(values_only=True))
     assert rows[0] == ("id", "title", "statement", "tags", "x-Cost") and rows[1][1] == "Old title" and rows[1][4] == 3
-    now = run_cli("export", "csv", "-o", str(out), "--fields", "id,nope", cwd=repo.root)
+    now = run_in_process("export", "csv", "-o", str(out), "--fields", "id,nope", cwd=repo.root)
     assert now.exit_code == 2 and "no requirement has nope" in now.stderr
 
 
 @pytest.mark.skipif("order" not in {f.name for f in dataclasses.fields(Requirement)},
                     reason="the requirement model does not carry section/order yet (document structure)")
-def test_section_and_order_survive_a_round_trip(make_repo, run_cli, tmp_path: Path) -> None:
+def test_section_and_order_survive_a_round_trip(make_repo, run_in_process, tmp_path: Path) -> None:
     repo = make_repo()
     source = tmp_path / "srs.csv"
     source.write_bytes(_csv([["ID", "Title", "Section", "Order"], ["REQ-2", "B", "intro", "1"], ["REQ-1", "A", "总则", "2"]]))
-    assert run_cli("import", "table", str(source), "--into", "srs", cwd=repo.root).exit_code == 0
+    assert run_in_process("import", "table", str(source), "--into", "srs", cwd=repo.root).exit_code == 0
     written = _files(repo.root / "specs/srs")
     assert yaml.safe_load(written["_document.yaml"])["sections"][1]["title"] == "总则"
     out = tmp_path / "out.csv"
-    assert run_cli("export", "csv", "-o", str(out), cwd=repo.root).exit_code == 0
+    assert run_in_process("export", "csv", "-o", str(out), cwd=repo.root).exit_code == 0
     assert out.read_bytes().decode("utf-8-sig").splitlines()[1].startswith("REQ-2,")
-    assert run_cli("import", "table", str(out), "--into", "srs", "--replace", cwd=repo.root).exit_code == 0
+    assert run_in_process("import", "table", str(out), "--into", "srs", "--replace", cwd=repo.root).exit_code == 0
     assert _files(repo.root / "specs/srs") == written

@@ -81,10 +81,10 @@ def test_two_clones_on_two_branches_merge_cleanly_and_check_passes(tmp_path, run
     assert listing.exit_code == 0 and listing.stdout.count('"id": "REQ-') == 7
 
 
-def test_the_ids_of_every_branch_are_taken(tmp_path, run_cli):
-    remote = _shared_remote(tmp_path, run_cli)
+def test_the_ids_of_every_branch_are_taken(tmp_path, run_in_process):
+    remote = _shared_remote(tmp_path, run_in_process)
     bob = _clone(remote, tmp_path / "bob", "bob")
-    made = Path(run_cli("new", "requirement", "--title", "Bob's", "--id", "REQ-77", cwd=bob).stdout.strip())
+    made = Path(run_in_process("new", "requirement", "--title", "Bob's", "--id", "REQ-77", cwd=bob).stdout.strip())
     assert made.name == "REQ-77.yaml"
     git(bob, "add", "-A")
     git(bob, "commit", "-q", "-m", "REQ-77")
@@ -92,45 +92,45 @@ def test_the_ids_of_every_branch_are_taken(tmp_path, run_cli):
 
     alice = _clone(remote, tmp_path / "alice", "alice")  # has origin/bob, not its files
     assert not (alice / "specs" / "REQ-77.yaml").exists()
-    refused = run_cli("new", "requirement", "--title", "Mine", "--id", "REQ-77", cwd=alice)
+    refused = run_in_process("new", "requirement", "--title", "Mine", "--id", "REQ-77", cwd=alice)
     assert refused.exit_code == 3
     assert "'REQ-77' already exists on a remote-tracking branch" in refused.stderr
     assert not (alice / "specs" / "REQ-77.yaml").exists()
     # A drawn id is never one a branch holds, and in a team clone it is a 4-digit one.
-    made = Path(run_cli("new", "requirement", "--title", "Mine", cwd=alice).stdout.strip())
+    made = Path(run_in_process("new", "requirement", "--title", "Mine", cwd=alice).stdout.strip())
     assert re.fullmatch(r"REQ-\d{4}\.yaml", made.name), made.name
 
 
-def test_a_clone_without_a_remote_counts_on_past_its_other_branches(make_repo, run_cli):
+def test_a_clone_without_a_remote_counts_on_past_its_other_branches(make_repo, run_in_process):
     from conftest import requirement_yaml
 
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")})
     git(repo.root, "checkout", "-q", "-b", "first")
-    assert Path(run_cli("new", "requirement", "--title", "a", cwd=repo.root).stdout.strip()).name == "REQ-2.yaml"
+    assert Path(run_in_process("new", "requirement", "--title", "a", cwd=repo.root).stdout.strip()).name == "REQ-2.yaml"
     repo.commit(message="REQ-2")
     git(repo.root, "checkout", "-q", "-b", "second", "main")
     # REQ-2 is not in this working tree, but branch `first` holds it.
-    assert Path(run_cli("new", "requirement", "--title", "b", cwd=repo.root).stdout.strip()).name == "REQ-3.yaml"
+    assert Path(run_in_process("new", "requirement", "--title", "b", cwd=repo.root).stdout.strip()).name == "REQ-3.yaml"
     repo.commit(message="REQ-3")
     git(repo.root, "checkout", "-q", "main")
     git(repo.root, "merge", "-q", "--no-edit", "first")
     assert "CONFLICT" not in git(repo.root, "merge", "--no-edit", "second")
-    assert run_cli("check", cwd=repo.root).exit_code == 0
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
 
 
-def test_hand_chosen_ids_are_checked(make_repo, run_cli):
+def test_hand_chosen_ids_are_checked(make_repo, run_in_process):
     from conftest import requirement_yaml
 
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")})
-    bad = run_cli("new", "requirement", "--title", "x", "--id", "req one", cwd=repo.root)
+    bad = run_in_process("new", "requirement", "--title", "x", "--id", "req one", cwd=repo.root)
     assert bad.exit_code == 2 and "cannot be an id" in bad.stderr
-    off_pattern = run_cli("new", "requirement", "--title", "x", "--id", "req-1", cwd=repo.root)
+    off_pattern = run_in_process("new", "requirement", "--title", "x", "--id", "req-1", cwd=repo.root)
     assert off_pattern.exit_code == 2 and "does not match the id pattern" in off_pattern.stderr
-    taken = run_cli("new", "request", "--title", "x", "--id", "REQ-1", cwd=repo.root)
+    taken = run_in_process("new", "request", "--title", "x", "--id", "REQ-1", cwd=repo.root)
     assert taken.exit_code == 3 and "already exists in the working tree" in taken.stderr
-    made = run_cli("new", "meeting", "--title", "Kick-off", "--id", "MTG-kickoff", cwd=repo.root)
+    made = run_in_process("new", "meeting", "--title", "Kick-off", "--id", "MTG-kickoff", cwd=repo.root)
     assert made.exit_code == 0 and Path(made.stdout.strip()).name == "MTG-kickoff.md"
-    assert run_cli("check", cwd=repo.root).exit_code == 0
+    assert run_in_process("check", cwd=repo.root).exit_code == 0
 
 
 def test_the_random_space_grows_before_it_fills():
@@ -151,17 +151,17 @@ def test_collision_odds_match_the_documented_figure():
     assert overlaps / pairs == pytest.approx((2 * run - 1) / size, rel=0.15)
 
 
-def test_a_pattern_that_fixes_the_width_narrows_the_random_space(make_repo, run_cli, tmp_path):
+def test_a_pattern_that_fixes_the_width_narrows_the_random_space(make_repo, run_in_process, tmp_path):
     from conftest import CONFIG, requirement_yaml
 
     origin = make_repo({"reqtrace.yaml": CONFIG + "id_pattern: '^REQ-[0-9]{3}$'\n", "specs/REQ-001.yaml": requirement_yaml("REQ-001")})
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin.root), str(clone))
-    made = Path(run_cli("new", "requirement", "--title", "x", cwd=clone).stdout.strip())
+    made = Path(run_in_process("new", "requirement", "--title", "x", cwd=clone).stdout.strip())
     assert re.fullmatch(r"REQ-\d{3}\.yaml", made.name), made.name
-    assert run_cli("check", cwd=clone).exit_code == 0
+    assert run_in_process("check", cwd=clone).exit_code == 0
     # A pattern no free id can match says so, and how to go on.
     full = make_repo({"reqtrace.yaml": CONFIG + "id_pattern: '^REQ-1$'\n", "specs/REQ-1.yaml": requirement_yaml("REQ-1")}, name="full")
-    refused = run_cli("new", "requirement", "--title", "x", cwd=full.root)
+    refused = run_in_process("new", "requirement", "--title", "x", cwd=full.root)
     assert refused.exit_code == 3
     assert "no free id matches the id pattern" in refused.stderr and "--id" in refused.stderr

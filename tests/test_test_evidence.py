@@ -103,54 +103,54 @@ def test_ingest_keeps_a_record_of_the_commit_with_verdicts_and_digests(accepted,
     assert run_cli("check", "--format", "json", cwd=root).exit_code == 0
 
 
-def test_status_trace_and_check_show_verified_failing_untested(accepted, run_cli, tmp_path) -> None:
+def test_status_trace_and_check_show_verified_failing_untested(accepted, run_in_process, tmp_path) -> None:
     root = accepted.repo.root
     report = junit_report(tmp_path / "run")
-    assert run_cli("ingest-tests", str(report), "--commit", accepted.baseline_commit, cwd=root).exit_code == 0
+    assert run_in_process("ingest-tests", str(report), "--commit", accepted.baseline_commit, cwd=root).exit_code == 0
     # A later run at HEAD, where REQ-2 and REQ-3 say something else: it verifies REQ-2's new
     # text, not the signed one.
     later = junit_report(tmp_path / "later", TESTS.replace("assert 14 == 30", "assert 30 == 30").replace("def test_http_200", "def test_fails_on_purpose():\n    assert False\n\ndef test_http_200"))
-    assert run_cli("ingest-tests", str(later), cwd=root).exit_code == 0
+    assert run_in_process("ingest-tests", str(later), cwd=root).exit_code == 0
 
-    status = json.loads(run_cli("status", "--format", "json", cwd=root).stdout)["tests"]
+    status = json.loads(run_in_process("status", "--format", "json", cwd=root).stdout)["tests"]
     assert status["baseline"] == "v1" and status["runs"] == 2
     assert status["counts"] == {"verified": 2, "failing": 1, "untested": 0}
     assert status["verified"] == ["REQ-1", "REQ-3"]
     assert [row["id"] for row in status["failing"]] == ["REQ-2"]
     assert status["failing"][0]["tests"] == ["test_product::test_REQ_2_booking_window"]
-    text = run_cli("status", cwd=root).stdout
+    text = run_in_process("status", cwd=root).stdout
     assert "2 of 3 requirements of v1 verified" in text and "failing  REQ-2" in text
 
     # trace: evidence for the requirement's text now.
-    trace2 = json.loads(run_cli("trace", "REQ-2", "--format", "json", cwd=root).stdout)["tests"]
+    trace2 = json.loads(run_in_process("trace", "REQ-2", "--format", "json", cwd=root).stdout)["tests"]
     assert trace2["state"] == "verified"  # the later run passed on REQ-2's current text
     assert [(r["verdict"], r["current_content"]) for r in trace2["runs"]] == [("passed", True), ("failed", False)]
-    trace1 = json.loads(run_cli("trace", "REQ-1", "--format", "json", cwd=root).stdout)
+    trace1 = json.loads(run_in_process("trace", "REQ-1", "--format", "json", cwd=root).stdout)
     assert trace1["tests"]["state"] == "verified"
     assert any(entry["relation"] == "tested" and entry["kind"] == "test" for entry in trace1["timeline"])
-    trace4 = json.loads(run_cli("trace", "REQ-4", "--format", "json", cwd=root).stdout)
+    trace4 = json.loads(run_in_process("trace", "REQ-4", "--format", "json", cwd=root).stdout)
     assert trace4["tests"] == {"state": "untested", "run": None, "ran": None, "commit": None, "tests": [], "runs": []}
-    assert "tests:      verified" in run_cli("trace", "REQ-1", cwd=root).stdout
+    assert "tests:      verified" in run_in_process("trace", "REQ-1", cwd=root).stdout
 
     # check: nothing unless a baseline asks for tests; then each unverified requirement.
-    assert [f for f in json.loads(run_cli("check", "--format", "json", cwd=root).stdout)["findings"] if f["code"] == "unverified-requirement"] == []
+    assert [f for f in json.loads(run_in_process("check", "--format", "json", cwd=root).stdout)["findings"] if f["code"] == "unverified-requirement"] == []
     config = (root / "reqtrace.yaml").read_text()
     (root / "reqtrace.yaml").write_text(config + "tests_required_for: [v1]\n")
-    result = run_cli("check", "--format", "json", cwd=root)
+    result = run_in_process("check", "--format", "json", cwd=root)
     found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "unverified-requirement"]
     assert result.exit_code == 0 and [(f["id"], f["severity"], f["path"]) for f in found] == [("REQ-2", "warning", "specs/booking/REQ-2.yaml")]
     assert "test_product::test_REQ_2_booking_window" in found[0]["message"] and "failed" in found[0]["message"]
-    assert run_cli("check", "--strict", cwd=root).exit_code == 1
+    assert run_in_process("check", "--strict", cwd=root).exit_code == 1
 
 
-def test_a_baseline_requirement_with_no_test_is_untested(accepted, run_cli, tmp_path) -> None:
+def test_a_baseline_requirement_with_no_test_is_untested(accepted, run_in_process, tmp_path) -> None:
     root = accepted.repo.root
     only_one = junit_report(tmp_path / "run", 'def test_REQ_1_book():\n    assert True\n\ndef test_fail():\n    assert False\n')
-    assert run_cli("ingest-tests", str(only_one), "--commit", accepted.baseline_commit, cwd=root).exit_code == 0
-    status = json.loads(run_cli("status", "--format", "json", cwd=root).stdout)["tests"]
+    assert run_in_process("ingest-tests", str(only_one), "--commit", accepted.baseline_commit, cwd=root).exit_code == 0
+    status = json.loads(run_in_process("status", "--format", "json", cwd=root).stdout)["tests"]
     assert status["verified"] == ["REQ-1"] and status["untested"] == ["REQ-2", "REQ-3"]
     (root / "reqtrace.yaml").write_text((root / "reqtrace.yaml").read_text() + "tests_required_for: [v1]\n")
-    found = [f for f in json.loads(run_cli("check", "--format", "json", cwd=root).stdout)["findings"] if f["code"] == "unverified-requirement"]
+    found = [f for f in json.loads(run_in_process("check", "--format", "json", cwd=root).stdout)["findings"] if f["code"] == "unverified-requirement"]
     assert [f["id"] for f in found] == ["REQ-2", "REQ-3"]
     assert "no test ran on its signed content" in found[0]["message"]
 
@@ -184,11 +184,11 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_unreadable_reports_are_refused_and_nothing_is_written(name: str, make_repo, run_cli, tmp_path) -> None:
+def test_unreadable_reports_are_refused_and_nothing_is_written(name: str, make_repo, run_in_process, tmp_path) -> None:
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")})
     report = tmp_path / "results.xml"
     report.write_bytes(HOSTILE[name])
-    result = run_cli("ingest-tests", str(report), cwd=repo.root)
+    result = run_in_process("ingest-tests", str(report), cwd=repo.root)
     assert result.exit_code == 3, result.stderr
     assert str(report) in result.stderr and "Traceback" not in result.stderr
     assert "hint: pass a JUnit XML report" in result.stderr
@@ -197,10 +197,10 @@ def test_unreadable_reports_are_refused_and_nothing_is_written(name: str, make_r
     assert not (repo.root / "records/tests").exists()
 
 
-def test_a_damaged_test_record_is_a_check_error(make_repo, run_cli) -> None:
+def test_a_damaged_test_record_is_a_check_error(make_repo, run_in_process) -> None:
     record = "id: TEST-20260101-0123456789\ncommit: abc\nran: '2026-01-01T00:00:00Z'\nsource: r.xml\nsha256: sha256:" + "0" * 64 + "\nrequirements:\n  REQ-1: {verdict: passed, digest: sha256:" + "1" * 64 + "}\n"
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1"), "records/tests/TEST-20260101-0123456789.yaml": record})
-    result = run_cli("check", "--format", "json", cwd=repo.root)
+    result = run_in_process("check", "--format", "json", cwd=repo.root)
     assert result.exit_code == 1
     (finding,) = [f for f in json.loads(result.stdout)["findings"] if f["path"] == "records/tests/TEST-20260101-0123456789.yaml"]
     assert finding["code"] == "schema" and finding["line"] == 2 and "'commit'" in finding["message"]

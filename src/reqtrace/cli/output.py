@@ -15,14 +15,16 @@ every command without each one having to remember them:
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
+import itertools
 import json
 import os
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import OutputError
@@ -194,6 +196,7 @@ def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int)
     from rich.cells import cell_len
 
     plain = text.plain
+    cells = _cell_width_between(plain)
 
     def wide(char: str) -> bool:
         return unicodedata.east_asian_width(char) in "WF"
@@ -207,24 +210,23 @@ def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int)
     ]
     commands = [(m.start(), m.end()) for m in _QUOTED_COMMAND.finditer(plain) if cell_len(m.group()) <= full_width]
     breaks = sorted(b for b in breaks if not any(start < b[0] < end for start, end in commands))
+    text_end = len(plain.rstrip())
     lines = []
     start, available = 0, first_width
-    while cell_len(plain[start:].rstrip()) > available:
+    while cells(start, text_end) > available:
         best = None
-        for end, following in breaks:
-            if end <= start:
-                continue
-            if cell_len(plain[start:end]) > available:
+        for end, following in breaks[bisect.bisect_right(breaks, (start, len(plain))):]:
+            if cells(start, end) > available:
                 break
             best = (end, following)
         unit_end = next((end for begin, end in commands if begin == start), None) or _word_end(plain, start)
-        if best is None and cell_len(plain[start:unit_end]) <= full_width:
+        if best is None and cells(start, unit_end) <= full_width:
             # Too wide for the indented line, not for the terminal: it gets a line of its own.
             best = (unit_end, unit_end + len(plain[unit_end:]) - len(plain[unit_end:].lstrip()))
         if best is None:
             # A word wider than the terminal (a very long path) is the one thing folded.
             cut = start + 1
-            while cut < len(plain) and cell_len(plain[start:cut + 1]) <= available:
+            while cut < len(plain) and cells(start, cut + 1) <= available:
                 cut += 1
             best = (cut, cut)
         lines.append(text[start:best[0]])
@@ -232,6 +234,19 @@ def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int)
     if plain[start:].strip():
         lines.append(text[start:len(plain.rstrip())])
     return lines
+
+
+def _cell_width_between(plain: str) -> Callable[[int, int], int]:
+    """`cell_len(plain[start:end])` for many slices of one text. Where a character's width does
+    not depend on its neighbours (no zero-width joiner, no emoji variation selector), the width
+    of a slice is a difference of running sums: wrapping a long message then measures each
+    character once instead of the rest of the message at every line."""
+    from rich.cells import cell_len, get_character_cell_size
+
+    if "\u200d" in plain or "\ufe0f" in plain:
+        return lambda start, end: cell_len(plain[start:end])
+    running = [0, *itertools.accumulate(get_character_cell_size(char) for char in plain)]
+    return lambda start, end: running[max(end, start)] - running[start]
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:
