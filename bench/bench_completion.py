@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from reqtrace.completion import repo_names  # noqa: E402
+from reqtrace.cli.completion import repo_names  # noqa: E402
 
 
 def main() -> int:

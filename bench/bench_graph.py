@@ -163,9 +163,9 @@ def main() -> None:
         subprocess.run(["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.test", "commit", "-q", "-m", "bench"], cwd=folder, check=True)
         print(f"generated and committed {counts} in {time.perf_counter() - start:.1f} s under {folder}")
     try:
-        from reqtrace.config import find_spec_repo
-        from reqtrace.graph import build_graph, load_baseline_infos
-        from reqtrace.snapshot import load_snapshot
+        from reqtrace.core.config import find_spec_repo
+        from reqtrace.core.snapshot import load_snapshot
+        from reqtrace.graph.graph import build_graph, load_baseline_infos
 
         repo = find_spec_repo(folder)
         loads = timed_runs(args.repeat, lambda: load_snapshot(repo))

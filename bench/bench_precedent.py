@@ -39,8 +39,10 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from triage_data import load_baseline  # noqa: E402  (bench/ is on the path: the script's own folder)
 
-from reqtrace.model import Decision, Request  # noqa: E402
-from reqtrace.precedent import (  # noqa: E402
+from reqtrace.core.model import Decision, Request  # noqa: E402
+from reqtrace.triage import CLASSES, DEFECT, BaselineIndex, TriageResult, classify_request  # noqa: E402
+from reqtrace.triage.model import shipped_model  # noqa: E402
+from reqtrace.triage.precedent import (  # noqa: E402
     DECIDED_CLASSES,
     FITTED,
     Precedent,
@@ -48,8 +50,6 @@ from reqtrace.precedent import (  # noqa: E402
     Weighing,
     apply_precedent,
 )
-from reqtrace.triage import CLASSES, DEFECT, BaselineIndex, TriageResult, classify_request  # noqa: E402
-from reqtrace.triage.model import shipped_model  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "triage"
 DOMAINS = DATA / "domains"

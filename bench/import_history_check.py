@@ -26,9 +26,9 @@ from typing import Any
 
 import yaml
 
-from reqtrace.config import find_spec_repo
-from reqtrace.diff import diff_json, diff_revisions
-from reqtrace.digest import normalise_text
+from reqtrace.changes.diff import diff_json, diff_revisions
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.digest import normalise_text
 from reqtrace.importers.strictdoc import parse_blocks
 
 

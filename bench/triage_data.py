@@ -20,8 +20,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from reqtrace.model import Config  # noqa: E402
-from reqtrace.parse import parse_requirements  # noqa: E402
+from reqtrace.core.model import Config  # noqa: E402
+from reqtrace.core.parse import parse_requirements  # noqa: E402
 from reqtrace.triage import BaselineIndex  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "triage"

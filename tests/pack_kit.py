@@ -53,7 +53,7 @@ def signoff_yaml(baseline: str, root: str, signer: str, meaning: str, time: str,
     """A sign-off file in the reqtrace-signoff-1 format, made by hand (an attacker's forgery)."""
     import hashlib
 
-    from reqtrace.signed_statement import statement_text
+    from reqtrace.baselines.signed_statement import statement_text
 
     statement = statement_text(
         baseline=baseline, algorithm="reqtrace-digest-1", root_digest=root, signer=signer, meaning=meaning, time=time,

@@ -27,8 +27,8 @@ def imported_roots(path: Path) -> set[str]:
 
 
 def test_there_is_a_core_to_check() -> None:
-    names = {path.name for path in CORE_MODULES}
-    assert {"snapshot.py", "check.py", "yamlio.py", "gitio.py", "schema.py"} <= names
+    names = {str(path.relative_to(PACKAGE)) for path in CORE_MODULES}
+    assert {"core/snapshot.py", "checks/check.py", "io/yamlio.py", "io/gitio.py", "core/schema.py"} <= names
 
 
 @pytest.mark.parametrize("module", CORE_MODULES, ids=lambda path: str(path.relative_to(PACKAGE)))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "reqtrace"
-GIT_MODULE = PACKAGE / "gitio.py"
+GIT_MODULE = PACKAGE / "io/gitio.py"
 MODULES = sorted(path for path in PACKAGE.rglob("*.py") if path != GIT_MODULE)
 
 # gitio's own means of composing a command line: nothing outside it may name them.

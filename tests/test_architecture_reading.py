@@ -13,7 +13,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "reqtrace"
 MODULES = sorted(PACKAGE.rglob("*.py"))
-READER = "snapshot.py"
+READER = "core/snapshot.py"
 
 # The per-kind parsers (parse.py) and the step that runs them over listed files: only the
 # reader calls them, so that every reading applies the same rules.
@@ -25,32 +25,32 @@ LOW_LEVEL_PARSE = {
 PARSING_ELSEWHERE = {
     # Bytes that are not read from a spec repo: a pack's members, a file named on the
     # command line, a sidecar or a request about to be written (checked before writing).
-    "pack_verify.py": {"parse_requirements"},
-    "triage_repo.py": {"parse_request"},
-    "ingest.py": {"parse_document"},
-    "recording.py": {"parse_request"},
+    "pack/verify.py": {"parse_requirements"},
+    "triage/repo.py": {"parse_request"},
+    "records/ingest.py": {"parse_document"},
+    "triage/recording.py": {"parse_request"},
     # A diff reads only the files that differ between two commits, with blobs it already
     # holds: it calls the reader's parse_sources itself (same rules, its own listing).
-    "diff.py": {"parse_sources"},
+    "changes/diff.py": {"parse_sources"},
     # Still reading on their own (to move behind the reader): the versions of one
     # requirement through history; a file whose ids clashed, re-parsed for the graph index.
-    "history.py": {"parse_requirements", ".parser"},
-    "graph_cache.py": {".parser"},
+    "changes/history.py": {"parse_requirements", ".parser"},
+    "graph/cache.py": {".parser"},
 }
 
 # Classes with Baseline in their name that are not a baseline: one row of a manifest,
 # the scan of every baseline with its problems, triage's word index of a baseline's
 # requirements, and which version of one requirement a baseline holds (history).
 NOT_A_BASELINE_TYPE = {
-    "baseline.py": {"BaselineEntry", "BaselineSet"},
+    "baselines/baseline.py": {"BaselineEntry", "BaselineSet"},
     "triage/index.py": {"BaselineIndex"},
-    "history.py": {"BaselineVersion"},
-    "baseline_verify.py": {"BaselineVerdict"},  # what verifying a baseline found, kept by content id
+    "changes/history.py": {"BaselineVersion"},
+    "baselines/verify.py": {"BaselineVerdict"},  # what verifying a baseline found, kept by content id
 }
 # Baseline types still to become views of baseline.Baseline.
 BASELINE_TYPES_TO_MOVE = {
-    "graph.py": {"BaselineInfo"},
-    "pack_contents.py": {"BaselineInfo"},
+    "graph/graph.py": {"BaselineInfo"},
+    "pack/contents.py": {"BaselineInfo"},
 }
 
 
@@ -89,7 +89,7 @@ def _defined_classes(tree: ast.Module) -> set[str]:
 def test_only_the_reader_calls_the_parsers() -> None:
     offenders = []
     for module in MODULES:
-        if _name(module) in (READER, "parse.py"):
+        if _name(module) in (READER, "core/parse.py"):
             continue
         extra = _parse_calls(_tree(module)) - PARSING_ELSEWHERE.get(_name(module), set())
         offenders.extend(f"{_name(module)} calls {call}" for call in sorted(extra))
@@ -117,7 +117,7 @@ def test_the_one_baseline_type_is_baseline_baseline() -> None:
         named -= NOT_A_BASELINE_TYPE.get(_name(module), set()) | BASELINE_TYPES_TO_MOVE.get(_name(module), set())
         if named:
             found[_name(module)] = named
-    assert found == {"baseline.py": {"Baseline"}}, "take a view of baseline.Baseline (a property or a small function), not a class of your own"
+    assert found == {"baselines/baseline.py": {"Baseline"}}, "take a view of baseline.Baseline (a property or a small function), not a class of your own"
 
 
 def test_the_baseline_allowances_are_still_needed() -> None:
@@ -146,7 +146,7 @@ def test_which_baseline_is_accepted_is_decided_in_baseline_py() -> None:
     # BaselineSet.accepted / accepted_if_known are the one answer: no module picks by itself.
     pickers = sorted(
         _name(module) for module in MODULES
-        if _name(module) != "baseline.py" and {"pick_accepted", "acceptances"} & _called_or_read(_tree(module))
+        if _name(module) != "baselines/baseline.py" and {"pick_accepted", "acceptances"} & _called_or_read(_tree(module))
     )
     assert pickers == []
 

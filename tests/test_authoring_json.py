@@ -4,7 +4,7 @@ import json
 
 import yaml
 
-from reqtrace.model import SCHEMA_VERSION
+from reqtrace.core.model import SCHEMA_VERSION
 
 
 def test_init_says_what_it_created_as_json(tmp_path, run_cli):

@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 
 from conftest import git, requirement_yaml
-from reqtrace.baseline import accepted_baseline, create_baseline, load_baseline, load_baselines
-from reqtrace.baseline_verify import verify_baseline
-from reqtrace.config import find_spec_repo
+from reqtrace.baselines.baseline import (
+    accepted_baseline,
+    create_baseline,
+    load_baseline,
+    load_baselines,
+)
+from reqtrace.baselines.signoff import sign_baseline
+from reqtrace.baselines.verify import verify_baseline
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.model import SCHEMA_VERSION
 from reqtrace.errors import RevisionError, ToolMissing
-from reqtrace.model import SCHEMA_VERSION
-from reqtrace.signoff import sign_baseline
 
 VENDOR = "Li Wei <li.wei@brightpath.example>"
 CUSTOMER = "Dr. Chen <chen@sunrise-clinic.example>"
@@ -278,8 +283,8 @@ def test_attack_edit_a_word_later_and_rewrite_the_manifest_to_match(spec, keys, 
     original = manifest_path.read_text()
     # One word of a signed requirement changes in a later commit...
     spec.commit({"specs/booking/REQ-2.yaml": requirement_yaml("REQ-2", "Cancel", "A patient can cancel until 12 hours before the start.", parents=["REQ-1"])})
-    from reqtrace.baseline import digest_entries, requirements_at
-    from reqtrace.digest import root_digest
+    from reqtrace.baselines.baseline import digest_entries, requirements_at
+    from reqtrace.core.digest import root_digest
 
     later = spec.git("rev-parse", "HEAD")
     entries = {e.id: e for e in digest_entries(requirements_at(repo, later)[1])}
@@ -465,7 +470,7 @@ def test_ssh_keygen_missing_from_path(spec, keys, run_cli, tmp_path):
 
 def test_ssh_keygen_missing_is_a_typed_error_in_the_core(spec, keys, monkeypatch):
     repo = signed_repo(spec, keys)
-    monkeypatch.setattr("reqtrace.sshsig._TOOL", "ssh-keygen-that-does-not-exist")
+    monkeypatch.setattr("reqtrace.io.sshsig._TOOL", "ssh-keygen-that-does-not-exist")
     with pytest.raises(ToolMissing):
         verify_baseline(repo, load_baseline(repo, "contract-v1.0"))
 

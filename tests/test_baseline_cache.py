@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, git, requirement_yaml, write_files
-from reqtrace import cachestore
-from reqtrace.baseline import (
+from reqtrace.baselines.baseline import (
     DIGESTS_KIND,
     MANIFEST_KIND,
     _frozen_key,
@@ -29,8 +28,9 @@ from reqtrace.baseline import (
     requirements_at,
     scan_baselines,
 )
-from reqtrace.baseline_verify import verify_manifest
-from reqtrace.config import find_spec_repo
+from reqtrace.baselines.verify import verify_manifest
+from reqtrace.core import cachestore
+from reqtrace.core.config import find_spec_repo
 
 FLIPS = 12  # per file: a fixed seed, so a failure is reproducible
 
@@ -48,7 +48,7 @@ def _identity() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A spec repo with two baselines at two commits and a change since: built once per module."""
-    from reqtrace.baseline import create_baseline
+    from reqtrace.baselines.baseline import create_baseline
 
     root = tmp_path_factory.mktemp("baseline-cache") / "repo"
     home = root.parent / "home"
@@ -121,7 +121,7 @@ def test_frozen_entries_are_the_plain_digests_cold_and_warm(spec):
 
 def test_create_stores_what_verify_reads(prepared, spec):
     """`baseline create` keeps the entries it computed: verifying needs no second parse."""
-    from reqtrace.baseline import create_baseline
+    from reqtrace.baselines.baseline import create_baseline
 
     git(spec.root, "config", "user.name", "Test")
     git(spec.root, "config", "user.email", "test@example.test")
@@ -246,7 +246,7 @@ def test_an_edited_manifest_is_still_tampered_with_a_warm_store(spec):
     ],
 )
 def test_manifest_rows_are_written_as_dump_yaml_writes_them(rows):
-    from reqtrace.yamlio import dump_yaml, dump_yaml_rows, load_yaml
+    from reqtrace.io.yamlio import dump_yaml, dump_yaml_rows, load_yaml
 
     data = {"format": "reqtrace-baseline-1", "name": "v1", "message": "Two lines\nof text", "tag": {"name": "baseline/v1", "object": "ab" * 20}}
     header = "written by a test.\nNever edit it."

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from reqtrace import cachestore
+from reqtrace.core import cachestore
 
 OLD_STAMP = "0123456789abcdef"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from conftest import requirement_yaml
-from reqtrace.check import run_checks
-from reqtrace.config import find_spec_repo
-from reqtrace.model import Finding
-from reqtrace.snapshot import load_snapshot
+from reqtrace.checks.check import run_checks
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.model import Finding
+from reqtrace.core.snapshot import load_snapshot
 
 GOOD = {
     "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online"),

@@ -169,8 +169,8 @@ def test_diff_sarif_without_fail_on_reports_but_passes(make_repo, run_in_process
 
 
 def test_fingerprints_ignore_quoted_line_numbers_and_count_equal_findings() -> None:
-    from reqtrace.ci_formats import Gate, render_sarif
-    from reqtrace.model import Finding
+    from reqtrace.checks.ci_formats import Gate, render_sarif
+    from reqtrace.core.model import Finding
 
     def prints(*findings: Finding) -> list[str]:
         log = valid_sarif(render_sarif(Gate("check", list(findings))))

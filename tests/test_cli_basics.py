@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, requirement_yaml
-from reqtrace.model import SCHEMA_VERSION
+from reqtrace.core.model import SCHEMA_VERSION
 
 GOOD = {
     "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online"),
@@ -115,13 +115,13 @@ def _run_main_in_process(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> in
 def test_exit_4_for_an_internal_error_without_a_traceback(
     make_repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import reqtrace.check
+    import reqtrace.checks.check
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in reqtrace")
 
     monkeypatch.chdir(make_repo(GOOD).root)
-    monkeypatch.setattr(reqtrace.check, "run_checks", broken)
+    monkeypatch.setattr(reqtrace.checks.check, "run_checks", broken)
     assert _run_main_in_process(monkeypatch, ["check"]) == 4
     captured = capsys.readouterr()
     assert "internal error (RuntimeError: a bug in reqtrace)" in captured.err
@@ -132,26 +132,26 @@ def test_exit_4_for_an_internal_error_without_a_traceback(
 def test_exit_4_in_json(
     make_repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import reqtrace.check
+    import reqtrace.checks.check
 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("x")
 
     monkeypatch.chdir(make_repo(GOOD).root)
-    monkeypatch.setattr(reqtrace.check, "run_checks", broken)
+    monkeypatch.setattr(reqtrace.checks.check, "run_checks", broken)
     assert _run_main_in_process(monkeypatch, ["check", "--format", "json"]) == 4
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "internal"
 
 
 def test_debug_shows_the_traceback(make_repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import reqtrace.check
+    import reqtrace.checks.check
     from reqtrace import cli
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in reqtrace")
 
     monkeypatch.chdir(make_repo(GOOD).root)
-    monkeypatch.setattr(reqtrace.check, "run_checks", broken)
+    monkeypatch.setattr(reqtrace.checks.check, "run_checks", broken)
     monkeypatch.setattr(cli, "_debug", False)
     monkeypatch.setattr(sys, "argv", ["reqtrace", "--debug", "check"])
     with pytest.raises(SystemExit) as exited:

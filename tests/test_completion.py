@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import requirement_yaml
-from reqtrace.completion import repo_names
+from reqtrace.cli.completion import repo_names
 
 REQTRACE = Path(sys.executable).parent / "reqtrace"
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None or not REQTRACE.exists(), reason="needs bash and the installed reqtrace command")

@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_demo, git
-from reqtrace import cachestore
-from reqtrace.baseline import requirements_at, scan_baselines
-from reqtrace.config import find_spec_repo
-from reqtrace.diff import diff_revisions
-from reqtrace.snapshot import WORKTREE
-from reqtrace.status import approvals_between
-from reqtrace.trace import _text_changes, text_changes
+from reqtrace.baselines.baseline import requirements_at, scan_baselines
+from reqtrace.changes.diff import diff_revisions
+from reqtrace.core import cachestore
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.snapshot import WORKTREE
+from reqtrace.graph.status import approvals_between
+from reqtrace.graph.trace import _text_changes, text_changes
 from reqtrace.triage import BaselineIndex
-from reqtrace.triage_repo import index_content_id, index_in_order
+from reqtrace.triage.repo import index_content_id, index_in_order
 
 
 @pytest.fixture(scope="module")

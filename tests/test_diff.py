@@ -7,10 +7,10 @@ import json
 import pytest
 
 from conftest import git, requirement_yaml
-from reqtrace.config import find_spec_repo
-from reqtrace.diff import diff_json, diff_revisions, drift_findings
-from reqtrace.model import SCHEMA_VERSION
-from reqtrace.parsecache import ParseCache
+from reqtrace.changes.diff import diff_json, diff_revisions, drift_findings
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.model import SCHEMA_VERSION
+from reqtrace.core.parse_cache import ParseCache
 
 
 def request_yaml(req_id: str, affects: str, status: str | None = "approved", on: str = "2026-01-10") -> str:
@@ -375,8 +375,8 @@ def test_without_an_accepted_baseline_there_is_no_drift_and_diff_starts_at_head(
 
 def accept_baseline(repo, name="contract-v1.0"):
     """Baseline NAME at HEAD, signed off by the customer on paper (recorded): the accepted baseline."""
-    from reqtrace.baseline import create_baseline
-    from reqtrace.signoff import sign_baseline
+    from reqtrace.baselines.baseline import create_baseline
+    from reqtrace.baselines.signoff import sign_baseline
 
     spec = find_spec_repo(repo.root)
     create_baseline(spec, name, message="Contract scope")

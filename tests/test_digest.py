@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reqtrace.digest import normalise_text, requirement_digest, root_digest
-from reqtrace.model import Config, Requirement
-from reqtrace.parse import parse_requirements
-from reqtrace.yamlio import load_yaml
+from reqtrace.core.digest import normalise_text, requirement_digest, root_digest
+from reqtrace.core.model import Config, Requirement
+from reqtrace.core.parse import parse_requirements
+from reqtrace.io.yamlio import load_yaml
 
 CONFIG = Config(project="digest tests")
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -413,7 +413,7 @@ def test_digest_is_fixed_for_a_known_requirement() -> None:
         "tags: [booking]\nx-risk: medium\n"
     )
     requirement = parse_one(text)
-    from reqtrace.digest import canonical_bytes
+    from reqtrace.core.digest import canonical_bytes
 
     assert canonical_bytes(requirement).decode() == (
         '{"acceptance":["Cancelling 25 hours before the start succeeds.","取消成功后释放号源。"],'

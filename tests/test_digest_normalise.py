@@ -12,7 +12,7 @@ import re
 import sys
 import unicodedata
 
-from reqtrace.digest import _CJK_GAP, normalise_text
+from reqtrace.core.digest import _CJK_GAP, normalise_text
 
 _SPACE = re.compile(r"\s+")
 

@@ -20,11 +20,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from conftest import ROOT, copy_demo, requirement_yaml
-from reqtrace.config import parse_config
-from reqtrace.editor import EDITOR_SCHEMAS, SCHEMA_FOLDER, schema_globs
-from reqtrace.parse import plain
-from reqtrace.schema import kinds, load_schema
-from reqtrace.yamlio import decode_text, load_yaml, split_front_matter
+from reqtrace.core.config import parse_config
+from reqtrace.core.parse import plain
+from reqtrace.core.schema import kinds, load_schema
+from reqtrace.io.yamlio import decode_text, load_yaml, split_front_matter
+from reqtrace.records.editor import EDITOR_SCHEMAS, SCHEMA_FOLDER, schema_globs
 
 PACKAGE_SCHEMAS = ROOT / "src" / "reqtrace" / "schemas"
 

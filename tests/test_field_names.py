@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from reqtrace.schema import kinds, load_schema
+from reqtrace.core.schema import kinds, load_schema
 
 OLD_SPELLING = """\
 # Dr. Chen's email — keep this comment

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, write_files
-from reqtrace import gitio
+from reqtrace.io import gitio
 
 ENV = {
     "GIT_CONFIG_GLOBAL": "/dev/null",

@@ -11,11 +11,11 @@ import networkx as nx
 import pytest
 
 from conftest import requirement_yaml
-from reqtrace.config import find_spec_repo
-from reqtrace.graph import build_graph, build_graph_slowly, load_baseline_infos
-from reqtrace.model import SCHEMA_VERSION
-from reqtrace.snapshot import load_snapshot
-from reqtrace.status import build_status
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.model import SCHEMA_VERSION
+from reqtrace.core.snapshot import load_snapshot
+from reqtrace.graph.graph import build_graph, build_graph_slowly, load_baseline_infos
+from reqtrace.graph.status import build_status
 
 ASK = "MAIL-3fa2c1d0e9"
 REPLY = "MAIL-aaaaaaaaaa"
@@ -219,8 +219,8 @@ def test_dot_to_svg_without_graphviz_writes_the_dot_text(story, run_cli, tmp_pat
 
 
 def test_graphml_survives_control_characters():
-    from reqtrace.graph import EvidenceGraph
-    from reqtrace.graph_formats import to_graphml
+    from reqtrace.graph.formats import to_graphml
+    from reqtrace.graph.graph import EvidenceGraph
 
     graph = EvidenceGraph()
     graph.add_node("REQ-1", kind="requirement", title="bell\x07 and nul\x00", status=None)

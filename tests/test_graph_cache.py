@@ -9,9 +9,9 @@ import pytest
 from conftest import git
 from graph_world import World
 from hostile.kit import run as run_in_process
-from reqtrace.config import find_spec_repo
-from reqtrace.graph_cache import _build, cache_file, load_graph_bundle, status_snapshot
-from reqtrace.status import build_status
+from reqtrace.core.config import find_spec_repo
+from reqtrace.graph.cache import _build, cache_file, load_graph_bundle, status_snapshot
+from reqtrace.graph.status import build_status
 from test_graph import story  # noqa: F401 - the fixture
 
 
@@ -122,7 +122,7 @@ def test_the_cli_answers_as_a_fresh_build_after_edits_adds_removes_and_renames(s
 def test_a_damaged_node_in_a_valid_cache_file_is_not_used(story, run_cli):  # noqa: F811 - the fixture
     import pickle
 
-    from reqtrace import cachefile
+    from reqtrace.io import cachefile
 
     expected = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout
     file = cache_file(find_spec_repo(story.root), worktree=True)

@@ -14,10 +14,10 @@ import networkx as nx
 import pytest
 
 from conftest import CONFIG, SpecRepoFixture, git, requirement_yaml, write_files
-from reqtrace import cachestore
-from reqtrace.config import find_spec_repo
-from reqtrace.graph import PARENT, neighbourhood, reachable
-from reqtrace.graph_cache import _build, cache_file, load_graph_bundle, whole_graph
+from reqtrace.core import cachestore
+from reqtrace.core.config import find_spec_repo
+from reqtrace.graph.cache import _build, cache_file, load_graph_bundle, whole_graph
+from reqtrace.graph.graph import PARENT, neighbourhood, reachable
 from test_graph import STORY
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "reqtrace"

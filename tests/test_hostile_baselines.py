@@ -20,11 +20,11 @@ import pytest
 
 from conftest import SpecRepoFixture, requirement_yaml
 from pack_kit import CUSTOMER, VENDOR, VENDOR_EMAIL, allowed_signers_line, make_key, signoff_yaml
-from reqtrace.baseline import create_baseline, load_baseline
-from reqtrace.clock import today
-from reqtrace.config import SpecRepo, find_spec_repo
+from reqtrace.baselines.baseline import create_baseline, load_baseline
+from reqtrace.baselines.signoff import sign_baseline
+from reqtrace.core.config import SpecRepo, find_spec_repo
 from reqtrace.errors import InputError
-from reqtrace.signoff import sign_baseline
+from reqtrace.io.clock import today
 
 FEB_20 = "1771581600"  # 2026-02-20T10:00:00Z
 JUN_30 = "1782813600"  # 2026-06-30T10:00:00Z

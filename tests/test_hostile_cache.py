@@ -1,6 +1,6 @@
 """Caches that lie: damaged, planted, blocking or stale cache files change nothing a user sees.
 
-Every cache under `.git/reqtrace/` is a hint (see src/reqtrace/cachefile.py): each
+Every cache under `.git/reqtrace/` is a hint (see src/reqtrace/io/cachefile.py): each
 reproduction below runs a command with the cache file attacked and compares its
 output and exit code with the answer given with no cache at all.
 """
@@ -93,8 +93,8 @@ def cache_folder(root: Path) -> Path:
 
 def graph_cache_file(root: Path) -> Path:
     """Where the working tree's graph is kept (cachestore's place and name for it)."""
-    from reqtrace.config import find_spec_repo
-    from reqtrace.graph_cache import cache_file
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.graph.cache import cache_file
 
     found = cache_file(find_spec_repo(root), worktree=True)
     assert found is not None
@@ -162,10 +162,10 @@ def test_bit_flips_in_the_triage_index_change_nothing(clinic, monkeypatch):
 def test_a_corrupted_triage_index_gives_the_uncached_answer_and_exit_0(clinic, monkeypatch, damage):
     import marshal
 
-    from reqtrace import cachefile
-    from reqtrace.config import find_spec_repo
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.io import cachefile
     from reqtrace.triage import INDEX_FORMAT
-    from reqtrace.triage_repo import _index_path
+    from reqtrace.triage.repo import _index_path
 
     args = ("triage", "RQ-12", "--baseline", "v1.0")
     expected = run_in_process(monkeypatch, clinic.root, *args)
@@ -184,9 +184,9 @@ def test_a_forged_index_entry_is_not_quoted_as_signed(clinic, monkeypatch):
     """A cache that verifies but says something git does not: triage quotes what git holds."""
     import marshal
 
-    from reqtrace import cachefile
-    from reqtrace.config import find_spec_repo
-    from reqtrace.triage_repo import _index_path
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.io import cachefile
+    from reqtrace.triage.repo import _index_path
 
     args = ("triage", "RQ-12", "--baseline", "v1.0", "--format", "json")
     expected = run_in_process(monkeypatch, clinic.root, *args)
@@ -203,9 +203,10 @@ def test_a_forged_index_entry_is_not_quoted_as_signed(clinic, monkeypatch):
 
 def test_a_forged_requirement_in_the_parse_pack_is_refused(clinic, monkeypatch):
     """A pack that passes its hash but carries one of reqtrace's own dataclasses: refused."""
-    from reqtrace import cachefile, gitio, parsecache
-    from reqtrace.model import Requirement
-    from reqtrace.parse import Parsed
+    from reqtrace.core import parse_cache as parsecache
+    from reqtrace.core.model import Requirement
+    from reqtrace.core.parse import Parsed
+    from reqtrace.io import cachefile, gitio
 
     args = ("list", "--format", "json")
     expected = run_in_process(monkeypatch, clinic.root, *args, env={"REQTRACE_NO_CACHE": "1"})
@@ -269,7 +270,7 @@ def test_a_symlink_in_place_of_a_cache_file_is_not_followed(clinic, tmp_path):
     elsewhere.write_bytes(cache.read_bytes())
     cache.unlink()
     cache.symlink_to(elsewhere)
-    from reqtrace.cachefile import read_regular
+    from reqtrace.io.cachefile import read_regular
 
     assert read_regular(cache) is None
     assert _cli(clinic.root, *command) == expected
@@ -290,7 +291,7 @@ def test_a_discarded_cache_is_noted_under_debug(clinic, run_cli):
 
 def test_a_forged_node_in_a_verifying_graph_cache_is_not_shown(clinic, monkeypatch):
     """A graph cache that passes its hash but holds another title: trace shows the file's."""
-    from reqtrace import cachefile
+    from reqtrace.io import cachefile
 
     args = ("trace", "REQ-40", "--format", "json")
     expected = run_in_process(monkeypatch, clinic.root, *args, env={"REQTRACE_NO_CACHE": "1"})

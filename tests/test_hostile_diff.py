@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 
 from conftest import requirement_yaml
-from reqtrace.config import find_spec_repo
-from reqtrace.diff import diff_revisions
-from reqtrace.history import requirement_history
+from reqtrace.changes.diff import diff_revisions
+from reqtrace.changes.history import requirement_history
+from reqtrace.core.config import find_spec_repo
 
 
 def many(*requirements: tuple[str, str]) -> str:

@@ -17,10 +17,10 @@ import pytest
 
 from conftest import CliResult, requirement_yaml
 from hostile.kit import run as run_through_main
-from reqtrace.check import run_checks
-from reqtrace.config import find_spec_repo
-from reqtrace.id_pattern import MAX_ID_LENGTH, UnsupportedPattern, id_matcher
-from reqtrace.snapshot import load_snapshot
+from reqtrace.checks.check import run_checks
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.id_pattern import MAX_ID_LENGTH, UnsupportedPattern, id_matcher
+from reqtrace.core.snapshot import load_snapshot
 
 GOOD = {"specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online")}
 EXPLICIT = "project: P\npaths:\n  requirements: {folder}\n  records: records\n"
@@ -211,7 +211,7 @@ def test_only_patterns_without_a_second_choice_go_to_re() -> None:
     # `re` is used where backtracking never has a second choice (speed: the
     # default pattern on 10,000 ids); every shape that can backtrack goes to the
     # position sets.
-    from reqtrace.id_pattern import _deterministic, _parser
+    from reqtrace.core.id_pattern import _deterministic, _parser
 
     for pattern in (r"^[A-Z][A-Z0-9]*-[0-9]+$", r"^REQ-\d+$", r"^R-[0-9]{1,4}$"):
         assert _deterministic(_parser.parse(pattern)), pattern
@@ -367,7 +367,7 @@ def test_an_impossible_time_is_a_finding(make_repo, path: str, content: str, lin
 
 
 def test_an_impossible_sign_off_time_is_refused_by_the_schema() -> None:
-    from reqtrace.schema import validate
+    from reqtrace.core.schema import validate
 
     good = {"format": "reqtrace-revocation-1", "baseline": "v1", "revokes": "x", "reason": "r", "by": "A <a@b.c>", "time": "2026-03-01T08:00:00Z"}
     assert validate(good, "revocation") == []

@@ -20,7 +20,7 @@ import pytest
 
 from conftest import CONFIG, SpecRepoFixture, git, requirement_yaml, write_files
 from pack_kit import build_repo, manifest_for, read_zip, write_zip
-from reqtrace.archive import MANIFEST
+from reqtrace.io.archive import MANIFEST
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is needed to sign the test baseline")
 
@@ -110,8 +110,8 @@ def test_the_untouched_pack_passes(pack, run_cli):
 def test_a_second_entry_for_a_signed_id_is_refused(pack, run_cli, tmp_path):
     """A forged REQ-1, with its own correct digest, put before the signed one: the signed set is still
     there whole, so only counting the ids tells."""
-    from reqtrace.digest import requirement_digest
-    from reqtrace.pack_verify import requirement_from_fields
+    from reqtrace.core.digest import requirement_digest
+    from reqtrace.pack.verify import requirement_from_fields
 
     def change(m):
         data = json.loads(m[BASE_JSON])
@@ -237,7 +237,7 @@ def patch_headers(path: Path, name: str, *, size: int | None = None, flags: int 
 
 def verify_measuring_memory(path, signers):  # type: ignore[no-untyped-def]
     """pack verify's report and the most memory it held (tracemalloc's peak)."""
-    from reqtrace import pack_verify
+    from reqtrace.pack import verify as pack_verify
 
     tracemalloc.start()
     try:
@@ -250,7 +250,7 @@ def verify_measuring_memory(path, signers):  # type: ignore[no-untyped-def]
 def test_a_zip_bomb_is_refused_from_its_declared_size_without_inflating(pack, tmp_path, monkeypatch):
     """200 MB of zeros (200 KB compressed) against a cap lowered to 16 MiB: refused, and verify's
     memory stays small — nothing of the bomb is inflated."""
-    from reqtrace import pack_verify
+    from reqtrace.pack import verify as pack_verify
 
     bomb = "data/records/files/bomb-0123456789ab.bin"
     path = tmp_path / "bomb.zip"
@@ -268,7 +268,7 @@ def test_a_zip_bomb_is_refused_from_its_declared_size_without_inflating(pack, tm
 def test_a_zip_bomb_that_lies_about_its_size_is_stopped_while_inflating(pack, tmp_path, monkeypatch):
     """The same bomb declaring 1,000 bytes: reading stops where the declared size ends (the CRC then
     fails), never near 200 MB."""
-    from reqtrace import pack_verify
+    from reqtrace.pack import verify as pack_verify
 
     bomb = "data/records/files/bomb-0123456789ab.bin"
     path = tmp_path / "bomb.zip"
@@ -284,7 +284,7 @@ def test_a_zip_bomb_that_lies_about_its_size_is_stopped_while_inflating(pack, tm
 
 def test_the_inflate_cap_holds_while_reading_whatever_the_zip_declares(tmp_path, monkeypatch):
     """Python's zipfile stops at the declared size; verify's own count does not rely on it."""
-    from reqtrace import pack_verify
+    from reqtrace.pack import verify as pack_verify
 
     path = tmp_path / "big.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -298,7 +298,7 @@ def test_the_inflate_cap_holds_while_reading_whatever_the_zip_declares(tmp_path,
 
 def test_the_members_verify_parses_are_capped_together(pack, tmp_path, monkeypatch):
     """They are held in memory: a bomb spread over the sign-off files stops at the cap too."""
-    from reqtrace import pack_verify
+    from reqtrace.pack import verify as pack_verify
 
     monkeypatch.setattr(pack_verify, "MAX_READ_BYTES", 4096)
     report = pack_verify.verify_pack(pack[0], pack[1])
@@ -307,7 +307,7 @@ def test_the_members_verify_parses_are_capped_together(pack, tmp_path, monkeypat
 
 
 def test_the_total_of_all_members_is_capped(pack, tmp_path, monkeypatch):
-    from reqtrace import pack_verify
+    from reqtrace.pack import verify as pack_verify
 
     with zipfile.ZipFile(pack[0]) as archive:
         half = sum(info.file_size for info in archive.infolist()) // 2
@@ -327,7 +327,7 @@ def in_process(path: Path, signers: Path | None, monkeypatch) -> int:
 
     from reqtrace.cli import pack_cmds
     from reqtrace.errors import ReqtraceError
-    from reqtrace.pack_verify import verify_pack
+    from reqtrace.pack.verify import verify_pack
 
     try:
         report = verify_pack(path, signers)

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, git, requirement_yaml
-from reqtrace.files import TEMP_SUFFIX, FileChangedError, atomic_write
-from reqtrace.mail import mail_id, read_message
-from reqtrace.yamlio import load_yaml
+from reqtrace.io.files import TEMP_SUFFIX, FileChangedError, atomic_write
+from reqtrace.io.yamlio import load_yaml
+from reqtrace.records.mail import mail_id, read_message
 
 EML = DATA / "eml"
 THREAD_ROOT = EML / "webklex_thread_my_topic.eml"
@@ -178,7 +178,7 @@ def test_decide_and_triage_write_edit_flow_style_and_marked_files(clinic, run_cl
 _RACE = textwrap.dedent("""
     import sys
     from pathlib import Path
-    import reqtrace.recording as recording
+    import reqtrace.triage.recording as recording
     from reqtrace.cli import main
 
     target = Path(sys.argv[1])
@@ -242,7 +242,7 @@ def test_decide_adds_the_temp_pattern_to_git_exclude(make_repo, run_in_process):
 _KILLED_WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from reqtrace.files import atomic_writer
+    from reqtrace.io.files import atomic_writer
 
     with atomic_writer(Path(sys.argv[1])) as handle:
         handle.write(b"id: RQ-99\\nreceived: 2026-06-03\\ntitle: half-written request\\n")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, MATERIAL_EML, requirement_yaml
-from reqtrace.mail import mail_id
+from reqtrace.records.mail import mail_id
 
 EML = DATA / "eml"
 THREAD_ROOT = EML / "webklex_thread_my_topic.eml"

@@ -17,8 +17,8 @@ from conftest import _isolate_git, copy_demo
 from hostile.kit import Outcome
 from hostile.kit import run as run_through_main
 from reqtrace.cli import _register, app
-from reqtrace.model import SCHEMA_VERSION
-from reqtrace.schema import load_output_schema, output_commands
+from reqtrace.core.model import SCHEMA_VERSION
+from reqtrace.core.schema import load_output_schema, output_commands
 
 DATA = Path(__file__).resolve().parent / "data"
 JUNIT = '<?xml version="1.0"?>\n<testsuite name="s" tests="1"><testcase classname="t" name="test_REQ_3_booking"/></testsuite>\n'

@@ -18,20 +18,20 @@ from pathlib import Path
 import pytest
 
 from conftest import git, requirement_yaml, write_files
-from reqtrace import cachestore
-from reqtrace.baseline import scan_baselines
-from reqtrace.baseline_verify import (
+from reqtrace.baselines.baseline import scan_baselines
+from reqtrace.baselines.verify import (
     VERDICT_KIND,
     baseline_findings,
     plain_baseline_findings,
     verdict_content,
 )
-from reqtrace.check import DRIFT_KIND, drift_content, drift_gate
-from reqtrace.config import find_spec_repo
-from reqtrace.diff import accepted_base, drift_findings
+from reqtrace.changes.diff import accepted_base, drift_findings
+from reqtrace.checks.check import DRIFT_KIND, drift_content, drift_gate
+from reqtrace.core import cachestore
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.parse_cache import PackedParseCache
+from reqtrace.core.snapshot import load_snapshot
 from reqtrace.errors import ToolMissing
-from reqtrace.parsecache import PackedParseCache
-from reqtrace.snapshot import load_snapshot
 
 VENDOR = "Li Wei <li.wei@vendor.example>"
 CUSTOMER = "Anna Schmidt <anna.schmidt@customer.example>"
@@ -52,8 +52,8 @@ def _request(req_id: str, affects: str) -> str:
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory, build_env: None) -> Path:
     """v1 (vendor SSH, customer recorded) and v2 (both SSH, accepted), then drift: built once."""
-    from reqtrace.baseline import create_baseline
-    from reqtrace.signoff import sign_baseline
+    from reqtrace.baselines.baseline import create_baseline
+    from reqtrace.baselines.signoff import sign_baseline
 
     folder = tmp_path_factory.mktemp("kept-verdicts")
     root = folder / "repo"
@@ -121,8 +121,8 @@ def test_an_unchanged_repo_reads_the_kept_verdict_and_it_is_the_plain_one(spec: 
     def no_ssh(*_args, **_kwargs):
         raise AssertionError("ssh-keygen ran although the verdict was kept")
 
-    monkeypatch.setattr("reqtrace.sshsig.verify", no_ssh)
-    monkeypatch.setattr("reqtrace.baseline_verify.frozen_entries", no_ssh)
+    monkeypatch.setattr("reqtrace.io.sshsig.verify", no_ssh)
+    monkeypatch.setattr("reqtrace.baselines.verify.frozen_entries", no_ssh)
     assert baseline_findings(_snapshot(spec)) == first
 
 
@@ -237,7 +237,7 @@ def test_the_kept_drift_is_the_plain_one_and_follows_the_working_tree(spec: Path
     assert kept == plain and {f.id for f in kept} == {"REQ-3", "REQ-9"}
     assert len(_kept_entries(spec, DRIFT_KIND)) == 1
     with monkeypatch.context() as patch:
-        patch.setattr("reqtrace.diff.drift_findings", lambda *_a, **_k: pytest.fail("diffed although the drift was kept"))
+        patch.setattr("reqtrace.changes.diff.drift_findings", lambda *_a, **_k: pytest.fail("diffed although the drift was kept"))
         assert _drift_gate_only(spec) == kept
     # Edited in the working tree, not committed: drifts too.
     write_files(spec, {"specs/area/REQ-5.yaml": requirement_yaml("REQ-5", "Edited, not committed")})
@@ -282,7 +282,7 @@ def test_a_symbolic_link_under_the_requirements_keeps_no_drift(spec: Path) -> No
 
 
 def test_requirements_at_a_baseline_read_through_the_shared_pack_are_the_plain_ones(spec: Path) -> None:
-    from reqtrace.snapshot import read_only_parse_pack, requirements_at, share_parse_pack
+    from reqtrace.core.snapshot import read_only_parse_pack, requirements_at, share_parse_pack
 
     repo = find_spec_repo(spec)
     v1 = git(spec, "rev-parse", "baseline/v1^{commit}")
@@ -310,8 +310,8 @@ def test_requirements_at_a_baseline_read_through_the_shared_pack_are_the_plain_o
 
 
 def test_the_accepted_baseline_is_kept_with_the_verdict(spec: Path) -> None:
-    from reqtrace.baseline_verify import baseline_verdict
-    from reqtrace.signoff import revoke_signoff
+    from reqtrace.baselines.signoff import revoke_signoff
+    from reqtrace.baselines.verify import baseline_verdict
 
     repo = find_spec_repo(spec)
     v2 = git(spec, "rev-parse", "baseline/v2^{commit}")

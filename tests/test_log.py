@@ -7,9 +7,9 @@ import json
 import pytest
 
 from conftest import requirement_yaml
-from reqtrace.config import find_spec_repo
-from reqtrace.history import requirement_history
-from reqtrace.model import SCHEMA_VERSION
+from reqtrace.changes.history import requirement_history
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.model import SCHEMA_VERSION
 
 
 def request_yaml(req_id: str, affects: str, on: str) -> str:

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from reqtrace.textdiff import ADDED, CHANGED, EXACT, KEPT, text_hunks, units
-from reqtrace.worddiff import tokens
+from reqtrace.changes.textdiff import ADDED, CHANGED, EXACT, KEPT, text_hunks, units
+from reqtrace.changes.worddiff import tokens
 
 PARAGRAPHS = [f"Paragraph {i}: the system shall keep record {i} of every booking, with who made it and when, for audits." for i in range(1, 25)]
 STATEMENT = "## Booking records\n\n" + "\n\n".join(PARAGRAPHS) + "\n\n#### Export\n\n```yaml\nexport:\n  format: csv\n  columns: [id, when]\n```\n"

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from conftest import DATA, MATERIAL_EML
-from reqtrace.mail import (
+from reqtrace.records.mail import (
     MAX_HEADER_BYTES,
     MAX_MESSAGE_BYTES,
     MAX_PARTS,
@@ -256,10 +256,10 @@ def test_sidecars_of_odd_messages_read_back_as_written():
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from reqtrace.ingest import _sidecar_data
-    from reqtrace.model import Config
-    from reqtrace.parse import parse_email
-    from reqtrace.yamlio import dump_yaml
+    from reqtrace.core.model import Config
+    from reqtrace.core.parse import parse_email
+    from reqtrace.io.yamlio import dump_yaml
+    from reqtrace.records.ingest import _sidecar_data
 
     seed = (EML / "webklex_thread_re_my_topic.eml").read_bytes()
     tokens = st.sampled_from([b"?=", b"=?utf-8?B?5Lit?=", b"\xff", b"\x00", b": ", b"- ", b"#", b"'", b'"', b"[", b"{", b"&", b"*", b"!", b"%", b"@", b"`", b",", b"\xe2\x80\xa8"])

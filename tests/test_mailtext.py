@@ -1,7 +1,7 @@
 """The small email reader triage uses for .eml files."""
 
 from conftest import MATERIAL_EML
-from reqtrace.mailtext import read_email
+from reqtrace.records.mailtext import read_email
 
 
 def test_subject_and_plain_text_with_rfc2047_and_gbk():

@@ -24,9 +24,15 @@ from pack_kit import (
     signoff_yaml,
     write_zip,
 )
-from reqtrace.archive import MANIFEST, DeterministicZip, UnsafeMember, is_safe_member, member_name
-from reqtrace.files import atomic_writer
-from reqtrace.model import SCHEMA_VERSION
+from reqtrace.core.model import SCHEMA_VERSION
+from reqtrace.io.archive import (
+    MANIFEST,
+    DeterministicZip,
+    UnsafeMember,
+    is_safe_member,
+    member_name,
+)
+from reqtrace.io.files import atomic_writer
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is needed to sign the test baseline")
 
@@ -195,9 +201,9 @@ def test_source_date_epoch_fixes_the_timestamps(signed, run_in_process, tmp_path
 
 
 def test_a_failed_build_leaves_the_previous_pack_and_no_debris(signed, tmp_path, monkeypatch):
-    from reqtrace import pack
-    from reqtrace.config import find_spec_repo
-    from reqtrace.pack import build_pack
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.pack import build as pack
+    from reqtrace.pack.build import build_pack
 
     out = tmp_path / "packs" / "pack.zip"
     out.parent.mkdir()
@@ -390,8 +396,8 @@ def test_rewriting_every_digest_as_well_is_caught_by_the_signatures(signed, buil
     sign-off files' root digest and statement): only the signature can tell."""
     import yaml
 
-    from reqtrace.digest import requirement_digest, root_digest
-    from reqtrace.pack_verify import requirement_from_fields
+    from reqtrace.core.digest import requirement_digest, root_digest
+    from reqtrace.pack.verify import requirement_from_fields
 
     def change(m):
         data = req_json(m)
@@ -431,8 +437,8 @@ def test_rewriting_every_digest_as_well_is_caught_by_the_signatures(signed, buil
 
 def test_a_re_signed_pack_passes_only_with_the_pack_s_own_signers(signed, built, run_in_process, tmp_path):
     """Why --signers matters: an attacker who swaps the pack's allowed_signers and re-signs is caught only by an outside file."""
-    from reqtrace.digest import requirement_digest, root_digest
-    from reqtrace.pack_verify import requirement_from_fields
+    from reqtrace.core.digest import requirement_digest, root_digest
+    from reqtrace.pack.verify import requirement_from_fields
 
     mallory = make_key(tmp_path / "mallory", "key", VENDOR_EMAIL)
 
@@ -605,7 +611,7 @@ def test_records_over_the_spec_file_limit_are_carried_whole(make_repo, run_in_pr
 @pytest.mark.parametrize("parallel_from", [1, 10**9], ids=["two-processes", "one-process"])
 def test_an_edited_original_yaml_is_caught_by_its_digest(signed, built, tmp_path, monkeypatch, parallel_from):
     """The YAML beside the JSON is the original evidence: editing only it (and the manifest) fails too."""
-    from reqtrace import pack_verify
+    from reqtrace.pack import verify as pack_verify
 
     def change(m):
         entry = next(e for e in req_json(m)["requirements"] if e["id"] == "REQ-2")

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from reqtrace.archive import MANIFEST, DeterministicZip, manifest_text, sha256_hex
+from reqtrace.io.archive import MANIFEST, DeterministicZip, manifest_text, sha256_hex
 
 WHEN = dt.datetime(2026, 3, 2, 10, 0, 1, tzinfo=dt.UTC)
 

@@ -11,10 +11,10 @@ from html.parser import HTMLParser
 import pytest
 
 from conftest import requirement_yaml
-from reqtrace.archive import DeterministicZip, is_safe_member
-from reqtrace.config import find_spec_repo
-from reqtrace.pack import gather_pack, lay_out
-from reqtrace.report import CSP, field_view, render_pack_html, safe_href
+from reqtrace.core.config import find_spec_repo
+from reqtrace.io.archive import DeterministicZip, is_safe_member
+from reqtrace.pack.build import gather_pack, lay_out
+from reqtrace.pack.report import CSP, field_view, render_pack_html, safe_href
 
 SCRIPT = '<script>alert("pwned")</script>'
 STYLE_BREAK = "</style><script>alert(2)</script>"

@@ -9,8 +9,8 @@ import zipfile
 from pathlib import Path
 
 from conftest import copy_demo, git
+from reqtrace.core.people import People, Person, people_from
 from reqtrace.demo import suggested_commands
-from reqtrace.people import People, Person, people_from
 
 ROOT = Path(__file__).resolve().parents[1]
 

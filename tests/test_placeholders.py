@@ -6,7 +6,11 @@ import json
 import pytest
 
 from conftest import git
-from reqtrace.placeholders import ACCEPTANCE_TEMPLATE, REQUEST_TEXT_TEMPLATE, STATEMENT_TEMPLATE
+from reqtrace.core.placeholders import (
+    ACCEPTANCE_TEMPLATE,
+    REQUEST_TEXT_TEMPLATE,
+    STATEMENT_TEMPLATE,
+)
 
 
 @pytest.fixture

@@ -252,7 +252,7 @@ def test_the_packs_timeline_is_in_time_order_in_one_format(decided):
     one_format = re.compile(r"\d{4}-\d\d-\d\d( \d\d:\d\d (UTC|[+-]\d\d:\d\d))?")
     assert all(one_format.fullmatch(text) for _, text in shown), [text for _, text in shown if not one_format.fullmatch(text)]
 
-    from reqtrace.clock import moment_key
+    from reqtrace.io.clock import moment_key
 
     keys = [moment_key(recorded) for recorded, _ in shown]
     assert keys == sorted(keys)
@@ -282,7 +282,7 @@ def test_status_chart_follows_the_output_rule_and_keeps_text_as_text(make_repo, 
 
 
 def test_chart_model_counts_each_month_and_marks_baselines_in_their_month():
-    from reqtrace.status_chart import chart_model
+    from reqtrace.graph.status_chart import chart_model
 
     model = chart_model(
         [("2026-01-05T10:00:00+08:00", 2), ("2026-01-30T10:00:00+00:00", 1), ("2026-03-02T09:00:00Z", 4)],

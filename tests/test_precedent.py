@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, CliResult, SpecRepoFixture, copy_repo, git, write_files
-from reqtrace.model import Decision, Request
-from reqtrace.precedent import (
+from reqtrace.core.model import Decision, Request
+from reqtrace.triage import TriageResult
+from reqtrace.triage.precedent import (
     Precedent,
     PrecedentIndex,
     Weighing,
@@ -18,7 +19,6 @@ from reqtrace.precedent import (
     decided,
     reweigh,
 )
-from reqtrace.triage import TriageResult
 
 BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
 

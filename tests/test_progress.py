@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import requirement_yaml
-from reqtrace import progress
+from reqtrace.io import progress
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from publish_kit import links_and_ids, published_site, signed_repo, visible_text
-from reqtrace.prose import kept_html, markdown_blocks, prose_html
+from reqtrace.publish.prose import kept_html, markdown_blocks, prose_html
 
 pytestmark = pytest.mark.skipif(__import__("shutil").which("ssh-keygen") is None, reason="ssh-keygen signs the test baseline")
 

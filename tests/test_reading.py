@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, git, requirement_yaml, write_files
-from reqtrace.baseline import create_baseline, resolve_read_at
-from reqtrace.config import find_spec_repo
+from reqtrace.baselines.baseline import create_baseline, resolve_read_at
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.snapshot import load_snapshot, read_items, read_named_items, requirements_at
 from reqtrace.errors import UsageError
-from reqtrace.snapshot import load_snapshot, read_items, read_named_items, requirements_at
-from reqtrace.triage_repo import load_records
-from reqtrace.yamlio import MAX_FILE_BYTES
+from reqtrace.io.yamlio import MAX_FILE_BYTES
+from reqtrace.triage.repo import load_records
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from conftest import git, requirement_yaml
-from reqtrace import files as files_module
-from reqtrace import renumber as renumber_module
-from reqtrace.config import find_spec_repo
+from reqtrace.core.config import find_spec_repo
 from reqtrace.errors import InputError
-from reqtrace.renumber import ID_FIELDS
+from reqtrace.io import files as files_module
+from reqtrace.records import renumber as renumber_module
+from reqtrace.records.renumber import ID_FIELDS
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "src" / "reqtrace" / "schemas"
 ID_ITEM = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jinja2 import Environment, StrictUndefined, UndefinedError
 
-from reqtrace.report import environment
+from reqtrace.pack.report import environment
 
 SOURCE = "{{ d.title }}|{{ d.count }}|{{ d['title'] }}|{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}|{{ d.get('title') }}|{{ s.upper() }}"
 

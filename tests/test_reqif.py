@@ -19,16 +19,16 @@ import yaml
 from reqif.parser import ReqIFParser
 
 from conftest import CONFIG, DATA, git, write_files
-from reqtrace import xhtmltext
-from reqtrace.config import find_spec_repo
-from reqtrace.digest import normalise_text, requirement_digest
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.digest import normalise_text, requirement_digest
+from reqtrace.core.id_pattern import id_matcher
+from reqtrace.core.snapshot import load_snapshot
 from reqtrace.exporters import reqif as reqif_exporter
 from reqtrace.exporters.reqif import export_reqif
-from reqtrace.id_pattern import id_matcher
 from reqtrace.importers.model import Imported, SourceError
 from reqtrace.importers.reqif import read_reqif
 from reqtrace.importers.writer import render_tree
-from reqtrace.snapshot import load_snapshot
+from reqtrace.io import xhtmltext
 
 MATERIAL = DATA / "reqif"
 ID_OK = id_matcher(r"^[A-Z][A-Z0-9]*-[0-9]+$")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from reqtrace.parse import plain
-from reqtrace.schema import kinds, load_schema, validate
-from reqtrace.yamlio import decode_text, load_yaml, split_front_matter
+from reqtrace.core.parse import plain
+from reqtrace.core.schema import kinds, load_schema, validate
+from reqtrace.io.yamlio import decode_text, load_yaml, split_front_matter
 
 
 @pytest.mark.parametrize("kind", kinds())

@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 
 from conftest import git, requirement_yaml
-from reqtrace import fork_map, parsecache, snapshot
-from reqtrace.check import run_checks
-from reqtrace.config import find_spec_repo
+from reqtrace.checks.check import run_checks
+from reqtrace.core import parse_cache as parsecache
+from reqtrace.core import snapshot
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.parse_cache import MAX_SEGMENTS, PACK_FILE, PackedParseCache
+from reqtrace.core.snapshot import FileKind, load_snapshot, resolve_revision
 from reqtrace.errors import ExitCode, InputError, RevisionError
-from reqtrace.gitio import blob_id
-from reqtrace.parsecache import MAX_SEGMENTS, PACK_FILE, PackedParseCache
-from reqtrace.snapshot import FileKind, load_snapshot, resolve_revision
+from reqtrace.io import fork_map
+from reqtrace.io.gitio import blob_id
 
 GOOD = {
     "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online"),
@@ -315,7 +317,8 @@ class _Planted:
 
 def _sealed(payload: bytes) -> bytes:
     """A pack file that passes the content hash: what is inside is then up to the unpickler."""
-    from reqtrace import cachefile, parsecache
+    from reqtrace.core import parse_cache as parsecache
+    from reqtrace.io import cachefile
 
     return cachefile.seal(parsecache._pack_stamp(), payload)
 
@@ -347,7 +350,8 @@ def test_a_planted_segment_cannot_run_code_even_when_read(make_repo) -> None:
 
 
 def _segments(root: Path) -> list[tuple[tuple[str, ...], bytes]]:
-    from reqtrace import cachefile, parsecache
+    from reqtrace.core import parse_cache as parsecache
+    from reqtrace.io import cachefile
 
     payload = cachefile.unseal(pack_of(root).read_bytes(), parsecache._pack_stamp())
     assert payload is not None

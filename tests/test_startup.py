@@ -48,7 +48,7 @@ from reqtrace.cli import main
 try:
     main()
 except SystemExit as done:
-    print("exit", done.code, "model loaded:", "reqtrace.model" in sys.modules, file=sys.stderr)
+    print("exit", done.code, "model loaded:", "reqtrace.core.model" in sys.modules, file=sys.stderr)
 """
 
 

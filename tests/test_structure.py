@@ -18,9 +18,16 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, write_files
-from reqtrace.config import find_spec_repo
-from reqtrace.snapshot import load_snapshot
-from reqtrace.structure import Document, Section, TextNode, outline, placements, structure_findings
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.snapshot import load_snapshot
+from reqtrace.core.structure import (
+    Document,
+    Section,
+    TextNode,
+    outline,
+    placements,
+    structure_findings,
+)
 
 ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -330,8 +337,8 @@ def test_log_and_trace_follow_a_rename_that_keeps_the_mid(structured: Path) -> N
 
 
 def test_placement_and_identity_are_not_in_the_digest() -> None:
-    from reqtrace.digest import requirement_digest
-    from reqtrace.model import Requirement
+    from reqtrace.core.digest import requirement_digest
+    from reqtrace.core.model import Requirement
 
     plain = Requirement("SRS-1", "Log in", "The software shall log in.", "specs/srs/SRS-1.yaml")
     placed = Requirement("SRS-1", "Log in", "The software shall log in.", "specs/srs/SRS-1.yaml", section="login", order=2, mid="m-1")
@@ -342,8 +349,8 @@ def test_placement_and_identity_are_not_in_the_digest() -> None:
 def test_the_editor_schema_accepts_a_document_and_refuses_a_section_without_id() -> None:
     from jsonschema import Draft202012Validator
 
-    from reqtrace.schema import load_schema
-    from reqtrace.yamlio import load_yaml
+    from reqtrace.core.schema import load_schema
+    from reqtrace.io.yamlio import load_yaml
 
     validator = Draft202012Validator(load_schema("spec-document"))
     assert list(validator.iter_errors(load_yaml(SRS_DOCUMENT))) == []

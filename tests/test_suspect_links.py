@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 
 from conftest import requirement_yaml
-from reqtrace.digest import requirement_digest
-from reqtrace.model import Config
-from reqtrace.parse import parse_requirements
+from reqtrace.core.digest import requirement_digest
+from reqtrace.core.model import Config
+from reqtrace.core.parse import parse_requirements
 
 PARENT = """\
 # The booking rule every other booking requirement refines.

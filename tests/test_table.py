@@ -13,11 +13,11 @@ import openpyxl
 import pytest
 import yaml
 
+from reqtrace.core.id_pattern import id_matcher
+from reqtrace.core.model import Requirement
 from reqtrace.errors import UsageError
-from reqtrace.id_pattern import id_matcher
 from reqtrace.importers.model import SourceError
 from reqtrace.importers.table import TableOptions, column_fields, read_requirements, read_table
-from reqtrace.model import Requirement
 
 REAL = Path(__file__).parent / "data" / "table"
 ID_OK = id_matcher(r"^[A-Z][A-Z0-9]*-[0-9]+$")

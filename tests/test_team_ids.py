@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from conftest import git
-from reqtrace import id_choice
-from reqtrace.authoring import new_item
-from reqtrace.config import find_spec_repo
-from reqtrace.id_choice import KnownIds, next_number, random_space
+from reqtrace.core.config import find_spec_repo
+from reqtrace.records import id_choice
+from reqtrace.records.authoring import new_item
+from reqtrace.records.id_choice import KnownIds, next_number, random_space
 
 DAY = dt.date(2026, 12, 6)
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from reqtrace.model import Config, Requirement
-from reqtrace.parse import parse_requirements
+from reqtrace.core.model import Config, Requirement
+from reqtrace.core.parse import parse_requirements
 from reqtrace.triage import BaselineIndex, classify_request
 
 BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, SpecRepoFixture, copy_repo, git, write_files
-from reqtrace.model import SCHEMA_VERSION
+from reqtrace.core.model import SCHEMA_VERSION
 
 BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
 
@@ -295,9 +295,9 @@ def test_the_index_cache_is_used_and_survives_corruption(clinic, run_cli):
 def accepted(tmp_path_factory, build_env):
     """The clinic with baseline contract signed off by the customer (recorded) and delivered.
     Built once: its tests only read."""
-    from reqtrace.baseline import create_baseline
-    from reqtrace.config import find_spec_repo
-    from reqtrace.signoff import sign_baseline
+    from reqtrace.baselines.baseline import create_baseline
+    from reqtrace.baselines.signoff import sign_baseline
+    from reqtrace.core.config import find_spec_repo
 
     top = tmp_path_factory.mktemp("triage-accepted")
     spec = _build(top / "repo", {**_baseline_files(), "records/requests/RQ-12.yaml": RQ_12, "records/requests/RQ-13.yaml": RQ_13,

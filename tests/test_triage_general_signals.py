@@ -3,7 +3,7 @@ out, usage questions and slips told in more forms, and a Chinese sentence that e
 
 import pytest
 
-from reqtrace.model import Requirement
+from reqtrace.core.model import Requirement
 from reqtrace.triage import BaselineIndex, classify_request, cues, weigh
 from reqtrace.triage.quantities import quantities
 

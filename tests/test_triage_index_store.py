@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_demo
-from reqtrace import cachestore, triage_repo
-from reqtrace.baseline import scan_baselines
-from reqtrace.config import find_spec_repo
+from reqtrace.baselines.baseline import scan_baselines
+from reqtrace.core import cachestore
+from reqtrace.core.config import find_spec_repo
+from reqtrace.triage import repo as triage_repo
 
 OLD_STAMP = "0123456789abcdef"
 

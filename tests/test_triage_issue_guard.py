@@ -4,7 +4,7 @@ Each of these kept a real issue tracker's feature request from passing as a sure
 
 import pytest
 
-from reqtrace.model import Requirement
+from reqtrace.core.model import Requirement
 from reqtrace.triage import BaselineIndex, decide, weigh
 from reqtrace.triage import model as triage_model
 

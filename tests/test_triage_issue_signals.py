@@ -6,7 +6,7 @@ for the shipped one, so that only the guard decides the confidence).
 
 import pytest
 
-from reqtrace.model import Requirement
+from reqtrace.core.model import Requirement
 from reqtrace.triage import DEFECT, GUARD_CONFIDENCE, BaselineIndex, decide, weigh
 
 _REQUIREMENTS = [

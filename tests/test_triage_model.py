@@ -69,7 +69,7 @@ def test_the_shipped_weights_are_small_json_with_no_word_of_one_domain_only():
 
 @pytest.fixture(scope="module")
 def shop():
-    from reqtrace.model import Requirement
+    from reqtrace.core.model import Requirement
 
     return BaselineIndex.build([
         Requirement(id="REQ-1", title="Free delivery", statement="Delivery is free when the basket total is £40.00 or more.", path="a.yaml"),

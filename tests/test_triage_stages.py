@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reqtrace.model import Requirement
+from reqtrace.core.model import Requirement
 from reqtrace.triage import BaselineIndex, classify_request
 from reqtrace.triage.prepare import prepare
 from reqtrace.triage.words import terms_of
@@ -121,7 +121,7 @@ _DOMAIN_WORDS = re.compile(
 
 def test_no_triage_source_names_a_product_domain():
     offenders = []
-    paths = [*sorted((SRC / "triage").rglob("*")), SRC / "triage_repo.py", SRC / "recording.py", SRC / "cli" / "triage_cmds.py"]
+    paths = [*sorted((SRC / "triage").rglob("*")), SRC / "triage/repo.py", SRC / "triage/recording.py", SRC / "cli" / "triage_cmds.py"]
     for path in paths:
         if path.suffix not in (".py", ".json"):
             continue
@@ -140,7 +140,7 @@ def test_loading_the_chinese_segmenter_prints_nothing(tmp_path):
     import subprocess
     import sys
 
-    code = ("from reqtrace.model import Requirement\nfrom reqtrace.triage import classify_request\n"
+    code = ("from reqtrace.core.model import Requirement\nfrom reqtrace.triage import classify_request\n"
             "r = classify_request('打印机不出纸了', [Requirement(id='R-1', title='Print', statement='Prints.', path='r.yaml')])\n"
             "print(r.classification)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,

@@ -1,7 +1,7 @@
-from reqtrace.model import Config
-from reqtrace.parse import parse_meeting, parse_request, parse_requirements
-from reqtrace.parsecache import ParseCache, cache_key
-from reqtrace.worddiff import similarity, tokens, word_diff
+from reqtrace.changes.worddiff import similarity, tokens, word_diff
+from reqtrace.core.model import Config
+from reqtrace.core.parse import parse_meeting, parse_request, parse_requirements
+from reqtrace.core.parse_cache import ParseCache, cache_key
 
 
 def test_chinese_is_split_by_character_and_latin_by_word():

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from reqtrace.yamlio import (
+from reqtrace.io.yamlio import (
     MAX_DEPTH,
     Mapping,
     Sequence,

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from reqtrace.yamlio import YamlProblem, load_yaml, set_top_level_block
+from reqtrace.io.yamlio import YamlProblem, load_yaml, set_top_level_block
 
 ODD = """\
 # Request from the clinic — keep this comment

@@ -20,19 +20,19 @@ __all__ = [
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
     # Lazy, so that `reqtrace --version` does not pay for loading the core.
     if name == "find_spec_repo":
-        from .config import find_spec_repo
+        from reqtrace.core.config import find_spec_repo
 
         return find_spec_repo
     if name == "load_snapshot":
-        from .snapshot import load_snapshot
+        from reqtrace.core.snapshot import load_snapshot
 
         return load_snapshot
     if name == "run_checks":
-        from .check import run_checks
+        from reqtrace.checks.check import run_checks
 
         return run_checks
     if name in ("accepted_baseline", "load_baselines"):
-        from . import baseline
+        from reqtrace.baselines import baseline
 
         return getattr(baseline, name)
     raise AttributeError(name)

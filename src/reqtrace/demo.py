@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from . import gitio
-from .errors import InputError, ReqtraceError, ToolMissing
-from .files import atomic_write, inside
-from .gitattributes import write_gitattributes
-from .yamlio import YamlProblem, decode_text, load_yaml
+from reqtrace.errors import InputError, ReqtraceError, ToolMissing
+from reqtrace.io import gitio
+from reqtrace.io.files import atomic_write, inside
+from reqtrace.io.gitattributes import write_gitattributes
+from reqtrace.io.yamlio import YamlProblem, decode_text, load_yaml
 
 EXAMPLE = "clinic"
 DEMO_KEYS = ".git/reqtrace-demo-keys"  # private keys stay inside .git: never committed

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import __version__
+from reqtrace import __version__
 
 app = typer.Typer(
     name="reqtrace",
@@ -42,8 +42,8 @@ def _root(
 
 def _log_discarded_caches(debug: bool) -> None:
     """Under --debug, say which cache files were not used and why (cachefile.note)."""
-    if debug or "reqtrace.cachefile" in sys.modules:  # else nothing to set or undo, and no import
-        from ..cachefile import show_notes
+    if debug or "reqtrace.io.cachefile" in sys.modules:  # else nothing to set or undo, and no import
+        from reqtrace.io.cachefile import show_notes
 
         show_notes(debug)
 
@@ -63,8 +63,8 @@ def _register() -> None:
 
 
 def _fail(code: int, kind: str, message: str, hint: str | None = None, *, json_answer: bool = True) -> None:
-    from ..errors import OutputError
-    from . import output
+    from reqtrace.cli import output
+    from reqtrace.errors import OutputError
 
     if output.json_requested and json_answer:
         try:
@@ -99,8 +99,8 @@ def main() -> None:
 
     import click
 
-    from ..errors import ExitCode, OutputError, ReqtraceError
-    from . import output, progress_display
+    from reqtrace.cli import output, progress_display
+    from reqtrace.errors import ExitCode, OutputError, ReqtraceError
 
     output.prepare_streams()
     output.gate_failed = False  # `ok` in the JSON follows it; a run in the same process starts clean

@@ -8,8 +8,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import app, output
-from .options import FormatOption, ItemIdArgument, RootOption, TextOrJson, checked_argument
+from reqtrace.cli import app, output
+from reqtrace.cli.options import (
+    FormatOption,
+    ItemIdArgument,
+    RootOption,
+    TextOrJson,
+    checked_argument,
+)
 
 
 @app.command()
@@ -20,7 +26,7 @@ def init(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Make a spec repo: reqtrace.yaml and its folders (and `git init` when not in a repository)."""
-    from ..authoring import init_spec_repo
+    from reqtrace.records.authoring import init_spec_repo
 
     output.json_requested = format is TextOrJson.json
     created = init_spec_repo(directory, project=project, customer=customer)
@@ -55,8 +61,8 @@ def new(
     The id is free on every local and remote-tracking branch: sequential in a
     clone with no remote, a random 4-digit run in a team's clone (docs/format.md).
     """
-    from ..authoring import new_item
-    from ..config import find_spec_repo
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.records.authoring import new_item
 
     output.json_requested = format is TextOrJson.json
     repo = find_spec_repo(root)
@@ -83,8 +89,8 @@ def renumber(
     `x-renamed-from: OLD` on a requirement so that `log NEW` follows its history,
     and writes all files or none. Refuses a NEW that exists on any branch.
     """
-    from ..config import find_spec_repo
-    from ..renumber import renumber as renumber_item
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.records.renumber import renumber as renumber_item
 
     repo = find_spec_repo(root)
     result = renumber_item(repo, old, new, definition=file)
@@ -110,7 +116,7 @@ def demo(
     directory: Annotated[Path, typer.Argument(help="A new folder for the demo spec repo.")] = Path("reqtrace-demo"),
 ) -> None:
     """Build the worked example — a clinic's appointment system, Jan–Oct 2026 — as a git repo, and say what to try."""
-    from ..demo import materialise, suggested_commands
+    from reqtrace.demo import materialise, suggested_commands
 
     console = output.stderr_console()
     result = materialise(directory, progress=lambda line: console.print(f"[dim]{output.esc(line)}[/]"))

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from . import app, output
-from .options import (
+from reqtrace.cli import app, output
+from reqtrace.cli.options import (
     FormatOption,
     RevOption,
     RootOption,
@@ -47,7 +47,7 @@ class Role(str, Enum):
 
 
 def _repo(root: Path | None):  # type: ignore[no-untyped-def]
-    from ..config import find_spec_repo
+    from reqtrace.core.config import find_spec_repo
 
     return find_spec_repo(root)
 
@@ -69,7 +69,7 @@ def create(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Freeze the requirements at a commit as baseline NAME: tag baseline/NAME and write baselines/NAME/manifest.yaml (committed)."""
-    from ..baseline import check_baseline_name, create_baseline
+    from reqtrace.baselines.baseline import check_baseline_name, create_baseline
 
     output.json_requested = format is TextOrJson.json
     check_baseline_name(name)
@@ -123,9 +123,9 @@ def sign(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Sign baseline NAME off: with an SSH key (--key), or record a paper/email sign-off (--recorded --evidence)."""
-    from ..baseline import check_baseline_name, scan_baselines
-    from ..errors import UsageError
-    from ..signoff import check_signer, sign_baseline
+    from reqtrace.baselines.baseline import check_baseline_name, scan_baselines
+    from reqtrace.baselines.signoff import check_signer, sign_baseline
+    from reqtrace.errors import UsageError
 
     output.json_requested = format is TextOrJson.json
     check_baseline_name(name)
@@ -204,8 +204,8 @@ def revoke(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Withdraw a sign-off by adding a revocation file; the sign-off itself stays on record."""
-    from ..baseline import check_baseline_name
-    from ..signoff import revoke_signoff
+    from reqtrace.baselines.baseline import check_baseline_name
+    from reqtrace.baselines.signoff import revoke_signoff
 
     output.json_requested = format is TextOrJson.json
     check_baseline_name(name)
@@ -276,9 +276,9 @@ def _baseline_json(verification: Any, accepted: Any, *, with_requirements: bool 
 
 
 def _verify_all(repo: Any, baselines: list[Any], *, signers: Path | None, commit: str | None, tolerant: bool) -> list[Any]:
-    from ..baseline_verify import Verification, verify_baseline
-    from ..errors import RevisionError
-    from ..model import ERROR, Finding
+    from reqtrace.baselines.verify import Verification, verify_baseline
+    from reqtrace.core.model import ERROR, Finding
+    from reqtrace.errors import RevisionError
 
     cache: dict[str, Any] = {}
     results = []
@@ -349,7 +349,12 @@ def verify(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Recompute every digest from the baseline's commit, check the tag, every signature and every evidence hash. Exit 1 naming each broken item."""
-    from ..baseline import check_baseline_name, folder_of, load_baseline, scan_baselines
+    from reqtrace.baselines.baseline import (
+        check_baseline_name,
+        folder_of,
+        load_baseline,
+        scan_baselines,
+    )
 
     output.json_requested = format is TextOrJson.json
     if name is not None:
@@ -407,7 +412,7 @@ def list_baselines(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """List the baselines, oldest first, with their sign-offs and which one is accepted."""
-    from ..baseline import scan_baselines
+    from reqtrace.baselines.baseline import scan_baselines
 
     output.json_requested = format is TextOrJson.json
     repo = _repo(root)
@@ -456,7 +461,7 @@ def show(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Show one baseline: its commit, root digest, and every sign-off with its verification status."""
-    from ..baseline import check_baseline_name, load_baseline, scan_baselines
+    from reqtrace.baselines.baseline import check_baseline_name, load_baseline, scan_baselines
 
     output.json_requested = format is TextOrJson.json
     check_baseline_name(name)

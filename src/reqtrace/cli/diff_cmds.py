@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import app, output
-from .options import (
+from reqtrace.cli import app, output
+from reqtrace.cli.options import (
     FormatOption,
     RootOption,
     TextOrJson,
@@ -42,7 +42,7 @@ class FailOn(str, Enum):
 def _revision_argument(value: str | None, what: str) -> str | None:
     # Refused here, before git sees it: `--output=/tmp/x` would be an option to git.
     if value is not None and (not value or value.startswith("-")):
-        from ..errors import RevisionError
+        from reqtrace.errors import RevisionError
 
         raise RevisionError(f"{what} '{value}' is not a revision name (it starts with '-' or is empty); name a baseline, tag, branch, commit id or WORKTREE")
     return value
@@ -65,10 +65,10 @@ def diff(
     working tree). FROM defaults to the accepted baseline, else HEAD; TO to WORKTREE.
     Unapproved changes come first. Exit 1 only with --fail-on.
     """
-    from ..config import find_spec_repo
-    from ..diff import default_from, diff_json, diff_revisions
-    from ..parsecache import ParseCache
-    from ..snapshot import WORKTREE
+    from reqtrace.changes.diff import default_from, diff_json, diff_revisions
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.core.parse_cache import ParseCache
+    from reqtrace.core.snapshot import WORKTREE
 
     output.json_requested = format is DiffFormat.json
     _revision_argument(from_rev, "FROM")
@@ -85,16 +85,16 @@ def diff(
         if format is DiffFormat.json:
             output.write_json(diff_json(result))
         elif format in (DiffFormat.sarif, DiffFormat.junit):
-            from ..ci_formats import diff_gate, render_junit, render_sarif
+            from reqtrace.checks.ci_formats import diff_gate, render_junit, render_sarif
 
             gate = diff_gate(result, any_change=fail_on is FailOn.any)
             output.write_text(render_sarif(gate, prefix=repo.prefix) if format is DiffFormat.sarif else render_junit(gate, prefix=repo.prefix))
         elif format is DiffFormat.markdown:
-            from .diff_render import render_diff_markdown
+            from reqtrace.cli.diff_render import render_diff_markdown
 
             output.write_text(render_diff_markdown(result, show_all=show_all, stat=stat))
         else:
-            from .diff_render import render_diff_text
+            from reqtrace.cli.diff_render import render_diff_text
 
             render_diff_text(result, show_all=show_all, stat=stat)
     if failed:
@@ -118,15 +118,15 @@ def log(
 
     Followed by id across file moves and renames; commits that only reformatted it are left out.
     """
-    from ..config import find_spec_repo
-    from ..history import history_json, requirement_history
+    from reqtrace.changes.history import history_json, requirement_history
+    from reqtrace.core.config import find_spec_repo
 
     output.json_requested = format is TextOrJson.json
     _revision_argument(rev, "--rev")
     repo = find_spec_repo(root)
     history = requirement_history(repo, item_id, rev or "HEAD", whitespace=whitespace.value)
     if rev is None:
-        from ..worktree_state import committed_only_note
+        from reqtrace.core.worktree_state import committed_only_note
 
         note = committed_only_note(repo, "this log")
         if note is not None:
@@ -134,6 +134,6 @@ def log(
     if format is TextOrJson.json:
         output.write_json(history_json(history))
         return
-    from .diff_render import render_log_text
+    from reqtrace.cli.diff_render import render_log_text
 
     render_log_text(history)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import output
+from reqtrace.cli import output
 
 CHANGE_ORDER = ("added", "removed", "modified", "moved")
 STAT_LINES = 25  # --stat stays on one screen

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from . import app, output
-from .options import FormatOption, RootOption, TextOrJson
+from reqtrace.cli import app, output
+from reqtrace.cli.options import FormatOption, RootOption, TextOrJson
 
 
 @app.command("ingest-tests")
@@ -25,8 +25,8 @@ def ingest_tests(
     (`test_REQ_7_cancel`). `status`, `trace`, `check` and the evidence pack then
     show each requirement as verified, failing or untested.
     """
-    from ..config import find_spec_repo
-    from ..testevidence_repo import ingest_test_reports
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.records.testevidence_repo import ingest_test_reports
 
     output.json_requested = format is TextOrJson.json
     repo = find_spec_repo(root)

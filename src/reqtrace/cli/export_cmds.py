@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import app, output
-from .options import (
+from reqtrace.cli import app, output
+from reqtrace.cli.options import (
     BaselineOption,
     FormatOption,
     RevOption,
@@ -38,8 +38,8 @@ def export_reqif(
     fmt: FormatOption = TextOrJson.text,
 ) -> None:
     """Write the requirements as ReqIF 1.2: each document a SPECIFICATION, its sections the hierarchy, links as SPEC-RELATIONs, x- fields as string attributes. See docs/export.md."""
-    from ..config import find_spec_repo
-    from ..exporters.reqif import run_reqif_export
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.exporters.reqif import run_reqif_export
 
     output.json_requested = fmt is TextOrJson.json
     repo = find_spec_repo(root)
@@ -60,12 +60,12 @@ TableOutputOption = Annotated[str, typer.Option("--output", "-o", metavar="FILE"
 
 
 def _export_table(kind: str, out: str, fields: str | None, rev: str | None, baseline: str | None, root: Path | None, fmt: TextOrJson) -> None:
-    from ..baseline import resolve_read_at
-    from ..config import find_spec_repo
-    from ..errors import InputError, UsageError
-    from ..exporters.table import table_export, write_csv, write_xlsx
-    from ..files import output_path, output_writer
-    from ..snapshot import load_snapshot
+    from reqtrace.baselines.baseline import resolve_read_at
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.core.snapshot import load_snapshot
+    from reqtrace.errors import InputError, UsageError
+    from reqtrace.exporters.table import table_export, write_csv, write_xlsx
+    from reqtrace.io.files import output_path, output_writer
 
     output.json_requested = fmt is TextOrJson.json
     if rev is not None and baseline is not None:

@@ -10,8 +10,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from . import app, output
-from .options import (
+from reqtrace.cli import app, output
+from reqtrace.cli.options import (
     FormatOption,
     ItemIdArgument,
     RevOption,
@@ -32,7 +32,7 @@ _STATUS_COLOURS = {"added": "green", "unchanged": "dim", "restored": "cyan", "re
 def _when(date: str | None) -> str:
     """A timeline date as recorded, with its UTC offset: the timeline is in time order, and a
     meeting at 14:00 +08:00 comes before a signature at 08:30 UTC on the same day."""
-    from ..clock import shown_moment
+    from reqtrace.io.clock import shown_moment
 
     return shown_moment(date)
 
@@ -52,9 +52,9 @@ def ingest(
     Each message is kept byte for byte as records/emails/MAIL-<id>.eml; ingesting
     the same message again changes nothing. Exit 3 when any input was refused.
     """
-    from ..config import find_spec_repo
-    from ..errors import UsageError
-    from ..snapshot import load_snapshot
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.core.snapshot import load_snapshot
+    from reqtrace.errors import UsageError
 
     output.json_requested = format is TextOrJson.json
     if document is not None:
@@ -62,7 +62,7 @@ def ingest(
             raise UsageError("give either message files or --document, not both")
         if not title:
             raise UsageError("--document needs --title")
-        from ..ingest import add_document
+        from reqtrace.records.ingest import add_document
 
         repo = find_spec_repo(root)
         added = add_document(repo, load_snapshot(repo), document, title=title, date=date, doc_id=doc_id)
@@ -77,7 +77,7 @@ def ingest(
         raise UsageError("--title, --date and --id go with --document")
     if not paths:
         raise UsageError("name the .eml or .mbox files (or folders) to ingest, or --document FILE --title TEXT")
-    from ..ingest import ingest_emails
+    from reqtrace.records.ingest import ingest_emails
 
     repo = find_spec_repo(root)
     report = ingest_emails(repo, list(paths), load_snapshot(repo))
@@ -106,9 +106,9 @@ def ingest(
 
 def _ask(root: Path | None, rev: str | None, question: Any) -> tuple[Any, Any, Any]:
     """(repo, graph bundle, question(repo, bundle)) — see graph_cache.answer."""
-    from ..config import find_spec_repo
-    from ..graph_cache import answer
-    from . import _debug
+    from reqtrace.cli import _debug
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.graph.cache import answer
 
     repo = find_spec_repo(root)
     bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle))
@@ -123,8 +123,8 @@ def _ask(root: Path | None, rev: str | None, question: Any) -> tuple[Any, Any, A
 
 def _people(repo: Any, bundle: Any) -> Any:
     """reqtrace.yaml's `people:` where the graph was read (a cached graph carries no config)."""
-    from ..config import parse_config
-    from ..snapshot import Reader
+    from reqtrace.core.config import parse_config
+    from reqtrace.core.snapshot import Reader
 
     config = bundle.config or parse_config(Reader(repo, bundle.commit).read_config())[0]
     return config.people
@@ -138,8 +138,8 @@ def trace(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """The whole story of one item as a dated timeline, with the requirements above and below it."""
-    from ..graph_cache import requirement_digests
-    from ..trace import date_key, text_changes, trace_item
+    from reqtrace.graph.cache import requirement_digests
+    from reqtrace.graph.trace import date_key, text_changes, trace_item
 
     output.json_requested = format is TextOrJson.json
 
@@ -197,10 +197,10 @@ def trace(
 
 def test_story(repo: Any, bundle: Any, item_id: str) -> tuple[dict[str, Any], list[Any]]:
     """The requirement's test evidence for its current content, and a timeline entry per run."""
-    from ..graph_cache import requirement_digests
-    from ..testevidence import requirement_test_runs
-    from ..testevidence_repo import test_runs_at
-    from ..trace import TimelineEntry
+    from reqtrace.graph.cache import requirement_digests
+    from reqtrace.graph.trace import TimelineEntry
+    from reqtrace.records.testevidence import requirement_test_runs
+    from reqtrace.records.testevidence_repo import test_runs_at
 
     runs, _ = test_runs_at(repo, bundle.config, bundle.commit)
     current = requirement_digests(repo, bundle, {item_id}).get(item_id)
@@ -220,8 +220,8 @@ def impact(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """What a change to this requirement would touch: descendants, open requests, baselines and sign-offs."""
-    from ..graph_cache import requirement_digests
-    from ..trace import impact_of
+    from reqtrace.graph.cache import requirement_digests
+    from reqtrace.graph.trace import impact_of
 
     output.json_requested = format is TextOrJson.json
     _, bundle, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
@@ -287,15 +287,15 @@ def graph(
     import shutil
     import subprocess
 
-    from ..errors import InputError
-    from ..files import output_path, output_writer
-    from ..graph import neighbourhood
-    from ..graph_formats import render
+    from reqtrace.errors import InputError
+    from reqtrace.graph.formats import render
+    from reqtrace.graph.graph import neighbourhood
+    from reqtrace.io.files import output_path, output_writer
 
     output.json_requested = format is GraphFormat.json
     if out is not None:
         output_path(out, example=f"graph.{format.value}")
-    from ..graph_cache import whole_graph
+    from reqtrace.graph.cache import whole_graph
 
     _, bundle, whole = _ask(root, rev, lambda _repo, bundle: whole_graph(bundle.graph))
     chosen = whole
@@ -331,7 +331,7 @@ def graph(
 
 def _left_out(whole: Any, chosen: Any, focus: str, depth: int, through_baselines: bool) -> str:
     """One line on what a focused graph does not show, and the option that shows it."""
-    from ..graph import neighbourhood
+    from reqtrace.graph.graph import neighbourhood
 
     stop_at = frozenset() if through_baselines else frozenset({"baseline"})
     shown = chosen.number_of_nodes()
@@ -355,12 +355,12 @@ def status(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """The project manager's one screen: what changed since the customer first signed, baseline, drift, requests, and loose ends."""
-    from ..graph_cache import status_snapshot
-    from ..status import build_status, status_inputs
+    from reqtrace.graph.cache import status_snapshot
+    from reqtrace.graph.status import build_status, status_inputs
 
     output.json_requested = format is TextOrJson.json
     if chart is not None:
-        from ..files import output_path
+        from reqtrace.io.files import output_path
 
         output_path(chart, option="--chart", what="HTML file", example="status.html")  # before the work, and again when written
     repo, _, snapshot = _ask(root, rev, status_snapshot)
@@ -374,10 +374,10 @@ def status(
 
 
 def _write_chart(repo: Any, snapshot: Any, data: dict[str, Any], path: Path) -> None:
-    from ..baseline import scan_baselines
-    from ..files import output_writer
-    from ..report import render_status_chart
-    from ..status_chart import status_chart
+    from reqtrace.baselines.baseline import scan_baselines
+    from reqtrace.graph.status_chart import status_chart
+    from reqtrace.io.files import output_writer
+    from reqtrace.pack.report import render_status_chart
 
     picture = status_chart(repo, snapshot, scan_baselines(repo, snapshot.commit).baselines)
     with output_writer(path, option="--chart") as handle:

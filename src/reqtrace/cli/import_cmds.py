@@ -7,8 +7,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from . import app, output
-from .options import FormatOption, RootOption, TextOrJson
+from reqtrace.cli import app, output
+from reqtrace.cli.options import FormatOption, RootOption, TextOrJson
 
 import_app = typer.Typer(
     name="import",
@@ -25,8 +25,8 @@ ReplaceOption = Annotated[bool, typer.Option("--replace", help="Replace what an 
 
 
 def _run(kind: str, source: Path, into: str | None, history: bool, replace: bool, skip: bool, root: Path | None, fmt: TextOrJson) -> None:
-    from ..config import find_spec_repo
-    from ..importers import run_import
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.importers import run_import
 
     output.json_requested = fmt is TextOrJson.json  # a failure answers in JSON too
     repo = find_spec_repo(root)
@@ -126,9 +126,9 @@ def import_table(
     fmt: FormatOption = TextOrJson.text,
 ) -> None:
     """Import a table (.csv or .xlsx): one requirement per row, columns mapped to fields, the others kept as x- fields. Writes specs/INTO/ID.yaml (not committed). See docs/import.md."""
-    from ..config import find_spec_repo
-    from ..importers import run_table_import
-    from ..importers.table import TableOptions, load_map_file, parse_map_options
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.importers import run_table_import
+    from reqtrace.importers.table import TableOptions, load_map_file, parse_map_options
 
     output.json_requested = fmt is TextOrJson.json
     mapping = load_map_file(map_file) if map_file else {}

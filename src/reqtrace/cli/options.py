@@ -54,11 +54,11 @@ def non_empty_path(value: str | None) -> str | None:
 
 
 # Shell completion (`reqtrace --install-completion`): names from the spec repo's file
-# names (reqtrace.completion), filtered by what was typed so far.
+# names (reqtrace.cli.completion), filtered by what was typed so far.
 
 
 def _repo_names(ctx: typer.Context):  # type: ignore[no-untyped-def]
-    from ..completion import repo_names
+    from reqtrace.cli.completion import repo_names
 
     root = ctx.params.get("root") if ctx is not None else None
     return repo_names(Path(root) if root else None)

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..errors import OutputError
+from reqtrace.errors import OutputError
 
 # Set by commands that promised JSON, so that a failure still answers in JSON.
 json_requested = False
@@ -262,7 +262,7 @@ def write_json(data: dict[str, Any]) -> None:
     command may say more precisely (`check` counts warnings under --strict)."""
     # Imported here: `--help` and `--version` load this module, and the model's dataclasses
     # cost a tenth of their start-up.
-    from ..model import SCHEMA_VERSION
+    from reqtrace.core.model import SCHEMA_VERSION
 
     payload = {"schema_version": SCHEMA_VERSION, "ok": not gate_failed, **data}
     # allow_nan=False: Python would write a bare NaN or Infinity, which is not JSON and

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import app, output
-from .options import (
+from reqtrace.cli import app, output
+from reqtrace.cli.options import (
     FormatOption,
     RootOption,
     TextOrJson,
@@ -41,8 +41,8 @@ def build(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Build the evidence pack of BASELINE: index.html, data/, MANIFEST.sha256 and pack.json in one zip."""
-    from ..config import find_spec_repo
-    from ..pack import build_pack
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.pack.build import build_pack
 
     output.json_requested = format is TextOrJson.json
     repo = find_spec_repo(root)
@@ -92,7 +92,7 @@ def verify(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Check a pack with no git repository: hashes, nothing added or missing, root digest, signatures. Exit 1 on any failure."""
-    from ..pack_verify import verify_pack
+    from reqtrace.pack.verify import verify_pack
 
     output.json_requested = format is TextOrJson.json
     report = verify_pack(pack_file, signers, manifest_sha256)

@@ -1,4 +1,4 @@
-"""Progress for people: the core's phases (reqtrace.progress) drawn on stderr.
+"""Progress for people: the core's phases (reqtrace.io.progress) drawn on stderr.
 
 Only on a terminal, only once the work has run for a second (a quick command
 shows nothing, so its output stays as it always was), never when the command
@@ -13,8 +13,8 @@ import sys
 import threading
 from typing import Any
 
-from .. import progress
-from . import output
+from reqtrace.cli import output
+from reqtrace.io import progress
 
 DELAY_SECONDS = 1.0
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from . import app, output
-from .options import (
+from reqtrace.cli import app, output
+from reqtrace.cli.options import (
     BaselineOption,
     FormatOption,
     RevOption,
@@ -32,9 +32,9 @@ def publish(
     """Write the spec as static HTML: an index with the documents and a search box, one page per
     document (sections in order, each requirement with its links both ways, baseline and sign-off
     state, and the requests and decisions that touched it). Opens offline; loads nothing."""
-    from ..config import find_spec_repo
-    from ..errors import UsageError
-    from ..publish import publish_spec
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.errors import UsageError
+    from reqtrace.publish.site import publish_spec
 
     output.json_requested = format is TextOrJson.json
     if rev is not None and baseline is not None:

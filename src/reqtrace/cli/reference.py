@@ -65,7 +65,7 @@ def _contexts(
 def render(application: typer.Typer | None = None) -> str:
     """The whole reference as Markdown: one section per command, in --help order."""
     if application is None:
-        from . import _register, app
+        from reqtrace.cli import _register, app
 
         _register()
         application = app
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     if current != text:
-        from ..files import atomic_write
+        from reqtrace.io.files import atomic_write
 
         atomic_write(options.output, text)
         print(f"wrote {options.output}", file=sys.stderr)

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from . import app, output
-from .options import FormatOption, RootOption, TextOrJson, checked_argument
+from reqtrace.cli import app, output
+from reqtrace.cli.options import FormatOption, RootOption, TextOrJson, checked_argument
 
 
 @app.command()
@@ -25,10 +25,15 @@ def review(
     file, comments and layout kept). `check`, `trace`, `impact` and `diff` report
     a link as suspect when the parent changes after that.
     """
-    from ..errors import UsageError
-    from ..history import requirement_history
-    from ..review import apply_review, plan_review, plan_review_all, plan_wording_only
-    from .spec_cmds import load
+    from reqtrace.changes.history import requirement_history
+    from reqtrace.changes.review import (
+        apply_review,
+        plan_review,
+        plan_review_all,
+        plan_wording_only,
+    )
+    from reqtrace.cli.spec_cmds import load
+    from reqtrace.errors import UsageError
 
     output.json_requested = format is TextOrJson.json
     if all_links == (item_id is not None):
@@ -64,7 +69,7 @@ def review(
 
 
 def _render(plan: Any) -> None:
-    from .diff_render import _field_lines
+    from reqtrace.cli.diff_render import _field_lines
 
     console = output.stdout_console()
     plain = console.color_system is None

@@ -10,8 +10,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from . import app, output
-from .options import FormatOption, ItemIdArgument, RevOption, RootOption, TextOrJson
+from reqtrace.cli import app, output
+from reqtrace.cli.options import FormatOption, ItemIdArgument, RevOption, RootOption, TextOrJson
 
 
 class DriftLevel(str, Enum):
@@ -30,15 +30,15 @@ class CheckFormat(str, Enum):
 
 
 def load(root: Path | None, rev: str | None, *, share_pack: bool = False):  # type: ignore[no-untyped-def]
-    from ..config import find_spec_repo
-    from ..parsecache import PackedParseCache
-    from ..snapshot import load_snapshot
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.core.parse_cache import PackedParseCache
+    from reqtrace.core.snapshot import load_snapshot
 
     repo = find_spec_repo(root)
     with PackedParseCache.for_git(repo.git_top) as cache:
         snapshot = load_snapshot(repo, rev, cache=cache)
     if share_pack and snapshot.has_baseline_files():
-        from ..snapshot import share_parse_pack
+        from reqtrace.core.snapshot import share_parse_pack
 
         share_parse_pack(repo.git_top, cache)  # the baselines' commits share most files with it
     # The snapshot lives until the command ends: keep the garbage collector from
@@ -58,12 +58,12 @@ def check(
     fix: Annotated[bool, typer.Option("--fix", help="First rename old field names in the working tree's files (old-field-name findings: a decision's or triage's `on:` becomes `when:`), keeping comments and layout; then check.")] = False,
 ) -> None:
     """Check the spec repo: YAML, schema, ids and references. Exit 1 when errors are found."""
-    from ..check import run_checks
-    from ..progress import phase
+    from reqtrace.checks.check import run_checks
+    from reqtrace.io.progress import phase
 
     output.json_requested = format is CheckFormat.json
     if fix and rev is not None:
-        from ..errors import UsageError
+        from reqtrace.errors import UsageError
 
         raise UsageError("--fix edits the working tree; it cannot be used with --rev")
     repo, snapshot = load(root, rev, share_pack=True)
@@ -71,8 +71,8 @@ def check(
         snapshot = _fix_old_field_names(repo, snapshot, quiet=format is not CheckFormat.text)
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")
     if level != "off" and snapshot.has_baseline_files():
-        from ..baseline_verify import baseline_verdict
-        from ..check import drift_gate
+        from reqtrace.baselines.verify import baseline_verdict
+        from reqtrace.checks.check import drift_gate
 
         # None also when a baseline file is missing: the baseline check reports it, and the gate fails.
         base = baseline_verdict(snapshot).accepted
@@ -87,7 +87,12 @@ def check(
     elif format is CheckFormat.github:
         render_github(report, repo.prefix)
     elif format in (CheckFormat.sarif, CheckFormat.junit, CheckFormat.markdown):
-        from ..ci_formats import check_gate, render_junit, render_markdown, render_sarif
+        from reqtrace.checks.ci_formats import (
+            check_gate,
+            render_junit,
+            render_markdown,
+            render_sarif,
+        )
 
         snapshot = report.snapshot
         gate = check_gate(report, f"{output.counted(len(snapshot.requirements), 'requirement')} and {output.counted(snapshot.record_count, 'record')} at {_where(snapshot)}")
@@ -101,8 +106,8 @@ def check(
 
 def _fix_old_field_names(repo: Any, snapshot: Any, *, quiet: bool) -> Any:
     """Rename what old-field-name findings point at, say which files changed, and read again."""
-    from ..recording import rename_old_fields
-    from ..snapshot import load_snapshot
+    from reqtrace.core.snapshot import load_snapshot
+    from reqtrace.triage.recording import rename_old_fields
 
     paths = sorted({f.path for f in snapshot.findings if f.code == "old-field-name" and f.path})
     changed = [written for written in rename_old_fields(repo, paths) if written.changed]
@@ -186,8 +191,8 @@ def list_items(
     kind: Annotated[str, typer.Option("--kind", help="requirement, request, meeting, email, document, or all.")] = "requirement",
 ) -> None:
     """List the requirements (or records) of the spec repo."""
-    from ..errors import UsageError
-    from ..query import list_rows
+    from reqtrace.core.query import list_rows
+    from reqtrace.errors import UsageError
 
     output.json_requested = format is TextOrJson.json
     if kind not in ("requirement", "request", "meeting", "email", "document", "all"):
@@ -258,7 +263,7 @@ def show(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Show one requirement or record, and what refers to it."""
-    from ..query import describe
+    from reqtrace.core.query import describe
 
     output.json_requested = format is TextOrJson.json
     _, snapshot = load(root, rev)
@@ -301,8 +306,8 @@ def schema(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Print the JSON Schema of one file kind, or of a command's JSON output (schema output COMMAND), or (--editor) set the spec repo up for editors."""
-    from ..errors import UsageError
-    from ..schema import OUTPUT, load_output_schema, load_schema, output_commands
+    from reqtrace.core.schema import OUTPUT, load_output_schema, load_schema, output_commands
+    from reqtrace.errors import UsageError
 
     output.json_requested = format is TextOrJson.json
     if editor == (kind is not None):
@@ -321,8 +326,8 @@ def schema(
     if kind is not None:
         output.write_text(json.dumps(load_schema(kind), ensure_ascii=False, indent=2))
         return
-    from ..config import CONFIG_FILE, find_spec_repo, parse_config
-    from ..editor import install_editor_support
+    from reqtrace.core.config import CONFIG_FILE, find_spec_repo, parse_config
+    from reqtrace.records.editor import install_editor_support
 
     repo = find_spec_repo(root)
     config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())  # check reports its problems

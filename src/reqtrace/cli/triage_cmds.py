@@ -7,8 +7,14 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from . import app, output
-from .options import FormatOption, RootOption, TextOrJson, checked_argument, complete_requests
+from reqtrace.cli import app, output
+from reqtrace.cli.options import (
+    FormatOption,
+    RootOption,
+    TextOrJson,
+    checked_argument,
+    complete_requests,
+)
 
 BaselineOption = Annotated[
     Optional[str],  # noqa: UP007, UP045 - typer needs Optional on 3.11
@@ -29,10 +35,10 @@ def triage(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Classify post-delivery requests against the signed baseline: defect, change, new-scope, out-of-scope or needs-review."""
-    from ..clock import timestamp
-    from ..config import find_spec_repo
-    from ..errors import InputError
-    from ..triage_repo import (
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.errors import InputError
+    from reqtrace.io.clock import timestamp
+    from reqtrace.triage.repo import (
         MAX_TEXT_BYTES,
         baseline_index,
         precedent_index,
@@ -69,7 +75,7 @@ def triage(
 
 
 def _write_all(repo: Any, records: Any, run: Any, on: Any) -> list[tuple[str, str]]:
-    from ..recording import write_triage
+    from reqtrace.triage.recording import write_triage
 
     console = output.stderr_console()
     written: list[tuple[str, str]] = []
@@ -218,9 +224,9 @@ def decide(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """Record a person's decision on a request in its decision block (the triage block stays beside it)."""
-    from ..config import find_spec_repo
-    from ..recording import write_decision
-    from ..triage_repo import decision_moment, load_records, missing_request
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.triage.recording import write_decision
+    from reqtrace.triage.repo import decision_moment, load_records, missing_request
 
     output.json_requested = format is TextOrJson.json
     repo = find_spec_repo(root)

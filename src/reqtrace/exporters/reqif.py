@@ -26,17 +26,17 @@ from typing import Any
 
 from lxml import etree
 
-from .. import clock, gitio, xhtmltext
-from ..baseline import resolve_read_at
-from ..config import SpecRepo
-from ..errors import InputError, UsageError
-from ..files import output_path, output_writer
-from ..importers.reqif import FIELD_ATTRIBUTES, JSON_MARK
-from ..model import Requirement, Snapshot
-from ..snapshot import load_snapshot
+from reqtrace.baselines.baseline import resolve_read_at
+from reqtrace.core.config import SpecRepo
+from reqtrace.core.model import Requirement, Snapshot
+from reqtrace.core.snapshot import load_snapshot
+from reqtrace.errors import InputError, UsageError
+from reqtrace.importers.reqif import FIELD_ATTRIBUTES, JSON_MARK
+from reqtrace.io import clock, gitio, xhtmltext
+from reqtrace.io.files import output_path, output_writer
 
 try:  # the document outline (documents, sections, order) where the package models it
-    from .. import structure as _structure
+    from reqtrace.core import structure as _structure
 except ImportError:  # pragma: no cover - depends on the package version
     _structure = None  # type: ignore[assignment]
 

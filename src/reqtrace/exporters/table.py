@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..errors import UsageError
-from ..importers.table import FIELDS, FORMULA_START
-from ..model import Requirement, natural_key
+from reqtrace.core.model import Requirement, natural_key
+from reqtrace.errors import UsageError
+from reqtrace.importers.table import FIELDS, FORMULA_START
 
 LIST_SEPARATOR = "; "
 XLSX_MAX_WIDTH = 80  # characters; wider columns are cut by the view, not the data

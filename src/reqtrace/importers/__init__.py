@@ -12,14 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..config import SpecRepo
-from ..errors import InputError, UsageError
-from ..snapshot import load_snapshot
-from .doorstop import read_doorstop
-from .model import Imported, SourceError, slug
-from .reqif import read_reqif
-from .strictdoc import read_strictdoc
-from .table import (
+from reqtrace.core.config import SpecRepo
+from reqtrace.core.snapshot import load_snapshot
+from reqtrace.errors import InputError, UsageError
+from reqtrace.importers.doorstop import read_doorstop
+from reqtrace.importers.model import Imported, SourceError, slug
+from reqtrace.importers.reqif import read_reqif
+from reqtrace.importers.strictdoc import read_strictdoc
+from reqtrace.importers.table import (
     PREVIEW_ROWS,
     TableOptions,
     column_fields,
@@ -29,7 +29,7 @@ from .table import (
     read_requirements,
     read_table,
 )
-from .writer import (
+from reqtrace.importers.writer import (
     DOCUMENT_FILE,
     import_target,
     read_folder,

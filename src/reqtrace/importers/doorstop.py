@@ -10,8 +10,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from ..yamlio import Mapping, Sequence, YamlDocument, YamlProblem, decode_text, load_yaml
-from .model import (
+from reqtrace.importers.model import (
     IdTest,
     Imported,
     ImportedRequirement,
@@ -21,6 +20,7 @@ from .model import (
     reqtrace_id,
     slug,
 )
+from reqtrace.io.yamlio import Mapping, Sequence, YamlDocument, YamlProblem, decode_text, load_yaml
 
 SETTINGS_FILE = ".doorstop.yml"
 # Item fields Doorstop itself defines, with the value that means "nothing to say":

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InputError
+from reqtrace.errors import InputError
 
 
 class SourceError(InputError):

@@ -29,8 +29,7 @@ from reqif.models.reqif_spec_relation_type import ReqIFSpecRelationType
 from reqif.models.reqif_types import SpecObjectAttributeType
 from reqif.parser import ReqIFParser
 
-from .. import xhtmltext
-from .model import (
+from reqtrace.importers.model import (
     IdTest,
     Imported,
     ImportedRequirement,
@@ -40,6 +39,7 @@ from .model import (
     reqtrace_id,
     slug,
 )
+from reqtrace.io import xhtmltext
 
 # Attribute names (compared in lower case) that carry reqtrace's own fields, best first.
 ID_NAMES = ("reqif.foreignid", "uid", "id", "puid", "ie puid", "object identifier")
@@ -49,7 +49,7 @@ STATEMENT_NAMES = ("reqif.text", "statement", "object text", "text", "descriptio
 RATIONALE_NAMES = ("rationale",)
 # What `reqtrace export reqif` writes: reqtrace's other fields under these names, and a
 # value that is not text as JSON, marked so in its attribute definition's DESC.
-FIELD_ATTRIBUTES = {"priority": "reqtrace.priority", "status": "reqtrace.status", "owner": "reqtrace.owner",
+FIELD_ATTRIBUTES = {"priority": "reqtrace.priority", "status": "reqtrace.graph.status", "owner": "reqtrace.owner",
                     "tags": "reqtrace.tags", "acceptance": "reqtrace.acceptance", "sources": "reqtrace.sources"}
 JSON_MARK = "reqtrace: the value is JSON"
 _FIELD_OF_ATTRIBUTE = {attribute: name for name, attribute in FIELD_ATTRIBUTES.items()}

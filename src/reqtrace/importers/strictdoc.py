@@ -17,8 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..yamlio import YamlProblem, decode_text, load_yaml
-from .model import (
+from reqtrace.importers.model import (
     IdTest,
     Imported,
     ImportedRequirement,
@@ -30,6 +29,7 @@ from .model import (
     section_id,
     slug,
 )
+from reqtrace.io.yamlio import YamlProblem, decode_text, load_yaml
 
 # Early StrictDoc wrote [COMPOSITE-REQUIREMENT]; a '-' in a tag is read as '_'.
 _TAG_LINE = re.compile(r"^(\[\[?)(/?)([A-Z][A-Z0-9_-]*)(\]\]?)\s*$")

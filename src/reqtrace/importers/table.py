@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from ..errors import UsageError
-from ..yamlio import YamlProblem, decode_text, load_yaml
-from .model import (
+from reqtrace.errors import UsageError
+from reqtrace.importers.model import (
     IdTest,
     Imported,
     ImportedRequirement,
@@ -35,6 +34,7 @@ from .model import (
     reqtrace_id,
     slug,
 )
+from reqtrace.io.yamlio import YamlProblem, decode_text, load_yaml
 
 DEFAULT_MAX_ROWS = 200_000
 MAX_TABLE_BYTES = 256 * 1024 * 1024

@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import gitio
-from ..config import SpecRepo, parse_config
-from ..errors import InputError, UsageError
-from ..files import TEMP_SUFFIX, atomic_write
-from ..id_pattern import id_matcher
-from ..yamlio import FlowList, dump_yaml
-from .model import IdTest, Imported, SourceError
+from reqtrace.core.config import SpecRepo, parse_config
+from reqtrace.core.id_pattern import id_matcher
+from reqtrace.errors import InputError, UsageError
+from reqtrace.importers.model import IdTest, Imported, SourceError
+from reqtrace.io import gitio
+from reqtrace.io.files import TEMP_SUFFIX, atomic_write
+from reqtrace.io.yamlio import FlowList, dump_yaml
 
 DOCUMENT_FILE = "_document.yaml"  # read by structure.py, never as a requirement
 

@@ -9,7 +9,7 @@ regression over those signals with a calibrated confidence), and `classify`,
 which runs them and writes the reasons. docs/triage.md describes it and its figures.
 """
 
-from .classify import (
+from reqtrace.triage.classify import (
     CHANGE,
     CLASSES,
     DEFECT,
@@ -25,7 +25,7 @@ from .classify import (
     decide,
     weigh,
 )
-from .index import ACCEPTED_STATUSES, INDEX_FORMAT, BaselineIndex, requirement_text
+from reqtrace.triage.index import ACCEPTED_STATUSES, INDEX_FORMAT, BaselineIndex, requirement_text
 
 __all__ = [
     "ACCEPTED_STATUSES", "CHANGE", "CLASSES", "DEFECT", "DIVERGING", "GUARD_CONFIDENCE", "INDEX_FORMAT", "NEEDS_REVIEW",

@@ -14,17 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..model import Requirement
-from . import cues
-from .index import NAMED_BOOST, BaselineIndex, best_pair, text_terms
-from .model import CLASSES as MODEL_CLASSES
-from .model import probabilities, shipped_model
-from .prepare import Prepared, prepare
-from .signals import Signals, find_signals
-from .words import Terms, terms_of, tokens
+from reqtrace.core.model import Requirement
+from reqtrace.triage import cues
+from reqtrace.triage.index import NAMED_BOOST, BaselineIndex, best_pair, text_terms
+from reqtrace.triage.model import CLASSES as MODEL_CLASSES
+from reqtrace.triage.model import probabilities, shipped_model
+from reqtrace.triage.prepare import Prepared, prepare
+from reqtrace.triage.signals import Signals, find_signals
+from reqtrace.triage.words import Terms, terms_of, tokens
 
 if TYPE_CHECKING:
-    from ..precedent import Precedent
+    from reqtrace.triage.precedent import Precedent
 
 DEFECT = "defect"
 CHANGE = "change"

@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Requirement
-from .prepare import normalise, split_sentences
-from .quantities import quantity_terms
-from .words import Terms, terms_of
+from reqtrace.core.model import Requirement
+from reqtrace.triage.prepare import normalise, split_sentences
+from reqtrace.triage.quantities import quantity_terms
+from reqtrace.triage.words import Terms, terms_of
 
 INDEX_FORMAT = 4  # bump when the index's content or the way it is built changes
 ACCEPTED_STATUSES = ("approved", None)  # a `proposed` requirement was not agreed

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .words import stem
+from reqtrace.triage.words import stem
 
 # Unit words -> (dimension, factor to the dimension's base unit). Time is counted in minutes.
 UNITS: dict[str, tuple[str, float]] = {

@@ -14,12 +14,12 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from ..model import Requirement
-from . import cues
-from .index import BaselineIndex, requirement_text
-from .prepare import REQUIREMENT_ID, Prepared
-from .quantities import COMPARED, Quantity, quantities
-from .words import Terms, terms_of
+from reqtrace.core.model import Requirement
+from reqtrace.triage import cues
+from reqtrace.triage.index import BaselineIndex, requirement_text
+from reqtrace.triage.prepare import REQUIREMENT_ID, Prepared
+from reqtrace.triage.quantities import COMPARED, Quantity, quantities
+from reqtrace.triage.words import Terms, terms_of
 
 
 @dataclass(frozen=True)

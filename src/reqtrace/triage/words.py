@@ -25,7 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .prepare import HAN
+from reqtrace.triage.prepare import HAN
 
 _TOKEN = re.compile(rf"[{HAN}]+|[a-z][a-z0-9]*(?:['\-][a-z0-9]+)*|\d+(?:\.\d+)?")
 _HAN_RUN = re.compile(f"[{HAN}]+")

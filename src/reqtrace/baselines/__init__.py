@@ -1,0 +1,1 @@
+"""Baselines: frozen, signed scope; their sign-offs and their verification."""

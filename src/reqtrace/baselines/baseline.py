@@ -1,0 +1,871 @@
+"""Baselines: the frozen, signed scope of a project.
+
+A baseline is a folder `baselines/NAME/` holding `manifest.yaml` (the commit
+it freezes, and every requirement's digest at that commit) and `signoffs/`
+(one file per sign-off or revocation, never edited), plus an annotated git
+tag `baseline/NAME` on the frozen commit. This module reads them, picks the
+accepted baseline, and creates new ones; `signoff` signs and revokes;
+`baseline_verify` proves they still hold. The format is in docs/format.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any, NamedTuple
+
+from reqtrace.core import cachestore
+from reqtrace.core.config import CONFIG_FILE, SpecRepo, parse_config
+from reqtrace.core.digest import ALGORITHM, requirement_digest, root_digest
+from reqtrace.core.model import ERROR, Config, Finding, Requirement, Snapshot
+from reqtrace.core.parse import Parsed, read_yaml_file, text_of
+from reqtrace.core.placeholders import requirements_with_placeholders
+from reqtrace.core.schema import validate
+from reqtrace.core.snapshot import WORKTREE, Reader, SourceFile, requirements_at, resolve_revision
+from reqtrace.errors import GateFailed, GitError, InputError, RevisionError, UsageError
+from reqtrace.io import clock, gitio
+from reqtrace.io.files import atomic_write, inside
+from reqtrace.io.yamlio import (
+    MAX_FILE_BYTES,
+    YamlDocument,
+    YamlProblem,
+    decode_text,
+    dump_yaml_rows,
+    load_yaml,
+)
+
+MANIFEST = "manifest.yaml"
+SIGNOFFS = "signoffs"
+TAG_PREFIX = "baseline/"
+MANIFEST_FORMAT = "reqtrace-baseline-1"
+TAMPERED = "baseline-tampered"
+# A manifest lists every requirement (about 150 bytes each): 64 MiB holds 400,000.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MEANINGS = ("reviewed", "approved", "delivered", "accepted")
+ROLES = ("customer", "vendor")
+# A customer sign-off with one of these meanings makes a baseline "accepted".
+ACCEPTING = ("approved", "accepted")
+# The first sign-off with one of these meanings dates the delivery.
+DELIVERING = ("delivered", "accepted")
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_MAX_NAME = 100
+
+
+def check_baseline_name(name: str) -> str:
+    """`name` if it can name a baseline (a folder and a git tag); else a UsageError (exit 2)."""
+    problem = None
+    if not name:
+        problem = "it is empty"
+    elif name.startswith("-"):
+        problem = "it starts with '-' (it would read as an option)"
+    elif "/" in name or "\\" in name:
+        problem = "it contains '/' or '\\' (it names a folder and a tag: one level only)"
+    elif ".." in name:
+        problem = "it contains '..'"
+    elif any(char.isspace() for char in name):
+        problem = "it contains white space"
+    elif len(name) > _MAX_NAME:
+        problem = f"it is longer than {_MAX_NAME} characters"
+    elif not _NAME.match(name):
+        problem = "it has characters other than letters, digits, '.', '_' and '-', or does not start with a letter or digit"
+    elif name.endswith((".", ".lock")):
+        problem = "it ends with '.' or '.lock', which git refuses in tag names"
+    elif name == "WORKTREE":
+        problem = "WORKTREE means the working tree wherever a revision is expected"
+    if problem:
+        raise UsageError(
+            f"'{name}' cannot be a baseline name: {problem}",
+            hint="use letters, digits, '.', '_' and '-', starting with a letter or digit, e.g. contract-v1.0",
+        )
+    return name
+
+
+def utc_now() -> str:
+    """The time reqtrace records: SOURCE_DATE_EPOCH when set (reproducible builds, replayed stories), else now."""
+    return clock.utc_now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ------------------------------------------------------------------ model
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    id: str
+    digest: str
+    path: str
+    line: int = field(default=0, compare=False)  # in the manifest
+
+
+@dataclass(frozen=True)
+class Evidence:
+    path: str  # relative to the spec root
+    sha256: str
+    document: str | None = None
+    line: int = field(default=0, compare=False)  # of `path:` in the sign-off file
+
+
+def evidence_path_problem(path: str) -> str | None:
+    """Why `path` cannot name a sign-off's evidence, or None when it may.
+
+    Evidence is a file of the spec repo, named relative to its root: a sign-off file is
+    input like any other, and an evidence path that reached outside (`/etc/…`, `../…`)
+    or into git's own files (`.git/config`) would let `verify` vouch for, and a pack
+    carry, any file on the machine. Symbolic links are refused where the file is read.
+    """
+    if not path.strip():
+        return "it is empty"
+    if "\\" in path:
+        return "it contains '\\' (evidence paths use '/')"
+    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+        return "it is an absolute path"
+    if any(ord(char) < 32 or ord(char) == 127 for char in path):
+        return "it contains control characters"
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "it contains '..', '.' or an empty part: it must name a file inside the spec repo directly"
+    if any(part.lower() == ".git" for part in parts):
+        return "it points into .git/, git's own files, which are never evidence"
+    return None
+
+
+@dataclass(frozen=True)
+class SignOff:
+    id: str  # the file name without .yaml
+    path: str  # relative to the spec root
+    baseline: str
+    algorithm: str
+    root_digest: str
+    signer: str  # 'Name <email>'
+    meaning: str
+    time: str  # UTC, 2026-02-20T10:00:00Z
+    method: str  # ssh | recorded
+    statement: str
+    role: str | None = None
+    comment: str | None = None
+    signature: str | None = None
+    key_fingerprint: str | None = None
+    evidence: Evidence | None = None
+    recorded_by: str | None = None
+    line: int = 1
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+
+    def line_of(self, key: str) -> int:
+        return dict(self.lines).get(key, self.line)
+
+    @property
+    def email(self) -> str:
+        return signer_email(self.signer)
+
+
+@dataclass(frozen=True)
+class Revocation:
+    id: str
+    path: str
+    baseline: str
+    revokes: str
+    reason: str
+    by: str
+    time: str
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Baseline:
+    name: str
+    path: str  # of manifest.yaml, relative to the spec root
+    commit: str
+    created: str
+    created_by: str
+    algorithm: str
+    root_digest: str
+    tag: str
+    tag_object: str
+    requirements: tuple[BaselineEntry, ...]
+    message: str | None = None
+    signoffs: tuple[SignOff, ...] = ()
+    revocations: tuple[Revocation, ...] = ()
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+
+    def line_of(self, name: str) -> int:
+        return dict(self.lines).get(name, 1)
+
+    def revocation_of(self, signoff_id: str) -> Revocation | None:
+        """The revocation that withdraws this sign-off (the earliest, if several), or None."""
+        found = [r for r in self.revocations if r.revokes == signoff_id and r.baseline == self.name]
+        return min(found, key=lambda r: (r.time, r.id)) if found else None
+
+    @property
+    def active_signoffs(self) -> tuple[SignOff, ...]:
+        """Sign-offs that are not revoked, oldest first."""
+        return tuple(s for s in self.signoffs if self.revocation_of(s.id) is None)
+
+    @property
+    def acceptances(self) -> tuple[SignOff, ...]:
+        """Active customer sign-offs meaning approved or accepted: what makes this the accepted baseline."""
+        return tuple(s for s in self.active_signoffs if s.role == "customer" and s.meaning in ACCEPTING)
+
+    @property
+    def delivered_at(self) -> str | None:
+        """The time of the first active delivered or accepted sign-off, by anyone."""
+        times = [s.time for s in self.active_signoffs if s.meaning in DELIVERING]
+        return min(times) if times else None
+
+    @property
+    def delivery_date(self) -> str | None:
+        """The date (YYYY-MM-DD, UTC) of `delivered_at`."""
+        return self.delivered_at[:10] if self.delivered_at else None
+
+    def digests(self) -> dict[str, str]:
+        return {entry.id: entry.digest for entry in self.requirements}
+
+
+def revision_baseline(name: str, commit: str) -> Baseline:
+    """A revision (a tag or commit id) taken where a baseline is expected: it freezes the
+    requirements at `commit`, with no manifest, and no one signed it."""
+    return Baseline(name=name, path="", commit=commit, created="", created_by="", algorithm="", root_digest="",
+                    tag="", tag_object="", requirements=())
+
+
+def plain_signed_baseline(baseline: Baseline) -> dict[str, Any]:
+    """A baseline without its requirement list, with its sign-offs and revocations, as plain
+    JSON data (for caches of who signed what; `signed_baseline_of` reads it back)."""
+    plain = asdict(replace(baseline, requirements=()))
+    del plain["requirements"]
+    return plain
+
+
+def signed_baseline_of(plain: dict[str, Any]) -> Baseline:
+    """The Baseline `plain_signed_baseline` made (requirements empty); KeyError/TypeError/
+    ValueError when `plain` is not of that shape."""
+    signoffs = tuple(
+        SignOff(**{**s, "evidence": Evidence(**s["evidence"]) if s["evidence"] is not None else None, "lines": tuple(map(tuple, s["lines"]))})
+        for s in plain["signoffs"]
+    )
+    revocations = tuple(Revocation(**r) for r in plain["revocations"])
+    return Baseline(**{**plain, "requirements": (), "signoffs": signoffs, "revocations": revocations, "lines": tuple(map(tuple, plain["lines"]))})
+
+
+def signer_email(signer: str) -> str:
+    match = re.search(r"<([^<>\s]+@[^<>\s]+)>\s*$", signer)
+    return match.group(1) if match else ""
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _schema_findings(data: Any, kind: str, path: str, item_id: str | None) -> list[Finding]:
+    return [
+        Finding(problem.code, ERROR, f"{problem.message} (this file is written by reqtrace and must not be edited)", path, problem.line, item_id)
+        for problem in validate(data, kind, getattr(data, "line", 1))
+    ]
+
+
+def _read_manifest_yaml(path: str, data: bytes) -> tuple[YamlDocument, list[Finding]]:
+    # Like parse.read_yaml_file, with the manifest's own size cap: it lists every requirement.
+    if len(data) > MAX_MANIFEST_BYTES:
+        return None, [Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; a manifest is read up to {MAX_MANIFEST_BYTES:,} bytes", path, 1)]
+    try:
+        return load_yaml(decode_text(data)), []
+    except YamlProblem as problem:
+        return None, [Finding(problem.code, ERROR, problem.message, path, problem.line)]
+
+
+def parse_manifest(path: str, data: bytes) -> tuple[Baseline | None, list[Finding]]:
+    loaded, findings = _read_manifest_yaml(path, data)
+    if loaded is None:
+        if not findings:  # an empty file: the manifest's content was removed
+            findings = [Finding(TAMPERED, ERROR, f"the manifest is empty: its content was removed, so nothing says what this baseline froze (restore it: `git log --oneline -- {path}` shows the commit that emptied it, `git checkout COMMIT^ -- {path}` brings it back)", path, 1)]
+        return None, findings
+    if not isinstance(loaded, dict):
+        return None, [*findings, Finding("schema", ERROR, "a baseline manifest must be a mapping (name, commit, …)", path, 1)]
+    name = loaded.get("name") if isinstance(loaded.get("name"), str) else None
+    problems = _schema_findings(loaded, "manifest", path, name)
+    if problems:
+        return None, findings + problems
+    tag = loaded["tag"]
+    entries = tuple(BaselineEntry(e["id"], e["digest"], e["path"], getattr(e, "line", 0)) for e in loaded["requirements"])
+    return (
+        Baseline(
+            name=loaded["name"],
+            path=path,
+            commit=loaded["commit"],
+            created=loaded["created"],
+            created_by=loaded["created_by"],
+            algorithm=loaded["algorithm"],
+            root_digest=loaded["root_digest"],
+            tag=tag["name"],
+            tag_object=tag["object"],
+            requirements=entries,
+            message=text_of(loaded.get("message")) or None,
+            lines=tuple(loaded.lines.items()),
+        ),
+        findings,
+    )
+
+
+def _manifest_value(baseline: Baseline) -> dict[str, Any]:
+    """A parsed manifest as plain JSON data, for the baseline store (sign-offs are not in it)."""
+    return {
+        "fields": [baseline.name, baseline.path, baseline.commit, baseline.created, baseline.created_by,
+                   baseline.algorithm, baseline.root_digest, baseline.tag, baseline.tag_object, baseline.message],
+        "requirements": [[e.id, e.digest, e.path, e.line] for e in baseline.requirements],
+        "lines": [[name, line] for name, line in baseline.lines],
+    }
+
+
+def _manifest_of(value: Any, path: str) -> Baseline | None:
+    """The Baseline `_manifest_value` stored, or None when `value` is not of that shape."""
+    try:
+        fields, rows, lines = value["fields"], value["requirements"], value["lines"]
+        name, stored_path, commit, created, created_by, algorithm, root, tag, tag_object, message = fields
+        texts = [name, stored_path, commit, created, created_by, algorithm, root, tag, tag_object]
+        if stored_path != path or not all(isinstance(text, str) for text in texts) or not isinstance(message, str | None):
+            return None
+        entries = tuple(BaselineEntry(i, d, p, n) for i, d, p, n in rows if isinstance(i, str) and isinstance(d, str) and isinstance(p, str) and type(n) is int)
+        marks = tuple((key, line) for key, line in lines if isinstance(key, str) and type(line) is int)
+        if len(entries) != len(rows) or len(marks) != len(lines):
+            return None
+    except (KeyError, TypeError, ValueError):
+        return None
+    return Baseline(name=name, path=path, commit=commit, created=created, created_by=created_by, algorithm=algorithm,
+                    root_digest=root, tag=tag, tag_object=tag_object, requirements=entries, message=message, lines=marks)
+
+
+def read_manifest(repo: SpecRepo | None, path: str, data: bytes) -> tuple[Baseline | None, list[Finding]]:
+    """`parse_manifest`, kept in the baseline store under the sha256 of the manifest's bytes.
+
+    A manifest lists every requirement (1.3 MB at 10,000), and `check` reads every
+    baseline's on each run; the same bytes always parse the same way. Only a clean parse
+    (a baseline, no finding) is stored; anything else is parsed every time.
+    """
+    git_top = repo.git_top if repo is not None else None
+    content = f"{path}\x00{hashlib.sha256(data).hexdigest()}"
+    kept = cachestore.load(git_top, MANIFEST_KIND, content, lambda plain: _manifest_of(plain, path))
+    if kept is not None:
+        return kept, []
+    baseline, findings = parse_manifest(path, data)
+    if baseline is not None and not findings:
+        cachestore.store(git_top, MANIFEST_KIND, content, _manifest_value(baseline))
+    return baseline, findings
+
+
+def parse_signoff_file(path: str, data: bytes) -> tuple[SignOff | Revocation | None, list[Finding]]:
+    parsed = Parsed()
+    loaded = read_yaml_file(path, data, parsed)
+    findings = list(parsed.findings)
+    item_id = PurePosixPath(path).stem
+    if loaded is None:
+        return None, findings
+    if not isinstance(loaded, dict):
+        return None, [*findings, Finding("schema", ERROR, "a sign-off file must be a mapping (baseline, signer, …)", path, 1, item_id)]
+    line = getattr(loaded, "line", 1)
+    if "revokes" in loaded:
+        problems = _schema_findings(loaded, "revocation", path, item_id)
+        if problems:
+            return None, findings + problems
+        return Revocation(item_id, path, loaded["baseline"], loaded["revokes"], loaded["reason"], loaded["by"], loaded["time"], line), findings
+    problems = _schema_findings(loaded, "signoff", path, item_id)
+    if problems:
+        return None, findings + problems
+    evidence = loaded.get("evidence")
+    return (
+        SignOff(
+            id=item_id,
+            path=path,
+            baseline=loaded["baseline"],
+            algorithm=loaded["algorithm"],
+            root_digest=loaded["root_digest"],
+            signer=loaded["signer"],
+            meaning=loaded["meaning"],
+            time=loaded["time"],
+            method=loaded["method"],
+            statement=loaded["statement"],
+            role=loaded.get("role"),
+            comment=loaded.get("comment"),
+            signature=loaded.get("signature"),
+            key_fingerprint=loaded.get("key_fingerprint"),
+            evidence=Evidence(evidence["path"], evidence["sha256"], evidence.get("document"), getattr(evidence, "lines", {}).get("path", line)) if isinstance(evidence, dict) else None,
+            recorded_by=loaded.get("recorded_by"),
+            line=line,
+            lines=tuple(getattr(loaded, "lines", {}).items()),
+        ),
+        findings,
+    )
+
+
+class AcceptedUnknown(InputError):
+    """Which baseline is accepted cannot be told: a baseline file is missing or unreadable."""
+
+    code = "accepted-baseline-unknown"
+
+
+@dataclass
+class BaselineSet:
+    """Every baseline of a spec repo at one point, and the problems met reading them."""
+
+    config: Config
+    commit: str | None  # None: the working tree
+    baselines: list[Baseline] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def get(self, name: str) -> Baseline | None:
+        return next((b for b in self.baselines if b.name == name), None)
+
+    def accepted(self) -> Baseline | None:
+        """The accepted baseline (`pick_accepted`), or AcceptedUnknown (exit 3) when a baseline
+        file is missing or unreadable: the one left out could be the accepted one, and picking
+        among the rest would silently fall back to an older baseline."""
+        if self.findings:
+            first = self.findings[0]
+            more = f" (and {len(self.findings) - 1} more problem(s))" if len(self.findings) > 1 else ""
+            raise AcceptedUnknown(
+                f"cannot tell which baseline is accepted: {first.path}{f':{first.line}' if first.line else ''}: {first.message}{more}",
+                hint="`reqtrace baseline verify` lists every problem and how to fix it",
+            )
+        return pick_accepted(self.baselines)
+
+    def accepted_if_known(self) -> Baseline | None:
+        """The accepted baseline, or None both when no baseline is accepted and when which one
+        is cannot be told (a baseline file missing or unreadable: `findings` says why)."""
+        return None if self.findings else self.accepted()
+
+
+def _commit_of(repo: SpecRepo, rev: str | None) -> str | None:
+    if rev is None or rev == "WORKTREE":
+        return None
+    return resolve_revision(repo, rev)
+
+
+def baselines_of(snapshot: Snapshot) -> BaselineSet:
+    """The baselines at the snapshot's commit (or working tree), scanned once for every check that asks."""
+    if snapshot.scanned_baselines is None:
+        snapshot.scanned_baselines = scan_baselines(snapshot.repo, snapshot.commit)
+    return snapshot.scanned_baselines  # type: ignore[no-any-return]
+
+
+def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
+    """Read `baselines/*/manifest.yaml` and `baselines/*/signoffs/*.yaml` at the working tree or `rev`."""
+    commit = _commit_of(repo, rev)
+    reader = Reader(repo, commit)
+    config, _ = parse_config(reader.read_config())
+    result = BaselineSet(config, commit)
+    folder = config.baselines_dir + "/"
+    manifests: dict[str, SourceFile] = {}
+    signoffs: dict[str, list[SourceFile]] = {}
+    readable: list[SourceFile] = []
+    for source in reader.list_files([config.baselines_dir]):
+        parts = source.path[len(folder) :].split("/")
+        if len(parts) == 2 and parts[1] == MANIFEST:
+            manifests[parts[0]] = source
+        elif len(parts) == 3 and parts[1] == SIGNOFFS and parts[2].endswith(".yaml"):
+            signoffs.setdefault(parts[0], []).append(source)
+        else:
+            continue
+        limit = MAX_MANIFEST_BYTES if parts[-1] == MANIFEST else MAX_FILE_BYTES
+        if source.symlink_target is not None or source.size > limit:
+            result.findings.append(Finding(TAMPERED, ERROR, f"baseline files must be regular files (a manifest up to {MAX_MANIFEST_BYTES:,} bytes, a sign-off up to {MAX_FILE_BYTES:,}); this one is a symbolic link or too large", source.path, None))
+        else:
+            readable.append(source)
+    result.findings.extend(missing_witnesses(repo, commit, config.baselines_dir, set(manifests), {s.path for files in signoffs.values() for s in files}))
+    # Each file's size was checked above against its own cap (a 10,000-requirement manifest is
+    # 1.3 MB, over the limit of spec files); a file that grew past it since is left out.
+    contents = {source.path: data for source, data in reader.read(readable, limit=MAX_MANIFEST_BYTES) if data is not None}
+    for name in sorted(set(manifests) | set(signoffs)):
+        manifest = manifests.get(name)
+        if manifest is None or manifest.path not in contents:
+            if manifest is None:
+                result.findings.append(Finding(TAMPERED, ERROR, f"baselines/{name} has sign-offs but no {MANIFEST}: the manifest was deleted", f"{folder}{name}", None, name))
+            continue
+        baseline, findings = read_manifest(repo, manifest.path, contents[manifest.path])
+        result.findings.extend(findings)
+        if baseline is None:
+            continue
+        signed: list[SignOff] = []
+        revoked: list[Revocation] = []
+        for source in sorted(signoffs.get(name, []), key=lambda s: s.path):
+            if source.path not in contents:
+                continue
+            item, findings = parse_signoff_file(source.path, contents[source.path])
+            result.findings.extend(findings)
+            if isinstance(item, SignOff):
+                signed.append(item)
+            elif isinstance(item, Revocation):
+                revoked.append(item)
+        signed.sort(key=lambda s: (s.time, s.id))
+        revoked.sort(key=lambda r: (r.time, r.id))
+        result.baselines.append(replace(baseline, signoffs=tuple(signed), revocations=tuple(revoked)))
+    result.baselines.sort(key=lambda b: (b.created, b.name))
+    return result
+
+
+def missing_witnesses(repo: SpecRepo, commit: str | None, baselines_dir: str, manifests: set[str], signoffs: set[str]) -> list[Finding]:
+    """A signed baseline has several witnesses: its folder and manifest, its tag `baseline/NAME`,
+    its sign-off files, and git's history of them. Each must be there while the others are, so
+    that deleting one is a finding, never a baseline (or a sign-off) silently gone:
+
+    - a manifest that the history of `commit` (or, for the working tree, HEAD and then the
+      working tree) deleted while tag `baseline/NAME` still exists: the baseline was removed
+      without being retired. Retiring is explicit: deleting the tag as well.
+    - a sign-off file deleted while its baseline's manifest is still there: a sign-off is
+      withdrawn by a revocation (`reqtrace baseline revoke`), never by deleting it.
+
+    (A manifest without its tag is `verify_manifest`'s finding; a tag whose manifest never was
+    in this history — a baseline made on another branch, or a revision older than the
+    baseline — is not a finding.) `manifests` are the baseline names present, `signoffs` the
+    sign-off paths present, relative to the spec root.
+    """
+    top = repo.git_top
+    if top is None:
+        return []
+    tags = gitio.tag_commits(top, TAG_PREFIX)
+    if not tags and not manifests:
+        return []  # nothing signed here, nothing that could have lost a witness
+    folder = baselines_dir + "/"
+    prefix = repo.git_path("")
+    gone: dict[str, str | None] = {}  # spec-relative path -> the commit that deleted it (None: the working tree)
+    for path, deleted_by in gitio.deleted_files(top, commit or "HEAD", [repo.git_path(baselines_dir)]).items():
+        if path.startswith(prefix):
+            gone[path[len(prefix) :]] = deleted_by
+    if commit is None:
+        for path in gitio.deleted_in_worktree(top, [repo.git_path(baselines_dir)]):
+            if path.startswith(prefix):
+                gone[path[len(prefix) :]] = None
+    findings = []
+    for path, deleter in sorted(gone.items()):
+        parts = path[len(folder) :].split("/") if path.startswith(folder) else []
+        if not parts:
+            continue
+        name = parts[0]
+        where = f"in commit {deleter[:12]}" if deleter else "in the working tree"
+        then = ", then commit" if deleter else ""
+        restore = f"git checkout {deleter[:12]}^ -- {folder}{name}" if deleter else f"git checkout HEAD -- {folder}{name}"
+        if parts[1:] == [MANIFEST] and name not in manifests and name in tags:
+            findings.append(Finding(
+                TAMPERED, ERROR,
+                f"baseline '{name}' is gone: {path} was deleted {where}, but its tag {TAG_PREFIX}{name} still exists, so the baseline was removed, not retired. "
+                f"Restore it (`{restore}`{then}); to retire it on purpose, delete its tag as well (`git tag -d {TAG_PREFIX}{name}` and `git push origin :refs/tags/{TAG_PREFIX}{name}`)",
+                path, None, name,
+            ))
+        elif len(parts) == 3 and parts[1] == SIGNOFFS and parts[2].endswith(".yaml") and name in manifests and path not in signoffs:
+            single = f"git checkout {deleter[:12]}^ -- {path}" if deleter else f"git checkout HEAD -- {path}"
+            findings.append(Finding(
+                TAMPERED, ERROR,
+                f"sign-off {PurePosixPath(path).stem} of baseline '{name}' was deleted {where}; a sign-off is never deleted. "
+                f"Restore it (`{single}`{then}); to withdraw it, `reqtrace baseline revoke {name} {PurePosixPath(path).stem} --reason ...` keeps it on record",
+                path, None, name,
+            ))
+    return findings
+
+
+def witness_findings(repo: SpecRepo, commit: str | None, baselines_dir: str, paths: list[str]) -> list[Finding]:
+    """`missing_witnesses` for the files `paths` listed under the baselines folder. Caches of
+    the accepted baseline put these in their key: with a witness missing, the same files can
+    mean "unknown" where they once meant an older baseline."""
+    folder = baselines_dir + "/"
+    manifests, signoffs = set(), set()
+    for path in paths:
+        parts = path[len(folder) :].split("/") if path.startswith(folder) else []
+        if len(parts) == 2 and parts[1] == MANIFEST:
+            manifests.add(parts[0])
+        elif len(parts) == 3 and parts[1] == SIGNOFFS and parts[2].endswith(".yaml"):
+            signoffs.add(path)
+    return missing_witnesses(repo, commit, baselines_dir, manifests, signoffs)
+
+
+def folder_of(baseline: Baseline) -> str:
+    return PurePosixPath(baseline.path).parent.name
+
+
+def load_baselines(repo: SpecRepo, rev: str | None = None) -> list[Baseline]:
+    """Every readable baseline at the working tree (or `rev`), oldest first. Broken files are left out;
+    `scan_baselines` also returns the findings about them."""
+    return scan_baselines(repo, rev).baselines
+
+
+def load_baseline(repo: SpecRepo, name: str, rev: str | None = None) -> Baseline:
+    """The baseline NAME, or an InputError (exit 3) that says which baselines exist."""
+    check_baseline_name(name)
+    scanned = scan_baselines(repo, rev)
+    found = next((b for b in scanned.baselines if folder_of(b) == name), None)
+    if found is not None:
+        return found
+    broken = [f for f in scanned.findings if f.path and f.path.startswith(f"{scanned.config.baselines_dir}/{name}/")]
+    if broken:
+        first = broken[0]
+        raise InputError(f"baseline '{name}' cannot be read: {first.path}:{first.line or 1}: {first.message}")
+    names = ", ".join(folder_of(b) for b in scanned.baselines) or "none yet"
+    raise InputError(f"no baseline named '{name}' (baselines: {names})", hint="`reqtrace baseline list` shows them; `reqtrace baseline create NAME` makes one")
+
+
+class ReadAt(NamedTuple):
+    """Where a command reads the spec: what `--rev REV | --baseline NAME` named."""
+
+    commit: str | None  # None: the working tree
+    label: str  # for messages and titles: 'baseline NAME (commit …)', 'revision REV (commit …)', 'the working tree'
+    baseline: Baseline | None  # the baseline --baseline named
+
+
+def resolve_read_at(repo: SpecRepo, rev: str | None, baseline: str | None) -> ReadAt:
+    """The commit, label and baseline that `--rev REV` or `--baseline NAME` name (neither: the
+    working tree). A UsageError (exit 2) for both; InputError/RevisionError (exit 3) for a
+    baseline or revision that is not there."""
+    if rev is not None and baseline is not None:
+        raise UsageError("give --rev or --baseline, not both")
+    if baseline is not None:
+        frozen = load_baseline(repo, baseline)
+        return ReadAt(frozen.commit, f"baseline {baseline} (commit {frozen.commit[:12]})", frozen)
+    if rev is None or rev == WORKTREE:
+        return ReadAt(None, "the working tree", None)
+    commit = resolve_revision(repo, rev)
+    return ReadAt(commit, f"commit {commit[:12]}" if commit.startswith(rev) else f"revision {rev} (commit {commit[:12]})", None)
+
+
+def accepted_baseline(repo: SpecRepo, rev: str | None = None) -> Baseline | None:
+    """The accepted baseline: the newest (by creation time) with an active customer sign-off
+    meaning approved or accepted. None when no baseline has one; an InputError when a baseline
+    file is missing or unreadable (`BaselineSet.accepted`).
+
+    Signatures are not verified here (that needs ssh-keygen and a trust list);
+    `reqtrace check` and `reqtrace baseline verify` do that, and fail on a forged one.
+    """
+    return scan_baselines(repo, rev).accepted()
+
+
+def pick_accepted(baselines: list[Baseline]) -> Baseline | None:
+    candidates = [b for b in baselines if b.acceptances]
+    return max(candidates, key=lambda b: (b.created, b.name)) if candidates else None
+
+
+def pick_first_signed(baselines: list[Baseline]) -> Baseline | None:
+    """The baseline the customer signed first: the oldest (by creation time) with an active
+    customer sign-off meaning approved or accepted — what was first agreed."""
+    candidates = [b for b in baselines if b.acceptances]
+    return min(candidates, key=lambda b: (b.created, b.name)) if candidates else None
+
+
+# ------------------------------------------------ requirements at a commit
+
+
+_DIGESTS: dict[int, tuple[Requirement, str]] = {}  # id -> (the requirement, kept alive; its digest)
+
+
+def _digest(requirement: Requirement) -> str:
+    """requirement_digest, remembered per requirement object: the parses shared by several
+    baselines' commits (from the parse pack) are digested once."""
+    known = _DIGESTS.get(id(requirement))
+    if known is not None and known[0] is requirement:
+        return known[1]
+    if len(_DIGESTS) > 500_000:
+        _DIGESTS.clear()
+    digest = requirement_digest(requirement)
+    _DIGESTS[id(requirement)] = (requirement, digest)
+    return digest
+
+
+def digest_entries(requirements: dict[str, Requirement]) -> list[BaselineEntry]:
+    return [BaselineEntry(req_id, _digest(req), req.path) for req_id, req in sorted(requirements.items(), key=lambda item: item[0].encode("utf-8"))]
+
+
+MANIFEST_KIND = "baseline-manifest"
+DIGESTS_KIND = "baseline-digests"
+
+
+def _frozen_key(repo: SpecRepo, commit: str) -> str:
+    """The content id of the digests at `commit` (of the spec folder within the git repository)."""
+    return f"{repo.prefix}\x00{commit}"
+
+
+def _frozen_of(plain: Any, commit: str) -> list[BaselineEntry] | None:
+    if not (isinstance(plain, dict) and plain.get("commit") == commit and isinstance(plain.get("entries"), list)):
+        return None
+    rows = plain["entries"]
+    if all(isinstance(row, list) and len(row) == 3 and all(isinstance(part, str) for part in row) for row in rows):
+        return [BaselineEntry(*row) for row in rows]
+    return None
+
+
+def frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry]:
+    """`digest_entries(requirements_at(repo, commit))`: every requirement's digest at `commit`.
+
+    A commit's files never change, so the entries are computed once per commit (and spec
+    folder within the git repository) and kept (cachestore.py); an entry that is
+    missing, damaged or not of the expected shape is computed again. An InputError when
+    the requirements at `commit` cannot be read (nothing is stored then).
+    """
+    kept = cachestore.load(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit), lambda plain: _frozen_of(plain, commit))
+    if kept is not None:
+        return kept
+    entries = digest_entries(requirements_at(repo, commit)[1])
+    keep_frozen_entries(repo, commit, entries)
+    return entries
+
+
+def kept_frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry] | None:
+    """What `frozen_entries` gives for `commit` when it is kept already; None (nothing read
+    from git, nothing computed) when it is not."""
+    return cachestore.load(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit), lambda plain: _frozen_of(plain, commit))
+
+
+def keep_frozen_entries(repo: SpecRepo, commit: str, entries: list[BaselineEntry]) -> None:
+    """Store `entries`, computed the plain way, as what `frozen_entries` gives for `commit`."""
+    cachestore.store(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit),
+                     {"commit": commit, "entries": [[entry.id, entry.digest, entry.path] for entry in entries]})
+
+
+# --------------------------------------------------------------- creating
+
+
+@dataclass(frozen=True)
+class Created:
+    baseline: Baseline
+    manifest_path: Path
+    committed: str | None  # the commit holding the manifest, or None with --no-commit
+
+
+def _need_git(repo: SpecRepo) -> Path:
+    if repo.git_top is None:
+        raise InputError(
+            f"{repo.root} is not in a git repository; a baseline freezes a commit and tags it",
+            hint="run `git init`, commit the spec, then create the baseline",
+        )
+    return repo.git_top
+
+
+def _manifest_data(name: str, commit: str, created: str, created_by: str, message: str | None, root: str, tag: str, tag_object: str, entries: list[BaselineEntry]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "format": MANIFEST_FORMAT,
+        "name": name,
+        "commit": commit,
+        "created": created,
+        "created_by": created_by,
+    }
+    if message:
+        data["message"] = message
+    data.update(
+        {
+            "algorithm": ALGORITHM,
+            "root_digest": root,
+            "tag": {"name": tag, "object": tag_object},
+            "requirements": [{"id": e.id, "digest": e.digest, "path": e.path} for e in entries],
+        }
+    )
+    return data
+
+
+def tag_message(name: str, message: str | None, root: str, count: int) -> str:
+    parts = [f"reqtrace baseline {name}", ""]
+    if message:
+        parts += [message.strip(), ""]
+    parts += [f"algorithm: {ALGORITHM}", f"root-digest: {root}", f"requirements: {count}"]
+    return "\n".join(parts) + "\n"
+
+
+def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, message: str | None = None, commit: bool = True) -> Created:
+    """Freeze the requirements at `rev` (default HEAD) as baseline NAME: tag, manifest, and (unless
+    `commit` is false) a commit of the manifest. Refuses a taken name and uncommitted spec changes."""
+    check_baseline_name(name)
+    top = _need_git(repo)
+    if message is not None and not message.strip():
+        message = None
+    config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
+    tag = TAG_PREFIX + name
+    folder = inside(repo.root, f"{config.baselines_dir}/{name}")
+    if gitio.tag_info(top, tag) is not None:
+        raise InputError(f"baseline '{name}' already exists (tag {tag}); a baseline is never changed", hint="choose another name, e.g. with a version suffix")
+    if folder.exists():
+        raise InputError(f"baseline '{name}' already exists ({folder.relative_to(repo.root).as_posix()}/); a baseline is never changed", hint="choose another name")
+    if rev is None:
+        frozen = gitio.head_commit(top)
+        if frozen is None:
+            raise InputError("the repository has no commit yet", hint="commit the requirements first")
+        changed = gitio.changed_in_worktree(top, [repo.git_path(config.requirements_dir), repo.git_path(CONFIG_FILE)])
+        if changed:
+            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+            raise InputError(
+                f"uncommitted changes to the requirements ({shown}); a baseline freezes a commit, not the working tree",
+                hint="commit them first, or name the commit to freeze with --rev (e.g. --rev HEAD)",
+            )
+    else:
+        frozen = resolve_revision(repo, rev)
+    _, requirements, findings = requirements_at(repo, frozen, keep_parses=True)
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors:
+        first = errors[0]
+        raise GateFailed(
+            f"the requirements at {frozen[:12]} have {len(errors)} error(s), e.g. {first.path}:{first.line or 1}: {first.message}",
+            hint=f"a baseline must not freeze broken files: fix them (`reqtrace check --rev {frozen[:12]}`) and commit",
+        )
+    # A field the digest ignores is in the signed files but under no signature: pack verify
+    # refuses it, so freezing it would make every pack of this baseline fail. Refuse it here.
+    unsigned = [f for f in findings if f.code == "unknown-field"]
+    if unsigned:
+        first = unsigned[0]
+        raise GateFailed(
+            f"the requirements at {frozen[:12]} have {len(unsigned)} field(s) no digest covers, e.g. {first.path}:{first.line or 1}: {first.message}",
+            hint="a signature must cover everything it freezes: rename each such field to x-NAME (custom fields are digested) or remove it, and commit",
+        )
+    # A linked requirement file is not read (a link is never followed): freezing without it
+    # would sign a scope that leaves it out, so a link stops the baseline, wherever it points.
+    links = [f for f in findings if f.code == "symlink"]
+    if links:
+        first = links[0]
+        raise GateFailed(
+            f"the requirements at {frozen[:12]} have {len(links)} symbolic link(s) in place of requirement files, e.g. {first.path}: {first.message}",
+            hint="a baseline freezes real files: commit the file itself in place of each link",
+        )
+    unwritten = requirements_with_placeholders(requirements.values())
+    if unwritten:
+        first = unwritten[0]
+        raise GateFailed(
+            f"the requirements at {frozen[:12]} still hold {len(unwritten)} template text(s) nobody replaced, e.g. {first.path}:{first.line or 1}: {first.message}",
+            hint="a baseline is what the customer signs: write the real text (`reqtrace check` lists every placeholder), and commit",
+        )
+    if not requirements:
+        raise InputError(f"there are no requirements at {frozen[:12]} to freeze", hint=f"add requirement files under {config.requirements_dir}/ and commit them")
+    entries = digest_entries(requirements)
+    keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them
+    root = root_digest((e.id, e.digest) for e in entries)
+    created = utc_now()
+    created_by = gitio.identity(top)
+    tag_object = gitio.create_annotated_tag(top, tag, frozen, tag_message(name, message, root, len(entries)))
+    manifest_path = folder / MANIFEST
+    data = _manifest_data(name, frozen, created, created_by, message, root, tag, tag_object, entries)
+    header = f"reqtrace baseline manifest, written by `reqtrace baseline create {name}`. Never edit it:\n`reqtrace baseline verify {name}` recomputes every digest from the commit below."
+    try:
+        rows = data.pop("requirements")  # the last key: written directly, 10,000 rows in a few ms
+        atomic_write(manifest_path, dump_yaml_rows(data, "requirements", rows, header=header), exclusive=True)
+    except BaseException:
+        gitio.delete_tag(top, tag)  # our own tag of a moment ago: no baseline, no tag
+        raise
+    relative = manifest_path.relative_to(repo.root).as_posix()
+    committed = None
+    if commit:
+        try:
+            committed = gitio.commit_paths(
+                top,
+                [repo.git_path(relative)],
+                f"Baseline {name}: freeze {len(entries)} requirements at {frozen[:12]}\n\n"
+                + (f"{message.strip()}\n\n" if message else "")
+                + f"root digest: {root}\ntag: {tag}\n",
+            )
+        except GitError as error:
+            raise GitError(
+                f"baseline '{name}' was made (tag {tag}, {relative}) but committing the manifest failed: {error.message}",
+                hint=f"fix the cause (e.g. a commit hook), then `git add {relative} && git commit`",
+            ) from None
+    baseline = Baseline(
+        name=name, path=relative, commit=frozen, created=created, created_by=created_by, algorithm=ALGORITHM,
+        root_digest=root, tag=tag, tag_object=tag_object, requirements=tuple(entries), message=message,
+    )
+    return Created(baseline, manifest_path, committed)
+
+
+def missing_history(repo: SpecRepo, what: str) -> RevisionError:
+    """The error for a baseline tag or commit missing from a shallow clone."""
+    return RevisionError(
+        f"{what} is not in this clone, which is shallow: the baseline cannot be verified",
+        hint="fetch the history and tags: `git fetch --unshallow --tags` (GitHub Actions: set `fetch-depth: 0` on actions/checkout)",
+    )

@@ -1,0 +1,1 @@
+"""`reqtrace check`: findings about a snapshot, for people and CI."""

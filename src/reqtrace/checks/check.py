@@ -1,0 +1,279 @@
+"""`reqtrace check`: every finding about a snapshot, for people and for CI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reqtrace.changes.suspect import check_suspect_links
+from reqtrace.checks.records import RECORD_CHECKS
+from reqtrace.checks.references import dangling, removed_since_a_baseline
+from reqtrace.core import cachestore
+from reqtrace.core.model import ERROR, WARNING, Finding, Snapshot
+from reqtrace.core.parse import Parsed
+from reqtrace.core.parse_cache import ParseCache
+from reqtrace.core.placeholders import check_placeholders
+from reqtrace.core.snapshot import WORKTREE, Reader, scanned_folders
+from reqtrace.core.structure import structure_findings
+from reqtrace.errors import InputError
+from reqtrace.io import clock, gitio
+from reqtrace.io.files import stale_temp_files
+from reqtrace.records.testevidence_repo import check_test_evidence
+
+Check = Callable[[Snapshot], Iterable[Finding]]
+
+
+def check_references(snapshot: Snapshot) -> Iterator[Finding]:
+    """Every reference must name an existing item of the right kind.
+
+    A request or meeting may also name a requirement removed since a baseline
+    (`removed_since_a_baseline`); a requirement's `parents` may not: a live requirement
+    cannot hang under one that is gone.
+    """
+    everything = None
+    wanted: Container[str] | None  # a table of requirements or of requests; None: any item
+    removed = removed_since_a_baseline(snapshot)
+    for requirement in snapshot.requirements.values():
+        for ref in requirement.parents:
+            found = dangling(snapshot, requirement, "parents", ref, snapshot.requirements, "requirement")
+            if found:
+                yield found
+        for ref in requirement.sources:
+            found = dangling(snapshot, requirement, "sources", ref, everything, "record")
+            if found:
+                yield found
+    for request in snapshot.requests.values():
+        for field_name, refs, wanted, what in (
+            ("refs", request.refs, everything, "item"),
+            ("sources", request.sources, everything, "record"),
+            ("affects", request.affects, snapshot.requirements, "requirement"),
+        ):
+            for ref in refs:
+                found = dangling(snapshot, request, field_name, ref, wanted, what)
+                if found and not (field_name != "sources" and removed(ref)):
+                    yield found
+        if request.decision and request.decision.in_:
+            found = dangling(snapshot, request, "decision", request.decision.in_, everything, "meeting or email")
+            if found:
+                yield found
+    for meeting in snapshot.meetings.values():
+        for ref in meeting.refs:
+            found = dangling(snapshot, meeting, "refs", ref, everything, "item")
+            if found and not removed(ref):
+                yield found
+        for decision in meeting.decisions:
+            for field_name, refs, wanted, what in (
+                ("refs", decision.refs, everything, "item"),
+                ("approves", decision.approves, snapshot.requests, "request"),
+                ("rejects", decision.rejects, snapshot.requests, "request"),
+            ):
+                for ref in refs:
+                    found = dangling(snapshot, meeting, f"decisions: {field_name}", ref, wanted, what)
+                    if found and not (field_name == "refs" and removed(ref)):
+                        yield Finding(found.code, found.severity, found.message, found.path, decision.line, found.id)
+
+
+def parent_cycles(parents: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """Each cycle in the parent relation once, as the list of ids around it."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    cycles: list[list[str]] = []
+    for start in sorted(parents):
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(parents.get(start, ()))))]
+        state[start] = 1
+        path.append(start)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                continue
+            if child not in parents:
+                continue
+            if state.get(child) == 1:
+                cycles.append(path[path.index(child) :] + [child])
+            elif not state.get(child):
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(sorted(parents.get(child, ())))))
+    return cycles
+
+
+def check_parent_cycles(snapshot: Snapshot) -> Iterator[Finding]:
+    relation = {rid: req.parents for rid, req in snapshot.requirements.items()}
+    for cycle in parent_cycles(relation):
+        first = snapshot.requirements[cycle[0]]
+        yield Finding(
+            "parent-cycle",
+            ERROR,
+            f"parents form a cycle: {' -> '.join(cycle)}; a requirement cannot derive from itself — remove one link",
+            first.path,
+            first.line_of("parents"),
+            first.id,
+        )
+
+
+def check_baselines(snapshot: Snapshot) -> Iterable[Finding]:
+    """baseline-tampered, signature-invalid, signer-unknown: see baseline_verify.
+
+    With no file under the baselines folder there is nothing to verify, unless a tag
+    `baseline/NAME` is left: then the folder may have been deleted, which is a finding.
+    """
+    repo = snapshot.repo
+    if repo is not None and not snapshot.has_baseline_files() and (repo.git_top is None or not gitio.tag_commits(repo.git_top, "baseline/")):
+        return []
+    from reqtrace.baselines.verify import baseline_findings
+
+    return baseline_findings(snapshot)
+
+
+DRIFT_KIND = "drift"
+# The shape of what drift_content names; a new one when it changes.
+DRIFT_FORMAT = "drift-1"
+# Findings that say a file under the compared folders was not read: the diff would read it
+# its own way, so such a snapshot's drift is never kept.
+_UNREAD = frozenset({"symlink", "file-too-large", "not-utf8"})
+
+
+def drift_gate(snapshot: Snapshot, base: tuple[str, str], level: str) -> list[Finding]:
+    """`unapproved-change` findings (at `level`) for every requirement changed since the
+    accepted baseline `base` (name, commit) that no approved request covers: `diff.drift_findings`,
+    kept (cachestore.py) under `drift_content`, so that an unchanged spec repo is not diffed again."""
+    repo = snapshot.repo
+    assert repo is not None
+    content = drift_content(snapshot, base, level)
+    if content is not None:
+        kept = cachestore.load(repo.git_top, DRIFT_KIND, content, cachestore.findings_of)
+        if kept is not None:
+            return kept
+    from reqtrace.changes.diff import drift_findings
+    from reqtrace.core.snapshot import read_only_parse_pack
+
+    # The snapshot's files were just parsed into the pack: the drift's side at the snapshot
+    # is found there; the baseline's side is kept in entry files, as `diff` keeps it.
+    with _PackFirst(ParseCache.for_git(repo.git_top).folder, read_only_parse_pack(repo.git_top)) as cache:
+        findings = drift_findings(repo, base, level, to_rev=snapshot.commit or WORKTREE, cache=cache)
+    if content is not None:
+        cachestore.store(repo.git_top, DRIFT_KIND, content, cachestore.finding_rows(findings))
+    return findings
+
+
+class _PackFirst(ParseCache):
+    """Parses by key from entry files, the parse pack (read only) asked first."""
+
+    def __init__(self, folder: Path | None, pack: ParseCache) -> None:
+        super().__init__(folder)
+        self._pack = pack
+
+    def get(self, key: str) -> Parsed | None:
+        return self._pack.get(key) or super().get(key)
+
+
+def drift_content(snapshot: Snapshot, base: tuple[str, str], level: str) -> str | None:
+    """The content id of what the drift gate compares; None when it must not be kept.
+
+    Both sides are content: the baseline's commit, and the snapshot's commit or, for the
+    working tree, today's date (a request's decision may be dated later), HEAD,
+    reqtrace.yaml's bytes and the blob id of every file read under the requirements and
+    requests folders (the snapshot has read and hashed them all already).
+    """
+    repo = snapshot.repo
+    if repo is None or repo.git_top is None:
+        return None
+    name, base_commit = base
+    config = snapshot.config
+    lines = [f"{DRIFT_FORMAT} {repo.root} {repo.prefix!r} {name!r} {base_commit} {level}"]
+    if snapshot.commit is not None:
+        return "\n".join([*lines, f"to {snapshot.commit}"])
+    folders = (config.requirements_dir + "/", config.requests_dir + "/")
+    scanned = [folder + "/" for folder in scanned_folders(config)]
+    if not all(folder.startswith(tuple(scanned)) for folder in folders):
+        return None  # a folder the snapshot did not read
+    if any(f.code in _UNREAD and (f.path or "").startswith(folders) for f in snapshot.findings):
+        return None
+    head = gitio.head_commit(repo.git_top)
+    try:
+        config_bytes = Reader(repo, None).read_config()
+    except InputError:
+        return None
+    lines += [f"to WORKTREE {clock.today().isoformat()} {head} {gitio.blob_id(config_bytes)}"]
+    for path in sorted(path for path in snapshot.present if path.startswith(folders)):
+        lines.append(f"{path!r} {snapshot.files.get(path, '-')}")
+    return "\n".join(lines)
+
+
+def check_stale_temp_files(snapshot: Snapshot) -> Iterable[Finding]:
+    """stale-temp-file: a write that was killed left its temporary file (files.atomic_writer).
+
+    Reported, not deleted: it may belong to a reqtrace writing right now.
+    """
+    if snapshot.repo is None or snapshot.commit is not None:
+        return []
+    return [
+        Finding("stale-temp-file", WARNING, f"temporary file left by an interrupted reqtrace write; delete it (rm '{path}') — the file it was writing is unchanged", path, None)
+        for path in stale_temp_files(snapshot.repo.root, scanned_folders(snapshot.config))
+    ]
+
+
+def check_some_requirements(snapshot: Snapshot) -> Iterable[Finding]:
+    """A readable requirements folder with no requirement in it is a warning (an error
+    under --strict).
+
+    Not an error by default: a project just made with `reqtrace init` has an empty
+    specs/ and nothing wrong yet. But a gate that read nothing must say so: files
+    saved as `.yml.txt`, or all of them moved one folder too far, would otherwise
+    pass as "no problems". (A folder that is missing or unreadable stops loading
+    with exit 3 instead: see snapshot.check_folders.) A file that failed to parse
+    already has its own error.
+    """
+    if snapshot.requirements:
+        return []
+    folder = snapshot.config.requirements_dir
+    if any(f.severity == ERROR and f.path and f.path.startswith(folder + "/") for f in snapshot.findings):
+        return []
+    return [Finding("no-requirements", WARNING, f"no requirements in {folder}/: nothing was checked; add requirement files (*.yaml), or set paths.requirements in reqtrace.yaml to the folder that holds them", folder, None)]
+
+
+# The checks run over a whole snapshot; later features append theirs.
+CHECKS: list[Check] = [check_references, check_parent_cycles, check_baselines, check_stale_temp_files, check_some_requirements, check_placeholders]
+CHECKS.extend(RECORD_CHECKS)  # emails and documents (issue 5)
+CHECKS.append(check_suspect_links)
+CHECKS.append(check_test_evidence)
+CHECKS.append(structure_findings)
+
+
+@dataclass
+class CheckReport:
+    snapshot: Snapshot
+    findings: list[Finding] = field(default_factory=list)
+    strict: bool = False
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == WARNING)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+
+def _sort_key(finding: Finding) -> tuple[str, int, str, str]:
+    return (finding.path or "", finding.line or 0, finding.code, finding.message)
+
+
+def run_checks(snapshot: Snapshot, *, strict: bool = False, checks: Iterable[Check] | None = None) -> CheckReport:
+    findings = list(snapshot.findings)
+    for check in checks if checks is not None else CHECKS:
+        findings.extend(check(snapshot))
+    if strict:
+        findings = [Finding(f.code, ERROR, f.message, f.path, f.line, f.id) if f.severity == WARNING else f for f in findings]
+    return CheckReport(snapshot, sorted(set(findings), key=_sort_key), strict)

@@ -1,0 +1,268 @@
+"""Results computed from content that never changes, kept under `.git/reqtrace/<kind>/`.
+
+A commit id names its files forever and a sha256 names its bytes, so what is
+computed from them alone is computed once and kept: every requirement's digest
+at a baseline's commit and a parsed manifest (`check`, `baseline verify`,
+`baseline sign`), the approvals between two commits (`status`), a requirement's
+text changes up to a commit (`trace`), a request's triage against a baseline's
+requirements (`pack build`). At 10,000 requirements these cost most of a run.
+The built evidence graph (graph_cache.py) is kept here too, in the same place,
+under the same key scheme and stamp: a binary entry of sealed sections.
+
+One scheme for every kind of result:
+
+- An entry is asked for by its kind (a short name, also its folder) and its
+  content id (the commit ids or bytes' hashes it was computed from). It is one
+  file, `.git/reqtrace/<kind>/<stamp>-<sha256 of kind and content id>.json`,
+  where `<stamp>` fingerprints the code that computes what is kept (reqtrace's
+  version, the modules in CODE_MODULES, the schemas). Edited code reads other
+  names, so an old entry is never read.
+- The file is sealed JSON (cachefile.py): the seal's hash covers the payload,
+  the stamp, the kind and the content id, so a damaged file, or another entry's
+  file put in its place, does not verify. It is opened only when it is a
+  regular file (a link or a FIFO planted there is no entry). A binary entry
+  (`load_sections`, `store_sections`: `<...>.bin`) is sealed the same way, one
+  hash per section, its sections plain data that the caller decodes.
+- The caller says what shape it expects (`read`): a payload that does not fit
+  is no entry either. A result too large for JSON to stay fast (the triage
+  index of a baseline) is kept as sealed bytes in its own format instead
+  (`load_bytes`, `store_bytes`; its reader checks the shape), under the same
+  names with the suffix `.idx`. Whatever is no entry is computed the plain way by the
+  caller and written anew — a hint, never evidence, never a crash.
+- Entries written by other code are removed when this code writes an entry of
+  the same kind, a bounded number per write, so the folders do not keep every
+  stamp a developer's edits ever produced.
+
+Every folder here is safe to delete. The hash catches accidents, not attacks:
+whoever can write `.git/` can also write the spec files themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from reqtrace.core.model import Finding
+from reqtrace.core.parse_cache import PARSER_MODULES, ParseCache, parser_fingerprint
+from reqtrace.io.cachefile import Sealed, note, read_regular, seal, unseal
+from reqtrace.io.files import atomic_write
+
+T = TypeVar("T")
+
+FORMAT = 1
+# The modules whose code decides what is computed and kept here: an edit to any of
+# them (even without a new version number, as while developing) changes the stamp.
+CODE_MODULES = (
+    *PARSER_MODULES,
+    "core/cachestore.py", "core/digest.py", "baselines/baseline.py", "baselines/verify.py", "core/snapshot.py", "core/config.py", "io/gitio.py",
+    "changes/diff.py", "changes/history.py", "graph/trace.py", "graph/status.py", "pack/build.py", "baselines/signoff.py", "baselines/signed_statement.py", "io/sshsig.py",
+    "io/cachefile.py", "graph/graph.py", "graph/cache.py", "graph/patch.py", "checks/check.py",
+)
+# A kind is a folder name beside the other caches; this name is theirs.
+_KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
+_OTHER_CACHES = frozenset({"cache"})
+_SUFFIXES = (".json", ".bin", ".idx")  # JSON payloads; sealed sections (.bin); sealed bytes in a format of the caller (.idx)
+_ENTRY_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{64}\.(?:json|bin|idx)")
+# Triage indexes as triage kept them before this store held them (COMMIT-KEY[-CODE.in-order].idx):
+# written by other code too, and removed the same way.
+_OLD_INDEX_NAME = re.compile(r"[0-9a-f]{40,64}-[0-9a-f]{12}(?:-[0-9a-f]{12}\.in-order)?\.idx")
+# At most this many foreign entries are removed per write, so that the write after an
+# upgrade never pays for thousands of old entries at once. Once a listing finds
+# none left, the folder is not listed again in this process.
+REMOVED_PER_WRITE = 256
+
+_clean: set[tuple[Path, str]] = set()  # (kind folder, stamp) with no foreign entry left, in this process
+
+
+@functools.cache
+def code_stamp() -> str:
+    # The parse cache's fingerprint (version, these modules' code, the schemas), with this store's format.
+    return hashlib.sha256(f"{FORMAT}\x00{parser_fingerprint(CODE_MODULES)}".encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=16)
+def _root(git_top: Path) -> Path | None:
+    # Asked several times per command; in a linked worktree finding it runs git.
+    parse_folder = ParseCache.for_git(git_top).folder
+    return parse_folder.parent if parse_folder is not None else None
+
+
+def entry_path(git_top: Path | None, kind: str, content_id: str, suffix: str = ".json") -> Path | None:
+    """The file of (`kind`, `content_id`) written by this code (`suffix`: .json, .bin for
+    sections, .idx for sealed bytes); None outside git."""
+    if not _KIND.fullmatch(kind) or kind in _OTHER_CACHES:
+        raise ValueError(f"not a kind of kept result: {kind!r}")
+    if suffix not in _SUFFIXES:
+        raise ValueError(f"not a suffix of kept results: {suffix!r}")
+    root = _root(git_top) if git_top is not None else None
+    if root is None:
+        return None
+    name = hashlib.sha256(f"{kind}\x00{content_id}".encode("utf-8", "surrogateescape")).hexdigest()
+    return root / kind / f"{code_stamp()}-{name}{suffix}"
+
+
+def seal_stamp(kind: str, content_id: str) -> str:
+    """What an entry's seal covers besides its payload: the code stamp, the kind, the content id."""
+    return f"{code_stamp()}\x00{kind}\x00{content_id}"
+
+
+def _plain(value: Any) -> Any:
+    return value
+
+
+def load(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any], T | None] = _plain) -> T | None:
+    """What is kept for (`kind`, `content_id`), turned into a value by `read` (None when
+    the payload is not of the shape it expects); None when there is no usable entry."""
+    path = entry_path(git_top, kind, content_id)
+    if path is None:
+        return None
+    raw = read_regular(path)
+    if raw is None:
+        return None
+    payload = unseal(raw, seal_stamp(kind, content_id))
+    if payload is None:
+        note(path, "does not match its hash (damaged, replaced, or written by other code)")
+        return None
+    try:
+        plain = json.loads(payload)
+    except ValueError:
+        note(path, "not JSON")
+        return None
+    value = read(plain)
+    if value is None:
+        note(path, "not of the expected shape")
+    return value
+
+
+def load_bytes(git_top: Path | None, kind: str, content_id: str) -> bytes | None:
+    """The sealed bytes kept for (`kind`, `content_id`) by `store_bytes`, once their seal
+    verifies; None when there is no usable entry. The caller parses and checks them."""
+    path = entry_path(git_top, kind, content_id, ".idx")
+    if path is None:
+        return None
+    raw = read_regular(path)
+    if raw is None:
+        return None
+    payload = unseal(raw, seal_stamp(kind, content_id))
+    if payload is None:
+        note(path, "does not match its hash (damaged, replaced, or written by other code)")
+    return payload
+
+
+def store_bytes(git_top: Path | None, kind: str, content_id: str, payload: bytes) -> None:
+    """Keep `payload` (bytes in a format of the caller's) for (`kind`, `content_id`), sealed."""
+    _write(entry_path(git_top, kind, content_id, ".idx"), kind, content_id, payload)
+
+
+def store(git_top: Path | None, kind: str, content_id: str, value: Any) -> None:
+    """Keep `value` (plain JSON data) for (`kind`, `content_id`); a full or read-only disk
+    costs speed, never a result."""
+    path = entry_path(git_top, kind, content_id)
+    if path is not None:
+        _write(path, kind, content_id, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape"))
+
+
+def _write(path: Path | None, kind: str, content_id: str, payload: bytes) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, seal(seal_stamp(kind, content_id), payload), durable=False)
+    except OSError as problem:
+        note(path, f"not written: {problem}")
+        return
+    remove_foreign(path.parent)
+
+
+def load_sections(git_top: Path | None, kind: str, content_id: str, sections: int) -> tuple[Path, Sealed] | None:
+    """The binary entry of (`kind`, `content_id`) with its table checked (each section
+    is checked when taken: `Sealed.section`); None when there is no usable entry."""
+    path = entry_path(git_top, kind, content_id, ".bin")
+    if path is None:
+        return None
+    raw = read_regular(path)
+    if raw is None:
+        return None
+    try:
+        return path, Sealed(raw, seal_stamp(kind, content_id), sections)
+    except ValueError as problem:
+        note(path, str(problem))
+        return None
+
+
+def store_sections(git_top: Path | None, kind: str, content_id: str, *sections: bytes) -> None:
+    """Keep a binary entry of `sections` for (`kind`, `content_id`); never fails the command."""
+    path = entry_path(git_top, kind, content_id, ".bin")
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, seal(seal_stamp(kind, content_id), *sections), durable=False)
+    except OSError as problem:
+        note(path, f"not written: {problem}")
+        return
+    remove_foreign(path.parent)
+
+
+def discard(git_top: Path | None, kind: str, content_id: str) -> None:
+    """Remove the entries (JSON or binary) of (`kind`, `content_id`): found wrong, or not worth keeping."""
+    for suffix in _SUFFIXES:
+        path = entry_path(git_top, kind, content_id, suffix)
+        if path is not None:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as problem:
+                note(path, f"not removed: {problem}")
+
+
+def remove_foreign(folder: Path) -> int:
+    """Remove entries of `folder` written by other code (another stamp), at most
+    REMOVED_PER_WRITE of them; the number removed. Other files are left alone."""
+    stamp = code_stamp()
+    if (folder, stamp) in _clean:
+        return 0
+    removed = 0
+    try:
+        with os.scandir(folder) as names:
+            for entry in names:
+                if removed >= REMOVED_PER_WRITE:
+                    return removed  # the next write goes on
+                foreign = (_ENTRY_NAME.fullmatch(entry.name) and not entry.name.startswith(f"{stamp}-")) or _OLD_INDEX_NAME.fullmatch(entry.name)
+                if foreign and not entry.is_dir(follow_symlinks=False):
+                    try:
+                        os.unlink(entry.path)
+                        removed += 1
+                    except OSError as problem:
+                        note(entry.path, f"written by other code, not removed: {problem}")
+    except OSError:
+        return removed
+    _clean.add((folder, stamp))
+    return removed
+
+
+
+def finding_rows(findings: list[Finding]) -> list[list[Any]]:
+    """Findings as plain JSON rows, for a kept verdict."""
+    return [[f.code, f.severity, f.message, f.path, f.line, f.id] for f in findings]
+
+
+def findings_of(rows: Any) -> list[Finding] | None:
+    """The findings `finding_rows` wrote; None when `rows` is not of that shape."""
+    if not isinstance(rows, list):
+        return None
+    findings = []
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 6):
+            return None
+        code, severity, message, path, line, item_id = row
+        if not (isinstance(code, str) and isinstance(severity, str) and isinstance(message, str)
+                and isinstance(path, str | None) and (line is None or type(line) is int) and isinstance(item_id, str | None)):
+            return None
+        findings.append(Finding(code, severity, message, path, line, item_id))
+    return findings

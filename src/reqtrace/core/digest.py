@@ -1,0 +1,121 @@
+"""Content digests: a requirement's meaning as one sha256, and a baseline's root digest.
+
+Algorithm `reqtrace-digest-1`, specified in docs/digest.md (read that before
+changing anything here: a stored baseline is only verifiable while this code
+computes the same bytes):
+1. Take the requirement's fields as parsed (id, title, statement, acceptance,
+   priority, status, parents, sources, tags, owner, rationale, x-…).
+2. Normalise every text value: Unicode NFC; every run of white space becomes
+   one space; a space with a CJK character on either side is removed
+   (re-wrapping Chinese text in a folded block, or pangu-style spacing around
+   Latin words, must not change its meaning); trim both ends.
+3. `parents`, `sources` and `tags` are sets: sorted, duplicates removed.
+   `acceptance` keeps its order. Fields that are absent or empty are left out.
+4. Serialise as JSON with sorted keys, no insignificant white space, UTF-8,
+   non-ASCII kept as is; the digest is `sha256:` + the hex sha256 of it.
+The root digest of a set of requirements is the sha256 of the lines
+`<id> <digest>\n`, sorted by id (byte order of UTF-8).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from reqtrace.core.model import Requirement
+
+ALGORITHM = "reqtrace-digest-1"
+DIGEST_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
+_SPACE = re.compile(r"\s+")
+# Scripts written without spaces between words: CJK radicals and symbols,
+# CJK punctuation, kana, bopomofo, CJK ideographs (with extension A and the
+# compatibility block), full-width forms, and the supplementary ideograph planes.
+# Hangul syllables are not in the set: Korean separates words with spaces.
+_CJK = "\u2e80-\u303f\u3040-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
+_UNSAFE_ID = re.compile(r"[\s\x00-\x1f\x7f]")
+SET_FIELDS = ("parents", "sources", "tags")
+
+
+def normalise_text(text: str) -> str:
+    # str.split() and strip() split on exactly what `\s` matches (Unicode white space), so
+    # joining the words is `_SPACE.sub(" ", text).strip()`, at a third of the cost; ASCII
+    # text is its own NFC and holds no CJK character (tests/test_digest.py pins both).
+    if text.isascii():
+        return " ".join(text.split())
+    text = " ".join(unicodedata.normalize("NFC", text).split())
+    return _CJK_GAP.sub("", text)
+
+
+def _normalise(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return normalise_text(value)
+    if kind is list or kind is tuple:
+        return [normalise_text(item) if type(item) is str else _normalise(item) for item in value]
+    if isinstance(value, str):
+        return normalise_text(value)
+    if isinstance(value, list | tuple):
+        return [_normalise(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _normalise(item) for key, item in value.items()}
+    return value
+
+
+def _is_empty(value: Any) -> bool:
+    # `0` and `false` are values; only nothing at all is left out.
+    return value is None or (isinstance(value, str | list | dict) and not value)
+
+
+def canonical_fields(requirement: Requirement) -> dict[str, Any]:
+    """The fields that carry meaning, normalised as the digest sees them."""
+    data = _normalise(requirement.fields())
+    for name in SET_FIELDS:
+        if name in data:
+            data[name] = sorted(set(data[name]))
+    return {key: value for key, value in data.items() if not _is_empty(value)}
+
+
+def canonical_bytes(requirement: Requirement) -> bytes:
+    return json.dumps(
+        canonical_fields(requirement), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def requirement_digest(requirement: Requirement) -> str:
+    return "sha256:" + hashlib.sha256(canonical_bytes(requirement)).hexdigest()
+
+
+def memo_digests() -> Callable[[Requirement], str]:
+    """requirement_digest, remembered per requirement object: one diff, or one check of
+    suspect links, compares the same parent many times."""
+    known: dict[int, tuple[Requirement, str]] = {}
+
+    def digest(requirement: Requirement) -> str:
+        entry = known.get(id(requirement))
+        if entry is None or entry[0] is not requirement:
+            entry = known[id(requirement)] = (requirement, requirement_digest(requirement))
+        return entry[1]
+
+    return digest
+
+
+def root_digest(pairs: Iterable[tuple[str, str]]) -> str:
+    """The digest over (id, digest) pairs: what a baseline's sign-offs sign.
+
+    Ids with white space or control characters, and digests not of the form
+    `sha256:<64 hex>`, are refused (ValueError): they could make two different
+    sets of pairs spell the same lines.
+    """
+    pairs = sorted(pairs, key=lambda pair: pair[0].encode("utf-8"))
+    for item_id, digest in pairs:
+        if not item_id or _UNSAFE_ID.search(item_id):
+            raise ValueError(f"id {item_id!r} cannot be part of a root digest")
+        if not DIGEST_PATTERN.match(digest):
+            raise ValueError(f"{digest!r} is not a sha256: digest")
+    lines = "".join(f"{item_id} {digest}\n" for item_id, digest in pairs)
+    return "sha256:" + hashlib.sha256(lines.encode("utf-8")).hexdigest()

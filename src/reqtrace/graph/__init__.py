@@ -1,0 +1,1 @@
+"""The evidence graph and the questions asked of it: trace, impact, status."""

@@ -1,0 +1,363 @@
+"""`reqtrace status`: the project manager's one screen, as data.
+
+`build_status` takes what other modules compute as plain data, so that it
+does not depend on them:
+
+    accepted = {"name": str, "created": str | None, "delivery_date": str | None,
+                "requirement_count": int}               # the accepted baseline
+    drift    = {"added": [ids], "modified": [ids], "removed": [ids],
+                "approved": [ids], "unapproved": [ids],   # changes since it
+                "changes_by_requirement": {id: n}}        # commits that changed each
+    story    = {"first": {"name", "date", "commit", "requirements"},  # the first signed baseline
+                "changes": [Approval],        # since it, that need approval
+                "accepted_later": [Approval], # from it to the accepted baseline
+                "accepted": str}              # the accepted baseline's name
+
+Without them the screen says there is no accepted baseline yet, and shows
+everything that the snapshot alone can tell.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, NamedTuple
+
+from reqtrace.core import cachestore
+from reqtrace.core.model import Snapshot, natural_key
+from reqtrace.core.people import People
+
+MOST_CHANGED = 10
+APPROVALS_KIND = "approvals"
+
+
+class Approval(NamedTuple):
+    """What status shows of one change that needs approval (a diff's Change, summed up)."""
+
+    id: str
+    change: str  # ADDED, REMOVED, MODIFIED
+    approved: bool
+
+
+def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown: str) -> list[Approval]:
+    """The changes needing approval from `from_commit` to `to_commit` (None: the working
+    tree), as `reqtrace diff` finds them.
+
+    Between two commits the changes and the requests that affect them never change,
+    so they are kept (cachestore.py) and a later run reads them instead of diffing
+    again. A working tree whose requirements, requests and configuration are HEAD's
+    (the usual case) is answered from HEAD's: only the date a request's approval is
+    compared with differs — today instead of HEAD's date — and it is applied on reading.
+    """
+    from reqtrace.changes.diff import diff_revisions
+    from reqtrace.core.config import CONFIG_FILE
+    from reqtrace.core.snapshot import WORKTREE
+    from reqtrace.io import clock, gitio
+
+    if to_commit is not None:
+        return _kept_approvals(repo, from_commit, to_commit, shown, None)
+    head = gitio.head_commit(repo.git_top) if repo.git_top is not None else None
+    if head is not None:
+        config = repo_config(repo)
+        folders = [repo.git_path(folder) for folder in (CONFIG_FILE, config.requirements_dir, config.requests_dir)]
+        if not gitio.diff_worktree(repo.git_top, head, folders):
+            return _kept_approvals(repo, from_commit, head, shown, clock.today().isoformat())
+    result = diff_revisions(repo, from_commit, WORKTREE, from_shown=shown, details=False)
+    return [Approval(c.id, c.change, c.approved) for c in result.changes if c.needs_approval]
+
+
+def repo_config(repo: Any) -> Any:
+    from reqtrace.core.config import parse_config
+    from reqtrace.core.snapshot import Reader
+
+    return parse_config(Reader(repo, None).read_config())[0]
+
+
+def _kept_approvals(repo: Any, from_commit: str, to_commit: str, shown: str, to_date: str | None) -> list[Approval]:
+    """The approvals between two commits, each request's approval compared with `to_date`
+    (None: `to_commit`'s date, as `reqtrace diff` compares it)."""
+    from reqtrace.changes.diff import diff_revisions
+
+    content = f"{from_commit}\x00{to_commit}"
+    kept = cachestore.load(repo.git_top, APPROVALS_KIND, content, _approval_rows)
+    if kept is None:
+        result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False)
+        rows: list[Any] = [[c.id, c.change, [ref.on for ref in c.requests if ref.status == "approved"]] for c in result.changes if c.needs_approval]
+        kept = (result.to_side.date, rows)
+        cachestore.store(repo.git_top, APPROVALS_KIND, content, {"date": kept[0], "rows": rows})
+    date, rows = kept
+    when = to_date or date
+    approvals = [Approval(rid, change, any(not on or on[:10] <= when for on in approved_on)) for rid, change, approved_on in rows]
+    return sorted(approvals, key=lambda a: (a.approved, natural_key(a.id)))
+
+
+def _approval_rows(plain: Any) -> tuple[str, list[Any]] | None:
+    if not (isinstance(plain, dict) and isinstance(plain.get("date"), str) and isinstance(plain.get("rows"), list)):
+        return None
+    for row in plain["rows"]:
+        if not (isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) and isinstance(row[1], str) and isinstance(row[2], list)
+                and all(on is None or isinstance(on, str) for on in row[2])):
+            return None
+    return plain["date"], plain["rows"]
+
+
+def _id_order(item_id: str) -> tuple[Any, ...]:
+    # Ties (REQ-01, REQ-1) by the id itself, not by load order: a snapshot rebuilt from
+    # the graph cache (snapshot_from_facts) holds its items in another order.
+    return (natural_key(item_id), item_id)
+
+
+def _requester(people: People, text: str | None) -> str:
+    """The one name of who asked (reqtrace.yaml's `people:`), else the text as written."""
+    return people.name_of(text) or "(unknown)"
+
+
+def _links_out(item: Any) -> bool:
+    if getattr(item, "refs", ()) or getattr(item, "affects", ()) or getattr(item, "sources", ()):
+        return True
+    decision = getattr(item, "decision", None)
+    if decision is not None and decision.in_:
+        return True
+    return any(entry.refs or entry.approves or entry.rejects for entry in getattr(item, "decisions", ()))
+
+
+def _linked_in(snapshot: Snapshot) -> set[str]:
+    """Ids that some item points at (thread links between emails do not count)."""
+    linked: set[str] = set()
+    for req in snapshot.requirements.values():
+        linked.update(req.sources)
+    for request in snapshot.requests.values():
+        linked.update(request.refs, request.sources)
+        if request.decision is not None and request.decision.in_:
+            linked.add(request.decision.in_)
+    for meeting in snapshot.meetings.values():
+        linked.update(meeting.refs)
+        for entry in meeting.decisions:
+            linked.update(entry.refs, entry.approves, entry.rejects)
+    for mail in snapshot.emails.values():
+        linked.update(mail.refs)
+    for document in snapshot.documents.values():
+        linked.update(document.refs)
+    return linked
+
+
+def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, drift: dict[str, Any] | None = None, *, linked: set[str] | frozenset[str] = frozenset(), story: dict[str, Any] | None = None,
+                 tests: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything `reqtrace status` shows, as plain JSON-able data.
+
+    `linked` names records that something outside the snapshot's items points
+    at (a sign-off's evidence), so they do not count as linked to nothing.
+    """
+    requests = list(snapshot.requests.values())
+    by_state: Counter[str] = Counter()
+    by_class: Counter[str] = Counter()
+    per_requester: dict[str, Counter[str]] = {}
+    written_as: dict[str, set[str]] = {}  # each requester's forms of the name, as the requests wrote them
+    for request in requests:
+        state = request.decision.status if request.decision is not None and request.decision.status else "open"
+        by_state[state] += 1
+        if request.decision is not None and request.decision.as_:
+            classification = request.decision.as_
+        elif request.triage is not None and request.triage.classification:
+            classification = request.triage.classification
+        else:
+            classification = "unclassified"
+        by_class[classification] += 1
+        requester = _requester(snapshot.config.people, request.from_)
+        counts = per_requester.setdefault(requester, Counter())
+        written_as.setdefault(requester, set()).add(" ".join((request.from_ or "").split()) or "(unknown)")
+        counts["requests"] += 1
+        counts[state] += 1
+
+    linked = _linked_in(snapshot) | set(linked)
+    unlinked: list[dict[str, Any]] = []
+    for records in snapshot.record_maps():
+        for item in records.values():
+            if not _links_out(item) and item.id not in linked:
+                unlinked.append({"id": item.id, "kind": item.kind, "title": getattr(item, "title", None), "path": item.path})
+    unlinked.sort(key=lambda row: _id_order(row["id"]))
+    unsourced = sorted(
+        ({"id": r.id, "title": r.title, "path": r.path, "has_parent": bool(r.parents)} for r in snapshot.requirements.values() if not r.sources),
+        key=lambda row: _id_order(str(row["id"])),
+    )
+
+    volatility = None
+    most_changed: list[dict[str, Any]] = []
+    drift_summary = None
+    if drift is not None:
+        drift_summary = {key: len(drift.get(key) or ()) for key in ("added", "modified", "removed", "approved", "unapproved")}
+        changes = drift_summary["added"] + drift_summary["modified"] + drift_summary["removed"]
+        size = int(accepted.get("requirement_count") or 0) if accepted else 0
+        volatility = {"changes": changes, "baseline_size": size, "index": round(changes / size, 4) if size else None}
+        ranked = sorted((drift.get("changes_by_requirement") or {}).items(), key=lambda kv: (-kv[1], _id_order(kv[0])))
+        most_changed = [{"id": rid, "changes": n, "title": getattr(snapshot.requirements.get(rid), "title", None)} for rid, n in ranked[:MOST_CHANGED] if n]
+
+    since_first_signed, accepted_without_approval = story_summary(story)
+    return {
+        "project": snapshot.config.project,
+        "customer": snapshot.config.customer,
+        "rev": snapshot.commit,
+        "counts": {
+            "requirements": len(snapshot.requirements),
+            "requests": len(snapshot.requests),
+            "meetings": len(snapshot.meetings),
+            "emails": len(snapshot.emails),
+            "documents": len(snapshot.documents),
+        },
+        "accepted_baseline": accepted,
+        "since_first_signed": since_first_signed,
+        "accepted_without_approval": accepted_without_approval,
+        "drift": drift_summary,
+        "volatility": volatility,
+        "most_changed": most_changed,
+        "requests": {
+            "by_state": {state: by_state[state] for state in ("open", "pending", "approved", "rejected") if by_state[state]} | {k: v for k, v in sorted(by_state.items()) if k not in ("open", "pending", "approved", "rejected")},
+            "by_classification": dict(sorted(by_class.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "by_requester": [
+                {"from": name, "requests": counts["requests"], "open": counts["open"] + counts["pending"], "approved": counts["approved"], "rejected": counts["rejected"],
+                 "written_as": sorted(written_as[name])}
+                for name, counts in sorted(per_requester.items(), key=lambda kv: (-kv[1]["requests"], kv[0]))
+            ],
+        },
+        "unlinked_records": unlinked,
+        "unsourced_requirements": unsourced,
+        "tests": tests,
+    }
+
+
+def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
+    """The keyword arguments of `build_status` that come from the baseline and diff modules:
+    `accepted`, `drift`, `linked` (the documents sign-offs rest on) and `story` (the
+    changes since the baseline the customer signed first).
+
+    The accepted baseline is the baseline module's rule (the newest with an
+    active customer sign-off approving or accepting it); drift is `reqtrace
+    diff` from it to the snapshot's revision; a requirement's number of changes
+    is the number of commits since the baseline that touched its file.
+    """
+    from reqtrace.baselines.baseline import folder_of, scan_baselines
+
+    scanned = scan_baselines(repo, snapshot.commit)
+    baselines = scanned.baselines
+    evidence = {s.evidence.document for b in baselines for s in b.active_signoffs if s.evidence and s.evidence.document}
+    baseline = scanned.accepted()  # an error, not an older baseline, when one is missing
+    if baseline is None:
+        return {"accepted": None, "drift": None, "linked": evidence, "story": None, "tests": None}
+    name = folder_of(baseline) or baseline.name
+    accepted = {
+        "name": name,
+        "created": baseline.created,
+        "delivery_date": baseline.delivery_date,
+        "requirement_count": len(baseline.requirements),
+        "commit": baseline.commit,
+    }
+    from reqtrace.changes.diff import ADDED, MODIFIED, REMOVED
+
+    counted = approvals_between(repo, baseline.commit, snapshot.commit, name)
+    drift = {
+        "added": [c.id for c in counted if c.change == ADDED],
+        "modified": [c.id for c in counted if c.change == MODIFIED],
+        "removed": [c.id for c in counted if c.change == REMOVED],
+        "approved": [c.id for c in counted if c.approved],
+        "unapproved": [c.id for c in counted if not c.approved],
+        "changes_by_requirement": _commits_per_requirement(repo, snapshot, baseline.commit, {c.id for c in counted}),
+    }
+    story = signed_story(repo, baselines, baseline, snapshot.commit)
+    return {"accepted": accepted, "drift": drift, "linked": evidence, "story": story,
+            "tests": baseline_test_summary(repo, snapshot, name, baseline.requirements)}
+
+
+def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str | None) -> dict[str, Any] | None:
+    """The `story` of `build_status`: the changes needing approval from the baseline the
+    customer signed first to `to_commit` (None: the working tree), and from it to the
+    accepted baseline. None when no baseline has a customer's signature."""
+    from reqtrace.baselines.baseline import folder_of, pick_first_signed
+
+    first = pick_first_signed(baselines)
+    if first is None or accepted is None:
+        return None
+    first_name = folder_of(first) or first.name
+    accepted_later: list[Approval] = []
+    if first.commit != accepted.commit:
+        accepted_later = approvals_between(repo, first.commit, accepted.commit, first_name)
+    return {
+        "first": {"name": first_name, "date": first.created, "commit": first.commit, "requirements": len(first.requirements)},
+        "changes": approvals_between(repo, first.commit, to_commit, first_name),
+        "accepted_later": accepted_later,
+        "accepted": folder_of(accepted) or accepted.name,
+    }
+
+
+def story_summary(story: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The story's two figures as JSON-able data: what changed since the customer first
+    signed (and how much of it an approved request covers), and what a later accepted
+    baseline took in that no approved request covers."""
+    if story is None:
+        return None, None
+    from reqtrace.changes.diff import ADDED, MODIFIED, REMOVED
+
+    changes = story["changes"]
+    first = story["first"]
+    since = {
+        "baseline": first["name"],
+        "created": first["date"],
+        "commit": first["commit"],
+        "changes": len(changes),
+        "added": sum(1 for c in changes if c.change == ADDED),
+        "modified": sum(1 for c in changes if c.change == MODIFIED),
+        "removed": sum(1 for c in changes if c.change == REMOVED),
+        "approved": sum(1 for c in changes if c.approved),
+        "unapproved": sum(1 for c in changes if not c.approved),
+        "approved_ids": sorted((c.id for c in changes if c.approved), key=_id_order),
+        "unapproved_ids": sorted((c.id for c in changes if not c.approved), key=_id_order),
+    }
+    later = [c for c in story["accepted_later"] if not c.approved]
+    accepted = {
+        "baseline": story["accepted"],
+        "since": first["name"],
+        "count": len(later),
+        "ids": sorted((c.id for c in later), key=_id_order),
+    }
+    return since, accepted
+
+
+def baseline_test_summary(repo: Any, snapshot: Snapshot, name: str, entries: Any) -> dict[str, Any]:
+    """Which requirements of the baseline a passing test ran on, with their signed content
+    (testevidence.py): counts, and the ids that are failing or untested."""
+    from reqtrace.records.testevidence import FAILING, UNTESTED, VERIFIED, evidence_counts
+    from reqtrace.records.testevidence_repo import baseline_evidence, test_runs_at
+
+    runs, _ = test_runs_at(repo, snapshot.config, snapshot.commit)
+    evidence = baseline_evidence(runs, ((entry.id, entry.digest) for entry in entries))
+    ordered = sorted(evidence, key=_id_order)
+    return {
+        "baseline": name,
+        "runs": len(runs),
+        "counts": evidence_counts(evidence),
+        "verified": [rid for rid in ordered if evidence[rid].state == VERIFIED],
+        "failing": [{"id": rid, **evidence[rid].as_dict()} for rid in ordered if evidence[rid].state == FAILING],
+        "untested": [rid for rid in ordered if evidence[rid].state == UNTESTED],
+    }
+
+
+def _commits_per_requirement(repo: Any, snapshot: Snapshot, since: str, ids: set[str]) -> dict[str, int]:
+    """How many commits after `since` touched the file of each requirement in `ids`."""
+    from collections import defaultdict
+
+    from reqtrace.io import gitio
+
+    if repo.git_top is None or not ids:
+        return {}
+    head = snapshot.commit or gitio.head_commit(repo.git_top)
+    if head is None:
+        return {}
+    folder = repo.git_path(snapshot.config.requirements_dir)
+    touched: Counter[str] = Counter()
+    for paths in gitio.paths_changed_by_commits(repo.git_top, since, head, [folder]).values():
+        for path in set(paths):
+            touched[path[len(repo.prefix) :] if path.startswith(repo.prefix) else path] += 1
+    ids_by_path: dict[str, list[str]] = defaultdict(list)
+    for req_id in ids:
+        req = snapshot.requirements.get(req_id)
+        if req is not None:
+            ids_by_path[req.path].append(req_id)
+    return {req_id: touched[path] for path, req_ids in ids_by_path.items() for req_id in req_ids if touched[path]}

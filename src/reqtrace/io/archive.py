@@ -1,0 +1,287 @@
+"""Deterministic, safe zip archives: the container of an evidence pack.
+
+The same members always give the same bytes: entries sorted by name, one fixed
+timestamp, fixed permissions, no extra fields, one compression level. Member
+names never come raw from user data: `member_name` turns any file name into a
+slug plus a short hash of the original, and `is_safe_member` is what both the
+writer and `pack verify` accept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import struct
+import tempfile
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from reqtrace.errors import InputError
+
+MANIFEST = "MANIFEST.sha256"
+MAX_MEMBER_LENGTH = 200
+_HASH_LENGTH = 12  # 48 bits: a collision among 100,000 names has odds of about 1 in 56,000
+_COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+# Windows refuses these as file names, with or without an extension.
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+_ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest time a zip entry can hold
+_ZIP_END = dt.datetime(2107, 12, 31, 23, 59, 58, tzinfo=dt.UTC)
+
+
+class UnsafeMember(InputError):
+    code = "unsafe-member"
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """Lowercase ASCII letters and digits joined by '-', at most `limit` long ('' if none)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:limit].strip("-")
+
+
+def short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:_HASH_LENGTH]
+
+
+def member_name(folder: str, original: str, key: str | None = None) -> str:
+    """A safe member name under `folder` for a file a user named `original`.
+
+    The readable part is a slug of the file's own name; the hash of the whole
+    original path keeps names apart that differ only in case, in folder, or past
+    the slug's length. `../../x`, `/etc/passwd`, `CON`, a 300-character name or
+    a Chinese one all give a plain `name-0123456789ab.ext`. `key`, when given, is
+    hashed instead of `original` (an attachment: its message's path and position).
+    """
+    base = original.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    stem, dot, extension = base.rpartition(".")
+    if not dot or not stem:
+        stem, extension = base, ""
+    extension = slug(extension, 10).replace("-", "")
+    readable = slug(stem) or "file"
+    name = f"{readable}-{short_hash(original if key is None else key)}" + (f".{extension}" if extension else "")
+    # Safe by construction; DeterministicZip.add checks every name again anyway.
+    return f"{folder.strip('/')}/{name}" if folder.strip("/") else name
+
+
+def member_problem(name: str) -> str | None:
+    """Why `name` is not acceptable as a member of a pack, or None when it is."""
+    if not name:
+        return "empty member name"
+    if len(name) > MAX_MEMBER_LENGTH:
+        return f"member name longer than {MAX_MEMBER_LENGTH} characters"
+    if name.startswith("/") or "\\" in name or re.match(r"^[A-Za-z]:", name):
+        return "absolute path (zip-slip: it would be written outside the folder it is unpacked into)"
+    parts = name.split("/")
+    if ".." in parts:
+        return "'..' in the path (zip-slip: it would be written outside the folder it is unpacked into)"
+    for part in parts:
+        if not _COMPONENT.match(part):
+            return f"path component {part!r} is not plain letters, digits, '.', '_' and '-'"
+        if part.endswith("."):
+            return f"path component {part!r} ends with '.'"
+        if part.split(".", 1)[0].lower() in _RESERVED:
+            return f"path component {part!r} is a reserved device name on Windows"
+    return None
+
+
+def is_safe_member(name: str) -> bool:
+    return member_problem(name) is None
+
+
+def zip_timestamp(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
+    """`moment` in UTC as a zip entry time (clamped to what the format can hold)."""
+    moment = min(max(moment.astimezone(dt.UTC), _ZIP_EPOCH), _ZIP_END)
+    return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second - moment.second % 2)
+
+
+def sha256_hex(data: bytes | bytearray) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> tuple[int, str]:
+    """(size, sha256 hex) of the file at `path`, read in chunks."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_COPY_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def manifest_text(hashes: Iterable[tuple[str, str]]) -> str:
+    """The `sha256sum` format: '<hex>  <name>' lines, sorted by name."""
+    return "".join(f"{digest}  {name}\n" for name, digest in sorted(hashes))
+
+
+def parse_manifest(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
+    """{name: hex} from MANIFEST.sha256, and (line, problem) for every malformed line."""
+    entries: dict[str, str] = {}
+    problems: list[tuple[int, str]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line:
+            continue
+        match = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line)
+        if not match:
+            problems.append((number, f"line {number} is not '<sha256>  <name>': {line[:80]!r}"))
+            continue
+        digest, name = match.groups()
+        if name in entries:
+            problems.append((number, f"{name}: listed twice (line {number})"))
+            continue
+        entries[name] = digest
+    return entries, problems
+
+
+# The zip records this module writes (APPNOTE.TXT 4.3.12, 4.3.14-16): the same layouts as zipfile's.
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_LIMIT = (1 << 31) - 1  # zipfile.ZIP64_LIMIT: past it, sizes and offsets go to a zip64 extra
+_COUNT_LIMIT = (1 << 16) - 1  # zipfile.ZIP_FILECOUNT_LIMIT: more members need the zip64 end records
+_ZIP64_VERSION = 45
+_COMPRESS_LEVEL = 6
+_COPY_CHUNK = 1 << 20
+
+
+@dataclass
+class _Member:
+    offset: int  # where its deflated bytes are in the spool
+    info: zipfile.ZipInfo
+    sha256: str
+
+
+class DeterministicZip:
+    """Collects members, then writes them sorted, with MANIFEST.sha256, to a file object.
+
+    Each member is hashed and deflated as it is added, and its deflated bytes go to a
+    temporary file: memory holds a few numbers per member, not the pack. `write` then
+    copies them out in name order. The bytes are exactly those `zipfile.ZipFile`
+    writes for the same members added in name order to a seekable file (the test suite
+    compares the two): deflate at level 6, local headers from `ZipInfo.FileHeader`,
+    the central directory and end records as zipfile lays them out.
+    """
+
+    def __init__(self, timestamp: dt.datetime) -> None:
+        self.date_time = zip_timestamp(timestamp)
+        self._members: dict[str, _Member] = {}
+        self._folded: dict[str, str] = {}
+        self._spool: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 - closed by write() or close()
+        self._spooled = 0
+        self.manifest_digest: str | None = None  # sha256 of MANIFEST.sha256 once written: the pack's fingerprint
+
+    def add(self, name: str, data: bytes | bytearray | str) -> str:
+        problem = member_problem(name)
+        if problem is not None:
+            raise UnsafeMember(f"refusing member {name!r}: {problem}")
+        if name == MANIFEST:
+            raise UnsafeMember(f"{MANIFEST} is written by the archive itself")
+        # Case-insensitive file systems (Windows, macOS) would unpack two such names into one file.
+        folded = name.casefold()
+        if folded in self._folded:
+            raise UnsafeMember(f"duplicate member name {name!r} (clashes with {self._folded[folded]!r})")
+        self._folded[folded] = name
+        self._members[name] = self._spool_member(name, data.encode("utf-8") if isinstance(data, str) else data)
+        return name
+
+    def _spool_member(self, name: str, data: bytes | bytearray) -> _Member:
+        # What zipfile does for one writestr: one deflate stream (raw, level 6), CRC-32 of the data.
+        compressor = zlib.compressobj(_COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        deflated = compressor.compress(data) + compressor.flush()
+        info = zipfile.ZipInfo(name, date_time=self.date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.create_system = 3  # unix, so the permissions below mean the same everywhere
+        info.external_attr = (0o100644 & 0xFFFF) << 16
+        info.file_size, info.compress_size, info.CRC = len(data), len(deflated), zlib.crc32(data)
+        member = _Member(self._spooled, info, sha256_hex(data))
+        self._spool.write(deflated)
+        self._spooled += len(deflated)
+        return member
+
+    def __contains__(self, name: str) -> bool:
+        return name.casefold() in self._folded
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._members)
+
+    def close(self) -> None:
+        self._spool.close()
+
+    def write(self, handle: BinaryIO) -> dict[str, str]:
+        """Write the archive; returns {member: sha256 hex} as listed in the manifest."""
+        hashes = {name: member.sha256 for name, member in self._members.items()}
+        manifest = manifest_text(hashes.items()).encode("ascii")
+        self.manifest_digest = sha256_hex(manifest)
+        self._members[MANIFEST] = self._spool_member(MANIFEST, manifest)
+        try:
+            self._write_zip(handle)
+        finally:
+            del self._members[MANIFEST]
+            self.close()
+        return hashes
+
+    def _write_zip(self, handle: BinaryIO) -> None:
+        position = handle.tell()  # offsets are from the start of the file, as zipfile writes them
+        written: list[zipfile.ZipInfo] = []
+        for name in sorted(self._members):
+            member = self._members[name]
+            info = member.info
+            info.header_offset = position
+            # zipfile decides zip64 for a local header from the size before compressing.
+            header = info.FileHeader(info.file_size * 1.05 > _ZIP64_LIMIT)
+            handle.write(header)
+            self._spool.seek(member.offset)
+            left = info.compress_size
+            while left:
+                chunk = self._spool.read(min(left, _COPY_CHUNK))
+                if not chunk:
+                    raise OSError(f"the archive's temporary file ended early at {name}")
+                handle.write(chunk)
+                left -= len(chunk)
+            position += len(header) + info.compress_size
+            written.append(info)
+        directory_start = position
+        for info in written:
+            position += self._write_central_entry(handle, info)
+        self._write_end(handle, len(written), directory_start, position - directory_start, position)
+
+    @staticmethod
+    def _write_central_entry(handle: BinaryIO, info: zipfile.ZipInfo) -> int:
+        year, month, day, hour, minute, second = info.date_time
+        dosdate = (year - 1980) << 9 | month << 5 | day
+        dostime = hour << 11 | minute << 5 | (second // 2)
+        extra: list[int] = []
+        file_size, compress_size, offset = info.file_size, info.compress_size, info.header_offset
+        if file_size > _ZIP64_LIMIT or compress_size > _ZIP64_LIMIT:
+            extra += [file_size, compress_size]
+            file_size = compress_size = 0xFFFFFFFF
+        if offset > _ZIP64_LIMIT:
+            extra.append(offset)
+            offset = 0xFFFFFFFF
+        extra_data, min_version = b"", 0
+        if extra:
+            extra_data = struct.pack("<HH" + "Q" * len(extra), 1, 8 * len(extra), *extra)
+            min_version = _ZIP64_VERSION
+        filename = info.filename.encode("ascii")  # member_problem admits ASCII names only
+        entry = _CENTRAL.pack(
+            b"PK\x01\x02", max(min_version, info.create_version), info.create_system, max(min_version, info.extract_version),
+            info.reserved, info.flag_bits, info.compress_type, dostime, dosdate, info.CRC, compress_size, file_size,
+            len(filename), len(extra_data), 0, 0, info.internal_attr, info.external_attr, offset,
+        )
+        handle.write(entry + filename + extra_data)
+        return len(entry) + len(filename) + len(extra_data)
+
+    @staticmethod
+    def _write_end(handle: BinaryIO, count: int, offset: int, size: int, end: int) -> None:
+        if count > _COUNT_LIMIT or offset > _ZIP64_LIMIT or size > _ZIP64_LIMIT:
+            handle.write(_END64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size, offset))
+            handle.write(_END64_LOCATOR.pack(b"PK\x06\x07", 0, end, 1))
+            count, size, offset = min(count, 0xFFFF), min(size, 0xFFFFFFFF), min(offset, 0xFFFFFFFF)
+        handle.write(_END.pack(b"PK\x05\x06", 0, 0, count, count, size, offset, 0))

@@ -1,0 +1,1 @@
+"""Evidence packs: building, verifying, and the offline HTML report."""

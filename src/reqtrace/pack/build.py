@@ -1,0 +1,739 @@
+"""Evidence packs: what was agreed, who signed it, and everything since — as one zip.
+
+`gather_pack` reads the spec repo (the baseline's commit and the `--to`
+revision) into `PackContents`; `build_pack` lays the contents out as members
+with safe names, renders index.html (report.py), and writes a deterministic zip
+atomically. `pack verify` (pack_verify.py) checks such a zip with no git at hand.
+
+The parts other modules own — baselines and sign-offs, the field-level diff,
+the evidence graph, triage — each come in through ONE adapter function below
+(`gather_baseline`, `gather_changes`, `gather_graph`, `gather_triage`; records
+through `email_view` and `document_view` of pack_contents.py, which holds the
+types and member names this module and report.py share).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from reqtrace import __version__
+from reqtrace.core import cachestore
+from reqtrace.core.config import SpecRepo
+from reqtrace.core.digest import ALGORITHM, root_digest
+from reqtrace.core.model import SCHEMA_VERSION, Snapshot, item_fields, natural_key
+from reqtrace.core.parse_cache import PackedParseCache
+from reqtrace.core.snapshot import (
+    WORKTREE,
+    Reader,
+    known_requirement_parses,
+    load_snapshot,
+    read_items,
+    resolve_revision,
+)
+from reqtrace.core.worktree_state import SHOWN_FILES, file_list, uncommitted_files, worktree_config
+from reqtrace.errors import InputError, RevisionError, UncommittedChanges, UsageError
+from reqtrace.graph.status_chart import status_chart
+from reqtrace.io import gitio
+from reqtrace.io.archive import DeterministicZip, file_sha256
+from reqtrace.io.clock import moment_key, source_date_epoch
+from reqtrace.io.files import output_path, output_writer
+from reqtrace.io.progress import phase
+from reqtrace.pack.contents import (
+    ALLOWED_SIGNERS,
+    BASE_JSON,
+    DIFF_JSON,
+    DOCUMENTS_JSON,
+    EMAILS_JSON,
+    FILES_JSON,
+    GRAPH_JSON,
+    INDEX,
+    MANIFEST_COPY,
+    MEETINGS_JSON,
+    PACK_FORMAT,
+    PACK_JSON,
+    REQUESTS_JSON,
+    SIGNOFFS_JSON,
+    TIMELINE_JSON,
+    TO_JSON,
+    BaselineInfo,
+    Digests,
+    Event,
+    GraphEdge,
+    GraphNode,
+    Layout,
+    PackContents,
+    SignOff,
+    TraceGraph,
+    date_key,
+    document_view,
+    email_view,
+)
+from reqtrace.pack.report import render_pack_page
+from reqtrace.records.testevidence import evidence_for, read_test_runs, tests_folder
+
+MAX_SOURCE_BYTES = 256 * 1024 * 1024  # a record larger than this is not evidence anyone can read
+
+
+@dataclass
+class PackResult:
+    path: Path
+    size: int
+    sha256: str
+    members: int
+    pack: dict[str, Any]
+    manifest_sha256: str  # sha256 of MANIFEST.sha256: one value that fixes every file of the pack
+    html_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ small helpers
+
+
+
+
+
+def _folder_keeper(path: str, data: bytes) -> bool:
+    """An empty `.gitkeep` (as `reqtrace init` writes): it keeps a folder in git and records nothing."""
+    return PurePosixPath(path).name in (".gitkeep", ".keep") and not data.strip()
+
+
+def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str]) -> dict[str, bytes]:
+    """The bytes of every regular file under `folders` at `commit` (None: the working tree).
+
+    Not through Reader.read, which stops at the 1 MiB limit of spec files: a
+    pack carries records as they are (a scanned contract, a mail with attachments).
+    """
+    reader = Reader(repo, commit)
+    sources = [s for s in reader.list_files(folders) if s.symlink_target is None]
+    for source in sources:
+        if source.size > MAX_SOURCE_BYTES:
+            raise InputError(f"{source.path} is {source.size:,} bytes; a pack holds files up to {MAX_SOURCE_BYTES:,} bytes")
+    return reader.read_stored(sources)
+
+
+def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datetime, str]:
+    """The one timestamp of the pack: SOURCE_DATE_EPOCH, else the newest commit's date."""
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch, "SOURCE_DATE_EPOCH"
+    dates = []
+    for commit in commits:
+        if commit and repo.git_top is not None:
+            stamp = gitio.commit_info(repo.git_top, commit)["commit_date"]
+            dates.append((dt.datetime.fromisoformat(stamp), commit))
+    if not dates:
+        raise InputError("cannot date the pack: no commit to take the date from", hint="commit, or set SOURCE_DATE_EPOCH")
+    moment, commit = max(dates)
+    return moment.astimezone(dt.UTC), f"commit date of {commit[:12]}"
+
+
+# ------------------------------------------------------------------- adapters
+
+
+_STATUS = {"valid": "valid", "recorded": "recorded", "revoked": "revoked", "unverified": "unverified"}
+
+
+def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base: Snapshot, to_commit: str | None, digest: Digests) -> BaselineInfo:
+    """The baseline NAME: its commit, manifest, digests and sign-offs, verified (issue 3).
+
+    ADAPTER over reqtrace.baselines.baseline. The baseline's files are read at --to, or in
+    the working tree when --to predates them; `baseline verify`'s own checks run
+    (manifest against its commit, tag, every signature and evidence), and their
+    findings become the pack's warnings. NAME may also be a plain revision: then
+    nothing is signed, and the pack says so.
+    """
+    from reqtrace.baselines.baseline import check_baseline_name, folder_of, scan_baselines
+    from reqtrace.baselines.signed_statement import resolve_signers
+    from reqtrace.baselines.verify import read_evidence, verify_baseline
+    from reqtrace.errors import UsageError
+
+    commit = resolve_revision(repo, name)
+    digests = digest.of(base)
+    info = BaselineInfo(name=name, commit=commit, root_digest=root_digest(digests.items()), algorithm=ALGORITHM, digests=digests)
+    try:
+        check_baseline_name(name)
+    except UsageError:
+        info.problems.append(f"'{name}' is a plain revision, not a signed baseline")
+        return info
+    found, files_commit = None, None
+    for where in dict.fromkeys([to_commit, None]):  # --to first, then the working tree
+        found = next((b for b in scan_baselines(repo, where).baselines if folder_of(b) == name), None)
+        if found is not None:
+            files_commit = where
+            break
+    if found is None:
+        info.problems.append(f"no {base.config.baselines_dir}/{name}/manifest.yaml: '{name}' is a plain revision, not a signed baseline")
+        return info
+
+    def read(path: str) -> bytes | None:
+        return to_files.get(path) if files_commit == to_commit and path in to_files else Reader(repo, files_commit).read_path_stored(path)
+
+    info.manifest_path, info.manifest = found.path, read(found.path)
+    info.root_digest, info.algorithm = found.root_digest, found.algorithm
+    info.created, info.created_by, info.message = found.created, found.created_by, found.message
+    info.digests = found.digests()
+    if found.commit != commit:
+        info.problems.append(f"{found.path} freezes commit {found.commit[:12]}, but '{name}' resolves to {commit[:12]}")
+    # The manifest is checked against the digests kept for its commit (frozen_entries), the
+    # same ones take_kept gave `base`; when none are kept, against `base` itself (digested
+    # once, by its memo), not against a second reading of that commit.
+    kept = digest.kept_at(commit)
+    cache = {found.commit: base.requirements} if found.commit == commit and not kept else None
+    checked = verify_baseline(repo, found, commit=files_commit, tolerate_missing_tool=True, cache=cache)
+    info.problems.extend(f"{p.path}: {p.message}" if p.path else p.message for p in checked.problems)
+    allowed = resolve_signers(repo, None)
+    info.allowed_signers = allowed.read_bytes() if allowed.is_file() else None
+    for check in checked.signoffs:
+        signoff = check.signoff
+        evidence = signoff.evidence
+        info.signoffs.append(
+            SignOff(
+                path=signoff.path,
+                raw=read(signoff.path) or b"",
+                signer=signoff.signer,
+                meaning=signoff.meaning,
+                time=signoff.time,
+                method=signoff.method,
+                role=signoff.role,
+                principal=signoff.email or None,
+                comment=signoff.comment,
+                statement=signoff.statement.encode("utf-8"),
+                signature=signoff.signature.encode("utf-8") if signoff.signature else None,
+                evidence_path=evidence.path if evidence else None,
+                # Only from inside the repo: a sign-off's evidence path is input (read_evidence says why).
+                evidence=read_evidence(repo, files_commit, evidence.path).data if evidence else None,
+                evidence_sha256=evidence.sha256 if evidence else None,
+                recorded_by=signoff.recorded_by,
+                revoked=f"{check.revocation.reason} ({check.revocation.by}, {check.revocation.time})" if check.revocation else None,
+                status=_STATUS.get(check.status, "invalid"),
+                detail=check.detail,
+            )
+        )
+    for revocation in found.revocations:
+        info.revocations[revocation.path] = read(revocation.path) or b""
+    info.delivery_date = found.delivery_date
+    if info.delivery_date is None:
+        # A contract baseline is not itself delivered: the project's delivery is the accepted baseline's.
+        scanning = scan_baselines(repo, files_commit)
+        scanned = scanning.baselines
+        # A baseline file missing: the accepted baseline is unknown, and so is the delivery date.
+        accepted = scanning.accepted_if_known()
+        if scanning.findings:
+            scanned = []
+            info.problems.extend(f"{f.path}: {f.message}" for f in scanning.findings)
+        dated = [b for b in ([accepted] if accepted else []) + sorted(scanned, key=lambda b: b.created) if b.delivery_date]
+        if dated:
+            info.delivery_date, info.delivery_from = dated[0].delivery_date, folder_of(dated[0])
+    return info
+
+
+def gather_changes(repo: SpecRepo, baseline_name: str, base_commit: str, to: Snapshot, cache: Any = None) -> dict[str, Any]:
+    """The changes from the baseline to --to, exactly as `reqtrace diff --format json` gives them (issue 4).
+
+    ADAPTER over reqtrace.changes.diff: requirements matched by id, field-level changes,
+    and the approved requests that cover each change.
+    """
+    from reqtrace.changes.diff import diff_json, diff_revisions
+
+    return diff_json(diff_revisions(repo, base_commit, to.commit or WORKTREE, from_shown=baseline_name, cache=cache))
+
+
+
+# reqtrace.graph.graph points `parent`, `source` and `thread` from the later item to the earlier one; the
+# drawing reads left to right, from where a thing came from to what it became.
+_DRAWN_BACKWARDS = {"parent", "source", "thread"}
+
+
+def gather_graph(to: Snapshot, baseline: BaselineInfo) -> TraceGraph:
+    """The evidence graph at --to (issue 5). ADAPTER over reqtrace.graph.graph's edges (no networkx needed)."""
+    from reqtrace.graph import graph
+
+    nodes: dict[str, GraphNode] = {}
+    for req in to.requirements.values():
+        nodes[req.id] = GraphNode(req.id, "requirement", req.title)
+    for rq in to.requests.values():
+        nodes[rq.id] = GraphNode(rq.id, "request", rq.title, rq.received)
+    for mtg in to.meetings.values():
+        nodes[mtg.id] = GraphNode(mtg.id, "meeting", mtg.title, mtg.date)
+    for mail in to.emails.values():
+        view = email_view(mail)
+        nodes[mail.id] = GraphNode(mail.id, "email", view["subject"], view["date"])
+    for doc in to.documents.values():
+        view = document_view(doc)
+        nodes[doc.id] = GraphNode(doc.id, "document", view["title"], view["date"])
+    held = graph.BaselineInfo(name=baseline.name, requirements=tuple(sorted(baseline.digests)), date=baseline.created, commit=baseline.commit)
+    nodes[held.node] = GraphNode(held.node, "baseline", baseline.name, baseline.created)
+    unique: dict[tuple[str, str, str], GraphEdge] = {}
+    for source, target, kind, attrs in graph.graph_edges(to, [held]):
+        if source not in nodes or target not in nodes or source == target:
+            continue  # a dangling link: `reqtrace check` reports it
+        if kind in _DRAWN_BACKWARDS:
+            source, target = target, source
+        unique.setdefault((source, target, kind), GraphEdge(source, target, kind, attrs.get("decision") if kind == "decides" else None))
+    return TraceGraph(nodes, [unique[key] for key in sorted(unique)])
+
+
+MAX_COMPUTED_TRIAGE = 200  # more undecided post-delivery requests than this: `reqtrace triage --all --write` first
+
+
+def gather_triage(to: Snapshot, base: Snapshot, baseline: BaselineInfo, repo: SpecRepo | None = None) -> dict[str, dict[str, Any]]:
+    """Each request's triage (issue 6). ADAPTER over reqtrace.triage.
+
+    A recommendation recorded in the request (`triage --write`) is shown as is.
+    A request received after the delivery date with neither a triage block nor
+    a decision is classified now against this pack's baseline, and marked as
+    computed: a recommendation, not a decision.
+    """
+    result: dict[str, dict[str, Any]] = {}
+    pending = []
+    for rq in sorted(to.requests.values(), key=lambda r: natural_key(r.id)):
+        if rq.triage is not None:
+            result[rq.id] = {
+                "classification": rq.triage.classification,
+                "confidence": rq.triage.confidence,
+                "reasons": list(rq.triage.reasons),
+                "matches": list(rq.triage.matches),
+                "baseline": rq.triage.baseline,
+                "origin": "recorded in the request",
+            }
+        elif rq.decision is None and baseline.delivery_date and date_key(rq.received) > baseline.delivery_date:
+            pending.append(rq)
+    if not pending or not base.requirements:
+        return result
+    from reqtrace.triage import BaselineIndex, classify_request
+    from reqtrace.triage.repo import code_key, index_content_id, index_in_order, request_input
+
+    in_order = [base.requirements[rid] for rid in sorted(base.requirements, key=natural_key)]
+    kept = repo is not None and repo.git_top is not None and baseline.commit is not None
+    index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
+    # A request's recommendation depends only on its text and the baseline's requirements:
+    # kept by both (cachestore.py), a pack built again classifies only new or edited requests.
+    index_id = f"{index_content_id(index)}\x00{code_key()}"
+    git_top = repo.git_top if repo is not None else None
+    for rq in pending[:MAX_COMPUTED_TRIAGE]:
+        item = request_input(rq)
+        content = json.dumps([index_id, rq.id, item.text, list(item.refs), item.claimed], ensure_ascii=False, default=str)
+        found = cachestore.load(git_top, TRIAGE_KIND, content, _triage_from_plain)
+        if found is None:
+            classified = classify_request(item.text, index=index, request=rq.id, refs=item.refs, claimed=item.claimed)
+            found = [classified.classification, round(classified.confidence, 2), list(classified.reasons), [m.id for m in classified.matches]]
+            cachestore.store(git_top, TRIAGE_KIND, content, found)
+        result[rq.id] = {
+            "classification": found[0],
+            "confidence": found[1],
+            "reasons": found[2],
+            "matches": found[3],
+            "baseline": baseline.name,
+            "origin": f"computed against {baseline.name} when the pack was built (a recommendation, not a decision)",
+        }
+    return result
+
+
+TRIAGE_KIND = "pack-triage"
+
+
+def _triage_from_plain(plain: Any) -> list[Any] | None:
+    if not (isinstance(plain, list) and len(plain) == 4):
+        return None
+    classification, confidence, reasons, matches = plain
+    if not (isinstance(classification, str) and type(confidence) in (int, float) and isinstance(reasons, list) and isinstance(matches, list)
+            and all(isinstance(text, str) for text in (*reasons, *matches))):
+        return None
+    return plain
+
+
+# ------------------------------------------------------------------- gathering
+
+
+def build_timeline(contents_to: Snapshot, baseline: BaselineInfo, base_commit_date: str | None) -> list[Event]:
+    events: list[Event] = []
+    for rq in contents_to.requests.values():
+        events.append(Event(rq.received, rq.id, "request", "received", rq.title))
+        if rq.decision and rq.decision.on:
+            where = f" in {rq.decision.in_}" if rq.decision.in_ else ""
+            by = f" by {rq.decision.by}" if rq.decision.by else ""
+            events.append(Event(rq.decision.on, rq.id, "decision", rq.decision.status, f"{rq.decision.status}{by}{where}: {rq.title}"))
+    for mtg in contents_to.meetings.values():
+        events.append(Event(mtg.date, mtg.id, "meeting", "held", mtg.title))
+    for mail in contents_to.emails.values():
+        view = email_view(mail)
+        events.append(Event(view["date"], mail.id, "email", "sent", view["subject"]))
+    for doc in contents_to.documents.values():
+        view = document_view(doc)
+        events.append(Event(view["date"], doc.id, "document", "dated", view["title"]))
+    if baseline.created or base_commit_date:
+        events.append(Event(baseline.created or base_commit_date or "", baseline.name, "baseline", "created", f"baseline {baseline.name} of commit {baseline.commit[:12]}"))
+    for signoff in baseline.signoffs:
+        events.append(Event(signoff.time, baseline.name, "sign-off", signoff.meaning, f"{signoff.signer} — {signoff.meaning} ({signoff.method})"))
+    # By the moment each names (a date alone is the end of its day), then by id; a request's
+    # decision after its receipt when both fell on the same day.
+    return sorted((e for e in events if e.date), key=lambda e: (moment_key(e.date), natural_key(e.id), e.kind == "decision", e.kind))
+
+
+def base_requirements(repo: SpecRepo, commit: str, to: Snapshot) -> tuple[Snapshot, dict[str, bytes]]:
+    """The requirements at the baseline's commit, and the bytes of their files.
+
+    Read by the rules of every reading (snapshot.read_items); a file with the same bytes
+    at --to is not parsed again: its requirements are the very objects of the --to
+    snapshot (so they are digested once).
+    """
+    base = read_items(repo, commit, ("requirement",), cache=known_requirement_parses(to))
+    files = _read_sources(repo, commit, [base.config.requirements_dir])
+    return base, {path: files[path] for path in base.files if path in files}
+
+
+def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *, cache: Any = None) -> PackContents:
+    """Read everything a pack shows. Nothing is written but parse-cache entries: the diff's
+    own (only the files that changed), and the whole snapshot's when a ParseCache is given."""
+    to_ref = to_rev or "HEAD"
+    try:
+        base_commit = resolve_revision(repo, baseline_name)
+    except RevisionError as unknown:
+        # A pack is built from a baseline: say which baselines there are, not just
+        # that the name is no revision (load_baseline raises that message).
+        from reqtrace.baselines.baseline import load_baseline
+
+        try:
+            load_baseline(repo, baseline_name, None if to_ref == WORKTREE else to_ref)
+        except UsageError:  # not even a baseline's name (`-x`): the revision error says why
+            raise unknown from None
+        raise
+    to = load_snapshot(repo, WORKTREE if to_ref == WORKTREE else to_ref, cache=cache)
+    diff = gather_changes(repo, baseline_name, base_commit, to, cache)
+    config = to.config
+    to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}))
+    base, base_files = base_requirements(repo, base_commit, to)
+    digest = Digests()
+    for snapshot in (base, to):
+        digest.take_kept(repo, snapshot)
+    baseline = gather_baseline(repo, baseline_name, to_files, base, to.commit, digest)
+    built_at, built_from = _build_time(repo, [to.commit or gitio.head_commit(repo.git_top) if repo.git_top else None, base_commit])
+    base_date = gitio.commit_info(repo.git_top, base_commit)["commit_date"] if repo.git_top is not None else None
+    return PackContents(
+        repo=repo,
+        baseline=baseline,
+        base=base,
+        to=to,
+        to_ref=to_ref,
+        diff=diff,
+        changes=sorted(diff["changes"], key=lambda c: (c["approved"], natural_key(c["id"]))),
+        triage=gather_triage(to, base, baseline, repo),
+        graph=gather_graph(to, baseline),
+        timeline=build_timeline(to, baseline, base_date),
+        base_files=base_files,
+        to_files=to_files,
+        built_at=built_at,
+        built_from=built_from,
+        digest=digest,
+        **gather_story(repo, to),
+        tests=gather_tests(to, to_files, baseline),
+    )
+
+
+def gather_story(repo: SpecRepo, to: Snapshot) -> dict[str, Any]:
+    """The pack's first page as `reqtrace status` tells it: `story`, what changed since the
+    customer first signed and what was accepted without approval; `chart`, the picture over
+    time. A baseline file that cannot be read leaves the story out: the pack lists the
+    baseline's problems, and its other pages do not depend on this."""
+    from reqtrace.baselines.baseline import scan_baselines
+    from reqtrace.graph.status import signed_story, story_summary
+
+    scanned = scan_baselines(repo, to.commit)
+    chart = status_chart(repo, to, scanned.baselines)
+    try:
+        accepted = scanned.accepted()
+    except InputError:
+        return {"story": (None, None), "chart": chart}
+    return {"story": story_summary(signed_story(repo, scanned.baselines, accepted, to.commit)), "chart": chart}
+
+
+def gather_tests(to: Snapshot, to_files: dict[str, bytes], baseline: BaselineInfo) -> dict[str, dict[str, Any]]:
+    """Each baseline requirement's test evidence (testevidence.py), from the test records at
+    --to, for the content the baseline signed; the records themselves travel as originals."""
+    folder = tests_folder(to.config.records_dir) + "/"
+    runs, _ = read_test_runs((path, data) for path, data in sorted(to_files.items()) if path.startswith(folder))
+    paths = {run.id: run.path for run in runs}
+    return {rid: {**found.as_dict(), "path": paths.get(found.run or "")} for rid, found in evidence_for(runs, baseline.digests).items()}
+
+
+# --------------------------------------------------------------------- layout
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+def _compact(value: Any) -> str:
+    return _ENCODER.encode(value)
+
+
+def _json_bytes(data: dict[str, Any]) -> bytes:
+    """JSON with one top-level key, and one list item, per line: readable, greppable, and
+    written by the C encoder (indent= would fall back to the pure-Python one, 10x slower)."""
+    lines = []
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, list) and value:
+            items = ",\n  ".join(item if isinstance(item, _Encoded) else _compact(item) for item in value)
+            lines.append(f"{_compact(key)}: [\n  {items}\n]")
+        else:
+            lines.append(f"{_compact(key)}: {_compact(value)}")
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
+
+
+
+class _Encoded(str):
+    """A list item of a JSON document already encoded as `_compact` encodes it."""
+
+
+def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str | None, digest: Digests,
+                          encoded: dict[tuple[int, str, str | None], _Encoded] | None = None) -> dict[str, Any]:
+    """The requirements of one side of the pack. `encoded`, shared by both sides, holds each
+    row once encoded: an unchanged requirement is the same object, stored in the same
+    member, on both sides, so its row is encoded once."""
+    digests = digest.of(snapshot)
+    rows = encoded if encoded is not None else {}
+    requirements = []
+    for rid, req in sorted(snapshot.requirements.items(), key=lambda kv: natural_key(kv[0])):
+        yaml = yaml_members.get(req.path)
+        key = (id(req), rid, yaml)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = _Encoded(_compact({"id": rid, "path": req.path, "yaml": yaml, "digest": digests[rid], "fields": req.fields()}))
+        requirements.append(row)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "ref": ref,
+        "commit": snapshot.commit,
+        "algorithm": ALGORITHM,
+        "root_digest": root_digest(digests.items()),
+        "requirements": requirements,
+    }
+
+
+def _record_document(items: dict[str, Any], members: dict[str, str], view: Any = None) -> dict[str, Any]:
+    rows = []
+    for item_id in sorted(items, key=natural_key):
+        item = items[item_id]
+        row = view(item) if view else {"id": item_id, "path": item.path, "fields": item_fields(item)}
+        row["file"] = members.get(item.path)
+        rows.append(row)
+    return {"schema_version": SCHEMA_VERSION, "items": rows}
+
+
+def signoff_index(baseline: BaselineInfo, members: dict[str, dict[str, str | None]], revocations: list[str]) -> dict[str, Any]:
+    """What `pack verify` needs to check each sign-off, with the members holding its parts."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "baseline": baseline.name,
+        "root_digest": baseline.root_digest,
+        "allowed_signers": ALLOWED_SIGNERS if baseline.allowed_signers is not None else None,
+        "revocations": revocations,
+        "signoffs": [
+            {
+                "file": members[s.path]["file"],
+                "path": s.path,
+                "signer": s.signer,
+                "principal": s.principal,
+                "meaning": s.meaning,
+                "role": s.role,
+                "time": s.time,
+                "method": s.method,
+                "statement": members[s.path].get("statement"),
+                "signature": members[s.path].get("signature"),
+                "evidence": members[s.path].get("evidence"),
+                "evidence_path": s.evidence_path,
+                "evidence_sha256": s.evidence_sha256,
+                "revoked": s.revoked,
+                "status_at_build": s.status,
+                "detail_at_build": s.detail,
+            }
+            for s in baseline.signoffs
+        ],
+    }
+
+
+def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, dict[str, Any]]:
+    """Every member except index.html; returns the layout and pack.json's content."""
+    layout = Layout(archive)
+    base, to, baseline = contents.base, contents.to, contents.baseline
+    base_yaml = {
+        path: layout.add_file("data/baseline/yaml", path, data, base.commit)
+        for path, data in sorted(contents.base_files.items())
+        if path in base.files
+    }
+    spec_prefix = to.config.requirements_dir + "/"
+    # A spec file unchanged since the baseline is stored once: data/to/ points at the baseline's copy.
+    to_yaml = {
+        path: base_yaml[path] if contents.base_files.get(path) == data and path in base_yaml else layout.add_file("data/to/yaml", path, data, to.commit)
+        for path, data in sorted(contents.to_files.items())
+        if path.startswith(spec_prefix) and path in to.files
+    }
+    encoded: dict[tuple[int, str, str | None], _Encoded] = {}
+    layout.add(BASE_JSON, _json_bytes(requirements_document(base, base_yaml, baseline.name, contents.digest, encoded)))
+    layout.add(TO_JSON, _json_bytes(requirements_document(to, to_yaml, contents.to_ref if to.commit is not None else None, contents.digest, encoded)))
+    del encoded
+
+    records_prefix = to.config.records_dir + "/"
+    record_members = {
+        path: layout.add_file("data/records/files", path, data, to.commit)
+        for path, data in sorted(contents.to_files.items())
+        if path.startswith(records_prefix) and not _folder_keeper(path, data)
+    }
+    for path, data in sorted(contents.to_files.items()):
+        if path.startswith(records_prefix) and path.lower().endswith(".eml"):
+            layout.add_attachments(path, data, to.commit)
+    layout.add(REQUESTS_JSON, _json_bytes(_record_document(to.requests, record_members)))
+    layout.add(MEETINGS_JSON, _json_bytes(_record_document(to.meetings, record_members)))
+    layout.add(EMAILS_JSON, _json_bytes(_record_document(to.emails, record_members, email_view)))
+    layout.add(DOCUMENTS_JSON, _json_bytes(_record_document(to.documents, record_members, document_view)))
+
+    diff = {"schema_version": SCHEMA_VERSION, **contents.diff}
+    layout.add(DIFF_JSON, _json_bytes(diff))
+    graph = contents.graph
+    layout.add(
+        GRAPH_JSON,
+        _json_bytes(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "nodes": [vars(n) for n in sorted(graph.nodes.values(), key=lambda n: natural_key(n.id))],
+                "edges": [vars(e) for e in graph.edges],
+            }
+        ),
+    )
+    layout.add(TIMELINE_JSON, _json_bytes({"schema_version": SCHEMA_VERSION, "events": [vars(e) for e in contents.timeline]}))
+
+    signoff_members: dict[str, dict[str, str | None]] = {}
+    if baseline.manifest is not None:
+        layout.add(MANIFEST_COPY, baseline.manifest)
+    if baseline.allowed_signers is not None:
+        layout.add(ALLOWED_SIGNERS, baseline.allowed_signers)
+    for signoff in baseline.signoffs:
+        parts: dict[str, str | None] = {"file": layout.add_file("data/baseline/signoffs", signoff.path, signoff.raw, to.commit)}
+        if signoff.statement is not None:
+            parts["statement"] = layout.add_file("data/baseline/statements", signoff.path + ".statement", signoff.statement, None)
+        if signoff.signature is not None:
+            parts["signature"] = layout.add_file("data/baseline/signatures", signoff.path + ".sig", signoff.signature, None)
+        if signoff.evidence is not None and signoff.evidence_path:
+            existing = record_members.get(signoff.evidence_path)
+            parts["evidence"] = existing or layout.add_file("data/baseline/evidence", signoff.evidence_path, signoff.evidence, to.commit)
+        signoff_members[signoff.path] = parts
+    revocation_members = [layout.add_file("data/baseline/signoffs", path, data, to.commit) for path, data in sorted(baseline.revocations.items())]
+    layout.add(SIGNOFFS_JSON, _json_bytes(signoff_index(baseline, signoff_members, revocation_members)))
+
+    pack = {
+        "schema_version": SCHEMA_VERSION,
+        "format": PACK_FORMAT,
+        "tool": {"name": "reqtrace", "version": __version__},
+        "project": to.config.project,
+        "customer": to.config.customer,
+        "baseline": {
+            "name": baseline.name,
+            "commit": baseline.commit,
+            "algorithm": baseline.algorithm,
+            "root_digest": baseline.root_digest,
+            "requirement_count": len(baseline.digests),
+            "delivery_date": baseline.delivery_date,
+            "delivery_from": baseline.delivery_from or (baseline.name if baseline.delivery_date else None),
+            "manifest": MANIFEST_COPY if baseline.manifest is not None else None,
+        },
+        "to": {"ref": contents.to_ref if to.commit is not None else None, "commit": to.commit},
+        "built": {"time": contents.built_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "from": contents.built_from},
+        "counts": {
+            "requirements_at_baseline": len(base.requirements),
+            "requirements_at_to": len(to.requirements),
+            "changes": len(contents.changes),
+            "unapproved_changes": sum(1 for c in contents.changes if not c["approved"]),
+            "requests": len(to.requests),
+            "meetings": len(to.meetings),
+            "emails": len(to.emails),
+            "documents": len(to.documents),
+            "signoffs": len(baseline.signoffs),
+        },
+        "members": {"index": INDEX, "files": FILES_JSON, "signoffs": SIGNOFFS_JSON, "baseline_requirements": BASE_JSON, "to_requirements": TO_JSON, "diff": DIFF_JSON},
+    }
+    layout.add(PACK_JSON, (json.dumps(pack, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    layout.add(FILES_JSON, _json_bytes({"schema_version": SCHEMA_VERSION, "files": dict(sorted(layout.origins.items()))}))
+    return layout, pack
+
+
+# ---------------------------------------------------------------------- build
+
+
+def refuse_uncommitted(repo: SpecRepo, baseline_name: str) -> None:
+    """A pack built by default (up to HEAD) must not silently leave out what was just
+    written: a decision, a triage, a new record. Refuse while such files are uncommitted;
+    `--to HEAD` (committed only) and `--to WORKTREE` (with them) say which is meant."""
+    config = worktree_config(repo)
+    if config is None:
+        return  # load_snapshot says what is wrong with it
+    changed = uncommitted_files(repo, config)
+    if not changed:
+        return
+    files = "1 file" if len(changed) == 1 else f"{len(changed)} files"
+    verb = "is" if len(changed) == 1 else "are"
+    named = changed if len(changed) <= SHOWN_FILES else [config.requirements_dir, config.records_dir]
+    raise UncommittedChanges(
+        f"{files} of the spec repo {verb} not committed, so a pack up to HEAD would leave {'it' if len(changed) == 1 else 'them'} out: {file_list(changed)}",
+        hint=f"commit them (git add -- {' '.join(shlex.quote(path) for path in named)} && git commit), then build again; "
+        "or say which you mean: `--to WORKTREE` packs the files as they are now, `--to HEAD` the last commit without them",
+    )
+
+
+def build_pack(
+    repo: SpecRepo,
+    baseline_name: str,
+    output: Path,
+    *,
+    to_rev: str | None = None,
+    html_dir: Path | None = None,
+) -> PackResult:
+    """Build the evidence pack at `output`: all of it, or nothing."""
+    # Checked before the (long) build, and again when written.
+    output = output_path(output, what="zip file", example="pack.zip")
+    if html_dir is not None:
+        html_dir = Path(html_dir)
+        if os.path.lexists(html_dir) and not html_dir.is_dir():
+            raise InputError(f"--html-dir {html_dir} is a file, not a folder")
+        # The folder itself may be made (it is what the option names); its parent must exist.
+        output_path(html_dir / INDEX if html_dir.is_dir() else html_dir, option="--html-dir")
+    if to_rev is None:
+        refuse_uncommitted(repo, baseline_name)
+    # The whole snapshot through the packed parse cache `check` and `status` share (one file,
+    # not an entry per file): after either of them, no file is parsed again.
+    with phase(f"building the evidence pack of {baseline_name}"), PackedParseCache.for_git(repo.git_top) as cache:
+        contents = gather_pack(repo, baseline_name, to_rev, cache=cache)
+        # Members are deflated into a temporary file as they are added (archive.py): the
+        # pack is never held whole in memory.
+        archive = DeterministicZip(contents.built_at)
+        try:
+            layout, pack = lay_out(contents, archive)
+            html = render_pack_page(contents, layout)
+            archive.add(INDEX, html)
+            with output_writer(output) as handle:
+                archive.write(handle)
+        finally:
+            archive.close()
+    html_path = None
+    try:
+        size, digest = file_sha256(output)
+        if html_dir is not None:
+            html_dir.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write the pack: {exc.strerror or exc} ({exc.filename or output})") from None
+    if html_dir is not None:
+        html_path = html_dir / INDEX
+        with output_writer(html_path, option="--html-dir") as handle:
+            handle.write(html)
+    result = PackResult(output, size, digest, len(archive.names) + 1, pack, archive.manifest_digest or "", html_path)
+    result.warnings.extend(contents.baseline.problems)
+    unapproved = pack["counts"]["unapproved_changes"]
+    if unapproved:
+        result.warnings.append(f"{unapproved} change(s) since {baseline_name} are not covered by an approved request")
+    return result

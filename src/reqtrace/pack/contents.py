@@ -1,0 +1,273 @@
+"""What an evidence pack holds, shared by the module that gathers and lays it out
+(pack.py) and the one that renders its page (report.py).
+
+The members' fixed names; the contents gathered from the spec repo
+(`PackContents` and the types it is made of); how an email or a document record
+is shown (`email_view`, `document_view`); and `Layout`, which gives every
+original file its member name and remembers where it came from. Both pack.py and
+report.py import this module, and it imports neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from reqtrace.baselines.baseline import kept_frozen_entries
+from reqtrace.core.config import SpecRepo
+from reqtrace.core.digest import requirement_digest
+from reqtrace.core.model import Snapshot, item_fields
+from reqtrace.io.archive import DeterministicZip, member_name
+from reqtrace.records import mail
+
+PACK_FORMAT = "reqtrace-pack-1"
+
+# Fixed member names; everything that comes from the repository gets member_name().
+INDEX = "index.html"
+PACK_JSON = "pack.json"
+FILES_JSON = "data/files.json"
+BASE_JSON = "data/baseline/requirements.json"
+TO_JSON = "data/to/requirements.json"
+DIFF_JSON = "data/diff.json"
+REQUESTS_JSON = "data/records/requests.json"
+MEETINGS_JSON = "data/records/meetings.json"
+EMAILS_JSON = "data/records/emails.json"
+DOCUMENTS_JSON = "data/records/documents.json"
+GRAPH_JSON = "data/trace-graph.json"
+TIMELINE_JSON = "data/timeline.json"
+MANIFEST_COPY = "data/baseline/manifest.yaml"
+SIGNOFFS_JSON = "data/baseline/signoffs.json"
+ALLOWED_SIGNERS = "data/baseline/allowed_signers"
+
+# --------------------------------------------------------------------------- data
+
+
+class Digests:
+    """requirement_digest, computed once per requirement object.
+
+    The baseline's unchanged files reuse the parsed requirements of --to (see
+    base_requirements), so most requirements are digested once for both sides.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[Any, str]] = {}
+        self._kept_commits: set[str] = set()
+
+    def __call__(self, requirement: Any) -> str:
+        hit = self._memo.get(id(requirement))
+        if hit is None:
+            hit = self._memo[id(requirement)] = (requirement, requirement_digest(requirement))
+        return hit[1]
+
+    def of(self, snapshot: Snapshot) -> dict[str, str]:
+        return {rid: self(req) for rid, req in snapshot.requirements.items()}
+
+    def take_kept(self, repo: SpecRepo, snapshot: Snapshot) -> bool:
+        """Take the digests kept for the snapshot's commit (baseline.frozen_entries: kept by
+        `check`, `baseline create` and `baseline verify`) for each requirement read from the
+        same file at that commit: same commit and path, same bytes, same digest. Whether
+        they were kept; what is not kept is digested as before (nothing is read from git
+        here: at 100,000 requirements a second reading of a commit costs more than the
+        digests it saves)."""
+        if snapshot.commit is None or repo.git_top is None:
+            return False
+        entries = kept_frozen_entries(repo, snapshot.commit)
+        if entries is None:
+            return False
+        requirements = snapshot.requirements
+        for entry in entries:
+            requirement = requirements.get(entry.id)
+            if requirement is not None and requirement.path == entry.path and id(requirement) not in self._memo:
+                self._memo[id(requirement)] = (requirement, entry.digest)
+        self._kept_commits.add(snapshot.commit)
+        return True
+
+    def kept_at(self, commit: str) -> bool:
+        """Whether the digests at `commit` were kept (take_kept found them)."""
+        return commit in self._kept_commits
+
+
+
+@dataclass
+class SignOff:
+    """One sign-off of the baseline, with everything needed to check it again later."""
+
+    path: str  # the sign-off file in the repo
+    raw: bytes  # its bytes, as committed
+    signer: str
+    meaning: str
+    time: str
+    method: str  # "ssh" or "recorded"
+    role: str | None = None
+    principal: str | None = None  # the allowed-signers principal (the signer's email)
+    comment: str | None = None
+    statement: bytes | None = None  # exactly the bytes that were signed
+    signature: bytes | None = None  # the armored SSH signature
+    evidence_path: str | None = None
+    evidence: bytes | None = None
+    evidence_sha256: str | None = None  # as the sign-off recorded it
+    recorded_by: str | None = None
+    revoked: str | None = None  # the reason, when a later file revokes this sign-off
+    status: str = "unverified"  # at build time: valid | invalid | revoked | recorded | unverified
+    detail: str = ""
+
+
+@dataclass
+class BaselineInfo:
+    name: str
+    commit: str
+    root_digest: str
+    algorithm: str
+    digests: dict[str, str]  # requirement id -> digest, as the manifest lists them
+    created: str | None = None
+    created_by: str | None = None
+    message: str | None = None
+    manifest_path: str | None = None
+    manifest: bytes | None = None
+    signoffs: list[SignOff] = field(default_factory=list)
+    allowed_signers: bytes | None = None
+    delivery_date: str | None = None
+    delivery_from: str | None = None  # the baseline whose sign-off dates the delivery, when not this one
+    problems: list[str] = field(default_factory=list)
+    revocations: dict[str, bytes] = field(default_factory=dict)  # revocation files, path -> bytes
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    id: str
+    kind: str  # requirement | request | meeting | email | document | baseline
+    label: str
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    source: str
+    target: str
+    type: str  # parent | source | refs | affects | decides | thread | in-baseline
+    detail: str | None = None  # approved / rejected for `decides`
+
+
+@dataclass
+class TraceGraph:
+    nodes: dict[str, GraphNode]
+    edges: list[GraphEdge]
+
+
+@dataclass(frozen=True)
+class Event:
+    date: str
+    id: str
+    kind: str
+    relation: str
+    summary: str
+
+
+@dataclass
+class PackContents:
+    repo: SpecRepo
+    baseline: BaselineInfo
+    base: Snapshot  # the requirements at the baseline's commit
+    to: Snapshot  # everything at --to
+    to_ref: str
+    diff: dict[str, Any]  # `reqtrace diff --format json`, from the baseline to --to
+    changes: list[dict[str, Any]]  # its changes, unapproved first
+    triage: dict[str, dict[str, Any]]
+    graph: TraceGraph
+    timeline: list[Event]
+    base_files: dict[str, bytes]  # original bytes of the spec files at the baseline
+    to_files: dict[str, bytes]  # original bytes of spec, record and baseline files at --to
+    built_at: dt.datetime
+    built_from: str  # what fixed the build time: SOURCE_DATE_EPOCH or a commit date
+    digest: Digests = field(default_factory=Digests)
+    # The story since the customer first signed (status.story_summary): (since, accepted later).
+    story: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)
+    chart: dict[str, Any] | None = None  # status_chart.chart_model of the spec repo at --to
+    # requirement id -> its test evidence on the signed content (gather_tests)
+    tests: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+
+def date_key(date: str | None) -> str:
+    """The day part of a date or moment (YYYY-MM-DD), '' for none: dates compare as text."""
+    return (date or "")[:10]
+
+
+def email_view(item: Any) -> dict[str, Any]:
+    """An email record as the report shows it (issue 5 defines the item). ADAPTER."""
+    return {
+        "id": item.id,
+        "date": str(getattr(item, "date", "") or ""),
+        "from": str(getattr(item, "from_", None) or getattr(item, "sender", None) or ""),
+        "to": list(getattr(item, "to", ()) or ()),
+        "subject": str(getattr(item, "subject", "") or ""),
+        "refs": list(getattr(item, "refs", ()) or ()),
+        "thread": list(getattr(item, "thread", ()) or ()),
+        "path": str(getattr(item, "path", "")),
+        "message": str(getattr(item, "message_path", None) or getattr(item, "message", None) or ""),
+        "attachments": [a if isinstance(a, dict) else item_fields(a) for a in getattr(item, "attachments", ()) or ()],
+    }
+
+
+def document_view(item: Any) -> dict[str, Any]:
+    """A document record as the report shows it (issue 5 defines the item). ADAPTER."""
+    return {
+        "id": item.id,
+        "date": str(getattr(item, "date", "") or ""),
+        "title": str(getattr(item, "title", "") or ""),
+        "sha256": str(getattr(item, "sha256", "") or ""),
+        "refs": list(getattr(item, "refs", ()) or ()),
+        "path": str(getattr(item, "path", "")),
+        "file": str(getattr(item, "file_path", None) or getattr(item, "file", None) or ""),
+    }
+
+
+_MAY_HAVE_ATTACHMENTS = re.compile(rb"(?im)^content-(?:type:\s*multipart|disposition:\s*attachment)|filename\*?\s*=")
+
+
+def email_attachments(data: bytes) -> list[tuple[str, bytes]]:
+    """(file name as the sender wrote it, bytes) of each attachment of a stored message.
+
+    ADAPTER over reqtrace.records.mail: its caps (message size, header lines, number and
+    depth of parts) apply; a message it refuses yields nothing here — the original
+    .eml is in the pack either way. The names are hostile text: they only ever
+    become member names through member_name().
+    """
+    if not _MAY_HAVE_ATTACHMENTS.search(data):
+        return []  # a plain one-part message: not worth a MIME parse
+    try:
+        message = mail.parse_message_bytes(data)
+        found = []
+        for part, _depth, _embedded in mail._walk(message):
+            if part.is_multipart() or part.get_content_type() == "message/rfc822":
+                continue
+            name = mail._filename(part, None)
+            if mail._is_attachment(part, name):
+                found.append((name or "attachment", mail._payload_bytes(part)))
+        return found
+    except mail.MailRefused:
+        return []
+
+class Layout:
+    """Assigns every original file its member name, once, and remembers where it came from."""
+
+    def __init__(self, archive: DeterministicZip) -> None:
+        self.archive = archive
+        self.origins: dict[str, dict[str, str | None]] = {}  # member -> path, commit (and attachment name)
+        self.attachments: dict[str, list[tuple[str, str]]] = {}  # message path -> [(name, member)]
+
+    def add_file(self, folder: str, original: str, data: bytes, commit: str | None) -> str:
+        name = self.archive.add(member_name(folder, original), data)
+        self.origins[name] = {"path": original, "commit": commit}
+        return name
+
+    def add_attachments(self, message_path: str, data: bytes, commit: str | None) -> None:
+        for index, (filename, payload) in enumerate(email_attachments(data)):
+            name = self.archive.add(member_name("data/records/attachments", filename, key=f"{message_path}\x00{index}\x00{filename}"), payload)
+            self.origins[name] = {"path": message_path, "attachment": filename, "commit": commit}
+            self.attachments.setdefault(message_path, []).append((filename, name))
+
+    def add(self, name: str, data: bytes | str) -> str:
+        return self.archive.add(name, data)

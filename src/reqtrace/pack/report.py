@@ -1,0 +1,484 @@
+"""The evidence pack's index.html: one self-contained page, rendered with Jinja2.
+
+Everything from the repository or a mail is text: one Environment with
+autoescape on and StrictUndefined, no `|safe`, no `Markup` on such text. The
+page loads nothing (inline CSS and SVG, a Content-Security-Policy that forbids
+the rest), and the only links are in-page anchors and vetted mailto/http(s).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from reqtrace import __version__
+from reqtrace.changes.worddiff import word_diff
+from reqtrace.core.model import natural_key
+from reqtrace.io.archive import short_hash, slug
+from reqtrace.io.clock import shown_moment
+from reqtrace.pack.contents import Layout, PackContents, date_key, document_view, email_view
+from reqtrace.pack.svg import MAX_GRAPH_NODES, layout_graph
+
+if TYPE_CHECKING:
+    from reqtrace.core.people import People
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+LIST_FIELDS = ("acceptance", "parents", "sources", "tags")
+
+
+@cache
+def anchor(item_id: object) -> str:
+    """An element id for an item: readable, unique, and never raw user text."""
+    text = str(item_id)
+    return f"i-{slug(text, 30) or 'x'}-{short_hash(text)[:8]}"
+
+
+def safe_href(url: object) -> str | None:
+    """`url` when it is an http, https or mailto link; None for anything else (javascript:, data:, …)."""
+    text = str(url).strip()
+    if any(ord(ch) < 0x21 for ch in text):
+        return None
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return text
+    if parts.scheme == "mailto" and _EMAIL.match(parts.path):
+        return text
+    return None
+
+
+def mail_address(text: str) -> str | None:
+    match = re.search(r"<([^<>\s]+@[^<>\s]+)>", text) or re.search(r"([^<>\s]+@[^<>\s]+)", text)
+    if match and _EMAIL.match(match.group(1)):
+        return match.group(1)
+    return None
+
+
+# What a browser must not break across lines: an email address or an id such as REQ-22 or
+# MTG-2026-08-20 (Chromium breaks after any hyphen), a key fingerprint, a commit id or digest.
+_UNBREAKABLE = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|SHA256:[A-Za-z0-9+/]{43}|\b[0-9a-f]{12,64}\b"
+    r"|\b(?=[A-Za-z0-9_]*-[A-Za-z0-9_.-]*\d)[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)+"
+)
+
+
+def whole_words(text: object) -> list[tuple[bool, str]]:
+    """`text` as (keep whole, part) pairs, for the template to put each address, fingerprint or
+    hash in a no-wrap span; the parts are plain text, escaped like any other value."""
+    text = "" if text is None else str(text)
+    parts: list[tuple[bool, str]] = []
+    at = 0
+    for match in _UNBREAKABLE.finditer(text):
+        if match.start() > at:
+            parts.append((False, text[at:match.start()]))
+        parts.append((True, match.group()))
+        at = match.end()
+    if at < len(text) or not parts:
+        parts.append((False, text[at:]))
+    return parts
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """Jinja2's Environment, with `x.name` on a page model's dict looked up as a key first.
+
+    Jinja2 tries the attribute first: on a dict that raises and catches an
+    AttributeError, half a million times for a pack's page. The answer is the same
+    — a name that is not an attribute of dict can only be a key — and a name that
+    is (`items`, `get`) is left to Jinja2 as before.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
+@cache
+def environment() -> Environment:
+    """The one Jinja2 environment of reqtrace's HTML."""
+    env = _Environment(
+        loader=PackageLoader("reqtrace", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["anchor"] = anchor
+    env.filters["safe_href"] = safe_href
+    env.filters["whole_words"] = whole_words
+    return env
+
+
+# ----------------------------------------------------------------- diff views
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(_as_text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_as_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+_OPS = {"=": "same", "-": "del", "+": "ins"}
+
+
+def field_view(change: dict[str, Any]) -> dict[str, Any]:
+    """How one changed field is shown: the diff's word segments, its list items removed and
+    added, or the value before and after."""
+    name, before, after = change["field"], change.get("before"), change.get("after")
+    if "added" in change or "removed" in change or (name in LIST_FIELDS and isinstance(before, list | None) and isinstance(after, list | None)):
+        old, new = [str(v) for v in before or []], [str(v) for v in after or []]
+        removed = [str(v) for v in change.get("removed", [v for v in old if v not in new])]
+        added = [str(v) for v in change.get("added", [v for v in new if v not in old])]
+        return {"field": name, "kind": "list", "removed": removed, "added": added, "kept": [v for v in new if v in old], "reordered": bool(change.get("reordered"))}
+    if before is None or after is None:
+        return {"field": name, "kind": "value", "before": _as_text(before), "after": _as_text(after)}
+    words = change.get("words") or [list(segment) for segment in word_diff(_as_text(before), _as_text(after))]
+    return {"field": name, "kind": "text", "segments": [(_OPS.get(op, "same"), text) for op, text in words]}
+
+
+# ---------------------------------------------------------------- page model
+
+
+Link = tuple[str, str]  # (id, "#anchor"), or (id, "") when the id names nothing in the pack
+MAX_FILE_ROWS = 2000  # beyond this the page points to data/files.json
+
+
+def _decision_view(request: Any, link: Any) -> dict[str, Any] | None:
+    decision = request.decision
+    if decision is None:
+        return None
+    return {"as": decision.as_ or "", "status": decision.status, "by": decision.by or "", "on": decision.on or "", "in": link(decision.in_) if decision.in_ else None, "note": decision.note or ""}
+
+
+def _requirement_view(req: Any, digest: str, links: Any) -> dict[str, Any]:
+    return {
+        "id": req.id,
+        "title": req.title,
+        "statement": req.statement,
+        "acceptance": list(req.acceptance),
+        "priority": req.priority or "",
+        "status": req.status or "",
+        "parents": links(req.parents),
+        "sources": links(req.sources),
+        "tags": list(req.tags),
+        "owner": req.owner or "",
+        "rationale": req.rationale or "",
+        "extra": [(k, str(v)) for k, v in req.extra],
+        "path": req.path,
+        "digest": digest,
+    }
+
+
+def _person_if_other(people: People, written: str | None) -> str:
+    """The person's one name (reqtrace.yaml's `people:`) when it is not what was written."""
+    person = people.identify(written)
+    return person.name if person and person.name != " ".join((written or "").split()) else ""
+
+
+class _Links:
+    """How the page links an id: to its card when the pack holds the item, else as plain text."""
+
+    def __init__(self, contents: PackContents, requests: dict[str, Any]) -> None:
+        to = contents.to
+        self.known = set(to.all_ids()) | set(contents.base.requirements)
+        self.known.add(contents.baseline.name)
+        self.requests = requests
+
+    def link(self, item_id: str) -> Link:
+        return (item_id, "#" + anchor(item_id)) if item_id in self.known else (item_id, "")
+
+    def links(self, ids: Any) -> list[Link]:
+        return [self.link(item_id) for item_id in ids]
+
+    def request(self, rid: str) -> dict[str, Any]:
+        rq = self.requests.get(rid)
+        return {"link": self.link(rid), "title": rq.title if rq else "", "decision": _decision_view(rq, self.link) if rq else None}
+
+
+def _members_at_to(contents: PackContents, layout: Layout) -> dict[str, str]:
+    """The member holding each original file at --to (or made by the build), by its path."""
+    commit = contents.to.commit
+    return {
+        path: member
+        for member, origin in layout.origins.items()
+        if (path := origin["path"]) is not None and "attachment" not in origin and (origin.get("commit") == commit or origin.get("commit") is None)
+    }
+
+
+def _change_views(contents: PackContents, links: _Links) -> list[dict[str, Any]]:
+    """Each change since the baseline, with the requests that approve it and the others about it."""
+    base, to = contents.base, contents.to
+    affecting: dict[str, list[str]] = {}
+    for rq in links.requests.values():
+        for rid in rq.affects:
+            affecting.setdefault(rid, []).append(rq.id)
+    changes = []
+    for change in contents.changes:
+        req = to.requirements.get(change["id"]) or base.requirements.get(change["id"])
+        covered = set(change["approved_by"])
+        changes.append(
+            {
+                "id": change["id"],
+                "link": links.link(change["id"]),
+                "change": change["change"],
+                "title": req.title if req else "",
+                "path": change["path"],
+                "approved": change["approved"],
+                "approved_by": [links.request(rid) for rid in change["approved_by"]],
+                "other_requests": [links.request(rid) for rid in affecting.get(change["id"], []) if rid not in covered],
+                "fields": [field_view(f) for f in change["fields"]],
+                "anchor_here": change["id"] not in base.requirements,  # added: no card above to link to
+            }
+        )
+    return changes
+
+
+def _request_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
+    people, delivery = contents.to.config.people, contents.baseline.delivery_date
+    return [
+        {
+            "id": rq.id,
+            "received": rq.received,
+            "from": rq.from_ or "",
+            "person": _person_if_other(people, rq.from_),
+            "channel": rq.channel or "",
+            "title": rq.title,
+            "text": rq.text,
+            "claimed": rq.claimed or "",
+            "affects": links.links(rq.affects),
+            "refs": links.links(rq.refs),
+            "sources": links.links(rq.sources),
+            "triage": contents.triage.get(rq.id),
+            "decision": _decision_view(rq, links.link),
+            "after_delivery": bool(delivery) and date_key(rq.received) > date_key(delivery),
+            "file": member_of.get(rq.path, ""),
+        }
+        for rq in links.requests.values()
+    ]
+
+
+def _traceability_matrix(contents: PackContents, links: _Links) -> list[dict[str, Any]]:
+    """Every requirement at --to (and those removed since the baseline) with the records about it."""
+    base, to, graph = contents.base, contents.to, contents.graph
+    related: dict[str, dict[str, set[str]]] = {}
+    kinds = {node.id: node.kind for node in graph.nodes.values()}
+    for edge in graph.edges:
+        for req_side, other in ((edge.target, edge.source), (edge.source, edge.target)):
+            if kinds.get(req_side) != "requirement" or kinds.get(other) in (None, "requirement", "baseline"):
+                continue
+            bucket = related.setdefault(req_side, {"request": set(), "meeting": set(), "email": set(), "document": set()})
+            bucket[kinds[other]].add(other)
+    matrix = []
+    for rid in sorted(set(to.requirements) | set(base.requirements), key=natural_key):
+        req = to.requirements.get(rid) or base.requirements[rid]
+        bucket = related.get(rid, {})
+        matrix.append(
+            {
+                "id": rid,
+                "href": "#" + anchor(rid),
+                "title": req.title,
+                "in_baseline": rid in contents.baseline.digests,
+                "at_to": rid in to.requirements,
+                "sources": links.links(req.sources),
+                "requests": links.links(sorted(bucket.get("request", ()), key=natural_key)),
+                "meetings": links.links(sorted(bucket.get("meeting", ()), key=natural_key)),
+                "emails": links.links(sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=natural_key)),
+            }
+        )
+    return matrix
+
+
+def _email_views(contents: PackContents, layout: Layout, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
+    emails = []
+    for mail in sorted(contents.to.emails.values(), key=lambda m: (date_key(email_view(m)["date"]), natural_key(m.id))):
+        view = email_view(mail)
+        address = mail_address(view["from"])
+        view["mailto"] = safe_href(f"mailto:{address}") if address else None
+        view["refs"] = links.links(view["refs"])
+        view["file"] = member_of.get(view["message"], "") or member_of.get(view["path"], "")
+        view["extracted"] = [{"name": name, "member": member} for name, member in layout.attachments.get(view["message"], [])]
+        emails.append(view)
+    return emails
+
+
+def _document_views(contents: PackContents, member_of: dict[str, str]) -> list[dict[str, Any]]:
+    documents = []
+    for doc in sorted(contents.to.documents.values(), key=lambda d: natural_key(d.id)):
+        view = document_view(doc)
+        view["member"] = member_of.get(view["file"], "") or member_of.get(view["path"], "")
+        documents.append(view)
+    return documents
+
+
+def _meeting_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": mtg.id,
+            "date": mtg.date,
+            "title": mtg.title,
+            "attendees": list(mtg.attendees),
+            "refs": links.links(mtg.refs),
+            "decisions": [
+                {"text": d.text, "approves": links.links(d.approves), "rejects": links.links(d.rejects), "refs": links.links(d.refs)} for d in mtg.decisions
+            ],
+            "body": mtg.body.strip(),
+            "file": member_of.get(mtg.path, ""),
+        }
+        for mtg in sorted(contents.to.meetings.values(), key=lambda m: (date_key(m.date), natural_key(m.id)))
+    ]
+
+
+def _signoff_views(contents: PackContents, layout: Layout) -> list[dict[str, Any]]:
+    people = contents.to.config.people
+    signoff_member = {origin["path"]: member for member, origin in layout.origins.items() if "attachment" not in origin}
+    return [
+        {
+            "signer": s.signer,
+            "person": _person_if_other(people, s.signer),
+            "role": s.role or "",
+            "meaning": s.meaning,
+            "time": s.time,
+            "method": s.method,
+            "status": s.status,
+            "detail": s.detail,
+            "revoked": s.revoked or "",
+            "comment": s.comment or "",
+            "evidence": s.evidence_path or "",
+            "evidence_sha256": s.evidence_sha256 or "",
+            "file": signoff_member.get(s.path, ""),
+        }
+        for s in contents.baseline.signoffs
+    ]
+
+
+def _baseline_requirement_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
+    """The baseline's requirements as signed, each with its test evidence."""
+    base, baseline = contents.base, contents.baseline
+    views = [
+        _requirement_view(base.requirements[rid], baseline.digests.get(rid) or contents.digest(base.requirements[rid]), links.links)
+        for rid in sorted(base.requirements, key=natural_key)
+    ]
+    for view in views:
+        found = contents.tests.get(view["id"]) or {"state": "untested", "run": None, "ran": None, "tests": [], "path": None}
+        view["tests"] = {**found, "href": member_of.get(found.get("path") or "", "")}
+    return views
+
+
+def _file_rows(layout: Layout) -> list[dict[str, str]]:
+    return [
+        {"member": m, "path": o["path"] or "", "attachment": o.get("attachment") or "", "commit": (o.get("commit") or "")[:12]}
+        for m, o in sorted(layout.origins.items())
+    ]
+
+
+def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
+    """Everything index.html shows, as plain data for the template: one named stage per section."""
+    base, to, baseline = contents.base, contents.to, contents.baseline
+    member_of = _members_at_to(contents, layout)
+    links = _Links(contents, {rid: to.requests[rid] for rid in sorted(to.requests, key=natural_key)})
+    changes = _change_views(contents, links)
+    request_views = _request_views(contents, links, member_of)
+    meetings = _meeting_views(contents, links, member_of)
+    emails = _email_views(contents, layout, links, member_of)
+    documents = _document_views(contents, member_of)
+    signoffs = _signoff_views(contents, layout)
+    base_requirements = _baseline_requirement_views(contents, links, member_of)
+    tested = [view["tests"]["state"] for view in base_requirements]
+    matrix = _traceability_matrix(contents, links)
+    svg = layout_graph(contents.graph.nodes, contents.graph.edges, focus={c["id"] for c in contents.changes})
+    unapproved = sum(1 for c in contents.changes if not c["approved"])
+    story_since, story_accepted = contents.story
+    return {
+        "csp": CSP,
+        "project": to.config.project,
+        "customer": to.config.customer or "",
+        "baseline": {
+            "name": baseline.name,
+            "commit": baseline.commit,
+            "root_digest": baseline.root_digest,
+            "algorithm": baseline.algorithm,
+            "created": baseline.created or "",
+            "created_by": baseline.created_by or "",
+            "delivery_date": baseline.delivery_date or "",
+            "delivery_from": baseline.delivery_from or "",
+            "problems": list(baseline.problems),
+        },
+        "to": {"ref": contents.to_ref, "commit": to.commit or "working tree (uncommitted)"},
+        "built": contents.built_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "built_from": contents.built_from,
+        "version": __version__,
+        "counts": {
+            "baseline_requirements": len(base.requirements),
+            "to_requirements": len(to.requirements),
+            "changes": len(changes),
+            "unapproved": unapproved,
+            "requests": len(request_views),
+            "requests_after_delivery": sum(1 for r in request_views if r["after_delivery"]),
+            "meetings": len(meetings),
+            "emails": len(emails),
+            "documents": len(documents),
+            "signoffs": len(signoffs),
+            "verified": tested.count("verified"),
+            "failing": tested.count("failing"),
+            "untested": tested.count("untested"),
+        },
+        "since_first_signed": story_since and {**story_since, "unapproved_links": links.links(story_since["unapproved_ids"])},
+        "accepted_without_approval": story_accepted and {**story_accepted, "links": links.links(story_accepted["ids"])},
+        "chart": contents.chart,
+        "signoffs": signoffs,
+        "requirements": base_requirements,
+        "changes": changes,
+        "requests": request_views,
+        "matrix": matrix,
+        "timeline": [{**vars(e), "shown": shown_moment(e.date), "href": links.link(e.id)[1]} for e in contents.timeline],
+        "meetings": meetings,
+        "emails": emails,
+        "documents": documents,
+        "graph": svg,
+        "graph_cap": MAX_GRAPH_NODES,
+        "files": _file_rows(layout),
+        "files_shown": MAX_FILE_ROWS,
+    }
+
+
+def render_status_chart(status: dict[str, Any], chart: dict[str, Any] | None) -> str:
+    """`status --chart`: an offline page with the story's figures and the chart (status_chart)."""
+    where = f"commit {status['rev'][:12]}" if status.get("rev") else "the working tree"
+    return environment().get_template("status/chart.html.j2").render(
+        csp=CSP, version=__version__, project=status["project"], customer=status.get("customer") or "", where=where,
+        since_first_signed=status.get("since_first_signed"), accepted_without_approval=status.get("accepted_without_approval"), chart=chart,
+    )
+
+
+def render_pack_html(contents: PackContents, layout: Layout) -> str:
+    return environment().get_template("pack/index.html.j2").render(**page_model(contents, layout))
+
+
+_PIECES_PER_BATCH = 4096
+
+
+def render_pack_page(contents: PackContents, layout: Layout) -> bytearray:
+    """index.html as UTF-8: the same bytes as `render_pack_html`, encoded as the template
+    yields its pieces. At 10,000 requirements the page is 16 MB of UTF-8 but 32 MB or more
+    as one Python string, and a million pieces before the join."""
+    page = bytearray()
+    pieces = environment().get_template("pack/index.html.j2").generate(**page_model(contents, layout))
+    while batch := list(islice(pieces, _PIECES_PER_BATCH)):  # a piece may be '': count pieces, not text
+        page += "".join(batch).encode("utf-8")
+    return page

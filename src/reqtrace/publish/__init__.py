@@ -1,0 +1,1 @@
+"""`reqtrace publish`: the spec as static HTML."""
