@@ -258,7 +258,7 @@ def impact(
 
     def signoff_line(row: dict[str, Any]) -> str:
         role = f" ({row['role']})" if row["role"] else ""
-        return f"  {esc(row['baseline'])}: {esc(row['meaning'])} by {esc(row['signer'])}{esc(role)} {esc(row['date'] or '')}"
+        return f"  {esc(row['baseline'])}: {esc(row['meaning'])} by {esc(row['signer'])}{esc(role)} {esc(row['time'] or '')}"
 
     section("sign-offs to renew", result.signoffs, signoff_line)
 
