@@ -19,7 +19,7 @@ import json
 import os
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -62,14 +62,14 @@ from reqtrace.pack.contents import (
     SIGNOFFS_JSON,
     TIMELINE_JSON,
     TO_JSON,
-    BaselineInfo,
     Digests,
     Event,
     GraphEdge,
     GraphNode,
     Layout,
     PackContents,
-    SignOff,
+    PackedBaseline,
+    PackedSignOff,
     TraceGraph,
     date_key,
     document_view,
@@ -140,7 +140,7 @@ def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datet
 _STATUS = {"valid": "valid", "recorded": "recorded", "revoked": "revoked", "unverified": "unverified"}
 
 
-def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base: Snapshot, to_commit: str | None, digest: Digests) -> BaselineInfo:
+def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base: Snapshot, to_commit: str | None, digest: Digests) -> PackedBaseline:
     """The baseline NAME: its commit, manifest, digests and sign-offs, verified (issue 3).
 
     ADAPTER over reqtrace.baselines.baseline. The baseline's files are read at --to, or in
@@ -155,13 +155,10 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     from reqtrace.errors import UsageError
 
     commit = resolve_revision(repo, name)
-    digests = digest.of(base)
-    info = BaselineInfo(name=name, commit=commit, root_digest=root_digest(digests.items()), algorithm=ALGORITHM, digests=digests)
     try:
         check_baseline_name(name)
     except UsageError:
-        info.problems.append(f"'{name}' is a plain revision, not a signed baseline")
-        return info
+        return _revision_baseline(name, commit, base, digest, f"'{name}' is a plain revision, not a signed baseline")
     found, files_commit = None, None
     for where in dict.fromkeys([to_commit, None]):  # --to first, then the working tree
         found = next((b for b in scan_baselines(repo, where).baselines if folder_of(b) == name), None)
@@ -169,16 +166,12 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
             files_commit = where
             break
     if found is None:
-        info.problems.append(f"no {base.config.baselines_dir}/{name}/manifest.yaml: '{name}' is a plain revision, not a signed baseline")
-        return info
+        return _revision_baseline(name, commit, base, digest, f"no {base.config.baselines_dir}/{name}/manifest.yaml: '{name}' is a plain revision, not a signed baseline")
 
     def read(path: str) -> bytes | None:
         return to_files.get(path) if files_commit == to_commit and path in to_files else Reader(repo, files_commit).read_path_stored(path)
 
-    info.manifest_path, info.manifest = found.path, read(found.path)
-    info.root_digest, info.algorithm = found.root_digest, found.algorithm
-    info.created, info.created_by, info.message = found.created, found.created_by, found.message
-    info.digests = found.digests()
+    info = PackedBaseline(baseline=found, commit=commit, manifest=read(found.path))
     if found.commit != commit:
         info.problems.append(f"{found.path} freezes commit {found.commit[:12]}, but '{name}' resolves to {commit[:12]}")
     # The manifest is checked against the digests kept for its commit (frozen_entries), the
@@ -192,25 +185,12 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     info.allowed_signers = allowed.read_bytes() if allowed.is_file() else None
     for check in checked.signoffs:
         signoff = check.signoff
-        evidence = signoff.evidence
         info.signoffs.append(
-            SignOff(
-                path=signoff.path,
+            PackedSignOff(
+                signoff=signoff,
                 raw=read(signoff.path) or b"",
-                signer=signoff.signer,
-                meaning=signoff.meaning,
-                time=signoff.time,
-                method=signoff.method,
-                role=signoff.role,
-                principal=signoff.email or None,
-                comment=signoff.comment,
-                statement=signoff.statement.encode("utf-8"),
-                signature=signoff.signature.encode("utf-8") if signoff.signature else None,
-                evidence_path=evidence.path if evidence else None,
                 # Only from inside the repo: a sign-off's evidence path is input (read_evidence says why).
-                evidence=read_evidence(repo, files_commit, evidence.path).data if evidence else None,
-                evidence_sha256=evidence.sha256 if evidence else None,
-                recorded_by=signoff.recorded_by,
+                evidence=read_evidence(repo, files_commit, signoff.evidence.path).data if signoff.evidence else None,
                 revoked=f"{check.revocation.reason} ({check.revocation.by}, {check.revocation.time})" if check.revocation else None,
                 status=_STATUS.get(check.status, "invalid"),
                 detail=check.detail,
@@ -234,6 +214,17 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
     return info
 
 
+def _revision_baseline(name: str, commit: str, base: Snapshot, digest: Digests, problem: str) -> PackedBaseline:
+    """A plain revision taken as the baseline: it froze the requirements at `commit` (their
+    digests, as `base` holds them), no manifest, and no one signed it."""
+    from reqtrace.baselines.baseline import BaselineEntry, revision_baseline
+
+    digests = digest.of(base)
+    entries = tuple(BaselineEntry(rid, value, base.requirements[rid].path) for rid, value in digests.items())
+    frozen = replace(revision_baseline(name, commit), algorithm=ALGORITHM, root_digest=root_digest(digests.items()), requirements=entries)
+    return PackedBaseline(baseline=frozen, commit=commit, problems=[problem])
+
+
 def gather_changes(repo: SpecRepo, baseline_name: str, base_commit: str, to: Snapshot, cache: Any = None) -> dict[str, Any]:
     """The changes from the baseline to --to, exactly as `reqtrace diff --format json` gives them (issue 4).
 
@@ -251,7 +242,7 @@ def gather_changes(repo: SpecRepo, baseline_name: str, base_commit: str, to: Sna
 _DRAWN_BACKWARDS = {"parent", "source", "thread"}
 
 
-def gather_graph(to: Snapshot, baseline: BaselineInfo) -> TraceGraph:
+def gather_graph(to: Snapshot, baseline: PackedBaseline) -> TraceGraph:
     """The evidence graph at --to (issue 5). ADAPTER over reqtrace.graph.graph's edges (no networkx needed)."""
     from reqtrace.graph import graph
 
@@ -283,7 +274,7 @@ def gather_graph(to: Snapshot, baseline: BaselineInfo) -> TraceGraph:
 MAX_COMPUTED_TRIAGE = 200  # more undecided post-delivery requests than this: `reqtrace triage --all --write` first
 
 
-def gather_triage(to: Snapshot, base: Snapshot, baseline: BaselineInfo, repo: SpecRepo | None = None) -> dict[str, dict[str, Any]]:
+def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: SpecRepo | None = None) -> dict[str, dict[str, Any]]:
     """Each request's triage (issue 6). ADAPTER over reqtrace.triage.
 
     A recommendation recorded in the request (`triage --write`) is shown as is.
@@ -352,7 +343,7 @@ def _triage_from_plain(plain: Any) -> list[Any] | None:
 # ------------------------------------------------------------------- gathering
 
 
-def build_timeline(contents_to: Snapshot, baseline: BaselineInfo, base_commit_date: str | None) -> list[Event]:
+def build_timeline(contents_to: Snapshot, baseline: PackedBaseline, base_commit_date: str | None) -> list[Event]:
     events: list[Event] = []
     for rq in contents_to.requests.values():
         events.append(Event(rq.received, rq.id, "request", "received", rq.title))
@@ -370,7 +361,7 @@ def build_timeline(contents_to: Snapshot, baseline: BaselineInfo, base_commit_da
         events.append(Event(view["date"], doc.id, "document", "dated", view["title"]))
     if baseline.created or base_commit_date:
         events.append(Event(baseline.created or base_commit_date or "", baseline.name, "baseline", "created", f"baseline {baseline.name} of commit {baseline.commit[:12]}"))
-    for signoff in baseline.signoffs:
+    for signoff in (packed.signoff for packed in baseline.signoffs):
         events.append(Event(signoff.time, baseline.name, "sign-off", signoff.meaning, f"{signoff.signer} — {signoff.meaning} ({signoff.method})"))
     # By the moment each names (a date alone is the end of its day), then by id; a request's
     # decision after its receipt when both fell on the same day.
@@ -454,7 +445,7 @@ def gather_story(repo: SpecRepo, to: Snapshot) -> dict[str, Any]:
     return {"story": story_summary(signed_story(repo, scanned.baselines, accepted, to.commit)), "chart": chart}
 
 
-def gather_tests(to: Snapshot, to_files: dict[str, bytes], baseline: BaselineInfo) -> dict[str, dict[str, Any]]:
+def gather_tests(to: Snapshot, to_files: dict[str, bytes], baseline: PackedBaseline) -> dict[str, dict[str, Any]]:
     """Each baseline requirement's test evidence (testevidence.py), from the test records at
     --to, for the content the baseline signed; the records themselves travel as originals."""
     folder = tests_folder(to.config.records_dir) + "/"
@@ -527,27 +518,27 @@ def _record_document(items: dict[str, Any], members: dict[str, str], view: Any =
     return {"schema_version": SCHEMA_VERSION, "items": rows}
 
 
-def signoff_index(baseline: BaselineInfo, members: dict[str, dict[str, str | None]], revocations: list[str]) -> dict[str, Any]:
+def signoff_index(baseline: PackedBaseline, members: dict[str, dict[str, str | None]], revocations: list[str]) -> dict[str, Any]:
     """What `pack verify` needs to check each sign-off, with the members holding its parts."""
     return {
         "schema_version": SCHEMA_VERSION,
         "baseline": baseline.name,
-        "root_digest": baseline.root_digest,
+        "root_digest": baseline.baseline.root_digest,
         "allowed_signers": ALLOWED_SIGNERS if baseline.allowed_signers is not None else None,
         "revocations": revocations,
         "signoffs": [
             {
-                "file": members[s.path]["file"],
-                "path": s.path,
-                "signer": s.signer,
+                "file": members[s.signoff.path]["file"],
+                "path": s.signoff.path,
+                "signer": s.signoff.signer,
                 "principal": s.principal,
-                "meaning": s.meaning,
-                "role": s.role,
-                "time": s.time,
-                "method": s.method,
-                "statement": members[s.path].get("statement"),
-                "signature": members[s.path].get("signature"),
-                "evidence": members[s.path].get("evidence"),
+                "meaning": s.signoff.meaning,
+                "role": s.signoff.role,
+                "time": s.signoff.time,
+                "method": s.signoff.method,
+                "statement": members[s.signoff.path].get("statement"),
+                "signature": members[s.signoff.path].get("signature"),
+                "evidence": members[s.signoff.path].get("evidence"),
                 "evidence_path": s.evidence_path,
                 "evidence_sha256": s.evidence_sha256,
                 "revoked": s.revoked,
@@ -614,15 +605,16 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         layout.add(MANIFEST_COPY, baseline.manifest)
     if baseline.allowed_signers is not None:
         layout.add(ALLOWED_SIGNERS, baseline.allowed_signers)
-    for signoff in baseline.signoffs:
-        parts: dict[str, str | None] = {"file": layout.add_file("data/baseline/signoffs", signoff.path, signoff.raw, to.commit)}
-        if signoff.statement is not None:
-            parts["statement"] = layout.add_file("data/baseline/statements", signoff.path + ".statement", signoff.statement, None)
-        if signoff.signature is not None:
-            parts["signature"] = layout.add_file("data/baseline/signatures", signoff.path + ".sig", signoff.signature, None)
-        if signoff.evidence is not None and signoff.evidence_path:
-            existing = record_members.get(signoff.evidence_path)
-            parts["evidence"] = existing or layout.add_file("data/baseline/evidence", signoff.evidence_path, signoff.evidence, to.commit)
+    for packed in baseline.signoffs:
+        signoff = packed.signoff
+        parts: dict[str, str | None] = {"file": layout.add_file("data/baseline/signoffs", signoff.path, packed.raw, to.commit)}
+        # The statement exactly as signed, and the armored signature: pack verify checks them again.
+        parts["statement"] = layout.add_file("data/baseline/statements", signoff.path + ".statement", signoff.statement.encode("utf-8"), None)
+        if signoff.signature:
+            parts["signature"] = layout.add_file("data/baseline/signatures", signoff.path + ".sig", signoff.signature.encode("utf-8"), None)
+        if packed.evidence is not None and packed.evidence_path:
+            existing = record_members.get(packed.evidence_path)
+            parts["evidence"] = existing or layout.add_file("data/baseline/evidence", packed.evidence_path, packed.evidence, to.commit)
         signoff_members[signoff.path] = parts
     revocation_members = [layout.add_file("data/baseline/signoffs", path, data, to.commit) for path, data in sorted(baseline.revocations.items())]
     layout.add(SIGNOFFS_JSON, _json_bytes(signoff_index(baseline, signoff_members, revocation_members)))
@@ -636,8 +628,8 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         "baseline": {
             "name": baseline.name,
             "commit": baseline.commit,
-            "algorithm": baseline.algorithm,
-            "root_digest": baseline.root_digest,
+            "algorithm": baseline.baseline.algorithm,
+            "root_digest": baseline.baseline.root_digest,
             "requirement_count": len(baseline.digests),
             "delivery_date": baseline.delivery_date,
             "delivery_from": baseline.delivery_from or (baseline.name if baseline.delivery_date else None),

@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from reqtrace.baselines.baseline import kept_frozen_entries
+from reqtrace.baselines.baseline import Baseline, SignOff, kept_frozen_entries
 from reqtrace.core.config import SpecRepo
 from reqtrace.core.digest import requirement_digest
 from reqtrace.core.model import Snapshot, item_fields
@@ -90,48 +91,67 @@ class Digests:
 
 
 
-@dataclass
-class SignOff:
-    """One sign-off of the baseline, with everything needed to check it again later."""
+@dataclass(frozen=True)
+class PackedSignOff:
+    """One of the baseline's sign-offs as a pack carries it: the `baseline.SignOff` itself
+    (signer, meaning, time, method, role, statement, signature, evidence path and hash),
+    plus the bytes that let `pack verify` check it again without git, and what checking it
+    at build time found."""
 
-    path: str  # the sign-off file in the repo
-    raw: bytes  # its bytes, as committed
-    signer: str
-    meaning: str
-    time: str
-    method: str  # "ssh" or "recorded"
-    role: str | None = None
-    principal: str | None = None  # the allowed-signers principal (the signer's email)
-    comment: str | None = None
-    statement: bytes | None = None  # exactly the bytes that were signed
-    signature: bytes | None = None  # the armored SSH signature
-    evidence_path: str | None = None
-    evidence: bytes | None = None
-    evidence_sha256: str | None = None  # as the sign-off recorded it
-    recorded_by: str | None = None
+    signoff: SignOff
+    raw: bytes  # the sign-off file's bytes, as committed
+    evidence: bytes | None = None  # the bytes of the evidence file the sign-off names
     revoked: str | None = None  # the reason, when a later file revokes this sign-off
     status: str = "unverified"  # at build time: valid | invalid | revoked | recorded | unverified
     detail: str = ""
 
+    @property
+    def principal(self) -> str | None:
+        """The allowed-signers principal (the signer's email)."""
+        return self.signoff.email or None
+
+    @property
+    def evidence_path(self) -> str | None:
+        return self.signoff.evidence.path if self.signoff.evidence else None
+
+    @property
+    def evidence_sha256(self) -> str | None:
+        """The evidence's hash, as the sign-off recorded it."""
+        return self.signoff.evidence.sha256 if self.signoff.evidence else None
+
 
 @dataclass
-class BaselineInfo:
-    name: str
+class PackedBaseline:
+    """The baseline a pack is built from: the `baseline.Baseline` itself (a plain revision
+    is one that froze that commit and that no one signed), plus only what a pack adds: the
+    bytes of its files, what verifying it found, and the project's delivery date."""
+
+    baseline: Baseline
+    # The commit the name resolves to, where the pack read the baseline's requirements:
+    # baseline.commit, unless the manifest lies about it (then `problems` says so).
     commit: str
-    root_digest: str
-    algorithm: str
-    digests: dict[str, str]  # requirement id -> digest, as the manifest lists them
-    created: str | None = None
-    created_by: str | None = None
-    message: str | None = None
-    manifest_path: str | None = None
-    manifest: bytes | None = None
-    signoffs: list[SignOff] = field(default_factory=list)
+    manifest: bytes | None = None  # manifest.yaml's bytes; None for a plain revision
+    signoffs: list[PackedSignOff] = field(default_factory=list)  # each of baseline.signoffs, as checked
     allowed_signers: bytes | None = None
+    # The project's delivery date: this baseline's, or the accepted baseline's when this one
+    # was not delivered itself (a contract baseline); delivery_from then names that one.
     delivery_date: str | None = None
-    delivery_from: str | None = None  # the baseline whose sign-off dates the delivery, when not this one
+    delivery_from: str | None = None
     problems: list[str] = field(default_factory=list)
     revocations: dict[str, bytes] = field(default_factory=dict)  # revocation files, path -> bytes
+
+    @property
+    def name(self) -> str:
+        return self.baseline.name
+
+    @property
+    def created(self) -> str | None:
+        return self.baseline.created or None
+
+    @cached_property
+    def digests(self) -> dict[str, str]:
+        """Requirement id -> digest, as the manifest lists them (read once: looked up per requirement)."""
+        return self.baseline.digests()
 
 
 @dataclass(frozen=True)
@@ -168,7 +188,7 @@ class Event:
 @dataclass
 class PackContents:
     repo: SpecRepo
-    baseline: BaselineInfo
+    baseline: PackedBaseline
     base: Snapshot  # the requirements at the baseline's commit
     to: Snapshot  # everything at --to
     to_ref: str

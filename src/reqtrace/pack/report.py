@@ -349,19 +349,19 @@ def _signoff_views(contents: PackContents, layout: Layout) -> list[dict[str, Any
     signoff_member = {origin["path"]: member for member, origin in layout.origins.items() if "attachment" not in origin}
     return [
         {
-            "signer": s.signer,
-            "person": _person_if_other(people, s.signer),
-            "role": s.role or "",
-            "meaning": s.meaning,
-            "time": s.time,
-            "method": s.method,
+            "signer": s.signoff.signer,
+            "person": _person_if_other(people, s.signoff.signer),
+            "role": s.signoff.role or "",
+            "meaning": s.signoff.meaning,
+            "time": s.signoff.time,
+            "method": s.signoff.method,
             "status": s.status,
             "detail": s.detail,
             "revoked": s.revoked or "",
-            "comment": s.comment or "",
+            "comment": s.signoff.comment or "",
             "evidence": s.evidence_path or "",
             "evidence_sha256": s.evidence_sha256 or "",
-            "file": signoff_member.get(s.path, ""),
+            "file": signoff_member.get(s.signoff.path, ""),
         }
         for s in contents.baseline.signoffs
     ]
@@ -411,10 +411,10 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         "baseline": {
             "name": baseline.name,
             "commit": baseline.commit,
-            "root_digest": baseline.root_digest,
-            "algorithm": baseline.algorithm,
+            "root_digest": baseline.baseline.root_digest,
+            "algorithm": baseline.baseline.algorithm,
             "created": baseline.created or "",
-            "created_by": baseline.created_by or "",
+            "created_by": baseline.baseline.created_by or "",
             "delivery_date": baseline.delivery_date or "",
             "delivery_from": baseline.delivery_from or "",
             "problems": list(baseline.problems),
