@@ -313,7 +313,7 @@ def test_cache_is_safe_to_delete_and_a_damaged_entry_is_rebuilt(repo):
     repo.write({"specs/REQ-1.yaml": BASE["specs/REQ-1.yaml"].replace("14 days", "30 days")})
     spec = find_spec_repo(repo.root)
     first = diff_json(diff_revisions(spec, "v1"))
-    folder = repo.root / ".git" / "reqtrace" / "cache"
+    folder = repo.root / ".git" / "reqtrace" / "parse"
     entries = [p for p in folder.rglob("*") if p.is_file()]
     assert entries
     for entry in entries:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import requirement_yaml
+from reqtrace.core import parse_cache as parsecache
 
 BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
 FLIPS = 40  # per cache file: a fixed seed, so a failure is reproducible
@@ -131,7 +132,7 @@ def test_bit_flips_in_the_graph_cache_change_nothing(clinic, monkeypatch):
 def test_bit_flips_in_the_parse_pack_change_nothing(clinic, monkeypatch):
     args = ("list", "--kind", "all", "--format", "json")
     run_in_process(monkeypatch, clinic.root, *args)
-    cache = cache_folder(clinic.root) / "cache" / "pack-1.pickle"
+    cache = cache_folder(clinic.root) / "parse" / parsecache.pack_name()
     assert cache.is_file()
     flip_bits(monkeypatch, clinic.root, cache, args, seed=18)
 
@@ -142,7 +143,7 @@ def test_bit_flips_in_a_parse_cache_entry_change_nothing(clinic, monkeypatch):
     clinic.commit({"specs/booking/REQ-3.yaml": (clinic.root / "specs/booking/REQ-3.yaml").read_text() + "tags: [changed]\n"})
     args = ("diff", "v1.0", "--format", "json")
     run_in_process(monkeypatch, clinic.root, *args)
-    entries = sorted(path for path in (cache_folder(clinic.root) / "cache").rglob("*") if path.is_file() and path.name != "pack-1.pickle")
+    entries = sorted(path for path in (cache_folder(clinic.root) / "parse").glob("*.json") if path.is_file())
     assert entries
     for number, entry in enumerate(entries[:4]):
         flip_bits(monkeypatch, clinic.root, entry, args, seed=30 + number, flips=12)
@@ -203,7 +204,6 @@ def test_a_forged_index_entry_is_not_quoted_as_signed(clinic, monkeypatch):
 
 def test_a_forged_requirement_in_the_parse_pack_is_refused(clinic, monkeypatch):
     """A pack that passes its hash but carries one of reqtrace's own dataclasses: refused."""
-    from reqtrace.core import parse_cache as parsecache
     from reqtrace.core.model import Requirement
     from reqtrace.core.parse import Parsed
     from reqtrace.io import cachefile, gitio
@@ -215,7 +215,7 @@ def test_a_forged_requirement_in_the_parse_pack_is_refused(clinic, monkeypatch):
     forged = Parsed([Requirement(id="REQ-3", title="FORGED title", statement="Forged.", path="specs/booking/REQ-3.yaml")], [])
     with pytest.raises(pickle.UnpicklingError):
         parsecache.load_parsed(pickle.dumps([forged]))
-    pack = cache_folder(clinic.root) / "cache" / parsecache.PACK_FILE
+    pack = cache_folder(clinic.root) / "parse" / parsecache.pack_name()
     pack.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": parsecache.PACK_FORMAT, "segments": [((key,), pickle.dumps([forged]))]}
     pack.write_bytes(cachefile.seal(parsecache._pack_stamp(), pickle.dumps(payload)))
@@ -249,12 +249,12 @@ def _cli(root: Path, *args: str) -> tuple[int, str]:
     return proc.returncode, proc.stdout
 
 
-@pytest.mark.parametrize("which", ["graph", "cache/pack-1.pickle", "triage-index"])
+@pytest.mark.parametrize("which", ["graph", "parse-pack", "triage-index"])
 def test_a_fifo_in_place_of_a_cache_file_does_not_hang(clinic, which):
     commands = [("trace", "REQ-3", "--format", "json"), ("list", "--format", "json"), ("triage", "RQ-12", "--baseline", "v1.0", "--format", "json")]
     expected = [_cli(clinic.root, *command) for command in commands]
     folder = cache_folder(clinic.root)
-    targets = list((folder / "triage-index").glob("*")) if which == "triage-index" else [graph_cache_file(clinic.root) if which == "graph" else folder / which]
+    targets = list((folder / "triage-index").glob("*")) if which == "triage-index" else [graph_cache_file(clinic.root) if which == "graph" else folder / "parse" / parsecache.pack_name()]
     assert targets
     for target in targets:
         target.unlink()

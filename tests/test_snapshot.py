@@ -17,7 +17,7 @@ from reqtrace.checks.check import run_checks
 from reqtrace.core import parse_cache as parsecache
 from reqtrace.core import snapshot
 from reqtrace.core.config import find_spec_repo
-from reqtrace.core.parse_cache import MAX_SEGMENTS, PACK_FILE, PackedParseCache
+from reqtrace.core.parse_cache import MAX_SEGMENTS, PackedParseCache, pack_name
 from reqtrace.core.snapshot import FileKind, load_snapshot, resolve_revision
 from reqtrace.errors import ExitCode, InputError, RevisionError
 from reqtrace.io import fork_map
@@ -41,7 +41,7 @@ def snapshot_of(root: Path, rev: str | None = None, *, cache: bool = True):  # t
 
 
 def pack_of(root: Path) -> Path:
-    return root / ".git" / "reqtrace" / "cache" / PACK_FILE
+    return root / ".git" / "reqtrace" / "parse" / pack_name()
 
 
 # --- revisions --------------------------------------------------------------

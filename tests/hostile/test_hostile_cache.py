@@ -27,8 +27,8 @@ COMMANDS = {
 }
 # Which cache files each kind is (globs under .git/reqtrace), and the commands that read them.
 CATEGORIES = {
-    "parse-entry": ("cache/??/*", ("check", "list", "list-at-baseline")),
-    "parse-packed": ("cache/pack-*", ("check", "list", "diff")),
+    "parse-entry": ("parse/*.json", ("check", "list", "list-at-baseline")),
+    "parse-packed": ("parse/*.idx", ("check", "list", "diff")),
     "graph": ("graph/*.bin", ("trace", "impact-at-head", "status")),
     "triage-index": ("triage-index/*.idx", ("triage",)),
     "triage-baselines": ("triage-index/baselines-*", ("triage",)),

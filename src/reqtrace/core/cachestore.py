@@ -7,7 +7,9 @@ at a baseline's commit and a parsed manifest (`check`, `baseline verify`,
 text changes up to a commit (`trace`), a request's triage against a baseline's
 requirements (`pack build`). At 10,000 requirements these cost most of a run.
 The built evidence graph (graph_cache.py) is kept here too, in the same place,
-under the same key scheme and stamp: a binary entry of sealed sections.
+under the same key scheme and stamp: a binary entry of sealed sections. So are
+parsed files (parse_cache.py, kind `parse`), named and removed by this scheme
+under a stamp of their own (`parse_cache.parse_stamp`, narrower: see there).
 
 One scheme for every kind of result:
 
@@ -48,14 +50,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from reqtrace import __version__
 from reqtrace.core.model import Finding
-from reqtrace.core.parse_cache import PARSER_MODULES, ParseCache, parser_fingerprint
 from reqtrace.io.cachefile import Sealed, note, read_regular, seal, unseal
 from reqtrace.io.files import atomic_write
+from reqtrace.io.gitio import git_common_dir
 
 T = TypeVar("T")
 
 FORMAT = 1
+# The modules that turn bytes into items: the parse cache's stamp covers these only.
+PARSER_MODULES = ("core/parse.py", "core/model.py", "io/yamlio.py", "core/schema.py", "core/parse_cache.py", "core/id_pattern.py")
 # The modules whose code decides what is computed and kept here: an edit to any of
 # them (even without a new version number, as while developing) changes the stamp.
 CODE_MODULES = (
@@ -66,7 +71,8 @@ CODE_MODULES = (
 )
 # A kind is a folder name beside the other caches; this name is theirs.
 _KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
-_OTHER_CACHES = frozenset({"cache"})
+# "parse" is the parse cache's kind (parse_cache.py: its own stamp); "cache" was its folder before.
+_OTHER_CACHES = frozenset({"cache", "parse"})
 _SUFFIXES = (".json", ".bin", ".idx")  # JSON payloads; sealed sections (.bin); sealed bytes in a format of the caller (.idx)
 _ENTRY_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{64}\.(?:json|bin|idx)")
 # Triage indexes as triage kept them before this store held them (COMMIT-KEY[-CODE.in-order].idx):
@@ -81,16 +87,45 @@ _clean: set[tuple[Path, str]] = set()  # (kind folder, stamp) with no foreign en
 
 
 @functools.cache
+def code_fingerprint(modules: tuple[str, ...]) -> str:
+    """reqtrace's version plus a hash of the code (`modules`, paths in the package) and schemas.
+
+    In every stamp, so that changed code (even without a new version number, as
+    while developing) never reads an entry older code wrote.
+    """
+    here = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(__version__.encode())
+    try:
+        for name in modules:
+            digest.update((here / name).read_bytes())
+        for schema in sorted((here / "schemas").glob("*.json")):
+            digest.update(schema.read_bytes())
+    except OSError:
+        pass  # installed without sources (a zip): the version alone
+    return digest.hexdigest()[:16]
+
+
+@functools.cache
 def code_stamp() -> str:
-    # The parse cache's fingerprint (version, these modules' code, the schemas), with this store's format.
-    return hashlib.sha256(f"{FORMAT}\x00{parser_fingerprint(CODE_MODULES)}".encode()).hexdigest()[:16]
+    # The fingerprint (version, these modules' code, the schemas), with this store's format.
+    return hashlib.sha256(f"{FORMAT}\x00{code_fingerprint(CODE_MODULES)}".encode()).hexdigest()[:16]
 
 
 @functools.lru_cache(maxsize=16)
-def _root(git_top: Path) -> Path | None:
+def cache_root(git_top: Path) -> Path | None:
+    """`.git/reqtrace/` of the repository at `git_top` (shared by linked worktrees); None outside git."""
     # Asked several times per command; in a linked worktree finding it runs git.
-    parse_folder = ParseCache.for_git(git_top).folder
-    return parse_folder.parent if parse_folder is not None else None
+    common = git_common_dir(git_top)
+    return common / "reqtrace" if common is not None else None
+
+
+def entry_name(kind: str, content_id: str, suffix: str = ".json", stamp: str | None = None) -> str:
+    """The file name of (`kind`, `content_id`) in its kind's folder: `<stamp>-<sha256>.<suffix>`,
+    `stamp` this store's code stamp unless a kind keeps its own (the parse cache)."""
+    if suffix not in _SUFFIXES:
+        raise ValueError(f"not a suffix of kept results: {suffix!r}")
+    name = hashlib.sha256(f"{kind}\x00{content_id}".encode("utf-8", "surrogateescape")).hexdigest()
+    return f"{stamp or code_stamp()}-{name}{suffix}"
 
 
 def entry_path(git_top: Path | None, kind: str, content_id: str, suffix: str = ".json") -> Path | None:
@@ -98,13 +133,9 @@ def entry_path(git_top: Path | None, kind: str, content_id: str, suffix: str = "
     sections, .idx for sealed bytes); None outside git."""
     if not _KIND.fullmatch(kind) or kind in _OTHER_CACHES:
         raise ValueError(f"not a kind of kept result: {kind!r}")
-    if suffix not in _SUFFIXES:
-        raise ValueError(f"not a suffix of kept results: {suffix!r}")
-    root = _root(git_top) if git_top is not None else None
-    if root is None:
-        return None
-    name = hashlib.sha256(f"{kind}\x00{content_id}".encode("utf-8", "surrogateescape")).hexdigest()
-    return root / kind / f"{code_stamp()}-{name}{suffix}"
+    name = entry_name(kind, content_id, suffix)
+    top = cache_root(git_top) if git_top is not None else None
+    return top / kind / name if top is not None else None
 
 
 def seal_stamp(kind: str, content_id: str) -> str:
@@ -221,10 +252,11 @@ def discard(git_top: Path | None, kind: str, content_id: str) -> None:
                 note(path, f"not removed: {problem}")
 
 
-def remove_foreign(folder: Path) -> int:
-    """Remove entries of `folder` written by other code (another stamp), at most
-    REMOVED_PER_WRITE of them; the number removed. Other files are left alone."""
-    stamp = code_stamp()
+def remove_foreign(folder: Path, stamp: str | None = None) -> int:
+    """Remove entries of `folder` written by other code (a stamp other than `stamp`,
+    this store's code stamp by default), at most REMOVED_PER_WRITE of them; the number
+    removed. Other files are left alone."""
+    stamp = stamp or code_stamp()
     if (folder, stamp) in _clean:
         return 0
     removed = 0

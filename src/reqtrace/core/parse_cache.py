@@ -1,4 +1,4 @@
-"""Parsed files, cached by git blob id under `.git/reqtrace/cache/`.
+"""Parsed files, cached by git blob id: the kind `parse` of the one store (cachestore.py).
 
 A file's parse depends only on its bytes, its kind, its path (findings and
 items name it) and the id pattern; the key covers all of them plus the cache
@@ -13,6 +13,12 @@ that does not verify is a miss, parsed again and written anew — never
 believed, never a crash. Payloads are plain data: entries are JSON, the pack
 is read by an unpickler that refuses every class (reqtrace's own included) and
 the items are built back from plain tuples here.
+
+Files live where the store keeps a kind, `.git/reqtrace/parse/`, named by its
+scheme (`<stamp>-<sha256 of kind and content id>`, the content id being the
+key; the pack is the content id `pack`, suffix `.idx`), and entries another
+stamp wrote are removed by the store's routine (`cachestore.remove_foreign`)
+when this code writes. The stamp is `parse_stamp`, narrower than the store's.
 
 Safe to delete and safe under concurrent runs: each entry is one file written
 by atomic replace, two runs writing the same key write the same content.
@@ -35,7 +41,8 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any, Self
 
-from reqtrace import __version__
+from reqtrace.core import cachestore
+from reqtrace.core.cachestore import PARSER_MODULES, code_fingerprint
 from reqtrace.core.model import (
     Attachment,
     Decision,
@@ -51,13 +58,16 @@ from reqtrace.core.model import (
 )
 from reqtrace.core.parse import Parsed
 from reqtrace.io.cachefile import note, read_regular, seal, unseal
-from reqtrace.io.gitio import git_common_dir
 
 CACHE_FORMAT = 1
 _TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (Requirement, Request, Meeting, MeetingDecision, Decision, Triage, Finding, Email, Document, Attachment, SpecDocument)
 }
+
+
+# What a parse yields at its top level (nested parts are built by these classes' own fields).
+_ITEM_TYPES = frozenset({Requirement, Request, Meeting, Email, Document, SpecDocument})
 
 
 class _Unencodable(Exception):
@@ -93,26 +103,26 @@ def _decode(value: Any) -> Any:
     return value
 
 
-PARSER_MODULES = ("core/parse.py", "core/model.py", "io/yamlio.py", "core/schema.py", "core/parse_cache.py", "core/id_pattern.py")
+__all__ = ["PARSER_MODULES"]  # defined by the store, which fingerprints them; named here too
+KIND = "parse"  # the store's folder for parsed files
+PACK_ID = "pack"  # the pack's content id: one pack per repository
 
 
-@functools.cache
 def parser_fingerprint(modules: tuple[str, ...] = PARSER_MODULES) -> str:
     """reqtrace's version plus a hash of the code (`modules`) and schemas that turn bytes into items.
 
     In the key, so that a changed parser (even without a new version number, as
     while developing) never reads an entry an older one wrote.
     """
-    here = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(__version__.encode())
-    try:
-        for name in modules:
-            digest.update((here / name).read_bytes())
-        for schema in sorted((here / "schemas").glob("*.json")):
-            digest.update(schema.read_bytes())
-    except OSError:
-        pass  # installed without sources (a zip): the version alone
-    return digest.hexdigest()[:16]
+    return code_fingerprint(modules)
+
+
+@functools.cache
+def parse_stamp() -> str:
+    """The stamp in the parse cache's file names. Narrower than the store's code stamp on
+    purpose: a parse depends on the parser's modules only, so an edit anywhere else (the
+    graph, the checks) keeps every parse, which a cold `check` would otherwise pay for."""
+    return hashlib.sha256(f"{CACHE_FORMAT}\x00{parser_fingerprint()}".encode()).hexdigest()[:16]
 
 
 def cache_key(kind: str, path: str, oid: str, id_pattern: str) -> str:
@@ -154,21 +164,21 @@ class ParseCache:
             if item is None:
                 return
             try:
+                item[0].parent.mkdir(parents=True, exist_ok=True)
                 atomic_write(item[0], item[1], durable=False)
             except OSError:
-                pass  # a read-only or full disk costs speed, never a result
+                continue  # a read-only or full disk costs speed, never a result
+            cachestore.remove_foreign(item[0].parent, parse_stamp())  # lists the folder once per process
 
     @classmethod
     def for_git(cls, git_top: Path | None) -> Self:
         """The cache of the repository at `git_top` (none outside git)."""
-        if git_top is None:
-            return cls(None)
-        common = git_common_dir(git_top)
-        return cls(common / "reqtrace" / "cache" if common is not None else None)
+        top = cachestore.cache_root(git_top) if git_top is not None else None
+        return cls(top / KIND if top is not None else None)
 
     def _entry(self, key: str) -> Path:
         assert self.folder is not None
-        return self.folder / key[:2] / key[2:]
+        return self.folder / cachestore.entry_name(KIND, key, ".json", parse_stamp())
 
     def get(self, key: str) -> Parsed | None:
         if self.folder is None:
@@ -186,6 +196,8 @@ class ParseCache:
             if data.get("key") != key:
                 raise ValueError("entry holds another key")
             parsed = Parsed(list(_decode(data["items"])), list(_decode(data["findings"])))
+            if not all(type(item) in _ITEM_TYPES for item in parsed.items) or not all(type(finding) is Finding for finding in parsed.findings):
+                raise TypeError("holds something other than items and findings")
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             note(entry, str(error))
             self.misses += 1  # damaged or foreign: ignored here, rewritten by the next put
@@ -246,7 +258,11 @@ class ParseCache:
         self._queue.put((self._entry(key), data))
 
 
-PACK_FILE = "pack-1.pickle"
+def pack_name() -> str:
+    """The pack's file name in the parse folder: sealed bytes in the pack's own format (`.idx`)."""
+    return cachestore.entry_name(KIND, PACK_ID, ".idx", parse_stamp())
+
+
 PACK_FORMAT = 2  # segments of pickled parse lists (format 1 was one dict of entries)
 # Entries a run did not use are kept up to this many beyond the ones it used,
 # so that switching between a few revisions stays warm without the pack growing
@@ -399,7 +415,7 @@ class _Segment:
 
 
 class PackedParseCache(ParseCache):
-    """The parses of whole snapshots in one file, `pack-1.pickle`, beside the entries.
+    """The parses of whole snapshots in one file (`pack_name`), beside the entries.
 
     For commands that read every spec file (check, list, show): one pack of
     10,000 files (~9 MB) loads in ~0.06 s, where as many entry files take
@@ -419,7 +435,7 @@ class PackedParseCache(ParseCache):
 
     def __init__(self, folder: Path | None) -> None:
         super().__init__(folder)
-        self.pack_file = folder / PACK_FILE if folder is not None else None
+        self.pack_file = folder / pack_name() if folder is not None else None
         self._segments: list[_Segment] | None = None
         self._index: dict[str, tuple[_Segment, int]] = {}
         self.used: dict[str, Parsed] = {}
@@ -498,8 +514,11 @@ class PackedParseCache(ParseCache):
         except (KeyError, pickle.PicklingError):
             return  # an item the plain codec does not know: no pack this time
         payload = {"format": PACK_FORMAT, "segments": [(segment.keys, segment.payload) for segment in segments]}
-        with contextlib.suppress(OSError), atomic_writer(self.pack_file, durable=False) as handle:
-            handle.write(seal(_pack_stamp(), pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
+        with contextlib.suppress(OSError):
+            self.pack_file.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_writer(self.pack_file, durable=False) as handle:
+                handle.write(seal(_pack_stamp(), pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
+            cachestore.remove_foreign(self.pack_file.parent, parse_stamp())
         self._segments = segments
         self._added, self._added_segments = [], []
 
