@@ -88,7 +88,7 @@ def test_baseline_tags_without_a_manifest_become_nodes(make_repo):
     repo = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1")}, tag="baseline/v0.9")
     repo.commit({"specs/REQ-2.yaml": requirement_yaml("REQ-2")})
     _, snapshot, baselines = loaded(repo)
-    assert [(b.name, b.requirements) for b in baselines] == [("v0.9", ("REQ-1",))]
+    assert [(b.name, b.requirement_ids) for b in baselines] == [("v0.9", ("REQ-1",))]
 
 
 def test_trace_tells_the_story_of_a_requirement(story, run_cli):

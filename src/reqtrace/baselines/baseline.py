@@ -221,6 +221,11 @@ class Baseline:
     def digests(self) -> dict[str, str]:
         return {entry.id: entry.digest for entry in self.requirements}
 
+    @property
+    def requirement_ids(self) -> tuple[str, ...]:
+        """The ids of the requirements it holds, in the manifest's order."""
+        return tuple(entry.id for entry in self.requirements)
+
 
 def revision_baseline(name: str, commit: str) -> Baseline:
     """A revision (a tag or commit id) taken where a baseline is expected: it freezes the

@@ -60,9 +60,9 @@ from reqtrace.core.model import Config, Snapshot
 from reqtrace.errors import GitError, InputError, ReqtraceError
 from reqtrace.graph.graph import (
     PARENT,
-    BaselineInfo,
     EvidenceGraph,
-    Signoff,
+    baseline_facts,
+    baseline_of_facts,
     build_graph_and_records,
     item_record,
     load_baseline_infos,
@@ -71,6 +71,7 @@ from reqtrace.io import gitio
 from reqtrace.io.cachefile import Sealed, note, read_regular
 
 if TYPE_CHECKING:
+    from reqtrace.baselines.baseline import Baseline
     from reqtrace.graph.graph import Record
     from reqtrace.graph.patch import GraphIndex
 
@@ -85,7 +86,7 @@ _PARENT_ONLY = frozenset({PARENT})
 @dataclass
 class GraphBundle:
     graph: EvidenceGraph  # a LazyGraph when read from the cache (whole_graph loads every node)
-    baselines: list[BaselineInfo]
+    baselines: list[Baseline]
     commit: str | None  # None: the working tree
     snapshot: Snapshot | None = None  # only when the graph was built, not taken from the cache
     how: str = "built"  # built | cached | patched
@@ -227,18 +228,12 @@ def current_state(repo: SpecRepo, config: Config, commit: str | None) -> GraphSt
 # --- reading and writing --------------------------------------------------------------
 
 
-def _plain_baselines(baselines: list[BaselineInfo]) -> list[tuple[Any, ...]]:
-    return [
-        (b.name, b.requirements, b.date, b.commit, tuple((s.signer, s.meaning, s.role, s.date, s.path, s.evidence) for s in b.signoffs))
-        for b in baselines
-    ]
+def _plain_baselines(baselines: list[Baseline]) -> list[tuple[Any, ...]]:
+    return [baseline_facts(b) for b in baselines]
 
 
-def _baselines_from_plain(rows: list[tuple[Any, ...]]) -> list[BaselineInfo]:
-    return [
-        BaselineInfo(name, tuple(requirements), date, commit, tuple(Signoff(*signoff) for signoff in signoffs))
-        for name, requirements, date, commit, signoffs in rows
-    ]
+def _baselines_from_plain(rows: list[tuple[Any, ...]]) -> list[Baseline]:
+    return [baseline_of_facts(row) for row in rows]
 
 
 class LazyGraph(EvidenceGraph):
@@ -514,11 +509,11 @@ def _without_gc(load: Any) -> Any:
             gc.enable()
 
 
-def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph, list[BaselineInfo], GraphIndex | None] | None:
+def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph, list[Baseline], GraphIndex | None] | None:
     """The cached graph (and, `with_index`, the maps a patch needs); None when damaged."""
     from reqtrace.graph.patch import GraphIndex
 
-    def load() -> tuple[LazyGraph, list[BaselineInfo], GraphIndex | None]:
+    def load() -> tuple[LazyGraph, list[Baseline], GraphIndex | None]:
         blobs, baselines = _load_plain(cached.sealed.section(1))
         index = GraphIndex.from_plain(_load_plain(cached.sealed.section(2))) if with_index else None
         if not isinstance(blobs, dict):
@@ -544,7 +539,7 @@ def _checked_section(cached: _Cached, number: int) -> memoryview:
         raise DamagedCache(str(error)) from None
 
 
-def _write(repo: SpecRepo, state: GraphState, graph: EvidenceGraph, baselines: list[BaselineInfo], index: GraphIndex | None, records: list[Record] | None = None) -> None:
+def _write(repo: SpecRepo, state: GraphState, graph: EvidenceGraph, baselines: list[Baseline], index: GraphIndex | None, records: list[Record] | None = None) -> None:
     """Keep a graph with its index (and, for a built graph, the `records` it was built
     from, for their status facts) in its state's slot; never fail the command."""
     entry_id = _entry_id(repo, state.worktree)
@@ -778,7 +773,7 @@ def _build(repo: SpecRepo, commit: str | None, *, parse_cache: bool = True) -> G
     return GraphBundle(graph, baselines, snapshot.commit, snapshot, records=records, config=snapshot.config)
 
 
-def _index_of(snapshot: Snapshot, records: list[Record], baselines: list[BaselineInfo]) -> GraphIndex | None:
+def _index_of(snapshot: Snapshot, records: list[Record], baselines: list[Baseline]) -> GraphIndex | None:
     """The maps that let the graph be patched later; None when they cannot be made."""
     from reqtrace.core.snapshot import kind_of
     from reqtrace.graph.patch import BASELINE_PREFIX, build_index

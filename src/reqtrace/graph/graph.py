@@ -24,7 +24,7 @@ from __future__ import annotations
 import gc
 from collections import deque
 from collections.abc import Collection, Iterable, Iterator, MutableMapping
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from reqtrace.core.model import Snapshot
@@ -33,6 +33,7 @@ from reqtrace.graph.status_facts import status_facts
 if TYPE_CHECKING:
     import networkx as nx
 
+    from reqtrace.baselines.baseline import Baseline, SignOff
     from reqtrace.core.config import SpecRepo
 
 PARENT = "parent"
@@ -55,33 +56,56 @@ Keyed = dict[str, dict[str, Any]]  # edge type -> attributes: every link between
 Record = tuple[str, str, dict[str, Any], tuple[Link, ...], tuple[Any, ...] | None, tuple[Any, ...]]  # see item_record
 
 
-@dataclass(frozen=True)
-class Signoff:
-    """A sign-off in force (revoked ones are left out)."""
-
-    signer: str
-    meaning: str
-    role: str | None = None
-    date: str | None = None
-    path: str | None = None
-    evidence: str | None = None  # the document id of a recorded sign-off's evidence
-
-
-@dataclass(frozen=True)
-class BaselineInfo:
-    name: str
-    requirements: tuple[str, ...]
-    date: str | None = None
-    commit: str | None = None
-    signoffs: tuple[Signoff, ...] = ()
-
-    @property
-    def node(self) -> str:
-        return baseline_node(self.name)
-
-
 def baseline_node(name: str) -> str:
     return f"baseline/{name}"
+
+
+# The graph holds baselines as baselines.baseline.Baseline (issue 15: one baseline type);
+# what it reads of one is below.
+
+
+def node_of(baseline: Baseline) -> str:
+    return baseline_node(baseline.name)
+
+
+def baseline_date(baseline: Baseline) -> str | None:
+    """When the baseline was made (a tag's date for a tag without a manifest); None if unknown."""
+    return baseline.created or None
+
+
+def signoff_evidence(signoff: SignOff) -> str | None:
+    """The document id of the scan or letter a recorded sign-off rests on, if any."""
+    return signoff.evidence.document if signoff.evidence else None
+
+
+def baseline_facts(baseline: Baseline) -> tuple[Any, ...]:
+    """Everything the graph reads of a baseline, as plain data: what the graph cache keeps
+    (`baseline_of_facts` reads it back) and what a patch compares to see a baseline moved."""
+    return (
+        baseline.name,
+        baseline.requirement_ids,
+        baseline_date(baseline),
+        baseline.commit,
+        tuple((s.signer, s.meaning, s.role, s.time, s.path, signoff_evidence(s)) for s in baseline.active_signoffs),
+    )
+
+
+def baseline_of_facts(facts: tuple[Any, ...] | list[Any]) -> Baseline:
+    """A Baseline with what `baseline_facts` kept, and nothing else: no digests, no
+    signatures, only the sign-offs in force."""
+    from reqtrace.baselines.baseline import BaselineEntry, Evidence, SignOff, revision_baseline
+
+    name, requirements, date, commit, signoffs = facts
+    return replace(
+        revision_baseline(name, commit),
+        created=date or "",
+        requirements=tuple(BaselineEntry(req_id, "", "") for req_id in requirements),
+        signoffs=tuple(
+            SignOff(id="", path=path, baseline=name, algorithm="", root_digest="", signer=signer, meaning=meaning, time=time,
+                    method="", statement="", role=role, evidence=Evidence("", "", evidence) if evidence else None)
+            for signer, meaning, role, time, path, evidence in signoffs
+        ),
+    )
 
 
 
@@ -176,7 +200,7 @@ class EvidenceGraph:
 # --- baselines ------------------------------------------------------------------------
 
 
-def load_baseline_infos(repo: SpecRepo | None, snapshot: Snapshot) -> list[BaselineInfo]:
+def load_baseline_infos(repo: SpecRepo | None, snapshot: Snapshot) -> list[Baseline]:
     """The baselines the graph shows: the one place the graph learns about them.
 
     Every baseline the baseline module reads at the snapshot's revision (its
@@ -193,27 +217,15 @@ def load_baseline_infos(repo: SpecRepo | None, snapshot: Snapshot) -> list[Basel
     return [infos[name] for name in sorted(infos)]
 
 
-def _module_baselines(repo: SpecRepo, snapshot: Snapshot) -> list[BaselineInfo]:
+def _module_baselines(repo: SpecRepo, snapshot: Snapshot) -> list[Baseline]:
     from reqtrace.baselines.baseline import folder_of, scan_baselines
 
-    found = []
-    for baseline in scan_baselines(repo, snapshot.commit).baselines:  # broken ones are check's business
-        found.append(
-            BaselineInfo(
-                name=folder_of(baseline) or baseline.name,
-                requirements=tuple(entry.id for entry in baseline.requirements),
-                date=baseline.created,
-                commit=baseline.commit,
-                signoffs=tuple(
-                    Signoff(s.signer, s.meaning, s.role, s.time, s.path, s.evidence.document if s.evidence else None)
-                    for s in baseline.active_signoffs
-                ),
-            )
-        )
-    return found
+    # broken ones are check's business; the graph names a baseline by its folder, as status does
+    return [replace(baseline, name=folder_of(baseline) or baseline.name) for baseline in scan_baselines(repo, snapshot.commit).baselines]
 
 
-def _tag_baselines(repo: SpecRepo, snapshot: Snapshot, skip: set[str]) -> list[BaselineInfo]:
+def _tag_baselines(repo: SpecRepo, snapshot: Snapshot, skip: set[str]) -> list[Baseline]:
+    from reqtrace.baselines.baseline import BaselineEntry, revision_baseline
     from reqtrace.core.snapshot import load_snapshot
     from reqtrace.io import gitio
 
@@ -226,10 +238,12 @@ def _tag_baselines(repo: SpecRepo, snapshot: Snapshot, skip: set[str]) -> list[B
         if snapshot.commit is not None and not _is_ancestor(repo, commit, snapshot.commit):
             continue  # a baseline made after the revision being read
         try:
-            ids = tuple(sorted(load_snapshot(repo, commit).requirements))
+            ids = sorted(load_snapshot(repo, commit).requirements)
         except Exception:  # noqa: BLE001 - an unreadable baseline commit must not stop trace
-            ids = ()
-        found.append(BaselineInfo(name=name, requirements=ids, date=tag.created, commit=commit))
+            ids = []
+        # No manifest yet, so no digests: the graph reads only which requirements it holds.
+        entries = tuple(BaselineEntry(req_id, "", "") for req_id in ids)
+        found.append(replace(revision_baseline(name, commit), created=tag.created or "", requirements=entries))
     return found
 
 
@@ -374,25 +388,26 @@ def resolved_links(record: Record, by_message_id: dict[str, str]) -> Iterator[Li
         yield from thread_links(record, by_message_id)
 
 
-def baseline_attrs(baseline: BaselineInfo) -> dict[str, Any]:
-    return {"kind": "baseline", "title": baseline.name, "date": baseline.date, "commit": baseline.commit}
+def baseline_attrs(baseline: Baseline) -> dict[str, Any]:
+    return {"kind": "baseline", "title": baseline.name, "date": baseline_date(baseline), "commit": baseline.commit}
 
 
-def baseline_links(baseline: BaselineInfo) -> Iterator[Link]:
-    node = baseline.node
-    for req_id in baseline.requirements:
-        yield req_id, node, IN_BASELINE, _PLAIN[IN_BASELINE]
-    for signoff in baseline.signoffs:
-        if signoff.evidence:  # the scan or letter a recorded sign-off rests on
-            yield node, signoff.evidence, REFS, {"type": REFS, "signoff": f"{signoff.meaning} by {signoff.signer}", "date": signoff.date}
+def baseline_links(baseline: Baseline) -> Iterator[Link]:
+    node = node_of(baseline)
+    for entry in baseline.requirements:
+        yield entry.id, node, IN_BASELINE, _PLAIN[IN_BASELINE]
+    for signoff in baseline.active_signoffs:
+        evidence = signoff_evidence(signoff)
+        if evidence:
+            yield node, evidence, REFS, {"type": REFS, "signoff": f"{signoff.meaning} by {signoff.signer}", "date": signoff.time}
 
 
-def graph_edges(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> Iterable[Link]:
+def graph_edges(snapshot: Snapshot, baselines: Iterable[Baseline] = ()) -> Iterable[Link]:
     """(from, to, type, attributes) for every link in the snapshot, dangling ones included."""
     return records_edges(snapshot_records(snapshot), baselines)
 
 
-def records_edges(records: list[Record], baselines: Iterable[BaselineInfo] = ()) -> Iterator[Link]:
+def records_edges(records: list[Record], baselines: Iterable[Baseline] = ()) -> Iterator[Link]:
     by_message_id = message_ids(records)
     for record in records:
         yield from record[3]
@@ -413,12 +428,12 @@ def merge_link(keyed: dict[str, dict[str, Any]], kind: str, attrs: dict[str, Any
         keyed[kind] = attrs
 
 
-def build_graph(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> EvidenceGraph:
+def build_graph(snapshot: Snapshot, baselines: Iterable[Baseline] = ()) -> EvidenceGraph:
     """The evidence graph of one snapshot."""
     return build_graph_and_records(snapshot, baselines)[0]
 
 
-def build_graph_and_records(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> tuple[EvidenceGraph, list[Record]]:
+def build_graph_and_records(snapshot: Snapshot, baselines: Iterable[Baseline] = ()) -> tuple[EvidenceGraph, list[Record]]:
     """The evidence graph of one snapshot, and the records (`item_record`) it was built from."""
     # Building makes hundreds of thousands of small dicts and frees none; the cyclic
     # garbage collector would walk them again and again for nothing (half the time).
@@ -432,10 +447,10 @@ def build_graph_and_records(snapshot: Snapshot, baselines: Iterable[BaselineInfo
             gc.enable()
 
 
-def _build_graph(records: list[Record], baselines: list[BaselineInfo]) -> EvidenceGraph:
+def _build_graph(records: list[Record], baselines: list[Baseline]) -> EvidenceGraph:
     nodes = {record[0]: record[2] for record in records}
     for baseline in baselines:
-        nodes[baseline.node] = baseline_attrs(baseline)
+        nodes[node_of(baseline)] = baseline_attrs(baseline)
     # The maps filled inline rather than through add_edge (a call per link costs a
     # third more at 100,000+ links); tests compare the result with networkx's.
     succ: dict[str, dict[str, Keyed]] = {node: {} for node in nodes}
@@ -453,7 +468,7 @@ def _build_graph(records: list[Record], baselines: list[BaselineInfo]) -> Eviden
     return EvidenceGraph(nodes, succ, pred)
 
 
-def build_graph_slowly(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = ()) -> nx.MultiDiGraph:
+def build_graph_slowly(snapshot: Snapshot, baselines: Iterable[Baseline] = ()) -> nx.MultiDiGraph:
     """The same graph built independently, through networkx's public API: the tests' reference."""
     import networkx as nx
 
@@ -461,7 +476,7 @@ def build_graph_slowly(snapshot: Snapshot, baselines: Iterable[BaselineInfo] = (
     graph = nx.MultiDiGraph()
     graph.add_nodes_from((record[0], record[2]) for record in snapshot_records(snapshot))
     for baseline in baselines:
-        graph.add_node(baseline.node, kind="baseline", title=baseline.name, date=baseline.date, commit=baseline.commit)
+        graph.add_node(node_of(baseline), kind="baseline", title=baseline.name, date=baseline_date(baseline), commit=baseline.commit)
     for source, target, kind, attrs in graph_edges(snapshot, baselines):
         if source in graph and target in graph:
             if graph.has_edge(source, target, key=kind):

@@ -35,21 +35,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reqtrace.graph.graph import (
     DECIDES,
     THREAD,
-    BaselineInfo,
     EvidenceGraph,
     Link,
     Record,
     baseline_attrs,
+    baseline_facts,
     baseline_links,
     merge_link,
     message_ids,
+    node_of,
     resolved_links,
 )
+
+if TYPE_CHECKING:
+    from reqtrace.baselines.baseline import Baseline
 
 KIND_ORDER = {"requirement": 0, "request": 1, "meeting": 2, "email": 3, "document": 4}
 BASELINE_RANK = len(KIND_ORDER)  # baselines' links come after every item's
@@ -83,7 +87,7 @@ class GraphIndex:
         return cls(*data)
 
 
-def build_index(records: list[Record], baselines: list[BaselineInfo], shadowed_files: dict[str, tuple[Record, ...]]) -> GraphIndex:
+def build_index(records: list[Record], baselines: list[Baseline], shadowed_files: dict[str, tuple[Record, ...]]) -> GraphIndex:
     """The index of a graph freshly built from `records` (the snapshot's items, in build order).
 
     `shadowed_files`: the records of every file holding an item the loader left
@@ -102,7 +106,7 @@ def build_index(records: list[Record], baselines: list[BaselineInfo], shadowed_f
         every = paths | ({winners[item_id]} if item_id in winners else set())
         if len(every) > 1:
             index.shadowed[item_id] = tuple(sorted(every))
-    nodes = {record[0] for record in records} | {baseline.node for baseline in baselines}
+    nodes = {record[0] for record in records} | {node_of(baseline) for baseline in baselines}
     holders = message_ids(records)
     index.message_holder = holders
     dangling: dict[str, set[str]] = {}
@@ -123,7 +127,7 @@ def build_index(records: list[Record], baselines: list[BaselineInfo], shadowed_f
         for source, target, _kind, _attrs in baseline_links(baseline):
             for end in (source, target):
                 if end not in nodes:
-                    dangling.setdefault(end, set()).add(baseline.node)
+                    dangling.setdefault(end, set()).add(node_of(baseline))
     index.dangling = {item_id: tuple(sorted(makers)) for item_id, makers in dangling.items()}
     index.message_mails = {message_id: tuple(found) for message_id, found in mails.items()}
     index.replies = {message_id: tuple(found) for message_id, found in replies.items()}
@@ -142,8 +146,8 @@ def patch_graph(
     graph: EvidenceGraph,
     index: GraphIndex,
     changed: dict[str, tuple[Record, ...]],
-    old_baselines: list[BaselineInfo],
-    new_baselines: list[BaselineInfo],
+    old_baselines: list[Baseline],
+    new_baselines: list[Baseline],
     read_records: ReadRecords,
     *,
     max_reads: int | None = None,
@@ -170,8 +174,8 @@ class _Patch:
         graph: EvidenceGraph,
         index: GraphIndex,
         changed: dict[str, tuple[Record, ...]],
-        old_baselines: list[BaselineInfo],
-        new_baselines: list[BaselineInfo],
+        old_baselines: list[Baseline],
+        new_baselines: list[Baseline],
         read_records: ReadRecords,
         max_reads: int | None,
     ) -> None:
@@ -179,8 +183,8 @@ class _Patch:
         self.facts = graph.facts  # status facts beside each node, where the graph keeps them
         self.index, self.changed = index, changed
         self.old_baselines, self.new_baselines = old_baselines, new_baselines
-        self.old_by_node = {baseline.node: baseline for baseline in old_baselines}
-        self.new_by_node = {baseline.node: baseline for baseline in new_baselines}
+        self.old_by_node = {node_of(baseline): baseline for baseline in old_baselines}
+        self.new_by_node = {node_of(baseline): baseline for baseline in new_baselines}
         self.read_records, self.max_reads = read_records, max_reads
         self.report = PatchReport(files=len(changed))
         self.files: dict[str, tuple[Record, ...]] = dict(changed)  # every file read in this patch
@@ -275,7 +279,10 @@ class _Patch:
             definition = _definition_of(mail_id, nodes, index, self.read, self.first_definition)
             new_links.extend((mail_id, link) for link in resolved_links(definition[2], index.message_holder))
         old_by_node, new_by_node = self.old_by_node, self.new_by_node
-        self.moved_baselines = sorted(node for node in old_by_node.keys() | new_by_node.keys() if old_by_node.get(node) != new_by_node.get(node))
+        # Compared by what the graph reads of them: one from the cache keeps nothing else.
+        old_facts = {node: baseline_facts(baseline) for node, baseline in old_by_node.items()}
+        new_facts = {node: baseline_facts(baseline) for node, baseline in new_by_node.items()}
+        self.moved_baselines = sorted(node for node in old_facts.keys() | new_facts.keys() if old_facts.get(node) != new_facts.get(node))
         for node in self.moved_baselines:
             if node in old_by_node:
                 pairs.update((source, target) for source, target, _kind, _attrs in baseline_links(old_by_node[node]))
@@ -395,7 +402,7 @@ def _definition_of(item_id: str, nodes: Any, index: GraphIndex, read: Callable[[
     return found  # type: ignore[no-any-return]
 
 
-def _links_of(maker: str, nodes: Any, index: GraphIndex, baselines: dict[str, BaselineInfo], after: dict[str, Definition | None], read: Any, first_definition: Any) -> list[Link]:
+def _links_of(maker: str, nodes: Any, index: GraphIndex, baselines: dict[str, Baseline], after: dict[str, Definition | None], read: Any, first_definition: Any) -> list[Link]:
     if maker in baselines:
         return list(baseline_links(baselines[maker]))
     if maker in after:
@@ -406,7 +413,7 @@ def _links_of(maker: str, nodes: Any, index: GraphIndex, baselines: dict[str, Ba
     return list(resolved_links(_definition_of(maker, nodes, index, read, first_definition)[2], index.message_holder))
 
 
-def _rank(maker: str, nodes: Any, index: GraphIndex, baselines: dict[str, BaselineInfo], after: dict[str, Definition | None], first_definition: Any) -> tuple[int, str, int]:
+def _rank(maker: str, nodes: Any, index: GraphIndex, baselines: dict[str, Baseline], after: dict[str, Definition | None], first_definition: Any) -> tuple[int, str, int]:
     if maker in baselines:
         return (BASELINE_RANK, maker, 0)
     found = after[maker] if maker in after else first_definition(maker, index.shadowed.get(maker) or (nodes[maker]["path"],))

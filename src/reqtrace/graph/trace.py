@@ -24,13 +24,15 @@ from reqtrace.graph.graph import (
     REFS,
     SOURCE,
     THREAD,
-    BaselineInfo,
+    baseline_date,
+    node_of,
     reachable,
 )
 from reqtrace.io import gitio
 from reqtrace.io.clock import moment_key
 
 if TYPE_CHECKING:
+    from reqtrace.baselines.baseline import Baseline
     from reqtrace.core.config import SpecRepo
     from reqtrace.graph.graph import EvidenceGraph
 
@@ -194,7 +196,7 @@ def _require(graph: EvidenceGraph, commit: str | None, item_id: str) -> dict[str
     return graph.nodes[item_id]  # type: ignore[no-any-return]
 
 
-def _summary(relation: str, other: str, node: dict[str, Any], attrs: dict[str, Any], baselines: dict[str, BaselineInfo], people: People) -> str:
+def _summary(relation: str, other: str, node: dict[str, Any], attrs: dict[str, Any], baselines: dict[str, Baseline], people: People) -> str:
     title = node.get("title") or ""
     if relation == "affected-by":
         return f"{title} — {node.get('decision') or 'open'}"
@@ -210,7 +212,7 @@ def _summary(relation: str, other: str, node: dict[str, Any], attrs: dict[str, A
         return f"evidence of the sign-off {attrs['signoff']}: {title}"
     if relation == "in-baseline":
         baseline = baselines.get(other)
-        signed = [f"{s.meaning} by {_signer(people, s.signer)}" for s in (baseline.signoffs if baseline else ())]
+        signed = [f"{s.meaning} by {_signer(people, s.signer)}" for s in (baseline.active_signoffs if baseline else ())]
         return f"held by baseline {title}" + (f"; signed: {', '.join(signed)}" if signed else "")
     return title
 
@@ -221,7 +223,7 @@ def _signer(people: People, signer: str) -> str:
     return person.name if person else signer
 
 
-def trace_item(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (),  # type: ignore[assignment]
+def trace_item(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, baselines: list[Baseline] = (),  # type: ignore[assignment]
                changes: list[TimelineEntry] = (), people: People = NOBODY,  # type: ignore[assignment]
                digests_of: DigestsOf | None = None, reach: bool = True) -> Trace:
     """The story of one item, oldest first. `commit` names where the graph was read;
@@ -238,7 +240,7 @@ def trace_item(graph: EvidenceGraph, item_id: str, *, commit: str | None = None,
 
     if node.get("date") and kind in OWN_EVENT:
         add(TimelineEntry(node["date"], item_id, kind, OWN_EVENT[kind], node.get("title") or ""))
-    _add_linked(graph, item_id, {baseline.node: baseline for baseline in baselines}, people, add)
+    _add_linked(graph, item_id, {node_of(baseline): baseline for baseline in baselines}, people, add)
     _add_origins(graph, item_id, entries, add)
     for entry in changes:
         add(entry)
@@ -257,7 +259,7 @@ def trace_item(graph: EvidenceGraph, item_id: str, *, commit: str | None = None,
 Add = Callable[[TimelineEntry], None]
 
 
-def _add_linked(graph: EvidenceGraph, item_id: str, by_node: dict[str, BaselineInfo], people: People, add: Add) -> None:
+def _add_linked(graph: EvidenceGraph, item_id: str, by_node: dict[str, Baseline], people: People, add: Add) -> None:
     """An entry for every item linked to or from this one (parent links aside: those are
     upstream and downstream), and the decision on each request that affects it."""
     node = graph.nodes[item_id]
@@ -379,7 +381,7 @@ class Impact:
         }
 
 
-def impact_of(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, baselines: list[BaselineInfo] = (), digests_of: DigestsOf | None = None) -> Impact:  # type: ignore[assignment]
+def impact_of(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, baselines: list[Baseline] = (), digests_of: DigestsOf | None = None) -> Impact:  # type: ignore[assignment]
     """What a change to requirement `item_id` would touch. With `digests_of`, each
     descendant says which of its parent links (within the scope) are suspect already."""
     node = _require(graph, commit, item_id)
@@ -403,11 +405,11 @@ def impact_of(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, 
     ]
     held = []
     signoffs = []
-    for baseline in sorted(baselines, key=lambda b: (date_key(b.date), b.name)):
-        holds = sorted(scope.intersection(baseline.requirements), key=_id_order)
+    for baseline in sorted(baselines, key=lambda b: (date_key(baseline_date(b)), b.name)):
+        holds = sorted(scope.intersection(baseline.requirement_ids), key=_id_order)
         if not holds:
             continue
-        held.append({"name": baseline.name, "created": baseline.date, "commit": baseline.commit, "holds": holds})
-        for signoff in baseline.signoffs:
-            signoffs.append({"baseline": baseline.name, "signer": signoff.signer, "meaning": signoff.meaning, "role": signoff.role, "time": signoff.date})
+        held.append({"name": baseline.name, "created": baseline_date(baseline), "commit": baseline.commit, "holds": holds})
+        for signoff in baseline.active_signoffs:
+            signoffs.append({"baseline": baseline.name, "signer": signoff.signer, "meaning": signoff.meaning, "role": signoff.role, "time": signoff.time})
     return Impact(item_id, node.get("title") or "", descendants, open_requests, held, signoffs)

@@ -244,6 +244,9 @@ _DRAWN_BACKWARDS = {"parent", "source", "thread"}
 
 def gather_graph(to: Snapshot, baseline: PackedBaseline) -> TraceGraph:
     """The evidence graph at --to (issue 5). ADAPTER over reqtrace.graph.graph's edges (no networkx needed)."""
+    from dataclasses import replace
+
+    from reqtrace.baselines.baseline import BaselineEntry, revision_baseline
     from reqtrace.graph import graph
 
     nodes: dict[str, GraphNode] = {}
@@ -259,8 +262,9 @@ def gather_graph(to: Snapshot, baseline: PackedBaseline) -> TraceGraph:
     for doc in to.documents.values():
         view = document_view(doc)
         nodes[doc.id] = GraphNode(doc.id, "document", view["title"], view["date"])
-    held = graph.BaselineInfo(name=baseline.name, requirements=tuple(sorted(baseline.digests)), date=baseline.created, commit=baseline.commit)
-    nodes[held.node] = GraphNode(held.node, "baseline", baseline.name, baseline.created)
+    held = replace(revision_baseline(baseline.name, baseline.commit), created=baseline.created or "",
+                   requirements=tuple(BaselineEntry(req_id, digest, "") for req_id, digest in sorted(baseline.digests.items())))
+    nodes[graph.node_of(held)] = GraphNode(graph.node_of(held), "baseline", baseline.name, baseline.created)
     unique: dict[tuple[str, str, str], GraphEdge] = {}
     for source, target, kind, attrs in graph.graph_edges(to, [held]):
         if source not in nodes or target not in nodes or source == target:

@@ -27,14 +27,20 @@ from typing import Any
 from markupsafe import Markup
 
 from reqtrace import __version__
-from reqtrace.baselines.baseline import AcceptedUnknown, folder_of, resolve_read_at, scan_baselines
+from reqtrace.baselines.baseline import (
+    AcceptedUnknown,
+    Baseline,
+    folder_of,
+    resolve_read_at,
+    scan_baselines,
+)
 from reqtrace.changes.diff import ADDED, MODIFIED, MOVED, diff_revisions
 from reqtrace.core.model import Requirement, Snapshot, natural_key
 from reqtrace.core.parse_cache import PackedParseCache, ParseCache
 from reqtrace.core.snapshot import WORKTREE, load_snapshot
 from reqtrace.core.structure import Document, Section, TextNode, outline
 from reqtrace.errors import InputError, OutputError
-from reqtrace.graph.graph import BaselineInfo, build_graph, load_baseline_infos
+from reqtrace.graph.graph import baseline_date, build_graph, load_baseline_infos
 from reqtrace.graph.trace import trace_item
 from reqtrace.io.archive import short_hash, slug
 from reqtrace.io.files import atomic_write
@@ -117,15 +123,15 @@ def _people_name(snapshot: Snapshot, text: str) -> str:
     return snapshot.config.people.name_of(text) or text
 
 
-def _baseline_views(snapshot: Snapshot, infos: list[BaselineInfo]) -> list[dict[str, Any]]:
+def _baseline_views(snapshot: Snapshot, baselines: list[Baseline]) -> list[dict[str, Any]]:
     return [
         {
-            "name": info.name,
-            "date": (info.date or "")[:10],
-            "signed": [f"{s.meaning} by {_people_name(snapshot, s.signer)}" + (f" ({s.role})" if s.role else "") for s in info.signoffs],
-            "ids": frozenset(info.requirements),
+            "name": baseline.name,
+            "date": (baseline_date(baseline) or "")[:10],
+            "signed": [f"{s.meaning} by {_people_name(snapshot, s.signer)}" + (f" ({s.role})" if s.role else "") for s in baseline.active_signoffs],
+            "ids": frozenset(baseline.requirement_ids),
         }
-        for info in infos
+        for baseline in baselines
     ]
 
 
