@@ -696,7 +696,7 @@ def frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry]:
     """`digest_entries(requirements_at(repo, commit))`: every requirement's digest at `commit`.
 
     A commit's files never change, so the entries are computed once per commit (and spec
-    folder within the git repository) and kept (cachestore.py); an entry that is
+    folder within the git repository) and kept (core/cachestore.py); an entry that is
     missing, damaged or not of the expected shape is computed again. An InputError when
     the requirements at `commit` cannot be read (nothing is stored then).
     """

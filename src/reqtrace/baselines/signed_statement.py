@@ -2,7 +2,7 @@
 
 The canonical statement is the text an SSH sign-off signs and a recorded one
 keeps; verification rebuilds it from the baseline's own name and digest. Kept
-apart from signing (signoff.py) so that verifying a baseline does not import
+apart from signing (baselines/signoff.py) so that verifying a baseline does not import
 the code that writes sign-offs.
 """
 

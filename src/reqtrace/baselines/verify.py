@@ -348,7 +348,7 @@ _VERDICTS: dict[int, tuple[Snapshot, BaselineVerdict]] = {}  # id -> (the snapsh
 def baseline_verdict(snapshot: Snapshot) -> BaselineVerdict:
     """The findings about the snapshot's baselines, and its accepted baseline: once per snapshot.
 
-    The verdict is kept (cachestore.py) under everything it was computed from
+    The verdict is kept (core/cachestore.py) under everything it was computed from
     (`verdict_content`): an unchanged set of baselines costs a few git calls instead
     of reading every manifest, every requirement digest at each baseline's commit and
     running ssh-keygen for every sign-off.

@@ -178,7 +178,7 @@ class DiffResult:
     files_read: int = 0  # how many files the diff parsed or took from the cache
     documents: list[DocumentChange] = field(default_factory=list)  # documents added, removed or changed
     # Links at TO left suspect by the changes: the child was reviewed against another
-    # version of a changed parent (suspect.py).
+    # version of a changed parent (changes/suspect.py).
     suspect: list[SuspectLink] = field(default_factory=list)
 
     def count(self, kind: str) -> int:

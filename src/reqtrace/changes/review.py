@@ -1,7 +1,7 @@
 """`reqtrace review`: store that a requirement's parent links were reviewed.
 
 A review stamps each link with the parent's digest as it is now (see
-suspect.py); the stamps go into the child's `reviewed:` map, written into the
+changes/suspect.py); the stamps go into the child's `reviewed:` map, written into the
 file the person edits with its comments and layout kept (yamlio round-trip
 editing, files.atomic_write with the bytes read).
 """

@@ -143,7 +143,7 @@ _UNREAD = frozenset({"symlink", "file-too-large", "not-utf8"})
 def drift_gate(snapshot: Snapshot, base: tuple[str, str], level: str) -> list[Finding]:
     """`unapproved-change` findings (at `level`) for every requirement changed since the
     accepted baseline `base` (name, commit) that no approved request covers: `diff.drift_findings`,
-    kept (cachestore.py) under `drift_content`, so that an unchanged spec repo is not diffed again."""
+    kept (core/cachestore.py) under `drift_content`, so that an unchanged spec repo is not diffed again."""
     repo = snapshot.repo
     assert repo is not None
     content = drift_content(snapshot, base, level)

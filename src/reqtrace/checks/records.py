@@ -1,6 +1,6 @@
 """What `reqtrace check` verifies about emails and documents.
 
-Requests and meetings are checked with the requirements (check.py); these
+Requests and meetings are checked with the requirements (checks/check.py); these
 checks cover the records that live beside a file: an email sidecar and its
 stored message, a document sidecar and the document's bytes.
 """

@@ -6,7 +6,7 @@ at a baseline's commit and a parsed manifest (`check`, `baseline verify`,
 `baseline sign`), the approvals between two commits (`status`), a requirement's
 text changes up to a commit (`trace`), a request's triage against a baseline's
 requirements (`pack build`). At 10,000 requirements these cost most of a run.
-The built evidence graph (graph_cache.py) is kept here too, in the same place,
+The built evidence graph (graph/cache.py) is kept here too, in the same place,
 under the same key scheme and stamp: a binary entry of sealed sections. So are
 parsed files (parse_cache.py, kind `parse`), named and removed by this scheme
 under a stamp of their own (`parse_cache.parse_stamp`, narrower: see there).
@@ -19,7 +19,7 @@ One scheme for every kind of result:
   where `<stamp>` fingerprints the code that computes what is kept (reqtrace's
   version, the modules in CODE_MODULES, the schemas). Edited code reads other
   names, so an old entry is never read.
-- The file is sealed JSON (cachefile.py): the seal's hash covers the payload,
+- The file is sealed JSON (io/cachefile.py): the seal's hash covers the payload,
   the stamp, the kind and the content id, so a damaged file, or another entry's
   file put in its place, does not verify. It is opened only when it is a
   regular file (a link or a FIFO planted there is no entry). A binary entry
@@ -150,16 +150,10 @@ def _plain(value: Any) -> Any:
 def load(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any], T | None] = _plain) -> T | None:
     """What is kept for (`kind`, `content_id`), turned into a value by `read` (None when
     the payload is not of the shape it expects); None when there is no usable entry."""
-    path = entry_path(git_top, kind, content_id)
-    if path is None:
+    found = _unsealed(git_top, kind, content_id, ".json")
+    if found is None:
         return None
-    raw = read_regular(path)
-    if raw is None:
-        return None
-    payload = unseal(raw, seal_stamp(kind, content_id))
-    if payload is None:
-        note(path, "does not match its hash (damaged, replaced, or written by other code)")
-        return None
+    path, payload = found
     try:
         plain = json.loads(payload)
     except ValueError:
@@ -174,7 +168,14 @@ def load(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any],
 def load_bytes(git_top: Path | None, kind: str, content_id: str) -> bytes | None:
     """The sealed bytes kept for (`kind`, `content_id`) by `store_bytes`, once their seal
     verifies; None when there is no usable entry. The caller parses and checks them."""
-    path = entry_path(git_top, kind, content_id, ".idx")
+    found = _unsealed(git_top, kind, content_id, ".idx")
+    return found[1] if found is not None else None
+
+
+def _unsealed(git_top: Path | None, kind: str, content_id: str, suffix: str) -> tuple[Path, bytes] | None:
+    """The entry's file and its payload, once the seal verifies; None (with a note when
+    the file is there but does not verify) otherwise."""
+    path = entry_path(git_top, kind, content_id, suffix)
     if path is None:
         return None
     raw = read_regular(path)
@@ -183,7 +184,8 @@ def load_bytes(git_top: Path | None, kind: str, content_id: str) -> bytes | None
     payload = unseal(raw, seal_stamp(kind, content_id))
     if payload is None:
         note(path, "does not match its hash (damaged, replaced, or written by other code)")
-    return payload
+        return None
+    return path, payload
 
 
 def store_bytes(git_top: Path | None, kind: str, content_id: str, payload: bytes) -> None:

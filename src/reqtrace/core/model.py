@@ -58,7 +58,7 @@ class Requirement:
     owner: str | None = None
     rationale: str | None = None
     extra: tuple[tuple[str, Any], ...] = ()  # the team's own `x-` attributes, sorted by key
-    # Where it stands in its document (see structure.py) and the identity that survives an
+    # Where it stands in its document (see core/structure.py) and the identity that survives an
     # id rename. Not part of fields(): placement and identity are not meaning, so a pure
     # reorder changes neither the digest nor a baseline (docs/digest.md).
     section: str | None = None
@@ -228,7 +228,7 @@ class Document:
 
 @dataclass(frozen=True)
 class SpecDocument:
-    """A `_document.yaml`: the document its folder holds, as written (structure.py builds the outline).
+    """A `_document.yaml`: the document its folder holds, as written (core/structure.py builds the outline).
 
     `sections` is plain nested data, so that a parse can be cached as it is: each section is
     (id, title, line, texts, sections), each text (order or None, text, line).
@@ -307,7 +307,7 @@ class Snapshot:
     meetings: dict[str, Meeting] = field(default_factory=dict)
     emails: dict[str, Email] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
-    # The `_document.yaml` files under the requirements folder, by path (structure.py).
+    # The `_document.yaml` files under the requirements folder, by path (core/structure.py).
     spec_documents: dict[str, SpecDocument] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     # Every file that was parsed, path -> the git blob id of its bytes (also in the working tree).

@@ -228,7 +228,7 @@ def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
         id_line = entry.lines.get("id", line) if isinstance(entry, Mapping) else line
         if len(item_id) > MAX_ID_LENGTH:
             # Refused before matching: ids are short, and a long one is the input a
-            # backtracking pattern explodes on (see id_pattern.py).
+            # backtracking pattern explodes on (see core/id_pattern.py).
             parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id[:40]}…' is {len(item_id)} characters long; ids are at most {MAX_ID_LENGTH}", path, id_line, item_id))
         elif not id_matcher(config.id_pattern)(item_id):
             parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml", path, id_line, item_id))
@@ -482,7 +482,7 @@ SPEC_DOCUMENT_FILE = "_document.yaml"
 
 
 def parse_spec_document(path: str, data: bytes, config: Config) -> Parsed:
-    """A `_document.yaml`: the document its folder holds (see structure.py)."""
+    """A `_document.yaml`: the document its folder holds (see core/structure.py)."""
     parsed = Parsed()
     loaded = read_yaml_file(path, data, parsed)
     if loaded is None:

@@ -1,4 +1,4 @@
-"""Parsed files, cached by git blob id: the kind `parse` of the one store (cachestore.py).
+"""Parsed files, cached by git blob id: the kind `parse` of the one store (core/cachestore.py).
 
 A file's parse depends only on its bytes, its kind, its path (findings and
 items name it) and the id pattern; the key covers all of them plus the cache
@@ -6,7 +6,7 @@ format and a fingerprint of reqtrace's parsing code, so a new parser never
 reads an old entry. The bytes are named by their git blob id, which is known
 without reading them at a commit and cheap to compute in the working tree.
 
-A cache is a hint, never evidence (the rules of cachefile.py): each entry file
+A cache is a hint, never evidence (the rules of io/cachefile.py): each entry file
 and the pack is opened only when it is a regular file, and carries a sha256
 over its payload and its key (which holds the parser's fingerprint); an entry
 that does not verify is a miss, parsed again and written anew — never

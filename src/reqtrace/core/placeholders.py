@@ -2,7 +2,7 @@
 
 An untouched template reads as a requirement ("Describe what the system shall
 do…") and would otherwise be checked, baselined and signed like one. The
-texts live here so that the writer (authoring.py) and the check agree on them.
+texts live here so that the writer (records/authoring.py) and the check agree on them.
 """
 
 from __future__ import annotations

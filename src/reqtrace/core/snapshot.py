@@ -54,7 +54,7 @@ class FileKind:
 
 # Where each kind of file lives; later record kinds append themselves here.
 FILE_KINDS: list[FileKind] = [
-    # A folder's `_document.yaml` is its document (structure.py), never a requirement: listed first.
+    # A folder's `_document.yaml` is its document (core/structure.py), never a requirement: listed first.
     FileKind("spec-document", "requirements_dir", ("/_document.yaml",), parse_spec_document),
     FileKind("requirement", "requirements_dir", (".yaml", ".yml"), parse_requirements),
     FileKind("request", "requests_dir", (".yaml", ".yml"), parse_request),
@@ -393,7 +393,7 @@ class Reader:
 def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache | None = None) -> Snapshot:
     """Read and parse the whole spec repo at `rev` (None or WORKTREE: the working tree).
 
-    With `cache`, parses are looked up by blob id first (see parsecache.py);
+    With `cache`, parses are looked up by blob id first (see core/parse_cache.py);
     commands that read every file pass a `PackedParseCache`.
     """
     # Loading builds many small objects and frees almost none; the cyclic
@@ -505,7 +505,23 @@ def requirements_at(repo: SpecRepo, commit: str, *, keep_parses: bool = False) -
     return snapshot.config, snapshot.requirements, snapshot.findings
 
 
-class KnownParses(ParseCache):
+class _Unwritten:
+    """A parse cache that is asked and never written: every write is a no-op."""
+
+    def put(self, key: str, parsed: Parsed) -> None:
+        pass
+
+    def put_pickled(self, keys: list[str], payload: bytes, values: list[Parsed]) -> None:
+        pass
+
+    def pickle_added(self) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+class KnownParses(_Unwritten, ParseCache):
     """Parses already at hand, by cache key, offered to parse_sources and never written:
     a file with these bytes is not read or parsed again, and its items are the very
     objects given (whatever was computed from them is computed once)."""
@@ -519,15 +535,6 @@ class KnownParses(ParseCache):
 
     def is_empty(self) -> bool:
         return not self._parses
-
-    def put(self, key: str, parsed: Parsed) -> None:
-        pass
-
-    def put_pickled(self, keys: list[str], payload: bytes, values: list[Parsed]) -> None:
-        pass
-
-    def pickle_added(self) -> None:
-        pass
 
 
 def known_requirement_parses(snapshot: Snapshot) -> KnownParses:
@@ -547,7 +554,7 @@ def known_requirement_parses(snapshot: Snapshot) -> KnownParses:
     return KnownParses(parses)
 
 
-class _PackReader(PackedParseCache):
+class _PackReader(_Unwritten, PackedParseCache):
     """The parse pack, read and never written: requirements at old commits must not push the
     working tree's parses out of it (it keeps what its last writer used). With `loaded`, the
     pack a command has read and written already (share_parse_pack) is asked instead of the file."""
@@ -560,18 +567,6 @@ class _PackReader(PackedParseCache):
         if self._loaded is None:
             return super().get(key)
         return self._loaded.used.get(key) or self._loaded.get(key)
-
-    def put(self, key: str, parsed: Parsed) -> None:
-        pass
-
-    def put_pickled(self, keys: list[str], payload: bytes, values: list[Parsed]) -> None:
-        pass
-
-    def pickle_added(self) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
 
 
 _SHARED_PACKS: dict[Path | None, PackedParseCache] = {}
@@ -806,7 +801,7 @@ def add_parsed(snapshot: Snapshot, parsed: Parsed) -> None:
     """Add one file's items to the snapshot, reporting ids that are taken."""
     snapshot.findings.extend(parsed.findings)
     for item in parsed.items:
-        if item.kind == "spec-document":  # its id is a document's, checked by structure.py
+        if item.kind == "spec-document":  # its id is a document's, checked by core/structure.py
             snapshot.spec_documents[item.path] = item
             continue
         existing = snapshot.item(item.id)

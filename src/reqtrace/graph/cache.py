@@ -1,7 +1,7 @@
 """Built evidence graphs, kept in `.git/reqtrace/graph/`, so that `trace` and `impact`
 answer without reading 60,000 files again — also right after an edit.
 
-It is one of the kept results of cachestore.py, under its key scheme: the
+It is one of the kept results of core/cachestore.py, under its key scheme: the
 entry's name is the code stamp (reqtrace's version and the code of the
 modules that compute what is kept) and a hash of the kind `graph` and the
 entry's id — the spec repo's place in the git tree and the slot (below). Edited
@@ -13,10 +13,10 @@ changed, untracked or ignored) and the `baseline/*` tags. When the state asked
 for is the cached one, the graph is used as it is.
 When it differs by a few files (an edit, a new record, a commit, another
 revision), those files are parsed again and the graph is patched
-(graph_update.py), which gives exactly the graph a fresh build would. Only
+(graph/patch.py), which gives exactly the graph a fresh build would. Only
 when nothing cached is close is the whole snapshot loaded and built.
 
-The cache is a hint, never evidence (the rules of cachefile.py):
+The cache is a hint, never evidence (the rules of io/cachefile.py):
 
 - safe to delete at any time; written atomically, so concurrent runs see a
   whole old or a whole new file;

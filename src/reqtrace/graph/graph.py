@@ -118,7 +118,7 @@ class EvidenceGraph:
                              it (a graph from the cache); None when not kept
 
     At most one link of each type goes from one node to another. The maps are
-    public: building fills them, a patch (graph_update.py) edits them in place,
+    public: building fills them, a patch (graph/patch.py) edits them in place,
     and the cache (graph_cache.LazyGraph) gives maps that read each node when it
     is first visited.
     """
@@ -304,7 +304,7 @@ def item_links(item: Any) -> tuple[Link, ...]:
     if kind == "requirement":
         if item.reviewed:
             # A review stamp rides on its link, so that trace and impact can tell a
-            # suspect link (suspect.py) without reading the child's file again.
+            # suspect link (changes/suspect.py) without reading the child's file again.
             stamps = dict(item.reviewed)
             for parent in item.parents:
                 stamp = stamps.get(parent)

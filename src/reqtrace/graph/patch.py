@@ -22,7 +22,7 @@ the two, after thousands of random edits):
   last email, in the build's order, that has one is the one it names).
 
 What a patch needs beyond the graph is kept in a `GraphIndex` of plain maps,
-stored in the graph cache and so a hint like it (graph_cache.py, cachefile.py):
+stored in the graph cache and so a hint like it (graph/cache.py, io/cachefile.py):
 checked by its content hash before use, and an index that fails a patch in
 any way means a fresh build, never a crash.
 The graph's maps (`EvidenceGraph.nodes`, `succ`, `pred`, and `facts` where

@@ -43,7 +43,7 @@ def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown:
     tree), as `reqtrace diff` finds them.
 
     Between two commits the changes and the requests that affect them never change,
-    so they are kept (cachestore.py) and a later run reads them instead of diffing
+    so they are kept (core/cachestore.py) and a later run reads them instead of diffing
     again. A working tree whose requirements, requests and configuration are HEAD's
     (the usual case) is answered from HEAD's: only the date a request's approval is
     compared with differs — today instead of HEAD's date — and it is applied on reading.
@@ -322,7 +322,7 @@ def story_summary(story: dict[str, Any] | None) -> tuple[dict[str, Any] | None, 
 
 def baseline_test_summary(repo: Any, snapshot: Snapshot, name: str, entries: Any) -> dict[str, Any]:
     """Which requirements of the baseline a passing test ran on, with their signed content
-    (testevidence.py): counts, and the ids that are failing or untested."""
+    (records/testevidence.py): counts, and the ids that are failing or untested."""
     from reqtrace.records.testevidence import FAILING, UNTESTED, VERIFIED, evidence_counts
     from reqtrace.records.testevidence_repo import baseline_evidence, test_runs_at
 

@@ -94,7 +94,7 @@ DigestsOf = Callable[[set[str]], dict[str, str]]
 
 def suspect_edges(graph: EvidenceGraph, links: Iterable[tuple[str, str]], digests_of: DigestsOf | None) -> list[dict[str, str]]:
     """The (child, parent) links among `links` that are suspect: reviewed against a parent
-    digest that is no longer the parent's (suspect.py). Unstamped links never are."""
+    digest that is no longer the parent's (changes/suspect.py). Unstamped links never are."""
     if digests_of is None:
         return []
     stamped = []
@@ -184,7 +184,7 @@ def _id_order(item_id: str) -> tuple[Any, ...]:
 
 
 def _in_order(adjacency: dict[str, Any]) -> list[tuple[str, Any]]:
-    # By id, not in the graph's dict order: a patched graph (graph_update.py) holds the
+    # By id, not in the graph's dict order: a patched graph (graph/patch.py) holds the
     # same links as a fresh build in another order, and must tell the same story.
     return sorted(adjacency.items(), key=lambda pair: _id_order(pair[0]))
 

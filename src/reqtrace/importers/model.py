@@ -72,7 +72,7 @@ class Imported:
     source_kind: str
     requirements: list[ImportedRequirement] = field(default_factory=list)
     # folder -> its `_document.yaml` (document, title, parent, texts, sections, x- fields):
-    # the source document's structure, which reqtrace reads (structure.py).
+    # the source document's structure, which reqtrace reads (core/structure.py).
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     mapped: dict[str, str] = field(default_factory=dict)  # source field -> what it became
     kept: dict[str, int] = field(default_factory=dict)  # x- field -> how many requirements carry it

@@ -27,7 +27,7 @@ from reqtrace.io import gitio
 from reqtrace.io.files import TEMP_SUFFIX, atomic_write
 from reqtrace.io.yamlio import FlowList, dump_yaml
 
-DOCUMENT_FILE = "_document.yaml"  # read by structure.py, never as a requirement
+DOCUMENT_FILE = "_document.yaml"  # read by core/structure.py, never as a requirement
 
 
 # A history replay renders the same requirement hundreds of times: its text is kept by content.

@@ -2,14 +2,14 @@
 
 `gather_pack` reads the spec repo (the baseline's commit and the `--to`
 revision) into `PackContents`; `build_pack` lays the contents out as members
-with safe names, renders index.html (report.py), and writes a deterministic zip
-atomically. `pack verify` (pack_verify.py) checks such a zip with no git at hand.
+with safe names, renders index.html (pack/report.py), and writes a deterministic zip
+atomically. `pack verify` (pack/verify.py) checks such a zip with no git at hand.
 
 The parts other modules own — baselines and sign-offs, the field-level diff,
 the evidence graph, triage — each come in through ONE adapter function below
 (`gather_baseline`, `gather_changes`, `gather_graph`, `gather_triage`; records
-through `email_view` and `document_view` of pack_contents.py, which holds the
-types and member names this module and report.py share).
+through `email_view` and `document_view` of pack/contents.py, which holds the
+types and member names this module and pack/report.py share).
 """
 
 from __future__ import annotations
@@ -309,7 +309,7 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: 
     kept = repo is not None and repo.git_top is not None and baseline.commit is not None
     index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
     # A request's recommendation depends only on its text and the baseline's requirements:
-    # kept by both (cachestore.py), a pack built again classifies only new or edited requests.
+    # kept by both (core/cachestore.py), a pack built again classifies only new or edited requests.
     index_id = f"{index_content_id(index)}\x00{code_key()}"
     git_top = repo.git_top if repo is not None else None
     for rq in pending[:MAX_COMPUTED_TRIAGE]:
@@ -450,7 +450,7 @@ def gather_story(repo: SpecRepo, to: Snapshot) -> dict[str, Any]:
 
 
 def gather_tests(to: Snapshot, to_files: dict[str, bytes], baseline: PackedBaseline) -> dict[str, dict[str, Any]]:
-    """Each baseline requirement's test evidence (testevidence.py), from the test records at
+    """Each baseline requirement's test evidence (records/testevidence.py), from the test records at
     --to, for the content the baseline signed; the records themselves travel as originals."""
     folder = tests_folder(to.config.records_dir) + "/"
     runs, _ = read_test_runs((path, data) for path, data in sorted(to_files.items()) if path.startswith(folder))
@@ -705,7 +705,7 @@ def build_pack(
     # not an entry per file): after either of them, no file is parsed again.
     with phase(f"building the evidence pack of {baseline_name}"), PackedParseCache.for_git(repo.git_top) as cache:
         contents = gather_pack(repo, baseline_name, to_rev, cache=cache)
-        # Members are deflated into a temporary file as they are added (archive.py): the
+        # Members are deflated into a temporary file as they are added (io/archive.py): the
         # pack is never held whole in memory.
         archive = DeterministicZip(contents.built_at)
         try:

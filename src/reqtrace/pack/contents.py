@@ -1,11 +1,11 @@
 """What an evidence pack holds, shared by the module that gathers and lays it out
-(pack.py) and the one that renders its page (report.py).
+(pack/build.py) and the one that renders its page (pack/report.py).
 
 The members' fixed names; the contents gathered from the spec repo
 (`PackContents` and the types it is made of); how an email or a document record
 is shown (`email_view`, `document_view`); and `Layout`, which gives every
-original file its member name and remembers where it came from. Both pack.py and
-report.py import this module, and it imports neither.
+original file its member name and remembers where it came from. Both pack/build.py and
+pack/report.py import this module, and it imports neither.
 """
 
 from __future__ import annotations

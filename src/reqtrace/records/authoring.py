@@ -152,7 +152,7 @@ def new_item(
     """Create a requirement, request or meeting from its template; its path.
 
     The id is `item_id` when given, else one no branch this clone can see holds
-    (see id_choice.py: sequential alone, random runs in a team clone).
+    (see records/id_choice.py: sequential alone, random runs in a team clone).
     """
     if not title.strip():
         raise UsageError("--title must not be empty")

@@ -1,6 +1,6 @@
 """The subject and plain text of one email, for triage.
 
-Triage needs only who asked what and when; the email module (mail.py, the
+Triage needs only who asked what and when; the email module (records/mail.py, the
 reader behind `reqtrace ingest`) does the reading — charsets, HTML-only
 bodies, caps on size, parts and headers.
 """

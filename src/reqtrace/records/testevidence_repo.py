@@ -1,6 +1,6 @@
 """Test evidence in a spec repo: ingesting reports as records, and reading them back at a revision.
 
-The parsing and the rules are in testevidence.py; this module adds git, the
+The parsing and the rules are in records/testevidence.py; this module adds git, the
 files and the baselines. Test records are kept beside the other records
 (`records/tests/`) but are not items of the evidence graph: they name
 requirements by content digest, which is compared where the question is asked

@@ -2,7 +2,7 @@
 
 `classify_request(text, index=…)` is pure: it reads no file and no git. Each
 stage is a plain function of the one before (prepare.py, words.py, index.py,
-signals.py, model.py); this module runs them in order and turns what they found
+signals.py, core/model.py); this module runs them in order and turns what they found
 into reasons a project manager can show the customer: the request's sentence and
 the signed sentence it meets or contradicts, the numbers compared, the
 environment named.
@@ -74,7 +74,7 @@ class TriageResult:
     unknown_refs: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     probabilities: tuple[tuple[str, float], ...] = ()  # class -> probability
-    precedents: tuple[Precedent, ...] = ()  # decided requests of the repo like this one (precedent.py)
+    precedents: tuple[Precedent, ...] = ()  # decided requests of the repo like this one (triage/precedent.py)
 
     @property
     def diverges(self) -> bool:

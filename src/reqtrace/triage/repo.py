@@ -7,7 +7,7 @@ and collects the requests to triage — by id from the working tree, from
 request files, from an `.eml` file, or from raw text.
 
 The caches here (the index, and the recorded baselines with their sign-offs)
-are hints, never evidence (the rules of cachefile.py): opened only as regular
+are hints, never evidence (the rules of io/cachefile.py): opened only as regular
 files, each sealed with a sha256 over its payload and what it is keyed by, and
 rebuilt when it does not verify. What triage quotes as signed — each match's
 title, statement and criteria — is checked against git at the baseline's
@@ -175,7 +175,7 @@ def _cache_folder(repo: SpecRepo) -> Path | None:
 def baseline_index(repo: SpecRepo, name: str | None) -> tuple[Baseline, BaselineIndex]:
     """The baseline and its index, from the cache when this commit was indexed before.
 
-    The index is kept by the one store of computed results (cachestore.py, kind
+    The index is kept by the one store of computed results (core/cachestore.py, kind
     `triage-index`: `.git/reqtrace/triage-index/STAMP-HASH.idx`, sealed marshal): safe to
     delete, written atomically (safe under concurrent runs) and ignored when it does
     not match its seal, is of another format or shape, or is not a regular file.
@@ -197,7 +197,7 @@ def _index_id(repo: SpecRepo, commit: str) -> str:
 
 
 def _index_path(repo: SpecRepo, commit: str) -> tuple[Path, str] | None:
-    """The kept index of `commit` (cachestore.py) and the stamp its seal is taken with."""
+    """The kept index of `commit` (core/cachestore.py) and the stamp its seal is taken with."""
     content_id = _index_id(repo, commit)
     path = cachestore.entry_path(repo.git_top, INDEX_KIND, content_id, ".idx")
     return (path, cachestore.seal_stamp(INDEX_KIND, content_id)) if path is not None else None
@@ -232,7 +232,7 @@ def _index_of(repo: SpecRepo, commit: str, *, use_cache: bool = True) -> Baselin
 
 def index_in_order(repo: SpecRepo, commit: str, requirements: Sequence[Requirement]) -> BaselineIndex:
     """`BaselineIndex.build(requirements)` — the requirements of the baseline at `commit`, in
-    the caller's order — kept (cachestore.py, kind `pack-triage-index`), so that a pack built
+    the caller's order — kept (core/cachestore.py, kind `pack-triage-index`), so that a pack built
     again on the same baseline does not tokenise every requirement again (most of a pack's
     time at 10,000 requirements). The kept index is a hint: it is used only when every
     record in it is the requirement given at its position; anything else is rebuilt."""
