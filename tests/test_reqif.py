@@ -383,6 +383,8 @@ def strictdoc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv / "bin" / "strictdoc"
 
 
+# slow: in CI it pip-installs StrictDoc and its dependencies into a throw-away venv (~30 s), so its module goes first
+@pytest.mark.slow
 def test_strictdoc_imports_the_export(demo: Path, tmp_path: Path, strictdoc: Path) -> None:
     out = tmp_path / "demo.reqif"
     assert _cli("export", "reqif", "-o", str(out), "--baseline", "contract-v1.0", cwd=demo).returncode == 0
