@@ -165,12 +165,12 @@ def main() -> None:
     try:
         from reqtrace.core.config import find_spec_repo
         from reqtrace.core.snapshot import load_snapshot
-        from reqtrace.graph.graph import build_graph, load_baseline_infos
+        from reqtrace.graph.graph import build_graph, load_graph_baselines
 
         repo = find_spec_repo(folder)
         loads = timed_runs(args.repeat, lambda: load_snapshot(repo))
         snapshot = load_snapshot(repo)
-        baselines = load_baseline_infos(repo, snapshot)
+        baselines = load_graph_baselines(repo, snapshot)
         graph = build_graph(snapshot, baselines)
         builds = timed_runs(args.repeat, lambda: build_graph(snapshot, baselines))
         target = f"REQ-{args.n // 2}"

@@ -14,7 +14,7 @@ from conftest import requirement_yaml
 from reqtrace.core.config import find_spec_repo
 from reqtrace.core.model import SCHEMA_VERSION
 from reqtrace.core.snapshot import load_snapshot
-from reqtrace.graph.graph import build_graph, build_graph_slowly, load_baseline_infos
+from reqtrace.graph.graph import build_graph, build_graph_slowly, load_graph_baselines
 from reqtrace.graph.status import build_status
 
 ASK = "MAIL-3fa2c1d0e9"
@@ -57,7 +57,7 @@ def story(make_repo, run_cli):
 def loaded(repo):
     spec = find_spec_repo(repo.root)
     snapshot = load_snapshot(spec)
-    return spec, snapshot, load_baseline_infos(spec, snapshot)
+    return spec, snapshot, load_graph_baselines(spec, snapshot)
 
 
 def test_graph_has_every_node_and_typed_edge(story):

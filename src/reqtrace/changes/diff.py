@@ -223,7 +223,8 @@ def _baseline_files_key(repo: SpecRepo, rev: str | None) -> str | None:
     """A key naming the exact content of reqtrace.yaml and every file under the baselines folder."""
     import hashlib
 
-    from reqtrace.core.parse_cache import CACHE_FORMAT, PARSER_MODULES, parser_fingerprint
+    from reqtrace.core.cachestore import PARSER_MODULES, code_fingerprint
+    from reqtrace.core.parse_cache import CACHE_FORMAT
 
     if repo.git_top is None:
         return None
@@ -234,7 +235,7 @@ def _baseline_files_key(repo: SpecRepo, rev: str | None) -> str | None:
     except (OSError, InputError):
         return None
     config, _ = parse_config(config_bytes)
-    code = parser_fingerprint((*PARSER_MODULES, "baselines/baseline.py", "baselines/signoff.py", "baselines/signed_statement.py"))
+    code = code_fingerprint((*PARSER_MODULES, "baselines/baseline.py", "baselines/signoff.py", "baselines/signed_statement.py"))
     lines = [f"accepted-baseline {CACHE_FORMAT} {code}", gitio.blob_id(config_bytes)]
     sources = reader.list_files([config.baselines_dir])
     if commit is None:

@@ -103,18 +103,15 @@ def _decode(value: Any) -> Any:
     return value
 
 
-__all__ = ["PARSER_MODULES"]  # defined by the store, which fingerprints them; named here too
 KIND = "parse"  # the store's folder for parsed files
 PACK_ID = "pack"  # the pack's content id: one pack per repository
 
 
-def parser_fingerprint(modules: tuple[str, ...] = PARSER_MODULES) -> str:
-    """reqtrace's version plus a hash of the code (`modules`) and schemas that turn bytes into items.
-
-    In the key, so that a changed parser (even without a new version number, as
-    while developing) never reads an entry an older one wrote.
-    """
-    return code_fingerprint(modules)
+def parser_fingerprint() -> str:
+    """reqtrace's version plus a hash of the code and schemas that turn bytes into items
+    (PARSER_MODULES): in the key, so that a changed parser (even without a new version
+    number, as while developing) never reads an entry an older one wrote."""
+    return code_fingerprint(PARSER_MODULES)
 
 
 @functools.cache

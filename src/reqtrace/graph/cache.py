@@ -65,7 +65,7 @@ from reqtrace.graph.graph import (
     baseline_of_facts,
     build_graph_and_records,
     item_record,
-    load_baseline_infos,
+    load_graph_baselines,
 )
 from reqtrace.io import gitio
 from reqtrace.io.cachefile import Sealed, note, read_regular
@@ -634,7 +634,7 @@ def _patch(repo: SpecRepo, config: Config, cached: _Cached, target: GraphState, 
     if same_baselines:
         new_baselines = old_baselines
     else:
-        new_baselines = load_baseline_infos(repo, Snapshot(config=config, commit=commit, repo=repo))
+        new_baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
     changed = _records_at(repo, config, commit, paths)
 
     def read_records(more: list[str]) -> dict[str, tuple[Record, ...]]:
@@ -768,7 +768,7 @@ def _build(repo: SpecRepo, commit: str | None, *, parse_cache: bool = True) -> G
 
     with PackedParseCache.for_git(repo.git_top if parse_cache else None) as cache:
         snapshot = load_snapshot(repo, commit, cache=cache)
-    baselines = load_baseline_infos(repo, snapshot)
+    baselines = load_graph_baselines(repo, snapshot)
     graph, records = build_graph_and_records(snapshot, baselines)
     return GraphBundle(graph, baselines, snapshot.commit, snapshot, records=records, config=snapshot.config)
 

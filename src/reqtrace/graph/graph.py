@@ -200,7 +200,7 @@ class EvidenceGraph:
 # --- baselines ------------------------------------------------------------------------
 
 
-def load_baseline_infos(repo: SpecRepo | None, snapshot: Snapshot) -> list[Baseline]:
+def load_graph_baselines(repo: SpecRepo | None, snapshot: Snapshot) -> list[Baseline]:
     """The baselines the graph shows: the one place the graph learns about them.
 
     Every baseline the baseline module reads at the snapshot's revision (its

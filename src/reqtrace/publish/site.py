@@ -40,7 +40,7 @@ from reqtrace.core.parse_cache import PackedParseCache, ParseCache
 from reqtrace.core.snapshot import WORKTREE, load_snapshot
 from reqtrace.core.structure import Document, Section, TextNode, outline
 from reqtrace.errors import InputError, OutputError
-from reqtrace.graph.graph import baseline_date, build_graph, load_baseline_infos
+from reqtrace.graph.graph import baseline_date, build_graph, load_graph_baselines
 from reqtrace.graph.trace import trace_item
 from reqtrace.io.archive import short_hash, slug
 from reqtrace.io.files import atomic_write
@@ -179,7 +179,7 @@ class _Site:
         self.single_page = single_page
         self.where = where
         self.notes: list[str] = []
-        infos = load_baseline_infos(repo, snapshot)
+        infos = load_graph_baselines(repo, snapshot)
         self.graph = build_graph(snapshot, infos)
         self.infos = infos
         self.baselines = _baseline_views(snapshot, infos)
