@@ -408,6 +408,7 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
     digest = Digests()
     for snapshot in (base, to):
         digest.take_kept(repo, snapshot)
+    digest.keep_all(repo, base)
     baseline = gather_baseline(repo, baseline_name, to_files, base, to.commit, digest)
     built_at, built_from = _build_time(repo, [to.commit or gitio.head_commit(repo.git_top) if repo.git_top else None, base_commit])
     base_date = gitio.commit_info(repo.git_top, base_commit)["commit_date"] if repo.git_top is not None else None

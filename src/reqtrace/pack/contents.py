@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from reqtrace.baselines.baseline import Baseline, SignOff, kept_frozen_entries
+from reqtrace.baselines.baseline import (
+    Baseline,
+    BaselineEntry,
+    SignOff,
+    keep_frozen_entries,
+    kept_frozen_entries,
+)
 from reqtrace.core.config import SpecRepo
 from reqtrace.core.digest import requirement_digest
 from reqtrace.core.model import Snapshot, item_fields
@@ -84,6 +90,20 @@ class Digests:
                 self._memo[id(requirement)] = (requirement, entry.digest)
         self._kept_commits.add(snapshot.commit)
         return True
+
+    def keep_all(self, repo: SpecRepo, snapshot: Snapshot) -> None:
+        """Keep the digests of every requirement of `snapshot`, when none are kept for its commit
+        yet, as what `frozen_entries` gives for that commit — so that the baseline's own check,
+        this build's and the next's read them instead of digesting them all again.
+
+        Only for a snapshot read as `frozen_entries` reads a commit: its requirements alone,
+        by read_items' rules (pack/build.base_requirements), so the entries are the same."""
+        commit = snapshot.commit
+        if commit is None or repo.git_top is None or commit in self._kept_commits:
+            return
+        entries = [BaselineEntry(rid, self(req), req.path) for rid, req in sorted(snapshot.requirements.items(), key=lambda item: item[0].encode("utf-8"))]
+        keep_frozen_entries(repo, commit, entries)
+        self._kept_commits.add(commit)
 
     def kept_at(self, commit: str) -> bool:
         """Whether the digests at `commit` were kept (take_kept found them)."""
