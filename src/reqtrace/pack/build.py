@@ -107,18 +107,25 @@ def _folder_keeper(path: str, data: bytes) -> bool:
     return PurePosixPath(path).name in (".gitkeep", ".keep") and not data.strip()
 
 
-def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str]) -> dict[str, bytes]:
+def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str], blobs: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """The bytes of every regular file under `folders` at `commit` (None: the working tree).
 
     Not through Reader.read, which stops at the 1 MiB limit of spec files: a
     pack carries records as they are (a scanned contract, a mail with attachments).
+    `blobs` ({blob id: bytes}), when given, holds the blobs read already, and gets the
+    ones read now: a file unchanged between the baseline and --to is read from git once.
     """
     reader = Reader(repo, commit)
     sources = [s for s in reader.list_files(folders) if s.symlink_target is None]
     for source in sources:
         if source.size > MAX_SOURCE_BYTES:
             raise InputError(f"{source.path} is {source.size:,} bytes; a pack holds files up to {MAX_SOURCE_BYTES:,} bytes")
-    return reader.read_stored(sources)
+    if blobs is None or commit is None:
+        return reader.read_stored(sources)
+    unread = [source for source in sources if source.oid not in blobs]
+    read = reader.read_stored(unread)
+    blobs.update((source.oid, read[source.path]) for source in unread if source.oid and source.path in read)
+    return {source.path: blobs[source.oid] for source in sources if source.oid in blobs}
 
 
 def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datetime, str]:
@@ -375,15 +382,15 @@ def build_timeline(contents_to: Snapshot, baseline: PackedBaseline, base_commit_
     return sorted((e for e in events if e.date), key=lambda e: (moment_key(e.date), id_order(e.id), e.kind == "decision", e.kind))
 
 
-def base_requirements(repo: SpecRepo, commit: str, to: Snapshot) -> tuple[Snapshot, dict[str, bytes]]:
+def base_requirements(repo: SpecRepo, commit: str, to: Snapshot, blobs: dict[str, bytes] | None = None) -> tuple[Snapshot, dict[str, bytes]]:
     """The requirements at the baseline's commit, and the bytes of their files.
 
     Read by the rules of every reading (snapshot.read_items); a file with the same bytes
     at --to is not parsed again: its requirements are the very objects of the --to
-    snapshot (so they are digested once).
+    snapshot (so they are digested once), and its bytes are those read at --to (`blobs`).
     """
     base = read_items(repo, commit, ("requirement",), cache=known_requirement_parses(to))
-    files = _read_sources(repo, commit, [base.config.requirements_dir])
+    files = _read_sources(repo, commit, [base.config.requirements_dir], blobs)
     return base, {path: files[path] for path in base.files if path in files}
 
 
@@ -406,8 +413,10 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
     to = load_snapshot(repo, WORKTREE if to_ref == WORKTREE else to_ref, cache=cache)
     diff = gather_changes(repo, baseline_name, base_commit, to, cache)
     config = to.config
-    to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}))
-    base, base_files = base_requirements(repo, base_commit, to)
+    blobs: dict[str, bytes] = {}
+    to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}), blobs)
+    base, base_files = base_requirements(repo, base_commit, to, blobs)
+    del blobs
     digest = Digests()
     for snapshot in (base, to):
         digest.take_kept(repo, snapshot)
