@@ -696,14 +696,16 @@ def refuse_uncommitted(repo: SpecRepo, baseline_name: str) -> None:
 
 
 @contextmanager
-def _gathering_without_collections() -> Iterator[None]:
-    """No cyclic garbage collection while the repo is read, then one, and what survives it
-    is frozen (left out of later collections) until the build ends (`_thawed`).
+def _without_collections() -> Iterator[None]:
+    """No cyclic garbage collection in the block, then one, and what survives it is frozen
+    (left out of later collections) until the build ends (`_thawed`).
 
     Gathering builds hundreds of thousands of objects that live to the end of the build
-    and form almost no cycles; each full collection walks all of them again: at 10,000
-    requirements a dozen such walks cost 1.1 s of CPU, a quarter of what gathering
-    itself costs. One collection at the end frees the few cycles made meanwhile."""
+    and form few cycles, and laying out and rendering add as many; each full collection
+    walks all of them again: at 10,000 requirements a dozen such walks cost 1.3 s of CPU,
+    as much as deflating the whole pack. The collection after each block frees the cycles
+    made in it (the page model is one: Jinja2's context and its macros refer to each
+    other), so memory is what it was with the collector on."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -717,7 +719,7 @@ def _gathering_without_collections() -> Iterator[None]:
 
 @contextmanager
 def _thawed() -> Iterator[None]:
-    """Whatever `_gathering_without_collections` froze is collectable again afterwards (a
+    """Whatever `_without_collections` froze is collectable again afterwards (a
     process that builds many packs, such as a test run, must not keep every one's objects)."""
     try:
         yield
@@ -747,14 +749,15 @@ def build_pack(
     # The whole snapshot through the packed parse cache `check` and `status` share (one file,
     # not an entry per file): after either of them, no file is parsed again.
     with phase(f"building the evidence pack of {baseline_name}"), PackedParseCache.for_git(repo.git_top) as cache, _thawed():
-        with _gathering_without_collections():
+        with _without_collections():
             contents = gather_pack(repo, baseline_name, to_rev, cache=cache)
         # Members are deflated into a temporary file as they are added (io/archive.py): the
         # pack is never held whole in memory.
         archive = DeterministicZip(contents.built_at)
         try:
-            layout, pack = lay_out(contents, archive)
-            html = render_pack_page(contents, layout)
+            with _without_collections():
+                layout, pack = lay_out(contents, archive)
+                html = render_pack_page(contents, layout)
             archive.add(INDEX, html)
             with output_writer(output) as handle:
                 archive.write(handle)
