@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -200,18 +202,34 @@ class DemoBuild:
     stderr: str
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder that every xdist worker of this run shares (the parent of the workers' own
+    temporary folders); without xdist, the run's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
-    """`reqtrace demo`, built once per worker (about 5 s of CPU: ~30 commits, two signed
-    baselines); a test or module works on its own copy, which takes a tenth of a second."""
-    home = tmp_path_factory.mktemp("demo-home")
-    (home / ".gitconfig").write_text(GITCONFIG)
-    env = {key: value for key, value in os.environ.items() if key not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
-    env.update({"HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1", "COLUMNS": "200"})
-    target = tmp_path_factory.mktemp("demo-build") / "demo"
-    proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env=env)
-    assert proc.returncode == 0, proc.stderr
-    return DemoBuild(target, proc.stdout, proc.stderr)
+    """`reqtrace demo`, built once per run (about 5 s of CPU: ~30 commits, two signed
+    baselines): the first worker to ask builds it under a lock, the others wait and read it.
+    A test or module works on its own copy, which takes a tenth of a second."""
+    shared = run_folder(tmp_path_factory)
+    target, said = shared / "demo-build" / "demo", shared / "demo-build" / "said.json"
+    with open(shared / "demo-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not said.exists():
+            home = tmp_path_factory.mktemp("demo-home")
+            (home / ".gitconfig").write_text(GITCONFIG)
+            env = {key: value for key, value in os.environ.items() if key not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
+            env.update({"HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1", "COLUMNS": "200"})
+            shutil.rmtree(target.parent, ignore_errors=True)  # a build cut short by a failure
+            target.parent.mkdir()
+            proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env=env)
+            assert proc.returncode == 0, proc.stderr
+            said.write_text(json.dumps({"stdout": proc.stdout, "stderr": proc.stderr}), encoding="utf-8")
+    printed = json.loads(said.read_text(encoding="utf-8"))
+    return DemoBuild(target, printed["stdout"], printed["stderr"])
 
 
 def copy_demo(build: DemoBuild, target: Path) -> Path:

@@ -12,7 +12,7 @@ from hostile.kit import run as run_in_process
 from reqtrace.core.config import find_spec_repo
 from reqtrace.graph.cache import _build, cache_file, load_graph_bundle, status_snapshot
 from reqtrace.graph.status import build_status
-from test_graph import story  # noqa: F401 - the fixture
+from test_graph import story, story_template  # noqa: F401 - the fixtures
 
 
 def graph_content(bundle):

@@ -18,6 +18,7 @@ from test_graph import (
     REPLY,
     loaded,
     story,  # noqa: F401 - the fixture
+    story_template,  # noqa: F401 - the fixture's template
 )
 
 LI_WEI = "Li Wei <li.wei@vendor.example>"

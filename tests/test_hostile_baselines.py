@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SpecRepoFixture, requirement_yaml
+from conftest import SpecRepoFixture, make_repo_in, requirement_yaml
 from pack_kit import CUSTOMER, VENDOR, VENDOR_EMAIL, allowed_signers_line, make_key, signoff_yaml
 from reqtrace.baselines.baseline import create_baseline, load_baseline
 from reqtrace.baselines.signoff import sign_baseline
@@ -44,10 +45,25 @@ class World:
         return found
 
 
-@pytest.fixture
-def world(make_repo, tmp_path, monkeypatch) -> World:
+@pytest.fixture(scope="module")
+def world_template(tmp_path_factory, build_env) -> Path:
     """contract-v1.0 (vendor SSH + customer recorded, approved), then delivery-v1.0 accepted by
-    the customer: delivery-v1.0 is the accepted baseline, contract-v1.0 the older one."""
+    the customer: delivery-v1.0 is the accepted baseline, contract-v1.0 the older one. Built
+    once per module (a key, five commits, an SSH signature); `world` copies it per test."""
+    tmp_path = tmp_path_factory.mktemp("hostile-baselines")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _build_world(make_repo_in(tmp_path), tmp_path, monkeypatch)
+    return tmp_path
+
+
+@pytest.fixture
+def world(world_template, tmp_path) -> World:
+    # The repo, the key and the letters, at the same places under the test's own folder.
+    shutil.copytree(world_template, tmp_path, symlinks=True, dirs_exist_ok=True)
+    return World(SpecRepoFixture(tmp_path / "repo"), find_spec_repo(tmp_path / "repo"), tmp_path / "keys" / "vendor")
+
+
+def _build_world(make_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     spec = make_repo(
         {
             "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Book online", "Patients book online.", status="approved"),

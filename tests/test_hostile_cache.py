@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import requirement_yaml
+from conftest import SpecRepoFixture, copy_repo, make_repo_in, requirement_yaml
 from reqtrace.core import parse_cache as parsecache
 
 BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
@@ -50,14 +50,21 @@ refs: [REQ-3]
 ASK = "Patients should be able to book 30 days ahead instead of 14. Reminder at sunrise-clinic.example please."
 
 
-@pytest.fixture
-def clinic(make_repo):
+@pytest.fixture(scope="module")
+def clinic_template(tmp_path_factory, build_env) -> Path:
+    """The spec repo, committed and tagged once per module (no command has run in it: no caches)."""
     files = {f"specs/{p.relative_to(BASELINE).as_posix()}": p.read_text(encoding="utf-8") for p in BASELINE.rglob("*.yaml")}
     files["specs/extra/REQ-40.yaml"] = requirement_yaml(
         "REQ-40", "Mail from sunrise-clinic.example", "Reminders are sent from noreply@sunrise-clinic.example.", parents=["REQ-3"]
     )
     files["records/requests/RQ-12.yaml"] = REQUEST
-    return make_repo(files, tag="baseline/v1.0")
+    return make_repo_in(tmp_path_factory.mktemp("hostile-cache"))(files, tag="baseline/v1.0").root
+
+
+@pytest.fixture
+def clinic(clinic_template, tmp_path) -> SpecRepoFixture:
+    # A copy per test (every test attacks its caches): ~0.1 s instead of a new repo and commit.
+    return copy_repo(clinic_template, tmp_path / "repo")
 
 
 def run_in_process(monkeypatch: pytest.MonkeyPatch, root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -249,17 +256,32 @@ def _cli(root: Path, *args: str) -> tuple[int, str]:
     return proc.returncode, proc.stdout
 
 
+FIFO_COMMANDS = [("trace", "REQ-3", "--format", "json"), ("list", "--format", "json"), ("triage", "RQ-12", "--baseline", "v1.0", "--format", "json")]
+
+
+@pytest.fixture(scope="module")
+def cached_clinic(clinic_template, tmp_path_factory, build_env) -> tuple[Path, list[tuple[int, str]]]:
+    """The repo after the FIFO commands ran once, as real processes (their caches written), and
+    their answers. Each FIFO case copies it (caches and all) instead of running them again."""
+    root = copy_repo(clinic_template, tmp_path_factory.mktemp("hostile-cache-fifo") / "repo").root
+    return root, [_cli(root, *command) for command in FIFO_COMMANDS]
+
+
 @pytest.mark.parametrize("which", ["graph", "parse-pack", "triage-index"])
-def test_a_fifo_in_place_of_a_cache_file_does_not_hang(clinic, which):
-    commands = [("trace", "REQ-3", "--format", "json"), ("list", "--format", "json"), ("triage", "RQ-12", "--baseline", "v1.0", "--format", "json")]
-    expected = [_cli(clinic.root, *command) for command in commands]
+def test_a_fifo_in_place_of_a_cache_file_does_not_hang(cached_clinic, tmp_path, monkeypatch, which):
+    template, expected = cached_clinic
+    clinic = copy_repo(template, tmp_path / "repo")
+    if which == "graph":
+        # The graph cache is named after the repo's place (the parse pack and the triage index
+        # after content only, so the copied ones serve): write the copy's own.
+        run_in_process(monkeypatch, clinic.root, *FIFO_COMMANDS[0])
     folder = cache_folder(clinic.root)
     targets = list((folder / "triage-index").glob("*")) if which == "triage-index" else [graph_cache_file(clinic.root) if which == "graph" else folder / "parse" / parsecache.pack_name()]
     assert targets
     for target in targets:
         target.unlink()
         os.mkfifo(target)
-    assert [_cli(clinic.root, *command) for command in commands] == expected
+    assert [_cli(clinic.root, *command) for command in FIFO_COMMANDS] == expected
 
 
 def test_a_symlink_in_place_of_a_cache_file_is_not_followed(clinic, tmp_path):

@@ -3,9 +3,10 @@
 `reqtrace` on PyPI is somebody else's project, so the distribution is
 `reqtrace-cli`; the command and the import package stay `reqtrace`. This builds
 the wheel from the source tree (offline, with the hatchling of the test extras)
-and installs it into a fresh virtual environment with `pip install --no-index`,
-the way pipx would, then runs the installed command. The dependencies are made
-visible to the fresh environment through a path entry to this environment's
+and installs it into a fresh virtual environment with `pip install --no-index`
+(this environment's pip, pointed at the fresh one with `--python`), then runs
+the installed command. The dependencies are made visible to the fresh
+environment through a path entry to this environment's
 site-packages (offline: nothing is downloaded); reqtrace itself must come from
 the wheel. `.ci/run` repeats the check with the real pipx.
 """
@@ -42,7 +43,7 @@ def test_the_distribution_name_is_not_the_unrelated_pypi_project() -> None:
                 start = index + 1
 
 
-# slow: builds the wheel, makes a venv and pip-installs the wheel into it (~10 s)
+# slow: builds the wheel, makes a venv and pip-installs the wheel into it (~8 s of CPU)
 @pytest.mark.slow
 def test_the_built_wheel_installs_into_a_fresh_environment_and_runs(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
@@ -62,13 +63,16 @@ def test_the_built_wheel_installs_into_a_fresh_environment_and_runs(tmp_path: Pa
         assert "reqtrace/_example/clinic/reqtrace.yaml" in names  # the demo ships inside
 
     fresh = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(fresh)], check=True)
+    # Without pip of its own (ensurepip costs ~4 s of CPU): this environment's pip installs into
+    # it through `--python` (pipx, too, shares one pip among its environments).
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
     python = fresh / "bin" / "python"
+    pip = [sys.executable, "-m", "pip", "--python", str(python)]
     fresh_site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], capture_output=True, text=True, check=True).stdout.strip()
     # A plain path entry: the dependencies import from here, but this environment's
     # editable reqtrace (its own .pth in site-packages) is not processed from it.
     Path(fresh_site, "test-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
-    install = subprocess.run([python, "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(wheel)], capture_output=True, text=True, check=False)
+    install = subprocess.run([*pip, "install", "-q", "--no-index", "--no-deps", str(wheel)], capture_output=True, text=True, check=False)
     assert install.returncode == 0, install.stderr
 
     command = fresh / "bin" / "reqtrace"
@@ -77,7 +81,7 @@ def test_the_built_wheel_installs_into_a_fresh_environment_and_runs(tmp_path: Pa
     assert version.stdout.strip() == f"reqtrace {reqtrace.__version__}"
     where = subprocess.run([python, "-c", "import reqtrace; print(reqtrace.__file__)"], capture_output=True, text=True, check=True).stdout.strip()
     assert where.startswith(fresh_site), f"reqtrace imported from {where}, not from the installed wheel"
-    shown = subprocess.run([python, "-m", "pip", "show", DISTRIBUTION], capture_output=True, text=True, check=False)
+    shown = subprocess.run([*pip, "show", DISTRIBUTION], capture_output=True, text=True, check=False)
     assert shown.returncode == 0 and f"Name: {DISTRIBUTION}" in shown.stdout
 
     demo = subprocess.run([command, "demo", str(tmp_path / "demo")], capture_output=True, text=True, check=False, cwd=tmp_path)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from browser import Browser, chromium_path
-from conftest import copy_demo
+from conftest import copy_demo, make_repo_in, run_reqtrace
 from pack_kit import build_repo
 
 pytestmark = [
@@ -26,12 +26,15 @@ HEADINGS = ["Summary", "Sign-offs", "Baseline requirements", "Changes since the 
 LOCAL_SCHEMES = ("file:", "data:", "about:")
 
 
-@pytest.fixture
-def unzipped_pack(make_repo, run_cli, tmp_path) -> Path:
+@pytest.fixture(scope="module")
+def unzipped_pack(tmp_path_factory, build_env) -> Path:
+    """The pack of a signed repo, built by a real `reqtrace pack build` once per module (~3 s of
+    CPU) and unzipped: the tests only open it in Chromium, which changes nothing in it."""
     chromium_path()  # skip (or fail in CI) before building anything
-    signed = build_repo(make_repo, tmp_path)
+    tmp_path = tmp_path_factory.mktemp("browser-pack")
+    signed = build_repo(make_repo_in(tmp_path), tmp_path)
     out = tmp_path / "pack.zip"
-    result = run_cli("pack", "build", "v1", "-o", str(out), cwd=signed.repo.root)
+    result = run_reqtrace("pack", "build", "v1", "-o", str(out), cwd=signed.repo.root)
     assert result.exit_code == 0, result.stderr
     folder = tmp_path / "unzipped"
     with zipfile.ZipFile(out) as archive:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import git
+from conftest import copy_repo, git, run_reqtrace
 from reqtrace.core.placeholders import (
     ACCEPTANCE_TEMPLATE,
     REQUEST_TEXT_TEMPLATE,
@@ -13,14 +13,21 @@ from reqtrace.core.placeholders import (
 )
 
 
-@pytest.fixture
-def fresh(tmp_path, run_cli):
-    """A project as a PM starts it: init, one new requirement, one new request, committed."""
-    root = tmp_path / "project"
-    assert run_cli("init", str(root)).exit_code == 0
-    assert run_cli("new", "requirement", "--title", "Book online", cwd=root).exit_code == 0
-    assert run_cli("new", "request", "--title", "Longer window", cwd=root).exit_code == 0
+@pytest.fixture(scope="module")
+def fresh_template(tmp_path_factory, build_env):
+    """A project as a PM starts it: init, one new requirement, one new request, committed
+    (three real processes, once per module)."""
+    root = tmp_path_factory.mktemp("placeholders") / "project"
+    assert run_reqtrace("init", str(root)).exit_code == 0
+    assert run_reqtrace("new", "requirement", "--title", "Book online", cwd=root).exit_code == 0
+    assert run_reqtrace("new", "request", "--title", "Longer window", cwd=root).exit_code == 0
     return root
+
+
+@pytest.fixture
+def fresh(fresh_template, tmp_path):
+    # Each test edits its own copy.
+    return copy_repo(fresh_template, tmp_path / "project").root
 
 
 def _findings(run_cli, root, *args):

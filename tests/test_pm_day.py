@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliResult, DemoBuild, copy_demo
+from conftest import CliResult, DemoBuild, copy_demo, copy_repo, make_repo_in, run_reqtrace
 from hostile.kit import run as run_through_main
 
 
@@ -185,16 +185,23 @@ DECIDED_AT = "1772341200"
 REQUEST = "id: RQ-1\nreceived: 2026-03-01\nfrom: Ann\ntitle: Longer window\naffects: [REQ-1]\n"
 
 
-@pytest.fixture
-def same_day(make_repo, run_cli):
-    """REQ-1 added in the morning, RQ-1 decided at noon with `decide`, REQ-1 changed in the afternoon."""
-    repo = make_repo()
+@pytest.fixture(scope="module")
+def same_day_template(tmp_path_factory, build_env):
+    """REQ-1 added in the morning, RQ-1 decided at noon with `decide` (a real process), REQ-1
+    changed in the afternoon; built once per module."""
+    repo = make_repo_in(tmp_path_factory.mktemp("same-day"))()
     repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Window\nstatement: Patients book 7 days ahead.\n", "records/requests/RQ-1.yaml": REQUEST},
                 "Five requirements agreed", date="2026-03-01T09:00:00+08:00")
-    decided = run_cli("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "Li Wei", cwd=repo.root, env={"SOURCE_DATE_EPOCH": DECIDED_AT})
+    decided = run_reqtrace("decide", "RQ-1", "--as", "change", "--status", "approved", "--by", "Li Wei", cwd=repo.root, env={"SOURCE_DATE_EPOCH": DECIDED_AT})
     assert decided.exit_code == 0, decided.stderr
     repo.commit({"specs/REQ-1.yaml": "id: REQ-1\ntitle: Window\nstatement: Patients book 14 days ahead.\n"}, "Window 14 days (RQ-1)", date="2026-03-01T16:00:00+08:00")
-    return repo
+    return repo.root
+
+
+@pytest.fixture
+def same_day(same_day_template, tmp_path):
+    # Each test works on its own copy (some write to it).
+    return copy_repo(same_day_template, tmp_path / "repo")
 
 
 def test_decide_and_triage_write_record_a_full_timestamp_with_offset(same_day, run_cli):

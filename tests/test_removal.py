@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from conftest import requirement_yaml
+from conftest import copy_repo, make_repo_in, requirement_yaml, run_reqtrace
 
 MAIL = "MAIL-0123456789"
 FILES = {
@@ -29,14 +29,20 @@ REMOVAL = {
 }
 
 
-@pytest.fixture
-def removed(make_repo, run_cli):
-    repo = make_repo(FILES)
-    created = run_cli("baseline", "create", "contract-v1", "-m", "Contract scope", cwd=repo.root,
-                      env={"SOURCE_DATE_EPOCH": "1769947200"})
+@pytest.fixture(scope="module")
+def removed_template(tmp_path_factory, build_env):
+    """Built once per module: a real `baseline create`, then the approved removal committed."""
+    repo = make_repo_in(tmp_path_factory.mktemp("removal"))(FILES)
+    created = run_reqtrace("baseline", "create", "contract-v1", "-m", "Contract scope", cwd=repo.root,
+                           env={"SOURCE_DATE_EPOCH": "1769947200"})
     assert created.exit_code == 0, created.stderr
     repo.commit(REMOVAL, "Remove REQ-9 as approved in RQ-5", date="2026-03-06T10:00:00+08:00")
-    return repo
+    return repo.root
+
+
+@pytest.fixture
+def removed(removed_template, tmp_path):
+    return copy_repo(removed_template, tmp_path / "repo")
 
 
 def test_records_may_name_a_requirement_removed_since_a_baseline(removed, run_cli):

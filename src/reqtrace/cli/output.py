@@ -185,9 +185,17 @@ _SPACE = re.compile(r"\s")
 _QUOTED_COMMAND = re.compile(r"`[^`\n]+`")
 
 
-def _word_end(plain: str, start: int) -> int:
-    space = _SPACE.search(plain, start)
-    return space.start() if space else len(plain)
+def _word_ends(plain: str) -> Callable[[int], int]:
+    """Where the word starting at `start` ends (the next whitespace, or the end of the text),
+    for every line of one text: the spaces are found once, so a long text without any is not
+    searched to its end again at every line."""
+    spaces = [space.start() for space in _SPACE.finditer(plain)]
+
+    def word_end(start: int) -> int:
+        index = bisect.bisect_left(spaces, start)
+        return spaces[index] if index < len(spaces) else len(plain)
+
+    return word_end
 
 
 def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int) -> list[Any]:
@@ -197,6 +205,7 @@ def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int)
 
     plain = text.plain
     cells = _cell_width_between(plain)
+    word_end = _word_ends(plain)
 
     def wide(char: str) -> bool:
         return unicodedata.east_asian_width(char) in "WF"
@@ -215,11 +224,11 @@ def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int)
     start, available = 0, first_width
     while cells(start, text_end) > available:
         best = None
-        for end, following in breaks[bisect.bisect_right(breaks, (start, len(plain))):]:
+        for end, following in itertools.islice(breaks, bisect.bisect_right(breaks, (start, len(plain))), None):
             if cells(start, end) > available:
                 break
             best = (end, following)
-        unit_end = next((end for begin, end in commands if begin == start), None) or _word_end(plain, start)
+        unit_end = next((end for begin, end in commands if begin == start), None) or word_end(start)
         if best is None and cells(start, unit_end) <= full_width:
             # Too wide for the indented line, not for the terminal: it gets a line of its own.
             best = (unit_end, unit_end + len(plain[unit_end:]) - len(plain[unit_end:].lstrip()))
