@@ -54,3 +54,25 @@ def tracer():
 def test_the_reasons_do_not_call_an_example_evidence_that_something_failed(tracer):
     result = classify_request(_CODE, index=tracer)
     assert not any(r.startswith("pastes an error or log") for r in result.reasons)
+
+
+def test_headings_every_write_up_uses_are_neither_words_nor_a_template_kind():
+    text = ("Exit codes mixed up\n\n# Description\nThe exit code is 0 after an error.\n\n## Current behavior\nIt exits 0.\n\n"
+            "**Additional context**\nSeen in CI.\n\n## Summary\nWrong code.\n")
+    prepared = prepare(text)
+    assert "description" not in prepared.own and "additional" not in prepared.own and "summary" not in prepared.own
+    assert "behavior" not in prepared.own
+    assert "## Current behavior" in prepared.quoted
+    assert "the exit code is 0 after an error" in prepared.own
+    # "Additional context" closes bug reports as often as feature requests: it tells neither.
+    assert not prepared.feature_template and not prepared.bug_template
+
+
+def test_a_feature_template_still_says_what_it_is():
+    prepared = prepare("Markdown export\n\n**Is your feature request related to a problem? Please describe.**\nWe need it.\n\n"
+                       "**Additional context**\nNone.\n")
+    assert prepared.feature_template
+
+
+def test_a_sentence_that_starts_with_a_heading_word_is_still_the_customers():
+    assert "the description of the report is empty" in prepare("The description of the report is empty.").own

@@ -60,9 +60,16 @@ _BUG_TEMPLATE = re.compile(
     re.IGNORECASE,
 )
 _FEATURE_TEMPLATE = re.compile(
-    r"^\s*(?:#+\s*|\*\*)?(?:feature request|is your feature request related to a problem\??|describe the solution you'd like"
-    r"|describe alternatives you've considered|additional context|proposal|motivation|use case"
+    r"^\s*(?:#+\s*|\*\*)?(?:feature request|is your feature request related to a problem\??(?:\s*please describe\.?)?|describe the solution you'd like"
+    r"|describe alternatives you've considered|proposal|motivation|use case"
     r"|【?需求描述】?|【?功能需求】?|【?需求背景】?|【?期望功能】?)(?:\*\*)?\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+# Headings both kinds of issue template use, or any write-up: structure, not the customer's words,
+# and no sign of what kind of issue it is ("## Description", "**Additional context**").
+_HEADING = re.compile(
+    r"^\s*(?:#+\s*|\*\*)?(?:description|summary|overview|details|context|additional (?:context|information|info|notes?)"
+    r"|background|problem|current (?:behaviou?r|state|situation)|notes?|examples?|logs?|output)(?:\*\*)?\s*[:：]?\s*$",
     re.IGNORECASE,
 )
 # Lines that are machine output: a stack trace, a log line, an error dump.
@@ -146,6 +153,9 @@ def prepare(text: str) -> Prepared:
             continue
         if _BUG_TEMPLATE.match(line):
             bug = True
+            quoted.append(stripped)
+            continue
+        if _HEADING.match(line):
             quoted.append(stripped)
             continue
         if _FEATURE_TEMPLATE.match(line):
