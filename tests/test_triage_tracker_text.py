@@ -76,8 +76,3 @@ def test_a_feature_template_still_says_what_it_is():
 
 def test_a_sentence_that_starts_with_a_heading_word_is_still_the_customers():
     assert "the description of the report is empty" in prepare("The description of the report is empty.").own
-
-
-def test_a_failure_word_that_names_a_field_tells_no_failure():
-    text = 'Support this XML\n\n```xml\n<testsuite name="abc" tests="1" failures="0" errors="0">\n</testsuite>\n```\n'
-    assert prepare(text).machine == ()

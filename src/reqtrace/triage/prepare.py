@@ -83,10 +83,9 @@ _TRACE_LINE = re.compile(
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 # Inside a fenced block, a line that tells a failure: the block is pasted output of something that
 # failed. A block with none is an example (code, configuration, a command line, wanted output).
-# A word followed by "=" is a name (`errors="0"` in a test report), not a failure.
 _FAILURE_LINE = re.compile(
     r"\b(?:error|errors|exception|fatal|panic(?:ked)?|fail(?:ed|s|ure)?|traceback|segfault|abort(?:ed)?|denied|refused"
-    r"|not found|no such|cannot|can't|unable to|invalid|unexpected|assert(?:ion)?(?:error)?)\b(?!\s*=)"
+    r"|not found|no such|cannot|can't|unable to|invalid|unexpected|assert(?:ion)?(?:error)?)\b"
     r"|(?:->|=>|returns?|got|status)\s*[45]\d\d\b",
     re.IGNORECASE,
 )
