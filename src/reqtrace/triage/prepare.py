@@ -5,7 +5,10 @@ the customer's own words about this request: the earlier mail it quotes, the
 greeting and the signature, an issue template's headings, links and addresses.
 Cue words found there would be found in every request, so they are set aside.
 A pasted log, error message or stack trace is set aside too, but kept as what
-it is: evidence that something failed. Requirement ids are kept as references.
+it is: evidence that something failed. A fenced block with no failure in it
+(code, configuration, a command line, an excerpt of a file or of wanted output)
+is an example: neither evidence of failure nor a cue source. Requirement ids
+are kept as references.
 """
 
 from __future__ import annotations
@@ -57,9 +60,16 @@ _BUG_TEMPLATE = re.compile(
     re.IGNORECASE,
 )
 _FEATURE_TEMPLATE = re.compile(
-    r"^\s*(?:#+\s*|\*\*)?(?:feature request|is your feature request related to a problem\??|describe the solution you'd like"
-    r"|describe alternatives you've considered|additional context|proposal|motivation|use case"
+    r"^\s*(?:#+\s*|\*\*)?(?:feature request|is your feature request related to a problem\??(?:\s*please describe\.?)?|describe the solution you'd like"
+    r"|describe alternatives you've considered|proposal|motivation|use case"
     r"|【?需求描述】?|【?功能需求】?|【?需求背景】?|【?期望功能】?)(?:\*\*)?\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+# Headings both kinds of issue template use, or any write-up: structure, not the customer's words,
+# and no sign of what kind of issue it is ("## Description", "**Additional context**").
+_HEADING = re.compile(
+    r"^\s*(?:#+\s*|\*\*)?(?:description|summary|overview|details|context|additional (?:context|information|info|notes?)"
+    r"|background|problem|current (?:behaviou?r|state|situation)|notes?|examples?|logs?|output)(?:\*\*)?\s*[:：]?\s*$",
     re.IGNORECASE,
 )
 # Lines that are machine output: a stack trace, a log line, an error dump.
@@ -71,6 +81,14 @@ _TRACE_LINE = re.compile(
     re.IGNORECASE,
 )
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
+# Inside a fenced block, a line that tells a failure: the block is pasted output of something that
+# failed. A block with none is an example (code, configuration, a command line, wanted output).
+_FAILURE_LINE = re.compile(
+    r"\b(?:error|errors|exception|fatal|panic(?:ked)?|fail(?:ed|s|ure)?|traceback|segfault|abort(?:ed)?|denied|refused"
+    r"|not found|no such|cannot|can't|unable to|invalid|unexpected|assert(?:ion)?(?:error)?)\b"
+    r"|(?:->|=>|returns?|got|status)\s*[45]\d\d\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s+|(?<=[。！？；])|\n+")
 
 
@@ -84,6 +102,7 @@ class Prepared:
     quoted: str  # earlier mail, greetings, signatures, template headings
     forwarded: bool  # the customer's own words were few, and the earlier mail they forward was read as theirs
     machine: tuple[str, ...]  # pasted log, error and trace lines
+    examples: tuple[str, ...]  # lines of fenced blocks that tell no failure: code, configuration, commands
     refs: tuple[str, ...]  # requirement-like ids named anywhere in the text
     bug_template: bool  # an issue template for a bug report ("Steps to reproduce", 【复现步骤】)
     feature_template: bool  # an issue template for a feature request
@@ -103,15 +122,21 @@ def prepare(text: str) -> Prepared:
     quoted: list[str] = []
     earlier: list[str] = []  # the body of quoted or forwarded mail
     machine: list[str] = []
+    examples: list[str] = []
+    block: list[str] = []  # the fenced block being read
     bug = feature = False
     in_fence = in_signature = in_quote = False
     for line in text.split("\n"):
         stripped = line.strip()
         if _FENCE.match(line):
+            if in_fence:
+                _close_block(block, machine, examples)
+                block = []
             in_fence = not in_fence
             continue
         if in_fence:
-            (machine if stripped else quoted).append(stripped)
+            if stripped:
+                block.append(stripped)
             continue
         if in_quote or stripped.startswith(">") or _QUOTE_START.match(line):
             in_quote = in_quote or not stripped.startswith(">")
@@ -130,6 +155,9 @@ def prepare(text: str) -> Prepared:
             bug = True
             quoted.append(stripped)
             continue
+        if _HEADING.match(line):
+            quoted.append(stripped)
+            continue
         if _FEATURE_TEMPLATE.match(line):
             feature = True
             quoted.append(stripped)
@@ -144,6 +172,7 @@ def prepare(text: str) -> Prepared:
             quoted.append(line[cut.start() + 1 :].strip())
             line = line[: cut.start() + 1]
         own.append(line)
+    _close_block(block, machine, examples)  # a block left open runs to the end of the text
     # The first line is a title or subject when it ends without a full stop: a sentence of its own.
     first = next((i for i, line in enumerate(own) if line.strip()), None)
     if first is not None and not re.search(r"[.!?。！？:：,，]\s*$", own[first]) and first + 1 < len(own) and own[first + 1].strip():
@@ -169,11 +198,18 @@ def prepare(text: str) -> Prepared:
         quoted="\n".join(q for q in quoted if q),
         forwarded=forwarded,
         machine=tuple(m for m in machine if m),
+        examples=tuple(examples),
         refs=refs,
         bug_template=bug,
         feature_template=feature,
         han_share=han / len(letters) if letters else 0.0,
     )
+
+
+def _close_block(block: list[str], machine: list[str], examples: list[str]) -> None:
+    """A fenced block is pasted output of a failure when a line of it tells one; else it is an example."""
+    failed = any(_TRACE_LINE.match(line) or _FAILURE_LINE.search(line) for line in block)
+    (machine if failed else examples).extend(block)
 
 
 def _word_count(text: str) -> int:
