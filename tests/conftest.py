@@ -40,10 +40,18 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     _isolate_git(monkeypatch, home)
 
 
+# pip's own cache, found before a test moves HOME: the tests that install this checkout with the real
+# pip (pre-commit's hook environment, the GitHub Action's install step) reuse the wheels pip already
+# downloaded and built (jieba is an sdist), as they would on a developer's machine, instead of fetching
+# and building every dependency again under an empty HOME.
+PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pip")
+
+
 def _isolate_git(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     config = home / ".gitconfig"
     config.write_text(GITCONFIG)
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PIP_CACHE_DIR", PIP_CACHE)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for key, value in {
