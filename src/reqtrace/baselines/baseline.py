@@ -726,8 +726,41 @@ def _digest(requirement: Requirement) -> str:
     return digest
 
 
-def digest_entries(requirements: dict[str, Requirement]) -> list[BaselineEntry]:
-    return [BaselineEntry(req_id, _digest(req), req.path) for req_id, req in sorted(requirements.items(), key=lambda item: item[0].encode("utf-8"))]
+def digest_entries(requirements: dict[str, Requirement], known: dict[tuple[str, str], str] | None = None) -> list[BaselineEntry]:
+    """Every requirement's entry, sorted by id; `known` gives digests already computed, by (id, path)."""
+    known = known or {}
+    return [
+        BaselineEntry(req_id, known.get((req_id, req.path)) or _digest(req), req.path)
+        for req_id, req in sorted(requirements.items(), key=lambda item: item[0].encode("utf-8"))
+    ]
+
+
+def digests_unchanged_since_kept(repo: SpecRepo, commit: str, requirements_dir: str) -> dict[tuple[str, str], str]:
+    """(id, path) -> digest for the requirements at `commit` whose file is the same at a commit
+    whose digests are kept (a baseline's, after a `check` or `verify`): the same bytes at the
+    same path under the same reqtrace.yaml parse to the same requirement, so its digest there
+    is its digest here. Of the baselines' commits with kept digests, the one with the fewest
+    changed files since is used; nothing when there is none, or reqtrace.yaml differs.
+    """
+    top = repo.git_top
+    if top is None:
+        return {}
+    folders = [repo.git_path(requirements_dir), repo.git_path(CONFIG_FILE)]
+    best: tuple[str, set[str]] | None = None
+    for other in sorted(set(gitio.tag_commits(top, TAG_PREFIX).values())):
+        entry = cachestore.entry_path(top, DIGESTS_KIND, _frozen_key(repo, other))
+        if other == commit or entry is None or not entry.is_file():
+            continue
+        try:
+            changed = {path for _status, _old, _new, path in gitio.changed_paths(top, other, commit, folders)}
+        except GitError:
+            continue  # a commit this clone lacks: its digests are simply not used
+        if best is None or len(changed) < len(best[1]):
+            best = (other, changed)
+    if best is None or repo.git_path(CONFIG_FILE) in best[1]:
+        return {}
+    other, changed = best
+    return {(e.id, e.path): e.digest for e in kept_frozen_entries(repo, other) or [] if repo.git_path(e.path) not in changed}
 
 
 MANIFEST_KIND = "baseline-manifest"
@@ -851,7 +884,7 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
             )
     else:
         frozen = resolve_revision(repo, rev)
-    _, requirements, findings = requirements_at(repo, frozen, keep_parses=True)
+    frozen_config, requirements, findings = requirements_at(repo, frozen, keep_parses=True)
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
         first = errors[0]
@@ -886,7 +919,8 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
         )
     if not requirements:
         raise InputError(f"there are no requirements at {frozen[:12]} to freeze", hint=f"add requirement files under {config.requirements_dir}/ and commit them")
-    entries = digest_entries(requirements)
+    # Most files are unchanged since the last baseline, whose digests a `check` kept.
+    entries = digest_entries(requirements, digests_unchanged_since_kept(repo, frozen, frozen_config.requirements_dir))
     keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them
     root = root_digest((e.id, e.digest) for e in entries)
     created = utc_now()
