@@ -36,6 +36,9 @@ from reqtrace.io.yamlio import (
     dump_yaml_rows,
     load_yaml,
 )
+from reqtrace.io.yamlio import (
+    Mapping as YamlMapping,
+)
 
 MANIFEST = "manifest.yaml"
 SIGNOFFS = "signoffs"
@@ -325,7 +328,7 @@ def _read_manifest_yaml(path: str, data: bytes, *, fast: bool = True) -> tuple[Y
             with contextlib.suppress(YamlProblem):
                 loaded = load_yaml(head)
                 # The key read is the one found, at its line, and nothing else holds rows.
-                if isinstance(loaded, dict) and getattr(loaded, "lines", {}).get("requirements") == key_line and loaded.get("requirements") == []:
+                if isinstance(loaded, YamlMapping) and loaded.lines.get("requirements") == key_line and loaded.get("requirements") == []:
                     return loaded, [], rows
         return load_yaml(text), [], None
     except YamlProblem as problem:
