@@ -504,7 +504,7 @@ class PackedParseCache(ParseCache):
         """Write the pack when this run parsed something new; never fail the command."""
         super().flush()
         if self.folder is not None:
-            _HELD[self.folder] = self  # what a later reading in this process asks first
+            _HELD[self.folder] = self.used  # what a later reading in this process asks first
         if self.pack_file is None or not self.added:
             return
         from reqtrace.io.files import atomic_writer
@@ -545,17 +545,18 @@ class PackedParseCache(ParseCache):
         return kept, rescued
 
 
-# The pack a command read (and wrote) last in this process, by its folder. The parses it
-# used are at hand in memory: a later reading of some files — a diff at another commit
-# after `status` or `trace` read the working tree — finds them there, as the same objects,
-# instead of parsing or reading an entry file again. Keys name content, so a parse held
-# here is the one the file would give; nothing is unpickled for it (only `used` is asked).
-_HELD: dict[Path, PackedParseCache] = {}
+# The parses the pack a command read (and wrote) last in this process used, by its folder:
+# a later reading of some files — a diff at another commit after `status` or `trace` read
+# the working tree — finds them here, as the same objects, instead of parsing or reading
+# an entry file again. Keys name content, so a parse held here is the one the file would
+# give. Only the parses are held (the snapshot holds their items anyway), not the pack's
+# pickled segments.
+_HELD: dict[Path, dict[str, Parsed]] = {}
 
 
 def _held_parse(folder: Path, key: str) -> Parsed | None:
-    pack = _HELD.get(folder)
-    return pack.used.get(key) if pack is not None else None
+    used = _HELD.get(folder)
+    return used.get(key) if used is not None else None
 
 
 def _segments_of(entries: list[tuple[str, Parsed]]) -> list[_Segment]:
