@@ -10,7 +10,9 @@ runs the CLI as a user would (`python -m reqtrace ...`, interpreter start
 included):
 
 - `baseline create` of a new baseline at HEAD (committed; the commit and the
-  tag are undone before the next run), on both shapes;
+  tag are undone before the next run), on both shapes: cold, warm (the parse
+  pack a first create wrote), and after a `check` (which kept the earlier
+  baselines' digests, as when a user checks before freezing);
 - `baseline verify release-3.0` (two SSH sign-offs) and `baseline verify`
   (every baseline) on the realistic shape.
 
@@ -71,6 +73,10 @@ def main() -> None:
                 create = [*reqtrace, "baseline", "create", "bench", "-m", "bench", "--format", "json"]
                 measure("baseline create (cold)", create, root, options.repeat, undo_cold, env)
                 measure("baseline create (warm)", create, root, options.repeat, undo, env)
+                undo(root, head)
+                # As users create one: after a `check`, which kept the earlier baselines' digests.
+                subprocess.run([*reqtrace, "check", "--format", "json"], cwd=root, env=env, capture_output=True, check=False)
+                measure("baseline create (after a check)", create, root, options.repeat, undo, env)
                 undo(root, head)
                 if baselines:
                     verify = [*reqtrace, "baseline", "verify", "release-3.0", "--format", "json"]

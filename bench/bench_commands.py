@@ -9,7 +9,7 @@ its bare twin, then runs each command as a user would (`python -m reqtrace …`,
 start-up included): `trace REQ-1`, `impact REQ-1`, `status` cold (no
 `.git/reqtrace/`) and warm, `diff` from the accepted baseline warm, `pack
 build` of the accepted baseline (first run and again), `--version` and
-`--help`. Prints the median wall time, the median CPU time (user + system of
+`--help` (`--cold-only`: only the cold runs). Prints the median wall time, the median CPU time (user + system of
 reqtrace and its git children, from wait4: the steadier figure on a shared
 machine) and the peak RSS. A benchmark, not a test: nothing fails.
 """
@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--bare", action=argparse.BooleanOptionalAction, default=True, help="also measure the bare twin")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold runs of status, trace and impact")
     options = parser.parse_args()
     shapes = [("realistic", build(options.dir, options.n))]
     if options.bare:
@@ -74,17 +75,24 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f}; N = {options.n:,}; median of {options.repeat}")
     for shape, root in shapes:
         name = accepted_name(root)
-        rows = [
-            measure("--version", ["--version"], root, options.repeat),
-            measure("--help", ["--help"], root, options.repeat),
-            measure("status cold", ["status", "--format", "json"], root, options.repeat, cold=True),
-            measure("status warm", ["status", "--format", "json"], root, options.repeat),
-            measure("trace REQ-1 cold", ["trace", "REQ-1", "--format", "json"], root, options.repeat, cold=True),
-            measure("trace REQ-1 warm", ["trace", "REQ-1", "--format", "json"], root, options.repeat),
-            measure("impact REQ-1 cold", ["impact", "REQ-1", "--format", "json"], root, options.repeat, cold=True),
-            measure("impact REQ-1 warm", ["impact", "REQ-1", "--format", "json"], root, options.repeat),
-        ]
-        if name is not None:
+        if options.cold_only:
+            rows = [
+                measure("status cold", ["status", "--format", "json"], root, options.repeat, cold=True),
+                measure("trace REQ-1 cold", ["trace", "REQ-1", "--format", "json"], root, options.repeat, cold=True),
+                measure("impact REQ-1 cold", ["impact", "REQ-1", "--format", "json"], root, options.repeat, cold=True),
+            ]
+        else:
+            rows = [
+                measure("--version", ["--version"], root, options.repeat),
+                measure("--help", ["--help"], root, options.repeat),
+                measure("status cold", ["status", "--format", "json"], root, options.repeat, cold=True),
+                measure("status warm", ["status", "--format", "json"], root, options.repeat),
+                measure("trace REQ-1 cold", ["trace", "REQ-1", "--format", "json"], root, options.repeat, cold=True),
+                measure("trace REQ-1 warm", ["trace", "REQ-1", "--format", "json"], root, options.repeat),
+                measure("impact REQ-1 cold", ["impact", "REQ-1", "--format", "json"], root, options.repeat, cold=True),
+                measure("impact REQ-1 warm", ["impact", "REQ-1", "--format", "json"], root, options.repeat),
+            ]
+        if name is not None and not options.cold_only:
             rows.append(measure(f"diff {name} warm", ["diff", name, "--format", "json"], root, options.repeat))
             out = options.dir / f"{root.name}.zip"
             rows.append(measure("pack build", ["pack", "build", name, "-o", str(out)], root, options.repeat))

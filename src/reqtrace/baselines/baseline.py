@@ -10,6 +10,7 @@ accepted baseline, and creates new ones; `signoff` signs and revokes;
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field, replace
@@ -34,6 +35,9 @@ from reqtrace.io.yamlio import (
     decode_text,
     dump_yaml_rows,
     load_yaml,
+)
+from reqtrace.io.yamlio import (
+    Mapping as YamlMapping,
 )
 
 MANIFEST = "manifest.yaml"
@@ -268,18 +272,73 @@ def _schema_findings(data: Any, kind: str, path: str, item_id: str | None) -> li
     ]
 
 
-def _read_manifest_yaml(path: str, data: bytes) -> tuple[YamlDocument, list[Finding]]:
+# One row of a manifest's requirements as `dump_yaml_rows` writes them when every value is
+# plain-safe text. Narrower than the schema on purpose (letter first, no `:` in an id, ASCII
+# paths): a row it matches reads, under YAML 1.1, as exactly these three texts — unless a
+# value is one of the words YAML reads as true/false/null, which `_fast_rows` refuses.
+_MANIFEST_ROW = re.compile(r"- id: ([A-Za-z][A-Za-z0-9_.-]*)\n  digest: (sha256:[0-9a-f]{64})\n  path: ([A-Za-z][A-Za-z0-9_./-]*)\n")
+_ROWS_KEY = "\nrequirements:\n"
+_NOT_TEXT = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+
+
+def _fast_rows(text: str) -> tuple[str, int, list[BaselineEntry]] | None:
+    """The manifest split into its head — every key but the requirements, which become `[]` —
+    and the requirement rows read directly, when the rows are the last key and every row is
+    what `_MANIFEST_ROW` matches; None otherwise (then the whole file is read as YAML).
+
+    libyaml and the schema check spend about 0.1 s per 10,000 rows building and checking
+    three texts each; the rows a manifest holds are of one fixed shape, so reading them
+    with one pattern gives the same entries (tests/test_manifest_rows.py compares both).
+    """
+    start = text.find(_ROWS_KEY)
+    if start < 0:
+        return None
+    first = start + len(_ROWS_KEY)
+    rows: list[BaselineEntry] = []
+    key_line = text.count("\n", 0, first)  # the line of `requirements:`
+    line = key_line + 1
+    position = first
+    match_row = _MANIFEST_ROW.match
+    while position < len(text):
+        row = match_row(text, position)
+        if row is None:
+            return None
+        entry_id, digest, entry_path = row.groups()
+        if entry_id.lower() in _NOT_TEXT or entry_path.lower() in _NOT_TEXT:
+            return None
+        rows.append(BaselineEntry(entry_id, digest, entry_path, line))
+        line += 3
+        position = row.end()
+    if not rows:
+        return None
+    return text[: start + 1] + "requirements: []\n", key_line, rows
+
+
+def _read_manifest_yaml(path: str, data: bytes, *, fast: bool = True) -> tuple[YamlDocument, list[Finding], list[BaselineEntry] | None]:
+    """The manifest as YAML, its findings, and its requirement rows when they were read
+    directly (`_fast_rows`; then the YAML's `requirements` is empty)."""
     # Like parse.read_yaml_file, with the manifest's own size cap: it lists every requirement.
     if len(data) > MAX_MANIFEST_BYTES:
-        return None, [Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; a manifest is read up to {MAX_MANIFEST_BYTES:,} bytes", path, 1)]
+        return None, [Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; a manifest is read up to {MAX_MANIFEST_BYTES:,} bytes", path, 1)], None
     try:
-        return load_yaml(decode_text(data)), []
+        text = decode_text(data)
+        split = _fast_rows(text) if fast else None
+        if split is not None:
+            head, key_line, rows = split
+            with contextlib.suppress(YamlProblem):
+                loaded = load_yaml(head)
+                # The key read is the one found, at its line, and nothing else holds rows.
+                if isinstance(loaded, YamlMapping) and loaded.lines.get("requirements") == key_line and loaded.get("requirements") == []:
+                    return loaded, [], rows
+        return load_yaml(text), [], None
     except YamlProblem as problem:
-        return None, [Finding(problem.code, ERROR, problem.message, path, problem.line)]
+        return None, [Finding(problem.code, ERROR, problem.message, path, problem.line)], None
 
 
-def parse_manifest(path: str, data: bytes) -> tuple[Baseline | None, list[Finding]]:
-    loaded, findings = _read_manifest_yaml(path, data)
+def parse_manifest(path: str, data: bytes, *, fast: bool = True) -> tuple[Baseline | None, list[Finding]]:
+    """The baseline a manifest describes, or None and what is wrong with it. `fast=False`
+    reads the requirement rows as YAML too (the plain computation the tests compare with)."""
+    loaded, findings, rows = _read_manifest_yaml(path, data, fast=fast)
     if loaded is None:
         if not findings:  # an empty file: the manifest's content was removed
             findings = [Finding(TAMPERED, ERROR, f"the manifest is empty: its content was removed, so nothing says what this baseline froze (restore it: `git log --oneline -- {path}` shows the commit that emptied it, `git checkout COMMIT^ -- {path}` brings it back)", path, 1)]
@@ -291,7 +350,7 @@ def parse_manifest(path: str, data: bytes) -> tuple[Baseline | None, list[Findin
     if problems:
         return None, findings + problems
     tag = loaded["tag"]
-    entries = tuple(BaselineEntry(e["id"], e["digest"], e["path"], getattr(e, "line", 0)) for e in loaded["requirements"])
+    entries = tuple(rows) if rows is not None else tuple(BaselineEntry(e["id"], e["digest"], e["path"], getattr(e, "line", 0)) for e in loaded["requirements"])
     return (
         Baseline(
             name=loaded["name"],
@@ -670,8 +729,41 @@ def _digest(requirement: Requirement) -> str:
     return digest
 
 
-def digest_entries(requirements: dict[str, Requirement]) -> list[BaselineEntry]:
-    return [BaselineEntry(req_id, _digest(req), req.path) for req_id, req in sorted(requirements.items(), key=lambda item: item[0].encode("utf-8"))]
+def digest_entries(requirements: dict[str, Requirement], known: dict[tuple[str, str], str] | None = None) -> list[BaselineEntry]:
+    """Every requirement's entry, sorted by id; `known` gives digests already computed, by (id, path)."""
+    known = known or {}
+    return [
+        BaselineEntry(req_id, known.get((req_id, req.path)) or _digest(req), req.path)
+        for req_id, req in sorted(requirements.items(), key=lambda item: item[0].encode("utf-8"))
+    ]
+
+
+def digests_unchanged_since_kept(repo: SpecRepo, commit: str, requirements_dir: str) -> dict[tuple[str, str], str]:
+    """(id, path) -> digest for the requirements at `commit` whose file is the same at a commit
+    whose digests are kept (a baseline's, after a `check` or `verify`): the same bytes at the
+    same path under the same reqtrace.yaml parse to the same requirement, so its digest there
+    is its digest here. Of the baselines' commits with kept digests, the one with the fewest
+    changed files since is used; nothing when there is none, or reqtrace.yaml differs.
+    """
+    top = repo.git_top
+    if top is None:
+        return {}
+    folders = [repo.git_path(requirements_dir), repo.git_path(CONFIG_FILE)]
+    best: tuple[str, set[str]] | None = None
+    for other in sorted(set(gitio.tag_commits(top, TAG_PREFIX).values())):
+        entry = cachestore.entry_path(top, DIGESTS_KIND, _frozen_key(repo, other))
+        if other == commit or entry is None or not entry.is_file():
+            continue
+        try:
+            changed = {path for _status, _old, _new, path in gitio.changed_paths(top, other, commit, folders)}
+        except GitError:
+            continue  # a commit this clone lacks: its digests are simply not used
+        if best is None or len(changed) < len(best[1]):
+            best = (other, changed)
+    if best is None or repo.git_path(CONFIG_FILE) in best[1]:
+        return {}
+    other, changed = best
+    return {(e.id, e.path): e.digest for e in kept_frozen_entries(repo, other) or [] if repo.git_path(e.path) not in changed}
 
 
 MANIFEST_KIND = "baseline-manifest"
@@ -795,7 +887,7 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
             )
     else:
         frozen = resolve_revision(repo, rev)
-    _, requirements, findings = requirements_at(repo, frozen, keep_parses=True)
+    frozen_config, requirements, findings = requirements_at(repo, frozen, keep_parses=True)
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
         first = errors[0]
@@ -830,7 +922,8 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
         )
     if not requirements:
         raise InputError(f"there are no requirements at {frozen[:12]} to freeze", hint=f"add requirement files under {config.requirements_dir}/ and commit them")
-    entries = digest_entries(requirements)
+    # Most files are unchanged since the last baseline, whose digests a `check` kept.
+    entries = digest_entries(requirements, digests_unchanged_since_kept(repo, frozen, frozen_config.requirements_dir))
     keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them
     root = root_digest((e.id, e.digest) for e in entries)
     created = utc_now()

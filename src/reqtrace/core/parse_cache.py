@@ -180,6 +180,10 @@ class ParseCache:
     def get(self, key: str) -> Parsed | None:
         if self.folder is None:
             return None
+        held = _held_parse(self.folder, key)
+        if held is not None:
+            self.hits += 1
+            return held
         entry = self._entry(key)
         raw = read_regular(entry)
         if raw is None:
@@ -499,6 +503,8 @@ class PackedParseCache(ParseCache):
     def flush(self) -> None:
         """Write the pack when this run parsed something new; never fail the command."""
         super().flush()
+        if self.folder is not None:
+            _HELD[self.folder] = self.used  # what a later reading in this process asks first
         if self.pack_file is None or not self.added:
             return
         from reqtrace.io.files import atomic_writer
@@ -537,6 +543,20 @@ class PackedParseCache(ParseCache):
                 values = segment.values() or []
                 rescued.extend((key, value) for key, value in zip(segment.keys, values, strict=False) if key in self.used)
         return kept, rescued
+
+
+# The parses the pack a command read (and wrote) last in this process used, by its folder:
+# a later reading of some files — a diff at another commit after `status` or `trace` read
+# the working tree — finds them here, as the same objects, instead of parsing or reading
+# an entry file again. Keys name content, so a parse held here is the one the file would
+# give. Only the parses are held (the snapshot holds their items anyway), not the pack's
+# pickled segments.
+_HELD: dict[Path, dict[str, Parsed]] = {}
+
+
+def _held_parse(folder: Path, key: str) -> Parsed | None:
+    used = _HELD.get(folder)
+    return used.get(key) if used is not None else None
 
 
 def _segments_of(entries: list[tuple[str, Parsed]]) -> list[_Segment]:
