@@ -143,7 +143,7 @@ def held_out_models() -> dict[str, dict]:
     examples = load_examples()
     models = {}
     for held in groups_of(examples):
-        model = fit([e for e in examples if e["domain"] != held], choice["l2"], choice["words_k"])
+        model = fit([e for e in examples if e["domain"] != held], choice["l2"], choice["words_k"], choice.get("tree_share", 0.0))
         model["temperature"], model["threshold"] = choice["temperature"], choice["threshold"]
         models[held] = model
     return models

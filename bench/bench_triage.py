@@ -39,7 +39,7 @@ BUCKETS = ((0.0, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 1.01))
 def held_out_results(examples: list[dict], choice: dict) -> list:
     results = [None] * len(examples)
     for held in dict.fromkeys(e["domain"] for e in examples):
-        model = fit([e for e in examples if e["domain"] != held], choice["l2"], choice["words_k"])
+        model = fit([e for e in examples if e["domain"] != held], choice["l2"], choice["words_k"], choice.get("tree_share", 0.0))
         model["temperature"], model["threshold"] = choice["temperature"], choice["threshold"]
         for i, e in enumerate(examples):
             if e["domain"] == held:

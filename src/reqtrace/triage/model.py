@@ -1,9 +1,12 @@
 """Stage 5 and 6: the learned layer and its calibrated confidence.
 
-A multinomial logistic regression over the domain-general signals (and the
-words that occur in requests of several training domains), fitted by
-bench/train_triage.py with every domain weighted equally. Its weights ship as
-JSON (`weights.json` beside this module) and are read here in plain Python. The
+A blend of two models fitted by bench/train_triage.py with every domain
+weighted equally: a multinomial logistic regression over the domain-general
+signals (and the words that occur in requests of several training domains),
+and gradient-boosted shallow trees over the signals alone, which make the
+interactions a linear model cannot (an ask weighs otherwise when an accepted
+requirement holds what it speaks of). Both ship as JSON (`weights.json` beside
+this module) and are read here in plain Python. The
 probabilities are divided by a temperature fitted on leave-one-domain-out
 predictions, so that a confidence of 0.9 is right about nine times in ten on a
 domain the model never saw; below the shipped threshold a person decides.
@@ -54,7 +57,22 @@ def logits(features: dict[str, float], model: dict[str, Any]) -> list[float]:
             continue
         for k, w in enumerate(row):
             out[k] += w * value
+    share = model.get("tree_share", 0.0)
+    if not share:
+        return out
+    out = [(1.0 - share) * v for v in out]
+    names = model["tree_features"]
+    for k, tree in model["trees"]:
+        out[k] += share * _tree_value(tree, names, features)
     return out
+
+
+def _tree_value(tree: Any, names: list[str], features: dict[str, float]) -> float:
+    """A tree is a leaf value or [feature position, threshold, left (value <= threshold), right]."""
+    while isinstance(tree, list):
+        position, threshold, left, right = tree
+        tree = left if features.get(names[position], 0.0) <= threshold else right
+    return float(tree)
 
 
 def softmax(values: list[float], temperature: float = 1.0) -> list[float]:
