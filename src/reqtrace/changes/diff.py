@@ -752,7 +752,8 @@ def _compare(
     for old, new in _renames(removed, added):
         removed.remove(old)
         added.remove(new)
-        changes.append(Change(new.id, MODIFIED, new.path, new.line, old.path, field_changes(old, new, whitespace=whitespace) if details else (),
+        # A rename's fields are compared even without details: whether it needs approval depends on them.
+        changes.append(Change(new.id, MODIFIED, new.path, new.line, old.path, field_changes(old, new, whitespace=whitespace),
                               before=old, after=new, renamed_from=old.id))
     hints = _rename_hints(removed, added)
     for old in removed:
