@@ -19,6 +19,7 @@ everything that the snapshot alone can tell.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -29,6 +30,7 @@ from reqtrace.core.people import People
 
 MOST_CHANGED = 10
 APPROVALS_KIND = "approvals"
+INPUTS_KIND = "status-inputs"
 
 
 class _KeptPair(NamedTuple):
@@ -371,6 +373,55 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
     story = signed_story(repo, baselines, baseline, snapshot.commit)
     return {"accepted": accepted, "drift": drift, "linked": evidence, "story": story,
             "tests": baseline_test_summary(repo, snapshot, name, baseline.requirements)}
+
+
+def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any) -> dict[str, Any]:
+    """`status_inputs`, kept for the files they are computed from: `state` is the graph's
+    (graph/cache.py GraphState: HEAD or the commit, every spec, record and baseline file
+    that differs from it by content hash, the baseline tags), and today's date, which
+    approvals are compared with. None: computed the plain way, not kept.
+
+    A warm `status` then reads one small entry instead of three manifests, the approvals,
+    the test evidence and the history since the accepted baseline."""
+    from reqtrace.io import clock
+
+    if state is None:
+        return status_inputs(repo, snapshot)
+    content = json.dumps([list(state.plain()), clock.today().isoformat()], sort_keys=True)
+    kept = cachestore.load(repo.git_top, INPUTS_KIND, content, _inputs_of)
+    if kept is not None:
+        return kept
+    inputs = status_inputs(repo, snapshot)
+    cachestore.store(repo.git_top, INPUTS_KIND, content, {**inputs, "linked": sorted(inputs["linked"])})
+    return inputs
+
+
+def _inputs_of(plain: Any) -> dict[str, Any] | None:
+    """`status_inputs` from what was kept (JSON: Approvals as lists, `linked` a list); None when
+    it is not of that shape."""
+    if not (isinstance(plain, dict) and set(plain) == {"accepted", "drift", "linked", "story", "tests"}):
+        return None
+    if not (isinstance(plain["linked"], list) and all(isinstance(one, str) for one in plain["linked"])):
+        return None
+    accepted, drift, story, tests = plain["accepted"], plain["drift"], plain["story"], plain["tests"]
+    if not all(value is None or isinstance(value, dict) for value in (accepted, drift, story, tests)):
+        return None
+    if accepted is not None and not (isinstance(accepted.get("name"), str) and isinstance(accepted.get("requirement_count"), int)):
+        return None
+    if drift is not None and not (all(isinstance(drift.get(key), list) for key in ("added", "modified", "removed", "approved", "unapproved"))
+                                  and isinstance(drift.get("changes_by_requirement"), dict)):
+        return None
+    if tests is not None and not (isinstance(tests.get("counts"), dict) and all(isinstance(tests.get(key), list) for key in ("verified", "failing", "untested"))):
+        return None
+    if story is not None:
+        approvals = [story.get("changes"), story.get("accepted_later")]
+        if not (isinstance(story.get("first"), dict) and isinstance(story.get("accepted"), str) and all(isinstance(rows, list) for rows in approvals)):
+            return None
+        rows = [row for part in approvals for row in part]  # type: ignore[union-attr]
+        if not all(isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) and isinstance(row[1], str) and isinstance(row[2], bool) for row in rows):
+            return None
+        story = {**story, "changes": [Approval(*row) for row in story["changes"]], "accepted_later": [Approval(*row) for row in story["accepted_later"]]}
+    return {"accepted": accepted, "drift": drift, "linked": set(plain["linked"]), "story": story, "tests": tests}
 
 
 def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str | None) -> dict[str, Any] | None:
