@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from reqtrace.changes.id_search import IdSearch
 from reqtrace.changes.structure_diff import (
     DocumentChange,
     Move,
@@ -575,13 +576,17 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     # only then does the other copy decide whether it was added, removed or
     # duplicated, so those ids alone are looked up there.
     from_copies, to_copies = _copies_of(from_files), _copies_of(to_files)
+    # The searches at TO (copies elsewhere, requests, children), kept per commit; the working
+    # tree is searched as HEAD's kept answer plus the files that differ from HEAD.
+    to_search = IdSearch(repo.git_top, to_side.commit, [repo.git_path(to_config.requirements_dir), repo.git_path(to_config.requests_dir)])
     uneven = sorted(rid for rid in from_copies.keys() | to_copies.keys() if len(from_copies.get(rid, ())) != len(to_copies.get(rid, ())))
     elsewhere: dict[str, list[Requirement]] = {}
     looked_up = 0
     if uneven and from_config.requirements_dir == to_config.requirements_dir:
         changed = {source.path for source in (*from_sources, *to_sources)}
         side, config = (to_side, to_config) if to_side.commit is not None else (from_side, from_config)
-        elsewhere, looked_up = _copies_elsewhere(repo, side, config, uneven, changed, cache)
+        search = to_search if side is to_side else IdSearch(repo.git_top, side.commit, [repo.git_path(config.requirements_dir)])
+        elsewhere, looked_up = _copies_elsewhere(repo, side, config, uneven, changed, cache, search)
         for rid, copies in elsewhere.items():
             from_copies[rid] = sorted([*from_copies.get(rid, []), *copies], key=_place)
             to_copies[rid] = sorted([*to_copies.get(rid, []), *copies], key=_place)
@@ -591,7 +596,7 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
         rid for rid in from_copies.keys() | to_copies.keys()
         if sorted((r.path, digest(r)) for r in from_copies.get(rid, ())) != sorted((r.path, digest(r)) for r in to_copies.get(rid, ()))
     )
-    request_search = gitio.GrepJob(repo.git_top, to_side.commit, wanted, [repo.git_path(to_config.requests_dir)]) if wanted else None
+    request_search = to_search.start(wanted, [repo.git_path(to_config.requests_dir)]) if wanted else None
     changes, result.unreadable, result.formatting_only, result.duplicates, placed = _compare(from_copies, to_copies, from_files, to_files, to_sources, digest, whitespace, details)
     result.files_read = len(from_files) + len(to_files) + looked_up
     result.findings.extend(("from", finding) for finding in from_reqs.findings)
@@ -613,13 +618,14 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     structure_files = any(f.kind is not None and f.kind.name == "spec-document" for f in (*from_files, *to_files))
     _with_moves(repo, from_side, to_side, result, placed, structure_files, cache)
     result.changes.sort(key=lambda c: (c.approved, _natural(c.id)))
-    result.suspect = _suspect_at_to(repo, to_side, to_config, result.changes, to_files, cache, digest) if details and suspect else []
+    result.suspect = _suspect_at_to(repo, to_side, to_config, result.changes, to_files, cache, digest, to_search) if details and suspect else []
     if from_side.commit and to_side.commit and not _related(repo.git_top, from_side.commit, to_side.commit):
         result.notes.append("FROM and TO share no history; they were compared by content")
     return result
 
 
-def _suspect_at_to(repo: SpecRepo, to_side: Side, config: Config, changes: list[Change], to_files: list[ParsedFile], cache: ParseCache, digest: Callable[[Requirement], str]) -> list[SuspectLink]:
+def _suspect_at_to(repo: SpecRepo, to_side: Side, config: Config, changes: list[Change], to_files: list[ParsedFile], cache: ParseCache, digest: Callable[[Requirement], str],
+                   search: IdSearch) -> list[SuspectLink]:
     """The links at TO to a changed requirement whose review stamp is not its TO digest.
 
     Only the files at TO that name a changed id are read (one git grep): a child
@@ -628,9 +634,9 @@ def _suspect_at_to(repo: SpecRepo, to_side: Side, config: Config, changes: list[
     parents = {change.id: change.after for change in changes if change.change in (MODIFIED, MOVED) and change.after is not None}
     if not parents or repo.git_top is None:
         return []
-    search = gitio.GrepJob(repo.git_top, to_side.commit, sorted(parents), [repo.git_path(config.requirements_dir)])
+    found_in = search.start(sorted(parents), [repo.git_path(config.requirements_dir)])
     parsed = {one.source.path: one for one in to_files}
-    paths = [p[len(repo.prefix) :] for p in search.result() if p.startswith(repo.prefix)]
+    paths = [p[len(repo.prefix) :] for p in found_in.result() if p.startswith(repo.prefix)]
     more = files_at(repo, config, to_side, [p for p in paths if not _hidden(p) and p not in parsed], cache)
     children = [item for one in [*(parsed[p] for p in paths if p in parsed), *more] for item in one.parsed.items if isinstance(item, Requirement)]
     found = suspect_links_of(children, parents, digest)  # type: ignore[arg-type]
@@ -652,12 +658,13 @@ def _place(requirement: Requirement) -> tuple[str, int]:
     return (requirement.path, requirement.line)
 
 
-def _copies_elsewhere(repo: SpecRepo, side: Side, config: Config, ids: list[str], changed: set[str], cache: ParseCache) -> tuple[dict[str, list[Requirement]], int]:
+def _copies_elsewhere(repo: SpecRepo, side: Side, config: Config, ids: list[str], changed: set[str], cache: ParseCache,
+                      search: IdSearch) -> tuple[dict[str, list[Requirement]], int]:
     """The copies of `ids` in the requirement files that are the same at both ends (those not in
     `changed`), and how many files were read: one `git grep` names the files that mention the
     ids; only those are parsed."""
     assert repo.git_top is not None
-    found = gitio.grep_files(repo.git_top, side.commit, ids, [repo.git_path(config.requirements_dir)])
+    found = search.start(ids, [repo.git_path(config.requirements_dir)]).result()
     paths = [p[len(repo.prefix) :] for p in found if p.startswith(repo.prefix)]
     paths = [p for p in paths if p not in changed and not _hidden(p)]
     wanted = set(ids)
@@ -745,7 +752,8 @@ def _compare(
     for old, new in _renames(removed, added):
         removed.remove(old)
         added.remove(new)
-        changes.append(Change(new.id, MODIFIED, new.path, new.line, old.path, field_changes(old, new, whitespace=whitespace) if details else (),
+        # A rename's fields are compared even without details: whether it needs approval depends on them.
+        changes.append(Change(new.id, MODIFIED, new.path, new.line, old.path, field_changes(old, new, whitespace=whitespace),
                               before=old, after=new, renamed_from=old.id))
     hints = _rename_hints(removed, added)
     for old in removed:

@@ -356,15 +356,15 @@ def status(
 ) -> None:
     """The project manager's one screen: what changed since the customer first signed, baseline, drift, requests, and loose ends."""
     from reqtrace.graph.cache import status_snapshot
-    from reqtrace.graph.status import build_status, status_inputs
+    from reqtrace.graph.status import build_status, kept_status_inputs
 
     output.json_requested = format is TextOrJson.json
     if chart is not None:
         from reqtrace.io.files import output_path
 
         output_path(chart, option="--chart", what="HTML file", example="status.html")  # before the work, and again when written
-    repo, _, snapshot = _ask(root, rev, status_snapshot)
-    data = build_status(snapshot, **status_inputs(repo, snapshot))
+    repo, bundle, snapshot = _ask(root, rev, status_snapshot)
+    data = build_status(snapshot, **kept_status_inputs(repo, snapshot, bundle.state))
     if chart is not None:
         _write_chart(repo, snapshot, data, chart)
     if format is TextOrJson.json:

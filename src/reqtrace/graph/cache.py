@@ -94,6 +94,9 @@ class GraphBundle:
     index: GraphIndex | None = field(default=None, repr=False)  # what a patch needs, when known
     records: list[Record] | None = field(default=None, repr=False)  # with how == "built"
     config: Config | None = field(default=None, repr=False)
+    # What it was read from (HEAD, the spec files that differ from it, the tags), when the
+    # cache could name it: a key for other results computed from the same files.
+    state: GraphState | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -679,7 +682,7 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
         if cached.state.plain() == target.plain():
             read = _read_graph(cached)
             if read is not None:
-                return GraphBundle(read[0], read[1], commit, how="cached", config=config)
+                return GraphBundle(read[0], read[1], commit, how="cached", config=config, state=target)
             continue
         try:
             differing = _differing_paths(repo, config, cached.state, target)
@@ -699,10 +702,12 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
         # Saved, so that the next question at this state starts from it (only the
         # nodes the patch visited are pickled again).
         _write(repo, target, bundle.graph, bundle.baselines, bundle.index)
+        bundle.state = target
         return bundle
     bundle = _build(repo, commit)
     assert bundle.snapshot is not None and bundle.records is not None
     _write(repo, target, bundle.graph, bundle.baselines, _index_of(bundle.snapshot, bundle.records, bundle.baselines), bundle.records)
+    bundle.state = target
     return bundle
 
 

@@ -19,7 +19,9 @@ everything that the snapshot alone can tell.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from reqtrace.core import cachestore
@@ -28,6 +30,17 @@ from reqtrace.core.people import People
 
 MOST_CHANGED = 10
 APPROVALS_KIND = "approvals"
+INPUTS_KIND = "status-inputs"
+
+
+class _KeptPair(NamedTuple):
+    """What is kept of the changes between two commits (kind `approvals`)."""
+
+    date: str  # the later commit's date
+    rows: list[Any]  # [id, change, [dates of the approved requests naming it]] of each change needing approval
+    others: set[str]  # ids whose change needs no approval, renamed, duplicated or unreadable: not composed
+    from_digests: dict[str, str]  # id -> its one copy's digest at the earlier commit, for the modified and removed
+    renamed_from: set[str]  # the ids that requirements added since name in `x-renamed-from`
 
 
 class Approval(NamedTuple):
@@ -47,6 +60,8 @@ def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown:
     again. A working tree whose requirements, requests and configuration are HEAD's
     (the usual case) is answered from HEAD's: only the date a request's approval is
     compared with differs — today instead of HEAD's date — and it is applied on reading.
+    A working tree whose requirement files alone differ from HEAD composes HEAD's kept
+    pair with a diff of those files (`_composed`), where the composition is exact.
     """
     from reqtrace.changes.diff import diff_revisions
     from reqtrace.core.config import CONFIG_FILE
@@ -59,8 +74,14 @@ def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown:
     if head is not None:
         config = repo_config(repo)
         folders = [repo.git_path(folder) for folder in (CONFIG_FILE, config.requirements_dir, config.requests_dir)]
-        if not gitio.diff_worktree(repo.git_top, head, folders):
+        differing = gitio.diff_worktree(repo.git_top, head, folders)
+        if not differing:
             return _kept_approvals(repo, from_commit, head, shown, clock.today().isoformat())
+        requirements_dir = repo.git_path(config.requirements_dir).rstrip("/") + "/"
+        if all(change.path.startswith(requirements_dir) for change in differing):
+            composed = _composed(repo, from_commit, head, shown)
+            if composed is not None:
+                return composed
     result = diff_revisions(repo, from_commit, WORKTREE, from_shown=shown, details=False)
     return [Approval(c.id, c.change, c.approved) for c in result.changes if c.needs_approval]
 
@@ -75,29 +96,117 @@ def repo_config(repo: Any) -> Any:
 def _kept_approvals(repo: Any, from_commit: str, to_commit: str, shown: str, to_date: str | None) -> list[Approval]:
     """The approvals between two commits, each request's approval compared with `to_date`
     (None: `to_commit`'s date, as `reqtrace diff` compares it)."""
-    from reqtrace.changes.diff import diff_revisions
+    kept = _kept_pair(repo, from_commit, to_commit, shown)
+    return _sorted(_approved(rid, change, approved_on, to_date or kept.date) for rid, change, approved_on in kept.rows)
 
-    content = f"{from_commit}\x00{to_commit}"
-    kept = cachestore.load(repo.git_top, APPROVALS_KIND, content, _approval_rows)
-    if kept is None:
-        result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False)
-        rows: list[Any] = [[c.id, c.change, [ref.on for ref in c.requests if ref.status == "approved"]] for c in result.changes if c.needs_approval]
-        kept = (result.to_side.date, rows)
-        cachestore.store(repo.git_top, APPROVALS_KIND, content, {"date": kept[0], "rows": rows})
-    date, rows = kept
-    when = to_date or date
-    approvals = [Approval(rid, change, any(not on or on[:10] <= when for on in approved_on)) for rid, change, approved_on in rows]
+
+def _approved(rid: str, change: str, approved_on: list[str | None], when: str) -> Approval:
+    return Approval(rid, change, any(not on or on[:10] <= when for on in approved_on))
+
+
+def _sorted(approvals: Iterable[Approval]) -> list[Approval]:
     return sorted(approvals, key=lambda a: (a.approved, natural_key(a.id)))
 
 
-def _approval_rows(plain: Any) -> tuple[str, list[Any]] | None:
+def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str) -> _KeptPair:
+    """The changes between two commits as kept, computed (and kept) when they are not."""
+    from reqtrace.changes.diff import MODIFIED, REMOVED, RENAMED_FROM, diff_revisions
+    from reqtrace.core.digest import requirement_digest
+
+    content = f"{from_commit}\x00{to_commit}"
+    kept = cachestore.load(repo.git_top, APPROVALS_KIND, content, _kept_shape)
+    if kept is not None:
+        return kept
+    result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False)
+    rows: list[Any] = [[c.id, c.change, [ref.on for ref in c.requests if ref.status == "approved"]] for c in result.changes if c.needs_approval]
+    others = {c.id for c in result.changes if not c.needs_approval}
+    others |= {c.renamed_from for c in result.changes if c.renamed_from is not None} | {c.id for c in result.changes if c.renamed_from is not None}
+    others |= {d.id for d in result.duplicates} | {u.id for u in result.unreadable}
+    from_digests = {c.id: requirement_digest(c.before) for c in result.changes if c.change in (MODIFIED, REMOVED) and c.before is not None and c.id not in others}
+    renamed_from: set[str] = set()
+    for c in result.changes:
+        named = dict(c.after.extra).get(RENAMED_FROM) if c.after is not None else None
+        renamed_from.update(name for name in (named if isinstance(named, list) else [named]) if isinstance(name, str))
+    kept = _KeptPair(result.to_side.date, rows, others, from_digests, renamed_from)
+    cachestore.store(repo.git_top, APPROVALS_KIND, content, {
+        "date": kept.date, "rows": rows, "others": sorted(others), "from_digests": from_digests, "renamed_from": sorted(renamed_from),
+    })
+    return kept
+
+
+def _kept_shape(plain: Any) -> _KeptPair | None:
     if not (isinstance(plain, dict) and isinstance(plain.get("date"), str) and isinstance(plain.get("rows"), list)):
         return None
     for row in plain["rows"]:
         if not (isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) and isinstance(row[1], str) and isinstance(row[2], list)
                 and all(on is None or isinstance(on, str) for on in row[2])):
             return None
-    return plain["date"], plain["rows"]
+    others, digests, renamed = plain.get("others"), plain.get("from_digests"), plain.get("renamed_from")
+    if not (isinstance(others, list) and all(isinstance(rid, str) for rid in others)
+            and isinstance(renamed, list) and all(isinstance(rid, str) for rid in renamed)
+            and isinstance(digests, dict) and all(isinstance(value, str) for value in digests.values())):
+        return None
+    return _KeptPair(plain["date"], plain["rows"], set(others), digests, set(renamed))
+
+
+def _composed(repo: Any, from_commit: str, head: str, shown: str) -> list[Approval] | None:
+    """The approvals from `from_commit` to a working tree whose requirement files alone differ
+    from HEAD: HEAD's kept pair, with the requirements the working tree changed since HEAD
+    (a diff of only the differing files) put in. None where that would not be exactly
+    what a diff to the working tree finds — a rename, a duplicated or unreadable
+    requirement, or a change to one the kept pair cannot compose — so it is diffed plainly.
+
+    The requests are HEAD's, so a change's approving requests are those the kept pair
+    lists, compared with today's date, as `reqtrace diff` compares the working tree's."""
+    from reqtrace.changes.diff import ADDED, MODIFIED, MOVED, REMOVED, RENAMED_FROM, diff_revisions
+    from reqtrace.core.digest import requirement_digest
+    from reqtrace.core.snapshot import WORKTREE
+    from reqtrace.io import clock
+
+    kept = _kept_pair(repo, from_commit, head, shown)
+    edit = diff_revisions(repo, head, WORKTREE, details=False)  # reads only the files that differ
+    if edit.duplicates or edit.unreadable:
+        return None
+    today = clock.today().isoformat()
+    rows = {rid: (change, approved_on) for rid, change, approved_on in kept.rows}
+    approvals = {rid: _approved(rid, change, approved_on, today) for rid, (change, approved_on) in rows.items()}
+    for change in edit.changes:
+        rid = change.id
+        if rid in kept.others or change.renamed_from is not None:
+            return None
+        if change.change == MOVED:
+            continue  # the same content elsewhere: what changed since `from_commit` is what changed to HEAD
+        if change.change == ADDED and change.after is not None:
+            # An added requirement may be a removed one renamed (same `mid`, or named in `x-renamed-from`).
+            if change.after.mid is not None or dict(change.after.extra).get(RENAMED_FROM) is not None:
+                return None
+        if change.change == REMOVED and change.before is not None and (change.before.mid is not None or rid in kept.renamed_from):
+            return None
+        if rid not in rows:
+            # Unchanged from `from_commit` to HEAD: the change since HEAD is the change since `from_commit`.
+            if change.needs_approval:
+                approvals[rid] = Approval(rid, change.change, change.approved)
+            continue
+        before, approved_on = rows[rid]
+        if before == ADDED and change.change == MODIFIED:
+            continue  # still added
+        if before == ADDED and change.change == REMOVED:
+            del approvals[rid]  # neither there nor here
+            continue
+        if (before, change.change) in ((MODIFIED, MODIFIED), (REMOVED, ADDED)) and change.after is not None:
+            earlier = kept.from_digests.get(rid)
+            if earlier is None:
+                return None
+            if requirement_digest(change.after) == earlier:
+                del approvals[rid]  # back to what it was
+            else:
+                approvals[rid] = _approved(rid, MODIFIED, approved_on, today)
+            continue
+        if before == MODIFIED and change.change == REMOVED:
+            approvals[rid] = _approved(rid, REMOVED, approved_on, today)
+            continue
+        return None  # an order of changes that cannot happen; the plain way decides
+    return _sorted(approvals.values())
 
 
 def _id_order(item_id: str) -> tuple[Any, ...]:
@@ -264,6 +373,55 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
     story = signed_story(repo, baselines, baseline, snapshot.commit)
     return {"accepted": accepted, "drift": drift, "linked": evidence, "story": story,
             "tests": baseline_test_summary(repo, snapshot, name, baseline.requirements)}
+
+
+def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any) -> dict[str, Any]:
+    """`status_inputs`, kept for the files they are computed from: `state` is the graph's
+    (graph/cache.py GraphState: HEAD or the commit, every spec, record and baseline file
+    that differs from it by content hash, the baseline tags), and today's date, which
+    approvals are compared with. None: computed the plain way, not kept.
+
+    A warm `status` then reads one small entry instead of three manifests, the approvals,
+    the test evidence and the history since the accepted baseline."""
+    from reqtrace.io import clock
+
+    if state is None:
+        return status_inputs(repo, snapshot)
+    content = json.dumps([list(state.plain()), clock.today().isoformat()], sort_keys=True)
+    kept = cachestore.load(repo.git_top, INPUTS_KIND, content, _inputs_of)
+    if kept is not None:
+        return kept
+    inputs = status_inputs(repo, snapshot)
+    cachestore.store(repo.git_top, INPUTS_KIND, content, {**inputs, "linked": sorted(inputs["linked"])})
+    return inputs
+
+
+def _inputs_of(plain: Any) -> dict[str, Any] | None:
+    """`status_inputs` from what was kept (JSON: Approvals as lists, `linked` a list); None when
+    it is not of that shape."""
+    if not (isinstance(plain, dict) and set(plain) == {"accepted", "drift", "linked", "story", "tests"}):
+        return None
+    if not (isinstance(plain["linked"], list) and all(isinstance(one, str) for one in plain["linked"])):
+        return None
+    accepted, drift, story, tests = plain["accepted"], plain["drift"], plain["story"], plain["tests"]
+    if not all(value is None or isinstance(value, dict) for value in (accepted, drift, story, tests)):
+        return None
+    if accepted is not None and not (isinstance(accepted.get("name"), str) and isinstance(accepted.get("requirement_count"), int)):
+        return None
+    if drift is not None and not (all(isinstance(drift.get(key), list) for key in ("added", "modified", "removed", "approved", "unapproved"))
+                                  and isinstance(drift.get("changes_by_requirement"), dict)):
+        return None
+    if tests is not None and not (isinstance(tests.get("counts"), dict) and all(isinstance(tests.get(key), list) for key in ("verified", "failing", "untested"))):
+        return None
+    if story is not None:
+        approvals = [story.get("changes"), story.get("accepted_later")]
+        if not (isinstance(story.get("first"), dict) and isinstance(story.get("accepted"), str) and all(isinstance(rows, list) for rows in approvals)):
+            return None
+        rows = [row for part in approvals for row in part]  # type: ignore[union-attr]
+        if not all(isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) and isinstance(row[1], str) and isinstance(row[2], bool) for row in rows):
+            return None
+        story = {**story, "changes": [Approval(*row) for row in story["changes"]], "accepted_later": [Approval(*row) for row in story["accepted_later"]]}
+    return {"accepted": accepted, "drift": drift, "linked": set(plain["linked"]), "story": story, "tests": tests}
 
 
 def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str | None) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ impact answers "what would a change to this requirement touch?".
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -405,8 +406,14 @@ def impact_of(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, 
     ]
     held = []
     signoffs = []
+    # The scope in id order once (`below` is sorted already; _id_order is a total order, so
+    # filtering it gives what sorting each baseline's share would, without 10,000 keys each).
+    ordered_scope = list(below)
+    if item_id not in below:
+        bisect.insort(ordered_scope, item_id, key=_id_order)
     for baseline in sorted(baselines, key=lambda b: (date_key(baseline_date(b)), b.name)):
-        holds = sorted(scope.intersection(baseline.requirement_ids), key=_id_order)
+        frozen = set(baseline.requirement_ids)
+        holds = [rid for rid in ordered_scope if rid in frozen]
         if not holds:
             continue
         held.append({"name": baseline.name, "created": baseline_date(baseline), "commit": baseline.commit, "holds": holds})
