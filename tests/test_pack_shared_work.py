@@ -39,6 +39,19 @@ def edited_demo(tmp_path_factory, demo_build, build_env):
     return target
 
 
+@pytest.fixture(autouse=True)
+def collector_as_a_fresh_process_has_it():
+    """Start from the collector a fresh process has: in-process runs of other modules' commands on this
+    worker may have left it disabled or objects frozen (a command ends its process, so it need not undo
+    that); the state found is restored after."""
+    enabled = gc.isenabled()
+    gc.enable()
+    gc.unfreeze()
+    yield
+    if not enabled:
+        gc.disable()
+
+
 def _entries(entries):
     return [(e.id, e.digest, e.path) for e in entries]
 

@@ -3,7 +3,9 @@ baseline requirement as verified, failing or untested in status, trace, check an
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +67,15 @@ def junit_report(folder: Path, tests: str = TESTS) -> Path:
     return report
 
 
+def shift_timestamp(report: Path, *, earlier: Path, seconds: int) -> None:
+    """Give `report` the first testsuite timestamp of `earlier` plus `seconds`."""
+    stamp = re.search(r'timestamp="([^"]+)"', earlier.read_text(encoding="utf-8"))
+    assert stamp is not None
+    moved = (dt.datetime.fromisoformat(stamp.group(1)) + dt.timedelta(seconds=seconds)).isoformat()
+    text = report.read_text(encoding="utf-8")
+    report.write_text(re.sub(r'timestamp="[^"]+"', f'timestamp="{moved}"', text, count=1), encoding="utf-8")
+
+
 @pytest.fixture
 def accepted(make_repo, tmp_path):
     """Baseline v1 (REQ-1..3, accepted by the customer); REQ-2 and REQ-3 changed since, REQ-4 added."""
@@ -110,6 +121,9 @@ def test_status_trace_and_check_show_verified_failing_untested(accepted, run_in_
     # A later run at HEAD, where REQ-2 and REQ-3 say something else: it verifies REQ-2's new
     # text, not the signed one.
     later = junit_report(tmp_path / "later", TESTS.replace("assert 14 == 30", "assert 30 == 30").replace("def test_http_200", "def test_fails_on_purpose():\n    assert False\n\ndef test_http_200"))
+    # A run's time is kept to the second: on a fast machine both reports can fall in one second,
+    # and then neither is the later. The later run says it ran a minute after the first.
+    shift_timestamp(later, earlier=report, seconds=60)
     assert run_in_process("ingest-tests", str(later), cwd=root).exit_code == 0
 
     status = json.loads(run_in_process("status", "--format", "json", cwd=root).stdout)["tests"]
