@@ -99,7 +99,7 @@ def main() -> None:
 
     import click
 
-    from reqtrace.cli import output, progress_display
+    from reqtrace.cli import lazy_root, output, progress_display
     from reqtrace.errors import ExitCode, OutputError, ReqtraceError
 
     output.prepare_streams()
@@ -110,7 +110,9 @@ def main() -> None:
         try:
             # Not standalone: click hands usage errors to us, so that they can be answered
             # in JSON too; `typer.Exit(code)` comes back as the return value.
-            code = app(standalone_mode=False)
+            # Each command is built when it is run or asked for its own --help (lazy_root):
+            # the top-level --help lists them without turning their signatures into options.
+            code = lazy_root.build_root(app)(standalone_mode=False)
         except click.UsageError as error:  # an unknown option, a missing argument, a bad value
             error.show()
             if _json_asked(sys.argv[1:]):
