@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from reqtrace import __version__
+
+if TYPE_CHECKING:
+    import click
 
 app = typer.Typer(
     name="reqtrace",
@@ -62,6 +65,22 @@ def _register() -> None:
         importlib.import_module(f"{__name__}.{name}")
 
 
+_root_group: click.Group | None = None
+
+
+def _root_command() -> click.Group:
+    """The click group `main` runs, built once per process (tests run `main` many times in
+    one). Each command is built when it is run or asked for its own --help (lazy_root): the
+    top-level --help lists them without turning their signatures into options."""
+    global _root_group
+    if _root_group is None:
+        from reqtrace.cli.lazy_root import build_root
+
+        _register()
+        _root_group = build_root(app)
+    return _root_group
+
+
 def _fail(code: int, kind: str, message: str, hint: str | None = None, *, json_answer: bool = True) -> None:
     from reqtrace.cli import output
     from reqtrace.errors import OutputError
@@ -99,7 +118,7 @@ def main() -> None:
 
     import click
 
-    from reqtrace.cli import lazy_root, output, progress_display
+    from reqtrace.cli import output, progress_display
     from reqtrace.errors import ExitCode, OutputError, ReqtraceError
 
     output.prepare_streams()
@@ -110,9 +129,7 @@ def main() -> None:
         try:
             # Not standalone: click hands usage errors to us, so that they can be answered
             # in JSON too; `typer.Exit(code)` comes back as the return value.
-            # Each command is built when it is run or asked for its own --help (lazy_root):
-            # the top-level --help lists them without turning their signatures into options.
-            code = lazy_root.build_root(app)(standalone_mode=False)
+            code = _root_command()(standalone_mode=False)
         except click.UsageError as error:  # an unknown option, a missing argument, a bad value
             error.show()
             if _json_asked(sys.argv[1:]):
