@@ -71,7 +71,7 @@ def _answer(command: object, args: list[str], width: int, color: bool) -> tuple[
 @pytest.mark.parametrize("color", [False, True])
 def test_top_level_help_is_byte_for_byte_typers(trees, width: int, color: bool) -> None:
     lazy, full = trees
-    for args in (["--help"], ["-h"], []):
+    for args in (["--help"], ["-h"], [], ["chek"], ["baseline", "nope"]):  # and "Did you mean 'check'"
         assert _answer(lazy, args, width, color) == _answer(full, args, width, color), args
 
 

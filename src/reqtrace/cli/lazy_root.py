@@ -20,33 +20,29 @@ from typer.core import TyperGroup
 
 
 class LazyGroup(TyperGroup):
-    """A TyperGroup whose commands are built on first lookup (see the module docstring)."""
+    """A TyperGroup whose commands are built on first lookup (see the module docstring).
+
+    Until then `commands` holds each command's outline, so that what reads the names
+    (the listing's order, typer's "Did you mean" for a mistyped command) reads them as
+    before."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._order: list[str] = []
-        self._outlines: dict[str, click.Command] = {}
         self._builders: dict[str, Callable[[], click.Command]] = {}
         self._listing = False
 
     def defer(self, outline: click.Command, build: Callable[[], click.Command]) -> None:
         assert outline.name
-        self._order.append(outline.name)
-        self._outlines[outline.name] = outline
+        self.commands[outline.name] = outline
         self._builders[outline.name] = build
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [*self._order, *(name for name in self.commands if name not in self._outlines)]
-
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self._builders and cmd_name not in self.commands:
-            if self._listing:
-                return self._outlines[cmd_name]
-            self.commands[cmd_name] = self._builders[cmd_name]()
+        if cmd_name in self._builders and not self._listing:
+            self.commands[cmd_name] = self._builders.pop(cmd_name)()
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        self._listing = True
+        self._listing = True  # the outlines say all that the listing shows
         try:
             super().format_commands(ctx, formatter)
         finally:
