@@ -252,3 +252,20 @@ def copy_demo(build: DemoBuild, target: Path) -> Path:
     """A copy of the built demo at `target` (which must not exist yet)."""
     shutil.copytree(build.root, target, symlinks=True)
     return target
+
+
+def demo_edited_after_delivery(build: DemoBuild, target: Path, note: str) -> Path:
+    """A copy of the demo with REQ-5's statement edited (prefixed with `note`) and committed after the
+    accepted baseline, so that the baseline and HEAD differ."""
+    copy_demo(build, target)
+    spec = next(target.joinpath("specs").rglob("REQ-5.yaml"))
+    spec.write_text(spec.read_text(encoding="utf-8").replace("statement: ", f"statement: {note} ", 1), encoding="utf-8")
+    subprocess.run(["git", "commit", "-qam", "REQ-5 edited after delivery"], cwd=target, check=True, capture_output=True)
+    return target
+
+
+def cold_copy(template: Path, target: Path) -> Path:
+    """A copy of a repo built once per module, without its kept results (`.git/reqtrace/`): a cold start."""
+    shutil.copytree(template, target, symlinks=True)
+    shutil.rmtree(target / ".git" / "reqtrace", ignore_errors=True)
+    return target

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_demo, git
+from conftest import cold_copy, demo_edited_after_delivery, git
 from reqtrace.baselines.baseline import requirements_at, scan_baselines
 from reqtrace.changes.diff import diff_revisions
 from reqtrace.core import cachestore
@@ -34,20 +34,13 @@ from reqtrace.triage.repo import index_content_id, index_in_order
 @pytest.fixture(scope="module")
 def demo_source(tmp_path_factory, demo_build, build_env):
     """The demo (built once per worker, tests/conftest.py); with one requirement edited after the accepted baseline."""
-    target = copy_demo(demo_build, tmp_path_factory.mktemp("derived") / "demo")
-    spec = next(target.joinpath("specs").rglob("REQ-5.yaml"))
-    spec.write_text(spec.read_text(encoding="utf-8").replace("statement: ", "statement: Changed after delivery. ", 1), encoding="utf-8")
-    git(target, "commit", "-qam", "REQ-5 changed after delivery")
-    return target
+    return demo_edited_after_delivery(demo_build, tmp_path_factory.mktemp("derived") / "demo", "Changed after delivery.")
 
 
 @pytest.fixture
 def demo(demo_source, tmp_path):
     """A copy of the demo with no derived entries yet."""
-    target = tmp_path / "demo"
-    shutil.copytree(demo_source, target, symlinks=True)
-    shutil.rmtree(target / ".git" / "reqtrace", ignore_errors=True)
-    return target
+    return cold_copy(demo_source, tmp_path / "demo")
 
 
 def derived_files(repo: Path, kind: str) -> list[Path]:

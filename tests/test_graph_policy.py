@@ -7,13 +7,12 @@ through the core functions, so the file costs a few graph builds, no CLI process
 from __future__ import annotations
 
 import ast
-import shutil
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
-from conftest import CONFIG, SpecRepoFixture, git, requirement_yaml, write_files
+from conftest import CONFIG, SpecRepoFixture, cold_copy, git, requirement_yaml, write_files
 from reqtrace.core import cachestore
 from reqtrace.core.config import find_spec_repo
 from reqtrace.graph.cache import _build, cache_file, load_graph_bundle, whole_graph
@@ -37,10 +36,7 @@ def story_root(tmp_path_factory, build_env):
 @pytest.fixture
 def fresh_copy(story_root, tmp_path):
     """The story with no cache yet, in a folder of its own."""
-    root = tmp_path / "repo"
-    shutil.copytree(story_root, root, symlinks=True)
-    shutil.rmtree(root / ".git" / "reqtrace", ignore_errors=True)
-    return root
+    return cold_copy(story_root, tmp_path / "repo")
 
 
 def maps(graph):

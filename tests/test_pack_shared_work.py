@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 
-from conftest import copy_demo, git
+from conftest import demo_edited_after_delivery
 from reqtrace.baselines.baseline import digest_entries, kept_frozen_entries, requirements_at
 from reqtrace.core.config import find_spec_repo
 from reqtrace.core.model import natural_key
@@ -31,10 +31,7 @@ BASELINE = "delivery-v1.0"
 @pytest.fixture(scope="module")
 def edited_demo(tmp_path_factory, demo_build, build_env):
     """The demo with REQ-5 edited after the accepted baseline, no kept results."""
-    target = copy_demo(demo_build, tmp_path_factory.mktemp("shared") / "demo")
-    spec = next(target.joinpath("specs").rglob("REQ-5.yaml"))
-    spec.write_text(spec.read_text(encoding="utf-8").replace("statement: ", "statement: Edited after delivery. ", 1), encoding="utf-8")
-    git(target, "commit", "-qam", "REQ-5 edited after delivery")
+    target = demo_edited_after_delivery(demo_build, tmp_path_factory.mktemp("shared") / "demo", "Edited after delivery.")
     shutil.rmtree(target / ".git" / "reqtrace", ignore_errors=True)
     return target
 

@@ -10,11 +10,10 @@ deleted, another day; and a damaged or planted entry is no answer.
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from conftest import copy_demo, git
+from conftest import cold_copy, copy_demo, git
 from reqtrace.core import cachestore
 from reqtrace.graph import status as status_module
 
@@ -26,10 +25,7 @@ def demo_source(tmp_path_factory, demo_build, build_env):
 
 @pytest.fixture
 def demo(demo_source, tmp_path):
-    target = tmp_path / "demo"
-    shutil.copytree(demo_source, target, symlinks=True)
-    shutil.rmtree(target / ".git" / "reqtrace", ignore_errors=True)
-    return target
+    return cold_copy(demo_source, tmp_path / "demo")
 
 
 def kept_entries(root):
