@@ -48,7 +48,17 @@ ASK_ZH = re.compile(
 ALTER_EN = re.compile(
     r"\b(?:change|changed to|switch(?:ed)? to|instead of|rather than|increase|decrease|extend|shorten|reduce|raise|lower|longer|shorter"
     r"|bigger|smaller|larger|fewer|more flexible|relax|loosen|tighten|adjust|move (?:it|the)|rename|replace|default to|only (?:allow|let)"
-    r"|too (?:long|short|strict|many|few|often|slow|small|big|early|late)|not enough|limit(?:ed)? to|at least|up to|at most|no more than|make (?:it|the|them)\b.{0,30}\b(?:more|less|longer|shorter|bigger|smaller|optional|mandatory))\b",
+    r"|too (?:long|short|strict|many|few|often|slow|small|big|early|late)|not enough|limit(?:ed)? to|at least|up to|at most|no more than|make (?:it|the|them)\b.{0,30}\b(?:more|less|longer|shorter|bigger|smaller|optional|mandatory))\b"
+    # The new value told beside the signed one: "should be 25 not 21", "needs to be X, not Y", "not X but Y".
+    # Only the cue words are matched (the values between are what the request is about, not its kind).
+    r"|\b(?:should|must|needs? to|has to|ought to) be\b(?=(?:(?!\bbut\b)[^.?!;,]){1,30},? not \w)|\bnot\b(?=[^.?!;,]{1,30},? but (?:rather |instead )?(?:to |at |every |from |for |\d))"
+    # "go yellow at 5 days instead?": a trailing "instead" proposes the value just told.
+    r"|\binstead(?=\s*(?:[?.!,;)]|$))"
+    # "make it 30", "can it be 10?", "set it to 5", "can it go … at 5 days": a value asked of what exists.
+    r"|\bmake (?:it|them|this|that)(?= \d)|\b(?:can|could|would) (?:it|this|that|they) (?:be|go|become|stay|start|happen|run)\b"
+    r"|\bset (?:it|them|this|that) (?:to|at)\b|\b(?:be|been) (?:set|moved|bumped|dropped|cut|lowered|raised) to\b|\bflip\b|\bswap\b"
+    # A rule that starts to hold from a later date: "from next month", "going forward".
+    r"|\bfrom (?:now on|then on|next (?:week|month|year|quarter|release|version))\b|\bgoing forward\b",
     re.IGNORECASE,
 )
 ALTER_ZH = re.compile(r"改成|改为|改一下|换成|调整|延长|缩短|放宽|放开|提高|降低|加长|减少|增大|缩小|太长|太短|太严|太少|太多|太早|太晚|而不是|不要再|取消(?:掉)?这个|只能|最多|至少|默认")
@@ -110,11 +120,11 @@ OWN_SIDE_FINE = re.compile(
 # Just before a signed number: the customer calls it a limit ("only 14 days", 最多只能 2 个).
 LIMIT_BEFORE = re.compile(r"(?:\bonly|\bjust|\bat most|\bno more than|\bmaximum|\bmax|\blimited to|只能|只|仅|最多|至多|不超过)\s*(?:\w+\s+)?$", re.IGNORECASE)
 # Just before a number: it is asked for ("make it 30", 改成 30 天).
-ASKED_BEFORE = re.compile(r"(?:\bto|\bmake it|\bat least|\bup to|\ballow|\bextend(?:ed)? to|\bincrease(?:d)? to|\breduce(?:d)? to|\binstead|改成|改为|延长到|缩短到|放宽到|提高到|降低到|至少|希望|能不能|到)\s*$", re.IGNORECASE)
+ASKED_BEFORE = re.compile(r"(?:\bto|\b(?:should|must|needs? to|has to|ought to|can it|could it) be|\bmake it|\bat least|\bup to|\ballow|\bextend(?:ed)? to|\bincrease(?:d)? to|\breduce(?:d)? to|\binstead|改成|改为|延长到|缩短到|放宽到|提高到|降低到|至少|希望|能不能|到)\s*$", re.IGNORECASE)
 # Just before a number: it was seen ("took 10 seconds", 等了十几秒).
 SEEN_BEFORE = re.compile(r"(?:\btook|\btakes|\bwaited|\bafter|\bago|\bgot|\breceived|\bshows?|\bshowed|\bcharged|\bcame|\barrived|\bwas|\bwere|等了|用了|花了|要等|才|结果|显示|扣了|收了|变成)\s*(?:\w+\s+)?$", re.IGNORECASE)
 # "instead of 24 hours", 而不是两周: the signed number to be replaced.
-REPLACE_BEFORE = re.compile(r"(?:\binstead of|\brather than|\bnot|而不是|不是|不要|代替)\s*$", re.IGNORECASE)
+REPLACE_BEFORE = re.compile(r"(?:\binstead of|\brather than|\bnot|\btoday|\bcurrently|\bat present|而不是|不是|不要|代替)\s*$", re.IGNORECASE)
 QUESTION = re.compile(r"[?？]|吗\s*$|(?<![那这多怎什])么\s*$|(?:怎么|什么|哪|谁|为啥|多少|几|是不是|还是|有没有)[^。！？]*呢\s*$")
 MODAL_EN = re.compile(r"\b(?:would|could|should|please|wish|want|need|like|hope|if)\b", re.IGNORECASE)
 MODAL_ZH = re.compile(r"希望|能不能|可不可以|最好|如果|要是|改成|改为|请|想|应该|需要")
