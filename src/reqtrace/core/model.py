@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from reqtrace.core.people import People
@@ -401,12 +402,15 @@ def sequence_number(digits: str) -> int:
 _DIGITS = re.compile(r"(\d+)")
 
 
+@lru_cache(maxsize=1 << 18)
 def natural_key(text: str) -> tuple[Any, ...]:
     """REQ-2 before REQ-10: the one sort key for ids, used by every listing.
 
     Runs of digits compare as numbers without int(): by length once leading zeros
     are gone, then digit by digit, which is the same order for any length. An id
     is text from a pull request, and int() refuses more than 4,300 digits.
+    Remembered per id: a command sorts the same ids many times (a pack a dozen:
+    documents, matrix, graph, timeline), and the key is a regex split per call.
     """
     # re.split with one group gives text, digits, text, …: the digit runs at odd places.
     return tuple((0, len(digits := part.lstrip("0")), digits) if index % 2 else (1, 0, part) for index, part in enumerate(_DIGITS.split(text)))

@@ -504,7 +504,10 @@ class PackedParseCache(ParseCache):
         """Write the pack when this run parsed something new; never fail the command."""
         super().flush()
         if self.folder is not None:
-            _HELD[self.folder] = self.used  # what a later reading in this process asks first
+            # What a later reading in this process asks first; one repo's at a time, so that
+            # a process reading many repos (a test run) does not hold every one's parses.
+            _HELD.clear()
+            _HELD[self.folder] = self.used
         if self.pack_file is None or not self.added:
             return
         from reqtrace.io.files import atomic_writer

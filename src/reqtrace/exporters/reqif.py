@@ -28,7 +28,7 @@ from lxml import etree
 
 from reqtrace.baselines.baseline import resolve_read_at
 from reqtrace.core.config import SpecRepo
-from reqtrace.core.model import Requirement, Snapshot
+from reqtrace.core.model import Requirement, Snapshot, natural_key
 from reqtrace.core.snapshot import load_snapshot
 from reqtrace.errors import InputError, UsageError
 from reqtrace.importers.reqif import FIELD_ATTRIBUTES, JSON_MARK
@@ -86,10 +86,6 @@ def outline(snapshot: Snapshot) -> tuple[Any, ...]:
         folders.setdefault(str(PurePosixPath(requirement.path).parent), []).append(rid)
     return tuple(_Document(folder, PurePosixPath(folder).name or folder, (), tuple(sorted(ids, key=natural_key)))
                  for folder, ids in sorted(folders.items()))
-
-
-def natural_key(text: str) -> tuple[Any, ...]:
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text))
 
 
 def export_reqif(snapshot: Snapshot, *, created: str, title: str) -> Exported:

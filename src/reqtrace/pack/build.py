@@ -29,7 +29,7 @@ from reqtrace import __version__
 from reqtrace.core import cachestore
 from reqtrace.core.config import SpecRepo
 from reqtrace.core.digest import ALGORITHM, root_digest
-from reqtrace.core.model import SCHEMA_VERSION, Snapshot, item_fields
+from reqtrace.core.model import SCHEMA_VERSION, Snapshot, item_fields, natural_key
 from reqtrace.core.parse_cache import PackedParseCache
 from reqtrace.core.snapshot import (
     WORKTREE,
@@ -76,7 +76,6 @@ from reqtrace.pack.contents import (
     date_key,
     document_view,
     email_view,
-    id_order,
 )
 from reqtrace.pack.report import render_pack_page
 from reqtrace.records.testevidence import evidence_for, read_test_runs, tests_folder
@@ -298,7 +297,7 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: 
     """
     result: dict[str, dict[str, Any]] = {}
     pending = []
-    for rq in sorted(to.requests.values(), key=lambda r: id_order(r.id)):
+    for rq in sorted(to.requests.values(), key=lambda r: natural_key(r.id)):
         if rq.triage is not None:
             result[rq.id] = {
                 "classification": rq.triage.classification,
@@ -315,7 +314,7 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: 
     from reqtrace.triage import BaselineIndex, classify_request
     from reqtrace.triage.repo import code_key, index_content_id, index_in_order, request_input
 
-    in_order = [base.requirements[rid] for rid in sorted(base.requirements, key=id_order)]
+    in_order = [base.requirements[rid] for rid in sorted(base.requirements, key=natural_key)]
     kept = repo is not None and repo.git_top is not None and baseline.commit is not None
     index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
     # A request's recommendation depends only on its text and the baseline's requirements:
@@ -379,7 +378,7 @@ def build_timeline(contents_to: Snapshot, baseline: PackedBaseline, base_commit_
         events.append(Event(signoff.time, baseline.name, "sign-off", signoff.meaning, f"{signoff.signer} — {signoff.meaning} ({signoff.method})"))
     # By the moment each names (a date alone is the end of its day), then by id; a request's
     # decision after its receipt when both fell on the same day.
-    return sorted((e for e in events if e.date), key=lambda e: (moment_key(e.date), id_order(e.id), e.kind == "decision", e.kind))
+    return sorted((e for e in events if e.date), key=lambda e: (moment_key(e.date), natural_key(e.id), e.kind == "decision", e.kind))
 
 
 def base_requirements(repo: SpecRepo, commit: str, to: Snapshot, blobs: dict[str, bytes] | None = None) -> tuple[Snapshot, dict[str, bytes]]:
@@ -431,7 +430,7 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         to=to,
         to_ref=to_ref,
         diff=diff,
-        changes=sorted(diff["changes"], key=lambda c: (c["approved"], id_order(c["id"]))),
+        changes=sorted(diff["changes"], key=lambda c: (c["approved"], natural_key(c["id"]))),
         triage=gather_triage(to, base, baseline, repo),
         graph=gather_graph(to, baseline),
         timeline=build_timeline(to, baseline, base_date),
@@ -508,7 +507,7 @@ def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref:
     digests = digest.of(snapshot)
     rows = encoded if encoded is not None else {}
     requirements = []
-    for rid, req in sorted(snapshot.requirements.items(), key=lambda kv: id_order(kv[0])):
+    for rid, req in sorted(snapshot.requirements.items(), key=lambda kv: natural_key(kv[0])):
         yaml = yaml_members.get(req.path)
         key = (id(req), rid, yaml)
         row = rows.get(key)
@@ -527,7 +526,7 @@ def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref:
 
 def _record_document(items: dict[str, Any], members: dict[str, str], view: Any = None) -> dict[str, Any]:
     rows = []
-    for item_id in sorted(items, key=id_order):
+    for item_id in sorted(items, key=natural_key):
         item = items[item_id]
         row = view(item) if view else {"id": item_id, "path": item.path, "fields": item_fields(item)}
         row["file"] = members.get(item.path)
@@ -610,7 +609,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         _json_bytes(
             {
                 "schema_version": SCHEMA_VERSION,
-                "nodes": [vars(n) for n in sorted(graph.nodes.values(), key=lambda n: id_order(n.id))],
+                "nodes": [vars(n) for n in sorted(graph.nodes.values(), key=lambda n: natural_key(n.id))],
                 "edges": [vars(e) for e in graph.edges],
             }
         ),

@@ -13,19 +13,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from reqtrace.baselines.baseline import (
     Baseline,
-    BaselineEntry,
     SignOff,
+    digest_entries,
     keep_frozen_entries,
     kept_frozen_entries,
 )
 from reqtrace.core.config import SpecRepo
 from reqtrace.core.digest import requirement_digest
-from reqtrace.core.model import Snapshot, item_fields, natural_key
+from reqtrace.core.model import Snapshot, item_fields
 from reqtrace.io.archive import DeterministicZip, member_name
 from reqtrace.records import mail
 
@@ -49,14 +49,6 @@ SIGNOFFS_JSON = "data/baseline/signoffs.json"
 ALLOWED_SIGNERS = "data/baseline/allowed_signers"
 
 # --------------------------------------------------------------------------- data
-
-
-@lru_cache(maxsize=1 << 18)
-def id_order(item_id: str) -> tuple[object, ...]:
-    """model.natural_key, remembered: a pack sorts the same ten thousand ids a dozen times
-    (documents, matrix, graph, timeline), and the key is a regex split per call."""
-    return natural_key(item_id)
-
 
 
 class Digests:
@@ -109,8 +101,8 @@ class Digests:
         commit = snapshot.commit
         if commit is None or repo.git_top is None or commit in self._kept_commits:
             return
-        entries = [BaselineEntry(rid, self(req), req.path) for rid, req in sorted(snapshot.requirements.items(), key=lambda item: item[0].encode("utf-8"))]
-        keep_frozen_entries(repo, commit, entries)
+        computed = {(rid, req.path): self(req) for rid, req in snapshot.requirements.items()}
+        keep_frozen_entries(repo, commit, digest_entries(snapshot.requirements, computed))
         self._kept_commits.add(commit)
 
     def kept_at(self, commit: str) -> bool:

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from reqtrace import __version__
 from reqtrace.changes.worddiff import word_diff
+from reqtrace.core.model import natural_key
 from reqtrace.io.archive import short_hash, slug
 from reqtrace.io.clock import shown_moment
 from reqtrace.pack.contents import (
@@ -26,7 +27,6 @@ from reqtrace.pack.contents import (
     date_key,
     document_view,
     email_view,
-    id_order,
 )
 from reqtrace.pack.svg import MAX_GRAPH_NODES, layout_graph
 
@@ -299,7 +299,7 @@ def _traceability_matrix(contents: PackContents, links: _Links) -> list[dict[str
             bucket = related.setdefault(req_side, {"request": set(), "meeting": set(), "email": set(), "document": set()})
             bucket[kinds[other]].add(other)
     matrix = []
-    for rid in sorted(set(to.requirements) | set(base.requirements), key=id_order):
+    for rid in sorted(set(to.requirements) | set(base.requirements), key=natural_key):
         req = to.requirements.get(rid) or base.requirements[rid]
         bucket = related.get(rid, {})
         matrix.append(
@@ -310,9 +310,9 @@ def _traceability_matrix(contents: PackContents, links: _Links) -> list[dict[str
                 "in_baseline": rid in contents.baseline.digests,
                 "at_to": rid in to.requirements,
                 "sources": links.links(req.sources),
-                "requests": links.links(sorted(bucket.get("request", ()), key=id_order)),
-                "meetings": links.links(sorted(bucket.get("meeting", ()), key=id_order)),
-                "emails": links.links(sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=id_order)),
+                "requests": links.links(sorted(bucket.get("request", ()), key=natural_key)),
+                "meetings": links.links(sorted(bucket.get("meeting", ()), key=natural_key)),
+                "emails": links.links(sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=natural_key)),
             }
         )
     return matrix
@@ -320,7 +320,7 @@ def _traceability_matrix(contents: PackContents, links: _Links) -> list[dict[str
 
 def _email_views(contents: PackContents, layout: Layout, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
     emails = []
-    for mail in sorted(contents.to.emails.values(), key=lambda m: (date_key(email_view(m)["date"]), id_order(m.id))):
+    for mail in sorted(contents.to.emails.values(), key=lambda m: (date_key(email_view(m)["date"]), natural_key(m.id))):
         view = email_view(mail)
         address = mail_address(view["from"])
         view["mailto"] = safe_href(f"mailto:{address}") if address else None
@@ -333,7 +333,7 @@ def _email_views(contents: PackContents, layout: Layout, links: _Links, member_o
 
 def _document_views(contents: PackContents, member_of: dict[str, str]) -> list[dict[str, Any]]:
     documents = []
-    for doc in sorted(contents.to.documents.values(), key=lambda d: id_order(d.id)):
+    for doc in sorted(contents.to.documents.values(), key=lambda d: natural_key(d.id)):
         view = document_view(doc)
         view["member"] = member_of.get(view["file"], "") or member_of.get(view["path"], "")
         documents.append(view)
@@ -354,7 +354,7 @@ def _meeting_views(contents: PackContents, links: _Links, member_of: dict[str, s
             "body": mtg.body.strip(),
             "file": member_of.get(mtg.path, ""),
         }
-        for mtg in sorted(contents.to.meetings.values(), key=lambda m: (date_key(m.date), id_order(m.id)))
+        for mtg in sorted(contents.to.meetings.values(), key=lambda m: (date_key(m.date), natural_key(m.id)))
     ]
 
 
@@ -386,7 +386,7 @@ def _baseline_requirement_views(contents: PackContents, links: _Links, member_of
     base, baseline = contents.base, contents.baseline
     views = [
         _requirement_view(base.requirements[rid], baseline.digests.get(rid) or contents.digest(base.requirements[rid]), links.links)
-        for rid in sorted(base.requirements, key=id_order)
+        for rid in sorted(base.requirements, key=natural_key)
     ]
     for view in views:
         found = contents.tests.get(view["id"]) or {"state": "untested", "run": None, "ran": None, "tests": [], "path": None}
@@ -405,7 +405,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
     """Everything index.html shows, as plain data for the template: one named stage per section."""
     base, to, baseline = contents.base, contents.to, contents.baseline
     member_of = _members_at_to(contents, layout)
-    links = _Links(contents, {rid: to.requests[rid] for rid in sorted(to.requests, key=id_order)})
+    links = _Links(contents, {rid: to.requests[rid] for rid in sorted(to.requests, key=natural_key)})
     changes = _change_views(contents, links)
     request_views = _request_views(contents, links, member_of)
     meetings = _meeting_views(contents, links, member_of)

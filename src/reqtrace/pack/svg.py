@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from reqtrace.pack.contents import id_order as _natural
+from reqtrace.core.model import natural_key as _natural
 
 MAX_GRAPH_NODES = 300  # beyond this a drawing is no longer readable on a page
 NODE_WIDTH = 176
