@@ -241,7 +241,7 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
 def _result(request: str, label: str, confidence: float, weighed: Weighed, reasons: tuple[str, ...],
             evidence: list[Evidence], probs: dict[str, float]) -> TriageResult:
     found = weighed.signals.found
-    kinds = ("report", "repair", "ask", "alter", "add", "how-to", "own side fine", "works elsewhere", "customer's slip", "lapsed", "whose")
+    kinds = ("report", "repair", "ask", "alter", "add", "how-to", "own side fine", "customer's slip", "lapsed", "whose")
     cue_items = tuple((kind, tuple(found[kind])) for kind in kinds if found.get(kind))
     environment = tuple(words for _what, words in weighed.signals.environment)
     if environment:
@@ -334,8 +334,6 @@ def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], c
         reasons.append("its own words are few: the forwarded message was read as the request")
     if found.get("own side fine"):
         reasons.append("rules the customer's side out: " + _phrases(found["own side fine"]))
-    if found.get("works elsewhere"):
-        reasons.append("says it works on another device or program of theirs: " + _phrases(found["works elsewhere"]))
     top = weighed.matches[0] if weighed.matches else None
     if top is not None and not top.accepted:
         status = index.statuses[index.by_id[top.id]] or "not accepted"

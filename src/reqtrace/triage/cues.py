@@ -104,14 +104,6 @@ ENVIRONMENT = (
     ("third party", r"\bthird[- ]party\b|\bvendor\b|\bsupplier\b|\b(?:the|their|our) bank\b|\bgovernment (?:site|website|system)\b|第三方|银行那边|对方系统|外部系统|供应商"),
 )
 ENVIRONMENT_RE = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in ENVIRONMENT)
-# Around an environment word in a request: the customer rules the thing out themselves ("on any network",
-# "not the clinic wifi", "every browser", 不是用户网络问题, 电脑和网络都没换过): a failure whatever their
-# environment is, not a sign of it.
-ENV_RULED_OUT_BEFORE = re.compile(
-    r"(?:\b(?:any|every|whichever|either)\s+(?:[\w'-]+\s+)?|\b(?:not|isn't|wasn't|nothing to do with) (?:the|our|my|their|his|her|your)\s+(?:[\w'-]+\s+)?"
-    r"|(?:(?<!是)不是|并非|不管|无论|任何|不论)[^。！？，,]{0,6})$", re.IGNORECASE)
-ENV_RULED_OUT_AFTER = re.compile(
-    r"^[^。！？.!?]{0,10}?(?:都没(?:换|变|动)过?|没(?:换|变|动)过|(?:is|was)(?:n't| not) the (?:problem|issue|cause))", re.IGNORECASE)
 # Around an environment word in a signed text: the requirement rules the thing out ("no special
 # printer or driver is needed", "without a VPN", 无需打印机, 打印机不在交付范围内).
 EXCLUDED_BEFORE = re.compile(
@@ -123,20 +115,6 @@ EXCLUDED_AFTER = re.compile(
 OWN_SIDE_FINE = re.compile(
     r"\bother (?:sites|websites|apps|programs|computers|pcs|phones)\b.{0,30}\b(?:work|fine|ok)|\bworks? (?:fine|ok) (?:elsewhere|on other)"
     r"|别的(?:网站|软件|电脑|手机|系统)[^。！？]{0,8}(?:都能|正常|没问题|可以)|其他(?:网站|软件|电脑|手机)[^。！？]{0,8}(?:都能|正常|没问题|可以)|网络(?:是)?(?:好的|正常|没问题)",
-    re.IGNORECASE,
-)
-# "On my phone it works fine", 用另外一台电脑就好好的: what was delivered works on another device, account
-# or program of theirs, so what fails is their own one (the opposite of OWN_SIDE_FINE, where their
-# other things work and the delivered one does not).
-WORKS_ELSEWHERE = re.compile(
-    r"\b(?:on|with|from|in) (?:my|our|his|her|their|another|a different|the other|other|a colleague's) (?:[\w'-]+ ){1,3}"
-    r"(?:it|everything|this|that) (?:works|worked|is fine|was fine|loads|loaded|opens|opened|prints|printed|is ok)\b"
-    r"|(?<!n't )(?<!not )\b(?:works?|worked|loads|opens|prints|is fine|was fine|are fine) (?:fine |ok |normally |perfectly )?(?:on|with|in|from) "
-    r"(?:my|our|his|her|their|another|a different|the other|other|a colleague's)\b"
-    r"|\b(?:on|with|in) the (?:[\w'-]+ ){1,4}everything (?:is|was|works|worked) (?:fine|ok|normal)\b"
-    r"|\bother (?:computers|pcs|laptops|phones|devices|machines|printers|browsers)\b.{0,20}\b(?:work|are fine|are ok|print|open)"
-    r"|(?:换|用)了?(?:一|个|台|部|别的|其他|其它|另一|另外|我|他|她|我们|自己)[^。！？，,]{0,24}(?:就|都|是)?(?:好了|正常|没问题|可以了|好好的|能用|能打开|打开是好的)"
-    r"|(?:别的|其他|其它|另一台|另外一台)(?:电脑|手机|设备|机器|浏览器)[^。！？]{0,8}(?:都能|正常|没问题|可以|好好的)",
     re.IGNORECASE,
 )
 # Just before a signed number: the customer calls it a limit ("only 14 days", 最多只能 2 个).

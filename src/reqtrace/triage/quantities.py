@@ -2,7 +2,7 @@
 
 Each is normalised to a dimension and a base unit so that a request's number and
 a requirement's compare across languages. The units are those of measurement
-(time, size, money, percent, characters, attempts, temperature); a count ("3 devices", "5 个账号")
+(time, size, money, percent, characters, attempts); a count ("3 devices", "5 个账号")
 compares only with a count of the same word.
 """
 
@@ -38,9 +38,6 @@ UNITS: dict[str, tuple[str, float]] = {
     "dollars": ("money", 1), "pounds": ("money", 1), "gbp": ("money", 1), "英镑": ("money", 1), "美元": ("money", 1), "欧元": ("money", 1), "usd": ("money", 1), "eur": ("money", 1), "euros": ("money", 1),
     "kb": ("size", 1 / 1024), "mb": ("size", 1), "gb": ("size", 1024), "tb": ("size", 1024 * 1024),
     "兆": ("size", 1),
-    # Degrees Celsius ("30.0 °C", 32.5℃ after NFKC, 22度, "22 degrees"); 度电 is energy, not heat (below).
-    "°c": ("temperature", 1), "°": ("temperature", 1), "度": ("temperature", 1), "degrees": ("temperature", 1),
-    "degrees c": ("temperature", 1), "degrees celsius": ("temperature", 1), "摄氏度": ("temperature", 1),
 }
 ENGLISH_NUMBERS: dict[str, float] = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -52,7 +49,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三":
               "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = "零〇一二两俩三四五六七八九十百千万半"
 # Dimensions whose numbers are rules worth comparing.
-COMPARED = frozenset({"time", "characters", "times", "percent", "money", "clock", "size", "count", "temperature"})
+COMPARED = frozenset({"time", "characters", "times", "percent", "money", "clock", "size", "count"})
 
 
 def chinese_number(text: str) -> float | None:
@@ -118,15 +115,11 @@ class Quantity:
             return f"{int(self.value // 60):02d}:{int(self.value % 60):02d}"
         if self.dimension == "percent":
             return f"{self.value:g}%"
-        if self.dimension == "temperature":
-            return f"{self.value:g} °C"
         if self.dimension == "count":
             return f"{self.amount:g} {self.unit}"
         return f"{self.value:g} {self.dimension}"
 
     def shown(self) -> str:
-        if self.dimension == "temperature" and "°" in self.text:
-            return self.describe()  # "15 °c" as read (lower-cased) is 15 °C: no gloss needed
         return self.text if self.text.isascii() else f"{self.text} ({self.describe()})"
 
 
@@ -163,12 +156,6 @@ _NOT_COUNTED = frozenset(stem(w) for w in (
     "and", "the", "for", "with", "but", "from", "are", "was", "were", "has", "have", "had", "not", "more", "less",
     "than", "out", "per", "before", "after", "ago", "later", "ahead", "each", "only", "time", "times", "again",
 ))
-
-
-def _energy_not_heat(text: str, match: re.Match[str]) -> bool:
-    """三百度电: 度 after a number counts kilowatt-hours there, not degrees; 百度 is a name, not 100 degrees."""
-    surface = match.group(0).strip()
-    return surface.endswith("度") and (text[match.end() : match.end() + 1] == "电" or surface[:-1] in ("百", "千", "万"))
 
 
 def _float(text: str) -> float:
@@ -210,7 +197,7 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             inner = re.match(rf"({_NUMBER})\+?{_RANGE}", groups["digits"])
             assert inner is not None
             unit = UNITS.get(groups["unit"].strip())
-            if unit is None or _energy_not_heat(normal, match):
+            if unit is None:
                 continue
             amount = _float(inner.group(1))
             upper = _float(inner.group(2)) * unit[1] if inner.group(2) else None
@@ -219,7 +206,7 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             number_text = re.match(rf"[{_CN_NUMBER}]+", groups["cn"]).group(0)  # type: ignore[union-attr]
             amount = chinese_number(number_text)
             unit = UNITS.get(groups["cnunit"])
-            if amount is None or unit is None or groups["cnunit"] == "位" or _energy_not_heat(normal, match):
+            if amount is None or unit is None or groups["cnunit"] == "位":
                 continue  # 一位…: one person, not one digit (digits keep it: 6 位)
             digits = [_CN_DIGITS.get(c) for c in number_text]
             low, high = (digits[0], digits[1]) if len(digits) == 2 else (None, None)

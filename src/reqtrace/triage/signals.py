@@ -90,7 +90,6 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     repair = _find(cues.REPAIR_EN, sentences, signals, "repair") + _find(cues.REPAIR_ZH, sentences, signals, "repair")
     how_to = _find(cues.HOW_TO_EN, sentences, signals, "how-to") + _find(cues.HOW_TO_ZH, sentences, signals, "how-to")
     own_side = _find(cues.OWN_SIDE_FINE, sentences, signals, "own side fine")
-    elsewhere = _find(cues.WORKS_ELSEWHERE, sentences, signals, "works elsewhere")
     slip = _find(cues.USER_SLIP, sentences, signals, "customer's slip")
     lapsed = _find(cues.LAPSED, sentences, signals, "lapsed")
     whose = _find(cues.WHOSE_QUESTION, sentences, signals, "whose")
@@ -98,7 +97,7 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     count = max(1, len(sentences))
     values.update({
         "report": _log(report), "ask": _log(ask), "alter": _log(alter), "add": _log(add), "repair": _log(repair),
-        "how_to": _log(how_to), "own_side_fine": 1.0 if own_side else 0.0, "works_elsewhere": 1.0 if elsewhere else 0.0,
+        "how_to": _log(how_to), "own_side_fine": 1.0 if own_side else 0.0,
         "slip": _log(slip), "lapsed": _log(lapsed), "whose": _log(whose), "forwarded": float(prepared.forwarded),
         "question_share": questions / count, "modal_share": modal / count, "past_share": past / count,
         "statements": _log(statements), "sentences": _log(count),
@@ -147,12 +146,8 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     leading = [index.requirement(p) for p, r in matches[:3] if top and r >= top[1] - 0.15]
     leading_text = " ".join(requirement_text(r) for r in leading).lower()
     for name, pattern in cues.ENVIRONMENT_RE:
-        mentions = [(said, m) for said in sentences for m in pattern.finditer(said)]
-        hits = [m.group(0) for said, m in mentions if not _ruled_out(said, m)]
+        hits = [m.group(0) for s in sentences for m in pattern.finditer(s)]
         if not hits:
-            for said, m in mentions[:1]:  # every mention rules the thing out: their side is not the cause
-                signals.note("own side fine", re.split(r"[,，;；]", said[max(0, m.start() - 20) : m.end()])[-1])
-                values["own_side_fine"] = 1.0
             continue
         if pattern.search(leading_text):
             naming = [r for r in leading if pattern.search(requirement_text(r).lower())]
@@ -199,12 +194,6 @@ def _headline_terms(headline: str) -> Terms:
     for pattern in _KIND_CUES:
         text = pattern.sub(" ", text)
     return terms_of(text)
-
-
-def _ruled_out(sentence: str, match: re.Match[str]) -> bool:
-    """Whether the request itself rules an environment thing out ("on any network", 不是用户网络问题)."""
-    return bool(cues.ENV_RULED_OUT_BEFORE.search(sentence[max(0, match.start() - 30) : match.start()])
-                or cues.ENV_RULED_OUT_AFTER.match(sentence[match.end() : match.end() + 30]))
 
 
 def _only_excluded(pattern: re.Pattern[str], signed: str) -> bool:
