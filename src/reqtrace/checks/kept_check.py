@@ -33,7 +33,7 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from reqtrace.baselines.verify import verdict_content
 from reqtrace.core import cachestore
@@ -83,15 +83,13 @@ class KeptReport:
         return self.errors == 0
 
 
-@dataclass
-class _Listed:
-    """One file under the scanned folders, as the listing found it."""
+class _Listed(NamedTuple):  # a tuple: one per file of a large repo
+    """One entry under the scanned folders, as the listing found it."""
 
     path: str
     line: str  # its description in the listing
     regular: bool
-    fresh_oid: str | None = None  # a fresh file's blob id, read while listing
-    info: tuple[int, ...] = ()  # (size, mtime, ctime, inode, device) of a regular file
+    fresh_oid: str | None  # a fresh file's blob id, read while listing
 
 
 @dataclass
@@ -142,7 +140,7 @@ def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | 
     if listed is None:
         return None
     lines.append(f"config {gitio.blob_id(config_bytes)}")
-    listing = "\n".join(entry.line for entry in listed).encode("utf-8", "surrogateescape")
+    listing = "\n".join([entry.line for entry in listed]).encode("utf-8", "surrogateescape")
     files_id = f"{KEPT_FORMAT} files {repo.root} {hashlib.sha256(listing).hexdigest()}"
     kept = cachestore.load(repo.git_top, FILES_KIND, files_id, _files_content_of)
     return CheckKey(repo, None, lines, listed, files_id, kept)
@@ -163,7 +161,7 @@ def _list_files(root: Path, folders: list[str]) -> list[_Listed] | None:
     try:
         for entry in os.scandir(root):
             if is_temp_file(entry.name):
-                found.append(_describe(entry.path, entry.path[cut:], since))
+                found.append(_describe(entry, entry.path[cut:], since))
         for folder in folders:
             base = root / folder
             info = os.lstat(base)
@@ -176,27 +174,30 @@ def _list_files(root: Path, folders: list[str]) -> list[_Listed] | None:
                         if entry.is_dir(follow_symlinks=False):
                             stack.append(entry.path)
                         else:
-                            found.append(_describe(entry.path, entry.path[cut:], since))
+                            found.append(_describe(entry, entry.path[cut:], since))
     except OSError:
         return None
     if os.sep != "/":  # pragma: no cover - Windows
-        for listed in found:
-            listed.path = listed.path.replace(os.sep, "/")
-    found.sort(key=lambda entry: entry.path)
+        found = [listed._replace(path=listed.path.replace(os.sep, "/")) for listed in found]
+    found.sort()
     return found
 
 
-def _describe(full: str, path: str, since: int) -> _Listed:
-    info = os.lstat(full)
-    if stat.S_ISLNK(info.st_mode):
-        return _Listed(path, f"{path}\0link {os.readlink(full)}", False)
-    if not stat.S_ISREG(info.st_mode):
-        return _Listed(path, f"{path}\0mode {info.st_mode}", False)
-    if info.st_mtime_ns >= since or info.st_ctime_ns >= since:
-        oid = gitio.blob_id(_read(full))
+def _describe(entry: os.DirEntry[str], path: str, since: int) -> _Listed:
+    info = entry.stat(follow_symlinks=False)
+    mode = info.st_mode
+    if stat.S_ISREG(mode):
+        if info.st_mtime_ns < since and info.st_ctime_ns < since:
+            return _Listed(path, _file_line(path, info), True, None)
+        oid = gitio.blob_id(_read(entry.path))
         return _Listed(path, f"{path}\0blob {oid}", True, oid)
-    times = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
-    return _Listed(path, f"{path}\0file {' '.join(map(str, times))}", True, None, times)
+    if stat.S_ISLNK(mode):
+        return _Listed(path, f"{path}\0link {os.readlink(entry.path)}", False, None)
+    return _Listed(path, f"{path}\0mode {mode}", False, None)
+
+
+def _file_line(path: str, info: os.stat_result) -> str:
+    return f"{path}\0file {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino} {info.st_dev}"
 
 
 def _read(full: str) -> bytes:
@@ -258,10 +259,10 @@ def _content_of(key: CheckKey, snapshot: Snapshot) -> str | None:
             full = os.path.join(root, entry.path)
             try:
                 oid = gitio.blob_id(_read(full))
-                info = os.lstat(full)
+                unchanged = _file_line(entry.path, os.lstat(full)) == entry.line
             except OSError:
                 return None
-            if (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev) != entry.info:
+            if not unchanged:
                 return None
         lines.append(f"{entry.path}\0blob {oid}")
     if _converted_document(key.repo, snapshot):
