@@ -223,3 +223,16 @@ def test_nothing_is_kept_outside_a_real_folder_or_with_no_cache(spec: Path, run_
     shutil.move(spec / "records", spec.parent / "records-elsewhere")
     os.symlink(spec.parent / "records-elsewhere", spec / "records")
     assert kept_check.check_key(find_spec_repo(spec), None, strict=False, drift=None) is None
+
+
+def test_a_repo_without_a_baselines_folder_keeps_its_report_until_one_appears(spec: Path, run_in_process: Runner, monkeypatch: pytest.MonkeyPatch, described: str) -> None:
+    shutil.rmtree(spec / "baselines")
+    for tag in git(spec, "tag", "--list").split():
+        git(spec, "tag", "-d", tag)
+    first, _ = _both(run_in_process, spec, "--format", "json")
+    with monkeypatch.context() as patch:
+        _no_plain_check(patch)
+        assert run_in_process("check", "--format", "json", cwd=spec).stdout == first.stdout
+    write_files(spec, {"baselines/v9/manifest.yaml": "name: v9\n"})
+    after, _ = _both(run_in_process, spec, "--format", "json")
+    assert after.stdout != first.stdout

@@ -164,7 +164,11 @@ def _list_files(root: Path, folders: list[str]) -> list[_Listed] | None:
                 found.append(_describe(entry, entry.path[cut:], since))
         for folder in folders:
             base = root / folder
-            info = os.lstat(base)
+            try:
+                info = os.lstat(base)
+            except FileNotFoundError:  # an optional folder (no baseline yet); a required one is the plain check's error
+                found.append(_Listed(folder, f"{folder}\0absent", False, None))
+                continue
             if not stat.S_ISDIR(info.st_mode) or not base.resolve().is_relative_to(root.resolve()):
                 return None
             stack = [str(base)]
