@@ -236,3 +236,12 @@ def test_a_repo_without_a_baselines_folder_keeps_its_report_until_one_appears(sp
     write_files(spec, {"baselines/v9/manifest.yaml": "name: v9\n"})
     after, _ = _both(run_in_process, spec, "--format", "json")
     assert after.stdout != first.stdout
+
+
+def test_a_tree_just_written_whole_keeps_nothing(spec: Path, run_in_process: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clone or checkout just made: every file is fresh; reading them all twice would only slow the run."""
+    monkeypatch.setattr(kept_check, "FRESH_NS", 10**15)
+    monkeypatch.setattr(kept_check, "MAX_FRESH", 3)
+    assert kept_check.check_key(find_spec_repo(spec), None, strict=False, drift=None) is None
+    _both(run_in_process, spec, "--format", "json")
+    assert _entries(spec, kept_check.REPORT_KIND) == []

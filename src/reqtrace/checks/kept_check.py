@@ -11,7 +11,8 @@ findings. Two entries of the one store (core/cachestore.py) answer it instead:
   This is what git's index does for `git status`: a file whose description is
   unchanged has unchanged bytes. A file changed less than `FRESH_NS` before the
   listing is described by its blob id instead, so that an edit within the file
-  system's timestamp granularity is never mistaken for no edit. (Kept for the
+  system's timestamp granularity is never mistaken for no edit; with more than
+  `MAX_FRESH` such files (a clone just made) nothing is kept. (Kept for the
   working tree only; a commit names its content already.)
 - `check-report`: the findings and counts, under a content id: the blob ids of
   every file under the scanned folders (the commit's id, at a commit), the blob
@@ -51,6 +52,9 @@ KEPT_FORMAT = "check-kept-1"
 # A file whose modification or change time is this close to the listing (or later) is
 # described by its bytes, not its times: a second write in the same clock tick keeps them.
 FRESH_NS = 2_000_000_000
+# More fresh files than this (a clone or checkout just written) and nothing is kept: reading
+# them all to describe them would add to a run that reads them anyway, and keeps nothing useful.
+MAX_FRESH = 256
 
 
 @functools.cache
@@ -181,6 +185,16 @@ def _list_files(root: Path, folders: list[str]) -> list[_Listed] | None:
                             found.append(_describe(entry, entry.path[cut:], since))
     except OSError:
         return None
+    fresh = [index for index, listed in enumerate(found) if listed.regular and not listed.line]
+    if len(fresh) > MAX_FRESH:
+        return None
+    try:
+        for index in fresh:
+            listed = found[index]
+            oid = gitio.blob_id(_read(os.path.join(str(root), listed.path)))
+            found[index] = listed._replace(line=f"{listed.path}\0blob {oid}", fresh_oid=oid)
+    except OSError:
+        return None
     if os.sep != "/":  # pragma: no cover - Windows
         found = [listed._replace(path=listed.path.replace(os.sep, "/")) for listed in found]
     found.sort()
@@ -193,8 +207,7 @@ def _describe(entry: os.DirEntry[str], path: str, since: int) -> _Listed:
     if stat.S_ISREG(mode):
         if info.st_mtime_ns < since and info.st_ctime_ns < since:
             return _Listed(path, _file_line(path, info), True, None)
-        oid = gitio.blob_id(_read(entry.path))
-        return _Listed(path, f"{path}\0blob {oid}", True, oid)
+        return _Listed(path, "", True, None)  # fresh: described by its bytes, read after the listing
     if stat.S_ISLNK(mode):
         return _Listed(path, f"{path}\0link {os.readlink(entry.path)}", False, None)
     return _Listed(path, f"{path}\0mode {mode}", False, None)
