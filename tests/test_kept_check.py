@@ -245,3 +245,11 @@ def test_a_tree_just_written_whole_keeps_nothing(spec: Path, run_in_process: Run
     assert kept_check.check_key(find_spec_repo(spec), None, strict=False, drift=None) is None
     _both(run_in_process, spec, "--format", "json")
     assert _entries(spec, kept_check.REPORT_KIND) == []
+
+
+def test_fix_checks_the_plain_way_in_every_format(spec: Path, run_in_process: Runner) -> None:
+    for format in ("github", "sarif", "json"):
+        result = run_in_process("check", "--fix", "--format", format, cwd=spec)
+        assert result.exit_code == 0, result.stderr
+        assert "unapproved-change" in result.stdout
+    assert _entries(spec, kept_check.REPORT_KIND) == []

@@ -67,9 +67,9 @@ def check(
         from reqtrace.errors import UsageError
 
         raise UsageError("--fix edits the working tree; it cannot be used with --rev")
+    repo = find_spec_repo(root)
     key = None
     if not fix:
-        repo = find_spec_repo(root)
         commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
         key = check_key(repo, commit, strict=strict, drift=drift.value if drift is not None else None)
     # An unchanged spec repo's check was kept (checks/kept_check.py): its report, not a new one.
