@@ -253,3 +253,20 @@ def test_fix_checks_the_plain_way_in_every_format(spec: Path, run_in_process: Ru
         assert result.exit_code == 0, result.stderr
         assert "unapproved-change" in result.stdout
     assert _entries(spec, kept_check.REPORT_KIND) == []
+
+
+def test_a_file_added_while_checking_is_not_kept_under_the_listing_without_it(spec: Path, run_in_process: Runner, monkeypatch: pytest.MonkeyPatch, described: str) -> None:
+    from reqtrace.cli import spec_cmds
+
+    plain = spec_cmds._checked
+
+    def added_meanwhile(*args, **kwargs):  # between the listing and the reading
+        write_files(spec, {"specs/area/REQ-8.yaml": requirement_yaml("REQ-8", "Added while checking", parents=["REQ-404"])})
+        return plain(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(spec_cmds, "_checked", added_meanwhile)
+        assert "REQ-404" in run_in_process("check", "--format", "json", cwd=spec).stdout
+    (spec / "specs" / "area" / "REQ-8.yaml").unlink()
+    again, _ = _both(run_in_process, spec, "--format", "json")
+    assert "REQ-404" not in again.stdout

@@ -258,10 +258,15 @@ def store_report(key: CheckKey, snapshot: Snapshot, findings: list[Finding]) -> 
 
 def _content_of(key: CheckKey, snapshot: Snapshot) -> str | None:
     """The digest of the blob id of every listed file, as the snapshot read it; None when a
-    file's bytes may differ from what its listing describes, or when a document's digest
+    file's bytes may differ from what its listing describes, a file appeared, or when a document's digest
     was confirmed through git's line-ending conversion (which depends on more: the index,
     attributes and configuration)."""
     root = str(key.repo.root)
+    # A file the snapshot read that the listing did not see was added in between: its
+    # findings must not be kept under a listing without it.
+    listed = {entry.path for entry in key.listed if entry.regular}
+    if not (snapshot.present.keys() <= listed and snapshot.files.keys() <= listed):
+        return None
     lines = []
     for entry in key.listed:
         if not entry.regular:
