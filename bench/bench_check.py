@@ -3,6 +3,7 @@
     python bench/bench_check.py                 # N = 1,000 and 10,000 in a temp folder
     python bench/bench_check.py -n 100000 --repeat 3
     python bench/bench_check.py -n 10000 --dir /tmp/bench --keep
+    python bench/bench_check.py -n 100000 --dir /tmp/bench --warm-only --repeat 3
 
 For each N it builds (or reuses, with --dir) two spec repos of N requirements
 with history and records (one for every two requirements): the realistic
@@ -74,12 +75,13 @@ def measure(label: str, args: list[str], cwd: Path, repeat: int, before=None, en
         "best": min(walls),
         "median": statistics.median(walls),
         "cpu": min(cpus),
+        "cpu_median": statistics.median(cpus),
         "rss": max(rss),
         "exit": code,
     }
     print(
         f"  {label:<36} best {row['best']:7.3f} s   median {row['median']:7.3f} s   "
-        f"cpu {row['cpu']:7.3f} s   peak {row['rss']:7.1f} MB   exit {code}",
+        f"cpu {row['cpu']:7.3f} s (median {row['cpu_median']:.3f})   peak {row['rss']:7.1f} MB   exit {code}",
         flush=True,
     )
     return row
@@ -98,7 +100,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, {git}, {platform.system()} {platform.release()}"
 
 
-def measure_check(reqtrace: list[str], folder: Path, repeat: int, commits: int) -> None:
+def measure_check(reqtrace: list[str], folder: Path, repeat: int, commits: int, *, warm_only: bool = False) -> None:
     cache = folder / ".git" / "reqtrace"
 
     def drop_cache() -> None:
@@ -106,6 +108,13 @@ def measure_check(reqtrace: list[str], folder: Path, repeat: int, commits: int) 
 
     check = [*reqtrace, "check", "--format", "json"]
     middle = f"HEAD~{commits // 2}"
+    if warm_only:  # one run of each first, untimed, fills the caches
+        for args in (check, [*check, "--rev", "HEAD"], [*check, "--rev", middle]):
+            run_once(args, folder)
+        measure("check (worktree, warm)", check, folder, repeat)
+        measure("check --rev HEAD (warm)", [*check, "--rev", "HEAD"], folder, repeat)
+        measure(f"check --rev {middle} (warm)", [*check, "--rev", middle], folder, repeat)
+        return
     measure("check (worktree, cold)", check, folder, repeat, drop_cache)
     measure(
         "check (worktree, cold, 1 process)",
@@ -143,6 +152,7 @@ def main() -> None:
         "--dir", type=Path, help="build the repos here (reused when already built)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the built repos")
+    parser.add_argument("--warm-only", action="store_true", help="only the warm runs (each command run once first to fill the caches)")
     options = parser.parse_args()
     sizes = options.n or [1000, 10000]
     reqtrace = [sys.executable, "-m", "reqtrace"]
@@ -163,7 +173,7 @@ def main() -> None:
                     f"(ready in {time.perf_counter() - start:.1f} s)",
                     flush=True,
                 )
-                measure_check(reqtrace, folder, options.repeat, options.commits)
+                measure_check(reqtrace, folder, options.repeat, options.commits, warm_only=options.warm_only)
     finally:
         if not options.keep and options.dir is None:
             shutil.rmtree(base, ignore_errors=True)

@@ -24,7 +24,14 @@ from reqtrace.core.model import ERROR, Config, Finding, Requirement, Snapshot
 from reqtrace.core.parse import Parsed, read_yaml_file, text_of
 from reqtrace.core.placeholders import requirements_with_placeholders
 from reqtrace.core.schema import validate
-from reqtrace.core.snapshot import WORKTREE, Reader, SourceFile, requirements_at, resolve_revision
+from reqtrace.core.snapshot import (
+    WORKTREE,
+    Reader,
+    SourceFile,
+    read_named_items,
+    requirements_at,
+    resolve_revision,
+)
 from reqtrace.errors import GateFailed, GitError, InputError, RevisionError, UsageError
 from reqtrace.io import clock, gitio
 from reqtrace.io.files import atomic_write, inside
@@ -745,29 +752,72 @@ def digests_unchanged_since_kept(repo: SpecRepo, commit: str, requirements_dir: 
     is its digest here. Of the baselines' commits with kept digests, the one with the fewest
     changed files since is used; nothing when there is none, or reqtrace.yaml differs.
     """
+    closest = _closest_kept(repo, commit, requirements_dir)
+    if closest is None:
+        return {}
+    other, changed = closest
+    return {(e.id, e.path): e.digest for e in kept_frozen_entries(repo, other) or [] if repo.git_path(e.path) not in changed}
+
+
+def _closest_kept(repo: SpecRepo, commit: str, requirements_dir: str, *, gated: bool = False) -> tuple[str, dict[str, str]] | None:
+    """Of the baselines' commits whose digests are kept (and, `gated`, their freeze gate),
+    the one with the fewest changed requirement files since (git path -> status); None when
+    there is none, or reqtrace.yaml differs."""
     top = repo.git_top
     if top is None:
-        return {}
+        return None
     folders = [repo.git_path(requirements_dir), repo.git_path(CONFIG_FILE)]
-    best: tuple[str, set[str]] | None = None
+    best: tuple[str, dict[str, str]] | None = None
     for other in sorted(set(gitio.tag_commits(top, TAG_PREFIX).values())):
         entry = cachestore.entry_path(top, DIGESTS_KIND, _frozen_key(repo, other))
         if other == commit or entry is None or not entry.is_file():
             continue
+        if gated:
+            gate = cachestore.entry_path(top, GATE_KIND, _gate_key(repo, other))
+            if gate is None or not gate.is_file():
+                continue
         try:
-            changed = {path for _status, _old, _new, path in gitio.changed_paths(top, other, commit, folders)}
-        except GitError:
+            changed = {path: status for status, _old, _new, path in gitio.changed_paths(top, other, commit, folders)}
+        except (GitError, UnicodeDecodeError):
             continue  # a commit this clone lacks: its digests are simply not used
         if best is None or len(changed) < len(best[1]):
             best = (other, changed)
     if best is None or repo.git_path(CONFIG_FILE) in best[1]:
-        return {}
-    other, changed = best
-    return {(e.id, e.path): e.digest for e in kept_frozen_entries(repo, other) or [] if repo.git_path(e.path) not in changed}
+        return None
+    return best
 
 
 MANIFEST_KIND = "baseline-manifest"
 DIGESTS_KIND = "baseline-digests"
+# Which requirement files at a commit would stop `baseline create` there (an error, a field
+# no digest covers, a link, a placeholder): kept beside the digests, for a later create.
+GATE_KIND = "baseline-gate"
+# The code that decides those findings, beyond the store's own stamp.
+_GATE_MODULES = (*cachestore.PARSER_MODULES, "core/placeholders.py", "core/snapshot.py", "core/config.py", "baselines/baseline.py")
+
+
+def _gate_key(repo: SpecRepo, commit: str) -> str:
+    return f"{_frozen_key(repo, commit)}\x00{cachestore.code_fingerprint(_GATE_MODULES)}"
+
+
+def _held_paths(requirements: dict[str, Requirement], findings: list[Finding]) -> list[str]:
+    """The files (by path; '' for a finding without one) of what would stop a baseline: what
+    create_baseline refuses, as findings of `requirements_at` and placeholders."""
+    held = {f.path or "" for f in findings if f.severity == ERROR or f.code in ("unknown-field", "symlink")}
+    held.update(f.path or "" for f in requirements_with_placeholders(requirements.values()))
+    return sorted(held)
+
+
+def keep_gate(repo: SpecRepo, commit: str, held: list[str]) -> None:
+    cachestore.store(repo.git_top, GATE_KIND, _gate_key(repo, commit), {"commit": commit, "held": held})
+
+
+def _kept_held(repo: SpecRepo, commit: str) -> list[str] | None:
+    def read(plain: Any) -> list[str] | None:
+        held = plain.get("held") if isinstance(plain, dict) and plain.get("commit") == commit else None
+        return held if isinstance(held, list) and all(isinstance(path, str) for path in held) else None
+
+    return cachestore.load(repo.git_top, GATE_KIND, _gate_key(repo, commit), read)
 
 
 def _frozen_key(repo: SpecRepo, commit: str) -> str:
@@ -795,8 +845,10 @@ def frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry]:
     kept = cachestore.load(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit), lambda plain: _frozen_of(plain, commit))
     if kept is not None:
         return kept
-    entries = digest_entries(requirements_at(repo, commit)[1])
+    _config, requirements, findings = requirements_at(repo, commit)
+    entries = digest_entries(requirements)
     keep_frozen_entries(repo, commit, entries)
+    keep_gate(repo, commit, _held_paths(requirements, findings))
     return entries
 
 
@@ -860,33 +912,9 @@ def tag_message(name: str, message: str | None, root: str, count: int) -> str:
     return "\n".join(parts) + "\n"
 
 
-def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, message: str | None = None, commit: bool = True) -> Created:
-    """Freeze the requirements at `rev` (default HEAD) as baseline NAME: tag, manifest, and (unless
-    `commit` is false) a commit of the manifest. Refuses a taken name and uncommitted spec changes."""
-    check_baseline_name(name)
-    top = _need_git(repo)
-    if message is not None and not message.strip():
-        message = None
-    config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
-    tag = TAG_PREFIX + name
-    folder = inside(repo.root, f"{config.baselines_dir}/{name}")
-    if gitio.tag_info(top, tag) is not None:
-        raise InputError(f"baseline '{name}' already exists (tag {tag}); a baseline is never changed", hint="choose another name, e.g. with a version suffix")
-    if folder.exists():
-        raise InputError(f"baseline '{name}' already exists ({folder.relative_to(repo.root).as_posix()}/); a baseline is never changed", hint="choose another name")
-    if rev is None:
-        frozen = gitio.head_commit(top)
-        if frozen is None:
-            raise InputError("the repository has no commit yet", hint="commit the requirements first")
-        changed = gitio.changed_in_worktree(top, [repo.git_path(config.requirements_dir), repo.git_path(CONFIG_FILE)])
-        if changed:
-            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-            raise InputError(
-                f"uncommitted changes to the requirements ({shown}); a baseline freezes a commit, not the working tree",
-                hint="commit them first, or name the commit to freeze with --rev (e.g. --rev HEAD)",
-            )
-    else:
-        frozen = resolve_revision(repo, rev)
+def _entries_read(repo: SpecRepo, frozen: str, config: Config) -> list[BaselineEntry]:
+    """Every requirement's entry at `frozen`, all requirement files read; GateFailed (or an
+    InputError) when something there must not be frozen."""
     frozen_config, requirements, findings = requirements_at(repo, frozen, keep_parses=True)
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
@@ -923,8 +951,72 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
     if not requirements:
         raise InputError(f"there are no requirements at {frozen[:12]} to freeze", hint=f"add requirement files under {config.requirements_dir}/ and commit them")
     # Most files are unchanged since the last baseline, whose digests a `check` kept.
-    entries = digest_entries(requirements, digests_unchanged_since_kept(repo, frozen, frozen_config.requirements_dir))
+    return digest_entries(requirements, digests_unchanged_since_kept(repo, frozen, frozen_config.requirements_dir))
+
+
+def _entries_from_kept(repo: SpecRepo, frozen: str) -> list[BaselineEntry] | None:
+    """The entries at `frozen` from a baseline commit's kept digests and freeze gate, reading
+    only the requirement files changed since; None (the caller reads every file) unless all
+    of it is sure to pass the gate: nothing held among the unchanged files, and the changed
+    ones parse with no finding that stops a baseline and no id that another file has."""
+    try:
+        # The frozen commit's own reqtrace.yaml names its requirements folder (with --rev it
+        # may differ from the working tree's); the closest commit has the same file.
+        config, _ = parse_config(Reader(repo, frozen).read_config())
+        closest = _closest_kept(repo, frozen, config.requirements_dir, gated=True)
+        if closest is None:
+            return None
+        other, changed = closest
+        held, kept = _kept_held(repo, other), kept_frozen_entries(repo, other)
+        if held is None or kept is None or any(repo.git_path(path) not in changed for path in held):
+            return None
+        carried = [entry for entry in kept if repo.git_path(entry.path) not in changed]
+        prefix = repo.prefix
+        present = [path[len(prefix):] for path, status in changed.items() if status != "D" and path.startswith(prefix)]
+        read = read_named_items(repo, frozen, present)
+    except (GitError, InputError, UnicodeDecodeError):
+        return None
+    requirements = read.requirements
+    if _held_paths(requirements, read.findings) or any(entry.id in requirements for entry in carried):
+        return None
+    entries = carried + digest_entries(requirements)
+    if not entries:
+        return None
+    return sorted(entries, key=lambda entry: entry.id.encode("utf-8"))
+
+
+def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, message: str | None = None, commit: bool = True) -> Created:
+    """Freeze the requirements at `rev` (default HEAD) as baseline NAME: tag, manifest, and (unless
+    `commit` is false) a commit of the manifest. Refuses a taken name and uncommitted spec changes."""
+    check_baseline_name(name)
+    top = _need_git(repo)
+    if message is not None and not message.strip():
+        message = None
+    config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
+    tag = TAG_PREFIX + name
+    folder = inside(repo.root, f"{config.baselines_dir}/{name}")
+    if gitio.tag_info(top, tag) is not None:
+        raise InputError(f"baseline '{name}' already exists (tag {tag}); a baseline is never changed", hint="choose another name, e.g. with a version suffix")
+    if folder.exists():
+        raise InputError(f"baseline '{name}' already exists ({folder.relative_to(repo.root).as_posix()}/); a baseline is never changed", hint="choose another name")
+    if rev is None:
+        frozen = gitio.head_commit(top)
+        if frozen is None:
+            raise InputError("the repository has no commit yet", hint="commit the requirements first")
+        changed = gitio.changed_in_worktree(top, [repo.git_path(config.requirements_dir), repo.git_path(CONFIG_FILE)])
+        if changed:
+            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+            raise InputError(
+                f"uncommitted changes to the requirements ({shown}); a baseline freezes a commit, not the working tree",
+                hint="commit them first, or name the commit to freeze with --rev (e.g. --rev HEAD)",
+            )
+    else:
+        frozen = resolve_revision(repo, rev)
+    entries = _entries_from_kept(repo, frozen)
+    if entries is None:
+        entries = _entries_read(repo, frozen, config)
     keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them
+    keep_gate(repo, frozen, [])  # it passed
     root = root_digest((e.id, e.digest) for e in entries)
     created = utc_now()
     created_by = gitio.identity(top)

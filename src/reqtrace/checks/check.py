@@ -265,6 +265,19 @@ class CheckReport:
     def ok(self) -> bool:
         return self.errors == 0
 
+    # What the renderers read besides the findings (as a kept_check.KeptReport holds them).
+    @property
+    def requirement_count(self) -> int:
+        return len(self.snapshot.requirements)
+
+    @property
+    def record_count(self) -> int:
+        return self.snapshot.record_count
+
+    @property
+    def commit(self) -> str | None:
+        return self.snapshot.commit
+
 
 def _sort_key(finding: Finding) -> tuple[str, int, str, str]:
     return (finding.path or "", finding.line or 0, finding.code, finding.message)

@@ -58,29 +58,26 @@ def check(
     fix: Annotated[bool, typer.Option("--fix", help="First rename old field names in the working tree's files (old-field-name findings: a decision's or triage's `on:` becomes `when:`), keeping comments and layout; then check.")] = False,
 ) -> None:
     """Check the spec repo: YAML, schema, ids and references. Exit 1 when errors are found."""
-    from reqtrace.checks.check import run_checks
-    from reqtrace.io.progress import phase
+    from reqtrace.checks.kept_check import check_key, load_report, store_report
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.core.snapshot import WORKTREE, resolve_revision
 
     output.json_requested = format is CheckFormat.json
     if fix and rev is not None:
         from reqtrace.errors import UsageError
 
         raise UsageError("--fix edits the working tree; it cannot be used with --rev")
-    repo, snapshot = load(root, rev, share_pack=True)
-    if fix:
-        snapshot = _fix_old_field_names(repo, snapshot, quiet=format is not CheckFormat.text)
-    level = drift.value if drift is not None else (snapshot.config.drift or "warn")
-    if level != "off" and snapshot.has_baseline_files():
-        from reqtrace.baselines.verify import baseline_verdict
-        from reqtrace.checks.check import drift_gate
-
-        # None also when a baseline file is missing: the baseline check reports it, and the gate fails.
-        base = baseline_verdict(snapshot).accepted
-        if base is not None:  # with no accepted baseline there is nothing to drift from
-            with phase(f"comparing with {base[0]}"):
-                snapshot.findings.extend(drift_gate(snapshot, base, level))
-    with phase("checking"):
-        report = run_checks(snapshot, strict=strict)
+    repo = find_spec_repo(root)
+    key = None
+    if not fix:
+        commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
+        key = check_key(repo, commit, strict=strict, drift=drift.value if drift is not None else None)
+    # An unchanged spec repo's check was kept (checks/kept_check.py): its report, not a new one.
+    report = load_report(key, strict) if key is not None else None
+    if report is None:
+        report = _checked(root, rev, strict=strict, drift=drift, fix=fix, quiet=format is not CheckFormat.text)
+        if key is not None:
+            store_report(key, report.snapshot, report.findings)
     output.gate_failed = not report.ok
     if format is CheckFormat.json:
         output.write_json(check_json(report))
@@ -94,14 +91,35 @@ def check(
             render_sarif,
         )
 
-        snapshot = report.snapshot
-        gate = check_gate(report, f"{output.counted(len(snapshot.requirements), 'requirement')} and {output.counted(snapshot.record_count, 'record')} at {_where(snapshot)}")
+        gate = check_gate(report, f"{output.counted(report.requirement_count, 'requirement')} and {output.counted(report.record_count, 'record')} at {_where(report)}")
         renderer = {CheckFormat.sarif: render_sarif, CheckFormat.junit: render_junit, CheckFormat.markdown: render_markdown}[format]
         output.write_text(renderer(gate, prefix=repo.prefix))
     else:
         render_check_text(report)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _checked(root: Path | None, rev: str | None, *, strict: bool, drift: DriftLevel | None, fix: bool, quiet: bool) -> Any:
+    """The plain check: the snapshot read, the drift gate, every rule (a check.CheckReport)."""
+    from reqtrace.checks.check import run_checks
+    from reqtrace.io.progress import phase
+
+    repo, snapshot = load(root, rev, share_pack=True)
+    if fix:
+        snapshot = _fix_old_field_names(repo, snapshot, quiet=quiet)
+    level = drift.value if drift is not None else (snapshot.config.drift or "warn")
+    if level != "off" and snapshot.has_baseline_files():
+        from reqtrace.baselines.verify import baseline_verdict
+        from reqtrace.checks.check import drift_gate
+
+        # None also when a baseline file is missing: the baseline check reports it, and the gate fails.
+        base = baseline_verdict(snapshot).accepted
+        if base is not None:  # with no accepted baseline there is nothing to drift from
+            with phase(f"comparing with {base[0]}"):
+                snapshot.findings.extend(drift_gate(snapshot, base, level))
+    with phase("checking"):
+        return run_checks(snapshot, strict=strict)
 
 
 def _fix_old_field_names(repo: Any, snapshot: Any, *, quiet: bool) -> Any:
@@ -120,13 +138,12 @@ def _fix_old_field_names(repo: Any, snapshot: Any, *, quiet: bool) -> Any:
 
 
 def check_json(report: Any) -> dict[str, Any]:
-    snapshot = report.snapshot
     return {
         "ok": report.ok,
-        "rev": snapshot.commit,
+        "rev": report.commit,
         "summary": {
-            "requirements": len(snapshot.requirements),
-            "records": snapshot.record_count,
+            "requirements": report.requirement_count,
+            "records": report.record_count,
             "errors": report.errors,
             "warnings": report.warnings,
         },
@@ -155,15 +172,14 @@ def render_github(report: Any, prefix: str) -> None:
     output.write_text("\n".join([*lines, summary]))
 
 
-def _where(snapshot: Any) -> str:
-    return f"commit {snapshot.commit[:12]}" if snapshot.commit else "the working tree"
+def _where(report: Any) -> str:
+    return f"commit {report.commit[:12]}" if report.commit else "the working tree"
 
 
 def render_check_text(report: Any) -> None:
     from itertools import groupby
 
     console = output.stdout_console()
-    snapshot = report.snapshot
     lines = []
     for path, group in groupby(report.findings, key=lambda f: f.path or "(repository)"):
         lines.append(f"[bold]{output.esc(path)}[/]")
@@ -174,7 +190,7 @@ def render_check_text(report: Any) -> None:
             lines.append(f" {line}  [{colour}]{finding.severity:<7}[/] [cyan]{finding.code}[/]  {output.esc(finding.message)}{about}")
     # Continuation lines start under the severity; a `command` in a message stays whole.
     output.say_all(console, lines, hang=7)
-    counts = f"{output.counted(len(snapshot.requirements), 'requirement')} and {output.counted(snapshot.record_count, 'record')} at {_where(snapshot)}"
+    counts = f"{output.counted(report.requirement_count, 'requirement')} and {output.counted(report.record_count, 'record')} at {_where(report)}"
     if report.ok and not report.findings:
         console.print(f"[green]✓[/] no problems in {counts}")
     elif report.ok:

@@ -1,0 +1,309 @@
+"""A whole `check` kept: its findings and counts under everything they were computed from.
+
+A second `check` of an unchanged spec repo (a developer's next run, CI restoring
+`.git/reqtrace/`) would otherwise read and unpickle every file's parse, run every
+rule over every item and compare the baselines again, all to print the same
+findings. Two entries of the one store (core/cachestore.py) answer it instead:
+
+- `check-files`: the working tree's files as the file system describes them
+  (each path with its size, modification and change times, inode and device; a
+  symbolic link's target) mapped to their content — the blob id of each file.
+  This is what git's index does for `git status`: a file whose description is
+  unchanged has unchanged bytes. A file changed less than `FRESH_NS` before the
+  listing is described by its blob id instead, so that an edit within the file
+  system's timestamp granularity is never mistaken for no edit; with more than
+  `MAX_FRESH` such files (a clone just made) nothing is kept. (Kept for the
+  working tree only; a commit names its content already.)
+- `check-report`: the findings and counts, under a content id: the blob ids of
+  every file under the scanned folders (the commit's id, at a commit), the blob
+  id of reqtrace.yaml, the baselines' verdict content (baselines/verify.py: HEAD,
+  the baseline files, tags, allowed signers, ssh-keygen), today's date, the
+  options and a fingerprint of all of reqtrace's code.
+
+Anything that is not sure (outside git, a shallow clone, REQTRACE_NO_CACHE set, a
+folder that is not a real one, a document whose digest only git's line-ending
+conversion can confirm) is not kept, and the plain check runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from reqtrace.baselines.verify import verdict_content
+from reqtrace.core import cachestore
+from reqtrace.core.config import SpecRepo, parse_config
+from reqtrace.core.model import ERROR, WARNING, Finding, Snapshot
+from reqtrace.core.snapshot import Reader, scanned_folders
+from reqtrace.errors import InputError
+from reqtrace.io import clock, gitio
+from reqtrace.io.files import is_temp_file
+
+REPORT_KIND = "check-report"
+FILES_KIND = "check-files"
+# The shape of what the content ids name; a new one when it changes.
+KEPT_FORMAT = "check-kept-1"
+# A file whose modification or change time is this close to the listing (or later) is
+# described by its bytes, not its times: a second write in the same clock tick keeps them.
+FRESH_NS = 2_000_000_000
+# More fresh files than this (a clone or checkout just written) and nothing is kept: reading
+# them all to describe them would add to a run that reads them anyway, and keeps nothing useful.
+MAX_FRESH = 256
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Every module of reqtrace (and its schemas): a check's findings come from most of them."""
+    here = Path(__file__).resolve().parent.parent
+    return cachestore.code_fingerprint(tuple(sorted(path.relative_to(here).as_posix() for path in here.rglob("*.py"))))
+
+
+@dataclass(frozen=True)
+class KeptReport:
+    """What a kept check says; read by the renderers as a check.CheckReport is."""
+
+    findings: list[Finding]
+    strict: bool
+    requirement_count: int
+    record_count: int
+    commit: str | None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == WARNING)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+
+class _Listed(NamedTuple):  # a tuple: one per file of a large repo
+    """One entry under the scanned folders, as the listing found it."""
+
+    path: str
+    line: str  # its description in the listing
+    regular: bool
+    fresh_oid: str | None  # a fresh file's blob id, read while listing
+
+
+@dataclass
+class CheckKey:
+    """Where a check's kept report is, or would be stored."""
+
+    repo: SpecRepo
+    commit: str | None
+    head_lines: list[str]  # the content id's lines other than the files'
+    listed: list[_Listed]  # the working tree's files (empty at a commit)
+    files_id: str | None  # the check-files content id (the working tree)
+    files_content: str | None  # the blob ids' digest, when check-files had it
+
+    def report_id(self, files_content: str | None) -> str:
+        lines = list(self.head_lines)
+        if self.commit is None:
+            lines.append(f"files {files_content}")
+        return "\n".join(lines)
+
+
+def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | None) -> CheckKey | None:
+    """The key of `check` at `commit` (None: the working tree) with these options; None when
+    nothing may be kept. Costs a listing of the scanned folders' files (no file is read,
+    except one changed in the last seconds) and the baselines' verdict content."""
+    if os.environ.get("REQTRACE_NO_CACHE") is not None or repo.git_top is None:
+        return None
+    verdict = verdict_content(repo, commit)
+    if verdict is None:
+        return None
+    lines = [
+        f"{KEPT_FORMAT} {repo.root} {repo.prefix!r} {commit or 'WORKTREE'} strict={strict} drift={drift}",
+        f"code {code_fingerprint()}",
+        f"date {clock.today().isoformat()}",
+        f"verdict {hashlib.sha256(verdict.encode('utf-8', 'surrogateescape')).hexdigest()}",
+    ]
+    if commit is not None:
+        return CheckKey(repo, commit, lines, [], None, None)
+    try:
+        config_bytes = Reader(repo, None).read_config()
+        config, _ = parse_config(config_bytes)
+    except InputError:
+        return None
+    folders = scanned_folders(config)
+    # The drift gate reads the requirements and requests folders; both must be listed.
+    if not all(any(wanted == folder or wanted.startswith(folder + "/") for folder in folders) for wanted in (config.requirements_dir, config.requests_dir)):
+        return None
+    listed = _list_files(repo.root, folders)
+    if listed is None:
+        return None
+    lines.append(f"config {gitio.blob_id(config_bytes)}")
+    listing = "\n".join([entry.line for entry in listed]).encode("utf-8", "surrogateescape")
+    files_id = f"{KEPT_FORMAT} files {repo.root} {hashlib.sha256(listing).hexdigest()}"
+    kept = cachestore.load(repo.git_top, FILES_KIND, files_id, _files_content_of)
+    return CheckKey(repo, None, lines, listed, files_id, kept)
+
+
+def _files_content_of(plain: Any) -> str | None:
+    content = plain.get("content") if isinstance(plain, dict) else None
+    return content if isinstance(content, str) and len(content) == 64 else None
+
+
+def _list_files(root: Path, folders: list[str]) -> list[_Listed] | None:
+    """Every entry under `folders` (hidden ones too: a stale temporary file is a finding)
+    and the temporary files beside reqtrace.yaml, described; None when a folder is not a
+    real folder inside the spec repo (the plain check says what is wrong)."""
+    since = time.time_ns() - FRESH_NS
+    found: list[_Listed] = []
+    cut = len(str(root)) + 1
+    try:
+        for entry in os.scandir(root):
+            if is_temp_file(entry.name):
+                found.append(_describe(entry, entry.path[cut:], since))
+        for folder in folders:
+            base = root / folder
+            try:
+                info = os.lstat(base)
+            except FileNotFoundError:  # an optional folder (no baseline yet); a required one is the plain check's error
+                found.append(_Listed(folder, f"{folder}\0absent", False, None))
+                continue
+            if not stat.S_ISDIR(info.st_mode) or not base.resolve().is_relative_to(root.resolve()):
+                return None
+            stack = [str(base)]
+            while stack:
+                with os.scandir(stack.pop()) as entries:
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        else:
+                            found.append(_describe(entry, entry.path[cut:], since))
+    except OSError:
+        return None
+    fresh = [index for index, listed in enumerate(found) if listed.regular and not listed.line]
+    if len(fresh) > MAX_FRESH:
+        return None
+    try:
+        for index in fresh:
+            listed = found[index]
+            oid = gitio.blob_id(_read(os.path.join(str(root), listed.path)))
+            found[index] = listed._replace(line=f"{listed.path}\0blob {oid}", fresh_oid=oid)
+    except OSError:
+        return None
+    if os.sep != "/":  # pragma: no cover - Windows
+        found = [listed._replace(path=listed.path.replace(os.sep, "/")) for listed in found]
+    found.sort()
+    return found
+
+
+def _describe(entry: os.DirEntry[str], path: str, since: int) -> _Listed:
+    info = entry.stat(follow_symlinks=False)
+    mode = info.st_mode
+    if stat.S_ISREG(mode):
+        if info.st_mtime_ns < since and info.st_ctime_ns < since:
+            return _Listed(path, _file_line(path, info), True, None)
+        return _Listed(path, "", True, None)  # fresh: described by its bytes, read after the listing
+    if stat.S_ISLNK(mode):
+        return _Listed(path, f"{path}\0link {os.readlink(entry.path)}", False, None)
+    return _Listed(path, f"{path}\0mode {mode}", False, None)
+
+
+def _file_line(path: str, info: os.stat_result) -> str:
+    return f"{path}\0file {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino} {info.st_dev}"
+
+
+def _read(full: str) -> bytes:
+    # O_NOFOLLOW: a file swapped for a symbolic link since it was listed is not followed.
+    fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def load_report(key: CheckKey, strict: bool) -> KeptReport | None:
+    """The kept report of `key`, or None."""
+    if key.commit is None and key.files_content is None:
+        return None
+    return cachestore.load(key.repo.git_top, REPORT_KIND, key.report_id(key.files_content), lambda plain: _report_of(plain, strict, key.commit))
+
+
+def _report_of(plain: Any, strict: bool, commit: str | None) -> KeptReport | None:
+    try:
+        findings = cachestore.findings_of(plain["findings"])
+        requirements, records = plain["requirements"], plain["records"]
+    except (KeyError, TypeError):
+        return None
+    if findings is None or type(requirements) is not int or type(records) is not int:
+        return None
+    return KeptReport(findings, strict, requirements, records, commit)
+
+
+def store_report(key: CheckKey, snapshot: Snapshot, findings: list[Finding]) -> None:
+    """Keep the plain check's `findings` about `snapshot` under `key`; nothing when the
+    files changed while they were read, or a finding depended on more than the key names."""
+    files_content = None
+    if key.commit is None:
+        files_content = _content_of(key, snapshot)
+        if files_content is None:
+            return
+    payload = {"findings": cachestore.finding_rows(findings), "requirements": len(snapshot.requirements), "records": snapshot.record_count}
+    cachestore.store(key.repo.git_top, REPORT_KIND, key.report_id(files_content), payload)
+    if key.files_id is not None and files_content != key.files_content:
+        cachestore.store(key.repo.git_top, FILES_KIND, key.files_id, {"content": files_content})
+
+
+def _content_of(key: CheckKey, snapshot: Snapshot) -> str | None:
+    """The digest of the blob id of every listed file, as the snapshot read it; None when a
+    file's bytes may differ from what its listing describes, a file appeared, or when a document's digest
+    was confirmed through git's line-ending conversion (which depends on more: the index,
+    attributes and configuration)."""
+    root = str(key.repo.root)
+    # A file the snapshot read that the listing did not see was added in between: its
+    # findings must not be kept under a listing without it.
+    listed = {entry.path for entry in key.listed if entry.regular}
+    if not (snapshot.present.keys() <= listed and snapshot.files.keys() <= listed):
+        return None
+    lines = []
+    for entry in key.listed:
+        if not entry.regular:
+            lines.append(entry.line)
+            continue
+        oid = snapshot.files.get(entry.path) or None
+        if entry.fresh_oid is not None:
+            if oid is not None and oid != entry.fresh_oid:
+                return None  # changed between the listing and the reading
+            oid = entry.fresh_oid
+        elif oid is None:
+            full = os.path.join(root, entry.path)
+            try:
+                oid = gitio.blob_id(_read(full))
+                unchanged = _file_line(entry.path, os.lstat(full)) == entry.line
+            except OSError:
+                return None
+            if not unchanged:
+                return None
+        lines.append(f"{entry.path}\0blob {oid}")
+    if _converted_document(key.repo, snapshot):
+        return None
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _converted_document(repo: SpecRepo, snapshot: Snapshot) -> bool:
+    """Whether a document's own bytes (with a CR) do not match its sidecar's sha256: then
+    check_documents asked git how it stores the file (records.py), and the answer depends
+    on the index and line-ending settings, which the key does not name."""
+    for document in snapshot.documents.values():
+        if not document.sha256 or document.file not in snapshot.present:
+            continue
+        try:
+            data = (repo.root / document.file).read_bytes()
+        except OSError:
+            return True
+        if b"\r" in data and hashlib.sha256(data).hexdigest() != document.sha256:
+            return True
+    return False
+
