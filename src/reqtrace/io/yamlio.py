@@ -321,7 +321,8 @@ _KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,127}")
 # Field names seen, each once as text: `id`, `title`, … in every file.
 _PLAIN_KEYS: dict[str, str] = {}
 _SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'(?: +(?:#.*)?)?$")
-_DOUBLE_QUOTED = re.compile(r'"([^"\\]*)"(?: +(?:#.*)?)?$')
+_DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\["\\])*)"(?: +(?:#.*)?)?$')  # escapes: only \" and \\
+_QUOTE_ESCAPE = re.compile(r'\\(["\\])')
 _FLOW_LIST = re.compile(r"\[([^\[\]{}#'\":]*)\](?: +(?:#.*)?)?$")
 _BLOCK_HEADER = re.compile(r"([|>])([+-]?)(?: +(?:#.*)?)?$")
 # A plain scalar starting with one of these is an indicator, or reads subtly: not plain.
@@ -509,9 +510,13 @@ def _plain_sequence(lines: list[str], broken: bool, index: int, indent: int, ind
                 if ": " in rest or rest[-1] == ":":
                     raise _NotPlain
                 items.append(intern(rest) if len(rest) <= 40 else rest)
+            elif rest[:1] == "|" or rest[:1] == ">":
+                value, index = _plain_block(lines, broken, index + 1, indent, rest)
+                items.append(value)
+                index -= 1  # the line after the block is looked at from the next line on
             else:
-                if not rest or rest[0] in "#|>[":
-                    raise _NotPlain  # an empty item, a value on the lines below, a block or a flow list
+                if not rest or rest[0] in "#[":
+                    raise _NotPlain  # an empty item, a value on the lines below, or a flow list
                 value, is_text = _plain_inline(rest)
                 if not is_text:
                     raw[len(items)] = _plain_text(rest)
@@ -556,8 +561,10 @@ def _plain_quoted(rest: str) -> str:
     elif first == '"':
         match = _DOUBLE_QUOTED.match(rest)
         if match is None:
-            raise _NotPlain  # an escape, more than one line, or something after the quote
+            raise _NotPlain  # another escape, more than one line, or something after the quote
         value = match.group(1)
+        if "\\" in value:
+            value = _QUOTE_ESCAPE.sub(r"\1", value)
     else:
         raise _NotPlain  # an anchor, alias, tag, flow mapping or other indicator
     return intern(value) if len(value) <= 40 else value
@@ -727,6 +734,11 @@ def load_yaml(text: str, *, line_offset: int = 0) -> Any:
     plain = _load_plain(text, line_offset)
     if plain is not None:
         return plain
+    return _load_libyaml(text, line_offset)
+
+
+def _load_libyaml(text: str, line_offset: int) -> Any:
+    """load_yaml through libyaml's events: any YAML, and the message for every error."""
     parser = _CParser(text)
     try:
         return _build(parser, line_offset)
