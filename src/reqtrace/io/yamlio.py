@@ -511,8 +511,8 @@ def _plain_sequence(lines: list[str], broken: bool, index: int, indent: int, ind
                     raise _NotPlain
                 items.append(intern(rest) if len(rest) <= 40 else rest)
             elif rest[:1] == "|" or rest[:1] == ">":
-                value, index = _plain_block(lines, broken, index + 1, indent, rest)
-                items.append(value)
+                block, index = _plain_block(lines, broken, index + 1, indent, rest)
+                items.append(block)
                 index -= 1  # the line after the block is looked at from the next line on
             else:
                 if not rest or rest[0] in "#[":
