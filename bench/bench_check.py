@@ -14,7 +14,8 @@ shows the best and the median wall time, the CPU time (user + system of
 reqtrace and its children) and the peak RSS of the largest process (wait4).
 
 "cold" runs start without reqtrace's caches (.git/reqtrace/ removed first),
-"warm" runs reuse them. This is a benchmark, not a test: nothing fails.
+"warm" runs reuse them (`--cold-only`: only the cold runs). CPU is the lowest
+of the runs, with the median beside it. This is a benchmark, not a test: nothing fails.
 """
 
 from __future__ import annotations
@@ -74,12 +75,13 @@ def measure(label: str, args: list[str], cwd: Path, repeat: int, before=None, en
         "best": min(walls),
         "median": statistics.median(walls),
         "cpu": min(cpus),
+        "cpu_median": statistics.median(cpus),
         "rss": max(rss),
         "exit": code,
     }
     print(
         f"  {label:<36} best {row['best']:7.3f} s   median {row['median']:7.3f} s   "
-        f"cpu {row['cpu']:7.3f} s   peak {row['rss']:7.1f} MB   exit {code}",
+        f"cpu {row['cpu']:7.3f} s (median {row['cpu_median']:.3f})   peak {row['rss']:7.1f} MB   exit {code}",
         flush=True,
     )
     return row
@@ -98,7 +100,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, {git}, {platform.system()} {platform.release()}"
 
 
-def measure_check(reqtrace: list[str], folder: Path, repeat: int, commits: int) -> None:
+def measure_check(reqtrace: list[str], folder: Path, repeat: int, commits: int, *, cold_only: bool = False) -> None:
     cache = folder / ".git" / "reqtrace"
 
     def drop_cache() -> None:
@@ -115,8 +117,11 @@ def measure_check(reqtrace: list[str], folder: Path, repeat: int, commits: int) 
         drop_cache,
         {"REQTRACE_JOBS": "1"},
     )
-    measure("check (worktree, warm)", check, folder, repeat)
+    if not cold_only:
+        measure("check (worktree, warm)", check, folder, repeat)
     measure("check --rev HEAD (cold)", [*check, "--rev", "HEAD"], folder, repeat, drop_cache)
+    if cold_only:
+        return
     measure("check --rev HEAD (warm)", [*check, "--rev", "HEAD"], folder, repeat)
     measure(f"check --rev {middle} (warm)", [*check, "--rev", middle], folder, repeat)
 
@@ -143,6 +148,7 @@ def main() -> None:
         "--dir", type=Path, help="build the repos here (reused when already built)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the built repos")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold runs (no .git/reqtrace/), and not --version/--help")
     options = parser.parse_args()
     sizes = options.n or [1000, 10000]
     reqtrace = [sys.executable, "-m", "reqtrace"]
@@ -151,8 +157,9 @@ def main() -> None:
     base = options.dir or Path(tempfile.mkdtemp(prefix="reqtrace-bench-"))
     try:
         here = Path.cwd()
-        measure("reqtrace --version", [*reqtrace, "--version"], here, max(5, options.repeat))
-        measure("reqtrace --help", [*reqtrace, "--help"], here, max(5, options.repeat))
+        if not options.cold_only:
+            measure("reqtrace --version", [*reqtrace, "--version"], here, max(5, options.repeat))
+            measure("reqtrace --help", [*reqtrace, "--help"], here, max(5, options.repeat))
         shapes = {"both": (3, 0), "baselines": (3,), "bare": (0,)}[options.shape]
         for n in sizes:
             for baselines in shapes:
@@ -163,7 +170,7 @@ def main() -> None:
                     f"(ready in {time.perf_counter() - start:.1f} s)",
                     flush=True,
                 )
-                measure_check(reqtrace, folder, options.repeat, options.commits)
+                measure_check(reqtrace, folder, options.repeat, options.commits, cold_only=options.cold_only)
     finally:
         if not options.keep and options.dir is None:
             shutil.rmtree(base, ignore_errors=True)
