@@ -364,19 +364,19 @@ def _documents(draw: Any, words: st.SearchStrategy[str]) -> str:
     return "\n".join(lines) + draw(st.sampled_from(["\n", "\n", "", "\n\n", "\n  \n"]))
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=_documents(_EVERYDAY_WORD), offset=st.sampled_from([0, 0, 5]))
 def test_files_generated_from_the_grammar_read_the_same(text: str, offset: int) -> None:
     _check(text, offset)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=_documents(_EDGE_WORD))
 def test_files_generated_with_the_grammar_s_edges_read_the_same_or_go_to_libyaml(text: str) -> None:
     _check(text)
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
     text=st.sampled_from([REQUIREMENT, REQUEST, EMAIL, split_front_matter(MEETING)[0], *TAKEN.values()]),
     at=st.integers(0, 2000),
