@@ -302,8 +302,8 @@ def _sequence(line: int, get_event: Any, line_offset: int, depth: int) -> Sequen
 # directly costs a fraction. The grammar below is deliberately narrow: any line
 # it does not know, and every character or construct whose reading is subtle
 # (tabs, CR, NEL and the other line breaks, control characters, a byte order
-# mark, `---`, anchors, aliases, tags, flow mappings, escapes, multi-line plain
-# or quoted scalars, explicit block indentation, duplicate keys), sends the
+# mark, `---`, anchors, aliases, tags, flow mappings, escapes but \" and \\,
+# multi-line plain or quoted scalars, explicit block indentation, duplicate keys), sends the
 # whole file to the loader above — which also words every error. A plain
 # scalar that YAML 1.1 would type (`9`, `2026-01-05`, `no`, `~`) is resolved
 # and built by the same `_resolve_plain` and `_typed` as there.
@@ -550,8 +550,8 @@ def _plain_inline(rest: str) -> tuple[Any, bool]:
 
 
 def _plain_quoted(rest: str) -> str:
-    """A quoted scalar that fills the rest of its line: one line, single quotes or double
-    quotes without escapes."""
+    """A quoted scalar that fills the rest of its line: one line, single quotes, or double
+    quotes whose only escapes are \\" and \\\\."""
     first = rest[0]
     if first == "'":
         match = _SINGLE_QUOTED.match(rest)
