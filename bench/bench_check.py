@@ -15,7 +15,8 @@ shows the best and the median wall time, the CPU time (user + system of
 reqtrace and its children) and the peak RSS of the largest process (wait4).
 
 "cold" runs start without reqtrace's caches (.git/reqtrace/ removed first),
-"warm" runs reuse them. This is a benchmark, not a test: nothing fails.
+"warm" runs reuse them (`--cold-only`: only the cold runs). CPU is the lowest
+of the runs, with the median beside it. This is a benchmark, not a test: nothing fails.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, {git}, {platform.system()} {platform.release()}"
 
 
-def measure_check(reqtrace: list[str], folder: Path, repeat: int, commits: int, *, warm_only: bool = False) -> None:
+def measure_check(reqtrace: list[str], folder: Path, repeat: int, commits: int, *, warm_only: bool = False, cold_only: bool = False) -> None:
     cache = folder / ".git" / "reqtrace"
 
     def drop_cache() -> None:
@@ -124,8 +125,11 @@ def measure_check(reqtrace: list[str], folder: Path, repeat: int, commits: int, 
         drop_cache,
         {"REQTRACE_JOBS": "1"},
     )
-    measure("check (worktree, warm)", check, folder, repeat)
+    if not cold_only:
+        measure("check (worktree, warm)", check, folder, repeat)
     measure("check --rev HEAD (cold)", [*check, "--rev", "HEAD"], folder, repeat, drop_cache)
+    if cold_only:
+        return
     measure("check --rev HEAD (warm)", [*check, "--rev", "HEAD"], folder, repeat)
     measure(f"check --rev {middle} (warm)", [*check, "--rev", middle], folder, repeat)
 
@@ -153,6 +157,7 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the built repos")
     parser.add_argument("--warm-only", action="store_true", help="only the warm runs (each command run once first to fill the caches)")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold runs (no .git/reqtrace/), and not --version/--help")
     options = parser.parse_args()
     sizes = options.n or [1000, 10000]
     reqtrace = [sys.executable, "-m", "reqtrace"]
@@ -161,8 +166,9 @@ def main() -> None:
     base = options.dir or Path(tempfile.mkdtemp(prefix="reqtrace-bench-"))
     try:
         here = Path.cwd()
-        measure("reqtrace --version", [*reqtrace, "--version"], here, max(5, options.repeat))
-        measure("reqtrace --help", [*reqtrace, "--help"], here, max(5, options.repeat))
+        if not options.cold_only:
+            measure("reqtrace --version", [*reqtrace, "--version"], here, max(5, options.repeat))
+            measure("reqtrace --help", [*reqtrace, "--help"], here, max(5, options.repeat))
         shapes = {"both": (3, 0), "baselines": (3,), "bare": (0,)}[options.shape]
         for n in sizes:
             for baselines in shapes:
@@ -173,7 +179,7 @@ def main() -> None:
                     f"(ready in {time.perf_counter() - start:.1f} s)",
                     flush=True,
                 )
-                measure_check(reqtrace, folder, options.repeat, options.commits, warm_only=options.warm_only)
+                measure_check(reqtrace, folder, options.repeat, options.commits, warm_only=options.warm_only, cold_only=options.cold_only)
     finally:
         if not options.keep and options.dir is None:
             shutil.rmtree(base, ignore_errors=True)

@@ -562,11 +562,24 @@ class _PackReader(_Unwritten, PackedParseCache):
     def __init__(self, folder: Path | None, loaded: PackedParseCache | None = None) -> None:
         super().__init__(folder)
         self._loaded = loaded
+        # Parses of files the pack lacks, kept for this process only: the baselines'
+        # commits share most of the blobs the pack lacks (a file changed after the
+        # first baseline and not since), and each is parsed once per run, not per commit.
+        self._parsed_here: dict[str, Parsed] = {}
 
     def get(self, key: str) -> Parsed | None:
+        found = self._parsed_here.get(key)
+        if found is not None:
+            return found
         if self._loaded is None:
             return super().get(key)
         return self._loaded.used.get(key) or self._loaded.get(key)
+
+    def put(self, key: str, parsed: Parsed) -> None:
+        self._parsed_here[key] = parsed
+
+    def put_pickled(self, keys: list[str], payload: bytes, values: list[Parsed]) -> None:
+        self._parsed_here.update(zip(keys, values, strict=True))
 
 
 _SHARED_PACKS: dict[Path | None, PackedParseCache] = {}

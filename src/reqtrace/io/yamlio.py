@@ -197,8 +197,17 @@ def _scalar(event: Any, line: int) -> tuple[Any, bool]:
         return (intern(value) if len(value) <= 40 else value), True
     if tag not in _SCALAR_TAGS:
         raise YamlProblem("yaml-syntax", f"YAML tag '{tag}' is not allowed in spec files; remove it", line)
+    return _typed(tag, value, event.start_mark, event.end_mark)
+
+
+def _typed(tag: str, value: str, start_mark: Any, end_mark: Any) -> tuple[Any, bool]:
+    """(value, whether it is text) of a scalar YAML gave one of `_SCALAR_TAGS` other than text.
+
+    Shared by both readers (libyaml's events and the plain shape), so a typed
+    value is built by the same code whichever read the file.
+    """
     try:
-        constructed = _CONSTRUCT[tag](_SCALARS, ScalarNode(tag, value, event.start_mark, event.end_mark))
+        constructed = _CONSTRUCT[tag](_SCALARS, ScalarNode(tag, value, start_mark, end_mark))
         if type(constructed) is float and not math.isfinite(constructed):
             # `.nan`, `-.inf`, `1e999`: no field means either, JSON cannot hold them
             # (Python would write a bare NaN), and NaN compares false with everything.
@@ -286,6 +295,422 @@ def _sequence(line: int, get_event: Any, line_offset: int, depth: int) -> Sequen
         append(value)
 
 
+# --- the plain shape, read without libyaml --------------------------------------------
+# Nearly every spec file is one block mapping of `key: value` lines: plain or
+# quoted text, `|`/`>` blocks, lists of ids, a list of small mappings. libyaml
+# builds a Python event object per token for those; reading their lines
+# directly costs a fraction. The grammar below is deliberately narrow: any line
+# it does not know, and every character or construct whose reading is subtle
+# (tabs, CR, NEL and the other line breaks, control characters, a byte order
+# mark, `---`, anchors, aliases, tags, flow mappings, escapes but \" and \\,
+# multi-line plain or quoted scalars, explicit block indentation, duplicate keys), sends the
+# whole file to the loader above — which also words every error. A plain
+# scalar that YAML 1.1 would type (`9`, `2026-01-05`, `no`, `~`) is resolved
+# and built by the same `_resolve_plain` and `_typed` as there.
+
+
+class _NotPlain(Exception):
+    """The text leaves the plain shape: the libyaml loader reads the file."""
+
+
+# Everything but LF and the characters libyaml reads as plain content on a line.
+_NOT_PLAIN_CHARACTER = re.compile("[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_ASCII_CONTROLS = bytes(range(0x20)).replace(b"\n", b"") + b"\x7f"
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]{0,127}):(?: +|$)")  # libyaml: a key is at most 1024 characters
+_KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,127}")
+# Field names seen, each once as text: `id`, `title`, … in every file.
+_PLAIN_KEYS: dict[str, str] = {}
+_SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'(?: +(?:#.*)?)?$")
+_DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\["\\])*)"(?: +(?:#.*)?)?$')  # escapes: only \" and \\
+_QUOTE_ESCAPE = re.compile(r'\\(["\\])')
+_FLOW_LIST = re.compile(r"\[([^\[\]{}#'\":]*)\](?: +(?:#.*)?)?$")
+_BLOCK_HEADER = re.compile(r"([|>])([+-]?)(?: +(?:#.*)?)?$")
+# A plain scalar starting with one of these is an indicator, or reads subtly: not plain.
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+# A value starting with none of these (nor empty) is text that needs no resolving.
+_NOT_SIMPLE_FIRST = _INDICATORS | _RESOLVABLE_FIRST
+_PLAIN_MAX_DEPTH = 8
+
+
+def _load_plain(text: str, line_offset: int) -> Mapping | None:
+    """The file's top-level mapping when the text is in the plain shape, else None.
+
+    Equal to what the libyaml loader gives (values, types, `lines`, `line`, `raw`);
+    tests/test_yaml_plain.py holds the two side by side.
+    """
+    if text.isascii():
+        # The common case, checked at C speed: no control character but LF.
+        if len(text.encode().translate(None, _ASCII_CONTROLS)) != len(text):
+            return None
+    elif _NOT_PLAIN_CHARACTER.search(text) is not None:
+        return None
+    lines = text.split("\n")
+    broken = lines[-1] == ""  # the last line ends with a line break
+    if broken:
+        lines.pop()
+    try:
+        start = _next_content(lines, 0)
+        if start == len(lines):
+            return None  # only comments: the loader says what an empty file is
+        line = lines[start]
+        indent = len(line) - len(line.lstrip(" "))
+        mapping, end = _plain_mapping(lines, broken, start, indent, line[indent:], line_offset, 0)
+        if end != len(lines):
+            return None  # something left of the mapping's column after it
+        return mapping
+    except _NotPlain:
+        return None
+
+
+def _next_content(lines: list[str], index: int) -> int:
+    """The index of the first line from `index` that is neither blank nor a comment."""
+    count = len(lines)
+    while index < count:
+        body = lines[index].lstrip(" ")
+        if body and body[0] != "#":
+            return index
+        index += 1
+    return index
+
+
+def _plain_mapping(lines: list[str], broken: bool, index: int, indent: int, body: str, offset: int, depth: int) -> tuple[Mapping, int]:
+    """The block mapping whose first key starts `body` (line `index`, column `indent`),
+    and the index of the first line after it."""
+    if depth >= _PLAIN_MAX_DEPTH:
+        raise _NotPlain
+    mapping = Mapping()
+    mapping.line = index + 1 + offset
+    key_lines = mapping.lines
+    count = len(lines)
+    known = _PLAIN_KEYS
+    while True:
+        key, separator, rest = body.partition(": ")
+        if not separator:
+            if body[-1] != ":":
+                raise _NotPlain
+            key = body[:-1]
+        elif rest[:1] == " ":
+            rest = rest.lstrip(" ")
+        name = known.get(key)
+        if name is None:
+            if _KEY_NAME.fullmatch(key) is None:
+                raise _NotPlain
+            name = intern(key)
+            if len(known) < _RESOLVED_LIMIT:
+                known[name] = name
+        key = name
+        if key in key_lines:
+            raise _NotPlain  # the loader names both lines
+        index += 1
+        key_lines[key] = index + offset
+        first = rest[:1]
+        if first not in _INDICATORS and rest:
+            # A plain scalar, the usual value: inline, as in _mapping.
+            cut = rest.find(" #")
+            if cut >= 0:
+                rest = rest[:cut]
+            if rest[-1] == " ":
+                rest = rest.rstrip(" ")
+            if ": " in rest or rest[-1] == ":":
+                raise _NotPlain  # a mapping inside a value: the loader explains
+            if first not in _RESOLVABLE_FIRST:
+                mapping[key] = intern(rest) if len(rest) <= 40 else rest
+            else:
+                value, is_text = _plain_value(rest)
+                if not is_text:
+                    mapping.raw[key] = rest
+                mapping[key] = value
+        elif first == "[":
+            mapping[key] = Sequence([], index + offset, [], {}) if rest == "[]" else _plain_flow_list(rest, index + offset)
+        elif not rest or first == "#":
+            value, index = _plain_nested(lines, broken, index, indent, offset, depth)
+            if value is _EMPTY:
+                value, is_text = _plain_value("")
+                if not is_text:
+                    mapping.raw[key] = ""
+            mapping[key] = value
+        elif first == "|" or first == ">":
+            mapping[key], index = _plain_block(lines, broken, index, indent, rest)
+        else:
+            mapping[key] = _plain_quoted(rest)
+        # the next key, at this mapping's column; a line left of it ends the mapping
+        while index < count:
+            line = lines[index]
+            if line[:1] > " " and line[0] != "#":  # the usual next line: a key at column 0
+                if indent:
+                    return mapping, index
+                body = line
+                break
+            body = line.lstrip(" ")
+            if body and body[0] != "#":
+                column = len(line) - len(body)
+                if column < indent:
+                    return mapping, index
+                if column > indent:
+                    raise _NotPlain  # a continued plain scalar, or worse
+                break
+            index += 1
+        else:
+            return mapping, index
+
+
+_EMPTY = object()  # `key:` with nothing under it
+
+
+def _plain_nested(lines: list[str], broken: bool, index: int, indent: int, offset: int, depth: int) -> tuple[Any, int]:
+    """The value of `key:` with nothing after it on its line: the block list or
+    mapping on the lines below, or _EMPTY."""
+    found = index
+    count = len(lines)
+    while found < count:
+        line = lines[found]
+        body = line.lstrip(" ")
+        if body and body[0] != "#":
+            break
+        found += 1
+    else:
+        return _EMPTY, index
+    column = len(line) - len(body)
+    is_item = body[0] == "-" and (len(body) == 1 or body[1] == " ")
+    if column < indent or (column == indent and not is_item):
+        return _EMPTY, index
+    if is_item:
+        return _plain_sequence(lines, broken, found, column, column == indent, offset, depth + 1)
+    return _plain_mapping(lines, broken, found, column, body, offset, depth + 1)
+
+
+def _plain_sequence(lines: list[str], broken: bool, index: int, indent: int, indentless: bool, offset: int, depth: int) -> tuple[Sequence, int]:
+    """The block list whose first `-` is at line `index`, column `indent`, and the index after it."""
+    if depth >= _PLAIN_MAX_DEPTH:
+        raise _NotPlain
+    first_line = index + 1 + offset
+    items: list[Any] = []
+    item_lines: list[int] = []
+    raw: dict[int, str] = {}
+    count = len(lines)
+    while True:
+        line = lines[index]
+        body = line[indent:]
+        if not (body[:2] == "- " or body == "-"):
+            if indentless:
+                break  # the next key of the mapping around it
+            raise _NotPlain
+        rest = body[1:].lstrip(" ")
+        item_lines.append(index + 1 + offset)
+        if ":" in rest and _KEY.match(rest) is not None:
+            value, index = _plain_mapping(lines, broken, index, len(line) - len(rest), rest, offset, depth + 1)
+            items.append(value)
+        else:
+            if rest[:1] not in _NOT_SIMPLE_FIRST:
+                cut = rest.find(" #")
+                if cut >= 0:
+                    rest = rest[:cut]
+                if rest[-1] == " ":
+                    rest = rest.rstrip(" ")
+                if ": " in rest or rest[-1] == ":":
+                    raise _NotPlain
+                items.append(intern(rest) if len(rest) <= 40 else rest)
+            elif rest[:1] == "|" or rest[:1] == ">":
+                block, index = _plain_block(lines, broken, index + 1, indent, rest)
+                items.append(block)
+                index -= 1  # the line after the block is looked at from the next line on
+            else:
+                if not rest or rest[0] in "#[":
+                    raise _NotPlain  # an empty item, a value on the lines below, or a flow list
+                value, is_text = _plain_inline(rest)
+                if not is_text:
+                    raw[len(items)] = _plain_text(rest)
+                items.append(value)
+            index += 1
+            while index < count:
+                rest = lines[index].lstrip(" ")
+                if rest and rest[0] != "#":
+                    break
+                index += 1
+        if index == count:
+            break
+        line = lines[index]
+        body = line.lstrip(" ")
+        column = len(line) - len(body)
+        if column < indent:
+            break
+        if column > indent:
+            raise _NotPlain
+    return Sequence(items, first_line, item_lines, raw), index
+
+
+def _plain_inline(rest: str) -> tuple[Any, bool]:
+    """(value, whether it is text) of a quoted or plain scalar that fills the rest of its line."""
+    first = rest[0]
+    if first == "'" or first == '"':
+        return _plain_quoted(rest), True
+    if first in _INDICATORS:
+        raise _NotPlain
+    return _plain_value(_plain_text(rest))
+
+
+def _plain_quoted(rest: str) -> str:
+    """A quoted scalar that fills the rest of its line: one line, single quotes, or double
+    quotes whose only escapes are \\" and \\\\."""
+    first = rest[0]
+    if first == "'":
+        match = _SINGLE_QUOTED.match(rest)
+        if match is None:
+            raise _NotPlain  # more than one line, or something after the quote
+        value = match.group(1).replace("''", "'")
+    elif first == '"':
+        match = _DOUBLE_QUOTED.match(rest)
+        if match is None:
+            raise _NotPlain  # another escape, more than one line, or something after the quote
+        value = match.group(1)
+        if "\\" in value:
+            value = _QUOTE_ESCAPE.sub(r"\1", value)
+    else:
+        raise _NotPlain  # an anchor, alias, tag, flow mapping or other indicator
+    return intern(value) if len(value) <= 40 else value
+
+
+def _plain_text(rest: str) -> str:
+    """A plain scalar's text: up to a comment, without the blanks at its end."""
+    cut = rest.find(" #")
+    value = (rest if cut < 0 else rest[:cut]).rstrip(" ")
+    if ": " in value or value[-1:] == ":":
+        raise _NotPlain  # a mapping inside a value: the loader explains
+    return value
+
+
+def _plain_value(value: str) -> tuple[Any, bool]:
+    """(value, whether it is text) of a plain scalar's text, as `_scalar` gives it."""
+    if value[:1] not in _RESOLVABLE_FIRST:
+        return (intern(value) if len(value) <= 40 else value), True
+    found = _PLAIN_READ.get(value)
+    if found is not None:
+        return found
+    tag = _RESOLVED.get(value) or _resolve_plain(value)
+    if tag == STR_TAG:
+        read: tuple[Any, bool] = (intern(value) if len(value) <= 40 else value), True
+    elif tag not in _SCALAR_TAGS:
+        raise _NotPlain  # `=`, `<<`: refused by the loader, with its message
+    else:
+        read = _typed(tag, value, None, None)
+    if len(value) <= 40 and len(_PLAIN_READ) < _RESOLVED_LIMIT:
+        _PLAIN_READ[value] = read  # every type a scalar may have is immutable: shared safely
+    return read
+
+
+# `x-effort: 3`, `received: 2026-01-05`: the same few texts in thousands of files, each built once.
+_PLAIN_READ: dict[str, tuple[Any, bool]] = {}
+
+
+def _plain_flow_list(rest: str, line: int) -> Sequence:
+    """`[a, b]` on one line, of plain scalars."""
+    match = _FLOW_LIST.match(rest)
+    if match is None:
+        raise _NotPlain
+    inner = match.group(1)
+    if "," not in inner:  # one item, or none
+        value = inner.strip(" ")
+        if not value:
+            return Sequence([], line, [], {})
+        if value[0] not in _NOT_SIMPLE_FIRST:
+            return Sequence([intern(value) if len(value) <= 40 else value], line, [line], {})
+        texts = [value]
+    else:
+        texts = [text.strip(" ") for text in inner.split(",")]
+    items: list[Any] = []
+    raw: dict[int, str] = {}
+    for value in texts:
+        if value[:1] not in _NOT_SIMPLE_FIRST:
+            items.append(intern(value) if len(value) <= 40 else value)
+            continue
+        if not value or value[0] in _INDICATORS:
+            raise _NotPlain  # `[a, , b]`, `[a,]`, `[-a]`, `[?a]`
+        item, is_text = _plain_value(value)
+        if not is_text:
+            raw[len(items)] = value
+        items.append(item)
+    return Sequence(items, line, [line] * len(items), raw)
+
+
+def _plain_block(lines: list[str], broken: bool, index: int, parent: int, header: str) -> tuple[str, int]:
+    """A `|` or `>` block scalar (header on the line before `index`) inside a collection at
+    column `parent`, and the index of the first line after it: libyaml's scan_block_scalar."""
+    match = _BLOCK_HEADER.match(header)
+    if match is None:
+        raise _NotPlain  # an indentation indicator, or something after the header
+    folded = match.group(1) == ">"
+    chomping = match.group(2)
+    count = len(lines)
+    last = count - 1
+    if index < last:
+        # The usual block: one line, then a non-blank line left of it.
+        line = lines[index]
+        body = line.lstrip(" ")
+        after = lines[index + 1].lstrip(" ")
+        if body and after and len(lines[index + 1]) - len(after) <= parent < len(line) - len(body):
+            value = body if chomping == "-" else body + "\n"
+            return (intern(value) if len(value) <= 40 else value), index + 1
+    # The block's indentation: the first non-blank line's. Blank lines before it
+    # that are longer, or a first line that is not right of the parent, read subtly.
+    longest = 0
+    first = index
+    while first < count:
+        line = lines[first]
+        if line.strip(" "):
+            break
+        if first == last and not broken:
+            raise _NotPlain  # blanks at the end of a file without a final line break
+        longest = max(longest, len(line))
+        first += 1
+    if first == count:
+        raise _NotPlain  # an empty block
+    line = lines[first]
+    indent = len(line) - len(line.lstrip(" "))
+    if indent <= parent or longest > indent:
+        raise _NotPlain
+    chunks: list[str] = []
+    leading_break = ""
+    trailing_breaks = first - index  # the blank lines before the first line
+    leading_blank = False
+    index = first
+    while index < count:
+        line = lines[index]
+        if len(line) < indent or line[:indent].strip(" "):
+            break  # a line left of the block (blank lines were taken below)
+        content = line[indent:]
+        trailing_blank = content[:1] == " "
+        if folded and leading_break and not leading_blank and not trailing_blank:
+            if not trailing_breaks:
+                chunks.append(" ")
+        else:
+            chunks.append(leading_break)
+        leading_break = ""
+        chunks.append("\n" * trailing_breaks)
+        trailing_breaks = 0
+        leading_blank = trailing_blank
+        chunks.append(content)
+        if index == last and not broken:
+            index += 1
+            break
+        leading_break = "\n"
+        index += 1
+        # blank lines: no longer than the indentation, each with its line break
+        while index < count:
+            line = lines[index]
+            if len(line) > indent or line.strip(" "):
+                break
+            if index == last and not broken:
+                raise _NotPlain
+            trailing_breaks += 1
+            index += 1
+    if chomping != "-":
+        chunks.append(leading_break)
+        if chomping == "+":
+            chunks.append("\n" * trailing_breaks)
+    value = "".join(chunks)
+    return (intern(value) if len(value) <= 40 else value), index
+
+
 def decode_text(data: bytes) -> str:
     """UTF-8 text of a file, or a YamlProblem saying where it is not UTF-8."""
     if data.startswith(UTF8_BOM):
@@ -306,6 +731,14 @@ def decode_text(data: bytes) -> str:
 
 def load_yaml(text: str, *, line_offset: int = 0) -> Any:
     """Parse one YAML document from text; raise YamlProblem with a line on any trouble."""
+    plain = _load_plain(text, line_offset)
+    if plain is not None:
+        return plain
+    return _load_libyaml(text, line_offset)
+
+
+def _load_libyaml(text: str, line_offset: int) -> Any:
+    """load_yaml through libyaml's events: any YAML, and the message for every error."""
     parser = _CParser(text)
     try:
         return _build(parser, line_offset)
