@@ -19,11 +19,13 @@ import gc
 import json
 import os
 import shlex
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from reqtrace import __version__
 from reqtrace.core import cachestore
@@ -716,6 +718,14 @@ def _without_collections() -> Iterator[None]:
             gc.enable()
 
 
+def _copied(chunks: Iterable[bytes], copy: BinaryIO | None) -> Iterator[bytes]:
+    """`chunks`, each also written to `copy` when there is one."""
+    for chunk in chunks:
+        if copy is not None:
+            copy.write(chunk)
+        yield chunk
+
+
 @contextmanager
 def _thawed() -> Iterator[None]:
     """Whatever `_without_collections` froze is collectable again afterwards (a
@@ -753,26 +763,30 @@ def build_pack(
         # Members are deflated into a temporary file as they are added (io/archive.py): the
         # pack is never held whole in memory.
         archive = DeterministicZip(contents.built_at)
+        # index.html is deflated as it is rendered; --html-dir gets a copy of the same pieces.
+        html_copy = tempfile.TemporaryFile() if html_dir is not None else None  # noqa: SIM115 - closed below
         try:
             with _without_collections():
                 layout, pack = lay_out(contents, archive)
-                html = render_pack_page(contents, layout)
-            archive.add(INDEX, html)
+                archive.add_stream(INDEX, _copied(render_pack_page(contents, layout), html_copy))
             with output_writer(output) as handle:
                 archive.write(handle)
+            html_path = None
+            try:
+                size, digest = file_sha256(output)
+                if html_dir is not None:
+                    html_dir.mkdir(exist_ok=True)
+            except OSError as exc:
+                raise InputError(f"cannot write the pack: {exc.strerror or exc} ({exc.filename or output})") from None
+            if html_dir is not None and html_copy is not None:
+                html_path = html_dir / INDEX
+                html_copy.seek(0)
+                with output_writer(html_path, option="--html-dir") as handle:
+                    shutil.copyfileobj(html_copy, handle)
         finally:
             archive.close()
-    html_path = None
-    try:
-        size, digest = file_sha256(output)
-        if html_dir is not None:
-            html_dir.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot write the pack: {exc.strerror or exc} ({exc.filename or output})") from None
-    if html_dir is not None:
-        html_path = html_dir / INDEX
-        with output_writer(html_path, option="--html-dir") as handle:
-            handle.write(html)
+            if html_copy is not None:
+                html_copy.close()
     result = PackResult(output, size, digest, len(archive.names) + 1, pack, archive.manifest_digest or "", html_path)
     result.warnings.extend(contents.baseline.problems)
     unapproved = pack["counts"]["unapproved_changes"]
