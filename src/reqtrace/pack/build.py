@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import json
 import json.encoder as json_encoder
 import os
 import shlex
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -315,20 +316,23 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: 
     if not pending or not base.requirements:
         return result
     from reqtrace.triage import BaselineIndex, classify_request
-    from reqtrace.triage.repo import code_key, index_content_id, index_in_order, request_input
+    from reqtrace.triage.repo import code_key, index_in_order, request_input
 
     in_order = [base.requirements[rid] for rid in sorted(base.requirements, key=natural_key)]
     kept = repo is not None and repo.git_top is not None and baseline.commit is not None
-    index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
+    index: BaselineIndex | None = None  # read (or built) only when a request is not classified yet
     # A request's recommendation depends only on its text and the baseline's requirements:
-    # kept by both (core/cachestore.py), a pack built again classifies only new or edited requests.
-    index_id = f"{index_content_id(index)}\x00{code_key()}"
+    # kept by both (core/cachestore.py), a pack built again classifies only new or edited requests,
+    # and reads no index when there is none (at 100,000 requirements the index is 800 MB in memory).
+    index_id = f"{index_records_id(in_order)}\x00{code_key()}"
     git_top = repo.git_top if repo is not None else None
     for rq in pending[:MAX_COMPUTED_TRIAGE]:
         item = request_input(rq)
         content = json.dumps([index_id, rq.id, item.text, list(item.refs), item.claimed], ensure_ascii=False, default=str)
         found = cachestore.load(git_top, TRIAGE_KIND, content, _triage_from_plain)
         if found is None:
+            if index is None:
+                index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
             classified = classify_request(item.text, index=index, request=rq.id, refs=item.refs, claimed=item.claimed)
             found = [classified.classification, round(classified.confidence, 2), list(classified.reasons), [m.id for m in classified.matches]]
             cachestore.store(git_top, TRIAGE_KIND, content, found)
@@ -344,6 +348,24 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: 
 
 
 TRIAGE_KIND = "pack-triage"
+_RECORDS_PER_BATCH = 1024
+
+
+def index_records_id(requirements: Sequence[Any]) -> str:
+    """`triage.repo.index_content_id` of `BaselineIndex.build(requirements)`, without building
+    or reading that index: the same JSON of what the index keeps of each requirement, hashed
+    a batch of records at a time. An index read from the store is used only when its records
+    equal these (triage.repo.index_in_order), so it has this id too."""
+    from reqtrace.triage.index import INDEX_FORMAT
+    from reqtrace.triage.index import _record as index_record
+
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    digest = hashlib.sha256(f"[{encode(INDEX_FORMAT)},[".encode())
+    for start in range(0, len(requirements), _RECORDS_PER_BATCH):
+        batch = encode([index_record(r) for r in requirements[start:start + _RECORDS_PER_BATCH]])[1:-1]  # the items, ','-joined
+        digest.update(("," if start else "").encode() + batch.encode("utf-8", "surrogatepass"))
+    digest.update(b"]]")
+    return digest.hexdigest()
 
 
 def _triage_from_plain(plain: Any) -> list[Any] | None:
@@ -480,9 +502,10 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", "
 # JSONEncoder.encode makes a new C encoder on every call: 80,000 calls per pack at 10,000
 # requirements. This is the one it makes, made once (no circular-reference check: the
 # pack's data are trees it builds itself). The same text, tested against _ENCODER.
+_MAKE_C_ENCODER = getattr(json_encoder, "c_make_encoder", None)  # None without the C speedups
 _C_ENCODE = (
-    json_encoder.c_make_encoder(None, _ENCODER.default, json_encoder.encode_basestring, None, ": ", ", ", True, False, True)
-    if json_encoder.c_make_encoder is not None
+    _MAKE_C_ENCODER(None, _ENCODER.default, json_encoder.encode_basestring, None, ": ", ", ", True, False, True)
+    if _MAKE_C_ENCODER is not None
     else None
 )
 
@@ -792,6 +815,9 @@ def build_pack(
         try:
             with _without_collections():
                 layout, pack = lay_out(contents, archive)
+                # The originals are in the archive now, and the page does not show their bytes:
+                # not held while it is rendered (at 100,000 requirements, 100 MB and more).
+                contents.base_files, contents.to_files = {}, {}
                 archive.add_stream(INDEX, _copied(render_pack_page(contents, layout), html_copy))
             with output_writer(output) as handle:
                 archive.write(handle)
