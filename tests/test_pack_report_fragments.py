@@ -13,6 +13,7 @@ from reqtrace.pack.report import (
     kept_html,
     link_html,
     links_html,
+    matrix_row,
     requirement_card,
 )
 
@@ -85,3 +86,17 @@ def test_a_requirement_card_is_what_the_template_wrote():
         view = _view(n, text)
         assert str(requirement_card(view)) == plain(CARD, r=view)
     assert "<script>" not in str(requirement_card(_view(1, HOSTILE[2])))
+
+
+ROW = """<tr><td><a href="{{ m.href }}">{{ m.id }}</a><br><span class="muted">{{ m.title }}</span></td>
+<td>{% if m.in_baseline %}<span class="check">✓</span>{% else %}<span class="muted">—</span>{% endif %}</td>
+<td>{% if m.at_to %}<span class="check">✓</span>{% else %}<span class="cross">removed</span>{% endif %}</td>
+<td>""" + "</td><td>".join(LINKS.replace(" in links ", f" in m.{name} ") for name in ("sources", "requests", "meetings", "emails")) + "</td></tr>"
+
+
+def test_a_matrix_row_is_what_the_template_wrote():
+    for n, text in enumerate(HOSTILE):
+        some = [(text or "x", "#a"), ("RQ-1", "")][: n % 3]
+        row = {"id": f"REQ-{text}", "href": f"#i-{text}", "title": text, "in_baseline": n % 2 == 0, "at_to": n % 3 != 0,
+               "sources": some, "requests": some[::-1], "meetings": [], "emails": some[:1]}
+        assert str(matrix_row(row)) == plain(ROW, m=row)

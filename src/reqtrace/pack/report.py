@@ -182,6 +182,21 @@ def requirement_card(r: dict[str, Any]) -> Markup:
     return Markup("".join(parts))  # noqa: S704 - every value in it went through _escaped or an escaping filter
 
 
+def matrix_row(m: dict[str, Any]) -> Markup:
+    """One row of the traceability matrix (a row of _traceability_matrix): the markup the
+    template wrote for it, every value escaped (_escaped)."""
+    e = _escaped
+    return Markup(  # noqa: S704 - every value in it went through _escaped or links_html
+        f'<tr><td><a href="{e(m["href"])}">{e(m["id"])}</a><br><span class="muted">{e(m["title"])}</span></td>\n'
+        f'<td>{_IN_BASELINE[bool(m["in_baseline"])]}</td>\n<td>{_AT_TO[bool(m["at_to"])]}</td>\n'
+        f'<td>{links_html(m["sources"])}</td><td>{links_html(m["requests"])}</td><td>{links_html(m["meetings"])}</td><td>{links_html(m["emails"])}</td></tr>'
+    )
+
+
+_IN_BASELINE = {True: '<span class="check">✓</span>', False: '<span class="muted">—</span>'}
+_AT_TO = {True: '<span class="check">✓</span>', False: '<span class="cross">removed</span>'}
+
+
 class _Lazy:
     """A section's items made one at a time as the template walks them, and let go after:
     at 100,000 requirements the cards' and the matrix's views would be hundreds of MB at once."""
@@ -235,6 +250,7 @@ def environment() -> Environment:
     env.filters["links_html"] = links_html
     env.filters["kept_html"] = kept_html
     env.filters["requirement_card"] = requirement_card
+    env.filters["matrix_row"] = matrix_row
     return env
 
 
@@ -390,8 +406,9 @@ def _request_views(contents: PackContents, links: _Links, member_of: dict[str, s
     ]
 
 
-def _traceability_matrix(contents: PackContents, links: _Links) -> list[dict[str, Any]]:
-    """Every requirement at --to (and those removed since the baseline) with the records about it."""
+def _traceability_matrix(contents: PackContents, links: _Links) -> _Lazy:
+    """Every requirement at --to (and those removed since the baseline) with the records about it
+    (each row made as the page is written)."""
     base, to, graph = contents.base, contents.to, contents.graph
     related: dict[str, dict[str, set[str]]] = {}
     kinds = {node.id: node.kind for node in graph.nodes.values()}
@@ -401,12 +418,13 @@ def _traceability_matrix(contents: PackContents, links: _Links) -> list[dict[str
                 continue
             bucket = related.setdefault(req_side, {"request": set(), "meeting": set(), "email": set(), "document": set()})
             bucket[kinds[other]].add(other)
-    matrix = []
-    for rid in sorted(set(to.requirements) | set(base.requirements), key=natural_key):
-        req = to.requirements.get(rid) or base.requirements[rid]
-        bucket = related.get(rid, {})
-        matrix.append(
-            {
+    ids = sorted(set(to.requirements) | set(base.requirements), key=natural_key)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for rid in ids:
+            req = to.requirements.get(rid) or base.requirements[rid]
+            bucket = related.get(rid, {})
+            yield {
                 "id": rid,
                 "href": "#" + anchor(rid),
                 "title": req.title,
@@ -417,8 +435,8 @@ def _traceability_matrix(contents: PackContents, links: _Links) -> list[dict[str
                 "meetings": links.links(sorted(bucket.get("meeting", ()), key=natural_key)),
                 "emails": links.links(sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=natural_key)),
             }
-        )
-    return matrix
+
+    return _Lazy(len(ids), rows)
 
 
 def _email_views(contents: PackContents, layout: Layout, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
