@@ -1,6 +1,7 @@
 """A pack built again reads no triage index when every pending request's recommendation is
 kept: the recommendations are found by an id computed from the baseline's requirements,
-which is the id of the index those requirements give (the plain computation)."""
+which is the id of the index those requirements give (the plain computation). And a pack
+deflated at another level (level 6, as packs were written before) verifies as well."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from reqtrace.baselines.baseline import requirements_at, scan_baselines
 from reqtrace.core.config import find_spec_repo
 from reqtrace.core.model import natural_key
 from reqtrace.pack import build as pack_build
+from reqtrace.pack.verify import verify_pack
 from reqtrace.triage import BaselineIndex
 from reqtrace.triage import repo as triage_repo
 from reqtrace.triage.repo import index_content_id
@@ -46,10 +48,17 @@ def test_the_records_id_is_the_id_of_the_index_the_requirements_give(demo, monke
     assert pack_build.index_records_id(edited) != pack_build.index_records_id(requirements)
 
 
-def test_a_second_build_reads_no_index_and_builds_the_same_pack(demo, tmp_path, monkeypatch):
-    repo = find_spec_repo(start=demo)
-    pack_build.build_pack(repo, BASELINE, tmp_path / "first.zip", to_rev="HEAD")
-    with zipfile.ZipFile(tmp_path / "first.zip") as archive:  # the demo has requests after delivery to classify
+@pytest.fixture(scope="module")
+def first_pack(demo, tmp_path_factory):
+    out = tmp_path_factory.mktemp("first") / "first.zip"
+    pack_build.build_pack(find_spec_repo(start=demo), BASELINE, out, to_rev="HEAD")
+    gc.enable()
+    gc.unfreeze()
+    return out
+
+
+def test_a_second_build_reads_no_index_and_builds_the_same_pack(demo, first_pack, tmp_path, monkeypatch):
+    with zipfile.ZipFile(first_pack) as archive:  # the demo has requests after delivery to classify
         assert f"computed against {BASELINE} when the pack was built" in archive.read("index.html").decode()
 
     def no_index(*args, **kwargs):
@@ -57,5 +66,17 @@ def test_a_second_build_reads_no_index_and_builds_the_same_pack(demo, tmp_path, 
 
     monkeypatch.setattr(triage_repo, "index_in_order", no_index)
     monkeypatch.setattr(BaselineIndex, "build", no_index)
-    pack_build.build_pack(repo, BASELINE, tmp_path / "second.zip", to_rev="HEAD")
-    assert (tmp_path / "second.zip").read_bytes() == (tmp_path / "first.zip").read_bytes()
+    pack_build.build_pack(find_spec_repo(start=demo), BASELINE, tmp_path / "second.zip", to_rev="HEAD")
+    assert (tmp_path / "second.zip").read_bytes() == first_pack.read_bytes()
+
+
+def test_a_pack_deflated_at_level_6_verifies_as_the_pack_itself(demo, first_pack, tmp_path):
+    signers = demo / ".reqtrace" / "allowed_signers"
+    assert verify_pack(first_pack, signers).ok
+    older = tmp_path / "level6.zip"
+    with zipfile.ZipFile(first_pack) as source, zipfile.ZipFile(older, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    assert older.read_bytes() != first_pack.read_bytes()
+    report = verify_pack(older, signers)
+    assert report.ok, report
