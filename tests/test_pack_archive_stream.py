@@ -8,7 +8,14 @@ import zipfile
 
 import pytest
 
-from reqtrace.io.archive import MANIFEST, DeterministicZip, manifest_text, sha256_hex
+from reqtrace.io.archive import (
+    COMPRESS_LEVEL,
+    MANIFEST,
+    DeterministicZip,
+    UnsafeMember,
+    manifest_text,
+    sha256_hex,
+)
 
 WHEN = dt.datetime(2026, 3, 2, 10, 0, 1, tzinfo=dt.UTC)
 
@@ -18,13 +25,13 @@ def zipfile_pack(members: dict[str, bytes]) -> bytes:
     hashes = {name: sha256_hex(data) for name, data in members.items()}
     every = {**members, MANIFEST: manifest_text(hashes.items()).encode("ascii")}
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6, allowZip64=True) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL, allowZip64=True) as archive:
         for name in sorted(every):
             info = zipfile.ZipInfo(name, date_time=DeterministicZip(WHEN).date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = (0o100644 & 0xFFFF) << 16
-            archive.writestr(info, every[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+            archive.writestr(info, every[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
     return buffer.getvalue()
 
 
@@ -64,3 +71,25 @@ def test_text_members_are_utf8_and_the_manifest_digest_names_the_manifest():
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as unpacked:
         assert unpacked.read("index.html") == "<p>需求</p>".encode()
         assert archive.manifest_digest == sha256_hex(unpacked.read(MANIFEST))
+
+
+def test_a_member_added_as_pieces_is_the_member_added_whole():
+    # index.html is deflated as the template yields it: however it is cut, the same bytes.
+    page = "".join(f"<p id='r{i}'>需求 {i} · {'x' * (i % 97)}</p>\n" for i in range(40_000)).encode()
+    whole, hashes = streamed_pack({"index.html": page, "data/a.json": b"{}"})
+    archive = DeterministicZip(WHEN)
+    archive.add("data/a.json", b"{}")
+    archive.add_stream("index.html", (page[at:at + size] for at, size in _cuts(len(page))))
+    buffer = io.BytesIO()
+    assert archive.write(buffer) == hashes
+    assert buffer.getvalue() == whole == zipfile_pack({"index.html": page, "data/a.json": b"{}"})
+    with pytest.raises(UnsafeMember):
+        archive.add_stream("../index.html", iter([b"x"]))
+
+
+def _cuts(total: int):
+    at, size = 0, 1
+    while at < total:
+        yield at, size
+        at += size
+        size = size * 7 % 65_537 + 1  # pieces of every size, from 1 byte to 64 KiB

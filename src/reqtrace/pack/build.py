@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import json
+import json.encoder as json_encoder
 import os
 import shlex
-from collections.abc import Iterable, Iterator
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from reqtrace import __version__
 from reqtrace.core import cachestore
@@ -312,20 +316,23 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: 
     if not pending or not base.requirements:
         return result
     from reqtrace.triage import BaselineIndex, classify_request
-    from reqtrace.triage.repo import code_key, index_content_id, index_in_order, request_input
+    from reqtrace.triage.repo import code_key, index_in_order, request_input
 
     in_order = [base.requirements[rid] for rid in sorted(base.requirements, key=natural_key)]
     kept = repo is not None and repo.git_top is not None and baseline.commit is not None
-    index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
+    index: BaselineIndex | None = None  # read (or built) only when a request is not classified yet
     # A request's recommendation depends only on its text and the baseline's requirements:
-    # kept by both (core/cachestore.py), a pack built again classifies only new or edited requests.
-    index_id = f"{index_content_id(index)}\x00{code_key()}"
+    # kept by both (core/cachestore.py), a pack built again classifies only new or edited requests,
+    # and reads no index when there is none (at 100,000 requirements the index is 800 MB in memory).
+    index_id = f"{index_records_id(in_order)}\x00{code_key()}"
     git_top = repo.git_top if repo is not None else None
     for rq in pending[:MAX_COMPUTED_TRIAGE]:
         item = request_input(rq)
         content = json.dumps([index_id, rq.id, item.text, list(item.refs), item.claimed], ensure_ascii=False, default=str)
         found = cachestore.load(git_top, TRIAGE_KIND, content, _triage_from_plain)
         if found is None:
+            if index is None:
+                index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
             classified = classify_request(item.text, index=index, request=rq.id, refs=item.refs, claimed=item.claimed)
             found = [classified.classification, round(classified.confidence, 2), list(classified.reasons), [m.id for m in classified.matches]]
             cachestore.store(git_top, TRIAGE_KIND, content, found)
@@ -341,6 +348,24 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: 
 
 
 TRIAGE_KIND = "pack-triage"
+_RECORDS_PER_BATCH = 1024
+
+
+def index_records_id(requirements: Sequence[Any]) -> str:
+    """`triage.repo.index_content_id` of `BaselineIndex.build(requirements)`, without building
+    or reading that index: the same JSON of what the index keeps of each requirement, hashed
+    a batch of records at a time. An index read from the store is used only when its records
+    equal these (triage.repo.index_in_order), so it has this id too."""
+    from reqtrace.triage.index import INDEX_FORMAT
+    from reqtrace.triage.index import _record as index_record
+
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    digest = hashlib.sha256(f"[{encode(INDEX_FORMAT)},[".encode())
+    for start in range(0, len(requirements), _RECORDS_PER_BATCH):
+        batch = encode([index_record(r) for r in requirements[start:start + _RECORDS_PER_BATCH]])[1:-1]  # the items, ','-joined
+        digest.update(("," if start else "").encode() + batch.encode("utf-8", "surrogatepass"))
+    digest.update(b"]]")
+    return digest.hexdigest()
 
 
 def _triage_from_plain(plain: Any) -> list[Any] | None:
@@ -474,25 +499,49 @@ def gather_tests(to: Snapshot, to_files: dict[str, bytes], baseline: PackedBasel
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+# JSONEncoder.encode makes a new C encoder on every call: 80,000 calls per pack at 10,000
+# requirements. This is the one it makes, made once (no circular-reference check: the
+# pack's data are trees it builds itself). The same text, tested against _ENCODER.
+_MAKE_C_ENCODER = getattr(json_encoder, "c_make_encoder", None)  # None without the C speedups
+_C_ENCODE = (
+    _MAKE_C_ENCODER(None, _ENCODER.default, json_encoder.encode_basestring, None, ": ", ", ", True, False, True)
+    if _MAKE_C_ENCODER is not None
+    else None
+)
 
 
 def _compact(value: Any) -> str:
-    return _ENCODER.encode(value)
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
-def _json_bytes(data: dict[str, Any]) -> bytes:
+_PIECES_PER_CHUNK = 2048
+
+
+def _json_chunks(data: dict[str, Any]) -> Iterator[bytes]:
     """JSON with one top-level key, and one list item, per line: readable, greppable, and
-    written by the C encoder (indent= would fall back to the pure-Python one, 10x slower)."""
-    lines = []
-    for key in sorted(data):
+    written by the C encoder (indent= would fall back to the pure-Python one, 10x slower).
+    As UTF-8 pieces for the archive to deflate as they come: at 100,000 requirements a
+    requirements document is 70 MB, never held whole."""
+    pieces = ["{\n"]
+    for number, key in enumerate(sorted(data)):
         value = data[key]
+        separator = ",\n" if number else ""
         if isinstance(value, list) and value:
-            items = ",\n  ".join(item if isinstance(item, _Encoded) else _compact(item) for item in value)
-            lines.append(f"{_compact(key)}: [\n  {items}\n]")
+            pieces.append(f"{separator}{_compact(key)}: [\n  ")
+            for index, item in enumerate(value):
+                if index:
+                    pieces.append(",\n  ")
+                pieces.append(item if isinstance(item, _Encoded) else _compact(item))
+                if len(pieces) >= _PIECES_PER_CHUNK:
+                    yield "".join(pieces).encode("utf-8")
+                    pieces.clear()
+            pieces.append("\n]")
         else:
-            lines.append(f"{_compact(key)}: {_compact(value)}")
-    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
-
+            pieces.append(f"{separator}{_compact(key)}: {_compact(value)}")
+    pieces.append("\n}\n")
+    yield "".join(pieces).encode("utf-8")
 
 
 class _Encoded(str):
@@ -583,8 +632,8 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         if path.startswith(spec_prefix) and path in to.files
     }
     encoded: dict[tuple[int, str, str | None], _Encoded] = {}
-    layout.add(BASE_JSON, _json_bytes(requirements_document(base, base_yaml, baseline.name, contents.digest, encoded)))
-    layout.add(TO_JSON, _json_bytes(requirements_document(to, to_yaml, contents.to_ref if to.commit is not None else None, contents.digest, encoded)))
+    layout.add_stream(BASE_JSON, _json_chunks(requirements_document(base, base_yaml, baseline.name, contents.digest, encoded)))
+    layout.add_stream(TO_JSON, _json_chunks(requirements_document(to, to_yaml, contents.to_ref if to.commit is not None else None, contents.digest, encoded)))
     del encoded
 
     records_prefix = to.config.records_dir + "/"
@@ -596,17 +645,17 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
     for path, data in sorted(contents.to_files.items()):
         if path.startswith(records_prefix) and path.lower().endswith(".eml"):
             layout.add_attachments(path, data, to.commit)
-    layout.add(REQUESTS_JSON, _json_bytes(_record_document(to.requests, record_members)))
-    layout.add(MEETINGS_JSON, _json_bytes(_record_document(to.meetings, record_members)))
-    layout.add(EMAILS_JSON, _json_bytes(_record_document(to.emails, record_members, email_view)))
-    layout.add(DOCUMENTS_JSON, _json_bytes(_record_document(to.documents, record_members, document_view)))
+    layout.add_stream(REQUESTS_JSON, _json_chunks(_record_document(to.requests, record_members)))
+    layout.add_stream(MEETINGS_JSON, _json_chunks(_record_document(to.meetings, record_members)))
+    layout.add_stream(EMAILS_JSON, _json_chunks(_record_document(to.emails, record_members, email_view)))
+    layout.add_stream(DOCUMENTS_JSON, _json_chunks(_record_document(to.documents, record_members, document_view)))
 
     diff = {"schema_version": SCHEMA_VERSION, **contents.diff}
-    layout.add(DIFF_JSON, _json_bytes(diff))
+    layout.add_stream(DIFF_JSON, _json_chunks(diff))
     graph = contents.graph
-    layout.add(
+    layout.add_stream(
         GRAPH_JSON,
-        _json_bytes(
+        _json_chunks(
             {
                 "schema_version": SCHEMA_VERSION,
                 "nodes": [vars(n) for n in sorted(graph.nodes.values(), key=lambda n: natural_key(n.id))],
@@ -614,7 +663,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
             }
         ),
     )
-    layout.add(TIMELINE_JSON, _json_bytes({"schema_version": SCHEMA_VERSION, "events": [vars(e) for e in contents.timeline]}))
+    layout.add_stream(TIMELINE_JSON, _json_chunks({"schema_version": SCHEMA_VERSION, "events": [vars(e) for e in contents.timeline]}))
 
     signoff_members: dict[str, dict[str, str | None]] = {}
     if baseline.manifest is not None:
@@ -633,7 +682,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
             parts["evidence"] = existing or layout.add_file("data/baseline/evidence", packed.evidence_path, packed.evidence, to.commit)
         signoff_members[signoff.path] = parts
     revocation_members = [layout.add_file("data/baseline/signoffs", path, data, to.commit) for path, data in sorted(baseline.revocations.items())]
-    layout.add(SIGNOFFS_JSON, _json_bytes(signoff_index(baseline, signoff_members, revocation_members)))
+    layout.add_stream(SIGNOFFS_JSON, _json_chunks(signoff_index(baseline, signoff_members, revocation_members)))
 
     pack = {
         "schema_version": SCHEMA_VERSION,
@@ -667,7 +716,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         "members": {"index": INDEX, "files": FILES_JSON, "signoffs": SIGNOFFS_JSON, "baseline_requirements": BASE_JSON, "to_requirements": TO_JSON, "diff": DIFF_JSON},
     }
     layout.add(PACK_JSON, (json.dumps(pack, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
-    layout.add(FILES_JSON, _json_bytes({"schema_version": SCHEMA_VERSION, "files": dict(sorted(layout.origins.items()))}))
+    layout.add_stream(FILES_JSON, _json_chunks({"schema_version": SCHEMA_VERSION, "files": dict(sorted(layout.origins.items()))}))
     return layout, pack
 
 
@@ -716,6 +765,14 @@ def _without_collections() -> Iterator[None]:
             gc.enable()
 
 
+def _copied(chunks: Iterable[bytes], copy: BinaryIO | None) -> Iterator[bytes]:
+    """`chunks`, each also written to `copy` when there is one."""
+    for chunk in chunks:
+        if copy is not None:
+            copy.write(chunk)
+        yield chunk
+
+
 @contextmanager
 def _thawed() -> Iterator[None]:
     """Whatever `_without_collections` froze is collectable again afterwards (a
@@ -753,26 +810,33 @@ def build_pack(
         # Members are deflated into a temporary file as they are added (io/archive.py): the
         # pack is never held whole in memory.
         archive = DeterministicZip(contents.built_at)
+        # index.html is deflated as it is rendered; --html-dir gets a copy of the same pieces.
+        html_copy = tempfile.TemporaryFile() if html_dir is not None else None  # noqa: SIM115 - closed below
         try:
             with _without_collections():
                 layout, pack = lay_out(contents, archive)
-                html = render_pack_page(contents, layout)
-            archive.add(INDEX, html)
+                # The originals are in the archive now, and the page does not show their bytes:
+                # not held while it is rendered (at 100,000 requirements, 100 MB and more).
+                contents.base_files, contents.to_files = {}, {}
+                archive.add_stream(INDEX, _copied(render_pack_page(contents, layout), html_copy))
             with output_writer(output) as handle:
                 archive.write(handle)
+            html_path = None
+            try:
+                size, digest = file_sha256(output)
+                if html_dir is not None:
+                    html_dir.mkdir(exist_ok=True)
+            except OSError as exc:
+                raise InputError(f"cannot write the pack: {exc.strerror or exc} ({exc.filename or output})") from None
+            if html_dir is not None and html_copy is not None:
+                html_path = html_dir / INDEX
+                html_copy.seek(0)
+                with output_writer(html_path, option="--html-dir") as handle:
+                    shutil.copyfileobj(html_copy, handle)
         finally:
             archive.close()
-    html_path = None
-    try:
-        size, digest = file_sha256(output)
-        if html_dir is not None:
-            html_dir.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot write the pack: {exc.strerror or exc} ({exc.filename or output})") from None
-    if html_dir is not None:
-        html_path = html_dir / INDEX
-        with output_writer(html_path, option="--html-dir") as handle:
-            handle.write(html)
+            if html_copy is not None:
+                html_copy.close()
     result = PackResult(output, size, digest, len(archive.names) + 1, pack, archive.manifest_digest or "", html_path)
     result.warnings.extend(contents.baseline.problems)
     unapproved = pack["counts"]["unapproved_changes"]

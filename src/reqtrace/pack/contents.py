@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -311,3 +312,6 @@ class Layout:
 
     def add(self, name: str, data: bytes | str) -> str:
         return self.archive.add(name, data)
+
+    def add_stream(self, name: str, chunks: Iterable[bytes]) -> str:
+        return self.archive.add_stream(name, chunks)

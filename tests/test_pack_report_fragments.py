@@ -1,0 +1,102 @@
+"""index.html's hottest pieces are written by filters in Python (pack/report.py), not template
+loops: each writes exactly what the template loop wrote (the plain computation, kept here as
+Jinja2 text and rendered with the same environment), hostile text included."""
+
+from __future__ import annotations
+
+import pytest
+from markupsafe import escape
+
+from reqtrace.pack.report import (
+    _escaped,
+    environment,
+    kept_html,
+    link_html,
+    links_html,
+    matrix_row,
+    requirement_card,
+)
+
+HOSTILE = [
+    "", "plain words", '<script>alert("x")</script>', "a & b ' c \" d > e", "li.wei@example.com & <b>",
+    "REQ-22 and MTG-2026-08-20.", "SHA256:" + "A" * 43, "deadbeefcafe1234", "需求 · 预约 <i>", "[bold]rich[/bold]", "\x00\x1b[2J",
+]
+
+LINKS = "{% for id, href in links %}{% if not loop.first %}, {% endif %}{% if href %}<a href=\"{{ href }}\">{{ id }}</a>{% else %}<span class=\"mono\">{{ id }}</span>{% endif %}{% else %}<span class=\"muted\">—</span>{% endfor %}"
+LINK = "{% if link[1] %}<a href=\"{{ link[1] }}\">{{ link[0] }}</a>{% else %}<span class=\"mono\">{{ link[0] }}</span>{% endif %}"
+KEPT = "{% for whole, part in text|whole_words %}{% if whole %}<span class=\"nowrap\">{{ part }}</span>{% else %}{{ part }}{% endif %}{% endfor %}"
+CARD = """<article class="card" id="{{ r.id|anchor }}">
+<h3>{{ r.id }} · {{ r.title }}</h3>
+<p class="meta">{% if r.tests.state == "verified" %}<span class="badge ok">verified</span> {% elif r.tests.state == "failing" %}<span class="badge bad">test failing</span> {% else %}<span class="badge warn">untested</span> {% endif %}{% if r.priority %}<span class="badge">{{ r.priority }}</span> {% endif %}{% if r.status %}<span class="badge">{{ r.status }}</span> {% endif %}{% if r.owner %}owner {{ r.owner }} · {% endif %}<span class="mono">{{ r.path }}</span></p>
+<p class="text">""" + KEPT.replace("text|", "r.statement|") + """</p>
+{% if r.acceptance %}
+<b>Acceptance criteria</b>
+<ol class="acceptance">
+{% for criterion in r.acceptance %}<li class="text">""" + KEPT.replace("text|", "criterion|") + """</li>
+{% endfor %}
+</ol>
+{% endif %}
+{% if r.rationale %}<p class="meta">Rationale: <span class="text">""" + KEPT.replace("text|", "r.rationale|") + """</span></p>{% endif %}
+<p class="meta">
+{% if r.parents %}Parents: """ + LINKS.replace(" in links ", " in r.parents ") + """ · {% endif %}
+{% if r.sources %}Sources: """ + LINKS.replace(" in links ", " in r.sources ") + """ · {% endif %}
+{% if r.tags %}Tags: {{ r.tags|join(", ") }} · {% endif %}
+{% for key, value in r.extra %}{{ key }}: {{ value }} · {% endfor %}
+digest <code>{{ r.digest }}</code></p>
+{% if r.tests.run %}<p class="meta">Tests on this signed text: {{ r.tests.state }} in {% if r.tests.href %}<a href="{{ r.tests.href }}">{{ r.tests.run }}</a>{% else %}{{ r.tests.run }}{% endif %} ({{ r.tests.ran }}, commit <code>{{ (r.tests.commit or "")[:12] }}</code>): <span class="mono">{{ r.tests.tests|join(", ") }}</span></p>{% endif %}
+</article>"""
+
+
+def plain(source: str, **values) -> str:
+    return environment().from_string(source).render(**values)
+
+
+@pytest.mark.parametrize("text", [*HOSTILE, None, 12, 0.5])
+def test_escaping_and_kept_words_are_what_jinja2_writes(text):
+    if text is not None:
+        assert _escaped(text) == str(escape(text))
+    assert str(kept_html(text)) == plain(KEPT, text=text)
+
+
+def test_links_are_what_the_template_loops_wrote():
+    links = [(text or "x", f"#i-{n}" if n % 2 else "") for n, text in enumerate(HOSTILE)] + [("REQ-1", '#"><script>')]
+    for some in (links, links[:1], links[1:2], []):
+        assert str(links_html(some)) == plain(LINKS, links=some)
+        for link in some:
+            assert str(link_html(link)) == plain(LINK, link=link)
+
+
+def _view(n: int, text: str) -> dict:
+    tests = [
+        {"state": "untested", "run": None, "ran": None, "commit": None, "tests": [], "path": None, "href": ""},
+        {"state": "verified", "run": f"run {text}", "ran": "2026-03-01", "commit": "0123456789abcdef0", "tests": [text, "t2"], "path": "p", "href": "data/x-1.json"},
+        {"state": "failing", "run": "run-2", "ran": text, "commit": None, "tests": [], "path": "p", "href": ""},
+    ][n % 3]
+    return {
+        "id": f"REQ-{n}{text[:3]}", "title": text, "statement": f"{text} statement {text}", "acceptance": [text, "second"][: n % 3],
+        "priority": text if n % 2 else "", "status": "approved" if n % 4 else "", "owner": text if n % 5 else "",
+        "parents": [(f"REQ-{n}", "#i-1"), (text or "y", "")][: n % 3], "sources": [(text or "z", "")] if n % 2 else [],
+        "tags": [text, "b"][: n % 3], "extra": [("x-cost", text)] if n % 3 else [], "rationale": text if n % 2 else "",
+        "path": f"specs/{text}.yaml", "digest": "sha256:" + "0" * 64, "tests": tests,
+    }
+
+
+def test_a_requirement_card_is_what_the_template_wrote():
+    for n, text in enumerate(HOSTILE * 3):
+        view = _view(n, text)
+        assert str(requirement_card(view)) == plain(CARD, r=view)
+    assert "<script>" not in str(requirement_card(_view(1, HOSTILE[2])))
+
+
+ROW = """<tr><td><a href="{{ m.href }}">{{ m.id }}</a><br><span class="muted">{{ m.title }}</span></td>
+<td>{% if m.in_baseline %}<span class="check">✓</span>{% else %}<span class="muted">—</span>{% endif %}</td>
+<td>{% if m.at_to %}<span class="check">✓</span>{% else %}<span class="cross">removed</span>{% endif %}</td>
+<td>""" + "</td><td>".join(LINKS.replace(" in links ", f" in m.{name} ") for name in ("sources", "requests", "meetings", "emails")) + "</td></tr>"
+
+
+def test_a_matrix_row_is_what_the_template_wrote():
+    for n, text in enumerate(HOSTILE):
+        some = [(text or "x", "#a"), ("RQ-1", "")][: n % 3]
+        row = {"id": f"REQ-{text}", "href": f"#i-{text}", "title": text, "in_baseline": n % 2 == 0, "at_to": n % 3 != 0,
+               "sources": some, "requests": some[::-1], "meetings": [], "emails": some[:1]}
+        assert str(matrix_row(row)) == plain(ROW, m=row)
