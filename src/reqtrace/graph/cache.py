@@ -44,11 +44,9 @@ reading the nodes they pass).
 from __future__ import annotations
 
 import gc
-import hashlib
 import io
 import os
 import pickle  # noqa: S403 - loaded only through _PlainUnpickler below
-import stat
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 from reqtrace.core import cachestore
 from reqtrace.core.config import CONFIG_FILE, SpecRepo, parse_config
 from reqtrace.core.model import Config, Snapshot
+from reqtrace.core.worktree_state import SpecState, current_state, spec_folders
 from reqtrace.errors import GitError, InputError, ReqtraceError
 from reqtrace.graph.graph import (
     PARENT,
@@ -68,7 +67,7 @@ from reqtrace.graph.graph import (
     load_graph_baselines,
 )
 from reqtrace.io import gitio
-from reqtrace.io.cachefile import Sealed, note, read_regular
+from reqtrace.io.cachefile import Sealed, note
 
 if TYPE_CHECKING:
     from reqtrace.baselines.baseline import Baseline
@@ -77,7 +76,6 @@ if TYPE_CHECKING:
 
 GRAPH_KIND = "graph"
 FORMAT = 5  # of the sections below; in the entry's id
-MAX_CHANGED_FILES = 2000  # beyond this, hashing the changes costs what building does
 MAX_PATCH_FILES = 2000  # files differing from a cached graph beyond which a build is cheaper
 MAX_CHECKED_NODES = 1000  # visited item nodes checked against their files (~0.1 ms each)
 _PARENT_ONLY = frozenset({PARENT})
@@ -96,20 +94,7 @@ class GraphBundle:
     config: Config | None = field(default=None, repr=False)
     # What it was read from (HEAD, the spec files that differ from it, the tags), when the
     # cache could name it: a key for other results computed from the same files.
-    state: GraphState | None = field(default=None, repr=False)
-
-
-@dataclass
-class GraphState:
-    """What a graph is built from."""
-
-    commit: str  # the commit read; for the working tree, HEAD
-    worktree: bool
-    changes: dict[str, str] = field(default_factory=dict)  # working tree: git path -> content hash or 'gone'
-    tags: str = ""  # the baseline/* tags and what they point at
-
-    def plain(self) -> tuple[Any, ...]:
-        return (self.commit, self.worktree, self.changes, self.tags)
+    state: SpecState | None = field(default=None, repr=False)
 
 
 class DamagedCache(Exception):
@@ -156,76 +141,6 @@ def discard_cached(repo: SpecRepo) -> None:
     """Remove both cached graphs: one was found wrong."""
     for worktree in (True, False):
         cachestore.discard(repo.git_top, GRAPH_KIND, _entry_id(repo, worktree))
-
-
-def _spec_folders(repo: SpecRepo, config: Config) -> list[str]:
-    """The git paths a graph is read from: the config file and the scanned folders."""
-    return [repo.git_path(folder) for folder in (CONFIG_FILE, config.requirements_dir, config.records_dir, config.baselines_dir)]
-
-
-def _content_hash(full: Path) -> str:
-    try:
-        info = os.lstat(full)
-        if stat.S_ISLNK(info.st_mode):
-            return "link:" + os.readlink(full)
-    except FileNotFoundError:
-        return "gone"
-    except OSError:
-        return "unreadable"
-    # Never blocks: a FIFO or device put among the spec files is hashed by its kind.
-    data = read_regular(full)
-    return hashlib.sha256(data).hexdigest() if data is not None else f"special:{stat.S_IFMT(info.st_mode)}"
-
-
-def _worktree_changes(repo: SpecRepo, config: Config) -> dict[str, str] | None:
-    """git path -> content hash (or 'gone') for every spec file that differs from HEAD;
-    None when there are too many to be worth hashing."""
-    assert repo.git_top is not None
-    # Ignored files too, each by name: the loader reads ignored files like any other.
-    changes: dict[str, str] = {}
-    for listed in gitio.changed_in_worktree(repo.git_top, _spec_folders(repo, config), ignored=True):
-        path = listed.rstrip("/")
-        full = repo.git_top / path
-        if full.is_dir() and not full.is_symlink():
-            # A folder git does not look into (a nested repository): every file in it.
-            for folder, _dirs, names in os.walk(full):
-                for name in names:
-                    inner = Path(folder) / name
-                    changes[inner.relative_to(repo.git_top).as_posix()] = _content_hash(inner)
-        else:
-            changes[path] = _content_hash(full)
-        if len(changes) > MAX_CHANGED_FILES:
-            return None
-    # `git status` trusts an assume-unchanged or skip-worktree entry without looking at
-    # the file: an edit to it would leave the cached graph (and its old titles) in use.
-    # Those few files are hashed every time instead (listing them costs ~0.03 s at 60,000).
-    for path in gitio.index_flagged(repo.git_top, _spec_folders(repo, config)):
-        if path not in changes:
-            changes[path] = _content_hash(repo.git_top / path)
-    if len(changes) > MAX_CHANGED_FILES:
-        return None
-    return dict(sorted(changes.items()))
-
-
-def _tags(repo: SpecRepo) -> str:
-    assert repo.git_top is not None
-    return "".join(f"refs/tags/baseline/{tag.name}\x00{tag.object}\n" for tag in gitio.list_tags(repo.git_top, "baseline/"))
-
-
-def current_state(repo: SpecRepo, config: Config, commit: str | None) -> GraphState | None:
-    """The state a graph of `commit` (None: the working tree) would be built from;
-    None when it cannot be cached (no git, no commit yet, too many changes)."""
-    if repo.git_top is None:
-        return None
-    if commit is not None:
-        return GraphState(commit, False, {}, _tags(repo))
-    head = gitio.head_commit(repo.git_top)
-    if head is None:
-        return None
-    changes = _worktree_changes(repo, config)
-    if changes is None:
-        return None
-    return GraphState(head, True, changes, _tags(repo))
 
 
 # --- reading and writing --------------------------------------------------------------
@@ -473,7 +388,7 @@ def _facts_of(graph: EvidenceGraph, records: list[Record] | None) -> dict[str, A
 class _Cached:
     file: Path
     sealed: Sealed  # the entry's sections: header, graph, index
-    state: GraphState
+    state: SpecState
 
 
 def _load_plain(data: bytes | memoryview) -> Any:
@@ -496,7 +411,7 @@ def _read_header(repo: SpecRepo, worktree: bool) -> _Cached | None:
         commit, worktree, changes, tags = header["state"]
         if not (isinstance(commit, str) and isinstance(worktree, bool) and isinstance(changes, dict) and isinstance(tags, str)):
             raise ValueError("not a state")
-        return _Cached(file, sealed, GraphState(commit, worktree, changes, tags))
+        return _Cached(file, sealed, SpecState(commit, worktree, changes, tags))
     except Exception as error:  # noqa: BLE001 - a damaged or foreign cache is simply not used
         note(file, str(error))
         return None
@@ -542,7 +457,7 @@ def _checked_section(cached: _Cached, number: int) -> memoryview:
         raise DamagedCache(str(error)) from None
 
 
-def _write(repo: SpecRepo, state: GraphState, graph: EvidenceGraph, baselines: list[Baseline], index: GraphIndex | None, records: list[Record] | None = None) -> None:
+def _write(repo: SpecRepo, state: SpecState, graph: EvidenceGraph, baselines: list[Baseline], index: GraphIndex | None, records: list[Record] | None = None) -> None:
     """Keep a graph with its index (and, for a built graph, the `records` it was built
     from, for their status facts) in its state's slot; never fail the command."""
     entry_id = _entry_id(repo, state.worktree)
@@ -564,12 +479,12 @@ def _dumps(value: Any) -> bytes:
 # --- patching -------------------------------------------------------------------------
 
 
-def _differing_paths(repo: SpecRepo, config: Config, base: GraphState, target: GraphState) -> set[str]:
+def _differing_paths(repo: SpecRepo, config: Config, base: SpecState, target: SpecState) -> set[str]:
     """The git paths whose content may differ between two states."""
     assert repo.git_top is not None
     committed: set[str] = set()
     if base.commit != target.commit:
-        committed = {change.path for change in gitio.diff_commits(repo.git_top, base.commit, target.commit, _spec_folders(repo, config))}
+        committed = {change.path for change in gitio.diff_commits(repo.git_top, base.commit, target.commit, spec_folders(repo, config))}
     differing = set()
     for path in committed | base.changes.keys() | target.changes.keys():
         if path in base.changes and path in target.changes and base.changes[path] == target.changes[path]:
@@ -615,7 +530,7 @@ def requirement_digests(repo: SpecRepo, bundle: GraphBundle, ids: set[str]) -> d
     return found
 
 
-def _patch(repo: SpecRepo, config: Config, cached: _Cached, target: GraphState, commit: str | None, differing: set[str]) -> GraphBundle | None:
+def _patch(repo: SpecRepo, config: Config, cached: _Cached, target: SpecState, commit: str | None, differing: set[str]) -> GraphBundle | None:
     from reqtrace.graph.patch import CannotPatch, patch_graph
 
     base = cached.state

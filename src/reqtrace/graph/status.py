@@ -377,7 +377,7 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
 
 def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any) -> dict[str, Any]:
     """`status_inputs`, kept for the files they are computed from: `state` is the graph's
-    (graph/cache.py GraphState: HEAD or the commit, every spec, record and baseline file
+    (core/worktree_state.py SpecState: HEAD or the commit, every spec, record and baseline file
     that differs from it by content hash, the baseline tags), and today's date, which
     approvals are compared with. None: computed the plain way, not kept.
 
