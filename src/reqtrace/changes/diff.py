@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from reqtrace.changes.change_kinds import ADDED, MODIFIED, MOVED, REMOVED
 from reqtrace.changes.id_search import IdSearch
 from reqtrace.changes.structure_diff import (
     DocumentChange,
@@ -49,7 +50,6 @@ from reqtrace.errors import InputError
 from reqtrace.io import clock, gitio
 from reqtrace.io.yamlio import MAX_FILE_BYTES
 
-ADDED, REMOVED, MODIFIED, MOVED = "added", "removed", "modified", "moved"
 TEXT_FIELDS = ("title", "statement", "rationale")  # shown word by word
 LIST_FIELDS = ("acceptance", "parents", "sources", "tags")  # shown as items added and removed
 FIELD_ORDER = ("title", "statement", "acceptance", "priority", "status", "parents", "sources", "tags", "owner", "rationale")

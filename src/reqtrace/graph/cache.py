@@ -429,11 +429,15 @@ def _without_gc(load: Any) -> Any:
 
 def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph, list[Baseline], GraphIndex | None] | None:
     """The cached graph (and, `with_index`, the maps a patch needs); None when damaged."""
-    from reqtrace.graph.patch import GraphIndex
 
     def load() -> tuple[LazyGraph, list[Baseline], GraphIndex | None]:
         blobs, baselines = _load_plain(cached.sealed.section(1))
-        index = GraphIndex.from_plain(_load_plain(cached.sealed.section(2))) if with_index else None
+        index = None
+        if with_index:
+            # Imported here: only a patch needs the patcher's index.
+            from reqtrace.graph.patch import GraphIndex
+
+            index = GraphIndex.from_plain(_load_plain(cached.sealed.section(2)))
         if not isinstance(blobs, dict):
             raise TypeError("not a graph")
         graph = LazyGraph(
@@ -573,9 +577,12 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
 
     From the cache, `graph` is a LazyGraph; `whole_graph` reads all of it.
     """
-    from reqtrace.core.snapshot import resolve_revision
+    commit = None
+    if rev is not None:
+        # Imported here: the snapshot's loader is needed only for --rev or a build.
+        from reqtrace.core.snapshot import resolve_revision
 
-    commit = resolve_revision(repo, rev) if rev is not None else None
+        commit = resolve_revision(repo, rev)
     if not use_cache or os.environ.get("REQTRACE_NO_CACHE") is not None or repo.git_top is None:
         return _build(repo, commit, parse_cache=use_cache)
     try:

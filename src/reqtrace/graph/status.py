@@ -451,7 +451,7 @@ def story_summary(story: dict[str, Any] | None) -> tuple[dict[str, Any] | None, 
     baseline took in that no approved request covers."""
     if story is None:
         return None, None
-    from reqtrace.changes.diff import ADDED, MODIFIED, REMOVED
+    from reqtrace.changes.change_kinds import ADDED, MODIFIED, REMOVED
 
     changes = story["changes"]
     first = story["first"]
