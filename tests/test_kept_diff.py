@@ -110,7 +110,7 @@ def test_a_damaged_or_planted_entry_is_no_answer(demo, run_in_process):
 
 def _content_id(root):
     repo = find_spec_repo(root)
-    content = kept_module._content_id(repo, None, "WORKTREE", "collapse")
+    content, _ = kept_module._content_id(repo, None, "WORKTREE", "collapse")
     assert content is not None
     (entry,) = kept_entries(root)
     assert cachestore.entry_name(kept_module.KIND, content) == entry.name

@@ -118,9 +118,10 @@ def _result_of(plain: Any) -> DiffResult | None:
     return result if isinstance(result, DiffResult) else None
 
 
-def _content_id(repo: SpecRepo, from_rev: str | None, to_rev: str, whitespace: str) -> str | None:
-    """What the answer is computed from, as text (the module's docstring); None when it
-    cannot be named (outside git, no commit yet, very many uncommitted files)."""
+def _content_id(repo: SpecRepo, from_rev: str | None, to_rev: str, whitespace: str) -> tuple[str | None, tuple[str, list[str]] | None]:
+    """What the answer is computed from, as text (the module's docstring), None when it
+    cannot be named (outside git, no commit yet, very many uncommitted files); and, when
+    the working tree's state was read, HEAD and the files that differ from it."""
     assert repo.git_top is not None
     ends: list[Any] = []
     for rev in (from_rev, to_rev):
@@ -130,25 +131,26 @@ def _content_id(repo: SpecRepo, from_rev: str | None, to_rev: str, whitespace: s
             ((side, _config),) = resolve_sides(repo, [(rev, rev)])
             ends.append(["commit", side.commit, rev])
     state: Any = None
+    differing = None
     if from_rev is None or WORKTREE in (from_rev, to_rev):
         try:
             config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
         except OSError:
-            return None
+            return None, None
         found = current_state(repo, config, None)
         if found is None:
-            return None
-        state = list(found.plain())
-    return json.dumps([FORMAT, str(repo.root), repo.prefix, ends, state, whitespace, clock.today().isoformat()], sort_keys=True)
+            return None, None
+        state, differing = list(found.plain()), (found.commit, sorted(found.changes))
+    return json.dumps([FORMAT, str(repo.root), repo.prefix, ends, state, whitespace, clock.today().isoformat()], sort_keys=True), differing
 
 
 def kept_diff(repo: SpecRepo, from_rev: str | None, to_rev: str = WORKTREE, *, cache: ParseCache, whitespace: str) -> DiffResult:
     """`diff_revisions` from `from_rev` (None: the accepted baseline, else HEAD) to `to_rev`,
     with details, as `reqtrace diff` shows it: the kept answer when there is one for
     exactly these inputs, else computed (parses through `cache`) and kept."""
-    content = None
+    content = differing = None
     if repo.git_top is not None and os.environ.get("REQTRACE_NO_CACHE") is None:
-        content = _content_id(repo, from_rev, to_rev, whitespace)
+        content, differing = _content_id(repo, from_rev, to_rev, whitespace)
     if content is not None:
         kept = cachestore.load(repo.git_top, KIND, content, _result_of)
         if kept is not None:
@@ -157,7 +159,7 @@ def kept_diff(repo: SpecRepo, from_rev: str | None, to_rev: str = WORKTREE, *, c
         shown, from_rev = default_from(repo)
     else:
         shown = from_rev
-    result = diff_revisions(repo, from_rev, to_rev, from_shown=shown, cache=cache, whitespace=whitespace)
+    result = diff_revisions(repo, from_rev, to_rev, from_shown=shown, cache=cache, whitespace=whitespace, differing=differing)
     if content is not None:
         try:
             plain = _encode(result)
