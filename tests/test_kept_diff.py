@@ -52,6 +52,16 @@ def assert_kept_is_plain(run_in_process, root, *args, **env):
     return json.loads(answer(run_in_process, root, *args, "--format", "json", **env)[1])
 
 
+def assert_same_outcome(run_in_process, root, *args):
+    """The same exit code, stdout and stderr with kept answers as without (an error too)."""
+    for shape in (("--format", "json"), ()):
+        plain = run_in_process("diff", *args, *shape, cwd=root, env={"REQTRACE_NO_CACHE": "1", "COLUMNS": "120"})
+        for _ in range(2):
+            kept = run_in_process("diff", *args, *shape, cwd=root, env={"COLUMNS": "120"})
+            assert (kept.exit_code, kept.stdout, kept.stderr) == (plain.exit_code, plain.stdout, plain.stderr)
+    return plain
+
+
 def test_kept_answers_follow_every_input(demo, run_in_process):
     first = assert_kept_is_plain(run_in_process, demo)
     assert kept_entries(demo), "the answer was kept"
@@ -79,12 +89,19 @@ def test_kept_answers_follow_every_input(demo, run_in_process):
     assert_kept_is_plain(run_in_process, demo, "contract-v1.0")
     assert_kept_is_plain(run_in_process, demo, "contract-v1.0", "delivery-v1.0")
     assert_kept_is_plain(run_in_process, demo, "contract-v1.0", "--whitespace", "exact")
+    # The accepted baseline's sign-offs deleted in the working tree (an error: a sign-off is
+    # never deleted), then put back: the default FROM is chosen again each time.
+    signoffs = sorted((demo / "baselines" / "delivery-v1.0" / "signoffs").iterdir())
+    kept_aside = {path: path.read_bytes() for path in signoffs}
+    for path in signoffs:
+        path.unlink()
+    assert assert_same_outcome(run_in_process, demo).exit_code == 3
+    for path, data in kept_aside.items():
+        path.write_bytes(data)
+    assert assert_kept_is_plain(run_in_process, demo)["from"] == first["from"]
     # The accepted baseline's tag deleted: FROM is chosen again, from what is left.
     git(demo, "tag", "-d", "baseline/delivery-v1.0")
-    for shape in (("--format", "json"), ()):
-        plain = run_in_process("diff", *shape, cwd=demo, env={"REQTRACE_NO_CACHE": "1", "COLUMNS": "120"})
-        kept = run_in_process("diff", *shape, cwd=demo, env={"COLUMNS": "120"})
-        assert (kept.exit_code, kept.stdout, kept.stderr) == (plain.exit_code, plain.stdout, plain.stderr)
+    assert_same_outcome(run_in_process, demo)
     # A branch moved to another commit is another answer.
     git(demo, "branch", "-f", "moving", "HEAD~1")
     assert_kept_is_plain(run_in_process, demo, "contract-v1.0", "moving")
@@ -110,7 +127,7 @@ def test_a_damaged_or_planted_entry_is_no_answer(demo, run_in_process):
 
 def _content_id(root):
     repo = find_spec_repo(root)
-    content, _ = kept_module._content_id(repo, None, "WORKTREE", "collapse")
+    content, _, _ = kept_module._content_id(repo, None, "WORKTREE", "collapse")
     assert content is not None
     (entry,) = kept_entries(root)
     assert cachestore.entry_name(kept_module.KIND, content) == entry.name

@@ -47,13 +47,14 @@ from reqtrace.changes.suspect import SuspectLink
 from reqtrace.changes.textdiff import Hunk, Piece
 from reqtrace.core import cachestore
 from reqtrace.core.config import CONFIG_FILE, SpecRepo, parse_config
-from reqtrace.core.model import Finding, Requirement
+from reqtrace.core.model import Config, Finding, Requirement
 from reqtrace.core.parse_cache import ParseCache
 from reqtrace.core.snapshot import WORKTREE
-from reqtrace.core.worktree_state import current_state
+from reqtrace.core.worktree_state import SpecState, current_state
 from reqtrace.io import clock
 
 KIND = "diff"
+ACCEPTED_KIND = "diff-from"  # the default FROM: the accepted baseline (name, commit), or HEAD
 FORMAT = 1  # of the encoding below; in the content id
 
 # Every class a DiffResult is made of, by name: nothing else is built from an entry.
@@ -118,10 +119,34 @@ def _result_of(plain: Any) -> DiffResult | None:
     return result if isinstance(result, DiffResult) else None
 
 
-def _content_id(repo: SpecRepo, from_rev: str | None, to_rev: str, whitespace: str) -> tuple[str | None, tuple[str, list[str]] | None]:
+def _pair_of(plain: Any) -> tuple[str, str] | None:
+    if isinstance(plain, list) and len(plain) == 2 and all(isinstance(part, str) for part in plain):
+        return (plain[0], plain[1])
+    return None
+
+
+def _default_from(repo: SpecRepo, state: SpecState | None, config: Config | None) -> tuple[str, str]:
+    """`default_from`, kept for what it reads: reqtrace.yaml, the baselines folder and the
+    baseline tags (signatures are not verified in choosing), named by HEAD, those of the
+    state's differing files that are under the baselines folder or are reqtrace.yaml, and
+    the tags. Choosing hashes every manifest and asks git three times otherwise."""
+    if state is None or config is None:
+        return default_from(repo)
+    folder = repo.git_path(config.baselines_dir).rstrip("/") + "/"
+    files = {path: digest for path, digest in state.changes.items() if path.startswith(folder) or path == repo.git_path(CONFIG_FILE)}
+    content = json.dumps([FORMAT, str(repo.root), repo.prefix, state.commit, files, state.tags], sort_keys=True)
+    kept = cachestore.load(repo.git_top, ACCEPTED_KIND, content, _pair_of)
+    if kept is not None:
+        return kept
+    chosen = default_from(repo)
+    cachestore.store(repo.git_top, ACCEPTED_KIND, content, list(chosen))
+    return chosen
+
+
+def _content_id(repo: SpecRepo, from_rev: str | None, to_rev: str, whitespace: str) -> tuple[str | None, SpecState | None, Config | None]:
     """What the answer is computed from, as text (the module's docstring), None when it
     cannot be named (outside git, no commit yet, very many uncommitted files); and, when
-    the working tree's state was read, HEAD and the files that differ from it."""
+    the working tree was read, its state and configuration."""
     assert repo.git_top is not None
     ends: list[Any] = []
     for rev in (from_rev, to_rev):
@@ -130,35 +155,36 @@ def _content_id(repo: SpecRepo, from_rev: str | None, to_rev: str, whitespace: s
         else:
             ((side, _config),) = resolve_sides(repo, [(rev, rev)])
             ends.append(["commit", side.commit, rev])
-    state: Any = None
-    differing = None
+    state = config = None
     if from_rev is None or WORKTREE in (from_rev, to_rev):
         try:
             config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
         except OSError:
-            return None, None
-        found = current_state(repo, config, None)
-        if found is None:
-            return None, None
-        state, differing = list(found.plain()), (found.commit, sorted(found.changes))
-    return json.dumps([FORMAT, str(repo.root), repo.prefix, ends, state, whitespace, clock.today().isoformat()], sort_keys=True), differing
+            return None, None, None
+        state = current_state(repo, config, None)
+        if state is None:
+            return None, None, None
+    plain_state = list(state.plain()) if state is not None else None
+    return json.dumps([FORMAT, str(repo.root), repo.prefix, ends, plain_state, whitespace, clock.today().isoformat()], sort_keys=True), state, config
 
 
 def kept_diff(repo: SpecRepo, from_rev: str | None, to_rev: str = WORKTREE, *, cache: ParseCache, whitespace: str) -> DiffResult:
     """`diff_revisions` from `from_rev` (None: the accepted baseline, else HEAD) to `to_rev`,
     with details, as `reqtrace diff` shows it: the kept answer when there is one for
     exactly these inputs, else computed (parses through `cache`) and kept."""
-    content = differing = None
+    content = state = config = None
     if repo.git_top is not None and os.environ.get("REQTRACE_NO_CACHE") is None:
-        content, differing = _content_id(repo, from_rev, to_rev, whitespace)
+        content, state, config = _content_id(repo, from_rev, to_rev, whitespace)
     if content is not None:
         kept = cachestore.load(repo.git_top, KIND, content, _result_of)
         if kept is not None:
             return kept
     if from_rev is None:
-        shown, from_rev = default_from(repo)
+        shown, from_rev = _default_from(repo, state, config)
     else:
         shown = from_rev
+    # The searches of the working tree take what differs from HEAD from the state read above.
+    differing = (state.commit, sorted(state.changes)) if state is not None else None
     result = diff_revisions(repo, from_rev, to_rev, from_shown=shown, cache=cache, whitespace=whitespace, differing=differing)
     if content is not None:
         try:
