@@ -104,14 +104,15 @@ def ingest(
         raise typer.Exit(3)
 
 
-def _ask(root: Path | None, rev: str | None, question: Any) -> tuple[Any, Any, Any]:
-    """(repo, graph bundle, question(repo, bundle)) — see graph_cache.answer."""
+def _ask(root: Path | None, rev: str | None, question: Any, *, target: Any = None) -> tuple[Any, Any, Any]:
+    """(repo, graph bundle, question(repo, bundle)) — see graph_cache.answer (`target`:
+    graph_cache.target_of, when asked already)."""
     from reqtrace.cli import _debug
     from reqtrace.core.config import find_spec_repo
     from reqtrace.graph.cache import answer
 
     repo = find_spec_repo(root)
-    bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle))
+    bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle), target=target)
     # The nodes read live until the command ends: keep the collector from walking them
     # again while the answer is rendered (a process-wide setting, so made here).
     gc.freeze()
@@ -355,18 +356,25 @@ def status(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """The project manager's one screen: what changed since the customer first signed, baseline, drift, requests, and loose ends."""
-    from reqtrace.graph.cache import status_snapshot
-    from reqtrace.graph.status import build_status, kept_status_inputs
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.graph.cache import status_snapshot, target_of
+    from reqtrace.graph.status import build_status, keep_status, kept_status, kept_status_inputs
 
     output.json_requested = format is TextOrJson.json
     if chart is not None:
         from reqtrace.io.files import output_path
 
         output_path(chart, option="--chart", what="HTML file", example="status.html")  # before the work, and again when written
-    repo, bundle, snapshot = _ask(root, rev, status_snapshot)
-    data = build_status(snapshot, **kept_status_inputs(repo, snapshot, bundle.state))
-    if chart is not None:
-        _write_chart(repo, snapshot, data, chart)
+    target = target_of(find_spec_repo(root), rev)
+    # The whole answer, kept for the spec files' state and today; the chart needs the snapshot.
+    data = kept_status(find_spec_repo(root), target.state) if chart is None else None
+    if data is None:
+        repo, bundle, snapshot = _ask(root, rev, status_snapshot, target=target)
+        data = build_status(snapshot, **kept_status_inputs(repo, snapshot, bundle.state))
+        if chart is not None:
+            _write_chart(repo, snapshot, data, chart)
+        else:
+            keep_status(repo, bundle.state, data)
     if format is TextOrJson.json:
         output.write_json(data)
         return

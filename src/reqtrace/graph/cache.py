@@ -572,19 +572,23 @@ def _patch(repo: SpecRepo, config: Config, cached: _Cached, target: SpecState, c
 # --- the one entry point --------------------------------------------------------------
 
 
-def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True) -> GraphBundle:
-    """The evidence graph at `rev` (None: the working tree), from the cache when it can be.
+@dataclass(frozen=True)
+class Target:
+    """What a graph at a revision is read from: the commit (None: the working tree), its
+    configuration and the spec files' state; config and state None when nothing may be kept
+    (REQTRACE_NO_CACHE, outside git, too many changes, an unreadable reqtrace.yaml)."""
 
-    From the cache, `graph` is a LazyGraph; `whole_graph` reads all of it.
-    """
-    commit = None
-    if rev is not None:
-        # Imported here: the snapshot's loader is needed only for --rev or a build.
-        from reqtrace.core.snapshot import resolve_revision
+    commit: str | None
+    config: Config | None
+    state: SpecState | None
 
-        commit = resolve_revision(repo, rev)
-    if not use_cache or os.environ.get("REQTRACE_NO_CACHE") is not None or repo.git_top is None:
-        return _build(repo, commit, parse_cache=use_cache)
+
+def target_of(repo: SpecRepo, rev: str | None) -> Target:
+    """The Target of `rev` (None: the working tree): one `git status` for the working tree.
+    Asked once per command, so that the graph and the results kept beside it share it."""
+    commit = _commit_of(repo, rev)
+    if os.environ.get("REQTRACE_NO_CACHE") is not None or repo.git_top is None:
+        return Target(commit, None, None)
     try:
         if commit is None:
             config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
@@ -592,11 +596,37 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
             from reqtrace.core.snapshot import Reader
 
             config, _ = parse_config(Reader(repo, commit).read_config())
-        target = current_state(repo, config, commit) if cache_file(repo, worktree=True) is not None else None
+        state = current_state(repo, config, commit) if cache_file(repo, worktree=True) is not None else None
     except (ReqtraceError, OSError):
-        target = None
+        return Target(commit, None, None)
+    return Target(commit, config, state)
+
+
+def _commit_of(repo: SpecRepo, rev: str | None) -> str | None:
+    if rev is None:
+        return None
+    # Imported here: the snapshot's loader is needed only for --rev or a build.
+    from reqtrace.core.snapshot import resolve_revision
+
+    return resolve_revision(repo, rev)
+
+
+def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True, target: Target | None = None) -> GraphBundle:
+    """The evidence graph at `rev` (None: the working tree), from the cache when it can be;
+    `target`: `target_of(repo, rev)` when the caller has asked already.
+
+    From the cache, `graph` is a LazyGraph; `whole_graph` reads all of it.
+    """
+    if not use_cache:
+        return _build(repo, target.commit if target is not None else _commit_of(repo, rev), parse_cache=False)
     if target is None:
-        return _build(repo, commit)
+        target = target_of(repo, rev)
+    if target.state is None or target.config is None:
+        return _build(repo, target.commit)
+    return _cached_or_built(repo, target.commit, target.config, target.state)
+
+
+def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target: SpecState) -> GraphBundle:
     for worktree in (target.worktree, not target.worktree):  # its own slot first
         cached = _read_header(repo, worktree)
         if cached is None:
@@ -633,11 +663,11 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
     return bundle
 
 
-def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], Any]) -> tuple[GraphBundle, Any]:
-    """`question(bundle)` asked of the graph at `rev`; when the cached graph turns out
-    damaged on the way (its nodes are read only when visited), the cache is removed
-    and the question asked again of a graph built afresh."""
-    bundle = load_graph_bundle(repo, rev)
+def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], Any], *, target: Target | None = None) -> tuple[GraphBundle, Any]:
+    """`question(bundle)` asked of the graph at `rev` (`target`: `target_of(repo, rev)`, when
+    known); when the cached graph turns out damaged on the way (its nodes are read only
+    when visited), the cache is removed and the question asked again of a graph built afresh."""
+    bundle = load_graph_bundle(repo, rev, target=target)
     try:
         # Visiting thousands of nodes unpickles as many: no garbage, nothing for the collector.
         result = _without_gc(lambda: question(bundle))
