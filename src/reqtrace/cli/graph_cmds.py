@@ -365,9 +365,10 @@ def status(
         from reqtrace.io.files import output_path
 
         output_path(chart, option="--chart", what="HTML file", example="status.html")  # before the work, and again when written
-    target = target_of(find_spec_repo(root), rev)
+    repo = find_spec_repo(root)
+    target = target_of(repo, rev)
     # The whole answer, kept for the spec files' state and today; the chart needs the snapshot.
-    data = kept_status(find_spec_repo(root), target.state) if chart is None else None
+    data = kept_status(repo, target.state) if chart is None else None
     if data is None:
         repo, bundle, snapshot = _ask(root, rev, status_snapshot, target=target)
         data = build_status(snapshot, **kept_status_inputs(repo, snapshot, bundle.state))
