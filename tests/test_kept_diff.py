@@ -120,9 +120,17 @@ def test_a_damaged_or_planted_entry_is_no_answer(demo, run_in_process):
     content = _content_id(demo)
     # Entries of the right seal but the wrong shape, under the real entry's name.
     for planted in (None, [], ["c", "DiffResult"], ["c", "Path", "x"], ["x", 1], {"changes": []},
-                    ["c", "Side", "a", None, "2026-01-01"], ["l", ["c", "Finding", "a", "b", "c", None, None, None]]):
+                    ["c", "Side", "a", None, "2026-01-01"], ["l", ["c", "Finding", "a", "b", "c", None, None, None]],
+                    ["d", [["l"], 1]], _nested(700)):
         cachestore.store(demo, kept_module.KIND, content, planted)
         assert json.loads(answer(run_in_process, demo, "--format", "json")[1]) == plain
+
+
+def _nested(depth):
+    value: list = ["t"]
+    for _ in range(depth):
+        value = ["t", value]
+    return value
 
 
 def _content_id(root):

@@ -114,7 +114,7 @@ def _decode(value: Any) -> Any:
 def _result_of(plain: Any) -> DiffResult | None:
     try:
         result = _decode(plain)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
     return result if isinstance(result, DiffResult) else None
 
