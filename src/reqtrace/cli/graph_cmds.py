@@ -221,13 +221,20 @@ def impact(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """What a change to this requirement would touch: descendants, open requests, baselines and sign-offs."""
-    from reqtrace.graph.cache import requirement_digests
-    from reqtrace.graph.trace import impact_of
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.graph.cache import requirement_digests, target_of
+    from reqtrace.graph.trace import impact_of, keep_impact, kept_impact
 
     output.json_requested = format is TextOrJson.json
-    _, bundle, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
+    repo = find_spec_repo(root)
+    target = target_of(repo, rev)
+    # The whole answer, kept for the spec files' state (a root's impact lists thousands of rows).
+    result = kept_impact(repo, target.state, item_id)
+    if result is None:
+        _, bundle, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)), target=target)
+        keep_impact(repo, bundle.state, item_id, result)
     if format is TextOrJson.json:
-        output.write_json({"rev": bundle.commit, **result.as_dict()})
+        output.write_json({"rev": target.commit, **result.as_dict()})
         return
     console = output.stdout_console()
     counts = result.counts
