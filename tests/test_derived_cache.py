@@ -62,7 +62,7 @@ def trace_json(repo: Path, item: str) -> dict:
 
 
 def without_derived(repo: Path) -> None:
-    for kind in ("approvals", "text-changes", "pack-triage", "baseline-manifest", "baseline-digests", "status-inputs", "id-search"):
+    for kind in ("approvals", "text-changes", "pack-triage", "baseline-manifest", "baseline-digests", "status-inputs", "status", "id-search", "diff", "diff-from"):
         shutil.rmtree(repo / ".git" / "reqtrace" / kind, ignore_errors=True)
 
 
@@ -100,7 +100,7 @@ def test_status_with_damaged_entries_is_the_plain_status(demo):
         status_json(demo)  # keeps manifests and approvals
         entries = derived_files(demo, "approvals") + derived_files(demo, "baseline-manifest") + derived_files(demo, "baseline-digests")
         assert len(derived_files(demo, "approvals")) == 3 and len(entries) >= 5
-        entries += derived_files(demo, "status-inputs")  # damaged too, so that the others are read
+        entries += derived_files(demo, "status-inputs") + derived_files(demo, "status")  # damaged too, so that the others are read
         contents = [entry.read_bytes() for entry in entries]
         for number, entry in enumerate(entries):
             damage_entry(entry, damage, contents[(number + 1) % len(entries)])

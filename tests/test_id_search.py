@@ -20,7 +20,8 @@ from reqtrace.changes import id_search
 from reqtrace.changes.diff import diff_json, diff_revisions
 from reqtrace.changes.id_search import IdSearch
 from reqtrace.core import cachestore
-from reqtrace.core.config import find_spec_repo
+from reqtrace.core.config import find_spec_repo, parse_config
+from reqtrace.core.worktree_state import current_state
 from reqtrace.io import gitio
 
 FOLDERS = ["specs", "records/requests"]
@@ -67,7 +68,16 @@ def plain(root: Path, commit: str | None, words: list[str], folders: list[str]) 
 
 
 def kept(root: Path, commit: str | None, words: list[str], folders: list[str]) -> list[str]:
-    return sorted(IdSearch(root, commit, FOLDERS).start(words, folders).result())
+    found = sorted(IdSearch(root, commit, FOLDERS).start(words, folders).result())
+    if commit is None:
+        # Told what differs from HEAD by the spec files' state (as kept_diff tells it), the
+        # working tree's search finds the same without asking git.
+        repo = find_spec_repo(root)
+        state = current_state(repo, parse_config((root / "reqtrace.yaml").read_bytes())[0], None)
+        assert state is not None
+        told = IdSearch(root, None, FOLDERS, differing=(state.commit, sorted(state.changes)))
+        assert sorted(told.start(words, folders).result()) == found
+    return found
 
 
 def entries(root: Path) -> list[Path]:

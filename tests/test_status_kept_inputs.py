@@ -108,6 +108,12 @@ _recorded: list[str] = []
 
 
 @pytest.fixture(autouse=True)
+def no_kept_answer(monkeypatch):
+    """status's whole answer is not kept here (`kept_status`), so that every run reads the inputs."""
+    monkeypatch.setattr(status_module, "kept_status", lambda *_args: None)
+
+
+@pytest.fixture(autouse=True)
 def record_content_ids(monkeypatch):
     store = cachestore.store
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from reqtrace.changes.change_kinds import ADDED, MODIFIED, MOVED, REMOVED
 from reqtrace.changes.id_search import IdSearch
 from reqtrace.changes.structure_diff import (
     DocumentChange,
@@ -49,7 +50,6 @@ from reqtrace.errors import InputError
 from reqtrace.io import clock, gitio
 from reqtrace.io.yamlio import MAX_FILE_BYTES
 
-ADDED, REMOVED, MODIFIED, MOVED = "added", "removed", "modified", "moved"
 TEXT_FIELDS = ("title", "statement", "rationale")  # shown word by word
 LIST_FIELDS = ("acceptance", "parents", "sources", "tags")  # shown as items added and removed
 FIELD_ORDER = ("title", "statement", "acceptance", "priority", "status", "parents", "sources", "tags", "owner", "rationale")
@@ -528,7 +528,7 @@ def _first_error(parsed_file: ParsedFile | None) -> Finding | None:
 
 
 def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, from_shown: str | None = None, cache: ParseCache | None = None,
-                   whitespace: str = COLLAPSE, details: bool = True, suspect: bool = True) -> DiffResult:
+                   whitespace: str = COLLAPSE, details: bool = True, suspect: bool = True, differing: tuple[str, list[str]] | None = None) -> DiffResult:
     """Compare the requirements at two points (revisions or WORKTREE), reading only what changed.
 
     Pass a `cache` to let its entries be written while you render (then `flush` it);
@@ -536,15 +536,18 @@ def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, fro
     `details=False` leaves out what a summary does not show — each modification's
     field changes and the suspect links — which is most of a diff's own work;
     `suspect=False` leaves out the suspect links only (the drift gate does not report them).
+    `differing`: HEAD and the files that differ from it in the working tree, when the
+    caller knows them (core/worktree_state.py): the searches of the working tree then
+    do not ask git again.
     """
     if cache is not None:
-        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache, whitespace, details, suspect)
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache, whitespace, details, suspect, differing)
     with ParseCache.for_git(repo.git_top) as own:
-        return _diff_revisions(repo, from_rev, to_rev, from_shown, own, whitespace, details, suspect)
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, own, whitespace, details, suspect, differing)
 
 
 def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str | None, cache: ParseCache, whitespace: str = COLLAPSE,
-                    details: bool = True, suspect: bool = True) -> DiffResult:
+                    details: bool = True, suspect: bool = True, differing: tuple[str, list[str]] | None = None) -> DiffResult:
     if repo.git_top is None:
         raise InputError(
             f"{repo.root} is not in a git repository, so there is no earlier version to compare with",
@@ -578,14 +581,14 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     from_copies, to_copies = _copies_of(from_files), _copies_of(to_files)
     # The searches at TO (copies elsewhere, requests, children), kept per commit; the working
     # tree is searched as HEAD's kept answer plus the files that differ from HEAD.
-    to_search = IdSearch(repo.git_top, to_side.commit, [repo.git_path(to_config.requirements_dir), repo.git_path(to_config.requests_dir)])
+    to_search = IdSearch(repo.git_top, to_side.commit, [repo.git_path(to_config.requirements_dir), repo.git_path(to_config.requests_dir)], differing=differing)
     uneven = sorted(rid for rid in from_copies.keys() | to_copies.keys() if len(from_copies.get(rid, ())) != len(to_copies.get(rid, ())))
     elsewhere: dict[str, list[Requirement]] = {}
     looked_up = 0
     if uneven and from_config.requirements_dir == to_config.requirements_dir:
         changed = {source.path for source in (*from_sources, *to_sources)}
         side, config = (to_side, to_config) if to_side.commit is not None else (from_side, from_config)
-        search = to_search if side is to_side else IdSearch(repo.git_top, side.commit, [repo.git_path(config.requirements_dir)])
+        search = to_search if side is to_side else IdSearch(repo.git_top, side.commit, [repo.git_path(config.requirements_dir)], differing=differing)
         elsewhere, looked_up = _copies_elsewhere(repo, side, config, uneven, changed, cache, search)
         for rid, copies in elsewhere.items():
             from_copies[rid] = sorted([*from_copies.get(rid, []), *copies], key=_place)

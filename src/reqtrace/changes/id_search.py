@@ -75,9 +75,15 @@ class IdSearch:
     """Searches of one side of a diff (`commit`, or None: the working tree) under `folders`
     (paths from the repository top), which every search stays within."""
 
-    def __init__(self, git_top: Path, commit: str | None, folders: list[str]) -> None:
+    def __init__(self, git_top: Path, commit: str | None, folders: list[str], *, differing: tuple[str, list[str]] | None = None) -> None:
+        """`differing`: HEAD and the files (git paths) that differ from it, when the caller
+        has asked git already; a list naming more files (under other folders too) is fine."""
         self.git_top, self.commit, self.folders = git_top, commit, folders
         self._differing: tuple[str | None, list[str] | None] | None = None
+        if differing is not None:
+            head, paths = differing
+            dirty = [path for path in paths if any(_under(path, folder) for folder in folders)]
+            self._differing = (head, dirty if len(dirty) <= MAX_DIRTY else None)
 
     def _against_head(self) -> tuple[str | None, list[str] | None]:
         """HEAD and the files under the folders that differ from it (None: too many to be worth it),

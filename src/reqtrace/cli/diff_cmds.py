@@ -65,7 +65,8 @@ def diff(
     working tree). FROM defaults to the accepted baseline, else HEAD; TO to WORKTREE.
     Unapproved changes come first. Exit 1 only with --fail-on.
     """
-    from reqtrace.changes.diff import default_from, diff_json, diff_revisions
+    from reqtrace.changes.diff import diff_json
+    from reqtrace.changes.kept_diff import kept_diff
     from reqtrace.core.config import find_spec_repo
     from reqtrace.core.parse_cache import ParseCache
     from reqtrace.core.snapshot import WORKTREE
@@ -74,13 +75,9 @@ def diff(
     _revision_argument(from_rev, "FROM")
     _revision_argument(to_rev, "TO")
     repo = find_spec_repo(root)
-    if from_rev is None:
-        shown, from_rev = default_from(repo)
-    else:
-        shown = from_rev
     # The cache's new entries are written in the background while the result is rendered.
     with ParseCache.for_git(repo.git_top) as cache:
-        result = diff_revisions(repo, from_rev, to_rev or WORKTREE, from_shown=shown, cache=cache, whitespace=whitespace.value)
+        result = kept_diff(repo, from_rev, to_rev or WORKTREE, cache=cache, whitespace=whitespace.value)
         failed = output.gate_failed = fail_on is not None and _fails(result, fail_on)
         if format is DiffFormat.json:
             output.write_json(diff_json(result))

@@ -104,14 +104,15 @@ def ingest(
         raise typer.Exit(3)
 
 
-def _ask(root: Path | None, rev: str | None, question: Any) -> tuple[Any, Any, Any]:
-    """(repo, graph bundle, question(repo, bundle)) — see graph_cache.answer."""
+def _ask(root: Path | None, rev: str | None, question: Any, *, target: Any = None) -> tuple[Any, Any, Any]:
+    """(repo, graph bundle, question(repo, bundle)) — see graph_cache.answer (`target`:
+    graph_cache.target_of, when asked already)."""
     from reqtrace.cli import _debug
     from reqtrace.core.config import find_spec_repo
     from reqtrace.graph.cache import answer
 
     repo = find_spec_repo(root)
-    bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle))
+    bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle), target=target)
     # The nodes read live until the command ends: keep the collector from walking them
     # again while the answer is rendered (a process-wide setting, so made here).
     gc.freeze()
@@ -220,13 +221,20 @@ def impact(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """What a change to this requirement would touch: descendants, open requests, baselines and sign-offs."""
-    from reqtrace.graph.cache import requirement_digests
-    from reqtrace.graph.trace import impact_of
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.graph.cache import requirement_digests, target_of
+    from reqtrace.graph.trace import impact_of, keep_impact, kept_impact
 
     output.json_requested = format is TextOrJson.json
-    _, bundle, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
+    repo = find_spec_repo(root)
+    target = target_of(repo, rev)
+    # The whole answer, kept for the spec files' state (a root's impact lists thousands of rows).
+    result = kept_impact(repo, target.state, item_id)
+    if result is None:
+        _, bundle, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)), target=target)
+        keep_impact(repo, bundle.state, item_id, result)
     if format is TextOrJson.json:
-        output.write_json({"rev": bundle.commit, **result.as_dict()})
+        output.write_json({"rev": target.commit, **result.as_dict()})
         return
     console = output.stdout_console()
     counts = result.counts
@@ -355,18 +363,26 @@ def status(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """The project manager's one screen: what changed since the customer first signed, baseline, drift, requests, and loose ends."""
-    from reqtrace.graph.cache import status_snapshot
-    from reqtrace.graph.status import build_status, kept_status_inputs
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.graph.cache import status_snapshot, target_of
+    from reqtrace.graph.status import build_status, keep_status, kept_status, kept_status_inputs
 
     output.json_requested = format is TextOrJson.json
     if chart is not None:
         from reqtrace.io.files import output_path
 
         output_path(chart, option="--chart", what="HTML file", example="status.html")  # before the work, and again when written
-    repo, bundle, snapshot = _ask(root, rev, status_snapshot)
-    data = build_status(snapshot, **kept_status_inputs(repo, snapshot, bundle.state))
-    if chart is not None:
-        _write_chart(repo, snapshot, data, chart)
+    repo = find_spec_repo(root)
+    target = target_of(repo, rev)
+    # The whole answer, kept for the spec files' state and today; the chart needs the snapshot.
+    data = kept_status(repo, target.state) if chart is None else None
+    if data is None:
+        repo, bundle, snapshot = _ask(root, rev, status_snapshot, target=target)
+        data = build_status(snapshot, **kept_status_inputs(repo, snapshot, bundle.state))
+        if chart is not None:
+            _write_chart(repo, snapshot, data, chart)
+        else:
+            keep_status(repo, bundle.state, data)
     if format is TextOrJson.json:
         output.write_json(data)
         return

@@ -20,6 +20,7 @@ import contextlib
 import functools
 import itertools
 import json
+import math
 import os
 import re
 import sys
@@ -279,11 +280,81 @@ def write_json(data: dict[str, Any]) -> None:
     # Non-ASCII stays readable where stdout can carry it; elsewhere (PYTHONIOENCODING=ascii)
     # \\u escapes keep the JSON valid.
     ascii_only = not (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "").startswith("utf")
-    text = json.dumps(payload, ensure_ascii=ascii_only, indent=2, sort_keys=False, allow_nan=False)
+    text = indented_json(payload, ascii_only=ascii_only)
     text = _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)  # only ever inside strings
     stream = stdout()
     stream.write(text + "\n")
     stream.flush()
+
+
+def indented_json(value: Any, *, ascii_only: bool = False) -> str:
+    """Exactly `json.dumps(value, ensure_ascii=ascii_only, indent=2, allow_nan=False)`, about
+    twice as fast: with `indent`, Python's json module runs its pure-Python encoder (one
+    generator per container), which cost a warm `impact` 0.07 s for its 2.4 MB answer. Strings
+    are escaped by json's C functions; a value json cannot write raises what json raises."""
+    encode_text = json.encoder.encode_basestring_ascii if ascii_only else json.encoder.encode_basestring
+    parts: list[str] = []
+    append = parts.append
+
+    def number(value: float) -> str:
+        if value != value or value in (math.inf, -math.inf):
+            raise ValueError("Out of range float values are not JSON compliant: " + repr(value))
+        return float.__repr__(value)
+
+    def key_text(key: Any) -> str:
+        # As json turns keys into text, in json's order of checks.
+        if isinstance(key, str):
+            return key
+        if isinstance(key, float):
+            return number(key)
+        if key is True or key is False or key is None:
+            return {True: "true", False: "false", None: "null"}[key]
+        if isinstance(key, int):
+            return int.__repr__(key)
+        raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
+
+    def walk(value: Any, indent: str) -> None:
+        if isinstance(value, str):
+            append(encode_text(value))
+        elif value is None:
+            append("null")
+        elif value is True:
+            append("true")
+        elif value is False:
+            append("false")
+        elif isinstance(value, int):
+            append(int.__repr__(value))
+        elif isinstance(value, float):
+            append(number(value))
+        elif isinstance(value, list | tuple):
+            if not value:
+                append("[]")
+                return
+            inner = indent + "  "
+            append("[\n" + inner)
+            for number_of, item in enumerate(value):
+                if number_of:
+                    append(",\n" + inner)
+                walk(item, inner)
+            append("\n" + indent + "]")
+        elif isinstance(value, dict):
+            if not value:
+                append("{}")
+                return
+            inner = indent + "  "
+            append("{\n" + inner)
+            for number_of, (key, item) in enumerate(value.items()):
+                if number_of:
+                    append(",\n" + inner)
+                append(encode_text(key_text(key)))
+                append(": ")
+                walk(item, inner)
+            append("\n" + indent + "}")
+        else:
+            raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+    walk(value, "")
+    return "".join(parts)
 
 
 def write_text(text: str) -> None:

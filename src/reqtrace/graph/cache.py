@@ -44,11 +44,9 @@ reading the nodes they pass).
 from __future__ import annotations
 
 import gc
-import hashlib
 import io
 import os
 import pickle  # noqa: S403 - loaded only through _PlainUnpickler below
-import stat
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 from reqtrace.core import cachestore
 from reqtrace.core.config import CONFIG_FILE, SpecRepo, parse_config
 from reqtrace.core.model import Config, Snapshot
+from reqtrace.core.worktree_state import SpecState, current_state, spec_folders
 from reqtrace.errors import GitError, InputError, ReqtraceError
 from reqtrace.graph.graph import (
     PARENT,
@@ -68,7 +67,7 @@ from reqtrace.graph.graph import (
     load_graph_baselines,
 )
 from reqtrace.io import gitio
-from reqtrace.io.cachefile import Sealed, note, read_regular
+from reqtrace.io.cachefile import Sealed, note
 
 if TYPE_CHECKING:
     from reqtrace.baselines.baseline import Baseline
@@ -77,7 +76,6 @@ if TYPE_CHECKING:
 
 GRAPH_KIND = "graph"
 FORMAT = 5  # of the sections below; in the entry's id
-MAX_CHANGED_FILES = 2000  # beyond this, hashing the changes costs what building does
 MAX_PATCH_FILES = 2000  # files differing from a cached graph beyond which a build is cheaper
 MAX_CHECKED_NODES = 1000  # visited item nodes checked against their files (~0.1 ms each)
 _PARENT_ONLY = frozenset({PARENT})
@@ -96,20 +94,7 @@ class GraphBundle:
     config: Config | None = field(default=None, repr=False)
     # What it was read from (HEAD, the spec files that differ from it, the tags), when the
     # cache could name it: a key for other results computed from the same files.
-    state: GraphState | None = field(default=None, repr=False)
-
-
-@dataclass
-class GraphState:
-    """What a graph is built from."""
-
-    commit: str  # the commit read; for the working tree, HEAD
-    worktree: bool
-    changes: dict[str, str] = field(default_factory=dict)  # working tree: git path -> content hash or 'gone'
-    tags: str = ""  # the baseline/* tags and what they point at
-
-    def plain(self) -> tuple[Any, ...]:
-        return (self.commit, self.worktree, self.changes, self.tags)
+    state: SpecState | None = field(default=None, repr=False)
 
 
 class DamagedCache(Exception):
@@ -156,76 +141,6 @@ def discard_cached(repo: SpecRepo) -> None:
     """Remove both cached graphs: one was found wrong."""
     for worktree in (True, False):
         cachestore.discard(repo.git_top, GRAPH_KIND, _entry_id(repo, worktree))
-
-
-def _spec_folders(repo: SpecRepo, config: Config) -> list[str]:
-    """The git paths a graph is read from: the config file and the scanned folders."""
-    return [repo.git_path(folder) for folder in (CONFIG_FILE, config.requirements_dir, config.records_dir, config.baselines_dir)]
-
-
-def _content_hash(full: Path) -> str:
-    try:
-        info = os.lstat(full)
-        if stat.S_ISLNK(info.st_mode):
-            return "link:" + os.readlink(full)
-    except FileNotFoundError:
-        return "gone"
-    except OSError:
-        return "unreadable"
-    # Never blocks: a FIFO or device put among the spec files is hashed by its kind.
-    data = read_regular(full)
-    return hashlib.sha256(data).hexdigest() if data is not None else f"special:{stat.S_IFMT(info.st_mode)}"
-
-
-def _worktree_changes(repo: SpecRepo, config: Config) -> dict[str, str] | None:
-    """git path -> content hash (or 'gone') for every spec file that differs from HEAD;
-    None when there are too many to be worth hashing."""
-    assert repo.git_top is not None
-    # Ignored files too, each by name: the loader reads ignored files like any other.
-    changes: dict[str, str] = {}
-    for listed in gitio.changed_in_worktree(repo.git_top, _spec_folders(repo, config), ignored=True):
-        path = listed.rstrip("/")
-        full = repo.git_top / path
-        if full.is_dir() and not full.is_symlink():
-            # A folder git does not look into (a nested repository): every file in it.
-            for folder, _dirs, names in os.walk(full):
-                for name in names:
-                    inner = Path(folder) / name
-                    changes[inner.relative_to(repo.git_top).as_posix()] = _content_hash(inner)
-        else:
-            changes[path] = _content_hash(full)
-        if len(changes) > MAX_CHANGED_FILES:
-            return None
-    # `git status` trusts an assume-unchanged or skip-worktree entry without looking at
-    # the file: an edit to it would leave the cached graph (and its old titles) in use.
-    # Those few files are hashed every time instead (listing them costs ~0.03 s at 60,000).
-    for path in gitio.index_flagged(repo.git_top, _spec_folders(repo, config)):
-        if path not in changes:
-            changes[path] = _content_hash(repo.git_top / path)
-    if len(changes) > MAX_CHANGED_FILES:
-        return None
-    return dict(sorted(changes.items()))
-
-
-def _tags(repo: SpecRepo) -> str:
-    assert repo.git_top is not None
-    return "".join(f"refs/tags/baseline/{tag.name}\x00{tag.object}\n" for tag in gitio.list_tags(repo.git_top, "baseline/"))
-
-
-def current_state(repo: SpecRepo, config: Config, commit: str | None) -> GraphState | None:
-    """The state a graph of `commit` (None: the working tree) would be built from;
-    None when it cannot be cached (no git, no commit yet, too many changes)."""
-    if repo.git_top is None:
-        return None
-    if commit is not None:
-        return GraphState(commit, False, {}, _tags(repo))
-    head = gitio.head_commit(repo.git_top)
-    if head is None:
-        return None
-    changes = _worktree_changes(repo, config)
-    if changes is None:
-        return None
-    return GraphState(head, True, changes, _tags(repo))
 
 
 # --- reading and writing --------------------------------------------------------------
@@ -473,7 +388,7 @@ def _facts_of(graph: EvidenceGraph, records: list[Record] | None) -> dict[str, A
 class _Cached:
     file: Path
     sealed: Sealed  # the entry's sections: header, graph, index
-    state: GraphState
+    state: SpecState
 
 
 def _load_plain(data: bytes | memoryview) -> Any:
@@ -496,7 +411,7 @@ def _read_header(repo: SpecRepo, worktree: bool) -> _Cached | None:
         commit, worktree, changes, tags = header["state"]
         if not (isinstance(commit, str) and isinstance(worktree, bool) and isinstance(changes, dict) and isinstance(tags, str)):
             raise ValueError("not a state")
-        return _Cached(file, sealed, GraphState(commit, worktree, changes, tags))
+        return _Cached(file, sealed, SpecState(commit, worktree, changes, tags))
     except Exception as error:  # noqa: BLE001 - a damaged or foreign cache is simply not used
         note(file, str(error))
         return None
@@ -514,11 +429,15 @@ def _without_gc(load: Any) -> Any:
 
 def _read_graph(cached: _Cached, *, with_index: bool = False) -> tuple[LazyGraph, list[Baseline], GraphIndex | None] | None:
     """The cached graph (and, `with_index`, the maps a patch needs); None when damaged."""
-    from reqtrace.graph.patch import GraphIndex
 
     def load() -> tuple[LazyGraph, list[Baseline], GraphIndex | None]:
         blobs, baselines = _load_plain(cached.sealed.section(1))
-        index = GraphIndex.from_plain(_load_plain(cached.sealed.section(2))) if with_index else None
+        index = None
+        if with_index:
+            # Imported here: only a patch needs the patcher's index.
+            from reqtrace.graph.patch import GraphIndex
+
+            index = GraphIndex.from_plain(_load_plain(cached.sealed.section(2)))
         if not isinstance(blobs, dict):
             raise TypeError("not a graph")
         graph = LazyGraph(
@@ -542,7 +461,7 @@ def _checked_section(cached: _Cached, number: int) -> memoryview:
         raise DamagedCache(str(error)) from None
 
 
-def _write(repo: SpecRepo, state: GraphState, graph: EvidenceGraph, baselines: list[Baseline], index: GraphIndex | None, records: list[Record] | None = None) -> None:
+def _write(repo: SpecRepo, state: SpecState, graph: EvidenceGraph, baselines: list[Baseline], index: GraphIndex | None, records: list[Record] | None = None) -> None:
     """Keep a graph with its index (and, for a built graph, the `records` it was built
     from, for their status facts) in its state's slot; never fail the command."""
     entry_id = _entry_id(repo, state.worktree)
@@ -564,12 +483,12 @@ def _dumps(value: Any) -> bytes:
 # --- patching -------------------------------------------------------------------------
 
 
-def _differing_paths(repo: SpecRepo, config: Config, base: GraphState, target: GraphState) -> set[str]:
+def _differing_paths(repo: SpecRepo, config: Config, base: SpecState, target: SpecState) -> set[str]:
     """The git paths whose content may differ between two states."""
     assert repo.git_top is not None
     committed: set[str] = set()
     if base.commit != target.commit:
-        committed = {change.path for change in gitio.diff_commits(repo.git_top, base.commit, target.commit, _spec_folders(repo, config))}
+        committed = {change.path for change in gitio.diff_commits(repo.git_top, base.commit, target.commit, spec_folders(repo, config))}
     differing = set()
     for path in committed | base.changes.keys() | target.changes.keys():
         if path in base.changes and path in target.changes and base.changes[path] == target.changes[path]:
@@ -615,7 +534,7 @@ def requirement_digests(repo: SpecRepo, bundle: GraphBundle, ids: set[str]) -> d
     return found
 
 
-def _patch(repo: SpecRepo, config: Config, cached: _Cached, target: GraphState, commit: str | None, differing: set[str]) -> GraphBundle | None:
+def _patch(repo: SpecRepo, config: Config, cached: _Cached, target: SpecState, commit: str | None, differing: set[str]) -> GraphBundle | None:
     from reqtrace.graph.patch import CannotPatch, patch_graph
 
     base = cached.state
@@ -653,16 +572,23 @@ def _patch(repo: SpecRepo, config: Config, cached: _Cached, target: GraphState, 
 # --- the one entry point --------------------------------------------------------------
 
 
-def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True) -> GraphBundle:
-    """The evidence graph at `rev` (None: the working tree), from the cache when it can be.
+@dataclass(frozen=True)
+class Target:
+    """What a graph at a revision is read from: the commit (None: the working tree), its
+    configuration and the spec files' state; config and state None when nothing may be kept
+    (REQTRACE_NO_CACHE, outside git, too many changes, an unreadable reqtrace.yaml)."""
 
-    From the cache, `graph` is a LazyGraph; `whole_graph` reads all of it.
-    """
-    from reqtrace.core.snapshot import resolve_revision
+    commit: str | None
+    config: Config | None
+    state: SpecState | None
 
-    commit = resolve_revision(repo, rev) if rev is not None else None
-    if not use_cache or os.environ.get("REQTRACE_NO_CACHE") is not None or repo.git_top is None:
-        return _build(repo, commit, parse_cache=use_cache)
+
+def target_of(repo: SpecRepo, rev: str | None) -> Target:
+    """The Target of `rev` (None: the working tree): one `git status` for the working tree.
+    Asked once per command, so that the graph and the results kept beside it share it."""
+    commit = _commit_of(repo, rev)
+    if os.environ.get("REQTRACE_NO_CACHE") is not None or repo.git_top is None:
+        return Target(commit, None, None)
     try:
         if commit is None:
             config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
@@ -670,11 +596,37 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
             from reqtrace.core.snapshot import Reader
 
             config, _ = parse_config(Reader(repo, commit).read_config())
-        target = current_state(repo, config, commit) if cache_file(repo, worktree=True) is not None else None
+        state = current_state(repo, config, commit) if cache_file(repo, worktree=True) is not None else None
     except (ReqtraceError, OSError):
-        target = None
+        return Target(commit, None, None)
+    return Target(commit, config, state)
+
+
+def _commit_of(repo: SpecRepo, rev: str | None) -> str | None:
+    if rev is None:
+        return None
+    # Imported here: the snapshot's loader is needed only for --rev or a build.
+    from reqtrace.core.snapshot import resolve_revision
+
+    return resolve_revision(repo, rev)
+
+
+def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True, target: Target | None = None) -> GraphBundle:
+    """The evidence graph at `rev` (None: the working tree), from the cache when it can be;
+    `target`: `target_of(repo, rev)` when the caller has asked already.
+
+    From the cache, `graph` is a LazyGraph; `whole_graph` reads all of it.
+    """
+    if not use_cache:
+        return _build(repo, target.commit if target is not None else _commit_of(repo, rev), parse_cache=False)
     if target is None:
-        return _build(repo, commit)
+        target = target_of(repo, rev)
+    if target.state is None or target.config is None:
+        return _build(repo, target.commit)
+    return _cached_or_built(repo, target.commit, target.config, target.state)
+
+
+def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target: SpecState) -> GraphBundle:
     for worktree in (target.worktree, not target.worktree):  # its own slot first
         cached = _read_header(repo, worktree)
         if cached is None:
@@ -711,11 +663,11 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
     return bundle
 
 
-def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], Any]) -> tuple[GraphBundle, Any]:
-    """`question(bundle)` asked of the graph at `rev`; when the cached graph turns out
-    damaged on the way (its nodes are read only when visited), the cache is removed
-    and the question asked again of a graph built afresh."""
-    bundle = load_graph_bundle(repo, rev)
+def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], Any], *, target: Target | None = None) -> tuple[GraphBundle, Any]:
+    """`question(bundle)` asked of the graph at `rev` (`target`: `target_of(repo, rev)`, when
+    known); when the cached graph turns out damaged on the way (its nodes are read only
+    when visited), the cache is removed and the question asked again of a graph built afresh."""
+    bundle = load_graph_bundle(repo, rev, target=target)
     try:
         # Visiting thousands of nodes unpickles as many: no garbage, nothing for the collector.
         result = _without_gc(lambda: question(bundle))

@@ -31,6 +31,7 @@ from reqtrace.core.people import People
 MOST_CHANGED = 10
 APPROVALS_KIND = "approvals"
 INPUTS_KIND = "status-inputs"
+ANSWER_KIND = "status"
 
 
 class _KeptPair(NamedTuple):
@@ -377,7 +378,7 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
 
 def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any) -> dict[str, Any]:
     """`status_inputs`, kept for the files they are computed from: `state` is the graph's
-    (graph/cache.py GraphState: HEAD or the commit, every spec, record and baseline file
+    (core/worktree_state.py SpecState: HEAD or the commit, every spec, record and baseline file
     that differs from it by content hash, the baseline tags), and today's date, which
     approvals are compared with. None: computed the plain way, not kept.
 
@@ -394,6 +395,53 @@ def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any) -> dict[str, A
     inputs = status_inputs(repo, snapshot)
     cachestore.store(repo.git_top, INPUTS_KIND, content, {**inputs, "linked": sorted(inputs["linked"])})
     return inputs
+
+
+# What build_status answers, key by key, with the JSON types each may have.
+_ANSWER_TYPES: dict[str, tuple[type, ...]] = {
+    "project": (str, type(None)), "customer": (str, type(None)), "rev": (str, type(None)), "counts": (dict,),
+    "accepted_baseline": (dict, type(None)), "since_first_signed": (dict, type(None)), "accepted_without_approval": (dict, type(None)),
+    "drift": (dict, type(None)), "volatility": (dict, type(None)), "most_changed": (list,), "requests": (dict,),
+    "unlinked_records": (list,), "unsourced_requirements": (list,), "tests": (dict, type(None)),
+}
+
+
+def kept_status(repo: Any, state: Any) -> dict[str, Any] | None:
+    """The whole status answer kept for `state` (core/worktree_state.py SpecState: HEAD or
+    the commit, every spec, record and baseline file that differs from it by content hash,
+    the baseline tags) and today's date — what its inputs (`kept_status_inputs`) and the
+    graph's facts are computed from; None when there is none (`keep_status` keeps it).
+
+    A warm `status` then reads one entry instead of the graph and the inputs."""
+    if state is None:
+        return None
+    return cachestore.load(repo.git_top, ANSWER_KIND, _content_of(state), _answer_of)
+
+
+def keep_status(repo: Any, state: Any, data: dict[str, Any]) -> None:
+    if state is not None:
+        cachestore.store(repo.git_top, ANSWER_KIND, _content_of(state), data)
+
+
+def _content_of(state: Any) -> str:
+    from reqtrace.io import clock
+
+    return json.dumps([list(state.plain()), clock.today().isoformat()], sort_keys=True)
+
+
+def _answer_of(plain: Any) -> dict[str, Any] | None:
+    """A kept status answer, when it has build_status's keys and the types of their values."""
+    if not isinstance(plain, dict) or plain.keys() != _ANSWER_TYPES.keys():
+        return None
+    if not all(isinstance(plain[key], types) for key, types in _ANSWER_TYPES.items()):
+        return None
+    requests = plain["requests"]
+    if not (isinstance(requests.get("by_state"), dict) and isinstance(requests.get("by_classification"), dict) and isinstance(requests.get("by_requester"), list)):
+        return None
+    rows = [*plain["most_changed"], *plain["unlinked_records"], *plain["unsourced_requirements"], *requests["by_requester"]]
+    if not all(isinstance(row, dict) for row in rows) or not all(type(n) is int for n in plain["counts"].values()):
+        return None
+    return plain
 
 
 def _inputs_of(plain: Any) -> dict[str, Any] | None:
@@ -451,7 +499,7 @@ def story_summary(story: dict[str, Any] | None) -> tuple[dict[str, Any] | None, 
     baseline took in that no approved request covers."""
     if story is None:
         return None, None
-    from reqtrace.changes.diff import ADDED, MODIFIED, REMOVED
+    from reqtrace.changes.change_kinds import ADDED, MODIFIED, REMOVED
 
     changes = story["changes"]
     first = story["first"]

@@ -382,6 +382,43 @@ class Impact:
         }
 
 
+IMPACT_KIND = "impact"
+
+
+def kept_impact(repo: Any, state: Any, item_id: str) -> Impact | None:
+    """The impact of `item_id` kept for the spec files' `state` (core/worktree_state.py
+    SpecState: the commit or HEAD, every spec, record and baseline file differing from it
+    by content hash, the baseline tags): what the graph, its digests and the baselines it
+    is computed from are named by. None when there is none (`keep_impact` keeps it).
+
+    The impact of a root requirement reads every node below it and writes thousands of
+    rows; read back, it is one entry."""
+    if state is None:
+        return None
+    return cachestore.load(repo.git_top, IMPACT_KIND, _impact_content(state, item_id), _impact_of_plain)
+
+
+def keep_impact(repo: Any, state: Any, item_id: str, impact: Impact) -> None:
+    if state is not None:
+        plain = [impact.id, impact.title, impact.descendants, impact.open_requests, impact.baselines, impact.signoffs]
+        cachestore.store(repo.git_top, IMPACT_KIND, _impact_content(state, item_id), plain)
+
+
+def _impact_content(state: Any, item_id: str) -> str:
+    import json
+
+    return json.dumps([list(state.plain()), item_id], sort_keys=True)
+
+
+def _impact_of_plain(plain: Any) -> Impact | None:
+    if not (isinstance(plain, list) and len(plain) == 6 and isinstance(plain[0], str) and isinstance(plain[1], str)):
+        return None
+    rows = plain[2:]
+    if not all(isinstance(part, list) and all(isinstance(row, dict) for row in part) for part in rows):
+        return None
+    return Impact(plain[0], plain[1], *rows)
+
+
 def impact_of(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, baselines: list[Baseline] = (), digests_of: DigestsOf | None = None) -> Impact:  # type: ignore[assignment]
     """What a change to requirement `item_id` would touch. With `digests_of`, each
     descendant says which of its parent links (within the scope) are suspect already."""
