@@ -59,3 +59,16 @@ def test_a_number_after_needs_to_be_is_asked_for(deposits):
 def test_the_signed_number_told_as_todays_value_is_the_one_to_replace(deposits):
     result = classify_request("We want a bigger deposit for the large cars, currently $500.00 is not enough.", index=deposits)
     assert any(r.startswith("asks to replace $500") and "(R-1 says" in r for r in result.reasons), result.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "Our director has asked us to show the totals in euros.",
+    "She has asked us not to show her photo on the site any more.",
+    "The auditors have asked you to keep the log for two years.",
+])
+def test_an_ask_passed_on_from_someone_else_is_an_ask(text):
+    assert cues.ASK_EN.search(text)
+
+
+def test_being_asked_for_something_by_the_product_is_no_ask():
+    assert not cues.ASK_EN.search("The app asked me for my password three times and then locked.")
