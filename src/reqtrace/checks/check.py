@@ -10,7 +10,7 @@ from reqtrace.changes.suspect import check_suspect_links
 from reqtrace.checks.records import RECORD_CHECKS
 from reqtrace.checks.references import dangling, removed_since_a_baseline
 from reqtrace.core import cachestore
-from reqtrace.core.model import ERROR, WARNING, Finding, Snapshot
+from reqtrace.core.model import ERROR, WARNING, Finding, FindingTally, Snapshot
 from reqtrace.core.parse import Parsed
 from reqtrace.core.parse_cache import ParseCache
 from reqtrace.core.placeholders import check_placeholders
@@ -248,22 +248,10 @@ CHECKS.append(structure_findings)
 
 
 @dataclass
-class CheckReport:
+class CheckReport(FindingTally):
     snapshot: Snapshot
     findings: list[Finding] = field(default_factory=list)
     strict: bool = False
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity == WARNING)
-
-    @property
-    def ok(self) -> bool:
-        return self.errors == 0
 
     # What the renderers read besides the findings (as a kept_check.KeptReport holds them).
     @property

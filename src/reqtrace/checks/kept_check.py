@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 from reqtrace.baselines.verify import verdict_content
 from reqtrace.core import cachestore
 from reqtrace.core.config import SpecRepo, parse_config
-from reqtrace.core.model import ERROR, WARNING, Finding, Snapshot
+from reqtrace.core.model import Finding, FindingTally, Snapshot
 from reqtrace.core.snapshot import Reader, scanned_folders
 from reqtrace.errors import InputError
 from reqtrace.io import clock, gitio
@@ -65,7 +65,7 @@ def code_fingerprint() -> str:
 
 
 @dataclass(frozen=True)
-class KeptReport:
+class KeptReport(FindingTally):
     """What a kept check says; read by the renderers as a check.CheckReport is."""
 
     findings: list[Finding]
@@ -73,18 +73,6 @@ class KeptReport:
     requirement_count: int
     record_count: int
     commit: str | None
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity == WARNING)
-
-    @property
-    def ok(self) -> bool:
-        return self.errors == 0
 
 
 class _Listed(NamedTuple):  # a tuple: one per file of a large repo

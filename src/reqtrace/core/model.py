@@ -43,6 +43,24 @@ class Finding:
         }
 
 
+class FindingTally:
+    """The verdict of a list of findings, for any report that holds one (a check run, a kept one)."""
+
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == WARNING)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+
 @dataclass(frozen=True)
 class Requirement:
     id: str
