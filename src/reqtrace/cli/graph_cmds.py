@@ -104,14 +104,12 @@ def ingest(
         raise typer.Exit(3)
 
 
-def _ask(root: Path | None, rev: str | None, question: Any, *, target: Any = None) -> tuple[Any, Any, Any]:
-    """(repo, graph bundle, question(repo, bundle)) — see graph_cache.answer (`target`:
+def _ask(repo: Any, rev: str | None, question: Any, *, target: Any = None) -> tuple[Any, Any]:
+    """(graph bundle, question(repo, bundle)) — see graph_cache.answer (`target`:
     graph_cache.target_of, when asked already)."""
     from reqtrace.cli import _debug
-    from reqtrace.core.config import find_spec_repo
     from reqtrace.graph.cache import answer
 
-    repo = find_spec_repo(root)
     bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle), target=target)
     # The nodes read live until the command ends: keep the collector from walking them
     # again while the answer is rendered (a process-wide setting, so made here).
@@ -119,7 +117,7 @@ def _ask(root: Path | None, rev: str | None, question: Any, *, target: Any = Non
     if _debug:  # where the graph came from: the cache, a patch of it, or a build
         read = f", {bundle.patched_files} file(s) read" if bundle.how == "patched" else ""
         output.stderr_console().print(f"[dim]graph: {bundle.how}{read}[/]")
-    return repo, bundle, result
+    return bundle, result
 
 
 def _people(repo: Any, bundle: Any) -> Any:
@@ -139,6 +137,7 @@ def trace(
     format: FormatOption = TextOrJson.text,
 ) -> None:
     """The whole story of one item as a dated timeline, with the requirements above and below it."""
+    from reqtrace.core.config import find_spec_repo
     from reqtrace.graph.cache import requirement_digests
     from reqtrace.graph.trace import date_key, text_changes, trace_item
 
@@ -153,7 +152,7 @@ def trace(
             result.timeline = sorted([*result.timeline, *tested], key=lambda e: (date_key(e.date), e.id != item_id, e.id, e.relation))
         return result
 
-    _, bundle, result = _ask(root, rev, story)
+    bundle, result = _ask(find_spec_repo(root), rev, story)
     if format is TextOrJson.json:
         output.write_json({"rev": bundle.commit, **result.as_dict()})
         return
@@ -231,7 +230,7 @@ def impact(
     # The whole answer, kept for the spec files' state (a root's impact lists thousands of rows).
     result = kept_impact(repo, target.state, item_id)
     if result is None:
-        _, bundle, result = _ask(root, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)), target=target)
+        bundle, result = _ask(repo, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)), target=target)
         keep_impact(repo, bundle.state, item_id, result)
     if format is TextOrJson.json:
         output.write_json({"rev": target.commit, **result.as_dict()})
@@ -303,9 +302,10 @@ def graph(
     output.json_requested = format is GraphFormat.json
     if out is not None:
         output_path(out, example=f"graph.{format.value}")
+    from reqtrace.core.config import find_spec_repo
     from reqtrace.graph.cache import whole_graph
 
-    _, bundle, whole = _ask(root, rev, lambda _repo, bundle: whole_graph(bundle.graph))
+    bundle, whole = _ask(find_spec_repo(root), rev, lambda _repo, bundle: whole_graph(bundle.graph))
     chosen = whole
     if focus is not None:
         if focus not in whole:
@@ -377,7 +377,7 @@ def status(
     # The whole answer, kept for the spec files' state and today; the chart needs the snapshot.
     data = kept_status(repo, target.state) if chart is None else None
     if data is None:
-        repo, bundle, snapshot = _ask(root, rev, status_snapshot, target=target)
+        bundle, snapshot = _ask(repo, rev, status_snapshot, target=target)
         data = build_status(snapshot, **kept_status_inputs(repo, snapshot, bundle.state))
         if chart is not None:
             _write_chart(repo, snapshot, data, chart)
