@@ -138,6 +138,21 @@ def requirement_yaml(req_id: str, title: str = "A requirement", statement: str |
     return "\n".join(lines) + "\n"
 
 
+def plain_baseline_entries(root: Path, commit: str) -> list[tuple[str, str, str]]:
+    """A baseline's entries at `commit` computed from nothing (no kept digests, every requirement
+    parsed and digested): what every kept path of `baseline create` is checked against."""
+    from reqtrace.baselines.baseline import digest_entries, requirements_at
+    from reqtrace.core.config import find_spec_repo
+
+    shutil.rmtree(root / ".git" / "reqtrace", ignore_errors=True)
+    return [(e.id, e.digest, e.path) for e in digest_entries(requirements_at(find_spec_repo(root), commit)[1])]
+
+
+def created_entries(created: object) -> list[tuple[str, str, str]]:
+    """The entries a `create_baseline` result froze, as `plain_baseline_entries` gives them."""
+    return [(e.id, e.digest, e.path) for e in created.baseline.requirements]  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def make_repo(tmp_path: Path) -> Callable[..., SpecRepoFixture]:
     """make_repo({"specs/REQ-1.yaml": "..."}, tag="v1") -> a committed spec repo."""

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import requirement_yaml
+from conftest import created_entries, plain_baseline_entries, requirement_yaml
 from reqtrace.baselines.baseline import (
     create_baseline,
-    digest_entries,
     digests_unchanged_since_kept,
-    requirements_at,
 )
 from reqtrace.core.config import find_spec_repo
-
-
-def _plain(root, commit):
-    """The entries at `commit` computed from nothing: every requirement parsed and digested."""
-    shutil.rmtree(root / ".git" / "reqtrace", ignore_errors=True)
-    return [(e.id, e.digest, e.path) for e in digest_entries(requirements_at(find_spec_repo(root), commit)[1])]
-
-
-def _entries(created):
-    return [(e.id, e.digest, e.path) for e in created.baseline.requirements]
 
 
 def test_create_after_edits_moves_and_removals_gives_the_plain_digests(make_repo):
@@ -43,7 +31,7 @@ def test_create_after_edits_moves_and_removals_gives_the_plain_digests(make_repo
     assert sorted(known) == [("REQ-5", "specs/REQ-5.yaml"), ("REQ-6", "specs/REQ-6.yaml")]
     created = create_baseline(spec, "v2")
     assert created.baseline.commit == head
-    assert _entries(created) == _plain(repo.root, head)
+    assert created_entries(created) == plain_baseline_entries(repo.root, head)
 
 
 def test_a_changed_reqtrace_yaml_takes_nothing_from_earlier(make_repo):
@@ -54,7 +42,7 @@ def test_a_changed_reqtrace_yaml_takes_nothing_from_earlier(make_repo):
     repo.commit({"reqtrace.yaml": config + "# the id pattern could have changed here\n"})
     head = repo.git("rev-parse", "HEAD")
     assert digests_unchanged_since_kept(spec, head, "specs") == {}
-    assert _entries(create_baseline(spec, "v2")) == _plain(repo.root, head)
+    assert created_entries(create_baseline(spec, "v2")) == plain_baseline_entries(repo.root, head)
 
 
 def test_without_kept_digests_nothing_is_taken(make_repo):

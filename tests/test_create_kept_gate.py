@@ -9,28 +9,16 @@ import shutil
 
 import pytest
 
-from conftest import requirement_yaml
+from conftest import created_entries, plain_baseline_entries, requirement_yaml
 from reqtrace.baselines import baseline as baseline_module
 from reqtrace.baselines.baseline import (
     GATE_KIND,
     create_baseline,
-    digest_entries,
     frozen_entries,
-    requirements_at,
 )
 from reqtrace.core.config import find_spec_repo
 from reqtrace.core.placeholders import STATEMENT_TEMPLATE
 from reqtrace.errors import GateFailed
-
-
-def _plain(root, commit):
-    """The entries at `commit` computed from nothing: every requirement parsed and digested."""
-    shutil.rmtree(root / ".git" / "reqtrace", ignore_errors=True)
-    return [(e.id, e.digest, e.path) for e in digest_entries(requirements_at(find_spec_repo(root), commit)[1])]
-
-
-def _entries(created):
-    return [(e.id, e.digest, e.path) for e in created.baseline.requirements]
 
 
 def _read_nothing_whole(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,8 +44,8 @@ def test_after_edits_moves_removals_and_additions_the_entries_are_the_plain_ones
     with monkeypatch.context() as patch:
         _read_nothing_whole(patch)
         created = create_baseline(find_spec_repo(repo.root), "v2")
-    assert _entries(created) == _plain(repo.root, head)
-    assert [e[0] for e in _entries(created)] == ["REQ-1", "REQ-2", "REQ-3", "REQ-5", "REQ-6", "REQ-7", "REQ-9"]
+    assert created_entries(created) == plain_baseline_entries(repo.root, head)
+    assert [e[0] for e in created_entries(created)] == ["REQ-1", "REQ-2", "REQ-3", "REQ-5", "REQ-6", "REQ-7", "REQ-9"]
 
 
 @pytest.mark.parametrize(
@@ -105,4 +93,4 @@ def test_a_missing_or_damaged_gate_reads_every_file(repo, monkeypatch: pytest.Mo
     monkeypatch.setattr(baseline_module, "requirements_at", lambda *a, **k: read.append(a) or real(*a, **k))
     created = create_baseline(find_spec_repo(repo.root), "v2")
     assert read  # read whole
-    assert _entries(created) == _plain(repo.root, head)
+    assert created_entries(created) == plain_baseline_entries(repo.root, head)
