@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliResult, git, requirement_yaml, write_files
+from conftest import CliResult, cold_copy, git, requirement_yaml, write_files
 from reqtrace.checks import kept_check
 from reqtrace.core.config import find_spec_repo
 
@@ -65,9 +65,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, build_env: None) -> Path:
 
 @pytest.fixture
 def spec(prepared: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(prepared, root, symlinks=True)
-    return root
+    return cold_copy(prepared, tmp_path / "repo")
 
 
 def _both(run: Runner, root: Path, *args: str) -> tuple[CliResult, CliResult]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git, requirement_yaml, write_files
+from conftest import cold_copy, git, requirement_yaml, write_files
 from reqtrace.baselines.baseline import scan_baselines
 from reqtrace.baselines.verify import (
     VERDICT_KIND,
@@ -92,9 +92,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, build_env: None) -> Path:
 
 @pytest.fixture
 def spec(prepared: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(prepared, root, symlinks=True)
-    return root
+    return cold_copy(prepared, tmp_path / "repo")
 
 
 def _snapshot(root: Path, rev: str | None = None):
