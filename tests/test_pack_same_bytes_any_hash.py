@@ -11,13 +11,13 @@ import sys
 SCRIPT = """
 import json
 from reqtrace.pack.contents import GraphEdge, GraphNode
-from reqtrace.pack.report import _id_order
+from reqtrace.core.model import natural_key
 from reqtrace.pack.svg import layout_graph
 mails = ["MAIL-00000000a3", "MAIL-0000000a03", "MAIL-000000a003", "MAIL-00000a0003"]
 reqs = ["REQ-01", "REQ-1", "REQ-001", "REQ-0001"]
 nodes = {i: GraphNode(i, "email" if i in mails else "requirement", i) for i in mails + reqs}
 edges = [GraphEdge(m, r, "refs") for m in mails for r in reqs[:2]]
-print(json.dumps([layout_graph(nodes, edges), sorted(set(mails + reqs), key=_id_order)]))
+print(json.dumps([layout_graph(nodes, edges), sorted(set(mails + reqs), key=natural_key)]))
 """
 
 

@@ -427,8 +427,12 @@ def natural_key(text: str) -> tuple[Any, ...]:
     Runs of digits compare as numbers without int(): by length once leading zeros
     are gone, then digit by digit, which is the same order for any length. An id
     is text from a pull request, and int() refuses more than 4,300 digits.
+    Ids that rank alike so (REQ-01 and REQ-1, MAIL-00a3 and MAIL-0a03) follow their
+    text: a total order, so a listing never depends on the order its ids came in
+    (a set's changes with the string hashes, a rebuilt snapshot's with the cache).
     Remembered per id: a command sorts the same ids many times (a pack a dozen:
     documents, matrix, graph, timeline), and the key is a regex split per call.
     """
     # re.split with one group gives text, digits, text, …: the digit runs at odd places.
-    return tuple((0, len(digits := part.lstrip("0")), digits) if index % 2 else (1, 0, part) for index, part in enumerate(_DIGITS.split(text)))
+    parts = tuple((0, len(digits := part.lstrip("0")), digits) if index % 2 else (1, 0, part) for index, part in enumerate(_DIGITS.split(text)))
+    return (parts, text)

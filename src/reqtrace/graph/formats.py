@@ -32,11 +32,11 @@ def short(text: Any, limit: int = MAX_LABEL) -> str:
 
 
 def _nodes(graph: EvidenceGraph) -> list[tuple[str, dict[str, Any]]]:
-    return sorted(graph.nodes.items(), key=lambda item: (natural_key(item[0]), item[0]))
+    return sorted(graph.nodes.items(), key=lambda item: natural_key(item[0]))
 
 
 def _edges(graph: EvidenceGraph) -> list[tuple[str, str, str, dict[str, Any]]]:
-    return sorted(graph.edges(), key=lambda e: (natural_key(e[0]), e[0], natural_key(e[1]), e[1], e[2]))
+    return sorted(graph.edges(), key=lambda e: (natural_key(e[0]), natural_key(e[1]), e[2]))
 
 
 def _edge_label(kind: str, attrs: dict[str, Any]) -> str:

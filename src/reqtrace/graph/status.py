@@ -210,12 +210,6 @@ def _composed(repo: Any, from_commit: str, head: str, shown: str) -> list[Approv
     return _sorted(approvals.values())
 
 
-def _id_order(item_id: str) -> tuple[Any, ...]:
-    # Ties (REQ-01, REQ-1) by the id itself, not by load order: a snapshot rebuilt from
-    # the graph cache (snapshot_from_facts) holds its items in another order.
-    return (natural_key(item_id), item_id)
-
-
 def _requester(people: People, text: str | None) -> str:
     """The one name of who asked (reqtrace.yaml's `people:`), else the text as written."""
     return people.name_of(text) or "(unknown)"
@@ -284,10 +278,10 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
         for item in records.values():
             if not _links_out(item) and item.id not in linked:
                 unlinked.append({"id": item.id, "kind": item.kind, "title": getattr(item, "title", None), "path": item.path})
-    unlinked.sort(key=lambda row: _id_order(row["id"]))
+    unlinked.sort(key=lambda row: natural_key(row["id"]))
     unsourced = sorted(
         ({"id": r.id, "title": r.title, "path": r.path, "has_parent": bool(r.parents)} for r in snapshot.requirements.values() if not r.sources),
-        key=lambda row: _id_order(str(row["id"])),
+        key=lambda row: natural_key(str(row["id"])),
     )
 
     volatility = None
@@ -298,7 +292,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
         changes = drift_summary["added"] + drift_summary["modified"] + drift_summary["removed"]
         size = int(accepted.get("requirement_count") or 0) if accepted else 0
         volatility = {"changes": changes, "baseline_size": size, "index": round(changes / size, 4) if size else None}
-        ranked = sorted((drift.get("changes_by_requirement") or {}).items(), key=lambda kv: (-kv[1], _id_order(kv[0])))
+        ranked = sorted((drift.get("changes_by_requirement") or {}).items(), key=lambda kv: (-kv[1], natural_key(kv[0])))
         most_changed = [{"id": rid, "changes": n, "title": getattr(snapshot.requirements.get(rid), "title", None)} for rid, n in ranked[:MOST_CHANGED] if n]
 
     since_first_signed, accepted_without_approval = story_summary(story)
@@ -513,15 +507,15 @@ def story_summary(story: dict[str, Any] | None) -> tuple[dict[str, Any] | None, 
         "removed": sum(1 for c in changes if c.change == REMOVED),
         "approved": sum(1 for c in changes if c.approved),
         "unapproved": sum(1 for c in changes if not c.approved),
-        "approved_ids": sorted((c.id for c in changes if c.approved), key=_id_order),
-        "unapproved_ids": sorted((c.id for c in changes if not c.approved), key=_id_order),
+        "approved_ids": sorted((c.id for c in changes if c.approved), key=natural_key),
+        "unapproved_ids": sorted((c.id for c in changes if not c.approved), key=natural_key),
     }
     later = [c for c in story["accepted_later"] if not c.approved]
     accepted = {
         "baseline": story["accepted"],
         "since": first["name"],
         "count": len(later),
-        "ids": sorted((c.id for c in later), key=_id_order),
+        "ids": sorted((c.id for c in later), key=natural_key),
     }
     return since, accepted
 
@@ -534,7 +528,7 @@ def baseline_test_summary(repo: Any, snapshot: Snapshot, name: str, entries: Any
 
     runs, _ = test_runs_at(repo, snapshot.config, snapshot.commit)
     evidence = baseline_evidence(runs, ((entry.id, entry.digest) for entry in entries))
-    ordered = sorted(evidence, key=_id_order)
+    ordered = sorted(evidence, key=natural_key)
     return {
         "baseline": name,
         "runs": len(runs),

@@ -109,7 +109,7 @@ def suspect_edges(graph: EvidenceGraph, links: Iterable[tuple[str, str]], digest
     digests = digests_of({parent for _, parent, _ in stamped})
     return [
         {"child": child, "parent": parent}
-        for child, parent, stamp in sorted(stamped, key=lambda link: (_id_order(link[0]), _id_order(link[1])))
+        for child, parent, stamp in sorted(stamped, key=lambda link: (_natural(link[0]), _natural(link[1])))
         if parent in digests and digests[parent] != stamp
     ]
 
@@ -179,15 +179,10 @@ def date_key(text: str | None) -> tuple[int, str]:
     return moment_key(text)
 
 
-def _id_order(item_id: str) -> tuple[Any, ...]:
-    """REQ-2 before REQ-10; REQ-01 and REQ-1 each in a place of their own."""
-    return (_natural(item_id), item_id)
-
-
 def _in_order(adjacency: dict[str, Any]) -> list[tuple[str, Any]]:
     # By id, not in the graph's dict order: a patched graph (graph/patch.py) holds the
     # same links as a fresh build in another order, and must tell the same story.
-    return sorted(adjacency.items(), key=lambda pair: _id_order(pair[0]))
+    return sorted(adjacency.items(), key=lambda pair: _natural(pair[0]))
 
 
 def _require(graph: EvidenceGraph, commit: str | None, item_id: str) -> dict[str, Any]:
@@ -247,7 +242,7 @@ def trace_item(graph: EvidenceGraph, item_id: str, *, commit: str | None = None,
         add(entry)
     _drop_weaker_mentions(entries)
     # Same day: the item's own event first, then by id.
-    result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _id_order(e.id), e.relation))
+    result.timeline = sorted(entries.values(), key=lambda e: (date_key(e.date), e.id != item_id, _natural(e.id), e.relation))
     if not reach:
         return result
     if kind == "requirement":
@@ -316,8 +311,8 @@ def _drop_weaker_mentions(entries: dict[tuple[str, str], TimelineEntry]) -> None
 
 def _requirement_reach(graph: EvidenceGraph, item_id: str, digests_of: DigestsOf | None) -> tuple[list[str], list[str], list[dict[str, str]]]:
     """(the requirements above it, those below it, its suspect parent links)."""
-    upstream = sorted(reachable(graph, item_id, [PARENT]), key=_id_order)
-    downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)
+    upstream = sorted(reachable(graph, item_id, [PARENT]), key=_natural)
+    downstream = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_natural)
     links = [(item_id, parent) for parent, keyed in graph.succ[item_id].items() if PARENT in keyed]
     links += [(child, item_id) for child, keyed in graph.pred[item_id].items() if PARENT in keyed]
     return upstream, downstream, suspect_edges(graph, links, digests_of)
@@ -330,7 +325,7 @@ def _record_reach(graph: EvidenceGraph, item_id: str) -> tuple[list[str], list[s
     below = set(derived)
     for req_id in derived:
         below.update(reachable(graph, req_id, [PARENT], backwards=True))
-    return sorted(set(about), key=_id_order), sorted(below, key=_id_order)
+    return sorted(set(about), key=_natural), sorted(below, key=_natural)
 
 
 def _origins(graph: EvidenceGraph, start: str, limit: int = 50) -> list[tuple[str, str]]:
@@ -425,7 +420,7 @@ def impact_of(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, 
     node = _require(graph, commit, item_id)
     if node.get("kind") != "requirement":
         raise UsageError(f"{item_id} is a {node.get('kind')}; impact is about requirements — try `reqtrace trace {item_id}`")
-    below = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_id_order)
+    below = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_natural)
     scope = {item_id, *below}
     links = [(child, parent) for child in below for parent, keyed in graph.succ[child].items() if PARENT in keyed and parent in scope]
     suspect: dict[str, list[str]] = {}
@@ -438,16 +433,16 @@ def impact_of(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, 
             if (AFFECTS in keyed or REFS in keyed) and graph.nodes[other].get("kind") == "request" and graph.nodes[other].get("status") in ("open", "pending"):
                 requests.setdefault(other, set()).add(req_id)
     open_requests = [
-        {"id": rid, "title": graph.nodes[rid].get("title"), "status": graph.nodes[rid].get("status"), "received": graph.nodes[rid].get("date"), "about": sorted(about, key=_id_order)}
-        for rid, about in sorted(requests.items(), key=lambda kv: _id_order(kv[0]))
+        {"id": rid, "title": graph.nodes[rid].get("title"), "status": graph.nodes[rid].get("status"), "received": graph.nodes[rid].get("date"), "about": sorted(about, key=_natural)}
+        for rid, about in sorted(requests.items(), key=lambda kv: _natural(kv[0]))
     ]
     held = []
     signoffs = []
-    # The scope in id order once (`below` is sorted already; _id_order is a total order, so
+    # The scope in id order once (`below` is sorted already; _natural is a total order, so
     # filtering it gives what sorting each baseline's share would, without 10,000 keys each).
     ordered_scope = list(below)
     if item_id not in below:
-        bisect.insort(ordered_scope, item_id, key=_id_order)
+        bisect.insort(ordered_scope, item_id, key=_natural)
     for baseline in sorted(baselines, key=lambda b: (date_key(baseline_date(b)), b.name)):
         frozen = set(baseline.requirement_ids)
         holds = [rid for rid in ordered_scope if rid in frozen]

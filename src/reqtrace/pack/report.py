@@ -407,12 +407,6 @@ def _request_views(contents: PackContents, links: _Links, member_of: dict[str, s
     ]
 
 
-def _id_order(item_id: str) -> tuple[Any, str]:
-    """Natural order, and ids that order alike (REQ-01, REQ-1) by their text: these ids come
-    from sets, whose order changes from run to run with the string hashes."""
-    return natural_key(item_id), item_id
-
-
 def _traceability_matrix(contents: PackContents, links: _Links) -> _Lazy:
     """Every requirement at --to (and those removed since the baseline) with the records about it
     (each row made as the page is written)."""
@@ -425,7 +419,7 @@ def _traceability_matrix(contents: PackContents, links: _Links) -> _Lazy:
                 continue
             bucket = related.setdefault(req_side, {"request": set(), "meeting": set(), "email": set(), "document": set()})
             bucket[kinds[other]].add(other)
-    ids = sorted(set(to.requirements) | set(base.requirements), key=_id_order)
+    ids = sorted(set(to.requirements) | set(base.requirements), key=natural_key)
 
     def rows() -> Iterator[dict[str, Any]]:
         for rid in ids:
@@ -438,9 +432,9 @@ def _traceability_matrix(contents: PackContents, links: _Links) -> _Lazy:
                 "in_baseline": rid in contents.baseline.digests,
                 "at_to": rid in to.requirements,
                 "sources": links.links(req.sources),
-                "requests": links.links(sorted(bucket.get("request", ()), key=_id_order)),
-                "meetings": links.links(sorted(bucket.get("meeting", ()), key=_id_order)),
-                "emails": links.links(sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=_id_order)),
+                "requests": links.links(sorted(bucket.get("request", ()), key=natural_key)),
+                "meetings": links.links(sorted(bucket.get("meeting", ()), key=natural_key)),
+                "emails": links.links(sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=natural_key)),
             }
 
     return _Lazy(len(ids), rows)

@@ -62,13 +62,6 @@ def _caption_lines(text: str, limit: int = LABEL_CHARS, lines: int = CAPTION_LIN
     return result
 
 
-def _id_order(node_id: str) -> tuple[Any, str]:
-    """Ids in natural order, and ids that order alike (MAIL-00a3, MAIL-0a03) by their text: the
-    nodes come from a set, whose order changes from one run to the next with the string hashes,
-    and the pack's bytes must not."""
-    return _natural(node_id), node_id
-
-
 def _cjk(char: str) -> bool:
     return ord(char[0]) > 0x2E80
 
@@ -89,7 +82,7 @@ def choose_nodes(nodes: dict[str, Any], edges: Iterable[Any], focus: set[str], c
         if edge.source in keep and edge.target in nodes and nodes[edge.target].kind == "requirement":
             keep.add(edge.target)
     order = {"requirement": 1}
-    ranked = sorted(keep, key=lambda n: (order.get(nodes[n].kind, 0), n not in focus, _natural(n), n))
+    ranked = sorted(keep, key=lambda n: (order.get(nodes[n].kind, 0), n not in focus, _natural(n)))
     return ranked[:cap]
 
 
@@ -138,14 +131,14 @@ def layout_graph(nodes: dict[str, Any], edges: list[Any], focus: set[str] | None
     # is sorted by the mean row of its neighbours in the columns already ordered.
     row: dict[str, float] = {}
     for column in used:
-        for position, node_id in enumerate(sorted(columns[column], key=_id_order)):
+        for position, node_id in enumerate(sorted(columns[column], key=_natural)):
             row[node_id] = position
     for sweep in (used, used[::-1], used):
         done: set[str] = set()
         for column in sweep:
             def barycentre(node_id: str, done: set[str] = done) -> tuple[float, tuple[Any, ...]]:
                 rows = [row[n] for n in neighbours.get(node_id, []) if n in done]
-                return (sum(rows) / len(rows) if rows else row[node_id], _id_order(node_id))
+                return (sum(rows) / len(rows) if rows else row[node_id], _natural(node_id))
 
             for position, node_id in enumerate(sorted(columns[column], key=barycentre)):
                 row[node_id] = position

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from reqtrace.core.digest import DIGEST_PATTERN
-from reqtrace.core.model import ERROR, WARNING, Finding, Requirement
+from reqtrace.core.model import ERROR, WARNING, Finding, Requirement, natural_key
 from reqtrace.core.schema import validate
 from reqtrace.io.yamlio import YamlProblem, decode_text, load_yaml
 
@@ -175,7 +175,7 @@ def build_test_record(results: Results, requirements: dict[str, Requirement], di
         for rid in dict.fromkeys(ids):
             per_requirement.setdefault(rid, {PASSED: [], FAILED: [], SKIPPED: []})[case.outcome].append(case.name)
     entries = {}
-    for rid in sorted(per_requirement, key=_natural):
+    for rid in sorted(per_requirement, key=natural_key):
         tests = per_requirement[rid]
         verdict = FAILED if tests[FAILED] else PASSED if tests[PASSED] else SKIPPED
         entry: dict[str, Any] = {"verdict": verdict, "digest": digest_of(requirements[rid])}
@@ -192,10 +192,6 @@ def build_test_record(results: Results, requirements: dict[str, Requirement], di
         "requirements": entries,
     }
     return record
-
-
-def _natural(text: str) -> tuple[Any, ...]:
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
 def results_sha256(data: bytes) -> str:
