@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
+import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
@@ -50,7 +53,12 @@ from reqtrace.io.yamlio import (
 MANIFEST = "manifest.yaml"
 SIGNOFFS = "signoffs"
 TAG_PREFIX = "baseline/"
-MANIFEST_FORMAT = "reqtrace-baseline-1"
+# A manifest of format 2 also names every frozen file's git blob id, and `files_digest` over
+# them, which sign-offs sign: verifying it needs no parse (docs/format.md). Format 1 manifests
+# (without blob ids) are read and verified as before, by their digests.
+MANIFEST_FORMAT = "reqtrace-baseline-2"
+MANIFEST_FORMAT_DIGESTS_ONLY = "reqtrace-baseline-1"
+FILES_FORMAT = "reqtrace-files-1"
 TAMPERED = "baseline-tampered"
 # A manifest lists every requirement (about 150 bytes each): 64 MiB holds 400,000.
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
@@ -108,6 +116,24 @@ class BaselineEntry:
     digest: str
     path: str
     line: int = field(default=0, compare=False)  # in the manifest
+    blob: str | None = None  # the git blob id of `path` at the baseline's commit (format 2)
+
+
+def files_digest(object_format: str, entries: Iterable[BaselineEntry]) -> str:
+    """The digest over (id, blob id, path) rows that a format 2 manifest records and its
+    sign-offs sign: it binds each frozen file's bytes, as git names them, to the signature.
+
+    The sha256 of canonical JSON `["reqtrace-files-1", object_format, [[id, blob, path], …]]`,
+    rows sorted by id (byte order of UTF-8), no white space, non-ASCII kept: unambiguous
+    whatever a path holds. A ValueError for an entry without a blob id.
+    """
+    rows = []
+    for entry in sorted(entries, key=lambda e: e.id.encode("utf-8")):
+        if entry.blob is None:
+            raise ValueError(f"{entry.id} has no blob id")
+        rows.append([entry.id, entry.blob, entry.path])
+    text = json.dumps([FILES_FORMAT, object_format, rows], ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -160,6 +186,7 @@ class SignOff:
     key_fingerprint: str | None = None
     evidence: Evidence | None = None
     recorded_by: str | None = None
+    files_digest: str | None = None  # a sign-off of a format 2 manifest: its files_digest, signed
     line: int = 1
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
@@ -199,6 +226,10 @@ class Baseline:
     signoffs: tuple[SignOff, ...] = ()
     revocations: tuple[Revocation, ...] = ()
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    # Format 2: git's object format (sha1 | sha256) of the entries' blob ids, and files_digest
+    # over them. None for a format 1 manifest, which names no blob.
+    object_format: str | None = None
+    files_digest: str | None = None
 
     def line_of(self, name: str) -> int:
         return dict(self.lines).get(name, 1)
@@ -283,7 +314,11 @@ def _schema_findings(data: Any, kind: str, path: str, item_id: str | None) -> li
 # plain-safe text. Narrower than the schema on purpose (letter first, no `:` in an id, ASCII
 # paths): a row it matches reads, under YAML 1.1, as exactly these three texts — unless a
 # value is one of the words YAML reads as true/false/null, which `_fast_rows` refuses.
-_MANIFEST_ROW = re.compile(r"- id: ([A-Za-z][A-Za-z0-9_.-]*)\n  digest: (sha256:[0-9a-f]{64})\n  path: ([A-Za-z][A-Za-z0-9_./-]*)\n")
+# A blob id is plain text unless YAML reads it as a number: all digits, or `0b` and binary digits.
+_MANIFEST_ROW = re.compile(
+    r"- id: ([A-Za-z][A-Za-z0-9_.-]*)\n  digest: (sha256:[0-9a-f]{64})\n  path: ([A-Za-z][A-Za-z0-9_./-]*)\n"
+    r"(?:  blob: ((?![0-9]+\n)(?!0b[01]+\n)[0-9a-f]{40}(?:[0-9a-f]{24})?)\n)?"
+)
 _ROWS_KEY = "\nrequirements:\n"
 _NOT_TEXT = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 
@@ -310,14 +345,14 @@ def _fast_rows(text: str) -> tuple[str, int, list[BaselineEntry]] | None:
         row = match_row(text, position)
         if row is None:
             return None
-        entry_id, digest, entry_path = row.groups()
+        entry_id, digest, entry_path, blob = row.groups()
         if entry_id.lower() in _NOT_TEXT or entry_path.lower() in _NOT_TEXT:
             return None
-        rows.append(BaselineEntry(entry_id, digest, entry_path, line))
-        line += 3
+        rows.append(BaselineEntry(entry_id, digest, entry_path, line, blob))
+        line += 3 if blob is None else 4
         position = row.end()
-    if not rows:
-        return None
+    if not rows or len({entry.blob is None for entry in rows}) > 1:
+        return None  # rows with and without a blob id: the plain read says what is wrong
     return text[: start + 1] + "requirements: []\n", key_line, rows
 
 
@@ -357,7 +392,10 @@ def parse_manifest(path: str, data: bytes, *, fast: bool = True) -> tuple[Baseli
     if problems:
         return None, findings + problems
     tag = loaded["tag"]
-    entries = tuple(rows) if rows is not None else tuple(BaselineEntry(e["id"], e["digest"], e["path"], getattr(e, "line", 0)) for e in loaded["requirements"])
+    entries = tuple(rows) if rows is not None else tuple(BaselineEntry(e["id"], e["digest"], e["path"], getattr(e, "line", 0), e.get("blob")) for e in loaded["requirements"])
+    problem = _format_problem(loaded, entries)
+    if problem is not None:
+        return None, [*findings, Finding("schema", ERROR, f"{problem} (this file is written by reqtrace and must not be edited)", path, loaded.lines.get("format", 1), name)]
     return (
         Baseline(
             name=loaded["name"],
@@ -372,17 +410,36 @@ def parse_manifest(path: str, data: bytes, *, fast: bool = True) -> tuple[Baseli
             requirements=entries,
             message=text_of(loaded.get("message")) or None,
             lines=tuple(loaded.lines.items()),
+            object_format=loaded.get("object_format"),
+            files_digest=loaded.get("files_digest"),
         ),
         findings,
     )
+
+
+def _format_problem(loaded: YamlMapping, entries: tuple[BaselineEntry, ...]) -> str | None:
+    """What makes the manifest neither format: a format 2 manifest names git's object format,
+    its files digest and every row's blob id (of that format's length); a format 1 manifest none."""
+    blobs = [entry.blob for entry in entries]
+    if loaded["format"] == MANIFEST_FORMAT_DIGESTS_ONLY:
+        if "object_format" in loaded or "files_digest" in loaded or any(blob is not None for blob in blobs):
+            return f"a {MANIFEST_FORMAT_DIGESTS_ONLY} manifest names no blob id, object_format or files_digest"
+        return None
+    if "object_format" not in loaded or "files_digest" not in loaded:
+        return f"a {MANIFEST_FORMAT} manifest names object_format and files_digest"
+    size = 40 if loaded["object_format"] == "sha1" else 64
+    if any(blob is None or len(blob) != size for blob in blobs):
+        return f"every requirement of a {MANIFEST_FORMAT} manifest names its blob id, {size} hex digits ({loaded['object_format']})"
+    return None
 
 
 def _manifest_value(baseline: Baseline) -> dict[str, Any]:
     """A parsed manifest as plain JSON data, for the baseline store (sign-offs are not in it)."""
     return {
         "fields": [baseline.name, baseline.path, baseline.commit, baseline.created, baseline.created_by,
-                   baseline.algorithm, baseline.root_digest, baseline.tag, baseline.tag_object, baseline.message],
-        "requirements": [[e.id, e.digest, e.path, e.line] for e in baseline.requirements],
+                   baseline.algorithm, baseline.root_digest, baseline.tag, baseline.tag_object, baseline.message,
+                   baseline.object_format, baseline.files_digest],
+        "requirements": [[e.id, e.digest, e.path, e.line, e.blob] for e in baseline.requirements],
         "lines": [[name, line] for name, line in baseline.lines],
     }
 
@@ -391,18 +448,20 @@ def _manifest_of(value: Any, path: str) -> Baseline | None:
     """The Baseline `_manifest_value` stored, or None when `value` is not of that shape."""
     try:
         fields, rows, lines = value["fields"], value["requirements"], value["lines"]
-        name, stored_path, commit, created, created_by, algorithm, root, tag, tag_object, message = fields
+        name, stored_path, commit, created, created_by, algorithm, root, tag, tag_object, message, object_format, files = fields
         texts = [name, stored_path, commit, created, created_by, algorithm, root, tag, tag_object]
-        if stored_path != path or not all(isinstance(text, str) for text in texts) or not isinstance(message, str | None):
+        if stored_path != path or not all(isinstance(text, str) for text in texts) or not all(isinstance(text, str | None) for text in (message, object_format, files)):
             return None
-        entries = tuple(BaselineEntry(i, d, p, n) for i, d, p, n in rows if isinstance(i, str) and isinstance(d, str) and isinstance(p, str) and type(n) is int)
+        entries = tuple(BaselineEntry(i, d, p, n, b) for i, d, p, n, b in rows
+                        if isinstance(i, str) and isinstance(d, str) and isinstance(p, str) and type(n) is int and isinstance(b, str | None))
         marks = tuple((key, line) for key, line in lines if isinstance(key, str) and type(line) is int)
         if len(entries) != len(rows) or len(marks) != len(lines):
             return None
     except (KeyError, TypeError, ValueError):
         return None
     return Baseline(name=name, path=path, commit=commit, created=created, created_by=created_by, algorithm=algorithm,
-                    root_digest=root, tag=tag, tag_object=tag_object, requirements=entries, message=message, lines=marks)
+                    root_digest=root, tag=tag, tag_object=tag_object, requirements=entries, message=message, lines=marks,
+                    object_format=object_format, files_digest=files)
 
 
 def read_manifest(repo: SpecRepo | None, path: str, data: bytes) -> tuple[Baseline | None, list[Finding]]:
@@ -460,6 +519,7 @@ def parse_signoff_file(path: str, data: bytes) -> tuple[SignOff | Revocation | N
             key_fingerprint=loaded.get("key_fingerprint"),
             evidence=Evidence(evidence["path"], evidence["sha256"], evidence.get("document"), getattr(evidence, "lines", {}).get("path", line)) if isinstance(evidence, dict) else None,
             recorded_by=loaded.get("recorded_by"),
+            files_digest=loaded.get("files_digest"),
             line=line,
             lines=tuple(getattr(loaded, "lines", {}).items()),
         ),
@@ -883,9 +943,11 @@ def _need_git(repo: SpecRepo) -> Path:
     return repo.git_top
 
 
-def _manifest_data(name: str, commit: str, created: str, created_by: str, message: str | None, root: str, tag: str, tag_object: str, entries: list[BaselineEntry]) -> dict[str, Any]:
+def _manifest_data(name: str, commit: str, created: str, created_by: str, message: str | None, root: str, tag: str, tag_object: str, entries: list[BaselineEntry],
+                   files: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The manifest's content; `files` is (object format, files digest) when every entry names its blob."""
     data: dict[str, Any] = {
-        "format": MANIFEST_FORMAT,
+        "format": MANIFEST_FORMAT if files else MANIFEST_FORMAT_DIGESTS_ONLY,
         "name": name,
         "commit": commit,
         "created": created,
@@ -897,11 +959,31 @@ def _manifest_data(name: str, commit: str, created: str, created_by: str, messag
         {
             "algorithm": ALGORITHM,
             "root_digest": root,
+            **({"object_format": files[0], "files_digest": files[1]} if files else {}),
             "tag": {"name": tag, "object": tag_object},
-            "requirements": [{"id": e.id, "digest": e.digest, "path": e.path} for e in entries],
+            "requirements": [{"id": e.id, "digest": e.digest, "path": e.path, **({"blob": e.blob} if files else {})} for e in entries],
         }
     )
     return data
+
+
+def object_format_of(commit: str) -> str:
+    """git's object format, told by the length of an object id."""
+    return "sha256" if len(commit) == 64 else "sha1"
+
+
+def with_blobs(repo: SpecRepo, commit: str, entries: list[BaselineEntry]) -> list[BaselineEntry]:
+    """`entries` with each file's blob id at `commit`: one `ls-tree` of the folder that holds them."""
+    top = _need_git(repo)
+    folder = posixpath.commonpath([posixpath.dirname(entry.path) for entry in entries]) if entries else ""
+    under = repo.git_path(folder)
+    listed = gitio.list_tree(top, commit, [under] if under else [], sizes=False)
+    prefix = repo.prefix
+    blobs = {entry.path[len(prefix):]: entry.oid for entry in listed if entry.path.startswith(prefix) and not entry.is_symlink}
+    missing = [entry.path for entry in entries if entry.path not in blobs]
+    if missing:  # pragma: no cover - the entries were just read from these files
+        raise InputError(f"{missing[0]} is not a file at commit {commit[:12]}")
+    return [replace(entry, blob=blobs[entry.path]) for entry in entries]
 
 
 def tag_message(name: str, message: str | None, root: str, count: int) -> str:
@@ -1017,13 +1099,16 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
         entries = _entries_read(repo, frozen, config)
     keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them
     keep_gate(repo, frozen, [])  # it passed
+    entries = with_blobs(repo, frozen, entries)
+    object_format = object_format_of(frozen)
+    files = files_digest(object_format, entries)
     root = root_digest((e.id, e.digest) for e in entries)
     created = utc_now()
     created_by = gitio.identity(top)
     tag_object = gitio.create_annotated_tag(top, tag, frozen, tag_message(name, message, root, len(entries)))
     manifest_path = folder / MANIFEST
-    data = _manifest_data(name, frozen, created, created_by, message, root, tag, tag_object, entries)
-    header = f"reqtrace baseline manifest, written by `reqtrace baseline create {name}`. Never edit it:\n`reqtrace baseline verify {name}` recomputes every digest from the commit below."
+    data = _manifest_data(name, frozen, created, created_by, message, root, tag, tag_object, entries, (object_format, files))
+    header = f"reqtrace baseline manifest, written by `reqtrace baseline create {name}`. Never edit it:\n`reqtrace baseline verify {name}` checks every file and digest against the commit below."
     try:
         rows = data.pop("requirements")  # the last key: written directly, 10,000 rows in a few ms
         atomic_write(manifest_path, dump_yaml_rows(data, "requirements", rows, header=header), exclusive=True)
@@ -1049,6 +1134,7 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
     baseline = Baseline(
         name=name, path=relative, commit=frozen, created=created, created_by=created_by, algorithm=ALGORITHM,
         root_digest=root, tag=tag, tag_object=tag_object, requirements=tuple(entries), message=message,
+        object_format=object_format, files_digest=files,
     )
     return Created(baseline, manifest_path, committed)
 

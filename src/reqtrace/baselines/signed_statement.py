@@ -30,6 +30,7 @@ def statement_text(
     role: str | None = None,
     comment: str | None = None,
     evidence_sha256: str | None = None,
+    files_digest: str | None = None,
 ) -> str:
     """The canonical statement a sign-off makes: UTF-8 lines `key: value`, in this order,
     optional lines left out, ending with a line feed. For SSH these are the bytes signed."""
@@ -38,6 +39,10 @@ def statement_text(
         f"baseline: {baseline}",
         f"algorithm: {algorithm}",
         f"root-digest: {root_digest}",
+    ]
+    if files_digest:
+        lines.append(f"files-digest: {files_digest}")
+    lines += [
         f"signer: {signer}",
         f"meaning: {meaning}",
     ]
@@ -55,11 +60,17 @@ def statement_text(
 def expected_statement(baseline: Baseline, signoff: SignOff) -> str:
     """The statement `signoff` must carry to be a sign-off of `baseline`: built from the
     baseline's own name and root digest, never from what the sign-off file claims."""
-    return statement_for(signoff, baseline=baseline.name, algorithm=baseline.algorithm, root_digest=baseline.root_digest)
+    return statement_for(signoff, baseline=baseline.name, algorithm=baseline.algorithm, root_digest=baseline.root_digest,
+                         files_digest=baseline.files_digest)
 
 
-def statement_for(signoff: SignOff, *, baseline: str, algorithm: str, root_digest: str) -> str:
-    """The statement a sign-off with these fields makes about the named content."""
+_AS_SIGNED = "as signed"
+
+
+def statement_for(signoff: SignOff, *, baseline: str, algorithm: str, root_digest: str, files_digest: str | None = _AS_SIGNED) -> str:
+    """The statement a sign-off with these fields makes about the named content. Without
+    `files_digest` (a verifier without git, which cannot tell blob ids: `pack verify`), the
+    files digest is the one the sign-off names: signed, but not checked against the files."""
     return statement_text(
         baseline=baseline,
         algorithm=algorithm,
@@ -71,6 +82,7 @@ def statement_for(signoff: SignOff, *, baseline: str, algorithm: str, root_diges
         role=signoff.role,
         comment=signoff.comment,
         evidence_sha256=signoff.evidence.sha256 if signoff.evidence else None,
+        files_digest=signoff.files_digest if files_digest is _AS_SIGNED else files_digest,
     )
 
 

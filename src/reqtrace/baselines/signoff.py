@@ -82,7 +82,9 @@ class Signed:
 
 
 def _check_manifest_before_signing(repo: SpecRepo, baseline: Baseline) -> None:
-    problems = verify_manifest(repo, baseline)
+    # Deep: a signature vouches for the manifest's digests as well as its files' blob ids, so
+    # both are checked against the commit before anyone signs.
+    problems = verify_manifest(repo, baseline, deep=True)
     if problems:
         listed = "; ".join(p.message for p in problems[:3])
         raise GateFailed(
@@ -135,6 +137,7 @@ def sign_baseline(
         "baseline": baseline.name,
         "algorithm": baseline.algorithm,
         "root_digest": baseline.root_digest,
+        **({"files_digest": baseline.files_digest} if baseline.files_digest else {}),
         "signer": signer,
         "meaning": meaning,
     }
@@ -144,7 +147,7 @@ def sign_baseline(
     if comment:
         data["comment"] = comment
     if key is not None:
-        statement = statement_text(baseline=baseline.name, algorithm=baseline.algorithm, root_digest=baseline.root_digest, signer=signer, meaning=meaning, time=time, method="ssh", role=role, comment=comment)
+        statement = statement_text(baseline=baseline.name, algorithm=baseline.algorithm, root_digest=baseline.root_digest, signer=signer, meaning=meaning, time=time, method="ssh", role=role, comment=comment, files_digest=baseline.files_digest)
         signature = sshsig.sign(key, statement.encode("utf-8"))
         verdict = sshsig.check_signature(statement.encode("utf-8"), signature)
         if not verdict.ok:  # pragma: no cover - ssh-keygen just made it
@@ -159,7 +162,7 @@ def sign_baseline(
         who = recorded_by or (gitio.identity(repo.git_top) if repo.git_top else None)
         if not who:
             raise UsageError("say who recorded this sign-off: --recorded-by 'Name <email>'")
-        statement = statement_text(baseline=baseline.name, algorithm=baseline.algorithm, root_digest=baseline.root_digest, signer=signer, meaning=meaning, time=time, method="recorded", role=role, comment=comment, evidence_sha256=sha256)
+        statement = statement_text(baseline=baseline.name, algorithm=baseline.algorithm, root_digest=baseline.root_digest, signer=signer, meaning=meaning, time=time, method="recorded", role=role, comment=comment, evidence_sha256=sha256, files_digest=baseline.files_digest)
         data.update({"method": "recorded", "statement": statement, "evidence": {"path": stored, "sha256": sha256, **({"document": document} if document else {})}, "recorded_by": who})
         written += evidence_files
     path = folder / signoff_file_name(time, meaning, signer_email(signer), statement)

@@ -21,14 +21,17 @@ from reqtrace.baselines.baseline import (
     TAG_PREFIX,
     AcceptedUnknown,
     Baseline,
+    BaselineEntry,
     BaselineSet,
     Revocation,
     SignOff,
     baselines_of,
     digest_entries,
     evidence_path_problem,
+    files_digest,
     folder_of,
     frozen_entries,
+    kept_frozen_entries,
     missing_history,
     parse_signoff_file,
 )
@@ -37,8 +40,8 @@ from reqtrace.core import cachestore
 from reqtrace.core.config import SpecRepo, parse_config
 from reqtrace.core.digest import root_digest
 from reqtrace.core.model import ERROR, Finding, Requirement, Snapshot
-from reqtrace.core.snapshot import Reader
-from reqtrace.errors import InputError, ToolMissing
+from reqtrace.core.snapshot import Reader, kind_of
+from reqtrace.errors import GitError, InputError, ToolMissing
 from reqtrace.io import gitio, sshsig
 from reqtrace.io.yamlio import MAX_FILE_BYTES
 
@@ -81,8 +84,14 @@ def _tampered(baseline: Baseline, message: str, line_of: str | int = "name") -> 
     return Finding(TAMPERED, ERROR, message, baseline.path, line or None, baseline.name)
 
 
-def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict[str, Requirement]] | None = None) -> list[Finding]:
-    """Does the manifest still describe its commit, and does the tag still point there?"""
+def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict[str, Requirement]] | None = None, deep: bool = False) -> list[Finding]:
+    """Does the manifest still describe its commit, and does the tag still point there?
+
+    A format 2 manifest (with blob ids) is compared with the commit's files by their blob ids,
+    one `ls-tree`, nothing parsed; its digests are compared too when this machine keeps the
+    digests of that commit. `deep` (or a format 1 manifest, or a blob id that differs)
+    recomputes every requirement's digest at the commit instead.
+    """
     problems: list[Finding] = []
     folder = folder_of(baseline)
     if baseline.name != folder:
@@ -100,6 +109,10 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
         problems.append(_tampered(baseline, f"the manifest's requirement list is unusable: {exc}", "requirements"))
     if listed_root is not None and listed_root != baseline.root_digest:
         problems.append(_tampered(baseline, f"the manifest's root digest {baseline.root_digest} is not the digest of its own requirement list ({listed_root}): the manifest was edited", "root_digest"))
+    if baseline.files_digest is not None:
+        listed_files = files_digest(baseline.object_format or "sha1", baseline.requirements)
+        if listed_files != baseline.files_digest:
+            problems.append(_tampered(baseline, f"the manifest's files digest {baseline.files_digest} is not the digest of its own requirement list's blob ids ({listed_files}): the manifest was edited", "files_digest"))
     if repo.git_top is None:
         problems.append(_tampered(baseline, f"{repo.root} is not in a git repository, so the baseline's commit and tag cannot be checked"))
         return problems
@@ -125,14 +138,33 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
             raise missing_history(repo, f"commit {baseline.commit[:12]} of baseline '{folder}'")
         problems.append(_tampered(baseline, f"commit {baseline.commit[:12]} named by the manifest does not exist in this repository", "commit"))
         return problems
+    blob_problems: dict[str, Finding] = {}  # by path
+    kept: list[BaselineEntry] | None = None
     if cache is not None and baseline.commit in cache:
         entries = digest_entries(cache[baseline.commit])
     else:
+        if baseline.files_digest is not None and not deep:
+            blob_problems = _blob_problems(repo, baseline)
+            if not blob_problems:
+                # The files are the ones frozen and signed. Their digests are compared only
+                # when kept here already (free); `--deep` recomputes them.
+                kept = kept_frozen_entries(repo, baseline.commit)
+                if kept is None:
+                    return problems
         try:
-            entries = frozen_entries(repo, baseline.commit)
+            entries = kept if kept is not None else frozen_entries(repo, baseline.commit)
         except InputError as error:
             problems.append(_tampered(baseline, f"the requirements at commit {baseline.commit[:12]} cannot be read: {error.message}", "commit"))
             return problems
+    problems.extend(_digest_problems(baseline, entries, blob_problems))
+    return problems
+
+
+def _digest_problems(baseline: Baseline, entries: list[BaselineEntry], blob_problems: dict[str, Finding]) -> list[Finding]:
+    """The manifest's entries against the digests at its commit; then each file whose blob id
+    differs though every digest of it matches (bytes changed, meaning not)."""
+    problems: list[Finding] = []
+    flagged: set[str] = set()  # paths a digest finding names
     actual = {entry.id: entry for entry in entries}
     listed = {entry.id: entry for entry in baseline.requirements}
     short = baseline.commit[:12]
@@ -141,12 +173,55 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
         if then is None:
             assert now is not None
             problems.append(_tampered(baseline, f"{item_id} ({now.path}) exists at commit {short} but is missing from the manifest", "requirements"))
+            flagged.add(now.path)
         elif now is None:
             problems.append(Finding(TAMPERED, ERROR, f"the manifest lists {item_id}, which does not exist at commit {short}", baseline.path, then.line or None, item_id))
+            flagged.add(then.path)
         elif now.digest != then.digest:
             problems.append(Finding(TAMPERED, ERROR, f"{item_id}: the manifest's digest {then.digest[:19]}… is not the digest of {now.path} at commit {short} ({now.digest[:19]}…): the requirement or the manifest was changed after the baseline was made", baseline.path, then.line or None, item_id))
+            flagged.add(now.path)
         elif now.path != then.path:
             problems.append(Finding(TAMPERED, ERROR, f"{item_id}: the manifest says {then.path}, but at commit {short} it is in {now.path}", baseline.path, then.line or None, item_id))
+            flagged.update((now.path, then.path))
+    problems.extend(finding for path, finding in sorted(blob_problems.items()) if path not in flagged)
+    return problems
+
+
+def _blob_problems(repo: SpecRepo, baseline: Baseline) -> dict[str, Finding]:
+    """Each requirement file whose blob id at the baseline's commit is not the one the manifest
+    froze, or that the manifest does not name, by path: one `ls-tree`, no parse. The files are
+    the ones the digests read (`requirements_at`): the requirement files under the commit's
+    own requirements folder."""
+    short = baseline.commit[:12]
+    reader = Reader(repo, baseline.commit)
+    try:
+        config, _ = parse_config(reader.read_config())
+        sources = reader.list_files([config.requirements_dir], sizes=False)
+    except (InputError, GitError, UnicodeDecodeError) as error:
+        message = error.message if isinstance(error, InputError | GitError) else str(error)
+        return {"": _tampered(baseline, f"the files at commit {short} cannot be listed: {message}", "commit")}
+    actual: dict[str, str] = {}
+    for source in sources:
+        kind = kind_of(source.path, config)
+        if kind is not None and kind.name == "requirement":
+            actual[source.path] = "a symbolic link" if source.symlink_target is not None else (source.oid or "")
+    listed: dict[str, tuple[BaselineEntry, set[str | None]]] = {}
+    for entry in baseline.requirements:
+        listed.setdefault(entry.path, (entry, set()))[1].add(entry.blob)
+    problems: dict[str, Finding] = {}
+    for path in reader.bad_names:
+        problems[path] = _tampered(baseline, f"a file at commit {short} has a name that is not UTF-8 ({path!r}): it cannot be compared with the manifest", "requirements")
+    for path in sorted(set(actual) | set(listed), key=lambda p: p.encode("utf-8", "surrogateescape")):
+        now = actual.get(path)
+        if path not in listed:
+            problems[path] = _tampered(baseline, f"{path} is a requirement file at commit {short} that the manifest does not name", "requirements")
+            continue
+        entry, blobs = listed[path]
+        frozen = ", ".join(sorted(blob[:12] if blob else "none" for blob in blobs))
+        if now is None:
+            problems[path] = Finding(TAMPERED, ERROR, f"the manifest names {path} (blob {frozen}), which is not a requirement file at commit {short}", baseline.path, entry.line or None, entry.id)
+        elif blobs != {now}:
+            problems[path] = Finding(TAMPERED, ERROR, f"{path} at commit {short} is blob {now[:12]}, but the manifest froze blob {frozen}: the file at the baseline's commit is not the one signed (a rewritten history), or the manifest was edited", baseline.path, entry.line or None, entry.id)
     return problems
 
 
@@ -200,6 +275,8 @@ def check_signoff(repo: SpecRepo, baseline: Baseline, signoff: SignOff, *, allow
         problems.append(_signoff_problem(signoff, INVALID, f"this sign-off is for baseline '{signoff.baseline}', not '{baseline.name}': it was copied here"))
     elif signoff.root_digest != baseline.root_digest or signoff.algorithm != baseline.algorithm:
         problems.append(_signoff_problem(signoff, INVALID, f"this sign-off signs root digest {signoff.root_digest}, but baseline '{baseline.name}' has {baseline.root_digest}: it signs other content"))
+    elif signoff.files_digest != baseline.files_digest:
+        problems.append(_signoff_problem(signoff, INVALID, f"this sign-off signs files digest {signoff.files_digest or 'none'}, but baseline '{baseline.name}' has {baseline.files_digest or 'none'}: it signs other files"))
     expected = expected_statement(baseline, signoff)
     if not problems and signoff.statement != expected:
         problems.append(_signoff_problem(signoff, INVALID, "the sign-off's fields no longer match the statement it records (signer, meaning, role, time, comment or evidence was edited after signing)"))
@@ -313,15 +390,16 @@ def verify_baseline(
     commit: str | None = None,
     tolerate_missing_tool: bool = False,
     cache: dict[str, dict[str, Requirement]] | None = None,
+    deep: bool = False,
 ) -> Verification:
     """Everything about one baseline that can be broken, as findings; plus each sign-off's status.
 
     `commit` is where the baseline files were read (None: the working tree); recorded
-    evidence is read from the same place.
+    evidence is read from the same place. `deep` recomputes every digest (`verify_manifest`).
     """
     allowed = resolve_signers(repo, signers)
     result = Verification(baseline, signers_file=signers_label(repo, allowed))
-    result.problems.extend(verify_manifest(repo, baseline, cache=cache))
+    result.problems.extend(verify_manifest(repo, baseline, cache=cache, deep=deep))
     for signoff in baseline.signoffs:
         checked, problems = check_signoff(repo, baseline, signoff, allowed=allowed, commit=commit, tolerate_missing_tool=tolerate_missing_tool)
         result.signoffs.append(checked)

@@ -275,7 +275,7 @@ def _baseline_json(verification: Any, accepted: Any, *, with_requirements: bool 
     return data
 
 
-def _verify_all(repo: Any, baselines: list[Any], *, signers: Path | None, commit: str | None, tolerant: bool) -> list[Any]:
+def _verify_all(repo: Any, baselines: list[Any], *, signers: Path | None, commit: str | None, tolerant: bool, deep: bool = False) -> list[Any]:
     from reqtrace.baselines.verify import Verification, verify_baseline
     from reqtrace.core.model import ERROR, Finding
     from reqtrace.errors import RevisionError
@@ -284,7 +284,7 @@ def _verify_all(repo: Any, baselines: list[Any], *, signers: Path | None, commit
     results = []
     for baseline in baselines:
         try:
-            results.append(verify_baseline(repo, baseline, signers=signers, commit=commit, tolerate_missing_tool=tolerant, cache=cache))
+            results.append(verify_baseline(repo, baseline, signers=signers, commit=commit, tolerate_missing_tool=tolerant, cache=cache, deep=deep))
         except RevisionError as error:
             if not tolerant:
                 raise
@@ -347,8 +347,9 @@ def verify(
     rev: RevOption = None,
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
+    deep: Annotated[bool, typer.Option("--deep", help="Recompute every requirement's digest at the baseline's commit, even where the manifest's blob ids already prove its files.")] = False,
 ) -> None:
-    """Recompute every digest from the baseline's commit, check the tag, every signature and every evidence hash. Exit 1 naming each broken item."""
+    """Check the baseline's files against its commit (by git blob id; every digest for an older manifest, or with --deep), the tag, every signature and every evidence hash. Exit 1 naming each broken item."""
     from reqtrace.baselines.baseline import (
         check_baseline_name,
         folder_of,
@@ -369,7 +370,7 @@ def verify(
     else:
         baselines = scanned.baselines
         broken_files = list(scanned.findings)
-    results = _verify_all(repo, baselines, signers=signers, commit=scanned.commit, tolerant=False)
+    results = _verify_all(repo, baselines, signers=signers, commit=scanned.commit, tolerant=False, deep=deep)
     ok = all(v.ok for v in results) and not broken_files
     output.gate_failed = not ok
     if format is TextOrJson.json:

@@ -834,7 +834,9 @@ def dump_yaml(data: dict[str, Any], *, header: str = "") -> str:
 # Scalars that YAML 1.1 reads back as the same text when written plain: a letter first, then
 # letters, digits and `_./-` (no space, no `: `, no `#`), and none of the words it reads as
 # true/false/null. Plus the digests reqtrace writes.
-_PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*|sha256:[0-9a-f]{64}")
+# Also a git object id: YAML reads hex digits as text unless all are digits (a number) or
+# they spell a binary number (`0b` and ones and zeros).
+_PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*|sha256:[0-9a-f]{64}|(?![0-9]+$)(?!0b[01]+$)[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _NOT_TEXT = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 
 
