@@ -49,7 +49,7 @@ def yaml_block(text: str, indent: str = "  ") -> str:
     return "|\n" + "".join(indent + line + "\n" for line in text.rstrip("\n").split("\n"))
 
 
-def signoff_yaml(baseline: str, root: str, signer: str, meaning: str, time: str, role: str, *, key: Path | None = None, evidence: tuple[str, bytes] | None = None) -> str:
+def signoff_yaml(baseline: str, root: str, signer: str, meaning: str, time: str, role: str, *, key: Path | None = None, evidence: tuple[str, bytes] | None = None, files_digest: str | None = None) -> str:
     """A sign-off file in the reqtrace-signoff-1 format, made by hand (an attacker's forgery)."""
     import hashlib
 
@@ -58,12 +58,14 @@ def signoff_yaml(baseline: str, root: str, signer: str, meaning: str, time: str,
     statement = statement_text(
         baseline=baseline, algorithm="reqtrace-digest-1", root_digest=root, signer=signer, meaning=meaning, time=time,
         method="ssh" if key else "recorded", role=role, evidence_sha256=hashlib.sha256(evidence[1]).hexdigest() if evidence else None,
+        files_digest=files_digest,
     )
     lines = [
         "format: reqtrace-signoff-1",
         f"baseline: {baseline}",
         "algorithm: reqtrace-digest-1",
         f"root_digest: '{root}'",
+        *([f"files_digest: '{files_digest}'"] if files_digest else []),
         f"signer: {json.dumps(signer)}",
         f"meaning: {meaning}",
         f"role: {role}",

@@ -347,6 +347,8 @@ def test_attack_copy_a_signature_file_to_another_baseline(spec, keys, run_in_pro
     v1 = load_baseline(repo, "contract-v1.0")
     ssh_source = next((spec.root / "baselines/contract-v1.0/signoffs").glob("*approved-li-wei*.yaml"))
     edited = ssh_source.read_text().replace("baseline: contract-v1.0", "baseline: contract-v2.0").replace(v1.root_digest, v2.root_digest)
+    assert v1.files_digest and v2.files_digest
+    edited = edited.replace(v1.files_digest, v2.files_digest)  # the files it signs, too
     (target.parent / ssh_source.name).write_text(edited)
     result = run_in_process("baseline", "verify", "contract-v2.0", cwd=spec.root)
     assert result.exit_code == 1

@@ -243,7 +243,7 @@ def forge_recorded_signoff(world: World, path: str, data: bytes, *, name: str = 
     recorded sign-offs are not signed, so anyone who can write the repo can make one."""
     baseline = load_baseline(world.repo, "delivery-v1.0")
     forged = world.spec.root / DELIVERY / "signoffs" / name
-    forged.write_text(signoff_yaml("delivery-v1.0", baseline.root_digest, CUSTOMER, "accepted", "2026-07-01T00:00:00Z", "customer", evidence=(path, data)))
+    forged.write_text(signoff_yaml("delivery-v1.0", baseline.root_digest, CUSTOMER, "accepted", "2026-07-01T00:00:00Z", "customer", evidence=(path, data), files_digest=baseline.files_digest))
     return forged
 
 

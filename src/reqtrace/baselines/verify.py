@@ -143,7 +143,9 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
     if cache is not None and baseline.commit in cache:
         entries = digest_entries(cache[baseline.commit])
     else:
-        if baseline.files_digest is not None and not deep:
+        # A manifest at odds with itself (its root or files digest) was edited: say which
+        # requirement differs, as the digests tell.
+        if baseline.files_digest is not None and not deep and not problems:
             blob_problems = _blob_problems(repo, baseline)
             if not blob_problems:
                 # The files are the ones frozen and signed. Their digests are compared only
