@@ -90,7 +90,7 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
     A format 2 manifest (with blob ids) is compared with the commit's files by their blob ids,
     one `ls-tree`, nothing parsed; its digests are compared too when this machine keeps the
     digests of that commit. `deep` (or a format 1 manifest, or a blob id that differs)
-    recomputes every requirement's digest at the commit instead.
+    recomputes every requirement's digest at the commit as well.
     """
     problems: list[Finding] = []
     folder = folder_of(baseline)
@@ -145,9 +145,9 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
     else:
         # A manifest at odds with itself (its root or files digest) was edited: say which
         # requirement differs, as the digests tell.
-        if baseline.files_digest is not None and not deep and not problems:
+        if baseline.files_digest is not None and not problems:
             blob_problems = _blob_problems(repo, baseline)
-            if not blob_problems:
+            if not blob_problems and not deep:
                 # The files are the ones frozen and signed. Their digests are compared only
                 # when kept here already (free); `--deep` recomputes them.
                 kept = kept_frozen_entries(repo, baseline.commit)
