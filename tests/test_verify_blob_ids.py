@@ -17,8 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_demo, git, make_repo_in, requirement_yaml
+from conftest import (
+    cold_copy,
+    copy_demo,
+    created_entries,
+    git,
+    make_repo_in,
+    plain_baseline_entries,
+    requirement_yaml,
+)
 from pack_kit import allowed_signers_line, make_key
+from reqtrace.baselines import baseline as baseline_module
 from reqtrace.baselines.baseline import (
     MANIFEST_FORMAT,
     MANIFEST_FORMAT_DIGESTS_ONLY,
@@ -27,7 +36,7 @@ from reqtrace.baselines.baseline import (
     load_baseline,
 )
 from reqtrace.baselines.signoff import sign_baseline
-from reqtrace.baselines.verify import verify_manifest
+from reqtrace.baselines.verify import verify_manifest, vouched_entries
 from reqtrace.core.config import find_spec_repo
 
 CONTRACT = "contract-v1.0"
@@ -183,3 +192,63 @@ def test_a_manifest_mixing_the_formats_is_refused(old_format, tmp_path):
         path.write_text(edited, encoding="utf-8")
         with pytest.raises(Exception, match="must not be edited"):
             load_baseline(find_spec_repo(root), "v1")
+
+
+@pytest.fixture(scope="module")
+def signed_then_edited(tmp_path_factory, build_env) -> Path:
+    """Baseline v1 (format 2) signed with a real SSH key, then edits, a move, a removal and a
+    new requirement committed; nothing kept in .git/reqtrace/ (as in a fresh clone)."""
+    folder = tmp_path_factory.mktemp("signed")
+    key = make_key(folder / "keys", "vendor", "li.wei@vendor.example")
+    spec = make_repo_in(folder)({f"specs/REQ-{n}.yaml": requirement_yaml(f"REQ-{n}", f"Title {n}") for n in range(1, 7)}
+                                | {".reqtrace/allowed_signers": allowed_signers_line(key, "li.wei@vendor.example")})
+    repo = find_spec_repo(spec.root)
+    create_baseline(repo, "v1")
+    assert vouched_entries(repo, load_baseline(repo, "v1")) is None  # nobody signed it yet
+    sign_baseline(repo, "v1", signer="Li Wei <li.wei@vendor.example>", meaning="approved", role="vendor", key=key)
+    spec.commit({
+        "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Title 1, edited"),
+        "specs/REQ-2.yaml": None,
+        "specs/moved/REQ-2.yaml": requirement_yaml("REQ-2", "Title 2"),
+        "specs/REQ-4.yaml": None,
+        "specs/REQ-9.yaml": requirement_yaml("REQ-9", "Title 9"),
+    })
+    shutil.rmtree(spec.root / ".git" / "reqtrace")
+    return spec.root
+
+
+def test_create_in_a_fresh_clone_takes_unchanged_digests_from_a_signed_manifest(signed_then_edited, tmp_path, monkeypatch):
+    root = cold_copy(signed_then_edited, tmp_path / "repo")
+    repo = find_spec_repo(root)
+    head = git(root, "rev-parse", "HEAD")
+    assert [e.id for e in vouched_entries(repo, load_baseline(repo, "v1")) or []] == [f"REQ-{n}" for n in range(1, 7)]
+
+    def every_file_read(*args: object) -> None:
+        raise AssertionError("every requirement file was read")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(baseline_module, "_entries_read", every_file_read)
+        created = create_baseline(repo, "v2", vouched=vouched_entries)
+    assert created_entries(created) == plain_baseline_entries(root, head)
+    assert same_both_ways(root, "v2") == []
+
+
+def test_a_broken_manifest_vouches_for_nothing(signed_then_edited, tmp_path, monkeypatch):
+    """An edited digest (it would be carried: REQ-5 is unchanged since): every file is read."""
+    root = cold_copy(signed_then_edited, tmp_path / "repo")
+    repo = find_spec_repo(root)
+    v1 = load_baseline(repo, "v1")
+    path = root / v1.path
+    entry = v1.requirements[4]
+    path.write_text(path.read_text(encoding="utf-8").replace(entry.digest, "sha256:" + "0" * 64), encoding="utf-8")
+    assert vouched_entries(repo, load_baseline(repo, "v1")) is None
+    shutil.rmtree(root / ".git" / "reqtrace")  # the digests that verify computed are trusted
+    head = git(root, "rev-parse", "HEAD")
+
+    def carried(*args: object) -> None:
+        raise AssertionError("digests were carried from a manifest nobody vouches for")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(baseline_module, "_carried_and_read", carried)
+        created = create_baseline(repo, "v2", vouched=vouched_entries, rev="HEAD")
+    assert created_entries(created) == plain_baseline_entries(root, head)

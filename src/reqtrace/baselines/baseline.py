@@ -15,7 +15,7 @@ import hashlib
 import json
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
@@ -975,7 +975,9 @@ def object_format_of(commit: str) -> str:
 def with_blobs(repo: SpecRepo, commit: str, entries: list[BaselineEntry]) -> list[BaselineEntry]:
     """`entries` with each file's blob id at `commit`: one `ls-tree` of the folder that holds them."""
     top = _need_git(repo)
-    folder = posixpath.commonpath([posixpath.dirname(entry.path) for entry in entries]) if entries else ""
+    # The folder common to all is the one common to the first and last path in text order.
+    paths = [entry.path for entry in entries]
+    folder = posixpath.commonpath([posixpath.dirname(min(paths)), posixpath.dirname(max(paths))]) if paths else ""
     under = repo.git_path(folder)
     listed = gitio.list_tree(top, commit, [under] if under else [], sizes=False)
     prefix = repo.prefix
@@ -983,7 +985,7 @@ def with_blobs(repo: SpecRepo, commit: str, entries: list[BaselineEntry]) -> lis
     missing = [entry.path for entry in entries if entry.path not in blobs]
     if missing:  # pragma: no cover - the entries were just read from these files
         raise InputError(f"{missing[0]} is not a file at commit {commit[:12]}")
-    return [replace(entry, blob=blobs[entry.path]) for entry in entries]
+    return [BaselineEntry(entry.id, entry.digest, entry.path, entry.line, blobs[entry.path]) for entry in entries]
 
 
 def tag_message(name: str, message: str | None, root: str, count: int) -> str:
@@ -1052,12 +1054,52 @@ def _entries_from_kept(repo: SpecRepo, frozen: str) -> list[BaselineEntry] | Non
         held, kept = _kept_held(repo, other), kept_frozen_entries(repo, other)
         if held is None or kept is None or any(repo.git_path(path) not in changed for path in held):
             return None
-        carried = [entry for entry in kept if repo.git_path(entry.path) not in changed]
-        prefix = repo.prefix
-        present = [path[len(prefix):] for path, status in changed.items() if status != "D" and path.startswith(prefix)]
-        read = read_named_items(repo, frozen, present)
+        return _carried_and_read(repo, frozen, kept, changed)
     except (GitError, InputError, UnicodeDecodeError):
         return None
+
+
+# Whether a baseline's manifest entries may stand for the digests at its commit: given by the
+# caller (`baselines/verify.py`'s `vouched_entries`, which this module cannot import).
+Vouched = Callable[[SpecRepo, Baseline], "list[BaselineEntry] | None"]
+
+
+def _entries_from_manifest(repo: SpecRepo, frozen: str, vouched: Vouched) -> list[BaselineEntry] | None:
+    """`_entries_from_kept` with a baseline's own manifest in place of kept digests, for a clone
+    where no `create`, `sign` or `verify --deep` kept any (a fresh clone; `check` verifies
+    format 2 manifests by blob ids and keeps none): of the format 2 baselines, the one with the
+    fewest requirement files changed since its commit, if `vouched` gives its entries. Its
+    unchanged files passed the freeze gate when it was made; the changed ones are read."""
+    try:
+        config, _ = parse_config(Reader(repo, frozen).read_config())
+        scanned = scan_baselines(repo)
+        if scanned.findings:
+            return None
+        top = _need_git(repo)
+        folders = [repo.git_path(config.requirements_dir), repo.git_path(CONFIG_FILE)]
+        best: tuple[Baseline, dict[str, str]] | None = None
+        for baseline in scanned.baselines:
+            if baseline.files_digest is None or baseline.commit == frozen:
+                continue
+            changed = {path: status for status, _old, _new, path in gitio.changed_paths(top, baseline.commit, frozen, folders)}
+            if repo.git_path(CONFIG_FILE) not in changed and (best is None or len(changed) < len(best[1])):
+                best = (baseline, changed)
+        if best is None:
+            return None
+        entries = vouched(repo, best[0])
+        return None if entries is None else _carried_and_read(repo, frozen, entries, best[1])
+    except (GitError, InputError, UnicodeDecodeError):
+        return None
+
+
+def _carried_and_read(repo: SpecRepo, frozen: str, known: list[BaselineEntry], changed: dict[str, str]) -> list[BaselineEntry] | None:
+    """The entries at `frozen`: `known`'s for the files not in `changed` (git path -> status),
+    the changed files read; None when a changed file would stop a baseline or holds an id
+    a carried entry has."""
+    carried = [BaselineEntry(entry.id, entry.digest, entry.path) for entry in known if repo.git_path(entry.path) not in changed]
+    prefix = repo.prefix
+    present = [path[len(prefix):] for path, status in changed.items() if status != "D" and path.startswith(prefix)]
+    read = read_named_items(repo, frozen, present)
     requirements = read.requirements
     if _held_paths(requirements, read.findings) or any(entry.id in requirements for entry in carried):
         return None
@@ -1067,9 +1109,13 @@ def _entries_from_kept(repo: SpecRepo, frozen: str) -> list[BaselineEntry] | Non
     return sorted(entries, key=lambda entry: entry.id.encode("utf-8"))
 
 
-def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, message: str | None = None, commit: bool = True) -> Created:
+def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, message: str | None = None, commit: bool = True,
+                    vouched: Vouched | None = None) -> Created:
     """Freeze the requirements at `rev` (default HEAD) as baseline NAME: tag, manifest, and (unless
-    `commit` is false) a commit of the manifest. Refuses a taken name and uncommitted spec changes."""
+    `commit` is false) a commit of the manifest. Refuses a taken name and uncommitted spec changes.
+
+    The digests of files unchanged since a baseline commit whose digests are kept are not
+    computed again; with `vouched`, nor those unchanged since a format 2 baseline it vouches for."""
     check_baseline_name(name)
     top = _need_git(repo)
     if message is not None and not message.strip():
@@ -1095,6 +1141,8 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
     else:
         frozen = resolve_revision(repo, rev)
     entries = _entries_from_kept(repo, frozen)
+    if entries is None and vouched is not None:
+        entries = _entries_from_manifest(repo, frozen, vouched)
     if entries is None:
         entries = _entries_read(repo, frozen, config)
     keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them

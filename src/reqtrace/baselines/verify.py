@@ -413,6 +413,23 @@ def verify_baseline(
     return result
 
 
+def vouched_entries(repo: SpecRepo, baseline: Baseline) -> list[BaselineEntry] | None:
+    """The manifest's entries, when they may stand for the digests at its commit (for
+    `create_baseline`'s `vouched`): a format 2 manifest that verifies with no finding and
+    has a valid SSH sign-off by a trusted key. Its signers vouched for its digests (`sign`
+    recomputes them first) and its blob ids were just found to be the commit's files, as
+    plain `verify` takes them; anything less (no signature, a finding, no ssh-keygen): None."""
+    if baseline.files_digest is None:
+        return None
+    try:
+        checked = verify_baseline(repo, baseline)
+    except (InputError, ToolMissing):
+        return None
+    if checked.problems or not any(check.status == VALID and check.signoff.method == "ssh" for check in checked.signoffs):
+        return None
+    return list(baseline.requirements)
+
+
 def baseline_findings(snapshot: Snapshot) -> list[Finding]:
     """What `reqtrace check` reports about the baselines of the snapshot's spec repo."""
     return baseline_verdict(snapshot).findings

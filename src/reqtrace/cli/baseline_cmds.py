@@ -70,11 +70,12 @@ def create(
 ) -> None:
     """Freeze the requirements at a commit as baseline NAME: tag baseline/NAME and write baselines/NAME/manifest.yaml (committed)."""
     from reqtrace.baselines.baseline import check_baseline_name, create_baseline
+    from reqtrace.baselines.verify import vouched_entries
 
     output.json_requested = format is TextOrJson.json
     check_baseline_name(name)
     repo = _repo(root)
-    created = create_baseline(repo, name, rev=rev, message=message, commit=not no_commit)
+    created = create_baseline(repo, name, rev=rev, message=message, commit=not no_commit, vouched=vouched_entries)
     baseline = created.baseline
     manifest = created.manifest_path.relative_to(repo.root).as_posix()
     if format is TextOrJson.json:
