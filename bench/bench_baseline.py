@@ -13,8 +13,11 @@ included):
   tag are undone before the next run), on both shapes: cold, warm (the parse
   pack a first create wrote), and after a `check` (which kept the earlier
   baselines' digests, as when a user checks before freezing);
-- `baseline verify release-3.0` (two SSH sign-offs) and `baseline verify`
-  (every baseline) on the realistic shape.
+- `baseline verify release-3.0` (two SSH sign-offs; cold, warm, and cold with
+  `--deep`, which recomputes every digest as a format 1 manifest always does)
+  and `baseline verify` (every baseline) on the realistic shape. Repos built
+  by earlier versions hold format 1 manifests (no blob ids): build a new one
+  (another --dir) to measure the blob-id path.
 
 "cold" runs start without .git/reqtrace/ (reqtrace's caches), "warm" runs
 keep it. Each line gives the best and the median wall time of `--repeat`
@@ -82,6 +85,8 @@ def main() -> None:
                     verify = [*reqtrace, "baseline", "verify", "release-3.0", "--format", "json"]
                     measure("baseline verify release-3.0 (cold)", verify, root, options.repeat, lambda cache=cache: shutil.rmtree(cache, ignore_errors=True), env)
                     measure("baseline verify release-3.0 (warm)", verify, root, options.repeat, None, env)
+                    # Every digest recomputed as well: what a format 1 manifest always costs.
+                    measure("baseline verify release-3.0 --deep (cold)", [*verify, "--deep"], root, options.repeat, lambda cache=cache: shutil.rmtree(cache, ignore_errors=True), env)
                     every = [*reqtrace, "baseline", "verify", "--format", "json"]
                     measure("baseline verify, all 3 (warm)", every, root, options.repeat, None, env)
     finally:
