@@ -981,11 +981,12 @@ def with_blobs(repo: SpecRepo, commit: str, entries: list[BaselineEntry]) -> lis
     under = repo.git_path(folder)
     listed = gitio.list_tree(top, commit, [under] if under else [], sizes=False)
     prefix = repo.prefix
-    blobs = {entry.path[len(prefix):]: entry.oid for entry in listed if entry.path.startswith(prefix) and not entry.is_symlink}
+    cut = len(prefix)
+    blobs = {entry.path[cut:]: entry.oid for entry in listed if entry.mode != "120000" and entry.path.startswith(prefix)}
     missing = [entry.path for entry in entries if entry.path not in blobs]
     if missing:  # pragma: no cover - the entries were just read from these files
         raise InputError(f"{missing[0]} is not a file at commit {commit[:12]}")
-    return [BaselineEntry(entry.id, entry.digest, entry.path, entry.line, blobs[entry.path]) for entry in entries]
+    return [entry if entry.blob == blobs[entry.path] else BaselineEntry(entry.id, entry.digest, entry.path, entry.line, blobs[entry.path]) for entry in entries]
 
 
 def tag_message(name: str, message: str | None, root: str, count: int) -> str:
@@ -1096,7 +1097,8 @@ def _carried_and_read(repo: SpecRepo, frozen: str, known: list[BaselineEntry], c
     """The entries at `frozen`: `known`'s for the files not in `changed` (git path -> status),
     the changed files read; None when a changed file would stop a baseline or holds an id
     a carried entry has."""
-    carried = [BaselineEntry(entry.id, entry.digest, entry.path) for entry in known if repo.git_path(entry.path) not in changed]
+    # An unchanged file's blob id is the same at both commits: a manifest's entries keep theirs.
+    carried = [entry for entry in known if repo.git_path(entry.path) not in changed]
     prefix = repo.prefix
     present = [path[len(prefix):] for path, status in changed.items() if status != "D" and path.startswith(prefix)]
     read = read_named_items(repo, frozen, present)
