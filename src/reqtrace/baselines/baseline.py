@@ -453,7 +453,7 @@ def _manifest_of(value: Any, path: str) -> Baseline | None:
         if stored_path != path or not all(isinstance(text, str) for text in texts) or not all(isinstance(text, str | None) for text in (message, object_format, files)):
             return None
         entries = tuple(BaselineEntry(i, d, p, n, b) for i, d, p, n, b in rows
-                        if isinstance(i, str) and isinstance(d, str) and isinstance(p, str) and type(n) is int and isinstance(b, str | None))
+                        if isinstance(i, str) and isinstance(d, str) and isinstance(p, str) and type(n) is int and (b is None or type(b) is str))
         marks = tuple((key, line) for key, line in lines if isinstance(key, str) and type(line) is int)
         if len(entries) != len(rows) or len(marks) != len(lines):
             return None
