@@ -138,21 +138,20 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
             raise missing_history(repo, f"commit {baseline.commit[:12]} of baseline '{folder}'")
         problems.append(_tampered(baseline, f"commit {baseline.commit[:12]} named by the manifest does not exist in this repository", "commit"))
         return problems
-    blob_problems: dict[str, Finding] = {}  # by path
+    # A manifest at odds with itself (its root or files digest) was edited: its blob ids say
+    # nothing, and every digest is compared, so that the changed requirement is named.
+    by_blob = baseline.files_digest is not None and not problems
+    blob_problems = _blob_problems(repo, baseline) if by_blob else {}  # by path
     kept: list[BaselineEntry] | None = None
     if cache is not None and baseline.commit in cache:
         entries = digest_entries(cache[baseline.commit])
     else:
-        # A manifest at odds with itself (its root or files digest) was edited: say which
-        # requirement differs, as the digests tell.
-        if baseline.files_digest is not None and not problems:
-            blob_problems = _blob_problems(repo, baseline)
-            if not blob_problems and not deep:
-                # The files are the ones frozen and signed. Their digests are compared only
-                # when kept here already (free); `--deep` recomputes them.
-                kept = kept_frozen_entries(repo, baseline.commit)
-                if kept is None:
-                    return problems
+        if by_blob and not blob_problems and not deep:
+            # The files are the ones frozen and signed. Their digests are compared only
+            # when kept here already (free); `--deep` recomputes them.
+            kept = kept_frozen_entries(repo, baseline.commit)
+            if kept is None:
+                return problems
         try:
             entries = kept if kept is not None else frozen_entries(repo, baseline.commit)
         except InputError as error:
