@@ -451,7 +451,9 @@ def read_items(repo: SpecRepo, commit: str | None, kinds: Sequence[str], *, cach
     folders = sorted({getattr(config, kind.folder) for kind in wanted})
     sources = reader.list_files(folders)
     snapshot.findings.extend(name_finding(path) for path in reader.bad_names if any(path.startswith(folder + "/") for folder in folders))  # type: ignore[misc]
-    selected = [source for source in sources if (kind := kind_of(source.path, config)) is not None and kind.name in kinds]
+    # The kind's folders worked out once (kind_of would hash the whole config for every file).
+    kind_folders = _kind_folders(config, tuple(FILE_KINDS))
+    selected = [source for source in sources if (kind := _kind_in(source.path, kind_folders)) is not None and kind.name in kinds]
     for parsed_file in parse_sources(reader, config, selected, cache=cache):
         if parsed_file.read:
             snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
