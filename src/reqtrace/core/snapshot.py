@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from reqtrace.core.config import CONFIG_FILE, SpecRepo, config_line, parse_config
+from reqtrace.core.digest import stash_digest
 from reqtrace.core.model import ERROR, WARNING, Config, Finding, Requirement, Snapshot
 from reqtrace.core.parse import (
     Parsed,
@@ -422,8 +423,12 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
             return reader.read_one(listed[path])
 
         snapshot.read_bytes = read_listed
+        # Requirements are digested beside the parsing when there are baselines to verify
+        # and drift from (the digests go into the parse pack with the parses).
+        baselines = config.baselines_dir + "/"
+        digests = any(path.startswith(baselines) for path in listed)
         with phase(f"reading {len(sources):,} files"):
-            parsed_files = parse_sources(reader, config, sources, cache=cache)
+            parsed_files = parse_sources(reader, config, sources, cache=cache, digests=digests)
         for parsed_file in parsed_files:
             if parsed_file.read:
                 snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
@@ -451,10 +456,7 @@ def read_items(repo: SpecRepo, commit: str | None, kinds: Sequence[str], *, cach
     folders = sorted({getattr(config, kind.folder) for kind in wanted})
     sources = reader.list_files(folders)
     snapshot.findings.extend(name_finding(path) for path in reader.bad_names if any(path.startswith(folder + "/") for folder in folders))  # type: ignore[misc]
-    # The kind's folders worked out once (kind_of would hash the whole config for every file).
-    kind_folders = _kind_folders(config, tuple(FILE_KINDS))
-    selected = [source for source in sources if (kind := _kind_in(source.path, kind_folders)) is not None and kind.name in kinds]
-    for parsed_file in parse_sources(reader, config, selected, cache=cache):
+    for parsed_file in parse_sources(reader, config, sources, cache=cache, only=frozenset(kinds)):
         if parsed_file.read:
             snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
         add_parsed(snapshot, parsed_file.parsed)
@@ -679,8 +681,7 @@ def name_finding(path: str) -> Finding | None:
     )
 
 
-@dataclass(frozen=True)
-class ParsedFile:
+class ParsedFile(NamedTuple):  # a tuple: one for every file read, at every commit read
     source: SourceFile
     kind: FileKind | None
     parsed: Parsed  # its items and findings; for a symlink or a huge file, findings only
@@ -688,21 +689,43 @@ class ParsedFile:
     oid: str | None = None  # the git blob id of the bytes parsed (also in the working tree)
 
 
-def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile], *, cache: ParseCache | None = None) -> list[ParsedFile]:
+# What parsing one file costs, in shares of a requirement file's parse, measured on the
+# benchmark repo: a record (request, meeting, e-mail) about 0.8, and digesting the
+# requirements of a file (`digests`) about 0.4 more.
+_RECORD_COST = 4
+_REQUIREMENT_COST = 5
+_DIGEST_COST = 2
+
+
+def parse_sources(
+    reader: Reader,
+    config: Config,
+    sources: Iterable[SourceFile],
+    *,
+    cache: ParseCache | None = None,
+    digests: bool = False,
+    only: frozenset[str] | None = None,
+) -> list[ParsedFile]:
     """Parse the spec files among `sources`, in the order given.
 
     The one way files become items, for whole snapshots and for the few files
     a diff reads. Files of no known kind are skipped; symlinks and files over
     the size limit become findings. With `cache`, a file whose parse is cached
     under its blob id is not parsed again — and at a commit not even read.
+    With `digests`, each requirement parsed is digested beside its parsing (on both
+    cores; digest.stash_digest), for a caller that verifies baselines or diffs: the
+    parse pack keeps the digests with the parses. With `only` (kind names), every file
+    of another kind, or of none, is skipped as if it were not among `sources`.
     """
     results: dict[str, ParsedFile] = {}
     order: list[str] = []
     pending: list[tuple[SourceFile, FileKind, str | None]] = []  # with the cache key, when known
     folders = _kind_folders(config, tuple(FILE_KINDS))
     for source in sources:
-        order.append(source.path)
         kind = _kind_in(source.path, folders)
+        if only is not None and (kind is None or kind.name not in only):
+            continue
+        order.append(source.path)
         if _undecodable(source.path):
             # Names listed by git diff (not by Reader.list_files) end here: a finding, never a parse.
             if kind is not None or _in_kind_folder(source.path, config):
@@ -759,6 +782,10 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
                 continue
             parsed = kind.parser(source.path, content, config)
             parsed.oid = oid or gitio.blob_id(content)
+            if digests:
+                for item in parsed.items:
+                    if type(item) is Requirement:
+                        stash_digest(item)
             parses.append(parsed)
         return parses
 
@@ -783,7 +810,7 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
 
     parses = fork_map(
         parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)), meanwhile=store_own_half,
-        dump=dump_parsed,
+        dump=dump_parsed, split=_even_split([kind for _source, kind, _oid, _data, _key in misses], digests),
     )
     verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
     for index, ((source, kind, _oid, _data, _key), parsed) in enumerate(zip(misses, parses, strict=True)):
@@ -801,6 +828,20 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
                     if parsed.oid is not None:
                         cache.put(key_of(start + offset, parsed), parsed)
     return [results[path] for path in order if path in results]
+
+
+def _even_split(kinds: list[FileKind], digests: bool) -> int:
+    """Where the second process's share of files of `kinds` starts, so that both shares cost
+    about the same: the files come in path order, so the records (records/…) and the
+    requirements (specs/…) would otherwise fall mostly to one process each."""
+    requirement = _REQUIREMENT_COST + (_DIGEST_COST if digests else 0)
+    costs = [requirement if kind.name == "requirement" else _RECORD_COST for kind in kinds]
+    half, spent = sum(costs) / 2, 0
+    for index, cost in enumerate(costs):
+        if spent >= half:
+            return index
+        spent += cost
+    return len(kinds) // 2
 
 
 def _in_kind_folder(path: str, config: Config) -> bool:
