@@ -7,7 +7,8 @@ and the baselines' verdict reads those digests back. Every answer must be the pl
 one: `check` (working tree and `--rev HEAD`) cold, warm and after an edit, against
 `check` with no cache, one process and no digest computed beside the parse; each
 stashed digest against the digest of a fresh copy of its requirement; a pack whose
-digests do not fit its items is refused.
+digests do not fit its items is refused. The working tree and the baselines' commits
+are listed without sizes: a file over the size limit is still named with its size.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DemoBuild, cold_copy
+from conftest import DemoBuild, cold_copy, requirement_yaml
 from reqtrace.core import parse_cache, snapshot
 from reqtrace.core.config import find_spec_repo
 from reqtrace.core.digest import requirement_digest, stashed_digest
 from reqtrace.core.model import Requirement
 from reqtrace.core.parse import Parsed
-from reqtrace.core.snapshot import FILE_KINDS, _even_split, load_snapshot
+from reqtrace.core.snapshot import FILE_KINDS, _even_split, load_snapshot, read_items
 from reqtrace.io import fork_map
 
 
@@ -118,3 +119,19 @@ def test_the_two_shares_cost_about_the_same() -> None:
         cost = {"request": snapshot._RECORD_COST, "requirement": snapshot._REQUIREMENT_COST + (snapshot._DIGEST_COST if digests else 0)}
         first, second = (sum(cost[kind.name] for kind in share) for share in (files[:split], files[split:]))
         assert 0 < split < len(files) and abs(first - second) <= 2 * max(cost.values())
+
+
+def test_a_file_over_the_limit_at_a_commit_is_named_with_its_size(make_repo) -> None:
+    """Listed without sizes (snapshot.read_items), a file over the size limit is found while
+    reading; its finding still gives its size, as the sized listing did."""
+    fixture = make_repo({"specs/REQ-1.yaml": requirement_yaml("REQ-1"), "specs/huge.yaml": b"#" * 1_100_000})
+    repo = find_spec_repo(fixture.root)
+    head = fixture.git("rev-parse", "HEAD").strip()
+    for commit in (head, None):
+        read = read_items(repo, commit, ("requirement",))
+        assert list(read.requirements) == ["REQ-1"] and "specs/huge.yaml" not in read.files
+        (finding,) = read.findings
+        assert (finding.code, finding.path) == ("file-too-large", "specs/huge.yaml")
+        assert "file is 1,100,000 bytes" in finding.message
+    (finding,) = load_snapshot(repo).findings  # the working tree, listed without sizes too
+    assert "file is 1,100,000 bytes" in finding.message

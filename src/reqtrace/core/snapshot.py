@@ -117,7 +117,9 @@ def resolve_revision(repo: SpecRepo, rev: str) -> str:
     raise gitio.missing_revision(repo.git_top, rev)
 
 
-def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
+def _walk(root: Path, folder: str, sizes: bool = True) -> Iterator[SourceFile]:
+    """The files under `folder`; without `sizes` each size is gitio.UNKNOWN_SIZE (no
+    `lstat` per file: the directory entries tell files, folders and links apart)."""
     base = root / folder
     try:
         if not base.is_dir() or base.is_symlink():
@@ -150,7 +152,7 @@ def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
             elif entry.is_dir(follow_symlinks=False):
                 stack.append(entry.path)
             elif entry.is_file(follow_symlinks=False):
-                yield SourceFile(relative, entry.stat(follow_symlinks=False).st_size)
+                yield SourceFile(relative, entry.stat(follow_symlinks=False).st_size if sizes else gitio.UNKNOWN_SIZE)
 
 
 def _walked_to(root: Path, folder: str, path: str) -> bool:
@@ -172,18 +174,24 @@ def _is_real_dir(path: Path) -> bool:
         return False
 
 
+# What one read() asks for when the listing gave no size: a spec file is far smaller.
+_FIRST_READ = 1 << 16
+
+
 def _read_file(path: str, size: int, root: int | None = None, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file whose size the listing saw; one read() for the usual case.
-    A relative `path` is opened relative to the directory descriptor `root`; reading stops
-    past `limit` bytes (the caller tells a file over its limit by its length).
+    """The bytes of a regular file whose size the listing saw (or gitio.UNKNOWN_SIZE); one
+    read() for the usual case. A relative `path` is opened relative to the directory
+    descriptor `root`; reading stops past `limit` bytes (the caller tells a file over its
+    limit by its length).
 
     O_NOFOLLOW: a file swapped for a symbolic link since it was listed is
     refused, not followed out of the repo.
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), dir_fd=root)
     try:
-        data = os.read(fd, size + 1)
-        if len(data) <= size:
+        wanted = size + 1 if size >= 0 else _FIRST_READ
+        data = os.read(fd, wanted)
+        if len(data) < wanted:
             return data  # a short read of a regular file is its end
         parts = [data]  # it grew since it was listed; past the size limit the parser says so
         total = len(data)
@@ -264,10 +272,10 @@ class Reader:
         return None
 
     def list_files(self, folders: Iterable[str], *, sizes: bool = True) -> list[SourceFile]:
-        """The files under `folders`. At a commit, `sizes=False` leaves each size
-        gitio.UNKNOWN_SIZE (cheaper to list; reading still stops at the size limit)."""
+        """The files under `folders`. `sizes=False` leaves each size gitio.UNKNOWN_SIZE
+        (cheaper to list; reading still stops at the size limit)."""
         if self.commit is None:
-            found = [source for folder in folders for source in _walk(self.repo.root, folder)]
+            found = [source for folder in folders for source in _walk(self.repo.root, folder, sizes)]
         else:
             assert self.repo.git_top is not None
             prefix = self.repo.prefix
@@ -363,6 +371,20 @@ class Reader:
         assert self.repo.git_top is not None and source.oid is not None
         return b"".join(data for _, data in gitio.read_blobs(self.repo.git_top, [source.oid]))
 
+    def size_over_limit(self, source: SourceFile) -> int | None:
+        """The size of a file found over the size limit while reading it, for the finding:
+        the listed one, or (listed without sizes) the file's own; None when unknown."""
+        if source.size >= 0:
+            return source.size
+        if self.commit is not None:
+            assert self.repo.git_top is not None
+            entries = gitio.list_tree(self.repo.git_top, self.commit, [self.repo.git_path(source.path)])
+            return entries[0].size if len(entries) == 1 else None
+        try:
+            return os.lstat(os.path.join(str(self.repo.root), source.path)).st_size
+        except OSError:
+            return None
+
     def read(self, sources: list[SourceFile], *, limit: int = MAX_FILE_BYTES) -> Iterator[tuple[SourceFile, bytes | None]]:
         """Each source's bytes; None for one that turns out larger than `limit` (the size limit
         of spec files; a baseline's manifest has its own)."""
@@ -454,7 +476,8 @@ def read_items(repo: SpecRepo, commit: str | None, kinds: Sequence[str], *, cach
     snapshot.findings.extend(config_findings)
     wanted = [kind for kind in FILE_KINDS if kind.name in kinds]
     folders = sorted({getattr(config, kind.folder) for kind in wanted})
-    sources = reader.list_files(folders)
+    # Sizes are not needed up front: reading stops at the size limit anyway.
+    sources = reader.list_files(folders, sizes=False)
     snapshot.findings.extend(name_finding(path) for path in reader.bad_names if any(path.startswith(folder + "/") for folder in folders))  # type: ignore[misc]
     for parsed_file in parse_sources(reader, config, sources, cache=cache, only=frozenset(kinds)):
         if parsed_file.read:
@@ -761,7 +784,7 @@ def parse_sources(
         for source, data in reader.read([source for source, _kind, _key in pending]):
             kind = kinds[source.path]
             if data is None:  # larger than the limit, found out while reading
-                results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
+                results[source.path] = ParsedFile(source, kind, _too_large(source.path, reader.size_over_limit(source)), False)
                 continue
             oid = gitio.blob_id(data)
             key = cache_key(kind.name, source.path, oid, config.id_pattern)
@@ -778,7 +801,7 @@ def parse_sources(
         for source, kind, oid, data, _key in share:
             content = data if data is not None else contents[source.path]
             if content is None:  # larger than the limit, found out while reading: no blob id
-                parses.append(_too_large(source.path, None))
+                parses.append(_too_large(source.path, reader.size_over_limit(source)))
                 continue
             parsed = kind.parser(source.path, content, config)
             parsed.oid = oid or gitio.blob_id(content)
