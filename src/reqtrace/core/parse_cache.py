@@ -382,7 +382,7 @@ def load_parsed(data: bytes | memoryview) -> list[Parsed]:
             for item, digest in zip(built, digests, strict=False):
                 if digest is not None:
                     if type(item) is not Requirement or type(digest) is not str or not DIGEST_PATTERN.match(digest):
-                        raise pickle.UnpicklingError("a digest of something else than a requirement")
+                        raise pickle.UnpicklingError("a digest that is not a requirement's sha256 digest")
                     stash_digest(item, digest)
         append(Parsed(built[: len(items)], built[len(items) :], oid))
     return result

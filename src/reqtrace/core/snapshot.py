@@ -193,7 +193,7 @@ def _read_file(path: str, size: int, root: int | None = None, limit: int = MAX_F
         data = os.read(fd, wanted)
         if len(data) < wanted:
             return data  # a short read of a regular file is its end
-        parts = [data]  # it grew since it was listed; past the size limit the parser says so
+        parts = [data]  # it grew since it was listed, or was listed without its size
         total = len(data)
         while total <= limit and (chunk := os.read(fd, 1 << 20)):
             parts.append(chunk)
