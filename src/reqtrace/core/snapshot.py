@@ -35,7 +35,7 @@ from reqtrace.core.parse_cache import (
     dump_parsed,
     load_parsed,
 )
-from reqtrace.errors import InputError, RevisionError
+from reqtrace.errors import GitError, InputError, RevisionError
 from reqtrace.io import gitio
 from reqtrace.io.fork_map import fork_map
 from reqtrace.io.progress import phase
@@ -378,8 +378,12 @@ class Reader:
             return source.size
         if self.commit is not None:
             assert self.repo.git_top is not None
-            entries = gitio.list_tree(self.repo.git_top, self.commit, [self.repo.git_path(source.path)])
-            return entries[0].size if len(entries) == 1 else None
+            path = self.repo.git_path(source.path)
+            try:
+                entries = [entry for entry in gitio.list_tree(self.repo.git_top, self.commit, [path]) if entry.path == path]
+            except GitError:
+                return None  # the finding says "over the limit" instead
+            return entries[0].size if entries else None
         try:
             return os.lstat(os.path.join(str(self.repo.root), source.path)).st_size
         except OSError:
