@@ -86,7 +86,31 @@ def canonical_bytes(requirement: Requirement) -> bytes:
     ).encode("utf-8")
 
 
+# The digest computed for a requirement object beside its parsing (on two cores, see
+# snapshot.parse_sources), kept in the instance under a name no dataclass field has:
+# equality, hashing, repr and the caches' codecs never see it, and a changed copy
+# (dataclasses.replace) is a new object without it.
+_STASHED = "_reqtrace_digest"
+
+
+def stash_digest(requirement: Requirement, digest: str | None = None) -> str:
+    """Compute (or take `digest`, computed by this same code for this requirement's fields)
+    and keep the requirement's digest with it, so that requirement_digest reads it back."""
+    if digest is None:
+        digest = "sha256:" + hashlib.sha256(canonical_bytes(requirement)).hexdigest()
+    requirement.__dict__[_STASHED] = digest
+    return digest
+
+
+def stashed_digest(requirement: Requirement) -> str | None:
+    """The digest stash_digest kept with this requirement object, if any."""
+    return requirement.__dict__.get(_STASHED)  # type: ignore[no-any-return]
+
+
 def requirement_digest(requirement: Requirement) -> str:
+    stashed = requirement.__dict__.get(_STASHED)
+    if stashed is not None:
+        return stashed  # type: ignore[no-any-return]
     return "sha256:" + hashlib.sha256(canonical_bytes(requirement)).hexdigest()
 
 

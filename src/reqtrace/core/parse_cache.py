@@ -43,6 +43,7 @@ from typing import Any, Self
 
 from reqtrace.core import cachestore
 from reqtrace.core.cachestore import PARSER_MODULES, code_fingerprint
+from reqtrace.core.digest import DIGEST_PATTERN, stash_digest, stashed_digest
 from reqtrace.core.model import (
     Attachment,
     Decision,
@@ -122,8 +123,13 @@ def parse_stamp() -> str:
     return hashlib.sha256(f"{CACHE_FORMAT}\x00{parser_fingerprint()}".encode()).hexdigest()[:16]
 
 
+@functools.cache
+def _key_prefix() -> str:
+    return f"{CACHE_FORMAT}\x00{parser_fingerprint()}\x00"
+
+
 def cache_key(kind: str, path: str, oid: str, id_pattern: str) -> str:
-    text = f"{CACHE_FORMAT}\x00{parser_fingerprint()}\x00{kind}\x00{path}\x00{id_pattern}\x00{oid}"
+    text = f"{_key_prefix()}{kind}\x00{path}\x00{id_pattern}\x00{oid}"
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -264,7 +270,9 @@ def pack_name() -> str:
     return cachestore.entry_name(KIND, PACK_ID, ".idx", parse_stamp())
 
 
-PACK_FORMAT = 2  # segments of pickled parse lists (format 1 was one dict of entries)
+# Segments of pickled parse lists, each parse with the digests its requirements were given
+# (format 2 had no digests; format 1 was one dict of entries).
+PACK_FORMAT = 3
 # Entries a run did not use are kept up to this many beyond the ones it used,
 # so that switching between a few revisions stays warm without the pack growing
 # without bound.
@@ -352,9 +360,11 @@ def load_parsed(data: bytes | memoryview) -> list[Parsed]:
     result: list[Parsed] = []
     append = result.append
     classes, all_names, nested = _PLAIN_CLASSES, _FIELD_NAMES, _NESTED_BY_NUMBER
-    for items, findings, oid in plain:
+    for items, findings, oid, digests in plain:
         if type(items) is not tuple or type(findings) is not tuple or not (oid is None or type(oid) is str):
             raise pickle.UnpicklingError("not a parse result")
+        if digests is not None and (type(digests) is not tuple or len(digests) != len(items)):
+            raise pickle.UnpicklingError("digests that do not fit the items")
         built = []
         for entry in (*items, *findings):
             # _item_of inlined for the common item (nothing nested): ~3 µs instead of ~10
@@ -368,16 +378,26 @@ def load_parsed(data: bytes | memoryview) -> list[Parsed]:
             item = _new(classes[number])
             item.__dict__.update(zip(names, values, strict=False))  # lengths checked above
             built.append(item)
+        if digests is not None:
+            for item, digest in zip(built, digests, strict=False):
+                if digest is not None:
+                    if type(item) is not Requirement or type(digest) is not str or not DIGEST_PATTERN.match(digest):
+                        raise pickle.UnpicklingError("a digest that is not a requirement's sha256 digest")
+                    stash_digest(item, digest)
         append(Parsed(built[: len(items)], built[len(items) :], oid))
     return result
 
 
 def dump_parsed(values: list[Parsed]) -> bytes:
-    """`values` as plain data (see `load_parsed`); KeyError for an item the codec does not know."""
+    """`values` as plain data (see `load_parsed`), with the digests stashed with their
+    requirements (digest.stash_digest); KeyError for an item the codec does not know."""
     getters, nested = _GETTERS, _NESTED
     plain = []
     for parsed in values:
         items = []
+        digests = None
+        if any(type(item) is Requirement and stashed_digest(item) is not None for item in parsed.items):
+            digests = tuple(stashed_digest(item) if type(item) is Requirement else None for item in parsed.items)
         for item in (*parsed.items, *parsed.findings):
             cls = type(item)
             if cls in nested:
@@ -386,7 +406,7 @@ def dump_parsed(values: list[Parsed]) -> bytes:
                 number, getter = getters[cls]
                 items.append((number, getter(item)))
         count = len(parsed.items)
-        plain.append((tuple(items[:count]), tuple(items[count:]), parsed.oid))
+        plain.append((tuple(items[:count]), tuple(items[count:]), parsed.oid, digests))
     return pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)
 
 

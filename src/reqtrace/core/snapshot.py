@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from reqtrace.core.config import CONFIG_FILE, SpecRepo, config_line, parse_config
+from reqtrace.core.digest import stash_digest
 from reqtrace.core.model import ERROR, WARNING, Config, Finding, Requirement, Snapshot
 from reqtrace.core.parse import (
     Parsed,
@@ -34,7 +35,7 @@ from reqtrace.core.parse_cache import (
     dump_parsed,
     load_parsed,
 )
-from reqtrace.errors import InputError, RevisionError
+from reqtrace.errors import GitError, InputError, RevisionError
 from reqtrace.io import gitio
 from reqtrace.io.fork_map import fork_map
 from reqtrace.io.progress import phase
@@ -116,7 +117,9 @@ def resolve_revision(repo: SpecRepo, rev: str) -> str:
     raise gitio.missing_revision(repo.git_top, rev)
 
 
-def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
+def _walk(root: Path, folder: str, sizes: bool = True) -> Iterator[SourceFile]:
+    """The files under `folder`; without `sizes` each size is gitio.UNKNOWN_SIZE (no
+    `lstat` per file: the directory entries tell files, folders and links apart)."""
     base = root / folder
     try:
         if not base.is_dir() or base.is_symlink():
@@ -149,7 +152,7 @@ def _walk(root: Path, folder: str) -> Iterator[SourceFile]:
             elif entry.is_dir(follow_symlinks=False):
                 stack.append(entry.path)
             elif entry.is_file(follow_symlinks=False):
-                yield SourceFile(relative, entry.stat(follow_symlinks=False).st_size)
+                yield SourceFile(relative, entry.stat(follow_symlinks=False).st_size if sizes else gitio.UNKNOWN_SIZE)
 
 
 def _walked_to(root: Path, folder: str, path: str) -> bool:
@@ -171,20 +174,26 @@ def _is_real_dir(path: Path) -> bool:
         return False
 
 
+# What one read() asks for when the listing gave no size: a spec file is far smaller.
+_FIRST_READ = 1 << 16
+
+
 def _read_file(path: str, size: int, root: int | None = None, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file whose size the listing saw; one read() for the usual case.
-    A relative `path` is opened relative to the directory descriptor `root`; reading stops
-    past `limit` bytes (the caller tells a file over its limit by its length).
+    """The bytes of a regular file whose size the listing saw (or gitio.UNKNOWN_SIZE); one
+    read() for the usual case. A relative `path` is opened relative to the directory
+    descriptor `root`; reading stops past `limit` bytes (the caller tells a file over its
+    limit by its length).
 
     O_NOFOLLOW: a file swapped for a symbolic link since it was listed is
     refused, not followed out of the repo.
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), dir_fd=root)
     try:
-        data = os.read(fd, size + 1)
-        if len(data) <= size:
+        wanted = size + 1 if size >= 0 else _FIRST_READ
+        data = os.read(fd, wanted)
+        if len(data) < wanted:
             return data  # a short read of a regular file is its end
-        parts = [data]  # it grew since it was listed; past the size limit the parser says so
+        parts = [data]  # it grew since it was listed, or was listed without its size
         total = len(data)
         while total <= limit and (chunk := os.read(fd, 1 << 20)):
             parts.append(chunk)
@@ -263,10 +272,10 @@ class Reader:
         return None
 
     def list_files(self, folders: Iterable[str], *, sizes: bool = True) -> list[SourceFile]:
-        """The files under `folders`. At a commit, `sizes=False` leaves each size
-        gitio.UNKNOWN_SIZE (cheaper to list; reading still stops at the size limit)."""
+        """The files under `folders`. `sizes=False` leaves each size gitio.UNKNOWN_SIZE
+        (cheaper to list; reading still stops at the size limit)."""
         if self.commit is None:
-            found = [source for folder in folders for source in _walk(self.repo.root, folder)]
+            found = [source for folder in folders for source in _walk(self.repo.root, folder, sizes)]
         else:
             assert self.repo.git_top is not None
             prefix = self.repo.prefix
@@ -362,6 +371,24 @@ class Reader:
         assert self.repo.git_top is not None and source.oid is not None
         return b"".join(data for _, data in gitio.read_blobs(self.repo.git_top, [source.oid]))
 
+    def size_over_limit(self, source: SourceFile) -> int | None:
+        """The size of a file found over the size limit while reading it, for the finding:
+        the listed one, or (listed without sizes) the file's own; None when unknown."""
+        if source.size >= 0:
+            return source.size
+        if self.commit is not None:
+            assert self.repo.git_top is not None
+            path = self.repo.git_path(source.path)
+            try:
+                entries = [entry for entry in gitio.list_tree(self.repo.git_top, self.commit, [path]) if entry.path == path]
+            except GitError:
+                return None  # the finding says "over the limit" instead
+            return entries[0].size if entries else None
+        try:
+            return os.lstat(os.path.join(str(self.repo.root), source.path)).st_size
+        except OSError:
+            return None
+
     def read(self, sources: list[SourceFile], *, limit: int = MAX_FILE_BYTES) -> Iterator[tuple[SourceFile, bytes | None]]:
         """Each source's bytes; None for one that turns out larger than `limit` (the size limit
         of spec files; a baseline's manifest has its own)."""
@@ -422,8 +449,12 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
             return reader.read_one(listed[path])
 
         snapshot.read_bytes = read_listed
+        # Requirements are digested beside the parsing when there are baselines to verify
+        # and drift from (the digests go into the parse pack with the parses).
+        baselines = config.baselines_dir + "/"
+        digests = any(path.startswith(baselines) for path in listed)
         with phase(f"reading {len(sources):,} files"):
-            parsed_files = parse_sources(reader, config, sources, cache=cache)
+            parsed_files = parse_sources(reader, config, sources, cache=cache, digests=digests)
         for parsed_file in parsed_files:
             if parsed_file.read:
                 snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
@@ -449,10 +480,10 @@ def read_items(repo: SpecRepo, commit: str | None, kinds: Sequence[str], *, cach
     snapshot.findings.extend(config_findings)
     wanted = [kind for kind in FILE_KINDS if kind.name in kinds]
     folders = sorted({getattr(config, kind.folder) for kind in wanted})
-    sources = reader.list_files(folders)
+    # Sizes are not needed up front: reading stops at the size limit anyway.
+    sources = reader.list_files(folders, sizes=False)
     snapshot.findings.extend(name_finding(path) for path in reader.bad_names if any(path.startswith(folder + "/") for folder in folders))  # type: ignore[misc]
-    selected = [source for source in sources if (kind := kind_of(source.path, config)) is not None and kind.name in kinds]
-    for parsed_file in parse_sources(reader, config, selected, cache=cache):
+    for parsed_file in parse_sources(reader, config, sources, cache=cache, only=frozenset(kinds)):
         if parsed_file.read:
             snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
         add_parsed(snapshot, parsed_file.parsed)
@@ -677,8 +708,7 @@ def name_finding(path: str) -> Finding | None:
     )
 
 
-@dataclass(frozen=True)
-class ParsedFile:
+class ParsedFile(NamedTuple):  # a tuple: one for every file read, at every commit read
     source: SourceFile
     kind: FileKind | None
     parsed: Parsed  # its items and findings; for a symlink or a huge file, findings only
@@ -686,21 +716,43 @@ class ParsedFile:
     oid: str | None = None  # the git blob id of the bytes parsed (also in the working tree)
 
 
-def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile], *, cache: ParseCache | None = None) -> list[ParsedFile]:
+# What parsing one file costs, in shares of a requirement file's parse, measured on the
+# benchmark repo: a record (request, meeting, e-mail) about 0.8, and digesting the
+# requirements of a file (`digests`) about 0.4 more.
+_RECORD_COST = 4
+_REQUIREMENT_COST = 5
+_DIGEST_COST = 2
+
+
+def parse_sources(
+    reader: Reader,
+    config: Config,
+    sources: Iterable[SourceFile],
+    *,
+    cache: ParseCache | None = None,
+    digests: bool = False,
+    only: frozenset[str] | None = None,
+) -> list[ParsedFile]:
     """Parse the spec files among `sources`, in the order given.
 
     The one way files become items, for whole snapshots and for the few files
     a diff reads. Files of no known kind are skipped; symlinks and files over
     the size limit become findings. With `cache`, a file whose parse is cached
     under its blob id is not parsed again — and at a commit not even read.
+    With `digests`, each requirement parsed is digested beside its parsing (on both
+    cores; digest.stash_digest), for a caller that verifies baselines or diffs: the
+    parse pack keeps the digests with the parses. With `only` (kind names), every file
+    of another kind, or of none, is skipped as if it were not among `sources`.
     """
     results: dict[str, ParsedFile] = {}
     order: list[str] = []
     pending: list[tuple[SourceFile, FileKind, str | None]] = []  # with the cache key, when known
     folders = _kind_folders(config, tuple(FILE_KINDS))
     for source in sources:
-        order.append(source.path)
         kind = _kind_in(source.path, folders)
+        if only is not None and (kind is None or kind.name not in only):
+            continue
+        order.append(source.path)
         if _undecodable(source.path):
             # Names listed by git diff (not by Reader.list_files) end here: a finding, never a parse.
             if kind is not None or _in_kind_folder(source.path, config):
@@ -736,7 +788,7 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         for source, data in reader.read([source for source, _kind, _key in pending]):
             kind = kinds[source.path]
             if data is None:  # larger than the limit, found out while reading
-                results[source.path] = ParsedFile(source, kind, _too_large(source.path, None), False)
+                results[source.path] = ParsedFile(source, kind, _too_large(source.path, reader.size_over_limit(source)), False)
                 continue
             oid = gitio.blob_id(data)
             key = cache_key(kind.name, source.path, oid, config.id_pattern)
@@ -753,11 +805,16 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
         for source, kind, oid, data, _key in share:
             content = data if data is not None else contents[source.path]
             if content is None:  # larger than the limit, found out while reading: no blob id
-                parses.append(_too_large(source.path, None))
+                parses.append(_too_large(source.path, reader.size_over_limit(source)))
                 continue
             parsed = kind.parser(source.path, content, config)
             parsed.oid = oid or gitio.blob_id(content)
             parses.append(parsed)
+        if digests:  # after the parsing, not file by file: a third cheaper (the CPU's caches)
+            for parsed in parses:
+                for item in parsed.items:
+                    if type(item) is Requirement:
+                        stash_digest(item)
         return parses
 
     def key_of(index: int, parsed: Parsed) -> str:
@@ -781,7 +838,7 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
 
     parses = fork_map(
         parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)), meanwhile=store_own_half,
-        dump=dump_parsed,
+        dump=dump_parsed, split=_even_split([kind for _source, kind, _oid, _data, _key in misses], digests),
     )
     verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
     for index, ((source, kind, _oid, _data, _key), parsed) in enumerate(zip(misses, parses, strict=True)):
@@ -799,6 +856,20 @@ def parse_sources(reader: Reader, config: Config, sources: Iterable[SourceFile],
                     if parsed.oid is not None:
                         cache.put(key_of(start + offset, parsed), parsed)
     return [results[path] for path in order if path in results]
+
+
+def _even_split(kinds: list[FileKind], digests: bool) -> int:
+    """Where the second process's share of files of `kinds` starts, so that both shares cost
+    about the same: the files come in path order, so the records (records/…) and the
+    requirements (specs/…) would otherwise fall mostly to one process each."""
+    requirement = _REQUIREMENT_COST + (_DIGEST_COST if digests else 0)
+    costs = [requirement if kind.name == "requirement" else _RECORD_COST for kind in kinds]
+    half, spent = sum(costs) / 2, 0
+    for index, cost in enumerate(costs):
+        if spent >= half:
+            return index
+        spent += cost
+    return len(kinds) // 2
 
 
 def _in_kind_folder(path: str, config: Config) -> bool:

@@ -61,8 +61,12 @@ def fork_map(
     keep: Callable[[int, bytes], None] | None = None,
     meanwhile: Callable[[list[Result]], None] | None = None,
     dump: Callable[[list[Result]], bytes] | None = None,
+    split: int | None = None,
 ) -> list[Result]:
     """work(items) — one result per item — with a forked child doing work(items[half:]).
+
+    `half` is `split` when given (a caller that knows some items cost more than others
+    gives each process an equal share of the work, not of the items), else len(items) // 2.
 
     `load` turns a piece of the child's pickled results back into a list (a
     restricted unpickler; `dump`, when given, is what the child pickles them with); anything unexpected from the child means the parent
@@ -74,7 +78,7 @@ def fork_map(
     """
     if not can_fork(len(items)):
         return work(items)
-    half = len(items) // 2
+    half = split if split is not None and 0 < split < len(items) else len(items) // 2
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child; its output is checked by the parent
