@@ -20,13 +20,13 @@ The answer for those is kept in the store (core/cachestore.py, kind `diff`) as
 plain JSON, every value tagged with its type and every object named from a
 fixed list of reqtrace's own result classes, so that reading it back gives the
 same DiffResult, or nothing: an entry of another shape is no entry, and the
-diff is computed the plain way. REQTRACE_NO_CACHE=1 turns it off.
+diff is computed the plain way. REQTRACE_NO_CACHE=1 turns it off, and so does
+REQTRACE_NO_KEPT_ANSWERS=1 (which keeps the searches and parses it is computed from).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import fields, is_dataclass
 from typing import Any
 
@@ -173,7 +173,7 @@ def kept_diff(repo: SpecRepo, from_rev: str | None, to_rev: str = WORKTREE, *, c
     with details, as `reqtrace diff` shows it: the kept answer when there is one for
     exactly these inputs, else computed (parses through `cache`) and kept."""
     content = state = config = None
-    if repo.git_top is not None and os.environ.get("REQTRACE_NO_CACHE") is None:
+    if repo.git_top is not None and cachestore.answers_kept():
         content, state, config = _content_id(repo, from_rev, to_rev, whitespace)
     if content is not None:
         kept = cachestore.load(repo.git_top, KIND, content, _result_of)

@@ -138,8 +138,8 @@ def trace(
 ) -> None:
     """The whole story of one item as a dated timeline, with the requirements above and below it."""
     from reqtrace.core.config import find_spec_repo
-    from reqtrace.graph.cache import requirement_digests
-    from reqtrace.graph.trace import date_key, text_changes, trace_item
+    from reqtrace.graph.cache import requirement_digests, target_of
+    from reqtrace.graph.trace import date_key, keep_trace, kept_trace, text_changes, trace_item
 
     output.json_requested = format is TextOrJson.json
 
@@ -152,9 +152,15 @@ def trace(
             result.timeline = sorted([*result.timeline, *tested], key=lambda e: (date_key(e.date), e.id != item_id, e.id, e.relation))
         return result
 
-    bundle, result = _ask(find_spec_repo(root), rev, story)
+    repo = find_spec_repo(root)
+    target = target_of(repo, rev)
+    # The whole answer, kept for the spec files' state (a root's trace sorts thousands of ids).
+    result = kept_trace(repo, target.state, item_id)
+    if result is None:
+        bundle, result = _ask(repo, rev, story, target=target)
+        keep_trace(repo, bundle.state, item_id, result)
     if format is TextOrJson.json:
-        output.write_json({"rev": bundle.commit, **result.as_dict()})
+        output.write_json({"rev": target.commit, **result.as_dict()})
         return
     from rich.table import Table
 

@@ -145,6 +145,15 @@ def seal_stamp(kind: str, content_id: str) -> str:
     return f"{code_stamp()}\x00{kind}\x00{content_id}"
 
 
+def answers_kept() -> bool:
+    """Whether a command may answer from its whole answer kept (`trace`, `impact`, `status`,
+    `diff`): not with REQTRACE_NO_CACHE (nothing kept at all), nor with
+    REQTRACE_NO_KEPT_ANSWERS, which keeps every other result — so that what an answer is
+    computed from (the evidence graph, its patches, the kept inputs) is still read and
+    can be tested through the command."""
+    return os.environ.get("REQTRACE_NO_CACHE") is None and os.environ.get("REQTRACE_NO_KEPT_ANSWERS") is None
+
+
 def _plain(value: Any) -> Any:
     return value
 

@@ -407,13 +407,13 @@ def kept_status(repo: Any, state: Any) -> dict[str, Any] | None:
     graph's facts are computed from; None when there is none (`keep_status` keeps it).
 
     A warm `status` then reads one entry instead of the graph and the inputs."""
-    if state is None:
+    if state is None or not cachestore.answers_kept():
         return None
     return cachestore.load(repo.git_top, ANSWER_KIND, _content_of(state), _answer_of)
 
 
 def keep_status(repo: Any, state: Any, data: dict[str, Any]) -> None:
-    if state is not None:
+    if state is not None and cachestore.answers_kept():
         cachestore.store(repo.git_top, ANSWER_KIND, _content_of(state), data)
 
 
