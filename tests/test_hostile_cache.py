@@ -28,6 +28,12 @@ FLIPS = 40  # per cache file: a fixed seed, so a failure is reproducible
 HEAD = 64  # bytes where the formats keep magic, digests, stamps and lengths: damaged more densely
 
 
+@pytest.fixture(autouse=True)
+def caches_read_by_every_command(monkeypatch):
+    """Every command here reads the caches under attack: no whole answer kept (trace, impact, status, diff) stands in for them."""
+    monkeypatch.setenv("REQTRACE_NO_KEPT_ANSWERS", "1")
+
+
 def flip_positions(size: int, flips: int, rng: random.Random) -> list[int]:
     """Where to flip a bit: a quarter of the flips in the head, the rest one in each equal
     stretch of the body. Every part of the file is hit, which 100 uniform flips did not promise
