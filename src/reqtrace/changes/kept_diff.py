@@ -27,7 +27,7 @@ REQTRACE_NO_KEPT_ANSWERS=1 (which keeps the searches and parses it is computed f
 from __future__ import annotations
 
 import json
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from reqtrace.changes.diff import (
@@ -54,6 +54,7 @@ from reqtrace.core.worktree_state import SpecState, current_state
 from reqtrace.io import clock
 
 KIND = "diff"
+JSON_KIND = "diff-json"  # the same answer as `diff --format json` writes it, under the same content id
 ACCEPTED_KIND = "diff-from"  # the default FROM: the accepted baseline (name, commit), or HEAD
 FORMAT = 1  # of the encoding below; in the content id
 
@@ -168,13 +169,59 @@ def _content_id(repo: SpecRepo, from_rev: str | None, to_rev: str, whitespace: s
     return json.dumps([FORMAT, str(repo.root), repo.prefix, ends, plain_state, whitespace, clock.today().isoformat()], sort_keys=True), state, config
 
 
-def kept_diff(repo: SpecRepo, from_rev: str | None, to_rev: str = WORKTREE, *, cache: ParseCache, whitespace: str) -> DiffResult:
+@dataclass(frozen=True)
+class DiffKey:
+    """What a diff's answer is kept under (`content`: None when nothing may be kept), with the
+    working tree's state and configuration when they were read to name it."""
+
+    content: str | None
+    state: SpecState | None = None
+    config: Config | None = None
+
+
+def diff_key(repo: SpecRepo, from_rev: str | None, to_rev: str, whitespace: str) -> DiffKey:
+    """The key of the diff from `from_rev` to `to_rev`: asked once per command, for the
+    result and for its JSON answer."""
+    if repo.git_top is None or not cachestore.answers_kept():
+        return DiffKey(None)
+    return DiffKey(*_content_id(repo, from_rev, to_rev, whitespace))
+
+
+def kept_json(repo: SpecRepo, key: DiffKey) -> str | None:
+    """The JSON answer (`output.json_body` of `diff_json`) kept under `key`, or None. A warm
+    `diff --format json` writes it as it is: no result decoded, nothing indented again."""
+    if key.content is None:
+        return None
+    raw = cachestore.load_bytes(repo.git_top, JSON_KIND, key.content)
+    if raw is None:
+        return None
+    try:
+        body = raw.decode("utf-8")
+        answer = json.loads(body)
+    except ValueError:
+        return None
+    # What json_body makes of diff_json: an indented object of the diff's own keys.
+    if not (body.startswith('{\n  "') and body.endswith("\n}") and isinstance(answer, dict) and _JSON_KEYS <= answer.keys()) or answer.keys() & {"schema_version", "ok"}:
+        return None
+    return body
+
+
+def keep_json(repo: SpecRepo, key: DiffKey, body: str) -> None:
+    if key.content is not None:
+        cachestore.store_bytes(repo.git_top, JSON_KIND, key.content, body.encode("utf-8"))
+
+
+_JSON_KEYS = frozenset({"from", "to", "summary", "changes"})
+
+
+def kept_diff(repo: SpecRepo, from_rev: str | None, to_rev: str = WORKTREE, *, cache: ParseCache, whitespace: str, key: DiffKey | None = None) -> DiffResult:
     """`diff_revisions` from `from_rev` (None: the accepted baseline, else HEAD) to `to_rev`,
     with details, as `reqtrace diff` shows it: the kept answer when there is one for
-    exactly these inputs, else computed (parses through `cache`) and kept."""
-    content = state = config = None
-    if repo.git_top is not None and cachestore.answers_kept():
-        content, state, config = _content_id(repo, from_rev, to_rev, whitespace)
+    exactly these inputs, else computed (parses through `cache`) and kept (`key`: its
+    `diff_key`, when asked already)."""
+    if key is None:
+        key = diff_key(repo, from_rev, to_rev, whitespace)
+    content, state, config = key.content, key.state, key.config
     if content is not None:
         kept = cachestore.load(repo.git_top, KIND, content, _result_of)
         if kept is not None:
