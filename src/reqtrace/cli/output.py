@@ -287,7 +287,10 @@ def _utf_stdout() -> bool:
 
 
 def _write_json_text(text: str) -> None:
-    text = _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)  # only ever inside strings
+    # Only ever inside strings; ASCII text holds none but DEL (two scans in C instead of a
+    # regular expression over a 2 MB answer).
+    if not text.isascii() or "\x7f" in text:
+        text = _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
     stream = stdout()
     stream.write(text + "\n")
     stream.flush()
