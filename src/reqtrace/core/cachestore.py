@@ -176,6 +176,32 @@ def load(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any],
     return value
 
 
+def load_text(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any], T | None]) -> tuple[T, str] | None:
+    """`load`, with the entry's JSON text as it was kept (`store_text`): a command that keeps
+    its answer as it writes it can write that text again without building it."""
+    found = _unsealed(git_top, kind, content_id, ".json")
+    if found is None:
+        return None
+    path, payload = found
+    try:
+        text = payload.decode("utf-8")
+        plain = json.loads(text)
+    except ValueError:
+        note(path, "not JSON")
+        return None
+    value = read(plain)
+    if value is None:
+        note(path, "not of the expected shape")
+        return None
+    return value, text
+
+
+def store_text(git_top: Path | None, kind: str, content_id: str, text: str) -> None:
+    """Keep `text`, which is JSON (as a command writes its answer), for (`kind`, `content_id`):
+    `load` reads its value, `load_text` the text too."""
+    _write(entry_path(git_top, kind, content_id), kind, content_id, text.encode("utf-8"))
+
+
 def load_bytes(git_top: Path | None, kind: str, content_id: str) -> bytes | None:
     """The sealed bytes kept for (`kind`, `content_id`) by `store_bytes`, once their seal
     verifies; None when there is no usable entry. The caller parses and checks them."""
