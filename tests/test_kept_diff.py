@@ -15,6 +15,7 @@ import json
 import pytest
 
 from conftest import cold_copy, copy_demo, git
+from reqtrace.changes import diff_key as key_module
 from reqtrace.changes import kept_diff as kept_module
 from reqtrace.changes.diff import diff_revisions
 from reqtrace.core import cachestore
@@ -111,7 +112,7 @@ def test_kept_answers_follow_every_input(demo, run_in_process):
 
 def without_json_answers(root):
     """The JSON answers kept whole removed, so that a JSON run reads the kept result."""
-    for path in (root / ".git" / "reqtrace" / kept_module.JSON_KIND).glob("*"):
+    for path in (root / ".git" / "reqtrace" / key_module.JSON_KIND).glob("*"):
         path.unlink()
 
 
@@ -141,7 +142,7 @@ def test_the_json_answer_kept_as_written(demo, run_in_process, run_cli):
     args = ("contract-v1.0", "--format", "json")
     plain = answer(run_in_process, demo, *args, REQTRACE_NO_CACHE="1")
     assert answer(run_in_process, demo, *args) == plain
-    (kept,) = (demo / ".git" / "reqtrace" / kept_module.JSON_KIND).glob("*")
+    (kept,) = (demo / ".git" / "reqtrace" / key_module.JSON_KIND).glob("*")
     body = kept.read_bytes()
     assert answer(run_in_process, demo, *args) == plain and kept.read_bytes() == body
     # --fail-on decides `ok` from the result; the kept body says nothing of it.
@@ -152,15 +153,15 @@ def test_the_json_answer_kept_as_written(demo, run_in_process, run_cli):
     assert answer(run_in_process, demo, *args) == plain
     assert kept.read_bytes() == body, "the damaged answer was replaced"
     repo = find_spec_repo(demo)
-    key = kept_module.diff_key(repo, "contract-v1.0", "WORKTREE", "collapse")
-    payload = cachestore.load_bytes(demo, kept_module.JSON_KIND, key.content)
-    assert payload is not None and kept_module.kept_json(repo, key) == payload.decode("utf-8")
+    key = key_module.diff_key(repo, "contract-v1.0", "WORKTREE", "collapse")
+    payload = cachestore.load_bytes(demo, key_module.JSON_KIND, key.content)
+    assert payload is not None and key_module.kept_json(repo, key) == payload.decode("utf-8")
     assert json.loads(plain[1]) == {"schema_version": json.loads(plain[1])["schema_version"], "ok": True, **json.loads(payload)}
     # Sealed, but not the JSON answer of a diff.
     for planted in (b"[]", b"{}", b'{\n  "from": 1\n}', b'{"from": {}, "to": {}, "summary": {}, "changes": []}',
                     b'{\n  "schema_version": 2,\n  "from": {},\n  "to": {},\n  "summary": {},\n  "changes": []\n}', b"\xff" + payload):
-        cachestore.store_bytes(demo, kept_module.JSON_KIND, key.content, planted)
-        assert kept_module.kept_json(repo, key) is None
+        cachestore.store_bytes(demo, key_module.JSON_KIND, key.content, planted)
+        assert key_module.kept_json(repo, key) is None
         assert answer(run_in_process, demo, *args) == plain
 
 
@@ -173,7 +174,7 @@ def _nested(depth):
 
 def _content_id(root):
     repo = find_spec_repo(root)
-    content, _, _ = kept_module._content_id(repo, None, "WORKTREE", "collapse")
+    content, _, _ = key_module._content_id(repo, None, "WORKTREE", "collapse")
     assert content is not None
     (entry,) = kept_entries(root)
     assert cachestore.entry_name(kept_module.KIND, content) == entry.name

@@ -16,7 +16,9 @@ inputs are few and can be named exactly:
 - today's date (a request approved after TO's date does not cover a change),
   the white-space mode, and the code (the store's stamp).
 
-The answer for those is kept in the store (core/cachestore.py, kind `diff`) as
+The key is named by changes/diff_key.py, which also keeps the JSON answer as
+`diff --format json` writes it (kind `diff-json`). The answer for those is kept
+in the store (core/cachestore.py, kind `diff`) as
 plain JSON, every value tagged with its type and every object named from a
 fixed list of reqtrace's own result classes, so that reading it back gives the
 same DiffResult, or nothing: an entry of another shape is no entry, and the
@@ -27,7 +29,7 @@ REQTRACE_NO_KEPT_ANSWERS=1 (which keeps the searches and parses it is computed f
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 from reqtrace.changes.diff import (
@@ -40,23 +42,24 @@ from reqtrace.changes.diff import (
     Unreadable,
     default_from,
     diff_revisions,
-    resolve_sides,
+)
+from reqtrace.changes.diff_key import (
+    FORMAT,
+    DiffKey,
+    diff_key,
 )
 from reqtrace.changes.structure_diff import DocumentChange, Move
 from reqtrace.changes.suspect import SuspectLink
 from reqtrace.changes.textdiff import Hunk, Piece
 from reqtrace.core import cachestore
-from reqtrace.core.config import CONFIG_FILE, SpecRepo, parse_config
+from reqtrace.core.config import CONFIG_FILE, SpecRepo
 from reqtrace.core.model import Config, Finding, Requirement
 from reqtrace.core.parse_cache import ParseCache
 from reqtrace.core.snapshot import WORKTREE
-from reqtrace.core.worktree_state import SpecState, current_state
-from reqtrace.io import clock
+from reqtrace.core.worktree_state import SpecState
 
 KIND = "diff"
-JSON_KIND = "diff-json"  # the same answer as `diff --format json` writes it, under the same content id
 ACCEPTED_KIND = "diff-from"  # the default FROM: the accepted baseline (name, commit), or HEAD
-FORMAT = 1  # of the encoding below; in the content id
 
 # Every class a DiffResult is made of, by name: nothing else is built from an entry.
 _CLASSES: dict[str, type] = {
@@ -142,76 +145,6 @@ def _default_from(repo: SpecRepo, state: SpecState | None, config: Config | None
     chosen = default_from(repo)
     cachestore.store(repo.git_top, ACCEPTED_KIND, content, list(chosen))
     return chosen
-
-
-def _content_id(repo: SpecRepo, from_rev: str | None, to_rev: str, whitespace: str) -> tuple[str | None, SpecState | None, Config | None]:
-    """What the answer is computed from, as text (the module's docstring), None when it
-    cannot be named (outside git, no commit yet, very many uncommitted files); and, when
-    the working tree was read, its state and configuration."""
-    assert repo.git_top is not None
-    ends: list[Any] = []
-    for rev in (from_rev, to_rev):
-        if rev is None or rev == WORKTREE:
-            ends.append(rev)
-        else:
-            ((side, _config),) = resolve_sides(repo, [(rev, rev)])
-            ends.append(["commit", side.commit, rev])
-    state = config = None
-    if from_rev is None or WORKTREE in (from_rev, to_rev):
-        try:
-            config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
-        except OSError:
-            return None, None, None
-        state = current_state(repo, config, None)
-        if state is None:
-            return None, None, None
-    plain_state = list(state.plain()) if state is not None else None
-    return json.dumps([FORMAT, str(repo.root), repo.prefix, ends, plain_state, whitespace, clock.today().isoformat()], sort_keys=True), state, config
-
-
-@dataclass(frozen=True)
-class DiffKey:
-    """What a diff's answer is kept under (`content`: None when nothing may be kept), with the
-    working tree's state and configuration when they were read to name it."""
-
-    content: str | None
-    state: SpecState | None = None
-    config: Config | None = None
-
-
-def diff_key(repo: SpecRepo, from_rev: str | None, to_rev: str, whitespace: str) -> DiffKey:
-    """The key of the diff from `from_rev` to `to_rev`: asked once per command, for the
-    result and for its JSON answer."""
-    if repo.git_top is None or not cachestore.answers_kept():
-        return DiffKey(None)
-    return DiffKey(*_content_id(repo, from_rev, to_rev, whitespace))
-
-
-def kept_json(repo: SpecRepo, key: DiffKey) -> str | None:
-    """The JSON answer (`output.json_body` of `diff_json`) kept under `key`, or None. A warm
-    `diff --format json` writes it as it is: no result decoded, nothing indented again."""
-    if key.content is None:
-        return None
-    raw = cachestore.load_bytes(repo.git_top, JSON_KIND, key.content)
-    if raw is None:
-        return None
-    try:
-        body = raw.decode("utf-8")
-        answer = json.loads(body)
-    except ValueError:
-        return None
-    # What json_body makes of diff_json: an indented object of the diff's own keys.
-    if not (body.startswith('{\n  "') and body.endswith("\n}") and isinstance(answer, dict) and _JSON_KEYS <= answer.keys()) or answer.keys() & {"schema_version", "ok"}:
-        return None
-    return body
-
-
-def keep_json(repo: SpecRepo, key: DiffKey, body: str) -> None:
-    if key.content is not None:
-        cachestore.store_bytes(repo.git_top, JSON_KIND, key.content, body.encode("utf-8"))
-
-
-_JSON_KEYS = frozenset({"from", "to", "summary", "changes"})
 
 
 def kept_diff(repo: SpecRepo, from_rev: str | None, to_rev: str = WORKTREE, *, cache: ParseCache, whitespace: str, key: DiffKey | None = None) -> DiffResult:

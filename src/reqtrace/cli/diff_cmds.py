@@ -65,10 +65,8 @@ def diff(
     working tree). FROM defaults to the accepted baseline, else HEAD; TO to WORKTREE.
     Unapproved changes come first. Exit 1 only with --fail-on.
     """
-    from reqtrace.changes.diff import diff_json
-    from reqtrace.changes.kept_diff import diff_key, keep_json, kept_diff, kept_json
+    from reqtrace.changes.diff_key import diff_key, keep_json, kept_json
     from reqtrace.core.config import find_spec_repo
-    from reqtrace.core.parse_cache import ParseCache
     from reqtrace.core.snapshot import WORKTREE
 
     output.json_requested = format is DiffFormat.json
@@ -82,6 +80,11 @@ def diff(
         body = kept_json(repo, key)
         if body is not None and output.write_json_body(body):
             return
+    # Imported only now: a kept JSON answer needs none of the diff's machinery.
+    from reqtrace.changes.diff import diff_json
+    from reqtrace.changes.kept_diff import kept_diff
+    from reqtrace.core.parse_cache import ParseCache
+
     # The cache's new entries are written in the background while the result is rendered.
     with ParseCache.for_git(repo.git_top) as cache:
         result = kept_diff(repo, from_rev, to_rev or WORKTREE, cache=cache, whitespace=whitespace.value, key=key)

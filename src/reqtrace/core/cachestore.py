@@ -67,7 +67,7 @@ CODE_MODULES = (
     *PARSER_MODULES,
     "core/cachestore.py", "core/digest.py", "baselines/baseline.py", "baselines/verify.py", "core/snapshot.py", "core/config.py", "io/gitio.py",
     "changes/diff.py", "changes/kept_diff.py", "changes/structure_diff.py", "changes/suspect.py", "changes/textdiff.py", "changes/worddiff.py", "core/structure.py",
-    "changes/id_search.py", "changes/history.py", "graph/trace.py", "graph/status.py", "pack/build.py", "baselines/signoff.py", "baselines/signed_statement.py", "io/sshsig.py",
+    "changes/id_search.py", "changes/diff_key.py", "changes/sides.py", "changes/history.py", "graph/trace.py", "graph/status.py", "pack/build.py", "baselines/signoff.py", "baselines/signed_statement.py", "io/sshsig.py",
     "io/cachefile.py", "core/worktree_state.py", "graph/graph.py", "graph/cache.py", "graph/status_facts.py", "graph/patch.py", "checks/check.py",
     "records/testevidence.py", "records/testevidence_repo.py",
 )
