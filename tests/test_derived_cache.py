@@ -31,6 +31,12 @@ from reqtrace.triage import BaselineIndex
 from reqtrace.triage.repo import index_content_id, index_in_order
 
 
+@pytest.fixture(autouse=True)
+def derived_entries_read_by_every_command(monkeypatch):
+    """Every command here reads the derived entries: no whole answer kept (trace, status, diff) stands in for them."""
+    monkeypatch.setenv("REQTRACE_NO_KEPT_ANSWERS", "1")
+
+
 @pytest.fixture(scope="module")
 def demo_source(tmp_path_factory, demo_build, build_env):
     """The demo (built once per worker, tests/conftest.py); with one requirement edited after the accepted baseline."""

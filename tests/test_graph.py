@@ -17,6 +17,13 @@ from reqtrace.core.snapshot import load_snapshot
 from reqtrace.graph.graph import build_graph, build_graph_slowly, load_graph_baselines
 from reqtrace.graph.status import build_status
 
+
+@pytest.fixture(autouse=True)
+def graph_read_by_every_command(monkeypatch):
+    """Every command here reads the evidence graph (and its cache): no whole answer kept stands in for it."""
+    monkeypatch.setenv("REQTRACE_NO_KEPT_ANSWERS", "1")
+
+
 ASK = "MAIL-3fa2c1d0e9"
 REPLY = "MAIL-aaaaaaaaaa"
 

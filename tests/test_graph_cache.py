@@ -15,6 +15,12 @@ from reqtrace.graph.status import build_status
 from test_graph import story, story_template  # noqa: F401 - the fixtures
 
 
+@pytest.fixture(autouse=True)
+def graph_read_by_every_command(monkeypatch):
+    """Every command here reads the graph: no whole answer kept (trace's, impact's, status's) stands in for it."""
+    monkeypatch.setenv("REQTRACE_NO_KEPT_ANSWERS", "1")
+
+
 def graph_content(bundle):
     graph = bundle.graph
     return {

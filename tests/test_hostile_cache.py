@@ -19,13 +19,17 @@ from pathlib import Path
 import pytest
 
 from conftest import SpecRepoFixture, copy_repo, make_repo_in, requirement_yaml
-from reqtrace.changes import kept_diff
 from reqtrace.core import parse_cache as parsecache
-from reqtrace.graph import status as status_module
 
 BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
 FLIPS = 40  # per cache file: a fixed seed, so a failure is reproducible
 HEAD = 64  # bytes where the formats keep magic, digests, stamps and lengths: damaged more densely
+
+
+@pytest.fixture(autouse=True)
+def caches_read_by_every_command(monkeypatch):
+    """Every command here reads the caches under attack: no whole answer kept (trace, impact, status, diff) stands in for them."""
+    monkeypatch.setenv("REQTRACE_NO_KEPT_ANSWERS", "1")
 
 
 def flip_positions(size: int, flips: int, rng: random.Random) -> list[int]:
@@ -134,9 +138,8 @@ def test_bit_flips_in_the_graph_cache_change_nothing(clinic, monkeypatch):
     cache = graph_cache_file(clinic.root)
     assert cache.is_file()
     flip_bits(monkeypatch, clinic.root, cache, args, seed=16)
-    # status reads the same file (the status facts kept beside each node), when its whole
-    # answer is not kept (graph/status.py kept_status)
-    monkeypatch.setattr(status_module, "kept_status", lambda *_args: None)
+    # status reads the same file (the status facts kept beside each node): its whole answer
+    # is not kept here (REQTRACE_NO_KEPT_ANSWERS, above)
     flip_bits(monkeypatch, clinic.root, cache, ("status", "--format", "json"), seed=17, flips=12)
 
 
@@ -152,8 +155,7 @@ def test_bit_flips_in_the_parse_pack_change_nothing(clinic, monkeypatch):
 @pytest.mark.slow
 def test_bit_flips_in_a_parse_cache_entry_change_nothing(clinic, monkeypatch):
     clinic.commit({"specs/booking/REQ-3.yaml": (clinic.root / "specs/booking/REQ-3.yaml").read_text() + "tags: [changed]\n"})
-    # diff's whole answer is not kept here (changes/kept_diff.py), so that every run reads the parse entries.
-    monkeypatch.setattr(kept_diff, "_content_id", lambda *_args: (None, None, None))
+    # diff's whole answer is not kept here (REQTRACE_NO_KEPT_ANSWERS, above), so that every run reads the parse entries.
     args = ("diff", "v1.0", "--format", "json")
     run_in_process(monkeypatch, clinic.root, *args)
     entries = sorted(path for path in (cache_folder(clinic.root) / "parse").glob("*.json") if path.is_file())

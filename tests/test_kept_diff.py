@@ -15,6 +15,7 @@ import json
 import pytest
 
 from conftest import cold_copy, copy_demo, git
+from reqtrace.changes import diff_key as key_module
 from reqtrace.changes import kept_diff as kept_module
 from reqtrace.changes.diff import diff_revisions
 from reqtrace.core import cachestore
@@ -109,11 +110,18 @@ def test_kept_answers_follow_every_input(demo, run_in_process):
     assert_kept_is_plain(run_in_process, demo, "contract-v1.0", "moving")
 
 
+def without_json_answers(root):
+    """The JSON answers kept whole removed, so that a JSON run reads the kept result."""
+    for path in (root / ".git" / "reqtrace" / key_module.JSON_KIND).glob("*"):
+        path.unlink()
+
+
 def test_a_damaged_or_planted_entry_is_no_answer(demo, run_in_process):
     plain = assert_kept_is_plain(run_in_process, demo)
     (entry,) = kept_entries(demo)
     raw = entry.read_bytes()
     entry.write_bytes(raw.replace(b'"approved"', b'"approvad"', 1))
+    without_json_answers(demo)
     assert answer(run_in_process, demo, "--format", "json") == answer(run_in_process, demo, "--format", "json", REQTRACE_NO_CACHE="1")
     (entry,) = kept_entries(demo)
     assert entry.read_bytes() == raw, "the damaged entry was replaced by the answer"
@@ -123,7 +131,38 @@ def test_a_damaged_or_planted_entry_is_no_answer(demo, run_in_process):
                     ["c", "Side", "a", None, "2026-01-01"], ["l", ["c", "Finding", "a", "b", "c", None, None, None]],
                     ["d", [["l"], 1]], _nested(700)):
         cachestore.store(demo, kept_module.KIND, content, planted)
+        without_json_answers(demo)
         assert json.loads(answer(run_in_process, demo, "--format", "json")[1]) == plain
+
+
+def test_the_json_answer_kept_as_written(demo, run_in_process, run_cli):
+    """`diff --format json` keeps the answer it writes and writes it again as it is: the
+    same bytes as without caches, also with a gate, with ASCII-only output, and after a
+    damaged or planted answer."""
+    args = ("contract-v1.0", "--format", "json")
+    plain = answer(run_in_process, demo, *args, REQTRACE_NO_CACHE="1")
+    assert answer(run_in_process, demo, *args) == plain
+    (kept,) = (demo / ".git" / "reqtrace" / key_module.JSON_KIND).glob("*")
+    body = kept.read_bytes()
+    assert answer(run_in_process, demo, *args) == plain and kept.read_bytes() == body
+    # --fail-on decides `ok` from the result; the kept body says nothing of it.
+    assert answer(run_in_process, demo, *args, "--fail-on", "any") == answer(run_in_process, demo, *args, "--fail-on", "any", REQTRACE_NO_CACHE="1")
+    ascii_plain = run_cli("diff", *args, cwd=demo, env={"PYTHONIOENCODING": "ascii", "REQTRACE_NO_CACHE": "1"})
+    assert ascii_plain.stdout.isascii() and run_cli("diff", *args, cwd=demo, env={"PYTHONIOENCODING": "ascii"}).stdout == ascii_plain.stdout
+    kept.write_bytes(body.replace(b'"from"', b'"frum"', 1))
+    assert answer(run_in_process, demo, *args) == plain
+    assert kept.read_bytes() == body, "the damaged answer was replaced"
+    repo = find_spec_repo(demo)
+    key = key_module.diff_key(repo, "contract-v1.0", "WORKTREE", "collapse")
+    payload = cachestore.load_bytes(demo, key_module.JSON_KIND, key.content)
+    assert payload is not None and key_module.kept_json(repo, key) == payload.decode("utf-8")
+    assert json.loads(plain[1]) == {"schema_version": json.loads(plain[1])["schema_version"], "ok": True, **json.loads(payload)}
+    # Sealed, but not the JSON answer of a diff.
+    for planted in (b"[]", b"{}", b'{\n  "from": 1\n}', b'{"from": {}, "to": {}, "summary": {}, "changes": []}',
+                    b'{\n  "schema_version": 2,\n  "from": {},\n  "to": {},\n  "summary": {},\n  "changes": []\n}', b"\xff" + payload):
+        cachestore.store_bytes(demo, key_module.JSON_KIND, key.content, planted)
+        assert key_module.kept_json(repo, key) is None
+        assert answer(run_in_process, demo, *args) == plain
 
 
 def _nested(depth):
@@ -135,7 +174,7 @@ def _nested(depth):
 
 def _content_id(root):
     repo = find_spec_repo(root)
-    content, _, _ = kept_module._content_id(repo, None, "WORKTREE", "collapse")
+    content, _, _ = key_module._content_id(repo, None, "WORKTREE", "collapse")
     assert content is not None
     (entry,) = kept_entries(root)
     assert cachestore.entry_name(kept_module.KIND, content) == entry.name

@@ -55,3 +55,28 @@ def test_a_value_json_cannot_write_is_refused(bad):
         indented_json(bad)
     with pytest.raises(TypeError):
         json.dumps(bad, indent=2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.text().filter(lambda key: key not in ("schema_version", "ok")), values, max_size=4), st.booleans())
+def test_a_kept_body_is_written_as_write_json_writes_its_data(data, failed):
+    """`write_json_body(json_body(data))` writes what `write_json(data)` writes, with or
+    without a failed gate (a kept JSON answer, diff's, is written this way)."""
+    import contextlib
+    import io
+
+    from reqtrace.cli import output
+
+    def written(write, value):
+        stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(output, "gate_failed", failed)
+            patch.setattr("sys.stdout", stream)
+            with contextlib.redirect_stdout(stream):
+                assert write(value) in (None, True)
+            stream.flush()
+        return stream.buffer.getvalue()
+
+    assert written(output.write_json_body, output.json_body(data)) == written(output.write_json, data)
+    with pytest.raises(ValueError):
+        output.json_body({"ok": True})

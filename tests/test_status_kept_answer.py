@@ -92,3 +92,26 @@ def test_a_damaged_or_planted_entry_is_no_answer(demo, run_in_process):
     for planted in (None, [], {"drift": None}, wrong_keys, wrong_type, wrong_row):
         cachestore.store(demo, status_module.ANSWER_KIND, content, planted)
         assert json.loads(outcome(run_in_process, demo, "--format", "json")[1]) == plain
+
+
+def test_the_answer_is_kept_as_json_writes_it(demo, run_in_process):
+    """The kept answer is the JSON `status --format json` writes (after schema_version and
+    ok), written again as it is; kept in another form, or of another shape, it is read
+    through its data or not at all."""
+    from reqtrace.cli import output
+
+    plain = {shape: outcome(run_in_process, demo, *shape, REQTRACE_NO_CACHE="1") for shape in (("--format", "json"), ())}
+    assert outcome(run_in_process, demo, "--format", "json") == plain[("--format", "json")]
+    repo = find_spec_repo(demo)
+    state = target_of(repo, None).state
+    content = status_module._content_of(state)
+    data, text = cachestore.load_text(demo, status_module.ANSWER_KIND, content, status_module._answer_of)
+    assert text == output.json_body(data) == status_module.kept_status_body(repo, state)
+    assert json.loads(plain[("--format", "json")][1]) == {"schema_version": json.loads(plain[("--format", "json")][1])["schema_version"], "ok": True, **data}
+    cachestore.store(demo, status_module.ANSWER_KIND, content, data)  # compact JSON: read through its data
+    assert status_module.kept_status_body(repo, state) is None
+    for shape, expected in plain.items():
+        assert outcome(run_in_process, demo, *shape) == expected
+    cachestore.store_text(demo, status_module.ANSWER_KIND, content, '{\n  "counts": 1\n}')
+    assert status_module.kept_status_body(repo, state) is None
+    assert outcome(run_in_process, demo, "--format", "json") == plain[("--format", "json")]

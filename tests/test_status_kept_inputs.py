@@ -109,8 +109,8 @@ _recorded: list[str] = []
 
 @pytest.fixture(autouse=True)
 def no_kept_answer(monkeypatch):
-    """status's whole answer is not kept here (`kept_status`), so that every run reads the inputs."""
-    monkeypatch.setattr(status_module, "kept_status", lambda *_args: None)
+    """status's whole answer is not kept here (REQTRACE_NO_KEPT_ANSWERS), so that every run reads the inputs."""
+    monkeypatch.setenv("REQTRACE_NO_KEPT_ANSWERS", "1")
 
 
 @pytest.fixture(autouse=True)

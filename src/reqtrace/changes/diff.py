@@ -11,7 +11,6 @@ are matched by id, never by file name. See docs/diff.md.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,7 @@ from typing import Any
 
 from reqtrace.changes.change_kinds import ADDED, MODIFIED, MOVED, REMOVED
 from reqtrace.changes.id_search import IdSearch
+from reqtrace.changes.sides import Side, resolve_sides
 from reqtrace.changes.structure_diff import (
     DocumentChange,
     Move,
@@ -30,7 +30,7 @@ from reqtrace.changes.structure_diff import (
 from reqtrace.changes.suspect import SuspectLink, suspect_links_of
 from reqtrace.changes.textdiff import COLLAPSE, EXACT, Hunk, is_long, text_hunks
 from reqtrace.changes.worddiff import similarity, tokens, word_diff
-from reqtrace.core.config import CONFIG_FILE, SpecRepo, parse_config
+from reqtrace.core.config import SpecRepo, parse_config
 from reqtrace.core.digest import SET_FIELDS, canonical_fields, memo_digests, normalise_text
 from reqtrace.core.model import ERROR, WARNING, Config, Finding, Request, Requirement, Snapshot
 from reqtrace.core.parse_cache import ParseCache
@@ -43,11 +43,10 @@ from reqtrace.core.snapshot import (
     add_parsed,
     load_snapshot,
     parse_sources,
-    revision_candidates,
 )
 from reqtrace.core.structure import outline
 from reqtrace.errors import InputError
-from reqtrace.io import clock, gitio
+from reqtrace.io import gitio
 from reqtrace.io.yamlio import MAX_FILE_BYTES
 
 TEXT_FIELDS = ("title", "statement", "rationale")  # shown word by word
@@ -55,15 +54,6 @@ LIST_FIELDS = ("acceptance", "parents", "sources", "tags")  # shown as items add
 FIELD_ORDER = ("title", "statement", "acceptance", "priority", "status", "parents", "sources", "tags", "owner", "rationale")
 RENAME_HINT_RATIO = 0.8  # a removed and an added requirement this alike are probably one with a new id
 RENAMED_FROM = "x-renamed-from"
-
-
-@dataclass(frozen=True)
-class Side:
-    """One end of a diff."""
-
-    ref: str  # as the user named it; WORKTREE for the working tree
-    commit: str | None  # None: the working tree
-    date: str  # YYYY-MM-DD: the commit's date, or today for the working tree
 
 
 @dataclass(frozen=True)
@@ -267,52 +257,6 @@ def default_from(repo: SpecRepo) -> tuple[str, str]:
             hint="commit the spec files first, or name FROM and TO",
         )
     return ("HEAD", "HEAD")
-
-
-def resolve_sides(repo: SpecRepo, revs: list[tuple[str, str]]) -> list[tuple[Side, bytes]]:
-    """Each (revision, name shown) as a Side with its reqtrace.yaml, in one `git cat-file` stream:
-    the baseline tag or revision, the commit's date and the configuration all come at once."""
-    assert repo.git_top is not None
-    names: list[str] = []
-    for rev, _ in revs:
-        if rev != WORKTREE:
-            gitio.check_revision_text(rev)
-            for candidate in revision_candidates(rev):
-                names += [f"{candidate}^{{commit}}", f"{candidate}^{{commit}}:{repo.git_path(CONFIG_FILE)}"]
-    found = {name: (oid, data) for name, oid, _kind, data in gitio.read_named(repo.git_top, names)}
-    sides = []
-    for rev, shown in revs:
-        if rev == WORKTREE:
-            try:
-                config = (repo.root / CONFIG_FILE).read_bytes()
-            except OSError as exc:
-                raise InputError(f"cannot read {CONFIG_FILE}: {exc.strerror}") from None
-            sides.append((Side(shown, None, clock.today().isoformat()), config))
-            continue
-        for candidate in revision_candidates(rev):
-            commit, body = found.get(f"{candidate}^{{commit}}", (None, None))
-            if commit is not None and body is not None:
-                break
-        else:
-            raise gitio.missing_revision(repo.git_top, rev)
-        config_at = found.get(f"{candidate}^{{commit}}:{repo.git_path(CONFIG_FILE)}", (None, None))[1]
-        if config_at is None:
-            raise InputError(f"{repo.git_path(CONFIG_FILE)} does not exist at {rev} ({commit[:12]}): that revision is not a spec repo")
-        sides.append((Side(shown, commit, _commit_day(body)), config_at))
-    return sides
-
-
-def _commit_day(body: bytes) -> str:
-    """The committer's calendar day (in the committer's time zone) from a raw commit object."""
-    for line in body.split(b"\n"):
-        if line.startswith(b"committer "):
-            stamp, zone = line.rsplit(b" ", 2)[1:]
-            sign = -1 if zone.startswith(b"-") else 1
-            offset = dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * sign
-            return dt.datetime.fromtimestamp(int(stamp), dt.timezone(offset)).date().isoformat()
-        if not line:
-            break
-    return clock.today().isoformat()
 
 
 # --- reading only what changed ------------------------------------------------

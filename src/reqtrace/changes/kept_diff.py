@@ -16,17 +16,19 @@ inputs are few and can be named exactly:
 - today's date (a request approved after TO's date does not cover a change),
   the white-space mode, and the code (the store's stamp).
 
-The answer for those is kept in the store (core/cachestore.py, kind `diff`) as
+The key is named by changes/diff_key.py, which also keeps the JSON answer as
+`diff --format json` writes it (kind `diff-json`). The answer for those is kept
+in the store (core/cachestore.py, kind `diff`) as
 plain JSON, every value tagged with its type and every object named from a
 fixed list of reqtrace's own result classes, so that reading it back gives the
 same DiffResult, or nothing: an entry of another shape is no entry, and the
-diff is computed the plain way. REQTRACE_NO_CACHE=1 turns it off.
+diff is computed the plain way. REQTRACE_NO_CACHE=1 turns it off, and so does
+REQTRACE_NO_KEPT_ANSWERS=1 (which keeps the searches and parses it is computed from).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import fields, is_dataclass
 from typing import Any
 
@@ -40,22 +42,24 @@ from reqtrace.changes.diff import (
     Unreadable,
     default_from,
     diff_revisions,
-    resolve_sides,
+)
+from reqtrace.changes.diff_key import (
+    FORMAT,
+    DiffKey,
+    diff_key,
 )
 from reqtrace.changes.structure_diff import DocumentChange, Move
 from reqtrace.changes.suspect import SuspectLink
 from reqtrace.changes.textdiff import Hunk, Piece
 from reqtrace.core import cachestore
-from reqtrace.core.config import CONFIG_FILE, SpecRepo, parse_config
+from reqtrace.core.config import CONFIG_FILE, SpecRepo
 from reqtrace.core.model import Config, Finding, Requirement
 from reqtrace.core.parse_cache import ParseCache
 from reqtrace.core.snapshot import WORKTREE
-from reqtrace.core.worktree_state import SpecState, current_state
-from reqtrace.io import clock
+from reqtrace.core.worktree_state import SpecState
 
 KIND = "diff"
 ACCEPTED_KIND = "diff-from"  # the default FROM: the accepted baseline (name, commit), or HEAD
-FORMAT = 1  # of the encoding below; in the content id
 
 # Every class a DiffResult is made of, by name: nothing else is built from an entry.
 _CLASSES: dict[str, type] = {
@@ -143,38 +147,14 @@ def _default_from(repo: SpecRepo, state: SpecState | None, config: Config | None
     return chosen
 
 
-def _content_id(repo: SpecRepo, from_rev: str | None, to_rev: str, whitespace: str) -> tuple[str | None, SpecState | None, Config | None]:
-    """What the answer is computed from, as text (the module's docstring), None when it
-    cannot be named (outside git, no commit yet, very many uncommitted files); and, when
-    the working tree was read, its state and configuration."""
-    assert repo.git_top is not None
-    ends: list[Any] = []
-    for rev in (from_rev, to_rev):
-        if rev is None or rev == WORKTREE:
-            ends.append(rev)
-        else:
-            ((side, _config),) = resolve_sides(repo, [(rev, rev)])
-            ends.append(["commit", side.commit, rev])
-    state = config = None
-    if from_rev is None or WORKTREE in (from_rev, to_rev):
-        try:
-            config, _ = parse_config((repo.root / CONFIG_FILE).read_bytes())
-        except OSError:
-            return None, None, None
-        state = current_state(repo, config, None)
-        if state is None:
-            return None, None, None
-    plain_state = list(state.plain()) if state is not None else None
-    return json.dumps([FORMAT, str(repo.root), repo.prefix, ends, plain_state, whitespace, clock.today().isoformat()], sort_keys=True), state, config
-
-
-def kept_diff(repo: SpecRepo, from_rev: str | None, to_rev: str = WORKTREE, *, cache: ParseCache, whitespace: str) -> DiffResult:
+def kept_diff(repo: SpecRepo, from_rev: str | None, to_rev: str = WORKTREE, *, cache: ParseCache, whitespace: str, key: DiffKey | None = None) -> DiffResult:
     """`diff_revisions` from `from_rev` (None: the accepted baseline, else HEAD) to `to_rev`,
     with details, as `reqtrace diff` shows it: the kept answer when there is one for
-    exactly these inputs, else computed (parses through `cache`) and kept."""
-    content = state = config = None
-    if repo.git_top is not None and os.environ.get("REQTRACE_NO_CACHE") is None:
-        content, state, config = _content_id(repo, from_rev, to_rev, whitespace)
+    exactly these inputs, else computed (parses through `cache`) and kept (`key`: its
+    `diff_key`, when asked already)."""
+    if key is None:
+        key = diff_key(repo, from_rev, to_rev, whitespace)
+    content, state, config = key.content, key.state, key.config
     if content is not None:
         kept = cachestore.load(repo.git_top, KIND, content, _result_of)
         if kept is not None:

@@ -65,21 +65,36 @@ def diff(
     working tree). FROM defaults to the accepted baseline, else HEAD; TO to WORKTREE.
     Unapproved changes come first. Exit 1 only with --fail-on.
     """
-    from reqtrace.changes.diff import diff_json
-    from reqtrace.changes.kept_diff import kept_diff
+    from reqtrace.changes.diff_key import diff_key, keep_json, kept_json
     from reqtrace.core.config import find_spec_repo
-    from reqtrace.core.parse_cache import ParseCache
     from reqtrace.core.snapshot import WORKTREE
 
     output.json_requested = format is DiffFormat.json
     _revision_argument(from_rev, "FROM")
     _revision_argument(to_rev, "TO")
     repo = find_spec_repo(root)
+    key = diff_key(repo, from_rev, to_rev or WORKTREE, whitespace.value)
+    # The JSON answer kept whole (without a gate: --fail-on decides `ok` from the result).
+    plain_json = format is DiffFormat.json and fail_on is None
+    if plain_json:
+        body = kept_json(repo, key)
+        if body is not None and output.write_json_body(body):
+            return
+    # Imported only now: a kept JSON answer needs none of the diff's machinery.
+    from reqtrace.changes.diff import diff_json
+    from reqtrace.changes.kept_diff import kept_diff
+    from reqtrace.core.parse_cache import ParseCache
+
     # The cache's new entries are written in the background while the result is rendered.
     with ParseCache.for_git(repo.git_top) as cache:
-        result = kept_diff(repo, from_rev, to_rev or WORKTREE, cache=cache, whitespace=whitespace.value)
+        result = kept_diff(repo, from_rev, to_rev or WORKTREE, cache=cache, whitespace=whitespace.value, key=key)
         failed = output.gate_failed = fail_on is not None and _fails(result, fail_on)
-        if format is DiffFormat.json:
+        if plain_json:
+            body = output.json_body(diff_json(result))
+            keep_json(repo, key, body)
+            if not output.write_json_body(body):
+                output.write_json(diff_json(result))
+        elif format is DiffFormat.json:
             output.write_json(diff_json(result))
         elif format in (DiffFormat.sarif, DiffFormat.junit):
             from reqtrace.checks.ci_formats import diff_gate, render_junit, render_sarif

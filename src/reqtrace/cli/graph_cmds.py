@@ -138,8 +138,8 @@ def trace(
 ) -> None:
     """The whole story of one item as a dated timeline, with the requirements above and below it."""
     from reqtrace.core.config import find_spec_repo
-    from reqtrace.graph.cache import requirement_digests
-    from reqtrace.graph.trace import date_key, text_changes, trace_item
+    from reqtrace.graph.cache import requirement_digests, target_of
+    from reqtrace.graph.trace import date_key, keep_trace, kept_trace, text_changes, trace_item
 
     output.json_requested = format is TextOrJson.json
 
@@ -152,9 +152,15 @@ def trace(
             result.timeline = sorted([*result.timeline, *tested], key=lambda e: (date_key(e.date), e.id != item_id, e.id, e.relation))
         return result
 
-    bundle, result = _ask(find_spec_repo(root), rev, story)
+    repo = find_spec_repo(root)
+    target = target_of(repo, rev)
+    # The whole answer, kept for the spec files' state (a root's trace sorts thousands of ids).
+    result = kept_trace(repo, target.state, item_id)
+    if result is None:
+        bundle, result = _ask(repo, rev, story, target=target)
+        keep_trace(repo, bundle.state, item_id, result)
     if format is TextOrJson.json:
-        output.write_json({"rev": bundle.commit, **result.as_dict()})
+        output.write_json({"rev": target.commit, **result.as_dict()})
         return
     from rich.table import Table
 
@@ -365,7 +371,13 @@ def status(
     """The project manager's one screen: what changed since the customer first signed, baseline, drift, requests, and loose ends."""
     from reqtrace.core.config import find_spec_repo
     from reqtrace.graph.cache import status_snapshot, target_of
-    from reqtrace.graph.status import build_status, keep_status, kept_status, kept_status_inputs
+    from reqtrace.graph.status import (
+        build_status,
+        keep_status,
+        kept_status,
+        kept_status_body,
+        kept_status_inputs,
+    )
 
     output.json_requested = format is TextOrJson.json
     if chart is not None:
@@ -374,7 +386,12 @@ def status(
         output_path(chart, option="--chart", what="HTML file", example="status.html")  # before the work, and again when written
     repo = find_spec_repo(root)
     target = target_of(repo, rev)
-    # The whole answer, kept for the spec files' state and today; the chart needs the snapshot.
+    # The whole answer, kept for the spec files' state and today as --format json writes it;
+    # the chart needs the snapshot.
+    if chart is None and format is TextOrJson.json:
+        body = kept_status_body(repo, target.state)
+        if body is not None and output.write_json_body(body):
+            return
     data = kept_status(repo, target.state) if chart is None else None
     if data is None:
         bundle, snapshot = _ask(repo, rev, status_snapshot, target=target)
@@ -382,7 +399,7 @@ def status(
         if chart is not None:
             _write_chart(repo, snapshot, data, chart)
         else:
-            keep_status(repo, bundle.state, data)
+            keep_status(repo, bundle.state, data, output.json_body(data))
     if format is TextOrJson.json:
         output.write_json(data)
         return

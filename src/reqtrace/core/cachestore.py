@@ -68,7 +68,7 @@ CODE_MODULES = (
     *PARSER_MODULES,
     "core/cachestore.py", "baselines/baseline.py", "baselines/verify.py", "core/snapshot.py", "core/config.py", "io/gitio.py",
     "changes/diff.py", "changes/kept_diff.py", "changes/structure_diff.py", "changes/suspect.py", "changes/textdiff.py", "changes/worddiff.py", "core/structure.py",
-    "changes/id_search.py", "changes/history.py", "graph/trace.py", "graph/status.py", "pack/build.py", "baselines/signoff.py", "baselines/signed_statement.py", "io/sshsig.py",
+    "changes/id_search.py", "changes/diff_key.py", "changes/sides.py", "changes/history.py", "graph/trace.py", "graph/status.py", "pack/build.py", "baselines/signoff.py", "baselines/signed_statement.py", "io/sshsig.py",
     "io/cachefile.py", "core/worktree_state.py", "graph/graph.py", "graph/cache.py", "graph/status_facts.py", "graph/patch.py", "checks/check.py",
     "records/testevidence.py", "records/testevidence_repo.py",
 )
@@ -146,6 +146,15 @@ def seal_stamp(kind: str, content_id: str) -> str:
     return f"{code_stamp()}\x00{kind}\x00{content_id}"
 
 
+def answers_kept() -> bool:
+    """Whether a command may answer from its whole answer kept (`trace`, `impact`, `status`,
+    `diff`): not with REQTRACE_NO_CACHE (nothing kept at all), nor with
+    REQTRACE_NO_KEPT_ANSWERS, which keeps every other result — so that what an answer is
+    computed from (the evidence graph, its patches, the kept inputs) is still read and
+    can be tested through the command."""
+    return os.environ.get("REQTRACE_NO_CACHE") is None and os.environ.get("REQTRACE_NO_KEPT_ANSWERS") is None
+
+
 def _plain(value: Any) -> Any:
     return value
 
@@ -166,6 +175,32 @@ def load(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any],
     if value is None:
         note(path, "not of the expected shape")
     return value
+
+
+def load_text(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any], T | None]) -> tuple[T, str] | None:
+    """`load`, with the entry's JSON text as it was kept (`store_text`): a command that keeps
+    its answer as it writes it can write that text again without building it."""
+    found = _unsealed(git_top, kind, content_id, ".json")
+    if found is None:
+        return None
+    path, payload = found
+    try:
+        text = payload.decode("utf-8")
+        plain = json.loads(text)
+    except ValueError:
+        note(path, "not JSON")
+        return None
+    value = read(plain)
+    if value is None:
+        note(path, "not of the expected shape")
+        return None
+    return value, text
+
+
+def store_text(git_top: Path | None, kind: str, content_id: str, text: str) -> None:
+    """Keep `text`, which is JSON (as a command writes its answer), for (`kind`, `content_id`):
+    `load` reads its value, `load_text` the text too."""
+    _write(entry_path(git_top, kind, content_id), kind, content_id, text.encode("utf-8"))
 
 
 def load_bytes(git_top: Path | None, kind: str, content_id: str) -> bytes | None:

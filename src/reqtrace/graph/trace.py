@@ -343,6 +343,58 @@ def _origins(graph: EvidenceGraph, start: str, limit: int = 50) -> list[tuple[st
     return found
 
 
+# --- trace's answer, kept -------------------------------------------------------------
+
+TRACE_KIND = "trace"
+
+
+def kept_trace(repo: Any, state: Any, item_id: str) -> Trace | None:
+    """The trace of `item_id` kept for the spec files' `state` (core/worktree_state.py
+    SpecState: the commit or HEAD, every spec, record and baseline file differing from it
+    by content hash, the baseline tags): what the graph, the requirement's text changes
+    up to that commit, its test evidence, its digests and reqtrace.yaml's people are all
+    read from. None when there is none (`keep_trace` keeps it).
+
+    The trace of a root walks the whole hierarchy below it and sorts thousands of ids;
+    read back, it is one entry."""
+    if state is None or not cachestore.answers_kept():
+        return None
+    return cachestore.load(repo.git_top, TRACE_KIND, _trace_content(state, item_id), _trace_of_plain)
+
+
+def keep_trace(repo: Any, state: Any, item_id: str, trace: Trace) -> None:
+    if state is not None and cachestore.answers_kept():
+        timeline = [[entry.date, entry.id, entry.kind, entry.relation, entry.summary] for entry in trace.timeline]
+        plain = [trace.id, trace.kind, trace.title, trace.path, timeline, trace.upstream, trace.downstream, trace.suspect, trace.tests]
+        cachestore.store(repo.git_top, TRACE_KIND, _trace_content(state, item_id), plain)
+
+
+def _trace_content(state: Any, item_id: str) -> str:
+    import json
+
+    return json.dumps([list(state.plain()), item_id], sort_keys=True)
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _trace_of_plain(plain: Any) -> Trace | None:
+    if not (isinstance(plain, list) and len(plain) == 9):
+        return None
+    item_id, kind, title, path, timeline, upstream, downstream, suspect, tests = plain
+    if not (isinstance(item_id, str) and isinstance(kind, str) and isinstance(title, str) and isinstance(path, str | None)):
+        return None
+    entries = _timeline_from_plain(timeline)
+    if entries is None or not (_texts(upstream) and _texts(downstream)):
+        return None
+    if not (isinstance(suspect, list) and all(isinstance(link, dict) and all(isinstance(v, str) for v in link.values()) for link in suspect)):
+        return None
+    if not (tests is None or (isinstance(tests, dict) and isinstance(tests.get("state"), str) and isinstance(tests.get("runs"), list))):
+        return None
+    return Trace(item_id, kind, title, path, entries, upstream, downstream, suspect, tests)
+
+
 # --- impact ---------------------------------------------------------------------------
 
 
@@ -388,13 +440,13 @@ def kept_impact(repo: Any, state: Any, item_id: str) -> Impact | None:
 
     The impact of a root requirement reads every node below it and writes thousands of
     rows; read back, it is one entry."""
-    if state is None:
+    if state is None or not cachestore.answers_kept():
         return None
     return cachestore.load(repo.git_top, IMPACT_KIND, _impact_content(state, item_id), _impact_of_plain)
 
 
 def keep_impact(repo: Any, state: Any, item_id: str, impact: Impact) -> None:
-    if state is not None:
+    if state is not None and cachestore.answers_kept():
         plain = [impact.id, impact.title, impact.descendants, impact.open_requests, impact.baselines, impact.signoffs]
         cachestore.store(repo.git_top, IMPACT_KIND, _impact_content(state, item_id), plain)
 

@@ -621,6 +621,10 @@ def index_flagged(repo: Path, paths: Iterable[str]) -> list[str]:
     skip-worktree. Their edits do not show in `git status`, so whoever must see every
     change reads these files themselves."""
     out = run_git(repo, "ls-files", "-v", "-z", "--", *paths).stdout
+    # Almost always every entry is tagged `H` (cached, looked at): two counts in C say so
+    # without splitting 100,000 entries in Python.
+    if (b"\x00" + out).count(b"\x00H ") == out.count(b"\x00"):
+        return []
     # `-v` tags an assume-unchanged entry with a lower-case letter; `S` is skip-worktree.
     return [m.group(1).decode("utf-8", "surrogateescape") for m in re.finditer(rb"(?:^|\x00)(?:[a-z]|S) ([^\x00]+)", out)]
 
