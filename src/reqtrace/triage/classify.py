@@ -340,6 +340,8 @@ def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], c
         reasons.append(f"{top.id} is {status} in this baseline, not accepted: asking for it is new scope")
     if signals.novel and signals.values.get("novel_share", 0) >= 0.3:
         reasons.append("no accepted requirement speaks of " + _phrases(signals.novel, 6))
+    if signals.foreign_names and signals.values.get("foreign_name_share", 0) >= 0.5:
+        reasons.append("names components the baseline never names: " + _phrases(signals.foreign_names))
     if weighed.matches:
         accepted = next((m for m in weighed.matches if m.accepted), None)
         if accepted is not None:

@@ -89,6 +89,12 @@ _FAILURE_LINE = re.compile(
     r"|(?:->|=>|returns?|got|status)\s*[45]\d\d\b",
     re.IGNORECASE,
 )
+# A name written as code or as a compound identifier (`cfe_sb_transmitmsg()`, fprime-gds, Os::Queue,
+# apps/SBN, getValue, FileDownlink): what a product, a component, a package or a platform is called.
+_NAME = re.compile(
+    r"`([^`\n]{2,60})`|(?<![\w/.-])([A-Za-z][A-Za-z0-9]*(?:(?:[-_.]|::)[A-Za-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]+"
+    r"|[A-Z][a-z]+[A-Z][A-Za-z0-9]*)(?![\w-])")
+_NOT_A_NAME = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+|v?[\d.]+")  # a requirement id, a version
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s+|(?<=[。！？；])|\n+")
 
 
@@ -104,6 +110,7 @@ class Prepared:
     machine: tuple[str, ...]  # pasted log, error and trace lines
     examples: tuple[str, ...]  # lines of fenced blocks that tell no failure: code, configuration, commands
     refs: tuple[str, ...]  # requirement-like ids named anywhere in the text
+    names: tuple[str, ...]  # code-like names written anywhere in the text (pasted output and tables too), not in links
     bug_template: bool  # an issue template for a bug report ("Steps to reproduce", 【复现步骤】)
     feature_template: bool  # an issue template for a feature request
     han_share: float  # share of Chinese characters among the letters
@@ -200,10 +207,17 @@ def prepare(text: str) -> Prepared:
         machine=tuple(m for m in machine if m),
         examples=tuple(examples),
         refs=refs,
+        names=_names(text),
         bug_template=bug,
         feature_template=feature,
         han_share=han / len(letters) if letters else 0.0,
     )
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """The code-like names of a text, once each, in order (links left out)."""
+    found = (m.group(1) or m.group(2) for m in _NAME.finditer(_URL.sub(" ", text)))
+    return tuple(dict.fromkeys(name.strip() for name in found if re.search(r"[A-Za-z]{2}", name) and not _NOT_A_NAME.fullmatch(name.strip())))
 
 
 def _close_block(block: list[str], machine: list[str], examples: list[str]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from reqtrace.core.model import Requirement
 from reqtrace.triage import cues
@@ -42,6 +43,7 @@ class Signals:
     coverage: float = 0.0
     headline_novel: float = 0.0  # share of the headline's words no accepted requirement holds
     headline_novel_words: list[str] = field(default_factory=list)
+    foreign_names: list[str] = field(default_factory=list)  # code-like names the baseline never uses
 
     def note(self, kind: str, phrase: str) -> None:
         phrase = phrase.strip()
@@ -128,6 +130,11 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     signals.novel = novel
     values["coverage"] = coverage
     values["novel_share"] = novel_share
+    # Another product, a platform or a dependency is named the way code is ("fprime-gds", `osal`,
+    # Os::Queue); the product's own components are named in its baseline.
+    signals.foreign_names = _foreign_names(prepared.names, index)
+    values["foreign_names"] = _log(len(signals.foreign_names))
+    values["foreign_name_share"] = len(signals.foreign_names) / len(prepared.names) if prepared.names else 0.0
     # The headline names the thing the issue is about: when no accepted requirement holds its words,
     # the thing may never have been signed ("An SSE consumer cannot tell what it lost"). Not a feature
     # (as one it lowered the held-out figures); the costly-mistake guard reads it (classify.py).
@@ -194,6 +201,31 @@ def _headline_terms(headline: str) -> Terms:
     for pattern in _KIND_CUES:
         text = pattern.sub(" ", text)
     return terms_of(text)
+
+
+_NAME_PART = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|[a-z]+")
+
+
+@lru_cache(maxsize=4)
+def _baseline_vocabulary(index: BaselineIndex) -> tuple[str, frozenset[str]]:
+    """The baseline's text in lower case, and its words as written (every status: a proposed
+    requirement names the product's things too)."""
+    text = "\n".join(requirement_text(index.requirement(p)) for p in range(len(index))).lower()
+    return text, frozenset(re.findall(r"[a-z][a-z0-9]+", text))
+
+
+def _foreign_names(names: tuple[str, ...], index: BaselineIndex) -> list[str]:
+    """The names the baseline never uses: not written in it as they are, and not every word of them (of
+    three letters or more, camelCase and snake_case split) a word of it."""
+    text, words = _baseline_vocabulary(index)
+    foreign = []
+    for name in names:
+        if name.lower() in text:
+            continue
+        parts = [p.lower() for p in _NAME_PART.findall(name) if len(p) >= 3]
+        if not parts or not all(p in words or p.rstrip("s") in words for p in parts):
+            foreign.append(name)
+    return foreign
 
 
 def _only_excluded(pattern: re.Pattern[str], signed: str) -> bool:
