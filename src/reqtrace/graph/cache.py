@@ -517,11 +517,11 @@ def requirement_digests(repo: SpecRepo, bundle: GraphBundle, ids: set[str]) -> d
     """The current digests of the requirements `ids` where the graph was read: from the
     snapshot it was built from, else by reading just their files (suspect links of
     trace and impact compare review stamps with these)."""
-    from reqtrace.core.digest import requirement_digest
+    from reqtrace.core.digest import known_digest, requirement_digest
 
     if bundle.snapshot is not None:
         requirements = bundle.snapshot.requirements
-        return {rid: requirement_digest(requirements[rid]) for rid in ids if rid in requirements}
+        return {rid: known_digest(requirements[rid]) for rid in ids if rid in requirements}
     assert bundle.config is not None
     nodes = bundle.graph.nodes
     paths = sorted({nodes[rid]["path"] for rid in ids if rid in nodes and nodes[rid].get("kind") == "requirement" and isinstance(nodes[rid].get("path"), str)})

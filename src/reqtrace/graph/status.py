@@ -112,7 +112,7 @@ def _sorted(approvals: Iterable[Approval]) -> list[Approval]:
 def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str) -> _KeptPair:
     """The changes between two commits as kept, computed (and kept) when they are not."""
     from reqtrace.changes.diff import MODIFIED, REMOVED, RENAMED_FROM, diff_revisions
-    from reqtrace.core.digest import requirement_digest
+    from reqtrace.core.digest import known_digest
 
     content = f"{from_commit}\x00{to_commit}"
     kept = cachestore.load(repo.git_top, APPROVALS_KIND, content, _kept_shape)
@@ -123,7 +123,7 @@ def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str) -> _Kept
     others = {c.id for c in result.changes if not c.needs_approval}
     others |= {c.renamed_from for c in result.changes if c.renamed_from is not None} | {c.id for c in result.changes if c.renamed_from is not None}
     others |= {d.id for d in result.duplicates} | {u.id for u in result.unreadable}
-    from_digests = {c.id: requirement_digest(c.before) for c in result.changes if c.change in (MODIFIED, REMOVED) and c.before is not None and c.id not in others}
+    from_digests = {c.id: known_digest(c.before) for c in result.changes if c.change in (MODIFIED, REMOVED) and c.before is not None and c.id not in others}
     renamed_from: set[str] = set()
     for c in result.changes:
         named = dict(c.after.extra).get(RENAMED_FROM) if c.after is not None else None
