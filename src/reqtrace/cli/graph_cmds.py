@@ -377,8 +377,14 @@ def status(
     # The whole answer, kept for the spec files' state and today; the chart needs the snapshot.
     data = kept_status(repo, target.state) if chart is None else None
     if data is None:
-        bundle, snapshot = _ask(repo, rev, status_snapshot, target=target)
-        data = build_status(snapshot, **kept_status_inputs(repo, snapshot, bundle.state))
+
+        def facts(repo: Any, bundle: Any) -> Any:
+            # The inputs inside the question: a graph built afresh is kept meanwhile.
+            snapshot = status_snapshot(repo, bundle)
+            return snapshot, kept_status_inputs(repo, snapshot, bundle.state)
+
+        bundle, (snapshot, inputs) = _ask(repo, rev, facts, target=target)
+        data = build_status(snapshot, **inputs)
         if chart is not None:
             _write_chart(repo, snapshot, data, chart)
         else:

@@ -1,0 +1,94 @@
+"""A graph built afresh is kept by a forked child while the question is answered
+(graph/cache.py `answer`, io/fork_map.py `fork_beside`): the answers and the kept
+entry are those of the plain computation and of an entry written in the process."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import cold_copy, copy_demo, git, run_reqtrace
+from reqtrace.core.config import find_spec_repo
+from reqtrace.graph import cache
+from reqtrace.io import fork_map
+
+BULK = 2100  # requirements added to the demo: a graph over fork_map.MIN_ITEMS nodes is kept beside
+
+
+@pytest.fixture(scope="module")
+def bulk_demo(demo_build: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with BULK more requirements in one file (a hierarchy under REQ-5), committed."""
+    root = copy_demo(demo_build, tmp_path_factory.mktemp("beside") / "demo")
+    rows = []
+    for n in range(1, BULK + 1):
+        parent = "REQ-5" if n == 1 else f"BULK-{n // 2}"
+        rows.append(f"  - id: BULK-{n}\n    title: Bulk requirement {n}\n    statement: The system does thing {n}.\n    parents: [{parent}]\n")
+    (root / "specs" / "bulk.yaml").write_text("requirements:\n" + "".join(rows), encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "bulk requirements")
+    return root
+
+
+def _kept_entry(root: Path) -> dict[str, Any]:
+    """Every section of the working tree's kept graph, decoded (the header without its stamp,
+    which names the entry's folder)."""
+    repo = find_spec_repo(root)
+    cached = cache._read_header(repo, True)
+    assert cached is not None, "no graph kept"
+    read = cache._read_graph(cached, with_index=True)
+    assert read is not None and read[2] is not None
+    graph, baselines, index = read
+    whole = graph.loaded()
+    return {
+        "state": cached.state.plain(),
+        "nodes": dict(whole.nodes), "succ": dict(whole.succ), "pred": dict(whole.pred),
+        "facts": graph.plain_facts(), "parents": graph.plain_parents(),
+        "baselines": [cache.baseline_facts(b) for b in baselines], "index": index.as_plain(),
+    }
+
+
+def test_cold_answers_and_kept_graph_equal_plain_ones(bulk_demo: Path, tmp_path: Path, run_in_process: Any) -> None:
+    forked = cold_copy(bulk_demo, tmp_path / "forked")
+    # A real process, as a user runs it: one thread, two cores asked for, a graph of over
+    # MIN_ITEMS nodes: the graph is kept by a child while status computes its inputs.
+    status = run_reqtrace("status", "--format", "json", cwd=forked, env={"REQTRACE_JOBS": "2"})
+    assert status.exit_code == 0, status.stderr
+    plain = run_in_process("status", "--format", "json", cwd=forked, env={"REQTRACE_NO_CACHE": "1"})
+    assert json.loads(status.stdout) == json.loads(plain.stdout)
+    assert json.loads(status.stdout)["counts"]["requirements"] > BULK
+
+    # The child's entry is whole and current: trace reads it as it is.
+    warm = run_in_process("--debug", "trace", "REQ-5", "--format", "json", cwd=forked)
+    assert "graph: cached" in warm.stderr
+    plain_trace = run_in_process("trace", "REQ-5", "--format", "json", cwd=forked, env={"REQTRACE_NO_CACHE": "1"})
+    assert json.loads(warm.stdout) == json.loads(plain_trace.stdout)
+    assert len(json.loads(warm.stdout)["downstream"]) == BULK
+
+    # ... and holds what an entry written in the process holds.
+    inline = cold_copy(bulk_demo, tmp_path / "inline")
+    written_here = run_in_process("trace", "REQ-5", "--format", "json", cwd=inline, env={"REQTRACE_JOBS": "1"})
+    assert json.loads(written_here.stdout) == json.loads(plain_trace.stdout)
+    assert _kept_entry(forked) == _kept_entry(inline)
+
+
+def test_fork_beside_runs_the_work_in_a_child_and_waits_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    said = tmp_path / "pid"
+
+    def work() -> None:
+        said.write_text(str(os.getpid()))
+
+    monkeypatch.setattr(fork_map, "can_fork", lambda items: True)
+    wait = fork_map.fork_beside(work, items=fork_map.MIN_ITEMS)
+    wait()
+    assert said.read_text() != str(os.getpid())  # done by another process, finished when wait returns
+    wait()  # a second wait is harmless
+
+    said.unlink()
+    monkeypatch.setattr(fork_map, "can_fork", lambda items: False)
+    wait = fork_map.fork_beside(work, items=fork_map.MIN_ITEMS)
+    assert said.read_text() == str(os.getpid())  # no fork: done here, before fork_beside returns
+    wait()
