@@ -139,7 +139,7 @@ def fork_map(
     return first + second
 
 
-def fork_beside(work: Callable[[], None], *, items: int) -> Callable[[], None]:
+def fork_beside(work: Callable[[], object], *, items: int) -> Callable[[], None]:
     """Start work() in a forked child while the caller goes on; the function returned
     waits for the child (call it before the command ends: its CPU is the command's).
 
