@@ -1,6 +1,8 @@
-"""A graph built afresh is kept by a forked child while the question is answered
-(graph/cache.py `answer`, io/fork_map.py `fork_beside`): the answers and the kept
-entry are those of the plain computation and of an entry written in the process."""
+"""What a cold graph command keeps on the second core while it answers — the graph
+built afresh (graph/cache.py `answer`), a requirement's text changes (graph/trace.py
+`text_changes_beside`), status's approvals between two baselines (graph/status.py) —
+through io/fork_map.py `fork_beside`: the answers are the plain computation's, and the
+kept graph holds what an entry written in the process holds."""
 
 from __future__ import annotations
 
@@ -16,26 +18,25 @@ from reqtrace.core.config import find_spec_repo
 from reqtrace.graph import cache
 from reqtrace.io import fork_map
 
-BULK = 2100  # requirements added to the demo: a graph over fork_map.MIN_ITEMS nodes is kept beside
+BULK = 2100  # requirement files added to the demo: over fork_map.MIN_ITEMS, so kept beside
 
 
 @pytest.fixture(scope="module")
 def bulk_demo(demo_build: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo with BULK more requirements in one file (a hierarchy under REQ-5), committed."""
+    """The demo with BULK more requirements, one file each (a hierarchy under REQ-5), committed."""
     root = copy_demo(demo_build, tmp_path_factory.mktemp("beside") / "demo")
-    rows = []
+    folder = root / "specs" / "bulk"
+    folder.mkdir()
     for n in range(1, BULK + 1):
         parent = "REQ-5" if n == 1 else f"BULK-{n // 2}"
-        rows.append(f"  - id: BULK-{n}\n    title: Bulk requirement {n}\n    statement: The system does thing {n}.\n    parents: [{parent}]\n")
-    (root / "specs" / "bulk.yaml").write_text("requirements:\n" + "".join(rows), encoding="utf-8")
+        (folder / f"BULK-{n}.yaml").write_text(f"id: BULK-{n}\ntitle: Bulk requirement {n}\nstatement: The system does thing {n}.\nparents: [{parent}]\n", encoding="utf-8")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "bulk requirements")
     return root
 
 
-def _kept_entry(root: Path) -> dict[str, Any]:
-    """Every section of the working tree's kept graph, decoded (the header without its stamp,
-    which names the entry's folder)."""
+def _kept_graph(root: Path) -> dict[str, Any]:
+    """Every section of the working tree's kept graph, decoded."""
     repo = find_spec_repo(root)
     cached = cache._read_header(repo, True)
     assert cached is not None, "no graph kept"
@@ -51,28 +52,35 @@ def _kept_entry(root: Path) -> dict[str, Any]:
     }
 
 
-def test_cold_answers_and_kept_graph_equal_plain_ones(bulk_demo: Path, tmp_path: Path, run_in_process: Any) -> None:
+def test_cold_answers_and_what_they_keep_equal_plain_ones(bulk_demo: Path, tmp_path: Path, run_in_process: Any) -> None:
     forked = cold_copy(bulk_demo, tmp_path / "forked")
-    # A real process, as a user runs it: one thread, two cores asked for, a graph of over
-    # MIN_ITEMS nodes: the graph is kept by a child while status computes its inputs.
-    status = run_reqtrace("status", "--format", "json", cwd=forked, env={"REQTRACE_JOBS": "2"})
-    assert status.exit_code == 0, status.stderr
-    plain = run_in_process("status", "--format", "json", cwd=forked, env={"REQTRACE_NO_CACHE": "1"})
-    assert json.loads(status.stdout) == json.loads(plain.stdout)
-    assert json.loads(status.stdout)["counts"]["requirements"] > BULK
+    plain_trace = run_in_process("trace", "REQ-5", "--format", "json", cwd=forked, env={"REQTRACE_NO_CACHE": "1"})
+    assert not cache.graph_is_kept(find_spec_repo(forked))  # the plain way keeps no graph
+    # Real processes, as a user runs them: one thread, two cores asked for, over MIN_ITEMS
+    # files. A cold trace walks REQ-5's history and keeps the graph in children.
+    trace = run_reqtrace("trace", "REQ-5", "--format", "json", cwd=forked, env={"REQTRACE_JOBS": "2"})
+    assert trace.exit_code == 0, trace.stderr
+    assert json.loads(trace.stdout) == json.loads(plain_trace.stdout)
+    story = json.loads(trace.stdout)
+    assert len(story["downstream"]) == BULK and any(entry["relation"] == "changed" for entry in story["timeline"])
+    assert list((forked / ".git" / "reqtrace" / "text-changes").iterdir())
 
-    # The child's entry is whole and current: trace reads it as it is.
+    # The child's graph is whole and current: the next question reads it as it is ...
     warm = run_in_process("--debug", "trace", "REQ-5", "--format", "json", cwd=forked)
     assert "graph: cached" in warm.stderr
-    plain_trace = run_in_process("trace", "REQ-5", "--format", "json", cwd=forked, env={"REQTRACE_NO_CACHE": "1"})
     assert json.loads(warm.stdout) == json.loads(plain_trace.stdout)
-    assert len(json.loads(warm.stdout)["downstream"]) == BULK
-
     # ... and holds what an entry written in the process holds.
     inline = cold_copy(bulk_demo, tmp_path / "inline")
     written_here = run_in_process("trace", "REQ-5", "--format", "json", cwd=inline, env={"REQTRACE_JOBS": "1"})
     assert json.loads(written_here.stdout) == json.loads(plain_trace.stdout)
-    assert _kept_entry(forked) == _kept_entry(inline)
+    assert _kept_graph(forked) == _kept_graph(inline)
+
+    # Status's approvals from the first signed baseline to the accepted one, kept by a child.
+    status = run_reqtrace("status", "--format", "json", cwd=forked, env={"REQTRACE_JOBS": "2"})
+    assert status.exit_code == 0, status.stderr
+    plain = run_in_process("status", "--format", "json", cwd=forked, env={"REQTRACE_NO_CACHE": "1"})
+    assert json.loads(status.stdout) == json.loads(plain.stdout)
+    assert json.loads(status.stdout)["accepted_without_approval"] is not None
 
 
 def test_fork_beside_runs_the_work_in_a_child_and_waits_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -138,13 +138,20 @@ def trace(
 ) -> None:
     """The whole story of one item as a dated timeline, with the requirements above and below it."""
     from reqtrace.core.config import find_spec_repo
-    from reqtrace.graph.cache import requirement_digests
-    from reqtrace.graph.trace import date_key, text_changes, trace_item
+    from reqtrace.graph.cache import graph_is_kept, requirement_digests, target_of
+    from reqtrace.graph.trace import date_key, text_changes, text_changes_beside, trace_item
 
     output.json_requested = format is TextOrJson.json
+    repo = find_spec_repo(root)
+    target = target_of(repo, rev)
+    # A graph built from every file (a fresh clone): the requirement's history is walked
+    # on the second core meanwhile, and kept for `text_changes` below.
+    walking = text_changes_beside(repo, target.commit, item_id, target.config.requirements_dir) if target.config is not None and not graph_is_kept(repo) else None
 
     def story(repo: Any, bundle: Any) -> Any:
         is_requirement = bundle.graph.nodes.get(item_id, {}).get("kind") == "requirement" if item_id in bundle.graph else False
+        if walking is not None:
+            walking()
         changes = text_changes(repo, bundle.commit, item_id) if is_requirement else []
         result = trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes, people=_people(repo, bundle), digests_of=lambda ids: requirement_digests(repo, bundle, ids))
         if is_requirement and bundle.config is not None:
@@ -152,7 +159,11 @@ def trace(
             result.timeline = sorted([*result.timeline, *tested], key=lambda e: (date_key(e.date), e.id != item_id, e.id, e.relation))
         return result
 
-    bundle, result = _ask(find_spec_repo(root), rev, story)
+    try:
+        bundle, result = _ask(repo, rev, story, target=target)
+    finally:
+        if walking is not None:
+            walking()
     if format is TextOrJson.json:
         output.write_json({"rev": bundle.commit, **result.as_dict()})
         return

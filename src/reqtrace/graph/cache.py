@@ -141,6 +141,12 @@ def cache_file(repo: SpecRepo, *, worktree: bool) -> Path | None:
     return cachestore.entry_path(repo.git_top, GRAPH_KIND, _entry_id(repo, worktree), ".bin")
 
 
+def graph_is_kept(repo: SpecRepo) -> bool:
+    """True when a graph is kept in either slot (whether it is current or not): a question
+    is then answered from it or from a patch of it, not from every file."""
+    return any(path is not None and path.is_file() for path in (cache_file(repo, worktree=True), cache_file(repo, worktree=False)))
+
+
 def discard_cached(repo: SpecRepo) -> None:
     """Remove both cached graphs: one was found wrong."""
     for worktree in (True, False):
