@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -138,13 +139,25 @@ def trace(
 ) -> None:
     """The whole story of one item as a dated timeline, with the requirements above and below it."""
     from reqtrace.core.config import find_spec_repo
-    from reqtrace.graph.cache import requirement_digests, target_of
-    from reqtrace.graph.trace import date_key, keep_trace, kept_trace, text_changes, trace_item
+    from reqtrace.graph.cache import graph_is_kept, requirement_digests, target_of
+    from reqtrace.graph.trace import (
+        date_key,
+        keep_trace,
+        kept_trace,
+        text_changes,
+        text_changes_beside,
+        trace_item,
+    )
 
     output.json_requested = format is TextOrJson.json
+    repo = find_spec_repo(root)
+    target = target_of(repo, rev)
+    walking: Callable[[], None] | None = None
 
     def story(repo: Any, bundle: Any) -> Any:
         is_requirement = bundle.graph.nodes.get(item_id, {}).get("kind") == "requirement" if item_id in bundle.graph else False
+        if walking is not None:
+            walking()
         changes = text_changes(repo, bundle.commit, item_id) if is_requirement else []
         result = trace_item(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, changes=changes, people=_people(repo, bundle), digests_of=lambda ids: requirement_digests(repo, bundle, ids))
         if is_requirement and bundle.config is not None:
@@ -152,12 +165,17 @@ def trace(
             result.timeline = sorted([*result.timeline, *tested], key=lambda e: (date_key(e.date), e.id != item_id, e.id, e.relation))
         return result
 
-    repo = find_spec_repo(root)
-    target = target_of(repo, rev)
     # The whole answer, kept for the spec files' state (a root's trace sorts thousands of ids).
     result = kept_trace(repo, target.state, item_id)
     if result is None:
-        bundle, result = _ask(repo, rev, story, target=target)
+        # A graph built from every file (a fresh clone): the requirement's history is walked
+        # on the second core meanwhile, and kept for `text_changes` in the story.
+        walking = text_changes_beside(repo, target.commit, item_id, target.config.requirements_dir) if target.config is not None and not graph_is_kept(repo) else None
+        try:
+            bundle, result = _ask(repo, rev, story, target=target)
+        finally:
+            if walking is not None:
+                walking()
         keep_trace(repo, bundle.state, item_id, result)
     if format is TextOrJson.json:
         output.write_json({"rev": target.commit, **result.as_dict()})
@@ -394,8 +412,14 @@ def status(
             return
     data = kept_status(repo, target.state) if chart is None else None
     if data is None:
-        bundle, snapshot = _ask(repo, rev, status_snapshot, target=target)
-        data = build_status(snapshot, **kept_status_inputs(repo, snapshot, bundle.state))
+
+        def facts(repo: Any, bundle: Any) -> Any:
+            # The inputs inside the question: a graph built afresh is kept meanwhile.
+            snapshot = status_snapshot(repo, bundle)
+            return snapshot, kept_status_inputs(repo, snapshot, bundle.state)
+
+        bundle, (snapshot, inputs) = _ask(repo, rev, facts, target=target)
+        data = build_status(snapshot, **inputs)
         if chart is not None:
             _write_chart(repo, snapshot, data, chart)
         else:

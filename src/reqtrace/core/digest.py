@@ -114,18 +114,29 @@ def requirement_digest(requirement: Requirement) -> str:
     return "sha256:" + hashlib.sha256(canonical_bytes(requirement)).hexdigest()
 
 
+# id -> (the requirement, kept alive so that its id is not reused; its digest), for the
+# process: the diffs of one `status` (three of them, sharing the working tree's and the
+# baselines' parses) would otherwise digest the same requirement objects twice or more.
+_KNOWN: dict[int, tuple[Requirement, str]] = {}
+_KNOWN_LIMIT = 500_000
+
+
+def known_digest(requirement: Requirement) -> str:
+    """requirement_digest, remembered per requirement object for the process (a
+    Requirement is frozen: its digest cannot change)."""
+    entry = _KNOWN.get(id(requirement))
+    if entry is None or entry[0] is not requirement:
+        if len(_KNOWN) >= _KNOWN_LIMIT:
+            _KNOWN.clear()
+        entry = _KNOWN[id(requirement)] = (requirement, requirement_digest(requirement))
+    return entry[1]
+
+
 def memo_digests() -> Callable[[Requirement], str]:
     """requirement_digest, remembered per requirement object: one diff, or one check of
-    suspect links, compares the same parent many times."""
-    known: dict[int, tuple[Requirement, str]] = {}
-
-    def digest(requirement: Requirement) -> str:
-        entry = known.get(id(requirement))
-        if entry is None or entry[0] is not requirement:
-            entry = known[id(requirement)] = (requirement, requirement_digest(requirement))
-        return entry[1]
-
-    return digest
+    suspect links, compares the same parent many times (and the process's other diffs
+    the same objects: `known_digest`)."""
+    return known_digest
 
 
 def root_digest(pairs: Iterable[tuple[str, str]]) -> str:

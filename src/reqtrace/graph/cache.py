@@ -68,6 +68,7 @@ from reqtrace.graph.graph import (
 )
 from reqtrace.io import gitio
 from reqtrace.io.cachefile import Sealed, note
+from reqtrace.io.fork_map import fork_beside
 
 if TYPE_CHECKING:
     from reqtrace.baselines.baseline import Baseline
@@ -95,6 +96,9 @@ class GraphBundle:
     # What it was read from (HEAD, the spec files that differ from it, the tags), when the
     # cache could name it: a key for other results computed from the same files.
     state: SpecState | None = field(default=None, repr=False)
+    # Waits for the graph being written beside the question (a built graph, on the second
+    # core): `answer` calls it before it returns.
+    written: Callable[[], None] = field(default=lambda: None, repr=False)
 
 
 class DamagedCache(Exception):
@@ -135,6 +139,12 @@ def _entry_id(repo: SpecRepo, worktree: bool) -> str:
 def cache_file(repo: SpecRepo, *, worktree: bool) -> Path | None:
     """The file of the graph cached for the working tree (or for `--rev`); None outside git."""
     return cachestore.entry_path(repo.git_top, GRAPH_KIND, _entry_id(repo, worktree), ".bin")
+
+
+def graph_is_kept(repo: SpecRepo) -> bool:
+    """True when a graph is kept in either slot (whether it is current or not): a question
+    is then answered from it or from a patch of it, not from every file."""
+    return any(path is not None and path.is_file() for path in (cache_file(repo, worktree=True), cache_file(repo, worktree=False)))
 
 
 def discard_cached(repo: SpecRepo) -> None:
@@ -517,11 +527,11 @@ def requirement_digests(repo: SpecRepo, bundle: GraphBundle, ids: set[str]) -> d
     """The current digests of the requirements `ids` where the graph was read: from the
     snapshot it was built from, else by reading just their files (suspect links of
     trace and impact compare review stamps with these)."""
-    from reqtrace.core.digest import requirement_digest
+    from reqtrace.core.digest import known_digest, requirement_digest
 
     if bundle.snapshot is not None:
         requirements = bundle.snapshot.requirements
-        return {rid: requirement_digest(requirements[rid]) for rid in ids if rid in requirements}
+        return {rid: known_digest(requirements[rid]) for rid in ids if rid in requirements}
     assert bundle.config is not None
     nodes = bundle.graph.nodes
     paths = sorted({nodes[rid]["path"] for rid in ids if rid in nodes and nodes[rid].get("kind") == "requirement" and isinstance(nodes[rid].get("path"), str)})
@@ -611,11 +621,13 @@ def _commit_of(repo: SpecRepo, rev: str | None) -> str | None:
     return resolve_revision(repo, rev)
 
 
-def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True, target: Target | None = None) -> GraphBundle:
+def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True, target: Target | None = None, beside: bool = False) -> GraphBundle:
     """The evidence graph at `rev` (None: the working tree), from the cache when it can be;
     `target`: `target_of(repo, rev)` when the caller has asked already.
 
-    From the cache, `graph` is a LazyGraph; `whole_graph` reads all of it.
+    From the cache, `graph` is a LazyGraph; `whole_graph` reads all of it. `beside`: a
+    graph built afresh may still be being kept when this returns (by a forked child, while
+    the caller answers its question); the caller then calls `bundle.written()` before it ends.
     """
     if not use_cache:
         return _build(repo, target.commit if target is not None else _commit_of(repo, rev), parse_cache=False)
@@ -623,10 +635,10 @@ def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool
         target = target_of(repo, rev)
     if target.state is None or target.config is None:
         return _build(repo, target.commit)
-    return _cached_or_built(repo, target.commit, target.config, target.state)
+    return _cached_or_built(repo, target.commit, target.config, target.state, beside=beside)
 
 
-def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target: SpecState) -> GraphBundle:
+def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target: SpecState, *, beside: bool = False) -> GraphBundle:
     for worktree in (target.worktree, not target.worktree):  # its own slot first
         cached = _read_header(repo, worktree)
         if cached is None:
@@ -657,8 +669,18 @@ def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target:
         bundle.state = target
         return bundle
     bundle = _build(repo, commit)
-    assert bundle.snapshot is not None and bundle.records is not None
-    _write(repo, target, bundle.graph, bundle.baselines, _index_of(bundle.snapshot, bundle.records, bundle.baselines), bundle.records)
+    snapshot, records = bundle.snapshot, bundle.records
+    assert snapshot is not None and records is not None
+
+    def keep() -> None:
+        _write(repo, target, bundle.graph, bundle.baselines, _index_of(snapshot, records, bundle.baselines), records)
+
+    # Making the index and pickling every node (a quarter of a second at 10,000
+    # requirements) needs nothing the question needs: the second core does it meanwhile.
+    if beside:
+        bundle.written = fork_beside(keep, items=len(bundle.graph))
+    else:
+        keep()
     bundle.state = target
     return bundle
 
@@ -667,7 +689,7 @@ def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], An
     """`question(bundle)` asked of the graph at `rev` (`target`: `target_of(repo, rev)`, when
     known); when the cached graph turns out damaged on the way (its nodes are read only
     when visited), the cache is removed and the question asked again of a graph built afresh."""
-    bundle = load_graph_bundle(repo, rev, target=target)
+    bundle = load_graph_bundle(repo, rev, target=target, beside=True)
     try:
         # Visiting thousands of nodes unpickles as many: no garbage, nothing for the collector.
         result = _without_gc(lambda: question(bundle))
@@ -676,8 +698,10 @@ def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], An
         return bundle, result
     except DamagedCache:
         discard_cached(repo)
-        bundle = load_graph_bundle(repo, rev, use_cache=False)
-        return bundle, question(bundle)
+        rebuilt = load_graph_bundle(repo, rev, use_cache=False)
+        return rebuilt, question(rebuilt)
+    finally:
+        bundle.written()  # a built graph kept meanwhile: written before the command goes on
 
 
 def _agrees_with_files(repo: SpecRepo, bundle: GraphBundle) -> bool:

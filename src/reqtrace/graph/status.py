@@ -112,7 +112,7 @@ def _sorted(approvals: Iterable[Approval]) -> list[Approval]:
 def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str) -> _KeptPair:
     """The changes between two commits as kept, computed (and kept) when they are not."""
     from reqtrace.changes.diff import MODIFIED, REMOVED, RENAMED_FROM, diff_revisions
-    from reqtrace.core.digest import requirement_digest
+    from reqtrace.core.digest import known_digest
 
     content = f"{from_commit}\x00{to_commit}"
     kept = cachestore.load(repo.git_top, APPROVALS_KIND, content, _kept_shape)
@@ -123,7 +123,7 @@ def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str) -> _Kept
     others = {c.id for c in result.changes if not c.needs_approval}
     others |= {c.renamed_from for c in result.changes if c.renamed_from is not None} | {c.id for c in result.changes if c.renamed_from is not None}
     others |= {d.id for d in result.duplicates} | {u.id for u in result.unreadable}
-    from_digests = {c.id: requirement_digest(c.before) for c in result.changes if c.change in (MODIFIED, REMOVED) and c.before is not None and c.id not in others}
+    from_digests = {c.id: known_digest(c.before) for c in result.changes if c.change in (MODIFIED, REMOVED) and c.before is not None and c.id not in others}
     renamed_from: set[str] = set()
     for c in result.changes:
         named = dict(c.after.extra).get(RENAMED_FROM) if c.after is not None else None
@@ -328,7 +328,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
     }
 
 
-def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
+def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False) -> dict[str, Any]:
     """The keyword arguments of `build_status` that come from the baseline and diff modules:
     `accepted`, `drift`, `linked` (the documents sign-offs rest on) and `story` (the
     changes since the baseline the customer signed first).
@@ -337,6 +337,10 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
     active customer sign-off approving or accepting it); drift is `reqtrace
     diff` from it to the snapshot's revision; a requirement's number of changes
     is the number of commits since the baseline that touched its file.
+
+    `beside`: the approvals between two baselines' commits, when not kept yet, are
+    computed and kept by a forked child while this process computes the others
+    (only where what the child keeps can be read back: the caller keeps results).
     """
     from reqtrace.baselines.baseline import folder_of, scan_baselines
 
@@ -356,6 +360,7 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
     }
     from reqtrace.changes.diff import ADDED, MODIFIED, REMOVED
 
+    later = _later_approvals_beside(repo, baselines, baseline, len(snapshot.requirements)) if beside else None
     counted = approvals_between(repo, baseline.commit, snapshot.commit, name)
     drift = {
         "added": [c.id for c in counted if c.change == ADDED],
@@ -365,9 +370,25 @@ def status_inputs(repo: Any, snapshot: Snapshot) -> dict[str, Any]:
         "unapproved": [c.id for c in counted if not c.approved],
         "changes_by_requirement": _commits_per_requirement(repo, snapshot, baseline.commit, {c.id for c in counted}),
     }
-    story = signed_story(repo, baselines, baseline, snapshot.commit)
+    story = signed_story(repo, baselines, baseline, snapshot.commit, kept_beside=later)
     return {"accepted": accepted, "drift": drift, "linked": evidence, "story": story,
             "tests": baseline_test_summary(repo, snapshot, name, baseline.requirements)}
+
+
+def _later_approvals_beside(repo: Any, baselines: list[Any], accepted: Any, size: int) -> Any:
+    """Start keeping the approvals from the first signed baseline to the accepted one in a
+    forked child (a third of a cold status's diffs, needing nothing the other two need);
+    the function returned waits for it. None when there is nothing to start."""
+    from reqtrace.baselines.baseline import folder_of, pick_first_signed
+    from reqtrace.io.fork_map import fork_beside
+
+    first = pick_first_signed(baselines)
+    if first is None or first.commit == accepted.commit or repo.git_top is None:
+        return None
+    shown = folder_of(first) or first.name
+    if cachestore.load(repo.git_top, APPROVALS_KIND, f"{first.commit}\x00{accepted.commit}", _kept_shape) is not None:
+        return None
+    return fork_beside(lambda: _kept_pair(repo, first.commit, accepted.commit, shown), items=size)
 
 
 def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any) -> dict[str, Any]:
@@ -386,7 +407,7 @@ def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any) -> dict[str, A
     kept = cachestore.load(repo.git_top, INPUTS_KIND, content, _inputs_of)
     if kept is not None:
         return kept
-    inputs = status_inputs(repo, snapshot)
+    inputs = status_inputs(repo, snapshot, beside=True)
     cachestore.store(repo.git_top, INPUTS_KIND, content, {**inputs, "linked": sorted(inputs["linked"])})
     return inputs
 
@@ -483,22 +504,26 @@ def _inputs_of(plain: Any) -> dict[str, Any] | None:
     return {"accepted": accepted, "drift": drift, "linked": set(plain["linked"]), "story": story, "tests": tests}
 
 
-def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str | None) -> dict[str, Any] | None:
+def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str | None, *, kept_beside: Any = None) -> dict[str, Any] | None:
     """The `story` of `build_status`: the changes needing approval from the baseline the
     customer signed first to `to_commit` (None: the working tree), and from it to the
-    accepted baseline. None when no baseline has a customer's signature."""
+    accepted baseline. None when no baseline has a customer's signature. `kept_beside`:
+    waits for the latter being kept by another process (`_later_approvals_beside`)."""
     from reqtrace.baselines.baseline import folder_of, pick_first_signed
 
     first = pick_first_signed(baselines)
     if first is None or accepted is None:
         return None
     first_name = folder_of(first) or first.name
+    changes = approvals_between(repo, first.commit, to_commit, first_name)
     accepted_later: list[Approval] = []
+    if kept_beside is not None:
+        kept_beside()
     if first.commit != accepted.commit:
         accepted_later = approvals_between(repo, first.commit, accepted.commit, first_name)
     return {
         "first": {"name": first_name, "date": first.created, "commit": first.commit, "requirements": len(first.requirements)},
-        "changes": approvals_between(repo, first.commit, to_commit, first_name),
+        "changes": changes,
         "accepted_later": accepted_later,
         "accepted": folder_of(accepted) or accepted.name,
     }

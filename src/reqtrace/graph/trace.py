@@ -135,6 +135,26 @@ def text_changes(repo: SpecRepo | None, commit: str | None, item_id: str) -> lis
 TEXT_CHANGES_KIND = "text-changes"
 
 
+def text_changes_beside(repo: SpecRepo, commit: str | None, item_id: str, requirements_dir: str) -> Callable[[], None] | None:
+    """Start keeping `text_changes(repo, commit, item_id)` in a forked child, for a caller
+    about to read every file (a graph built afresh), which asks for them afterwards and
+    finds them kept; the function returned waits for the child. None when nothing is
+    started: they are kept already, or no committed file in the requirements folder is
+    named after the id (the usual layout: the walk is started only for an id that is
+    likely a requirement's, since a record's trace never asks for it)."""
+    from reqtrace.io.fork_map import fork_beside
+
+    if repo.git_top is None:
+        return None
+    at = commit or gitio.head_commit(repo.git_top)
+    if at is None or cachestore.load(repo.git_top, TEXT_CHANGES_KIND, f"{at}\x00{repo.prefix}\x00{item_id}", _timeline_from_plain) is not None:
+        return None
+    tracked = gitio.tracked_files(repo.git_top, [repo.git_path(requirements_dir)])
+    if not any(path.rpartition("/")[2] in (f"{item_id}.yaml", f"{item_id}.yml") for path in tracked):
+        return None
+    return fork_beside(lambda: text_changes(repo, commit, item_id), items=len(tracked))
+
+
 def _timeline_from_plain(plain: Any) -> list[TimelineEntry] | None:
     if not isinstance(plain, list):
         return None

@@ -141,3 +141,37 @@ def fork_map(
         for start, piece in pieces:
             keep(start, piece)
     return first + second
+
+
+def fork_beside(work: Callable[[], object], *, items: int) -> Callable[[], None]:
+    """Start work() in a forked child while the caller goes on; the function returned
+    waits for the child (call it before the command ends: its CPU is the command's).
+
+    For work whose result the caller does not need — writing a cache — over `items`
+    things: where forking is not safe or not worth it (`can_fork`), work() runs here,
+    before this returns. A child that fails leaves only what work() leaves on failure.
+    """
+    if not can_fork(items):
+        work()
+        return _nothing
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        status = 1
+        try:
+            work()
+            status = 0
+        finally:
+            os._exit(status)  # never return into the parent's code, never run its atexit
+    waited = False
+
+    def wait() -> None:
+        nonlocal waited
+        if not waited:
+            waited = True
+            os.waitpid(pid, 0)
+
+    return wait
+
+
+def _nothing() -> None:
+    return None

@@ -772,6 +772,12 @@ def delete_tag(repo: Path, name: str) -> None:
     run_git(repo, "tag", "-d", name)
 
 
+def tracked_files(repo: Path, paths: Iterable[str]) -> list[str]:
+    """The paths the index holds under `paths` (git's own names, from the top)."""
+    out = run_git(repo, "ls-files", "-z", "--", *paths).stdout
+    return [raw.decode("utf-8", "surrogateescape") for raw in out.split(b"\x00") if raw]
+
+
 def changed_in_worktree(repo: Path, paths: Iterable[str], *, ignored: bool = False) -> list[str]:
     """Paths under `paths` that differ from HEAD: modified, staged, deleted or untracked.
 
