@@ -65,8 +65,9 @@ def test_cold_answers_and_what_they_keep_equal_plain_ones(bulk_demo: Path, tmp_p
     assert len(story["downstream"]) == BULK and any(entry["relation"] == "changed" for entry in story["timeline"])
     assert list((forked / ".git" / "reqtrace" / "text-changes").iterdir())
 
-    # The child's graph is whole and current: the next question reads it as it is ...
-    warm = run_in_process("--debug", "trace", "REQ-5", "--format", "json", cwd=forked)
+    # The child's graph is whole and current: the next question reads it as it is (past
+    # trace's kept answer, which would answer without reading the graph) ...
+    warm = run_in_process("--debug", "trace", "REQ-5", "--format", "json", cwd=forked, env={"REQTRACE_NO_KEPT_ANSWERS": "1"})
     assert "graph: cached" in warm.stderr
     assert json.loads(warm.stdout) == json.loads(plain_trace.stdout)
     # ... and holds what an entry written in the process holds.
