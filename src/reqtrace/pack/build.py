@@ -81,6 +81,7 @@ from reqtrace.pack.contents import (
     document_view,
     email_view,
 )
+from reqtrace.pack.kept_members import laid_out_files
 from reqtrace.pack.report import render_pack_page
 from reqtrace.records.testevidence import evidence_for, read_test_runs, tests_folder
 
@@ -110,16 +111,20 @@ def _folder_keeper(path: str, data: bytes) -> bool:
     return PurePosixPath(path).name in (".gitkeep", ".keep") and not data.strip()
 
 
-def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str], blobs: dict[str, bytes] | None = None) -> dict[str, bytes]:
+def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str], blobs: dict[str, bytes] | None = None,
+                  oids: dict[str, str] | None = None) -> dict[str, bytes]:
     """The bytes of every regular file under `folders` at `commit` (None: the working tree).
 
     Not through Reader.read, which stops at the 1 MiB limit of spec files: a
     pack carries records as they are (a scanned contract, a mail with attachments).
     `blobs` ({blob id: bytes}), when given, holds the blobs read already, and gets the
     ones read now: a file unchanged between the baseline and --to is read from git once.
+    `oids`, when given, gets each file's blob id (at a commit).
     """
     reader = Reader(repo, commit)
     sources = [s for s in reader.list_files(folders) if s.symlink_target is None]
+    if oids is not None:
+        oids.update((source.path, source.oid) for source in sources if source.oid)
     for source in sources:
         if source.size > MAX_SOURCE_BYTES:
             raise InputError(f"{source.path} is {source.size:,} bytes; a pack holds files up to {MAX_SOURCE_BYTES:,} bytes")
@@ -406,7 +411,8 @@ def build_timeline(contents_to: Snapshot, baseline: PackedBaseline, base_commit_
     return sorted((e for e in events if e.date), key=lambda e: (moment_key(e.date), natural_key(e.id), e.kind == "decision", e.kind))
 
 
-def base_requirements(repo: SpecRepo, commit: str, to: Snapshot, blobs: dict[str, bytes] | None = None) -> tuple[Snapshot, dict[str, bytes]]:
+def base_requirements(repo: SpecRepo, commit: str, to: Snapshot, blobs: dict[str, bytes] | None = None,
+                      oids: dict[str, str] | None = None) -> tuple[Snapshot, dict[str, bytes]]:
     """The requirements at the baseline's commit, and the bytes of their files.
 
     Read by the rules of every reading (snapshot.read_items); a file with the same bytes
@@ -414,7 +420,7 @@ def base_requirements(repo: SpecRepo, commit: str, to: Snapshot, blobs: dict[str
     snapshot (so they are digested once), and its bytes are those read at --to (`blobs`).
     """
     base = read_items(repo, commit, ("requirement",), cache=known_requirement_parses(to))
-    files = _read_sources(repo, commit, [base.config.requirements_dir], blobs)
+    files = _read_sources(repo, commit, [base.config.requirements_dir], blobs, oids)
     return base, {path: files[path] for path in base.files if path in files}
 
 
@@ -438,8 +444,10 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
     diff = gather_changes(repo, baseline_name, base_commit, to, cache)
     config = to.config
     blobs: dict[str, bytes] = {}
-    to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}), blobs)
-    base, base_files = base_requirements(repo, base_commit, to, blobs)
+    base_oids: dict[str, str] = {}
+    to_oids: dict[str, str] = {}
+    to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}), blobs, to_oids)
+    base, base_files = base_requirements(repo, base_commit, to, blobs, base_oids)
     del blobs
     digest = Digests()
     for snapshot in (base, to):
@@ -466,6 +474,8 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         digest=digest,
         **gather_story(repo, to),
         tests=gather_tests(to, to_files, baseline),
+        base_oids=base_oids,
+        to_oids=to_oids,
     )
 
 
@@ -619,32 +629,33 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
     """Every member except index.html; returns the layout and pack.json's content."""
     layout = Layout(archive)
     base, to, baseline = contents.base, contents.to, contents.baseline
-    base_yaml = {
-        path: layout.add_file("data/baseline/yaml", path, data, base.commit)
-        for path, data in sorted(contents.base_files.items())
-        if path in base.files
-    }
+    git_top = contents.repo.git_top
+    base_files, to_files = contents.base_files, contents.to_files
+    # The originals' members, kept by blob id a folder at a time (pack/kept_members.py).
+    base_paths = [path for path in sorted(base_files) if path in base.files]
+    base_laid = laid_out_files(git_top, "data/baseline/yaml", [(path, contents.base_oids.get(path)) for path in base_paths],
+                               lambda paths: {path: base_files[path] for path in paths})
+    base_yaml = {path: layout.add_deflated(base_laid[path].member, path, base.commit) for path in base_paths}
     spec_prefix = to.config.requirements_dir + "/"
     # A spec file unchanged since the baseline is stored once: data/to/ points at the baseline's copy.
-    to_yaml = {
-        path: base_yaml[path] if contents.base_files.get(path) == data and path in base_yaml else layout.add_file("data/to/yaml", path, data, to.commit)
-        for path, data in sorted(contents.to_files.items())
-        if path.startswith(spec_prefix) and path in to.files
-    }
+    to_paths = [path for path in sorted(to_files) if path.startswith(spec_prefix) and path in to.files]
+    changed = [path for path in to_paths if not (base_files.get(path) == to_files[path] and path in base_yaml)]
+    to_laid = laid_out_files(git_top, "data/to/yaml", [(path, contents.to_oids.get(path)) for path in changed],
+                             lambda paths: {path: to_files[path] for path in paths})
+    to_yaml = {path: layout.add_deflated(to_laid[path].member, path, to.commit) if path in to_laid else base_yaml[path] for path in to_paths}
     encoded: dict[tuple[int, str, str | None], _Encoded] = {}
     layout.add_stream(BASE_JSON, _json_chunks(requirements_document(base, base_yaml, baseline.name, contents.digest, encoded)))
     layout.add_stream(TO_JSON, _json_chunks(requirements_document(to, to_yaml, contents.to_ref if to.commit is not None else None, contents.digest, encoded)))
     del encoded
 
     records_prefix = to.config.records_dir + "/"
-    record_members = {
-        path: layout.add_file("data/records/files", path, data, to.commit)
-        for path, data in sorted(contents.to_files.items())
-        if path.startswith(records_prefix) and not _folder_keeper(path, data)
-    }
-    for path, data in sorted(contents.to_files.items()):
-        if path.startswith(records_prefix) and path.lower().endswith(".eml"):
-            layout.add_attachments(path, data, to.commit)
+    record_paths = [path for path, data in sorted(to_files.items()) if path.startswith(records_prefix) and not _folder_keeper(path, data)]
+    record_laid = laid_out_files(git_top, "data/records/files", [(path, contents.to_oids.get(path)) for path in record_paths],
+                                 lambda paths: {path: to_files[path] for path in paths}, attachments=True)
+    record_members = {path: layout.add_deflated(record_laid[path].member, path, to.commit) for path in record_paths}
+    for path in record_paths:
+        if record_laid[path].attachments:
+            layout.add_deflated_attachments(path, record_laid[path].attachments, to.commit)
     layout.add_stream(REQUESTS_JSON, _json_chunks(_record_document(to.requests, record_members)))
     layout.add_stream(MEETINGS_JSON, _json_chunks(_record_document(to.meetings, record_members)))
     layout.add_stream(EMAILS_JSON, _json_chunks(_record_document(to.emails, record_members, email_view)))

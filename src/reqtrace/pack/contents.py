@@ -27,7 +27,7 @@ from reqtrace.baselines.baseline import (
 from reqtrace.core.config import SpecRepo
 from reqtrace.core.digest import requirement_digest
 from reqtrace.core.model import Snapshot, item_fields
-from reqtrace.io.archive import DeterministicZip, member_name
+from reqtrace.io.archive import Deflated, DeterministicZip, member_name
 from reqtrace.records import mail
 
 PACK_FORMAT = "reqtrace-pack-1"
@@ -48,6 +48,7 @@ TIMELINE_JSON = "data/timeline.json"
 MANIFEST_COPY = "data/baseline/manifest.yaml"
 SIGNOFFS_JSON = "data/baseline/signoffs.json"
 ALLOWED_SIGNERS = "data/baseline/allowed_signers"
+ATTACHMENTS_FOLDER = "data/records/attachments"
 
 # --------------------------------------------------------------------------- data
 
@@ -228,6 +229,10 @@ class PackContents:
     chart: dict[str, Any] | None = None  # status_chart.chart_model of the spec repo at --to
     # requirement id -> its test evidence on the signed content (gather_tests)
     tests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The git blob id of each file of base_files and to_files read at a commit (none from the
+    # working tree): what their kept members are found by (pack/kept_members.py).
+    base_oids: dict[str, str] = field(default_factory=dict)
+    to_oids: dict[str, str] = field(default_factory=dict)
 
 
 
@@ -306,7 +311,20 @@ class Layout:
 
     def add_attachments(self, message_path: str, data: bytes, commit: str | None) -> None:
         for index, (filename, payload) in enumerate(email_attachments(data)):
-            name = self.archive.add(member_name("data/records/attachments", filename, key=f"{message_path}\x00{index}\x00{filename}"), payload)
+            name = self.archive.add(member_name(ATTACHMENTS_FOLDER, filename, key=f"{message_path}\x00{index}\x00{filename}"), payload)
+            self.origins[name] = {"path": message_path, "attachment": filename, "commit": commit}
+            self.attachments.setdefault(message_path, []).append((filename, name))
+
+    def add_deflated(self, member: Deflated, original: str, commit: str | None) -> str:
+        """An original file's member deflated before (pack/kept_members.py), as `add_file` adds it."""
+        name = self.archive.add_deflated(member)
+        self.origins[name] = {"path": original, "commit": commit}
+        return name
+
+    def add_deflated_attachments(self, message_path: str, attachments: Iterable[tuple[str, Deflated]], commit: str | None) -> None:
+        """A message's attachments deflated before, as `add_attachments` adds them."""
+        for filename, member in attachments:
+            name = self.archive.add_deflated(member)
             self.origins[name] = {"path": message_path, "attachment": filename, "commit": commit}
             self.attachments.setdefault(message_path, []).append((filename, name))
 
