@@ -14,12 +14,14 @@ with one file changed is laid out again, and kept anew. A message's attachments
 An entry is a hint like every kept result: sealed, its shape checked, its content
 id covering the code that makes members (this module, io/archive.py, the
 attachment reader), zlib's version and the deflate level; anything else, and a
-file read from the working tree (no blob id), is laid out the plain way.
+file read from the working tree (no blob id), is laid out the plain way, as
+everything is when REQTRACE_NO_CACHE is set.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -75,19 +77,27 @@ def laid_out_files(
     Kept a folder of the repository at a time (the files' parent folder); `read(paths)`
     gives the bytes of the files of a folder that is not kept. `attachments`: a .eml
     file's attachments are laid out with it."""
+    if os.environ.get("REQTRACE_NO_CACHE") is not None:
+        git_top = None
     groups: dict[str, list[tuple[str, str | None]]] = {}
     for path, oid in files:
         groups.setdefault(path.rpartition("/")[0], []).append((path, oid))
     result: dict[str, LaidOut] = {}
+    missing: list[tuple[str | None, list[tuple[str, str | None]]]] = []  # (content id, files) of each folder not kept
     for group in groups.values():
         content_id = _content_id(folder, group, attachments) if git_top is not None and all(oid for _, oid in group) else None
         kept = _load(git_top, content_id, [path for path, _ in group]) if content_id is not None else None
         if kept is None:
-            data = read([path for path, _ in group])
-            kept = {path: lay_out_file(folder, path, data[path], attachments) for path, _ in group}
-            if content_id is not None:
-                _store(git_top, content_id, [(path, kept[path]) for path, _ in group])
-        result.update(kept)
+            missing.append((content_id, group))
+        else:
+            result.update(kept)
+    # The files of every folder not kept, read in one batch (one `git cat-file`).
+    data = read([path for _, group in missing for path, _ in group]) if missing else {}
+    for content_id, group in missing:
+        laid = {path: lay_out_file(folder, path, data[path], attachments) for path, _ in group}
+        if content_id is not None:
+            _store(git_top, content_id, [(path, laid[path]) for path, _ in group])
+        result.update(laid)
     return result
 
 

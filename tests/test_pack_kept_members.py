@@ -1,0 +1,108 @@
+"""The originals' members kept by blob id (pack/kept_members.py) give the pack the plain build
+gives (REQTRACE_NO_CACHE=1): kept, partly kept after a commit, and with a damaged entry; a
+second build reads from git only the files a pack needs the text of; the pack verifies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import io
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from conftest import demo_edited_after_delivery
+from reqtrace.core.config import find_spec_repo
+from reqtrace.io.archive import DeterministicZip, deflate_member
+from reqtrace.pack import kept_members
+from reqtrace.pack.build import build_pack
+from reqtrace.pack.contents import Originals
+from reqtrace.pack.verify import verify_pack
+
+BASELINE = "delivery-v1.0"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, demo_build, build_env):
+    """The demo with REQ-5 edited after the accepted baseline (the two sides differ), no kept results."""
+    target = demo_edited_after_delivery(demo_build, tmp_path_factory.mktemp("kept-members") / "demo", "Edited after delivery.")
+    shutil.rmtree(target / ".git" / "reqtrace", ignore_errors=True)
+    return target
+
+
+@pytest.fixture(autouse=True)
+def collector_back_on():
+    yield
+    gc.enable()
+    gc.unfreeze()
+
+
+def _build(root, out, monkeypatch, *, plain=False):
+    with monkeypatch.context() as patch:
+        if plain:
+            patch.setenv("REQTRACE_NO_CACHE", "1")
+        build_pack(find_spec_repo(start=root), BASELINE, out, to_rev="HEAD")
+    return out.read_bytes()
+
+
+def _entries(root):
+    folder = root / ".git" / "reqtrace" / kept_members.KIND
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def test_kept_members_give_the_plain_pack(demo, tmp_path, monkeypatch):
+    plain = _build(demo, tmp_path / "plain.zip", monkeypatch, plain=True)
+    assert _entries(demo) == []  # nothing kept without the store
+    first = _build(demo, tmp_path / "first.zip", monkeypatch)
+    entries = _entries(demo)
+    assert first == plain and len(entries) >= 4  # a folder each: spec folders on both sides, the record folders
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:  # the demo's mail with an attachment: kept with its message
+        assert any(name.startswith("data/records/attachments/") for name in archive.namelist())
+
+    asked: list[str] = []
+    plain_read = Originals.read
+
+    def read(self, paths):
+        paths = list(paths)
+        asked.extend(paths)
+        return plain_read(self, paths)
+
+    monkeypatch.setattr(Originals, "read", read)
+    second = _build(demo, tmp_path / "second.zip", monkeypatch)
+    assert second == plain
+    # Only what the pack shows the text of is read: the baselines' files (and test records, none here).
+    assert asked and all(path.startswith("baselines/") for path in asked), sorted(set(asked))
+    assert verify_pack(tmp_path / "second.zip", demo / ".reqtrace" / "allowed_signers").ok
+
+    # A new record: its folder is laid out again, every other folder is kept.
+    requests = demo / "records" / "requests"
+    (requests / "RQ-900.yaml").write_text((requests / "RQ-1.yaml").read_text(encoding="utf-8").replace("id: RQ-1\n", "id: RQ-900\n", 1), encoding="utf-8")
+    subprocess.run(["git", "add", "-A"], cwd=demo, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-qm", "a new request"], cwd=demo, check=True, capture_output=True)
+    asked.clear()
+    third = _build(demo, tmp_path / "third.zip", monkeypatch)
+    assert {path.rpartition("/")[0] for path in asked if not path.startswith("baselines/")} == {"records/requests"}
+    assert "records/requests/RQ-900.yaml" in asked
+    assert third == _build(demo, tmp_path / "third-plain.zip", monkeypatch, plain=True) != plain
+
+    # A damaged entry is no entry: laid out the plain way, same pack.
+    for entry in _entries(demo):
+        data = bytearray(entry.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        entry.write_bytes(bytes(data))
+    assert _build(demo, tmp_path / "fourth.zip", monkeypatch) == third
+
+
+def test_a_member_deflated_before_is_the_member_added():
+    moment = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    members = {"a/one.yaml": b"id: REQ-1\n" * 50, "b/two.eml": "预约 ".encode() * 999, "c/empty": b""}
+    added, deflated = DeterministicZip(moment), DeterministicZip(moment)
+    for name, data in members.items():
+        added.add(name, data)
+        deflated.add_deflated(deflate_member(name, data))
+    one, other = io.BytesIO(), io.BytesIO()
+    added.write(one)
+    deflated.write(other)
+    assert one.getvalue() == other.getvalue()
