@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import io
+import json
 import shutil
 import subprocess
 import zipfile
@@ -76,16 +77,21 @@ def test_kept_members_give_the_plain_pack(demo, tmp_path, monkeypatch):
     assert asked and all(path.startswith("baselines/") for path in asked), sorted(set(asked))
     assert verify_pack(tmp_path / "second.zip", demo / ".reqtrace" / "allowed_signers").ok
 
-    # A new record: its folder is laid out again, every other folder is kept.
+    # New records: their folders are laid out again, every other folder is kept.
     requests = demo / "records" / "requests"
     (requests / "RQ-900.yaml").write_text((requests / "RQ-1.yaml").read_text(encoding="utf-8").replace("id: RQ-1\n", "id: RQ-900\n", 1), encoding="utf-8")
+    (requests / ".gitkeep").write_bytes(b" \n")  # keeps a folder, records nothing: no member
+    (demo / "records" / "meetings" / ".keep").write_bytes(b"not empty: a record like any other\n")
     subprocess.run(["git", "add", "-A"], cwd=demo, check=True, capture_output=True)
     subprocess.run(["git", "commit", "-qm", "a new request"], cwd=demo, check=True, capture_output=True)
     asked.clear()
     third = _build(demo, tmp_path / "third.zip", monkeypatch)
-    assert {path.rpartition("/")[0] for path in asked if not path.startswith("baselines/")} == {"records/requests"}
+    assert {path.rpartition("/")[0] for path in asked if not path.startswith("baselines/")} == {"records/requests", "records/meetings"}
     assert "records/requests/RQ-900.yaml" in asked
     assert third == _build(demo, tmp_path / "third-plain.zip", monkeypatch, plain=True) != plain
+    with zipfile.ZipFile(tmp_path / "third.zip") as archive:
+        paths = {origin["path"] for origin in json.loads(archive.read("data/files.json"))["files"].values()}
+    assert "records/requests/RQ-900.yaml" in paths and "records/meetings/.keep" in paths and "records/requests/.gitkeep" not in paths
 
     # A damaged entry is no entry: laid out the plain way, same pack.
     for entry in _entries(demo):

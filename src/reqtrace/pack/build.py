@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from reqtrace import __version__
@@ -104,7 +104,7 @@ class PackResult:
 
 def _folder_keeper(path: str, files: Originals) -> bool:
     """An empty `.gitkeep` (as `reqtrace init` writes): it keeps a folder in git and records nothing."""
-    return PurePosixPath(path).name in (".gitkeep", ".keep") and not (files.get(path) or b"").strip()
+    return path.rpartition("/")[2] in (".gitkeep", ".keep") and not (files.get(path) or b"").strip()
 
 
 def _same_file(one: Originals, other: Originals, path: str) -> bool:
