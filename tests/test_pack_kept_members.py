@@ -1,6 +1,8 @@
 """The originals' members kept by blob id (pack/kept_members.py) give the pack the plain build
 gives (REQTRACE_NO_CACHE=1): kept, partly kept after a commit, and with a damaged entry; a
-second build reads from git only the files a pack needs the text of; the pack verifies."""
+second build reads from git only the files a pack needs the text of; the pack verifies. And
+the archive: a member deflated before is the member added; a streamed member that fails
+leaves no worker thread behind."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import io
 import json
 import shutil
 import subprocess
+import threading
 import zipfile
 
 import pytest
@@ -112,3 +115,18 @@ def test_a_member_deflated_before_is_the_member_added():
     added.write(one)
     deflated.write(other)
     assert one.getvalue() == other.getvalue()
+
+
+def test_a_stream_that_fails_raises_and_leaves_no_thread_behind():
+    archive = DeterministicZip(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    threads = threading.active_count()
+
+    def pieces():
+        for _ in range(20):  # more than the worker may have waiting
+            yield b"x" * 100_000
+        raise RuntimeError("the page failed half-way")
+
+    with pytest.raises(RuntimeError, match="half-way"):
+        archive.add_stream("index.html", pieces())
+    assert "index.html" not in archive.names and threading.active_count() == threads
+    archive.close()

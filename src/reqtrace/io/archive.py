@@ -17,7 +17,9 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -164,6 +166,7 @@ _ZIP64_VERSION = 45
 # index.html are where the level matters.
 COMPRESS_LEVEL = 2
 _COPY_CHUNK = 1 << 20
+_PIECES_AHEAD = 4  # pieces of a streamed member waiting for the deflating thread, at most
 
 
 @dataclass(frozen=True)
@@ -228,16 +231,36 @@ class DeterministicZip:
     def add_stream(self, name: str, chunks: Iterable[bytes | bytearray]) -> str:
         """Add a member given as pieces, deflated as they come: the member is never held whole
         (index.html at 100,000 requirements is 190 MB). The same bytes as `add` of the pieces
-        joined: deflate's output does not depend on how its input is split."""
+        joined: deflate's output does not depend on how its input is split.
+
+        Each piece is hashed and deflated by one worker thread, in order, while the caller
+        makes the next: zlib and hashlib let go of the interpreter lock over a large piece,
+        so on two cores rendering a page and deflating it overlap."""
         self._claim(name)
         compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
-        digest, crc, size, offset = hashlib.sha256(), 0, 0, self._spooled
-        for chunk in chunks:
+        digest, offset = hashlib.sha256(), self._spooled
+        crc_size = [0, 0]
+
+        def take(chunk: bytes | bytearray) -> None:
             digest.update(chunk)
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
+            crc_size[0] = zlib.crc32(chunk, crc_size[0])
+            crc_size[1] += len(chunk)
             self._spool_bytes(compressor.compress(chunk))
+
+        pending: deque[Future[None]] = deque()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reqtrace-deflate") as worker:
+            try:
+                for chunk in chunks:
+                    pending.append(worker.submit(take, chunk))
+                    while len(pending) > _PIECES_AHEAD or (pending and pending[0].done()):
+                        pending.popleft().result()  # in order; raises what the worker raised
+                while pending:
+                    pending.popleft().result()
+            finally:
+                for future in pending:  # the caller's pieces failed: the member is not added
+                    future.cancel()
         self._spool_bytes(compressor.flush())
+        crc, size = crc_size
         self._members[name] = _Member(offset, self._info(name, size, self._spooled - offset, crc), digest.hexdigest())
         return name
 
