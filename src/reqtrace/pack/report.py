@@ -210,6 +210,17 @@ def matrix_row(m: dict[str, Any]) -> Markup:
     )
 
 
+def timeline_row(e: dict[str, Any]) -> Markup:
+    """One row of the timeline (an event with its shown date and link): the markup the template
+    wrote for it, every value escaped (_escaped). Thousands per page: one call each."""
+    v = _escaped
+    item = f'<a href="{v(e["href"])}">{v(e["id"])}</a>' if e["href"] else v(e["id"])
+    return Markup(  # noqa: S704 - every value in it went through _escaped or _kept_text
+        f'<tr><td class="nowrap"><time datetime="{v(e["date"])}">{v(e["shown"])}</time></td><td>{item}</td>'
+        f'<td>{v(e["kind"])} {v(e["relation"])}</td><td>{_kept_text(e["summary"])}</td></tr>'
+    )
+
+
 _IN_BASELINE = {True: '<span class="check">✓</span>', False: '<span class="muted">—</span>'}
 _AT_TO = {True: '<span class="check">✓</span>', False: '<span class="cross">removed</span>'}
 
@@ -268,6 +279,7 @@ def environment() -> Environment:
     env.filters["kept_html"] = kept_html
     env.filters["requirement_card"] = requirement_card
     env.filters["matrix_row"] = matrix_row
+    env.filters["timeline_row"] = timeline_row
     return env
 
 
