@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import threading
 import zipfile
+import zlib
 
 import pytest
 
@@ -130,3 +131,30 @@ def test_a_stream_that_fails_raises_and_leaves_no_thread_behind():
         archive.add_stream("index.html", pieces())
     assert "index.html" not in archive.names and threading.active_count() == threads
     archive.close()
+
+
+def test_a_file_added_to_a_large_folder_lays_out_only_its_group_again(demo):
+    git_top = find_spec_repo(start=demo).git_top
+    contents = {f"records/emails/MAIL-{n:04d}.eml": f"Subject: mail {n}\r\n\r\nbody {n}\r\n".encode() for n in range(0, 2000, 2)}
+    asked: list[str] = []
+
+    def read(paths):
+        asked.extend(paths)
+        return {path: contents[path] for path in paths}
+
+    def laid(files):
+        return kept_members.laid_out_files(git_top, "data/records/files", [(path, f"{zlib.crc32(contents[path]):08x}{path}") for path in files],
+                                           read, attachments=True)
+
+    first = laid(sorted(contents))
+    assert len(asked) == len(contents)  # nothing kept yet: all read
+    contents["records/emails/MAIL-0301.eml"] = b"Subject: a new one\r\n\r\nbody\r\n"
+    asked.clear()
+    second = laid(sorted(contents))
+    # One group read again: the run of files around the new one, between two cuts.
+    in_order = sorted(contents)
+    start, end = in_order.index(asked[0]), in_order.index(asked[-1])
+    assert asked == in_order[start:end + 1] and "records/emails/MAIL-0301.eml" in asked and len(asked) < len(contents) // 4
+    assert (start == 0 or kept_members._cut_after(in_order[start - 1])) and (end == len(in_order) - 1 or kept_members._cut_after(asked[-1]))
+    plain = {path: kept_members.lay_out_file("data/records/files", path, data, True) for path, data in contents.items()}
+    assert second == plain and all(first[path] == plain[path] for path in first)

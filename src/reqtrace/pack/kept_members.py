@@ -3,10 +3,11 @@
 A pack holds every spec and record file as it is: its member (a name made from
 its path, its bytes' size, CRC-32 and sha256, its deflate stream) depends only on
 the folder it goes to, its path and its bytes — which a blob id names for good.
-So the members are kept (core/cachestore.py, kind `pack-members`), a folder of
-the repository at a time: a folder whose files are all as they were when a pack
-was last built is added to the next pack as kept, neither read from git nor
-deflated again, and gives the same bytes (`archive.add_deflated`). A folder
+So the members are kept (core/cachestore.py, kind `pack-members`), a group of
+files of one folder at a time (about 256, cut where a path's hash says, so that
+a file added moves no other cut): a group whose files are all as they were when
+a pack was last built is added to the next pack as kept, neither read from git
+nor deflated again, and gives the same bytes (`archive.add_deflated`). A group
 with one file changed is laid out again, and kept anew. A message's attachments
 (contents.email_attachments) are kept with it. At 10,000 requirements this is
 16,000 members per build.
@@ -36,6 +37,7 @@ from reqtrace.pack.contents import ATTACHMENTS_FOLDER, email_attachments
 
 KIND = "pack-members"
 FORMAT = 1
+GROUP_FILES = 256  # files per kept entry, on average (_cut_after)
 # The modules whose code decides a kept member's name and bytes.
 _MEMBER_MODULES = ("io/archive.py", "pack/kept_members.py", "pack/contents.py", "records/mail.py")
 
@@ -74,14 +76,19 @@ def laid_out_files(
 ) -> dict[str, LaidOut]:
     """{path: its member} for each (path, blob id or None) of `files`, to go under `folder`.
 
-    Kept a folder of the repository at a time (the files' parent folder); `read(paths)`
-    gives the bytes of the files of a folder that is not kept. `attachments`: a .eml
+    Kept a group of files of one folder of the repository at a time (_cut_after);
+    `read(paths)` gives the bytes of the files of a group that is not kept. `attachments`: a .eml
     file's attachments are laid out with it."""
     if os.environ.get("REQTRACE_NO_CACHE") is not None:
         git_top = None
-    groups: dict[str, list[tuple[str, str | None]]] = {}
-    for path, oid in files:
-        groups.setdefault(path.rpartition("/")[0], []).append((path, oid))
+    groups: dict[tuple[str, int], list[tuple[str, str | None]]] = {}
+    cuts: dict[str, int] = {}
+    for path, oid in sorted(files):
+        folder_of = path.rpartition("/")[0]
+        at = cuts.get(folder_of, 0)
+        groups.setdefault((folder_of, at), []).append((path, oid))
+        if _cut_after(path):
+            cuts[folder_of] = at + 1
     result: dict[str, LaidOut] = {}
     missing: list[tuple[str | None, list[tuple[str, str | None]]]] = []  # (content id, files) of each folder not kept
     for group in groups.values():
@@ -99,6 +106,15 @@ def laid_out_files(
             _store(git_top, content_id, [(path, laid[path]) for path, _ in group])
         result.update(laid)
     return result
+
+
+def _cut_after(path: str) -> bool:
+    """Whether a group of kept members ends after `path` (about one file in GROUP_FILES).
+
+    Decided by the path alone, so that a file added or removed changes only the group it
+    falls in, wherever it sorts: each change of a folder keeps one small entry more, not
+    a copy of the whole folder (10,000 e-mails are 5 MB of members)."""
+    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % GROUP_FILES == 0
 
 
 def _content_id(folder: str, group: list[tuple[str, str | None]], attachments: bool) -> str:
