@@ -36,6 +36,8 @@ NAMES = [
     "a\\b", "CON", "con.txt", "data/aux.json", "data/Com1", "lpt9.x", "data/nul/x", "a.", "a/b.", ".hidden", "a/.b", "-a", "_a",
     "a_", "a-", "a..b", "a//b", "a/", "x" * MAX_MEMBER_LENGTH, "x" * (MAX_MEMBER_LENGTH + 1), "名字.txt", "a b", "a\n", "data/x\n",
     "a\x00b", "MANIFEST.sha256", "data/records/attachments/file-0123456789ab",
+    "con", "CoN.x.y", "com0", "COM9.txt", "lpt0", "conx", "com", "com10", "lpt1x", "lpt1-x", "aux/x", "x/PRN", "x/nul.", "x/nula",
+    "data/con_", "a/lpt5/b", "auxx/y", "Nul",
 ]
 
 

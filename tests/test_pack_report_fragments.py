@@ -15,6 +15,7 @@ from reqtrace.pack.report import (
     links_html,
     matrix_row,
     requirement_card,
+    timeline_row,
 )
 
 HOSTILE = [
@@ -100,3 +101,13 @@ def test_a_matrix_row_is_what_the_template_wrote():
         row = {"id": f"REQ-{text}", "href": f"#i-{text}", "title": text, "in_baseline": n % 2 == 0, "at_to": n % 3 != 0,
                "sources": some, "requests": some[::-1], "meetings": [], "emails": some[:1]}
         assert str(matrix_row(row)) == plain(ROW, m=row)
+
+
+TIMELINE_ROW = """<tr><td class="nowrap"><time datetime="{{ e.date }}">{{ e.shown }}</time></td><td>{% if e.href %}<a href="{{ e.href }}">{{ e.id }}</a>{% else %}{{ e.id }}{% endif %}</td><td>{{ e.kind }} {{ e.relation }}</td><td>{{ (e.summary)|kept_html }}</td></tr>"""
+
+
+def test_a_timeline_row_is_what_the_template_wrote():
+    for n, text in enumerate(HOSTILE):
+        event = {"date": f"2026-01-0{n % 9 + 1}{text[:4]}", "shown": text or "x", "id": f"RQ-{text}", "href": f"#i-{text}" if n % 2 else "",
+                 "kind": text, "relation": "received" if n % 3 else text, "summary": f"{text} li.wei@example.com {text}"}
+        assert str(timeline_row(event)) == plain(TIMELINE_ROW, e=event)

@@ -1,7 +1,8 @@
 """`pack build` does each piece of work once, and the shortcuts give the plain answers.
 
 The baseline's digests are kept by the build when nothing kept them yet; a file
-unchanged between the baseline and --to is read from git once; text that cannot
+unchanged between the baseline and --to is read from git once (and found
+unchanged by its blob id); text that cannot
 hold an unbreakable word skips the regular expression; ids are sorted by a
 remembered key; the garbage collector is paused while the repo is read. Each is
 compared here with the plain computation, on the demo with a requirement edited
@@ -21,7 +22,8 @@ from reqtrace.core.config import find_spec_repo
 from reqtrace.core.model import natural_key
 from reqtrace.core.snapshot import load_snapshot, resolve_revision
 from reqtrace.errors import ReqtraceError
-from reqtrace.pack.build import _read_sources, base_requirements, build_pack
+from reqtrace.pack.build import _same_file, base_requirements, build_pack
+from reqtrace.pack.contents import Originals
 from reqtrace.pack.report import _UNBREAKABLE, whole_words
 
 BASELINE = "delivery-v1.0"
@@ -78,13 +80,22 @@ def test_files_read_through_the_shared_blobs_are_the_files_read_plainly(edited_d
     config = to.config
     folders = sorted({config.requirements_dir, config.records_dir, config.baselines_dir})
     blobs: dict[str, bytes] = {}
-    assert _read_sources(repo, to.commit, folders, blobs) == _read_sources(repo, to.commit, folders)
+    to_files = Originals(repo, to.commit, folders, blobs)
+    plain_to = Originals(repo, to.commit, folders)
+    assert to_files.read(to_files.paths()) == plain_to.read(plain_to.paths())
     commit = resolve_revision(repo, BASELINE)
-    shared = base_requirements(repo, commit, to, blobs)[1]
-    plain = base_requirements(repo, commit, to)[1]
+    shared_files = base_requirements(repo, commit, to, blobs)[1]
+    plain_files = base_requirements(repo, commit, to)[1]
+    shared, plain = shared_files.read(shared_files.paths()), plain_files.read(plain_files.paths())
     assert shared == plain and len(plain) > 5
     changed = [path for path in plain if path.endswith("REQ-5.yaml")]
     assert changed and b"Edited after delivery" not in shared[changed[0]]
+    # A file is the same on both sides when its blob is: REQ-5 differs, the others do not.
+    assert [path for path in plain if not _same_file(shared_files, to_files, path)] == changed
+    # The working tree's files (no blob ids) compare by their bytes.
+    worktree = Originals(repo, None, folders)
+    assert worktree.oid(changed[0]) is None and worktree.read(worktree.paths()) == plain_to.read(plain_to.paths())
+    assert [path for path in plain if not _same_file(shared_files, worktree, path)] == changed
 
 
 def _plain_whole_words(text):

@@ -17,7 +17,9 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -69,18 +71,18 @@ def member_name(folder: str, original: str, key: str | None = None) -> str:
     return f"{folder.strip('/')}/{name}" if folder.strip("/") else name
 
 
-# A name every rule below accepts, but for the reserved device names: folders and a file of
-# letters, digits, '.', '_' and '-', each starting with a letter or digit and not ending with '.'.
-# Every member of a pack is checked when it is added and again by `pack verify` (100,000
-# requirements: 160,000 names); a name this matches needs only the device-name test.
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_-])?(?:/[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_-])?)*")
+# A name every rule below accepts: folders and a file of letters, digits, '.', '_' and '-',
+# each starting with a letter or digit, not ending with '.', and not a reserved device name
+# (the part before its first '.' is none of _RESERVED, in any case). Every member of a pack is
+# checked when it is added and again by `pack verify` (100,000 requirements: 160,000 names).
+_NOT_RESERVED = r"(?!(?i:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:[./]|\Z))"
+_PLAIN_COMPONENT = _NOT_RESERVED + r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_-])?"
+_PLAIN_NAME = re.compile(f"{_PLAIN_COMPONENT}(?:/{_PLAIN_COMPONENT})*")
 
 
 def member_problem(name: str) -> str | None:
     """Why `name` is not acceptable as a member of a pack, or None when it is."""
-    if len(name) <= MAX_MEMBER_LENGTH and _PLAIN_NAME.fullmatch(name) and not any(
-        part.split(".", 1)[0].lower() in _RESERVED for part in name.split("/")
-    ):
+    if len(name) <= MAX_MEMBER_LENGTH and _PLAIN_NAME.fullmatch(name):
         return None
     if not name:
         return "empty member name"
@@ -164,6 +166,27 @@ _ZIP64_VERSION = 45
 # index.html are where the level matters.
 COMPRESS_LEVEL = 2
 _COPY_CHUNK = 1 << 20
+_PIECES_AHEAD = 4  # pieces of a streamed member waiting for the deflating thread, at most
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """One member as an archive holds it: its name, its data's size, CRC-32 and sha256,
+    and its raw deflate stream at COMPRESS_LEVEL. Made by `deflate_member`; a member whose
+    data depend only on immutable inputs may be kept so and added again (`add_deflated`)
+    without deflating it again."""
+
+    name: str
+    size: int
+    crc: int
+    sha256: str
+    stream: bytes | memoryview
+
+
+def deflate_member(name: str, data: bytes | bytearray) -> Deflated:
+    """What zipfile does for one writestr: one raw deflate stream, CRC-32 of the data."""
+    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    return Deflated(name, len(data), zlib.crc32(data), sha256_hex(data), compressor.compress(data) + compressor.flush())
 
 
 @dataclass
@@ -197,19 +220,47 @@ class DeterministicZip:
         self._members[name] = self._spool_member(name, data.encode("utf-8") if isinstance(data, str) else data)
         return name
 
+    def add_deflated(self, member: Deflated) -> str:
+        """Add a member deflated before (`deflate_member`): the same bytes as `add` of its data."""
+        self._claim(member.name)
+        offset = self._spooled
+        self._spool_bytes(member.stream)
+        self._members[member.name] = _Member(offset, self._info(member.name, member.size, len(member.stream), member.crc), member.sha256)
+        return member.name
+
     def add_stream(self, name: str, chunks: Iterable[bytes | bytearray]) -> str:
         """Add a member given as pieces, deflated as they come: the member is never held whole
         (index.html at 100,000 requirements is 190 MB). The same bytes as `add` of the pieces
-        joined: deflate's output does not depend on how its input is split."""
+        joined: deflate's output does not depend on how its input is split.
+
+        Each piece is hashed and deflated by one worker thread, in order, while the caller
+        makes the next: zlib and hashlib let go of the interpreter lock over a large piece,
+        so on two cores rendering a page and deflating it overlap."""
         self._claim(name)
         compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
-        digest, crc, size, offset = hashlib.sha256(), 0, 0, self._spooled
-        for chunk in chunks:
+        digest, offset = hashlib.sha256(), self._spooled
+        crc_size = [0, 0]
+
+        def take(chunk: bytes | bytearray) -> None:
             digest.update(chunk)
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
+            crc_size[0] = zlib.crc32(chunk, crc_size[0])
+            crc_size[1] += len(chunk)
             self._spool_bytes(compressor.compress(chunk))
+
+        pending: deque[Future[None]] = deque()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reqtrace-deflate") as worker:
+            try:
+                for chunk in chunks:
+                    pending.append(worker.submit(take, chunk))
+                    while len(pending) > _PIECES_AHEAD or (pending and pending[0].done()):
+                        pending.popleft().result()  # in order; raises what the worker raised
+                while pending:
+                    pending.popleft().result()
+            finally:
+                for future in pending:  # the caller's pieces failed: the member is not added
+                    future.cancel()
         self._spool_bytes(compressor.flush())
+        crc, size = crc_size
         self._members[name] = _Member(offset, self._info(name, size, self._spooled - offset, crc), digest.hexdigest())
         return name
 
@@ -226,14 +277,12 @@ class DeterministicZip:
         self._folded[folded] = name
 
     def _spool_member(self, name: str, data: bytes | bytearray) -> _Member:
-        # What zipfile does for one writestr: one raw deflate stream, CRC-32 of the data.
-        compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
-        deflated = compressor.compress(data) + compressor.flush()
-        member = _Member(self._spooled, self._info(name, len(data), len(deflated), zlib.crc32(data)), sha256_hex(data))
-        self._spool_bytes(deflated)
+        deflated = deflate_member(name, data)
+        member = _Member(self._spooled, self._info(name, deflated.size, len(deflated.stream), deflated.crc), deflated.sha256)
+        self._spool_bytes(deflated.stream)
         return member
 
-    def _spool_bytes(self, deflated: bytes) -> None:
+    def _spool_bytes(self, deflated: bytes | memoryview) -> None:
         self._spool.write(deflated)
         self._spooled += len(deflated)
 

@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from reqtrace import __version__
@@ -73,6 +73,7 @@ from reqtrace.pack.contents import (
     GraphEdge,
     GraphNode,
     Layout,
+    Originals,
     PackContents,
     PackedBaseline,
     PackedSignOff,
@@ -81,10 +82,9 @@ from reqtrace.pack.contents import (
     document_view,
     email_view,
 )
+from reqtrace.pack.kept_members import laid_out_files
 from reqtrace.pack.report import render_pack_page
 from reqtrace.records.testevidence import evidence_for, read_test_runs, tests_folder
-
-MAX_SOURCE_BYTES = 256 * 1024 * 1024  # a record larger than this is not evidence anyone can read
 
 
 @dataclass
@@ -102,33 +102,17 @@ class PackResult:
 # ------------------------------------------------------------------ small helpers
 
 
-
-
-
-def _folder_keeper(path: str, data: bytes) -> bool:
+def _folder_keeper(path: str, files: Originals) -> bool:
     """An empty `.gitkeep` (as `reqtrace init` writes): it keeps a folder in git and records nothing."""
-    return PurePosixPath(path).name in (".gitkeep", ".keep") and not data.strip()
+    return path.rpartition("/")[2] in (".gitkeep", ".keep") and not (files.get(path) or b"").strip()
 
 
-def _read_sources(repo: SpecRepo, commit: str | None, folders: Iterable[str], blobs: dict[str, bytes] | None = None) -> dict[str, bytes]:
-    """The bytes of every regular file under `folders` at `commit` (None: the working tree).
-
-    Not through Reader.read, which stops at the 1 MiB limit of spec files: a
-    pack carries records as they are (a scanned contract, a mail with attachments).
-    `blobs` ({blob id: bytes}), when given, holds the blobs read already, and gets the
-    ones read now: a file unchanged between the baseline and --to is read from git once.
-    """
-    reader = Reader(repo, commit)
-    sources = [s for s in reader.list_files(folders) if s.symlink_target is None]
-    for source in sources:
-        if source.size > MAX_SOURCE_BYTES:
-            raise InputError(f"{source.path} is {source.size:,} bytes; a pack holds files up to {MAX_SOURCE_BYTES:,} bytes")
-    if blobs is None or commit is None:
-        return reader.read_stored(sources)
-    unread = [source for source in sources if source.oid not in blobs]
-    read = reader.read_stored(unread)
-    blobs.update((source.oid, read[source.path]) for source in unread if source.oid and source.path in read)
-    return {source.path: blobs[source.oid] for source in sources if source.oid in blobs}
+def _same_file(one: Originals, other: Originals, path: str) -> bool:
+    """Whether `path` has the same bytes in both: by blob id when both were listed at a commit."""
+    first, second = one.oid(path), other.oid(path)
+    if first is not None and second is not None:
+        return first == second
+    return one.get(path) == other.get(path)
 
 
 def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datetime, str]:
@@ -153,7 +137,7 @@ def _build_time(repo: SpecRepo, commits: Iterable[str | None]) -> tuple[dt.datet
 _STATUS = {"valid": "valid", "recorded": "recorded", "revoked": "revoked", "unverified": "unverified"}
 
 
-def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base: Snapshot, to_commit: str | None, digest: Digests) -> PackedBaseline:
+def gather_baseline(repo: SpecRepo, name: str, to_files: Originals, base: Snapshot, to_commit: str | None, digest: Digests) -> PackedBaseline:
     """The baseline NAME: its commit, manifest, digests and sign-offs, verified (issue 3).
 
     ADAPTER over reqtrace.baselines.baseline. The baseline's files are read at --to, or in
@@ -183,6 +167,8 @@ def gather_baseline(repo: SpecRepo, name: str, to_files: dict[str, bytes], base:
 
     def read(path: str) -> bytes | None:
         return to_files.get(path) if files_commit == to_commit and path in to_files else Reader(repo, files_commit).read_path_stored(path)
+
+    to_files.under(base.config.baselines_dir)  # the baseline's files, read in one batch
 
     info = PackedBaseline(baseline=found, commit=commit, manifest=read(found.path))
     if found.commit != commit:
@@ -406,16 +392,18 @@ def build_timeline(contents_to: Snapshot, baseline: PackedBaseline, base_commit_
     return sorted((e for e in events if e.date), key=lambda e: (moment_key(e.date), natural_key(e.id), e.kind == "decision", e.kind))
 
 
-def base_requirements(repo: SpecRepo, commit: str, to: Snapshot, blobs: dict[str, bytes] | None = None) -> tuple[Snapshot, dict[str, bytes]]:
-    """The requirements at the baseline's commit, and the bytes of their files.
+def base_requirements(repo: SpecRepo, commit: str, to: Snapshot, blobs: dict[str, bytes] | None = None) -> tuple[Snapshot, Originals]:
+    """The requirements at the baseline's commit, and their files (Originals).
 
     Read by the rules of every reading (snapshot.read_items); a file with the same bytes
     at --to is not parsed again: its requirements are the very objects of the --to
-    snapshot (so they are digested once), and its bytes are those read at --to (`blobs`).
+    snapshot (so they are digested once), and its bytes, when read, are those read at
+    --to (`blobs`).
     """
     base = read_items(repo, commit, ("requirement",), cache=known_requirement_parses(to))
-    files = _read_sources(repo, commit, [base.config.requirements_dir], blobs)
-    return base, {path: files[path] for path in base.files if path in files}
+    files = Originals(repo, commit, [base.config.requirements_dir], blobs)
+    files.sources = {path: source for path, source in files.sources.items() if path in base.files}
+    return base, files
 
 
 def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *, cache: Any = None) -> PackContents:
@@ -438,9 +426,8 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
     diff = gather_changes(repo, baseline_name, base_commit, to, cache)
     config = to.config
     blobs: dict[str, bytes] = {}
-    to_files = _read_sources(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}), blobs)
+    to_files = Originals(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}), blobs)
     base, base_files = base_requirements(repo, base_commit, to, blobs)
-    del blobs
     digest = Digests()
     for snapshot in (base, to):
         digest.take_kept(repo, snapshot)
@@ -486,11 +473,10 @@ def gather_story(repo: SpecRepo, to: Snapshot) -> dict[str, Any]:
     return {"story": story_summary(signed_story(repo, scanned.baselines, accepted, to.commit)), "chart": chart}
 
 
-def gather_tests(to: Snapshot, to_files: dict[str, bytes], baseline: PackedBaseline) -> dict[str, dict[str, Any]]:
+def gather_tests(to: Snapshot, to_files: Originals, baseline: PackedBaseline) -> dict[str, dict[str, Any]]:
     """Each baseline requirement's test evidence (records/testevidence.py), from the test records at
     --to, for the content the baseline signed; the records themselves travel as originals."""
-    folder = tests_folder(to.config.records_dir) + "/"
-    runs, _ = read_test_runs((path, data) for path, data in sorted(to_files.items()) if path.startswith(folder))
+    runs, _ = read_test_runs(to_files.under(tests_folder(to.config.records_dir)).items())
     paths = {run.id: run.path for run in runs}
     return {rid: {**found.as_dict(), "path": paths.get(found.run or "")} for rid, found in evidence_for(runs, baseline.digests).items()}
 
@@ -619,32 +605,31 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
     """Every member except index.html; returns the layout and pack.json's content."""
     layout = Layout(archive)
     base, to, baseline = contents.base, contents.to, contents.baseline
-    base_yaml = {
-        path: layout.add_file("data/baseline/yaml", path, data, base.commit)
-        for path, data in sorted(contents.base_files.items())
-        if path in base.files
-    }
+    git_top = contents.repo.git_top
+    base_files, to_files = contents.base_files, contents.to_files
+    # The originals' members, kept by blob id a folder at a time (pack/kept_members.py): most are
+    # neither read nor deflated again.
+    base_paths = [path for path in base_files.paths() if path in base.files]
+    base_laid = laid_out_files(git_top, "data/baseline/yaml", [(path, base_files.oid(path)) for path in base_paths], base_files.read)
+    base_yaml = {path: layout.add_deflated(base_laid[path].member, path, base.commit) for path in base_paths}
     spec_prefix = to.config.requirements_dir + "/"
     # A spec file unchanged since the baseline is stored once: data/to/ points at the baseline's copy.
-    to_yaml = {
-        path: base_yaml[path] if contents.base_files.get(path) == data and path in base_yaml else layout.add_file("data/to/yaml", path, data, to.commit)
-        for path, data in sorted(contents.to_files.items())
-        if path.startswith(spec_prefix) and path in to.files
-    }
+    to_paths = [path for path in to_files.paths() if path.startswith(spec_prefix) and path in to.files]
+    changed = [path for path in to_paths if path not in base_yaml or not _same_file(base_files, to_files, path)]
+    to_laid = laid_out_files(git_top, "data/to/yaml", [(path, to_files.oid(path)) for path in changed], to_files.read)
+    to_yaml = {path: layout.add_deflated(to_laid[path].member, path, to.commit) if path in to_laid else base_yaml[path] for path in to_paths}
     encoded: dict[tuple[int, str, str | None], _Encoded] = {}
     layout.add_stream(BASE_JSON, _json_chunks(requirements_document(base, base_yaml, baseline.name, contents.digest, encoded)))
     layout.add_stream(TO_JSON, _json_chunks(requirements_document(to, to_yaml, contents.to_ref if to.commit is not None else None, contents.digest, encoded)))
     del encoded
 
     records_prefix = to.config.records_dir + "/"
-    record_members = {
-        path: layout.add_file("data/records/files", path, data, to.commit)
-        for path, data in sorted(contents.to_files.items())
-        if path.startswith(records_prefix) and not _folder_keeper(path, data)
-    }
-    for path, data in sorted(contents.to_files.items()):
-        if path.startswith(records_prefix) and path.lower().endswith(".eml"):
-            layout.add_attachments(path, data, to.commit)
+    record_paths = [path for path in to_files.paths() if path.startswith(records_prefix) and not _folder_keeper(path, to_files)]
+    record_laid = laid_out_files(git_top, "data/records/files", [(path, to_files.oid(path)) for path in record_paths], to_files.read, attachments=True)
+    record_members = {path: layout.add_deflated(record_laid[path].member, path, to.commit) for path in record_paths}
+    for path in record_paths:
+        if record_laid[path].attachments:
+            layout.add_deflated_attachments(path, record_laid[path].attachments, to.commit)
     layout.add_stream(REQUESTS_JSON, _json_chunks(_record_document(to.requests, record_members)))
     layout.add_stream(MEETINGS_JSON, _json_chunks(_record_document(to.meetings, record_members)))
     layout.add_stream(EMAILS_JSON, _json_chunks(_record_document(to.emails, record_members, email_view)))
@@ -817,7 +802,8 @@ def build_pack(
                 layout, pack = lay_out(contents, archive)
                 # The originals are in the archive now, and the page does not show their bytes:
                 # not held while it is rendered (at 100,000 requirements, 100 MB and more).
-                contents.base_files, contents.to_files = {}, {}
+                contents.base_files.forget()
+                contents.to_files.forget()
                 archive.add_stream(INDEX, _copied(render_pack_page(contents, layout), html_copy))
             with output_writer(output) as handle:
                 archive.write(handle)

@@ -27,7 +27,9 @@ from reqtrace.baselines.baseline import (
 from reqtrace.core.config import SpecRepo
 from reqtrace.core.digest import requirement_digest
 from reqtrace.core.model import Snapshot, item_fields
-from reqtrace.io.archive import DeterministicZip, member_name
+from reqtrace.core.snapshot import Reader
+from reqtrace.errors import InputError
+from reqtrace.io.archive import Deflated, DeterministicZip, member_name
 from reqtrace.records import mail
 
 PACK_FORMAT = "reqtrace-pack-1"
@@ -48,6 +50,7 @@ TIMELINE_JSON = "data/timeline.json"
 MANIFEST_COPY = "data/baseline/manifest.yaml"
 SIGNOFFS_JSON = "data/baseline/signoffs.json"
 ALLOWED_SIGNERS = "data/baseline/allowed_signers"
+ATTACHMENTS_FOLDER = "data/records/attachments"
 
 # --------------------------------------------------------------------------- data
 
@@ -110,6 +113,67 @@ class Digests:
         """Whether the digests at `commit` were kept (take_kept found them)."""
         return commit in self._kept_commits
 
+
+
+MAX_SOURCE_BYTES = 256 * 1024 * 1024  # a record larger than this is not evidence anyone can read
+
+
+class Originals:
+    """The original files under some folders at a commit (None: the working tree): listed at
+    once, their bytes read only when asked for, a batch at a time.
+
+    Not through Reader.read, which stops at the 1 MiB limit of spec files: a pack carries
+    records as they are (a scanned contract, a mail with attachments). Most files a pack
+    carries need not be read at all: their members are kept by blob id
+    (pack/kept_members.py). `blobs` ({blob id: bytes}), shared by the two sides, holds
+    the blobs read already: a file unchanged between the baseline and --to is read from
+    git once."""
+
+    def __init__(self, repo: SpecRepo, commit: str | None, folders: Iterable[str], blobs: dict[str, bytes] | None = None) -> None:
+        self._reader = Reader(repo, commit)
+        self.commit = commit
+        self.sources = {s.path: s for s in self._reader.list_files(folders) if s.symlink_target is None}
+        for source in self.sources.values():
+            if source.size > MAX_SOURCE_BYTES:
+                raise InputError(f"{source.path} is {source.size:,} bytes; a pack holds files up to {MAX_SOURCE_BYTES:,} bytes")
+        self._blobs = blobs if blobs is not None and commit is not None else {}
+        self._read: dict[str, bytes] = {}  # path -> bytes, in the working tree
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.sources
+
+    def paths(self) -> list[str]:
+        return sorted(self.sources)
+
+    def oid(self, path: str) -> str | None:
+        """The file's git blob id (None in the working tree, or when not listed)."""
+        source = self.sources.get(path)
+        return source.oid if source is not None else None
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        """{path: bytes} of the listed files among `paths`, as git stores them."""
+        wanted = [self.sources[path] for path in paths if path in self.sources]
+        if self.commit is None:
+            unread = [source for source in wanted if source.path not in self._read]
+            self._read.update(self._reader.read_stored(unread))
+            return {source.path: self._read[source.path] for source in wanted if source.path in self._read}
+        unread = list({source.oid: source for source in wanted if source.oid and source.oid not in self._blobs}.values())
+        found = self._reader.read_stored(unread)
+        self._blobs.update((source.oid, found[source.path]) for source in unread if source.oid and source.path in found)
+        return {source.path: self._blobs[source.oid] for source in wanted if source.oid in self._blobs}
+
+    def get(self, path: str) -> bytes | None:
+        return self.read([path]).get(path)
+
+    def under(self, folder: str) -> dict[str, bytes]:
+        """{path: bytes} of every file under `folder`, in path order."""
+        prefix = folder.rstrip("/") + "/"
+        return self.read(path for path in self.paths() if path.startswith(prefix))
+
+    def forget(self) -> None:
+        """Let the bytes read go (at 100,000 requirements, 100 MB and more)."""
+        self._blobs.clear()
+        self._read.clear()
 
 
 @dataclass(frozen=True)
@@ -218,8 +282,8 @@ class PackContents:
     triage: dict[str, dict[str, Any]]
     graph: TraceGraph
     timeline: list[Event]
-    base_files: dict[str, bytes]  # original bytes of the spec files at the baseline
-    to_files: dict[str, bytes]  # original bytes of spec, record and baseline files at --to
+    base_files: Originals  # the spec files at the baseline
+    to_files: Originals  # the spec, record and baseline files at --to
     built_at: dt.datetime
     built_from: str  # what fixed the build time: SOURCE_DATE_EPOCH or a commit date
     digest: Digests = field(default_factory=Digests)
@@ -306,7 +370,20 @@ class Layout:
 
     def add_attachments(self, message_path: str, data: bytes, commit: str | None) -> None:
         for index, (filename, payload) in enumerate(email_attachments(data)):
-            name = self.archive.add(member_name("data/records/attachments", filename, key=f"{message_path}\x00{index}\x00{filename}"), payload)
+            name = self.archive.add(member_name(ATTACHMENTS_FOLDER, filename, key=f"{message_path}\x00{index}\x00{filename}"), payload)
+            self.origins[name] = {"path": message_path, "attachment": filename, "commit": commit}
+            self.attachments.setdefault(message_path, []).append((filename, name))
+
+    def add_deflated(self, member: Deflated, original: str, commit: str | None) -> str:
+        """An original file's member deflated before (pack/kept_members.py), as `add_file` adds it."""
+        name = self.archive.add_deflated(member)
+        self.origins[name] = {"path": original, "commit": commit}
+        return name
+
+    def add_deflated_attachments(self, message_path: str, attachments: Iterable[tuple[str, Deflated]], commit: str | None) -> None:
+        """A message's attachments deflated before, as `add_attachments` adds them."""
+        for filename, member in attachments:
+            name = self.archive.add_deflated(member)
             self.origins[name] = {"path": message_path, "attachment": filename, "commit": commit}
             self.attachments.setdefault(message_path, []).append((filename, name))
 
