@@ -7,7 +7,8 @@
                                                              #   mean embedding, 256 dims), both, proj (its first
                                                              #   16 principal components, fitted in each fold),
                                                              #   about+proj; shuffled (a control: the about
-                                                             #   signals of another request of the domain)
+                                                             #   signals of another request of the domain),
+                                                             #   shuffled+proj (proj on another request's vector)
 
 Not part of reqtrace: the embedding is wordllama's `l2_supercat_256` (MIT; 32,000
 Llama-2 tokens x 256 dims, float16, in the wheel), read here straight from the
@@ -302,6 +303,14 @@ def choose_calibration(examples: list[dict], z: list[list[float]]) -> tuple[floa
 def variant_figures(examples: list[dict], name: str) -> None:
     choice = json.loads(WEIGHTS.read_text(encoding="utf-8"))["trained"]["choice"]
     shuffled = shuffled_about_signals(examples) if name == "shuffled" else []
+    if name == "shuffled+proj":  # the control of "proj": each request gets another one's mean vector, of its domain
+        rng = random.Random(12)  # noqa: S311 - a fixed permutation, not a secret
+        for domain in groups_of(examples):
+            mine = [e for e in examples if e["domain"] == domain]
+            donors = [e["emb"]["mean"] for e in mine]
+            rng.shuffle(donors)
+            for e, mean in zip(mine, donors, strict=True):
+                e["emb"] = {**e["emb"], "mean": mean}
     for i, e in enumerate(examples):
         extra: dict[str, float] = dict(shuffled[i]) if shuffled else {}
         if name in ("about", "both", "about+proj"):
@@ -404,7 +413,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--about", action="store_true")
-    parser.add_argument("--variant", choices=("shipped", "about", "shuffled", "ask", "both", "proj", "about+proj"))
+    parser.add_argument("--variant", choices=("shipped", "about", "shuffled", "ask", "both", "proj", "about+proj", "shuffled+proj"))
     args = parser.parse_args()
     if args.speed:
         speed()
