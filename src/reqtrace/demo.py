@@ -184,7 +184,7 @@ def suggested_commands() -> list[tuple[str, str]]:
     return [
         ("reqtrace check", "sound? (exit 0)"),
         ("reqtrace baseline list", "who signed what, and is it intact"),
-        ("reqtrace baseline verify contract-v1.0", "recompute every digest, verify every signature"),
+        ("reqtrace baseline verify contract-v1.0", "every frozen file as signed? every signature valid?"),
         ("reqtrace diff contract-v1.0", "6 changes since the contract: 3 approved (RQ-7, RQ-8, RQ-9), 3 nobody approved"),
         ("reqtrace log REQ-14", "one requirement's life, commit by commit"),
         ("reqtrace trace REQ-3", "the email that asked, the meeting that agreed, the baselines that hold it"),
