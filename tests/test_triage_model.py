@@ -1,4 +1,5 @@
-"""The learned layer: shipped weights, reproducible training, calibrated confidence, the guard."""
+"""The learned layer: shipped weights, reproducible training, no costly mistake on the training
+domains, calibrated confidence, the guard."""
 
 import json
 import sys
@@ -9,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_triage import figures  # noqa: E402
 from train_triage import (  # noqa: E402
     CHECK_TOLERANCE,
     WEIGHTS,
@@ -44,15 +46,32 @@ def test_every_real_source_is_a_training_domain_of_its_own():
     assert not {d.name for d in invented_domains()} & {s.name for s in sources}
 
 
+@pytest.fixture(scope="module")
+def examples() -> list[dict]:
+    """Every request of every training domain, weighed (~10 s of CPU): once for the module, for
+    the refit and for the shipped model's mistakes."""
+    return load_examples()
+
+
 # slow: retrains the classifier from every invented domain
 @pytest.mark.slow
-def test_the_shipped_weights_are_what_the_training_script_makes():
+def test_the_shipped_weights_are_what_the_training_script_makes(examples):
     shipped = triage_model.shipped_model()
-    retrained = final_model(load_examples(), shipped["trained"]["choice"])
+    retrained = final_model(examples, shipped["trained"]["choice"])
     assert model_difference(retrained, shipped) <= CHECK_TOLERANCE
     tampered = json.loads(json.dumps(shipped))
     tampered["bias"][0] += 0.01  # a weight edited by hand
     assert model_difference(retrained, tampered) > CHECK_TOLERANCE
+
+
+# slow: classifies every request of every invented domain
+@pytest.mark.slow
+def test_the_shipped_model_makes_no_costly_mistake_on_the_domains_it_was_fitted_on(examples):
+    model = triage_model.shipped_model()
+    results = [decide(e["weighed"], e["index"], request=e["id"], model=model) for e in examples]
+    found = figures(examples, results)
+    assert found["costly"] == 0
+    assert found["abstain"] <= 0.15
 
 
 def test_the_shipped_weights_are_small_json_with_no_word_of_one_domain_only():
