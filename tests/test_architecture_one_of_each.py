@@ -4,6 +4,7 @@ module goes through them (so SOURCE_DATE_EPOCH fixes every date the same way).""
 from __future__ import annotations
 
 import ast
+import functools
 import json
 from pathlib import Path
 
@@ -26,10 +27,15 @@ def _name(path: Path) -> str:
     return str(path.relative_to(PACKAGE))
 
 
+@functools.cache  # parsing the package takes ~0.8 s; each test only walks the trees
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def test_schema_version_is_defined_once() -> None:
     definitions, literals = [], []
     for module in MODULES:
-        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(module)):
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "SCHEMA_VERSION" for t in node.targets):
                 definitions.append(_name(module))
             if isinstance(node, ast.Dict):
@@ -46,7 +52,7 @@ def test_only_the_clock_module_reads_the_time() -> None:
     for module in MODULES:
         if _name(module) == "io/clock.py" or _name(module) in CLOCK_READERS_TO_MOVE:
             continue
-        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(module)):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)

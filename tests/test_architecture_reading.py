@@ -9,6 +9,7 @@ parse the package with `ast` and fail when a copy comes back.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "reqtrace"
@@ -57,6 +58,7 @@ def _name(path: Path) -> str:
     return path.relative_to(PACKAGE).as_posix()
 
 
+@functools.cache  # parsing the package takes ~0.8 s; each test only walks the trees
 def _tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 

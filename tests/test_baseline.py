@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git, requirement_yaml
+from conftest import git, make_repo_in, requirement_yaml
 from reqtrace.baselines.baseline import (
     accepted_baseline,
     create_baseline,
@@ -68,11 +68,10 @@ def repo_of(fixture):
     return find_spec_repo(fixture.root)
 
 
-def signed_repo(spec, keys):
-    """A repo with baseline contract-v1.0 signed by the vendor (SSH) and the customer (recorded)."""
+def _sign(spec, key: Path):
+    """Baseline contract-v1.0 signed by the vendor (SSH, with `key`) and the customer (recorded)."""
     repo = repo_of(spec)
     create_baseline(repo, "contract-v1.0", message="Contract scope")
-    key = keys("vendor")
     trust(spec.root / ".reqtrace" / "allowed_signers", "li.wei@brightpath.example", key)
     spec.commit(message="trust the vendor's key")
     sign_baseline(repo, "contract-v1.0", signer=VENDOR, meaning="approved", role="vendor", key=key)
@@ -80,6 +79,33 @@ def signed_repo(spec, keys):
     letter.write_bytes(b"%PDF-1.4 scanned letter signed by Dr. Chen\n")
     sign_baseline(repo, "contract-v1.0", signer=CUSTOMER, meaning="approved", role="customer", evidence=letter)
     return repo
+
+
+@pytest.fixture(scope="module")
+def signed_template(tmp_path_factory: pytest.TempPathFactory, build_env: None) -> Path:
+    """`_sign` done once per module, laid out as a test's tmp_path: repo/, keys/vendor, the letter."""
+    folder = tmp_path_factory.mktemp("signed")
+    key = folder / "keys" / "vendor"
+    key.parent.mkdir()
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "vendor", "-f", str(key)], check=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", FEB_20)  # as the `spec` fixture
+        _sign(make_repo_in(folder)(spec_files()), key)
+    return folder
+
+
+def signed_repo(spec, keys, signed_template: Path):
+    """A repo with baseline contract-v1.0 signed by the vendor (SSH) and the customer (recorded):
+    the module's signed repo copied over `spec` (a new repo, a baseline and two real sign-offs
+    per test cost ~0.4 s of CPU), and the vendor's key where `keys("vendor")` finds it."""
+    tmp = spec.root.parent
+    assert not (tmp / "keys" / "vendor").exists(), "signed_repo comes first: it brings the vendor's key"
+    shutil.rmtree(spec.root)
+    shutil.copytree(signed_template / "repo", spec.root, symlinks=True)
+    shutil.copytree(signed_template / "keys", tmp / "keys", dirs_exist_ok=True)
+    shutil.copy2(signed_template / "acceptance-letter.pdf", tmp / "acceptance-letter.pdf")
+    assert keys("vendor") == tmp / "keys" / "vendor"
+    return repo_of(spec)
 
 
 def verify_cli(run_cli, spec, *args):
@@ -207,9 +233,9 @@ def test_ssh_sign_off_verifies_against_allowed_signers(spec, keys, run_cli):
     assert "1 valid" in good.stdout
 
 
-def test_statement_is_what_ssh_keygen_verifies_by_hand(spec, keys):
+def test_statement_is_what_ssh_keygen_verifies_by_hand(spec, keys, signed_template):
     """An auditor can check a sign-off with ssh-keygen alone: the statement in the file is the signed bytes."""
-    repo = signed_repo(spec, keys)
+    repo = signed_repo(spec, keys, signed_template)
     signoff = next(s for s in load_baseline(repo, "contract-v1.0").signoffs if s.method == "ssh")
     sig = spec.root.parent / "statement.sig"
     sig.write_text(signoff.signature or "")
@@ -226,8 +252,8 @@ def test_statement_is_what_ssh_keygen_verifies_by_hand(spec, keys):
     ]
 
 
-def test_recorded_sign_off_keeps_the_evidence_and_its_hash(spec, keys, run_in_process):
-    signed_repo(spec, keys)
+def test_recorded_sign_off_keeps_the_evidence_and_its_hash(spec, keys, run_in_process, signed_template):
+    signed_repo(spec, keys, signed_template)
     kept = spec.root / "records/documents/acceptance-letter.pdf"
     assert kept.read_bytes().startswith(b"%PDF-1.4")
     sidecar = (spec.root / "records/documents/acceptance-letter.pdf.yaml").read_text()
@@ -276,8 +302,8 @@ def test_sign_an_unknown_baseline_or_with_a_missing_key(spec, run_in_process, ke
 # ----------------------------------------------------------------- attacks
 
 
-def test_attack_edit_a_word_later_and_rewrite_the_manifest_to_match(spec, keys, run_in_process):
-    repo = signed_repo(spec, keys)
+def test_attack_edit_a_word_later_and_rewrite_the_manifest_to_match(spec, keys, run_in_process, signed_template):
+    repo = signed_repo(spec, keys, signed_template)
     assert verify_cli(run_in_process, spec).exit_code == 0
     manifest_path = spec.root / "baselines/contract-v1.0/manifest.yaml"
     original = manifest_path.read_text()
@@ -313,8 +339,8 @@ def test_attack_edit_a_word_later_and_rewrite_the_manifest_to_match(spec, keys, 
     assert result.stdout.count("signature-invalid") == 2
 
 
-def test_attack_change_the_manifests_digest(spec, keys, run_in_process):
-    repo = signed_repo(spec, keys)
+def test_attack_change_the_manifests_digest(spec, keys, run_in_process, signed_template):
+    repo = signed_repo(spec, keys, signed_template)
     manifest_path = spec.root / "baselines/contract-v1.0/manifest.yaml"
     root = load_baseline(repo, "contract-v1.0").root_digest
     forged = "sha256:" + "0" * 64
@@ -331,8 +357,8 @@ def test_attack_change_the_manifests_digest(spec, keys, run_in_process):
     assert tampered["path"] == "baselines/contract-v1.0/manifest.yaml" and tampered["line"] == manifest_path.read_text().splitlines().index(f"root_digest: {forged}") + 1
 
 
-def test_attack_copy_a_signature_file_to_another_baseline(spec, keys, run_in_process):
-    repo = signed_repo(spec, keys)
+def test_attack_copy_a_signature_file_to_another_baseline(spec, keys, run_in_process, signed_template):
+    repo = signed_repo(spec, keys, signed_template)
     spec.commit({"specs/booking/REQ-4.yaml": requirement_yaml("REQ-4", "Extra scope", "Something the customer never signed.")})
     create_baseline(repo, "contract-v2.0")
     source = next((spec.root / "baselines/contract-v1.0/signoffs").glob("*approved-chen*.yaml"))
@@ -357,8 +383,8 @@ def test_attack_copy_a_signature_file_to_another_baseline(spec, keys, run_in_pro
     assert "signature-invalid" in result.stdout
 
 
-def test_attack_signature_by_a_key_not_in_allowed_signers(spec, keys, run_in_process):
-    repo = signed_repo(spec, keys)
+def test_attack_signature_by_a_key_not_in_allowed_signers(spec, keys, run_in_process, signed_template):
+    repo = signed_repo(spec, keys, signed_template)
     intruder = keys("intruder")
     sign_baseline(repo, "contract-v1.0", signer=CUSTOMER, meaning="accepted", role="customer", key=intruder)
     result = verify_cli(run_in_process, spec)
@@ -372,8 +398,8 @@ def test_attack_signature_by_a_key_not_in_allowed_signers(spec, keys, run_in_pro
     assert {"signer-unknown", "signature-invalid"} <= {f["code"] for f in check["findings"]}
 
 
-def test_editing_a_signed_field_breaks_the_sign_off(spec, keys, run_in_process):
-    signed_repo(spec, keys)
+def test_editing_a_signed_field_breaks_the_sign_off(spec, keys, run_in_process, signed_template):
+    signed_repo(spec, keys, signed_template)
     path = next((spec.root / "baselines/contract-v1.0/signoffs").glob("*approved-li-wei*.yaml"))
     path.write_text(path.read_text().replace("meaning: approved", "meaning: accepted", 1))
     result = verify_cli(run_in_process, spec)
@@ -381,9 +407,9 @@ def test_editing_a_signed_field_breaks_the_sign_off(spec, keys, run_in_process):
     assert "fields no longer match the statement" in result.stdout
 
 
-def test_an_allowed_signers_file_outside_the_repo_stops_a_self_vouched_key(spec, keys, run_in_process, tmp_path):
+def test_an_allowed_signers_file_outside_the_repo_stops_a_self_vouched_key(spec, keys, run_in_process, tmp_path, signed_template):
     """Whoever can edit the repo can add their own key to .reqtrace/allowed_signers; --signers FILE cannot be edited that way."""
-    repo = signed_repo(spec, keys)
+    repo = signed_repo(spec, keys, signed_template)
     outside = tmp_path / "trusted_signers"
     trust(outside, "li.wei@brightpath.example", keys("vendor"))
     intruder = keys("intruder")
@@ -412,8 +438,8 @@ def test_key_validity_is_judged_at_the_signing_time(spec, keys, run_in_process, 
     assert result.exit_code == 1 and "not valid at the signing time 2026-03-22T10:00:00Z" in result.stdout
 
 
-def test_revoked_sign_off_stays_on_record_and_no_longer_accepts(spec, keys, run_in_process):
-    repo = signed_repo(spec, keys)
+def test_revoked_sign_off_stays_on_record_and_no_longer_accepts(spec, keys, run_in_process, signed_template):
+    repo = signed_repo(spec, keys, signed_template)
     assert accepted_baseline(repo).name == "contract-v1.0"
     customer = next(s for s in load_baseline(repo, "contract-v1.0").signoffs if s.role == "customer")
     before = Path(spec.root / customer.path).read_bytes()
@@ -431,8 +457,8 @@ def test_revoked_sign_off_stays_on_record_and_no_longer_accepts(spec, keys, run_
     assert spec.git("status", "--porcelain") == ""
 
 
-def test_missing_tag_in_a_shallow_clone_says_how_to_fetch(spec, keys, run_in_process, tmp_path):
-    signed_repo(spec, keys)
+def test_missing_tag_in_a_shallow_clone_says_how_to_fetch(spec, keys, run_in_process, tmp_path, signed_template):
+    signed_repo(spec, keys, signed_template)
     clone = tmp_path / "ci-checkout"
     git(tmp_path, "clone", "-q", "--depth", "1", "--no-tags", f"file://{spec.root}", str(clone))
     result = run_in_process("baseline", "verify", "contract-v1.0", cwd=clone)
@@ -445,15 +471,15 @@ def test_missing_tag_in_a_shallow_clone_says_how_to_fetch(spec, keys, run_in_pro
     assert shown.exit_code == 0 and "problem" in shown.stdout
 
 
-def test_a_deleted_tag_in_a_full_clone_is_tampering(spec, keys, run_in_process):
-    signed_repo(spec, keys)
+def test_a_deleted_tag_in_a_full_clone_is_tampering(spec, keys, run_in_process, signed_template):
+    signed_repo(spec, keys, signed_template)
     spec.git("tag", "-d", "baseline/contract-v1.0")
     result = verify_cli(run_in_process, spec)
     assert result.exit_code == 1 and "tag baseline/contract-v1.0 is missing" in result.stdout
 
 
-def test_ssh_keygen_missing_from_path(spec, keys, run_cli, tmp_path):
-    repo = signed_repo(spec, keys)
+def test_ssh_keygen_missing_from_path(spec, keys, run_cli, tmp_path, signed_template):
+    repo = signed_repo(spec, keys, signed_template)
     bin_dir = tmp_path / "bin-without-ssh"
     bin_dir.mkdir()
     (bin_dir / "git").symlink_to(shutil.which("git"))
@@ -470,8 +496,8 @@ def test_ssh_keygen_missing_from_path(spec, keys, run_cli, tmp_path):
     assert shown.exit_code == 0 and "unverified" in shown.stdout
 
 
-def test_ssh_keygen_missing_is_a_typed_error_in_the_core(spec, keys, monkeypatch):
-    repo = signed_repo(spec, keys)
+def test_ssh_keygen_missing_is_a_typed_error_in_the_core(spec, keys, monkeypatch, signed_template):
+    repo = signed_repo(spec, keys, signed_template)
     monkeypatch.setattr("reqtrace.io.sshsig._TOOL", "ssh-keygen-that-does-not-exist")
     with pytest.raises(ToolMissing):
         verify_baseline(repo, load_baseline(repo, "contract-v1.0"))
@@ -507,8 +533,8 @@ def test_accepted_baseline_rule_and_delivery_date(spec, keys, monkeypatch):
     assert [b.name for b in load_baselines(repo)] == ["draft-1", "contract-v2"]
 
 
-def test_list_and_show_text_and_json(spec, keys, run_cli):
-    signed_repo(spec, keys)
+def test_list_and_show_text_and_json(spec, keys, run_cli, signed_template):
+    signed_repo(spec, keys, signed_template)
     listed = run_cli("baseline", "list", "--format", "json", cwd=spec.root)
     assert listed.exit_code == 0
     data = json.loads(listed.stdout)
@@ -528,8 +554,8 @@ def test_list_and_show_text_and_json(spec, keys, run_cli):
     assert [r["id"] for r in full["baseline"]["requirements"]] == ["REQ-1", "REQ-2", "REQ-3"]
 
 
-def test_check_passes_on_intact_baselines_and_schemas_print(spec, keys, run_cli):
-    signed_repo(spec, keys)
+def test_check_passes_on_intact_baselines_and_schemas_print(spec, keys, run_cli, signed_template):
+    signed_repo(spec, keys, signed_template)
     result = run_cli("check", "--format", "json", cwd=spec.root)
     assert result.exit_code == 0, result.stdout
     for kind in ("manifest", "signoff", "revocation"):
@@ -580,8 +606,8 @@ def test_the_demo_invocations_work_in_a_fresh_repo(tmp_path, keys, run_cli):
     assert run_cli("check", cwd=root).exit_code == 0
 
 
-def test_verify_raises_for_missing_history_in_the_core(spec, keys, tmp_path):
-    signed_repo(spec, keys)
+def test_verify_raises_for_missing_history_in_the_core(spec, keys, tmp_path, signed_template):
+    signed_repo(spec, keys, signed_template)
     clone = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "1", "--no-tags", f"file://{spec.root}", str(clone))
     repo = find_spec_repo(clone)
@@ -609,8 +635,8 @@ def test_no_shell_anywhere():
 
 
 
-def test_check_reports_a_moved_tag_and_passes_before(spec, keys, run_in_process):
-    signed_repo(spec, keys)
+def test_check_reports_a_moved_tag_and_passes_before(spec, keys, run_in_process, signed_template):
+    signed_repo(spec, keys, signed_template)
     assert run_in_process("check", cwd=spec.root).exit_code == 0
     later = spec.commit({"specs/booking/REQ-2.yaml": requirement_yaml("REQ-2", "Cancel", "Cancel until 1 hour before.")})
     spec.git("tag", "-f", "-a", "-m", "moved", "baseline/contract-v1.0", later)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import zipfile
 
 import pytest
 
+from reqtrace.io import archive as archive_module
 from reqtrace.io.archive import (
     COMPRESS_LEVEL,
     MANIFEST,
@@ -55,12 +57,37 @@ def test_the_streamed_archive_is_byte_for_byte_what_zipfile_writes(count):
         assert archive.namelist() == sorted([*members, MANIFEST])
 
 
-def test_more_members_than_a_plain_zip_holds_get_the_zip64_end_records_zipfile_writes():
-    # 100,000 requirements give a pack of more than 65,535 members.
-    members = {f"d/{i:05d}": bytes([i % 251]) for i in range(65_600)}
+def test_more_members_than_a_plain_zip_holds_get_the_zip64_end_records_zipfile_writes(monkeypatch):
+    # 100,000 requirements give a pack of more than 65,535 members. The writer and zipfile switch at
+    # the same limits; lowered on both sides, a few dozen members show the switch (65,600 real
+    # members cost ~6 s of CPU for the same bytes).
+    assert (archive_module._COUNT_LIMIT, archive_module._ZIP64_LIMIT) == (zipfile.ZIP_FILECOUNT_LIMIT, zipfile.ZIP64_LIMIT)
+    monkeypatch.setattr(archive_module, "_COUNT_LIMIT", 40)
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 40)
+    for count, zip64 in ((39, False), (40, True)):  # and MANIFEST.sha256: 40 members, then 41
+        members = {f"d/{i:05d}": bytes([i % 251]) for i in range(count)}
+        written, _ = streamed_pack(dict(members))
+        assert (b"PK\x06\x06" in written[-200:]) is zip64, count  # the zip64 end of central directory
+        assert written == zipfile_pack(members), count
+
+
+def test_members_and_offsets_past_the_size_limit_get_the_zip64_extras_zipfile_writes(monkeypatch):
+    # A member over 2 GiB, or one that starts past 2 GiB: its sizes or offset go to a zip64 extra
+    # field. Lowered on both sides, a few kilobytes show it.
+    monkeypatch.setattr(archive_module, "_ZIP64_LIMIT", 3000)
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 3000)
+    members = {"a/big": _noise("a/big", 5000), "a/small": b"x", **{f"b/{i:02d}": _noise(str(i), 300) for i in range(12)}}
     written, _ = streamed_pack(dict(members))
-    assert b"PK\x06\x06" in written[-200:]  # the zip64 end of central directory
     assert written == zipfile_pack(members)
+    with zipfile.ZipFile(io.BytesIO(written)) as archive:
+        assert archive.testzip() is None
+        extras = {info.filename: info.extra for info in archive.infolist()}
+    assert extras["a/big"] and extras["b/11"] and not extras["MANIFEST.sha256"]  # a size; an offset; neither
+
+
+def _noise(seed: str, size: int) -> bytes:
+    """Bytes deflate cannot shrink, the same on every run."""
+    return b"".join(hashlib.sha256(f"{seed}/{k}".encode()).digest() for k in range(size // 32 + 1))[:size]
 
 
 def test_text_members_are_utf8_and_the_manifest_digest_names_the_manifest():
