@@ -162,19 +162,8 @@ def _plain(value: Any) -> Any:
 def load(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any], T | None] = _plain) -> T | None:
     """What is kept for (`kind`, `content_id`), turned into a value by `read` (None when
     the payload is not of the shape it expects); None when there is no usable entry."""
-    found = _unsealed(git_top, kind, content_id, ".json")
-    if found is None:
-        return None
-    path, payload = found
-    try:
-        plain = json.loads(payload)
-    except ValueError:
-        note(path, "not JSON")
-        return None
-    value = read(plain)
-    if value is None:
-        note(path, "not of the expected shape")
-    return value
+    found = load_text(git_top, kind, content_id, read)
+    return None if found is None else found[0]
 
 
 def load_text(git_top: Path | None, kind: str, content_id: str, read: Callable[[Any], T | None]) -> tuple[T, str] | None:
