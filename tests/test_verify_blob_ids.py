@@ -299,3 +299,14 @@ def test_create_after_a_check_trusts_the_kept_verdict_only_for_the_same_content(
     assert (shortcut.baseline.files_digest, shortcut.baseline.root_digest) == (plain.baseline.files_digest, plain.baseline.root_digest)
     assert created_entries(plain) == plain_baseline_entries(plain_root, head)
     assert same_both_ways(shortcut_root, "v2") == []
+
+
+def test_a_verdict_kept_before_it_named_vouched_baselines_still_loads_and_vouches_for_none():
+    """A verdict a `check` kept before this change has no "vouched": it still serves `check`,
+    and `create` then verifies the baseline itself; a damaged list is no verdict at all."""
+    older = {"findings": [], "commits": ["a" * 40], "accepted": ["v1", "a" * 40]}
+    kept = verify_module._verdict_of(older)
+    assert kept is not None and kept.vouched == [] and kept.accepted == ("v1", "a" * 40)
+    assert verify_module._verdict_of({**older, "vouched": ["v1"]}).vouched == ["v1"]  # type: ignore[union-attr]
+    assert verify_module._verdict_of({**older, "vouched": "v1"}) is None
+    assert verify_module._verdict_of({**older, "vouched": [1]}) is None
