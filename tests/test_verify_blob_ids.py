@@ -28,6 +28,7 @@ from conftest import (
 )
 from pack_kit import allowed_signers_line, make_key
 from reqtrace.baselines import baseline as baseline_module
+from reqtrace.baselines import verify as verify_module
 from reqtrace.baselines.baseline import (
     MANIFEST_FORMAT,
     MANIFEST_FORMAT_DIGESTS_ONLY,
@@ -252,3 +253,60 @@ def test_a_broken_manifest_vouches_for_nothing(signed_then_edited, tmp_path, mon
         patch.setattr(baseline_module, "_carried_and_read", carried)
         created = create_baseline(repo, "v2", vouched=vouched_entries, rev="HEAD")
     assert created_entries(created) == plain_baseline_entries(root, head)
+
+
+def test_create_after_a_check_trusts_the_kept_verdict_only_for_the_same_content(signed_then_edited, tmp_path, monkeypatch, run_in_process):
+    """`check` keeps which format 2 baselines verified clean with a trusted SSH sign-off: a
+    `create` right after it carries v1's entries without verifying v1 again or listing the
+    tree, and freezes what a plain create freezes. Once the trust changed (the allowed
+    signers emptied after the check), the kept verdict is not used: v1 is verified again,
+    vouches for nothing, and every file is read."""
+    shortcut_root = cold_copy(signed_then_edited, tmp_path / "shortcut")
+    plain_root = cold_copy(signed_then_edited, tmp_path / "plain")
+    head = git(plain_root, "rev-parse", "HEAD")
+    for root in (shortcut_root, plain_root):
+        result = run_in_process("check", cwd=root)
+        assert result.exit_code == 0, result.stdout + result.stderr
+    (plain_root / ".reqtrace" / "allowed_signers").write_text("", encoding="utf-8")
+    verified: list[str] = []
+    real_verify = verify_module.verify_baseline
+
+    def counted_verify(repo: object, baseline: object, **options: object) -> object:
+        verified.append(baseline.name)  # type: ignore[attr-defined]
+        return real_verify(repo, baseline, **options)  # type: ignore[arg-type]
+
+    def carried(*args: object) -> None:
+        raise AssertionError("digests were carried from a manifest nobody vouches for now")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(verify_module, "verify_baseline", counted_verify)
+        patch.setattr(baseline_module, "_carried_and_read", carried)
+        plain = create_baseline(find_spec_repo(plain_root), "v2", vouched=vouched_entries)
+    assert verified == ["v1"]
+
+    def again(*args: object, **options: object) -> None:
+        raise AssertionError("verified, listed or read again right after a check")
+
+    with monkeypatch.context() as patch:
+        for module, name in ((verify_module, "verify_baseline"), (baseline_module, "with_blobs"), (baseline_module, "_entries_read")):
+            patch.setattr(module, name, again)
+        shortcut = create_baseline(find_spec_repo(shortcut_root), "v2", vouched=vouched_entries)
+
+    def rows(created: object) -> list[tuple[str, str, str, str | None]]:
+        return [(e.id, e.digest, e.path, e.blob) for e in created.baseline.requirements]  # type: ignore[attr-defined]
+
+    assert rows(shortcut) == rows(plain) and all(row[3] for row in rows(plain))
+    assert (shortcut.baseline.files_digest, shortcut.baseline.root_digest) == (plain.baseline.files_digest, plain.baseline.root_digest)
+    assert created_entries(plain) == plain_baseline_entries(plain_root, head)
+    assert same_both_ways(shortcut_root, "v2") == []
+
+
+def test_a_verdict_kept_before_it_named_vouched_baselines_still_loads_and_vouches_for_none():
+    """A verdict a `check` kept before this change has no "vouched": it still serves `check`,
+    and `create` then verifies the baseline itself; a damaged list is no verdict at all."""
+    older = {"findings": [], "commits": ["a" * 40], "accepted": ["v1", "a" * 40]}
+    kept = verify_module._verdict_of(older)
+    assert kept is not None and kept.vouched == [] and kept.accepted == ("v1", "a" * 40)
+    assert verify_module._verdict_of({**older, "vouched": ["v1"]}).vouched == ["v1"]  # type: ignore[union-attr]
+    assert verify_module._verdict_of({**older, "vouched": "v1"}) is None
+    assert verify_module._verdict_of({**older, "vouched": [1]}) is None

@@ -1078,25 +1078,33 @@ def _entries_from_manifest(repo: SpecRepo, frozen: str, vouched: Vouched) -> lis
             return None
         top = _need_git(repo)
         folders = [repo.git_path(config.requirements_dir), repo.git_path(CONFIG_FILE)]
-        best: tuple[Baseline, dict[str, str]] | None = None
+        best: tuple[Baseline, list[tuple[str, str, str, str]]] | None = None
         for baseline in scanned.baselines:
             if baseline.files_digest is None or baseline.commit == frozen:
                 continue
-            changed = {path: status for status, _old, _new, path in gitio.changed_paths(top, baseline.commit, frozen, folders)}
-            if repo.git_path(CONFIG_FILE) not in changed and (best is None or len(changed) < len(best[1])):
-                best = (baseline, changed)
+            listed = gitio.changed_paths(top, baseline.commit, frozen, folders)
+            if all(path != repo.git_path(CONFIG_FILE) for _status, _old, _new, path in listed) and (best is None or len(listed) < len(best[1])):
+                best = (baseline, listed)
         if best is None:
             return None
         entries = vouched(repo, best[0])
-        return None if entries is None else _carried_and_read(repo, frozen, entries, best[1])
+        if entries is None:
+            return None
+        # diff-tree names each changed file's blob id at `frozen`: with the carried entries'
+        # own, every entry has its blob id and `with_blobs` need not list the tree again.
+        changed = {path: status for status, _old, _new, path in best[1]}
+        blobs = {path: new for status, _old, new, path in best[1] if status != "D"}
+        return _carried_and_read(repo, frozen, entries, changed, blobs)
     except (GitError, InputError, UnicodeDecodeError):
         return None
 
 
-def _carried_and_read(repo: SpecRepo, frozen: str, known: list[BaselineEntry], changed: dict[str, str]) -> list[BaselineEntry] | None:
+def _carried_and_read(repo: SpecRepo, frozen: str, known: list[BaselineEntry], changed: dict[str, str],
+                      blobs: dict[str, str] | None = None) -> list[BaselineEntry] | None:
     """The entries at `frozen`: `known`'s for the files not in `changed` (git path -> status),
-    the changed files read; None when a changed file would stop a baseline or holds an id
-    a carried entry has."""
+    the changed files read (with their blob id at `frozen` from `blobs`, git path -> blob id,
+    when given); None when a changed file would stop a baseline or holds an id a carried
+    entry has."""
     # An unchanged file's blob id is the same at both commits: a manifest's entries keep theirs.
     carried = [entry for entry in known if repo.git_path(entry.path) not in changed]
     prefix = repo.prefix
@@ -1105,7 +1113,10 @@ def _carried_and_read(repo: SpecRepo, frozen: str, known: list[BaselineEntry], c
     requirements = read.requirements
     if _held_paths(requirements, read.findings) or any(entry.id in requirements for entry in carried):
         return None
-    entries = carried + digest_entries(requirements)
+    read_entries = digest_entries(requirements)
+    if blobs is not None:
+        read_entries = [replace(entry, blob=blobs.get(repo.git_path(entry.path))) for entry in read_entries]
+    entries = carried + read_entries
     if not entries:
         return None
     return sorted(entries, key=lambda entry: entry.id.encode("utf-8"))
@@ -1149,7 +1160,8 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
         entries = _entries_read(repo, frozen, config)
     keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them
     keep_gate(repo, frozen, [])  # it passed
-    entries = with_blobs(repo, frozen, entries)
+    if any(entry.blob is None for entry in entries):  # carried from a format 2 manifest: all known
+        entries = with_blobs(repo, frozen, entries)
     object_format = object_format_of(frozen)
     files = files_digest(object_format, entries)
     root = root_digest((e.id, e.digest) for e in entries)

@@ -420,13 +420,36 @@ def vouched_entries(repo: SpecRepo, baseline: Baseline) -> list[BaselineEntry] |
     plain `verify` takes them; anything less (no signature, a finding, no ssh-keygen): None."""
     if baseline.files_digest is None:
         return None
+    if _kept_vouched(repo, baseline.name):
+        return list(baseline.requirements)
     try:
         checked = verify_baseline(repo, baseline)
     except (InputError, ToolMissing):
         return None
-    if checked.problems or not any(check.status == VALID and check.signoff.method == "ssh" for check in checked.signoffs):
+    if not _vouches(checked):
         return None
     return list(baseline.requirements)
+
+
+def _vouches(checked: Verification) -> bool:
+    """Whether a verified baseline may stand for the digests at its commit: no finding, and a
+    valid SSH sign-off by a trusted key."""
+    return not checked.problems and any(check.status == VALID and check.signoff.method == "ssh" for check in checked.signoffs)
+
+
+def _kept_vouched(repo: SpecRepo, name: str) -> bool:
+    """Whether the kept verdict of the working tree (a `check` keeps it) names baseline `name`
+    among those that verified clean with a trusted SSH sign-off. The verdict is keyed by the
+    baseline files' blob ids, the tags, the allowed-signers file and ssh-keygen: the same key
+    means the same manifest, sign-offs and trust that `verify_baseline` would see now."""
+    try:
+        content = verdict_content(repo, None)
+        if content is None:
+            return False
+        kept = cachestore.load(repo.git_top, VERDICT_KIND, content, _verdict_of)
+        return kept is not None and name in kept.vouched and _commits_exist(repo, kept.commits, content)
+    except (GitError, InputError, OSError):
+        return False
 
 
 def baseline_findings(snapshot: Snapshot) -> list[Finding]:
@@ -471,7 +494,7 @@ def _verdict_for(snapshot: Snapshot) -> BaselineVerdict:
         if kept is not None and _commits_exist(repo, kept.commits, content):
             return BaselineVerdict(kept.findings, kept.accepted)
     scanned = baselines_of(snapshot)
-    findings = plain_baseline_findings(repo, scanned, snapshot.commit)
+    findings, vouched = _plain_verdict(repo, scanned, snapshot.commit)
     try:
         chosen = scanned.accepted()
         accepted = (chosen.name, chosen.commit) if chosen is not None else None
@@ -480,17 +503,29 @@ def _verdict_for(snapshot: Snapshot) -> BaselineVerdict:
     if content is not None:
         commits = sorted({baseline.commit for baseline in scanned.baselines})
         cachestore.store(repo.git_top, VERDICT_KIND, content,
-                         {"findings": cachestore.finding_rows(findings), "commits": commits, "accepted": list(accepted) if accepted else []})
+                         {"findings": cachestore.finding_rows(findings), "commits": commits, "accepted": list(accepted) if accepted else [],
+                          "vouched": vouched})
     return BaselineVerdict(findings, accepted)
 
 
 def plain_baseline_findings(repo: SpecRepo, scanned: BaselineSet, commit: str | None) -> list[Finding]:
     """`baseline_findings` computed from the baseline files, without the kept verdict."""
+    return _plain_verdict(repo, scanned, commit)[0]
+
+
+def _plain_verdict(repo: SpecRepo, scanned: BaselineSet, commit: str | None) -> tuple[list[Finding], list[str]]:
+    """`plain_baseline_findings`, and the names of the format 2 baselines `vouched_entries`
+    would vouch for (kept with the verdict: `baseline create` after a `check` need not
+    verify the closest one again)."""
     findings = list(scanned.findings)
+    vouched = []
     cache: dict[str, dict[str, Requirement]] = {}
     for baseline in scanned.baselines:
-        findings.extend(verify_baseline(repo, baseline, commit=commit, cache=cache).problems)
-    return findings
+        checked = verify_baseline(repo, baseline, commit=commit, cache=cache)
+        findings.extend(checked.problems)
+        if baseline.files_digest is not None and _vouches(checked):
+            vouched.append(baseline.name)
+    return findings, vouched
 
 
 VERDICT_KIND = "baseline-verdict"
@@ -565,6 +600,7 @@ class _Kept:
     findings: list[Finding]
     commits: list[str]
     accepted: tuple[str, str] | None
+    vouched: list[str]  # none in a verdict kept before they were
 
 
 def _verdict_of(plain: Any) -> _Kept | None:
@@ -577,7 +613,10 @@ def _verdict_of(plain: Any) -> _Kept | None:
         return None
     if not (isinstance(accepted, list) and len(accepted) in (0, 2) and all(isinstance(part, str) for part in accepted)):
         return None
-    return _Kept(findings, commits, (accepted[0], accepted[1]) if accepted else None)
+    vouched = plain.get("vouched", [])
+    if not (isinstance(vouched, list) and all(isinstance(name, str) for name in vouched)):
+        return None
+    return _Kept(findings, commits, (accepted[0], accepted[1]) if accepted else None, vouched)
 
 
 def _commits_exist(repo: SpecRepo, commits: list[str], content: str) -> bool:
