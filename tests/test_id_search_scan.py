@@ -65,7 +65,7 @@ def tricky(tmp_path_factory, build_env):
 
 def test_the_scan_finds_what_git_grep_finds(tricky):
     repo, commit = tricky
-    for folders in (["specs"], ["records/requests"], ["specs", "records"], ["."]):
+    for folders in (["specs"], ["records/requests"], ["specs", "records"], ["."], ["specs/b/"], ["specs/a/REQ-1.yaml", "spec", "record"]):
         for words in WORD_SETS:
             plain = sorted(gitio.GrepJob(repo, commit, words, folders).result())
             assert id_search.scannable(words, folders)
