@@ -1,7 +1,8 @@
 """The pack's data documents made by a forked child while index.html is rendered (pack/build.py
 `_documents_added`, io/fork_map.py `fork_bytes`) give the pack the plain build gives, byte for
 byte: made here (one core), made by the child, and when the child fails or sends too little.
-A render that fails leaves no child behind. And the frames the child sends them in."""
+A render that fails leaves no child behind. One cyclic collection per build. And the frames
+the child sends them in."""
 
 from __future__ import annotations
 
@@ -73,8 +74,13 @@ def test_documents_made_by_a_child_give_the_pack_made_here(demo, tmp_path, monke
     here = _build(demo, tmp_path / "here.zip", monkeypatch, jobs="1")
     assert {BASE_JSON, TO_JSON} <= set(streamed)  # one core: made and streamed here
     streamed.clear()
-    beside = _build(demo, tmp_path / "beside.zip", monkeypatch, jobs="2")
+    collections: list[tuple[int, ...]] = []
+    plain_collect = gc.collect
+    with monkeypatch.context() as patch:
+        patch.setattr(gc, "collect", lambda *generation: collections.append(generation) or plain_collect(*generation))
+        beside = _build(demo, tmp_path / "beside.zip", monkeypatch, jobs="2")
     assert beside == here
+    assert len(collections) == 1  # after the page (its cycles), not after gathering (none: a walk for nothing)
     if FORKS:
         assert BASE_JSON not in streamed and TO_JSON not in streamed  # the child made them
     assert verify_pack(tmp_path / "beside.zip", demo / ".reqtrace" / "allowed_signers").ok

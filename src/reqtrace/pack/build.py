@@ -794,9 +794,9 @@ def refuse_uncommitted(repo: SpecRepo, baseline_name: str) -> None:
 
 
 @contextmanager
-def _without_collections() -> Iterator[None]:
-    """No cyclic garbage collection in the block, then one, and what survives it is frozen
-    (left out of later collections) until the build ends (`_thawed`).
+def _without_collections(*, collect: bool = True) -> Iterator[None]:
+    """No cyclic garbage collection in the block, then one (unless `collect` is False), and
+    what survives it is frozen (left out of later collections) until the build ends (`_thawed`).
 
     Gathering builds hundreds of thousands of objects that live to the end of the build
     and form few cycles, and laying out and rendering add as many; each full collection
@@ -809,7 +809,8 @@ def _without_collections() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.collect()
+        if collect:
+            gc.collect()
         gc.freeze()
         if enabled:
             gc.enable()
@@ -855,7 +856,10 @@ def build_pack(
     # The whole snapshot through the packed parse cache `check` and `status` share (one file,
     # not an entry per file): after either of them, no file is parsed again.
     with phase(f"building the evidence pack of {baseline_name}"), PackedParseCache.for_git(repo.git_top) as cache, _thawed():
-        with _without_collections():
+        # Gathering makes next to no cycles: the collection after it found none to free at
+        # 10,000 requirements and walked 300,000 objects for 0.11 s of CPU. What it made is
+        # frozen uncollected; a cycle it left is collectable again when the build ends.
+        with _without_collections(collect=False):
             contents = gather_pack(repo, baseline_name, to_rev, cache=cache)
         # Members are deflated into a temporary file as they are added (io/archive.py): the
         # pack is never held whole in memory.
