@@ -189,6 +189,45 @@ def deflate_member(name: str, data: bytes | bytearray) -> Deflated:
     return Deflated(name, len(data), zlib.crc32(data), sha256_hex(data), compressor.compress(data) + compressor.flush())
 
 
+def deflate_chunks(name: str, chunks: Iterable[bytes | bytearray]) -> Deflated:
+    """`deflate_member` of the pieces joined, never holding them joined (only their deflated bytes)."""
+    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    digest, crc, size, stream = hashlib.sha256(), 0, 0, bytearray()
+    for chunk in chunks:
+        digest.update(chunk)
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
+        stream += compressor.compress(chunk)
+    stream += compressor.flush()
+    return Deflated(name, size, crc, digest.hexdigest(), bytes(stream))
+
+
+_FRAME = struct.Struct("<H Q L 32s Q")  # name length, size, CRC-32, sha256, deflated length
+
+
+def deflated_frame(member: Deflated) -> bytes:
+    """One member as `deflated_members` reads it back: for members deflated in another process."""
+    name = member.name.encode("ascii")
+    return _FRAME.pack(len(name), member.size, member.crc, bytes.fromhex(member.sha256), len(member.stream)) + name + bytes(member.stream)
+
+
+def deflated_members(data: bytes) -> list[Deflated]:
+    """The members of `deflated_frame`s one after another; ValueError when they are cut short."""
+    members, offset, view = [], 0, memoryview(data)
+    while offset < len(data):
+        if offset + _FRAME.size > len(data):
+            raise ValueError("a deflated member's frame is cut short")
+        name_length, size, crc, sha256, length = _FRAME.unpack_from(data, offset)
+        offset += _FRAME.size
+        end = offset + name_length + length
+        if end > len(data):
+            raise ValueError("a deflated member is cut short")
+        name = bytes(view[offset : offset + name_length]).decode("ascii")
+        members.append(Deflated(name, size, crc, sha256.hex(), view[offset + name_length : end]))
+        offset = end
+    return members
+
+
 @dataclass
 class _Member:
     offset: int  # where its deflated bytes are in the spool

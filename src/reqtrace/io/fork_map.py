@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -174,4 +174,54 @@ def fork_beside(work: Callable[[], object], *, items: int) -> Callable[[], None]
 
 
 def _nothing() -> None:
+    return None
+
+
+def fork_bytes(work: Callable[[BinaryIO], None], *, items: int) -> Callable[[], bytes | None]:
+    """Start work(out) in a forked child, which writes its result to `out`, while the caller
+    goes on; the function returned waits for the child and gives the bytes it wrote.
+
+    It gives None when nothing came of it — forking not safe or not worth it (`can_fork`
+    over `items` things), or the child failed in any way — and the caller then does the
+    work itself: the result must never depend on whether a child did it. The pipe is
+    drained by a thread, so the child never waits for the caller.
+    """
+    if not can_fork(items):
+        return _no_bytes
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child; its output is checked by the caller
+        status = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as out:
+                work(out)
+            status = 0
+        finally:
+            os._exit(status)  # never return into the parent's code, never run its atexit
+    os.close(write_end)
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # reading a pipe releases the GIL: the caller works meanwhile
+        with contextlib.suppress(OSError):
+            while chunk := os.read(read_end, 1 << 20):
+                chunks.append(chunk)
+
+    drainer = threading.Thread(target=drain, name="reqtrace-fork-bytes", daemon=True)
+    drainer.start()
+    result: list[bytes | None] = []
+
+    def wait() -> bytes | None:
+        if not result:
+            drainer.join()  # ends at the pipe's end, when the child exits
+            os.close(read_end)
+            _, status = os.waitpid(pid, 0)
+            result.append(b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else None)
+            chunks.clear()
+        return result[0]
+
+    return wait
+
+
+def _no_bytes() -> None:
     return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -355,6 +355,10 @@ def email_attachments(data: bytes) -> list[tuple[str, bytes]]:
     except mail.MailRefused:
         return []
 
+def _nothing_left(add: bool = True) -> None:
+    return None
+
+
 class Layout:
     """Assigns every original file its member name, once, and remembers where it came from."""
 
@@ -362,6 +366,9 @@ class Layout:
         self.archive = archive
         self.origins: dict[str, dict[str, str | None]] = {}  # member -> path, commit (and attachment name)
         self.attachments: dict[str, list[tuple[str, str]]] = {}  # message path -> [(name, member)]
+        # Adds the members still being made elsewhere (pack/build.py's data documents); with
+        # add=False it only waits for whoever makes them.
+        self.finish: Callable[..., None] = _nothing_left
 
     def add_file(self, folder: str, original: str, data: bytes, commit: str | None) -> str:
         name = self.archive.add(member_name(folder, original), data)
