@@ -79,32 +79,16 @@ def fork_map(
     if not can_fork(len(items)):
         return work(items)
     half = split if split is not None and 0 < split < len(items) else len(items) // 2
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child; its output is checked by the parent
-        status = 1
-        try:
-            os.close(read_end)
-            with os.fdopen(write_end, "wb") as out:
-                results = work(items[half:])
-                for start in range(0, len(results), PIECE):
-                    part = results[start : start + PIECE]
-                    piece = dump(part) if dump is not None else pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-                    out.write(len(piece).to_bytes(_LENGTH, "big"))
-                    out.write(piece)
-            status = 0
-        finally:
-            os._exit(status)  # never return into the parent's code, never run its atexit
-    os.close(write_end)
-    chunks: list[bytes] = []
 
-    def drain() -> None:  # reading a pipe releases the GIL: the parent works meanwhile
-        with contextlib.suppress(OSError):
-            while chunk := os.read(read_end, 1 << 20):
-                chunks.append(chunk)
+    def send_second_half(out: BinaryIO) -> None:
+        results = work(items[half:])
+        for start in range(0, len(results), PIECE):
+            part = results[start : start + PIECE]
+            piece = dump(part) if dump is not None else pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(len(piece).to_bytes(_LENGTH, "big"))
+            out.write(piece)
 
-    drainer = threading.Thread(target=drain, name="reqtrace-fork-pipe", daemon=True)
-    drainer.start()
+    pid, sent = _forked_writer(send_second_half, "reqtrace-fork-pipe")
     finished = False
     try:
         first = work(items[:half])
@@ -115,13 +99,11 @@ def fork_map(
         if not finished:  # the parent failed: nothing the child sends is wanted
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-        drainer.join()  # ends at the pipe's end, when the child exits
-        os.close(read_end)
-        _, status = os.waitpid(pid, 0)
-    payload = b"".join(chunks)
+        sent()  # the child's end: its pipe drained, its exit collected
+    payload = sent()
     second: list[Result] | None = None
     pieces: list[tuple[int, bytes]] = []
-    if os.waitstatus_to_exitcode(status) == 0:
+    if payload is not None:
         try:
             second = []
             offset = 0
@@ -188,6 +170,13 @@ def fork_bytes(work: Callable[[BinaryIO], None], *, items: int) -> Callable[[], 
     """
     if not can_fork(items):
         return _no_bytes
+    return _forked_writer(work, "reqtrace-fork-bytes")[1]
+
+
+def _forked_writer(work: Callable[[BinaryIO], None], thread_name: str) -> tuple[int, Callable[[], bytes | None]]:
+    """Fork a child that runs work(out) and exits; the parent drains the pipe in a thread, so
+    the child never waits for it. Gives the child's pid and a function that waits for the
+    child (once; later calls give the same) and gives what it wrote, or None when it failed."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child; its output is checked by the caller
@@ -207,7 +196,7 @@ def fork_bytes(work: Callable[[BinaryIO], None], *, items: int) -> Callable[[], 
             while chunk := os.read(read_end, 1 << 20):
                 chunks.append(chunk)
 
-    drainer = threading.Thread(target=drain, name="reqtrace-fork-bytes", daemon=True)
+    drainer = threading.Thread(target=drain, name=thread_name, daemon=True)
     drainer.start()
     result: list[bytes | None] = []
 
@@ -220,7 +209,7 @@ def fork_bytes(work: Callable[[BinaryIO], None], *, items: int) -> Callable[[], 
             chunks.clear()
         return result[0]
 
-    return wait
+    return pid, wait
 
 
 def _no_bytes() -> None:
