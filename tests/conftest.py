@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import shutil
@@ -46,6 +47,16 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     """Keep every test off the real home directory and git configuration."""
     home = tmp_path_factory.mktemp("home")
     _isolate_git(monkeypatch, home)
+
+
+@pytest.fixture(autouse=True)
+def collector_back_on():
+    """Every test ends with the cyclic collector on and nothing frozen: `pack build` and the
+    graph commands switch it off or freeze what they hold for the rest of their process (a
+    real command ends there), and in-process runs share one process for the whole suite."""
+    yield
+    gc.enable()
+    gc.unfreeze()
 
 
 # pip's own cache, found before a test moves HOME: the tests that install this checkout with the real

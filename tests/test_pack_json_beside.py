@@ -34,13 +34,6 @@ def demo(tmp_path_factory, demo_build, build_env):
     return target
 
 
-@pytest.fixture(autouse=True)
-def collector_back_on():
-    yield
-    gc.enable()
-    gc.unfreeze()
-
-
 @pytest.fixture
 def streamed(monkeypatch):
     """The names of the members this process streamed (the data documents, when made here)."""

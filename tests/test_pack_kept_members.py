@@ -7,7 +7,6 @@ leaves no worker thread behind."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import io
 import json
 import shutil
@@ -35,13 +34,6 @@ def demo(tmp_path_factory, demo_build, build_env):
     target = demo_edited_after_delivery(demo_build, tmp_path_factory.mktemp("kept-members") / "demo", "Edited after delivery.")
     shutil.rmtree(target / ".git" / "reqtrace", ignore_errors=True)
     return target
-
-
-@pytest.fixture(autouse=True)
-def collector_back_on():
-    yield
-    gc.enable()
-    gc.unfreeze()
 
 
 def _build(root, out, monkeypatch, *, plain=False):

@@ -29,13 +29,6 @@ def demo(tmp_path_factory, demo_build):
     return copy_demo(demo_build, tmp_path_factory.mktemp("kept-triage") / "demo")
 
 
-@pytest.fixture(autouse=True)
-def collector_back_on():
-    yield
-    gc.enable()
-    gc.unfreeze()
-
-
 def test_the_records_id_is_the_id_of_the_index_the_requirements_give(demo, monkeypatch):
     repo = find_spec_repo(start=demo)
     delivery = next(b for b in scan_baselines(repo).baselines if b.name == BASELINE)
