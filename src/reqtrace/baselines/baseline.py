@@ -31,7 +31,7 @@ from reqtrace.core.snapshot import (
     WORKTREE,
     Reader,
     SourceFile,
-    read_named_items,
+    read_listed_items,
     requirements_at,
     resolve_revision,
 )
@@ -577,8 +577,11 @@ def baselines_of(snapshot: Snapshot) -> BaselineSet:
     return snapshot.scanned_baselines  # type: ignore[no-any-return]
 
 
-def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
-    """Read `baselines/*/manifest.yaml` and `baselines/*/signoffs/*.yaml` at the working tree or `rev`."""
+def scan_baselines(repo: SpecRepo, rev: str | None = None, *, only: str | None = None) -> BaselineSet:
+    """Read `baselines/*/manifest.yaml` and `baselines/*/signoffs/*.yaml` at the working tree or `rev`.
+
+    With `only` (a baseline's name), only `baselines/ONLY/` is read, and no other witness is
+    looked for (`missing_witnesses`): for a caller that needs that one baseline's files."""
     commit = _commit_of(repo, rev)
     reader = Reader(repo, commit)
     config, _ = parse_config(reader.read_config())
@@ -587,7 +590,7 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
     manifests: dict[str, SourceFile] = {}
     signoffs: dict[str, list[SourceFile]] = {}
     readable: list[SourceFile] = []
-    for source in reader.list_files([config.baselines_dir]):
+    for source in reader.list_files([config.baselines_dir if only is None else folder + only]):
         parts = source.path[len(folder) :].split("/")
         if len(parts) == 2 and parts[1] == MANIFEST:
             manifests[parts[0]] = source
@@ -600,7 +603,8 @@ def scan_baselines(repo: SpecRepo, rev: str | None = None) -> BaselineSet:
             result.findings.append(Finding(TAMPERED, ERROR, f"baseline files must be regular files (a manifest up to {MAX_MANIFEST_BYTES:,} bytes, a sign-off up to {MAX_FILE_BYTES:,}); this one is a symbolic link or too large", source.path, None))
         else:
             readable.append(source)
-    result.findings.extend(missing_witnesses(repo, commit, config.baselines_dir, set(manifests), {s.path for files in signoffs.values() for s in files}))
+    if only is None:
+        result.findings.extend(missing_witnesses(repo, commit, config.baselines_dir, set(manifests), {s.path for files in signoffs.values() for s in files}))
     # Each file's size was checked above against its own cap (a 10,000-requirement manifest is
     # 1.3 MB, over the limit of spec files); a file that grew past it since is left out.
     contents = {source.path: data for source, data in reader.read(readable, limit=MAX_MANIFEST_BYTES) if data is not None}
@@ -819,15 +823,15 @@ def digests_unchanged_since_kept(repo: SpecRepo, commit: str, requirements_dir: 
     return {(e.id, e.path): e.digest for e in kept_frozen_entries(repo, other) or [] if repo.git_path(e.path) not in changed}
 
 
-def _closest_kept(repo: SpecRepo, commit: str, requirements_dir: str, *, gated: bool = False) -> tuple[str, dict[str, str]] | None:
+def _closest_kept(repo: SpecRepo, commit: str, requirements_dir: str, *, gated: bool = False) -> tuple[str, dict[str, gitio.ChangedFile]] | None:
     """Of the baselines' commits whose digests are kept (and, `gated`, their freeze gate),
-    the one with the fewest changed requirement files since (git path -> status); None when
-    there is none, or reqtrace.yaml differs."""
+    the one with the fewest changed requirement files since (git path -> the change); None
+    when there is none, or reqtrace.yaml differs."""
     top = repo.git_top
     if top is None:
         return None
     folders = [repo.git_path(requirements_dir), repo.git_path(CONFIG_FILE)]
-    best: tuple[str, dict[str, str]] | None = None
+    best: tuple[str, dict[str, gitio.ChangedFile]] | None = None
     for other in sorted(set(gitio.tag_commits(top, TAG_PREFIX).values())):
         entry = cachestore.entry_path(top, DIGESTS_KIND, _frozen_key(repo, other))
         if other == commit or entry is None or not entry.is_file():
@@ -837,7 +841,7 @@ def _closest_kept(repo: SpecRepo, commit: str, requirements_dir: str, *, gated: 
             if gate is None or not gate.is_file():
                 continue
         try:
-            changed = {path: status for status, _old, _new, path in gitio.changed_paths(top, other, commit, folders)}
+            changed = {change.path: change for change in gitio.changed_files(top, other, commit, folders)}
         except (GitError, UnicodeDecodeError):
             continue  # a commit this clone lacks: its digests are simply not used
         if best is None or len(changed) < len(best[1]):
@@ -885,12 +889,17 @@ def _frozen_key(repo: SpecRepo, commit: str) -> str:
     return f"{repo.prefix}\x00{commit}"
 
 
-def _frozen_of(plain: Any, commit: str) -> list[BaselineEntry] | None:
+def _frozen_of(plain: Any, commit: str, *, blobs: bool = False) -> list[BaselineEntry] | None:
+    """The entries kept for `commit`: [id, digest, path] rows, with the blob id as a fourth
+    value when the writer knew it (`baseline create`); `blobs` keeps those, else they are
+    left out, as `frozen_entries` computes none."""
     if not (isinstance(plain, dict) and plain.get("commit") == commit and isinstance(plain.get("entries"), list)):
         return None
     rows = plain["entries"]
-    if all(isinstance(row, list) and len(row) == 3 and all(isinstance(part, str) for part in row) for row in rows):
-        return [BaselineEntry(*row) for row in rows]
+    if all(type(row) is list and len(row) in (3, 4) and all(type(part) is str for part in row) for row in rows):
+        if blobs:
+            return [BaselineEntry(row[0], row[1], row[2], 0, row[3] if len(row) == 4 else None) for row in rows]
+        return [BaselineEntry(row[0], row[1], row[2]) for row in rows]
     return None
 
 
@@ -918,10 +927,16 @@ def kept_frozen_entries(repo: SpecRepo, commit: str) -> list[BaselineEntry] | No
     return cachestore.load(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit), lambda plain: _frozen_of(plain, commit))
 
 
+def _kept_entries_with_blobs(repo: SpecRepo, commit: str) -> list[BaselineEntry] | None:
+    """`kept_frozen_entries`, each with its blob id when it was kept with it."""
+    return cachestore.load(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit), lambda plain: _frozen_of(plain, commit, blobs=True))
+
+
 def keep_frozen_entries(repo: SpecRepo, commit: str, entries: list[BaselineEntry]) -> None:
-    """Store `entries`, computed the plain way, as what `frozen_entries` gives for `commit`."""
-    cachestore.store(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit),
-                     {"commit": commit, "entries": [[entry.id, entry.digest, entry.path] for entry in entries]})
+    """Store `entries`, computed the plain way, as what `frozen_entries` gives for `commit`
+    (with their blob ids, when known: a later `create` carries them)."""
+    rows = [[entry.id, entry.digest, entry.path] if entry.blob is None else [entry.id, entry.digest, entry.path, entry.blob] for entry in entries]
+    cachestore.store(repo.git_top, DIGESTS_KIND, _frozen_key(repo, commit), {"commit": commit, "entries": rows})
 
 
 # --------------------------------------------------------------- creating
@@ -1039,23 +1054,22 @@ def _entries_read(repo: SpecRepo, frozen: str, config: Config) -> list[BaselineE
     return digest_entries(requirements, digests_unchanged_since_kept(repo, frozen, frozen_config.requirements_dir))
 
 
-def _entries_from_kept(repo: SpecRepo, frozen: str) -> list[BaselineEntry] | None:
+def _entries_from_kept(repo: SpecRepo, frozen: str, config: Config) -> list[BaselineEntry] | None:
     """The entries at `frozen` from a baseline commit's kept digests and freeze gate, reading
     only the requirement files changed since; None (the caller reads every file) unless all
     of it is sure to pass the gate: nothing held among the unchanged files, and the changed
-    ones parse with no finding that stops a baseline and no id that another file has."""
+    ones parse with no finding that stops a baseline and no id that another file has.
+    `config` is the frozen commit's own reqtrace.yaml (with --rev it may differ from the
+    working tree's); the closest commit has the same file."""
     try:
-        # The frozen commit's own reqtrace.yaml names its requirements folder (with --rev it
-        # may differ from the working tree's); the closest commit has the same file.
-        config, _ = parse_config(Reader(repo, frozen).read_config())
         closest = _closest_kept(repo, frozen, config.requirements_dir, gated=True)
         if closest is None:
             return None
         other, changed = closest
-        held, kept = _kept_held(repo, other), kept_frozen_entries(repo, other)
+        held, kept = _kept_held(repo, other), _kept_entries_with_blobs(repo, other)
         if held is None or kept is None or any(repo.git_path(path) not in changed for path in held):
             return None
-        return _carried_and_read(repo, frozen, kept, changed)
+        return _carried_and_read(repo, frozen, config, kept, changed)
     except (GitError, InputError, UnicodeDecodeError):
         return None
 
@@ -1065,61 +1079,80 @@ def _entries_from_kept(repo: SpecRepo, frozen: str) -> list[BaselineEntry] | Non
 Vouched = Callable[[SpecRepo, Baseline], "list[BaselineEntry] | None"]
 
 
-def _entries_from_manifest(repo: SpecRepo, frozen: str, vouched: Vouched) -> list[BaselineEntry] | None:
+def _entries_from_manifest(repo: SpecRepo, frozen: str, config: Config, vouched: Vouched) -> list[BaselineEntry] | None:
     """`_entries_from_kept` with a baseline's own manifest in place of kept digests, for a clone
     where no `create`, `sign` or `verify --deep` kept any (a fresh clone; `check` verifies
     format 2 manifests by blob ids and keeps none): of the format 2 baselines, the one with the
     fewest requirement files changed since its commit, if `vouched` gives its entries. Its
-    unchanged files passed the freeze gate when it was made; the changed ones are read."""
+    unchanged files passed the freeze gate when it was made; the changed ones are read.
+
+    The baselines are found by their tags and compared by `diff-tree` first; only the chosen
+    one's manifest is read (a manifest lists every requirement: reading each costs more than
+    the comparisons)."""
     try:
-        config, _ = parse_config(Reader(repo, frozen).read_config())
-        scanned = scan_baselines(repo)
-        if scanned.findings:
-            return None
         top = _need_git(repo)
         folders = [repo.git_path(config.requirements_dir), repo.git_path(CONFIG_FILE)]
-        best: tuple[Baseline, list[tuple[str, str, str, str]]] | None = None
-        for baseline in scanned.baselines:
-            if baseline.files_digest is None or baseline.commit == frozen:
+        compared: dict[str, dict[str, gitio.ChangedFile]] = {}
+        candidates: list[tuple[int, str, str]] = []  # (files changed since, name, commit)
+        for name, commit in sorted(gitio.tag_commits(top, TAG_PREFIX).items()):
+            if commit == frozen:
                 continue
-            listed = gitio.changed_paths(top, baseline.commit, frozen, folders)
-            if all(path != repo.git_path(CONFIG_FILE) for _status, _old, _new, path in listed) and (best is None or len(listed) < len(best[1])):
-                best = (baseline, listed)
-        if best is None:
-            return None
-        entries = vouched(repo, best[0])
-        if entries is None:
-            return None
-        # diff-tree names each changed file's blob id at `frozen`: with the carried entries'
-        # own, every entry has its blob id and `with_blobs` need not list the tree again.
-        changed = {path: status for status, _old, _new, path in best[1]}
-        blobs = {path: new for status, _old, new, path in best[1] if status != "D"}
-        return _carried_and_read(repo, frozen, entries, changed, blobs)
+            if commit not in compared:
+                compared[commit] = {change.path: change for change in gitio.changed_files(top, commit, frozen, folders)}
+            if repo.git_path(CONFIG_FILE) not in compared[commit]:
+                candidates.append((len(compared[commit]), name, commit))
+        for _count, name, commit in sorted(candidates):
+            baseline = _baseline_in_worktree(repo, name)
+            if baseline is None or baseline.commit != commit:
+                continue  # retired, on another branch, or unreadable: not one to carry from
+            if baseline.files_digest is None:
+                continue  # format 1: its entries name no blob
+            entries = vouched(repo, baseline)
+            return None if entries is None else _carried_and_read(repo, frozen, config, entries, compared[commit])
+        return None
     except (GitError, InputError, UnicodeDecodeError):
         return None
 
 
-def _carried_and_read(repo: SpecRepo, frozen: str, known: list[BaselineEntry], changed: dict[str, str],
-                      blobs: dict[str, str] | None = None) -> list[BaselineEntry] | None:
-    """The entries at `frozen`: `known`'s for the files not in `changed` (git path -> status),
-    the changed files read (with their blob id at `frozen` from `blobs`, git path -> blob id,
-    when given); None when a changed file would stop a baseline or holds an id a carried
-    entry has."""
-    # An unchanged file's blob id is the same at both commits: a manifest's entries keep theirs.
+def _baseline_in_worktree(repo: SpecRepo, name: str) -> Baseline | None:
+    """Baseline `name` as the working tree holds it (manifest and sign-offs), or None when
+    its folder is missing or anything in it is unreadable."""
+    if not _NAME.fullmatch(name):
+        return None  # a tag name that names no folder of one level
+    scanned = scan_baselines(repo, only=name)
+    if scanned.findings:
+        return None
+    return next((b for b in scanned.baselines if folder_of(b) == name), None)
+
+
+def _carried_and_read(repo: SpecRepo, frozen: str, config: Config, known: list[BaselineEntry],
+                      changed: dict[str, gitio.ChangedFile]) -> list[BaselineEntry] | None:
+    """The entries at `frozen`: `known`'s for the files not in `changed` (git path -> the
+    change since `known`'s commit), the changed files read, each with its blob id at `frozen`;
+    None when a changed file would stop a baseline or holds an id a carried entry has."""
+    # An unchanged file's blob id is the same at both commits: the known entries keep theirs.
     carried = [entry for entry in known if repo.git_path(entry.path) not in changed]
-    prefix = repo.prefix
-    present = [path[len(prefix):] for path, status in changed.items() if status != "D" and path.startswith(prefix)]
-    read = read_named_items(repo, frozen, present)
+    read = _read_changed(repo, frozen, config, [change for change in changed.values() if change.status != "D"])
     requirements = read.requirements
     if _held_paths(requirements, read.findings) or any(entry.id in requirements for entry in carried):
         return None
-    read_entries = digest_entries(requirements)
-    if blobs is not None:
-        read_entries = [replace(entry, blob=blobs.get(repo.git_path(entry.path))) for entry in read_entries]
+    read_entries = [replace(entry, blob=changed[repo.git_path(entry.path)].oid) for entry in digest_entries(requirements)]
     entries = carried + read_entries
     if not entries:
         return None
     return sorted(entries, key=lambda entry: entry.id.encode("utf-8"))
+
+
+def _read_changed(repo: SpecRepo, frozen: str, config: Config, changes: list[gitio.ChangedFile]) -> Snapshot:
+    """The changed files at `frozen`, as `read_named_items` reads them, from what `diff-tree`
+    said of them (blob ids, links): no tree is listed."""
+    prefix = repo.prefix
+    sources = [SourceFile(change.path[len(prefix):], gitio.UNKNOWN_SIZE, change.oid, "" if change.is_symlink else None)
+               for change in changes if change.path.startswith(prefix) and change.mode != _SUBMODULE]
+    return read_listed_items(repo, config, frozen, sources)
+
+
+_SUBMODULE = "160000"  # a commit in a tree: no file to read (`ls-tree` listings leave them out too)
 
 
 def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, message: str | None = None, commit: bool = True,
@@ -1128,8 +1161,11 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
     `commit` is false) a commit of the manifest. Refuses a taken name and uncommitted spec changes.
 
     The digests of files unchanged since a baseline commit whose digests are kept are not
-    computed again; with `vouched`, nor those unchanged since a format 2 baseline it vouches for."""
+    computed again; with `vouched`, nor those unchanged since a format 2 baseline it vouches for.
+    With REQTRACE_NO_CACHE every file is read and digested, nothing is kept, and `git commit`
+    commits the manifest: the plain computation the others are tested against."""
     check_baseline_name(name)
+    plain = cachestore.nothing_kept()
     top = _need_git(repo)
     if message is not None and not message.strip():
         message = None
@@ -1153,9 +1189,14 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
             )
     else:
         frozen = resolve_revision(repo, rev)
-    entries = _entries_from_kept(repo, frozen)
-    if entries is None and vouched is not None:
-        entries = _entries_from_manifest(repo, frozen, vouched)
+    entries = None
+    if not plain:
+        # The frozen commit's own reqtrace.yaml names its requirements folder (with --rev it
+        # may differ from the working tree's); a commit carried from has the same file.
+        frozen_config, _ = parse_config(Reader(repo, frozen).read_config())
+        entries = _entries_from_kept(repo, frozen, frozen_config)
+        if entries is None and vouched is not None:
+            entries = _entries_from_manifest(repo, frozen, frozen_config, vouched)
     if entries is None:
         entries = _entries_read(repo, frozen, config)
     keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them
@@ -1181,12 +1222,13 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
     committed = None
     if commit:
         try:
-            committed = gitio.commit_paths(
+            committed = gitio.commit_file(
                 top,
-                [repo.git_path(relative)],
+                repo.git_path(relative),
                 f"Baseline {name}: freeze {len(entries)} requirements at {frozen[:12]}\n\n"
                 + (f"{message.strip()}\n\n" if message else "")
                 + f"root digest: {root}\ntag: {tag}\n",
+                plain=plain,
             )
         except GitError as error:
             raise GitError(

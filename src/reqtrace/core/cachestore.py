@@ -114,9 +114,20 @@ def code_stamp() -> str:
     return hashlib.sha256(f"{FORMAT}\x00{code_fingerprint(CODE_MODULES)}".encode()).hexdigest()[:16]
 
 
-@functools.lru_cache(maxsize=16)
+def nothing_kept() -> bool:
+    """Whether REQTRACE_NO_CACHE is set: every result is computed the plain way, none is read
+    from `.git/reqtrace/` and none is written there (the folder is not even made)."""
+    return os.environ.get("REQTRACE_NO_CACHE") is not None
+
+
 def cache_root(git_top: Path) -> Path | None:
-    """`.git/reqtrace/` of the repository at `git_top` (shared by linked worktrees); None outside git."""
+    """`.git/reqtrace/` of the repository at `git_top` (shared by linked worktrees); None
+    outside git, and with REQTRACE_NO_CACHE (`nothing_kept`)."""
+    return None if nothing_kept() else _cache_root(git_top)
+
+
+@functools.lru_cache(maxsize=16)
+def _cache_root(git_top: Path) -> Path | None:
     # Asked several times per command; in a linked worktree finding it runs git.
     common = git_common_dir(git_top)
     return common / "reqtrace" if common is not None else None

@@ -895,3 +895,19 @@ def add_parsed(snapshot: Snapshot, parsed: Parsed) -> None:
             )
             continue
         snapshot.items_of(item.kind)[item.id] = item
+
+
+def read_listed_items(repo: SpecRepo, config: Config, commit: str, sources: Sequence[SourceFile]) -> Snapshot:
+    """Files at `commit` whose listing the caller has already (paths with their blob ids and
+    links, as `diff-tree` names them) in one Snapshot, by the rules of `read_items`, without
+    listing a tree: `read_named_items` for a caller that knows the blob ids. Each file is
+    parsed afresh (loading the parse pack costs more than parsing a few hundred files), each
+    requirement digested beside its parse."""
+    reader = Reader(repo, commit)
+    snapshot = Snapshot(config=config, commit=commit, repo=repo)
+    ordered = sorted(sources, key=lambda source: source.path)
+    for parsed_file in parse_sources(reader, config, ordered, digests=True):
+        if parsed_file.read:
+            snapshot.files[parsed_file.source.path] = parsed_file.oid or ""
+        add_parsed(snapshot, parsed_file.parsed)
+    return snapshot
