@@ -168,8 +168,8 @@ def _baseline_requirements(repo: SpecRepo, commit: str) -> list[Requirement]:
 def _cache_folder(repo: SpecRepo) -> Path | None:
     if repo.git_top is None:
         return None
-    git_dir = gitio.git_common_dir(repo.git_top)
-    return git_dir / "reqtrace" / "triage-index" if git_dir is not None else None
+    top = cachestore.cache_root(repo.git_top)  # None with REQTRACE_NO_CACHE: nothing kept
+    return top / INDEX_KIND if top is not None else None
 
 
 def baseline_index(repo: SpecRepo, name: str | None) -> tuple[Baseline, BaselineIndex]:
