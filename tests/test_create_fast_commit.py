@@ -160,3 +160,29 @@ def test_git_commit_commits_when_it_would_do_more(nested, tmp_path, setup: str) 
     elif setup in ("merge", "ignored"):
         with pytest.raises(gitio.GitError):
             gitio.commit_file(root, path, "Subject\n")  # refused by git, as before
+
+
+def test_manifest_rows_are_written_as_dump_yaml_rows_writes_them() -> None:
+    """The rows a manifest holds, written by one format string when the reader's row pattern
+    reads them back: the same bytes as dump_yaml_rows, for every shape, plain or not."""
+    head = {"format": "reqtrace-baseline-2", "name": "v2", "commit": "a" * 40}
+    digest, blob = "sha256:" + "0" * 64, "b" * 40
+
+    def row(req_id: str, path: str = "specs/R.yaml", blob_id: str | None = blob) -> dict[str, str]:
+        return {"id": req_id, "digest": digest, "path": path, **({"blob": blob_id} if blob_id is not None else {})}
+
+    shapes = [
+        [row(f"REQ-{n}", f"specs/{n}/REQ-{n}.yaml") for n in range(1, 50)],
+        [row("REQ-1"), row("Yes"), row("REQ-3")],  # YAML 1.1 reads `Yes` as true
+        [row("REQ-1"), row("REQ-2", "off")],
+        [row("REQ-1"), row("REQ-2", "specs/with space.yaml")],
+        [row("REQ-1"), row("需求-2", "specs/需求.yaml")],
+        [row("REQ-1"), row("REQ-2", blob_id="1" * 40)],  # all digits: a number to YAML
+        [row("REQ-1"), row("REQ-2", blob_id="0b" + "1" * 38)],
+        [row("REQ-1", blob_id=None), row("REQ-2", blob_id=None)],  # format 1 rows
+        [row("REQ-1"), row("REQ-2", blob_id=None)],
+        [row("REQ-1"), {"digest": digest, "id": "REQ-2", "path": "specs/R.yaml"}],  # keys in another order
+        [row("a:b")],
+    ]
+    for rows in shapes:
+        assert baseline_module.manifest_text(dict(head), rows, "a header") == baseline_module.dump_yaml_rows(dict(head), "requirements", rows, header="a header")
