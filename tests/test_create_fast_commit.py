@@ -130,19 +130,34 @@ def test_commit_file_makes_the_commit_git_commit_makes(nested, tmp_path, message
     assert states[0][2] == "M  README"  # the staged change stays staged, uncommitted
 
 
+def test_commit_file_on_a_detached_head_makes_the_commit_git_commit_makes(nested, tmp_path) -> None:
+    states = []
+    for plain in (False, True):
+        root = shutil.copytree(nested, tmp_path / f"plain-{plain}", symlinks=True)
+        git(root, "checkout", "-q", "--detach")
+        committed = gitio.commit_file(root, "project/baselines/v2/manifest.yaml", "Subject\n", plain=plain)
+        states.append((committed, git(root, "rev-parse", "HEAD"),
+                       git(root, "rev-parse", "main"), git(root, "ls-files", "-s"), git(root, "reflog", "-1", "--format=%gs")))
+    assert states[0] == states[1]
+    assert states[0][0] == states[0][1] != states[0][2]  # HEAD moved, the branch did not
+
+
 @pytest.mark.parametrize(
     "setup",
-    ["hook", "gpgsign", "cleanup", "merge", "ignored", "sparse"],
+    ["hook", "hooks-path", "gpgsign", "cleanup", "merge", "ignored", "sparse"],
 )
 def test_git_commit_commits_when_it_would_do_more(nested, tmp_path, setup: str) -> None:
     """A commit hook, signing, another message clean-up, a merge under way, an ignored path or a
     sparse checkout: `git commit` itself commits (the hook runs; a refusal is git's)."""
     root = shutil.copytree(nested, tmp_path / "repo", symlinks=True)
     path = "project/baselines/v2/manifest.yaml"
-    if setup == "hook":
-        hook = root / ".git" / "hooks" / "post-commit"
+    if setup in ("hook", "hooks-path"):
+        hook = root / (".git/hooks" if setup == "hook" else "my-hooks") / "post-commit"
+        hook.parent.mkdir(exist_ok=True)
         hook.write_text("#!/bin/sh\ntouch \"$(git rev-parse --show-toplevel)/hook-ran\"\n")
         hook.chmod(0o755)
+        if setup == "hooks-path":
+            git(root, "config", "core.hooksPath", "my-hooks")
     elif setup == "gpgsign":
         git(root, "config", "commit.gpgSign", "true")
     elif setup == "cleanup":
@@ -154,7 +169,7 @@ def test_git_commit_commits_when_it_would_do_more(nested, tmp_path, setup: str) 
     else:
         git(root, "config", "core.sparseCheckout", "true")
     assert gitio.plain_commit_reason(root, path) is not None
-    if setup == "hook":
+    if setup in ("hook", "hooks-path"):
         gitio.commit_file(root, path, "Subject\n")
         assert (root / "hook-ran").exists()
     elif setup in ("merge", "ignored"):
