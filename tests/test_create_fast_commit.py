@@ -131,11 +131,13 @@ def test_commit_file_makes_the_commit_git_commit_makes(nested, tmp_path, message
 
 
 def test_commit_file_on_a_detached_head_makes_the_commit_git_commit_makes(nested, tmp_path) -> None:
+    """On a detached HEAD, and for a file HEAD has already (its folders listed, not new)."""
     states = []
     for plain in (False, True):
         root = shutil.copytree(nested, tmp_path / f"plain-{plain}", symlinks=True)
         git(root, "checkout", "-q", "--detach")
-        committed = gitio.commit_file(root, "project/baselines/v2/manifest.yaml", "Subject\n", plain=plain)
+        write_files(root, {"project/baselines/v1/manifest.yaml": "changed\n"})
+        committed = gitio.commit_file(root, "project/baselines/v1/manifest.yaml", "Subject\n", plain=plain)
         states.append((committed, git(root, "rev-parse", "HEAD"),
                        git(root, "rev-parse", "main"), git(root, "ls-files", "-s"), git(root, "reflog", "-1", "--format=%gs")))
     assert states[0] == states[1]

@@ -1027,8 +1027,11 @@ def _tree_with(repo: Path, head: str, path: str, mode: str, oid: str) -> str:
     listed (`ls-tree`) and written again (`mktree`), every other tree shared."""
     parts = path.split("/")
     folders = ["/".join(parts[:depth]) for depth in range(len(parts))]  # "", "a", "a/b", …
-    listings = []
-    for folder in folders:
+    listings: list[dict[bytes, bytes]] = []
+    for depth, folder in enumerate(folders):
+        if depth and parts[depth - 1].encode("utf-8", "surrogateescape") not in listings[-1]:
+            listings.append({})  # a folder HEAD does not have (the new baseline's): nothing to list
+            continue
         args = ["ls-tree", "-z", "--full-tree", head, *(["--", folder + "/"] if folder else [])]
         cut = len(folder) + 1 if folder else 0
         entries = {}
