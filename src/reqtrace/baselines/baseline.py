@@ -1083,13 +1083,13 @@ def _entries_read(repo: SpecRepo, frozen: str, config: Config) -> list[BaselineE
     return digest_entries(requirements, digests_unchanged_since_kept(repo, frozen, frozen_config.requirements_dir))
 
 
-def _entries_from_kept(repo: SpecRepo, frozen: str, config: Config) -> list[BaselineEntry] | None:
+def _entries_from_kept(repo: SpecRepo, frozen: str, config: Config, config_findings: list[Finding]) -> list[BaselineEntry] | None:
     """The entries at `frozen` from a baseline commit's kept digests and freeze gate, reading
     only the requirement files changed since; None (the caller reads every file) unless all
     of it is sure to pass the gate: nothing held among the unchanged files, and the changed
     ones parse with no finding that stops a baseline and no id that another file has.
     `config` is the frozen commit's own reqtrace.yaml (with --rev it may differ from the
-    working tree's); the closest commit has the same file."""
+    working tree's), with what is wrong in it; the closest commit has the same file."""
     try:
         closest = _closest_kept(repo, frozen, config.requirements_dir, gated=True)
         if closest is None:
@@ -1098,7 +1098,7 @@ def _entries_from_kept(repo: SpecRepo, frozen: str, config: Config) -> list[Base
         held, kept = _kept_held(repo, other), _kept_entries_with_blobs(repo, other)
         if held is None or kept is None or any(repo.git_path(path) not in changed for path in held):
             return None
-        return _carried_and_read(repo, frozen, config, kept, changed)
+        return _carried_and_read(repo, frozen, config, config_findings, kept, changed)
     except (GitError, InputError, UnicodeDecodeError):
         return None
 
@@ -1108,7 +1108,7 @@ def _entries_from_kept(repo: SpecRepo, frozen: str, config: Config) -> list[Base
 Vouched = Callable[[SpecRepo, Baseline], "list[BaselineEntry] | None"]
 
 
-def _entries_from_manifest(repo: SpecRepo, frozen: str, config: Config, vouched: Vouched) -> list[BaselineEntry] | None:
+def _entries_from_manifest(repo: SpecRepo, frozen: str, config: Config, config_findings: list[Finding], vouched: Vouched) -> list[BaselineEntry] | None:
     """`_entries_from_kept` with a baseline's own manifest in place of kept digests, for a clone
     where no `create`, `sign` or `verify --deep` kept any (a fresh clone; `check` verifies
     format 2 manifests by blob ids and keeps none): of the format 2 baselines, the one with the
@@ -1137,7 +1137,7 @@ def _entries_from_manifest(repo: SpecRepo, frozen: str, config: Config, vouched:
             if baseline.files_digest is None:
                 continue  # format 1: its entries name no blob
             entries = vouched(repo, baseline)
-            return None if entries is None else _carried_and_read(repo, frozen, config, entries, compared[commit])
+            return None if entries is None else _carried_and_read(repo, frozen, config, config_findings, entries, compared[commit])
         return None
     except (GitError, InputError, UnicodeDecodeError):
         return None
@@ -1154,16 +1154,17 @@ def _baseline_in_worktree(repo: SpecRepo, name: str) -> Baseline | None:
     return next((b for b in scanned.baselines if folder_of(b) == name), None)
 
 
-def _carried_and_read(repo: SpecRepo, frozen: str, config: Config, known: list[BaselineEntry],
+def _carried_and_read(repo: SpecRepo, frozen: str, config: Config, config_findings: list[Finding], known: list[BaselineEntry],
                       changed: dict[str, gitio.ChangedFile]) -> list[BaselineEntry] | None:
     """The entries at `frozen`: `known`'s for the files not in `changed` (git path -> the
     change since `known`'s commit), the changed files read, each with its blob id at `frozen`;
-    None when a changed file would stop a baseline or holds an id a carried entry has."""
+    None when a changed file (or reqtrace.yaml, as every reading reports it) would stop a
+    baseline, or a changed file holds an id a carried entry has."""
     # An unchanged file's blob id is the same at both commits: the known entries keep theirs.
     carried = [entry for entry in known if repo.git_path(entry.path) not in changed]
     read = _read_changed(repo, frozen, config, [change for change in changed.values() if change.status != "D"])
     requirements = read.requirements
-    if _held_paths(requirements, read.findings) or any(entry.id in requirements for entry in carried):
+    if _held_paths(requirements, [*config_findings, *read.findings]) or any(entry.id in requirements for entry in carried):
         return None
     read_entries = [replace(entry, blob=changed[repo.git_path(entry.path)].oid) for entry in digest_entries(requirements)]
     entries = carried + read_entries
@@ -1222,10 +1223,10 @@ def create_baseline(repo: SpecRepo, name: str, *, rev: str | None = None, messag
     if not plain:
         # The frozen commit's own reqtrace.yaml names its requirements folder (with --rev it
         # may differ from the working tree's); a commit carried from has the same file.
-        frozen_config, _ = parse_config(Reader(repo, frozen).read_config())
-        entries = _entries_from_kept(repo, frozen, frozen_config)
+        frozen_config, config_findings = parse_config(Reader(repo, frozen).read_config())
+        entries = _entries_from_kept(repo, frozen, frozen_config, config_findings)
         if entries is None and vouched is not None:
-            entries = _entries_from_manifest(repo, frozen, frozen_config, vouched)
+            entries = _entries_from_manifest(repo, frozen, frozen_config, config_findings, vouched)
     if entries is None:
         entries = _entries_read(repo, frozen, config)
     keep_frozen_entries(repo, frozen, entries)  # `sign` and every later `verify` need them
