@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.conftest import make_repo_in
 
+from conftest import make_repo_in
 from reqtrace.io import gitio
 
 MANY = 300  # more than LIST_FOLDER_AT: the folder is listed, not looked up name by name
