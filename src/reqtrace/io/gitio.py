@@ -203,8 +203,8 @@ def read_at_commit(repo: Path, commit: str, paths: list[str], max_size: int | No
         args = ["ls-tree", "-z", "-t", "--full-tree", commit, "--", *(folder + "/" for folder in listed_folders)]
         for record in run_git(repo, *args, env={"GIT_LITERAL_PATHSPECS": "1"}).stdout.split(b"\x00"):
             if record:
-                meta, _, path = record.partition(b"\t")
-                listed[path.decode("utf-8", "surrogateescape")] = meta.split()[2].decode("ascii")
+                meta, _, name = record.partition(b"\t")
+                listed[name.decode("utf-8", "surrogateescape")] = meta.split()[2].decode("ascii")
     names: dict[str, str] = {}  # path -> the object name it is read by
     for path in paths:
         if path.rpartition("/")[0] not in listed_folders_set:
