@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import reqtrace.baselines.baseline as baseline_module
 from conftest import CONFIG, git, requirement_yaml, write_files
 from reqtrace.baselines.baseline import (
     DIGESTS_KIND,
@@ -194,6 +195,8 @@ def test_read_manifest_is_parse_manifest_cold_warm_and_damaged(spec):
             kept, kept_findings = read_manifest(spec, path, data)
             assert kept_findings == []
             assert _manifest_view(kept) == _manifest_view(plain)
+            assert read_manifest(spec, path, data)[0] is kept  # read again in this process: the same object
+            baseline_module._read_manifests.clear()  # the next read goes to the store
     files = _store_files(spec)
     assert len(files) == 2  # only the manifests were read
     for entry in files:
@@ -205,6 +208,7 @@ def test_read_manifest_is_parse_manifest_cold_warm_and_damaged(spec):
             for folder in folders:
                 path = f"baselines/{folder.name}/manifest.yaml"
                 data = (spec.root / path).read_bytes()
+                baseline_module._read_manifests.clear()  # the damaged store is read, not this process's copy
                 assert _manifest_view(read_manifest(spec, path, data)[0]) == _manifest_view(parse_manifest(path, data)[0])
         entry.write_bytes(original)
     # v1's parse stored where v2's belongs: v2 still reads as v2.
@@ -215,6 +219,7 @@ def test_read_manifest_is_parse_manifest_cold_warm_and_damaged(spec):
     entry1 = cachestore.entry_path(spec.git_top, MANIFEST_KIND, f"{v1}\x00{hashlib.sha256(data1).hexdigest()}")
     entry2 = cachestore.entry_path(spec.git_top, MANIFEST_KIND, f"{v2}\x00{hashlib.sha256(data2).hexdigest()}")
     entry2.write_bytes(entry1.read_bytes())
+    baseline_module._read_manifests.clear()
     assert _manifest_view(read_manifest(spec, v2, data2)[0]) == _manifest_view(parse_manifest(v2, data2)[0])
 
 

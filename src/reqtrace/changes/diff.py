@@ -303,10 +303,10 @@ def files_at(repo: SpecRepo, config: Config, side: Side, paths: Iterable[str], c
         sources = [source for source in (_worktree_source(repo, path) for path in paths) if source is not None]
         return parse_sources(Reader(repo, None), config, sources, cache=cache)
     assert repo.git_top is not None
-    names = [f"{side.commit}:{repo.git_path(path)}" for path in paths]
     known: dict[str, bytes] = {}
     sources = []
-    for path, (_name, oid, kind, data) in zip(paths, gitio.read_named(repo.git_top, names, MAX_FILE_BYTES), strict=True):
+    read = gitio.read_at_commit(repo.git_top, side.commit, [repo.git_path(path) for path in paths], MAX_FILE_BYTES)
+    for path, (_name, oid, kind, data) in zip(paths, read, strict=True):
         if oid is None or kind != "blob":
             continue
         if data is not None:

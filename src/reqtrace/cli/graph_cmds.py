@@ -111,6 +111,11 @@ def _ask(repo: Any, rev: str | None, question: Any, *, target: Any = None) -> tu
     from reqtrace.cli import _debug
     from reqtrace.graph.cache import answer
 
+    # A graph built afresh holds millions of objects and frees next to none: at 100,000
+    # requirements the collector's passes over them (between the parse and the graph,
+    # over the baselines' manifests) cost 1-2.5 s of CPU and find nothing. Off for the
+    # rest of the command (the process ends with it).
+    gc.disable()
     bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle), target=target)
     # The nodes read live until the command ends: keep the collector from walking them
     # again while the answer is rendered (a process-wide setting, so made here).

@@ -35,16 +35,24 @@ def load(root: Path | None, rev: str | None, *, share_pack: bool = False):  # ty
     from reqtrace.core.snapshot import load_snapshot
 
     repo = find_spec_repo(root)
-    with PackedParseCache.for_git(repo.git_top) as cache:
-        snapshot = load_snapshot(repo, rev, cache=cache)
-    if share_pack and snapshot.has_baseline_files():
-        from reqtrace.core.snapshot import share_parse_pack
+    # Off until the snapshot is frozen: the objects made while loading count towards the
+    # collector's next pass, which would walk every one of them (a second or two at 100,000).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with PackedParseCache.for_git(repo.git_top) as cache:
+            snapshot = load_snapshot(repo, rev, cache=cache)
+        if share_pack and snapshot.has_baseline_files():
+            from reqtrace.core.snapshot import share_parse_pack
 
-        share_parse_pack(repo.git_top, cache)  # the baselines' commits share most files with it
-    # The snapshot lives until the command ends: keep the garbage collector from
-    # walking its hundreds of thousands of objects again (a process-wide
-    # setting, so it is made here in the command, not in the core).
-    gc.freeze()
+            share_parse_pack(repo.git_top, cache)  # the baselines' commits share most files with it
+        # The snapshot lives until the command ends: keep the garbage collector from
+        # walking its hundreds of thousands of objects again (a process-wide
+        # setting, so it is made here in the command, not in the core).
+        gc.freeze()
+    finally:
+        if collecting:
+            gc.enable()
     return repo, snapshot
 
 
@@ -63,6 +71,11 @@ def check(
     from reqtrace.core.snapshot import WORKTREE, resolve_revision
 
     output.json_requested = format is CheckFormat.json
+    # A cold check builds millions of objects and frees next to none: at 100,000
+    # requirements the collector's passes over them (before `load` freezes the
+    # snapshot and after, over the baselines' manifests and listings) cost 1.5-2 s
+    # of CPU and find nothing. Off for the rest of the command (the process ends with it).
+    gc.disable()
     if fix and rev is not None:
         from reqtrace.errors import UsageError
 
