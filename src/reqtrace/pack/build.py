@@ -537,6 +537,18 @@ def _json_chunks(data: dict[str, Any]) -> Iterator[bytes]:
     yield "".join(pieces).encode("utf-8")
 
 
+def _files_chunks(origins: dict[str, dict[str, str | None]]) -> Iterator[bytes]:
+    """data/files.json, `_json_chunks({"schema_version": …, "files": dict(sorted(origins.items()))})`
+    written a few thousand members at a time: at 100,000 requirements the map of 160,000 members
+    is 25 MB of text, which as one string (and its bytes, and a sorted copy) was 80 MB at once."""
+    yield b'{\n"files": {'
+    names = sorted(origins)
+    for start in range(0, len(names), _PIECES_PER_CHUNK):
+        entries = ", ".join([f"{_compact(name)}: {_compact(origins[name])}" for name in names[start : start + _PIECES_PER_CHUNK]])
+        yield ((", " if start else "") + entries).encode("utf-8")
+    yield f'}},\n"schema_version": {_compact(SCHEMA_VERSION)}\n}}\n'.encode()
+
+
 class _Encoded(str):
     """A list item of a JSON document already encoded as `_compact` encodes it."""
 
@@ -720,6 +732,10 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         if record_laid[path].attachments:
             layout.add_deflated_attachments(path, record_laid[path].attachments, to.commit)
     del record_laid
+    # The originals are in the archive now, and nothing later shows their bytes or asks for
+    # them: let go before the documents' child is forked (it would start with them too).
+    base_files.forget()
+    to_files.forget()
     documents = _JsonDocuments(contents, base_yaml, to_yaml, record_members)
     # The data documents are encoded and deflated by a forked child while this process lays out
     # the rest and renders index.html (the two longest steps, on two cores); `finish` adds them.
@@ -776,7 +792,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         "members": {"index": INDEX, "files": FILES_JSON, "signoffs": SIGNOFFS_JSON, "baseline_requirements": BASE_JSON, "to_requirements": TO_JSON, "diff": DIFF_JSON},
     }
     layout.add(PACK_JSON, (json.dumps(pack, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
-    layout.add_stream(FILES_JSON, _json_chunks({"schema_version": SCHEMA_VERSION, "files": dict(sorted(layout.origins.items()))}))
+    layout.add_stream(FILES_JSON, _files_chunks(layout.origins))
     return layout, pack
 
 
@@ -883,10 +899,6 @@ def build_pack(
         try:
             with _without_collections():
                 layout, pack = lay_out(contents, archive)
-                # The originals are in the archive now, and the page does not show their bytes:
-                # not held while it is rendered (at 100,000 requirements, 100 MB and more).
-                contents.base_files.forget()
-                contents.to_files.forget()
                 try:
                     archive.add_stream(INDEX, _copied(render_pack_page(contents, layout), html_copy))
                 except BaseException:
