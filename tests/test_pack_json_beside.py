@@ -1,5 +1,5 @@
 """The pack's data documents made by a forked child while index.html is rendered (pack/build.py
-`_documents_added`, io/fork_map.py `fork_bytes`) give the pack the plain build gives, byte for
+`_documents_added`, io/fork_map.py `fork_into`) give the pack the plain build gives, byte for
 byte: made here (one core), made by the child, and when the child fails or sends too little.
 A render that fails leaves no child behind. One cyclic collection per build. And the frames
 the child sends them in."""
@@ -10,6 +10,7 @@ import gc
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,13 @@ import pytest
 from conftest import demo_edited_after_delivery
 from reqtrace.core.config import find_spec_repo
 from reqtrace.io import archive, fork_map
-from reqtrace.io.archive import deflate_chunks, deflate_member, deflated_frame, deflated_members
+from reqtrace.io.archive import (
+    DeflatedFrames,
+    deflate_chunks,
+    deflate_member,
+    deflated_frame,
+    deflated_members,
+)
 from reqtrace.pack import build
 from reqtrace.pack.contents import BASE_JSON, TO_JSON, Layout
 from reqtrace.pack.verify import verify_pack
@@ -121,3 +128,15 @@ def test_frames_give_back_the_members_deflated():
     for cut in (1, 20, len(payload) - 1):
         with pytest.raises(ValueError, match="cut short"):
             deflated_members(payload[:cut])
+
+    # From the child's file, as the build reads them: names first, each stream when reached.
+    with tempfile.TemporaryFile() as spool:
+        spool.write(payload)
+        frames = DeflatedFrames(spool)
+        assert frames.names == ("data/a.json", "data/b.json", "data/empty.json")
+        assert [(m.name, m.size, m.crc, m.sha256, m.stream) for m in frames] == [
+            (m.name, m.size, m.crc, m.sha256, bytes(m.stream)) for m in members
+        ]
+        spool.truncate(len(payload) - 1)
+        with pytest.raises(ValueError, match="cut short"):
+            DeflatedFrames(spool)

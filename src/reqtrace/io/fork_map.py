@@ -214,3 +214,36 @@ def _forked_writer(work: Callable[[BinaryIO], None], thread_name: str) -> tuple[
 
 def _no_bytes() -> None:
     return None
+
+
+
+def fork_into(work: Callable[[BinaryIO], None], spool: BinaryIO, *, items: int) -> Callable[[], bool]:
+    """`fork_bytes`, with the child writing to `spool` (a file the caller opened and closes)
+    instead of into the parent's memory, for a result too large to hold whole and read back
+    a piece at a time. The function returned waits for the child and tells whether `spool`
+    holds its whole output; False when nothing came of it (forking not safe or not worth it,
+    or the child failed in any way), and the caller then does the work itself."""
+    if not can_fork(items):
+        return _not_forked
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child; its output is checked by the caller
+        status = 1
+        try:
+            with os.fdopen(os.dup(spool.fileno()), "wb") as out:
+                work(out)
+            status = 0
+        finally:
+            os._exit(status)  # never return into the parent's code, never run its atexit
+    result: list[bool] = []
+
+    def wait() -> bool:
+        if not result:
+            _, status = os.waitpid(pid, 0)
+            result.append(os.waitstatus_to_exitcode(status) == 0)
+        return result[0]
+
+    return wait
+
+
+def _not_forked() -> bool:
+    return False

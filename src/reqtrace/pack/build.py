@@ -48,16 +48,15 @@ from reqtrace.errors import InputError, RevisionError, UncommittedChanges, Usage
 from reqtrace.graph.status_chart import status_chart
 from reqtrace.io import gitio
 from reqtrace.io.archive import (
-    Deflated,
+    DeflatedFrames,
     DeterministicZip,
     deflate_chunks,
     deflated_frame,
-    deflated_members,
     file_sha256,
 )
 from reqtrace.io.clock import moment_key, source_date_epoch
 from reqtrace.io.files import output_path, output_writer
-from reqtrace.io.fork_map import fork_bytes
+from reqtrace.io.fork_map import fork_into
 from reqtrace.io.progress import phase
 from reqtrace.pack.contents import (
     ALLOWED_SIGNERS,
@@ -538,6 +537,18 @@ def _json_chunks(data: dict[str, Any]) -> Iterator[bytes]:
     yield "".join(pieces).encode("utf-8")
 
 
+def _files_chunks(origins: dict[str, dict[str, str | None]]) -> Iterator[bytes]:
+    """data/files.json, `_json_chunks({"schema_version": …, "files": dict(sorted(origins.items()))})`
+    written a few thousand members at a time: at 100,000 requirements the map of 160,000 members
+    is 25 MB of text, which as one string (and its bytes, and a sorted copy) was 80 MB at once."""
+    yield b'{\n"files": {'
+    names = sorted(origins)
+    for start in range(0, len(names), _PIECES_PER_CHUNK):
+        entries = ", ".join([f"{_compact(name)}: {_compact(origins[name])}" for name in names[start : start + _PIECES_PER_CHUNK]])
+        yield ((", " if start else "") + entries).encode("utf-8")
+    yield f'}},\n"schema_version": {_compact(SCHEMA_VERSION)}\n}}\n'.encode()
+
+
 class _Encoded(str):
     """A list item of a JSON document already encoded as `_compact` encodes it."""
 
@@ -650,35 +661,41 @@ class _JsonDocuments:
 
 
 def _documents_added(layout: Layout, documents: _JsonDocuments) -> Callable[..., None]:
-    """Start making `documents` in a forked child, deflated there (fork_map.fork_bytes); the
+    """Start making `documents` in a forked child, deflated there (fork_map.fork_into); the
     function returned adds them to the layout's archive. Where no child could make them (forking
     not worth it or not safe, or the child failed), they are made and streamed here instead:
-    the same members, byte for byte (tests/test_pack_json_beside.py)."""
+    the same members, byte for byte (tests/test_pack_json_beside.py).
+
+    The child writes its members to a temporary file, which is read back one member at a
+    time: at 100,000 requirements they are 60 MB deflated, and held whole (twice, as the
+    pipe's pieces and joined) they made the build's peak."""
 
     def make(out: BinaryIO) -> None:
         for name, chunks in documents:
             out.write(deflated_frame(deflate_chunks(name, chunks)))
 
-    made = fork_bytes(make, items=documents.size)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish()
+    made = fork_into(make, spool, items=documents.size)
 
     def finish(add: bool = True) -> None:
-        payload = made()
-        if not add:
-            return
-        members: list[Deflated] | None = None
-        if payload is not None:
-            try:
-                members = deflated_members(payload)
-            except ValueError:
+        with spool:
+            child_made = made()
+            if not add:
+                return
+            members: DeflatedFrames | None = None
+            if child_made:
+                try:
+                    members = DeflatedFrames(spool)
+                except ValueError:
+                    members = None
+            if members is not None and members.names != documents.names:
                 members = None
-            if members is not None and tuple(m.name for m in members) != documents.names:
-                members = None
-        if members is None:
-            for name, chunks in documents:
-                layout.add_stream(name, chunks)
-            return
-        for member in members:
-            layout.archive.add_deflated(member)
+            if members is None:
+                for name, chunks in documents:
+                    layout.add_stream(name, chunks)
+                return
+            for member in members:
+                layout.archive.add_deflated(member)
 
     return finish
 
@@ -697,12 +714,16 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
     base_paths = [path for path in base_files.paths() if path in base.files]
     base_laid = laid_out_files(git_top, "data/baseline/yaml", [(path, base_files.oid(path)) for path in base_paths], base_files.read)
     base_yaml = {path: layout.add_deflated(base_laid[path].member, path, base.commit) for path in base_paths}
+    # Each side's deflated bytes are in the archive's file once added: not held while the next
+    # is laid out (with the kept entries they point into, 150 MB at 100,000 requirements).
+    del base_laid
     spec_prefix = to.config.requirements_dir + "/"
     # A spec file unchanged since the baseline is stored once: data/to/ points at the baseline's copy.
     to_paths = [path for path in to_files.paths() if path.startswith(spec_prefix) and path in to.files]
     changed = [path for path in to_paths if path not in base_yaml or not _same_file(base_files, to_files, path)]
     to_laid = laid_out_files(git_top, "data/to/yaml", [(path, to_files.oid(path)) for path in changed], to_files.read)
     to_yaml = {path: layout.add_deflated(to_laid[path].member, path, to.commit) if path in to_laid else base_yaml[path] for path in to_paths}
+    del to_laid
     records_prefix = to.config.records_dir + "/"
     record_paths = [path for path in to_files.paths() if path.startswith(records_prefix) and not _folder_keeper(path, to_files)]
     record_laid = laid_out_files(git_top, "data/records/files", [(path, to_files.oid(path)) for path in record_paths], to_files.read, attachments=True)
@@ -710,6 +731,11 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
     for path in record_paths:
         if record_laid[path].attachments:
             layout.add_deflated_attachments(path, record_laid[path].attachments, to.commit)
+    del record_laid
+    # The originals are in the archive now, and nothing later shows their bytes or asks for
+    # them: let go before the documents' child is forked (it would start with them too).
+    base_files.forget()
+    to_files.forget()
     documents = _JsonDocuments(contents, base_yaml, to_yaml, record_members)
     # The data documents are encoded and deflated by a forked child while this process lays out
     # the rest and renders index.html (the two longest steps, on two cores); `finish` adds them.
@@ -766,7 +792,7 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
         "members": {"index": INDEX, "files": FILES_JSON, "signoffs": SIGNOFFS_JSON, "baseline_requirements": BASE_JSON, "to_requirements": TO_JSON, "diff": DIFF_JSON},
     }
     layout.add(PACK_JSON, (json.dumps(pack, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
-    layout.add_stream(FILES_JSON, _json_chunks({"schema_version": SCHEMA_VERSION, "files": dict(sorted(layout.origins.items()))}))
+    layout.add_stream(FILES_JSON, _files_chunks(layout.origins))
     return layout, pack
 
 
@@ -855,12 +881,16 @@ def build_pack(
         refuse_uncommitted(repo, baseline_name)
     # The whole snapshot through the packed parse cache `check` and `status` share (one file,
     # not an entry per file): after either of them, no file is parsed again.
-    with phase(f"building the evidence pack of {baseline_name}"), PackedParseCache.for_git(repo.git_top) as cache, _thawed():
+    with phase(f"building the evidence pack of {baseline_name}"), _thawed():
         # Gathering makes next to no cycles: the collection after it found none to free at
         # 10,000 requirements and walked 300,000 objects for 0.11 s of CPU. What it made is
         # frozen uncollected; a cycle it left is collectable again when the build ends.
-        with _without_collections(collect=False):
+        # The parse pack is let go once gathered (written first, if this build parsed files it
+        # lacked): its pickled segments and their keys are 120 MB at 100,000 requirements,
+        # and nothing after gathering reads it.
+        with _without_collections(collect=False), PackedParseCache.for_git(repo.git_top) as cache:
             contents = gather_pack(repo, baseline_name, to_rev, cache=cache)
+        del cache
         # Members are deflated into a temporary file as they are added (io/archive.py): the
         # pack is never held whole in memory.
         archive = DeterministicZip(contents.built_at)
@@ -869,10 +899,6 @@ def build_pack(
         try:
             with _without_collections():
                 layout, pack = lay_out(contents, archive)
-                # The originals are in the archive now, and the page does not show their bytes:
-                # not held while it is rendered (at 100,000 requirements, 100 MB and more).
-                contents.base_files.forget()
-                contents.to_files.forget()
                 try:
                     archive.add_stream(INDEX, _copied(render_pack_page(contents, layout), html_copy))
                 except BaseException:

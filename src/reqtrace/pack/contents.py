@@ -171,9 +171,11 @@ class Originals:
         return self.read(path for path in self.paths() if path.startswith(prefix))
 
     def forget(self) -> None:
-        """Let the bytes read go (at 100,000 requirements, 100 MB and more)."""
+        """Let the bytes read go (at 100,000 requirements, 100 MB and more), and the listing
+        (160,000 tree entries): for once every file is laid out, when nothing asks again."""
         self._blobs.clear()
         self._read.clear()
+        self.sources = {}
 
 
 @dataclass(frozen=True)

@@ -439,20 +439,27 @@ def _traceability_matrix(contents: PackContents, links: _Links) -> _Lazy:
     """Every requirement at --to (and those removed since the baseline) with the records about it
     (each row made as the page is written)."""
     base, to, graph = contents.base, contents.to, contents.graph
-    related: dict[str, dict[str, set[str]]] = {}
+    # Requirement id -> the records on one edge with it, a list per column (emails and documents
+    # share one): lists, deduplicated as each row is made — a dict of four sets per requirement
+    # was 85 MB at 100,000 requirements.
+    requests: dict[str, list[str]] = {}
+    meetings: dict[str, list[str]] = {}
+    mails: dict[str, list[str]] = {}
+    column = {"request": requests, "meeting": meetings, "email": mails, "document": mails}
     kinds = {node.id: node.kind for node in graph.nodes.values()}
     for edge in graph.edges:
-        for req_side, other in ((edge.target, edge.source), (edge.source, edge.target)):
-            if kinds.get(req_side) != "requirement" or kinds.get(other) in (None, "requirement", "baseline"):
-                continue
-            bucket = related.setdefault(req_side, {"request": set(), "meeting": set(), "email": set(), "document": set()})
-            bucket[kinds[other]].add(other)
+        source, target = edge.source, edge.target
+        source_kind, target_kind = kinds.get(source), kinds.get(target)
+        if target_kind == "requirement" and source_kind in column:
+            column[source_kind].setdefault(target, []).append(source)  # type: ignore[index]
+        if source_kind == "requirement" and target_kind in column:
+            column[target_kind].setdefault(source, []).append(target)  # type: ignore[index]
     ids = sorted(set(to.requirements) | set(base.requirements), key=natural_key)
+    none: list[str] = []
 
     def rows() -> Iterator[dict[str, Any]]:
         for rid in ids:
             req = to.requirements.get(rid) or base.requirements[rid]
-            bucket = related.get(rid, {})
             yield {
                 "id": rid,
                 "href": "#" + anchor(rid),
@@ -460,9 +467,9 @@ def _traceability_matrix(contents: PackContents, links: _Links) -> _Lazy:
                 "in_baseline": rid in contents.baseline.digests,
                 "at_to": rid in to.requirements,
                 "sources": links.links(req.sources),
-                "requests": links.links(sorted(bucket.get("request", ()), key=natural_key)),
-                "meetings": links.links(sorted(bucket.get("meeting", ()), key=natural_key)),
-                "emails": links.links(sorted(set(bucket.get("email", ())) | set(bucket.get("document", ())), key=natural_key)),
+                "requests": links.links(sorted(set(requests.get(rid, none)), key=natural_key)),
+                "meetings": links.links(sorted(set(meetings.get(rid, none)), key=natural_key)),
+                "emails": links.links(sorted(set(mails.get(rid, none)), key=natural_key)),
             }
 
     return _Lazy(len(ids), rows)
