@@ -80,10 +80,60 @@ def canonical_fields(requirement: Requirement) -> dict[str, Any]:
     return {key: value for key, value in data.items() if not _is_empty(value)}
 
 
+def _digest_fields(requirement: Requirement) -> dict[str, Any]:
+    """canonical_fields, in another key order (the JSON sorts the keys): the usual field —
+    text, or a list of texts — normalised here without the general walk; any other
+    value takes canonical_fields' own steps. tests/test_digest_fast.py holds the two
+    side by side."""
+    data: dict[str, Any] = {}
+    for key, value in requirement.fields().items():
+        kind = type(value)
+        if kind is str and key not in SET_FIELDS:
+            value = " ".join(value.split()) if value.isascii() else normalise_text(value)
+            if value:
+                data[key] = value
+            continue
+        if kind is list and all(type(item) is str for item in value):
+            value = [normalise_text(item) for item in value]
+            if key in SET_FIELDS:
+                value = sorted(set(value))
+            if value:
+                data[key] = value
+            continue
+        value = _normalise(value)
+        if key in SET_FIELDS:
+            value = sorted(set(value))
+        if not _is_empty(value):
+            data[key] = value
+    return data
+
+
+# json.dumps(…, sort_keys=True, ensure_ascii=False, separators=(",", ":")) builds an encoder
+# per call, which costs more than encoding a requirement: the same encoder, made once.
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+try:
+    from json.encoder import c_make_encoder as _c_make_encoder
+    from json.encoder import encode_basestring as _encode_basestring
+except ImportError:  # pragma: no cover - a Python without the json C accelerator
+    _c_make_encoder = None
+# What JSONEncoder.encode makes on every call for these options, made once (check_circular
+# off: parsed YAML holds no cycles, aliases are refused). The same bytes as json.dumps,
+# pinned by tests/test_digest_fast.py.
+_ITERENCODE = (
+    _c_make_encoder(None, _ENCODER.default, _encode_basestring, None, ":", ",", True, False, True)
+    if _c_make_encoder is not None
+    else None
+)
+
+
+def _encode_json(value: Any) -> str:
+    if _ITERENCODE is None:  # pragma: no cover - a Python without the json C accelerator
+        return _ENCODER.encode(value)
+    return "".join(_ITERENCODE(value, 0))
+
+
 def canonical_bytes(requirement: Requirement) -> bytes:
-    return json.dumps(
-        canonical_fields(requirement), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    ).encode("utf-8")
+    return _encode_json(_digest_fields(requirement)).encode("utf-8")
 
 
 # The digest computed for a requirement object beside its parsing (on two cores, see
