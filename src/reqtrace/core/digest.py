@@ -112,7 +112,7 @@ def _digest_fields(requirement: Requirement) -> dict[str, Any]:
 # per call, which costs more than encoding a requirement: the same encoder, made once.
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 try:
-    from json.encoder import c_make_encoder as _c_make_encoder
+    from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]  # the C accelerator typeshed does not list
     from json.encoder import encode_basestring as _encode_basestring
 except ImportError:  # pragma: no cover - a Python without the json C accelerator
     _c_make_encoder = None

@@ -255,7 +255,7 @@ def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
             parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id[:40]}…' is {len(item_id)} characters long; ids are at most {MAX_ID_LENGTH}", path, id_line, item_id))
         elif not id_matcher(config.id_pattern)(item_id):
             parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml", path, id_line, item_id))
-        extra = entry.keys() - _REQUIREMENT_FIELDS  # the x- fields (and unknown ones), a set op in C
+        other_keys = entry.keys() - _REQUIREMENT_FIELDS  # the x- fields (and unknown ones), a set op in C
         parsed.items.append(
             _built(Requirement, {
                 "id": item_id,
@@ -271,7 +271,7 @@ def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
                 "tags": field_texts(entry, "tags"),
                 "owner": field_text(entry, "owner") or None,
                 "rationale": field_text(entry, "rationale") or None,
-                "extra": tuple((key, plain(entry[key])) for key in sorted(extra) if key.startswith("x-")) if extra else (),
+                "extra": tuple((key, plain(entry[key])) for key in sorted(other_keys) if key.startswith("x-")) if other_keys else (),
                 "section": _identifier(entry.get("section")),
                 "order": order_of(entry.get("order")),
                 "mid": _identifier(entry.get("mid")),
