@@ -39,6 +39,9 @@ _CJK = "\u2e80-\u303f\u3040-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-
 _CJK_GAP = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
 _UNSAFE_ID = re.compile(r"[\s\x00-\x1f\x7f]")
 SET_FIELDS = ("parents", "sources", "tags")
+# `set(map(type, items)) <= _ONLY_TEXT`: every item is exactly text, asked in C (a third of
+# what `all(type(item) is str for item in items)` costs on a short list).
+_ONLY_TEXT = frozenset((str,))
 
 
 def normalise_text(text: str) -> str:
@@ -93,7 +96,7 @@ def _digest_fields(requirement: Requirement) -> dict[str, Any]:
             if value:
                 data[key] = value
             continue
-        if kind is list and all(type(item) is str for item in value):
+        if kind is list and set(map(type, value)) <= _ONLY_TEXT:
             value = [normalise_text(item) for item in value]
             if key in SET_FIELDS:
                 value = sorted(set(value))

@@ -114,6 +114,11 @@ def field_text(mapping: dict[str, Any], key: str) -> str:
     return text_of(value)
 
 
+# `set(map(type, items)) <= _ONLY_TEXT`: every item is exactly text, asked in C (a third of
+# what `all(type(item) is str for item in items)` costs on a short list).
+_ONLY_TEXT = frozenset((str,))
+
+
 def field_texts(mapping: dict[str, Any], key: str) -> tuple[str, ...]:
     """A list field's items as text, as written (see field_text); one value counts as a list of one."""
     value = mapping.get(key)
@@ -121,7 +126,7 @@ def field_texts(mapping: dict[str, Any], key: str) -> tuple[str, ...]:
         # One value counts as a list of one; a mapping is no list item at all.
         return (field_text(mapping, key),) if value is not None and not isinstance(value, dict) else ()
     raw = getattr(value, "raw", None)
-    if not raw and all(type(item) is str for item in value):
+    if not raw and set(map(type, value)) <= _ONLY_TEXT:
         return shared(tuple(value))  # the usual case, first
     raw = raw or {}
     return shared(

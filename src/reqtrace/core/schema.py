@@ -261,11 +261,14 @@ def _shortcut(schema: dict[str, Any]) -> tuple[int, Any] | None:
     return None
 
 
+_ONLY_TEXT = frozenset((str,))
+
+
 def _accepts_texts(pattern: re.Pattern[str] | None, value: Any) -> bool:
     return (
         isinstance(value, list)
-        and all(type(item) is str for item in value)
-        and (pattern is None or all(pattern.search(item) for item in value))
+        and set(map(type, value)) <= _ONLY_TEXT  # every item exactly text, asked in C
+        and (pattern is None or all(map(pattern.search, value)))
     )
 
 
