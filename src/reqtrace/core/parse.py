@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from reqtrace.core.digest import DIGEST_PATTERN
 from reqtrace.core.id_pattern import MAX_ID_LENGTH, id_matcher
@@ -52,6 +52,23 @@ class Parsed:
 
 
 Parser = Callable[[str, bytes, Config], Parsed]
+
+_Item = TypeVar("_Item")
+_new = object.__new__
+
+
+def _built(cls: type[_Item], values: dict[str, Any]) -> _Item:
+    """An instance of the frozen model class `cls` with the fields `values` (every one of its
+    fields, by name) set directly, as unpickling does and parse_cache builds its items back.
+
+    A frozen dataclass's own __init__ sets each field through object.__setattr__: for a
+    requirement's nineteen fields that cost more than all the rest of building it, and it
+    runs for every file of every cold run. tests/test_parse_built.py checks that each item
+    a parser builds this way equals the one the constructor builds and has every field.
+    """
+    item = _new(cls)
+    item.__dict__.update(values)
+    return item
 
 
 def text_of(value: Any) -> str:
@@ -97,6 +114,11 @@ def field_text(mapping: dict[str, Any], key: str) -> str:
     return text_of(value)
 
 
+# `set(map(type, items)) <= _ONLY_TEXT`: every item is exactly text, asked in C (a third of
+# what `all(type(item) is str for item in items)` costs on a short list).
+_ONLY_TEXT = frozenset((str,))
+
+
 def field_texts(mapping: dict[str, Any], key: str) -> tuple[str, ...]:
     """A list field's items as text, as written (see field_text); one value counts as a list of one."""
     value = mapping.get(key)
@@ -104,7 +126,7 @@ def field_texts(mapping: dict[str, Any], key: str) -> tuple[str, ...]:
         # One value counts as a list of one; a mapping is no list item at all.
         return (field_text(mapping, key),) if value is not None and not isinstance(value, dict) else ()
     raw = getattr(value, "raw", None)
-    if not raw and all(type(item) is str for item in value):
+    if not raw and set(map(type, value)) <= _ONLY_TEXT:
         return shared(tuple(value))  # the usual case, first
     raw = raw or {}
     return shared(
@@ -195,6 +217,12 @@ def _id_of(data: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+# Keys of a requirement that are not `x-` fields: the ones in the schema.
+_REQUIREMENT_FIELDS = frozenset(
+    ("id", "title", "statement", "acceptance", "priority", "status", "parents", "sources", "tags", "owner", "rationale", "section", "order", "mid", "reviewed")
+)
+
+
 def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
     parsed = Parsed()
     loaded = read_yaml_file(path, data, parsed)
@@ -232,28 +260,29 @@ def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
             parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id[:40]}…' is {len(item_id)} characters long; ids are at most {MAX_ID_LENGTH}", path, id_line, item_id))
         elif not id_matcher(config.id_pattern)(item_id):
             parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml", path, id_line, item_id))
+        other_keys = entry.keys() - _REQUIREMENT_FIELDS  # the x- fields (and unknown ones), a set op in C
         parsed.items.append(
-            Requirement(
-                id=item_id,
-                title=field_text(entry, "title"),
-                statement=field_text(entry, "statement"),
-                path=path,
-                line=line,
-                acceptance=field_texts(entry, "acceptance"),
-                priority=field_text(entry, "priority") or None,
-                status=field_text(entry, "status") or None,
-                parents=field_texts(entry, "parents"),
-                sources=field_texts(entry, "sources"),
-                tags=field_texts(entry, "tags"),
-                owner=field_text(entry, "owner") or None,
-                rationale=field_text(entry, "rationale") or None,
-                extra=tuple(sorted((k, plain(v)) for k, v in entry.items() if k.startswith("x-"))),
-                section=_identifier(entry.get("section")),
-                order=order_of(entry.get("order")),
-                mid=_identifier(entry.get("mid")),
-                reviewed=_review_stamps(entry.get("reviewed")),
-                lines=_lines(entry),
-            )
+            _built(Requirement, {
+                "id": item_id,
+                "title": field_text(entry, "title"),
+                "statement": field_text(entry, "statement"),
+                "path": path,
+                "line": line,
+                "acceptance": field_texts(entry, "acceptance"),
+                "priority": field_text(entry, "priority") or None,
+                "status": field_text(entry, "status") or None,
+                "parents": field_texts(entry, "parents"),
+                "sources": field_texts(entry, "sources"),
+                "tags": field_texts(entry, "tags"),
+                "owner": field_text(entry, "owner") or None,
+                "rationale": field_text(entry, "rationale") or None,
+                "extra": tuple((key, plain(entry[key])) for key in sorted(other_keys) if key.startswith("x-")) if other_keys else (),
+                "section": _identifier(entry.get("section")),
+                "order": order_of(entry.get("order")),
+                "mid": _identifier(entry.get("mid")),
+                "reviewed": _review_stamps(entry.get("reviewed")),
+                "lines": _lines(entry),
+            })
         )
     return parsed
 
@@ -326,20 +355,20 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
     confidence = triage.get("confidence") if isinstance(triage, dict) else None
     _old_field_names(loaded, path, parsed, item_id)
     parsed.items.append(
-        Request(
-            id=item_id,
-            received=field_text(loaded, "received"),
-            title=field_text(loaded, "title"),
-            path=path,
-            line=getattr(loaded, "line", 1),
-            text=field_text(loaded, "text"),
-            from_=field_text(loaded, "from") or None,
-            channel=field_text(loaded, "channel") or None,
-            refs=field_texts(loaded, "refs"),
-            sources=field_texts(loaded, "sources"),
-            claimed=field_text(loaded, "claimed") or None,
-            affects=field_texts(loaded, "affects"),
-            triage=Triage(
+        _built(Request, {
+            "id": item_id,
+            "received": field_text(loaded, "received"),
+            "title": field_text(loaded, "title"),
+            "path": path,
+            "line": getattr(loaded, "line", 1),
+            "text": field_text(loaded, "text"),
+            "from_": field_text(loaded, "from") or None,
+            "channel": field_text(loaded, "channel") or None,
+            "refs": field_texts(loaded, "refs"),
+            "sources": field_texts(loaded, "sources"),
+            "claimed": field_text(loaded, "claimed") or None,
+            "affects": field_texts(loaded, "affects"),
+            "triage": Triage(
                 classification=field_text(triage, "classification"),
                 confidence=float(confidence) if isinstance(confidence, int | float) and not isinstance(confidence, bool) and 0 <= confidence <= 1 else None,
                 reasons=field_texts(triage, "reasons"),
@@ -351,7 +380,7 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
             )
             if isinstance(triage, dict)
             else None,
-            decision=Decision(
+            "decision": Decision(
                 status=field_text(decision, "status"),
                 as_=field_text(decision, "as") or None,
                 by=field_text(decision, "by") or None,
@@ -361,8 +390,8 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
             )
             if isinstance(decision, dict)
             else None,
-            lines=_lines(loaded),
-        )
+            "lines": _lines(loaded),
+        })
     )
     return parsed
 
@@ -390,18 +419,18 @@ def parse_meeting(path: str, data: bytes, config: Config) -> Parsed:
     except YamlProblem:  # pragma: no cover - already reported above
         pass
     parsed.items.append(
-        Meeting(
-            id=item_id,
-            date=field_text(loaded, "date"),
-            title=field_text(loaded, "title"),
-            path=path,
-            line=getattr(loaded, "line", 1),
-            attendees=field_texts(loaded, "attendees"),
-            refs=field_texts(loaded, "refs"),
-            decisions=tuple(decisions),
-            body=body,
-            lines=_lines(loaded),
-        )
+        _built(Meeting, {
+            "id": item_id,
+            "date": field_text(loaded, "date"),
+            "title": field_text(loaded, "title"),
+            "path": path,
+            "line": getattr(loaded, "line", 1),
+            "attendees": field_texts(loaded, "attendees"),
+            "refs": field_texts(loaded, "refs"),
+            "decisions": tuple(decisions),
+            "body": body,
+            "lines": _lines(loaded),
+        })
     )
     return parsed
 
@@ -433,24 +462,24 @@ def parse_email(path: str, data: bytes, config: Config) -> Parsed:
             )
         )
     parsed.items.append(
-        Email(
-            id=item_id,
-            path=path,
-            message=_companion(path),
-            line=getattr(loaded, "line", 1),
-            message_id=text_of(loaded.get("message_id")) or None,
-            date=text_of(loaded.get("date")) or None,
-            from_=text_of(loaded.get("from")) or None,
-            to=texts_of(loaded.get("to")),
-            cc=texts_of(loaded.get("cc")),
-            subject=text_of(loaded.get("subject")) or None,
-            in_reply_to=texts_of(loaded.get("in_reply_to")),
-            references=texts_of(loaded.get("references")),
-            thread=texts_of(loaded.get("thread")),
-            attachments=tuple(attachments),
-            refs=texts_of(loaded.get("refs")),
-            lines=_lines(loaded),
-        )
+        _built(Email, {
+            "id": item_id,
+            "path": path,
+            "message": _companion(path),
+            "line": getattr(loaded, "line", 1),
+            "message_id": text_of(loaded.get("message_id")) or None,
+            "date": text_of(loaded.get("date")) or None,
+            "from_": text_of(loaded.get("from")) or None,
+            "to": texts_of(loaded.get("to")),
+            "cc": texts_of(loaded.get("cc")),
+            "subject": text_of(loaded.get("subject")) or None,
+            "in_reply_to": texts_of(loaded.get("in_reply_to")),
+            "references": texts_of(loaded.get("references")),
+            "thread": texts_of(loaded.get("thread")),
+            "attachments": tuple(attachments),
+            "refs": texts_of(loaded.get("refs")),
+            "lines": _lines(loaded),
+        })
     )
     return parsed
 

@@ -250,8 +250,8 @@ def _shortcut(schema: dict[str, Any]) -> tuple[int, Any] | None:
     shortcut does not accept goes to the full validator, which explains it.
     """
     used = _CONSTRAINTS.intersection(schema)
-    if schema.get("type") == "string" and used <= {"type", "minLength"}:
-        return _TEXT, schema.get("minLength", 0)
+    if schema.get("type") == "string" and used <= {"type", "minLength", "pattern"}:
+        return _TEXT, (schema.get("minLength", 0), re.compile(schema["pattern"]) if "pattern" in schema else None)
     if used == {"enum"} and all(type(choice) is str for choice in schema["enum"]):
         return _CHOICE, frozenset(schema["enum"])
     items = schema.get("items")
@@ -261,12 +261,30 @@ def _shortcut(schema: dict[str, Any]) -> tuple[int, Any] | None:
     return None
 
 
+_ONLY_TEXT = frozenset((str,))
+
+
 def _accepts_texts(pattern: re.Pattern[str] | None, value: Any) -> bool:
     return (
         isinstance(value, list)
-        and all(type(item) is str for item in value)
-        and (pattern is None or all(pattern.search(item) for item in value))
+        and set(map(type, value)) <= _ONLY_TEXT  # every item exactly text, asked in C
+        and (pattern is None or all(map(pattern.search, value)))
     )
+
+
+def _anything(value: Any, name: str, line: int, out: list[Problem], raw: str | None) -> None:
+    """Stands for the validator of a schema that holds no constraint (`x-` fields): such a
+    value is accepted without a call (a float is still checked to be finite)."""
+
+
+_ANYTHING: Validator = _anything
+_UNMATCHED: Any = object()
+_MATCHED_LIMIT = 10_000
+
+
+def _accepts_anything(schema: dict[str, Any]) -> bool:
+    """Whether `schema` accepts every value: it holds only words for people."""
+    return set(schema) <= {"description", "title", "$comment", "examples"}
 
 
 def _reference(ref: str, root: dict[str, Any]) -> Validator:
@@ -288,7 +306,21 @@ def _compile_mapping(schema: dict[str, Any], root: dict[str, Any]) -> Callable[[
     shortcuts = {key: shortcut for key, sub in properties.items() if (shortcut := _shortcut(sub)) is not None}
     # A key matching a pattern is checked against that pattern's schema (`x-` fields have
     # an empty one: any value).
-    patterns = [(re.compile(pattern), _compile(sub, root)) for pattern, sub in schema.get("patternProperties", {}).items()]
+    anything = _compile({}, root)
+    patterns = [
+        (re.compile(pattern), _ANYTHING if _accepts_anything(sub) else _compile(sub, root))
+        for pattern, sub in schema.get("patternProperties", {}).items()
+    ]
+    # The same few names (`x-effort`) in thousands of files: each matched against the patterns once.
+    pattern_of: dict[str, Validator | None] = {}
+
+    def _matched(key: str) -> Validator | None:
+        found = pattern_of.get(key, _UNMATCHED)
+        if found is _UNMATCHED:
+            found = next((check for pattern, check in patterns if pattern.search(key)), None)
+            if len(pattern_of) < _MATCHED_LIMIT:
+                pattern_of[key] = found
+        return found  # type: ignore[return-value]
     required: tuple[str, ...] = tuple(schema.get("required", ()))
     closed = schema.get("additionalProperties", True) is False
 
@@ -308,7 +340,13 @@ def _compile_mapping(schema: dict[str, Any], root: dict[str, Any]) -> Callable[[
                 # A text with a raw source is an unquoted `.nan`/`.inf` (see check() above):
                 # never accepted here.
                 if kind == _TEXT:
-                    if type(item) is str and (not detail or len(item.strip()) >= detail) and key not in raws:
+                    least, pattern = detail
+                    if (
+                        type(item) is str
+                        and (not least or len(item.strip()) >= least)
+                        and (pattern is None or pattern.search(item))
+                        and key not in raws
+                    ):
                         continue
                 elif kind == _CHOICE:
                     if type(item) is str and item in detail:
@@ -320,8 +358,11 @@ def _compile_mapping(schema: dict[str, Any], root: dict[str, Any]) -> Callable[[
                 if item is None and key not in required:
                     continue  # `owner:` with nothing after it means "not set"
                 validator(item, prefix + key, lines.get(key, line), out, raws.get(key))
-            elif (matched := next((check for pattern, check in patterns if pattern.search(key)), None)) is not None:
-                matched(item, prefix + key, lines.get(key, line), out, raws.get(key))
+            elif (matched := _matched(key)) is not None:
+                if matched is not _ANYTHING:
+                    matched(item, prefix + key, lines.get(key, line), out, raws.get(key))
+                elif type(item) is float:  # any value but a float that is not finite (see check())
+                    anything(item, prefix + key, lines.get(key, line), out, raws.get(key))
             elif closed:
                 out.append(Problem("unknown-field", _unknown_message(key, properties, prefix), lines.get(key, line), prefix + key))
 
