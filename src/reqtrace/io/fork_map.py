@@ -159,20 +159,6 @@ def _nothing() -> None:
     return None
 
 
-def fork_bytes(work: Callable[[BinaryIO], None], *, items: int) -> Callable[[], bytes | None]:
-    """Start work(out) in a forked child, which writes its result to `out`, while the caller
-    goes on; the function returned waits for the child and gives the bytes it wrote.
-
-    It gives None when nothing came of it — forking not safe or not worth it (`can_fork`
-    over `items` things), or the child failed in any way — and the caller then does the
-    work itself: the result must never depend on whether a child did it. The pipe is
-    drained by a thread, so the child never waits for the caller.
-    """
-    if not can_fork(items):
-        return _no_bytes
-    return _forked_writer(work, "reqtrace-fork-bytes")[1]
-
-
 def _forked_writer(work: Callable[[BinaryIO], None], thread_name: str) -> tuple[int, Callable[[], bytes | None]]:
     """Fork a child that runs work(out) and exits; the parent drains the pipe in a thread, so
     the child never waits for it. Gives the child's pid and a function that waits for the
@@ -212,15 +198,10 @@ def _forked_writer(work: Callable[[BinaryIO], None], thread_name: str) -> tuple[
     return pid, wait
 
 
-def _no_bytes() -> None:
-    return None
-
-
-
 def fork_into(work: Callable[[BinaryIO], None], spool: BinaryIO, *, items: int) -> Callable[[], bool]:
-    """`fork_bytes`, with the child writing to `spool` (a file the caller opened and closes)
-    instead of into the parent's memory, for a result too large to hold whole and read back
-    a piece at a time. The function returned waits for the child and tells whether `spool`
+    """Start work(out) in a forked child, which writes its result to `spool` (a file the caller
+    opened and closes) instead of into the caller's memory, for a result too large to hold
+    whole and read back a piece at a time. The function returned waits for the child and tells whether `spool`
     holds its whole output; False when nothing came of it (forking not safe or not worth it,
     or the child failed in any way), and the caller then does the work itself."""
     if not can_fork(items):
