@@ -105,13 +105,13 @@ def ingest(
         raise typer.Exit(3)
 
 
-def _ask(repo: Any, rev: str | None, question: Any, *, target: Any = None) -> tuple[Any, Any]:
+def _ask(repo: Any, rev: str | None, question: Any, *, target: Any = None, baselines: Any = None) -> tuple[Any, Any]:
     """(graph bundle, question(repo, bundle)) — see graph_cache.answer (`target`:
-    graph_cache.target_of, when asked already)."""
+    graph_cache.target_of, when asked already; `baselines`: the graph's, when read already)."""
     from reqtrace.cli import _debug
     from reqtrace.graph.cache import answer
 
-    bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle), target=target)
+    bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle), target=target, baselines=baselines)
     # The nodes read live until the command ends: keep the collector from walking them
     # again while the answer is rendered (a process-wide setting, so made here).
     gc.freeze()
@@ -132,9 +132,10 @@ def _ask_scoped(repo: Any, rev: str | None, target: Any, start: str, probe: Any,
 
     if target.state is None or target.config is None or graph_is_kept(repo):
         return _ask(repo, rev, question, target=target)
-    scoped = scoped_graph(repo, target.config, target.commit, target.state, start, probe)
+    found = scoped_graph(repo, target.config, target.commit, start, probe)
+    scoped = found.graph
     if scoped is None:
-        return _ask(repo, rev, question, target=target)
+        return _ask(repo, rev, question, target=target, baselines=found.baselines)
     watched = WatchedGraph(scoped.graph)
     bundle = GraphBundle(watched, scoped.baselines, target.commit, scoped.snapshot, how="scoped", config=target.config, state=target.state)
     result = question(repo, bundle)

@@ -65,7 +65,6 @@ if TYPE_CHECKING:
     from reqtrace.baselines.baseline import Baseline
     from reqtrace.core.config import SpecRepo
     from reqtrace.core.model import Config
-    from reqtrace.core.worktree_state import SpecState
     from reqtrace.graph.graph import Record
 
 # Past this share of the repo's item files (parsed, or ids still to scan), the whole
@@ -197,10 +196,9 @@ class ScopedGraph:
 
 
 class _Scope:
-    """The files of a spec repo at a commit (None: the working tree, `state` naming which
-    files differ from HEAD), read as the ids asked for need them."""
+    """The files of a spec repo at a commit (None: the working tree), read as the ids asked for need them."""
 
-    def __init__(self, repo: SpecRepo, config: Config, commit: str | None, state: SpecState) -> None:
+    def __init__(self, repo: SpecRepo, config: Config, commit: str | None) -> None:
         assert repo.git_top is not None
         self.repo, self.config, self.commit = repo, config, commit
         self.reader = Reader(repo, commit)
@@ -213,7 +211,7 @@ class _Scope:
         # Only files of an item kind can hold items; a link, or a name that is not UTF-8, never does.
         self.sources = [source for source in sources if source.symlink_target is None and kind_of(source.path, config) is not None]
         self.order = {source.path: index for index, source in enumerate(self.sources)}
-        self.texts = self._texts(repo, commit, state)
+        self.texts = self._texts()
         # A backslash may spell an id as escapes in a quoted YAML scalar: such files are always read.
         self.escaped = {path for path, data in self.texts.items() if b"\\" in data}
         self.scanned: set[str] = set()
@@ -221,25 +219,10 @@ class _Scope:
         self.all_emails = False
         self.limit = max(64, int(len(self.sources) * SCOPE_LIMIT))
 
-    def _texts(self, repo: SpecRepo, commit: str | None, state: SpecState) -> dict[str, bytes]:
-        """Each item file's bytes: git's blobs (read once per process, shared with the
-        id searches), and in the working tree the files that differ from HEAD from disk."""
-        assert repo.git_top is not None
-        if commit is not None:
-            oids = {source.path: source.oid for source in self.sources if source.oid}
-        else:
-            at_head = dict(id_search.files_at(repo.git_top, state.commit, tuple(repo.git_path(folder) for folder in scanned_folders(self.config))))
-            oids = {}
-            for source in self.sources:
-                git_path = repo.git_path(source.path)
-                if git_path not in state.changes and git_path in at_head:
-                    oids[source.path] = at_head[git_path]
-        blobs = id_search.blobs_of(repo.git_top, list(oids.values()))
-        texts = {path: blobs[oid] for path, oid in oids.items()}
-        on_disk = [source for source in self.sources if source.path not in texts]
-        for source, data in self.reader.read(on_disk):
-            if data is not None:
-                texts[source.path] = data
+    def _texts(self) -> dict[str, bytes]:
+        """Each item file's bytes, as a whole reading reads them: at a commit git's blobs (one
+        `cat-file` stream), in the working tree the files."""
+        texts = {source.path: data for source, data in self.reader.read(self.sources) if data is not None}
         # A file over the size limit is never parsed into items (a finding instead).
         return {path: data for path, data in texts.items() if len(data) <= MAX_FILE_BYTES}
 
@@ -348,19 +331,35 @@ def _needed(reads: Reads, records: list[Record], baselines: _BaselineLinks) -> s
 Question = Callable[[EvidenceGraph, Snapshot, list["Baseline"]], Any]
 
 
-def scoped_graph(repo: SpecRepo, config: Config, commit: str | None, state: SpecState, start: str, probe: Question) -> ScopedGraph | None:
+@dataclass
+class Scoped:
+    """What `scoped_graph` found: the graph (None: build the whole graph) and the baselines
+    it read either way (graph.load_graph_baselines), for the whole graph's build."""
+
+    graph: ScopedGraph | None
+    baselines: list[Baseline] | None = None
+
+
+# A round whose ids still to scan are this many, and more than twice the round before's,
+# is a walk that fans out (the requirements below a root): the whole graph, at once.
+FAN_OUT = 48
+
+
+def scoped_graph(repo: SpecRepo, config: Config, commit: str | None, start: str, probe: Question) -> Scoped:
     """The graph of only the files `probe(graph, snapshot, baselines)` needs, starting from
-    the id `start`: grown until what the probe reads of it is what the whole graph would
-    give (ScopedGraph.covers). None when the whole graph is cheaper or needed (see the
-    module's notes). The probe is asked once per round: it must only read. An error it
-    raises from what it read (an unknown id) is raised."""
+    the id `start` (None for a revision or working tree that is not in git): grown until what the probe reads of it is what the whole graph would
+    give (ScopedGraph.covers). Its `graph` is None when the whole graph is cheaper or
+    needed (see the module's notes). The probe is asked once per round: it must only
+    read. An error it raises from what it read (an unknown id) is raised."""
     collecting = gc.isenabled()
     gc.disable()  # many small objects, none of them garbage
+    baselines = None
     try:
-        scope = _Scope(repo, config, commit, state)
+        scope = _Scope(repo, config, commit)
         baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
         baseline_links = _BaselineLinks.of(baselines)
         wanted = {start}
+        before = len(wanted)
         for _round in range(MAX_ROUNDS):
             scope.scan(wanted)
             scoped = scope.graph(baselines)
@@ -375,16 +374,16 @@ def scoped_graph(repo: SpecRepo, config: Config, commit: str | None, state: Spec
             if missing == set():
                 if failure is not None:
                     raise failure
-                return scoped
+                return Scoped(scoped, baselines)
             if missing is None:
                 scope.read_emails()
                 missing = set()
-            if len(missing | scope.scanned) > scope.limit:
+            if len(missing | scope.scanned) > scope.limit or (len(missing) >= FAN_OUT and len(missing) > 2 * before):
                 raise Unscoped("the question reaches much of the repo")
-            wanted = missing
-        return None
+            wanted, before = missing, max(1, len(missing))
+        return Scoped(None, baselines)
     except Unscoped:
-        return None
+        return Scoped(None, baselines)
     finally:
         if collecting:
             gc.enable()
