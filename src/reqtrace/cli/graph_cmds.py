@@ -128,9 +128,9 @@ def _ask_scoped(repo: Any, rev: str | None, target: Any, start: str, probe: Any,
     the graph); the whole graph when that is cheaper or needed."""
     from reqtrace.cli import _debug
     from reqtrace.graph.cache import GraphBundle, graph_is_kept
-    from reqtrace.graph.scoped import WatchedGraph, scoped_graph
+    from reqtrace.graph.scoped import WatchedGraph, scoped_graph, scoping_allowed
 
-    if target.state is None or target.config is None or graph_is_kept(repo):
+    if target.state is None or target.config is None or not scoping_allowed() or graph_is_kept(repo):
         return _ask(repo, rev, question, target=target)
     found = scoped_graph(repo, target.config, target.commit, start, probe)
     scoped = found.graph

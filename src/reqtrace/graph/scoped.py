@@ -27,11 +27,17 @@ then the whole graph is built). When the question reaches much of the repo — t
 impact of a root requirement lists every requirement below it — growing it round by
 round costs more than reading everything once: past `SCOPE_LIMIT` of the files the
 caller builds the whole graph, as before.
+
+Nothing is kept by such a run but the answer (the graph is kept by the runs that build
+it whole: `status`, `graph`, a trace past the limit); a kept graph, current or close
+enough to patch, is used first. `REQTRACE_NO_SCOPED=1` turns this path off (the tests
+of the graph cache set it, to reach the cache through `trace`).
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -76,6 +82,11 @@ _PARENT_ONLY = frozenset({PARENT})
 # a quoted quote) is not looked for by its bytes.
 _YAML_WORDS = frozenset("y n yes no true false on off null".split())
 _UNSAFE = re.compile(r"[\s'\x00]")
+
+
+def scoping_allowed() -> bool:
+    """False when REQTRACE_NO_SCOPED is set: questions build (or read) the whole graph."""
+    return os.environ.get("REQTRACE_NO_SCOPED") is None
 
 
 class Unscoped(Exception):
