@@ -192,22 +192,22 @@ class ScopedGraph:
     files: int  # how many item files were parsed
     records: list[Record]
     scope: _Scope
-    baseline_links: _BaselineLinks | None = None
 
     def missing(self, reads: Reads) -> set[str] | None:
         """The ids still to scan for `reads` to be what the whole graph gives (empty: none);
         None when every e-mail sidecar must be read first (an e-mail's links were read)."""
-        assert self.baseline_links is not None
         if not self.scope.all_emails and any(self.graph.nodes[node].get("kind") == "email" for node in reads.out | reads.into if node in self.graph):
             return None
-        return _needed(reads, self.records, self.baseline_links) - self.scope.scanned
+        return _needed(reads, self.records, self.scope.files.baseline_links) - self.scope.scanned
 
     def covers(self, reads: Reads) -> bool:
         return self.missing(reads) == set()
 
 
-class _Scope:
-    """The files of a spec repo at a commit (None: the working tree), read as the ids asked for need them."""
+class SpecFiles:
+    """The item files of a spec repo at a commit (None: the working tree) — listed, their
+    bytes read, parsed when first asked for — and the baselines the graph shows: what
+    every question asked of them shares."""
 
     def __init__(self, repo: SpecRepo, config: Config, commit: str | None) -> None:
         assert repo.git_top is not None
@@ -225,10 +225,10 @@ class _Scope:
         self.texts = self._texts()
         # A backslash may spell an id as escapes in a quoted YAML scalar: such files are always read.
         self.escaped = {path for path, data in self.texts.items() if b"\\" in data}
-        self.scanned: set[str] = set()
-        self.parsed: dict[str, ParsedFile] = {}
-        self.all_emails = False
         self.limit = max(64, int(len(self.sources) * SCOPE_LIMIT))
+        self._parsed: dict[str, ParsedFile] = {}
+        self.baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
+        self.baseline_links = _BaselineLinks.of(self.baselines)
 
     def _texts(self) -> dict[str, bytes]:
         """Each item file's bytes, as a whole reading reads them: at a commit git's blobs (one
@@ -237,6 +237,32 @@ class _Scope:
         # A file over the size limit is never parsed into items (a finding instead).
         return {path: data for path, data in texts.items() if len(data) <= MAX_FILE_BYTES}
 
+    def naming(self, words: list[str]) -> list[str]:
+        """The files that may name one of `words` as a whole word (those that do, and those
+        with an escape); [] for no word."""
+        pattern = id_search.id_pattern(words)
+        if pattern is None:
+            return []
+        return [path for path, data in self.texts.items() if path in self.escaped or pattern.search(data)]
+
+    def parsed(self, paths: list[str]) -> dict[str, ParsedFile]:
+        """Each of `paths` parsed, by the parsers of a whole reading (once per path)."""
+        by_path = {source.path: source for source in self.sources}
+        wanted = sorted((path for path in paths if path not in self._parsed), key=self.order.__getitem__)
+        for parsed_file in parse_sources(self.reader, self.config, [by_path[path] for path in wanted]):
+            self._parsed[parsed_file.source.path] = parsed_file
+        return {path: self._parsed[path] for path in paths if path in self._parsed}
+
+
+class _Scope:
+    """The files one question has read so far, and the ids every file naming them was read for."""
+
+    def __init__(self, files: SpecFiles) -> None:
+        self.files = files
+        self.scanned: set[str] = set()
+        self.parsed: dict[str, ParsedFile] = {}
+        self.all_emails = False
+
     def scan(self, words: set[str]) -> None:
         """Parse every file that names one of `words` (those not scanned yet)."""
         new = sorted(words - self.scanned)
@@ -244,31 +270,25 @@ class _Scope:
             return
         if not all(scannable_id(word) for word in new):
             raise Unscoped("an id YAML could spell otherwise")
-        pattern = id_search.id_pattern(new)
         self.scanned.update(new)
-        if pattern is None:
-            return
-        hits = [path for path, data in self.texts.items() if path not in self.parsed and (path in self.escaped or pattern.search(data))]
-        self._parse(hits)
+        self._parse([path for path in self.files.naming(new) if path not in self.parsed])
 
     def read_emails(self) -> None:
         """Every e-mail sidecar: an e-mail's replies are found by its Message-ID."""
         if not self.all_emails:
             self.all_emails = True
-            folder = self.config.emails_dir + "/"
-            self._parse([path for path in self.texts if path.startswith(folder) and path not in self.parsed])
+            folder = self.files.config.emails_dir + "/"
+            self._parse([path for path in self.files.texts if path.startswith(folder) and path not in self.parsed])
 
     def _parse(self, paths: list[str]) -> None:
-        if len(self.parsed) + len(paths) > self.limit:
+        if len(self.parsed) + len(paths) > self.files.limit:
             raise Unscoped("the question reaches much of the repo")
-        by_path = {source.path: source for source in self.sources}
-        wanted = sorted(paths, key=self.order.__getitem__)
-        for parsed_file in parse_sources(self.reader, self.config, [by_path[path] for path in wanted]):
-            self.parsed[parsed_file.source.path] = parsed_file
+        self.parsed.update(self.files.parsed(paths))
 
-    def graph(self, baselines: list[Baseline]) -> ScopedGraph:
-        snapshot = Snapshot(config=self.config, commit=self.commit, repo=self.repo)
-        for path in sorted(self.parsed, key=self.order.__getitem__):
+    def graph(self) -> ScopedGraph:
+        files = self.files
+        snapshot = Snapshot(config=files.config, commit=files.commit, repo=files.repo)
+        for path in sorted(self.parsed, key=files.order.__getitem__):
             parsed_file = self.parsed[path]
             if parsed_file.read:
                 snapshot.files[path] = parsed_file.oid or ""
@@ -276,9 +296,9 @@ class _Scope:
         # Every baseline's node, and its links to the requirements read: the builder
         # leaves out the links to the others, which a baseline holds by the thousand.
         present = {item_id for items in (snapshot.requirements, *snapshot.record_maps()) for item_id in items}
-        trimmed = [replace(baseline, requirements=tuple(entry for entry in baseline.requirements if entry.id in present)) for baseline in baselines]
+        trimmed = [replace(baseline, requirements=tuple(entry for entry in baseline.requirements if entry.id in present)) for baseline in files.baselines]
         graph, records = build_graph_and_records(snapshot, trimmed)
-        return ScopedGraph(graph, snapshot, baselines, len(self.parsed), records, self)
+        return ScopedGraph(graph, snapshot, files.baselines, len(self.parsed), records, self)
 
 
 @dataclass
@@ -356,48 +376,52 @@ class Scoped:
 FAN_OUT = 48
 
 
-def scoped_graph(repo: SpecRepo, config: Config, commit: str | None, start: str, probe: Question) -> Scoped:
+def scoped_graph(repo: SpecRepo, config: Config, commit: str | None, start: str, probe: Question, *, files: SpecFiles | None = None) -> Scoped:
     """The graph of only the files `probe(graph, snapshot, baselines)` needs, starting from
-    the id `start` (None for a revision or working tree that is not in git): grown until what the probe reads of it is what the whole graph would
-    give (ScopedGraph.covers). Its `graph` is None when the whole graph is cheaper or
-    needed (see the module's notes). The probe is asked once per round: it must only
-    read. An error it raises from what it read (an unknown id) is raised."""
+    the id `start`, at `commit` (None: the working tree): grown until what the probe reads
+    of it is what the whole graph would give (ScopedGraph.covers). Its `graph` is None
+    when the whole graph is cheaper or needed (see the module's notes). The probe is asked
+    once per round: it must only read. An error it raises from what it read (an unknown
+    id) is raised. `files`: the SpecFiles of that commit, for many questions."""
     collecting = gc.isenabled()
     gc.disable()  # many small objects, none of them garbage
-    baselines = None
     try:
-        scope = _Scope(repo, config, commit)
-        baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
-        baseline_links = _BaselineLinks.of(baselines)
-        wanted = {start}
-        before = len(wanted)
+        if files is None:
+            files = SpecFiles(repo, config, commit)
+        return _grown(files, start, probe)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
+    scope = _Scope(files)
+    wanted = {start}
+    before = len(wanted)
+    try:
         for _round in range(MAX_ROUNDS):
             scope.scan(wanted)
-            scoped = scope.graph(baselines)
-            scoped.baseline_links = baseline_links
+            scoped = scope.graph()
             watched = WatchedGraph(scoped.graph)
             failure: ReqtraceError | None = None
             try:
-                probe(watched, scoped.snapshot, baselines)
+                probe(watched, scoped.snapshot, files.baselines)
             except ReqtraceError as error:
                 failure = error
             missing = scoped.missing(watched.reads)
             if missing == set():
                 if failure is not None:
                     raise failure
-                return Scoped(scoped, baselines)
+                return Scoped(scoped, files.baselines)
             if missing is None:
                 scope.read_emails()
                 missing = set()
-            if len(missing | scope.scanned) > scope.limit or (len(missing) >= FAN_OUT and len(missing) > 2 * before):
+            if len(missing | scope.scanned) > files.limit or (len(missing) >= FAN_OUT and len(missing) > 2 * before):
                 raise Unscoped("the question reaches much of the repo")
             wanted, before = missing, max(1, len(missing))
-        return Scoped(None, baselines)
     except Unscoped:
-        return Scoped(None, baselines)
-    finally:
-        if collecting:
-            gc.enable()
+        pass
+    return Scoped(None, files.baselines)
 
 
 def no_digests(graph: EvidenceGraph, ids: set[str]) -> dict[str, str]:
