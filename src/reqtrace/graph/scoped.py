@@ -51,7 +51,7 @@ from reqtrace.core.snapshot import (
     add_parsed,
     check_folder_access,
     check_folders,
-    kind_of,
+    kind_finder,
     parse_sources,
     scanned_folders,
 )
@@ -220,7 +220,8 @@ class SpecFiles:
         sources = self.reader.list_files(scanned_folders(config), sizes=False)
         check_folders(self.reader, config, sources, [])  # a requirements folder that cannot be read stops here too
         # Only files of an item kind can hold items; a link, or a name that is not UTF-8, never does.
-        self.sources = [source for source in sources if source.symlink_target is None and kind_of(source.path, config) is not None]
+        kind_of = kind_finder(config)
+        self.sources = [source for source in sources if source.symlink_target is None and kind_of(source.path) is not None]
         self.order = {source.path: index for index, source in enumerate(self.sources)}
         self.texts = self._texts()
         # A backslash may spell an id as escapes in a quoted YAML scalar: such files are always read.
@@ -228,7 +229,7 @@ class SpecFiles:
         self.limit = max(64, int(len(self.sources) * SCOPE_LIMIT))
         self._parsed: dict[str, ParsedFile] = {}
         self.baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
-        self.baseline_links = _BaselineLinks.of(self.baselines)
+        self.baseline_links = _BaselineLinks(self.baselines)
 
     def _texts(self) -> dict[str, bytes]:
         """Each item file's bytes, as a whole reading reads them: at a commit git's blobs (one
@@ -296,37 +297,32 @@ class _Scope:
         # Every baseline's node, and its links to the requirements read: the builder
         # leaves out the links to the others, which a baseline holds by the thousand.
         present = {item_id for items in (snapshot.requirements, *snapshot.record_maps()) for item_id in items}
-        trimmed = [replace(baseline, requirements=tuple(entry for entry in baseline.requirements if entry.id in present)) for baseline in files.baselines]
-        graph, records = build_graph_and_records(snapshot, trimmed)
+        graph, records = build_graph_and_records(snapshot, files.baseline_links.trimmed(files.baselines, present))
         return ScopedGraph(graph, snapshot, files.baselines, len(self.parsed), records, self)
 
 
-@dataclass
 class _BaselineLinks:
     """The links baselines make (graph.baseline_links), by node: worked out once."""
 
-    holding: dict[str, list[str]]  # requirement id -> the nodes of the baselines that hold it
-    held: dict[str, tuple[str, ...]]  # baseline node -> the ids it holds
-    evidence: dict[str, set[str]]  # baseline node -> the documents its sign-offs rest on
-
-    @classmethod
-    def of(cls, baselines: list[Baseline]) -> _BaselineLinks:
-        holding: dict[str, list[str]] = {}
-        held: dict[str, tuple[str, ...]] = {}
-        evidence: dict[str, set[str]] = {}
-        for baseline in baselines:
-            node = node_of(baseline)
-            held[node] = baseline.requirement_ids
-            evidence[node] = {document for signoff in baseline.active_signoffs if (document := signoff_evidence(signoff))}
-            for req_id in baseline.requirement_ids:
-                holding.setdefault(req_id, []).append(node)
-        return cls(holding, held, evidence)
+    def __init__(self, baselines: list[Baseline]) -> None:
+        # Per baseline: each id it holds -> its place among the baseline's entries.
+        self.places = {node_of(baseline): {req_id: place for place, req_id in enumerate(baseline.requirement_ids)} for baseline in baselines}
+        self.evidence = {node_of(baseline): {document for signoff in baseline.active_signoffs if (document := signoff_evidence(signoff))} for baseline in baselines}
 
     def out(self, node: str) -> set[str]:
-        return {*self.holding.get(node, ()), *self.evidence.get(node, ())}
+        return {*(baseline for baseline, places in self.places.items() if node in places), *self.evidence.get(node, ())}
 
     def into(self, node: str) -> set[str]:
-        return {*self.held.get(node, ()), *(baseline for baseline, documents in self.evidence.items() if node in documents)}
+        return {*self.places.get(node, ()), *(baseline for baseline, documents in self.evidence.items() if node in documents)}
+
+    def trimmed(self, baselines: list[Baseline], present: set[str]) -> list[Baseline]:
+        """The baselines with only their entries for the ids in `present`, in their order."""
+        kept = []
+        for baseline in baselines:
+            places = self.places[node_of(baseline)]
+            entries = baseline.requirements
+            kept.append(replace(baseline, requirements=tuple(entries[place] for place in sorted(places[req_id] for req_id in present if req_id in places))))
+        return kept
 
 
 def _linked_ids(records: list[Record]) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
