@@ -128,7 +128,7 @@ def _ask_scoped(repo: Any, rev: str | None, target: Any, start: str, probe: Any,
     the graph); the whole graph when that is cheaper or needed."""
     from reqtrace.cli import _debug
     from reqtrace.graph.cache import GraphBundle, graph_is_kept
-    from reqtrace.graph.scoped import WatchedGraph, scoped_graph, scoping_allowed
+    from reqtrace.graph.scoped import Unscoped, WatchedGraph, scoped_graph, scoping_allowed
 
     if target.state is None or target.config is None or not scoping_allowed() or graph_is_kept(repo):
         return _ask(repo, rev, question, target=target)
@@ -138,9 +138,12 @@ def _ask_scoped(repo: Any, rev: str | None, target: Any, start: str, probe: Any,
         return _ask(repo, rev, question, target=target, baselines=found.baselines)
     watched = WatchedGraph(scoped.graph)
     bundle = GraphBundle(watched, scoped.baselines, target.commit, scoped.snapshot, how="scoped", config=target.config, state=target.state)
-    result = question(repo, bundle)
+    try:
+        result = question(repo, bundle)
+    except Unscoped:  # it walked every node: the whole graph
+        return _ask(repo, rev, question, target=target, baselines=found.baselines)
     if not scoped.covers(watched.reads):  # the question read more than its probe: the whole graph
-        return _ask(repo, rev, question, target=target)
+        return _ask(repo, rev, question, target=target, baselines=found.baselines)
     bundle.graph = scoped.graph
     gc.freeze()
     if _debug:
