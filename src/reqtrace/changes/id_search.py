@@ -81,16 +81,6 @@ def _files_at(git_top: Path, commit: str, folders: tuple[str, ...]) -> list[tupl
     return _KEPT_TREES[key]
 
 
-def files_at(git_top: Path, commit: str, folders: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(path, blob id) of the regular files under `folders` at `commit`, listed once per process."""
-    return _files_at(git_top, commit, folders)
-
-
-def blobs_of(git_top: Path, oids: list[str]) -> dict[str, bytes]:
-    """Blob id -> bytes, read once per process (shared with the searches)."""
-    return _blobs(oids, git_top)
-
-
 # Blobs read at some commit in this process, by id: the searches of one `status` read the
 # same folders at up to four commits that share most of their files.
 _KEPT_BLOBS: dict[str, bytes] = {}
