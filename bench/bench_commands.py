@@ -9,7 +9,8 @@ its bare twin, then runs each command as a user would (`python -m reqtrace …`,
 start-up included): `trace REQ-1`, `impact REQ-1`, `status` cold (no
 `.git/reqtrace/`) and warm, `diff` from the accepted baseline warm, `pack
 build` of the accepted baseline (first run and again), `--version` and
-`--help` (`--cold-only`: only the cold runs). Prints the median wall time, the median CPU time (user + system of
+`--help` (`--cold-only`: only the cold runs; `--id ID`, again for more: trace
+and impact of those ids instead of REQ-1, the root of the hierarchy). Prints the median wall time, the median CPU time (user + system of
 reqtrace and its git children, from wait4: the steadier figure on a shared
 machine) and the peak RSS. A benchmark, not a test: nothing fails.
 """
@@ -67,6 +68,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--bare", action=argparse.BooleanOptionalAction, default=True, help="also measure the bare twin")
     parser.add_argument("--cold-only", action="store_true", help="only the cold runs of status, trace and impact")
+    parser.add_argument("--id", action="append", dest="ids", help="the ids to trace and ask the impact of (again for more; default REQ-1, the root of the hierarchy)")
+    parser.add_argument("--no-status", action="store_true", help="with --cold-only: leave out status")
     options = parser.parse_args()
     shapes = [("realistic", build(options.dir, options.n))]
     if options.bare:
@@ -76,11 +79,10 @@ def main() -> None:
     for shape, root in shapes:
         name = accepted_name(root)
         if options.cold_only:
-            rows = [
-                measure("status cold", ["status", "--format", "json"], root, options.repeat, cold=True),
-                measure("trace REQ-1 cold", ["trace", "REQ-1", "--format", "json"], root, options.repeat, cold=True),
-                measure("impact REQ-1 cold", ["impact", "REQ-1", "--format", "json"], root, options.repeat, cold=True),
-            ]
+            rows = [] if options.no_status else [measure("status cold", ["status", "--format", "json"], root, options.repeat, cold=True)]
+            for item_id in options.ids or ["REQ-1"]:
+                rows.append(measure(f"trace {item_id} cold", ["trace", item_id, "--format", "json"], root, options.repeat, cold=True))
+                rows.append(measure(f"impact {item_id} cold", ["impact", item_id, "--format", "json"], root, options.repeat, cold=True))
         else:
             rows = [
                 measure("--version", ["--version"], root, options.repeat),

@@ -292,7 +292,8 @@ def cache_files(repo):
     return sorted((repo.root / ".git" / "reqtrace" / "graph").glob("*.bin"))
 
 
-def test_cached_graph_gives_the_same_answers_and_follows_edits(story, run_cli):
+def test_cached_graph_gives_the_same_answers_and_follows_edits(story, run_cli, monkeypatch):
+    monkeypatch.setenv("REQTRACE_NO_SCOPED", "1")  # trace builds the whole graph, and keeps it
     first = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root)
     assert cache_files(story), "the first run leaves a cache"
     again = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root)
@@ -314,8 +315,10 @@ def test_a_new_baseline_tag_is_seen_through_the_cache(make_repo, run_cli):
     assert "held by baseline v1" in run_cli("trace", "REQ-1", cwd=repo.root).stdout
 
 
-def test_a_planted_or_damaged_cache_is_ignored(story, run_cli, tmp_path):
+def test_a_planted_or_damaged_cache_is_ignored(story, run_cli, tmp_path, monkeypatch):
     import pickle
+
+    monkeypatch.setenv("REQTRACE_NO_SCOPED", "1")  # trace builds the whole graph, and keeps it
 
     expected = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout
     marker = tmp_path / "pwned"
@@ -324,6 +327,7 @@ def test_a_planted_or_damaged_cache_is_ignored(story, run_cli, tmp_path):
         def __reduce__(self):
             return (open, (str(marker), "w"))
 
+    assert cache_files(story)
     for file in cache_files(story):
         file.write_bytes(pickle.dumps({"format": 1, "key": "x", "evil": Evil()}))
     assert run_cli("trace", "REQ-4", "--format", "json", cwd=story.root).stdout == expected

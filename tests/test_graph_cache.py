@@ -17,8 +17,10 @@ from test_graph import story, story_template  # noqa: F401 - the fixtures
 
 @pytest.fixture(autouse=True)
 def graph_read_by_every_command(monkeypatch):
-    """Every command here reads the graph: no whole answer kept (trace's, impact's, status's) stands in for it."""
+    """Every command here reads the graph: no whole answer kept (trace's, impact's, status's)
+    stands in for it, nor a graph of only the files a cold trace reads (graph/scoped.py)."""
     monkeypatch.setenv("REQTRACE_NO_KEPT_ANSWERS", "1")
+    monkeypatch.setenv("REQTRACE_NO_SCOPED", "1")
 
 
 def graph_content(bundle):

@@ -28,8 +28,10 @@ HEAD = 64  # bytes where the formats keep magic, digests, stamps and lengths: da
 
 @pytest.fixture(autouse=True)
 def caches_read_by_every_command(monkeypatch):
-    """Every command here reads the caches under attack: no whole answer kept (trace, impact, status, diff) stands in for them."""
+    """Every command here reads the caches under attack: no whole answer kept (trace, impact, status, diff)
+    stands in for them, nor a graph of only the files a cold trace reads (graph/scoped.py)."""
     monkeypatch.setenv("REQTRACE_NO_KEPT_ANSWERS", "1")
+    monkeypatch.setenv("REQTRACE_NO_SCOPED", "1")
 
 
 def flip_positions(size: int, flips: int, rng: random.Random) -> list[int]:

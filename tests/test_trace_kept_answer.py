@@ -96,7 +96,7 @@ def test_the_kept_answer_follows_every_input(demo, run_in_process):
 
 
 def test_the_switch_reads_the_graph(demo, run_in_process):
-    plain = assert_kept_is_plain(run_in_process, demo, "REQ-6")
+    plain = assert_kept_is_plain(run_in_process, demo, "REQ-6", REQTRACE_NO_SCOPED="1")  # the whole graph built, and kept
     kept = run_in_process("--debug", "trace", "REQ-6", "--format", "json", cwd=demo)
     assert "graph:" not in kept.stderr and json.loads(kept.stdout) == plain
     read = run_in_process("--debug", "trace", "REQ-6", "--format", "json", cwd=demo, env={"REQTRACE_NO_KEPT_ANSWERS": "1"})

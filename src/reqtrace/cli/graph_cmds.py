@@ -105,9 +105,9 @@ def ingest(
         raise typer.Exit(3)
 
 
-def _ask(repo: Any, rev: str | None, question: Any, *, target: Any = None) -> tuple[Any, Any]:
+def _ask(repo: Any, rev: str | None, question: Any, *, target: Any = None, baselines: Any = None) -> tuple[Any, Any]:
     """(graph bundle, question(repo, bundle)) — see graph_cache.answer (`target`:
-    graph_cache.target_of, when asked already)."""
+    graph_cache.target_of, when asked already; `baselines`: the graph's, when read already)."""
     from reqtrace.cli import _debug
     from reqtrace.graph.cache import answer
 
@@ -116,13 +116,43 @@ def _ask(repo: Any, rev: str | None, question: Any, *, target: Any = None) -> tu
     # over the baselines' manifests) cost 1-2.5 s of CPU and find nothing. Off for the
     # rest of the command (the process ends with it).
     gc.disable()
-    bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle), target=target)
+    bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle), target=target, baselines=baselines)
     # The nodes read live until the command ends: keep the collector from walking them
     # again while the answer is rendered (a process-wide setting, so made here).
     gc.freeze()
     if _debug:  # where the graph came from: the cache, a patch of it, or a build
         read = f", {bundle.patched_files} file(s) read" if bundle.how == "patched" else ""
         output.stderr_console().print(f"[dim]graph: {bundle.how}{read}[/]")
+    return bundle, result
+
+
+def _ask_scoped(repo: Any, rev: str | None, target: Any, start: str, probe: Any, question: Any) -> tuple[Any, Any]:
+    """(graph bundle, question(repo, bundle)), as `_ask` — but with no graph kept yet (a
+    fresh clone), from only the files the question reads, starting from the id `start`
+    (graph/scoped.py: `probe(graph, snapshot, baselines)` is the question's reading of
+    the graph); the whole graph when that is cheaper or needed."""
+    from reqtrace.cli import _debug
+    from reqtrace.graph.cache import GraphBundle, graph_is_kept
+    from reqtrace.graph.scoped import Unscoped, WatchedGraph, scoped_graph, scoping_allowed
+
+    if target.state is None or target.config is None or not scoping_allowed() or graph_is_kept(repo):
+        return _ask(repo, rev, question, target=target)
+    found = scoped_graph(repo, target.config, target.commit, start, probe)
+    scoped = found.graph
+    if scoped is None:
+        return _ask(repo, rev, question, target=target, baselines=found.baselines)
+    watched = WatchedGraph(scoped.graph)
+    bundle = GraphBundle(watched, scoped.baselines, target.commit, scoped.snapshot, how="scoped", config=target.config, state=target.state)
+    try:
+        result = question(repo, bundle)
+    except Unscoped:  # it walked every node: the whole graph
+        return _ask(repo, rev, question, target=target, baselines=found.baselines)
+    if not scoped.covers(watched.reads):  # the question read more than its probe: the whole graph
+        return _ask(repo, rev, question, target=target, baselines=found.baselines)
+    bundle.graph = scoped.graph
+    gc.freeze()
+    if _debug:
+        output.stderr_console().print(f"[dim]graph: scoped, {scoped.files} file(s) read[/]")
     return bundle, result
 
 
@@ -145,6 +175,7 @@ def trace(
     """The whole story of one item as a dated timeline, with the requirements above and below it."""
     from reqtrace.core.config import find_spec_repo
     from reqtrace.graph.cache import graph_is_kept, requirement_digests, target_of
+    from reqtrace.graph.scoped import no_digests
     from reqtrace.graph.trace import (
         date_key,
         keep_trace,
@@ -176,8 +207,11 @@ def trace(
         # A graph built from every file (a fresh clone): the requirement's history is walked
         # on the second core meanwhile, and kept for `text_changes` in the story.
         walking = text_changes_beside(repo, target.commit, item_id, target.config.requirements_dir) if target.config is not None and not graph_is_kept(repo) else None
+        def probe(graph: Any, snapshot: Any, baselines: Any) -> None:
+            trace_item(graph, item_id, commit=target.commit, baselines=baselines, digests_of=lambda ids: no_digests(graph, ids))
+
         try:
-            bundle, result = _ask(repo, rev, story, target=target)
+            bundle, result = _ask_scoped(repo, rev, target, item_id, probe, story)
         finally:
             if walking is not None:
                 walking()
@@ -251,6 +285,7 @@ def impact(
     """What a change to this requirement would touch: descendants, open requests, baselines and sign-offs."""
     from reqtrace.core.config import find_spec_repo
     from reqtrace.graph.cache import requirement_digests, target_of
+    from reqtrace.graph.scoped import no_digests
     from reqtrace.graph.trace import impact_of, keep_impact, kept_impact
 
     output.json_requested = format is TextOrJson.json
@@ -259,7 +294,11 @@ def impact(
     # The whole answer, kept for the spec files' state (a root's impact lists thousands of rows).
     result = kept_impact(repo, target.state, item_id)
     if result is None:
-        bundle, result = _ask(repo, rev, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)), target=target)
+
+        def probe(graph: Any, snapshot: Any, baselines: Any) -> None:
+            impact_of(graph, item_id, commit=target.commit, baselines=baselines, digests_of=lambda ids: no_digests(graph, ids))
+
+        bundle, result = _ask_scoped(repo, rev, target, item_id, probe, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
         keep_impact(repo, bundle.state, item_id, result)
     if format is TextOrJson.json:
         output.write_json({"rev": target.commit, **result.as_dict()})

@@ -10,7 +10,7 @@ import functools
 import gc
 import os
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -69,6 +69,11 @@ FILE_KINDS: list[FileKind] = [
 
 def kind_of(path: str, config: Config) -> FileKind | None:
     return _kind_in(path, _kind_folders(config, tuple(FILE_KINDS)))
+
+
+def kind_finder(config: Config) -> Callable[[str], FileKind | None]:
+    """`kind_of` for many paths of one configuration: its folders worked out once."""
+    return functools.partial(_kind_in, folders=_kind_folders(config, tuple(FILE_KINDS)))
 
 
 def _kind_in(path: str, folders: tuple[tuple[str, FileKind], ...]) -> FileKind | None:

@@ -621,24 +621,25 @@ def _commit_of(repo: SpecRepo, rev: str | None) -> str | None:
     return resolve_revision(repo, rev)
 
 
-def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True, target: Target | None = None, beside: bool = False) -> GraphBundle:
+def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True, target: Target | None = None, beside: bool = False, baselines: list[Baseline] | None = None) -> GraphBundle:
     """The evidence graph at `rev` (None: the working tree), from the cache when it can be;
     `target`: `target_of(repo, rev)` when the caller has asked already.
 
     From the cache, `graph` is a LazyGraph; `whole_graph` reads all of it. `beside`: a
     graph built afresh may still be being kept when this returns (by a forked child, while
     the caller answers its question); the caller then calls `bundle.written()` before it ends.
+    `baselines`: `load_graph_baselines` at `rev`, when the caller has read them already.
     """
     if not use_cache:
         return _build(repo, target.commit if target is not None else _commit_of(repo, rev), parse_cache=False)
     if target is None:
         target = target_of(repo, rev)
     if target.state is None or target.config is None:
-        return _build(repo, target.commit)
-    return _cached_or_built(repo, target.commit, target.config, target.state, beside=beside)
+        return _build(repo, target.commit, baselines=baselines)
+    return _cached_or_built(repo, target.commit, target.config, target.state, beside=beside, baselines=baselines)
 
 
-def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target: SpecState, *, beside: bool = False) -> GraphBundle:
+def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target: SpecState, *, beside: bool = False, baselines: list[Baseline] | None = None) -> GraphBundle:
     for worktree in (target.worktree, not target.worktree):  # its own slot first
         cached = _read_header(repo, worktree)
         if cached is None:
@@ -668,7 +669,7 @@ def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target:
         _write(repo, target, bundle.graph, bundle.baselines, bundle.index)
         bundle.state = target
         return bundle
-    bundle = _build(repo, commit)
+    bundle = _build(repo, commit, baselines=baselines)
     snapshot, records = bundle.snapshot, bundle.records
     assert snapshot is not None and records is not None
 
@@ -685,11 +686,11 @@ def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target:
     return bundle
 
 
-def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], Any], *, target: Target | None = None) -> tuple[GraphBundle, Any]:
+def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], Any], *, target: Target | None = None, baselines: list[Baseline] | None = None) -> tuple[GraphBundle, Any]:
     """`question(bundle)` asked of the graph at `rev` (`target`: `target_of(repo, rev)`, when
-    known); when the cached graph turns out damaged on the way (its nodes are read only
+    known; `baselines`: the graph's, when read already); when the cached graph turns out damaged on the way (its nodes are read only
     when visited), the cache is removed and the question asked again of a graph built afresh."""
-    bundle = load_graph_bundle(repo, rev, target=target, beside=True)
+    bundle = load_graph_bundle(repo, rev, target=target, beside=True, baselines=baselines)
     try:
         # Visiting thousands of nodes unpickles as many: no garbage, nothing for the collector.
         result = _without_gc(lambda: question(bundle))
@@ -743,13 +744,14 @@ def status_snapshot(repo: SpecRepo, bundle: GraphBundle) -> Snapshot:
     return _without_gc(load)  # type: ignore[no-any-return]
 
 
-def _build(repo: SpecRepo, commit: str | None, *, parse_cache: bool = True) -> GraphBundle:
+def _build(repo: SpecRepo, commit: str | None, *, parse_cache: bool = True, baselines: list[Baseline] | None = None) -> GraphBundle:
     from reqtrace.core.parse_cache import PackedParseCache
     from reqtrace.core.snapshot import load_snapshot
 
     with PackedParseCache.for_git(repo.git_top if parse_cache else None) as cache:
         snapshot = load_snapshot(repo, commit, cache=cache)
-    baselines = load_graph_baselines(repo, snapshot)
+    if baselines is None:
+        baselines = load_graph_baselines(repo, snapshot)
     graph, records = build_graph_and_records(snapshot, baselines)
     return GraphBundle(graph, baselines, snapshot.commit, snapshot, records=records, config=snapshot.config)
 

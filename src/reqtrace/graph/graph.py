@@ -165,6 +165,10 @@ class EvidenceGraph:
             if not kinds.isdisjoint(keyed):
                 yield other
 
+    def link(self, source: str, target: str, kind: str) -> dict[str, Any] | None:
+        """The attributes of the link of type `kind` from `source` to `target`; None when there is none."""
+        return self.succ.get(source, {}).get(target, {}).get(kind)  # type: ignore[no-any-return]
+
     def add_node(self, node: str, **attrs: Any) -> None:
         if node in self.nodes:
             self.nodes[node].update(attrs)

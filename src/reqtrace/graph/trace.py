@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from reqtrace.core.config import SpecRepo
     from reqtrace.graph.graph import EvidenceGraph
 
+_PARENT_ONLY = frozenset({PARENT})
 # How an edge reads from the traced item's side: (when it points away, when it points at it).
 RELATIONS = {
     SOURCE: ("came-from", "source-of"),
@@ -100,7 +101,7 @@ def suspect_edges(graph: EvidenceGraph, links: Iterable[tuple[str, str]], digest
         return []
     stamped = []
     for child, parent in links:
-        attrs = graph.succ[child].get(parent, {}).get(PARENT)
+        attrs = graph.link(child, parent, PARENT)
         stamp = attrs.get("reviewed") if attrs else None
         if stamp:
             stamped.append((child, parent, stamp))
@@ -494,7 +495,7 @@ def impact_of(graph: EvidenceGraph, item_id: str, *, commit: str | None = None, 
         raise UsageError(f"{item_id} is a {node.get('kind')}; impact is about requirements — try `reqtrace trace {item_id}`")
     below = sorted(reachable(graph, item_id, [PARENT], backwards=True), key=_natural)
     scope = {item_id, *below}
-    links = [(child, parent) for child in below for parent, keyed in graph.succ[child].items() if PARENT in keyed and parent in scope]
+    links = [(child, parent) for child in below for parent in graph.linked(child, _PARENT_ONLY) if parent in scope]
     suspect: dict[str, list[str]] = {}
     for link in suspect_edges(graph, links, digests_of):
         suspect.setdefault(link["child"], []).append(link["parent"])

@@ -1,0 +1,428 @@
+"""A question of the evidence graph answered from only the files it reads.
+
+A cold `trace ID` or `impact ID` (no graph kept yet) would otherwise parse every file
+of the repo to tell one item's story. Here the graph is grown round by round:
+
+1. the files that name a set of ids are found without parsing them — a byte scan for
+   each id as a whole word, the scan of changes/id_search.py (git grep's `-w` under
+   LC_ALL=C) — and only those are parsed, by the parsers and rules a whole reading
+   uses (core/snapshot.py `parse_sources`, `add_parsed`), in the order it reads them;
+2. the graph of those files is built by the one builder (graph/graph.py) and the
+   question is asked of it, every node it reads and every node whose links it reads
+   noted;
+3. when every node read is *scanned* (each file naming it parsed: so its node and
+   every link to or from it are what the whole graph holds) and every node whose
+   links were read has its linked nodes scanned too (so the builder's "links to ids
+   that do not exist are left out" decides as it would on the whole repo), the answer
+   is the whole graph's answer. Otherwise the nodes missing are scanned and the
+   question asked again.
+
+Every link is written in a file that names both its ends, so the scan is a superset
+filter and the parse decides. The exceptions are handled apart: an e-mail's replies
+found by Message-ID (every e-mail sidecar is read when an e-mail's links are), a
+file in which YAML could spell an id other than as its bytes (a backslash escape:
+such files are always parsed), and an id YAML could read from other text (one that
+starts with a digit or a sign, holds a space or a quote, or is a YAML 1.1 boolean:
+then the whole graph is built). When the question reaches much of the repo — the
+impact of a root requirement lists every requirement below it — growing it round by
+round costs more than reading everything once: past `SCOPE_LIMIT` of the files the
+caller builds the whole graph, as before.
+
+Nothing is kept by such a run but the answer (the graph is kept by the runs that build
+it whole: `status`, `graph`, a trace past the limit); a kept graph, current or close
+enough to patch, is used first. `REQTRACE_NO_SCOPED=1` turns this path off (the tests
+of the graph cache set it, to reach the cache through `trace`).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from reqtrace.changes import id_search
+from reqtrace.core.model import Snapshot
+from reqtrace.core.snapshot import (
+    ParsedFile,
+    Reader,
+    add_parsed,
+    check_folder_access,
+    check_folders,
+    kind_finder,
+    parse_sources,
+    scanned_folders,
+)
+from reqtrace.errors import ReqtraceError
+from reqtrace.graph.graph import (
+    PARENT,
+    EvidenceGraph,
+    build_graph_and_records,
+    load_graph_baselines,
+    node_of,
+    records_edges,
+    signoff_evidence,
+)
+from reqtrace.io.yamlio import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from reqtrace.baselines.baseline import Baseline
+    from reqtrace.core.config import SpecRepo
+    from reqtrace.core.model import Config
+    from reqtrace.graph.graph import Record
+
+# Past this share of the repo's item files (parsed, or ids still to scan), the whole
+# graph is cheaper: each round scans every file's bytes once more.
+SCOPE_LIMIT = 1 / 16
+MAX_ROUNDS = 24
+_PARENT_ONLY = frozenset({PARENT})
+# An id YAML could make out of other text (a number, a date, a boolean, folded lines,
+# a quoted quote) is not looked for by its bytes.
+_YAML_WORDS = frozenset("y n yes no true false on off null".split())
+_UNSAFE = re.compile(r"[\s'\x00]")
+
+
+def scoping_allowed() -> bool:
+    """False when REQTRACE_NO_SCOPED is set: questions build (or read) the whole graph."""
+    return os.environ.get("REQTRACE_NO_SCOPED") is None
+
+
+class Unscoped(Exception):
+    """The question reaches too far, or reads what a scan cannot find: build the whole graph."""
+
+
+def scannable_id(word: str) -> bool:
+    """Whether every file that makes `word` an id or a link holds it as a whole word."""
+    return (
+        bool(word)
+        and word[0] not in "0123456789+-.~!&*|>%@`\"'[{"
+        and word.lower() not in _YAML_WORDS
+        and not _UNSAFE.search(word)
+        and len(word.encode("utf-8", "surrogateescape")) <= id_search.MAX_WORD_BYTES
+    )
+
+
+@dataclass
+class Reads:
+    """What a question read of a graph: nodes, and whose links (out, in; all, or parents only)."""
+
+    nodes: set[str]
+    out: set[str]
+    into: set[str]
+    parents: set[str]
+    children: set[str]
+
+    def all(self) -> set[str]:
+        return self.nodes | self.out | self.into | self.parents | self.children
+
+
+class _Watched(Mapping[str, Any]):
+    """One of a graph's maps, noting every key asked for."""
+
+    def __init__(self, inner: Mapping[str, Any], noted: set[str]) -> None:
+        self._inner, self._noted = inner, noted
+
+    def __getitem__(self, node: str) -> Any:
+        self._noted.add(node)
+        return self._inner[node]
+
+    def get(self, node: str, default: Any = None) -> Any:
+        self._noted.add(node)
+        return self._inner.get(node, default)
+
+    def __contains__(self, node: object) -> bool:
+        if isinstance(node, str):
+            self._noted.add(node)
+        return node in self._inner
+
+    def __iter__(self) -> Iterator[str]:
+        raise Unscoped("a question that walks every node")
+
+    def __len__(self) -> int:
+        raise Unscoped("a question that counts every node")
+
+
+class WatchedGraph(EvidenceGraph):
+    """An EvidenceGraph that notes what a question reads of it (`reads`)."""
+
+    def __init__(self, graph: EvidenceGraph) -> None:
+        self.reads = Reads(set(), set(), set(), set(), set())
+        self._plain = graph
+        super().__init__(
+            _Watched(graph.nodes, self.reads.nodes),  # type: ignore[arg-type]
+            _Watched(graph.succ, self.reads.out),  # type: ignore[arg-type]
+            _Watched(graph.pred, self.reads.into),  # type: ignore[arg-type]
+        )
+
+    def __contains__(self, node: object) -> bool:
+        if isinstance(node, str):
+            self.reads.nodes.add(node)
+        return node in self._plain
+
+    def __iter__(self) -> Iterator[str]:
+        raise Unscoped("a question that walks every node")
+
+    def __len__(self) -> int:
+        raise Unscoped("a question that counts every node")
+
+    def link(self, source: str, target: str, kind: str) -> dict[str, Any] | None:
+        # A parent link's attributes are its child's (its review stamps): whole once both ends are.
+        (self.reads.parents if kind == PARENT else self.reads.out).add(source)
+        self.reads.nodes.add(target)
+        return self._plain.link(source, target, kind)
+
+    def linked(self, node: str, kinds: frozenset[str], *, backwards: bool = False) -> Iterator[str]:
+        if kinds == _PARENT_ONLY:
+            # Walking the hierarchy reads only parent links: their ends, not every neighbour.
+            (self.reads.children if backwards else self.reads.parents).add(node)
+            return self._plain.linked(node, kinds, backwards=backwards)
+        (self.reads.into if backwards else self.reads.out).add(node)
+        return self._plain.linked(node, kinds, backwards=backwards)
+
+
+@dataclass
+class ScopedGraph:
+    """The graph of the files read, with what tells which of its parts are whole."""
+
+    graph: EvidenceGraph
+    snapshot: Snapshot
+    baselines: list[Baseline]
+    files: int  # how many item files were parsed
+    records: list[Record]
+    scope: _Scope
+
+    def missing(self, reads: Reads) -> set[str] | None:
+        """The ids still to scan for `reads` to be what the whole graph gives (empty: none);
+        None when every e-mail sidecar must be read first (an e-mail's links were read)."""
+        if not self.scope.all_emails and any(self.graph.nodes[node].get("kind") == "email" for node in reads.out | reads.into if node in self.graph):
+            return None
+        return _needed(reads, self.records, self.scope.files.baseline_links) - self.scope.scanned
+
+    def covers(self, reads: Reads) -> bool:
+        return self.missing(reads) == set()
+
+
+class SpecFiles:
+    """The item files of a spec repo at a commit (None: the working tree) — listed, their
+    bytes read, parsed when first asked for — and the baselines the graph shows: what
+    every question asked of them shares."""
+
+    def __init__(self, repo: SpecRepo, config: Config, commit: str | None) -> None:
+        assert repo.git_top is not None
+        self.repo, self.config, self.commit = repo, config, commit
+        self.reader = Reader(repo, commit)
+        if commit is None:
+            check_folder_access(repo, config)
+        # The files a whole reading lists, in its order: the order decides which of two
+        # items with one id is kept (snapshot.add_parsed).
+        sources = self.reader.list_files(scanned_folders(config), sizes=False)
+        check_folders(self.reader, config, sources, [])  # a requirements folder that cannot be read stops here too
+        # Only files of an item kind can hold items; a link, or a name that is not UTF-8, never does.
+        kind_of = kind_finder(config)
+        self.sources = [source for source in sources if source.symlink_target is None and kind_of(source.path) is not None]
+        self.order = {source.path: index for index, source in enumerate(self.sources)}
+        self.texts = self._texts()
+        # A backslash may spell an id as escapes in a quoted YAML scalar: such files are always read.
+        self.escaped = {path for path, data in self.texts.items() if b"\\" in data}
+        self.limit = max(64, int(len(self.sources) * SCOPE_LIMIT))
+        self._parsed: dict[str, ParsedFile] = {}
+        self.baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
+        self.baseline_links = _BaselineLinks(self.baselines)
+
+    def _texts(self) -> dict[str, bytes]:
+        """Each item file's bytes, as a whole reading reads them: at a commit git's blobs (one
+        `cat-file` stream), in the working tree the files."""
+        texts = {source.path: data for source, data in self.reader.read(self.sources) if data is not None}
+        # A file over the size limit is never parsed into items (a finding instead).
+        return {path: data for path, data in texts.items() if len(data) <= MAX_FILE_BYTES}
+
+    def naming(self, words: list[str]) -> list[str]:
+        """The files that may name one of `words` as a whole word (those that do, and those
+        with an escape); [] for no word."""
+        pattern = id_search.id_pattern(words)
+        if pattern is None:
+            return []
+        return [path for path, data in self.texts.items() if path in self.escaped or pattern.search(data)]
+
+    def parsed(self, paths: list[str]) -> dict[str, ParsedFile]:
+        """Each of `paths` parsed, by the parsers of a whole reading (once per path)."""
+        by_path = {source.path: source for source in self.sources}
+        wanted = sorted((path for path in paths if path not in self._parsed), key=self.order.__getitem__)
+        for parsed_file in parse_sources(self.reader, self.config, [by_path[path] for path in wanted]):
+            self._parsed[parsed_file.source.path] = parsed_file
+        return {path: self._parsed[path] for path in paths if path in self._parsed}
+
+
+class _Scope:
+    """The files one question has read so far, and the ids every file naming them was read for."""
+
+    def __init__(self, files: SpecFiles) -> None:
+        self.files = files
+        self.scanned: set[str] = set()
+        self.parsed: dict[str, ParsedFile] = {}
+        self.all_emails = False
+
+    def scan(self, words: set[str]) -> None:
+        """Parse every file that names one of `words` (those not scanned yet)."""
+        new = sorted(words - self.scanned)
+        if not new:
+            return
+        if not all(scannable_id(word) for word in new):
+            raise Unscoped("an id YAML could spell otherwise")
+        self.scanned.update(new)
+        self._parse([path for path in self.files.naming(new) if path not in self.parsed])
+
+    def read_emails(self) -> None:
+        """Every e-mail sidecar: an e-mail's replies are found by its Message-ID."""
+        if not self.all_emails:
+            self.all_emails = True
+            folder = self.files.config.emails_dir + "/"
+            self._parse([path for path in self.files.texts if path.startswith(folder) and path not in self.parsed])
+
+    def _parse(self, paths: list[str]) -> None:
+        if len(self.parsed) + len(paths) > self.files.limit:
+            raise Unscoped("the question reaches much of the repo")
+        self.parsed.update(self.files.parsed(paths))
+
+    def graph(self) -> ScopedGraph:
+        files = self.files
+        snapshot = Snapshot(config=files.config, commit=files.commit, repo=files.repo)
+        for path in sorted(self.parsed, key=files.order.__getitem__):
+            parsed_file = self.parsed[path]
+            if parsed_file.read:
+                snapshot.files[path] = parsed_file.oid or ""
+            add_parsed(snapshot, parsed_file.parsed)
+        # Every baseline's node, and its links to the requirements read: the builder
+        # leaves out the links to the others, which a baseline holds by the thousand.
+        present = {item_id for items in (snapshot.requirements, *snapshot.record_maps()) for item_id in items}
+        graph, records = build_graph_and_records(snapshot, files.baseline_links.trimmed(files.baselines, present))
+        return ScopedGraph(graph, snapshot, files.baselines, len(self.parsed), records, self)
+
+
+class _BaselineLinks:
+    """The links baselines make (graph.baseline_links), by node: worked out once."""
+
+    def __init__(self, baselines: list[Baseline]) -> None:
+        # Per baseline: each id it holds -> its place among the baseline's entries.
+        self.places = {node_of(baseline): {req_id: place for place, req_id in enumerate(baseline.requirement_ids)} for baseline in baselines}
+        self.evidence = {node_of(baseline): {document for signoff in baseline.active_signoffs if (document := signoff_evidence(signoff))} for baseline in baselines}
+
+    def out(self, node: str) -> set[str]:
+        return {*(baseline for baseline, places in self.places.items() if node in places), *self.evidence.get(node, ())}
+
+    def into(self, node: str) -> set[str]:
+        return {*self.places.get(node, ()), *(baseline for baseline, documents in self.evidence.items() if node in documents)}
+
+    def trimmed(self, baselines: list[Baseline], present: set[str]) -> list[Baseline]:
+        """The baselines with only their entries for the ids in `present`, in their order."""
+        kept = []
+        for baseline in baselines:
+            places = self.places[node_of(baseline)]
+            entries = baseline.requirements
+            kept.append(replace(baseline, requirements=tuple(entries[place] for place in sorted(places[req_id] for req_id in present if req_id in places))))
+        return kept
+
+
+def _linked_ids(records: list[Record]) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+    """Every link the files read make, dangling ones included: (out, in, parents, children)."""
+    out: dict[str, set[str]] = {}
+    into: dict[str, set[str]] = {}
+    parents: dict[str, set[str]] = {}
+    children: dict[str, set[str]] = {}
+    for source, target, kind, _attrs in records_edges(records):
+        out.setdefault(source, set()).add(target)
+        into.setdefault(target, set()).add(source)
+        if kind == PARENT:
+            parents.setdefault(source, set()).add(target)
+            children.setdefault(target, set()).add(source)
+    return out, into, parents, children
+
+
+def _needed(reads: Reads, records: list[Record], baselines: _BaselineLinks) -> set[str]:
+    """The ids that must be scanned for the reads to be the whole graph's."""
+    out, into, parents, children = _linked_ids(records)
+    needed = reads.all()
+    for node in reads.out:
+        needed |= out.get(node, set()) | baselines.out(node)
+    for node in reads.into:
+        needed |= into.get(node, set()) | baselines.into(node)
+    for node in reads.parents:
+        needed |= parents.get(node, set())
+    for node in reads.children:
+        needed |= children.get(node, set())
+    return needed
+
+
+Question = Callable[[EvidenceGraph, Snapshot, list["Baseline"]], Any]
+
+
+@dataclass
+class Scoped:
+    """What `scoped_graph` found: the graph (None: build the whole graph) and the baselines
+    it read either way (graph.load_graph_baselines), for the whole graph's build."""
+
+    graph: ScopedGraph | None
+    baselines: list[Baseline] | None = None
+
+
+# A round whose ids still to scan are this many, and more than twice the round before's,
+# is a walk that fans out (the requirements below a root): the whole graph, at once.
+FAN_OUT = 48
+
+
+def scoped_graph(repo: SpecRepo, config: Config, commit: str | None, start: str, probe: Question, *, files: SpecFiles | None = None) -> Scoped:
+    """The graph of only the files `probe(graph, snapshot, baselines)` needs, starting from
+    the id `start`, at `commit` (None: the working tree): grown until what the probe reads
+    of it is what the whole graph would give (ScopedGraph.covers). Its `graph` is None
+    when the whole graph is cheaper or needed (see the module's notes). The probe is asked
+    once per round: it must only read. An error it raises from what it read (an unknown
+    id) is raised. `files`: the SpecFiles of that commit, for many questions."""
+    collecting = gc.isenabled()
+    gc.disable()  # many small objects, none of them garbage
+    try:
+        if files is None:
+            files = SpecFiles(repo, config, commit)
+        return _grown(files, start, probe)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
+    scope = _Scope(files)
+    wanted = {start}
+    before = len(wanted)
+    try:
+        for _round in range(MAX_ROUNDS):
+            scope.scan(wanted)
+            scoped = scope.graph()
+            watched = WatchedGraph(scoped.graph)
+            failure: ReqtraceError | None = None
+            try:
+                probe(watched, scoped.snapshot, files.baselines)
+            except ReqtraceError as error:
+                failure = error
+            missing = scoped.missing(watched.reads)
+            if missing == set():
+                if failure is not None:
+                    raise failure
+                return Scoped(scoped, files.baselines)
+            if missing is None:
+                scope.read_emails()
+                missing = set()
+            if len(missing | scope.scanned) > files.limit or (len(missing) >= FAN_OUT and len(missing) > 2 * before):
+                raise Unscoped("the question reaches much of the repo")
+            wanted, before = missing, max(1, len(missing))
+    except Unscoped:
+        pass
+    return Scoped(None, files.baselines)
+
+
+def no_digests(graph: EvidenceGraph, ids: set[str]) -> dict[str, str]:
+    """A probe's `digests_of`: the requirements `ids` noted as read (their digests come
+    from their nodes' files), none given (what a question reads does not depend on them)."""
+    if isinstance(graph, WatchedGraph):
+        graph.reads.nodes.update(ids)
+    return {}
