@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +12,7 @@ from reqtrace.changes.suspect import check_suspect_links
 from reqtrace.checks.records import RECORD_CHECKS
 from reqtrace.checks.references import dangling, removed_since_a_baseline
 from reqtrace.core import cachestore
+from reqtrace.core.config import SpecRepo, parse_config
 from reqtrace.core.model import ERROR, WARNING, Finding, FindingTally, Snapshot
 from reqtrace.core.parse import Parsed
 from reqtrace.core.parse_cache import ParseCache
@@ -161,6 +164,83 @@ def drift_gate(snapshot: Snapshot, base: tuple[str, str], level: str) -> list[Fi
     if content is not None:
         cachestore.store(repo.git_top, DRIFT_KIND, content, cachestore.finding_rows(findings))
     return findings
+
+
+# A manifest row (`- id:`, `digest:`, `path:`, `blob:`) is about this many bytes: the baselines'
+# manifests' sizes tell how much the work beside the parse has to do before a single file is parsed.
+_MANIFEST_ROW_BYTES = 130
+
+
+def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None) -> Callable[[], None] | None:
+    """Start the baselines' verdict and the drift gate's searches in a forked child that keeps
+    them (core/cachestore.py), while the caller reads and parses the spec repo at `commit`
+    (None: the working tree); the function returned waits for the child (None: nothing started).
+
+    Neither needs a parsed file of the snapshot: the verdict reads the baseline files, their
+    tags and ssh-keygen, and the drift's costly part is the searches of HEAD (or the commit)
+    for the ids changed since the accepted baseline (changes/id_search.py), kept by commit.
+    After the parse, `baseline_verdict` and `drift_gate` find both kept, checked as every kept
+    result is; when the child failed or was slower than a change to the files, they compute what is
+    missing as before. Only format 2 baselines are verified here (by blob ids): a format 1
+    verdict digests the requirements at each baseline's commit, which the parse in this process
+    mostly supplies. Started only where forking is worth it (`fork_map.can_fork`, sized by the
+    manifests) and the child's results can be kept (the verdict's content id)."""
+    from reqtrace.baselines.verify import VERDICT_KIND, verdict_content
+    from reqtrace.io.fork_map import can_fork, fork_beside
+
+    if repo.git_top is None:
+        return None
+    try:
+        config, _ = parse_config(Reader(repo, commit).read_config())
+    except InputError:
+        return None  # the parse says what is wrong with it
+    rows = _manifest_bytes(repo.root / config.baselines_dir) // _MANIFEST_ROW_BYTES
+    if not rows or not can_fork(rows):
+        return None
+    content = verdict_content(repo, commit)
+    if content is None or cachestore.load(repo.git_top, VERDICT_KIND, content) is not None:
+        return None
+    level = drift or config.drift or "warn"
+    return fork_beside(lambda: _baseline_work(repo, commit, level), items=rows)
+
+
+def _manifest_bytes(folder: Path) -> int:
+    """The total size of the working tree's baseline manifests (0: none, or no such folder)."""
+    from reqtrace.baselines.baseline import MANIFEST
+
+    total = 0
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        total += os.lstat(os.path.join(entry.path, MANIFEST)).st_size
+    except OSError:
+        return 0
+    return total
+
+
+def _baseline_work(repo: SpecRepo, commit: str | None, level: str) -> None:
+    """The forked child of `start_baseline_work`: what it computes is kept, nothing else is left."""
+    from reqtrace.baselines.baseline import AcceptedUnknown, scan_baselines
+    from reqtrace.baselines.verify import verdict_at
+    from reqtrace.changes.diff import diff_revisions
+    from reqtrace.io.progress import set_listener
+
+    set_listener(None)  # the parent shows the progress
+    scanned = scan_baselines(repo, commit)
+    if scanned.baselines and all(baseline.files_digest is not None for baseline in scanned.baselines):
+        verdict_at(repo, commit, lambda: scanned)
+    if level == "off":
+        return
+    try:
+        accepted = scanned.accepted()
+    except AcceptedUnknown:
+        return  # the gate fails on the missing file; there is no drift to search
+    if accepted is not None:
+        # Parses are not kept (ParseCache(None)): the parent has the snapshot's, and the few
+        # changed files at the baseline cost less to parse again than to write and read.
+        diff_revisions(repo, accepted.commit, commit or WORKTREE, from_shown=accepted.name, cache=ParseCache(None), suspect=False)
 
 
 class _PackFirst(ParseCache):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -69,13 +70,20 @@ def check(
         raise UsageError("--fix edits the working tree; it cannot be used with --rev")
     repo = find_spec_repo(root)
     key = None
+    commit = None
     if not fix:
         commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
         key = check_key(repo, commit, strict=strict, drift=drift.value if drift is not None else None)
     # An unchanged spec repo's check was kept (checks/kept_check.py): its report, not a new one.
     report = load_report(key, strict) if key is not None else None
     if report is None:
-        report = _checked(root, rev, strict=strict, drift=drift, fix=fix, quiet=format is not CheckFormat.text)
+        beside = None
+        if not fix:
+            from reqtrace.checks.check import start_baseline_work
+
+            # The baselines' verdict and the drift's searches need no parsed file: a child keeps them meanwhile.
+            beside = start_baseline_work(repo, commit, drift.value if drift is not None else None)
+        report = _checked(root, rev, strict=strict, drift=drift, fix=fix, quiet=format is not CheckFormat.text, beside=beside)
         if key is not None:
             store_report(key, report.snapshot, report.findings)
     output.gate_failed = not report.ok
@@ -100,12 +108,17 @@ def check(
         raise typer.Exit(1)
 
 
-def _checked(root: Path | None, rev: str | None, *, strict: bool, drift: DriftLevel | None, fix: bool, quiet: bool) -> Any:
-    """The plain check: the snapshot read, the drift gate, every rule (a check.CheckReport)."""
+def _checked(root: Path | None, rev: str | None, *, strict: bool, drift: DriftLevel | None, fix: bool, quiet: bool, beside: Callable[[], None] | None = None) -> Any:
+    """The plain check: the snapshot read, the drift gate, every rule (a check.CheckReport).
+    `beside`: waits for the child keeping the verdict and the drift's searches (check.start_baseline_work)."""
     from reqtrace.checks.check import run_checks
     from reqtrace.io.progress import phase
 
-    repo, snapshot = load(root, rev, share_pack=True)
+    try:
+        repo, snapshot = load(root, rev, share_pack=True)
+    finally:
+        if beside is not None:
+            beside()  # what it kept is read below; its CPU is this command's
     if fix:
         snapshot = _fix_old_field_names(repo, snapshot, quiet=quiet)
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")

@@ -10,7 +10,7 @@ import functools
 import gc
 import os
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -69,6 +69,13 @@ FILE_KINDS: list[FileKind] = [
 
 def kind_of(path: str, config: Config) -> FileKind | None:
     return _kind_in(path, _kind_folders(config, tuple(FILE_KINDS)))
+
+
+def kind_finder(config: Config) -> Callable[[str], FileKind | None]:
+    """`kind_of` for the many paths of one configuration: its folders worked out once (looking
+    them up by the configuration costs more than the answer, file by file)."""
+    folders = _kind_folders(config, tuple(FILE_KINDS))
+    return lambda path: _kind_in(path, folders)
 
 
 def _kind_in(path: str, folders: tuple[tuple[str, FileKind], ...]) -> FileKind | None:
