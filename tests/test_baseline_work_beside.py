@@ -18,7 +18,7 @@ import pytest
 
 from conftest import cold_copy, demo_edited_after_delivery, requirement_yaml
 from reqtrace.baselines import verify
-from reqtrace.changes import id_search
+from reqtrace.changes import diff, id_search
 from reqtrace.checks import check
 from reqtrace.core import parse_cache, snapshot
 from reqtrace.io import fork_map
@@ -55,8 +55,12 @@ def _as_a_new_process() -> None:
 @pytest.fixture
 def parent_work(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How often this process (not the child) verified the baselines and scanned a commit for ids."""
-    counts = {"verdicts": 0, "scans": 0}
-    plain_verdict, scan = verify._plain_verdict, id_search._ScanAtCommit.result
+    counts = {"verdicts": 0, "scans": 0, "drifts": 0}
+    plain_verdict, scan, drift = verify._plain_verdict, id_search._ScanAtCommit.result, diff.drift_findings
+
+    def counted_drift(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counts["drifts"] += 1
+        return drift(*args, **kwargs)
 
     def counted_verdict(*args, **kwargs):  # type: ignore[no-untyped-def]
         counts["verdicts"] += 1
@@ -68,6 +72,7 @@ def parent_work(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
     monkeypatch.setattr(verify, "_plain_verdict", counted_verdict)
     monkeypatch.setattr(id_search._ScanAtCommit, "result", counted_scan)
+    monkeypatch.setattr(diff, "drift_findings", counted_drift)
     return counts
 
 
@@ -97,11 +102,12 @@ def test_cold_check_from_the_childs_verdict_and_searches_equals_the_plain_check(
     for args in (CHECK, (*CHECK, "--rev", "HEAD")):
         plain = plains[args] = _plain(run_in_process, root, *args)
         assert plain.exit_code == 0 and "unapproved-change" in plain.stdout and "REQ-900" in plain.stdout
-        parent_work.update(verdicts=0, scans=0)
+        parent_work.update(verdicts=0, scans=0, drifts=0)
         cold = _beside(run_in_process, root, monkeypatch, *args)
         assert (cold.exit_code, cold.stdout, cold.stderr) == (plain.exit_code, plain.stdout, plain.stderr)
-        # The parent verified nothing and scanned no commit: the child had kept both.
-        assert parent_work == {"verdicts": 0, "scans": 0}, args
+        # The parent verified nothing and scanned no commit: the child had kept both; at a
+        # commit the child kept the whole drift gate, in the working tree the parent diffs.
+        assert parent_work == {"verdicts": 0, "scans": 0, "drifts": 0 if "--rev" in args else 1}, args
     # Only where it is worth it: at the default threshold the demo's few manifest rows fork nothing.
     shutil.rmtree(root / ".git" / "reqtrace")
     _as_a_new_process()
@@ -135,8 +141,8 @@ def test_tampered_baselines_and_files_changed_after_the_child(scenario, tmp_path
     # again before the parse: the parent's content ids differ, and it computes what it must.
     started = check.start_baseline_work
 
-    def child_then_edits(repo, commit, drift):  # type: ignore[no-untyped-def]
-        wait = started(repo, commit, drift)
+    def child_then_edits(repo, commit, drift, verdict):  # type: ignore[no-untyped-def]
+        wait = started(repo, commit, drift, verdict)
         assert wait is not None
         wait()
         cold_copy(scenario, tmp_path / "fresh")

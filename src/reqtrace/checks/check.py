@@ -171,7 +171,7 @@ def drift_gate(snapshot: Snapshot, base: tuple[str, str], level: str) -> list[Fi
 _MANIFEST_ROW_BYTES = 130
 
 
-def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None) -> Callable[[], None] | None:
+def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, verdict: str | None) -> Callable[[], None] | None:
     """Start the baselines' verdict and the drift gate's searches in a forked child that keeps
     them (core/cachestore.py), while the caller reads and parses the spec repo at `commit`
     (None: the working tree); the function returned waits for the child (None: nothing started).
@@ -184,8 +184,9 @@ def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None) -
     missing as before. Only format 2 baselines are verified here (by blob ids): a format 1
     verdict digests the requirements at each baseline's commit, which the parse in this process
     mostly supplies. Started only where forking is worth it (`fork_map.can_fork`, sized by the
-    manifests) and the child's results can be kept (the verdict's content id)."""
-    from reqtrace.baselines.verify import VERDICT_KIND, verdict_content
+    manifests) and the child's results can be kept: `verdict` is the verdict's content id
+    (`verify.verdict_content`), None when it may not be kept."""
+    from reqtrace.baselines.verify import VERDICT_KIND
     from reqtrace.io.fork_map import can_fork, fork_beside
 
     if repo.git_top is None:
@@ -197,8 +198,7 @@ def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None) -
     rows = _manifest_bytes(repo.root / config.baselines_dir) // _MANIFEST_ROW_BYTES
     if not rows or not can_fork(rows):
         return None
-    content = verdict_content(repo, commit)
-    if content is None or cachestore.load(repo.git_top, VERDICT_KIND, content) is not None:
+    if verdict is None or cachestore.load(repo.git_top, VERDICT_KIND, verdict) is not None:
         return None
     level = drift or config.drift or "warn"
     return fork_beside(lambda: _baseline_work(repo, commit, level), items=rows)
@@ -224,7 +224,7 @@ def _baseline_work(repo: SpecRepo, commit: str | None, level: str) -> None:
     """The forked child of `start_baseline_work`: what it computes is kept, nothing else is left."""
     from reqtrace.baselines.baseline import AcceptedUnknown, scan_baselines
     from reqtrace.baselines.verify import verdict_at
-    from reqtrace.changes.diff import diff_revisions
+    from reqtrace.changes.diff import diff_revisions, drift_findings
     from reqtrace.io.progress import set_listener
 
     set_listener(None)  # the parent shows the progress
@@ -237,10 +237,19 @@ def _baseline_work(repo: SpecRepo, commit: str | None, level: str) -> None:
         accepted = scanned.accepted()
     except AcceptedUnknown:
         return  # the gate fails on the missing file; there is no drift to search
-    if accepted is not None:
-        # Parses are not kept (ParseCache(None)): the parent has the snapshot's, and the few
-        # changed files at the baseline cost less to parse again than to write and read.
-        diff_revisions(repo, accepted.commit, commit or WORKTREE, from_shown=accepted.name, cache=ParseCache(None), suspect=False)
+    if accepted is None:
+        return
+    # Parses are not kept (ParseCache(None)): the parent has the snapshot's, and the few
+    # changed files at the baseline cost less to parse again than to write and read.
+    if commit is None:  # the working tree's drift is named by the snapshot's blob ids: its searches are kept
+        diff_revisions(repo, accepted.commit, WORKTREE, from_shown=accepted.name, cache=ParseCache(None), suspect=False)
+        return
+    # At a commit the commits name the drift: the whole gate is kept, as drift_gate keeps it.
+    base = (accepted.name, accepted.commit)
+    content = _drift_content_at(repo, base, level, commit)
+    if cachestore.load(repo.git_top, DRIFT_KIND, content, cachestore.findings_of) is None:
+        findings = drift_findings(repo, base, level, to_rev=commit, cache=ParseCache(None))
+        cachestore.store(repo.git_top, DRIFT_KIND, content, cachestore.finding_rows(findings))
 
 
 class _PackFirst(ParseCache):
@@ -265,11 +274,11 @@ def drift_content(snapshot: Snapshot, base: tuple[str, str], level: str) -> str 
     repo = snapshot.repo
     if repo is None or repo.git_top is None:
         return None
-    name, base_commit = base
     config = snapshot.config
-    lines = [f"{DRIFT_FORMAT} {repo.root} {repo.prefix!r} {name!r} {base_commit} {level}"]
     if snapshot.commit is not None:
-        return "\n".join([*lines, f"to {snapshot.commit}"])
+        return _drift_content_at(repo, base, level, snapshot.commit)
+    name, base_commit = base
+    lines = [f"{DRIFT_FORMAT} {repo.root} {repo.prefix!r} {name!r} {base_commit} {level}"]
     folders = (config.requirements_dir + "/", config.requests_dir + "/")
     scanned = [folder + "/" for folder in scanned_folders(config)]
     if not all(folder.startswith(tuple(scanned)) for folder in folders):
@@ -285,6 +294,12 @@ def drift_content(snapshot: Snapshot, base: tuple[str, str], level: str) -> str 
     for path in sorted(path for path in snapshot.present if path.startswith(folders)):
         lines.append(f"{path!r} {snapshot.files.get(path, '-')}")
     return "\n".join(lines)
+
+
+def _drift_content_at(repo: SpecRepo, base: tuple[str, str], level: str, commit: str) -> str:
+    """`drift_content` of a snapshot at `commit`: the commits name all that is compared."""
+    name, base_commit = base
+    return f"{DRIFT_FORMAT} {repo.root} {repo.prefix!r} {name!r} {base_commit} {level}\nto {commit}"
 
 
 def check_stale_temp_files(snapshot: Snapshot) -> Iterable[Finding]:

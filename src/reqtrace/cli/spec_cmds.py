@@ -70,22 +70,28 @@ def check(
         raise UsageError("--fix edits the working tree; it cannot be used with --rev")
     repo = find_spec_repo(root)
     key = None
-    commit = None
+    beside = None
     if not fix:
-        commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
-        key = check_key(repo, commit, strict=strict, drift=drift.value if drift is not None else None)
-    # An unchanged spec repo's check was kept (checks/kept_check.py): its report, not a new one.
-    report = load_report(key, strict) if key is not None else None
-    if report is None:
-        beside = None
-        if not fix:
-            from reqtrace.checks.check import start_baseline_work
+        from reqtrace.baselines.verify import verdict_content
+        from reqtrace.checks.check import start_baseline_work
 
-            # The baselines' verdict and the drift's searches need no parsed file: a child keeps them meanwhile.
-            beside = start_baseline_work(repo, commit, drift.value if drift is not None else None)
-        report = _checked(root, rev, strict=strict, drift=drift, fix=fix, quiet=format is not CheckFormat.text, beside=beside)
-        if key is not None:
-            store_report(key, report.snapshot, report.findings)
+        commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
+        verdict = verdict_content(repo, commit)
+        # The baselines' verdict and the drift's searches need no parsed file: when they are
+        # not kept, a child keeps them while this process lists and parses.
+        beside = start_baseline_work(repo, commit, drift.value if drift is not None else None, verdict)
+    try:
+        if not fix:
+            key = check_key(repo, commit, strict=strict, drift=drift.value if drift is not None else None, verdict=verdict)
+        # An unchanged spec repo's check was kept (checks/kept_check.py): its report, not a new one.
+        report = load_report(key, strict) if key is not None else None
+        if report is None:
+            report = _checked(root, rev, strict=strict, drift=drift, fix=fix, quiet=format is not CheckFormat.text, beside=beside)
+            if key is not None:
+                store_report(key, report.snapshot, report.findings)
+    finally:
+        if beside is not None:
+            beside()  # waited for once (the parse waits first): its CPU is this command's
     output.gate_failed = not report.ok
     if format is CheckFormat.json:
         output.write_json(check_json(report))
