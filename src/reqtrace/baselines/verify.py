@@ -9,7 +9,9 @@ a shallow clone is not a finding but an input error (exit 3) with the fix.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reqtrace.baselines.baseline import (
+    MANIFEST,
     SIGNOFFS,
     TAG_PREFIX,
     AcceptedUnknown,
@@ -38,7 +41,7 @@ from reqtrace.baselines.baseline import (
 )
 from reqtrace.baselines.signed_statement import expected_statement, resolve_signers
 from reqtrace.core import cachestore
-from reqtrace.core.config import SpecRepo, parse_config
+from reqtrace.core.config import Config, SpecRepo, parse_config
 from reqtrace.core.digest import root_digest
 from reqtrace.core.model import ERROR, Finding, Requirement, Snapshot
 from reqtrace.core.snapshot import Reader, kind_finder
@@ -452,6 +455,26 @@ def _kept_vouched(repo: SpecRepo, name: str) -> bool:
         return kept is not None and name in kept.vouched and _commits_exist(repo, kept.commits, content)
     except (GitError, InputError, OSError):
         return False
+
+
+# A manifest row (`- id:`, `digest:`, `path:`, `blob:`) is about this many bytes.
+_MANIFEST_ROW_BYTES = 130
+
+
+def manifest_rows(repo: SpecRepo, config: Config) -> int:
+    """About how many requirements the working tree's baseline manifests list together
+    (from their sizes; 0: none): what verifying them and diffing from them scales with,
+    known before anything is read — to tell whether forking a child for it is worth it."""
+    total = 0
+    try:
+        with os.scandir(repo.root / config.baselines_dir) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        total += os.lstat(os.path.join(entry.path, MANIFEST)).st_size
+    except OSError:
+        return 0
+    return total // _MANIFEST_ROW_BYTES
 
 
 def baseline_findings(snapshot: Snapshot) -> list[Finding]:

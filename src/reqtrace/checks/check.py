@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,11 +164,6 @@ def drift_gate(snapshot: Snapshot, base: tuple[str, str], level: str) -> list[Fi
     return findings
 
 
-# A manifest row (`- id:`, `digest:`, `path:`, `blob:`) is about this many bytes: the baselines'
-# manifests' sizes tell how much the work beside the parse has to do before a single file is parsed.
-_MANIFEST_ROW_BYTES = 130
-
-
 def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, verdict: str | None) -> Callable[[], None] | None:
     """Start the baselines' verdict and the drift gate's searches in a forked child that keeps
     them (core/cachestore.py), while the caller reads and parses the spec repo at `commit`
@@ -186,7 +179,7 @@ def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, v
     mostly supplies. Started only where forking is worth it (`fork_map.can_fork`, sized by the
     manifests) and the child's results can be kept: `verdict` is the verdict's content id
     (`verify.verdict_content`), None when it may not be kept."""
-    from reqtrace.baselines.verify import VERDICT_KIND
+    from reqtrace.baselines.verify import VERDICT_KIND, manifest_rows
     from reqtrace.io.fork_map import can_fork, fork_beside
 
     if repo.git_top is None:
@@ -195,29 +188,13 @@ def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, v
         config, _ = parse_config(Reader(repo, commit).read_config())
     except InputError:
         return None  # the parse says what is wrong with it
-    rows = _manifest_bytes(repo.root / config.baselines_dir) // _MANIFEST_ROW_BYTES
+    rows = manifest_rows(repo, config)
     if not rows or not can_fork(rows):
         return None
     if verdict is None or cachestore.load(repo.git_top, VERDICT_KIND, verdict) is not None:
         return None
     level = drift or config.drift or "warn"
     return fork_beside(lambda: _baseline_work(repo, commit, level), items=rows)
-
-
-def _manifest_bytes(folder: Path) -> int:
-    """The total size of the working tree's baseline manifests (0: none, or no such folder)."""
-    from reqtrace.baselines.baseline import MANIFEST
-
-    total = 0
-    try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    with contextlib.suppress(OSError):
-                        total += os.lstat(os.path.join(entry.path, MANIFEST)).st_size
-    except OSError:
-        return 0
-    return total
 
 
 def _baseline_work(repo: SpecRepo, commit: str | None, level: str) -> None:
