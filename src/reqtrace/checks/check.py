@@ -304,15 +304,21 @@ def _worktree_drift_content(repo: SpecRepo, base: tuple[str, str], level: str) -
     if listed is None or repo.git_top is None:
         return None
     config_bytes, config, sources, described = listed
+    from reqtrace.changes.id_search import offer_blobs
+
     kind_of = kind_finder(config)
     blobs = {}
+    read = []
     try:
         for source, data in Reader(repo, None).read([source for source in sources if kind_of(source.path) is not None]):
             if data is None:
                 return None
             blobs[source.path] = gitio.blob_id(data)
+            read.append((blobs[source.path], data))
     except InputError:
         return None
+    # The drift's searches of HEAD read the same blobs (most files are HEAD's): from here, not from git.
+    offer_blobs(read)
     name, base_commit = base
     lines = [f"{DRIFT_FORMAT} {repo.root} {repo.prefix!r} {name!r} {base_commit} {level}",
              f"to WORKTREE {clock.today().isoformat()} {gitio.head_commit(repo.git_top)} {gitio.blob_id(config_bytes)}"]
