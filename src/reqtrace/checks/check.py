@@ -8,6 +8,7 @@ from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reqtrace.changes.id_search import offer_blobs
 from reqtrace.changes.suspect import check_suspect_links
 from reqtrace.checks.kept_check import FRESH_NS
 from reqtrace.checks.records import RECORD_CHECKS
@@ -168,16 +169,17 @@ def drift_gate(snapshot: Snapshot, base: tuple[str, str], level: str) -> list[Fi
 
 
 def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, verdict: str | None) -> Callable[[], None] | None:
-    """Start the baselines' verdict and the drift gate's searches in a forked child that keeps
-    them (core/cachestore.py), while the caller reads and parses the spec repo at `commit`
-    (None: the working tree); the function returned waits for the child (None: nothing started).
+    """Start the baselines' verdict and the drift gate in a forked child that keeps them
+    (core/cachestore.py), while the caller reads and parses the spec repo at `commit` (None:
+    the working tree); the function returned waits for the child (None: nothing started).
 
     Neither needs a parsed file of the snapshot: the verdict reads the baseline files, their
-    tags and ssh-keygen, and the drift's costly part is the searches of HEAD (or the commit)
-    for the ids changed since the accepted baseline (changes/id_search.py), kept by commit.
-    After the parse, `baseline_verdict` and `drift_gate` find both kept, checked as every kept
-    result is; when the child failed or was slower than a change to the files, they compute what is
-    missing as before. Only format 2 baselines are verified here (by blob ids): a format 1
+    tags and ssh-keygen; the drift gate diffs the few files changed since the accepted baseline
+    and searches HEAD (or the commit) for their ids (changes/id_search.py, kept by commit).
+    After the parse, `baseline_verdict` and `drift_gate` find them kept under the content ids
+    they compute themselves, checked as every kept result is; what the child did not keep
+    (it failed, a file changed meanwhile) they compute as before, from the kept searches
+    where there are some. Only format 2 baselines are verified here (by blob ids): a format 1
     verdict digests the requirements at each baseline's commit, which the parse in this process
     mostly supplies. Started only where forking is worth it (`fork_map.can_fork`, sized by the
     manifests) and the child's results can be kept: `verdict` is the verdict's content id
@@ -304,8 +306,6 @@ def _worktree_drift_content(repo: SpecRepo, base: tuple[str, str], level: str) -
     if listed is None or repo.git_top is None:
         return None
     config_bytes, config, sources, described = listed
-    from reqtrace.changes.id_search import offer_blobs
-
     kind_of = kind_finder(config)
     blobs = {}
     read = []
@@ -330,9 +330,8 @@ def _drift_files(repo: SpecRepo) -> tuple[bytes, Config, list[SourceFile], list[
     """reqtrace.yaml's bytes, the configuration, the files under the drift's folders and their
     description (HEAD, reqtrace.yaml's blob id, each file's path, size, modification and change
     times, inode: a file whose description is unchanged has unchanged bytes, as git's index
-    takes it); None when a file is a link, has a
-    name that is not UTF-8 or changed in the last seconds (an edit within the same clock tick
-    keeps the times), or a folder cannot be read."""
+    takes it); None when a file is a link, has a name that is not UTF-8 or changed in the last
+    seconds (an edit within the same clock tick keeps the times), or a folder cannot be read."""
     reader = Reader(repo, None)
     try:
         config_bytes = reader.read_config()
