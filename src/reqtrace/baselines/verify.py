@@ -9,14 +9,18 @@ a shallow clone is not a finding but an input error (exit 3) with the fix.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reqtrace.baselines.baseline import (
+    MANIFEST,
     SIGNOFFS,
     TAG_PREFIX,
     AcceptedUnknown,
@@ -37,10 +41,10 @@ from reqtrace.baselines.baseline import (
 )
 from reqtrace.baselines.signed_statement import expected_statement, resolve_signers
 from reqtrace.core import cachestore
-from reqtrace.core.config import SpecRepo, parse_config
+from reqtrace.core.config import Config, SpecRepo, parse_config
 from reqtrace.core.digest import root_digest
 from reqtrace.core.model import ERROR, Finding, Requirement, Snapshot
-from reqtrace.core.snapshot import Reader, kind_of
+from reqtrace.core.snapshot import Reader, kind_finder
 from reqtrace.errors import GitError, InputError, ToolMissing
 from reqtrace.io import gitio, sshsig
 from reqtrace.io.yamlio import MAX_FILE_BYTES
@@ -202,8 +206,9 @@ def _blob_problems(repo: SpecRepo, baseline: Baseline) -> dict[str, Finding]:
         message = error.message if isinstance(error, InputError | GitError) else str(error)
         return {"": _tampered(baseline, f"the files at commit {short} cannot be listed: {message}", "commit")}
     actual: dict[str, str] = {}
+    kind_of = kind_finder(config)
     for source in sources:
-        kind = kind_of(source.path, config)
+        kind = kind_of(source.path)
         if kind is not None and kind.name == "requirement":
             actual[source.path] = "a symbolic link" if source.symlink_target is not None else (source.oid or "")
     if not reader.bad_names and actual == {entry.path: entry.blob for entry in baseline.requirements}:
@@ -452,6 +457,26 @@ def _kept_vouched(repo: SpecRepo, name: str) -> bool:
         return False
 
 
+# A manifest row (`- id:`, `digest:`, `path:`, `blob:`) is about this many bytes.
+_MANIFEST_ROW_BYTES = 130
+
+
+def manifest_rows(repo: SpecRepo, config: Config) -> int:
+    """About how many requirements the working tree's baseline manifests list together
+    (from their sizes; 0: none): what verifying them and diffing from them scales with,
+    known before anything is read — to tell whether forking a child for it is worth it."""
+    total = 0
+    try:
+        with os.scandir(repo.root / config.baselines_dir) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        total += os.lstat(os.path.join(entry.path, MANIFEST)).st_size
+    except OSError:
+        return 0
+    return total // _MANIFEST_ROW_BYTES
+
+
 def baseline_findings(snapshot: Snapshot) -> list[Finding]:
     """What `reqtrace check` reports about the baselines of the snapshot's spec repo."""
     return baseline_verdict(snapshot).findings
@@ -488,13 +513,20 @@ def _verdict_for(snapshot: Snapshot) -> BaselineVerdict:
     repo = getattr(snapshot, "repo", None)
     if repo is None:
         return BaselineVerdict([], None)
-    content = verdict_content(repo, snapshot.commit)
+    return verdict_at(repo, snapshot.commit, lambda: baselines_of(snapshot))
+
+
+def verdict_at(repo: SpecRepo, commit: str | None, scan: Callable[[], BaselineSet]) -> BaselineVerdict:
+    """`baseline_verdict` of the spec repo at `commit` (None: the working tree), its baselines
+    scanned by `scan()` when it is not kept: it needs no parsed requirement, so a forked
+    child can compute (and keep) it while the command parses (checks/check.py)."""
+    content = verdict_content(repo, commit)
     if content is not None:
         kept = cachestore.load(repo.git_top, VERDICT_KIND, content, _verdict_of)
         if kept is not None and _commits_exist(repo, kept.commits, content):
             return BaselineVerdict(kept.findings, kept.accepted)
-    scanned = baselines_of(snapshot)
-    findings, vouched = _plain_verdict(repo, scanned, snapshot.commit)
+    scanned = scan()
+    findings, vouched = _plain_verdict(repo, scanned, commit)
     try:
         chosen = scanned.accepted()
         accepted = (chosen.name, chosen.commit) if chosen is not None else None

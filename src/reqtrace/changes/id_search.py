@@ -25,6 +25,7 @@ pattern finds exactly what the `git grep -P` of `gitio.GrepJob` finds: an id as 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -97,6 +98,16 @@ def _blobs(oids: list[str], git_top: Path) -> dict[str, bytes]:
             _KEPT_BLOBS[oid] = data
             _KEPT_BYTES[0] += len(data)
     return found
+
+
+def offer_blobs(blobs: Iterable[tuple[str, bytes]]) -> None:
+    """Bytes read elsewhere in this process (the working tree's files), each with the blob id
+    `gitio.blob_id` gives them: a search at a commit that has that blob reads it from here, not
+    from git (a blob id names its bytes). Kept within the same bound as the blobs read here."""
+    for oid, data in blobs:
+        if oid not in _KEPT_BLOBS and _KEPT_BYTES[0] + len(data) <= MAX_KEPT_BYTES:
+            _KEPT_BLOBS[oid] = data
+            _KEPT_BYTES[0] += len(data)
 
 
 _WORD_BYTE = b"A-Za-z0-9_"

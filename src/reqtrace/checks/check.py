@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reqtrace.changes.id_search import offer_blobs
 from reqtrace.changes.suspect import check_suspect_links
+from reqtrace.checks.kept_check import FRESH_NS
 from reqtrace.checks.records import RECORD_CHECKS
 from reqtrace.checks.references import dangling, removed_since_a_baseline
 from reqtrace.core import cachestore
+from reqtrace.core.config import Config, SpecRepo, parse_config
 from reqtrace.core.model import ERROR, WARNING, Finding, FindingTally, Snapshot
 from reqtrace.core.parse import Parsed
 from reqtrace.core.parse_cache import ParseCache
 from reqtrace.core.placeholders import check_placeholders
-from reqtrace.core.snapshot import WORKTREE, Reader, scanned_folders
+from reqtrace.core.snapshot import WORKTREE, Reader, SourceFile, kind_finder, scanned_folders
 from reqtrace.core.structure import structure_findings
 from reqtrace.errors import InputError
 from reqtrace.io import clock, gitio
@@ -163,6 +168,81 @@ def drift_gate(snapshot: Snapshot, base: tuple[str, str], level: str) -> list[Fi
     return findings
 
 
+def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, verdict: str | None) -> Callable[[], None] | None:
+    """Start the baselines' verdict and the drift gate in a forked child that keeps them
+    (core/cachestore.py), while the caller reads and parses the spec repo at `commit` (None:
+    the working tree); the function returned waits for the child (None: nothing started).
+
+    Neither needs a parsed file of the snapshot: the verdict reads the baseline files, their
+    tags and ssh-keygen; the drift gate diffs the few files changed since the accepted baseline
+    and searches HEAD (or the commit) for their ids (changes/id_search.py, kept by commit).
+    After the parse, `baseline_verdict` and `drift_gate` find them kept under the content ids
+    they compute themselves, checked as every kept result is; what the child did not keep
+    (it failed, a file changed meanwhile) they compute as before, from the kept searches
+    where there are some. Only format 2 baselines are verified here (by blob ids): a format 1
+    verdict digests the requirements at each baseline's commit, which the parse in this process
+    mostly supplies. Started only where forking is worth it (`fork_map.can_fork`, sized by the
+    manifests) and the child's results can be kept: `verdict` is the verdict's content id
+    (`verify.verdict_content`), None when it may not be kept."""
+    from reqtrace.baselines.verify import VERDICT_KIND, manifest_rows
+    from reqtrace.io.fork_map import can_fork, fork_beside
+
+    if repo.git_top is None:
+        return None
+    try:
+        config, _ = parse_config(Reader(repo, commit).read_config())
+    except InputError:
+        return None  # the parse says what is wrong with it
+    rows = manifest_rows(repo, config)
+    if not rows or not can_fork(rows):
+        return None
+    if verdict is None or cachestore.load(repo.git_top, VERDICT_KIND, verdict) is not None:
+        return None
+    level = drift or config.drift or "warn"
+    return fork_beside(lambda: _baseline_work(repo, commit, level), items=rows)
+
+
+def _baseline_work(repo: SpecRepo, commit: str | None, level: str) -> None:
+    """The forked child of `start_baseline_work`: what it computes is kept, nothing else is left."""
+    from reqtrace.baselines.baseline import AcceptedUnknown, scan_baselines
+    from reqtrace.baselines.verify import verdict_at
+    from reqtrace.changes.diff import diff_revisions, drift_findings
+    from reqtrace.io.progress import set_listener
+
+    set_listener(None)  # the parent shows the progress
+    scanned = scan_baselines(repo, commit)
+    if scanned.baselines and all(baseline.files_digest is not None for baseline in scanned.baselines):
+        verdict_at(repo, commit, lambda: scanned)
+    if level == "off":
+        return
+    try:
+        accepted = scanned.accepted()
+    except AcceptedUnknown:
+        return  # the gate fails on the missing file; there is no drift to search
+    if accepted is None:
+        return
+    # Parses are not kept (ParseCache(None)): the parent has the snapshot's, and the few
+    # changed files at the baseline cost less to parse again than to write and read.
+    # The whole gate is kept, as drift_gate keeps it: at a commit the commits name it; in the
+    # working tree the blob ids of the files under the folders it reads, hashed here before
+    # and after the diff (kept only when both agree: no file changed while it was read).
+    base = (accepted.name, accepted.commit)
+    described: list[str] | None = None
+    if commit is not None:
+        content = _drift_content_at(repo, base, level, commit)
+    else:
+        named = _worktree_drift_content(repo, base, level)
+        if named is None:  # the searches are kept still
+            diff_revisions(repo, accepted.commit, WORKTREE, from_shown=accepted.name, cache=ParseCache(None), suspect=False)
+            return
+        content, described = named
+    if cachestore.load(repo.git_top, DRIFT_KIND, content, cachestore.findings_of) is None:
+        findings = drift_findings(repo, base, level, to_rev=commit or WORKTREE, cache=ParseCache(None))
+        after = _drift_files(repo) if described is not None else None
+        if described is None or (after is not None and after[3] == described):
+            cachestore.store(repo.git_top, DRIFT_KIND, content, cachestore.finding_rows(findings))
+
+
 class _PackFirst(ParseCache):
     """Parses by key from entry files, the parse pack (read only) asked first."""
 
@@ -185,14 +265,13 @@ def drift_content(snapshot: Snapshot, base: tuple[str, str], level: str) -> str 
     repo = snapshot.repo
     if repo is None or repo.git_top is None:
         return None
-    name, base_commit = base
     config = snapshot.config
-    lines = [f"{DRIFT_FORMAT} {repo.root} {repo.prefix!r} {name!r} {base_commit} {level}"]
     if snapshot.commit is not None:
-        return "\n".join([*lines, f"to {snapshot.commit}"])
-    folders = (config.requirements_dir + "/", config.requests_dir + "/")
-    scanned = [folder + "/" for folder in scanned_folders(config)]
-    if not all(folder.startswith(tuple(scanned)) for folder in folders):
+        return _drift_content_at(repo, base, level, snapshot.commit)
+    name, base_commit = base
+    lines = [f"{DRIFT_FORMAT} {repo.root} {repo.prefix!r} {name!r} {base_commit} {level}"]
+    folders = _drift_folders(config)
+    if folders is None:
         return None  # a folder the snapshot did not read
     if any(f.code in _UNREAD and (f.path or "").startswith(folders) for f in snapshot.findings):
         return None
@@ -205,6 +284,80 @@ def drift_content(snapshot: Snapshot, base: tuple[str, str], level: str) -> str 
     for path in sorted(path for path in snapshot.present if path.startswith(folders)):
         lines.append(f"{path!r} {snapshot.files.get(path, '-')}")
     return "\n".join(lines)
+
+
+def _drift_folders(config: Config) -> tuple[str, str] | None:
+    """The folders whose files name the working tree's drift ('specs/', 'records/requests/');
+    None when the snapshot does not read them both."""
+    folders = (config.requirements_dir + "/", config.requests_dir + "/")
+    scanned = [folder + "/" for folder in scanned_folders(config)]
+    return folders if all(folder.startswith(tuple(scanned)) for folder in folders) else None
+
+
+def _worktree_drift_content(repo: SpecRepo, base: tuple[str, str], level: str) -> tuple[str, list[str]] | None:
+    """`drift_content` of the snapshot a check of the working tree as it is now would read,
+    from the files themselves (listed and hashed, nothing parsed), with their description
+    (`_drift_files`): for the child beside the parse. None wherever the snapshot's would be
+    None, or might be: a link, a name that is not UTF-8 or a file over the size limit under
+    the folders (the parse reports them), a reqtrace.yaml that cannot be read; and when a file
+    changed in the last seconds. A content that differs from the snapshot's is never wrong,
+    only not found."""
+    listed = _drift_files(repo)
+    if listed is None or repo.git_top is None:
+        return None
+    config_bytes, config, sources, described = listed
+    kind_of = kind_finder(config)
+    blobs = {}
+    read = []
+    try:
+        for source, data in Reader(repo, None).read([source for source in sources if kind_of(source.path) is not None]):
+            if data is None:
+                return None
+            blobs[source.path] = gitio.blob_id(data)
+            read.append((blobs[source.path], data))
+    except InputError:
+        return None
+    # The drift's searches of HEAD read the same blobs (most files are HEAD's): from here, not from git.
+    offer_blobs(read)
+    name, base_commit = base
+    lines = [f"{DRIFT_FORMAT} {repo.root} {repo.prefix!r} {name!r} {base_commit} {level}",
+             f"to WORKTREE {clock.today().isoformat()} {gitio.head_commit(repo.git_top)} {gitio.blob_id(config_bytes)}"]
+    lines.extend(f"{source.path!r} {blobs.get(source.path, '-')}" for source in sources)
+    return "\n".join(lines), described
+
+
+def _drift_files(repo: SpecRepo) -> tuple[bytes, Config, list[SourceFile], list[str]] | None:
+    """reqtrace.yaml's bytes, the configuration, the files under the drift's folders and their
+    description (HEAD, reqtrace.yaml's blob id, each file's path, size, modification and change
+    times, inode: a file whose description is unchanged has unchanged bytes, as git's index
+    takes it); None when a file is a link, has a name that is not UTF-8 or changed in the last
+    seconds (an edit within the same clock tick keeps the times), or a folder cannot be read."""
+    reader = Reader(repo, None)
+    try:
+        config_bytes = reader.read_config()
+        config, _ = parse_config(config_bytes)
+        folders = _drift_folders(config)
+        if folders is None:
+            return None
+        sources = [source for source in reader.list_files([folder.rstrip("/") for folder in folders], sizes=False) if source.path.startswith(folders)]
+        if reader.bad_names or any(source.symlink_target is not None for source in sources):
+            return None
+        fresh = time.time_ns() - FRESH_NS
+        described = [f"head {gitio.head_commit(repo.git_top) if repo.git_top is not None else None}", f"config {gitio.blob_id(config_bytes)}"]
+        for source in sources:
+            info = os.lstat(os.path.join(repo.root, source.path))
+            if info.st_mtime_ns >= fresh or info.st_ctime_ns >= fresh:
+                return None
+            described.append(f"{source.path}\0{info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino} {info.st_dev}")
+    except (InputError, OSError):
+        return None
+    return config_bytes, config, sources, described
+
+
+def _drift_content_at(repo: SpecRepo, base: tuple[str, str], level: str, commit: str) -> str:
+    """`drift_content` of a snapshot at `commit`: the commits name all that is compared."""
+    name, base_commit = base
+    return f"{DRIFT_FORMAT} {repo.root} {repo.prefix!r} {name!r} {base_commit} {level}\nto {commit}"
 
 
 def check_stale_temp_files(snapshot: Snapshot) -> Iterable[Finding]:

@@ -102,13 +102,18 @@ class CheckKey:
         return "\n".join(lines)
 
 
-def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | None) -> CheckKey | None:
+_ASK = "ask"  # check_key's `verdict` when the caller has not computed it
+
+
+def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | None, verdict: str | None = _ASK) -> CheckKey | None:
     """The key of `check` at `commit` (None: the working tree) with these options; None when
     nothing may be kept. Costs a listing of the scanned folders' files (no file is read,
-    except one changed in the last seconds) and the baselines' verdict content."""
+    except one changed in the last seconds) and the baselines' verdict content (`verdict`,
+    when the caller has it: `verify.verdict_content(repo, commit)` computed just before)."""
     if os.environ.get("REQTRACE_NO_CACHE") is not None or repo.git_top is None:
         return None
-    verdict = verdict_content(repo, commit)
+    if verdict == _ASK:
+        verdict = verdict_content(repo, commit)
     if verdict is None:
         return None
     lines = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -82,15 +83,28 @@ def check(
         raise UsageError("--fix edits the working tree; it cannot be used with --rev")
     repo = find_spec_repo(root)
     key = None
+    beside = None
     if not fix:
+        from reqtrace.baselines.verify import verdict_content
+        from reqtrace.checks.check import start_baseline_work
+
         commit = None if rev in (None, WORKTREE) else resolve_revision(repo, rev)  # type: ignore[arg-type]
-        key = check_key(repo, commit, strict=strict, drift=drift.value if drift is not None else None)
-    # An unchanged spec repo's check was kept (checks/kept_check.py): its report, not a new one.
-    report = load_report(key, strict) if key is not None else None
-    if report is None:
-        report = _checked(root, rev, strict=strict, drift=drift, fix=fix, quiet=format is not CheckFormat.text)
-        if key is not None:
-            store_report(key, report.snapshot, report.findings)
+        verdict = verdict_content(repo, commit)
+        # The baselines' verdict and the drift's searches need no parsed file: when they are
+        # not kept, a child keeps them while this process lists and parses.
+        beside = start_baseline_work(repo, commit, drift.value if drift is not None else None, verdict)
+    try:
+        if not fix:
+            key = check_key(repo, commit, strict=strict, drift=drift.value if drift is not None else None, verdict=verdict)
+        # An unchanged spec repo's check was kept (checks/kept_check.py): its report, not a new one.
+        report = load_report(key, strict) if key is not None else None
+        if report is None:
+            report = _checked(root, rev, strict=strict, drift=drift, fix=fix, quiet=format is not CheckFormat.text, beside=beside)
+            if key is not None:
+                store_report(key, report.snapshot, report.findings)
+    finally:
+        if beside is not None:
+            beside()  # waited for once (the parse waits first): its CPU is this command's
     output.gate_failed = not report.ok
     if format is CheckFormat.json:
         output.write_json(check_json(report))
@@ -113,12 +127,17 @@ def check(
         raise typer.Exit(1)
 
 
-def _checked(root: Path | None, rev: str | None, *, strict: bool, drift: DriftLevel | None, fix: bool, quiet: bool) -> Any:
-    """The plain check: the snapshot read, the drift gate, every rule (a check.CheckReport)."""
+def _checked(root: Path | None, rev: str | None, *, strict: bool, drift: DriftLevel | None, fix: bool, quiet: bool, beside: Callable[[], None] | None = None) -> Any:
+    """The plain check: the snapshot read, the drift gate, every rule (a check.CheckReport).
+    `beside`: waits for the child keeping the verdict and the drift's searches (check.start_baseline_work)."""
     from reqtrace.checks.check import run_checks
     from reqtrace.io.progress import phase
 
-    repo, snapshot = load(root, rev, share_pack=True)
+    try:
+        repo, snapshot = load(root, rev, share_pack=True)
+    finally:
+        if beside is not None:
+            beside()  # what it kept is read below; its CPU is this command's
     if fix:
         snapshot = _fix_old_field_names(repo, snapshot, quiet=quiet)
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")

@@ -72,8 +72,10 @@ def kind_of(path: str, config: Config) -> FileKind | None:
 
 
 def kind_finder(config: Config) -> Callable[[str], FileKind | None]:
-    """`kind_of` for many paths of one configuration: its folders worked out once."""
-    return functools.partial(_kind_in, folders=_kind_folders(config, tuple(FILE_KINDS)))
+    """`kind_of` for the many paths of one configuration: its folders worked out once (looking
+    them up by the configuration costs more than the answer, file by file)."""
+    folders = _kind_folders(config, tuple(FILE_KINDS))
+    return lambda path: _kind_in(path, folders)
 
 
 def _kind_in(path: str, folders: tuple[tuple[str, FileKind], ...]) -> FileKind | None:
