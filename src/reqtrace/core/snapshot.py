@@ -13,7 +13,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from reqtrace.core.config import CONFIG_FILE, SpecRepo, config_line, parse_config
 from reqtrace.core.digest import stash_digest
@@ -68,7 +68,15 @@ FILE_KINDS: list[FileKind] = [
 
 
 def kind_of(path: str, config: Config) -> FileKind | None:
-    return _kind_in(path, _kind_folders(config, tuple(FILE_KINDS)))
+    latest = _latest_folders
+    if latest[0] is not config or latest[1] != len(FILE_KINDS):
+        # Looked up by identity first: hashing the whole Config for the lru_cache, file by
+        # file, costs four times the answer.
+        latest[:] = [config, len(FILE_KINDS), _kind_folders(config, tuple(FILE_KINDS))]
+    return _kind_in(path, latest[2])
+
+
+_latest_folders: list[Any] = [None, 0, ()]  # (config, how many kinds, their folders) of the last kind_of
 
 
 def kind_finder(config: Config) -> Callable[[str], FileKind | None]:
