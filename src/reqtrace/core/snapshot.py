@@ -477,6 +477,10 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
         return snapshot
     finally:
         if collecting:
+            # Turned back on, the collector's next pass would walk every object just
+            # parsed (seconds at 100,000 requirements): they live as long as the snapshot,
+            # so they are set aside from its passes first.
+            gc.freeze()
             gc.enable()
 
 
