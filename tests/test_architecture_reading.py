@@ -33,6 +33,9 @@ PARSING_ELSEWHERE = {
     # A diff reads only the files that differ between two commits, with blobs it already
     # holds: it calls the reader's parse_sources itself (same rules, its own listing).
     "changes/diff.py": {"parse_sources"},
+    # A scoped trace or impact reads, round by round, only the files that name its ids, from
+    # the listing it holds: it calls the reader's parse_sources too (same rules and order).
+    "graph/scoped.py": {"parse_sources"},
     # Still reading on their own (to move behind the reader): the versions of one
     # requirement through history; a file whose ids clashed, re-parsed for the graph index.
     "changes/history.py": {"parse_requirements", ".parser"},
