@@ -51,6 +51,7 @@ NOT_A_BASELINE_TYPE = {
     "changes/history.py": {"BaselineVersion"},
     "baselines/verify.py": {"BaselineVerdict"},  # what verifying a baseline found, kept by content id
     "pack/contents.py": {"PackedBaseline"},  # a baseline.Baseline plus what a pack adds (file bytes, checks)
+    "graph/scoped.py": {"_BaselineLinks"},  # the links all baselines make, indexed by node
 }
 # Baseline types still to become views of baseline.Baseline.
 BASELINE_TYPES_TO_MOVE: dict[str, set[str]] = {
