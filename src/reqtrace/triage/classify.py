@@ -155,7 +155,7 @@ def weigh(text: str, index: BaselineIndex, refs: Sequence[str] = ()) -> Weighed:
     signals = find_signals(prepared, terms, sentence_terms, index, [(p, m.score) for p, m in zip(positions, matches, strict=True)], named)
     features = dict(signals.values)
     features["named_unknown"] = 1.0 if unknown else 0.0
-    for token in tokens(own):
+    for token in tokens(prepared.prose):
         if token.term != "#":
             features["t:" + token.term] = 1.0
     return Weighed(prepared, features, signals, matches, positions, unknown, sentence_terms)

@@ -8,7 +8,9 @@ A pasted log, error message or stack trace is set aside too, but kept as what
 it is: evidence that something failed. A fenced block with no failure in it
 (code, configuration, a command line, an excerpt of a file or of wanted output)
 is an example: neither evidence of failure nor a cue source. Requirement ids
-are kept as references.
+are kept as references. The words the model learns from are the writer's own
+prose: an issue template's fields (steps to reproduce, environment, logs) say
+what the request is about, not what kind of ask it is.
 """
 
 from __future__ import annotations
@@ -80,6 +82,17 @@ _TRACE_LINE = re.compile(
     r"|e/\w+|segmentation fault|core dumped|npe\b|null ?pointer)",
     re.IGNORECASE,
 )
+# A heading that opens a template's fields rather than the writer's own prose: steps to reproduce,
+# the environment and versions, logs and output. Their lines say what was run and on what, in the
+# template's words; they are read for what the request is about, but no word is learned from them.
+_FIELD_HEADING = re.compile(
+    r"reproduc|\bsteps\b|复现|重现|步骤|environment|\bversion|system observed|\bplatform|环境|版本"
+    r"|\blogs?\b|\boutput\b|screenshot|日志|截图",
+    re.IGNORECASE,
+)
+# A heading of any write-up, a markdown heading or a line that is all bold, ends the section before it.
+_ANY_HEADING = re.compile(r"^\s*(?:#{1,6}\s+\S.{0,60}|\*\*[^*\n]{2,60}\*\*\s*[:：]?)\s*$")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")  # a markdown table: field names and values, in a template or not
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 # Inside a fenced block, a line that tells a failure: the block is pasted output of something that
 # failed. A block with none is an example (code, configuration, a command line, wanted output).
@@ -114,6 +127,7 @@ class Prepared:
     bug_template: bool  # an issue template for a bug report ("Steps to reproduce", 【复现步骤】)
     feature_template: bool  # an issue template for a feature request
     han_share: float  # share of Chinese characters among the letters
+    prose: str  # `own` less tables and the template's fields (steps, environment, logs): what words are learned from
 
 
 def normalise(text: str) -> str:
@@ -133,8 +147,12 @@ def prepare(text: str) -> Prepared:
     block: list[str] = []  # the fenced block being read
     bug = feature = False
     in_fence = in_signature = in_quote = False
+    in_fields = False  # under a heading of a template's fields
+    field: list[bool] = []  # beside `own`: whether the line is a table row or one of a template's fields
     for line in text.split("\n"):
         stripped = line.strip()
+        if not in_fence and not in_quote and not in_signature and _ANY_HEADING.match(line):
+            in_fields = bool(_FIELD_HEADING.search(stripped))
         if _FENCE.match(line):
             if in_fence:
                 _close_block(block, machine, examples)
@@ -178,23 +196,28 @@ def prepare(text: str) -> Prepared:
         if cut:
             quoted.append(line[cut.start() + 1 :].strip())
             line = line[: cut.start() + 1]
+        field.append(in_fields or bool(_TABLE_ROW.match(line)))
         own.append(line)
     _close_block(block, machine, examples)  # a block left open runs to the end of the text
     # The first line is a title or subject when it ends without a full stop: a sentence of its own.
     first = next((i for i, line in enumerate(own) if line.strip()), None)
     if first is not None and not re.search(r"[.!?。！？:：,，]\s*$", own[first]) and first + 1 < len(own) and own[first + 1].strip():
         own.insert(first + 1, "")
+        field.insert(first + 1, False)
     body = "\n".join(own)
+    prose = "\n".join(line for line, is_field in zip(own, field, strict=True) if not is_field)
     forwarded = False
     if _word_count(body) < SHORT_OWN_WORDS and _word_count("\n".join(earlier)) >= 4:
         # "See below", 请看下面: the forwarded message is what is asked; read it as the request.
         body = body + "\n\n" + "\n".join(earlier)
+        prose = prose + "\n\n" + "\n".join(earlier)
         forwarded = True
     body = _URL.sub(" ", body)
     body = _EMAIL.sub(" ", body)
     body = _PATH.sub(" ", body)
     if not body.strip() and text.strip():  # nothing but a greeting or a quote: read what there is
-        body = text
+        body = prose = text
+    prose = _PATH.sub(" ", _EMAIL.sub(" ", _URL.sub(" ", prose)))
     sentences = split_sentences(body)
     letters = [ch for ch in body if ch.isalpha()]
     han = sum(1 for ch in letters if _HAN_CHAR.match(ch))
@@ -210,6 +233,7 @@ def prepare(text: str) -> Prepared:
         names=_names(text),
         bug_template=bug,
         feature_template=feature,
+        prose=_one_line(prose).lower(),
         han_share=han / len(letters) if letters else 0.0,
     )
 
