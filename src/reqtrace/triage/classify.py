@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from reqtrace.core.model import Requirement
 from reqtrace.triage import cues
-from reqtrace.triage.index import NAMED_BOOST, BaselineIndex, best_pair, text_terms
+from reqtrace.triage.index import NAMED_BOOST, BaselineIndex, best_pair, request_query
 from reqtrace.triage.model import CLASSES as MODEL_CLASSES
 from reqtrace.triage.model import probabilities, shipped_model
 from reqtrace.triage.prepare import Prepared, prepare
@@ -126,11 +126,7 @@ def weigh(text: str, index: BaselineIndex, refs: Sequence[str] = ()) -> Weighed:
     """Stages 1-4: the prepared text, its matches and its signals as the model's features."""
     prepared = prepare(text)
     own = prepared.own
-    terms = terms_of(own)
-    query = dict(terms.weights)
-    for term in text_terms(own):
-        if term.startswith("n:"):
-            query[term] = 1.0
+    terms, query = request_query(prepared)
     named = list(dict.fromkeys([*refs, *prepared.refs]))
     unknown = tuple(ref for ref in named if ref not in index.by_id and _looks_like_requirement(ref, index))
     hits = index.search(query, limit=8)
