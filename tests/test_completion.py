@@ -15,6 +15,12 @@ from conftest import requirement_yaml
 from reqtrace.cli.completion import repo_names
 
 REQTRACE = Path(sys.executable).parent / "reqtrace"
+# Without it, typer reads `--show-completion`/`--install-completion` as flags and looks for the
+# shell among the process's ancestors (shellingham), ignoring the "bash" given: a test run with
+# no shell above it (a detached CI job) would get "Shell None is not supported".
+def named_shell() -> dict[str, str]:
+    return {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}  # HOME as the test set it
+
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None or not REQTRACE.exists(), reason="needs bash and the installed reqtrace command")
 
 FILES = {
@@ -34,7 +40,7 @@ FILES = {
 
 def complete(line: str, cwd: Path) -> list[str]:
     """What bash offers after `line` (completing its last word), with reqtrace's own script."""
-    script = subprocess.run([str(REQTRACE), "--show-completion", "bash"], capture_output=True, text=True, check=True, cwd=cwd).stdout
+    script = subprocess.run([str(REQTRACE), "--show-completion", "bash"], capture_output=True, text=True, check=True, cwd=cwd, env=named_shell()).stdout
     words = line.split(" ")
     probe = (
         f"{script}\n"
@@ -103,6 +109,6 @@ def test_completion_lists_ten_thousand_requirements_from_file_names_alone(tmp_pa
 
 def test_install_completion_writes_to_the_users_shell_setup(tmp_path: Path) -> None:
     home = Path(os.environ["HOME"])  # a temporary home (conftest)
-    result = subprocess.run([str(REQTRACE), "--install-completion", "bash"], capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run([str(REQTRACE), "--install-completion", "bash"], capture_output=True, text=True, cwd=tmp_path, env=named_shell())
     assert result.returncode == 0, result.stderr
     assert "reqtrace" in (home / ".bashrc").read_text()
