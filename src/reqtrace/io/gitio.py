@@ -274,22 +274,7 @@ def _cat_file(repo: Path, names: list[str], max_size: int | None) -> Iterator[tu
 
 def changed_paths(repo: Path, old: str, new: str, paths: Iterable[str]) -> list[tuple[str, str, str, str]]:
     """(status, old oid, new oid, path) for every file that differs between two commits."""
-    out = run_git(
-        repo, "diff-tree", "-r", "-z", "--no-renames", "--full-index", old, new, "--", *paths
-    ).stdout
-    fields = out.split(b"\x00")
-    result = []
-    index = 0
-    while index + 1 < len(fields):
-        meta = fields[index].decode()
-        if not meta.startswith(":"):
-            index += 1
-            continue
-        _old_mode, _new_mode, old_oid, new_oid, status = meta[1:].split()
-        path = fields[index + 1].decode("utf-8", "surrogateescape")
-        result.append((status, old_oid, new_oid, path))
-        index += 2
-    return result
+    return [(changed.status, changed.old_oid, changed.oid, changed.path) for changed in changed_files(repo, old, new, paths)]
 
 
 def commit_info(repo: Path, commit: str) -> dict[str, str]:

@@ -125,7 +125,6 @@ def _looks_like_requirement(ref: str, index: BaselineIndex) -> bool:
 def weigh(text: str, index: BaselineIndex, refs: Sequence[str] = ()) -> Weighed:
     """Stages 1-4: the prepared text, its matches and its signals as the model's features."""
     prepared = prepare(text)
-    own = prepared.own
     terms, query = request_query(prepared)
     named = list(dict.fromkeys([*refs, *prepared.refs]))
     unknown = tuple(ref for ref in named if ref not in index.by_id and _looks_like_requirement(ref, index))
