@@ -40,8 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = "patient clinic appointment slot doctor reminder calendar cancel confirm schedule record invoice report".split()
-CHINESE = ("患者可以在线预约", "取消预约须提前二十四小时", "系统应发送短信提醒")
+WORDS = "parcel depot shipment slot courier reminder calendar cancel confirm schedule record invoice report".split()
+CHINESE = ("客户可以在线下单", "取消订单须提前二十四小时", "系统应发送短信提醒")
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -101,7 +101,7 @@ def generate(folder: Path, n: int, records: int, seed: int = 5) -> dict[str, int
         write(
             f"records/emails/{mail_id}.eml.yaml",
             f"id: {mail_id}\nmessage_id: <{number}@bench.example>\ndate: '2026-03-{1 + number % 28:02d}T09:00:00+08:00'\n"
-            f"from: Dr. Chen <chen@clinic.example>\nto: [li@vendor.example]\nsubject: Mail {number}\n{thread}refs: [{req(2)}]\n",
+            f"from: Chen Jing <chen@depot.example>\nto: [li@vendor.example]\nsubject: Mail {number}\n{thread}refs: [{req(2)}]\n",
         )
     for number in range(1, n_documents + 1):
         data = f"document {number}\n".encode()

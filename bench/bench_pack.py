@@ -30,10 +30,10 @@ import time
 from pathlib import Path
 
 WORDS = (
-    "patient clinic appointment slot doctor reminder calendar cancel confirm schedule record "
+    "parcel depot shipment slot courier reminder calendar cancel confirm schedule record "
     "invoice payment report export message notify account login password holiday weekday"
 ).split()
-CHINESE = ("患者可以在线预约", "取消预约须提前二十四小时", "系统应发送短信提醒", "前台可以查看候诊名单")
+CHINESE = ("客户可以在线下单", "取消订单须提前二十四小时", "系统应发送短信提醒", "前台可以查看待办名单")
 AREAS = ("booking", "accounts", "reports", "notifications", "admin")
 
 
@@ -83,7 +83,7 @@ def generate(root: Path, n: int, records: int, seed: int = 7) -> Path:
     git(root, "config", "commit.gpgsign", "false")
     n_requests, n_meetings = records * 8 // 10, records // 10
     n_mails = records - n_requests - n_meetings
-    files: dict[str, str | bytes] = {"reqtrace.yaml": "project: Bench project\ncustomer: Bench clinic\n"}
+    files: dict[str, str | bytes] = {"reqtrace.yaml": "project: Bench project\ncustomer: Bench depot\n"}
     for i in range(1, n + 1):
         files[f"specs/{AREAS[i % len(AREAS)]}/{i // 1000:03d}/REQ-{i}.yaml"] = requirement(i, rng, False)
     for i in range(1, n_meetings + 1):
@@ -91,8 +91,8 @@ def generate(root: Path, n: int, records: int, seed: int = 7) -> Path:
         files[f"records/meetings/MTG-{i}.md"] = f"---\nid: MTG-{i}\ndate: 2026-01-{1 + i % 28:02d}\ntitle: {sentence(rng, 4)}\nrefs: [{refs}]\n---\n# Minutes\n\n{sentence(rng, 40)}\n"
     for i in range(1, n_mails + 1):
         files[f"records/emails/{i:05d}-message.eml"] = (
-            f"From: patient{i}@clinic.example\r\nTo: li.wei@vendor.example\r\nSubject: REQ-{rng.randrange(1, n + 1)} {sentence(rng, 5)}\r\n"
-            f"Message-ID: <{i}@clinic.example>\r\nDate: Tue, 10 Feb 2026 09:00:00 +0800\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{sentence(rng, 60)}\r\n"
+            f"From: customer{i}@depot.example\r\nTo: li.wei@vendor.example\r\nSubject: REQ-{rng.randrange(1, n + 1)} {sentence(rng, 5)}\r\n"
+            f"Message-ID: <{i}@depot.example>\r\nDate: Tue, 10 Feb 2026 09:00:00 +0800\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{sentence(rng, 60)}\r\n"
         ).encode()
     write(root, files)
     baseline_commit = commit(root, "contract scope", "2026-02-20T10:00:00+00:00")
@@ -118,7 +118,7 @@ def generate(root: Path, n: int, records: int, seed: int = 7) -> Path:
     for i in range(1, n_requests + 1):
         affects = f"[REQ-{changed[i - 1]}]" if i <= len(changed) // 2 else f"[REQ-{rng.randrange(1, n + 1)}]"
         decision = "decision:\n  status: approved\n  by: Li Wei\n  on: 2026-03-01\n" if i <= len(changed) // 2 else ""
-        later[f"records/requests/RQ-{i}.yaml"] = f"id: RQ-{i}\nreceived: 2026-02-{1 + i % 28:02d}\nfrom: Patient {i}\nchannel: email\ntitle: {sentence(rng, 5)}\ntext: {sentence(rng, 25)}\naffects: {affects}\n{decision}"
+        later[f"records/requests/RQ-{i}.yaml"] = f"id: RQ-{i}\nreceived: 2026-02-{1 + i % 28:02d}\nfrom: Customer {i}\nchannel: email\ntitle: {sentence(rng, 5)}\ntext: {sentence(rng, 25)}\naffects: {affects}\n{decision}"
     write(root, later)
     commit(root, "changes and requests after delivery", "2026-03-02T10:00:00+00:00")
     return signers

@@ -31,16 +31,16 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "triage"
 
 SUBJECTS = """appointment booking slot schedule calendar reminder confirmation cancellation reschedule invoice payment
-report export statistics dashboard account password login role permission doctor patient nurse front-desk
-administrator clinic room department specialty vaccine prescription record history backup retention archive
+report export statistics dashboard account password login role permission driver customer courier front-desk
+administrator depot room department category parcel manifest record history backup retention archive
 notification message email sms language translation search filter list page screen form field upload download
 document attachment photo signature consent privacy audit log session timeout token code verification queue
 waiting-list holiday opening-hours weekend shift rota leave absence training manual help ticket feedback rating
-survey questionnaire insurance claim refund discount voucher package checkup lab result referral transfer""".split()
+survey questionnaire insurance claim refund discount voucher package inspection test result handover transfer""".split()
 VERBS = "shows lists sends keeps blocks allows refuses exports prints records notifies loads validates locks deletes".split()
 QUALIFIERS = ["within {n} seconds", "for {n} days", "up to {n} months", "at most {n} times", "before {n} hours",
               "in under {n} minutes", "{n} 天以内", "最多 {n} 次", "不超过 {n} 秒"]
-CHINESE = "预约 取消 提醒 短信 医生 患者 前台 导出 统计 权限 密码 账户 登录 排班 假期 备份 发票 支付 报表 通知".split()
+CHINESE = "下单 取消 提醒 短信 司机 客户 前台 导出 统计 权限 密码 账户 登录 排班 假期 备份 发票 支付 报表 通知".split()
 
 
 def requirement_yaml(number: int, rng: random.Random) -> str:

@@ -36,16 +36,16 @@ from pathlib import Path
 
 AREAS = ("booking", "accounts", "payments", "reports", "notifications", "admin", "calendar", "sync")
 WORDS = (
-    "patient clinic appointment slot doctor reminder calendar cancel confirm schedule "
+    "parcel depot shipment slot courier reminder calendar cancel confirm schedule "
     "record invoice payment report export message notify account login password "
-    "holiday weekday morning evening receptionist director queue waiting list"
+    "holiday weekday morning evening dispatcher manager queue waiting list"
 ).split()
 CHINESE = (
-    "患者可以在线预约",
-    "取消预约须提前二十四小时",
+    "客户可以在线下单",
+    "取消订单须提前二十四小时",
     "系统应发送短信提醒",
-    "医生的排班表每周更新",
-    "前台可以查看候诊名单",
+    "司机的排班表每周更新",
+    "前台可以查看待办名单",
 )
 CONFIG = b"project: Synthetic benchmark\ncustomer: Nobody\n"
 VENDOR = "Li Wei <li.wei@vendor.example>"

@@ -23,7 +23,7 @@ class SpecRepo:
 
     root: Path
     git_top: Path | None
-    prefix: str  # the root relative to git_top, '' or 'examples/clinic/'
+    prefix: str  # the root relative to git_top, '' or 'examples/<name>/'
 
     def git_path(self, path: str) -> str:
         return self.prefix + path

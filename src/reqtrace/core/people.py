@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 _ADDRESS = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>")
 _BARE_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
-# A role or remark after the name: "Dr. Chen Jing (clinic director)", "陈静（院长）".
+# A role or remark after the name: "Chen Jing (project director)", "陈静（总监）".
 _TRAILING_REMARK = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 
 
