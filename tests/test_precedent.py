@@ -11,6 +11,7 @@ import pytest
 from conftest import CONFIG, CliResult, SpecRepoFixture, copy_repo, git, write_files
 from reqtrace.core.model import Decision, Request
 from reqtrace.triage import TriageResult
+from reqtrace.triage.classify import Match
 from reqtrace.triage.precedent import (
     Precedent,
     PrecedentIndex,
@@ -192,6 +193,9 @@ def _precedent(similarity: float, classification: str = "defect") -> Precedent:
     return Precedent("RQ-7", classification, "approved", "Li Wei", "2026-08-20", None, similarity)
 
 
+MATCHED = (Match("REQ-3", 0.8, ("export",), True),)  # the classifier's result met a signed requirement
+
+
 def test_a_precedent_weighs_by_its_similarity():
     engine = {"defect": 0.05, "change": 0.6, "new-scope": 0.2, "out-of-scope": 0.1, "needs-review": 0.05}
     weighing = Weighing(strength=3.0, floor=0.3)
@@ -199,7 +203,7 @@ def test_a_precedent_weighs_by_its_similarity():
     assert reweigh(engine, [_precedent(0.3, new_scope)], weighing) == pytest.approx(engine)  # at the floor: nothing
     weak, strong = reweigh(engine, [_precedent(0.4, new_scope)], weighing), reweigh(engine, [_precedent(0.95, new_scope)], weighing)
     assert engine[new_scope] < weak[new_scope] < 0.3 < 0.6 < strong[new_scope]
-    result = TriageResult("RQ-9", "change", 0.6, reasons=("weighed change at 0.60",), probabilities=tuple(engine.items()))
+    result = TriageResult("RQ-9", "change", 0.6, MATCHED, reasons=("weighed change at 0.60",), probabilities=tuple(engine.items()))
     assert apply_precedent(result, [_precedent(0.4, new_scope)], abstain_below=0.35, weighing=weighing).classification == "change"
     turned = apply_precedent(result, [_precedent(0.95, new_scope)], abstain_below=0.35, weighing=weighing)
     assert turned.classification == new_scope and turned.confidence == pytest.approx(strong[new_scope], abs=1e-4)
@@ -212,14 +216,29 @@ def test_a_precedent_weighs_by_its_similarity():
 def test_precedent_never_makes_a_sure_defect_the_classifier_was_not_sure_of():
     weighing = Weighing(8.0, 0.15)
     engine = {"defect": 0.85, "change": 0.1, "new-scope": 0.02, "out-of-scope": 0.02, "needs-review": 0.01}
-    held = TriageResult("RQ-9", "defect", 0.75, probabilities=tuple(engine.items()))  # the classifier's guard capped it
+    held = TriageResult("RQ-9", "defect", 0.75, MATCHED, probabilities=tuple(engine.items()))  # the classifier's guard capped it
     assert apply_precedent(held, [_precedent(0.9)], abstain_below=0.35, weighing=weighing).confidence == 0.75
     asked = {"defect": 0.3, "change": 0.6, "new-scope": 0.05, "out-of-scope": 0.03, "needs-review": 0.02}
-    turned = apply_precedent(TriageResult("RQ-9", "change", 0.6, probabilities=tuple(asked.items())), [_precedent(0.9)],
+    turned = apply_precedent(TriageResult("RQ-9", "change", 0.6, MATCHED, probabilities=tuple(asked.items())), [_precedent(0.9)],
                              abstain_below=0.35, weighing=weighing)
     assert (turned.classification, turned.confidence) == ("defect", 0.75)
-    sure = TriageResult("RQ-9", "defect", 0.85, probabilities=tuple(engine.items()))
+    sure = TriageResult("RQ-9", "defect", 0.85, MATCHED, probabilities=tuple(engine.items()))
     assert apply_precedent(sure, [_precedent(0.9)], abstain_below=0.35, weighing=weighing).confidence > 0.95
+
+
+def test_precedent_alone_never_makes_a_defect_or_change_that_no_requirement_matches():
+    # Nothing of the baseline met the request: the classifier said new scope. A close precedent decided
+    # defect cannot name what failed, so a person decides, with the precedent and the classifier's answer shown.
+    engine = {"defect": 0.3, "change": 0.05, "new-scope": 0.5, "out-of-scope": 0.1, "needs-review": 0.05}
+    unmatched = TriageResult("RQ-9", "new-scope", 0.5, (), probabilities=tuple(engine.items()))
+    held = apply_precedent(unmatched, [_precedent(0.95)], abstain_below=0.35, weighing=Weighing(8.0, 0.15))
+    assert held.classification == "needs-review"
+    assert held.reasons[0].startswith("precedent points to defect (")
+    assert held.reasons[0].endswith("but no requirement matches, and a defect needs one; without it: new-scope (0.50)")
+    assert held.reasons[1].startswith("like RQ-7, decided defect")
+    matched = apply_precedent(TriageResult("RQ-9", "new-scope", 0.5, MATCHED, probabilities=tuple(engine.items())),
+                              [_precedent(0.95)], abstain_below=0.35, weighing=Weighing(8.0, 0.15))
+    assert matched.classification == "defect"  # the same precedent where a requirement matched
 
 
 def test_without_probabilities_precedent_is_cited_and_the_answer_kept():

@@ -42,6 +42,7 @@ DECIDED_CLASSES = ("defect", "change", "new-scope", "out-of-scope")
 FINAL_STATUSES = ("approved", "rejected")
 NEEDS_REVIEW = "needs-review"
 DEFECT = "defect"
+CHANGE = "change"
 NEAREST = 3  # precedents a result cites at most
 SURE_DEFECT = 0.8  # a change or new scope called defect this sure is the costly mistake
 _GUARDED_DEFECT = 0.75  # where a defect stays that the classifier was not sure of
@@ -221,6 +222,14 @@ def apply_precedent(result: TriageResult, precedents: Sequence[Precedent], *, ab
         return replace(result, precedents=cited, reasons=(*lines, *result.reasons))
     reweighed = reweigh(probabilities, cited, weighing)
     label, confidence = decide(reweighed, abstain_below)
+    if label in (DEFECT, CHANGE) and not result.matches:
+        # The classifier's own rule: a defect fails, and a change alters, a signed requirement; with none
+        # matched, a precedent alone cannot name one, so a person decides with the precedent in view.
+        head = (f"precedent points to {label} ({confidence:.2f}), but no requirement matches, and a {label} "
+                f"needs one; without it: {result.classification} ({result.confidence:.2f})")
+        return replace(result, classification=NEEDS_REVIEW, confidence=round(1.0 - confidence, 4),
+                       probabilities=tuple((name, round(p, 4)) for name, p in reweighed.items()),
+                       precedents=cited, reasons=(head, *lines, *result.reasons))
     # Calling paid work a sure defect is the costly mistake: precedent may make a defect, or a surer one,
     # but a sure one (0.8 and above) only where the classifier itself, with its guard, was sure.
     if label == DEFECT and not (result.classification == DEFECT and result.confidence >= SURE_DEFECT):
