@@ -4,8 +4,10 @@ Stages, each a module: `prepare` (the customer's own words, apart from quoted
 mail, signatures, templates and pasted logs), `words` (English stems, Chinese
 words by jieba, CC-CEDICT glosses between them), `index` (what the request is
 about, by BM25 over the baseline's own text), `signals` (report or ask, numbers
-against the signed ones, coverage, how-to, environment), `model` (a logistic
-regression over those signals with a calibrated confidence), and `classify`,
+against the signed ones, coverage, how-to, environment), `model` (a
+logistic regression over the signals and the prose's words, blended with small
+gradient-boosted trees over the signals, with a calibrated confidence),
+`precedent` (the repo's own decided requests, cited and weighed), and `classify`,
 which runs them and writes the reasons. docs/triage.md describes it and its figures.
 """
 
