@@ -66,6 +66,16 @@ def collector_back_on():
 PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pip")
 
 
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.test",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@example.test",
+    "GIT_AUTHOR_DATE": "2026-01-15T10:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2026-01-15T10:00:00+00:00",
+}
+
+
 def _isolate_git(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     config = home / ".gitconfig"
     config.write_text(GITCONFIG)
@@ -73,14 +83,7 @@ def _isolate_git(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     monkeypatch.setenv("PIP_CACHE_DIR", PIP_CACHE)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for key, value in {
-        "GIT_AUTHOR_NAME": "Test Author",
-        "GIT_AUTHOR_EMAIL": "author@example.test",
-        "GIT_COMMITTER_NAME": "Test Committer",
-        "GIT_COMMITTER_EMAIL": "committer@example.test",
-        "GIT_AUTHOR_DATE": "2026-01-15T10:00:00+00:00",
-        "GIT_COMMITTER_DATE": "2026-01-15T10:00:00+00:00",
-    }.items():
+    for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "NO_COLOR"):
         monkeypatch.delenv(key, raising=False)
@@ -286,7 +289,8 @@ def triage_dictionaries(tmp_path_factory: pytest.TempPathFactory) -> Path:
         repo = folder / "repo"
         write_files(repo, {"reqtrace.yaml": CONFIG, "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Booking window", "Bookings open 14 days ahead.")})
         for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "initial"], ["tag", "baseline/v1"]):
-            subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
+            # set up before any test's `isolated_git`: its identity is given here
+            subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env={**env, **GIT_IDENTITY})
         warmed = subprocess.run([sys.executable, "-m", "reqtrace", "triage", "--text", "请把预约窗口改为30天。", "--baseline", "v1"],
                                 cwd=repo, capture_output=True, text=True, env=env)
         assert warmed.returncode == 0, warmed.stderr
