@@ -66,6 +66,16 @@ def collector_back_on():
 PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pip")
 
 
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.test",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@example.test",
+    "GIT_AUTHOR_DATE": "2026-01-15T10:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2026-01-15T10:00:00+00:00",
+}
+
+
 def _isolate_git(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     config = home / ".gitconfig"
     config.write_text(GITCONFIG)
@@ -73,14 +83,7 @@ def _isolate_git(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     monkeypatch.setenv("PIP_CACHE_DIR", PIP_CACHE)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for key, value in {
-        "GIT_AUTHOR_NAME": "Test Author",
-        "GIT_AUTHOR_EMAIL": "author@example.test",
-        "GIT_COMMITTER_NAME": "Test Committer",
-        "GIT_COMMITTER_EMAIL": "committer@example.test",
-        "GIT_AUTHOR_DATE": "2026-01-15T10:00:00+00:00",
-        "GIT_COMMITTER_DATE": "2026-01-15T10:00:00+00:00",
-    }.items():
+    for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "NO_COLOR"):
         monkeypatch.delenv(key, raising=False)
@@ -251,50 +254,81 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+def _shared_build(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path, dict[str, str]], dict[str, str]]) -> tuple[Path, dict[str, str]]:
+    """`build(folder, env)` run once per run, in a folder every xdist worker shares: the first
+    worker to ask builds it under a lock, the others wait and read what it returned (JSON)."""
+    shared = run_folder(tmp_path_factory)
+    folder, said = shared / name, shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not said.exists():
+            home = tmp_path_factory.mktemp(f"{name}-home")
+            (home / ".gitconfig").write_text(GITCONFIG)
+            env = {key: value for key, value in os.environ.items() if key not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
+            env.update({"HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1", "COLUMNS": "200"})
+            shutil.rmtree(folder, ignore_errors=True)  # a build cut short by a failure
+            folder.mkdir()
+            said.write_text(json.dumps(build(folder, env)), encoding="utf-8")
+    return folder, json.loads(said.read_text(encoding="utf-8"))
+
+
+# The two caches a spec repo's first `triage` writes in .git/reqtrace/: CC-CEDICT parsed, and
+# jieba's dictionary. Both are made from the dictionaries reqtrace ships, the same in every repo.
+TRIAGE_DICTIONARIES = ("cedict-", "jieba")
+
+
 @pytest.fixture(scope="session")
-def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+def triage_dictionaries(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the caches of a first triage (~1.5 s of CPU to make: CC-CEDICT parsed,
+    jieba's dictionary built), made once per run by a real `reqtrace triage` in a small repo.
+    `keep_triage_dictionaries` puts them in a template, as in any repo where someone has run
+    triage once; where the cold first run is the subject (test_precedent, test_triage_stages),
+    the tests do not use them."""
+
+    def build(folder: Path, env: dict[str, str]) -> dict[str, str]:
+        repo = folder / "repo"
+        write_files(repo, {"reqtrace.yaml": CONFIG, "specs/REQ-1.yaml": requirement_yaml("REQ-1", "Booking window", "Bookings open 14 days ahead.")})
+        for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "initial"], ["tag", "baseline/v1"]):
+            # set up before any test's `isolated_git`: its identity is given here
+            subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env={**env, **GIT_IDENTITY})
+        warmed = subprocess.run([sys.executable, "-m", "reqtrace", "triage", "--text", "请把预约窗口改为30天。", "--baseline", "v1"],
+                                cwd=repo, capture_output=True, text=True, env=env)
+        assert warmed.returncode == 0, warmed.stderr
+        made = [path for path in (repo / ".git" / "reqtrace").iterdir() if path.name.startswith(TRIAGE_DICTIONARIES)]
+        assert len(made) == 2, sorted(path.name for path in made)
+        for path in made:
+            shutil.copy2(path, folder / path.name)  # the modification time too: jieba compares it with its dictionary's
+        shutil.rmtree(repo)
+        return {}
+
+    return _shared_build(tmp_path_factory, "triage-dictionaries", build)[0]
+
+
+def keep_triage_dictionaries(dictionaries: Path, root: Path) -> None:
+    """The caches of a first triage put in `root`'s .git/reqtrace/, where that triage keeps them."""
+    kept = root / ".git" / "reqtrace"
+    kept.mkdir(parents=True, exist_ok=True)
+    for path in dictionaries.iterdir():
+        shutil.copy2(path, kept / path.name)
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory, triage_dictionaries: Path) -> DemoBuild:
     """`reqtrace demo`, built once per run (about 5 s of CPU: ~30 commits, two signed
     baselines), with the dictionaries a first triage keeps: the first worker to ask builds it
     under a lock, the others wait and read it. A test or module works on its own copy, which
     takes a tenth of a second."""
-    shared = run_folder(tmp_path_factory)
-    target, said = shared / "demo-build" / "demo", shared / "demo-build" / "said.json"
-    with open(shared / "demo-build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if not said.exists():
-            home = tmp_path_factory.mktemp("demo-home")
-            (home / ".gitconfig").write_text(GITCONFIG)
-            env = {key: value for key, value in os.environ.items() if key not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
-            env.update({"HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1", "COLUMNS": "200"})
-            shutil.rmtree(target.parent, ignore_errors=True)  # a build cut short by a failure
-            target.parent.mkdir()
-            proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True, env=env)
-            assert proc.returncode == 0, proc.stderr
-            _keep_dictionaries_of_a_first_triage(target, env)
-            said.write_text(json.dumps({"stdout": proc.stdout, "stderr": proc.stderr}), encoding="utf-8")
-    printed = json.loads(said.read_text(encoding="utf-8"))
-    return DemoBuild(target, printed["stdout"], printed["stderr"])
 
+    def build(folder: Path, env: dict[str, str]) -> dict[str, str]:
+        proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(folder / "demo")], capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        # The demo's copies start with the caches `reqtrace demo` left, and the dictionaries,
+        # so that each module triaging a copy does not make them again.
+        keep_triage_dictionaries(triage_dictionaries, folder / "demo")
+        return {"stdout": proc.stdout, "stderr": proc.stderr}
 
-def _keep_dictionaries_of_a_first_triage(root: Path, env: dict[str, str]) -> None:
-    """A repo's first triage parses CC-CEDICT and builds jieba's dictionary (~1.5 s of CPU), kept in
-    .git/reqtrace/ as in any repo where someone has run triage once. Made once for the demo, so
-    that each module triaging a copy does not pay it again; every other file that run wrote is
-    removed (the demo's copies start with the caches `reqtrace demo` left, as before)."""
-    kept = root / ".git" / "reqtrace"
-    before = {path: path.stat().st_mtime_ns for path in kept.rglob("*") if path.is_file()}
-    warmed = subprocess.run([sys.executable, "-m", "reqtrace", "triage", "--text", "请把预约窗口改为30天。"], cwd=root, capture_output=True, text=True, env=env)
-    assert warmed.returncode == 0, warmed.stderr
-    dictionaries = [path for path in kept.iterdir() if path.name.startswith(("cedict-", "jieba"))]
-    assert len(dictionaries) == 2, sorted(path.name for path in kept.iterdir())
-    for path in sorted(kept.rglob("*"), reverse=True):  # files before their folders
-        if path in dictionaries or (path.is_file() and path in before):
-            continue
-        if path.is_file():
-            path.unlink()
-        elif not any(path.iterdir()):
-            path.rmdir()
-    assert {path: path.stat().st_mtime_ns for path in kept.rglob("*") if path.is_file() and path not in dictionaries} == before
+    folder, printed = _shared_build(tmp_path_factory, "demo-build", build)
+    return DemoBuild(folder / "demo", printed["stdout"], printed["stderr"])
 
 
 def copy_demo(build: DemoBuild, target: Path) -> Path:

@@ -18,7 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SpecRepoFixture, copy_repo, make_repo_in, requirement_yaml
+from conftest import (
+    SpecRepoFixture,
+    copy_repo,
+    keep_triage_dictionaries,
+    make_repo_in,
+    requirement_yaml,
+)
 from reqtrace.core import parse_cache as parsecache
 
 BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
@@ -59,14 +65,18 @@ ASK = "Patients should be able to book 30 days ahead instead of 14. Reminder at 
 
 
 @pytest.fixture(scope="module")
-def clinic_template(tmp_path_factory, build_env) -> Path:
-    """The spec repo, committed and tagged once per module (no command has run in it: no caches)."""
+def clinic_template(tmp_path_factory, build_env, triage_dictionaries) -> Path:
+    """The spec repo, committed and tagged once per module. No command has run in it: its only
+    caches are the dictionaries of a first triage, made once per run, as in any repo where
+    someone has triaged once."""
     files = {f"specs/{p.relative_to(BASELINE).as_posix()}": p.read_text(encoding="utf-8") for p in BASELINE.rglob("*.yaml")}
     files["specs/extra/REQ-40.yaml"] = requirement_yaml(
         "REQ-40", "Mail from sunrise-clinic.example", "Reminders are sent from noreply@sunrise-clinic.example.", parents=["REQ-3"]
     )
     files["records/requests/RQ-12.yaml"] = REQUEST
-    return make_repo_in(tmp_path_factory.mktemp("hostile-cache"))(files, tag="baseline/v1.0").root
+    root = make_repo_in(tmp_path_factory.mktemp("hostile-cache"))(files, tag="baseline/v1.0").root
+    keep_triage_dictionaries(triage_dictionaries, root)
+    return root
 
 
 @pytest.fixture

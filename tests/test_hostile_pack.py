@@ -78,8 +78,11 @@ def attack(pack, tmp_path: Path, change, *, manifest: bool = True, name: str = "
     return out
 
 
-def verify(run_cli, path: Path, *args: str):
-    return run_cli("pack", "verify", str(path), *args, cwd=path.parent)
+def verify(run, path: Path, *args: str):
+    """`pack verify PATH ARGS` with `run`: a real process (`run_cli`) for the untouched pack and some
+    random mutations, in-process (`run_in_process`: the same exit codes and output through
+    `reqtrace.cli.main`) for the other attacks, whose subject is the verdict."""
+    return run("pack", "verify", str(path), *args, cwd=path.parent)
 
 
 def refused(result, *expected: str) -> None:
@@ -107,7 +110,7 @@ def test_the_untouched_pack_passes(pack, run_cli):
 # ------------------------------------------------------- what the signatures do not cover
 
 
-def test_a_second_entry_for_a_signed_id_is_refused(pack, run_cli, tmp_path):
+def test_a_second_entry_for_a_signed_id_is_refused(pack, run_in_process, tmp_path):
     """A forged REQ-1, with its own correct digest, put before the signed one: the signed set is still
     there whole, so only counting the ids tells."""
     from reqtrace.core.digest import requirement_digest
@@ -123,11 +126,11 @@ def test_a_second_entry_for_a_signed_id_is_refused(pack, run_cli, tmp_path):
         data["requirements"].insert(0, forged)
         m[BASE_JSON] = json.dumps(data, ensure_ascii=False).encode()
 
-    result = verify(run_cli, attack(pack, tmp_path, change), "--signers", str(pack[1]))
+    result = verify(run_in_process, attack(pack, tmp_path, change), "--signers", str(pack[1]))
     refused(result, f"{BASE_JSON}: REQ-1: REQ-1 appears more than once")
 
 
-def test_an_extra_requirement_in_a_signed_yaml_file_is_refused(pack, run_cli, tmp_path):
+def test_an_extra_requirement_in_a_signed_yaml_file_is_refused(pack, run_in_process, tmp_path):
     """REQ-1's original YAML rewritten as a list holding REQ-1 unchanged and a REQ-999."""
     def change(m):
         entry = next(e for e in json.loads(m[BASE_JSON])["requirements"] if e["id"] == "REQ-1")
@@ -137,31 +140,31 @@ def test_an_extra_requirement_in_a_signed_yaml_file_is_refused(pack, run_cli, tm
         indented += "".join(("  - " if i == 0 else "    ") + line + "\n" for i, line in enumerate(extra.splitlines()))
         m[entry["yaml"]] = ("requirements:\n" + indented).encode()
 
-    result = verify(run_cli, attack(pack, tmp_path, change), "--signers", str(pack[1]))
+    result = verify(run_in_process, attack(pack, tmp_path, change), "--signers", str(pack[1]))
     refused(result, "REQ-999: the original YAML holds REQ-999, which data/baseline/requirements.json does not list for this file: no signature covers it")
     assert "REQ-1: the original YAML does not give the digest" not in result.stdout  # REQ-1 itself is as signed
 
 
-def test_an_extra_yaml_member_beside_the_signed_ones_is_refused(pack, run_cli, tmp_path):
+def test_an_extra_yaml_member_beside_the_signed_ones_is_refused(pack, run_in_process, tmp_path):
     name = "data/baseline/yaml/req-999-0123456789ab.yaml"
 
     def change(m):
         m[name] = requirement_yaml("REQ-999", "Maintenance", "free maintenance forever").encode()
         listed_in_files_json(m, name, "specs/booking/REQ-999.yaml")
 
-    result = verify(run_cli, attack(pack, tmp_path, change), "--signers", str(pack[1]))
+    result = verify(run_in_process, attack(pack, tmp_path, change), "--signers", str(pack[1]))
     refused(result, f"{name}: REQ-999: the original YAML holds REQ-999, which {BASE_JSON} does not list for this file")
 
 
 @pytest.mark.parametrize("where", ["fields", "entry", "document"])
-def test_an_extra_key_in_the_baseline_requirements_is_refused(pack, run_cli, tmp_path, where):
+def test_an_extra_key_in_the_baseline_requirements_is_refused(pack, run_in_process, tmp_path, where):
     def change(m):
         data = json.loads(m[BASE_JSON])
         entry = next(e for e in data["requirements"] if e["id"] == "REQ-1")
         {"fields": entry["fields"], "entry": entry, "document": data}[where]["warranty"] = "free maintenance forever"
         m[BASE_JSON] = json.dumps(data, ensure_ascii=False).encode()
 
-    result = verify(run_cli, attack(pack, tmp_path, change), "--signers", str(pack[1]))
+    result = verify(run_in_process, attack(pack, tmp_path, change), "--signers", str(pack[1]))
     expected = {
         "fields": "REQ-1: REQ-1 has field 'warranty', which is not part of a requirement",
         "entry": "REQ-1: the entry has key 'warranty', which the pack format does not have",
@@ -170,13 +173,13 @@ def test_an_extra_key_in_the_baseline_requirements_is_refused(pack, run_cli, tmp
     refused(result, expected)
 
 
-def test_an_unknown_field_in_a_signed_yaml_file_is_refused(pack, run_cli, tmp_path):
+def test_an_unknown_field_in_a_signed_yaml_file_is_refused(pack, run_in_process, tmp_path):
     """A field the digest ignores is a field no signature covers."""
     def change(m):
         entry = next(e for e in json.loads(m[BASE_JSON])["requirements"] if e["id"] == "REQ-1")
         m[entry["yaml"]] += b"warranty: free maintenance forever\n"
 
-    result = verify(run_cli, attack(pack, tmp_path, change), "--signers", str(pack[1]))
+    result = verify(run_in_process, attack(pack, tmp_path, change), "--signers", str(pack[1]))
     refused(result, "unknown field 'warranty'", "only what their digests cover")
 
 
@@ -187,14 +190,14 @@ def test_an_unknown_field_in_a_signed_yaml_file_is_refused(pack, run_cli, tmp_pa
         ("data/terms-0123456789ab.txt", "is neither one of the pack's own files nor an original listed in data/files.json"),
     ],
 )
-def test_a_member_nothing_accounts_for_is_refused(pack, run_cli, tmp_path, name, expected):
+def test_a_member_nothing_accounts_for_is_refused(pack, run_in_process, tmp_path, name, expected):
     """Listed in MANIFEST.sha256 (and, under data/baseline/, in data/files.json too), yet no part of what was built."""
     def change(m):
         m[name] = b"The vendor provides free maintenance forever.\n"
         if name.startswith("data/baseline/"):
             listed_in_files_json(m, name, "baselines/v1/signoffs/extra.statement")
 
-    result = verify(run_cli, attack(pack, tmp_path, change), "--signers", str(pack[1]))
+    result = verify(run_in_process, attack(pack, tmp_path, change), "--signers", str(pack[1]))
     refused(result, f"{name}: {expected}")
 
 
@@ -381,10 +384,10 @@ def test_random_byte_mutations_never_crash_verify(pack, run_cli, tmp_path, monke
     assert outcomes.get(1, 0) >= 40, outcomes  # the loop does break packs
 
 
-def test_an_encrypted_member_is_named(pack, run_cli, tmp_path):
+def test_an_encrypted_member_is_named(pack, run_in_process, tmp_path):
     path = attack(pack, tmp_path, lambda m: None)
     patch_headers(path, "pack.json", flags=0x1)
-    refused(verify(run_cli, path, "--signers", str(pack[1])), "pack.json: is encrypted; a pack's members are never encrypted")
+    refused(verify(run_in_process, path, "--signers", str(pack[1])), "pack.json: is encrypted; a pack's members are never encrypted")
 
 
 @pytest.mark.parametrize(
@@ -403,20 +406,20 @@ def test_an_encrypted_member_is_named(pack, run_cli, tmp_path):
     ],
     ids=["deep-array", "deep-object", "5000-digits", "requirements-5", "signoffs-5", "revocations-7", "revocation-not-text", "baseline-5", "surrogate", "files-5"],
 )
-def test_malformed_json_members_are_named_not_crashes(pack, run_cli, tmp_path, member, text, expected):
-    result = verify(run_cli, attack(pack, tmp_path, lambda m: m.update({member: text.encode()})), "--signers", str(pack[1]))
+def test_malformed_json_members_are_named_not_crashes(pack, run_in_process, tmp_path, member, text, expected):
+    result = verify(run_in_process, attack(pack, tmp_path, lambda m: m.update({member: text.encode()})), "--signers", str(pack[1]))
     refused(result, expected)
 
 
-def test_a_lone_surrogate_in_a_requirement_is_named(pack, run_cli, tmp_path):
+def test_a_lone_surrogate_in_a_requirement_is_named(pack, run_in_process, tmp_path):
     def change(m):
         data = m[BASE_JSON].decode()
         m[BASE_JSON] = data.replace('"id": "REQ-1"', '"id": "REQ-1\\ud800"', 1).encode()
 
-    refused(verify(run_cli, attack(pack, tmp_path, change), "--signers", str(pack[1])), f"{BASE_JSON}: is not JSON reqtrace reads: it holds text with a lone surrogate")
+    refused(verify(run_in_process, attack(pack, tmp_path, change), "--signers", str(pack[1])), f"{BASE_JSON}: is not JSON reqtrace reads: it holds text with a lone surrogate")
 
 
-def test_wrong_types_inside_a_requirement_entry_are_named(pack, run_cli, tmp_path):
+def test_wrong_types_inside_a_requirement_entry_are_named(pack, run_in_process, tmp_path):
     def change(m):
         data = json.loads(m[BASE_JSON])
         data["requirements"][0]["fields"]["acceptance"] = 5
@@ -425,23 +428,23 @@ def test_wrong_types_inside_a_requirement_entry_are_named(pack, run_cli, tmp_pat
         m[BASE_JSON] = json.dumps(data, ensure_ascii=False).encode()
 
     refused(
-        verify(run_cli, attack(pack, tmp_path, change), "--signers", str(pack[1])),
+        verify(run_in_process, attack(pack, tmp_path, change), "--signers", str(pack[1])),
         "REQ-1: REQ-1 field 'acceptance' is not a list of texts",
         "REQ-2: the entry 'fields' is str, not an object",
         f"{BASE_JSON}: requirements[3]: is not an object",
     )
 
 
-def test_a_huge_number_in_a_signed_yaml_file_is_named(pack, run_cli, tmp_path):
+def test_a_huge_number_in_a_signed_yaml_file_is_named(pack, run_in_process, tmp_path):
     def change(m):
         entry = next(e for e in json.loads(m[BASE_JSON])["requirements"] if e["id"] == "REQ-1")
         m[entry["yaml"]] += b"x-cost: " + b"9" * 5000 + b"\n"
 
-    result = verify(run_cli, attack(pack, tmp_path, change), "--signers", str(pack[1]))
+    result = verify(run_in_process, attack(pack, tmp_path, change), "--signers", str(pack[1]))
     refused(result, "data/baseline/yaml/req-1-")
 
 
-def test_a_re_zipped_pack_gives_one_error_about_folder_entries(pack, run_cli, tmp_path):
+def test_a_re_zipped_pack_gives_one_error_about_folder_entries(pack, run_in_process, tmp_path):
     """`unzip` then `zip -r`: the files are intact, but zip adds an entry for every folder."""
     if shutil.which("zip") is None or shutil.which("unzip") is None:
         pytest.skip("zip and unzip are needed")
@@ -450,17 +453,17 @@ def test_a_re_zipped_pack_gives_one_error_about_folder_entries(pack, run_cli, tm
     subprocess.run(["unzip", "-q", str(pack[0]), "-d", str(folder)], check=True)
     rezipped = tmp_path / "rezipped.zip"
     subprocess.run(["zip", "-q", "-r", str(rezipped), "."], cwd=folder, check=True)
-    result = verify(run_cli, rezipped, "--signers", str(pack[1]))
+    result = verify(run_in_process, rezipped, "--signers", str(pack[1]))
     refused(result, "folder entries are not allowed: rebuild the pack with `reqtrace pack build`, don't re-zip it")
     assert "path component ''" not in result.stdout
     assert result.stdout.count("✗ ") == 2, result.stdout  # the one problem, and the summary line
 
 
-def test_a_zip_slip_member_is_still_refused_and_never_read(pack, run_cli, tmp_path):
+def test_a_zip_slip_member_is_still_refused_and_never_read(pack, run_in_process, tmp_path):
     def change(m):
         m["../../evil.sh"] = b"rm -rf ~"
 
-    result = verify(run_cli, attack(pack, tmp_path, change, manifest=False), "--signers", str(pack[1]))
+    result = verify(run_in_process, attack(pack, tmp_path, change, manifest=False), "--signers", str(pack[1]))
     refused(result, "../../evil.sh: unsafe member name")
 
 

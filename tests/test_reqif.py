@@ -18,7 +18,7 @@ import pytest
 import yaml
 from reqif.parser import ReqIFParser
 
-from conftest import CONFIG, DATA, git, write_files
+from conftest import CONFIG, DATA, DemoBuild, copy_demo, git, write_files
 from reqtrace.core.config import find_spec_repo
 from reqtrace.core.digest import normalise_text, requirement_digest
 from reqtrace.core.id_pattern import id_matcher
@@ -311,12 +311,9 @@ def test_sections_and_text_nodes_of_the_outline_travel_through_reqif(tmp_path: P
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The worked example, built once: its specs, baselines and history."""
-    target = tmp_path_factory.mktemp("reqif-demo") / "demo"
-    proc = subprocess.run([sys.executable, "-m", "reqtrace", "demo", str(target)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return target
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_build: DemoBuild) -> Path:
+    """The worked example (built once per run): its specs, baselines and history, on a copy of this module's own."""
+    return copy_demo(demo_build, tmp_path_factory.mktemp("reqif-demo") / "demo")
 
 
 def test_export_at_a_baseline_opens_in_the_reqif_library_and_imports_back(demo: Path, tmp_path: Path) -> None:

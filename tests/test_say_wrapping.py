@@ -119,3 +119,19 @@ def test_a_long_value_without_spaces_is_searched_for_spaces_once(monkeypatch):
     assert len(lines) > 1_000
     assert "".join(line.plain for line in lines).replace(" ", "") == message.replace(" ", "")
     assert sum(scanned) <= 2 * len(message), sum(scanned)
+
+
+def test_a_cut_piece_is_what_slicing_with_rich_gives():
+    """`_cut` (each wrapped line made from its own characters) against rich's own slicing: the
+    same characters, style and spans, for every piece of a text with nested, touching and
+    empty-ended spans and control codes."""
+    from rich.console import Console
+
+    text = Console().render_str("[bold]REQ-1[/bold] [red]is [i]not[/i][/red][u] a list[/u]\x07 of [link=x]ids[/link]; 值[b]不是[/b]")
+    text.stylize("green", 3, 9)
+    text.style = "dim"
+    assert len(text.spans) >= 6
+    for start in range(len(text.plain) + 1):
+        for end in range(start, len(text.plain) + 1):
+            cut, sliced = output._cut(text, start, end), text[start:end]
+            assert (cut.plain, cut.style, cut.spans, cut.justify, cut.overflow) == (sliced.plain, sliced.style, sliced.spans, sliced.justify, sliced.overflow), (start, end)

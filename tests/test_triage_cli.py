@@ -5,12 +5,11 @@ Real processes (`run_cli`) where a test writes files, pins the JSON, or needs a 
 cache; the rest run through `reqtrace.cli.main` in-process (`run_in_process`)."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, SpecRepoFixture, copy_repo, git, run_reqtrace, write_files
+from conftest import CONFIG, SpecRepoFixture, copy_repo, git, keep_triage_dictionaries, write_files
 from reqtrace.core.model import SCHEMA_VERSION
 
 BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
@@ -88,18 +87,12 @@ def _build(root: Path, files: dict[str, str], tag: str | None = None) -> SpecRep
 
 
 @pytest.fixture(scope="module")
-def clinic_template(tmp_path_factory, build_env) -> Path:
-    """Built once; tests work on copies. A repo's first triage parses the Chinese dictionary and
-    builds jieba's (~1.5 s of CPU, kept in .git/reqtrace/): done once here, and only those two
-    caches kept, so that each copy still builds its own index of the baseline."""
+def clinic_template(tmp_path_factory, build_env, triage_dictionaries) -> Path:
+    """Built once; tests work on copies. It holds the dictionaries of a first triage (CC-CEDICT
+    parsed and jieba's: ~1.5 s of CPU to make, made once per run) and no other cache, so that
+    each copy still builds its own index of the baseline."""
     root = _build(tmp_path_factory.mktemp("triage-cli") / "clinic", CLINIC_FILES, tag="baseline/v1.0").root
-    warmed = run_reqtrace("triage", "--text", "请把预约窗口改为30天。", "--baseline", "v1.0", cwd=root)
-    assert warmed.exit_code == 0, warmed.stderr
-    kept = root / ".git" / "reqtrace"
-    dictionaries = [entry for entry in kept.iterdir() if entry.name.startswith(("cedict-", "jieba"))]
-    assert len(dictionaries) == 2, sorted(entry.name for entry in kept.iterdir())
-    for entry in set(kept.iterdir()) - set(dictionaries):
-        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    keep_triage_dictionaries(triage_dictionaries, root)
     assert git(root, "status", "--porcelain") == ""
     return root
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from reqtrace.core.id_pattern import UnsupportedPattern, id_matcher
@@ -106,6 +107,22 @@ def config_line(line: int | None) -> str:
 
 def parse_config(data: bytes) -> tuple[Config, list[Finding]]:
     """The configuration, and any problem with it (defaults stand in for bad values)."""
+    if not isinstance(data, (bytes, str)):  # a buffer that cannot be a key: parsed as it is
+        return _parse_config(data)
+    config, findings = _parsed_config(data)
+    return config, list(findings)
+
+
+@lru_cache(maxsize=4)
+def _parsed_config(data: bytes) -> tuple[Config, tuple[Finding, ...]]:
+    # One command reads reqtrace.yaml several times (a check: its own load, the baselines' work,
+    # its kept report's key, the snapshot): the same bytes are parsed and validated once. What
+    # is returned is frozen (Config, Finding), and each caller gets a list of its own.
+    config, findings = _parse_config(data)
+    return config, tuple(findings)
+
+
+def _parse_config(data: bytes) -> tuple[Config, list[Finding]]:
     parsed = Parsed()
     loaded = read_yaml_file(CONFIG_FILE, data, parsed)
     findings = [Finding("config", f.severity, f.message, f.path, f.line) for f in parsed.findings]
