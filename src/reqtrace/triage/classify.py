@@ -206,6 +206,9 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
                      # the customer's word that what was delivered works as specified
                      or prepared.feature_template or cues.TITLE_ASK.match(headline)
                      or cues.AS_SIGNED.search(prepared.own_cased))
+    # A request that says what the product shall do, as a requirement is written, may ask for a change.
+    shall = None if asks_more else cues.SHALL_DO.search(prepared.own_cased)
+    asks_more = asks_more or shall is not None
     guarded = False
     paid = probs[CHANGE] + probs[NEW_SCOPE]
     # A headline about something no accepted requirement names: what failed may never have been signed.
@@ -227,6 +230,9 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
         words = ", ".join(f'"{w}"' for w in signals.headline_novel_words[:4])
         head += (f" (never surer: no accepted requirement speaks of the headline's {words}, so what failed may"
                  " never have been signed, and paid work must not pass as a defect)")
+    elif guarded and shall is not None and paid < GUARD_PAID:
+        head += (f' (never surer: the request says what the product "{shall.group(0)}", as a requirement is'
+                 " written, so it may ask for a change, and paid work must not pass as a defect)")
     elif guarded:
         head += (" (never surer: the request also asks for something, or may be paid work"
                  f" ({paid:.2f} change or new scope), and paid work must not pass as a defect)")

@@ -159,6 +159,17 @@ TITLE_ASK = re.compile(
     r"|^\s*【?(?:需求|新功能|功能建议)】|^\s*(?:新增|增加|添加|支持)",
     re.IGNORECASE,
 )
+# The request says what the product shall or should do, the way a requirement is written ("`apply` shall
+# return and show the state", "the report should include the version", 应该支持…), with no failure told
+# beside it in the sentence ("should show X but shows Y" tells a failure). It tells what should be, so the
+# request may ask for a change: read by the costly-mistake guard only (classify.decide), never a feature.
+SHALL_DO = re.compile(
+    r"\b(?:shall|should) (?!not\b|have\b|be (?:fixed|working)\b)(?:\w+ )?(?:return|show|print|display|include|support|allow"
+    r"|accept|reject|be able|provide|offer|list|report|use|give|read|write|generate|produce|contain|start|stop|keep|create"
+    r"|send)\b(?![^.!?\n]*\bbut\b)"
+    r"|应该(?:能|可以|支持|显示|返回|提供)(?![^。！？\n]*(?:但|却|可是))",
+    re.IGNORECASE,
+)
 # The customer says the delivered behaviour is what was specified: whatever else they ask, not a defect.
 AS_SIGNED = re.compile(
     r"\b(?:works? (?:as (?:designed|intended|specified|documented)|correctly)|(?:is|are) working (?:correctly|as (?:designed|intended|specified))"
