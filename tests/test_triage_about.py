@@ -1,5 +1,7 @@
-"""What a request is about (triage/index.py): the headline weighs more than the body, and a
-requirement is found by its rationale and by its children's titles, each at half weight."""
+"""What a request is about (triage/index.py): the headline weighs more than the body, a word said
+again and again more than one said once, a requirement is found by its rationale and by its
+children's titles, each at half weight, and among close matches the one whose title the request
+says comes first."""
 
 import pytest
 
@@ -29,11 +31,11 @@ def first_match(text, index):
 
 
 def test_the_headline_says_what_an_issue_is_about(index, monkeypatch):
-    issue = "Event queue overflows\n\nIt happened while the log file rotates, the log file was large."
+    issue = "Event queue overflows\n\nIt happened while the log file rotated."
     assert has_headline(prepare(issue))
     assert first_match(issue, index) == "R-1"
     # The same words in a mail without a title line: the body's words about the log decide.
-    assert not has_headline(prepare("The event queue overflows. It happened while the log file rotates, the log file was large."))
+    assert not has_headline(prepare("The event queue overflows. It happened while the log file rotated."))
     monkeypatch.setattr(index_module, "HEADLINE_WEIGHT", 0.0)
     assert first_match(issue, index) == "R-2"
 
@@ -60,3 +62,45 @@ def test_a_match_found_by_the_rationale_quotes_a_signed_sentence_of_the_requirem
     assert result.matches[0].id == "R-3"
     signed = [sentence for sentence, _terms in index.sentences(index.by_id["R-3"])]
     assert signed == ["Telemetry", "The unit reports its readings."]  # the rationale is context, never quoted as signed
+
+
+def test_a_word_the_request_says_again_and_again_weighs_more(index, monkeypatch):
+    story = ("The log file was not rotated, and since then the queue is stuck, the queue is full, "
+             "the queue drops what comes in and the queue never drains.")
+    assert first_match(story, index) == "R-1"
+    # Each word once: the log file's three words outweigh the queue told four times.
+    monkeypatch.setattr(index_module, "REPEAT_WEIGHT", 0.0)
+    assert first_match(story, index) == "R-2"
+
+
+ARCHIVE = [
+    Requirement(id="R-6", title="Report export", statement="The operator can export the daily report.", path="f.yaml"),
+    Requirement(id="R-7", title="Archive", path="g.yaml",
+                statement="Each day the unit writes the report of the day, the log of the day and the readings of the day "
+                          "to one archive file, and keeps the file for a year."),
+    *REQUIREMENTS,
+]
+EXPORT_ISSUE = "When I export the report, the readings of the day and the log are missing from the file."
+
+
+def test_the_requirement_whose_title_the_request_says_comes_first(monkeypatch):
+    archive = BaselineIndex.build(ARCHIVE)
+    assert first_match(EXPORT_ISSUE, archive) == "R-6"
+    title_of_export = archive.by_id["R-6"]
+    assert archive.title_coverage(title_of_export, {"w:report": 1.0, "w:export": 1.0}) == 1.0
+    assert 0.0 < archive.title_coverage(title_of_export, {"w:report": 1.0}) < 1.0  # "export" is the rarer word
+    # By BM25 alone the long requirement that holds more of the request's words is first.
+    monkeypatch.setattr(index_module, "TITLE_COVERAGE_GAIN", 0.0)
+    assert first_match(EXPORT_ISSUE, archive) == "R-7"
+
+
+def test_an_index_read_back_ranks_as_the_one_built():
+    built = BaselineIndex.build(ARCHIVE)
+    read = BaselineIndex.from_bytes(built.to_bytes())
+    for text in (EXPORT_ISSUE, "Event queue overflows\n\nIt happened while the log file rotated.",
+                 "Uploaded commands with a bad checksum are run."):
+        assert [(m.id, m.score) for m in weigh(text, read).matches] == [(m.id, m.score) for m in weigh(text, built).matches]
+    # The title's words come from the sentences kept in the index only when they are the title's;
+    # kept sentences that say otherwise are a hint ignored, and the title is read again.
+    read._concept_sets[built.by_id["R-6"]] = (("Something else", (("w:archive", 1.0),)),)  # noqa: SLF001
+    assert read.title_coverage(built.by_id["R-6"], {"w:report": 1.0}) == built.title_coverage(built.by_id["R-6"], {"w:report": 1.0}) > 0

@@ -2,7 +2,7 @@
 
 `classify_request(text, index=…)` is pure: it reads no file and no git. Each
 stage is a plain function of the one before (prepare.py, words.py, index.py,
-signals.py, core/model.py); this module runs them in order and turns what they found
+signals.py, model.py); this module runs them in order and turns what they found
 into reasons a project manager can show the customer: the request's sentence and
 the signed sentence it meets or contradicts, the numbers compared, the
 environment named.

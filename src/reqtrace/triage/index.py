@@ -3,10 +3,11 @@
 `BaselineIndex` is an inverted index over the baseline's requirements (title
 counted twice, statement, acceptance criteria, tags; the rationale and the
 children's titles at half weight), built once per baseline and cached by
-triage_repo. A query ranks requirements by BM25; a requirement the
-request names by id is strong evidence whatever the words. `best_pair` finds the
-request sentence and the signed sentence that share the most, to quote them
-side by side.
+triage_repo. A query ranks requirements by BM25, and the first few again by how
+much of each one's title the request says; a requirement the request names by
+id is strong evidence whatever the words. `best_pair` finds the request
+sentence and the signed sentence that share the most, to quote them side by
+side.
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ _BM25_B = 0.9
 NAMED_BOOST = 6.0  # BM25 points for a requirement the request names by id
 CONTEXT_WEIGHT = 0.5  # a word of a requirement's rationale or of its children's titles, against one it says
 HEADLINE_WEIGHT = 0.5  # added to a request's word that its headline (an issue's title, a subject) holds
+# A word the request says n times weighs 1 + REPEAT_WEIGHT * ln(n) in the query: a tracker's issue tells
+# what it is about again and again (the component it names in the title, the steps and the logs),
+# while a word said once in passing weighs 1.
+REPEAT_WEIGHT = 1.0
+# The RERANK_DEPTH best by BM25 are ranked again, each score times 1 + TITLE_COVERAGE_GAIN * the share
+# of its title the request says (each title word weighed by its rarity in the baseline). In a large
+# specification told in shared words, a long requirement that holds many of the request's common
+# words outscores the one whose title names the request's subject; the title is what its writer chose
+# to call it.
+TITLE_COVERAGE_GAIN = 1.0
+RERANK_DEPTH = 20
 
 
 def requirement_text(requirement: Requirement) -> str:
@@ -84,6 +96,7 @@ class BaselineIndex:
         self.by_id = {rid: i for i, rid in enumerate(self.ids)}
         self.statuses = [record[7] for record in records]
         self._accepted_vocabulary: frozenset[str] | None = None
+        self._title_rarity: dict[int, tuple[tuple[str, float], ...]] = {}
 
     def __len__(self) -> int:
         return len(self._records)
@@ -184,10 +197,12 @@ class BaselineIndex:
         return any(self.statuses[p] in ACCEPTED_STATUSES for p in self._arrays(term)[0])
 
     def search(self, query: dict[str, float], limit: int = 5) -> list[tuple[int, float, list[str]]]:
-        """Top requirements by BM25: (position, score, the query's terms that met it).
+        """Top requirements: (position, score, the query's terms that met it).
 
-        Rare terms are added first, posting by posting; a common term (in more than
-        2% of a large baseline) then only raises requirements rarer terms found.
+        The score is BM25, and for the RERANK_DEPTH best, BM25 times 1 + TITLE_COVERAGE_GAIN
+        times the share of the title the query holds (`title_coverage`). Rare terms are added
+        first, posting by posting; a common term (in more than 2% of a large baseline) then
+        only raises requirements rarer terms found.
         """
         present = [t for t in query if t in self._postings]
         arrays = {t: self._arrays(t) for t in present}
@@ -205,8 +220,32 @@ class BaselineIndex:
                 gains = dict(zip(docs, impacts, strict=True))
                 for position in [p for p in scores if p in gains]:
                     scores[position] += gains[position] * weight
+        if TITLE_COVERAGE_GAIN:
+            for position in heapq.nlargest(max(RERANK_DEPTH, limit), sorted(scores), key=scores.__getitem__):
+                scores[position] *= 1.0 + TITLE_COVERAGE_GAIN * self.title_coverage(position, query)
         best = heapq.nlargest(limit, sorted(scores), key=scores.__getitem__)
         return [(position, scores[position], [t for t in present if self.holds(t, position)]) for position in best]
+
+    def title_coverage(self, position: int, query: dict[str, float]) -> float:
+        """The share of a requirement's title that the query holds, each title word weighed by its
+        rarity in the baseline (0 for a title of no words)."""
+        rarity = self._title_rarity.get(position)
+        if rarity is None:
+            rarity = self._title_rarity[position] = tuple(
+                (term, self.idf(term)) for term in self._title_terms(position) if not term.startswith("n:"))
+        total = sum(weight for _, weight in rarity)
+        return sum(weight for term, weight in rarity if term in query) / total if total else 0.0
+
+    def _title_terms(self, position: int) -> dict[str, float]:
+        """A requirement's title as terms: those made at build time when they are the title's, else made now."""
+        title = self._records[position][1].strip()
+        try:
+            sentence, terms = self._concept_sets[position][0]
+            if sentence == title:
+                return dict(terms)
+        except (IndexError, TypeError, ValueError):
+            pass  # a title of no words, or sentences that are not what build made: make the terms again
+        return text_terms(title) if title else {}
 
 
 def _children_titles(requirements: list[Requirement]) -> dict[str, list[str]]:
@@ -242,11 +281,13 @@ def has_headline(prepared: Prepared) -> bool:
 
 
 def request_query(prepared: Prepared) -> tuple[Terms, dict[str, float]]:
-    """The request's terms, and the query that ranks the baseline by them: each word of its own once
-    (a gloss at half), half again when its headline holds it (an issue says in its title what it is
-    about; its body tells a story in many more words), and its measured numbers."""
+    """The request's terms, and the query that ranks the baseline by them: each word of its own
+    1 + REPEAT_WEIGHT * ln(times said) (a gloss at half), half again when its headline holds it (an
+    issue says in its title what it is about; its body tells a story in many more words), and its
+    measured numbers."""
     terms = terms_of(prepared.own)
-    query = {term: min(1.0, weight) for term, weight in terms.weights.items()}
+    query = {term: min(1.0, weight) + (REPEAT_WEIGHT * math.log(weight) if weight > 1.0 else 0.0)
+             for term, weight in terms.weights.items()}
     if HEADLINE_WEIGHT and has_headline(prepared):
         for term, weight in terms_of(prepared.sentences[0].lower()).weights.items():
             if term in query:
