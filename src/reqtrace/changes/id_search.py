@@ -148,6 +148,24 @@ def id_pattern(words: list[str]) -> re.Pattern[bytes] | None:
     return re.compile(b"(?:" + b"|".join(starts) + b")(?![" + _WORD_BYTE + b"])")
 
 
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def names_word(data: bytes, word: str) -> bool:
+    """Whether `data` holds `word` as `id_pattern([word])` finds it (git grep's whole word under
+    LC_ALL=C): for one word in a few files, without compiling a pattern."""
+    needle = word.encode("utf-8", "surrogateescape")
+    if not needle or b"\n" in needle:
+        return False
+    at = data.find(needle)
+    while at >= 0:
+        end = at + len(needle)
+        if (at == 0 or data[at - 1] not in _WORD_BYTES) and (end == len(data) or data[end] not in _WORD_BYTES):
+            return True
+        at = data.find(needle, at + 1)
+    return False
+
+
 def _alternatives(node: _Trie) -> bytes:
     ends_here = -1 in node
     # The bytes that end an id here are one class, `[0-9]`, not ten alternatives: the pattern

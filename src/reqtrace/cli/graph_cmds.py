@@ -471,7 +471,9 @@ def status(
         def facts(repo: Any, bundle: Any) -> Any:
             # The inputs inside the question: a graph built afresh is kept meanwhile.
             snapshot = status_snapshot(repo, bundle)
-            return snapshot, kept_status_inputs(repo, snapshot, bundle.state)
+            # A graph built afresh was built from every file parsed: the approvals take the
+            # snapshot's side from it (one made of a kept graph's facts is no parse).
+            return snapshot, kept_status_inputs(repo, snapshot, bundle.state, whole=bundle.snapshot is snapshot)
 
         bundle, (snapshot, inputs) = _ask(repo, rev, facts, target=target)
         data = build_status(snapshot, **inputs)
