@@ -95,6 +95,12 @@ def test_from_each_baseline_to_head_and_to_an_edited_working_tree(demo, monkeypa
         plain, whole, used = compared(repo, baseline.commit, WORKTREE, worktree, monkeypatch)
         assert whole == plain and any(change[0] == "REQ-6" and any(ref.id == "RQ-99" and ref.covers for ref in change[6]) for change in plain[0])
         assert "requests_naming" in used and not any(use.startswith("no ") for use in used)
+        # To a commit whose files are mostly the working tree's: those that differ (the edits,
+        # and for a baseline everything changed since it) are read from the commit.
+        for to_rev in [head, *(later.commit for later in baselines if later is not baseline)]:
+            plain, whole, used = compared(repo, baseline.commit, to_rev, worktree, monkeypatch)
+            assert whole == plain, (baseline.name, to_rev)
+            assert not any(use.startswith("no ") for use in used)
 
 
 def test_an_escaped_id_is_searched_for_as_usual(demo, monkeypatch):
@@ -117,6 +123,34 @@ def test_an_escaped_id_is_searched_for_as_usual(demo, monkeypatch):
     plain, whole, used = compared(repo, "escaped-copy", WORKTREE, load_snapshot(repo, None), monkeypatch)
     assert whole == plain and "no copies_elsewhere" in used
     assert [(change[0], change[1]) for change in plain[0] if change[0] == "REQ-6"] == [("REQ-6", "removed")]
+
+
+def test_a_request_id_in_two_files_of_to_takes_the_plain_way(demo, monkeypatch):
+    # At HEAD a new request RQ-97 approves REQ-5's change; the working tree gives RQ-97's id to
+    # another file: the snapshot's RQ-97 is not HEAD's, and HEAD's is read from HEAD.
+    reset(demo)
+    repo = find_spec_repo(start=demo)
+    (demo / "records/requests/RQ-97.yaml").write_text(
+        "id: RQ-97\nreceived: 2026-11-01\nfrom: Someone\ntitle: Change\naffects: [REQ-5]\ndecision:\n  status: approved\n  by: Li Wei\n  when: 2026-11-20\n",
+        encoding="utf-8")
+    git(demo, "add", "-A")
+    git(demo, "commit", "-qm", "RQ-97")
+    head = git(demo, "rev-parse", "HEAD").strip()
+    (demo / "records/requests/RQ-97.yaml").rename(demo / "records/requests/RQ-97-moved.yaml")
+    baseline = scan_baselines(repo).baselines[0]
+    plain, whole, used = compared(repo, baseline.commit, head, load_snapshot(repo, None), monkeypatch)
+    assert whole == plain and any(change[0] == "REQ-5" and [ref.id for ref in change[6]] == ["RQ-97"] for change in plain[0])
+    assert "requests_naming" in used
+    # ... and the same id in a file of HEAD that the snapshot holds too: the plain search decides.
+    (demo / "records/requests/RQ-97-moved.yaml").rename(demo / "records/requests/RQ-97.yaml")
+    (demo / "records/requests/RQ-96.yaml").write_text(
+        "id: RQ-97\nreceived: 2026-11-01\nfrom: Someone\ntitle: Another\naffects: [REQ-5]\n", encoding="utf-8")
+    git(demo, "add", "-A")
+    git(demo, "commit", "-qm", "RQ-97 twice")
+    head = git(demo, "rev-parse", "HEAD").strip()
+    (demo / "records/requests/RQ-96.yaml").unlink()
+    plain, whole, used = compared(repo, baseline.commit, head, load_snapshot(repo, None), monkeypatch)
+    assert whole == plain and "no requests_naming" in used
 
 
 def test_a_duplicated_id_takes_the_plain_way(demo, monkeypatch):

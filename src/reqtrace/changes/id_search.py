@@ -82,6 +82,12 @@ def _files_at(git_top: Path, commit: str, folders: tuple[str, ...]) -> list[tupl
     return _KEPT_TREES[key]
 
 
+def tree_files(git_top: Path, commit: str, folders: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The regular files under `folders` (git paths) at `commit`, (path, blob id), as a search
+    there reads them: listed once per process."""
+    return _files_at(git_top, commit, folders)
+
+
 # Blobs read at some commit in this process, by id: the searches of one `status` read the
 # same folders at up to four commits that share most of their files.
 _KEPT_BLOBS: dict[str, bytes] = {}

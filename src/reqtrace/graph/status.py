@@ -54,8 +54,8 @@ class Approval(NamedTuple):
 
 def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown: str, *, whole: Snapshot | None = None) -> list[Approval]:
     """The changes needing approval from `from_commit` to `to_commit` (None: the working
-    tree), as `reqtrace diff` finds them. `whole`: the snapshot at `to_commit` read whole
-    (every file parsed), when there is one: the diff takes TO's side from it
+    tree), as `reqtrace diff` finds them. `whole`: a snapshot read whole (every file
+    parsed), when there is one: the diff takes TO's files that are the snapshot's from it
     (changes/diff.py `diff_revisions`'s `to_snapshot`) instead of parsing and searching.
 
     Between two commits the changes and the requests that affect them never change,
@@ -71,8 +71,6 @@ def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown:
     from reqtrace.core.snapshot import WORKTREE
     from reqtrace.io import clock, gitio
 
-    if whole is not None and whole.commit != to_commit:
-        whole = None
     if to_commit is not None:
         return _kept_approvals(repo, from_commit, to_commit, shown, None, whole)
     head = gitio.head_commit(repo.git_top) if repo.git_top is not None else None
@@ -81,7 +79,6 @@ def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown:
         folders = [repo.git_path(folder) for folder in (CONFIG_FILE, config.requirements_dir, config.requests_dir)]
         differing = gitio.diff_worktree(repo.git_top, head, folders)
         if not differing:
-            # The working tree's files are HEAD's under these folders: so is its snapshot.
             return _kept_approvals(repo, from_commit, head, shown, clock.today().isoformat(), whole)
         requirements_dir = repo.git_path(config.requirements_dir).rstrip("/") + "/"
         if all(change.path.startswith(requirements_dir) for change in differing):
@@ -116,8 +113,7 @@ def _sorted(approvals: Iterable[Approval]) -> list[Approval]:
 
 def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str, whole: Snapshot | None = None) -> _KeptPair:
     """The changes between two commits as kept, computed (and kept) when they are not
-    (`whole`: a snapshot whose files under the requirements and requests folders are
-    `to_commit`'s, read whole, for the diff's TO side)."""
+    (`whole`: a snapshot read whole, whose files that are `to_commit`'s stand for them)."""
     from reqtrace.changes.diff import MODIFIED, REMOVED, RENAMED_FROM, diff_revisions
     from reqtrace.core.digest import known_digest
 
@@ -369,8 +365,8 @@ def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False, whole:
     }
     from reqtrace.changes.diff import ADDED, MODIFIED, REMOVED
 
-    later = _later_approvals_beside(repo, baselines, baseline, len(snapshot.requirements)) if beside else None
     read_whole = snapshot if whole else None
+    later = _later_approvals_beside(repo, baselines, baseline, len(snapshot.requirements), read_whole) if beside else None
     counted = approvals_between(repo, baseline.commit, snapshot.commit, name, whole=read_whole)
     drift = {
         "added": [c.id for c in counted if c.change == ADDED],
@@ -385,7 +381,7 @@ def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False, whole:
             "tests": baseline_test_summary(repo, snapshot, name, baseline.requirements)}
 
 
-def _later_approvals_beside(repo: Any, baselines: list[Any], accepted: Any, size: int) -> Any:
+def _later_approvals_beside(repo: Any, baselines: list[Any], accepted: Any, size: int, whole: Snapshot | None) -> Any:
     """Start keeping the approvals from the first signed baseline to the accepted one in a
     forked child (a third of a cold status's diffs, needing nothing the other two need);
     the function returned waits for it. None when there is nothing to start."""
@@ -398,7 +394,7 @@ def _later_approvals_beside(repo: Any, baselines: list[Any], accepted: Any, size
     shown = folder_of(first) or first.name
     if cachestore.load(repo.git_top, APPROVALS_KIND, f"{first.commit}\x00{accepted.commit}", _kept_shape) is not None:
         return None
-    return fork_beside(lambda: _kept_pair(repo, first.commit, accepted.commit, shown), items=size)
+    return fork_beside(lambda: _kept_pair(repo, first.commit, accepted.commit, shown, whole), items=size)
 
 
 def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any, *, whole: bool = False) -> dict[str, Any]:
@@ -519,7 +515,7 @@ def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str 
     customer signed first to `to_commit` (None: the working tree), and from it to the
     accepted baseline. None when no baseline has a customer's signature. `kept_beside`:
     waits for the latter being kept by another process (`_later_approvals_beside`).
-    `whole`: the snapshot at `to_commit` read whole, for the diff's TO side."""
+    `whole`: a snapshot read whole, for the diffs' TO sides."""
     from reqtrace.baselines.baseline import folder_of, pick_first_signed
 
     first = pick_first_signed(baselines)
@@ -531,7 +527,7 @@ def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str 
     if kept_beside is not None:
         kept_beside()
     if first.commit != accepted.commit:
-        accepted_later = approvals_between(repo, first.commit, accepted.commit, first_name)
+        accepted_later = approvals_between(repo, first.commit, accepted.commit, first_name, whole=whole)
     return {
         "first": {"name": first_name, "date": first.created, "commit": first.commit, "requirements": len(first.requirements)},
         "changes": changes,
