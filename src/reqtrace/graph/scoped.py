@@ -223,6 +223,7 @@ class SpecFiles:
         kind_of = kind_finder(config)
         self.sources = [source for source in sources if source.symlink_target is None and kind_of(source.path) is not None]
         self.order = {source.path: index for index, source in enumerate(self.sources)}
+        self.by_path = {source.path: source for source in self.sources}
         self.texts = self._texts()
         # A backslash may spell an id as escapes in a quoted YAML scalar: such files are always read.
         self.escaped = {path for path, data in self.texts.items() if b"\\" in data}
@@ -248,9 +249,8 @@ class SpecFiles:
 
     def parsed(self, paths: list[str]) -> dict[str, ParsedFile]:
         """Each of `paths` parsed, by the parsers of a whole reading (once per path)."""
-        by_path = {source.path: source for source in self.sources}
         wanted = sorted((path for path in paths if path not in self._parsed), key=self.order.__getitem__)
-        for parsed_file in parse_sources(self.reader, self.config, [by_path[path] for path in wanted]):
+        for parsed_file in parse_sources(self.reader, self.config, [self.by_path[path] for path in wanted]):
             self._parsed[parsed_file.source.path] = parsed_file
         return {path: self._parsed[path] for path in paths if path in self._parsed}
 
