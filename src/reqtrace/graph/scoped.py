@@ -36,7 +36,9 @@ of the graph cache set it, to reach the cache through `trace`).
 
 from __future__ import annotations
 
+import bisect
 import gc
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -224,9 +226,16 @@ class SpecFiles:
         self.sources = [source for source in sources if source.symlink_target is None and kind_of(source.path) is not None]
         self.order = {source.path: index for index, source in enumerate(self.sources)}
         self.by_path = {source.path: source for source in self.sources}
-        self.texts = self._texts()
+        texts = self._texts()
         # A backslash may spell an id as escapes in a quoted YAML scalar: such files are always read.
-        self.escaped = {path for path, data in self.texts.items() if b"\\" in data}
+        self.escaped = {path for path, data in texts.items() if b"\\" in data}
+        # The files' bytes one after another, a line break between two (no id holds one, and to
+        # the scan it is no word byte, as the start and end of a file are not): each round scans
+        # them in one pass, a match named by its file's start (at 100,000 requirements, 64 MB:
+        # 0.04-0.05 s a round instead of 0.075 s file by file).
+        self.paths = list(texts)
+        self._joined = b"\n".join(texts.values())
+        self._starts = list(itertools.accumulate((len(data) + 1 for data in texts.values()), initial=0))
         self.limit = max(64, int(len(self.sources) * SCOPE_LIMIT))
         self._parsed: dict[str, ParsedFile] = {}
         self.baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
@@ -245,7 +254,9 @@ class SpecFiles:
         pattern = id_search.id_pattern(words)
         if pattern is None:
             return []
-        return [path for path, data in self.texts.items() if path in self.escaped or pattern.search(data)]
+        paths, starts = self.paths, self._starts
+        found = {paths[bisect.bisect_right(starts, match.start()) - 1] for match in pattern.finditer(self._joined)}
+        return [path for path in paths if path in self.escaped or path in found]
 
     def parsed(self, paths: list[str]) -> dict[str, ParsedFile]:
         """Each of `paths` parsed, by the parsers of a whole reading (once per path)."""
@@ -279,7 +290,7 @@ class _Scope:
         if not self.all_emails:
             self.all_emails = True
             folder = self.files.config.emails_dir + "/"
-            self._parse([path for path in self.files.texts if path.startswith(folder) and path not in self.parsed])
+            self._parse([path for path in self.files.paths if path.startswith(folder) and path not in self.parsed])
 
     def _parse(self, paths: list[str]) -> None:
         if len(self.parsed) + len(paths) > self.files.limit:
