@@ -13,6 +13,7 @@ import json
 import pytest
 
 from conftest import cold_copy, copy_demo, git
+from reqtrace.cli import output
 from reqtrace.core import cachestore
 from reqtrace.core.config import find_spec_repo
 from reqtrace.graph import trace as trace_module
@@ -82,6 +83,13 @@ def test_a_damaged_or_planted_entry_is_no_answer(demo, run_in_process):
     assert entry.read_bytes() == raw, "the damaged entry was replaced by the answer"
     content = trace_module._impact_content(target_of(find_spec_repo(demo), None).state, "REQ-1")
     assert cachestore.entry_name(trace_module.IMPACT_KIND, content) == entry.name
-    for planted in (None, {}, ["REQ-1", "T", [], [], []], ["REQ-1", "T", ["x"], [], [], []], ["REQ-1", None, [], [], [], []]):
+    # Kept as --format json writes it (no indenting again), and read back only with the
+    # revision asked about, every key in its place and counts that are its rows'.
+    body = {key: value for key, value in plain.items() if key not in ("schema_version", "ok")}
+    assert trace_module.kept_impact_body(find_spec_repo(demo), target_of(find_spec_repo(demo), None).state, "REQ-1") == output.json_body(body)
+    wrong_counts = {**body, "counts": {**body["counts"], "descendants": body["counts"]["descendants"] + 1}}
+    reordered = dict(reversed(list(body.items())))
+    for planted in (None, {}, ["REQ-1", "T", [], [], [], []], {**body, "rev": "0" * 40}, wrong_counts, reordered, {**body, "descendants": ["REQ-2"]}):
         cachestore.store(demo, trace_module.IMPACT_KIND, content, planted)
         assert json.loads(outcome(run_in_process, demo, "REQ-1", "--format", "json")[1]) == plain
+    assert outcome(run_in_process, demo, "REQ-1") == outcome(run_in_process, demo, "REQ-1", REQTRACE_NO_CACHE="1")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reqtrace.changes.change_kinds import ADDED, MODIFIED, MOVED, REMOVED
-from reqtrace.changes.id_search import IdSearch
+from reqtrace.changes.id_search import IdSearch, id_pattern, names_word, scannable, tree_files
 from reqtrace.changes.sides import Side, resolve_sides
 from reqtrace.changes.structure_diff import (
     DocumentChange,
@@ -33,6 +33,7 @@ from reqtrace.changes.worddiff import similarity, tokens, word_diff
 from reqtrace.core.config import SpecRepo, parse_config
 from reqtrace.core.digest import SET_FIELDS, canonical_fields, memo_digests, normalise_text
 from reqtrace.core.model import ERROR, WARNING, Config, Finding, Request, Requirement, Snapshot
+from reqtrace.core.parse import Parsed
 from reqtrace.core.parse_cache import ParseCache
 from reqtrace.core.query import _natural
 from reqtrace.core.snapshot import (
@@ -41,6 +42,7 @@ from reqtrace.core.snapshot import (
     Reader,
     SourceFile,
     add_parsed,
+    kind_of,
     load_snapshot,
     parse_sources,
 )
@@ -472,7 +474,8 @@ def _first_error(parsed_file: ParsedFile | None) -> Finding | None:
 
 
 def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, from_shown: str | None = None, cache: ParseCache | None = None,
-                   whitespace: str = COLLAPSE, details: bool = True, suspect: bool = True, differing: tuple[str, list[str]] | None = None) -> DiffResult:
+                   whitespace: str = COLLAPSE, details: bool = True, suspect: bool = True, differing: tuple[str, list[str]] | None = None,
+                   to_snapshot: Snapshot | None = None) -> DiffResult:
     """Compare the requirements at two points (revisions or WORKTREE), reading only what changed.
 
     Pass a `cache` to let its entries be written while you render (then `flush` it);
@@ -483,15 +486,21 @@ def diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str = WORKTREE, *, fro
     `differing`: HEAD and the files that differ from it in the working tree, when the
     caller knows them (core/worktree_state.py): the searches of the working tree then
     do not ask git again.
+    `to_snapshot`: a snapshot read whole (`load_snapshot`: every file parsed) — TO's own, or
+    one whose files are mostly TO's (the working tree for a baseline's commit). Its files
+    that are TO's (the same blob ids) stand for TO's parses of the changed files and answer
+    the searches for copies and requests (`_WholeTo`), where that gives exactly what parsing
+    and searching would; TO's other files, and every other case, are read as usual.
     """
     if cache is not None:
-        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache, whitespace, details, suspect, differing)
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, cache, whitespace, details, suspect, differing, to_snapshot)
     with ParseCache.for_git(repo.git_top) as own:
-        return _diff_revisions(repo, from_rev, to_rev, from_shown, own, whitespace, details, suspect, differing)
+        return _diff_revisions(repo, from_rev, to_rev, from_shown, own, whitespace, details, suspect, differing, to_snapshot)
 
 
 def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str | None, cache: ParseCache, whitespace: str = COLLAPSE,
-                    details: bool = True, suspect: bool = True, differing: tuple[str, list[str]] | None = None) -> DiffResult:
+                    details: bool = True, suspect: bool = True, differing: tuple[str, list[str]] | None = None,
+                    to_snapshot: Snapshot | None = None) -> DiffResult:
     if repo.git_top is None:
         raise InputError(
             f"{repo.root} is not in a git repository, so there is no earlier version to compare with",
@@ -511,7 +520,8 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
         from_sources = [s for s in from_reader.list_files([from_config.requirements_dir]) if not _hidden(s.path)]
         to_sources = [s for s in to_reader.list_files([to_config.requirements_dir]) if not _hidden(s.path)]
     from_files = parse_sources(from_reader, from_config, from_sources, cache=cache)
-    to_files = parse_sources(to_reader, to_config, to_sources, cache=cache)
+    whole = _WholeTo.of(repo, to_snapshot, to_config, to_side, cache) if to_snapshot is not None and from_config.requirements_dir == to_config.requirements_dir else None
+    to_files = whole.files(to_sources) if whole is not None else parse_sources(to_reader, to_config, to_sources, cache=cache)
 
     from_reqs = _requirements_of(from_files, from_config, from_side.commit)
     to_reqs = _requirements_of(to_files, to_config, to_side.commit)
@@ -532,8 +542,12 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     if uneven and from_config.requirements_dir == to_config.requirements_dir:
         changed = {source.path for source in (*from_sources, *to_sources)}
         side, config = (to_side, to_config) if to_side.commit is not None else (from_side, from_config)
-        search = to_search if side is to_side else IdSearch(repo.git_top, side.commit, [repo.git_path(config.requirements_dir)], differing=differing)
-        elsewhere, looked_up = _copies_elsewhere(repo, side, config, uneven, changed, cache, search)
+        known = whole.copies_elsewhere(uneven, changed) if whole is not None else None
+        if known is not None:
+            elsewhere, looked_up = known, len({copy.path for copies in known.values() for copy in copies})
+        else:
+            search = to_search if side is to_side else IdSearch(repo.git_top, side.commit, [repo.git_path(config.requirements_dir)], differing=differing)
+            elsewhere, looked_up = _copies_elsewhere(repo, side, config, uneven, changed, cache, search)
         for rid, copies in elsewhere.items():
             from_copies[rid] = sorted([*from_copies.get(rid, []), *copies], key=_place)
             to_copies[rid] = sorted([*to_copies.get(rid, []), *copies], key=_place)
@@ -543,7 +557,8 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
         rid for rid in from_copies.keys() | to_copies.keys()
         if sorted((r.path, digest(r)) for r in from_copies.get(rid, ())) != sorted((r.path, digest(r)) for r in to_copies.get(rid, ()))
     )
-    request_search = to_search.start(wanted, [repo.git_path(to_config.requests_dir)]) if wanted else None
+    known_requests = whole.requests_naming(wanted) if whole is not None and wanted else None
+    request_search = to_search.start(wanted, [repo.git_path(to_config.requests_dir)]) if wanted and known_requests is None else None
     changes, result.unreadable, result.formatting_only, result.duplicates, placed = _compare(from_copies, to_copies, from_files, to_files, to_sources, digest, whitespace, details)
     result.files_read = len(from_files) + len(to_files) + looked_up
     result.findings.extend(("from", finding) for finding in from_reqs.findings)
@@ -551,7 +566,7 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     result.findings.extend(_duplicate_findings(result.duplicates, from_copies, to_copies, elsewhere, result.findings))
 
     # Approval: requests at TO whose `affects` names a changed requirement.
-    requests: list[Request] = []
+    requests: list[Request] = known_requests or []
     if request_search is not None:
         paths = [p[len(repo.prefix) :] for p in request_search.result() if p.startswith(repo.prefix)]
         requests = _requests_in(repo, to_side, to_config, [p for p in paths if not _hidden(p)], cache)
@@ -569,6 +584,158 @@ def _diff_revisions(repo: SpecRepo, from_rev: str, to_rev: str, from_shown: str 
     if from_side.commit and to_side.commit and not _related(repo.git_top, from_side.commit, to_side.commit):
         result.notes.append("FROM and TO share no history; they were compared by content")
     return result
+
+
+# (blob id, id) -> whether those bytes name the id as a whole word, found in this process.
+_NAMED: dict[tuple[str, str], bool] = {}
+
+
+class _WholeTo:
+    """TO's side of a diff answered from a snapshot read whole (`diff_revisions`'s
+    `to_snapshot`): the parses of TO's changed files, the copies of an id in the files
+    that did not change, the requests naming a changed id — what the diff otherwise
+    parses again and finds by searching every file's bytes (changes/id_search.py).
+
+    A file of the snapshot stands for TO's when it is TO's: the snapshot is TO's own side
+    (the working tree), or the file has TO's blob id at TO (a commit: its files under the
+    requirements and requests folders are listed once). TO's other files are read, searched
+    and parsed as the diff reads them. Only where the answer is exactly the plain one: the
+    snapshot's configuration is TO's and it holds no duplicated id and no finding under
+    those folders (so each id has its one copy, and every file parsed whole); a search names
+    a file when its bytes hold an id as a whole word, so an item the snapshot finds in a
+    file whose bytes do not name it (an id spelled with YAML escapes) sends the diff back to
+    searching (the method asked answers None), as does a request id that TO defines twice."""
+
+    def __init__(self, repo: SpecRepo, snapshot: Snapshot, config: Config, side: Side, cache: ParseCache, at_to: dict[str, str] | None) -> None:
+        self.repo, self.snapshot, self.config, self.side, self.cache = repo, snapshot, config, side, cache
+        self.at_to = at_to  # path -> blob id of every regular file under the folders at TO; None: the snapshot's files are TO's
+        self.by_path: dict[str, list[Requirement]] = {}
+        for requirement in snapshot.requirements.values():
+            self.by_path.setdefault(requirement.path, []).append(requirement)
+
+    @classmethod
+    def of(cls, repo: SpecRepo, snapshot: Snapshot, config: Config, side: Side, cache: ParseCache) -> _WholeTo | None:
+        if snapshot.config != config or snapshot.read_bytes is None or repo.git_top is None or (side.commit is None and snapshot.commit is not None):
+            return None
+        folders = (config.requirements_dir + "/", config.requests_dir + "/")
+        if any(f.code == "duplicate-id" or (f.path or "").startswith(folders) for f in snapshot.findings):
+            return None
+        at_to = None
+        if side.commit is not None and side.commit != snapshot.commit:
+            git_folders = (repo.git_path(config.requirements_dir), repo.git_path(config.requests_dir))
+            at_to = {path[len(repo.prefix) :]: oid for path, oid in tree_files(repo.git_top, side.commit, git_folders) if path.startswith(repo.prefix)}
+        return cls(repo, snapshot, config, side, cache, at_to)
+
+    def _same(self, path: str) -> bool:
+        """Whether the snapshot's file at `path` is TO's."""
+        oid = self.snapshot.files.get(path)
+        return oid is not None and (self.at_to is None or self.at_to.get(path) == oid)
+
+    def files(self, to_sources: list[SourceFile]) -> list[ParsedFile]:
+        """TO's changed files as `parse_sources` gives them: a requirement file of the
+        snapshot's with its items in the order of the file (the snapshot adds them in that
+        order), any other parsed."""
+        known: dict[str, ParsedFile] = {}
+        others = []
+        for source in to_sources:
+            kind = kind_of(source.path, self.config)
+            oid = self.snapshot.files.get(source.path)
+            if (source.symlink_target is None and kind is not None and kind.name == "requirement" and self._same(source.path)
+                    and source.oid in (None, oid)):
+                known[source.path] = ParsedFile(source, kind, Parsed(list(self.by_path.get(source.path, ())), [], oid), True, oid)
+            else:
+                others.append(source)
+        parsed = {one.source.path: one for one in parse_sources(Reader(self.repo, self.side.commit), self.config, others, cache=self.cache)}
+        return [found for source in to_sources if (found := known.get(source.path) or parsed.get(source.path)) is not None]
+
+    def _all_named(self, checks: list[tuple[str, list[str]]]) -> bool:
+        """Whether each file's bytes name one of its ids as a whole word (as a search for them
+        finds the file), and are still what the snapshot read."""
+        snapshot = self.snapshot
+        asked = [(path, snapshot.files.get(path), ids) for path, ids in checks]
+        # What one of a status's diffs found is not read again by the next (a blob id names its bytes).
+        unknown = {path: oid for path, oid, ids in asked if oid is None or any((oid, rid) not in _NAMED for rid in ids)}
+        try:
+            if snapshot.commit is None:
+                texts = {path: snapshot.read_bytes(path) for path in unknown}  # type: ignore[misc]
+            else:  # one `cat-file` stream for all of them
+                by_oid = dict(gitio.read_blobs(self.repo.git_top, sorted({oid for oid in unknown.values() if oid})))  # type: ignore[arg-type]
+                texts = {path: by_oid[oid] for path, oid in unknown.items() if oid in by_oid}
+        except InputError:
+            return False
+        for path, oid in unknown.items():
+            if oid is None or path not in texts or gitio.blob_id(texts[path]) != oid:
+                return False
+        for path, oid, ids in asked:
+            for rid in ids:
+                if (oid, rid) not in _NAMED:
+                    _NAMED[oid, rid] = names_word(texts[path], rid)  # type: ignore[index]
+        return all(any(_NAMED[oid, rid] for rid in ids) for _path, oid, ids in asked)  # type: ignore[index]
+
+    def _elsewhere_at_to(self, folder: str, ids: list[str], changed: set[str]) -> list[ParsedFile] | None:
+        """TO's files under `folder` that are not the snapshot's (nor in `changed`) and name one
+        of `ids`, parsed: the part of a search at TO the snapshot cannot answer. None when the
+        search would not be a scan of the bytes (changes/id_search.py `scannable`)."""
+        if self.at_to is None:
+            return []
+        top = folder + "/"
+        paths = sorted(path for path in self.at_to if path.startswith(top) and path not in changed and not self._same(path) and not _hidden(path))
+        if not paths:
+            return []
+        if not scannable(ids, [folder]):
+            return None
+        pattern = id_pattern(ids)
+        if pattern is None:
+            return []
+        texts = dict(gitio.read_blobs(self.repo.git_top, sorted({self.at_to[path] for path in paths})))  # type: ignore[arg-type]
+        naming = [path for path in paths if pattern.search(texts[self.at_to[path]])]
+        return files_at(self.repo, self.config, self.side, naming, self.cache)
+
+    def copies_elsewhere(self, ids: list[str], changed: set[str]) -> dict[str, list[Requirement]] | None:
+        """`_copies_elsewhere`: each id's copies in TO's files not in `changed` — the snapshot's
+        one copy in a file that is TO's, and those in TO's other files."""
+        copies: dict[str, list[Requirement]] = {}
+        for rid in ids:
+            requirement = self.snapshot.requirements.get(rid)
+            if requirement is not None and requirement.path not in changed and self._same(requirement.path):
+                copies[rid] = [requirement]
+        if not self._all_named([(copy.path, [rid]) for rid, (copy,) in copies.items()]):
+            return None
+        others = self._elsewhere_at_to(self.config.requirements_dir, ids, changed)
+        if others is None:
+            return None
+        wanted = set(ids)
+        for rid, found in _copies_of(others).items():
+            if rid in wanted:
+                copies[rid] = [*copies.get(rid, []), *found]
+        return copies
+
+    def requests_naming(self, ids: list[str]) -> list[Request] | None:
+        """The requests at TO whose `affects` names one of `ids` (`_requests_in` of the files a
+        search for the ids finds, less those that name none in `affects`)."""
+        wanted = set(ids)
+        found: list[Request] = []
+        checks = []
+        for request in self.snapshot.requests.values():
+            named = [rid for rid in request.affects if rid in wanted]
+            if named and self._same(request.path):
+                found.append(request)
+                checks.append((request.path, named))
+        if not self._all_named(checks):
+            return None
+        others = self._elsewhere_at_to(self.config.requests_dir, ids, set())
+        if others is None:
+            return None
+        read = Snapshot(config=self.config, commit=self.side.commit)
+        for parsed_file in sorted(others, key=lambda one: one.source.path):
+            add_parsed(read, parsed_file.parsed)
+        for request in read.requests.values():
+            known = self.snapshot.requests.get(request.id)
+            if known is not None and self._same(known.path):
+                return None  # one id in two of TO's files: which one a search keeps depends on both
+            if any(rid in wanted for rid in request.affects):
+                found.append(request)
+        return found
 
 
 def _suspect_at_to(repo: SpecRepo, to_side: Side, config: Config, changes: list[Change], to_files: list[ParsedFile], cache: ParseCache, digest: Callable[[Requirement], str],

@@ -82,6 +82,12 @@ def _files_at(git_top: Path, commit: str, folders: tuple[str, ...]) -> list[tupl
     return _KEPT_TREES[key]
 
 
+def tree_files(git_top: Path, commit: str, folders: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The regular files under `folders` (git paths) at `commit`, (path, blob id), as a search
+    there reads them: listed once per process."""
+    return _files_at(git_top, commit, folders)
+
+
 # Blobs read at some commit in this process, by id: the searches of one `status` read the
 # same folders at up to four commits that share most of their files.
 _KEPT_BLOBS: dict[str, bytes] = {}
@@ -146,6 +152,24 @@ def id_pattern(words: list[str]) -> re.Pattern[bytes] | None:
         literal = re.escape(bytes([first]))
         starts.append(literal + b"(?<![" + _WORD_BYTE + b"]" + literal + b")" + _alternatives(rest))
     return re.compile(b"(?:" + b"|".join(starts) + b")(?![" + _WORD_BYTE + b"])")
+
+
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def names_word(data: bytes, word: str) -> bool:
+    """Whether `data` holds `word` as `id_pattern([word])` finds it (git grep's whole word under
+    LC_ALL=C): for one word in a few files, without compiling a pattern."""
+    needle = word.encode("utf-8", "surrogateescape")
+    if not needle or b"\n" in needle:
+        return False
+    at = data.find(needle)
+    while at >= 0:
+        end = at + len(needle)
+        if (at == 0 or data[at - 1] not in _WORD_BYTES) and (end == len(data) or data[end] not in _WORD_BYTES):
+            return True
+        at = data.find(needle, at + 1)
+    return False
 
 
 def _alternatives(node: _Trie) -> bytes:

@@ -286,12 +286,23 @@ def impact(
     from reqtrace.core.config import find_spec_repo
     from reqtrace.graph.cache import requirement_digests, target_of
     from reqtrace.graph.scoped import no_digests
-    from reqtrace.graph.trace import impact_of, keep_impact, kept_impact
+    from reqtrace.graph.trace import (
+        impact_body,
+        impact_of,
+        keep_impact,
+        kept_impact,
+        kept_impact_body,
+    )
 
     output.json_requested = format is TextOrJson.json
     repo = find_spec_repo(root)
     target = target_of(repo, rev)
-    # The whole answer, kept for the spec files' state (a root's impact lists thousands of rows).
+    # The whole answer, kept for the spec files' state as --format json writes it (a root's
+    # impact lists thousands of rows).
+    if format is TextOrJson.json:
+        body = kept_impact_body(repo, target.state, item_id)
+        if body is not None and output.write_json_body(body):
+            return
     result = kept_impact(repo, target.state, item_id)
     if result is None:
 
@@ -299,9 +310,9 @@ def impact(
             impact_of(graph, item_id, commit=target.commit, baselines=baselines, digests_of=lambda ids: no_digests(graph, ids))
 
         bundle, result = _ask_scoped(repo, rev, target, item_id, probe, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
-        keep_impact(repo, bundle.state, item_id, result)
+        keep_impact(repo, bundle.state, item_id, result, output.json_body(impact_body(target.commit, result)))
     if format is TextOrJson.json:
-        output.write_json({"rev": target.commit, **result.as_dict()})
+        output.write_json(impact_body(target.commit, result))
         return
     console = output.stdout_console()
     counts = result.counts
@@ -460,7 +471,9 @@ def status(
         def facts(repo: Any, bundle: Any) -> Any:
             # The inputs inside the question: a graph built afresh is kept meanwhile.
             snapshot = status_snapshot(repo, bundle)
-            return snapshot, kept_status_inputs(repo, snapshot, bundle.state)
+            # A graph built afresh was built from every file parsed: the approvals take the
+            # snapshot's side from it (one made of a kept graph's facts is no parse).
+            return snapshot, kept_status_inputs(repo, snapshot, bundle.state, whole=bundle.snapshot is snapshot)
 
         bundle, (snapshot, inputs) = _ask(repo, rev, facts, target=target)
         data = build_status(snapshot, **inputs)

@@ -36,6 +36,7 @@ of the graph cache set it, to reach the cache through `trace`).
 
 from __future__ import annotations
 
+import bisect
 import gc
 import os
 import re
@@ -223,20 +224,36 @@ class SpecFiles:
         kind_of = kind_finder(config)
         self.sources = [source for source in sources if source.symlink_target is None and kind_of(source.path) is not None]
         self.order = {source.path: index for index, source in enumerate(self.sources)}
-        self.texts = self._texts()
-        # A backslash may spell an id as escapes in a quoted YAML scalar: such files are always read.
-        self.escaped = {path for path, data in self.texts.items() if b"\\" in data}
+        self.by_path = {source.path: source for source in self.sources}
+        # The item files' bytes one after another, a line break after each (no id holds one, and
+        # to the scan it is no word byte, as the start and end of a file are not): each round
+        # scans them in one pass, a match named by its file's start (at 100,000 requirements,
+        # 64 MB: 0.04-0.05 s a round instead of 0.075 s file by file). Gathered as they are read,
+        # so that they are not held twice. A backslash may spell an id as escapes in a quoted
+        # YAML scalar: such files are always read.
+        self.paths: list[str] = []
+        self.escaped: set[str] = set()
+        self._joined = bytearray()
+        self._starts = [0]
+        for path, data in self._texts():
+            self.paths.append(path)
+            self._joined += data
+            self._joined += b"\n"
+            self._starts.append(len(self._joined))
+            if b"\\" in data:
+                self.escaped.add(path)
         self.limit = max(64, int(len(self.sources) * SCOPE_LIMIT))
         self._parsed: dict[str, ParsedFile] = {}
         self.baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
         self.baseline_links = _BaselineLinks(self.baselines)
 
-    def _texts(self) -> dict[str, bytes]:
+    def _texts(self) -> Iterator[tuple[str, bytes]]:
         """Each item file's bytes, as a whole reading reads them: at a commit git's blobs (one
         `cat-file` stream), in the working tree the files."""
-        texts = {source.path: data for source, data in self.reader.read(self.sources) if data is not None}
-        # A file over the size limit is never parsed into items (a finding instead).
-        return {path: data for path, data in texts.items() if len(data) <= MAX_FILE_BYTES}
+        for source, data in self.reader.read(self.sources):
+            # A file over the size limit is never parsed into items (a finding instead).
+            if data is not None and len(data) <= MAX_FILE_BYTES:
+                yield source.path, data
 
     def naming(self, words: list[str]) -> list[str]:
         """The files that may name one of `words` as a whole word (those that do, and those
@@ -244,13 +261,14 @@ class SpecFiles:
         pattern = id_search.id_pattern(words)
         if pattern is None:
             return []
-        return [path for path, data in self.texts.items() if path in self.escaped or pattern.search(data)]
+        paths, starts = self.paths, self._starts
+        found = {paths[bisect.bisect_right(starts, match.start()) - 1] for match in pattern.finditer(self._joined)}
+        return [path for path in paths if path in self.escaped or path in found]
 
     def parsed(self, paths: list[str]) -> dict[str, ParsedFile]:
         """Each of `paths` parsed, by the parsers of a whole reading (once per path)."""
-        by_path = {source.path: source for source in self.sources}
         wanted = sorted((path for path in paths if path not in self._parsed), key=self.order.__getitem__)
-        for parsed_file in parse_sources(self.reader, self.config, [by_path[path] for path in wanted]):
+        for parsed_file in parse_sources(self.reader, self.config, [self.by_path[path] for path in wanted]):
             self._parsed[parsed_file.source.path] = parsed_file
         return {path: self._parsed[path] for path in paths if path in self._parsed}
 
@@ -279,7 +297,7 @@ class _Scope:
         if not self.all_emails:
             self.all_emails = True
             folder = self.files.config.emails_dir + "/"
-            self._parse([path for path in self.files.texts if path.startswith(folder) and path not in self.parsed])
+            self._parse([path for path in self.files.paths if path.startswith(folder) and path not in self.parsed])
 
     def _parse(self, paths: list[str]) -> None:
         if len(self.parsed) + len(paths) > self.files.limit:

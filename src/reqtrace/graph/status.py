@@ -52,9 +52,11 @@ class Approval(NamedTuple):
     approved: bool
 
 
-def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown: str) -> list[Approval]:
+def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown: str, *, whole: Snapshot | None = None) -> list[Approval]:
     """The changes needing approval from `from_commit` to `to_commit` (None: the working
-    tree), as `reqtrace diff` finds them.
+    tree), as `reqtrace diff` finds them. `whole`: a snapshot read whole (every file
+    parsed), when there is one: the diff takes TO's files that are the snapshot's from it
+    (changes/diff.py `diff_revisions`'s `to_snapshot`) instead of parsing and searching.
 
     Between two commits the changes and the requests that affect them never change,
     so they are kept (core/cachestore.py) and a later run reads them instead of diffing
@@ -70,20 +72,20 @@ def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown:
     from reqtrace.io import clock, gitio
 
     if to_commit is not None:
-        return _kept_approvals(repo, from_commit, to_commit, shown, None)
+        return _kept_approvals(repo, from_commit, to_commit, shown, None, whole)
     head = gitio.head_commit(repo.git_top) if repo.git_top is not None else None
     if head is not None:
         config = repo_config(repo)
         folders = [repo.git_path(folder) for folder in (CONFIG_FILE, config.requirements_dir, config.requests_dir)]
         differing = gitio.diff_worktree(repo.git_top, head, folders)
         if not differing:
-            return _kept_approvals(repo, from_commit, head, shown, clock.today().isoformat())
+            return _kept_approvals(repo, from_commit, head, shown, clock.today().isoformat(), whole)
         requirements_dir = repo.git_path(config.requirements_dir).rstrip("/") + "/"
         if all(change.path.startswith(requirements_dir) for change in differing):
             composed = _composed(repo, from_commit, head, shown)
             if composed is not None:
                 return composed
-    result = diff_revisions(repo, from_commit, WORKTREE, from_shown=shown, details=False)
+    result = diff_revisions(repo, from_commit, WORKTREE, from_shown=shown, details=False, to_snapshot=whole)
     return [Approval(c.id, c.change, c.approved) for c in result.changes if c.needs_approval]
 
 
@@ -94,10 +96,10 @@ def repo_config(repo: Any) -> Any:
     return parse_config(Reader(repo, None).read_config())[0]
 
 
-def _kept_approvals(repo: Any, from_commit: str, to_commit: str, shown: str, to_date: str | None) -> list[Approval]:
+def _kept_approvals(repo: Any, from_commit: str, to_commit: str, shown: str, to_date: str | None, whole: Snapshot | None = None) -> list[Approval]:
     """The approvals between two commits, each request's approval compared with `to_date`
     (None: `to_commit`'s date, as `reqtrace diff` compares it)."""
-    kept = _kept_pair(repo, from_commit, to_commit, shown)
+    kept = _kept_pair(repo, from_commit, to_commit, shown, whole)
     return _sorted(_approved(rid, change, approved_on, to_date or kept.date) for rid, change, approved_on in kept.rows)
 
 
@@ -109,8 +111,9 @@ def _sorted(approvals: Iterable[Approval]) -> list[Approval]:
     return sorted(approvals, key=lambda a: (a.approved, natural_key(a.id)))
 
 
-def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str) -> _KeptPair:
-    """The changes between two commits as kept, computed (and kept) when they are not."""
+def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str, whole: Snapshot | None = None) -> _KeptPair:
+    """The changes between two commits as kept, computed (and kept) when they are not
+    (`whole`: a snapshot read whole, whose files that are `to_commit`'s stand for them)."""
     from reqtrace.changes.diff import MODIFIED, REMOVED, RENAMED_FROM, diff_revisions
     from reqtrace.core.digest import known_digest
 
@@ -118,7 +121,7 @@ def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str) -> _Kept
     kept = cachestore.load(repo.git_top, APPROVALS_KIND, content, _kept_shape)
     if kept is not None:
         return kept
-    result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False)
+    result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False, to_snapshot=whole)
     rows: list[Any] = [[c.id, c.change, [ref.on for ref in c.requests if ref.status == "approved"]] for c in result.changes if c.needs_approval]
     others = {c.id for c in result.changes if not c.needs_approval}
     others |= {c.renamed_from for c in result.changes if c.renamed_from is not None} | {c.id for c in result.changes if c.renamed_from is not None}
@@ -328,7 +331,7 @@ def build_status(snapshot: Snapshot, accepted: dict[str, Any] | None = None, dri
     }
 
 
-def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False) -> dict[str, Any]:
+def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False, whole: bool = False) -> dict[str, Any]:
     """The keyword arguments of `build_status` that come from the baseline and diff modules:
     `accepted`, `drift`, `linked` (the documents sign-offs rest on) and `story` (the
     changes since the baseline the customer signed first).
@@ -341,6 +344,8 @@ def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False) -> dic
     `beside`: the approvals between two baselines' commits, when not kept yet, are
     computed and kept by a forked child while this process computes the others
     (only where what the child keeps can be read back: the caller keeps results).
+    `whole`: `snapshot` was read whole (every file parsed, not made from a kept graph's
+    facts): the approvals up to it take its side from it.
     """
     from reqtrace.baselines.baseline import folder_of, scan_baselines
 
@@ -360,8 +365,9 @@ def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False) -> dic
     }
     from reqtrace.changes.diff import ADDED, MODIFIED, REMOVED
 
-    later = _later_approvals_beside(repo, baselines, baseline, len(snapshot.requirements)) if beside else None
-    counted = approvals_between(repo, baseline.commit, snapshot.commit, name)
+    read_whole = snapshot if whole else None
+    later = _later_approvals_beside(repo, baselines, baseline, len(snapshot.requirements), read_whole) if beside else None
+    counted = approvals_between(repo, baseline.commit, snapshot.commit, name, whole=read_whole)
     drift = {
         "added": [c.id for c in counted if c.change == ADDED],
         "modified": [c.id for c in counted if c.change == MODIFIED],
@@ -370,12 +376,12 @@ def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False) -> dic
         "unapproved": [c.id for c in counted if not c.approved],
         "changes_by_requirement": _commits_per_requirement(repo, snapshot, baseline.commit, {c.id for c in counted}),
     }
-    story = signed_story(repo, baselines, baseline, snapshot.commit, kept_beside=later)
+    story = signed_story(repo, baselines, baseline, snapshot.commit, kept_beside=later, whole=read_whole)
     return {"accepted": accepted, "drift": drift, "linked": evidence, "story": story,
             "tests": baseline_test_summary(repo, snapshot, name, baseline.requirements)}
 
 
-def _later_approvals_beside(repo: Any, baselines: list[Any], accepted: Any, size: int) -> Any:
+def _later_approvals_beside(repo: Any, baselines: list[Any], accepted: Any, size: int, whole: Snapshot | None) -> Any:
     """Start keeping the approvals from the first signed baseline to the accepted one in a
     forked child (a third of a cold status's diffs, needing nothing the other two need);
     the function returned waits for it. None when there is nothing to start."""
@@ -388,10 +394,10 @@ def _later_approvals_beside(repo: Any, baselines: list[Any], accepted: Any, size
     shown = folder_of(first) or first.name
     if cachestore.load(repo.git_top, APPROVALS_KIND, f"{first.commit}\x00{accepted.commit}", _kept_shape) is not None:
         return None
-    return fork_beside(lambda: _kept_pair(repo, first.commit, accepted.commit, shown), items=size)
+    return fork_beside(lambda: _kept_pair(repo, first.commit, accepted.commit, shown, whole), items=size)
 
 
-def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any) -> dict[str, Any]:
+def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any, *, whole: bool = False) -> dict[str, Any]:
     """`status_inputs`, kept for the files they are computed from: `state` is the graph's
     (core/worktree_state.py SpecState: HEAD or the commit, every spec, record and baseline file
     that differs from it by content hash, the baseline tags), and today's date, which
@@ -402,12 +408,12 @@ def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any) -> dict[str, A
     from reqtrace.io import clock
 
     if state is None:
-        return status_inputs(repo, snapshot)
+        return status_inputs(repo, snapshot)  # the plain computation: nothing kept, nothing taken as read
     content = json.dumps([list(state.plain()), clock.today().isoformat()], sort_keys=True)
     kept = cachestore.load(repo.git_top, INPUTS_KIND, content, _inputs_of)
     if kept is not None:
         return kept
-    inputs = status_inputs(repo, snapshot, beside=True)
+    inputs = status_inputs(repo, snapshot, beside=True, whole=whole)
     cachestore.store(repo.git_top, INPUTS_KIND, content, {**inputs, "linked": sorted(inputs["linked"])})
     return inputs
 
@@ -504,23 +510,24 @@ def _inputs_of(plain: Any) -> dict[str, Any] | None:
     return {"accepted": accepted, "drift": drift, "linked": set(plain["linked"]), "story": story, "tests": tests}
 
 
-def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str | None, *, kept_beside: Any = None) -> dict[str, Any] | None:
+def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str | None, *, kept_beside: Any = None, whole: Snapshot | None = None) -> dict[str, Any] | None:
     """The `story` of `build_status`: the changes needing approval from the baseline the
     customer signed first to `to_commit` (None: the working tree), and from it to the
     accepted baseline. None when no baseline has a customer's signature. `kept_beside`:
-    waits for the latter being kept by another process (`_later_approvals_beside`)."""
+    waits for the latter being kept by another process (`_later_approvals_beside`).
+    `whole`: a snapshot read whole, for the diffs' TO sides."""
     from reqtrace.baselines.baseline import folder_of, pick_first_signed
 
     first = pick_first_signed(baselines)
     if first is None or accepted is None:
         return None
     first_name = folder_of(first) or first.name
-    changes = approvals_between(repo, first.commit, to_commit, first_name)
+    changes = approvals_between(repo, first.commit, to_commit, first_name, whole=whole)
     accepted_later: list[Approval] = []
     if kept_beside is not None:
         kept_beside()
     if first.commit != accepted.commit:
-        accepted_later = approvals_between(repo, first.commit, accepted.commit, first_name)
+        accepted_later = approvals_between(repo, first.commit, accepted.commit, first_name, whole=whole)
     return {
         "first": {"name": first_name, "date": first.created, "commit": first.commit, "requirements": len(first.requirements)},
         "changes": changes,
