@@ -360,11 +360,13 @@ Question = Callable[[EvidenceGraph, Snapshot, list["Baseline"]], Any]
 
 @dataclass
 class Scoped:
-    """What `scoped_graph` found: the graph (None: build the whole graph) and the baselines
-    it read either way (graph.load_graph_baselines), for the whole graph's build."""
+    """What `scoped_graph` found: the graph (None: build the whole graph), and what it read
+    either way for the whole graph's build: the baselines (graph.load_graph_baselines) and
+    the item files' bytes by path (SpecFiles.texts, read as a whole reading reads them)."""
 
     graph: ScopedGraph | None
     baselines: list[Baseline] | None = None
+    texts: Mapping[str, bytes] | None = None
 
 
 # A round whose ids still to scan are this many, and more than twice the round before's,
@@ -408,7 +410,7 @@ def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
             if missing == set():
                 if failure is not None:
                     raise failure
-                return Scoped(scoped, files.baselines)
+                return Scoped(scoped, files.baselines, files.texts)
             if missing is None:
                 scope.read_emails()
                 missing = set()
@@ -417,7 +419,7 @@ def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
             wanted, before = missing, max(1, len(missing))
     except Unscoped:
         pass
-    return Scoped(None, files.baselines)
+    return Scoped(None, files.baselines, files.texts)
 
 
 def no_digests(graph: EvidenceGraph, ids: set[str]) -> dict[str, str]:
