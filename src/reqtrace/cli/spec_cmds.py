@@ -135,23 +135,30 @@ def _checked(root: Path | None, rev: str | None, *, strict: bool, drift: DriftLe
 
     try:
         repo, snapshot = load(root, rev, share_pack=True)
-    finally:
+    except BaseException:
         if beside is not None:
-            beside()  # what it kept is read below; its CPU is this command's
+            beside()  # its CPU is this command's
+        raise
     if fix:
         snapshot = _fix_old_field_names(repo, snapshot, quiet=quiet)
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")
-    if level != "off" and snapshot.has_baseline_files():
-        from reqtrace.baselines.verify import baseline_verdict
-        from reqtrace.checks.check import drift_gate
 
-        # None also when a baseline file is missing: the baseline check reports it, and the gate fails.
-        base = baseline_verdict(snapshot).accepted
-        if base is not None:  # with no accepted baseline there is nothing to drift from
-            with phase(f"comparing with {base[0]}"):
-                snapshot.findings.extend(drift_gate(snapshot, base, level))
+    def baselines_ready() -> None:
+        if beside is not None:
+            beside()  # what it kept is read below; its CPU is this command's
+        if level != "off" and snapshot.has_baseline_files():
+            from reqtrace.baselines.verify import baseline_verdict
+            from reqtrace.checks.check import drift_gate
+
+            # None also when a baseline file is missing: the baseline check reports it, and the gate fails.
+            base = baseline_verdict(snapshot).accepted
+            if base is not None:  # with no accepted baseline there is nothing to drift from
+                with phase(f"comparing with {base[0]}"):
+                    snapshot.findings.extend(drift_gate(snapshot, base, level))
+
+    # The rules that need nothing of the baselines run while the child (if any) finishes.
     with phase("checking"):
-        return run_checks(snapshot, strict=strict)
+        return run_checks(snapshot, strict=strict, baselines_ready=baselines_ready)
 
 
 def _fix_old_field_names(repo: Any, snapshot: Any, *, quiet: bool) -> Any:
