@@ -10,6 +10,7 @@ fails. The demo is small: forking is allowed for it as for 10,000 requirements.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -19,8 +20,10 @@ import pytest
 from conftest import cold_copy, demo_edited_after_delivery, requirement_yaml
 from reqtrace.baselines import verify
 from reqtrace.changes import diff, id_search
-from reqtrace.checks import check
+from reqtrace.checks import check, kept_check
 from reqtrace.core import parse_cache, snapshot
+from reqtrace.core.config import find_spec_repo
+from reqtrace.core.snapshot import resolve_revision
 from reqtrace.io import fork_map
 
 CHECK = ("check", "--format", "json")
@@ -101,6 +104,10 @@ def _beside(run_in_process, root: Path, monkeypatch: pytest.MonkeyPatch, *args: 
 @pytest.mark.skipif(sys.platform != "linux", reason="forks on Linux only")
 def test_cold_check_from_the_childs_verdict_and_searches_equals_the_plain_check(scenario, tmp_path, run_in_process, monkeypatch, parent_work) -> None:
     root = cold_copy(scenario, tmp_path / "demo")
+    repo = find_spec_repo(root)
+    # Files are described by their times, however new: the key listed after the parse
+    # (kept_check.check_key(read_since=…)) is then the one a later listing makes.
+    monkeypatch.setattr(kept_check, "FRESH_NS", 0)
     plains = {}
     for args in (CHECK, (*CHECK, "--rev", "HEAD")):
         plain = plains[args] = _plain(run_in_process, root, *args)
@@ -111,6 +118,10 @@ def test_cold_check_from_the_childs_verdict_and_searches_equals_the_plain_check(
         # The parent verified nothing, scanned no commit and diffed nothing: the child had kept
         # the verdict and the whole drift gate.
         assert parent_work == {"verdicts": 0, "scans": 0, "drifts": 0}, args
+        # The report was kept under the key listed after the parse: the next check reads it.
+        key = kept_check.check_key(repo, resolve_revision(repo, "HEAD") if "--rev" in args else None, strict=False, drift=None)
+        kept = kept_check.load_report(key, False) if key is not None else None
+        assert kept is not None and [finding.as_dict() for finding in kept.findings] == json.loads(plain.stdout)["findings"], args
     # Only where it is worth it: at the default threshold the demo's few manifest rows fork nothing.
     shutil.rmtree(root / ".git" / "reqtrace")
     _as_a_new_process()

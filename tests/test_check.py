@@ -545,3 +545,35 @@ def test_findings_are_sorted_by_path_and_line(make_repo) -> None:
         ("specs/b.yaml", 4),
         ("specs/b.yaml", 5),
     ]
+
+
+
+def test_the_rules_around_the_baselines_work_give_the_report_of_one_go(demo_build, tmp_path) -> None:
+    """`run_checks(baselines_ready=…)` runs the rules that need nothing of the baselines
+    first, then the callback (here the drift gate, which adds findings, as `check` does),
+    then the others: the report of the drift's findings added first and every rule run in one go."""
+    import subprocess
+
+    from conftest import copy_demo
+    from reqtrace.baselines.verify import baseline_verdict
+    from reqtrace.checks.check import drift_gate
+
+    root = copy_demo(demo_build, tmp_path / "demo")
+    spec = root / "specs" / "accounts" / "REQ-13.yaml"  # no approved request covers it
+    spec.write_text(spec.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    subprocess.run(["git", "commit", "-qam", "REQ-13 edited after delivery"], cwd=root, check=True, capture_output=True)
+    repo = find_spec_repo(root)
+
+    def with_drift(snapshot) -> None:
+        base = baseline_verdict(snapshot).accepted
+        assert base is not None
+        snapshot.findings.extend(drift_gate(snapshot, base, "warn"))
+
+    for strict in (False, True):
+        plain, ordered = load_snapshot(repo), load_snapshot(repo)
+        with_drift(plain)
+        calls = []
+        expected = run_checks(plain, strict=strict)
+        got = run_checks(ordered, strict=strict, baselines_ready=lambda snapshot=ordered, calls=calls: (calls.append(1), with_drift(snapshot)))
+        assert got.findings == expected.findings and calls == [1]
+        assert any(finding.code == "unapproved-change" for finding in got.findings)

@@ -268,3 +268,40 @@ def test_a_file_added_while_checking_is_not_kept_under_the_listing_without_it(sp
     (spec / "specs" / "area" / "REQ-8.yaml").unlink()
     again, _ = _both(run_in_process, spec, "--format", "json")
     assert "REQ-404" not in again.stdout
+
+
+def test_a_key_listed_after_the_parse_keeps_only_what_the_parse_read(demo_build, tmp_path, monkeypatch) -> None:
+    """A cold check with the baselines' child lists the files for its key after the parse
+    (`check_key(read_since=…)`): a file changed since the parse began is described by its
+    bytes, so a change made after the parse read the file keeps nothing, where a listing
+    taken as if before the parse would let it pass; an unchanged repo gets the key a
+    listing before the parse gives; a changed reqtrace.yaml gets no key."""
+    import time
+
+    from conftest import copy_demo
+    from reqtrace.core.snapshot import load_snapshot
+
+    monkeypatch.setattr(kept_check, "FRESH_NS", 0)  # fresh from the moment of the change
+    root = copy_demo(demo_build, tmp_path / "demo")
+    repo = find_spec_repo(root)
+    time.sleep(0.05)  # past the file system clock's tick: the copy is older than the parse
+    started = time.time_ns()
+    snapshot = load_snapshot(repo)
+    options = {"strict": False, "drift": None}
+    late = kept_check.check_key(repo, None, **options, read_since=started)
+    before = kept_check.check_key(repo, None, **options)
+    assert late is not None and before is not None
+    assert kept_check._content_of(late, snapshot) == kept_check._content_of(before, snapshot) is not None
+    assert late.report_id("x") == before.report_id("x")
+
+    time.sleep(0.05)
+    spec = root / "specs" / "accounts" / "REQ-13.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    time.sleep(0.05)
+    late = kept_check.check_key(repo, None, **options, read_since=started)
+    assert late is not None and kept_check._content_of(late, snapshot) is None
+    unseen = kept_check.check_key(repo, None, **options)
+    assert unseen is not None and kept_check._content_of(unseen, snapshot) is not None
+
+    (root / "reqtrace.yaml").write_bytes((root / "reqtrace.yaml").read_bytes())
+    assert kept_check.check_key(repo, None, **options, read_since=started) is None

@@ -291,3 +291,52 @@ def test_say_wraps_at_spaces_keeps_commands_and_cjk_readable(monkeypatch):
 def test_say_leaves_a_piped_line_whole_when_no_width_is_given(monkeypatch):
     monkeypatch.delenv("COLUMNS")
     assert _said("word " * 30, 40) == ["word " * 30]
+
+
+SAID_LINES = [
+    "[bold]specs/REQ-1.yaml[/]",
+    "     3  [yellow]warning[/] [cyan]unapproved-change[/]  REQ-1 changed since release-3.0 [dim](REQ-1)[/]",
+    output.esc("[draft] a title that looks like markup [/] and \\[ escapes \\"),
+    "control \x1b[31mred\x1b[0m bell \x07 overrides \u202eevil\u202c and C1 \x9b done",
+    "决定：预约天数改为 30 天（RQ-12）  :smile: :thumbs_up: stays or not, as rich says",
+    "trailing spaces   ",
+    "",
+    "a line with a quoted part:\n  li.wei@example namespaces=\"reqtrace\" ssh-ed25519 AAAA   ",
+    "word " * 40,
+]
+
+
+def test_a_piped_say_all_writes_what_rich_writes(monkeypatch):
+    """Piped with no width (soft wrap, no colours), say_all writes the lines' plain text
+    itself: byte for byte what rich's print of them writes; a tab is left to rich."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+    def console_on(stream, printing=True):
+        console = output._console_class()(file=stream, highlight=False, no_color=False)
+        console.soft_wrap = True
+        if not printing:
+            def refused(*_args, **_kwargs):
+                raise AssertionError("rich printed")
+            console.print = refused
+        return console
+
+    from rich.text import Text
+
+    for lines in ([line] for line in SAID_LINES):
+        expected = io.StringIO()
+        console = console_on(expected)
+        shown = [part for markup in lines for part in console.render_str(markup).split("\n", allow_blank=True)]
+        console.print(Text("\n").join(shown), soft_wrap=True)
+        fast = io.StringIO()
+        output.say_all(console_on(fast, printing=False), lines)
+        assert fast.getvalue() == expected.getvalue(), lines
+    written = io.StringIO()
+    output.say_all(console_on(written, printing=False), SAID_LINES, hang=7)
+    expected = io.StringIO()
+    console = console_on(expected)
+    console.print(Text("\n").join([part for markup in SAID_LINES for part in console.render_str(markup).split("\n", allow_blank=True)]), soft_wrap=True)
+    assert written.getvalue() == expected.getvalue()
+    tabbed = io.StringIO()
+    output.say_all(console_on(tabbed), ["a\ttab"])
+    assert tabbed.getvalue() == "a       tab\n"

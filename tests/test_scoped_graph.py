@@ -206,3 +206,35 @@ def test_a_walk_that_fans_out_builds_the_whole_graph(tricky, tmp_path, run_in_pr
     built = run_in_process("--debug", "trace", "REQ-1", "--format", "json", cwd=root)
     assert "graph: built" in built.stderr and built.stdout == plain.stdout
     assert json.loads(built.stdout)["downstream"][-1] == "REQ-299"
+
+
+def test_the_whole_graph_built_from_the_bytes_the_scope_read_is_the_plain_one(tricky, tmp_path, monkeypatch):
+    """When a question reaches much of the repo, the whole graph is built from the files'
+    bytes the scoped attempt read (SpecFiles.texts), not read again: the same snapshot and
+    graph as a build that reads every file, in the working tree (with an edit and a new
+    file) and at a revision."""
+    from reqtrace.core import snapshot as snapshot_module
+
+    root = cold_copy(tricky, tmp_path / "repo")
+    (root / "specs" / "REQ-8.yaml").write_text(requirement_yaml("REQ-8", "New, below REQ-100", parents=["REQ-100"]), encoding="utf-8")
+    (root / "specs" / "REQ-10.yaml").write_text(requirement_yaml("REQ-10", "Edited", parents=["REQ-2"]), encoding="utf-8")
+    repo = find_spec_repo(root)
+    opened = []
+    real_read = snapshot_module._read_file
+
+    def counted(path, *args, **kwargs):
+        opened.append(path)
+        return real_read(path, *args, **kwargs)
+
+    for commit in (None, resolve_revision(repo, "HEAD~1")):
+        files = SpecFiles(repo, repo_config(repo, commit), commit)
+        assert "specs/REQ-1.yaml" in files.texts
+        plain = _build(repo, commit, parse_cache=False)
+        monkeypatch.setattr(snapshot_module, "_read_file", counted)
+        opened.clear()
+        reused = _build(repo, commit, parse_cache=False, texts=files.texts)
+        monkeypatch.setattr(snapshot_module, "_read_file", real_read)
+        assert not set(opened) & set(files.texts), "a file the scope read was read again"
+        assert reused.snapshot == plain.snapshot and reused.snapshot.files == plain.snapshot.files
+        assert sorted(reused.graph.nodes.items()) == sorted(plain.graph.nodes.items())
+        assert sorted(reused.graph.edges(), key=lambda link: link[:3]) == sorted(plain.graph.edges(), key=lambda link: link[:3])

@@ -424,9 +424,26 @@ def _sort_key(finding: Finding) -> tuple[str, int, str, str]:
     return (finding.path or "", finding.line or 0, finding.code, finding.message)
 
 
-def run_checks(snapshot: Snapshot, *, strict: bool = False, checks: Iterable[Check] | None = None) -> CheckReport:
-    findings = list(snapshot.findings)
-    for check in checks if checks is not None else CHECKS:
+# The rules that read the baselines (their verdict; the manifests, for a name a baseline
+# holds): with `run_checks(baselines_ready=…)` they run after the others.
+_BASELINE_CHECKS: tuple[Check, ...] = (check_baselines, check_references)
+
+
+def run_checks(snapshot: Snapshot, *, strict: bool = False, checks: Iterable[Check] | None = None, baselines_ready: Callable[[], None] | None = None) -> CheckReport:
+    """Every rule's findings about `snapshot`, with its own. `baselines_ready`: called once
+    the rules that need nothing of the baselines have run, before the others run and before
+    the snapshot's findings are read (the baselines' work beside the parse, check.start_baseline_work,
+    finishes meanwhile; the drift gate may add to the snapshot's findings). The same report."""
+    rules = list(checks if checks is not None else CHECKS)
+    findings: list[Finding] = []
+    if baselines_ready is not None:
+        for check in rules:
+            if check not in _BASELINE_CHECKS:
+                findings.extend(check(snapshot))
+        rules = [check for check in rules if check in _BASELINE_CHECKS]
+        baselines_ready()
+    findings[:0] = snapshot.findings
+    for check in rules:
         findings.extend(check(snapshot))
     if strict:
         findings = [Finding(f.code, ERROR, f.message, f.path, f.line, f.id) if f.severity == WARNING else f for f in findings]

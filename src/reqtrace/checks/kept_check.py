@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 
 from reqtrace.baselines.verify import verdict_content
 from reqtrace.core import cachestore
-from reqtrace.core.config import SpecRepo, parse_config
+from reqtrace.core.config import CONFIG_FILE, SpecRepo, parse_config
 from reqtrace.core.model import Finding, FindingTally, Snapshot
 from reqtrace.core.snapshot import Reader, scanned_folders
 from reqtrace.errors import InputError
@@ -105,11 +105,17 @@ class CheckKey:
 _ASK = "ask"  # check_key's `verdict` when the caller has not computed it
 
 
-def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | None, verdict: str | None = _ASK) -> CheckKey | None:
+def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | None, verdict: str | None = _ASK, read_since: int | None = None) -> CheckKey | None:
     """The key of `check` at `commit` (None: the working tree) with these options; None when
     nothing may be kept. Costs a listing of the scanned folders' files (no file is read,
     except one changed in the last seconds) and the baselines' verdict content (`verdict`,
-    when the caller has it: `verify.verdict_content(repo, commit)` computed just before)."""
+    when the caller has it: `verify.verdict_content(repo, commit)` computed just before).
+
+    Listed before the snapshot is read, a file's description names the bytes read unless it
+    changed in between (then the next listing differs). Listed after (`read_since`: the
+    time, from `time.time_ns`, before the snapshot's first read), every file changed since
+    `read_since` (less FRESH_NS) is described by its bytes, which `store_report` compares
+    with the snapshot's; and nothing is kept when reqtrace.yaml changed since."""
     if os.environ.get("REQTRACE_NO_CACHE") is not None or repo.git_top is None:
         return None
     if verdict == _ASK:
@@ -125,15 +131,19 @@ def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | 
     if commit is not None:
         return CheckKey(repo, commit, lines, [], None, None)
     try:
+        if read_since is not None:
+            info = os.lstat(repo.root / CONFIG_FILE)
+            if max(info.st_mtime_ns, info.st_ctime_ns) >= read_since - FRESH_NS:
+                return None  # the snapshot may have read other bytes than the key names
         config_bytes = Reader(repo, None).read_config()
         config, _ = parse_config(config_bytes)
-    except InputError:
+    except (InputError, OSError):
         return None
     folders = scanned_folders(config)
     # The drift gate reads the requirements and requests folders; both must be listed.
     if not all(any(wanted == folder or wanted.startswith(folder + "/") for folder in folders) for wanted in (config.requirements_dir, config.requests_dir)):
         return None
-    listed = _list_files(repo.root, folders)
+    listed = _list_files(repo.root, folders, read_since)
     if listed is None:
         return None
     lines.append(f"config {gitio.blob_id(config_bytes)}")
@@ -148,11 +158,12 @@ def _files_content_of(plain: Any) -> str | None:
     return content if isinstance(content, str) and len(content) == 64 else None
 
 
-def _list_files(root: Path, folders: list[str]) -> list[_Listed] | None:
+def _list_files(root: Path, folders: list[str], read_since: int | None = None) -> list[_Listed] | None:
     """Every entry under `folders` (hidden ones too: a stale temporary file is a finding)
     and the temporary files beside reqtrace.yaml, described; None when a folder is not a
-    real folder inside the spec repo (the plain check says what is wrong)."""
-    since = time.time_ns() - FRESH_NS
+    real folder inside the spec repo (the plain check says what is wrong). A file changed
+    since the listing (or `read_since`, when earlier) less FRESH_NS is described by its bytes."""
+    since = min(time.time_ns(), read_since if read_since is not None else time.time_ns()) - FRESH_NS
     found: list[_Listed] = []
     cut = len(str(root)) + 1
     try:

@@ -105,9 +105,11 @@ def ingest(
         raise typer.Exit(3)
 
 
-def _ask(repo: Any, rev: str | None, question: Any, *, target: Any = None, baselines: Any = None) -> tuple[Any, Any]:
+def _ask(repo: Any, rev: str | None, question: Any, *, target: Any = None, baselines: Any = None, texts: Any = None, wait: bool = True) -> tuple[Any, Any]:
     """(graph bundle, question(repo, bundle)) — see graph_cache.answer (`target`:
-    graph_cache.target_of, when asked already; `baselines`: the graph's, when read already)."""
+    graph_cache.target_of, when asked already; `baselines` and `texts`: the graph's baselines
+    and spec files' bytes, when read already; `wait=False`: the caller calls
+    `bundle.written()` once its answer is out)."""
     from reqtrace.cli import _debug
     from reqtrace.graph.cache import answer
 
@@ -116,7 +118,7 @@ def _ask(repo: Any, rev: str | None, question: Any, *, target: Any = None, basel
     # over the baselines' manifests) cost 1-2.5 s of CPU and find nothing. Off for the
     # rest of the command (the process ends with it).
     gc.disable()
-    bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle), target=target, baselines=baselines)
+    bundle, result = answer(repo, rev, lambda bundle: question(repo, bundle), target=target, baselines=baselines, texts=texts, wait=wait)
     # The nodes read live until the command ends: keep the collector from walking them
     # again while the answer is rendered (a process-wide setting, so made here).
     gc.freeze()
@@ -127,28 +129,29 @@ def _ask(repo: Any, rev: str | None, question: Any, *, target: Any = None, basel
 
 
 def _ask_scoped(repo: Any, rev: str | None, target: Any, start: str, probe: Any, question: Any) -> tuple[Any, Any]:
-    """(graph bundle, question(repo, bundle)), as `_ask` — but with no graph kept yet (a
-    fresh clone), from only the files the question reads, starting from the id `start`
-    (graph/scoped.py: `probe(graph, snapshot, baselines)` is the question's reading of
-    the graph); the whole graph when that is cheaper or needed."""
+    """(graph bundle, question(repo, bundle)), as `_ask` with `wait=False` (the caller calls
+    `bundle.written()` once its answer is out) — but with no graph kept yet (a fresh clone),
+    from only the files the question reads, starting from the id `start` (graph/scoped.py:
+    `probe(graph, snapshot, baselines)` is the question's reading of the graph); the whole
+    graph when that is cheaper or needed."""
     from reqtrace.cli import _debug
     from reqtrace.graph.cache import GraphBundle, graph_is_kept
     from reqtrace.graph.scoped import Unscoped, WatchedGraph, scoped_graph, scoping_allowed
 
     if target.state is None or target.config is None or not scoping_allowed() or graph_is_kept(repo):
-        return _ask(repo, rev, question, target=target)
+        return _ask(repo, rev, question, target=target, wait=False)
     found = scoped_graph(repo, target.config, target.commit, start, probe)
     scoped = found.graph
     if scoped is None:
-        return _ask(repo, rev, question, target=target, baselines=found.baselines)
+        return _ask(repo, rev, question, target=target, baselines=found.baselines, texts=found.texts, wait=False)
     watched = WatchedGraph(scoped.graph)
     bundle = GraphBundle(watched, scoped.baselines, target.commit, scoped.snapshot, how="scoped", config=target.config, state=target.state)
     try:
         result = question(repo, bundle)
     except Unscoped:  # it walked every node: the whole graph
-        return _ask(repo, rev, question, target=target, baselines=found.baselines)
+        return _ask(repo, rev, question, target=target, baselines=found.baselines, texts=found.texts, wait=False)
     if not scoped.covers(watched.reads):  # the question read more than its probe: the whole graph
-        return _ask(repo, rev, question, target=target, baselines=found.baselines)
+        return _ask(repo, rev, question, target=target, baselines=found.baselines, texts=found.texts, wait=False)
     bundle.graph = scoped.graph
     gc.freeze()
     if _debug:
@@ -203,21 +206,35 @@ def trace(
 
     # The whole answer, kept for the spec files' state (a root's trace sorts thousands of ids).
     result = kept_trace(repo, target.state, item_id)
-    if result is None:
-        # A graph built from every file (a fresh clone): the requirement's history is walked
-        # on the second core meanwhile, and kept for `text_changes` in the story.
-        walking = text_changes_beside(repo, target.commit, item_id, target.config.requirements_dir) if target.config is not None and not graph_is_kept(repo) else None
-        def probe(graph: Any, snapshot: Any, baselines: Any) -> None:
-            trace_item(graph, item_id, commit=target.commit, baselines=baselines, digests_of=lambda ids: no_digests(graph, ids))
+    written: Callable[[], None] = _nothing
+    try:
+        if result is None:
+            # A graph built from every file (a fresh clone): the requirement's history is walked
+            # on the second core meanwhile, and kept for `text_changes` in the story.
+            walking = text_changes_beside(repo, target.commit, item_id, target.config.requirements_dir) if target.config is not None and not graph_is_kept(repo) else None
+            def probe(graph: Any, snapshot: Any, baselines: Any) -> None:
+                trace_item(graph, item_id, commit=target.commit, baselines=baselines, digests_of=lambda ids: no_digests(graph, ids))
 
-        try:
-            bundle, result = _ask_scoped(repo, rev, target, item_id, probe, story)
-        finally:
-            if walking is not None:
-                walking()
-        keep_trace(repo, bundle.state, item_id, result)
+            try:
+                bundle, result = _ask_scoped(repo, rev, target, item_id, probe, story)
+            finally:
+                if walking is not None:
+                    walking()
+            written = bundle.written
+            keep_trace(repo, bundle.state, item_id, result)
+        _render_trace(result, target.commit, format)
+    finally:
+        # A graph built afresh is kept by a child while the answer is kept and shown.
+        written()
+
+
+def _nothing() -> None:
+    return None
+
+
+def _render_trace(result: Any, commit: str | None, format: TextOrJson) -> None:
     if format is TextOrJson.json:
-        output.write_json({"rev": target.commit, **result.as_dict()})
+        output.write_json({"rev": commit, **result.as_dict()})
         return
     from rich.table import Table
 
@@ -304,15 +321,27 @@ def impact(
         if body is not None and output.write_json_body(body):
             return
     result = kept_impact(repo, target.state, item_id)
-    if result is None:
+    written: Callable[[], None] = _nothing
+    try:
+        if result is None:
 
-        def probe(graph: Any, snapshot: Any, baselines: Any) -> None:
-            impact_of(graph, item_id, commit=target.commit, baselines=baselines, digests_of=lambda ids: no_digests(graph, ids))
+            def probe(graph: Any, snapshot: Any, baselines: Any) -> None:
+                impact_of(graph, item_id, commit=target.commit, baselines=baselines, digests_of=lambda ids: no_digests(graph, ids))
 
-        bundle, result = _ask_scoped(repo, rev, target, item_id, probe, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
-        keep_impact(repo, bundle.state, item_id, result, output.json_body(impact_body(target.commit, result)))
+            bundle, result = _ask_scoped(repo, rev, target, item_id, probe, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
+            written = bundle.written
+            keep_impact(repo, bundle.state, item_id, result, output.json_body(impact_body(target.commit, result)))
+        _render_impact(result, target.commit, format)
+    finally:
+        # A graph built afresh is kept by a child while the answer is kept and shown.
+        written()
+
+
+def _render_impact(result: Any, commit: str | None, format: TextOrJson) -> None:
+    from reqtrace.graph.trace import impact_body
+
     if format is TextOrJson.json:
-        output.write_json(impact_body(target.commit, result))
+        output.write_json(impact_body(commit, result))
         return
     console = output.stdout_console()
     counts = result.counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import time
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -93,13 +94,23 @@ def check(
         # The baselines' verdict and the drift's searches need no parsed file: when they are
         # not kept, a child keeps them while this process lists and parses.
         beside = start_baseline_work(repo, commit, drift.value if drift is not None else None, verdict)
+    late_key: list[Any] = []
     try:
-        if not fix:
+        before_read = time.time_ns()
+
+        def key_after_parse() -> None:
+            # With the baselines' child running (nothing was kept: no report is either) the
+            # listing the key needs is made while the child finishes, not before the parse.
+            late_key.append(check_key(repo, commit, strict=strict, drift=drift.value if drift is not None else None, verdict=verdict, read_since=before_read))
+
+        if not fix and beside is None:
             key = check_key(repo, commit, strict=strict, drift=drift.value if drift is not None else None, verdict=verdict)
         # An unchanged spec repo's check was kept (checks/kept_check.py): its report, not a new one.
         report = load_report(key, strict) if key is not None else None
         if report is None:
-            report = _checked(root, rev, strict=strict, drift=drift, fix=fix, quiet=format is not CheckFormat.text, beside=beside)
+            report = _checked(root, rev, strict=strict, drift=drift, fix=fix, quiet=format is not CheckFormat.text, beside=beside,
+                              before_waiting=key_after_parse if beside is not None else None)
+            key = key if beside is None else (late_key[0] if late_key else None)
             if key is not None:
                 store_report(key, report.snapshot, report.findings)
     finally:
@@ -127,31 +138,42 @@ def check(
         raise typer.Exit(1)
 
 
-def _checked(root: Path | None, rev: str | None, *, strict: bool, drift: DriftLevel | None, fix: bool, quiet: bool, beside: Callable[[], None] | None = None) -> Any:
+def _checked(root: Path | None, rev: str | None, *, strict: bool, drift: DriftLevel | None, fix: bool, quiet: bool, beside: Callable[[], None] | None = None,
+             before_waiting: Callable[[], None] | None = None) -> Any:
     """The plain check: the snapshot read, the drift gate, every rule (a check.CheckReport).
-    `beside`: waits for the child keeping the verdict and the drift's searches (check.start_baseline_work)."""
+    `beside`: waits for the child keeping the verdict and the drift's searches (check.start_baseline_work);
+    `before_waiting`: work done after the parse and the rules that need no baseline, before that wait."""
     from reqtrace.checks.check import run_checks
     from reqtrace.io.progress import phase
 
     try:
         repo, snapshot = load(root, rev, share_pack=True)
-    finally:
+    except BaseException:
         if beside is not None:
-            beside()  # what it kept is read below; its CPU is this command's
+            beside()  # its CPU is this command's
+        raise
     if fix:
         snapshot = _fix_old_field_names(repo, snapshot, quiet=quiet)
     level = drift.value if drift is not None else (snapshot.config.drift or "warn")
-    if level != "off" and snapshot.has_baseline_files():
-        from reqtrace.baselines.verify import baseline_verdict
-        from reqtrace.checks.check import drift_gate
 
-        # None also when a baseline file is missing: the baseline check reports it, and the gate fails.
-        base = baseline_verdict(snapshot).accepted
-        if base is not None:  # with no accepted baseline there is nothing to drift from
-            with phase(f"comparing with {base[0]}"):
-                snapshot.findings.extend(drift_gate(snapshot, base, level))
+    def baselines_ready() -> None:
+        if before_waiting is not None:
+            before_waiting()
+        if beside is not None:
+            beside()  # what it kept is read below; its CPU is this command's
+        if level != "off" and snapshot.has_baseline_files():
+            from reqtrace.baselines.verify import baseline_verdict
+            from reqtrace.checks.check import drift_gate
+
+            # None also when a baseline file is missing: the baseline check reports it, and the gate fails.
+            base = baseline_verdict(snapshot).accepted
+            if base is not None:  # with no accepted baseline there is nothing to drift from
+                with phase(f"comparing with {base[0]}"):
+                    snapshot.findings.extend(drift_gate(snapshot, base, level))
+
+    # The rules that need nothing of the baselines run while the child (if any) finishes.
     with phase("checking"):
-        return run_checks(snapshot, strict=strict)
+        return run_checks(snapshot, strict=strict, baselines_ready=baselines_ready)
 
 
 def _fix_old_field_names(repo: Any, snapshot: Any, *, quiet: bool) -> Any:

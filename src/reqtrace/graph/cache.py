@@ -47,7 +47,7 @@ import gc
 import io
 import os
 import pickle  # noqa: S403 - loaded only through _PlainUnpickler below
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -621,25 +621,26 @@ def _commit_of(repo: SpecRepo, rev: str | None) -> str | None:
     return resolve_revision(repo, rev)
 
 
-def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True, target: Target | None = None, beside: bool = False, baselines: list[Baseline] | None = None) -> GraphBundle:
+def load_graph_bundle(repo: SpecRepo, rev: str | None = None, *, use_cache: bool = True, target: Target | None = None, beside: bool = False, baselines: list[Baseline] | None = None, texts: Mapping[str, bytes] | None = None) -> GraphBundle:
     """The evidence graph at `rev` (None: the working tree), from the cache when it can be;
     `target`: `target_of(repo, rev)` when the caller has asked already.
 
     From the cache, `graph` is a LazyGraph; `whole_graph` reads all of it. `beside`: a
     graph built afresh may still be being kept when this returns (by a forked child, while
     the caller answers its question); the caller then calls `bundle.written()` before it ends.
-    `baselines`: `load_graph_baselines` at `rev`, when the caller has read them already.
+    `baselines`: `load_graph_baselines` at `rev`, when the caller has read them already;
+    `texts`: spec files' bytes the caller has read already at `rev`, by path (a build parses them).
     """
     if not use_cache:
         return _build(repo, target.commit if target is not None else _commit_of(repo, rev), parse_cache=False)
     if target is None:
         target = target_of(repo, rev)
     if target.state is None or target.config is None:
-        return _build(repo, target.commit, baselines=baselines)
-    return _cached_or_built(repo, target.commit, target.config, target.state, beside=beside, baselines=baselines)
+        return _build(repo, target.commit, baselines=baselines, texts=texts)
+    return _cached_or_built(repo, target.commit, target.config, target.state, beside=beside, baselines=baselines, texts=texts)
 
 
-def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target: SpecState, *, beside: bool = False, baselines: list[Baseline] | None = None) -> GraphBundle:
+def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target: SpecState, *, beside: bool = False, baselines: list[Baseline] | None = None, texts: Mapping[str, bytes] | None = None) -> GraphBundle:
     for worktree in (target.worktree, not target.worktree):  # its own slot first
         cached = _read_header(repo, worktree)
         if cached is None:
@@ -669,7 +670,7 @@ def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target:
         _write(repo, target, bundle.graph, bundle.baselines, bundle.index)
         bundle.state = target
         return bundle
-    bundle = _build(repo, commit, baselines=baselines)
+    bundle = _build(repo, commit, baselines=baselines, texts=texts)
     snapshot, records = bundle.snapshot, bundle.records
     assert snapshot is not None and records is not None
 
@@ -686,23 +687,28 @@ def _cached_or_built(repo: SpecRepo, commit: str | None, config: Config, target:
     return bundle
 
 
-def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], Any], *, target: Target | None = None, baselines: list[Baseline] | None = None) -> tuple[GraphBundle, Any]:
+def answer(repo: SpecRepo, rev: str | None, question: Callable[[GraphBundle], Any], *, target: Target | None = None, baselines: list[Baseline] | None = None, texts: Mapping[str, bytes] | None = None, wait: bool = True) -> tuple[GraphBundle, Any]:
     """`question(bundle)` asked of the graph at `rev` (`target`: `target_of(repo, rev)`, when
-    known; `baselines`: the graph's, when read already); when the cached graph turns out damaged on the way (its nodes are read only
-    when visited), the cache is removed and the question asked again of a graph built afresh."""
-    bundle = load_graph_bundle(repo, rev, target=target, beside=True, baselines=baselines)
+    known; `baselines`: the graph's, when read already; `texts`: as `load_graph_bundle`); when the cached graph turns out damaged on the way (its nodes are read only
+    when visited), the cache is removed and the question asked again of a graph built afresh.
+    A graph built afresh is kept by a child meanwhile: waited for here, or with `wait=False`
+    by the caller, which then calls `bundle.written()` when its answer is out (and on failure)."""
+    bundle = load_graph_bundle(repo, rev, target=target, beside=True, baselines=baselines, texts=texts)
+    finished = False
     try:
         # Visiting thousands of nodes unpickles as many: no garbage, nothing for the collector.
         result = _without_gc(lambda: question(bundle))
         if not _agrees_with_files(repo, bundle):
             raise DamagedCache("a visited node differs from its file")
+        finished = True
         return bundle, result
     except DamagedCache:
         discard_cached(repo)
         rebuilt = load_graph_bundle(repo, rev, use_cache=False)
         return rebuilt, question(rebuilt)
     finally:
-        bundle.written()  # a built graph kept meanwhile: written before the command goes on
+        if wait or not finished:
+            bundle.written()  # a built graph kept meanwhile: written before the command goes on
 
 
 def _agrees_with_files(repo: SpecRepo, bundle: GraphBundle) -> bool:
@@ -744,12 +750,12 @@ def status_snapshot(repo: SpecRepo, bundle: GraphBundle) -> Snapshot:
     return _without_gc(load)  # type: ignore[no-any-return]
 
 
-def _build(repo: SpecRepo, commit: str | None, *, parse_cache: bool = True, baselines: list[Baseline] | None = None) -> GraphBundle:
+def _build(repo: SpecRepo, commit: str | None, *, parse_cache: bool = True, baselines: list[Baseline] | None = None, texts: Mapping[str, bytes] | None = None) -> GraphBundle:
     from reqtrace.core.parse_cache import PackedParseCache
     from reqtrace.core.snapshot import load_snapshot
 
     with PackedParseCache.for_git(repo.git_top if parse_cache else None) as cache:
-        snapshot = load_snapshot(repo, commit, cache=cache)
+        snapshot = load_snapshot(repo, commit, cache=cache, texts=texts)
     if baselines is None:
         baselines = load_graph_baselines(repo, snapshot)
     graph, records = build_graph_and_records(snapshot, baselines)

@@ -205,6 +205,24 @@ class ScopedGraph:
         return self.missing(reads) == set()
 
 
+class _JoinedTexts(Mapping[str, bytes]):
+    """A view by path of files' bytes held one after another (each followed by a line break)."""
+
+    def __init__(self, paths: list[str], starts: list[int], joined: bytearray) -> None:
+        self._index = {path: i for i, path in enumerate(paths)}
+        self._starts, self._joined = starts, joined
+
+    def __getitem__(self, path: str) -> bytes:
+        i = self._index[path]
+        return bytes(memoryview(self._joined)[self._starts[i]:self._starts[i + 1] - 1])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 class SpecFiles:
     """The item files of a spec repo at a commit (None: the working tree) — listed, their
     bytes read, parsed when first asked for — and the baselines the graph shows: what
@@ -246,6 +264,12 @@ class SpecFiles:
         self._parsed: dict[str, ParsedFile] = {}
         self.baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
         self.baseline_links = _BaselineLinks(self.baselines)
+
+    @property
+    def texts(self) -> Mapping[str, bytes]:
+        """The item files' bytes by path, as read (a whole graph built after a fallback parses
+        these rather than reading every file again)."""
+        return _JoinedTexts(self.paths, self._starts, self._joined)
 
     def _texts(self) -> Iterator[tuple[str, bytes]]:
         """Each item file's bytes, as a whole reading reads them: at a commit git's blobs (one
@@ -378,11 +402,13 @@ Question = Callable[[EvidenceGraph, Snapshot, list["Baseline"]], Any]
 
 @dataclass
 class Scoped:
-    """What `scoped_graph` found: the graph (None: build the whole graph) and the baselines
-    it read either way (graph.load_graph_baselines), for the whole graph's build."""
+    """What `scoped_graph` found: the graph (None: build the whole graph), and what it read
+    either way for the whole graph's build: the baselines (graph.load_graph_baselines) and
+    the item files' bytes by path (SpecFiles.texts, read as a whole reading reads them)."""
 
     graph: ScopedGraph | None
     baselines: list[Baseline] | None = None
+    texts: Mapping[str, bytes] | None = None
 
 
 # A round whose ids still to scan are this many, and more than twice the round before's,
@@ -426,7 +452,7 @@ def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
             if missing == set():
                 if failure is not None:
                     raise failure
-                return Scoped(scoped, files.baselines)
+                return Scoped(scoped, files.baselines, files.texts)
             if missing is None:
                 scope.read_emails()
                 missing = set()
@@ -435,7 +461,7 @@ def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
             wanted, before = missing, max(1, len(missing))
     except Unscoped:
         pass
-    return Scoped(None, files.baselines)
+    return Scoped(None, files.baselines, files.texts)
 
 
 def no_digests(graph: EvidenceGraph, ids: set[str]) -> dict[str, str]:
