@@ -40,7 +40,7 @@ def test_every_real_source_is_a_training_domain_of_its_own():
     # would merge two folds.
     shipped = triage_model.shipped_model()
     sources = real_sources()
-    assert len(sources) >= 7
+    assert len(sources) >= 10
     assert {s.name for s in sources} <= set(shipped["trained"]["domains"])
     assert not {d.name for d in invented_domains()} & {s.name for s in sources}
 

@@ -17,8 +17,9 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SOURCES = real_sources()
 
 
-def test_there_are_seven_real_sources_with_unique_issue_ids():
-    assert {"ankaios", "cfe", "fprime", "lobster", "openfasttrace", "ros2_medkit", "trlc"} <= {s.name for s in SOURCES}
+def test_there_are_ten_real_sources_with_unique_issue_ids():
+    assert {"ankaios", "cf", "cfe", "exasol_testcontainers", "fprime", "lobster", "openfasttrace", "ros2_medkit", "trlc",
+            "zephyr"} <= {s.name for s in SOURCES}
     ids = [item["id"] for source in SOURCES for item in source.items]
     assert len(ids) == len(set(ids))
 
