@@ -221,6 +221,118 @@ def timeline_row(e: dict[str, Any]) -> Markup:
     )
 
 
+_DECISION_BADGES = {"approved": '<span class="badge ok">approved</span>', "rejected": '<span class="badge bad">rejected</span>'}
+
+
+def _decision_badge(decision: dict[str, Any] | None) -> str:
+    """The template's macro decision_badge, as escaped text."""
+    if decision is None:
+        return '<span class="badge warn">no decision</span>'
+    status = decision["status"]
+    return _DECISION_BADGES.get(status) or f'<span class="badge warn">{_escaped(status)}</span>'
+
+
+def _decision_text(decision: dict[str, Any] | None) -> str:
+    """The template's macro decision_text, as escaped text."""
+    if decision is None:
+        return ""
+    e = _escaped
+    parts = []
+    if decision["as"]:
+        parts.append(f"as <b>{e(decision['as'])}</b>; ")
+    if decision["by"]:
+        parts.append(f"by {_kept_text(decision['by'])}")
+    if decision["on"]:
+        parts.append(f" on {e(decision['on'])}")
+    if decision["in"]:
+        parts.append(f" in {_link_markup(*decision['in'])}")
+    if decision["note"]:
+        parts.append(f" — {e(decision['note'])}")
+    return "".join(parts)
+
+
+def request_card(r: dict[str, Any]) -> Markup:
+    """One request (a view of _request_views) as index.html shows it: the markup the template
+    wrote for it, every value escaped (_escaped). A card per request, 25,000 at 100,000
+    requirements: one call each instead of a template loop with two macro calls."""
+    e = _escaped
+    parts = [f'<article class="card" id="{e(anchor(r["id"]))}">\n<h3>{e(r["id"])} · {e(r["title"])}</h3>\n<p class="meta">received {e(r["received"])}']
+    if r["from"]:
+        parts.append(f' from {e(r["person"])} <span class="muted">(as “{_kept_text(r["from"])}”)</span>' if r["person"] else f" from {_kept_text(r['from'])}")
+    if r["channel"]:
+        parts.append(f" by {e(r['channel'])}")
+    if r["after_delivery"]:
+        parts.append(' · <span class="badge warn">after delivery</span>')
+    if r["claimed"]:
+        parts.append(f" · claimed as “{e(r['claimed'])}”")
+    parts.append("</p>\n")
+    if r["text"]:
+        parts.append(f'<p class="text">{_kept_text(r["text"])}</p>')
+    parts.append('<p class="meta">')
+    if r["affects"]:
+        parts.append(f'<span class="item">Affects: {_links_text(r["affects"])}</span>')
+    if r["refs"]:
+        parts.append(f'<span class="item">Refers to: {_links_text(r["refs"])}</span>')
+    if r["sources"]:
+        parts.append(f'<span class="item">Sources: {_links_text(r["sources"])}</span>')
+    parts.append('</p>\n<table>\n<tbody>\n<tr><th style="width:16%">Triage</th><td>')
+    triage = r["triage"]
+    if triage:
+        parts.append(f"<b>{e(triage['classification'])}</b>")
+        if triage["confidence"] is not None:
+            parts.append(f" (confidence {e('%.2f' % triage['confidence'])})")
+        parts.append(f' <span class="muted">{e(triage["origin"])}</span>\n')
+        if triage["reasons"]:
+            parts.append("<ul>" + "".join([f'<li class="text">{_kept_text(reason)}</li>' for reason in triage["reasons"]]) + "</ul>")
+    else:
+        parts.append('<span class="muted">not triaged</span>')
+    decision = r["decision"]
+    parts.append(f"</td></tr>\n<tr><th>Decision</th><td>{_decision_badge(decision)} {_decision_text(decision)}</td></tr>\n</tbody>\n</table>\n</article>")
+    return Markup("".join(parts))  # noqa: S704 - every value in it went through _escaped or an escaping filter
+
+
+def meeting_card(m: dict[str, Any]) -> Markup:
+    """One meeting (a view of _meeting_views) as index.html shows it: the markup the template
+    wrote for it, every value escaped (_escaped)."""
+    e = _escaped
+    parts = [f'<article class="card" id="{e(anchor(m["id"]))}">\n<h3>{e(m["id"])} · {e(m["title"])}</h3>\n<p class="meta">{e(m["date"])}']
+    if m["attendees"]:
+        parts.append(f" · {e(', '.join(map(str, m['attendees'])))}")
+    if m["file"]:
+        parts.append(f' · <span class="mono">{e(m["file"])}</span>')
+    parts.append("</p>\n")
+    if m["decisions"]:
+        parts.append("<b>Decisions</b>\n<ol>\n")
+        for d in m["decisions"]:
+            parts.append(f'<li><span class="text">{_kept_text(d["text"])}</span>')
+            if d["approves"]:
+                parts.append(f' <span class="badge ok">approves</span> {_links_text(d["approves"])}')
+            if d["rejects"]:
+                parts.append(f' <span class="badge bad">rejects</span> {_links_text(d["rejects"])}')
+            if d["refs"]:
+                parts.append(f' <span class="muted">re</span> {_links_text(d["refs"])}')
+            parts.append("</li>\n")
+        parts.append("</ol>\n")
+    if m["body"]:
+        parts.append(f'<div class="minutes">{_kept_text(m["body"])}</div>')
+    parts.append("</article>")
+    return Markup("".join(parts))  # noqa: S704 - every value in it went through _escaped or an escaping filter
+
+
+def email_row(m: dict[str, Any]) -> Markup:
+    """One e-mail's row (a view of _email_views): the markup the template wrote for it, every
+    value escaped (_escaped); a path may wrap after a slash (the template's macro path)."""
+    e = _escaped
+    sender = _kept_text(m["from"])
+    attachments = "".join([f'<br><span class="muted">attachment “{e(a["name"])}” → <span class="mono">{e(a["member"])}</span></span>' for a in m["extracted"]])
+    return Markup(  # noqa: S704 - every value in it went through _escaped or an escaping filter
+        f'<tr id="{e(anchor(m["id"]))}"><td>{e(m["date"])}</td><td>'
+        + (f'<a href="{e(m["mailto"])}">{sender}</a>' if m["mailto"] else sender)
+        + f'</td><td>{e(m["subject"])}<br><span class="muted mono">{e(m["id"])}</span>{attachments}</td><td>{_links_text(m["refs"])}</td>'
+        f'<td><span class="mono">{"/<wbr>".join([e(part) for part in str(m["file"]).split("/")])}</span></td></tr>'
+    )
+
+
 _IN_BASELINE = {True: '<span class="check">✓</span>', False: '<span class="muted">—</span>'}
 _AT_TO = {True: '<span class="check">✓</span>', False: '<span class="cross">removed</span>'}
 
@@ -280,6 +392,9 @@ def environment() -> Environment:
     env.filters["requirement_card"] = requirement_card
     env.filters["matrix_row"] = matrix_row
     env.filters["timeline_row"] = timeline_row
+    env.filters["request_card"] = request_card
+    env.filters["meeting_card"] = meeting_card
+    env.filters["email_row"] = email_row
     return env
 
 
