@@ -8,12 +8,13 @@ import pytest
 from markupsafe import escape
 
 from reqtrace.pack.report import (
+    ROWS_PER_BATCH,
     _escaped,
+    email_row,
     environment,
     kept_html,
     link_html,
     links_html,
-    email_row,
     matrix_row,
     meeting_card,
     request_card,
@@ -192,3 +193,14 @@ def test_request_and_meeting_cards_and_email_rows_are_what_the_template_wrote():
         assert str(email_row(mail)) + "\n" == plain(EMAIL_ROW, e=mail)
         written += [request_card(request), meeting_card(meeting), email_row(mail)]
     assert "<script" not in "".join(written) and "&lt;script&gt;" in "".join(written)
+
+
+def test_a_batch_of_rows_is_what_a_loop_of_the_filter_wrote():
+    """rows_html over in_batches: the lines the template's loop of `{{ item|writer }}` wrote,
+    across batch boundaries and for no items at all (the loop's else)."""
+    events = [{"date": "2026-01-02", "shown": f"2 Jan {n}", "id": f"RQ-{n}", "href": "", "kind": "request", "relation": HOSTILE[n % len(HOSTILE)],
+               "summary": HOSTILE[n % len(HOSTILE)]} for n in range(ROWS_PER_BATCH * 2 + 3)]
+    looped = "{% for e in events %}\n{{ e|timeline_row }}\n{% else %}\nnone\n{% endfor %}\n"
+    batched = '{% for batch in events|in_batches %}\n{{ batch|rows_html("timeline_row") }}\n{% else %}\nnone\n{% endfor %}\n'
+    for some in (events, events[:1], events[:ROWS_PER_BATCH], []):
+        assert plain(batched, events=some) == plain(looped, events=some)
