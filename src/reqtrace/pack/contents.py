@@ -241,7 +241,10 @@ class PackedBaseline:
         return self.baseline.digests()
 
 
-@dataclass(frozen=True)
+# A pack holds a node per item, an edge per link and an event per dated record: 400,000 of
+# them at 100,000 requirements. With slots each is a third smaller (no __dict__); `plain`
+# gives the dict `vars()` gave.
+@dataclass(frozen=True, slots=True)
 class GraphNode:
     id: str
     kind: str  # requirement | request | meeting | email | document | baseline
@@ -249,12 +252,18 @@ class GraphNode:
     date: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GraphEdge:
     source: str
     target: str
     type: str  # parent | source | refs | affects | decides | thread | in-baseline
     detail: str | None = None  # approved / rejected for `decides`
+
+
+def plain(value: GraphNode | GraphEdge | Event) -> dict[str, Any]:
+    """The fields of a node, an edge or an event as a dict, in their order (what `vars()` gave
+    before they had slots)."""
+    return {name: getattr(value, name) for name in value.__slots__}
 
 
 @dataclass
@@ -263,7 +272,7 @@ class TraceGraph:
     edges: list[GraphEdge]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     date: str
     id: str

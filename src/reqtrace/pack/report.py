@@ -30,6 +30,7 @@ from reqtrace.pack.contents import (
     date_key,
     document_view,
     email_view,
+    plain,
 )
 from reqtrace.pack.svg import MAX_GRAPH_NODES, layout_graph
 
@@ -799,7 +800,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         "changes": changes,
         "requests": request_views,
         "matrix": matrix,
-        "timeline": [{**vars(e), "shown": shown_moment(e.date), "href": links.link(e.id)[1]} for e in contents.timeline],
+        "timeline": [{**plain(e), "shown": shown_moment(e.date), "href": links.link(e.id)[1]} for e in contents.timeline],
         "meetings": meetings,
         "emails": emails,
         "documents": documents,
