@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 from reqtrace.core.model import SCHEMA_VERSION, natural_key
 from reqtrace.pack import svg
-from reqtrace.pack.build import _files_chunks, _json_chunks, _Rows
-from reqtrace.pack.contents import Event, GraphEdge, GraphNode, plain
+from reqtrace.pack.build import _files_chunks, _json_chunks
+from reqtrace.pack.contents import Event, GraphEdge, GraphNode, MadeAsWalked, plain
 from reqtrace.pack.report import _traceability_matrix, anchor
 
 
@@ -104,9 +104,9 @@ def test_a_slotted_node_edge_or_event_gives_the_dict_vars_gave():
 
 
 def test_rows_made_as_written_give_the_document_of_the_list():
-    """A requirements document's rows made one at a time as it is written (_Rows): the same
+    """A requirements document's rows made one at a time as it is written (MadeAsWalked): the same
     document as the list of them, for none, one, and more than one piece's worth."""
     for count in (0, 1, 2048, 4100):
         rows = [{"id": f"REQ-{n}", "fields": {"title": "预约 \"<x>\"", "n": n}} for n in range(count)]
-        lazy = _Rows(count, lambda rows=rows: iter(rows))
+        lazy = MadeAsWalked(count, lambda rows=rows: iter(rows))
         assert b"".join(_json_chunks({"schema_version": 1, "requirements": lazy})) == b"".join(_json_chunks({"schema_version": 1, "requirements": rows}))

@@ -80,6 +80,7 @@ from reqtrace.pack.contents import (
     GraphEdge,
     GraphNode,
     Layout,
+    MadeAsWalked,
     Originals,
     PackContents,
     PackedBaseline,
@@ -545,9 +546,9 @@ def _json_chunks(data: dict[str, Any]) -> Iterator[bytes]:
     for number, key in enumerate(sorted(data)):
         value = data[key]
         separator = ",\n" if number else ""
-        if isinstance(value, _Rows) and not value:
+        if isinstance(value, MadeAsWalked) and not value:
             value = []
-        if isinstance(value, list | _Rows) and value:
+        if isinstance(value, list | MadeAsWalked) and value:
             pieces.append(f"{separator}{_compact(key)}: [\n  ")
             for index, item in enumerate(value):
                 if index:
@@ -579,20 +580,6 @@ class _Encoded(str):
     """A list item of a JSON document already encoded as `_compact` encodes it."""
 
 
-class _Rows:
-    """A list of a JSON document made as `_json_chunks` writes it, one item at a time, and
-    never held whole: at 100,000 requirements a requirements document's rows are 70 MB."""
-
-    def __init__(self, count: int, make: Callable[[], Iterator[Any]]) -> None:
-        self._count, self._make = count, make
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self) -> Iterator[Any]:
-        return self._make()
-
-
 def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str | None, digest: Digests) -> dict[str, Any]:
     """The requirements of one side of the pack, each row encoded as the document is written,
     on each side: the rows of one side kept for the other (most requirements are unchanged)
@@ -604,7 +591,7 @@ def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref:
         for rid, req in ordered:
             yield {"id": rid, "path": req.path, "yaml": yaml_members.get(req.path), "digest": digests[rid], "fields": req.fields()}
 
-    requirements = _Rows(len(ordered), rows)
+    requirements = MadeAsWalked(len(ordered), rows)
     return {
         "schema_version": SCHEMA_VERSION,
         "ref": ref,

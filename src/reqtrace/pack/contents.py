@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -239,6 +239,21 @@ class PackedBaseline:
     def digests(self) -> dict[str, str]:
         """Requirement id -> digest, as the manifest lists them (read once: looked up per requirement)."""
         return self.baseline.digests()
+
+
+class MadeAsWalked:
+    """`count` items made one at a time each time they are walked, and let go after: a
+    section of the page or a list of a data document, written as it is made. At 100,000
+    requirements the cards' views or a requirements document's rows are hundreds of MB at once."""
+
+    def __init__(self, count: int, make: Callable[[], Iterator[Any]]) -> None:
+        self._count, self._make = count, make
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._make()
 
 
 # A pack holds a node per item, an edge per link and an event per dated record: 400,000 of

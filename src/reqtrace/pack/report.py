@@ -26,6 +26,7 @@ from reqtrace.io.archive import short_hash, slug
 from reqtrace.io.clock import shown_moment
 from reqtrace.pack.contents import (
     Layout,
+    MadeAsWalked,
     PackContents,
     date_key,
     document_view,
@@ -389,20 +390,6 @@ _IN_BASELINE = {True: '<span class="check">✓</span>', False: '<span class="mut
 _AT_TO = {True: '<span class="check">✓</span>', False: '<span class="cross">removed</span>'}
 
 
-class _Lazy:
-    """A section's items made one at a time as the template walks them, and let go after:
-    at 100,000 requirements the cards' and the matrix's views would be hundreds of MB at once."""
-
-    def __init__(self, count: int, make: Callable[[], Iterator[Any]]) -> None:
-        self._count, self._make = count, make
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self) -> Iterator[Any]:
-        return self._make()
-
-
 _ROW_WRITERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "requirement_card": _requirement_card, "matrix_row": _matrix_row, "timeline_row": _timeline_row,
     "request_card": _request_card, "meeting_card": _meeting_card, "email_row": _email_row,
@@ -586,10 +573,10 @@ def _change_views(contents: PackContents, links: _Links) -> list[dict[str, Any]]
     return changes
 
 
-def _request_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> _Lazy:
+def _request_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> MadeAsWalked:
     """Each request's card view (made as the page is written: 25,000 at 100,000 requirements)."""
     people, delivery = contents.to.config.people, contents.baseline.delivery_date
-    return _Lazy(len(links.requests), lambda: (
+    return MadeAsWalked(len(links.requests), lambda: (
         {
             "id": rq.id,
             "received": rq.received,
@@ -615,7 +602,7 @@ def _after_delivery(request: Any, delivery: str | None) -> bool:
     return bool(delivery) and date_key(request.received) > date_key(delivery)  # type: ignore[arg-type]
 
 
-def _traceability_matrix(contents: PackContents, links: _Links) -> _Lazy:
+def _traceability_matrix(contents: PackContents, links: _Links) -> MadeAsWalked:
     """Every requirement at --to (and those removed since the baseline) with the records about it
     (each row made as the page is written)."""
     base, to, graph = contents.base, contents.to, contents.graph
@@ -652,7 +639,7 @@ def _traceability_matrix(contents: PackContents, links: _Links) -> _Lazy:
                 "emails": links.links(sorted(set(mails.get(rid, none)), key=natural_key)),
             }
 
-    return _Lazy(len(ids), rows)
+    return MadeAsWalked(len(ids), rows)
 
 
 def _email_views(contents: PackContents, layout: Layout, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
@@ -718,7 +705,7 @@ def _signoff_views(contents: PackContents, layout: Layout) -> list[dict[str, Any
     ]
 
 
-def _baseline_requirement_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> _Lazy:
+def _baseline_requirement_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> MadeAsWalked:
     """The baseline's requirements as signed, each with its test evidence (made as the page is written)."""
     base, baseline = contents.base, contents.baseline
     ids = sorted(base.requirements, key=natural_key)
@@ -730,7 +717,7 @@ def _baseline_requirement_views(contents: PackContents, links: _Links, member_of
             view["tests"] = {**found, "href": member_of.get(found.get("path") or "", "")}
             yield view
 
-    return _Lazy(len(ids), views)
+    return MadeAsWalked(len(ids), views)
 
 
 _UNTESTED: dict[str, Any] = {"state": "untested", "run": None, "ran": None, "commit": None, "tests": [], "path": None}
@@ -806,7 +793,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         "requests": request_views,
         "matrix": matrix,
         # Made as the page is written: an event per dated record, 100,000 and more.
-        "timeline": _Lazy(len(contents.timeline), lambda: ({**plain(e), "shown": shown_moment(e.date), "href": links.link(e.id)[1]} for e in contents.timeline)),
+        "timeline": MadeAsWalked(len(contents.timeline), lambda: ({**plain(e), "shown": shown_moment(e.date), "href": links.link(e.id)[1]} for e in contents.timeline)),
         "meetings": meetings,
         "emails": emails,
         "documents": documents,
