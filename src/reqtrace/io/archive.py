@@ -212,6 +212,33 @@ def deflated_frame(member: Deflated) -> bytes:
     return _FRAME.pack(len(name), member.size, member.crc, bytes.fromhex(member.sha256), len(member.stream)) + name + bytes(member.stream)
 
 
+def write_deflated_frame(out: BinaryIO, name: str, chunks: Iterable[bytes | bytearray]) -> None:
+    """`out.write(deflated_frame(deflate_chunks(name, chunks)))`, with each piece written as it
+    is deflated: the deflated stream is never held (a forked child's requirements document is
+    20 MB deflated at 100,000 requirements, and held, copied and framed it was three copies at
+    once). `out` must be seekable: the frame's head, which gives the stream's length, is
+    written last, in the place kept for it."""
+    encoded = name.encode("ascii")
+    start = out.tell()
+    out.write(bytes(_FRAME.size) + encoded)
+    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    digest, crc, size, length = hashlib.sha256(), 0, 0, 0
+    for chunk in chunks:
+        digest.update(chunk)
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
+        piece = compressor.compress(chunk)
+        length += len(piece)
+        out.write(piece)
+    piece = compressor.flush()
+    length += len(piece)
+    out.write(piece)
+    end = out.tell()
+    out.seek(start)
+    out.write(_FRAME.pack(len(encoded), size, crc, digest.digest(), length))
+    out.seek(end)
+
+
 def deflated_members(data: bytes) -> list[Deflated]:
     """The members of `deflated_frame`s one after another; ValueError when they are cut short."""
     return list(DeflatedFrames(io.BytesIO(data)))

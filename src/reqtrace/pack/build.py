@@ -24,12 +24,13 @@ import shlex
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from reqtrace import __version__
+from reqtrace.baselines.baseline import forget_read_manifests
 from reqtrace.core import cachestore
 from reqtrace.core.config import SpecRepo
 from reqtrace.core.digest import ALGORITHM, root_digest
@@ -50,9 +51,8 @@ from reqtrace.io import gitio
 from reqtrace.io.archive import (
     DeflatedFrames,
     DeterministicZip,
-    deflate_chunks,
-    deflated_frame,
     file_sha256,
+    write_deflated_frame,
 )
 from reqtrace.io.clock import moment_key, source_date_epoch
 from reqtrace.io.files import output_path, output_writer
@@ -80,6 +80,7 @@ from reqtrace.pack.contents import (
     GraphEdge,
     GraphNode,
     Layout,
+    MadeAsWalked,
     Originals,
     PackContents,
     PackedBaseline,
@@ -88,10 +89,17 @@ from reqtrace.pack.contents import (
     date_key,
     document_view,
     email_view,
+    plain,
 )
 from reqtrace.pack.kept_members import laid_out_files
 from reqtrace.pack.report import render_pack_page
-from reqtrace.records.testevidence import evidence_for, read_test_runs, tests_folder
+from reqtrace.records.testevidence import (
+    UNTESTED,
+    Evidence,
+    evidence_for,
+    read_test_runs,
+    tests_folder,
+)
 
 
 @dataclass
@@ -415,7 +423,10 @@ def base_requirements(repo: SpecRepo, commit: str, to: Snapshot, blobs: dict[str
 
 def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *, cache: Any = None) -> PackContents:
     """Read everything a pack shows. Nothing is written but parse-cache entries: the diff's
-    own (only the files that changed), and the whole snapshot's when a ParseCache is given."""
+    own (only the files that changed), and the whole snapshot's when a ParseCache is given.
+    A `cache` given is closed (written, if this build parsed files it lacked) and let go
+    once the --to snapshot and the diff are read: nothing after reads it, and a parse pack
+    holds 120 MB at 100,000 requirements while the rest is gathered."""
     to_ref = to_rev or "HEAD"
     try:
         base_commit = resolve_revision(repo, baseline_name)
@@ -429,8 +440,10 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         except UsageError:  # not even a baseline's name (`-x`): the revision error says why
             raise unknown from None
         raise
-    to = load_snapshot(repo, WORKTREE if to_ref == WORKTREE else to_ref, cache=cache)
-    diff = gather_changes(repo, baseline_name, base_commit, to, cache)
+    with cache if cache is not None else nullcontext():
+        to = load_snapshot(repo, WORKTREE if to_ref == WORKTREE else to_ref, cache=cache)
+        diff = gather_changes(repo, baseline_name, base_commit, to, cache)
+    del cache
     config = to.config
     blobs: dict[str, bytes] = {}
     to_files = Originals(repo, to.commit, sorted({config.requirements_dir, config.records_dir, config.baselines_dir}), blobs)
@@ -440,6 +453,11 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         digest.take_kept(repo, snapshot)
     digest.keep_all(repo, base)
     baseline = gather_baseline(repo, baseline_name, to_files, base, to.commit, digest)
+    # The story reads every baseline's manifest (remembered by baselines/baseline.py); the pack
+    # keeps only its own baseline's: the others are let go before the graph is built (at
+    # 100,000 requirements, 200,000 entries, while the graph's records make the build's peak).
+    story = gather_story(repo, to)
+    forget_read_manifests()
     built_at, built_from = _build_time(repo, [to.commit or gitio.head_commit(repo.git_top) if repo.git_top else None, base_commit])
     base_date = gitio.commit_info(repo.git_top, base_commit)["commit_date"] if repo.git_top is not None else None
     return PackContents(
@@ -458,7 +476,7 @@ def gather_pack(repo: SpecRepo, baseline_name: str, to_rev: str | None = None, *
         built_at=built_at,
         built_from=built_from,
         digest=digest,
-        **gather_story(repo, to),
+        **story,
         tests=gather_tests(to, to_files, baseline),
     )
 
@@ -485,7 +503,14 @@ def gather_tests(to: Snapshot, to_files: Originals, baseline: PackedBaseline) ->
     --to, for the content the baseline signed; the records themselves travel as originals."""
     runs, _ = read_test_runs(to_files.under(tests_folder(to.config.records_dir)).items())
     paths = {run.id: run.path for run in runs}
-    return {rid: {**found.as_dict(), "path": paths.get(found.run or "")} for rid, found in evidence_for(runs, baseline.digests).items()}
+    # Most requirements have no test evidence: they share one dict (read, never changed, by the
+    # page), not one each (30 MB at 100,000 requirements).
+    nothing = Evidence(UNTESTED)
+    untested = {**nothing.as_dict(), "path": None}
+    return {
+        rid: untested if found == nothing else {**found.as_dict(), "path": paths.get(found.run or "")}
+        for rid, found in evidence_for(runs, baseline.digests).items()
+    }
 
 
 # --------------------------------------------------------------------- layout
@@ -521,7 +546,9 @@ def _json_chunks(data: dict[str, Any]) -> Iterator[bytes]:
     for number, key in enumerate(sorted(data)):
         value = data[key]
         separator = ",\n" if number else ""
-        if isinstance(value, list) and value:
+        if isinstance(value, MadeAsWalked) and not value:
+            value = []
+        if isinstance(value, list | MadeAsWalked) and value:
             pieces.append(f"{separator}{_compact(key)}: [\n  ")
             for index, item in enumerate(value):
                 if index:
@@ -553,21 +580,18 @@ class _Encoded(str):
     """A list item of a JSON document already encoded as `_compact` encodes it."""
 
 
-def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str | None, digest: Digests,
-                          encoded: dict[tuple[int, str, str | None], _Encoded] | None = None) -> dict[str, Any]:
-    """The requirements of one side of the pack. `encoded`, shared by both sides, holds each
-    row once encoded: an unchanged requirement is the same object, stored in the same
-    member, on both sides, so its row is encoded once."""
+def requirements_document(snapshot: Snapshot, yaml_members: dict[str, str], ref: str | None, digest: Digests) -> dict[str, Any]:
+    """The requirements of one side of the pack, each row encoded as the document is written,
+    on each side: the rows of one side kept for the other (most requirements are unchanged)
+    were the most the documents' child held, 70 MB at 100,000 requirements."""
     digests = digest.of(snapshot)
-    rows = encoded if encoded is not None else {}
-    requirements = []
-    for rid, req in sorted(snapshot.requirements.items(), key=lambda kv: natural_key(kv[0])):
-        yaml = yaml_members.get(req.path)
-        key = (id(req), rid, yaml)
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = _Encoded(_compact({"id": rid, "path": req.path, "yaml": yaml, "digest": digests[rid], "fields": req.fields()}))
-        requirements.append(row)
+    ordered = sorted(snapshot.requirements.items(), key=lambda kv: natural_key(kv[0]))
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for rid, req in ordered:
+            yield {"id": rid, "path": req.path, "yaml": yaml_members.get(req.path), "digest": digests[rid], "fields": req.fields()}
+
+    requirements = MadeAsWalked(len(ordered), rows)
     return {
         "schema_version": SCHEMA_VERSION,
         "ref": ref,
@@ -634,10 +658,8 @@ class _JsonDocuments:
         """(member name, its pieces), each made as it is asked for."""
         contents = self.contents
         base, to = contents.base, contents.to
-        encoded: dict[tuple[int, str, str | None], _Encoded] = {}
-        yield BASE_JSON, _json_chunks(requirements_document(base, self.base_yaml, contents.baseline.name, contents.digest, encoded))
-        yield TO_JSON, _json_chunks(requirements_document(to, self.to_yaml, contents.to_ref if to.commit is not None else None, contents.digest, encoded))
-        del encoded
+        yield BASE_JSON, _json_chunks(requirements_document(base, self.base_yaml, contents.baseline.name, contents.digest))
+        yield TO_JSON, _json_chunks(requirements_document(to, self.to_yaml, contents.to_ref if to.commit is not None else None, contents.digest))
         records = self.record_members
         yield REQUESTS_JSON, _json_chunks(_record_document(to.requests, records))
         yield MEETINGS_JSON, _json_chunks(_record_document(to.meetings, records))
@@ -645,9 +667,9 @@ class _JsonDocuments:
         yield DOCUMENTS_JSON, _json_chunks(_record_document(to.documents, records, document_view))
         yield DIFF_JSON, _json_chunks({"schema_version": SCHEMA_VERSION, **contents.diff})
         graph = contents.graph
-        nodes = [vars(n) for n in sorted(graph.nodes.values(), key=lambda n: natural_key(n.id))]
-        yield GRAPH_JSON, _json_chunks({"schema_version": SCHEMA_VERSION, "nodes": nodes, "edges": [vars(e) for e in graph.edges]})
-        yield TIMELINE_JSON, _json_chunks({"schema_version": SCHEMA_VERSION, "events": [vars(e) for e in contents.timeline]})
+        nodes = [plain(n) for n in sorted(graph.nodes.values(), key=lambda n: natural_key(n.id))]
+        yield GRAPH_JSON, _json_chunks({"schema_version": SCHEMA_VERSION, "nodes": nodes, "edges": [plain(e) for e in graph.edges]})
+        yield TIMELINE_JSON, _json_chunks({"schema_version": SCHEMA_VERSION, "events": [plain(e) for e in contents.timeline]})
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -672,7 +694,7 @@ def _documents_added(layout: Layout, documents: _JsonDocuments) -> Callable[...,
 
     def make(out: BinaryIO) -> None:
         for name, chunks in documents:
-            out.write(deflated_frame(deflate_chunks(name, chunks)))
+            write_deflated_frame(out, name, chunks)
 
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish()
     made = fork_into(make, spool, items=documents.size)
@@ -885,12 +907,9 @@ def build_pack(
         # Gathering makes next to no cycles: the collection after it found none to free at
         # 10,000 requirements and walked 300,000 objects for 0.11 s of CPU. What it made is
         # frozen uncollected; a cycle it left is collectable again when the build ends.
-        # The parse pack is let go once gathered (written first, if this build parsed files it
-        # lacked): its pickled segments and their keys are 120 MB at 100,000 requirements,
-        # and nothing after gathering reads it.
-        with _without_collections(collect=False), PackedParseCache.for_git(repo.git_top) as cache:
-            contents = gather_pack(repo, baseline_name, to_rev, cache=cache)
-        del cache
+        # The parse pack is let go as soon as the snapshot and the diff are read (gather_pack).
+        with _without_collections(collect=False):
+            contents = gather_pack(repo, baseline_name, to_rev, cache=PackedParseCache.for_git(repo.git_top))
         # Members are deflated into a temporary file as they are added (io/archive.py): the
         # pack is never held whole in memory.
         archive = DeterministicZip(contents.built_at)

@@ -26,10 +26,12 @@ from reqtrace.io.archive import short_hash, slug
 from reqtrace.io.clock import shown_moment
 from reqtrace.pack.contents import (
     Layout,
+    MadeAsWalked,
     PackContents,
     date_key,
     document_view,
     email_view,
+    plain,
 )
 from reqtrace.pack.svg import MAX_GRAPH_NODES, layout_graph
 
@@ -161,7 +163,7 @@ def kept_html(text: object) -> Markup:
 _TEST_BADGES = {"verified": '<span class="badge ok">verified</span> ', "failing": '<span class="badge bad">test failing</span> '}
 
 
-def requirement_card(r: dict[str, Any]) -> Markup:
+def _requirement_card(r: dict[str, Any]) -> str:
     """One requirement of the baseline as index.html shows it (a view of _requirement_view with
     its tests): the markup the template wrote for it, every value escaped (_escaped). The
     largest section of the page, 9,600 cards at 10,000 requirements, in one call each."""
@@ -196,47 +198,202 @@ def requirement_card(r: dict[str, Any]) -> Markup:
         parts.append(f'<p class="meta">Tests on this signed text: {e(tests["state"])} in {run} ({e(tests["ran"])}, commit '
                      f'<code>{e((tests["commit"] or "")[:12])}</code>): <span class="mono">{e(", ".join(map(str, tests["tests"])))}</span></p>')
     parts.append("</article>")
-    return Markup("".join(parts))  # noqa: S704 - every value in it went through _escaped or an escaping filter
+    return "".join(parts)
+
+def requirement_card(r: dict[str, Any]) -> Markup:
+    """_requirement_card as Markup: every value in it went through _escaped or an escaping writer."""
+    return Markup(_requirement_card(r))  # noqa: S704 - escaped parts only
 
 
-def matrix_row(m: dict[str, Any]) -> Markup:
+
+def _matrix_row(m: dict[str, Any]) -> str:
     """One row of the traceability matrix (a row of _traceability_matrix): the markup the
     template wrote for it, every value escaped (_escaped)."""
     e = _escaped
-    return Markup(  # noqa: S704 - every value in it went through _escaped or links_html
+    return (
         f'<tr><td><a href="{e(m["href"])}">{e(m["id"])}</a><br><span class="muted">{e(m["title"])}</span></td>\n'
         f'<td>{_IN_BASELINE[bool(m["in_baseline"])]}</td>\n<td>{_AT_TO[bool(m["at_to"])]}</td>\n'
         f'<td>{_links_text(m["sources"])}</td><td>{_links_text(m["requests"])}</td><td>{_links_text(m["meetings"])}</td><td>{_links_text(m["emails"])}</td></tr>'
     )
 
+def matrix_row(m: dict[str, Any]) -> Markup:
+    """_matrix_row as Markup: every value in it went through _escaped or an escaping writer."""
+    return Markup(_matrix_row(m))  # noqa: S704 - escaped parts only
 
-def timeline_row(e: dict[str, Any]) -> Markup:
+
+
+def _timeline_row(e: dict[str, Any]) -> str:
     """One row of the timeline (an event with its shown date and link): the markup the template
     wrote for it, every value escaped (_escaped). Thousands per page: one call each."""
     v = _escaped
     item = f'<a href="{v(e["href"])}">{v(e["id"])}</a>' if e["href"] else v(e["id"])
-    return Markup(  # noqa: S704 - every value in it went through _escaped or _kept_text
+    return (
         f'<tr><td class="nowrap"><time datetime="{v(e["date"])}">{v(e["shown"])}</time></td><td>{item}</td>'
         f'<td>{v(e["kind"])} {v(e["relation"])}</td><td>{_kept_text(e["summary"])}</td></tr>'
     )
+
+def timeline_row(e: dict[str, Any]) -> Markup:
+    """_timeline_row as Markup: every value in it went through _escaped or an escaping writer."""
+    return Markup(_timeline_row(e))  # noqa: S704 - escaped parts only
+
+
+
+_DECISION_BADGES = {"approved": '<span class="badge ok">approved</span>', "rejected": '<span class="badge bad">rejected</span>'}
+
+
+def _decision_badge(decision: dict[str, Any] | None) -> str:
+    """The template's macro decision_badge, as escaped text."""
+    if decision is None:
+        return '<span class="badge warn">no decision</span>'
+    status = decision["status"]
+    return _DECISION_BADGES.get(status) or f'<span class="badge warn">{_escaped(status)}</span>'
+
+
+def _decision_text(decision: dict[str, Any] | None) -> str:
+    """The template's macro decision_text, as escaped text."""
+    if decision is None:
+        return ""
+    e = _escaped
+    parts = []
+    if decision["as"]:
+        parts.append(f"as <b>{e(decision['as'])}</b>; ")
+    if decision["by"]:
+        parts.append(f"by {_kept_text(decision['by'])}")
+    if decision["on"]:
+        parts.append(f" on {e(decision['on'])}")
+    if decision["in"]:
+        parts.append(f" in {_link_markup(*decision['in'])}")
+    if decision["note"]:
+        parts.append(f" — {e(decision['note'])}")
+    return "".join(parts)
+
+
+def _request_card(r: dict[str, Any]) -> str:
+    """One request (a view of _request_views) as index.html shows it: the markup the template
+    wrote for it, every value escaped (_escaped). A card per request, 25,000 at 100,000
+    requirements: one call each instead of a template loop with two macro calls."""
+    e = _escaped
+    parts = [f'<article class="card" id="{e(anchor(r["id"]))}">\n<h3>{e(r["id"])} · {e(r["title"])}</h3>\n<p class="meta">received {e(r["received"])}']
+    if r["from"]:
+        parts.append(f' from {e(r["person"])} <span class="muted">(as “{_kept_text(r["from"])}”)</span>' if r["person"] else f" from {_kept_text(r['from'])}")
+    if r["channel"]:
+        parts.append(f" by {e(r['channel'])}")
+    if r["after_delivery"]:
+        parts.append(' · <span class="badge warn">after delivery</span>')
+    if r["claimed"]:
+        parts.append(f" · claimed as “{e(r['claimed'])}”")
+    parts.append("</p>\n")
+    if r["text"]:
+        parts.append(f'<p class="text">{_kept_text(r["text"])}</p>')
+    parts.append('<p class="meta">')
+    if r["affects"]:
+        parts.append(f'<span class="item">Affects: {_links_text(r["affects"])}</span>')
+    if r["refs"]:
+        parts.append(f'<span class="item">Refers to: {_links_text(r["refs"])}</span>')
+    if r["sources"]:
+        parts.append(f'<span class="item">Sources: {_links_text(r["sources"])}</span>')
+    parts.append('</p>\n<table>\n<tbody>\n<tr><th style="width:16%">Triage</th><td>')
+    triage = r["triage"]
+    if triage:
+        parts.append(f"<b>{e(triage['classification'])}</b>")
+        if triage["confidence"] is not None:
+            parts.append(f" (confidence {e('%.2f' % triage['confidence'])})")  # noqa: UP031 - the % of Jinja2's format filter, as the template wrote it
+        parts.append(f' <span class="muted">{e(triage["origin"])}</span>\n')
+        if triage["reasons"]:
+            parts.append("<ul>" + "".join([f'<li class="text">{_kept_text(reason)}</li>' for reason in triage["reasons"]]) + "</ul>")
+    else:
+        parts.append('<span class="muted">not triaged</span>')
+    decision = r["decision"]
+    parts.append(f"</td></tr>\n<tr><th>Decision</th><td>{_decision_badge(decision)} {_decision_text(decision)}</td></tr>\n</tbody>\n</table>\n</article>")
+    return "".join(parts)
+
+def request_card(r: dict[str, Any]) -> Markup:
+    """_request_card as Markup: every value in it went through _escaped or an escaping writer."""
+    return Markup(_request_card(r))  # noqa: S704 - escaped parts only
+
+
+
+def _meeting_card(m: dict[str, Any]) -> str:
+    """One meeting (a view of _meeting_views) as index.html shows it: the markup the template
+    wrote for it, every value escaped (_escaped)."""
+    e = _escaped
+    parts = [f'<article class="card" id="{e(anchor(m["id"]))}">\n<h3>{e(m["id"])} · {e(m["title"])}</h3>\n<p class="meta">{e(m["date"])}']
+    if m["attendees"]:
+        parts.append(f" · {e(', '.join(map(str, m['attendees'])))}")
+    if m["file"]:
+        parts.append(f' · <span class="mono">{e(m["file"])}</span>')
+    parts.append("</p>\n")
+    if m["decisions"]:
+        parts.append("<b>Decisions</b>\n<ol>\n")
+        for d in m["decisions"]:
+            parts.append(f'<li><span class="text">{_kept_text(d["text"])}</span>')
+            if d["approves"]:
+                parts.append(f' <span class="badge ok">approves</span> {_links_text(d["approves"])}')
+            if d["rejects"]:
+                parts.append(f' <span class="badge bad">rejects</span> {_links_text(d["rejects"])}')
+            if d["refs"]:
+                parts.append(f' <span class="muted">re</span> {_links_text(d["refs"])}')
+            parts.append("</li>\n")
+        parts.append("</ol>\n")
+    if m["body"]:
+        parts.append(f'<div class="minutes">{_kept_text(m["body"])}</div>')
+    parts.append("</article>")
+    return "".join(parts)
+
+def meeting_card(m: dict[str, Any]) -> Markup:
+    """_meeting_card as Markup: every value in it went through _escaped or an escaping writer."""
+    return Markup(_meeting_card(m))  # noqa: S704 - escaped parts only
+
+
+
+def _email_row(m: dict[str, Any]) -> str:
+    """One e-mail's row (a view of _email_views): the markup the template wrote for it, every
+    value escaped (_escaped); a path may wrap after a slash (the template's macro path)."""
+    e = _escaped
+    sender = _kept_text(m["from"])
+    attachments = "".join([f'<br><span class="muted">attachment “{e(a["name"])}” → <span class="mono">{e(a["member"])}</span></span>' for a in m["extracted"]])
+    return (
+        f'<tr id="{e(anchor(m["id"]))}"><td>{e(m["date"])}</td><td>'
+        + (f'<a href="{e(m["mailto"])}">{sender}</a>' if m["mailto"] else sender)
+        + f'</td><td>{e(m["subject"])}<br><span class="muted mono">{e(m["id"])}</span>{attachments}</td><td>{_links_text(m["refs"])}</td>'
+        f'<td><span class="mono">{"/<wbr>".join([e(part) for part in str(m["file"]).split("/")])}</span></td></tr>'
+    )
+
+def email_row(m: dict[str, Any]) -> Markup:
+    """_email_row as Markup: every value in it went through _escaped or an escaping writer."""
+    return Markup(_email_row(m))  # noqa: S704 - escaped parts only
+
+
+
+# The sections of thousands of items are written a batch at a time: one filter call per batch
+# (rows_html) writes each item's markup with the writer named and joins them. Jinja2's loop
+# context, its escape() of each filter's Markup and a yield per piece cost as much per item as
+# a card's own markup (a million pieces at 100,000 requirements).
+ROWS_PER_BATCH = 256
+
+
+def in_batches(items: Iterable[Any]) -> Iterator[list[Any]]:
+    """`items` as lists of ROWS_PER_BATCH (the last shorter); none when there are no items."""
+    them = iter(items)
+    while batch := list(islice(them, ROWS_PER_BATCH)):
+        yield batch
+
+
+def rows_html(batch: Iterable[Any], writer: str) -> Markup:
+    """Each item of `batch` written by the writer named (_ROW_WRITERS), one per line: what the
+    template wrote with a loop of `{{ item|writer }}` lines, less the last line's newline."""
+    write = _ROW_WRITERS[writer]
+    return Markup("\n".join([write(item) for item in batch]))  # noqa: S704 - each writer escapes every value
 
 
 _IN_BASELINE = {True: '<span class="check">✓</span>', False: '<span class="muted">—</span>'}
 _AT_TO = {True: '<span class="check">✓</span>', False: '<span class="cross">removed</span>'}
 
 
-class _Lazy:
-    """A section's items made one at a time as the template walks them, and let go after:
-    at 100,000 requirements the cards' and the matrix's views would be hundreds of MB at once."""
-
-    def __init__(self, count: int, make: Callable[[], Iterator[Any]]) -> None:
-        self._count, self._make = count, make
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self) -> Iterator[Any]:
-        return self._make()
+_ROW_WRITERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "requirement_card": _requirement_card, "matrix_row": _matrix_row, "timeline_row": _timeline_row,
+    "request_card": _request_card, "meeting_card": _meeting_card, "email_row": _email_row,
+}
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -280,6 +437,11 @@ def environment() -> Environment:
     env.filters["requirement_card"] = requirement_card
     env.filters["matrix_row"] = matrix_row
     env.filters["timeline_row"] = timeline_row
+    env.filters["request_card"] = request_card
+    env.filters["meeting_card"] = meeting_card
+    env.filters["email_row"] = email_row
+    env.filters["in_batches"] = in_batches
+    env.filters["rows_html"] = rows_html
     return env
 
 
@@ -411,9 +573,10 @@ def _change_views(contents: PackContents, links: _Links) -> list[dict[str, Any]]
     return changes
 
 
-def _request_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
+def _request_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> MadeAsWalked:
+    """Each request's card view (made as the page is written: 25,000 at 100,000 requirements)."""
     people, delivery = contents.to.config.people, contents.baseline.delivery_date
-    return [
+    return MadeAsWalked(len(links.requests), lambda: (
         {
             "id": rq.id,
             "received": rq.received,
@@ -428,14 +591,18 @@ def _request_views(contents: PackContents, links: _Links, member_of: dict[str, s
             "sources": links.links(rq.sources),
             "triage": contents.triage.get(rq.id),
             "decision": _decision_view(rq, links.link),
-            "after_delivery": bool(delivery) and date_key(rq.received) > date_key(delivery),
+            "after_delivery": _after_delivery(rq, delivery),
             "file": member_of.get(rq.path, ""),
         }
         for rq in links.requests.values()
-    ]
+    ))
 
 
-def _traceability_matrix(contents: PackContents, links: _Links) -> _Lazy:
+def _after_delivery(request: Any, delivery: str | None) -> bool:
+    return bool(delivery) and date_key(request.received) > date_key(delivery)  # type: ignore[arg-type]
+
+
+def _traceability_matrix(contents: PackContents, links: _Links) -> MadeAsWalked:
     """Every requirement at --to (and those removed since the baseline) with the records about it
     (each row made as the page is written)."""
     base, to, graph = contents.base, contents.to, contents.graph
@@ -472,7 +639,7 @@ def _traceability_matrix(contents: PackContents, links: _Links) -> _Lazy:
                 "emails": links.links(sorted(set(mails.get(rid, none)), key=natural_key)),
             }
 
-    return _Lazy(len(ids), rows)
+    return MadeAsWalked(len(ids), rows)
 
 
 def _email_views(contents: PackContents, layout: Layout, links: _Links, member_of: dict[str, str]) -> list[dict[str, Any]]:
@@ -538,7 +705,7 @@ def _signoff_views(contents: PackContents, layout: Layout) -> list[dict[str, Any
     ]
 
 
-def _baseline_requirement_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> _Lazy:
+def _baseline_requirement_views(contents: PackContents, links: _Links, member_of: dict[str, str]) -> MadeAsWalked:
     """The baseline's requirements as signed, each with its test evidence (made as the page is written)."""
     base, baseline = contents.base, contents.baseline
     ids = sorted(base.requirements, key=natural_key)
@@ -550,7 +717,7 @@ def _baseline_requirement_views(contents: PackContents, links: _Links, member_of
             view["tests"] = {**found, "href": member_of.get(found.get("path") or "", "")}
             yield view
 
-    return _Lazy(len(ids), views)
+    return MadeAsWalked(len(ids), views)
 
 
 _UNTESTED: dict[str, Any] = {"state": "untested", "run": None, "ran": None, "commit": None, "tests": [], "path": None}
@@ -608,7 +775,7 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
             "changes": len(changes),
             "unapproved": unapproved,
             "requests": len(request_views),
-            "requests_after_delivery": sum(1 for r in request_views if r["after_delivery"]),
+            "requests_after_delivery": sum(1 for rq in links.requests.values() if _after_delivery(rq, baseline.delivery_date)),
             "meetings": len(meetings),
             "emails": len(emails),
             "documents": len(documents),
@@ -625,7 +792,8 @@ def page_model(contents: PackContents, layout: Layout) -> dict[str, Any]:
         "changes": changes,
         "requests": request_views,
         "matrix": matrix,
-        "timeline": [{**vars(e), "shown": shown_moment(e.date), "href": links.link(e.id)[1]} for e in contents.timeline],
+        # Made as the page is written: an event per dated record, 100,000 and more.
+        "timeline": MadeAsWalked(len(contents.timeline), lambda: ({**plain(e), "shown": shown_moment(e.date), "href": links.link(e.id)[1]} for e in contents.timeline)),
         "meetings": meetings,
         "emails": emails,
         "documents": documents,
@@ -651,13 +819,25 @@ def render_pack_html(contents: PackContents, layout: Layout) -> str:
 
 
 _PIECES_PER_BATCH = 4096
+_CHARACTERS_PER_BATCH = 1 << 18
 
 
 def render_pack_page(contents: PackContents, layout: Layout) -> Iterator[bytes]:
     """index.html as UTF-8 pieces: the same bytes as `render_pack_html`, encoded as the
     template yields them, for the archive to deflate as they come (archive.add_stream).
     At 100,000 requirements the page is 190 MB of UTF-8, twice that or more as one
-    Python string, and ten million pieces before a join: it is never held whole."""
+    Python string, and ten million pieces before a join: it is never held whole.
+    A batch is cut at _PIECES_PER_BATCH pieces or _CHARACTERS_PER_BATCH characters,
+    whichever comes first: a piece may be '', or a batch of hundreds of cards (rows_html)."""
     pieces = environment().get_template("pack/index.html.j2").generate(**page_model(contents, layout))
-    while batch := list(islice(pieces, _PIECES_PER_BATCH)):  # a piece may be '': count pieces, not text
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if len(batch) >= _PIECES_PER_BATCH or size >= _CHARACTERS_PER_BATCH:
+            yield "".join(batch).encode("utf-8")
+            batch.clear()
+            size = 0
+    if batch:
         yield "".join(batch).encode("utf-8")
