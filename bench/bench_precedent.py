@@ -6,7 +6,7 @@
 
 For each domain — each folder under tests/data/triage/domains/ (`baseline/**.yaml`,
 `requests.yaml` with `items: [{id, label, text, ...}]`), each real issue tracker
-under tests/data/triage/real/ (`baseline/`, `issues.yaml`) and the clinic
+under tests/data/triage/real/ (`baseline/`, `issues.yaml`) and the worked example's
 (tests/data/triage/*.yaml against tests/data/triage/baseline/) — ten requests
 with a class a person can decide (not needs-review) are taken as decided, drawn
 with each of several seeds, and every other request of the domain is
@@ -19,7 +19,7 @@ grid: for each domain, the pair with the best mean macro-F1 on all the other
 domains is measured on it (leave-one-domain-out, the figure to report); the
 pair fitted on every domain is the one to ship in `precedent.FITTED`.
 With no domain folder yet, `--groups set` (the default then) treats each of the
-clinic's labelled sets, written by different authors, as a group of its own.
+worked example's labelled sets, written by different authors, as a group of its own.
 """
 
 from __future__ import annotations
@@ -76,13 +76,13 @@ def load_groups(groups: str, domains: Path = DOMAINS) -> dict[str, tuple[list, l
         if (folder / "issues.yaml").is_file():
             items = yaml.safe_load((folder / "issues.yaml").read_text(encoding="utf-8"))["items"]
             found[f"real/{folder.name}"] = (load_baseline(folder / "baseline"), items)
-    clinic = load_baseline(DATA / "baseline")
+    example = load_baseline(DATA / "baseline")
     sets = sorted(DATA.glob("*.yaml"))
     if groups == "set":
         for path in sets:
-            found[f"clinic/{path.stem}"] = (clinic, yaml.safe_load(path.read_text(encoding="utf-8"))["items"])
+            found[f"worked-example/{path.stem}"] = (example, yaml.safe_load(path.read_text(encoding="utf-8"))["items"])
     else:
-        found["clinic"] = (clinic, [item for path in sets for item in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]])
+        found["worked-example"] = (example, [item for path in sets for item in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]])
     return found
 
 
@@ -152,7 +152,7 @@ def held_out_models() -> dict[str, dict]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fit", action="store_true", help="fit the constants leave-one-domain-out")
-    parser.add_argument("--groups", choices=("domain", "set"), help="the clinic as one domain, or each of its sets as one "
+    parser.add_argument("--groups", choices=("domain", "set"), help="the worked example as one domain, or each of its sets as one "
                         "(default: domain when tests/data/triage/domains/ has domains, else set)")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--domains", type=Path, default=DOMAINS, help="the folder of domain folders (default: %(default)s)")
@@ -166,7 +166,7 @@ def main() -> int:
         index = BaselineIndex.build(requirements)
         # A domain the shipped model was trained on is classified by a model fitted without it:
         # "without precedent" must be what a new user's domain gets, not a fit to its own labels.
-        model = held_out.get("worked-example" if name == "clinic" else name.removeprefix("real/"))
+        model = held_out.get(name.split("/")[0] if name.startswith("worked-example") else name.removeprefix("real/"))
         results = {str(item["id"]): classify_request(item["text"], index=index, request=str(item["id"]), model=model) for item in items}
         trials[name] = [Trial(items, results, seed) for seed in SEEDS]
     grid = [Weighing(strength, floor) for strength in STRENGTHS for floor in FLOORS]
@@ -202,7 +202,7 @@ def main() -> int:
               f"{mean(r[3][0] - r[2][0] for r in rows):>+7.3f} {mean(r[2][1] for r in rows):>7.3f} {mean(r[3][1] for r in rows):>8.3f}")
         worst = min(rows, key=lambda r: r[3][0] - r[2][0])
         print(f"worst gain: {worst[0]} {worst[3][0] - worst[2][0]:+.3f}")
-    kinds = {"written domains": [r for r in rows if "/" not in r[0] and r[0] != "clinic"],
+    kinds = {"written domains": [r for r in rows if "/" not in r[0] and r[0] != "worked-example"],
              "real sources": [r for r in rows if r[0].startswith("real/")]}
     print()
     for kind, part in kinds.items():

@@ -2,7 +2,7 @@
 measured by a model fitted without it (leave-one-domain-out; for a real source, leave-one-source-out).
 
 - tests/data/triage/ (labelled.yaml, fresh*.yaml, probe.yaml against baseline/): one domain,
-  "clinic"; its `needs-review` items are left out of the four-class figures.
+  "worked-example"; its `needs-review` items are left out of the four-class figures.
 - tests/data/triage/domains/<domain>/: baseline/**/*.yaml and requests.yaml.
 - tests/data/triage/real/<project>/: baseline/**/*.yaml and issues.yaml (real issues of a project
   against its own specification).
