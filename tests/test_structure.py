@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, write_files
+from conftest import CONFIG, GIT_IDENTITY, write_files
 from reqtrace.core.config import find_spec_repo
 from reqtrace.core.snapshot import load_snapshot
 from reqtrace.core.structure import (
@@ -29,16 +29,7 @@ from reqtrace.core.structure import (
     structure_findings,
 )
 
-ENV = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.test",
-    "GIT_COMMITTER_NAME": "Test Committer",
-    "GIT_COMMITTER_EMAIL": "committer@example.test",
-    "GIT_AUTHOR_DATE": "2026-01-15T10:00:00+00:00",
-    "GIT_COMMITTER_DATE": "2026-01-15T10:00:00+00:00",
-}
+ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, **GIT_IDENTITY}
 
 SYS_DOCUMENT = """\
 document: SYS

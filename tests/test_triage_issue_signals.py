@@ -1,4 +1,5 @@
-"""The headline of a request: when no accepted requirement speaks of what it names, a defect is never sure.
+"""The guards on a request's own words: when no accepted requirement speaks of what its headline names,
+or when it says what the product shall do as a requirement is written, a defect is never sure.
 
 Cheap: one small baseline, no git, no model fit (a fixed model that is sure of a defect stands in
 for the shipped one, so that only the guard decides the confidence).
@@ -66,3 +67,37 @@ def test_the_headline_is_the_first_line_not_a_greeting(index):
 def test_the_words_that_tell_a_failure_or_an_ask_are_not_what_a_headline_is_about(index, headline):
     weighed = weigh(headline, index)
     assert weighed.signals.headline_novel < 0.5, weighed.signals.headline_novel_words
+
+
+# A request that says what the product shall do, as a requirement is written, may ask for a change.
+
+def test_a_report_that_says_what_the_tool_shall_do_is_never_a_sure_defect(index):
+    result = _triaged("`trace` exits with status 0 when a link is missing\n\n"
+                      "When I run `trace` on a report with a missing trace link, the exit status is 0.\n"
+                      "`trace` shall return status 1 and list the missing link in the report.", index)
+    assert result.classification == DEFECT
+    assert result.confidence == pytest.approx(GUARD_CONFIDENCE - 0.01)
+    assert 'says what the product "shall return"' in result.reasons[0]
+    assert result.matches and result.matches[0].id == "T-2"
+
+
+def test_a_chinese_report_that_says_what_it_should_do_is_never_a_sure_defect(index):
+    result = _triaged("缺少追溯链接时退出状态是0\n\n报告里有一个追溯链接缺失，工具的退出状态还是0。工具应该返回状态1。", index)
+    assert result.classification == DEFECT
+    assert result.confidence == pytest.approx(GUARD_CONFIDENCE - 0.01)
+    assert 'says what the product "应该返回"' in result.reasons[0]
+
+
+def test_should_beside_a_failure_told_leaves_a_sure_defect_sure(index):
+    # "should … but …" tells a failure, not what should be
+    result = _triaged("`trace` exits with status 0 when a link is missing\n\n"
+                      "The exit status should show the missing link but it is 0.", index)
+    assert result.classification == DEFECT
+    assert result.confidence > 0.99
+    assert "never surer" not in result.reasons[0]
+
+
+def test_chinese_should_beside_a_failure_told_is_not_what_should_be(index):
+    result = _triaged("缺少追溯链接时退出状态是0\n\n工具应该返回状态1，但是返回的是0。", index)
+    assert result.classification == DEFECT
+    assert "says what the product" not in result.reasons[0]
