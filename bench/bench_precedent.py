@@ -137,15 +137,13 @@ def held_out_models() -> dict[str, dict]:
     """Domain (invented or real) -> the classifier fitted on every other domain, with the
     shipped choice (bench/train_triage.py)."""
     sys.path.insert(0, str(ROOT / "bench"))
-    from train_triage import fit, groups_of, load_examples
+    from train_triage import held_out_models as fitted_without
+    from train_triage import load_examples
 
     choice = shipped_model()["trained"]["choice"]
-    examples = load_examples()
-    models = {}
-    for held in groups_of(examples):
-        model = fit([e for e in examples if e["domain"] != held], choice["l2"], choice["words_k"], choice.get("tree_share", 0.0))
+    models = fitted_without(load_examples(), choice["l2"], choice["words_k"], choice.get("tree_share", 0.0))
+    for model in models.values():
         model["temperature"], model["threshold"] = choice["temperature"], choice["threshold"]
-        models[held] = model
     return models
 
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_triage import WEIGHTS, fit, load_examples, macro_f1  # noqa: E402
+from train_triage import WEIGHTS, held_out_models, load_examples, macro_f1  # noqa: E402
 from triage_data import invented_domains, training_domains  # noqa: E402
 
 from reqtrace.triage import DEFECT, GUARD_CONFIDENCE, NEEDS_REVIEW, decide  # noqa: E402
@@ -37,14 +37,10 @@ BUCKETS = ((0.0, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 1.01))
 
 
 def held_out_results(examples: list[dict], choice: dict) -> list:
-    results = [None] * len(examples)
-    for held in dict.fromkeys(e["domain"] for e in examples):
-        model = fit([e for e in examples if e["domain"] != held], choice["l2"], choice["words_k"], choice.get("tree_share", 0.0))
+    models = held_out_models(examples, choice["l2"], choice["words_k"], choice.get("tree_share", 0.0))
+    for model in models.values():
         model["temperature"], model["threshold"] = choice["temperature"], choice["threshold"]
-        for i, e in enumerate(examples):
-            if e["domain"] == held:
-                results[i] = decide(e["weighed"], e["index"], request=e["id"], model=model)
-    return results
+    return [decide(e["weighed"], e["index"], request=e["id"], model=models[e["domain"]]) for e in examples]
 
 
 def figures(examples: list[dict], results: list) -> dict:

@@ -35,6 +35,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
+import os
 import sys
 import time
 from pathlib import Path
@@ -260,15 +262,39 @@ def macro_f1(labels: list[str], predicted: list[str]) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
+# What the forked fitting processes read: set before they start, inherited, never pickled.
+_FOLDS: tuple[list[dict], float, int, float] | None = None
+
+
+def _fit_without(held: str) -> dict:
+    assert _FOLDS is not None
+    examples, l2, words_k, tree_share = _FOLDS
+    return fit([e for e in examples if e["domain"] != held], l2, words_k, tree_share)
+
+
+def held_out_models(examples: list[dict], l2: float, words_k: int, tree_share: float = 0.0) -> dict[str, dict]:
+    """Each domain's model fitted on every other domain (leave-one-domain-out).
+
+    The folds are independent and each fit is deterministic, so they are fitted in forked
+    processes, one a core: the same models, in about half the time on two cores.
+    """
+    global _FOLDS
+    held = groups_of(examples)
+    processes = min(len(held), os.cpu_count() or 1)
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return {name: fit([e for e in examples if e["domain"] != name], l2, words_k, tree_share) for name in held}
+    _FOLDS = (examples, l2, words_k, tree_share)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            return dict(zip(held, pool.map(_fit_without, held, chunksize=1), strict=True))
+    finally:
+        _FOLDS = None
+
+
 def held_out_logits(examples: list[dict], l2: float, words_k: int, tree_share: float = 0.0) -> list[list[float]]:
     """Each example's logits from the model fitted without its domain."""
-    out: list[list[float]] = [[]] * len(examples)
-    for held in groups_of(examples):
-        model = fit([e for e in examples if e["domain"] != held], l2, words_k, tree_share)
-        for i, e in enumerate(examples):
-            if e["domain"] == held:
-                out[i] = logits(e["features"], model)
-    return out
+    models = held_out_models(examples, l2, words_k, tree_share)
+    return [logits(e["features"], models[e["domain"]]) for e in examples]
 
 
 def _per_domain_f1(examples: list[dict], predicted: list[str]) -> dict[str, float]:
