@@ -154,7 +154,8 @@ def id_pattern(words: list[str]) -> re.Pattern[bytes] | None:
     return re.compile(b"(?:" + b"|".join(starts) + b")(?![" + _WORD_BYTE + b"])")
 
 
-_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+# The bytes of _WORD_BYTE, for a scan without a pattern (names_word).
+_WORD_BYTES = frozenset(byte for byte in range(256) if re.fullmatch(b"[" + _WORD_BYTE + b"]", bytes([byte])))
 
 
 def names_word(data: bytes, word: str) -> bool:

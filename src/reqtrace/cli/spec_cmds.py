@@ -85,6 +85,7 @@ def check(
     repo = find_spec_repo(root)
     key = None
     beside = None
+    drift_level = drift.value if drift is not None else None
     if not fix:
         from reqtrace.baselines.verify import verdict_content
         from reqtrace.checks.check import start_baseline_work
@@ -93,7 +94,7 @@ def check(
         verdict = verdict_content(repo, commit)
         # The baselines' verdict and the drift's searches need no parsed file: when they are
         # not kept, a child keeps them while this process lists and parses.
-        beside = start_baseline_work(repo, commit, drift.value if drift is not None else None, verdict)
+        beside = start_baseline_work(repo, commit, drift_level, verdict)
     late_key: list[Any] = []
     try:
         before_read = time.time_ns()
@@ -101,10 +102,10 @@ def check(
         def key_after_parse() -> None:
             # With the baselines' child running (nothing was kept: no report is either) the
             # listing the key needs is made while the child finishes, not before the parse.
-            late_key.append(check_key(repo, commit, strict=strict, drift=drift.value if drift is not None else None, verdict=verdict, read_since=before_read))
+            late_key.append(check_key(repo, commit, strict=strict, drift=drift_level, verdict=verdict, read_since=before_read))
 
         if not fix and beside is None:
-            key = check_key(repo, commit, strict=strict, drift=drift.value if drift is not None else None, verdict=verdict)
+            key = check_key(repo, commit, strict=strict, drift=drift_level, verdict=verdict)
         # An unchanged spec repo's check was kept (checks/kept_check.py): its report, not a new one.
         report = load_report(key, strict) if key is not None else None
         if report is None:

@@ -37,6 +37,7 @@ of the graph cache set it, to reach the cache through `trace`).
 from __future__ import annotations
 
 import bisect
+import functools
 import gc
 import os
 import re
@@ -265,10 +266,10 @@ class SpecFiles:
         self.baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
         self.baseline_links = _BaselineLinks(self.baselines)
 
-    @property
+    @functools.cached_property
     def texts(self) -> Mapping[str, bytes]:
-        """The item files' bytes by path, as read (a whole graph built after a fallback parses
-        these rather than reading every file again)."""
+        """The item files' bytes by path, as read: what the rounds parse, and a whole graph built
+        after a fallback, take from here rather than reading the files again."""
         return _JoinedTexts(self.paths, self._starts, self._joined)
 
     def _texts(self) -> Iterator[tuple[str, bytes]]:
@@ -292,7 +293,7 @@ class SpecFiles:
     def parsed(self, paths: list[str]) -> dict[str, ParsedFile]:
         """Each of `paths` parsed, by the parsers of a whole reading (once per path)."""
         wanted = sorted((path for path in paths if path not in self._parsed), key=self.order.__getitem__)
-        for parsed_file in parse_sources(self.reader, self.config, [self.by_path[path] for path in wanted]):
+        for parsed_file in parse_sources(self.reader, self.config, [self.by_path[path] for path in wanted], texts=self.texts):
             self._parsed[parsed_file.source.path] = parsed_file
         return {path: self._parsed[path] for path in paths if path in self._parsed}
 
