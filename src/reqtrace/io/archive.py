@@ -190,31 +190,14 @@ def deflate_member(name: str, data: bytes | bytearray) -> Deflated:
     return Deflated(name, len(data), zlib.crc32(data), sha256_hex(data), compressor.compress(data) + compressor.flush())
 
 
-def deflate_chunks(name: str, chunks: Iterable[bytes | bytearray]) -> Deflated:
-    """`deflate_member` of the pieces joined, never holding them joined (only their deflated bytes)."""
-    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
-    digest, crc, size, stream = hashlib.sha256(), 0, 0, bytearray()
-    for chunk in chunks:
-        digest.update(chunk)
-        crc = zlib.crc32(chunk, crc)
-        size += len(chunk)
-        stream += compressor.compress(chunk)
-    stream += compressor.flush()
-    return Deflated(name, size, crc, digest.hexdigest(), bytes(stream))
-
-
 _FRAME = struct.Struct("<H Q L 32s Q")  # name length, size, CRC-32, sha256, deflated length
 
 
-def deflated_frame(member: Deflated) -> bytes:
-    """One member as `deflated_members` reads it back: for members deflated in another process."""
-    name = member.name.encode("ascii")
-    return _FRAME.pack(len(name), member.size, member.crc, bytes.fromhex(member.sha256), len(member.stream)) + name + bytes(member.stream)
-
-
 def write_deflated_frame(out: BinaryIO, name: str, chunks: Iterable[bytes | bytearray]) -> None:
-    """`out.write(deflated_frame(deflate_chunks(name, chunks)))`, with each piece written as it
-    is deflated: the deflated stream is never held (a forked child's requirements document is
+    """One member, `deflate_member` of the pieces joined, framed for `DeflatedFrames` to read back
+    (in another process: name, size, CRC-32, sha256, the deflated length, the name, the deflated
+    stream), each piece written as it is deflated: neither the pieces joined nor the deflated
+    stream is ever held (a forked child's requirements document is
     20 MB deflated at 100,000 requirements, and held, copied and framed it was three copies at
     once). `out` must be seekable: the frame's head, which gives the stream's length, is
     written last, in the place kept for it."""
@@ -240,12 +223,12 @@ def write_deflated_frame(out: BinaryIO, name: str, chunks: Iterable[bytes | byte
 
 
 def deflated_members(data: bytes) -> list[Deflated]:
-    """The members of `deflated_frame`s one after another; ValueError when they are cut short."""
+    """The members of frames (`write_deflated_frame`) one after another; ValueError when they are cut short."""
     return list(DeflatedFrames(io.BytesIO(data)))
 
 
 class DeflatedFrames:
-    """The members of `deflated_frame`s written one after another to a file, each read only when
+    """The members of frames (`write_deflated_frame`) written one after another to a file, each read only when
     it is reached (at 100,000 requirements a forked child's documents are 60 MB deflated: one
     member at a time is held, not all of them). Every frame is checked when this is made:
     ValueError, before any member is read, when one is cut short."""
