@@ -51,3 +51,13 @@ def test_a_request_in_the_baseline_s_own_names_gives_no_foreign_name_and_no_reas
     assert weighed.signals.foreign_names == []
     assert weighed.features["foreign_name_share"] == 0.0
     assert not any("the baseline never names" in r for r in decide(weighed, index, model=_FLAT).reasons)
+
+
+def test_words_joined_by_hyphens_are_prose_unless_a_part_is_coined(index):
+    # "go-live", "after-sales" and "e-mail" are everyday words written with hyphens, not a product's
+    # components; "fprime-gds" holds a coined word, so it is a name.
+    prepared = prepare("Since go-live the after-sales e-mail is a built-in follow-up; fprime-gds logs it.")
+    assert prepared.names == ("fprime-gds",)
+    weighed = weigh("Since go-live the after-sales e-mail never arrives.", index)
+    assert weighed.signals.foreign_names == []
+    assert not any("the baseline never names" in r for r in decide(weighed, index, model=_FLAT).reasons)

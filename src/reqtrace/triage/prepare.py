@@ -108,6 +108,9 @@ _NAME = re.compile(
     r"`([^`\n]{2,60})`|(?<![\w/.-])([A-Za-z][A-Za-z0-9]*(?:(?:[-_.]|::)[A-Za-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]+"
     r"|[A-Z][a-z]+[A-Z][A-Za-z0-9]*)(?![\w-])")
 _NOT_A_NAME = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+|v?[\d.]+")  # a requirement id, a version
+# Lower-case words joined by hyphens: a name ("fprime-gds") unless every part is an everyday
+# word, when it is prose ("go-live", "after-sales", "built-in", "e-mail").
+_HYPHENED_WORDS = re.compile(r"[a-z]+(?:-[a-z]+)+")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s+|(?<=[。！？；])|\n+")
 
 
@@ -241,7 +244,17 @@ def prepare(text: str) -> Prepared:
 def _names(text: str) -> tuple[str, ...]:
     """The code-like names of a text, once each, in order (links left out)."""
     found = (m.group(1) or m.group(2) for m in _NAME.finditer(_URL.sub(" ", text)))
-    return tuple(dict.fromkeys(name.strip() for name in found if re.search(r"[A-Za-z]{2}", name) and not _NOT_A_NAME.fullmatch(name.strip())))
+    return tuple(dict.fromkeys(name for name in (n.strip() for n in found) if _is_name(name)))
+
+
+def _is_name(name: str) -> bool:
+    if re.search(r"[A-Za-z]{2}", name) is None or _NOT_A_NAME.fullmatch(name):
+        return False
+    if _HYPHENED_WORDS.fullmatch(name):
+        from reqtrace.triage.words import everyday_word  # words reads this module's HAN
+
+        return not all(everyday_word(part) for part in name.split("-"))
+    return True
 
 
 def _close_block(block: list[str], machine: list[str], examples: list[str]) -> None:

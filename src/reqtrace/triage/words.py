@@ -184,6 +184,18 @@ def _parse_bridge(data: bytes) -> dict[str, tuple[str, ...]]:
     return bridge
 
 
+@lru_cache(maxsize=1)
+def _everyday_stems() -> frozenset[str]:
+    """The stems of every English word a dictionary gloss uses: the language's everyday words."""
+    return frozenset(s for stems in _bridge().values() for s in stems)
+
+
+def everyday_word(word: str) -> bool:
+    """Whether a lower-case English word is an everyday one (a function word, or a word some
+    dictionary gloss uses) rather than a coined name ("gds", "fprime", "kube")."""
+    return len(word) <= 2 or word in STOPWORDS_EN or stem(word) in _everyday_stems()
+
+
 def glosses(word: str) -> tuple[str, ...]:
     """English stems a Chinese word stands for (none for a word of one character: too many senses)."""
     if len(word) < 2:
