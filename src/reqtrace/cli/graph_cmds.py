@@ -330,7 +330,10 @@ def impact(
 
             bundle, result = _ask_scoped(repo, rev, target, item_id, probe, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
             written = bundle.written
-            keep_impact(repo, bundle.state, item_id, result, output.json_body(impact_body(target.commit, result)))
+            body = output.json_body(impact_body(target.commit, result))
+            keep_impact(repo, bundle.state, item_id, result, body)
+            if format is TextOrJson.json and output.write_json_body(body):
+                return  # the kept text, not indented twice (a root's answer: 2.4 MB at 10,000)
         _render_impact(result, target.commit, format)
     finally:
         # A graph built afresh is kept by a child while the answer is kept and shown.
