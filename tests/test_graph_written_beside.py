@@ -87,6 +87,9 @@ def test_cold_answers_and_what_they_keep_equal_plain_ones(bulk_demo: Path, tmp_p
     assert status.stdout == plain.stdout
     assert json.loads(status.stdout)["accepted_without_approval"] is not None
     assert _kept_graph(fresh) == _kept_graph(inline)
+    after_status = run_in_process("--debug", "trace", "REQ-5", "--format", "json", cwd=fresh)
+    assert "graph: cached" in after_status.stderr
+    assert json.loads(after_status.stdout) == json.loads(plain_trace.stdout)
 
 
 def test_fork_beside_runs_the_work_in_a_child_and_waits_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
