@@ -1,6 +1,7 @@
 """What a cold graph command keeps on the second core while it answers — the graph
 built afresh (graph/cache.py `answer`), a requirement's text changes (graph/trace.py
-`text_changes_beside`), status's approvals between two baselines (graph/status.py) —
+`text_changes_beside`), status's approvals between two baselines (graph/status.py), the
+graph a cold status does not read (graph/cache.py `whole_snapshot`) —
 through io/fork_map.py `fork_beside`: the answers are the plain computation's, and the
 kept graph holds what an entry written in the process holds."""
 
@@ -76,12 +77,19 @@ def test_cold_answers_and_what_they_keep_equal_plain_ones(bulk_demo: Path, tmp_p
     assert json.loads(written_here.stdout) == json.loads(plain_trace.stdout)
     assert _kept_graph(forked) == _kept_graph(inline)
 
-    # Status's approvals from the first signed baseline to the accepted one, kept by a child.
-    status = run_reqtrace("status", "--format", "json", cwd=forked, env={"REQTRACE_JOBS": "2"})
+    # A cold status answers from the snapshot alone: a child builds the graph from it and
+    # keeps it (what a trace keeps), another keeps the approvals from the first signed
+    # baseline to the accepted one.
+    fresh = cold_copy(bulk_demo, tmp_path / "status")
+    status = run_reqtrace("status", "--format", "json", cwd=fresh, env={"REQTRACE_JOBS": "2"})
     assert status.exit_code == 0, status.stderr
-    plain = run_in_process("status", "--format", "json", cwd=forked, env={"REQTRACE_NO_CACHE": "1"})
-    assert json.loads(status.stdout) == json.loads(plain.stdout)
+    plain = run_in_process("status", "--format", "json", cwd=fresh, env={"REQTRACE_NO_CACHE": "1"})
+    assert status.stdout == plain.stdout
     assert json.loads(status.stdout)["accepted_without_approval"] is not None
+    assert _kept_graph(fresh) == _kept_graph(inline)
+    after_status = run_in_process("--debug", "trace", "REQ-5", "--format", "json", cwd=fresh)
+    assert "graph: cached" in after_status.stderr
+    assert json.loads(after_status.stdout) == json.loads(plain_trace.stdout)
 
 
 def test_fork_beside_runs_the_work_in_a_child_and_waits_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -330,7 +330,10 @@ def impact(
 
             bundle, result = _ask_scoped(repo, rev, target, item_id, probe, lambda repo, bundle: impact_of(bundle.graph, item_id, commit=bundle.commit, baselines=bundle.baselines, digests_of=lambda ids: requirement_digests(repo, bundle, ids)))
             written = bundle.written
-            keep_impact(repo, bundle.state, item_id, result, output.json_body(impact_body(target.commit, result)))
+            body = output.json_body(impact_body(target.commit, result))
+            keep_impact(repo, bundle.state, item_id, result, body)
+            if format is TextOrJson.json and output.write_json_body(body):
+                return  # the kept text, not indented twice (a root's answer: 2.4 MB at 10,000)
         _render_impact(result, target.commit, format)
     finally:
         # A graph built afresh is kept by a child while the answer is kept and shown.
@@ -472,7 +475,7 @@ def status(
 ) -> None:
     """The project manager's one screen: what changed since the customer first signed, baseline, drift, requests, and loose ends."""
     from reqtrace.core.config import find_spec_repo
-    from reqtrace.graph.cache import status_snapshot, target_of
+    from reqtrace.graph.cache import graph_is_kept, status_snapshot, target_of, whole_snapshot
     from reqtrace.graph.status import (
         build_status,
         keep_status,
@@ -495,25 +498,41 @@ def status(
         if body is not None and output.write_json_body(body):
             return
     data = kept_status(repo, target.state) if chart is None else None
-    if data is None:
+    written: Callable[[], None] = _nothing
 
-        def facts(repo: Any, bundle: Any) -> Any:
-            # The inputs inside the question: a graph built afresh is kept meanwhile.
-            snapshot = status_snapshot(repo, bundle)
-            # A graph built afresh was built from every file parsed: the approvals take the
-            # snapshot's side from it (one made of a kept graph's facts is no parse).
-            return snapshot, kept_status_inputs(repo, snapshot, bundle.state, whole=bundle.snapshot is snapshot)
+    def facts(repo: Any, bundle: Any) -> Any:
+        # The inputs inside the question: a graph built afresh is kept meanwhile.
+        snapshot = status_snapshot(repo, bundle)
+        # A graph built afresh was built from every file parsed: the approvals take the
+        # snapshot's side from it (one made of a kept graph's facts is no parse).
+        return snapshot, kept_status_inputs(repo, snapshot, bundle.state, whole=bundle.snapshot is snapshot)
 
-        bundle, (snapshot, inputs) = _ask(repo, rev, facts, target=target)
-        data = build_status(snapshot, **inputs)
-        if chart is not None:
-            _write_chart(repo, snapshot, data, chart)
-        else:
-            keep_status(repo, bundle.state, data, output.json_body(data))
-    if format is TextOrJson.json:
-        output.write_json(data)
-        return
-    render_status(data)
+    try:
+        if data is None:
+            if target.state is not None and not graph_is_kept(repo):
+                # No graph kept (a fresh clone): the answer reads only the snapshot. The graph
+                # is built and kept by a child meanwhile, waited for once the answer is out.
+                gc.disable()  # a whole parse: hundreds of thousands of objects, none of them garbage
+                snapshot, written = whole_snapshot(repo, target)
+                state = target.state
+                inputs = kept_status_inputs(repo, snapshot, state, whole=True)
+            else:
+                bundle, (snapshot, inputs) = _ask(repo, rev, facts, target=target)
+                state = bundle.state
+            data = build_status(snapshot, **inputs)
+            if chart is not None:
+                _write_chart(repo, snapshot, data, chart)
+            else:
+                body = output.json_body(data)
+                keep_status(repo, state, data, body)
+                if format is TextOrJson.json and output.write_json_body(body):
+                    return  # the kept text, not indented twice
+        if format is TextOrJson.json:
+            output.write_json(data)
+            return
+        render_status(data)
+    finally:
+        written()
 
 
 def _write_chart(repo: Any, snapshot: Any, data: dict[str, Any], path: Path) -> None:

@@ -750,6 +750,30 @@ def status_snapshot(repo: SpecRepo, bundle: GraphBundle) -> Snapshot:
     return _without_gc(load)  # type: ignore[no-any-return]
 
 
+def whole_snapshot(repo: SpecRepo, target: Target) -> tuple[Snapshot, Callable[[], None]]:
+    """Every spec and record file at `target` parsed (through the parse cache), for a question
+    that reads only the snapshot — `status` — when no graph is kept: (the snapshot, a function
+    that waits for the graph). The graph is built from the snapshot and kept by a forked child
+    while the caller answers (at 10,000 requirements its build and its index are a tenth of a
+    second this process no longer spends before its answer), so that the next `trace` or
+    `impact` reads it as if this run had built it here. `target.state` must be known."""
+    from reqtrace.core.parse_cache import PackedParseCache
+    from reqtrace.core.snapshot import load_snapshot
+
+    assert target.state is not None
+    state = target.state
+    with PackedParseCache.for_git(repo.git_top) as cache:
+        snapshot: Snapshot = _without_gc(lambda: load_snapshot(repo, target.commit, cache=cache))
+    # Read here: the question reads the same baselines (baselines/baseline.py keeps them per process).
+    baselines = load_graph_baselines(repo, snapshot)
+
+    def keep() -> None:
+        graph, records = build_graph_and_records(snapshot, baselines)
+        _write(repo, state, graph, baselines, _index_of(snapshot, records, baselines), records)
+
+    return snapshot, fork_beside(lambda: _without_gc(keep), items=len(snapshot.files))
+
+
 def _build(repo: SpecRepo, commit: str | None, *, parse_cache: bool = True, baselines: list[Baseline] | None = None, texts: Mapping[str, bytes] | None = None) -> GraphBundle:
     from reqtrace.core.parse_cache import PackedParseCache
     from reqtrace.core.snapshot import load_snapshot

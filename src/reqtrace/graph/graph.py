@@ -222,10 +222,12 @@ def load_graph_baselines(repo: SpecRepo | None, snapshot: Snapshot) -> list[Base
 
 
 def _module_baselines(repo: SpecRepo, snapshot: Snapshot) -> list[Baseline]:
-    from reqtrace.baselines.baseline import folder_of, scan_baselines
+    from reqtrace.baselines.baseline import baselines_of, folder_of, scan_baselines
 
+    # Scanned once per snapshot (baselines_of): `status` reads the same scan after the graph's.
+    scanned = baselines_of(snapshot) if snapshot.repo is repo else scan_baselines(repo, snapshot.commit)
     # broken ones are check's business; the graph names a baseline by its folder, as status does
-    return [replace(baseline, name=folder_of(baseline) or baseline.name) for baseline in scan_baselines(repo, snapshot.commit).baselines]
+    return [replace(baseline, name=folder_of(baseline) or baseline.name) for baseline in scanned.baselines]
 
 
 def _tag_baselines(repo: SpecRepo, snapshot: Snapshot, skip: set[str]) -> list[Baseline]:

@@ -52,11 +52,37 @@ class Approval(NamedTuple):
     approved: bool
 
 
-def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown: str, *, whole: Snapshot | None = None) -> list[Approval]:
+class WorktreeAgainstHead:
+    """HEAD, and the requirement, request and configuration files by which the working tree
+    differs from it: asked of git once for the approvals of one status (two git processes
+    and a `rev-parse` per diff to the working tree otherwise)."""
+
+    def __init__(self) -> None:
+        self._found: tuple[str | None, list[Any]] | None = None
+
+    def of(self, repo: Any) -> tuple[str | None, list[Any]]:
+        """(HEAD or None, the differing files as gitio.diff_worktree lists them)."""
+        if self._found is None:
+            from reqtrace.core.config import CONFIG_FILE
+            from reqtrace.io import gitio
+
+            head = gitio.head_commit(repo.git_top) if repo.git_top is not None else None
+            differing: list[Any] = []
+            if head is not None:
+                config = repo_config(repo)
+                folders = [repo.git_path(folder) for folder in (CONFIG_FILE, config.requirements_dir, config.requests_dir)]
+                differing = gitio.diff_worktree(repo.git_top, head, folders)
+            self._found = (head, differing)
+        return self._found
+
+
+def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown: str, *, whole: Snapshot | None = None,
+                      against_head: WorktreeAgainstHead | None = None) -> list[Approval]:
     """The changes needing approval from `from_commit` to `to_commit` (None: the working
     tree), as `reqtrace diff` finds them. `whole`: a snapshot read whole (every file
     parsed), when there is one: the diff takes TO's files that are the snapshot's from it
     (changes/diff.py `diff_revisions`'s `to_snapshot`) instead of parsing and searching.
+    `against_head`: the working tree against HEAD, shared by the approvals of one answer.
 
     Between two commits the changes and the requests that affect them never change,
     so they are kept (core/cachestore.py) and a later run reads them instead of diffing
@@ -67,20 +93,16 @@ def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown:
     pair with a diff of those files (`_composed`), where the composition is exact.
     """
     from reqtrace.changes.diff import diff_revisions
-    from reqtrace.core.config import CONFIG_FILE
     from reqtrace.core.snapshot import WORKTREE
-    from reqtrace.io import clock, gitio
+    from reqtrace.io import clock
 
     if to_commit is not None:
         return _kept_approvals(repo, from_commit, to_commit, shown, None, whole)
-    head = gitio.head_commit(repo.git_top) if repo.git_top is not None else None
+    head, differing = (against_head or WorktreeAgainstHead()).of(repo)
     if head is not None:
-        config = repo_config(repo)
-        folders = [repo.git_path(folder) for folder in (CONFIG_FILE, config.requirements_dir, config.requests_dir)]
-        differing = gitio.diff_worktree(repo.git_top, head, folders)
         if not differing:
             return _kept_approvals(repo, from_commit, head, shown, clock.today().isoformat(), whole)
-        requirements_dir = repo.git_path(config.requirements_dir).rstrip("/") + "/"
+        requirements_dir = repo.git_path(repo_config(repo).requirements_dir).rstrip("/") + "/"
         if all(change.path.startswith(requirements_dir) for change in differing):
             composed = _composed(repo, from_commit, head, shown)
             if composed is not None:
@@ -347,9 +369,10 @@ def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False, whole:
     `whole`: `snapshot` was read whole (every file parsed, not made from a kept graph's
     facts): the approvals up to it take its side from it.
     """
-    from reqtrace.baselines.baseline import folder_of, scan_baselines
+    from reqtrace.baselines.baseline import baselines_of, folder_of, scan_baselines
 
-    scanned = scan_baselines(repo, snapshot.commit)
+    # The graph's scan of the same snapshot, when it made one (its listing and git's witnesses).
+    scanned = baselines_of(snapshot) if snapshot.repo is repo else scan_baselines(repo, snapshot.commit)
     baselines = scanned.baselines
     evidence = {s.evidence.document for b in baselines for s in b.active_signoffs if s.evidence and s.evidence.document}
     baseline = scanned.accepted()  # an error, not an older baseline, when one is missing
@@ -367,7 +390,8 @@ def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False, whole:
 
     read_whole = snapshot if whole else None
     later = _later_approvals_beside(repo, baselines, baseline, len(snapshot.requirements), read_whole) if beside else None
-    counted = approvals_between(repo, baseline.commit, snapshot.commit, name, whole=read_whole)
+    against_head = WorktreeAgainstHead()
+    counted = approvals_between(repo, baseline.commit, snapshot.commit, name, whole=read_whole, against_head=against_head)
     drift = {
         "added": [c.id for c in counted if c.change == ADDED],
         "modified": [c.id for c in counted if c.change == MODIFIED],
@@ -376,7 +400,7 @@ def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False, whole:
         "unapproved": [c.id for c in counted if not c.approved],
         "changes_by_requirement": _commits_per_requirement(repo, snapshot, baseline.commit, {c.id for c in counted}),
     }
-    story = signed_story(repo, baselines, baseline, snapshot.commit, kept_beside=later, whole=read_whole)
+    story = signed_story(repo, baselines, baseline, snapshot.commit, kept_beside=later, whole=read_whole, against_head=against_head)
     return {"accepted": accepted, "drift": drift, "linked": evidence, "story": story,
             "tests": baseline_test_summary(repo, snapshot, name, baseline.requirements)}
 
@@ -510,19 +534,20 @@ def _inputs_of(plain: Any) -> dict[str, Any] | None:
     return {"accepted": accepted, "drift": drift, "linked": set(plain["linked"]), "story": story, "tests": tests}
 
 
-def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str | None, *, kept_beside: Any = None, whole: Snapshot | None = None) -> dict[str, Any] | None:
+def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str | None, *, kept_beside: Any = None, whole: Snapshot | None = None,
+                 against_head: WorktreeAgainstHead | None = None) -> dict[str, Any] | None:
     """The `story` of `build_status`: the changes needing approval from the baseline the
     customer signed first to `to_commit` (None: the working tree), and from it to the
     accepted baseline. None when no baseline has a customer's signature. `kept_beside`:
     waits for the latter being kept by another process (`_later_approvals_beside`).
-    `whole`: a snapshot read whole, for the diffs' TO sides."""
+    `whole`: a snapshot read whole, for the diffs' TO sides; `against_head`: as `approvals_between`."""
     from reqtrace.baselines.baseline import folder_of, pick_first_signed
 
     first = pick_first_signed(baselines)
     if first is None or accepted is None:
         return None
     first_name = folder_of(first) or first.name
-    changes = approvals_between(repo, first.commit, to_commit, first_name, whole=whole)
+    changes = approvals_between(repo, first.commit, to_commit, first_name, whole=whole, against_head=against_head)
     accepted_later: list[Approval] = []
     if kept_beside is not None:
         kept_beside()
