@@ -1,5 +1,7 @@
 """Kinds of ask told in more forms, each shown as the reason a user reads: a third party's service that
-refused or was down, a typing slip told in Chinese, what everyone else offers."""
+refused or was down, a typing slip told in Chinese, what everyone else offers, something shown today asked
+to be taken away, what was agreed or accepted, and the agreed rule a customer recalls ("不是说…吗"), whose
+words ask for nothing."""
 
 import pytest
 
@@ -65,3 +67,34 @@ def test_what_everyone_else_offers_is_an_ask_for_more(shop, text, phrase):
 def test_all_other_machines_having_no_problem_is_no_ask_for_more(shop):
     result = classify_request("The confirmation message is empty on this PC; all other PCs have no problem.", index=shop)
     assert _reason(result, "asks for something more:") is None
+
+
+@pytest.mark.parametrize(("text", "phrase"), [
+    ("It would be better if the confirmation message left out the doctor's name.", "left out"),
+    ("Please drop the map link from the confirmation message.", "please drop"),
+    ("确认短信里的地图链接,老人以为是诈骗。我们想把链接去掉,只留地址就行。", "去掉"),
+])
+def test_something_shown_today_asked_to_be_taken_away_is_an_ask_to_alter(shop, text, phrase):
+    result = classify_request(text, index=shop)
+    assert result.matches[0].id == "R-3"
+    assert f'"{phrase}"' in _reason(result, "asks to alter something:")
+
+
+def test_a_removal_that_failed_is_no_ask_to_alter(shop):
+    result = classify_request("The app fails to remove the map link from the confirmation message.", index=shop)
+    assert _reason(result, "asks to alter something:") is None
+
+
+@pytest.mark.parametrize(("text", "phrase"), [
+    ("The confirmation message has no map link any more, but we agreed on it and it used to show one.", "we agreed"),
+    ("确认短信里的地图链接没有了,验收的时候明明是有的。", "验收的时候"),
+])
+def test_what_was_agreed_or_accepted_asks_for_it_to_work(shop, text, phrase):
+    assert f'"{phrase}"' in _reason(classify_request(text, index=shop), "asks for what was agreed to work:")
+
+
+def test_the_agreed_rule_a_customer_recalls_asks_for_nothing(shop):
+    result = classify_request("会员现在有三个未完成的订单。不是说最多只能有两个吗?", index=shop)
+    assert "不是说最多只能有两个吗" in _reason(result, "tells what happened:")
+    assert _reason(result, "asks to alter something:") is None
+    assert _reason(result, "asks or wishes:") is None

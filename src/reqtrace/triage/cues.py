@@ -60,10 +60,13 @@ ALTER_EN = re.compile(
     r"|\bmake (?:it|them|this|that)(?= \d)|\b(?:can|could|would) (?:it|this|that|they) (?:be|go|become|stay|start|happen|run)\b"
     r"|\bset (?:it|them|this|that) (?:to|at)\b|\b(?:be|been) (?:set|moved|bumped|dropped|cut|lowered|raised) to\b|\bflip\b|\bswap\b"
     # A rule that starts to hold from a later date: "from next month", "going forward".
-    r"|\bfrom (?:now on|then on|next (?:week|month|year|quarter|release|version))\b|\bgoing forward\b",
+    r"|\bfrom (?:now on|then on|next (?:week|month|year|quarter|release|version))\b|\bgoing forward\b"
+    # Something shown today, asked to be taken away: "please drop the doctor's name", "left out".
+    r"|\b(?:left out|leave out|get rid of|take out)\b|\b(?:please|could you|can you|can we|could we|should|want to|like to|we'd like to|i'd like to) (?:\w+ )?(?:remove|drop|hide)\b",
     re.IGNORECASE,
 )
-ALTER_ZH = re.compile(r"改成|改为|改一下|换成|调整|延长|缩短|放宽|放开|提高|降低|加长|减少|增大|缩小|太长|太短|太严|太少|太多|太早|太晚|而不是|不要再|取消(?:掉)?这个|只能|最多|至少|默认")
+ALTER_ZH = re.compile(r"改成|改为|改一下|换成|调整|延长|缩短|放宽|放开|提高|降低|加长|减少|增大|缩小|太长|太短|太严|太少|太多|太早|太晚|而不是|不要再|取消(?:掉)?这个|只能|最多|至少|默认"
+                      r"|去掉|删掉|拿掉|省掉|不要显示")  # the last: something shown today, asked to be taken away
 # An ask for something more.
 ADD_EN = re.compile(
     r"\b(?:add(?:ed|ing)?|new|also|another|extra|additional|integrat(?:e|ion|ed)|support(?:s|ing)? for|connect(?:ion)? (?:to|with)"
@@ -75,8 +78,15 @@ ADD_EN = re.compile(
 ADD_ZH = re.compile(r"新增|增加|添加|加个|加一个|加上|加一|多加|新功能|对接|集成|接入|支持|另外|还想|还需要|再加|额外|多一个|开通|新建|也能|也可以|顺便"
                     r"|(?:别的|其他|其它|人家|隔壁|同行)[^。！？,，?!]{0,10}(?:都有|早就有|都支持)")  # what everyone else offers
 # An ask to repair what was agreed: it asks for nothing new.
-REPAIR_EN = re.compile(r"\b(?:please (?:fix|check|look|investigate|help)|fix (?:it|this|the)|repair|look into|sort (?:it|this) out|as agreed|according to (?:the )?(?:spec|contract|requirement|agreement)|per (?:the )?(?:spec|contract)|warranty)\b", re.IGNORECASE)
-REPAIR_ZH = re.compile(r"修复|修一下|修好|处理一下|查一下|看看|看一下|排查|尽快|赶紧|合同|约定|说好|按要求|需求里|规定")
+REPAIR_EN = re.compile(r"\b(?:please (?:fix|check|look|investigate|help)|fix (?:it|this|the)|repair|look into|sort (?:it|this) out|as agreed|according to (?:the )?(?:spec|contract|requirement|agreement)|per (?:the )?(?:spec|contract)|warranty"
+    # What was agreed or accepted, or how it was before: "we agreed on 14", "used to show the link".
+    r"|we agreed|(?:was|is) (?:the|our) agreement|agreed (?:on|that|in)|at (?:the )?acceptance|used to (?:be|work|show|have|include|print|send))\b",
+    re.IGNORECASE)
+REPAIR_ZH = re.compile(r"修复|修一下|修好|处理一下|查一下|看看|看一下|排查|尽快|赶紧|合同|约定|说好|按要求|需求里|规定"
+                       r"|验收(?:的)?(?:时候|时)|(?:之前|以前|原来|本来)(?:都|一直)?是(?:好的|正常|有的)")  # as accepted, as it was
+# "不是说最多只能约两个吗" (wasn't it said that two at most?): the customer recalls the agreed rule to report
+# that the product breaks it. The words inside quote the rule: they ask for nothing and alter nothing.
+RECALLED_RULE = re.compile(r"不是(?:说|应该|只能|要|规定)[^。！？?!]{0,24}[吗嘛]")
 # How do I …? A question about using what was delivered.
 HOW_TO_EN = re.compile(
     r"\b(?:how (?:do|does|can|could|should|would|to|shall) (?:i|we|you|one|they|he|she|staff|users?)\b|where (?:do|can|could|should|is|are) (?:i|we|the|you)\b"
