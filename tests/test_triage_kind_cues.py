@@ -1,7 +1,7 @@
 """Kinds of ask told in more forms, each shown as the reason a user reads: a third party's service that
 refused or was down, a typing slip told in Chinese, what everyone else offers, something shown today asked
-to be taken away, what was agreed or accepted, and the agreed rule a customer recalls ("不是说…吗"), whose
-words ask for nothing."""
+to be taken away, what was agreed or accepted; and what a request tells, not asks: the agreed rule a
+customer recalls ("不是说…吗") and a change someone already made ("改成英文了")."""
 
 import pytest
 
@@ -98,3 +98,14 @@ def test_the_agreed_rule_a_customer_recalls_asks_for_nothing(shop):
     assert "不是说最多只能有两个吗" in _reason(result, "tells what happened:")
     assert _reason(result, "asks to alter something:") is None
     assert _reason(result, "asks or wishes:") is None
+
+
+def test_a_change_already_made_asks_for_nothing(shop):
+    result = classify_request("她一个礼拜前就在账户里把语言改成英文了,可是确认短信还是中文。", index=shop)
+    assert result.matches[0].id == "R-3"
+    assert _reason(result, "asks to alter something:") is None
+
+
+def test_a_change_that_would_do_still_asks_to_alter(shop):
+    result = classify_request("确认短信里的验证码太长了,改成6位数字就行了。", index=shop)
+    assert '"改成"' in _reason(result, "asks to alter something:")

@@ -87,6 +87,9 @@ REPAIR_ZH = re.compile(r"修复|修一下|修好|处理一下|查一下|看看|�
 # "不是说最多只能约两个吗" (wasn't it said that two at most?): the customer recalls the agreed rule to report
 # that the product breaks it. The words inside quote the rule: they ask for nothing and alter nothing.
 RECALLED_RULE = re.compile(r"不是(?:说|应该|只能|要|规定)[^。！？?!]{0,24}[吗嘛]")
+# "在账户里把语言改成英文了,可是…" (switched the language to English, but…): a change someone already made
+# tells what was done, and asks for nothing ("改成6位数字就行了", six digits would do, still asks).
+CHANGE_MADE = re.compile(r"(?:改成|改为|换成)[^。！？,，?!]{0,12}?(?<!就行)(?<!就好)(?<!就可以)了")
 # How do I …? A question about using what was delivered.
 HOW_TO_EN = re.compile(
     r"\b(?:how (?:do|does|can|could|should|would|to|shall) (?:i|we|you|one|they|he|she|staff|users?)\b|where (?:do|can|could|should|is|are) (?:i|we|the|you)\b"

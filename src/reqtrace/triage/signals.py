@@ -76,8 +76,8 @@ def _sentence_kinds(sentences: tuple[str, ...]) -> tuple[int, int, int, int]:
 
 
 def _without_told(sentence: str) -> str:
-    """The sentence less what it tells rather than asks: an agreed rule recalled."""
-    return cues.RECALLED_RULE.sub(" ", sentence)
+    """The sentence less what it tells rather than asks: an agreed rule recalled, a change already made."""
+    return cues.CHANGE_MADE.sub(" ", cues.RECALLED_RULE.sub(" ", sentence))
 
 
 def _log(value: float) -> float:
@@ -91,7 +91,8 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     values = signals.values
     sentences = tuple(s.lower() for s in prepared.sentences) or (prepared.own,)
     report = _find(cues.REPORT_EN, sentences, signals, "report") + _find(cues.REPORT_ZH, sentences, signals, "report")
-    # The agreed rule a customer recalls ("不是说最多只能约两个吗") asks for nothing and alters nothing.
+    # The agreed rule a customer recalls ("不是说最多只能约两个吗") and a change someone already made
+    # ("把语言改成英文了") ask for nothing and alter nothing.
     asking = tuple(_without_told(s) for s in sentences)
     ask = _find(cues.ASK_EN, asking, signals, "ask") + _find(cues.ASK_ZH, asking, signals, "ask")
     alter = _find(cues.ALTER_EN, asking, signals, "alter") + _find(cues.ALTER_ZH, asking, signals, "alter")
