@@ -15,7 +15,7 @@ def shop():
         Requirement(id="R-1", title="Image push", path="a.yaml",
                     statement="The build pushes each release image to the customer's registry."),
         Requirement(id="R-3", title="Confirmation message", path="c.yaml",
-                    statement="The confirmation message gives the date, the time, the doctor's name and a map link."),
+                    statement="The confirmation message gives the date, the time, the sender's name and a map link."),
         Requirement(id="R-4", title="Transfers", path="d.yaml",
                     statement="A member transfers money to an account number after checking the payee's name."),
         Requirement(id="R-5", title="Orders per member", path="e.yaml",
@@ -70,7 +70,7 @@ def test_all_other_machines_having_no_problem_is_no_ask_for_more(shop):
 
 
 @pytest.mark.parametrize(("text", "phrase"), [
-    ("It would be better if the confirmation message left out the doctor's name.", "left out"),
+    ("It would be better if the confirmation message left out the sender's name.", "left out"),
     ("Please drop the map link from the confirmation message.", "please drop"),
     ("确认短信里的地图链接,老人以为是诈骗。我们想把链接去掉,只留地址就行。", "去掉"),
 ])

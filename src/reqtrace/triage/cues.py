@@ -61,7 +61,7 @@ ALTER_EN = re.compile(
     r"|\bset (?:it|them|this|that) (?:to|at)\b|\b(?:be|been) (?:set|moved|bumped|dropped|cut|lowered|raised) to\b|\bflip\b|\bswap\b"
     # A rule that starts to hold from a later date: "from next month", "going forward".
     r"|\bfrom (?:now on|then on|next (?:week|month|year|quarter|release|version))\b|\bgoing forward\b"
-    # Something shown today, asked to be taken away: "please drop the doctor's name", "left out".
+    # Something shown today, asked to be taken away: "please drop the sender's name", "left out".
     r"|\b(?:left out|leave out|get rid of|take out)\b|\b(?:please|could you|can you|can we|could we|should|want to|like to|we'd like to|i'd like to) (?:\w+ )?(?:remove|drop|hide)\b",
     re.IGNORECASE,
 )
