@@ -60,20 +60,36 @@ ALTER_EN = re.compile(
     r"|\bmake (?:it|them|this|that)(?= \d)|\b(?:can|could|would) (?:it|this|that|they) (?:be|go|become|stay|start|happen|run)\b"
     r"|\bset (?:it|them|this|that) (?:to|at)\b|\b(?:be|been) (?:set|moved|bumped|dropped|cut|lowered|raised) to\b|\bflip\b|\bswap\b"
     # A rule that starts to hold from a later date: "from next month", "going forward".
-    r"|\bfrom (?:now on|then on|next (?:week|month|year|quarter|release|version))\b|\bgoing forward\b",
+    r"|\bfrom (?:now on|then on|next (?:week|month|year|quarter|release|version))\b|\bgoing forward\b"
+    # Something shown today, asked to be taken away: "please drop the sender's name", "left out".
+    r"|\b(?:left out|leave out|get rid of|take out)\b|\b(?:please|could you|can you|can we|could we|should|want to|like to|we'd like to|i'd like to) (?:\w+ )?(?:remove|drop|hide)\b",
     re.IGNORECASE,
 )
-ALTER_ZH = re.compile(r"改成|改为|改一下|换成|调整|延长|缩短|放宽|放开|提高|降低|加长|减少|增大|缩小|太长|太短|太严|太少|太多|太早|太晚|而不是|不要再|取消(?:掉)?这个|只能|最多|至少|默认")
+ALTER_ZH = re.compile(r"改成|改为|改一下|换成|调整|延长|缩短|放宽|放开|提高|降低|加长|减少|增大|缩小|太长|太短|太严|太少|太多|太早|太晚|而不是|不要再|取消(?:掉)?这个|只能|最多|至少|默认"
+                      r"|去掉|删掉|拿掉|省掉|不要显示")  # the last: something shown today, asked to be taken away
 # An ask for something more.
 ADD_EN = re.compile(
     r"\b(?:add(?:ed|ing)?|new|also|another|extra|additional|integrat(?:e|ion|ed)|support(?:s|ing)? for|connect(?:ion)? (?:to|with)"
-    r"|export(?:ing)? to|import(?:ing)? from|feature|module|plugin|as well|too|as an option|in addition|on top|a way to)\b",
+    r"|export(?:ing)? to|import(?:ing)? from|feature|module|plugin|as well|too|as an option|in addition|on top|a way to)\b"
+    # What everyone else offers: "every other bank has live chat" (not "all other PCs have no problem").
+    r"|\b(?:every|all|most|many) other (?:\w+ ){0,2}(?:has|have|offers?|supports?)\b(?! (?:no|the same|this|that|it)\b)",
     re.IGNORECASE,
 )
-ADD_ZH = re.compile(r"新增|增加|添加|加个|加一个|加上|加一|多加|新功能|对接|集成|接入|支持|另外|还想|还需要|再加|额外|多一个|开通|新建|也能|也可以|顺便")
+ADD_ZH = re.compile(r"新增|增加|添加|加个|加一个|加上|加一|多加|新功能|对接|集成|接入|支持|另外|还想|还需要|再加|额外|多一个|开通|新建|也能|也可以|顺便"
+                    r"|(?:别的|其他|其它|人家|隔壁|同行)[^。！？,，?!]{0,10}(?:都有|早就有|都支持)")  # what everyone else offers
 # An ask to repair what was agreed: it asks for nothing new.
-REPAIR_EN = re.compile(r"\b(?:please (?:fix|check|look|investigate|help)|fix (?:it|this|the)|repair|look into|sort (?:it|this) out|as agreed|according to (?:the )?(?:spec|contract|requirement|agreement)|per (?:the )?(?:spec|contract)|warranty)\b", re.IGNORECASE)
-REPAIR_ZH = re.compile(r"修复|修一下|修好|处理一下|查一下|看看|看一下|排查|尽快|赶紧|合同|约定|说好|按要求|需求里|规定")
+REPAIR_EN = re.compile(r"\b(?:please (?:fix|check|look|investigate|help)|fix (?:it|this|the)|repair|look into|sort (?:it|this) out|as agreed|according to (?:the )?(?:spec|contract|requirement|agreement)|per (?:the )?(?:spec|contract)|warranty"
+    # What was agreed or accepted, or how it was before: "we agreed on 14", "used to show the link".
+    r"|we agreed|(?:was|is) (?:the|our) agreement|agreed (?:on|that|in)|at (?:the )?acceptance|used to (?:be|work|show|have|include|print|send))\b",
+    re.IGNORECASE)
+REPAIR_ZH = re.compile(r"修复|修一下|修好|处理一下|查一下|看看|看一下|排查|尽快|赶紧|合同|约定|说好|按要求|需求里|规定"
+                       r"|验收(?:的)?(?:时候|时)|(?:之前|以前|原来|本来)(?:都|一直)?是(?:好的|正常|有的)")  # as accepted, as it was
+# "不是说最多只能约两个吗" (wasn't it said that two at most?): the customer recalls the agreed rule to report
+# that the product breaks it. The words inside quote the rule: they ask for nothing and alter nothing.
+RECALLED_RULE = re.compile(r"不是(?:说|应该|只能|要|规定)[^。！？?!]{0,24}[吗嘛]")
+# "在账户里把语言改成英文了,可是…" (switched the language to English, but…): a change someone already made
+# tells what was done, and asks for nothing ("改成6位数字就行了", six digits would do, still asks).
+CHANGE_MADE = re.compile(r"(?:改成|改为|换成)[^。！？,，?!]{0,12}?(?<!就行)(?<!就好)(?<!就可以)了")
 # How do I …? A question about using what was delivered.
 HOW_TO_EN = re.compile(
     r"\b(?:how (?:do|does|can|could|should|would|to|shall) (?:i|we|you|one|they|he|she|staff|users?)\b|where (?:do|can|could|should|is|are) (?:i|we|the|you)\b"
@@ -103,6 +119,11 @@ ENVIRONMENT = (
     ("fails elsewhere too", r"\b(?:does(?:n't| not)|did(?:n't| not)|won't|can't|cannot|isn't|wasn't)\b[^.!?\n]{0,40}\beither\b(?=\s*(?:[.!?,;)]|$))"
      r"|\bsame (?:thing|problem|issue|error) (?:with|in|on) (?:other|another|every|all)\b"
      r"|(?:别的|其他|其它)[^。！？,，]{0,6}也(?:不|打不|用不|无法|没|一样)"),
+    # A third party's service that refused the request or was down: its rate limit, its maintenance, its risk
+    # control, a card it declined. The error is theirs even when the product shows it.
+    ("a third party's service", r"\b(?:rate limit|too ?many ?requests|under maintenance|maintenance window|unauthori[sz]ed|forbidden"
+     r"|insufficient[_ ]funds|card[_ ]declined|service unavailable|(?:their|the bank's|the provider's) (?:host|server|system|service|side)"
+     r" (?:was |is |went )?(?:down|offline|unavailable))\b|维护中|系统维护|风控|限流"),
     ("third party", r"\bthird[- ]party\b|\bvendor\b|\bsupplier\b|\b(?:the|their|our) bank\b|\bgovernment (?:site|website|system)\b|第三方|银行那边|对方系统|外部系统|供应商"),
 )
 ENVIRONMENT_RE = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in ENVIRONMENT)
@@ -136,7 +157,7 @@ PAST_ZH = re.compile(r"了|过|刚才|昨天|今天早上|上周|刚刚|之前")
 USER_SLIP = re.compile(
     r"\b(?:typed|entered|keyed|picked|selected|clicked|uploaded) (?:the |a |an |it )?(?:\w+ ){0,3}(?:wrong|wrongly|by mistake|instead of)"
     r"|\bby mistake\b|\baccidentally\b|\bmy (?:fault|mistake|bad)\b|\bour (?:mistake|fault|colleague|staff|clerk|it (?:team|department))\b|\bhuman error\b|\bmistyped\b|\btypo\b"
-    r"|打成了?|拼成了?|拼错|写错|输错|填错|选错|录错|点错|误操作|不小心|手误|我们自己|我们这边|我们 ?it|自己(?:加|改|设置|配置)",
+    r"|打成了?|打错|按错|敲错|手滑|没(?:有)?看清|拼成了?|拼错|写错|输错|填错|选错|录错|点错|误操作|不小心|手误|我们自己|我们这边|我们 ?it|自己(?:加|改|设置|配置)",
     re.IGNORECASE,
 )
 # Something of the customer's that lapsed or was set up on their side: a token, a certificate, a licence.

@@ -75,6 +75,11 @@ def _sentence_kinds(sentences: tuple[str, ...]) -> tuple[int, int, int, int]:
     return statements, questions, modal, past
 
 
+def _without_told(sentence: str) -> str:
+    """The sentence less what it tells rather than asks: an agreed rule recalled, a change already made."""
+    return cues.CHANGE_MADE.sub(" ", cues.RECALLED_RULE.sub(" ", sentence))
+
+
 def _log(value: float) -> float:
     return math.log1p(max(0.0, value))
 
@@ -86,9 +91,12 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     values = signals.values
     sentences = tuple(s.lower() for s in prepared.sentences) or (prepared.own,)
     report = _find(cues.REPORT_EN, sentences, signals, "report") + _find(cues.REPORT_ZH, sentences, signals, "report")
-    ask = _find(cues.ASK_EN, sentences, signals, "ask") + _find(cues.ASK_ZH, sentences, signals, "ask")
-    alter = _find(cues.ALTER_EN, sentences, signals, "alter") + _find(cues.ALTER_ZH, sentences, signals, "alter")
-    add = _find(cues.ADD_EN, sentences, signals, "add") + _find(cues.ADD_ZH, sentences, signals, "add")
+    # The agreed rule a customer recalls ("不是说最多只能约两个吗") and a change someone already made
+    # ("把语言改成英文了") ask for nothing and alter nothing.
+    asking = tuple(_without_told(s) for s in sentences)
+    ask = _find(cues.ASK_EN, asking, signals, "ask") + _find(cues.ASK_ZH, asking, signals, "ask")
+    alter = _find(cues.ALTER_EN, asking, signals, "alter") + _find(cues.ALTER_ZH, asking, signals, "alter")
+    add = _find(cues.ADD_EN, asking, signals, "add") + _find(cues.ADD_ZH, asking, signals, "add")
     repair = _find(cues.REPAIR_EN, sentences, signals, "repair") + _find(cues.REPAIR_ZH, sentences, signals, "repair")
     how_to = _find(cues.HOW_TO_EN, sentences, signals, "how-to") + _find(cues.HOW_TO_ZH, sentences, signals, "how-to")
     own_side = _find(cues.OWN_SIDE_FINE, sentences, signals, "own side fine")
@@ -302,7 +310,7 @@ def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: S
                 stance = "asked"
             elif cues.SEEN_BEFORE.search(before):
                 stance = "seen"
-            elif any(pattern.search(sentence) for pattern in _ASKING_SENTENCE):
+            elif any(pattern.search(_without_told(sentence)) for pattern in _ASKING_SENTENCE):
                 # a number in a sentence that asks, alters or adds ("Add: keep it for 90 days") is asked for
                 stance = "asked"
             else:
