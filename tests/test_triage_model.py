@@ -123,3 +123,4 @@ def test_a_sure_defect_is_capped_while_the_request_also_asks_for_more(shop):
     result = decide(weighed, shop, model=certain)
     assert result.classification == "defect" and result.confidence < 0.8
     assert "paid work must not pass as a defect" in result.reasons[0]
+    assert 'the request also asks for something ("also", "add", "could you")' in result.reasons[0]

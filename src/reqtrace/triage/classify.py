@@ -10,6 +10,7 @@ environment named.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -226,17 +227,41 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
                 f"({runner_p:.2f}); below {threshold:.2f} a person decides")
         return _result(request, NEEDS_REVIEW, 1.0 - confidence, weighed, (head, *details), evidence, probs)
     head = f"weighed {label} at {confidence:.2f}"
-    if guarded and unsigned_headline and not asks_more and paid < GUARD_PAID:
-        words = ", ".join(f'"{w}"' for w in signals.headline_novel_words[:4])
-        head += (f" (never surer: no accepted requirement speaks of the headline's {words}, so what failed may"
-                 " never have been signed, and paid work must not pass as a defect)")
-    elif guarded and shall is not None and paid < GUARD_PAID:
-        head += (f' (never surer: the request says what the product "{shall.group(0)}", as a requirement is'
-                 " written, so it may ask for a change, and paid work must not pass as a defect)")
-    elif guarded:
-        head += (" (never surer: the request also asks for something, or may be paid work"
-                 f" ({paid:.2f} change or new scope), and paid work must not pass as a defect)")
+    if guarded:
+        why = _held_back_because(weighed, headline, shall, unsigned_headline, paid)
+        head += (f", held below {GUARD_CONFIDENCE:.2f} because {'; and '.join(why[:2])}: a defect this sure is"
+                 " warranty work, and paid work must not pass as a defect")
     return _result(request, label, confidence, weighed, (head, *details), evidence, probs)
+
+
+def _held_back_because(weighed: Weighed, headline: str, shall: re.Match[str] | None, unsigned_headline: bool,
+                       paid: float) -> list[str]:
+    """Why a sure defect was held back, each condition that held as a sentence a project manager can
+    say to the customer: first what the request says of itself, then what the baseline does not hold."""
+    signals, prepared = weighed.signals, weighed.prepared
+    why: list[str] = []
+    if shall is not None:
+        why.append(f'the request says what the product "{shall.group(0)}", the way a requirement is written,'
+                   " so it may ask for a change")
+    asked = [p for kind in ("alter", "add", "ask") for p in signals.found.get(kind, ())]
+    asked += [n.request.shown() for n in signals.numbers if n.stance in ("asked", "limit", "replace")]
+    if asked:
+        why.append("the request also asks for something (" + _phrases(asked, 3) + ")")
+    if cues.TITLE_ASK.match(headline):
+        why.append(f'its headline asks for something ("{_quote(headline, 60)}")')
+    if prepared.feature_template:
+        why.append("it is written on a feature-request template")
+    said = cues.AS_SIGNED.search(prepared.own_cased)
+    if said:
+        why.append(f'it says that what was delivered works as specified ("{said.group(0)}")')
+    if unsigned_headline:
+        words = ", ".join(f'"{w}"' for w in signals.headline_novel_words[:4])
+        why.append(f"no accepted requirement speaks of {words} in its headline, so what failed may never have been signed")
+    if not weighed.matches:
+        why.append("no requirement matches it")
+    if paid >= GUARD_PAID:
+        why.append(f"change and new scope together keep {paid:.2f} of the probability")
+    return why
 
 
 def _result(request: str, label: str, confidence: float, weighed: Weighed, reasons: tuple[str, ...],

@@ -147,7 +147,8 @@ def find_signals(prepared: Prepared, terms: Terms, sentence_terms: list[Terms], 
     # the thing may never have been signed ("An SSE consumer cannot tell what it lost"). Not a feature
     # (as one it lowered the held-out figures); the costly-mistake guard reads it (classify.py).
     if prepared.sentences:
-        _held, signals.headline_novel, signals.headline_novel_words = _coverage(_headline_terms(prepared.sentences[0]), index, None)
+        _held, signals.headline_novel, signals.headline_novel_words = _coverage(
+            _headline_terms(prepared.sentences[0], index), index, None, names_read=True)
     # The sentence closest to the best accepted match: a long story often holds one sentence that is the point.
     best_sentence = 0.0
     if accepted:
@@ -202,13 +203,30 @@ _KIND_CUES = (cues.REPORT_EN, cues.REPORT_ZH, cues.ASK_EN, cues.ASK_ZH, cues.ALT
               cues.ADD_ZH, cues.REPAIR_EN, cues.REPAIR_ZH, cues.TITLE_ASK)
 
 
-def _headline_terms(headline: str) -> Terms:
+def _headline_terms(headline: str, index: BaselineIndex) -> Terms:
     """The terms of what a headline is about: its words less those that tell a failure or an ask,
-    and less the requirement ids it names (an id is no word of the requirement's text)."""
-    text = REQUIREMENT_ID.sub(" ", headline).lower()
+    and less the references it names (a requirement id or a record's number is no word of a
+    requirement's text); a name of the same shape (UTF-8, SHA-256, BT-300) stays a word."""
+    text = REQUIREMENT_ID.sub(lambda found: " " if _is_reference(found.group(0), index) else found.group(0), headline).lower()
     for pattern in _KIND_CUES:
         text = pattern.sub(" ", text)
     return terms_of(text)
+
+
+# A record's number (a claim, an order, a ticket, a date-stamped id: a group of four digits or more)
+# names one case of the customer's, never a thing a requirement could hold.
+_RECORD_NUMBER = re.compile(r"[0-9]{4}")
+
+
+@lru_cache(maxsize=4)
+def _id_prefixes(index: BaselineIndex) -> frozenset[str]:
+    return frozenset(rid.rsplit("-", 1)[0].lower() for rid in index.ids)
+
+
+def _is_reference(word: str, index: BaselineIndex) -> bool:
+    """Whether a word shaped like an id refers to something (one of the baseline's ids or of its kind,
+    a record's number) rather than names a thing: UTF-8, SHA-256 and BT-300 name things."""
+    return word.rsplit("-", 1)[0].lower() in _id_prefixes(index) or bool(_RECORD_NUMBER.search(word))
 
 
 _NAME_PART = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|[a-z]+")
@@ -255,16 +273,17 @@ def _told_words(found: dict[str, list[str]]) -> tuple[frozenset[str], str]:
 
 
 def _coverage(terms: Terms, index: BaselineIndex, position: int | None,
-              told: tuple[frozenset[str], str] = (frozenset(), "")) -> tuple[float, float, list[str]]:
+              told: tuple[frozenset[str], str] = (frozenset(), ""), names_read: bool = False) -> tuple[float, float, list[str]]:
     """(share of the request's words the best accepted match holds, share no accepted requirement holds,
-    those words as written), each word weighed by its rarity in the baseline."""
+    those words as written), each word weighed by its rarity in the baseline. A word shaped like an id
+    is left out, or with `names_read` only when it refers to something (`_is_reference`)."""
     total = held = novel = 0.0
     novel_words: list[str] = []
     for term in terms.weights:
         if term in terms.bridged or term.startswith("n:"):
             continue  # a gloss stands in for its Chinese word, counted there
         surface = terms.surfaces.get(term, term[2:]).lower()
-        if _ID_WORD.fullmatch(surface) or surface in told[0] or (not surface.isascii() and surface in told[1]):
+        if (_ID_WORD.fullmatch(surface) and (not names_read or _is_reference(surface, index))) or surface in told[0] or (not surface.isascii() and surface in told[1]):
             continue
         weight = index.idf(term)
         glossed = [t for t, source in terms.bridged.items() if source == terms.surfaces.get(term)]
