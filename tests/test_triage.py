@@ -7,7 +7,8 @@ import pytest
 
 from reqtrace.core.model import Config, Requirement
 from reqtrace.core.parse import parse_requirements
-from reqtrace.triage import BaselineIndex, classify_request
+from reqtrace.triage import BaselineIndex, classify_request, weigh
+from reqtrace.triage import index as index_module
 
 BASELINE = Path(__file__).parent / "data" / "triage" / "baseline"
 
@@ -161,3 +162,14 @@ def test_a_forwarded_thread_is_read_when_the_customer_adds_only_a_line(index):
     result = classify_request(text, index=index)
     assert "its own words are few: the forwarded message was read as the request" in result.reasons
     assert result.matches and result.matches[0].id in ("REQ-10", "REQ-11", "REQ-12")
+
+
+def test_a_chinese_word_weighs_as_rare_as_what_it_means(index, monkeypatch):
+    # The worked example's baseline is written in English but for a few requirements in Chinese;
+    # 预约 (booking) is in one of them only, yet "book" in many. Counted alone, 预约 would weigh as a
+    # word said once, and the one Chinese requirement that says it would come first.
+    further_ahead = "黄医生让我问问：他的复诊病人两周来一次，14天刚好卡在边上，有时候约不到想要的那天。能不能把网上预约的天数放到21天？"
+    assert weigh(further_ahead, index).matches[0].id == "REQ-3"  # the booking window, in English
+    monkeypatch.setattr(index_module, "_held_with_glosses", lambda term, entries, counts, by_character: len(entries))
+    counted_alone = BaselineIndex.build([index.requirement(position) for position in range(len(index))])
+    assert weigh(further_ahead, counted_alone).matches[0].id == "REQ-16"  # family members, in Chinese

@@ -25,9 +25,9 @@ from typing import Any
 from reqtrace.core.model import Requirement
 from reqtrace.triage.prepare import Prepared, normalise, split_sentences
 from reqtrace.triage.quantities import quantity_terms
-from reqtrace.triage.words import Terms, terms_of
+from reqtrace.triage.words import Terms, glosses, terms_of
 
-INDEX_FORMAT = 5  # bump when the index's content or the way it is built changes
+INDEX_FORMAT = 6  # bump when the index's content or the way it is built changes
 ACCEPTED_STATUSES = ("approved", None)  # a `proposed` requirement was not agreed
 # BM25's term saturation and length normalisation, and the weights below, were chosen inside the
 # leave-one-domain-out loop on the matching figure (bench/bench_triage_about.py): every held-out
@@ -117,8 +117,10 @@ class BaselineIndex:
         total = len(listed)
         average = (sum(lengths) / total) if total else 1.0
         postings: dict[str, Any] = {}
+        by_character = _holders_by_character(counts)
         for term, entries in counts.items():
-            idf = math.log(1 + (total - len(entries) + 0.5) / (len(entries) + 0.5))
+            held = _held_with_glosses(term, entries, counts, by_character) if term.startswith("z:") else len(entries)
+            idf = math.log(1 + (total - held + 0.5) / (held + 0.5))
             docs = array("i", (position for position, _ in entries))
             impacts = array("f", (
                 idf * count * (_BM25_K1 + 1) / (count + _BM25_K1 * (1 - _BM25_B + _BM25_B * lengths[position] / average))
@@ -246,6 +248,39 @@ class BaselineIndex:
         except (IndexError, TypeError, ValueError):
             pass  # a title of no words, or sentences that are not what build made: make the terms again
         return text_terms(title) if title else {}
+
+
+def _held_with_glosses(term: str, entries: list[tuple[int, float]], counts: dict[str, list[tuple[int, float]]],
+                       by_character: dict[str, set[int]]) -> int:
+    """How many requirements hold a Chinese word or one of its English glosses.
+
+    A baseline written mostly in English with a few requirements in Chinese holds each Chinese word
+    in those few only: by its own count 预约 would be as rare as a word said once, and every Chinese
+    request that speaks of booking would rank first the one Chinese requirement that says 预约
+    (in the worked example, one requirement was the first match of a quarter of its requests).
+    A word is as rare as what it means: counted with the requirements that say it in English, it
+    weighs what "book" weighs. (Its English glosses already count the Chinese requirements, since
+    a Chinese word brings them.) A word of one character has no gloss (too many senses): it is as
+    common as the longer words that hold it (约 in 预约, 改约).
+    """
+    word = term[2:]
+    holders = {position for position, _ in entries}
+    for gloss in glosses(word):
+        holders.update(position for position, _ in counts.get("w:" + gloss, ()))
+    if len(word) == 1:
+        holders |= by_character.get(word, set())
+    return len(holders)
+
+
+def _holders_by_character(counts: dict[str, list[tuple[int, float]]]) -> dict[str, set[int]]:
+    """Per Chinese character: the requirements holding a Chinese word of two or more characters with it."""
+    found: dict[str, set[int]] = {}
+    for term, entries in counts.items():
+        if term.startswith("z:") and len(term) > 3:
+            positions = {position for position, _ in entries}
+            for character in set(term[2:]):
+                found.setdefault(character, set()).update(positions)
+    return found
 
 
 def _children_titles(requirements: list[Requirement]) -> dict[str, list[str]]:
