@@ -122,7 +122,7 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
         return problems
     top = repo.git_top
     tag_name = TAG_PREFIX + folder
-    tag = gitio.tag_info(top, tag_name)
+    tag, commit_found = gitio.tag_and_commit(top, tag_name, baseline.commit)
     if tag is None:
         if gitio.is_shallow(top):
             raise missing_history(repo, f"tag {tag_name}")
@@ -137,7 +137,7 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
         if tag.annotated and f"root-digest: {baseline.root_digest}" not in tag.message.splitlines():
             recorded = next((line.split(": ", 1)[1] for line in tag.message.splitlines() if line.startswith("root-digest: ")), "none")
             problems.append(_tampered(baseline, f"tag {tag_name} records root digest {recorded}, the manifest says {baseline.root_digest}", "root_digest"))
-    if not gitio.commit_exists(top, baseline.commit):
+    if not commit_found:
         if gitio.is_shallow(top):
             raise missing_history(repo, f"commit {baseline.commit[:12]} of baseline '{folder}'")
         problems.append(_tampered(baseline, f"commit {baseline.commit[:12]} named by the manifest does not exist in this repository", "commit"))

@@ -767,18 +767,27 @@ class TagInfo:
 
 def tag_info(repo: Path, name: str) -> TagInfo | None:
     """The tag `refs/tags/<name>`, or None when it does not exist."""
+    return tag_and_commit(repo, name, None)[0]
+
+
+def tag_and_commit(repo: Path, name: str, commit: str | None) -> tuple[TagInfo | None, bool]:
+    """`tag_info(repo, name)`, and whether `commit` (a full commit id) is a commit of the
+    repository (`commit_exists`; False when None): one `git cat-file --batch` names the tag,
+    the object it is, its message and the commit it points at, where four processes did."""
     ref = f"refs/tags/{name}"
-    proc = run_git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref, check=False)
-    if proc.returncode != 0:
-        return None
-    oid = proc.stdout.decode("ascii").strip()
-    kind = git_text(repo, "cat-file", "-t", oid)
-    commit = resolve_commit(repo, oid) or ""
+    if "\n" in ref or "\x00" in ref:  # no tag can have such a name
+        return None, commit is not None and commit_exists(repo, commit)
+    names = [ref, f"{ref}^{{commit}}"] + ([f"{commit}^{{commit}}"] if commit is not None else [])
+    read = list(_cat_file(repo, names, None))
+    _, oid, kind, data = read[0]
+    exists = commit is not None and read[2][1] is not None
+    if oid is None:
+        return None, exists
+    pointed = read[1][1] or ""
     if kind != "tag":
-        return TagInfo(name, oid, False, commit, "")
-    raw = run_git(repo, "cat-file", "tag", oid).stdout.decode("utf-8", "replace")
-    _headers, _, message = raw.partition("\n\n")
-    return TagInfo(name, oid, True, commit, message)
+        return TagInfo(name, oid, False, pointed, ""), exists
+    _headers, _, message = (data or b"").decode("utf-8", "replace").partition("\n\n")
+    return TagInfo(name, oid, True, pointed, message), exists
 
 
 def create_annotated_tag(repo: Path, name: str, commit: str, message: str) -> str:
