@@ -180,7 +180,7 @@ def test_a_failed_child_leaves_the_plain_check(scenario, tmp_path, run_in_proces
     root = cold_copy(scenario, tmp_path / "demo")
     plain = _plain(run_in_process, root, *CHECK)
 
-    def fails(repo, commit, level):  # type: ignore[no-untyped-def]
+    def fails(*args):  # type: ignore[no-untyped-def]
         raise RuntimeError("the child broke")
 
     monkeypatch.setattr(check, "_baseline_work", fails)

@@ -516,11 +516,20 @@ def _verdict_for(snapshot: Snapshot) -> BaselineVerdict:
     return verdict_at(repo, snapshot.commit, lambda: baselines_of(snapshot))
 
 
-def verdict_at(repo: SpecRepo, commit: str | None, scan: Callable[[], BaselineSet]) -> BaselineVerdict:
+# `verdict_at(content=…)` left out: the content id is worked out there.
+_WORK_IT_OUT: Any = object()
+
+
+def verdict_at(repo: SpecRepo, commit: str | None, scan: Callable[[], BaselineSet], *, content: str | None = _WORK_IT_OUT) -> BaselineVerdict:
     """`baseline_verdict` of the spec repo at `commit` (None: the working tree), its baselines
     scanned by `scan()` when it is not kept: it needs no parsed requirement, so a forked
-    child can compute (and keep) it while the command parses (checks/check.py)."""
-    content = verdict_content(repo, commit)
+    child can compute (and keep) it while the command parses (checks/check.py).
+
+    `content`: `verdict_content(repo, commit)` when the caller worked it out before `scan()`
+    reads the files (the forked child is given its parent's): what the verdict is kept under
+    then names files as they were before they were read, never after."""
+    if content is _WORK_IT_OUT:
+        content = verdict_content(repo, commit)
     if content is not None:
         kept = cachestore.load(repo.git_top, VERDICT_KIND, content, _verdict_of)
         if kept is not None and _commits_exist(repo, kept.commits, content):

@@ -199,11 +199,13 @@ def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, v
     if verdict is None or cachestore.load(repo.git_top, VERDICT_KIND, verdict) is not None:
         return None
     level = drift or config.drift or "warn"
-    return fork_beside(lambda: _baseline_work(repo, commit, level), items=rows)
+    return fork_beside(lambda: _baseline_work(repo, commit, level, verdict), items=rows)
 
 
-def _baseline_work(repo: SpecRepo, commit: str | None, level: str) -> None:
-    """The forked child of `start_baseline_work`: what it computes is kept, nothing else is left."""
+def _baseline_work(repo: SpecRepo, commit: str | None, level: str, verdict: str) -> None:
+    """The forked child of `start_baseline_work`: what it computes is kept, nothing else is left.
+    `verdict`: the verdict's content id, worked out by the parent just before the fork (before
+    the baseline files are scanned here, so it names them as they were at the latest then)."""
     from reqtrace.baselines.baseline import AcceptedUnknown, scan_baselines
     from reqtrace.baselines.verify import verdict_at
     from reqtrace.changes.diff import diff_revisions, drift_findings
@@ -212,7 +214,7 @@ def _baseline_work(repo: SpecRepo, commit: str | None, level: str) -> None:
     set_listener(None)  # the parent shows the progress
     scanned = scan_baselines(repo, commit)
     if scanned.baselines and all(baseline.files_digest is not None for baseline in scanned.baselines):
-        verdict_at(repo, commit, lambda: scanned)
+        verdict_at(repo, commit, lambda: scanned, content=verdict)
     if level == "off":
         return
     try:
