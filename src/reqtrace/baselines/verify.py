@@ -201,6 +201,8 @@ def _blob_problems(repo: SpecRepo, baseline: Baseline) -> dict[str, Finding]:
     reader = Reader(repo, baseline.commit)
     try:
         config, _ = parse_config(reader.read_config())
+        if _tree_as_frozen(repo, baseline, config):
+            return {}
         sources = reader.list_files([config.requirements_dir], sizes=False)
     except (InputError, GitError, UnicodeDecodeError) as error:
         message = error.message if isinstance(error, InputError | GitError) else str(error)
@@ -232,6 +234,31 @@ def _blob_problems(repo: SpecRepo, baseline: Baseline) -> dict[str, Finding]:
         elif blobs != {now}:
             problems[path] = Finding(TAMPERED, ERROR, f"{path} at commit {short} is blob {now[:12]}, but the manifest froze blob {frozen}: the file at the baseline's commit is not the one signed (a rewritten history), or the manifest was edited", baseline.path, entry.line or None, entry.id)
     return problems
+
+
+def _tree_as_frozen(repo: SpecRepo, baseline: Baseline, config: Config) -> bool:
+    """Whether the requirements folder at the baseline's commit holds exactly the files the
+    manifest froze, each a requirement file with the blob id it names: then `_blob_problems`
+    finds nothing. Told by one object id, not a listing: git's id of that folder, worked out
+    from the manifest's rows (`gitio.tree_id`), is the commit's folder's. False whenever it
+    cannot tell that way (another file in the folder, a link, an executable file, a sha256
+    repository...): the folder is then listed and compared file by file."""
+    if baseline.object_format != "sha1" or repo.git_top is None or not baseline.requirements:
+        return False
+    folder = config.requirements_dir + "/"
+    kind_of = kind_finder(config)
+    files: dict[str, str] = {}
+    for entry in baseline.requirements:
+        if entry.blob is None or files.setdefault(entry.path[len(folder) :], entry.blob) != entry.blob or not entry.path.startswith(folder):
+            return False
+        kind = kind_of(entry.path)
+        if kind is None or kind.name != "requirement":
+            return False
+    frozen = gitio.tree_id(files)
+    try:
+        return frozen is not None and gitio.object_id(repo.git_top, f"{baseline.commit}:{repo.git_path(config.requirements_dir)}") == frozen
+    except GitError:
+        return False
 
 
 @dataclass(frozen=True)
