@@ -249,8 +249,8 @@ def _tree_as_frozen(repo: SpecRepo, baseline: Baseline, config: Config) -> bool:
     kind_of = kind_finder(config)
     files: dict[str, str] = {}
     for entry in baseline.requirements:
-        if entry.blob is None or files.setdefault(entry.path[len(folder) :], entry.blob) != entry.blob or not entry.path.startswith(folder):
-            return False
+        if entry.blob is None or not entry.path.startswith(folder) or files.setdefault(entry.path[len(folder) :], entry.blob) != entry.blob:
+            return False  # a path listed twice with two blob ids: the listing names it
         kind = kind_of(entry.path)
         if kind is None or kind.name != "requirement":
             return False

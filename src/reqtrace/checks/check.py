@@ -227,8 +227,9 @@ def _baseline_work(repo: SpecRepo, commit: str | None, level: str, verdict: str)
     # Parses are not kept (ParseCache(None)): the parent has the snapshot's, and the few
     # changed files at the baseline cost less to parse again than to write and read.
     # The whole gate is kept, as drift_gate keeps it: at a commit the commits name it; in the
-    # working tree the blob ids of the files under the folders it reads, hashed here before
-    # and after the diff (kept only when both agree: no file changed while it was read).
+    # working tree the blob ids of the files under the folders it reads, hashed here and each
+    # file described as it was read (kept only when every description still holds after the
+    # diff: no file changed while it was read).
     base = (accepted.name, accepted.commit)
     described: _Described | None = None
     if commit is not None:

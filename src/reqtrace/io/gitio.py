@@ -777,12 +777,15 @@ def tree_id(files: dict[str, str]) -> str | None:
             return None
     ids: dict[str, bytes] = {}
     # The deepest folders first: a folder's entry names its sub-folders' ids.
-    for folder in sorted(folders, key=lambda name: -(name.count("/") + (name != ""))):
-        raw = b"".join(
-            b"40000 " + name[:-1].encode() + b"\x00" + ids[value] if name.endswith("/") else b"100644 " + name.encode() + b"\x00" + bytes.fromhex(value)
-            for name, value in sorted(folders[folder].items())  # str order is UTF-8's byte order
-        )
-        ids[folder] = hashlib.sha1(b"tree %d\x00" % len(raw) + raw, usedforsecurity=False).digest()
+    try:
+        for folder in sorted(folders, key=lambda name: -(name.count("/") + (name != ""))):
+            raw = b"".join(
+                b"40000 " + name[:-1].encode() + b"\x00" + ids[value] if name.endswith("/") else b"100644 " + name.encode() + b"\x00" + bytes.fromhex(value)
+                for name, value in sorted(folders[folder].items())  # str order is UTF-8's byte order
+            )
+            ids[folder] = hashlib.sha1(b"tree %d\x00" % len(raw) + raw, usedforsecurity=False).digest()
+    except UnicodeEncodeError:
+        return None  # a name that is not text (a lone surrogate): no tree names it
     return ids[""].hex()
 
 
@@ -827,6 +830,8 @@ def tag_and_commit(repo: Path, name: str, commit: str | None) -> tuple[TagInfo |
     repository (`commit_exists`; False when None): one `git cat-file --batch` names the tag,
     the object it is, its message and the commit it points at, where four processes did."""
     ref = f"refs/tags/{name}"
+    if commit is not None and ("\n" in commit or "\x00" in commit):
+        commit = None  # names no object: not asked
     if "\n" in ref or "\x00" in ref:  # no tag can have such a name
         return None, commit is not None and commit_exists(repo, commit)
     names = [ref, f"{ref}^{{commit}}"] + ([f"{commit}^{{commit}}"] if commit is not None else [])
