@@ -180,7 +180,7 @@ def test_a_failed_child_leaves_the_plain_check(scenario, tmp_path, run_in_proces
     root = cold_copy(scenario, tmp_path / "demo")
     plain = _plain(run_in_process, root, *CHECK)
 
-    def fails(repo, commit, level):  # type: ignore[no-untyped-def]
+    def fails(*args):  # type: ignore[no-untyped-def]
         raise RuntimeError("the child broke")
 
     monkeypatch.setattr(check, "_baseline_work", fails)
@@ -188,3 +188,32 @@ def test_a_failed_child_leaves_the_plain_check(scenario, tmp_path, run_in_proces
     cold = _beside(run_in_process, root, monkeypatch, *CHECK)
     assert (cold.exit_code, cold.stdout, cold.stderr) == (plain.exit_code, plain.stdout, plain.stderr)
     assert parent_work["verdicts"] == 1 and parent_work["scans"] >= 1
+
+
+def test_the_drift_files_described_as_read_tell_each_later_change(scenario, tmp_path, monkeypatch) -> None:
+    """The child keeps the drift gate only when the files it hashed are still those after the
+    diff: each file described by the fstat of the file it read, then listed and lstat-ed again."""
+    root = cold_copy(scenario, tmp_path / "demo")
+    repo = find_spec_repo(root)
+    monkeypatch.setattr(check, "FRESH_NS", 0)
+    base = ("delivery-v1.0", "0" * 40)
+    named = check._worktree_drift_content(repo, base, "warn")
+    assert named is not None
+    content, described = named
+    # The content names every file by the blob id of its bytes, as the snapshot's reading does.
+    plain = snapshot.load_snapshot(repo, None)
+    assert content == check.drift_content(plain, base, "warn")
+    assert check._still_described(repo, described)
+    edited = next(root.joinpath("specs").rglob("REQ-3.yaml"))
+    before = edited.read_bytes()
+    edited.write_bytes(before.replace(b"Edited", b"edited"))  # the same size, other bytes
+    assert not check._still_described(repo, described)
+    assert check._worktree_drift_content(repo, base, "warn")[0] != content  # type: ignore[index]
+    edited.write_bytes(before)
+    again = check._worktree_drift_content(repo, base, "warn")
+    assert again is not None and again[0] == content and check._still_described(repo, again[1])
+    edited.with_name("notes.txt").write_text("x", encoding="utf-8")  # a file of no kind: its presence counts
+    assert not check._still_described(repo, again[1])
+    # Too fresh to be described by its times: nothing is named, nothing kept.
+    monkeypatch.setattr(check, "FRESH_NS", 10**12)
+    assert check._worktree_drift_content(repo, base, "warn") is None

@@ -120,3 +120,41 @@ def test_changed_in_worktree_names_ignored_files_only_when_asked(tmp_path: Path)
     write_files(root, {"specs/a.yaml": "a2\n", "specs/new.yaml": "n\n", "specs/x.tmp": "t\n"})
     assert sorted(gitio.changed_in_worktree(root, ["specs"])) == ["specs/a.yaml", "specs/new.yaml"]
     assert sorted(gitio.changed_in_worktree(root, ["specs"], ignored=True)) == ["specs/a.yaml", "specs/new.yaml", "specs/x.tmp"]
+
+
+def _tag_asked_one_question_at_a_time(root: Path, name: str) -> gitio.TagInfo | None:
+    """What `tag_info` answered with a git process per question: the plain computation."""
+    ref = f"refs/tags/{name}"
+    found = gitio.run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", ref, check=False)
+    if found.returncode != 0:
+        return None
+    oid = found.stdout.decode("ascii").strip()
+    kind = git(root, "cat-file", "-t", oid)
+    commit = gitio.resolve_commit(root, oid) or ""
+    if kind != "tag":
+        return gitio.TagInfo(name, oid, False, commit, "")
+    message = git(root, "cat-file", "tag", oid).partition("\n\n")[2]
+    return gitio.TagInfo(name, oid, True, commit, message)
+
+
+def test_tag_and_commit_in_one_process_answers_as_a_process_per_question(history: History) -> None:
+    c = history.commits
+    # A tag of a tag (the commit is two steps away), and a tag on a tree (no commit at all);
+    # deleted after, for the module's other tests.
+    git(history.root, "tag", "-a", "-m", "v3 over v2", "baseline/v3", "baseline/v2", env={**ENV, "GIT_COMMITTER_DATE": "2026-01-06T11:00:00+00:00"})
+    git(history.root, "tag", "baseline/tree", f"{c['c1']}^{{tree}}", env=ENV)
+    try:
+        blob = git(history.root, "rev-parse", f"{c['c1']}:notes.txt")
+        for name in ("baseline/v1", "baseline/v2", "baseline/v3", "baseline/tree", "baseline/none", "other"):
+            plain = _tag_asked_one_question_at_a_time(history.root, name)
+            for commit, exists in ((c["m3"], True), (blob, False), ("0" * 40, False), (None, False)):
+                tag, found = gitio.tag_and_commit(history.root, name, commit)
+                assert found is exists, (name, commit)
+                assert (tag is None) == (plain is None), name
+                if tag is not None and plain is not None:  # (the `git` helper strips the message's last line break)
+                    assert (tag.object, tag.annotated, tag.commit, tag.message.rstrip("\n")) == (plain.object, plain.annotated, plain.commit, plain.message), name
+            assert gitio.tag_info(history.root, name) == gitio.tag_and_commit(history.root, name, None)[0]
+        assert [gitio.tag_info(history.root, name).commit for name in ("baseline/v2", "baseline/v3", "baseline/tree")] == [c["m3"], c["m3"], ""]  # type: ignore[union-attr]
+        assert gitio.tag_and_commit(history.root, "bad\nname", c["m3"]) == (None, True)
+    finally:
+        git(history.root, "tag", "-d", "baseline/v3", "baseline/tree", env=ENV)

@@ -122,7 +122,7 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
         return problems
     top = repo.git_top
     tag_name = TAG_PREFIX + folder
-    tag = gitio.tag_info(top, tag_name)
+    tag, commit_found = gitio.tag_and_commit(top, tag_name, baseline.commit)
     if tag is None:
         if gitio.is_shallow(top):
             raise missing_history(repo, f"tag {tag_name}")
@@ -137,7 +137,7 @@ def verify_manifest(repo: SpecRepo, baseline: Baseline, *, cache: dict[str, dict
         if tag.annotated and f"root-digest: {baseline.root_digest}" not in tag.message.splitlines():
             recorded = next((line.split(": ", 1)[1] for line in tag.message.splitlines() if line.startswith("root-digest: ")), "none")
             problems.append(_tampered(baseline, f"tag {tag_name} records root digest {recorded}, the manifest says {baseline.root_digest}", "root_digest"))
-    if not gitio.commit_exists(top, baseline.commit):
+    if not commit_found:
         if gitio.is_shallow(top):
             raise missing_history(repo, f"commit {baseline.commit[:12]} of baseline '{folder}'")
         problems.append(_tampered(baseline, f"commit {baseline.commit[:12]} named by the manifest does not exist in this repository", "commit"))
@@ -201,6 +201,8 @@ def _blob_problems(repo: SpecRepo, baseline: Baseline) -> dict[str, Finding]:
     reader = Reader(repo, baseline.commit)
     try:
         config, _ = parse_config(reader.read_config())
+        if _tree_as_frozen(repo, baseline, config):
+            return {}
         sources = reader.list_files([config.requirements_dir], sizes=False)
     except (InputError, GitError, UnicodeDecodeError) as error:
         message = error.message if isinstance(error, InputError | GitError) else str(error)
@@ -232,6 +234,31 @@ def _blob_problems(repo: SpecRepo, baseline: Baseline) -> dict[str, Finding]:
         elif blobs != {now}:
             problems[path] = Finding(TAMPERED, ERROR, f"{path} at commit {short} is blob {now[:12]}, but the manifest froze blob {frozen}: the file at the baseline's commit is not the one signed (a rewritten history), or the manifest was edited", baseline.path, entry.line or None, entry.id)
     return problems
+
+
+def _tree_as_frozen(repo: SpecRepo, baseline: Baseline, config: Config) -> bool:
+    """Whether the requirements folder at the baseline's commit holds exactly the files the
+    manifest froze, each a requirement file with the blob id it names: then `_blob_problems`
+    finds nothing. Told by one object id, not a listing: git's id of that folder, worked out
+    from the manifest's rows (`gitio.tree_id`), is the commit's folder's. False whenever it
+    cannot tell that way (another file in the folder, a link, an executable file, a sha256
+    repository...): the folder is then listed and compared file by file."""
+    if baseline.object_format != "sha1" or repo.git_top is None or not baseline.requirements:
+        return False
+    folder = config.requirements_dir + "/"
+    kind_of = kind_finder(config)
+    files: dict[str, str] = {}
+    for entry in baseline.requirements:
+        if entry.blob is None or not entry.path.startswith(folder) or files.setdefault(entry.path[len(folder) :], entry.blob) != entry.blob:
+            return False  # a path listed twice with two blob ids: the listing names it
+        kind = kind_of(entry.path)
+        if kind is None or kind.name != "requirement":
+            return False
+    frozen = gitio.tree_id(files)
+    try:
+        return frozen is not None and gitio.object_id(repo.git_top, f"{baseline.commit}:{repo.git_path(config.requirements_dir)}") == frozen
+    except GitError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -516,11 +543,20 @@ def _verdict_for(snapshot: Snapshot) -> BaselineVerdict:
     return verdict_at(repo, snapshot.commit, lambda: baselines_of(snapshot))
 
 
-def verdict_at(repo: SpecRepo, commit: str | None, scan: Callable[[], BaselineSet]) -> BaselineVerdict:
+# `verdict_at(content=…)` left out: the content id is worked out there.
+_WORK_IT_OUT: Any = object()
+
+
+def verdict_at(repo: SpecRepo, commit: str | None, scan: Callable[[], BaselineSet], *, content: str | None = _WORK_IT_OUT) -> BaselineVerdict:
     """`baseline_verdict` of the spec repo at `commit` (None: the working tree), its baselines
     scanned by `scan()` when it is not kept: it needs no parsed requirement, so a forked
-    child can compute (and keep) it while the command parses (checks/check.py)."""
-    content = verdict_content(repo, commit)
+    child can compute (and keep) it while the command parses (checks/check.py).
+
+    `content`: `verdict_content(repo, commit)` when the caller worked it out before `scan()`
+    reads the files (the forked child is given its parent's): what the verdict is kept under
+    then names files as they were before they were read, never after."""
+    if content is _WORK_IT_OUT:
+        content = verdict_content(repo, commit)
     if content is not None:
         kept = cachestore.load(repo.git_top, VERDICT_KIND, content, _verdict_of)
         if kept is not None and _commits_exist(repo, kept.commits, content):

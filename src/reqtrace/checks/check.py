@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from reqtrace.changes.id_search import offer_blobs
 from reqtrace.changes.suspect import check_suspect_links
@@ -199,11 +200,13 @@ def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, v
     if verdict is None or cachestore.load(repo.git_top, VERDICT_KIND, verdict) is not None:
         return None
     level = drift or config.drift or "warn"
-    return fork_beside(lambda: _baseline_work(repo, commit, level), items=rows)
+    return fork_beside(lambda: _baseline_work(repo, commit, level, verdict), items=rows)
 
 
-def _baseline_work(repo: SpecRepo, commit: str | None, level: str) -> None:
-    """The forked child of `start_baseline_work`: what it computes is kept, nothing else is left."""
+def _baseline_work(repo: SpecRepo, commit: str | None, level: str, verdict: str) -> None:
+    """The forked child of `start_baseline_work`: what it computes is kept, nothing else is left.
+    `verdict`: the verdict's content id, worked out by the parent just before the fork (before
+    the baseline files are scanned here, so it names them as they were at the latest then)."""
     from reqtrace.baselines.baseline import AcceptedUnknown, scan_baselines
     from reqtrace.baselines.verify import verdict_at
     from reqtrace.changes.diff import diff_revisions, drift_findings
@@ -212,7 +215,7 @@ def _baseline_work(repo: SpecRepo, commit: str | None, level: str) -> None:
     set_listener(None)  # the parent shows the progress
     scanned = scan_baselines(repo, commit)
     if scanned.baselines and all(baseline.files_digest is not None for baseline in scanned.baselines):
-        verdict_at(repo, commit, lambda: scanned)
+        verdict_at(repo, commit, lambda: scanned, content=verdict)
     if level == "off":
         return
     try:
@@ -224,10 +227,11 @@ def _baseline_work(repo: SpecRepo, commit: str | None, level: str) -> None:
     # Parses are not kept (ParseCache(None)): the parent has the snapshot's, and the few
     # changed files at the baseline cost less to parse again than to write and read.
     # The whole gate is kept, as drift_gate keeps it: at a commit the commits name it; in the
-    # working tree the blob ids of the files under the folders it reads, hashed here before
-    # and after the diff (kept only when both agree: no file changed while it was read).
+    # working tree the blob ids of the files under the folders it reads, hashed here and each
+    # file described as it was read (kept only when every description still holds after the
+    # diff: no file changed while it was read).
     base = (accepted.name, accepted.commit)
-    described: list[str] | None = None
+    described: _Described | None = None
     if commit is not None:
         content = _drift_content_at(repo, base, level, commit)
     else:
@@ -238,8 +242,7 @@ def _baseline_work(repo: SpecRepo, commit: str | None, level: str) -> None:
         content, described = named
     if cachestore.load(repo.git_top, DRIFT_KIND, content, cachestore.findings_of) is None:
         findings = drift_findings(repo, base, level, to_rev=commit or WORKTREE, cache=ParseCache(None))
-        after = _drift_files(repo) if described is not None else None
-        if described is None or (after is not None and after[3] == described):
+        if described is None or _still_described(repo, described):
             cachestore.store(repo.git_top, DRIFT_KIND, content, cachestore.finding_rows(findings))
 
 
@@ -294,44 +297,91 @@ def _drift_folders(config: Config) -> tuple[str, str] | None:
     return folders if all(folder.startswith(tuple(scanned)) for folder in folders) else None
 
 
-def _worktree_drift_content(repo: SpecRepo, base: tuple[str, str], level: str) -> tuple[str, list[str]] | None:
+# What a file's description holds: its size, modification and change times, inode and device.
+# A file whose description is unchanged has unchanged bytes, as git's index takes it.
+_Times = tuple[int, int, int, int, int]
+
+
+def _times(info: os.stat_result) -> _Times:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+class _DriftFiles(NamedTuple):
+    """What `_drift_files` lists: reqtrace.yaml's bytes and configuration, the files under the
+    drift's folders (nothing read) and HEAD."""
+
+    config_bytes: bytes
+    config: Config
+    sources: list[SourceFile]
+    head: str | None
+
+
+class _Described(NamedTuple):
+    """The files a drift's content id was worked out from, as they were when read (`_still_described`)."""
+
+    listed: _DriftFiles
+    times: dict[str, _Times]  # every listed file's description
+
+
+def _worktree_drift_content(repo: SpecRepo, base: tuple[str, str], level: str) -> tuple[str, _Described] | None:
     """`drift_content` of the snapshot a check of the working tree as it is now would read,
     from the files themselves (listed and hashed, nothing parsed), with their description
-    (`_drift_files`): for the child beside the parse. None wherever the snapshot's would be
-    None, or might be: a link, a name that is not UTF-8 or a file over the size limit under
-    the folders (the parse reports them), a reqtrace.yaml that cannot be read; and when a file
-    changed in the last seconds. A content that differs from the snapshot's is never wrong,
-    only not found."""
+    (`_Described`: each file's times from the `fstat` of the file read, the others' from
+    `lstat`): for the child beside the parse. None wherever the snapshot's would be None, or
+    might be: a link, a name that is not UTF-8 or a file over the size limit under the folders
+    (the parse reports them), a reqtrace.yaml that cannot be read; and when a file changed in
+    the last seconds (an edit within the same clock tick keeps the times). A content that
+    differs from the snapshot's is never wrong, only not found."""
     listed = _drift_files(repo)
     if listed is None or repo.git_top is None:
         return None
-    config_bytes, config, sources, described = listed
-    kind_of = kind_finder(config)
-    blobs = {}
+    kind_of = kind_finder(listed.config)
+    fresh = time.time_ns() - FRESH_NS
+    blobs: dict[str, str] = {}
+    times: dict[str, _Times] = {}
     read = []
     try:
-        for source, data in Reader(repo, None).read([source for source in sources if kind_of(source.path) is not None]):
-            if data is None:
+        for source, data, info in Reader(repo, None).read_described([source for source in listed.sources if kind_of(source.path) is not None]):
+            if data is None or info.st_mtime_ns >= fresh or info.st_ctime_ns >= fresh:
                 return None
             blobs[source.path] = gitio.blob_id(data)
+            times[source.path] = _times(info)
             read.append((blobs[source.path], data))
-    except InputError:
+        for source in listed.sources:  # the files of no kind: their presence is what counts
+            if source.path not in times:
+                info = os.lstat(os.path.join(repo.root, source.path))
+                if info.st_mtime_ns >= fresh or info.st_ctime_ns >= fresh:
+                    return None
+                times[source.path] = _times(info)
+    except (InputError, OSError):
         return None
     # The drift's searches of HEAD read the same blobs (most files are HEAD's): from here, not from git.
     offer_blobs(read)
     name, base_commit = base
     lines = [f"{DRIFT_FORMAT} {repo.root} {repo.prefix!r} {name!r} {base_commit} {level}",
-             f"to WORKTREE {clock.today().isoformat()} {gitio.head_commit(repo.git_top)} {gitio.blob_id(config_bytes)}"]
-    lines.extend(f"{source.path!r} {blobs.get(source.path, '-')}" for source in sources)
-    return "\n".join(lines), described
+             f"to WORKTREE {clock.today().isoformat()} {listed.head} {gitio.blob_id(listed.config_bytes)}"]
+    lines.extend(f"{source.path!r} {blobs.get(source.path, '-')}" for source in listed.sources)
+    return "\n".join(lines), _Described(listed, times)
 
 
-def _drift_files(repo: SpecRepo) -> tuple[bytes, Config, list[SourceFile], list[str]] | None:
-    """reqtrace.yaml's bytes, the configuration, the files under the drift's folders and their
-    description (HEAD, reqtrace.yaml's blob id, each file's path, size, modification and change
-    times, inode: a file whose description is unchanged has unchanged bytes, as git's index
-    takes it); None when a file is a link, has a name that is not UTF-8 or changed in the last
-    seconds (an edit within the same clock tick keeps the times), or a folder cannot be read."""
+def _still_described(repo: SpecRepo, described: _Described) -> bool:
+    """Whether the files under the drift's folders are still those `described` names: the same
+    HEAD, reqtrace.yaml, files listed, and each file's description (a file written since has new
+    times or another inode; one written within the same clock tick was too fresh to be described)."""
+    now = _drift_files(repo)
+    before = described.listed
+    if now is None or now.head != before.head or now.config_bytes != before.config_bytes or now.sources != before.sources:
+        return False
+    root = str(repo.root) + os.sep
+    try:
+        return all(_times(os.lstat(root + path)) == times for path, times in described.times.items())
+    except OSError:
+        return False
+
+
+def _drift_files(repo: SpecRepo) -> _DriftFiles | None:
+    """reqtrace.yaml's bytes, the configuration, the files under the drift's folders and HEAD;
+    None when a file is a link or has a name that is not UTF-8, or a folder cannot be read."""
     reader = Reader(repo, None)
     try:
         config_bytes = reader.read_config()
@@ -342,16 +392,9 @@ def _drift_files(repo: SpecRepo) -> tuple[bytes, Config, list[SourceFile], list[
         sources = [source for source in reader.list_files([folder.rstrip("/") for folder in folders], sizes=False) if source.path.startswith(folders)]
         if reader.bad_names or any(source.symlink_target is not None for source in sources):
             return None
-        fresh = time.time_ns() - FRESH_NS
-        described = [f"head {gitio.head_commit(repo.git_top) if repo.git_top is not None else None}", f"config {gitio.blob_id(config_bytes)}"]
-        for source in sources:
-            info = os.lstat(os.path.join(repo.root, source.path))
-            if info.st_mtime_ns >= fresh or info.st_ctime_ns >= fresh:
-                return None
-            described.append(f"{source.path}\0{info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino} {info.st_dev}")
     except (InputError, OSError):
         return None
-    return config_bytes, config, sources, described
+    return _DriftFiles(config_bytes, config, sources, gitio.head_commit(repo.git_top) if repo.git_top is not None else None)
 
 
 def _drift_content_at(repo: SpecRepo, base: tuple[str, str], level: str, commit: str) -> str:

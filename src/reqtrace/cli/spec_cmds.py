@@ -31,12 +31,14 @@ class CheckFormat(str, Enum):
     markdown = "markdown"
 
 
-def load(root: Path | None, rev: str | None, *, share_pack: bool = False):  # type: ignore[no-untyped-def]
+def load(root: Path | None, rev: str | None, *, share_pack: bool = False, repo: Any = None):  # type: ignore[no-untyped-def]
+    """The spec repo (`repo` when the caller found it already) and its snapshot at `rev`."""
     from reqtrace.core.config import find_spec_repo
     from reqtrace.core.parse_cache import PackedParseCache
     from reqtrace.core.snapshot import load_snapshot
 
-    repo = find_spec_repo(root)
+    if repo is None:
+        repo = find_spec_repo(root)
     # Off until the snapshot is frozen: the objects made while loading count towards the
     # collector's next pass, which would walk every one of them (a second or two at 100,000).
     collecting = gc.isenabled()
@@ -110,7 +112,7 @@ def check(
         report = load_report(key, strict) if key is not None else None
         if report is None:
             report = _checked(root, rev, strict=strict, drift=drift, fix=fix, quiet=format is not CheckFormat.text, beside=beside,
-                              before_waiting=key_after_parse if beside is not None else None)
+                              before_waiting=key_after_parse if beside is not None else None, repo=repo)
             key = key if beside is None else (late_key[0] if late_key else None)
             if key is not None:
                 store_report(key, report.snapshot, report.findings)
@@ -140,15 +142,16 @@ def check(
 
 
 def _checked(root: Path | None, rev: str | None, *, strict: bool, drift: DriftLevel | None, fix: bool, quiet: bool, beside: Callable[[], None] | None = None,
-             before_waiting: Callable[[], None] | None = None) -> Any:
+             before_waiting: Callable[[], None] | None = None, repo: Any = None) -> Any:
     """The plain check: the snapshot read, the drift gate, every rule (a check.CheckReport).
     `beside`: waits for the child keeping the verdict and the drift's searches (check.start_baseline_work);
-    `before_waiting`: work done after the parse and the rules that need no baseline, before that wait."""
+    `before_waiting`: work done after the parse and the rules that need no baseline, before that wait;
+    `repo`: the spec repo, found already (git is not asked again where it is)."""
     from reqtrace.checks.check import run_checks
     from reqtrace.io.progress import phase
 
     try:
-        repo, snapshot = load(root, rev, share_pack=True)
+        repo, snapshot = load(root, rev, share_pack=True, repo=repo)
     except BaseException:
         if beside is not None:
             beside()  # its CPU is this command's

@@ -219,6 +219,26 @@ def _read_file(path: str, size: int, root: int | None = None, limit: int = MAX_F
         os.close(fd)
 
 
+def _read_file_described(path: str, root: int | None, limit: int) -> tuple[bytes, os.stat_result]:
+    """`_read_file` of a file listed without its size, with what `fstat` says of the file it
+    opened (its times are those of the bytes read, unless a write in the same clock tick followed)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), dir_fd=root)
+    try:
+        info = os.fstat(fd)
+        wanted = min(info.st_size, limit) + 1
+        data = os.read(fd, wanted)
+        if len(data) < wanted:
+            return data, info  # a short read of a regular file is its end
+        parts = [data]  # it grew since the fstat, or is over the limit
+        total = len(data)
+        while total <= limit and (chunk := os.read(fd, 1 << 20)):
+            parts.append(chunk)
+            total += len(chunk)
+        return b"".join(parts), info
+    finally:
+        os.close(fd)
+
+
 def _symlink_finding(source: SourceFile) -> Finding:
     target = source.symlink_target or ""
     parts = Path(source.path).parent.joinpath(target).as_posix().split("/")
@@ -404,6 +424,22 @@ class Reader:
             return os.lstat(os.path.join(str(self.repo.root), source.path)).st_size
         except OSError:
             return None
+
+    def read_described(self, sources: list[SourceFile], *, limit: int = MAX_FILE_BYTES) -> Iterator[tuple[SourceFile, bytes | None, os.stat_result]]:
+        """`read` of working-tree files, each with what `fstat` said of the file opened (for a
+        caller that tells later, by the file's times, whether the bytes it read are still there)."""
+        assert self.commit is None
+        root = os.open(str(self.repo.root), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if os.open in os.supports_dir_fd else None
+        try:
+            for source in sources:
+                try:
+                    data, info = _read_file_described(source.path if root is not None else os.path.join(str(self.repo.root), source.path), root, limit)
+                except OSError as exc:
+                    raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
+                yield source, data if len(data) <= limit else None, info
+        finally:
+            if root is not None:
+                os.close(root)
 
     def read(self, sources: list[SourceFile], *, limit: int = MAX_FILE_BYTES) -> Iterator[tuple[SourceFile, bytes | None]]:
         """Each source's bytes; None for one that turns out larger than `limit` (the size limit

@@ -739,6 +739,61 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\x00" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
+_HEX = re.compile(r"[0-9a-f]*")
+# Names no tree entry has (a folder's key ends in '/'): a path with '//', '.' or '..' in it, or ending in '/'.
+_NOT_NAMES = frozenset({"", ".", "..", "/", "./", "../"})
+
+
+def tree_id(files: dict[str, str]) -> str | None:
+    """The id git gives a folder holding exactly `files` (a path inside the folder,
+    '/'-separated -> its blob id, sha1) as regular files of mode 100644 and no other entry
+    (`git write-tree` of such an index), without running git; None for what no tree can hold
+    that way (an empty, `.` or `..` name, a NUL, a blob id that is not 40 hex digits, a name
+    both a file and a folder), where the caller lists the folder instead.
+
+    A tree is its entries in git's order (by name, a folder's name compared as if it ended
+    in '/'), each `MODE NAME NUL BINARY-ID`: with no NUL in a name this says one set of
+    entries, so the same id means the same files with the same bytes."""
+    import hashlib
+
+    blobs = list(files.values())
+    if not all(len(blob) == 40 for blob in blobs) or not _HEX.fullmatch("".join(blobs)) or "\x00" in "".join(files):
+        return None
+    folders: dict[str, dict[str, str]] = {"": {}}  # folder -> {name: blob id, or sub-folder's name + '/': its path}
+    for path, blob in files.items():
+        parent, _, name = path.rpartition("/")
+        entries = folders.get(parent)
+        if entries is None:
+            parts = parent.split("/")
+            for depth in range(1, len(parts) + 1):
+                folder = "/".join(parts[:depth])
+                if folder not in folders:
+                    folders[folder] = {}
+                    folders["/".join(parts[: depth - 1])][parts[depth - 1] + "/"] = folder
+            entries = folders[parent]
+        entries[name] = blob
+    for entries in folders.values():
+        if not _NOT_NAMES.isdisjoint(entries) or any(name[:-1] in entries for name in entries if name.endswith("/")):
+            return None
+    ids: dict[str, bytes] = {}
+    # The deepest folders first: a folder's entry names its sub-folders' ids.
+    try:
+        for folder in sorted(folders, key=lambda name: -(name.count("/") + (name != ""))):
+            raw = b"".join(
+                b"40000 " + name[:-1].encode() + b"\x00" + ids[value] if name.endswith("/") else b"100644 " + name.encode() + b"\x00" + bytes.fromhex(value)
+                for name, value in sorted(folders[folder].items())  # str order is UTF-8's byte order
+            )
+            ids[folder] = hashlib.sha1(b"tree %d\x00" % len(raw) + raw, usedforsecurity=False).digest()
+    except UnicodeEncodeError:
+        return None  # a name that is not text (a lone surrogate): no tree names it
+    return ids[""].hex()
+
+
+def object_id(repo: Path, name: str) -> str | None:
+    """The id of the object `name` names (`COMMIT:path`), None when it names none."""
+    return next(_cat_file(repo, [name], 0))[1]
+
+
 # ---------------------------------------------------------------- writing
 # Baselines are the one feature that writes to git: an annotated tag, and a
 # commit of the files it wrote. Nothing here rewrites history.
@@ -767,18 +822,29 @@ class TagInfo:
 
 def tag_info(repo: Path, name: str) -> TagInfo | None:
     """The tag `refs/tags/<name>`, or None when it does not exist."""
+    return tag_and_commit(repo, name, None)[0]
+
+
+def tag_and_commit(repo: Path, name: str, commit: str | None) -> tuple[TagInfo | None, bool]:
+    """`tag_info(repo, name)`, and whether `commit` (a full commit id) is a commit of the
+    repository (`commit_exists`; False when None): one `git cat-file --batch` names the tag,
+    the object it is, its message and the commit it points at, where four processes did."""
     ref = f"refs/tags/{name}"
-    proc = run_git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref, check=False)
-    if proc.returncode != 0:
-        return None
-    oid = proc.stdout.decode("ascii").strip()
-    kind = git_text(repo, "cat-file", "-t", oid)
-    commit = resolve_commit(repo, oid) or ""
+    if commit is not None and ("\n" in commit or "\x00" in commit):
+        commit = None  # names no object: not asked
+    if "\n" in ref or "\x00" in ref:  # no tag can have such a name
+        return None, commit is not None and commit_exists(repo, commit)
+    names = [ref, f"{ref}^{{commit}}"] + ([f"{commit}^{{commit}}"] if commit is not None else [])
+    read = list(_cat_file(repo, names, None))
+    _, oid, kind, data = read[0]
+    exists = commit is not None and read[2][1] is not None
+    if oid is None:
+        return None, exists
+    pointed = read[1][1] or ""
     if kind != "tag":
-        return TagInfo(name, oid, False, commit, "")
-    raw = run_git(repo, "cat-file", "tag", oid).stdout.decode("utf-8", "replace")
-    _headers, _, message = raw.partition("\n\n")
-    return TagInfo(name, oid, True, commit, message)
+        return TagInfo(name, oid, False, pointed, ""), exists
+    _headers, _, message = (data or b"").decode("utf-8", "replace").partition("\n\n")
+    return TagInfo(name, oid, True, pointed, message), exists
 
 
 def create_annotated_tag(repo: Path, name: str, commit: str, message: str) -> str:
