@@ -55,6 +55,8 @@ def streamed(monkeypatch):
 
 
 def _build(root: Path, out: Path, monkeypatch, *, jobs: str) -> bytes:
+    # Each build makes both requirements documents: none kept from the build before (pack/kept_documents.py).
+    shutil.rmtree(root / ".git" / "reqtrace" / "pack-documents", ignore_errors=True)
     with monkeypatch.context() as patch:
         patch.setenv("REQTRACE_JOBS", jobs)
         patch.setattr(fork_map, "MIN_ITEMS", 1)  # the demo is small: fork for it as for 10,000

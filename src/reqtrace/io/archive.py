@@ -379,6 +379,17 @@ class DeterministicZip:
     def __contains__(self, name: str) -> bool:
         return name.casefold() in self._folded
 
+    def deflated(self, name: str) -> Deflated:
+        """The member `name` as added, read back from the temporary file: what `add_deflated`
+        takes to add it to another archive (a member made from immutable inputs, kept)."""
+        member = self._members[name]
+        self._spool.seek(member.offset)
+        stream = self._spool.read(member.compressed)
+        self._spool.seek(self._spooled)  # members are appended at the end
+        if len(stream) != member.compressed:
+            raise OSError(f"the archive's temporary file ended early at {name}")
+        return Deflated(name, member.size, member.crc, member.sha256, stream)
+
     @property
     def names(self) -> list[str]:
         return sorted(self._members)

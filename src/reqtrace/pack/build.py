@@ -58,6 +58,7 @@ from reqtrace.io.clock import moment_key, source_date_epoch
 from reqtrace.io.files import output_path, output_writer
 from reqtrace.io.fork_map import fork_into
 from reqtrace.io.progress import phase
+from reqtrace.pack import kept_documents
 from reqtrace.pack.contents import (
     ALLOWED_SIGNERS,
     BASE_JSON,
@@ -653,13 +654,17 @@ class _JsonDocuments:
     base_yaml: dict[str, str]
     to_yaml: dict[str, str]
     record_members: dict[str, str]
+    # The requirements documents added already (kept from an earlier build: pack/kept_documents.py).
+    added: frozenset[str] = frozenset()
 
     def __iter__(self) -> Iterator[tuple[str, Iterator[bytes]]]:
         """(member name, its pieces), each made as it is asked for."""
         contents = self.contents
         base, to = contents.base, contents.to
-        yield BASE_JSON, _json_chunks(requirements_document(base, self.base_yaml, contents.baseline.name, contents.digest))
-        yield TO_JSON, _json_chunks(requirements_document(to, self.to_yaml, contents.to_ref if to.commit is not None else None, contents.digest))
+        if BASE_JSON not in self.added:
+            yield BASE_JSON, _json_chunks(requirements_document(base, self.base_yaml, contents.baseline.name, contents.digest))
+        if TO_JSON not in self.added:
+            yield TO_JSON, _json_chunks(requirements_document(to, self.to_yaml, _to_shown_as(contents), contents.digest))
         records = self.record_members
         yield REQUESTS_JSON, _json_chunks(_record_document(to.requests, records))
         yield MEETINGS_JSON, _json_chunks(_record_document(to.meetings, records))
@@ -673,16 +678,48 @@ class _JsonDocuments:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (BASE_JSON, TO_JSON, REQUESTS_JSON, MEETINGS_JSON, EMAILS_JSON, DOCUMENTS_JSON, DIFF_JSON, GRAPH_JSON, TIMELINE_JSON)
+        every = (BASE_JSON, TO_JSON, REQUESTS_JSON, MEETINGS_JSON, EMAILS_JSON, DOCUMENTS_JSON, DIFF_JSON, GRAPH_JSON, TIMELINE_JSON)
+        return tuple(name for name in every if name not in self.added)
 
     @property
     def size(self) -> int:
         """How many things the documents hold: forking is worth it only for many."""
-        to = self.contents.to
-        return len(self.contents.base.requirements) + len(to.requirements) + len(to.requests) + len(to.meetings) + len(to.emails)
+        base, to = self.contents.base, self.contents.to
+        requirements = (0 if BASE_JSON in self.added else len(base.requirements)) + (0 if TO_JSON in self.added else len(to.requirements))
+        return requirements + len(to.requests) + len(to.meetings) + len(to.emails)
 
 
-def _documents_added(layout: Layout, documents: _JsonDocuments) -> Callable[..., None]:
+def _to_shown_as(contents: PackContents) -> str | None:
+    """The `ref` of data/to/requirements.json: the --to revision as given, none for the working tree."""
+    return contents.to_ref if contents.to.commit is not None else None
+
+
+def _kept_requirements_documents(contents: PackContents, layout: Layout, base_yaml: dict[str, str], to_yaml: dict[str, str]) -> tuple[frozenset[str], dict[str, str]]:
+    """Each side's requirements document kept from an earlier build of its commit, added to
+    the archive (pack/kept_documents.py); returns the names added, and the content id of each
+    document still to be made (to keep it once it is made)."""
+    git_top = contents.repo.git_top
+    if git_top is None:
+        return frozenset(), {}
+    base, to, prefix = contents.base, contents.to, contents.repo.prefix
+    ids = {
+        BASE_JSON: kept_documents.document_id(BASE_JSON, base.commit, contents.baseline.name, prefix, base_yaml),
+        TO_JSON: kept_documents.document_id(TO_JSON, to.commit, _to_shown_as(contents), prefix, to_yaml),
+    }
+    added, to_keep = set(), {}
+    for name, content_id in ids.items():
+        if content_id is None:
+            continue
+        member = kept_documents.load(git_top, content_id, name)
+        if member is None:
+            to_keep[name] = content_id
+        else:
+            layout.archive.add_deflated(member)
+            added.add(name)
+    return frozenset(added), to_keep
+
+
+def _documents_added(layout: Layout, documents: _JsonDocuments, to_keep: dict[str, str] | None = None) -> Callable[..., None]:
     """Start making `documents` in a forked child, deflated there (fork_map.fork_into); the
     function returned adds them to the layout's archive. Where no child could make them (forking
     not worth it or not safe, or the child failed), they are made and streamed here instead:
@@ -690,7 +727,10 @@ def _documents_added(layout: Layout, documents: _JsonDocuments) -> Callable[...,
 
     The child writes its members to a temporary file, which is read back one member at a
     time: at 100,000 requirements they are 60 MB deflated, and held whole (twice, as the
-    pipe's pieces and joined) they made the build's peak."""
+    pipe's pieces and joined) they made the build's peak.
+
+    `to_keep`: the content id of each document to keep once it is in the archive
+    (pack/kept_documents.py), however it was made."""
 
     def make(out: BinaryIO) -> None:
         for name, chunks in documents:
@@ -715,9 +755,11 @@ def _documents_added(layout: Layout, documents: _JsonDocuments) -> Callable[...,
             if members is None:
                 for name, chunks in documents:
                     layout.add_stream(name, chunks)
-                return
-            for member in members:
-                layout.archive.add_deflated(member)
+            else:
+                for member in members:
+                    layout.archive.add_deflated(member)
+            for name, content_id in (to_keep or {}).items():
+                kept_documents.store(documents.contents.repo.git_top, content_id, layout.archive.deflated(name))
 
     return finish
 
@@ -758,10 +800,12 @@ def lay_out(contents: PackContents, archive: DeterministicZip) -> tuple[Layout, 
     # them: let go before the documents' child is forked (it would start with them too).
     base_files.forget()
     to_files.forget()
-    documents = _JsonDocuments(contents, base_yaml, to_yaml, record_members)
+    # A side's requirements document kept from an earlier build of its commit is added as kept.
+    added, to_keep = _kept_requirements_documents(contents, layout, base_yaml, to_yaml)
+    documents = _JsonDocuments(contents, base_yaml, to_yaml, record_members, added)
     # The data documents are encoded and deflated by a forked child while this process lays out
     # the rest and renders index.html (the two longest steps, on two cores); `finish` adds them.
-    layout.finish = _documents_added(layout, documents)
+    layout.finish = _documents_added(layout, documents, to_keep)
 
     signoff_members: dict[str, dict[str, str | None]] = {}
     if baseline.manifest is not None:
