@@ -19,9 +19,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from reqtrace.triage.words import HAN, everyday_word
+
 MAX_TEXT_CHARS = 20_000  # a request is read, not a novel: longer text is cut
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_CHAR = re.compile(f"[{HAN}]")
 REQUIREMENT_ID = re.compile(r"\b([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[0-9]+)\b")
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'，。）)]+|\bwww\.[^\s<>\"'，。）)]+", re.IGNORECASE)
@@ -251,8 +252,6 @@ def _is_name(name: str) -> bool:
     if re.search(r"[A-Za-z]{2}", name) is None or _NOT_A_NAME.fullmatch(name):
         return False
     if _HYPHENED_WORDS.fullmatch(name):
-        from reqtrace.triage.words import everyday_word  # words reads this module's HAN
-
         return not all(everyday_word(part) for part in name.split("-"))
     return True
 

@@ -25,8 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from reqtrace.triage.prepare import HAN
-
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # the CJK ideographs: Chinese text
 _TOKEN = re.compile(rf"[{HAN}]+|[a-z][a-z0-9]*(?:['\-][a-z0-9]+)*|\d+(?:\.\d+)?")
 _HAN_RUN = re.compile(f"[{HAN}]+")
 
