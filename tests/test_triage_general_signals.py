@@ -93,3 +93,15 @@ def test_another_thing_of_theirs_failing_the_same_way_is_their_environment(text)
 
 def test_either_inside_a_sentence_is_no_sign_of_their_environment():
     assert not dict(cues.ENVIRONMENT_RE)["fails elsewhere too"].search("it does not work, and either way we want it fixed")
+
+
+def test_a_request_in_traditional_characters_meets_a_baseline_in_simplified():
+    # Taiwan and Hong Kong write 車資, 顯示, 預約; the baseline and the segmenter's words are simplified.
+    index = BaselineIndex.build([
+        Requirement(id="R-1", title="车资计算", path="a.yaml", statement="车资按计价器显示的金额收取，乘客在行程结束后收到电子收据。"),
+        Requirement(id="R-2", title="预约叫车", path="b.yaml", statement="乘客可以提前24小时预约叫车，出发前30分钟可以免费取消。"),
+    ])
+    weighed = weigh("司機的App顯示的車資跟計價器不一樣，收據上多收了50元。", index)
+    assert weighed.matches[0].id == "R-1"
+    assert {"车资", "计价器"} <= set(weighed.matches[0].words)
+    assert weigh("預約以後沒辦法取消，出發前一個小時也不行", index).matches[0].id == "R-2"

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from reqtrace.triage.words import HAN, everyday_word
+from reqtrace.triage.words import HAN, everyday_word, simplified
 
 MAX_TEXT_CHARS = 20_000  # a request is read, not a novel: longer text is cut
 
@@ -135,8 +135,9 @@ class Prepared:
 
 
 def normalise(text: str) -> str:
-    """NFKC (full-width letters and digits become ASCII) and one kind of apostrophe and quote."""
-    return unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    """NFKC (full-width letters and digits become ASCII), one kind of apostrophe and quote, and
+    Chinese in simplified characters (a traditional request meets a simplified baseline)."""
+    return simplified(unicodedata.normalize("NFKC", text)).replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
 
 
 def prepare(text: str) -> Prepared:

@@ -127,12 +127,36 @@ def chinese_words(run: str) -> list[str]:
 _GLOSS_DROP = re.compile(r"\([^)]*\)|\[[^\]]*\]|\bsth\b|\bsb\b|\bsomeone\b|\bsomething\b|\bone's\b|\betc\b")
 
 
-_BRIDGE_FORMAT = 1  # bump when the way glosses become stems changes
+_BRIDGE_FORMAT = 2  # bump when the way glosses become stems, or the simplified forms, change
 
 
 @lru_cache(maxsize=1)
 def _bridge() -> dict[str, tuple[str, ...]]:
-    """Chinese word -> English stems of its first glosses (CC-CEDICT, read once when needed).
+    """Chinese word -> English stems of its first glosses (CC-CEDICT, read once when needed)."""
+    return _dictionary()[0]
+
+
+@lru_cache(maxsize=1)
+def _simplified_table() -> dict[int, str]:
+    """Traditional character -> its simplified form, for str.translate."""
+    return str.maketrans(_dictionary()[1])
+
+
+def simplified(text: str) -> str:
+    """The text with traditional Chinese characters written in their simplified forms.
+
+    Requests from Taiwan or Hong Kong are written in traditional characters; the
+    segmenter's words, the dictionary's glosses and most baselines are simplified.
+    Text without Chinese characters is returned as it is, without reading the dictionary.
+    """
+    if _HAN_RUN.search(text) is None:
+        return text
+    return text.translate(_simplified_table())
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """(the bridge, traditional character -> simplified) from CC-CEDICT, read once when needed.
 
     Parsing the dictionary takes about 0.3 s; the result is kept in the cache folder (a
     hint only: checked for its shape, rebuilt when unreadable, never needed to be written).
@@ -141,33 +165,44 @@ def _bridge() -> dict[str, tuple[str, ...]]:
     key = hashlib.sha256(data + repr((_BRIDGE_FORMAT, sorted(STOPWORDS_EN), sorted(STOPWORDS_ZH))).encode()).hexdigest()[:16]
     folder = _cache_folder()
     if folder is None:
-        return _parse_bridge(data)
+        return _parse_dictionary(data)
     cache = folder / f"cedict-{key}.marshal"
     try:
         if cache.is_file() and not cache.is_symlink():
             loaded = marshal.loads(cache.read_bytes())  # noqa: S302 - plain types, checked below
-            if type(loaded) is dict and all(type(k) is str and type(v) is tuple for k, v in loaded.items()):
+            if (type(loaded) is tuple and len(loaded) == 2 and type(loaded[0]) is dict and type(loaded[1]) is dict
+                    and all(type(k) is str and type(v) is tuple for k, v in loaded[0].items())
+                    and all(type(k) is str and len(k) == 1 and type(v) is str and len(v) == 1 for k, v in loaded[1].items())):
                 return loaded
     except (OSError, ValueError, EOFError, TypeError):
         pass
-    bridge = _parse_bridge(data)
+    parsed = _parse_dictionary(data)
     try:
         temporary = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(marshal.dumps(bridge))
+        temporary.write_bytes(marshal.dumps(parsed))
         os.replace(temporary, cache)
     except OSError:
         pass  # an unwritable cache folder: parsed again next time
-    return bridge
+    return parsed
 
 
-def _parse_bridge(data: bytes) -> dict[str, tuple[str, ...]]:
+def _parse_dictionary(data: bytes) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     bridge: dict[str, tuple[str, ...]] = {}
+    pairs: dict[str, dict[str, int]] = {}  # traditional character -> simplified -> entries
+    simplified_characters: set[str] = set()
     for line in gzip.decompress(data).decode("utf-8").splitlines():
         if not line or line[0] == "#":
             continue
         first = line.find(" ")
         second = line.find(" ", first + 1)
+        traditional = line[:first]
         simplified = line[first + 1 : second]
+        simplified_characters.update(simplified)
+        if len(traditional) == len(simplified):
+            for t, s in zip(traditional, simplified, strict=True):
+                if t != s:
+                    counts = pairs.setdefault(t, {})
+                    counts[s] = counts.get(s, 0) + 1
         if len(simplified) < 2 and simplified in STOPWORDS_ZH:
             continue
         glosses = line[line.find("/") + 1 :].rstrip("/").split("/")
@@ -180,7 +215,11 @@ def _parse_bridge(data: bytes) -> dict[str, tuple[str, ...]]:
                 stems.extend(stem(w) for w in words if len(w) > 2)
         if stems:
             bridge[simplified] = tuple(dict.fromkeys(stems))[:4]
-    return bridge
+    # A character that simplified text also uses (著, 乾, 夥) is left as it is: changing it
+    # would change simplified text too. Otherwise its most frequent simplified form.
+    to_simplified = {t: max(counts, key=counts.__getitem__) for t, counts in pairs.items()
+                     if t not in simplified_characters and _HAN_RUN.fullmatch(t)}
+    return bridge, to_simplified
 
 
 @lru_cache(maxsize=1)
