@@ -56,10 +56,10 @@ class Weighing:
     floor: float
 
 
-# Not the pair `python bench/bench_precedent.py --fit` finds (24, 0.2 on today's data): that stronger pair
-# lifts the issue trackers (+0.016 macro-F1) but lowers the written domains (-0.008), which are most of
-# what a project manager's requests look like; this weaker one keeps them level and still helps the
-# trackers (+0.013). docs/triage.md, 4.6 and 6, has both.
+# Not the pair `python bench/bench_precedent.py --fit` finds (8, 0.15 on today's data): that stronger pair
+# lifts the issue trackers (+0.014 macro-F1) but lowers the written domains (-0.004), which are most of
+# what a project manager's requests look like; this weaker one keeps them level and lifts the trackers
+# as much (+0.014). docs/triage.md, 4.6 and 6, has both.
 FITTED = Weighing(strength=2.0, floor=0.15)
 
 
