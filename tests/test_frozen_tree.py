@@ -86,6 +86,7 @@ def test_a_folder_with_more_than_requirement_files_is_listed(make_repo, monkeypa
     linked = git(fixture.root, "rev-parse", "HEAD")
     told, found = _both_ways(repo, replace(created, commit=linked), monkeypatch)
     assert not told and list(found) == ["specs/REQ-6.yaml"]
+    assert " is a symbolic link, but the manifest froze blob " in found["specs/REQ-6.yaml"].message
 
 
 def test_a_name_no_tree_holds_is_no_tree_id() -> None:

@@ -192,6 +192,9 @@ def _digest_problems(baseline: Baseline, entries: list[BaselineEntry], blob_prob
     return problems
 
 
+_SYMLINK = "a symbolic link"  # what a requirement file that is a link stands for among blob ids
+
+
 def _blob_problems(repo: SpecRepo, baseline: Baseline) -> dict[str, Finding]:
     """Each requirement file whose blob id at the baseline's commit is not the one the manifest
     froze, or that the manifest does not name, by path: one `ls-tree`, no parse. The files are
@@ -212,7 +215,7 @@ def _blob_problems(repo: SpecRepo, baseline: Baseline) -> dict[str, Finding]:
     for source in sources:
         kind = kind_of(source.path)
         if kind is not None and kind.name == "requirement":
-            actual[source.path] = "a symbolic link" if source.symlink_target is not None else (source.oid or "")
+            actual[source.path] = _SYMLINK if source.symlink_target is not None else (source.oid or "")
     if not reader.bad_names and actual == {entry.path: entry.blob for entry in baseline.requirements}:
         if all(actual[entry.path] == entry.blob for entry in baseline.requirements):  # a file holding several
             return {}
@@ -232,7 +235,8 @@ def _blob_problems(repo: SpecRepo, baseline: Baseline) -> dict[str, Finding]:
         if now is None:
             problems[path] = Finding(TAMPERED, ERROR, f"the manifest names {path} (blob {frozen}), which is not a requirement file at commit {short}", baseline.path, entry.line or None, entry.id)
         elif blobs != {now}:
-            problems[path] = Finding(TAMPERED, ERROR, f"{path} at commit {short} is blob {now[:12]}, but the manifest froze blob {frozen}: the file at the baseline's commit is not the one signed (a rewritten history), or the manifest was edited", baseline.path, entry.line or None, entry.id)
+            found = "a symbolic link" if now == _SYMLINK else f"blob {now[:12]}"
+            problems[path] = Finding(TAMPERED, ERROR, f"{path} at commit {short} is {found}, but the manifest froze blob {frozen}: the file at the baseline's commit is not the one signed (a rewritten history), or the manifest was edited", baseline.path, entry.line or None, entry.id)
     return problems
 
 
