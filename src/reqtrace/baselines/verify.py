@@ -235,7 +235,7 @@ def _blob_problems(repo: SpecRepo, baseline: Baseline) -> dict[str, Finding]:
         if now is None:
             problems[path] = Finding(TAMPERED, ERROR, f"the manifest names {path} (blob {frozen}), which is not a requirement file at commit {short}", baseline.path, entry.line or None, entry.id)
         elif blobs != {now}:
-            found = "a symbolic link" if now == _SYMLINK else f"blob {now[:12]}"
+            found = _SYMLINK if now == _SYMLINK else f"blob {now[:12]}"
             problems[path] = Finding(TAMPERED, ERROR, f"{path} at commit {short} is {found}, but the manifest froze blob {frozen}: the file at the baseline's commit is not the one signed (a rewritten history), or the manifest was edited", baseline.path, entry.line or None, entry.id)
     return problems
 
