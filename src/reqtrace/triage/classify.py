@@ -10,7 +10,6 @@ environment named.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -196,27 +195,15 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
     probs = probabilities(weighed.features, model)
     ranked = sorted(probs.items(), key=lambda item: (-item[1], MODEL_CLASSES.index(item[0])))
     (label, confidence), (runner, runner_p) = ranked[0], ranked[1]
-    signals = weighed.signals
     evidence = _evidence(weighed, index)
     details = _reasons(weighed, index, evidence, claimed)
     prepared = weighed.prepared
     headline = prepared.sentences[0] if prepared.sentences else ""
-    asks_more = bool(signals.found.get("ask") or signals.found.get("alter") or signals.found.get("add")
-                     or any(n.stance in ("asked", "limit", "replace") for n in signals.numbers)
-                     # an issue that says what it is: a feature template, a headline that asks, or
-                     # the customer's word that what was delivered works as specified
-                     or prepared.feature_template or cues.TITLE_ASK.match(headline)
-                     or cues.AS_SIGNED.search(prepared.own_cased))
-    # A request that says what the product shall do, as a requirement is written, may ask for a change.
-    shall = None if asks_more else cues.SHALL_DO.search(prepared.own_cased)
-    asks_more = asks_more or shall is not None
-    guarded = False
     paid = probs[CHANGE] + probs[NEW_SCOPE]
-    # A headline about something no accepted requirement names: what failed may never have been signed.
-    unsigned_headline = signals.headline_novel >= GUARD_HEADLINE_NOVEL
-    if label == DEFECT and confidence >= GUARD_CONFIDENCE and (asks_more or not weighed.matches or paid >= GUARD_PAID
-                                                                or unsigned_headline):
-        confidence, guarded = min(confidence, GUARD_CONFIDENCE - 0.01), True
+    # A sure defect is held back while any condition of the guard holds (docs/triage.md 2.6).
+    held_back = _held_back_because(weighed, headline, paid) if label == DEFECT and confidence >= GUARD_CONFIDENCE else []
+    if held_back:
+        confidence = min(confidence, GUARD_CONFIDENCE - 0.01)
     threshold = model["threshold"]
     if not weighed.matches and label in (DEFECT, CHANGE):
         head = ("the evidence is too weak to classify: no requirement matches, and a "
@@ -227,22 +214,21 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
                 f"({runner_p:.2f}); below {threshold:.2f} a person decides")
         return _result(request, NEEDS_REVIEW, 1.0 - confidence, weighed, (head, *details), evidence, probs)
     head = f"weighed {label} at {confidence:.2f}"
-    if guarded:
-        why = _held_back_because(weighed, headline, shall, unsigned_headline, paid)
-        head += (f", held below {GUARD_CONFIDENCE:.2f} because {'; and '.join(why[:2])}: a defect this sure is"
+    if held_back:
+        head += (f", held below {GUARD_CONFIDENCE:.2f} because {'; and '.join(held_back[:2])}: a defect this sure is"
                  " warranty work, and paid work must not pass as a defect")
     return _result(request, label, confidence, weighed, (head, *details), evidence, probs)
 
 
-def _held_back_because(weighed: Weighed, headline: str, shall: re.Match[str] | None, unsigned_headline: bool,
-                       paid: float) -> list[str]:
-    """Why a sure defect was held back, each condition that held as a sentence a project manager can
-    say to the customer: first what the request says of itself, then what the baseline does not hold."""
+def _held_back_because(weighed: Weighed, headline: str, paid: float) -> list[str]:
+    """The conditions of the costly-mistake guard that hold, each as a sentence a project manager can
+    say to the customer: first what the request says of itself, then what the baseline does not hold.
+    A sure defect is held back while any holds: the request also asks for something, or says in its
+    own words that it is an ask, or that what was delivered works as specified; nothing matched;
+    change and new scope keep enough of the probability; or the headline speaks of what no accepted
+    requirement holds."""
     signals, prepared = weighed.signals, weighed.prepared
     why: list[str] = []
-    if shall is not None:
-        why.append(f'the request says what the product "{shall.group(0)}", the way a requirement is written,'
-                   " so it may ask for a change")
     asked = [p for kind in ("alter", "add", "ask") for p in signals.found.get(kind, ())]
     asked += [n.request.shown() for n in signals.numbers if n.stance in ("asked", "limit", "replace")]
     if asked:
@@ -254,7 +240,14 @@ def _held_back_because(weighed: Weighed, headline: str, shall: re.Match[str] | N
     said = cues.AS_SIGNED.search(prepared.own_cased)
     if said:
         why.append(f'it says that what was delivered works as specified ("{said.group(0)}")')
-    if unsigned_headline:
+    if not why:
+        # With no ask of its own, a request that says what the product shall do, the way a
+        # requirement is written, may still ask for a change.
+        shall = cues.SHALL_DO.search(prepared.own_cased)
+        if shall is not None:
+            why.append(f'the request says what the product "{shall.group(0)}", the way a requirement is written,'
+                       " so it may ask for a change")
+    if signals.headline_novel >= GUARD_HEADLINE_NOVEL:
         words = ", ".join(f'"{w}"' for w in signals.headline_novel_words[:4])
         why.append(f"no accepted requirement speaks of {words} in its headline, so what failed may never have been signed")
     if not weighed.matches:

@@ -196,17 +196,17 @@ def _parse_dictionary(data: bytes) -> tuple[dict[str, tuple[str, ...]], dict[str
         first = line.find(" ")
         second = line.find(" ", first + 1)
         traditional = line[:first]
-        simplified = line[first + 1 : second]
-        simplified_characters.update(simplified)
-        if len(traditional) == len(simplified):
-            for t, s in zip(traditional, simplified, strict=True):
+        simple_form = line[first + 1 : second]
+        simplified_characters.update(simple_form)
+        if len(traditional) == len(simple_form):
+            for t, s in zip(traditional, simple_form, strict=True):
                 if t != s:
                     counts = pairs.setdefault(t, {})
                     counts[s] = counts.get(s, 0) + 1
-        if len(simplified) < 2 and simplified in STOPWORDS_ZH:
+        if len(simple_form) < 2 and simple_form in STOPWORDS_ZH:
             continue
         glosses = line[line.find("/") + 1 :].rstrip("/").split("/")
-        stems: list[str] = list(bridge.get(simplified, ()))
+        stems: list[str] = list(bridge.get(simple_form, ()))
         for gloss in glosses[:3]:
             if gloss.startswith(("CL:", "surname", "variant of", "old variant", "abbr.", "see ", "used in")):
                 continue
@@ -214,7 +214,7 @@ def _parse_dictionary(data: bytes) -> tuple[dict[str, tuple[str, ...]], dict[str
             if 0 < len(words) <= 3:
                 stems.extend(stem(w) for w in words if len(w) > 2)
         if stems:
-            bridge[simplified] = tuple(dict.fromkeys(stems))[:4]
+            bridge[simple_form] = tuple(dict.fromkeys(stems))[:4]
     # A character that simplified text also uses (著, 乾, 夥) is left as it is: changing it
     # would change simplified text too. Otherwise its most frequent simplified form.
     to_simplified = {t: max(counts, key=counts.__getitem__) for t, counts in pairs.items()
