@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conftest import GIT_IDENTITY
+
 SEED = 16  # one fixed seed: the same inputs on every run and every machine
 ANY = frozenset({0, 1, 2, 3})
 FAILS = frozenset({1, 2, 3})  # a refusal of any documented kind
@@ -259,15 +261,7 @@ def judge(case: Case, outcome: Outcome, sentinel: Sentinel | None = None) -> Non
 
 # --- building repos ---------------------------------------------------------------------
 
-GIT_ENV = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.test",
-    "GIT_COMMITTER_NAME": "Test Committer",
-    "GIT_COMMITTER_EMAIL": "committer@example.test",
-    "GIT_AUTHOR_DATE": "2026-01-15T10:00:00+00:00",
-    "GIT_COMMITTER_DATE": "2026-01-15T10:00:00+00:00",
-}
+GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", **GIT_IDENTITY}  # the suite's one test identity (tests/conftest.py)
 
 
 def git(repo: Path, *args: str) -> str:
