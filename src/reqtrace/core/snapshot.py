@@ -14,7 +14,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from reqtrace.core.config import CONFIG_FILE, SpecRepo, config_line, parse_config
 from reqtrace.core.digest import stash_digest
@@ -190,6 +190,8 @@ def _is_real_dir(path: Path) -> bool:
         return False
 
 
+_Read = TypeVar("_Read")  # what one file's read gives (`Reader._worktree_reads`)
+
 # What one read() asks for when the listing gave no size: a spec file is far smaller.
 _FIRST_READ = 1 << 16
 
@@ -203,40 +205,40 @@ def _read_file(path: str, size: int, root: int | None = None, limit: int = MAX_F
     O_NOFOLLOW: a file swapped for a symbolic link since it was listed is
     refused, not followed out of the repo.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), dir_fd=root)
+    fd = _open_no_link(path, root)
     try:
-        wanted = size + 1 if size >= 0 else _FIRST_READ
-        data = os.read(fd, wanted)
-        if len(data) < wanted:
-            return data  # a short read of a regular file is its end
-        parts = [data]  # it grew since it was listed, or was listed without its size
-        total = len(data)
-        while total <= limit and (chunk := os.read(fd, 1 << 20)):
-            parts.append(chunk)
-            total += len(chunk)
-        return b"".join(parts)
+        return _read_open(fd, size + 1 if size >= 0 else _FIRST_READ, limit)
     finally:
         os.close(fd)
 
 
-def _read_file_described(path: str, root: int | None, limit: int) -> tuple[bytes, os.stat_result]:
-    """`_read_file` of a file listed without its size, with what `fstat` says of the file it
-    opened (its times are those of the bytes read, unless a write in the same clock tick followed)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), dir_fd=root)
+def _read_file_described(path: str, size: int, root: int | None = None, limit: int = MAX_FILE_BYTES) -> tuple[bytes, os.stat_result]:
+    """`_read_file`, with what `fstat` says of the file it opened (its times are those of the
+    bytes read, unless a write in the same clock tick followed); the size is the fstat's."""
+    fd = _open_no_link(path, root)
     try:
         info = os.fstat(fd)
-        wanted = min(info.st_size, limit) + 1
-        data = os.read(fd, wanted)
-        if len(data) < wanted:
-            return data, info  # a short read of a regular file is its end
-        parts = [data]  # it grew since the fstat, or is over the limit
-        total = len(data)
-        while total <= limit and (chunk := os.read(fd, 1 << 20)):
-            parts.append(chunk)
-            total += len(chunk)
-        return b"".join(parts), info
+        return _read_open(fd, min(info.st_size, limit) + 1, limit), info
     finally:
         os.close(fd)
+
+
+def _open_no_link(path: str, root: int | None) -> int:
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), dir_fd=root)
+
+
+def _read_open(fd: int, wanted: int, limit: int) -> bytes:
+    """An open file's bytes: one read() of `wanted` bytes when the file is smaller, else on
+    until its end or past `limit`."""
+    data = os.read(fd, wanted)
+    if len(data) < wanted:
+        return data  # a short read of a regular file is its end
+    parts = [data]  # it grew since it was listed, was listed without its size, or is over the limit
+    total = len(data)
+    while total <= limit and (chunk := os.read(fd, 1 << 20)):
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
 
 
 def _symlink_finding(source: SourceFile) -> Finding:
@@ -429,37 +431,15 @@ class Reader:
         """`read` of working-tree files, each with what `fstat` said of the file opened (for a
         caller that tells later, by the file's times, whether the bytes it read are still there)."""
         assert self.commit is None
-        root = os.open(str(self.repo.root), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if os.open in os.supports_dir_fd else None
-        try:
-            for source in sources:
-                try:
-                    data, info = _read_file_described(source.path if root is not None else os.path.join(str(self.repo.root), source.path), root, limit)
-                except OSError as exc:
-                    raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
-                yield source, data if len(data) <= limit else None, info
-        finally:
-            if root is not None:
-                os.close(root)
+        for source, (data, info) in self._worktree_reads(sources, _read_file_described, limit):
+            yield source, data if len(data) <= limit else None, info
 
     def read(self, sources: list[SourceFile], *, limit: int = MAX_FILE_BYTES) -> Iterator[tuple[SourceFile, bytes | None]]:
         """Each source's bytes; None for one that turns out larger than `limit` (the size limit
         of spec files; a baseline's manifest has its own)."""
         if self.commit is None:
-            # Opened relative to the root's descriptor: the kernel walks the path from
-            # there, not from '/', for each of thousands of files.
-            relative = os.open in os.supports_dir_fd
-            root = os.open(str(self.repo.root), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if relative else None
-            try:
-                for source in sources:
-                    try:
-                        path = source.path if relative else os.path.join(str(self.repo.root), source.path)
-                        data = _read_file(path, source.size, root, limit)
-                    except OSError as exc:
-                        raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
-                    yield source, data if len(data) <= limit else None
-            finally:
-                if root is not None:
-                    os.close(root)
+            for source, data in self._worktree_reads(sources, _read_file, limit):
+                yield source, data if len(data) <= limit else None
             return
         assert self.repo.git_top is not None
         wanted = list(dict.fromkeys(source.oid for source in sources if source.oid and source.oid not in self.known))
@@ -467,6 +447,24 @@ class Reader:
         blobs.update(self.known)
         for source in sources:
             yield source, blobs[source.oid]  # type: ignore[index]
+
+    def _worktree_reads(self, sources: list[SourceFile], read_one: Callable[[str, int, int | None, int], _Read], limit: int) -> Iterator[tuple[SourceFile, _Read]]:
+        """`read_one(path, listed size, root, limit)` of each working-tree file. Opened relative to
+        the root's descriptor: the kernel walks the path from there, not from '/', for each of
+        thousands of files."""
+        relative = os.open in os.supports_dir_fd
+        root = os.open(str(self.repo.root), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if relative else None
+        try:
+            for source in sources:
+                try:
+                    path = source.path if relative else os.path.join(str(self.repo.root), source.path)
+                    read = read_one(path, source.size, root, limit)
+                except OSError as exc:
+                    raise InputError(f"cannot read {source.path}: {exc.strerror}") from None
+                yield source, read
+        finally:
+            if root is not None:
+                os.close(root)
 
 
 def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache | None = None, texts: Mapping[str, bytes] | None = None) -> Snapshot:
