@@ -1,0 +1,43 @@
+"""bench/label_audit.py: the blind sample is reproducible, hides the labels, and kappa is right."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@pytest.fixture(scope="module")
+def audit():
+    spec = importlib.util.spec_from_file_location("label_audit", BENCH / "label_audit.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_committed_second_labels_cover_exactly_the_drawn_sample(audit) -> None:
+    # A changed seed, set or item order would silently compare other items than those labelled.
+    drawn = [(name, item["id"]) for name, item in audit.draw_sample()]
+    committed = audit.load_yaml((BENCH / "label_audit.yaml").read_text(encoding="utf-8"))["items"]
+    assert [(mine["set"], mine["id"]) for mine in committed] == drawn
+    assert len(drawn) == 6 * len(audit.benchmark_sets())
+    assert {mine["label"] for mine in committed} <= set(audit.CLASSES)
+
+
+def test_the_blind_sample_holds_no_label_reason_about_or_style(audit, capsys) -> None:
+    audit.print_sample()
+    shown = audit.load_yaml(capsys.readouterr().out)
+    assert len(shown) == 162
+    assert all(set(entry) <= {"set", "baseline", "id", "lang", "url", "text"} for entry in shown)
+
+
+def test_cohen_kappa_discounts_the_agreement_expected_by_chance(audit) -> None:
+    # Observed 3/4; chance (2*1 + 2*3) / 16 = 1/2; kappa (0.75 - 0.5) / (1 - 0.5) = 0.5.
+    pairs = [("a", "a"), ("a", "b"), ("b", "b"), ("b", "b")]
+    assert audit.cohen_kappa(pairs) == pytest.approx(0.5)
+    assert audit.cohen_kappa([("a", "a"), ("b", "b")]) == pytest.approx(1.0)
+    assert audit.wilson_interval(6, 6)[0] == pytest.approx(0.61, abs=0.01)
