@@ -23,6 +23,7 @@ from reqtrace.changes import diff, id_search
 from reqtrace.checks import check, kept_check
 from reqtrace.core import parse_cache, snapshot
 from reqtrace.core.config import find_spec_repo
+from reqtrace.core.digest import stashed_digest
 from reqtrace.core.snapshot import resolve_revision
 from reqtrace.io import fork_map
 
@@ -118,6 +119,12 @@ def test_cold_check_from_the_childs_verdict_and_searches_equals_the_plain_check(
         # The parent verified nothing, scanned no commit and diffed nothing: the child had kept
         # the verdict and the whole drift gate.
         assert parent_work == {"verdicts": 0, "scans": 0, "drifts": 0}, args
+        # Nor digested the requirements beside its parse (nothing read those digests): the
+        # parse pack it wrote holds none, and later commands compute them when they ask.
+        pack = parse_cache.PackedParseCache.for_git(repo.git_top)
+        read = snapshot.load_snapshot(repo, resolve_revision(repo, "HEAD") if "--rev" in args else None, cache=pack)
+        assert pack.misses == 0 and read.requirements
+        assert not any(stashed_digest(requirement) for requirement in read.requirements.values()), args
         # The report was kept under the key listed after the parse: the next check reads it.
         key = kept_check.check_key(repo, resolve_revision(repo, "HEAD") if "--rev" in args else None, strict=False, drift=None)
         kept = kept_check.load_report(key, False) if key is not None else None
