@@ -162,8 +162,8 @@ def test_tampered_baselines_and_files_changed_after_the_child(scenario, tmp_path
     # again before the parse: the parent's content ids differ, and it computes what it must.
     started = check.start_baseline_work
 
-    def child_then_edits(repo, commit, drift, verdict):  # type: ignore[no-untyped-def]
-        wait = started(repo, commit, drift, verdict)
+    def child_then_edits(repo, commit, drift, verdict, answer=None):  # type: ignore[no-untyped-def]
+        wait = started(repo, commit, drift, verdict, answer)
         assert wait is not None
         wait()
         cold_copy(scenario, tmp_path / "fresh")
@@ -224,3 +224,18 @@ def test_the_drift_files_described_as_read_tell_each_later_change(scenario, tmp_
     # Too fresh to be described by its times: nothing is named, nothing kept.
     monkeypatch.setattr(check, "FRESH_NS", 10**12)
     assert check._worktree_drift_content(repo, base, "warn") is None
+
+
+def test_the_key_the_child_lists_reaches_the_parent_as_it_was_listed(scenario, tmp_path) -> None:
+    """The working tree's check key, listed by the baselines' child, crosses the pipe as plain
+    values: the same key on the other side; "nothing may be kept" stays that; anything else
+    (no answer, a broken one, another repo's) is no answer, and the parent lists for itself."""
+    repo = find_spec_repo(scenario)
+    key = kept_check.check_key(repo, None, strict=False, drift=None)
+    assert key is not None and key.listed
+    assert kept_check.key_of_answer(repo, kept_check.key_answer(key)) == (True, key)
+    assert kept_check.key_of_answer(repo, kept_check.key_answer(None)) == (True, None)
+    other = find_spec_repo(cold_copy(scenario, tmp_path / "other"))
+    answer = kept_check.key_answer(key)
+    for broken in (None, b"", answer[:-7], b"\x00" + answer, kept_check.key_answer(kept_check.check_key(other, None, strict=False, drift=None))):
+        assert kept_check.key_of_answer(repo, broken) == (False, None)

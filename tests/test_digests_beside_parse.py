@@ -71,7 +71,7 @@ def test_cold_warm_and_edited_check_equal_the_plain_check(demo_build: DemoBuild,
     # The check that digests beside its parse: no baselines' child keeping the verdict and the
     # drift gate (with one, nothing reads most digests and none is computed beside the parse:
     # tests/test_baseline_work_beside.py).
-    monkeypatch.setattr(check_module, "start_baseline_work", lambda *args: None)
+    monkeypatch.setattr(check_module, "start_baseline_work", lambda *args, **kwargs: None)
     check = ("check", "--format", "json")
     plain = _plain(run_in_process, root, *check, monkeypatch=monkeypatch)
     assert plain.exit_code == 0 and '"requirements": 25' in plain.stdout
