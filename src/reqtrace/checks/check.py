@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from collections.abc import Callable, Container, Iterable, Iterator
@@ -208,42 +207,44 @@ def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, v
         return None
     level = drift or config.drift or "warn"
 
-    def work() -> bytes:
-        _baseline_work(repo, commit, level, verdict)
-        return answer() if answer is not None else b""
-
-    return fork_answering(work, items=rows)
+    return fork_answering(lambda: _baseline_work(repo, commit, level, verdict, answer or _no_answer), items=rows)
 
 
-def _baseline_work(repo: SpecRepo, commit: str | None, level: str, verdict: str) -> None:
-    """The forked child of `start_baseline_work`: what it computes is kept, nothing else is left.
-    `verdict`: the verdict's content id, worked out by the parent just before the fork (before
-    the baseline files are scanned here, so it names them as they were at the latest then)."""
+def _baseline_work(repo: SpecRepo, commit: str | None, level: str, verdict: str, answer: Callable[[], bytes]) -> bytes:
+    """The forked child of `start_baseline_work`: what it computes is kept, nothing else is
+    left; gives what `answer()` gives. `verdict`: the verdict's content id, worked out by the
+    parent just before the fork (before the baseline files are scanned here, so it names them
+    as they were at the latest then)."""
     from reqtrace.baselines.baseline import scan_baselines
     from reqtrace.baselines.verify import verdict_at
-    from reqtrace.io.fork_map import fork_beside
+    from reqtrace.io.fork_map import fork_answering
     from reqtrace.io.progress import set_listener
 
     set_listener(None)  # the parent shows the progress
     scanned = scan_baselines(repo, commit)
-    verdict_done: Callable[[], None] = _nothing
+    verified: Callable[[], bytes | None] | None = None
     if scanned.baselines and all(baseline.files_digest is not None for baseline in scanned.baselines):
-        # The verdict waits mostly on git and ssh-keygen, and so does the drift gate: a second
-        # child verifies while this one diffs (one after the other, the baselines' work was
-        # the last of a cold check's processes to finish at 10,000 requirements).
-        work = functools.partial(verdict_at, repo, commit, lambda: scanned, content=verdict)
         if level == "off":
-            work()
-            return
-        verdict_done = fork_beside(work, items=sum(len(baseline.requirements) for baseline in scanned.baselines))
+            verdict_at(repo, commit, lambda: scanned, content=verdict)
+            return answer()
+
+        def verify_then_answer() -> bytes:
+            verdict_at(repo, commit, lambda: scanned, content=verdict)
+            return answer()
+
+        # The verdict waits mostly on git and ssh-keygen, and so does the drift gate: a second
+        # child verifies (then answers: it ends first) while this one diffs (one after the
+        # other, the baselines' work was the last of a cold check's processes to finish).
+        verified = fork_answering(verify_then_answer, items=sum(len(baseline.requirements) for baseline in scanned.baselines))
     try:
         _drift_work(repo, commit, level, scanned)
     finally:
-        verdict_done()  # the parent's wait for this child covers the verdict's
+        answered = verified() if verified is not None else None  # the parent's wait for this child covers the verdict's
+    return answered if answered is not None else answer()
 
 
-def _nothing() -> None:
-    return None
+def _no_answer() -> bytes:
+    return b""
 
 
 def _drift_work(repo: SpecRepo, commit: str | None, level: str, scanned: BaselineSet) -> None:
