@@ -23,6 +23,7 @@ from reqtrace.changes import diff, id_search
 from reqtrace.checks import check, kept_check
 from reqtrace.core import parse_cache, snapshot
 from reqtrace.core.config import find_spec_repo
+from reqtrace.core.digest import stashed_digest
 from reqtrace.core.snapshot import resolve_revision
 from reqtrace.io import fork_map
 
@@ -118,6 +119,12 @@ def test_cold_check_from_the_childs_verdict_and_searches_equals_the_plain_check(
         # The parent verified nothing, scanned no commit and diffed nothing: the child had kept
         # the verdict and the whole drift gate.
         assert parent_work == {"verdicts": 0, "scans": 0, "drifts": 0}, args
+        # Nor digested the requirements beside its parse (nothing read those digests): the
+        # parse pack it wrote holds none, and later commands compute them when they ask.
+        pack = parse_cache.PackedParseCache.for_git(repo.git_top)
+        read = snapshot.load_snapshot(repo, resolve_revision(repo, "HEAD") if "--rev" in args else None, cache=pack)
+        assert pack.misses == 0 and read.requirements
+        assert not any(stashed_digest(requirement) for requirement in read.requirements.values()), args
         # The report was kept under the key listed after the parse: the next check reads it.
         key = kept_check.check_key(repo, resolve_revision(repo, "HEAD") if "--rev" in args else None, strict=False, drift=None)
         kept = kept_check.load_report(key, False) if key is not None else None
@@ -155,8 +162,8 @@ def test_tampered_baselines_and_files_changed_after_the_child(scenario, tmp_path
     # again before the parse: the parent's content ids differ, and it computes what it must.
     started = check.start_baseline_work
 
-    def child_then_edits(repo, commit, drift, verdict):  # type: ignore[no-untyped-def]
-        wait = started(repo, commit, drift, verdict)
+    def child_then_edits(repo, commit, drift, verdict, answer=None):  # type: ignore[no-untyped-def]
+        wait = started(repo, commit, drift, verdict, answer)
         assert wait is not None
         wait()
         cold_copy(scenario, tmp_path / "fresh")
@@ -217,3 +224,18 @@ def test_the_drift_files_described_as_read_tell_each_later_change(scenario, tmp_
     # Too fresh to be described by its times: nothing is named, nothing kept.
     monkeypatch.setattr(check, "FRESH_NS", 10**12)
     assert check._worktree_drift_content(repo, base, "warn") is None
+
+
+def test_the_key_the_child_lists_reaches_the_parent_as_it_was_listed(scenario, tmp_path) -> None:
+    """The working tree's check key, listed by the baselines' child, crosses the pipe as plain
+    values: the same key on the other side; "nothing may be kept" stays that; anything else
+    (no answer, a broken one, another repo's) is no answer, and the parent lists for itself."""
+    repo = find_spec_repo(scenario)
+    key = kept_check.check_key(repo, None, strict=False, drift=None)
+    assert key is not None and key.listed
+    assert kept_check.key_of_answer(repo, kept_check.key_answer(key)) == (True, key)
+    assert kept_check.key_of_answer(repo, kept_check.key_answer(None)) == (True, None)
+    other = find_spec_repo(cold_copy(scenario, tmp_path / "other"))
+    answer = kept_check.key_answer(key)
+    for broken in (None, b"", answer[:-7], b"\x00" + answer, kept_check.key_answer(kept_check.check_key(other, None, strict=False, drift=None))):
+        assert kept_check.key_of_answer(repo, broken) == (False, None)

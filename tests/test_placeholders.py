@@ -80,3 +80,17 @@ def test_baseline_create_refuses_untouched_templates(fresh, run_in_process):
     assert "template text" in result.stderr and "specs/REQ-1.yaml:3" in result.stderr
     assert run_in_process("baseline", "list", "--format", "json", cwd=fresh).stdout.count('"name"') == 0
     assert git(fresh, "tag", "--list") == ""
+
+
+def test_the_first_word_shortcut_answers_as_collapsing_every_text():
+    """`_holds` collapses a text only when the template's first word is in it: the same answer
+    as collapsing every text, whatever white space the template's words are split by."""
+    from reqtrace.core.placeholders import _collapsed, _holds
+
+    for template in (STATEMENT_TEMPLATE, ACCEPTANCE_TEMPLATE, REQUEST_TEXT_TEMPLATE):
+        words = template.split()
+        texts = [None, "", " ", template, f"  {template}  ", "\n".join(words), "\t \n".join(words), f"Before. {template} After.",
+                 template[1:], template[:-1], " ".join(words[1:]), words[0], template.replace(words[0], words[0].lower()),
+                 f"{words[0]}{template}", "Something else entirely, with no template in it."]
+        for text in texts:
+            assert _holds(text, template) == (bool(text) and template in _collapsed(text or "")), (template, text)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from reqtrace.changes.id_search import offer_blobs
 from reqtrace.changes.suspect import check_suspect_links
@@ -26,6 +26,9 @@ from reqtrace.errors import InputError
 from reqtrace.io import clock, gitio
 from reqtrace.io.files import stale_temp_files
 from reqtrace.records.testevidence_repo import check_test_evidence
+
+if TYPE_CHECKING:
+    from reqtrace.baselines.baseline import BaselineSet
 
 Check = Callable[[Snapshot], Iterable[Finding]]
 
@@ -169,7 +172,8 @@ def drift_gate(snapshot: Snapshot, base: tuple[str, str], level: str) -> list[Fi
     return findings
 
 
-def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, verdict: str | None) -> Callable[[], None] | None:
+def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, verdict: str | None,
+                        answer: Callable[[], bytes] | None = None) -> Callable[[], bytes | None] | None:
     """Start the baselines' verdict and the drift gate in a forked child that keeps them
     (core/cachestore.py), while the caller reads and parses the spec repo at `commit` (None:
     the working tree); the function returned waits for the child (None: nothing started).
@@ -184,9 +188,11 @@ def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, v
     verdict digests the requirements at each baseline's commit, which the parse in this process
     mostly supplies. Started only where forking is worth it (`fork_map.can_fork`, sized by the
     manifests) and the child's results can be kept: `verdict` is the verdict's content id
-    (`verify.verdict_content`), None when it may not be kept."""
+    (`verify.verdict_content`), None when it may not be kept. `answer`: more work for the
+    child once the baselines' is done, whose bytes the function returned gives (None when
+    the child failed)."""
     from reqtrace.baselines.verify import VERDICT_KIND, manifest_rows
-    from reqtrace.io.fork_map import can_fork, fork_beside
+    from reqtrace.io.fork_map import can_fork, fork_answering
 
     if repo.git_top is None:
         return None
@@ -200,22 +206,52 @@ def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, v
     if verdict is None or cachestore.load(repo.git_top, VERDICT_KIND, verdict) is not None:
         return None
     level = drift or config.drift or "warn"
-    return fork_beside(lambda: _baseline_work(repo, commit, level, verdict), items=rows)
+
+    return fork_answering(lambda: _baseline_work(repo, commit, level, verdict, answer or _no_answer), items=rows)
 
 
-def _baseline_work(repo: SpecRepo, commit: str | None, level: str, verdict: str) -> None:
-    """The forked child of `start_baseline_work`: what it computes is kept, nothing else is left.
-    `verdict`: the verdict's content id, worked out by the parent just before the fork (before
-    the baseline files are scanned here, so it names them as they were at the latest then)."""
-    from reqtrace.baselines.baseline import AcceptedUnknown, scan_baselines
+def _baseline_work(repo: SpecRepo, commit: str | None, level: str, verdict: str, answer: Callable[[], bytes]) -> bytes:
+    """The forked child of `start_baseline_work`: what it computes is kept, nothing else is
+    left; gives what `answer()` gives. `verdict`: the verdict's content id, worked out by the
+    parent just before the fork (before the baseline files are scanned here, so it names them
+    as they were at the latest then)."""
+    from reqtrace.baselines.baseline import scan_baselines
     from reqtrace.baselines.verify import verdict_at
-    from reqtrace.changes.diff import diff_revisions, drift_findings
+    from reqtrace.io.fork_map import fork_answering
     from reqtrace.io.progress import set_listener
 
     set_listener(None)  # the parent shows the progress
     scanned = scan_baselines(repo, commit)
+    verified: Callable[[], bytes | None] | None = None
     if scanned.baselines and all(baseline.files_digest is not None for baseline in scanned.baselines):
-        verdict_at(repo, commit, lambda: scanned, content=verdict)
+        if level == "off":
+            verdict_at(repo, commit, lambda: scanned, content=verdict)
+            return answer()
+
+        def verify_then_answer() -> bytes:
+            verdict_at(repo, commit, lambda: scanned, content=verdict)
+            return answer()
+
+        # The verdict waits mostly on git and ssh-keygen, and so does the drift gate: a second
+        # child verifies (then answers: it ends first) while this one diffs (one after the
+        # other, the baselines' work was the last of a cold check's processes to finish).
+        verified = fork_answering(verify_then_answer, items=sum(len(baseline.requirements) for baseline in scanned.baselines))
+    try:
+        _drift_work(repo, commit, level, scanned)
+    finally:
+        answered = verified() if verified is not None else None  # the parent's wait for this child covers the verdict's
+    return answered if answered is not None else answer()
+
+
+def _no_answer() -> bytes:
+    return b""
+
+
+def _drift_work(repo: SpecRepo, commit: str | None, level: str, scanned: BaselineSet) -> None:
+    """The drift gate of `_baseline_work`, kept where it can be."""
+    from reqtrace.baselines.baseline import AcceptedUnknown
+    from reqtrace.changes.diff import diff_revisions, drift_findings
+
     if level == "off":
         return
     try:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import marshal
 import os
 import stat
 import time
@@ -151,6 +152,34 @@ def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | 
     files_id = f"{KEPT_FORMAT} files {repo.root} {hashlib.sha256(listing).hexdigest()}"
     kept = cachestore.load(repo.git_top, FILES_KIND, files_id, _files_content_of)
     return CheckKey(repo, None, lines, listed, files_id, kept)
+
+
+def key_answer(key: CheckKey | None) -> bytes:
+    """A working tree's `key` as `check_key` gave it (None: nothing may be kept), as bytes for
+    another process (`key_of_answer`): plain values only."""
+    if key is None:
+        return marshal.dumps((KEPT_FORMAT, None))
+    return marshal.dumps((KEPT_FORMAT, str(key.repo.root), key.head_lines, [tuple(entry) for entry in key.listed], key.files_id, key.files_content))
+
+
+def key_of_answer(repo: SpecRepo, answer: bytes | None) -> tuple[bool, CheckKey | None]:
+    """(True, the key) that `key_answer` gave for `repo`'s working tree, the key None when
+    nothing may be kept; (False, None) for anything else (no answer: the child failed)."""
+    if not answer:
+        return False, None
+    try:
+        plain = marshal.loads(answer)  # noqa: S302 - our own child's bytes
+        if type(plain) is not tuple or not plain or plain[0] != KEPT_FORMAT:
+            return False, None
+        if plain == (KEPT_FORMAT, None):
+            return True, None
+        _form, root, head_lines, listed, files_id, files_content = plain
+        if root != str(repo.root) or type(head_lines) is not list or type(listed) is not list:
+            return False, None
+        entries = [_Listed(*entry) for entry in listed]
+    except (EOFError, ValueError, TypeError):
+        return False, None
+    return True, CheckKey(repo, None, head_lines, entries, files_id, files_content)
 
 
 def _files_content_of(plain: Any) -> str | None:

@@ -23,8 +23,14 @@ def _collapsed(text: str) -> str:
 
 
 def _holds(text: str | None, template: str) -> bool:
-    """True when the template sentence is still in the text (alone, or with words added around it)."""
-    return bool(text) and template in _collapsed(text or "")
+    """True when the template sentence is still in the text (alone, or with words added around it).
+
+    Collapsing white space leaves every word as it was: a text without the template's first
+    word cannot hold the template, and is not collapsed (every statement, criterion and
+    request text is asked; at 100,000 requirements collapsing them all cost 0.3 s)."""
+    if not text:
+        return False
+    return template[: template.index(" ")] in text and template in _collapsed(text)
 
 
 def requirement_placeholders(requirement: Requirement) -> Iterator[Finding]:

@@ -467,13 +467,16 @@ class Reader:
                 os.close(root)
 
 
-def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache | None = None, texts: Mapping[str, bytes] | None = None) -> Snapshot:
+def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache | None = None, texts: Mapping[str, bytes] | None = None,
+                  digests: bool | None = None) -> Snapshot:
     """Read and parse the whole spec repo at `rev` (None or WORKTREE: the working tree).
 
     With `cache`, parses are looked up by blob id first (see core/parse_cache.py);
     commands that read every file pass a `PackedParseCache`. `texts`: the bytes of spec
     files the caller has read already at `rev`, by path, as `Reader.read` gives them (not
-    read again; the others are).
+    read again; the others are). `digests`: whether each requirement parsed is digested
+    beside its parse (None: when the spec repo has baseline files to verify and drift
+    from); without, a digest is computed when asked for (digest.requirement_digest).
     """
     # Loading builds many small objects and frees almost none; the cyclic
     # garbage collector would walk them again and again for nothing.
@@ -503,8 +506,9 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
         snapshot.read_bytes = read_listed
         # Requirements are digested beside the parsing when there are baselines to verify
         # and drift from (the digests go into the parse pack with the parses).
-        baselines = config.baselines_dir + "/"
-        digests = any(path.startswith(baselines) for path in listed)
+        if digests is None:
+            baselines = config.baselines_dir + "/"
+            digests = any(path.startswith(baselines) for path in listed)
         with phase(f"reading {len(sources):,} files"):
             parsed_files = parse_sources(reader, config, sources, cache=cache, digests=digests, texts=texts)
         for parsed_file in parsed_files:

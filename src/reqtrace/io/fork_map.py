@@ -159,6 +159,46 @@ def _nothing() -> None:
     return None
 
 
+def fork_answering(work: Callable[[], bytes], *, items: int) -> Callable[[], bytes | None]:
+    """`fork_beside` for work that answers in bytes: the function returned waits for the child
+    and gives what work() returned, or None when the child failed. The child writes its answer
+    into a pipe as it ends, and the caller reads it only when it waits (no thread: a thread
+    would keep `fork_map` from forking meanwhile), so a long answer holds the child until then.
+    Where forking is not safe or not worth it (`can_fork`), work() runs here, before this returns."""
+    if not can_fork(items):
+        answer = work()
+        return lambda: answer
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child; its answer is checked by the caller
+        status = 1
+        try:
+            os.close(read_end)
+            answer = work()
+            with os.fdopen(write_end, "wb") as out:
+                out.write(answer)
+            status = 0
+        finally:
+            os._exit(status)  # never return into the parent's code, never run its atexit
+    os.close(write_end)
+    result: list[bytes | None] = []
+
+    def wait() -> bytes | None:
+        if not result:
+            chunks: list[bytes] | None = []
+            try:
+                with os.fdopen(read_end, "rb") as pipe:
+                    while chunk := pipe.read(1 << 20):
+                        chunks.append(chunk)  # type: ignore[union-attr]
+            except OSError:
+                chunks = None
+            _, status = os.waitpid(pid, 0)
+            result.append(b"".join(chunks) if chunks is not None and status == 0 else None)
+        return result[0]
+
+    return wait
+
+
 def _forked_writer(work: Callable[[BinaryIO], None], thread_name: str) -> tuple[int, Callable[[], bytes | None]]:
     """Fork a child that runs work(out) and exits; the parent drains the pipe in a thread, so
     the child never waits for it. Gives the child's pid and a function that waits for the
