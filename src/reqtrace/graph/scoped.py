@@ -26,7 +26,13 @@ starts with a digit or a sign, holds a space or a quote, or is a YAML 1.1 boolea
 then the whole graph is built). When the question reaches much of the repo — the
 impact of a root requirement lists every requirement below it — growing it round by
 round costs more than reading everything once: past `SCOPE_LIMIT` of the files the
-caller builds the whole graph, as before.
+caller builds the whole graph, as before. Unless the walk that fans out reads only
+parent links, as the trace of a root does (the requirements below it, and the other
+links of a few nodes): parent links are written in requirement files only, so every
+requirement file is parsed, and of the records only those naming a node whose other
+links are read, or holding an item of an id read — of the others only the id each
+files its item under is read (parse.record_id), to tell. A record and a requirement
+may share an id; the first read keeps it, and the records folder sorts first by default.
 
 Nothing is kept by such a run but the answer (the graph is kept by the runs that build
 it whole: `status`, `graph`, a trace past the limit); a kept graph, current or close
