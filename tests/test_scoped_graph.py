@@ -207,19 +207,23 @@ def test_a_walk_that_fans_out_reads_every_requirement_file_and_few_records(trick
     (root / "specs" / "many").mkdir()
     for number in range(200, 300):
         (root / "specs" / "many" / f"REQ-{number}.yaml").write_text(requirement_yaml(f"REQ-{number}", parents=["REQ-10" if number < 220 else f"REQ-{number - 20}"]), encoding="utf-8")
+    for number in range(300, 350):  # REQ-2's children: its walk fans out from one round to the next
+        (root / "specs" / "many" / f"REQ-{number}.yaml").write_text(requirement_yaml(f"REQ-{number}", parents=["REQ-2"]), encoding="utf-8")
     for number in range(200, 260):  # records naming the requirements below, none the root
         (root / "records" / "requests" / f"RQ-{number}.yaml").write_text(f"id: RQ-{number}\nreceived: 2026-03-01\nfrom: Someone\ntitle: About REQ-{number}\nrefs: [REQ-{number}]\n", encoding="utf-8")
     (root / "records" / "requests" / "taken.yaml").write_text("id: REQ-250\nreceived: 2026-03-03\nfrom: Someone\ntitle: Filed under a requirement's id\n", encoding="utf-8")
-    read, files = compare_every_id(root, ["REQ-1", "REQ-10", "REQ-299", "REQ-2", "REQ-250"])
+    read, files = compare_every_id(root, ["REQ-1", "REQ-10", "REQ-299", "REQ-2", "REQ-250", "REQ-349"])
     assert read["impact", "REQ-1"] is None  # the whole graph
     requirement_files = len(list((root / "specs").rglob("*.yaml")))
-    assert requirement_files < read["trace", "REQ-1"] < requirement_files + 12, (read, requirement_files, files)
-    assert read["trace", "REQ-299"] and read["trace", "REQ-2"]  # a leaf: its line up, not the repo
+    # Past the limit of files to parse (REQ-1), or from one round's ids to the next (REQ-2).
+    for root_id in ("REQ-1", "REQ-2"):
+        assert requirement_files < read["trace", root_id] < requirement_files + 12, (read, requirement_files, files)
+    assert read["trace", "REQ-299"] and read["trace", "REQ-349"] < requirement_files  # a leaf: its line up, not the repo
     plain = run_in_process("trace", "REQ-1", "--format", "json", cwd=root, env={"REQTRACE_NO_CACHE": "1"})
     scoped = run_in_process("--debug", "trace", "REQ-1", "--format", "json", cwd=root)
     assert "graph: scoped" in scoped.stderr and scoped.stdout == plain.stdout
     downstream = json.loads(scoped.stdout)["downstream"]
-    assert downstream[-1] == "REQ-299" and "REQ-249" in downstream and "REQ-250" not in downstream and "REQ-290" not in downstream
+    assert downstream[-1] == "REQ-349" and "REQ-299" in downstream and "REQ-249" in downstream and "REQ-250" not in downstream and "REQ-290" not in downstream
 
 
 def test_a_record_files_id_is_what_its_parser_files_its_item_under():
