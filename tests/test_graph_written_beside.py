@@ -58,13 +58,18 @@ def test_cold_answers_and_what_they_keep_equal_plain_ones(bulk_demo: Path, tmp_p
     plain_trace = run_in_process("trace", "REQ-5", "--format", "json", cwd=forked, env={"REQTRACE_NO_CACHE": "1"})
     assert not cache.graph_is_kept(find_spec_repo(forked))  # the plain way keeps no graph
     # Real processes, as a user runs them: one thread, two cores asked for, over MIN_ITEMS
-    # files. A cold trace walks REQ-5's history and keeps the graph in children.
+    # files. A cold trace walks REQ-5's history in a child and keeps it; its walk fans out
+    # over parent links: it reads the requirement files and keeps its answer, not a graph.
     trace = run_reqtrace("trace", "REQ-5", "--format", "json", cwd=forked, env={"REQTRACE_JOBS": "2"})
     assert trace.exit_code == 0, trace.stderr
     assert json.loads(trace.stdout) == json.loads(plain_trace.stdout)
     story = json.loads(trace.stdout)
     assert len(story["downstream"]) == BULK and any(entry["relation"] == "changed" for entry in story["timeline"])
     assert list((forked / ".git" / "reqtrace" / "text-changes").iterdir())
+    assert not cache.graph_is_kept(find_spec_repo(forked))
+    # A cold impact of REQ-5 reads every descendant's links: the whole graph, kept by a child.
+    impact = run_reqtrace("impact", "REQ-5", "--format", "json", cwd=forked, env={"REQTRACE_JOBS": "2"})
+    assert impact.exit_code == 0, impact.stderr
 
     # The child's graph is whole and current: the next question reads it as it is (past
     # trace's kept answer, which would answer without reading the graph) ...
@@ -73,8 +78,8 @@ def test_cold_answers_and_what_they_keep_equal_plain_ones(bulk_demo: Path, tmp_p
     assert json.loads(warm.stdout) == json.loads(plain_trace.stdout)
     # ... and holds what an entry written in the process holds.
     inline = cold_copy(bulk_demo, tmp_path / "inline")
-    written_here = run_in_process("trace", "REQ-5", "--format", "json", cwd=inline, env={"REQTRACE_JOBS": "1"})
-    assert json.loads(written_here.stdout) == json.loads(plain_trace.stdout)
+    written_here = run_in_process("impact", "REQ-5", "--format", "json", cwd=inline, env={"REQTRACE_JOBS": "1"})
+    assert written_here.stdout == impact.stdout
     assert _kept_graph(forked) == _kept_graph(inline)
 
     # A cold status answers from the snapshot alone: a child builds the graph from it and

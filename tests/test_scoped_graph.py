@@ -8,7 +8,7 @@ others (REQ-1, REQ-10, REQ-100), ids inside quoted text and in a meeting's prose
 an id spelled with a YAML escape, a file that does not parse (naming the id, and
 elsewhere), two files with one id, an e-mail found only by its Message-ID, a
 renamed id still named by a record, an uncommitted edit and a new file, `--rev`,
-and a root whose walk fans out (the whole graph is built instead).
+and a root whose walk fans out (every requirement file read, or the whole graph built).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import pytest
 from conftest import cold_copy, copy_demo, make_repo_in, requirement_yaml
 from reqtrace.core.config import find_spec_repo
 from reqtrace.core.digest import known_digest
+from reqtrace.core.model import Config
+from reqtrace.core.parse import parse_document, parse_email, parse_meeting, parse_request, record_id
 from reqtrace.core.snapshot import resolve_revision
 from reqtrace.errors import ReqtraceError
 from reqtrace.graph.cache import _build
@@ -194,18 +196,50 @@ def test_prefixes_quotes_escapes_broken_files_duplicates_threads_and_renames(tri
         assert [(r.exit_code, r.stdout, r.stderr) for r in got[:2]] == [(r.exit_code, r.stdout, r.stderr) for r in got[2:]], args
 
 
-def test_a_walk_that_fans_out_builds_the_whole_graph(tricky, tmp_path, run_in_process):
+def test_a_walk_that_fans_out_reads_every_requirement_file_and_few_records(tricky, tmp_path, run_in_process):
+    """A trace of a root walks every requirement below it through parent links, which only
+    requirement files make: every requirement file is read, but of the records only those
+    naming a node whose other links it reads, or holding an item of an id it reads — here a
+    request filed under a requirement's id (records come first: the request holds the id,
+    and the requirement's parent link is gone in the whole graph too). An impact reads
+    every descendant's other links: the whole graph."""
     root = cold_copy(tricky, tmp_path / "repo")
+    (root / "specs" / "many").mkdir()
     for number in range(200, 300):
-        (root / "specs" / "many" / f"REQ-{number}.yaml").parent.mkdir(exist_ok=True)
         (root / "specs" / "many" / f"REQ-{number}.yaml").write_text(requirement_yaml(f"REQ-{number}", parents=["REQ-10" if number < 220 else f"REQ-{number - 20}"]), encoding="utf-8")
-    read, _files = compare_every_id(root, ["REQ-1", "REQ-10", "REQ-299", "REQ-2"])
-    assert read["impact", "REQ-1"] is None and read["trace", "REQ-10"] is None  # the whole graph
-    assert read["trace", "REQ-299"] and read["trace", "REQ-2"]  # a leaf: its line up, not the repo
+    for number in range(300, 350):  # REQ-2's children: its walk fans out from one round to the next
+        (root / "specs" / "many" / f"REQ-{number}.yaml").write_text(requirement_yaml(f"REQ-{number}", parents=["REQ-2"]), encoding="utf-8")
+    for number in range(200, 260):  # records naming the requirements below, none the root
+        (root / "records" / "requests" / f"RQ-{number}.yaml").write_text(f"id: RQ-{number}\nreceived: 2026-03-01\nfrom: Someone\ntitle: About REQ-{number}\nrefs: [REQ-{number}]\n", encoding="utf-8")
+    (root / "records" / "requests" / "taken.yaml").write_text("id: REQ-250\nreceived: 2026-03-03\nfrom: Someone\ntitle: Filed under a requirement's id\n", encoding="utf-8")
+    read, files = compare_every_id(root, ["REQ-1", "REQ-10", "REQ-299", "REQ-2", "REQ-250", "REQ-349"])
+    assert read["impact", "REQ-1"] is None  # the whole graph
+    requirement_files = len(list((root / "specs").rglob("*.yaml")))
+    # Past the limit of files to parse (REQ-1), or from one round's ids to the next (REQ-2).
+    for root_id in ("REQ-1", "REQ-2"):
+        assert requirement_files < read["trace", root_id] < requirement_files + 12, (read, requirement_files, files)
+    assert read["trace", "REQ-299"] and read["trace", "REQ-349"] < requirement_files  # a leaf: its line up, not the repo
     plain = run_in_process("trace", "REQ-1", "--format", "json", cwd=root, env={"REQTRACE_NO_CACHE": "1"})
-    built = run_in_process("--debug", "trace", "REQ-1", "--format", "json", cwd=root)
-    assert "graph: built" in built.stderr and built.stdout == plain.stdout
-    assert json.loads(built.stdout)["downstream"][-1] == "REQ-299"
+    scoped = run_in_process("--debug", "trace", "REQ-1", "--format", "json", cwd=root)
+    assert "graph: scoped" in scoped.stderr and scoped.stdout == plain.stdout
+    downstream = json.loads(scoped.stdout)["downstream"]
+    assert downstream[-1] == "REQ-349" and "REQ-299" in downstream and "REQ-249" in downstream and "REQ-250" not in downstream and "REQ-290" not in downstream
+
+
+def test_a_record_files_id_is_what_its_parser_files_its_item_under():
+    cases = {
+        "request": (parse_request, ["id: RQ-1\ntitle: t\n", "id: 'REQ-1'\n", "title: no id\n", "- a list\n", "{{{ broken\n", "", "id: [REQ-1]\n"]),
+        "meeting": (parse_meeting, ["---\nid: MTG-1\ndate: 2026-01-01\n---\n# id: MTG-2\n", "id: MTG-3\n", "---\nid: \"MTG\\x2d4\"\n---\n"]),
+        "email": (parse_email, ["id: MAIL-1\nmessage_id: <a@b>\n", "id: 12\n"]),
+        "document": (parse_document, ["id: DOC-1\ntitle: t\n", "id: '  '\n"]),
+    }
+    for kind, (parser, texts) in cases.items():
+        for text in texts:
+            data = text.encode()
+            items = [item.id for item in parser(f"records/x/{kind}.yaml", data, Config(project="p")).items]
+            assert [record_id(kind, f"records/x/{kind}.yaml", data)] == (items or [None]), (kind, text)
+    with pytest.raises(KeyError):
+        record_id("requirement", "specs/REQ-1.yaml", b"id: REQ-1\n")
 
 
 def test_the_whole_graph_built_from_the_bytes_the_scope_read_is_the_plain_one(tricky, tmp_path, monkeypatch):

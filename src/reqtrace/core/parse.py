@@ -321,6 +321,21 @@ def _load_record(path: str, data: bytes, parsed: Parsed, kind: str, what: str, *
     return None if item_id is None else (loaded, item_id)
 
 
+# Whether each record kind's fields are a Markdown file's front matter (the others are YAML files).
+_RECORD_FRONT_MATTER = {"request": False, "meeting": True, "email": False, "document": False}
+
+
+def record_id(kind: str, path: str, data: bytes) -> str | None:
+    """The id a record file of `kind` files its item under, None when it makes none: its
+    fields read as its parser reads them, without building the item or checking the
+    fields (about half the cost of its parse). For a question that must know which of
+    the files it does not parse could hold an item of some id. KeyError for a kind
+    that is not a record's."""
+    front_matter = _RECORD_FRONT_MATTER[kind]
+    loaded = read_yaml_file(path, data, Parsed(), front_matter=front_matter)
+    return _id_of(loaded) if isinstance(loaded, dict) else None
+
+
 # A decision's and a triage's moment was once written `on:`, which YAML 1.1
 # readers (PyYAML's safe_load, many CI tools) read as the key True. It is read
 # still, reported as `old-field-name`, and `reqtrace check --fix` renames it.
@@ -398,7 +413,7 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
 
 def parse_meeting(path: str, data: bytes, config: Config) -> Parsed:
     parsed = Parsed()
-    record = _load_record(path, data, parsed, "meeting", "meeting", front_matter=True)
+    record = _load_record(path, data, parsed, "meeting", "meeting", front_matter=_RECORD_FRONT_MATTER["meeting"])
     if record is None:
         return parsed
     loaded, item_id = record
