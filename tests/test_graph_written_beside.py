@@ -88,6 +88,9 @@ def test_cold_answers_and_what_they_keep_equal_plain_ones(bulk_demo: Path, tmp_p
     fresh = cold_copy(bulk_demo, tmp_path / "status")
     status = run_reqtrace("status", "--format", "json", cwd=fresh, env={"REQTRACE_JOBS": "2"})
     assert status.exit_code == 0, status.stderr
+    # Its approval diffs keep no parse of a baseline's files (their approvals are kept): the
+    # parse folder holds the snapshot's pack alone.
+    assert [entry.suffix for entry in (fresh / ".git" / "reqtrace" / "parse").iterdir()] == [".idx"]
     plain = run_in_process("status", "--format", "json", cwd=fresh, env={"REQTRACE_NO_CACHE": "1"})
     assert status.stdout == plain.stdout
     assert json.loads(status.stdout)["accepted_without_approval"] is not None

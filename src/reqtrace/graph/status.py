@@ -107,8 +107,19 @@ def approvals_between(repo: Any, from_commit: str, to_commit: str | None, shown:
             composed = _composed(repo, from_commit, head, shown)
             if composed is not None:
                 return composed
-    result = diff_revisions(repo, from_commit, WORKTREE, from_shown=shown, details=False, to_snapshot=whole)
+    result = diff_revisions(repo, from_commit, WORKTREE, from_shown=shown, details=False, to_snapshot=whole, cache=_parses_not_kept())
     return [Approval(c.id, c.change, c.approved) for c in result.changes if c.needs_approval]
+
+
+def _parses_not_kept() -> Any:
+    """A parse cache without a folder, for the approval diffs: what they parse is a baseline's
+    version of each file changed since, read once per pair of commits (the pair's approvals
+    are kept, and so are status's inputs and its answer). Writing those parses as cache
+    entries cost a cold status at 100,000 requirements a fifth of each diff, and reading an
+    entry back costs about what parsing the file again does (check's drift gate does the same)."""
+    from reqtrace.core.parse_cache import ParseCache  # here: a warm status imports no loader
+
+    return ParseCache(None)
 
 
 def repo_config(repo: Any) -> Any:
@@ -143,7 +154,7 @@ def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str, whole: S
     kept = cachestore.load(repo.git_top, APPROVALS_KIND, content, _kept_shape)
     if kept is not None:
         return kept
-    result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False, to_snapshot=whole)
+    result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False, to_snapshot=whole, cache=_parses_not_kept())
     rows: list[Any] = [[c.id, c.change, [ref.on for ref in c.requests if ref.status == "approved"]] for c in result.changes if c.needs_approval]
     others = {c.id for c in result.changes if not c.needs_approval}
     others |= {c.renamed_from for c in result.changes if c.renamed_from is not None} | {c.id for c in result.changes if c.renamed_from is not None}
@@ -190,7 +201,7 @@ def _composed(repo: Any, from_commit: str, head: str, shown: str) -> list[Approv
     from reqtrace.io import clock
 
     kept = _kept_pair(repo, from_commit, head, shown)
-    edit = diff_revisions(repo, head, WORKTREE, details=False)  # reads only the files that differ
+    edit = diff_revisions(repo, head, WORKTREE, details=False, cache=_parses_not_kept())  # reads only the files that differ
     if edit.duplicates or edit.unreadable:
         return None
     today = clock.today().isoformat()
