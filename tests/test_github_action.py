@@ -29,7 +29,8 @@ class StepRun:
     exit_code: int
     log: str  # stdout and stderr, as the job's log shows them
     summary: str
-    outputs: dict[str, str]
+    outputs: dict[str, str]  # the check step's, which the action's outputs name
+    steps: dict[str, dict[str, str]]  # every step's outputs, by step id
 
 
 def _expand(value: str, inputs: dict[str, str]) -> str:
@@ -44,6 +45,23 @@ def _expand(value: str, inputs: dict[str, str]) -> str:
     return EXPRESSION.sub(one, value)
 
 
+def _holds(condition: str, inputs: dict[str, str], outputs: dict[str, dict[str, str]]) -> bool:
+    """A step's `if:`, in the forms the action uses: `A == 'x'` or `A != 'x'`, joined by &&."""
+    def value(name: str) -> str:
+        if name.startswith("inputs."):
+            return inputs[name.removeprefix("inputs.")]
+        step, _, output = name.removeprefix("steps.").partition(".outputs.")
+        return outputs.get(step, {}).get(output, "")
+
+    for part in condition.split("&&"):
+        match = re.fullmatch(r"\s*([\w.-]+)\s*(==|!=)\s*'([^']*)'\s*", part)
+        assert match, f"the test does not know the condition {part!r}"
+        name, operator, literal = match.groups()
+        if (value(name) == literal) != (operator == "=="):
+            return False
+    return True
+
+
 def run_action(workspace: Path, runner_temp: Path, **given: str) -> StepRun:
     """Run every step of the action in order, stopping at the first that fails, as GitHub does."""
     inputs = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()}
@@ -54,8 +72,14 @@ def run_action(workspace: Path, runner_temp: Path, **given: str) -> StepRun:
     path_entries: list[str] = []
     log = []
     code = 0
+    step_outputs: dict[str, dict[str, str]] = {}  # by step id; each step writes its own GITHUB_OUTPUT, as on GitHub
     for step in ACTION["runs"]["steps"]:
+        if "if" in step and not _holds(step["if"], inputs, step_outputs):
+            continue
+        if "uses" in step:  # another action (actions/cache): GitHub runs it, not this test
+            continue
         assert step["shell"] == "bash"
+        files["GITHUB_OUTPUT"].write_text("")
         if step["name"] == "Install reqtrace" and (runner_temp / "reqtrace-venv").exists():
             path_entries = [str(runner_temp / "reqtrace-venv" / "bin")]  # installed by an earlier run of this worker
             continue
@@ -72,11 +96,11 @@ def run_action(workspace: Path, runner_temp: Path, **given: str) -> StepRun:
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace, env=env, capture_output=True, text=True)
         log.append(proc.stdout + proc.stderr)
         path_entries = [line for line in files["GITHUB_PATH"].read_text().splitlines() if line][::-1] + path_entries
+        step_outputs[step.get("id", "")] = dict(line.split("=", 1) for line in files["GITHUB_OUTPUT"].read_text().splitlines() if "=" in line)
         code = proc.returncode
         if code:
             break
-    outputs = dict(line.split("=", 1) for line in files["GITHUB_OUTPUT"].read_text().splitlines() if "=" in line)
-    return StepRun(code, "".join(log), files["GITHUB_STEP_SUMMARY"].read_text(), outputs)
+    return StepRun(code, "".join(log), files["GITHUB_STEP_SUMMARY"].read_text(), step_outputs.get("check", {}), step_outputs)
 
 
 @pytest.fixture(scope="session")
@@ -85,13 +109,31 @@ def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("runner-temp")
 
 
-def test_the_action_is_a_composite_of_shell_steps() -> None:
+def test_the_action_is_a_composite_of_shell_steps_and_the_cache() -> None:
     assert ACTION["runs"]["using"] == "composite"
-    assert set(ACTION["inputs"]) == {"path", "strict", "fail-on"}
+    assert set(ACTION["inputs"]) == {"path", "strict", "fail-on", "cache"}
+    assert [step["uses"] for step in ACTION["runs"]["steps"] if "uses" in step] == ["actions/cache@v4"]
     for step in ACTION["runs"]["steps"]:
         # Inputs reach the scripts only through env: an expression inside `run:` would be
         # pasted into the script as code (script injection).
-        assert "${{" not in step["run"], step["name"]
+        assert "${{" not in step.get("run", ""), step["name"]
+
+
+def test_the_cache_the_action_keeps_is_the_one_reqtrace_writes(make_repo, runner_temp: Path) -> None:
+    """actions/cache saves the folder the cache-dir step names: it must be where reqtrace keeps
+    its cache for the spec repo (in a subfolder too), and hold it after the check; saved under
+    the commit, restored from the newest of any commit."""
+    repo = make_repo({"spec/reqtrace.yaml": "project: P\n", "spec/specs/REQ-1.yaml": requirement_yaml("REQ-1")})
+    run = run_action(repo.root, runner_temp, path="spec")
+    assert run.exit_code == 0, run.log
+    kept = Path(run.steps["cache-dir"]["dir"])
+    assert kept == (repo.root / ".git" / "reqtrace").resolve()
+    assert any(kept.iterdir())  # what the check kept, and actions/cache will save
+    cache_step = next(step for step in ACTION["runs"]["steps"] if "uses" in step)
+    assert cache_step["with"]["path"] == "${{ steps.cache-dir.outputs.dir }}"
+    assert cache_step["with"]["key"].endswith("${{ github.sha }}")
+    assert cache_step["with"]["key"].startswith(cache_step["with"]["restore-keys"])
+    assert "cache-dir" not in run_action(repo.root, runner_temp, path="spec", cache="false").steps
 
 
 def test_a_clean_spec_repo_passes_with_a_summary(make_repo, runner_temp: Path) -> None:
