@@ -4,6 +4,7 @@
     python bench/bench_triage.py --markdown     # the tables for docs/triage.md
     python bench/bench_triage.py --errors NAME  # the mistakes on one domain or real source
     python bench/bench_triage.py --no-real      # leave the real sources out (of training and of the figures)
+    python bench/bench_triage.py --no-priors    # without the held-out domain's own mix of requests (triage --no-priors)
 
 Leave-one-domain-out: for each labelled domain (bench/triage_data.py), the model
 is fitted on all the other domains with the shipped choice of L2, words,
@@ -12,7 +13,9 @@ out, against that domain's own baseline. A real source is a domain like the
 others: it is measured by a model fitted on every invented domain and the other
 real sources (leave-one-source-out). `needs-review` counts as not right. A
 costly mistake is a change or new-scope request called a defect at confidence
->= 0.8.
+>= 0.8. As `triage` does in a repo, each held-out domain's requests are the
+batch whose mix the answers are re-weighed by when it is one (triage/priors.py;
+bench/bench_triage_shift.py measures the variants).
 """
 
 from __future__ import annotations
@@ -31,16 +34,28 @@ from train_triage import WEIGHTS, held_out_models, load_examples, macro_f1  # no
 from triage_data import invented_domains, training_domains  # noqa: E402
 
 from reqtrace.triage import DEFECT, GUARD_CONFIDENCE, NEEDS_REVIEW, decide  # noqa: E402
+from reqtrace.triage.model import probabilities  # noqa: E402
+from reqtrace.triage.priors import Mix, estimate_mix  # noqa: E402
 
 COSTLY = ("change", "new-scope")
 BUCKETS = ((0.0, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 1.01))
 
 
-def held_out_results(examples: list[dict], choice: dict) -> list:
+def held_out_results(examples: list[dict], choice: dict, priors: bool = True) -> tuple[list, dict[str, Mix]]:
     models = held_out_models(examples, choice["l2"], choice["words_k"], choice.get("tree_share", 0.0))
     for model in models.values():
         model["temperature"], model["threshold"] = choice["temperature"], choice["threshold"]
-    return [decide(e["weighed"], e["index"], request=e["id"], model=models[e["domain"]]) for e in examples]
+    mixes = domain_mixes(examples, models) if priors else {}
+    return [decide(e["weighed"], e["index"], request=e["id"], model=models[e["domain"]], mix=mixes.get(e["domain"])) for e in examples], mixes
+
+
+def domain_mixes(examples: list[dict], models: dict[str, dict]) -> dict[str, Mix]:
+    """Each domain's mix of requests as triage estimates it in a repo: every request of the domain
+    undecided, read by the domain's own (held-out) model."""
+    rows: dict[str, list[dict[str, float]]] = {}
+    for e in examples:
+        rows.setdefault(e["domain"], []).append(probabilities(e["features"], models[e["domain"]]))
+    return {domain: estimate_mix(found, {}) for domain, found in rows.items()}
 
 
 def figures(examples: list[dict], results: list) -> dict:
@@ -80,14 +95,15 @@ def main() -> int:
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--errors", metavar="NAME")
     parser.add_argument("--no-real", action="store_true")
+    parser.add_argument("--no-priors", action="store_true", help="no re-weighing by the held-out domain's mix of requests")
     args = parser.parse_args()
     started = time.perf_counter()
     shipped = json.loads(WEIGHTS.read_text(encoding="utf-8"))
     choice = shipped["trained"]["choice"]
     domains = invented_domains() if args.no_real else training_domains()
     examples = load_examples(domains)
-    results = held_out_results(examples, choice) if len(domains) > 1 else [
-        decide(e["weighed"], e["index"], request=e["id"], model=shipped) for e in examples]
+    results, mixes = held_out_results(examples, choice, not args.no_priors) if len(domains) > 1 else (
+        [decide(e["weighed"], e["index"], request=e["id"], model=shipped) for e in examples], {})
     pairs = list(zip(examples, results, strict=True))
 
     def figures_of(names: list[str]) -> list[tuple[str, dict]]:
@@ -123,6 +139,9 @@ def main() -> int:
         out.append(("\n" if args.markdown else "  ") + f"mean accuracy {sum(f['accuracy'] for _, f in real_rows) / len(real_rows):.3f}, "
                    f"mean macro-F1 {sum(f['macro'] for _, f in real_rows) / len(real_rows):.3f}, "
                    f"worst accuracy {min(f['accuracy'] for _, f in real_rows):.3f}")
+    applied = [f"{name} ({mix.described()})" for name, mix in mixes.items() if mix.applied]
+    out.append(("\n" if args.markdown else "  ") + "re-weighed by the domain's own mix of requests: " + ("; ".join(applied) or "none")
+               if not args.no_priors else ("\n" if args.markdown else "  ") + "without the domains' own mix of requests (--no-priors)")
     print("\n".join(out))
     if args.errors:
         for e, r in pairs:

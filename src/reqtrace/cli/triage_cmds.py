@@ -31,6 +31,7 @@ def triage(
     baseline: BaselineOption = None,
     write: Annotated[bool, typer.Option("--write", help="Store each recommendation in the request's triage block.")] = False,
     no_precedent: Annotated[bool, typer.Option("--no-precedent", help="Do not cite or weigh the repo's decided requests.")] = False,
+    no_priors: Annotated[bool, typer.Option("--no-priors", help="Do not re-weigh the answers by the mix of the repo's own requests.")] = False,
     root: RootOption = None,
     format: FormatOption = TextOrJson.text,
 ) -> None:
@@ -41,6 +42,7 @@ def triage(
     from reqtrace.triage.repo import (
         MAX_TEXT_BYTES,
         baseline_index,
+        mix_batch,
         precedent_index,
         run_checked,
         select_inputs,
@@ -64,7 +66,8 @@ def triage(
         since = chosen.delivery_date
     inputs, records = select_inputs(repo, items=items or [], text=text, every=every, since=since)
     precedents = None if no_precedent or not inputs else precedent_index(repo, records)
-    run, index = run_checked(repo, inputs, chosen, index, precedents)
+    batch = None if no_priors or not inputs else mix_batch(repo, records)
+    run, index = run_checked(repo, inputs, chosen, index, precedents, batch)
     written = []
     if write:
         written = _write_all(repo, records, run, timestamp())
@@ -105,6 +108,7 @@ def triage_json(run: Any, index: Any, written: list[tuple[str, str]]) -> dict[st
         "baseline_commit": run.baseline.commit,
         "signoffs": [{"signer": s.signer, "meaning": s.meaning, "time": s.time, "role": s.role} for s in run.baseline.active_signoffs],
         "delivery_date": run.baseline.delivery_date,
+        "priors": run.mix.as_dict() if run.mix is not None else None,
         "results": results,
         "written": [rid for rid, path in written if path],
     }
@@ -127,6 +131,9 @@ def render_triage_text(run: Any, index: Any, written: list[tuple[str, str]]) -> 
             output.say(console, f"  [dim]signed by {output.esc(s.signer)} ({s.meaning}, {s.time})[/]")
     else:
         output.say(console, "  [dim]signed by: not known to triage yet (record sign-offs with `reqtrace baseline sign`)[/]")
+    if run.mix is not None:
+        shown = f"{run.mix.described()}; " if run.mix.applied else ""
+        output.say(console, f"  [dim]this repo's mix of requests: {output.esc(shown + run.mix.why)}[/]")
     if not run.results:
         console.print("no requests to triage (every request has a decision, or none matched)")
         return

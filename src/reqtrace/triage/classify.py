@@ -20,11 +20,13 @@ from reqtrace.triage.index import NAMED_BOOST, BaselineIndex, best_pair, request
 from reqtrace.triage.model import CLASSES as MODEL_CLASSES
 from reqtrace.triage.model import probabilities, shipped_model
 from reqtrace.triage.prepare import Prepared, prepare
+from reqtrace.triage.priors import reweighed
 from reqtrace.triage.signals import Signals, find_signals
 from reqtrace.triage.words import Terms, terms_of, tokens
 
 if TYPE_CHECKING:
     from reqtrace.triage.precedent import Precedent
+    from reqtrace.triage.priors import Mix
 
 DEFECT = "defect"
 CHANGE = "change"
@@ -166,13 +168,15 @@ def classify_request(
     claimed: str | None = None,
     learned: bool = True,
     model: dict[str, Any] | None = None,
+    mix: Mix | None = None,
 ) -> TriageResult:
     """Classify one request's text against the baseline's requirements.
 
     Pass `index` (built once with `BaselineIndex.build`) when classifying many
     requests; `refs` are ids the request names outside its text (its `refs:`);
-    `claimed` is how the customer frames it (shown, never decisive). `learned`
-    is kept for callers of the earlier engine: every decision is the model's.
+    `claimed` is how the customer frames it (shown, never decisive); `mix` is
+    the repo's own mix of requests (priors.estimate_mix), applied when it says so.
+    `learned` is kept for callers of the earlier engine: every decision is the model's.
     """
     del learned
     if index is None:
@@ -185,48 +189,80 @@ def classify_request(
         return TriageResult(request, NEEDS_REVIEW, 0.0, reasons=(
             "the baseline has no requirements, so nothing can be compared; sign a baseline that holds the agreed requirements",))
     weighed = weigh(text, index, refs)
-    return decide(weighed, index, request=request, claimed=claimed, model=model)
+    return decide(weighed, index, request=request, claimed=claimed, model=model, mix=mix)
 
 
 def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", claimed: str | None = None,
-           model: dict[str, Any] | None = None) -> TriageResult:
-    """Stages 5-7: the model's class, its calibrated confidence, and the reasons behind it."""
+           model: dict[str, Any] | None = None, mix: Mix | None = None) -> TriageResult:
+    """Stages 5-7: the model's class, its calibrated confidence, and the reasons behind it; with an
+    applied `mix`, the probabilities re-weighed by the repo's own mix of requests first (priors.py)."""
     model = model or shipped_model()
-    probs = probabilities(weighed.features, model)
-    ranked = sorted(probs.items(), key=lambda item: (-item[1], MODEL_CLASSES.index(item[0])))
+    own_probs = probs = probabilities(weighed.features, model)
+    ratio = mix.ratio() if mix is not None else None
+    own = _ranked(probs)[0]
+    if ratio is not None:
+        probs = reweighed(probs, ratio)
+    ranked = _ranked(probs)
     (label, confidence), (runner, runner_p) = ranked[0], ranked[1]
     evidence = _evidence(weighed, index)
     details = _reasons(weighed, index, evidence, claimed)
+    lead: tuple[str, ...] = ()  # the mix's line comes first, as precedent's does: it changed what follows
+    if mix is not None and ratio is not None and (own[0] != label or round(own[1], 2) != round(confidence, 2)):
+        lead = (f"this repo's mix of requests ({mix.described()}; from {mix.requests} undecided request(s) and "
+                f"{mix.decisions} decision(s)) {_moved(own, (label, confidence), weighed, model['threshold'])}",)
     prepared = weighed.prepared
     headline = prepared.sentences[0] if prepared.sentences else ""
-    paid = probs[CHANGE] + probs[NEW_SCOPE]
+    # The guard reads the request's own evidence: what change and new scope keep before the repo's mix
+    # re-weighs them, and whether the request alone makes a sure defect (the mix says what is common
+    # in this repo, not what this request is).
+    paid = own_probs[CHANGE] + own_probs[NEW_SCOPE]
+    alone = own_probs[DEFECT] if ratio is not None else None
     # A sure defect is held back while any condition of the guard holds (docs/triage.md 2.6).
-    held_back = _held_back_because(weighed, headline, paid) if label == DEFECT and confidence >= GUARD_CONFIDENCE else []
+    held_back = _held_back_because(weighed, headline, paid, alone) if label == DEFECT and confidence >= GUARD_CONFIDENCE else []
     if held_back:
         confidence = min(confidence, GUARD_CONFIDENCE - 0.01)
     threshold = model["threshold"]
     if not weighed.matches and label in (DEFECT, CHANGE):
         head = ("the evidence is too weak to classify: no requirement matches, and a "
                 f"{label} needs one; most likely {label} ({confidence:.2f}), then {runner} ({runner_p:.2f})")
-        return _result(request, NEEDS_REVIEW, 1.0 - confidence, weighed, (head, *details), evidence, probs)
+        return _result(request, NEEDS_REVIEW, 1.0 - confidence, weighed, (*lead, head, *details), evidence, probs)
     if confidence < threshold:
         head = (f"not sure enough to classify: most likely {label} ({confidence:.2f}), then {runner} "
                 f"({runner_p:.2f}); below {threshold:.2f} a person decides")
-        return _result(request, NEEDS_REVIEW, 1.0 - confidence, weighed, (head, *details), evidence, probs)
+        return _result(request, NEEDS_REVIEW, 1.0 - confidence, weighed, (*lead, head, *details), evidence, probs)
     head = f"weighed {label} at {confidence:.2f}"
     if held_back:
         head += (f", held below {GUARD_CONFIDENCE:.2f} because {'; and '.join(held_back[:2])}: a defect this sure is"
                  " warranty work, and paid work must not pass as a defect")
-    return _result(request, label, confidence, weighed, (head, *details), evidence, probs)
+    return _result(request, label, confidence, weighed, (*lead, head, *details), evidence, probs)
 
 
-def _held_back_because(weighed: Weighed, headline: str, paid: float) -> list[str]:
+def _moved(own: tuple[str, float], now: tuple[str, float], weighed: Weighed, threshold: float) -> str:
+    """What re-weighing did, told against the answer the request alone gives (a person decides below
+    the threshold, and for a defect or change nothing matched)."""
+    def answer(label: str, p: float) -> str:
+        if p < threshold or (not weighed.matches and label in (DEFECT, CHANGE)):
+            return f"{NEEDS_REVIEW} (most likely {label}, {p:.2f})"
+        return f"{label} ({p:.2f})"
+
+    before, after = answer(*own), answer(*now)
+    if before.split(" ")[0] == after.split(" ")[0] and own[0] == now[0]:
+        return f"takes the likeliest class's probability from {own[1]:.2f} to {now[1]:.2f}"
+    return f"turns the answer to {after}; without it: {before}"
+
+
+def _ranked(probs: dict[str, float]) -> list[tuple[str, float]]:
+    return sorted(probs.items(), key=lambda item: (-item[1], MODEL_CLASSES.index(item[0])))
+
+
+def _held_back_because(weighed: Weighed, headline: str, paid: float, alone: float | None = None) -> list[str]:
     """The conditions of the costly-mistake guard that hold, each as a sentence a project manager can
     say to the customer: first what the request says of itself, then what the baseline does not hold.
     A sure defect is held back while any holds: the request also asks for something, or says in its
     own words that it is an ask, or that what was delivered works as specified; nothing matched;
     change and new scope keep enough of the probability; or the headline speaks of what no accepted
-    requirement holds."""
+    requirement holds; or only the repo's mix of requests makes it sure (`alone`: the request's own
+    probability of a defect, when a mix re-weighed it)."""
     signals, prepared = weighed.signals, weighed.prepared
     why: list[str] = []
     asked = [p for kind in ("alter", "add", "ask") for p in signals.found.get(kind, ())]
@@ -254,6 +290,8 @@ def _held_back_because(weighed: Weighed, headline: str, paid: float) -> list[str
         why.append("no requirement matches it")
     if paid >= GUARD_PAID:
         why.append(f"change and new scope together keep {paid:.2f} of the probability")
+    if alone is not None and alone < GUARD_CONFIDENCE:
+        why.append(f"only this repo's mix of requests makes it that sure (the request alone: defect at {alone:.2f})")
     return why
 
 

@@ -45,9 +45,17 @@ from reqtrace.io.cachefile import note, read_regular, seal, unseal
 from reqtrace.io.clock import timestamp
 from reqtrace.io.files import atomic_write
 from reqtrace.io.yamlio import MAX_FILE_BYTES
-from reqtrace.triage import BaselineIndex, TriageResult, classify_request
-from reqtrace.triage.model import shipped_model
-from reqtrace.triage.precedent import FITTED, PrecedentIndex, apply_precedent, decided
+from reqtrace.triage import BaselineIndex, TriageResult, classify_request, decide, weigh
+from reqtrace.triage.classify import Weighed
+from reqtrace.triage.model import probabilities, shipped_model
+from reqtrace.triage.precedent import (
+    DECIDED_CLASSES,
+    FITTED,
+    PrecedentIndex,
+    apply_precedent,
+    decided,
+)
+from reqtrace.triage.priors import Mix, estimate_mix
 from reqtrace.triage.words import keep_caches_in
 
 MAX_TEXT_BYTES = 1024 * 1024  # a request's text is read up to 1 MB; the classifier reads its start
@@ -304,16 +312,16 @@ def _same_indexed(one: Requirement, other: Requirement) -> bool:
 
 
 def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: Baseline, index: BaselineIndex,
-                precedents: PrecedentIndex | None = None) -> tuple[TriageRun, BaselineIndex]:
+                precedents: PrecedentIndex | None = None, batch: MixBatch | None = None) -> tuple[TriageRun, BaselineIndex]:
     """`run_triage`, with every requirement a result quotes (its matches' signed title,
     statement and criteria) checked against git at the baseline's commit: the index is a
     cache, and what triage quotes as signed must be what was signed. When a quoted
     requirement differs, the index is rebuilt from git and the requests triaged again."""
-    run = run_triage(inputs, baseline, index, precedents)
+    run = run_triage(inputs, baseline, index, precedents, batch)
     quoted = {match.id for _, result in run.results for match in result.matches}
     if quoted and not _agrees_with_git(repo, baseline.commit, index, quoted):
         index = _index_of(repo, baseline.commit, use_cache=False)
-        run = run_triage(inputs, baseline, index, precedents)
+        run = run_triage(inputs, baseline, index, precedents, batch)
     return run, index
 
 
@@ -418,6 +426,33 @@ class TriageRun:
     baseline: Baseline
     results: list[tuple[TriageInput, TriageResult]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    mix: Mix | None = None  # the repo's own mix of requests, as estimated (None: not asked for)
+
+
+@dataclass(frozen=True)
+class MixBatch:
+    """What tells the repo's own mix of requests (triage/priors.py): every undecided request of the
+    working tree (its text and refs, in id order), and the classes of the decided ones."""
+
+    undecided: tuple[tuple[str, tuple[str, ...]], ...]
+    decided: tuple[tuple[str, int], ...]
+
+
+def mix_batch(repo: SpecRepo, records: Snapshot | None = None) -> MixBatch:
+    """The repo's request records as the batch whose mix triage adapts to: the same whichever
+    requests the command line names, so a request's answer does not depend on what else is asked."""
+    if records is None:
+        records = load_records(repo, ("request",))
+    requests = records.requests
+    texts = []
+    for request in sorted(undecided(requests), key=lambda r: _natural(r.id)):
+        item = request_input(request)
+        texts.append((item.text, item.refs))
+    counts = {name: 0 for name in DECIDED_CLASSES}
+    for request in decided(requests.values()):
+        assert request.decision is not None and request.decision.as_ is not None  # noqa: S101 - decided() keeps these only
+        counts[request.decision.as_] += 1
+    return MixBatch(tuple(texts), tuple(counts.items()))
 
 
 def undecided(requests: dict[str, Request]) -> list[Request]:
@@ -475,17 +510,37 @@ def missing_request(repo: SpecRepo, request_id: str, records: Snapshot) -> Input
 
 
 def run_triage(inputs: Sequence[TriageInput], baseline: Baseline, index: BaselineIndex,
-               precedents: PrecedentIndex | None = None) -> TriageRun:
-    """Classify each input; with `precedents`, the decided requests like it are cited and weighed in."""
+               precedents: PrecedentIndex | None = None, batch: MixBatch | None = None) -> TriageRun:
+    """Classify each input; with `batch`, re-weighed by the repo's own mix of requests when it is
+    one (priors.py); with `precedents`, the decided requests like it are cited and weighed in."""
     run = TriageRun(baseline)
+    weighed: dict[tuple[str, tuple[str, ...]], Weighed] = {}  # each text weighed once, in the batch and as an input
+
+    def weighed_of(text: str, refs: tuple[str, ...]) -> Weighed:
+        key = (text, refs)
+        if key not in weighed:
+            weighed[key] = weigh(text, index, refs)
+        return weighed[key]
+
+    readable = len(index) > 0
+    if batch is not None and readable:
+        rows = [probabilities(weighed_of(text, refs).features) for text, refs in batch.undecided if _has_words(text)]
+        run.mix = estimate_mix(rows, dict(batch.decided))
     for item in inputs:
-        result = classify_request(item.text, index=index, request=item.label, refs=item.refs, claimed=item.claimed)
+        if readable and _has_words(item.text):
+            result = decide(weighed_of(item.text, item.refs), index, request=item.label, claimed=item.claimed, mix=run.mix)
+        else:  # no text to read, or an empty baseline: the classifier says so itself
+            result = classify_request(item.text, index=index, request=item.label, refs=item.refs, claimed=item.claimed)
         if precedents is not None and len(precedents):
             itself = [name for name in (item.request_id, item.label) if name]
             result = apply_precedent(result, precedents.nearest(item.text, exclude=itself, floor=FITTED.floor),
                                      abstain_below=shipped_model()["threshold"])
         run.results.append((item, result))
     return run
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text.strip())
 
 
 def precedent_index(repo: SpecRepo, records: Snapshot | None = None) -> PrecedentIndex:

@@ -1,0 +1,133 @@
+"""The repo's own mix of requests (triage/priors.py): estimated from its request records, and the
+answers re-weighed by it only when it is a real one — run as a user would, and the estimate itself."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import CONFIG, SpecRepoFixture, write_files
+from reqtrace.triage.model import CLASSES
+from reqtrace.triage.priors import MIN_REQUESTS, PSEUDO_REQUESTS, estimate_mix
+
+DATA = Path(__file__).parent / "data" / "triage"
+# Labelled defects of the worked example's sets, each a sure defect on its own: a repo whose
+# undecided requests are these holds mostly defects.
+DEFECTS = ("F-001", "F-011", "F-013", "F-018", "U-040", "H-045", "H-057", "H-066", "H-069", "M-011", "M-035",
+           "M-095", "M-106", "L-001", "L-002", "L-006", "L-007", "L-008", "L-009", "L-010", "L-011")
+# A defect (a number seen beyond the signed one) the classifier alone leaves to a person: defect 0.46, change 0.44.
+BORDERLINE = "L-005"
+
+
+def _items() -> dict[str, dict]:
+    return {str(item["id"]): item for path in sorted(DATA.glob("*.yaml")) for item in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]}
+
+
+def _request(rid: str, text: str) -> str:
+    """A request file whose title and text read as the labelled text (triage reads "title\ntext")."""
+    title, _, rest = text.strip().partition("\n")
+    return (f"id: {rid}\nreceived: 2026-08-01\ntitle: {json.dumps(title, ensure_ascii=False)}\ntext: |\n"
+            + "".join(f"  {line}\n" for line in (rest or title).splitlines()))
+
+
+@pytest.fixture(scope="module")
+def repos(tmp_path_factory, build_env) -> tuple[Path, Path]:
+    """Two repos on the same baseline: one whose requests are the borderline one and 21 defects, and
+    one that holds the borderline request alone."""
+    items = _items()
+    specs = {f"specs/{p.relative_to(DATA / 'baseline').as_posix()}": p.read_text(encoding="utf-8") for p in (DATA / "baseline").rglob("*.yaml")}
+    roots = []
+    for name, ids in (("mostly-defects", (BORDERLINE, *DEFECTS)), ("alone", (BORDERLINE,))):
+        root = tmp_path_factory.mktemp(name) / "repo"
+        write_files(root, {"reqtrace.yaml": CONFIG, **specs})
+        repo = SpecRepoFixture(root)
+        repo.git("init", "-q")
+        repo.commit(message="initial", tag="baseline/v1.0")
+        repo.commit({f"records/requests/RQ-{k + 1}.yaml": _request(f"RQ-{k + 1}", items[rid]["text"]) for k, rid in enumerate(ids)}, "requests")
+        roots.append(root)
+    return roots[0], roots[1]
+
+
+def _triage(run_in_process, root: Path, *args: str) -> dict:
+    result = run_in_process("triage", "RQ-1", *args, "--baseline", "v1.0", "--no-precedent", "-f", "json", cwd=root)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_repo_of_mostly_defects_turns_a_borderline_answer_and_says_why(repos, run_in_process):
+    mostly, _ = repos
+    shifted = _triage(run_in_process, mostly)
+    plain = _triage(run_in_process, mostly, "--no-priors")
+    assert plain["priors"] is None
+    assert plain["results"][0]["classification"] == "needs-review"
+    priors = shifted["priors"]
+    assert priors["applied"] and priors["from"] == {"requests": 22, "decisions": 0}
+    assert priors["shares"]["defect"] > 0.6
+    result = shifted["results"][0]
+    assert result["classification"] == "defect"
+    assert result["reasons"][0].startswith("this repo's mix of requests (defect ")
+    assert "turns the answer to defect" in result["reasons"][0]
+    assert "without it: needs-review (most likely defect, 0.46)" in result["reasons"][0]
+    # The mix says what is common in the repo, not what this request is: never a sure defect by it alone.
+    assert result["probabilities"]["defect"] >= 0.8 and result["confidence"] == 0.79
+    assert result["reasons"][1].startswith("weighed defect at 0.79, held below 0.80 because")
+
+
+def test_the_answer_does_not_depend_on_which_requests_are_named(repos, run_in_process):
+    mostly, _ = repos
+    result = run_in_process("triage", "--all", "--baseline", "v1.0", "--no-precedent", "-f", "json", cwd=mostly)
+    alone = _triage(run_in_process, mostly)["results"][0]
+    every = {r["request"]: r for r in json.loads(result.stdout)["results"]}
+    assert every["RQ-1"]["classification"] == alone["classification"] and every["RQ-1"]["probabilities"] == alone["probabilities"]
+
+
+def test_a_request_alone_is_answered_as_without_the_mix(repos, run_in_process):
+    _, alone = repos
+    shown = _triage(run_in_process, alone)
+    plain = _triage(run_in_process, alone, "--no-priors")
+    assert not shown["priors"]["applied"] and f"fewer than {MIN_REQUESTS}" in shown["priors"]["why"]
+    assert shown["results"][0] == plain["results"][0]
+
+
+def test_the_text_output_says_what_the_mix_is(repos, run_in_process):
+    mostly, _ = repos
+    result = run_in_process("triage", "RQ-1", "--baseline", "v1.0", "--no-precedent", cwd=mostly)
+    assert result.exit_code == 0, result.stderr
+    assert "this repo's mix of requests: defect 0." in result.stdout and "answers re-weighed by it" in result.stdout
+
+
+def _rows(leaning: dict[str, int]) -> list[dict[str, float]]:
+    """Requests the classifier leans on: `n` of each class at 0.7, the rest shared evenly."""
+    return [{name: 0.7 if name == kind else 0.1 for name in CLASSES} for kind, n in leaning.items() for _ in range(n)]
+
+
+def test_a_mix_is_the_fixed_point_of_the_plain_computation():
+    rows = _rows({"defect": 18, "new-scope": 8, "change": 1, "out-of-scope": 3})
+    mix = estimate_mix(rows, {"defect": 2})
+    assert mix.applied
+    shares = dict(mix.shares)
+    # Each request's probabilities re-weighed by the mix, averaged with the decisions counted and one
+    # pseudo-request of each class, give the mix back.
+    ratio = {name: shares[name] * len(CLASSES) for name in CLASSES}
+    again = {name: (2.0 if name == "defect" else 0.0) + PSEUDO_REQUESTS / len(CLASSES) for name in CLASSES}
+    for row in rows:
+        whole = sum(row[name] * ratio[name] for name in CLASSES)
+        for name in CLASSES:
+            again[name] += row[name] * ratio[name] / whole
+    assert all(abs(again[name] / (len(rows) + 2 + PSEUDO_REQUESTS) - shares[name]) < 1e-5 for name in CLASSES)
+    assert shares["defect"] > shares["new-scope"] > shares["out-of-scope"] > shares["change"]
+
+
+def test_an_even_mix_and_a_small_batch_are_not_applied():
+    assert not estimate_mix(_rows({"defect": 10, "change": 10, "new-scope": 10, "out-of-scope": 10}), {}).applied
+    small = estimate_mix(_rows({"defect": MIN_REQUESTS - 1}), {})
+    assert not small.applied and small.ratio() is None
+    assert estimate_mix(_rows({"defect": MIN_REQUESTS}), {}).applied
+
+
+def test_decisions_alone_are_the_mix_and_no_class_is_made_impossible():
+    mix = estimate_mix([], {"defect": 20, "new-scope": 5})
+    shares = {name: round(share * 29, 6) for name, share in mix.shares}
+    assert mix.applied and shares == {"defect": 21.0, "change": 1.0, "new-scope": 6.0, "out-of-scope": 1.0}
+    assert mix.as_dict()["from"] == {"requests": 0, "decisions": 25}
