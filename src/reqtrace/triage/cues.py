@@ -21,7 +21,7 @@ REPORT_EN = re.compile(
     r"|trigger|apply|close|connect|download|upload|change|refresh|reach|keep|block|reject|stop|include|exclude|round|reset)\w*"
     r"|can't|cannot|unable to|won't|isn't|wasn't|didn't|doesn't|never (?:got|get|arrive|arrived|came|shows?|showed|worked|received)"
     r"|expected\b.{0,80}\b(?:but|got|instead)|supposed to|should (?:have|be|show|not)\b.{0,60}\bbut\b|instead (?:it|we|they|i) (?:get|got|see|saw)"
-    r"|keeps? (?:showing|failing|crashing|logging|asking|sending)|again|since (?:yesterday|the (?:update|upgrade|release|last))"
+    r"|keeps? (?:showing|failing|crashing|logging|sending)|again|since (?:yesterday|the (?:update|upgrade|release|last))"
     r"|suddenly|every time|randomly|sometimes|still (?:not|shows?|can|cannot|can't|get|gets|happens)|shows? (?:up )?as|turned out)\b",
     re.IGNORECASE,
 )
@@ -39,7 +39,13 @@ ASK_EN = re.compile(
     r"|we'd like|i'd like|it would be (?:nice|great|good|helpful|better|useful)|would be (?:nice|great|helpful|better|useful)|wish|hope (?:you|we|it)"
     r"|suggest|should be able to|make it|let (?:us|them|me|users?)|allow(?:ing)?|option to|ability to|is there a way to|any chance|how about|would love"
     # Someone's ask passed on: "the manager has asked us to …", "she asked us not to … any more".
-    r"|(?:has|have|had) asked (?:us|you|me|them) (?:not )?to)\b",
+    r"|(?:has|have|had) asked (?:us|you|me|them) (?:not )?to"
+    # People who keep asking for something: "tenants keep asking to see more history" (not a failure;
+    # "it keeps asking for the code" is the product prompting).
+    r"|(?<!\bit )keeps? (?:asking|requesting|begging|telling us|pushing) (?:for|to|whether|if|about|us|me|when|why)"
+    # Paid work asked for: "send an estimate", "please provide a proposal", "can you quote?".
+    r"|(?:send|give|provide|prepare|need|want|like|get) (?:us |me )?(?:a |an |your )?(?:quote|quotation|estimate|cost estimate|proposal|offer|impact assessment)"
+    r"|can you quote|(?:a|an) (?:quote|quotation|estimate|proposal) (?:for|and|of)|(?:how much|what) (?:would|will|does) (?:it|this|that) cost)\b",
     re.IGNORECASE,
 )
 ASK_ZH = re.compile(
@@ -57,10 +63,14 @@ ALTER_EN = re.compile(
     # "go yellow at 5 days instead?": a trailing "instead" proposes the value just told.
     r"|\binstead(?=\s*(?:[?.!,;)]|$))"
     # "make it 30", "can it be 10?", "set it to 5", "can it go … at 5 days": a value asked of what exists.
-    r"|\bmake (?:it|them|this|that)(?= \d)|\b(?:can|could|would) (?:it|this|that|they) (?:be|go|become|stay|start|happen|run)\b"
+    r"|\bmake (?:it|them|this|that)(?= \d)|(?<!how )\b(?:can|could|would) (?:it|this|that|they) (?:be|go|become|stay|start|happen|run)\b"
     r"|\bset (?:it|them|this|that) (?:to|at)\b|\b(?:be|been) (?:set|moved|bumped|dropped|cut|lowered|raised) to\b|\bflip\b|\bswap\b"
     # A rule that starts to hold from a later date: "from next month", "going forward".
     r"|\bfrom (?:now on|then on|next (?:week|month|year|quarter|release|version))\b|\bgoing forward\b"
+    r"|\bfrom (?:the start of )?(?:next|the next) (?:term|semester|season|period|cycle|billing (?:period|cycle)|(?:school|financial|fiscal|tax|academic) year)\b"
+    r"|\bfrom (?:january|february|march|april|june|july|august|september|october|november|december)\b"
+    # The customer's own decision to run things otherwise: "the committee has decided that …".
+    r"|\b(?:has|have|had) (?:now )?(?:decided|resolved)\b|\b(?:management|committee|board|leadership|director|we) (?:has |have )?(?:decided|resolved)\b"
     # Something shown today, asked to be taken away: "please drop the sender's name", "left out".
     r"|\b(?:left out|leave out|get rid of|take out)\b|\b(?:please|could you|can you|can we|could we|should|want to|like to|we'd like to|i'd like to) (?:\w+ )?(?:remove|drop|hide)\b",
     re.IGNORECASE,
@@ -72,7 +82,11 @@ ADD_EN = re.compile(
     r"\b(?:add(?:ed|ing)?|new|also|another|extra|additional|integrat(?:e|ion|ed)|support(?:s|ing)? for|connect(?:ion)? (?:to|with)"
     r"|export(?:ing)? to|import(?:ing)? from|feature|module|plugin|as well|too|as an option|in addition|on top|a way to)\b"
     # What everyone else offers: "every other bank has live chat" (not "all other PCs have no problem").
-    r"|\b(?:every|all|most|many) other (?:\w+ ){0,2}(?:has|have|offers?|supports?)\b(?! (?:no|the same|this|that|it)\b)",
+    r"|\b(?:every|all|most|many) other (?:\w+ ){0,2}(?:has|have|offers?|supports?)\b(?! (?:no|the same|this|that|it)\b)"
+    # What the product lacks, told as a lack: "there is no way to …", "has no way to …", "there is nowhere in X to …".
+    r"|\b(?:there (?:is|are|'s) (?:no (?:way|option|place|screen|setting|button|function|feature)|nowhere|nothing) (?:in \w+(?: \w+)? )?(?:to|for|that)"
+    r"|(?:has|have|had|with) no (?:way|option|place|screen|setting|button|function|feature) (?:to|for)|no way (?:to|for))\b"
+    r"|\b(?:this|that|it) (?:has|needs) to exist\b|\b(?:this|that|it) is (?:basic|standard|a basic|a standard)\b",
     re.IGNORECASE,
 )
 ADD_ZH = re.compile(r"新增|增加|添加|加个|加一个|加上|加一|多加|新功能|对接|集成|接入|支持|另外|还想|还需要|再加|额外|多一个|开通|新建|也能|也可以|顺便"
