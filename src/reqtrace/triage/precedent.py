@@ -56,10 +56,10 @@ class Weighing:
     floor: float
 
 
-# Not the pair `python bench/bench_precedent.py --fit` finds (8, 0.15 on today's data): that stronger pair
-# lifts the issue trackers (+0.014 macro-F1) but lowers the written domains (-0.004), which are most of
-# what a project manager's requests look like; this weaker one keeps them level and lifts the trackers
-# as much (+0.014). docs/triage.md, 4.6 and 6, has both.
+# Not the pair `python bench/bench_precedent.py --fit` finds (8, 0.25 on the data of 2026-12-07 evening):
+# fitted leave-one-domain-out, that stronger pair lowers the written domains (-0.004 macro-F1) and the
+# issue trackers (-0.007); this weaker one keeps the written domains level (+0.001) and lifts the
+# trackers (+0.011). docs/triage.md, 4.6 and 6, has both.
 FITTED = Weighing(strength=2.0, floor=0.15)
 
 
