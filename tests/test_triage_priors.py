@@ -16,8 +16,10 @@ DATA = Path(__file__).parent / "data" / "triage"
 # undecided requests are these holds mostly defects.
 DEFECTS = ("F-001", "F-011", "F-013", "F-018", "U-040", "H-045", "H-057", "H-066", "H-069", "M-011", "M-035",
            "M-095", "M-106", "L-001", "L-002", "L-006", "L-007", "L-008", "L-009", "L-010", "L-011")
-# A defect (a number seen beyond the signed one) the classifier alone leaves to a person: defect 0.46, change 0.44.
-BORDERLINE = "L-005"
+# A defect the classifier alone leaves to a person (a doctor sees every doctor's patients: defect 0.46,
+# new scope 0.26 with the weights of 2026-12-07 evening). A refit may move it out of needs-review: then
+# pick another labelled defect that is needs-review with defect likeliest (reqtrace.triage.classify.classify_request tells).
+BORDERLINE = "P-007"
 
 
 def _items() -> dict[str, dict]:
@@ -61,6 +63,8 @@ def test_a_repo_of_mostly_defects_turns_a_borderline_answer_and_says_why(repos, 
     plain = _triage(run_in_process, mostly, "--no-priors")
     assert plain["priors"] is None
     assert plain["results"][0]["classification"] == "needs-review"
+    alone = plain["results"][0]["probabilities"]["defect"]
+    assert max(plain["results"][0]["probabilities"].items(), key=lambda kv: kv[1])[0] == "defect"
     priors = shifted["priors"]
     assert priors["applied"] and priors["from"] == {"requests": 22, "decisions": 0}
     assert priors["shares"]["defect"] > 0.6
@@ -68,7 +72,7 @@ def test_a_repo_of_mostly_defects_turns_a_borderline_answer_and_says_why(repos, 
     assert result["classification"] == "defect"
     assert result["reasons"][0].startswith("this repo's mix of requests (defect ")
     assert "turns the answer to defect" in result["reasons"][0]
-    assert "without it: needs-review (most likely defect, 0.46)" in result["reasons"][0]
+    assert f"without it: needs-review (most likely defect, {alone:.2f})" in result["reasons"][0]
     # The mix says what is common in the repo, not what this request is: never a sure defect by it alone.
     assert result["probabilities"]["defect"] >= 0.8 and result["confidence"] == 0.79
     assert result["reasons"][1].startswith("weighed defect at 0.79, held below 0.80 because")
