@@ -168,19 +168,7 @@ def fork_answering(work: Callable[[], bytes], *, items: int) -> Callable[[], byt
     if not can_fork(items):
         answer = work()
         return lambda: answer
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child; its answer is checked by the caller
-        status = 1
-        try:
-            os.close(read_end)
-            answer = work()
-            with os.fdopen(write_end, "wb") as out:
-                out.write(answer)
-            status = 0
-        finally:
-            os._exit(status)  # never return into the parent's code, never run its atexit
-    os.close(write_end)
+    pid, read_end = _fork_writing(lambda out: out.write(work()))  # the answer whole, then written
     result: list[bytes | None] = []
 
     def wait() -> bytes | None:
@@ -199,10 +187,9 @@ def fork_answering(work: Callable[[], bytes], *, items: int) -> Callable[[], byt
     return wait
 
 
-def _forked_writer(work: Callable[[BinaryIO], None], thread_name: str) -> tuple[int, Callable[[], bytes | None]]:
-    """Fork a child that runs work(out) and exits; the parent drains the pipe in a thread, so
-    the child never waits for it. Gives the child's pid and a function that waits for the
-    child (once; later calls give the same) and gives what it wrote, or None when it failed."""
+def _fork_writing(work: Callable[[BinaryIO], object]) -> tuple[int, int]:
+    """Fork a child that runs work(out) on the write end of a pipe and exits (status 0 only if
+    work returned); gives the child's pid and the pipe's read end, which the caller drains and closes."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child; its output is checked by the caller
@@ -215,6 +202,14 @@ def _forked_writer(work: Callable[[BinaryIO], None], thread_name: str) -> tuple[
         finally:
             os._exit(status)  # never return into the parent's code, never run its atexit
     os.close(write_end)
+    return pid, read_end
+
+
+def _forked_writer(work: Callable[[BinaryIO], None], thread_name: str) -> tuple[int, Callable[[], bytes | None]]:
+    """Fork a child that runs work(out) and exits; the parent drains the pipe in a thread, so
+    the child never waits for it. Gives the child's pid and a function that waits for the
+    child (once; later calls give the same) and gives what it wrote, or None when it failed."""
+    pid, read_end = _fork_writing(work)
     chunks: list[bytes] = []
 
     def drain() -> None:  # reading a pipe releases the GIL: the caller works meanwhile
