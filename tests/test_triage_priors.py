@@ -135,3 +135,36 @@ def test_decisions_alone_are_the_mix_and_no_class_is_made_impossible():
     shares = {name: round(share * 29, 6) for name, share in mix.shares}
     assert mix.applied and shares == {"defect": 21.0, "change": 1.0, "new-scope": 6.0, "out-of-scope": 1.0}
     assert mix.as_dict()["from"] == {"requests": 0, "decisions": 25}
+
+
+def test_the_kept_mix_answers_as_the_plain_computation_and_a_wrong_one_is_computed_again(repos, run_in_process, tmp_path):
+    """`triage RQ-ID` reads the batch's mix from the store (kind triage-mix) instead of weighing every
+    other undecided request again: the answer is the plain computation's, a kept entry of the wrong
+    shape is not used, and an edited request makes another batch (its mix computed anew)."""
+    import shutil
+
+    from reqtrace.core import cachestore
+    from reqtrace.core.config import find_spec_repo
+    from reqtrace.triage.repo import MIX_KIND, choose_baseline, kept_mix, mix_batch
+
+    root = tmp_path / "repo"
+    shutil.copytree(repos[0], root, symlinks=True)
+    plain = _triage(run_in_process, root)
+    run_in_process("triage", "RQ-1", "--baseline", "v1.0", "--no-precedent", cwd=root, env={"REQTRACE_NO_CACHE": "1"})
+    first = _triage(run_in_process, root)  # computes and keeps the mix
+    kept_files = list((root / ".git" / "reqtrace" / MIX_KIND).glob("*.json"))
+    assert len(kept_files) == 1
+    assert _triage(run_in_process, root) == first == plain
+
+    repo = find_spec_repo(root)
+    place = kept_mix(repo, choose_baseline(repo, "v1.0").commit, mix_batch(repo))
+    assert place is not None and place.load() is not None  # the entry the runs above kept
+    cachestore.store(repo.git_top, MIX_KIND, place.content_id, {"shares": [["defect", 1.0]], "requests": 22})
+    assert place.load() is None  # a sealed entry of the wrong shape is no mix
+    assert _triage(run_in_process, root) == plain
+
+    (root / "records" / "requests" / "RQ-2.yaml").write_text(_request("RQ-2", "How do I print the weekly list?"), encoding="utf-8")
+    edited = _triage(run_in_process, root)
+    assert edited == _triage(run_in_process, root)
+    assert edited["priors"] == json.loads(run_in_process("triage", "RQ-1", "--baseline", "v1.0", "--no-precedent", "-f", "json", cwd=root,
+                                                          env={"REQTRACE_NO_CACHE": "1"}).stdout)["priors"]

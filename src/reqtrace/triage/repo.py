@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from reqtrace.baselines.baseline import (
     Baseline,
@@ -47,7 +48,7 @@ from reqtrace.io.files import atomic_write
 from reqtrace.io.yamlio import MAX_FILE_BYTES
 from reqtrace.triage import BaselineIndex, TriageResult, classify_request, decide, weigh
 from reqtrace.triage.classify import Weighed
-from reqtrace.triage.model import probabilities, shipped_model
+from reqtrace.triage.model import CLASSES, probabilities, shipped_model
 from reqtrace.triage.precedent import (
     DECIDED_CLASSES,
     FITTED,
@@ -317,11 +318,12 @@ def run_checked(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: Baselin
     statement and criteria) checked against git at the baseline's commit: the index is a
     cache, and what triage quotes as signed must be what was signed. When a quoted
     requirement differs, the index is rebuilt from git and the requests triaged again."""
-    run = run_triage(inputs, baseline, index, precedents, batch)
+    kept = kept_mix(repo, baseline.commit, batch) if batch is not None else None
+    run = run_triage(inputs, baseline, index, precedents, batch, kept)
     quoted = {match.id for _, result in run.results for match in result.matches}
     if quoted and not _agrees_with_git(repo, baseline.commit, index, quoted):
         index = _index_of(repo, baseline.commit, use_cache=False)
-        run = run_triage(inputs, baseline, index, precedents, batch)
+        run = run_triage(inputs, baseline, index, precedents, batch)  # nothing kept read: the index was not what was signed
     return run, index
 
 
@@ -509,10 +511,58 @@ def missing_request(repo: SpecRepo, request_id: str, records: Snapshot) -> Input
 
 
 
+@dataclass(frozen=True)
+class KeptMix:
+    """Where the mix of a batch is kept (core/cachestore.py, kind `triage-mix`): by the baseline's
+    index id (its commit and the triage code, weights included) and the batch's texts, refs and
+    decided classes, so that `triage RQ-ID` does not weigh every other undecided request again."""
+
+    git_top: Path
+    content_id: str
+
+    def load(self) -> Mix | None:
+        return cachestore.load(self.git_top, MIX_KIND, self.content_id, _mix_from)
+
+    def store(self, mix: Mix) -> None:
+        cachestore.store(self.git_top, MIX_KIND, self.content_id, {
+            "shares": [[name, share] for name, share in mix.shares], "requests": mix.requests,
+            "decisions": mix.decisions, "applied": mix.applied, "why": mix.why})
+
+
+MIX_KIND = "triage-mix"
+
+
+def kept_mix(repo: SpecRepo, commit: str, batch: MixBatch) -> KeptMix | None:
+    """The place of `batch`'s mix against the baseline at `commit`; None outside git."""
+    if repo.git_top is None:
+        return None
+    import hashlib
+    import json
+
+    said = json.dumps([batch.undecided, batch.decided], ensure_ascii=False, separators=(",", ":"))
+    return KeptMix(repo.git_top, f"{_index_id(repo, commit)}\x00{hashlib.sha256(said.encode('utf-8', 'surrogatepass')).hexdigest()}")
+
+
+def _mix_from(value: Any) -> Mix | None:
+    """A kept mix, when it has the shape `KeptMix.store` gives; None otherwise (computed again)."""
+    try:
+        shares = tuple((str(name), float(share)) for name, share in value["shares"])
+        fields = (value["requests"], value["decisions"], value["applied"], value["why"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if [name for name, _ in shares] != list(CLASSES) or not all(0.0 <= share <= 1.0 for _, share in shares):
+        return None
+    if type(fields[0]) is not int or type(fields[1]) is not int or type(fields[2]) is not bool or type(fields[3]) is not str:
+        return None
+    return Mix(shares, fields[0], fields[1], fields[2], fields[3])
+
+
 def run_triage(inputs: Sequence[TriageInput], baseline: Baseline, index: BaselineIndex,
-               precedents: PrecedentIndex | None = None, batch: MixBatch | None = None) -> TriageRun:
+               precedents: PrecedentIndex | None = None, batch: MixBatch | None = None,
+               kept_mix: KeptMix | None = None) -> TriageRun:
     """Classify each input; with `batch`, re-weighed by the repo's own mix of requests when it is
-    one (priors.py); with `precedents`, the decided requests like it are cited and weighed in."""
+    one (priors.py), read from `kept_mix` when it was kept; with `precedents`, the decided requests
+    like it are cited and weighed in."""
     run = TriageRun(baseline)
     weighed: dict[tuple[str, tuple[str, ...]], Weighed] = {}  # each text weighed once, in the batch and as an input
 
@@ -524,8 +574,12 @@ def run_triage(inputs: Sequence[TriageInput], baseline: Baseline, index: Baselin
 
     readable = len(index) > 0
     if batch is not None and readable:
-        rows = [probabilities(weighed_of(text, refs).features) for text, refs in batch.undecided if _has_words(text)]
-        run.mix = estimate_mix(rows, dict(batch.decided))
+        run.mix = kept_mix.load() if kept_mix is not None else None
+        if run.mix is None:
+            rows = [probabilities(weighed_of(text, refs).features) for text, refs in batch.undecided if _has_words(text)]
+            run.mix = estimate_mix(rows, dict(batch.decided))
+            if kept_mix is not None:
+                kept_mix.store(run.mix)
     for item in inputs:
         if readable and _has_words(item.text):
             result = decide(weighed_of(item.text, item.refs), index, request=item.label, claimed=item.claimed, mix=run.mix)
