@@ -240,15 +240,15 @@ def decide(weighed: Weighed, index: BaselineIndex, *, request: str = "(text)", c
 def _moved(own: tuple[str, float], now: tuple[str, float], weighed: Weighed, threshold: float) -> str:
     """What re-weighing did, told against the answer the request alone gives (a person decides below
     the threshold, and for a defect or change nothing matched)."""
-    def answer(label: str, p: float) -> str:
-        if p < threshold or (not weighed.matches and label in (DEFECT, CHANGE)):
-            return f"{NEEDS_REVIEW} (most likely {label}, {p:.2f})"
-        return f"{label} ({p:.2f})"
+    def left_to_a_person(label: str, p: float) -> bool:
+        return p < threshold or (not weighed.matches and label in (DEFECT, CHANGE))
 
-    before, after = answer(*own), answer(*now)
-    if before.split(" ")[0] == after.split(" ")[0] and own[0] == now[0]:
+    def answer(label: str, p: float) -> str:
+        return f"{NEEDS_REVIEW} (most likely {label}, {p:.2f})" if left_to_a_person(label, p) else f"{label} ({p:.2f})"
+
+    if own[0] == now[0] and left_to_a_person(*own) == left_to_a_person(*now):
         return f"takes the likeliest class's probability from {own[1]:.2f} to {now[1]:.2f}"
-    return f"turns the answer to {after}; without it: {before}"
+    return f"turns the answer to {answer(*now)}; without it: {answer(*own)}"
 
 
 def _ranked(probs: dict[str, float]) -> list[tuple[str, float]]:

@@ -67,10 +67,10 @@ def estimate_mix(rows: Sequence[Mapping[str, float]], decided: Mapping[str, int]
     """The mix of the repo's requests: EM over the undecided requests' probabilities `rows`, with the
     decided classes' counts `decided` as a Dirichlet's pseudo-counts; applied when the tests pass."""
     counts = {name: float(decided.get(name, 0)) for name in CLASSES}
-    total = len(rows) + int(sum(counts.values()))
-    said = f"{len(rows)} undecided request(s) and {int(sum(counts.values()))} decision(s)"
-    if total < MIN_REQUESTS:
-        return Mix(tuple(TRAINING_MIX.items()), len(rows), int(sum(counts.values())), False,
+    decisions = int(sum(counts.values()))
+    said = f"{len(rows)} undecided request(s) and {decisions} decision(s)"
+    if len(rows) + decisions < MIN_REQUESTS:
+        return Mix(tuple(TRAINING_MIX.items()), len(rows), decisions, False,
                    f"{said}: fewer than {MIN_REQUESTS}, too few to tell this repo's mix of requests")
     shares = _em(rows, counts)
     ratio = {name: shares[name] / TRAINING_MIX[name] for name in CLASSES}
@@ -79,9 +79,9 @@ def estimate_mix(rows: Sequence[Mapping[str, float]], decided: Mapping[str, int]
     shift = sum(share * math.log(max(share, 1e-12) / TRAINING_MIX[name]) for name, share in shares.items())
     ordered = tuple((name, shares[name]) for name in CLASSES)
     if statistic < LIKELIHOOD_RATIO or shift < MIN_SHIFT:
-        return Mix(ordered, len(rows), int(sum(counts.values())), False,
+        return Mix(ordered, len(rows), decisions, False,
                    f"{said}: their mix is close enough to an even one (shift {shift:.2f}, test {statistic:.1f}); answers not re-weighed")
-    return Mix(ordered, len(rows), int(sum(counts.values())), True,
+    return Mix(ordered, len(rows), decisions, True,
                f"{said}: their mix differs from an even one (shift {shift:.2f}, test {statistic:.1f}); answers re-weighed by it")
 
 

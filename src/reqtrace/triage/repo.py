@@ -559,9 +559,9 @@ def _mix_from(value: Any) -> Mix | None:
 
 def run_triage(inputs: Sequence[TriageInput], baseline: Baseline, index: BaselineIndex,
                precedents: PrecedentIndex | None = None, batch: MixBatch | None = None,
-               kept_mix: KeptMix | None = None) -> TriageRun:
+               kept: KeptMix | None = None) -> TriageRun:
     """Classify each input; with `batch`, re-weighed by the repo's own mix of requests when it is
-    one (priors.py), read from `kept_mix` when it was kept; with `precedents`, the decided requests
+    one (priors.py), read from `kept` when it was kept; with `precedents`, the decided requests
     like it are cited and weighed in."""
     run = TriageRun(baseline)
     weighed: dict[tuple[str, tuple[str, ...]], Weighed] = {}  # each text weighed once, in the batch and as an input
@@ -574,12 +574,12 @@ def run_triage(inputs: Sequence[TriageInput], baseline: Baseline, index: Baselin
 
     readable = len(index) > 0
     if batch is not None and readable:
-        run.mix = kept_mix.load() if kept_mix is not None else None
+        run.mix = kept.load() if kept is not None else None
         if run.mix is None:
             rows = [probabilities(weighed_of(text, refs).features) for text, refs in batch.undecided if _has_words(text)]
             run.mix = estimate_mix(rows, dict(batch.decided))
-            if kept_mix is not None:
-                kept_mix.store(run.mix)
+            if kept is not None:
+                kept.store(run.mix)
     for item in inputs:
         if readable and _has_words(item.text):
             result = decide(weighed_of(item.text, item.refs), index, request=item.label, claimed=item.claimed, mix=run.mix)
