@@ -189,6 +189,15 @@ def test_only_requests_with_a_class_and_a_final_status_are_decided():
     assert len(index) == 2
 
 
+def test_a_request_in_traditional_characters_meets_its_precedent_in_simplified_ones():
+    # The classifier reads traditional Chinese in simplified characters; so does precedent.
+    index = PrecedentIndex.build([(_decided("RQ-1", "change"), "报表导出的日期格式请改成年月日"),
+                                  (_decided("RQ-2", "defect"), "登录页面打不开")])
+    (nearest,) = index.nearest("報表導出的日期格式請改成年月日", k=1)
+    assert (nearest.request, nearest.classification) == ("RQ-1", "change")
+    assert nearest.similarity > 0.99
+
+
 def _precedent(similarity: float, classification: str = "defect") -> Precedent:
     return Precedent("RQ-7", classification, "approved", "Li Wei", "2026-08-20", None, similarity)
 

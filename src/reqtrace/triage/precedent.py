@@ -25,14 +25,13 @@ measures leave-one-domain-out; docs/triage.md (4.6) records the figures.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from reqtrace.core.model import Request
+from reqtrace.triage.prepare import MAX_TEXT_CHARS, normalise
 from reqtrace.triage.words import is_content, tokens
 
 if TYPE_CHECKING:
@@ -104,25 +103,11 @@ def decided(requests: Iterable[Request]) -> list[Request]:
 
 # ---------------------------------------------------------------- words
 
-MAX_TEXT_CHARS = 20_000  # a request is read, not a novel: its start says what it is about
-_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z][a-z0-9]*(?:'[a-z]+)?|\d+(?:\.\d+)?")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Function words of either language: they make any two texts look alike.
-_STOPWORDS = frozenset("""
-a an the and or but if of to in on at for from by with about as into than then so too very is are was were be been
-being am do does did doing have has had having it its it's this that these those there here i me my we our us you
-your he she him her they them their what which who whom when where why how all any some no not can could would should
-will shall may might must just also only still again please hi hello dear thanks thank regards best kind sir madam
-get got one ve ll re don doesn didn isn aren wasn weren won can't don't doesn't didn't isn't
-的 了 是 我 你 他 她 它 我们 你们 他们 在 也 就 都 和 与 或 吗 呢 吧 啊 呀 哦 嗯 这 那 这个 那个 有 没有 不 没 很 还 又 把 被 给
-让 对 从 到 为 而 但 但是 因为 所以 如果 就是 一下 一个 一些 什么 怎么 可以 能 会 要 请 您 谢谢 你好 您好
-""".split())
-
 
 def words(text: str) -> list[str]:
     """The words of a text that say what it is about: triage's own terms (English stems,
     Chinese words by the same segmenter), no function words."""
-    folded = unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).lower().replace("’", "'")
+    folded = normalise(text[:MAX_TEXT_CHARS]).lower()  # as the classifier reads it: traditional meets simplified
     return [token.term for token in tokens(folded) if is_content(token)]
 
 
