@@ -719,7 +719,7 @@ def decode_text(data: bytes) -> str:
     """UTF-8 text of a file, or a YamlProblem saying where it is not UTF-8."""
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
-    if b"\x00" in data[:8192]:
+    if data.find(b"\x00", 0, 8192) >= 0:  # in the first 8 KiB, without copying them
         raise YamlProblem("not-utf8", "binary file, not UTF-8 text; remove it or move it out of the spec folders", 1)
     try:
         return data.decode("utf-8")
