@@ -2,7 +2,8 @@
 Markdown file of examples/, tests/data and specs/, the benchmark repos' shapes
 (bench/repo_shape.py) and odd files.
 
-The quick ways: a usual requirement built without a call per field
+The quick ways: a line `key: plain scalar` read once for the process
+(`yamlio._READ_LINES`), a usual requirement built without a call per field
 (`parse._usual_requirement`), its digest's canonical JSON written in one pass
 (`digest._canonical_json`), a meeting's text decoded and split once. With the first two
 switched off every file takes the general way; the items (with their lines), the
@@ -29,7 +30,8 @@ from reqtrace.core.parse import (
     parse_requirements,
     parse_spec_document,
 )
-from reqtrace.io.yamlio import decode_text, split_front_matter
+from reqtrace.io import yamlio
+from reqtrace.io.yamlio import Mapping, Sequence, decode_text, split_front_matter
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -127,3 +129,27 @@ def test_a_meeting_s_body_is_the_text_after_its_front_matter() -> None:
         if parser is parse_meeting:
             for item in parser(path, data, CONFIG).items:
                 assert item.body == split_front_matter(decode_text(data))[2], path
+
+
+def _shape(value: Any) -> Any:
+    """A loaded YAML value with everything the plain reader gives: types, lines, raw texts."""
+    if isinstance(value, Mapping):
+        return ("map", value.line, tuple(value.lines.items()), tuple(value.raw.items()), tuple((key, _shape(item)) for key, item in value.items()))
+    if isinstance(value, Sequence):
+        return ("seq", value.line, tuple(value.lines), tuple(value.raw.items()), tuple(_shape(item) for item in value))
+    return (type(value), value)
+
+
+def test_lines_read_before_read_as_they_did(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = []
+    for parser, _path, data in _corpus():
+        text = decode_text(data)
+        texts.append(split_front_matter(text)[0] if parser is parse_meeting else text)
+    monkeypatch.setattr(yamlio, "_READ_LINES", {})
+    monkeypatch.setattr(yamlio, "_READ_LINE_LIMIT", 0)
+    plain = [_shape(yamlio._load_plain(text, 0)) for text in texts]
+    monkeypatch.setattr(yamlio, "_READ_LINE_LIMIT", 20_000)
+    first = [_shape(yamlio._load_plain(text, 0)) for text in texts]  # filling the lines read
+    again = [_shape(yamlio._load_plain(text, 0)) for text in texts]  # most short lines from them
+    assert len(yamlio._READ_LINES) > 100
+    assert first == plain and again == plain
