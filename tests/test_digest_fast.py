@@ -17,7 +17,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reqtrace.core.digest import canonical_bytes, canonical_fields, requirement_digest, stash_digest
+from reqtrace.core.digest import (
+    _canonical_json,
+    canonical_bytes,
+    canonical_fields,
+    requirement_digest,
+    stash_digest,
+)
 from reqtrace.core.model import Config, Requirement
 from reqtrace.core.parse import parse_requirements
 
@@ -36,6 +42,7 @@ def test_the_spec_files_of_this_repository_digest_as_the_algorithm_says() -> Non
     assert len(requirements) > 50
     for requirement in requirements:
         assert canonical_bytes(requirement) == reference_bytes(requirement), requirement.id
+        assert _canonical_json(requirement) is not None, requirement.id  # the one-pass way, taken for every parsed one
         digest = "sha256:" + hashlib.sha256(reference_bytes(requirement)).hexdigest()
         assert requirement_digest(requirement) == digest
         assert stash_digest(requirement) == digest
@@ -86,3 +93,25 @@ def test_any_requirement_digests_as_the_algorithm_says(requirement: Requirement)
     except TypeError as error:
         got = type(error)
     assert got == expected
+
+
+# What a parser makes: every field text or None, the list fields tuples of texts, `x-` fields
+# sorted by name — the requirements `_canonical_json` writes in one pass, with any value in
+# an `x-` field.
+@st.composite
+def parsed_requirements(draw: st.DrawFn) -> Requirement:
+    extra = draw(st.dictionaries(st.sampled_from(["x-effort", "x-risk", "x-notes", "x-a b", "x-é"]), VALUE, max_size=3))
+    texts = st.lists(TEXT, max_size=4).map(tuple)
+    maybe = st.one_of(st.none(), TEXT)
+    return Requirement(
+        id=draw(st.sampled_from(["REQ-1", "REQ-2", " REQ-3 ", "患者-1"])), title=draw(TEXT), statement=draw(TEXT), path="specs/x.yaml",
+        acceptance=draw(texts), priority=draw(maybe), status=draw(maybe), parents=draw(texts), sources=draw(texts), tags=draw(texts),
+        owner=draw(maybe), rationale=draw(maybe), extra=tuple(sorted(extra.items())),
+    )
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parsed_requirements())
+def test_a_parsed_requirement_written_in_one_pass_digests_as_the_algorithm_says(requirement: Requirement) -> None:
+    assert _canonical_json(requirement) is not None
+    assert canonical_bytes(requirement) == reference_bytes(requirement)

@@ -36,7 +36,10 @@ _SPACE = re.compile(r"\s+")
 # compatibility block), full-width forms, and the supplementary ideograph planes.
 # Hangul syllables are not in the set: Korean separates words with spaces.
 _CJK = "\u2e80-\u303f\u3040-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
-_CJK_GAP = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
+# A space with a CJK character before or after it. The space is matched first (the
+# engine then looks for spaces alone) and the character before it is looked at from
+# behind the space: the same spaces as `(?<=[CJK]) | (?=[CJK])`, three times faster.
+_CJK_GAP = re.compile(f" (?:(?<=[{_CJK}] )|(?=[{_CJK}]))")
 _UNSAFE_ID = re.compile(r"[\s\x00-\x1f\x7f]")
 SET_FIELDS = ("parents", "sources", "tags")
 # `set(map(type, items)) <= _ONLY_TEXT`: every item is exactly text, asked in C (a third of
@@ -135,8 +138,88 @@ def _encode_json(value: Any) -> str:
     return "".join(_ITERENCODE(value, 0))
 
 
+# The fields of a requirement's canonical JSON in the JSON's key order (sorted; every `x-`
+# field sorts after them: "x" > "t"), each with its key as written and how it is held.
+_ONE_TEXT, _TEXT_LIST, _TEXT_SET = 0, 1, 2
+_CANONICAL_ORDER = tuple(
+    (name, f'"{name}":', _TEXT_SET if name in SET_FIELDS else _TEXT_LIST if name == "acceptance" else _ONE_TEXT)
+    for name in sorted(("id", "title", "statement", "acceptance", "priority", "status", "parents", "sources", "tags", "owner", "rationale"))
+)
+
+
+def _texts_json(texts: Any, is_set: bool) -> str | None:
+    """A tuple of texts as its canonical JSON list (normalised; a set sorted, without
+    repeats); None when it is anything else."""
+    if type(texts) is not tuple or not set(map(type, texts)) <= _ONLY_TEXT:
+        return None
+    items = [" ".join(item.split()) if item.isascii() else normalise_text(item) for item in texts]
+    if is_set:
+        items = sorted(set(items))
+    return "[" + ",".join(map(_encode_basestring, items)) + "]"
+
+
+def _canonical_json(requirement: Requirement) -> str | None:
+    """The canonical JSON of the usual requirement, written in one pass over its fields:
+    every field text or None, every list field a tuple of texts, only `x-` fields in
+    `extra`. None for anything else, which `_digest_fields` and the encoder take through
+    the general steps.
+
+    The same text as `_encode_json(_digest_fields(…))`: the keys in sorted order (every
+    `x-` field after the others: "x" > "t"), each string written by the encoder's own
+    escaping; tests/test_digest_fast.py holds the two side by side. A cold run digests
+    every requirement; this costs about four fifths of the general way (no fields()
+    mapping, no walk by type, no key sorting).
+    """
+    values = requirement.__dict__
+    escape = _encode_basestring
+    parts: list[str] = []
+    for name, head, kind in _CANONICAL_ORDER:
+        value = values[name]
+        if kind == _ONE_TEXT:
+            if value is None:
+                continue
+            if type(value) is not str:
+                return None
+            value = " ".join(value.split()) if value.isascii() else normalise_text(value)
+            if value:
+                parts.append(head + escape(value))
+        elif value:
+            texts = _texts_json(value, kind == _TEXT_SET)
+            if texts is None:
+                return None
+            parts.append(head + texts)
+    extra = values["extra"]
+    if extra:
+        if type(extra) is not tuple:
+            return None
+        previous = ""
+        for pair in extra:
+            if type(pair) is not tuple or len(pair) != 2:
+                return None
+            name, value = pair
+            if type(name) is not str or not name.startswith("x-") or name <= previous:
+                return None  # another field's name, or out of order or twice as no parse writes them
+            previous = name
+            if type(value) is int:  # `x-effort: 3`: the encoder writes an int as its repr
+                parts.append(escape(name) + ":" + repr(value))
+                continue
+            # any other value as _digest_fields takes it; encoded alone, the same text as inside the mapping
+            if type(value) is str:
+                value = normalise_text(value)
+            elif type(value) is list and set(map(type, value)) <= _ONLY_TEXT:
+                value = [normalise_text(item) for item in value]
+            else:
+                value = _normalise(value)
+            if not _is_empty(value):
+                parts.append(escape(name) + ":" + _encode_json(value))
+    return "{" + ",".join(parts) + "}"
+
+
 def canonical_bytes(requirement: Requirement) -> bytes:
-    return _encode_json(_digest_fields(requirement)).encode("utf-8")
+    text = _canonical_json(requirement) if _ITERENCODE is not None else None
+    if text is None:
+        text = _encode_json(_digest_fields(requirement))
+    return text.encode("utf-8")
 
 
 # The digest computed for a requirement object beside its parsing (on two cores, see

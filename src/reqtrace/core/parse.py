@@ -179,27 +179,34 @@ def _lines(mapping: Any) -> tuple[tuple[str, int], ...]:
 
 def read_yaml_file(path: str, data: bytes, parsed: Parsed, *, front_matter: bool = False) -> YamlDocument:
     """Load a file's YAML, recording any problem as a finding; None when unusable."""
+    return _read_yaml_and_body(path, data, parsed, front_matter)[0]
+
+
+def _read_yaml_and_body(path: str, data: bytes, parsed: Parsed, front_matter: bool) -> tuple[YamlDocument, str]:
+    """read_yaml_file, and the Markdown after the front matter (a meeting's body: the text
+    decoded and split once, for both)."""
     if len(data) > MAX_FILE_BYTES:
         parsed.findings.append(Finding("file-too-large", ERROR, f"file is {len(data):,} bytes; spec files are read up to {MAX_FILE_BYTES:,} bytes — split it", path, None))
-        return None
+        return None, ""
+    body = ""
     try:
         text = decode_text(data)
         offset = 0
         if front_matter:
-            text, offset, _body = split_front_matter(text)
-        if not text.strip():
+            text, offset, body = split_front_matter(text)
+        if not text or text.isspace():  # nothing but white space: not text.strip(), without the copy
             parsed.findings.append(Finding("schema", ERROR, "the file is empty; write the item's fields, or delete the file", path, 1 + offset))
-            return None
+            return None, body
         loaded = load_yaml(text, line_offset=offset)
         if loaded is None:
             # Only comments, or a bare `~`: as empty as an empty file, and as silently
             # skipped if not reported — the same error.
             parsed.findings.append(Finding("schema", ERROR, "the file holds no fields (only comments, or ~); write the item's fields, or delete the file", path, 1 + offset))
-        return loaded
+        return loaded, body
     except YamlProblem as problem:
         code = "schema" if problem.code == "front-matter" else problem.code
         parsed.findings.append(Finding(code, ERROR, problem.message, path, problem.line))
-        return None
+        return None, body
 
 
 def _schema_findings(data: Any, kind: str, path: str, parsed: Parsed, item_id: str | None) -> bool:
@@ -260,31 +267,96 @@ def parse_requirements(path: str, data: bytes, config: Config) -> Parsed:
             parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id[:40]}…' is {len(item_id)} characters long; ids are at most {MAX_ID_LENGTH}", path, id_line, item_id))
         elif not id_matcher(config.id_pattern)(item_id):
             parsed.findings.append(Finding("bad-id", ERROR, f"id '{item_id}' does not match the id pattern {config.id_pattern!r} of reqtrace.yaml", path, id_line, item_id))
-        other_keys = entry.keys() - _REQUIREMENT_FIELDS  # the x- fields (and unknown ones), a set op in C
-        parsed.items.append(
-            _built(Requirement, {
-                "id": item_id,
-                "title": field_text(entry, "title"),
-                "statement": field_text(entry, "statement"),
-                "path": path,
-                "line": line,
-                "acceptance": field_texts(entry, "acceptance"),
-                "priority": field_text(entry, "priority") or None,
-                "status": field_text(entry, "status") or None,
-                "parents": field_texts(entry, "parents"),
-                "sources": field_texts(entry, "sources"),
-                "tags": field_texts(entry, "tags"),
-                "owner": field_text(entry, "owner") or None,
-                "rationale": field_text(entry, "rationale") or None,
-                "extra": tuple((key, plain(entry[key])) for key in sorted(other_keys) if key.startswith("x-")) if other_keys else (),
-                "section": _identifier(entry.get("section")),
-                "order": order_of(entry.get("order")),
-                "mid": _identifier(entry.get("mid")),
-                "reviewed": _review_stamps(entry.get("reviewed")),
-                "lines": _lines(entry),
-            })
-        )
+        requirement = _usual_requirement(entry, item_id, path, line)
+        parsed.items.append(requirement if requirement is not None else _requirement(entry, item_id, path, line))
     return parsed
+
+
+def _requirement(entry: dict[str, Any], item_id: str, path: str, line: int) -> Requirement:
+    """The requirement a mapping describes, field by field through the general readers:
+    any value YAML may have made (typed scalars kept as written, lists of anything)."""
+    other_keys = entry.keys() - _REQUIREMENT_FIELDS  # the x- fields (and unknown ones), a set op in C
+    return _built(Requirement, {
+        "id": item_id,
+        "title": field_text(entry, "title"),
+        "statement": field_text(entry, "statement"),
+        "path": path,
+        "line": line,
+        "acceptance": field_texts(entry, "acceptance"),
+        "priority": field_text(entry, "priority") or None,
+        "status": field_text(entry, "status") or None,
+        "parents": field_texts(entry, "parents"),
+        "sources": field_texts(entry, "sources"),
+        "tags": field_texts(entry, "tags"),
+        "owner": field_text(entry, "owner") or None,
+        "rationale": field_text(entry, "rationale") or None,
+        "extra": tuple((key, plain(entry[key])) for key in sorted(other_keys) if key.startswith("x-")) if other_keys else (),
+        "section": _identifier(entry.get("section")),
+        "order": order_of(entry.get("order")),
+        "mid": _identifier(entry.get("mid")),
+        "reviewed": _review_stamps(entry.get("reviewed")),
+        "lines": _lines(entry),
+    })
+
+
+# Fields the usual requirement leaves out; one of them sends it the general way.
+_PLACEMENT_FIELDS = frozenset(("section", "order", "mid", "reviewed"))
+# Values `plain` returns as they are, without asking.
+_PLAIN_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _usual_requirement(entry: dict[str, Any], item_id: str, path: str, line: int) -> Requirement | None:
+    """`_requirement` for the usual mapping, read without a call per field: every text
+    field text or empty, every list field a list of texts, no value YAML typed but in an
+    `x-` field, no placement fields. None for any other, which `_requirement` reads. The same item:
+    tests/test_parse_fast_plain.py holds the two side by side."""
+    if type(entry) is not Mapping or not _PLACEMENT_FIELDS.isdisjoint(entry):
+        return None
+    other_keys = entry.keys() - _REQUIREMENT_FIELDS
+    if entry.raw and not entry.raw.keys() <= other_keys:
+        return None  # a text field YAML typed (`title: NO`): kept as written, the general way
+    get = entry.get
+    title, statement, priority, status, owner, rationale = (
+        get("title"), get("statement"), get("priority"), get("status"), get("owner"), get("rationale"))
+    if not _TEXT_OR_NONE.issuperset(map(type, (title, statement, priority, status, owner, rationale))):
+        return None
+    lists = []
+    for name in ("acceptance", "parents", "sources", "tags"):
+        value = get(name)
+        if value is None:
+            lists.append(())
+        elif type(value) is Sequence and not value.raw and set(map(type, value)) <= _ONLY_TEXT:
+            lists.append(shared(tuple(value)))
+        else:
+            return None
+    extra: tuple[tuple[str, Any], ...] = ()
+    if other_keys:
+        extra = tuple([(key, value if type(value) in _PLAIN_SCALARS else plain(value))
+                       for key in sorted(other_keys) if key.startswith("x-") for value in (entry[key],)])
+    return _built(Requirement, {
+        "id": item_id,
+        "title": title or "",
+        "statement": statement or "",
+        "path": path,
+        "line": line,
+        "acceptance": lists[0],
+        "priority": priority or None,
+        "status": status or None,
+        "parents": lists[1],
+        "sources": lists[2],
+        "tags": lists[3],
+        "owner": owner or None,
+        "rationale": rationale or None,
+        "extra": extra,
+        "section": None,
+        "order": None,
+        "mid": None,
+        "reviewed": (),
+        "lines": _lines(entry),
+    })
+
+
+_TEXT_OR_NONE = frozenset((str, type(None)))
 
 
 def order_of(value: Any) -> float | None:
@@ -306,10 +378,11 @@ def _review_stamps(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((key, stamp) for key, stamp in value.items() if isinstance(key, str) and isinstance(stamp, str) and DIGEST_PATTERN.match(stamp)))
 
 
-def _load_record(path: str, data: bytes, parsed: Parsed, kind: str, what: str, *, front_matter: bool = False) -> tuple[dict[str, Any], str] | None:
-    """A record file's mapping and id, its YAML and schema problems recorded as findings;
-    None when there is no usable mapping or no id to file the item under."""
-    loaded = read_yaml_file(path, data, parsed, front_matter=front_matter)
+def _load_record(path: str, data: bytes, parsed: Parsed, kind: str, what: str, *, front_matter: bool = False) -> tuple[dict[str, Any], str, str] | None:
+    """A record file's mapping, id and Markdown body (after front matter; else empty), its
+    YAML and schema problems recorded as findings; None when there is no usable mapping
+    or no id to file the item under."""
+    loaded, body = _read_yaml_and_body(path, data, parsed, front_matter)
     if loaded is None:
         return None
     if not isinstance(loaded, dict):
@@ -318,7 +391,7 @@ def _load_record(path: str, data: bytes, parsed: Parsed, kind: str, what: str, *
         return None
     item_id = _id_of(loaded)
     _schema_findings(loaded, kind, path, parsed, item_id)
-    return None if item_id is None else (loaded, item_id)
+    return None if item_id is None else (loaded, item_id, body)
 
 
 # Whether each record kind's fields are a Markdown file's front matter (the others are YAML files).
@@ -364,7 +437,7 @@ def parse_request(path: str, data: bytes, config: Config) -> Parsed:
     record = _load_record(path, data, parsed, "request", "request")
     if record is None:
         return parsed
-    loaded, item_id = record
+    loaded, item_id, _body = record
     triage = loaded.get("triage")
     decision = loaded.get("decision")
     confidence = triage.get("confidence") if isinstance(triage, dict) else None
@@ -416,7 +489,7 @@ def parse_meeting(path: str, data: bytes, config: Config) -> Parsed:
     record = _load_record(path, data, parsed, "meeting", "meeting", front_matter=_RECORD_FRONT_MATTER["meeting"])
     if record is None:
         return parsed
-    loaded, item_id = record
+    loaded, item_id, body = record
     decisions = []
     for entry in entries_of(loaded.get("decisions")):
         decisions.append(
@@ -428,11 +501,6 @@ def parse_meeting(path: str, data: bytes, config: Config) -> Parsed:
                 line=getattr(entry, "line", 1),
             )
         )
-    body = ""
-    try:
-        body = split_front_matter(decode_text(data))[2]
-    except YamlProblem:  # pragma: no cover - already reported above
-        pass
     parsed.items.append(
         _built(Meeting, {
             "id": item_id,
@@ -464,7 +532,7 @@ def parse_email(path: str, data: bytes, config: Config) -> Parsed:
     record = _load_record(path, data, parsed, "email", "email sidecar")
     if record is None:
         return parsed
-    loaded, item_id = record
+    loaded, item_id, _body = record
     attachments = []
     for entry in entries_of(loaded.get("attachments")):
         size = entry.get("size")
@@ -505,7 +573,7 @@ def parse_document(path: str, data: bytes, config: Config) -> Parsed:
     record = _load_record(path, data, parsed, "document", "document sidecar")
     if record is None:
         return parsed
-    loaded, item_id = record
+    loaded, item_id, _body = record
     parsed.items.append(
         Document(
             id=item_id,

@@ -264,14 +264,6 @@ def _shortcut(schema: dict[str, Any]) -> tuple[int, Any] | None:
 _ONLY_TEXT = frozenset((str,))
 
 
-def _accepts_texts(pattern: re.Pattern[str] | None, value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and set(map(type, value)) <= _ONLY_TEXT  # every item exactly text, asked in C
-        and (pattern is None or all(map(pattern.search, value)))
-    )
-
-
 def _anything(value: Any, name: str, line: int, out: list[Problem], raw: str | None) -> None:
     """Stands for the validator of a schema that holds no constraint (`x-` fields): such a
     value is accepted without a call (a float is still checked to be finite)."""
@@ -343,7 +335,8 @@ def _compile_mapping(schema: dict[str, Any], root: dict[str, Any]) -> Callable[[
                     least, pattern = detail
                     if (
                         type(item) is str
-                        and (not least or len(item.strip()) >= least)
+                        # at least one character that is not white space: what strip() leaves, without the copy
+                        and (not least or (least == 1 and item and not item.isspace()) or len(item.strip()) >= least)
                         and (pattern is None or pattern.search(item))
                         and key not in raws
                     ):
@@ -351,7 +344,12 @@ def _compile_mapping(schema: dict[str, Any], root: dict[str, Any]) -> Callable[[
                 elif kind == _CHOICE:
                     if type(item) is str and item in detail:
                         continue
-                elif _accepts_texts(detail, item) and not getattr(item, "raw", None):
+                elif (  # a list whose every item is exactly text (asked in C) matching the pattern
+                    isinstance(item, list)
+                    and set(map(type, item)) <= _ONLY_TEXT
+                    and (detail is None or all(map(detail.search, item)))
+                    and not getattr(item, "raw", None)
+                ):
                     continue
             validator = validators.get(key)
             if validator is not None:

@@ -387,56 +387,73 @@ def _plain_mapping(lines: list[str], broken: bool, index: int, indent: int, body
     key_lines = mapping.lines
     count = len(lines)
     known = _PLAIN_KEYS
+    read_lines = _READ_LINES
     while True:
-        key, separator, rest = body.partition(": ")
-        if not separator:
-            if body[-1] != ":":
-                raise _NotPlain
-            key = body[:-1]
-        elif rest[:1] == " ":
-            rest = rest.lstrip(" ")
-        name = known.get(key)
-        if name is None:
-            if _KEY_NAME.fullmatch(key) is None:
-                raise _NotPlain
-            name = intern(key)
-            if len(known) < _RESOLVED_LIMIT:
-                known[name] = name
-        key = name
-        if key in key_lines:
-            raise _NotPlain  # the loader names both lines
-        index += 1
-        key_lines[key] = index + offset
-        first = rest[:1]
-        if first not in _INDICATORS and rest:
-            # A plain scalar, the usual value: inline, as in _mapping.
-            cut = rest.find(" #")
-            if cut >= 0:
-                rest = rest[:cut]
-            if rest[-1] == " ":
-                rest = rest.rstrip(" ")
-            if ": " in rest or rest[-1] == ":":
-                raise _NotPlain  # a mapping inside a value: the loader explains
-            if first not in _RESOLVABLE_FIRST:
-                mapping[key] = intern(rest) if len(rest) <= 40 else rest
-            else:
-                value, is_text = _plain_value(rest)
-                if not is_text:
-                    mapping.raw[key] = rest
-                mapping[key] = value
-        elif first == "[":
-            mapping[key] = Sequence([], index + offset, [], {}) if rest == "[]" else _plain_flow_list(rest, index + offset)
-        elif not rest or first == "#":
-            value, index = _plain_nested(lines, broken, index, indent, offset, depth)
-            if value is _EMPTY:
-                value, is_text = _plain_value("")
-                if not is_text:
-                    mapping.raw[key] = ""
+        found = read_lines.get(body)
+        if found is not None:
+            # `priority: must`, `owner: Li Wei`: a line read before, as it was read then
+            key, value, raw = found
+            if key in key_lines:
+                raise _NotPlain  # the loader names both lines
+            index += 1
+            key_lines[key] = index + offset
             mapping[key] = value
-        elif first == "|" or first == ">":
-            mapping[key], index = _plain_block(lines, broken, index, indent, rest)
+            if raw is not None:
+                mapping.raw[key] = raw
         else:
-            mapping[key] = _plain_quoted(rest)
+            key, separator, rest = body.partition(": ")
+            if not separator:
+                if body[-1] != ":":
+                    raise _NotPlain
+                key = body[:-1]
+            elif rest[:1] == " ":
+                rest = rest.lstrip(" ")
+            name = known.get(key)
+            if name is None:
+                if _KEY_NAME.fullmatch(key) is None:
+                    raise _NotPlain
+                name = intern(key)
+                if len(known) < _RESOLVED_LIMIT:
+                    known[name] = name
+            key = name
+            if key in key_lines:
+                raise _NotPlain  # the loader names both lines
+            index += 1
+            key_lines[key] = index + offset
+            first = rest[:1]
+            if first not in _INDICATORS and rest:
+                # A plain scalar, the usual value: inline, as in _mapping.
+                cut = rest.find(" #")
+                if cut >= 0:
+                    rest = rest[:cut]
+                if rest[-1] == " ":
+                    rest = rest.rstrip(" ")
+                if ": " in rest or rest[-1] == ":":
+                    raise _NotPlain  # a mapping inside a value: the loader explains
+                if first not in _RESOLVABLE_FIRST:
+                    value = intern(rest) if len(rest) <= 40 else rest
+                    raw = None
+                else:
+                    value, is_text = _plain_value(rest)
+                    raw = None if is_text else rest
+                    if raw is not None:
+                        mapping.raw[key] = raw
+                mapping[key] = value
+                if len(body) <= _READ_LINE_LENGTH and len(read_lines) < _READ_LINE_LIMIT:
+                    read_lines[body] = (key, value, raw)
+            elif first == "[":
+                mapping[key] = Sequence([], index + offset, [], {}) if rest == "[]" else _plain_flow_list(rest, index + offset)
+            elif not rest or first == "#":
+                value, index = _plain_nested(lines, broken, index, indent, offset, depth)
+                if value is _EMPTY:
+                    value, is_text = _plain_value("")
+                    if not is_text:
+                        mapping.raw[key] = ""
+                mapping[key] = value
+            elif first == "|" or first == ">":
+                mapping[key], index = _plain_block(lines, broken, index, indent, rest)
+            else:
+                mapping[key] = _plain_quoted(rest)
         # the next key, at this mapping's column; a line left of it ends the mapping
         while index < count:
             line = lines[index]
@@ -456,6 +473,16 @@ def _plain_mapping(lines: list[str], broken: bool, index: int, indent: int, body
             index += 1
         else:
             return mapping, index
+
+
+# Lines `key: plain scalar` read before (their text after the indentation), with what each
+# read as: (key, value, the text written when YAML typed it, else None). A line reads the
+# same wherever it stands (only the lines after it decide whether the mapping goes on),
+# and every value a plain scalar reads as is immutable: shared safely. Short lines only:
+# `priority: must` and `owner: Li Wei` recur in thousands of files, a title seldom twice.
+_READ_LINES: dict[str, tuple[str, Any, str | None]] = {}
+_READ_LINE_LIMIT = 20_000
+_READ_LINE_LENGTH = 24
 
 
 _EMPTY = object()  # `key:` with nothing under it
@@ -719,7 +746,7 @@ def decode_text(data: bytes) -> str:
     """UTF-8 text of a file, or a YamlProblem saying where it is not UTF-8."""
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
-    if b"\x00" in data[:8192]:
+    if data.find(b"\x00", 0, 8192) >= 0:  # in the first 8 KiB, without copying them
         raise YamlProblem("not-utf8", "binary file, not UTF-8 text; remove it or move it out of the spec folders", 1)
     try:
         return data.decode("utf-8")
