@@ -772,12 +772,19 @@ def whole_snapshot(repo: SpecRepo, target: Target) -> tuple[Snapshot, Callable[[
 
     assert target.state is not None
     state = target.state
-    with PackedParseCache.for_git(repo.git_top) as cache:
+    cache = PackedParseCache.for_git(repo.git_top)
+    try:
         snapshot: Snapshot = _without_gc(lambda: load_snapshot(repo, target.commit, cache=cache, digests=GRAPH_DIGESTS))
+    except BaseException:
+        cache.flush()  # what was parsed is kept, as a `with` block would
+        raise
     # Read here: the question reads the same baselines (baselines/baseline.py keeps them per process).
     baselines = load_graph_baselines(repo, snapshot)
 
     def keep() -> None:
+        # The parse pack is written by the child too: nothing in this answer reads it again,
+        # and at 100,000 requirements sealing and writing it (~90 MB) is a few tenths of a second.
+        cache.flush()
         graph, records = build_graph_and_records(snapshot, baselines)
         _write(repo, state, graph, baselines, _index_of(snapshot, records, baselines), records)
 
