@@ -775,11 +775,11 @@ def whole_snapshot(repo: SpecRepo, target: Target) -> tuple[Snapshot, Callable[[
     cache = PackedParseCache.for_git(repo.git_top)
     try:
         snapshot: Snapshot = _without_gc(lambda: load_snapshot(repo, target.commit, cache=cache, digests=GRAPH_DIGESTS))
+        # Read here: the question reads the same baselines (baselines/baseline.py keeps them per process).
+        baselines = load_graph_baselines(repo, snapshot)
     except BaseException:
-        cache.flush()  # what was parsed is kept, as a `with` block would
+        cache.flush()  # what was parsed is kept, as a `with` block around the parse kept it
         raise
-    # Read here: the question reads the same baselines (baselines/baseline.py keeps them per process).
-    baselines = load_graph_baselines(repo, snapshot)
 
     def keep() -> None:
         # The parse pack is written by the child too: nothing in this answer reads it again,

@@ -155,7 +155,7 @@ def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str, whole: S
     kept = cachestore.load(repo.git_top, APPROVALS_KIND, content, _kept_shape)
     if kept is not None:
         return kept
-    result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False, to_snapshot=whole, cache=parses or _parses_not_kept())
+    result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False, to_snapshot=whole, cache=parses if parses is not None else _parses_not_kept())
     rows: list[Any] = [[c.id, c.change, [ref.on for ref in c.requests if ref.status == "approved"]] for c in result.changes if c.needs_approval]
     others = {c.id for c in result.changes if not c.needs_approval}
     others |= {c.renamed_from for c in result.changes if c.renamed_from is not None} | {c.id for c in result.changes if c.renamed_from is not None}
