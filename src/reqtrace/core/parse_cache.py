@@ -265,6 +265,32 @@ class ParseCache:
         self._queue.put((self._entry(key), data))
 
 
+class HeldParseCache(ParseCache):
+    """Parses held for the process only, nothing written: for work that reads the same blobs
+    twice in one process where writing entries costs more than it saves — the approval diffs
+    of one `status` from the first signed baseline, which parse that baseline's version of the
+    same changed files (graph/status.py). A parse is held by its key (kind, path, blob id, id
+    pattern), so a hit is the same file's parse by the same code."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self._held: dict[str, Parsed] = {}
+
+    def get(self, key: str) -> Parsed | None:
+        held = self._held.get(key)
+        if held is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return held
+
+    def put(self, key: str, parsed: Parsed) -> None:
+        self._held[key] = parsed
+
+    def is_empty(self) -> bool:
+        return not self._held
+
+
 def pack_name() -> str:
     """The pack's file name in the parse folder: sealed bytes in the pack's own format (`.idx`)."""
     return cachestore.entry_name(KIND, PACK_ID, ".idx", parse_stamp())

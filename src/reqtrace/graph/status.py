@@ -144,9 +144,10 @@ def _sorted(approvals: Iterable[Approval]) -> list[Approval]:
     return sorted(approvals, key=lambda a: (a.approved, natural_key(a.id)))
 
 
-def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str, whole: Snapshot | None = None) -> _KeptPair:
+def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str, whole: Snapshot | None = None, parses: Any = None) -> _KeptPair:
     """The changes between two commits as kept, computed (and kept) when they are not
-    (`whole`: a snapshot read whole, whose files that are `to_commit`'s stand for them)."""
+    (`whole`: a snapshot read whole, whose files that are `to_commit`'s stand for them;
+    `parses`: the parse cache the diff reads through, when not `_parses_not_kept()`)."""
     from reqtrace.changes.diff import MODIFIED, REMOVED, RENAMED_FROM, diff_revisions
     from reqtrace.core.digest import known_digest
 
@@ -154,7 +155,7 @@ def _kept_pair(repo: Any, from_commit: str, to_commit: str, shown: str, whole: S
     kept = cachestore.load(repo.git_top, APPROVALS_KIND, content, _kept_shape)
     if kept is not None:
         return kept
-    result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False, to_snapshot=whole, cache=_parses_not_kept())
+    result = diff_revisions(repo, from_commit, to_commit, from_shown=shown, details=False, to_snapshot=whole, cache=parses if parses is not None else _parses_not_kept())
     rows: list[Any] = [[c.id, c.change, [ref.on for ref in c.requests if ref.status == "approved"]] for c in result.changes if c.needs_approval]
     others = {c.id for c in result.changes if not c.needs_approval}
     others |= {c.renamed_from for c in result.changes if c.renamed_from is not None} | {c.id for c in result.changes if c.renamed_from is not None}
@@ -400,8 +401,8 @@ def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False, whole:
     from reqtrace.changes.diff import ADDED, MODIFIED, REMOVED
 
     read_whole = snapshot if whole else None
-    later = _later_approvals_beside(repo, baselines, baseline, len(snapshot.requirements), read_whole) if beside else None
     against_head = WorktreeAgainstHead()
+    later = _later_approvals_beside(repo, baselines, baseline, snapshot, read_whole, against_head) if beside else None
     counted = approvals_between(repo, baseline.commit, snapshot.commit, name, whole=read_whole, against_head=against_head)
     drift = {
         "added": [c.id for c in counted if c.change == ADDED],
@@ -411,25 +412,52 @@ def status_inputs(repo: Any, snapshot: Snapshot, *, beside: bool = False, whole:
         "unapproved": [c.id for c in counted if not c.approved],
         "changes_by_requirement": _commits_per_requirement(repo, snapshot, baseline.commit, {c.id for c in counted}),
     }
+    tests = baseline_test_summary(repo, snapshot, name, baseline.requirements)  # before the story, which may wait for the child
     story = signed_story(repo, baselines, baseline, snapshot.commit, kept_beside=later, whole=read_whole, against_head=against_head)
-    return {"accepted": accepted, "drift": drift, "linked": evidence, "story": story,
-            "tests": baseline_test_summary(repo, snapshot, name, baseline.requirements)}
+    return {"accepted": accepted, "drift": drift, "linked": evidence, "story": story, "tests": tests}
 
 
-def _later_approvals_beside(repo: Any, baselines: list[Any], accepted: Any, size: int, whole: Snapshot | None) -> Any:
-    """Start keeping the approvals from the first signed baseline to the accepted one in a
-    forked child (a third of a cold status's diffs, needing nothing the other two need);
-    the function returned waits for it. None when there is nothing to start."""
+class _ApprovalsBeside(NamedTuple):
+    """The approvals a forked child keeps while this process computes the others."""
+
+    wait: Any  # waits for the child
+    to_snapshot: bool  # whether it keeps those from the first signed baseline to the snapshot's commit too
+
+
+def _later_approvals_beside(repo: Any, baselines: list[Any], accepted: Any, snapshot: Snapshot, whole: Snapshot | None,
+                            against_head: WorktreeAgainstHead) -> _ApprovalsBeside | None:
+    """Start keeping, in a forked child, the approvals from the first signed baseline: to the
+    accepted one, and to the snapshot's commit (HEAD for a working tree that is HEAD's) —
+    two of a cold status's three diffs, which need nothing the third (from the accepted
+    baseline) needs. Both parse the first baseline's version of the files changed since it,
+    mostly the same files: one process parses them once (`HeldParseCache`). Each pair is kept
+    as `approvals_between` would keep it, so this process then reads it back. None when there
+    is nothing to start."""
     from reqtrace.baselines.baseline import folder_of, pick_first_signed
+    from reqtrace.core.parse_cache import HeldParseCache
     from reqtrace.io.fork_map import fork_beside
 
     first = pick_first_signed(baselines)
     if first is None or first.commit == accepted.commit or repo.git_top is None:
         return None
     shown = folder_of(first) or first.name
-    if cachestore.load(repo.git_top, APPROVALS_KIND, f"{first.commit}\x00{accepted.commit}", _kept_shape) is not None:
+    # The commit approvals_between keeps a pair up to (with `whole`), when it keeps one.
+    to_commit = snapshot.commit
+    if to_commit is None:
+        head, differing = against_head.of(repo)  # asked here, before the fork: this process needs it too
+        to_commit = head if not differing else None
+    pairs = [(first.commit, to) for to in dict.fromkeys((accepted.commit, to_commit)) if to is not None]
+    pairs = [pair for pair in pairs if cachestore.load(repo.git_top, APPROVALS_KIND, "\x00".join(pair), _kept_shape) is None]
+    if not pairs:
         return None
-    return fork_beside(lambda: _kept_pair(repo, first.commit, accepted.commit, shown, whole), items=size)
+
+    def keep() -> None:
+        parses = HeldParseCache()
+        for from_commit, to in pairs:
+            _kept_pair(repo, from_commit, to, shown, whole, parses)
+
+    wait = fork_beside(keep, items=len(snapshot.requirements))
+    return _ApprovalsBeside(wait, (first.commit, to_commit) in pairs)
 
 
 def kept_status_inputs(repo: Any, snapshot: Snapshot, state: Any, *, whole: bool = False) -> dict[str, Any]:
@@ -550,7 +578,7 @@ def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str 
     """The `story` of `build_status`: the changes needing approval from the baseline the
     customer signed first to `to_commit` (None: the working tree), and from it to the
     accepted baseline. None when no baseline has a customer's signature. `kept_beside`:
-    waits for the latter being kept by another process (`_later_approvals_beside`).
+    the child keeping the latter, and maybe the former (`_later_approvals_beside`).
     `whole`: a snapshot read whole, for the diffs' TO sides; `against_head`: as `approvals_between`."""
     from reqtrace.baselines.baseline import folder_of, pick_first_signed
 
@@ -558,10 +586,12 @@ def signed_story(repo: Any, baselines: list[Any], accepted: Any, to_commit: str 
     if first is None or accepted is None:
         return None
     first_name = folder_of(first) or first.name
+    if kept_beside is not None and kept_beside.to_snapshot:
+        kept_beside.wait()  # kept by the child: read back below
     changes = approvals_between(repo, first.commit, to_commit, first_name, whole=whole, against_head=against_head)
     accepted_later: list[Approval] = []
     if kept_beside is not None:
-        kept_beside()
+        kept_beside.wait()
     if first.commit != accepted.commit:
         accepted_later = approvals_between(repo, first.commit, accepted.commit, first_name, whole=whole)
     return {
