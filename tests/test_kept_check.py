@@ -305,3 +305,35 @@ def test_a_key_listed_after_the_parse_keeps_only_what_the_parse_read(demo_build,
 
     (root / "reqtrace.yaml").write_bytes((root / "reqtrace.yaml").read_bytes())
     assert kept_check.check_key(repo, None, **options, read_since=started) is None
+
+
+def test_files_no_parse_reads_hashed_while_listed_give_the_plain_content(demo_build, tmp_path, monkeypatch) -> None:
+    """The listing beside the parse reads the files no parse reads (`read_unparsed`: e-mails'
+    messages, the baselines' manifests) as it describes them: the same content as reading
+    them after the rules; handed to the parent whole; and a file edited after the listing
+    still keeps nothing, its description no longer the one listed."""
+    import time
+
+    from conftest import copy_demo
+    from reqtrace.core.snapshot import load_snapshot
+
+    monkeypatch.setattr(kept_check, "FRESH_NS", 0)
+    root = copy_demo(demo_build, tmp_path / "demo")
+    repo = find_spec_repo(root)
+    time.sleep(0.05)
+    started = time.time_ns()
+    snapshot = load_snapshot(repo)
+    options = {"strict": False, "drift": None, "read_since": started}
+    read = kept_check.check_key(repo, None, **options, read_unparsed=True)
+    plain = kept_check.check_key(repo, None, **options)
+    assert read is not None and plain is not None
+    unparsed = [entry.path for entry in read.listed if entry.read_oid is not None]
+    assert any(path.endswith(".eml") for path in unparsed) and any(path.startswith("baselines/") for path in unparsed)
+    assert not set(unparsed) & snapshot.files.keys()
+    assert kept_check._content_of(read, snapshot) == kept_check._content_of(plain, snapshot) is not None
+    assert kept_check.key_of_answer(repo, kept_check.key_answer(read)) == (True, read)
+
+    time.sleep(0.05)
+    message = root / unparsed[0]
+    message.write_bytes(message.read_bytes() + b"\n")
+    assert kept_check._content_of(read, snapshot) is None

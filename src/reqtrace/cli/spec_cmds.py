@@ -107,7 +107,7 @@ def check(
             # The working tree's key, listed by the baselines' child once its own work is done
             # (after `before_read`, as check_key(read_since=…) allows): while this process still
             # parses, not after (16,000 files described, 0.07 s; 0.7 s at 100,000).
-            return key_answer(check_key(repo, None, strict=strict, drift=drift_level, verdict=verdict, read_since=before_read))
+            return key_answer(check_key(repo, None, strict=strict, drift=drift_level, verdict=verdict, read_since=before_read, read_unparsed=True))
 
         # The baselines' verdict and the drift's searches need no parsed file: when they are
         # not kept, a child keeps them while this process lists and parses.
