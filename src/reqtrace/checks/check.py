@@ -454,9 +454,12 @@ def check_stale_temp_files(snapshot: Snapshot) -> Iterable[Finding]:
     """
     if snapshot.repo is None or snapshot.commit is not None:
         return []
+    # The check's own listing (its kept report's key) found them while the files were read:
+    # not listed again after the parse (0.01 s of CPU at 10,000 requirements, 0.1 s at 100,000).
+    found = snapshot.temp_files if snapshot.temp_files is not None else stale_temp_files(snapshot.repo.root, scanned_folders(snapshot.config))
     return [
         Finding("stale-temp-file", WARNING, f"temporary file left by an interrupted reqtrace write; delete it (rm '{path}') — the file it was writing is unchanged", path, None)
-        for path in stale_temp_files(snapshot.repo.root, scanned_folders(snapshot.config))
+        for path in found
     ]
 
 
@@ -512,8 +515,9 @@ def _sort_key(finding: Finding) -> tuple[str, int, str, str]:
 
 
 # The rules that read the baselines (their verdict; the manifests, for a name a baseline
-# holds): with `run_checks(baselines_ready=…)` they run after the others.
-_BASELINE_CHECKS: tuple[Check, ...] = (check_baselines, check_references)
+# holds), and the stale temporary files (found by the kept report's listing, which may come
+# with the baselines' work): with `run_checks(baselines_ready=…)` they run after the others.
+_BASELINE_CHECKS: tuple[Check, ...] = (check_baselines, check_references, check_stale_temp_files)
 
 
 def run_checks(snapshot: Snapshot, *, strict: bool = False, checks: Iterable[Check] | None = None, baselines_ready: Callable[[], None] | None = None) -> CheckReport:

@@ -99,6 +99,27 @@ class CheckKey:
     files_id: str | None  # the check-files content id (the working tree)
     files_content: str | None  # the blob ids' digest, when check-files had it
 
+    def temp_files(self) -> list[str] | None:
+        """What `files.stale_temp_files` finds, from the listing (the working tree's; None at a
+        commit, or where the listing cannot tell: an entry in a `.git` folder, which its walk
+        skips): at the root the regular files, under the folders every entry but a folder or a
+        link to one."""
+        if self.commit is not None:
+            return None
+        found = set()
+        for entry in self.listed:
+            *folders, name = entry.path.split("/")
+            if not is_temp_file(name) or entry.line.endswith("\0absent"):
+                continue
+            if ".git" in folders:
+                return None
+            if not folders:
+                if entry.regular:
+                    found.add(entry.path)
+            elif not (entry.line.startswith(f"{entry.path}\0link ") and os.path.isdir(self.repo.root / entry.path)):
+                found.add(entry.path)
+        return sorted(found)
+
     def report_id(self, files_content: str | None) -> str:
         lines = list(self.head_lines)
         if self.commit is None:
