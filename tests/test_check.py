@@ -7,12 +7,13 @@ tells the user to do.
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
 
 from conftest import requirement_yaml
-from reqtrace.checks.check import run_checks
+from reqtrace.checks.check import parent_cycles, run_checks
 from reqtrace.core.config import find_spec_repo
 from reqtrace.core.model import Finding
 from reqtrace.core.snapshot import load_snapshot
@@ -480,11 +481,7 @@ def test_parent_cycles_agree_with_the_plain_walk() -> None:
     """The walk that finishes an id without parents at once and leaves one parent unsorted
     finds the same cycles, in the same order and from the same id, as the plain walk: on
     relations with cycles, self-links, ids named twice and parents that are no requirement."""
-    import random
-
-    from reqtrace.checks.check import parent_cycles
-
-    draw = random.Random(18)
+    draw = random.Random(18)  # noqa: S311 - test data, not secrets
     for _ in range(400):
         ids = [f"REQ-{draw.randrange(40)}" for _ in range(draw.randrange(1, 25))]
         relation = {rid: tuple(draw.choices([*ids, "REQ-99", "RQ-1"], k=draw.choice((0, 0, 1, 1, 1, 2, 3)))) for rid in ids}

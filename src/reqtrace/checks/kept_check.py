@@ -108,12 +108,12 @@ class CheckKey:
             return None
         found = set()
         for entry in self.listed:
-            *folders, name = entry.path.split("/")
+            folder, _, name = entry.path.rpartition("/")
             if not is_temp_file(name) or entry.line.endswith("\0absent"):
                 continue
-            if ".git" in folders:
+            if ".git" in folder.split("/"):
                 return None
-            if not folders:
+            if not folder:
                 if entry.regular:
                     found.add(entry.path)
             elif not (entry.line.startswith(f"{entry.path}\0link ") and os.path.isdir(self.repo.root / entry.path)):
@@ -146,7 +146,7 @@ def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | 
     `read_unparsed`: each file no parse reads (of no kind) is read and hashed as it is listed,
     for a listing made beside the parse: `store_report`, after the rules, then only confirms
     that its description still holds instead of reading it (at 10,000 requirements 1,259
-    e-mails' messages and manifests, 0.02-0.03 s of CPU off the end of a cold check).""" 
+    e-mails' messages and manifests, 0.02-0.03 s of CPU off the end of a cold check)."""
     if os.environ.get("REQTRACE_NO_CACHE") is not None or repo.git_top is None:
         return None
     if verdict == _ASK:
