@@ -338,6 +338,60 @@ def test_duplicate_id_fixed(make_repo) -> None:
     )
 
 
+# Every kind of reference, right, of the wrong kind and to nothing; ids taken twice, in one kind
+# and across kinds; a document of the requirements: for the fast paths' tests below.
+TANGLED = {
+    **GOOD,
+    "specs/more/copy.yaml": requirement_yaml("REQ-1", "Copied"),
+    "specs/REQ-3.yaml": "id: REQ-3\ntitle: t\nstatement: s\nparents: [REQ-99, RQ-1, REQ-2]\nsources: [MTG-1, RQ-1, REQ-1, NOPE-2]\n",
+    "specs/_document.yaml": "document: SYS\ntitle: System requirements\n",
+    "records/requests/RQ-1.yaml": "id: RQ-1\ntitle: t\nreceived: 2026-01-15\naffects: [REQ-1, RQ-2, REQ-77]\nrefs: [MTG-1, NOPE-1]\n"
+    "sources: [MTG-1, RQ-404]\ndecision:\n  status: approved\n  in: MTG-9\n",
+    "records/requests/RQ-2.yaml": "id: REQ-2\ntitle: t\nreceived: 2026-01-15\n",
+    "records/meetings/MTG-1.md": "---\nid: MTG-1\ndate: 2026-01-15\ntitle: Review\nrefs: [REQ-2, REQ-404, RQ-1]\ndecisions:\n"
+    "  - text: Agreed.\n    approves: [RQ-1, REQ-1, RQ-77]\n    rejects: [MTG-1]\n    refs: [RQ-1, X-1]\n---\n",
+}
+
+
+def test_references_passed_over_are_those_dangling_says_nothing_of(make_repo) -> None:
+    """check_references passes over a reference to any item's id before `dangling` is asked:
+    the same findings, in the same order, as asking it of every reference."""
+    from reqtrace.checks.check import check_references
+
+    snapshot = load_snapshot(find_spec_repo(make_repo(TANGLED, git_init=False).root))
+    found = list(check_references(snapshot))
+    snapshot.all_ids = set  # type: ignore[method-assign]  # no id known: every reference asked
+    assert found == list(check_references(snapshot))
+    assert len(found) == 14, found
+
+
+def test_a_whole_snapshots_files_added_at_once_as_one_by_one(make_repo) -> None:
+    """load_snapshot adds the parsed files in one pass (`add_parsed_files`): the same snapshot,
+    its findings in the same order, as `add_parsed` file by file."""
+    from reqtrace.core.config import parse_config
+    from reqtrace.core.model import Snapshot
+    from reqtrace.core.snapshot import (
+        Reader,
+        add_parsed,
+        add_parsed_files,
+        parse_sources,
+        scanned_folders,
+    )
+
+    repo = find_spec_repo(make_repo(TANGLED, git_init=False).root)
+    reader = Reader(repo, None)
+    config, _ = parse_config(reader.read_config())
+    parsed_files = parse_sources(reader, config, reader.list_files(scanned_folders(config)))
+    one_by_one, at_once = Snapshot(config=config, commit=None), Snapshot(config=config, commit=None)
+    for parsed_file in parsed_files:
+        if parsed_file.read:
+            one_by_one.files[parsed_file.source.path] = parsed_file.oid or ""
+        add_parsed(one_by_one, parsed_file.parsed)
+    add_parsed_files(at_once, parsed_files)
+    assert at_once == one_by_one and at_once.findings == one_by_one.findings
+    assert [f.code for f in at_once.findings].count("duplicate-id") == 2 and at_once.spec_documents
+
+
 # --- bad-id -----------------------------------------------------------------
 
 

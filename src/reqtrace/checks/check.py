@@ -38,27 +38,37 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
 
     A request or meeting may also name a requirement removed since a baseline
     (`removed_since_a_baseline`); a requirement's `parents` may not: a live requirement
-    cannot hang under one that is gone.
-    """
+    cannot hang under one that is gone. A reference to a known item of the kind wanted is
+    passed over before `dangling` is asked (it would say nothing: at 100,000 requirements
+    asking it of every reference cost 0.18 s)."""
     everything = None
     wanted: Container[str] | None  # a table of requirements or of requests; None: any item
+    table: Container[str]  # where a reference is known to be right: `wanted`, or every item's id
     removed = removed_since_a_baseline(snapshot)
-    for requirement in snapshot.requirements.values():
+    requirements = snapshot.requirements
+    known = snapshot.all_ids()
+    # A reference in the table it must be in (any item's id, or the kind wanted): nothing to say.
+    for requirement in requirements.values():
         for ref in requirement.parents:
-            found = dangling(snapshot, requirement, "parents", ref, snapshot.requirements, "requirement")
-            if found:
-                yield found
+            if ref not in requirements:
+                found = dangling(snapshot, requirement, "parents", ref, requirements, "requirement")
+                if found:
+                    yield found
         for ref in requirement.sources:
-            found = dangling(snapshot, requirement, "sources", ref, everything, "record")
-            if found:
-                yield found
+            if ref not in known:
+                found = dangling(snapshot, requirement, "sources", ref, everything, "record")
+                if found:
+                    yield found
     for request in snapshot.requests.values():
         for field_name, refs, wanted, what in (
             ("refs", request.refs, everything, "item"),
             ("sources", request.sources, everything, "record"),
             ("affects", request.affects, snapshot.requirements, "requirement"),
         ):
+            table = known if wanted is None else wanted
             for ref in refs:
+                if ref in table:
+                    continue
                 found = dangling(snapshot, request, field_name, ref, wanted, what)
                 if found and not (field_name != "sources" and removed(ref)):
                     yield found
@@ -68,6 +78,8 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
                 yield found
     for meeting in snapshot.meetings.values():
         for ref in meeting.refs:
+            if ref in known:
+                continue
             found = dangling(snapshot, meeting, "refs", ref, everything, "item")
             if found and not removed(ref):
                 yield found
@@ -77,7 +89,10 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
                 ("approves", decision.approves, snapshot.requests, "request"),
                 ("rejects", decision.rejects, snapshot.requests, "request"),
             ):
+                table = known if wanted is None else wanted
                 for ref in refs:
+                    if ref in table:
+                        continue
                     found = dangling(snapshot, meeting, f"decisions: {field_name}", ref, wanted, what)
                     if found and not (field_name == "refs" and removed(ref)):
                         yield Finding(found.code, found.severity, found.message, found.path, decision.line, found.id)
