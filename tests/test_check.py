@@ -7,12 +7,13 @@ tells the user to do.
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
 
 from conftest import requirement_yaml
-from reqtrace.checks.check import run_checks
+from reqtrace.checks.check import parent_cycles, run_checks
 from reqtrace.core.config import find_spec_repo
 from reqtrace.core.model import Finding
 from reqtrace.core.snapshot import load_snapshot
@@ -337,6 +338,60 @@ def test_duplicate_id_fixed(make_repo) -> None:
     )
 
 
+# Every kind of reference, right, of the wrong kind and to nothing; ids taken twice, in one kind
+# and across kinds; a document of the requirements: for the fast paths' tests below.
+TANGLED = {
+    **GOOD,
+    "specs/more/copy.yaml": requirement_yaml("REQ-1", "Copied"),
+    "specs/REQ-3.yaml": "id: REQ-3\ntitle: t\nstatement: s\nparents: [REQ-99, RQ-1, REQ-2]\nsources: [MTG-1, RQ-1, REQ-1, NOPE-2]\n",
+    "specs/_document.yaml": "document: SYS\ntitle: System requirements\n",
+    "records/requests/RQ-1.yaml": "id: RQ-1\ntitle: t\nreceived: 2026-01-15\naffects: [REQ-1, RQ-2, REQ-77]\nrefs: [MTG-1, NOPE-1]\n"
+    "sources: [MTG-1, RQ-404]\ndecision:\n  status: approved\n  in: MTG-9\n",
+    "records/requests/RQ-2.yaml": "id: REQ-2\ntitle: t\nreceived: 2026-01-15\n",
+    "records/meetings/MTG-1.md": "---\nid: MTG-1\ndate: 2026-01-15\ntitle: Review\nrefs: [REQ-2, REQ-404, RQ-1]\ndecisions:\n"
+    "  - text: Agreed.\n    approves: [RQ-1, REQ-1, RQ-77]\n    rejects: [MTG-1]\n    refs: [RQ-1, X-1]\n---\n",
+}
+
+
+def test_references_passed_over_are_those_dangling_says_nothing_of(make_repo) -> None:
+    """check_references passes over a reference to any item's id before `dangling` is asked:
+    the same findings, in the same order, as asking it of every reference."""
+    from reqtrace.checks.check import check_references
+
+    snapshot = load_snapshot(find_spec_repo(make_repo(TANGLED, git_init=False).root))
+    found = list(check_references(snapshot))
+    snapshot.all_ids = set  # type: ignore[method-assign]  # no id known: every reference asked
+    assert found == list(check_references(snapshot))
+    assert len(found) == 14, found
+
+
+def test_a_whole_snapshots_files_added_at_once_as_one_by_one(make_repo) -> None:
+    """load_snapshot adds the parsed files in one pass (`add_parsed_files`): the same snapshot,
+    its findings in the same order, as `add_parsed` file by file."""
+    from reqtrace.core.config import parse_config
+    from reqtrace.core.model import Snapshot
+    from reqtrace.core.snapshot import (
+        Reader,
+        add_parsed,
+        add_parsed_files,
+        parse_sources,
+        scanned_folders,
+    )
+
+    repo = find_spec_repo(make_repo(TANGLED, git_init=False).root)
+    reader = Reader(repo, None)
+    config, _ = parse_config(reader.read_config())
+    parsed_files = parse_sources(reader, config, reader.list_files(scanned_folders(config)))
+    one_by_one, at_once = Snapshot(config=config, commit=None), Snapshot(config=config, commit=None)
+    for parsed_file in parsed_files:
+        if parsed_file.read:
+            one_by_one.files[parsed_file.source.path] = parsed_file.oid or ""
+        add_parsed(one_by_one, parsed_file.parsed)
+    add_parsed_files(at_once, parsed_files)
+    assert at_once == one_by_one and at_once.findings == one_by_one.findings
+    assert [f.code for f in at_once.findings].count("duplicate-id") == 2 and at_once.spec_documents
+
+
 # --- bad-id -----------------------------------------------------------------
 
 
@@ -449,6 +504,43 @@ def test_parent_cycle_fixed(make_repo) -> None:
         "specs/REQ-3.yaml": requirement_yaml("REQ-3", parents=["REQ-2", "REQ-1"]),
     }
     assert findings_of(make_repo, files) == []
+
+
+def _plain_parent_cycles(parents: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """The plain computation `parent_cycles` must agree with: a recursive walk from each id
+    in sorted order, each id's parents in sorted order, with no shortcut."""
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def walk(node: str, path: list[str]) -> None:
+        state[node] = 1
+        path.append(node)
+        for child in sorted(parents[node]):
+            if child not in parents:
+                continue
+            if state.get(child) == 1:
+                cycles.append(path[path.index(child) :] + [child])
+            elif not state.get(child):
+                walk(child, path)
+        path.pop()
+        state[node] = 2
+
+    for start in sorted(parents):
+        if not state.get(start):
+            walk(start, [])
+    return cycles
+
+
+def test_parent_cycles_agree_with_the_plain_walk() -> None:
+    """The walk that finishes an id without parents at once and leaves one parent unsorted
+    finds the same cycles, in the same order and from the same id, as the plain walk: on
+    relations with cycles, self-links, ids named twice and parents that are no requirement."""
+    draw = random.Random(18)  # noqa: S311 - test data, not secrets
+    for _ in range(400):
+        ids = [f"REQ-{draw.randrange(40)}" for _ in range(draw.randrange(1, 25))]
+        relation = {rid: tuple(draw.choices([*ids, "REQ-99", "RQ-1"], k=draw.choice((0, 0, 1, 1, 1, 2, 3)))) for rid in ids}
+        assert parent_cycles(relation) == _plain_parent_cycles(relation), relation
+    assert parent_cycles({"REQ-1": ("REQ-2",), "REQ-2": ("REQ-1", "REQ-1"), "REQ-3": ()}) == [["REQ-1", "REQ-2", "REQ-1"], ["REQ-1", "REQ-2", "REQ-1"]]
 
 
 # --- config -----------------------------------------------------------------

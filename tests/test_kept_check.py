@@ -23,7 +23,7 @@ import pytest
 
 from conftest import CliResult, cold_copy, git, requirement_yaml, write_files
 from reqtrace.checks import kept_check
-from reqtrace.core.config import find_spec_repo
+from reqtrace.core.config import find_spec_repo, parse_config
 
 VENDOR = "Li Wei <li.wei@vendor.example>"
 CUSTOMER = "Anna Schmidt <anna.schmidt@customer.example>"
@@ -305,3 +305,61 @@ def test_a_key_listed_after_the_parse_keeps_only_what_the_parse_read(demo_build,
 
     (root / "reqtrace.yaml").write_bytes((root / "reqtrace.yaml").read_bytes())
     assert kept_check.check_key(repo, None, **options, read_since=started) is None
+
+
+def test_files_no_parse_reads_hashed_while_listed_give_the_plain_content(demo_build, tmp_path, monkeypatch) -> None:
+    """The listing beside the parse reads the files no parse reads (`read_unparsed`: e-mails'
+    messages, the baselines' manifests) as it describes them: the same content as reading
+    them after the rules; handed to the parent whole; and a file edited after the listing
+    still keeps nothing, its description no longer the one listed."""
+    import time
+
+    from conftest import copy_demo
+    from reqtrace.core.snapshot import load_snapshot
+
+    monkeypatch.setattr(kept_check, "FRESH_NS", 0)
+    root = copy_demo(demo_build, tmp_path / "demo")
+    repo = find_spec_repo(root)
+    time.sleep(0.05)
+    started = time.time_ns()
+    snapshot = load_snapshot(repo)
+    options = {"strict": False, "drift": None, "read_since": started}
+    read = kept_check.check_key(repo, None, **options, read_unparsed=True)
+    plain = kept_check.check_key(repo, None, **options)
+    assert read is not None and plain is not None
+    unparsed = [entry.path for entry in read.listed if entry.read_oid is not None]
+    assert any(path.endswith(".eml") for path in unparsed) and any(path.startswith("baselines/") for path in unparsed)
+    assert not set(unparsed) & snapshot.files.keys()
+    assert kept_check._content_of(read, snapshot) == kept_check._content_of(plain, snapshot) is not None
+    assert kept_check.key_of_answer(repo, kept_check.key_answer(read)) == (True, read)
+
+    time.sleep(0.05)
+    message = root / unparsed[0]
+    message.write_bytes(message.read_bytes() + b"\n")
+    assert kept_check._content_of(read, snapshot) is None
+
+
+def test_the_listing_finds_the_stale_temp_files_the_walk_finds(spec: Path) -> None:
+    """check_stale_temp_files takes them from the kept report's listing (`CheckKey.temp_files`)
+    instead of walking the folders again: the same paths as `files.stale_temp_files`, with links
+    (to a file, to a folder, dangling), a folder with a temporary file's name and files at the
+    root; and no answer where the walk would skip a `.git` folder the listing reads."""
+    from reqtrace.core.snapshot import scanned_folders
+    from reqtrace.io.files import stale_temp_files
+
+    temp = ".x1.reqtrace-tmp"
+    write_files(spec, {f".reqtrace.yaml{temp}": "a\n", f"specs/area/.REQ-1.yaml{temp}": "id: REQ-1\n", f"records/.note{temp}": "b\n",
+                       f"specs/.folder{temp}/.inner{temp}": "c\n", f"baselines/.v1{temp}": "d\n"})
+    os.symlink(spec / "specs" / "area", spec / "specs" / f".to-folder{temp}")
+    os.symlink(spec / "reqtrace.yaml", spec / "records" / f".to-file{temp}")
+    os.symlink(spec / "nowhere", spec / "specs" / f".dangling{temp}")
+    os.symlink(spec / "reqtrace.yaml", spec / f".root-link{temp}")
+    repo = find_spec_repo(spec)
+    key = kept_check.check_key(repo, None, strict=False, drift=None)
+    assert key is not None
+    walked = stale_temp_files(spec, scanned_folders(parse_config((spec / "reqtrace.yaml").read_bytes())[0]))
+    assert key.temp_files() == walked
+    assert f"specs/.to-folder{temp}" not in walked and f"specs/.dangling{temp}" in walked and f".root-link{temp}" not in walked and len(walked) == 7
+    write_files(spec, {f"specs/.git/.inner{temp}": "e\n"})
+    key = kept_check.check_key(repo, None, strict=False, drift=None)
+    assert key is not None and key.temp_files() is None

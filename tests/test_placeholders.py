@@ -82,8 +82,8 @@ def test_baseline_create_refuses_untouched_templates(fresh, run_in_process):
     assert git(fresh, "tag", "--list") == ""
 
 
-def test_the_first_word_shortcut_answers_as_collapsing_every_text():
-    """`_holds` collapses a text only when the template's first word is in it: the same answer
+def test_the_longest_word_shortcut_answers_as_collapsing_every_text():
+    """`_holds` collapses a text only when the template's longest word is in it: the same answer
     as collapsing every text, whatever white space the template's words are split by."""
     from reqtrace.core.placeholders import _collapsed, _holds
 
@@ -91,6 +91,7 @@ def test_the_first_word_shortcut_answers_as_collapsing_every_text():
         words = template.split()
         texts = [None, "", " ", template, f"  {template}  ", "\n".join(words), "\t \n".join(words), f"Before. {template} After.",
                  template[1:], template[:-1], " ".join(words[1:]), words[0], template.replace(words[0], words[0].lower()),
-                 f"{words[0]}{template}", "Something else entirely, with no template in it."]
+                 f"{words[0]}{template}", "Something else entirely, with no template in it.",
+                 max(words, key=len), template.replace(max(words, key=len), max(words, key=len).upper()), f"A {' '.join(words[:-1])}"]
         for text in texts:
             assert _holds(text, template) == (bool(text) and template in _collapsed(text or "")), (template, text)

@@ -38,27 +38,37 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
 
     A request or meeting may also name a requirement removed since a baseline
     (`removed_since_a_baseline`); a requirement's `parents` may not: a live requirement
-    cannot hang under one that is gone.
-    """
+    cannot hang under one that is gone. A reference to a known item of the kind wanted is
+    passed over before `dangling` is asked (it would say nothing: at 100,000 requirements
+    asking it of every reference cost 0.18 s)."""
     everything = None
     wanted: Container[str] | None  # a table of requirements or of requests; None: any item
+    table: Container[str]  # where a reference is known to be right: `wanted`, or every item's id
     removed = removed_since_a_baseline(snapshot)
-    for requirement in snapshot.requirements.values():
+    requirements = snapshot.requirements
+    known = snapshot.all_ids()
+    # A reference in the table it must be in (any item's id, or the kind wanted): nothing to say.
+    for requirement in requirements.values():
         for ref in requirement.parents:
-            found = dangling(snapshot, requirement, "parents", ref, snapshot.requirements, "requirement")
-            if found:
-                yield found
+            if ref not in requirements:
+                found = dangling(snapshot, requirement, "parents", ref, requirements, "requirement")
+                if found:
+                    yield found
         for ref in requirement.sources:
-            found = dangling(snapshot, requirement, "sources", ref, everything, "record")
-            if found:
-                yield found
+            if ref not in known:
+                found = dangling(snapshot, requirement, "sources", ref, everything, "record")
+                if found:
+                    yield found
     for request in snapshot.requests.values():
         for field_name, refs, wanted, what in (
             ("refs", request.refs, everything, "item"),
             ("sources", request.sources, everything, "record"),
             ("affects", request.affects, snapshot.requirements, "requirement"),
         ):
+            table = known if wanted is None else wanted
             for ref in refs:
+                if ref in table:
+                    continue
                 found = dangling(snapshot, request, field_name, ref, wanted, what)
                 if found and not (field_name != "sources" and removed(ref)):
                     yield found
@@ -68,6 +78,8 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
                 yield found
     for meeting in snapshot.meetings.values():
         for ref in meeting.refs:
+            if ref in known:
+                continue
             found = dangling(snapshot, meeting, "refs", ref, everything, "item")
             if found and not removed(ref):
                 yield found
@@ -77,39 +89,50 @@ def check_references(snapshot: Snapshot) -> Iterator[Finding]:
                 ("approves", decision.approves, snapshot.requests, "request"),
                 ("rejects", decision.rejects, snapshot.requests, "request"),
             ):
+                table = known if wanted is None else wanted
                 for ref in refs:
+                    if ref in table:
+                        continue
                     found = dangling(snapshot, meeting, f"decisions: {field_name}", ref, wanted, what)
                     if found and not (field_name == "refs" and removed(ref)):
                         yield Finding(found.code, found.severity, found.message, found.path, decision.line, found.id)
 
 
 def parent_cycles(parents: dict[str, tuple[str, ...]]) -> list[list[str]]:
-    """Each cycle in the parent relation once, as the list of ids around it."""
+    """Each cycle in the parent relation once, as the list of ids around it.
+
+    A depth-first walk from each id in sorted order, each id's parents in sorted order;
+    an id without parents is finished at once, and one parent needs no sort (most of a
+    hierarchy: a walk that pushed and sorted them cost 0.12 s at 100,000 requirements)."""
     state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
     cycles: list[list[str]] = []
     for start in sorted(parents):
-        if state.get(start):
+        if start in state:
             continue
-        path: list[str] = []
-        stack: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(parents.get(start, ()))))]
+        first = parents[start]
+        if not first:
+            state[start] = 2
+            continue
         state[start] = 1
-        path.append(start)
+        path = [start]
+        stack: list[Iterator[str]] = [iter(first if len(first) < 2 else sorted(first))]
         while stack:
-            node, children = stack[-1]
-            child = next(children, None)
+            child = next(stack[-1], None)
             if child is None:
                 stack.pop()
-                path.pop()
-                state[node] = 2
+                state[path.pop()] = 2
                 continue
-            if child not in parents:
-                continue
-            if state.get(child) == 1:
+            seen = state.get(child)
+            if seen == 1:
                 cycles.append(path[path.index(child) :] + [child])
-            elif not state.get(child):
+            elif seen is None and child in parents:
+                grand = parents[child]
+                if not grand:
+                    state[child] = 2
+                    continue
                 state[child] = 1
                 path.append(child)
-                stack.append((child, iter(sorted(parents.get(child, ())))))
+                stack.append(iter(grand if len(grand) < 2 else sorted(grand)))
     return cycles
 
 
@@ -446,9 +469,12 @@ def check_stale_temp_files(snapshot: Snapshot) -> Iterable[Finding]:
     """
     if snapshot.repo is None or snapshot.commit is not None:
         return []
+    # The check's own listing (its kept report's key) found them while the files were read:
+    # not listed again after the parse (0.01 s of CPU at 10,000 requirements, 0.1 s at 100,000).
+    found = snapshot.temp_files if snapshot.temp_files is not None else stale_temp_files(snapshot.repo.root, scanned_folders(snapshot.config))
     return [
         Finding("stale-temp-file", WARNING, f"temporary file left by an interrupted reqtrace write; delete it (rm '{path}') — the file it was writing is unchanged", path, None)
-        for path in stale_temp_files(snapshot.repo.root, scanned_folders(snapshot.config))
+        for path in found
     ]
 
 
@@ -504,8 +530,9 @@ def _sort_key(finding: Finding) -> tuple[str, int, str, str]:
 
 
 # The rules that read the baselines (their verdict; the manifests, for a name a baseline
-# holds): with `run_checks(baselines_ready=…)` they run after the others.
-_BASELINE_CHECKS: tuple[Check, ...] = (check_baselines, check_references)
+# holds), and the stale temporary files (found by the kept report's listing, which may come
+# with the baselines' work): with `run_checks(baselines_ready=…)` they run after the others.
+_BASELINE_CHECKS: tuple[Check, ...] = (check_baselines, check_references, check_stale_temp_files)
 
 
 def run_checks(snapshot: Snapshot, *, strict: bool = False, checks: Iterable[Check] | None = None, baselines_ready: Callable[[], None] | None = None) -> CheckReport:

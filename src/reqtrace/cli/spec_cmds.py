@@ -107,7 +107,7 @@ def check(
             # The working tree's key, listed by the baselines' child once its own work is done
             # (after `before_read`, as check_key(read_since=…) allows): while this process still
             # parses, not after (16,000 files described, 0.07 s; 0.7 s at 100,000).
-            return key_answer(check_key(repo, None, strict=strict, drift=drift_level, verdict=verdict, read_since=before_read))
+            return key_answer(check_key(repo, None, strict=strict, drift=drift_level, verdict=verdict, read_since=before_read, read_unparsed=True))
 
         # The baselines' verdict and the drift's searches need no parsed file: when they are
         # not kept, a child keeps them while this process lists and parses.
@@ -115,11 +115,15 @@ def check(
     late_key: list[Any] = []
     try:
 
-        def key_after_parse() -> None:
+        def key_after_parse() -> list[str] | None:
             # With the baselines' child running (nothing was kept: no report is either) the
             # key is the child's listing; made here, after the parse, when the child gave none.
             answered, listed = key_of_answer(repo, beside()) if beside is not None and commit is None else (False, None)
             late_key.append(listed if answered else check_key(repo, commit, strict=strict, drift=drift_level, verdict=verdict, read_since=before_read))
+            return late_key[0].temp_files() if late_key[0] is not None else None
+
+        def key_before_parse() -> list[str] | None:
+            return key.temp_files() if key is not None else None
 
         if not fix and beside is None:
             key = check_key(repo, commit, strict=strict, drift=drift_level, verdict=verdict)
@@ -127,7 +131,7 @@ def check(
         report = load_report(key, strict) if key is not None else None
         if report is None:
             report = _checked(root, rev, strict=strict, drift=drift, fix=fix, quiet=format is not CheckFormat.text, beside=beside,
-                              before_waiting=key_after_parse if beside is not None else None, repo=repo)
+                              before_waiting=key_after_parse if beside is not None else key_before_parse, repo=repo)
             key = key if beside is None else (late_key[0] if late_key else None)
             if key is not None:
                 store_report(key, report.snapshot, report.findings)
@@ -157,10 +161,11 @@ def check(
 
 
 def _checked(root: Path | None, rev: str | None, *, strict: bool, drift: DriftLevel | None, fix: bool, quiet: bool, beside: Callable[[], object] | None = None,
-             before_waiting: Callable[[], None] | None = None, repo: Any = None) -> Any:
+             before_waiting: Callable[[], list[str] | None] | None = None, repo: Any = None) -> Any:
     """The plain check: the snapshot read, the drift gate, every rule (a check.CheckReport).
     `beside`: waits for the child keeping the verdict and the drift's searches (check.start_baseline_work);
-    `before_waiting`: work done after the parse and the rules that need no baseline, before that wait;
+    `before_waiting`: work done after the parse and the rules that need no baseline, before that wait,
+    giving the stale temporary files its listing found (None: none listed; the rule lists them);
     `repo`: the spec repo, found already (git is not asked again where it is)."""
     from reqtrace.checks.check import run_checks
     from reqtrace.io.progress import phase
@@ -180,7 +185,7 @@ def _checked(root: Path | None, rev: str | None, *, strict: bool, drift: DriftLe
 
     def baselines_ready() -> None:
         if before_waiting is not None:
-            before_waiting()
+            snapshot.temp_files = before_waiting()
         if beside is not None:
             beside()  # what it kept is read below; its CPU is this command's
         if level != "off" and snapshot.has_baseline_files():

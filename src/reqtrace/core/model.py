@@ -337,6 +337,9 @@ class Snapshot:
     # Reads one listed file's bytes from wherever the snapshot came from; None when the
     # snapshot was not loaded from a spec repo.
     read_bytes: Callable[[str], bytes] | None = field(default=None, compare=False, repr=False)
+    # The temporary files interrupted writes left under the scanned folders, as a listing made
+    # while the snapshot was read found them (check.check_stale_temp_files); None: not listed.
+    temp_files: list[str] | None = field(default=None, repr=False, compare=False)
     # The SpecRepo it was read from (None when built by hand): checks that need git use it.
     repo: Any = field(default=None, repr=False, compare=False)
     # The scan of its baselines/ folder, made by the first check that needs it (baseline.baselines_of).
