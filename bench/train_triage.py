@@ -129,6 +129,7 @@ def fit(examples: list[dict], l2: float, words_k: int, tree_share: float = 0.0) 
 def fit_regression(examples: list[dict], l2: float, words_k: int) -> dict:
     """Multinomial logistic regression."""
     import numpy as np  # training only
+    from scipy import sparse
     from scipy.optimize import minimize
 
     names = model_features(examples, words_k)
@@ -142,21 +143,27 @@ def fit_regression(examples: list[dict], l2: float, words_k: int) -> dict:
     means = raw.mean(axis=0)
     scales = raw.std(axis=0)
     scales[scales <= 1e-6] = 1.0
-    standard = (raw - means) / scales
     k_count, d = len(CLASSES), len(names)
     onehot = np.zeros((len(examples), k_count))
     onehot[np.arange(len(examples)), [CLASSES.index(e["label"]) for e in examples]] = 1.0
     weights = np.array(_sample_weights(examples))
     penalty = l2 / len(examples)
 
+    # The standardised matrix is dense, the raw one mostly zeros (a request holds few of the words):
+    # standard @ w = (raw / scales) @ w - (means / scales) @ w, the same product at a fraction of the cost.
+    scaled = sparse.csr_matrix(raw / scales)
+    scaled_t = scaled.T.tocsr()
+    centre = means / scales
+
     def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = flat[: d * k_count].reshape(d, k_count), flat[d * k_count :]
-        z = standard @ w + b
+        z = scaled @ w - centre @ w + b
         z -= z.max(axis=1, keepdims=True)
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         loss = -(weights * (onehot * log_p).sum(axis=1)).sum() + 0.5 * (penalty * w * w).sum()
         delta = weights[:, None] * (np.exp(log_p) - onehot)
-        return float(loss), np.concatenate([(standard.T @ delta + penalty * w).ravel(), delta.sum(axis=0)])
+        gradient = scaled_t @ delta - np.outer(centre, delta.sum(axis=0))
+        return float(loss), np.concatenate([(gradient + penalty * w).ravel(), delta.sum(axis=0)])
 
     found = minimize(objective, np.zeros(d * k_count + k_count), jac=True, method="L-BFGS-B",
                      options={"maxiter": 20_000, "gtol": 1e-8, "ftol": 1e-14})
