@@ -141,7 +141,8 @@ def held_out_models() -> dict[str, dict]:
     from train_triage import load_examples
 
     choice = shipped_model()["trained"]["choice"]
-    models = fitted_without(load_examples(), choice["l2"], choice["words_k"], choice.get("tree_share", 0.0))
+    models = fitted_without(load_examples(), choice["l2"], choice["words_k"], choice.get("tree_share", 0.0),
+                             choice.get("word_l2_power", 0.0))
     for model in models.values():
         model["temperature"], model["threshold"] = choice["temperature"], choice["threshold"]
     return models

@@ -42,7 +42,8 @@ BUCKETS = ((0.0, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 1.01))
 
 
 def held_out_results(examples: list[dict], choice: dict, priors: bool = True) -> tuple[list, dict[str, Mix]]:
-    models = held_out_models(examples, choice["l2"], choice["words_k"], choice.get("tree_share", 0.0))
+    models = held_out_models(examples, choice["l2"], choice["words_k"], choice.get("tree_share", 0.0),
+                             choice.get("word_l2_power", 0.0))
     for model in models.values():
         model["temperature"], model["threshold"] = choice["temperature"], choice["threshold"]
     mixes = domain_mixes(examples, models) if priors else {}

@@ -197,7 +197,8 @@ def main() -> int:
         kept = json.loads(args.models.read_text(encoding="utf-8"))
         models = kept["models"] if kept.get("fingerprint") == key else None
     if models is None:
-        models = held_out_models(examples, choice["l2"], choice["words_k"], choice.get("tree_share", 0.0))
+        models = held_out_models(examples, choice["l2"], choice["words_k"], choice.get("tree_share", 0.0),
+                             choice.get("word_l2_power", 0.0))
         if args.models:
             args.models.write_text(json.dumps({"fingerprint": key, "models": models}), encoding="utf-8")
     for model in models.values():

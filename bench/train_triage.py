@@ -20,7 +20,8 @@ a real source is one domain like an invented one.
 Model: a blend of two, both deterministic, so the same data and code give the
 same weights (to about 1e-7 across machines):
 - a multinomial logistic regression on standardised features (L2 on the
-  weights, not the biases), minimised by L-BFGS from zeros;
+  weights, not the biases; a word's the stronger the fewer training domains
+  it occurs in), minimised by L-BFGS from zeros;
 - gradient-boosted shallow trees over the signals alone (no words): multiclass
   boosting of the softmax loss, one tree per class and round, each split chosen
   among the quantiles of a signal by the second-order gain, the same weights per
@@ -71,6 +72,12 @@ TREE_ROUNDS = 150
 TREE_DEPTH = 3
 TREE_RATE = 0.1
 TREE_QUANTILES = 16
+# A word's L2 is scaled by (the median kept word's number of domains / its own) ** WORD_L2_POWER: a word
+# heard in four domains is shrunk harder than one heard in twenty, a wider prior for what has shown it
+# transfers. Measured on the held-out figures (mean / worst invented macro-F1 / real mean accuracy): 0
+# (every word alike) 0.797 / 0.729 / 0.619; 0.5 0.805 / 0.742 / 0.627 (shipped: the best mean and worst
+# together, as L2 and K are chosen); 1 0.805 / 0.738 / 0.630; 2 0.797 / 0.709 / 0.620.
+WORD_L2_POWER = 0.5
 
 
 def fingerprint(domains: list[Domain] | None = None) -> str:
@@ -116,19 +123,21 @@ def _sample_weights(examples: list[dict]) -> list[float]:
     return [1.0 / (len(domains) * classes_in[e["domain"]] * counts[(e["domain"], e["label"])]) for e in examples]
 
 
-def fit(examples: list[dict], l2: float, words_k: int, tree_share: float = 0.0) -> dict:
+def fit(examples: list[dict], l2: float, words_k: int, tree_share: float = 0.0, word_l2_power: float = 0.0) -> dict:
     """The model dict triage.model reads (temperature 1, no threshold): the regression, and the trees
     blended in at `tree_share`."""
-    model = fit_regression(examples, l2, words_k)
+    model = fit_regression(examples, l2, words_k, word_l2_power)
     if tree_share:
         names, trees = fit_trees(examples)
         model.update({"tree_share": tree_share, "tree_features": names, "trees": trees})
     return model
 
 
-def fit_regression(examples: list[dict], l2: float, words_k: int) -> dict:
-    """Multinomial logistic regression."""
+def fit_regression(examples: list[dict], l2: float, words_k: int, word_l2_power: float = 0.0) -> dict:
+    """Multinomial logistic regression; a word's L2 scaled by how few training domains it occurs in
+    (`word_l2_power`, see WORD_L2_POWER)."""
     import numpy as np  # training only
+    from scipy import sparse
     from scipy.optimize import minimize
 
     names = model_features(examples, words_k)
@@ -142,21 +151,37 @@ def fit_regression(examples: list[dict], l2: float, words_k: int) -> dict:
     means = raw.mean(axis=0)
     scales = raw.std(axis=0)
     scales[scales <= 1e-6] = 1.0
-    standard = (raw - means) / scales
     k_count, d = len(CLASSES), len(names)
     onehot = np.zeros((len(examples), k_count))
     onehot[np.arange(len(examples)), [CLASSES.index(e["label"]) for e in examples]] = 1.0
     weights = np.array(_sample_weights(examples))
-    penalty = l2 / len(examples)
+    penalty = np.full((d, 1), l2 / len(examples))
+    if word_l2_power:
+        spread: dict[str, set[str]] = {}
+        for e in examples:
+            for name in e["features"]:
+                if name.startswith("t:") and name in position:
+                    spread.setdefault(name, set()).add(e["domain"])
+        if spread:
+            middle = sorted(len(found) for found in spread.values())[len(spread) // 2]
+            for name, found in spread.items():
+                penalty[position[name], 0] *= (middle / len(found)) ** word_l2_power
+
+    # The standardised matrix is dense, the raw one mostly zeros (a request holds few of the words):
+    # standard @ w = (raw / scales) @ w - (means / scales) @ w, the same product at a fraction of the cost.
+    scaled = sparse.csr_matrix(raw / scales)
+    scaled_t = scaled.T.tocsr()
+    centre = means / scales
 
     def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = flat[: d * k_count].reshape(d, k_count), flat[d * k_count :]
-        z = standard @ w + b
+        z = scaled @ w - centre @ w + b
         z -= z.max(axis=1, keepdims=True)
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         loss = -(weights * (onehot * log_p).sum(axis=1)).sum() + 0.5 * (penalty * w * w).sum()
         delta = weights[:, None] * (np.exp(log_p) - onehot)
-        return float(loss), np.concatenate([(standard.T @ delta + penalty * w).ravel(), delta.sum(axis=0)])
+        gradient = scaled_t @ delta - np.outer(centre, delta.sum(axis=0))
+        return float(loss), np.concatenate([(gradient + penalty * w).ravel(), delta.sum(axis=0)])
 
     found = minimize(objective, np.zeros(d * k_count + k_count), jac=True, method="L-BFGS-B",
                      options={"maxiter": 20_000, "gtol": 1e-8, "ftol": 1e-14})
@@ -263,16 +288,17 @@ def macro_f1(labels: list[str], predicted: list[str]) -> float:
 
 
 # What the forked fitting processes read: set before they start, inherited, never pickled.
-_FOLDS: tuple[list[dict], float, int, float] | None = None
+_FOLDS: tuple[list[dict], float, int, float, float] | None = None
 
 
 def _fit_without(held: str) -> dict:
     assert _FOLDS is not None
-    examples, l2, words_k, tree_share = _FOLDS
-    return fit([e for e in examples if e["domain"] != held], l2, words_k, tree_share)
+    examples, l2, words_k, tree_share, word_l2_power = _FOLDS
+    return fit([e for e in examples if e["domain"] != held], l2, words_k, tree_share, word_l2_power)
 
 
-def held_out_models(examples: list[dict], l2: float, words_k: int, tree_share: float = 0.0) -> dict[str, dict]:
+def held_out_models(examples: list[dict], l2: float, words_k: int, tree_share: float = 0.0,
+                    word_l2_power: float = 0.0) -> dict[str, dict]:
     """Each domain's model fitted on every other domain (leave-one-domain-out).
 
     The folds are independent and each fit is deterministic, so they are fitted in forked
@@ -282,8 +308,8 @@ def held_out_models(examples: list[dict], l2: float, words_k: int, tree_share: f
     held = groups_of(examples)
     processes = min(len(held), os.cpu_count() or 1)
     if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return {name: fit([e for e in examples if e["domain"] != name], l2, words_k, tree_share) for name in held}
-    _FOLDS = (examples, l2, words_k, tree_share)
+        return {name: fit([e for e in examples if e["domain"] != name], l2, words_k, tree_share, word_l2_power) for name in held}
+    _FOLDS = (examples, l2, words_k, tree_share, word_l2_power)
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             return dict(zip(held, pool.map(_fit_without, held, chunksize=1), strict=True))
@@ -291,9 +317,10 @@ def held_out_models(examples: list[dict], l2: float, words_k: int, tree_share: f
         _FOLDS = None
 
 
-def held_out_logits(examples: list[dict], l2: float, words_k: int, tree_share: float = 0.0) -> list[list[float]]:
+def held_out_logits(examples: list[dict], l2: float, words_k: int, tree_share: float = 0.0,
+                    word_l2_power: float = 0.0) -> list[list[float]]:
     """Each example's logits from the model fitted without its domain."""
-    models = held_out_models(examples, l2, words_k, tree_share)
+    models = held_out_models(examples, l2, words_k, tree_share, word_l2_power)
     return [logits(e["features"], models[e["domain"]]) for e in examples]
 
 
@@ -309,7 +336,7 @@ def choose(examples: list[dict]) -> tuple[dict, list[list[float]], list[str]]:
     best = None
     for words_k in WORDS_GRID:
         for l2 in L2_GRID:
-            z = held_out_logits(examples, l2, words_k, TREE_SHARE)
+            z = held_out_logits(examples, l2, words_k, TREE_SHARE, WORD_L2_POWER)
             predicted = [CLASSES[max(range(len(CLASSES)), key=row.__getitem__)] for row in z]
             per = _per_domain_f1(examples, predicted)
             mean, worst = sum(per.values()) / len(per), min(per.values())
@@ -317,7 +344,7 @@ def choose(examples: list[dict]) -> tuple[dict, list[list[float]], list[str]]:
             print(lines[-1], flush=True)
             key = (mean + worst) / 2
             if best is None or key > best[0] + 1e-9:
-                best = (key, {"l2": l2, "words_k": words_k, "tree_share": TREE_SHARE}, z)
+                best = (key, {"l2": l2, "words_k": words_k, "tree_share": TREE_SHARE, "word_l2_power": WORD_L2_POWER}, z)
     assert best is not None
     choice, z = best[1], best[2]
     labels = [CLASSES.index(e["label"]) for e in examples]
@@ -343,7 +370,7 @@ def choose(examples: list[dict]) -> tuple[dict, list[list[float]], list[str]]:
 
 
 def final_model(examples: list[dict], choice: dict) -> dict:
-    model = fit(examples, choice["l2"], choice["words_k"], choice.get("tree_share", 0.0))
+    model = fit(examples, choice["l2"], choice["words_k"], choice.get("tree_share", 0.0), choice.get("word_l2_power", 0.0))
     model["temperature"] = choice["temperature"]
     model["threshold"] = choice["threshold"]
     return model

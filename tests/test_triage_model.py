@@ -1,6 +1,7 @@
 """The learned layer: shipped weights, reproducible training, no costly mistake on the training
 domains, calibrated confidence, the guard."""
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -14,9 +15,13 @@ from bench_triage import figures  # noqa: E402
 from train_triage import (  # noqa: E402
     CHECK_TOLERANCE,
     WEIGHTS,
+    WORD_L2_POWER,
+    _sample_weights,
     fingerprint,
+    fit_regression,
     load_examples,
     model_difference,
+    model_features,
 )
 from triage_data import invented_domains, real_sources  # noqa: E402
 
@@ -124,3 +129,63 @@ def test_a_sure_defect_is_capped_while_the_request_also_asks_for_more(shop):
     assert result.classification == "defect" and result.confidence < 0.8
     assert "paid work must not pass as a defect" in result.reasons[0]
     assert 'the request also asks for something ("also", "add", "could you")' in result.reasons[0]
+
+
+def _toy_examples() -> list[dict]:
+    """Eight domains of eight requests, two a class; signals that half tell the class, a word of
+    defects heard in four domains, one of out-of-scope requests in six and one of changes in all eight."""
+    examples = []
+    for d, k, twice in itertools.product(range(8), range(4), range(2)):
+        label = CLASSES[k]
+        features = {"report": 1.0 if k == 0 else 0.2 * ((d + k + twice) % 3), "ask": 0.5 if k else 0.0}
+        if label == "defect" and d < 4:
+            features["t:w:few"] = 1.0
+        if label == "out-of-scope" and d < 6:
+            features["t:w:some"] = 1.0
+        if label == "change":
+            features["t:w:many"] = 1.0
+        examples.append({"id": f"{d}-{k}-{twice}", "domain": f"d{d}", "label": label, "features": features})
+    return examples
+
+
+def test_the_regressions_sparse_products_give_the_fit_of_the_standardised_matrix():
+    # fit_regression multiplies the sparse raw features and subtracts the centre; the plain computation
+    # standardises a dense matrix. Both minimise the same loss: the same weights.
+    import numpy as np
+    from scipy.optimize import minimize
+
+    examples = _toy_examples()
+    fitted = fit_regression(examples, 10.0, 4)
+    names = model_features(examples, 4)
+    raw = np.array([[e["features"].get(n, 0.0) for n in names] for e in examples])
+    scales = raw.std(axis=0)
+    scales[scales <= 1e-6] = 1.0
+    standard = (raw - raw.mean(axis=0)) / scales
+    onehot = np.eye(len(CLASSES))[[CLASSES.index(e["label"]) for e in examples]]
+    weights, penalty, d = np.array(_sample_weights(examples)), 10.0 / len(examples), len(names)
+
+    def objective(flat):
+        w, b = flat[: d * 4].reshape(d, 4), flat[d * 4 :]
+        z = standard @ w + b
+        log_p = z - z.max(axis=1, keepdims=True)
+        log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+        delta = weights[:, None] * (np.exp(log_p) - onehot)
+        loss = -(weights * (onehot * log_p).sum(axis=1)).sum() + 0.5 * penalty * (w * w).sum()
+        return loss, np.concatenate([(standard.T @ delta + penalty * w).ravel(), delta.sum(axis=0)])
+
+    plain = minimize(objective, np.zeros(d * 4 + 4), jac=True, method="L-BFGS-B", options={"gtol": 1e-10, "ftol": 1e-15}).x
+    for j, name in enumerate(names):
+        assert fitted["features"][name][2] == pytest.approx(list(plain[j * 4 : j * 4 + 4]), abs=1e-4)
+
+
+def test_a_word_of_few_domains_is_shrunk_harder_than_a_word_of_many():
+    examples = _toy_examples()
+    alike = fit_regression(examples, 10.0, 4)["features"]
+    scaled = fit_regression(examples, 10.0, 4, word_l2_power=1.0)["features"]
+    defect, change = CLASSES.index("defect"), CLASSES.index("change")
+    # the median word is heard in six domains: the word of four pulls toward defect less, the word of
+    # eight toward change more
+    assert 0 < scaled["t:w:few"][2][defect] < alike["t:w:few"][2][defect] - 0.01
+    assert scaled["t:w:many"][2][change] > alike["t:w:many"][2][change] + 0.01
+    # the shipped weights were fitted with the rule the script ships
+    assert triage_model.shipped_model()["trained"]["choice"]["word_l2_power"] == WORD_L2_POWER > 0
