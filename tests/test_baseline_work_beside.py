@@ -121,8 +121,9 @@ def test_cold_check_from_the_childs_verdict_and_searches_equals_the_plain_check(
         # The parent verified nothing, scanned no commit and diffed nothing: the child had kept
         # the verdict and the whole drift gate.
         assert parent_work == {"verdicts": 0, "scans": 0, "drifts": 0}, args
-        # No verdict kept (a fresh clone): the child worked out the verdict's content id, the
-        # parent only after the parse, for the verdict it reads (RT-262).
+        # No verdict kept (a fresh clone): the child worked out the verdict's content id (and
+        # handed it up for the key at a commit), the parent only after the parse, for the
+        # verdict it reads (RT-262).
         assert len(asked) == 1, args
         # Nor digested the requirements beside its parse (nothing read those digests): the
         # parse pack it wrote holds none, and later commands compute them when they ask.
@@ -166,6 +167,7 @@ def _counted_verdict_contents(monkeypatch: pytest.MonkeyPatch) -> list[str | Non
         return content(repo, commit)
 
     monkeypatch.setattr(verify, "verdict_content", counted)
+    monkeypatch.setattr(kept_check, "verdict_content", counted)  # the check's key
     return asked
 
 

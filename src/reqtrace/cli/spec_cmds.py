@@ -115,10 +115,15 @@ def check(
             # parses, not after (16,000 files described, 0.07 s; 0.7 s at 100,000).
             return key_answer(check_key(repo, None, strict=strict, drift=drift_level, verdict=child_verdict, read_since=before_read, read_unparsed=True))
 
+        def verdict_named(child_verdict: str) -> bytes:
+            # At a commit the key is made here after the parse: with the verdict's content id
+            # the child worked out before it read the baselines, as this process would have.
+            return child_verdict.encode("utf-8", "surrogateescape")
+
         # The baselines' verdict and the drift's searches need no parsed file: when they are
         # not kept, a child keeps them while this process lists and parses.
-        beside = start_baseline_work(repo, commit, drift_level, None if verdict_in_child else verdict, answer=listed_key if commit is None else None,
-                                     verdict_in_child=verdict_in_child)
+        beside = start_baseline_work(repo, commit, drift_level, None if verdict_in_child else verdict,
+                                     answer=listed_key if commit is None else verdict_named if verdict_in_child else None, verdict_in_child=verdict_in_child)
     late_key: list[Any] = []
     try:
 
@@ -126,7 +131,9 @@ def check(
             # With the baselines' child running (nothing was kept: no report is either) the
             # key is the child's listing; made here, after the parse, when the child gave none.
             answered, listed = key_of_answer(repo, beside()) if beside is not None and commit is None else (False, None)
-            late_key.append(listed if answered else check_key(repo, commit, strict=strict, drift=drift_level, verdict=verdict, read_since=before_read))
+            named = beside() if beside is not None and commit is not None and verdict == ASK_VERDICT else None
+            content = named.decode("utf-8", "surrogateescape") if named else verdict  # none (b""): worked out now
+            late_key.append(listed if answered else check_key(repo, commit, strict=strict, drift=drift_level, verdict=content, read_since=before_read))
             return late_key[0].temp_files() if late_key[0] is not None else None
 
         def key_before_parse() -> list[str] | None:
