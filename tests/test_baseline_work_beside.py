@@ -109,16 +109,22 @@ def test_cold_check_from_the_childs_verdict_and_searches_equals_the_plain_check(
     # Files are described by their times, however new: the key listed after the parse
     # (kept_check.check_key(read_since=…)) is then the one a later listing makes.
     monkeypatch.setattr(kept_check, "FRESH_NS", 0)
+    asked = _counted_verdict_contents(monkeypatch)
     plains = {}
     for args in (CHECK, (*CHECK, "--rev", "HEAD")):
         plain = plains[args] = _plain(run_in_process, root, *args)
         assert plain.exit_code == 0 and "unapproved-change" in plain.stdout and "REQ-900" in plain.stdout
         parent_work.update(verdicts=0, scans=0, drifts=0)
+        asked.clear()
         cold = _beside(run_in_process, root, monkeypatch, *args)
         assert (cold.exit_code, cold.stdout, cold.stderr) == (plain.exit_code, plain.stdout, plain.stderr)
         # The parent verified nothing, scanned no commit and diffed nothing: the child had kept
         # the verdict and the whole drift gate.
         assert parent_work == {"verdicts": 0, "scans": 0, "drifts": 0}, args
+        # No verdict kept (a fresh clone): the child worked out the verdict's content id (and
+        # handed it up for the key at a commit), the parent only after the parse, for the
+        # verdict it reads (RT-262).
+        assert len(asked) == 1, args
         # Nor digested the requirements beside its parse (nothing read those digests): the
         # parse pack it wrote holds none, and later commands compute them when they ask.
         pack = parse_cache.PackedParseCache.for_git(repo.git_top)
@@ -135,6 +141,34 @@ def test_cold_check_from_the_childs_verdict_and_searches_equals_the_plain_check(
     parent_work.update(verdicts=0, scans=0, drifts=0)
     assert run_in_process(*CHECK, cwd=root, env={"REQTRACE_JOBS": "2"}).stdout == plains[CHECK].stdout
     assert parent_work["verdicts"] == 1 and parent_work["scans"] >= 1
+    # Once any verdict is kept (here an older code's), the parent works out the content id
+    # before the fork, as it must to know whether the child is needed: the same answer.
+    shutil.rmtree(root / ".git" / "reqtrace")
+    older = root / ".git" / "reqtrace" / verify.VERDICT_KIND / ("0123456789abcdef-" + "0" * 64 + ".json")
+    older.parent.mkdir(parents=True)
+    older.write_text("{}", encoding="utf-8")
+    asked.clear()
+    parent_work.update(verdicts=0, scans=0, drifts=0)
+    with monkeypatch.context() as patch:
+        patch.setattr(fork_map, "MIN_ITEMS", 1)
+        patch.setattr(check, "FRESH_NS", 0)
+        _as_a_new_process()
+        assert run_in_process(*CHECK, cwd=root, env={"REQTRACE_JOBS": "2"}).stdout == plains[CHECK].stdout
+    assert len(asked) == 2 and parent_work == {"verdicts": 0, "scans": 0, "drifts": 0}
+
+
+def _counted_verdict_contents(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The commits this process (not a child) worked out the verdict's content id for."""
+    asked: list[str | None] = []
+    content = verify.verdict_content
+
+    def counted(repo, commit):  # type: ignore[no-untyped-def]
+        asked.append(commit)
+        return content(repo, commit)
+
+    monkeypatch.setattr(verify, "verdict_content", counted)
+    monkeypatch.setattr(kept_check, "verdict_content", counted)  # the check's key
+    return asked
 
 
 def _tamper(root: Path) -> None:
@@ -162,8 +196,8 @@ def test_tampered_baselines_and_files_changed_after_the_child(scenario, tmp_path
     # again before the parse: the parent's content ids differ, and it computes what it must.
     started = check.start_baseline_work
 
-    def child_then_edits(repo, commit, drift, verdict, answer=None):  # type: ignore[no-untyped-def]
-        wait = started(repo, commit, drift, verdict, answer)
+    def child_then_edits(repo, commit, drift, verdict, answer=None, **how):  # type: ignore[no-untyped-def]
+        wait = started(repo, commit, drift, verdict, answer, **how)
         assert wait is not None
         wait()
         cold_copy(scenario, tmp_path / "fresh")

@@ -95,3 +95,16 @@ def test_removal_is_bounded_per_write_and_finishes_over_later_writes(git_top: Pa
     # Once a listing found no foreign entry, the folder is not listed again in this process.
     write_as_other_code(git_top, "probe", 1, monkeypatch)
     assert cachestore.remove_foreign(old[0].parent) == 0
+
+
+def test_none_of_kind_is_true_only_while_no_code_kept_an_entry_of_that_kind(git_top: Path, monkeypatch: pytest.MonkeyPatch):
+    """What a cold `check` asks before working out the verdict's content id (RT-262): an entry
+    by any code, even an older one, makes the caller compute the id as before."""
+    assert cachestore.none_of_kind(git_top, "probe")  # no `.git/reqtrace/` yet
+    cachestore.store(git_top, "other", "id", 1)
+    assert cachestore.none_of_kind(git_top, "probe")  # another kind's entries do not count
+    write_as_other_code(git_top, "probe", 1, monkeypatch)
+    assert not cachestore.none_of_kind(git_top, "probe")
+    assert cachestore.none_of_kind(None, "probe")  # outside git nothing is kept
+    monkeypatch.setenv("REQTRACE_NO_CACHE", "1")
+    assert cachestore.none_of_kind(git_top, "probe")

@@ -196,7 +196,7 @@ def drift_gate(snapshot: Snapshot, base: tuple[str, str], level: str) -> list[Fi
 
 
 def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, verdict: str | None,
-                        answer: Callable[[], bytes] | None = None) -> Callable[[], bytes | None] | None:
+                        answer: Callable[[str], bytes] | None = None, *, verdict_in_child: bool = False) -> Callable[[], bytes | None] | None:
     """Start the baselines' verdict and the drift gate in a forked child that keeps them
     (core/cachestore.py), while the caller reads and parses the spec repo at `commit` (None:
     the working tree); the function returned waits for the child (None: nothing started).
@@ -211,9 +211,13 @@ def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, v
     verdict digests the requirements at each baseline's commit, which the parse in this process
     mostly supplies. Started only where forking is worth it (`fork_map.can_fork`, sized by the
     manifests) and the child's results can be kept: `verdict` is the verdict's content id
-    (`verify.verdict_content`), None when it may not be kept. `answer`: more work for the
-    child once the baselines' is done, whose bytes the function returned gives (None when
-    the child failed)."""
+    (`verify.verdict_content`), None when it may not be kept. `verdict_in_child`: the child
+    works it out first (`verdict` unused), for a caller that knows no verdict is kept
+    (`cachestore.none_of_kind`): the caller's three `git` runs and the baseline files' reading
+    are then off its start, which it spends alone before this fork (a cold check in a fresh
+    clone). `answer(verdict)`: more work for the child once the baselines' is done, whose
+    bytes the function returned gives (None when the child failed; b"" when the child found
+    that the verdict may not be kept, and did nothing)."""
     from reqtrace.baselines.verify import VERDICT_KIND, manifest_rows
     from reqtrace.io.fork_map import can_fork, fork_answering
 
@@ -226,34 +230,37 @@ def start_baseline_work(repo: SpecRepo, commit: str | None, drift: str | None, v
     rows = manifest_rows(repo, config)
     if not rows or not can_fork(rows):
         return None
-    if verdict is None or cachestore.load(repo.git_top, VERDICT_KIND, verdict) is not None:
+    if not verdict_in_child and (verdict is None or cachestore.load(repo.git_top, VERDICT_KIND, verdict) is not None):
         return None
     level = drift or config.drift or "warn"
 
-    return fork_answering(lambda: _baseline_work(repo, commit, level, verdict, answer or _no_answer), items=rows)
+    return fork_answering(lambda: _baseline_work(repo, commit, level, None if verdict_in_child else verdict, answer or _no_answer), items=rows)
 
 
-def _baseline_work(repo: SpecRepo, commit: str | None, level: str, verdict: str, answer: Callable[[], bytes]) -> bytes:
+def _baseline_work(repo: SpecRepo, commit: str | None, level: str, verdict: str | None, answer: Callable[[str], bytes]) -> bytes:
     """The forked child of `start_baseline_work`: what it computes is kept, nothing else is
-    left; gives what `answer()` gives. `verdict`: the verdict's content id, worked out by the
-    parent just before the fork (before the baseline files are scanned here, so it names them
-    as they were at the latest then)."""
+    left; gives what `answer(verdict)` gives. `verdict`: the verdict's content id, worked out
+    by the parent just before the fork, or (None) here first: either way before the baseline
+    files are scanned here, so it names them as they were at the latest then."""
     from reqtrace.baselines.baseline import scan_baselines
-    from reqtrace.baselines.verify import verdict_at
+    from reqtrace.baselines.verify import VERDICT_KIND, verdict_at, verdict_content
     from reqtrace.io.fork_map import fork_answering
     from reqtrace.io.progress import set_listener
 
     set_listener(None)  # the parent shows the progress
+    content = verdict if verdict is not None else verdict_content(repo, commit)
+    if content is None or (verdict is None and cachestore.load(repo.git_top, VERDICT_KIND, content) is not None):
+        return b""  # may not be kept, or kept meanwhile: the parent works as without a child
     scanned = scan_baselines(repo, commit)
     verified: Callable[[], bytes | None] | None = None
     if scanned.baselines and all(baseline.files_digest is not None for baseline in scanned.baselines):
         if level == "off":
-            verdict_at(repo, commit, lambda: scanned, content=verdict)
-            return answer()
+            verdict_at(repo, commit, lambda: scanned, content=content)
+            return answer(content)
 
         def verify_then_answer() -> bytes:
-            verdict_at(repo, commit, lambda: scanned, content=verdict)
-            return answer()
+            verdict_at(repo, commit, lambda: scanned, content=content)
+            return answer(content)
 
         # The verdict waits mostly on git and ssh-keygen, and so does the drift gate: a second
         # child verifies (then answers: it ends first) while this one diffs (one after the
@@ -263,10 +270,10 @@ def _baseline_work(repo: SpecRepo, commit: str | None, level: str, verdict: str,
         _drift_work(repo, commit, level, scanned)
     finally:
         answered = verified() if verified is not None else None  # the parent's wait for this child covers the verdict's
-    return answered if answered is not None else answer()
+    return answered if answered is not None else answer(content)
 
 
-def _no_answer() -> bytes:
+def _no_answer(verdict: str) -> bytes:
     return b""
 
 

@@ -127,7 +127,7 @@ class CheckKey:
         return "\n".join(lines)
 
 
-_ASK = "ask"  # check_key's `verdict` when the caller has not computed it
+ASK_VERDICT = _ASK = "ask"  # check_key's `verdict` when the caller has not computed it
 
 
 def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | None, verdict: str | None = _ASK, read_since: int | None = None,

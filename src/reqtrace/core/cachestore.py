@@ -281,6 +281,19 @@ def store_sections(git_top: Path | None, kind: str, content_id: str, *sections: 
     remove_foreign(path.parent)
 
 
+def none_of_kind(git_top: Path | None, kind: str) -> bool:
+    """Whether no entry of `kind` is kept at all, by any code (as in a fresh clone): then no
+    content id of that kind needs working out to know that nothing is kept for it."""
+    top = cache_root(git_top) if git_top is not None else None
+    if top is None:
+        return True
+    try:
+        with os.scandir(top / kind) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return True  # no folder: nothing kept
+
+
 def discard(git_top: Path | None, kind: str, content_id: str) -> None:
     """Remove the entries (JSON or binary) of (`kind`, `content_id`): found wrong, or not worth keeping."""
     for suffix in _SUFFIXES:
