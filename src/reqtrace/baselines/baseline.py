@@ -15,7 +15,7 @@ import hashlib
 import json
 import posixpath
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
@@ -600,6 +600,63 @@ def baselines_of(snapshot: Snapshot) -> BaselineSet:
     if snapshot.scanned_baselines is None:
         snapshot.scanned_baselines = scan_baselines(snapshot.repo, snapshot.commit)
     return snapshot.scanned_baselines  # type: ignore[no-any-return]
+
+
+# What reading a manifest costs, in bytes per unit of the parse's costs (core/snapshot.py
+# `_REQUIREMENT_COST` units, about 9 µs): at 10,000 requirements the three manifests of the
+# benchmark repo (4.96 MB) took 0.10 s of CPU to scan cold, a parse unit 8.9 µs.
+_MANIFEST_BYTES_PER_PARSE_UNIT = 450
+# The share of that cost taken off the parent's part of the parse: the rest fills the time the
+# parent would wait for the worker anyway. Measured in cold `status` runs at 10,000 (2026-12-07,
+# docs/performance.md): the parent was ready 0.07-0.13 s before the worker; with the whole cost
+# taken off it still was (0.09-0.15 s), with none it was last by 0.01-0.08 s, with half ±0.04.
+_MANIFEST_COST_SHARE = 0.5
+# A manifest's bytes per requirement it lists (about 186 on the benchmark repo): the estimate
+# at a commit, where the listing gives no sizes.
+_MANIFEST_BYTES_PER_ROW = 190
+
+
+class ManifestsAlongside:
+    """The baselines' scan of a snapshot (`baselines_of`) done while its parse's worker parses
+    (core/snapshot.py `load_snapshot(alongside=…)`): a command that reads the baselines right
+    after the parse — a cold `status`, `trace`, `impact` — reads the manifests on the core the
+    parse would otherwise leave idle, and parses that much less itself."""
+
+    def __init__(self, repo: SpecRepo, rev: str | None) -> None:
+        self.repo = repo
+        self.rev = rev
+        self.scanned: BaselineSet | None = None
+
+    def run(self) -> None:
+        self.scanned = scan_baselines(self.repo, self.rev)
+
+    def cost(self, config: Config, sources: Sequence[SourceFile]) -> float:
+        """The manifests' expected cost from their sizes: on disk in the working tree, from
+        the number of requirement files at a commit (its listing has no sizes)."""
+        folder, specs = config.baselines_dir + "/", config.requirements_dir + "/"
+        manifests = [s for s in sources if s.path.startswith(folder) and s.path.count("/") == folder.count("/") + 1 and s.path.endswith("/" + MANIFEST)]
+        if not manifests:
+            return 0.0
+        total = 0
+        rows = None
+        for source in manifests:
+            size = source.size
+            if size == gitio.UNKNOWN_SIZE and self.rev is None:
+                try:
+                    size = (self.repo.root / source.path).stat().st_size
+                except OSError:
+                    size = 0
+            if size == gitio.UNKNOWN_SIZE:
+                if rows is None:
+                    rows = sum(1 for s in sources if s.path.startswith(specs))
+                size = rows * _MANIFEST_BYTES_PER_ROW
+            total += size
+        return total / _MANIFEST_BYTES_PER_PARSE_UNIT * _MANIFEST_COST_SHARE
+
+    def hand_to(self, snapshot: Snapshot) -> None:
+        """The scan made, as `baselines_of(snapshot)` would make it."""
+        if self.scanned is not None and snapshot.repo is self.repo and snapshot.scanned_baselines is None:
+            snapshot.scanned_baselines = self.scanned
 
 
 def scan_baselines(repo: SpecRepo, rev: str | None = None, *, only: str | None = None) -> BaselineSet:

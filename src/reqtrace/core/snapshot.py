@@ -14,7 +14,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from reqtrace.core.config import CONFIG_FILE, SpecRepo, config_line, parse_config
 from reqtrace.core.digest import stash_digest
@@ -467,8 +467,20 @@ class Reader:
                 os.close(root)
 
 
+class Alongside(Protocol):
+    """Other work of the caller's that load_snapshot runs in this process while a forked worker
+    parses (io/fork_map.py `alongside`), as if the caller had run it right after the parse."""
+
+    def run(self) -> None:
+        """The work; what it raises is raised once the snapshot is made (a parse error first)."""
+
+    def cost(self, config: Config, sources: Sequence[SourceFile]) -> float:
+        """What it is expected to cost, in the parse's units (`_REQUIREMENT_COST` a requirement
+        file), given the config and the files the snapshot lists: this process parses that much less."""
+
+
 def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache | None = None, texts: Mapping[str, bytes] | None = None,
-                  digests: bool | None = None) -> Snapshot:
+                  digests: bool | None = None, alongside: Alongside | None = None) -> Snapshot:
     """Read and parse the whole spec repo at `rev` (None or WORKTREE: the working tree).
 
     With `cache`, parses are looked up by blob id first (see core/parse_cache.py);
@@ -477,6 +489,8 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
     read again; the others are). `digests`: whether each requirement parsed is digested
     beside its parse (None: when the spec repo has baseline files to verify and drift
     from); without, a digest is computed when asked for (digest.requirement_digest).
+    `alongside`: work run here while the worker parses (the same result as after the parse;
+    what it raises is raised after the parse, as it would have been).
     """
     # Loading builds many small objects and frees almost none; the cyclic
     # garbage collector would walk them again and again for nothing.
@@ -509,9 +523,23 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
         if digests is None:
             baselines = config.baselines_dir + "/"
             digests = any(path.startswith(baselines) for path in listed)
+        failures: list[Exception] = []
+        run_alongside = None
+        if alongside is not None:
+            work = alongside
+
+            def run_alongside() -> None:
+                try:
+                    work.run()
+                except Exception as exc:  # noqa: BLE001 - raised below, after the parse, as before
+                    failures.append(exc)
+
         with phase(f"reading {len(sources):,} files"):
-            parsed_files = parse_sources(reader, config, sources, cache=cache, digests=digests, texts=texts)
+            parsed_files = parse_sources(reader, config, sources, cache=cache, digests=digests, texts=texts, alongside=run_alongside,
+                                         alongside_cost=alongside.cost(config, sources) if alongside is not None else 0.0)
         add_parsed_files(snapshot, parsed_files)
+        if failures:
+            raise failures[0]
         return snapshot
     finally:
         if collecting:
@@ -790,6 +818,8 @@ def parse_sources(
     digests: bool = False,
     only: frozenset[str] | None = None,
     texts: Mapping[str, bytes] | None = None,
+    alongside: Callable[[], None] | None = None,
+    alongside_cost: float = 0.0,
 ) -> list[ParsedFile]:
     """Parse the spec files among `sources`, in the order given.
 
@@ -802,6 +832,9 @@ def parse_sources(
     parse pack keeps the digests with the parses. With `only` (kind names), every file
     of another kind, or of none, is skipped as if it were not among `sources`. `texts`:
     files' bytes read already (`Reader.read`), by path: used instead of reading them again.
+    `alongside()`: other work, run once in this process while the worker parses (it must
+    not raise); this process takes `alongside_cost` (in `_REQUIREMENT_COST` units) less of
+    the parse for it. Without a worker it runs after the parse.
     """
     results: dict[str, ParsedFile] = {}
     order: list[str] = []
@@ -900,7 +933,8 @@ def parse_sources(
 
     parses = fork_map(
         parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)), meanwhile=store_own_half,
-        dump=dump_parsed, split=_even_split([kind for _source, kind, _oid, _data, _key in misses], digests),
+        dump=dump_parsed, split=_even_split([kind for _source, kind, _oid, _data, _key in misses], digests, alongside_cost),
+        alongside=alongside,
     )
     verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
     for index, ((source, kind, _oid, _data, _key), parsed) in enumerate(zip(misses, parses, strict=True)):
@@ -920,17 +954,18 @@ def parse_sources(
     return [results[path] for path in order if path in results]
 
 
-def _even_split(kinds: list[FileKind], digests: bool) -> int:
+def _even_split(kinds: list[FileKind], digests: bool, alongside_cost: float = 0.0) -> int:
     """Where the second process's share of files of `kinds` starts, so that both processes
     finish together: the files come in path order, so the records (records/…) and the
     requirements (specs/…) would otherwise fall mostly to one process each; and the parent
-    also spends `_PARENT_COST` on each file, its share or not."""
+    also spends `_PARENT_COST` on each file, its share or not, and `alongside_cost` on other
+    work beside the parse."""
     requirement = _REQUIREMENT_COST + (_DIGEST_COST if digests else 0)
     costs = [requirement if kind.name == "requirement" else _RECORD_COST for kind in kinds]
-    half, spent = (sum(costs) - _PARENT_COST * len(costs)) / 2, 0.0
+    half, spent = (sum(costs) - _PARENT_COST * len(costs) - alongside_cost) / 2, 0.0
     for index, cost in enumerate(costs):
         if spent >= half:
-            return index
+            return max(index, 1)  # (0 would be no split: fork_map would halve the files)
         spent += cost
     return len(kinds) // 2
 

@@ -767,6 +767,7 @@ def whole_snapshot(repo: SpecRepo, target: Target) -> tuple[Snapshot, Callable[[
     while the caller answers (at 10,000 requirements its build and its index are a tenth of a
     second this process no longer spends before its answer), so that the next `trace` or
     `impact` reads it as if this run had built it here. `target.state` must be known."""
+    from reqtrace.baselines.baseline import ManifestsAlongside
     from reqtrace.core.parse_cache import PackedParseCache
     from reqtrace.core.snapshot import load_snapshot
 
@@ -774,7 +775,10 @@ def whole_snapshot(repo: SpecRepo, target: Target) -> tuple[Snapshot, Callable[[
     state = target.state
     cache = PackedParseCache.for_git(repo.git_top)
     try:
-        snapshot: Snapshot = _without_gc(lambda: load_snapshot(repo, target.commit, cache=cache, digests=GRAPH_DIGESTS))
+        # The manifests are read while the parse's worker parses (the other core would idle).
+        scan = ManifestsAlongside(repo, target.commit)
+        snapshot: Snapshot = _without_gc(lambda: load_snapshot(repo, target.commit, cache=cache, digests=GRAPH_DIGESTS, alongside=scan))
+        scan.hand_to(snapshot)
         # Read here: the question reads the same baselines (baselines/baseline.py keeps them per process).
         baselines = load_graph_baselines(repo, snapshot)
     except BaseException:
@@ -792,11 +796,16 @@ def whole_snapshot(repo: SpecRepo, target: Target) -> tuple[Snapshot, Callable[[
 
 
 def _build(repo: SpecRepo, commit: str | None, *, parse_cache: bool = True, baselines: list[Baseline] | None = None, texts: Mapping[str, bytes] | None = None) -> GraphBundle:
+    from reqtrace.baselines.baseline import ManifestsAlongside
     from reqtrace.core.parse_cache import PackedParseCache
     from reqtrace.core.snapshot import load_snapshot
 
+    # The manifests, when needed, are read while the parse's worker parses.
+    scan = ManifestsAlongside(repo, commit) if baselines is None else None
     with PackedParseCache.for_git(repo.git_top if parse_cache else None) as cache:
-        snapshot = load_snapshot(repo, commit, cache=cache, texts=texts, digests=GRAPH_DIGESTS)
+        snapshot = load_snapshot(repo, commit, cache=cache, texts=texts, digests=GRAPH_DIGESTS, alongside=scan)
+    if scan is not None:
+        scan.hand_to(snapshot)
     if baselines is None:
         baselines = load_graph_baselines(repo, snapshot)
     graph, records = build_graph_and_records(snapshot, baselines)

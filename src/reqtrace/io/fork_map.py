@@ -62,6 +62,7 @@ def fork_map(
     meanwhile: Callable[[list[Result]], None] | None = None,
     dump: Callable[[list[Result]], bytes] | None = None,
     split: int | None = None,
+    alongside: Callable[[], None] | None = None,
 ) -> list[Result]:
     """work(items) — one result per item — with a forked child doing work(items[half:]).
 
@@ -75,9 +76,16 @@ def fork_map(
     would otherwise pickle them again. `meanwhile(first_half_results)` runs in
     the parent while the child may still be pickling its half (the pipe is
     drained by a thread, so the child is never blocked by it).
+
+    `alongside()` is other work of the caller's, run once in the parent: right after the
+    fork, so that it costs no wall while the child works (give the parent a smaller `split`
+    for it), or after work(items) when nothing is forked. It must not raise.
     """
     if not can_fork(len(items)):
-        return work(items)
+        results = work(items)
+        if alongside is not None:
+            alongside()
+        return results
     half = split if split is not None and 0 < split < len(items) else len(items) // 2
 
     def send_second_half(out: BinaryIO) -> None:
@@ -91,6 +99,8 @@ def fork_map(
     pid, sent = _forked_writer(send_second_half, "reqtrace-fork-pipe")
     finished = False
     try:
+        if alongside is not None:
+            alongside()
         first = work(items[:half])
         if meanwhile is not None:
             meanwhile(first)
