@@ -95,7 +95,7 @@ def _digest_fields(requirement: Requirement) -> dict[str, Any]:
     for key, value in requirement.fields().items():
         kind = type(value)
         if kind is str and key not in SET_FIELDS:
-            value = " ".join(value.split()) if value.isascii() else normalise_text(value)
+            value = normalise_text(value)
             if value:
                 data[key] = value
             continue
@@ -152,7 +152,7 @@ def _texts_json(texts: Any, is_set: bool) -> str | None:
     repeats); None when it is anything else."""
     if type(texts) is not tuple or not set(map(type, texts)) <= _ONLY_TEXT:
         return None
-    items = [" ".join(item.split()) if item.isascii() else normalise_text(item) for item in texts]
+    items = [normalise_text(item) for item in texts]
     if is_set:
         items = sorted(set(items))
     return "[" + ",".join(map(_encode_basestring, items)) + "]"
@@ -180,7 +180,7 @@ def _canonical_json(requirement: Requirement) -> str | None:
                 continue
             if type(value) is not str:
                 return None
-            value = " ".join(value.split()) if value.isascii() else normalise_text(value)
+            value = normalise_text(value)
             if value:
                 parts.append(head + escape(value))
         elif value:
