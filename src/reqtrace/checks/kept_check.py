@@ -127,10 +127,10 @@ class CheckKey:
         return "\n".join(lines)
 
 
-ASK_VERDICT = _ASK = "ask"  # check_key's `verdict` when the caller has not computed it
+ASK_VERDICT = "ask"  # check_key's `verdict` when the caller has not computed it
 
 
-def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | None, verdict: str | None = _ASK, read_since: int | None = None,
+def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | None, verdict: str | None = ASK_VERDICT, read_since: int | None = None,
               read_unparsed: bool = False) -> CheckKey | None:
     """The key of `check` at `commit` (None: the working tree) with these options; None when
     nothing may be kept. Costs a listing of the scanned folders' files (no file is read,
@@ -149,7 +149,7 @@ def check_key(repo: SpecRepo, commit: str | None, *, strict: bool, drift: str | 
     e-mails' messages and manifests, 0.02-0.03 s of CPU off the end of a cold check)."""
     if os.environ.get("REQTRACE_NO_CACHE") is not None or repo.git_top is None:
         return None
-    if verdict == _ASK:
+    if verdict == ASK_VERDICT:
         verdict = verdict_content(repo, commit)
     if verdict is None:
         return None
