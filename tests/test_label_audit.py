@@ -27,6 +27,7 @@ def test_the_committed_second_labels_cover_exactly_the_drawn_sample(audit) -> No
     assert [(audit.round_of(mine), mine["set"], mine["id"]) for mine in committed] == drawn
     first_round = [key for key in drawn if key[0] == 1]
     assert len(audit.audited_sets(committed)) == 31 and len(first_round) == 6 * 31
+    assert len(audit.audited_sets(committed, 2)) == 10 and len(drawn) == 6 * 31 + 6 * 10
     assert {mine["label"] for mine in committed} <= set(audit.CLASSES)
 
 
