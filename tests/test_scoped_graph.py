@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 
 import pytest
 
@@ -196,7 +197,7 @@ def test_prefixes_quotes_escapes_broken_files_duplicates_threads_and_renames(tri
         assert [(r.exit_code, r.stdout, r.stderr) for r in got[:2]] == [(r.exit_code, r.stdout, r.stderr) for r in got[2:]], args
 
 
-def test_a_walk_that_fans_out_reads_every_requirement_file_and_few_records(tricky, tmp_path, run_in_process):
+def test_a_walk_that_fans_out_reads_every_requirement_file_and_few_records(tricky, tmp_path, run_in_process, monkeypatch):
     """A trace of a root walks every requirement below it through parent links, which only
     requirement files make: every requirement file is read, but of the records only those
     naming a node whose other links it reads, or holding an item of an id it reads — here a
@@ -224,6 +225,25 @@ def test_a_walk_that_fans_out_reads_every_requirement_file_and_few_records(trick
     assert "graph: scoped" in scoped.stderr and scoped.stdout == plain.stdout
     downstream = json.loads(scoped.stdout)["downstream"]
     assert downstream[-1] == "REQ-349" and "REQ-299" in downstream and "REQ-249" in downstream and "REQ-250" not in downstream and "REQ-290" not in downstream
+    # REQ-2's impact (50 children) shows it reaches far in its first rounds, grown without the
+    # baselines: it goes to the whole graph before their manifests are read, and the whole build
+    # reads them beside its parse, once (RT-272). REQ-1's reads every requirement file first
+    # (REQ-2 is one round further down), and a leaf's trace is not shown to reach far: the
+    # baselines are read first, then the question grown with them. The answers are the plain ones.
+    from reqtrace.baselines import baseline
+
+    scans: list[str] = []
+    real_scan, real_read = baseline.ManifestsAlongside.run, SpecFiles.read_baselines
+    monkeypatch.setattr(baseline.ManifestsAlongside, "run", lambda self: scans.append("beside the parse") or real_scan(self))
+    monkeypatch.setattr(SpecFiles, "read_baselines", lambda self: scans.append("before") or real_read(self))
+    for args, read in ((("impact", "REQ-2"), ["beside the parse"]), (("impact", "REQ-1"), ["before"]), (("trace", "REQ-299"), ["before"])):
+        plain = run_in_process(*args, "--format", "json", cwd=root, env={"REQTRACE_NO_CACHE": "1"})
+        shutil.rmtree(root / ".git" / "reqtrace", ignore_errors=True)
+        baseline.forget_read_manifests()
+        scans.clear()
+        cold = run_in_process(*args, "--format", "json", cwd=root)
+        assert cold.exit_code == 0 and cold.stdout == plain.stdout, (args, cold.stderr)
+        assert scans == read, (args, scans)
 
 
 def test_a_record_files_id_is_what_its_parser_files_its_item_under():

@@ -113,6 +113,10 @@ class _TooFar(Unscoped):
     """The files to parse would pass the limit."""
 
 
+class _Undecided(Exception):
+    """A trial without the baselines (scoped_graph) did not show that the question reaches much of the repo."""
+
+
 def scannable_id(word: str) -> bool:
     """Whether every file that makes `word` an id or a link holds it as a whole word."""
     return (
@@ -296,8 +300,18 @@ class SpecFiles:
                 self.escaped.add(path)
         self.limit = max(64, int(len(self.sources) * SCOPE_LIMIT))
         self._parsed: dict[str, ParsedFile] = {}
-        self.baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
-        self.baseline_links = _BaselineLinks(self.baselines)
+        # The baselines are read by `read_baselines`, when a question is to be grown with them
+        # (scoped_graph): one that goes to the whole graph first reads them beside its parse.
+        self.baselines: list[Baseline] = []
+        self.baseline_links = _BaselineLinks([])
+        self.baselines_read = False
+
+    def read_baselines(self) -> None:
+        """The baselines the graph shows (graph.load_graph_baselines), read once."""
+        if not self.baselines_read:
+            self.baselines = load_graph_baselines(self.repo, Snapshot(config=self.config, commit=self.commit, repo=self.repo))
+            self.baseline_links = _BaselineLinks(self.baselines)
+            self.baselines_read = True
 
     @functools.cached_property
     def texts(self) -> Mapping[str, bytes]:
@@ -498,8 +512,9 @@ Question = Callable[[EvidenceGraph, Snapshot, list["Baseline"]], Any]
 @dataclass
 class Scoped:
     """What `scoped_graph` found: the graph (None: build the whole graph), and what it read
-    either way for the whole graph's build: the baselines (graph.load_graph_baselines) and
-    the item files' bytes by path (SpecFiles.texts, read as a whole reading reads them)."""
+    either way for the whole graph's build: the baselines (graph.load_graph_baselines; None when
+    not read: the build reads them beside its parse) and the item files' bytes by path
+    (SpecFiles.texts, read as a whole reading reads them)."""
 
     graph: ScopedGraph | None
     baselines: list[Baseline] | None = None
@@ -509,6 +524,9 @@ class Scoped:
 # A round whose ids still to scan are this many, and more than twice the round before's,
 # is a walk that fans out (the requirements below a root): the whole graph, at once.
 FAN_OUT = 48
+# The rounds a question is first grown without the baselines (scoped_graph): the impact of a
+# root goes to the whole graph in its second.
+TRIAL_ROUNDS = 3
 
 
 def scoped_graph(repo: SpecRepo, config: Config, commit: str | None, start: str, probe: Question, *, files: SpecFiles | None = None) -> Scoped:
@@ -523,25 +541,49 @@ def scoped_graph(repo: SpecRepo, config: Config, commit: str | None, start: str,
     try:
         if files is None:
             files = SpecFiles(repo, config, commit)
+        if not files.baselines_read:
+            # A question that reaches much of the repo (the impact of a root) shows it in its
+            # first rounds: grown without the baselines, it goes to the whole graph before their
+            # manifests are read, and the whole build reads them while its parse's worker parses
+            # (RT-272) instead of alone before. A baseline only adds links, so a question that
+            # reaches far without them does with them; and the whole graph's answer is the answer
+            # either way. Otherwise the baselines are read and the question grown afresh (the
+            # files the trial parsed are not parsed again).
+            if _reaches_far(files, start, probe):
+                return Scoped(None, None, files.texts)
+            files.read_baselines()
         return _grown(files, start, probe)
     finally:
         if collecting:
             gc.enable()
 
 
-def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
+def _reaches_far(files: SpecFiles, start: str, probe: Question) -> bool:
+    """Whether the question, grown without the baselines for at most `TRIAL_ROUNDS` rounds,
+    goes to the whole graph (False: it is answered, raises, reads every requirement file
+    first, or is still growing)."""
+    try:
+        return _grown(files, start, probe, trial=True).graph is None
+    except (_Undecided, ReqtraceError):
+        return False
+
+
+def _grown(files: SpecFiles, start: str, probe: Question, *, trial: bool = False) -> Scoped:
+    """The question grown round by round (see the module's notes). `trial`: for `_reaches_far`,
+    without the baselines: _Undecided rather than reading every requirement file or going
+    past `TRIAL_ROUNDS`."""
     scope = _Scope(files)
     wanted = {start}
     before = len(wanted)
     last: tuple[ScopedGraph, Reads] | None = None  # the round before's graph and reads
     try:
-        for _round in range(MAX_ROUNDS):
+        for _round in range(TRIAL_ROUNDS if trial else MAX_ROUNDS):
             try:
                 scope.scan(wanted)
             except _TooFar:
                 if last is None:
                     raise
-                wanted = _requirements_first(scope, *last, wanted)
+                wanted = _requirements_first(scope, *last, wanted, trial=trial)
                 before = max(1, len(wanted))
                 scope.scan(wanted)
             scoped = scope.graph()
@@ -561,23 +603,28 @@ def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
                 scope.read_emails()
                 missing = set()
             if len(missing | scope.scanned) > files.limit or (len(missing) >= FAN_OUT and len(missing) > 2 * before):
-                wanted = _requirements_first(scope, scoped, watched.reads, missing)
+                wanted = _requirements_first(scope, scoped, watched.reads, missing, trial=trial)
                 before = max(1, len(wanted))
                 continue
             wanted, before = missing, max(1, len(missing))
+        if trial:
+            raise _Undecided("still growing")
     except Unscoped:
         pass
-    return Scoped(None, files.baselines, files.texts)
+    return Scoped(None, files.baselines if files.baselines_read else None, files.texts)
 
 
-def _requirements_first(scope: _Scope, scoped: ScopedGraph, reads: Reads, missing: set[str]) -> set[str]:
+def _requirements_first(scope: _Scope, scoped: ScopedGraph, reads: Reads, missing: set[str], *, trial: bool = False) -> set[str]:
     """When a question's walk fans out over parent links alone — a trace of a root lists every
     requirement below it, but reads the other links of only a few nodes — every requirement
     file is read (_Scope.read_requirements), and the ids to scan next are returned: those
     `missing` for the links of every kind read so far. Unscoped for any other reach, or
-    once the requirements are read already: the whole graph."""
+    once the requirements are read already: the whole graph. In a `trial`, _Undecided
+    instead of reading the requirement files."""
     if scope.defined is not None or len(missing & (reads.out | reads.into)) >= FAN_OUT:
         raise Unscoped("the question reaches much of the repo")
+    if trial:
+        raise _Undecided("every requirement file to read")
     scope.read_requirements()
     return missing & _needed(Reads(set(), reads.out, reads.into, set(), set()), scoped.records, scope.files.baseline_links, scoped.linked_ids)
 
