@@ -225,18 +225,30 @@ def test_a_walk_that_fans_out_reads_every_requirement_file_and_few_records(trick
     assert "graph: scoped" in scoped.stderr and scoped.stdout == plain.stdout
     downstream = json.loads(scoped.stdout)["downstream"]
     assert downstream[-1] == "REQ-349" and "REQ-299" in downstream and "REQ-249" in downstream and "REQ-250" not in downstream and "REQ-290" not in downstream
-    # REQ-2's impact (50 children) shows it reaches far in its first rounds, grown without the
-    # baselines: it goes to the whole graph before their manifests are read, and the whole build
-    # reads them beside its parse, once (RT-272). REQ-1's reads every requirement file first
-    # (REQ-2 is one round further down), and a leaf's trace is not shown to reach far: the
-    # baselines are read first, then the question grown with them. The answers are the plain ones.
+    # Grown without the baselines first (RT-272): REQ-2's impact (50 children) shows in its first
+    # round that it reaches far, goes to the whole graph before their manifests are read, and the
+    # whole build reads them beside its parse, once. REQ-1's trace and impact read every
+    # requirement file first, and the baselines beside that parse. A leaf's trace is answered
+    # without them: they are read, then the question grown with them. The answers are the plain ones.
     from reqtrace.baselines import baseline
 
     scans: list[str] = []
-    real_scan, real_read = baseline.ManifestsAlongside.run, SpecFiles.read_baselines
-    monkeypatch.setattr(baseline.ManifestsAlongside, "run", lambda self: scans.append("beside the parse") or real_scan(self))
-    monkeypatch.setattr(SpecFiles, "read_baselines", lambda self: scans.append("before") or real_read(self))
-    for args, read in ((("impact", "REQ-2"), ["beside the parse"]), (("impact", "REQ-1"), ["before"]), (("trace", "REQ-299"), ["before"])):
+    parsing: list[bool] = []
+    real_scan, real_read, real_parsed = baseline.ManifestsAlongside.run, SpecFiles.read_baselines, SpecFiles.parsed
+
+    def parsed(self, paths, **kwargs):
+        parsing.append(True)
+        try:
+            return real_parsed(self, paths, **kwargs)
+        finally:
+            parsing.pop()
+
+    monkeypatch.setattr(baseline.ManifestsAlongside, "run", lambda self: scans.append("beside the whole parse") or real_scan(self))
+    monkeypatch.setattr(SpecFiles, "read_baselines", lambda self: scans.append("beside the requirements" if parsing else "before") or real_read(self))
+    monkeypatch.setattr(SpecFiles, "parsed", parsed)
+    cases = {("impact", "REQ-2"): ["beside the whole parse"], ("impact", "REQ-1"): ["beside the requirements"],
+             ("trace", "REQ-1"): ["beside the requirements"], ("trace", "REQ-299"): ["before"]}
+    for args, read in cases.items():
         plain = run_in_process(*args, "--format", "json", cwd=root, env={"REQTRACE_NO_CACHE": "1"})
         shutil.rmtree(root / ".git" / "reqtrace", ignore_errors=True)
         baseline.forget_read_manifests()

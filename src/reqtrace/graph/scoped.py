@@ -113,9 +113,6 @@ class _TooFar(Unscoped):
     """The files to parse would pass the limit."""
 
 
-class _Undecided(Exception):
-    """A trial without the baselines (scoped_graph) did not show that the question reaches much of the repo."""
-
 
 def scannable_id(word: str) -> bool:
     """Whether every file that makes `word` an id or a link holds it as a whole word."""
@@ -274,6 +271,7 @@ class SpecFiles:
         # The files a whole reading lists, in its order: the order decides which of two
         # items with one id is kept (snapshot.add_parsed).
         sources = self.reader.list_files(scanned_folders(config), sizes=False)
+        self.listed = sources  # every file listed (the baselines' too: what their reading costs)
         check_folders(self.reader, config, sources, [])  # a requirements folder that cannot be read stops here too
         # Only files of an item kind can hold items; a link, or a name that is not UTF-8, never does.
         kind_of = kind_finder(config)
@@ -355,11 +353,28 @@ class SpecFiles:
                 found.append(False)
         return found
 
-    def parsed(self, paths: list[str]) -> dict[str, ParsedFile]:
-        """Each of `paths` parsed, by the parsers of a whole reading (once per path)."""
+    def parsed(self, paths: list[str], *, with_baselines: bool = False) -> dict[str, ParsedFile]:
+        """Each of `paths` parsed, by the parsers of a whole reading (once per path).
+        `with_baselines`: the baselines read too (`read_baselines`), while a forked worker
+        parses (core/snapshot.py `parse_sources(alongside=…)`); what their reading raises is
+        raised after the parse, as it would have been."""
         wanted = sorted((path for path in paths if path not in self._parsed), key=self.order.__getitem__)
-        for parsed_file in parse_sources(self.reader, self.config, [self.by_path[path] for path in wanted], texts=self.texts):
+        failures: list[Exception] = []
+        beside, cost = None, 0.0
+        if with_baselines and not self.baselines_read:
+            from reqtrace.baselines.baseline import ManifestsAlongside
+
+            def beside() -> None:
+                try:
+                    self.read_baselines()
+                except Exception as exc:  # noqa: BLE001 - raised below, after the parse
+                    failures.append(exc)
+
+            cost = ManifestsAlongside(self.repo, self.commit).cost(self.config, self.listed)
+        for parsed_file in parse_sources(self.reader, self.config, [self.by_path[path] for path in wanted], texts=self.texts, alongside=beside, alongside_cost=cost):
             self._parsed[parsed_file.source.path] = parsed_file
+        if failures:
+            raise failures[0]
         return {path: self._parsed[path] for path in paths if path in self._parsed}
 
 
@@ -395,7 +410,8 @@ class _Scope:
         nodes whose other links it reads, or holding an item of an id it reads."""
         files = self.files
         requirements = [path for path in files.paths if files.in_requirements_folder(path) and path not in self.parsed]
-        self.parsed.update(files.parsed(requirements))
+        # The baselines, when not read yet (`_grown`'s first rounds), while the worker parses.
+        self.parsed.update(files.parsed(requirements, with_baselines=True))
         self.requirement_files = sum(1 for path in self.parsed if files.in_requirements_folder(path))
         others = [path for path in files.paths if path not in self.parsed]
         defined: dict[str, list[str]] = {}
@@ -524,8 +540,8 @@ class Scoped:
 # A round whose ids still to scan are this many, and more than twice the round before's,
 # is a walk that fans out (the requirements below a root): the whole graph, at once.
 FAN_OUT = 48
-# The rounds a question is first grown without the baselines (scoped_graph): the impact of a
-# root goes to the whole graph in its second.
+# The rounds a question is first grown without the baselines (`_grown`): the impact of a root
+# goes to the whole graph in its second.
 TRIAL_ROUNDS = 3
 
 
@@ -541,49 +557,37 @@ def scoped_graph(repo: SpecRepo, config: Config, commit: str | None, start: str,
     try:
         if files is None:
             files = SpecFiles(repo, config, commit)
-        if not files.baselines_read:
-            # A question that reaches much of the repo (the impact of a root) shows it in its
-            # first rounds: grown without the baselines, it goes to the whole graph before their
-            # manifests are read, and the whole build reads them while its parse's worker parses
-            # (RT-272) instead of alone before. A baseline only adds links, so a question that
-            # reaches far without them does with them; and the whole graph's answer is the answer
-            # either way. Otherwise the baselines are read and the question grown afresh (the
-            # files the trial parsed are not parsed again).
-            if _reaches_far(files, start, probe):
-                return Scoped(None, None, files.texts)
-            files.read_baselines()
         return _grown(files, start, probe)
     finally:
         if collecting:
             gc.enable()
 
 
-def _reaches_far(files: SpecFiles, start: str, probe: Question) -> bool:
-    """Whether the question, grown without the baselines for at most `TRIAL_ROUNDS` rounds,
-    goes to the whole graph (False: it is answered, raises, reads every requirement file
-    first, or is still growing)."""
-    try:
-        return _grown(files, start, probe, trial=True).graph is None
-    except (_Undecided, ReqtraceError):
-        return False
+def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
+    """The question grown round by round (see the module's notes).
 
-
-def _grown(files: SpecFiles, start: str, probe: Question, *, trial: bool = False) -> Scoped:
-    """The question grown round by round (see the module's notes). `trial`: for `_reaches_far`,
-    without the baselines: _Undecided rather than reading every requirement file or going
-    past `TRIAL_ROUNDS`."""
+    Its first rounds are grown without the baselines, unless `files` has read them already:
+    a question that reaches much of the repo shows it there — the impact of a root goes to
+    the whole graph before their manifests are read, and the whole build reads them while its
+    parse's worker parses; the trace of a root reads every requirement file, and the baselines
+    beside that parse (RT-272). A baseline only adds links, so a question that reaches far
+    without them does with them, and the whole graph's answer is the answer either way. Any
+    other question reads them after `TRIAL_ROUNDS` rounds, or once it is answered without them
+    (then asked again with them): an answer is only ever given from a graph with them."""
     scope = _Scope(files)
     wanted = {start}
     before = len(wanted)
     last: tuple[ScopedGraph, Reads] | None = None  # the round before's graph and reads
     try:
-        for _round in range(TRIAL_ROUNDS if trial else MAX_ROUNDS):
+        for rounds in range(MAX_ROUNDS):
+            if rounds == TRIAL_ROUNDS:
+                files.read_baselines()
             try:
                 scope.scan(wanted)
             except _TooFar:
                 if last is None:
                     raise
-                wanted = _requirements_first(scope, *last, wanted, trial=trial)
+                wanted = _requirements_first(scope, *last, wanted)
                 before = max(1, len(wanted))
                 scope.scan(wanted)
             scoped = scope.graph()
@@ -596,6 +600,9 @@ def _grown(files: SpecFiles, start: str, probe: Question, *, trial: bool = False
                 failure = error
             missing = scoped.missing(watched.reads)
             if missing == set():
+                if not files.baselines_read:
+                    files.read_baselines()
+                    continue  # the same files, asked again of the graph with the baselines
                 if failure is not None:
                     raise failure
                 return Scoped(scoped, files.baselines, files.texts)
@@ -603,28 +610,23 @@ def _grown(files: SpecFiles, start: str, probe: Question, *, trial: bool = False
                 scope.read_emails()
                 missing = set()
             if len(missing | scope.scanned) > files.limit or (len(missing) >= FAN_OUT and len(missing) > 2 * before):
-                wanted = _requirements_first(scope, scoped, watched.reads, missing, trial=trial)
+                wanted = _requirements_first(scope, scoped, watched.reads, missing)
                 before = max(1, len(wanted))
                 continue
             wanted, before = missing, max(1, len(missing))
-        if trial:
-            raise _Undecided("still growing")
     except Unscoped:
         pass
     return Scoped(None, files.baselines if files.baselines_read else None, files.texts)
 
 
-def _requirements_first(scope: _Scope, scoped: ScopedGraph, reads: Reads, missing: set[str], *, trial: bool = False) -> set[str]:
+def _requirements_first(scope: _Scope, scoped: ScopedGraph, reads: Reads, missing: set[str]) -> set[str]:
     """When a question's walk fans out over parent links alone — a trace of a root lists every
     requirement below it, but reads the other links of only a few nodes — every requirement
     file is read (_Scope.read_requirements), and the ids to scan next are returned: those
     `missing` for the links of every kind read so far. Unscoped for any other reach, or
-    once the requirements are read already: the whole graph. In a `trial`, _Undecided
-    instead of reading the requirement files."""
+    once the requirements are read already: the whole graph."""
     if scope.defined is not None or len(missing & (reads.out | reads.into)) >= FAN_OUT:
         raise Unscoped("the question reaches much of the repo")
-    if trial:
-        raise _Undecided("every requirement file to read")
     scope.read_requirements()
     return missing & _needed(Reads(set(), reads.out, reads.into, set(), set()), scoped.records, scope.files.baseline_links, scoped.linked_ids)
 
