@@ -34,6 +34,10 @@ links are read, or holding an item of an id read — of the others only the id e
 files its item under is read (parse.record_id), to tell. A record and a requirement
 may share an id; the first read keeps it, and the records folder sorts first by default.
 
+The baselines' manifests are read only when a question needs them: its first rounds are
+grown without them (`_grown`), so that a question that reaches far reads them while a
+parse's worker parses (the whole graph's, or every requirement file's), not alone before.
+
 Nothing is kept by such a run but the answer (the graph is kept by the runs that build
 it whole: `status`, `graph`, a trace past the limit); a kept graph, current or close
 enough to patch, is used first. `REQTRACE_NO_SCOPED=1` turns this path off (the tests
