@@ -258,6 +258,18 @@ def test_a_walk_that_fans_out_reads_every_requirement_file_and_few_records(trick
         assert scans == read, (args, scans)
 
 
+def test_the_files_naming_ids_of_several_first_bytes_are_those_each_id_finds_alone(tricky):
+    """SpecFiles.naming scans once per first byte of the ids: the files found are those that
+    name one of the ids as a whole word, file by file (id_search.names_word), and the escaped."""
+    from reqtrace.changes.id_search import names_word
+
+    repo = find_spec_repo(tricky)
+    files = SpecFiles(repo, repo_config(repo, None), None)
+    for words in (["REQ-1", "RQ-1", "MAIL-2", "MTG-1", "baseline/v1"], ["REQ-10", "REQ-100", "RQ-2"], ["MAIL-1"], ["NOPE-1", "ZZ"], []):
+        plain = [path for path in files.paths if path in files.escaped or any(names_word(files.texts[path], word) for word in words)] if words else []
+        assert files.naming(words) == plain, words
+
+
 def test_a_record_files_id_is_what_its_parser_files_its_item_under():
     cases = {
         "request": (parse_request, ["id: RQ-1\ntitle: t\n", "id: 'REQ-1'\n", "title: no id\n", "- a list\n", "{{{ broken\n", "", "id: [REQ-1]\n"]),

