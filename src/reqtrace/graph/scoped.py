@@ -117,7 +117,6 @@ class _TooFar(Unscoped):
     """The files to parse would pass the limit."""
 
 
-
 def scannable_id(word: str) -> bool:
     """Whether every file that makes `word` an id or a link holds it as a whole word."""
     return (
@@ -302,8 +301,8 @@ class SpecFiles:
                 self.escaped.add(path)
         self.limit = max(64, int(len(self.sources) * SCOPE_LIMIT))
         self._parsed: dict[str, ParsedFile] = {}
-        # The baselines are read by `read_baselines`, when a question is to be grown with them
-        # (scoped_graph): one that goes to the whole graph first reads them beside its parse.
+        # The baselines are read by `read_baselines` when a question is to be grown with them
+        # (`_grown`): one that goes to the whole graph first reads them beside its parse.
         self.baselines: list[Baseline] = []
         self.baseline_links = _BaselineLinks([])
         self.baselines_read = False
