@@ -66,9 +66,12 @@ def _listing(repo: Any) -> tuple[Any, list[Any]]:
 
 def test_the_parent_parses_less_by_the_work_beside() -> None:
     kinds = [kind for kind in snapshot_module.FILE_KINDS if kind.name == "requirement"] * 100
-    even = snapshot_module._even_split(kinds, True)
-    assert 1 <= snapshot_module._even_split(kinds, True, 140.0) == even - 10  # 140 units: ten files of 7 (digested)
-    assert snapshot_module._even_split(kinds, True, 10_000.0) == 1  # more than the whole parse: one file, still forked
+    even = snapshot_module._even_split(kinds, True, parent_pickles=True)
+    # Each file moved from the parent's share to the worker's closes the gap by twice its cost
+    # (digested) and pickling (both processes pickle here): 10 files close 135 units.
+    moved = 2 * (snapshot_module._REQUIREMENT_COST + snapshot_module._DIGEST_COST + snapshot_module._PICKLE_COST)
+    assert 1 <= snapshot_module._even_split(kinds, True, 10 * moved, parent_pickles=True) == even - 10
+    assert snapshot_module._even_split(kinds, True, 10_000.0, parent_pickles=True) == 1  # more than the whole parse: one file, still forked
 
 
 @pytest.mark.parametrize("args", [("status",), ("impact", "REQ-1"), ("trace", "REQ-2")])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 
 import pytest
 
@@ -196,7 +197,7 @@ def test_prefixes_quotes_escapes_broken_files_duplicates_threads_and_renames(tri
         assert [(r.exit_code, r.stdout, r.stderr) for r in got[:2]] == [(r.exit_code, r.stdout, r.stderr) for r in got[2:]], args
 
 
-def test_a_walk_that_fans_out_reads_every_requirement_file_and_few_records(tricky, tmp_path, run_in_process):
+def test_a_walk_that_fans_out_reads_every_requirement_file_and_few_records(tricky, tmp_path, run_in_process, monkeypatch):
     """A trace of a root walks every requirement below it through parent links, which only
     requirement files make: every requirement file is read, but of the records only those
     naming a node whose other links it reads, or holding an item of an id it reads — here a
@@ -224,6 +225,49 @@ def test_a_walk_that_fans_out_reads_every_requirement_file_and_few_records(trick
     assert "graph: scoped" in scoped.stderr and scoped.stdout == plain.stdout
     downstream = json.loads(scoped.stdout)["downstream"]
     assert downstream[-1] == "REQ-349" and "REQ-299" in downstream and "REQ-249" in downstream and "REQ-250" not in downstream and "REQ-290" not in downstream
+    # Grown without the baselines first (RT-272): REQ-2's impact (50 children) shows in its first
+    # round that it reaches far, goes to the whole graph before their manifests are read, and the
+    # whole build reads them beside its parse, once. REQ-1's trace reads every requirement file
+    # first, and the baselines beside that parse. A leaf's trace is answered
+    # without them: they are read, then the question grown with them. The answers are the plain ones.
+    from reqtrace.baselines import baseline
+
+    scans: list[str] = []
+    parsing: list[bool] = []
+    real_scan, real_read, real_parsed = baseline.ManifestsAlongside.run, SpecFiles.read_baselines, SpecFiles.parsed
+
+    def parsed(self, paths, **kwargs):
+        parsing.append(True)
+        try:
+            return real_parsed(self, paths, **kwargs)
+        finally:
+            parsing.pop()
+
+    monkeypatch.setattr(baseline.ManifestsAlongside, "run", lambda self: scans.append("beside the whole parse") or real_scan(self))
+    monkeypatch.setattr(SpecFiles, "read_baselines", lambda self: scans.append("beside the requirements" if parsing else "before") or real_read(self))
+    monkeypatch.setattr(SpecFiles, "parsed", parsed)
+    cases = {("trace", "REQ-1"): ["beside the requirements"], ("impact", "REQ-2"): ["beside the whole parse"], ("trace", "REQ-299"): ["before"]}
+    for args, read in cases.items():
+        if args != ("trace", "REQ-1"):  # its plain answer is the one above
+            plain = run_in_process(*args, "--format", "json", cwd=root, env={"REQTRACE_NO_CACHE": "1"})
+        shutil.rmtree(root / ".git" / "reqtrace", ignore_errors=True)
+        baseline.forget_read_manifests()
+        scans.clear()
+        cold = run_in_process(*args, "--format", "json", cwd=root)
+        assert cold.exit_code == 0 and cold.stdout == plain.stdout, (args, cold.stderr)
+        assert scans == read, (args, scans)
+
+
+def test_the_files_naming_ids_of_several_first_bytes_are_those_each_id_finds_alone(tricky):
+    """SpecFiles.naming scans once per first byte of the ids: the files found are those that
+    name one of the ids as a whole word, file by file (id_search.names_word), and the escaped."""
+    from reqtrace.changes.id_search import names_word
+
+    repo = find_spec_repo(tricky)
+    files = SpecFiles(repo, repo_config(repo, None), None)
+    for words in (["REQ-1", "RQ-1", "MAIL-2", "MTG-1", "baseline/v1"], ["REQ-10", "REQ-100", "RQ-2"], ["MAIL-1"], ["NOPE-1", "ZZ"], []):
+        plain = [path for path in files.paths if path in files.escaped or any(names_word(files.texts[path], word) for word in words)] if words else []
+        assert files.naming(words) == plain, words
 
 
 def test_a_record_files_id_is_what_its_parser_files_its_item_under():

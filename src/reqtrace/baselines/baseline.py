@@ -603,14 +603,12 @@ def baselines_of(snapshot: Snapshot) -> BaselineSet:
 
 
 # What reading a manifest costs, in bytes per unit of the parse's costs (core/snapshot.py
-# `_REQUIREMENT_COST` units, about 9 µs): at 10,000 requirements the three manifests of the
-# benchmark repo (4.96 MB) took 0.10 s of CPU to scan cold, a parse unit 8.9 µs.
-_MANIFEST_BYTES_PER_PARSE_UNIT = 450
-# The share of that cost taken off the parent's part of the parse: the rest fills the time the
-# parent would wait for the worker anyway. Measured in cold `status` runs at 10,000 (2026-12-07,
-# docs/performance.md): the parent was ready 0.07-0.13 s before the worker; with the whole cost
-# taken off it still was (0.09-0.15 s), with none it was last by 0.01-0.08 s, with half ±0.04.
-_MANIFEST_COST_SHARE = 0.5
+# `_REQUIREMENT_COST` units, about 11 µs): at 10,000 requirements the three manifests of the
+# benchmark repo (4.96 MB) took 0.124 s of CPU to scan cold beside the parse's worker, a unit
+# 10.8 µs (2026-12-07, docs/performance.md "the cold parse's balance"). The whole cost is taken
+# off the parent's share of the parse: with the parse's own costs measured (snapshot._even_split),
+# the parent and the worker of a cold `status` are then done within a few hundredths of a second.
+_MANIFEST_BYTES_PER_PARSE_UNIT = 430
 # A manifest's bytes per requirement it lists (about 186 on the benchmark repo): the estimate
 # at a commit, where the listing gives no sizes.
 _MANIFEST_BYTES_PER_ROW = 190
@@ -651,7 +649,7 @@ class ManifestsAlongside:
                     rows = sum(1 for s in sources if s.path.startswith(specs))
                 size = rows * _MANIFEST_BYTES_PER_ROW
             total += size
-        return total / _MANIFEST_BYTES_PER_PARSE_UNIT * _MANIFEST_COST_SHARE
+        return total / _MANIFEST_BYTES_PER_PARSE_UNIT
 
     def hand_to(self, snapshot: Snapshot) -> None:
         """The scan made, as `baselines_of(snapshot)` would make it."""

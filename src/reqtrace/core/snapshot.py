@@ -795,18 +795,19 @@ class ParsedFile(NamedTuple):  # a tuple: one for every file read, at every comm
     oid: str | None = None  # the git blob id of the bytes parsed (also in the working tree)
 
 
-# What parsing one file costs, in shares of a requirement file's parse, measured on the
-# benchmark repo: a record (request, meeting, e-mail) about 0.8, and digesting the
-# requirements of a file (`digests`) about 0.4 more.
-_RECORD_COST = 4
+# What parsing one file costs, in shares of a requirement file's parse (read, parsed, checked,
+# built: about 54 µs at 10,000 requirements on the benchmark repo, a unit about 11 µs), measured
+# in one process by `time.process_time` (2026-12-07, docs/performance.md "the cold parse's
+# balance"): a record (request, meeting, e-mail) 47 µs, digesting a requirement 14 µs more.
+_RECORD_COST = 4.4
 _REQUIREMENT_COST = 5
-_DIGEST_COST = 2
-# What the parent spends on every file besides parsing its share, in the same units, less
-# what the worker spends besides parsing its own (pickling it): the parent lists the files'
-# kinds, unpickles the worker's half, pickles its own for the parse pack and builds every
-# file's result. Measured on the benchmark repo at N = 10,000: with shares of equal parse
-# cost the parent spent 0.12-0.14 s more CPU than the worker and never waited for it.
-_PARENT_COST = 0.8
+_DIGEST_COST = 1.3
+# What pickling one file's parse costs (`dump_parsed`, 4.7-5.0 µs a file), in the same units. After
+# the fork the worker pickles every parse of its share to send it; the parent pickles its own only
+# when it keeps them in the parse pack (`cache`). What else the parent does — unpickling the
+# worker's share, building every file's result — comes after both are done: it does not decide
+# who waits for whom, and is not in the model.
+_PICKLE_COST = 0.45
 
 
 def parse_sources(
@@ -933,7 +934,7 @@ def parse_sources(
 
     parses = fork_map(
         parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)), meanwhile=store_own_half,
-        dump=dump_parsed, split=_even_split([kind for _source, kind, _oid, _data, _key in misses], digests, alongside_cost),
+        dump=dump_parsed, split=_even_split([kind for _source, kind, _oid, _data, _key in misses], digests, alongside_cost, parent_pickles=cache is not None),
         alongside=alongside,
     )
     verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
@@ -954,19 +955,26 @@ def parse_sources(
     return [results[path] for path in order if path in results]
 
 
-def _even_split(kinds: list[FileKind], digests: bool, alongside_cost: float = 0.0) -> int:
+def _even_split(kinds: list[FileKind], digests: bool, alongside_cost: float = 0.0, *, parent_pickles: bool = False) -> int:
     """Where the second process's share of files of `kinds` starts, so that both processes
     finish together: the files come in path order, so the records (records/…) and the
-    requirements (specs/…) would otherwise fall mostly to one process each; and the parent
-    also spends `_PARENT_COST` on each file, its share or not, and `alongside_cost` on other
-    work beside the parse."""
+    requirements (specs/…) would otherwise fall mostly to one process each. After the fork
+    each parses its share; the worker pickles its parses to send them, the parent pickles its
+    own when `parent_pickles` (it keeps them in the parse pack), and it also spends
+    `alongside_cost` on other work beside the parse."""
     requirement = _REQUIREMENT_COST + (_DIGEST_COST if digests else 0)
     costs = [requirement if kind.name == "requirement" else _RECORD_COST for kind in kinds]
-    half, spent = (sum(costs) - _PARENT_COST * len(costs) - alongside_cost) / 2, 0.0
+    parent_extra = _PICKLE_COST if parent_pickles else 0.0
+    # Moving file i from the worker's share to the parent's adds its cost (and the parent's
+    # pickling) to the parent and takes its cost and its pickling off the worker: the split is
+    # where the parent's side first reaches the worker's.
+    worker_left = sum(costs) + _PICKLE_COST * len(costs)
+    parent_spent = alongside_cost
     for index, cost in enumerate(costs):
-        if spent >= half:
+        if parent_spent >= worker_left:
             return max(index, 1)  # (0 would be no split: fork_map would halve the files)
-        spent += cost
+        parent_spent += cost + parent_extra
+        worker_left -= cost + _PICKLE_COST
     return len(kinds) // 2
 
 

@@ -34,6 +34,10 @@ links are read, or holding an item of an id read — of the others only the id e
 files its item under is read (parse.record_id), to tell. A record and a requirement
 may share an id; the first read keeps it, and the records folder sorts first by default.
 
+The baselines' manifests are read only when a question needs them: its first rounds are
+grown without them (`_grown`), so that a question that reaches far reads them while a
+parse's worker parses (the whole graph's, or every requirement file's), not alone before.
+
 Nothing is kept by such a run but the answer (the graph is kept by the runs that build
 it whole: `status`, `graph`, a trace past the limit); a kept graph, current or close
 enough to patch, is used first. `REQTRACE_NO_SCOPED=1` turns this path off (the tests
@@ -270,6 +274,7 @@ class SpecFiles:
         # The files a whole reading lists, in its order: the order decides which of two
         # items with one id is kept (snapshot.add_parsed).
         sources = self.reader.list_files(scanned_folders(config), sizes=False)
+        self.listed = sources  # every file listed (the baselines' too: what their reading costs)
         check_folders(self.reader, config, sources, [])  # a requirements folder that cannot be read stops here too
         # Only files of an item kind can hold items; a link, or a name that is not UTF-8, never does.
         kind_of = kind_finder(config)
@@ -296,8 +301,18 @@ class SpecFiles:
                 self.escaped.add(path)
         self.limit = max(64, int(len(self.sources) * SCOPE_LIMIT))
         self._parsed: dict[str, ParsedFile] = {}
-        self.baselines = load_graph_baselines(repo, Snapshot(config=config, commit=commit, repo=repo))
-        self.baseline_links = _BaselineLinks(self.baselines)
+        # The baselines are read by `read_baselines` when a question is to be grown with them
+        # (`_grown`): one that goes to the whole graph first reads them beside its parse.
+        self.baselines: list[Baseline] = []
+        self.baseline_links = _BaselineLinks([])
+        self.baselines_read = False
+
+    def read_baselines(self) -> None:
+        """The baselines the graph shows (graph.load_graph_baselines), read once."""
+        if not self.baselines_read:
+            self.baselines = load_graph_baselines(self.repo, Snapshot(config=self.config, commit=self.commit, repo=self.repo))
+            self.baseline_links = _BaselineLinks(self.baselines)
+            self.baselines_read = True
 
     @functools.cached_property
     def texts(self) -> Mapping[str, bytes]:
@@ -316,11 +331,18 @@ class SpecFiles:
     def naming(self, words: list[str]) -> list[str]:
         """The files that may name one of `words` as a whole word (those that do, and those
         with an escape); [] for no word."""
-        pattern = id_search.id_pattern(words)
-        if pattern is None:
+        # One pass per first byte: with a single first byte the expression engine skips ahead to
+        # the bytes that may start an id (id_search.id_pattern), with several it tries every place
+        # (6.3 MB at 10,000 requirements: 39 ms for ids of three first bytes at once, 6 ms in
+        # three passes). Every id is looked for either way, and each pass finds what it finds alone.
+        by_first: dict[bytes, list[str]] = {}
+        for word in words:
+            by_first.setdefault(word.encode("utf-8", "surrogateescape")[:1], []).append(word)
+        patterns = [pattern for group in by_first.values() if (pattern := id_search.id_pattern(group)) is not None]
+        if not patterns:
             return []
         paths, starts = self.paths, self._starts
-        found = {paths[bisect.bisect_right(starts, match.start()) - 1] for match in pattern.finditer(self._joined)}
+        found = {paths[bisect.bisect_right(starts, match.start()) - 1] for pattern in patterns for match in pattern.finditer(self._joined)}
         return [path for path in paths if path in self.escaped or path in found]
 
     def in_requirements_folder(self, path: str) -> bool:
@@ -341,11 +363,28 @@ class SpecFiles:
                 found.append(False)
         return found
 
-    def parsed(self, paths: list[str]) -> dict[str, ParsedFile]:
-        """Each of `paths` parsed, by the parsers of a whole reading (once per path)."""
+    def parsed(self, paths: list[str], *, with_baselines: bool = False) -> dict[str, ParsedFile]:
+        """Each of `paths` parsed, by the parsers of a whole reading (once per path).
+        `with_baselines`: the baselines read too (`read_baselines`), while a forked worker
+        parses (core/snapshot.py `parse_sources(alongside=…)`); what their reading raises is
+        raised after the parse, as it would have been."""
         wanted = sorted((path for path in paths if path not in self._parsed), key=self.order.__getitem__)
-        for parsed_file in parse_sources(self.reader, self.config, [self.by_path[path] for path in wanted], texts=self.texts):
+        failures: list[Exception] = []
+        beside, cost = None, 0.0
+        if with_baselines and not self.baselines_read:
+            from reqtrace.baselines.baseline import ManifestsAlongside
+
+            def beside() -> None:
+                try:
+                    self.read_baselines()
+                except Exception as exc:  # noqa: BLE001 - raised below, after the parse
+                    failures.append(exc)
+
+            cost = ManifestsAlongside(self.repo, self.commit).cost(self.config, self.listed)
+        for parsed_file in parse_sources(self.reader, self.config, [self.by_path[path] for path in wanted], texts=self.texts, alongside=beside, alongside_cost=cost):
             self._parsed[parsed_file.source.path] = parsed_file
+        if failures:
+            raise failures[0]
         return {path: self._parsed[path] for path in paths if path in self._parsed}
 
 
@@ -381,7 +420,8 @@ class _Scope:
         nodes whose other links it reads, or holding an item of an id it reads."""
         files = self.files
         requirements = [path for path in files.paths if files.in_requirements_folder(path) and path not in self.parsed]
-        self.parsed.update(files.parsed(requirements))
+        # The baselines, when not read yet (`_grown`'s first rounds), while the worker parses.
+        self.parsed.update(files.parsed(requirements, with_baselines=True))
         self.requirement_files = sum(1 for path in self.parsed if files.in_requirements_folder(path))
         others = [path for path in files.paths if path not in self.parsed]
         defined: dict[str, list[str]] = {}
@@ -498,8 +538,9 @@ Question = Callable[[EvidenceGraph, Snapshot, list["Baseline"]], Any]
 @dataclass
 class Scoped:
     """What `scoped_graph` found: the graph (None: build the whole graph), and what it read
-    either way for the whole graph's build: the baselines (graph.load_graph_baselines) and
-    the item files' bytes by path (SpecFiles.texts, read as a whole reading reads them)."""
+    either way for the whole graph's build: the baselines (graph.load_graph_baselines; None when
+    not read: the build reads them beside its parse) and the item files' bytes by path
+    (SpecFiles.texts, read as a whole reading reads them)."""
 
     graph: ScopedGraph | None
     baselines: list[Baseline] | None = None
@@ -509,6 +550,9 @@ class Scoped:
 # A round whose ids still to scan are this many, and more than twice the round before's,
 # is a walk that fans out (the requirements below a root): the whole graph, at once.
 FAN_OUT = 48
+# The rounds a question is first grown without the baselines (`_grown`): the impact of a root
+# goes to the whole graph in its second.
+TRIAL_ROUNDS = 3
 
 
 def scoped_graph(repo: SpecRepo, config: Config, commit: str | None, start: str, probe: Question, *, files: SpecFiles | None = None) -> Scoped:
@@ -530,12 +574,24 @@ def scoped_graph(repo: SpecRepo, config: Config, commit: str | None, start: str,
 
 
 def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
+    """The question grown round by round (see the module's notes).
+
+    Its first rounds are grown without the baselines, unless `files` has read them already:
+    a question that reaches much of the repo shows it there — the impact of a root goes to
+    the whole graph before their manifests are read, and the whole build reads them while its
+    parse's worker parses; the trace of a root reads every requirement file, and the baselines
+    beside that parse (RT-272). A baseline only adds links, so a question that reaches far
+    without them does with them, and the whole graph's answer is the answer either way. Any
+    other question reads them after `TRIAL_ROUNDS` rounds, or once it is answered without them
+    (then asked again with them): an answer is only ever given from a graph with them."""
     scope = _Scope(files)
     wanted = {start}
     before = len(wanted)
     last: tuple[ScopedGraph, Reads] | None = None  # the round before's graph and reads
     try:
-        for _round in range(MAX_ROUNDS):
+        for rounds in range(MAX_ROUNDS):
+            if rounds == TRIAL_ROUNDS:
+                files.read_baselines()
             try:
                 scope.scan(wanted)
             except _TooFar:
@@ -554,6 +610,9 @@ def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
                 failure = error
             missing = scoped.missing(watched.reads)
             if missing == set():
+                if not files.baselines_read:
+                    files.read_baselines()
+                    continue  # the same files, asked again of the graph with the baselines
                 if failure is not None:
                     raise failure
                 return Scoped(scoped, files.baselines, files.texts)
@@ -567,7 +626,7 @@ def _grown(files: SpecFiles, start: str, probe: Question) -> Scoped:
             wanted, before = missing, max(1, len(missing))
     except Unscoped:
         pass
-    return Scoped(None, files.baselines, files.texts)
+    return Scoped(None, files.baselines if files.baselines_read else None, files.texts)
 
 
 def _requirements_first(scope: _Scope, scoped: ScopedGraph, reads: Reads, missing: set[str]) -> set[str]:
