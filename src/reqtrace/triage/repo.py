@@ -55,6 +55,7 @@ from reqtrace.triage.precedent import (
     PrecedentIndex,
     apply_precedent,
     decided,
+    decision_date,
 )
 from reqtrace.triage.priors import Mix, estimate_mix
 from reqtrace.triage.words import keep_caches_in
@@ -595,6 +596,42 @@ def run_triage(inputs: Sequence[TriageInput], baseline: Baseline, index: Baselin
 
 def _has_words(text: str) -> bool:
     return any(ch.isalnum() for ch in text.strip())
+
+
+def triage_in_repo(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: Baseline, index: BaselineIndex, records: Snapshot | None,
+                   *, precedent: bool = True, priors: bool = True) -> tuple[TriageRun, BaselineIndex]:
+    """What `reqtrace triage` answers for `inputs` against `baseline`: with the decided requests of
+    `records` as precedent and the mix of its requests (`mix_batch`), checked against git
+    (`run_checked`). The one path of the command and of `pack build` (pack/build.py, with the
+    records at the pack's revision), so that the two never answer the same request differently."""
+    precedents = precedent_index(repo, records) if precedent and inputs else None
+    batch = mix_batch(repo, records) if priors and inputs else None
+    return run_checked(repo, inputs, baseline, index, precedents, batch)
+
+
+def answers_depend_id(repo: SpecRepo, records: Snapshot) -> str:
+    """A hash of what a request's answer depends on in `records` besides its own text and the
+    baseline: each decided request precedent indexes (its id, the text it reads, and the class,
+    status, who, when and where it cites), in the order it indexes them, and the batch the mix
+    is estimated from. Equal ids, equal precedents and mix: an edited or new decision, or a
+    request added or edited, gives another id (pack/build.py keeps its answers by it)."""
+    import hashlib
+    import json
+
+    cited = []
+    for request in decided(records.requests.values()):
+        decision = request.decision
+        assert decision is not None  # noqa: S101 - decided() keeps these only
+        cited.append([request.id, request_input(request).text, decision.as_, decision.status, decision.by, decision_date(request), decision.in_])
+    batch = mix_batch(repo, records)
+    said = json.dumps([cited, batch.undecided, batch.decided], ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(said.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def mix_line(mix: Mix) -> str:
+    """The mix as `reqtrace triage` says it under the baseline (and a pack beside each answer)."""
+    shown = f"{mix.described()}; " if mix.applied else ""
+    return f"this repo's mix of requests: {shown}{mix.why}"
 
 
 def precedent_index(repo: SpecRepo, records: Snapshot | None = None) -> PrecedentIndex:
