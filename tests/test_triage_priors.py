@@ -146,7 +146,7 @@ def test_the_kept_mix_answers_as_the_plain_computation_and_a_wrong_one_is_comput
 
     from reqtrace.core import cachestore
     from reqtrace.core.config import find_spec_repo
-    from reqtrace.triage.repo import MIX_KIND, choose_baseline, kept_mix, mix_batch
+    from reqtrace.triage.repo import MIX_KIND, MIX_ROWS_KIND, choose_baseline, kept_mix, mix_batch
 
     root = tmp_path / "repo"
     shutil.copytree(repos[0], root, symlinks=True)
@@ -162,6 +162,9 @@ def test_the_kept_mix_answers_as_the_plain_computation_and_a_wrong_one_is_comput
     assert place is not None and place.load() is not None  # the entry the runs above kept
     cachestore.store(repo.git_top, MIX_KIND, place.content_id, {"shares": [["defect", 1.0]], "requests": 22})
     assert place.load() is None  # a sealed entry of the wrong shape is no mix
+    assert place.load_rows()  # the rows the runs above kept, by the baseline's index
+    cachestore.store(repo.git_top, MIX_ROWS_KIND, place.rows_id, {"x": {"defect": 2.0}})
+    assert place.load_rows() == {}  # nor are rows of the wrong shape: every request is weighed again
     assert _triage(run_in_process, root) == plain
 
     (root / "records" / "requests" / "RQ-2.yaml").write_text(_request("RQ-2", "How do I print the weekly list?"), encoding="utf-8")
