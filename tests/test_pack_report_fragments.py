@@ -139,7 +139,7 @@ REQUEST_CARD = MACROS + """{% for r in [r] %}
 <table>
 <tbody>
 <tr><th style="width:16%">Triage</th><td>{% if r.triage %}<b>{{ r.triage.classification }}</b>{% if r.triage.confidence is not none %} (confidence {{ "%.2f"|format(r.triage.confidence) }}){% endif %} <span class="muted">{{ r.triage.origin }}</span>
-{% if r.triage.reasons %}<ul>{% for reason in r.triage.reasons %}<li class="text">{{ (reason)|kept_html }}</li>{% endfor %}</ul>{% endif %}
+{% if r.triage.reasons %}<ul>{% for reason in r.triage.reasons %}<li class="text">{{ (reason)|kept_html }}</li>{% endfor %}</ul>{% endif %}{% if r.triage.mix %}<p class="muted">{{ r.triage.mix }}</p>{% endif %}
 {% else %}<span class="muted">not triaged</span>{% endif %}</td></tr>
 <tr><th>Decision</th><td>{{ decision_badge(r.decision) }} {{ decision_text(r.decision) }}</td></tr>
 </tbody>
@@ -178,7 +178,8 @@ def test_request_and_meeting_cards_and_email_rows_are_what_the_template_wrote():
     for n, text in enumerate(HOSTILE * 3):
         some = [(text or "x", "#a"), ("RQ-1", "")][: n % 3]
         triage = None if n % 3 == 0 else {"classification": text, "confidence": [None, 0.5, 1, 0.125][n % 4], "origin": text,
-                                           "reasons": [text, f"{text} SHA256:{'B' * 43}"][: n % 3], "matches": [], "baseline": "b"}
+                                           "reasons": [text, f"{text} SHA256:{'B' * 43}"][: n % 3], "matches": [], "baseline": "b",
+                                           "mix": [None, text, "this repo's mix of requests: defect 0.61, change 0.04"][n % 3]}
         request = {"id": f"RQ-{n}{text[:3]}", "title": text, "received": text or "2026-01-02", "from": [text, "", None, "a@example.com"][n % 4],
                    "person": text if n % 2 else "", "channel": text if n % 3 else "", "after_delivery": n % 2 == 0, "claimed": text if n % 5 else "",
                    "text": [text, "", None][n % 3], "affects": some, "refs": some[::-1], "sources": some[:1] if n % 2 else [],

@@ -138,7 +138,7 @@ def test_decisions_alone_are_the_mix_and_no_class_is_made_impossible():
     assert mix.as_dict()["from"] == {"requests": 0, "decisions": 25}
 
 
-def test_the_kept_mix_answers_as_the_plain_computation_and_a_wrong_one_is_computed_again(repos, run_in_process, tmp_path):
+def test_the_kept_mix_answers_as_the_plain_computation_and_a_wrong_one_is_computed_again(repos, run_in_process, tmp_path, monkeypatch):
     """`triage RQ-ID` reads the batch's mix from the store (kind triage-mix) instead of weighing every
     other undecided request again: the answer is the plain computation's, a kept entry of the wrong
     shape is not used, and an edited request makes another batch (its mix computed anew)."""
@@ -146,7 +146,7 @@ def test_the_kept_mix_answers_as_the_plain_computation_and_a_wrong_one_is_comput
 
     from reqtrace.core import cachestore
     from reqtrace.core.config import find_spec_repo
-    from reqtrace.triage.repo import MIX_KIND, choose_baseline, kept_mix, mix_batch
+    from reqtrace.triage.repo import MIX_KIND, MIX_ROWS_KIND, choose_baseline, kept_mix, mix_batch
 
     root = tmp_path / "repo"
     shutil.copytree(repos[0], root, symlinks=True)
@@ -162,10 +162,21 @@ def test_the_kept_mix_answers_as_the_plain_computation_and_a_wrong_one_is_comput
     assert place is not None and place.load() is not None  # the entry the runs above kept
     cachestore.store(repo.git_top, MIX_KIND, place.content_id, {"shares": [["defect", 1.0]], "requests": 22})
     assert place.load() is None  # a sealed entry of the wrong shape is no mix
+    assert place.load_rows()  # the rows the runs above kept, by the baseline's index
+    cachestore.store(repo.git_top, MIX_ROWS_KIND, place.rows_id, {"x": {"defect": 2.0}})
+    assert place.load_rows() == {}  # nor are rows of the wrong shape: every request is weighed again
     assert _triage(run_in_process, root) == plain
 
     (root / "records" / "requests" / "RQ-2.yaml").write_text(_request("RQ-2", "How do I print the weekly list?"), encoding="utf-8")
-    edited = _triage(run_in_process, root)
+    from reqtrace.triage import repo as triage_repo
+
+    weighed: list[str] = []
+    plain_weigh = triage_repo.weigh
+    with monkeypatch.context() as patch:
+        patch.setattr(triage_repo, "weigh", lambda text, *args: weighed.append(text) or plain_weigh(text, *args))
+        edited = _triage(run_in_process, root)
+    # The other requests' probabilities are kept (triage-mix-rows): only the edited one, and RQ-1 for its answer, are weighed.
+    assert len(weighed) == 2 and any("weekly list" in text for text in weighed)
     assert edited == _triage(run_in_process, root)
     assert edited["priors"] == json.loads(run_in_process("triage", "RQ-1", "--baseline", "v1.0", "--no-precedent", "-f", "json", cwd=root,
                                                           env={"REQTRACE_NO_CACHE": "1"}).stdout)["priors"]

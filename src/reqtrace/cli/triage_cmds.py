@@ -42,10 +42,8 @@ def triage(
     from reqtrace.triage.repo import (
         MAX_TEXT_BYTES,
         baseline_index,
-        mix_batch,
-        precedent_index,
-        run_checked,
         select_inputs,
+        triage_in_repo,
     )
 
     output.json_requested = format is TextOrJson.json
@@ -65,9 +63,7 @@ def triage(
             )
         since = chosen.delivery_date
     inputs, records = select_inputs(repo, items=items or [], text=text, every=every, since=since)
-    precedents = None if no_precedent or not inputs else precedent_index(repo, records)
-    batch = None if no_priors or not inputs else mix_batch(repo, records)
-    run, index = run_checked(repo, inputs, chosen, index, precedents, batch)
+    run, index = triage_in_repo(repo, inputs, chosen, index, records, precedent=not no_precedent, priors=not no_priors)
     written = []
     if write:
         written = _write_all(repo, records, run, timestamp())
@@ -132,8 +128,9 @@ def render_triage_text(run: Any, index: Any, written: list[tuple[str, str]]) -> 
     else:
         output.say(console, "  [dim]signed by: not known to triage yet (record sign-offs with `reqtrace baseline sign`)[/]")
     if run.mix is not None:
-        shown = f"{run.mix.described()}; " if run.mix.applied else ""
-        output.say(console, f"  [dim]this repo's mix of requests: {output.esc(shown + run.mix.why)}[/]")
+        from reqtrace.triage.repo import mix_line
+
+        output.say(console, f"  [dim]{output.esc(mix_line(run.mix))}[/]")
     if not run.results:
         console.print("no requests to triage (every request has a decision, or none matched)")
         return

@@ -293,13 +293,15 @@ def gather_graph(to: Snapshot, baseline: PackedBaseline) -> TraceGraph:
 MAX_COMPUTED_TRIAGE = 200  # more undecided post-delivery requests than this: `reqtrace triage --all --write` first
 
 
-def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: SpecRepo | None = None) -> dict[str, dict[str, Any]]:
+def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: SpecRepo) -> dict[str, dict[str, Any]]:
     """Each request's triage (issue 6). ADAPTER over reqtrace.triage.
 
     A recommendation recorded in the request (`triage --write`) is shown as is.
     A request received after the delivery date with neither a triage block nor
     a decision is classified now against this pack's baseline, and marked as
-    computed: a recommendation, not a decision.
+    computed: a recommendation, not a decision — what `reqtrace triage RQ-ID
+    --baseline NAME` answers at the pack's revision (triage.repo.triage_in_repo, the
+    command's own path: the decided requests at --to as precedent, the mix of its requests).
     """
     result: dict[str, dict[str, Any]] = {}
     pending = []
@@ -317,32 +319,54 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: 
             pending.append(rq)
     if not pending or not base.requirements:
         return result
-    from reqtrace.triage import BaselineIndex, classify_request
-    from reqtrace.triage.repo import code_key, index_in_order, request_input
+    from reqtrace.triage.repo import (
+        answers_depend_id,
+        code_key,
+        index_in_order,
+        mix_line,
+        request_input,
+        triage_in_repo,
+    )
 
-    in_order = [base.requirements[rid] for rid in sorted(base.requirements, key=natural_key)]
-    kept = repo is not None and repo.git_top is not None and baseline.commit is not None
-    index: BaselineIndex | None = None  # read (or built) only when a request is not classified yet
-    # A request's recommendation depends only on its text and the baseline's requirements:
-    # kept by both (core/cachestore.py), a pack built again classifies only new or edited requests,
-    # and reads no index when there is none (at 100,000 requirements the index is 800 MB in memory).
-    index_id = f"{index_records_id(in_order)}\x00{code_key()}"
-    git_top = repo.git_top if repo is not None else None
+    # In the order `reqtrace triage` indexes them (snapshot.requirements_at, the same reading of
+    # the same commit): the index is then the command's, and matches of equal score rank alike.
+    in_order = list(base.requirements.values())
+    # A request's recommendation depends on its text, the baseline's requirements, and the repo's
+    # decided requests and mix of requests (answers_depend_id): kept by all of them
+    # (core/cachestore.py), a pack built again classifies only new or edited requests, none
+    # after a decision is edited or a request added, and reads no index when all are kept (at
+    # 100,000 requirements the index is 800 MB in memory).
+    index_id = f"{index_records_id(in_order)}\x00{code_key()}\x00{answers_depend_id(repo, to)}"
+    git_top = repo.git_top
+    found: dict[str, list[Any]] = {}
+    unkept = []
     for rq in pending[:MAX_COMPUTED_TRIAGE]:
         item = request_input(rq)
         content = json.dumps([index_id, rq.id, item.text, list(item.refs), item.claimed], ensure_ascii=False, default=str)
-        found = cachestore.load(git_top, TRIAGE_KIND, content, _triage_from_plain)
-        if found is None:
-            if index is None:
-                index = index_in_order(repo, baseline.commit, in_order) if kept else BaselineIndex.build(in_order)  # type: ignore[arg-type]
-            classified = classify_request(item.text, index=index, request=rq.id, refs=item.refs, claimed=item.claimed)
-            found = [classified.classification, round(classified.confidence, 2), list(classified.reasons), [m.id for m in classified.matches]]
-            cachestore.store(git_top, TRIAGE_KIND, content, found)
+        kept = cachestore.load(git_top, TRIAGE_KIND, content, _triage_from_plain)
+        if kept is not None:
+            found[rq.id] = kept
+        else:
+            unkept.append((item, content))
+    if unkept:
+        index = index_in_order(repo, baseline.commit, in_order)
+        run, _ = triage_in_repo(repo, [item for item, _ in unkept], replace(baseline.baseline, commit=baseline.commit), index, to)
+        mix = run.mix.as_dict() if run.mix is not None else None
+        for (item, content), (_, classified) in zip(unkept, run.results, strict=True):
+            entry = [classified.classification, round(classified.confidence, 2), list(classified.reasons), [m.id for m in classified.matches],
+                     [precedent.as_dict() for precedent in classified.precedents], mix, mix_line(run.mix) if run.mix is not None and run.mix.applied else None]
+            cachestore.store(git_top, TRIAGE_KIND, content, entry)
+            found[item.label] = entry
+    for rq in pending[:MAX_COMPUTED_TRIAGE]:
+        classification, confidence, reasons, matches, precedents, priors, mix_said = found[rq.id]
         result[rq.id] = {
-            "classification": found[0],
-            "confidence": found[1],
-            "reasons": found[2],
-            "matches": found[3],
+            "classification": classification,
+            "confidence": confidence,
+            "reasons": reasons,
+            "matches": matches,
+            "precedents": precedents,
+            "priors": priors,
+            "mix": mix_said,
             "baseline": baseline.name,
             "origin": f"computed against {baseline.name} when the pack was built (a recommendation, not a decision)",
         }
@@ -371,11 +395,14 @@ def index_records_id(requirements: Sequence[Any]) -> str:
 
 
 def _triage_from_plain(plain: Any) -> list[Any] | None:
-    if not (isinstance(plain, list) and len(plain) == 4):
+    """A kept recommendation, when it has the shape gather_triage stores; None otherwise (computed again)."""
+    if not (isinstance(plain, list) and len(plain) == 7):
         return None
-    classification, confidence, reasons, matches = plain
+    classification, confidence, reasons, matches, precedents, priors, mix_said = plain
     if not (isinstance(classification, str) and type(confidence) in (int, float) and isinstance(reasons, list) and isinstance(matches, list)
-            and all(isinstance(text, str) for text in (*reasons, *matches))):
+            and all(isinstance(text, str) for text in (*reasons, *matches))
+            and isinstance(precedents, list) and all(isinstance(cited, dict) for cited in precedents)
+            and (priors is None or isinstance(priors, dict)) and (mix_said is None or isinstance(mix_said, str))):
         return None
     return plain
 
@@ -613,6 +640,26 @@ def _record_document(items: dict[str, Any], members: dict[str, str], view: Any =
     return {"schema_version": SCHEMA_VERSION, "items": rows}
 
 
+def _request_row(triage: dict[str, dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
+    """A request's row in requests.json: its fields, and the recommendation computed when the pack
+    was built (gather_triage) with the keys `reqtrace triage -f json` gives it — a recorded
+    triage block is among the fields already."""
+    from reqtrace.triage import DIVERGING
+
+    def row(request: Any) -> dict[str, Any]:
+        shown = {"id": request.id, "path": request.path, "fields": item_fields(request)}
+        entry = triage.get(request.id)
+        if entry is not None and "priors" in entry:  # computed: recorded ones carry no priors
+            shown["computed_triage"] = {
+                "baseline": entry["baseline"], "classification": entry["classification"], "diverges": entry["classification"] in DIVERGING,
+                "confidence": entry["confidence"], "reasons": entry["reasons"], "matches": entry["matches"],
+                "precedents": entry["precedents"], "priors": entry["priors"],
+            }
+        return shown
+
+    return row
+
+
 def signoff_index(baseline: PackedBaseline, members: dict[str, dict[str, str | None]], revocations: list[str]) -> dict[str, Any]:
     """What `pack verify` needs to check each sign-off, with the members holding its parts."""
     return {
@@ -666,7 +713,7 @@ class _JsonDocuments:
         if TO_JSON not in self.added:
             yield TO_JSON, _json_chunks(requirements_document(to, self.to_yaml, _to_shown_as(contents), contents.digest))
         records = self.record_members
-        yield REQUESTS_JSON, _json_chunks(_record_document(to.requests, records))
+        yield REQUESTS_JSON, _json_chunks(_record_document(to.requests, records, _request_row(contents.triage)))
         yield MEETINGS_JSON, _json_chunks(_record_document(to.meetings, records))
         yield EMAILS_JSON, _json_chunks(_record_document(to.emails, records, email_view))
         yield DOCUMENTS_JSON, _json_chunks(_record_document(to.documents, records, document_view))

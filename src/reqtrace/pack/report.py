@@ -301,6 +301,8 @@ def _request_card(r: dict[str, Any]) -> str:
         parts.append(f' <span class="muted">{e(triage["origin"])}</span>\n')
         if triage["reasons"]:
             parts.append("<ul>" + "".join([f'<li class="text">{_kept_text(reason)}</li>' for reason in triage["reasons"]]) + "</ul>")
+        if triage.get("mix"):  # computed with the repo's mix of requests: the line `reqtrace triage` prints
+            parts.append(f'<p class="muted">{e(triage["mix"])}</p>')
     else:
         parts.append('<span class="muted">not triaged</span>')
     decision = r["decision"]

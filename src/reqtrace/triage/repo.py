@@ -55,6 +55,7 @@ from reqtrace.triage.precedent import (
     PrecedentIndex,
     apply_precedent,
     decided,
+    decision_date,
 )
 from reqtrace.triage.priors import Mix, estimate_mix
 from reqtrace.triage.words import keep_caches_in
@@ -519,6 +520,10 @@ class KeptMix:
 
     git_top: Path
     content_id: str
+    # The baseline's index id alone: each undecided text's probabilities against that index, kept
+    # across batches, so that a request added, edited or decided weighs only the texts not seen yet
+    # (at 2,500 undecided requests, weighing them all is some 17 s of CPU).
+    rows_id: str = ""
 
     def load(self) -> Mix | None:
         return cachestore.load(self.git_top, MIX_KIND, self.content_id, _mix_from)
@@ -528,8 +533,39 @@ class KeptMix:
             "shares": [[name, share] for name, share in mix.shares], "requests": mix.requests,
             "decisions": mix.decisions, "applied": mix.applied, "why": mix.why})
 
+    def load_rows(self) -> dict[str, dict[str, float]]:
+        """The kept probabilities by `row_key`; {} when none is kept or it is not of this shape."""
+        if not self.rows_id:
+            return {}
+        return cachestore.load(self.git_top, MIX_ROWS_KIND, self.rows_id, _rows_from) or {}
+
+    def store_rows(self, rows: dict[str, dict[str, float]]) -> None:
+        if self.rows_id:
+            cachestore.store(self.git_top, MIX_ROWS_KIND, self.rows_id, rows)
+
 
 MIX_KIND = "triage-mix"
+MIX_ROWS_KIND = "triage-mix-rows"
+
+
+def row_key(text: str, refs: tuple[str, ...]) -> str:
+    """What a batch's row is kept by: the text and refs it is weighed from."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps([text, list(refs)], ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _rows_from(value: Any) -> dict[str, dict[str, float]] | None:
+    """Kept rows, when each is a probability per class (as `probabilities` gives); None otherwise."""
+    if type(value) is not dict:
+        return None
+    for key, row in value.items():
+        if type(key) is not str or type(row) is not dict or list(row) != list(CLASSES):
+            return None
+        if not all(type(p) is float and 0.0 <= p <= 1.0 for p in row.values()):
+            return None
+    return value
 
 
 def kept_mix(repo: SpecRepo, commit: str, batch: MixBatch) -> KeptMix | None:
@@ -540,7 +576,8 @@ def kept_mix(repo: SpecRepo, commit: str, batch: MixBatch) -> KeptMix | None:
     import json
 
     said = json.dumps([batch.undecided, batch.decided], ensure_ascii=False, separators=(",", ":"))
-    return KeptMix(repo.git_top, f"{_index_id(repo, commit)}\x00{hashlib.sha256(said.encode('utf-8', 'surrogatepass')).hexdigest()}")
+    index_id = _index_id(repo, commit)
+    return KeptMix(repo.git_top, f"{index_id}\x00{hashlib.sha256(said.encode('utf-8', 'surrogatepass')).hexdigest()}", index_id)
 
 
 def _mix_from(value: Any) -> Mix | None:
@@ -576,10 +613,17 @@ def run_triage(inputs: Sequence[TriageInput], baseline: Baseline, index: Baselin
     if batch is not None and readable:
         run.mix = kept.load() if kept is not None else None
         if run.mix is None:
-            rows = [probabilities(weighed_of(text, refs).features) for text, refs in batch.undecided if _has_words(text)]
-            run.mix = estimate_mix(rows, dict(batch.decided))
+            known = kept.load_rows() if kept is not None else {}
+            rows: dict[str, dict[str, float]] = {}
+            for text, refs in batch.undecided:
+                if _has_words(text):
+                    key = row_key(text, refs)
+                    rows[key] = known.get(key) or rows.get(key) or probabilities(weighed_of(text, refs).features)
+            # One row per undecided request, in the batch's order (two requests of the same text, two rows).
+            run.mix = estimate_mix([rows[row_key(text, refs)] for text, refs in batch.undecided if _has_words(text)], dict(batch.decided))
             if kept is not None:
                 kept.store(run.mix)
+                kept.store_rows(rows)  # this batch's only: rows of requests gone are let go
     for item in inputs:
         if readable and _has_words(item.text):
             result = decide(weighed_of(item.text, item.refs), index, request=item.label, claimed=item.claimed, mix=run.mix)
@@ -595,6 +639,42 @@ def run_triage(inputs: Sequence[TriageInput], baseline: Baseline, index: Baselin
 
 def _has_words(text: str) -> bool:
     return any(ch.isalnum() for ch in text.strip())
+
+
+def triage_in_repo(repo: SpecRepo, inputs: Sequence[TriageInput], baseline: Baseline, index: BaselineIndex, records: Snapshot | None,
+                   *, precedent: bool = True, priors: bool = True) -> tuple[TriageRun, BaselineIndex]:
+    """What `reqtrace triage` answers for `inputs` against `baseline`: with the decided requests of
+    `records` as precedent and the mix of its requests (`mix_batch`), checked against git
+    (`run_checked`). The one path of the command and of `pack build` (pack/build.py, with the
+    records at the pack's revision), so that the two never answer the same request differently."""
+    precedents = precedent_index(repo, records) if precedent and inputs else None
+    batch = mix_batch(repo, records) if priors and inputs else None
+    return run_checked(repo, inputs, baseline, index, precedents, batch)
+
+
+def answers_depend_id(repo: SpecRepo, records: Snapshot) -> str:
+    """A hash of what a request's answer depends on in `records` besides its own text and the
+    baseline: each decided request precedent indexes (its id, the text it reads, and the class,
+    status, who, when and where it cites), in the order it indexes them, and the batch the mix
+    is estimated from. Equal ids, equal precedents and mix: an edited or new decision, or a
+    request added or edited, gives another id (pack/build.py keeps its answers by it)."""
+    import hashlib
+    import json
+
+    cited = []
+    for request in decided(records.requests.values()):
+        decision = request.decision
+        assert decision is not None  # noqa: S101 - decided() keeps these only
+        cited.append([request.id, request_input(request).text, decision.as_, decision.status, decision.by, decision_date(request), decision.in_])
+    batch = mix_batch(repo, records)
+    said = json.dumps([cited, batch.undecided, batch.decided], ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(said.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def mix_line(mix: Mix) -> str:
+    """The mix as `reqtrace triage` says it under the baseline (and a pack beside each answer)."""
+    shown = f"{mix.described()}; " if mix.applied else ""
+    return f"this repo's mix of requests: {shown}{mix.why}"
 
 
 def precedent_index(repo: SpecRepo, records: Snapshot | None = None) -> PrecedentIndex:
