@@ -180,3 +180,25 @@ def test_the_kept_mix_answers_as_the_plain_computation_and_a_wrong_one_is_comput
     assert edited == _triage(run_in_process, root)
     assert edited["priors"] == json.loads(run_in_process("triage", "RQ-1", "--baseline", "v1.0", "--no-precedent", "-f", "json", cwd=root,
                                                           env={"REQTRACE_NO_CACHE": "1"}).stdout)["priors"]
+
+
+def test_the_mix_is_read_from_the_latest_undecided_requests_only(repos, run_in_process, monkeypatch):
+    """A repo of thousands of undecided requests would weigh each before its first answer: the mix
+    reads the latest `MIX_LATEST` by date received (then id), and says how many it read."""
+    from types import SimpleNamespace
+
+    from reqtrace.core.model import Decision, Request
+    from reqtrace.triage import repo as triage_repo
+
+    monkeypatch.setattr(triage_repo, "MIX_LATEST", 2)
+    requests = {rid: Request(rid, received, rid, f"{rid}.yaml", text=f"text of {rid}", decision=decision)
+                for rid, received, decision in (("RQ-1", "2026-09-01", None), ("RQ-2", "2026-07-01", None),
+                                                ("RQ-3", "2026-08-01", None), ("RQ-4", "2026-10-01", Decision("approved", as_="change")),
+                                                ("RQ-10", "2026-08-01", None))}
+    batch = triage_repo.mix_batch(None, SimpleNamespace(requests=requests))  # type: ignore[arg-type]
+    assert [text for text, _ in batch.undecided] == ["RQ-1\ntext of RQ-1", "RQ-10\ntext of RQ-10"]
+    assert dict(batch.decided)["change"] == 1
+
+    monkeypatch.setattr(triage_repo, "MIX_LATEST", 21)
+    mostly, _ = repos
+    assert _triage(run_in_process, mostly)["priors"]["from"] == {"requests": 21, "decisions": 0}
