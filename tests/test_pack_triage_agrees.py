@@ -68,11 +68,12 @@ def test_the_packs_triage_is_the_commands_with_precedent_and_the_mix(demo, tmp_p
     for i in range(24):
         text = FAILURES[i % len(FAILURES)].format(n=40 + i)
         (demo / "records" / "requests" / f"RQ-{40 + i}.yaml").write_text(
-            f"id: RQ-{40 + i}\nreceived: 2026-08-{1 + i % 28:02d}\nfrom: Front desk\nchannel: email\ntitle: Problem with booking {40 + i}\ntext: {text}\n",
-            encoding="utf-8")
+            f"id: RQ-{40 + i}\nreceived: 2026-08-{1 + i % 28:02d}\nfrom: Front desk\nchannel: email\ntitle: Problem with booking {40 + i}\ntext: {text}\n"
+            + ("decision:\n  status: pending\n" if i == 0 else ""), encoding="utf-8")  # a pending decision is no decision yet
     commit(demo, "reports after delivery")
     pack = build(demo, tmp_path / "pack.zip")
     cli = cli_triage(run_in_process, demo, *sorted(pack))
+    assert "RQ-40" in pack  # its decision is pending: `triage --all` triages it, so the pack does
     assert cli["priors"]["applied"]  # the mix re-weighs these answers: the pack must apply it too
     assert_same_answers(pack, cli)
     assert any(result["precedents"] for result in cli["results"])  # and cites the demo's decisions

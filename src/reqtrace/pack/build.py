@@ -298,7 +298,7 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: 
 
     A recommendation recorded in the request (`triage --write`) is shown as is.
     A request received after the delivery date with neither a triage block nor
-    a decision is classified now against this pack's baseline, and marked as
+    a decision (a pending one is none yet, as `triage --all` reads it) is classified now against this pack's baseline, and marked as
     computed: a recommendation, not a decision — what `reqtrace triage RQ-ID
     --baseline NAME` answers at the pack's revision (triage.repo.triage_in_repo, the
     command's own path: the decided requests at --to as precedent, the mix of its requests).
@@ -315,7 +315,7 @@ def gather_triage(to: Snapshot, base: Snapshot, baseline: PackedBaseline, repo: 
                 "baseline": rq.triage.baseline,
                 "origin": "recorded in the request",
             }
-        elif rq.decision is None and baseline.delivery_date and date_key(rq.received) > baseline.delivery_date:
+        elif (rq.decision is None or rq.decision.status == "pending") and baseline.delivery_date and date_key(rq.received) > baseline.delivery_date:
             pending.append(rq)
     if not pending or not base.requirements:
         return result
