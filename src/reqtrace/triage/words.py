@@ -301,3 +301,44 @@ def terms_of(text: str) -> Terms:
                     weights[term] = max(weights.get(term, 0.0), BRIDGE_WEIGHT)
                     bridged.setdefault(term, token.surface)
     return Terms(weights, surfaces, bridged)
+
+
+# Closed-class words for the learned layer's word pairs: how a customer asks or reports ("no longer",
+# "used to", "should be", "instead of", "would like", "can you", 改成, 能不能, 还是, 又出现, 不能),
+# forms every product's customers share. Kept short, general, and free of any product's word: a pair
+# is learned only beside such a word, so what it adds is the form of the sentence, not its subject.
+GRAM_CLOSED_EN: frozenset[str] = frozenset(
+    """no not never longer still should would could can cannot can't please instead anymore again used must why
+    how don't doesn't didn't isn't won't wasn't""".split()
+)
+GRAM_CLOSED_ZH: frozenset[str] = frozenset(
+    """不 没 没有 不能 不是 不行 不会 还 还是 又 再 能 可以 要 想 改 成 改成 应该 需要 希望 以前 现在 一直 总是 已经 怎么
+    为什么 请 吗 呢 吧 了""".split()
+)
+_GAP = re.compile(r"\s*")
+
+
+def _closed(token: Token) -> bool:
+    return token.surface in GRAM_CLOSED_EN if token.term.startswith("w:") else token.surface in GRAM_CLOSED_ZH
+
+
+def closed_class_grams(text: str, found: list[Token] | None = None, longest: int = 2, numbers: bool = True) -> set[str]:
+    """Runs of two (up to `longest`) adjacent words of lower-cased text with a closed-class word among
+    them, as 'stem stem' (a number as '#'); `found` is `list(tokens(text))` when the caller has it.
+    Words are adjacent when only spaces stand between them: a pair never spans a full stop, a comma
+    or a line's markup."""
+    grams: set[str] = set()
+    run: list[Token] = []
+    end = -1
+    for token in found if found is not None else tokens(text):
+        if run and _GAP.fullmatch(text, end, token.start) is None:
+            run = []
+        run.append(token)
+        end = token.start + len(token.surface)
+        del run[:-longest]
+        for size in range(2, len(run) + 1):
+            gram = run[-size:]
+            if not any(_closed(t) for t in gram) or (not numbers and any(t.term == "#" for t in gram)):
+                continue
+            grams.add(" ".join(t.term[2:] if t.term != "#" else "#" for t in gram))
+    return grams
