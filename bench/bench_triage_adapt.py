@@ -27,6 +27,7 @@ not timing), against the plain signals' 0.816 mean / 0.756 worst (restaurant POS
 macro-F1, 0.633 real mean accuracy, 7.5% abstains, 0 costly, 95% right of 837 at >= 0.9:
   centre-about  0.815 / 0.752 (build tool) / 0.625, abstains 7.4%, 0 costly, 95.1% of 849
   scale-about   0.808 / 0.763 (newsroom CMS) / 0.615, abstains 7.7%, 0 costly, 95.0% of 838
+  rank-join-about 0.812 / 0.743 (restaurant POS) / 0.633, abstains 7.1%, 0 costly, 95.1% of 864
   weight-2      0.823 / 0.760 (door lock) / 0.640, abstains 7.3%, 0 costly, 95.1% of 892
 Standardising the signals per batch loses on the real sources; importance weights pass the keep rule
 but need a refit for each user's batch (numpy, scipy, minutes), which `triage` cannot do at run time:
@@ -125,7 +126,7 @@ def adapted(examples: list[dict], variant: str) -> list[dict]:
     return [{**e, "features": f, "weighed": replace(e["weighed"], features=f)} for e, f in zip(examples, new_features, strict=True)]
 
 
-def importance(examples: list[dict], tau: float) -> None:
+def importance(examples: list[dict], tau: float, typical: bool = False) -> None:
     """Weigh each training domain by how close its batch's mean signals are to the held-out batch's
     (exp(-d^2 / tau), d the distance of the means standardised across domains, per signal); the
     weights still sum to 1, as the fit's L2 expects. Patches train_triage's sample weights: the
@@ -162,7 +163,10 @@ def importance(examples: list[dict], tau: float) -> None:
         missing = [d for d in domains if d not in present]
         if len(missing) != 1:
             return base
-        factor = {d: math.exp(-distance(d, missing[0]) ** 2 / tau) for d in present}
+        if typical:  # no target: each training domain by its mean distance to the other training domains
+            factor = {d: math.exp(-(sum(distance(d, o) ** 2 for o in present if o != d) / (len(present) - 1)) / tau) for d in present}
+        else:
+            factor = {d: math.exp(-distance(d, missing[0]) ** 2 / tau) for d in present}
         out = [w * factor[e["domain"]] for w, e in zip(base, train, strict=True)]
         total = sum(out)
         return [w / total for w in out]
@@ -202,8 +206,8 @@ def main() -> int:
     examples = [{**e, "real": e["domain"] in real} for e in load_examples(domains)]
     print(f"{len(examples)} requests from {len(domains)} domains ({time.perf_counter() - started:.0f} s)", flush=True)
     for variant in args.variants:
-        if variant.startswith("weight-"):
-            importance(examples, float(variant.split("-", 1)[1]))
+        if variant.startswith(("weight-", "typical-")):
+            importance(examples, float(variant.split("-", 1)[1]), variant.startswith("typical-"))
             chosen = examples
         else:
             chosen = adapted(examples, variant)
