@@ -29,8 +29,11 @@ macro-F1, 0.633 real mean accuracy, 7.5% abstains, 0 costly, 95% right of 837 at
   scale-about   0.808 / 0.763 (newsroom CMS) / 0.615, abstains 7.7%, 0 costly, 95.0% of 838
   rank-join-about 0.812 / 0.743 (restaurant POS) / 0.633, abstains 7.1%, 0 costly, 95.1% of 864
   weight-2      0.823 / 0.760 (door lock) / 0.640, abstains 7.3%, 0 costly, 95.1% of 892
+  weight-1      0.821 / 0.759 (logistics TMS) / 0.636, abstains 7.2%, 0 costly, 95.2% of 904
+  typical-2     0.814 / 0.759 (logistics TMS) / 0.622, abstains 7.6%, 0 costly, 95.1% of 856
 Standardising the signals per batch loses on the real sources; importance weights pass the keep rule
-but need a refit for each user's batch (numpy, scipy, minutes), which `triage` cannot do at run time:
+(at TAU 1 and 2: it is the closeness to the target batch that helps — weights by each domain's
+typicality alone, which could ship, lose on the real sources), but need a refit for each user's batch (numpy, scipy, minutes), which `triage` cannot do at run time:
 none is shipped (docs/triage.md 6).
 """
 
