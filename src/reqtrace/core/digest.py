@@ -24,6 +24,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from reqtrace.core.model import Requirement
@@ -282,6 +283,16 @@ def root_digest(pairs: Iterable[tuple[str, str]]) -> str:
     `sha256:<64 hex>`, are refused (ValueError): they could make two different
     sets of pairs spell the same lines.
     """
+    pairs = list(pairs)
+    lines = _ascii_root_lines(pairs)
+    if lines is None:
+        return plain_root_digest(pairs)
+    return "sha256:" + hashlib.sha256(lines.encode("ascii")).hexdigest()
+
+
+def plain_root_digest(pairs: Iterable[tuple[str, str]]) -> str:
+    """`root_digest` pair by pair: the definition, and the answer (or the error) for any
+    pairs `_ascii_root_lines` does not take."""
     pairs = sorted(pairs, key=lambda pair: pair[0].encode("utf-8"))
     for item_id, digest in pairs:
         if not item_id or _UNSAFE_ID.search(item_id):
@@ -290,3 +301,48 @@ def root_digest(pairs: Iterable[tuple[str, str]]) -> str:
             raise ValueError(f"{digest!r} is not a sha256: digest")
     lines = "".join(f"{item_id} {digest}\n" for item_id, digest in pairs)
     return "sha256:" + hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+_PAIR = frozenset((tuple,))
+_TWO = frozenset((2,))
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
+
+
+_DIGEST_PREFIX = "sha256:"
+_HEX_DIGITS = b"0123456789abcdef"
+
+
+def well_formed_digests(digests: list[str]) -> bool:
+    """Whether every one of `digests` (texts) matches DIGEST_PATTERN without a line break after
+    it, asked of them all at once: each 71 characters starting `sha256:`, and with every
+    `sha256:` taken out (the prefix cannot overlap itself, so each digest's is taken), 64 of
+    them each, all lowercase hex digits. False says only that one of them may not be."""
+    if set(map(len, digests)) != {71} or not all(map(methodcaller("startswith", _DIGEST_PREFIX), digests)):
+        return False
+    hexes = "".join(digests).replace(_DIGEST_PREFIX, "")
+    return len(hexes) == 64 * len(digests) and hexes.isascii() and not hexes.encode("ascii").translate(None, _HEX_DIGITS)
+
+
+def _ascii_root_lines(pairs: list[tuple[str, str]]) -> str | None:
+    """The root digest's lines of `pairs` when every pair is two texts, every id is ASCII
+    with no white space or control character and every digest is well formed, checked over
+    all the pairs at once, not pair by pair (a regular expression's call a pair was most of
+    verifying a manifest's own list); None for anything else, which `plain_root_digest`
+    answers, error included. The ids are sorted as text: for ASCII that is the byte order
+    of their UTF-8."""
+    if not pairs:
+        return None
+    if not set(map(type, pairs)) <= _PAIR or not set(map(len, pairs)) <= _TWO:
+        return None
+    ids = list(map(_FIRST, pairs))
+    digests = list(map(_SECOND, pairs))
+    if not set(map(type, ids)) <= _ONLY_TEXT or not set(map(type, digests)) <= _ONLY_TEXT:
+        return None
+    joined = "".join(ids)
+    if not joined.isascii() or "" in ids or _UNSAFE_ID.search(joined) is not None:
+        return None
+    if not well_formed_digests(digests):
+        return None
+    pairs.sort(key=_FIRST)
+    return "\n".join(map(" ".join, pairs)) + "\n"
