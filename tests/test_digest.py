@@ -18,7 +18,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reqtrace.core.digest import normalise_text, requirement_digest, root_digest
+from reqtrace.core.digest import (
+    DIGEST_PATTERN,
+    normalise_text,
+    plain_root_digest,
+    requirement_digest,
+    root_digest,
+    well_formed_digests,
+)
 from reqtrace.core.model import Config, Requirement
 from reqtrace.core.parse import parse_requirements
 from reqtrace.io.yamlio import load_yaml
@@ -450,3 +457,40 @@ def test_root_digest_refuses_ids_that_could_forge_lines() -> None:
         root_digest([("REQ-1 sha256:" + "0" * 64 + "\nREQ-2", "sha256:" + "1" * 64)])
     with pytest.raises(ValueError):
         root_digest([("REQ-1", "sha256:xyz")])
+
+
+def _root_or_error(digest_of: Any, pairs: list[tuple[str, str]]) -> str:
+    try:
+        return str(digest_of(pairs))
+    except ValueError as error:
+        return f"ValueError: {error}"
+
+
+def test_root_digest_checked_at_once_is_the_pair_by_pair_answer() -> None:
+    """root_digest checks and sorts every pair at once when it can (`_ascii_root_lines`):
+    the same digest, or the same error, as the definition pair by pair."""
+    good = [(f"REQ-{n}", "sha256:" + f"{n * 7919:064x}") for n in (1, 2, 10, 100, 11, 3)]
+    digest = good[0][1]
+    cases: list[list[tuple[str, str]]] = [
+        good,
+        [],
+        good + [("REQ-2", "sha256:" + "f" * 64)],  # an id twice: both lines, in the order given
+        good + [("REQ-é", digest), ("REQ-z", digest), ("REQ-\u00a0x", digest)],  # non-ASCII: sorted by UTF-8 bytes
+        good + [("REQ-\U0001f600", digest), ("REQ-\uffff", digest)],
+        good + [("REQ 7", digest)], good + [("REQ-7\t", digest)], good + [("REQ-\x7f", digest)], good + [("", digest)],
+        good + [("REQ-7", digest.upper())], good + [("REQ-7", digest + "\n")], good + [("REQ-7", digest[:-1])],
+        good + [("REQ-7", "sha256:sha256:" + "0" * 57)], good + [("REQ-7", "sha256:" + "0" * 63 + "\u0663")],
+        good + [("REQ-7", "SHA256:" + "0" * 64)], good + [("REQ-7", "sha256:" + "0" * 64 + "0")],
+    ]
+    for pairs in cases:
+        assert _root_or_error(root_digest, pairs) == _root_or_error(plain_root_digest, pairs), pairs
+    assert root_digest(iter(good)) == root_digest(list(reversed(good)))  # any iterable, any order
+
+
+def test_digests_checked_at_once_as_each_is_checked() -> None:
+    digest = "sha256:" + "0123456789abcdef" * 4
+    for bad in ("", digest + "\n", digest.upper(), digest[:-1], digest + "0", "sha256:sha256:" + "0" * 57, "sha256:" + "0" * 63 + "\u0663",
+                "sha256 " + digest[7:], "x" + digest[1:], "sha256:" + "0" * 63 + "g"):
+        assert well_formed_digests([digest, bad]) is False, bad
+        assert well_formed_digests([bad]) is bool(DIGEST_PATTERN.match(bad) and "\n" not in bad)
+    assert well_formed_digests([digest, "sha256:" + "f" * 64])

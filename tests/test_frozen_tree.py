@@ -92,5 +92,6 @@ def test_a_folder_with_more_than_requirement_files_is_listed(make_repo, monkeypa
 def test_a_name_no_tree_holds_is_no_tree_id() -> None:
     blob = "ab" * 20
     for files in ({"a//b.yaml": blob}, {"./a.yaml": blob}, {"a/../b.yaml": blob}, {"a/": blob}, {"a\x00b": blob}, {"\ud800.yaml": blob},
-                  {"a.yaml": blob[:-1]}, {"a.yaml": blob.upper()}, {"a": blob, "a/b.yaml": blob}):
+                  {"a.yaml": blob[:-1]}, {"a.yaml": blob.upper()}, {"a": blob, "a/b.yaml": blob},
+                  {"a.yaml": "g" + blob[1:]}, {"a.yaml": blob, "b.yaml": blob[:-1] + "\u0663"}, {"a.yaml": blob[:-1] + "\n"}):
         assert gitio.tree_id(files) is None, files
