@@ -10,9 +10,8 @@ weights in plain Python and needs neither.
 
 Every labelled domain (bench/triage_data.py: the invented domains and the real
 sources) is a fold: fit on all other domains, predict the one left out. Every choice — the L2 strength, which words
-the model may read (a word, or a pair of adjacent words beside a closed-class word
-(triage/words.py `closed_class_grams`), is kept only when it occurs in requests of
-at least K different training domains: never a hand-picked list), the temperature that
+the model may read (a word is kept only when it occurs in requests of at least
+K different training domains: never a hand-picked list), the temperature that
 calibrates the probabilities and the confidence below which a person decides —
 is made on those held-out predictions, never on how a domain fits its own
 training. Each domain weighs the same in the fit, and within a domain each class;

@@ -22,7 +22,7 @@ from reqtrace.triage.model import probabilities, shipped_model
 from reqtrace.triage.prepare import Prepared, prepare
 from reqtrace.triage.priors import reweighed
 from reqtrace.triage.signals import Signals, find_signals
-from reqtrace.triage.words import Terms, closed_class_grams, terms_of, tokens
+from reqtrace.triage.words import Terms, terms_of, tokens
 
 if TYPE_CHECKING:
     from reqtrace.triage.precedent import Precedent
@@ -152,14 +152,9 @@ def weigh(text: str, index: BaselineIndex, refs: Sequence[str] = ()) -> Weighed:
     signals = find_signals(prepared, terms, sentence_terms, index, [(p, m.score) for p, m in zip(positions, matches, strict=True)], named)
     features = dict(signals.values)
     features["named_unknown"] = 1.0 if unknown else 0.0
-    prose_tokens = list(tokens(prepared.prose))
-    for token in prose_tokens:
+    for token in tokens(prepared.prose):
         if token.term != "#":
             features["t:" + token.term] = 1.0
-    # Pairs of adjacent words beside a closed-class word ("no longer", 能不能): the forms of asking and
-    # reporting, learned under the same K-domain rule as the words; never quoted in a reason.
-    for gram in closed_class_grams(prepared.prose, prose_tokens):
-        features["t:g:" + gram] = 1.0
     return Weighed(prepared, features, signals, matches, positions, unknown, sentence_terms)
 
 

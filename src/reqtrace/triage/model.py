@@ -2,8 +2,7 @@
 
 A blend of two models fitted by bench/train_triage.py with every domain
 weighted equally: a multinomial logistic regression over the domain-general
-signals (and the words, and pairs of words beside a closed-class word, that
-occur in requests of several training domains),
+signals (and the words that occur in requests of several training domains),
 and gradient-boosted shallow trees over the signals alone, which make the
 interactions a linear model cannot (an ask weighs otherwise when an accepted
 requirement holds what it speaks of). Both ship as JSON (`weights.json` beside
