@@ -57,7 +57,7 @@ def examples() -> list[dict]:
 
 
 def test_the_refit_that_proves_the_shipped_weights_runs_in_ci():
-    # Refitting on all 21 domains (~8 s of CPU on top of weighing every request) runs in CI, outside
+    # Refitting on every domain (~8 s of CPU on top of weighing every request) runs in CI, outside
     # the test suite: `train_triage.py --check` fails unless the shipped weights are, within
     # CHECK_TOLERANCE, what the script makes from the current data and code, and the recorded
     # fingerprint matches. A refit on fewer domains would be another model: it could not tell.
