@@ -472,7 +472,7 @@ class Alongside(Protocol):
     parses (io/fork_map.py `alongside`), as if the caller had run it right after the parse."""
 
     def run(self) -> None:
-        """The work; what it raises is raised once the snapshot is made (a parse error first)."""
+        """The work; what it raises is raised once the parse is done (a parse error first)."""
 
     def cost(self, config: Config, sources: Sequence[SourceFile]) -> float:
         """What it is expected to cost, in the parse's units (`_REQUIREMENT_COST` a requirement
@@ -523,23 +523,11 @@ def load_snapshot(repo: SpecRepo, rev: str | None = None, *, cache: ParseCache |
         if digests is None:
             baselines = config.baselines_dir + "/"
             digests = any(path.startswith(baselines) for path in listed)
-        failures: list[Exception] = []
-        run_alongside = None
-        if alongside is not None:
-            work = alongside
-
-            def run_alongside() -> None:
-                try:
-                    work.run()
-                except Exception as exc:  # noqa: BLE001 - raised below, after the parse, as before
-                    failures.append(exc)
-
         with phase(f"reading {len(sources):,} files"):
-            parsed_files = parse_sources(reader, config, sources, cache=cache, digests=digests, texts=texts, alongside=run_alongside,
+            parsed_files = parse_sources(reader, config, sources, cache=cache, digests=digests, texts=texts,
+                                         alongside=alongside.run if alongside is not None else None,
                                          alongside_cost=alongside.cost(config, sources) if alongside is not None else 0.0)
         add_parsed_files(snapshot, parsed_files)
-        if failures:
-            raise failures[0]
         return snapshot
     finally:
         if collecting:
@@ -833,9 +821,10 @@ def parse_sources(
     parse pack keeps the digests with the parses. With `only` (kind names), every file
     of another kind, or of none, is skipped as if it were not among `sources`. `texts`:
     files' bytes read already (`Reader.read`), by path: used instead of reading them again.
-    `alongside()`: other work, run once in this process while the worker parses (it must
-    not raise); this process takes `alongside_cost` (in `_REQUIREMENT_COST` units) less of
-    the parse for it. Without a worker it runs after the parse.
+    `alongside()`: other work, run once in this process while the worker parses; this
+    process takes `alongside_cost` (in `_REQUIREMENT_COST` units) less of the parse for it.
+    Without a worker it runs after the parse. What it raises is raised once the parse is
+    done and its parses are in `cache`, as if the caller had run it right after.
     """
     results: dict[str, ParsedFile] = {}
     order: list[str] = []
@@ -932,10 +921,21 @@ def parse_sources(
             cache.pickle_added()
         stored = len(parses)
 
+    failures: list[Exception] = []
+    run_alongside = None
+    if alongside is not None:
+        work = alongside
+
+        def run_alongside() -> None:  # fork_map's `alongside` must not raise: raised below, after the parse
+            try:
+                work()
+            except Exception as exc:  # noqa: BLE001 - raised once the parse is done
+                failures.append(exc)
+
     parses = fork_map(
         parse_share, misses, load_parsed, keep=lambda start, payload: pickled.append((start, payload)), meanwhile=store_own_half,
         dump=dump_parsed, split=_even_split([kind for _source, kind, _oid, _data, _key in misses], digests, alongside_cost, parent_pickles=cache is not None),
-        alongside=alongside,
+        alongside=run_alongside,
     )
     verbatim = pickled[0][0] if pickled and cache is not None else len(misses)
     for index, ((source, kind, _oid, _data, _key), parsed) in enumerate(zip(misses, parses, strict=True)):
@@ -952,6 +952,8 @@ def parse_sources(
                 for offset, parsed in enumerate(share):
                     if parsed.oid is not None:
                         cache.put(key_of(start + offset, parsed), parsed)
+    if failures:
+        raise failures[0]
     return [results[path] for path in order if path in results]
 
 

@@ -369,22 +369,14 @@ class SpecFiles:
         parses (core/snapshot.py `parse_sources(alongside=…)`); what their reading raises is
         raised after the parse, as it would have been."""
         wanted = sorted((path for path in paths if path not in self._parsed), key=self.order.__getitem__)
-        failures: list[Exception] = []
         beside, cost = None, 0.0
         if with_baselines and not self.baselines_read:
             from reqtrace.baselines.baseline import ManifestsAlongside
 
-            def beside() -> None:
-                try:
-                    self.read_baselines()
-                except Exception as exc:  # noqa: BLE001 - raised below, after the parse
-                    failures.append(exc)
-
+            beside = self.read_baselines
             cost = ManifestsAlongside(self.repo, self.commit).cost(self.config, self.listed)
         for parsed_file in parse_sources(self.reader, self.config, [self.by_path[path] for path in wanted], texts=self.texts, alongside=beside, alongside_cost=cost):
             self._parsed[parsed_file.source.path] = parsed_file
-        if failures:
-            raise failures[0]
         return {path: self._parsed[path] for path in paths if path in self._parsed}
 
 
