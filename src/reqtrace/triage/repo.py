@@ -623,13 +623,13 @@ def run_triage(inputs: Sequence[TriageInput], baseline: Baseline, index: Baselin
         run.mix = kept.load() if kept is not None else None
         if run.mix is None:
             known = kept.load_rows() if kept is not None else {}
+            keyed = [(row_key(text, refs), text, refs) for text, refs in batch.undecided if _has_words(text)]
             rows: dict[str, dict[str, float]] = {}
-            for text, refs in batch.undecided:
-                if _has_words(text):
-                    key = row_key(text, refs)
-                    rows[key] = known.get(key) or rows.get(key) or probabilities(weighed_of(text, refs).features)
+            for key, text, refs in keyed:
+                if key not in rows:
+                    rows[key] = known.get(key) or probabilities(weighed_of(text, refs).features)
             # One row per undecided request, in the batch's order (two requests of the same text, two rows).
-            run.mix = estimate_mix([rows[row_key(text, refs)] for text, refs in batch.undecided if _has_words(text)], dict(batch.decided))
+            run.mix = estimate_mix([rows[key] for key, _text, _refs in keyed], dict(batch.decided))
             if kept is not None:
                 kept.store(run.mix)
                 kept.store_rows(rows)  # this batch's only: rows of requests gone are let go
