@@ -37,10 +37,18 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from triage_data import load_baseline  # noqa: E402  (bench/ is on the path: the script's own folder)
+from train_triage import COSTLY  # noqa: E402  (bench/ is on the path: the script's own folder)
+from triage_data import load_baseline  # noqa: E402
 
 from reqtrace.core.model import Decision, Request  # noqa: E402
-from reqtrace.triage import CLASSES, DEFECT, BaselineIndex, TriageResult, classify_request  # noqa: E402
+from reqtrace.triage import (  # noqa: E402
+    CLASSES,
+    DEFECT,
+    GUARD_CONFIDENCE,
+    BaselineIndex,
+    TriageResult,
+    classify_request,
+)
 from reqtrace.triage.model import shipped_model  # noqa: E402
 from reqtrace.triage.precedent import (  # noqa: E402
     DECIDED_CLASSES,
@@ -58,7 +66,6 @@ DECIDED = 10
 SEEDS = (1, 2, 3, 4, 5)
 STRENGTHS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
 FLOORS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
-COSTLY = ("change", "new-scope")
 
 
 def domain_folders(domains: Path) -> list[Path]:
@@ -124,7 +131,7 @@ def score(pairs: Sequence[tuple[str, TriageResult]]) -> tuple[float, float, int]
         recall = tp / actual
         f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
     accuracy = sum(1 for truth, result in pairs if truth == result.classification) / len(pairs)
-    costly = sum(1 for truth, result in pairs if truth in COSTLY and result.classification == DEFECT and result.confidence >= 0.8)
+    costly = sum(1 for truth, result in pairs if truth in COSTLY and result.classification == DEFECT and result.confidence >= GUARD_CONFIDENCE)
     return mean(f1s), accuracy, costly
 
 

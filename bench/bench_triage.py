@@ -30,14 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_triage import WEIGHTS, held_out_models, load_examples, macro_f1  # noqa: E402
+from train_triage import COSTLY, WEIGHTS, held_out_models, load_examples, macro_f1  # noqa: E402
 from triage_data import invented_domains, training_domains  # noqa: E402
 
 from reqtrace.triage import DEFECT, GUARD_CONFIDENCE, NEEDS_REVIEW, decide  # noqa: E402
 from reqtrace.triage.model import probabilities  # noqa: E402
 from reqtrace.triage.priors import Mix, estimate_mix  # noqa: E402
 
-COSTLY = ("change", "new-scope")
 BUCKETS = ((0.0, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 1.01))
 
 
