@@ -194,9 +194,9 @@ def run() -> None:
     the process ends as soon as the exit handlers have run (the parse cache's last entries
     written among them) and stdout and stderr are flushed, without the interpreter's teardown:
     its last collection over every object still alive, and the freeing of each one — 0.02-0.04 s
-    of CPU after a warm command, 0.03-0.19 s after a cold one at 10,000 requirements (and
-    more with the repo's size), at the end of every run, when nothing else is left to do;
-    the operating system takes the memory back at once.
+    of CPU after a warm command, 0.03-0.19 s after a cold one at 10,000 requirements, 1.3 s
+    after a cold status at 100,000 (docs/performance.md), at the end of every run, alone on
+    its core; the operating system takes the memory back at once.
     The same exit code and output; what cannot be flushed is left to the interpreter, which
     reports it as it always has. A caller in its own process (the tests) calls `main`, which
     ends as usual."""
