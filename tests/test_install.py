@@ -31,7 +31,7 @@ DISTRIBUTION = "reqtrace-cli"
 def test_the_distribution_name_is_not_the_unrelated_pypi_project() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["name"] == DISTRIBUTION
-    assert project["scripts"] == {"reqtrace": "reqtrace.cli:main"}
+    assert project["scripts"] == {"reqtrace": "reqtrace.cli:run"}
     # Every install line names the distribution, never the unrelated `reqtrace` on PyPI.
     for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         text = doc.read_text(encoding="utf-8")
@@ -59,7 +59,7 @@ def test_the_built_wheel_installs_into_a_fresh_environment_and_runs(tmp_path: Pa
         metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
         assert f"Name: {DISTRIBUTION}\n" in archive.read(metadata).decode("utf-8")
         entry_points = archive.read(next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode("utf-8")
-        assert "reqtrace = reqtrace.cli:main" in entry_points
+        assert "reqtrace = reqtrace.cli:run" in entry_points
         assert "reqtrace/_example/clinic/reqtrace.yaml" in names  # the demo ships inside
 
     fresh = tmp_path / "venv"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,40 @@ def test_help_does_not_load_the_model() -> None:
     done = subprocess.run([sys.executable, "-c", HELP_ONLY], capture_output=True, text=True)
     assert "Usage:" in done.stdout and "check" in done.stdout
     assert done.stderr.strip() == "exit 0 model loaded: False"
+
+
+# `run` (the program) against `main` (what a caller in its own process gets): `main` is
+# wrapped to register an exit handler while the command runs, as the parse cache does.
+PROGRAM = """
+import atexit, os, sys
+import reqtrace.cli as cli
+
+class Witness:  # says so when the interpreter's teardown frees it
+    def __del__(self, write=os.write):
+        write(2, b"torn down\\n")
+
+witness = Witness()
+plain_main = cli.main
+
+def main():
+    atexit.register(lambda: print("exit handler ran", file=sys.stderr))
+    plain_main()
+
+cli.main = main
+entry = sys.argv[1]
+sys.argv = ["reqtrace", *sys.argv[2:]]
+cli.run() if entry == "run" else cli.main()
+"""
+
+
+def test_the_program_ends_without_the_teardown_with_the_same_answer_and_exit_code(tmp_path: Path) -> None:
+    args = ["check", "--root", str(tmp_path / "missing"), "--format", "json"]
+    ended = {entry: subprocess.run([sys.executable, "-c", PROGRAM, entry, *args], capture_output=True, text=True) for entry in ("run", "main")}
+    for entry, done in ended.items():
+        assert done.returncode == 3, (entry, done.stderr)  # bad input
+        answer = json.loads(done.stdout)  # written whole, flushed
+        assert answer["ok"] is False and answer["error"]["code"] == "no-spec-repo"
+        assert "exit handler ran" in done.stderr and "Traceback" not in done.stderr
+    assert ended["run"].stdout == ended["main"].stdout
+    assert "torn down" in ended["main"].stderr  # the witness speaks when the interpreter tears down...
+    assert "torn down" not in ended["run"].stderr  # ...and the program ends before that

@@ -1,3 +1,3 @@
-from reqtrace.cli import main
+from reqtrace.cli import run
 
-main()
+run()
