@@ -86,6 +86,10 @@ def test_triage_sorts_the_demos_waiting_requests_as_its_readme_says(demo_repo, r
     assert got["RQ-13"]["confidence"] < 0.8  # wrong, but not sure of it
     assert '"printer" is named by REQ-18 only to rule it out: the customer\'s own, not what was signed' in got["RQ-13"]["reasons"]
     assert got["RQ-18"]["evidence"][0]["requirement"] == "REQ-20"
+    # spans read as spans: RQ-17's Saturday hours against REQ-2's, endpoint by endpoint; RQ-22's
+    # "8 点到 9 点" is when the calendar is slow, never 09:00 asked for
+    assert "asks for 08:00-12:00 on Saturday; REQ-2 says 08:00-18:00" in got["RQ-17"]["reasons"]
+    assert not [r for r in got["RQ-22"]["reasons"] if r.startswith(("asks for", "quotes", "calls")) and "点" in r]
 
 
 def test_trace_shows_each_time_with_its_offset_in_time_order(demo_repo, run_in_process):

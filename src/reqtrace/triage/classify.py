@@ -21,6 +21,7 @@ from reqtrace.triage.model import CLASSES as MODEL_CLASSES
 from reqtrace.triage.model import probabilities, shipped_model
 from reqtrace.triage.prepare import Prepared, prepare
 from reqtrace.triage.priors import reweighed
+from reqtrace.triage.quantities import weekday_before
 from reqtrace.triage.signals import Signals, find_signals
 from reqtrace.triage.words import Terms, terms_of, tokens
 
@@ -324,7 +325,8 @@ def _evidence(weighed: Weighed, index: BaselineIndex) -> list[Evidence]:
         pair = best_pair(pairs, position, index)
         if pair is None:
             continue
-        if number is not None and number.stance in ("seen",) and not number.request.same_as(number.signed):
+        if number is not None and number.stance in ("seen",) and not number.request.same_as(number.signed) \
+                and not number.request.within(number.signed):
             relation = "contradicts"
         elif number is not None and number.stance in ("asked", "limit", "replace"):
             relation = "asks to change"
@@ -366,7 +368,10 @@ def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], c
     for number in signals.numbers[:3]:
         mine, theirs = number.request.shown(), number.signed.shown()
         if number.stance == "asked":
-            reasons.append(f"asks for {mine}; {number.requirement} says {theirs}")
+            day = weekday_before(weighed.prepared.own, number.request.start) if number.request.dimension == "clock" else ""
+            reasons.append(f"asks for {mine}{' on ' + day if day else ''}; {number.requirement} says {theirs}")
+        elif number.stance == "seen" and number.request.within(number.signed):
+            reasons.append(f"reports {mine}, within the {theirs} {number.requirement} says")
         elif number.stance == "seen":
             reasons.append(f"reports {mine}; {number.requirement} says {theirs}")
         elif number.stance == "limit":

@@ -4,12 +4,19 @@ Each is normalised to a dimension and a base unit so that a request's number and
 a requirement's compare across languages. The units are those of measurement
 (time, size, money, percent, characters, attempts); a count ("3 devices", "5 个账号")
 compares only with a count of the same word.
+
+A span ("8 点到 9 点", "08:00-12:00", "between 8am and 9am", "3~5 天", "周一到周五") is one
+quantity with two endpoints, never two numbers: read apart, its second endpoint looked
+asked for ("到 9 点") and was compared with whatever signed number stood nearest. Two
+spans are the same only when both endpoints are; a single value agrees with a signed span
+it lies inside; a span never agrees with a single signed value. "From 14 to 30 days" after
+a verb of change ("raise it from …") is a change of value, not a span: two numbers.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from reqtrace.triage.words import stem
@@ -49,7 +56,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三":
               "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = "零〇一二两俩三四五六七八九十百千万半"
 # Dimensions whose numbers are rules worth comparing.
-COMPARED = frozenset({"time", "characters", "times", "percent", "money", "clock", "size", "count"})
+COMPARED = frozenset({"time", "characters", "times", "percent", "money", "clock", "size", "count", "weekday"})
 
 
 def chinese_number(text: str) -> float | None:
@@ -81,9 +88,19 @@ class Quantity:
     dimension: str
     text: str  # as written
     amount: float  # the number as written
-    upper: float | None = None  # a range's upper end, in the base unit
+    upper: float | None = None  # a span's second endpoint, in the base unit
     unit: str = ""  # the unit as written, or the stem of what a count counts
     start: int = field(default=-1, compare=False)  # where it stands in the text searched
+    end: int = field(default=-1, compare=False)
+    vague: bool = field(default=False, compare=False)  # "十几秒", "七八秒": about, not from-to
+
+    @property
+    def is_span(self) -> bool:
+        return self.upper is not None and abs(self.upper - self.value) > 1e-9
+
+    @property
+    def ends(self) -> tuple[float, float]:
+        return self.value, self.upper if self.upper is not None else self.value
 
     def comparable(self, other: Quantity) -> bool:
         if self.dimension != other.dimension:
@@ -96,14 +113,46 @@ class Quantity:
         return True
 
     def same_as(self, other: Quantity) -> bool:
+        """Whether this (a request's) quantity says what `other` (a signed one) says: equal values;
+        equal spans, endpoint by endpoint ("08:00-12:00 on Saturdays" against a signed 08:00-18:00
+        asks for another rule, though one lies inside the other). A single value is not a span, even
+        one it lies inside (`within`). A vague amount ("十几秒", "七八秒") agrees with any it overlaps."""
         if not self.comparable(other):
             return False
-        low, high = self.value, self.upper if self.upper is not None else self.value
-        o_low, o_high = other.value, other.upper if other.upper is not None else other.value
-        return abs(low - o_low) < 1e-6 * max(1, abs(low)) or (low <= o_low <= high) or (o_low <= low <= o_high)
+        low, high = self.ends
+        o_low, o_high = other.ends
+        if self.vague:
+            return _equal(low, o_low) or (low <= o_low <= high) or (o_low <= low <= o_high)
+        return _equal(low, o_low) and _equal(high, o_high)
+
+    def within(self, other: Quantity) -> bool:
+        """A single value inside a signed span (4 days within 3-5 days, 10:00 within 08:00-18:00):
+        no contradiction, yet not the signed rule restated either."""
+        if self.is_span or not other.is_span or not self.comparable(other):
+            return False
+        o_low, o_high = other.ends
+        if o_low > o_high:  # overnight: 23:00-07:00
+            return self.value >= o_low or self.value <= o_high
+        return o_low <= self.value <= o_high
+
+    def distance(self, other: Quantity) -> float:
+        """How far apart two comparable quantities are, endpoint by endpoint (a single value is a
+        span of one point): which signed number a differing one is shown against."""
+        low, high = self.ends
+        o_low, o_high = other.ends
+        return abs(low - o_low) + abs(high - o_high)
 
     def describe(self) -> str:
-        """The quantity in plain English units (shown beside Chinese text)."""
+        """The quantity in plain English units (shown beside Chinese text); a span as both endpoints."""
+        if self.is_span:
+            assert self.upper is not None
+            low = replace(self, upper=None).describe()
+            high = replace(self, value=self.upper, amount=self.upper, upper=None).describe()
+            if " " in low and low.rsplit(" ", 1)[-1] == high.rsplit(" ", 1)[-1]:
+                return f"{low.rsplit(' ', 1)[0]}–{high}"  # 6–8 seconds
+            return f"{low}–{high}"
+        if self.dimension == "weekday":
+            return WEEKDAY_NAMES[int(self.value) - 1]
         if self.dimension == "time":
             for unit, size in (("years", 525600), ("days", 1440), ("hours", 60), ("minutes", 1)):
                 if self.value >= size and (self.value / size) == int(self.value / size):
@@ -116,7 +165,7 @@ class Quantity:
         if self.dimension == "percent":
             return f"{self.value:g}%"
         if self.dimension == "count":
-            return f"{self.amount:g} {self.unit}"
+            return f"{self.value:g} {self.unit}"
         return f"{self.value:g} {self.dimension}"
 
     def shown(self) -> str:
@@ -128,14 +177,16 @@ _EN_UNIT = "|".join(re.escape(u) for u in _UNIT_NAMES if u.isascii() and u[0].is
 _CN_UNIT = "|".join(re.escape(u) for u in _UNIT_NAMES if not u.isascii())
 _NUMBER = r"\d+(?:[.,]\d+)?"
 _EN_WORD_NUMBER = "|".join(sorted((w for w in ENGLISH_NUMBERS if len(w) > 1 or w == "a"), key=len, reverse=True))
-_RANGE = rf"(?:\s*(?:-|–|~|to|到|至)\s*({_NUMBER}))?"
+# What joins a span's two endpoints ("8-9", "8 to 9", "8 点到 9 点", "between 8 and 9").
+_TO = r"(?:-|–|—|~|\bto\b|\btill\b|\buntil\b|\bthrough\b|\bthru\b|到|至|\band\b)"
+_RANGE = rf"(?:\s*({_TO})\s*({_NUMBER}))?"
 _QUANTITY = re.compile(
     "|".join([
         r"(?P<clock>(?<![\d:])(?:[01]?\d|2[0-3]):[0-5]\d(?![\d:]))",
         rf"(?P<cnclock>(?:{_NUMBER}|[{_CN_NUMBER}]+)\s*点(?P<half>半)?(?!钟头))",
         rf"(?P<ampm>\b({_NUMBER})\s*(am|pm)\b)",
         rf"(?P<money>[$¥€£]\s*({_NUMBER}))",
-        rf"(?P<digits>(?<![a-z0-9.])({_NUMBER})\+?{_RANGE}\s*-?\s*(?P<unit>(?:{_EN_UNIT})(?![a-z])|{_CN_UNIT}|%))",
+        rf"(?P<digits>(?<![a-z0-9.])(?<![a-z0-9]-)({_NUMBER})\+?{_RANGE}\s*-?\s*(?P<unit>(?:{_EN_UNIT})(?![a-z])|{_CN_UNIT}|%))",
         rf"(?P<cn>(?<!第)([{_CN_NUMBER}]+)几?\s*(?P<cnunit>{_CN_UNIT}))",
         rf"(?P<words>\b({_EN_WORD_NUMBER})(?:\s+an?)?\s+(?P<wunit>{_EN_UNIT})\b)",
         rf"(?P<counted>(?<![a-z0-9.:/-])({_NUMBER})\s+(?P<noun>[a-z]{{3,}})\b)",
@@ -145,17 +196,39 @@ _QUANTITY = re.compile(
 # Calendar dates are not durations: 9 月 1 日, 2026-07-01, 1 may, 周二.
 _DATE = re.compile(
     rf"(?:\d{{4}}\s*年\s*)?(?:\d{{1,2}}|[{_CN_NUMBER}]{{1,3}})\s*月\s*(?:\d{{1,2}}|[{_CN_NUMBER}]{{1,3}})\s*[日号]"
+    r"|(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*\d{1,2}\s*(?:-|–|~|到|至)\s*\d{1,2}\s*[日号]"  # 6 月 15-19 日
     r"|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?\b"
     r"|\bv?\d+\.\d+(?:\.\d+)+\b|\bversion\s+\d+(?:\.\d+)*|\bv\d+(?:\.\d+)*"
     r"|了半天|等半天|[这那前]两天|[这那前]几天|最近两天|(?:周|星期|礼拜)[一二三四五六日天]"
 )
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_CN_WEEKDAY = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
+_EN_WEEKDAY = r"(mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
+# Only a span of weekdays is a rule worth comparing ("周一到周五", "monday to saturday"); one
+# weekday alone tells when something happened, and stays out like a date.
+_WEEKDAY_SPAN = re.compile(
+    rf"(?:周|星期|礼拜)([一二三四五六日天])\s*(?:到|至|-|–|~)\s*(?:周|星期|礼拜)?([一二三四五六日天])"
+    rf"|\b{_EN_WEEKDAY}\.?\s*(?:-|–|~|to|through|thru|till|until)\s*{_EN_WEEKDAY}\b"
+)
+_ONE_WEEKDAY = re.compile(rf"(?:周|星期|礼拜)([一二三四五六日天])|\b{_EN_WEEKDAY}s?\b")
+# "raise it from 33 to 34", "went from 2 to 10 seconds": a value changed, not a span.
+_CHANGED_FROM = re.compile(
+    r"\b(?:(?:increas|decreas|rais|lower|reduc|extend|shorten|chang|mov|switch|bump|adjust|updat)(?:e|es|ed|ing|s)?"
+    r"|went|gone|go|goes|jump(?:s|ed)?|drop(?:s|ped)?|rise|rises|rose|grow|grows|grew|fell|cut|set)\b[^.;!?\n]{0,30}\bfrom\s*$"
+)
+# Full-width digits and marks, one for one, so that positions in the text stay those of the text.
+_HALF_WIDTH = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)}, "：": ":", "～": "~", "〜": "~", "－": "-"})
 # Words after a number that are not what it counts.
 _NOT_COUNTED = frozenset(stem(w) for w in (
     "and", "the", "for", "with", "but", "from", "are", "was", "were", "has", "have", "had", "not", "more", "less",
     "than", "out", "per", "before", "after", "ago", "later", "ahead", "each", "only", "time", "times", "again",
 ))
+
+
+def _equal(one: float, other: float) -> bool:
+    return abs(one - other) < 1e-6 * max(1, abs(one))
 
 
 def _float(text: str) -> float:
@@ -164,18 +237,39 @@ def _float(text: str) -> float:
 
 @lru_cache(maxsize=4096)
 def quantities(text: str) -> tuple[Quantity, ...]:
-    """Every number with a unit (or a clock time, or a count of something) in lower-cased text."""
+    """Every number with a unit (or a clock time, or a count of something, or a span of weekdays) in
+    lower-cased text, in the order written; a span is one quantity (`Quantity.upper`)."""
+    text = text.translate(_HALF_WIDTH)
+    weekdays = [(m.start(), _weekday_span(m)) for m in _WEEKDAY_SPAN.finditer(text)]
     normal = _DATE.sub(lambda m: " " * len(m.group(0)), text)  # keep positions
+    found = _single_quantities(normal)
+    found = _joined_spans(found, normal)
+    found += [q for _start, q in weekdays if q is not None]
+    return tuple(sorted(found, key=lambda q: q.start))
+
+
+def _weekday_span(match: re.Match[str]) -> Quantity | None:
+    if match.group(1):
+        first, last = _CN_WEEKDAY[match.group(1)], _CN_WEEKDAY[match.group(2)]
+    else:
+        first, last = (next(n for n, name in enumerate(WEEKDAY_NAMES, 1) if name.lower().startswith(match.group(g)[:3]))
+                       for g in (3, 4))
+    if first == last:
+        return None
+    return Quantity(first, "weekday", match.group(0), first, last, "weekday", match.start(), match.end())
+
+
+def _single_quantities(normal: str) -> list[Quantity]:
     found: list[Quantity] = []
     for match in _QUANTITY.finditer(normal):
         surface = match.group(0).strip()
         groups = match.groupdict()
-        start = match.start()
+        start, end = match.start(), match.end()
         amount: float | None  # the number as written; None: words that are no number
         if groups["clock"]:
             hours, minutes = groups["clock"].split(":")
             value: float = int(hours) * 60 + int(minutes)
-            found.append(Quantity(value, "clock", surface, value, None, "clock", start))
+            found.append(Quantity(value, "clock", surface, value, None, "clock", start, end))
         elif groups["cnclock"]:
             number_text = re.match(rf"{_NUMBER}|[{_CN_NUMBER}]+", groups["cnclock"]).group(0)  # type: ignore[union-attr]
             hour = _float(number_text) if number_text[0].isdigit() else chinese_number(number_text)
@@ -184,24 +278,40 @@ def quantities(text: str) -> tuple[Quantity, ...]:
                 if hour < 12 and re.search("下午|晚上|傍晚|夜间|夜里", lead):
                     hour += 12
                 value = hour * 60 + (30 if groups["half"] else 0)
-                found.append(Quantity(value, "clock", surface, value, None, "clock", start))
+                found.append(Quantity(value, "clock", surface, value, None, "点", start, end))
         elif groups["ampm"]:
             inner = re.match(rf"({_NUMBER})\s*(am|pm)", groups["ampm"])
             assert inner is not None
             hour = _float(inner.group(1)) % 12 + (12 if inner.group(2) == "pm" else 0)
-            found.append(Quantity(hour * 60, "clock", surface, hour * 60, None, "clock", start))
+            found.append(Quantity(hour * 60, "clock", surface, hour * 60, None, inner.group(2), start, end))
         elif groups["money"]:
             amount = _float(re.search(_NUMBER, groups["money"]).group(0))  # type: ignore[union-attr]
-            found.append(Quantity(amount, "money", surface, amount, None, "money", start))
+            found.append(Quantity(amount, "money", surface, amount, None, "money", start, end))
         elif groups["digits"]:
             inner = re.match(rf"({_NUMBER})\+?{_RANGE}", groups["digits"])
             assert inner is not None
             unit = UNITS.get(groups["unit"].strip())
             if unit is None:
                 continue
+            unit_text = groups["unit"].strip()
             amount = _float(inner.group(1))
-            upper = _float(inner.group(2)) * unit[1] if inner.group(2) else None
-            found.append(Quantity(amount * unit[1], unit[0], surface, amount, upper, groups["unit"].strip(), start))
+            joined_by = (inner.group(2) or "").strip()
+            if not inner.group(3):
+                found.append(Quantity(amount * unit[1], unit[0], surface, amount, None, unit_text, start, end))
+            elif joined_by == "and" and not re.search(r"\bbetween\s*$", normal[:start]):
+                # "4 and 7 hours" without "between": only the second number has the unit
+                second = _float(inner.group(3))
+                where = start + inner.start(3)
+                found.append(Quantity(second * unit[1], unit[0], normal[where:end].strip(), second, None, unit_text, where, end))
+            elif joined_by in ("to", "到") and _CHANGED_FROM.search(normal[max(0, start - 60) : start]):
+                # "raise it from 14 to 30 days": the signed value and the one asked for
+                second = _float(inner.group(3))
+                where = start + inner.start(3)
+                found.append(Quantity(amount * unit[1], unit[0], inner.group(1), amount, None, unit_text, start, start + inner.end(1)))
+                found.append(Quantity(second * unit[1], unit[0], normal[where:end].strip(), second, None, unit_text, where, end))
+            else:
+                upper = _float(inner.group(3)) * unit[1]
+                found.append(Quantity(amount * unit[1], unit[0], surface, amount, upper, unit_text, start, end))
         elif groups["cn"]:
             number_text = re.match(rf"[{_CN_NUMBER}]+", groups["cn"]).group(0)  # type: ignore[union-attr]
             amount = chinese_number(number_text)
@@ -211,11 +321,12 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             digits = [_CN_DIGITS.get(c) for c in number_text]
             low, high = (digits[0], digits[1]) if len(digits) == 2 else (None, None)
             if low is not None and high is not None and high == low + 1:  # 七八秒
-                found.append(Quantity(low * unit[1], unit[0], surface, low, high * unit[1], groups["cnunit"], start))
+                found.append(Quantity(low * unit[1], unit[0], surface, low, high * unit[1], groups["cnunit"], start, end, vague=True))
             elif "几" in surface:  # 十几秒: at least ten
-                found.append(Quantity(amount * unit[1], unit[0], surface, amount, (amount + 9) * unit[1], groups["cnunit"], start))
+                found.append(Quantity(amount * unit[1], unit[0], surface, amount, (amount + 9) * unit[1], groups["cnunit"], start, end,
+                                      vague=True))
             else:
-                found.append(Quantity(amount * unit[1], unit[0], surface, amount, None, groups["cnunit"], start))
+                found.append(Quantity(amount * unit[1], unit[0], surface, amount, None, groups["cnunit"], start, end))
         elif groups["words"]:
             inner = re.match(rf"({_EN_WORD_NUMBER})", groups["words"])
             assert inner is not None
@@ -223,21 +334,114 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             if unit is None:
                 continue
             amount = ENGLISH_NUMBERS[inner.group(1)]
-            found.append(Quantity(amount * unit[1], unit[0], surface, amount, None, groups["wunit"], start))
+            found.append(Quantity(amount * unit[1], unit[0], surface, amount, None, groups["wunit"], start, end))
         elif groups["counted"]:
             noun = stem(groups["noun"])
             if noun in _NOT_COUNTED:
                 continue
             amount = _float(re.match(_NUMBER, groups["counted"]).group(0))  # type: ignore[union-attr]
-            found.append(Quantity(amount, "count", surface, amount, None, noun, start))
+            found.append(Quantity(amount, "count", surface, amount, None, noun, start, end))
         elif groups["cncount"]:
             number_text = re.match(rf"{_NUMBER}|[{_CN_NUMBER}]+", groups["cncount"]).group(0)  # type: ignore[union-attr]
             amount = _float(number_text) if number_text[0].isdigit() else chinese_number(number_text)
             if amount is not None:
-                found.append(Quantity(amount, "count", surface, amount, None, groups["cnnoun"][:1], start))
-    return tuple(found)
+                found.append(Quantity(amount, "count", surface, amount, None, groups["cnnoun"][:1], start, end))
+    return found
+
+
+# Text between two quantities that makes them one span, and what may stand before its first.
+_BETWEEN_ENDPOINTS = re.compile(rf"\s*{_TO}\s*")
+_BARE_START = re.compile(rf"(?:(?<![\d.:/-])({_NUMBER})|(?<![{_CN_NUMBER}])([{_CN_NUMBER}]+)|\b({_EN_WORD_NUMBER}))\s*({_TO})\s*$")
+
+
+def _joined_spans(found: list[Quantity], normal: str) -> list[Quantity]:
+    """Two quantities of one kind joined by "to", "-", "到"… become one span ("08:00-12:00",
+    "8 点到 9 点", "3 days to 5 days"), and a bare number before "to" takes the unit of the quantity
+    after it ("8-10am", "8 到 9 点", "between 8 and 9am", "三到五天")."""
+    joined: list[Quantity] = []
+    for quantity in found:
+        previous = joined[-1] if joined else None
+        if previous is not None and not previous.is_span and not quantity.is_span and previous.end <= quantity.start:
+            gap = normal[previous.end : quantity.start]
+            between = _BETWEEN_ENDPOINTS.fullmatch(gap)
+            if between and _spans_allowed(previous, quantity, between.group(0).strip(), normal[: previous.start]):
+                joined[-1] = _span(previous, quantity, normal)
+                continue
+        start = _bare_start(quantity, normal, joined[-1].end if joined else 0)
+        joined.append(start if start is not None else quantity)
+    return joined
+
+
+def _spans_allowed(first: Quantity, second: Quantity, joined_by: str, before: str) -> bool:
+    if first.dimension != second.dimension or (first.dimension == "count" and first.unit != second.unit):
+        return False
+    if joined_by == "and":
+        return bool(re.search(r"(?:\bbetween|介于|在)\s*$", before))
+    if joined_by in ("to", "到") and _CHANGED_FROM.search(before[-60:]):
+        return False
+    return first.dimension == "clock" or first.value <= second.value
+
+
+def _span(first: Quantity, second: Quantity, normal: str) -> Quantity:
+    upper = second.value
+    if first.dimension == "clock" and upper < first.value and upper < 12 * 60 and upper + 12 * 60 > first.value \
+            and second.unit != "am" and ":" not in second.text:
+        upper += 12 * 60  # 12 点到 1 点, 10 to 2pm: the afternoon
+    return Quantity(first.value, first.dimension, normal[first.start : second.end].strip(), first.amount, upper,
+                    first.unit, first.start, second.end)
+
+
+def _bare_start(quantity: Quantity, normal: str, floor: int) -> Quantity | None:
+    """`quantity` as the end of a span whose start is a bare number just before it, or None."""
+    if quantity.is_span or quantity.dimension in ("count", "money") or quantity.start <= floor:
+        return None
+    lead = _BARE_START.search(normal[max(floor, quantity.start - 24) : quantity.start])
+    if lead is None:
+        return None
+    number, cn_number, word, joined_by = lead.groups()
+    where = max(floor, quantity.start - 24) + lead.start()
+    before = normal[:where]
+    if joined_by.strip() == "and" and not re.search(r"\bbetween\s*$", before):
+        return None
+    if joined_by.strip() in ("to", "到") and _CHANGED_FROM.search(before[-60:]):
+        return None
+    amount = _float(number) if number else chinese_number(cn_number) if cn_number else ENGLISH_NUMBERS.get(word or "")
+    if amount is None:
+        return None
+    if quantity.dimension == "clock":
+        if ":" in quantity.text or not 0 <= amount <= 24:
+            return None  # "1-08:00" is no span of hours
+        value = amount * 60
+        if quantity.value >= 12 * 60 and amount < 12 and (amount + 12) * 60 <= quantity.value:
+            value += 12 * 60  # 8-10pm: both in the evening
+        elif re.search("下午|晚上|傍晚|夜间|夜里", normal[max(0, where - 6) : where]) and amount < 12:
+            value += 12 * 60
+    else:
+        factor = quantity.value / quantity.amount if quantity.amount else 0.0
+        if not factor:
+            return None
+        value = amount * factor
+    if value > quantity.value and quantity.dimension != "clock":
+        return None
+    return Quantity(value, quantity.dimension, normal[where : quantity.end].strip(), amount, quantity.value,
+                    quantity.unit, where, quantity.end)
+
+
+def weekday_before(text: str, position: int) -> str:
+    """The one weekday a span of hours is told for, written just before it in the same clause
+    ("周六改为只上午开诊 08:00-12:00", "on saturdays 9-12"), in English; or ''."""
+    lead = re.split(r"[.;!?。！？；，,\n]", text[max(0, position - 40) : position].translate(_HALF_WIDTH))[-1]
+    if _WEEKDAY_SPAN.search(lead):
+        return ""  # "monday to saturday 08:00-18:00": the hours of many days
+    days = [day for day in _ONE_WEEKDAY.finditer(lead) if day.end() >= len(lead) - 16]
+    if not days:
+        return ""
+    day = days[-1]
+    number = _CN_WEEKDAY[day.group(1)] if day.group(1) else \
+        next(n for n, name in enumerate(WEEKDAY_NAMES, 1) if name.lower().startswith(day.group(2)[:3]))
+    return WEEKDAY_NAMES[number - 1]
 
 
 def quantity_terms(text: str) -> list[str]:
     """Index terms for the measured numbers of a text: "2 hours" and "两个小时" both give 'n:time:120'."""
-    return [f"n:{q.dimension}:{q.value:g}" for q in quantities(text) if q.dimension not in ("count", "clock")]
+    return [f"n:{q.dimension}:{q.value:g}" for q in quantities(text) if q.dimension not in ("count", "clock", "weekday")]

@@ -305,12 +305,17 @@ def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: S
         return
     for requirement in candidates:
         signed = quantities((requirement.title + "\n" + requirement.statement + "\n" + "\n".join(requirement.acceptance)).lower())
-        found = False
-        for mine in asked:
-            kin = [q for q in signed if mine.comparable(q)]
+        kins = [[q for q in signed if mine.comparable(q)] for mine in asked]
+        if not any(kins):
+            continue
+        # A signed number the request itself quotes is the rule its other numbers of that kind are
+        # read against ("合同里写的是 2 秒以内" beside "6 到 8 秒"), before the nearest one.
+        quoted = [q for mine, kin in zip(asked, kins, strict=True) for q in kin if mine.same_as(q)]
+        for mine, kin in zip(asked, kins, strict=True):
             if not kin:
                 continue
-            found = True
+            if mine.is_span and any(q.is_span for q in kin):
+                kin = [q for q in kin if q.is_span]  # a span is read against a signed span, endpoint by endpoint
             before = text[max(0, mine.start - 24) : mine.start]
             sentence = _sentence_at(text, mine.start)
             equal = next((q for q in kin if mine.same_as(q)), None)
@@ -323,21 +328,24 @@ def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: S
                     stance = "quotes"
                 signals.numbers.append(NumberFinding(mine, equal, requirement.id, stance))
                 continue
-            if mine.dimension == "clock" and not cues.ASKED_BEFORE.search(before):
-                continue  # "at 07:45" tells when it happened far more often than a rule
+            sentence_asks = any(pattern.search(_without_told(sentence)) for pattern in _ASKING_SENTENCE)
+            if mine.dimension in ("clock", "weekday") and not cues.ASKED_BEFORE.search(before) \
+                    and not (mine.is_span and sentence_asks):
+                # "at 07:45", "8 点到 9 点" tell when it happened far more often than a rule; a span of
+                # hours or days in a sentence that asks or alters ("周六改为只上午开诊 08:00-12:00") is one
+                continue
             if cues.ASKED_BEFORE.search(before) and not cues.SEEN_BEFORE.search(before):
                 stance = "asked"
             elif cues.SEEN_BEFORE.search(before):
                 stance = "seen"
-            elif any(pattern.search(_without_told(sentence)) for pattern in _ASKING_SENTENCE):
+            elif sentence_asks:
                 # a number in a sentence that asks, alters or adds ("Add: keep it for 90 days") is asked for
                 stance = "asked"
             else:
                 stance = "seen"
-            rule = min(kin, key=lambda q: abs(q.value - mine.value))
+            rule = min(kin, key=lambda q: (q not in quoted, mine.distance(q)))
             signals.numbers.append(NumberFinding(mine, rule, requirement.id, stance))
-        if found:
-            return  # the best matched requirement that speaks in the same units
+        return  # the best matched requirement that speaks in the same units
 
 
 _ASKING_SENTENCE = (cues.MODAL_EN, cues.MODAL_ZH, cues.ALTER_EN, cues.ALTER_ZH, cues.ADD_EN, cues.ADD_ZH)
