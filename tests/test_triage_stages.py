@@ -147,3 +147,58 @@ def test_loading_the_chinese_segmenter_prints_nothing(tmp_path):
                           env={**__import__("os").environ, "TMPDIR": str(tmp_path)}, check=False)
     assert done.returncode == 0 and done.stdout.strip()
     assert done.stderr == ""
+
+
+def _jieba_cache(folder: Path, freq: dict, total: int) -> Path:
+    import marshal
+
+    cache = folder / "jieba.cache"  # the name jieba gives the cache of its default dictionary
+    cache.write_bytes(marshal.dumps((freq, total)))
+    return cache
+
+
+def test_jiebas_cache_read_whole_gives_the_tokenizer_jieba_gives_itself(tmp_path):
+    # reqtrace reads the cache in one go (jieba's own read costs ~0.85 s more for its 500,000 words):
+    # the tokenizer must hold what jieba's own initialize loads from the same file, and cut alike.
+    import jieba
+
+    from reqtrace.triage.words import _read_jieba_cache
+
+    freq = {"预约": 30, "预": 1, "约": 2, "窗口": 20, "窗": 1, "口": 3, "改为": 9, "改": 4, "为": 5, "天": 8}
+    cache = _jieba_cache(tmp_path, freq, sum(freq.values()))
+    ours, theirs = jieba.Tokenizer(), jieba.Tokenizer()
+    assert _read_jieba_cache(ours, cache)
+    theirs.tmp_dir = str(tmp_path)
+    theirs.initialize()
+    assert (ours.FREQ, ours.total, ours.initialized) == (theirs.FREQ, theirs.total, True)
+    assert ours.lcut("预约窗口改为30天", HMM=False) == theirs.lcut("预约窗口改为30天", HMM=False) == ["预约", "窗口", "改为", "30", "天"]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "a list", "a word counted in text", "a directory", "a symlink", "a fifo"])
+def test_a_damaged_or_strange_jieba_cache_is_left_to_jieba(tmp_path, damage):
+    # Not read (jieba's own initialize then reads or rebuilds it), and a FIFO does not hang.
+    import marshal
+    import os
+
+    import jieba
+
+    from reqtrace.triage.words import _read_jieba_cache
+
+    (tmp_path / "elsewhere").mkdir()
+    good = _jieba_cache(tmp_path / "elsewhere", {"预约": 3}, 3)
+    cache = tmp_path / "jieba.cache"
+    if damage == "truncated":
+        cache.write_bytes(good.read_bytes()[:-3])
+    elif damage == "a list":
+        cache.write_bytes(marshal.dumps([{"预约": 3}, 3]))
+    elif damage == "a word counted in text":
+        cache.write_bytes(marshal.dumps(({"预约": "3"}, 3)))
+    elif damage == "a directory":
+        cache.mkdir()
+    elif damage == "a symlink":
+        cache.symlink_to(good)
+    else:
+        os.mkfifo(cache)
+    tokenizer = jieba.Tokenizer()
+    assert not _read_jieba_cache(tokenizer, cache)
+    assert not tokenizer.initialized

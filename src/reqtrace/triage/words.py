@@ -104,6 +104,8 @@ def _jieba():  # type: ignore[no-untyped-def]
     jieba.setLogLevel(logging.WARNING)  # it logs "Building prefix dict…" to stderr otherwise
     tokenizer = jieba.Tokenizer()
     folder = _cache_folder()
+    if folder is not None and _read_jieba_cache(tokenizer, folder / "jieba.cache"):
+        return tokenizer
     try:
         if folder is not None:
             tokenizer.tmp_dir = str(folder)
@@ -115,6 +117,25 @@ def _jieba():  # type: ignore[no-untyped-def]
         tokenizer.tmp_dir = scratch
         tokenizer.initialize()
     return tokenizer
+
+
+def _read_jieba_cache(tokenizer, cache: Path) -> bool:  # type: ignore[no-untyped-def]
+    """Load jieba's own dictionary cache into `tokenizer` as jieba would, but read whole and then
+    unmarshalled: jieba unmarshals it from the open file, one read call per object, about 1.1 s
+    for its 500,000 words where the same bytes take 0.26 s. False (jieba's own initialize then
+    reads or rebuilds it) when it is not a plain file or not the shape jieba writes."""
+    try:
+        if not cache.is_file() or cache.is_symlink():
+            return False
+        loaded = marshal.loads(cache.read_bytes())  # noqa: S302 - plain types, checked below
+    except (OSError, ValueError, EOFError, TypeError):
+        return False
+    if not (type(loaded) is tuple and len(loaded) == 2 and type(loaded[0]) is dict and type(loaded[1]) is int
+            and set(map(type, loaded[0])) <= {str} and set(map(type, loaded[0].values())) <= {int}):
+        return False
+    tokenizer.FREQ, tokenizer.total = loaded
+    tokenizer.initialized = True
+    return True
 
 
 def chinese_words(run: str) -> list[str]:
