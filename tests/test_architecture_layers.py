@@ -5,6 +5,7 @@ so that a cycle cannot hide behind a deferred import."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import networkx as nx
@@ -47,6 +48,12 @@ def _module_name(path: Path) -> str:
 MODULES = {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 
 
+@functools.cache
+def _parsed(path: Path) -> ast.Module:
+    """A source file's tree, parsed once for both maps of imports."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _type_only(tree: ast.Module) -> set[ast.AST]:
     """The statements under `if TYPE_CHECKING:`: read by the type checker, never run."""
     skipped: set[ast.AST] = set()
@@ -62,7 +69,7 @@ def _imports(name: str, path: Path, *, runtime_only: bool = False) -> set[str]:
     not those under `if TYPE_CHECKING:`)."""
     found = set()
     is_package = path.name == "__init__.py"
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _parsed(path)
     skipped = _type_only(tree) if runtime_only else set()
     for node in ast.walk(tree):
         if node in skipped:
@@ -82,8 +89,11 @@ def _imports(name: str, path: Path, *, runtime_only: bool = False) -> set[str]:
     return {module for module in found if module in MODULES and module != name}
 
 
-IMPORTS = {name: _imports(name, path) for name, path in MODULES.items()}
-RUNTIME_IMPORTS = {name: _imports(name, path, runtime_only=True) for name, path in MODULES.items()}
+@functools.cache
+def imports_of_every_module(*, runtime_only: bool = False) -> dict[str, set[str]]:
+    """`_imports` of every module, made when a test first asks: at import time, every xdist
+    worker made them while collecting (~5 s of CPU each), whether it ran these tests or not."""
+    return {name: _imports(name, path, runtime_only=runtime_only) for name, path in MODULES.items()}
 
 
 def _area(module: str) -> str:
@@ -104,7 +114,7 @@ def test_the_package_is_in_layers() -> None:
 def test_a_module_imports_only_downwards(module: str) -> None:
     mine = _area(module)
     wrong = []
-    for target in sorted(IMPORTS[module]):
+    for target in sorted(imports_of_every_module()[module]):
         theirs = _area(target)
         if target in EXEMPT or theirs == mine:
             continue
@@ -122,7 +132,7 @@ def test_the_capabilities_form_no_cycle() -> None:
 
 def test_no_module_imports_itself_back() -> None:
     # A type named for the type checker alone (`if TYPE_CHECKING:`) is no import at run time.
-    graph = nx.DiGraph((module, target) for module, targets in RUNTIME_IMPORTS.items() if module not in EXEMPT for target in targets if target not in EXEMPT)
+    graph = nx.DiGraph((module, target) for module, targets in imports_of_every_module(runtime_only=True).items() if module not in EXEMPT for target in targets if target not in EXEMPT)
     # The CLI package registers its command modules, which use its shared `app` and helpers:
     # that one loop is how typer apps are assembled, and it is kept inside reqtrace.cli.
     cycles = [cycle for cycle in nx.simple_cycles(graph) if not all(_area(module) == "cli" for module in cycle)]

@@ -3,17 +3,26 @@ against the official SARIF 2.1.0 JSON Schema and Ant's JUnit XSD (tests/data/ci)
 
 from __future__ import annotations
 
+import functools
 import json
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import jsonschema
 import pytest
-import xmlschema
 
 from conftest import DATA, requirement_yaml
 
 SARIF_SCHEMA = json.loads((DATA / "ci" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
-JUNIT_SCHEMA = xmlschema.XMLSchema(str(DATA / "ci" / "JUnit.xsd"))
+
+
+@functools.cache
+def junit_schema() -> Any:
+    """Ant's XSD, read when a test first validates: at import time every xdist worker read it
+    (and imported xmlschema) while collecting, whichever worker ran these tests."""
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(DATA / "ci" / "JUnit.xsd"))
 
 
 def valid_sarif(text: str) -> dict:
@@ -23,7 +32,7 @@ def valid_sarif(text: str) -> dict:
 
 
 def valid_junit(text: str) -> ET.Element:
-    JUNIT_SCHEMA.validate(text)
+    junit_schema().validate(text)
     return ET.fromstring(text)  # noqa: S314 - our own output, just validated
 
 
@@ -39,6 +48,8 @@ def test_the_stored_schemas_are_the_official_ones() -> None:
     assert "partialFingerprints" in SARIF_SCHEMA["definitions"]["result"]["properties"]
     with pytest.raises(jsonschema.ValidationError):
         valid_sarif(json.dumps({"version": "2.1.0", "runs": [{"results": []}]}))  # no tool
+    import xmlschema
+
     with pytest.raises(xmlschema.XMLSchemaValidationError):
         valid_junit("<testsuites><testsuite name='x'/></testsuites>")
 

@@ -69,6 +69,7 @@ MESSAGES = {
     "emoji joined": "the team 👨\u200d👩\u200d👧 agreed ❤\ufe0f on RQ-3 " * 20,
     "fullwidth": "ＡＢＣ　ＤＥＦ　ｇｈｉ " * 25,
     "spaces only at the end": "x" * 300 + "    ",
+    "every printable ascii character": "".join(map(chr, range(0x20, 0x7F))) * 4,
 }
 
 
@@ -95,6 +96,21 @@ def test_a_long_message_measures_each_character_a_few_times(monkeypatch):
     lines = output._wrapped_at_spaces(Text(message), 80, 76, 80)
     assert len(lines) > 700
     assert sum(measured) <= 3 * len(message), sum(measured)
+
+
+def test_a_printable_ascii_message_is_not_measured_character_by_character(monkeypatch):
+    """Printable ASCII is one cell a character and never wide: a hostile value of tens of
+    thousands of them, quoted in a finding, is wrapped without asking each character its width
+    (the lines are those of measuring, above)."""
+    asked = []
+    real_size, real_width = cells.get_character_cell_size, output.unicodedata.east_asian_width
+    monkeypatch.setattr(cells, "get_character_cell_size", lambda char, *a: asked.append(char) or real_size(char, *a))
+    monkeypatch.setattr(output.unicodedata, "east_asian_width", lambda char: asked.append(char) or real_width(char))
+    message = "specs/REQ-1.yaml:2: title is not text: '" + "x~ " * 20_000 + "'"
+    lines = output._wrapped_at_spaces(Text(message), 80, 76, 80)
+    assert len(lines) > 700
+    assert asked == []
+    assert "".join(line.plain for line in lines).replace(" ", "") == message.replace(" ", "")
 
 
 def test_a_long_value_without_spaces_is_searched_for_spaces_once(monkeypatch):

@@ -198,6 +198,9 @@ _NO_BREAK_AFTER = set("（《「『【([{<")
 
 _SPACE = re.compile(r"\s")
 _QUOTED_COMMAND = re.compile(r"`[^`\n]+`")
+# Printable ASCII: one cell a character and never wide, so a text made of it alone needs no
+# per-character measuring (a check of hostile input wraps findings of tens of thousands of them).
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 
 def _word_ends(plain: str) -> Callable[[int], int]:
@@ -219,7 +222,8 @@ def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int)
     from rich.cells import cell_len
 
     plain = text.plain
-    cells = _cell_width_between(plain)
+    narrow = _PRINTABLE_ASCII.fullmatch(plain) is not None
+    cells = _cell_width_between(plain) if not narrow else lambda start, end: max(end, start) - start
     word_end = _word_ends(plain)
 
     def wide(char: str) -> bool:
@@ -227,7 +231,7 @@ def _wrapped_at_spaces(text: Any, first_width: int, width: int, full_width: int)
 
     # Where a line may end, and where the next one then starts.
     breaks = [(space.start(), space.end()) for space in re.finditer(r"\s+", plain)]
-    breaks += [
+    breaks += [] if narrow else [
         (i, i) for i in range(1, len(plain))
         if (wide(plain[i - 1]) or wide(plain[i])) and not plain[i - 1].isspace() and not plain[i].isspace()
         and plain[i] not in _NO_BREAK_BEFORE and plain[i - 1] not in _NO_BREAK_AFTER
