@@ -218,6 +218,11 @@ _CHANGED_FROM = re.compile(
     r"\b(?:(?:increas|decreas|rais|lower|reduc|extend|shorten|chang|mov|switch|bump|adjust|updat)(?:e|es|ed|ing|s)?"
     r"|went|gone|go|goes|jump(?:s|ed)?|drop(?:s|ped)?|rise|rises|rose|grow|grows|grew|fell|cut|set)\b[^.;!?\n]{0,30}\bfrom\s*$"
 )
+# What puts an hour said in Chinese after noon ("下午 3 点", "晚上 6 点到 9 点").
+_LATER_IN_DAY = re.compile("下午|晚上|傍晚|夜间|夜里")
+# What makes "X and Y" a span: "between" before it (and, for two quantities with their units, 介于 or 在).
+_BETWEEN = re.compile(r"\bbetween\s*$")
+_BETWEEN_ANY = re.compile(r"(?:\bbetween|介于|在)\s*$")
 # Full-width digits and marks, one for one, so that positions in the text stay those of the text.
 _HALF_WIDTH = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)}, "：": ":", "～": "~", "〜": "~", "－": "-"})
 # Words after a number that are not what it counts.
@@ -252,11 +257,28 @@ def _weekday_span(match: re.Match[str]) -> Quantity | None:
     if match.group(1):
         first, last = _CN_WEEKDAY[match.group(1)], _CN_WEEKDAY[match.group(2)]
     else:
-        first, last = (next(n for n, name in enumerate(WEEKDAY_NAMES, 1) if name.lower().startswith(match.group(g)[:3]))
-                       for g in (3, 4))
+        first, last = _weekday_number(match.group(3)), _weekday_number(match.group(4))
     if first == last:
         return None
     return Quantity(first, "weekday", match.group(0), first, last, "weekday", match.start(), match.end())
+
+
+def _weekday_number(english: str) -> int:
+    """1 for "mon", "monday" … 7 for "sun"."""
+    return next(n for n, name in enumerate(WEEKDAY_NAMES, 1) if name.lower().startswith(english[:3]))
+
+
+def _not_a_span(joined_by: str, before: str, between: re.Pattern[str] = _BETWEEN) -> str:
+    """Why two numbers joined by `joined_by` are no span's endpoints, given the text before the
+    first: "and" without "between" ("4 and 7 hours": only the second has the unit), or "to" after
+    a verb of change ("raise it from 14 to 30 days": the signed value and the one asked for); ''
+    when they are one."""
+    joined_by = joined_by.strip()
+    if joined_by == "and" and not between.search(before):
+        return "and"
+    if joined_by in ("to", "到") and _CHANGED_FROM.search(before[-60:]):
+        return "changed"
+    return ""
 
 
 def _single_quantities(normal: str) -> list[Quantity]:
@@ -275,7 +297,7 @@ def _single_quantities(normal: str) -> list[Quantity]:
             hour = _float(number_text) if number_text[0].isdigit() else chinese_number(number_text)
             if hour is not None and 0 <= hour <= 24:
                 lead = normal[max(0, start - 6) : start]
-                if hour < 12 and re.search("下午|晚上|傍晚|夜间|夜里", lead):
+                if hour < 12 and _LATER_IN_DAY.search(lead):
                     hour += 12
                 value = hour * 60 + (30 if groups["half"] else 0)
                 found.append(Quantity(value, "clock", surface, value, None, "点", start, end))
@@ -295,16 +317,14 @@ def _single_quantities(normal: str) -> list[Quantity]:
                 continue
             unit_text = groups["unit"].strip()
             amount = _float(inner.group(1))
-            joined_by = (inner.group(2) or "").strip()
+            not_a_span = _not_a_span(inner.group(2) or "", normal[:start])
             if not inner.group(3):
                 found.append(Quantity(amount * unit[1], unit[0], surface, amount, None, unit_text, start, end))
-            elif joined_by == "and" and not re.search(r"\bbetween\s*$", normal[:start]):
-                # "4 and 7 hours" without "between": only the second number has the unit
+            elif not_a_span == "and":  # only the second number has the unit
                 second = _float(inner.group(3))
                 where = start + inner.start(3)
                 found.append(Quantity(second * unit[1], unit[0], normal[where:end].strip(), second, None, unit_text, where, end))
-            elif joined_by in ("to", "到") and _CHANGED_FROM.search(normal[max(0, start - 60) : start]):
-                # "raise it from 14 to 30 days": the signed value and the one asked for
+            elif not_a_span:  # the signed value and the one asked for
                 second = _float(inner.group(3))
                 where = start + inner.start(3)
                 found.append(Quantity(amount * unit[1], unit[0], inner.group(1), amount, None, unit_text, start, start + inner.end(1)))
@@ -375,11 +395,9 @@ def _joined_spans(found: list[Quantity], normal: str) -> list[Quantity]:
 def _spans_allowed(first: Quantity, second: Quantity, joined_by: str, before: str) -> bool:
     if first.dimension != second.dimension or (first.dimension == "count" and first.unit != second.unit):
         return False
-    if joined_by == "and":
-        return bool(re.search(r"(?:\bbetween|介于|在)\s*$", before))
-    if joined_by in ("to", "到") and _CHANGED_FROM.search(before[-60:]):
+    if _not_a_span(joined_by, before, _BETWEEN_ANY):
         return False
-    return first.dimension == "clock" or first.value <= second.value
+    return joined_by == "and" or first.dimension == "clock" or first.value <= second.value
 
 
 def _span(first: Quantity, second: Quantity, normal: str) -> Quantity:
@@ -401,9 +419,7 @@ def _bare_start(quantity: Quantity, normal: str, floor: int) -> Quantity | None:
     number, cn_number, word, joined_by = lead.groups()
     where = max(floor, quantity.start - 24) + lead.start()
     before = normal[:where]
-    if joined_by.strip() == "and" and not re.search(r"\bbetween\s*$", before):
-        return None
-    if joined_by.strip() in ("to", "到") and _CHANGED_FROM.search(before[-60:]):
+    if _not_a_span(joined_by, before):
         return None
     amount = _float(number) if number else chinese_number(cn_number) if cn_number else ENGLISH_NUMBERS.get(word or "")
     if amount is None:
@@ -414,7 +430,7 @@ def _bare_start(quantity: Quantity, normal: str, floor: int) -> Quantity | None:
         value = amount * 60
         if quantity.value >= 12 * 60 and amount < 12 and (amount + 12) * 60 <= quantity.value:
             value += 12 * 60  # 8-10pm: both in the evening
-        elif re.search("下午|晚上|傍晚|夜间|夜里", normal[max(0, where - 6) : where]) and amount < 12:
+        elif _LATER_IN_DAY.search(normal[max(0, where - 6) : where]) and amount < 12:
             value += 12 * 60
     else:
         factor = quantity.value / quantity.amount if quantity.amount else 0.0
@@ -437,8 +453,7 @@ def weekday_before(text: str, position: int) -> str:
     if not days:
         return ""
     day = days[-1]
-    number = _CN_WEEKDAY[day.group(1)] if day.group(1) else \
-        next(n for n, name in enumerate(WEEKDAY_NAMES, 1) if name.lower().startswith(day.group(2)[:3]))
+    number = _CN_WEEKDAY[day.group(1)] if day.group(1) else _weekday_number(day.group(2))
     return WEEKDAY_NAMES[number - 1]
 
 

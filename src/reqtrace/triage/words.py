@@ -136,17 +136,23 @@ def _jieba():  # type: ignore[no-untyped-def]
     return tokenizer
 
 
+def _unmarshalled(cache: Path) -> object:
+    """What a cache file of ours holds, read whole; None when it is not a plain file (a symlink,
+    a FIFO, a folder) or cannot be read or unmarshalled. The caller checks its shape."""
+    try:
+        if not cache.is_file() or cache.is_symlink():
+            return None
+        return marshal.loads(cache.read_bytes())  # noqa: S302 - plain types, checked by the caller
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+
+
 def _read_jieba_cache(tokenizer, cache: Path) -> bool:  # type: ignore[no-untyped-def]
     """Load jieba's own dictionary cache into `tokenizer` as jieba would, but read whole and then
     unmarshalled: jieba unmarshals it from the open file, one read call per object, about 1.1 s
     for its 500,000 words where the same bytes take 0.26 s. False (jieba's own initialize then
     reads or rebuilds it) when it is not a plain file or not the shape jieba writes."""
-    try:
-        if not cache.is_file() or cache.is_symlink():
-            return False
-        loaded = marshal.loads(cache.read_bytes())  # noqa: S302 - plain types, checked below
-    except (OSError, ValueError, EOFError, TypeError):
-        return False
+    loaded = _unmarshalled(cache)
     if not (type(loaded) is tuple and len(loaded) == 2 and type(loaded[0]) is dict and type(loaded[1]) is int
             and set(map(type, loaded[0])) <= {str} and set(map(type, loaded[0].values())) <= {int}):
         return False
@@ -205,15 +211,11 @@ def _dictionary() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     if folder is None:
         return _parse_dictionary(data)
     cache = folder / f"cedict-{key}.marshal"
-    try:
-        if cache.is_file() and not cache.is_symlink():
-            loaded = marshal.loads(cache.read_bytes())  # noqa: S302 - plain types, checked below
-            if (type(loaded) is tuple and len(loaded) == 2 and type(loaded[0]) is dict and type(loaded[1]) is dict
-                    and all(type(k) is str and type(v) is tuple for k, v in loaded[0].items())
-                    and all(type(k) is str and len(k) == 1 and type(v) is str and len(v) == 1 for k, v in loaded[1].items())):
-                return loaded
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
+    loaded = _unmarshalled(cache)
+    if (type(loaded) is tuple and len(loaded) == 2 and type(loaded[0]) is dict and type(loaded[1]) is dict
+            and all(type(k) is str and type(v) is tuple for k, v in loaded[0].items())
+            and all(type(k) is str and len(k) == 1 and type(v) is str and len(v) == 1 for k, v in loaded[1].items())):
+        return loaded
     parsed = _parse_dictionary(data)
     try:
         temporary = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
