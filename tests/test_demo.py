@@ -90,6 +90,12 @@ def test_triage_sorts_the_demos_waiting_requests_as_its_readme_says(demo_repo, r
     # "8 点到 9 点" is when the calendar is slow, never 09:00 asked for
     assert "asks for 08:00-12:00 on Saturday; REQ-2 says 08:00-18:00" in got["RQ-17"]["reasons"]
     assert not [r for r in got["RQ-22"]["reasons"] if r.startswith(("asks for", "quotes", "calls")) and "点" in r]
+    # the evidence is the sentences that hold the numbers compared, and the ask is the point
+    assert got["RQ-22"]["evidence"][0]["relation"] == "contradicts"
+    assert "6 到 8 秒" in got["RQ-22"]["evidence"][0]["request_sentence"]
+    assert got["RQ-22"]["evidence"][0]["signed_sentence"].startswith("95% of page loads complete in under 2 seconds")
+    assert got["RQ-12"]["evidence"][0] == {"request_sentence": "Please change it so patients can book 30 days ahead.", "requirement": "REQ-3",
+                                           "signed_sentence": got["RQ-12"]["evidence"][0]["signed_sentence"], "relation": "asks to change"}
 
 
 def test_trace_shows_each_time_with_its_offset_in_time_order(demo_repo, run_in_process):

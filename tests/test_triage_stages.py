@@ -95,6 +95,22 @@ def test_a_number_that_contradicts_the_signed_one_is_shown_side_by_side(shop):
     assert "30 days" in result.evidence[0].signed_sentence
 
 
+def test_the_evidence_quotes_the_sentences_that_hold_the_numbers_compared():
+    """The pair of sentences that share the most words is not the evidence when numbers are
+    compared: the request's sentence with its number and the signed sentence with the signed one
+    are; and the number that contradicts the signed one decides the relation, not a quote of it."""
+    index = BaselineIndex.build([Requirement(
+        id="REQ-9", title="Fast calendar pages", statement="The calendar page is for the front desk on weekdays.",
+        acceptance=["95% of calendar pages load in under 2 seconds.", "The calendar shows weekdays from Monday to Friday."],
+        path="r.yaml")])
+    result = classify_request("The calendar page on Monday for the front desk is slow. Each page takes 6 to 8 seconds to load. "
+                              "The contract says 2 seconds.", index=index)
+    evidence = result.evidence[0]
+    assert evidence.relation == "contradicts"
+    assert evidence.request_sentence == "Each page takes 6 to 8 seconds to load."
+    assert evidence.signed_sentence == "95% of calendar pages load in under 2 seconds."
+
+
 def test_reasons_cite_chinese_as_whole_words(shop):
     result = classify_request("顾客的购物车只保存了7天就没了", index=shop)
     assert result.matches and result.matches[0].id == "REQ-3"

@@ -16,13 +16,20 @@ from typing import TYPE_CHECKING, Any
 
 from reqtrace.core.model import Requirement
 from reqtrace.triage import cues
-from reqtrace.triage.index import NAMED_BOOST, BaselineIndex, best_pair, request_query
+from reqtrace.triage.index import (
+    NAMED_BOOST,
+    BaselineIndex,
+    best_pair,
+    request_query,
+    signed_sentences,
+    signed_wording,
+)
 from reqtrace.triage.model import CLASSES as MODEL_CLASSES
 from reqtrace.triage.model import probabilities, shipped_model
 from reqtrace.triage.prepare import Prepared, prepare
 from reqtrace.triage.priors import reweighed
-from reqtrace.triage.quantities import weekday_before
-from reqtrace.triage.signals import Signals, find_signals
+from reqtrace.triage.quantities import Quantity, weekday_before
+from reqtrace.triage.signals import NumberFinding, Signals, find_signals, sentence_at
 from reqtrace.triage.words import Terms, terms_of, tokens
 
 if TYPE_CHECKING:
@@ -317,25 +324,53 @@ def _evidence(weighed: Weighed, index: BaselineIndex) -> list[Evidence]:
     signals = weighed.signals
     pairs = list(zip(weighed.prepared.sentences, weighed.sentence_terms, strict=True))
     found: list[Evidence] = []
-    numbers_by_req = {n.requirement: n for n in signals.numbers}
     for match, position in list(zip(weighed.matches, weighed.positions, strict=True))[:2]:
         if found and match.score < weighed.matches[0].score - 0.15:
             break
-        number = numbers_by_req.get(match.id)
+        number = min((n for n in signals.numbers if n.requirement == match.id), key=_how_telling, default=None)
         pair = best_pair(pairs, position, index)
         if pair is None:
             continue
-        if number is not None and number.stance in ("seen",) and not number.request.same_as(number.signed) \
-                and not number.request.within(number.signed):
-            relation = "contradicts"
-        elif number is not None and number.stance in ("asked", "limit", "replace"):
+        request_sentence, signed_sentence = pair.request_sentence, pair.signed_sentence
+        if number is not None and number.stance != "quotes":
+            # The numbers compared are the evidence: quote the sentences they stand in, not the
+            # pair that shares the most words ("要等 6 到 8 秒" beside "under 2 seconds", not the
+            # sentences that share a weekday).
+            requirement = index.requirement(position)
+            request_sentence = _sentence_holding(weighed.prepared.sentences, weighed.prepared.own, number.request) or request_sentence
+            signed_sentence = _sentence_holding(signed_sentences(requirement), signed_wording(requirement), number.signed) or signed_sentence
+        if number is not None and _how_telling(number) == 0:
             relation = "asks to change"
+        elif number is not None and _how_telling(number) == 1:
+            relation = "contradicts"
         elif not match.accepted:
             relation = "asks for (not accepted)"
         else:
             relation = "meets"
-        found.append(Evidence(_quote(pair.request_sentence), match.id, _quote(pair.signed_sentence), relation))
+        found.append(Evidence(_quote(request_sentence), match.id, _quote(signed_sentence), relation))
     return found
+
+
+def _how_telling(number: NumberFinding) -> int:
+    """Of a requirement's numbers compared, which one its evidence shows (lowest first): an ask to
+    change the signed one (what the request wants is its point, whatever it reports beside), one it
+    reports against the signed one, one within a signed span, a quote."""
+    if number.stance == "seen":
+        return 2 if number.request.same_as(number.signed) or number.request.within(number.signed) else 1
+    return 0 if number.stance in ("asked", "limit", "replace") else 3
+
+
+def _sentence_holding(sentences: Sequence[str], text: str, quantity: Quantity) -> str | None:
+    """The sentence of `sentences` that holds `quantity`, found at its offset in `text` (the same
+    words, lower case, lines joined): the one that holds the words around it, else the first that
+    holds it as written."""
+    around = " ".join(sentence_at(text, quantity.start).split()).strip(" \t-*•")
+    plain = [" ".join(sentence.lower().split()) for sentence in sentences]
+    for wanted in (around, " ".join(quantity.text.split())):
+        for sentence, words in zip(sentences, plain, strict=True):
+            if wanted and wanted in words:
+                return sentence
+    return None
 
 
 # Each kind of cue found, and how a reason says it (in this order).

@@ -348,6 +348,12 @@ def signed_sentences(requirement: Requirement) -> list[str]:
     return found
 
 
+def signed_wording(requirement: Requirement) -> str:
+    """What was signed as one lower-case text: where the numbers a request is read against stand
+    (a quantity's offsets are offsets in it)."""
+    return (requirement.title + "\n" + requirement.statement + "\n" + "\n".join(requirement.acceptance)).lower()
+
+
 def best_pair(sentences: Iterable[tuple[str, Terms]], position: int, index: BaselineIndex) -> SentencePair | None:
     """The (request sentence, signed sentence) that share the most rare words."""
     signed = index.sentences(position)

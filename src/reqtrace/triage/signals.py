@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from reqtrace.core.model import Requirement
 from reqtrace.triage import cues
-from reqtrace.triage.index import BaselineIndex, requirement_text
+from reqtrace.triage.index import BaselineIndex, requirement_text, signed_wording
 from reqtrace.triage.prepare import REQUIREMENT_ID, Prepared
 from reqtrace.triage.quantities import COMPARED, Quantity, quantities
 from reqtrace.triage.words import Terms, terms_of
@@ -304,7 +304,7 @@ def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: S
     if not asked or not candidates:
         return
     for requirement in candidates:
-        signed = quantities((requirement.title + "\n" + requirement.statement + "\n" + "\n".join(requirement.acceptance)).lower())
+        signed = quantities(signed_wording(requirement))
         kins = [[q for q in signed if mine.comparable(q)] for mine in asked]
         if not any(kins):
             continue
@@ -317,7 +317,7 @@ def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: S
             if mine.is_span and any(q.is_span for q in kin):
                 kin = [q for q in kin if q.is_span]  # a span is read against a signed span, endpoint by endpoint
             before = text[max(0, mine.start - 24) : mine.start]
-            sentence = _sentence_at(text, mine.start)
+            sentence = sentence_at(text, mine.start)
             equal = next((q for q in kin if mine.same_as(q)), None)
             if equal is not None:
                 if cues.LIMIT_BEFORE.search(before):
@@ -351,7 +351,7 @@ def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: S
 _ASKING_SENTENCE = (cues.MODAL_EN, cues.MODAL_ZH, cues.ALTER_EN, cues.ALTER_ZH, cues.ADD_EN, cues.ADD_ZH)
 
 
-def _sentence_at(text: str, position: int) -> str:
+def sentence_at(text: str, position: int) -> str:
     ends = ".!?;。！？；\n"
     start = max((text.rfind(mark, 0, position) for mark in ends), default=-1) + 1
     stops = [found for found in (text.find(mark, position) for mark in ends) if found >= 0]
