@@ -90,6 +90,9 @@ def test_triage_sorts_the_demos_waiting_requests_as_its_readme_says(demo_repo, r
     # "8 点到 9 点" is when the calendar is slow, never 09:00 asked for
     assert "asks for 08:00-12:00 on Saturday; REQ-2 says 08:00-18:00" in got["RQ-17"]["reasons"]
     assert not [r for r in got["RQ-22"]["reasons"] if r.startswith(("asks for", "quotes", "calls")) and "点" in r]
+    # what no accepted requirement speaks of, in whole words: 工单 as written, not 工 and 单, nor the 秒 of "8 秒"
+    [novel] = [r for r in got["RQ-22"]["reasons"] if r.startswith("no accepted requirement speaks of")]
+    assert '"工单"' in novel and not {'"工"', '"单"', '"秒"', '"点"'} & set(novel.split(", "))
     # the evidence is the sentences that hold the numbers compared, and the ask is the point
     assert got["RQ-22"]["evidence"][0]["relation"] == "contradicts"
     assert "6 到 8 秒" in got["RQ-22"]["evidence"][0]["request_sentence"]

@@ -111,6 +111,17 @@ def test_the_evidence_quotes_the_sentences_that_hold_the_numbers_compared():
     assert evidence.signed_sentence == "95% of calendar pages load in under 2 seconds."
 
 
+def test_what_no_requirement_speaks_of_is_shown_in_whole_words():
+    """A word the segmenter does not know comes out one character at a time (工单 → 工, 单): the
+    reason shows it as written, never a character cut out of a longer word (月, 起 of 月起周六) nor a
+    unit after a number (秒 of "8 秒")."""
+    index = BaselineIndex.build([Requirement(id="REQ-1", title="Fast pages", statement="Pages load in under 2 seconds.", path="a.yaml")])
+    result = classify_request("工单 T-9：月起周六首页要等 8 秒，客户很不满意", index=index)
+    [novel] = [r for r in result.reasons if r.startswith("no accepted requirement speaks of")]
+    assert '"工单"' in novel and '"周六"' in novel
+    assert not re.search(r'"[\u4e00-\u9fff]"', novel), novel
+
+
 def test_reasons_cite_chinese_as_whole_words(shop):
     result = classify_request("顾客的购物车只保存了7天就没了", index=shop)
     assert result.matches and result.matches[0].id == "REQ-3"

@@ -10,6 +10,7 @@ environment named.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -292,7 +293,7 @@ def _held_back_because(weighed: Weighed, headline: str, paid: float, alone: floa
             why.append(f'the request says what the product "{shall.group(0)}", the way a requirement is written,'
                        " so it may ask for a change")
     if signals.headline_novel >= GUARD_HEADLINE_NOVEL:
-        words = ", ".join(f'"{w}"' for w in signals.headline_novel_words[:4])
+        words = ", ".join(f'"{w}"' for w in _as_read(signals.headline_novel_words, weighed.prepared.own)[:4])
         why.append(f"no accepted requirement speaks of {words} in its headline, so what failed may never have been signed")
     if not weighed.matches:
         why.append("no requirement matches it")
@@ -436,7 +437,7 @@ def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], c
         status = index.statuses[index.by_id[top.id]] or "not accepted"
         reasons.append(f"{top.id} is {status} in this baseline, not accepted: asking for it is new scope")
     if signals.novel and signals.values.get("novel_share", 0) >= 0.3:
-        reasons.append("no accepted requirement speaks of " + _phrases(signals.novel, 6))
+        reasons.append("no accepted requirement speaks of " + _phrases(_as_read(signals.novel, weighed.prepared.own), 6))
     if signals.foreign_names and signals.values.get("foreign_name_share", 0) >= 0.5:
         reasons.append("names components the baseline never names: " + _phrases(signals.foreign_names))
     if weighed.matches:
@@ -455,6 +456,32 @@ def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], c
     if not weighed.matches:
         reasons.append("no requirement of the baseline matches its words")
     return tuple(reasons)
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_AFTER_A_NUMBER = re.compile(r"\d\s*$")
+
+
+def _as_read(words: Sequence[str], own: str) -> list[str]:
+    """Words as a person reads them in the request (`own`, as it was searched). A Chinese word the
+    segmenter does not know comes out one character at a time ("工单" → 工, 单): such characters
+    are shown as the run of Chinese they make up as written, when the whole run is made of them,
+    and otherwise not at all (one character cut out of a longer run is a fragment); a unit after a
+    number ("6 到 8 秒") is left to the numbers' reasons."""
+    singles = {w for w in words if len(w) == 1 and _HAN_RUN.match(w)}
+    if not singles:
+        return list(words)
+    whole_runs = {m.group(0) for m in _HAN_RUN.finditer(own) if set(m.group(0)) <= singles}
+    shown: list[str] = []
+    for word in words:
+        if word not in singles:
+            shown.append(word)
+            continue
+        places = [m.start() for m in re.finditer(re.escape(word), own)]
+        if places and all(_AFTER_A_NUMBER.search(own[max(0, at - 3) : at]) for at in places):
+            continue
+        shown.extend(run for run in sorted(whole_runs, key=own.find) if word in run)
+    return list(dict.fromkeys(shown))
 
 
 def _phrases(phrases: Sequence[str], limit: int = 4) -> str:
