@@ -93,6 +93,8 @@ def test_triage_sorts_the_demos_waiting_requests_as_its_readme_says(demo_repo, r
     # what no accepted requirement speaks of, in whole words: 工单 as written, not 工 and 单, nor the 秒 of "8 秒"
     [novel] = [r for r in got["RQ-22"]["reasons"] if r.startswith("no accepted requirement speaks of")]
     assert '"工单"' in novel and not {'"工"', '"单"', '"秒"', '"点"'} & set(novel.split(", "))
+    # a cue pattern may end inside a word ("一直转" of 一直转圈); the cue shown may not
+    assert got["RQ-16"]["cues"]["report"] == ["打不开", "一直转圈"]
     # the evidence is the sentences that hold the numbers compared, and the ask is the point
     assert got["RQ-22"]["evidence"][0]["relation"] == "contradicts"
     assert "6 到 8 秒" in got["RQ-22"]["evidence"][0]["request_sentence"]

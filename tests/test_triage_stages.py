@@ -122,6 +122,12 @@ def test_what_no_requirement_speaks_of_is_shown_in_whole_words():
     assert not re.search(r'"[\u4e00-\u9fff]"', novel), novel
 
 
+def test_a_cue_that_ends_inside_a_word_is_shown_as_the_whole_word(shop):
+    result = classify_request("购物车页面一直转圈，打不开", index=shop)
+    assert "一直转圈" in dict(result.cues)["report"]
+    assert any('"一直转圈"' in r for r in result.reasons) and not any('"一直转"' in r for r in result.reasons)
+
+
 def test_reasons_cite_chinese_as_whole_words(shop):
     result = classify_request("顾客的购物车只保存了7天就没了", index=shop)
     assert result.matches and result.matches[0].id == "REQ-3"

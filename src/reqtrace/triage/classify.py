@@ -31,7 +31,7 @@ from reqtrace.triage.prepare import Prepared, prepare
 from reqtrace.triage.priors import reweighed
 from reqtrace.triage.quantities import Quantity, weekday_before
 from reqtrace.triage.signals import NumberFinding, Signals, find_signals, sentence_at
-from reqtrace.triage.words import Terms, terms_of, tokens
+from reqtrace.triage.words import Terms, chinese_words, terms_of, tokens
 
 if TYPE_CHECKING:
     from reqtrace.triage.precedent import Precedent
@@ -306,7 +306,7 @@ def _held_back_because(weighed: Weighed, headline: str, paid: float, alone: floa
 
 def _result(request: str, label: str, confidence: float, weighed: Weighed, reasons: tuple[str, ...],
             evidence: list[Evidence], probs: dict[str, float]) -> TriageResult:
-    found = weighed.signals.found
+    found = _in_whole_words(weighed.signals.found, weighed.prepared.own)
     kinds = ("report", "repair", "ask", "alter", "add", "how-to", "own side fine", "customer's slip", "lapsed", "whose")
     cue_items = tuple((kind, tuple(found[kind])) for kind in kinds if found.get(kind))
     environment = tuple(words for _what, words in weighed.signals.environment)
@@ -396,7 +396,7 @@ def _cue_reasons(found: dict[str, Any], kinds: tuple[tuple[str, str], ...]) -> l
 
 def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], claimed: str | None) -> tuple[str, ...]:
     signals = weighed.signals
-    found = signals.found
+    found = _in_whole_words(signals.found, weighed.prepared.own)
     reasons: list[str] = []
     for item in evidence:
         status = "accepted" if index.is_accepted(index.by_id[item.requirement]) else (index.statuses[index.by_id[item.requirement]] or "not accepted")
@@ -482,6 +482,31 @@ def _as_read(words: Sequence[str], own: str) -> list[str]:
             continue
         shown.extend(run for run in sorted(whole_runs, key=own.find) if word in run)
     return list(dict.fromkeys(shown))
+
+
+def _in_whole_words(found: dict[str, list[str]], own: str) -> dict[str, list[str]]:
+    """The cue phrases found, each widened to the Chinese words it cuts ("一直转" of 一直转圈 is
+    shown "一直转圈"): a cue pattern may end inside a word, a reason may not."""
+    return {kind: list(dict.fromkeys(_widened(phrase, own) for phrase in phrases)) for kind, phrases in found.items()}
+
+
+def _widened(phrase: str, own: str) -> str:
+    at = own.find(phrase.lower())
+    if at < 0 or not (_HAN_RUN.match(phrase[0]) or _HAN_RUN.match(phrase[-1])):
+        return phrase
+    start, end = at, at + len(phrase)
+    for run in _HAN_RUN.finditer(own):
+        if run.end() <= start or run.start() >= end:
+            continue
+        edges, offset = [run.start()], run.start()
+        for word in chinese_words(run.group(0)):
+            offset += len(word)
+            edges.append(offset)
+        if run.start() <= start < run.end():
+            start = max(edge for edge in edges if edge <= start)
+        if run.start() < end <= run.end():
+            end = min(edge for edge in edges if edge >= end)
+    return own[start:end]
 
 
 def _phrases(phrases: Sequence[str], limit: int = 4) -> str:
