@@ -31,7 +31,7 @@ from reqtrace.triage.prepare import Prepared, prepare
 from reqtrace.triage.priors import reweighed
 from reqtrace.triage.quantities import Quantity, weekday_before
 from reqtrace.triage.signals import NumberFinding, Signals, find_signals, sentence_at
-from reqtrace.triage.words import Terms, chinese_words, terms_of, tokens
+from reqtrace.triage.words import HAN, Terms, chinese_words, terms_of, tokens
 
 if TYPE_CHECKING:
     from reqtrace.triage.precedent import Precedent
@@ -458,7 +458,7 @@ def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], c
     return tuple(reasons)
 
 
-_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_HAN_RUN = re.compile(f"[{HAN}]+")
 _AFTER_A_NUMBER = re.compile(r"\d\s*$")
 
 
