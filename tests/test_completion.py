@@ -3,6 +3,7 @@ bash, completes requirement ids, record ids and baseline names from file names."
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -38,9 +39,16 @@ FILES = {
 }
 
 
+@functools.cache
+def completion_script() -> str:
+    """What `reqtrace --show-completion bash` prints: the same text for every repo and folder (it
+    names the program and its completion variable), asked once per module, not per completion."""
+    return subprocess.run([str(REQTRACE), "--show-completion", "bash"], capture_output=True, text=True, check=True, env=named_shell()).stdout
+
+
 def complete(line: str, cwd: Path) -> list[str]:
     """What bash offers after `line` (completing its last word), with reqtrace's own script."""
-    script = subprocess.run([str(REQTRACE), "--show-completion", "bash"], capture_output=True, text=True, check=True, cwd=cwd, env=named_shell()).stdout
+    script = completion_script()
     words = line.split(" ")
     probe = (
         f"{script}\n"

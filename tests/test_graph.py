@@ -194,17 +194,17 @@ def test_impact_of_a_record_is_a_usage_error(story, run_in_process):
 # --- export ----------------------------------------------------------------------------
 
 
-def test_graph_json_and_graphml_and_focus(story, run_cli, tmp_path):
+def test_graph_json_and_graphml_and_focus(story, run_cli, run_in_process, tmp_path):
     data = json.loads(run_cli("graph", "--format", "json", cwd=story.root).stdout)
     assert data["schema_version"] == SCHEMA_VERSION
     assert {n["id"] for n in data["nodes"]} >= {"REQ-1", ASK, "baseline/contract-v1"}
     assert {"source": "RQ-7", "target": "REQ-4", "type": "affects"} in data["edges"]
     out = tmp_path / "graph.graphml"
-    result = run_cli("graph", "--format", "graphml", "-o", str(out), cwd=story.root)
+    result = run_in_process("graph", "--format", "graphml", "-o", str(out), cwd=story.root)
     assert result.exit_code == 0, result.stderr
     read = nx.read_graphml(out, force_multigraph=True)
     assert read.nodes["REQ-4"]["title"] == 'Booking window "14 days" <b>[draft]</b>'
-    focused = json.loads(run_cli("graph", "--format", "json", "--focus", "REQ-9", "--depth", "1", cwd=story.root).stdout)
+    focused = json.loads(run_in_process("graph", "--format", "json", "--focus", "REQ-9", "--depth", "1", cwd=story.root).stdout)
     assert sorted(n["id"] for n in focused["nodes"]) == ["REQ-4", "REQ-9", "RQ-8", "baseline/contract-v1"]
 
 
@@ -244,7 +244,7 @@ def test_graphml_survives_control_characters():
 # --- status ----------------------------------------------------------------------------
 
 
-def test_status_of_the_story(story, run_cli):
+def test_status_of_the_story(story, run_cli, run_in_process):
     result = run_cli("status", "--format", "json", cwd=story.root)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
@@ -260,11 +260,11 @@ def test_status_of_the_story(story, run_cli):
     # Changes after the baseline: one unapproved edit (twice), one new requirement.
     story.commit({"specs/REQ-9.yaml": requirement_yaml("REQ-9", "Waiting list", "Patients join a waiting list.", parents=["REQ-4"])})
     story.commit({"specs/REQ-9.yaml": requirement_yaml("REQ-9", "Waiting list", "Patients join a waiting list by SMS.", parents=["REQ-4"]), "specs/REQ-30.yaml": requirement_yaml("REQ-30", "Export")})
-    data = json.loads(run_cli("status", "--format", "json", cwd=story.root).stdout)
+    data = json.loads(run_in_process("status", "--format", "json", cwd=story.root).stdout)
     assert data["drift"] == {"added": 1, "modified": 1, "removed": 0, "approved": 0, "unapproved": 2}
     assert data["volatility"] == {"changes": 2, "baseline_size": 4, "index": 0.5}
     assert [(row["id"], row["changes"]) for row in data["most_changed"]] == [("REQ-9", 2), ("REQ-30", 1)]
-    text = run_cli("status", cwd=story.root).stdout
+    text = run_in_process("status", cwd=story.root).stdout
     assert "contract-v1" in text and "2 unapproved" in text and "RQ-30" in text
 
 
@@ -292,20 +292,21 @@ def cache_files(repo):
     return sorted((repo.root / ".git" / "reqtrace" / "graph").glob("*.bin"))
 
 
-def test_cached_graph_gives_the_same_answers_and_follows_edits(story, run_cli, monkeypatch):
+def test_cached_graph_gives_the_same_answers_and_follows_edits(story, run_cli, run_in_process, monkeypatch):
     monkeypatch.setenv("REQTRACE_NO_SCOPED", "1")  # trace builds the whole graph, and keeps it
     first = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root)
     assert cache_files(story), "the first run leaves a cache"
     again = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root)
     fresh = run_cli("trace", "REQ-4", "--format", "json", cwd=story.root, env={"REQTRACE_NO_CACHE": "1"})
     assert first.stdout == again.stdout == fresh.stdout
-    # An uncommitted new request, then an edited one: each shows at once.
+    # An uncommitted new request, then an edited one: each shows at once (the cache the real
+    # processes above kept, read in this process: it is a file in .git either way).
     story.write({"records/requests/RQ-41.yaml": "id: RQ-41\nreceived: 2026-09-02\ntitle: Uncommitted ask\naffects: [REQ-4]\n"})
-    assert "RQ-41" in run_cli("trace", "REQ-4", cwd=story.root).stdout
+    assert "RQ-41" in run_in_process("trace", "REQ-4", cwd=story.root).stdout
     story.write({"records/requests/RQ-41.yaml": "id: RQ-41\nreceived: 2026-09-02\ntitle: Renamed ask\naffects: [REQ-4]\n"})
-    assert "Renamed ask" in run_cli("trace", "REQ-4", cwd=story.root).stdout
+    assert "Renamed ask" in run_in_process("trace", "REQ-4", cwd=story.root).stdout
     story.write({"records/requests/RQ-41.yaml": None})
-    assert "RQ-41" not in run_cli("trace", "REQ-4", cwd=story.root).stdout
+    assert "RQ-41" not in run_in_process("trace", "REQ-4", cwd=story.root).stdout
 
 
 def test_a_new_baseline_tag_is_seen_through_the_cache(make_repo, run_cli):

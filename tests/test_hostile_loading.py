@@ -379,10 +379,11 @@ def test_an_impossible_sign_off_time_is_refused_by_the_schema() -> None:
 
 
 @pytest.mark.parametrize("value", [".nan", ".NaN", ".inf", "-.inf"])
-def test_a_non_finite_confidence_is_a_finding_and_json_stays_json(make_repo, run_cli, value: str) -> None:
+def test_a_non_finite_confidence_is_a_finding_and_json_stays_json(make_repo, run_cli, run_in_process, value: str) -> None:
     request = f"id: RQ-1\nreceived: 2026-01-15\ntitle: t\naffects: [REQ-1]\ntriage:\n  classification: change\n  confidence: {value}\nx-score: {value}\n"
     repo = make_repo({**GOOD, "records/requests/RQ-1.yaml": request})
-    result, report = check_json(run_cli, repo.root)
+    # One value through a real process, the others in this process (the same JSON, ~0.25 s less each).
+    result, report = check_json(run_cli if value == ".nan" else run_in_process, repo.root)
     assert result.exit_code == 1
     (finding,) = report["findings"]
     assert (finding["code"], finding["line"]) == ("schema", 7)

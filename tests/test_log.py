@@ -69,22 +69,23 @@ def test_log_names_baselines_and_requests(story):
     assert [(r.id, r.status, r.change) for r in history.requests] == [("RQ-7", "approved", commits["window"])]
 
 
-def test_log_cli_text_and_json(story, run_cli):
+def test_log_cli_text_and_json(story, run_cli, run_in_process):
     repo, commits = story
     text = run_cli("log", "REQ-1", cwd=repo.root)
     assert text.exit_code == 0, text.stderr
     assert "Booking window 30 days (RQ-7)" in text.stdout and "Rewrap" not in text.stdout
     assert "in baseline v2" in text.stdout and "specs/REQ-1.yaml → specs/booking/window.yaml" in text.stdout
-    data = json.loads(run_cli("log", "REQ-1", "--format", "json", cwd=repo.root).stdout)
+    # The text through a real process; the JSON answers in this process (the same bytes, ~0.25 s less each).
+    data = json.loads(run_in_process("log", "REQ-1", "--format", "json", cwd=repo.root).stdout)
     assert data["schema_version"] == SCHEMA_VERSION and data["id"] == "REQ-1" and data["exists"] is True
     assert data["path"] == "specs/booking/window.yaml"
     for entry in data["entries"]:
         assert set(entry) >= {"commit", "date", "author", "message", "change", "fields", "requests", "baselines"}
     assert [e["change"] for e in data["entries"]] == ["added", "modified", "moved", "modified"]
-    early = json.loads(run_cli("log", "REQ-1", "--rev", "baseline/v2", "--format", "json", cwd=repo.root).stdout)
+    early = json.loads(run_in_process("log", "REQ-1", "--rev", "baseline/v2", "--format", "json", cwd=repo.root).stdout)
     assert [e["change"] for e in early["entries"]] == ["added", "modified"]
     # A baseline's name works as --rev too.
-    assert json.loads(run_cli("log", "REQ-1", "--rev", "v1", "--format", "json", cwd=repo.root).stdout)["entries"][0]["change"] == "added"
+    assert json.loads(run_in_process("log", "REQ-1", "--rev", "v1", "--format", "json", cwd=repo.root).stdout)["entries"][0]["change"] == "added"
 
 
 def test_log_of_a_removed_and_a_renamed_requirement(story):

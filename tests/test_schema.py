@@ -26,8 +26,9 @@ def test_the_issue_2_kinds_are_shipped() -> None:
 
 
 @pytest.mark.parametrize("kind", ["requirement", "request", "meeting", "config"])
-def test_schema_command_prints_the_shipped_schema(run_cli, tmp_path, kind: str) -> None:
-    result = run_cli("schema", kind, cwd=tmp_path)
+def test_schema_command_prints_the_shipped_schema(run_cli, run_in_process, tmp_path, kind: str) -> None:
+    # One kind through a real process, the others in this process (the same text, ~0.25 s less each).
+    result = (run_cli if kind == "requirement" else run_in_process)("schema", kind, cwd=tmp_path)
     assert result.exit_code == 0
     printed = json.loads(result.stdout)
     Draft202012Validator.check_schema(printed)
