@@ -128,6 +128,10 @@ ENVIRONMENT = (
     ("mail and spam", r"\b(?:spam|junk)(?: folder| box| mail)?\b|\bmailbox (?:full|quota)|垃圾邮件|垃圾箱|邮箱满"),
     ("password", r"\bforgot(?:ten)? (?:my |his |her |their |the )?password|\bpassword (?:was )?forgotten|忘记密码|密码忘了|忘了密码"),
     ("other software", r"\b(?:excel|ms word|microsoft (?:word|office|edge)|outlook|wechat|whatsapp|chrome|firefox|safari|internet explorer|ie11|adobe|acrobat)\b|微信|浏览器|办公软件|表格软件"),
+    # A developer's own build toolchain: the compiler, the build generator and how they are run. The
+    # product's build is the signed platform when its requirements name these (a build tool's).
+    ("their build toolchain", r"\btoolchains?\b|\bcmake\b|\b(?:gcc|g\+\+|clang|msvc|mingw|visual studio|xcode)\b|\bsudo\b"
+     r"|\bbuild environment\b|\benvironment (?:is |was )?misconfigured\b|工具链|构建环境"),
     ("their server", r"\b(?:their|our|your|the hosting|the customer's) (?:own )?(?:server|hosting|data ?cent(?:er|re)|cloud account|database server)\b|\bhosting provider\b|服务器|机房|云服务器"),
     # Another program, document or device of theirs fails the same way: the cause is on their side.
     ("fails elsewhere too", r"\b(?:does(?:n't| not)|did(?:n't| not)|won't|can't|cannot|isn't|wasn't)\b[^.!?\n]{0,40}\beither\b(?=\s*(?:[.!?,;)]|$))"
