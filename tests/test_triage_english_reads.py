@@ -1,6 +1,8 @@
 """English read as Chinese is (issue #12): an indignant "how can this happen?" tells a failure, as
 怎么回事 does; a wish told in the third person ("the director wants six weeks") is a wish, and a number
-in a sentence that asks ("is it possible to have the code valid for 10 minutes?") is asked for."""
+in a sentence that asks ("is it possible to have the code valid for 10 minutes?") is asked for; a
+question opening with can or could asks whoever it is about ("can approvals last 60 days?"), as
+能…吗 does."""
 
 import pytest
 
@@ -58,3 +60,27 @@ def test_the_reason_quotes_the_indignant_question_as_what_happened(codes):
     result = classify_request("Two patients got the same verification code. How can this happen?", index=codes)
     assert any(r.startswith("tells what happened:") and '"how can this happen"' in r for r in result.reasons), result.reasons
     assert not any(r.startswith("asks how to do something") for r in result.reasons), result.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "can approvals last 60 days?",
+    "could the app show the last 200 events?",
+    "hi, can the report include the vat number?",
+    "let's only treat a book as lost after 90 days",
+])
+def test_a_question_opening_with_can_about_anything_asks(text):
+    assert cues.ASK_EN.search(text)
+
+
+@pytest.mark.parametrize("text", [
+    "how can the system give the same slot to two people??",
+    "the system can show it twice?",
+    "why can the driver not see the address?",
+])
+def test_can_inside_a_question_of_how_or_why_asks_nothing(text):
+    assert not cues.ASK_EN.search(text)
+
+
+def test_the_reason_quotes_the_can_question_as_an_ask(codes):
+    result = classify_request("Can codes last 10 minutes? Older people are slow with their phones.", index=codes)
+    assert any(r.startswith("asks or wishes:") and '"can codes"' in r for r in result.reasons), result.reasons

@@ -43,7 +43,10 @@ ASK_EN = re.compile(
     r"\b(?:please (?!fix|check|look|investigate|help|advise|let us know|confirm)|could you|can you|could we|can we|would it be possible|is it possible"
     r"|(?:we|i|they|customers?|users?|staff|everyone)(?: would| really| also| all| still)? (?:like|love|want|need|wish|prefer|hope|are asking for|keep asking for)"
     r"|we'd like|i'd like|it would be (?:nice|great|good|helpful|better|useful)|would be (?:nice|great|helpful|better|useful)|wish|hope (?:you|we|it)"
-    r"|suggest|should be able to|make it|let (?:us|them|me|users?)|allow(?:ing)?|option to|ability to|is there a way to|any chance|how about|would love"
+    r"|suggest|should be able to|make it|let(?:'s| us| them| me| users?)|allow(?:ing)?|option to|ability to|is there a way to|any chance|how about|would love"
+    # A question opening with can or could asks, whoever it is about ("can approvals last 60 days?", "could
+    # the app show the last 200 events?"), as 能…吗 and 可以…吗 do; "how can …" is not one.
+    r"|(?:^|(?<=[,;:] ))(?:can|could) (?!you\b|we\b|i\b|someone\b|anyone\b)\w+(?=[^.?!]{0,80}\?)"
     # Someone's ask passed on: "the manager has asked us to …", "she asked us not to … any more".
     r"|(?:has|have|had) asked (?:us|you|me|them) (?:not )?to"
     # People who keep asking for something: "tenants keep asking to see more history" (not a failure;
