@@ -22,7 +22,13 @@ REPORT_EN = re.compile(
     r"|can't|cannot|unable to|won't|isn't|wasn't|didn't|doesn't|never (?:got|get|arrive|arrived|came|shows?|showed|worked|received)"
     r"|expected\b.{0,80}\b(?:but|got|instead)|supposed to|should (?:have|be|show|not)\b.{0,60}\bbut\b|instead (?:it|we|they|i) (?:get|got|see|saw)"
     r"|keeps? (?:showing|failing|crashing|logging|sending)|again|since (?:yesterday|the (?:update|upgrade|release|last))"
-    r"|suddenly|every time|randomly|sometimes|still (?:not|shows?|can|cannot|can't|get|gets|happens)|shows? (?:up )?as|turned out)\b",
+    r"|suddenly|every time|randomly|sometimes|still (?:not|shows?|can|cannot|can't|get|gets|happens)|shows? (?:up )?as|turned out"
+    # An indignant question about what happened is a complaint, not a question of how to do something:
+    # "how can this happen?", "how is that even possible??", "how can the system give the same slot to
+    # two people?", "how does anyone get to $180?" (English for 怎么回事; "how is it possible that … has no
+    # …" tells a lack, and "how does this work?" asks how).
+    r"|how (?:can|could) (?:this|that) (?:happen|be)|how (?:is|was) (?:this|that) (?:even |still )?(?:possible|allowed|acceptable|ok|okay)"
+    r"|how (?:can|could|does|did) (?:anyone|anybody|(?:the|your) system) (?!work\b)\w+|how come)\b",
     re.IGNORECASE,
 )
 REPORT_ZH = re.compile(
@@ -37,7 +43,10 @@ ASK_EN = re.compile(
     r"\b(?:please (?!fix|check|look|investigate|help|advise|let us know|confirm)|could you|can you|could we|can we|would it be possible|is it possible"
     r"|(?:we|i|they|customers?|users?|staff|everyone)(?: would| really| also| all| still)? (?:like|love|want|need|wish|prefer|hope|are asking for|keep asking for)"
     r"|we'd like|i'd like|it would be (?:nice|great|good|helpful|better|useful)|would be (?:nice|great|helpful|better|useful)|wish|hope (?:you|we|it)"
-    r"|suggest|should be able to|make it|let (?:us|them|me|users?)|allow(?:ing)?|option to|ability to|is there a way to|any chance|how about|would love"
+    r"|suggest|should be able to|make it|let(?:'s| us| them| me| users?)|allow(?:ing)?|option to|ability to|is there a way to|any chance|how about|would love"
+    # A question opening with can or could asks, whoever it is about ("can approvals last 60 days?", "could
+    # the app show the last 200 events?"), as 能…吗 and 可以…吗 do; "how can …" is not one.
+    r"|(?:^|(?<=[,;:] ))(?:can|could) (?!you\b|we\b|i\b|someone\b|anyone\b)\w+(?=[^.?!]{0,80}\?)"
     # Someone's ask passed on: "the manager has asked us to …", "she asked us not to … any more".
     r"|(?:has|have|had) asked (?:us|you|me|them) (?:not )?to"
     # People who keep asking for something: "tenants keep asking to see more history" (not a failure;
@@ -109,7 +118,7 @@ HOW_TO_EN = re.compile(
     r"\b(?:how (?:do|does|can|could|should|would|to|shall) (?:i|we|you|one|they|he|she|staff|users?)\b|where (?:do|can|could|should|is|are) (?:i|we|the|you)\b"
     r"|is there (?:a|an) (?:setting|option|button|way)\b|what (?:is|are) the steps|how do i|can someone (?:explain|show|tell)|who (?:do|should) (?:i|we) (?:call|contact|ask)"
     r"|what does .{1,40} mean|forgot (?:my|his|her|their|the) password|reset (?:my|his|her|their) password"
-    r"|how (?:do|does|can|should) (?:a|an|the|our|my|your|his|her|their) \w+(?: \w+)? (?!work\b|fail\b)\w+"
+    r"|how (?!(?:can|could) (?:the|your) system\b)(?:do|does|can|should) (?:a|an|the|our|my|your|his|her|their) \w+(?: \w+)? (?!work\b|fail\b)\w+"
     r"|which (?:flag|option|setting|button|command|field|menu|parameter|key|switch|page|screen|tab) (?:do|should|can|must|would) (?:i|we|you)\b"
     r"|where\b[^.?!]{1,40}\b(?:do|can|should) (?:i|we)\b)",
     re.IGNORECASE,
@@ -167,7 +176,9 @@ SEEN_BEFORE = re.compile(r"(?:\btook|\btakes|\bwaited|\bafter|\bago|\bgot|\brece
 # "instead of 24 hours", 而不是两周: the signed number to be replaced.
 REPLACE_BEFORE = re.compile(r"(?:\binstead of|\brather than|\bnot|\btoday|\bcurrently|\bat present|而不是|不是|不要|代替)\s*$", re.IGNORECASE)
 QUESTION = re.compile(r"[?？]|吗\s*$|(?<![那这多怎什])么\s*$|(?:怎么|什么|哪|谁|为啥|多少|几|是不是|还是|有没有)[^。！？]*呢\s*$")
-MODAL_EN = re.compile(r"\b(?:would|could|should|please|wish|want|need|like|hope|if)\b", re.IGNORECASE)
+# A wish is told in the third person as often as in the first ("the director wants six weeks", "the
+# system needs to cope with nine"); English inflects the verb where Chinese (想, 希望, 需要) does not.
+MODAL_EN = re.compile(r"\b(?:would|could|should|please|wish(?:es)?|wants?|needs?|like|hopes?|if)\b", re.IGNORECASE)
 MODAL_ZH = re.compile(r"希望|能不能|可不可以|最好|如果|要是|改成|改为|请|想|应该|需要")
 PAST_EN = re.compile(r"\b(?:was|were|did|had|got|went|came|happened|yesterday|this morning|last (?:week|night|month)|earlier|just now|\w{3,}ed)\b", re.IGNORECASE)
 PAST_ZH = re.compile(r"了|过|刚才|昨天|今天早上|上周|刚刚|之前")

@@ -348,7 +348,9 @@ def _weigh_numbers(prepared: Prepared, candidates: list[Requirement], signals: S
         return  # the best matched requirement that speaks in the same units
 
 
-_ASKING_SENTENCE = (cues.MODAL_EN, cues.MODAL_ZH, cues.ALTER_EN, cues.ALTER_ZH, cues.ADD_EN, cues.ADD_ZH)
+# A sentence that asks, alters or adds: its number is asked for. The ask cues count too: "is it possible to
+# have the code valid for 10 minutes?", "any chance of 60 days?" ask as much as a modal does.
+_ASKING_SENTENCE = (cues.MODAL_EN, cues.MODAL_ZH, cues.ASK_EN, cues.ASK_ZH, cues.ALTER_EN, cues.ALTER_ZH, cues.ADD_EN, cues.ADD_ZH)
 
 
 def sentence_at(text: str, position: int) -> str:
