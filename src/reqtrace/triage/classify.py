@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from reqtrace.core.model import Requirement
@@ -121,6 +122,12 @@ class Weighed:
     positions: list[int]
     unknown: tuple[str, ...]
     sentence_terms: list[Terms] = field(default_factory=list)
+
+    @cached_property
+    def cues_as_read(self) -> dict[str, list[str]]:
+        """The cue phrases found, in whole words (`_in_whole_words`): what the reasons and the
+        JSON's `cues` show, worked out once (widening segments the request's Chinese again)."""
+        return _in_whole_words(self.signals.found, self.prepared.own)
 
 
 def _relevance(score: float) -> float:
@@ -306,7 +313,7 @@ def _held_back_because(weighed: Weighed, headline: str, paid: float, alone: floa
 
 def _result(request: str, label: str, confidence: float, weighed: Weighed, reasons: tuple[str, ...],
             evidence: list[Evidence], probs: dict[str, float]) -> TriageResult:
-    found = _in_whole_words(weighed.signals.found, weighed.prepared.own)
+    found = weighed.cues_as_read
     kinds = ("report", "repair", "ask", "alter", "add", "how-to", "own side fine", "customer's slip", "lapsed", "whose")
     cue_items = tuple((kind, tuple(found[kind])) for kind in kinds if found.get(kind))
     environment = tuple(words for _what, words in weighed.signals.environment)
@@ -396,7 +403,7 @@ def _cue_reasons(found: dict[str, Any], kinds: tuple[tuple[str, str], ...]) -> l
 
 def _reasons(weighed: Weighed, index: BaselineIndex, evidence: list[Evidence], claimed: str | None) -> tuple[str, ...]:
     signals = weighed.signals
-    found = _in_whole_words(signals.found, weighed.prepared.own)
+    found = weighed.cues_as_read
     reasons: list[str] = []
     for item in evidence:
         status = "accepted" if index.is_accepted(index.by_id[item.requirement]) else (index.statuses[index.by_id[item.requirement]] or "not accepted")
